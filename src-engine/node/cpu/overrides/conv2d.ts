@@ -129,10 +129,31 @@ export function im2colBlocks(g: Geometry): { group: number; forward: number; col
   return bytes(group);
 }
 
+/**
+ * Fewest rows and columns (of the output forward, of dx for the input gradient) and fewest channels
+ * on either side for Winograd F(4×4, 3×3) (kernels/winograd.wat's generated section): 36 GEMMs on
+ * 4×4 output tiles, 4× fewer multiplies than direct against F(2×2)'s 2.25×, at ~15× F(2×2)'s
+ * float32 error (docs/cpu-backend.md, "Winograd F(4×4, 3×3)"); the weight gradient stays on F(2×2).
+ * Measured (resnet18's 3×3 layers, batch 16, 1 thread, ms of CPU time, F(2×2) / F(4×4), medians of
+ * 5–7 interleaved rounds on the shared 2-vCPU EPYC at load 12–20; forward includes runOp's copies):
+ *
+ * | layer           | forward          | backward (dW on F(2×2) + dx) |
+ * | --------------- | ---------------- | ---------------------------- |
+ * | 64→64, 56×56    | 131 / 102        | 167 / 152                    |
+ * | 128→128, 28×28  | 97 / 71          | 145 / 119                    |
+ * | 256→256, 14×14  | 81–91 / 79–85    | 136–148 / 125–142            |
+ * | 512→512, 7×7    | 128 / 137        | 194 / 238                    |
+ *
+ * At 14×14 a 4×4 tiling computes 16×16 outputs for 14×14 (1.36× fewer multiplies than F(2×2), not
+ * 1.78×) and gains nothing measurable, so it keeps F(2×2)'s smaller error; at 7×7 it loses.
+ */
+const WINOGRAD4_MIN_SIZE = 28;
+const WINOGRAD4_MIN_CHANNELS = 64;
+
 /** How the CPU backend computes one Conv2d (exported for tests and diagnostics). */
 export interface Conv2dAlgorithm {
-  forward: 'winograd' | 'direct' | 'im2col' | 'op';
-  inputGrad: 'winograd' | 'direct' | 'im2col' | 'op';
+  forward: 'winograd4' | 'winograd' | 'direct' | 'im2col' | 'op';
+  inputGrad: 'winograd4' | 'winograd' | 'direct' | 'im2col' | 'op';
   weightGrad: 'winograd' | 'direct' | 'im2col' | 'op';
 }
 
@@ -162,8 +183,21 @@ function plan(g: Geometry): Conv2dAlgorithm {
     const direct = threeByThree(g) && g.outC < DIRECT_MAX_OUT_CHANNELS;
     return direct ? { forward: 'direct', inputGrad: 'direct', weightGrad: 'direct' } : { forward: 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' };
   }
-  return { forward: 'winograd', inputGrad: 'winograd', weightGrad: g.inC * g.outC >= WINOGRAD_MIN_WEIGHT_GRAD ? 'winograd' : 'im2col' };
+  const f4 = Math.min(g.inC, g.outC) >= WINOGRAD4_MIN_CHANNELS;
+  return {
+    forward: f4 && Math.min(g.outH, g.outW) >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd',
+    inputGrad: f4 && Math.min(g.h, g.w) >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd',
+    weightGrad: g.inC * g.outC >= WINOGRAD_MIN_WEIGHT_GRAD ? 'winograd' : 'im2col',
+  };
 }
+
+/** F(2×2) tiles per sample of a layer's output. */
+const tilesPerSample = (g: Geometry): number => Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+
+/** A Winograd variant: F(2×2, 3×3) or F(4×4, 3×3). */
+type WinogradTile = 'winograd' | 'winograd4';
+/** Transform elements per kernel (U's leading axis): 4×4 or 6×6. */
+const WINOGRAD_ELEMENTS: Record<WinogradTile, number> = { winograd: 16, winograd4: 36 };
 
 /**
  * How many tasks to cut a batch of `n` samples into: up to 4 per thread (dynamic scheduling, so a
@@ -172,6 +206,18 @@ function plan(g: Geometry): Conv2dAlgorithm {
 export function chunks(n: number, threads: number): number {
   if (threads <= 1) return 1;
   return Math.max(1, Math.min(4 * threads, MAX_TASKS, Math.floor(n / 2)));
+}
+
+/**
+ * Fewest F(2×2) tiles a Winograd task should hold: with few tiles per sample (7×7 outputs: 16), the
+ * default split (up to 4 tasks per thread, 2 samples each) leaves GEMMs of 32 columns and a
+ * [16][Cout][C] weight-gradient partial per task, 16.8 MB each for 512 channels, all added up after.
+ */
+const WINOGRAD_TASK_TILES = 128;
+
+/** Tasks for a Winograd layer of `tiles` F(2×2) tiles per sample: as {@link chunks}, but each with at least WINOGRAD_TASK_TILES tiles (and one per thread). */
+function winogradParts(n: number, tiles: number, threads: number): number {
+  return Math.min(chunks(n, threads), Math.max(Math.min(threads, n), Math.floor((n * tiles) / WINOGRAD_TASK_TILES)));
 }
 
 export const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
@@ -184,6 +230,9 @@ function conv2dKernels(cpu: CpuContext) {
     winogradWeights: cpu.kernel('winogradWeights', { range: ['o0', 'o1'] }),
     winogradScratchBytes: cpu.kernel('winogradScratchBytes'),
     winogradConv: cpu.kernel('winogradConv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4Weights: cpu.kernel('winograd4Weights', { range: ['o0', 'o1'] }),
+    winograd4ScratchBytes: cpu.kernel('winograd4ScratchBytes'),
+    winograd4Conv: cpu.kernel('winograd4Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGrad: cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGradFinish: cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] }),
     winogradSumParts: cpu.kernel('winogradSumParts', { range: ['i0', 'i1'], align: 4 }),
@@ -217,15 +266,28 @@ function depthwiseArgs(c: ConvPlan): Pick<KernelArgs['depthwiseForward'], 'C' | 
 
 type Conv2dKernels = ReturnType<typeof conv2dKernels>;
 
+/** One Winograd variant's kernels (the two take the same arguments): kernel transform, per-thread scratch, convolution. */
+interface WinogradKernels {
+  weights: Pick<Conv2dKernels['winogradWeights'], 'run'>;
+  scratchBytes: Pick<Conv2dKernels['winogradScratchBytes'], 'call'>;
+  conv: Pick<Conv2dKernels['winogradConv'], 'run'>;
+}
+
 /**
  * Conv2d on the CPU backend's kernels: each algorithm (Winograd, direct 3×3, im2col) a method;
  * `forward` and `backward` pick one per call from the geometry (see {@link conv2dOverride}).
  */
 class Conv2dOnCpu {
   private readonly k: Conv2dKernels;
+  /** Each Winograd variant's kernels: the kernel transform, the per-thread scratch, the convolution. */
+  private readonly tiles: Record<WinogradTile, WinogradKernels>;
 
   constructor(private readonly cpu: CpuContext) {
     this.k = conv2dKernels(cpu);
+    this.tiles = {
+      winograd: { weights: this.k.winogradWeights, scratchBytes: this.k.winogradScratchBytes, conv: this.k.winogradConv },
+      winograd4: { weights: this.k.winograd4Weights, scratchBytes: this.k.winograd4ScratchBytes, conv: this.k.winograd4Conv },
+    };
   }
 
   forward(ctx: OpForwardContext): void {
@@ -236,7 +298,7 @@ class Conv2dOnCpu {
       return dw ? this.depthwiseForward(ctx, dw) : conv2dKernel.forward(ctx);
     }
     const algo = plan(g).forward;
-    if (algo === 'winograd') return this.winogradForward(ctx, g);
+    if (algo === 'winograd' || algo === 'winograd4') return this.winogradForward(ctx, g, algo);
     if (algo === 'direct') return this.directForward(ctx, g);
     this.im2colForward(ctx, g);
   }
@@ -268,21 +330,23 @@ class Conv2dOnCpu {
       return dw ? this.depthwiseBackward(ctx, dw) : conv2dKernel.backward!(ctx);
     }
     const algo = plan(g);
-    if (algo.weightGrad === 'winograd') return this.winogradBackward(ctx, g);
+    const dxTile = algo.inputGrad === 'winograd' || algo.inputGrad === 'winograd4' ? algo.inputGrad : null;
+    if (algo.weightGrad === 'winograd') return this.winogradBackward(ctx, g, dxTile ?? 'winograd');
     if (algo.weightGrad === 'direct') return this.directBackward(ctx, g);
-    this.im2colBackward(ctx, g, algo.inputGrad === 'winograd');
+    this.im2colBackward(ctx, g, dxTile);
   }
 
-  /** Backward on unfolded columns (per-task partial dW and db), dx by col2im or, where `winogradDx`, by Winograd. */
-  private im2colBackward(ctx: OpBackwardContext, g: Geometry, winogradDx: boolean): void {
+  /** Backward on unfolded columns (per-task partial dW and db), dx by col2im or, where `dxTile`, by that Winograd. */
+  private im2colBackward(ctx: OpBackwardContext, g: Geometry, dxTile: WinogradTile | null): void {
     const x = ctx.inputs[0];
     const parts = chunks(g.n, this.cpu.threads);
     const dx = ctx.dInputs[0];
-    const wino = dx != null && winogradDx;
+    const wino = dx != null && dxTile !== null;
+    const tile = dxTile ?? 'winograd';
     const blocks = im2colBlocks(g);
     // Per thread: unfolded columns and their gradient (kinds a, b); the Winograd input gradient
     // runs after the weight gradient and reuses the same block (kind a).
-    const { group, bytes: winoBytes } = wino ? this.winogradGroup({ C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : { group: 1, bytes: 0 };
+    const { group, bytes: winoBytes } = wino ? this.winogradGroup(tile, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : { group: 1, bytes: 0 };
     const base = this.cpu.threadScratch(Math.max(blocks.cols + blocks.dcols, winoBytes));
     this.cpu.setThreadValues(KIND.a, base);
     this.cpu.setThreadValues(KIND.b, base.map((b) => b + blocks.cols));
@@ -293,7 +357,7 @@ class Conv2dOnCpu {
     const wanted = ctx.dParamsWanted !== false;
     const hasBias = wanted && ctx.dParams.bias !== undefined;
     const partBytes = wanted ? round64(g.outC * g.rows) + round64(g.outC) : 0;
-    const partials = this.cpu.sharedScratch(parts * partBytes + (wino ? round64(16 * g.outC * g.inC) : 0));
+    const partials = this.cpu.sharedScratch(parts * partBytes + (wino ? round64(WINOGRAD_ELEMENTS[tile] * g.outC * g.inC) : 0));
     const ua = partials + parts * partBytes;
     const f = this.cpu.heap.f32();
     f.fill(0, partials / 4, (partials + parts * partBytes) / 4);
@@ -321,7 +385,7 @@ class Conv2dOnCpu {
         parts,
         { dWt: partBytes, dbt: hasBias ? partBytes : 0 },
       );
-      if (wino) this.winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
+      if (wino) this.winogradInputGrad(tile, g, dya, wa, ua, dxa, fresh, group, parts);
       if (wanted) this.addPartials(ctx, g, partials, parts, partBytes);
     } finally {
       this.cpu.unstage();
@@ -329,32 +393,32 @@ class Conv2dOnCpu {
   }
 
   /** U = G g Gᵀ of every kernel into `ua` (flip = 1: rotated 180° and transposed, for dx). */
-  private transformWeights(wa: number, g: Geometry, ua: number, flip: number): void {
+  private transformWeights(tile: WinogradTile, wa: number, g: Geometry, ua: number, flip: number): void {
     const parts = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
-    this.k.winogradWeights.run({ w: wa, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, u: ua, flip }, parts);
+    this.tiles[tile].weights.run({ w: wa, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, u: ua, flip }, parts);
   }
 
-  /** Samples per GEMM for the tile shapes given, and its per-thread scratch. */
-  private winogradGroup(...shapes: TileShape[]): { group: number; bytes: number } {
-    const bytesFor = (group: number): number => Math.max(...shapes.map((s) => this.k.winogradScratchBytes.call({ ...s, group })));
+  /** Samples per GEMM for the tile shapes given, on that variant, and its per-thread scratch. */
+  private winogradGroup(tile: WinogradTile, ...shapes: TileShape[]): { group: number; bytes: number } {
+    const bytesFor = (group: number): number => Math.max(...shapes.map((s) => this.tiles[tile].scratchBytes.call({ ...s, group })));
     let group = WINOGRAD_GROUP;
     while (group > 1 && bytesFor(group) > WINOGRAD_SCRATCH_BUDGET) group >>= 1;
     return { group, bytes: bytesFor(group) };
   }
 
-  private winogradForward(ctx: OpForwardContext, g: Geometry): void {
+  private winogradForward(ctx: OpForwardContext, g: Geometry, tile: WinogradTile): void {
     const [n0, n1] = ctx.rows ?? [0, g.n];
-    const parts = chunks(n1 - n0, this.cpu.threads);
-    const { group, bytes } = this.winogradGroup({ C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
+    const parts = winogradParts(n1 - n0, tilesPerSample(g), this.cpu.threads);
+    const { group, bytes } = this.winogradGroup(tile, { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
-    const ua = this.cpu.sharedScratch(16 * g.outC * g.inC * 4);
+    const ua = this.cpu.sharedScratch(WINOGRAD_ELEMENTS[tile] * g.outC * g.inC * 4);
     try {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
       const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-      this.transformWeights(wa, g, ua, 0);
-      this.k.winogradConv.run(
+      this.transformWeights(tile, wa, g, ua, 0);
+      this.tiles[tile].conv.run(
         { x: xa, n0, n1, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group },
         parts,
       );
@@ -367,9 +431,9 @@ class Conv2dOnCpu {
    * dx (added into, or assigned when `fresh`) = the correlation of dy, padded by 2 − p, with the
    * rotated, transposed kernel, whose transform goes to `ua`.
    */
-  private winogradInputGrad(g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
-    this.transformWeights(wa, g, ua, 1);
-    this.k.winogradConv.run(
+  private winogradInputGrad(tile: WinogradTile, g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
+    this.transformWeights(tile, wa, g, ua, 1);
+    this.tiles[tile].conv.run(
       { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group },
       parts,
     );
@@ -379,17 +443,20 @@ class Conv2dOnCpu {
    * Backward of a Winograd-eligible convolution: weight and bias gradients in the Winograd domain
    * (per-task partial sums dU, reduced in task order and taken back to 3×3 once), then dx.
    */
-  private winogradBackward(ctx: OpBackwardContext, g: Geometry): void {
-    const parts = chunks(g.n, this.cpu.threads);
+  private winogradBackward(ctx: OpBackwardContext, g: Geometry, dxTile: WinogradTile): void {
+    const parts = winogradParts(g.n, tilesPerSample(g), this.cpu.threads);
     const dx = ctx.dInputs[0];
-    if (ctx.dParamsWanted === false) return this.winogradInputGradOnly(ctx, g, parts);
+    if (ctx.dParamsWanted === false) return this.winogradInputGradOnly(ctx, g, parts, dxTile);
     const forwardTiles = { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW };
-    const { group, bytes } = dx ? this.winogradGroup(forwardTiles, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : this.winogradGroup(forwardTiles);
-    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
+    const dxTiles = { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w };
+    // The weight gradient's group as it was before dx could run on F(4×4) (its sums follow the group).
+    const { group, bytes } = dx ? this.winogradGroup('winograd', forwardTiles, dxTiles) : this.winogradGroup('winograd', forwardTiles);
+    const dxGroup = dx && dxTile === 'winograd4' ? this.winogradGroup(dxTile, dxTiles) : { group, bytes };
+    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(Math.max(bytes, dxGroup.bytes)));
     // Shared: per-task dU ([16][Cout][C]) and db partial sums, then the rotated kernel's transform.
     const uBytes = round64(16 * g.outC * g.inC);
     const dbBytes = round64(g.outC);
-    const dUa = this.cpu.sharedScratch(parts * (uBytes + dbBytes) + uBytes);
+    const dUa = this.cpu.sharedScratch(parts * (uBytes + dbBytes) + round64(WINOGRAD_ELEMENTS[dxTile] * g.outC * g.inC));
     const dba = dUa + parts * uBytes;
     const ua = dba + parts * dbBytes;
     const db = ctx.dParams.bias?.data;
@@ -419,7 +486,7 @@ class Conv2dOnCpu {
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
-        this.winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
+        this.winogradInputGrad(dxTile, g, dya, wa, ua, dxa, fresh, dxGroup.group, parts);
       }
     } finally {
       this.cpu.unstage();
@@ -427,18 +494,18 @@ class Conv2dOnCpu {
   }
 
   /** A Winograd-eligible convolution's backward where the step reads no parameter gradient: dx alone (if any). */
-  private winogradInputGradOnly(ctx: OpBackwardContext, g: Geometry, parts: number): void {
+  private winogradInputGradOnly(ctx: OpBackwardContext, g: Geometry, parts: number, tile: WinogradTile): void {
     const dx = ctx.dInputs[0];
     if (!dx) return;
-    const { group, bytes } = this.winogradGroup({ C: g.outC, Cout: g.inC, oH: g.h, oW: g.w });
+    const { group, bytes } = this.winogradGroup(tile, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w });
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
-    const ua = this.cpu.sharedScratch(round64(16 * g.outC * g.inC));
+    const ua = this.cpu.sharedScratch(round64(WINOGRAD_ELEMENTS[tile] * g.outC * g.inC));
     try {
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
       const fresh = ctx.dInputsFresh?.[0] === true;
       const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
-      this.winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
+      this.winogradInputGrad(tile, g, dya, wa, ua, dxa, fresh, group, parts);
     } finally {
       this.cpu.unstage();
     }

@@ -1,0 +1,527 @@
+// Writes the Winograd F(4×4, 3×3) section of winograd.wat (between its BEGIN/END F(4x4,3x3)
+// lines): the kernel, input and output transforms printed from the three matrices below, and the
+// convolution that runs them around 36 GEMMs. The rest of winograd.wat (F(2×2, 3×3), the padded
+// planes it shares, the weight gradient) is written by hand.
+// Run: `npx tsx src-engine/node/cpu/kernels/winograd4-gen.ts && node scripts/build-kernels.mjs`.
+// NOTE (same bits everywhere): no sum is printed as (f32x4.add (local.get a) (f32x4.mul (local.get b)
+// (local.get c))), the form build-kernels.mjs fuses into relaxed_madd: constants are inline
+// v128.const, so a transform rounds the same on every machine (only the imported GEMM fuses).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * F(4×4, 3×3) with the interpolation points 0, ±1, ±2, ∞ (Lavin & Gray 2015): Y = Aᵀ[(G g Gᵀ) ⊙
+ * (Bᵀ d B)]A for a 6×6 input tile d and a 3×3 kernel g, a 4×4 output tile.
+ */
+export const F43 = {
+  BT: [
+    [4, 0, -5, 0, 1, 0],
+    [0, -4, -4, 1, 1, 0],
+    [0, 4, -4, -1, 1, 0],
+    [0, -2, -1, 2, 1, 0],
+    [0, 2, -1, -2, 1, 0],
+    [0, 4, 0, -5, 0, 1],
+  ],
+  G: [
+    [1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [-1 / 6, 1 / 6, -1 / 6],
+    [1 / 24, 1 / 12, 1 / 6],
+    [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
+  ],
+  AT: [
+    [1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 0],
+    [0, 1, 1, 4, 4, 0],
+    [0, 1, -1, 8, -8, 1],
+  ],
+} as const;
+
+type Kind = 'f32' | 'f32x4';
+
+const constant = (kind: Kind, c: number): string => {
+  const text = Math.fround(c).toPrecision(9);
+  return kind === 'f32' ? `(f32.const ${text})` : `(v128.const f32x4 ${text} ${text} ${text} ${text})`;
+};
+
+/**
+ * Σ coefs[i]·terms[i] as one WAT expression: terms with the same |coefficient| are added or
+ * subtracted first, then each group is multiplied once (|c| = 1: not at all), and the groups
+ * added in order of first appearance, the unit group first.
+ */
+export function combination(kind: Kind, coefs: readonly number[], terms: readonly string[]): string {
+  const groups = new Map<number, { sign: number; term: string }[]>();
+  coefs.forEach((c, i) => {
+    if (c === 0) return;
+    const key = Math.abs(c);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push({ sign: Math.sign(c), term: terms[i] });
+  });
+  const keys = [...groups.keys()].sort((a, b) => (a === 1 ? -1 : b === 1 ? 1 : 0));
+  let out: { sign: number; expr: string } | null = null;
+  for (const key of keys) {
+    const list = groups.get(key)!;
+    // Start from a positive term where there is one: no negation.
+    const first = list.findIndex((t) => t.sign > 0);
+    const order = first >= 0 ? [list[first], ...list.filter((_, i) => i !== first)] : list;
+    let expr = order[0].term;
+    const sign = order[0].sign;
+    for (const t of order.slice(1)) expr = `(${kind}.${t.sign === sign ? 'add' : 'sub'} ${expr} ${t.term})`;
+    if (key !== 1) expr = `(${kind}.mul ${expr} ${constant(kind, key)})`;
+    if (!out) out = { sign, expr };
+    else out = { sign: out.sign, expr: `(${kind}.${sign === out.sign ? 'add' : 'sub'} ${out.expr} ${expr})` };
+  }
+  if (!out) return constant(kind, 0);
+  return out.sign > 0 ? out.expr : `(${kind}.neg ${out.expr})`;
+}
+
+const get = (name: string): string => `(local.get ${name})`;
+
+/** A term of a transform program: an input or temporary by name, a sum, a difference, or a multiple. */
+type Term = string | ['add' | 'sub', Term, Term] | ['mul', Term, number];
+
+/**
+ * Bᵀ z and Aᵀ m with their common subexpressions shared (19 and 13 operations where the rows one by
+ * one take 26 and 17): assignments in order, to temporaries s0–s3 or outputs r0…; each is
+ * checked against its matrix when this file runs (checkProgram).
+ */
+const BT_PROGRAM: [string, Term][] = [
+  ['s0', ['sub', 'z4', ['mul', 'z2', 4]]],
+  ['s1', ['sub', 'z3', ['mul', 'z1', 4]]],
+  ['r1', ['add', 's0', 's1']],
+  ['r2', ['sub', 's0', 's1']],
+  ['s2', ['sub', 'z4', 'z2']],
+  ['s3', ['mul', ['sub', 'z3', 'z1'], 2]],
+  ['r3', ['add', 's2', 's3']],
+  ['r4', ['sub', 's2', 's3']],
+  ['r0', ['sub', ['add', 'z4', ['mul', 'z0', 4]], ['mul', 'z2', 5]]],
+  ['r5', ['sub', ['add', 'z5', ['mul', 'z1', 4]], ['mul', 'z3', 5]]],
+];
+const AT_PROGRAM: [string, Term][] = [
+  ['s0', ['add', 'z1', 'z2']],
+  ['s1', ['sub', 'z1', 'z2']],
+  ['s2', ['add', 'z3', 'z4']],
+  ['s3', ['sub', 'z3', 'z4']],
+  ['r0', ['add', ['add', 'z0', 's0'], 's2']],
+  ['r1', ['add', 's1', ['mul', 's3', 2]]],
+  ['r2', ['add', 's0', ['mul', 's2', 4]]],
+  ['r3', ['add', ['add', 's1', ['mul', 's3', 8]], 'z5']],
+];
+
+/** The program's outputs for inputs z (exact in float64 for small integers). */
+function evaluate(program: [string, Term][], z: readonly number[]): Map<string, number> {
+  const env = new Map<string, number>(z.map((v, i) => [`z${i}`, v]));
+  const value = (t: Term): number => {
+    if (typeof t === 'string') return env.get(t)!;
+    if (t[0] === 'mul') return value(t[1]) * t[2];
+    return t[0] === 'add' ? value(t[1]) + value(t[2]) : value(t[1]) - value(t[2]);
+  };
+  for (const [name, t] of program) env.set(name, value(t));
+  return env;
+}
+
+/** Throws unless the program computes matrix · z (each unit vector z checked). */
+function checkProgram(program: [string, Term][], matrix: readonly (readonly number[])[]): void {
+  for (let j = 0; j < matrix[0].length; j++) {
+    const env = evaluate(program, matrix[0].map((_, i) => (i === j ? 1 : 0)));
+    matrix.forEach((row, i) => {
+      if (env.get(`r${i}`) !== row[j]) throw new Error(`winograd4-gen: the program's output ${i} differs from its matrix in column ${j}`);
+    });
+  }
+}
+checkProgram(BT_PROGRAM, F43.BT);
+checkProgram(AT_PROGRAM, F43.AT);
+
+/**
+ * The program as f32x4 WAT: temporaries s0–s3 set in $e0–$e3; each output handed to `emit` (its index
+ * and expression) where it is assigned. Inputs z_i read from `inputs[i]`.
+ */
+function programLines(program: [string, Term][], inputs: readonly string[], emit: (i: number, expr: string) => string): string[] {
+  const wat = (t: Term): string => {
+    if (typeof t === 'string') return t.startsWith('z') ? inputs[Number(t.slice(1))] : get(`$e${t.slice(1)}`);
+    if (t[0] === 'mul') return `(f32x4.mul ${wat(t[1])} ${constant('f32x4', t[2])})`;
+    return `(f32x4.${t[0]} ${wat(t[1])} ${wat(t[2])})`;
+  };
+  return program.map(([name, t]) => (name.startsWith('s') ? `(local.set $e${name.slice(1)} ${wat(t)})` : emit(Number(name.slice(1)), wat(t))));
+}
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** A 4×4 transpose of $a..$d (rows) into $e..$h (columns), through $q0..$q3. */
+function transpose4(src: string[], dst: string[]): string[] {
+  const [a, b, c, d] = src.map(get);
+  const lo = '0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23';
+  const hi = '8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31';
+  const first = '0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23';
+  const second = '8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31';
+  return [
+    `(local.set $q0 (i8x16.shuffle ${lo} ${a} ${b}))`,
+    `(local.set $q1 (i8x16.shuffle ${lo} ${c} ${d}))`,
+    `(local.set $q2 (i8x16.shuffle ${hi} ${a} ${b}))`,
+    `(local.set $q3 (i8x16.shuffle ${hi} ${c} ${d}))`,
+    `(local.set ${dst[0]} (i8x16.shuffle ${first} (local.get $q0) (local.get $q1)))`,
+    `(local.set ${dst[1]} (i8x16.shuffle ${second} (local.get $q0) (local.get $q1)))`,
+    `(local.set ${dst[2]} (i8x16.shuffle ${first} (local.get $q2) (local.get $q3)))`,
+    `(local.set ${dst[3]} (i8x16.shuffle ${second} (local.get $q2) (local.get $q3)))`,
+  ];
+}
+
+const indent = (lines: string[], n: number): string => lines.map((l) => ' '.repeat(n) + l).join('\n');
+
+/** U = G g Gᵀ per kernel, scalar: 36 values stored $xs apart from $d. */
+function kernelTransform(): string {
+  const L: string[] = [];
+  const g = range(9).map((i) => `$g${i}`);
+  // t = G g (6×3)
+  for (let i = 0; i < 6; i++) for (let b = 0; b < 3; b++) L.push(`(local.set $t${i * 3 + b} ${combination('f32', F43.G[i], [0, 1, 2].map((a) => get(g[a * 3 + b])))})`);
+  // U = t Gᵀ (6×6)
+  for (let i = 0; i < 6; i++) {
+    for (let j = 0; j < 6; j++) {
+      L.push(`(f32.store (local.get $d) ${combination('f32', F43.G[j], [0, 1, 2].map((b) => get(`$t${i * 3 + b}`)))})`);
+      L.push('(local.set $d (i32.add (local.get $d) (local.get $xs)))');
+    }
+  }
+  return indent(L, 8);
+}
+
+/**
+ * V = Bᵀ d B for the four tiles at inOffs[t..t+3] (lanes = tiles) of channel c's padded planes:
+ * rows of d B into $tmp, then Bᵀ down its columns into V ($xs apart per element).
+ */
+function inputTransform(): string {
+  const L: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const row = `(i32.const ${i})`;
+    L.push(`;; row ${i} of d: columns 0–3 and 4–5 of each tile, transposed so that lanes = tiles`);
+    for (let k = 0; k < 4; k++) {
+      const at = `(i32.add (local.get $a${k}) (i32.mul (local.get $ws) ${row}))`;
+      L.push(`(local.set $l${k} (v128.load ${at}))`);
+      L.push(`(local.set $h${k} (v128.load offset=16 ${at}))`);
+    }
+    L.push(...transpose4(['$l0', '$l1', '$l2', '$l3'], ['$d0', '$d1', '$d2', '$d3']));
+    L.push(...transpose4(['$h0', '$h1', '$h2', '$h3'], ['$d4', '$d5', '$l0', '$l1']));
+    // (d B)[i][k] = (Bᵀ d_iᵀ)[k]: the same program along the row
+    L.push(...programLines(BT_PROGRAM, range(6).map((j) => get(`$d${j}`)), (k, e) => `(v128.store offset=${(i * 6 + k) * 16} (local.get $tmp) ${e})`));
+  }
+  L.push(';; Bᵀ down each column of d B');
+  for (let k = 0; k < 6; k++) {
+    for (let i = 0; i < 6; i++) L.push(`(local.set $d${i} (v128.load offset=${(i * 6 + k) * 16} (local.get $tmp)))`);
+    L.push(...programLines(BT_PROGRAM, range(6).map((j) => get(`$d${j}`)), (l, e) => `(v128.store (i32.add (local.get $vp) (i32.mul (local.get $xs) (i32.const ${l * 6 + k}))) ${e})`));
+  }
+  return indent(L, 8);
+}
+
+/**
+ * Y = Aᵀ m A (+ bias) for the four tiles at M + t (lanes = tiles): rows of m A into $tmp, then Aᵀ
+ * down its columns into $tmp + 576 (y[a][b] at (4a + b)·16).
+ */
+function outputTransform(): string {
+  const L: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    for (let j = 0; j < 6; j++) L.push(`(local.set $d${j} (v128.load (i32.add (local.get $p) (i32.mul (local.get $ms) (i32.const ${i * 6 + j})))))`);
+    // (m A)[i][b] = (Aᵀ m_iᵀ)[b]
+    L.push(...programLines(AT_PROGRAM, range(6).map((j) => get(`$d${j}`)), (b, e) => `(v128.store offset=${(i * 4 + b) * 16} (local.get $tmp) ${e})`));
+  }
+  for (let b = 0; b < 4; b++) {
+    for (let i = 0; i < 6; i++) L.push(`(local.set $d${i} (v128.load offset=${(i * 4 + b) * 16} (local.get $tmp)))`);
+    L.push(...programLines(AT_PROGRAM, range(6).map((j) => get(`$d${j}`)), (a, e) => `(v128.store offset=${576 + (a * 4 + b) * 16} (local.get $tmp) (f32x4.add ${e} (local.get $bv)))`));
+  }
+  return indent(L, 10);
+}
+
+/** Four whole 4×4 tiles: each output row a transposed from y[a][0..3] (lanes = tiles) and stored, or added, per tile. */
+function wholeTileStores(): string {
+  const L: string[] = [];
+  for (let a = 0; a < 4; a++) {
+    for (let b = 0; b < 4; b++) L.push(`(local.set $l${b} (v128.load offset=${576 + (a * 4 + b) * 16} (local.get $tmp)))`);
+    L.push(...transpose4(['$l0', '$l1', '$l2', '$l3'], ['$h0', '$h1', '$h2', '$h3']));
+    for (let k = 0; k < 4; k++) {
+      const at = `(i32.add (local.get $b${k}) (i32.mul (local.get $ows) (i32.const ${a})))`;
+      L.push(`(v128.store ${at} (select (f32x4.add (local.get $h${k}) (v128.load ${at})) (local.get $h${k}) (local.get $accumulate)))`);
+    }
+  }
+  return indent(L, 14);
+}
+
+const section = `  ;; ---- BEGIN F(4x4,3x3): GENERATED by winograd4-gen.ts (next to this file) — do not edit by hand.
+  ;; Winograd F(4x4, 3x3): each 4x4 output tile from a 6x6 input tile (tiles 4 apart), 36 multiplies
+  ;; per (input, output) channel pair for 16 outputs instead of 144: 4x fewer (F(2x2) above: 2.25x).
+  ;;   U = G g Gᵀ   [36][Cout][C] (flip = 1: rotated, [36][C][Cout])    V = Bᵀ d B   [36][C][tiles]
+  ;;   M[ξ] = U[ξ] · V[ξ] (36 GEMMs)                                      Y = Aᵀ M A (+ bias)
+${F43.BT.map((r, i) => `  ;;   Bᵀ[${i}] = [${r.join(' ')}]`).join('\n')}
+${F43.G.map((r, i) => `  ;;   G[${i}] = [${r.map((c) => (c === 0 ? '0' : Number.isInteger(1 / c) ? `${c < 0 ? '-' : ''}1/${Math.abs(1 / c)}` : String(c))).join(' ')}]`).join('\n')}
+${F43.AT.map((r, i) => `  ;;   Aᵀ[${i}] = [${r.join(' ')}]`).join('\n')}
+  ;; NOTE (error): the transforms' entries reach 5 (Bᵀ) and 8 (Aᵀ) and G's 1/6 and 1/12 round, so
+  ;; F(4x4)'s float32 error is several times F(2x2)'s for the same inputs (docs/cpu-backend.md,
+  ;; "Winograd F(4×4, 3×3)"); overrides/conv2d.ts uses it only where that was measured to hold.
+  ;; Layout and flow as winogradConv's; the padded planes are 4·tiles + 2 rows and 4·tiles + 4
+  ;; columns, so a tile's columns 4–7 load as one vector (6 and 7 unused).
+
+  ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]); flip as winogradWeights.
+  (func (export "winograd4Weights")
+    (param $w i32) (param $Cout i32) (param $C i32) (param $o0 i32) (param $o1 i32) (param $u i32) (param $flip i32)
+    (local $o i32) (local $c i32) (local $g i32) (local $d i32) (local $xs i32)
+    ${range(9).map((i) => `(local $l${i} f32)`).join(' ')}
+    ${range(9).map((i) => `(local $g${i} f32)`).join(' ')}
+    ${range(18).map((i) => `(local $t${i} f32)`).join(' ')}
+    (local.set $xs (i32.shl (i32.mul (local.get $Cout) (local.get $C)) (i32.const 2)))
+    (local.set $o (local.get $o0))
+    (block $od (loop $ol
+      (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
+      (local.set $c (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+        (local.set $g (i32.add (local.get $w) (i32.mul (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 36))))
+        (local.set $d (i32.add (local.get $u) (i32.shl
+          (select
+            (i32.add (i32.mul (local.get $c) (local.get $Cout)) (local.get $o))
+            (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c))
+            (local.get $flip))
+          (i32.const 2))))
+${range(9).map((i) => `        (local.set $l${i} (f32.load offset=${i * 4} (local.get $g)))`).join('\n')}
+${range(9).map((i) => `        (local.set $g${i} (select (local.get $l${8 - i}) (local.get $l${i}) (local.get $flip)))`).join('\n')}
+${kernelTransform()}
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cl)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $ol)))
+  )
+
+  ;; Per-thread scratch (bytes) winograd4Conv needs: V + M, the padded planes (16-byte rounded), the
+  ;; tile tables (input offsets, output offsets, output limits) and 36 + 16 vectors of transform temporaries.
+  (func $scratchLayout4 (param $C i32) (param $Cout i32) (param $oH i32) (param $oW i32) (param $group i32) (result i32)
+    (local $tH i32) (local $tW i32) (local $Tp i32)
+    (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.const 3)) (i32.const 2)))
+    (local.set $tW (i32.shr_s (i32.add (local.get $oW) (i32.const 3)) (i32.const 2)))
+    (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (i32.mul (local.get $tH) (local.get $tW))) (i32.const 3)) (i32.const -4)))
+    (i32.add
+      (i32.add
+        (i32.shl (i32.mul (i32.mul (i32.const 36) (i32.add (local.get $C) (local.get $Cout))) (local.get $Tp)) (i32.const 2))
+        (i32.and (i32.add (i32.shl (i32.mul (local.get $group)
+          (i32.mul (i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2)) (i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4))))
+          (i32.const 2)) (i32.const 15)) (i32.const -16)))
+      (i32.add (i32.mul (local.get $Tp) (i32.const 12)) (i32.const 832)))
+  )
+  (func (export "winograd4ScratchBytes") (param $C i32) (param $Cout i32) (param $oH i32) (param $oW i32) (param $group i32) (result i32)
+    (call $scratchLayout4 (local.get $C) (local.get $Cout) (local.get $oH) (local.get $oW) (local.get $group))
+  )
+
+  ;; Tile tables for T tiles (padded to Tp): tile t = (sample s, row ty, column tx). inOffs: its 6x6
+  ;; window in the padded planes; outOffs: its 4x4 output block (from the chunk's first sample);
+  ;; outLims: 8·rows + columns of the block inside the output (36: whole). Entries past T read
+  ;; plane 0 and are never stored (limit 0).
+  (func $tileTables4 (param $T i32) (param $Tp i32) (param $P i32) (param $tW i32) (param $oH i32) (param $oW i32)
+    (param $planeBytes i32) (param $Wq i32) (param $outSample i32) (param $inOffs i32) (param $outOffs i32) (param $outLims i32)
+    (local $t i32) (local $s i32) (local $q i32) (local $ty i32) (local $tx i32) (local $rows i32) (local $cols i32) (local $at i32)
+    (block $td (loop $tl
+      (br_if $td (i32.ge_s (local.get $t) (local.get $Tp)))
+      (local.set $at (i32.shl (local.get $t) (i32.const 2)))
+      (if (i32.lt_s (local.get $t) (local.get $T))
+        (then
+          (local.set $s (i32.div_u (local.get $t) (local.get $P)))
+          (local.set $q (i32.sub (local.get $t) (i32.mul (local.get $s) (local.get $P))))
+          (local.set $ty (i32.shl (i32.div_u (local.get $q) (local.get $tW)) (i32.const 2)))
+          (local.set $tx (i32.sub (i32.shl (local.get $q) (i32.const 2)) (i32.mul (local.get $ty) (local.get $tW))))
+          (i32.store (i32.add (local.get $inOffs) (local.get $at))
+            (i32.add (i32.mul (local.get $s) (local.get $planeBytes))
+              (i32.shl (i32.add (i32.mul (local.get $ty) (local.get $Wq)) (local.get $tx)) (i32.const 2))))
+          (i32.store (i32.add (local.get $outOffs) (local.get $at))
+            (i32.add (i32.mul (local.get $s) (local.get $outSample))
+              (i32.shl (i32.add (i32.mul (local.get $ty) (local.get $oW)) (local.get $tx)) (i32.const 2))))
+          (local.set $rows (i32.sub (local.get $oH) (local.get $ty)))
+          (if (i32.gt_s (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
+          (local.set $cols (i32.sub (local.get $oW) (local.get $tx)))
+          (if (i32.gt_s (local.get $cols) (i32.const 4)) (then (local.set $cols (i32.const 4))))
+          (i32.store (i32.add (local.get $outLims) (local.get $at)) (i32.add (i32.shl (local.get $rows) (i32.const 3)) (local.get $cols))))
+        (else
+          (i32.store (i32.add (local.get $inOffs) (local.get $at)) (i32.const 0))
+          (i32.store (i32.add (local.get $outOffs) (local.get $at)) (i32.const 0))
+          (i32.store (i32.add (local.get $outLims) (local.get $at)) (i32.const 0))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tl)))
+  )
+
+  ;; V[ξ][c][t] = (Bᵀ d B)[ξ] for the T tiles of samples [s0, s0 + S), channel by channel, four tiles per step.
+  (func $inputTransform4 (param $x i32) (param $s0 i32) (param $S i32) (param $T i32) (param $C i32) (param $H i32) (param $W i32)
+    (param $pH i32) (param $pW i32) (param $R i32) (param $Wq i32) (param $Tp i32) (param $PB i32) (param $inOffs i32) (param $V i32) (param $tmp i32)
+    (local $c i32) (local $s i32) (local $t i32) (local $p i32) (local $planeBytes i32) (local $inPlane i32) (local $inSample i32)
+    (local $ws i32) (local $xs i32) (local $vp i32) (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
+    (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
+    (local.set $inPlane (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2)))
+    (local.set $inSample (i32.mul (local.get $C) (local.get $inPlane)))
+    (local.set $ws (i32.shl (local.get $Wq) (i32.const 2)))
+    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+      (local.set $s (i32.const 0))
+      (block $pd (loop $pl
+        (br_if $pd (i32.ge_s (local.get $s) (local.get $S)))
+        (call $padPlane
+          (i32.add (local.get $x) (i32.add (i32.mul (i32.add (local.get $s0) (local.get $s)) (local.get $inSample))
+            (i32.mul (local.get $c) (local.get $inPlane))))
+          (local.get $H) (local.get $W) (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq)
+          (i32.add (local.get $PB) (i32.mul (local.get $s) (local.get $planeBytes))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $pl)))
+      (local.set $t (i32.const 0))
+      (block $gd (loop $gl
+        (br_if $gd (i32.ge_s (local.get $t) (local.get $T)))
+        (local.set $p (i32.add (local.get $inOffs) (i32.shl (local.get $t) (i32.const 2))))
+        (local.set $a0 (i32.add (local.get $PB) (i32.load offset=0 (local.get $p))))
+        (local.set $a1 (i32.add (local.get $PB) (i32.load offset=4 (local.get $p))))
+        (local.set $a2 (i32.add (local.get $PB) (i32.load offset=8 (local.get $p))))
+        (local.set $a3 (i32.add (local.get $PB) (i32.load offset=12 (local.get $p))))
+        (local.set $vp (i32.add (local.get $V) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $Tp)) (local.get $t)) (i32.const 2))))
+${inputTransform()}
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br $gl)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cl)))
+  )
+
+  ;; y (+)= correlate(x, kernel) as winogradConv (same parameters; u from winograd4Weights), on 4x4
+  ;; output tiles. scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
+  (func (export "winograd4Conv")
+    (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
+    (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
+    (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
+    (param $group i32) (param $scratch i32) (param $gemmScratch i32)
+    (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
+    (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32) (local $outLims i32) (local $tmp i32)
+    (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32) (local $k i32) (local $r i32) (local $cc i32) (local $lim i32)
+    (local $outPlane i32) (local $outSample i32) (local $ows i32) (local $xs i32) (local $ms i32) (local $planeBytes i32)
+    (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $yo i32) (local $p i32) (local $e i32) (local $v f32)
+    (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $bv v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
+    (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.const 3)) (i32.const 2)))
+    (local.set $tW (i32.shr_s (i32.add (local.get $oW) (i32.const 3)) (i32.const 2)))
+    (local.set $P (i32.mul (local.get $tH) (local.get $tW)))
+    (local.set $R (i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2)))
+    (local.set $Wq (i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4)))
+    (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (local.get $P)) (i32.const 3)) (i32.const -4)))
+    (local.set $V (local.get $scratch))
+    (local.set $M (i32.add (local.get $V) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $C)) (local.get $Tp)) (i32.const 2))))
+    (local.set $PB (i32.add (local.get $M) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $Cout)) (local.get $Tp)) (i32.const 2))))
+    (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
+    (local.set $inOffs (i32.add (local.get $PB)
+      (i32.and (i32.add (i32.mul (local.get $group) (local.get $planeBytes)) (i32.const 15)) (i32.const -16))))
+    (local.set $outOffs (i32.add (local.get $inOffs) (i32.shl (local.get $Tp) (i32.const 2))))
+    (local.set $outLims (i32.add (local.get $outOffs) (i32.shl (local.get $Tp) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $outLims) (i32.shl (local.get $Tp) (i32.const 2))))
+    (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
+    (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
+    (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))
+    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
+    (local.set $ms (i32.shl (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 2)))
+    (local.set $s0 (local.get $n0))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_s (local.get $s0) (local.get $n1)))
+      (local.set $S (i32.sub (local.get $n1) (local.get $s0)))
+      (if (i32.gt_s (local.get $S) (local.get $group)) (then (local.set $S (local.get $group))))
+      (local.set $T (i32.mul (local.get $S) (local.get $P)))
+      (call $tileTables4 (local.get $T) (local.get $Tp) (local.get $P) (local.get $tW) (local.get $oH) (local.get $oW)
+        (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims))
+      (call $inputTransform4 (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
+        (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))
+      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 36 transform elements.
+      (local.set $xi (i32.const 0))
+      (block $xd (loop $xl
+        (br_if $xd (i32.ge_s (local.get $xi) (i32.const 36)))
+        (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $T) (local.get $C)
+          (i32.add (local.get $u) (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $Cout)) (local.get $C)) (i32.const 2))) (local.get $C)
+          (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
+          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+          (i32.const 0) (local.get $gemmScratch))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br $xl)))
+      ;; Output transform, output channel by output channel, four tiles per step.
+      (local.set $o (i32.const 0))
+      (block $od (loop $ol
+        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (local.set $bv (v128.const i32x4 0 0 0 0))
+        (if (local.get $bias) (then
+          (local.set $bv (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))))
+        (local.set $yo (i32.add (local.get $y) (i32.add (i32.mul (local.get $s0) (local.get $outSample)) (i32.mul (local.get $o) (local.get $outPlane)))))
+        (local.set $t (i32.const 0))
+        (block $yd (loop $yl
+          (br_if $yd (i32.ge_s (local.get $t) (local.get $T)))
+          (local.set $p (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $Tp)) (local.get $t)) (i32.const 2))))
+${outputTransform()}
+          (local.set $p (i32.add (local.get $outLims) (i32.shl (local.get $t) (i32.const 2))))
+          (if (i32.and
+                (i32.le_s (i32.add (local.get $t) (i32.const 4)) (local.get $T))
+                (i32.and
+                  (i32.and (i32.eq (i32.load offset=0 (local.get $p)) (i32.const 36)) (i32.eq (i32.load offset=4 (local.get $p)) (i32.const 36)))
+                  (i32.and (i32.eq (i32.load offset=8 (local.get $p)) (i32.const 36)) (i32.eq (i32.load offset=12 (local.get $p)) (i32.const 36)))))
+            (then
+              ;; four whole 4x4 blocks: each row one vector store per tile
+              (local.set $p (i32.add (local.get $outOffs) (i32.shl (local.get $t) (i32.const 2))))
+              (local.set $b0 (i32.add (local.get $yo) (i32.load offset=0 (local.get $p))))
+              (local.set $b1 (i32.add (local.get $yo) (i32.load offset=4 (local.get $p))))
+              (local.set $b2 (i32.add (local.get $yo) (i32.load offset=8 (local.get $p))))
+              (local.set $b3 (i32.add (local.get $yo) (i32.load offset=12 (local.get $p))))
+${wholeTileStores()}
+            )
+            (else
+              ;; partial blocks (sizes not a multiple of 4) or the group's spare lanes: element by element
+              (local.set $k (i32.const 0))
+              (block $kd (loop $kl
+                (br_if $kd (i32.ge_s (local.get $k) (i32.const 4)))
+                (local.set $lim (i32.load (i32.add (local.get $outLims) (i32.shl (i32.add (local.get $t) (local.get $k)) (i32.const 2)))))
+                (local.set $e (i32.add (local.get $yo) (i32.load (i32.add (local.get $outOffs) (i32.shl (i32.add (local.get $t) (local.get $k)) (i32.const 2))))))
+                (local.set $r (i32.const 0))
+                (block $rd (loop $rl
+                  (br_if $rd (i32.ge_s (local.get $r) (i32.shr_u (local.get $lim) (i32.const 3))))
+                  (local.set $cc (i32.const 0))
+                  (block $ccd (loop $ccl
+                    (br_if $ccd (i32.ge_s (local.get $cc) (i32.and (local.get $lim) (i32.const 7))))
+                    (local.set $p (i32.add (local.get $e) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $oW)) (local.get $cc)) (i32.const 2))))
+                    (local.set $v (f32.load offset=576 (i32.add (local.get $tmp)
+                      (i32.add (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 2)) (local.get $cc)) (i32.const 4)) (i32.shl (local.get $k) (i32.const 2))))))
+                    (f32.store (local.get $p) (select (f32.add (local.get $v) (f32.load (local.get $p))) (local.get $v) (local.get $accumulate)))
+                    (local.set $cc (i32.add (local.get $cc) (i32.const 1)))
+                    (br $ccl)))
+                  (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                  (br $rl)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $kl)))))
+          (local.set $t (i32.add (local.get $t) (i32.const 4)))
+          (br $yl)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $ol)))
+      (local.set $s0 (i32.add (local.get $s0) (local.get $S)))
+      (br $nl)))
+  )
+  ;; ---- END F(4x4,3x3)
+`;
+
+/** The generated section's text (a unit test compares winograd.wat's with it). */
+export function winograd4Section(): string {
+  return section;
+}
+
+export const WINOGRAD_WAT_PATH = join(dirname(fileURLToPath(import.meta.url)), 'winograd.wat');
+
+/** winograd.wat's text with its F(4×4, 3×3) section replaced by (or, if it has none, ended with) the generated one. */
+export function withSection(wat: string): string {
+  const begin = wat.indexOf('  ;; ---- BEGIN F(4x4,3x3)');
+  const endMark = '  ;; ---- END F(4x4,3x3)\n';
+  if (begin < 0) {
+    const close = wat.lastIndexOf(')');
+    return `${wat.slice(0, close)}\n${section})\n`;
+  }
+  const end = wat.indexOf(endMark) + endMark.length;
+  return wat.slice(0, begin) + section + wat.slice(end);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(WINOGRAD_WAT_PATH, withSection(readFileSync(WINOGRAD_WAT_PATH, 'utf8')));
+  console.log(`wrote the F(4x4,3x3) section of ${WINOGRAD_WAT_PATH}`);
+}

@@ -1,0 +1,178 @@
+/**
+ * Winograd F(4×4, 3×3) on the CPU backend (the generated section of kernels/winograd.wat): forward
+ * and input gradient against a float64 direct convolution, on layers that pick it (≥ 64 channels
+ * each side, ≥ 28×28) with sizes that leave partial 4×4 tiles, padding 0–3, channel counts that are
+ * not multiples of 4; 1 and 2 threads bit for bit; dx assigned where fresh and added otherwise; the
+ * weight gradient (still F(2×2)) the same bits whether or not dx runs beside it.
+ *
+ * NOTE (bound): as winograd.test.ts, the error is measured against the magnitudes the algorithm
+ * computes with, per output S = the tile's Σ_c |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A| with F(4×4)'s
+ * matrices (+ |bias|). To first order each rounding adds at most 2⁻²⁴·S: up to 3 per level of the
+ * input transform (two levels), up to 5 per level of the kernel transform plus G's rounded 1/6 and
+ * 1/12 (12 in all), 1 per product, depth − 1 in the GEMM's sum, 3 per level of the output transform
+ * and 1 for the bias (7): so |got − exact| ≤ (depth + 26)·2⁻²⁴·S, asserted as (depth + 32) for
+ * second-order room. Measured here: ≤ 1.2·2⁻²⁴·S forward and dx. A wrong tile, lane or padding
+ * gives errors ~2²⁴ times larger. Against Σ|x||w| (a direct convolution's scale) F(4×4)'s error is
+ * ~25–35·2⁻²⁴ where F(2×2)'s is ~2–3 (docs/cpu-backend.md, "Winograd F(4×4, 3×3)").
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cpuBackends } from './backends';
+import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
+import { F43, WINOGRAD_WAT_PATH, winograd4Section } from '../../../src-engine/node/cpu/kernels/winograd4-gen';
+import { runOp, withDefaults } from '../engine/harness';
+import { attrsOf, CONV, direct64, label, randn, worstRatio, type Case } from './conv-exact';
+import { Rng } from '../../../src-engine/base/rng';
+import type { Tensor } from '../../../src-engine/base/tensor';
+import type { Backend } from '../../../src-engine/core/backend/types';
+import { expectSameValues } from '../same-values';
+
+const cpu = cpuBackends();
+
+const abs = (m: readonly (readonly number[])[]): number[][] => m.map((r) => r.map(Math.abs));
+
+/**
+ * F(4×4)'s error scale for y = correlate(x, g) (x zero-padded by p, [N][C][H][W]; g [M][C][3][3],
+ * as float64 |g|; y [N][M][oH][oW]): per 4×4 output tile, Σ_c |Aᵀ|((|G||g||G|ᵀ) ⊙ (|Bᵀ||d||B|))|A|.
+ */
+function winograd4Scale(x: Float32Array, n: number, c: number, h: number, w: number, p: readonly number[], g: Float64Array, m: number, oh: number, ow: number): Float64Array {
+  const G = abs(F43.G);
+  const BT = abs(F43.BT);
+  const AT = abs(F43.AT);
+  const U = new Float64Array(m * c * 36);
+  for (let k = 0; k < m * c; k++) {
+    for (let i = 0; i < 6; i++) {
+      for (let j = 0; j < 6; j++) {
+        let v = 0;
+        for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) v += G[i][a] * g[k * 9 + a * 3 + b] * G[j][b];
+        U[k * 36 + i * 6 + j] = v;
+      }
+    }
+  }
+  const out = new Float64Array(n * m * oh * ow);
+  const V = new Float64Array(c * 36);
+  const d = new Float64Array(36);
+  const t = new Float64Array(36);
+  const e = new Float64Array(36);
+  for (let s = 0; s < n; s++) {
+    for (let ty = 0; ty < oh; ty += 4) {
+      for (let tx = 0; tx < ow; tx += 4) {
+        for (let ci = 0; ci < c; ci++) {
+          for (let r = 0; r < 6; r++) {
+            for (let q = 0; q < 6; q++) {
+              const ih = ty + r - p[0];
+              const iw = tx + q - p[1];
+              d[r * 6 + q] = ih >= 0 && ih < h && iw >= 0 && iw < w ? Math.abs(x[((s * c + ci) * h + ih) * w + iw]) : 0;
+            }
+          }
+          for (let i = 0; i < 6; i++) {
+            for (let q = 0; q < 6; q++) {
+              let v = 0;
+              for (let r = 0; r < 6; r++) v += BT[i][r] * d[r * 6 + q];
+              t[i * 6 + q] = v;
+            }
+          }
+          for (let i = 0; i < 6; i++) {
+            for (let j = 0; j < 6; j++) {
+              let v = 0;
+              for (let q = 0; q < 6; q++) v += t[i * 6 + q] * BT[j][q];
+              V[ci * 36 + i * 6 + j] = v;
+            }
+          }
+        }
+        for (let o = 0; o < m; o++) {
+          e.fill(0);
+          for (let ci = 0; ci < c; ci++) {
+            const u = (o * c + ci) * 36;
+            for (let k = 0; k < 36; k++) e[k] += U[u + k] * V[ci * 36 + k];
+          }
+          for (let a = 0; a < 4 && ty + a < oh; a++) {
+            for (let b = 0; b < 4 && tx + b < ow; b++) {
+              let v = 0;
+              for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) v += AT[a][i] * e[i * 6 + j] * AT[b][j];
+              out[((s * m + o) * oh + ty + a) * ow + tx + b] = v;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** A case's random x, weight (and bias) and dOutput (seeded by its shape), run forward and backward on `backend`. */
+function inputsOf(k: Case) {
+  const rng = new Rng(k.n * 1000 + k.c * 31 + k.h);
+  const x = randn([k.n, k.c, k.h, k.w], rng);
+  const weight = randn([k.outC, k.c, 3, 3], rng, 0.5);
+  const params: Record<string, Tensor> = { weight };
+  if (k.bias) params.bias = randn([k.outC], rng, 0.5);
+  const oh = k.h + 2 * k.p[0] - 2;
+  const ow = k.w + 2 * k.p[1] - 2;
+  const dOutput = randn([k.n, k.outC, oh, ow], rng);
+  const run = (backend: Backend, more: { freshInputGradients?: boolean; noGrad?: number[] } = {}) =>
+    runOp(CONV, { inputs: [x], attrs: attrsOf(k), params, dOutput, backend, ...more });
+  return { x, weight, params, dOutput, oh, ow, run };
+}
+
+/**
+ * One sample each (the float64 convolution is the test's cost, ~0.6 s of CPU a case): whole and
+ * partial tiles in both directions, channels not multiples of 4, uneven padding.
+ */
+const CASES: Case[] = [
+  { n: 1, c: 65, h: 29, w: 31, outC: 67, p: [1, 1], bias: true }, // partial last tiles both ways
+  { n: 1, c: 66, h: 28, w: 28, outC: 64, p: [3, 2], bias: false }, // output 32×30; padding > 2: dx crops dy
+];
+
+describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
+  for (const k of CASES) {
+    it(label(k), () => {
+      const algo = conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k));
+      expect(algo).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd' });
+      const { x, weight, params, dOutput, oh, ow, run } = inputsOf(k);
+      const one = run(cpu.one);
+      const exact = direct64(k, x.data, weight.data, params.bias?.data ?? null, dOutput.data);
+      const wAbs = Float64Array.from(weight.data, Math.abs);
+      const wRot = new Float64Array(wAbs.length); // [C][Cout][3][3], rotated 180°: dx's kernel
+      for (let o = 0; o < k.outC; o++) {
+        for (let ci = 0; ci < k.c; ci++) for (let t = 0; t < 9; t++) wRot[(ci * k.outC + o) * 9 + 8 - t] = wAbs[(o * k.c + ci) * 9 + t];
+      }
+      const yScale = winograd4Scale(x.data, k.n, k.c, k.h, k.w, k.p, wAbs, k.outC, oh, ow);
+      if (params.bias) for (let i = 0; i < yScale.length; i++) yScale[i] += Math.abs(params.bias.data[Math.floor(i / (oh * ow)) % k.outC]);
+      const dxScale = winograd4Scale(dOutput.data, k.n, k.outC, oh, ow, [2 - k.p[0], 2 - k.p[1]], wRot, k.c, k.h, k.w);
+      expect(worstRatio(one.output.data, exact.y, yScale), 'forward error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.c + 32);
+      expect(worstRatio(one.dInputs[0]!.data, exact.dx, dxScale), 'dx error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.outC + 32);
+    });
+  }
+  it('gives the same bits on 1 and 2 threads, assigns a fresh dx, and leaves the weight gradient as it was', () => {
+    // Six samples of resnet18's layer1 shape cut small: two tasks on 2 threads, three samples each.
+    const k: Case = { n: 6, c: 64, h: 28, w: 30, outC: 64, p: [1, 1], bias: true };
+    const { run } = inputsOf(k);
+    const [one, two] = [run(cpu.one), run(cpu.two)];
+    expectSameValues(two.output.data, one.output.data);
+    expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
+    // A fresh input gradient (stale memory, here NaN) is assigned; otherwise dx is added into (zeros here).
+    expectSameValues(run(cpu.two, { freshInputGradients: true }).dInputs[0]!.data, two.dInputs[0]!.data);
+    // The weight gradient (F(2×2)) keeps its own sample grouping: the same bits without dx.
+    expectSameValues(run(cpu.two, { noGrad: [0] }).dParams.weight.data, two.dParams.weight.data);
+  });
+});
+
+describe('Conv2d dispatch between F(2×2) and F(4×4)', () => {
+  it("puts resnet18's 56×56 and 28×28 layers on F(4×4), its 14×14 and 7×7 ones and narrow layers on F(2×2)", () => {
+    const at = (c: number, size: number) => conv2dAlgorithm([16, c, size, size], withDefaults(CONV, { outChannels: c, kernelSize: [3, 3], padding: [1, 1] }));
+    expect(at(64, 56)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd' });
+    expect(at(128, 28).forward).toBe('winograd4');
+    expect(at(256, 14)).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'winograd' });
+    expect(at(512, 7).forward).toBe('winograd');
+    expect(at(32, 56).forward).toBe('winograd');
+    // Without padding a 28×28 input gives a 26×26 output: forward on F(2×2), dx (28×28) on F(4×4).
+    expect(conv2dAlgorithm([16, 64, 28, 28], withDefaults(CONV, { outChannels: 64, kernelSize: [3, 3] }))).toEqual({ forward: 'winograd', inputGrad: 'winograd4', weightGrad: 'winograd' });
+  });
+});
+
+describe('winograd.wat', () => {
+  it('holds the F(4×4, 3×3) section kernels/winograd4-gen.ts writes (run it, then scripts/build-kernels.mjs)', () => {
+    expect(readFileSync(WINOGRAD_WAT_PATH, 'utf8')).toContain(winograd4Section());
+  });
+});
