@@ -110,8 +110,30 @@ export interface KernelArgs {
   lossSum: { p: number; t: number; n: number; kind: number; pa: number; qa: number };
   /** `losses.lossBackward(p: i32, t: i32, dp: i32, dt: i32, i0: i32, i1: i32, kind: i32, g: f32, pa: f32, qa: f32)` */
   lossBackward: { p: number; t: number; dp: number; dt: number; i0: number; i1: number; kind: number; g: number; pa: number; qa: number };
-  /** `optim.adamUpdate(w: i32, g: i32, m: i32, v: i32, vmax: i32, i0: i32, i1: i32, stepSize: f64, bc2Sqrt: f64, shrink: f64, l2: f64, b1: f64, b2: f64, eps: f64)` */
-  adamUpdate: { w: number; g: number; m: number; v: number; vmax: number; i0: number; i1: number; stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number };
+  /** `optim.update_adam_plain(a0: i32, a1: i32, a2: i32, a3: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64, s5: f64, s6: f64, s7: f64)` */
+  update_adam_plain: { a0: number; a1: number; a2: number; a3: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number; s5: number; s6: number; s7: number };
+  /** `optim.update_adam_amsgrad(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64, s5: f64, s6: f64, s7: f64)` */
+  update_adam_amsgrad: { a0: number; a1: number; a2: number; a3: number; a4: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number; s5: number; s6: number; s7: number };
+  /** `optim.update_adamw_plain(a0: i32, a1: i32, a2: i32, a3: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64, s5: f64, s6: f64, s7: f64)` */
+  update_adamw_plain: { a0: number; a1: number; a2: number; a3: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number; s5: number; s6: number; s7: number };
+  /** `optim.update_sgd_plain(a0: i32, a1: i32, i0: i32, i1: i32, s0: f64, s1: f64)` */
+  update_sgd_plain: { a0: number; a1: number; i0: number; i1: number; s0: number; s1: number };
+  /** `optim.update_sgd_momentum(a0: i32, a1: i32, a2: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64)` */
+  update_sgd_momentum: { a0: number; a1: number; a2: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number };
+  /** `optim.update_sgd_nesterov(a0: i32, a1: i32, a2: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64)` */
+  update_sgd_nesterov: { a0: number; a1: number; a2: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number };
+  /** `optim.update_rmsprop_plain(a0: i32, a1: i32, a2: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64)` */
+  update_rmsprop_plain: { a0: number; a1: number; a2: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number };
+  /** `optim.update_rmsprop_centered(a0: i32, a1: i32, a2: i32, a3: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64)` */
+  update_rmsprop_centered: { a0: number; a1: number; a2: number; a3: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number };
+  /** `optim.update_rmsprop_momentum(a0: i32, a1: i32, a2: i32, a3: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64, s5: f64)` */
+  update_rmsprop_momentum: { a0: number; a1: number; a2: number; a3: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number; s5: number };
+  /** `optim.update_rmsprop_centeredMomentum(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64, s5: f64)` */
+  update_rmsprop_centeredMomentum: { a0: number; a1: number; a2: number; a3: number; a4: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number; s5: number };
+  /** `optim.update_adagrad_plain(a0: i32, a1: i32, a2: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64)` */
+  update_adagrad_plain: { a0: number; a1: number; a2: number; i0: number; i1: number; s0: number; s1: number; s2: number };
+  /** `optim.update_nadam_plain(a0: i32, a1: i32, a2: i32, a3: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64, s5: f64, s6: f64, s7: f64, s8: f64)` */
+  update_nadam_plain: { a0: number; a1: number; a2: number; a3: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number; s5: number; s6: number; s7: number; s8: number };
   /** `recurrent.recurrentForwardSteps(cell: i32, xg: i32, bih: i32, whh: i32, bhh: i32, rg: i32, hs: i32, aux: i32, gates: i32, ys: i32, ldy: i32, yOff: i32, n: i32, t: i32, h: i32, reverse: i32, r0: i32, r1: i32, scratch: i32)` */
   recurrentForwardSteps: { cell: number; xg: number; bih: number; whh: number; bhh: number; rg: number; hs: number; aux: number; gates: number; ys: number; ldy: number; yOff: number; n: number; t: number; h: number; reverse: number; r0: number; r1: number; scratch: number };
   /** `recurrent.recurrentBackwardSteps(cell: i32, dys: i32, ldy: i32, yOff: i32, dh: i32, dhNext: i32, dc: i32, sq: i32, gates: i32, aux: i32, hs: i32, dxg: i32, drg: i32, whh: i32, n: i32, t: i32, h: i32, reverse: i32, r0: i32, r1: i32, scratch: i32)` */
@@ -185,7 +207,18 @@ export interface KernelResults {
   fmaPeak: number;
   lossSum: number;
   lossBackward: void;
-  adamUpdate: void;
+  update_adam_plain: void;
+  update_adam_amsgrad: void;
+  update_adamw_plain: void;
+  update_sgd_plain: void;
+  update_sgd_momentum: void;
+  update_sgd_nesterov: void;
+  update_rmsprop_plain: void;
+  update_rmsprop_centered: void;
+  update_rmsprop_momentum: void;
+  update_rmsprop_centeredMomentum: void;
+  update_adagrad_plain: void;
+  update_nadam_plain: void;
   recurrentForwardSteps: void;
   recurrentBackwardSteps: void;
   winogradWeights: void;
@@ -573,17 +606,116 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.p; r[i + 1] = a.t; r[i + 2] = a.dp; r[i + 3] = a.dt; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.kind; r[i + 7] = a.g; r[i + 8] = a.pa; r[i + 9] = a.qa; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
-  adamUpdate: {
+  update_adam_plain: {
     id: 41,
-    name: 'adamUpdate',
-    qualified: 'optim.adamUpdate',
-    params: [{ name: 'w', type: 'i32' }, { name: 'g', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'v', type: 'i32' }, { name: 'vmax', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'stepSize', type: 'f64' }, { name: 'bc2Sqrt', type: 'f64' }, { name: 'shrink', type: 'f64' }, { name: 'l2', type: 'f64' }, { name: 'b1', type: 'f64' }, { name: 'b2', type: 'f64' }, { name: 'eps', type: 'f64' }],
+    name: 'update_adam_plain',
+    qualified: 'optim.update_adam_plain',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.w; r[i + 1] = a.g; r[i + 2] = a.m; r[i + 3] = a.v; r[i + 4] = a.vmax; r[i + 5] = a.i0; r[i + 6] = a.i1; r[i + 7] = a.stepSize; r[i + 8] = a.bc2Sqrt; r[i + 9] = a.shrink; r[i + 10] = a.l2; r[i + 11] = a.b1; r[i + 12] = a.b2; r[i + 13] = a.eps; },
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.a3; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.s0; r[i + 7] = a.s1; r[i + 8] = a.s2; r[i + 9] = a.s3; r[i + 10] = a.s4; r[i + 11] = a.s5; r[i + 12] = a.s6; r[i + 13] = a.s7; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
-  recurrentForwardSteps: {
+  update_adam_amsgrad: {
     id: 42,
+    name: 'update_adam_amsgrad',
+    qualified: 'optim.update_adam_amsgrad',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.a3; r[i + 4] = a.a4; r[i + 5] = a.i0; r[i + 6] = a.i1; r[i + 7] = a.s0; r[i + 8] = a.s1; r[i + 9] = a.s2; r[i + 10] = a.s3; r[i + 11] = a.s4; r[i + 12] = a.s5; r[i + 13] = a.s6; r[i + 14] = a.s7; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
+  },
+  update_adamw_plain: {
+    id: 43,
+    name: 'update_adamw_plain',
+    qualified: 'optim.update_adamw_plain',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.a3; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.s0; r[i + 7] = a.s1; r[i + 8] = a.s2; r[i + 9] = a.s3; r[i + 10] = a.s4; r[i + 11] = a.s5; r[i + 12] = a.s6; r[i + 13] = a.s7; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
+  },
+  update_sgd_plain: {
+    id: 44,
+    name: 'update_sgd_plain',
+    qualified: 'optim.update_sgd_plain',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.i0; r[i + 3] = a.i1; r[i + 4] = a.s0; r[i + 5] = a.s1; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
+  },
+  update_sgd_momentum: {
+    id: 45,
+    name: 'update_sgd_momentum',
+    qualified: 'optim.update_sgd_momentum',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.i0; r[i + 4] = a.i1; r[i + 5] = a.s0; r[i + 6] = a.s1; r[i + 7] = a.s2; r[i + 8] = a.s3; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
+  },
+  update_sgd_nesterov: {
+    id: 46,
+    name: 'update_sgd_nesterov',
+    qualified: 'optim.update_sgd_nesterov',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.i0; r[i + 4] = a.i1; r[i + 5] = a.s0; r[i + 6] = a.s1; r[i + 7] = a.s2; r[i + 8] = a.s3; r[i + 9] = a.s4; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
+  },
+  update_rmsprop_plain: {
+    id: 47,
+    name: 'update_rmsprop_plain',
+    qualified: 'optim.update_rmsprop_plain',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.i0; r[i + 4] = a.i1; r[i + 5] = a.s0; r[i + 6] = a.s1; r[i + 7] = a.s2; r[i + 8] = a.s3; r[i + 9] = a.s4; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
+  },
+  update_rmsprop_centered: {
+    id: 48,
+    name: 'update_rmsprop_centered',
+    qualified: 'optim.update_rmsprop_centered',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.a3; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.s0; r[i + 7] = a.s1; r[i + 8] = a.s2; r[i + 9] = a.s3; r[i + 10] = a.s4; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
+  },
+  update_rmsprop_momentum: {
+    id: 49,
+    name: 'update_rmsprop_momentum',
+    qualified: 'optim.update_rmsprop_momentum',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.a3; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.s0; r[i + 7] = a.s1; r[i + 8] = a.s2; r[i + 9] = a.s3; r[i + 10] = a.s4; r[i + 11] = a.s5; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
+  },
+  update_rmsprop_centeredMomentum: {
+    id: 50,
+    name: 'update_rmsprop_centeredMomentum',
+    qualified: 'optim.update_rmsprop_centeredMomentum',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.a3; r[i + 4] = a.a4; r[i + 5] = a.i0; r[i + 6] = a.i1; r[i + 7] = a.s0; r[i + 8] = a.s1; r[i + 9] = a.s2; r[i + 10] = a.s3; r[i + 11] = a.s4; r[i + 12] = a.s5; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
+  },
+  update_adagrad_plain: {
+    id: 51,
+    name: 'update_adagrad_plain',
+    qualified: 'optim.update_adagrad_plain',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.i0; r[i + 4] = a.i1; r[i + 5] = a.s0; r[i + 6] = a.s1; r[i + 7] = a.s2; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
+  },
+  update_nadam_plain: {
+    id: 52,
+    name: 'update_nadam_plain',
+    qualified: 'optim.update_nadam_plain',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }, { name: 's8', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.a3; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.s0; r[i + 7] = a.s1; r[i + 8] = a.s2; r[i + 9] = a.s3; r[i + 10] = a.s4; r[i + 11] = a.s5; r[i + 12] = a.s6; r[i + 13] = a.s7; r[i + 14] = a.s8; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
+  },
+  recurrentForwardSteps: {
+    id: 53,
     name: 'recurrentForwardSteps',
     qualified: 'recurrent.recurrentForwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'xg', type: 'i32' }, { name: 'bih', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'bhh', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -592,7 +724,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18]),
   },
   recurrentBackwardSteps: {
-    id: 43,
+    id: 54,
     name: 'recurrentBackwardSteps',
     qualified: 'recurrent.recurrentBackwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'dys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dhNext', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'sq', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -601,7 +733,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   winogradWeights: {
-    id: 44,
+    id: 55,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -610,7 +742,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 45,
+    id: 56,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -619,7 +751,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 46,
+    id: 57,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -628,7 +760,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 47,
+    id: 58,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -637,7 +769,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradSumParts: {
-    id: 48,
+    id: 59,
     name: 'winogradSumParts',
     qualified: 'winograd.winogradSumParts',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -646,7 +778,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradWeightGradFinish: {
-    id: 49,
+    id: 60,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -655,7 +787,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 50,
+    id: 61,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -664,7 +796,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 51,
+    id: 62,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -673,7 +805,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 52,
+    id: 63,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -682,7 +814,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   winograd4Weights: {
-    id: 53,
+    id: 64,
     name: 'winograd4Weights',
     qualified: 'winograd.winograd4Weights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -691,7 +823,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winograd4ScratchBytes: {
-    id: 54,
+    id: 65,
     name: 'winograd4ScratchBytes',
     qualified: 'winograd.winograd4ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -700,7 +832,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4Conv: {
-    id: 55,
+    id: 66,
     name: 'winograd4Conv',
     qualified: 'winograd.winograd4Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
