@@ -1,6 +1,5 @@
 import type { WriteCondition } from '../../../src-contracts/files';
 import type { HostFiles } from '../../../src-contracts/host';
-import { projectName } from '../../../src-engine/facade';
 import { emptyDoc, type EditorDoc } from './document';
 import { parseProject, serializeProject } from './project';
 import { selectDirty } from '../state/editor-store';
@@ -36,8 +35,7 @@ export function fileNameFor(name: string): string {
   return `${base}${PROJECT_EXTENSION}`;
 }
 
-/** The project's name as the title, the Runs tab and the run store say it (the CLI records its runs under the same: base/ir/project.ts). */
-const displayName = projectName;
+const displayName = (fileName: string) => fileName.replace(/\.netwright\.json$|\.json$/i, '');
 
 /** The longest the recovery slot's next write or clear waits for the one before it (ms). */
 export const RECOVERY_TURN_MS = 10_000;
