@@ -17,7 +17,7 @@
 
 // The IR format (base/ir): a design as data, its diagnostics, migrations and diffs.
 export { GRAPH_FORMAT, GRAPH_VERSION } from './base/ir/types';
-export { PROJECT_FORMAT, PROJECT_VERSION, upgradeProjectGraph } from './base/ir/project';
+export { PROJECT_FORMAT, PROJECT_VERSION, projectName, upgradeProjectGraph } from './base/ir/project';
 export type { GraphIR, NodeGroup, NodeIR, TrainingConfig, OptimizerConfig, ScheduleConfig, DatasetConfig } from './base/ir/types';
 export type { Diagnostic } from './base/ir/diagnostics';
 export { ComputeChoice } from './base/schemas';

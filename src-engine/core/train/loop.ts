@@ -17,7 +17,7 @@ import { combineHooks, hookStates, loadHookStates, type LoopHooks, type StepCont
 import type { LoopView } from './loop-view';
 import { checkFits, copyCheckpointInto } from './loop-checkpoints';
 import { FEATURE_CACHE_BYTES, FeatureCache, frozenPrefix } from './feature-cache';
-import { BestWatch, SkipTracker, parseMonitor, type EpochMetrics, type RunState, type StepState } from './run-state';
+import { BestWatch, SkipTracker, parseMonitor, type EpochMetrics, type LoopRun, type StepState } from './run-state';
 
 export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> {
   /** Compiles the graph for the batch size (the executor's `compileGraph`); called once. */
@@ -285,7 +285,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   }
 
   /** The run's state before its first step: data order, feeder, metrics, the hooks' context; a resumed run restored and its shuffles replayed. */
-  private startRun(): RunState<P> {
+  private startRun(): LoopRun<P> {
     const c = this.config;
     const order = new Int32Array(this.data.train.count);
     for (let i = 0; i < order.length; i++) order[i] = i;
@@ -293,7 +293,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     // One context object for the whole run, refilled for each hook call: no allocation per step.
     const ctx: StepContext<P> = { epoch: 0, batch: 0, stepsPerEpoch: this.stepsPerEpoch, step: 0, graph: this.plan, group: 0, loss: 0, count: 0 };
     const step: StepState = { verdict: 'ok', capture: undefined, part: undefined };
-    const run: RunState<P> = {
+    const run: LoopRun<P> = {
       t0,
       order,
       shuffleRng: new Rng((c.seed ^ 0x51f7e) >>> 0),
@@ -363,7 +363,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   }
 
   /** The hooks' context for the step in progress (the run's one object, refilled). */
-  private setContext(run: RunState<P>, epoch: number, batch: number, graph: P, group: number, loss: number, count: number): StepContext<P> {
+  private setContext(run: LoopRun<P>, epoch: number, batch: number, graph: P, group: number, loss: number, count: number): StepContext<P> {
     const ctx = run.ctx;
     ctx.epoch = epoch;
     ctx.batch = batch;
@@ -379,7 +379,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
    * The batches of `epoch` from `from`: `done` after its last one, `stopped` when the run control
    * stopped it, `ended` when the step limit was reached or a hook's verdict ended the run.
    */
-  private async trainEpoch(run: RunState<P>, epoch: number, from: number): Promise<'done' | 'stopped' | 'ended'> {
+  private async trainEpoch(run: LoopRun<P>, epoch: number, from: number): Promise<'done' | 'stopped' | 'ended'> {
     this.epochNow = epoch;
     run.epochStart = performance.now();
     if (this.options.shuffle ?? true) run.shuffleRng.shuffle(run.order);
@@ -410,7 +410,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   }
 
   /** Batch `s`: its samples into the plan, then each optimizer group's step. Counts the step unless a hook's verdict rejected it. */
-  private async trainBatch(run: RunState<P>, epoch: number, s: number): Promise<StepVerdict> {
+  private async trainBatch(run: LoopRun<P>, epoch: number, s: number): Promise<StepVerdict> {
     const bs = this.config.batchSize;
     const start = s * bs;
     const count = Math.min(bs, this.data.train.count - start);
@@ -467,7 +467,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
    * batches on a host plan and the cache fits `featureCacheBytes`; the hooks are told of its
    * progress, its size, or why there is none. Answers false when the run was stopped meanwhile.
    */
-  private async prepareFeatureCache(run: RunState<P>): Promise<boolean> {
+  private async prepareFeatureCache(run: LoopRun<P>): Promise<boolean> {
     if (this.options.featureCache === false || this.data.train.count === 0) return true;
     const found = frozenPrefix(this.graph, this.binding.featureInput, this.data, this.config, this.plan);
     if (!found) return true;
@@ -510,7 +510,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   }
 
   /** The hooks' `afterStep` for the step just counted (its context set by `trainBatch`), with the batch's metrics. */
-  private afterStep(run: RunState<P>): void | Promise<void> {
+  private afterStep(run: LoopRun<P>): void | Promise<void> {
     const ctx = run.ctx;
     ctx.metrics = scalarMetrics(run.batchMetrics.result());
     const after = this.hooks.afterStep?.(ctx);
@@ -519,7 +519,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   }
 
   /** `onProgress`, when `progressEveryMs` passed since the last report, at the epoch's last batch, and for a single step. */
-  private reportProgress(run: RunState<P>, epoch: number, s: number): void {
+  private reportProgress(run: LoopRun<P>, epoch: number, s: number): void {
     const now = performance.now();
     const single = this.control.singleStepping;
     if (!(now - run.lastProgress >= (this.options.progressEveryMs ?? 200) || s === this.stepsPerEpoch - 1 || single)) return;
@@ -547,7 +547,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
    * An epoch's end: validation, the per-epoch schedule step, early stopping, the last and best
    * checkpoints, `afterEpoch`. Answers why the run ends here, or null to go on.
    */
-  private async endEpoch(run: RunState<P>, watch: BestWatch, skips: SkipTracker, epoch: number): Promise<LoopResult['reason'] | null> {
+  private async endEpoch(run: LoopRun<P>, watch: BestWatch, skips: SkipTracker, epoch: number): Promise<LoopResult['reason'] | null> {
     const trainValues = run.trainMetrics.result();
     const validate = (this.options.validate ?? true) && this.data.val.count > 0;
     const val = validate ? await this.evaluate(this.data.val) : undefined;
@@ -595,7 +595,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
    * The run's end: with early stopping, the best epoch's weights back; the test split evaluated
    * (after a stop only with `testWhenStopped`); the result.
    */
-  private async finish(run: RunState<P>, watch: BestWatch, skips: SkipTracker, reason: LoopResult['reason']): Promise<LoopResult> {
+  private async finish(run: LoopRun<P>, watch: BestWatch, skips: SkipTracker, reason: LoopResult['reason']): Promise<LoopResult> {
     let evaluatedEpoch = run.epochsRun;
     let ref = watch.last;
     let test: MetricValues | undefined;

@@ -20,7 +20,7 @@ export interface StepState {
 }
 
 /** A run's state across its steps (`TrainingLoop.run`'s own, one object: no allocation per step). */
-export interface RunState<P extends TrainableGraph> {
+export interface LoopRun<P extends TrainableGraph> {
   readonly t0: number;
   readonly order: Int32Array;
   readonly shuffleRng: Rng;

@@ -1,5 +1,6 @@
 import type { WriteCondition } from '../../../src-contracts/files';
 import type { HostFiles } from '../../../src-contracts/host';
+import { projectName } from '../../../src-engine/facade';
 import { emptyDoc, type EditorDoc } from './document';
 import { parseProject, serializeProject } from './project';
 import { selectDirty } from '../state/editor-store';
@@ -35,7 +36,8 @@ export function fileNameFor(name: string): string {
   return `${base}${PROJECT_EXTENSION}`;
 }
 
-const displayName = (fileName: string) => fileName.replace(/\.netwright\.json$|\.json$/i, '');
+/** The project's name as the title, the Runs tab and the run store say it (the CLI records its runs under the same: base/ir/project.ts). */
+const displayName = projectName;
 
 /** The longest the recovery slot's next write or clear waits for the one before it (ms). */
 export const RECOVERY_TURN_MS = 10_000;
