@@ -13,6 +13,9 @@
  * the figures are those the app shows. A text (`.txt` or `--text`) is encoded by the tokenizer the
  * model keeps (`encodeText`, as the Playground encodes a typed one); a model without one (not
  * trained on labelled texts, or exported before models kept it) refuses it with `E_PREDICT_TEXT`.
+ * A language model (the tiny GPT: `continuesText`) continues each text instead, as the Playground's
+ * "Write" does (`continueText`, same tokenizer, backend and sampling): `--length` tokens (240),
+ * the likeliest each time unless `--temperature` is above 0, drawn with `--seed` (1).
  *
  * Prints a table (input, class, probability, the top classes) or, with `--out`, writes a CSV
  * (input, class, probability, one column per class; or input and values), never over an existing
@@ -21,11 +24,12 @@
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
-import { thrownCode } from '../base/errors';
+import { thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { DATA_LIMITS, DataError, imageToSample, parseNpy, targetColumnByName } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
 import { importOnnx } from '../core/import/onnx';
 import type { TrainedModel } from '../core/export/model';
+import { continueText, continuesText, TextSampleError } from '../core/export/sample-text';
 import type { CheckedGraph } from '../core/analysis/checked';
 import type { ResultOf } from '../protocol';
 import { LoadedModel } from '../app/session/loaded-model';
@@ -37,16 +41,20 @@ import { IMAGE_EXT, readImage } from './image-folder';
 import { readZip } from './npz';
 import { readNamedFile } from './cli-files';
 import { wholeNumberFlag } from './train-args';
-import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
+import { commandLine, decimalNumber, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
 
 /** `netwright predict --help`: the usage, naming the command as it was invoked. */
 export function usage(): string {
   return [
-    `usage: ${commandLine('predict', '<project | model.json | model.onnx | run folder | run id> INPUT… [--out preds.csv [--force]] [--target COLUMN] [--text TEXT]… [--which last|best] [--runs DIR] [--threads N] [--json]')}`,
-    'INPUT: images (PNG, JPEG, WebP) or folders of them, a CSV/TSV table (a sample a row), a NumPy .npy of samples or an .npz (x).',
+    `usage: ${commandLine('predict', '<project | model.json | model.onnx | run folder | run id> INPUT… [--out preds.csv [--force]] [--target COLUMN] [--text TEXT]… [--length N] [--temperature T] [--seed S] [--which last|best] [--runs DIR] [--threads N] [--json]')}`,
+    'INPUT: images (PNG, JPEG, WebP) or folders of them, a CSV/TSV table (a sample a row), a NumPy .npy of samples or an .npz (x), a text (.txt) for a text model.',
     'Prints each input\'s class and probabilities (a classifier) or output values; --out writes them as CSV. docs/trainer.md.',
+    `A language model (the tiny GPT) continues each text (a .txt prompt, or --text) as the Playground writes: it prints the continuation, --length tokens (default ${CONTINUE_DEFAULTS.length}), the likeliest each time (greedy) unless --temperature is above 0 (0 to 10; 1 samples the model's own distribution), drawn with --seed (default ${CONTINUE_DEFAULTS.seed}).`,
   ].join('\n');
 }
+
+/** A language model's continuation unless the flags say otherwise: the Playground's length, greedy, its first seed. */
+const CONTINUE_DEFAULTS = { length: 240, temperature: 0, seed: 1 };
 
 /** How many classes the printed table lists per input beside the predicted one. */
 const PRINTED_TOP = 3;
@@ -84,6 +92,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return fail(thrownCode(e, 'E_EXPORT_EXISTS'), (e as Error).message, 2);
     }
   }
+  if (continuesText(source.model)) return continueInputs(args, source.model, out, fail);
+  if (args.sampling.given) return fail('CLI_USAGE', `--length, --temperature and --seed are for a language model; ${args.source} is not one.`, 2);
   const backend = await createBestBackend(args.threads !== undefined ? { threads: args.threads } : {});
   const predictions: Prediction[] = [];
   let classNames: readonly string[] = [];
@@ -116,6 +126,47 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
   } else if (!args.json) {
     printPredictions(predictions, out);
+  }
+  return 0;
+}
+
+type Args = ReturnType<typeof parse>;
+
+/**
+ * A language model's answers: each text (a `.txt` file, whole and as it is, or `--text`)
+ * continued as the Playground's "Write" continues a prompt (`continueText` on the reference
+ * backend, the Playground's), printed (the continuation; `==> input <==` above each when there are
+ * several), as JSON lines (`continuation`: input, prompt as the model read it, continuation) or
+ * as a CSV (`--out`: input, prompt, continuation).
+ */
+function continueInputs(args: Args, model: TrainedModel, out: (s: string) => void, fail: (code: ErrorCode | ThrownCode, message: string, exit: number) => number): number {
+  const rows: { input: string; prompt: string; continuation: string }[] = [];
+  try {
+    const prompts = [...args.inputs.map((path) => {
+      if (extname(path).toLowerCase() !== '.txt') throw new PredictRefusal('E_PREDICT_INPUT', `${path}: a language model continues texts; name .txt files (a prompt each) or give --text.`);
+      return { input: path, text: readNamedFile(path, DATA_LIMITS.maxTextBytes).toString('utf8') };
+    }), ...args.texts.map((text, i) => ({ input: `--text ${i + 1}`, text }))];
+    const { length, temperature, seed } = args.sampling;
+    for (const p of prompts) {
+      const row = { input: p.input, ...continueText(model, { prompt: p.text, length, temperature, seed }) };
+      rows.push(row);
+      if (args.json) out(JSON.stringify({ type: 'continuation', ...row }) + '\n');
+    }
+  } catch (e) {
+    const code = e instanceof PredictRefusal || e instanceof TextSampleError || e instanceof DataError ? e.code : thrownCode(e, 'E_PREDICT_INPUT');
+    return fail(code, (e as Error).message, 2);
+  }
+  if (args.out !== undefined) {
+    try {
+      const table = [['input', 'prompt', 'continuation'], ...rows.map((r) => [r.input, r.prompt, r.continuation])];
+      const written = writeExport({ kind: 'file', files: [{ path: 'continuations.csv', data: new TextEncoder().encode(toCsv(table)) }] }, args.out, { force: args.force });
+      if (!args.json) out(`wrote ${rows.length} continuation${rows.length === 1 ? '' : 's'} to ${written}\n`);
+    } catch (e) {
+      const code = thrownCode(e, 'E_EXPORT_WRITE');
+      return fail(code, (e as Error).message, code === 'E_EXPORT_EXISTS' ? 2 : 1);
+    }
+  } else if (!args.json) {
+    for (const r of rows) out(`${rows.length > 1 ? `==> ${r.input} <==\n` : ''}${r.continuation}\n`);
   }
   return 0;
 }
@@ -275,9 +326,20 @@ function parse(argv: string[]) {
       which: { type: 'string' },
       runs: { type: 'string' },
       threads: { type: 'string' },
+      length: { type: 'string' },
+      temperature: { type: 'string' },
+      seed: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
+  const temperature = values.temperature === undefined ? CONTINUE_DEFAULTS.temperature : decimalNumber(values.temperature);
+  if (!(temperature >= 0 && temperature <= 10)) throw new Error(`--temperature must be a number from 0 to 10 (got ${JSON.stringify(values.temperature)})`);
+  const sampling = {
+    length: wholeNumberFlag('length', values.length, 1, 10_000) ?? CONTINUE_DEFAULTS.length,
+    temperature,
+    seed: wholeNumberFlag('seed', values.seed, 0, 2 ** 31) ?? CONTINUE_DEFAULTS.seed,
+    given: [values.length, values.temperature, values.seed].some((v) => v !== undefined),
+  };
   if (!positionals.length) throw new Error('missing the model (a project, model file or run) and the inputs');
   if (positionals.length === 1 && !values.text?.length) throw new Error('missing the inputs: images, folders, a table, arrays, or --text');
   if (values.which !== undefined && values.which !== 'last' && values.which !== 'best') throw new Error(`--which must be last or best (got ${values.which})`);
@@ -291,6 +353,7 @@ function parse(argv: string[]) {
     which: (values.which ?? 'last') as 'last' | 'best',
     runs: values.runs ?? process.env.NETWRIGHT_RUNS_DIR,
     threads: wholeNumberFlag('threads', values.threads, 1),
+    sampling,
     json: values.json === true,
   };
 }

@@ -1,7 +1,7 @@
 import type { CheckedGraph } from '../../core/analysis/checked';
 import type { CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
-import { tokenizerOf, type PreparedData, type Samples, type Tokenizer } from '../../core/data';
+import { languageTokenizer, tokenizerOf, type PreparedData, type Samples, type Tokenizer } from '../../core/data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
 import { Predictor, TrainError, TrainingLoop, nonFiniteLossFails, stripUndefined } from '../../core/train';
@@ -205,15 +205,18 @@ export class TrainingSession {
     return text === undefined ? predictSample(p, input, normalized) : predictSample(p, textSample(p, text), false);
   }
 
-  /** How the training texts were encoded (a labelled-text set): what typed text is read with, and what leaves with the model. */
+  /**
+   * How the training texts were encoded (a labelled-text set), or how a language model reads a
+   * prompt (`languageTokenizer`): what typed text is read with, and what leaves with the model.
+   */
   get tokenizer(): Tokenizer | undefined {
     const { train } = this.data;
-    if (!train.text) return undefined;
-    this.textTokenizer ??= tokenizerOf(train.text, train.featureShape[0]);
-    return this.textTokenizer;
+    if (this.textTokenizer === undefined) this.textTokenizer = (train.text ? tokenizerOf(train.text, train.featureShape[0]) : languageTokenizer(this.graph, train.classNames)) ?? null;
+    return this.textTokenizer ?? undefined;
   }
 
-  private textTokenizer: Tokenizer | undefined;
+  /** null: the model reads no text. */
+  private textTokenizer: Tokenizer | null | undefined;
 
   /** Per-sample shape of the feature Input (what `predict` and `model.explain` take). */
   get featureShape(): readonly number[] {

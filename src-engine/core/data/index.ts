@@ -24,7 +24,7 @@ export { textDataset, fortunesText, fortuneEntries, vocabularyOf, distinctCharac
 export type { TextOptions } from './text';
 export { labelledTextDataset, encodeLabelledText, decodeTokens, sampleText as labelledSampleText, tokenize, buildVocabulary, PAD_ID, UNK_ID } from './labelled-text';
 export type { LabelledText, LabelledTextOptions, Tokenization, TextFeatures } from './labelled-text';
-export { tokenizerOf, encodeText as encodeWithTokenizer, readTokenizer, WORD_PATTERN, TOKENIZER_FORMAT } from './tokenizer';
+export { tokenizerOf, contextTokenizer, languageTokenizer, encodeText as encodeWithTokenizer, readTokenizer, WORD_PATTERN, TOKENIZER_FORMAT } from './tokenizer';
 export type { Tokenizer } from './tokenizer';
 export type { PreparedData } from './prepare';
 export { BatchFeeder, PREFETCH_BATCHES } from './batch';

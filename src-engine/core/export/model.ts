@@ -2,7 +2,7 @@ import { CheckedGraph, checkGraph } from '../analysis/checked';
 import type { GraphIR } from '../../base/ir/types';
 import { allFinite } from '../../base/tensor';
 import type { Normalization } from '../data/normalize';
-import type { Tokenizer } from '../data/tokenizer';
+import { languageTokenizer, type Tokenizer } from '../data/tokenizer';
 import type { Checkpoint } from '../train/types';
 import { getOp } from '../ops/registry';
 
@@ -41,7 +41,9 @@ export function untrainedNote(model: Pick<TrainedModel, 'origin'>): string | und
 
 /** A model from a graph and a checkpoint of it. */
 export function modelFromCheckpoint(graph: GraphIR, ck: Pick<Checkpoint, 'params' | 'buffers' | 'step' | 'epoch'>, extra: Omit<TrainedModel, 'graph' | 'params' | 'buffers'> = {}): TrainedModel {
-  return { graph, params: ck.params, buffers: ck.buffers, ...extra, origin: { step: ck.step, epoch: ck.epoch, ...extra.origin } };
+  // A language model's tokenizer is its classes and window (languageTokenizer): made here when the caller kept none.
+  const tokenizer = extra.tokenizer ?? languageTokenizer(graph, extra.classNames);
+  return { graph, params: ck.params, buffers: ck.buffers, ...extra, ...(tokenizer ? { tokenizer } : {}), origin: { step: ck.step, epoch: ck.epoch, ...extra.origin } };
 }
 
 /**

@@ -17,7 +17,7 @@ import { describeGenerator, inferenceModel, type GeneratorExport, type Inference
 import { tensorSpecs, untrainedNote, type TensorSpec, type TrainedModel } from './model';
 import { writeSafetensors } from './safetensors';
 import { TRAIN_PY_TEXT } from './generated/train-py';
-import { ENCODE_TEXT_PY, PREDICT_PY } from './text-py';
+import { ENCODE_TEXT_PY, GENERATE_PY, PREDICT_PY } from './text-py';
 import { listTransforms } from '../../catalog/transforms/registry';
 import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
 import { optimizerDefinition } from '../optim/registry';
@@ -425,9 +425,10 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   const text = (path: string, s: string) => files.push({ path, data: new TextEncoder().encode(s) });
   text('model.py', modelPy(model, p));
   if (model.tokenizer) {
-    // A text model reads raw text: its tokenizer beside model.py (encode_text), and predict.py.
+    // A text model reads raw text: its tokenizer beside model.py (encode_text), and predict.py (a language model: generate.py).
     text('tokenizer.json', JSON.stringify(model.tokenizer, null, 1) + '\n');
-    text('predict.py', PREDICT_PY);
+    if (model.tokenizer.features === 'context') text('generate.py', GENERATE_PY);
+    else text('predict.py', PREDICT_PY);
   }
   progress(0.3, 'weights.pt');
   const state = torchStateEntries(model, p.checked, p.names);
@@ -499,7 +500,7 @@ Exported from Netwright ${ENGINE_VERSION}${o?.untrained ? ` with ${untrainedNote
 | \`weights.pt\` | ${o?.untrained ? 'the initial weights (untrained)' : 'the trained weights'}: a \`state_dict\` saved in \`torch.save\`'s format |
 | \`model.safetensors\` | the same tensors under the same names as safetensors (\`safetensors.torch.load_file\`), loadable back into Netwright |
 | \`requirements.txt\` | what the scripts import (\`pip install -r requirements.txt\`) |
-${model.tokenizer ? '| `tokenizer.json` | how a text becomes the input (tokens, vocabulary, padding, maximum length or counts): `encode_text()` in model.py reads it |\n| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |\n' : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}
+${model.tokenizer ? `| \`tokenizer.json\` | how a text becomes the input (tokens, vocabulary, padding, maximum length, counts or context): \`encode_text()\` in model.py reads it |\n${model.tokenizer.features === 'context' ? '| `generate.py` | the model writes on from a raw prompt, as the Playground: `python generate.py "Q: What" --length 80` (temperature 0, the likeliest each time; `--temperature 0.8 --seed 3` draws) |' : '| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |'}\n` : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer && model.tokenizer.features !== 'context' ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}
 Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
 ${
   generator
@@ -530,10 +531,14 @@ from model import Net, normalize, load_weights, CLASS_NAMES
 model = load_weights(Net(), 'weights.pt').eval()
 with torch.no_grad():
     out = model(normalize(x))     # x: a float tensor [batch, ${p.shapes[p.features[0]?.id ?? '']?.slice(1).join(', ') ?? ''}]${
-      model.tokenizer
+      model.tokenizer?.features === 'context'
         ? `
+    # from a raw prompt (tokenizer.json): x = encode_text(prompt)[None]; out[0, n - 1] scores the token after its n-th
+    # (generate.py continue_text writes on from a prompt, token by token)`
+        : model.tokenizer
+          ? `
     # from raw text (tokenizer.json): x = torch.stack([encode_text(t) for t in texts]), encode_text from model`
-        : ''
+          : ''
     }
 \`\`\`
 `
