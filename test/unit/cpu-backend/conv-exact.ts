@@ -100,10 +100,10 @@ export function label(k: Case): string {
 
 
 /**
- * A case's random x, weight (and bias) and dOutput (seeded by its shape), the op run forward and
- * backward on `cpu1`, `cpu2` and the reference backend, and the float64 result.
+ * A case's random x, weight (and bias) and dOutput (seeded by its shape), and `run`: the op forward
+ * and backward on a backend (with runOp's options, e.g. a fresh dx or none).
  */
-export function runCase(k: Case, cpu1: Backend, cpu2: Backend) {
+export function caseInputs(k: Case) {
   const attrs = attrsOf(k);
   const rng = new Rng(k.n * 1000 + k.c * 31 + k.h);
   const x = randn([k.n, k.c, k.h, k.w], rng);
@@ -113,7 +113,28 @@ export function runCase(k: Case, cpu1: Backend, cpu2: Backend) {
   const oh = k.h + 2 * k.p[0] - 2;
   const ow = k.w + 2 * k.p[1] - 2;
   const dOutput = randn([k.n, k.outC, oh, ow], rng);
-  const run = (backend: Backend) => runOp(CONV, { inputs: [x], attrs, params, dOutput, backend });
+  const run = (backend: Backend, more: { freshInputGradients?: boolean; noGrad?: number[] } = {}) =>
+    runOp(CONV, { inputs: [x], attrs, params, dOutput, backend, ...more });
+  return { x, weight, params, dOutput, oh, ow, run };
+}
+
+/**
+ * A case's inputs (caseInputs), the op run forward and backward on `cpu1`, `cpu2` and the reference
+ * backend, and the float64 result.
+ */
+export function runCase(k: Case, cpu1: Backend, cpu2: Backend) {
+  const inputs = caseInputs(k);
+  const { x, weight, params, dOutput, run } = inputs;
   const exact = direct64(k, x.data, weight.data, params.bias?.data ?? null, dOutput.data);
-  return { x, weight, params, dOutput, oh, ow, one: run(cpu1), two: run(cpu2), ref: run(createReferenceBackend()), exact };
+  return { ...inputs, one: run(cpu1), two: run(cpu2), ref: run(createReferenceBackend()), exact };
+}
+
+/** |w| ([Cout][C][3][3]) and dx's kernel: |w| rotated 180° with its channel axes swapped ([C][Cout][3][3]). */
+export function kernelMagnitudes(w: Float32Array, k: Case): { wAbs: Float64Array; wRot: Float64Array } {
+  const wAbs = Float64Array.from(w, Math.abs);
+  const wRot = new Float64Array(wAbs.length);
+  for (let o = 0; o < k.outC; o++) {
+    for (let ci = 0; ci < k.c; ci++) for (let t = 0; t < 9; t++) wRot[(ci * k.outC + o) * 9 + 8 - t] = wAbs[(o * k.c + ci) * 9 + t];
+  }
+  return { wAbs, wRot };
 }

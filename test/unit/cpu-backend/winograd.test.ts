@@ -26,7 +26,7 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { Rng } from '../../../src-engine/base/rng';
 import { runOp, withDefaults } from '../engine/harness';
-import { attrsOf, CONV, EPS, label, runCase, worstRatio, type Case } from './conv-exact';
+import { attrsOf, CONV, EPS, kernelMagnitudes, label, runCase, worstRatio, type Case } from './conv-exact';
 import { expectSameValues } from '../same-values';
 
 const cpu = cpuBackends();
@@ -197,11 +197,7 @@ describe('Winograd F(2×2, 3×3) forward and input gradient', () => {
       expect(algo.weightGrad).toBe(k.c * k.outC > 512 ? 'winograd' : 'im2col');
       const { x, weight, params, dOutput, oh, ow, one, two, ref, exact } = runCase(k, cpu.one, cpu.two);
 
-      const wAbs = Float64Array.from(weight.data, Math.abs);
-      const wRot = new Float64Array(wAbs.length); // [C][Cout][3][3], rotated 180°: dx's kernel
-      for (let o = 0; o < k.outC; o++) {
-        for (let ci = 0; ci < k.c; ci++) for (let t = 0; t < 9; t++) wRot[(ci * k.outC + o) * 9 + 8 - t] = wAbs[(o * k.c + ci) * 9 + t];
-      }
+      const { wAbs, wRot } = kernelMagnitudes(weight.data, k);
       const yScale = winogradScale(x.data, k.n, k.c, k.h, k.w, k.p, wAbs, k.outC, oh, ow);
       if (params.bias) for (let i = 0; i < yScale.length; i++) yScale[i] += Math.abs(params.bias.data[Math.floor(i / (oh * ow)) % k.outC]);
       const dxScale = winogradScale(dOutput.data, k.n, k.outC, oh, ow, [2 - k.p[0], 2 - k.p[1]], wRot, k.c, k.h, k.w);

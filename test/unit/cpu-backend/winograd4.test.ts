@@ -20,11 +20,8 @@ import { describe, expect, it } from 'vitest';
 import { cpuBackends } from './backends';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { F43, WINOGRAD_WAT_PATH, winograd4Section } from '../../../src-engine/node/cpu/kernels/winograd4-gen';
-import { runOp, withDefaults } from '../engine/harness';
-import { attrsOf, CONV, direct64, label, randn, worstRatio, type Case } from './conv-exact';
-import { Rng } from '../../../src-engine/base/rng';
-import type { Tensor } from '../../../src-engine/base/tensor';
-import type { Backend } from '../../../src-engine/core/backend/types';
+import { withDefaults } from '../engine/harness';
+import { attrsOf, caseInputs, CONV, direct64, kernelMagnitudes, label, worstRatio, type Case } from './conv-exact';
 import { expectSameValues } from '../same-values';
 
 const cpu = cpuBackends();
@@ -100,21 +97,6 @@ function winograd4Scale(x: Float32Array, n: number, c: number, h: number, w: num
   return out;
 }
 
-/** A case's random x, weight (and bias) and dOutput (seeded by its shape), run forward and backward on `backend`. */
-function inputsOf(k: Case) {
-  const rng = new Rng(k.n * 1000 + k.c * 31 + k.h);
-  const x = randn([k.n, k.c, k.h, k.w], rng);
-  const weight = randn([k.outC, k.c, 3, 3], rng, 0.5);
-  const params: Record<string, Tensor> = { weight };
-  if (k.bias) params.bias = randn([k.outC], rng, 0.5);
-  const oh = k.h + 2 * k.p[0] - 2;
-  const ow = k.w + 2 * k.p[1] - 2;
-  const dOutput = randn([k.n, k.outC, oh, ow], rng);
-  const run = (backend: Backend, more: { freshInputGradients?: boolean; noGrad?: number[] } = {}) =>
-    runOp(CONV, { inputs: [x], attrs: attrsOf(k), params, dOutput, backend, ...more });
-  return { x, weight, params, dOutput, oh, ow, run };
-}
-
 /**
  * One sample each (the float64 convolution is the test's cost, ~0.6 s of CPU a case): whole and
  * partial tiles in both directions, channels not multiples of 4, uneven padding.
@@ -129,14 +111,10 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
     it(label(k), () => {
       const algo = conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k));
       expect(algo).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd' });
-      const { x, weight, params, dOutput, oh, ow, run } = inputsOf(k);
+      const { x, weight, params, dOutput, oh, ow, run } = caseInputs(k);
       const one = run(cpu.one);
       const exact = direct64(k, x.data, weight.data, params.bias?.data ?? null, dOutput.data);
-      const wAbs = Float64Array.from(weight.data, Math.abs);
-      const wRot = new Float64Array(wAbs.length); // [C][Cout][3][3], rotated 180°: dx's kernel
-      for (let o = 0; o < k.outC; o++) {
-        for (let ci = 0; ci < k.c; ci++) for (let t = 0; t < 9; t++) wRot[(ci * k.outC + o) * 9 + 8 - t] = wAbs[(o * k.c + ci) * 9 + t];
-      }
+      const { wAbs, wRot } = kernelMagnitudes(weight.data, k);
       const yScale = winograd4Scale(x.data, k.n, k.c, k.h, k.w, k.p, wAbs, k.outC, oh, ow);
       if (params.bias) for (let i = 0; i < yScale.length; i++) yScale[i] += Math.abs(params.bias.data[Math.floor(i / (oh * ow)) % k.outC]);
       const dxScale = winograd4Scale(dOutput.data, k.n, k.outC, oh, ow, [2 - k.p[0], 2 - k.p[1]], wRot, k.c, k.h, k.w);
@@ -147,7 +125,7 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
   it('gives the same bits on 1 and 2 threads, assigns a fresh dx, and leaves the weight gradient as it was', () => {
     // Six samples of resnet18's layer1 shape cut small: two tasks on 2 threads, three samples each.
     const k: Case = { n: 6, c: 64, h: 28, w: 30, outC: 64, p: [1, 1], bias: true };
-    const { run } = inputsOf(k);
+    const { run } = caseInputs(k);
     const [one, two] = [run(cpu.one), run(cpu.two)];
     expectSameValues(two.output.data, one.output.data);
     expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
