@@ -26,7 +26,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { modelFromJSON } from '../../../src-engine/core/export/json';
 import { loadDataset, loadSamples } from '../../../src-engine/node/datasets';
 import { main as exportCli } from '../../../src-engine/node/export-cli';
@@ -34,6 +34,7 @@ import { main as trainCli } from '../../../src-engine/node/train-cli';
 import { encodePng, lcg, npy, zip } from '../engine/data/user-data-fixtures';
 import { HAS_TORCH, tempDir, torchProcess } from '../engine/export/torch-harness';
 import { setupEngine } from './fixtures';
+import { tinyGpt, writeFortunes } from './text-fixtures';
 
 const EXAMPLES = join(import.meta.dirname, '../../../examples');
 
@@ -104,22 +105,10 @@ function writeTextFolder(dir: string): string {
   return dir;
 }
 
-const FORTUNES = [
-  'A journey of a thousand miles begins with a single step.',
-  'You will be hungry again in one hour.',
-  'Today is a good day to try something new.',
-  'He who laughs last thinks slowest.',
-  'Fortune favours the bold, and the well prepared.',
-  'A closed mouth gathers no feet.',
-  'The early bird gets the worm, but the second mouse gets the cheese.',
-  'Do not count your chickens before they hatch.',
-];
-
-/** A few fortunes, twice over (about 760 characters): windows of 16 for a character-level model. */
-function writeFortunes(dir: string): string {
-  const path = join(dir, 'fortunes.txt');
-  writeFileSync(path, [...FORTUNES, ...FORTUNES.slice().reverse()].join('\n\n') + '\n');
-  return path;
+/** The tinier tiny GPT (text-fixtures.ts) for one step on `text`. */
+function gptOneStep(text: string): GraphIR {
+  const g = tinyGpt(text);
+  return oneStep(g, g.training!.dataset);
 }
 
 /** A segmentation folder: 24 RGB images of 10×10 with a bright square (class 1) or bar (class 2) on noise, and their masks. */
@@ -171,24 +160,6 @@ function mlp(name: string, shape: number[], out: number, dataset: Dataset): Grap
     },
     dataset,
   );
-}
-
-/** The tiny GPT template made tinier (one block of 16 wide, windows of 16) over `text`'s 97 ASCII characters. */
-function tinyGpt(text: string): GraphIR {
-  const g = JSON.parse(readFileSync(join(EXAMPLES, 'tiny-gpt.json'), 'utf8')) as GraphIR;
-  const block2 = new Set(g.nodes.filter((n) => n.id.startsWith('b2_')).map((n) => n.id));
-  const nodes: NodeIR[] = g.nodes
-    .filter((n) => !block2.has(n.id))
-    .map((n) => ({ ...n, inputs: n.inputs.map((i) => (block2.has(i) ? 'b1_res2' : i)) }))
-    .map((n) => {
-      if (n.op === 'Input') return { ...n, attrs: { ...n.attrs, shape: [16] } };
-      if (n.op === 'Embedding') return { ...n, attrs: { ...n.attrs, embeddingDim: 16 } };
-      if (n.id === 'b1_mlp_in') return { ...n, attrs: { ...n.attrs, outFeatures: 32 } };
-      if (n.id === 'b1_mlp_out') return { ...n, attrs: { ...n.attrs, outFeatures: 16 } };
-      if (n.op === 'MultiHeadAttention') return { ...n, attrs: { ...n.attrs, numHeads: 2 } };
-      return n;
-    });
-  return oneStep({ ...g, nodes }, { name: 'text', options: { path: text, window: 16, vocabulary: 'ascii' } });
 }
 
 /** The segmentation template (a small U-Net with BatchNorms) at [3, 8, 8] for 3 classes. */
@@ -311,7 +282,7 @@ describe.skipIf(!HAS_TORCH)('exports × data kinds: each train.py\'s first loss 
     { kind: 'arrays: an .npz of [8, 8] uint8 images into [1, 8, 8], integer classes', design: () => mlp('Digits', [1, 8, 8], 3, { name: 'npz', options: { path: arrays.npz }, validationSplit: 0.2 }) },
     { kind: 'arrays: an .npy pair (x.npy, y.npy), float targets', design: () => mlp('Pair', [5], 1, { name: 'npz', options: { path: arrays.npyPair, task: 'regression' }, validationSplit: 0.2 }) },
     { kind: 'labelled texts: class folders of .txt files (words, counts, <unk>)', design: () => bagOfWords(texts) },
-    { kind: 'text for generation: the tiny GPT on fortunes (characters)', design: () => tinyGpt(fortunes) },
+    { kind: 'text for generation: the tiny GPT on fortunes (characters)', design: () => gptOneStep(fortunes) },
     { kind: 'segmentation: images/ + masks/ (10×10 resized to 8×8), the U-Net', design: () => unet(masks) },
     { kind: 'time series: a CSV column, windows of 6, a GRU', design: () => forecaster({ name: 'series', options: { path: levels, column: 'level', window: 6 }, validationSplit: 0.2 }) },
   ];
@@ -358,7 +329,7 @@ describe.skipIf(!HAS_TORCH)('exports × data kinds: each train.py\'s first loss 
     ['table (--target, --missing indicator) into the Iris MLP', iris, ['--data', table, '--target', 'label', '--missing', 'indicator']],
     ['arrays: an .npy pair', () => mlp('Pair', [5], 1, { name: 'housing', options: {}, validationSplit: 0.2 }), ['--data', arrays.npyPair]],
     ['labelled texts: class folders', () => bagOfWords(texts), ['--data', texts]],
-    ['text for generation: a .txt for the tiny GPT', () => tinyGpt(fortunes), ['--data', fortunes]],
+    ['text for generation: a .txt for the tiny GPT', () => gptOneStep(fortunes), ['--data', fortunes]],
     ['segmentation: images/ + masks/', () => unet(masks), ['--data', masks]],
     ['time series: a CSV column (--target)', () => forecaster({ name: 'waves', options: { samples: 200 } }), ['--data', levels, '--target', 'level']],
   ];

@@ -20,49 +20,24 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { readTokenizer, type Tokenizer } from '../../../src-engine/core/data';
 import { modelFromJSON } from '../../../src-engine/core/export/json';
 import { loadSamples } from '../../../src-engine/node/datasets';
 import { main as predictCli } from '../../../src-engine/node/predict-cli';
 import { HAS_TORCH, tempDir, torchProcess } from '../engine/export/torch-harness';
 import { setupEngine } from './fixtures';
-
-const EXAMPLES = join(import.meta.dirname, '../../../examples');
-
-const FORTUNES = [
-  'A journey of a thousand miles begins with a single step.',
-  'You will be hungry again in one hour.',
-  'Today is a good day to try something new.',
-  'He who laughs last thinks slowest.',
-  'Fortune favours the bold, and the well prepared.',
-  'A closed mouth gathers no feet.',
-  'The early bird gets the worm, but the second mouse gets the cheese.',
-  'Do not count your chickens before they hatch.',
-];
+import { tinyGpt, writeFortunes } from './text-fixtures';
 
 /** Three prompts: short; a character outside ASCII (left out) and a CR LF (read as LF); longer than the window of 16. */
 const PROMPTS = ['He who', 'A café\r\nof a thous', 'The early bird gets the worm, but the se'];
 /** Tokens each continuation adds. */
 const N = 24;
 
-/** The tiny GPT template made tinier (one block of 16 wide, windows of 16) over a text's 97 ASCII characters. */
-function tinyGpt(text: string): GraphIR {
-  const g = JSON.parse(readFileSync(join(EXAMPLES, 'tiny-gpt.json'), 'utf8')) as GraphIR;
-  const block2 = new Set(g.nodes.filter((n) => n.id.startsWith('b2_')).map((n) => n.id));
-  const nodes: NodeIR[] = g.nodes
-    .filter((n) => !block2.has(n.id))
-    .map((n) => ({ ...n, inputs: n.inputs.map((i) => (block2.has(i) ? 'b1_res2' : i)) }))
-    .map((n) => {
-      if (n.op === 'Input') return { ...n, attrs: { ...n.attrs, shape: [16] } };
-      if (n.op === 'Embedding') return { ...n, attrs: { ...n.attrs, embeddingDim: 16 } };
-      if (n.id === 'b1_mlp_in') return { ...n, attrs: { ...n.attrs, outFeatures: 32 } };
-      if (n.id === 'b1_mlp_out') return { ...n, attrs: { ...n.attrs, outFeatures: 16 } };
-      if (n.op === 'MultiHeadAttention') return { ...n, attrs: { ...n.attrs, numHeads: 2 } };
-      return n;
-    });
-  const dataset = { name: 'text', options: { path: text, window: 16, vocabulary: 'ascii' } };
-  return { ...g, nodes, training: { ...g.training!, dataset, optimizer: { kind: 'adam', lr: 0.01 }, schedule: { kind: 'constant' }, batchSize: 8, epochs: 3 } };
+/** The tinier tiny GPT (text-fixtures.ts) trained 3 epochs on `text` at a constant learning rate. */
+function gpt(text: string): GraphIR {
+  const g = tinyGpt(text);
+  return { ...g, training: { ...g.training!, optimizer: { kind: 'adam', lr: 0.01 }, schedule: { kind: 'constant' }, batchSize: 8, epochs: 3 } };
 }
 
 function writeFiles(files: readonly { path: string; data: Uint8Array }[], dir: string): string {
@@ -103,13 +78,12 @@ async function onnxGreedy(session: ort.InferenceSession, t: Tokenizer, prompt: s
 describe('a language model leaves with its tokenizer: the same greedy continuations everywhere', () => {
   it(`the app's Playground, netwright predict, generate.py and the ONNX file in onnxruntime continue ${PROMPTS.length} prompts by ${N} tokens alike`, async () => {
     const root = tempDir('gpt');
-    const fortunes = join(root, 'fortunes.txt');
-    writeFileSync(fortunes, [...FORTUNES, ...FORTUNES.slice().reverse()].join('\n\n') + '\n');
+    const fortunes = writeFortunes(root);
     // The Python interpreter imports torch (~2 s of CPU) while the engine trains.
     const python = HAS_TORCH ? torchProcess(['-c', 'pass'], root) : undefined;
     const { client, waitFor, service } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed) });
     try {
-      const start = await client.request('train.start', { graph: tinyGpt(fortunes), probes: false });
+      const start = await client.request('train.start', { graph: gpt(fortunes), probes: false });
       await waitFor('train.done', () => true, 60_000);
       const ask = (prompt: string, temperature = 0, seed = 1) => client.request('model.sampleText', { runId: start.runId, prompt, length: N, temperature, seed });
       const app = await Promise.all(PROMPTS.map(async (p) => (await ask(p)).text));
