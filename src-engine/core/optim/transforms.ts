@@ -9,7 +9,7 @@
  * optimizer (and on the GPU in its own pass), so it stays beside the norm.
  */
 import { add, div, gt, mul, select, sqrt, sub, v } from '../elementwise/expr';
-import { scalar, store, temp, type UpdateStep } from '../elementwise/update';
+import { scalar, store, temp, type Stmt, type UpdateStep } from '../elementwise/update';
 
 /** L2 decay as PyTorch's `weight_decay` (SGD, Adam, RMSprop, Adagrad, NAdam): `g ← g + wd·w`, wd 0 on a parameter without decay. */
 export const l2Decay: UpdateStep<{ weightDecay: number }> = {
@@ -24,7 +24,7 @@ export const decoupledDecay: UpdateStep<{ weightDecay: number }> = {
 };
 
 /** `slot ← β·slot + (1 − β)·g` (`mul_(β).add_(g, alpha=1 − β)`), β and 1 − β computed on the host. */
-export const runningMean = (slot: string, beta: string, keep: string, x = v('g')): UpdateStep<never>['body'] => [store(slot, add(mul(v(beta), v(slot)), mul(v(keep), x)))];
+export const runningMean = (slot: string, beta: string, keep: string, x = v('g')): Stmt[] => [store(slot, add(mul(v(beta), v(slot)), mul(v(keep), x)))];
 
 /** Adam's two moments: `m ← β1·m + (1−β1)·g`, `v ← β2·v + (1−β2)·g·g` (`addcmul_`), stored in float32. */
 export const adamMoments: UpdateStep<{ beta1: number; beta2: number }> = {
