@@ -217,10 +217,10 @@ export function checkedGraph(json: unknown): CheckedGraph & { readonly training:
  * it is above the host's limit, or the model and activations above what the backend's memory can
  * grow to. Answers the estimate.
  */
-export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed = false): RunMemoryEstimate {
+export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed = false, featureCacheBytes = 0): RunMemoryEstimate {
   const byId = new Map(g.ir.nodes.map((n) => [n.id, n]));
-  const design = { training: g.training, nodes: g.order.map((id) => byId.get(id)!) };
-  const v = trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), probed, residentBytes, streamedDataBytes }, hostMemoryLimits(host));
+  const design = { training: g.training, outputs: g.ir.outputs, nodes: g.order.map((id) => byId.get(id)!) };
+  const v = trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), probed, residentBytes, streamedDataBytes, featureCacheBytes }, hostMemoryLimits(host));
   if (v.over) throw coded('E_TRAIN_TOO_MUCH_MEMORY', v.message!);
   return v.estimate;
 }

@@ -13,6 +13,8 @@ import type { RunMeta } from '../runs/types';
 import type { RunSink } from '../runs/recorder';
 import { TrainingSession, sanityCheck, startWeights } from '../session';
 import { LR_FIND_DEFAULTS, checkLrRange, findLearningRate } from '../../core/train';
+import { featureCacheFootprint } from '../../core/train/feature-cache';
+import { featureInputs } from '../../base/ir/inputs';
 import { sweepLabel, sweepVariants } from '../sweep';
 import { checkMemory, checkedGraph, coded, probeSamples, release, type ServiceContext } from './context';
 
@@ -100,7 +102,9 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
   const data = await ctx.loadPrepared(dataset, seed, g.ir);
   // Again with what the engine now holds (its data loaded), before the model is allocated.
-  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0, params.probes !== false);
+  const featureInput = featureInputs(g.ir)[0]?.id;
+  const features = featureInput ? featureCacheFootprint(g, data, featureInput) : 0;
+  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0, params.probes !== false, features);
   // A resumed run starts from its own checkpoint, whatever its design's `startFrom` says.
   const from = record.checkpoint ? undefined : startWeightsOf(ctx, t);
   // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.

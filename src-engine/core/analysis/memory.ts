@@ -4,6 +4,7 @@ import { lossNodesOf, nodesNeedingGradients } from '../autodiff/gradients';
 import { optimizerSlots } from '../../catalog/optimizers/registry';
 import type { Diagnostic } from '../../base/ir/diagnostics';
 import { inferShapes } from './infer';
+import { packIntervals, transientNodes, type LiveRange } from '../autodiff/frozen-arena';
 
 /**
  * A best epoch sooner than the run recorder's write interval waits for the next write as a copy
@@ -39,6 +40,14 @@ export interface TrainingFootprint {
   gradients: number;
   /** One plan's workspaces (OpDef.workspace: a convolution's unfolded columns, a BatchNorm's normalised input). */
   workspace: number;
+  /**
+   * Of `activations` and `workspace`, those of the nodes no backward reads (a frozen prefix:
+   * `transientNodes`), which the training loop's plans keep in one shared arena instead
+   * (`CompileOptions.shareFrozenActivations`); absent: 0.
+   */
+  transient?: number;
+  /** What that arena holds at most: the most of them live at once in a forward (`packIntervals`); absent: 0. */
+  arena?: number;
 }
 
 /** Values in a tensor of `shape`; an open batch dimension (-1: shapes inferred without a batch size) counts as one sample. */
@@ -51,8 +60,9 @@ const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * (
  *
  * @param nodes the graph's nodes in a topological order (attribute defaults filled).
  */
-export function trainingFootprint(graph: Pick<GraphIR, 'training'> & { nodes: readonly NodeIR[] }, shapes: Readonly<Record<string, readonly number[]>>): TrainingFootprint {
-  const f: TrainingFootprint = { params: 0, trained: 0, activations: 0, gradients: 0, workspace: 0 };
+export function trainingFootprint(graph: Pick<GraphIR, 'training'> & Partial<Pick<GraphIR, 'outputs'>> & { nodes: readonly NodeIR[] }, shapes: Readonly<Record<string, readonly number[]>>): TrainingFootprint {
+  const f: TrainingFootprint = { params: 0, trained: 0, activations: 0, gradients: 0, workspace: 0, transient: 0, arena: 0 };
+  const sizes = new Map<string, number[]>();
   const shapeOf = (id: string) => (Object.hasOwn(shapes, id) ? shapes[id] : undefined);
   const paramsOf = new Map<string, number>();
   for (const node of graph.nodes) {
@@ -67,14 +77,66 @@ export function trainingFootprint(graph: Pick<GraphIR, 'training'> & { nodes: re
       f.params += p;
       if (node.frozen !== true) f.trained += p;
       f.activations += count(output);
-      for (const w of def.workspace?.({ ...args, output: [...output] }) ?? []) f.workspace += count(w.shape);
+      const own = [count(output)];
+      for (const w of def.workspace?.({ ...args, output: [...output] }) ?? []) {
+        f.workspace += count(w.shape);
+        own.push(count(w.shape));
+      }
+      sizes.set(node.id, own);
     } catch {
       // A rule that throws on this design: the analysis reports it; it counts nothing here.
     }
   }
-  const needing = nodesNeedingGradients(graph.nodes, lossNodesOf({ nodes: [...graph.nodes], training: graph.training }), (n) => n.frozen !== true && (paramsOf.get(n.id) ?? 0) > 0);
+  const losses = lossNodesOf({ nodes: [...graph.nodes], training: graph.training });
+  const needing = nodesNeedingGradients(graph.nodes, losses, (n) => n.frozen !== true && (paramsOf.get(n.id) ?? 0) > 0);
   for (const id of needing) f.gradients += count(shapeOf(id) ?? []);
+  sharedArena(f, graph.nodes, sizes, needing, new Set([...losses, ...Object.values(graph.outputs ?? {})]));
   return f;
+}
+
+/** The longest chain of ops a backend runs as one kernel (core/backend/fusion.ts; the CPU backend's BatchNorm → ReLU → MaxPool2d). */
+const LONGEST_FUSION = 3;
+
+/**
+ * `f.transient` and `f.arena`: the outputs and workspaces the training loop's plans share
+ * (core/autodiff/frozen-arena.ts), each output live from its node to the last node that reads it,
+ * each workspace at its node, packed as the executor packs them. A step inside a fused chain is the
+ * whole chain's there; which chains a backend fuses is its own, so here a step counts as live
+ * across every chain of up to LONGEST_FUSION nodes it may be in (each read alone by the next,
+ * which reads nothing else): a little more than the CPU backend's plan holds (resnet18's frozen
+ * backbone at batch 64: 0.61 GiB counting no chain, 0.80 GiB allocated).
+ */
+function sharedArena(f: TrainingFootprint, nodes: readonly NodeIR[], sizes: ReadonlyMap<string, number[]>, needing: ReadonlySet<string>, keep: ReadonlySet<string>): void {
+  const order = nodes.filter((n) => sizes.has(n.id)).map((n) => n.id);
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const transient = transientNodes(order, byId, needing, keep);
+  const position = new Map(order.map((id, i) => [id, i]));
+  const lastRead = new Map<string, number>();
+  const readers = new Map<string, number>();
+  order.forEach((id, i) =>
+    byId.get(id)!.inputs.forEach((input) => {
+      lastRead.set(input, i);
+      readers.set(input, (readers.get(input) ?? 0) + 1);
+    }),
+  );
+  // Each step's run of linked steps (each read alone by the next, which reads nothing else), then
+  // the steps any fused chain within it that holds the step may span: [first, last].
+  const run = order.map((_, i) => i);
+  for (let i = 1; i < order.length; i++) {
+    const inputs = byId.get(order[i])!.inputs;
+    if (inputs.length === 1 && inputs[0] === order[i - 1] && readers.get(order[i - 1]) === 1) run[i] = run[i - 1];
+  }
+  const runEnd = [...run];
+  for (let i = order.length - 2; i >= 0; i--) runEnd[i] = run[i + 1] === run[i] ? runEnd[i + 1] : i;
+  const first = order.map((_, i) => Math.max(run[i], i - (LONGEST_FUSION - 1)));
+  const last = order.map((_, i) => Math.min(runEnd[i], i + (LONGEST_FUSION - 1)));
+  const ranges: LiveRange[] = [];
+  for (const id of transient) {
+    const p = position.get(id)!;
+    sizes.get(id)!.forEach((size, k) => ranges.push({ start: first[p], end: last[k === 0 ? (lastRead.get(id) ?? p) : p], size }));
+  }
+  f.transient = ranges.reduce((a, r) => a + r.size, 0);
+  f.arena = packIntervals(ranges).floats;
 }
 
 /** What a run's memory estimate is made of (`estimateRunMemory`). */
@@ -101,12 +163,19 @@ export interface RunMemoryInputs {
    * memory budget: cache and prefetched batches), which `residentBytes` has not seen yet; else 0.
    */
   streamedDataBytes?: number;
+  /**
+   * The activation probes run: they ask for every layer's output at the probe batch, so a frozen
+   * prefix's outputs and workspaces are kept in one plan (`footprint.transient`) beside the arena.
+   */
+  activationProbes?: boolean;
+  /** A frozen backbone's features the loop keeps in memory (core/train/feature-cache.ts, `featureCacheBytes`); else 0. */
+  featureCacheBytes?: number;
 }
 
 /** A run's peak memory estimate in bytes, and its parts (for the message and the bench). */
 export interface RunMemoryEstimate {
   bytes: number;
-  parts: { resident: number; model: number; checkpoints: number; probes: number; activations: number; data: number };
+  parts: { resident: number; model: number; checkpoints: number; probes: number; activations: number; data: number; features: number };
 }
 
 /**
@@ -114,20 +183,24 @@ export interface RunMemoryEstimate {
  * model on the backend (weights, the trained ones' gradients and optimizer buffers), the copies of
  * its state kept while it trains, the probes' copy of the trained weights, two plans of
  * activations, workspaces and output gradients (the batch's, and one more: a partial last batch,
- * evaluation), and a streamed set's memory budget. Float32 throughout. `bench/memory.ts` compares
- * it with the engine's measured peak.
+ * evaluation) but for a frozen prefix's, which the plans share in one arena (and the activation
+ * probes keep in one plan), a streamed set's memory budget, and a frozen backbone's cached
+ * features. Float32 throughout. `bench/memory.ts` and `bench/finetune-journey.ts` compare it
+ * with the engine's measured peak.
  */
 export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
   const f = m.footprint;
+  const transient = f.transient ?? 0;
   const parts = {
     resident: m.residentBytes,
     model: 4 * (f.params + f.trained * (1 + m.optimizerSlots)),
     checkpoints: 4 * (f.params + f.trained * m.optimizerSlots) * m.checkpointCopies,
     probes: 4 * f.trained * (m.weightCopies ?? 0),
-    activations: 4 * 2 * (f.activations + f.gradients + f.workspace),
+    activations: 4 * (2 * (f.activations + f.gradients + f.workspace - transient) + (f.arena ?? 0) + (m.activationProbes ? transient : 0)),
     data: m.streamedDataBytes ?? 0,
+    features: m.featureCacheBytes ?? 0,
   };
-  return { bytes: parts.resident + parts.model + parts.checkpoints + parts.probes + parts.activations + parts.data, parts };
+  return { bytes: parts.resident + parts.model + parts.checkpoints + parts.probes + parts.activations + parts.data + parts.features, parts };
 }
 
 /** How much memory a run may use: the machine's share (NETWRIGHT_MEMORY_SHARE) and what the compute backend's own memory can grow to. Absent: no limit. */
@@ -145,6 +218,8 @@ export interface RunMemorySetup {
   probed?: boolean;
   residentBytes?: number;
   streamedDataBytes?: number;
+  /** A frozen backbone's features the loop will keep in memory (`featureCacheFootprint`, core/train/feature-cache.ts); else 0. */
+  featureCacheBytes?: number;
 }
 
 /** Whether a run fits, and if not, which limit it passes and the largest batch that fits. */
@@ -170,7 +245,7 @@ export interface MemoryVerdict {
  * @param shapesAt every node's output shape at a batch size, or undefined where it cannot say.
  */
 export function trainingMemoryVerdict(
-  graph: Pick<GraphIR, 'training'> & { nodes: readonly NodeIR[] },
+  graph: Pick<GraphIR, 'training'> & Partial<Pick<GraphIR, 'outputs'>> & { nodes: readonly NodeIR[] },
   shapesAt: (batch: number) => Readonly<Record<string, readonly number[]>> | undefined,
   batchSize: number,
   setup: RunMemorySetup,
@@ -186,8 +261,10 @@ export function trainingMemoryVerdict(
       optimizerSlots: setup.optimizerSlots,
       checkpointCopies: sessionCheckpointCopies(stateBytes, Boolean(setup.training.earlyStopping)),
       weightCopies: setup.probed ? 1 : 0,
+      activationProbes: setup.probed === true,
       residentBytes: setup.residentBytes ?? 0,
       streamedDataBytes: setup.streamedDataBytes ?? 0,
+      featureCacheBytes: setup.featureCacheBytes ?? 0,
     });
     const onBackend = estimate.parts.model + estimate.parts.activations;
     const over = limits.backendBytes !== undefined && onBackend > limits.backendBytes ? 'backend' : limits.machineBytes !== undefined && estimate.bytes > limits.machineBytes ? 'machine' : undefined;
@@ -233,7 +310,7 @@ function memoryMessage(v: MemoryVerdict, limits: MemoryLimits): string {
   if (v.over === 'backend') {
     return `Training this design at batch ${v.batchSize} needs ${formatGiB(v.onBackend)} on the compute backend (${parts}), more than the ${formatGiB(limits.backendBytes!)} its memory can grow to (the CPU backend's WebAssembly memory). ${advice}`;
   }
-  return `Training this design at batch ${v.batchSize} needs about ${formatGiB(v.estimate.bytes)} (${parts}, checkpoints ${formatGiB(p.checkpoints)}${p.probes ? `, the probes' copy of the weights ${formatGiB(p.probes)}` : ''}${p.resident ? `, the engine and its data ${formatGiB(p.resident)}` : ''}${p.data ? `, decoded images of the folder streamed from disk ${formatGiB(p.data)} (its memory budget)` : ''}), more than the ${formatGiB(limits.machineBytes!)} Netwright may use on this machine (NETWRIGHT_MEMORY_SHARE of its memory). ${advice}`;
+  return `Training this design at batch ${v.batchSize} needs about ${formatGiB(v.estimate.bytes)} (${parts}, checkpoints ${formatGiB(p.checkpoints)}${p.probes ? `, the probes' copy of the weights ${formatGiB(p.probes)}` : ''}${p.resident ? `, the engine and its data ${formatGiB(p.resident)}` : ''}${p.data ? `, decoded images of the folder streamed from disk ${formatGiB(p.data)} (its memory budget)` : ''}${p.features ? `, the frozen backbone's cached features ${formatGiB(p.features)}` : ''}), more than the ${formatGiB(limits.machineBytes!)} Netwright may use on this machine (NETWRIGHT_MEMORY_SHARE of its memory). ${advice}`;
 }
 
 /** `n` bytes as GiB or MiB, for messages. */
@@ -273,6 +350,6 @@ export function designMemoryVerdict(
   const shapesAt = (b: number) => (b === batchSize ? analysis.shapes : sorted ? inferShapes(sorted, { batchSize: b }).shapes : undefined);
   const t = g.training;
   const setup: RunMemorySetup = { training: t ?? {}, optimizerSlots: t?.optimizer ? runOptimizerSlots(t) : 2 };
-  const verdict = trainingMemoryVerdict({ nodes, training: t }, shapesAt, batchSize, setup, limits);
+  const verdict = trainingMemoryVerdict({ nodes, training: t, outputs: g.outputs }, shapesAt, batchSize, setup, limits);
   return verdict.message ? { verdict, diagnostic: { code: 'E_TRAIN_TOO_MUCH_MEMORY', severity: 'error', message: verdict.message } } : { verdict };
 }

@@ -7,6 +7,7 @@ import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
 import { Rng } from '../../base/rng';
 import { getOp } from '../ops/registry';
 import type { FeatureCacheStatus, FeatureSpill, FeatureStore, TrainableGraph } from './types';
+import type { CheckedGraph } from '../analysis/checked';
 
 /** What the trainer caches by default: the features of a frozen backbone up to 1 GiB, as an image folder's decoded samples. */
 export const FEATURE_CACHE_BYTES = 1024 * 1024 * 1024;
@@ -41,7 +42,7 @@ export function frozenPrefix(
   featureInput: string,
   data: Pick<PreparedData<Samples>, 'transform' | 'augment'>,
   training: TrainingConfig,
-  plan: Pick<TrainableGraph, 'params' | 'buffers'>,
+  plan: { readonly params: readonly { readonly nodeId: string }[]; readonly buffers: readonly { readonly nodeId: string }[] },
 ): FrozenPrefix | PrefixRefusal | null {
   const weighted = new Set(plan.params.map((p) => p.nodeId));
   const buffered = new Set(plan.buffers.map((b) => b.nodeId));
@@ -247,6 +248,24 @@ export function featureCacheMessage(s: FeatureCacheStatus): string {
   if (s.state === 'off') return `backbone features not cached: ${s.reason}`;
   const mb = s.bytes / 1e6;
   return `backbone features cached${s.onDisk ? ' on disk' : ''}: ${s.samples} samples (${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB, computed in ${s.seconds.toFixed(1)} s); the frozen layers run no more`;
+}
+
+/**
+ * The bytes a run's feature cache will hold in memory, for its memory estimate
+ * (core/analysis/memory.ts): the boundary's outputs for every training sample where the loop will
+ * cache them in memory — a frozen prefix (`frozenPrefix`, its weights and statistics found from
+ * the ops' specs), more than one epoch, within `budget` — else 0 (no cache, or one on disk).
+ */
+export function featureCacheFootprint(checked: CheckedGraph, data: PreparedData<Samples>, featureInput: string, budget = FEATURE_CACHE_BYTES): number {
+  const training = checked.training;
+  if (!training || training.epochs <= 1 || data.train.count === 0) return 0;
+  const shapes = checked.shapesAt(1);
+  const specs = (kind: 'params' | 'buffers') =>
+    checked.ir.nodes.filter((n) => (getOp(n.op)?.[kind]?.({ inputs: n.inputs.map((i) => shapes[i]), attrs: n.attrs }) ?? []).length > 0).map((n) => ({ nodeId: n.id }));
+  const found = frozenPrefix(checked.ir, featureInput, data, training, { params: specs('params'), buffers: specs('buffers') });
+  if (!found || 'state' in found) return 0;
+  const bytes = found.boundary.reduce((sum, id) => sum + shapes[id].slice(1).reduce((a, b) => a * b, 1) * data.train.count * 4, 0);
+  return bytes <= budget ? bytes : 0;
 }
 
 /** Values per sample of node `id`'s output in `plan`. */

@@ -23,6 +23,8 @@ import { TrainingLoop } from '../../../src-engine/core/train/loop';
 import { loadDataset } from '../../../src-engine/node/datasets';
 import { loadBuiltinDataset } from '../../../src-engine/core/data';
 import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
+import { createCpuBackend } from '../../../src-engine/node/cpu';
+import { FeatureCache, featureCacheFootprint, frozenPrefix, type FrozenPrefix } from '../../../src-engine/core/train/feature-cache';
 import { inferencePlan } from '../../../src-engine/core/export/infer';
 import { modelFromCheckpoint } from '../../../src-engine/core/export/model';
 import type { Checkpoint } from '../../../src-engine/core/train';
@@ -63,7 +65,7 @@ describe('the run memory estimate', () => {
   it('adds its parts: resident, model (weights, the trained ones\' gradients and optimizer buffers), checkpoint copies, two plans of activations, workspaces and gradients', () => {
     const footprint = { params: 1000, trained: 1000, activations: 400, gradients: 300, workspace: 100 };
     const e = estimateRunMemory({ footprint, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6 });
-    expect(e.parts).toEqual({ resident: 1e6, model: 4 * 1000 * 4, checkpoints: 4 * 1000 * 3 * 3, probes: 0, activations: 4 * 2 * 800, data: 0 });
+    expect(e.parts).toEqual({ resident: 1e6, model: 4 * 1000 * 4, checkpoints: 4 * 1000 * 3 * 3, probes: 0, activations: 4 * 2 * 800, data: 0, features: 0 });
     expect(e.bytes).toBe(1e6 + 16_000 + 36_000 + 6_400);
     // Frozen weights: no gradient, no optimizer buffers, none in a checkpoint's optimizer state.
     const frozen = estimateRunMemory({ footprint: { ...footprint, trained: 100 }, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6 });
@@ -159,6 +161,41 @@ describe('the run memory estimate', () => {
       expect(floats, `${frozen.length} frozen: parameter gradients`).toBe(f.trained);
       expect(f.params).toBe(checked.params);
     }
+  });
+
+  it('a frozen prefix in the shared arena: the footprint counts what a training loop\'s plan allocates, the arena once, the probes\' copy of it, and the cached features (#59)', async () => {
+    const checked = checkedOrThrow(mnistCnn(FROZEN_PREFIX));
+    const f = trainingFootprint({ ...sortedNodes(checked), outputs: checked.ir.outputs }, checked.shapesAt(16));
+    const [transient, arena] = [f.transient!, f.arena!];
+    expect(arena).toBeGreaterThan(0);
+    expect(arena).toBeLessThan(transient);
+    const cpu = await createCpuBackend({ threads: 1 });
+    let plan!: ReturnType<typeof compileGraph>;
+    // The reference backend runs each op alone; the CPU backend fuses BatchNorm → ReLU → MaxPool2d, whose tensors are live across the chain.
+    for (const backend of [createReferenceBackend(), cpu]) {
+      let floats = 0;
+      plan = compileGraph(checked, { batchSize: 16, backend: { ...backend, alloc: (n) => ((floats += n), backend.alloc(n)) }, seed: 1, shareFrozenActivations: true });
+      const weights = plan.params.reduce((n, p) => n + p.value.data.length, 0) + plan.buffers.reduce((n, b) => n + b.value.data.length, 0);
+      const kept = f.activations + f.workspace + f.gradients - transient;
+      // Every chain a step may be fused in counts as live with it: never less than a plan holds; on
+      // this small CNN the CPU backend's 71 % of it, the reference's (fusing none) 47 %.
+      expect(floats - weights - kept, backend.description).toBeGreaterThan((backend === cpu ? 0.65 : 0.4) * arena);
+      expect(floats - weights - kept, backend.description).toBeLessThanOrEqual(arena);
+    }
+    cpu.dispose();
+    const e = estimateRunMemory({ footprint: f, optimizerSlots: 2, checkpointCopies: 1, residentBytes: 0 });
+    expect(e.parts.activations).toBe(4 * (2 * (f.activations + f.workspace + f.gradients - transient) + arena));
+    // The activation probes ask for every layer's output: the prefix's are then kept in one plan.
+    expect(estimateRunMemory({ footprint: f, optimizerSlots: 2, checkpointCopies: 1, residentBytes: 0, activationProbes: true }).parts.activations - e.parts.activations).toBe(4 * transient);
+    // The cached features: what the loop's FeatureCache takes for the training split.
+    const t = { ...checked.training!, dataset: { ...checked.training!.dataset, limit: 100 } };
+    const data = prepareData(loadDataset(t.dataset, t.seed), t.dataset, t.seed);
+    const prefix = frozenPrefix(checked.ir, 'image', data, t, plan);
+    expect(prefix && !('state' in prefix)).toBe(true);
+    const bytes = FeatureCache.bytes(prefix as FrozenPrefix, plan, data.train.count);
+    expect(featureCacheFootprint(checkedOrThrow({ ...checked.ir, training: t }), data, 'image')).toBe(bytes);
+    expect(featureCacheFootprint(checkedOrThrow({ ...checked.ir, training: t }), data, 'image', bytes - 1)).toBe(0);
+    expect(estimateRunMemory({ footprint: f, optimizerSlots: 2, checkpointCopies: 1, residentBytes: 0, featureCacheBytes: bytes }).bytes - e.bytes).toBe(bytes);
   });
 
   it('freezing a prefix lowers the estimate: no activation gradient in it, no gradient or optimizer state for its weights (#59)', () => {
