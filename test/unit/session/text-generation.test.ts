@@ -116,6 +116,14 @@ describe('a language model leaves with its tokenizer: the same greedy continuati
       const sampled = JSON.parse(await cli('--text', PROMPTS[0], '--length', String(N), '--temperature', '0.8', '--seed', '7', '--json')) as { prompt: string; continuation: string };
       expect(sampled.prompt + sampled.continuation, 'at a temperature, with a seed: the Playground\'s draw').toBe(drawn);
       expect(await cli('--help')).toMatch(/language model.*continues.*--length.*greedy.*--temperature.*--seed/s);
+      const csv = join(root, 'continuations.csv');
+      expect(await cli(files[1], '--length', String(N), '--out', csv)).toMatch(/wrote 1 continuation to/);
+      // RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled (the prompt holds a line break).
+      const field = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+      expect(readFileSync(csv, 'utf8'), '--out: input, prompt, continuation').toBe(`input,prompt,continuation\n${[files[1], lines[1].prompt, lines[1].continuation].map(field).join(',')}\n`);
+      let refused = '';
+      expect(await predictCli([modelFile, join(root, 'photo.png')], () => undefined, (s) => (refused += s)), 'an image for a language model').toBe(2);
+      expect(refused).toMatch(/E_PREDICT_INPUT.*continues texts/);
 
       // The ONNX file: its metadata's tokenizer is the JSON model's; onnxruntime continues as the app.
       writeFileSync(join(root, 'model.onnx'), onnx.files[0].data);
