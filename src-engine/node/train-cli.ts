@@ -48,6 +48,7 @@
  * app's `RunRecorder` (`--runs`: the app's Runs list shows it under its project, the file's name).
  * This file is the run; its flags are train-args.ts's, its design train-design.ts's, its data
  * train-data.ts's, and what it prints train-progress.ts's.
+ *
  * Exit codes: 0 done, 1 training failed (e.g. the loss became NaN), 2 bad input (missing file,
  * invalid graph, unusable data).
  */
