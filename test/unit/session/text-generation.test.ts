@@ -12,8 +12,9 @@
  *   from the tokenizer in the file's own metadata (`netwright.tokenizer`, read by python-onnx),
  *   as its fields describe it (docs/export.md "Text models").
  *
- * A continuation drawn at a temperature with a seed is the same from the app, the CLI and
- * generate.py too (Netwright's generator in Python). Every Python run is forked from one
+ * The JSON model (and a stored run's export) carry the tokenizer; a model file whose context
+ * tokenizer Netwright would not follow is refused. A continuation drawn at a temperature with a
+ * seed is the same from the app, the CLI and generate.py too (Netwright's generator in Python). Every Python run is forked from one
  * interpreter that has imported torch (torchProcess).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { readTokenizer, type Tokenizer } from '../../../src-engine/core/data';
 import { modelFromJSON } from '../../../src-engine/core/export/json';
 import { loadSamples } from '../../../src-engine/node/datasets';
 import { main as predictCli } from '../../../src-engine/node/predict-cli';
+import { RunStore } from '../../../src-engine/node/run-store';
 import { HAS_TORCH, tempDir, torchProcess } from '../engine/export/torch-harness';
 import { setupEngine } from './fixtures';
 import { tinyGpt, writeFortunes } from './text-fixtures';
@@ -81,7 +83,7 @@ describe('a language model leaves with its tokenizer: the same greedy continuati
     const fortunes = writeFortunes(root);
     // The Python interpreter imports torch (~2 s of CPU) while the engine trains.
     const python = HAS_TORCH ? torchProcess(['-c', 'pass'], root) : undefined;
-    const { client, waitFor, service } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed) });
+    const { client, waitFor, service } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed), runs: new RunStore(join(root, 'runs')) });
     try {
       const start = await client.request('train.start', { graph: gpt(fortunes), probes: false });
       await waitFor('train.done', () => true, 60_000);
@@ -95,6 +97,9 @@ describe('a language model leaves with its tokenizer: the same greedy continuati
       const tokenizer = readTokenizer(model.tokenizer);
       expect(tokenizer).toMatchObject({ tokens: 'chars', features: 'context', length: 16, padId: 0, unkId: null, newlines: 'lf', vocabulary: model.classNames });
       expect(tokenizer.vocabulary).toHaveLength(97);
+      // A stored run's export (the Runs tab's) carries it too: its checkpoint's classes and window make it.
+      const stored = await client.request('model.export', { source: { kind: 'run', id: start.storedRunId!, which: 'last' }, format: 'json' });
+      expect(modelFromJSON(new TextDecoder().decode(stored.files[0].data)).tokenizer, 'a stored run\'s export').toEqual(tokenizer);
       expect(app.map((t) => t.length), 'each prompt as read (é and CR left out) and N characters').toEqual(PROMPTS.map((p) => p.replace('é', '').replace('\r', '').length + N));
       for (const change of [{ unkId: 1 }, { padId: 97 }, { vocabulary: ['a', 'a'] }]) {
         const file = JSON.parse(new TextDecoder().decode(json.files[0].data)) as { tokenizer: object };
