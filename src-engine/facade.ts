@@ -50,6 +50,7 @@ export { DATASETS, DEFAULT_DATASET, getDataset, labelledTextOptionsOf } from './
 export { dataFormatReading, fileFormatOf, getDataFormat, type DataFormat } from './catalog/data-formats/registry';
 export { listTransforms, type TransformConfig, type TransformKind } from './catalog/transforms/registry';
 export type { TransformDef, TransformParam } from './catalog/transforms/types';
+export { hasClasses, isDataTask, showsProbabilities, taskOf, type Task } from './catalog/tasks';
 // The shape an image folder is read at (the features Input's), as training reads it: the preview asks for the same.
 export { withInputShape } from './core/data/sources';
 // An image converted to a sample exactly as an image folder's are (the Playground's uploaded or pasted image).

@@ -13,6 +13,7 @@ import { readImage, scanImageFolder, unreadable, type ImageEntry } from './image
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { isMaskFolder } from './mask-folder';
 import { readScannedFile, RegularFileError } from './regular-file';
+import { isDataTask } from '../catalog/tasks';
 
 /** Thumbnails per class, their largest side, and the classes that get any. */
 const THUMBS_PER_CLASS = 8;
@@ -303,7 +304,8 @@ function scanFile(request: DataScanRequest, format: DataFormat, name: string, en
     const ds = loaded.train;
     const counts = loaded.report?.classCounts ?? {};
     if (table) {
-      table.task = ds.task === 'classification' ? 'classification' : 'regression';
+      // A table holds classes or values (DataTask), as its loader decided.
+      if (isDataTask(ds.task)) table.task = ds.task;
       table.encodedWidth = ds.featureShape.reduce((a, b) => a * b, 1);
     }
     return {

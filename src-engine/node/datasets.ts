@@ -17,6 +17,7 @@ import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
 import { npyPairDataset, npyTargetsPath, npzDataset } from './npz';
 import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, refusedDataFile, type DataAccess } from './data-access';
 import { readFileInside, RegularFileError } from './regular-file';
+import { DATA_TASK_NAMES, hasClasses, isDataTask, type DataTask } from '../catalog/tasks';
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -129,7 +130,7 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
       categorical: o.categorical as CsvOptions['categorical'],
     });
     const ds = table.dataset;
-    const classCounts = ds.task === 'classification' ? countClasses(ds) : undefined;
+    const classCounts = hasClasses(ds.task) ? countClasses(ds) : undefined;
     const filled = table.columns.filter((c) => c.role === 'feature' && c.missing > 0).length;
     return checkFingerprint('csv', o, {
       train: ds,
@@ -466,10 +467,10 @@ function pathOption(o: Record<string, unknown>, what: string, hint: string): str
   return path;
 }
 
-function taskOption(o: Record<string, unknown>, what: string): 'classification' | 'regression' | 'auto' | undefined {
+function taskOption(o: Record<string, unknown>, what: string): DataTask | 'auto' | undefined {
   const task = o.task;
-  if (task !== undefined && task !== 'classification' && task !== 'regression' && task !== 'auto') {
-    throw new DataError('DATA_BAD_OPTION', `${what}: options.task must be classification, regression or auto (got ${JSON.stringify(task)}).`);
+  if (task !== undefined && !isDataTask(task) && task !== 'auto') {
+    throw new DataError('DATA_BAD_OPTION', `${what}: options.task must be ${DATA_TASK_NAMES.join(', ')} or auto (got ${JSON.stringify(task)}).`);
   }
   return task;
 }

@@ -9,6 +9,7 @@ import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { readScannedFile, RegularFileError, within } from './regular-file';
 import { imageFolder } from '../catalog/datasets/image-folder';
 import { imageFolderFormat } from '../catalog/data-formats/image-folder';
+import { taskFor } from '../catalog/tasks';
 
 /** Extensions read as images (the image-folder format's: catalog/data-formats); every other file is listed as skipped. */
 export const IMAGE_EXT: ReadonlySet<string> = new Set(imageFolderFormat.extensions);
@@ -300,7 +301,7 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
     if (!s || s.labels.length === 0) return undefined;
     return {
       name: `${name} (${split === 'val' ? 'validation' : split})`,
-      task: 'classification',
+      task: taskFor('classes'),
       count: s.labels.length,
       features: s.features.length === s.labels.length * fs ? s.features : s.features.slice(0, s.labels.length * fs),
       featureShape: [...shape],
@@ -412,7 +413,7 @@ export function imageFolderSource(index: ImageFolderIndex, shape: readonly numbe
   const name = path.basename(index.root);
   return {
     name: `${name} (${split === 'val' ? 'validation' : split})`,
-    task: 'classification',
+    task: taskFor('classes'),
     count: entries.length,
     featureShape: [...shape],
     targets: Float32Array.from(entries, (e) => e.label),

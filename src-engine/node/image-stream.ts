@@ -12,6 +12,7 @@ import { decodePngFast } from './png-fast';
 import { conversionNote, decodeInto, folderShape, loadImageFolder, readableTrain, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
 import { readScannedFile, RegularFileError } from './regular-file';
 import { imageFolder } from '../catalog/datasets/image-folder';
+import { taskFor } from '../catalog/tasks';
 
 /** The bytes of decoded samples a folder may take in memory unless `options.memoryBudget` says otherwise: 1 GiB. */
 export const DEFAULT_DATA_BUDGET = 2 ** 30;
@@ -190,7 +191,7 @@ class FolderStore {
     const skipped = this.skipped;
     return {
       name,
-      task: 'classification',
+      task: taskFor('classes'),
       count: members.length,
       featureShape: [...this.shape],
       targets: Float32Array.from(members, (i) => this.entries[i].label),

@@ -10,6 +10,7 @@ import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { conversionNote, damaged, IMAGE_EXT, readImage, readImageFile } from './image-folder';
 import { decodeMaskPng } from './mask-png';
 import { imageFolder } from '../catalog/datasets/image-folder';
+import { taskFor } from '../catalog/tasks';
 
 /** Most classes a mask folder may have: ids 0–255, an 8-bit mask's values (a larger id, which a 16-bit mask can hold, is refused). */
 const MAX_CLASSES = 256;
@@ -128,7 +129,7 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
   if (classNames.length > MAX_CLASSES) throw new DataError('DATA_MASK_CLASS', `${name}: classes.txt names ${classNames.length} classes; a mask folder has at most ${MAX_CLASSES}.`);
   const [c, h, w] = shape!;
   return {
-    train: { name, task: 'classification', count: images.length, features, featureShape: [c, h, w], targets, targetShape: [h, w], numClasses: classNames.length, classNames },
+    train: { name, task: taskFor('classes'), count: images.length, features, featureShape: [c, h, w], targets, targetShape: [h, w], numClasses: classNames.length, classNames },
     report: {
       kind: imageFolder.name,
       fingerprint: hash.digest('hex'),

@@ -5,6 +5,7 @@ import type { Dataset, LoadedDataset } from '../core/data';
 import { parseNpy, type NpyArray } from '../core/data/npy';
 import { npz } from '../catalog/datasets/npz';
 import { zipMemberBytes, zipMembers } from '../base/zip-read';
+import { type DataTask, hasClasses, taskFor } from '../catalog/tasks';
 export { npyTargetsPath } from '../core/data/npy';
 
 /** Entries an .npz may list (np.savez writes one per array). */
@@ -58,7 +59,7 @@ export interface NpzOptions {
   x?: string;
   /** The targets array's name (default: y, Y, labels, targets, label or target). */
   y?: string;
-  task?: 'classification' | 'regression' | 'auto';
+  task?: DataTask | 'auto';
 }
 
 /**
@@ -120,9 +121,9 @@ function arraysDataset(x: NpyArray, y: NpyArray, name: string, asked: NpzOptions
   }
   const perSample = y.shape.slice(1).reduce((a, b) => a * b, 1);
   let task = asked ?? 'auto';
-  if (task === 'auto') task = y.integer && perSample === 1 && y.dtype !== 'float32' && y.dtype !== 'float64' ? 'classification' : 'regression';
+  if (task === 'auto') task = y.integer && perSample === 1 && y.dtype !== 'float32' && y.dtype !== 'float64' ? taskFor('classes') : taskFor('values');
   let ds: Dataset;
-  if (task === 'classification') {
+  if (hasClasses(task)) {
     if (perSample !== 1) throw new DataError('DATA_BAD_OPTION', `${name}: classification needs one label per sample; y has shape (${y.shape.join(', ')}).`);
     let max = -1;
     for (const v of y.data) {
@@ -132,9 +133,9 @@ function arraysDataset(x: NpyArray, y: NpyArray, name: string, asked: NpzOptions
     if (max + 1 > 100_000) throw new DataError('DATA_LABEL_RANGE', `${name}: labels up to ${max}; at most 100,000 classes.`);
     ds = { name, task, count: n, features, featureShape, targets: y.data, targetShape: [], numClasses: max + 1, classNames: Array.from({ length: max + 1 }, (_, i) => String(i)) };
   } else {
-    ds = { name, task: 'regression', count: n, features, featureShape, targets: y.data, targetShape: [perSample], numClasses: 0, classNames: [] };
+    ds = { name, task: taskFor('values'), count: n, features, featureShape, targets: y.data, targetShape: [perSample], numClasses: 0, classNames: [] };
   }
-  const classCounts: Record<string, number> | undefined = ds.task === 'classification' ? Object.fromEntries(ds.classNames.map((c) => [c, 0])) : undefined;
+  const classCounts: Record<string, number> | undefined = hasClasses(ds.task) ? Object.fromEntries(ds.classNames.map((c) => [c, 0])) : undefined;
   if (classCounts) for (const v of ds.targets) classCounts[String(v)]++;
   return {
     train: ds,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { F32, I32, Ints, RunId, U32 } from './schemas';
+import { taskFor, VALUE_TASK_NAMES } from '../catalog/tasks';
 
 /** Probe frames (docs/training-protocol.md): what the train service's `probe.frame` event carries, and how often. */
 
@@ -68,7 +69,7 @@ export type ParamProbeEntry = z.infer<typeof ParamProbeEntry>;
 /** Outputs of the current weights for the fixed probe samples (the first ones of the probe batch). */
 export const SampleProbeResult = z.discriminatedUnion('kind', [
   z.object({
-    kind: z.literal('classification'),
+    kind: z.literal(taskFor('classes')),
     /** Softmax probabilities per sample (sigmoid pair [1-p, p] for a single-logit output). */
     probs: z.array(F32),
     predicted: Ints,
@@ -82,8 +83,8 @@ export const SampleProbeResult = z.discriminatedUnion('kind', [
     shape: Ints,
   }),
   z.object({
-    /** `reconstruction`: autoencoders (compare with the sample's clean input); `regression`: raw outputs. */
-    kind: z.enum(['reconstruction', 'regression']),
+    /** The task, one whose predictions are values (catalog/tasks.ts): a reconstruction (compare with the sample's clean input), raw outputs. */
+    kind: z.enum(VALUE_TASK_NAMES),
     outputs: z.array(F32),
     /** Per-sample shape of one output row, e.g. [1, 28, 28]. */
     shape: Ints,

@@ -19,6 +19,7 @@ import { evaluateModel, prepareForEvaluation } from '../../core/train';
 import { compileGraph } from '../../core/autodiff/executor';
 import type { DatasetConfig } from '../../base/ir/types';
 import type { CheckedGraph } from '../../core/analysis/checked';
+import { hasClasses } from '../../catalog/tasks';
 
 /**
  * Models: `model.load` (a reopened project's weights), `model.import` (ONNX) and
@@ -225,5 +226,5 @@ async function datasetSamples(ctx: ServiceContext, loaded: LoadedModel, dataset:
   if (ds.featureShape.reduce((a, b) => a * b, 1) !== want) {
     throw coded('E_PREDICT_SHAPE', `The dataset's samples (${ds.featureShape.join('×')}) do not fit the loaded model's input (${loaded.featureShape.join('×')}).`);
   }
-  return probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count), ds.text);
+  return probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), hasClasses(ds.task) ? 1 : ds.targets.length / Math.max(1, ds.count), ds.text);
 }

@@ -15,6 +15,7 @@ import { SequenceProbe } from './sequence-probe';
 import type { GraphBinding } from '../../core/train/binding';
 import { TensorSummarizer, compact, compactOrNull } from './summary';
 import { WeightProbe } from './weight-probe';
+import { hasClasses } from '../../catalog/tasks';
 
 export interface ProbeSuiteOptions {
   batch: number;
@@ -124,7 +125,7 @@ export class ProbeSuite {
     const feeder = new BatchFeeder(source, { transform: data.transform, target: data.target });
     // Class-balanced (0, 1, …, 9, 0, …) for a classifier, and for a GAN conditioned on the labels:
     // its sample grid then draws each digit in turn.
-    const balanced = binding.task === 'classification' || (binding.targetInput !== null && data.target === 'label' && source.task === 'classification');
+    const balanced = hasClasses(binding.task) || (binding.targetInput !== null && data.target === 'label' && hasClasses(source.task));
     const order = probeOrder(source, this.probeCount, balanced);
     feeder.fill(order, 0, this.probeCount, this.probeInputs, this.probeTargets, new Rng((seed ^ 0x9b0be) >>> 0));
     this.outputs = outputNodes(graph);
@@ -133,7 +134,7 @@ export class ProbeSuite {
     this.activations = new ActivationProbe(graph, this.plan, summarizer);
     this.gradients = new GradientProbe(base.params, summarizer);
     this.weights = new WeightProbe(base.params, summarizer);
-    const labels = binding.task === 'classification' ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
+    const labels = hasClasses(binding.task) ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
     this.sampleProbe = new SampleProbe(this.plan, binding, this.sampleCount, labels);
     this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount, balanced ? this.probeTargets : null);
     // A sequence of token ids (a language model's input): the first sample's ids label the attention maps.
@@ -146,7 +147,7 @@ export class ProbeSuite {
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
     const train = data.train;
     this.boundary =
-      options.boundary > 0 && twoD && binding.task === 'classification' && !isStreamed(train)
+      options.boundary > 0 && twoD && hasClasses(binding.task) && !isStreamed(train)
         ? new DecisionBoundaryProbe(base, binding, train.features, options.boundary)
         : null;
   }

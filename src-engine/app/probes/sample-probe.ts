@@ -3,6 +3,7 @@ import type { SampleProbeResult } from '../../protocol';
 import type { GraphBinding, ScoreKind } from '../../core/train/binding';
 import { Predictor, argmax, maskOf } from '../../core/train/predictor';
 import { segmentationMask } from '../../core/train/binding';
+import { hasClasses, showsProbabilities, taskFor } from '../../catalog/tasks';
 
 /** How a prediction row turns into class probabilities (declared with the graph binding). */
 export type { ScoreKind };
@@ -28,7 +29,7 @@ export class SampleProbe {
   ) {
     this.predictor = new Predictor(plan, binding);
     this.task = binding.task;
-    this.mask = binding.task === 'classification' ? segmentationMask(binding) : null;
+    this.mask = hasClasses(binding.task) ? segmentationMask(binding) : null;
   }
 
   /** Read the outputs of the plan's last eval-mode forward. */
@@ -40,7 +41,7 @@ export class SampleProbe {
       const masks = Array.from({ length: this.count }, (_, i) => Array.from(maskOf(out.data.subarray(i * width, (i + 1) * width), out.shape[1]).mask));
       return { kind: 'segmentation', masks, shape: [...this.mask] };
     }
-    if (this.task === 'classification') {
+    if (showsProbabilities(this.task)) {
       const probs: Float32Array<ArrayBuffer>[] = [];
       const predicted: number[] = [];
       const targets: number[] = [];
@@ -50,7 +51,7 @@ export class SampleProbe {
         predicted.push(argmax(p));
         targets.push(this.targets[i]);
       }
-      return { kind: 'classification', probs, predicted, targets };
+      return { kind: taskFor('classes'), probs, predicted, targets };
     }
     // Copies into plain (not shared) buffers: the plan's storage is overwritten by the next step,
     // and a view of the CPU backend's shared heap must not leave the engine.

@@ -90,7 +90,8 @@ export function frameImages(frame: Pick<StoredFrame, 'samples' | 'gan'>, probe: 
     const side = Math.ceil(Math.sqrt(gan.count));
     const cells = Array.from({ length: gan.count }, (_, i) => imagePixels(gan.samples.slice(i * n, (i + 1) * n), gan.shape, [0, 1]));
     out.push(compose('samples/generated', Array.from({ length: Math.ceil(gan.count / side) }, (_, r) => cells.slice(r * side, (r + 1) * side))));
-  } else if (probe && (samples?.kind === 'reconstruction' || samples?.kind === 'regression')) {
+  } else if (probe && samples && 'outputs' in samples) {
+    // A value task's outputs (catalog/tasks.ts `ValueTask`: a reconstruction, raw outputs).
     // As the app's reconstruction grid: a flat output of the input's size is drawn in the input's image shape.
     const shape = samples.shape.length < 2 && size(samples.shape) === size(probe.shape) ? probe.shape : samples.shape;
     const outputs = samples.outputs.map((o) => imagePixels(o, shape, [0, 1]));
@@ -102,7 +103,7 @@ export function frameImages(frame: Pick<StoredFrame, 'samples' | 'gan'>, probe: 
       const fed = samples.outputs.map((_, i) => (probe.inputs[i] ? imagePixels(probe.inputs[i], probe.shape) : undefined));
       out.push(compose('samples/reconstructions', [clean, fed, outputs].filter((row) => row.some(Boolean))));
     }
-  } else if (probe && samples?.kind === 'classification') {
+  } else if (probe && samples && 'probs' in samples) {
     const cells = samples.predicted.map((p, i) => {
       const px = probe.inputs[i] ? imagePixels(probe.inputs[i], probe.shape) : undefined;
       return px && framed(px, p === samples.targets[i] ? RIGHT : WRONG, samples.probs[i]?.[p] ?? 0);

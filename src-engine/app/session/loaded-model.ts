@@ -7,6 +7,7 @@ import { inferencePlan } from '../../core/export/infer';
 import { Predictor, TrainError, bindGraph, type GraphBinding, type StructuralBinding } from '../../core/train';
 import type { ResultOf } from '../../protocol';
 import { predictSample, textSample } from './predict';
+import { taskFor } from '../../catalog/tasks';
 
 /**
  * A trained model answering `model.predict` without a training run: a reopened project's
@@ -45,7 +46,7 @@ export class LoadedModel {
     // A classifier: it has class names, or it trains with a loss on class labels (an imported
     // classifier, given one at import: core/analysis/classifier.ts).
     const classifier = (model.classNames?.length ?? 0) > 0 || checked.ir.nodes.some((n) => CLASS_LABEL_LOSS_OPS.has(n.op));
-    this.task = model.graph.training?.dataset.target === 'features' ? 'reconstruction' : classifier ? 'classification' : 'regression';
+    this.task = taskFor(model.graph.training?.dataset.target === 'features' ? 'features' : classifier ? 'classes' : 'values');
   }
 
   /** Outputs for one sample, as `TrainingSession.predict` answers them. */

@@ -2,6 +2,7 @@ import { applyNormalization, encodeWithTokenizer, type Normalization, type Token
 import { argmax, maskOf, segmentationMask, type GraphBinding, type Predictor } from '../../core/train';
 import type { ResultOf } from '../../protocol';
 import { compact } from '../probes';
+import { hasClasses, showsProbabilities } from '../../catalog/tasks';
 
 /** What one prediction reads: a predictor over a batch-1 plan, and how its answer is told. */
 export interface PredictionPlan {
@@ -63,12 +64,12 @@ export function predictSample(p: PredictionPlan, input: readonly number[], norma
   checkFinite(x, 'input', input);
   const row = p.predictor.predict(undefined, 1);
   checkFinite(row, 'output');
-  const mask = p.task === 'classification' ? segmentationMask(p.predictor.binding) : null;
+  const mask = hasClasses(p.task) ? segmentationMask(p.predictor.binding) : null;
   if (mask) {
     const m = maskOf(row, row.length / mask.reduce((a, b) => a * b, 1));
     return { kind: 'mask', mask: Array.from(m.mask), confidence: Array.from(m.confidence, compact), shape: [...mask], classNames: [...p.classNames] };
   }
-  if (p.task === 'classification') {
+  if (showsProbabilities(p.task)) {
     const probs = p.predictor.probabilities(0);
     return { kind: 'probabilities', values: probs.map(compact), predicted: argmax(probs), classNames: [...p.classNames] };
   }

@@ -3,6 +3,7 @@ import { Rng } from '../../base/rng';
 import type { DatasetConfig } from '../../base/ir/types';
 import { compact } from '../probes';
 import type { DatasetPreview } from '../../protocol';
+import { hasClasses, taskOf } from '../../catalog/tasks';
 
 const MAX_POINTS = 2000;
 
@@ -18,7 +19,7 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
   const fs = featureSize(ds);
   const ts = ds.targetShape.reduce((a, b) => a * b, 1);
   const balance = new Array<number>(ds.numClasses).fill(0);
-  if (ds.task === 'classification') for (let i = 0; i < ds.targets.length; i++) balance[ds.targets[i]]++;
+  if (hasClasses(ds.task)) for (let i = 0; i < ds.targets.length; i++) balance[ds.targets[i]]++;
   const shown = Math.min(samples, ds.count);
   const out: DatasetPreview['samples'] = [];
   const altered = data.transform.kind !== 'none' || augments(data.augment);
@@ -37,7 +38,7 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    const target = ds.task === 'classification' && ts === 1 ? ds.targets[i] : ds.task === 'reconstruction' ? [] : Array.from(ds.targets.subarray(i * ts, (i + 1) * ts), compact);
+    const target = hasClasses(ds.task) && ts === 1 ? ds.targets[i] : taskOf(ds.task).targets === 'features' ? [] : Array.from(ds.targets.subarray(i * ts, (i + 1) * ts), compact);
     out.push({ features: Array.from(fed, compact), target, ...(altered ? { clean: Array.from(clean, compact) } : {}) });
   }
   const preview: DatasetPreview = {
@@ -57,7 +58,7 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
   if (fs === 2 && !isStreamed(ds)) {
     const k = Math.min(MAX_POINTS, ds.count);
     preview.points = [];
-    for (let i = 0; i < k; i++) preview.points.push([compact(ds.features[2 * i]), compact(ds.features[2 * i + 1]), ds.task === 'classification' ? ds.targets[i] : 0]);
+    for (let i = 0; i < k; i++) preview.points.push([compact(ds.features[2 * i]), compact(ds.features[2 * i + 1]), hasClasses(ds.task) ? ds.targets[i] : 0]);
   }
   return preview;
 }

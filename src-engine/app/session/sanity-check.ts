@@ -6,6 +6,7 @@ import type { CheckedGraph } from '../../core/analysis/checked';
 import { compactOrNull } from '../probes';
 import type { ResultOf } from '../../protocol';
 import { TrainError, TrainingLoop } from '../../core/train';
+import { hasClasses } from '../../catalog/tasks';
 
 export interface SanityCheckOptions {
   compile: (graph: CheckedGraph, opts: CompileOptions) => CompiledGraph;
@@ -71,7 +72,7 @@ export async function sanityCheck(checked: CheckedGraph, prepared: PreparedData<
       },
     ],
   });
-  classification = loop.binding.task === 'classification';
+  classification = hasClasses(loop.binding.task);
   await loop.run();
   // The fraction of the examples the final weights classify right: the loop's own evaluation.
   const accuracy = classification && losses.every((x) => x !== null) ? (await loop.evaluate(data.train, true))?.accuracy : undefined;

@@ -1,5 +1,6 @@
 import { normalize, testSplit } from './options';
 import { declareDataset } from './types';
+import { DATA_TASK_NAMES } from '../tasks';
 
 export const npz = declareDataset({
   name: 'npz',
@@ -9,7 +10,7 @@ export const npz = declareDataset({
   files: true,
   options: {
     normalize: { ...normalize, default: 'per-feature' },
-    task: { kind: 'enum', default: 'auto', values: ['auto', 'classification', 'regression'], doc: 'auto: classification for integer labels, regression for float targets.' },
+    task: { kind: 'enum', default: 'auto', values: ['auto', ...DATA_TASK_NAMES], doc: 'auto: classification for integer labels, regression for float targets.' },
     testSplit: testSplit,
   },
 });

@@ -1,4 +1,5 @@
 import type { AttrSpec } from '../attr-spec';
+import type { DataTask } from '../tasks';
 
 /**
  * A dataset the app offers (see `declareDataset`): its name as `training.dataset.name` spells it,
@@ -10,7 +11,7 @@ export interface DatasetDeclaration<N extends string = string> {
   label: string;
   doc: string;
   /** `auto`: decided from the data (a table's or an array's target). */
-  task: 'classification' | 'regression' | 'auto';
+  task: DataTask | 'auto';
   /** Sample shape, when the dataset fixes it. */
   featureShape?: readonly number[];
   /** Per-sample shape of a regression target, when the dataset fixes it (e.g. `[1]`: one number). */

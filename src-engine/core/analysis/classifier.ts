@@ -1,4 +1,5 @@
 import { predictionNodeId } from '../../base/ir/prediction';
+import { taskFor, taskOf } from '../../catalog/tasks';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { LOSS_OPS } from '../ops/categories';
 import { getOp } from '../ops/registry';
@@ -114,7 +115,8 @@ export function withClassificationLoss<G extends Pick<GraphIR, 'nodes' | 'output
   const nodes: NodeIR[] = [
     ...graph.nodes,
     { id: label, op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
-    { id: loss, op: 'CrossEntropyLoss', attrs: {}, inputs: [head.logits, label] },
+    // A classification's loss (catalog/tasks.ts): CrossEntropyLoss.
+    { id: loss, op: taskOf(taskFor('classes')).loss, attrs: {}, inputs: [head.logits, label] },
   ];
   const outputs = { ...graph.outputs, ...(graph.outputs.logits === undefined ? { logits: head.logits } : {}), loss };
   return { ...graph, nodes, outputs };

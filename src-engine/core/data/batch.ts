@@ -3,6 +3,7 @@ import { applyAugmentation, applyTransform, augments } from './transforms';
 import type { Augmentation, FeatureTransform } from './transforms';
 import type { SampleSource, Samples } from './types';
 import { DataError, featureSize, isStreamed, targetSize } from './types';
+import { taskOf } from '../../catalog/tasks';
 
 /** Batches a streamed source decodes ahead of the one being trained (worker threads; `BatchFeeder.ready`). */
 export const PREFETCH_BATCHES = 3;
@@ -38,7 +39,7 @@ export class BatchFeeder {
     this.source = isStreamed(dataset) ? dataset : null;
     this.scratch = augments(options.augment) ? new Float32Array(this.featureSize) : null;
     this.targetSize = options.target === 'features' ? this.featureSize : targetSize(dataset);
-    if (options.target === 'label' && dataset.task === 'reconstruction') {
+    if (options.target === 'label' && taskOf(dataset.task).targets === 'features') {
       throw new DataError('DATA_BAD_OPTION', `${dataset.name} has no labels; set dataset.target to "features" to train an autoencoder.`);
     }
   }

@@ -2,6 +2,7 @@ import { csv } from '../../catalog/datasets/csv';
 import { CATEGORICAL_ENCODINGS, MISSING_POLICIES } from '../../catalog/datasets/options';
 import { DATA_LIMITS, DataError } from './types';
 import type { Dataset, SourceReport } from './types';
+import { type DataTask, hasClasses, taskFor } from '../../catalog/tasks';
 
 /**
  * Split CSV text into rows of cells (RFC 4180): fields may be quoted, quotes inside quoted fields
@@ -89,11 +90,11 @@ export interface CsvOptions {
   /** Target column: header name or 0-based index (default: the last column). */
   targetColumn?: string | number;
   /**
-   * `classification`: one class per distinct target value; `regression`: numeric target;
-   * `auto` (default): classification when a target is not a number or the targets are integers
-   * with at most 20 distinct values, regression otherwise.
+   * The task (catalog/tasks.ts): one of class targets reads a class per distinct target value,
+   * one of values a numeric target; `auto` (default): classes when a target is not a number or the
+   * targets are integers with at most 20 distinct values, values otherwise.
    */
-  task?: 'classification' | 'regression' | 'auto';
+  task?: DataTask | 'auto';
   /** Whether the first row names the columns (default true). */
   header?: boolean;
   delimiter?: string;
@@ -369,9 +370,9 @@ function readTargets(t: TableRead, asked: NonNullable<CsvOptions['task']>): Pick
   let task = asked;
   if (task === 'auto') {
     const distinct = new Set(numeric);
-    task = !allNumeric || (numeric.every(Number.isInteger) && distinct.size <= 20) ? 'classification' : 'regression';
+    task = !allNumeric || (numeric.every(Number.isInteger) && distinct.size <= 20) ? taskFor('classes') : taskFor('values');
   }
-  if (task === 'regression') {
+  if (!hasClasses(task)) {
     const bad = raw.findIndex((_, i) => Number.isNaN(numeric[i]));
     if (bad >= 0) {
       throw new DataError('DATA_NAN', `${t.name}: line ${t.body[bad].line}, target column ${t.target + 1}: not a number (regression needs numeric targets).`);
@@ -383,7 +384,7 @@ function readTargets(t: TableRead, asked: NonNullable<CsvOptions['task']>): Pick
   else labels.sort();
   const index = new Map(labels.map((l, i) => [l, i]));
   const targets = Float32Array.from(raw, (s) => index.get(s)!);
-  return { task: 'classification', targets, targetShape: [], numClasses: labels.length, classNames: labels };
+  return { task: taskFor('classes'), targets, targetShape: [], numClasses: labels.length, classNames: labels };
 }
 
 /** The fill value of a numeric column: mean (also for `indicator`), median or most frequent. */

@@ -1,5 +1,6 @@
 import { DATA_LIMITS, DataError } from './types';
 import type { Dataset } from './types';
+import { taskFor } from '../../catalog/tasks';
 
 /** A parsed IDX array (the format of the MNIST family of files). */
 export interface IdxArray {
@@ -119,7 +120,7 @@ export function idxImageDataset(
   for (let i = 0; i < features.length; i++) features[i] = features[i] / 255;
   return {
     name,
-    task: 'classification',
+    task: taskFor('classes'),
     count: n,
     features,
     featureShape: [1, h, w],

@@ -2,6 +2,7 @@ import { Rng } from '../../base/rng';
 import { stratifiedSplit } from './split';
 import type { Dataset, LoadedDataset, TextEncoding } from './types';
 import { DataError } from './types';
+import { taskFor } from '../../catalog/tasks';
 
 /** One labelled text: what a text-classification source reads (a fortune and its topic file). */
 export interface LabelledText {
@@ -129,7 +130,7 @@ function encode(docs: readonly string[][], picked: Int32Array, labels: Float32Ar
   });
   return {
     name: `${o.name} (${split})`,
-    task: 'classification',
+    task: taskFor('classes'),
     count: picked.length,
     features,
     featureShape: [width],
@@ -163,7 +164,7 @@ export function labelledTextDataset(texts: readonly LabelledText[], o: LabelledT
   const labels = Float32Array.from(texts, (t) => t.label);
   if (new Set(labels).size < 2) throw new DataError('DATA_TOO_SMALL', `${o.name}: texts of at least two classes are needed (got ${new Set(labels).size}).`);
   const docs = texts.map((t) => tokenize(t.text, o.tokens));
-  const [train, test] = stratifiedSplit({ count: texts.length, task: 'classification', targets: labels, targetShape: [] }, o.testFraction, new Rng(o.splitSeed));
+  const [train, test] = stratifiedSplit({ count: texts.length, task: taskFor('classes'), targets: labels, targetShape: [] }, o.testFraction, new Rng(o.splitSeed));
   if (test.length === 0) throw new DataError('DATA_TOO_SMALL', emptyTestSplit(o.name, labels, o.testFraction));
   if (train.length === 0) throw new DataError('DATA_TOO_SMALL', `${o.name}: ${texts.length} texts leave the training split empty; add texts or lower options.testSplit.`);
   const vocabulary = buildVocabulary(Array.from(train, (d) => docs[d]), o.minCount, o.maxVocabulary);

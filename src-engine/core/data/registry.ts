@@ -10,6 +10,7 @@ import { shapesDataset } from './shapes';
 import { shapeMasksDataset } from './shape-masks';
 import { wavesDataset } from './series';
 import { DataError, type LoadedDataset } from './types';
+import { taskFor } from '../../catalog/tasks';
 
 /** How a dataset that lives in code loads (runtime-neutral; `seed` for generated sets without `options.seed`). */
 export type CodeLoader = (config: DatasetConfig, seed: number) => LoadedDataset;
@@ -32,7 +33,7 @@ function numbers<K extends string>(config: DatasetConfig, keys: readonly K[], se
 const iris = (config: DatasetConfig): LoadedDataset => ({
   train: {
     name: config.name,
-    task: 'classification',
+    task: taskFor('classes'),
     count: IRIS_LABELS.length,
     features: Float32Array.from(IRIS_FEATURES),
     featureShape: [4],
@@ -44,7 +45,7 @@ const iris = (config: DatasetConfig): LoadedDataset => ({
   },
 });
 // The housing table ships as CSV text in code and goes through the same parser as a user's CSV.
-const housing = (config: DatasetConfig): LoadedDataset => ({ train: csvDataset(HOUSING_CSV, { name: config.name, targetColumn: 'price_100k', task: 'regression' }) });
+const housing = (config: DatasetConfig): LoadedDataset => ({ train: csvDataset(HOUSING_CSV, { name: config.name, targetColumn: 'price_100k', task: taskFor('values') }) });
 const synthetic = (config: DatasetConfig, seed: number): LoadedDataset => ({ train: syntheticDataset(config.name as SyntheticName, numbers(config, ['samples', 'noise', 'classes', 'factor'], seed)) });
 const sequence = (config: DatasetConfig, seed: number): LoadedDataset => ({ train: sequenceTask(config.name as SequenceTaskName, numbers(config, ['samples', 'length', 'symbols'], seed)) });
 

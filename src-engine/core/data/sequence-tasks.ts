@@ -1,6 +1,7 @@
 import { Rng } from '../../base/rng';
 import { DATA_LIMITS, DataError } from './types';
 import type { Dataset } from './types';
+import { taskFor } from '../../catalog/tasks';
 
 /**
  * The classic probes of a recurrent network's memory, made in code (issue #31 item 2): how far
@@ -60,7 +61,7 @@ export function sequenceTask(name: SequenceTaskName, options: SequenceTaskOption
       x[o + 2 * b + 1] = 1;
       y[i] = x[o + 2 * a] + x[o + 2 * b];
     }
-    return { name: `adding (T = ${t})`, task: 'regression', count: n, features: x, featureShape: [t, 2], targets: y, targetShape: [1], numClasses: 0, classNames: [], featureNames: ['value', 'marker'] };
+    return { name: `adding (T = ${t})`, task: taskFor('values'), count: n, features: x, featureShape: [t, 2], targets: y, targetShape: [1], numClasses: 0, classNames: [], featureNames: ['value', 'marker'] };
   }
   if (name === 'parity') {
     const x = new Float32Array(n * t);
@@ -74,7 +75,7 @@ export function sequenceTask(name: SequenceTaskName, options: SequenceTaskOption
       }
       y[i] = odd;
     }
-    return { name: `parity (T = ${t})`, task: 'classification', count: n, features: x, featureShape: [t, 1], targets: y, targetShape: [], numClasses: 2, classNames: ['even', 'odd'], featureNames: ['bit'] };
+    return { name: `parity (T = ${t})`, task: taskFor('classes'), count: n, features: x, featureShape: [t, 1], targets: y, targetShape: [], numClasses: 2, classNames: ['even', 'odd'], featureNames: ['bit'] };
   }
   const x = new Float32Array(n * t * k);
   const y = new Float32Array(n);
@@ -86,5 +87,5 @@ export function sequenceTask(name: SequenceTaskName, options: SequenceTaskOption
       if (s === 0) y[i] = symbol;
     }
   }
-  return { name: `memory (T = ${t})`, task: 'classification', count: n, features: x, featureShape: [t, k], targets: y, targetShape: [], numClasses: k, classNames: Array.from({ length: k }, (_, c) => `symbol ${c}`) };
+  return { name: `memory (T = ${t})`, task: taskFor('classes'), count: n, features: x, featureShape: [t, k], targets: y, targetShape: [], numClasses: k, classNames: Array.from({ length: k }, (_, c) => `symbol ${c}`) };
 }

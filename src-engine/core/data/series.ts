@@ -2,6 +2,7 @@ import { Rng } from '../../base/rng';
 import { parseCsvRows } from './csv';
 import type { LoadedDataset } from './types';
 import { DATA_LIMITS, DataError } from './types';
+import { taskFor } from '../../catalog/tasks';
 
 /** Of a series, the share at its end that is the test split (later values are never trained on). */
 export const SERIES_TEST_SHARE = 0.2;
@@ -38,7 +39,7 @@ export function seriesDataset(values: Float32Array, window: number, name: string
       features.set(z.subarray(from + k, from + k + window), k * window);
       targets[k] = z[from + k + window];
     }
-    return { name: label, task: 'regression' as const, count: n, features, featureShape: [window, 1], targets, targetShape: [1], numClasses: 0, classNames: [], featureNames: ['value'] };
+    return { name: label, task: taskFor('values'), count: n, features, featureShape: [window, 1], targets, targetShape: [1], numClasses: 0, classNames: [], featureNames: ['value'] };
   };
   return {
     train: split(0, trainCount, name),

@@ -1,5 +1,6 @@
 import { Rng } from '../../base/rng';
 import type { Dataset, LoadedDataset } from './types';
+import { taskFor } from '../../catalog/tasks';
 
 /** The classes of the `shape-masks` set, in label order: every pixel is one of them. */
 export const SHAPE_MASK_CLASSES = ['background', 'circle', 'square', 'triangle'] as const;
@@ -83,7 +84,7 @@ function shapeMasks(name: string, count: number, size: number, seed: number): Da
   for (let i = 0; i < count; i++) drawSample(rng, size, features.subarray(i * 3 * plane, (i + 1) * 3 * plane), targets.subarray(i * plane, (i + 1) * plane));
   return {
     name,
-    task: 'classification',
+    task: taskFor('classes'),
     count,
     features,
     featureShape: [3, size, size],

@@ -1,5 +1,6 @@
 import { Rng } from '../../base/rng';
 import type { Dataset } from './types';
+import { taskFor } from '../../catalog/tasks';
 
 /** The classes of the `shapes` set, in label order. */
 export const SHAPE_CLASSES = ['circle', 'square', 'triangle'] as const;
@@ -60,7 +61,7 @@ export function shapesDataset(o: { samples?: number; size?: number; seed: number
   }
   return {
     name: 'shapes',
-    task: 'classification',
+    task: taskFor('classes'),
     count,
     features,
     featureShape: [3, size, size],

@@ -1,5 +1,6 @@
 import type { Rng } from '../../base/rng';
 import type { Dataset } from './types';
+import { hasClasses } from '../../catalog/tasks';
 
 /** What a split needs of a dataset: its labels (in memory or streamed alike). */
 type Labelled = Pick<Dataset, 'count' | 'task' | 'targets' | 'targetShape'>;
@@ -18,7 +19,7 @@ export function stratifiedSplit(ds: Labelled, fraction: number, rng: Rng, pool?:
   const groups = new Map<number, number[]>();
   for (const i of all) {
     // Per-position labels (a language model's next tokens) have no one class to stratify by.
-    const key = ds.task === 'classification' && ds.targetShape.length === 0 ? ds.targets[i] : 0;
+    const key = hasClasses(ds.task) && ds.targetShape.length === 0 ? ds.targets[i] : 0;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(i);

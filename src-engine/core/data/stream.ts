@@ -2,6 +2,7 @@ import { applyNormalization } from './normalize';
 import type { Normalization } from './normalize';
 import type { Dataset, SampleSource, Samples } from './types';
 import { featureSize, isStreamed, subset, targetSize } from './types';
+import { taskOf } from '../../catalog/tasks';
 
 /**
  * Samples `indices` of `s`, in that order: a copy when `s` is in memory (`subset`), a view that
@@ -10,7 +11,7 @@ import { featureSize, isStreamed, subset, targetSize } from './types';
 export function subsetOf(s: Samples, indices: ArrayLike<number>, name = s.name): Samples {
   if (!isStreamed(s)) return subset(s, indices, name);
   const map = Int32Array.from(indices);
-  const ts = s.task === 'reconstruction' ? 0 : targetSize(s);
+  const ts = taskOf(s.task).targets === 'features' ? 0 : targetSize(s);
   const targets = new Float32Array(map.length * ts);
   for (let i = 0; i < map.length; i++) for (let j = 0; j < ts; j++) targets[i * ts + j] = s.targets[map[i] * ts + j];
   const through = (idx: ArrayLike<number>) => Int32Array.from({ length: idx.length }, (_, k) => map[idx[k]]);

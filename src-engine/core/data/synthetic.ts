@@ -2,6 +2,7 @@ import { Rng } from '../../base/rng';
 import { getDataset } from '../../catalog/datasets/registry';
 import { DATA_LIMITS, DataError } from './types';
 import type { Dataset } from './types';
+import { taskFor } from '../../catalog/tasks';
 
 /** Options shared by the synthetic 2-D sets. */
 export interface SyntheticOptions {
@@ -130,7 +131,7 @@ export function syntheticDataset(name: SyntheticName, options: SyntheticOptions 
   }
   return {
     name,
-    task: 'classification',
+    task: taskFor('classes'),
     count: n,
     features,
     featureShape: [2],

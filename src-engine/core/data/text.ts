@@ -1,5 +1,6 @@
 import type { Dataset, LoadedDataset } from './types';
 import { DataError } from './types';
+import { taskFor } from '../../catalog/tasks';
 
 /** How a text becomes a character-level language-modelling set. */
 export interface TextOptions {
@@ -64,7 +65,7 @@ function windows(ids: Float32Array, from: number, to: number, t: number, name: s
     features.set(ids.subarray(at, at + t), s * t);
     targets.set(ids.subarray(at + 1, at + t + 1), s * t);
   }
-  return { name, task: 'classification', count, features, featureShape: [t], targets, targetShape: [t], numClasses: vocabulary.length, classNames: vocabulary };
+  return { name, task: taskFor('classes'), count, features, featureShape: [t], targets, targetShape: [t], numClasses: vocabulary.length, classNames: vocabulary };
 }
 
 /**

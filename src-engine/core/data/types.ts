@@ -2,9 +2,10 @@
  * In-memory datasets. Features are float32, row-major, one sample after another; every sample has
  * the same per-sample shape (`featureShape`, without the batch dimension).
  */
+import { taskOf, type Task } from '../../catalog/tasks';
 
-/** What the targets mean. `reconstruction`: the target is the (clean) features themselves. */
-export type DatasetTask = 'classification' | 'regression' | 'reconstruction';
+/** What the targets mean (catalog/tasks.ts): class indices, values, or the (clean) features themselves. */
+export type DatasetTask = Task;
 
 export interface Dataset {
   /** Display name, e.g. `mnist (train)`. */
@@ -257,7 +258,7 @@ export function targetSize(ds: Pick<Dataset, 'targetShape'>): number {
 /** A copy of the samples at `indices`, in that order. */
 export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
   const fs = featureSize(ds);
-  const ts = ds.task === 'reconstruction' ? 0 : targetSize(ds);
+  const ts = taskOf(ds.task).targets === 'features' ? 0 : targetSize(ds);
   const n = indices.length;
   const features = new Float32Array(n * fs);
   const targets = new Float32Array(n * ts);

@@ -1,6 +1,7 @@
 import { DataError } from './types';
 import type { Samples } from './types';
 import { featureSize, isStreamed, targetSize } from './types';
+import { taskOf } from '../../catalog/tasks';
 
 /**
  * Check a dataset before training: every feature and regression target finite, every class
@@ -23,7 +24,8 @@ export function checkDataset(ds: Samples): void {
       );
     }
   }
-  if (ds.task === 'classification') {
+  const targets = taskOf(ds.task).targets;
+  if (targets === 'classes') {
     // One label per sample, or one per position (`targetShape` [T]: a language model's next tokens).
     const per = targetSize(ds);
     if (ds.targets.length !== ds.count * per) throw new DataError('DATA_TOO_SMALL', `${ds.name}: ${ds.targets.length} labels for ${ds.count} samples of ${per}.`);
@@ -36,7 +38,7 @@ export function checkDataset(ds: Samples): void {
         );
       }
     }
-  } else if (ds.task === 'regression') {
+  } else if (targets === 'values') {
     const ts = targetSize(ds);
     for (let i = 0; i < ds.targets.length; i++) {
       if (!Number.isFinite(ds.targets[i])) {

@@ -1,5 +1,6 @@
 import { argmaxRow, inTopK, precisionRecallF1, rocAuc } from './classification';
 import { psnrFromMse } from './regression';
+import type { TaskDeclaration } from '../../catalog/tasks';
 
 /** Metric names a training config may list (`TrainingConfig.metrics`). */
 export const METRIC_NAMES = ['accuracy', 'top5', 'precision', 'recall', 'f1', 'confusion', 'roc-auc', 'mse', 'mae', 'r2', 'psnr', 'mean-iou', 'pixel-accuracy'] as const;
@@ -35,7 +36,7 @@ export interface MetricValues {
 }
 
 export interface MetricTarget {
-  kind: 'classification' | 'regression';
+  kind: TaskDeclaration['metrics'];
   /** Width of one prediction row (classes for classification; 1 = a single logit). */
   outputSize: number;
   numClasses: number;
@@ -86,8 +87,8 @@ export class MetricAccumulator {
   ) {
     this.wanted = new Set(metrics);
     const k = target.numClasses;
-    this.confusion = target.kind === 'classification' ? Array.from({ length: k }, () => new Array<number>(k).fill(0)) : null;
-    const w = target.kind === 'regression' ? target.outputSize : 0;
+    this.confusion = target.kind === 'classes' ? Array.from({ length: k }, () => new Array<number>(k).fill(0)) : null;
+    const w = target.kind === 'values' ? target.outputSize : 0;
     this.perColumn = this.wanted.has('r2');
     this.colSum = new Float64Array(w);
     this.colSumSq = new Float64Array(w);

@@ -7,6 +7,7 @@ import type { MetricTarget } from '../metrics';
 import { GENERATIVE_LOSS_OPS } from '../ops/categories';
 import { getOp } from '../ops/registry';
 import { TrainError } from './types';
+import { hasClasses, runTask, taskFor, taskOf, type Task } from '../../catalog/tasks';
 
 /** How a prediction row reads as class scores. */
 export type ScoreKind = 'logits' | 'probabilities' | 'single-logit' | 'single-probability';
@@ -42,7 +43,7 @@ export interface StructuralBinding {
  * training loop, its metrics, the probes and `predict` share (`checkBinding` of `bindGraph`).
  */
 export interface GraphBinding extends StructuralBinding {
-  task: 'classification' | 'reconstruction' | 'regression';
+  task: Task;
   /** What the metrics accumulate against. */
   metricTarget: MetricTarget;
 }
@@ -111,7 +112,7 @@ export function checkBinding(binding: StructuralBinding, data: PreparedData<Samp
       `Input "${binding.featureInput}" takes samples of shape [${binding.featureShape.join(', ')}] (${fs} values) but ${ds.name} has samples of shape [${ds.featureShape.join(', ')}] (${dsFs} values). Set the Input's shape to [${ds.featureShape.join(', ')}].`,
     );
   }
-  const labels = data.target === 'label' && ds.task === 'classification';
+  const labels = data.target === 'label' && hasClasses(ds.task);
   // Labels per position (a language model's next tokens, targetShape [T]): T rows of scores per sample.
   const positions = labels ? prod(ds.targetShape) : 1;
   if (binding.targetSize !== null) {
@@ -129,7 +130,11 @@ export function checkBinding(binding: StructuralBinding, data: PreparedData<Samp
     }
   }
   const width = binding.predictionWidth;
-  if (binding.generative) return { ...binding, task: 'reconstruction', metricTarget: { kind: 'regression', outputSize: width, numClasses: 0 } };
+  if (binding.generative) {
+    // A generator's samples are compared as values, as an autoencoder's reconstructions.
+    const task = taskFor('features');
+    return { ...binding, task, metricTarget: { kind: taskOf(task).metrics, outputSize: width, numClasses: 0 } };
+  }
   // Labels per position read their class scores from the last axis ([T, V]: a language model), or,
   // for a mask ([H, W]) against a prediction [C, H, W] (a segmenter's Conv2d), from the first.
   const classAxis = labels && positions > 1 ? classAxisOf(binding.predictionShape, ds.targetShape, ds.numClasses) : 'last';
@@ -146,11 +151,12 @@ export function checkBinding(binding: StructuralBinding, data: PreparedData<Samp
       `The prediction "${binding.predictionNode}" has ${width} values per sample but ${ds.name} has ${ds.numClasses} classes; make the last layer output ${ds.numClasses}.`,
     );
   }
+  const task = runTask(ds.task, data.target);
   return {
     ...binding,
-    task: data.target === 'features' ? 'reconstruction' : ds.task === 'classification' ? 'classification' : 'regression',
+    task,
     metricTarget: {
-      kind: labels ? 'classification' : 'regression',
+      kind: taskOf(task).metrics,
       outputSize: width / positions,
       numClasses: labels ? ds.numClasses : 0,
       ...(positions > 1 ? { positions } : {}),

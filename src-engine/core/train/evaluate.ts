@@ -7,6 +7,7 @@ import { ModelError, type TrainedModel } from '../export/model';
 import { MetricAccumulator, type MetricValues } from '../metrics';
 import { TrainingLoop } from './loop';
 import type { CompileFn } from './types';
+import { hasClasses, type Task } from '../../catalog/tasks';
 
 /** The splits an evaluation can read: `test` (what training held out, the default), `val`, `train`, or `all` of them as one. */
 export const EVALUATION_SPLITS = ['test', 'val', 'train', 'all'] as const;
@@ -18,7 +19,7 @@ export interface Evaluation {
   /** The split's name, e.g. `MNIST (test)`. */
   dataset: string;
   samples: number;
-  task: 'classification' | 'regression' | 'reconstruction';
+  task: Task;
   classNames: string[];
   metrics: MetricValues;
   /** Which normalisation fed the inputs: the model's own (saved with it), or the dataset's (fitted on its training split). */
@@ -74,7 +75,7 @@ export async function evaluateModel(
   if (samples === 0) throw new ModelError('E_MODEL_NO_SAMPLES', `The ${split === 'val' ? 'validation' : split} split of ${base} holds no samples; evaluate another split.`);
   const ds = sets[0];
   // A classifier's evaluation always shows its accuracy and confusion matrix, whatever the run measured.
-  const classifies = data.target === 'label' && ds.task === 'classification';
+  const classifies = data.target === 'label' && hasClasses(ds.task);
   const measured = classifies ? [...new Set([...(graph.training?.metrics ?? []), 'accuracy', 'confusion'])] : undefined;
   // No batch larger than the largest split read: the same batches, so the same figures (BatchNorm
   // in training mode included), and a design's batch of 1e9 is not compiled (a typed array of

@@ -3,13 +3,14 @@ import { defineService } from '../service';
 import { DatasetConfigSchema } from '../../base/schemas';
 import { DATA_KINDS } from '../../catalog/data-formats/registry';
 import { Counts, ErrorInfo, Ints, Numbers, numbers } from '../schemas';
+import { DATA_TASK_NAMES, TASK_NAMES } from '../../catalog/tasks';
 
 /** Most files `data.scan` lists as skipped (its `skippedTotal` counts all). */
 export const MAX_SCAN_SKIPPED = 500;
 
 export const DatasetPreview = z.object({
   name: z.string(),
-  task: z.enum(['classification', 'regression', 'reconstruction']),
+  task: z.enum(TASK_NAMES),
   featureShape: Ints,
   counts: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }),
   classNames: z.array(z.string()),
@@ -108,7 +109,7 @@ export const DataScanResult = z.object({
     .object({
       rows: z.number().int().nonnegative(),
       columns: z.array(DataColumn).max(10_000),
-      task: z.enum(['classification', 'regression']).optional(),
+      task: z.enum(DATA_TASK_NAMES).optional(),
       encodedWidth: z.number().int().optional(),
       /** How the target was chosen: by the user (options), by its name (`Survived`, `label`…), or the last column for want of one (the preview asks). */
       targetBy: z.enum(['user', 'name', 'last']).optional(),

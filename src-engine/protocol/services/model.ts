@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineService } from '../service';
 import { DatasetConfigSchema } from '../../base/schemas';
 import { Ints, MetricValuesSchema, Numbers, numbers, ProbeSamples, RunId, RunIdSchema } from '../schemas';
+import { TASK_NAMES } from '../../catalog/tasks';
 
 /** What to export: the connection's current model, or a stored run's last or best checkpoint. */
 export const ExportSource = z.discriminatedUnion('kind', [
@@ -17,7 +18,7 @@ export type ExportSource = z.infer<typeof ExportSource>;
 /** What `model.load` (and `model.import`) answer: the loaded model's run id and what the Playground needs. */
 export const LoadedModelInfo = z.object({
   runId: RunId,
-  task: z.enum(['classification', 'regression', 'reconstruction']),
+  task: z.enum(TASK_NAMES),
   classNames: z.array(z.string()),
   /** As `train.start`'s: a few test samples as fed to the network (empty when the dataset is not at hand). */
   probeSamples: ProbeSamples,
@@ -175,7 +176,7 @@ export const modelService = defineService({
         /** The split's name, e.g. `MNIST (test)` (`all`: every sample of the three splits). */
         dataset: z.string(),
         samples: z.number().int().nonnegative(),
-        task: z.enum(['classification', 'regression', 'reconstruction']),
+        task: z.enum(TASK_NAMES),
         classNames: z.array(z.string()),
         metrics: MetricValuesSchema,
         /** The inputs' normalisation: the model's own, the dataset's (fitted on its training split), or none. */

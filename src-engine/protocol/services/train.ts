@@ -3,6 +3,7 @@ import { defineService } from '../service';
 import { ComputeChoice } from '../../base/schemas';
 import { MetricValuesSchema, ProbeSamples, RunId, RunIdSchema, RunState, StepsPerSecond } from '../schemas';
 import { ATTENTION_STEPS, ProbeFrame, ProbeOptions } from '../probe';
+import { TASK_NAMES } from '../../catalog/tasks';
 
 export const TrainOverrides = z.object({
   epochs: z.number().int().nonnegative().max(100_000).optional(),
@@ -31,7 +32,7 @@ export const StartInfo = z.object({
   stepsPerEpoch: z.number().int(),
   epochs: z.number().int(),
   batchSize: z.number().int(),
-  task: z.enum(['classification', 'regression', 'reconstruction']),
+  task: z.enum(TASK_NAMES),
   classNames: z.array(z.string()),
   /**
    * The run's peak memory estimate in bytes (core/analysis/memory.ts: the engine with its data, the

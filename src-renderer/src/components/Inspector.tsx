@@ -4,7 +4,7 @@ import { groupFlowId, groupTree, groupsOf, type NodeGroup } from '../editor/grou
 import { useMemo, useState } from 'react';
 import { TextField, type FieldParse } from './TextField';
 import { parseSettingNumber, TRAINING_NUMBERS, type NumberSetting } from '../editor/setting-fields';
-import { explainCode, findClassifierHead, getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
+import { explainCode, findClassifierHead, getOp, hasClasses, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
 import { backboneOf, holdsWeights } from '../editor/fine-tune';
 import { LockIcon } from './LockIcon';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
@@ -97,7 +97,7 @@ function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
   const edit = useEditor((s) => s.edit);
   const graph = useEditor((s) => s.history.present.graph);
   // The Train dock's preview of the chosen dataset (named after a user's folder, not its dataset's name: not matched by name).
-  const datasetClasses = useTrainUi((s) => (graph.training && s.preview?.task === 'classification' ? s.preview.classNames.length : undefined));
+  const datasetClasses = useTrainUi((s) => (graph.training && s.preview && hasClasses(s.preview.task) ? s.preview.classNames.length : undefined));
   const [classes, setClasses] = useState('');
   // Only layers with weights have something to freeze (a ReLU in the selection is left as it is).
   const weighted = nodes.filter((n) => holdsWeights(n.op));

@@ -1,4 +1,4 @@
-import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, getOp, graphInputs, isGraphInput } from '../../../src-engine/facade';
+import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, getOp, graphInputs, hasClasses, isGraphInput } from '../../../src-engine/facade';
 
 /** The default per-sample shape of a new Input (the op's attribute default). */
 const DEFAULT_INPUT_SHAPE = [1];
@@ -33,7 +33,7 @@ export function newInputAttrs(graph: GraphIR): Attrs {
   const hasFeatures = inputs.some((n) => n.attrs.source !== 'target');
   const hasTarget = inputs.some((n) => n.attrs.source === 'target');
   if (hasFeatures && !hasTarget) {
-    const labels = !spec || spec.task === 'classification';
+    const labels = !spec || (spec.task !== 'auto' && hasClasses(spec.task));
     return { source: 'target', shape: labels ? [] : [...(spec?.targetShape ?? spec?.featureShape ?? DEFAULT_INPUT_SHAPE)] };
   }
   return { source: 'features', shape: [...(spec?.featureShape ?? DEFAULT_INPUT_SHAPE)] };

@@ -1,4 +1,4 @@
-import { getDataFormat, labelledTextOptionsOf, targetInputs, type DataShape, type DatasetConfig, type GraphIR } from '../../../src-engine/facade';
+import { getDataFormat, hasClasses, labelledTextOptionsOf, targetInputs, type DataShape, type DatasetConfig, type GraphIR } from '../../../src-engine/facade';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { UPLOAD_EXTENSIONS, UPLOAD_LIMITS } from '../../../src-contracts/files';
 
@@ -37,7 +37,7 @@ export function dataShapeOf(result: DataScanResult): DataShape | undefined {
   const format = getDataFormat(result.kind);
   const kind = format?.shape;
   if (result.problem || !result.featureShape || !kind) return undefined;
-  const regression = result.table?.task === 'regression';
+  const regression = result.table?.task !== undefined && !hasClasses(result.table.task);
   return { name: result.name, kind, featureShape: result.featureShape, classes: regression ? 0 : result.classes.length, ...(format.reads === 'images' ? { resizedToInput: true } : {}) };
 }
 

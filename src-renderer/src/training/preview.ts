@@ -1,4 +1,4 @@
-import type { DatasetConfig } from '../../../src-engine/facade';
+import { hasClasses, type DatasetConfig } from '../../../src-engine/facade';
 import type { DatasetPreview } from '../../../src-engine/protocol';
 
 /** What the train panel's dataset preview shows, given the data set as the design trains on it. */
@@ -20,6 +20,6 @@ export interface PreviewContent {
  */
 export function previewContent(p: DatasetPreview, dataset: Pick<DatasetConfig, 'target'>): PreviewContent {
   if (dataset.target === 'features') return { task: 'reconstruction (autoencoder)', classLabels: false, classBalance: false };
-  const classes = p.task === 'classification';
+  const classes = hasClasses(p.task);
   return { task: p.task, classLabels: classes, classBalance: classes && p.classBalance.length > 0 };
 }

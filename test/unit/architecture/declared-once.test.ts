@@ -23,4 +23,11 @@ describe('declared once', () => {
     expect(writing(/kind: 'int'; default: number/)).toEqual(['src-engine/catalog/attr-spec.ts']);
     expect(writing(/export type (SettingParam|TransformParam) = Extract<AttrSpec,/).sort()).toEqual(['src-engine/catalog/settings.ts', 'src-engine/catalog/transforms/types.ts']);
   });
+
+  it('the task union (classification, regression, reconstruction): catalog/tasks.ts, which derives it; nothing writes it out', () => {
+    // `'classification' | 'regression' …` as a type, or as a zod enum's values: 8 files wrote one before.
+    expect(writing(/'(classification|regression|reconstruction)' \| '/)).toEqual([]);
+    expect(writing(/z\.enum\(\[[^\]]*'(classification|regression|reconstruction)'/)).toEqual([]);
+    expect(writing(/export type Task = /)).toEqual(['src-engine/catalog/tasks.ts']);
+  });
 });

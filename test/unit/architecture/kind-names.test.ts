@@ -5,9 +5,10 @@ import { DATASETS } from '../../../src-engine/catalog/datasets/registry';
 import { OPTIMIZERS } from '../../../src-engine/catalog/optimizers/registry';
 import { SCHEDULES } from '../../../src-engine/catalog/schedules/registry';
 import { listTransforms } from '../../../src-engine/catalog/transforms/registry';
+import { TASKS } from '../../../src-engine/catalog/tasks';
 
 /**
- * A registered kind (an optimizer, a learning-rate schedule, an input transform, a dataset) is
+ * A registered kind (an optimizer, a learning-rate schedule, an input transform, a dataset, a task) is
  * named in at most two files: its declaration and, at most, one other (its implementation, where
  * the two are still apart). Code elsewhere asks the registry (the declaration's `kind`, its
  * traits), so adding a kind stays one file and one registry line (#45). Counted: source files of
@@ -34,6 +35,7 @@ const STILL_SPREAD: Record<string, { files: number; why: string }> = {
   mask: { files: 11, why: `${WORD}: attention and dropout masks` },
   shapes: { files: 3, why: `${WORD}: a graph's shapes` },
   memory: { files: 4, why: `${WORD}: a CPU feature (wasm shared memory)` },
+  classification: { files: 4, why: "a task (catalog/tasks.ts): still compared by name in node/train-data.ts, app/session/training-session.ts and core/export/pytorch.ts, files other work of #58 is changing (hasClasses(ds.task) there)" },
   text: { files: 8, why: `${WORD}: a text (a parameter, a prompt, an input's type, a label column, a vocabulary option's value); as the dataset, named by its declaration, its data format's label and its loader (node/datasets.ts)` },
 };
 
@@ -44,7 +46,7 @@ function sources(dir: string): string[] {
     .filter((f) => !/(^|\/)generated(\/|\.ts$)/.test(f) && !(f in DATA_FILES));
 }
 
-const KINDS = [...OPTIMIZERS.map((o) => o.kind), ...SCHEDULES.map((s) => s.kind), ...listTransforms().map((t) => t.kind), ...DATASETS.map((d) => d.name)];
+const KINDS = [...OPTIMIZERS.map((o) => o.kind), ...SCHEDULES.map((s) => s.kind), ...listTransforms().map((t) => t.kind), ...DATASETS.map((d) => d.name), ...TASKS.map((t) => t.task)];
 
 /** Per kind, the files naming it quoted. */
 function filesNaming(kinds: readonly string[], texts: ReadonlyMap<string, string>): Map<string, string[]> {

@@ -57,7 +57,7 @@ describe('bindGraph, checkBinding and the Predictor', () => {
     const checked = checkedOrThrow(json);
     const s = bindGraph(checked);
     expect(s).toMatchObject({ featureInput: 'xy', featureShape: [2], targetInput: 'label', targetSize: 1, predictionNode: 'fc3', predictionWidth: 2, generative: false, scores: 'logits' });
-    expect(checkBinding(s, data)).toMatchObject({ task: 'classification', metricTarget: { kind: 'classification', outputSize: 2, numClasses: 2 } });
+    expect(checkBinding(s, data)).toMatchObject({ task: 'classification', metricTarget: { kind: 'classes', outputSize: 2, numClasses: 2 } });
     const wide = checkedOrThrow({ ...json, nodes: json.nodes.map((n) => (n.id === 'xy' ? { ...n, attrs: { ...n.attrs, shape: [3] } } : n)) });
     expect(() => checkBinding(bindGraph(wide), data)).toThrow(TrainError);
   });
@@ -82,7 +82,7 @@ describe('bindGraph, checkBinding and the Predictor', () => {
   });
 
   it('a single probability (a Sigmoid head) is class 1 above one half, in the metrics too', () => {
-    const acc = new MetricAccumulator(['accuracy'], { kind: 'classification', outputSize: 1, numClasses: 2, threshold: 0.5 });
+    const acc = new MetricAccumulator(['accuracy'], { kind: 'classes', outputSize: 1, numClasses: 2, threshold: 0.5 });
     acc.add(4, 0, Float32Array.of(0.2, 0.7, 0.4, 0.9), Float32Array.of(0, 1, 0, 1));
     // Read as logits (above 0), every probability would be class 1: half right.
     expect(acc.result().accuracy).toBe(1);

@@ -529,7 +529,7 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
             <span className="compare__samples-label" title={r.name}>
               {labels[i]} <span className="runs__sub">{f ? `step ${f.step}` : 'no frame'}</span>
             </span>
-            {!s || !start ? null : s.kind === 'classification' ? (
+            {!s || !start ? null : 'probs' in s ? (
               s.predicted.map((p, k) => {
                 const ok = p === s.targets[k];
                 return (

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { generatorOf, imageToSample, writesText } from '../../../../src-engine/facade';
+import { generatorOf, imageToSample, showsProbabilities, taskOf, writesText, type Task } from '../../../../src-engine/facade';
 import type { ResultOf, RpcClient } from '../../../../src-engine/protocol';
 import { samplesForLoaded } from '../../training/export';
 import { GanPlayground } from './GanPlayground';
@@ -105,7 +105,8 @@ function TypedText({ text, setText, onText }: { text: string; setText: (text: st
 }
 
 /** What the network answered: class probabilities, an output (a reconstruction), an error, or the prompt to try it. */
-function PredictionView({ result, task, sampleShape, prompt }: { result: PlaygroundResult | undefined; task: string | undefined; sampleShape: readonly number[]; prompt: string }) {
+function PredictionView({ result, task, sampleShape, prompt }: { result: PlaygroundResult | undefined; task: Task | undefined; sampleShape: readonly number[]; prompt: string }) {
+  const image = task !== undefined && taskOf(task).predictions === 'image';
   const p = result?.p;
   return (
     <div className="playground__output" data-testid="playground-output" data-kind={p?.kind ?? ''}>
@@ -132,8 +133,8 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
       ) : null}
       {p?.kind === 'output' ? (
         <div data-testid="playground-reconstruction">
-          <PixelImage values={p.values} shape={p.shape.length > 1 ? p.shape : sampleShape} size={VIEW} range={task === 'reconstruction' ? [0, 1] : undefined} />
-          <small>{task === 'reconstruction' ? 'reconstruction' : `output ${p.values.slice(0, 8).map((v) => v.toPrecision(3)).join(', ')}`}</small>
+          <PixelImage values={p.values} shape={p.shape.length > 1 ? p.shape : sampleShape} size={VIEW} range={image ? [0, 1] : undefined} />
+          <small>{image ? task : `output ${p.values.slice(0, 8).map((v) => v.toPrecision(3)).join(', ')}`}</small>
         </div>
       ) : null}
       {!p && !result?.error ? (
@@ -412,7 +413,7 @@ function DrawPlayground() {
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
       <div className="playground__answer">
-        <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
+        <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task !== undefined && showsProbabilities(task) ? 'a digit' : 'something'} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
         <ExplainView client={client} subject={subject} shape={probe.shape} text={subject?.text ?? (picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined)} />
       </div>
     </div>

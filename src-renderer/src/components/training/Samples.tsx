@@ -27,8 +27,8 @@ export function ReconstructionGrid() {
   const probe = useRun((s) => s.info?.probeSamples);
   const step = useRun((s) => s.frame?.step);
   const gan = useRun((s) => !!s.frame?.gan);
-  // A GAN's samples are not reconstructions of the probe inputs: GanSamples shows them.
-  if (!samples || samples.kind === 'classification' || samples.kind === 'segmentation' || !probe || gan) return null;
+  // A GAN's samples are not reconstructions of the probe inputs: GanSamples shows them. Outputs are a value task's (catalog/tasks.ts).
+  if (!samples || !('outputs' in samples) || !probe || gan) return null;
   // A flat output (e.g. [784] from a Linear) of the input's size is drawn in the input's image shape.
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
   const shape = samples.shape.length < 2 && size(samples.shape) === size(probe.shape) ? probe.shape : samples.shape;
@@ -56,7 +56,7 @@ function Predictions() {
   const samples = useRun((s) => s.frame?.samples);
   const probe = useRun((s) => s.info?.probeSamples);
   const classNames = useRun((s) => s.info?.classNames ?? []);
-  if (!samples || samples.kind !== 'classification' || !probe) return null;
+  if (!samples || !('probs' in samples) || !probe) return null;
   const image = probe.shape.length >= 2;
   return (
     <section className="predictions" data-testid="predictions">
@@ -130,7 +130,7 @@ export function ConfusionMatrix() {
   const matrix = test ?? lastVal;
   // A text set's sample predictions, by cell: what a cell's count is made of, in words.
   const examples = (row: number, col: number): string => {
-    if (!texts || samples?.kind !== 'classification') return '';
+    if (!texts || !samples || !('probs' in samples)) return '';
     const hits = samples.predicted.flatMap((p, i) => (p === col && samples.targets[i] === row && texts[i] !== undefined ? [texts[i]] : []));
     return hits.length ? `\nsample predictions here:\n${hits.map((t) => `“${t.length > 120 ? `${t.slice(0, 120)}…` : t}”`).join('\n')}` : '';
   };

@@ -78,8 +78,8 @@ describe('metrics per pixel', () => {
     for (let s = 0; s < n; s++) for (let q = 0; q < positions; q++) for (let c = 0; c < classes; c++) first[s * classes * positions + c * positions + q] = last[(s * positions + q) * classes + c];
     const labels = Float32Array.from({ length: n * positions }, (_, i) => (i * 7) % classes);
     const metrics = ['mean-iou', 'pixel-accuracy', 'accuracy', 'confusion'];
-    const a = new MetricAccumulator(metrics, { kind: 'classification', outputSize: classes, numClasses: classes, positions });
-    const b = new MetricAccumulator(metrics, { kind: 'classification', outputSize: classes, numClasses: classes, positions, classAxis: 'first' });
+    const a = new MetricAccumulator(metrics, { kind: 'classes', outputSize: classes, numClasses: classes, positions });
+    const b = new MetricAccumulator(metrics, { kind: 'classes', outputSize: classes, numClasses: classes, positions, classAxis: 'first' });
     a.add(n, 1, last, labels);
     b.add(n, 1, first, labels);
     const [ra, rb] = [a.result(), b.result()];

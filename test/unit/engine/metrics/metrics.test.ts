@@ -89,7 +89,7 @@ describe('regression metrics', () => {
 
 describe('MetricAccumulator', () => {
   it('streams classification batches to the same figures as the one-shot functions', () => {
-    const acc = new MetricAccumulator(['accuracy', 'top5', 'f1', 'confusion'], { kind: 'classification', outputSize: 3, numClasses: 3 });
+    const acc = new MetricAccumulator(['accuracy', 'top5', 'f1', 'confusion'], { kind: 'classes', outputSize: 3, numClasses: 3 });
     acc.add(2, 1.0, scores.subarray(0, 6), labels.subarray(0, 2));
     acc.add(3, 2.0, scores.subarray(6), labels.subarray(2));
     const r = acc.result();
@@ -103,7 +103,7 @@ describe('MetricAccumulator', () => {
   });
 
   it('binary ROC-AUC from two logits uses logit₁ − logit₀', () => {
-    const acc = new MetricAccumulator(['roc-auc', 'accuracy'], { kind: 'classification', outputSize: 2, numClasses: 2 });
+    const acc = new MetricAccumulator(['roc-auc', 'accuracy'], { kind: 'classes', outputSize: 2, numClasses: 2 });
     // margins: 2, -1, 0.5, -3 with labels 1, 0, 0, 1 → pos {2, -3}, neg {-1, 0.5}: pairs 2>-1 ✓ 2>0.5 ✓ → 2/4.
     acc.add(4, 0, Float32Array.from([0, 2, 1, 0, 0, 0.5, 3, 0]), Float32Array.from([1, 0, 0, 1]));
     const r = acc.result();
@@ -112,7 +112,7 @@ describe('MetricAccumulator', () => {
   });
 
   it('streams regression batches (per-column R² averaged)', () => {
-    const acc = new MetricAccumulator(['mse', 'mae', 'r2', 'psnr'], { kind: 'regression', outputSize: 2, numClasses: 0 });
+    const acc = new MetricAccumulator(['mse', 'mae', 'r2', 'psnr'], { kind: 'values', outputSize: 2, numClasses: 0 });
     // Two columns: col 0 = sklearn example, col 1 = perfect prediction of [1, 2, 3, 4].
     const t = Float32Array.from([3, 1, -0.5, 2, 2, 3, 7, 4]);
     const p = Float32Array.from([2.5, 1, 0, 2, 2, 3, 8, 4]);
@@ -129,7 +129,7 @@ describe('MetricAccumulator', () => {
     const t = Float32Array.from({ length: 60 }, (_, i) => Math.sin(i) * 3);
     const p = Float32Array.from({ length: 60 }, (_, i) => Math.cos(i * 0.7) + i / 17);
     const run = (metrics: string[]) => {
-      const acc = new MetricAccumulator(metrics, { kind: 'regression', outputSize: 6, numClasses: 0 });
+      const acc = new MetricAccumulator(metrics, { kind: 'values', outputSize: 6, numClasses: 0 });
       acc.add(4, 0.5, p.subarray(0, 24), t.subarray(0, 24));
       acc.add(6, 0.25, p.subarray(24), t.subarray(24));
       return acc.result();
