@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,12 +114,16 @@ describe('train CLI', () => {
       expect(cliRun.project).toBe('iris-mlp');
       expect(Object.keys(cliRun).sort()).toEqual(Object.keys(appRun).sort());
       expect(cliRun).toMatchObject({ status: 'done', summary: { epochs: 2 } });
-      // The same recorder: the same kinds of record and events (the app's own start info aside).
+      // The same recorder: the same kinds of record and events (the app's own start info aside), steps of the same fields, the same checkpoints.
       const kinds = (id: string) => new Set(new RunStore(dir).open(id).records.map((r) => (r.kind === 'event' ? `event:${r.event}` : r.kind)));
       const appKinds = kinds(appRun.id);
       appKinds.delete('event:start');
-      expect(appKinds).toContain('event:state');
       expect(kinds(cliRun.id)).toEqual(appKinds);
+      const stepFields = (id: string) => Object.keys(new RunStore(dir).open(id).records.find((r) => r.kind === 'step')!).sort();
+      expect(stepFields(cliRun.id)).toEqual(stepFields(appRun.id));
+      const checkpoints = (id: string) => readdirSync(join(dir, id)).filter((f) => f.endsWith('.json') && f.startsWith('checkpoint-')).sort();
+      expect(checkpoints(cliRun.id)).toEqual(['checkpoint-best.json', 'checkpoint-last.json']);
+      expect(checkpoints(cliRun.id)).toEqual(checkpoints(appRun.id));
     } finally {
       service.dispose();
     }
