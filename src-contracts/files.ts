@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HostFileError, unwrapFileResult, type FileOpResult } from './host';
+import { HostFileError, unwrapFileResult, type FileOpResult } from './file-result';
 
 // NOTE: kept apart from bridge.ts, which the sandboxed preload imports: a sandboxed preload
 // cannot require packages (zod), so the checks run in the hosts and the renderer, not there.

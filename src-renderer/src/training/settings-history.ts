@@ -1,5 +1,8 @@
 import type { TrainingConfig } from '../../../src-engine/facade';
-import type { RunMeta } from './compare';
+import type { ResultOf } from '../../../src-engine/protocol';
+
+/** A stored run's metadata (compare.ts's RunMeta; named here, not imported, so compare.ts may import this file). */
+type RunMeta = ResultOf<'runs.list'>['runs'][number];
 
 /** A setting the learner changed mid-run (a new learning rate on resuming from a divergence). */
 export type SettingsChange = NonNullable<NonNullable<RunMeta['summary']>['settingsHistory']>[number];

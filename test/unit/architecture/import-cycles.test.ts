@@ -17,6 +17,13 @@ describe('engine import graph', () => {
     expect(cycles.filter((c) => !KNOWN.includes(c))).toEqual([]);
   });
 
+  it('the app around it has none either: the renderer, main and the contracts between them, type imports included', () => {
+    // As `npx madge --circular --extensions ts,tsx src-renderer/src src-main src-contracts`; an
+    // import into the engine ends there (its own graph is checked above).
+    const root = path.resolve(__dirname, '../../..');
+    expect(importCycles(importGraph(root, ['src-renderer/src', 'src-main', 'src-contracts'])).map((c) => c.join(' → '))).toEqual([]);
+  });
+
   it('follows type imports, re-exports and index files', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-graph-'));
     const write = (file: string, text: string) => {

@@ -4,23 +4,23 @@ import ts from 'typescript';
 
 /**
  * The import graph of a source folder, type imports included: every relative `import`,
- * `import type`, `export … from` and `import()` of each `.ts` file, resolved to a file path
- * relative to `dir`. Reads each file once with the compiler's pre-processor (no type check).
+ * `import type`, `export … from` and `import()` of each `.ts`/`.tsx` file under `roots` (folders
+ * of `dir`; all of it by default), resolved to a file path relative to `dir`. Reads each file once with the compiler's pre-processor (no type check).
  */
-export function importGraph(dir: string): Map<string, string[]> {
+export function importGraph(dir: string, roots: readonly string[] = ['.']): Map<string, string[]> {
   const files: string[] = [];
   const walk = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) files.push(p);
+      else if (/\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')) files.push(p);
     }
   };
-  walk(dir);
+  for (const r of roots) walk(path.resolve(dir, r));
   const known = new Set(files);
   const resolve = (from: string, spec: string): string | undefined => {
     const base = path.resolve(path.dirname(from), spec.replace(/\.js$/, ''));
-    return [base + '.ts', path.join(base, 'index.ts'), base].find((c) => known.has(c));
+    return [base + '.ts', base + '.tsx', path.join(base, 'index.ts'), path.join(base, 'index.tsx'), base].find((c) => known.has(c));
   };
   const graph = new Map<string, string[]>();
   for (const file of files.sort()) {
