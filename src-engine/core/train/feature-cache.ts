@@ -254,7 +254,8 @@ export function featureCacheMessage(s: FeatureCacheStatus): string {
  * The bytes a run's feature cache will hold in memory, for its memory estimate
  * (core/analysis/memory.ts): the boundary's outputs for every training sample where the loop will
  * cache them in memory — a frozen prefix (`frozenPrefix`, its weights and statistics found from
- * the ops' specs), more than one epoch, within `budget` — else 0 (no cache, or one on disk).
+ * the ops' specs), more than one epoch, within `budget` — and for every validation sample where
+ * those fit too; else 0 (no cache, or one on disk).
  */
 export function featureCacheFootprint(checked: CheckedGraph, data: PreparedData<Samples>, featureInput: string, budget = FEATURE_CACHE_BYTES): number {
   const training = checked.training;
@@ -264,8 +265,10 @@ export function featureCacheFootprint(checked: CheckedGraph, data: PreparedData<
     checked.ir.nodes.filter((n) => (getOp(n.op)?.[kind]?.({ inputs: n.inputs.map((i) => shapes[i]), attrs: n.attrs }) ?? []).length > 0).map((n) => ({ nodeId: n.id }));
   const found = frozenPrefix(checked.ir, featureInput, data, training, { params: specs('params'), buffers: specs('buffers') });
   if (!found || 'state' in found) return 0;
-  const bytes = found.boundary.reduce((sum, id) => sum + shapes[id].slice(1).reduce((a, b) => a * b, 1) * data.train.count * 4, 0);
-  return bytes <= budget ? bytes : 0;
+  const perSample = found.boundary.reduce((sum, id) => sum + shapes[id].slice(1).reduce((a, b) => a * b, 1) * 4, 0);
+  const [train, val] = [perSample * data.train.count, perSample * data.val.count];
+  // The validation split's beside the training split's, where both fit (TrainingLoop's validationFeatures).
+  return train > budget ? 0 : train + val <= budget ? train + val : train;
 }
 
 /** Values per sample of node `id`'s output in `plan`. */

@@ -16,7 +16,7 @@ import { TrainError } from './types';
 import { combineHooks, hookStates, loadHookStates, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 import type { LoopView } from './loop-view';
 import { checkFits, copyCheckpointInto } from './loop-checkpoints';
-import { FEATURE_CACHE_BYTES, FeatureCache, frozenPrefix } from './feature-cache';
+import { FEATURE_CACHE_BYTES, FeatureCache, frozenPrefix, type FrozenPrefix } from './feature-cache';
 import { BestWatch, SkipTracker, parseMonitor, type EpochMetrics, type LoopRun, type StepState } from './run-state';
 
 export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> {
@@ -142,6 +142,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   private bestCheckpoint: Checkpoint | null = null;
   /** The frozen backbone's outputs per training sample, once computed (`prepareFeatureCache`). */
   private featureCache: FeatureCache | null = null;
+  /** The validation split's, beside it (`validationFeatures`): every epoch evaluates those samples through the same frozen layers. */
+  private valFeatures: FeatureCache | null = null;
   private lastCheckpoint: Checkpoint | null = null;
   private steps = 0;
   private epochNow = 0;
@@ -280,6 +282,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     } finally {
       this.featureCache?.close();
       this.featureCache = null;
+      this.valFeatures?.close();
+      this.valFeatures = null;
       for (const g of this.groups) g.fed = undefined;
     }
   }
@@ -501,12 +505,31 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       const cache = await FeatureCache.compute(found, this.data, this.binding.featureInput, (n) => this.planFor(n), this.config.batchSize, turn, spill);
       if (!cache) return false;
       this.featureCache = cache;
+      if (!(await this.validationFeatures(found, cache.onDisk ? 0 : budget - bytes))) return false;
       for (const g of this.groups) g.fed = found.boundary;
       // Throughput counts the steps' time, not the cache's.
       run.lastProgress = performance.now();
       say({ state: 'ready', samples, bytes: cache.bytes, boundary: found.boundary, seconds: (performance.now() - t0) / 1000, ...(cache.onDisk ? { onDisk: true } : {}) });
     }
     return true;
+  }
+
+  /**
+   * The frozen prefix's outputs for the validation split too, in memory within `room` bytes (what
+   * the training split's cache left of the budget), for `evaluate`: in eval mode this prefix
+   * computes what it computes in training (it draws nothing, its BatchNorms run on their running
+   * statistics), so each epoch's validation runs the trained part alone, to the same figures.
+   * Answers false when the run was stopped meanwhile.
+   */
+  private async validationFeatures(prefix: FrozenPrefix, room: number): Promise<boolean> {
+    const val = this.data.val;
+    if (this.options.validate === false || val.count === 0 || FeatureCache.bytes(prefix, this.plan, val.count) > room) return true;
+    const turn = async (): Promise<boolean> => {
+      await this.control.maybeYield();
+      return this.control.state !== 'stopping';
+    };
+    this.valFeatures = await FeatureCache.compute(prefix, { ...this.data, train: val }, this.binding.featureInput, (n) => this.planFor(n), this.config.batchSize, turn);
+    return this.valFeatures !== null;
   }
 
   /** The hooks' `afterStep` for the step just counted (its context set by `trainBatch`), with the batch's metrics. */
@@ -658,7 +681,16 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       feeder.fill(order, start, count, g.input(this.binding.featureInput).data, y, rng);
       // `evaluation: 'train'` evaluates as if model.eval() were forgotten (Dropout and BatchNorm in training mode).
       const asTraining = c.evaluation === 'train';
-      const loss = g.device ? await g.device.forward(asTraining) : this.grouped ? g.forward(asTraining, g.selectLosses(this.reportedLosses, undefined, [this.binding.predictionNode])) : g.forward(asTraining);
+      // The validation split's frozen-prefix outputs, when cached (`validationFeatures`), fed in place of running it.
+      const fed = ds === this.data.val ? this.valFeatures : null;
+      fed?.feed(g, order, start, count);
+      const loss = g.device
+        ? await g.device.forward(asTraining)
+        : fed
+          ? g.forward(asTraining, g.selectLosses(this.reportedLosses, undefined, [this.binding.predictionNode], fed.boundary))
+          : this.grouped
+            ? g.forward(asTraining, g.selectLosses(this.reportedLosses, undefined, [this.binding.predictionNode]))
+            : g.forward(asTraining);
       acc.add(count, loss, g.output(this.binding.predictionNode).data, y);
     }
     return acc.result();

@@ -187,14 +187,16 @@ describe('the run memory estimate', () => {
     expect(e.parts.activations).toBe(4 * (2 * (f.activations + f.workspace + f.gradients - transient) + arena));
     // The activation probes ask for every layer's output: the prefix's are then kept in one plan.
     expect(estimateRunMemory({ footprint: f, optimizerSlots: 2, checkpointCopies: 1, residentBytes: 0, activationProbes: true }).parts.activations - e.parts.activations).toBe(4 * transient);
-    // The cached features: what the loop's FeatureCache takes for the training split.
-    const t = { ...checked.training!, dataset: { ...checked.training!.dataset, limit: 100 } };
+    // The cached features: what the loop's FeatureCaches take for the training split and, where both fit, the validation split.
+    const t = { ...checked.training!, dataset: { ...checked.training!.dataset, limit: 100, validationSplit: 0.1 } };
     const data = prepareData(loadDataset(t.dataset, t.seed), t.dataset, t.seed);
+    expect(data.val.count).toBeGreaterThan(0);
     const prefix = frozenPrefix(checked.ir, 'image', data, t, plan);
     expect(prefix && !('state' in prefix)).toBe(true);
-    const bytes = FeatureCache.bytes(prefix as FrozenPrefix, plan, data.train.count);
-    expect(featureCacheFootprint(checkedOrThrow({ ...checked.ir, training: t }), data, 'image')).toBe(bytes);
-    expect(featureCacheFootprint(checkedOrThrow({ ...checked.ir, training: t }), data, 'image', bytes - 1)).toBe(0);
+    const [train, val] = [FeatureCache.bytes(prefix as FrozenPrefix, plan, data.train.count), FeatureCache.bytes(prefix as FrozenPrefix, plan, data.val.count)];
+    const footprint = (budget?: number) => featureCacheFootprint(checkedOrThrow({ ...checked.ir, training: t }), data, 'image', budget);
+    expect([footprint(), footprint(train + val - 1), footprint(train - 1)]).toEqual([train + val, train, 0]);
+    const bytes = train + val;
     expect(estimateRunMemory({ footprint: f, optimizerSlots: 2, checkpointCopies: 1, residentBytes: 0, featureCacheBytes: bytes }).bytes - e.bytes).toBe(bytes);
   });
 

@@ -148,6 +148,29 @@ describe('a frozen backbone is computed once (#59)', () => {
     expect(dropped.statuses).toEqual([{ state: 'off', code: 'FEATURES_RANDOM_LAYER', reason: expect.stringContaining('"drop"') }]);
   }, 120_000);
 
+  it('caches the validation split too: each epoch evaluates it through the head alone, to the same figures', async () => {
+    const run = async (featureCache: boolean) => {
+      const g = cnn();
+      const c = g.training!;
+      const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
+      const { backend, samples } = counting(cpu);
+      const vals: unknown[] = [];
+      const convPerEpoch: number[] = [];
+      let before = 0;
+      const hooks = [{ onFeatureCache: (s: FeatureCacheStatus) => void (s.state === 'ready' && (before = samples())), afterEpoch: (e: { val?: unknown }) => void (vals.push(e.val), convPerEpoch.push(samples() - before), (before = samples())) }];
+      await new TrainingLoop(g, data, backend, { compile: compileGraph, featureCache, test: false, hooks }).run();
+      return { vals, convPerEpoch, val: data.val.count, train: data.train.count };
+    };
+    const plain = await run(false);
+    const cached = await run(true);
+    expect(plain.val).toBeGreaterThan(0);
+    expect(cached.vals).toEqual(plain.vals);
+    expect(cached.vals[0]).toMatchObject({ accuracy: expect.any(Number) });
+    // Without the cache each epoch runs both convolutions on every training and validation sample.
+    expect(plain.convPerEpoch).toEqual([2 * (plain.train + plain.val), 2 * (plain.train + plain.val)]);
+    expect(cached.convPerEpoch).toEqual([0, 0]);
+  }, 120_000);
+
   it('a Dropout after the frozen layers (the head\'s) keeps it, with the same losses: the boundary is before it', async () => {
     const drop: NodeIR[] = [{ id: 'drop', op: 'Dropout', attrs: { p: 0.3 }, inputs: ['flat'] }];
     const plain = await train(cnn({}, drop), false);
