@@ -117,7 +117,7 @@ function startEstimate(projectFile: string, folder: string): { estimate: RunMemo
 /** `/usr/bin/time -v`'s peak RSS in bytes, and the CPU seconds (user + system). */
 function timeFigures(stderr: string): { peakRss: number; cpu: number; wall: string } {
   const num = (label: string) => Number(new RegExp(`${label}: ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
-  return { peakRss: num('Maximum resident set size \\(kbytes\\)') * 1024, cpu: num('User time \\(seconds\\)') + num('System time \\(seconds\\)'), wall: /Elapsed \(wall clock\) time[^:]*: (\S+)/.exec(stderr)?.[1] ?? '?' };
+  return { peakRss: num('Maximum resident set size \\(kbytes\\)') * 1024, cpu: num('User time \\(seconds\\)') + num('System time \\(seconds\\)'), wall: /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)/.exec(stderr)?.[1] ?? '?' };
 }
 
 interface Side {
@@ -177,7 +177,7 @@ function main(): void {
     `${s(ours.epochs[0])} + features ${s(ours.featuresSeconds)}`,
     later(ours.epochs),
     gib(ours.peakRss),
-    `${gib(ours.estimate)} (${ours.estimate ? ((ours.peakRss / ours.estimate - 1) * 100).toFixed(0) : '?'} % off)`,
+    `${gib(ours.estimate)} (peak ÷ estimate ${ours.estimate ? (ours.peakRss / ours.estimate).toFixed(2) : '?'})`,
     `${ours.cpu.toFixed(0)} s`,
   ]);
   if (typeof theirs !== 'string') rows.push(['PyTorch plain loop', s(theirs.epochs[0]), later(theirs.epochs), gib(theirs.peakRss), '', `${theirs.cpu.toFixed(0)} s`]);
