@@ -49,6 +49,18 @@ function dcgan(name = 'mnist-dcgan'): GraphIR {
 /** Parameters whose gradient is rounding noise (a bias before a BatchNorm). */
 const NOISE_ONLY = new Set(['g_fc.bias', 'g_up1.bias']);
 
+/**
+ * Parameters whose weights after the 6 steps are a lottery on the last bits, left out of the
+ * weights' comparison only (their gradients are compared in the one-step cases above). Measured
+ * (#58, the optimizers printed from one declaration): g_bn1.bias, the first BatchNorm's shift
+ * (zero at the start, ~6·lr at the end), lands within 7e-6 of its largest value when both sides
+ * use 1 − β2 = 0.00099998713 (float32's 1 − 0.999) and 4e-3 away when the CPU uses 0.001 and the
+ * GPU float32's 0.001 (4.7e-8 apart); every other tensor, the losses and the test loss agree either
+ * way. Its elements' gradients turn sign while small (3.1e-5, 3.3e-6, −7.4e-6 at the worst one),
+ * and Adam, normalising each element by its own √v, carries such a difference whole into its steps.
+ */
+const LAST_BITS_TRAJECTORY = new Set(['g_bn1.bias']);
+
 function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
@@ -196,7 +208,7 @@ describe('the DCGAN template on the GPU plan', () => {
     let worstWeight = 0;
     cpu.weights.forEach((w, i) => {
       const key = `${gpuPlan.params[i].nodeId}.${gpuPlan.params[i].name}`;
-      if (NOISE_ONLY.has(key)) return;
+      if (NOISE_ONLY.has(key) || LAST_BITS_TRAJECTORY.has(key)) return;
       const d = maxAbs(w.map((v, j) => v - gpu.weights[i][j]));
       worstWeight = Math.max(worstWeight, d / maxAbs(w));
       expect(d, `weights ${key}`).toBeLessThanOrEqual(1e-3 * maxAbs(w));
