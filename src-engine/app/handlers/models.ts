@@ -29,7 +29,10 @@ import { hasClasses } from '../../catalog/tasks';
  */
 export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof modelService> {
   /** The loaded model when `runId` names it, else the current run's session. */
-  const predictor = (runId: string) => (ctx.loaded?.model.runId === runId ? ctx.loaded.model : ctx.session(runId));
+  const predictor = (runId: string) => {
+    const loaded = ctx.model.loaded;
+    return loaded?.runId === runId ? loaded : ctx.run.session(runId);
+  };
   return {
     'model.predict': ({ runId, input, normalized, text }) => predictor(runId).predict(input, normalized ?? false, text),
     'model.explain': ({ runId, ...p }) => {
@@ -57,13 +60,13 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
     },
     'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
     'model.samples': async ({ runId, dataset, seed }) => {
-      const loaded = ctx.loaded?.model;
+      const loaded = ctx.model.loaded;
       if (loaded?.runId !== runId) throw coded('E_TRAIN_NO_RUN', `There is no loaded model "${runId}" (another model or a run replaced it).`);
       return { probeSamples: await datasetSamples(ctx, loaded, dataset as DatasetConfig, seed ?? 1) };
     },
     'model.load': (p) => {
       if (!('staged' in p)) return loadModel(ctx, modelFromJSON(p.model));
-      const { model, checked } = ctx.takeStaged(p.staged);
+      const { model, checked } = ctx.model.takeStaged(p.staged);
       return loadModel(ctx, model, checked);
     },
     'model.loadWeights': async ({ graph, name, data }, { signal }) => {
@@ -90,7 +93,7 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       // Refused now, before the app asks to discard the open design for weights it cannot load.
       assertLoadable(imported.model);
       // The graph alone, as the import checked it (the app opens it without reading it again): the weights wait in the engine (Save exports them from the loaded model).
-      return { staged: ctx.stage(imported.model, imported.checked), graph: imported.checked.ir as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
+      return { staged: ctx.model.stage(imported.model, imported.checked), graph: imported.checked.ir as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
     },
   };
 }
@@ -99,15 +102,17 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
 function sourceModel(ctx: ServiceContext, source: ExportSource): TrainedModel {
   if (source.kind === 'run') return ctx.runStore().model(source.id, source.which);
   if (source.kind === 'initial') return initialModel(source.graph);
+  const loaded = ctx.model.loaded;
+  const run = ctx.run.current;
   if (source.kind === 'loaded') {
-    if (ctx.loaded?.model.runId === source.runId) return ctx.loaded.model.model;
+    if (loaded?.runId === source.runId) return loaded.model;
     throw new ExportError('E_EXPORT_NO_WEIGHTS', 'Those weights are no longer loaded in the engine (it restarted, or another model was loaded since): import the model again, or train, then save.');
   }
   // Both: weights loaded while the run trained (another project opened, #32 item 8); the UI still shows the run.
-  if (ctx.loaded && !ctx.run) return ctx.loaded.model.model;
-  if (!ctx.run) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'There are no trained weights yet: train the network (or open a project saved with its weights), then export.');
-  if (ctx.run.session.step === 0) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'The run has not taken a training step yet, so there are no trained weights to export; let it train a little first.');
-  return ctx.run.session.currentModel();
+  if (loaded && !run) return loaded.model;
+  if (!run) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'There are no trained weights yet: train the network (or open a project saved with its weights), then export.');
+  if (run.session.step === 0) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'The run has not taken a training step yet, so there are no trained weights to export; let it train a little first.');
+  return run.session.currentModel();
 }
 
 async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: string, asked?: Record<string, string>) {
@@ -143,8 +148,9 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
  * after a divergence is not one.
  */
 function divergedWarning(ctx: ServiceContext, source: ExportSource): { code: Extract<ExportErrorCode, 'E_EXPORT_DIVERGED'>; message: string } | undefined {
-  const id = source.kind === 'run' ? source.id : source.kind === 'current' && !(ctx.loaded && !ctx.run) ? ctx.run?.record : undefined;
-  const held = source.kind === 'current' && ctx.run?.session.status === 'diverged';
+  const run = ctx.run.current;
+  const id = source.kind === 'run' ? source.id : source.kind === 'current' && !(ctx.model.loaded && !run) ? run?.record : undefined;
+  const held = source.kind === 'current' && run?.session.status === 'diverged';
   let stored: ReturnType<ReturnType<ServiceContext['runStore']>['open']> | undefined;
   try {
     stored = id ? ctx.runStore().open(id) : undefined;
@@ -199,8 +205,7 @@ async function loadModel(ctx: ServiceContext, model: TrainedModel, checked?: Che
   ctx.replaceLoaded();
   const loaded = await ctx.withBackend((backend) => {
     const m = new LoadedModel(`run-${ctx.nextId()}`, model, backend, checked);
-    ctx.loaded = { model: m, backend };
-    ctx.weights = model;
+    ctx.model.load(m, backend);
     return m;
   }, true);
   let probe = probeSamples(loaded.featureShape, new Float32Array(0), null, 0, 0);

@@ -16,7 +16,7 @@ import { LR_FIND_DEFAULTS, checkLrRange, findLearningRate } from '../../core/tra
 import { featureCacheFootprint } from '../../core/train/feature-cache';
 import { featureInputs } from '../../base/ir/inputs';
 import { sweepLabel, sweepVariants } from '../sweep';
-import { checkMemory, checkedGraph, coded, probeSamples, release, type ServiceContext } from './context';
+import { checkMemory, checkedGraph, coded, probeSamples, type ServiceContext } from './context';
 
 /** How a started run is recorded: its name, sweep, parent run, and the checkpoint it resumes from. */
 type RecordAs = { name?: string; sweep?: RunSweepInfo; resumedFrom?: RunMeta['resumedFrom']; checkpoint?: Checkpoint };
@@ -37,10 +37,10 @@ export function runHandlers(ctx: ServiceContext): ServiceHandlers<typeof trainSe
     },
     'sweep.start': (params) => startSweep(ctx, params),
     'sweep.cancel': ({ sweepId }) => {
-      if (ctx.sweep?.id === sweepId) ctx.cancelSweep();
+      if (ctx.sweep.isCurrent(sweepId)) ctx.cancelSweep();
       return {};
     },
-    'train.control': ({ runId, action, lr, stepsPerSecond }) => ctx.session(runId).control(action, lr, stepsPerSecond),
+    'train.control': ({ runId, action, lr, stepsPerSecond }) => ctx.run.session(runId).control(action, lr, stepsPerSecond),
     'train.sanityCheck': async ({ graph, samples, steps }) => {
       const host = ctx.host();
       const g = checkedGraph(graph);
@@ -59,13 +59,13 @@ export function runHandlers(ctx: ServiceContext): ServiceHandlers<typeof trainSe
       // Refused before any data is loaded.
       checkLrRange({ ...LR_FIND_DEFAULTS, ...range });
       // A run's weights as they stand (between two steps), or where the design's next run starts.
-      const from = runId !== undefined ? ctx.session(runId).currentModel() : startWeightsOf(ctx, t);
+      const from = runId !== undefined ? ctx.run.session(runId).currentModel() : startWeightsOf(ctx, t);
       const data = await ctx.loadPrepared(t.dataset, t.seed, g.ir);
       return ctx.withBackend((backend) => findLearningRate(g, data, backend, { compile: compileGraph, ...range, ...(from ? { from: { ...from.params, ...from.buffers } } : {}), ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}) }));
     },
-    'probe.ack': ({ runId, seq }) => ({ pending: ctx.session(runId).ackFrame(seq) }),
+    'probe.ack': ({ runId, seq }) => ({ pending: ctx.run.session(runId).ackFrame(seq) }),
     'train.current': () => {
-      const r = ctx.run;
+      const r = ctx.run.current;
       if (!r) return { run: null };
       r.session.reattach();
       return { run: { start: r.info, state: r.session.status, step: r.session.step, graph: r.session.graph, pace: r.session.loop.control.pace, ...(r.sweep ? { sweep: r.sweep } : {}) } };
@@ -127,14 +127,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   // Answer first, then train: the loop starts after the response is on its way.
   const done = new Promise<void>((resolve) => setTimeout(resolve, 0))
     .then(() => session.run())
-    .finally(() => {
-      // A run that failed (out of memory, say) lets go of its backend and buffers at once,
-      // rather than holding them until the next run replaces it.
-      if (session.status === 'failed' && ctx.run?.session === session) {
-        release(ctx.run);
-        ctx.run = null;
-      }
-    });
+    .finally(() => ctx.run.releaseFailed(session));
   const p = session.probes;
   const info: StartInfo = {
     runId: session.runId,
@@ -155,7 +148,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   };
   // The start info (probe samples, class names) is kept with the run: a stored run's timeline shows its samples.
   sink?.append({ kind: 'event', t: 0, event: 'start', data: info });
-  ctx.run = { session, backend, gpu, done, info, ...(sink ? { record: sink.id } : {}), ...(record.sweep ? { sweep: record.sweep } : {}) };
+  ctx.run.install({ session, backend, gpu, done, info, ...(sink ? { record: sink.id } : {}), ...(record.sweep ? { sweep: record.sweep } : {}) });
   return info;
 }
 
@@ -163,8 +156,9 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
 function startWeightsOf(ctx: ServiceContext, training: TrainingConfig): TrainedModel | undefined {
   return startWeights(training, {
     loaded: () => {
-      if (!ctx.weights) throw coded('E_TRAIN_NO_LOADED_MODEL', 'This design starts from the loaded weights, but none are loaded (the engine restarted, or none were): import the model or open the project saved with its weights again, or set Start from to fresh initialisation.');
-      return ctx.weights;
+      const weights = ctx.model.weights;
+      if (!weights) throw coded('E_TRAIN_NO_LOADED_MODEL', 'This design starts from the loaded weights, but none are loaded (the engine restarted, or none were): import the model or open the project saved with its weights again, or set Start from to fresh initialisation.');
+      return weights;
     },
     runs: () => ctx.runStore(),
   });
@@ -205,7 +199,7 @@ function createSession(
             description: backend.description,
             onSwitch: () => {
               gpu.dispose();
-              if (ctx.run?.session === session) ctx.run = { ...ctx.run, gpu: null, info: { ...ctx.run.info, backend: backend.description } };
+              ctx.run.movedToCpu(session, backend.description);
             },
           },
         }
@@ -237,8 +231,7 @@ function startSweep(ctx: ServiceContext, { graph, sweep, overrides, probes, proj
     throw coded('E_SWEEP_INVALID', (e as Error).message);
   }
   ctx.cancelSweep();
-  const state = { id: `sweep-${Date.now().toString(36)}-${ctx.nextId().toString(36)}`, cancelled: false };
-  ctx.sweep = state;
+  const state = ctx.sweep.begin(`sweep-${Date.now().toString(36)}-${ctx.nextId().toString(36)}`);
   const total = variants.length;
   const over = sweepLabel(sweep);
   const emit = (data: Parameters<typeof ctx.emit<'sweep.progress'>>[1]) => ctx.emit('sweep.progress', data);
@@ -258,9 +251,9 @@ function startSweep(ctx: ServiceContext, { graph, sweep, overrides, probes, proj
       }
       if (state.cancelled) break;
       emit({ sweepId: state.id, index, total, state: 'running', run: info, start: started });
-      await ctx.run?.done;
+      await ctx.run.current?.done;
     }
-    if (ctx.sweep === state) ctx.sweep = null;
+    ctx.sweep.finish(state);
     emit({ sweepId: state.id, index: total - 1, total, state: state.cancelled ? 'cancelled' : 'done' });
   };
   void loop().catch((e: Error) => ctx.log?.('error', `sweep ${state.id} failed: ${e.message}`));

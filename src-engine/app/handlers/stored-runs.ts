@@ -24,7 +24,8 @@ export function storedRunHandlers(ctx: ServiceContext): ServiceHandlers<typeof r
     'runs.frame': ({ id, step }) => ({ frame: (frameAt(openRun(id).records, step) as StoredFrame | undefined) ?? null }),
     'runs.update': ({ id, ...patch }) => ctx.runStore().update(id, patch),
     'runs.delete': ({ id }) => {
-      if (ctx.run?.record === id && ctx.run.session.status !== 'done' && ctx.run.session.status !== 'failed') {
+      const run = ctx.run.current;
+      if (run?.record === id && run.session.status !== 'done' && run.session.status !== 'failed') {
         throw coded('E_RUN_ACTIVE', 'This run is still training; stop it before deleting it.');
       }
       ctx.runStore().remove(id);
