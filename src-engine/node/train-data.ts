@@ -19,6 +19,7 @@ import { refuse } from './cli-files';
 import { readRegularFile } from './regular-file';
 import { loadSamples } from './datasets';
 import { reportData, type Io } from './train-progress';
+import { hasClasses } from '../catalog/tasks';
 
 /** The dataset the flags name: `--data` (with `--target`, `--missing`) in place of `current`, else `current`. Throws DataError. */
 export function datasetFromFlags(flags: { data?: string; target?: string; missing?: string }, graph: GraphIR, current: DatasetConfig): DatasetConfig {
@@ -139,7 +140,7 @@ export function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>
   const training = graph.training!;
   const format = getDataFormat(training.dataset.name);
   if (!format?.shape) return checked;
-  const fit = fitToData(graph, { name: data.train.name, kind: format.shape, featureShape: data.train.featureShape, classes: data.train.task === 'classification' ? data.train.numClasses : 0, resizedToInput: format.reads === 'images' });
+  const fit = fitToData(graph, { name: data.train.name, kind: format.shape, featureShape: data.train.featureShape, classes: hasClasses(data.train.task) ? data.train.numClasses : 0, resizedToInput: format.reads === 'images' });
   if (!fit.edits.length) return checked;
   const edited = new Map(fit.edits.map((e) => [e.nodeId, e.attrs]));
   const resized = checkGraph({ ...graph, nodes: graph.nodes.map((n) => (edited.has(n.id) ? { ...n, attrs: { ...n.attrs, ...edited.get(n.id) } } : n)) }, { batchSize: training.batchSize });

@@ -17,6 +17,7 @@ import { RollbackSnapshots, type RollbackOptions } from './rollback-snapshots';
 import { RunRecorder } from './run-recorder';
 import { SessionEvents, type SessionEmit } from './session-events';
 import type { SessionPlan } from './session-plan';
+import { hasClasses } from '../../catalog/tasks';
 
 export { PACED_PROBE_HZ } from './probe-scheduler';
 export type { SessionEmit } from './session-events';
@@ -107,7 +108,7 @@ export class TrainingSession {
     // The guard holds a diverged run for the learner, the snapshots are what it goes back to; a headless run ends instead.
     const guarded = options.headless ? [nonFiniteLossFails, this.recorder] : [guard, this.recorder, this.snapshots];
     this.hooks = [...guarded, this.scheduler, this.events, ...(options.hooks ?? [])];
-    const classification = !options.headless && data.target === 'label' && data.train.task === 'classification';
+    const classification = !options.headless && data.target === 'label' && hasClasses(data.train.task);
     this.current = this.createLoop(graph, options.compile, {
       // The Samples tab shows accuracy and a confusion matrix for every classifier.
       metrics: classification ? [...new Set([...t.metrics, 'accuracy', 'confusion'])] : t.metrics,

@@ -21,6 +21,7 @@ import { ENCODE_TEXT_PY, GENERATE_PY, PREDICT_PY } from './text-py';
 import { listTransforms } from '../../catalog/transforms/registry';
 import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
 import { optimizerDefinition } from '../optim/registry';
+import { hasClasses, taskOf } from '../../catalog/tasks';
 
 /** train.py's optimizer, from its declaration: the expression that builds it, and its default weight decay. */
 export function optimizerSource(optimizer: OptimizerConfig): Record<'__TORCH_OPTIMIZER__' | '__DEFAULT_WEIGHT_DECAY__', string> {
@@ -457,8 +458,8 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
         if (texts) text(`data/${split}_texts.json`, JSON.stringify(ds.texts) + '\n');
         else files.push({ path: `data/${split}_features.npy`, data: npy(ds.features, [ds.count, ...ds.featureShape]) });
         // One class index per sample ([N]), or per position of a text window ([N, T]).
-        const ts = ds.task === 'classification' && ds.targetShape.length === 0 ? [ds.count] : [ds.count, ...ds.targetShape];
-        if (ds.task !== 'reconstruction') files.push({ path: `data/${split}_targets.npy`, data: npy(ds.targets, ts) });
+        const ts = hasClasses(ds.task) && ds.targetShape.length === 0 ? [ds.count] : [ds.count, ...ds.targetShape];
+        if (taskOf(ds.task).targets !== 'features') files.push({ path: `data/${split}_targets.npy`, data: npy(ds.targets, ts) });
       };
       for (const [k, s] of Object.entries(splits)) add(k, s as Dataset);
       text('data/dataset.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, featureSize: featureSize(d), targetShape: d.targetShape, classNames: d.classNames, hasTest: !!data.test, hasVal: !!data.val, ...(texts ? { texts: true } : {}) }, null, 1) + '\n');

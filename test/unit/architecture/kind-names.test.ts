@@ -35,7 +35,6 @@ const STILL_SPREAD: Record<string, { files: number; why: string }> = {
   mask: { files: 11, why: `${WORD}: attention and dropout masks` },
   shapes: { files: 3, why: `${WORD}: a graph's shapes` },
   memory: { files: 4, why: `${WORD}: a CPU feature (wasm shared memory)` },
-  classification: { files: 4, why: "a task (catalog/tasks.ts): still compared by name in node/train-data.ts, app/session/training-session.ts and core/export/pytorch.ts, files other work of #58 is changing (hasClasses(ds.task) there)" },
   text: { files: 8, why: `${WORD}: a text (a parameter, a prompt, an input's type, a label column, a vocabulary option's value); as the dataset, named by its declaration, its data format's label and its loader (node/datasets.ts)` },
 };
 
