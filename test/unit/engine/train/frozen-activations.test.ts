@@ -5,8 +5,8 @@
  * less by about the backbone's activations, and a node asked for (a probe's) keeps its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freezeNodes } from '../../../../src-engine/base/ir/freeze';
-import type { GraphIR, NodeIR } from '../../../../src-engine/base/ir/types';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { frozenCnn } from './frozen-cnn';
 import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { packIntervals, type LiveRange } from '../../../../src-engine/core/autodiff/frozen-arena';
@@ -17,34 +17,12 @@ import { Rng } from '../../../../src-engine/base/rng';
 import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
 import { loadDataset } from '../../../../src-engine/node/datasets';
 
-const BACKBONE = ['conv1', 'bn1', 'conv2', 'bn2'];
 /** The nodes before the head that no backward reads (`flat` is read by the trained head's). */
 const PREFIX = ['conv1', 'bn1', 'relu1', 'pool1', 'conv2', 'bn2', 'relu2', 'pool2'];
 
-/** The MNIST CNN at 8/16 channels, convolutions and BatchNorms frozen, a Linear head (feature-cache.test.ts's). */
+/** The frozen-backbone CNN (frozen-cnn.ts), on 200 MNIST samples. */
 function cnn(): GraphIR {
-  const nodes: NodeIR[] = [
-    { id: 'image', op: 'Input', attrs: { shape: [1, 28, 28], source: 'features' }, inputs: [] },
-    { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
-    { id: 'conv1', op: 'Conv2d', attrs: { outChannels: 8, kernelSize: [3, 3], padding: [1, 1] }, inputs: ['image'] },
-    { id: 'bn1', op: 'BatchNorm', attrs: {}, inputs: ['conv1'] },
-    { id: 'relu1', op: 'ReLU', attrs: {}, inputs: ['bn1'] },
-    { id: 'pool1', op: 'MaxPool2d', attrs: { kernelSize: [2, 2] }, inputs: ['relu1'] },
-    { id: 'conv2', op: 'Conv2d', attrs: { outChannels: 16, kernelSize: [3, 3], padding: [1, 1] }, inputs: ['pool1'] },
-    { id: 'bn2', op: 'BatchNorm', attrs: {}, inputs: ['conv2'] },
-    { id: 'relu2', op: 'ReLU', attrs: {}, inputs: ['bn2'] },
-    { id: 'pool2', op: 'MaxPool2d', attrs: { kernelSize: [2, 2] }, inputs: ['relu2'] },
-    { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['pool2'] },
-    { id: 'fc', op: 'Linear', attrs: { outFeatures: 10 }, inputs: ['flat'] },
-    { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
-  ];
-  return {
-    format: 'netwright.graph',
-    version: 3,
-    nodes: freezeNodes(nodes, BACKBONE, true),
-    outputs: { logits: 'fc', loss: 'loss' },
-    training: { dataset: { name: 'mnist', options: { normalize: 'global' }, validationSplit: 0.1, limit: 200 }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.003 }, batchSize: 32, epochs: 2, seed: 1, metrics: ['accuracy'] },
-  };
+  return frozenCnn({ dataset: { name: 'mnist', options: { normalize: 'global' }, validationSplit: 0.1, limit: 200 } });
 }
 
 let cpu: CpuBackend;
