@@ -174,11 +174,12 @@ function kernelTransform(): string {
   const L: string[] = [];
   const g = range(9).map((i) => `$g${i}`);
   // t = G g (6×3)
-  for (let i = 0; i < 6; i++) for (let b = 0; b < 3; b++) L.push(`(local.set $t${i * 3 + b} ${combination('f32', F43.G[i], [0, 1, 2].map((a) => get(g[a * 3 + b])))})`);
-  // U = t Gᵀ (6×6)
+  for (let i = 0; i < 6; i++) for (let b = 0; b < 3; b++) L.push(`(local.set $t${i * 3 + b} ${combination('f32x4', F43.G[i], [0, 1, 2].map((a) => get(g[a * 3 + b])))})`);
+  // U = t Gᵀ (6×6): n = 4 lanes stored whole, fewer lane by lane
   for (let i = 0; i < 6; i++) {
     for (let j = 0; j < 6; j++) {
-      L.push(`(f32.store (local.get $d) ${combination('f32', F43.G[j], [0, 1, 2].map((b) => get(`$t${i * 3 + b}`)))})`);
+      L.push(`(local.set $v ${combination('f32x4', F43.G[j], [0, 1, 2].map((b) => get(`$t${i * 3 + b}`)))})`);
+      L.push('(if (i32.eq (local.get $n) (i32.const 4)) (then (v128.store (local.get $d) (local.get $v))) (else (call $storePart (local.get $d) (local.get $v) (local.get $n))))');
       L.push('(local.set $d (i32.add (local.get $d) (local.get $xs)))');
     }
   }
@@ -258,33 +259,45 @@ ${F43.AT.map((r, i) => `  ;;   Aᵀ[${i}] = [${r.join(' ')}]`).join('\n')}
   ;; Layout and flow as winogradConv's; the padded planes are 4·tiles + 2 rows and 4·tiles + 4
   ;; columns, so a tile's columns 4–7 load as one vector (6 and 7 unused).
 
-  ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]); flip as winogradWeights.
+  ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]); flip, lanes and loop order as
+  ;; winogradWeights (four kernels along u's rows per step, 36 vector stores each).
   (func (export "winograd4Weights")
     (param $w i32) (param $Cout i32) (param $C i32) (param $o0 i32) (param $o1 i32) (param $u i32) (param $flip i32)
-    (local $o i32) (local $c i32) (local $g i32) (local $d i32) (local $xs i32)
-    ${range(9).map((i) => `(local $l${i} f32)`).join(' ')}
-    ${range(9).map((i) => `(local $g${i} f32)`).join(' ')}
-    ${range(18).map((i) => `(local $t${i} f32)`).join(' ')}
+    (local $o i32) (local $c i32) (local $g i32) (local $d i32) (local $xs i32) (local $i i32) (local $j i32)
+    (local $iEnd i32) (local $jEnd i32) (local $n i32) (local $step i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $v v128)
+    ${range(9).map((i) => `(local $l${i} v128)`).join(' ')}
+    ${range(9).map((i) => `(local $g${i} v128)`).join(' ')}
+    ${range(18).map((i) => `(local $t${i} v128)`).join(' ')}
     (local.set $xs (i32.shl (i32.mul (local.get $Cout) (local.get $C)) (i32.const 2)))
-    (local.set $o (local.get $o0))
+    (local.set $i (select (i32.const 0) (local.get $o0) (local.get $flip)))
+    (local.set $iEnd (select (local.get $C) (local.get $o1) (local.get $flip)))
+    (local.set $jEnd (select (local.get $o1) (local.get $C) (local.get $flip)))
+    (local.set $step (select (i32.mul (local.get $C) (i32.const 36)) (i32.const 36) (local.get $flip)))
     (block $od (loop $ol
-      (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
-      (local.set $c (i32.const 0))
+      (br_if $od (i32.ge_s (local.get $i) (local.get $iEnd)))
+      (local.set $j (select (local.get $o0) (i32.const 0) (local.get $flip)))
       (block $cd (loop $cl
-        (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+        (br_if $cd (i32.ge_s (local.get $j) (local.get $jEnd)))
+        (local.set $o (select (local.get $j) (local.get $i) (local.get $flip)))
+        (local.set $c (select (local.get $i) (local.get $j) (local.get $flip)))
+        (local.set $n (i32.sub (local.get $jEnd) (local.get $j)))
+        (if (i32.gt_s (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
         (local.set $g (i32.add (local.get $w) (i32.mul (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 36))))
+        (local.set $p1 (i32.add (local.get $g) (select (local.get $step) (i32.const 0) (i32.gt_s (local.get $n) (i32.const 1)))))
+        (local.set $p2 (i32.add (local.get $g) (i32.mul (local.get $step) (select (i32.const 2) (i32.sub (local.get $n) (i32.const 1)) (i32.gt_s (local.get $n) (i32.const 2))))))
+        (local.set $p3 (i32.add (local.get $g) (i32.mul (local.get $step) (i32.sub (local.get $n) (i32.const 1)))))
         (local.set $d (i32.add (local.get $u) (i32.shl
           (select
             (i32.add (i32.mul (local.get $c) (local.get $Cout)) (local.get $o))
             (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c))
             (local.get $flip))
           (i32.const 2))))
-${range(9).map((i) => `        (local.set $l${i} (f32.load offset=${i * 4} (local.get $g)))`).join('\n')}
+${range(9).map((i) => `        (local.set $l${i} (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (v128.load32_zero offset=${i * 4} (local.get $g)) (f32.load offset=${i * 4} (local.get $p1))) (f32.load offset=${i * 4} (local.get $p2))) (f32.load offset=${i * 4} (local.get $p3))))`).join('\n')}
 ${range(9).map((i) => `        (local.set $g${i} (select (local.get $l${8 - i}) (local.get $l${i}) (local.get $flip)))`).join('\n')}
 ${kernelTransform()}
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $cl)))
-      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $ol)))
   )
 
