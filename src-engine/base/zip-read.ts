@@ -7,7 +7,7 @@ import { Inflate } from 'fflate';
  * and by the caller's most (`MAX_ZIP_ENTRIES`), every header's signature and range is checked
  * against the file, and a deflated member is inflated into exactly the size its central directory
  * declares: one byte more is refused, so a member cannot expand past what the caller has agreed to
- * hold. Its one writer is `core/export/archive.ts`'s `zipStore`.
+ * hold. What it reads, `core/export/archive.ts`'s `zipStore` writes with fflate's `zipSync`.
  */
 
 /** One member, as its central directory and local header place it. */

@@ -2,10 +2,10 @@
  * Binary containers the exporters write: ZIP archives (stored, as
  * `torch.save` writes them and as a browser download of an exported folder), NumPy `.npy`
  * arrays, and PyTorch `.pt` state dicts (`torch.save`'s zip format with a protocol-2 pickle).
- * `zipStore` is the engine's one ZIP writer (its CRC-32 is the `crc-32` package's);
- * `base/zip-read.ts` is its one reader.
+ * `zipStore` writes every ZIP the engine makes, with fflate's `zipSync` (its CRC-32 too);
+ * `base/zip-read.ts` reads them, fflate's `Inflate` behind its guards: one ZIP implementation.
  */
-import CRC32 from 'crc-32';
+import { zipSync, type Zippable } from 'fflate';
 
 /** One file of an archive or an export. */
 export interface ArchiveEntry {
@@ -14,78 +14,36 @@ export interface ArchiveEntry {
 }
 
 const enc = new TextEncoder();
+/** 1980-01-01 00:00 local time, DOS time 0: a fixed time keeps exports byte-for-byte reproducible. */
+const DOS_EPOCH = new Date(1980, 0, 1);
+/** The extra field PyTorch's writer pads a member's local header with ("FB"). */
+const PADDING_FIELD = 0x4246;
 
 /**
- * A ZIP archive of `entries`, stored (no compression). `align` pads each file's data to a
- * multiple of that many bytes from the archive start (with an extra field, as `torch.save` does
- * with 64) so readers can map tensors in place.
+ * A ZIP archive of `entries`, stored (no compression), in their order. `align` pads each file's
+ * data to a multiple of that many bytes from the archive start (with an extra field, as
+ * `torch.save` does with 64) so readers can map tensors in place.
  *
- * @throws Error when the archive would pass 4 GiB (no ZIP64).
+ * NOTE: fflate lays the members out from their offsets alone (local header: 30 bytes + name +
+ * extra fields, then the data), so each pad is known before it writes; it repeats the extra field
+ * in the central directory, where nothing reads it (PyTorch's writer puts it in the local header only).
+ *
+ * @throws Error when the archive would pass 4 GiB (no ZIP64), or when a path is listed twice, is
+ *   digits alone ("0", "12": an array index) or is "__proto__": fflate takes the files as an object
+ *   keyed by path, which would merge, reorder or drop them.
  */
 export function zipStore(entries: readonly ArchiveEntry[], align = 1): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
+  const files: Zippable = Object.create(null) as Zippable;
   let offset = 0;
-  // 1980-01-01 00:00: a fixed time keeps exports byte-for-byte reproducible.
-  const dosTime = 0;
-  const dosDate = (0 << 9) | (1 << 5) | 1;
   for (const e of entries) {
-    const name = enc.encode(e.path);
-    const crc = CRC32.buf(e.data) >>> 0;
-    const headerEnd = offset + 30 + name.length;
-    let pad = 0;
-    if (align > 1) {
-      pad = (align - ((headerEnd + 4) % align)) % align;
-      pad += 4;
-    }
-    const local = new Uint8Array(30 + name.length + pad);
-    const v = new DataView(local.buffer);
-    v.setUint32(0, 0x04034b50, true);
-    v.setUint16(4, 20, true);
-    v.setUint16(6, 0, true);
-    v.setUint16(8, 0, true);
-    v.setUint16(10, dosTime, true);
-    v.setUint16(12, dosDate, true);
-    v.setUint32(14, crc, true);
-    v.setUint32(18, e.data.length, true);
-    v.setUint32(22, e.data.length, true);
-    v.setUint16(26, name.length, true);
-    v.setUint16(28, pad, true);
-    local.set(name, 30);
-    if (pad) {
-      // Extra field id "FB" (as PyTorch's writer), its length, then zeros.
-      v.setUint16(30 + name.length, 0x4246, true);
-      v.setUint16(32 + name.length, pad - 4, true);
-    }
-    const cd = new Uint8Array(46 + name.length);
-    const c = new DataView(cd.buffer);
-    c.setUint32(0, 0x02014b50, true);
-    c.setUint16(4, 20, true);
-    c.setUint16(6, 20, true);
-    c.setUint16(8, 0, true);
-    c.setUint16(10, 0, true);
-    c.setUint16(12, dosTime, true);
-    c.setUint16(14, dosDate, true);
-    c.setUint32(16, crc, true);
-    c.setUint32(20, e.data.length, true);
-    c.setUint32(24, e.data.length, true);
-    c.setUint16(28, name.length, true);
-    c.setUint32(42, offset, true);
-    cd.set(name, 46);
-    parts.push(local, e.data);
-    central.push(cd);
-    offset += local.length + e.data.length;
+    if (e.path in files || e.path === '__proto__' || /^\d+$/.test(e.path)) throw new Error(`zipStore: "${e.path}" cannot be a member: every path once, none of digits alone or "__proto__".`);
+    const header = 30 + enc.encode(e.path).length;
+    const extra = align > 1 ? { [PADDING_FIELD]: new Uint8Array((align - ((offset + header + 4) % align)) % align) } : undefined;
+    files[e.path] = [e.data, { level: 0, mtime: DOS_EPOCH, extra }];
+    offset += header + (extra ? 4 + extra[PADDING_FIELD].length : 0) + e.data.length;
     if (offset > 0xffffffff) throw new Error('The archive would be larger than 4 GiB, which this ZIP writer does not support.');
   }
-  const cdSize = central.reduce((a, b) => a + b.length, 0);
-  const end = new Uint8Array(22);
-  const d = new DataView(end.buffer);
-  d.setUint32(0, 0x06054b50, true);
-  d.setUint16(8, entries.length, true);
-  d.setUint16(10, entries.length, true);
-  d.setUint32(12, cdSize, true);
-  d.setUint32(16, offset, true);
-  return concat([...parts, ...central, end]);
+  return zipSync(files);
 }
 
 /** The bytes of several arrays, one after another. */
