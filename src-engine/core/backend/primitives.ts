@@ -92,6 +92,6 @@ export interface BackendPrimitives {
 export interface FusedUpdateItem {
   /** `w` (updated in place), `g`, then the form's state slots (updated in place). */
   arrays: Float32Array[];
-  /** The step's scalars for this parameter, computed on the host in float64. */
+  /** The step's scalars for this parameter, float32 values (`stepScalars` computes them on the host). */
   scalars: Float64Array;
 }

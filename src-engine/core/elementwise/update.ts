@@ -14,7 +14,8 @@
  * PyTorch's float32 kernels do (Adam's order is PyTorch 1.13's `_single_tensor_adam`); the
  * reference computes in float64 and rounds where a value is stored (`store`: state is float32, as
  * PyTorch's, and later statements read the stored value). Scalars are computed on the host in
- * float64 once per parameter and step; the devices take them rounded to float32.
+ * float64 once per parameter and step and rounded to float32 there (`stepScalars`), so every
+ * backend — the reference, the GPU's uniforms, the CPU's kernels — reads the same float32 values.
  *
  * @example SGD's step after L2 decay: `chain(l2Decay, { scalars: [lr], body: [store('w', sub(v('w'), mul(v('lr'), v('g'))))] })`.
  */
@@ -34,8 +35,24 @@ export interface Scalar<S> {
   value(s: S, at: StepAt): number;
 }
 
-/** A scalar named `name` (host float64). */
+/** A scalar named `name` (computed in host float64; `stepScalars` rounds it to float32). */
 export const scalar = <S>(name: string, value: (s: S, at: StepAt) => number): Scalar<S> => ({ name, value });
+
+/**
+ * This step's scalars of `step` into `out` (its order), each rounded to float32 once, here: the one
+ * place a step's scalars are computed, for every backend.
+ *
+ * NOTE: PyTorch 1.13 computes them in Python (float64: `step_size = lr / bias_correction1`,
+ * `1 - beta2` in `_single_tensor_adam`) and its float32 kernels cast each to the tensor's dtype
+ * before any arithmetic (`scalar_t scalar_val = value.to<scalar_t>()` in addcdiv_/addcmul_'s CPU
+ * kernels, aten/src/ATen/native/cpu/PointwiseOpsKernel.cpp; `add_(alpha=)`, `mul_(β)` alike:
+ * test/golden/check_scalar_cast.py measures it). Rounding here gives the reference those values
+ * too; the GPU's uniforms and the CPU's kernels (`f32.demote_f64`) took them so already.
+ */
+export function stepScalars<S>(step: Pick<UpdateStep<S>, 'scalars'>, settings: S, at: StepAt, out: Float64Array): Float64Array {
+  for (let k = 0; k < step.scalars.length; k++) out[k] = Math.fround(step.scalars[k].value(settings, at));
+  return out;
+}
 
 /**
  * One statement: `temp` names a temporary (float64 in the reference, float32 on the devices);

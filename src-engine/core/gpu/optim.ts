@@ -3,16 +3,16 @@
  * The optimizers' updates on the GPU: each optimizer declares its update once (`update` in
  * core/optim/<kind>.ts, in the update language); its form's WGSL is printed here
  * (kernels/update.ts), one elementwise dispatch per parameter. The scalars that change per step
- * (learning rate, bias corrections) are computed on the CPU in float64, by the same declarations
- * the CPU optimizers run, and written to each dispatch's uniforms before the step is submitted; the
- * elementwise math runs in float32.
+ * (learning rate, bias corrections) are computed on the CPU by the same declarations and function
+ * the CPU optimizers run (`stepScalars`: float64, rounded to float32 once) and written to each
+ * dispatch's uniforms before the step is submitted; the elementwise math runs in float32.
  *
  * The state's layout and names are the CPU optimizers' (`slots()` of the declaration, keyed by
  * `paramKey`), so a snapshot read back from the GPU loads into a CPU optimizer: a run can go on on
  * the CPU after the device is lost.
  */
 import type { OptimizerConfig } from '../../base/ir/types';
-import type { StepAt, UpdateForm } from '../elementwise/update';
+import { stepScalars, type StepAt, type UpdateForm } from '../elementwise/update';
 import { checkHyper } from '../optim/base';
 import { resolveSettings } from '../optim/declared';
 import { optimizerDefinition } from '../optim/registry';
@@ -85,8 +85,7 @@ export function createGpuOptimizer(ctx: GpuContext, cfg: OptimizerConfig, params
     const uniforms = () => {
       // A dispatch is first bound before any step (step 0): its scalars then are step 1's.
       const at: StepAt = { lr: opt.lr, t: Math.max(1, steps), decay: p.decay };
-      form.scalars.forEach((k, j) => (scalars[j] = k.value(settings, at)));
-      return updateUniforms(p.value.length, rowStride, offsets, scalars);
+      return updateUniforms(p.value.length, rowStride, offsets, stepScalars(form, settings, at, scalars));
     };
     const bufs = [p.value.buffer, p.grad.buffer, ...form.state.map((n) => slots[i][n].buffer)];
     return { d: bindUpdatableDispatch(ctx, key, () => updateWgsl(form, key), bufs, uniforms(), workgroups), uniforms };

@@ -1,6 +1,6 @@
 import type { OptimizerDeclaration } from '../../catalog/optimizers/types';
 import type { Backend, FusedUpdateItem } from '../backend/types';
-import { updateKernelName, type StepAt, type UpdateForm } from '../elementwise/update';
+import { stepScalars, updateKernelName, type StepAt, type UpdateForm } from '../elementwise/update';
 import { updateLoop } from '../elementwise/update-js';
 import { OptimizerBase } from './base';
 import type { OptimParam } from './types';
@@ -24,7 +24,7 @@ export interface RunningForm<S> {
 
 /**
  * An optimizer that runs its declared update (update.ts): per step, each parameter's scalars
- * computed on the host in float64 (the rate, the bias corrections, its weight decay), then the
+ * computed on the host (the rate, the bias corrections, its weight decay; `stepScalars`), then the
  * backend's fused kernel for the form over every parameter at once where it has one (the CPU
  * backend's, generated from the same statements), else the form's reference loop per parameter.
  */
@@ -69,7 +69,6 @@ export class DeclaredOptimizer<S> extends OptimizerBase {
     it.arrays[0] = p.value.data;
     it.arrays[1] = p.grad.data;
     const at: StepAt = Object.assign(this.at, { lr: this.lr, t: this.steps, decay: p.decay });
-    const { form, settings } = this.running;
-    for (let k = 0; k < form.scalars.length; k++) it.scalars[k] = form.scalars[k].value(settings, at);
+    stepScalars(this.running.form, this.running.settings, at, it.scalars);
   }
 }
