@@ -17,6 +17,9 @@ interface Watched {
   /** Values per unit per sample (1 for features, H·W for channels). */
   inner: number;
   alive: Uint8Array | null;
+  /** A node of the constant prefix (`constantPrefix`): its entry as first measured, without the gradient norm; null until then or outside it. */
+  settled: ActivationProbeEntry | null;
+  constant: boolean;
 }
 
 /**
@@ -26,6 +29,9 @@ interface Watched {
  * gradient norm from the last training step.
  *
  * Reads a plan that has just run `forward(false)` on the probe batch; allocates only the frame.
+ * The nodes of `constant` (a constant prefix's, probe-suite.ts), whose outputs on the probe batch
+ * never change, are summarised at the first `measure` and given the same figures after (the
+ * plan's forwards after the first compute them no more).
  */
 export class ActivationProbe {
   private readonly watched: Watched[];
@@ -34,6 +40,7 @@ export class ActivationProbe {
     graph: GraphIR,
     private readonly plan: CompiledGraph,
     private readonly summarizer: TensorSummarizer,
+    constant: ReadonlySet<string> = new Set(),
   ) {
     const ops = new Map(graph.nodes.map((n) => [n.id, n.op]));
     this.watched = [];
@@ -52,6 +59,8 @@ export class ActivationProbe {
         inner,
         alive: def?.output?.deadAtZero ? new Uint8Array(units) : null,
         saturated: sat ? { below: sat.below ?? -Infinity, above: sat.above ?? Infinity } : null,
+        settled: null,
+        constant: constant.has(id),
       });
     }
   }
@@ -93,20 +102,32 @@ export class ActivationProbe {
   measure(trainPlan: CompiledGraph | null): ActivationProbeEntry[] {
     const out: ActivationProbeEntry[] = [];
     for (const w of this.watched) {
-      const t = this.plan.output(w.id);
-      const { hist, stats } = this.summarizer.summarize(t.data);
-      const entry: ActivationProbeEntry = { nodeId: w.id, op: w.op, shape: t.shape.slice(1), hist, stats };
-      if (w.alive) entry.deadFrac = compact(deadFraction(t.data, t.shape[0], w.units, w.inner, w.alive));
-      if (w.saturated) {
-        const { below, above } = w.saturated;
-        entry.saturatedFrac = compact(tailFraction(t.data, (v) => v < below || v > above));
-      }
+      const entry = w.settled ? settledCopy(w.settled) : this.summarize(w);
+      if (w.constant && !w.settled) w.settled = settledCopy(entry);
       const g = trainPlan?.grad(w.id);
       if (g) entry.gradNorm = compactOrNull(l2Norm(g.data));
       out.push(entry);
     }
     return out;
   }
+
+  /** `w`'s output in the plan: its histogram, statistics, dead and saturated fractions. */
+  private summarize(w: Watched): ActivationProbeEntry {
+    const t = this.plan.output(w.id);
+    const { hist, stats } = this.summarizer.summarize(t.data);
+    const entry: ActivationProbeEntry = { nodeId: w.id, op: w.op, shape: t.shape.slice(1), hist, stats };
+    if (w.alive) entry.deadFrac = compact(deadFraction(t.data, t.shape[0], w.units, w.inner, w.alive));
+    if (w.saturated) {
+      const { below, above } = w.saturated;
+      entry.saturatedFrac = compact(tailFraction(t.data, (v) => v < below || v > above));
+    }
+    return entry;
+  }
+}
+
+/** A settled entry for a frame of its own: its arrays copied (a frame leaves the engine, and nothing may share them). */
+function settledCopy(e: ActivationProbeEntry): ActivationProbeEntry {
+  return { ...e, shape: e.shape.slice(), hist: { ...e.hist, counts: e.hist.counts.slice() }, stats: { ...e.stats } };
 }
 
 /**

@@ -10,6 +10,7 @@ import { DecisionBoundaryProbe } from './decision-boundary-probe';
 import { GanProbe } from './gan-probe';
 import { GradientProbe } from './gradient-probe';
 import { layerHealth } from './layer-health';
+import { PrefixProbeForward, constantPrefix } from './constant-prefix';
 import { SampleProbe } from './sample-probe';
 import { SequenceProbe } from './sequence-probe';
 import type { GraphBinding } from '../../core/train/binding';
@@ -23,6 +24,12 @@ export interface ProbeSuiteOptions {
   bins: number;
   /** Decision-boundary grid side (0: off). Only used for classifiers over 2-D features. */
   boundary: number;
+  /**
+   * Run a constant prefix (a frozen backbone, `constantPrefix`) on the probe batch once, at the
+   * first frame, and only the layers after it at the frames after (default true): the same
+   * frames. `false` runs the whole graph every frame (the comparison in the tests).
+   */
+  constantPrefix?: boolean;
 }
 
 export const DEFAULT_PROBE_OPTIONS: ProbeSuiteOptions = { batch: 64, samples: 8, bins: 32, boundary: 48 };
@@ -79,6 +86,10 @@ export function probeOrder(source: Pick<Dataset, 'count' | 'targets'>, count: nu
  * Gradients (norms and histograms, binned as the weights') and update ratios come from the
  * training step itself (`GradientProbe`).
  *
+ * A frozen backbone's outputs on the probe batch never change (`constantPrefix`): on a host plan
+ * it runs at the first frame only, its layers' figures are kept, and the frames after run the
+ * layers after it from its kept outputs (`PrefixProbeForward`), to the same frames.
+ *
  * On a GPU run (docs/webgpu-backend.md, "Probes on GPU runs") the probed step reduces its
  * weights and gradients on the device (`deviceCapture()`: the same figures the host code
  * computes, turned into the same entries), and `captureAsync` runs the eval forwards on the
@@ -92,6 +103,8 @@ export class ProbeSuite {
   readonly probeCount: number;
   readonly sampleCount: number;
   private readonly plan: CompiledGraph;
+  /** The probe batch's forward after the first frame from a constant prefix's kept outputs; null: the whole graph every frame. */
+  private readonly prefixForward: PrefixProbeForward | null;
   private readonly activations: ActivationProbe;
   readonly gradients: GradientProbe;
   private readonly weights: WeightProbe;
@@ -131,7 +144,6 @@ export class ProbeSuite {
     this.outputs = outputNodes(graph);
     const summarizer = new TensorSummarizer(options.bins);
     this.bins = options.bins;
-    this.activations = new ActivationProbe(graph, this.plan, summarizer);
     this.gradients = new GradientProbe(base.params, summarizer);
     this.weights = new WeightProbe(base.params, summarizer);
     const labels = hasClasses(binding.task) ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
@@ -144,12 +156,26 @@ export class ProbeSuite {
     const sequences = new SequenceProbe(graph, this.plan, tokens);
     this.sequences = sequences.empty ? null : sequences;
     this.deviceReadNodes = [...new Set([binding.predictionNode, ...(this.gan?.nodes ?? [])])];
+    this.prefixForward = this.prefixForwardOf(graph, options);
+    this.activations = new ActivationProbe(graph, this.plan, summarizer, this.prefixForward?.prefix.nodes);
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
     const train = data.train;
     this.boundary =
       options.boundary > 0 && twoD && hasClasses(binding.task) && !isStreamed(train)
         ? new DecisionBoundaryProbe(base, binding, train.features, options.boundary)
         : null;
+  }
+
+  /**
+   * A host plan's forward from a constant prefix's outputs (`constantPrefix`: a frozen backbone),
+   * where the graph has one and `options.constantPrefix` is not false. The prefix holds no layer
+   * whose workspace the sequence probe reads; the nodes the sample and GAN probes read whole are
+   * kept with its boundary.
+   */
+  private prefixForwardOf(graph: GraphIR, options: ProbeSuiteOptions): PrefixProbeForward | null {
+    if (options.constantPrefix === false || this.device(this.plan)) return null;
+    const prefix = constantPrefix(graph, this.binding.featureInput, this.plan, new Set(this.sequences?.nodes ?? []));
+    return prefix ? new PrefixProbeForward(this.plan, prefix, this.deviceReadNodes) : null;
   }
 
   /**
@@ -188,7 +214,8 @@ export class ProbeSuite {
     const t0 = performance.now();
     const params = this.measureParams();
     this.feedProbeBatch();
-    this.plan.forward(false);
+    if (this.prefixForward) this.prefixForward.forward();
+    else this.plan.forward(false);
     const probed = this.measureProbeBatch(trainPlan, at.step);
     return this.frame(t0, at, params, probed, this.boundary?.measure());
   }

@@ -56,6 +56,11 @@ export class SequenceProbe {
     }
   }
 
+  /** The layers whose workspaces `measure` and `attention` read. */
+  get nodes(): string[] {
+    return [...this.traced.map((t) => t.id), ...this.attending.map((a) => a.id)];
+  }
+
   get empty(): boolean {
     return this.traced.length === 0 && this.attending.length === 0;
   }

@@ -7,9 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freezeNodes } from '../../../../src-engine/base/ir/freeze';
 import type { GraphIR, NodeIR } from '../../../../src-engine/base/ir/types';
-import { frozenCnn as cnn } from './frozen-cnn';
+import { countingConv, frozenCnn as cnn } from './frozen-cnn';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
-import type { Backend } from '../../../../src-engine/core/backend/types';
 import { prepareData } from '../../../../src-engine/core/data';
 import { TrainingLoop } from '../../../../src-engine/core/train';
 import type { FeatureCacheStatus } from '../../../../src-engine/core/train/types';
@@ -28,19 +27,10 @@ beforeAll(async () => {
 });
 afterAll(() => cpu?.dispose());
 
-/** `backend` with its Conv2d forward counting the samples it computes. */
-function counting(backend: Backend): { backend: Backend; samples: () => number } {
-  let n = 0;
-  const conv = backend.overrides!.Conv2d!;
-  const forward = conv.forward!;
-  const overrides = { ...backend.overrides, Conv2d: { ...conv, forward: (ctx: Parameters<typeof forward>[0]) => ((n += ctx.rows ? ctx.rows[1] - ctx.rows[0] : ctx.output.shape[0]), forward(ctx)) } };
-  return { backend: { ...backend, overrides }, samples: () => n };
-}
-
 async function train(g: GraphIR, featureCache: boolean, more: Partial<ConstructorParameters<typeof TrainingLoop>[3]> = {}) {
   const c = g.training!;
   const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
-  const { backend, samples } = counting(cpu);
+  const { backend, samples } = countingConv(cpu);
   const losses: number[] = [];
   const statuses: FeatureCacheStatus[] = [];
   const epochSeconds: number[] = [];
@@ -117,7 +107,7 @@ describe('a frozen backbone is computed once (#59)', () => {
       const g = cnn();
       const c = g.training!;
       const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
-      const { backend, samples } = counting(cpu);
+      const { backend, samples } = countingConv(cpu);
       const vals: unknown[] = [];
       const convPerEpoch: number[] = [];
       let before = 0;

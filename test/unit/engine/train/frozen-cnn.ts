@@ -1,10 +1,12 @@
 /**
- * The frozen-backbone fixture feature-cache.test.ts and frozen-activations.test.ts share: the MNIST
- * CNN of examples/mnist-cnn.json at 8/16 channels, its convolutions and BatchNorms frozen, a new
- * Linear head.
+ * The frozen-backbone fixture feature-cache.test.ts, frozen-activations.test.ts and
+ * probes/frozen-prefix-probes.test.ts share: the MNIST CNN of examples/mnist-cnn.json at 8/16
+ * channels, its convolutions and BatchNorms frozen, a new Linear head; and a backend counting
+ * what its convolutions compute.
  */
 import { freezeNodes } from '../../../../src-engine/base/ir/freeze';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../../../src-engine/base/ir/types';
+import type { Backend } from '../../../../src-engine/core/backend/types';
 
 const BACKBONE = ['conv1', 'bn1', 'conv2', 'bn2'];
 
@@ -42,4 +44,13 @@ export function frozenCnn(training: Partial<TrainingConfig> = {}, extra: NodeIR[
       ...training,
     },
   };
+}
+
+/** `backend` with its Conv2d forward counting the samples it computes. */
+export function countingConv(backend: Backend): { backend: Backend; samples: () => number } {
+  let n = 0;
+  const conv = backend.overrides!.Conv2d!;
+  const forward = conv.forward!;
+  const overrides = { ...backend.overrides, Conv2d: { ...conv, forward: (ctx: Parameters<typeof forward>[0]) => ((n += ctx.rows ? ctx.rows[1] - ctx.rows[0] : ctx.output.shape[0]), forward(ctx)) } };
+  return { backend: { ...backend, overrides }, samples: () => n };
 }
