@@ -93,6 +93,26 @@ function cdfStmts(dst: string, x: string): string[] {
     set(dst, `(v128.bitselect ${L('ge')} (f32x4.sub ${C(1)} ${L('ge')}) (f32x4.lt ${x} ${ZERO}))`),
   ];
 }
+/**
+ * NOTE (Φ beside φ): Mills' ratio M(a) = Φ(−a)/φ(a) for a = |u| (clamped to 14, where φ is 0 in
+ * float32 anyway) as a rational P(a)/Q(a) of degrees 4/5 (Q's 1/a tail), all coefficients positive
+ * (Horner without cancellation), fitted for relative error by bench/fit_mills_ratio.py (float64
+ * fit error 5.6e-9) and rounded to float32: evaluated in float32 its relative error is at most
+ * 2.2e-7 for a ≤ 1 and 4.2e-7 on [0, 14] (every float32 a in [0, 14] step 1.4e-5). Φ(u) is then
+ * φ·M (u < 0) or 1 − φ·M, from the φ the expression computes anyway: one e^ for both, and no
+ * polynomial in the exponent. Φ's relative error is M's plus φ's (~2 ulp), too much for x·Φ(x)'s own
+ * (the forward keeps {@link cdfStmts}) and well within a derivative's Φ + xφ.
+ */
+const MILLS_P = ['0.010220647789537907', '0.10119619220495224', '0.4573555886745453', '1.0960139036178589', '1.2533141374588013'];
+const MILLS_Q = ['0.01022051926702261', '0.10120300203561783', '0.4674202501773834', '1.1992766857147217', '1.672377586364746', '1'];
+function cdfFromPdfStmts(dst: string, x: string, pdf: string): string[] {
+  return [
+    ...horner('$mp', '$gax', MILLS_P).trim().split('\n').map((l) => l.trim()),
+    ...horner('$mq', '$gax', MILLS_Q).trim().split('\n').map((l) => l.trim()),
+    set('mp', `(f32x4.mul ${pdf} (f32x4.div ${L('mp')} ${L('mq')}))`),
+    set(dst, `(v128.bitselect ${L('mp')} (f32x4.sub ${C(1)} ${L('mp')}) (f32x4.lt ${x} ${ZERO}))`),
+  ];
+}
 function pdfStmts(dst: string): string[] {
   return [...expStmts(dst, L('ghead'), L('gtail'), false), set(dst, `(v128.andnot (f32x4.mul ${L(dst)} ${C('0.3989422804014327')}) ${L('gfar')})`)];
 }
@@ -216,6 +236,11 @@ class SimdEmitter {
     }
   }
 
+  /** Whether the expression being printed reads `e` (a lowering that can share its value). */
+  reads(e: Expr): boolean {
+    return this.uses.has(keyOf(e));
+  }
+
   /** Φ's and φ's shared preparation for argument u (once per argument in a row). */
   gaussian(u: string): void {
     if (this.gaussianOf === u) return;
@@ -254,7 +279,7 @@ const LOWER: Record<SimdFn, (em: SimdEmitter, dst: string, u: Expr) => string | 
   },
   normCdf: (em, dst, u) => {
     em.gaussian(em.shared(u));
-    return cdfStmts(dst, em.shared(u));
+    return em.reads(E.normPdf(u)) ? cdfFromPdfStmts(dst, em.shared(u), em.shared(E.normPdf(u))) : cdfStmts(dst, em.shared(u));
   },
   normPdf: (em, dst, u) => {
     em.gaussian(em.shared(u));
@@ -481,7 +506,8 @@ ${KINDS.map((k, i) => `;;   ${i} ${k.name}`).join('\n')}
 ;; as elementwise.wat's $sigmoid4), ~2 ulp. Every formula below is arranged so that a small result
 ;; keeps its relative precision: tanh and ELU go through expm1 (no 1 − e^x cancellation near 0),
 ;; SiLU and GELU-tanh are x/(1 + e^(−t)) with 1 − σ = e^(−t)·σ in the backward, and tanh' is
-;; (1 − y)(1 + y), exact where 1 − y² would cancel.
+;; (1 − y)(1 + y), exact where 1 − y² would cancel. GELU's backward takes Φ from its φ (Mills'
+;; ratio, activations-gen.ts: cdfFromPdfStmts), one e^ for both.
 (module
   ${HEAP_IMPORT}
 
