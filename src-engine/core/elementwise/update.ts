@@ -39,8 +39,8 @@ export interface Scalar<S> {
 export const scalar = <S>(name: string, value: (s: S, at: StepAt) => number): Scalar<S> => ({ name, value });
 
 /**
- * This step's scalars of `step` into `out` (its order), each rounded to float32 once, here: the one
- * place a step's scalars are computed, for every backend.
+ * This step's scalars of `update` into `out` (its order), each rounded to float32 once, here: the
+ * one place a step's scalars are computed, for every backend.
  *
  * NOTE: PyTorch 1.13 computes them in Python (float64: `step_size = lr / bias_correction1`,
  * `1 - beta2` in `_single_tensor_adam`) and its float32 kernels cast each to the tensor's dtype
@@ -49,8 +49,8 @@ export const scalar = <S>(name: string, value: (s: S, at: StepAt) => number): Sc
  * test/golden/check_scalar_cast.py measures it). Rounding here gives the reference those values
  * too; the GPU's uniforms and the CPU's kernels (`f32.demote_f64`) took them so already.
  */
-export function stepScalars<S>(step: Pick<UpdateStep<S>, 'scalars'>, settings: S, at: StepAt, out: Float64Array): Float64Array {
-  for (let k = 0; k < step.scalars.length; k++) out[k] = Math.fround(step.scalars[k].value(settings, at));
+export function stepScalars<S>(update: Pick<UpdateStep<S>, 'scalars'>, settings: S, at: StepAt, out: Float64Array): Float64Array {
+  for (let k = 0; k < update.scalars.length; k++) out[k] = Math.fround(update.scalars[k].value(settings, at));
   return out;
 }
 
