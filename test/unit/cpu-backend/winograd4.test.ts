@@ -1,9 +1,11 @@
 /**
  * Winograd F(4×4, 3×3) on the CPU backend (the generated section of kernels/winograd.wat): forward
  * and input gradient against a float64 direct convolution, on layers that pick it (≥ 64 channels
- * each side, ≥ 28×28) with sizes that leave partial 4×4 tiles, padding 0–3, channel counts that are
- * not multiples of 4; 1 and 2 threads bit for bit; dx assigned where fresh and added otherwise; the
- * weight gradient (still F(2×2)) the same bits whether or not dx runs beside it.
+ * each side, a size its 4×4 tiles cover with little waste: 28×28 and up, 7×7) with sizes that leave
+ * partial 4×4 tiles, padding 0–3, channel counts that are not multiples of 4; 1 and 2 threads bit
+ * for bit (7×7 too, where 1 thread groups 16 samples per GEMM and 2 threads 8); dx assigned where
+ * fresh and added otherwise; the weight gradient (still F(2×2)) the same bits whether or not dx runs
+ * beside it.
  *
  * NOTE (bound): as winograd.test.ts, the error is measured against the magnitudes the algorithm
  * computes with, per output S = the tile's Σ_c |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A| with F(4×4)'s
@@ -104,6 +106,7 @@ function winograd4Scale(x: Float32Array, n: number, c: number, h: number, w: num
 const CASES: Case[] = [
   { n: 1, c: 65, h: 29, w: 31, outC: 67, p: [1, 1], bias: true }, // partial last tiles both ways
   { n: 1, c: 66, h: 28, w: 28, outC: 64, p: [3, 2], bias: false }, // output 32×30; padding > 2: dx crops dy
+  { n: 3, c: 67, h: 7, w: 7, outC: 65, p: [1, 1], bias: true }, // resnet18's last stage cut small: partial 4×4 tiles, 3 samples in one GEMM
 ];
 
 describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
@@ -134,18 +137,30 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
     // The weight gradient (F(2×2)) keeps its own sample grouping: the same bits without dx.
     expectSameValues(run(cpu.two, { noGrad: [0] }).dParams.weight.data, two.dParams.weight.data);
   });
+  it('gives the same bits on 1 and 2 threads at 7×7, where the sample groups differ (16 and 8 per GEMM)', () => {
+    const k: Case = { n: 16, c: 64, h: 7, w: 7, outC: 64, p: [1, 1], bias: false };
+    expect(conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k)).forward).toBe('winograd4');
+    const { run } = caseInputs(k);
+    const [one, two] = [run(cpu.one), run(cpu.two)];
+    expectSameValues(two.output.data, one.output.data);
+    expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
+  });
 });
 
 describe('Conv2d dispatch between F(2×2) and F(4×4)', () => {
-  it("puts resnet18's 56×56 and 28×28 layers on F(4×4), its 14×14 and 7×7 ones and narrow layers on F(2×2)", () => {
+  it("puts resnet18's 56×56, 28×28 and 7×7 layers on F(4×4), its 14×14 ones and narrow layers on F(2×2)", () => {
     const at = (c: number, size: number) => conv2dAlgorithm([16, c, size, size], withDefaults(CONV, { outChannels: c, kernelSize: [3, 3], padding: [1, 1] }));
     expect(at(64, 56)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd' });
     expect(at(128, 28).forward).toBe('winograd4');
     expect(at(256, 14)).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'winograd' });
-    expect(at(512, 7).forward).toBe('winograd');
+    expect(at(512, 7)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd' });
+    // 4×4 tiles that waste much: 13×13 (F(2×2)'s multiplies / F(4×4)'s = 1.36), 6×6 (1.0), 2×2 (0.44).
+    for (const size of [13, 6, 2]) expect(at(128, size).forward).toBe('winograd');
+    // From 28 up every size is on F(4×4) (29 and 30 waste most: 1.56).
+    for (const size of [28, 29, 30, 31, 33, 57]) expect(at(64, size).forward).toBe('winograd4');
     expect(at(32, 56).forward).toBe('winograd');
-    // Without padding a 28×28 input gives a 26×26 output: forward on F(2×2), dx (28×28) on F(4×4).
-    expect(conv2dAlgorithm([16, 64, 28, 28], withDefaults(CONV, { outChannels: 64, kernelSize: [3, 3] }))).toEqual({ forward: 'winograd', inputGrad: 'winograd4', weightGrad: 'winograd' });
+    // Without padding a 15×15 input gives a 13×13 output: forward on F(2×2), dx (15×15: 1.78) on F(4×4).
+    expect(conv2dAlgorithm([16, 64, 15, 15], withDefaults(CONV, { outChannels: 64, kernelSize: [3, 3] }))).toEqual({ forward: 'winograd', inputGrad: 'winograd4', weightGrad: 'winograd' });
   });
 });
 

@@ -36,11 +36,18 @@ export function geomArgs(g: Geometry): GeometryArgs {
 type TileShape = Omit<KernelArgs['winogradScratchBytes'], 'group'>;
 
 /**
- * Samples whose tiles share one Winograd GEMM: more columns per GEMM pack and multiply better, but
- * the transformed tiles (16·(C + Cout) floats per tile) must stay in cache. Measured on the MNIST
- * CNN's conv2 (64×32×14×14 → 64, 1 thread, forward): 1 sample 6.0 ms, 2: 4.9, 4: 4.6, 8: 4.3–4.5 ms.
+ * Most samples whose tiles share one Winograd GEMM (fewer where WINOGRAD_SCRATCH_BUDGET says): more
+ * columns per GEMM pack and multiply better, but the transformed tiles (16·(C + Cout) floats per
+ * tile, 36· for F(4×4)) must stay in cache. Measured on the MNIST CNN's conv2 (64×32×14×14 → 64,
+ * F(2×2), 1 thread, forward): 1 sample 6.0 ms, 2: 4.9, 4: 4.6, 8: 4.3–4.5 ms. F(4×4) on resnet18's
+ * 512→512 7×7 layers has 4 tiles a sample, and its GEMMs ([512×512]·[512 × 4·group]) want more
+ * samples (batch 16, 1 thread, CPU ms, forward / dx, load 8–15): F(2×2) at 4 samples 75–78 / 73–91
+ * and F(4×4) at 8 samples 60–64 / 52–58 (three interleaved rounds); single runs: F(4×4) at 4
+ * samples 88 / 101, at 16 58 / 62 (64→64 on 7×7 at batch 64: 5.8–8.1 / 5.7–8.5 on F(2×2), 5.8–6.0 /
+ * 5.6–5.9 on F(4×4); 128→128 on 12×12: 41–44 / 41–54, 27–28 / 26). The budget stops it at 8 there (on 2 threads a task has 8), and
+ * at the 4 or 2 samples it had before on the 28×28 and 56×56 layers.
  */
-const WINOGRAD_GROUP = 4;
+const WINOGRAD_MAX_GROUP: Record<WinogradTile, number> = { winograd: 4, winograd4: 16 };
 
 /**
  * Per-thread tile scratch above which fewer samples are grouped (down to one): large layers keep
@@ -130,24 +137,28 @@ export function im2colBlocks(g: Geometry): { group: number; forward: number; col
 }
 
 /**
- * Fewest rows and columns (of the output forward, of dx for the input gradient) and fewest channels
- * on either side for Winograd F(4×4, 3×3) (kernels/winograd.wat's generated section): 36 GEMMs on
- * 4×4 output tiles, 4× fewer multiplies than direct against F(2×2)'s 2.25×, at ~15× F(2×2)'s
- * float32 error (docs/cpu-backend.md, "Winograd F(4×4, 3×3)"); the weight gradient stays on F(2×2).
- * Measured (resnet18's 3×3 layers, batch 16, 1 thread, ms of CPU time, F(2×2) / F(4×4), medians of
- * 5–7 interleaved rounds on the shared 2-vCPU EPYC at load 12–20; forward includes runOp's copies):
+ * Where Winograd F(4×4, 3×3) (kernels/winograd.wat's generated section) replaces F(2×2) for the
+ * forward (on the output's size) and the input gradient (on dx's): 36 GEMMs on 4×4 output tiles,
+ * 4× fewer multiplies than direct against F(2×2)'s 2.25×, at ~15× F(2×2)'s float32 error
+ * (docs/cpu-backend.md, "Winograd F(4×4, 3×3)"); the weight gradient stays on F(2×2). It pays where
+ * its 4×4 tiles cover the output with little waste: F(2×2)'s multiplies over F(4×4)'s for the
+ * size, ⌈h/2⌉⌈w/2⌉·16 / (⌈h/4⌉⌈w/4⌉·36), at least WINOGRAD4_MIN_GAIN (1.78 for 56, 28 and 7, no
+ * less than 1.56 for any size from 28 up; 1.36 for 14 and 13, 1.0 for 5 and 6). Measured (resnet18's 3×3 layers, batch 16, 1 thread, ms of CPU time, F(2×2) / F(4×4),
+ * medians of 5–7 interleaved rounds on the shared 2-vCPU EPYC at load 12–20; forward includes
+ * runOp's copies):
  *
  * | layer           | forward          | backward (dW on F(2×2) + dx) |
  * | --------------- | ---------------- | ---------------------------- |
  * | 64→64, 56×56    | 131 / 102        | 167 / 152                    |
  * | 128→128, 28×28  | 97 / 71          | 145 / 119                    |
  * | 256→256, 14×14  | 81–91 / 79–85    | 136–148 / 125–142            |
- * | 512→512, 7×7    | 128 / 137        | 194 / 238                    |
  *
- * At 14×14 a 4×4 tiling computes 16×16 outputs for 14×14 (1.36× fewer multiplies than F(2×2), not
- * 1.78×) and gains nothing measurable, so it keeps F(2×2)'s smaller error; at 7×7 it loses.
+ * At 14×14 a 4×4 tiling computes 16×16 outputs for 14×14 and gains nothing measurable, so it keeps
+ * F(2×2)'s smaller error. At 7×7 (2×2 tiles of 4×4 per sample against 4×4 tiles of 2×2) it lost with
+ * 4 samples per GEMM (16 columns; 128 / 137 forward, 194 / 238 backward) and wins with the larger
+ * group WINOGRAD_MAX_GROUP allows it (see there).
  */
-const WINOGRAD4_MIN_SIZE = 28;
+const WINOGRAD4_MIN_GAIN = 1.5;
 const WINOGRAD4_MIN_CHANNELS = 64;
 
 /** How the CPU backend computes one Conv2d (exported for tests and diagnostics). */
@@ -177,6 +188,11 @@ function threeByThree(g: Geometry): boolean {
   return g.k[0] === 3 && g.k[1] === 3 && g.s[0] === 1 && g.s[1] === 1 && g.d[0] === 1 && g.d[1] === 1;
 }
 
+/** F(2×2)'s multiplies over F(4×4)'s for an h×w output (their tiles: 2×2 outputs for 16, 4×4 for 36). */
+function winograd4Gain(h: number, w: number): number {
+  return (Math.ceil(h / 2) * Math.ceil(w / 2) * 16) / (Math.ceil(h / 4) * Math.ceil(w / 4) * 36);
+}
+
 function plan(g: Geometry): Conv2dAlgorithm {
   const applies = threeByThree(g) && Math.min(g.inC, g.outC) >= WINOGRAD_MIN_CHANNELS;
   if (!applies) {
@@ -185,8 +201,8 @@ function plan(g: Geometry): Conv2dAlgorithm {
   }
   const f4 = Math.min(g.inC, g.outC) >= WINOGRAD4_MIN_CHANNELS;
   return {
-    forward: f4 && Math.min(g.outH, g.outW) >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd',
-    inputGrad: f4 && Math.min(g.h, g.w) >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd',
+    forward: f4 && winograd4Gain(g.outH, g.outW) >= WINOGRAD4_MIN_GAIN ? 'winograd4' : 'winograd',
+    inputGrad: f4 && winograd4Gain(g.h, g.w) >= WINOGRAD4_MIN_GAIN ? 'winograd4' : 'winograd',
     weightGrad: g.inC * g.outC >= WINOGRAD_MIN_WEIGHT_GRAD ? 'winograd' : 'im2col',
   };
 }
@@ -401,7 +417,7 @@ class Conv2dOnCpu {
   /** Samples per GEMM for the tile shapes given, on that variant, and its per-thread scratch. */
   private winogradGroup(tile: WinogradTile, ...shapes: TileShape[]): { group: number; bytes: number } {
     const bytesFor = (group: number): number => Math.max(...shapes.map((s) => this.tiles[tile].scratchBytes.call({ ...s, group })));
-    let group = WINOGRAD_GROUP;
+    let group = WINOGRAD_MAX_GROUP[tile];
     while (group > 1 && bytesFor(group) > WINOGRAD_SCRATCH_BUDGET) group >>= 1;
     return { group, bytes: bytesFor(group) };
   }
