@@ -26,14 +26,33 @@ export interface TensorRef {
 
 type Encoded = string | number[] | TensorRef;
 
+/** An optimizer's state with its tensors encoded. */
+type OptimizerJSON = Omit<OptimizerState, 'slots'> & { slots: Record<string, Record<string, Encoded>> };
+
+/** One optimizer group's state (`Checkpoint.groups`), its tensors encoded. */
+interface GroupJSON {
+  name: string;
+  optimizer: OptimizerJSON;
+  schedule: Checkpoint['schedule'];
+}
+
+/** The checkpoint format's version now, and the oldest this code reads (see `CheckpointJSON`). */
+export const CHECKPOINT_VERSION = 2;
+const OLDEST_VERSION = 1;
+
 /**
  * A checkpoint as plain JSON: tensors as base64 strings (compact), number arrays (readable), or
  * references into a binary data file beside it (`binary`: what the run store writes, so that a
  * large model's checkpoint is written tensor by tensor from the live buffers, never as one string).
+ *
+ * Versions: 1 kept one optimizer's state (`optimizer`, `schedule`), the first group's of a design
+ * with `training.groups`; 2 keeps a multi-group checkpoint's every group in `groups` (the first
+ * group's state among them, so `optimizer` and `schedule` are left out) and is 1 otherwise. A
+ * version-1 checkpoint reads as one group's state, which resumes group 0.
  */
 export interface CheckpointJSON {
   format: 'netwright.checkpoint';
-  version: 1;
+  version: 1 | 2;
   encoding: 'base64' | 'array' | 'binary';
   /** With `binary`: the data file's name, in the checkpoint's folder. */
   data?: string;
@@ -41,8 +60,11 @@ export interface CheckpointJSON {
   step: number;
   params: Record<string, Encoded>;
   buffers: Record<string, Encoded>;
-  optimizer: Omit<OptimizerState, 'slots'> & { slots: Record<string, Record<string, Encoded>> };
-  schedule: Checkpoint['schedule'];
+  /** The (only) optimizer's state; absent where `groups` holds every group's (version 2). */
+  optimizer?: OptimizerJSON;
+  schedule?: Checkpoint['schedule'];
+  /** Every optimizer group's state in step order, where the design has more than one (version 2). */
+  groups?: GroupJSON[];
   metrics: Checkpoint['metrics'];
   /** What the loop's stateful hooks kept (`Checkpoint.hooks`); absent in checkpoints written before it was kept. */
   hooks?: Checkpoint['hooks'];
@@ -59,24 +81,29 @@ export function checkpointToJSON(c: Checkpoint, encoding: CheckpointJSON['encodi
   const enc = (a: Float32Array | readonly number[]): Encoded =>
     encoding === 'base64' ? float32ToBase64(f32(a)) : encoding === 'binary' ? place!(f32(a)) : Array.from(a);
   const map = (r: Record<string, Float32Array | readonly number[]>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, enc(v)]));
+  const optimizer = (o: OptimizerState): OptimizerJSON => ({ ...o, slots: Object.fromEntries(Object.entries(o.slots).map(([k, v]) => [k, map(v)])) });
   return {
     format: 'netwright.checkpoint',
-    version: 1,
+    version: CHECKPOINT_VERSION,
     encoding,
     epoch: c.epoch,
     step: c.step,
     params: map(c.params),
     buffers: map(c.buffers),
-    optimizer: { ...c.optimizer, slots: Object.fromEntries(Object.entries(c.optimizer.slots).map(([k, v]) => [k, map(v)])) },
-    schedule: c.schedule,
+    ...(c.groups
+      ? { groups: c.groups.map((g) => ({ name: g.name, optimizer: optimizer(g.optimizer), schedule: g.schedule })) }
+      : { optimizer: optimizer(c.optimizer), schedule: c.schedule }),
     metrics: c.metrics,
     ...(c.hooks ? { hooks: c.hooks } : {}),
   };
 }
 
-/** Inverse of `checkpointToJSON`; a `binary` checkpoint's tensors are read by `fetch`. */
+/** Inverse of `checkpointToJSON` (version 1 or 2); a `binary` checkpoint's tensors are read by `fetch`. */
 export function checkpointFromJSON(j: CheckpointJSON, fetch?: (ref: TensorRef) => Float32Array): Checkpoint {
   if (j.format !== 'netwright.checkpoint') throw new Error('CHECKPOINT_BAD_FORMAT: not a Netwright checkpoint');
+  if (!Number.isInteger(j.version) || j.version < OLDEST_VERSION || j.version > CHECKPOINT_VERSION) {
+    throw new Error(`CHECKPOINT_BAD_FORMAT: a checkpoint of version ${String(j.version)}, which this Netwright (versions ${OLDEST_VERSION} to ${CHECKPOINT_VERSION}) does not read`);
+  }
   const dec = (v: Encoded): Float32Array => {
     if (typeof v === 'string') return base64ToFloat32(v);
     if (Array.isArray(v)) return Float32Array.from(v);
@@ -84,13 +111,18 @@ export function checkpointFromJSON(j: CheckpointJSON, fetch?: (ref: TensorRef) =
     return fetch(v);
   };
   const map = (r: Record<string, Encoded>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, dec(v)]));
+  const optimizer = (o: OptimizerJSON): OptimizerState => ({ ...o, slots: Object.fromEntries(Object.entries(o.slots).map(([k, v]) => [k, map(v)])) });
+  const groups = Array.isArray(j.groups) && j.groups.length > 0 ? j.groups.map((g) => ({ name: g.name, optimizer: optimizer(g.optimizer), schedule: g.schedule })) : undefined;
+  if (!groups && (!j.optimizer || typeof j.optimizer.slots !== 'object')) throw new Error('CHECKPOINT_BAD_DATA: no optimizer state');
   return {
     epoch: j.epoch,
     step: j.step,
     params: map(j.params),
     buffers: map(j.buffers),
-    optimizer: { ...j.optimizer, slots: Object.fromEntries(Object.entries(j.optimizer.slots).map(([k, v]) => [k, map(v)])) },
-    schedule: j.schedule,
+    // The first group's state is the loop's `optimizer` and `schedule` (a version-1 checkpoint's only one).
+    optimizer: groups ? groups[0].optimizer : optimizer(j.optimizer!),
+    schedule: groups ? groups[0].schedule : j.schedule!,
+    ...(groups && groups.length > 1 ? { groups } : {}),
     metrics: j.metrics,
     ...(j.hooks && typeof j.hooks === 'object' ? { hooks: j.hooks } : {}),
   };

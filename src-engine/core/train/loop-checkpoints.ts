@@ -33,10 +33,12 @@ export function copyCheckpointInto(live: Checkpoint, into: Checkpoint): Checkpoi
 
 /**
  * Whether `ck` fits `plan`: every parameter and buffer present with its size, epoch and step whole
- * numbers, a batch within an epoch of `stepsPerEpoch`, and as many optimizer groups (`groups`).
- * Throws `E_RUN_CHECKPOINT_MISMATCH` naming the first misfit.
+ * numbers, a batch within an epoch of `stepsPerEpoch`, and the optimizer groups `groups` (their
+ * names, in step order). A checkpoint of one group's state fits a design of one group only: a
+ * version-1 checkpoint of a multi-group design kept the first group's alone, and resuming the others
+ * afresh would not continue the run. Throws `E_RUN_CHECKPOINT_MISMATCH` naming the first misfit.
  */
-export function checkFits(ck: Checkpoint, plan: Pick<TrainableGraph, 'params' | 'buffers'>, stepsPerEpoch: number, groups: number): void {
+export function checkFits(ck: Checkpoint, plan: Pick<TrainableGraph, 'params' | 'buffers'>, stepsPerEpoch: number, groups: readonly string[]): void {
   const misfit = (what: string) => {
     throw new TrainError('E_RUN_CHECKPOINT_MISMATCH', `The checkpoint does not fit this network (${what}); resume needs the run's own design.`);
   };
@@ -50,5 +52,7 @@ export function checkFits(ck: Checkpoint, plan: Pick<TrainableGraph, 'params' | 
       else if (v.length !== t.value.data.length) misfit(`${kind} ${key} has ${v.length} values, the network ${t.value.data.length}`);
     }
   }
-  if (groups > 1 && (ck.groups?.length ?? 0) !== groups) misfit('the optimizer groups differ');
+  if (groups.length > 1 && !ck.groups) misfit(`it keeps one optimizer group's state, written before every group's was kept; the design trains ${groups.length}`);
+  const kept = ck.groups?.map((g) => g.name) ?? [];
+  if (ck.groups && (kept.length !== groups.length || kept.some((n, i) => n !== groups[i]))) misfit(`its optimizer groups are ${kept.join(', ')}; the design's ${groups.join(', ')}`);
 }

@@ -741,7 +741,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
    * step whole numbers within this run. Throws `E_RUN_CHECKPOINT_MISMATCH` naming the first misfit.
    */
   checkFits(ck: Checkpoint): void {
-    checkFits(ck, this.plan, this.stepsPerEpoch, this.groups.length);
+    checkFits(ck, this.plan, this.stepsPerEpoch, this.groups.map((q) => q.spec.name));
   }
 
   /** Copy a checkpoint's parameters, buffers and optimizer/schedule state back. */

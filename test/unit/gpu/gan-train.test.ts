@@ -33,6 +33,7 @@ import type { LoopResult, TrainableGraph } from '../../../src-engine/core/train'
 import { TrainingLoop } from '../../../src-engine/core/train/loop';
 import { loadBuiltinDataset } from '../../../src-engine/core/data';
 import { loadDataset } from '../../../src-engine/node/datasets';
+import { moonsGan } from '../gan-moons';
 import { testGpu } from './device';
 import { EVERY_STEP, framesOf, type Frame } from './session-frames';
 
@@ -224,43 +225,6 @@ describe('the DCGAN template on the GPU plan', () => {
     console.log(`DCGAN on the GPU: worst step loss ${worstLoss.toExponential(2)} relative, weights ${worstWeight.toExponential(2)} of max, test loss ${(Math.abs(testGpu - testCpu) / testCpu).toExponential(2)}`);
   }, 300_000);
 });
-
-/** A GAN on two moons (test/unit/probes/gan-probe.test.ts's): G maps 4-D noise to points, D scores real and generated points. */
-function moonsGan(): GraphIR {
-  return {
-    format: 'netwright.graph',
-    version: 2,
-    name: 'moons GAN',
-    nodes: [
-      { id: 'real', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] },
-      { id: 'z', op: 'Noise', attrs: { shape: [4], seed: 3 }, inputs: ['real'] },
-      { id: 'g1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['z'] },
-      { id: 'g_act', op: 'ReLU', attrs: {}, inputs: ['g1'] },
-      { id: 'fake', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['g_act'] },
-      { id: 'pair', op: 'RealFakeBatch', attrs: {}, inputs: ['real', 'fake'] },
-      { id: 'd1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['pair'] },
-      { id: 'd_act', op: 'LeakyReLU', attrs: { negativeSlope: 0.2 }, inputs: ['d1'] },
-      { id: 'd_out', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['d_act'] },
-      { id: 'd_loss', op: 'GANLoss', attrs: { player: 'discriminator' }, inputs: ['d_out'] },
-      { id: 'g_loss', op: 'GANLoss', attrs: { player: 'generator' }, inputs: ['d_out'] },
-    ],
-    outputs: { samples: 'fake', scores: 'd_out' },
-    training: {
-      dataset: { name: 'two-moons', options: { samples: 100 }, validationSplit: 0 },
-      loss: ['d_loss', 'g_loss'],
-      optimizer: { kind: 'adam', lr: 0.01 },
-      groups: [
-        { name: 'discriminator', params: { between: { from: ['d1'], to: 'd_out' } }, loss: 'd_loss' },
-        { name: 'generator', params: { between: { from: ['g1'], to: 'fake' } }, loss: 'g_loss' },
-      ],
-      batchSize: 16,
-      epochs: 1,
-      seed: 1,
-      metrics: [],
-      predictionOutput: 'samples',
-    },
-  } as unknown as GraphIR;
-}
 
 /** The GAN's frames after every step (probe batch 24), on the GPU or the CPU. */
 async function ganFrames(graph: GraphIR, gpu: boolean): Promise<Frame[]> {

@@ -9,39 +9,11 @@ import { discriminatorOutputs } from '../../../src-engine/core/ops/gan-loss';
 import { ProbeFrame } from '../../../src-engine/protocol';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { bindGraph, checkBinding } from '../../../src-engine/app/session';
+import { moonsGan } from '../gan-moons';
 
-/** A GAN on two moons: G maps 4-D noise to points, D scores real and generated points. */
-const gan: GraphIR = {
-  format: 'netwright.graph',
-  version: 2,
-  name: 'moons GAN',
-  nodes: [
-    { id: 'real', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] },
-    { id: 'z', op: 'Noise', attrs: { shape: [4], seed: 3 }, inputs: ['real'] },
-    { id: 'fake', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['z'] },
-    { id: 'pair', op: 'RealFakeBatch', attrs: {}, inputs: ['real', 'fake'] },
-    { id: 'd1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['pair'] },
-    { id: 'd_act', op: 'LeakyReLU', attrs: { negativeSlope: 0.2 }, inputs: ['d1'] },
-    { id: 'd_out', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['d_act'] },
-    { id: 'd_loss', op: 'GANLoss', attrs: { player: 'discriminator' }, inputs: ['d_out'] },
-    { id: 'g_loss', op: 'GANLoss', attrs: { player: 'generator' }, inputs: ['d_out'] },
-  ],
-  outputs: { samples: 'fake', scores: 'd_out' },
-  training: {
-    dataset: { name: 'two-moons', options: { samples: 200 } },
-    loss: ['d_loss', 'g_loss'],
-    optimizer: { kind: 'adam', lr: 0.001 },
-    groups: [
-      { name: 'discriminator', params: { between: { from: ['d1'], to: 'd_out' } }, loss: 'd_loss' },
-      { name: 'generator', params: { nodes: ['fake'] }, loss: 'g_loss' },
-    ],
-    batchSize: 16,
-    epochs: 1,
-    seed: 1,
-    metrics: [],
-    predictionOutput: 'samples',
-  },
-} as unknown as GraphIR;
+/** The moons GAN (test/unit/gan-moons.ts) on 200 samples, split as the dataset does by default. */
+const gan: GraphIR = moonsGan();
+gan.training = { ...gan.training!, dataset: { name: 'two-moons', options: { samples: 200 } } };
 
 describe('GAN probe', () => {
   const data = prepareData(loadBuiltinDataset(gan.training!.dataset, 1)!, gan.training!.dataset, 1);
@@ -74,10 +46,10 @@ describe('GAN probe', () => {
     const cgan: GraphIR = structuredClone(gan);
     cgan.nodes.splice(1, 0, { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] }, { id: 'onehot', op: 'OneHot', attrs: { numClasses: 2 }, inputs: ['label'] });
     cgan.nodes.splice(
-      cgan.nodes.findIndex((n) => n.id === 'fake'),
+      cgan.nodes.findIndex((n) => n.id === 'g1'),
       1,
       { id: 'g_in', op: 'Concat', attrs: { axis: 1 }, inputs: ['z', 'onehot'] },
-      { id: 'fake', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['g_in'] },
+      { id: 'g1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['g_in'] },
     );
     cgan.nodes.splice(
       cgan.nodes.findIndex((n) => n.id === 'd1'),

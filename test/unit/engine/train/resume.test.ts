@@ -12,6 +12,7 @@ import { checkpointToJSON } from '../../../../src-engine/core/train/checkpoint';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { loadDataset } from '../../../../src-engine/node/datasets';
 import { RunStore } from '../../../../src-engine/node/run-store';
+import { moonsGan } from '../../gan-moons';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const EPOCHS = 6;
@@ -180,5 +181,94 @@ describe('resume from a stored checkpoint', () => {
     await expect(loop({ resumeFrom: other }).run()).rejects.toMatchObject({ code: 'E_RUN_CHECKPOINT_MISMATCH' });
     delete other.params[key];
     await expect(loop({ resumeFrom: other }).run()).rejects.toMatchObject({ code: 'E_RUN_CHECKPOINT_MISMATCH' });
+  });
+});
+
+describe('a two-group design (a GAN) resumes every group', () => {
+  /**
+   * The moons GAN fed its real points (it draws nothing: noise's stream restarts from the seed on a
+   * resume), 4 epochs of 5 steps (80 training samples); the groups differ in optimizer and schedule (the generator Adam
+   * with β1 0.5 at 0.005, the discriminator's rate halved every epoch), so swapped or lost states show.
+   */
+  const gan = (): GraphIR => {
+    const g = moonsGan('points');
+    const t = g.training!;
+    const [d, gen] = t.groups!;
+    g.training = { ...t, epochs: 4, groups: [{ ...d, schedule: { kind: 'step', stepSize: 1, gamma: 0.5 } }, { ...gen, optimizer: { kind: 'adam', lr: 0.005, beta1: 0.5 } }] };
+    return g;
+  };
+  const ganData = prepareData(loadDataset(gan().training!.dataset, 1), gan().training!.dataset, 1);
+  const ganLoop = (opts: { maxSteps?: number; resumeFrom?: Checkpoint; losses?: [number, number][] } = {}) =>
+    new TrainingLoop(gan(), ganData, backend, {
+      compile: compileGraph,
+      test: false,
+      yieldToHost: () => Promise.resolve(),
+      ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
+      ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
+      hooks: [{ afterForward: ({ group, loss }) => (opts.losses?.push([group, loss]), 'ok') }],
+    });
+  const stored = (ck: Checkpoint) => {
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-resume-')));
+    const rec = store.create({ graph: gan(), settings: { training: gan().training!, backend: 'reference', appVersion: 'test' } });
+    rec.checkpoint('last', ck, { normalization: ganData.normalization, classNames: [...ganData.train.classNames] });
+    rec.finish('stopped');
+    return { store, id: rec.id, file: join(store.dir, rec.id, 'checkpoint-last.json') };
+  };
+  const states = (l: TrainingLoop) => l.groups.map((q) => ({ optimizer: q.optimizer.state(), schedule: q.schedule.state() }));
+
+  it("k steps, the run store's checkpoint, then N − k: the uninterrupted run bit for bit, each group's moments, step count and rate included", async () => {
+    const fullLosses: [number, number][] = [];
+    const full = ganLoop({ losses: fullLosses });
+    await full.run();
+    const spe = full.stepsPerEpoch;
+    expect(spe).toBe(5);
+    const cut = ganLoop({ maxSteps: 2 * spe + 1 });
+    await cut.run();
+    const { store, id, file } = stored(cut.last!);
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { version: number }).version).toBe(2);
+    const point = store.resumePoint(id).checkpoint;
+    expect(point.groups?.map((g) => [g.name, g.optimizer.step])).toEqual([['discriminator', 2 * spe], ['generator', 2 * spe]]);
+
+    const resumedLosses: [number, number][] = [];
+    const resumed = ganLoop({ resumeFrom: point, losses: resumedLosses });
+    await resumed.run();
+    expect(resumed.step).toBe(full.step);
+    expect(resumedLosses).toEqual(fullLosses.slice(2 * 2 * spe));
+    expect(weights(resumed)).toEqual(weights(full));
+    const [got, want] = [states(resumed), states(full)];
+    expect(got.map((s) => s.optimizer.lr)).toEqual([0.01 / 8, 0.005]);
+    expect(got).toEqual(want);
+  });
+
+  it('a version-1 checkpoint (one group\'s state) still resumes a one-group design and is refused for this one, naming why; so are other groups\' names and a newer version', async () => {
+    // The iris MLP's checkpoint as version 1 wrote it (the same fields): group 0 takes its state.
+    const iris = loop({ maxSteps: 20 });
+    await iris.run();
+    const one = new RunStore(mkdtempSync(join(tmpdir(), 'nw-resume-')));
+    const rec = one.create({ graph: graph(), settings: { training: graph().training!, backend: 'reference', appVersion: 'test' } });
+    rec.checkpoint('last', iris.last!, { normalization: data.normalization, classNames: [] });
+    rec.finish('stopped');
+    const irisFile = join(one.dir, rec.id, 'checkpoint-last.json');
+    writeFileSync(irisFile, JSON.stringify({ ...JSON.parse(readFileSync(irisFile, 'utf8')), version: 1 }));
+    const irisPoint = one.resumePoint(rec.id).checkpoint;
+    const irisResumed = loop({ resumeFrom: irisPoint, maxSteps: irisPoint.step });
+    await irisResumed.run();
+    expect(irisResumed.groups[0].optimizer.state()).toEqual(iris.last!.optimizer);
+    writeFileSync(irisFile, JSON.stringify({ ...JSON.parse(readFileSync(irisFile, 'utf8')), version: 3 }));
+    expect(() => one.resumePoint(rec.id)).toThrow(expect.objectContaining({ code: 'E_RUN_CHECKPOINT_CORRUPT', message: expect.stringMatching(/version 3/) }));
+
+    const cut = ganLoop({ maxSteps: 8 });
+    await cut.run();
+    const { store, id, file } = stored(cut.last!);
+    const v2 = JSON.parse(readFileSync(file, 'utf8')) as { groups: { optimizer: unknown; schedule: unknown; name: string }[] };
+    const { groups, ...rest } = v2;
+    writeFileSync(file, JSON.stringify({ ...rest, version: 1, optimizer: groups[0].optimizer, schedule: groups[0].schedule }));
+    const old = store.resumePoint(id).checkpoint;
+    expect(old.groups).toBeUndefined();
+    expect(old.optimizer).toEqual(cut.last!.groups![0].optimizer);
+    await expect(ganLoop({ resumeFrom: old }).run()).rejects.toMatchObject({ code: 'E_RUN_CHECKPOINT_MISMATCH', message: expect.stringMatching(/one optimizer group's state.*trains 2/) });
+    const renamed = structuredClone(cut.last!);
+    renamed.groups![1].name = 'critic';
+    await expect(ganLoop({ resumeFrom: renamed }).run()).rejects.toMatchObject({ code: 'E_RUN_CHECKPOINT_MISMATCH', message: expect.stringMatching(/discriminator, critic; the design's discriminator, generator/) });
   });
 });
