@@ -538,7 +538,7 @@ ${UNARY_FUNCS}
   (func (export "softmaxRows") (param $x i32) (param $y i32) (param $r0 i32) (param $r1 i32) (param $len i32) (param $stats i32) (param $causal i32)
     (local $row i32) (local $xp i32) (local $yp i32) (local $p i32) (local $end i32) (local $end4 i32) (local $full i32)
     (local $m v128) (local $mf f32) (local $v v128) (local $e v128) (local $s v128) (local $sx v128) (local $sum f64) (local $sumx f64)
-    (local $inv v128) (local $f f32)
+    (local $inv v128) (local $f f32) (local $k i32)
     ${localsOf(second(SOFTMAX_EXP), [])}
     (local $xa i32) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $ds v128) (local $dbb v128) (local $derr v128) (local $ea v128) (local $eb v128) (local $ek v128) (local $en v128) (local $er v128)
     (local $ep v128) (local $eni v128) (local $eh v128) (local $es1 v128) (local $es2 v128)
@@ -616,6 +616,22 @@ ${indent(SOFTMAX_EXP, '        ')}
         (br $el)))
       (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
       (local.set $sumx (f64.add (f64x2.extract_lane 0 (local.get $sx)) (f64x2.extract_lane 1 (local.get $sx))))
+      ;; a causal row's last 1–3 values in one vector (the row goes on past them: the lanes beyond $end
+      ;; are masked keys, stored as 0), added to the sums lane by lane in the scalar tail's order
+      (if (i32.and (i32.lt_u (local.get $p) (local.get $end)) (i32.le_u (i32.add (local.get $p) (i32.const 16)) (local.get $full))) (then
+${indent(SOFTMAX_EXP, '        ')}
+        (local.set $k (i32.sub (local.get $end) (local.get $p)))
+        (local.set $e (v128.and (local.get $e) (i32x4.lt_u (v128.const i32x4 0 4 8 12) (i32x4.splat (local.get $k)))))
+        (v128.store (i32.add (local.get $yp) (local.get $p)) (local.get $e))
+${[0, 1, 2]
+  .map((lane) => {
+    const add = `(local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane ${lane} (local.get $e)))))
+        (local.set $sumx (f64.add (local.get $sumx) (f64.promote_f32 (f32x4.extract_lane ${lane} (local.get $v)))))`;
+    return lane === 0 ? `        ${add}` : `        (if (i32.gt_u (local.get $k) (i32.const ${4 * lane})) (then
+          ${add.replace('\n        ', '\n          ')}))`;
+  })
+  .join('\n')}
+        (local.set $p (local.get $end))))
       (block $etd (loop $etl
         (br_if $etd (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $f (f32.load (i32.add (local.get $xp) (local.get $p))))
@@ -640,6 +656,11 @@ ${indent(SOFTMAX_EXP_TAIL, '        ')}
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $ntl)))
       ;; masked (causal): zeros
+      (block $zvd (loop $zvl
+        (br_if $zvd (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $full)))
+        (v128.store (i32.add (local.get $yp) (local.get $p)) (v128.const i64x2 0 0))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $zvl)))
       (block $zd (loop $zl
         (br_if $zd (i32.ge_u (local.get $p) (local.get $full)))
         (f32.store (i32.add (local.get $yp) (local.get $p)) (f32.const 0))

@@ -2620,7 +2620,7 @@
   (func (export "softmaxRows") (param $x i32) (param $y i32) (param $r0 i32) (param $r1 i32) (param $len i32) (param $stats i32) (param $causal i32)
     (local $row i32) (local $xp i32) (local $yp i32) (local $p i32) (local $end i32) (local $end4 i32) (local $full i32)
     (local $m v128) (local $mf f32) (local $v v128) (local $e v128) (local $s v128) (local $sx v128) (local $sum f64) (local $sumx f64)
-    (local $inv v128) (local $f f32)
+    (local $inv v128) (local $f f32) (local $k i32)
     (local $v_b v128) (local $ds_b v128) (local $dbb_b v128) (local $derr_b v128) (local $ea_b v128) (local $eb_b v128) (local $ek_b v128) (local $en_b v128) (local $er_b v128) (local $ep_b v128) (local $eni_b v128) (local $eh_b v128) (local $es1_b v128) (local $es2_b v128) (local $e_b v128)
     (local $xa i32) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $ds v128) (local $dbb v128) (local $derr v128) (local $ea v128) (local $eb v128) (local $ek v128) (local $en v128) (local $er v128)
     (local $ep v128) (local $eni v128) (local $eh v128) (local $es1 v128) (local $es2 v128)
@@ -2758,6 +2758,42 @@
         (br $el)))
       (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
       (local.set $sumx (f64.add (f64x2.extract_lane 0 (local.get $sx)) (f64x2.extract_lane 1 (local.get $sx))))
+      ;; a causal row's last 1–3 values in one vector (the row goes on past them: the lanes beyond $end
+      ;; are masked keys, stored as 0), added to the sums lane by lane in the scalar tail's order
+      (if (i32.and (i32.lt_u (local.get $p) (local.get $end)) (i32.le_u (i32.add (local.get $p) (i32.const 16)) (local.get $full))) (then
+        (local.set $v (v128.load (i32.add (local.get $xp) (local.get $p))))
+        (local.set $ds (f32x4.sub (local.get $v) (local.get $m)))
+        (local.set $dbb (f32x4.sub (local.get $ds) (local.get $v)))
+        (local.set $derr (f32x4.sub (f32x4.sub (local.get $v) (f32x4.sub (local.get $ds) (local.get $dbb))) (f32x4.add (local.get $m) (local.get $dbb))))
+        (local.set $ea (f32x4.pmin (f32x4.pmax (local.get $ds) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
+        (local.set $eb (v128.and (local.get $derr) (v128.and (f32x4.eq (local.get $derr) (local.get $derr)) (f32x4.le (f32x4.abs (local.get $ds)) (v128.const f32x4 104 104 104 104)))))
+        (local.set $ek (f32x4.add (f32x4.mul (f32x4.add (local.get $ea) (local.get $eb)) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+        (local.set $en (f32x4.sub (local.get $ek) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+        (local.set $er (f32x4.sub (f32x4.add (f32x4.sub (local.get $ea) (f32x4.mul (local.get $en) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (local.get $eb)) (f32x4.mul (local.get $en) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+        (local.set $ep (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+        (local.set $ep (f32x4.add (f32x4.mul (local.get $ep) (local.get $er)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+        (local.set $ep (f32x4.add (f32x4.mul (local.get $ep) (local.get $er)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+        (local.set $ep (f32x4.add (f32x4.mul (local.get $ep) (local.get $er)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+        (local.set $ep (f32x4.add (f32x4.mul (local.get $ep) (local.get $er)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+        (local.set $ep (f32x4.add (f32x4.mul (local.get $ep) (local.get $er)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+        (local.set $ep (f32x4.add (f32x4.mul (local.get $ep) (f32x4.mul (local.get $er) (local.get $er))) (local.get $er)))
+        (local.set $eni (i32x4.sub (local.get $ek) (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000)))
+        (local.set $eh (i32x4.shr_s (local.get $eni) (i32.const 1)))
+        (local.set $es1 (i32x4.shl (i32x4.add (local.get $eh) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+        (local.set $es2 (i32x4.shl (i32x4.add (i32x4.sub (local.get $eni) (local.get $eh)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+        (local.set $e (f32x4.mul (f32x4.mul (f32x4.add (local.get $ep) (v128.const f32x4 1 1 1 1)) (local.get $es1)) (local.get $es2)))
+        (local.set $k (i32.sub (local.get $end) (local.get $p)))
+        (local.set $e (v128.and (local.get $e) (i32x4.lt_u (v128.const i32x4 0 4 8 12) (i32x4.splat (local.get $k)))))
+        (v128.store (i32.add (local.get $yp) (local.get $p)) (local.get $e))
+        (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $e)))))
+        (local.set $sumx (f64.add (local.get $sumx) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $v)))))
+        (if (i32.gt_u (local.get $k) (i32.const 4)) (then
+          (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $e)))))
+          (local.set $sumx (f64.add (local.get $sumx) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $v)))))))
+        (if (i32.gt_u (local.get $k) (i32.const 8)) (then
+          (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $e)))))
+          (local.set $sumx (f64.add (local.get $sumx) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $v)))))))
+        (local.set $p (local.get $end))))
       (block $etd (loop $etl
         (br_if $etd (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $f (f32.load (i32.add (local.get $xp) (local.get $p))))
@@ -2802,6 +2838,11 @@
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $ntl)))
       ;; masked (causal): zeros
+      (block $zvd (loop $zvl
+        (br_if $zvd (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $full)))
+        (v128.store (i32.add (local.get $yp) (local.get $p)) (v128.const i64x2 0 0))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $zvl)))
       (block $zd (loop $zl
         (br_if $zd (i32.ge_u (local.get $p) (local.get $full)))
         (f32.store (i32.add (local.get $yp) (local.get $p)) (f32.const 0))
