@@ -4,7 +4,7 @@ import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
 import type { ActivationProbeEntry } from '../../protocol';
 import type { ForwardReduce, TensorFigures } from '../../core/train/types';
-import { compact, compactOrNull, figuresNorm, l2Norm, summaryOf, type TensorSummarizer } from './summary';
+import { compact, compactOrNull, copySummary, figuresNorm, l2Norm, summaryOf, type TensorSummarizer } from './summary';
 
 /** A node the activation probe watches: every node except Inputs and losses. */
 interface Watched {
@@ -17,9 +17,10 @@ interface Watched {
   /** Values per unit per sample (1 for features, H·W for channels). */
   inner: number;
   alive: Uint8Array | null;
-  /** A node of the constant prefix (`constantPrefix`): its entry as first measured, without the gradient norm; null until then or outside it. */
-  settled: ActivationProbeEntry | null;
+  /** Whether the node is in the constant prefix (`constantPrefix`): its figures never change. */
   constant: boolean;
+  /** Such a node's entry as first measured, without the gradient norm; null until then. */
+  settled: ActivationProbeEntry | null;
 }
 
 /**
@@ -102,8 +103,8 @@ export class ActivationProbe {
   measure(trainPlan: CompiledGraph | null): ActivationProbeEntry[] {
     const out: ActivationProbeEntry[] = [];
     for (const w of this.watched) {
-      const entry = w.settled ? settledCopy(w.settled) : this.summarize(w);
-      if (w.constant && !w.settled) w.settled = settledCopy(entry);
+      const entry = w.settled ? copySummary(w.settled) : this.summarize(w);
+      if (w.constant && !w.settled) w.settled = copySummary(entry);
       const g = trainPlan?.grad(w.id);
       if (g) entry.gradNorm = compactOrNull(l2Norm(g.data));
       out.push(entry);
@@ -125,10 +126,6 @@ export class ActivationProbe {
   }
 }
 
-/** A settled entry for a frame of its own: its arrays copied (a frame leaves the engine, and nothing may share them). */
-function settledCopy(e: ActivationProbeEntry): ActivationProbeEntry {
-  return { ...e, shape: e.shape.slice(), hist: { ...e.hist, counts: e.hist.counts.slice() }, stats: { ...e.stats } };
-}
 
 /**
  * Fraction of units that are exactly 0 for every sample of the batch (a "dead" ReLU unit passes

@@ -34,10 +34,13 @@ export interface GradientStats {
 export class GradientProbe {
   private before: Float32Array[] | null = null;
   private armed = false;
+  /** Per parameter, a frozen one's ‖W‖ as first measured (`frozenOnce`: no step changes it). */
+  private readonly frozenNorms: (number | undefined)[] = [];
 
   constructor(
     private readonly params: readonly ParamEntry[],
     private readonly summarizer: TensorSummarizer,
+    private readonly frozenOnce = false,
   ) {}
 
   /** Remember the weights (and read the gradients) before the optimizer step. */
@@ -78,7 +81,7 @@ export class GradientProbe {
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i];
       const w = p.value.data;
-      const weightNorm = l2Norm(w);
+      const weightNorm = p.frozen && this.frozenOnce ? (this.frozenNorms[i] ??= l2Norm(w)) : l2Norm(w);
       let ratio = 0;
       if (this.armed && !p.frozen) {
         ratio = weightNorm > 0 ? l2Distance(w, this.before![i]) / weightNorm : 0;

@@ -25,11 +25,12 @@ export interface ProbeSuiteOptions {
   /** Decision-boundary grid side (0: off). Only used for classifiers over 2-D features. */
   boundary: number;
   /**
-   * Run a constant prefix (a frozen backbone, `constantPrefix`) on the probe batch once, at the
-   * first frame, and only the layers after it at the frames after (default true): the same
-   * frames. `false` runs the whole graph every frame (the comparison in the tests).
+   * What a frozen backbone shows, computed at the first frame only (default true), to the same
+   * frames: its layers' outputs on the probe batch (a constant prefix, `constantPrefix`: the
+   * frames after run only the layers after it) and its weights' figures. `false` computes
+   * everything every frame (the comparison in the tests).
    */
-  constantPrefix?: boolean;
+  frozenOnce?: boolean;
 }
 
 export const DEFAULT_PROBE_OPTIONS: ProbeSuiteOptions = { batch: 64, samples: 8, bins: 32, boundary: 48 };
@@ -88,7 +89,8 @@ export function probeOrder(source: Pick<Dataset, 'count' | 'targets'>, count: nu
  *
  * A frozen backbone's outputs on the probe batch never change (`constantPrefix`): on a host plan
  * it runs at the first frame only, its layers' figures are kept, and the frames after run the
- * layers after it from its kept outputs (`PrefixProbeForward`), to the same frames.
+ * layers after it from its kept outputs (`PrefixProbeForward`), to the same frames; its weights'
+ * figures are kept from the first frame too (`ProbeSuiteOptions.frozenOnce`).
  *
  * On a GPU run (docs/webgpu-backend.md, "Probes on GPU runs") the probed step reduces its
  * weights and gradients on the device (`deviceCapture()`: the same figures the host code
@@ -144,8 +146,9 @@ export class ProbeSuite {
     this.outputs = outputNodes(graph);
     const summarizer = new TensorSummarizer(options.bins);
     this.bins = options.bins;
-    this.gradients = new GradientProbe(base.params, summarizer);
-    this.weights = new WeightProbe(base.params, summarizer);
+    const frozenOnce = options.frozenOnce !== false;
+    this.gradients = new GradientProbe(base.params, summarizer, frozenOnce);
+    this.weights = new WeightProbe(base.params, summarizer, frozenOnce);
     const labels = hasClasses(binding.task) ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
     this.sampleProbe = new SampleProbe(this.plan, binding, this.sampleCount, labels);
     this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount, balanced ? this.probeTargets : null);
@@ -168,12 +171,12 @@ export class ProbeSuite {
 
   /**
    * A host plan's forward from a constant prefix's outputs (`constantPrefix`: a frozen backbone),
-   * where the graph has one and `options.constantPrefix` is not false. The prefix holds no layer
+   * where the graph has one and `options.frozenOnce` is not false. The prefix holds no layer
    * whose workspace the sequence probe reads; the nodes the sample and GAN probes read whole are
    * kept with its boundary.
    */
   private prefixForwardOf(graph: GraphIR, options: ProbeSuiteOptions): PrefixProbeForward | null {
-    if (options.constantPrefix === false || this.device(this.plan)) return null;
+    if (options.frozenOnce === false || this.device(this.plan)) return null;
     const prefix = constantPrefix(graph, this.binding.featureInput, this.plan, new Set(this.sequences?.nodes ?? []));
     return prefix ? new PrefixProbeForward(this.plan, prefix, this.deviceReadNodes) : null;
   }

@@ -281,6 +281,14 @@ function finishSummary(length: number, n: number, bad: number, zeros: number, mi
 }
 
 /**
+ * A kept entry (a frozen tensor's, summarised once) for a frame of its own: its shape, histogram
+ * and statistics copied, since a frame leaves the engine and no two frames may share an array.
+ */
+export function copySummary<T extends { shape: readonly number[]; hist: Histogram; stats: TensorStats }>(e: T): T {
+  return { ...e, shape: e.shape.slice(), hist: { ...e.hist, counts: e.hist.counts.slice() }, stats: { ...e.stats } };
+}
+
+/**
  * `TensorSummarizer.summarize`'s result from a tensor's reductions (`TensorFigures` with a
  * histogram: a GPU run's figures, or `reduceOnHost`'s); the same frame fields by the same rules.
  */
