@@ -1,4 +1,13 @@
 /**
+ * Where a stream stands (`Rng.state`, what a training checkpoint keeps of it): its four state
+ * words as uint32, and the second Box–Muller value it holds for the next `normal()`, if any.
+ */
+export interface RngState {
+  s: [number, number, number, number];
+  spare?: number;
+}
+
+/**
  * Seeded pseudo-random numbers (xoshiro128**, seeded by splitmix32). The same seed gives the same
  * stream on every platform, which makes runs reproducible bit for bit on one backend.
  */
@@ -86,8 +95,32 @@ export class Rng {
     return a;
   }
 
+  /** Where the stream stands: what `load` takes back to go on from here, draw for draw. */
+  state(): RngState {
+    const s: RngState['s'] = [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+    return this.hasSpare ? { s, spare: this.spare } : { s };
+  }
+
+  /** Continue from `st` (a `state()` of this stream or another): the next draws are the ones that followed it. */
+  load(st: RngState): void {
+    [this.s0, this.s1, this.s2, this.s3] = st.s.map((w) => w | 0);
+    this.hasSpare = st.spare !== undefined;
+    this.spare = st.spare ?? 0;
+  }
+
   /** An independent generator derived from this one (for per-layer or per-worker streams). */
   fork(): Rng {
     return new Rng(this.nextU32());
   }
+}
+
+/**
+ * Whether `v` is a stream's state as `Rng.state` writes it: four uint32 words, not all zero (the
+ * one state xoshiro never leaves: it would draw zeros for ever), and a finite spare if any.
+ */
+export function isRngState(v: unknown): v is RngState {
+  if (typeof v !== 'object' || v === null) return false;
+  const { s, spare } = v as Partial<RngState>;
+  const word = (w: unknown) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff;
+  return Array.isArray(s) && s.length === 4 && s.every(word) && s.some((w) => w !== 0) && (spare === undefined || Number.isFinite(spare));
 }

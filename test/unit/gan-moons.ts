@@ -4,8 +4,8 @@ import type { GraphIR } from '../../src-engine/base/ir/types';
  * A GAN on two moons: G maps 4-D noise to points, D scores real and generated points; two optimizer
  * groups (the discriminator's, then the generator's), Adam at 0.01, batches of 16, one epoch, 100
  * samples. `latent: 'points'` feeds G the real points instead of noise: a two-player design that
- * draws nothing, so a resumed run can be compared bit for bit (the noise's stream restarts from the
- * seed on a resume, as Dropout's does: docs/runs.md).
+ * draws nothing (a resumed run draws on where its checkpoint's streams stood, so the Noise latent
+ * resumes bit for bit too: engine/train/resume-random.test.ts).
  */
 export function moonsGan(latent: 'noise' | 'points' = 'noise'): GraphIR {
   return {

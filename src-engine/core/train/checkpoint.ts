@@ -1,6 +1,7 @@
 import type { OptimizerState } from '../optim';
 import type { Checkpoint } from './types';
 import { base64ToBytes, bytesToBase64 } from '../../base/base64';
+import { isRngState } from '../../base/rng';
 
 /** Base64 of a Float32Array's bytes (little-endian, as every supported platform stores them). */
 export function float32ToBase64(a: Float32Array): string {
@@ -48,7 +49,9 @@ const OLDEST_VERSION = 1;
  * Versions: 1 kept one optimizer's state (`optimizer`, `schedule`), the first group's of a design
  * with `training.groups`; 2 keeps a multi-group checkpoint's every group in `groups` (the first
  * group's state among them, so `optimizer` and `schedule` are left out) and is 1 otherwise. A
- * version-1 checkpoint reads as one group's state, which resumes group 0.
+ * version-1 checkpoint reads as one group's state, which resumes group 0. Optional fields added
+ * since (`hooks`, `random`) keep the version: a Netwright that does not know one reads the rest
+ * and resumes as it did, and one without them reads as the run before they were kept.
  */
 export interface CheckpointJSON {
   format: 'netwright.checkpoint';
@@ -68,6 +71,8 @@ export interface CheckpointJSON {
   metrics: Checkpoint['metrics'];
   /** What the loop's stateful hooks kept (`Checkpoint.hooks`); absent in checkpoints written before it was kept. */
   hooks?: Checkpoint['hooks'];
+  /** Where the run's random streams stood (`Checkpoint.random`); absent in checkpoints written before they were kept. */
+  random?: Checkpoint['random'];
 }
 
 /**
@@ -95,6 +100,7 @@ export function checkpointToJSON(c: Checkpoint, encoding: CheckpointJSON['encodi
       : { optimizer: optimizer(c.optimizer), schedule: c.schedule }),
     metrics: c.metrics,
     ...(c.hooks ? { hooks: c.hooks } : {}),
+    ...(c.random ? { random: c.random } : {}),
   };
 }
 
@@ -114,6 +120,10 @@ export function checkpointFromJSON(j: CheckpointJSON, fetch?: (ref: TensorRef) =
   const optimizer = (o: OptimizerJSON): OptimizerState => ({ ...o, slots: Object.fromEntries(Object.entries(o.slots).map(([k, v]) => [k, map(v)])) });
   const groups = Array.isArray(j.groups) && j.groups.length > 0 ? j.groups.map((g) => ({ name: g.name, optimizer: optimizer(g.optimizer), schedule: g.schedule })) : undefined;
   if (!groups && (!j.optimizer || typeof j.optimizer.slots !== 'object')) throw new Error('CHECKPOINT_BAD_DATA: no optimizer state');
+  const random = j.random;
+  if (random !== undefined && (typeof random !== 'object' || random === null || !Object.values(random).every(isRngState))) {
+    throw new Error('CHECKPOINT_BAD_DATA: a random stream\'s state is not four 32-bit words');
+  }
   return {
     epoch: j.epoch,
     step: j.step,
@@ -125,5 +135,6 @@ export function checkpointFromJSON(j: CheckpointJSON, fetch?: (ref: TensorRef) =
     ...(groups && groups.length > 1 ? { groups } : {}),
     metrics: j.metrics,
     ...(j.hooks && typeof j.hooks === 'object' ? { hooks: j.hooks } : {}),
+    ...(random ? { random } : {}),
   };
 }

@@ -28,6 +28,7 @@ export function copyCheckpointInto(live: Checkpoint, into: Checkpoint): Checkpoi
   else delete into.groups;
   if (live.batch === undefined) delete into.batch;
   if (live.hooks === undefined) delete into.hooks;
+  if (live.random === undefined) delete into.random;
   return into;
 }
 

@@ -16,6 +16,7 @@ import { TrainError } from './types';
 import { combineHooks, hookStates, loadHookStates, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 import type { LoopView } from './loop-view';
 import { checkFits, copyCheckpointInto } from './loop-checkpoints';
+import { loadStreamStates, streamStates, type StreamOwners } from './run-streams';
 import { FEATURE_CACHE_BYTES, FeatureCache, frozenPrefix, type FrozenPrefix } from './feature-cache';
 import { BestWatch, SkipTracker, parseMonitor, type EpochMetrics, type LoopRun, type StepState } from './run-state';
 
@@ -155,6 +156,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   /** The epochs' best and early stopping, then the hooks: what a checkpoint's `hooks` keeps (`LoopHooks.state`). */
   private readonly watch: BestWatch;
   private readonly stateful: readonly LoopHooks<P>[];
+  /** The plan's random stream and, once the run has started, its transform stream: where a checkpoint says they stood (`RUN_STREAMS`). */
+  private readonly streams: StreamOwners;
   /** `options.resumeFrom` until the run has restored it (then let go: no second copy of the state kept for the run). */
   private resumeFrom: Checkpoint | undefined;
   private readonly options: TrainingLoopOptions<P>;
@@ -180,6 +183,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     // probes, which ask for them first (CompileOptions.shareFrozenActivations).
     this.plan = options.compile(this.checked, { batchSize: this.config.batchSize, backend, seed: this.config.seed, shareFrozenActivations: true });
     this.binding = checkBinding(bindGraph(this.checked), data);
+    this.streams = { plan: this.plan, transform: null };
     this.stepsPerEpoch = Math.ceil(data.train.count / this.config.batchSize);
     this.control = new RunControl({
       ...(options.yieldToHost ? { yieldToHost: options.yieldToHost } : {}),
@@ -323,9 +327,12 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       epochsRun: 0,
       stepsAtStart: 0,
     };
+    this.streams.transform = run.transformRng;
     const resume = this.resumeFrom;
     if (resume) {
       this.restore(resume);
+      // Noise, Dropout and the transforms draw on from where the checkpoint was taken (an older one's from the seed).
+      loadStreamStates(this.streams, resume.random);
       loadHookStates(this.stateful, resume.hooks);
       this.resumeFrom = undefined;
       this.steps = resume.step;
@@ -697,8 +704,9 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   }
 
   /**
-   * The weights, buffers and optimizer/schedule state now, as a checkpoint. With `into` (a
-   * checkpoint of this loop) its arrays are overwritten in place: no tensor is allocated.
+   * The weights, buffers and optimizer/schedule state now, and where the random streams stand, as
+   * a checkpoint. With `into` (a checkpoint of this loop) its arrays are overwritten in place: no
+   * tensor is allocated.
    */
   capture(metrics: Checkpoint['metrics'] = {}, into?: Checkpoint): Checkpoint {
     if (!into) return this.snapshot(metrics, (a) => a.slice());
@@ -733,6 +741,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     if (groupStates.length > 1) ck.groups = groupStates;
     const kept = hookStates(this.stateful);
     if (kept) ck.hooks = kept;
+    const random = streamStates(this.streams);
+    if (random) ck.random = random;
     return ck;
   }
 
@@ -744,7 +754,11 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     checkFits(ck, this.plan, this.stepsPerEpoch, this.groups.map((q) => q.spec.name));
   }
 
-  /** Copy a checkpoint's parameters, buffers and optimizer/schedule state back. */
+  /**
+   * Copy a checkpoint's parameters, buffers and optimizer/schedule state back. Not its random
+   * streams (`Checkpoint.random`): a resumed run takes those at its start; a rollback after a
+   * divergence, or the best epoch put back at the end, draws on from where the run is.
+   */
   restore(ck: Checkpoint): void {
     const g = this.plan;
     for (const p of g.params) p.value.data.set(ck.params[`${p.nodeId}.${p.name}`]);

@@ -3,6 +3,7 @@ import type { Backend } from '../backend/types';
 import type { SkippedFile } from '../data';
 import type { MetricValues } from '../metrics';
 import type { Optimizer, OptimizerState, ScheduleState } from '../optim';
+import type { Rng, RngState } from '../../base/rng';
 import type { Tensor } from '../../base/tensor';
 import type { WorkspaceRanges } from '../ops/types';
 
@@ -40,6 +41,12 @@ export interface TrainableGraph {
   readonly buffers: readonly { nodeId: string; name: string; value: Tensor }[];
   /** The same graph for another batch size, sharing parameters and buffers. */
   withBatchSize(n: number): TrainableGraph;
+  /**
+   * The stream a training forward draws from (four words per Noise or Dropout node with p > 0),
+   * shared by every batch size's plan; a device plan draws its keys from it on the host. A
+   * checkpoint keeps where it stands (`Checkpoint.random`).
+   */
+  readonly rng?: Rng;
   /**
    * One optimizer group's training step, the one step body of every plan: forward (train mode,
    * the group's losses) → `phases.afterForward(loss)` → backward → `phases.afterBackward()` →
@@ -376,4 +383,11 @@ export interface Checkpoint {
   metrics: { train?: MetricValues; val?: MetricValues };
   /** What the loop's stateful hooks kept when it was taken, by hook name (`LoopHooks.state`): early stopping's patience and best value. */
   hooks?: Record<string, unknown>;
+  /**
+   * Where the run's random streams stood when it was taken, by name (`RUN_STREAMS`,
+   * core/train/run-streams.ts): the graph's (Noise, Dropout) and the input transform's and
+   * augmentation's. Absent in checkpoints written before they were kept: a run resumed from one
+   * draws those streams afresh from the seed.
+   */
+  random?: Record<string, RngState>;
 }

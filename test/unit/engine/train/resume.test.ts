@@ -186,8 +186,8 @@ describe('resume from a stored checkpoint', () => {
 
 describe('a two-group design (a GAN) resumes every group', () => {
   /**
-   * The moons GAN fed its real points (it draws nothing: noise's stream restarts from the seed on a
-   * resume), 4 epochs of 5 steps (80 training samples); the groups differ in optimizer and schedule (the generator Adam
+   * The moons GAN fed its real points (it draws nothing; with its Noise latent: resume-random.test.ts),
+   * 4 epochs of 5 steps (80 training samples); the groups differ in optimizer and schedule (the generator Adam
    * with β1 0.5 at 0.005, the discriminator's rate halved every epoch), so swapped or lost states show.
    */
   const gan = (): GraphIR => {
