@@ -30,12 +30,12 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.dispose());
 
-/** The moons GAN, z from a Noise node, a Dropout between the discriminator's layers; 2 epochs of 5 steps. */
+/** The moons GAN, z from a Noise node, a Dropout between the discriminator's layers; 2 epochs of 4 steps, the last of 8 samples (its own plan, on the same stream). */
 function gan(): GraphIR {
   const g = moonsGan('noise');
   const nodes = g.nodes.flatMap((n) => (n.id === 'd_act' ? [n, { id: 'd_drop', op: 'Dropout', attrs: { p: 0.25 }, inputs: ['d_act'] }] : [n]));
   g.nodes = nodes.map((n) => (n.id === 'd_out' ? { ...n, inputs: ['d_drop'] } : n));
-  g.training = { ...g.training!, epochs: 2 };
+  g.training = { ...g.training!, epochs: 2, batchSize: 24 };
   return g;
 }
 
@@ -60,6 +60,7 @@ describe('a GPU run resumed from its stored checkpoint', () => {
     const full = await train();
     expect(full.loop.plan.device).toBeDefined();
     const spe = full.loop.stepsPerEpoch;
+    expect(spe).toBe(4);
     const cut = await train({ maxSteps: spe + 1 });
     const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-gpu-resume-')));
     const rec = store.create({ graph: g, settings: { training: t, backend: 'gpu', appVersion: 'test' } });

@@ -52,14 +52,21 @@ interface Trained {
   losses: number[];
 }
 
-async function train(g: GraphIR, data: PreparedData<Samples>, backend: Backend, opts: { maxSteps?: number; resumeFrom?: Checkpoint } = {}): Promise<Trained> {
+async function train(g: GraphIR, data: PreparedData<Samples>, backend: Backend, opts: { maxSteps?: number; resumeFrom?: Checkpoint; snapshotAt?: number; snapshots?: Checkpoint[] } = {}): Promise<Trained> {
   const losses: number[] = [];
-  const loop = new TrainingLoop(g, data, backend, {
+  const { snapshotAt, snapshots, ...options } = opts;
+  const loop: TrainingLoop = new TrainingLoop(g, data, backend, {
     compile: compileGraph,
     test: false,
     yieldToHost: () => Promise.resolve(),
-    ...opts,
-    hooks: [{ afterForward: ({ loss }) => (losses.push(loss), 'ok') }],
+    ...options,
+    hooks: [
+      {
+        afterForward: ({ loss }) => (losses.push(loss), 'ok'),
+        // A snapshot between two steps within an epoch, as the divergence guard and a GPU run take them.
+        afterStep: () => void (loop.step === snapshotAt && snapshots?.push(loop.capture())),
+      },
+    ],
   });
   await loop.run();
   return { loop, losses };
@@ -126,7 +133,7 @@ describe('a resumed run draws on where the checkpoint was taken', () => {
     expect(old.losses).not.toEqual(full.losses.slice(after));
   });
 
-  it.each(['reference', 'cpu'] as const)('an MLP with Dropout and a noise transform on the %s backend: bit for bit; each stream kept is needed; a bad state is a corrupt checkpoint', async (kind) => {
+  it.each(['reference', 'cpu'] as const)('an MLP with Dropout and a noise transform on the %s backend: bit for bit, from a snapshot within an epoch too; each stream kept is needed; a bad state is a corrupt checkpoint', async (kind) => {
     const backend = kind === 'reference' ? createReferenceBackend() : (cpu ??= await createCpuBackend({ threads: 2 }));
     const g = irisDropout();
     const data = prepared(g);
@@ -140,6 +147,14 @@ describe('a resumed run draws on where the checkpoint was taken', () => {
     const older = await train(g, data, backend, { resumeFrom: before });
     expect(older.loop.step).toBe(full.loop.step);
     if (kind === 'cpu') return;
+    // From a snapshot within epoch 2 (the transform's stream mid-epoch): bit for bit too.
+    const at = full.loop.stepsPerEpoch + 3;
+    const snapshots: Checkpoint[] = [];
+    await train(g, data, backend, { snapshotAt: at, snapshots });
+    expect({ epoch: snapshots[0].epoch, batch: snapshots[0].batch }).toEqual({ epoch: 2, batch: 3 });
+    const within = await train(g, data, backend, { resumeFrom: snapshots[0] });
+    expect(within.losses).toEqual(full.losses.slice(at));
+    expect(weights(within.loop)).toEqual(straight);
     const json = JSON.parse(readFileSync(file, 'utf8')) as { random: Record<string, { s: number[] }> };
     json.random.graph.s = [0, 0, 0, 0];
     writeFileSync(file, JSON.stringify(json));
