@@ -38,6 +38,7 @@ export const HAND_CPU_KERNEL_OPS = [
   'MultiHeadAttention',
   'ConvTranspose2d',
   'PositionalEmbedding',
+  'Embedding',
 ] as const satisfies readonly OpName[];
 
 /** An op with a hand-written CPU kernel. */

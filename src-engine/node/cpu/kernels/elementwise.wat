@@ -1090,6 +1090,60 @@
       (br $sl)))
   )
 
+  ;; Embedding's row of the id x among $rows (ops/kernels/embedding.ts, rowOf): x truncated toward
+  ;; zero, a negative one counted from the end; −1 when out of range or NaN.
+  (func $embeddingRow (param $x f32) (param $rows i32) (result i32)
+    (local $k i32)
+    (if (f32.ne (local.get $x) (local.get $x)) (then (return (i32.const -1))))
+    (local.set $k (i32.trunc_sat_f32_s (local.get $x)))
+    (if (i32.lt_s (local.get $k) (i32.const 0)) (then (local.set $k (i32.add (local.get $k) (local.get $rows)))))
+    (select (local.get $k) (i32.const -1) (i32.and (i32.ge_s (local.get $k) (i32.const 0)) (i32.lt_s (local.get $k) (local.get $rows))))
+  )
+
+  ;; Embedding forward for ids [i0, i1): y[i] = w[row(ids[i])], a row of $d, zeros where none.
+  (func (export "embeddingRows") (param $ids i32) (param $w i32) (param $y i32) (param $i0 i32) (param $i1 i32) (param $rows i32) (param $d i32)
+    (local $i i32) (local $k i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $i (local.get $i0))
+    (block $id (loop $il
+      (br_if $id (i32.ge_s (local.get $i) (local.get $i1)))
+      (local.set $k (call $embeddingRow (f32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rows)))
+      (if (i32.lt_s (local.get $k) (i32.const 0))
+        (then (memory.fill (i32.add (local.get $y) (i32.mul (local.get $i) (local.get $bytes))) (i32.const 0) (local.get $bytes)))
+        (else (memory.copy (i32.add (local.get $y) (i32.mul (local.get $i) (local.get $bytes))) (i32.add (local.get $w) (i32.mul (local.get $k) (local.get $bytes))) (local.get $bytes))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $il)))
+  )
+
+  ;; Embedding backward: dw[row(ids[i])] += dy[i] for i in [0, $n) in order (float32 sums, the op
+  ;; file's order: the same bits), one thread.
+  (func (export "embeddingGrad") (param $ids i32) (param $dy i32) (param $dw i32) (param $n i32) (param $rows i32) (param $d i32)
+    (local $i i32) (local $k i32) (local $bytes i32) (local $src i32) (local $dst i32) (local $p i32) (local $end4 i32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $bytes) (i32.const -16)))
+    (block $id (loop $il
+      (br_if $id (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $k (call $embeddingRow (f32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rows)))
+      (if (i32.ge_s (local.get $k) (i32.const 0)) (then
+        (local.set $src (i32.add (local.get $dy) (i32.mul (local.get $i) (local.get $bytes))))
+        (local.set $dst (i32.add (local.get $dw) (i32.mul (local.get $k) (local.get $bytes))))
+        (local.set $p (i32.const 0))
+        (block $vd (loop $vl
+          (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+          (v128.store (i32.add (local.get $dst) (local.get $p))
+            (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $p))) (v128.load (i32.add (local.get $src) (local.get $p)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br $vl)))
+        (block $sd (loop $sl
+          (br_if $sd (i32.ge_u (local.get $p) (local.get $bytes)))
+          (f32.store (i32.add (local.get $dst) (local.get $p))
+            (f32.add (f32.load (i32.add (local.get $dst) (local.get $p))) (f32.load (i32.add (local.get $src) (local.get $p)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br $sl)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $il)))
+  )
+
   ;; LayerNorm forward for rows [r0, r1) of length d: mean and variance in float64 (one pass of
   ;; shifted sums; the op file takes two), invStd[r] = 1/√(var + eps), x̂ = (x − mean)·invStd and y = x̂·γ + β in f32x4
   ;; (γ = 0: no affine, y = x̂).

@@ -11,6 +11,7 @@ import { convTranspose2dOverride } from './conv-transpose2d';
 import { crossEntropyLossOverride } from './cross-entropy-loss';
 import { asRows } from '../../../core/ops/kernels/token-cross-entropy-loss';
 import { dropoutOverride } from './dropout';
+import { embeddingOverride } from './embedding';
 import { layerNormOverride } from './layer-norm';
 import { linearOverride } from './linear';
 import { gruOverride, lstmOverride } from './recurrent';
@@ -56,6 +57,7 @@ const OVERRIDES = {
   MultiHeadAttention: multiHeadAttentionOverride,
   ConvTranspose2d: convTranspose2dOverride,
   PositionalEmbedding: positionalEmbeddingOverride,
+  Embedding: embeddingOverride,
 } satisfies Record<HandCpuKernelOp, (cpu: CpuContext) => OpKernelOverride>;
 
 /** The CPU backend's kernel set for one backend instance. */

@@ -1,0 +1,55 @@
+/**
+ * The CPU backend's Embedding (overrides/embedding.ts): its own kernels (the op file's loops over
+ * shared memory before), each id's row copied and dW += dy in id order with float32 sums, so the
+ * same bits as the reference backend: y and dW, at the tiny GPT's size split across threads (a
+ * quarter batch) and an odd one with a scalar tail, with ids the op file treats specially
+ * (negative: from the end; fractional: truncated; out of range or NaN: no row).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CPU_KERNEL_OPS } from '../../../src-engine/core/backend/coverage';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor } from '../../../src-engine/base/tensor';
+import { runOp } from '../engine/harness';
+
+let cpu2: CpuBackend;
+beforeAll(async () => {
+  cpu2 = await createCpuBackend({ threads: 2 });
+});
+afterAll(() => cpu2?.dispose());
+
+/** How many elements of `a` differ from `b`'s bits. */
+function differing(a: Float32Array, b: Float32Array): number {
+  let n = a.length === b.length ? 0 : Infinity;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
+  return n;
+}
+
+/** Ids the op file treats specially, for a vocabulary of v: from the end, out of range, truncated, NaN. */
+const special = (v: number): number[] => [-1, -v, -v - 1, v, 1e10, -1e10, 2.7, -0.5, -1.5, NaN];
+
+describe('Embedding on the CPU backend', () => {
+  it('has a kernel of its own', () => expect(CPU_KERNEL_OPS).toContain('Embedding'));
+  for (const [shape, vocab, dim] of [[[16, 64], 97, 64], [[3, 5], 11, 7]] as const) {
+    it(`ids [${shape.join(', ')}], ${vocab} × ${dim}: the same bits as the op file`, () => {
+      const rng = new Rng(dim);
+      const ids = tensor([...shape]);
+      // repeated ids (the gradient sums them in order), and the special ones scattered in
+      for (let i = 0; i < ids.data.length; i++) ids.data[i] = Math.floor(rng.uniform() * vocab);
+      const at = (j: number): number => (j * 7) % ids.data.length;
+      special(vocab).forEach((s, j) => (ids.data[at(j)] = s));
+      const dOutput = tensor([...shape, dim]);
+      for (let i = 0; i < dOutput.data.length; i++) dOutput.data[i] = rng.normal() * 10 ** Math.floor(rng.uniform() * 6 - 3);
+      const def = getOp('Embedding')!;
+      const attrs = { numEmbeddings: vocab, embeddingDim: dim };
+      const ours = runOp(def, { inputs: [ids], attrs, dOutput, seed: 1, backend: cpu2 });
+      const ref = runOp(def, { inputs: [ids], attrs, dOutput, seed: 1, backend: createReferenceBackend() });
+      expect(differing(ours.output.data, ref.output.data), 'y').toBe(0);
+      expect(differing(ours.dParams.weight.data, ref.dParams.weight.data), 'dW').toBe(0);
+      // an id out of range (1e10, the fifth) has a zero row
+      expect(ours.output.data.subarray(at(4) * dim, (at(4) + 1) * dim)).toEqual(new Float32Array(dim));
+    });
+  }
+});
