@@ -14,7 +14,7 @@ import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autod
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import type { Backend } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
-import { python } from './export/onnx/harness';
+import { torchProcess } from './export/torch-harness';
 import { sgdStep } from './harness';
 import { SequenceProbe } from '../../../src-engine/app/probes/sequence-probe';
 import { AttentionMap } from '../../../src-engine/protocol';
@@ -109,10 +109,10 @@ beforeAll(async () => {
 afterAll(() => cpu?.dispose());
 
 describe('a tiny causal attention language model', () => {
-  it('takes the same SGD steps as PyTorch 1.13 from the same weights (losses and weights)', () => {
+  it('takes the same SGD steps as PyTorch 1.13 from the same weights (losses and weights)', async () => {
     const start = compileGraph(checkedOrThrow(LM), { batchSize: N, backend: createReferenceBackend(), seed: 7 });
     const { losses, g } = train(createReferenceBackend());
-    const out = JSON.parse(runTorch({ V, T, E, N, steps: STEPS, lr: LR, w: weights(start), ...batch() })) as { losses: number[]; w: Record<string, number[]> };
+    const out = JSON.parse(await runTorch({ V, T, E, N, steps: STEPS, lr: LR, w: weights(start), ...batch() })) as { losses: number[]; w: Record<string, number[]> };
     for (let s = 0; s < STEPS; s++) expect(Math.abs(losses[s] - out.losses[s]), `loss before step ${s + 1}: ${losses[s]} vs PyTorch ${out.losses[s]}`).toBeLessThan(1e-5 * Math.max(1, out.losses[s]));
     let worst = 0;
     for (const [k, v] of Object.entries(weights(g))) for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i] - out.w[k][i]));
@@ -168,6 +168,9 @@ describe('a tiny causal attention language model', () => {
   });
 });
 
-function runTorch(cfg: object): string {
-  return python(`import sys, io; sys.stdin = io.StringIO(${JSON.stringify(JSON.stringify(cfg))})\n${TORCH_LM}`, [], ['torch']);
+/** TORCH_LM on `cfg`, in a process forked from the interpreter that has imported torch (torchProcess): its stdout. */
+async function runTorch(cfg: object): Promise<string> {
+  const r = await torchProcess(['-c', `import sys, io; sys.stdin = io.StringIO(${JSON.stringify(JSON.stringify(cfg))})\n${TORCH_LM}`], import.meta.dirname);
+  if (r.status !== 0) throw new Error(`TORCH_LM failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
 }

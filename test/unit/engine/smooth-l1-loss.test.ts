@@ -12,7 +12,6 @@
  * float32 before the product (≤ 4 roundings): each gradient element within 8u·|want| (a ±1 slope
  * is exact, so there only dLoss/N's rounding shows); its forward is the reference's float64 sum.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +24,7 @@ import { tensor } from '../../../src-engine/base/tensor';
 import { Rng } from '../../../src-engine/base/rng';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { HAS_TORCH, TORCH_PYTHON } from './export/torch-harness';
+import { HAS_TORCH, torchProcess } from './export/torch-harness';
 import { runOp } from './harness';
 
 const U = 2 ** -24;
@@ -46,13 +45,16 @@ function values(beta: number): { p: Float32Array; t: Float32Array } {
   return { p, t };
 }
 
-/** PyTorch's loss and gradients for each case, through the module text train.py builds. */
-function torchAnswers(cases: { module: string; p: number[]; t: number[] }[]): { loss: number; dp: number[]; dt: number[] }[] {
+/**
+ * PyTorch's loss and gradients for each case, through the module text train.py builds: in a process
+ * forked from the interpreter that has imported torch (torchProcess), the cases as its argument.
+ */
+async function torchAnswers(cases: { module: string; p: number[]; t: number[] }[]): Promise<{ loss: number; dp: number[]; dt: number[] }[]> {
   const script = `
 import json, sys, torch
 from torch import nn
 out = []
-for c in json.load(sys.stdin):
+for c in json.loads(sys.argv[1]):
     loss_fn = eval(c['module'])
     p = torch.tensor(c['p'], dtype=torch.float64, requires_grad=True)
     t = torch.tensor(c['t'], dtype=torch.float64, requires_grad=True)
@@ -61,7 +63,7 @@ for c in json.load(sys.stdin):
     out.append({'loss': loss.item(), 'dp': p.grad.tolist(), 'dt': t.grad.tolist()})
 print(json.dumps(out))
 `;
-  const r = spawnSync(TORCH_PYTHON, ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = await torchProcess(['-c', script, JSON.stringify(cases)], import.meta.dirname);
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -86,10 +88,10 @@ describe('SmoothL1Loss: one declaration on every backend and in the exported pro
     expect(def.inferShape({ inputs: [SHAPE, SHAPE], attrs: { beta: 0 } })).toMatchObject({ ok: true, shape: [] });
   });
 
-  it.skipIf(!HAS_TORCH)('matches PyTorch 1.13 (loss, both gradients) on the reference and CPU backends', () => {
+  it.skipIf(!HAS_TORCH)('matches PyTorch 1.13 (loss, both gradients) on the reference and CPU backends', async () => {
     const betas = [1, 0.5, 1e-3, 0];
     const inputs = betas.map(values);
-    const want = torchAnswers(betas.map((beta, k) => ({ module: torchModuleText(def, { beta }, SHAPE)!, p: [...inputs[k].p], t: [...inputs[k].t] })));
+    const want = await torchAnswers(betas.map((beta, k) => ({ module: torchModuleText(def, { beta }, SHAPE)!, p: [...inputs[k].p], t: [...inputs[k].t] })));
     betas.forEach((beta, k) => {
       const { p, t } = inputs[k];
       const w = want[k];

@@ -4,7 +4,6 @@
  * state_dict and a safetensors file made by PyTorch load into the matching design and predict as
  * PyTorch did; a pickle that names anything but plain tensors is refused and runs nothing.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +24,7 @@ import { main as exportCli } from '../../../../src-engine/node/export-cli';
 import { modelFromJSON, modelToJSONText } from '../../../../src-engine/core/export/json';
 import { main as importCli } from '../../../../src-engine/node/import-cli';
 import { Rng } from '../../../../src-engine/base/rng';
-import { exportTo, HAS_TORCH, initialModel, TORCH_PYTHON } from './torch-harness';
+import { exportTo, HAS_TORCH, initialModel, torchProcess } from './torch-harness';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 const cnn = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-cnn.json'), 'utf8')) as GraphIR;
@@ -45,8 +44,9 @@ function parseSafetensors(bytes: Uint8Array): { header: Record<string, { dtype: 
   return { header, metadata: __metadata__, data: bytes.subarray(8 + n) };
 }
 
-function python(script: string, cwd: string): string {
-  const r = spawnSync(TORCH_PYTHON, ['-c', script], { cwd, encoding: 'utf8' });
+/** `python3 -c script` in `cwd`, forked from the interpreter that has imported torch (torchProcess): its stdout. */
+async function python(script: string, cwd: string): Promise<string> {
+  const r = await torchProcess(['-c', script], cwd);
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -147,14 +147,14 @@ describe('loading weights into a matching design', () => {
     expect(message).toContain('fc.weight: in the file, but the design has no such tensor');
   });
 
-  it.skipIf(!HAS_TORCH)('a state_dict saved by torch.save and a safetensors file written by PyTorch load and predict as PyTorch did', () => {
+  it.skipIf(!HAS_TORCH)('a state_dict saved by torch.save and a safetensors file written by PyTorch load and predict as PyTorch did', async () => {
     const dir = exportTo(cnnModel());
     const batch = 3;
     const x = Float32Array.from({ length: batch * 28 * 28 }, (_, i) => Math.sin(i * 0.37));
     writeFileSync(join(dir, 'x.bin'), x);
     // New weights made in PyTorch (not the exported ones), saved both ways; the safetensors file by
     // hand from its format, as safetensors.torch.save_file lays it out (Debian has no safetensors package).
-    python(
+    await python(
       `
 import json, struct, numpy as np, torch
 from model import Net

@@ -113,8 +113,8 @@ function startForkServer(): ForkServer {
  * torch and numpy (torch_fork_server.py): the run is a process of its own, with its own modules
  * and exit status, as a fresh interpreter's would be, without the ~2 s of CPU that importing torch
  * costs each. One server per test process (the engine files share theirs: vitest.config.ts),
- * started on first use; runs go one at a time, in the order asked. Not for torchrun, whose ranks
- * are processes of their own.
+ * started on first use; runs go one at a time, in the order asked. torchrun's launcher may run here
+ * (`-c` with runpy, as train-py.test.ts does); its ranks are the fresh interpreters it starts.
  */
 export function torchProcess(argv: readonly string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 240_000): Promise<PythonRun> {
   if (!server || server.child.exitCode !== null || server.child.signalCode !== null) server = startForkServer();

@@ -4,7 +4,7 @@
  * `torchrun --nproc_per_node 2` on CPU (gloo) both ranks finish, report the same losses, and the
  * test figures they print are the saved model's.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -25,16 +25,15 @@ const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 const OFFLINE = { http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', no_proxy: '', NO_PROXY: '' };
 
 /**
- * `python3 args…` in `cwd`, offline, on one thread: torchrun (`-m …`) in a process of its own, any
- * other run forked from an interpreter that has imported torch (torchProcess: a process of its own
- * too, without importing torch again for each run).
+ * `python3 args…` in `cwd`, offline, on one thread, forked from an interpreter that has imported
+ * torch (torchProcess: a process of its own, without importing torch again for each run). A module
+ * (`-m torch.distributed.run …`, torchrun) runs as `python3 -m` runs it (runpy, sys.argv[0] its
+ * file): its launcher is forked so (importing torch.distributed.run costs ~2 s of CPU), its ranks
+ * are the fresh interpreters it starts.
  */
 async function python(args: string[], cwd: string, timeout = 240_000) {
-  if (args[0] !== '-m') {
-    const r = await torchProcess(args, cwd, OFFLINE, timeout);
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
-  }
-  const r = spawnSync(TORCH_PYTHON, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, OMP_NUM_THREADS: '1', ...OFFLINE } });
+  const argv = args[0] === '-m' ? ['-c', `import runpy; runpy.run_module(${JSON.stringify(args[1])}, run_name='__main__', alter_sys=True)`, ...args.slice(2)] : args;
+  const r = await torchProcess(argv, cwd, OFFLINE, timeout);
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
