@@ -4,7 +4,7 @@ import { convTranspose2dKernel } from '../../../core/ops/kernels/conv-transpose2
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { KIND } from '../functions';
-import { chunks, geomArgs, im2colBlocks, round64, type Geometry } from './conv2d';
+import { chunks, geomArgs, im2colBlocks, round64, sampleParts, type Geometry } from './conv2d';
 
 /**
  * ConvTranspose2d as the Conv2d it is the adjoint of: the Conv2d whose input is this layer's
@@ -64,7 +64,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
       fillZero.call({ p: ya, n: imageLen });
       conv2dBackward.run(
         { x: 0, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: ya, dWt: 0, dbt: 0, direct: g.direct ? 1 : 0, group, skipZero: 0, dx0: 0, dxC: g.inC },
-        chunks(g.n, cpu.threads),
+        sampleParts(g.n, cpu.threads, group),
       );
       const bias = ctx.params.bias?.data;
       if (bias) {
@@ -101,7 +101,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = cpu.addressOf(dx.data, g.n * g.outC * g.spatial, 'ConvTranspose2d dInput', !fresh, true);
-        conv2dForward.run({ x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, direct: g.direct ? 1 : 0, group }, parts);
+        conv2dForward.run({ x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, direct: g.direct ? 1 : 0, group }, sampleParts(g.n, cpu.threads, group));
       }
       if (!wanted) return;
       const heapNow = cpu.heap.f32();
