@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { startWebServer, type WebServer, type WebServerOptions } from '../../../src-main/web/server';
+import { engineBundle } from './engine-bundle';
 
 /** Send raw bytes on a fresh TCP connection; resolve the HTTP status of the answer (0: closed without one). */
 export function rawHttp(port: number, request: string | Buffer, timeoutMs = 5000): Promise<number> {
@@ -194,7 +195,7 @@ export async function rssOf(pid: number): Promise<number | undefined> {
 
 /**
  * The real web host for a test: a stub renderer, a fresh workspace (or `workspaceDir`), the engine
- * child run from source by tsx, and what else `options` sets.
+ * child bundled from its source once per version of it (engine-bundle.ts), and what else `options` sets.
  */
 export async function startTestServer(options: Partial<WebServerOptions> & { token: string }): Promise<WebServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'netwright-renderer-'));
@@ -202,8 +203,8 @@ export async function startTestServer(options: Partial<WebServerOptions> & { tok
   return startWebServer({
     rendererDir: dir,
     workspaceDir: mkdtempSync(path.join(tmpdir(), 'netwright-workspace-')),
-    engineEntry: path.resolve('src-engine/node/main.ts'),
-    engineExecArgv: ['--import', 'tsx'],
+    engineEntry: engineBundle(),
+    engineExecArgv: [],
     log: () => {},
     ...options,
   });
