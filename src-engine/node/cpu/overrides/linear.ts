@@ -6,11 +6,11 @@ import { partsFor } from '../functions';
 /**
  * A Linear layer's row operations on `cpu`, for Linear and the ops built from projections
  * (MultiHeadAttention): `project`, y = x·Wᵀ + b over `rows` rows, the output rows filled with the
- * bias first and the GEMM accumulating onto them; `biasGrad`, db += dy's column sums, columns split
+ * bias first (rows split across threads) and the GEMM accumulating onto them; `biasGrad`, db += dy's column sums, columns split
  * across threads (aligned to 4), each column's rows summed in order. `what` names the op in errors.
  */
 export function linearRows(cpu: CpuContext) {
-  const fillRows = cpu.kernel('fillRows');
+  const fillRows = cpu.kernel('fillRows', { range: ['r0', 'r1'] });
   const colSums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
   return {
     project(backend: Backend, x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array, rows: number, cols: number, what: string): void {
@@ -18,7 +18,7 @@ export function linearRows(cpu: CpuContext) {
         try {
           const ya = cpu.addressOf(y, rows * cols, `${what} output`, false, true);
           const ba = cpu.addressOf(b, cols, `${what} bias`, true, false);
-          fillRows.call({ y: ya, b: ba, r0: 0, r1: rows, cols });
+          fillRows.run({ y: ya, b: ba, r0: 0, r1: rows, cols }, partsFor(rows * cols, cpu.threads, rows));
         } finally {
           cpu.unstage();
         }
