@@ -14,7 +14,7 @@
  * build (electron-vite: out/main/engine.js) bundles the same entry.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -22,6 +22,7 @@ import { buildSync } from 'esbuild';
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const ENGINE = path.join(ROOT, 'src-engine');
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'netwright-engine-bundle');
+const DAY_MS = 24 * 3600 * 1000;
 
 /** Every file under `dir`, sorted. */
 function files(dir: string): string[] {
@@ -52,7 +53,11 @@ export function engineBundle(): string {
   const key = sourceKey();
   const dir = path.join(CACHE, key);
   const file = path.join(dir, 'engine.mjs');
-  if (existsSync(file)) return (bundle = file);
+  if (existsSync(file)) {
+    // Marked as used, so that another version's build leaves it for a day (below).
+    utimesSync(dir, new Date(), new Date());
+    return (bundle = file);
+  }
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -64,12 +69,18 @@ export function engineBundle(): string {
     target: 'node20',
     packages: 'external',
     outfile: path.join(tmp, 'engine.mjs'),
+    absWorkingDir: ROOT,
     metafile: true,
     logLevel: 'error',
   });
   const outside = Object.keys(r.metafile.inputs).filter((f) => !path.resolve(ROOT, f).startsWith(ENGINE + path.sep));
   if (outside.length) throw new Error(`engine-bundle.ts: the engine imports files outside src-engine/, which its cache key does not read: ${outside.join(', ')}`);
-  for (const old of existsSync(CACHE) ? readdirSync(CACHE) : []) if (old !== key && !old.includes('.tmp-')) rmSync(path.join(CACHE, old), { recursive: true, force: true });
+  // Other versions go once unused for a day, not at once: a worktree sharing these node_modules
+  // (another version of src-engine/) may be starting its engine from its own bundle now.
+  for (const old of existsSync(CACHE) ? readdirSync(CACHE) : []) {
+    const at = path.join(CACHE, old);
+    if (old !== key && !old.includes('.tmp-') && Date.now() - statSync(at).mtimeMs > DAY_MS) rmSync(at, { recursive: true, force: true });
+  }
   try {
     renameSync(tmp, dir);
   } catch (e) {
