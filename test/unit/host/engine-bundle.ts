@@ -6,7 +6,9 @@
  * `engine.hello` answered; the whole process tree's CPU, load 14) 2.1–2.4 s of CPU and 3.7–4.7 s
  * of wall time a start, against 0.5 s and 0.6–0.8 s for the bundle; the host tests start it 9
  * times, and their deadlines wait on it. The build (~0.7 s of CPU) runs in the first test process
- * that needs it; the others read it.
+ * that needs it; the others read it. A command-line tool bundles the same way (runs/tf-events.test.ts
+ * kills a `train-cli.mjs` mid-run); the tests that check the CLI as `npm run train` starts it
+ * (tsx, from source) keep starting it so.
  *
  * The key is every file under src-engine/ (names and contents), esbuild's version and the
  * lockfile; a build whose inputs reach outside src-engine/ fails, naming them, rather than being
@@ -45,48 +47,52 @@ function sourceKey(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-let bundle: string | undefined;
+const bundles = new Map<string, string>();
 
-/** The bundled engine child's path (built on first use in this process when no test process has built it). */
-export function engineBundle(): string {
-  if (bundle) return bundle;
+/**
+ * The bundled engine script's path: `entry` under src-engine/ (the engine child by default, or a
+ * command-line tool such as node/train-cli.ts, which starts itself by its file's name: train-cli.mjs),
+ * built on first use when no test process has built it for these sources.
+ */
+export function engineBundle(entry = 'node/main.ts'): string {
+  const known = bundles.get(entry);
+  if (known) return known;
   const key = sourceKey();
   const dir = path.join(CACHE, key);
-  const file = path.join(dir, 'engine.mjs');
+  const file = path.join(dir, `${path.basename(entry, '.ts')}.mjs`);
   if (existsSync(file)) {
     // Marked as used, so that another version's build leaves it for a day (below).
     utimesSync(dir, new Date(), new Date());
-    return (bundle = file);
+    bundles.set(entry, file);
+    return file;
   }
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}.mjs`;
   const r = buildSync({
-    entryPoints: [path.join(ENGINE, 'node', 'main.ts')],
+    entryPoints: [path.join(ENGINE, entry)],
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    outfile: path.join(tmp, 'engine.mjs'),
+    outfile: tmp,
     absWorkingDir: ROOT,
     metafile: true,
     logLevel: 'error',
   });
   const outside = Object.keys(r.metafile.inputs).filter((f) => !path.resolve(ROOT, f).startsWith(ENGINE + path.sep));
-  if (outside.length) throw new Error(`engine-bundle.ts: the engine imports files outside src-engine/, which its cache key does not read: ${outside.join(', ')}`);
+  if (outside.length) {
+    rmSync(tmp, { force: true });
+    throw new Error(`engine-bundle.ts: ${entry} imports files outside src-engine/, which the cache key does not read: ${outside.join(', ')}`);
+  }
+  // Another test process may have built the same file meanwhile: the same bytes, replaced whole.
+  renameSync(tmp, file);
   // Other versions go once unused for a day, not at once: a worktree sharing these node_modules
   // (another version of src-engine/) may be starting its engine from its own bundle now.
-  for (const old of existsSync(CACHE) ? readdirSync(CACHE) : []) {
+  for (const old of readdirSync(CACHE)) {
     const at = path.join(CACHE, old);
-    if (old !== key && !old.includes('.tmp-') && Date.now() - statSync(at).mtimeMs > DAY_MS) rmSync(at, { recursive: true, force: true });
+    if (old !== key && Date.now() - statSync(at).mtimeMs > DAY_MS) rmSync(at, { recursive: true, force: true });
   }
-  try {
-    renameSync(tmp, dir);
-  } catch (e) {
-    // Another test process built it first: theirs is the same.
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(file)) throw e;
-  }
-  return (bundle = file);
+  bundles.set(entry, file);
+  return file;
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { main as trainCli } from '../../../src-engine/node/train-cli';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { bytesOf, crc32c, f64, fields, int, readRunEvents, readTfRecords, scalars, text } from './tf-reader';
+import { engineBundle } from '../host/engine-bundle';
 
 const runFolder = (dir: string) => join(dir, readdirSync(dir).filter((f) => !f.startsWith('.'))[0]);
 
@@ -105,7 +106,8 @@ describe('runs that TensorBoard reads (events.out.tfevents.*)', () => {
 
   it('a run killed with SIGKILL mid-epoch leaves an event file the reader accepts, and a torn last record is skipped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nw-tfevents-kill-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src-engine/node/train-cli.ts', 'examples/iris-mlp.json', '--epochs', '100000', '--runs', dir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The CLI bundled (host/engine-bundle.ts): what is checked is the store a killed run leaves, not how the CLI starts.
+    const child = spawn(process.execPath, [engineBundle('node/train-cli.ts'), 'examples/iris-mlp.json', '--epochs', '100000', '--runs', dir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
     // Killed after the third epoch has ended and some steps of a later one were taken.
     await new Promise<void>((resolve, reject) => {
       let buffered = '';
