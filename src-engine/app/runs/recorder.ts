@@ -93,13 +93,15 @@ export interface RunStoreApi {
 
 /**
  * A stored run as `runs.open` answers it: the curves as columns (each step's loss, learning rate,
- * time and metrics: `curve.metrics.accuracy[i]` is step `curve.step[i]`'s, null where that step
- * did not report it), the epochs, where frames are, and the settings changed mid-run.
+ * time, metrics and optimizer groups' losses: `curve.metrics.accuracy[i]` is step `curve.step[i]`'s,
+ * null where that step did not report it), the epochs, where frames are (and a GAN's D(x) and
+ * D(G(z)) at its frames), and the settings changed mid-run.
  */
 export function runView(run: ReturnType<RunStoreApi['open']>) {
-  const curve = { step: [] as number[], epoch: [] as number[], loss: [] as (number | null)[], lr: [] as number[], t: [] as number[], metrics: {} as Record<string, (number | null)[]> };
+  const curve = { step: [] as number[], epoch: [] as number[], loss: [] as (number | null)[], lr: [] as number[], t: [] as number[], metrics: {} as Record<string, (number | null)[]>, groupLosses: {} as Record<string, (number | null)[]> };
   const epochs: Extract<RunRecord, { kind: 'epoch' }>[] = [];
   const frameSteps: number[] = [];
+  const gan = { step: [] as number[], dReal: [] as number[], dFake: [] as number[] };
   const settingsHistory: SettingsChange[] = [];
   let start: StartInfo | undefined;
   for (const r of run.records) {
@@ -112,15 +114,46 @@ export function runView(run: ReturnType<RunStoreApi['open']>) {
       curve.loss.push(r.loss !== null && Number.isFinite(r.loss) ? r.loss : null);
       curve.lr.push(r.lr);
       curve.t.push(r.t);
-      for (const [k, v] of Object.entries(r.metrics ?? {})) {
-        const column = Object.hasOwn(curve.metrics, k) ? curve.metrics[k] : (curve.metrics[k] = new Array<number | null>(i).fill(null));
-        column.push(typeof v === 'number' && Number.isFinite(v) ? v : null);
-      }
-      for (const column of Object.values(curve.metrics)) if (column.length === i) column.push(null);
+      addColumns(curve.metrics, i, r.metrics);
+      addColumns(curve.groupLosses, i, r.groupLosses);
     } else if (r.kind === 'epoch') epochs.push({ kind: 'epoch', epoch: r.epoch, step: r.step, t: r.t, metrics: r.metrics });
-    else if (r.kind === 'frame') frameSteps.push(r.step);
+    else if (r.kind === 'frame') {
+      frameSteps.push(r.step);
+      const g = ganFigures(r.frame);
+      if (g) {
+        gan.step.push(r.step);
+        gan.dReal.push(g.dReal);
+        gan.dFake.push(g.dFake);
+      }
+    }
   }
-  return { meta: run.meta, graph: run.graph as unknown, curve, epochs: epochs.map(({ kind: _k, ...e }) => e), frameSteps, ...(settingsHistory.length ? { settingsHistory } : {}), ...(start ? { start } : {}), ...(run.note ? { note: run.note } : {}) };
+  const { groupLosses, ...columns } = curve;
+  return {
+    meta: run.meta,
+    graph: run.graph as unknown,
+    curve: Object.keys(groupLosses).length ? curve : columns,
+    epochs: epochs.map(({ kind: _k, ...e }) => e),
+    frameSteps,
+    ...(gan.step.length ? { gan } : {}),
+    ...(settingsHistory.length ? { settingsHistory } : {}),
+    ...(start ? { start } : {}),
+    ...(run.note ? { note: run.note } : {}),
+  };
+}
+
+/** Row `i` of named columns: each value of `values` (null unless finite), a column started (nulls before) for a new name, null in the columns it lacks. */
+function addColumns(columns: Record<string, (number | null)[]>, i: number, values: Record<string, number | null> | undefined): void {
+  for (const [k, v] of Object.entries(values ?? {})) {
+    const column = Object.hasOwn(columns, k) ? columns[k] : (columns[k] = new Array<number | null>(i).fill(null));
+    column.push(typeof v === 'number' && Number.isFinite(v) ? v : null);
+  }
+  for (const column of Object.values(columns)) if (column.length === i) column.push(null);
+}
+
+/** A stored frame's D(x) and D(G(z)) (the GAN probe's), when it has both and they are finite. */
+function ganFigures(frame: unknown): { dReal: number; dFake: number } | undefined {
+  const g = (frame as { gan?: { dReal?: unknown; dFake?: unknown } } | null)?.gan;
+  return g && typeof g.dReal === 'number' && typeof g.dFake === 'number' && Number.isFinite(g.dReal) && Number.isFinite(g.dFake) ? { dReal: g.dReal, dFake: g.dFake } : undefined;
 }
 
 function isSettingsChange(x: unknown): x is SettingsChange {

@@ -59,7 +59,8 @@ export class RunRecorder implements LoopHooks {
   afterStep(ctx: StepContext): void {
     const loss = ctx.loss;
     const metrics = stepMetrics(ctx.metrics);
-    this.sink?.append({ kind: 'step', step: this.loop.step, epoch: ctx.epoch, loss: Number.isFinite(loss) ? loss : null, lr: this.loop.lr, t: this.elapsed(), ...(metrics ? { metrics } : {}) });
+    const groupLosses = ctx.groupLosses && Object.fromEntries(Object.entries(ctx.groupLosses).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+    this.sink?.append({ kind: 'step', step: this.loop.step, epoch: ctx.epoch, loss: Number.isFinite(loss) ? loss : null, lr: this.loop.lr, t: this.elapsed(), ...(groupLosses ? { groupLosses } : {}), ...(metrics ? { metrics } : {}) });
   }
 
   /** The learner changed the rate mid-run (a resume after a divergence): a step of the run's settings history. */

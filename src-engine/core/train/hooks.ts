@@ -28,6 +28,8 @@ export interface StepContext<P extends TrainableGraph = TrainableGraph> {
    * loss, which is `loss`), so a run has a metric curve per step and not only per epoch.
    */
   metrics?: Readonly<Record<string, number>>;
+  /** In `afterStep` of a run with optimizer groups (a GAN's): each group's loss for this batch, by group name (the loop's own object: copy it to keep it). */
+  groupLosses?: Readonly<Record<string, number>>;
 }
 
 /**

@@ -539,12 +539,13 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     return this.valFeatures !== null;
   }
 
-  /** The hooks' `afterStep` for the step just counted (its context set by `trainBatch`), with the batch's metrics. */
+  /** The hooks' `afterStep` for the step just counted (its context set by `trainBatch`), with the batch's metrics and groups' losses. */
   private afterStep(run: LoopRun<P>): void | Promise<void> {
     const ctx = run.ctx;
     ctx.metrics = scalarMetrics(run.batchMetrics.result());
+    ctx.groupLosses = run.groupLosses;
     const after = this.hooks.afterStep?.(ctx);
-    ctx.metrics = undefined;
+    ctx.metrics = ctx.groupLosses = undefined;
     return after;
   }
 

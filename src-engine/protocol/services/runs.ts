@@ -89,10 +89,23 @@ export const runsService = defineService({
       result: z.object({
         meta: RunMetaSchema,
         graph: z.unknown(),
-        /** `metrics`: each step's batch metrics by name (accuracy, mse…), a column beside `step` (null where a step has none). */
-        curve: z.object({ step: numbers({ int: true, min: 0 }), epoch: numbers({ int: true, min: 0 }), loss: numbers({ nullable: true }), lr: numbers({}), t: numbers({}), metrics: z.record(z.string().max(64), numbers({ nullable: true })).optional() }),
+        /**
+         * `metrics`: each step's batch metrics by name (accuracy, mse…), a column beside `step` (null where a step has none).
+         * `groupLosses`: a multi-group run's (a GAN's) batch loss of each optimizer group by name, a column likewise; absent in other runs and in runs stored before it.
+         */
+        curve: z.object({
+          step: numbers({ int: true, min: 0 }),
+          epoch: numbers({ int: true, min: 0 }),
+          loss: numbers({ nullable: true }),
+          lr: numbers({}),
+          t: numbers({}),
+          metrics: z.record(z.string().max(64), numbers({ nullable: true })).optional(),
+          groupLosses: z.record(z.string().max(200), numbers({ nullable: true })).optional(),
+        }),
         epochs: z.array(z.object({ epoch: z.number().int(), step: z.number().int(), t: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })).max(1_000_000),
         frameSteps: numbers({ int: true, min: 0 }),
+        /** A GAN's D(x) and D(G(z)) from its probe frames, at `step` (the frames that have them): absent when no frame has. */
+        gan: z.object({ step: numbers({ int: true, min: 0 }), dReal: numbers({}), dFake: numbers({}) }).optional(),
         /** The settings the learner changed mid-run (a new learning rate after a divergence), in order. */
         settingsHistory: z.array(SettingsChangeSchema).max(10_000).optional(),
         /** What `train.start` answered for this run (its probe samples, class names), when recorded. */

@@ -249,6 +249,10 @@ export interface AttachedHistory {
   /** The headline metric of the epoch's batches so far, by step (absent in runs recorded without step metrics). */
   stepMetric?: readonly Point[];
   metricName?: string;
+  /** A multi-group run's (a GAN's) loss of each optimizer group by step, and a GAN's D(x) and D(G(z)) from its probe frames (absent in other runs). */
+  groupLoss?: Readonly<Record<string, readonly Point[]>>;
+  dReal?: readonly Point[];
+  dFake?: readonly Point[];
   progress?: Progress;
 }
 
@@ -287,6 +291,11 @@ function boundedSeries<T extends readonly unknown[]>(points: readonly T[]): read
   return points.reduce<readonly T[]>((acc, p) => appendBounded(acc, p), []);
 }
 
+/** A GAN's stored series (each group's loss, D(x), D(G(z))) as the live view keeps them. */
+function playersSeries(h: AttachedHistory): Pick<RunView, 'groupLoss' | 'dReal' | 'dFake'> {
+  return { groupLoss: Object.fromEntries(Object.entries(h.groupLoss ?? {}).map(([k, v]) => [k, boundedSeries(v)])), dReal: boundedSeries(h.dReal ?? []), dFake: boundedSeries(h.dFake ?? []) };
+}
+
 /** The view of a run the window attached to after a reload (or a sweep's next run), its curves rebuilt from the history. */
 function attachedView(s: RunView, a: Extract<RunAction, { type: 'attached' }>): RunView {
   if (s.runId === a.result.runId) return s;
@@ -308,6 +317,7 @@ function attachedView(s: RunView, a: Extract<RunAction, { type: 'attached' }>): 
     valMetric: h?.valMetric ?? [],
     stepMetric: boundedSeries(h?.stepMetric ?? []),
     metricName: h?.metricName,
+    ...(h ? playersSeries(h) : {}),
     progress: h?.progress,
   };
 }
@@ -366,6 +376,7 @@ function storedRunView(s: RunView, a: Extract<RunAction, { type: 'view-stored' }
     valMetric: h.valMetric,
     stepMetric: boundedSeries(h.stepMetric ?? []),
     metricName: h.metricName,
+    ...playersSeries(h),
     ...(meta.summary
       ? {
           done: {

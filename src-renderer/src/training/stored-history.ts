@@ -7,11 +7,24 @@ export function historyUpTo(h: AttachedHistory, from: { step: number; epoch: num
   if (!from) return { ...h, progress: undefined };
   const bySteps = (ps: readonly Point[]) => ps.filter(([x]) => x <= from.step);
   const byEpochs = (ps: readonly Point[]) => ps.filter(([x]) => x <= from.epoch);
-  return { ...h, loss: bySteps(h.loss), batchLoss: bySteps(h.batchLoss), lr: bySteps(h.lr), stepMetric: bySteps(h.stepMetric ?? []), valLoss: byEpochs(h.valLoss), trainMetric: byEpochs(h.trainMetric), valMetric: byEpochs(h.valMetric), progress: undefined };
+  return {
+    ...h,
+    loss: bySteps(h.loss),
+    batchLoss: bySteps(h.batchLoss),
+    lr: bySteps(h.lr),
+    stepMetric: bySteps(h.stepMetric ?? []),
+    valLoss: byEpochs(h.valLoss),
+    trainMetric: byEpochs(h.trainMetric),
+    valMetric: byEpochs(h.valMetric),
+    ...(h.groupLoss ? { groupLoss: Object.fromEntries(Object.entries(h.groupLoss).map(([k, v]) => [k, bySteps(v)])) } : {}),
+    ...(h.dReal ? { dReal: bySteps(h.dReal) } : {}),
+    ...(h.dFake ? { dFake: bySteps(h.dFake) } : {}),
+    progress: undefined,
+  };
 }
 
-/** A stored run's curves as the run view's series: batch loss and LR by step, validation by epoch. */
-export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epochs'>): AttachedHistory {
+/** A stored run's curves as the run view's series: batch loss, LR and a GAN's players by step, validation by epoch. */
+export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epochs' | 'gan'>): AttachedHistory {
   const batchLoss: Point[] = [];
   const meanLoss: Point[] = [];
   const lr: Point[] = [];
@@ -45,7 +58,18 @@ export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epoch
     metricName = val?.name ?? train?.name ?? metricName;
   }
   metricName ??= stepMetric?.name;
-  return { loss: meanLoss, batchLoss, lr, valLoss, trainMetric, valMetric, ...(stepMetric && stepMetric.name === metricName ? { stepMetric: stepMetric.points } : {}), ...(metricName ? { metricName } : {}) };
+  return { loss: meanLoss, batchLoss, lr, valLoss, trainMetric, valMetric, ...(stepMetric && stepMetric.name === metricName ? { stepMetric: stepMetric.points } : {}), ...(metricName ? { metricName } : {}), ...players(view) };
+}
+
+/** A GAN's series as the live chart draws them: each optimizer group's batch loss by step (its steps without one skipped), D(x) and D(G(z)) at the probe frames. */
+function players(view: Pick<ResultOf<'runs.open'>, 'curve' | 'gan'>): Pick<AttachedHistory, 'groupLoss' | 'dReal' | 'dFake'> {
+  const { step, groupLosses } = view.curve;
+  const gan = view.gan;
+  const column = (values: readonly (number | null)[]): Point[] => values.flatMap((v, i) => (v === null ? [] : [[step[i], v] as const]));
+  return {
+    ...(groupLosses && Object.keys(groupLosses).length ? { groupLoss: Object.fromEntries(Object.entries(groupLosses).map(([k, v]) => [k, column(v)])) } : {}),
+    ...(gan ? { dReal: gan.step.map((x, i) => [x, gan.dReal[i]] as const), dFake: gan.step.map((x, i) => [x, gan.dFake[i]] as const) } : {}),
+  };
 }
 
 /** The headline metric of a stored run's steps as the live chart draws it: the mean of the epoch's batches so far, by step. */
