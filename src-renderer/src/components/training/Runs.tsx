@@ -15,6 +15,7 @@ import { sweepGroups } from '../../training/sweep';
 import { settingOverRun } from '../../training/settings-history';
 import { describeStartFrom, startFromOf, type TrainingConfig } from '../../../../src-engine/facade';
 import { deleteRun, listRuns, openRun, updateRun } from '../../training/runs-client';
+import { holdsDesign } from '../../editor/same-design';
 import { useEditor, useEngine, useExport, useRun, useRunsUi, useWindow } from '../../state/window';
 import { datasetLabel } from '../../editor/training-summary';
 
@@ -280,11 +281,16 @@ export function Runs() {
     void (client && deleteRun(client, d.id).then(refresh, failed(`Could not delete ${d.id}`)));
   };
   const damagedRows = <DamagedRuns damaged={damaged} onDelete={(d) => void removeDamaged(d)} />;
-  /** Open a run: its design onto the canvas and (unless a run is training) its results into the dock, with the timeline. */
-  const open = async (m: RunMeta, options: { results?: boolean } = {}): Promise<boolean> => {
+  /**
+   * Open a run: its design onto the canvas and (unless a run is training) its results into the dock,
+   * with the timeline. `kept`: a canvas that already holds the run's design (trained and not saved
+   * since) stays as it is, its layout and project too, and nothing is asked.
+   */
+  const open = async (m: RunMeta, options: { results?: boolean; kept?: boolean } = {}): Promise<boolean> => {
     if (!client) return false;
     try {
       const view = await openRun(client, m.id);
+      if (options.kept && holdsDesign(w.editor.getState().history.present.graph, view.graph)) return true;
       // A run keeps its design without a layout: laid out to fit the canvas, as a template opens.
       const parsed = parseProject(JSON.stringify(view.graph), { aspect: canvasAspect(), direction: w.panels.getState().layoutDirection });
       if (!parsed.ok) {
@@ -309,9 +315,9 @@ export function Runs() {
     }
   };
 
-  /** Resume a crashed/stopped run, or train a finished one `more` epochs further: its design onto the canvas, then `train.resume`. */
+  /** Resume a crashed/stopped run, or train a finished one `more` epochs further: its design onto the canvas (unless there already), then `train.resume`. */
   const resume = async (m: RunMeta, more?: number) => {
-    if (!(await open(m, { results: false }))) return;
+    if (!(await open(m, { results: false, kept: true }))) return;
     w.trainUi.getState().set({ tab: 'curves' });
     await w.runs.resume(m.id, more);
   };
