@@ -70,6 +70,8 @@ export class TrainingSession {
   private readonly hooks: readonly LoopHooks<SessionPlan>[];
   private readonly recorder: RunRecorder;
   private readonly snapshots: RollbackSnapshots;
+  /** The design's `training.metrics`, before the session adds a classifier's accuracy and confusion matrix. */
+  private readonly designMetrics: TrainingConfig['metrics'];
   private readonly scheduler: ProbeScheduler;
   private readonly events: SessionEvents;
   private started = false;
@@ -108,6 +110,7 @@ export class TrainingSession {
     // The guard holds a diverged run for the learner, the snapshots are what it goes back to; a headless run ends instead.
     const guarded = options.headless ? [nonFiniteLossFails, this.recorder] : [guard, this.recorder, this.snapshots];
     this.hooks = [...guarded, this.scheduler, this.events, ...(options.hooks ?? [])];
+    this.designMetrics = t.metrics;
     const classification = !options.headless && data.target === 'label' && hasClasses(data.train.task);
     this.current = this.createLoop(graph, options.compile, {
       // The Samples tab shows accuracy and a confusion matrix for every classifier.
@@ -160,9 +163,12 @@ export class TrainingSession {
    * Record the run as a new run of `runs` (docs/runs.md), the app's and the CLI's (`--runs`)
    * alike: the session's graph and effective settings, `backend` (what it trains on), and its name,
    * sweep, project or parent run when given. Call before `run()`; throws what the store throws.
+   * The graph keeps the design's own metrics: those the session adds for the Samples tab are in
+   * the settings, not in the design a learner opens (or continues) from the Runs tab.
    */
   record(runs: Pick<RunStoreApi, 'create'>, { backend, ...meta }: RunRecordAs): RunSink {
-    const sink = runs.create({ graph: this.graph, settings: { training: this.config, backend, appVersion: ENGINE_VERSION }, ...meta });
+    const graph: GraphIR = { ...this.graph, training: { ...this.graph.training!, metrics: this.designMetrics } };
+    const sink = runs.create({ graph, settings: { training: this.config, backend, appVersion: ENGINE_VERSION }, ...meta });
     this.recordTo(sink);
     return sink;
   }

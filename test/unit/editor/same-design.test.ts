@@ -7,6 +7,12 @@ import { engineGraph } from '../../../src-renderer/src/editor/analysis';
 import { readTemplates } from '../../../src-renderer/src/editor/templates';
 import { holdsDesign } from '../../../src-renderer/src/editor/same-design';
 import type { GraphIR } from '../../../src-engine/facade';
+import { compileGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
+import { TrainingSession } from '../../../src-engine/app/session';
+import type { RunStoreApi } from '../../../src-engine/app/runs/recorder';
+import { twoMoonsGraph } from '../session/fixtures';
 
 const dir = path.join(__dirname, '../../../examples');
 const templates = readTemplates(Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [`../../../examples/${f}`, JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as unknown])));
@@ -48,5 +54,20 @@ describe('holdsDesign: whether the canvas is the design a stored run trained', (
     // Key order is no difference (a graph read from a file keeps the file's order).
     const reordered = JSON.parse(JSON.stringify(stored, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v))) as unknown;
     expect(holdsDesign(gan, reordered)).toBe(true);
+  });
+});
+
+describe('a run stores the design the canvas holds', () => {
+  it('a classifier trained in the app keeps its design\'s metrics in the stored graph (the accuracy and confusion matrix the session adds are in its settings): the canvas still holds it', () => {
+    const design = twoMoonsGraph({ epochs: 1 });
+    design.training!.metrics = [];
+    const data = prepareData(loadBuiltinDataset(design.training!.dataset, 1)!, design.training!.dataset, 1);
+    const session = new TrainingSession('t', engineGraph(design), data, createReferenceBackend(), { compile: compileGraph, probes: false, emit: () => {} });
+    let created: Parameters<RunStoreApi['create']>[0] | undefined;
+    session.record({ create: (init) => ((created = init), { id: 'r', append: () => {}, finish: () => {} }) }, { backend: 'CPU' });
+    expect(session.config.metrics).toEqual(['accuracy', 'confusion']);
+    expect((created!.settings.training as { metrics: string[] }).metrics).toEqual(['accuracy', 'confusion']);
+    expect(created!.graph.training!.metrics).toEqual([]);
+    expect(holdsDesign(design, JSON.parse(JSON.stringify(created!.graph)))).toBe(true);
   });
 });
