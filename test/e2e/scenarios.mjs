@@ -922,6 +922,14 @@ const gan = [
   { download: '[data-testid=export-onnx]', as: 'gan-onnx' },
   { expect: '[data-testid=notice]', text: 'Exported ONNX \\(the generator: z \\[32\\] → samples \\[1, 28, 28\\]\\) to /.*/exports/.*\\.onnx, and downloaded it' },
   { screenshot: 'export-gan-done' },
+  // Opened from the Runs tab, the stored run draws the same D/G curves (#58).
+  { click: '[data-testid=train-tab-runs]' },
+  { click: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-open-]' },
+  discardIfAsked,
+  { expect: '[data-testid=timeline]', within: 5_000 },
+  { expectNumber: '[data-testid=gan-chart]', attr: 'data-points', op: '>=', value: 2 },
+  { expectNumber: '[data-testid=gan-chart]', attr: 'data-loss-points', op: '>=', value: 100 },
+  { click: '[data-testid=timeline-close]' },
   { viewport: [1400, 900] },
 ];
 
@@ -1336,8 +1344,8 @@ const crashedRun = [
   { click: '[data-testid=timeline-close]' },
   // Issue #17 item 6: one click resumes it from its last checkpoint, as a new run naming its parent; the curve goes on past the kill.
   { click: '[data-testid=train-tab-runs]' },
+  // The canvas holds the run's design (opened above): nothing is asked (#58), a question would keep the run from starting.
   { click: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-resume-]' },
-  discardIfAsked,
   { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
   { expectNumber: '[data-testid=loss-chart]', attr: 'data-points', op: '>', value: 100, within: 5_000 },
   { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', state: 'killStep', within: 20_000 },
