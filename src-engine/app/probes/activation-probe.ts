@@ -126,7 +126,6 @@ export class ActivationProbe {
   }
 }
 
-
 /**
  * Fraction of units that are exactly 0 for every sample of the batch (a "dead" ReLU unit passes
  * no gradient, so nothing will revive it).

@@ -2,7 +2,7 @@ import type { CompiledGraph, LossSelection } from '../../core/autodiff/executor'
 import { statisticsFrozen } from '../../base/ir/freeze';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
-import type { FrozenPrefix } from '../../core/train/feature-cache';
+import { withBoundary, type FrozenPrefix } from '../../core/train/feature-cache';
 
 /**
  * The prefix of a graph whose eval-mode outputs on the probe batch stay the same all run: the
@@ -33,10 +33,7 @@ export function constantPrefix(graph: GraphIR, featureInput: string, plan: Pick<
     nodes.add(id);
   }
   if (![...nodes].some((id) => weighted.has(id))) return null;
-  const read = new Set<string>();
-  for (const n of graph.nodes) if (!nodes.has(n.id)) for (const i of n.inputs) read.add(i);
-  for (const id of Object.values(graph.outputs)) read.add(id);
-  return { nodes, boundary: plan.order.filter((id) => nodes.has(id) && read.has(id)) };
+  return withBoundary(graph, nodes, plan.order);
 }
 
 /**

@@ -75,14 +75,21 @@ export function frozenPrefix(
     const reason = why.get(outside.id);
     return reason ?? off('FEATURES_NOT_A_PREFIX', `the frozen layer "${outside.id}" reads a trained layer's output, so it runs every step`);
   }
-  const readers = new Map<string, boolean>();
-  for (const n of graph.nodes) if (!prefix.has(n.id)) for (const i of n.inputs) readers.set(i, true);
-  for (const id of Object.values(graph.outputs)) readers.set(id, true);
-  const boundary = topological(graph).filter((id) => prefix.has(id) && readers.has(id));
   if (!graph.nodes.some((n) => !prefix.has(n.id) && n.frozen !== true && weighted.has(n.id))) {
     return off('FEATURES_NOTHING_TRAINS', 'no layer after the frozen ones trains');
   }
-  return { nodes: prefix, boundary };
+  return withBoundary(graph, prefix, topological(graph));
+}
+
+/**
+ * The prefix `nodes` with its boundary: those of them a node outside it or a graph output reads,
+ * in `order` (a forward order). What the feature cache keeps, and the probes' constant prefix
+ * (app/probes/constant-prefix.ts) writes back.
+ */
+export function withBoundary(graph: GraphIR, nodes: ReadonlySet<string>, order: readonly string[]): FrozenPrefix {
+  const read = new Set<string>(Object.values(graph.outputs));
+  for (const n of graph.nodes) if (!nodes.has(n.id)) for (const i of n.inputs) read.add(i);
+  return { nodes, boundary: order.filter((id) => nodes.has(id) && read.has(id)) };
 }
 
 /** Why `node`, fed by the prefix, cannot join it (its op's traits and its frozen state); undefined: it can. */
