@@ -1356,6 +1356,12 @@ const crashedRun = [
   { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-resumed-]', text: '^resumed at epoch \\d+', within: 10_000 },
   { expect: '[data-testid=runs] tbody tr:nth-child(2)', attr: ['data-status', 'crashed'] },
   { screenshot: 'runs-resumed' },
+  // Opened later from Runs, the resumed run's curve still starts where its parent's did (#58, noticed).
+  { click: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-open-]' },
+  discardIfAsked,
+  { expect: '[data-testid=timeline]', within: 5_000 },
+  { expectNumber: '[data-testid=loss-chart]', attr: 'data-first-step', op: '<=', value: 1 },
+  { click: '[data-testid=timeline-close]' },
 ];
 
 /**

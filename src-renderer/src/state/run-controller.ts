@@ -11,7 +11,7 @@ import { trainingAtRate } from '../training/settings-history';
 import { isLive, runElsewhere, type AttachedHistory, type RunAction, type RunOwner } from '../training/model';
 import { afterPaint, frameBatched } from '../training/run-pacing';
 import { rememberOwner, rememberedOwner } from '../training/remembered-owner';
-import { historyUpTo, storedHistory } from '../training/stored-history';
+import { historyUpTo, lineageHistory } from '../training/stored-history';
 
 /** What opening a run's project needs from the file commands (editor/files.ts `ProjectFiles`). */
 export interface RunProjectFiles {
@@ -123,9 +123,10 @@ export class RunController {
     this.dispatch({ type: 'starting', probes: true, owner: canvasOwner(this.editor.getState()) });
     try {
       const parent = await c.request('runs.open', { id: storedRunId });
+      const parentHistory = await lineageHistory(parent, (id) => c.request('runs.open', { id }));
       const result = await c.request('train.resume', { storedRunId, ...(moreEpochs !== undefined ? { moreEpochs } : {}), ...(backend ? { backend } : {}) });
       const from = (await c.request('runs.open', { id: result.storedRunId ?? storedRunId })).meta.resumedFrom;
-      this.dispatch({ type: 'attached', result, state: 'running', step: from?.step ?? 0, graph: parent.graph as GraphIR, history: historyUpTo(storedHistory(parent), from) });
+      this.dispatch({ type: 'attached', result, state: 'running', step: from?.step ?? 0, graph: parent.graph as GraphIR, history: historyUpTo(parentHistory, from) });
       rememberOwner(result, this.run.getState().owner);
     } catch (err) {
       this.dispatch({ type: 'start-failed', ...failure(err, 'E_TRAIN_START') });
@@ -246,7 +247,7 @@ export class RunController {
     if (run.start.storedRunId) {
       try {
         const stored = await c.request('runs.open', { id: run.start.storedRunId });
-        history = storedHistory(stored);
+        history = await lineageHistory(stored, (id) => c.request('runs.open', { id }));
         project = stored.meta.project;
       } catch {
         // No stored curves (a run store that cannot be read): the charts fill from the next events.
@@ -308,7 +309,8 @@ export class RunController {
    */
   async viewStoredRun(c: RpcClient, id: string): Promise<ResultOf<'runs.open'>> {
     const run = await c.request('runs.open', { id });
-    this.dispatch({ type: 'view-stored', run, history: storedHistory(run) });
+    const history = await lineageHistory(run, (parent) => c.request('runs.open', { id: parent }));
+    this.dispatch({ type: 'view-stored', run, history });
     const last = run.frameSteps[run.frameSteps.length - 1];
     if (last !== undefined) await this.showStoredFrame(c, id, last);
     return run;

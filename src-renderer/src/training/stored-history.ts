@@ -91,3 +91,54 @@ function epochSoFar(curve: ResultOf<'runs.open'>['curve']): { name: string; poin
   }
   return { name, points };
 }
+
+/** The run view's series of a parent up to its child's checkpoint followed by the child's own (a resumed run's curve continues its parent's). */
+export function continuedHistory(parent: AttachedHistory, from: { step: number; epoch: number }, child: AttachedHistory): AttachedHistory {
+  const head = historyUpTo(parent, from);
+  const join = (a: readonly Point[] | undefined, b: readonly Point[] | undefined): Point[] => [...(a ?? []), ...(b ?? [])];
+  const groups = [...new Set([...Object.keys(head.groupLoss ?? {}), ...Object.keys(child.groupLoss ?? {})])];
+  const metricName = child.metricName ?? head.metricName;
+  // A metric series of another name (the design's headline changed) is not continued.
+  const sameMetric = head.metricName === undefined || head.metricName === metricName;
+  const metric = (a: readonly Point[] | undefined, b: readonly Point[] | undefined): Point[] => (sameMetric ? join(a, b) : [...(b ?? [])]);
+  const stepMetric = metric(head.stepMetric, child.stepMetric);
+  return {
+    loss: join(head.loss, child.loss),
+    batchLoss: join(head.batchLoss, child.batchLoss),
+    lr: join(head.lr, child.lr),
+    valLoss: join(head.valLoss, child.valLoss),
+    trainMetric: metric(head.trainMetric, child.trainMetric),
+    valMetric: metric(head.valMetric, child.valMetric),
+    ...(stepMetric.length ? { stepMetric } : {}),
+    ...(metricName ? { metricName } : {}),
+    ...(groups.length ? { groupLoss: Object.fromEntries(groups.map((g) => [g, join(head.groupLoss?.[g], child.groupLoss?.[g])])) } : {}),
+    ...(head.dReal || child.dReal ? { dReal: join(head.dReal, child.dReal) } : {}),
+    ...(head.dFake || child.dFake ? { dFake: join(head.dFake, child.dFake) } : {}),
+    ...(child.progress ? { progress: child.progress } : {}),
+  };
+}
+
+/** How many ancestors a stored run's curves reach back through (a chain of Continues); a longer chain shows its newest part. */
+export const LINEAGE_DEPTH = 32;
+
+/**
+ * A stored run's curves from its first ancestor on: a resumed run (`meta.resumedFrom`) shows its
+ * parent's up to the step it resumed from, and so on up the chain, as its live view did. A parent
+ * that cannot be opened (deleted, unreadable) ends the chain there; a chain that loops is cut.
+ */
+export async function lineageHistory(run: StoredRunView, open: (id: string) => Promise<StoredRunView>): Promise<AttachedHistory> {
+  let history = storedHistory(run);
+  const seen = new Set([run.meta.id]);
+  let from = run.meta.resumedFrom;
+  while (from && !seen.has(from.runId) && seen.size <= LINEAGE_DEPTH) {
+    seen.add(from.runId);
+    const parent = await open(from.runId).catch(() => undefined);
+    if (!parent) break;
+    history = continuedHistory(storedHistory(parent), from, history);
+    from = parent.meta.resumedFrom;
+  }
+  return history;
+}
+
+/** What `lineageHistory` reads of a stored run. */
+export type StoredRunView = Pick<ResultOf<'runs.open'>, 'curve' | 'epochs' | 'gan'> & { meta: Pick<ResultOf<'runs.open'>['meta'], 'id' | 'resumedFrom'> };

@@ -44,6 +44,7 @@ export function Curves() {
         option={lossOption}
         data-testid="loss-chart"
         data-points={loss.length}
+        data-first-step={loss[0]?.[0] ?? ''}
         data-first={first === undefined ? '' : first.toPrecision(4)}
         data-last={last === undefined ? '' : last.toPrecision(4)}
       />
