@@ -57,6 +57,9 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['BatchNorm 2-D eval', 'BatchNorm', [32, 16, 14, 14], {}, false, 1e-5],
   ['BatchNorm 1-D [N, C] train', 'BatchNorm', [512, 130], {}, true, 1e-5],
   ['BatchNorm no affine, odd inner', 'BatchNorm', [40, 33, 7, 5], { affine: false }, true, 1e-5],
+  // mobilenet_v3_small's last stage: 576 planes of 7×7, each task's 72 channels in blocks of 41 and 31, sample by sample.
+  ['BatchNorm 16×576×7×7 train (channel blocks)', 'BatchNorm', [16, 576, 7, 7], {}, true, 1e-5],
+  ['BatchNorm 16×576×7×7 eval', 'BatchNorm', [16, 576, 7, 7], {}, false, 1e-5],
   ['Sigmoid 64×784 (polynomial e^x)', 'Sigmoid', [64, 784], {}, true, 1e-5],
   // k = 784 products per output, which the reference sums one by one in float32 (error up to
   // ~k·2⁻²⁴ ≈ 5e-5 relative; measured 1.3e-5): 1e-4, as gemm.test.ts's 1e-6·k bound.

@@ -472,113 +472,188 @@
       (br $sl)))
   )
 
-  ;; BatchNorm forward for channels [c0, c1) of x viewed as [n, c, inner]. gamma/beta = 0: none.
-  ;; Train: batch mean and biased variance (float64), running stats updated with the unbiased
-  ;; variance; eval: running stats. invStd[ch] = 1/√(var + eps).
+  ;; BatchNorm's channels in blocks (bnForward, bnBackward): as many as keep a tensor's planes of
+  ;; the block within ~128 KiB (at least one), so the statistics pass leaves them in L2 for the
+  ;; pass that uses the statistics. Each pass walks a block sample by sample, its planes in memory
+  ;; order: with small planes (mobilenet's 576 channels of 7×7) a channel at a time jumped a whole
+  ;; sample between 196-byte planes, which the prefetcher does not follow. Per channel the sums
+  ;; still add its planes in sample order, as before: the same bits.
+  (func $bnBlock (param $n i32) (param $inner i32) (result i32)
+    (local $b i32)
+    (local.set $b (i32.div_u (i32.const 131072) (i32.shl (i32.mul (local.get $n) (local.get $inner)) (i32.const 2))))
+    (select (local.get $b) (i32.const 1) (local.get $b)))
+
+  ;; Σ (x − K) and Σ (x − K)² of channels [cb, ce) (K: the channel's first value) into each one's
+  ;; f64 pair at $tab + 32·(ch − cb), summed per channel in sample order. One value per sample
+  ;; (inner = 1, a BatchNorm1d after a Linear): a channel at a time in registers, the arithmetic
+  ;; of $shiftedSums's tail.
+  (func $bnSums (param $x i32) (param $tab i32) (param $n i32) (param $c i32) (param $inner i32) (param $cb i32) (param $ce i32)
+    (local $b i32) (local $ch i32) (local $t i32) (local $k f64) (local $e f64) (local $p i32) (local $a1 f64) (local $a2 f64)
+    (if (i32.eq (local.get $inner) (i32.const 1)) (then
+      (local.set $t (local.get $tab))
+      (local.set $ch (local.get $cb))
+      (block $od (loop $ol
+        (br_if $od (i32.ge_s (local.get $ch) (local.get $ce)))
+        (local.set $k (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.shl (local.get $ch) (i32.const 2))))))
+        (local.set $a1 (f64.const 0))
+        (local.set $a2 (f64.const 0))
+        (local.set $b (i32.const 0))
+        (block $bd (loop $bl
+          (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
+          (local.set $e (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x)
+            (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2))))) (local.get $k)))
+          (local.set $a1 (f64.add (local.get $a1) (local.get $e)))
+          (local.set $a2 (f64.add (local.get $a2) (f64.mul (local.get $e) (local.get $e))))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $bl)))
+        (f64.store (local.get $t) (local.get $a1))
+        (f64.store offset=8 (local.get $t) (local.get $a2))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+        (br $ol)))
+      (return)))
+    (local.set $t (local.get $tab))
+    (local.set $ch (local.get $cb))
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_s (local.get $ch) (local.get $ce)))
+      (f64.store (local.get $t) (f64.const 0))
+      (f64.store offset=8 (local.get $t) (f64.const 0))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+      (br $zl)))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
+      (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $cb)) (local.get $inner)) (i32.const 2))))
+      (local.set $t (local.get $tab))
+      (local.set $ch (local.get $cb))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $ch) (local.get $ce)))
+        (global.set $acc1 (f64.load (local.get $t)))
+        (global.set $acc2 (f64.load offset=8 (local.get $t)))
+        (call $shiftedSums (local.get $p) (local.get $inner)
+          (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.shl (i32.mul (local.get $ch) (local.get $inner)) (i32.const 2))))))
+        (f64.store (local.get $t) (global.get $acc1))
+        (f64.store offset=8 (local.get $t) (global.get $acc2))
+        (local.set $p (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+        (br $cl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl)))
+  )
+
+  ;; Channel $ch's statistics into its table entry $t (after the sums pair: mean, 1/σ as float32,
+  ;; then γ and β), its invStd, and in training its running statistics. Train: batch mean and
+  ;; biased variance from $bnSums's shifted sums (float64), running stats updated with the
+  ;; unbiased variance; eval: running stats. invStd = 1/√(var + eps).
+  (func $bnChannel (param $t i32) (param $ch i32) (param $x i32) (param $invStd i32) (param $gamma i32) (param $beta i32)
+    (param $rm i32) (param $rv i32) (param $m f64) (param $inner i32) (param $training i32) (param $eps f64) (param $momentum f64)
+    (local $chb i32) (local $s f64) (local $ss f64) (local $mean f64) (local $var f64) (local $inv f64) (local $unbiased f64) (local $shift f64)
+    (local.set $chb (i32.shl (local.get $ch) (i32.const 2)))
+    (if (local.get $training)
+      (then
+        ;; One pass: sums of (x − K) and (x − K)² in float64 with K = the channel's first value
+        ;; (shifting by a sample keeps E[(x−K)²] − E[x−K]² free of cancellation; float64 leaves
+        ;; the statistics equal to the two-pass reference's to ~1e-16).
+        (local.set $shift (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.shl (i32.mul (local.get $ch) (local.get $inner)) (i32.const 2))))))
+        (local.set $s (f64.load (local.get $t)))
+        (local.set $mean (f64.add (local.get $shift) (f64.div (local.get $s) (local.get $m))))
+        (local.set $ss (f64.sub (f64.load offset=8 (local.get $t)) (f64.div (f64.mul (local.get $s) (local.get $s)) (local.get $m))))
+        (if (f64.lt (local.get $ss) (f64.const 0)) (then (local.set $ss (f64.const 0))))
+        (local.set $var (f64.div (local.get $ss) (local.get $m)))
+        (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (local.get $eps)))))
+        (local.set $unbiased (select (f64.div (local.get $ss) (f64.sub (local.get $m) (f64.const 1))) (local.get $var)
+          (f64.gt (local.get $m) (f64.const 1))))
+        (f32.store (i32.add (local.get $rm) (local.get $chb)) (f32.demote_f64
+          (f64.add (f64.mul (f64.sub (f64.const 1) (local.get $momentum)) (f64.promote_f32 (f32.load (i32.add (local.get $rm) (local.get $chb)))))
+                   (f64.mul (local.get $momentum) (local.get $mean)))))
+        (f32.store (i32.add (local.get $rv) (local.get $chb)) (f32.demote_f64
+          (f64.add (f64.mul (f64.sub (f64.const 1) (local.get $momentum)) (f64.promote_f32 (f32.load (i32.add (local.get $rv) (local.get $chb)))))
+                   (f64.mul (local.get $momentum) (local.get $unbiased))))))
+      (else
+        (local.set $mean (f64.promote_f32 (f32.load (i32.add (local.get $rm) (local.get $chb)))))
+        (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $rv) (local.get $chb)))) (local.get $eps)))))))
+    (f32.store (i32.add (local.get $invStd) (local.get $chb)) (f32.demote_f64 (local.get $inv)))
+    (f32.store offset=16 (local.get $t) (f32.demote_f64 (local.get $mean)))
+    (f32.store offset=20 (local.get $t) (f32.demote_f64 (local.get $inv)))
+    (f32.store offset=24 (local.get $t) (if (result f32) (local.get $gamma) (then (f32.load (i32.add (local.get $gamma) (local.get $chb)))) (else (f32.const 1))))
+    (f32.store offset=28 (local.get $t) (if (result f32) (local.get $beta) (then (f32.load (i32.add (local.get $beta) (local.get $chb)))) (else (f32.const 0)))))
+
+  ;; x̂ and y of channels [cb, ce) from their table entries ($bnChannel's), sample by sample: y as
+  ;; bnForward's $mode says. inner = 1 (mode 0 or 1): inline, the arithmetic of $normalize's tail.
+  (func $bnApply (param $x i32) (param $y i32) (param $xhat i32) (param $tab i32) (param $n i32) (param $c i32) (param $inner i32)
+    (param $cb i32) (param $ce i32) (param $mode i32) (param $H i32) (param $W i32) (param $arg i32) (param $plane i32)
+    (local $b i32) (local $ch i32) (local $t i32) (local $off i32) (local $po i32) (local $ppl i32) (local $s f32)
+    (local.set $ppl (i32.mul (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
+      (local.set $t (local.get $tab))
+      (local.set $ch (local.get $cb))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $ch) (local.get $ce)))
+        (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
+        (if (i32.eq (local.get $mode) (i32.const 2))
+          (then
+            ;; The plane's pooled outputs start at plane·(H/2)·(W/2).
+            (local.set $po (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $ppl)) (i32.const 2)))
+            (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (local.get $plane)
+              (local.get $inner) (f32.load offset=16 (local.get $t)) (f32.load offset=20 (local.get $t)) (f32.load offset=24 (local.get $t)) (f32.load offset=28 (local.get $t)) (i32.const 1))
+            (call $maxPool2x2 (local.get $plane) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
+              (i32.const 0) (i32.const 1) (local.get $H) (local.get $W) (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
+          (else (if (i32.eq (local.get $inner) (i32.const 1))
+            (then
+              (local.set $s (f32.mul (f32.sub (f32.load (i32.add (local.get $x) (local.get $off))) (f32.load offset=16 (local.get $t))) (f32.load offset=20 (local.get $t))))
+              (f32.store (i32.add (local.get $xhat) (local.get $off)) (local.get $s))
+              (local.set $s (f32.add (f32.mul (local.get $s) (f32.load offset=24 (local.get $t))) (f32.load offset=28 (local.get $t))))
+              (if (local.get $mode) (then (local.set $s (select (f32.const 0) (local.get $s) (f32.lt (local.get $s) (f32.const 0))))))
+              (f32.store (i32.add (local.get $y) (local.get $off)) (local.get $s)))
+            (else
+              (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $y) (local.get $off))
+                (local.get $inner) (f32.load offset=16 (local.get $t)) (f32.load offset=20 (local.get $t)) (f32.load offset=24 (local.get $t)) (f32.load offset=28 (local.get $t)) (local.get $mode))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+        (br $cl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl)))
+  )
+
+  ;; BatchNorm forward for channels [c0, c1) of x viewed as [n, c, inner], in blocks ($bnBlock):
+  ;; statistics ($bnSums, $bnChannel), then x̂ and y ($bnApply). gamma/beta = 0: none.
   ;; $mode 0: y = BatchNorm's output. Fused with what follows it (overrides/fusions.ts), x̂ and
   ;; invStd the same: 1: y = ReLU of it; 2: y = the 2×2, stride-2 MaxPool2d of that ReLU, argmax in
   ;; $arg (planes of [H, W] = inner, H and W even, W >= 8), each plane normalised into this thread's
-  ;; $scratch (H·W floats) first. What the ops compute one by one, bit for bit.
+  ;; scratch first. What the ops compute one by one, bit for bit. $scratch: this thread's, 32 bytes a
+  ;; channel of the block (its table), then `inner` floats for mode 2's plane.
   (func (export "bnForward")
     (param $x i32) (param $y i32) (param $xhat i32) (param $invStd i32) (param $gamma i32) (param $beta i32)
     (param $rm i32) (param $rv i32) (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32)
     (param $training i32) (param $eps f64) (param $momentum f64)
     (param $mode i32) (param $H i32) (param $W i32) (param $arg i32) (param $scratch i32)
-    (local $ch i32) (local $b i32) (local $m f64) (local $s f64) (local $ss f64) (local $mean f64) (local $var f64)
-    (local $inv f64) (local $unbiased f64) (local $off i32) (local $g f32) (local $bb f32) (local $chb i32) (local $shift f64)
-    (local $po i32) (local $one i32) (local $e f64) (local $a1 f64) (local $a2 f64) (local $mean32 f32) (local $inv32 f32) (local $t f32)
-    ;; $one: one value per sample and channel ([N, C], a BatchNorm1d after a Linear): the sums and
-    ;; the normalisation inline, the same arithmetic as $shiftedSums's and $normalize's scalar
-    ;; tails (bit for bit), without a call per value.
-    (local.set $one (i32.and (i32.eq (local.get $inner) (i32.const 1)) (i32.le_u (local.get $mode) (i32.const 1))))
+    (local $blk i32) (local $cb i32) (local $ce i32) (local $ch i32) (local $t i32) (local $m f64)
+    ;; eval: no statistics pass, one block
+    (local.set $blk (if (result i32) (local.get $training) (then (call $bnBlock (local.get $n) (local.get $inner))) (else (local.get $c))))
     (local.set $m (f64.convert_i32_s (i32.mul (local.get $n) (local.get $inner))))
-    (local.set $ch (local.get $c0))
-    (block $cd (loop $cl
-      (br_if $cd (i32.ge_s (local.get $ch) (local.get $c1)))
-      (local.set $chb (i32.shl (local.get $ch) (i32.const 2)))
-      (if (local.get $training)
-        (then
-          ;; One pass: sums of (x − K) and (x − K)² in float64 with K = the channel's first value
-          ;; (shifting by a sample keeps E[(x−K)²] − E[x−K]² free of cancellation; float64 leaves
-          ;; the statistics equal to the two-pass reference's to ~1e-16).
-          (local.set $shift (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.shl (i32.mul (local.get $ch) (local.get $inner)) (i32.const 2))))))
-          (global.set $acc1 (f64.const 0))
-          (global.set $acc2 (f64.const 0))
-          (local.set $b (i32.const 0))
-          (if (local.get $one)
-            (then
-              (local.set $a1 (f64.const 0))
-              (local.set $a2 (f64.const 0))
-              (block $od (loop $ol
-                (br_if $od (i32.ge_s (local.get $b) (local.get $n)))
-                (local.set $e (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x)
-                  (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2))))) (local.get $shift)))
-                (local.set $a1 (f64.add (local.get $a1) (local.get $e)))
-                (local.set $a2 (f64.add (local.get $a2) (f64.mul (local.get $e) (local.get $e))))
-                (local.set $b (i32.add (local.get $b) (i32.const 1)))
-                (br $ol)))
-              (global.set $acc1 (local.get $a1))
-              (global.set $acc2 (local.get $a2))))
-          (block $bd (loop $bl
-            (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
-            (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
-            (call $shiftedSums (i32.add (local.get $x) (local.get $off)) (local.get $inner) (local.get $shift))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $bl)))
-          (local.set $s (global.get $acc1))
-          (local.set $mean (f64.add (local.get $shift) (f64.div (local.get $s) (local.get $m))))
-          (local.set $ss (f64.sub (global.get $acc2) (f64.div (f64.mul (local.get $s) (local.get $s)) (local.get $m))))
-          (if (f64.lt (local.get $ss) (f64.const 0)) (then (local.set $ss (f64.const 0))))
-          (local.set $var (f64.div (local.get $ss) (local.get $m)))
-          (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (local.get $eps)))))
-          (local.set $unbiased (select (f64.div (local.get $ss) (f64.sub (local.get $m) (f64.const 1))) (local.get $var)
-            (f64.gt (local.get $m) (f64.const 1))))
-          (f32.store (i32.add (local.get $rm) (local.get $chb)) (f32.demote_f64
-            (f64.add (f64.mul (f64.sub (f64.const 1) (local.get $momentum)) (f64.promote_f32 (f32.load (i32.add (local.get $rm) (local.get $chb)))))
-                     (f64.mul (local.get $momentum) (local.get $mean)))))
-          (f32.store (i32.add (local.get $rv) (local.get $chb)) (f32.demote_f64
-            (f64.add (f64.mul (f64.sub (f64.const 1) (local.get $momentum)) (f64.promote_f32 (f32.load (i32.add (local.get $rv) (local.get $chb)))))
-                     (f64.mul (local.get $momentum) (local.get $unbiased))))))
-        (else
-          (local.set $mean (f64.promote_f32 (f32.load (i32.add (local.get $rm) (local.get $chb)))))
-          (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $rv) (local.get $chb)))) (local.get $eps)))))))
-      (f32.store (i32.add (local.get $invStd) (local.get $chb)) (f32.demote_f64 (local.get $inv)))
-      (local.set $g (if (result f32) (local.get $gamma) (then (f32.load (i32.add (local.get $gamma) (local.get $chb)))) (else (f32.const 1))))
-      (local.set $bb (if (result f32) (local.get $beta) (then (f32.load (i32.add (local.get $beta) (local.get $chb)))) (else (f32.const 0))))
-      (local.set $b (i32.const 0))
-      (if (local.get $one)
-        (then
-          (local.set $mean32 (f32.demote_f64 (local.get $mean)))
-          (local.set $inv32 (f32.demote_f64 (local.get $inv)))
-          (block $nd (loop $nl
-            (br_if $nd (i32.ge_s (local.get $b) (local.get $n)))
-            (local.set $off (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2)))
-            (local.set $t (f32.mul (f32.sub (f32.load (i32.add (local.get $x) (local.get $off))) (local.get $mean32)) (local.get $inv32)))
-            (f32.store (i32.add (local.get $xhat) (local.get $off)) (local.get $t))
-            (local.set $t (f32.add (f32.mul (local.get $t) (local.get $g)) (local.get $bb)))
-            (if (local.get $mode) (then (local.set $t (select (f32.const 0) (local.get $t) (f32.lt (local.get $t) (f32.const 0))))))
-            (f32.store (i32.add (local.get $y) (local.get $off)) (local.get $t))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $nl)))))
-      (block $bd3 (loop $bl3
-        (br_if $bd3 (i32.ge_s (local.get $b) (local.get $n)))
-        (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
-        (if (i32.eq (local.get $mode) (i32.const 2))
-          (then
-            ;; The plane's pooled outputs start at plane·(H/2)·(W/2).
-            (local.set $po (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch))
-              (i32.mul (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1)))) (i32.const 2)))
-            (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (local.get $scratch)
-              (local.get $inner) (f32.demote_f64 (local.get $mean)) (f32.demote_f64 (local.get $inv)) (local.get $g) (local.get $bb) (i32.const 1))
-            (call $maxPool2x2 (local.get $scratch) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
-              (i32.const 0) (i32.const 1) (local.get $H) (local.get $W) (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
-          (else
-            (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $y) (local.get $off))
-              (local.get $inner) (f32.demote_f64 (local.get $mean)) (f32.demote_f64 (local.get $inv)) (local.get $g) (local.get $bb) (local.get $mode))))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $bl3)))
-      (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
-      (br $cl)))
+    (local.set $cb (local.get $c0))
+    (block $kd (loop $kl
+      (br_if $kd (i32.ge_s (local.get $cb) (local.get $c1)))
+      (local.set $ce (i32.add (local.get $cb) (local.get $blk)))
+      (if (i32.gt_s (local.get $ce) (local.get $c1)) (then (local.set $ce (local.get $c1))))
+      (if (local.get $training) (then
+        (call $bnSums (local.get $x) (local.get $scratch) (local.get $n) (local.get $c) (local.get $inner) (local.get $cb) (local.get $ce))))
+      (local.set $t (local.get $scratch))
+      (local.set $ch (local.get $cb))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $ch) (local.get $ce)))
+        (call $bnChannel (local.get $t) (local.get $ch) (local.get $x) (local.get $invStd) (local.get $gamma) (local.get $beta)
+          (local.get $rm) (local.get $rv) (local.get $m) (local.get $inner) (local.get $training) (local.get $eps) (local.get $momentum))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+        (br $cl)))
+      (call $bnApply (local.get $x) (local.get $y) (local.get $xhat) (local.get $scratch) (local.get $n) (local.get $c) (local.get $inner)
+        (local.get $cb) (local.get $ce) (local.get $mode) (local.get $H) (local.get $W) (local.get $arg)
+        (i32.add (local.get $scratch) (i32.shl (local.get $blk) (i32.const 5))))
+      (local.set $cb (local.get $ce))
+      (br $kl)))
   )
 
   ;; dy of BatchNorm's output for one plane (elements at byte offset $off) of a fused BatchNorm →
@@ -666,110 +741,159 @@
       (br $rl)))
   )
 
-  ;; BatchNorm backward for channels [c0, c1): dGamma += Σ dy·x̂, dBeta += Σ dy (float64 sums),
-  ;; dx += γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)) in train mode, γ/σ·dy in eval mode ($assign = 1: dx =).
-  ;; dGamma/dBeta/dx = 0: not needed. $tmp: this thread's scratch: 16 bytes (f64 pair), and for
-  ;; $mode 1 (bnForward's; $dy, $y: the ReLU's) `inner` floats after 64 bytes, where each plane's
-  ;; dy is rebuilt ($bnDy) for the sums and again for dx. Mode 2 ($dy, $y, $arg: the pool's)
-  ;; rebuilds it per element ($pooledSums, $bnDxPooled).
+  ;; BatchNorm backward for channels [c0, c1), in blocks ($bnBlock): dGamma += Σ dy·x̂, dBeta += Σ dy
+  ;; (float64 sums, per channel in sample order), dx += γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)) in train
+  ;; mode, γ/σ·dy in eval mode ($assign = 1: dx =); eval mode without dGamma and dBeta skips the
+  ;; sums. dGamma/dBeta/dx = 0: not needed. $tmp: this thread's scratch: 32 bytes a channel of the
+  ;; block (f64 sums, then k, a, b as float32), and for $mode 1 (bnForward's; $dy, $y: the ReLU's)
+  ;; `inner` floats after 32·c bytes, where each plane's dy is rebuilt ($bnDy) for the sums and
+  ;; again for dx. Mode 2 ($dy, $y, $arg: the pool's) rebuilds it per element ($pooledSums, $bnDxPooled).
   (func (export "bnBackward")
     (param $dy i32) (param $xhat i32) (param $invStd i32) (param $gamma i32) (param $dGamma i32) (param $dBeta i32) (param $dx i32)
     (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32) (param $training i32) (param $tmp i32) (param $assign i32)
     (param $mode i32) (param $y i32) (param $H i32) (param $W i32) (param $arg i32)
-    (local $ch i32) (local $b i32) (local $m f64) (local $off i32) (local $chb i32) (local $sumDy f64) (local $sumDyXhat f64)
-    (local $k f32) (local $p i32) (local $plane i32) (local $pl i32) (local $po i32) (local $ppl i32) (local $ma f32) (local $mb f32)
-    (local $one i32) (local $e f64) (local $f f32)
-    ;; $one: [N, C] with BatchNorm's own dy (mode 0): the sums and dx inline, the same arithmetic as
-    ;; $sumDyXhat's and $bnDx's scalar tails (bit for bit), without a call per value.
-    (local.set $one (i32.and (i32.eq (local.get $inner) (i32.const 1)) (i32.eqz (local.get $mode))))
-    (local.set $plane (i32.add (local.get $tmp) (i32.const 64)))
-    ;; mode 2: pooled cells per plane
-    (local.set $ppl (i32.mul (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
+    (local $blk i32) (local $cb i32) (local $ce i32) (local $ch i32) (local $t i32) (local $chb i32) (local $p i32) (local $m f64)
+    (local $plane i32) (local $sums i32)
+    (local.set $plane (i32.add (local.get $tmp) (i32.shl (local.get $c) (i32.const 5))))
+    (local.set $blk (call $bnBlock (local.get $n) (local.get $inner)))
     (local.set $m (f64.convert_i32_s (i32.mul (local.get $n) (local.get $inner))))
-    (local.set $ch (local.get $c0))
-    (block $cd (loop $cl
-      (br_if $cd (i32.ge_s (local.get $ch) (local.get $c1)))
-      (local.set $chb (i32.shl (local.get $ch) (i32.const 2)))
-      (f64.store (local.get $tmp) (f64.const 0))
-      (f64.store offset=8 (local.get $tmp) (f64.const 0))
-      (local.set $b (i32.const 0))
-      (if (local.get $one)
-        (then
-          (local.set $sumDy (f64.const 0))
-          (local.set $sumDyXhat (f64.const 0))
-          (block $od (loop $ol
-            (br_if $od (i32.ge_s (local.get $b) (local.get $n)))
-            (local.set $off (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2)))
-            (local.set $e (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $off)))))
-            (local.set $sumDy (f64.add (local.get $sumDy) (local.get $e)))
-            (local.set $sumDyXhat (f64.add (local.get $sumDyXhat) (f64.mul (local.get $e) (f64.promote_f32 (f32.load (i32.add (local.get $xhat) (local.get $off)))))))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $ol)))
-          (f64.store (local.get $tmp) (local.get $sumDy))
-          (f64.store offset=8 (local.get $tmp) (local.get $sumDyXhat))))
-      (block $bd (loop $bl
-        (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
+    (local.set $sums (i32.or (local.get $training) (i32.or (local.get $dGamma) (local.get $dBeta))))
+    (local.set $cb (local.get $c0))
+    (block $kd (loop $kl
+      (br_if $kd (i32.ge_s (local.get $cb) (local.get $c1)))
+      (local.set $ce (i32.add (local.get $cb) (local.get $blk)))
+      (if (i32.gt_s (local.get $ce) (local.get $c1)) (then (local.set $ce (local.get $c1))))
+      (if (local.get $sums) (then
+        (call $bnGradSums (local.get $dy) (local.get $xhat) (local.get $tmp) (local.get $n) (local.get $c) (local.get $inner) (local.get $cb) (local.get $ce)
+          (local.get $mode) (local.get $y) (local.get $H) (local.get $W) (local.get $arg) (local.get $plane))))
+      (local.set $t (local.get $tmp))
+      (local.set $ch (local.get $cb))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $ch) (local.get $ce)))
+        (local.set $chb (i32.shl (local.get $ch) (i32.const 2)))
+        (if (local.get $dGamma) (then
+          (local.set $p (i32.add (local.get $dGamma) (local.get $chb)))
+          (f32.store (local.get $p) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $p))) (f64.load offset=8 (local.get $t)))))))
+        (if (local.get $dBeta) (then
+          (local.set $p (i32.add (local.get $dBeta) (local.get $chb)))
+          (f32.store (local.get $p) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $p))) (f64.load (local.get $t)))))))
+        (f32.store offset=16 (local.get $t) (f32.demote_f64 (f64.mul
+          (if (result f64) (local.get $gamma) (then (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $chb))))) (else (f64.const 1)))
+          (f64.promote_f32 (f32.load (i32.add (local.get $invStd) (local.get $chb)))))))
+        (f32.store offset=20 (local.get $t) (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (f64.load (local.get $t)) (local.get $m)))) (else (f32.const 0))))
+        (f32.store offset=24 (local.get $t) (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (f64.load offset=8 (local.get $t)) (local.get $m)))) (else (f32.const 0))))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+        (br $cl)))
+      (if (local.get $dx) (then
+        (call $bnGradInput (local.get $dy) (local.get $xhat) (local.get $dx) (local.get $tmp) (local.get $n) (local.get $c) (local.get $inner) (local.get $cb) (local.get $ce)
+          (local.get $assign) (local.get $mode) (local.get $y) (local.get $H) (local.get $W) (local.get $arg) (local.get $plane))))
+      (local.set $cb (local.get $ce))
+      (br $kl)))
+  )
+
+  ;; Σ dy and Σ dy·x̂ of channels [cb, ce) into each one's f64 pair at $tab + 32·(ch − cb), summed
+  ;; per channel in sample order (bnBackward's $mode says what dy is). inner = 1 with BatchNorm's
+  ;; own dy: a channel at a time in registers, the arithmetic of $sumDyXhat's tail.
+  (func $bnGradSums (param $dy i32) (param $xhat i32) (param $tab i32) (param $n i32) (param $c i32) (param $inner i32) (param $cb i32) (param $ce i32)
+    (param $mode i32) (param $y i32) (param $H i32) (param $W i32) (param $arg i32) (param $plane i32)
+    (local $b i32) (local $ch i32) (local $t i32) (local $pl i32) (local $off i32) (local $po i32) (local $ppl i32) (local $e f64)
+    (local $s f64) (local $sx f64)
+    (if (i32.and (i32.eq (local.get $inner) (i32.const 1)) (i32.eqz (local.get $mode))) (then
+      (local.set $t (local.get $tab))
+      (local.set $ch (local.get $cb))
+      (block $od (loop $ol
+        (br_if $od (i32.ge_s (local.get $ch) (local.get $ce)))
+        (local.set $s (f64.const 0))
+        (local.set $sx (f64.const 0))
+        (local.set $b (i32.const 0))
+        (block $bd (loop $bl
+          (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
+          (local.set $off (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2)))
+          (local.set $e (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $off)))))
+          (local.set $s (f64.add (local.get $s) (local.get $e)))
+          (local.set $sx (f64.add (local.get $sx) (f64.mul (local.get $e) (f64.promote_f32 (f32.load (i32.add (local.get $xhat) (local.get $off)))))))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $bl)))
+        (f64.store (local.get $t) (local.get $s))
+        (f64.store offset=8 (local.get $t) (local.get $sx))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+        (br $ol)))
+      (return)))
+    (local.set $ppl (i32.mul (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
+    (local.set $t (local.get $tab))
+    (local.set $ch (local.get $cb))
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_s (local.get $ch) (local.get $ce)))
+      (f64.store (local.get $t) (f64.const 0))
+      (f64.store offset=8 (local.get $t) (f64.const 0))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+      (br $zl)))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
+      (local.set $t (local.get $tab))
+      (local.set $ch (local.get $cb))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $ch) (local.get $ce)))
         (local.set $pl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)))
         (local.set $off (i32.shl (i32.mul (local.get $pl) (local.get $inner)) (i32.const 2)))
         (if (i32.eq (local.get $mode) (i32.const 2))
           (then
             (local.set $po (i32.shl (i32.mul (local.get $pl) (local.get $ppl)) (i32.const 2)))
             (call $pooledSums (i32.add (local.get $dy) (local.get $po)) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
-              (i32.add (local.get $xhat) (local.get $off)) (local.get $ppl) (local.get $tmp)))
+              (i32.add (local.get $xhat) (local.get $off)) (local.get $ppl) (local.get $t)))
           (else
             (call $sumDyXhat
               (call $bnDy (local.get $mode) (local.get $dy) (local.get $y) (local.get $off) (local.get $inner) (local.get $plane))
-              (i32.add (local.get $xhat) (local.get $off)) (local.get $inner) (local.get $tmp))))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $bl)))
-      (local.set $sumDy (f64.load (local.get $tmp)))
-      (local.set $sumDyXhat (f64.load offset=8 (local.get $tmp)))
-      (if (local.get $dGamma) (then
-        (local.set $p (i32.add (local.get $dGamma) (local.get $chb)))
-        (f32.store (local.get $p) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $p))) (local.get $sumDyXhat))))))
-      (if (local.get $dBeta) (then
-        (local.set $p (i32.add (local.get $dBeta) (local.get $chb)))
-        (f32.store (local.get $p) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $p))) (local.get $sumDy))))))
-      (if (local.get $dx) (then
-        (local.set $k (f32.demote_f64 (f64.mul
-          (if (result f64) (local.get $gamma) (then (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $chb))))) (else (f64.const 1)))
-          (f64.promote_f32 (f32.load (i32.add (local.get $invStd) (local.get $chb)))))))
-        (local.set $ma (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDy) (local.get $m)))) (else (f32.const 0))))
-        (local.set $mb (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDyXhat) (local.get $m)))) (else (f32.const 0))))
-        (local.set $b (i32.const 0))
-        (if (local.get $one)
+              (i32.add (local.get $xhat) (local.get $off)) (local.get $inner) (local.get $t))))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+        (br $cl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl)))
+  )
+
+  ;; dx of channels [cb, ce) from their table entries (k, a, b at offsets 16, 20, 24), sample by
+  ;; sample. inner = 1 with BatchNorm's own dy: inline, the arithmetic of $bnDx's tail.
+  (func $bnGradInput (param $dy i32) (param $xhat i32) (param $dx i32) (param $tab i32) (param $n i32) (param $c i32) (param $inner i32)
+    (param $cb i32) (param $ce i32) (param $assign i32) (param $mode i32) (param $y i32) (param $H i32) (param $W i32) (param $arg i32) (param $plane i32)
+    (local $b i32) (local $ch i32) (local $t i32) (local $pl i32) (local $off i32) (local $po i32) (local $ppl i32) (local $p i32) (local $f f32)
+    (local.set $ppl (i32.mul (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
+      (local.set $t (local.get $tab))
+      (local.set $ch (local.get $cb))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $ch) (local.get $ce)))
+        (local.set $pl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)))
+        (local.set $off (i32.shl (i32.mul (local.get $pl) (local.get $inner)) (i32.const 2)))
+        (if (i32.eq (local.get $mode) (i32.const 2))
           (then
-            (block $xd (loop $xl
-              (br_if $xd (i32.ge_s (local.get $b) (local.get $n)))
-              (local.set $off (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2)))
-              (local.set $f (f32.mul (local.get $k)
-                (f32.sub (f32.sub (f32.load (i32.add (local.get $dy) (local.get $off))) (local.get $ma))
-                  (f32.mul (f32.load (i32.add (local.get $xhat) (local.get $off))) (local.get $mb)))))
+            (local.set $po (i32.shl (i32.mul (local.get $pl) (local.get $ppl)) (i32.const 2)))
+            (call $bnDxPooled (i32.add (local.get $dy) (local.get $po)) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
+              (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $dx) (local.get $off)) (local.get $H) (local.get $W)
+              (f32.load offset=16 (local.get $t)) (f32.load offset=20 (local.get $t)) (f32.load offset=24 (local.get $t)) (local.get $assign)))
+          (else (if (i32.and (i32.eq (local.get $inner) (i32.const 1)) (i32.eqz (local.get $mode)))
+            (then
+              (local.set $f (f32.mul (f32.load offset=16 (local.get $t))
+                (f32.sub (f32.sub (f32.load (i32.add (local.get $dy) (local.get $off))) (f32.load offset=20 (local.get $t)))
+                  (f32.mul (f32.load (i32.add (local.get $xhat) (local.get $off))) (f32.load offset=24 (local.get $t))))))
               (local.set $p (i32.add (local.get $dx) (local.get $off)))
               (if (local.get $assign)
                 (then (f32.store (local.get $p) (local.get $f)))
-                (else (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $f)))))
-              (local.set $b (i32.add (local.get $b) (i32.const 1)))
-              (br $xl)))))
-        (block $bd2 (loop $bl2
-          (br_if $bd2 (i32.ge_s (local.get $b) (local.get $n)))
-          (local.set $pl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)))
-          (local.set $off (i32.shl (i32.mul (local.get $pl) (local.get $inner)) (i32.const 2)))
-          (if (i32.eq (local.get $mode) (i32.const 2))
-            (then
-              (local.set $po (i32.shl (i32.mul (local.get $pl) (local.get $ppl)) (i32.const 2)))
-              (call $bnDxPooled (i32.add (local.get $dy) (local.get $po)) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
-                (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $dx) (local.get $off)) (local.get $H) (local.get $W)
-                (local.get $k) (local.get $ma) (local.get $mb) (local.get $assign)))
+                (else (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $f))))))
             (else
               (call $bnDx
                 (call $bnDy (local.get $mode) (local.get $dy) (local.get $y) (local.get $off) (local.get $inner) (local.get $plane))
                 (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $dx) (local.get $off))
-                (local.get $inner) (local.get $k) (local.get $ma) (local.get $mb) (local.get $assign))))
-          (local.set $b (i32.add (local.get $b) (i32.const 1)))
-          (br $bl2)))))
-      (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
-      (br $cl)))
+                (local.get $inner) (f32.load offset=16 (local.get $t)) (f32.load offset=20 (local.get $t)) (f32.load offset=24 (local.get $t)) (local.get $assign))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+        (br $cl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl)))
   )
 
   ;; σ(x) = 1/(1 + e^(−x)) for four lanes. e^t: t clamped to [−88, 88] (σ is then 0 or 1 to float32

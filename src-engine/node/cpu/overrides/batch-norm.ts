@@ -40,7 +40,7 @@ export function batchNormKernels(cpu: CpuContext) {
       const x = ctx.inputs[0];
       const [n, c, inner] = dims(x.shape);
       const len = n * c * inner;
-      cpu.setThreadValues(KIND.a, cpu.threadScratch(64 + inner * 4));
+      cpu.setThreadValues(KIND.a, cpu.threadScratch(64 + 32 * c + inner * 4));
       try {
         const xa = cpu.addressOf(x.data, len, 'BatchNorm input', true, false);
         const ya = cpu.addressOf((tail?.ctx ?? ctx).output.data, tailLength(len, tail), 'BatchNorm output', false, true);
@@ -68,7 +68,7 @@ export function batchNormKernels(cpu: CpuContext) {
       const len = n * c * inner;
       const dxT = ctx.dInputs[0];
       const parts = partsFor(len, cpu.threads, c);
-      cpu.setThreadValues(KIND.a, cpu.threadScratch(tail?.mode === 1 ? 64 + inner * 4 : 64));
+      cpu.setThreadValues(KIND.a, cpu.threadScratch(64 + 32 * c + (tail?.mode === 1 ? inner * 4 : 0)));
       try {
         const last = tail?.ctx ?? ctx;
         const outLen = tailLength(len, tail);
