@@ -6,7 +6,7 @@
  */
 import { isMapped } from '../ops/export-mapping';
 import { getOp, isOpName, listOps, type OpName } from '../ops/registry';
-import { simdOps } from '../elementwise/simd';
+import { binarySimdOps, simdOps } from '../elementwise/simd';
 import { lossCpuOps } from '../elementwise/loss-simd';
 import { isGraphInput } from '../../base/ir/inputs';
 
@@ -15,7 +15,7 @@ import { isGraphInput } from '../../base/ir/inputs';
  * (GEMM, convolution, pooling, normalisation, attention, recurrent cells, …): declared here, where
  * every tier can read it, and held to its kernel table by the compiler (node/cpu/overrides
  * `satisfies Record<HandCpuKernelOp, …>`: a kernel missing there, or one not listed here, fails
- * `tsc`). The elementwise activations' kernels are generated from their op files (`simdOps`), and
+ * `tsc`). The elementwise activations' kernels are generated from their op files (`simdOps`; the binary ones' `binarySimdOps`), and
  * the pointwise losses' likewise (`lossCpuOps`).
  */
 export const HAND_CPU_KERNEL_OPS = [
@@ -39,6 +39,7 @@ export const HAND_CPU_KERNEL_OPS = [
   'ConvTranspose2d',
   'PositionalEmbedding',
   'Embedding',
+  'GlobalAvgPool',
 ] as const satisfies readonly OpName[];
 
 /** An op with a hand-written CPU kernel. */
@@ -46,11 +47,16 @@ export type HandCpuKernelOp = (typeof HAND_CPU_KERNEL_OPS)[number];
 
 /**
  * Every op the CPU backend has a kernel of its own for: the hand-written ones, the elementwise
- * ops whose f32x4 kernels are generated from their expressions, and the pointwise losses whose
+ * ops whose f32x4 kernels are generated from their expressions (the binary ones': Multiply), and the pointwise losses whose
  * kernels are (core/elementwise/loss-simd.ts). An op not listed runs its op
  * file's reference kernels on the CPU.
  */
-export const CPU_KERNEL_OPS: readonly OpName[] = [...HAND_CPU_KERNEL_OPS, ...simdOps().filter((op) => !(HAND_CPU_KERNEL_OPS as readonly string[]).includes(op)), ...lossCpuOps()];
+export const CPU_KERNEL_OPS: readonly OpName[] = [
+  ...HAND_CPU_KERNEL_OPS,
+  ...simdOps().filter((op) => !(HAND_CPU_KERNEL_OPS as readonly string[]).includes(op)),
+  ...binarySimdOps(),
+  ...lossCpuOps(),
+];
 
 /**
  * The ops the GPU backend's kernel table (core/gpu/kernels/registry.ts) has a kernel of its own

@@ -47,7 +47,8 @@ export const multiply = defineOp({
   },
   flops: ({ output }) => perSample(output),
   // Broadcasting is the printers' (core/elementwise): each input read at its broadcast index, its
-  // gradient summed over the dims it was repeated along. The CPU backend runs the reference kernel
-  // printed from this (no f32x4 kernel: the generated ones are unary).
+  // gradient summed over the dims it was repeated along. The CPU backend's kernel is printed from
+  // this too (node/cpu/kernels/broadcast-gen.ts: equal shapes, or one input repeated along the
+  // trailing dims, as a gate; other broadcasts run the reference kernel).
   ...elementwise({ forms: { main: { forward: E.mul(E.x, E.x2) } }, binary: {}, cost: 1 }),
 });
