@@ -49,6 +49,17 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['Conv2d depthwise 5×5 stride 2 pad 2, no bias, batch 3', 'Conv2d', [3, 4, 11, 10], { outChannels: 4, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2], groups: 4, bias: false }, true, 1e-5],
   ['Conv2d depthwise 3×3 stride 2 pad 1 on 14×14, batch 16', 'Conv2d', [16, 16, 14, 14], { outChannels: 16, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], groups: 16 }, true, 1e-5],
   ['Conv2d depthwise 3×3 dilation 2, 2×3 kernel stride (1, 2), batch 2', 'Conv2d', [2, 3, 8, 9], { outChannels: 3, kernelSize: [2, 3], stride: [1, 2], padding: [1, 2], dilation: [2, 2], groups: 3 }, true, 1e-5],
+  // Padded planes in scratch (kernels/depthwise.wat): rows of whole vectors (in place) or not (7 wide: a block of four wraps onto the
+  // next row), stride 2 and 3 as column phases (odd sizes: phases of unequal width), padding 0/1/2, and a dilated stride 2 whose
+  // input-gradient phases of one parity have no taps at all.
+  ['Conv2d depthwise 3×3 pad 1 on 16×16 (rows of whole vectors), batch 2', 'Conv2d', [2, 5, 16, 16], { outChannels: 5, kernelSize: [3, 3], padding: [1, 1], groups: 5 }, true, 1e-5],
+  ['Conv2d depthwise 5×5 pad 2 on 7×7, batch 4', 'Conv2d', [4, 6, 7, 7], { outChannels: 6, kernelSize: [5, 5], padding: [2, 2], groups: 6 }, true, 1e-5],
+  ['Conv2d depthwise 5×5 pad 2 on 15×15, no bias, batch 3', 'Conv2d', [3, 4, 15, 15], { outChannels: 4, kernelSize: [5, 5], padding: [2, 2], groups: 4, bias: false }, true, 1e-5],
+  ['Conv2d depthwise 5×5 stride 2 pad 2 on 15×15, batch 3', 'Conv2d', [3, 4, 15, 15], { outChannels: 4, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2], groups: 4 }, true, 1e-5],
+  ['Conv2d depthwise 5×5 pad 0 on 12×12 (8-wide output), batch 2', 'Conv2d', [2, 3, 12, 12], { outChannels: 3, kernelSize: [5, 5], groups: 3 }, true, 1e-5],
+  ['Conv2d depthwise 3×3 stride 2 pad 0 on 7×7, no bias, batch 3', 'Conv2d', [3, 5, 7, 7], { outChannels: 5, kernelSize: [3, 3], stride: [2, 2], groups: 5, bias: false }, true, 1e-5],
+  ['Conv2d depthwise 3×3 stride 3 pad 1 on 13×9, batch 2', 'Conv2d', [2, 3, 13, 9], { outChannels: 3, kernelSize: [3, 3], stride: [3, 3], padding: [1, 1], groups: 3 }, true, 1e-5],
+  ['Conv2d depthwise 5×5 stride 2 dilation 2 pad 2 on 11×10, batch 2', 'Conv2d', [2, 4, 11, 10], { outChannels: 4, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2], dilation: [2, 2], groups: 4 }, true, 1e-5],
   ['ReLU 64×16×28×28', 'ReLU', [64, 16, 28, 28], {}, true, 0],
   ['ReLU odd length', 'ReLU', [7, 11, 13, 37], {}, true, 0],
   ['MaxPool2d 2×2, 32×16×28×28', 'MaxPool2d', [32, 16, 28, 28], { kernelSize: [2, 2] }, true, 0],

@@ -62,12 +62,14 @@ export interface KernelArgs {
   conv2dForward: { x: number; n0: number; n1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; w: number; Cout: number; bias: number; y: number; accumulate: number; cols: number; scratch: number; direct: number; group: number };
   /** `conv.conv2dBackward(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, w: i32, Cout: i32, dy: i32, dx: i32, dWt: i32, dbt: i32, cols: i32, dcols: i32, scratch: i32, direct: i32, group: i32, skipZero: i32, dx0: i32, dxC: i32)` */
   conv2dBackward: { x: number; n0: number; n1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; w: number; Cout: number; dy: number; dx: number; dWt: number; dbt: number; cols: number; dcols: number; scratch: number; direct: number; group: number; skipZero: number; dx0: number; dxC: number };
-  /** `depthwise.depthwiseForward(x: i32, w: i32, bias: i32, y: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32)` */
-  depthwiseForward: { x: number; w: number; bias: number; y: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number };
-  /** `depthwise.depthwiseInputGrad(dy: i32, w: i32, dx: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32)` */
-  depthwiseInputGrad: { dy: number; w: number; dx: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number };
-  /** `depthwise.depthwiseWeightGrad(x: i32, dy: i32, dWt: i32, db: i32, c0: i32, c1: i32, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32)` */
-  depthwiseWeightGrad: { x: number; dy: number; dWt: number; db: number; c0: number; c1: number; N: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number };
+  /** `depthwise.depthwiseScratchBytes(H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32): i32` */
+  depthwiseScratchBytes: { H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number };
+  /** `depthwise.depthwiseForward(x: i32, w: i32, bias: i32, y: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, scratch: i32)` */
+  depthwiseForward: { x: number; w: number; bias: number; y: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; scratch: number };
+  /** `depthwise.depthwiseInputGrad(dy: i32, w: i32, dx: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, scratch: i32)` */
+  depthwiseInputGrad: { dy: number; w: number; dx: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; scratch: number };
+  /** `depthwise.depthwiseWeightGrad(x: i32, dy: i32, dWt: i32, db: i32, c0: i32, c1: i32, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, scratch: i32)` */
+  depthwiseWeightGrad: { x: number; dy: number; dWt: number; db: number; c0: number; c1: number; N: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; scratch: number };
   /** `elementwise.reluForward(x: i32, y: i32, i0: i32, i1: i32)` */
   reluForward: { x: number; y: number; i0: number; i1: number };
   /** `elementwise.reluBackward(x: i32, dy: i32, dx: i32, i0: i32, i1: i32, assign: i32)` */
@@ -195,6 +197,7 @@ export interface KernelResults {
   channelSums64: void;
   conv2dForward: void;
   conv2dBackward: void;
+  depthwiseScratchBytes: number;
   depthwiseForward: void;
   depthwiseInputGrad: void;
   depthwiseWeightGrad: void;
@@ -408,35 +411,44 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.kH; r[i + 7] = a.kW; r[i + 8] = a.sH; r[i + 9] = a.sW; r[i + 10] = a.pH; r[i + 11] = a.pW; r[i + 12] = a.dH; r[i + 13] = a.dW; r[i + 14] = a.oH; r[i + 15] = a.oW; r[i + 16] = a.w; r[i + 17] = a.Cout; r[i + 18] = a.dy; r[i + 19] = a.dx; r[i + 20] = a.dWt; r[i + 21] = a.dbt; r[i + 22] = a.cols; r[i + 23] = a.dcols; r[i + 24] = a.scratch; r[i + 25] = a.direct; r[i + 26] = a.group; r[i + 27] = a.skipZero; r[i + 28] = a.dx0; r[i + 29] = a.dxC; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21], r[i + 22], r[i + 23], r[i + 24], r[i + 25], r[i + 26], r[i + 27], r[i + 28], r[i + 29]),
   },
-  depthwiseForward: {
+  depthwiseScratchBytes: {
     id: 17,
+    name: 'depthwiseScratchBytes',
+    qualified: 'depthwise.depthwiseScratchBytes',
+    params: [{ name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
+    result: 'i32',
+    write: (a, r, i) => { r[i] = a.H; r[i + 1] = a.W; r[i + 2] = a.kH; r[i + 3] = a.kW; r[i + 4] = a.sH; r[i + 5] = a.sW; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.dH; r[i + 9] = a.dW; r[i + 10] = a.oH; r[i + 11] = a.oW; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
+  },
+  depthwiseForward: {
+    id: 18,
     name: 'depthwiseForward',
     qualified: 'depthwise.depthwiseForward',
-    params: [{ name: 'x', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'scratch', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.w; r[i + 2] = a.bias; r[i + 3] = a.y; r[i + 4] = a.p0; r[i + 5] = a.p1; r[i + 6] = a.C; r[i + 7] = a.H; r[i + 8] = a.W; r[i + 9] = a.kH; r[i + 10] = a.kW; r[i + 11] = a.sH; r[i + 12] = a.sW; r[i + 13] = a.pH; r[i + 14] = a.pW; r[i + 15] = a.dH; r[i + 16] = a.dW; r[i + 17] = a.oH; r[i + 18] = a.oW; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18]),
-  },
-  depthwiseInputGrad: {
-    id: 18,
-    name: 'depthwiseInputGrad',
-    qualified: 'depthwise.depthwiseInputGrad',
-    params: [{ name: 'dy', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
-    result: null,
-    write: (a, r, i) => { r[i] = a.dy; r[i + 1] = a.w; r[i + 2] = a.dx; r[i + 3] = a.p0; r[i + 4] = a.p1; r[i + 5] = a.C; r[i + 6] = a.H; r[i + 7] = a.W; r[i + 8] = a.kH; r[i + 9] = a.kW; r[i + 10] = a.sH; r[i + 11] = a.sW; r[i + 12] = a.pH; r[i + 13] = a.pW; r[i + 14] = a.dH; r[i + 15] = a.dW; r[i + 16] = a.oH; r[i + 17] = a.oW; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
-  },
-  depthwiseWeightGrad: {
-    id: 19,
-    name: 'depthwiseWeightGrad',
-    qualified: 'depthwise.depthwiseWeightGrad',
-    params: [{ name: 'x', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dWt', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'N', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
-    result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.dy; r[i + 2] = a.dWt; r[i + 3] = a.db; r[i + 4] = a.c0; r[i + 5] = a.c1; r[i + 6] = a.N; r[i + 7] = a.C; r[i + 8] = a.H; r[i + 9] = a.W; r[i + 10] = a.kH; r[i + 11] = a.kW; r[i + 12] = a.sH; r[i + 13] = a.sW; r[i + 14] = a.pH; r[i + 15] = a.pW; r[i + 16] = a.dH; r[i + 17] = a.dW; r[i + 18] = a.oH; r[i + 19] = a.oW; },
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.w; r[i + 2] = a.bias; r[i + 3] = a.y; r[i + 4] = a.p0; r[i + 5] = a.p1; r[i + 6] = a.C; r[i + 7] = a.H; r[i + 8] = a.W; r[i + 9] = a.kH; r[i + 10] = a.kW; r[i + 11] = a.sH; r[i + 12] = a.sW; r[i + 13] = a.pH; r[i + 14] = a.pW; r[i + 15] = a.dH; r[i + 16] = a.dW; r[i + 17] = a.oH; r[i + 18] = a.oW; r[i + 19] = a.scratch; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
-  reluForward: {
+  depthwiseInputGrad: {
+    id: 19,
+    name: 'depthwiseInputGrad',
+    qualified: 'depthwise.depthwiseInputGrad',
+    params: [{ name: 'dy', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.dy; r[i + 1] = a.w; r[i + 2] = a.dx; r[i + 3] = a.p0; r[i + 4] = a.p1; r[i + 5] = a.C; r[i + 6] = a.H; r[i + 7] = a.W; r[i + 8] = a.kH; r[i + 9] = a.kW; r[i + 10] = a.sH; r[i + 11] = a.sW; r[i + 12] = a.pH; r[i + 13] = a.pW; r[i + 14] = a.dH; r[i + 15] = a.dW; r[i + 16] = a.oH; r[i + 17] = a.oW; r[i + 18] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18]),
+  },
+  depthwiseWeightGrad: {
     id: 20,
+    name: 'depthwiseWeightGrad',
+    qualified: 'depthwise.depthwiseWeightGrad',
+    params: [{ name: 'x', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dWt', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'N', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.dy; r[i + 2] = a.dWt; r[i + 3] = a.db; r[i + 4] = a.c0; r[i + 5] = a.c1; r[i + 6] = a.N; r[i + 7] = a.C; r[i + 8] = a.H; r[i + 9] = a.W; r[i + 10] = a.kH; r[i + 11] = a.kW; r[i + 12] = a.sH; r[i + 13] = a.sW; r[i + 14] = a.pH; r[i + 15] = a.pW; r[i + 16] = a.dH; r[i + 17] = a.dW; r[i + 18] = a.oH; r[i + 19] = a.oW; r[i + 20] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
+  },
+  reluForward: {
+    id: 21,
     name: 'reluForward',
     qualified: 'elementwise.reluForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -445,7 +457,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
   },
   reluBackward: {
-    id: 21,
+    id: 22,
     name: 'reluBackward',
     qualified: 'elementwise.reluBackward',
     params: [{ name: 'x', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -454,7 +466,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   maxPoolForward: {
-    id: 22,
+    id: 23,
     name: 'maxPoolForward',
     qualified: 'elementwise.maxPoolForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'arg', type: 'i32' }, { name: 'pl0', type: 'i32' }, { name: 'pl1', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -463,7 +475,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   maxPoolBackward: {
-    id: 23,
+    id: 24,
     name: 'maxPoolBackward',
     qualified: 'elementwise.maxPoolBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'arg', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'pl0', type: 'i32' }, { name: 'pl1', type: 'i32' }, { name: 'hw', type: 'i32' }, { name: 'per', type: 'i32' }, { name: 'pair2', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -472,7 +484,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   bnForward: {
-    id: 24,
+    id: 25,
     name: 'bnForward',
     qualified: 'elementwise.bnForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'beta', type: 'i32' }, { name: 'rm', type: 'i32' }, { name: 'rv', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'eps', type: 'f64' }, { name: 'momentum', type: 'f64' }, { name: 'mode', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'arg', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -481,7 +493,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   bnBackward: {
-    id: 25,
+    id: 26,
     name: 'bnBackward',
     qualified: 'elementwise.bnBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'dGamma', type: 'i32' }, { name: 'dBeta', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'tmp', type: 'i32' }, { name: 'assign', type: 'i32' }, { name: 'mode', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'arg', type: 'i32' }],
@@ -490,7 +502,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   sigmoidForward: {
-    id: 26,
+    id: 27,
     name: 'sigmoidForward',
     qualified: 'elementwise.sigmoidForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -499,7 +511,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
   },
   fillZero: {
-    id: 27,
+    id: 28,
     name: 'fillZero',
     qualified: 'elementwise.fillZero',
     params: [{ name: 'p', type: 'i32' }, { name: 'n', type: 'i32' }],
@@ -508,7 +520,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   fillRows: {
-    id: 28,
+    id: 29,
     name: 'fillRows',
     qualified: 'elementwise.fillRows',
     params: [{ name: 'y', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'cols', type: 'i32' }],
@@ -517,7 +529,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   colSums: {
-    id: 29,
+    id: 30,
     name: 'colSums',
     qualified: 'elementwise.colSums',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xh', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'ddot', type: 'i32' }, { name: 'j0', type: 'i32' }, { name: 'j1', type: 'i32' }],
@@ -526,7 +538,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   sigmoidBackward: {
-    id: 30,
+    id: 31,
     name: 'sigmoidBackward',
     qualified: 'elementwise.sigmoidBackward',
     params: [{ name: 'y', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -535,7 +547,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   dropoutForward: {
-    id: 31,
+    id: 32,
     name: 'dropoutForward',
     qualified: 'elementwise.dropoutForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'mask', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'k0', type: 'i32' }, { name: 'k1', type: 'i32' }, { name: 'k2', type: 'i32' }, { name: 'k3', type: 'i32' }, { name: 'threshold', type: 'i32' }, { name: 'scale', type: 'f32' }],
@@ -544,7 +556,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   accumulate: {
-    id: 32,
+    id: 33,
     name: 'accumulate',
     qualified: 'elementwise.accumulate',
     params: [{ name: 'src', type: 'i32' }, { name: 'scale', type: 'i32' }, { name: 'dst', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -553,7 +565,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   embeddingRows: {
-    id: 33,
+    id: 34,
     name: 'embeddingRows',
     qualified: 'elementwise.embeddingRows',
     params: [{ name: 'ids', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'd', type: 'i32' }],
@@ -562,7 +574,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   embeddingGrad: {
-    id: 34,
+    id: 35,
     name: 'embeddingGrad',
     qualified: 'elementwise.embeddingGrad',
     params: [{ name: 'ids', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dw', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'd', type: 'i32' }],
@@ -571,7 +583,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   layerNormForward: {
-    id: 35,
+    id: 36,
     name: 'layerNormForward',
     qualified: 'elementwise.layerNormForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'beta', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'eps', type: 'f64' }],
@@ -580,7 +592,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   layerNormBackward: {
-    id: 36,
+    id: 37,
     name: 'layerNormBackward',
     qualified: 'elementwise.layerNormBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -589,7 +601,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   lstmCellForward: {
-    id: 37,
+    id: 38,
     name: 'lstmCellForward',
     qualified: 'elementwise.lstmCellForward',
     params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -598,7 +610,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   lstmCellBackward: {
-    id: 38,
+    id: 39,
     name: 'lstmCellBackward',
     qualified: 'elementwise.lstmCellBackward',
     params: [{ name: 'dh', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -607,7 +619,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   gruCellForward: {
-    id: 39,
+    id: 40,
     name: 'gruCellForward',
     qualified: 'elementwise.gruCellForward',
     params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -616,7 +628,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   gruCellBackward: {
-    id: 40,
+    id: 41,
     name: 'gruCellBackward',
     qualified: 'elementwise.gruCellBackward',
     params: [{ name: 'dh', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -625,7 +637,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   scaleInPlace: {
-    id: 41,
+    id: 42,
     name: 'scaleInPlace',
     qualified: 'elementwise.scaleInPlace',
     params: [{ name: 'p', type: 'i32' }, { name: 's', type: 'f32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -634,7 +646,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
   },
   gemm: {
-    id: 42,
+    id: 43,
     name: 'gemm',
     qualified: 'gemm.gemm',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -643,7 +655,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   gemmBatched: {
-    id: 43,
+    id: 44,
     name: 'gemmBatched',
     qualified: 'gemm.gemmBatched',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'aOuter', type: 'i32' }, { name: 'aInner', type: 'i32' }, { name: 'bOuter', type: 'i32' }, { name: 'bInner', type: 'i32' }, { name: 'cOuter', type: 'i32' }, { name: 'cInner', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -652,7 +664,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   fmaPeak: {
-    id: 44,
+    id: 45,
     name: 'fmaPeak',
     qualified: 'gemm.fmaPeak',
     params: [{ name: 'iters', type: 'i32' }, { name: 'seed', type: 'f32' }],
@@ -661,7 +673,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   lossSum: {
-    id: 45,
+    id: 46,
     name: 'lossSum',
     qualified: 'losses.lossSum',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'pa', type: 'f64' }, { name: 'qa', type: 'f64' }],
@@ -670,7 +682,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   lossBackward: {
-    id: 46,
+    id: 47,
     name: 'lossBackward',
     qualified: 'losses.lossBackward',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'dp', type: 'i32' }, { name: 'dt', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'g', type: 'f32' }, { name: 'pa', type: 'f32' }, { name: 'qa', type: 'f32' }],
@@ -679,7 +691,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_adam_plain: {
-    id: 47,
+    id: 48,
     name: 'update_adam_plain',
     qualified: 'optim.update_adam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -688,7 +700,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_adam_amsgrad: {
-    id: 48,
+    id: 49,
     name: 'update_adam_amsgrad',
     qualified: 'optim.update_adam_amsgrad',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -697,7 +709,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   update_adamw_plain: {
-    id: 49,
+    id: 50,
     name: 'update_adamw_plain',
     qualified: 'optim.update_adamw_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -706,7 +718,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_sgd_plain: {
-    id: 50,
+    id: 51,
     name: 'update_sgd_plain',
     qualified: 'optim.update_sgd_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }],
@@ -715,7 +727,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   update_sgd_momentum: {
-    id: 51,
+    id: 52,
     name: 'update_sgd_momentum',
     qualified: 'optim.update_sgd_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }],
@@ -724,7 +736,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   update_sgd_nesterov: {
-    id: 52,
+    id: 53,
     name: 'update_sgd_nesterov',
     qualified: 'optim.update_sgd_nesterov',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -733,7 +745,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_plain: {
-    id: 53,
+    id: 54,
     name: 'update_rmsprop_plain',
     qualified: 'optim.update_rmsprop_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -742,7 +754,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_centered: {
-    id: 54,
+    id: 55,
     name: 'update_rmsprop_centered',
     qualified: 'optim.update_rmsprop_centered',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -751,7 +763,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   update_rmsprop_momentum: {
-    id: 55,
+    id: 56,
     name: 'update_rmsprop_momentum',
     qualified: 'optim.update_rmsprop_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -760,7 +772,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
   },
   update_rmsprop_centeredMomentum: {
-    id: 56,
+    id: 57,
     name: 'update_rmsprop_centeredMomentum',
     qualified: 'optim.update_rmsprop_centeredMomentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -769,7 +781,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   update_adagrad_plain: {
-    id: 57,
+    id: 58,
     name: 'update_adagrad_plain',
     qualified: 'optim.update_adagrad_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }],
@@ -778,7 +790,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   update_nadam_plain: {
-    id: 58,
+    id: 59,
     name: 'update_nadam_plain',
     qualified: 'optim.update_nadam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }, { name: 's8', type: 'f64' }],
@@ -787,7 +799,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   recurrentForwardSteps: {
-    id: 59,
+    id: 60,
     name: 'recurrentForwardSteps',
     qualified: 'recurrent.recurrentForwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'xg', type: 'i32' }, { name: 'bih', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'bhh', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -796,7 +808,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18]),
   },
   recurrentBackwardSteps: {
-    id: 60,
+    id: 61,
     name: 'recurrentBackwardSteps',
     qualified: 'recurrent.recurrentBackwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'dys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dhNext', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'sq', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -805,7 +817,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   winogradWeights: {
-    id: 61,
+    id: 62,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -814,7 +826,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 62,
+    id: 63,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -823,7 +835,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 63,
+    id: 64,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -832,7 +844,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 64,
+    id: 65,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -841,7 +853,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradSumParts: {
-    id: 65,
+    id: 66,
     name: 'winogradSumParts',
     qualified: 'winograd.winogradSumParts',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -850,7 +862,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradWeightGradFinish: {
-    id: 66,
+    id: 67,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -859,7 +871,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 67,
+    id: 68,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -868,7 +880,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 68,
+    id: 69,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -877,7 +889,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 69,
+    id: 70,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -886,7 +898,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   winograd4Weights: {
-    id: 70,
+    id: 71,
     name: 'winograd4Weights',
     qualified: 'winograd.winograd4Weights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -895,7 +907,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winograd4ScratchBytes: {
-    id: 71,
+    id: 72,
     name: 'winograd4ScratchBytes',
     qualified: 'winograd.winograd4ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -904,7 +916,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4Conv: {
-    id: 72,
+    id: 73,
     name: 'winograd4Conv',
     qualified: 'winograd.winograd4Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],

@@ -4,222 +4,590 @@
 ;; its own (16 × 576 of them for one of mobilenet_v3_small's layers at batch 16); these run a range
 ;; of planes (forward, input gradient) or of channels (weight gradient) per task, one round a layer.
 ;;
-;; Tap by tap over whole rows, f32x4 along a stride-1 row (a 3×3 filter is 9 products an output:
-;; no GEMM to feed). Sums, in order:
-;;   forward       y = Σ_{ky, kx} w·x over the taps inside the image (+ bias after), row-major taps;
-;;   input grad    dx += w·dy, tap by tap (ky, kx), each over the outputs in row-major order (the
-;;                 op file's GEMM of depth 1 writes each w·dy, its col2im adds them tap by tap);
-;;   weight grad   dW[c, tap] += Σ_n Σ_out dy·x in float32, a row at a time (four lanes along a
-;;                 stride-1 row), added to dW once per channel and tap,
+;; Each plane is first copied into the task's scratch (per thread, depthwiseScratchBytes) with its
+;; zero padding written out, so the inner loop has no bounds logic: a correlation of that padded
+;; source with a list of taps (a byte offset and the weight splatted), four f32x4 outputs at a time
+;; (along a row, or wrapping onto the next: 7-wide rows fill the block too), the taps looped. A
+;; stride s along W stores each padded row as s column phases (phase q holds columns q, q + s, …;
+;; f32x4 shuffles for s = 2), so a tap's four outputs are four contiguous floats of one phase.
+;; Rows whose width is not a multiple of 4 are computed in scratch rows of whole vectors and copied.
+;; Sums, in order:
+;;   forward       y = Σ_{ky, kx} w·x in row-major tap order from 0 (+ bias after);
+;;   input grad    dx += w·dy, tap by tap (ky, kx): dx, per output phase of the stride (iy mod sH,
+;;                 ix mod sW), is a correlation of the zero-padded dy with the taps of that phase,
+;;                 accumulated onto dx's own values;
+;;   weight grad   dW[c, tap] += Σ_n Σ_out dy·x in float32: per tap one f32x4 running sum, each
+;;                 block of four vectors' products summed pairwise ((0 + 1) + (2 + 3)) into it,
+;;                 its lanes summed ((0 + 1) + (2 + 3)) and added to dW once per channel and tap;
 ;;                 and db[c] = f32(db[c] + Σ_out dy) per sample with the sum in float64 (the op
 ;;                 file's bias gradient).
-;; The outputs differ from the op file's by float32 reassociation only (its GEMM sums the taps in
-;; its own order; test/unit/cpu-backend/overrides.test.ts holds them to 1e-5).
+;; Forward and input gradient add each product, rounded (a mul then an add, never the `acc + x·y`
+;; pattern the relaxed build fuses), in the order the previous row-by-row kernels did: taps whose
+;; input falls in the padding add w·0 = ±0, which leaves every sum as it was (a finite w; only the
+;; sign of a −0 dx can turn +0). The outputs differ from the op file's by float32 reassociation
+;; only (its GEMM sums the taps in its own order; test/unit/cpu-backend/overrides.test.ts holds
+;; them to 1e-5).
 ;;
 ;; All pointers are byte addresses into the shared heap; sizes are element counts.
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
 
-  ;; Outputs [lo, hi) of a row of `o` whose input position o·s − p + t (t: the tap's offset) lies in
-  ;; [0, size): lo = ceil((p − t) / s) clipped to [0, o], hi likewise from size.
-  (func $validLo (param $s i32) (param $off i32) (param $o i32) (result i32)
-    (local $lo i32)
-    ;; off = t − p; need q·s + off >= 0, i.e. q >= ceil(−off / s).
-    (if (i32.ge_s (local.get $off) (i32.const 0)) (then (return (i32.const 0))))
-    (local.set $lo (i32.div_s (i32.add (i32.sub (i32.const 0) (local.get $off)) (i32.sub (local.get $s) (i32.const 1))) (local.get $s)))
-    (select (local.get $lo) (local.get $o) (i32.lt_s (local.get $lo) (local.get $o))))
-  (func $validHi (param $s i32) (param $off i32) (param $size i32) (param $o i32) (param $lo i32) (result i32)
-    (local $hi i32)
-    ;; need q·s + off < size, i.e. q < ceil((size − off) / s) (size − off > 0), else none.
-    (if (i32.le_s (i32.sub (local.get $size) (local.get $off)) (i32.const 0)) (then (return (local.get $lo))))
-    (local.set $hi (i32.div_s (i32.add (i32.sub (local.get $size) (local.get $off)) (i32.sub (local.get $s) (i32.const 1))) (local.get $s)))
-    (if (i32.gt_s (local.get $hi) (local.get $o)) (then (local.set $hi (local.get $o))))
-    (select (local.get $hi) (local.get $lo) (i32.gt_s (local.get $hi) (local.get $lo))))
+  (func $ceil4 (param $n i32) (result i32)
+    (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)))
+  ;; ⌈a / b⌉ for a ≥ 0, b > 0.
+  (func $ceilDiv (param $a i32) (param $b i32) (result i32)
+    (i32.div_u (i32.add (local.get $a) (i32.sub (local.get $b) (i32.const 1))) (local.get $b)))
 
-  ;; dst[i] += wv·src[i·step] for i in [0, n) (step in bytes): f32x4 where step is 4 (a stride-1
-  ;; row), one float at a time otherwise. A mul then an add, each rounded, in the vector body and the
-  ;; tail alike (not the `acc + x·y` pattern the relaxed build fuses), so an element's bits do not
-  ;; depend on where in the row it falls.
-  (func $axpyRow (param $dst i32) (param $src i32) (param $n i32) (param $step i32) (param $wv f32)
-    (local $end i32) (local $end4 i32) (local $w4 v128)
+  ;; The padded x plane (forward, weight gradient): rows (oH − 1)·sH + (kH − 1)·dH + 1; each of sW
+  ;; column phases xWq floats wide, enough for every output vector of every tap.
+  (func $xRows (param $oH i32) (param $kH i32) (param $sH i32) (param $dH i32) (result i32)
+    (i32.add (i32.add (i32.mul (i32.sub (local.get $oH) (i32.const 1)) (local.get $sH))
+                      (i32.mul (i32.sub (local.get $kH) (i32.const 1)) (local.get $dH))) (i32.const 1)))
+  (func $xWq (param $oW i32) (param $kW i32) (param $sW i32) (param $dW i32) (result i32)
+    (call $ceil4 (i32.add (call $ceil4 (local.get $oW))
+      (i32.div_u (i32.mul (i32.sub (local.get $kW) (i32.const 1)) (local.get $dW)) (local.get $sW)))))
+  ;; Scratch of the forward and weight gradient: tap records, a row buffer, the padded x plane, an
+  ;; output (or dy) plane in whole vectors.
+  (func $xBytes (param $kH i32) (param $kW i32) (param $sH i32) (param $sW i32) (param $dH i32) (param $dW i32)
+                (param $oH i32) (param $oW i32) (result i32)
+    (local $pitch i32)
+    (local.set $pitch (i32.mul (local.get $sW) (call $xWq (local.get $oW) (local.get $kW) (local.get $sW) (local.get $dW))))
+    (i32.add (i32.add (i32.shl (i32.mul (local.get $kH) (local.get $kW)) (i32.const 5)) (i32.shl (local.get $pitch) (i32.const 2)))
+      (i32.add (i32.shl (i32.mul (call $xRows (local.get $oH) (local.get $kH) (local.get $sH) (local.get $dH)) (local.get $pitch)) (i32.const 2))
+               (i32.shl (i32.mul (local.get $oH) (call $ceil4 (local.get $oW))) (i32.const 2)))))
+
+  ;; The input gradient's planes: dx in sW column phases of dxWd floats (whole vectors), and dy
+  ;; padded by dyTop rows and dyLeft columns, dyRows × dyWq, enough for every phase's taps.
+  (func $dxWd (param $W i32) (param $sW i32) (result i32)
+    (call $ceil4 (call $ceilDiv (local.get $W) (local.get $sW))))
+  (func $dyPad (param $k i32) (param $s i32) (param $d i32) (result i32)
+    (call $ceilDiv (i32.mul (i32.sub (local.get $k) (i32.const 1)) (local.get $d)) (local.get $s)))
+  (func $dyRows (param $H i32) (param $kH i32) (param $sH i32) (param $pH i32) (param $dH i32) (result i32)
+    (i32.add (i32.add (call $dyPad (local.get $kH) (local.get $sH) (local.get $dH)) (call $ceilDiv (local.get $H) (local.get $sH)))
+             (i32.div_u (i32.add (i32.sub (local.get $sH) (i32.const 1)) (local.get $pH)) (local.get $sH))))
+;; (the same count as $dyRows across, over dxWd's whole vectors)
+  (func $dyWq (param $W i32) (param $kW i32) (param $sW i32) (param $pW i32) (param $dW i32) (result i32)
+    (call $ceil4 (call $dyRows (i32.mul (call $dxWd (local.get $W) (local.get $sW)) (local.get $sW)) (local.get $kW) (local.get $sW) (local.get $pW) (local.get $dW))))
+  ;; The input gradient's tap records and, after them, each phase's records' end (sH·sW i32).
+  (func $dxTapBytes (param $kH i32) (param $kW i32) (param $sH i32) (param $sW i32) (result i32)
+    (i32.add (i32.shl (i32.mul (local.get $kH) (local.get $kW)) (i32.const 5))
+             (i32.and (i32.add (i32.shl (i32.mul (local.get $sH) (local.get $sW)) (i32.const 2)) (i32.const 15)) (i32.const -16))))
+  ;; Scratch of the input gradient: tap records and phase ends, two row buffers, padded dy, dx's phases.
+  (func $dxBytes (param $H i32) (param $W i32) (param $kH i32) (param $kW i32) (param $sH i32) (param $sW i32)
+                 (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32) (result i32)
+    (local $pitch i32)
+    (local.set $pitch (i32.mul (local.get $sW) (call $dxWd (local.get $W) (local.get $sW))))
+    (i32.add (i32.add (call $dxTapBytes (local.get $kH) (local.get $kW) (local.get $sH) (local.get $sW)) (i32.shl (local.get $pitch) (i32.const 3)))
+      (i32.add (i32.shl (i32.mul (call $dyRows (local.get $H) (local.get $kH) (local.get $sH) (local.get $pH) (local.get $dH))
+                                 (call $dyWq (local.get $W) (local.get $kW) (local.get $sW) (local.get $pW) (local.get $dW))) (i32.const 2))
+               (i32.shl (i32.mul (local.get $H) (local.get $pitch)) (i32.const 2)))))
+
+  ;; Per-thread scratch bytes the three kernels need for this geometry.
+  (func (export "depthwiseScratchBytes")
+    (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
+    (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
+    (param $oH i32) (param $oW i32) (result i32)
+    (local $a i32) (local $b i32)
+    (local.set $a (call $xBytes (local.get $kH) (local.get $kW) (local.get $sH) (local.get $sW) (local.get $dH) (local.get $dW) (local.get $oH) (local.get $oW)))
+    (local.set $b (call $dxBytes (local.get $H) (local.get $W) (local.get $kH) (local.get $kW) (local.get $sH) (local.get $sW)
+                                 (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)))
+    (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b))))
+
+  ;; dst[0, n) = src[0, n): f32x4 then floats for a short row, memory.copy for a long one.
+  (func $copyRow (param $dst i32) (param $src i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (if (i32.ge_u (local.get $n) (i32.const 64)) (then
+      (memory.copy (local.get $dst) (local.get $src) (i32.shl (local.get $n) (i32.const 2)))
+      (return)))
     (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
-    (if (i32.eq (local.get $step) (i32.const 4)) (then
-      (local.set $w4 (f32x4.splat (local.get $wv)))
-      (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-      (block $vd (loop $vl
-        (br_if $vd (i32.ge_u (local.get $dst) (local.get $end4)))
-        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (f32x4.mul (v128.load (local.get $src)) (local.get $w4))))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (br $vl)))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $dst) (local.get $end4)))
+      (v128.store (local.get $dst) (v128.load (local.get $src)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br $vl)))
     (block $sd (loop $sl
       (br_if $sd (i32.ge_u (local.get $dst) (local.get $end)))
-      (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.mul (local.get $wv) (f32.load (local.get $src)))))
+      (f32.store (local.get $dst) (f32.load (local.get $src)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-      (local.set $src (i32.add (local.get $src) (local.get $step)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
       (br $sl)))
   )
 
-;; Σ a[i]·b[i·step] for i in [0, n) (step in bytes): four lanes summed then added in order, and
-  ;; the tail, where step is 4; one float at a time otherwise.
-  (func $dotRow (param $a i32) (param $b i32) (param $n i32) (param $step i32) (result f32)
-    (local $end i32) (local $end4 i32) (local $s4 v128) (local $s f32)
-    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
-    (if (i32.eq (local.get $step) (i32.const 4)) (then
-      (local.set $end4 (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-      (block $vd (loop $vl
-        (br_if $vd (i32.ge_u (local.get $a) (local.get $end4)))
-        (local.set $s4 (f32x4.add (local.get $s4) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $b (i32.add (local.get $b) (i32.const 16)))
-        (br $vl)))
-      (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s4)) (f32x4.extract_lane 1 (local.get $s4)))
-                             (f32.add (f32x4.extract_lane 2 (local.get $s4)) (f32x4.extract_lane 3 (local.get $s4)))))))
-    (block $sd (loop $sl
-      (br_if $sd (i32.ge_u (local.get $a) (local.get $end)))
-      (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $b)))))
-      (local.set $a (i32.add (local.get $a) (i32.const 4)))
-      (local.set $b (i32.add (local.get $b) (local.get $step)))
-      (br $sl)))
-    (local.get $s)
+  ;; dst[q·Wq + j] = buf[j·s + q] for q < s, j < Wq (Wq a multiple of 4): a row split into s phases.
+  (func $split (param $buf i32) (param $dst i32) (param $s i32) (param $Wq i32)
+    (local $odd i32) (local $end i32) (local $q i32) (local $j i32) (local $v0 v128) (local $v1 v128)
+    (if (i32.eq (local.get $s) (i32.const 2)) (then
+      (local.set $odd (i32.add (local.get $dst) (i32.shl (local.get $Wq) (i32.const 2))))
+      (local.set $end (local.get $odd))
+      (block $d (loop $l
+        (br_if $d (i32.ge_u (local.get $dst) (local.get $end)))
+        (local.set $v0 (v128.load (local.get $buf)))
+        (local.set $v1 (v128.load offset=16 (local.get $buf)))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $v0) (local.get $v1)))
+        (v128.store (local.get $odd) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $v0) (local.get $v1)))
+        (local.set $buf (i32.add (local.get $buf) (i32.const 32)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $odd (i32.add (local.get $odd) (i32.const 16)))
+        (br $l)))
+      (return)))
+    (block $qd (loop $ql
+      (br_if $qd (i32.ge_s (local.get $q) (local.get $s)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_s (local.get $j) (local.get $Wq)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $Wq)) (local.get $j)) (i32.const 2)))
+                   (f32.load (i32.add (local.get $buf) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $s)) (local.get $q)) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jl)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $ql)))
   )
 
-  ;; y[p] = Σ taps w[c]·x[p] (+ bias[c]; bias = 0: none) for planes p in [p0, p1), c = p mod C: the
-  ;; plane zeroed, then each tap's products added over the outputs whose input lies inside the image
-  ;; (so each output sums its taps in row-major order), then the bias.
+  ;; buf[j·s + q] = src[q·Wq + j]: $split's inverse.
+  (func $merge (param $src i32) (param $buf i32) (param $s i32) (param $Wq i32)
+    (local $odd i32) (local $end i32) (local $q i32) (local $j i32) (local $e v128) (local $o v128)
+    (if (i32.eq (local.get $s) (i32.const 2)) (then
+      (local.set $odd (i32.add (local.get $src) (i32.shl (local.get $Wq) (i32.const 2))))
+      (local.set $end (local.get $odd))
+      (block $d (loop $l
+        (br_if $d (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $e (v128.load (local.get $src)))
+        (local.set $o (v128.load (local.get $odd)))
+        (v128.store (local.get $buf) (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $e) (local.get $o)))
+        (v128.store offset=16 (local.get $buf) (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $e) (local.get $o)))
+        (local.set $buf (i32.add (local.get $buf) (i32.const 32)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $odd (i32.add (local.get $odd) (i32.const 16)))
+        (br $l)))
+      (return)))
+    (block $qd (loop $ql
+      (br_if $qd (i32.ge_s (local.get $q) (local.get $s)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_s (local.get $j) (local.get $Wq)))
+        (f32.store (i32.add (local.get $buf) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $s)) (local.get $q)) (i32.const 2)))
+                   (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $Wq)) (local.get $j)) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jl)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $ql)))
+  )
+
+  ;; The plane src [rows, cols] into dst's padded rows: dst row r (of rowsP, s phases of Wq floats
+  ;; each) holds src row r − top with its column c at padded column c + left (split through buf,
+  ;; zero outside [left, left + cols), where s > 1). What falls outside dst is never read. dst's
+  ;; padding, and buf's, are zero: written once per call, never here.
+  (func $padSplit (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $rowsP i32)
+                  (param $s i32) (param $Wq i32) (param $top i32) (param $left i32) (param $buf i32)
+    (local $r i32) (local $end i32) (local $n i32) (local $pitch i32)
+    (local.set $pitch (i32.shl (i32.mul (local.get $s) (local.get $Wq)) (i32.const 2)))
+    (local.set $n (i32.sub (i32.mul (local.get $s) (local.get $Wq)) (local.get $left)))
+    (if (i32.gt_s (local.get $n) (local.get $cols)) (then (local.set $n (local.get $cols))))
+    (if (i32.le_s (local.get $n) (i32.const 0)) (then (return)))
+    (local.set $r (local.get $top))
+    (local.set $end (i32.add (local.get $top) (local.get $rows)))
+    (if (i32.gt_s (local.get $end) (local.get $rowsP)) (then (local.set $end (local.get $rowsP))))
+    (block $d (loop $l
+      (br_if $d (i32.ge_s (local.get $r) (local.get $end)))
+      (if (i32.eq (local.get $s) (i32.const 1))
+        (then (call $copyRow (i32.add (local.get $dst) (i32.add (i32.mul (local.get $r) (local.get $pitch)) (i32.shl (local.get $left) (i32.const 2))))
+                             (local.get $src) (local.get $n)))
+        (else
+          (call $copyRow (i32.add (local.get $buf) (i32.shl (local.get $left) (i32.const 2))) (local.get $src) (local.get $n))
+          (call $split (local.get $buf) (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $pitch))) (local.get $s) (local.get $Wq))))
+      (local.set $src (i32.add (local.get $src) (i32.shl (local.get $cols) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $l)))
+  )
+
+  ;; Tap records (32 bytes each: a v128 at 0, the tap's byte offset into the padded x plane at 16)
+  ;; in row-major tap order: tap (ky, kx) reads row ky·dH, column kx·dW of phase (kx·dW) mod s.
+  (func $xTapOffsets (param $taps i32) (param $kH i32) (param $kW i32) (param $dH i32) (param $dW i32)
+                     (param $s i32) (param $Wq i32)
+    (local $ky i32) (local $kx i32) (local $col i32)
+    (block $yd (loop $yl
+      (br_if $yd (i32.ge_s (local.get $ky) (local.get $kH)))
+      (local.set $kx (i32.const 0))
+      (block $xd (loop $xl
+        (br_if $xd (i32.ge_s (local.get $kx) (local.get $kW)))
+        (local.set $col (i32.mul (local.get $kx) (local.get $dW)))
+        (i32.store offset=16 (local.get $taps) (i32.shl (i32.add
+          (i32.mul (i32.mul (local.get $ky) (local.get $dH)) (i32.mul (local.get $s) (local.get $Wq)))
+          (i32.add (i32.mul (i32.rem_u (local.get $col) (local.get $s)) (local.get $Wq)) (i32.div_u (local.get $col) (local.get $s)))) (i32.const 2)))
+        (local.set $taps (i32.add (local.get $taps) (i32.const 32)))
+        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+        (br $xl)))
+      (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+      (br $yl)))
+  )
+
+  ;; Each tap record's v128 = its weight w[t] splatted, t < n.
+  (func $tapWeights (param $taps i32) (param $w i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $w) (local.get $end)))
+      (v128.store (local.get $taps) (f32x4.splat (f32.load (local.get $w))))
+      (local.set $taps (i32.add (local.get $taps) (i32.const 32)))
+      (local.set $w (i32.add (local.get $w) (i32.const 4)))
+      (br $l)))
+  )
+
+  ;; $correlate's block of four vectors in one row: dst[0, 4) and src[0, 4) contiguous.
+  (func $correlate4 (param $d i32) (param $s i32) (param $t i32) (param $end i32) (param $load i32) (param $bias v128) (param $hasBias i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $w v128) (local $at i32)
+    (if (local.get $load) (then
+      (local.set $a0 (v128.load (local.get $d))) (local.set $a1 (v128.load offset=16 (local.get $d)))
+      (local.set $a2 (v128.load offset=32 (local.get $d))) (local.set $a3 (v128.load offset=48 (local.get $d)))))
+    (loop $tl
+      (local.set $w (v128.load (local.get $t)))
+      (local.set $at (i32.add (local.get $s) (i32.load offset=16 (local.get $t))))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $at)) (local.get $w))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $at)) (local.get $w))))
+      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (local.get $at)) (local.get $w))))
+      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (local.get $at)) (local.get $w))))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+    (if (local.get $hasBias) (then
+      (local.set $a0 (f32x4.add (local.get $a0) (local.get $bias))) (local.set $a1 (f32x4.add (local.get $a1) (local.get $bias)))
+      (local.set $a2 (f32x4.add (local.get $a2) (local.get $bias))) (local.set $a3 (f32x4.add (local.get $a3) (local.get $bias)))))
+    (v128.store (local.get $d) (local.get $a0)) (v128.store offset=16 (local.get $d) (local.get $a1))
+    (v128.store offset=32 (local.get $d) (local.get $a2)) (v128.store offset=48 (local.get $d) (local.get $a3))
+  )
+
+  ;; Each tap record's v128 in [taps, end) = w[its index (at 20)] splatted.
+  (func $tapWeightsAt (param $taps i32) (param $end i32) (param $w i32)
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $taps) (local.get $end)))
+      (v128.store (local.get $taps) (f32x4.splat (f32.load (i32.add (local.get $w) (i32.shl (i32.load offset=20 (local.get $taps)) (i32.const 2))))))
+      (local.set $taps (i32.add (local.get $taps) (i32.const 32)))
+      (br $l)))
+  )
+
+  ;; For the `rows` × `nv` output vectors at dst (rows dRow bytes apart) over the source at src (its
+  ;; rows sRow bytes apart), vector v = (load ? dst[v] : 0) + Σ_taps src[v + off]·w in record order
+  ;; [taps, end), then + bias where hasBias. Four vectors at a time, row after row (a block may
+  ;; wrap onto the next row), then one at a time.
+  (func $correlate (param $dst i32) (param $dRow i32) (param $src i32) (param $sRow i32) (param $rows i32) (param $nv i32)
+                   (param $taps i32) (param $end i32) (param $load i32) (param $bias v128) (param $hasBias i32)
+    (local $left i32) (local $cv i32) (local $dB i32) (local $sB i32)
+    (local $d0 i32) (local $d1 i32) (local $d2 i32) (local $d3 i32) (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $w v128) (local $t i32) (local $off i32)
+    (local.set $left (i32.mul (local.get $rows) (local.get $nv)))
+    (local.set $dB (local.get $dst))
+    (local.set $sB (local.get $src))
+    (block $bd (loop $bl
+      (br_if $bd (i32.lt_s (local.get $left) (i32.const 4)))
+      (local.set $d0 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $s0 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      ;; Four vectors in one row: one address a tap, the others at fixed offsets from it.
+      (if (i32.le_s (i32.add (local.get $cv) (i32.const 4)) (local.get $nv)) (then
+        (call $correlate4 (local.get $d0) (local.get $s0) (local.get $taps) (local.get $end) (local.get $load) (local.get $bias) (local.get $hasBias))
+        (local.set $cv (i32.add (local.get $cv) (i32.const 4)))
+        (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0))
+          (local.set $dB (i32.add (local.get $dB) (local.get $dRow))) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+        (local.set $left (i32.sub (local.get $left) (i32.const 4)))
+        (br $bl)))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0))
+        (local.set $dB (i32.add (local.get $dB) (local.get $dRow))) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (local.set $d1 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $s1 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0))
+        (local.set $dB (i32.add (local.get $dB) (local.get $dRow))) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (local.set $d2 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $s2 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0))
+        (local.set $dB (i32.add (local.get $dB) (local.get $dRow))) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (local.set $d3 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $s3 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0))
+        (local.set $dB (i32.add (local.get $dB) (local.get $dRow))) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (if (local.get $load)
+        (then
+          (local.set $a0 (v128.load (local.get $d0))) (local.set $a1 (v128.load (local.get $d1)))
+          (local.set $a2 (v128.load (local.get $d2))) (local.set $a3 (v128.load (local.get $d3))))
+        (else
+          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+          (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))))
+      (local.set $t (local.get $taps))
+      (loop $tl
+        (local.set $w (v128.load (local.get $t)))
+        (local.set $off (i32.load offset=16 (local.get $t)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $s0) (local.get $off))) (local.get $w))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load (i32.add (local.get $s1) (local.get $off))) (local.get $w))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load (i32.add (local.get $s2) (local.get $off))) (local.get $w))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load (i32.add (local.get $s3) (local.get $off))) (local.get $w))))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+      (if (local.get $hasBias) (then
+        (local.set $a0 (f32x4.add (local.get $a0) (local.get $bias))) (local.set $a1 (f32x4.add (local.get $a1) (local.get $bias)))
+        (local.set $a2 (f32x4.add (local.get $a2) (local.get $bias))) (local.set $a3 (f32x4.add (local.get $a3) (local.get $bias)))))
+      (v128.store (local.get $d0) (local.get $a0)) (v128.store (local.get $d1) (local.get $a1))
+      (v128.store (local.get $d2) (local.get $a2)) (v128.store (local.get $d3) (local.get $a3))
+      (local.set $left (i32.sub (local.get $left) (i32.const 4)))
+      (br $bl)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.eqz (local.get $left)))
+      (local.set $d0 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $s0 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0))
+        (local.set $dB (i32.add (local.get $dB) (local.get $dRow))) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (local.set $a0 (select (v128.load (local.get $d0)) (v128.const i32x4 0 0 0 0) (local.get $load)))
+      (local.set $t (local.get $taps))
+      (loop $tl
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $s0) (i32.load offset=16 (local.get $t)))) (v128.load (local.get $t)))))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+      (if (local.get $hasBias) (then (local.set $a0 (f32x4.add (local.get $a0) (local.get $bias)))))
+      (v128.store (local.get $d0) (local.get $a0))
+      (local.set $left (i32.sub (local.get $left) (i32.const 1)))
+      (br $vl)))
+  )
+
+  ;; y[p] = Σ taps w[c]·x[p] (+ bias[c]; bias = 0: none) for planes p in [p0, p1), c = p mod C.
   (func (export "depthwiseForward")
     (param $x i32) (param $w i32) (param $bias i32) (param $y i32) (param $p0 i32) (param $p1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
-    (param $oH i32) (param $oW i32)
-    (local $p i32) (local $c i32) (local $xb i32) (local $yb i32) (local $wv f32) (local $b4 v128)
-    (local $ky i32) (local $kx i32) (local $oy i32) (local $iy i32)
-    (local $yLo i32) (local $yHi i32) (local $xLo i32) (local $xHi i32) (local $xOff i32)
-    (local $at i32) (local $end i32) (local $end4 i32) (local $sStep i32)
-    (local.set $sStep (i32.shl (local.get $sW) (i32.const 2)))
+    (param $oH i32) (param $oW i32) (param $scratch i32)
+    (local $p i32) (local $c i32) (local $nv i32) (local $Wq i32) (local $rowsP i32) (local $taps i32)
+    (local $end i32) (local $buf i32) (local $xp i32) (local $ys i32) (local $out i32) (local $yb i32) (local $r i32)
+    (local.set $nv (i32.shr_u (call $ceil4 (local.get $oW)) (i32.const 2)))
+    (local.set $Wq (call $xWq (local.get $oW) (local.get $kW) (local.get $sW) (local.get $dW)))
+    (local.set $rowsP (call $xRows (local.get $oH) (local.get $kH) (local.get $sH) (local.get $dH)))
+    (local.set $taps (local.get $scratch))
+    (local.set $end (i32.add (local.get $taps) (i32.shl (i32.mul (local.get $kH) (local.get $kW)) (i32.const 5))))
+    (local.set $buf (local.get $end))
+    (local.set $xp (i32.add (local.get $buf) (i32.shl (i32.mul (local.get $sW) (local.get $Wq)) (i32.const 2))))
+    (local.set $ys (i32.add (local.get $xp) (i32.shl (i32.mul (local.get $rowsP) (i32.mul (local.get $sW) (local.get $Wq))) (i32.const 2))))
+    (memory.fill (local.get $buf) (i32.const 0) (i32.sub (i32.add (local.get $ys) (i32.shl (i32.mul (local.get $oH) (local.get $nv)) (i32.const 4))) (local.get $buf)))
+    (call $xTapOffsets (local.get $taps) (local.get $kH) (local.get $kW) (local.get $dH) (local.get $dW) (local.get $sW) (local.get $Wq))
     (local.set $p (local.get $p0))
     (block $pd (loop $pl
       (br_if $pd (i32.ge_s (local.get $p) (local.get $p1)))
       (local.set $c (i32.rem_u (local.get $p) (local.get $C)))
-      (local.set $xb (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
+      (call $tapWeights (local.get $taps) (i32.add (local.get $w) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $kH) (local.get $kW))) (i32.const 2)))
+                        (i32.mul (local.get $kH) (local.get $kW)))
+      (call $padSplit (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $H) (local.get $W))) (i32.const 2)))
+                      (local.get $H) (local.get $W) (local.get $xp) (local.get $rowsP) (local.get $sW) (local.get $Wq) (local.get $pH) (local.get $pW) (local.get $buf))
       (local.set $yb (i32.add (local.get $y) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2))))
-      (local.set $end (i32.add (local.get $yb) (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2))))
-      (local.set $end4 (i32.add (local.get $yb) (i32.shl (i32.and (i32.mul (local.get $oH) (local.get $oW)) (i32.const -4)) (i32.const 2))))
-      (local.set $at (local.get $yb))
-      (block $zd (loop $zl
-        (br_if $zd (i32.ge_u (local.get $at) (local.get $end4)))
-        (v128.store (local.get $at) (v128.const i32x4 0 0 0 0))
-        (local.set $at (i32.add (local.get $at) (i32.const 16)))
-        (br $zl)))
-      (block $zd1 (loop $zl1
-        (br_if $zd1 (i32.ge_u (local.get $at) (local.get $end)))
-        (f32.store (local.get $at) (f32.const 0))
-        (local.set $at (i32.add (local.get $at) (i32.const 4)))
-        (br $zl1)))
-      (local.set $ky (i32.const 0))
-      (block $kyd (loop $kyl
-        (br_if $kyd (i32.ge_s (local.get $ky) (local.get $kH)))
-        (local.set $yLo (call $validLo (local.get $sH) (i32.sub (i32.mul (local.get $ky) (local.get $dH)) (local.get $pH)) (local.get $oH)))
-        (local.set $yHi (call $validHi (local.get $sH) (i32.sub (i32.mul (local.get $ky) (local.get $dH)) (local.get $pH)) (local.get $H) (local.get $oH) (local.get $yLo)))
-        (local.set $kx (i32.const 0))
-        (block $kxd (loop $kxl
-          (br_if $kxd (i32.ge_s (local.get $kx) (local.get $kW)))
-          (local.set $wv (f32.load (i32.add (local.get $w) (i32.shl
-            (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $kH)) (local.get $ky)) (local.get $kW)) (local.get $kx)) (i32.const 2)))))
-          (local.set $xOff (i32.sub (i32.mul (local.get $kx) (local.get $dW)) (local.get $pW)))
-          (local.set $xLo (call $validLo (local.get $sW) (local.get $xOff) (local.get $oW)))
-          (local.set $xHi (call $validHi (local.get $sW) (local.get $xOff) (local.get $W) (local.get $oW) (local.get $xLo)))
-          (local.set $oy (local.get $yLo))
-          (block $oyd (loop $oyl
-            (br_if $oyd (i32.ge_s (local.get $oy) (local.get $yHi)))
-            (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sH)) (local.get $pH)) (i32.mul (local.get $ky) (local.get $dH))))
-            (call $axpyRow
-              (i32.add (local.get $yb) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $oW)) (local.get $xLo)) (i32.const 2)))
-              (i32.add (local.get $xb) (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $W)) (i32.add (i32.mul (local.get $xLo) (local.get $sW)) (local.get $xOff))) (i32.const 2)))
-              (i32.sub (local.get $xHi) (local.get $xLo)) (local.get $sStep) (local.get $wv))
-            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-            (br $oyl)))
-          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-          (br $kxl)))
-        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
-        (br $kyl)))
-      (if (local.get $bias) (then
-        (local.set $b4 (f32x4.splat (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))))
-        (local.set $at (local.get $yb))
-        (block $bd (loop $bl
-          (br_if $bd (i32.ge_u (local.get $at) (local.get $end4)))
-          (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (local.get $b4)))
-          (local.set $at (i32.add (local.get $at) (i32.const 16)))
-          (br $bl)))
-        (block $bd1 (loop $bl1
-          (br_if $bd1 (i32.ge_u (local.get $at) (local.get $end)))
-          (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32x4.extract_lane 0 (local.get $b4))))
-          (local.set $at (i32.add (local.get $at) (i32.const 4)))
-          (br $bl1)))))
+      (local.set $out (select (local.get $ys) (local.get $yb) (i32.and (local.get $oW) (i32.const 3))))
+      (call $correlate (local.get $out) (i32.shl (local.get $nv) (i32.const 4)) (local.get $xp) (i32.shl (i32.mul (local.get $sH) (i32.mul (local.get $sW) (local.get $Wq))) (i32.const 2))
+                       (local.get $oH) (local.get $nv) (local.get $taps) (local.get $end) (i32.const 0)
+                       (f32x4.splat (if (result f32) (local.get $bias) (then (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))) (else (f32.const 0))))
+                       (local.get $bias))
+      (if (i32.and (local.get $oW) (i32.const 3)) (then
+        (local.set $r (i32.const 0))
+        (block $rd (loop $rl
+          (br_if $rd (i32.ge_s (local.get $r) (local.get $oH)))
+          (call $copyRow (i32.add (local.get $yb) (i32.shl (i32.mul (local.get $r) (local.get $oW)) (i32.const 2)))
+                         (i32.add (local.get $ys) (i32.shl (i32.mul (local.get $r) (local.get $nv)) (i32.const 4))) (local.get $oW))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $rl)))))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $pl)))
   )
 
-  ;; dx[p] += Σ taps w[c]·dy[p] (the adjoint of depthwiseForward) for planes p in [p0, p1): tap by
-  ;; tap, each over the outputs whose input lies inside the image, in row-major order.
+  ;; The records [taps, returned end) of output phase (a, b) of the input gradient: each tap (ky, kx),
+  ;; in row-major order, whose outputs land on that phase (a + pH − ky·dH ≡ 0 mod sH, likewise
+  ;; across), with its byte offset into the padded dy (wq floats a row) at 16 and its index at 20.
+  (func $dxTaps (param $taps i32) (param $kH i32) (param $kW i32) (param $a i32) (param $b i32)
+                (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
+                (param $top i32) (param $left i32) (param $wq i32) (result i32)
+    (local $ky i32) (local $kx i32) (local $ty i32) (local $tx i32)
+    (block $yd (loop $yl
+      (br_if $yd (i32.ge_s (local.get $ky) (local.get $kH)))
+      (local.set $ty (i32.sub (i32.add (local.get $a) (local.get $pH)) (i32.mul (local.get $ky) (local.get $dH))))
+      (if (i32.eqz (i32.rem_s (local.get $ty) (local.get $sH))) (then
+        (local.set $kx (i32.const 0))
+        (block $xd (loop $xl
+          (br_if $xd (i32.ge_s (local.get $kx) (local.get $kW)))
+          (local.set $tx (i32.sub (i32.add (local.get $b) (local.get $pW)) (i32.mul (local.get $kx) (local.get $dW))))
+          (if (i32.eqz (i32.rem_s (local.get $tx) (local.get $sW))) (then
+            (i32.store offset=20 (local.get $taps) (i32.add (i32.mul (local.get $ky) (local.get $kW)) (local.get $kx)))
+            (i32.store offset=16 (local.get $taps) (i32.shl (i32.add
+              (i32.mul (i32.add (i32.div_s (local.get $ty) (local.get $sH)) (local.get $top)) (local.get $wq))
+              (i32.add (i32.div_s (local.get $tx) (local.get $sW)) (local.get $left))) (i32.const 2)))
+            (local.set $taps (i32.add (local.get $taps) (i32.const 32)))))
+          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+          (br $xl)))))
+      (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+      (br $yl)))
+    (local.get $taps)
+  )
+
+  ;; dx[p] += Σ taps w[c]·dy[p] (the adjoint of depthwiseForward) for planes p in [p0, p1): per
+  ;; output phase (a, b), a correlation of the padded dy onto dx's phase, in place where dx's rows
+  ;; are whole vectors at stride 1, else on a split copy merged back.
   (func (export "depthwiseInputGrad")
     (param $dy i32) (param $w i32) (param $dx i32) (param $p0 i32) (param $p1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
-    (param $oH i32) (param $oW i32)
-    (local $p i32) (local $c i32) (local $dxb i32) (local $dyb i32) (local $wv f32)
-    (local $ky i32) (local $kx i32) (local $oy i32) (local $ox i32) (local $iy i32)
-    (local $yLo i32) (local $yHi i32) (local $xLo i32) (local $xHi i32) (local $xOff i32)
-    (local $src i32) (local $dst i32) (local $sStep i32)
-    (local.set $sStep (i32.shl (local.get $sW) (i32.const 2)))
+    (param $oH i32) (param $oW i32) (param $scratch i32)
+    (local $p i32) (local $ends i32) (local $start i32) (local $stop i32) (local $Wd i32) (local $pitch i32) (local $top i32) (local $left i32) (local $rows i32) (local $wq i32)
+    (local $end i32) (local $buf i32) (local $buf2 i32) (local $dyp i32) (local $ds i32) (local $inPlace i32)
+    (local $dxb i32) (local $a i32) (local $b i32) (local $r i32)
+    (local.set $Wd (call $dxWd (local.get $W) (local.get $sW)))
+    (local.set $pitch (i32.mul (local.get $sW) (local.get $Wd)))
+    (local.set $top (call $dyPad (local.get $kH) (local.get $sH) (local.get $dH)))
+    (local.set $left (call $dyPad (local.get $kW) (local.get $sW) (local.get $dW)))
+    (local.set $rows (call $dyRows (local.get $H) (local.get $kH) (local.get $sH) (local.get $pH) (local.get $dH)))
+    (local.set $wq (call $dyWq (local.get $W) (local.get $kW) (local.get $sW) (local.get $pW) (local.get $dW)))
+    (local.set $ends (i32.add (local.get $scratch) (i32.shl (i32.mul (local.get $kH) (local.get $kW)) (i32.const 5))))
+    (local.set $buf (i32.add (local.get $scratch) (call $dxTapBytes (local.get $kH) (local.get $kW) (local.get $sH) (local.get $sW))))
+    (local.set $buf2 (i32.add (local.get $buf) (i32.shl (local.get $pitch) (i32.const 2))))
+    (local.set $dyp (i32.add (local.get $buf2) (i32.shl (local.get $pitch) (i32.const 2))))
+    (local.set $ds (i32.add (local.get $dyp) (i32.shl (i32.mul (local.get $rows) (local.get $wq)) (i32.const 2))))
+    (memory.fill (local.get $buf) (i32.const 0) (i32.sub (i32.add (local.get $ds) (i32.shl (i32.mul (local.get $H) (local.get $pitch)) (i32.const 2))) (local.get $buf)))
+    ;; Each phase's tap records, phase after phase; their weights are each plane's.
+    (local.set $end (local.get $scratch))
+    (block $ad (loop $al
+      (br_if $ad (i32.ge_s (local.get $a) (local.get $sH)))
+      (local.set $b (i32.const 0))
+      (block $bd (loop $bl
+        (br_if $bd (i32.ge_s (local.get $b) (local.get $sW)))
+        (local.set $end (call $dxTaps (local.get $end) (local.get $kH) (local.get $kW) (local.get $a) (local.get $b)
+          (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW) (local.get $top) (local.get $left) (local.get $wq)))
+        (i32.store (i32.add (local.get $ends) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $sW)) (local.get $b)) (i32.const 2))) (local.get $end))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl)))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $al)))
+    (local.set $inPlace (i32.and (i32.eq (i32.mul (local.get $sH) (local.get $sW)) (i32.const 1)) (i32.eqz (i32.and (local.get $W) (i32.const 3)))))
     (local.set $p (local.get $p0))
     (block $pd (loop $pl
       (br_if $pd (i32.ge_s (local.get $p) (local.get $p1)))
-      (local.set $c (i32.rem_u (local.get $p) (local.get $C)))
+      (call $tapWeightsAt (local.get $scratch) (local.get $end)
+        (i32.add (local.get $w) (i32.shl (i32.mul (i32.rem_u (local.get $p) (local.get $C)) (i32.mul (local.get $kH) (local.get $kW))) (i32.const 2))))
+      (call $padSplit (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2)))
+                      (local.get $oH) (local.get $oW) (local.get $dyp) (local.get $rows) (i32.const 1) (local.get $wq) (local.get $top) (local.get $left) (i32.const 0))
       (local.set $dxb (i32.add (local.get $dx) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
-      (local.set $dyb (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2))))
-      (local.set $ky (i32.const 0))
-      (block $kyd (loop $kyl
-        (br_if $kyd (i32.ge_s (local.get $ky) (local.get $kH)))
-        (local.set $yLo (call $validLo (local.get $sH) (i32.sub (i32.mul (local.get $ky) (local.get $dH)) (local.get $pH)) (local.get $oH)))
-        (local.set $yHi (call $validHi (local.get $sH) (i32.sub (i32.mul (local.get $ky) (local.get $dH)) (local.get $pH)) (local.get $H) (local.get $oH) (local.get $yLo)))
-        (local.set $kx (i32.const 0))
-        (block $kxd (loop $kxl
-          (br_if $kxd (i32.ge_s (local.get $kx) (local.get $kW)))
-          (local.set $wv (f32.load (i32.add (local.get $w) (i32.shl
-            (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $kH)) (local.get $ky)) (local.get $kW)) (local.get $kx)) (i32.const 2)))))
-          (local.set $xOff (i32.sub (i32.mul (local.get $kx) (local.get $dW)) (local.get $pW)))
-          (local.set $xLo (call $validLo (local.get $sW) (local.get $xOff) (local.get $oW)))
-          (local.set $xHi (call $validHi (local.get $sW) (local.get $xOff) (local.get $W) (local.get $oW) (local.get $xLo)))
-          (local.set $oy (local.get $yLo))
-          (block $oyd (loop $oyl
-            (br_if $oyd (i32.ge_s (local.get $oy) (local.get $yHi)))
-            (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sH)) (local.get $pH)) (i32.mul (local.get $ky) (local.get $dH))))
-            (if (i32.eq (local.get $sW) (i32.const 1))
-              (then (call $axpyRow
-                (i32.add (local.get $dxb) (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $W)) (i32.add (local.get $xLo) (local.get $xOff))) (i32.const 2)))
-                (i32.add (local.get $dyb) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $oW)) (local.get $xLo)) (i32.const 2)))
-                (i32.sub (local.get $xHi) (local.get $xLo)) (i32.const 4) (local.get $wv)))
-              (else
-                (local.set $src (i32.add (local.get $dyb) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $oW)) (local.get $xLo)) (i32.const 2))))
-                (local.set $dst (i32.add (local.get $dxb) (i32.shl
-                  (i32.add (i32.mul (local.get $iy) (local.get $W)) (i32.add (i32.mul (local.get $xLo) (local.get $sW)) (local.get $xOff))) (i32.const 2))))
-                (local.set $ox (local.get $xLo))
-                (block $oxd (loop $oxl
-                  (br_if $oxd (i32.ge_s (local.get $ox) (local.get $xHi)))
-                  (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.mul (local.get $wv) (f32.load (local.get $src)))))
-                  (local.set $src (i32.add (local.get $src) (i32.const 4)))
-                  (local.set $dst (i32.add (local.get $dst) (local.get $sStep)))
-                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-                  (br $oxl)))))
-            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-            (br $oyl)))
-          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-          (br $kxl)))
-        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
-        (br $kyl)))
+      (if (i32.eqz (local.get $inPlace)) (then
+        (call $padSplit (local.get $dxb) (local.get $H) (local.get $W) (local.get $ds) (local.get $H) (local.get $sW) (local.get $Wd) (i32.const 0) (i32.const 0) (local.get $buf))))
+      (local.set $start (local.get $scratch))
+      (local.set $a (i32.const 0))
+      (block $ad (loop $al
+        (br_if $ad (i32.ge_s (local.get $a) (local.get $sH)))
+        (br_if $ad (i32.ge_s (local.get $a) (local.get $H)))
+        (local.set $b (i32.const 0))
+        (block $bd (loop $bl
+          (br_if $bd (i32.ge_s (local.get $b) (local.get $sW)))
+          (local.set $stop (i32.load (i32.add (local.get $ends) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $sW)) (local.get $b)) (i32.const 2)))))
+          (if (i32.gt_u (local.get $stop) (local.get $start)) (then
+            (if (local.get $inPlace)
+              (then (call $correlate (local.get $dxb) (i32.shl (local.get $W) (i32.const 2)) (local.get $dyp) (i32.shl (local.get $wq) (i32.const 2))
+                                     (local.get $H) (i32.shr_u (local.get $W) (i32.const 2)) (local.get $start) (local.get $stop) (i32.const 1) (v128.const i32x4 0 0 0 0) (i32.const 0)))
+              (else (call $correlate (i32.add (local.get $ds) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $pitch)) (i32.mul (local.get $b) (local.get $Wd))) (i32.const 2)))
+                                     (i32.shl (i32.mul (local.get $sH) (local.get $pitch)) (i32.const 2)) (local.get $dyp) (i32.shl (local.get $wq) (i32.const 2))
+                                     (call $ceilDiv (i32.sub (local.get $H) (local.get $a)) (local.get $sH)) (i32.shr_u (local.get $Wd) (i32.const 2))
+                                     (local.get $start) (local.get $stop) (i32.const 1) (v128.const i32x4 0 0 0 0) (i32.const 0))))))
+          (local.set $start (local.get $stop))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $bl)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $al)))
+      (if (i32.eqz (local.get $inPlace)) (then
+        (local.set $r (i32.const 0))
+        (block $rd (loop $rl
+          (br_if $rd (i32.ge_s (local.get $r) (local.get $H)))
+          (if (i32.eq (local.get $sW) (i32.const 1))
+            (then (call $copyRow (i32.add (local.get $dxb) (i32.shl (i32.mul (local.get $r) (local.get $W)) (i32.const 2)))
+                                 (i32.add (local.get $ds) (i32.shl (i32.mul (local.get $r) (local.get $pitch)) (i32.const 2))) (local.get $W)))
+            (else
+              (call $merge (i32.add (local.get $ds) (i32.shl (i32.mul (local.get $r) (local.get $pitch)) (i32.const 2))) (local.get $buf2) (local.get $sW) (local.get $Wd))
+              (call $copyRow (i32.add (local.get $dxb) (i32.shl (i32.mul (local.get $r) (local.get $W)) (i32.const 2))) (local.get $buf2) (local.get $W))))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $rl)))))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $pl)))
+  )
+
+  ;; $tapSums' block of four vectors in one row: src[0, 4) contiguous.
+  (func $tapSums4 (param $dy i32) (param $s i32) (param $t i32) (param $end i32)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $at i32)
+    (local.set $g0 (v128.load (local.get $dy)))
+    (local.set $g1 (v128.load offset=16 (local.get $dy)))
+    (local.set $g2 (v128.load offset=32 (local.get $dy)))
+    (local.set $g3 (v128.load offset=48 (local.get $dy)))
+    (loop $tl
+      (local.set $at (i32.add (local.get $s) (i32.load offset=16 (local.get $t))))
+      (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (f32x4.add
+        (f32x4.add (f32x4.mul (v128.load (local.get $at)) (local.get $g0))
+                   (f32x4.mul (v128.load offset=16 (local.get $at)) (local.get $g1)))
+        (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $at)) (local.get $g2))
+                   (f32x4.mul (v128.load offset=48 (local.get $at)) (local.get $g3))))))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+  )
+
+  ;; Each tap record's running sum (its v128) += Σ_v dy[v]·src[v + off] over the rows × nv vectors
+  ;; of dy (contiguous) and the source (its rows sRow bytes apart, as $correlate walks them): per
+  ;; block of four vectors the products summed ((0 + 1) + (2 + 3)), then vector by vector.
+  (func $tapSums (param $dy i32) (param $src i32) (param $sRow i32) (param $rows i32) (param $nv i32) (param $taps i32) (param $end i32)
+    (local $left i32) (local $cv i32) (local $sB i32) (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $t i32) (local $off i32)
+    (local.set $left (i32.mul (local.get $rows) (local.get $nv)))
+    (local.set $sB (local.get $src))
+    (block $bd (loop $bl
+      (br_if $bd (i32.lt_s (local.get $left) (i32.const 4)))
+      (local.set $s0 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      (if (i32.le_s (i32.add (local.get $cv) (i32.const 4)) (local.get $nv)) (then
+        (call $tapSums4 (local.get $dy) (local.get $s0) (local.get $taps) (local.get $end))
+        (local.set $cv (i32.add (local.get $cv) (i32.const 4)))
+        (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0)) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 64)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 4)))
+        (br $bl)))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0)) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (local.set $s1 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0)) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (local.set $s2 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0)) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (local.set $s3 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0)) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (local.set $g0 (v128.load (local.get $dy)))
+      (local.set $g1 (v128.load offset=16 (local.get $dy)))
+      (local.set $g2 (v128.load offset=32 (local.get $dy)))
+      (local.set $g3 (v128.load offset=48 (local.get $dy)))
+      (local.set $t (local.get $taps))
+      (loop $tl
+        (local.set $off (i32.load offset=16 (local.get $t)))
+        (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (f32x4.add
+          (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $s0) (local.get $off))) (local.get $g0))
+                     (f32x4.mul (v128.load (i32.add (local.get $s1) (local.get $off))) (local.get $g1)))
+          (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $s2) (local.get $off))) (local.get $g2))
+                     (f32x4.mul (v128.load (i32.add (local.get $s3) (local.get $off))) (local.get $g3))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 64)))
+      (local.set $left (i32.sub (local.get $left) (i32.const 4)))
+      (br $bl)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.eqz (local.get $left)))
+      (local.set $s0 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      (local.set $cv (i32.add (local.get $cv) (i32.const 1)))
+      (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0)) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
+      (local.set $g0 (v128.load (local.get $dy)))
+      (local.set $t (local.get $taps))
+      (loop $tl
+        (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t))
+          (f32x4.mul (v128.load (i32.add (local.get $s0) (i32.load offset=16 (local.get $t)))) (local.get $g0))))
+        (local.set $t (i32.add (local.get $t) (i32.const 32)))
+        (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $left (i32.sub (local.get $left) (i32.const 1)))
+      (br $vl)))
   )
 
   ;; For channels c in [c0, c1) over all N samples: dW[c, tap] += Σ_n Σ_out dy·x (dW = 0: skipped),
@@ -228,65 +596,74 @@
     (param $x i32) (param $dy i32) (param $dWt i32) (param $db i32) (param $c0 i32) (param $c1 i32) (param $N i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
-    (param $oH i32) (param $oW i32)
-    (local $c i32) (local $n i32) (local $ky i32) (local $kx i32) (local $oy i32) (local $iy i32)
-    (local $yLo i32) (local $yHi i32) (local $xLo i32) (local $xHi i32) (local $xOff i32)
-    (local $xb i32) (local $dyb i32) (local $src i32) (local $at i32) (local $sStep i32) (local $end i32)
-    (local $acc f32) (local $s f64) (local $wAt i32)
-    (local.set $sStep (i32.shl (local.get $sW) (i32.const 2)))
+    (param $oH i32) (param $oW i32) (param $scratch i32)
+    (local $c i32) (local $n i32) (local $plane i32) (local $nv i32) (local $Wq i32) (local $rowsP i32)
+    (local $end i32) (local $buf i32) (local $xp i32) (local $dys i32) (local $g i32) (local $t i32) (local $r i32)
+    (local $v v128) (local $at i32) (local $stop i32) (local $s f64) (local $wAt i32)
+    (local.set $nv (i32.shr_u (call $ceil4 (local.get $oW)) (i32.const 2)))
+    (local.set $Wq (call $xWq (local.get $oW) (local.get $kW) (local.get $sW) (local.get $dW)))
+    (local.set $rowsP (call $xRows (local.get $oH) (local.get $kH) (local.get $sH) (local.get $dH)))
+    (local.set $end (i32.add (local.get $scratch) (i32.shl (i32.mul (local.get $kH) (local.get $kW)) (i32.const 5))))
+    (local.set $buf (local.get $end))
+    (local.set $xp (i32.add (local.get $buf) (i32.shl (i32.mul (local.get $sW) (local.get $Wq)) (i32.const 2))))
+    (local.set $dys (i32.add (local.get $xp) (i32.shl (i32.mul (local.get $rowsP) (i32.mul (local.get $sW) (local.get $Wq))) (i32.const 2))))
+    (memory.fill (local.get $buf) (i32.const 0) (i32.sub (i32.add (local.get $dys) (i32.shl (i32.mul (local.get $oH) (local.get $nv)) (i32.const 4))) (local.get $buf)))
+    (call $xTapOffsets (local.get $scratch) (local.get $kH) (local.get $kW) (local.get $dH) (local.get $dW) (local.get $sW) (local.get $Wq))
     (local.set $c (local.get $c0))
     (block $cd (loop $cl
       (br_if $cd (i32.ge_s (local.get $c) (local.get $c1)))
       (if (local.get $dWt) (then
-        (local.set $ky (i32.const 0))
-        (block $kyd (loop $kyl
-          (br_if $kyd (i32.ge_s (local.get $ky) (local.get $kH)))
-          (local.set $yLo (call $validLo (local.get $sH) (i32.sub (i32.mul (local.get $ky) (local.get $dH)) (local.get $pH)) (local.get $oH)))
-          (local.set $yHi (call $validHi (local.get $sH) (i32.sub (i32.mul (local.get $ky) (local.get $dH)) (local.get $pH)) (local.get $H) (local.get $oH) (local.get $yLo)))
-          (local.set $kx (i32.const 0))
-          (block $kxd (loop $kxl
-            (br_if $kxd (i32.ge_s (local.get $kx) (local.get $kW)))
-            (local.set $xOff (i32.sub (i32.mul (local.get $kx) (local.get $dW)) (local.get $pW)))
-            (local.set $xLo (call $validLo (local.get $sW) (local.get $xOff) (local.get $oW)))
-            (local.set $xHi (call $validHi (local.get $sW) (local.get $xOff) (local.get $W) (local.get $oW) (local.get $xLo)))
-            (local.set $acc (f32.const 0))
-            (local.set $n (i32.const 0))
-            (block $nd (loop $nl
-              (br_if $nd (i32.ge_s (local.get $n) (local.get $N)))
-              (local.set $xb (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
-              (local.set $dyb (i32.add (local.get $dy) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2))))
-              (local.set $oy (local.get $yLo))
-              (block $oyd (loop $oyl
-                (br_if $oyd (i32.ge_s (local.get $oy) (local.get $yHi)))
-                (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sH)) (local.get $pH)) (i32.mul (local.get $ky) (local.get $dH))))
-                (local.set $at (i32.add (local.get $dyb) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $oW)) (local.get $xLo)) (i32.const 2))))
-                (local.set $src (i32.add (local.get $xb) (i32.shl
-                  (i32.add (i32.mul (local.get $iy) (local.get $W)) (i32.add (i32.mul (local.get $xLo) (local.get $sW)) (local.get $xOff))) (i32.const 2))))
-                (local.set $acc (f32.add (local.get $acc) (call $dotRow (local.get $at) (local.get $src) (i32.sub (local.get $xHi) (local.get $xLo)) (local.get $sStep))))
-                (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-                (br $oyl)))
-              (local.set $n (i32.add (local.get $n) (i32.const 1)))
-              (br $nl)))
-            (local.set $wAt (i32.add (local.get $dWt) (i32.shl
-              (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $kH)) (local.get $ky)) (local.get $kW)) (local.get $kx)) (i32.const 2))))
-            (f32.store (local.get $wAt) (f32.add (f32.load (local.get $wAt)) (local.get $acc)))
-            (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-            (br $kxl)))
-          (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
-          (br $kyl)))))
+        (local.set $t (local.get $scratch))
+        (block $zd (loop $zl
+          (br_if $zd (i32.ge_u (local.get $t) (local.get $end)))
+          (v128.store (local.get $t) (v128.const i32x4 0 0 0 0))
+          (local.set $t (i32.add (local.get $t) (i32.const 32)))
+          (br $zl)))
+        (local.set $n (i32.const 0))
+        (block $nd (loop $nl
+          (br_if $nd (i32.ge_s (local.get $n) (local.get $N)))
+          (local.set $plane (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)))
+          (call $padSplit (i32.add (local.get $x) (i32.shl (i32.mul (local.get $plane) (i32.mul (local.get $H) (local.get $W))) (i32.const 2)))
+                          (local.get $H) (local.get $W) (local.get $xp) (local.get $rowsP) (local.get $sW) (local.get $Wq) (local.get $pH) (local.get $pW) (local.get $buf))
+          (local.set $g (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $plane) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2))))
+          ;; Rows not of whole vectors: copied into rows that are, their tails zero.
+          (if (i32.and (local.get $oW) (i32.const 3)) (then
+            (local.set $r (i32.const 0))
+            (block $rd (loop $rl
+              (br_if $rd (i32.ge_s (local.get $r) (local.get $oH)))
+              (call $copyRow (i32.add (local.get $dys) (i32.shl (i32.mul (local.get $r) (local.get $nv)) (i32.const 4)))
+                             (i32.add (local.get $g) (i32.shl (i32.mul (local.get $r) (local.get $oW)) (i32.const 2))) (local.get $oW))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br $rl)))
+            (local.set $g (local.get $dys))))
+          (call $tapSums (local.get $g) (local.get $xp) (i32.shl (i32.mul (local.get $sH) (i32.mul (local.get $sW) (local.get $Wq))) (i32.const 2))
+                         (local.get $oH) (local.get $nv) (local.get $scratch) (local.get $end))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br $nl)))
+        (local.set $t (local.get $scratch))
+        (local.set $wAt (i32.add (local.get $dWt) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $kH) (local.get $kW))) (i32.const 2))))
+        (block $sd (loop $sl
+          (br_if $sd (i32.ge_u (local.get $t) (local.get $end)))
+          (local.set $v (v128.load (local.get $t)))
+          (f32.store (local.get $wAt) (f32.add (f32.load (local.get $wAt))
+            (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+                     (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v))))))
+          (local.set $wAt (i32.add (local.get $wAt) (i32.const 4)))
+          (local.set $t (i32.add (local.get $t) (i32.const 32)))
+          (br $sl)))))
       (if (local.get $db) (then
         (local.set $wAt (i32.add (local.get $db) (i32.shl (local.get $c) (i32.const 2))))
         (local.set $n (i32.const 0))
         (block $bd (loop $bl
           (br_if $bd (i32.ge_s (local.get $n) (local.get $N)))
           (local.set $at (i32.add (local.get $dy) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2))))
-          (local.set $end (i32.add (local.get $at) (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2))))
+          (local.set $stop (i32.add (local.get $at) (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2))))
           (local.set $s (f64.const 0))
-          (block $sd (loop $sl
-            (br_if $sd (i32.ge_u (local.get $at) (local.get $end)))
+          (block $ad (loop $al
+            (br_if $ad (i32.ge_u (local.get $at) (local.get $stop)))
             (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $at)))))
             (local.set $at (i32.add (local.get $at) (i32.const 4)))
-            (br $sl)))
+            (br $al)))
           (f32.store (local.get $wAt) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $wAt))) (local.get $s))))
           (local.set $n (i32.add (local.get $n) (i32.const 1)))
           (br $bl)))))

@@ -275,9 +275,10 @@ function conv2dKernels(cpu: CpuContext) {
     direct3x3Forward: cpu.kernel('direct3x3Forward', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
     direct3x3WeightGrad: cpu.kernel('direct3x3WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
     direct3x3ScratchBytes: cpu.kernel('direct3x3ScratchBytes'),
-    depthwiseForward: cpu.kernel('depthwiseForward', { range: ['p0', 'p1'] }),
-    depthwiseInputGrad: cpu.kernel('depthwiseInputGrad', { range: ['p0', 'p1'] }),
-    depthwiseWeightGrad: cpu.kernel('depthwiseWeightGrad', { range: ['c0', 'c1'] }),
+    depthwiseScratchBytes: cpu.kernel('depthwiseScratchBytes'),
+    depthwiseForward: cpu.kernel('depthwiseForward', { range: ['p0', 'p1'], perThread: { scratch: KIND.a } }),
+    depthwiseInputGrad: cpu.kernel('depthwiseInputGrad', { range: ['p0', 'p1'], perThread: { scratch: KIND.a } }),
+    depthwiseWeightGrad: cpu.kernel('depthwiseWeightGrad', { range: ['c0', 'c1'], perThread: { scratch: KIND.a } }),
   };
 }
 
@@ -630,6 +631,7 @@ class Conv2dOnCpu {
     const x = ctx.inputs[0];
     const [n0, n1] = ctx.rows ?? [0, c.n];
     const [p0, p1] = [n0 * c.inC, n1 * c.inC];
+    this.depthwiseScratch(c);
     try {
       const xa = this.cpu.addressOf(x.data, c.n * c.inC * c.h * c.w, 'Conv2d input', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, c.outC * c.k[0] * c.k[1], 'Conv2d weight', true, false);
@@ -652,6 +654,7 @@ class Conv2dOnCpu {
     const planes = c.n * c.inC;
     const taps = c.k[0] * c.k[1];
     const work = planes * c.outH * c.outW * taps;
+    this.depthwiseScratch(c);
     try {
       const dya = this.cpu.addressOf(ctx.dOutput.data, planes * c.outH * c.outW, 'Conv2d dOutput', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, c.outC * taps, 'Conv2d weight', true, false);
@@ -668,6 +671,11 @@ class Conv2dOnCpu {
     } finally {
       this.cpu.unstage();
     }
+  }
+
+  /** Each thread's scratch for the depthwise kernels (a padded plane and its taps; kernels/depthwise.wat) at this geometry. */
+  private depthwiseScratch(c: ConvPlan): void {
+    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(this.k.depthwiseScratchBytes.call(depthwiseArgs(c))));
   }
 
   /** The op file's backward adds into dx: a fresh (stale) one is zeroed first. */
