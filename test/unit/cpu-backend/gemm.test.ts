@@ -11,6 +11,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gemm as refGemm } from '../../../src-engine/core/backend/reference';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { compileKernelModules, detectWasmFeatures, instantiateKernels } from '../../../src-engine/node/cpu/features';
+import { GEMM } from '../../../src-engine/node/cpu/generated/kernel-table';
 import { expectSameValues } from '../same-values';
 
 let one: CpuBackend;
@@ -179,5 +181,35 @@ describe('gemmMany: independent GEMMs in one parallel round', () => {
     two.gemmMany([{ transA, transB, m, n, k, a, b, c: c1, accumulate: false }, { transA, transB, m, n, k, a, b, c: c2, accumulate: false }]);
     expect(Buffer.compare(Buffer.from(c1.buffer), Buffer.from(want.buffer))).toBe(0);
     expect(Buffer.compare(Buffer.from(c2.buffer), Buffer.from(want.buffer))).toBe(0);
+  });
+});
+
+describe('gemmPackedB: op(B) packed once, A read in place (a recurrent layer\'s W_hh at every time step)', () => {
+  it('the same bits as gemm (transA false) for every transB, edge and block, accumulate on and off', () => {
+    // The modules on a memory of their own, called by address: packOperandB and gemmPackedB are
+    // recurrent.wat's imports, no backend kernel. Sizes: odd m (a one-row edge), n past NC and not a
+    // multiple of NR, k past KC, and the LSTM's shapes (64 × 512 × 128 forward, 64 × 128 × 512 back).
+    const memory = new WebAssembly.Memory({ initial: 256, maximum: 256, shared: true });
+    const gemm = instantiateKernels(compileKernelModules(detectWasmFeatures()), memory).gemm as Record<string, (...args: number[]) => void>;
+    const f32 = new Float32Array(memory.buffer);
+    const scratch = 0;
+    const A = GEMM.SCRATCH_BYTES;
+    const sizes: Case[] = [[64, 512, 128], [64, 128, 512], [5, 530, 300], [1, 17, 3], [33, 16, 257]];
+    for (const [m, n, k] of sizes) {
+      const padded = Math.ceil(n / GEMM.NR) * GEMM.NR;
+      const B = A + 4 * m * k, packed = B + 4 * k * n, C1 = packed + 4 * k * padded, C2 = C1 + 4 * m * n;
+      fill(f32.subarray(A / 4, A / 4 + m * k), m);
+      fill(f32.subarray(B / 4, B / 4 + k * n), n);
+      for (const transB of [0, 1]) {
+        gemm.packOperandB(transB, k, n, B, transB ? k : n, packed);
+        for (const accumulate of [0, 1]) {
+          fill(f32.subarray(C1 / 4, C1 / 4 + m * n), k);
+          f32.copyWithin(C2 / 4, C1 / 4, C1 / 4 + m * n);
+          gemm.gemm(0, transB, m, n, k, A, k, B, transB ? k : n, C1, n, accumulate, scratch);
+          gemm.gemmPackedB(m, n, k, A, k, packed, C2, n, accumulate, scratch);
+          expectSameValues(f32.subarray(C2 / 4, C2 / 4 + m * n), f32.subarray(C1 / 4, C1 / 4 + m * n), `${m}×${n}×${k} transB=${transB} accumulate=${accumulate}`);
+        }
+      }
+    }
   });
 });

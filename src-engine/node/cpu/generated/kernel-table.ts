@@ -116,6 +116,10 @@ export interface KernelArgs {
   scaleInPlace: { p: number; s: number; i0: number; i1: number };
   /** `gemm.gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, accumulate: i32, scratch: i32)` */
   gemm: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; scratch: number };
+  /** `gemm.packOperandB(transB: i32, k: i32, n: i32, b: i32, ldb: i32, dst: i32)` */
+  packOperandB: { transB: number; k: number; n: number; b: number; ldb: number; dst: number };
+  /** `gemm.gemmPackedB(m: i32, n: i32, k: i32, a: i32, lda: i32, packed: i32, c: i32, ldc: i32, accumulate: i32, scratch: i32)` */
+  gemmPackedB: { m: number; n: number; k: number; a: number; lda: number; packed: number; c: number; ldc: number; accumulate: number; scratch: number };
   /** `gemm.gemmBatched(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, accumulate: i32, inner: i32, aOuter: i32, aInner: i32, bOuter: i32, bInner: i32, cOuter: i32, cInner: i32, i0: i32, i1: i32, scratch: i32)` */
   gemmBatched: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; inner: number; aOuter: number; aInner: number; bOuter: number; bInner: number; cOuter: number; cInner: number; i0: number; i1: number; scratch: number };
   /** `gemm.fmaPeak(iters: i32, seed: f32): f32` */
@@ -148,10 +152,10 @@ export interface KernelArgs {
   update_adagrad_plain: { a0: number; a1: number; a2: number; i0: number; i1: number; s0: number; s1: number; s2: number };
   /** `optim.update_nadam_plain(a0: i32, a1: i32, a2: i32, a3: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64, s5: f64, s6: f64, s7: f64, s8: f64)` */
   update_nadam_plain: { a0: number; a1: number; a2: number; a3: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number; s5: number; s6: number; s7: number; s8: number };
-  /** `recurrent.recurrentForwardSteps(cell: i32, xg: i32, bih: i32, whh: i32, bhh: i32, rg: i32, hs: i32, aux: i32, gates: i32, ys: i32, ldy: i32, yOff: i32, n: i32, t: i32, h: i32, reverse: i32, r0: i32, r1: i32, scratch: i32)` */
-  recurrentForwardSteps: { cell: number; xg: number; bih: number; whh: number; bhh: number; rg: number; hs: number; aux: number; gates: number; ys: number; ldy: number; yOff: number; n: number; t: number; h: number; reverse: number; r0: number; r1: number; scratch: number };
-  /** `recurrent.recurrentBackwardSteps(cell: i32, dys: i32, ldy: i32, yOff: i32, dh: i32, dhNext: i32, dc: i32, sq: i32, gates: i32, aux: i32, hs: i32, dxg: i32, drg: i32, whh: i32, n: i32, t: i32, h: i32, reverse: i32, r0: i32, r1: i32, scratch: i32)` */
-  recurrentBackwardSteps: { cell: number; dys: number; ldy: number; yOff: number; dh: number; dhNext: number; dc: number; sq: number; gates: number; aux: number; hs: number; dxg: number; drg: number; whh: number; n: number; t: number; h: number; reverse: number; r0: number; r1: number; scratch: number };
+  /** `recurrent.recurrentForwardSteps(cell: i32, xg: i32, bih: i32, whh: i32, bhh: i32, rg: i32, hs: i32, aux: i32, gates: i32, ys: i32, ldy: i32, yOff: i32, n: i32, t: i32, h: i32, reverse: i32, r0: i32, r1: i32, scratch: i32, packed: i32)` */
+  recurrentForwardSteps: { cell: number; xg: number; bih: number; whh: number; bhh: number; rg: number; hs: number; aux: number; gates: number; ys: number; ldy: number; yOff: number; n: number; t: number; h: number; reverse: number; r0: number; r1: number; scratch: number; packed: number };
+  /** `recurrent.recurrentBackwardSteps(cell: i32, dys: i32, ldy: i32, yOff: i32, dh: i32, dhNext: i32, dc: i32, sq: i32, gates: i32, aux: i32, hs: i32, dxg: i32, drg: i32, whh: i32, n: i32, t: i32, h: i32, reverse: i32, r0: i32, r1: i32, scratch: i32, packed: i32)` */
+  recurrentBackwardSteps: { cell: number; dys: number; ldy: number; yOff: number; dh: number; dhNext: number; dc: number; sq: number; gates: number; aux: number; hs: number; dxg: number; drg: number; whh: number; n: number; t: number; h: number; reverse: number; r0: number; r1: number; scratch: number; packed: number };
   /** `winograd.winogradWeights(w: i32, Cout: i32, C: i32, o0: i32, o1: i32, u: i32, flip: i32)` */
   winogradWeights: { w: number; Cout: number; C: number; o0: number; o1: number; u: number; flip: number };
   /** `winograd.winogradScratchBytes(C: i32, Cout: i32, oH: i32, oW: i32, group: i32): i32` */
@@ -224,6 +228,8 @@ export interface KernelResults {
   gruCellBackward: void;
   scaleInPlace: void;
   gemm: void;
+  packOperandB: void;
+  gemmPackedB: void;
   gemmBatched: void;
   fmaPeak: number;
   lossSum: number;
@@ -654,8 +660,26 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.transA; r[i + 1] = a.transB; r[i + 2] = a.m; r[i + 3] = a.n; r[i + 4] = a.k; r[i + 5] = a.a; r[i + 6] = a.lda; r[i + 7] = a.b; r[i + 8] = a.ldb; r[i + 9] = a.c; r[i + 10] = a.ldc; r[i + 11] = a.accumulate; r[i + 12] = a.scratch; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
-  gemmBatched: {
+  packOperandB: {
     id: 44,
+    name: 'packOperandB',
+    qualified: 'gemm.packOperandB',
+    params: [{ name: 'transB', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'dst', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.transB; r[i + 1] = a.k; r[i + 2] = a.n; r[i + 3] = a.b; r[i + 4] = a.ldb; r[i + 5] = a.dst; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
+  },
+  gemmPackedB: {
+    id: 45,
+    name: 'gemmPackedB',
+    qualified: 'gemm.gemmPackedB',
+    params: [{ name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'packed', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.m; r[i + 1] = a.n; r[i + 2] = a.k; r[i + 3] = a.a; r[i + 4] = a.lda; r[i + 5] = a.packed; r[i + 6] = a.c; r[i + 7] = a.ldc; r[i + 8] = a.accumulate; r[i + 9] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
+  },
+  gemmBatched: {
+    id: 46,
     name: 'gemmBatched',
     qualified: 'gemm.gemmBatched',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'aOuter', type: 'i32' }, { name: 'aInner', type: 'i32' }, { name: 'bOuter', type: 'i32' }, { name: 'bInner', type: 'i32' }, { name: 'cOuter', type: 'i32' }, { name: 'cInner', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -664,7 +688,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   fmaPeak: {
-    id: 45,
+    id: 47,
     name: 'fmaPeak',
     qualified: 'gemm.fmaPeak',
     params: [{ name: 'iters', type: 'i32' }, { name: 'seed', type: 'f32' }],
@@ -673,7 +697,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   lossSum: {
-    id: 46,
+    id: 48,
     name: 'lossSum',
     qualified: 'losses.lossSum',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'pa', type: 'f64' }, { name: 'qa', type: 'f64' }],
@@ -682,7 +706,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   lossBackward: {
-    id: 47,
+    id: 49,
     name: 'lossBackward',
     qualified: 'losses.lossBackward',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'dp', type: 'i32' }, { name: 'dt', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'g', type: 'f32' }, { name: 'pa', type: 'f32' }, { name: 'qa', type: 'f32' }],
@@ -691,7 +715,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_adam_plain: {
-    id: 48,
+    id: 50,
     name: 'update_adam_plain',
     qualified: 'optim.update_adam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -700,7 +724,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_adam_amsgrad: {
-    id: 49,
+    id: 51,
     name: 'update_adam_amsgrad',
     qualified: 'optim.update_adam_amsgrad',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -709,7 +733,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   update_adamw_plain: {
-    id: 50,
+    id: 52,
     name: 'update_adamw_plain',
     qualified: 'optim.update_adamw_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -718,7 +742,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_sgd_plain: {
-    id: 51,
+    id: 53,
     name: 'update_sgd_plain',
     qualified: 'optim.update_sgd_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }],
@@ -727,7 +751,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   update_sgd_momentum: {
-    id: 52,
+    id: 54,
     name: 'update_sgd_momentum',
     qualified: 'optim.update_sgd_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }],
@@ -736,7 +760,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   update_sgd_nesterov: {
-    id: 53,
+    id: 55,
     name: 'update_sgd_nesterov',
     qualified: 'optim.update_sgd_nesterov',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -745,7 +769,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_plain: {
-    id: 54,
+    id: 56,
     name: 'update_rmsprop_plain',
     qualified: 'optim.update_rmsprop_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -754,7 +778,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_centered: {
-    id: 55,
+    id: 57,
     name: 'update_rmsprop_centered',
     qualified: 'optim.update_rmsprop_centered',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -763,7 +787,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   update_rmsprop_momentum: {
-    id: 56,
+    id: 58,
     name: 'update_rmsprop_momentum',
     qualified: 'optim.update_rmsprop_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -772,7 +796,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
   },
   update_rmsprop_centeredMomentum: {
-    id: 57,
+    id: 59,
     name: 'update_rmsprop_centeredMomentum',
     qualified: 'optim.update_rmsprop_centeredMomentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -781,7 +805,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   update_adagrad_plain: {
-    id: 58,
+    id: 60,
     name: 'update_adagrad_plain',
     qualified: 'optim.update_adagrad_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }],
@@ -790,7 +814,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   update_nadam_plain: {
-    id: 59,
+    id: 61,
     name: 'update_nadam_plain',
     qualified: 'optim.update_nadam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }, { name: 's8', type: 'f64' }],
@@ -799,25 +823,25 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   recurrentForwardSteps: {
-    id: 60,
+    id: 62,
     name: 'recurrentForwardSteps',
     qualified: 'recurrent.recurrentForwardSteps',
-    params: [{ name: 'cell', type: 'i32' }, { name: 'xg', type: 'i32' }, { name: 'bih', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'bhh', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    params: [{ name: 'cell', type: 'i32' }, { name: 'xg', type: 'i32' }, { name: 'bih', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'bhh', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.cell; r[i + 1] = a.xg; r[i + 2] = a.bih; r[i + 3] = a.whh; r[i + 4] = a.bhh; r[i + 5] = a.rg; r[i + 6] = a.hs; r[i + 7] = a.aux; r[i + 8] = a.gates; r[i + 9] = a.ys; r[i + 10] = a.ldy; r[i + 11] = a.yOff; r[i + 12] = a.n; r[i + 13] = a.t; r[i + 14] = a.h; r[i + 15] = a.reverse; r[i + 16] = a.r0; r[i + 17] = a.r1; r[i + 18] = a.scratch; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18]),
+    write: (a, r, i) => { r[i] = a.cell; r[i + 1] = a.xg; r[i + 2] = a.bih; r[i + 3] = a.whh; r[i + 4] = a.bhh; r[i + 5] = a.rg; r[i + 6] = a.hs; r[i + 7] = a.aux; r[i + 8] = a.gates; r[i + 9] = a.ys; r[i + 10] = a.ldy; r[i + 11] = a.yOff; r[i + 12] = a.n; r[i + 13] = a.t; r[i + 14] = a.h; r[i + 15] = a.reverse; r[i + 16] = a.r0; r[i + 17] = a.r1; r[i + 18] = a.scratch; r[i + 19] = a.packed; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   recurrentBackwardSteps: {
-    id: 61,
+    id: 63,
     name: 'recurrentBackwardSteps',
     qualified: 'recurrent.recurrentBackwardSteps',
-    params: [{ name: 'cell', type: 'i32' }, { name: 'dys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dhNext', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'sq', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    params: [{ name: 'cell', type: 'i32' }, { name: 'dys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dhNext', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'sq', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.cell; r[i + 1] = a.dys; r[i + 2] = a.ldy; r[i + 3] = a.yOff; r[i + 4] = a.dh; r[i + 5] = a.dhNext; r[i + 6] = a.dc; r[i + 7] = a.sq; r[i + 8] = a.gates; r[i + 9] = a.aux; r[i + 10] = a.hs; r[i + 11] = a.dxg; r[i + 12] = a.drg; r[i + 13] = a.whh; r[i + 14] = a.n; r[i + 15] = a.t; r[i + 16] = a.h; r[i + 17] = a.reverse; r[i + 18] = a.r0; r[i + 19] = a.r1; r[i + 20] = a.scratch; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
+    write: (a, r, i) => { r[i] = a.cell; r[i + 1] = a.dys; r[i + 2] = a.ldy; r[i + 3] = a.yOff; r[i + 4] = a.dh; r[i + 5] = a.dhNext; r[i + 6] = a.dc; r[i + 7] = a.sq; r[i + 8] = a.gates; r[i + 9] = a.aux; r[i + 10] = a.hs; r[i + 11] = a.dxg; r[i + 12] = a.drg; r[i + 13] = a.whh; r[i + 14] = a.n; r[i + 15] = a.t; r[i + 16] = a.h; r[i + 17] = a.reverse; r[i + 18] = a.r0; r[i + 19] = a.r1; r[i + 20] = a.scratch; r[i + 21] = a.packed; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   winogradWeights: {
-    id: 62,
+    id: 64,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -826,7 +850,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 63,
+    id: 65,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -835,7 +859,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 64,
+    id: 66,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -844,7 +868,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 65,
+    id: 67,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -853,7 +877,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradSumParts: {
-    id: 66,
+    id: 68,
     name: 'winogradSumParts',
     qualified: 'winograd.winogradSumParts',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -862,7 +886,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradWeightGradFinish: {
-    id: 67,
+    id: 69,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -871,7 +895,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 68,
+    id: 70,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -880,7 +904,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 69,
+    id: 71,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -889,7 +913,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 70,
+    id: 72,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -898,7 +922,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   winograd4Weights: {
-    id: 71,
+    id: 73,
     name: 'winograd4Weights',
     qualified: 'winograd.winograd4Weights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -907,7 +931,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winograd4ScratchBytes: {
-    id: 72,
+    id: 74,
     name: 'winograd4ScratchBytes',
     qualified: 'winograd.winograd4ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -916,7 +940,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4Conv: {
-    id: 73,
+    id: 75,
     name: 'winograd4Conv',
     qualified: 'winograd.winograd4Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],

@@ -37,8 +37,14 @@ export function rowBlocks(n: number, gh: number, h: number, threads: number): nu
  */
 function sequenceOverride(cpu: CpuContext, op: keyof typeof CELLS): OpKernelOverride {
   const cell = CELLS[op];
-  const forward = cpu.kernel('recurrentForwardSteps', { range: ['r0', 'r1'], perThread: { scratch: KIND.gemmScratch } });
-  const backward = cpu.kernel('recurrentBackwardSteps', { range: ['r0', 'r1'], perThread: { scratch: KIND.gemmScratch } });
+  const perThread = { scratch: KIND.gemmScratch, packed: KIND.a };
+  const forward = cpu.kernel('recurrentForwardSteps', { range: ['r0', 'r1'], perThread });
+  const backward = cpu.kernel('recurrentBackwardSteps', { range: ['r0', 'r1'], perThread });
+  /** Each thread's block for W_hh packed once per pass (gemm.wat's `packOperandB`: ⌈columns/NR⌉·NR·depth floats). */
+  const packedWeights = ({ h, gh }: { h: number; gh: number }) => {
+    const padded = (cols: number) => Math.ceil(cols / GEMM.NR) * GEMM.NR;
+    cpu.setThreadValues(KIND.a, cpu.threadScratch(4 * Math.max(h * padded(gh), gh * padded(h))));
+  };
   const sums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
   const at = (a: Float32Array, what: string, copyIn = true, out = false) => cpu.addressOf(a, a.length, `${op} ${what}`, copyIn, out);
   const maybe = (a: Float32Array | undefined, what: string) => (a ? at(a, what) : 0);
@@ -58,7 +64,8 @@ function sequenceOverride(cpu: CpuContext, op: keyof typeof CELLS): OpKernelOver
   };
   const steps: SequenceRunner = {
     forward: ({ d, dir, xg, bih, whh, bhh, hs, aux, gates, ys, rg }) =>
-      staged(() =>
+      staged(() => {
+        packedWeights(d);
         forward.run(
           {
             cell: cell.id, xg: at(xg, 'input projection', true, true), bih: maybe(bih, 'b_ih'), whh: at(whh, 'W_hh'), bhh: maybe(bhh, 'b_hh'),
@@ -67,12 +74,13 @@ function sequenceOverride(cpu: CpuContext, op: keyof typeof CELLS): OpKernelOver
             n: d.n, t: d.t, h: d.h, reverse: dir, r0: 0, r1: d.n,
           },
           rowBlocks(d.n, d.gh, d.h, cpu.threads),
-        ),
-      ),
+        );
+      }),
     backward: ({ d, dir, dys, gates, aux, hs, whh, dXg, dRg, dhNorm, dh, dhNext, dCarry }) => {
       const { n, t } = d;
       const sq = cpu.sharedScratch(8 * t * n);
-      staged(() =>
+      staged(() => {
+        packedWeights(d);
         backward.run(
           {
             cell: cell.id, dys: at(dys, 'output gradient'), ldy: d.dh, yOff: dir * d.h,
@@ -82,8 +90,8 @@ function sequenceOverride(cpu: CpuContext, op: keyof typeof CELLS): OpKernelOver
             n, t, h: d.h, reverse: dir, r0: 0, r1: n,
           },
           rowBlocks(n, d.gh, d.h, cpu.threads),
-        ),
-      );
+        );
+      });
       // ‖dL/dh‖ per step: the rows' sums of squares (double) added in row order.
       const rowSq = squares(sq, t * n);
       for (let time = 0; time < t; time++) {
