@@ -66,8 +66,8 @@ export interface KernelArgs {
   depthwiseScratchBytes: { H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number };
   /** `depthwise.depthwiseForward(x: i32, w: i32, bias: i32, y: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, scratch: i32)` */
   depthwiseForward: { x: number; w: number; bias: number; y: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; scratch: number };
-  /** `depthwise.depthwiseInputGrad(dy: i32, w: i32, dx: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, scratch: i32)` */
-  depthwiseInputGrad: { dy: number; w: number; dx: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; scratch: number };
+  /** `depthwise.depthwiseInputGrad(dy: i32, w: i32, dx: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, fresh: i32, scratch: i32)` */
+  depthwiseInputGrad: { dy: number; w: number; dx: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; fresh: number; scratch: number };
   /** `depthwise.depthwiseWeightGrad(x: i32, dy: i32, dWt: i32, db: i32, c0: i32, c1: i32, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, scratch: i32)` */
   depthwiseWeightGrad: { x: number; dy: number; dWt: number; db: number; c0: number; c1: number; N: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; scratch: number };
   /** `elementwise.reluForward(x: i32, y: i32, i0: i32, i1: i32)` */
@@ -439,10 +439,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 19,
     name: 'depthwiseInputGrad',
     qualified: 'depthwise.depthwiseInputGrad',
-    params: [{ name: 'dy', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    params: [{ name: 'dy', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'fresh', type: 'i32' }, { name: 'scratch', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.dy; r[i + 1] = a.w; r[i + 2] = a.dx; r[i + 3] = a.p0; r[i + 4] = a.p1; r[i + 5] = a.C; r[i + 6] = a.H; r[i + 7] = a.W; r[i + 8] = a.kH; r[i + 9] = a.kW; r[i + 10] = a.sH; r[i + 11] = a.sW; r[i + 12] = a.pH; r[i + 13] = a.pW; r[i + 14] = a.dH; r[i + 15] = a.dW; r[i + 16] = a.oH; r[i + 17] = a.oW; r[i + 18] = a.scratch; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18]),
+    write: (a, r, i) => { r[i] = a.dy; r[i + 1] = a.w; r[i + 2] = a.dx; r[i + 3] = a.p0; r[i + 4] = a.p1; r[i + 5] = a.C; r[i + 6] = a.H; r[i + 7] = a.W; r[i + 8] = a.kH; r[i + 9] = a.kW; r[i + 10] = a.sH; r[i + 11] = a.sW; r[i + 12] = a.pH; r[i + 13] = a.pW; r[i + 14] = a.dH; r[i + 15] = a.dW; r[i + 16] = a.oH; r[i + 17] = a.oW; r[i + 18] = a.fresh; r[i + 19] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   depthwiseWeightGrad: {
     id: 20,

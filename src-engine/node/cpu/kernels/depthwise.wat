@@ -93,13 +93,21 @@
                                  (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)))
     (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b))))
 
-  ;; dst[0, n) = src[0, n): f32x4 then floats for a short row, memory.copy for a long one.
+  ;; dst[0, n) = src[0, n): f32x4 along the row, the last (n mod 4) floats by one f32x4 ending at the
+  ;; row's end (it rewrites a few floats with the same values); floats where n < 4.
   (func $copyRow (param $dst i32) (param $src i32) (param $n i32)
-    (local $end i32) (local $end4 i32)
-    (if (i32.ge_u (local.get $n) (i32.const 64)) (then
-      (memory.copy (local.get $dst) (local.get $src) (i32.shl (local.get $n) (i32.const 2)))
+    (local $end4 i32) (local $last i32)
+    (if (i32.lt_u (local.get $n) (i32.const 4)) (then
+      (block $sd (loop $sl
+        (br_if $sd (i32.eqz (local.get $n)))
+        (f32.store (local.get $dst) (f32.load (local.get $src)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $sl)))
       (return)))
-    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $last (i32.sub (i32.shl (local.get $n) (i32.const 2)) (i32.const 16)))
+    (v128.store (i32.add (local.get $dst) (local.get $last)) (v128.load (i32.add (local.get $src) (local.get $last))))
     (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $vd (loop $vl
       (br_if $vd (i32.ge_u (local.get $dst) (local.get $end4)))
@@ -107,12 +115,6 @@
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (br $vl)))
-    (block $sd (loop $sl
-      (br_if $sd (i32.ge_u (local.get $dst) (local.get $end)))
-      (f32.store (local.get $dst) (f32.load (local.get $src)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-      (local.set $src (i32.add (local.get $src) (i32.const 4)))
-      (br $sl)))
   )
 
   ;; dst[q·Wq + j] = buf[j·s + q] for q < s, j < Wq (Wq a multiple of 4): a row split into s phases.
@@ -195,10 +197,24 @@
         (then (call $copyRow (i32.add (local.get $dst) (i32.add (i32.mul (local.get $r) (local.get $pitch)) (i32.shl (local.get $left) (i32.const 2))))
                              (local.get $src) (local.get $n)))
         (else
-          (call $copyRow (i32.add (local.get $buf) (i32.shl (local.get $left) (i32.const 2))) (local.get $src) (local.get $n))
-          (call $split (local.get $buf) (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $pitch))) (local.get $s) (local.get $Wq))))
+          ;; A row that fills the phases exactly is split where it lies.
+          (if (i32.and (i32.eqz (local.get $left)) (i32.eq (local.get $n) (i32.mul (local.get $s) (local.get $Wq))))
+            (then (call $split (local.get $src) (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $pitch))) (local.get $s) (local.get $Wq)))
+            (else
+              (call $copyRow (i32.add (local.get $buf) (i32.shl (local.get $left) (i32.const 2))) (local.get $src) (local.get $n))
+              (call $split (local.get $buf) (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $pitch))) (local.get $s) (local.get $Wq))))))
       (local.set $src (i32.add (local.get $src) (i32.shl (local.get $cols) (i32.const 2))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $l)))
+  )
+
+  ;; Zeros over `rows` rows of n floats, `step` bytes apart.
+  (func $zeroPhase (param $at i32) (param $step i32) (param $rows i32) (param $n i32)
+    (block $d (loop $l
+      (br_if $d (i32.le_s (local.get $rows) (i32.const 0)))
+      (memory.fill (local.get $at) (i32.const 0) (i32.shl (local.get $n) (i32.const 2)))
+      (local.set $at (i32.add (local.get $at) (local.get $step)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $l)))
   )
 
@@ -351,6 +367,32 @@
       (br $vl)))
   )
 
+  ;; $correlate assigning rows of n floats (not read first) at dst, whole vectors or not: a row's
+  ;; last vector runs into the next row, which is written after it; the last row (all of them where
+  ;; n < 4, when a vector would run past the next row) goes through the spill rows and is copied.
+  (func $assignRows (param $dst i32) (param $n i32) (param $src i32) (param $sRow i32) (param $rows i32)
+                    (param $taps i32) (param $end i32) (param $bias v128) (param $hasBias i32) (param $spill i32)
+    (local $nv i32) (local $direct i32) (local $r i32)
+    (local.set $nv (i32.shr_u (call $ceil4 (local.get $n)) (i32.const 2)))
+    (if (i32.eqz (i32.and (local.get $n) (i32.const 3))) (then
+      (call $correlate (local.get $dst) (i32.shl (local.get $n) (i32.const 2)) (local.get $src) (local.get $sRow) (local.get $rows) (local.get $nv)
+                       (local.get $taps) (local.get $end) (i32.const 0) (local.get $bias) (local.get $hasBias))
+      (return)))
+    (local.set $direct (select (i32.sub (local.get $rows) (i32.const 1)) (i32.const 0) (i32.ge_u (local.get $n) (i32.const 4))))
+    (if (local.get $direct) (then
+      (call $correlate (local.get $dst) (i32.shl (local.get $n) (i32.const 2)) (local.get $src) (local.get $sRow) (local.get $direct) (local.get $nv)
+                       (local.get $taps) (local.get $end) (i32.const 0) (local.get $bias) (local.get $hasBias))))
+    (call $correlate (local.get $spill) (i32.shl (local.get $nv) (i32.const 4)) (i32.add (local.get $src) (i32.mul (local.get $direct) (local.get $sRow))) (local.get $sRow)
+                     (i32.sub (local.get $rows) (local.get $direct)) (local.get $nv) (local.get $taps) (local.get $end) (i32.const 0) (local.get $bias) (local.get $hasBias))
+    (local.set $r (local.get $direct))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $r) (local.get $rows)))
+      (call $copyRow (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 2)))
+                     (i32.add (local.get $spill) (i32.shl (i32.mul (i32.sub (local.get $r) (local.get $direct)) (local.get $nv)) (i32.const 4))) (local.get $n))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+  )
+
   ;; y[p] = Σ taps w[c]·x[p] (+ bias[c]; bias = 0: none) for planes p in [p0, p1), c = p mod C.
   (func (export "depthwiseForward")
     (param $x i32) (param $w i32) (param $bias i32) (param $y i32) (param $p0 i32) (param $p1 i32)
@@ -358,7 +400,7 @@
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32) (param $scratch i32)
     (local $p i32) (local $c i32) (local $nv i32) (local $Wq i32) (local $rowsP i32) (local $taps i32)
-    (local $end i32) (local $buf i32) (local $xp i32) (local $ys i32) (local $out i32) (local $yb i32) (local $r i32)
+    (local $end i32) (local $buf i32) (local $xp i32) (local $ys i32) (local $yb i32)
     (local.set $nv (i32.shr_u (call $ceil4 (local.get $oW)) (i32.const 2)))
     (local.set $Wq (call $xWq (local.get $oW) (local.get $kW) (local.get $sW) (local.get $dW)))
     (local.set $rowsP (call $xRows (local.get $oH) (local.get $kH) (local.get $sH) (local.get $dH)))
@@ -378,19 +420,10 @@
       (call $padSplit (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $H) (local.get $W))) (i32.const 2)))
                       (local.get $H) (local.get $W) (local.get $xp) (local.get $rowsP) (local.get $sW) (local.get $Wq) (local.get $pH) (local.get $pW) (local.get $buf))
       (local.set $yb (i32.add (local.get $y) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2))))
-      (local.set $out (select (local.get $ys) (local.get $yb) (i32.and (local.get $oW) (i32.const 3))))
-      (call $correlate (local.get $out) (i32.shl (local.get $nv) (i32.const 4)) (local.get $xp) (i32.shl (i32.mul (local.get $sH) (i32.mul (local.get $sW) (local.get $Wq))) (i32.const 2))
-                       (local.get $oH) (local.get $nv) (local.get $taps) (local.get $end) (i32.const 0)
-                       (f32x4.splat (if (result f32) (local.get $bias) (then (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))) (else (f32.const 0))))
-                       (local.get $bias))
-      (if (i32.and (local.get $oW) (i32.const 3)) (then
-        (local.set $r (i32.const 0))
-        (block $rd (loop $rl
-          (br_if $rd (i32.ge_s (local.get $r) (local.get $oH)))
-          (call $copyRow (i32.add (local.get $yb) (i32.shl (i32.mul (local.get $r) (local.get $oW)) (i32.const 2)))
-                         (i32.add (local.get $ys) (i32.shl (i32.mul (local.get $r) (local.get $nv)) (i32.const 4))) (local.get $oW))
-          (local.set $r (i32.add (local.get $r) (i32.const 1)))
-          (br $rl)))))
+      (call $assignRows (local.get $yb) (local.get $oW) (local.get $xp) (i32.shl (i32.mul (local.get $sH) (i32.mul (local.get $sW) (local.get $Wq))) (i32.const 2))
+                        (local.get $oH) (local.get $taps) (local.get $end)
+                        (f32x4.splat (if (result f32) (local.get $bias) (then (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))) (else (f32.const 0))))
+                        (local.get $bias) (local.get $ys))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $pl)))
   )
@@ -423,14 +456,14 @@
     (local.get $taps)
   )
 
-  ;; dx[p] += Σ taps w[c]·dy[p] (the adjoint of depthwiseForward) for planes p in [p0, p1): per
+  ;; dx[p] += Σ taps w[c]·dy[p] (the adjoint of depthwiseForward; fresh: dx[p] = that, dx not read) for planes p in [p0, p1): per
   ;; output phase (a, b), a correlation of the padded dy onto dx's phase, in place where dx's rows
   ;; are whole vectors at stride 1, else on a split copy merged back.
   (func (export "depthwiseInputGrad")
     (param $dy i32) (param $w i32) (param $dx i32) (param $p0 i32) (param $p1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
-    (param $oH i32) (param $oW i32) (param $scratch i32)
+    (param $oH i32) (param $oW i32) (param $fresh i32) (param $scratch i32)
     (local $p i32) (local $ends i32) (local $start i32) (local $stop i32) (local $Wd i32) (local $pitch i32) (local $top i32) (local $left i32) (local $rows i32) (local $wq i32)
     (local $end i32) (local $buf i32) (local $buf2 i32) (local $dyp i32) (local $ds i32) (local $inPlace i32)
     (local $dxb i32) (local $a i32) (local $b i32) (local $r i32)
@@ -460,7 +493,9 @@
         (br $bl)))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br $al)))
-    (local.set $inPlace (i32.and (i32.eq (i32.mul (local.get $sH) (local.get $sW)) (i32.const 1)) (i32.eqz (i32.and (local.get $W) (i32.const 3)))))
+    ;; In place at stride 1 where dx's rows are whole vectors, or where dx is assigned (fresh).
+    (local.set $inPlace (i32.and (i32.eq (i32.mul (local.get $sH) (local.get $sW)) (i32.const 1))
+                                 (i32.or (local.get $fresh) (i32.eqz (i32.and (local.get $W) (i32.const 3))))))
     (local.set $p (local.get $p0))
     (block $pd (loop $pl
       (br_if $pd (i32.ge_s (local.get $p) (local.get $p1)))
@@ -469,7 +504,7 @@
       (call $padSplit (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2)))
                       (local.get $oH) (local.get $oW) (local.get $dyp) (local.get $rows) (i32.const 1) (local.get $wq) (local.get $top) (local.get $left) (i32.const 0))
       (local.set $dxb (i32.add (local.get $dx) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
-      (if (i32.eqz (local.get $inPlace)) (then
+      (if (i32.eqz (i32.or (local.get $inPlace) (local.get $fresh))) (then
         (call $padSplit (local.get $dxb) (local.get $H) (local.get $W) (local.get $ds) (local.get $H) (local.get $sW) (local.get $Wd) (i32.const 0) (i32.const 0) (local.get $buf))))
       (local.set $start (local.get $scratch))
       (local.set $a (i32.const 0))
@@ -480,14 +515,21 @@
         (block $bd (loop $bl
           (br_if $bd (i32.ge_s (local.get $b) (local.get $sW)))
           (local.set $stop (i32.load (i32.add (local.get $ends) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $sW)) (local.get $b)) (i32.const 2)))))
+          ;; A fresh dx's phase without taps is +0 (a split copy holds the last plane's).
+          (if (i32.and (local.get $fresh) (i32.eq (local.get $stop) (local.get $start))) (then
+            (call $zeroPhase (i32.add (local.get $ds) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $pitch)) (i32.mul (local.get $b) (local.get $Wd))) (i32.const 2)))
+                             (i32.shl (i32.mul (local.get $sH) (local.get $pitch)) (i32.const 2)) (call $ceilDiv (i32.sub (local.get $H) (local.get $a)) (local.get $sH)) (local.get $Wd))))
           (if (i32.gt_u (local.get $stop) (local.get $start)) (then
             (if (local.get $inPlace)
-              (then (call $correlate (local.get $dxb) (i32.shl (local.get $W) (i32.const 2)) (local.get $dyp) (i32.shl (local.get $wq) (i32.const 2))
-                                     (local.get $H) (i32.shr_u (local.get $W) (i32.const 2)) (local.get $start) (local.get $stop) (i32.const 1) (v128.const i32x4 0 0 0 0) (i32.const 0)))
+              (then (if (local.get $fresh)
+                (then (call $assignRows (local.get $dxb) (local.get $W) (local.get $dyp) (i32.shl (local.get $wq) (i32.const 2)) (local.get $H)
+                                        (local.get $start) (local.get $stop) (v128.const i32x4 0 0 0 0) (i32.const 0) (local.get $ds)))
+                (else (call $correlate (local.get $dxb) (i32.shl (local.get $W) (i32.const 2)) (local.get $dyp) (i32.shl (local.get $wq) (i32.const 2))
+                                       (local.get $H) (i32.shr_u (local.get $W) (i32.const 2)) (local.get $start) (local.get $stop) (i32.const 1) (v128.const i32x4 0 0 0 0) (i32.const 0)))))
               (else (call $correlate (i32.add (local.get $ds) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $pitch)) (i32.mul (local.get $b) (local.get $Wd))) (i32.const 2)))
                                      (i32.shl (i32.mul (local.get $sH) (local.get $pitch)) (i32.const 2)) (local.get $dyp) (i32.shl (local.get $wq) (i32.const 2))
                                      (call $ceilDiv (i32.sub (local.get $H) (local.get $a)) (local.get $sH)) (i32.shr_u (local.get $Wd) (i32.const 2))
-                                     (local.get $start) (local.get $stop) (i32.const 1) (v128.const i32x4 0 0 0 0) (i32.const 0))))))
+                                     (local.get $start) (local.get $stop) (i32.eqz (local.get $fresh)) (v128.const i32x4 0 0 0 0) (i32.const 0))))))
           (local.set $start (local.get $stop))
           (local.set $b (i32.add (local.get $b) (i32.const 1)))
           (br $bl)))
@@ -500,9 +542,12 @@
           (if (i32.eq (local.get $sW) (i32.const 1))
             (then (call $copyRow (i32.add (local.get $dxb) (i32.shl (i32.mul (local.get $r) (local.get $W)) (i32.const 2)))
                                  (i32.add (local.get $ds) (i32.shl (i32.mul (local.get $r) (local.get $pitch)) (i32.const 2))) (local.get $W)))
-            (else
-              (call $merge (i32.add (local.get $ds) (i32.shl (i32.mul (local.get $r) (local.get $pitch)) (i32.const 2))) (local.get $buf2) (local.get $sW) (local.get $Wd))
-              (call $copyRow (i32.add (local.get $dxb) (i32.shl (i32.mul (local.get $r) (local.get $W)) (i32.const 2))) (local.get $buf2) (local.get $W))))
+            (else (if (i32.eq (local.get $pitch) (local.get $W))
+              (then (call $merge (i32.add (local.get $ds) (i32.shl (i32.mul (local.get $r) (local.get $pitch)) (i32.const 2)))
+                                 (i32.add (local.get $dxb) (i32.shl (i32.mul (local.get $r) (local.get $W)) (i32.const 2))) (local.get $sW) (local.get $Wd)))
+              (else
+                (call $merge (i32.add (local.get $ds) (i32.shl (i32.mul (local.get $r) (local.get $pitch)) (i32.const 2))) (local.get $buf2) (local.get $sW) (local.get $Wd))
+                (call $copyRow (i32.add (local.get $dxb) (i32.shl (i32.mul (local.get $r) (local.get $W)) (i32.const 2))) (local.get $buf2) (local.get $W))))))
           (local.set $r (i32.add (local.get $r) (i32.const 1)))
           (br $rl)))))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))

@@ -359,9 +359,10 @@ class Conv2dOnCpu {
     const x = ctx.inputs[0];
     const g = geometry(x.shape, ctx.attrs);
     if (!g) {
-      this.zeroFreshInputGrad(ctx);
       const dw = depthwisePlan(x.shape, ctx.attrs);
-      return dw ? this.depthwiseBackward(ctx, dw) : conv2dKernel.backward!(ctx);
+      if (dw) return this.depthwiseBackward(ctx, dw);
+      this.zeroFreshInputGrad(ctx);
+      return conv2dKernel.backward!(ctx);
     }
     const algo = plan(g);
     const dxTile = algo.inputGrad === 'winograd' || algo.inputGrad === 'winograd4' ? algo.inputGrad : null;
@@ -645,7 +646,7 @@ class Conv2dOnCpu {
   }
 
   /**
-   * A depthwise layer's backward (dx already zeroed where fresh): dx += the adjoint, planes split
+   * A depthwise layer's backward: dx += the adjoint (assigned where fresh), planes split
    * across the threads; then dW and db, channels split (each task sums its channels over the whole
    * batch: no partial sums), unless the step reads no parameter gradient.
    */
@@ -659,8 +660,9 @@ class Conv2dOnCpu {
       const dya = this.cpu.addressOf(ctx.dOutput.data, planes * c.outH * c.outW, 'Conv2d dOutput', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, c.outC * taps, 'Conv2d weight', true, false);
       if (dx) {
-        const dxa = this.cpu.addressOf(dx.data, planes * c.h * c.w, 'Conv2d dInput', true, true);
-        this.k.depthwiseInputGrad.run({ dy: dya, w: wa, dx: dxa, p0: 0, p1: planes, ...depthwiseArgs(c) }, partsFor(work, this.cpu.threads, planes));
+        const fresh = ctx.dInputsFresh?.[0] === true;
+        const dxa = this.cpu.addressOf(dx.data, planes * c.h * c.w, 'Conv2d dInput', !fresh, true);
+        this.k.depthwiseInputGrad.run({ dy: dya, w: wa, dx: dxa, p0: 0, p1: planes, ...depthwiseArgs(c), fresh: fresh ? 1 : 0 }, partsFor(work, this.cpu.threads, planes));
       }
       if (ctx.dParamsWanted !== false) {
         const xa = this.cpu.addressOf(ctx.inputs[0].data, planes * c.h * c.w, 'Conv2d input', true, false);
