@@ -27,6 +27,8 @@ export function batchNormReluFusions(cpu: CpuContext, overrides: KernelSet): Ker
       forward: () => bn.forward(norm, tail),
       backward: () => bn.backward(norm, tail),
       materializeOutputs() {
+        // after an eval-mode forward this writes x̂ and BatchNorm's output both
+        bn.ensureXhat(norm);
         batchNormOutput(norm);
         // ReLU's output, read by the pool's (interior only in the three-op chain).
         for (let j = 0; j < rest.length - 1; j++) unfused[j].forward!(rest[j]);

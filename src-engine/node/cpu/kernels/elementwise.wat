@@ -404,9 +404,10 @@
     (f64.store offset=8 (local.get $out) (f64.add (f64.load offset=8 (local.get $out)) (local.get $tsx)))
   )
 
-  ;; dst[i] = (src[i] − mean)·inv → xhat; y = xhat·g + b, over [0, n), f32x4 body; $relu = 1:
-  ;; y = max(xhat·g + b, 0) as reluForward computes it (BatchNorm → ReLU run as one, bnForward).
+  ;; dst[i] = (src[i] − mean)·inv → xhat (stored where $keep); y = xhat·g + b, over [0, n), f32x4
+  ;; body; $relu = 1: y = max(xhat·g + b, 0) as reluForward computes it (BatchNorm → ReLU run as one, bnForward).
   (func $normalize (param $src i32) (param $xh i32) (param $y i32) (param $n i32) (param $mean f32) (param $inv f32) (param $g f32) (param $b f32) (param $relu i32)
+    (param $keep i32)
     (local $i i32) (local $n4 i32) (local $vm v128) (local $vi v128) (local $vg v128) (local $vb v128) (local $t v128) (local $s f32)
     (local.set $vm (f32x4.splat (local.get $mean)))
     (local.set $vi (f32x4.splat (local.get $inv)))
@@ -416,7 +417,7 @@
     (block $vd (loop $vl
       (br_if $vd (i32.ge_s (local.get $i) (local.get $n4)))
       (local.set $t (f32x4.mul (f32x4.sub (v128.load (local.get $src)) (local.get $vm)) (local.get $vi)))
-      (v128.store (local.get $xh) (local.get $t))
+      (if (local.get $keep) (then (v128.store (local.get $xh) (local.get $t))))
       (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $vg)) (local.get $vb)))
       (if (local.get $relu) (then (local.set $t (f32x4.pmax (local.get $t) (v128.const f32x4 0 0 0 0)))))
       (v128.store (local.get $y) (local.get $t))
@@ -428,7 +429,7 @@
     (block $sd (loop $sl
       (br_if $sd (i32.ge_s (local.get $i) (local.get $n)))
       (local.set $s (f32.mul (f32.sub (f32.load (local.get $src)) (local.get $mean)) (local.get $inv)))
-      (f32.store (local.get $xh) (local.get $s))
+      (if (local.get $keep) (then (f32.store (local.get $xh) (local.get $s))))
       (local.set $s (f32.add (f32.mul (local.get $s) (local.get $g)) (local.get $b)))
       (if (local.get $relu) (then (local.set $s (select (f32.const 0) (local.get $s) (f32.lt (local.get $s) (f32.const 0))))))
       (f32.store (local.get $y) (local.get $s))
@@ -579,8 +580,8 @@
     (f32.store offset=24 (local.get $t) (if (result f32) (local.get $gamma) (then (f32.load (i32.add (local.get $gamma) (local.get $chb)))) (else (f32.const 1))))
     (f32.store offset=28 (local.get $t) (if (result f32) (local.get $beta) (then (f32.load (i32.add (local.get $beta) (local.get $chb)))) (else (f32.const 0)))))
 
-  ;; x̂ and y of channels [cb, ce) from their table entries ($bnChannel's), sample by sample: y as
-  ;; bnForward's $mode says. inner = 1 (mode 0 or 1): inline, the arithmetic of $normalize's tail.
+  ;; x̂ (none where $xhat = 0) and y of channels [cb, ce) from their table entries ($bnChannel's),
+  ;; sample by sample: y as bnForward's $mode says. inner = 1 (mode 0 or 1): inline, the arithmetic of $normalize's tail.
   (func $bnApply (param $x i32) (param $y i32) (param $xhat i32) (param $tab i32) (param $n i32) (param $c i32) (param $inner i32)
     (param $cb i32) (param $ce i32) (param $mode i32) (param $H i32) (param $W i32) (param $arg i32) (param $plane i32)
     (local $b i32) (local $ch i32) (local $t i32) (local $off i32) (local $po i32) (local $ppl i32) (local $s f32)
@@ -597,19 +598,21 @@
             ;; The plane's pooled outputs start at plane·(H/2)·(W/2).
             (local.set $po (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $ppl)) (i32.const 2)))
             (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (local.get $plane)
-              (local.get $inner) (f32.load offset=16 (local.get $t)) (f32.load offset=20 (local.get $t)) (f32.load offset=24 (local.get $t)) (f32.load offset=28 (local.get $t)) (i32.const 1))
+              (local.get $inner) (f32.load offset=16 (local.get $t)) (f32.load offset=20 (local.get $t)) (f32.load offset=24 (local.get $t)) (f32.load offset=28 (local.get $t)) (i32.const 1)
+              (local.get $xhat))
             (call $maxPool2x2 (local.get $plane) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
               (i32.const 0) (i32.const 1) (local.get $H) (local.get $W) (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
           (else (if (i32.eq (local.get $inner) (i32.const 1))
             (then
               (local.set $s (f32.mul (f32.sub (f32.load (i32.add (local.get $x) (local.get $off))) (f32.load offset=16 (local.get $t))) (f32.load offset=20 (local.get $t))))
-              (f32.store (i32.add (local.get $xhat) (local.get $off)) (local.get $s))
+              (if (local.get $xhat) (then (f32.store (i32.add (local.get $xhat) (local.get $off)) (local.get $s))))
               (local.set $s (f32.add (f32.mul (local.get $s) (f32.load offset=24 (local.get $t))) (f32.load offset=28 (local.get $t))))
               (if (local.get $mode) (then (local.set $s (select (f32.const 0) (local.get $s) (f32.lt (local.get $s) (f32.const 0))))))
               (f32.store (i32.add (local.get $y) (local.get $off)) (local.get $s)))
             (else
               (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $y) (local.get $off))
-                (local.get $inner) (f32.load offset=16 (local.get $t)) (f32.load offset=20 (local.get $t)) (f32.load offset=24 (local.get $t)) (f32.load offset=28 (local.get $t)) (local.get $mode))))))
+                (local.get $inner) (f32.load offset=16 (local.get $t)) (f32.load offset=20 (local.get $t)) (f32.load offset=24 (local.get $t)) (f32.load offset=28 (local.get $t)) (local.get $mode)
+                (local.get $xhat))))))
         (local.set $t (i32.add (local.get $t) (i32.const 32)))
         (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
         (br $cl)))
@@ -618,7 +621,8 @@
   )
 
   ;; BatchNorm forward for channels [c0, c1) of x viewed as [n, c, inner], in blocks ($bnBlock):
-  ;; statistics ($bnSums, $bnChannel), then x̂ and y ($bnApply). gamma/beta = 0: none.
+  ;; statistics ($bnSums, $bnChannel), then x̂ and y ($bnApply). gamma/beta = 0: none; xhat = 0:
+  ;; x̂ not stored (eval mode: its backward has it written first).
   ;; $mode 0: y = BatchNorm's output. Fused with what follows it (overrides/fusions.ts), x̂ and
   ;; invStd the same: 1: y = ReLU of it; 2: y = the 2×2, stride-2 MaxPool2d of that ReLU, argmax in
   ;; $arg (planes of [H, W] = inner, H and W even, W >= 8), each plane normalised into this thread's

@@ -25,7 +25,9 @@ export interface BatchNormTail {
 /**
  * BatchNorm's kernels with channels split across threads, alone or with a ReLU (and a pool) after
  * it (`tail`). Same maths and workspace (x̂, 1/σ) as the op file; statistics are summed in float64
- * as there.
+ * as there. An eval-mode forward (running statistics: a frozen backbone's) writes y alone, at copy
+ * speed; x̂, which only a backward reads, is written by the first one after it ({@link
+ * BatchNormKernels.ensureXhat}).
  *
  * NOTE: x̂ and y are computed in float32 from the float32-rounded mean and 1/σ (the op file keeps
  * them in float64 until the store), a difference of a few ulps.
@@ -35,34 +37,57 @@ export function batchNormKernels(cpu: CpuContext) {
   const backward = cpu.kernel('bnBackward', { range: ['c0', 'c1'], perThread: { tmp: KIND.a } });
   /** The tail's output: the ReLU's (as large as x) or the pool's (a quarter). */
   const tailLength = (len: number, tail?: BatchNormTail) => (tail?.mode === 2 ? len / 4 : len);
+  /** Workspaces whose x̂ an eval-mode forward left unwritten. */
+  const staleXhat = new WeakSet<Float32Array>();
+
+  /** bnForward over `ctx` into `out` (BatchNorm's output, or the tail's), x̂ too where `keepXhat`. */
+  function run(ctx: OpForwardContext, out: OpForwardContext, keepXhat: boolean, tail?: BatchNormTail): void {
+    const x = ctx.inputs[0];
+    const [n, c, inner] = dims(x.shape);
+    const len = n * c * inner;
+    cpu.setThreadValues(KIND.a, cpu.threadScratch(64 + 32 * c + inner * 4));
+    try {
+      const xa = cpu.addressOf(x.data, len, 'BatchNorm input', true, false);
+      const ya = cpu.addressOf(out.output.data, tailLength(len, tail), 'BatchNorm output', false, true);
+      const xh = keepXhat ? cpu.addressOf(ctx.workspace.xhat.data, len, 'BatchNorm xhat', false, true) : 0;
+      const inv = cpu.addressOf(ctx.workspace.invStd.data, c, 'BatchNorm invStd', false, true);
+      const g = ctx.params.weight ? cpu.addressOf(ctx.params.weight.data, c, 'BatchNorm weight', true, false) : 0;
+      const b = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, c, 'BatchNorm bias', true, false) : 0;
+      const rm = cpu.addressOf(ctx.buffers.runningMean.data, c, 'BatchNorm runningMean', true, true);
+      const rv = cpu.addressOf(ctx.buffers.runningVar.data, c, 'BatchNorm runningVar', true, true);
+      const arg = tail?.mode === 2 ? cpu.addressOf(tail.ctx.workspace.argmax.data, len / 4, 'MaxPool2d argmax', false, true) : 0;
+      const eps = floatAttr(ctx.attrs, 'eps');
+      const momentum = floatAttr(ctx.attrs, 'momentum');
+      const training = ctx.training ? 1 : 0;
+      forward.run(
+        { x: xa, y: ya, xhat: xh, invStd: inv, gamma: g, beta: b, rm, rv, n, c, inner, c0: 0, c1: c, training, eps, momentum, mode: tail?.mode ?? 0, H: tail?.H ?? 0, W: tail?.W ?? 0, arg },
+        partsFor(len, cpu.threads, c),
+      );
+    } finally {
+      cpu.unstage();
+    }
+  }
+
+  /**
+   * x̂ for a backward (or BatchNorm's output materialised from it) after an eval-mode forward: that
+   * forward again with x̂ kept, into BatchNorm's own output (the values it holds or would hold).
+   * The running statistics it reads are those the forward read: eval mode does not update them.
+   */
+  function ensureXhat(ctx: OpForwardContext): void {
+    if (!staleXhat.has(ctx.workspace.xhat.data)) return;
+    run({ ...ctx, training: false }, ctx, true);
+    staleXhat.delete(ctx.workspace.xhat.data);
+  }
+
   return {
+    ensureXhat,
     forward(ctx: OpForwardContext, tail?: BatchNormTail): void {
-      const x = ctx.inputs[0];
-      const [n, c, inner] = dims(x.shape);
-      const len = n * c * inner;
-      cpu.setThreadValues(KIND.a, cpu.threadScratch(64 + 32 * c + inner * 4));
-      try {
-        const xa = cpu.addressOf(x.data, len, 'BatchNorm input', true, false);
-        const ya = cpu.addressOf((tail?.ctx ?? ctx).output.data, tailLength(len, tail), 'BatchNorm output', false, true);
-        const xh = cpu.addressOf(ctx.workspace.xhat.data, len, 'BatchNorm xhat', false, true);
-        const inv = cpu.addressOf(ctx.workspace.invStd.data, c, 'BatchNorm invStd', false, true);
-        const g = ctx.params.weight ? cpu.addressOf(ctx.params.weight.data, c, 'BatchNorm weight', true, false) : 0;
-        const b = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, c, 'BatchNorm bias', true, false) : 0;
-        const rm = cpu.addressOf(ctx.buffers.runningMean.data, c, 'BatchNorm runningMean', true, true);
-        const rv = cpu.addressOf(ctx.buffers.runningVar.data, c, 'BatchNorm runningVar', true, true);
-        const arg = tail?.mode === 2 ? cpu.addressOf(tail.ctx.workspace.argmax.data, len / 4, 'MaxPool2d argmax', false, true) : 0;
-        const eps = floatAttr(ctx.attrs, 'eps');
-        const momentum = floatAttr(ctx.attrs, 'momentum');
-        const training = ctx.training ? 1 : 0;
-        forward.run(
-          { x: xa, y: ya, xhat: xh, invStd: inv, gamma: g, beta: b, rm, rv, n, c, inner, c0: 0, c1: c, training, eps, momentum, mode: tail?.mode ?? 0, H: tail?.H ?? 0, W: tail?.W ?? 0, arg },
-          partsFor(len, cpu.threads, c),
-        );
-      } finally {
-        cpu.unstage();
-      }
+      if (ctx.training) staleXhat.delete(ctx.workspace.xhat.data);
+      else staleXhat.add(ctx.workspace.xhat.data);
+      run(ctx, tail?.ctx ?? ctx, ctx.training, tail);
     },
     backward(ctx: OpBackwardContext, tail?: BatchNormTail): void {
+      ensureXhat(ctx);
       const x = ctx.inputs[0];
       const [n, c, inner] = dims(x.shape);
       const len = n * c * inner;
@@ -93,6 +118,9 @@ export function batchNormKernels(cpu: CpuContext) {
     },
   };
 }
+
+/** What batchNormKernels returns. */
+export type BatchNormKernels = ReturnType<typeof batchNormKernels>;
 
 /** BatchNorm alone (see batchNormKernels). */
 export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
