@@ -82,3 +82,41 @@ for (const build of builds) {
     }
   });
 }
+
+describe("causal attention's softmax backward (activations.wat softmaxBackwardRows, causal and scaled)", () => {
+  for (const [rows, t] of [[3 * 20, 20], [2 * 13, 13]] as const) {
+    it(`${rows / t} blocks of T ${t}: the kept triangle as full rows then the 1/√d pass, bit for bit, 0 past it`, () => {
+      const n = rows * t;
+      const at = { y: 0, dy: 4 * n, full: 8 * n, ours: 12 * n };
+      const memory = new WebAssembly.Memory({ initial: Math.ceil((16 * n) / 65536), maximum: 32768, shared: true });
+      const { softmaxBackwardRows } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(KERNEL_BINARIES.activations.simd, 'base64')), {
+        env: { memory },
+      }).exports as Record<string, Fn>;
+      const f = new Float32Array(memory.buffer);
+      const rng = new Rng(t);
+      // P lower-triangular rows summing to 1 and dP with the same zeros (as attentionScores leaves
+      // them); garbage where the result goes.
+      for (let r = 0; r < rows; r++) {
+        let z = 0;
+        for (let j = 0; j <= r % t; j++) z += f[r * t + j] = Math.exp(rng.normal());
+        for (let j = 0; j < t; j++) {
+          f[r * t + j] = j <= r % t ? Math.fround(f[r * t + j] / z) : 0;
+          f[at.dy / 4 + r * t + j] = j <= r % t ? rng.normal() : 0;
+        }
+      }
+      for (let i = 0; i < 2 * n; i++) f[at.full / 4 + i] = rng.normal() * 1e30;
+      const s = Math.fround(1 / Math.sqrt(16));
+      softmaxBackwardRows(at.y, at.dy, at.full, 0, rows, t, 1, 1, 0);
+      for (let i = 0; i < n; i++) f[at.full / 4 + i] = Math.fround(f[at.full / 4 + i] * s);
+      softmaxBackwardRows(at.y, at.dy, at.ours, 0, rows, t, 1, s, 1);
+      let differ = 0;
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < t; j++) {
+          const [ours, full] = [f[at.ours / 4 + r * t + j], f[at.full / 4 + r * t + j]];
+          if (j <= r % t ? !Object.is(ours, full) : ours !== 0) differ++;
+        }
+      }
+      expect(differ).toBe(0);
+    });
+  }
+});

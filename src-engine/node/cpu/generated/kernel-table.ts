@@ -34,8 +34,8 @@ export interface KernelArgs {
   unaryBackward: { x: number; y: number; dy: number; dx: number; i0: number; i1: number; kind: number; alpha: number; beta: number; assign: number };
   /** `activations.softmaxRows(x: i32, y: i32, r0: i32, r1: i32, len: i32, stats: i32, causal: i32)` */
   softmaxRows: { x: number; y: number; r0: number; r1: number; len: number; stats: number; causal: number };
-  /** `activations.softmaxBackwardRows(y: i32, dy: i32, dx: i32, r0: i32, r1: i32, len: i32, assign: i32)` */
-  softmaxBackwardRows: { y: number; dy: number; dx: number; r0: number; r1: number; len: number; assign: number };
+  /** `activations.softmaxBackwardRows(y: i32, dy: i32, dx: i32, r0: i32, r1: i32, len: i32, assign: i32, sc: f32, causal: i32)` */
+  softmaxBackwardRows: { y: number; dy: number; dx: number; r0: number; r1: number; len: number; assign: number; sc: number; causal: number };
   /** `activations.crossEntropyBackwardRows(pr: i32, t: i32, dx: i32, r0: i32, r1: i32, len: i32, g: f32, total: f32, aHit: f32, aMiss: f32, assign: i32)` */
   crossEntropyBackwardRows: { pr: number; t: number; dx: number; r0: number; r1: number; len: number; g: number; total: number; aHit: number; aMiss: number; assign: number };
   /** `attention.attentionScores(a: i32, lda: i32, b: i32, ldb: i32, c: i32, t: i32, d: i32, s: f32, zero: i32, inner: i32, aOuter: i32, aInner: i32, bOuter: i32, bInner: i32, cOuter: i32, cInner: i32, i0: i32, i1: i32, scratch: i32)` */
@@ -295,10 +295,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 3,
     name: 'softmaxBackwardRows',
     qualified: 'activations.softmaxBackwardRows',
-    params: [{ name: 'y', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'len', type: 'i32' }, { name: 'assign', type: 'i32' }],
+    params: [{ name: 'y', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'len', type: 'i32' }, { name: 'assign', type: 'i32' }, { name: 'sc', type: 'f32' }, { name: 'causal', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.y; r[i + 1] = a.dy; r[i + 2] = a.dx; r[i + 3] = a.r0; r[i + 4] = a.r1; r[i + 5] = a.len; r[i + 6] = a.assign; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
+    write: (a, r, i) => { r[i] = a.y; r[i + 1] = a.dy; r[i + 2] = a.dx; r[i + 3] = a.r0; r[i + 4] = a.r1; r[i + 5] = a.len; r[i + 6] = a.assign; r[i + 7] = a.sc; r[i + 8] = a.causal; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   crossEntropyBackwardRows: {
     id: 4,

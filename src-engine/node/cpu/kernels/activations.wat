@@ -5018,21 +5018,34 @@
       (br $rl)))
   )
 
-  ;; Softmax backward over rows [r0, r1): dx (+)= y·(dy − Σ dy·y), the dot product in float64 (each
-  ;; float32 product is exact there), as the op file.
+  ;; Softmax backward over rows [r0, r1): dx (+)= y·(dy − Σ dy·y)·$sc, the dot product in float64
+  ;; (each float32 product is exact there), as the op file; the factor $sc (attention's 1/√d, folded
+  ;; in instead of a pass of its own) is applied to the rounded y·(dy − Σ) when it is not 1.
+  ;; $causal = 1 (attention's square [len, len] blocks, y 0 past each query's keys): row r takes its
+  ;; first (r mod len) + 1 values, in whole vectors as far as those reach, so each Σ adds the same
+  ;; terms in the same lanes as the full row, whose others are y = 0 (+0 each); with $assign, dx past
+  ;; them is 0.
   (func (export "softmaxBackwardRows") (param $y i32) (param $dy i32) (param $dx i32) (param $r0 i32) (param $r1 i32) (param $len i32) (param $assign i32)
+    (param $sc f32) (param $causal i32)
     (local $row i32) (local $off i32) (local $p i32) (local $end i32) (local $end4 i32) (local $a v128) (local $b v128) (local $s v128)
-    (local $dot f64) (local $d v128) (local $g v128) (local $q i32)
+    (local $dot f64) (local $d v128) (local $g v128) (local $q i32) (local $rowEnd i32) (local $vecEnd i32) (local $sv v128)
     (local.set $row (local.get $r0))
     (local.set $end (i32.shl (local.get $len) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (local.set $sv (f32x4.splat (local.get $sc)))
     (block $rd (loop $rl
       (br_if $rd (i32.ge_u (local.get $row) (local.get $r1)))
       (local.set $off (i32.shl (i32.mul (local.get $row) (local.get $len)) (i32.const 2)))
+      (local.set $rowEnd (local.get $end))
+      (local.set $vecEnd (local.get $end4))
+      (if (local.get $causal) (then
+        (local.set $rowEnd (i32.shl (i32.add (i32.rem_u (local.get $row) (local.get $len)) (i32.const 1)) (i32.const 2)))
+        (local.set $vecEnd (i32.and (i32.add (local.get $rowEnd) (i32.const 12)) (i32.const -16)))
+        (if (i32.gt_u (local.get $vecEnd) (local.get $end4)) (then (local.set $vecEnd (local.get $end4))))))
       (local.set $s (v128.const i64x2 0 0))
       (local.set $p (i32.const 0))
       (block $dd (loop $dl
-        (br_if $dd (i32.ge_u (local.get $p) (local.get $end4)))
+        (br_if $dd (i32.ge_u (local.get $p) (local.get $vecEnd)))
         (local.set $a (v128.load (i32.add (local.get $y) (i32.add (local.get $off) (local.get $p)))))
         (local.set $b (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $p)))))
         (local.set $s (f64x2.add (local.get $s) (f64x2.add
@@ -5043,7 +5056,7 @@
         (br $dl)))
       (local.set $dot (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
       (block $dtd (loop $dtl
-        (br_if $dtd (i32.ge_u (local.get $p) (local.get $end)))
+        (br_if $dtd (i32.ge_u (local.get $p) (local.get $rowEnd)))
         (local.set $dot (f64.add (local.get $dot) (f64.mul
           (f64.promote_f32 (f32.load (i32.add (local.get $y) (i32.add (local.get $off) (local.get $p)))))
           (f64.promote_f32 (f32.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $p))))))))
@@ -5052,23 +5065,36 @@
       (local.set $d (f32x4.splat (f32.demote_f64 (local.get $dot))))
       (local.set $p (i32.const 0))
       (block $gd (loop $gl
-        (br_if $gd (i32.ge_u (local.get $p) (local.get $end4)))
+        (br_if $gd (i32.ge_u (local.get $p) (local.get $vecEnd)))
         (local.set $q (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $p))))
         (local.set $g (f32x4.mul (v128.load (i32.add (local.get $y) (i32.add (local.get $off) (local.get $p))))
           (f32x4.sub (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $p)))) (local.get $d))))
+        (if (f32.ne (local.get $sc) (f32.const 1)) (then (local.set $g (f32x4.mul (local.get $g) (local.get $sv)))))
         (if (i32.eqz (local.get $assign)) (then (local.set $g (f32x4.add (v128.load (local.get $q)) (local.get $g)))))
         (v128.store (local.get $q) (local.get $g))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $gl)))
       (block $gtd (loop $gtl
-        (br_if $gtd (i32.ge_u (local.get $p) (local.get $end)))
+        (br_if $gtd (i32.ge_u (local.get $p) (local.get $rowEnd)))
         (local.set $q (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $p))))
         (local.set $g (f32x4.mul (f32x4.splat (f32.load (i32.add (local.get $y) (i32.add (local.get $off) (local.get $p)))))
           (f32x4.sub (f32x4.splat (f32.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $p))))) (local.get $d))))
+        (if (f32.ne (local.get $sc) (f32.const 1)) (then (local.set $g (f32x4.mul (local.get $g) (local.get $sv)))))
         (if (i32.eqz (local.get $assign)) (then (local.set $g (f32x4.add (f32x4.splat (f32.load (local.get $q))) (local.get $g)))))
         (f32.store (local.get $q) (f32x4.extract_lane 0 (local.get $g)))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $gtl)))
+      (if (local.get $assign) (then
+        (block $zvd (loop $zvl
+          (br_if $zvd (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+          (v128.store (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $p))) (v128.const i64x2 0 0))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br $zvl)))
+        (block $zd (loop $zl
+          (br_if $zd (i32.ge_u (local.get $p) (local.get $end)))
+          (f32.store (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $p))) (f32.const 0))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br $zl)))))
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $rl)))
   )

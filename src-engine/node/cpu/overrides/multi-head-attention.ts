@@ -143,9 +143,10 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
           batched({ transA: 1, transB: 0, m: t, n: d, k: t, a: probs, lda: t, b: dO, ldb: e, c: dqkv + 2 * e * 4, ldc: 3 * e, ...dv }, dm);
         }
         // dS = P ∘ (dP − rowsum(P ∘ dP)) (0 where masked: P = 0 there), times 1/√d: the gradient of
-        // q·kᵀ, so dq = dS·k and dk = dSᵀ·q with q unscaled.
-        softmaxBackwardRows.run({ y: probs, dy: dS, dx: dS, r0: 0, r1: n * h * t, len: t, assign: 1 }, partsFor(n * h * t * t, cpu.threads, n * h * t, 2));
-        scale.run({ p: dS, s: 1 / Math.sqrt(d), i0: 0, i1: n * h * t * t }, partsFor(n * h * t * t, cpu.threads));
+        // q·kᵀ, so dq = dS·k and dk = dSᵀ·q with q unscaled. With the causal products each row
+        // stops at its query's keys (the rest 0), which are all they read.
+        const dsRows = { r0: 0, r1: n * h * t, len: t, assign: 1, sc: 1 / Math.sqrt(d), causal: causal ? 1 : 0 };
+        softmaxBackwardRows.run({ y: probs, dy: dS, dx: dS, ...dsRows }, partsFor(n * h * t * t, cpu.threads, n * h * t, 2));
         if (causal) {
           causal.apply(dS, false, qkv + e * 4, 3 * e, dqkv, 3 * e, dqk);
           causal.apply(dS, true, qkv, 3 * e, dqkv + e * 4, 3 * e, dqk);

@@ -57,7 +57,7 @@ export function softmaxOverride(cpu: CpuContext): OpKernelOverride {
         const y = cpu.addressOf(ctx.output.data, n, 'Softmax output', true, false);
         const dy = cpu.addressOf(ctx.dOutput.data, n, 'Softmax dOutput', true, false);
         const dx = cpu.addressOf(dxT.data, n, 'Softmax dInput', !assign, true);
-        backward.run({ y, dy, dx, r0: 0, r1: rows, len, assign }, partsFor(n, cpu.threads, rows, 2));
+        backward.run({ y, dy, dx, r0: 0, r1: rows, len, assign, sc: 1, causal: 0 }, partsFor(n, cpu.threads, rows, 2));
       } finally {
         cpu.unstage();
       }
