@@ -16,8 +16,8 @@
 ;;   input grad    dx += w·dy, tap by tap (ky, kx): dx, per output phase of the stride (iy mod sH,
 ;;                 ix mod sW), is a correlation of the zero-padded dy with the taps of that phase,
 ;;                 accumulated onto dx's own values;
-;;   weight grad   dW[c, tap] += Σ_n Σ_out dy·x in float32: per tap one f32x4 running sum, each
-;;                 block of four vectors' products summed pairwise ((0 + 1) + (2 + 3)) into it,
+;;   weight grad   dW[c, tap] += Σ_n Σ_out dy·x in float32: per channel and tap one f32x4 running sum, each
+;;                 block of eight or four vectors' products summed pairwise ((0 + 1) + (2 + 3)) into it,
 ;;                 its lanes summed ((0 + 1) + (2 + 3)) and added to dW once per channel and tap;
 ;;                 and db[c] = f32(db[c] + Σ_out dy) per sample with the sum in float64 (the op
 ;;                 file's bias gradient).
@@ -91,6 +91,8 @@
     (local.set $a (call $xBytes (local.get $kH) (local.get $kW) (local.get $sH) (local.get $sW) (local.get $dH) (local.get $dW) (local.get $oH) (local.get $oW)))
     (local.set $b (call $dxBytes (local.get $H) (local.get $W) (local.get $kH) (local.get $kW) (local.get $sH) (local.get $sW)
                                  (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)))
+    (local.set $a (i32.add (local.get $a) (i32.shl (i32.mul (call $dwBlock (local.get $H) (local.get $W) (local.get $oH) (local.get $oW))
+                                                           (i32.mul (local.get $kH) (local.get $kW))) (i32.const 4))))
     (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b))))
 
   ;; dst[0, n) = src[0, n): f32x4 along the row, the last (n mod 4) floats by one f32x4 ending at the
@@ -282,6 +284,106 @@
       (br $l)))
   )
 
+  ;; $correlate's block of two rows of four vectors (rows of four vectors: 13 to 16 wide), stored row after row.
+  (func $correlate2x4 (param $d i32) (param $dRow i32) (param $s i32) (param $sRow i32) (param $t i32) (param $end i32) (param $load i32) (param $bias v128) (param $hasBias i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $w v128) (local $p0 i32) (local $d1 i32) (local $p1 i32)
+    (local.set $d1 (i32.add (local.get $d) (local.get $dRow)))
+    (if (local.get $load) (then
+      (local.set $a0 (v128.load (local.get $d)))
+      (local.set $a1 (v128.load offset=16 (local.get $d)))
+      (local.set $a2 (v128.load offset=32 (local.get $d)))
+      (local.set $a3 (v128.load offset=48 (local.get $d)))
+      (local.set $a4 (v128.load (local.get $d1)))
+      (local.set $a5 (v128.load offset=16 (local.get $d1)))
+      (local.set $a6 (v128.load offset=32 (local.get $d1)))
+      (local.set $a7 (v128.load offset=48 (local.get $d1)))
+    ))
+    (loop $tl
+      (local.set $w (v128.load (local.get $t)))
+      (local.set $p0 (i32.add (local.get $s) (i32.load offset=16 (local.get $t))))
+      (local.set $p1 (i32.add (local.get $p0) (local.get $sRow)))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $p0)) (local.get $w))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $p0)) (local.get $w))))
+      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (local.get $p0)) (local.get $w))))
+      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (local.get $p0)) (local.get $w))))
+      (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (v128.load (local.get $p1)) (local.get $w))))
+      (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (v128.load offset=16 (local.get $p1)) (local.get $w))))
+      (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (v128.load offset=32 (local.get $p1)) (local.get $w))))
+      (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (v128.load offset=48 (local.get $p1)) (local.get $w))))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+    (if (local.get $hasBias) (then
+      (local.set $a0 (f32x4.add (local.get $a0) (local.get $bias)))
+      (local.set $a1 (f32x4.add (local.get $a1) (local.get $bias)))
+      (local.set $a2 (f32x4.add (local.get $a2) (local.get $bias)))
+      (local.set $a3 (f32x4.add (local.get $a3) (local.get $bias)))
+      (local.set $a4 (f32x4.add (local.get $a4) (local.get $bias)))
+      (local.set $a5 (f32x4.add (local.get $a5) (local.get $bias)))
+      (local.set $a6 (f32x4.add (local.get $a6) (local.get $bias)))
+      (local.set $a7 (f32x4.add (local.get $a7) (local.get $bias)))
+    ))
+    (v128.store (local.get $d) (local.get $a0))
+    (v128.store offset=16 (local.get $d) (local.get $a1))
+    (v128.store offset=32 (local.get $d) (local.get $a2))
+    (v128.store offset=48 (local.get $d) (local.get $a3))
+    (v128.store (local.get $d1) (local.get $a4))
+    (v128.store offset=16 (local.get $d1) (local.get $a5))
+    (v128.store offset=32 (local.get $d1) (local.get $a6))
+    (v128.store offset=48 (local.get $d1) (local.get $a7))
+  )
+
+  ;; $correlate's block of four rows of two vectors (rows of two vectors: 5 to 8 wide), stored row after row.
+  (func $correlate4x2 (param $d i32) (param $dRow i32) (param $s i32) (param $sRow i32) (param $t i32) (param $end i32) (param $load i32) (param $bias v128) (param $hasBias i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $w v128) (local $p0 i32) (local $d1 i32) (local $p1 i32) (local $d2 i32) (local $p2 i32) (local $d3 i32) (local $p3 i32)
+    (local.set $d1 (i32.add (local.get $d) (local.get $dRow)))
+    (local.set $d2 (i32.add (local.get $d1) (local.get $dRow)))
+    (local.set $d3 (i32.add (local.get $d2) (local.get $dRow)))
+    (if (local.get $load) (then
+      (local.set $a0 (v128.load (local.get $d)))
+      (local.set $a1 (v128.load offset=16 (local.get $d)))
+      (local.set $a2 (v128.load (local.get $d1)))
+      (local.set $a3 (v128.load offset=16 (local.get $d1)))
+      (local.set $a4 (v128.load (local.get $d2)))
+      (local.set $a5 (v128.load offset=16 (local.get $d2)))
+      (local.set $a6 (v128.load (local.get $d3)))
+      (local.set $a7 (v128.load offset=16 (local.get $d3)))
+    ))
+    (loop $tl
+      (local.set $w (v128.load (local.get $t)))
+      (local.set $p0 (i32.add (local.get $s) (i32.load offset=16 (local.get $t))))
+      (local.set $p1 (i32.add (local.get $p0) (local.get $sRow)))
+      (local.set $p2 (i32.add (local.get $p1) (local.get $sRow)))
+      (local.set $p3 (i32.add (local.get $p2) (local.get $sRow)))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $p0)) (local.get $w))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $p0)) (local.get $w))))
+      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load (local.get $p1)) (local.get $w))))
+      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=16 (local.get $p1)) (local.get $w))))
+      (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (v128.load (local.get $p2)) (local.get $w))))
+      (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (v128.load offset=16 (local.get $p2)) (local.get $w))))
+      (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (v128.load (local.get $p3)) (local.get $w))))
+      (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (v128.load offset=16 (local.get $p3)) (local.get $w))))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+    (if (local.get $hasBias) (then
+      (local.set $a0 (f32x4.add (local.get $a0) (local.get $bias)))
+      (local.set $a1 (f32x4.add (local.get $a1) (local.get $bias)))
+      (local.set $a2 (f32x4.add (local.get $a2) (local.get $bias)))
+      (local.set $a3 (f32x4.add (local.get $a3) (local.get $bias)))
+      (local.set $a4 (f32x4.add (local.get $a4) (local.get $bias)))
+      (local.set $a5 (f32x4.add (local.get $a5) (local.get $bias)))
+      (local.set $a6 (f32x4.add (local.get $a6) (local.get $bias)))
+      (local.set $a7 (f32x4.add (local.get $a7) (local.get $bias)))
+    ))
+    (v128.store (local.get $d) (local.get $a0))
+    (v128.store offset=16 (local.get $d) (local.get $a1))
+    (v128.store (local.get $d1) (local.get $a2))
+    (v128.store offset=16 (local.get $d1) (local.get $a3))
+    (v128.store (local.get $d2) (local.get $a4))
+    (v128.store offset=16 (local.get $d2) (local.get $a5))
+    (v128.store (local.get $d3) (local.get $a6))
+    (v128.store offset=16 (local.get $d3) (local.get $a7))
+  )
+
   ;; For the `rows` × `nv` output vectors at dst (rows dRow bytes apart) over the source at src (its
   ;; rows sRow bytes apart), vector v = (load ? dst[v] : 0) + Σ_taps src[v + off]·w in record order
   ;; [taps, end), then + bias where hasBias. Four vectors at a time, row after row (a block may
@@ -298,6 +400,31 @@
       (br_if $bd (i32.lt_s (local.get $left) (i32.const 4)))
       (local.set $d0 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))))
       (local.set $s0 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
+      ;; Rows of four or two vectors, from a row's start: eight vectors over two or four rows.
+      (if (i32.and (i32.eqz (local.get $cv)) (i32.ge_s (local.get $left) (i32.const 8))) (then
+        (if (i32.eq (local.get $nv) (i32.const 4)) (then
+          (call $correlate2x4 (local.get $dB) (local.get $dRow) (local.get $sB) (local.get $sRow) (local.get $taps) (local.get $end) (local.get $load) (local.get $bias) (local.get $hasBias))
+          (local.set $dB (i32.add (local.get $dB) (i32.shl (local.get $dRow) (i32.const 1))))
+          (local.set $sB (i32.add (local.get $sB) (i32.shl (local.get $sRow) (i32.const 1))))
+          (local.set $left (i32.sub (local.get $left) (i32.const 8)))
+          (br $bl)))
+        (if (i32.eq (local.get $nv) (i32.const 2)) (then
+          (call $correlate4x2 (local.get $dB) (local.get $dRow) (local.get $sB) (local.get $sRow) (local.get $taps) (local.get $end) (local.get $load) (local.get $bias) (local.get $hasBias))
+          (local.set $dB (i32.add (local.get $dB) (i32.shl (local.get $dRow) (i32.const 2))))
+          (local.set $sB (i32.add (local.get $sB) (i32.shl (local.get $sRow) (i32.const 2))))
+          (local.set $left (i32.sub (local.get $left) (i32.const 8)))
+          (br $bl)))))
+      ;; Assigning, a row's last vectors (under four) are the last four of it, some computed again
+      ;; (the same values): no block wraps onto the next row.
+      (if (i32.and (i32.eqz (local.get $load)) (i32.and (i32.ge_s (local.get $nv) (i32.const 4)) (i32.gt_s (i32.add (local.get $cv) (i32.const 4)) (local.get $nv)))) (then
+        (call $correlate4 (i32.add (local.get $dB) (i32.shl (i32.sub (local.get $nv) (i32.const 4)) (i32.const 4)))
+                          (i32.add (local.get $sB) (i32.shl (i32.sub (local.get $nv) (i32.const 4)) (i32.const 4)))
+                          (local.get $taps) (local.get $end) (i32.const 0) (local.get $bias) (local.get $hasBias))
+        (local.set $left (i32.sub (local.get $left) (i32.sub (local.get $nv) (local.get $cv))))
+        (local.set $cv (i32.const 0))
+        (local.set $dB (i32.add (local.get $dB) (local.get $dRow)))
+        (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))
+        (br $bl)))
       ;; Four vectors in one row: one address a tap, the others at fixed offsets from it.
       (if (i32.le_s (i32.add (local.get $cv) (i32.const 4)) (local.get $nv)) (then
         (call $correlate4 (local.get $d0) (local.get $s0) (local.get $taps) (local.get $end) (local.get $load) (local.get $bias) (local.get $hasBias))
@@ -555,7 +682,7 @@
   )
 
   ;; $tapSums' block of four vectors in one row: src[0, 4) contiguous.
-  (func $tapSums4 (param $dy i32) (param $s i32) (param $t i32) (param $end i32)
+  (func $tapSums4 (param $dy i32) (param $s i32) (param $t i32) (param $end i32) (param $acc i32)
     (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $at i32)
     (local.set $g0 (v128.load (local.get $dy)))
     (local.set $g1 (v128.load offset=16 (local.get $dy)))
@@ -563,28 +690,85 @@
     (local.set $g3 (v128.load offset=48 (local.get $dy)))
     (loop $tl
       (local.set $at (i32.add (local.get $s) (i32.load offset=16 (local.get $t))))
-      (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (f32x4.add
+      (v128.store (local.get $acc) (f32x4.add (v128.load (local.get $acc)) (f32x4.add
         (f32x4.add (f32x4.mul (v128.load (local.get $at)) (local.get $g0))
                    (f32x4.mul (v128.load offset=16 (local.get $at)) (local.get $g1)))
         (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $at)) (local.get $g2))
                    (f32x4.mul (v128.load offset=48 (local.get $at)) (local.get $g3))))))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
       (local.set $t (i32.add (local.get $t) (i32.const 32)))
       (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
   )
 
-  ;; Each tap record's running sum (its v128) += Σ_v dy[v]·src[v + off] over the rows × nv vectors
-  ;; of dy (contiguous) and the source (its rows sRow bytes apart, as $correlate walks them): per
-  ;; block of four vectors the products summed ((0 + 1) + (2 + 3)), then vector by vector.
-  (func $tapSums (param $dy i32) (param $src i32) (param $sRow i32) (param $rows i32) (param $nv i32) (param $taps i32) (param $end i32)
+  ;; $tapSums' block of two rows of four vectors (dy's eight contiguous), its products summed pairwise ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
+  (func $tapSums2x4 (param $dy i32) (param $s i32) (param $sRow i32) (param $t i32) (param $end i32) (param $acc i32)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128) (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $p0 i32) (local $p1 i32)
+    (local.set $g0 (v128.load (local.get $dy)))
+    (local.set $g1 (v128.load offset=16 (local.get $dy)))
+    (local.set $g2 (v128.load offset=32 (local.get $dy)))
+    (local.set $g3 (v128.load offset=48 (local.get $dy)))
+    (local.set $g4 (v128.load offset=64 (local.get $dy)))
+    (local.set $g5 (v128.load offset=80 (local.get $dy)))
+    (local.set $g6 (v128.load offset=96 (local.get $dy)))
+    (local.set $g7 (v128.load offset=112 (local.get $dy)))
+    (loop $tl
+      (local.set $p0 (i32.add (local.get $s) (i32.load offset=16 (local.get $t))))
+      (local.set $p1 (i32.add (local.get $p0) (local.get $sRow)))
+      (v128.store (local.get $acc) (f32x4.add (v128.load (local.get $acc)) (f32x4.add (f32x4.add (f32x4.add (f32x4.mul (v128.load (local.get $p0)) (local.get $g0)) (f32x4.mul (v128.load offset=16 (local.get $p0)) (local.get $g1))) (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p0)) (local.get $g2)) (f32x4.mul (v128.load offset=48 (local.get $p0)) (local.get $g3)))) (f32x4.add (f32x4.add (f32x4.mul (v128.load (local.get $p1)) (local.get $g4)) (f32x4.mul (v128.load offset=16 (local.get $p1)) (local.get $g5))) (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p1)) (local.get $g6)) (f32x4.mul (v128.load offset=48 (local.get $p1)) (local.get $g7)))))))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+  )
+
+  ;; $tapSums' block of four rows of two vectors, likewise.
+  (func $tapSums4x2 (param $dy i32) (param $s i32) (param $sRow i32) (param $t i32) (param $end i32) (param $acc i32)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128) (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local.set $g0 (v128.load (local.get $dy)))
+    (local.set $g1 (v128.load offset=16 (local.get $dy)))
+    (local.set $g2 (v128.load offset=32 (local.get $dy)))
+    (local.set $g3 (v128.load offset=48 (local.get $dy)))
+    (local.set $g4 (v128.load offset=64 (local.get $dy)))
+    (local.set $g5 (v128.load offset=80 (local.get $dy)))
+    (local.set $g6 (v128.load offset=96 (local.get $dy)))
+    (local.set $g7 (v128.load offset=112 (local.get $dy)))
+    (loop $tl
+      (local.set $p0 (i32.add (local.get $s) (i32.load offset=16 (local.get $t))))
+      (local.set $p1 (i32.add (local.get $p0) (local.get $sRow)))
+      (local.set $p2 (i32.add (local.get $p1) (local.get $sRow)))
+      (local.set $p3 (i32.add (local.get $p2) (local.get $sRow)))
+      (v128.store (local.get $acc) (f32x4.add (v128.load (local.get $acc)) (f32x4.add (f32x4.add (f32x4.add (f32x4.mul (v128.load (local.get $p0)) (local.get $g0)) (f32x4.mul (v128.load offset=16 (local.get $p0)) (local.get $g1))) (f32x4.add (f32x4.mul (v128.load (local.get $p1)) (local.get $g2)) (f32x4.mul (v128.load offset=16 (local.get $p1)) (local.get $g3)))) (f32x4.add (f32x4.add (f32x4.mul (v128.load (local.get $p2)) (local.get $g4)) (f32x4.mul (v128.load offset=16 (local.get $p2)) (local.get $g5))) (f32x4.add (f32x4.mul (v128.load (local.get $p3)) (local.get $g6)) (f32x4.mul (v128.load offset=16 (local.get $p3)) (local.get $g7)))))))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
+  )
+
+  ;; Each tap's running sum (a v128 at acc, one a tap in record order) += Σ_v dy[v]·src[v + off]
+  ;; over the rows × nv vectors of dy (contiguous) and the source (its rows sRow bytes apart, as
+  ;; $correlate walks them), the offsets from the tap records [taps, end): per block of eight or
+  ;; four vectors the products summed pairwise, then vector by vector.
+  (func $tapSums (param $dy i32) (param $src i32) (param $sRow i32) (param $rows i32) (param $nv i32) (param $taps i32) (param $end i32) (param $acc i32)
     (local $left i32) (local $cv i32) (local $sB i32) (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
-    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $t i32) (local $off i32)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $t i32) (local $off i32) (local $a i32)
     (local.set $left (i32.mul (local.get $rows) (local.get $nv)))
     (local.set $sB (local.get $src))
     (block $bd (loop $bl
       (br_if $bd (i32.lt_s (local.get $left) (i32.const 4)))
+      (if (i32.and (i32.eqz (local.get $cv)) (i32.ge_s (local.get $left) (i32.const 8))) (then
+        (if (i32.eq (local.get $nv) (i32.const 4)) (then
+          (call $tapSums2x4 (local.get $dy) (local.get $sB) (local.get $sRow) (local.get $taps) (local.get $end) (local.get $acc))
+          (local.set $sB (i32.add (local.get $sB) (i32.shl (local.get $sRow) (i32.const 1))))
+          (local.set $dy (i32.add (local.get $dy) (i32.const 128)))
+          (local.set $left (i32.sub (local.get $left) (i32.const 8)))
+          (br $bl)))
+        (if (i32.eq (local.get $nv) (i32.const 2)) (then
+          (call $tapSums4x2 (local.get $dy) (local.get $sB) (local.get $sRow) (local.get $taps) (local.get $end) (local.get $acc))
+          (local.set $sB (i32.add (local.get $sB) (i32.shl (local.get $sRow) (i32.const 2))))
+          (local.set $dy (i32.add (local.get $dy) (i32.const 128)))
+          (local.set $left (i32.sub (local.get $left) (i32.const 8)))
+          (br $bl)))))
       (local.set $s0 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
       (if (i32.le_s (i32.add (local.get $cv) (i32.const 4)) (local.get $nv)) (then
-        (call $tapSums4 (local.get $dy) (local.get $s0) (local.get $taps) (local.get $end))
+        (call $tapSums4 (local.get $dy) (local.get $s0) (local.get $taps) (local.get $end) (local.get $acc))
         (local.set $cv (i32.add (local.get $cv) (i32.const 4)))
         (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0)) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
         (local.set $dy (i32.add (local.get $dy) (i32.const 64)))
@@ -606,13 +790,15 @@
       (local.set $g2 (v128.load offset=32 (local.get $dy)))
       (local.set $g3 (v128.load offset=48 (local.get $dy)))
       (local.set $t (local.get $taps))
+      (local.set $a (local.get $acc))
       (loop $tl
         (local.set $off (i32.load offset=16 (local.get $t)))
-        (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (f32x4.add
+        (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a)) (f32x4.add
           (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $s0) (local.get $off))) (local.get $g0))
                      (f32x4.mul (v128.load (i32.add (local.get $s1) (local.get $off))) (local.get $g1)))
           (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $s2) (local.get $off))) (local.get $g2))
                      (f32x4.mul (v128.load (i32.add (local.get $s3) (local.get $off))) (local.get $g3))))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
         (local.set $t (i32.add (local.get $t) (i32.const 32)))
         (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
       (local.set $dy (i32.add (local.get $dy) (i32.const 64)))
@@ -625,9 +811,11 @@
       (if (i32.eq (local.get $cv) (local.get $nv)) (then (local.set $cv (i32.const 0)) (local.set $sB (i32.add (local.get $sB) (local.get $sRow)))))
       (local.set $g0 (v128.load (local.get $dy)))
       (local.set $t (local.get $taps))
+      (local.set $a (local.get $acc))
       (loop $tl
-        (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t))
+        (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a))
           (f32x4.mul (v128.load (i32.add (local.get $s0) (i32.load offset=16 (local.get $t)))) (local.get $g0))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
         (local.set $t (i32.add (local.get $t) (i32.const 32)))
         (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
       (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
@@ -635,84 +823,99 @@
       (br $vl)))
   )
 
+  ;; Channels a weight-gradient block holds: as many as have their x and dy planes in ~96 KiB (one
+  ;; at least), so that a block's planes of one sample, contiguous in memory, are read in order.
+  (func $dwBlock (param $H i32) (param $W i32) (param $oH i32) (param $oW i32) (result i32)
+    (local $n i32)
+    (local.set $n (i32.div_u (i32.const 98304) (i32.shl (i32.add (i32.mul (local.get $H) (local.get $W)) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2))))
+    (select (local.get $n) (i32.const 1) (local.get $n)))
+
   ;; For channels c in [c0, c1) over all N samples: dW[c, tap] += Σ_n Σ_out dy·x (dW = 0: skipped),
-  ;; and per sample db[c] = f32(db[c] + Σ_out dy) with the sum in float64 (db = 0: no bias).
+  ;; and per sample db[c] = f32(db[c] + Σ_out dy) with the sum in float64 (db = 0: no bias). The
+  ;; channels go in blocks ($dwBlock), each sample by sample, every channel's tap sums (v128 each)
+  ;; kept in scratch after the dy rows until its block is done.
   (func (export "depthwiseWeightGrad")
     (param $x i32) (param $dy i32) (param $dWt i32) (param $db i32) (param $c0 i32) (param $c1 i32) (param $N i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32) (param $scratch i32)
-    (local $c i32) (local $n i32) (local $plane i32) (local $nv i32) (local $Wq i32) (local $rowsP i32)
-    (local $end i32) (local $buf i32) (local $xp i32) (local $dys i32) (local $g i32) (local $t i32) (local $r i32)
+    (local $c i32) (local $n i32) (local $plane i32) (local $nv i32) (local $Wq i32) (local $rowsP i32) (local $taps i32)
+    (local $end i32) (local $buf i32) (local $xp i32) (local $dys i32) (local $accs i32) (local $g i32) (local $t i32) (local $r i32)
+    (local $cb0 i32) (local $cb1 i32) (local $block i32) (local $a i32)
     (local $v v128) (local $at i32) (local $stop i32) (local $s f64) (local $wAt i32)
+    (local.set $taps (i32.mul (local.get $kH) (local.get $kW)))
     (local.set $nv (i32.shr_u (call $ceil4 (local.get $oW)) (i32.const 2)))
     (local.set $Wq (call $xWq (local.get $oW) (local.get $kW) (local.get $sW) (local.get $dW)))
     (local.set $rowsP (call $xRows (local.get $oH) (local.get $kH) (local.get $sH) (local.get $dH)))
-    (local.set $end (i32.add (local.get $scratch) (i32.shl (i32.mul (local.get $kH) (local.get $kW)) (i32.const 5))))
+    (local.set $end (i32.add (local.get $scratch) (i32.shl (local.get $taps) (i32.const 5))))
     (local.set $buf (local.get $end))
     (local.set $xp (i32.add (local.get $buf) (i32.shl (i32.mul (local.get $sW) (local.get $Wq)) (i32.const 2))))
     (local.set $dys (i32.add (local.get $xp) (i32.shl (i32.mul (local.get $rowsP) (i32.mul (local.get $sW) (local.get $Wq))) (i32.const 2))))
-    (memory.fill (local.get $buf) (i32.const 0) (i32.sub (i32.add (local.get $dys) (i32.shl (i32.mul (local.get $oH) (local.get $nv)) (i32.const 4))) (local.get $buf)))
+    (local.set $accs (i32.add (local.get $dys) (i32.shl (i32.mul (local.get $oH) (local.get $nv)) (i32.const 4))))
+    (memory.fill (local.get $buf) (i32.const 0) (i32.sub (local.get $accs) (local.get $buf)))
     (call $xTapOffsets (local.get $scratch) (local.get $kH) (local.get $kW) (local.get $dH) (local.get $dW) (local.get $sW) (local.get $Wq))
-    (local.set $c (local.get $c0))
-    (block $cd (loop $cl
-      (br_if $cd (i32.ge_s (local.get $c) (local.get $c1)))
-      (if (local.get $dWt) (then
-        (local.set $t (local.get $scratch))
-        (block $zd (loop $zl
-          (br_if $zd (i32.ge_u (local.get $t) (local.get $end)))
-          (v128.store (local.get $t) (v128.const i32x4 0 0 0 0))
-          (local.set $t (i32.add (local.get $t) (i32.const 32)))
-          (br $zl)))
-        (local.set $n (i32.const 0))
-        (block $nd (loop $nl
-          (br_if $nd (i32.ge_s (local.get $n) (local.get $N)))
+    (local.set $block (call $dwBlock (local.get $H) (local.get $W) (local.get $oH) (local.get $oW)))
+    (local.set $cb0 (local.get $c0))
+    (block $kd (loop $kl
+      (br_if $kd (i32.ge_s (local.get $cb0) (local.get $c1)))
+      (local.set $cb1 (i32.add (local.get $cb0) (local.get $block)))
+      (if (i32.gt_s (local.get $cb1) (local.get $c1)) (then (local.set $cb1 (local.get $c1))))
+      (memory.fill (local.get $accs) (i32.const 0) (i32.shl (i32.mul (i32.sub (local.get $cb1) (local.get $cb0)) (local.get $taps)) (i32.const 4)))
+      (local.set $n (i32.const 0))
+      (block $nd (loop $nl
+        (br_if $nd (i32.ge_s (local.get $n) (local.get $N)))
+        (local.set $c (local.get $cb0))
+        (block $cd (loop $cl
+          (br_if $cd (i32.ge_s (local.get $c) (local.get $cb1)))
           (local.set $plane (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)))
-          (call $padSplit (i32.add (local.get $x) (i32.shl (i32.mul (local.get $plane) (i32.mul (local.get $H) (local.get $W))) (i32.const 2)))
-                          (local.get $H) (local.get $W) (local.get $xp) (local.get $rowsP) (local.get $sW) (local.get $Wq) (local.get $pH) (local.get $pW) (local.get $buf))
           (local.set $g (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $plane) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2))))
-          ;; Rows not of whole vectors: copied into rows that are, their tails zero.
-          (if (i32.and (local.get $oW) (i32.const 3)) (then
-            (local.set $r (i32.const 0))
-            (block $rd (loop $rl
-              (br_if $rd (i32.ge_s (local.get $r) (local.get $oH)))
-              (call $copyRow (i32.add (local.get $dys) (i32.shl (i32.mul (local.get $r) (local.get $nv)) (i32.const 4)))
-                             (i32.add (local.get $g) (i32.shl (i32.mul (local.get $r) (local.get $oW)) (i32.const 2))) (local.get $oW))
-              (local.set $r (i32.add (local.get $r) (i32.const 1)))
-              (br $rl)))
-            (local.set $g (local.get $dys))))
-          (call $tapSums (local.get $g) (local.get $xp) (i32.shl (i32.mul (local.get $sH) (i32.mul (local.get $sW) (local.get $Wq))) (i32.const 2))
-                         (local.get $oH) (local.get $nv) (local.get $scratch) (local.get $end))
-          (local.set $n (i32.add (local.get $n) (i32.const 1)))
-          (br $nl)))
-        (local.set $t (local.get $scratch))
-        (local.set $wAt (i32.add (local.get $dWt) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $kH) (local.get $kW))) (i32.const 2))))
+          (if (local.get $dWt) (then
+            (call $padSplit (i32.add (local.get $x) (i32.shl (i32.mul (local.get $plane) (i32.mul (local.get $H) (local.get $W))) (i32.const 2)))
+                            (local.get $H) (local.get $W) (local.get $xp) (local.get $rowsP) (local.get $sW) (local.get $Wq) (local.get $pH) (local.get $pW) (local.get $buf))
+            ;; Rows not of whole vectors: copied into rows that are, their tails zero.
+            (if (i32.and (local.get $oW) (i32.const 3)) (then
+              (local.set $r (i32.const 0))
+              (block $rd (loop $rl
+                (br_if $rd (i32.ge_s (local.get $r) (local.get $oH)))
+                (call $copyRow (i32.add (local.get $dys) (i32.shl (i32.mul (local.get $r) (local.get $nv)) (i32.const 4)))
+                               (i32.add (local.get $g) (i32.shl (i32.mul (local.get $r) (local.get $oW)) (i32.const 2))) (local.get $oW))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rl)))))
+            (call $tapSums (select (local.get $dys) (local.get $g) (i32.and (local.get $oW) (i32.const 3)))
+                           (local.get $xp) (i32.shl (i32.mul (local.get $sH) (i32.mul (local.get $sW) (local.get $Wq))) (i32.const 2))
+                           (local.get $oH) (local.get $nv) (local.get $scratch) (local.get $end)
+                           (i32.add (local.get $accs) (i32.shl (i32.mul (i32.sub (local.get $c) (local.get $cb0)) (local.get $taps)) (i32.const 4))))))
+          (if (local.get $db) (then
+            (local.set $at (local.get $g))
+            (local.set $stop (i32.add (local.get $at) (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2))))
+            (local.set $s (f64.const 0))
+            (block $ad (loop $al
+              (br_if $ad (i32.ge_u (local.get $at) (local.get $stop)))
+              (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $at)))))
+              (local.set $at (i32.add (local.get $at) (i32.const 4)))
+              (br $al)))
+            (local.set $wAt (i32.add (local.get $db) (i32.shl (local.get $c) (i32.const 2))))
+            (f32.store (local.get $wAt) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $wAt))) (local.get $s))))))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $cl)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $nl)))
+      ;; dW[c, tap] += the lanes of its sum, ((0 + 1) + (2 + 3)).
+      (if (local.get $dWt) (then
+        (local.set $a (local.get $accs))
+        (local.set $wAt (i32.add (local.get $dWt) (i32.shl (i32.mul (local.get $cb0) (local.get $taps)) (i32.const 2))))
+        (local.set $stop (i32.add (local.get $wAt) (i32.shl (i32.mul (i32.sub (local.get $cb1) (local.get $cb0)) (local.get $taps)) (i32.const 2))))
         (block $sd (loop $sl
-          (br_if $sd (i32.ge_u (local.get $t) (local.get $end)))
-          (local.set $v (v128.load (local.get $t)))
+          (br_if $sd (i32.ge_u (local.get $wAt) (local.get $stop)))
+          (local.set $v (v128.load (local.get $a)))
           (f32.store (local.get $wAt) (f32.add (f32.load (local.get $wAt))
             (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
                      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v))))))
           (local.set $wAt (i32.add (local.get $wAt) (i32.const 4)))
-          (local.set $t (i32.add (local.get $t) (i32.const 32)))
+          (local.set $a (i32.add (local.get $a) (i32.const 16)))
           (br $sl)))))
-      (if (local.get $db) (then
-        (local.set $wAt (i32.add (local.get $db) (i32.shl (local.get $c) (i32.const 2))))
-        (local.set $n (i32.const 0))
-        (block $bd (loop $bl
-          (br_if $bd (i32.ge_s (local.get $n) (local.get $N)))
-          (local.set $at (i32.add (local.get $dy) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2))))
-          (local.set $stop (i32.add (local.get $at) (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2))))
-          (local.set $s (f64.const 0))
-          (block $ad (loop $al
-            (br_if $ad (i32.ge_u (local.get $at) (local.get $stop)))
-            (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $at)))))
-            (local.set $at (i32.add (local.get $at) (i32.const 4)))
-            (br $al)))
-          (f32.store (local.get $wAt) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $wAt))) (local.get $s))))
-          (local.set $n (i32.add (local.get $n) (i32.const 1)))
-          (br $bl)))))
-      (local.set $c (i32.add (local.get $c) (i32.const 1)))
-      (br $cl)))
+      (local.set $cb0 (local.get $cb1))
+      (br $kl)))
   )
+
 )
