@@ -6,6 +6,10 @@ import type { KernelSpec } from '../kernel-spec';
 
 // ---- Constants shared with the .wat sources (documented in kernels/constants.mjs) -------------
 
+export const BATCH_NORM = {
+  BLOCK_BYTES: 131072,
+} as const;
+
 export const GEMM = {
   MR: 2,
   NR: 16,

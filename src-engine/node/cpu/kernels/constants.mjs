@@ -54,3 +54,14 @@ export const GEMM = {
   /** Shortest reduction for the dot-product path. */
   DOT_MIN_DEPTH: 64,
 };
+
+/** BatchNorm's channel blocks (elementwise.wat, bnForward / bnBackward; overrides/batch-norm.ts). */
+export const BATCH_NORM = {
+  /**
+   * Bytes of one tensor's planes per block of channels (at least one channel): the statistics
+   * pass leaves them in L2 (512 KiB a core on Zen 3) for the pass that uses the statistics, with
+   * the other tensors that pass reads and writes. A fused ReLU's rebuilt gradient (bnBackward's
+   * mode 1) is kept for a block, in max(BLOCK_BYTES, one channel's planes) of scratch.
+   */
+  BLOCK_BYTES: 131072,
+};

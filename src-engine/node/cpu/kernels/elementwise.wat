@@ -474,14 +474,14 @@
   )
 
   ;; BatchNorm's channels in blocks (bnForward, bnBackward): as many as keep a tensor's planes of
-  ;; the block within ~128 KiB (at least one), so the statistics pass leaves them in L2 for the
+  ;; the block within BATCH_NORM.BLOCK_BYTES (at least one), so the statistics pass leaves them in L2 for the
   ;; pass that uses the statistics. Each pass walks a block sample by sample, its planes in memory
   ;; order: with small planes (mobilenet's 576 channels of 7×7) a channel at a time jumped a whole
   ;; sample between 196-byte planes, which the prefetcher does not follow. Per channel the sums
   ;; still add its planes in sample order, as before: the same bits.
   (func $bnBlock (param $n i32) (param $inner i32) (result i32)
     (local $b i32)
-    (local.set $b (i32.div_u (i32.const 131072) (i32.shl (i32.mul (local.get $n) (local.get $inner)) (i32.const 2))))
+    (local.set $b (i32.div_u (i32.const {{BATCH_NORM.BLOCK_BYTES}}) (i32.shl (i32.mul (local.get $n) (local.get $inner)) (i32.const 2))))
     (select (local.get $b) (i32.const 1) (local.get $b)))
 
   ;; Σ (x − K) and Σ (x − K)² of channels [cb, ce) (K: the channel's first value) into each one's
@@ -750,8 +750,8 @@
   ;; mode, γ/σ·dy in eval mode ($assign = 1: dx =); eval mode without dGamma and dBeta skips the
   ;; sums. dGamma/dBeta/dx = 0: not needed. $tmp: this thread's scratch: 32 bytes a channel of the
   ;; block (f64 sums, then k, a, b as float32), and for $mode 1 (bnForward's; $dy, $y: the ReLU's)
-  ;; `inner` floats after 32·c bytes, where each plane's dy is rebuilt ($bnDy) for the sums and
-  ;; again for dx. Mode 2 ($dy, $y, $arg: the pool's) rebuilds it per element ($pooledSums, $bnDxPooled).
+  ;; after 32·c bytes the block's planes of dy rebuilt ($bnDy, $blockPlane) for the sums, read
+  ;; again for dx (rebuilt again where eval mode skips the sums). Mode 2 ($dy, $y, $arg: the pool's) rebuilds it per element ($pooledSums, $bnDxPooled).
   (func (export "bnBackward")
     (param $dy i32) (param $xhat i32) (param $invStd i32) (param $gamma i32) (param $dGamma i32) (param $dBeta i32) (param $dx i32)
     (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32) (param $training i32) (param $tmp i32) (param $assign i32)
@@ -791,10 +791,15 @@
         (br $cl)))
       (if (local.get $dx) (then
         (call $bnGradInput (local.get $dy) (local.get $xhat) (local.get $dx) (local.get $tmp) (local.get $n) (local.get $c) (local.get $inner) (local.get $cb) (local.get $ce)
-          (local.get $assign) (local.get $mode) (local.get $y) (local.get $H) (local.get $W) (local.get $arg) (local.get $plane))))
+          (local.get $assign) (local.get $mode) (local.get $y) (local.get $H) (local.get $W) (local.get $arg) (local.get $plane) (local.get $sums))))
       (local.set $cb (local.get $ce))
       (br $kl)))
   )
+
+  ;; Where plane (b, ch) of a block [cb, ce) is kept in $buf (`inner` floats each, sample-major).
+  (func $blockPlane (param $buf i32) (param $b i32) (param $ch i32) (param $cb i32) (param $ce i32) (param $inner i32) (result i32)
+    (i32.add (local.get $buf) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (i32.sub (local.get $ce) (local.get $cb)))
+      (i32.sub (local.get $ch) (local.get $cb))) (local.get $inner)) (i32.const 2))))
 
   ;; Σ dy and Σ dy·x̂ of channels [cb, ce) into each one's f64 pair at $tab + 32·(ch − cb), summed
   ;; per channel in sample order (bnBackward's $mode says what dy is). inner = 1 with BatchNorm's
@@ -850,7 +855,8 @@
               (i32.add (local.get $xhat) (local.get $off)) (local.get $ppl) (local.get $t)))
           (else
             (call $sumDyXhat
-              (call $bnDy (local.get $mode) (local.get $dy) (local.get $y) (local.get $off) (local.get $inner) (local.get $plane))
+              (call $bnDy (local.get $mode) (local.get $dy) (local.get $y) (local.get $off) (local.get $inner)
+                (call $blockPlane (local.get $plane) (local.get $b) (local.get $ch) (local.get $cb) (local.get $ce) (local.get $inner)))
               (i32.add (local.get $xhat) (local.get $off)) (local.get $inner) (local.get $t))))
         (local.set $t (i32.add (local.get $t) (i32.const 32)))
         (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
@@ -863,6 +869,7 @@
   ;; sample. inner = 1 with BatchNorm's own dy: inline, the arithmetic of $bnDx's tail.
   (func $bnGradInput (param $dy i32) (param $xhat i32) (param $dx i32) (param $tab i32) (param $n i32) (param $c i32) (param $inner i32)
     (param $cb i32) (param $ce i32) (param $assign i32) (param $mode i32) (param $y i32) (param $H i32) (param $W i32) (param $arg i32) (param $plane i32)
+    (param $kept i32)
     (local $b i32) (local $ch i32) (local $t i32) (local $pl i32) (local $off i32) (local $po i32) (local $ppl i32) (local $p i32) (local $f f32)
     (local.set $ppl (i32.mul (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
     (block $bd (loop $bl
@@ -890,7 +897,10 @@
                 (else (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $f))))))
             (else
               (call $bnDx
-                (call $bnDy (local.get $mode) (local.get $dy) (local.get $y) (local.get $off) (local.get $inner) (local.get $plane))
+                (if (result i32) (i32.and (local.get $kept) (i32.eq (local.get $mode) (i32.const 1)))
+                  (then (call $blockPlane (local.get $plane) (local.get $b) (local.get $ch) (local.get $cb) (local.get $ce) (local.get $inner)))
+                  (else (call $bnDy (local.get $mode) (local.get $dy) (local.get $y) (local.get $off) (local.get $inner)
+                    (call $blockPlane (local.get $plane) (local.get $b) (local.get $ch) (local.get $cb) (local.get $ce) (local.get $inner)))))
                 (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $dx) (local.get $off))
                 (local.get $inner) (f32.load offset=16 (local.get $t)) (f32.load offset=20 (local.get $t)) (f32.load offset=24 (local.get $t)) (local.get $assign))))))
         (local.set $t (i32.add (local.get $t) (i32.const 32)))

@@ -3,6 +3,7 @@ import { floatAttr } from '../../../core/ops/shape-util';
 import type { OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { KIND, partsFor } from '../functions';
+import { BATCH_NORM } from '../generated/kernel-table';
 
 function dims(shape: readonly number[]): [number, number, number] {
   let inner = 1;
@@ -93,7 +94,9 @@ export function batchNormKernels(cpu: CpuContext) {
       const len = n * c * inner;
       const dxT = ctx.dInputs[0];
       const parts = partsFor(len, cpu.threads, c);
-      cpu.setThreadValues(KIND.a, cpu.threadScratch(64 + 32 * c + (tail?.mode === 1 ? inner * 4 : 0)));
+      // the channel table, then (a fused ReLU) a block's planes of its rebuilt gradient
+      const kept = tail?.mode === 1 ? Math.max(BATCH_NORM.BLOCK_BYTES, n * inner * 4) : 0;
+      cpu.setThreadValues(KIND.a, cpu.threadScratch(64 + 32 * c + kept));
       try {
         const last = tail?.ctx ?? ctx;
         const outLen = tailLength(len, tail);
