@@ -104,6 +104,7 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   // Rows split in blocks per thread for the whole sequence (kernels/recurrent.wat); h a multiple of 16 takes LSTM's fused cells.
   ['LSTM 2 layers, bidirectional, h 32, batch 9 (row blocks of 2 and 3)', 'LSTM', [9, 4, 5], { hiddenSize: 32, numLayers: 2, bidirectional: true }, true, 1e-5],
   ['LSTM last state, h 13 (the cells with a tail)', 'LSTM', [5, 4, 3], { hiddenSize: 13, output: 'last' }, true, 1e-5],
+  ['LSTM no bias, h 16 (the fused cell with no biases to add)', 'LSTM', [6, 3, 5], { hiddenSize: 16, bias: false }, true, 1e-5],
   ['GRU 2 layers, bidirectional, h 20, no bias', 'GRU', [7, 5, 6], { hiddenSize: 20, numLayers: 2, bidirectional: true, bias: false }, true, 1e-5],
 ];
 

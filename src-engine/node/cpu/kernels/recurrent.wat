@@ -58,10 +58,17 @@
   ;; LSTM's cell (elementwise.wat's `lstmCellForward`, the same operations per lane, so the same bits)
   ;; for h a multiple of 4: the four gates' σ chains (g's as tanh x = 2σ(2x) − 1, as $tanh4) are
   ;; interleaved, so that four independent dependency chains are in flight (one at a time, each
-  ;; ~70 cycles of latency, the cell took as long as the step's GEMM), then tanh c.
+  ;; ~70 cycles of latency, the cell took as long as the step's GEMM), then tanh c. `biased`: the
+  ;; biases b_ih and b_hh are added here, each preactivation (xg + b_ih) + (rg + b_hh) with rg the
+  ;; product alone (one depth block, so rounded once, as `gemm` rounds product + b_hh), +0 at the
+  ;; first step; else xg + rg, the biases already in (the $rowsFromBias passes). NOTE: the first
+  ;; step's 0 + b_hh is b_hh but for b_hh = −0, and a preactivation ±0 gives the same σ bits (the
+  ;; reduction's e is +0 either way), so the gates, c and h are the same bits. NOTE: f32x4.pmin/pmax clamp as min/max do (NaN stays NaN) in one instruction each, and
+  ;; 2ⁿ is the bits of n + 2²³ + 127 shifted by 23 (n an integer in [−127, 127]), the same values as
+  ;; elementwise.wat's trunc_sat and min/max, which V8 lowers to several instructions each.
   (func $lstmForwardFused (param $xg i32) (param $rg i32) (param $cprev i32) (param $gates i32) (param $c i32) (param $hout i32)
-      (param $h i32) (param $row0 i32) (param $row1 i32) (param $hasPrev i32)
-    (local $row i32) (local $j i32) (local $hb i32) (local $xr i32) (local $rr i32) (local $gr i32) (local $sr i32)
+      (param $h i32) (param $row0 i32) (param $row1 i32) (param $hasPrev i32) (param $biased i32) (param $bih i32) (param $bhh i32)
+    (local $row i32) (local $j i32) (local $hb i32) (local $xr i32) (local $rr i32) (local $gr i32) (local $sr i32) (local $o i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local $n0 v128) (local $n1 v128) (local $n2 v128) (local $n3 v128) (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
     (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $g v128) (local $cv v128) (local $og v128)
@@ -76,11 +83,27 @@
       (local.set $j (i32.const 0))
       (block $jd (loop $jl
         (br_if $jd (i32.ge_u (local.get $j) (local.get $hb)))
-        (local.set $a0 (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $j))) (v128.load (i32.add (local.get $rr) (local.get $j)))))
-        (local.set $a1 (f32x4.add (v128.load (i32.add (i32.add (local.get $xr) (local.get $j)) (local.get $hb))) (v128.load (i32.add (i32.add (local.get $rr) (local.get $j)) (local.get $hb)))))
-        (local.set $a2 (f32x4.add (v128.load (i32.add (i32.add (local.get $xr) (local.get $j)) (i32.shl (local.get $hb) (i32.const 1)))) (v128.load (i32.add (i32.add (local.get $rr) (local.get $j)) (i32.shl (local.get $hb) (i32.const 1))))))
+        (local.set $o (local.get $j))
+        (local.set $a0 (if (result v128) (local.get $biased)
+          (then (f32x4.add (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $o))) (v128.load (i32.add (local.get $bih) (local.get $o))))
+            (f32x4.add (v128.load (i32.add (local.get $rr) (local.get $o))) (v128.load (i32.add (local.get $bhh) (local.get $o))))))
+          (else (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $o))) (v128.load (i32.add (local.get $rr) (local.get $o)))))))
+        (local.set $o (i32.add (local.get $j) (i32.mul (local.get $hb) (i32.const 1))))
+        (local.set $a1 (if (result v128) (local.get $biased)
+          (then (f32x4.add (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $o))) (v128.load (i32.add (local.get $bih) (local.get $o))))
+            (f32x4.add (v128.load (i32.add (local.get $rr) (local.get $o))) (v128.load (i32.add (local.get $bhh) (local.get $o))))))
+          (else (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $o))) (v128.load (i32.add (local.get $rr) (local.get $o)))))))
+        (local.set $o (i32.add (local.get $j) (i32.mul (local.get $hb) (i32.const 2))))
+        (local.set $a2 (if (result v128) (local.get $biased)
+          (then (f32x4.add (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $o))) (v128.load (i32.add (local.get $bih) (local.get $o))))
+            (f32x4.add (v128.load (i32.add (local.get $rr) (local.get $o))) (v128.load (i32.add (local.get $bhh) (local.get $o))))))
+          (else (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $o))) (v128.load (i32.add (local.get $rr) (local.get $o)))))))
         (local.set $a2 (f32x4.add (local.get $a2) (local.get $a2)))
-        (local.set $a3 (f32x4.add (v128.load (i32.add (i32.add (local.get $xr) (local.get $j)) (i32.mul (local.get $hb) (i32.const 3)))) (v128.load (i32.add (i32.add (local.get $rr) (local.get $j)) (i32.mul (local.get $hb) (i32.const 3))))))
+        (local.set $o (i32.add (local.get $j) (i32.mul (local.get $hb) (i32.const 3))))
+        (local.set $a3 (if (result v128) (local.get $biased)
+          (then (f32x4.add (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $o))) (v128.load (i32.add (local.get $bih) (local.get $o))))
+            (f32x4.add (v128.load (i32.add (local.get $rr) (local.get $o))) (v128.load (i32.add (local.get $bhh) (local.get $o))))))
+          (else (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $o))) (v128.load (i32.add (local.get $rr) (local.get $o)))))))
         (local.set $t0 (f32x4.pmin (f32x4.pmax (f32x4.neg (local.get $a0)) (v128.const f32x4 -88 -88 -88 -88)) (v128.const f32x4 88 88 88 88)))
         (local.set $t1 (f32x4.pmin (f32x4.pmax (f32x4.neg (local.get $a1)) (v128.const f32x4 -88 -88 -88 -88)) (v128.const f32x4 88 88 88 88)))
         (local.set $t2 (f32x4.pmin (f32x4.pmax (f32x4.neg (local.get $a2)) (v128.const f32x4 -88 -88 -88 -88)) (v128.const f32x4 88 88 88 88)))
@@ -313,10 +336,14 @@
       (param $rg i32) (param $hs i32) (param $aux i32) (param $gates i32) (param $ys i32) (param $ldy i32) (param $yOff i32)
       (param $n i32) (param $t i32) (param $h i32) (param $reverse i32) (param $r0 i32) (param $r1 i32) (param $scratch i32) (param $packed i32)
     (local $gh i32) (local $s i32) (local $time i32) (local $prev i32) (local $xgT i32) (local $stateT i32) (local $statePrev i32)
-    (local $r i32) (local $hb i32)
+    (local $r i32) (local $hb i32) (local $biased i32)
     (if (i32.ge_u (local.get $r0) (local.get $r1)) (then (return)))
     (local.set $gh (i32.mul (local.get $h) (select (i32.const 4) (i32.const 3) (i32.eqz (local.get $cell)))))
     (local.set $hb (i32.shl (local.get $h) (i32.const 2)))
+    ;; LSTM's fused cell adds both biases itself where the product is one depth block (see $lstmForwardFused).
+    (local.set $biased (i32.and
+      (i32.and (i32.eqz (local.get $cell)) (i32.eqz (i32.and (local.get $h) (i32.const 3))))
+      (i32.and (i32.le_s (local.get $h) (i32.const {{GEMM.KC}})) (i32.and (i32.ne (local.get $bih) (i32.const 0)) (i32.ne (local.get $bhh) (i32.const 0))))))
     ;; W_hhᵀ packed once for every step, unless the block's product is one `gemm` computes as dot products.
     (if (i32.and (i32.ge_s (local.get $h) (i32.const {{GEMM.DOT_MIN_DEPTH}}))
           (i32.le_s (i32.mul (i32.sub (local.get $r1) (local.get $r0)) (local.get $gh)) (i32.const {{GEMM.DOT_MAX_OUTPUT}})))
@@ -330,8 +357,10 @@
       (local.set $xgT (i32.add (local.get $xg) (i32.shl (i32.mul (i32.mul (local.get $time) (local.get $n)) (local.get $gh)) (i32.const 2))))
       (local.set $stateT (i32.mul (i32.mul (local.get $time) (local.get $n)) (local.get $hb)))
       (local.set $statePrev (i32.mul (i32.mul (local.get $prev) (local.get $n)) (local.get $hb)))
-      (call $rowsFromBias (local.get $xgT) (local.get $bih) (local.get $r0) (local.get $r1) (local.get $gh) (i32.const 1))
-      (call $rowsFromBias (local.get $rg) (local.get $bhh) (local.get $r0) (local.get $r1) (local.get $gh) (i32.const 0))
+      (if (i32.eqz (local.get $biased)) (then
+        (call $rowsFromBias (local.get $xgT) (local.get $bih) (local.get $r0) (local.get $r1) (local.get $gh) (i32.const 1))))
+      (if (i32.or (i32.eqz (local.get $biased)) (i32.eqz (local.get $s))) (then
+        (call $rowsFromBias (local.get $rg) (select (i32.const 0) (local.get $bhh) (local.get $biased)) (local.get $r0) (local.get $r1) (local.get $gh) (i32.const 0))))
       (if (local.get $s) (then
         (if (local.get $packed)
           (then
@@ -339,19 +368,20 @@
               (i32.add (i32.add (local.get $hs) (local.get $statePrev)) (i32.mul (local.get $r0) (local.get $hb))) (local.get $h)
               (local.get $packed)
               (i32.add (local.get $rg) (i32.shl (i32.mul (local.get $r0) (local.get $gh)) (i32.const 2))) (local.get $gh)
-              (i32.const 1) (local.get $scratch)))
+              (i32.eqz (local.get $biased)) (local.get $scratch)))
           (else
             (call $gemm (i32.const 0) (i32.const 1) (i32.sub (local.get $r1) (local.get $r0)) (local.get $gh) (local.get $h)
               (i32.add (i32.add (local.get $hs) (local.get $statePrev)) (i32.mul (local.get $r0) (local.get $hb))) (local.get $h)
               (local.get $whh) (local.get $h)
               (i32.add (local.get $rg) (i32.shl (i32.mul (local.get $r0) (local.get $gh)) (i32.const 2))) (local.get $gh)
-              (i32.const 1) (local.get $scratch))))))
+              (i32.eqz (local.get $biased)) (local.get $scratch))))))
       (if (i32.and (i32.eqz (local.get $cell)) (i32.eqz (i32.and (local.get $h) (i32.const 3))))
         (then
           (call $lstmForwardFused (local.get $xgT) (local.get $rg) (i32.add (local.get $aux) (local.get $statePrev))
             (i32.add (local.get $gates) (i32.shl (i32.mul (i32.mul (local.get $time) (local.get $n)) (local.get $gh)) (i32.const 2)))
             (i32.add (local.get $aux) (local.get $stateT)) (i32.add (local.get $hs) (local.get $stateT))
-            (local.get $h) (local.get $r0) (local.get $r1) (i32.ne (local.get $s) (i32.const 0))))
+            (local.get $h) (local.get $r0) (local.get $r1) (i32.ne (local.get $s) (i32.const 0))
+            (local.get $biased) (local.get $bih) (local.get $bhh)))
       (else (if (i32.eqz (local.get $cell))
         (then
           (call $lstmForward (local.get $xgT) (local.get $rg) (i32.add (local.get $aux) (local.get $statePrev))
