@@ -184,17 +184,17 @@ describe('gemmMany: independent GEMMs in one parallel round', () => {
   });
 });
 
-describe('gemmPackedB: op(B) packed once, A read in place (a recurrent layer\'s W_hh at every time step)', () => {
+describe('gemmPackedB: op(B) packed once for many products (a recurrent layer\'s W_hh at every time step)', () => {
   it('the same bits as gemm (transA false) for every transB, edge and block, accumulate on and off', () => {
     // The modules on a memory of their own, called by address: packOperandB and gemmPackedB are
-    // recurrent.wat's imports, no backend kernel. Sizes: odd m (a one-row edge), n past NC and not a
+    // recurrent.wat's imports, no backend kernel. Sizes: odd m (a one-row edge), m past MC, n past NC and not a
     // multiple of NR, k past KC, and the LSTM's shapes (64 × 512 × 128 forward, 64 × 128 × 512 back).
     const memory = new WebAssembly.Memory({ initial: 256, maximum: 256, shared: true });
     const gemm = instantiateKernels(compileKernelModules(detectWasmFeatures()), memory).gemm as Record<string, (...args: number[]) => void>;
     const f32 = new Float32Array(memory.buffer);
     const scratch = 0;
     const A = GEMM.SCRATCH_BYTES;
-    const sizes: Case[] = [[64, 512, 128], [64, 128, 512], [5, 530, 300], [1, 17, 3], [33, 16, 257]];
+    const sizes: Case[] = [[64, 512, 128], [64, 128, 512], [5, 530, 300], [1, 17, 3], [33, 16, 257], [131, 40, 20]];
     for (const [m, n, k] of sizes) {
       const padded = Math.ceil(n / GEMM.NR) * GEMM.NR;
       const B = A + 4 * m * k, packed = B + 4 * k * n, C1 = packed + 4 * k * padded, C2 = C1 + 4 * m * n;

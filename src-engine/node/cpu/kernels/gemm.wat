@@ -331,6 +331,55 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $il)))
   )
+  ;; One packed (jc, pc) block of op(B) (nc columns from jc, depth kc from pc, at pb as $packB lays it
+  ;; out) against all m rows of op(A) (element (i, p) at a + 4·(i·ars + p·acs)): C (+)= the block's
+  ;; products, A packed per MC rows into scratch, MR × NR micro-kernel tiles, edge tiles computed in
+  ;; the scratch tile and merged. `gemm`'s and `gemmPackedB`'s inner loops.
+  (func $gemmBlock (param $m i32) (param $a i32) (param $ars i32) (param $acs i32) (param $pc i32) (param $kc i32)
+    (param $packB i32) (param $jc i32) (param $nc i32) (param $c i32) (param $ldcb i32) (param $acc i32) (param $scratch i32)
+    (local $ic i32) (local $mc i32) (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $packA i32) (local $tile i32) (local $cp i32) (local $ldc i32)
+    (local.set $packA (local.get $scratch))
+    (local.set $tile (i32.add (local.get $scratch) (i32.add (i32.const {{GEMM.PACK_A_BYTES}}) (i32.const {{GEMM.PACK_B_BYTES}}))))
+    (local.set $ldc (i32.shr_u (local.get $ldcb) (i32.const 2)))
+    (local.set $ic (i32.const 0))
+    (block $icd (loop $icl
+      (br_if $icd (i32.ge_s (local.get $ic) (local.get $m)))
+      (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
+      (if (i32.gt_s (local.get $mc) (i32.const {{GEMM.MC}})) (then (local.set $mc (i32.const {{GEMM.MC}}))))
+      (call $packA
+        (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
+        (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA))
+      (local.set $jr (i32.const 0))
+      (block $jrd (loop $jrl
+        (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
+        (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
+        (if (i32.gt_s (local.get $nr) (i32.const {{GEMM.NR}})) (then (local.set $nr (i32.const {{GEMM.NR}}))))
+        (local.set $ir (i32.const 0))
+        (block $ird (loop $irl
+          (br_if $ird (i32.ge_s (local.get $ir) (local.get $mc)))
+          (local.set $mr (i32.sub (local.get $mc) (local.get $ir)))
+          (if (i32.gt_s (local.get $mr) (i32.const {{GEMM.MR}})) (then (local.set $mr (i32.const {{GEMM.MR}}))))
+          (local.set $cp (i32.add (local.get $c)
+            (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2))))
+          (if (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}})))
+            (then
+              (call $micro
+                (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
+                (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
+                (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc)))
+            (else
+              (call $micro
+                (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
+                (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
+                (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0))
+              (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc))))
+          (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
+          (br $irl)))
+        (local.set $jr (i32.add (local.get $jr) (i32.const {{GEMM.NR}})))
+        (br $jrl)))
+      (local.set $ic (i32.add (local.get $ic) (i32.const {{GEMM.MC}})))
+      (br $icl)))
+  )
   ;; Blocked GEMM on a sub-block: C[m x n] (+)= op(A)[m x k] * op(B)[k x n].
   ;; a, b, c are byte addresses; lda/ldb/ldc are row strides in elements of the stored matrices.
   ;; scratch needs GEMM.SCRATCH_BYTES (packed A, packed B, edge tile), 16-byte aligned.
@@ -338,9 +387,7 @@
     (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
     (param $accumulate i32) (param $scratch i32)
     (local $ars i32) (local $acs i32) (local $brs i32) (local $bcs i32)
-    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
-    (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $acc i32)
-    (local $packA i32) (local $packB i32) (local $tile i32) (local $cp i32) (local $ldcb i32)
+    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $acc i32) (local $packB i32) (local $ldcb i32)
     ;; Small output, long reduction, A·Bᵀ: dot products (see $gemmDotNT). NOTE: the choice depends
     ;; only on m·n and k, so the JS side keeps such products on one thread (bit-identical results
     ;; for any thread count).
@@ -350,9 +397,7 @@
         (call $gemmDotNT (local.get $m) (local.get $n) (local.get $k) (local.get $a) (local.get $lda) (local.get $b) (local.get $ldb)
           (local.get $c) (local.get $ldc) (local.get $accumulate))
         (return)))
-    (local.set $packA (local.get $scratch))
     (local.set $packB (i32.add (local.get $scratch) (i32.const {{GEMM.PACK_A_BYTES}})))
-    (local.set $tile (i32.add (local.get $packB) (i32.const {{GEMM.PACK_B_BYTES}})))
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
     (if (local.get $transA)
       (then (local.set $ars (i32.const 1)) (local.set $acs (local.get $lda)))
@@ -373,96 +418,12 @@
         (call $packB
           (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $brs)) (i32.mul (local.get $jc) (local.get $bcs))) (i32.const 2)))
           (local.get $brs) (local.get $bcs) (local.get $kc) (local.get $nc) (local.get $packB))
-        (local.set $ic (i32.const 0))
-        (block $icd (loop $icl
-          (br_if $icd (i32.ge_s (local.get $ic) (local.get $m)))
-          (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
-          (if (i32.gt_s (local.get $mc) (i32.const {{GEMM.MC}})) (then (local.set $mc (i32.const {{GEMM.MC}}))))
-          (call $packA
-            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
-            (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA))
-          (local.set $jr (i32.const 0))
-          (block $jrd (loop $jrl
-            (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
-            (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
-            (if (i32.gt_s (local.get $nr) (i32.const {{GEMM.NR}})) (then (local.set $nr (i32.const {{GEMM.NR}}))))
-            (local.set $ir (i32.const 0))
-            (block $ird (loop $irl
-              (br_if $ird (i32.ge_s (local.get $ir) (local.get $mc)))
-              (local.set $mr (i32.sub (local.get $mc) (local.get $ir)))
-              (if (i32.gt_s (local.get $mr) (i32.const {{GEMM.MR}})) (then (local.set $mr (i32.const {{GEMM.MR}}))))
-              (local.set $cp (i32.add (local.get $c)
-                (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2))))
-              (if (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}})))
-                (then
-                  (call $micro
-                    (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-                    (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
-                    (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc)))
-                (else
-                  (call $micro
-                    (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-                    (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
-                    (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0))
-                  (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc))))
-              (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
-              (br $irl)))
-            (local.set $jr (i32.add (local.get $jr) (i32.const {{GEMM.NR}})))
-            (br $jrl)))
-          (local.set $ic (i32.add (local.get $ic) (i32.const {{GEMM.MC}})))
-          (br $icl)))
+        (call $gemmBlock (local.get $m) (local.get $a) (local.get $ars) (local.get $acs) (local.get $pc) (local.get $kc)
+          (local.get $packB) (local.get $jc) (local.get $nc) (local.get $c) (local.get $ldcb) (local.get $acc) (local.get $scratch))
         (local.set $pc (i32.add (local.get $pc) (i32.const {{GEMM.KC}})))
         (br $pcl)))
       (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
       (br $jcl)))
-  )
-  ;; The 2x16 micro-kernel of `$micro` reading A in place: rows at pa0 and pa1 (pa1 = pa0 for a
-  ;; one-row edge), element p at +4p, instead of a packed panel. Each sum is `$micro`'s, in the same
-  ;; order (the same bits); keep the `acc + x*y` form, which the relaxed-SIMD build fuses as there.
-  (func $microRows (param $pa0 i32) (param $pa1 i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32)
-    (local $c0_0 v128) (local $c0_1 v128) (local $c0_2 v128) (local $c0_3 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c1_2 v128) (local $c1_3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $a v128) (local $end i32) (local $row i32)
-    (local.set $end (i32.add (local.get $pa0) (i32.shl (local.get $kc) (i32.const 2))))
-    (block $done (loop $k
-      (br_if $done (i32.ge_u (local.get $pa0) (local.get $end)))
-      (local.set $b0 (v128.load offset=0 (local.get $pb)))
-      (local.set $b1 (v128.load offset=16 (local.get $pb)))
-      (local.set $b2 (v128.load offset=32 (local.get $pb)))
-      (local.set $b3 (v128.load offset=48 (local.get $pb)))
-      (local.set $a (v128.load32_splat (local.get $pa0)))
-      (local.set $c0_0 (f32x4.add (local.get $c0_0) (f32x4.mul (local.get $a) (local.get $b0))))
-      (local.set $c0_1 (f32x4.add (local.get $c0_1) (f32x4.mul (local.get $a) (local.get $b1))))
-      (local.set $c0_2 (f32x4.add (local.get $c0_2) (f32x4.mul (local.get $a) (local.get $b2))))
-      (local.set $c0_3 (f32x4.add (local.get $c0_3) (f32x4.mul (local.get $a) (local.get $b3))))
-      (local.set $a (v128.load32_splat (local.get $pa1)))
-      (local.set $c1_0 (f32x4.add (local.get $c1_0) (f32x4.mul (local.get $a) (local.get $b0))))
-      (local.set $c1_1 (f32x4.add (local.get $c1_1) (f32x4.mul (local.get $a) (local.get $b1))))
-      (local.set $c1_2 (f32x4.add (local.get $c1_2) (f32x4.mul (local.get $a) (local.get $b2))))
-      (local.set $c1_3 (f32x4.add (local.get $c1_3) (f32x4.mul (local.get $a) (local.get $b3))))
-      (local.set $pa0 (i32.add (local.get $pa0) (i32.const 4)))
-      (local.set $pa1 (i32.add (local.get $pa1) (i32.const 4)))
-      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
-      (br $k)))
-    (local.set $row (local.get $c))
-    (if (local.get $acc) (then
-      (local.set $c0_0 (f32x4.add (local.get $c0_0) (v128.load offset=0 (local.get $row))))
-      (local.set $c0_1 (f32x4.add (local.get $c0_1) (v128.load offset=16 (local.get $row))))
-      (local.set $c0_2 (f32x4.add (local.get $c0_2) (v128.load offset=32 (local.get $row))))
-      (local.set $c0_3 (f32x4.add (local.get $c0_3) (v128.load offset=48 (local.get $row))))
-      (local.set $row (i32.add (local.get $row) (local.get $ldc)))
-      (local.set $c1_0 (f32x4.add (local.get $c1_0) (v128.load offset=0 (local.get $row))))
-      (local.set $c1_1 (f32x4.add (local.get $c1_1) (v128.load offset=16 (local.get $row))))
-      (local.set $c1_2 (f32x4.add (local.get $c1_2) (v128.load offset=32 (local.get $row))))
-      (local.set $c1_3 (f32x4.add (local.get $c1_3) (v128.load offset=48 (local.get $row))))
-      (local.set $row (local.get $c))))
-    (v128.store offset=0 (local.get $row) (local.get $c0_0))
-    (v128.store offset=16 (local.get $row) (local.get $c0_1))
-    (v128.store offset=32 (local.get $row) (local.get $c0_2))
-    (v128.store offset=48 (local.get $row) (local.get $c0_3))
-    (local.set $row (i32.add (local.get $row) (local.get $ldc)))
-    (v128.store offset=0 (local.get $row) (local.get $c1_0))
-    (v128.store offset=16 (local.get $row) (local.get $c1_1))
-    (v128.store offset=32 (local.get $row) (local.get $c1_2))
-    (v128.store offset=48 (local.get $row) (local.get $c1_3))
   )
   ;; op(B) (k × n; element (p, j) at b + 4·(p·ldb + j), or b + 4·(j·ldb + p) when transB) packed
   ;; whole, as `gemm` packs it one (jc, pc) block at a time: block (jc, pc) at dst + 4·(jc·k + pc·ncr),
@@ -492,17 +453,13 @@
       (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
       (br $jcl)))
   )
-  ;; C[m x n] (+)= A[m x k]·op(B) with A row-major (row stride lda, in elements) read in place and
-  ;; op(B) packed by `packOperandB`: `gemm`'s blocks and micro-kernel sums, so every element the same
-  ;; bits as `gemm` (transA 0) gives, without packing anything per call. NOTE: it has no dot-product
-  ;; path: where `gemm` would take it (A·Bᵀ, m·n ≤ DOT_MAX_OUTPUT, k ≥ DOT_MIN_DEPTH) call `gemm`.
-  ;; scratch: an edge tile (4·MR·NR bytes).
+  ;; C[m x n] (+)= A[m x k]·op(B) with A row-major (row stride lda, in elements) and op(B) packed by
+  ;; `packOperandB`: `gemm` (transA 0) without packing B, its blocks and sums ($gemmBlock), so every
+  ;; element the same bits as `gemm` gives. NOTE: it has no dot-product path: where `gemm` would take
+  ;; it (A·Bᵀ, m·n ≤ DOT_MAX_OUTPUT, k ≥ DOT_MIN_DEPTH) call `gemm`. scratch: as `gemm`'s.
   (func $gemmPackedB (export "gemmPackedB") (param $m i32) (param $n i32) (param $k i32) (param $a i32) (param $lda i32)
     (param $packed i32) (param $c i32) (param $ldc i32) (param $accumulate i32) (param $scratch i32)
-    (local $jc i32) (local $nc i32) (local $ncr i32) (local $pc i32) (local $kc i32) (local $acc i32) (local $block i32)
-    (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $pa i32) (local $pb i32) (local $cp i32) (local $ldab i32) (local $ldcb i32)
-    (local.set $ldab (i32.shl (local.get $lda) (i32.const 2)))
-    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
+    (local $jc i32) (local $nc i32) (local $ncr i32) (local $pc i32) (local $kc i32)
     (block $jcd (loop $jcl
       (br_if $jcd (i32.ge_s (local.get $jc) (local.get $n)))
       (local.set $nc (i32.sub (local.get $n) (local.get $jc)))
@@ -513,34 +470,10 @@
         (br_if $pcd (i32.ge_s (local.get $pc) (local.get $k)))
         (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
         (if (i32.gt_s (local.get $kc) (i32.const {{GEMM.KC}})) (then (local.set $kc (i32.const {{GEMM.KC}}))))
-        (local.set $acc (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))))
-        (local.set $block (i32.add (local.get $packed) (i32.shl (i32.add (i32.mul (local.get $jc) (local.get $k)) (i32.mul (local.get $pc) (local.get $ncr))) (i32.const 2))))
-        (local.set $jr (i32.const 0))
-        (block $jrd (loop $jrl
-          (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
-          (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
-          (if (i32.gt_s (local.get $nr) (i32.const {{GEMM.NR}})) (then (local.set $nr (i32.const {{GEMM.NR}}))))
-          (local.set $pb (i32.add (local.get $block) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2)))))
-          (local.set $ir (i32.const 0))
-          (block $ird (loop $irl
-            (br_if $ird (i32.ge_s (local.get $ir) (local.get $m)))
-            (local.set $mr (i32.sub (local.get $m) (local.get $ir)))
-            (if (i32.gt_s (local.get $mr) (i32.const {{GEMM.MR}})) (then (local.set $mr (i32.const {{GEMM.MR}}))))
-            (local.set $pa (i32.add (local.get $a) (i32.add (i32.mul (local.get $ir) (local.get $ldab)) (i32.shl (local.get $pc) (i32.const 2)))))
-            (local.set $cp (i32.add (local.get $c)
-              (i32.add (i32.mul (local.get $ir) (local.get $ldcb)) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))))
-            (if (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}})))
-              (then
-                (call $microRows (local.get $pa) (i32.add (local.get $pa) (local.get $ldab)) (local.get $pb) (local.get $kc)
-                  (local.get $cp) (local.get $ldcb) (local.get $acc)))
-              (else
-                (call $microRows (local.get $pa) (select (i32.add (local.get $pa) (local.get $ldab)) (local.get $pa) (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})))
-                  (local.get $pb) (local.get $kc) (local.get $scratch) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0))
-                (call $mergeTile (local.get $scratch) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc))))
-            (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
-            (br $irl)))
-          (local.set $jr (i32.add (local.get $jr) (i32.const {{GEMM.NR}})))
-          (br $jrl)))
+        (call $gemmBlock (local.get $m) (local.get $a) (local.get $lda) (i32.const 1) (local.get $pc) (local.get $kc)
+          (i32.add (local.get $packed) (i32.shl (i32.add (i32.mul (local.get $jc) (local.get $k)) (i32.mul (local.get $pc) (local.get $ncr))) (i32.const 2)))
+          (local.get $jc) (local.get $nc) (local.get $c) (i32.shl (local.get $ldc) (i32.const 2))
+          (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))) (local.get $scratch))
         (local.set $pc (i32.add (local.get $pc) (i32.const {{GEMM.KC}})))
         (br $pcl)))
       (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
