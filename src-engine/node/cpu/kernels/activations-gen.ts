@@ -356,15 +356,23 @@ function copyAs(stmts: readonly string[], suffix: string): string[] {
   return stmts.map((s) => s.replace(/\$(\w+)/g, (all, n) => (names.has(n) ? `$${n}${suffix}` : all)));
 }
 
+/** The suffixes of a wide loop's copies of a vector's code, way by way (at byte offsets 0, 16, 32, …). */
+const SUFFIXES = ['', '_b', '_c', '_d', '_e', '_f'] as const;
 /**
- * The vectors an activation's wide loop computes per iteration, each its own copy of the code
- * (suffixes '', _b, _c, _d at byte offsets 0, 16, 32, 48): independent dependency chains for the
- * out-of-order core. NOTE: four, not two, measured per kind (1M floats, 1 thread, CPU time, median
- * of 9 interleaved rounds, 2-vCPU EPYC): forward GELU 4.57 → 3.49 ms, Mish 8.91 → 5.80, Softplus
- * 6.20 → 4.41, Tanh 2.45 → 1.79, SiLU 1.74 → 1.41, ELU 1.96 → 1.68, LeakyReLU 0.30 → 0.24. Each
- * element's code is unchanged, so the same bits.
+ * The vectors an activation's backward computes per wide-loop iteration, each its own copy of the
+ * code: independent dependency chains for the out-of-order core. NOTE: four, not two, measured per
+ * kind (1M floats, 1 thread, CPU time, median of 9 interleaved rounds, 2-vCPU EPYC): GELU 5.24 →
+ * 3.70 ms, Mish 16.67 → 9.61, SiLU 2.69 → 1.61 (with the assign branch out of the loop, see
+ * wideBackward); three or five lose on Mish and SiLU (GELU alone gains from three). Each element's
+ * code is unchanged, so the same bits.
  */
-const WAYS = ['', '_b', '_c', '_d'] as const;
+const WAYS = SUFFIXES.slice(0, 4);
+/**
+ * The forward's, likewise. NOTE: six: GELU 4.57 → 3.49 ms at four, 2.97 at six (5: 3.13, 8: 3.20),
+ * Mish 8.91 → 5.76 → 4.90, Softplus 6.20 → 3.92 → 3.36, SiLU 1.74 → 1.40 → 1.28; Tanh 2.45 → 1.91
+ * → 1.81 (five: 1.73), the light kinds (LeakyReLU, HardSwish, ELU) within noise.
+ */
+const FORWARD_WAYS = SUFFIXES.slice(0, 6);
 /** Each way's byte offset from $p. */
 const wayOffset = (i: number): string => (i === 0 ? '' : ` offset=${16 * i}`);
 
@@ -402,11 +410,10 @@ ${assign ? '' : `${WAYS.map((w, i) => `      (local.set $gv${w} (f32x4.add (v128
 function unaryFuncs(): string {
   let out = '';
   for (const k of KINDS) {
-    const more = WAYS.slice(1);
-    const fl = [localsOf(k.fwd, ['yv']), ...more.map((w) => `${localsOf(copyAs(k.fwd, w), [`yv${w}`])} (local $xv${w} v128) (local $yv${w} v128)`)].join(' ');
+    const fl = [localsOf(k.fwd, ['yv']), ...FORWARD_WAYS.slice(1).map((w) => `${localsOf(copyAs(k.fwd, w), [`yv${w}`])} (local $xv${w} v128) (local $yv${w} v128)`)].join(' ');
     const bl = [
       localsOf(k.bwd, ['gv', 'yv']),
-      ...more.map((w) => `${localsOf(copyAs(k.bwd, w), [`gv${w}`, `yv${w}`])} (local $xv${w} v128) (local $yv${w} v128) (local $dyv${w} v128) (local $gv${w} v128)`),
+      ...WAYS.slice(1).map((w) => `${localsOf(copyAs(k.bwd, w), [`gv${w}`, `yv${w}`])} (local $xv${w} v128) (local $yv${w} v128) (local $dyv${w} v128) (local $gv${w} v128)`),
     ].join(' ');
     out += `
   ;; ${k.doc}
@@ -419,13 +426,13 @@ function unaryFuncs(): string {
     (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
     (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
     (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
-    ;; ${WAYS.length} vectors per iteration (independent dependency chains; see WAYS), then one
+    ;; ${FORWARD_WAYS.length} vectors per iteration (independent dependency chains; see FORWARD_WAYS), then one
     (block $wd (loop $wl
-      (br_if $wd (i32.ge_u (i32.add (local.get $p) (i32.const ${16 * WAYS.length - 16})) (local.get $end4)))
-${WAYS.map((w, i) => `      (local.set $xv${w} (v128.load${wayOffset(i)} (i32.add (local.get $x) (local.get $p))))`).join('\n')}
-${WAYS.map((w) => indent(copyAs(k.fwd, w), '      ')).join('\n')}
-${WAYS.map((w, i) => `      (v128.store${wayOffset(i)} (i32.add (local.get $y) (local.get $p)) (local.get $yv${w}))`).join('\n')}
-      (local.set $p (i32.add (local.get $p) (i32.const ${16 * WAYS.length})))
+      (br_if $wd (i32.ge_u (i32.add (local.get $p) (i32.const ${16 * FORWARD_WAYS.length - 16})) (local.get $end4)))
+${FORWARD_WAYS.map((w, i) => `      (local.set $xv${w} (v128.load${wayOffset(i)} (i32.add (local.get $x) (local.get $p))))`).join('\n')}
+${FORWARD_WAYS.map((w) => indent(copyAs(k.fwd, w), '      ')).join('\n')}
+${FORWARD_WAYS.map((w, i) => `      (v128.store${wayOffset(i)} (i32.add (local.get $y) (local.get $p)) (local.get $yv${w}))`).join('\n')}
+      (local.set $p (i32.add (local.get $p) (i32.const ${16 * FORWARD_WAYS.length})))
       (br $wl)))
     (block $vd (loop $vl
       (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
@@ -532,9 +539,10 @@ const addHalves = (sum: string, v: string): string =>
           (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get ${v}) (local.get ${v}))))))`;
 
 /**
- * Softmax's vectors per wide-loop iteration, as the activations'. NOTE: four, not two (CPU ms, 1
- * thread, median of 15 interleaved rounds, load ~6): the tiny GPT's causal attention rows (16,384 of
- * 64) 3.12 → 2.85, CrossEntropyLoss's 4096 × 97 with statistics 1.68 → 1.42.
+ * Softmax's vectors per wide-loop iteration, as the activations' backward. NOTE: four, not two (CPU
+ * ms, 1 thread, median of 15 interleaved rounds, load ~6): the tiny GPT's causal attention rows
+ * (16,384 of 64) 3.12 → 2.85, CrossEntropyLoss's 4096 × 97 with statistics 1.68 → 1.42; five, six
+ * or eight were slower than four (2.34 against 2.39, 2.40, 2.59 on the attention rows).
  */
 const SOFTMAX_WAYS = WAYS;
 
