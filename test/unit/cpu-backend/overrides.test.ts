@@ -53,6 +53,8 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   // next row), stride 2 and 3 as column phases (odd sizes: phases of unequal width), padding 0/1/2, and a dilated stride 2 whose
   // input-gradient phases of one parity have no taps at all.
   ['Conv2d depthwise 3×3 pad 1 on 16×16 (rows of whole vectors), batch 2', 'Conv2d', [2, 5, 16, 16], { outChannels: 5, kernelSize: [3, 3], padding: [1, 1], groups: 5 }, true, 1e-5],
+  ['Conv2d depthwise 3×3 pad 1 on 19×21 (rows of six vectors, not whole), batch 2', 'Conv2d', [2, 3, 19, 21], { outChannels: 3, kernelSize: [3, 3], padding: [1, 1], groups: 3 }, true, 1e-5],
+  ['Conv2d depthwise 3×3 pad 1 on 12×28 (rows of seven whole vectors), batch 2', 'Conv2d', [2, 3, 12, 28], { outChannels: 3, kernelSize: [3, 3], padding: [1, 1], groups: 3 }, true, 1e-5],
   ['Conv2d depthwise 5×5 pad 2 on 7×7, batch 4', 'Conv2d', [4, 6, 7, 7], { outChannels: 6, kernelSize: [5, 5], padding: [2, 2], groups: 6 }, true, 1e-5],
   ['Conv2d depthwise 5×5 pad 2 on 15×15, no bias, batch 3', 'Conv2d', [3, 4, 15, 15], { outChannels: 4, kernelSize: [5, 5], padding: [2, 2], groups: 4, bias: false }, true, 1e-5],
   ['Conv2d depthwise 5×5 stride 2 pad 2 on 15×15, batch 3', 'Conv2d', [3, 4, 15, 15], { outChannels: 4, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2], groups: 4 }, true, 1e-5],

@@ -400,14 +400,27 @@
       (br_if $bd (i32.lt_s (local.get $left) (i32.const 4)))
       (local.set $d0 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))))
       (local.set $s0 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
-      ;; Rows of four or two vectors, from a row's start: eight vectors over two or four rows.
-      (if (i32.and (i32.eqz (local.get $cv)) (i32.ge_s (local.get $left) (i32.const 8))) (then
-        (if (i32.eq (local.get $nv) (i32.const 4)) (then
-          (call $correlate2x4 (local.get $dB) (local.get $dRow) (local.get $sB) (local.get $sRow) (local.get $taps) (local.get $end) (local.get $load) (local.get $bias) (local.get $hasBias))
+      ;; Two whole rows of four or more vectors (a multiple of four, or assigned: the last four of
+      ;; a row then overlap the ones before): blocks of two rows of four vectors. Rows not of whole
+      ;; vectors (one's last vector runs into the next) take it only at four vectors, one block.
+      (if (i32.and (i32.eqz (local.get $cv)) (i32.and (i32.ge_s (local.get $nv) (i32.const 4)) (i32.ge_s (local.get $left) (i32.shl (local.get $nv) (i32.const 1))))) (then
+        (if (i32.and (i32.or (i32.eqz (local.get $load)) (i32.eqz (i32.and (local.get $nv) (i32.const 3))))
+                     (i32.or (i32.eq (local.get $nv) (i32.const 4)) (i32.eq (local.get $dRow) (i32.shl (local.get $nv) (i32.const 4))))) (then
+          (block $rd (loop $rl
+            (call $correlate2x4 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))) (local.get $dRow)
+                                (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))) (local.get $sRow)
+                                (local.get $taps) (local.get $end) (local.get $load) (local.get $bias) (local.get $hasBias))
+            (local.set $cv (i32.add (local.get $cv) (i32.const 4)))
+            (br_if $rd (i32.ge_s (local.get $cv) (local.get $nv)))
+            (if (i32.gt_s (i32.add (local.get $cv) (i32.const 4)) (local.get $nv)) (then (local.set $cv (i32.sub (local.get $nv) (i32.const 4)))))
+            (br $rl)))
+          (local.set $cv (i32.const 0))
           (local.set $dB (i32.add (local.get $dB) (i32.shl (local.get $dRow) (i32.const 1))))
           (local.set $sB (i32.add (local.get $sB) (i32.shl (local.get $sRow) (i32.const 1))))
-          (local.set $left (i32.sub (local.get $left) (i32.const 8)))
-          (br $bl)))
+          (local.set $left (i32.sub (local.get $left) (i32.shl (local.get $nv) (i32.const 1))))
+          (br $bl)))))
+      ;; Rows of two vectors, from a row's start: eight vectors over four rows.
+      (if (i32.and (i32.eqz (local.get $cv)) (i32.ge_s (local.get $left) (i32.const 8))) (then
         (if (i32.eq (local.get $nv) (i32.const 2)) (then
           (call $correlate4x2 (local.get $dB) (local.get $dRow) (local.get $sB) (local.get $sRow) (local.get $taps) (local.get $end) (local.get $load) (local.get $bias) (local.get $hasBias))
           (local.set $dB (i32.add (local.get $dB) (i32.shl (local.get $dRow) (i32.const 2))))
