@@ -20,10 +20,48 @@
   ;; dst[panel][p][r], zero-padding rows past mc.
   (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $mc i32) (param $kc i32) (param $dst i32)
     (local $i0 i32) (local $p i32) (local $r i32) (local $src i32) (local $d i32) (local $rows i32) (local $va v128) (local $vb v128)
+    (local $k1 i32) (local $k2 i32) (local $k3 i32) (local $k4 i32) (local $k5 i32) (local $k6 i32) (local $k7 i32)
     (local.set $rs (i32.shl (local.get $rs) (i32.const 2)))
     (local.set $cs (i32.shl (local.get $cs) (i32.const 2)))
+    ;; a panel's bytes, and its multiples: where panels 1…7 of a group of eight start
+    (local.set $k1 (i32.shl (local.get $kc) (i32.const 3)))
+    (local.set $k2 (i32.shl (local.get $k1) (i32.const 1)))
+    (local.set $k3 (i32.add (local.get $k2) (local.get $k1)))
+    (local.set $k4 (i32.shl (local.get $k1) (i32.const 2)))
+    (local.set $k5 (i32.add (local.get $k4) (local.get $k1)))
+    (local.set $k6 (i32.add (local.get $k4) (local.get $k2)))
+    (local.set $k7 (i32.add (local.get $k4) (local.get $k3)))
     (block $done (loop $panel
       (br_if $done (i32.ge_s (local.get $i0) (local.get $mc)))
+      (if (i32.and (i32.eq (local.get $rs) (i32.const 4)) (i32.ge_s (i32.sub (local.get $mc) (local.get $i0)) (i32.const 16)))
+        (then
+          ;; Transposed A (columns contiguous), eight full panels at once: each p's 16 values are one
+          ;; 64-byte run, read as four vectors whose halves go to the eight panels (one pass over the
+          ;; run, not eight: a transposed operand's p rows are far apart, each run a cache line).
+          (local.set $src (i32.add (local.get $a) (i32.shl (local.get $i0) (i32.const 2))))
+          (local.set $d (local.get $dst))
+          (local.set $p (i32.const 0))
+          (block $wd (loop $wl
+            (br_if $wd (i32.ge_s (local.get $p) (local.get $kc)))
+            (local.set $va (v128.load (local.get $src)))
+            (v128.store64_lane 0 (local.get $d) (local.get $va))
+            (v128.store64_lane 1 (i32.add (local.get $d) (local.get $k1)) (local.get $va))
+            (local.set $va (v128.load offset=16 (local.get $src)))
+            (v128.store64_lane 0 (i32.add (local.get $d) (local.get $k2)) (local.get $va))
+            (v128.store64_lane 1 (i32.add (local.get $d) (local.get $k3)) (local.get $va))
+            (local.set $va (v128.load offset=32 (local.get $src)))
+            (v128.store64_lane 0 (i32.add (local.get $d) (local.get $k4)) (local.get $va))
+            (v128.store64_lane 1 (i32.add (local.get $d) (local.get $k5)) (local.get $va))
+            (local.set $va (v128.load offset=48 (local.get $src)))
+            (v128.store64_lane 0 (i32.add (local.get $d) (local.get $k6)) (local.get $va))
+            (v128.store64_lane 1 (i32.add (local.get $d) (local.get $k7)) (local.get $va))
+            (local.set $src (i32.add (local.get $src) (local.get $cs)))
+            (local.set $d (i32.add (local.get $d) (i32.const 8)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $wl)))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $k1) (i32.const 3))))
+          (local.set $i0 (i32.add (local.get $i0) (i32.const 16)))
+          (br $panel)))
       (local.set $rows (i32.sub (local.get $mc) (local.get $i0)))
       (if (i32.gt_s (local.get $rows) (i32.const 2)) (then (local.set $rows (i32.const 2))))
       (local.set $src (i32.add (local.get $a) (i32.mul (local.get $i0) (local.get $rs))))
