@@ -93,6 +93,39 @@ function wide(): GraphIR {
   );
 }
 
+/**
+ * MobileNetV3's BatchNorm → HardSwish at 7×7 (a scalar tail per plane) and 8×8, the second
+ * BatchNorm frozen: eval mode in training steps (the fused forward, then the ops' backward), the
+ * first in training mode (the ops' kernels both ways).
+ */
+function hardSwish(): GraphIR {
+  const g = graph(
+    [
+      node('x', 'Input', [], { shape: [3, 7, 7] }),
+      node('y', 'Input', [], { shape: [], source: 'target' }),
+      node('c1', 'Conv2d', ['x'], { outChannels: 10, kernelSize: [3, 3], padding: [1, 1] }),
+      node('b1', 'BatchNorm', ['c1']),
+      node('h1', 'HardSwish', ['b1']),
+      node('c2', 'Conv2d', ['h1'], { outChannels: 6, kernelSize: [2, 2] }),
+      node('c3', 'ConvTranspose2d', ['c2'], { outChannels: 5, kernelSize: [3, 3] }),
+      node('b2', 'BatchNorm', ['c3']),
+      node('h2', 'HardSwish', ['b2']),
+      node('flat', 'Flatten', ['h2']),
+      node('fc', 'Linear', ['flat'], { outFeatures: 4 }),
+      node('loss', 'CrossEntropyLoss', ['fc', 'y']),
+    ],
+    { out: 'fc', loss: 'loss' },
+    { loss: 'loss' },
+  );
+  g.nodes.find((n) => n.id === 'b2')!.frozen = true;
+  return g;
+}
+
+/** γ 2.5 and β 0.5 on both BatchNorms: their outputs reach past HardSwish's knees at ±3. */
+function spread(g: CompiledGraph): void {
+  for (const p of g.params) if (p.nodeId === 'b1' || p.nodeId === 'b2') p.value.data.fill(p.name === 'weight' ? 2.5 : 0.5);
+}
+
 function fill(g: CompiledGraph, classes: number, seed: number): void {
   const rng = new Rng(seed);
   const x = g.input('x').data;
@@ -102,16 +135,19 @@ function fill(g: CompiledGraph, classes: number, seed: number): void {
 }
 
 describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) equal the ops one by one', () => {
-  const cases: [string, () => GraphIR, number, number, string[]][] = [
+  const cases: [string, () => GraphIR, number, number, string[], ((g: CompiledGraph) => void)?][] = [
     ['three chains, one BatchNorm not fusable', net, 6, 5, ['BatchNorm+ReLU+MaxPool2d', 'BatchNorm+ReLU']],
     ['a 14-wide plane (vector and scalar columns)', wide, 5, 4, ['BatchNorm+ReLU+MaxPool2d']],
+    ['BatchNorm → HardSwish, training and frozen (eval mode)', hardSwish, 6, 4, ['BatchNorm+HardSwish', 'BatchNorm+HardSwish'], spread],
   ];
-  for (const [label, make, batch, classes, chains] of cases) {
+  for (const [label, make, batch, classes, chains, prepare] of cases) {
     it(label, () => {
       built.length = 0;
       const a = compileGraph(checkedOrThrow(make()), { batchSize: batch, backend: fused, seed: 3 });
       const b = compileGraph(checkedOrThrow(make()), { batchSize: batch, backend: plain, seed: 3 });
       expect(built).toEqual(chains);
+      prepare?.(a);
+      prepare?.(b);
       const optA = createOptimizer({ kind: 'adam', lr: 0.01 }, a.params, fused);
       const optB = createOptimizer({ kind: 'adam', lr: 0.01 }, b.params, plain);
       for (let step = 0; step < 3; step++) {

@@ -13,13 +13,15 @@ const MIN_PLANE = 16;
  * repeats. Alone, the three ops pass over the full-size tensor 7 times forward and 9 times
  * backward (BatchNorm's output and ReLU's, written then read, and their gradients); fused, the
  * forward reads x twice and writes x̂ and the pooled output, the backward rebuilds each plane's
- * gradient in cache from the pooled dy and argmax. The results are the same bits as the ops one
- * by one (`fusions.test.ts`); the interior outputs and gradients are written on demand.
+ * gradient in cache from the pooled dy and argmax. BatchNorm → HardSwish is fused in eval mode
+ * only (`hardSwishKernel`). The results are the same bits as the ops one by one
+ * (`fusions.test.ts`); the interior outputs and gradients are written on demand.
  */
 export function batchNormReluFusions(cpu: CpuContext, overrides: KernelSet): KernelFusion[] {
   const bn = batchNormKernels(cpu);
   const relu = overrides.ReLU!;
   const pool = overrides.MaxPool2d!;
+  const hardSwish = overrides.HardSwish!;
 
   function kernel(steps: readonly FusedStepContext[], tail: BatchNormTail, unfused: readonly OpKernelOverride[]): FusedKernel {
     const [norm, ...rest] = steps;
@@ -36,6 +38,35 @@ export function batchNormReluFusions(cpu: CpuContext, overrides: KernelSet): Ker
       materializeGrads() {
         for (let j = rest.length - 1; j >= 0; j--) unfused[j].backward!(rest[j]);
       },
+    };
+  }
+
+  /**
+   * BatchNorm → HardSwish, fused in eval mode alone (a frozen backbone's): that forward reads x and
+   * writes HardSwish's output (mode 3), not BatchNorm's. Training steps and every backward run the
+   * two ops' kernels, HardSwish's gradient straight into BatchNorm's dOutput (its sole reader):
+   * fused there, HardSwish's divisions and its input rebuilt from x̂ cost more than the passes
+   * saved (docs/cpu-backend.md, BatchNorm at MobileNet sizes).
+   */
+  function hardSwishKernel(norm: FusedStepContext, act: FusedStepContext): FusedKernel {
+    return {
+      forward() {
+        if (!norm.training) return bn.forward(norm, { mode: 3, ctx: act, H: 0, W: 0 });
+        bn.forward(norm);
+        hardSwish.forward!(act);
+      },
+      backward() {
+        // after a fused forward: BatchNorm's output, HardSwish's input
+        bn.ensureXhat(norm);
+        hardSwish.backward!({ ...act, dInputsFresh: [true] });
+        bn.backward(norm);
+      },
+      materializeOutputs() {
+        bn.ensureXhat(norm);
+        batchNormOutput(norm);
+      },
+      // backward wrote BatchNorm's dOutput
+      materializeGrads() {},
     };
   }
 
@@ -57,6 +88,14 @@ export function batchNormReluFusions(cpu: CpuContext, overrides: KernelSet): Ker
         const shape = steps[0].inputs[0].shape;
         if (shape.length < 3 || shape.slice(2).reduce((a, b) => a * b, 1) < MIN_PLANE) return null;
         return kernel(steps, { mode: 1, ctx: steps[1], H: 0, W: 0 }, [relu]);
+      },
+    },
+    {
+      ops: ['BatchNorm', 'HardSwish'],
+      build(steps) {
+        const shape = steps[0].inputs[0].shape;
+        if (shape.length < 3 || shape.slice(2).reduce((a, b) => a * b, 1) < MIN_PLANE) return null;
+        return hardSwishKernel(steps[0], steps[1]);
       },
     },
   ];

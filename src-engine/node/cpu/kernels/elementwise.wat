@@ -405,8 +405,11 @@
   )
 
   ;; dst[i] = (src[i] − mean)·inv → xhat (stored where $keep); y = xhat·g + b, over [0, n), f32x4
-  ;; body; $relu = 1: y = max(xhat·g + b, 0) as reluForward computes it (BatchNorm → ReLU run as one, bnForward).
-  (func $normalize (param $src i32) (param $xh i32) (param $y i32) (param $n i32) (param $mean f32) (param $inv f32) (param $g f32) (param $b f32) (param $relu i32)
+  ;; body; $act (bnForward's $mode) 1: y = max(xhat·g + b, 0) as reluForward computes it (BatchNorm →
+  ;; ReLU run as one); 3: y = HardSwish of it, in the instructions of activations.wat's HardSwish
+  ;; kernel (printed from the op file's expression; written out here, inline: fusions.test.ts
+  ;; compares the fused chain with the two kernels bit for bit, so a change there shows).
+  (func $normalize (param $src i32) (param $xh i32) (param $y i32) (param $n i32) (param $mean f32) (param $inv f32) (param $g f32) (param $b f32) (param $act i32)
     (param $keep i32)
     (local $i i32) (local $n4 i32) (local $vm v128) (local $vi v128) (local $vg v128) (local $vb v128) (local $t v128) (local $s f32)
     (local.set $vm (f32x4.splat (local.get $mean)))
@@ -419,7 +422,8 @@
       (local.set $t (f32x4.mul (f32x4.sub (v128.load (local.get $src)) (local.get $vm)) (local.get $vi)))
       (if (local.get $keep) (then (v128.store (local.get $xh) (local.get $t))))
       (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $vg)) (local.get $vb)))
-      (if (local.get $relu) (then (local.set $t (f32x4.pmax (local.get $t) (v128.const f32x4 0 0 0 0)))))
+      (if (i32.eq (local.get $act) (i32.const 1)) (then (local.set $t (f32x4.pmax (local.get $t) (v128.const f32x4 0 0 0 0)))))
+      (if (i32.eq (local.get $act) (i32.const 3)) (then (local.set $t (f32x4.div (f32x4.mul (local.get $t) (f32x4.pmin (f32x4.pmax (f32x4.add (local.get $t) (v128.const f32x4 3 3 3 3)) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 6 6 6 6))) (v128.const f32x4 6 6 6 6)))))
       (v128.store (local.get $y) (local.get $t))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $xh (i32.add (local.get $xh) (i32.const 16)))
@@ -431,7 +435,10 @@
       (local.set $s (f32.mul (f32.sub (f32.load (local.get $src)) (local.get $mean)) (local.get $inv)))
       (if (local.get $keep) (then (f32.store (local.get $xh) (local.get $s))))
       (local.set $s (f32.add (f32.mul (local.get $s) (local.get $g)) (local.get $b)))
-      (if (local.get $relu) (then (local.set $s (select (f32.const 0) (local.get $s) (f32.lt (local.get $s) (f32.const 0))))))
+      (if (i32.eq (local.get $act) (i32.const 1)) (then (local.set $s (select (f32.const 0) (local.get $s) (f32.lt (local.get $s) (f32.const 0))))))
+      (if (i32.eq (local.get $act) (i32.const 3)) (then
+        (local.set $t (f32x4.splat (local.get $s)))
+        (local.set $s (f32x4.extract_lane 0 (f32x4.div (f32x4.mul (local.get $t) (f32x4.pmin (f32x4.pmax (f32x4.add (local.get $t) (v128.const f32x4 3 3 3 3)) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 6 6 6 6))) (v128.const f32x4 6 6 6 6))))))
       (f32.store (local.get $y) (local.get $s))
       (local.set $src (i32.add (local.get $src) (i32.const 4)))
       (local.set $xh (i32.add (local.get $xh) (i32.const 4)))
@@ -602,7 +609,7 @@
               (local.get $xhat))
             (call $maxPool2x2 (local.get $plane) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
               (i32.const 0) (i32.const 1) (local.get $H) (local.get $W) (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
-          (else (if (i32.eq (local.get $inner) (i32.const 1))
+          (else (if (i32.and (i32.eq (local.get $inner) (i32.const 1)) (i32.le_u (local.get $mode) (i32.const 1)))
             (then
               (local.set $s (f32.mul (f32.sub (f32.load (i32.add (local.get $x) (local.get $off))) (f32.load offset=16 (local.get $t))) (f32.load offset=20 (local.get $t))))
               (if (local.get $xhat) (then (f32.store (i32.add (local.get $xhat) (local.get $off)) (local.get $s))))
@@ -626,8 +633,9 @@
   ;; $mode 0: y = BatchNorm's output. Fused with what follows it (overrides/fusions.ts), x̂ and
   ;; invStd the same: 1: y = ReLU of it; 2: y = the 2×2, stride-2 MaxPool2d of that ReLU, argmax in
   ;; $arg (planes of [H, W] = inner, H and W even, W >= 8), each plane normalised into this thread's
-  ;; scratch first. What the ops compute one by one, bit for bit. $scratch: this thread's, 32 bytes a
-  ;; channel of the block (its table), then `inner` floats for mode 2's plane.
+  ;; scratch first; 3: y = HardSwish of it (the fusion runs it in eval mode only). What the ops
+  ;; compute one by one, bit for bit. $scratch: this thread's, 32 bytes a channel of the block (its
+  ;; table), then `inner` floats for mode 2's plane.
   (func (export "bnForward")
     (param $x i32) (param $y i32) (param $xhat i32) (param $invStd i32) (param $gamma i32) (param $beta i32)
     (param $rm i32) (param $rv i32) (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32)

@@ -14,10 +14,10 @@ function dims(shape: readonly number[]): [number, number, number] {
 /**
  * The op after a BatchNorm run with it (fusions/batch-norm-relu.ts): 1, a ReLU, whose output and
  * dOutput `ctx` holds; 2, a ReLU then a 2×2, stride-2 MaxPool2d of [H, W] planes (`ctx`: the
- * pool's, with its argmax workspace).
+ * pool's, with its argmax workspace); 3, a HardSwish (`ctx`: its; forward alone, in eval mode).
  */
 export interface BatchNormTail {
-  mode: 1 | 2;
+  mode: 1 | 2 | 3;
   ctx: OpBackwardContext;
   H: number;
   W: number;
