@@ -40,7 +40,7 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['Conv2d MNIST conv2 (16→32), batch 8', 'Conv2d', [8, 16, 14, 14], { outChannels: 32, kernelSize: [3, 3], padding: [1, 1] }, true, 1e-5],
   ['Conv2d stride 2, no bias, batch 5 (uneven split)', 'Conv2d', [5, 3, 11, 9], { outChannels: 7, kernelSize: [3, 3], stride: [2, 2], bias: false }, true, 1e-5],
   ['Conv2d 1×1 direct, batch 4', 'Conv2d', [4, 8, 10, 10], { outChannels: 6, kernelSize: [1, 1] }, true, 1e-5],
-  ['Conv2d 1×1 direct on 3×3 (samples copied side by side), batch 7', 'Conv2d', [7, 12, 3, 3], { outChannels: 5, kernelSize: [1, 1] }, true, 1e-5],
+  ['Conv2d 1×1 on 3×3 (the planes of the batch as columns of one GEMM: pointwise.test.ts), batch 7', 'Conv2d', [7, 12, 3, 3], { outChannels: 5, kernelSize: [1, 1] }, true, 1e-5],
   ['Conv2d 1×1 direct on 24×24 (the image in place), batch 3', 'Conv2d', [3, 5, 24, 24], { outChannels: 4, kernelSize: [1, 1] }, true, 1e-5],
   // 14×14 outputs: samples unfolded in pairs (im2colBlocks); batch 9 in 4 tasks, one of 3 samples: a pair, then a single.
   ['Conv2d stride 2 on 28×28, batch 9 (sample pairs and a single)', 'Conv2d', [9, 3, 28, 28], { outChannels: 5, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, true, 1e-5],

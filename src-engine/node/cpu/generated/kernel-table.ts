@@ -128,6 +128,10 @@ export interface KernelArgs {
   gemmBatched: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; inner: number; aOuter: number; aInner: number; bOuter: number; bInner: number; cOuter: number; cInner: number; i0: number; i1: number; scratch: number };
   /** `gemm.fmaPeak(iters: i32, seed: f32): f32` */
   fmaPeak: { iters: number; seed: number };
+  /** `gemm.gemmSampleCols(transA: i32, m: i32, k: i32, a: i32, lda: i32, x: i32, xs: i32, y: i32, ys: i32, L: i32, n0: i32, n1: i32, accumulate: i32, scratch: i32)` */
+  gemmSampleCols: { transA: number; m: number; k: number; a: number; lda: number; x: number; xs: number; y: number; ys: number; L: number; n0: number; n1: number; accumulate: number; scratch: number };
+  /** `gemm.gemmSampleDepth(o0: i32, o1: i32, n: i32, N: i32, L: i32, a: i32, as: i32, b: i32, bs: i32, c: i32, ldc: i32, accumulate: i32, scratch: i32)` */
+  gemmSampleDepth: { o0: number; o1: number; n: number; N: number; L: number; a: number; as: number; b: number; bs: number; c: number; ldc: number; accumulate: number; scratch: number };
   /** `losses.lossSum(p: i32, t: i32, n: i32, kind: i32, pa: f64, qa: f64): f64` */
   lossSum: { p: number; t: number; n: number; kind: number; pa: number; qa: number };
   /** `losses.lossBackward(p: i32, t: i32, dp: i32, dt: i32, i0: i32, i1: i32, kind: i32, g: f32, pa: f32, qa: f32)` */
@@ -236,6 +240,8 @@ export interface KernelResults {
   gemmPackedB: void;
   gemmBatched: void;
   fmaPeak: number;
+  gemmSampleCols: void;
+  gemmSampleDepth: void;
   lossSum: number;
   lossBackward: void;
   update_adam_plain: void;
@@ -700,8 +706,26 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.iters; r[i + 1] = a.seed; },
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
-  lossSum: {
+  gemmSampleCols: {
     id: 48,
+    name: 'gemmSampleCols',
+    qualified: 'gemm.gemmSampleCols',
+    params: [{ name: 'transA', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xs', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.transA; r[i + 1] = a.m; r[i + 2] = a.k; r[i + 3] = a.a; r[i + 4] = a.lda; r[i + 5] = a.x; r[i + 6] = a.xs; r[i + 7] = a.y; r[i + 8] = a.ys; r[i + 9] = a.L; r[i + 10] = a.n0; r[i + 11] = a.n1; r[i + 12] = a.accumulate; r[i + 13] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
+  },
+  gemmSampleDepth: {
+    id: 49,
+    name: 'gemmSampleDepth',
+    qualified: 'gemm.gemmSampleDepth',
+    params: [{ name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'N', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'as', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'bs', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.o0; r[i + 1] = a.o1; r[i + 2] = a.n; r[i + 3] = a.N; r[i + 4] = a.L; r[i + 5] = a.a; r[i + 6] = a.as; r[i + 7] = a.b; r[i + 8] = a.bs; r[i + 9] = a.c; r[i + 10] = a.ldc; r[i + 11] = a.accumulate; r[i + 12] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
+  },
+  lossSum: {
+    id: 50,
     name: 'lossSum',
     qualified: 'losses.lossSum',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'pa', type: 'f64' }, { name: 'qa', type: 'f64' }],
@@ -710,7 +734,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   lossBackward: {
-    id: 49,
+    id: 51,
     name: 'lossBackward',
     qualified: 'losses.lossBackward',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'dp', type: 'i32' }, { name: 'dt', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'g', type: 'f32' }, { name: 'pa', type: 'f32' }, { name: 'qa', type: 'f32' }],
@@ -719,7 +743,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_adam_plain: {
-    id: 50,
+    id: 52,
     name: 'update_adam_plain',
     qualified: 'optim.update_adam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -728,7 +752,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_adam_amsgrad: {
-    id: 51,
+    id: 53,
     name: 'update_adam_amsgrad',
     qualified: 'optim.update_adam_amsgrad',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -737,7 +761,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   update_adamw_plain: {
-    id: 52,
+    id: 54,
     name: 'update_adamw_plain',
     qualified: 'optim.update_adamw_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -746,7 +770,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_sgd_plain: {
-    id: 53,
+    id: 55,
     name: 'update_sgd_plain',
     qualified: 'optim.update_sgd_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }],
@@ -755,7 +779,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   update_sgd_momentum: {
-    id: 54,
+    id: 56,
     name: 'update_sgd_momentum',
     qualified: 'optim.update_sgd_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }],
@@ -764,7 +788,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   update_sgd_nesterov: {
-    id: 55,
+    id: 57,
     name: 'update_sgd_nesterov',
     qualified: 'optim.update_sgd_nesterov',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -773,7 +797,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_plain: {
-    id: 56,
+    id: 58,
     name: 'update_rmsprop_plain',
     qualified: 'optim.update_rmsprop_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -782,7 +806,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_centered: {
-    id: 57,
+    id: 59,
     name: 'update_rmsprop_centered',
     qualified: 'optim.update_rmsprop_centered',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -791,7 +815,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   update_rmsprop_momentum: {
-    id: 58,
+    id: 60,
     name: 'update_rmsprop_momentum',
     qualified: 'optim.update_rmsprop_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -800,7 +824,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
   },
   update_rmsprop_centeredMomentum: {
-    id: 59,
+    id: 61,
     name: 'update_rmsprop_centeredMomentum',
     qualified: 'optim.update_rmsprop_centeredMomentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -809,7 +833,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   update_adagrad_plain: {
-    id: 60,
+    id: 62,
     name: 'update_adagrad_plain',
     qualified: 'optim.update_adagrad_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }],
@@ -818,7 +842,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   update_nadam_plain: {
-    id: 61,
+    id: 63,
     name: 'update_nadam_plain',
     qualified: 'optim.update_nadam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }, { name: 's8', type: 'f64' }],
@@ -827,7 +851,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   recurrentForwardSteps: {
-    id: 62,
+    id: 64,
     name: 'recurrentForwardSteps',
     qualified: 'recurrent.recurrentForwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'xg', type: 'i32' }, { name: 'bih', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'bhh', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
@@ -836,7 +860,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   recurrentBackwardSteps: {
-    id: 63,
+    id: 65,
     name: 'recurrentBackwardSteps',
     qualified: 'recurrent.recurrentBackwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'dys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dhNext', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'sq', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
@@ -845,7 +869,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   winogradWeights: {
-    id: 64,
+    id: 66,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -854,7 +878,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 65,
+    id: 67,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -863,7 +887,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 66,
+    id: 68,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -872,7 +896,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 67,
+    id: 69,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -881,7 +905,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradSumParts: {
-    id: 68,
+    id: 70,
     name: 'winogradSumParts',
     qualified: 'winograd.winogradSumParts',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -890,7 +914,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradWeightGradFinish: {
-    id: 69,
+    id: 71,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -899,7 +923,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 70,
+    id: 72,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -908,7 +932,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 71,
+    id: 73,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -917,7 +941,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 72,
+    id: 74,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -926,7 +950,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   winograd4Weights: {
-    id: 73,
+    id: 75,
     name: 'winograd4Weights',
     qualified: 'winograd.winograd4Weights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -935,7 +959,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winograd4ScratchBytes: {
-    id: 74,
+    id: 76,
     name: 'winograd4ScratchBytes',
     qualified: 'winograd.winograd4ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -944,7 +968,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4Conv: {
-    id: 75,
+    id: 77,
     name: 'winograd4Conv',
     qualified: 'winograd.winograd4Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],

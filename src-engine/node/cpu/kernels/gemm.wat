@@ -17,14 +17,15 @@
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
   ;; Pack an mc x kc block of op(A) (element (i,p) at a + 4*(i*rs + p*cs)) into row panels of MR:
-  ;; dst[panel][p][r], zero-padding rows past mc.
-  (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $mc i32) (param $kc i32) (param $dst i32)
+  ;; dst[panel][p][r], zero-padding rows past mc; panels `panel` bytes apart (kc·8 for a whole
+  ;; block; more where kc is one sample's part of a block's depth: gemmSampleDepth).
+  (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $mc i32) (param $kc i32) (param $dst i32) (param $panel i32)
     (local $i0 i32) (local $p i32) (local $r i32) (local $src i32) (local $d i32) (local $rows i32) (local $va v128) (local $vb v128)
     (local $k1 i32) (local $k2 i32) (local $k3 i32) (local $k4 i32) (local $k5 i32) (local $k6 i32) (local $k7 i32)
     (local.set $rs (i32.shl (local.get $rs) (i32.const 2)))
     (local.set $cs (i32.shl (local.get $cs) (i32.const 2)))
     ;; a panel's bytes, and its multiples: where panels 1…7 of a group of eight start
-    (local.set $k1 (i32.shl (local.get $kc) (i32.const 3)))
+    (local.set $k1 (local.get $panel))
     (local.set $k2 (i32.shl (local.get $k1) (i32.const 1)))
     (local.set $k3 (i32.add (local.get $k2) (local.get $k1)))
     (local.set $k4 (i32.shl (local.get $k1) (i32.const 2)))
@@ -124,13 +125,14 @@
               (br $zl)))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rl)))))))
-      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $kc) (i32.const 8))))
+      (local.set $dst (i32.add (local.get $dst) (local.get $panel)))
       (local.set $i0 (i32.add (local.get $i0) (i32.const 2)))
       (br $panel)))
   )
   ;; Pack a kc x nc block of op(B) (element (p,j) at b + 4*(p*rs + j*cs)) into column panels of NR:
-  ;; dst[panel][p][j], zero-padding columns past nc.
-  (func $packB (param $b i32) (param $rs i32) (param $cs i32) (param $kc i32) (param $nc i32) (param $dst i32)
+  ;; dst[panel][p][j], zero-padding columns past nc; `skip` bytes left free after each panel (0
+  ;; for a whole block; the rest of the block's depth where kc is one sample's part: gemmSampleDepth).
+  (func $packB (param $b i32) (param $rs i32) (param $cs i32) (param $kc i32) (param $nc i32) (param $dst i32) (param $skip i32)
     (local $j0 i32) (local $p i32) (local $j i32) (local $cols i32) (local $src i32) (local $s i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $rs (i32.shl (local.get $rs) (i32.const 2)))
@@ -250,6 +252,7 @@
             (local.set $src (i32.add (local.get $src) (local.get $rs)))
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (br $pl2)))))))
+      (local.set $dst (i32.add (local.get $dst) (local.get $skip)))
       (local.set $j0 (i32.add (local.get $j0) (i32.const 16)))
       (br $panel)))
   )
@@ -386,7 +389,7 @@
       (if (i32.gt_s (local.get $mc) (i32.const {{GEMM.MC}})) (then (local.set $mc (i32.const {{GEMM.MC}}))))
       (call $packA
         (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
-        (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA))
+        (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA) (i32.shl (local.get $kc) (i32.const 3)))
       (local.set $jr (i32.const 0))
       (block $jrd (loop $jrl
         (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
@@ -455,7 +458,7 @@
         (local.set $acc (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))))
         (call $packB
           (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $brs)) (i32.mul (local.get $jc) (local.get $bcs))) (i32.const 2)))
-          (local.get $brs) (local.get $bcs) (local.get $kc) (local.get $nc) (local.get $packB))
+          (local.get $brs) (local.get $bcs) (local.get $kc) (local.get $nc) (local.get $packB) (i32.const 0))
         (call $gemmBlock (local.get $m) (local.get $a) (local.get $ars) (local.get $acs) (local.get $pc) (local.get $kc)
           (local.get $packB) (local.get $jc) (local.get $nc) (local.get $c) (local.get $ldcb) (local.get $acc) (local.get $scratch))
         (local.set $pc (i32.add (local.get $pc) (i32.const {{GEMM.KC}})))
@@ -485,7 +488,8 @@
         (call $packB
           (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $brs)) (i32.mul (local.get $jc) (local.get $bcs))) (i32.const 2)))
           (local.get $brs) (local.get $bcs) (local.get $kc) (local.get $nc)
-          (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $jc) (local.get $k)) (i32.mul (local.get $pc) (local.get $ncr))) (i32.const 2))))
+          (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $jc) (local.get $k)) (i32.mul (local.get $pc) (local.get $ncr))) (i32.const 2)))
+          (i32.const 0))
         (local.set $pc (i32.add (local.get $pc) (i32.const {{GEMM.KC}})))
         (br $pcl)))
       (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
@@ -578,5 +582,299 @@
       (local.set $iters (i32.sub (local.get $iters) (i32.const 1)))
       (br $l)))
     (f32x4.extract_lane 0 (f32x4.add (f32x4.add (f32x4.add (f32x4.add (f32x4.add (f32x4.add (f32x4.add (f32x4.add (f32x4.add (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (local.get $a2)) (local.get $a3)) (local.get $a4)) (local.get $a5)) (local.get $a6)) (local.get $a7)) (local.get $a8)) (local.get $a9)) (local.get $a10)) (local.get $a11)))
+  )
+
+  ;; Pointwise (1×1, stride 1) convolutions over a batch: the samples' planes are one GEMM's columns
+  ;; (forward, input gradient: gemmSampleCols) or depth (weight gradient: gemmSampleDepth), read in
+  ;; place, so that products over small planes (mobilenet_v3_small's 7×7 and 14×14: L = 49, 196
+  ;; positions) get whole 16-wide tiles and long depth blocks, and the weights are packed once a
+  ;; block instead of once a sample.
+
+  ;; Byte address of batch column j: b + ⌊j / L⌋·bs + 4·(j mod L) (sample ⌊j / L⌋, bs bytes apart).
+  (func $colAddr (param $b i32) (param $bs i32) (param $L i32) (param $j i32) (result i32)
+    (i32.add (local.get $b) (i32.add (i32.mul (i32.div_u (local.get $j) (local.get $L)) (local.get $bs))
+      (i32.shl (i32.rem_u (local.get $j) (local.get $L)) (i32.const 2)))))
+  ;; $packB for batch columns: a kc × nc block whose element (p, j) is at $colAddr(b, bs, L, j0 + j)
+  ;; + 4·p·L (rows of a sample's plane L floats apart), in $packB's panels. Four columns at a time:
+  ;; one f32x4 a row where they lie in one sample's plane, else lane by lane (zeros past nc).
+  (func $packCols (param $b i32) (param $bs i32) (param $L i32) (param $j0 i32) (param $kc i32) (param $nc i32) (param $dst i32)
+    (local $jp i32) (local $q i32) (local $t i32) (local $col i32) (local $cnt i32) (local $src i32) (local $d i32) (local $p i32) (local $row i32)
+    (local.set $row (i32.shl (local.get $L) (i32.const 2)))
+    (block $done (loop $panel
+      (br_if $done (i32.ge_s (local.get $jp) (local.get $nc)))
+      (local.set $col (i32.add (local.get $j0) (local.get $jp)))
+      (local.set $q (i32.const 0))
+      (if (i32.and (i32.ge_s (i32.sub (local.get $nc) (local.get $jp)) (i32.const 16))
+            (i32.le_u (i32.add (i32.rem_u (local.get $col) (local.get $L)) (i32.const 16)) (local.get $L)))
+        (then
+          ;; the panel's 16 columns in one sample's plane: four f32x4 a row, as $packB
+          (local.set $src (call $colAddr (local.get $b) (local.get $bs) (local.get $L) (local.get $col)))
+          (local.set $d (local.get $dst))
+          (local.set $p (i32.const 0))
+          (block $wd (loop $wl
+            (br_if $wd (i32.ge_s (local.get $p) (local.get $kc)))
+            (v128.store offset=0 (local.get $d) (v128.load offset=0 (local.get $src)))
+            (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $src)))
+            (v128.store offset=32 (local.get $d) (v128.load offset=32 (local.get $src)))
+            (v128.store offset=48 (local.get $d) (v128.load offset=48 (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (local.get $row)))
+            (local.set $d (i32.add (local.get $d) (i32.const 64)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $wl)))
+          (local.set $q (i32.const 16))))
+      (block $qd (loop $ql
+        (br_if $qd (i32.ge_s (local.get $q) (i32.const 16)))
+        (local.set $col (i32.add (local.get $j0) (i32.add (local.get $jp) (local.get $q))))
+        (local.set $cnt (i32.sub (local.get $nc) (i32.add (local.get $jp) (local.get $q))))
+        (if (i32.and (i32.ge_s (local.get $cnt) (i32.const 4))
+              (i32.le_u (i32.add (i32.rem_u (local.get $col) (local.get $L)) (i32.const 4)) (local.get $L)))
+          (then
+            (local.set $src (call $colAddr (local.get $b) (local.get $bs) (local.get $L) (local.get $col)))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $q) (i32.const 2))))
+            (local.set $p (i32.const 0))
+            (block $vd (loop $vl
+              (br_if $vd (i32.ge_s (local.get $p) (local.get $kc)))
+              (v128.store (local.get $d) (v128.load (local.get $src)))
+              (local.set $src (i32.add (local.get $src) (local.get $row)))
+              (local.set $d (i32.add (local.get $d) (i32.const 64)))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br $vl))))
+          (else
+            (local.set $t (i32.const 0))
+            (block $td (loop $tl
+              (br_if $td (i32.ge_s (local.get $t) (i32.const 4)))
+              (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (local.get $q) (local.get $t)) (i32.const 2))))
+              (local.set $p (i32.const 0))
+              (if (i32.lt_s (local.get $t) (local.get $cnt))
+                (then
+                  (local.set $src (call $colAddr (local.get $b) (local.get $bs) (local.get $L) (i32.add (local.get $col) (local.get $t))))
+                  (block $sd (loop $sl
+                    (br_if $sd (i32.ge_s (local.get $p) (local.get $kc)))
+                    (f32.store (local.get $d) (f32.load (local.get $src)))
+                    (local.set $src (i32.add (local.get $src) (local.get $row)))
+                    (local.set $d (i32.add (local.get $d) (i32.const 64)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                    (br $sl))))
+                (else
+                  (block $zd (loop $zl
+                    (br_if $zd (i32.ge_s (local.get $p) (local.get $kc)))
+                    (f32.store (local.get $d) (f32.const 0))
+                    (local.set $d (i32.add (local.get $d) (i32.const 64)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                    (br $zl)))))
+              (local.set $t (i32.add (local.get $t) (i32.const 1)))
+              (br $tl)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (br $ql)))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 6))))
+      (local.set $jp (i32.add (local.get $jp) (i32.const 16)))
+      (br $panel)))
+  )
+  ;; $mergeTile onto batch columns: C[i][j] (+)= tile[i][j] for i < mr, j < nr, where C's row i of
+  ;; column j0 + j is at $colAddr(c, cs, L, j0 + j) + 4·i·L.
+  (func $mergeCols (param $tile i32) (param $c i32) (param $cs i32) (param $L i32) (param $j0 i32) (param $mr i32) (param $nr i32) (param $acc i32)
+    (local $i i32) (local $j i32) (local $t i32) (local $d i32) (local $v f32) (local $row i32) (local $pos i32) (local $at i32)
+    (local.set $row (i32.shl (local.get $L) (i32.const 2)))
+    ;; column j0 + j at $at (its sample's row 0) + 4·pos, stepping to the next sample at pos = L
+    (local.set $pos (i32.rem_u (local.get $j0) (local.get $L)))
+    (local.set $at (i32.add (local.get $c) (i32.mul (i32.div_u (local.get $j0) (local.get $L)) (local.get $cs))))
+    (block $jd (loop $jl
+      (br_if $jd (i32.ge_s (local.get $j) (local.get $nr)))
+      (if (i32.eq (local.get $pos) (local.get $L)) (then
+        (local.set $pos (i32.const 0))
+        (local.set $at (i32.add (local.get $at) (local.get $cs)))))
+      (local.set $d (i32.add (local.get $at) (i32.shl (local.get $pos) (i32.const 2))))
+      (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
+      (local.set $t (i32.add (local.get $tile) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_s (local.get $i) (local.get $mr)))
+        (local.set $v (f32.load (local.get $t)))
+        (if (local.get $acc) (then (local.set $v (f32.add (local.get $v) (f32.load (local.get $d))))))
+        (f32.store (local.get $d) (local.get $v))
+        (local.set $t (i32.add (local.get $t) (i32.const {{GEMM.TILE_ROW_BYTES}})))
+        (local.set $d (i32.add (local.get $d) (local.get $row)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jl)))
+  )
+  ;; Y_s (+)= op(A)·X_s for samples s in [n0, n1): X_s [k × L] at x + s·xs, Y_s [m × L] at y + s·ys
+  ;; (bytes apart; rows L floats apart), as one GEMM of (n1 − n0)·L columns (column j: position
+  ;; j mod L of sample n0 + ⌊j / L⌋). A 1×1 stride-1 Conv2d's forward (A = W) and input gradient
+  ;; (transA, A = W read as Wᵀ). `gemm`'s blocks and micro-kernel sums, so each element the same bits
+  ;; as `gemm` on its own sample (transB 0: no dot-product path); a tile that lies in one sample's
+  ;; plane is written in place, one across two (or at an edge) through the edge tile.
+  (func (export "gemmSampleCols") (param $transA i32) (param $m i32) (param $k i32) (param $a i32) (param $lda i32)
+    (param $x i32) (param $xs i32) (param $y i32) (param $ys i32) (param $L i32) (param $n0 i32) (param $n1 i32)
+    (param $accumulate i32) (param $scratch i32)
+    (local $ars i32) (local $acs i32) (local $n i32) (local $row i32)
+    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
+    (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $acc i32)
+    (local $packA i32) (local $packB i32) (local $tile i32) (local $col i32) (local $whole i32) (local $cj i32) (local $pa i32) (local $pb i32) (local $ci i32)
+    (local.set $packA (local.get $scratch))
+    (local.set $packB (i32.add (local.get $scratch) (i32.const {{GEMM.PACK_A_BYTES}})))
+    (local.set $tile (i32.add (local.get $packB) (i32.const {{GEMM.PACK_B_BYTES}})))
+    (local.set $row (i32.shl (local.get $L) (i32.const 2)))
+    (local.set $x (i32.add (local.get $x) (i32.mul (local.get $n0) (local.get $xs))))
+    (local.set $y (i32.add (local.get $y) (i32.mul (local.get $n0) (local.get $ys))))
+    (local.set $n (i32.mul (i32.sub (local.get $n1) (local.get $n0)) (local.get $L)))
+    (if (local.get $transA)
+      (then (local.set $ars (i32.const 1)) (local.set $acs (local.get $lda)))
+      (else (local.set $ars (local.get $lda)) (local.set $acs (i32.const 1))))
+    (block $jcd (loop $jcl
+      (br_if $jcd (i32.ge_s (local.get $jc) (local.get $n)))
+      (local.set $nc (i32.sub (local.get $n) (local.get $jc)))
+      (if (i32.gt_s (local.get $nc) (i32.const {{GEMM.NC}})) (then (local.set $nc (i32.const {{GEMM.NC}}))))
+      (local.set $pc (i32.const 0))
+      (block $pcd (loop $pcl
+        (br_if $pcd (i32.ge_s (local.get $pc) (local.get $k)))
+        (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
+        (if (i32.gt_s (local.get $kc) (i32.const {{GEMM.KC}})) (then (local.set $kc (i32.const {{GEMM.KC}}))))
+        (local.set $acc (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))))
+        (call $packCols (i32.add (local.get $x) (i32.mul (local.get $pc) (local.get $row))) (local.get $xs) (local.get $L)
+          (local.get $jc) (local.get $kc) (local.get $nc) (local.get $packB))
+        (local.set $ic (i32.const 0))
+        (block $icd (loop $icl
+          (br_if $icd (i32.ge_s (local.get $ic) (local.get $m)))
+          (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
+          (if (i32.gt_s (local.get $mc) (i32.const {{GEMM.MC}})) (then (local.set $mc (i32.const {{GEMM.MC}}))))
+          (call $packA
+            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
+            (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA) (i32.shl (local.get $kc) (i32.const 3)))
+          (local.set $jr (i32.const 0))
+          (block $jrd (loop $jrl
+            (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
+            (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
+            (if (i32.gt_s (local.get $nr) (i32.const {{GEMM.NR}})) (then (local.set $nr (i32.const {{GEMM.NR}}))))
+            (local.set $col (i32.add (local.get $jc) (local.get $jr)))
+            ;; $whole: the tile's 16 columns lie in one sample's plane, from $cj in sample n0's first row
+            (local.set $whole (i32.and (i32.eq (local.get $nr) (i32.const {{GEMM.NR}}))
+              (i32.le_u (i32.add (i32.rem_u (local.get $col) (local.get $L)) (i32.const {{GEMM.NR}})) (local.get $L))))
+            (local.set $cj (call $colAddr (local.get $y) (local.get $ys) (local.get $L) (local.get $col)))
+            (local.set $pb (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2)))))
+            (local.set $ir (i32.const 0))
+            (block $ird (loop $irl
+              (br_if $ird (i32.ge_s (local.get $ir) (local.get $mc)))
+              (local.set $mr (i32.sub (local.get $mc) (local.get $ir)))
+              (if (i32.gt_s (local.get $mr) (i32.const {{GEMM.MR}})) (then (local.set $mr (i32.const {{GEMM.MR}}))))
+              (local.set $pa (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2)))))
+              ;; the tile's first row: ic + ir rows down
+              (local.set $ci (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $row)))
+              (if (i32.and (local.get $whole) (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})))
+                (then
+                  (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (i32.add (local.get $cj) (local.get $ci)) (local.get $row) (local.get $acc)))
+                (else
+                  (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0))
+                  (call $mergeCols (local.get $tile) (i32.add (local.get $y) (local.get $ci)) (local.get $ys) (local.get $L) (local.get $col) (local.get $mr) (local.get $nr) (local.get $acc))))
+              (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
+              (br $irl)))
+            (local.set $jr (i32.add (local.get $jr) (i32.const {{GEMM.NR}})))
+            (br $jrl)))
+          (local.set $ic (i32.add (local.get $ic) (i32.const {{GEMM.MC}})))
+          (br $icl)))
+        (local.set $pc (i32.add (local.get $pc) (i32.const {{GEMM.KC}})))
+        (br $pcl)))
+      (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
+      (br $jcl)))
+  )
+  ;; C[o0 … o1) (+)= Σ_s A_s·B_sᵀ over samples s in [0, N): A_s [· × L] at a + s·as, B_s [n × L] at
+  ;; b + s·bs (bytes apart; rows L floats apart), C's rows ldc floats apart: one GEMM whose depth is
+  ;; the batch's N·L positions (depth p: position p mod L of sample ⌊p / L⌋). A 1×1 stride-1 Conv2d's
+  ;; weight gradient (A = dy, B = x), split by output channels: every task sums the whole batch, so
+  ;; the sums do not depend on the thread count. A depth block's part in each sample is packed by
+  ;; $packA / $packB where the block's whole depth would go, and the micro-kernel runs the block.
+  (func (export "gemmSampleDepth") (param $o0 i32) (param $o1 i32) (param $n i32) (param $N i32) (param $L i32)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $c i32) (param $ldc i32)
+    (param $accumulate i32) (param $scratch i32)
+    (local $m i32) (local $k i32) (local $row i32) (local $ldcb i32)
+    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
+    (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $acc i32)
+    (local $packA i32) (local $packB i32) (local $tile i32) (local $cp i32) (local $pa i32) (local $pb i32)
+    (local $p i32) (local $s i32) (local $pos i32) (local $seg i32)
+    (local.set $packA (local.get $scratch))
+    (local.set $packB (i32.add (local.get $scratch) (i32.const {{GEMM.PACK_A_BYTES}})))
+    (local.set $tile (i32.add (local.get $packB) (i32.const {{GEMM.PACK_B_BYTES}})))
+    (local.set $row (i32.shl (local.get $L) (i32.const 2)))
+    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $m (i32.sub (local.get $o1) (local.get $o0)))
+    (local.set $k (i32.mul (local.get $N) (local.get $L)))
+    (local.set $a (i32.add (local.get $a) (i32.mul (local.get $o0) (local.get $row))))
+    (local.set $c (i32.add (local.get $c) (i32.mul (local.get $o0) (local.get $ldcb))))
+    (block $jcd (loop $jcl
+      (br_if $jcd (i32.ge_s (local.get $jc) (local.get $n)))
+      (local.set $nc (i32.sub (local.get $n) (local.get $jc)))
+      (if (i32.gt_s (local.get $nc) (i32.const {{GEMM.NC}})) (then (local.set $nc (i32.const {{GEMM.NC}}))))
+      (local.set $pc (i32.const 0))
+      (block $pcd (loop $pcl
+        (br_if $pcd (i32.ge_s (local.get $pc) (local.get $k)))
+        (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
+        (if (i32.gt_s (local.get $kc) (i32.const {{GEMM.KC}})) (then (local.set $kc (i32.const {{GEMM.KC}}))))
+        (local.set $acc (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))))
+        ;; op(B) = Bᵀ's block, [pc, pc + kc) × [jc, jc + nc), one sample's part at a time
+        (local.set $p (local.get $pc))
+        (block $bd (loop $bl
+          (br_if $bd (i32.ge_s (local.get $p) (i32.add (local.get $pc) (local.get $kc))))
+          (local.set $s (i32.div_u (local.get $p) (local.get $L)))
+          (local.set $pos (i32.rem_u (local.get $p) (local.get $L)))
+          (local.set $seg (i32.sub (local.get $L) (local.get $pos)))
+          (if (i32.gt_s (local.get $seg) (i32.sub (i32.add (local.get $pc) (local.get $kc)) (local.get $p)))
+            (then (local.set $seg (i32.sub (i32.add (local.get $pc) (local.get $kc)) (local.get $p)))))
+          (call $packB
+            (i32.add (i32.add (local.get $b) (i32.mul (local.get $s) (local.get $bs))) (i32.add (i32.shl (local.get $pos) (i32.const 2)) (i32.mul (local.get $jc) (local.get $row))))
+            (i32.const 1) (local.get $L) (local.get $seg) (local.get $nc)
+            (i32.add (local.get $packB) (i32.shl (i32.sub (local.get $p) (local.get $pc)) (i32.const 6)))
+            (i32.shl (i32.sub (local.get $kc) (local.get $seg)) (i32.const 6)))
+          (local.set $p (i32.add (local.get $p) (local.get $seg)))
+          (br $bl)))
+        (local.set $ic (i32.const 0))
+        (block $icd (loop $icl
+          (br_if $icd (i32.ge_s (local.get $ic) (local.get $m)))
+          (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
+          (if (i32.gt_s (local.get $mc) (i32.const {{GEMM.MC}})) (then (local.set $mc (i32.const {{GEMM.MC}}))))
+          (local.set $p (local.get $pc))
+          (block $ad (loop $al
+            (br_if $ad (i32.ge_s (local.get $p) (i32.add (local.get $pc) (local.get $kc))))
+            (local.set $s (i32.div_u (local.get $p) (local.get $L)))
+            (local.set $pos (i32.rem_u (local.get $p) (local.get $L)))
+            (local.set $seg (i32.sub (local.get $L) (local.get $pos)))
+            (if (i32.gt_s (local.get $seg) (i32.sub (i32.add (local.get $pc) (local.get $kc)) (local.get $p)))
+              (then (local.set $seg (i32.sub (i32.add (local.get $pc) (local.get $kc)) (local.get $p)))))
+            (call $packA
+              (i32.add (i32.add (local.get $a) (i32.mul (local.get $s) (local.get $as))) (i32.add (i32.shl (local.get $pos) (i32.const 2)) (i32.mul (local.get $ic) (local.get $row))))
+              (local.get $L) (i32.const 1) (local.get $mc) (local.get $seg)
+              (i32.add (local.get $packA) (i32.shl (i32.sub (local.get $p) (local.get $pc)) (i32.const 3)))
+              (i32.shl (local.get $kc) (i32.const 3)))
+            (local.set $p (i32.add (local.get $p) (local.get $seg)))
+            (br $al)))
+          (local.set $jr (i32.const 0))
+          (block $jrd (loop $jrl
+            (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
+            (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
+            (if (i32.gt_s (local.get $nr) (i32.const {{GEMM.NR}})) (then (local.set $nr (i32.const {{GEMM.NR}}))))
+            (local.set $pb (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2)))))
+            (local.set $ir (i32.const 0))
+            (block $ird (loop $irl
+              (br_if $ird (i32.ge_s (local.get $ir) (local.get $mc)))
+              (local.set $mr (i32.sub (local.get $mc) (local.get $ir)))
+              (if (i32.gt_s (local.get $mr) (i32.const {{GEMM.MR}})) (then (local.set $mr (i32.const {{GEMM.MR}}))))
+              (local.set $pa (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2)))))
+              (local.set $cp (i32.add (local.get $c)
+                (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldcb)) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))))
+              (if (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}})))
+                (then (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc)))
+                (else
+                  (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0))
+                  (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc))))
+              (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
+              (br $irl)))
+            (local.set $jr (i32.add (local.get $jr) (i32.const {{GEMM.NR}})))
+            (br $jrl)))
+          (local.set $ic (i32.add (local.get $ic) (i32.const {{GEMM.MC}})))
+          (br $icl)))
+        (local.set $pc (i32.add (local.get $pc) (i32.const {{GEMM.KC}})))
+        (br $pcl)))
+      (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
+      (br $jcl)))
   )
 )

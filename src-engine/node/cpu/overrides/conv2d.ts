@@ -112,9 +112,26 @@ const IM2COL_MAX_GROUP = 8;
  * Fewest output positions at which a 1×1 stride-1 layer multiplies each sample's image in place
  * rather than copying a group's images side by side. Measured (64 samples, first layer: forward
  * and weight gradient, 1 thread, ms, in place / grouped): 64→256 on 2×2 1.50–1.61 / 0.74–0.83,
- * 256→64 on 4×4 1.76–1.97 / 1.79–1.92, 64→64 on 8×8 1.84–2.15 / 2.11–2.12.
+ * 256→64 on 4×4 1.76–1.97 / 1.79–1.92, 64→64 on 8×8 1.84–2.15 / 2.11–2.12. A Conv2d runs such
+ * layers 'pointwise' up to POINTWISE_MAX_SPATIAL; a 1×1 ConvTranspose2d still groups.
  */
 const DIRECT_GROUP_BELOW = 16;
+/**
+ * Most output positions at which a 1×1 stride-1 layer runs on the batch GEMMs ('pointwise': gemm.wat's
+ * gemmSampleCols and gemmSampleDepth): the samples' planes read in place as one GEMM's columns
+ * (forward, input gradient) or depth (weight gradient), where a GEMM per sample has ragged tiles
+ * (49 = 3·16 + 1 columns), a weight gradient of depth L into dW at every sample, and the weights
+ * packed again per sample, and the grouped path copies images and outputs. Measured
+ * (mobilenet_v3_small's layers, batch 16, 1 thread, CPU ms, min of 40 after 2, load ~7; per sample /
+ * pointwise; backward = dW + dx): 576→96 on 7×7 forward 2.77 / 2.23, backward 5.23 / 4.26; 96→576
+ * 7×7 2.62 / 2.11, 5.24 / 4.19; 288→96 7×7 1.42 / 1.07, 2.65 / 2.01; 240→40 on 14×14 1.80 / 1.74,
+ * 3.63 / 3.45; 144→48 14×14 1.28 / 1.13, 2.54 / 2.19; the squeeze-excite layers on 1×1 (grouped
+ * copies before) 576→144 0.26 / 0.09, 0.63 / 0.20; at 28×28 and 56×56 (784 and 3136 columns a
+ * sample) neither wins clearly (24→96 28×28 1.56 / 1.68, 4.01 / 4.37; 16→72 56×56 backward 7.8 / 8.7).
+ */
+const POINTWISE_MAX_SPATIAL = 256;
+/** Columns a 'pointwise' forward or input-gradient task aims for (sampleParts' group: ⌈this / L⌉ samples). */
+const POINTWISE_COLUMNS = 512;
 /** Per-thread column scratch above which fewer samples are grouped (as WINOGRAD_SCRATCH_BUDGET). */
 const IM2COL_SCRATCH_BUDGET = 8 << 20;
 
@@ -163,9 +180,9 @@ const WINOGRAD4_MIN_CHANNELS = 64;
 
 /** How the CPU backend computes one Conv2d (exported for tests and diagnostics). */
 export interface Conv2dAlgorithm {
-  forward: 'winograd4' | 'winograd' | 'direct' | 'im2col' | 'op';
-  inputGrad: 'winograd4' | 'winograd' | 'direct' | 'im2col' | 'op';
-  weightGrad: 'winograd' | 'direct' | 'im2col' | 'op';
+  forward: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
+  inputGrad: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
+  weightGrad: 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
 }
 
 /**
@@ -193,7 +210,13 @@ function winograd4Gain(h: number, w: number): number {
   return (Math.ceil(h / 2) * Math.ceil(w / 2) * 16) / (Math.ceil(h / 4) * Math.ceil(w / 4) * 36);
 }
 
+/** A 1×1 stride-1 layer that runs on the batch GEMMs (POINTWISE_MAX_SPATIAL). */
+function pointwise(g: Geometry): boolean {
+  return g.direct && g.spatial <= POINTWISE_MAX_SPATIAL;
+}
+
 function plan(g: Geometry): Conv2dAlgorithm {
+  if (pointwise(g)) return { forward: 'pointwise', inputGrad: 'pointwise', weightGrad: 'pointwise' };
   const applies = threeByThree(g) && Math.min(g.inC, g.outC) >= WINOGRAD_MIN_CHANNELS;
   if (!applies) {
     const direct = threeByThree(g) && g.outC < DIRECT_MAX_OUT_CHANNELS;
@@ -272,6 +295,10 @@ function conv2dKernels(cpu: CpuContext) {
     conv2dForward: cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } }),
     conv2dBackward: cpu.kernel('conv2dBackward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch } }),
     fillZero: cpu.kernel('fillZero'),
+    gemmSampleCols: cpu.kernel('gemmSampleCols', { range: ['n0', 'n1'], perThread: { scratch: KIND.gemmScratch } }),
+    gemmSampleDepth: cpu.kernel('gemmSampleDepth', { range: ['o0', 'o1'], align: 2, perThread: { scratch: KIND.gemmScratch } }),
+    addChannelBias: cpu.kernel('addChannelBias', { range: ['n0', 'n1'] }),
+    channelSums64: cpu.kernel('channelSums64', { range: ['c0', 'c1'] }),
     direct3x3Forward: cpu.kernel('direct3x3Forward', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
     direct3x3WeightGrad: cpu.kernel('direct3x3WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
     direct3x3ScratchBytes: cpu.kernel('direct3x3ScratchBytes'),
@@ -334,6 +361,7 @@ class Conv2dOnCpu {
     const algo = plan(g).forward;
     if (algo === 'winograd' || algo === 'winograd4') return this.winogradForward(ctx, g, algo);
     if (algo === 'direct') return this.directForward(ctx, g);
+    if (algo === 'pointwise') return this.pointwiseForward(ctx, g);
     this.im2colForward(ctx, g);
   }
 
@@ -368,7 +396,70 @@ class Conv2dOnCpu {
     const dxTile = algo.inputGrad === 'winograd' || algo.inputGrad === 'winograd4' ? algo.inputGrad : null;
     if (algo.weightGrad === 'winograd') return this.winogradBackward(ctx, g, dxTile ?? 'winograd');
     if (algo.weightGrad === 'direct') return this.directBackward(ctx, g);
+    if (algo.weightGrad === 'pointwise') return this.pointwiseBackward(ctx, g);
     this.im2colBackward(ctx, g, dxTile);
+  }
+
+  /**
+   * A 1×1 stride-1 layer's forward as one GEMM over the samples' planes, y_s = W·x_s for every s
+   * (gemm.wat's gemmSampleCols; the same bits as a GEMM per sample), split by samples; then the bias.
+   */
+  private pointwiseForward(ctx: OpForwardContext, g: Geometry): void {
+    const [n0, n1] = ctx.rows ?? [0, g.n];
+    const parts = sampleParts(n1 - n0, this.cpu.threads, Math.ceil(POINTWISE_COLUMNS / g.spatial));
+    const L = g.spatial;
+    try {
+      const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * L, 'Conv2d input', true, false);
+      const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.inC, 'Conv2d weight', true, false);
+      const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * L, 'Conv2d output', false, true);
+      this.k.gemmSampleCols.run({ transA: 0, m: g.outC, k: g.inC, a: wa, lda: g.inC, x: xa, xs: 4 * g.inC * L, y: ya, ys: 4 * g.outC * L, L, n0, n1, accumulate: 0 }, parts);
+      if (ctx.params.bias) {
+        const ba = this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false);
+        this.k.addChannelBias.run({ y: ya, bias: ba, C: g.outC, plane: L, n0, n1 }, parts);
+      }
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
+  /**
+   * A 1×1 stride-1 layer's backward on the batch GEMMs: dW += Σ_s dy_s·x_sᵀ as one GEMM whose depth
+   * is every sample's positions (gemmSampleDepth), split by output channels, so no per-task partial
+   * sums and the same bits on any thread count; db in float64 per channel (channelSums64); dx (+)=
+   * Wᵀ·dy_s as gemmSampleCols, split by samples (the same bits as a GEMM per sample).
+   */
+  private pointwiseBackward(ctx: OpBackwardContext, g: Geometry): void {
+    const L = g.spatial;
+    const dx = ctx.dInputs[0];
+    try {
+      const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * L, 'Conv2d dOutput', true, false);
+      if (ctx.dParamsWanted !== false) {
+        const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * L, 'Conv2d input', true, false);
+        const dWa = this.cpu.addressOf(ctx.dParams.weight.data, g.outC * g.inC, 'Conv2d dWeight', true, true);
+        const rows = this.cpu.threads > 1 ? Math.min(this.cpu.threads, Math.ceil(g.outC / 2)) : 1;
+        this.k.gemmSampleDepth.run({ o0: 0, o1: g.outC, n: g.inC, N: g.n, L, a: dya, as: 4 * g.outC * L, b: xa, bs: 4 * g.inC * L, c: dWa, ldc: g.inC, accumulate: 1 }, rows);
+        if (ctx.dParams.bias) {
+          const dba = this.cpu.addressOf(ctx.dParams.bias.data, g.outC, 'Conv2d bias gradient', true, true);
+          this.k.channelSums64.run({ dy: dya, C: g.outC, plane: L, N: g.n, db: dba, c0: 0, c1: g.outC }, Math.min(g.outC, 4 * this.cpu.threads));
+        }
+      }
+      if (dx) {
+        const fresh = ctx.dInputsFresh?.[0] === true;
+        // Only the channels of dx read after this backward (OpBackwardContext.dInputsRead); a fresh dx's others are zeroed.
+        const [c0, c1] = ctx.dInputsRead?.[0] ?? [0, g.inC];
+        const partial = c0 > 0 || c1 < g.inC;
+        const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * L, 'Conv2d dInput', !fresh || partial, true);
+        if (fresh && partial) this.k.fillZero.call({ p: dxa, n: g.n * g.inC * L });
+        const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.inC, 'Conv2d weight', true, false);
+        const parts = sampleParts(g.n, this.cpu.threads, Math.ceil(POINTWISE_COLUMNS / L));
+        this.k.gemmSampleCols.run(
+          { transA: 1, m: c1 - c0, k: g.outC, a: wa + 4 * c0, lda: g.inC, x: dya, xs: 4 * g.outC * L, y: dxa + 4 * c0 * L, ys: 4 * g.inC * L, L, n0: 0, n1: g.n, accumulate: fresh && !partial ? 0 : 1 },
+          parts,
+        );
+      }
+    } finally {
+      this.cpu.unstage();
+    }
   }
 
   /** Backward on unfolded columns (per-task partial dW and db), dx by col2im or, where `dxTile`, by that Winograd. */
