@@ -401,11 +401,11 @@
       (local.set $d0 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))))
       (local.set $s0 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))))
       ;; Two whole rows of four or more vectors (a multiple of four, or assigned: the last four of
-      ;; a row then overlap the ones before): blocks of two rows of four vectors. Rows not of whole
-      ;; vectors (one's last vector runs into the next) take it only at four vectors, one block.
+      ;; a row then overlap the ones before): blocks of two rows of four vectors. Rows closer than
+      ;; their vectors (one's last vector runs into the next) take it only at four, one block.
       (if (i32.and (i32.eqz (local.get $cv)) (i32.and (i32.ge_s (local.get $nv) (i32.const 4)) (i32.ge_s (local.get $left) (i32.shl (local.get $nv) (i32.const 1))))) (then
         (if (i32.and (i32.or (i32.eqz (local.get $load)) (i32.eqz (i32.and (local.get $nv) (i32.const 3))))
-                     (i32.or (i32.eq (local.get $nv) (i32.const 4)) (i32.eq (local.get $dRow) (i32.shl (local.get $nv) (i32.const 4))))) (then
+                     (i32.or (i32.eq (local.get $nv) (i32.const 4)) (i32.ge_u (local.get $dRow) (i32.shl (local.get $nv) (i32.const 4))))) (then
           (block $rd (loop $rl
             (call $correlate2x4 (i32.add (local.get $dB) (i32.shl (local.get $cv) (i32.const 4))) (local.get $dRow)
                                 (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))) (local.get $sRow)
