@@ -13,8 +13,8 @@ const CELLS = {
 
 /**
  * Row blocks (tasks) to cut `n` samples into: two per thread (a thread the OS deschedules leaves
- * its second block to the others; a block's GEMM costs no more for being short: packing W_hh is
- * a few per cent of it), but never so few rows that a
+ * its second block to the others; a block's GEMMs cost no more for being short: each block packs
+ * W_hh once per pass, a few per cent of its steps' products), but never so few rows that a
  * block's recurrent product `[rows, G·h]·W_hhᵀ` would take gemm.wat's dot-product path when the
  * whole batch's does not (rows·G·h ≤ GEMM.DOT_MAX_OUTPUT with h ≥ GEMM.DOT_MIN_DEPTH): every
  * element is then computed as in one GEMM over the batch, whatever the thread count.
