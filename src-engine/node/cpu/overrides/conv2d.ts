@@ -130,8 +130,20 @@ const DIRECT_GROUP_BELOW = 16;
  * sample) neither wins clearly (24→96 28×28 1.56 / 1.68, 4.01 / 4.37; 16→72 56×56 backward 7.8 / 8.7).
  */
 const POINTWISE_MAX_SPATIAL = 256;
-/** Columns a 'pointwise' forward or input-gradient task aims for (sampleParts' group: ⌈this / L⌉ samples). */
+/** Fewest columns a 'pointwise' forward or input-gradient task gets where the batch has them. */
 const POINTWISE_COLUMNS = 512;
+
+/**
+ * Tasks for a 'pointwise' forward or input gradient over `n` samples of L positions: the same number
+ * on every thread (up to 4 each), each with POINTWISE_COLUMNS columns or more where the batch has
+ * them. Each output is one GEMM column's sum, the same bits for any split. NOTE: sampleParts' split
+ * gave 5 tasks at 16 × 14×14 (3 on one thread, 2 on the other).
+ */
+function pointwiseParts(n: number, L: number, threads: number): number {
+  if (threads <= 1) return 1;
+  const each = Math.max(1, Math.min(4, Math.floor((n * L) / (threads * POINTWISE_COLUMNS))));
+  return Math.max(1, Math.min(n, threads * each));
+}
 /** Per-thread column scratch above which fewer samples are grouped (as WINOGRAD_SCRATCH_BUDGET). */
 const IM2COL_SCRATCH_BUDGET = 8 << 20;
 
@@ -406,7 +418,7 @@ class Conv2dOnCpu {
    */
   private pointwiseForward(ctx: OpForwardContext, g: Geometry): void {
     const [n0, n1] = ctx.rows ?? [0, g.n];
-    const parts = sampleParts(n1 - n0, this.cpu.threads, Math.ceil(POINTWISE_COLUMNS / g.spatial));
+    const parts = pointwiseParts(n1 - n0, g.spatial, this.cpu.threads);
     const L = g.spatial;
     try {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * L, 'Conv2d input', true, false);
@@ -451,7 +463,7 @@ class Conv2dOnCpu {
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * L, 'Conv2d dInput', !fresh || partial, true);
         if (fresh && partial) this.k.fillZero.call({ p: dxa, n: g.n * g.inC * L });
         const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.inC, 'Conv2d weight', true, false);
-        const parts = sampleParts(g.n, this.cpu.threads, Math.ceil(POINTWISE_COLUMNS / L));
+        const parts = pointwiseParts(g.n, L, this.cpu.threads);
         this.k.gemmSampleCols.run(
           { transA: 1, m: c1 - c0, k: g.outC, a: wa + 4 * c0, lda: g.inC, x: dya, xs: 4 * g.outC * L, y: dxa + 4 * c0 * L, ys: 4 * g.inC * L, L, n0: 0, n1: g.n, accumulate: fresh && !partial ? 0 : 1 },
           parts,
