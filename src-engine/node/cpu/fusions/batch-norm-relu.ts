@@ -29,8 +29,6 @@ export function batchNormReluFusions(cpu: CpuContext, overrides: KernelSet): Ker
       forward: () => bn.forward(norm, tail),
       backward: () => bn.backward(norm, tail),
       materializeOutputs() {
-        // after an eval-mode forward this writes x̂ and BatchNorm's output both
-        bn.ensureXhat(norm);
         batchNormOutput(norm);
         // ReLU's output, read by the pool's (interior only in the three-op chain).
         for (let j = 0; j < rest.length - 1; j++) unfused[j].forward!(rest[j]);
@@ -43,8 +41,8 @@ export function batchNormReluFusions(cpu: CpuContext, overrides: KernelSet): Ker
 
   /**
    * BatchNorm → HardSwish, fused in eval mode alone (a frozen backbone's): that forward reads x and
-   * writes HardSwish's output (mode 3), not BatchNorm's. Training steps and every backward run the
-   * two ops' kernels, HardSwish's gradient straight into BatchNorm's dOutput (its sole reader):
+   * writes x̂ and HardSwish's output (mode 3), not BatchNorm's. Training steps and every backward
+   * run the two ops' kernels, HardSwish's gradient straight into BatchNorm's dOutput (its sole reader):
    * fused there, HardSwish's divisions and its input rebuilt from x̂ cost more than the passes
    * saved (docs/cpu-backend.md, BatchNorm at MobileNet sizes).
    */
@@ -57,12 +55,11 @@ export function batchNormReluFusions(cpu: CpuContext, overrides: KernelSet): Ker
       },
       backward() {
         // after a fused forward: BatchNorm's output, HardSwish's input
-        bn.ensureXhat(norm);
+        if (!norm.training) batchNormOutput(norm);
         hardSwish.backward!({ ...act, dInputsFresh: [true] });
         bn.backward(norm);
       },
       materializeOutputs() {
-        bn.ensureXhat(norm);
         batchNormOutput(norm);
       },
       // backward wrote BatchNorm's dOutput

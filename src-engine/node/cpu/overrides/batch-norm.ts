@@ -26,9 +26,11 @@ export interface BatchNormTail {
 /**
  * BatchNorm's kernels with channels split across threads, alone or with a ReLU (and a pool) after
  * it (`tail`). Same maths and workspace (x̂, 1/σ) as the op file; statistics are summed in float64
- * as there. An eval-mode forward (running statistics: a frozen backbone's) writes y alone, at copy
- * speed; x̂, which only a backward reads, is written by the first one after it ({@link
- * BatchNormKernels.ensureXhat}).
+ * as there. An eval-mode forward of BatchNorm alone (running statistics: a frozen backbone's)
+ * writes y alone, at copy speed; x̂, which only its backward reads, is written by that backward
+ * first (`ensureXhat`: x is still there, as for every node with a backward). A fused chain's keeps
+ * x̂: its interior outputs are materialised from x̂ when read, and in a frozen prefix x's storage
+ * may have been handed to a later node by then (`shareFrozenActivations`).
  *
  * NOTE: x̂ and y are computed in float32 from the float32-rounded mean and 1/σ (the op file keeps
  * them in float64 until the store), a difference of a few ulps.
@@ -70,9 +72,9 @@ export function batchNormKernels(cpu: CpuContext) {
   }
 
   /**
-   * x̂ for a backward (or BatchNorm's output materialised from it) after an eval-mode forward: that
-   * forward again with x̂ kept, into BatchNorm's own output (the values it holds or would hold).
-   * The running statistics it reads are those the forward read: eval mode does not update them.
+   * x̂ for a backward after an eval-mode forward of BatchNorm alone: that forward again with x̂
+   * kept, into BatchNorm's output (the values it holds). The running statistics it reads are those
+   * the forward read: eval mode does not update them.
    */
   function ensureXhat(ctx: OpForwardContext): void {
     if (!staleXhat.has(ctx.workspace.xhat.data)) return;
@@ -81,11 +83,11 @@ export function batchNormKernels(cpu: CpuContext) {
   }
 
   return {
-    ensureXhat,
     forward(ctx: OpForwardContext, tail?: BatchNormTail): void {
-      if (ctx.training) staleXhat.delete(ctx.workspace.xhat.data);
+      const keepXhat = ctx.training || tail !== undefined;
+      if (keepXhat) staleXhat.delete(ctx.workspace.xhat.data);
       else staleXhat.add(ctx.workspace.xhat.data);
-      run(ctx, tail?.ctx ?? ctx, ctx.training, tail);
+      run(ctx, tail?.ctx ?? ctx, keepXhat, tail);
     },
     backward(ctx: OpBackwardContext, tail?: BatchNormTail): void {
       ensureXhat(ctx);
