@@ -47,9 +47,9 @@ const KERNEL_FLOPS: { readonly [K in KernelName]?: (get: (p: ParamName<K>) => nu
   // Its GEMMs (the unfold's copies are not FLOPs): y = W·cols, and backward dW += dy·colsᵀ, dcols = Wᵀ·dy (dx's channels only).
   conv2dForward: (get) => 2 * (get('n1') - get('n0')) * get('Cout') * get('C') * get('kH') * get('kW') * get('oH') * get('oW'),
   conv2dBackward: (get) => 2 * (get('n1') - get('n0')) * get('Cout') * get('kH') * get('kW') * get('oH') * get('oW') * ((get('dWt') ? get('C') : 0) + (get('dx') ? get('dxC') : 0)),
-  // A 1×1 layer's batch GEMMs: [m × k]·[k × (n1 − n0)·L], and dW's rows [o0, o1) × n over N·L terms.
+  // A 1×1 layer's batch GEMMs: [m × k]·[k × (n1 − n0)·L], and dW's rows [o0, o1) × columns [j0, j1) over N·L terms.
   gemmSampleCols: (get) => 2 * get('m') * get('k') * get('L') * Math.max(0, get('n1') - get('n0')),
-  gemmSampleDepth: (get) => 2 * Math.max(0, get('o1') - get('o0')) * get('n') * get('N') * get('L'),
+  gemmSampleDepth: (get) => 2 * Math.max(0, get('o1') - get('o0')) * Math.max(0, get('j1') - get('j0')) * get('N') * get('L'),
 };
 
 /**

@@ -130,8 +130,8 @@ export interface KernelArgs {
   fmaPeak: { iters: number; seed: number };
   /** `gemm.gemmSampleCols(transA: i32, m: i32, k: i32, a: i32, lda: i32, x: i32, xs: i32, y: i32, ys: i32, L: i32, n0: i32, n1: i32, accumulate: i32, scratch: i32)` */
   gemmSampleCols: { transA: number; m: number; k: number; a: number; lda: number; x: number; xs: number; y: number; ys: number; L: number; n0: number; n1: number; accumulate: number; scratch: number };
-  /** `gemm.gemmSampleDepth(o0: i32, o1: i32, n: i32, N: i32, L: i32, a: i32, as: i32, b: i32, bs: i32, c: i32, ldc: i32, accumulate: i32, scratch: i32)` */
-  gemmSampleDepth: { o0: number; o1: number; n: number; N: number; L: number; a: number; as: number; b: number; bs: number; c: number; ldc: number; accumulate: number; scratch: number };
+  /** `gemm.gemmSampleDepth(o0: i32, o1: i32, j0: i32, j1: i32, N: i32, L: i32, a: i32, as: i32, b: i32, bs: i32, c: i32, ldc: i32, accumulate: i32, scratch: i32)` */
+  gemmSampleDepth: { o0: number; o1: number; j0: number; j1: number; N: number; L: number; a: number; as: number; b: number; bs: number; c: number; ldc: number; accumulate: number; scratch: number };
   /** `losses.lossSum(p: i32, t: i32, n: i32, kind: i32, pa: f64, qa: f64): f64` */
   lossSum: { p: number; t: number; n: number; kind: number; pa: number; qa: number };
   /** `losses.lossBackward(p: i32, t: i32, dp: i32, dt: i32, i0: i32, i1: i32, kind: i32, g: f32, pa: f32, qa: f32)` */
@@ -719,10 +719,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 49,
     name: 'gemmSampleDepth',
     qualified: 'gemm.gemmSampleDepth',
-    params: [{ name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'N', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'as', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'bs', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    params: [{ name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'j0', type: 'i32' }, { name: 'j1', type: 'i32' }, { name: 'N', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'as', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'bs', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.o0; r[i + 1] = a.o1; r[i + 2] = a.n; r[i + 3] = a.N; r[i + 4] = a.L; r[i + 5] = a.a; r[i + 6] = a.as; r[i + 7] = a.b; r[i + 8] = a.bs; r[i + 9] = a.c; r[i + 10] = a.ldc; r[i + 11] = a.accumulate; r[i + 12] = a.scratch; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
+    write: (a, r, i) => { r[i] = a.o0; r[i + 1] = a.o1; r[i + 2] = a.j0; r[i + 3] = a.j1; r[i + 4] = a.N; r[i + 5] = a.L; r[i + 6] = a.a; r[i + 7] = a.as; r[i + 8] = a.b; r[i + 9] = a.bs; r[i + 10] = a.c; r[i + 11] = a.ldc; r[i + 12] = a.accumulate; r[i + 13] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   lossSum: {
     id: 50,

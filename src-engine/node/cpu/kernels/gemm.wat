@@ -778,16 +778,17 @@
       (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
       (br $jcl)))
   )
-  ;; C[o0 … o1) (+)= Σ_s A_s·B_sᵀ over samples s in [0, N): A_s [· × L] at a + s·as, B_s [n × L] at
-  ;; b + s·bs (bytes apart; rows L floats apart), C's rows ldc floats apart: one GEMM whose depth is
-  ;; the batch's N·L positions (depth p: position p mod L of sample ⌊p / L⌋). A 1×1 stride-1 Conv2d's
-  ;; weight gradient (A = dy, B = x), split by output channels: every task sums the whole batch, so
-  ;; the sums do not depend on the thread count. A depth block's part in each sample is packed by
+  ;; C's rows [o0, o1) and columns [j0, j1) (+)= Σ_s A_s·B_sᵀ over samples s in [0, N): A_s [· × L]
+  ;; at a + s·as, B_s [· × L] at b + s·bs (bytes apart; rows L floats apart), C's rows ldc floats
+  ;; apart: one GEMM whose depth is the batch's N·L positions (depth p: position p mod L of sample
+  ;; ⌊p / L⌋). A 1×1 stride-1 Conv2d's weight gradient (A = dy, B = x), split by output channels
+  ;; (rows) or input channels (columns): every task sums the whole batch, so the sums do not depend
+  ;; on the split or the thread count. A depth block's part in each sample is packed by
   ;; $packA / $packB where the block's whole depth would go, and the micro-kernel runs the block.
-  (func (export "gemmSampleDepth") (param $o0 i32) (param $o1 i32) (param $n i32) (param $N i32) (param $L i32)
+  (func (export "gemmSampleDepth") (param $o0 i32) (param $o1 i32) (param $j0 i32) (param $j1 i32) (param $N i32) (param $L i32)
     (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $c i32) (param $ldc i32)
     (param $accumulate i32) (param $scratch i32)
-    (local $m i32) (local $k i32) (local $row i32) (local $ldcb i32)
+    (local $m i32) (local $n i32) (local $k i32) (local $row i32) (local $ldcb i32)
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
     (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $acc i32)
     (local $packA i32) (local $packB i32) (local $tile i32) (local $cp i32) (local $pa i32) (local $pb i32)
@@ -799,8 +800,10 @@
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
     (local.set $m (i32.sub (local.get $o1) (local.get $o0)))
     (local.set $k (i32.mul (local.get $N) (local.get $L)))
+    (local.set $n (i32.sub (local.get $j1) (local.get $j0)))
     (local.set $a (i32.add (local.get $a) (i32.mul (local.get $o0) (local.get $row))))
-    (local.set $c (i32.add (local.get $c) (i32.mul (local.get $o0) (local.get $ldcb))))
+    (local.set $b (i32.add (local.get $b) (i32.mul (local.get $j0) (local.get $row))))
+    (local.set $c (i32.add (local.get $c) (i32.add (i32.mul (local.get $o0) (local.get $ldcb)) (i32.shl (local.get $j0) (i32.const 2)))))
     (block $jcd (loop $jcl
       (br_if $jcd (i32.ge_s (local.get $jc) (local.get $n)))
       (local.set $nc (i32.sub (local.get $n) (local.get $jc)))

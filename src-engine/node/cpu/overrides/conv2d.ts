@@ -308,7 +308,9 @@ function conv2dKernels(cpu: CpuContext) {
     conv2dBackward: cpu.kernel('conv2dBackward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch } }),
     fillZero: cpu.kernel('fillZero'),
     gemmSampleCols: cpu.kernel('gemmSampleCols', { range: ['n0', 'n1'], perThread: { scratch: KIND.gemmScratch } }),
-    gemmSampleDepth: cpu.kernel('gemmSampleDepth', { range: ['o0', 'o1'], align: 2, perThread: { scratch: KIND.gemmScratch } }),
+    // The weight gradient split by output channels (dW's rows, whole row panels) or input channels (its columns, whole 16-wide panels).
+    gemmSampleDepthRows: cpu.kernel('gemmSampleDepth', { range: ['o0', 'o1'], align: 2, perThread: { scratch: KIND.gemmScratch } }),
+    gemmSampleDepthCols: cpu.kernel('gemmSampleDepth', { range: ['j0', 'j1'], align: 16, perThread: { scratch: KIND.gemmScratch } }),
     addChannelBias: cpu.kernel('addChannelBias', { range: ['n0', 'n1'] }),
     channelSums64: cpu.kernel('channelSums64', { range: ['c0', 'c1'] }),
     direct3x3Forward: cpu.kernel('direct3x3Forward', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
@@ -436,8 +438,8 @@ class Conv2dOnCpu {
 
   /**
    * A 1×1 stride-1 layer's backward on the batch GEMMs: dW += Σ_s dy_s·x_sᵀ as one GEMM whose depth
-   * is every sample's positions (gemmSampleDepth), split by output channels, so no per-task partial
-   * sums and the same bits on any thread count; db in float64 per channel (channelSums64); dx (+)=
+   * is every sample's positions (gemmSampleDepth), split by output or input channels, so no per-task
+   * partial sums and the same bits on any thread count; db in float64 per channel (channelSums64); dx (+)=
    * Wᵀ·dy_s as gemmSampleCols, split by samples (the same bits as a GEMM per sample).
    */
   private pointwiseBackward(ctx: OpBackwardContext, g: Geometry): void {
@@ -448,8 +450,11 @@ class Conv2dOnCpu {
       if (ctx.dParamsWanted !== false) {
         const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * L, 'Conv2d input', true, false);
         const dWa = this.cpu.addressOf(ctx.dParams.weight.data, g.outC * g.inC, 'Conv2d dWeight', true, true);
-        const rows = this.cpu.threads > 1 ? Math.min(this.cpu.threads, Math.ceil(g.outC / 2)) : 1;
-        this.k.gemmSampleDepth.run({ o0: 0, o1: g.outC, n: g.inC, N: g.n, L, a: dya, as: 4 * g.outC * L, b: xa, bs: 4 * g.inC * L, c: dWa, ldc: g.inC, accumulate: 1 }, rows);
+        const args = { o0: 0, o1: g.outC, j0: 0, j1: g.inC, N: g.n, L, a: dya, as: 4 * g.outC * L, b: xa, bs: 4 * g.inC * L, c: dWa, ldc: g.inC, accumulate: 1 };
+        // A task packs its share of one operand and all of the other (dy: outC·N·L floats, x: inC·N·L): split the side that leaves the smaller one whole.
+        const tasks = this.cpu.threads;
+        if (tasks > 1 && g.outC < g.inC && g.inC >= 16 * tasks) this.k.gemmSampleDepthCols.run(args, tasks);
+        else this.k.gemmSampleDepthRows.run(args, Math.min(tasks, Math.ceil(g.outC / 2)));
         if (ctx.dParams.bias) {
           const dba = this.cpu.addressOf(ctx.dParams.bias.data, g.outC, 'Conv2d bias gradient', true, true);
           this.k.channelSums64.run({ dy: dya, C: g.outC, plane: L, N: g.n, db: dba, c0: 0, c1: g.outC }, Math.min(g.outC, 4 * this.cpu.threads));
