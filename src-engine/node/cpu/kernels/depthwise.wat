@@ -713,17 +713,21 @@
       (br_if $tl (i32.lt_u (local.get $t) (local.get $end))))
   )
 
-  ;; $tapSums' block of two rows of four vectors (dy's eight contiguous), its products summed pairwise ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
-  (func $tapSums2x4 (param $dy i32) (param $s i32) (param $sRow i32) (param $t i32) (param $end i32) (param $acc i32)
+  ;; $tapSums' block of two rows of four vectors (dy's rows dyRow bytes apart), its products summed pairwise ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)); the first `skip` vectors of each row (already summed: a row's last four overlapping) count as zero.
+  (func $tapSums2x4 (param $dy i32) (param $dyRow i32) (param $skip i32) (param $s i32) (param $sRow i32) (param $t i32) (param $end i32) (param $acc i32)
     (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128) (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $p0 i32) (local $p1 i32)
     (local.set $g0 (v128.load (local.get $dy)))
     (local.set $g1 (v128.load offset=16 (local.get $dy)))
     (local.set $g2 (v128.load offset=32 (local.get $dy)))
     (local.set $g3 (v128.load offset=48 (local.get $dy)))
-    (local.set $g4 (v128.load offset=64 (local.get $dy)))
-    (local.set $g5 (v128.load offset=80 (local.get $dy)))
-    (local.set $g6 (v128.load offset=96 (local.get $dy)))
-    (local.set $g7 (v128.load offset=112 (local.get $dy)))
+    (local.set $dy (i32.add (local.get $dy) (local.get $dyRow)))
+    (local.set $g4 (v128.load (local.get $dy)))
+    (local.set $g5 (v128.load offset=16 (local.get $dy)))
+    (local.set $g6 (v128.load offset=32 (local.get $dy)))
+    (local.set $g7 (v128.load offset=48 (local.get $dy)))
+    (if (i32.gt_s (local.get $skip) (i32.const 0)) (then (local.set $g0 (v128.const i32x4 0 0 0 0)) (local.set $g4 (v128.const i32x4 0 0 0 0))))
+    (if (i32.gt_s (local.get $skip) (i32.const 1)) (then (local.set $g1 (v128.const i32x4 0 0 0 0)) (local.set $g5 (v128.const i32x4 0 0 0 0))))
+    (if (i32.gt_s (local.get $skip) (i32.const 2)) (then (local.set $g2 (v128.const i32x4 0 0 0 0)) (local.set $g6 (v128.const i32x4 0 0 0 0))))
     (loop $tl
       (local.set $p0 (i32.add (local.get $s) (i32.load offset=16 (local.get $t))))
       (local.set $p1 (i32.add (local.get $p0) (local.get $sRow)))
@@ -761,18 +765,29 @@
   ;; four vectors the products summed pairwise, then vector by vector.
   (func $tapSums (param $dy i32) (param $src i32) (param $sRow i32) (param $rows i32) (param $nv i32) (param $taps i32) (param $end i32) (param $acc i32)
     (local $left i32) (local $cv i32) (local $sB i32) (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
-    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $t i32) (local $off i32) (local $a i32)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $t i32) (local $off i32) (local $a i32) (local $skip i32)
     (local.set $left (i32.mul (local.get $rows) (local.get $nv)))
     (local.set $sB (local.get $src))
     (block $bd (loop $bl
       (br_if $bd (i32.lt_s (local.get $left) (i32.const 4)))
+      ;; Two whole rows of four or more vectors: blocks of two rows of four, a row's last four
+      ;; overlapping the ones before with those counted as zero.
+      (if (i32.and (i32.eqz (local.get $cv)) (i32.and (i32.ge_s (local.get $nv) (i32.const 4)) (i32.ge_s (local.get $left) (i32.shl (local.get $nv) (i32.const 1))))) (then
+        (block $rd (loop $rl
+          (local.set $skip (i32.const 0))
+          (if (i32.gt_s (i32.add (local.get $cv) (i32.const 4)) (local.get $nv)) (then
+            (local.set $skip (i32.sub (i32.add (local.get $cv) (i32.const 4)) (local.get $nv)))
+            (local.set $cv (i32.sub (local.get $nv) (i32.const 4)))))
+          (call $tapSums2x4 (i32.add (local.get $dy) (i32.shl (local.get $cv) (i32.const 4))) (i32.shl (local.get $nv) (i32.const 4)) (local.get $skip)
+                            (i32.add (local.get $sB) (i32.shl (local.get $cv) (i32.const 4))) (local.get $sRow) (local.get $taps) (local.get $end) (local.get $acc))
+          (local.set $cv (i32.add (local.get $cv) (i32.const 4)))
+          (br_if $rl (i32.lt_s (local.get $cv) (local.get $nv)))))
+        (local.set $cv (i32.const 0))
+        (local.set $sB (i32.add (local.get $sB) (i32.shl (local.get $sRow) (i32.const 1))))
+        (local.set $dy (i32.add (local.get $dy) (i32.shl (local.get $nv) (i32.const 5))))
+        (local.set $left (i32.sub (local.get $left) (i32.shl (local.get $nv) (i32.const 1))))
+        (br $bl)))
       (if (i32.and (i32.eqz (local.get $cv)) (i32.ge_s (local.get $left) (i32.const 8))) (then
-        (if (i32.eq (local.get $nv) (i32.const 4)) (then
-          (call $tapSums2x4 (local.get $dy) (local.get $sB) (local.get $sRow) (local.get $taps) (local.get $end) (local.get $acc))
-          (local.set $sB (i32.add (local.get $sB) (i32.shl (local.get $sRow) (i32.const 1))))
-          (local.set $dy (i32.add (local.get $dy) (i32.const 128)))
-          (local.set $left (i32.sub (local.get $left) (i32.const 8)))
-          (br $bl)))
         (if (i32.eq (local.get $nv) (i32.const 2)) (then
           (call $tapSums4x2 (local.get $dy) (local.get $sB) (local.get $sRow) (local.get $taps) (local.get $end) (local.get $acc))
           (local.set $sB (i32.add (local.get $sB) (i32.shl (local.get $sRow) (i32.const 2))))
