@@ -244,10 +244,10 @@ function rowSumLoop(g: Expr, layout: Layout, target: string, assign: string): st
 
 /**
  * Rows [r0, r1) of $len elements ($e bytes, $e4 of them in vectors) by eights: for each group of 8
- * from $r, `setup`, then `step` for each vector $j, then `end`; each row left over alone, `single`
+ * from $r, `setup`, then `body` for each vector $j, then `end`; each row left over alone, `single`
  * (from $j = 0; its loop labels `$td0`/`$tl0` renamed).
  */
-function byEights(setup: string[], step: string[], end: string[], single: string[]): string[] {
+function byEights(setup: string[], body: string[], end: string[], single: string[]): string[] {
   return [
     set('e', `(i32.shl ${L('len')} (i32.const 2))`),
     set('e4', `(i32.and ${L('e')} (i32.const -16))`),
@@ -258,7 +258,7 @@ function byEights(setup: string[], step: string[], end: string[], single: string
     `  ${set('j', '(i32.const 0)')}`,
     '  (block $vd (loop $vl',
     `    (br_if $vd (i32.ge_u ${L('j')} ${L('e4')}))`,
-    ...step.map((s) => `    ${s}`),
+    ...body.map((s) => `    ${s}`),
     `    ${set('j', `(i32.add ${L('j')} (i32.const 16))`)}`,
     '    (br $vl)))',
     ...end.map((s) => `  ${s}`),
