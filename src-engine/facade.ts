@@ -29,7 +29,7 @@ export { checkNodeGroups, remapNodeGroups } from './base/ir/node-groups';
 // Small pure helpers.
 export { formatShape } from './base/tensor';
 export { imagePixels } from './base/image-pixels';
-export { thinMinMax } from './base/series';
+export { thinBuckets } from './base/series';
 export { bytesToBase64 } from './base/base64';
 
 // The op registry: what the palette lists, the inspector edits and the node cards summarise.

@@ -11,16 +11,26 @@
  * // n = 2; xs.slice(0, n) = [1, 2]; ys.slice(0, n) = [1, 4]
  */
 export function thinMinMax(length: number, y: (i: number) => number, move: (to: number, from: number) => void): number {
+  return thinBuckets(length, (start) => Math.min(start + 4, length), y, move);
+}
+
+/**
+ * `thinMinMax` over buckets of any size: `end(start)` is where the bucket from `start` ends (at
+ * most `length`, past `start`). A bucket of one or two points keeps them; a larger one its lowest
+ * and highest, in x order. Returns the new length.
+ */
+export function thinBuckets(length: number, end: (start: number) => number, y: (i: number) => number, move: (to: number, from: number) => void): number {
   let out = 0;
-  for (let start = 0; start < length; start += 4) {
-    const end = Math.min(start + 4, length);
-    if (end - start <= 2) {
-      for (let i = start; i < end; i++) move(out++, i);
+  for (let start = 0; start < length; ) {
+    const stop = end(start);
+    if (stop - start <= 2) {
+      for (let i = start; i < stop; i++) move(out++, i);
+      start = stop;
       continue;
     }
     let lo = start;
     let hi = start;
-    for (let i = start + 1; i < end; i++) {
+    for (let i = start + 1; i < stop; i++) {
       const v = y(i);
       if (!Number.isFinite(v)) {
         hi = i;
@@ -29,6 +39,7 @@ export function thinMinMax(length: number, y: (i: number) => number, move: (to: 
       if (v < y(lo) || !Number.isFinite(y(lo))) lo = i;
       if (Number.isFinite(y(hi)) && v > y(hi)) hi = i;
     }
+    start = stop;
     if (lo === hi) {
       move(out++, lo);
       continue;

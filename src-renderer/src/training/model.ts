@@ -1,4 +1,4 @@
-import { type GraphIR, thinMinMax } from '../../../src-engine/facade';
+import { type GraphIR, thinBuckets } from '../../../src-engine/facade';
 import { RunState, type EventData, type LoadedModelInfo, type ProbeFrame, type ResultOf, type StoredFrame } from '../../../src-engine/protocol';
 
 /** `[x, y]`: x is the optimizer step (or epoch for per-epoch series). */
@@ -7,7 +7,7 @@ export type Point = readonly [number, number];
 /** Where the run is, as the UI sees it: before the engine answered `train.start`, or the engine's state. */
 export type RunPhase = 'idle' | 'starting' | RunState;
 
-/** Most points a series keeps; past it, older points are thinned (every other one dropped). */
+/** Most points a series keeps; past it, its older half is thinned to about half as many, evenly in x. */
 export const MAX_SERIES_POINTS = 1000;
 /** Most frames of per-layer distribution history kept for the "over time" charts. */
 export const MAX_HISTORY_FRAMES = 120;
@@ -132,17 +132,44 @@ export const emptyRun: RunView = {
 };
 
 /**
- * Append a point, keeping at most `max`: when full, every other point of the older half is
- * dropped, so a long run keeps its whole shape at a coarser resolution and the newest points
- * stay dense. A point with the same x as the last one replaces it.
+ * Append a point, keeping at most `max`: when full, the older half is thinned to about half as
+ * many points spread evenly over its steps (`evenBuckets`: one a bucket), so a long run keeps its
+ * whole shape, its first point included, at a coarser resolution and the newest points stay
+ * dense. A point with the same x as the last one replaces it.
  */
 export function appendBounded<T extends readonly unknown[]>(series: readonly T[], point: T, max = MAX_SERIES_POINTS): readonly T[] {
   const last = series[series.length - 1];
   if (last !== undefined && last[0] === point[0]) return [...series.slice(0, -1), point];
   if (series.length < max) return [...series, point];
   const half = Math.floor(series.length / 2);
-  const thinned = series.slice(0, half).filter((_, i) => i % 2 === 0);
-  return [...thinned, ...series.slice(half), point];
+  const out = series.slice();
+  const n = thinBuckets(half, evenBuckets((i) => out[i][0] as number, half, Math.max(1, Math.floor(half / 2) - 2)), () => 0, (to, from) => (out[to] = out[from]));
+  // A short series (a small `max`) whose buckets kept every point: every other point instead.
+  if (n >= half) return [...series.slice(0, half).filter((_, i) => i % 2 === 0), ...series.slice(half), point];
+  out.splice(n, half - n);
+  out.push(point);
+  return out;
+}
+
+/**
+ * Where each bucket of a series' first `half` points ends, for `thinBuckets`: the first point
+ * alone (a curve keeps its start), then `count` buckets of equal width in x. Equal in x, not in
+ * points, so a thinning halves the older half wherever earlier ones left it. (Halving by points
+ * thinned the oldest steps again at every call: after 3,600 steps the epoch-mean curve kept step 1
+ * and then step 1,007, and a 40,000-step run's batch loss had lost its first 27,000 steps.)
+ */
+function evenBuckets(x: (i: number) => number, half: number, count: number): (start: number) => number {
+  const x0 = half > 1 ? x(1) : 0;
+  const width = half > 1 ? (x(half - 1) - x0) / count : 0;
+  const bucket = (i: number) => Math.floor((x(i) - x0) / width);
+  return (start) => {
+    if (start === 0) return 1;
+    if (!(width > 0)) return half;
+    const k = bucket(start);
+    let i = start + 1;
+    while (i < half && bucket(i) === k) i++;
+    return i;
+  };
 }
 
 /** Most points the batch-loss series keeps (every step's loss); past it, its older half is min/max-downsampled. */
@@ -150,11 +177,13 @@ export const MAX_STEP_POINTS = 4000;
 
 /**
  * Append every step's loss to the batch-loss series, keeping at most `max` points: when full, the
- * older half is min/max-downsampled (each 4 points become their lowest and highest), so a long run
- * keeps its spikes and its shape while the newest steps stay one point each. A point at or before
+ * older half is min/max-downsampled over buckets even in x (`evenBuckets`: each bucket's lowest and
+ * highest), so a long run keeps its first step, its spikes and its shape while the newest steps
+ * stay one point each. A point at or before
  * the series' last step replaces what it overlaps.
  */
 export function appendSteps(series: readonly Point[], points: readonly Point[], max = MAX_STEP_POINTS): readonly Point[] {
+  if (max < 16) throw new RangeError(`appendSteps keeps at least 16 points (got ${max}): fewer cannot be thinned`);
   if (points.length === 0) return series;
   const out = series.slice();
   for (const p of points) {
@@ -163,7 +192,8 @@ export function appendSteps(series: readonly Point[], points: readonly Point[], 
   }
   while (out.length > max) {
     const half = Math.floor(out.length / 2);
-    const n = thinMinMax(half, (i) => out[i][1], (to, from) => (out[to] = out[from]));
+    // Half of the older half's points at most: the first alone, 2 a bucket.
+    const n = thinBuckets(half, evenBuckets((i) => out[i][0], half, Math.floor(half / 4) - 1), (i) => out[i][1], (to, from) => (out[to] = out[from]));
     out.splice(n, half - n);
   }
   return out;

@@ -175,6 +175,14 @@ describe('bounded series', () => {
     expect(s[s.length - 2][0]).toBe(10 * MAX_SERIES_POINTS - 2);
   });
 
+  it('a long run keeps its curve even over its steps: the start is not thinned at every call', () => {
+    // The epoch-mean loss of a 3,600-step run: halving the older half by points each time kept step 1, then 1,007.
+    let s: readonly (readonly [number, number])[] = [];
+    for (let step = 1; step <= 3600; step++) s = appendBounded(s, [step, 1 / step] as const);
+    expect(s[0][0]).toBe(1);
+    expect(largestGap(s)).toBeLessThanOrEqual((10 * 3600) / MAX_SERIES_POINTS);
+  });
+
   it('replaces a point with the same x (a repeated progress event)', () => {
     expect(appendBounded([[1, 5]] as const, [1, 4] as const)).toEqual([[1, 4]]);
   });
@@ -201,6 +209,15 @@ describe('every step on the batch-loss curve', () => {
     expect(s[s.length - 1][0]).toBe(25_000);
     expect(s[s.length - 2][0]).toBe(24_999);
     for (let i = 1; i < s.length; i++) expect(s[i][0]).toBeGreaterThan(s[i - 1][0]);
+  });
+
+  it('a 40,000-step run keeps its first steps, evenly thinned (it had lost its first 27,000)', () => {
+    let s: readonly (readonly [number, number])[] = [];
+    for (let step = 1; step <= 40_000; step += 10) s = appendSteps(s, Array.from({ length: 10 }, (_, i) => [step + i, Math.sin(step + i)] as const));
+    expect(s[0][0]).toBe(1);
+    expect(s.length).toBeLessThanOrEqual(MAX_STEP_POINTS);
+    // Each bucket keeps its lowest and highest point, wherever they fall in it: two bucket widths at most between points.
+    expect(largestGap(s)).toBeLessThanOrEqual((20 * 40_000) / MAX_STEP_POINTS);
   });
 
   it('points at or before the last step replace the overlap (a resumed run re-trains a stretch)', () => {
@@ -370,3 +387,8 @@ describe('the dock\'s probe settings reach the engine', () => {
     expect(w.run.getState().probes).toBe(false);
   });
 });
+
+/** The widest step between two neighbouring points of a series. */
+function largestGap(s: readonly (readonly [number, number])[]): number {
+  return s.slice(1).reduce((m, p, i) => Math.max(m, p[0] - s[i][0]), 0);
+}
