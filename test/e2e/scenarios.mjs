@@ -1357,9 +1357,11 @@ const crashedRun = [
   { expect: '[data-testid=runs] tbody tr:nth-child(2)', attr: ['data-status', 'crashed'] },
   { screenshot: 'runs-resumed' },
   // Opened later from Runs, the resumed run's curve still starts where its parent's did (#58, noticed).
+  // The canvas holds its design (epochs set above, not saved): nothing to replace, so nothing is asked.
   { click: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-open-]' },
-  discardIfAsked,
   { expect: '[data-testid=timeline]', within: 5_000 },
+  { expectGone: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'true'] },
   { expectNumber: '[data-testid=loss-chart]', attr: 'data-first-step', op: '<=', value: 1 },
   { click: '[data-testid=timeline-close]' },
 ];

@@ -80,9 +80,11 @@ function resume(ctx: ServiceContext, { storedRunId, moreEpochs, probes, backend 
   if (epochs <= checkpoint.epoch) {
     throw coded('E_RUN_NOTHING_TO_RESUME', `Run "${meta.name}" already trained all its ${checkpoint.epoch} epochs: use Continue training to add more.`);
   }
-  // The stored graph carries the run's effective settings (overrides applied); the dataset limit with them.
-  // It starts from the parent's last checkpoint (optimizer state included), and is recorded so.
-  const g: GraphIR = { ...graph, training: { ...meta.settings.training, epochs, startFrom: { kind: 'run', run: meta.id, checkpoint: 'last' } } };
+  // The stored graph carries the run's effective settings (overrides applied); the dataset limit with them,
+  // but the design's own metrics (the run adds its task's again, as any run does), so the child's stored
+  // design is the parent's. It starts from the parent's last checkpoint (optimizer state included), and is recorded so.
+  const own = graph.training?.metrics;
+  const g: GraphIR = { ...graph, training: { ...meta.settings.training, ...(own ? { metrics: own } : {}), epochs, startFrom: { kind: 'run', run: meta.id, checkpoint: 'last' } } };
   return start(
     ctx,
     { graph: g, ...(probes !== undefined ? { probes } : {}), ...(backend ? { backend } : {}), ...(meta.project ? { project: meta.project } : {}) },

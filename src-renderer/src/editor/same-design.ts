@@ -15,8 +15,23 @@ import { engineGraph } from './analysis';
  * holdsDesign(editor.history.present.graph, (await openRun(client, id)).graph); // true right after training it
  * ```
  */
-export function holdsDesign(canvas: GraphIR, design: unknown): boolean {
-  return canonicalJson(normalised(engineGraph(canvas))) === canonicalJson(normalised(design));
+export function holdsDesign(canvas: GraphIR, design: unknown, resumedFrom?: { runId: string }): boolean {
+  return canonicalJson(normalised(engineGraph(canvas))) === canonicalJson(normalised(asTrained(design, canvas, resumedFrom)));
+}
+
+/**
+ * A resumed run's design as its parent's canvas held it: `train.resume` records the parent's design
+ * starting from the parent's checkpoint (`startFrom: { kind: 'run', run: parent }`), whatever the
+ * canvas said; that start is the resume's, not an edit, so the canvas's own stands in for it.
+ */
+function asTrained(design: unknown, canvas: GraphIR, resumedFrom: { runId: string } | undefined): unknown {
+  if (!resumedFrom || !design || typeof design !== 'object') return design;
+  const training = (design as { training?: { startFrom?: { kind?: string; run?: string } } }).training;
+  const from = training?.startFrom;
+  if (from?.kind !== 'run' || from.run !== resumedFrom.runId) return design;
+  const { startFrom: _resumed, ...rest } = training as Record<string, unknown>;
+  const own = canvas.training?.startFrom;
+  return { ...design, training: { ...rest, ...(own ? { startFrom: own } : {}) } };
 }
 
 function normalised(graph: unknown): unknown {

@@ -55,6 +55,16 @@ describe('holdsDesign: whether the canvas is the design a stored run trained', (
     const reordered = JSON.parse(JSON.stringify(stored, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v))) as unknown;
     expect(holdsDesign(gan, reordered)).toBe(true);
   });
+
+  it('a resumed run\'s design (its parent\'s, started from the parent\'s checkpoint by the resume) is held by the canvas that trained the parent; the same start chosen on the canvas is not the resume\'s', () => {
+    const canvas = templates.find((t) => t.id === 'two-moons-mlp')!.doc!.graph;
+    const stored = storedDesign(canvas) as GraphIR;
+    const resumed = { ...stored, training: { ...stored.training!, startFrom: { kind: 'run', run: 'parent-1', checkpoint: 'last' } } };
+    expect(holdsDesign(canvas, resumed, { runId: 'parent-1' })).toBe(true);
+    // Without the run's resumedFrom (a design set to start from that run), or from another run: a different design.
+    expect(holdsDesign(canvas, resumed)).toBe(false);
+    expect(holdsDesign(canvas, resumed, { runId: 'parent-2' })).toBe(false);
+  });
 });
 
 describe('a run stores the design the canvas holds', () => {

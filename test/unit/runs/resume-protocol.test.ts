@@ -33,6 +33,9 @@ describe('train.resume: continue a stored run from its checkpoint', () => {
       const child = store.open(resumed.storedRunId!);
       expect(child.meta.resumedFrom).toEqual({ runId: parent.meta.id, step: ck.step, epoch: ck.epoch });
       expect(child.meta.name).toBe(parent.meta.name);
+      // The child's stored design is its parent's: the design's own metrics, not the ones the run added (a canvas holding the design holds both).
+      expect(parent.meta.settings.training.metrics).not.toEqual(parent.graph.training?.metrics);
+      expect(child.graph.training?.metrics).toEqual(parent.graph.training?.metrics);
       // The same samples as the parent: the dataset limit travels with the stored settings.
       expect(child.meta.settings.training.dataset).toEqual(parent.meta.settings.training.dataset);
       expect(child.meta.settings.training.dataset.limit).toBe(200);

@@ -282,15 +282,20 @@ export function Runs() {
   };
   const damagedRows = <DamagedRuns damaged={damaged} onDelete={(d) => void removeDamaged(d)} />;
   /**
-   * Open a run: its design onto the canvas and (unless a run is training) its results into the dock,
-   * with the timeline. `kept`: a canvas that already holds the run's design (trained and not saved
-   * since) stays as it is, its layout and project too, and nothing is asked.
+   * Open a run: its design onto the canvas and (unless a run is training, or `results` is false)
+   * its results into the dock, with the timeline. A canvas that already holds the run's design
+   * (trained and not saved since, or opened before) stays as it is, its layout, project and undo
+   * history too, and nothing is asked: there is nothing to replace.
    */
-  const open = async (m: RunMeta, options: { results?: boolean; kept?: boolean } = {}): Promise<boolean> => {
+  const open = async (m: RunMeta, options: { results?: boolean } = {}): Promise<boolean> => {
     if (!client) return false;
     try {
       const view = await openRun(client, m.id);
-      if (options.kept && holdsDesign(w.editor.getState().history.present.graph, view.graph)) return true;
+      const said = () => view.note && w.editor.getState().notify('info', view.note);
+      if (holdsDesign(w.editor.getState().history.present.graph, view.graph, view.meta.resumedFrom)) {
+        said();
+        return showResults(m, options.results);
+      }
       // A run keeps its design without a layout: laid out to fit the canvas, as a template opens.
       const parsed = parseProject(JSON.stringify(view.graph), { aspect: canvasAspect(), direction: w.panels.getState().layoutDirection });
       if (!parsed.ok) {
@@ -303,21 +308,25 @@ export function Runs() {
       w.editor.getState().load(parsed.doc, { name: m.name }, {}, true);
       w.runsUi.getState().set({ selected, comparing, sweep });
       w.trainUi.getState().set({ archDiff: undefined });
-      if (view.note) w.editor.getState().notify('info', view.note);
-      if (options.results !== false && !isLive(w.run.getState().phase)) {
-        await w.runs.viewStoredRun(client, m.id);
-        w.trainUi.getState().set({ tab: 'curves' });
-      }
-      return true;
+      said();
+      return showResults(m, options.results);
     } catch (e) {
       failed(`Could not open "${m.name}"`)(e as Error);
       return false;
     }
   };
+  /** A stored run's results into the dock (unless `results` is false or a run is training). */
+  const showResults = async (m: RunMeta, results = true): Promise<boolean> => {
+    if (client && results && !isLive(w.run.getState().phase)) {
+      await w.runs.viewStoredRun(client, m.id);
+      w.trainUi.getState().set({ tab: 'curves' });
+    }
+    return true;
+  };
 
   /** Resume a crashed/stopped run, or train a finished one `more` epochs further: its design onto the canvas (unless there already), then `train.resume`. */
   const resume = async (m: RunMeta, more?: number) => {
-    if (!(await open(m, { results: false, kept: true }))) return;
+    if (!(await open(m, { results: false }))) return;
     w.trainUi.getState().set({ tab: 'curves' });
     await w.runs.resume(m.id, more);
   };
