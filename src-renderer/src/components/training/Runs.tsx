@@ -281,48 +281,7 @@ export function Runs() {
     void (client && deleteRun(client, d.id).then(refresh, failed(`Could not delete ${d.id}`)));
   };
   const damagedRows = <DamagedRuns damaged={damaged} onDelete={(d) => void removeDamaged(d)} />;
-  /**
-   * Open a run: its design onto the canvas and (unless a run is training, or `results` is false)
-   * its results into the dock, with the timeline. A canvas that already holds the run's design
-   * (trained and not saved since, or opened before) stays as it is, its layout, project and undo
-   * history too, and nothing is asked: there is nothing to replace.
-   */
-  const open = async (m: RunMeta, options: { results?: boolean } = {}): Promise<boolean> => {
-    if (!client) return false;
-    try {
-      const view = await openRun(client, m.id);
-      const said = () => view.note && w.editor.getState().notify('info', view.note);
-      if (holdsDesign(w.editor.getState().history.present.graph, view.graph, view.meta.resumedFrom)) {
-        said();
-        return showResults(m, options.results);
-      }
-      // A run keeps its design without a layout: laid out to fit the canvas, as a template opens.
-      const parsed = parseProject(JSON.stringify(view.graph), { aspect: canvasAspect(), direction: w.panels.getState().layoutDirection });
-      if (!parsed.ok) {
-        failed(`Could not open "${m.name}"`)(Object.assign(new Error(`its design cannot be opened: ${parsed.message}`), { code: parsed.code }));
-        return false;
-      }
-      if (!(await files.confirmDiscard('open'))) return false;
-      // A run's design opened from the list or from Compare: the Runs tab stays as it was.
-      const { selected, comparing, sweep } = w.runsUi.getState();
-      w.editor.getState().load(parsed.doc, { name: m.name }, {}, true);
-      w.runsUi.getState().set({ selected, comparing, sweep });
-      w.trainUi.getState().set({ archDiff: undefined });
-      said();
-      return showResults(m, options.results);
-    } catch (e) {
-      failed(`Could not open "${m.name}"`)(e as Error);
-      return false;
-    }
-  };
-  /** A stored run's results into the dock (unless `results` is false or a run is training). */
-  const showResults = async (m: RunMeta, results = true): Promise<boolean> => {
-    if (client && results && !isLive(w.run.getState().phase)) {
-      await w.runs.viewStoredRun(client, m.id);
-      w.trainUi.getState().set({ tab: 'curves' });
-    }
-    return true;
-  };
+  const open = (m: RunMeta, options: { results?: boolean } = {}): Promise<boolean> => (client ? openStoredRun({ w, client, files, failed }, m, options) : Promise.resolve(false));
 
   /** Resume a crashed/stopped run, or train a finished one `more` epochs further: its design onto the canvas (unless there already), then `train.resume`. */
   const resume = async (m: RunMeta, more?: number) => {
@@ -402,6 +361,56 @@ export function Runs() {
       {damagedRows}
     </div>
   );
+}
+
+/** What opening a stored run needs from the Runs tab: the window's stores, the engine, the files (to ask about unsaved work) and where a failure is said. */
+interface RunOpener {
+  w: ReturnType<typeof useWindow>;
+  client: Parameters<typeof openRun>[0];
+  files: ReturnType<typeof useFiles>;
+  failed: (what: string) => (e: Error & { code?: string }) => void;
+}
+
+/**
+ * Open a run: its design onto the canvas and (unless a run is training, or `results` is false)
+ * its results into the dock, with the timeline. A canvas that already holds the run's design
+ * (trained and not saved since, or opened before) stays as it is, its layout, project and undo
+ * history too, and nothing is asked: there is nothing to replace.
+ */
+async function openStoredRun({ w, client, files, failed }: RunOpener, m: RunMeta, options: { results?: boolean }): Promise<boolean> {
+  /** The run's results into the dock (unless `results` is false or a run is training). */
+  const showResults = async (): Promise<boolean> => {
+    if (options.results !== false && !isLive(w.run.getState().phase)) {
+      await w.runs.viewStoredRun(client, m.id);
+      w.trainUi.getState().set({ tab: 'curves' });
+    }
+    return true;
+  };
+  try {
+    const view = await openRun(client, m.id);
+    const said = () => view.note && w.editor.getState().notify('info', view.note);
+    if (holdsDesign(w.editor.getState().history.present.graph, view.graph, view.meta.resumedFrom)) {
+      said();
+      return showResults();
+    }
+    // A run keeps its design without a layout: laid out to fit the canvas, as a template opens.
+    const parsed = parseProject(JSON.stringify(view.graph), { aspect: canvasAspect(), direction: w.panels.getState().layoutDirection });
+    if (!parsed.ok) {
+      failed(`Could not open "${m.name}"`)(Object.assign(new Error(`its design cannot be opened: ${parsed.message}`), { code: parsed.code }));
+      return false;
+    }
+    if (!(await files.confirmDiscard('open'))) return false;
+    // A run's design opened from the list or from Compare: the Runs tab stays as it was.
+    const { selected, comparing, sweep } = w.runsUi.getState();
+    w.editor.getState().load(parsed.doc, { name: m.name }, {}, true);
+    w.runsUi.getState().set({ selected, comparing, sweep });
+    w.trainUi.getState().set({ archDiff: undefined });
+    said();
+    return showResults();
+  } catch (e) {
+    failed(`Could not open "${m.name}"`)(e as Error);
+    return false;
+  }
 }
 
 const CONTINUE_EPOCHS = [1, 5, 10, 20, 50] as const;
