@@ -383,6 +383,13 @@ function loadedModelView(s: RunView, a: Extract<RunAction, { type: 'model-loaded
   };
 }
 
+/** What a crashed stored run says: where it got to (its last recorded step and epoch), and what is shown. */
+function crashedMessage(curve: { step: readonly number[]; epoch: readonly number[] }): string {
+  const n = curve.step.length;
+  const at = n ? ` at step ${curve.step[n - 1]} (epoch ${curve.epoch[n - 1]})` : '';
+  return `This run crashed${at}: its curves and frames up to the crash are shown.`;
+}
+
 /** The view of a stored run opened from the Runs tab: its curves, its summary, its frames on demand. */
 function storedRunView(s: RunView, a: Extract<RunAction, { type: 'view-stored' }>): RunView {
   if (isLive(s.phase) || s.phase === 'starting') return s;
@@ -422,7 +429,7 @@ function storedRunView(s: RunView, a: Extract<RunAction, { type: 'view-stored' }
           },
         }
       : {}),
-    ...(meta.status === 'crashed' ? { error: { code: 'E_RUN_CRASHED', message: 'This run crashed: its curves and frames up to the crash are shown.' } } : {}),
+    ...(meta.status === 'crashed' ? { error: { code: 'E_RUN_CRASHED', message: crashedMessage(a.run.curve) } } : {}),
   };
 }
 

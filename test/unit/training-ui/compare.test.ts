@@ -98,6 +98,14 @@ describe('the run view follows the design on the canvas', () => {
     expect(reduceRun(live, { type: 'view-stored', run, history: storedHistory(run) })).toBe(live);
   });
 
+  it('a run killed mid-run (no summary) says the step and epoch it reached, where its step counter has no figure', () => {
+    const meta = { format: 'netwright.run' as const, version: 1, id: '20261122-100000-abcd', name: 'moons', notes: '', createdAt: '', status: 'crashed' as const, pid: 1, settings: { training: {} as never, backend: 'CPU', appVersion: '0.1.0' } };
+    const run = { meta, graph: { format: 'netwright.graph', version: 2, nodes: [], outputs: {} }, curve: { step: [1, 2, 805], epoch: [1, 1, 34], loss: [2, 1.5, 1], lr: [0.1, 0.1, 0.1], t: [0, 1, 2] }, epochs: [], frameSteps: [1] };
+    const s = reduceRun(emptyRun, { type: 'view-stored', run, history: storedHistory(run) });
+    expect(s.done).toBeUndefined();
+    expect(s.error).toEqual({ code: 'E_RUN_CRASHED', message: 'This run crashed at step 805 (epoch 34): its curves and frames up to the crash are shown.' });
+  });
+
   it('a reloaded page attaches to the running run with its stored curves', () => {
     const history = storedHistory({
       curve: { step: [1, 2, 3], epoch: [1, 1, 2], loss: [2, null, 1], lr: [0.1, 0.1, 0.05], t: [0, 1, 2] },

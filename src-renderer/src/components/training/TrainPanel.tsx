@@ -178,6 +178,8 @@ function ProgressView() {
   const epochSeconds = useRun((s) => s.lastEpoch?.seconds);
   // A stored run on screen: its recorded frames, not the ones received live.
   const frames = useRun((s) => s.stored?.frameSteps.length ?? s.frames);
+  // A stored run without a summary (killed mid-run): its step is in the error line, not a 0 here.
+  const storedOnly = useRun((s) => s.stored !== undefined);
   const probeMs = useRun((s) => (s.phase === 'done' ? s.probeMs : undefined));
   // Whole-run throughput (all steps over the run's seconds, evaluation included), for comparing runs.
   const runRate = done && batchSize && done.seconds > 0 ? (done.steps * batchSize) / done.seconds : undefined;
@@ -218,7 +220,7 @@ function ProgressView() {
           epoch <b data-testid="epoch-counter">{p ? `${p.epoch}/${p.epochs}` : done ? `${done.epochs}/${epochs ?? done.epochs}` : `–/${epochs ?? '–'}`}</b>
         </span>
         <span>
-          step <b data-testid="step-counter" data-step={p?.step ?? done?.steps ?? 0}>{p?.step ?? done?.steps ?? 0}</b>
+          step <b data-testid="step-counter" data-step={p?.step ?? done?.steps ?? 0}>{p?.step ?? done?.steps ?? (storedOnly ? '–' : 0)}</b>
           {p ? <small> ({p.stepInEpoch}/{p.stepsPerEpoch})</small> : null}
         </span>
         <span data-testid="samples-per-sec">{p ? `${Math.round(p.samplesPerSec).toLocaleString()} samples/s` : ''}</span>
