@@ -10,6 +10,9 @@
 #                                (`apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2`)
 # `bash bench/gpu-device.sh prepare` makes them here (ignore .dev/ and .gl/ in .git/info/exclude;
 # carry both to the GPU machine). Writes webgpu.txt and torch.txt (tiles.txt) under $OUT.
+# `bash bench/gpu-device.sh ab` first runs .dev/gpu-device-before.mjs (the same bundle made from the
+# commit to compare with) into webgpu-before.txt: before, after and PyTorch in one lease of the
+# device. BENCH_RUN_MODELS=a,b limits every run to those workloads.
 set -u
 if [ "${1:-}" = prepare ]; then
   set -e
@@ -40,6 +43,7 @@ unxz .dev/node.xz "$W/node" && chmod +x "$W/node"
 cp .dev/webgpu/index.js .dev/webgpu/package.json "$W/node_modules/webgpu/"
 unxz .dev/webgpu/dawn.node.xz "$W/node_modules/webgpu/dist/linux-x64/dawn.node"
 cp .dev/gpu-device.mjs "$W/"
+[ -f .dev/gpu-device-before.mjs ] && cp .dev/gpu-device-before.mjs "$W/"
 python3 -c "import tarfile; tarfile.open('.dev/gd.tar.xz').extractall('/tmp')"
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,clocks.max.mem --format=csv
 "$W/node" --version
@@ -52,6 +56,9 @@ if [ "${1:-}" = tiles ]; then
   # Which GEMM tile to pick on this adapter: every tile at square sizes (bench/gpu-device.ts tiles).
   (cd "$W" && ./node gpu-device.mjs tiles) 2>&1 | tee "$OUT/tiles.txt"
   exit
+fi
+if [ "${1:-}" = ab ]; then
+  (cd "$W" && ./node gpu-device-before.mjs run /tmp/gd) 2>&1 | tee "$OUT/webgpu-before.txt"
 fi
 (cd "$W" && ./node gpu-device.mjs run /tmp/gd) 2>&1 | tee "$OUT/webgpu.txt"
 PYTHONUNBUFFERED=1 python3 bench/torch_cuda.py /tmp/gd 2>&1 | tee "$OUT/torch.txt"

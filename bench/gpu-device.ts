@@ -36,6 +36,8 @@ const GEMM_SIZES: [number, number, number][] = [
   [1024, 1024, 1024],
 ];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+/** The dumped workloads a run trains (BENCH_RUN_MODELS, comma-separated; all when unset): a short A/B run on the device. */
+const RUN_MODELS = process.env.BENCH_RUN_MODELS?.split(',').filter(Boolean);
 /** Profile one step of each workload kernel by kernel (timestamp queries), unless BENCH_GPU_PROFILE=0. */
 const PROFILE = process.env.BENCH_GPU_PROFILE !== '0';
 
@@ -91,7 +93,7 @@ const f32 = (path: string): Float32Array => {
 
 async function run(dir: string): Promise<void> {
   const spec = JSON.parse(readFileSync(join(dir, 'workloads.json'), 'utf8')) as { samples: number; gemm: [number, number, number][]; workloads: DumpedWorkload[] };
-  const workloads: GpuWorkload[] = spec.workloads.map((w) => {
+  const workloads: GpuWorkload[] = spec.workloads.filter((w) => RUN_MODELS?.includes(w.name) ?? true).map((w) => {
     if (w.random) {
       const made = randomSamples(w.featureShape, w.targetShape, w.samples, w.random.classes);
       writeFileSync(join(dir, w.data.features), made.features);

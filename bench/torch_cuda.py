@@ -29,7 +29,10 @@ def main():
         gemm[f"{m}x{k}x{n}"] = bench_gemm(m, k, n, seconds / 2, dev)
     train = {}
     empty = torch.zeros(0)
+    only = [m for m in os.environ.get("BENCH_RUN_MODELS", "").split(",") if m]  # as gpu-device.ts run
     for w in spec["workloads"]:
+        if only and w["name"] not in only:
+            continue
         cfg = dict(w)
         cfg["data"] = {key: os.path.join(d, f) for key, f in w["data"].items()}
         try:
