@@ -7,6 +7,23 @@ import { toggleFocus } from './panels';
 import { layoutToView } from './canvas-view';
 import { useEditor, useLessons, usePanels, useSession, useWindow } from '../state/window';
 
+/**
+ * A command's icon and its word; below 1440 px wide the word folds away (styles.css
+ * `.toolbar__word`) so that the document's name keeps room beside the commands (at 1280×800 the
+ * title read "Two moo…"). The button's `aria-label` and tooltip keep the word.
+ */
+function Labelled({ icon, label }: { icon: string; label: string }) {
+  return (
+    <>
+      <span aria-hidden="true">{icon}</span>
+      <span className="toolbar__word" aria-hidden="true">
+        {' '}
+        {label}
+      </span>
+    </>
+  );
+}
+
 /** The menu: file commands, templates, undo/redo, layout, fit, theme and help; the title with a dirty marker. */
 export function Toolbar() {
   const w = useWindow();
@@ -45,8 +62,12 @@ export function Toolbar() {
         </button>
         <ExportMenu />
         <span className="toolbar__sep" />
-        <button type="button" data-testid="cmd-undo" disabled={!undoable} onClick={() => s().undo()} title="Undo (Mod+Z)">Undo</button>
-        <button type="button" data-testid="cmd-redo" disabled={!redoable} onClick={() => s().redo()} title="Redo (Mod+Shift+Z)">Redo</button>
+        <button type="button" data-testid="cmd-undo" disabled={!undoable} onClick={() => s().undo()} title="Undo (Mod+Z)" aria-label="Undo">
+          <Labelled icon="↶" label="Undo" />
+        </button>
+        <button type="button" data-testid="cmd-redo" disabled={!redoable} onClick={() => s().redo()} title="Redo (Mod+Shift+Z)" aria-label="Redo">
+          <Labelled icon="↷" label="Redo" />
+        </button>
         <button type="button" data-testid="cmd-layout" onClick={() => (layoutToView(w), setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50))} title="Auto-layout (Shift+L)">Layout</button>
         <button
           type="button"
@@ -63,8 +84,8 @@ export function Toolbar() {
           {focus ? 'Design' : 'Watch'}
         </button>
         <span className="toolbar__sep" />
-        <button type="button" data-testid="cmd-theme" onClick={() => session().setTheme(theme === 'dark' ? 'light' : 'dark')} title="Light / dark theme">
-          {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+        <button type="button" data-testid="cmd-theme" onClick={() => session().setTheme(theme === 'dark' ? 'light' : 'dark')} title="Light / dark theme" aria-label={theme === 'dark' ? 'Light theme' : 'Dark theme'}>
+          {theme === 'dark' ? <Labelled icon="☀" label="Light" /> : <Labelled icon="☾" label="Dark" />}
         </button>
         <button type="button" data-testid="cmd-help" onClick={() => session().setDialog('help')} title="Keyboard shortcuts (?)">?</button>
       </nav>
