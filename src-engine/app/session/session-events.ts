@@ -23,9 +23,11 @@ export class SessionEvents implements LoopHooks {
   private readonly stepLosses = new StepLossBuffer(MAX_STEP_LOSSES);
   private seq = 0;
 
+  /** `fromStep`: where a resumed run started (its checkpoint's step; 0 for a fresh run), said in `train.done`. */
   constructor(
     private readonly runId: string,
     private readonly emit: SessionEmit,
+    private readonly fromStep = 0,
   ) {
     this.mailbox = new LatestWinsMailbox((f) => emit('probe.frame', f));
   }
@@ -110,6 +112,7 @@ export class SessionEvents implements LoopHooks {
       reason: r.reason,
       epochs: r.epochs,
       steps: r.steps,
+      ...(this.fromStep > 0 ? { fromStep: this.fromStep } : {}),
       seconds: compact(r.seconds),
       evaluatedEpoch: r.evaluatedEpoch,
       ...(r.train ? { train: sanitize(r.train) } : {}),

@@ -283,6 +283,8 @@ export const trainService = defineService({
       reason: z.enum(['completed', 'early-stopping', 'stopped']),
       epochs: z.number().int(),
       steps: z.number().int(),
+      /** A resumed run: the step it started from (its checkpoint's); `steps − fromStep` were trained in `seconds`. */
+      fromStep: z.number().int().nonnegative().optional(),
       seconds: z.number(),
       evaluatedEpoch: z.number().int(),
       train: MetricValuesSchema.optional(),

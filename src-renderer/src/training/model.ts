@@ -421,6 +421,7 @@ function storedRunView(s: RunView, a: Extract<RunAction, { type: 'view-stored' }
             reason: meta.status === 'stopped' ? 'stopped' : 'completed',
             epochs: meta.summary.epochs,
             steps: meta.summary.steps,
+            ...(meta.resumedFrom ? { fromStep: meta.resumedFrom.step } : {}),
             seconds: meta.summary.seconds,
             evaluatedEpoch: meta.summary.epochs,
             ...(m?.train ? { train: m.train as DoneEvent['train'] } : {}),

@@ -46,13 +46,17 @@ describe('train.resume: continue a stored run from its checkpoint', () => {
 
       // A finished run: nothing left to resume, but N more epochs.
       const short = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 2 }), overrides: { limit: 100 }, probes: false });
-      await waitFor('train.done', (d) => d.runId === short.runId, 20_000);
+      const shortDone = await waitFor('train.done', (d) => d.runId === short.runId, 20_000);
+      expect(shortDone.fromStep).toBeUndefined();
       await settle();
       await expect(client.request('train.resume', { storedRunId: short.storedRunId! })).rejects.toMatchObject({ code: 'E_RUN_NOTHING_TO_RESUME' });
       const more = await client.request('train.resume', { storedRunId: short.storedRunId!, moreEpochs: 3, probes: false });
       expect(more.epochs).toBe(5);
       const done = await waitFor('train.done', (d) => d.runId === more.runId, 20_000);
       expect(done.epochs).toBe(5);
+      // Its summary counts from the checkpoint: 3 epochs trained in its seconds, not 5 (the Train dock's "N steps in T s").
+      expect(done.fromStep).toBe(shortDone.steps);
+      expect(done.steps - done.fromStep!).toBe((shortDone.steps / 2) * 3);
       await settle();
       const cont = store.open(more.storedRunId!);
       expect(cont.meta.status).toBe('done');

@@ -98,6 +98,14 @@ describe('the run view follows the design on the canvas', () => {
     expect(reduceRun(live, { type: 'view-stored', run, history: storedHistory(run) })).toBe(live);
   });
 
+  it('a stored resumed run says where it started: its summary counts its own steps over its own seconds', () => {
+    const meta = { format: 'netwright.run' as const, version: 1, id: '20261122-110000-abcd', name: 'moons', notes: '', createdAt: '', status: 'done' as const, pid: 1, settings: { training: {} as never, backend: 'CPU', appVersion: '0.1.0' }, resumedFrom: { runId: '20261122-100000-abcd', step: 800, epoch: 34 }, summary: { steps: 1200, epochs: 50, seconds: 4, metrics: {} } };
+    const run = { meta, graph: { format: 'netwright.graph', version: 2, nodes: [], outputs: {} }, curve: { step: [801, 1200], epoch: [35, 50], loss: [1, 0.5], lr: [0.1, 0.1], t: [0, 4] }, epochs: [], frameSteps: [] };
+    expect(reduceRun(emptyRun, { type: 'view-stored', run, history: storedHistory(run) }).done).toMatchObject({ steps: 1200, fromStep: 800, seconds: 4 });
+    const fresh = { ...run, meta: { ...meta, resumedFrom: undefined } };
+    expect(reduceRun(emptyRun, { type: 'view-stored', run: fresh, history: storedHistory(fresh) }).done?.fromStep).toBeUndefined();
+  });
+
   it('a run killed mid-run (no summary) says the step and epoch it reached, where its step counter has no figure', () => {
     const meta = { format: 'netwright.run' as const, version: 1, id: '20261122-100000-abcd', name: 'moons', notes: '', createdAt: '', status: 'crashed' as const, pid: 1, settings: { training: {} as never, backend: 'CPU', appVersion: '0.1.0' } };
     const run = { meta, graph: { format: 'netwright.graph', version: 2, nodes: [], outputs: {} }, curve: { step: [1, 2, 805], epoch: [1, 1, 34], loss: [2, 1.5, 1], lr: [0.1, 0.1, 0.1], t: [0, 1, 2] }, epochs: [], frameSteps: [1] };

@@ -152,7 +152,7 @@ function RunRow(props: {
       <td className="runs__result">
         <b data-testid={`run-result-${m.id}`}>{headlineOf(m).label}</b> <span className={`runs__status runs__status--${m.status}`}>{m.status}</span>
         <div className="runs__sub">
-          {m.summary ? `${m.summary.steps} steps · ${duration(m.summary.seconds)}` : '–'}
+          {m.summary ? `${m.summary.steps - (m.resumedFrom?.step ?? 0)} steps${m.resumedFrom ? ` (to ${m.summary.steps})` : ''} · ${duration(m.summary.seconds)}` : '–'}
         </div>
       </td>
       <td className="runs__notes">

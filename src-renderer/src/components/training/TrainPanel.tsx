@@ -181,8 +181,10 @@ function ProgressView() {
   // A stored run without a summary (killed mid-run): its step is in the error line, not a 0 here.
   const storedOnly = useRun((s) => s.stored !== undefined);
   const probeMs = useRun((s) => (s.phase === 'done' ? s.probeMs : undefined));
-  // Whole-run throughput (all steps over the run's seconds, evaluation included), for comparing runs.
-  const runRate = done && batchSize && done.seconds > 0 ? (done.steps * batchSize) / done.seconds : undefined;
+  // Whole-run throughput (the steps this run trained over its seconds, evaluation included), for
+  // comparing runs: a resumed run's count starts at its checkpoint's step, its seconds are its own.
+  const trainedSteps = done ? done.steps - (done.fromStep ?? 0) : 0;
+  const runRate = done && batchSize && done.seconds > 0 ? (trainedSteps * batchSize) / done.seconds : undefined;
   const acc = typeof test?.accuracy === 'number' ? test.accuracy : undefined;
   return (
     <div className="train-progress">
@@ -234,7 +236,7 @@ function ProgressView() {
       ) : null}
       {runRate !== undefined ? (
         <div className="train-progress__nums" title="All steps over the run's wall-clock seconds, evaluation included">
-          {done!.steps.toLocaleString()} steps in {fmtTime(done!.seconds)} (wall clock) · {Math.round(runRate).toLocaleString()} samples/s · {frames} probe frames
+          {trainedSteps.toLocaleString()} steps{done!.fromStep ? ` (${(done!.fromStep + 1).toLocaleString()}–${done!.steps.toLocaleString()}, resumed)` : ''} in {fmtTime(done!.seconds)} (wall clock) · {Math.round(runRate).toLocaleString()} samples/s · {frames} probe frames
         </div>
       ) : null}
       {acc !== undefined ? (
