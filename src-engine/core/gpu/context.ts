@@ -85,9 +85,19 @@ export function gpuView(t: GpuTensor, start: number, length: number): GpuTensor 
 const STORAGE = 0x80 | 0x4 | 0x8; // GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST
 const UNIFORM = 0x40 | 0x8; // GPUBufferUsage.UNIFORM | COPY_DST
 const READBACK = 0x1 | 0x8; // GPUBufferUsage.MAP_READ | COPY_DST
+const STAGING = 0x2 | 0x4; // GPUBufferUsage.MAP_WRITE | COPY_SRC
 const MAP_READ = 0x1; // GPUMapMode.READ
 /** How long a failed map waits for `device.lost` to settle before calling the failure something else. */
 const LOST_WAIT_MS = 1000;
+
+/** What the one who acquired a device knows about it, beyond the device itself. */
+export interface GpuContextOptions {
+  /**
+   * Buffers can be mapped for writing (`MAP_WRITE`, `mappedAtCreation`): Dawn in Node. Not over
+   * the GPU wire, which refuses them (its writes travel as `writeBuffer` ops). Off by default.
+   */
+  mappedWrites?: boolean;
+}
 
 /**
  * Compiled pipelines per device, shared by every context on it: the engine makes a fresh context
@@ -119,11 +129,19 @@ export class GpuContext {
   profiler: GpuProfiler | null = null;
   private lostInfo: GPUDeviceLostInfo | null = null;
   private uncaptured: GPUError | null = null;
+  /**
+   * Large inputs go through staging buffers mapped for writing (core/gpu/staged-inputs.ts) rather
+   * than `queue.writeBuffer`: set from {@link GpuContextOptions.mappedWrites}; a test may turn it
+   * off to compare the two paths.
+   */
+  mappedWrites: boolean;
 
   constructor(
     readonly device: GPUDevice,
     readonly adapter: GpuAdapterSummary,
+    options: GpuContextOptions = {},
   ) {
+    this.mappedWrites = options.mappedWrites === true;
     let pipelines = devicePipelines.get(device);
     if (!pipelines) devicePipelines.set(device, (pipelines = new Map()));
     this.pipelines = pipelines;
@@ -214,6 +232,22 @@ export class GpuContext {
     this.owned.add(buffer);
     this.device.queue.writeBuffer(buffer, 0, words.buffer, words.byteOffset, words.byteLength);
     return buffer;
+  }
+
+  /**
+   * A staging buffer of `bytes` (a multiple of 4) that the host writes and the device copies from
+   * (`MAP_WRITE | COPY_SRC`), mapped already (`mappedAtCreation`). Only where {@link mappedWrites}.
+   */
+  createStaging(bytes: number, label?: string): GPUBuffer {
+    if (!this.mappedWrites) throw new GpuError('E_GPU_BAD_ARGS', 'This device cannot map buffers for writing (the GPU wire): write through queue.writeBuffer.');
+    const buffer = this.device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: STAGING, mappedAtCreation: true });
+    this.owned.add(buffer);
+    return buffer;
+  }
+
+  /** Forget `buffer` (made here) and destroy it. */
+  release(buffer: GPUBuffer): void {
+    if (this.owned.delete(buffer)) buffer.destroy();
   }
 
   /** Queue a write of `words` at the start of a uniform buffer. */

@@ -30,6 +30,7 @@ import type { GpuOptimParam, GpuOptimizer } from './optim';
 import type { DeviceCapture, ForwardReduce, TensorFigures } from '../train/types';
 import { encodeComputePass, type GpuDispatch } from './passes';
 import { prepareReductions, type PreparedReductions } from './reduce';
+import { StagedInputs, type InputWriteCounts } from './staged-inputs';
 
 export interface GpuCompileOptions {
   batchSize: number;
@@ -78,8 +79,13 @@ export interface GpuGraph {
   readonly buffers: readonly GpuBufferEntry[];
   /** Dispatches one training step records (forward + backward, without the optimizer's). */
   readonly dispatchCount: number;
-  /** Queue an upload of one batch into Input `name` (before the step that reads it). */
+  /**
+   * Queue an upload of one batch into Input `name` (before the step that reads it): a large one
+   * through a mapped staging buffer where the device allows it (core/gpu/staged-inputs.ts).
+   */
   setInput(name: string, data: Float32Array): void;
+  /** How the inputs' uploads went so far: through staging buffers or `queue.writeBuffer`. */
+  readonly inputWrites: InputWriteCounts;
   /**
    * Run the forward pass only, in eval mode (BatchNorm with its running statistics) unless
    * `training` (batch statistics, running statistics updated, as the CPU's `forward(true)`);
@@ -349,6 +355,7 @@ class DevicePlan implements GpuGraph {
   private readonly chosen = new Map<LossSelection, { sel: GpuLossSelection; chosen: Chosen }>();
   private readonly gradBuffers: GpuTensor[];
   private readonly inputNames: Set<string>;
+  private readonly staged: StagedInputs;
   // Readback: the losses then the status pair, then the `readback` nodes' outputs, into a pool of
   // mappable buffers (a step whose result nobody awaited yet keeps its buffer; the next step takes another).
   private readonly extra: { t: GpuTensor; into: Float32Array }[];
@@ -389,6 +396,7 @@ class DevicePlan implements GpuGraph {
     this.everything = { sum: this.lossOut.map((_, i) => i), seed: lossGrads, backward, keep: [] };
     this.gradBuffers = [...grads.values(), ...params.map((p) => p.grad)];
     this.inputNames = new Set(graphInputs(g).map((n) => n.id));
+    this.staged = new StagedInputs(ctx);
     this.extra = family.readback.map((id) => ({ t: outputs.get(id)!, into: host.output(id).data }));
     this.extraStart = this.lossOut.length + 2;
     this.readBytes = (this.extraStart + this.extra.reduce((a, e) => a + e.t.length, 0)) * 4;
@@ -396,7 +404,11 @@ class DevicePlan implements GpuGraph {
 
   setInput(name: string, data: Float32Array): void {
     if (!this.inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
-    this.ctx.write(this.outputs.get(name)!, data);
+    this.staged.write(this.outputs.get(name)!, data);
+  }
+
+  get inputWrites(): InputWriteCounts {
+    return this.staged.counts;
   }
 
   forward(training = false, read?: readonly string[], sel?: GpuLossSelection, reduce?: ForwardReduce): Promise<number> {
@@ -465,6 +477,7 @@ class DevicePlan implements GpuGraph {
   read(nodeId: string): Promise<Float32Array> {
     const t = this.outputs.get(nodeId);
     if (!t) throw noSuchNode(nodeId);
+    this.staged.flush();
     return this.ctx.read(t);
   }
 
@@ -625,6 +638,7 @@ class DevicePlan implements GpuGraph {
     for (const f of this.nodes.beforeForward) f(training);
     const staging = this.takeStaging();
     ctx.device.queue.submit([this.encodeStep(training, backprop, choice, optDispatches, capture, staging)]);
+    this.staged.submitted();
     const probeMap = probe && probeStaging ? this.submitProbeCopies(probe, probeStaging) : null;
     const redMap = red && redStaging ? this.startReductions(red, redStaging, capture ? 'Reading a probed step back from the GPU' : 'Reading the probe batch figures back from the GPU') : null;
     const what = backprop ? 'Training step on the GPU' : 'Forward pass on the GPU';
@@ -650,10 +664,11 @@ class DevicePlan implements GpuGraph {
     return this.takeValues(values, choice);
   }
 
-  /** One step's command buffer: forward, then (with `backprop`) gradients cleared and seeded, backward and update; then the copies into `staging`. */
+  /** One step's command buffer: the inputs' staged copies, forward, then (with `backprop`) gradients cleared and seeded, backward and update; then the copies into `staging`. */
   private encodeStep(training: boolean, backprop: boolean, choice: Chosen, optDispatches: readonly GpuDispatch[], capture: DeviceCapture | undefined, staging: GPUBuffer): GPUCommandBuffer {
     const { status, ones } = this.family;
     const enc = this.ctx.device.createCommandEncoder({ label: 'step' });
+    this.staged.encode(enc);
     if (capture?.before) this.copyBefore(enc);
     enc.clearBuffer(status.buffer);
     encodeComputePass(this.ctx, enc, 'forward', training ? this.nodes.forward : this.nodes.evalForward);

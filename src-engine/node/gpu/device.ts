@@ -5,7 +5,7 @@
  * imports the engine loads Dawn's native module. See docs/webgpu-backend.md for where each host
  * gets its device.
  */
-import { GpuContext, GpuError, summarizeAdapter, type GpuAdapterSummary } from '../../core/gpu/context';
+import { GpuContext, GpuError, summarizeAdapter, type GpuAdapterSummary, type GpuContextOptions } from '../../core/gpu/context';
 import { computeDeviceDescriptor } from '../../protocol/gpu-server';
 import { paceDawnPolling } from './poll-pacing';
 import { probeAdapter, type AdapterProbe } from './probe';
@@ -94,7 +94,8 @@ export async function acquireNodeGpu(options: NodeGpuOptions = {}): Promise<Node
     throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${summary.description || summary.device || summary.vendor}); it is used only when the GPU backend is forced.`);
   }
   const device = await adapter.requestDevice(computeDeviceDescriptor(adapter));
-  return { ctx: new GpuContext(device, summary), adapter: summary, limits: device.limits, features: [...device.features] };
+  // Dawn maps buffers for writing: large inputs go through staging buffers (core/gpu/staged-inputs.ts).
+  return { ctx: new GpuContext(device, summary, { mappedWrites: true }), adapter: summary, limits: device.limits, features: [...device.features] };
 }
 
 /**
@@ -103,9 +104,9 @@ export async function acquireNodeGpu(options: NodeGpuOptions = {}): Promise<Node
  * asked once), and a fresh `GpuContext` on it per run, so that a run's buffers go with the run.
  * A lost device (driver reset, a crashed GPU window) is replaced on the next run.
  */
-export function sharedGpuAcquirer(open: () => Promise<{ device: GPUDevice; adapter: GpuAdapterSummary }>): (allowFallback: boolean) => Promise<GpuContext> {
+export function sharedGpuAcquirer(open: () => Promise<{ device: GPUDevice; adapter: GpuAdapterSummary; options?: GpuContextOptions }>): (allowFallback: boolean) => Promise<GpuContext> {
   let shared: Promise<GpuContext> | null = null;
-  const acquire = () => open().then(({ device, adapter }) => new GpuContext(device, adapter));
+  const acquire = () => open().then(({ device, adapter, options }) => new GpuContext(device, adapter, options));
   return async (allowFallback) => {
     shared ??= acquire();
     let g = await shared;
@@ -116,7 +117,7 @@ export function sharedGpuAcquirer(open: () => Promise<{ device: GPUDevice; adapt
     if (g.adapter.isFallback && !allowFallback) {
       throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${g.adapter.description || g.adapter.device || g.adapter.vendor}); it is used only when the GPU backend is forced.`);
     }
-    return new GpuContext(g.device, g.adapter);
+    return new GpuContext(g.device, g.adapter, { mappedWrites: g.mappedWrites });
   };
 }
 
@@ -130,7 +131,7 @@ export function nodeGpuAcquirer(options: Omit<NodeGpuOptions, 'allowFallback'> =
   let probed: Promise<AdapterProbe> | null = null;
   const shared = sharedGpuAcquirer(async () => {
     const g = await acquireNodeGpu({ ...options, allowFallback: true });
-    return { device: g.ctx.device, adapter: g.adapter };
+    return { device: g.ctx.device, adapter: g.adapter, options: { mappedWrites: g.ctx.mappedWrites } };
   });
   // Under Electron, process.execPath is the app, not Node: no child is started, Dawn is asked here.
   if (!probe) return shared;

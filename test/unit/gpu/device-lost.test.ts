@@ -20,9 +20,13 @@ import { createReferenceBackend } from '../../../src-engine/core/backend/referen
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
+import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
+import { STAGED_MIN_BYTES } from '../../../src-engine/core/gpu/staged-inputs';
 import type { EventData } from '../../../src-engine/protocol';
 import { twoMoonsGraph } from '../session/fixtures';
 import { testGpuAcquirer } from './device';
+import { wideLinear } from './graphs';
 import { itDirectOnly } from './wire-cases';
 
 const acquire = testGpuAcquirer();
@@ -96,4 +100,23 @@ describe('a GPU lost mid-run goes on on the CPU from its last snapshot', () => {
     expect(r.session.step).toBe(3 * 36);
     expectFollows(r.losses, reference.losses, 1, 3 * 36);
   }, 120_000);
+
+  // Dawn only: the wire writes inputs through writeBuffer (staged-inputs.test.ts).
+  itDirectOnly('lost while an input\'s staging buffer is mapped again: that step and the next fail with E_GPU_LOST', async () => {
+    const ctx = await acquire(true);
+    expect(ctx.mappedWrites).toBe(true);
+    const gpu = await compileGpuGraph(checkedOrThrow(wideLinear(STAGED_MIN_BYTES / 64)), { batchSize: 16, gpu: ctx, seed: 1 });
+    const x = new Float32Array(STAGED_MIN_BYTES / 4).fill(0.5);
+    const label = new Float32Array(16);
+    gpu.setInput('x', x);
+    gpu.setInput('label', label);
+    await gpu.trainStep();
+    gpu.setInput('x', x);
+    const step = gpu.trainStep(); // submitted: its staging buffer's mapAsync is pending
+    ctx.device.destroy();
+    await expect(step).rejects.toMatchObject({ code: 'E_GPU_LOST' });
+    gpu.setInput('x', x);
+    await expect(gpu.trainStep()).rejects.toMatchObject({ code: 'E_GPU_LOST' });
+    expect(gpu.inputWrites.staged).toBe(3);
+  }, 60_000);
 });

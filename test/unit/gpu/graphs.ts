@@ -23,3 +23,22 @@ export function bnCnn(): GraphIR {
     outputs: { logits: 'fc', loss: 'loss' },
   };
 }
+
+/**
+ * One Linear over `features` inputs and a CrossEntropyLoss over 10 classes: at batch 16 and
+ * `features` = STAGED_MIN_BYTES / 64 its batch is uploaded through a staging buffer on Dawn
+ * (core/gpu/staged-inputs.ts), its labels through writeBuffer.
+ */
+export function wideLinear(features: number): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [features] }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [] }, inputs: [] },
+      { id: 'fc', op: 'Linear', attrs: { outFeatures: 10 }, inputs: ['x'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+    ],
+    outputs: { loss: 'loss' },
+  };
+}
