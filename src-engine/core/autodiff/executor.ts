@@ -5,12 +5,13 @@ import { statisticsFrozen } from '../../base/ir/freeze';
 import type { CheckedGraph } from '../analysis/checked';
 import { kernelFor } from '../ops/kernel-set';
 import { planFusions, type FusedGroup } from './fusion';
+import type { FusedStepContext } from '../backend/fusion';
 import { packIntervals, transientNodes, type LiveRange } from './frozen-arena';
 import { lossNodesOf, nodesNeedingGradients } from './gradients';
 import { getOp } from '../ops/registry';
 import { referenceKernel } from '../ops/kernels/registry';
 import type { ReferenceKernel } from '../ops/kernels/kernel';
-import type { OpBackwardContext, OpDef, ShapeArgs } from '../ops/types';
+import type { OpDef, ShapeArgs } from '../ops/types';
 import { hostTrainStep } from '../train/step';
 import type { StepGroup, StepPhases } from '../train/types';
 import { initTensor } from '../params/init';
@@ -276,7 +277,7 @@ function lazyGradient(entry: Omit<ParamEntry, 'grad'>, grads: Record<string, Ten
 interface Step {
   id: string;
   def: OpDef;
-  ctx: OpBackwardContext & { training: boolean };
+  ctx: FusedStepContext;
   forward: ReferenceKernel['forward'];
   backward?: ReferenceKernel['backward'];
   /**
@@ -328,6 +329,7 @@ function buildSteps(
     const def = getOp(node.op)!;
     const workspace = workspaceOf(id);
     const output = outputs.get(id)!;
+    const statsFrozen = statisticsFrozen(node, family.graph.training) && Object.keys(family.buffersByNode.get(id) ?? {}).length > 0;
     const ctx = {
       inputs: node.inputs.map((i) => outputs.get(i)!),
       output,
@@ -345,6 +347,7 @@ function buildSteps(
       dParams: family.gradsByNode.get(id) ?? {},
       dParamsWanted: true,
       dInputsRead: undefined as readonly (readonly [number, number] | undefined)[] | undefined,
+      statsFrozen,
     };
     const o = kernelFor(backend.overrides, def.name);
     const reference = referenceKernel(def);
@@ -358,7 +361,7 @@ function buildSteps(
       assigns: (o?.backward ? o.assignsFreshGradients : reference.assignsFreshGradients) === true,
       skipsParams: (o?.backward ? o.skipsUnwantedParamGradients : reference.skipsUnwantedParamGradients) === true,
       runBackward: reaches.has(id),
-      statsFrozen: statisticsFrozen(node, family.graph.training) && Object.keys(family.buffersByNode.get(id) ?? {}).length > 0,
+      statsFrozen,
     };
   });
 }
@@ -575,17 +578,23 @@ class HostPlan implements CompiledGraph {
 
   /**
    * A transient node's output and workspace (and those of the fused chain it is in, whose kernel
-   * may read them again) given their own storage: its caller reads them after the forwards to come.
+   * may read them again, and the chain's inputs where it computes its interior outputs from them:
+   * `FusedKernel.rereadsInputs`) given their own storage: its caller reads them after the forwards
+   * to come.
    */
   private pin(id: string): void {
     if (!this.placed.has(id)) return;
     const i = this.order.indexOf(id);
     const f = this.built?.groupAt.find((g) => g !== undefined && g.start <= i && i < g.end);
     const ids = f ? this.order.slice(f.start, f.end) : [id];
-    for (const member of ids) {
-      for (const t of this.placed.get(member) ?? []) t.data = this.alloc(t.shape).data;
-      this.placed.delete(member);
-    }
+    if (f?.kernel.rereadsInputs) for (const input of this.byId.get(ids[0])!.inputs) this.ownStorage(input);
+    for (const member of ids) this.ownStorage(member);
+  }
+
+  /** Transient node `id`'s output and workspace given their own storage. */
+  private ownStorage(id: string): void {
+    for (const t of this.placed.get(id) ?? []) t.data = this.alloc(t.shape).data;
+    this.placed.delete(id);
   }
 
   /**

@@ -1,8 +1,12 @@
 import type { OpBackwardContext } from '../ops/types';
 import type { OpName } from '../ops/registry';
 
-/** One step of a fused chain as the executor runs it: its op's context, `training` set before each call. */
-export type FusedStepContext = OpBackwardContext & { training: boolean };
+/**
+ * One step of a fused chain as the executor runs it: its op's context, `training` set before each
+ * call; `statsFrozen`: a node whose running statistics are frozen (a frozen BatchNorm), so that it
+ * runs in eval mode at every call, training steps included.
+ */
+export type FusedStepContext = OpBackwardContext & { training: boolean; readonly statsFrozen: boolean };
 
 /**
  * A backend's kernel for a chain of ops run as one (the executor fuses them, core/autodiff/fusion.ts):
@@ -29,6 +33,12 @@ export interface FusedKernel {
   backward(): void;
   /** Write the interior outputs from what `forward` kept. */
   materializeOutputs(): void;
+  /**
+   * `materializeOutputs` reads the chain's inputs (those of its first op) again: the executor keeps
+   * them where it keeps the interior outputs asked for (a Conv2d → BatchNorm chain computes the
+   * convolution again; a BatchNorm chain's x̂ suffices).
+   */
+  readonly rereadsInputs?: boolean;
   /** Write the interior gradients (after `materializeOutputs`) from what `backward` read. */
   materializeGrads(): void;
 }

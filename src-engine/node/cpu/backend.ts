@@ -6,6 +6,7 @@ import { compileKernelModules, describeCpu, detectWasmFeatures, instantiateKerne
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
 import { batchNormReluFusions } from './fusions/batch-norm-relu';
+import { convBatchNormFusions } from './fusions/conv-batch-norm';
 import { KIND, MAX_TASKS_GEMM, partsFor } from './functions';
 import { GEMM, HEAP, KERNELS, type KernelArgs } from './generated/kernel-table';
 import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type KernelProfiler, type KernelTally, type ParamName } from './kernel';
@@ -401,7 +402,8 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     gemmMany,
   };
   const overrides = createOverrides(ctx);
-  const fusions = opts.fusions === false ? undefined : batchNormReluFusions(ctx, overrides);
+  // A chain starting at a Conv2d is planned before one starting at its BatchNorm (planFusions goes step by step).
+  const fusions = opts.fusions === false ? undefined : [...convBatchNormFusions(ctx), ...batchNormReluFusions(ctx, overrides)];
   return {
     name: 'cpu-wasm',
     description: describeCpu(threads, true, fma),

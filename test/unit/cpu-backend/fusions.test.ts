@@ -121,9 +121,50 @@ function hardSwish(): GraphIR {
   return g;
 }
 
-/** γ 2.5 and β 0.5 on both BatchNorms: their outputs reach past HardSwish's knees at ±3. */
+/**
+ * A frozen backbone of 1×1 layers on 7×7 planes (the batch GEMM, 'pointwise') whose BatchNorms take
+ * the Conv2d's epilogue (fusions/conv-batch-norm.ts): → HardSwish at 300 channels (five blocks of
+ * 64 rows), → nothing at depth 300 (two depth blocks: the epilogue after the last), → ReLU; at batch
+ * 12 the 588 columns cross the 512-column block mid-plane. A biased 1×1 layer → BatchNorm → ReLU
+ * keeps the BatchNorm → ReLU chain. The head trains.
+ */
+function frozenPointwise(): GraphIR {
+  const g = graph(
+    [
+      node('x', 'Input', [], { shape: [8, 7, 7] }),
+      node('y', 'Input', [], { shape: [], source: 'target' }),
+      node('c1', 'Conv2d', ['x'], { outChannels: 300, kernelSize: [1, 1], bias: false }),
+      node('b1', 'BatchNorm', ['c1']),
+      node('h1', 'HardSwish', ['b1']),
+      node('c2', 'Conv2d', ['h1'], { outChannels: 20, kernelSize: [1, 1], bias: false }),
+      node('b2', 'BatchNorm', ['c2']),
+      node('c3', 'Conv2d', ['b2'], { outChannels: 12, kernelSize: [1, 1], bias: false }),
+      node('b3', 'BatchNorm', ['c3']),
+      node('r3', 'ReLU', ['b3']),
+      node('c4', 'Conv2d', ['r3'], { outChannels: 6, kernelSize: [1, 1] }),
+      node('b4', 'BatchNorm', ['c4']),
+      node('r4', 'ReLU', ['b4']),
+      node('flat', 'Flatten', ['r4']),
+      node('fc', 'Linear', ['flat'], { outFeatures: 4 }),
+      node('loss', 'CrossEntropyLoss', ['fc', 'y']),
+    ],
+    { out: 'fc', loss: 'loss' },
+    { loss: 'loss' },
+  );
+  for (const n of g.nodes) if (n.id !== 'fc') n.frozen = true;
+  return g;
+}
+
+/** frozenPointwise's BatchNorms: γ 2.5 and β 0.5 (past HardSwish's knees), running statistics drawn (variance in [0.2, 1.2)). */
+function frozenStatistics(g: CompiledGraph): void {
+  spread(g);
+  const rng = new Rng(7);
+  for (const b of g.buffers) for (let i = 0; i < b.value.data.length; i++) b.value.data[i] = b.name === 'runningVar' ? 0.2 + rng.uniform() : rng.uniform() - 0.5;
+}
+
+/** γ 2.5 and β 0.5 on every BatchNorm: their outputs reach past HardSwish's knees at ±3. */
 function spread(g: CompiledGraph): void {
-  for (const p of g.params) if (p.nodeId === 'b1' || p.nodeId === 'b2') p.value.data.fill(p.name === 'weight' ? 2.5 : 0.5);
+  for (const p of g.params) if (p.nodeId.startsWith('b')) p.value.data.fill(p.name === 'weight' ? 2.5 : 0.5);
 }
 
 function fill(g: CompiledGraph, classes: number, seed: number): void {
@@ -176,4 +217,40 @@ describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) equal the ops on
       for (const id of eb.order) expectSameValues(ea.output(id).data, eb.output(id).data, `eval: ${id}`);
     });
   }
+});
+
+describe('CPU backend: a frozen 1×1 Conv2d applies its BatchNorm (and activation) as it writes (#59)', () => {
+  it('gives the ops’ bits one by one: losses, weights, eval and every output, interior ones computed again where asked for', () => {
+    built.length = 0;
+    // The training loop's kind of plan: the frozen layers' activations in a shared arena.
+    const a = compileGraph(checkedOrThrow(frozenPointwise()), { batchSize: 12, backend: fused, seed: 3, shareFrozenActivations: true });
+    const b = compileGraph(checkedOrThrow(frozenPointwise()), { batchSize: 12, backend: plain, seed: 3 });
+    expect(built).toEqual(['Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU', 'BatchNorm+ReLU']);
+    // Asked for before the forwards, as a probe asks: interior outputs of two chains, one of which
+    // reads another chain's output (h1), which the arena would hand to a later node.
+    const asked = ['c2', 'c3', 'b3'];
+    for (const id of asked) a.output(id);
+    for (const g of [a, b]) frozenStatistics(g);
+    const optA = createOptimizer({ kind: 'adam', lr: 0.01 }, a.params, fused);
+    const optB = createOptimizer({ kind: 'adam', lr: 0.01 }, b.params, plain);
+    for (let step = 0; step < 3; step++) {
+      for (const g of [a, b]) fill(g, 4, 70 + step);
+      expect(a.forward(true)).toBe(b.forward(true));
+      for (const id of [...asked, 'fc']) expectSameValues(a.output(id).data, b.output(id).data, `step ${step}: ${id}`);
+      a.backward();
+      b.backward();
+      optA.step();
+      optB.step();
+      b.params.forEach((p, i) => expectSameValues(a.params[i].value.data, p.value.data, `step ${step}: ${p.nodeId}.${p.name}`));
+    }
+    // Plans of their own storage, eval and training forwards: every output.
+    const c = compileGraph(checkedOrThrow(frozenPointwise()), { batchSize: 3, backend: fused, seed: 5 });
+    const d = compileGraph(checkedOrThrow(frozenPointwise()), { batchSize: 3, backend: plain, seed: 5 });
+    for (const g of [c, d]) frozenStatistics(g);
+    for (const training of [false, true]) {
+      for (const g of [c, d]) fill(g, 4, 9);
+      expect(c.forward(training)).toBe(d.forward(training));
+      for (const id of d.order) expectSameValues(c.output(id).data, d.output(id).data, `${training ? 'training' : 'eval'}: ${id}`);
+    }
+  });
 });

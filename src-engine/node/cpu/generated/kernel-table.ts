@@ -128,8 +128,8 @@ export interface KernelArgs {
   gemmBatched: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; inner: number; aOuter: number; aInner: number; bOuter: number; bInner: number; cOuter: number; cInner: number; i0: number; i1: number; scratch: number };
   /** `gemm.fmaPeak(iters: i32, seed: f32): f32` */
   fmaPeak: { iters: number; seed: number };
-  /** `gemm.gemmSampleCols(transA: i32, m: i32, k: i32, a: i32, lda: i32, x: i32, xs: i32, y: i32, ys: i32, L: i32, n0: i32, n1: i32, accumulate: i32, scratch: i32)` */
-  gemmSampleCols: { transA: number; m: number; k: number; a: number; lda: number; x: number; xs: number; y: number; ys: number; L: number; n0: number; n1: number; accumulate: number; scratch: number };
+  /** `gemm.gemmSampleCols(transA: i32, m: i32, k: i32, a: i32, lda: i32, x: i32, xs: i32, y: i32, ys: i32, L: i32, n0: i32, n1: i32, accumulate: i32, ep: i32, act: i32, scratch: i32)` */
+  gemmSampleCols: { transA: number; m: number; k: number; a: number; lda: number; x: number; xs: number; y: number; ys: number; L: number; n0: number; n1: number; accumulate: number; ep: number; act: number; scratch: number };
   /** `gemm.gemmSampleDepth(o0: i32, o1: i32, j0: i32, j1: i32, N: i32, L: i32, a: i32, as: i32, b: i32, bs: i32, c: i32, ldc: i32, accumulate: i32, scratch: i32)` */
   gemmSampleDepth: { o0: number; o1: number; j0: number; j1: number; N: number; L: number; a: number; as: number; b: number; bs: number; c: number; ldc: number; accumulate: number; scratch: number };
   /** `losses.lossSum(p: i32, t: i32, n: i32, kind: i32, pa: f64, qa: f64): f64` */
@@ -710,10 +710,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 48,
     name: 'gemmSampleCols',
     qualified: 'gemm.gemmSampleCols',
-    params: [{ name: 'transA', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xs', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    params: [{ name: 'transA', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xs', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.transA; r[i + 1] = a.m; r[i + 2] = a.k; r[i + 3] = a.a; r[i + 4] = a.lda; r[i + 5] = a.x; r[i + 6] = a.xs; r[i + 7] = a.y; r[i + 8] = a.ys; r[i + 9] = a.L; r[i + 10] = a.n0; r[i + 11] = a.n1; r[i + 12] = a.accumulate; r[i + 13] = a.scratch; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
+    write: (a, r, i) => { r[i] = a.transA; r[i + 1] = a.m; r[i + 2] = a.k; r[i + 3] = a.a; r[i + 4] = a.lda; r[i + 5] = a.x; r[i + 6] = a.xs; r[i + 7] = a.y; r[i + 8] = a.ys; r[i + 9] = a.L; r[i + 10] = a.n0; r[i + 11] = a.n1; r[i + 12] = a.accumulate; r[i + 13] = a.ep; r[i + 14] = a.act; r[i + 15] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   gemmSampleDepth: {
     id: 49,

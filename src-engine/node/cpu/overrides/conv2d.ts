@@ -3,6 +3,7 @@ import { conv2dPlan, type ConvPlan } from '../../../core/ops/conv2d';
 import { conv2dKernel } from '../../../core/ops/kernels/conv2d';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
+import type { Tensor } from '../../../base/tensor';
 import type { CpuContext } from '../context';
 import { KIND, partsFor } from '../functions';
 import type { KernelArgs } from '../generated/kernel-table';
@@ -427,18 +428,34 @@ class Conv2dOnCpu {
   }
 
   /**
+   * Whether the layer's forward can apply an epilogue (`ConvEpilogue`): where its algorithm has one
+   * (the batch GEMM of a 'pointwise' layer) and it adds no bias (which the epilogue would follow).
+   */
+  hasEpilogue(ctx: OpForwardContext): boolean {
+    const g = geometry(ctx.inputs[0].shape, ctx.attrs);
+    return g !== null && !ctx.params.bias && plan(g).forward === 'pointwise';
+  }
+
+  /** The forward with `epilogue` applied as each block of the output is summed (where `hasEpilogue`). */
+  forwardWithEpilogue(ctx: OpForwardContext, epilogue: ConvEpilogue): void {
+    this.pointwiseForward(ctx, geometry(ctx.inputs[0].shape, ctx.attrs)!, epilogue);
+  }
+
+  /**
    * A 1×1 stride-1 layer's forward as one GEMM over the samples' planes, y_s = W·x_s for every s
    * (gemm.wat's gemmSampleCols; the same bits as a GEMM per sample), split by samples; then the bias.
    */
-  private pointwiseForward(ctx: OpForwardContext, g: Geometry): void {
+  private pointwiseForward(ctx: OpForwardContext, g: Geometry, epilogue?: ConvEpilogue): void {
     const [n0, n1] = ctx.rows ?? [0, g.n];
     const parts = pointwiseParts(n1 - n0, g.spatial, this.cpu.threads);
     const L = g.spatial;
     try {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * L, 'Conv2d input', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.inC, 'Conv2d weight', true, false);
-      const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * L, 'Conv2d output', false, true);
-      this.k.gemmSampleCols.run({ transA: 0, m: g.outC, k: g.inC, a: wa, lda: g.inC, x: xa, xs: 4 * g.inC * L, y: ya, ys: 4 * g.outC * L, L, n0, n1, accumulate: 0 }, parts);
+      const ya = this.cpu.addressOf((epilogue?.out ?? ctx.output).data, g.n * g.outC * L, 'Conv2d output', false, true);
+      const ep = epilogue ? this.cpu.addressOf(epilogue.table, 4 * g.outC, 'Conv2d epilogue table', true, false) : 0;
+      const act = epilogue?.act ?? 0;
+      this.k.gemmSampleCols.run({ transA: 0, m: g.outC, k: g.inC, a: wa, lda: g.inC, x: xa, xs: 4 * g.inC * L, y: ya, ys: 4 * g.outC * L, L, n0, n1, accumulate: 0, ep, act }, parts);
       if (ctx.params.bias) {
         const ba = this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false);
         this.k.addChannelBias.run({ y: ya, bias: ba, C: g.outC, plane: L, n0, n1 }, partsFor((n1 - n0) * g.outC * L, this.cpu.threads, n1 - n0));
@@ -482,7 +499,7 @@ class Conv2dOnCpu {
         const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.inC, 'Conv2d weight', true, false);
         const parts = pointwiseParts(g.n, L, this.cpu.threads);
         this.k.gemmSampleCols.run(
-          { transA: 1, m: c1 - c0, k: g.outC, a: wa + 4 * c0, lda: g.inC, x: dya, xs: 4 * g.outC * L, y: dxa + 4 * c0 * L, ys: 4 * g.inC * L, L, n0: 0, n1: g.n, accumulate: fresh && !partial ? 0 : 1 },
+          { transA: 1, m: c1 - c0, k: g.outC, a: wa + 4 * c0, lda: g.inC, x: dya, xs: 4 * g.outC * L, y: dxa + 4 * c0 * L, ys: 4 * g.inC * L, L, n0: 0, n1: g.n, accumulate: fresh && !partial ? 0 : 1, ep: 0, act: 0 },
           parts,
         );
       }
@@ -836,5 +853,28 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
     skipsUnwantedParamGradients: true,
     forward: (ctx) => conv.forward(ctx),
     backward: (ctx) => conv.backward(ctx),
+  };
+}
+
+/**
+ * What a Conv2d's forward applies to its output as it writes it: an eval-mode BatchNorm, then an
+ * activation (fusions/conv-batch-norm.ts), into `out` (the chain's last output) instead of the
+ * layer's own output.
+ */
+export interface ConvEpilogue {
+  out: Tensor;
+  /** Per output channel: BatchNorm's mean, 1/σ, γ and β as bnForward's eval mode takes them (float32). */
+  table: Float32Array;
+  /** The activation after it, as bnForward's modes number them: 0 none, 1 ReLU, 3 HardSwish. */
+  act: 0 | 1 | 3;
+}
+
+/** Conv2d's forward with an epilogue (`Conv2dOnCpu.forwardWithEpilogue`) where it `applies`, and its plain forward. */
+export function conv2dEpilogue(cpu: CpuContext) {
+  const conv = new Conv2dOnCpu(cpu);
+  return {
+    applies: (ctx: OpForwardContext): boolean => conv.hasEpilogue(ctx),
+    forward: (ctx: OpForwardContext, epilogue: ConvEpilogue): void => conv.forwardWithEpilogue(ctx, epilogue),
+    plain: (ctx: OpForwardContext): void => conv.forward(ctx),
   };
 }
