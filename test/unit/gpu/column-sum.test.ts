@@ -7,13 +7,17 @@
  *
  * Bound: |got − want| ≤ 1e-6·(|out₀| + Σ|term|): float32 additions in any order (the workgroups'
  * chunks, the lanes' strides, the tree) stay within a few ulps of the sum of magnitudes.
+ *
+ * BatchNorm's statistics and their gradient's sums are built on these sums where a channel has
+ * 256 values or more (batch-norm.ts); they are checked here against float64 the same way, and the
+ * squeeze-excite gate's gradient (binary.ts) is checked to take them (import-ops.test.ts holds its values).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gpuView, type GpuContext } from '../../../src-engine/core/gpu/context';
 import { prepareWeightGradient, splitKParts, submitDispatches } from '../../../src-engine/core/gpu/gemm';
 import { channelsOf, columnSum, rowsOf, type ColumnFinish, type ColumnLayout, type ColumnTerm } from '../../../src-engine/core/gpu/kernels/column-sum';
 import { testGpu } from './device';
-import { values } from './kernel-harness';
+import { randomCase, runGpu, values, type KernelCase } from './kernel-harness';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -106,4 +110,85 @@ describe('the split-k weight gradient', () => {
       }
     }
   });
+});
+
+/** Float64 per-channel sums of `f(i)` over the M values of each channel of `[N, C, inner]`, and of |f(i)|. */
+function perChannel(shape: number[], f: (i: number) => number): { sum: Float64Array; mag: Float64Array } {
+  const [n, c] = shape;
+  const inner = shape.slice(2).reduce((a, b) => a * b, 1);
+  const sum = new Float64Array(c);
+  const mag = new Float64Array(c);
+  for (let s = 0; s < n; s++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let j = 0; j < inner; j++) {
+        const v = f((s * c + ch) * inner + j);
+        sum[ch] += v;
+        mag[ch] += Math.abs(v);
+      }
+    }
+  }
+  return { sum, mag };
+}
+
+/**
+ * BatchNorm's training step on `shape` against float64: the batch mean and 1/σ (two passes: the
+ * mean, then Σ(x − mean)² about the float32 mean the GPU found), the running statistics, Σdy and
+ * Σdy·x̂ (of the GPU's own x̂) and dβ, dγ added into their values. Bounds: the column sums' for
+ * each sum; 1/σ's relative error is half its variance's, its sum's 1e-6 plus M·δ² from the mean's error δ.
+ */
+async function checkBatchNorm(shape: number[], attrs: Record<string, unknown>, seed: number, offset = 0): Promise<void> {
+  const c = shape[1];
+  const m = shape.reduce((a, b) => a * b, 1) / c;
+  const affine = attrs.affine !== false;
+  const k: KernelCase = randomCase('BatchNorm', [shape], attrs, seed, affine ? { params: { weight: c, bias: c } } : {});
+  // Values far from zero: a one-pass E[x²] − mean² would lose their variance's digits.
+  k.inputs[0] = k.inputs[0].map((v) => v + offset);
+  k.buffers = { runningMean: values(c, seed + 50, 0.5), runningVar: values(c, seed + 51, 0.5, 2) };
+  const eps = (attrs.eps as number | undefined) ?? 1e-5;
+  const momentum = (attrs.momentum as number | undefined) ?? 0.1;
+  const got = await runGpu(ctx, k, { workspace: true });
+  expect(got.dispatches, 'the split statistics ran').toEqual(expect.arrayContaining([expect.stringMatching(/^batchnorm:train-stats:partial:dd:\d+$/), expect.stringMatching(/^batchnorm:grad-stats:(affine|plain):finish$/)]));
+  const x = k.inputs[0];
+  const [stats, xhat, dstats] = [got.workspace.stats, got.workspace.xhat, got.workspace.dstats];
+  const near = (what: string, ch: number, value: number, want: number, bound: number) =>
+    expect(Math.abs(value - want), `${JSON.stringify(shape)} ${what}[${ch}]: ${value} vs ${want}`).toBeLessThanOrEqual(bound);
+  const sums = perChannel(shape, (i) => x[i]);
+  const centred = perChannel(shape, (i) => (x[i] - stats[(Math.floor(i / (m / shape[0])) % c)]) ** 2);
+  const dys = perChannel(shape, (i) => k.dOutput[i]);
+  const products = perChannel(shape, (i) => k.dOutput[i] * xhat[i]);
+  for (let ch = 0; ch < c; ch++) {
+    const mean = sums.sum[ch] / m;
+    near('mean', ch, stats[ch], mean, 1e-6 * (sums.mag[ch] / m));
+    const ss = centred.sum[ch];
+    const invStd = 1 / Math.sqrt(ss / m + eps);
+    near('1/σ', ch, stats[c + ch], invStd, 1e-6 * invStd);
+    const [rm0, rv0] = [k.buffers.runningMean[ch], k.buffers.runningVar[ch]];
+    near('running mean', ch, got.buffers!.runningMean[ch], (1 - momentum) * rm0 + momentum * mean, 1e-6 * (Math.abs(rm0) + momentum * (sums.mag[ch] / m)));
+    const unbiased = ss / (m - 1);
+    near('running var', ch, got.buffers!.runningVar[ch], (1 - momentum) * rv0 + momentum * unbiased, 1e-6 * (Math.abs(rv0) + momentum * unbiased));
+    near('Σdy', ch, dstats[ch], dys.sum[ch], 1e-6 * dys.mag[ch]);
+    near('Σdy·x̂', ch, dstats[c + ch], products.sum[ch], 1e-6 * products.mag[ch]);
+    if (affine) {
+      const [db0, dg0] = [k.dParams!.bias[ch], k.dParams!.weight[ch]];
+      near('dβ', ch, got.dParams.bias[ch], db0 + dys.sum[ch], 1e-6 * (Math.abs(db0) + dys.mag[ch]));
+      near('dγ', ch, got.dParams.weight[ch], dg0 + products.sum[ch], 1e-6 * (Math.abs(dg0) + products.mag[ch]));
+    }
+  }
+}
+
+describe("BatchNorm's statistics and their gradient's sums, split over workgroups", () => {
+  it('[N, C, H, W] affine: chunks of uneven length; many chunks; values around 50', async () => {
+    await checkBatchNorm([16, 5, 20, 20], {}, 11);
+    await checkBatchNorm([2, 3, 128, 130], {}, 12);
+    await checkBatchNorm([4, 3, 16, 16], {}, 13, 50);
+  }, 60_000);
+  it('[N, C, L] without affine (eps 1e-3, momentum 0.3), and [N, C] of 300 samples (channels side by side)', async () => {
+    await checkBatchNorm([40, 6, 7], { affine: false, eps: 1e-3, momentum: 0.3 }, 14);
+    await checkBatchNorm([300, 70], {}, 15);
+  }, 60_000);
+  it("a squeeze-excite gate's gradient is a split sum where it sums 32 values or more, the gather's below", async () => {
+    const ran = async (gate: number[], x: number[]) => (await runGpu(ctx, randomCase('Multiply', [x, gate], {}, 16))).dispatches!.filter((d) => d.includes(':bwd:x2:'));
+    expect(await ran([2, 3, 1, 1], [2, 3, 7, 7])).toEqual(['binary:Multiply:main:bwd:x2:split:partial:ab:4', 'binary:Multiply:main:bwd:x2:split:finish:add']);
+    expect(await ran([2, 3, 1, 1], [2, 3, 4, 5])).toEqual(['binary:Multiply:main:bwd:x2:strided']);
+  }, 60_000);
 });

@@ -11,7 +11,8 @@
  * additions of the same two values (their backwards). A product accumulated into a gradient is one
  * float32 rounding on the CPU (a JS double `g + a·b`, rounded once on store) and up to two on the
  * GPU, per term: |Δ| ≤ 2·(m + 1)·2⁻²⁴·Σ|terms|, m the terms an element sums, Σ|terms| the op file
- * run on absolute values (the ops are linear in each operand). GroupNorm's statistics are float32
+ * run on absolute values (the ops are linear in each operand): the bound of m float32 additions in
+ * any order, so it holds the split sums (lanes, a tree, then chunks) as it does the gather. GroupNorm's statistics are float32
  * on the GPU and float64 in the op file: its bound is the LayerNorm test's (layer-norm.test.ts),
  * scaled by K = max|x|/σ of the group.
  */
@@ -37,6 +38,11 @@ describe('WGSL Multiply vs the op file', () => {
     ['broadcast on both sides, [N, 1, H, 1] × [N, C, 1, W]', [[2, 1, 3, 1], [2, 4, 1, 5]]],
     ['the same shape', [[3, 7], [3, 7]]],
     ['the gate needs no gradient', [[2, 3, 2, 2], [2, 3, 1, 1]], [1]],
+    // 32 values or more a gate value: its gradient is a column sum split over workgroups (binary.ts splitBackward).
+    ['a gate over 7×7 planes (split: 4 gates a workgroup)', [[3, 5, 7, 7], [3, 5, 1, 1]]],
+    ['a gate first over 40×50 planes (split: 2 chunks a gate)', [[2, 3, 1, 1], [2, 3, 40, 50]]],
+    ['a per-channel scale [1, C, 1, 1] (split over N·H·W)', [[4, 6, 5, 9], [1, 6, 1, 1]]],
+    ['a row [1, D] of [N, D] (split, D side by side)', [[300, 70], [1, 70]]],
   ];
   cases.forEach(([name, shapes, noGrad], i) => {
     it(name, async () => {

@@ -54,6 +54,8 @@ export interface KernelResult {
   backward?: boolean;
   /** The workspaces after the backward, by the names the op file (CPU) or the kernel (GPU) gave them (GPU: when asked). */
   workspace: Record<string, Float32Array>;
+  /** The pipeline keys of the dispatches that ran, in order (GPU runs only). */
+  dispatches?: string[];
 }
 
 /** The op's attributes with its defaults filled in. */
@@ -169,8 +171,9 @@ export async function runGpu(ctx: GpuContext, c: KernelCase, opts: { workspace?:
   const training = c.training ?? true;
   const backward = training || !d.evalForward;
   d.beforeForward?.(training);
-  await ctx.checked(c.op, () => submitDispatches(ctx, [...(training ? d.forward : (d.evalForward ?? d.forward)), ...(backward ? d.backward : [])]));
-  const got: KernelResult = { output: await readPadded(ctx, `${c.op} output`, output), dInputs: [], dParams: {}, buffers: {}, backward, workspace: {} };
+  const ran = [...(training ? d.forward : (d.evalForward ?? d.forward)), ...(backward ? d.backward : [])];
+  await ctx.checked(c.op, () => submitDispatches(ctx, ran));
+  const got: KernelResult = { output: await readPadded(ctx, `${c.op} output`, output), dInputs: [], dParams: {}, buffers: {}, backward, workspace: {}, dispatches: ran.map((x) => x.label) };
   if (opts.workspace) for (const [k, t] of workspaces) got.workspace[k] = await ctx.read(t);
   for (const [k, t] of Object.entries(buffers)) got.buffers![k] = await readPadded(ctx, `${c.op} ${k}`, t);
   for (const [i, t] of dInputs.entries()) got.dInputs.push(t ? await readPadded(ctx, `${c.op} dInputs[${i}]`, t) : null);

@@ -9,7 +9,9 @@
  * - backward, per input that needs a gradient: one invocation per value of that input sums
  *   `dy · ∂f/∂input` over the output values that read it — its broadcast dims, walked in increasing
  *   output order — starting from the gradient's current value: the op file's `+=` in its order, so
- *   the sums are the same float32 additions (a gather: no two invocations write one value).
+ *   the sums are the same float32 additions (a gather: no two invocations write one value); except
+ *   where each value sums 32 or more products `dy·other` (a squeeze-excite gate's gradient): that
+ *   is a column sum split over workgroups (column-sum.ts), in another order (see `splitBackward`).
  *
  * Where every tensor has the output's shape the shaders index by i alone (no strides to walk).
  * Shapes and strides are uniforms ({@link MAX_RANK} dims): one pipeline per op, form, direction
@@ -17,10 +19,11 @@
  * after the other (WebGPU orders the dispatches of a pass), so nothing races.
  */
 import type { Attrs } from '../../../base/ir/types';
-import { backwardOf, formFor, gradient, replace, uses, y as savedOutput, type ElementwiseDecl, type Expr, type Input } from '../../elementwise/expr';
+import { backwardOf, dy as dyLeaf, formFor, gradient, mul, replace, uses, x as xLeaf, x2 as x2Leaf, y as savedOutput, type ElementwiseDecl, type Expr, type Input } from '../../elementwise/expr';
 import { isOpName, listOps, type OpName } from '../../ops/registry';
 import type { GpuContext, GpuTensor } from '../context';
 import type { GpuDispatch } from '../gemm';
+import { channelsOf, columnGroups, columnSum, type ColumnLayout } from './column-sum';
 import { bindDispatch, grid1d, kernel1d, words, type StorageBinding } from './dispatch';
 import { blockCopy } from './elementwise';
 import { printWgsl } from './activations';
@@ -167,17 +170,66 @@ function forwardStep(ctx: GpuContext, op: string, form: string, decl: Elementwis
   );
 }
 
+/**
+ * The fewest output values an input value's gradient sums (its broadcast dims' product) for the
+ * split sum of {@link splitBackward}: below it the gather's one invocation per value adds them
+ * in the op file's order and keeps its bits; a squeeze-excite gate's 7×7 plane (49) is split.
+ */
+const SPLIT_MIN_REPS = 32;
+
+/**
+ * Where `self`'s broadcast dims lie in the output: `[reduced…, kept…, reduced…]` (dims of size 1
+ * in both left out) — a gate `[N, C, 1, 1]` of `[N, C, H, W]` (N·C outputs of H·W values), a
+ * bias `[1, C, 1, 1]` (C of N·H·W), a row `[1, D]` of `[N, D]` — as column-sum.ts's layout of an
+ * `[outer, cols, inner]` tensor; null for any other pattern (kept dims on both sides of a reduced one).
+ */
+function broadcastLayout(own: readonly number[], out: readonly number[]): ColumnLayout | null {
+  const sizes = [1, 1, 1];
+  let part = 0;
+  for (let k = 0; k < out.length; k++) {
+    if (out[k] === 1) continue;
+    const kept = own[k] === out[k];
+    if (part === 0 && kept) part = 1;
+    else if (part === 1 && !kept) part = 2;
+    else if (part === 2 && kept) return null;
+    sizes[part] *= out[k];
+  }
+  return channelsOf(sizes[0], sizes[1], sizes[2]);
+}
+
+/**
+ * `ds += Σ dy · ∂f/∂wrt` as a column sum split over workgroups (column-sum.ts), where the input
+ * reads `reps ≥` {@link SPLIT_MIN_REPS} output values each and the term is `dy` times the other
+ * input at the output's shape (Multiply's squeeze-excite gate, whose gradient on the H200 was one
+ * invocation per gate value summing its plane: 144 workgroups, 4.9 ms of mobilenet_v3_small's
+ * 24.4 ms step; Add has no broadcast). Null where it does not apply: the gather then runs.
+ *
+ * NOTE: the split adds each value's terms in another order than the op file (lanes, a tree, then
+ * chunks), so its last bits differ; the same from step to step.
+ */
+function splitBackward(ctx: GpuContext, key: string, g: Expr, wrt: Input, a: Operand, b: Operand, dy: Operand, ds: GpuTensor): GpuDispatch[] | null {
+  const self = wrt === 'x' ? a : b;
+  const other = wrt === 'x' ? b : a;
+  const reps = dy.t.length / Math.max(1, ds.length);
+  const layout = broadcastLayout(self.shape, dy.shape);
+  if (reps < SPLIT_MIN_REPS || !layout || layout.cols !== ds.length || columnGroups(layout) > ctx.device.limits.maxComputeWorkgroupsPerDimension) return null;
+  if (!sameShape(other.shape, dy.shape) || printWgsl(g) !== printWgsl(mul(dyLeaf, wrt === 'x' ? x2Leaf : xLeaf))) return null;
+  return columnSum(ctx, `${key}:split`, layout, 'ab', 'add', dy.t, ds, other.t);
+}
+
 /** `ds += Σ dy · ∂f/∂wrt` for the input `self` (one of `a`, `b`), summed over its broadcast dims. */
-function backwardStep(ctx: GpuContext, op: string, form: string, decl: ElementwiseDecl, attrs: Attrs, wrt: Input, a: Operand, b: Operand, dy: Operand, ds: GpuTensor): GpuDispatch {
+function backwardStep(ctx: GpuContext, op: string, form: string, decl: ElementwiseDecl, attrs: Attrs, wrt: Input, a: Operand, b: Operand, dy: Operand, ds: GpuTensor): GpuDispatch[] {
   const g = expressions(decl, form).gradient(wrt);
   const self = wrt === 'x' ? a : b;
   const out = dy.shape;
   const same = sameShape(a.shape, out) && sameShape(b.shape, out);
+  const split = same ? null : splitBackward(ctx, `binary:${op}:${form}:bwd:${wrt}`, g, wrt, a, b, dy, ds);
+  if (split) return split;
   const reps = out.reduce((n, d, k) => (self.shape[k] === d ? n : n * d), 1);
   const { workgroups, rowStride } = grid1d(ctx, ds.length);
   const [p, q] = params(decl, attrs);
   const buffers = [dy.t.buffer, ...reads(g, false).map(([n]) => (n === 'A' ? a.t.buffer : b.t.buffer)), ds.buffer];
-  return bindDispatch(
+  const gather = bindDispatch(
     ctx,
     `binary:${op}:${form}:bwd:${wrt}:${same ? 'same' : 'strided'}`,
     () => backwardShader(g, same),
@@ -207,6 +259,7 @@ function backwardStep(ctx: GpuContext, op: string, form: string, decl: Elementwi
     workgroups,
     2 * dy.t.length,
   );
+  return [gather];
 }
 
 /** The GPU kernel of one binary declaration. */
@@ -227,7 +280,7 @@ function binaryKernel(op: string, decl: ElementwiseDecl): GpuOpKernel {
           const wrt: Input = k === 0 ? 'x' : 'x2';
           // A variadic op's derivatives read neither input (the op file's `elementwise` checks): pair input k with itself.
           const [a, b] = operands.length === 2 ? operands : [operands[k], operands[k]];
-          backward.push(backwardStep(ctx, op, form, decl, attrs, wrt, a, b, { t: dOutput, shape: outputShape }, ds));
+          backward.push(...backwardStep(ctx, op, form, decl, attrs, wrt, a, b, { t: dOutput, shape: outputShape }, ds));
         });
       }
       return { forward, backward };
