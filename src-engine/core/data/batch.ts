@@ -58,6 +58,23 @@ export class BatchFeeder {
   }
 
   /**
+   * The targets alone of samples `order[start .. start+count)` into `y`, as `fill` writes them, for a
+   * set in memory whose features the device gathers itself (core/gpu/resident.ts): the host still
+   * scores the batch's prediction against them.
+   */
+  fillTargets(order: ArrayLike<number>, start: number, count: number, y: Float32Array): void {
+    if (this.source) throw new DataError('DATA_BAD_OPTION', `${this.dataset.name} is streamed from disk: its batches are read whole (fill).`);
+    const ds = this.dataset as Exclude<Samples, SampleSource>;
+    const ts = this.targetSize;
+    const targets = this.options.target === 'features' ? ds.features : ds.targets;
+    for (let i = 0; i < count; i++) {
+      const s = order[start + i];
+      if (ts === 1) y[i] = targets[s];
+      else for (let j = 0; j < ts; j++) y[i * ts + j] = targets[s * ts + j];
+    }
+  }
+
+  /**
    * A streamed set: have its source decode batch `order[start .. start+count)` and the next
    * PREFETCH_BATCHES batches of `order` (`batch` samples each) ahead; resolves when this one is
    * ready. Null when there is nothing to wait for (in memory, or a source that decodes in `read`).
@@ -108,20 +125,14 @@ export class BatchFeeder {
 
   private fillFromMemory(ds: Exclude<Samples, SampleSource>, order: ArrayLike<number>, start: number, count: number, x: Float32Array, y: Float32Array | null): void {
     const fs = this.featureSize;
-    const ts = this.targetSize;
     const feats = ds.features;
-    const targets = this.options.target === 'features' ? feats : ds.targets;
     // NOTE: plain loops rather than `set(subarray(...))`: a subarray is a new view object per
     // sample, and the training loop should not allocate.
     for (let i = 0; i < count; i++) {
-      const s = order[start + i];
-      const src = s * fs;
+      const src = order[start + i] * fs;
       const dst = i * fs;
       for (let j = 0; j < fs; j++) x[dst + j] = feats[src + j];
-      if (y) {
-        if (ts === 1) y[i] = targets[s];
-        else for (let j = 0; j < ts; j++) y[i * ts + j] = targets[s * ts + j];
-      }
     }
+    if (y) this.fillTargets(order, start, count, y);
   }
 }

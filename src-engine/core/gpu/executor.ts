@@ -86,6 +86,17 @@ export interface GpuGraph {
   setInput(name: string, data: Float32Array): void;
   /** How the inputs' uploads went so far: through staging buffers or `queue.writeBuffer`. */
   readonly inputWrites: InputWriteCounts;
+  /** The device tensor of Input `name` (what a gather of resident samples writes: core/gpu/resident.ts). */
+  inputTensor(name: string): GpuTensor;
+  /**
+   * Fill Input `name` on the device instead of uploading it: `dispatch` (which writes its whole
+   * tensor) is recorded at the start of the next step's or forward's command buffer, after the
+   * staged copies. The input stays fed ({@link feeds}) until the next {@link setInput} of it; the
+   * later of the two wins.
+   */
+  feedInput(name: string, dispatch: GpuDispatch): void;
+  /** Whether Input `name` was last filled by {@link feedInput}, not {@link setInput}. */
+  feeds(name: string): boolean;
   /**
    * Run the forward pass only, in eval mode (BatchNorm with its running statistics) unless
    * `training` (batch statistics, running statistics updated, as the CPU's `forward(true)`);
@@ -356,6 +367,8 @@ class DevicePlan implements GpuGraph {
   private readonly gradBuffers: GpuTensor[];
   private readonly inputNames: Set<string>;
   private readonly staged: StagedInputs;
+  /** Inputs filled on the device (`feedInput`): the dispatch not yet recorded, or null once it was. */
+  private readonly fed = new Map<string, GpuDispatch | null>();
   // Readback: the losses then the status pair, then the `readback` nodes' outputs, into a pool of
   // mappable buffers (a step whose result nobody awaited yet keeps its buffer; the next step takes another).
   private readonly extra: { t: GpuTensor; into: Float32Array }[];
@@ -404,7 +417,33 @@ class DevicePlan implements GpuGraph {
 
   setInput(name: string, data: Float32Array): void {
     if (!this.inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
+    this.fed.delete(name);
     this.staged.write(this.outputs.get(name)!, data);
+  }
+
+  inputTensor(name: string): GpuTensor {
+    if (!this.inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
+    return this.outputs.get(name)!;
+  }
+
+  feedInput(name: string, dispatch: GpuDispatch): void {
+    this.inputTensor(name);
+    this.fed.set(name, dispatch);
+  }
+
+  feeds(name: string): boolean {
+    return this.fed.has(name);
+  }
+
+  /** Record the feeds queued since the last step (after the staged copies: the later write wins). */
+  private encodeFeeds(enc: GPUCommandEncoder): void {
+    const pending: GpuDispatch[] = [];
+    for (const [name, d] of this.fed) {
+      if (!d) continue;
+      pending.push(d);
+      this.fed.set(name, null);
+    }
+    if (pending.length) encodeComputePass(this.ctx, enc, 'inputs', pending);
   }
 
   get inputWrites(): InputWriteCounts {
@@ -478,6 +517,11 @@ class DevicePlan implements GpuGraph {
     const t = this.outputs.get(nodeId);
     if (!t) throw noSuchNode(nodeId);
     this.staged.flush();
+    if ([...this.fed.values()].some(Boolean)) {
+      const enc = this.ctx.device.createCommandEncoder({ label: 'inputs' });
+      this.encodeFeeds(enc);
+      this.ctx.device.queue.submit([enc.finish()]);
+    }
     return this.ctx.read(t);
   }
 
@@ -669,6 +713,7 @@ class DevicePlan implements GpuGraph {
     const { status, ones } = this.family;
     const enc = this.ctx.device.createCommandEncoder({ label: 'step' });
     this.staged.encode(enc);
+    this.encodeFeeds(enc);
     if (capture?.before) this.copyBefore(enc);
     enc.clearBuffer(status.buffer);
     encodeComputePass(this.ctx, enc, 'forward', training ? this.nodes.forward : this.nodes.evalForward);

@@ -24,6 +24,7 @@ import { withGradClip } from './clip';
 import { adapterName, GpuError, type GpuContext } from './context';
 import { buildGpuGraph, gpuKernelGaps, type GpuGraph, type GpuLossSelection } from './executor';
 import { createGpuOptimizer, gpuOptimizerGap, type GpuOptimizer } from './optim';
+import { holdSamples } from './resident';
 
 export interface GpuTrainableOptions {
   gpu: GpuContext;
@@ -89,7 +90,7 @@ export function buildGpuTrainable(checked: CheckedGraph, opts: GpuTrainableOptio
   // What an evaluation sums with groups: each group's losses once, as the loop reports them.
   const reported = grouped ? [...new Set(groups.flatMap((g) => g.loss))] : null;
   const inputs = graphInputs(graph).map((n) => n.id);
-  return wrap(gpu, { groups, reported, inputs, name: adapterName(opts.gpu.adapter), plans: new Map() });
+  return wrap(gpu, { ctx: opts.gpu, groups, reported, inputs, name: adapterName(opts.gpu.adapter), plans: new Map(), gpus: new Map() });
 }
 
 /** One optimizer group on the device (the implicit one without `training.groups`). */
@@ -103,12 +104,15 @@ interface DeviceGroup {
 
 /** What every batch size's plan shares. */
 interface Shared {
+  ctx: GpuContext;
   groups: readonly DeviceGroup[];
   /** The losses an evaluation sums with groups, or null (every loss). */
   reported: readonly string[] | null;
   inputs: readonly string[];
   name: string;
   plans: Map<number, GpuTrainablePlan>;
+  /** The GPU plan behind each of `plans` (what a resident split's gather writes into). */
+  gpus: Map<GpuTrainablePlan, GpuGraph>;
 }
 
 function deviceOnly(what: string): never {
@@ -128,8 +132,10 @@ export type GpuTrainablePlan = CompiledGraph & Required<Pick<TrainableGraph, 'de
 function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
   const host = gpu.host;
   const { groups, reported, inputs, name, plans } = shared;
-  const upload = () => {
-    for (const id of inputs) gpu.setInput(id, host.input(id).data);
+  // A training step leaves the inputs a resident split feeds (`holdSamples`) to its gather; an
+  // evaluation forward uploads them all from the host, as the loop wrote them.
+  const upload = (training: boolean) => {
+    for (const id of inputs) if (!(training && gpu.feeds(id))) gpu.setInput(id, host.input(id).data);
   };
   // This plan's selections, made on first use (each plan has its own host mirror and dispatches).
   const selections: (GpuLossSelection | undefined)[] = [];
@@ -171,7 +177,7 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
     async trainStep(group, lr, phases) {
       const g = groups[group.index];
       if (!g) throw new GpuError('E_GPU_BAD_ARGS', `There is no optimizer group ${group.index} (the graph has ${groups.length}).`);
-      upload();
+      upload(true);
       const loss = await gpu.trainStep(undefined, undefined, undefined, selectionOf(group.index));
       if (phases.afterForward(loss) !== 'ok' || phases.afterBackward() !== 'ok') return loss;
       await gpu.update(g.optimizer, lr, phases.beforeUpdate());
@@ -180,7 +186,7 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
     device: {
       name,
       forward(training, read, reduce) {
-        upload();
+        upload(false);
         if (reported) evalSelection ??= gpu.selectLosses(reported);
         return gpu.forward(training, read, evalSelection, reduce);
       },
@@ -191,6 +197,19 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
       load(from) {
         gpu.upload();
         groups.forEach((g, i) => g.optimizer.loadState(from[i].state()));
+      },
+      async holdSamples(rows, budget) {
+        const held = await holdSamples(shared.ctx, rows, budget);
+        if ('state' in held) return held;
+        return {
+          bytes: held.bytes,
+          feed(p, order, start, count) {
+            const target = shared.gpus.get(p as GpuTrainablePlan);
+            if (!target) throw new GpuError('E_GPU_BAD_ARGS', 'Resident samples fed to a plan of another graph or device.');
+            held.feed(target, order, start, count);
+          },
+          close: () => held.dispose(),
+        };
       },
       async readWorkspace(nodeId, ranges) {
         const into = host.workspace(nodeId);
@@ -208,5 +227,6 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
     },
   };
   plans.set(gpu.batchSize, plan);
+  shared.gpus.set(plan, gpu);
   return plan;
 }

@@ -48,11 +48,8 @@ export function frozenPrefix(
   const buffered = new Set(plan.buffers.map((b) => b.nodeId));
   const frozenWeights = graph.nodes.filter((n) => n.frozen === true && weighted.has(n.id));
   if (frozenWeights.length === 0) return null;
-  const transform = getTransform(data.transform.kind);
-  if (transform && transform.identity !== true) {
-    return off('FEATURES_RANDOM_TRANSFORM', `the input transform "${transform.label}" changes every sample at random before the frozen layers, so their outputs differ every epoch`);
-  }
-  if (augments(data.augment)) return off('FEATURES_RANDOM_TRANSFORM', 'data augmentation changes every sample at random before the frozen layers, so their outputs differ every epoch');
+  const random = drawnPerStep(data);
+  if (random) return off('FEATURES_RANDOM_TRANSFORM', `${random} before the frozen layers, so their outputs differ every epoch`);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const prefix = new Set<string>();
   // Per node outside the prefix that a frozen layer reads through: why it is not in it.
@@ -109,6 +106,20 @@ function blockedBy(node: NodeIR, training: TrainingConfig, weighted: boolean, ke
   }
   if (def.samplesRead === 'each' || def.elementwise) return undefined;
   return off('FEATURES_NOT_A_PREFIX', `"${node.id}" (${def.name}) reads other samples of its batch`);
+}
+
+/**
+ * Why a training step's samples are not a function of their index alone, or null when they are: a
+ * random input transform or data augmentation draws anew for every batch. Where they are, what a
+ * sample feeds may be computed or kept once (this cache; the GPU's resident training data,
+ * core/gpu/resident.ts). The sentence names what draws: `the input transform "…" changes every
+ * sample at random`.
+ */
+export function drawnPerStep(data: Pick<PreparedData<Samples>, 'transform' | 'augment'>): string | null {
+  const transform = getTransform(data.transform.kind);
+  if (transform && transform.identity !== true) return `the input transform "${transform.label}" changes every sample at random`;
+  if (augments(data.augment)) return 'data augmentation changes every sample at random';
+  return null;
 }
 
 function off(code: PrefixRefusal['code'], reason: string): PrefixRefusal {

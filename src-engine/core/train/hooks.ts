@@ -1,7 +1,7 @@
 import type { MetricValues } from '../metrics';
 import type { RunControl } from './control';
 import type { LoopView } from './loop-view';
-import type { DeviceCapture, FeatureCacheStatus, LoopEpoch, LoopFailure, LoopProgress, LoopResult, StepVerdict, TrainableGraph } from './types';
+import type { DeviceCapture, FeatureCacheStatus, LoopEpoch, LoopFailure, LoopProgress, LoopResult, ResidentStatus, StepVerdict, TrainableGraph } from './types';
 import { TrainError } from './types';
 
 export type { StepVerdict } from './types';
@@ -84,6 +84,12 @@ export interface LoopHooks<P extends TrainableGraph = TrainableGraph> {
    * Not called when the graph freezes no weights or the cache was turned off.
    */
   onFeatureCache?(status: FeatureCacheStatus): void;
+  /**
+   * A GPU run's training split kept on the device (core/gpu/resident.ts), before its first step:
+   * its size, or why each batch is uploaded (`residentDataMessage` says it in a line). Not called
+   * on the CPU, nor when `residentData` is off.
+   */
+  onResidentData?(status: ResidentStatus): void;
   /** The learner set a new learning rate (a resume or step with one): `lr` trains the next step, `loop.step + 1`. */
   onLearningRate?(lr: number): void;
   /** The run ended (completed, early-stopped or stopped), its test evaluated: before the run control's `done`. */
@@ -123,7 +129,7 @@ export function combineHooks<P extends TrainableGraph = TrainableGraph>(list: re
     const fs = fns(m);
     if (fs.length) out[m] = (ctx) => fs.reduce<StepVerdict>((v, f) => strictest(v, f(ctx)), 'ok');
   }
-  for (const m of ['onProgress', 'onEvaluation', 'onState', 'onRestore', 'onLearningRate', 'onFeatureCache', 'onEnd', 'onError'] as const) {
+  for (const m of ['onProgress', 'onEvaluation', 'onState', 'onRestore', 'onLearningRate', 'onFeatureCache', 'onResidentData', 'onEnd', 'onError'] as const) {
     const fs = fns(m) as ((...a: unknown[]) => void)[];
     if (fs.length) out[m] = ((...a: unknown[]) => fs.forEach((f) => f(...a))) as never;
   }

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/types';
-import { BatchFeeder } from '../data';
+import { BatchFeeder, featureSize, isStreamed, targetSize } from '../data';
 import type { PreparedData, Samples } from '../data';
 import { resolveGroups, type ResolvedGroup } from '../../base/ir/training';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
@@ -11,14 +11,17 @@ import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
 import { bindGraph, checkBinding, type GraphBinding } from './binding';
 import { RunControl } from './control';
-import type { Checkpoint, CompileFn, DeviceCapture, FeatureCacheStatus, FeatureSpill, LoopResult, StepGroup, StepPhases, TrainableGraph } from './types';
+import type { Checkpoint, CompileFn, DeviceCapture, DeviceSamples, FeatureCacheStatus, FeatureSpill, LoopResult, ResidentStatus, SampleRows, StepGroup, StepPhases, TrainableGraph } from './types';
 import { TrainError } from './types';
 import { combineHooks, hookStates, loadHookStates, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 import type { LoopView } from './loop-view';
 import { checkFits, copyCheckpointInto } from './loop-checkpoints';
 import { loadStreamStates, streamStates, type StreamOwners } from './run-streams';
-import { FEATURE_CACHE_BYTES, FeatureCache, frozenPrefix, type FrozenPrefix } from './feature-cache';
+import { drawnPerStep, FEATURE_CACHE_BYTES, FeatureCache, frozenPrefix, type FrozenPrefix } from './feature-cache';
 import { BestWatch, SkipTracker, parseMonitor, type EpochMetrics, type LoopRun, type StepState } from './run-state';
+
+/** What a GPU run may keep of its training split on the device by default (`residentData`): 1 GiB, the feature cache's budget. */
+export const RESIDENT_BYTES = FEATURE_CACHE_BYTES;
 
 export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> {
   /** Compiles the graph for the batch size (the executor's `compileGraph`); called once. */
@@ -80,6 +83,15 @@ export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> 
   featureCacheBytes?: number;
   /** Where a feature cache past `featureCacheBytes` is kept (the host's: node/feature-spill.ts, a file in the OS's temporary folder). */
   featureSpill?: FeatureSpill;
+  /**
+   * On a device plan that can (`DeviceStep.holdSamples`), keep the training split on the device
+   * and gather each batch there (default true) where the split is in memory, nothing is drawn per
+   * step (`drawnPerStep`), the run trains at least an epoch's batches and the split fits
+   * `residentBytes`: the same bits land in the inputs. `false` uploads every batch (the comparison in the tests and the bench).
+   */
+  residentData?: boolean;
+  /** The bytes a device may keep for it (default RESIDENT_BYTES, 1 GiB); past it every batch is uploaded, and the hooks are told why. */
+  residentBytes?: number;
   /**
    * An error the host goes on from in another loop (a session's lost GPU, continued on the CPU):
    * `run` rejects with it as it is, without the hooks' `onError` nor the control's `failed`.
@@ -145,6 +157,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   private featureCache: FeatureCache | null = null;
   /** The validation split's, beside it (`validationFeatures`): every epoch evaluates those samples through the same frozen layers. */
   private valFeatures: FeatureCache | null = null;
+  /** The training split kept on the device, once uploaded (`prepareResidentData`): each batch is gathered there. */
+  private resident: DeviceSamples | null = null;
   private lastCheckpoint: Checkpoint | null = null;
   private steps = 0;
   private epochNow = 0;
@@ -271,6 +285,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     let reason: LoopResult['reason'] = 'completed';
     try {
       if (!(await this.prepareFeatureCache(run))) reason = 'stopped';
+      else await this.prepareResidentData(run);
       for (let epoch = run.firstEpoch; reason === 'completed' && epoch <= this.config.epochs; epoch++) {
         const trained = await this.trainEpoch(run, epoch, epoch === run.firstEpoch ? run.firstBatch : 0);
         if (trained === 'stopped') reason = 'stopped';
@@ -288,6 +303,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       this.featureCache = null;
       this.valFeatures?.close();
       this.valFeatures = null;
+      this.resident?.close();
+      this.resident = null;
       for (const g of this.groups) g.fed = undefined;
     }
   }
@@ -428,10 +445,16 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     const gb = this.planFor(count);
     const x = gb.input(this.binding.featureInput).data;
     const y = this.binding.targetInput ? gb.input(this.binding.targetInput).data : null;
-    // A streamed set: this batch decoded (and the next ones started) before it is read.
-    const loading = run.feeder.ready(run.order, start, count, bs);
-    if (loading) await loading;
-    run.feeder.fill(run.order, start, count, x, y, run.transformRng);
+    if (this.resident) {
+      // The device gathers the batch; the host keeps its targets, for the metrics.
+      if (y) run.feeder.fillTargets(run.order, start, count, y);
+      this.resident.feed(gb, run.order, start, count);
+    } else {
+      // A streamed set: this batch decoded (and the next ones started) before it is read.
+      const loading = run.feeder.ready(run.order, start, count, bs);
+      if (loading) await loading;
+      run.feeder.fill(run.order, start, count, x, y, run.transformRng);
+    }
     this.featureCache?.feed(gb, run.order, start, count);
     const step = run.step;
     let loss = 0;
@@ -537,6 +560,34 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     };
     this.valFeatures = await FeatureCache.compute(prefix, { ...this.data, train: val }, this.binding.featureInput, (n) => this.planFor(n), this.config.batchSize, turn);
     return this.valFeatures !== null;
+  }
+
+  /**
+   * A device plan's training split kept on the device (`DeviceStep.holdSamples`), where it is in
+   * memory, each sample's features and targets are its own whatever the step (`drawnPerStep`, the
+   * feature cache's test), the run trains at least an epoch's batches, and it fits `residentBytes`
+   * and the device; the hooks are told its size or why not. Not asked of a host plan.
+   */
+  private async prepareResidentData(run: LoopRun<P>): Promise<void> {
+    const device = this.plan.device;
+    const train = this.data.train;
+    if (!device?.holdSamples || this.options.residentData === false || train.count === 0) return;
+    const say = (s: ResidentStatus) => this.hooks.onResidentData?.(s);
+    const random = drawnPerStep(this.data);
+    const batches = Math.min(run.maxSteps - this.steps, this.stepsPerEpoch * (this.config.epochs - run.firstEpoch + 1) - run.firstBatch);
+    if (isStreamed(train)) return say({ state: 'off', code: 'RESIDENT_STREAMED', reason: `${train.name} is read from disk batch by batch (larger than its memory budget)` });
+    if (random) return say({ state: 'off', code: 'RESIDENT_RANDOM', reason: `${random} in every step` });
+    if (batches < this.stepsPerEpoch) return say({ state: 'off', code: 'RESIDENT_FEW_STEPS', reason: `the run trains ${batches} of an epoch's ${this.stepsPerEpoch} batches: uploading them costs less than the whole split` });
+    const fs = featureSize(train);
+    const rows: SampleRows[] = [{ input: this.binding.featureInput, values: train.features, size: fs }];
+    const target = this.binding.targetInput;
+    if (target) rows.push(this.data.target === 'features' ? { input: target, values: train.features, size: fs } : { input: target, values: train.targets, size: targetSize(train) });
+    const t0 = performance.now();
+    const held = await device.holdSamples(rows, this.options.residentBytes ?? RESIDENT_BYTES);
+    if ('state' in held) return say(held);
+    this.resident = held;
+    run.lastProgress = performance.now();
+    say({ state: 'ready', samples: train.count, bytes: held.bytes, seconds: (performance.now() - t0) / 1000 });
   }
 
   /** The hooks' `afterStep` for the step just counted (its context set by `trainBatch`), with the batch's metrics and groups' losses. */

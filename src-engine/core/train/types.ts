@@ -162,7 +162,46 @@ export interface DeviceStep {
    * `[start, length]` in elements. A buffer the device's kernel does not keep is left as it is.
    */
   readWorkspace(nodeId: string, ranges: WorkspaceRanges): Promise<void>;
+  /**
+   * Keep a split's samples on the device (core/gpu/resident.ts): each of `rows` uploaded once,
+   * then every training step's batch gathered into the plan's inputs there from its sample
+   * indices (`DeviceSamples.feed`) instead of written by the feeder and uploaded. Answers why not
+   * when they do not fit (the budget, the device's largest buffer). Absent: the device cannot.
+   */
+  holdSamples?(rows: readonly SampleRows[], budget: number): Promise<DeviceSamples | ResidentRefusal>;
 }
+
+/** One Input's values for every sample of a split, sample after sample (`size` values each): what `DeviceStep.holdSamples` keeps. */
+export interface SampleRows {
+  readonly input: string;
+  readonly values: Float32Array;
+  readonly size: number;
+}
+
+/** A split's samples held on the device (`DeviceStep.holdSamples`). */
+export interface DeviceSamples {
+  /** Bytes they take there (rows shared by two inputs once). */
+  readonly bytes: number;
+  /**
+   * Samples `order[start .. start+count)` into the held inputs of `plan` (a plan of the same
+   * device: `withBatchSize(count)`'s), gathered at the start of its next step; its training steps
+   * no longer upload those inputs from the host (an evaluation forward uploads them as before).
+   */
+  feed(plan: TrainableGraph, order: Int32Array, start: number, count: number): void;
+  /** Let the device's copies go. */
+  close(): void;
+}
+
+/**
+ * Whether a GPU run's training split is kept on the device (`DeviceSamples`), for the hooks'
+ * `onResidentData`: its size, or off with a coded reason.
+ */
+export type ResidentStatus =
+  | { state: 'ready'; samples: number; bytes: number; seconds: number }
+  | { state: 'off'; code: 'RESIDENT_STREAMED' | 'RESIDENT_RANDOM' | 'RESIDENT_OVER_BUDGET' | 'RESIDENT_OVER_LIMIT' | 'RESIDENT_FEW_STEPS'; reason: string };
+
+/** Why a device does not hold a split's samples. */
+export type ResidentRefusal = Extract<ResidentStatus, { state: 'off' }>;
 
 /**
  * What a probed device step measures besides its loss (docs/webgpu-backend.md, "Probes on GPU
