@@ -12,6 +12,7 @@ import { bindDispatch } from '../src-engine/core/gpu/kernels/dispatch';
 import { GpuProfiler, medianRecords, PROFILE_DAWN_OPTIONS, type ProfiledDispatch } from '../src-engine/core/gpu/passes';
 import { buildGpuTrainable, gpuTrainingGaps } from '../src-engine/core/gpu/trainable';
 import { defaultTraining } from '../src-engine/core/train/defaults';
+import { RESIDENT_BYTES } from '../src-engine/core/train/loop';
 import { planStep } from '../src-engine/core/train/step';
 import { acquireNodeGpu } from '../src-engine/node/gpu/device';
 
@@ -37,6 +38,8 @@ export type GpuResults =
       train: Record<string, number | string>;
       /** What was left out, and why (4096³ on a software adapter). */
       skipped: string[];
+      /** How the training steps got their batches: gathered on the device from the held samples, or uploaded (BENCH_GPU_RESIDENT=0). */
+      inputs: string;
       /** With `profile`: one training step per workload, dispatch by dispatch (times where `timestamps`). */
       profiles?: Record<string, ProfiledDispatch[]>;
       timestamps?: boolean;
@@ -131,8 +134,19 @@ export async function gemmGflops(ctx: GpuContext, m: number, k: number, n: numbe
   return (10 * 2 * m * n * k) / secs / 1e9;
 }
 
-/** A workload's training plan on `ctx` and a step over its data, or why the GPU cannot train it. */
-function gpuTraining(ctx: GpuContext, w: GpuWorkload, batch: number, samples: number): { step: () => Promise<number> | number } | string {
+/**
+ * Whether the training steps gather their batches on the device from the samples held there, as
+ * the training loop does for data in memory with nothing drawn per step (core/gpu/resident.ts), or
+ * upload each batch from the host (`BENCH_GPU_RESIDENT=0`, the path before it, for comparison).
+ */
+const RESIDENT = process.env.BENCH_GPU_RESIDENT !== '0';
+
+/**
+ * A workload's training plan on `ctx` and a step over its data (`resident`: gathered from the
+ * samples held on the device, through the plan's `holdSamples` as the loop calls it; else each
+ * batch copied into the plan's inputs and uploaded), or why the GPU cannot train it.
+ */
+async function gpuTraining(ctx: GpuContext, w: GpuWorkload, batch: number, samples: number): Promise<{ step: () => Promise<number> | number } | string> {
   // An imported design (the real-size workloads) has no training section: the app's "Add settings".
   const training = w.graph.training ?? defaultTraining(w.graph);
   const graph: GraphIR = { ...w.graph, training: { ...training, batchSize: batch, optimizer: { kind: 'adam', lr: w.lr }, gradClip: undefined, groups: undefined } };
@@ -143,6 +157,24 @@ function gpuTraining(ctx: GpuContext, w: GpuWorkload, batch: number, samples: nu
   const y = plan.input(w.targetInput).data;
   const nb = samples / batch;
   let i = 0;
+  if (RESIDENT) {
+    const rows = [
+      { input: w.featureInput, values: w.features.subarray(0, samples * (x.length / batch)), size: x.length / batch },
+      { input: w.targetInput, values: w.targets.subarray(0, samples * (y.length / batch)), size: y.length / batch },
+    ];
+    const held = await plan.device.holdSamples!(rows, RESIDENT_BYTES);
+    if ('state' in held) throw new Error(`the samples were not held on the device: ${held.reason}`);
+    const order = Int32Array.from({ length: samples }, (_, k) => k);
+    return {
+      step: () => {
+        const b = i++ % nb;
+        // As the loop: the host keeps the batch's targets (its metrics), the device gathers the rest.
+        y.set(w.targets.subarray(b * y.length, (b + 1) * y.length));
+        held.feed(plan, order, b * batch, batch);
+        return planStep(plan, w.lr);
+      },
+    };
+  }
   return {
     step: () => {
       const b = i++ % nb;
@@ -161,7 +193,7 @@ const PROFILE_STEPS = 3;
  * dispatch timed by timestamp queries (passes.ts), the median of {@link PROFILE_STEPS} steps.
  */
 async function trainWorkload(ctx: GpuContext, w: GpuWorkload, batch: number, samples: number, seconds: number, profile: boolean): Promise<{ rate: number | string; profile?: ProfiledDispatch[] }> {
-  const t = gpuTraining(ctx, w, batch, samples);
+  const t = await gpuTraining(ctx, w, batch, samples);
   if (typeof t === 'string') return { rate: t };
   const secs = await timeBest(seconds, 5, async () => {
     await t.step();
@@ -212,7 +244,8 @@ export async function benchGpu(gemmSizes: readonly [number, number, number][], w
         train[w.name] = `failed: ${(e as Error).message.split('\n')[0]}`;
       }
     }
-    return { adapter: adapterName(ctx.adapter), peak, gemm, train, skipped, ...(o.profile ? { profiles, timestamps: ctx.device.features.has('timestamp-query') } : {}) };
+    const inputs = RESIDENT ? 'training batches gathered on the device from the samples held there (BENCH_GPU_RESIDENT=0: uploaded every step)' : 'training batches uploaded every step (BENCH_GPU_RESIDENT=0)';
+    return { adapter: adapterName(ctx.adapter), peak, gemm, train, skipped, inputs, ...(o.profile ? { profiles, timestamps: ctx.device.features.has('timestamp-query') } : {}) };
   } finally {
     ctx.dispose();
   }

@@ -556,6 +556,7 @@ async function main(): Promise<void> {
     console.log(`ours gpu: WebGPU on ${gpu.adapter}${gpu.adapter.endsWith('fallback') ? ' — a software adapter (CPU emulation): not a GPU figure' : ''}`);
     console.log(`  fp32 FMA peak, measured: ${fmt(gpu.peak, gpu.peak < 10 ? 2 : 0)} GFLOP/s; GEMM against it: ${Object.entries(gpu.gemm).map(([k, v]) => `${k} ${fmt(v, v < 1 ? 3 : 1)} GFLOP/s (${((100 * v) / gpu.peak).toFixed(gpu.peak > 0 && v / gpu.peak < 0.01 ? 2 : 0)}%)`).join(', ')}`);
     for (const note of gpu.skipped ?? []) console.log(`  ${note}`);
+    if (gpu.inputs) console.log(`  ${gpu.inputs}`);
     for (const [key, g] of Object.entries(gpu.train)) if (typeof g === 'string') console.log(`  ${key}: ${g}`);
     for (const [key, records] of Object.entries(gpu.profiles ?? {})) console.log(`  profile ${key} (one step, batch ${BATCH}):\n${formatKernelTable(records).replace(/^/gm, '  ')}`);
   } else if (results.gpu && 'error' in results.gpu) console.log(`ours gpu: none (${results.gpu.error})`);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext, GpuError } from '../../../src-engine/core/gpu/context';
 import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
 import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
+import { holdSamples } from '../../../src-engine/core/gpu/resident';
 import { acquireNodeGpu, dawnGpu } from '../../../src-engine/node/gpu/device';
 import { remoteGpuAcquirer } from '../../../src-engine/node/gpu/remote';
 import { createMemoryChannelPair, type Channel } from '../../../src-engine/protocol/channel';
@@ -88,6 +89,45 @@ describe('a device across the GPU wire', () => {
     }
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[2]).toBeLessThan(losses[0]);
+  });
+
+  it('a step fed from training data held on the device (core/gpu/resident.ts) is one message too, writing only its sample indices, and trains as the uploaded batches do', async () => {
+    const { channel, sent } = await tapped();
+    const ctx = await remoteContext(channel);
+    open.push(ctx);
+    const checked = checkedOrThrow(twoMoonsGraph());
+    const x = Float32Array.from({ length: 64 }, (_, i) => Math.cos(i));
+    const y = Float32Array.from({ length: 32 }, (_, i) => i % 2);
+    const order = Int32Array.from({ length: 32 }, (_, i) => (i * 7) % 32);
+    const held = await holdSamples(ctx, [{ input: 'xy', values: x, size: 2 }, { input: 'label', values: y, size: 1 }], 1 << 20);
+    if ('state' in held) throw new Error(held.reason);
+    const run = async (resident: boolean): Promise<number[]> => {
+      const plan = await compileGpuGraph(checked, { batchSize: 16, gpu: ctx, seed: 3 });
+      const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.01 }, plan.params);
+      const losses: number[] = [];
+      for (let step = 0; step < 4; step++) {
+        const start = (step % 2) * 16;
+        if (resident) held.feed(plan, order, start, 16);
+        else {
+          plan.setInput('xy', Float32Array.from({ length: 32 }, (_, j) => x[order[start + (j >> 1)] * 2 + (j & 1)]));
+          plan.setInput('label', Float32Array.from({ length: 16 }, (_, j) => y[order[start + j]]));
+        }
+        const before = sent.length;
+        losses.push(await plan.trainStep(opt, 0.01));
+        if (!resident || step === 0) continue; // the first step makes the index buffer, the gathers, the readback buffer
+        const stepMessages = sent.slice(before).filter((m) => opsOf([m]).some((o) => o.op !== 'release'));
+        expect(stepMessages, `step ${step}: messages`).toHaveLength(1);
+        const written = opsOf(stepMessages).flatMap((o) => (o.op === 'writeBuffer' ? [Buffer.from(o.data).toString('hex')] : []));
+        const hex = (a: ArrayLike<number>, T: Float32ArrayConstructor | Uint32ArrayConstructor) => Buffer.from(T.from(a).buffer).toString('hex');
+        // The 16 indices and the optimizer's uniforms; not the batch nor its labels.
+        expect(written.filter((w) => w === hex(order.subarray(start, start + 16), Uint32Array))).toHaveLength(1);
+        expect(written.filter((w) => w === hex(Array.from({ length: 16 }, (_, j) => y[order[start + j]]), Float32Array) || w === hex(Array.from({ length: 32 }, (_, j) => x[order[start + (j >> 1)] * 2 + (j & 1)]), Float32Array))).toEqual([]);
+      }
+      return losses;
+    };
+    const resident = await run(true);
+    expect(resident).toEqual(await run(false));
+    held.dispose();
   });
 
   it('carries error scopes (E_GPU_DEVICE with the device’s message) and errors outside them', async () => {
