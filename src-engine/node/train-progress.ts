@@ -52,7 +52,7 @@ export function progressPrinter(io: Io, started: number): (e: TrainerEvent) => v
       warnSkipped(e.dataSkipped, 'since the last epoch');
     } else if (e.type === 'error') {
       io.err(cliErrorText(e.code, e.message));
-    } else if (e.type === 'features' && e.state !== 'computing') {
+    } else if ((e.type === 'features' && e.state !== 'computing') || e.type === 'resident-data') {
       io.out(`${e.message}\n`);
     }
   };

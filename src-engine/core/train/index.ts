@@ -13,7 +13,7 @@ export type { TrainerOptions } from './trainer';
 export { TrainError } from './types';
 export { featureCacheMessage } from './feature-cache';
 export { residentDataMessage } from './resident-data';
-export type { Checkpoint, CompileFn, DataSkipped, DeviceCapture, DeviceStep, DoneEvent, ForwardReduce, EpochEvent, ErrorEvent, FeatureCacheStatus, LoopEpoch, LoopFailure, LoopProgress, LoopResult, LossSelection, ProgressEvent, ResidentStatus, StepFigures, StepGroup, StepPhases, TensorFigures, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
+export type { Checkpoint, CompileFn, DataSkipped, DeviceCapture, DeviceStep, DoneEvent, ForwardReduce, EpochEvent, ErrorEvent, FeatureCacheStatus, LoopEpoch, LoopFailure, LoopProgress, LoopResult, LossSelection, ProgressEvent, ResidentDataEvent, ResidentStatus, StepFigures, StepGroup, StepPhases, TensorFigures, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
 export { checkpointToJSON, checkpointFromJSON, float32ToBase64, base64ToFloat32 } from './checkpoint';
 export type { CheckpointJSON } from './checkpoint';
 export { EVALUATION_SPLITS, evaluateModel, prepareForEvaluation, type Evaluation, type EvaluationSplit } from './evaluate';

@@ -4,6 +4,7 @@ import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { MetricValues } from '../metrics';
 import { TrainingLoop, type TrainingLoopOptions } from './loop';
 import { featureCacheMessage } from './feature-cache';
+import { residentDataMessage } from './resident-data';
 import type { CheckedGraph } from '../analysis/checked';
 import type { Checkpoint, CompileFn, DoneEvent, TrainerEvent } from './types';
 import type { LoopHooks } from './hooks';
@@ -144,7 +145,7 @@ export class Trainer {
 
 /**
  * The loop told as the headless trainer's events (what the CLI prints, one JSON line each under
- * `--json`): progress, each epoch, the frozen backbone's cache, and the end (`done`) or failure
+ * `--json`): progress, each epoch, the frozen backbone's cache, a GPU run's training data on the device or not, and the end (`done`) or failure
  * (`error`, with the step a non-finite loss stopped at).
  */
 export function trainerEvents(emit: (e: TrainerEvent) => void): LoopHooks {
@@ -152,6 +153,7 @@ export function trainerEvents(emit: (e: TrainerEvent) => void): LoopHooks {
     onProgress: ({ single: _single, ...p }) => emit({ type: 'progress', ...p }),
     afterEpoch: (e) => emit({ type: 'epoch', ...e }),
     onFeatureCache: (s) => emit({ type: 'features', message: featureCacheMessage(s), ...s }),
+    onResidentData: (s) => emit({ type: 'resident-data', message: residentDataMessage(s), ...s }),
     onEnd: (r) => emit({ type: 'done', ...r }),
     onError: ({ code, message, error }) => emit({ type: 'error', code, message, ...(error instanceof StepError ? { epoch: error.epoch, step: error.step } : {}) }),
   };

@@ -399,7 +399,10 @@ export interface ErrorEvent {
 /** The run's cache of a frozen backbone's features (`LoopHooks.onFeatureCache`), with its line (`featureCacheMessage`). */
 export type FeaturesEvent = { type: 'features'; message: string } & FeatureCacheStatus;
 
-export type TrainerEvent = ProgressEvent | EpochEvent | DoneEvent | ErrorEvent | FeaturesEvent;
+/** A GPU run's training split on the device or not (`LoopHooks.onResidentData`), with its line (`residentDataMessage`). */
+export type ResidentDataEvent = { type: 'resident-data'; message: string } & ResidentStatus;
+
+export type TrainerEvent = ProgressEvent | EpochEvent | DoneEvent | ErrorEvent | FeaturesEvent | ResidentDataEvent;
 
 /** Weights, buffers and optimizer state at the end of an epoch (or, with `batch`, within one), held in memory. */
 export interface Checkpoint {

@@ -18,6 +18,8 @@ import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { buildGpuTrainable, type GpuTrainablePlan } from '../../../src-engine/core/gpu/trainable';
 import { residentDataMessage, type LoopEpoch, type LoopResult, type ResidentStatus } from '../../../src-engine/core/train';
 import { defaultTraining } from '../../../src-engine/core/train/defaults';
+import { trainerEvents } from '../../../src-engine/core/train/trainer';
+import { progressPrinter } from '../../../src-engine/node/train-progress';
 import { TrainingLoop, type TrainingLoopOptions } from '../../../src-engine/core/train/loop';
 import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { testGpu } from './device';
@@ -57,6 +59,8 @@ function data(): PreparedData<Samples> {
 }
 
 interface Run {
+  /** What the CLI prints of the run's first events (`trainerEvents` → `progressPrinter`), before its first step. */
+  printed: string;
   losses: number[];
   epochs: LoopEpoch[];
   result: LoopResult;
@@ -66,12 +70,14 @@ interface Run {
 
 async function train(g: GraphIR, d: PreparedData<Samples>, options: Partial<TrainingLoopOptions<GpuTrainablePlan>> = {}): Promise<Run> {
   const plan = buildGpuTrainable(checkedOrThrow(g), { gpu: ctx, batchSize: g.training!.batchSize, seed: g.training!.seed });
-  const run: Omit<Run, 'result'> = { losses: [], epochs: [], said: [], plan };
+  const run: Omit<Run, 'result'> = { printed: '', losses: [], epochs: [], said: [], plan };
+  const print = progressPrinter({ out: (t: string) => void (run.losses.length === 0 && (run.printed += t)), err: () => undefined, json: false }, Date.now());
   const loop = new TrainingLoop<GpuTrainablePlan>(g, d, createReferenceBackend(), {
     compile: () => plan,
     yieldToHost: () => Promise.resolve(),
     ...options,
     hooks: [
+      trainerEvents(print),
       {
         onResidentData: (s) => void run.said.push(s),
         afterStep: (c) => {
@@ -95,6 +101,7 @@ describe('training data kept on the GPU', () => {
     expect(resident.said).toEqual([{ state: 'ready', samples: 20, bytes: (20 * 70 + 20) * 4, seconds: expect.any(Number) }]);
     expect(residentDataMessage(resident.said[0])).toMatch(/^training data on the GPU: 20 samples \(0\.0 MB, uploaded in \d+\.\d s\); each batch is gathered there$/);
     expect(uploaded.said).toEqual([]);
+    expect(resident.printed).toBe(`${residentDataMessage(resident.said[0])}\n`);
     expect(resident.losses).toHaveLength(6);
     expect(resident.losses.every(Number.isFinite)).toBe(true);
     expect(resident.losses).toEqual(uploaded.losses);
