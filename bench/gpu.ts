@@ -221,6 +221,10 @@ export async function benchGpu(gemmSizes: readonly [number, number, number][], w
   } catch (e) {
     return { error: (e as Error).message };
   }
+  // The host path's A/B on one machine: BENCH_GPU_STAGED=0 uploads inputs through writeBuffer,
+  // BENCH_GPU_SPLIT=0 submits a step's forward with its backward (as over the GPU wire).
+  if (process.env.BENCH_GPU_STAGED === '0') ctx.mappedWrites = false;
+  if (process.env.BENCH_GPU_SPLIT === '0') ctx.splitSubmits = false;
   try {
     const fallback = ctx.adapter.isFallback;
     const peak = await fmaPeakGflops(ctx, o.seconds / 2, fallback);

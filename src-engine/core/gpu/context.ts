@@ -97,6 +97,12 @@ export interface GpuContextOptions {
    * the GPU wire, which refuses them (its writes travel as `writeBuffer` ops). Off by default.
    */
   mappedWrites?: boolean;
+  /**
+   * A submit starts the device's work at once (Dawn in Node), so a training step submits its
+   * forward before it encodes the backward: the device runs the one while the host encodes the
+   * other. Not over the GPU wire, whose ops of one turn travel together anyway. Off by default.
+   */
+  splitSubmits?: boolean;
 }
 
 /**
@@ -135,6 +141,8 @@ export class GpuContext {
    * off to compare the two paths.
    */
   mappedWrites: boolean;
+  /** Set from {@link GpuContextOptions.splitSubmits}; the bench turns it off to compare. */
+  splitSubmits: boolean;
 
   constructor(
     readonly device: GPUDevice,
@@ -142,6 +150,7 @@ export class GpuContext {
     options: GpuContextOptions = {},
   ) {
     this.mappedWrites = options.mappedWrites === true;
+    this.splitSubmits = options.splitSubmits === true;
     let pipelines = devicePipelines.get(device);
     if (!pipelines) devicePipelines.set(device, (pipelines = new Map()));
     this.pipelines = pipelines;

@@ -678,9 +678,10 @@ class DevicePlan implements GpuGraph {
     const red = capture && capture.bins > 0 ? this.reductionsFor(capture) : reduce?.nodes.length ? this.forwardReductionsFor(reduce) : null;
     const probeStaging = probe ? (probe.free.pop() ?? ctx.device.createBuffer({ label: 'probe readback', size: Math.max(16, probe.floats * 4), usage: READBACK })) : null;
     const redStaging = red ? (red.free.pop() ?? ctx.device.createBuffer({ label: 'probe reductions readback', size: Math.max(16, red.prepared.bytes), usage: READBACK })) : null;
-    const optDispatches = backprop && optimizer ? optimizer.prepareStep(lr) : [];
     for (const f of this.nodes.beforeForward) f(training);
     const staging = this.takeStaging();
+    // The optimizer's uniforms are written once the forward is encoded (and, split, submitted).
+    const optDispatches = () => (backprop && optimizer ? optimizer.prepareStep(lr) : []);
     ctx.device.queue.submit([this.encodeStep(training, backprop, choice, optDispatches, capture, staging)]);
     this.staged.submitted();
     const probeMap = probe && probeStaging ? this.submitProbeCopies(probe, probeStaging) : null;
@@ -708,20 +709,30 @@ class DevicePlan implements GpuGraph {
     return this.takeValues(values, choice);
   }
 
-  /** One step's command buffer: the inputs' staged copies, forward, then (with `backprop`) gradients cleared and seeded, backward and update; then the copies into `staging`. */
-  private encodeStep(training: boolean, backprop: boolean, choice: Chosen, optDispatches: readonly GpuDispatch[], capture: DeviceCapture | undefined, staging: GPUBuffer): GPUCommandBuffer {
+  /**
+   * One step's command buffer: the inputs' staged copies, forward, then (with `backprop`) gradients
+   * cleared and seeded, backward and update; then the copies into `staging`. Where the context
+   * splits a step (`GpuContext.splitSubmits`), the forward is submitted on its own before the
+   * backward is encoded, and the command buffer returned holds the rest.
+   */
+  private encodeStep(training: boolean, backprop: boolean, choice: Chosen, optDispatches: () => readonly GpuDispatch[], capture: DeviceCapture | undefined, staging: GPUBuffer): GPUCommandBuffer {
     const { status, ones } = this.family;
-    const enc = this.ctx.device.createCommandEncoder({ label: 'step' });
+    const device = this.ctx.device;
+    let enc = device.createCommandEncoder({ label: 'step' });
     this.staged.encode(enc);
     this.encodeFeeds(enc);
     if (capture?.before) this.copyBefore(enc);
     enc.clearBuffer(status.buffer);
     encodeComputePass(this.ctx, enc, 'forward', training ? this.nodes.forward : this.nodes.evalForward);
+    if (backprop && this.ctx.splitSubmits) {
+      device.queue.submit([enc.finish()]);
+      enc = device.createCommandEncoder({ label: 'step backward' });
+    }
     if (backprop) {
       for (const k of choice.keep) enc.copyBufferToBuffer(k.grad.buffer, k.grad.offset * 4, k.copy.buffer, k.copy.offset * 4, k.grad.length * 4);
       for (const t of this.gradBuffers) enc.clearBuffer(t.buffer);
       for (const t of choice.seed) enc.copyBufferToBuffer(ones.buffer, 0, t.buffer, t.offset * 4, 4);
-      encodeComputePass(this.ctx, enc, 'backward', choice.backward, optDispatches);
+      encodeComputePass(this.ctx, enc, 'backward', choice.backward, optDispatches());
       for (const k of choice.keep) enc.copyBufferToBuffer(k.copy.buffer, k.copy.offset * 4, k.grad.buffer, k.grad.offset * 4, k.grad.length * 4);
     }
     const lossOut = this.lossOut;

@@ -18,11 +18,13 @@
 import type { GpuContext, GpuTensor } from './context';
 
 /**
- * Writes smaller than this stay on `queue.writeBuffer` (labels, an MLP's batch): a staged write
- * costs a `mapAsync` round trip per step, and Dawn's writeBuffer of a few KB is a copy into its
- * ring buffer (NOTE: measured in docs/webgpu-backend.md, "Host time of a step").
+ * Writes smaller than this stay on `queue.writeBuffer` (labels, the MNIST models' batches): a
+ * staged write costs a `mapAsync` and a mapped range each time, ~30–50 µs of CPU more than
+ * writeBuffer up to 1 MiB on Dawn's null backend and on SwiftShader; at 9.4 MB it is 0.5–0.7 ms
+ * less there, and 3.7 ms less on the H200 (`bench/gpu-host.ts`; docs/webgpu-backend.md, "Host
+ * time of a step").
  */
-export const STAGED_MIN_BYTES = 256 * 1024;
+export const STAGED_MIN_BYTES = 1024 * 1024;
 /** Staging buffers per input at most (one in flight, one being written, one spare). */
 export const MAX_STAGING = 3;
 const MAP_WRITE = 0x2; // GPUMapMode.WRITE
@@ -53,7 +55,11 @@ export class StagedInputs {
   private staged = 0;
   private written = 0;
 
-  constructor(private readonly ctx: GpuContext) {}
+  /** `minBytes`: writes smaller than this go through writeBuffer (the bench sets 0 to time both ways at any size). */
+  constructor(
+    private readonly ctx: GpuContext,
+    private readonly minBytes = STAGED_MIN_BYTES,
+  ) {}
 
   get counts(): InputWriteCounts {
     let buffers = 0;
@@ -63,7 +69,7 @@ export class StagedInputs {
 
   /** Queue `data` into `t` (from element 0), before the next step that reads it; as `GpuContext.write`. */
   write(t: GpuTensor, data: Float32Array): void {
-    const staged = this.ctx.mappedWrites && data.byteLength >= STAGED_MIN_BYTES && data.length <= t.length;
+    const staged = this.ctx.mappedWrites && data.byteLength >= this.minBytes && data.length <= t.length;
     let slot = this.slots.get(t);
     if (staged && !slot) this.slots.set(t, (slot = { ready: [], pending: null, recorded: [], made: 0 }));
     const staging = staged && slot ? this.take(t, slot) : null;

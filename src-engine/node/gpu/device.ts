@@ -94,8 +94,9 @@ export async function acquireNodeGpu(options: NodeGpuOptions = {}): Promise<Node
     throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${summary.description || summary.device || summary.vendor}); it is used only when the GPU backend is forced.`);
   }
   const device = await adapter.requestDevice(computeDeviceDescriptor(adapter));
-  // Dawn maps buffers for writing: large inputs go through staging buffers (core/gpu/staged-inputs.ts).
-  return { ctx: new GpuContext(device, summary, { mappedWrites: true }), adapter: summary, limits: device.limits, features: [...device.features] };
+  // Dawn maps buffers for writing (large inputs go through staging buffers: core/gpu/staged-inputs.ts),
+  // and a submit starts the work at once (a step's forward runs while its backward is encoded).
+  return { ctx: new GpuContext(device, summary, { mappedWrites: true, splitSubmits: true }), adapter: summary, limits: device.limits, features: [...device.features] };
 }
 
 /**
@@ -117,7 +118,7 @@ export function sharedGpuAcquirer(open: () => Promise<{ device: GPUDevice; adapt
     if (g.adapter.isFallback && !allowFallback) {
       throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${g.adapter.description || g.adapter.device || g.adapter.vendor}); it is used only when the GPU backend is forced.`);
     }
-    return new GpuContext(g.device, g.adapter, { mappedWrites: g.mappedWrites });
+    return new GpuContext(g.device, g.adapter, { mappedWrites: g.mappedWrites, splitSubmits: g.splitSubmits });
   };
 }
 
@@ -131,7 +132,7 @@ export function nodeGpuAcquirer(options: Omit<NodeGpuOptions, 'allowFallback'> =
   let probed: Promise<AdapterProbe> | null = null;
   const shared = sharedGpuAcquirer(async () => {
     const g = await acquireNodeGpu({ ...options, allowFallback: true });
-    return { device: g.ctx.device, adapter: g.adapter, options: { mappedWrites: g.ctx.mappedWrites } };
+    return { device: g.ctx.device, adapter: g.adapter, options: { mappedWrites: g.ctx.mappedWrites, splitSubmits: g.ctx.splitSubmits } };
   });
   // Under Electron, process.execPath is the app, not Node: no child is started, Dawn is asked here.
   if (!probe) return shared;

@@ -105,9 +105,9 @@ describe('a GPU lost mid-run goes on on the CPU from its last snapshot', () => {
   itDirectOnly('lost while an input\'s staging buffer is mapped again: that step and the next fail with E_GPU_LOST', async () => {
     const ctx = await acquire(true);
     expect(ctx.mappedWrites).toBe(true);
-    const gpu = await compileGpuGraph(checkedOrThrow(wideLinear(STAGED_MIN_BYTES / 64)), { batchSize: 16, gpu: ctx, seed: 1 });
+    const gpu = await compileGpuGraph(checkedOrThrow(wideLinear(STAGED_MIN_BYTES / 4 / 1024)), { batchSize: 1024, gpu: ctx, seed: 1 });
     const x = new Float32Array(STAGED_MIN_BYTES / 4).fill(0.5);
-    const label = new Float32Array(16);
+    const label = new Float32Array(1024);
     gpu.setInput('x', x);
     gpu.setInput('label', label);
     await gpu.trainStep();

@@ -25,8 +25,8 @@ export function bnCnn(): GraphIR {
 }
 
 /**
- * One Linear over `features` inputs and a CrossEntropyLoss over 10 classes: at batch 16 and
- * `features` = STAGED_MIN_BYTES / 64 its batch is uploaded through a staging buffer on Dawn
+ * One Linear over `features` inputs and a CrossEntropyLoss over 10 classes: with batch ×
+ * `features` × 4 bytes ≥ STAGED_MIN_BYTES its batch is uploaded through a staging buffer on Dawn
  * (core/gpu/staged-inputs.ts), its labels through writeBuffer.
  */
 export function wideLinear(features: number): GraphIR {
