@@ -29,7 +29,7 @@
 import { floatAttr, boolAttr } from '../../ops/shape-util';
 import { gpuView, type GpuContext, type GpuTensor } from '../context';
 import type { GpuDispatch } from '../gemm';
-import { channelsOf, columnPartials, type ColumnPartials } from './column-sum';
+import { channelsOf, columnGroups, columnPartials, type ColumnPartials } from './column-sum';
 import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
@@ -279,7 +279,7 @@ interface Layer {
   n: number;
   c: number;
   inner: number;
-  /** Whether a channel's M values are summed by one invocation ({@link SERIAL_MAX_M}), else split over workgroups. */
+  /** Whether a channel's M values are summed by one invocation ({@link SERIAL_MAX_M}; or C over the grid's limit), else split over workgroups. */
   serial: boolean;
   /** Uniform words: sizes, offsets a…f, the grid's stride (and the partials a channel has), eps and momentum. */
   u(offsets: Offsets, stride: number, parts?: number): Uint32Array;
@@ -345,7 +345,9 @@ export const batchNormKernel: GpuOpKernel = {
     /** mean[C] then 1/σ[C], of the batch (training) or the running statistics (eval). */
     const stats = workspace('stats', 2 * c);
     const u = (o: Offsets, stride: number, parts = 0) => words([n, c, inner, total, o.a ?? 0, o.b ?? 0, o.cc ?? 0, o.d ?? 0, o.e ?? 0, o.f ?? 0, stride, parts], { 12: eps, 13: momentum });
-    const layer: Layer = { ctx, n, c, inner, serial: n * inner < SERIAL_MAX_M, u };
+    // More channels than a dispatch has workgroups along x (the split's grid) are summed serially too.
+    const serial = n * inner < SERIAL_MAX_M || columnGroups(channelsOf(n, c, inner)) > ctx.device.limits.maxComputeWorkgroupsPerDimension;
+    const layer: Layer = { ctx, n, c, inner, serial, u };
 
     const elems = grid1d(ctx, total);
     const norm = bindDispatch(
