@@ -1,5 +1,5 @@
-import type { DataSkipped, FeatureCacheStatus, LoopEpoch, LoopFailure, LoopHooks, LoopProgress, LoopResult, StepContext, LoopView } from '../../core/train';
-import { featureCacheMessage, stripUndefined } from '../../core/train';
+import type { DataSkipped, FeatureCacheStatus, LoopEpoch, LoopFailure, LoopHooks, LoopProgress, LoopResult, ResidentStatus, StepContext, LoopView } from '../../core/train';
+import { featureCacheMessage, residentDataMessage, stripUndefined } from '../../core/train';
 import type { MetricValues } from '../../core/metrics';
 import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame, type RunState } from '../../protocol';
 import { compact, compactOrNull } from '../probes';
@@ -92,6 +92,10 @@ export class SessionEvents implements LoopHooks {
   onFeatureCache(s: FeatureCacheStatus): void {
     const { boundary: _nodes, ...figures } = s.state === 'ready' ? s : { ...s, boundary: undefined };
     this.emit('train.features', { runId: this.runId, ...figures, message: featureCacheMessage(s) });
+  }
+
+  onResidentData(s: ResidentStatus): void {
+    this.emit('train.residentData', { runId: this.runId, ...s, message: residentDataMessage(s) });
   }
 
   onState(state: RunState): void {

@@ -345,6 +345,21 @@ export const trainService = defineService({
       reason: z.string().max(2000).optional(),
       message: z.string().max(2000),
     }),
+    /**
+     * A GPU run's training split kept on the device (docs/webgpu-backend.md#training-data-on-the-gpu),
+     * before its first step: its size, or why every batch is uploaded (`code`, `reason`). `message`
+     * is the Train dock's line. Not sent for a CPU run.
+     */
+    'train.residentData': z.object({
+      runId: RunId,
+      state: z.enum(['ready', 'off']),
+      samples: z.number().int().nonnegative().optional(),
+      bytes: z.number().nonnegative().optional(),
+      seconds: z.number().nonnegative().optional(),
+      code: z.string().max(64).optional(),
+      reason: z.string().max(2000).optional(),
+      message: z.string().max(2000),
+    }),
     /** Run state changes (paused, resumed, stopping, …). */
     'train.state': z.object({ runId: RunId, state: RunState, step: z.number().int() }),
     /** A sweep's run starts (`running`, with what `train.start` would answer), or the sweep ends. */

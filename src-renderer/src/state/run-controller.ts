@@ -217,6 +217,7 @@ export class RunController {
       c.on('train.diverged', (data) => send({ type: 'diverged', data })),
       c.on('train.deviceLost', (data) => send({ type: 'deviceLost', data })),
       c.on('train.features', (data) => send({ type: 'features', data })),
+      c.on('train.residentData', (data) => send({ type: 'residentData', data })),
       c.on('train.state', (data) => send({ type: 'state', data })),
       c.on('probe.frame', (data: ProbeFrame) => send({ type: 'frame', data })),
       c.on('sweep.progress', (data) => {

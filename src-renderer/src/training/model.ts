@@ -19,6 +19,7 @@ export type DoneEvent = EventData<'train.done'>;
 export type DivergedEvent = EventData<'train.diverged'>;
 export type DeviceLostEvent = EventData<'train.deviceLost'>;
 export type FeaturesEvent = EventData<'train.features'>;
+export type ResidentDataEvent = EventData<'train.residentData'>;
 
 /** One layer's output distribution at one frame: step and the 10th, 50th and 90th percentiles. */
 export type DistributionPoint = readonly [step: number, p10: number, p50: number, p90: number];
@@ -75,6 +76,8 @@ export interface RunView {
   deviceLost?: DeviceLostEvent;
   /** The run's cache of its frozen backbone's features: its progress, its size, or why there is none (the engine's line, `message`). */
   features?: FeaturesEvent;
+  /** A GPU run's training data kept on the device, or why each batch is uploaded (the engine's line, `message`). */
+  residentData?: ResidentDataEvent;
   error?: { code: string; message: string };
   /** The newest probe frame (latest wins), and how many the run received. */
   frame?: ProbeFrame;
@@ -122,6 +125,7 @@ export const emptyRun: RunView = {
   diverged: undefined,
   deviceLost: undefined,
   features: undefined,
+  residentData: undefined,
   error: undefined,
   frame: undefined,
   lastFrame: undefined,
@@ -313,6 +317,7 @@ export type RunAction =
   | { type: 'diverged'; data: DivergedEvent }
   | { type: 'deviceLost'; data: DeviceLostEvent }
   | { type: 'features'; data: FeaturesEvent }
+  | { type: 'residentData'; data: ResidentDataEvent }
   | { type: 'state'; data: EventData<'train.state'> }
   | { type: 'frame'; data: ProbeFrame };
 
@@ -533,6 +538,8 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       return afterDeviceLost(s, a.data);
     case 'features':
       return { ...s, features: a.data };
+    case 'residentData':
+      return { ...s, residentData: a.data };
     case 'frame':
       return withFrame(s, a.data);
 

@@ -23,4 +23,14 @@ describe('the feature cache line', () => {
     const next = replay([{ type: 'starting' }, { type: 'started', result: { ...startResult, runId: 'run-2' } }], replay([{ type: 'features', data: ready }], s));
     expect(next.features).toBeUndefined();
   });
+
+  it('keeps a GPU run\'s line about its training data on the device (train.residentData); a new run starts without it', () => {
+    const runId = startResult.runId;
+    const ready = { runId, state: 'ready' as const, samples: 60000, bytes: 1.88e8, seconds: 0.3, message: 'training data on the GPU: 60000 samples (188 MB, uploaded in 0.3 s); each batch is gathered there' };
+    const s = replay([{ type: 'starting' }, { type: 'started', result: startResult }, { type: 'residentData', data: ready }]);
+    expect(s.residentData).toEqual(ready);
+    expect(replay([{ type: 'residentData', data: { ...ready, runId: 'other' } }], s).residentData).toEqual(ready);
+    const next = replay([{ type: 'starting' }, { type: 'started', result: { ...startResult, runId: 'run-2' } }], s);
+    expect(next.residentData).toBeUndefined();
+  });
 });

@@ -175,6 +175,7 @@ function ProgressView() {
   const warm = useRun((s) => s.info?.warmStart);
   const warmFrom = useRun((s) => s.graph?.training);
   const features = useRun((s) => s.features);
+  const residentData = useRun((s) => s.residentData);
   const epochSeconds = useRun((s) => s.lastEpoch?.seconds);
   // A stored run on screen: its recorded frames, not the ones received live.
   const frames = useRun((s) => s.stored?.frameSteps.length ?? s.frames);
@@ -215,6 +216,11 @@ function ProgressView() {
         <div className="train-progress__loaded" data-testid="feature-cache" data-state={features.state} data-code={features.code} title={features.reason}>
           {features.message}
           {features.state === 'ready' && epochSeconds !== undefined ? `; ${epochSeconds.toFixed(1)} s per epoch` : ''}
+        </div>
+      ) : null}
+      {residentData ? (
+        <div className="train-progress__loaded" data-testid="resident-data" data-state={residentData.state} data-code={residentData.code} title={residentData.reason}>
+          {residentData.message}
         </div>
       ) : null}
       <div className="train-progress__nums" style={loaded !== undefined && loaded.origin?.step === undefined ? { display: 'none' } : undefined}>
