@@ -26,8 +26,14 @@ const SHARED = [
   // relaxed-simd.test.ts turns a V8 flag on for its process (the kernels it selects would follow).
   'test/unit/cpu-backend/!(relaxed-simd).test.ts',
   // The engine's sessions through their protocol (no mocks, no renderer stores; validate-once.test.ts
-  // mocks the validator, pace-and-step-losses.test.ts times the steps it spaces: isolated).
-  `test/unit/session/{${['device-fallback', 'divergence', 'evaluate-protocol', 'export-protocol', 'lesson-report', 'lr-finder-protocol', 'session', 'start-from', 'text-samples', 'training-protocol'].join(',')}}.test.ts`,
+  // mocks the validator, pace-and-step-losses.test.ts times the steps it spaces: isolated). Those that
+  // run PyTorch share the test process's torch server too (torch-harness.ts: ~2 s of CPU to start).
+  'test/unit/session/!(validate-once|pace-and-step-losses).test.ts',
+  // The main process's host without a server: files, locks, menus, packaging, the CLI's commands
+  // (netwright-cli.test.ts restores the environment it stubs, in a finally). Isolated: supervisor.test.ts
+  // (fake timers, switched back only when its test passes), and the web server's files (saves, web-*),
+  // whose engines restart on deadlines: under load ~20, shared, two of them missed one.
+  'test/unit/host/!(supervisor|saves|web-*).test.ts',
 ];
 
 /**
