@@ -50,6 +50,16 @@ const UI_SHARED = [
 ];
 
 /**
+ * The other renderer files (stores, menu handlers, the last export): one after another in a shared
+ * process too, each importing the app's modules anew (test/unit/fresh-modules.ts empties the module
+ * registry before each file), so a store is the file's own as in a process of its own. What a
+ * process each cost is starting it and loading vitest and the packages (React, zustand, the
+ * engine's dependencies): these 26 files, 3 workers, load ~16, CPU of vitest and its workers: 42 s
+ * isolated, 20 s here (two shuffled orders; 15 s shared without the fresh imports, whose stores leak).
+ */
+const UI_FRESH = ['test/unit/{editor,training-ui}/*.test.{ts,tsx}'];
+
+/**
  * CPU backend files whose kernels have no fused (relaxed-SIMD) variant, so the cpu-fma project would
  * run the very same WebAssembly again: Add's `accumulate` (elementwise.wat), im2col/col2im
  * (conv.wat, no GEMM), the kernel table and the generated files' freshness.
@@ -80,11 +90,12 @@ const GPU_SHARED = `test/unit/gpu/!(${GPU_ISOLATED.join('|')}).test.ts`;
  * for gpu-wire and cpu-fma (a probe file of ~17 s; ~15 short files one after another in one
  * shared worker, ~17 s): queued after the unit project, both started once its last short files
  * had been handed out and ran on alone for the last ~20 s (`npm test`, warm: 535 → 554 s).
- * A project's files stay together: a worker of a shared project (`isolate: false`) is kept for
- * the next file only when the next file in the queue is of the same project (otherwise it is
- * stopped, and the GPU files' compiled pipelines with it).
+ * ui-fresh (26 short renderer files) goes after the unit project, whose GPU and web-server files
+ * run longer. A project's files stay together: a worker of a shared project (`isolate: false`) is
+ * kept for the next file only when the next file in the queue is of the same project (otherwise it
+ * is stopped, and the GPU files' compiled pipelines with it).
  */
-const PROJECT_ORDER = ['unit-shared', 'ui-shared', 'gpu-wire', 'cpu-fma', 'unit'];
+const PROJECT_ORDER = ['unit-shared', 'ui-shared', 'gpu-wire', 'cpu-fma', 'unit', 'ui-fresh'];
 
 /**
  * Within a project, these first (in this order), then vitest's own order: the longest files,
@@ -148,8 +159,9 @@ export default defineConfig({
     maxWorkers: WORKERS,
     sequence: { sequencer: LongestFirst, groupOrder: 1 },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], exclude: [...SHARED, ...UI_SHARED, GPU_SHARED] } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], exclude: [...SHARED, ...UI_SHARED, ...UI_FRESH, GPU_SHARED] } },
       { extends: true, test: { name: 'ui-shared', include: UI_SHARED, isolate: false } },
+      { extends: true, test: { name: 'ui-fresh', include: UI_FRESH, exclude: UI_SHARED, isolate: false, setupFiles: ['test/unit/fresh-modules.ts'] } },
       // First, in one process (GPU_SHARED_FIRST).
       { extends: true, test: { name: 'gpu-shared', include: [GPU_SHARED], isolate: false, maxWorkers: 1, sequence: { sequencer: LongestFirst, groupOrder: 0 } } },
       { extends: true, test: { name: 'unit-shared', include: SHARED, isolate: false } },
