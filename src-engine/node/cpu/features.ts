@@ -93,8 +93,8 @@ export function compileKernelModules(features: WasmFeatures, preferRelaxed = tru
   return out;
 }
 
-/** Instantiation order: a module may import the exports of those before it (conv imports gemm). */
-export const KERNEL_ORDER = ['gemm', 'conv', 'elementwise', 'optim'] as const;
+/** Instantiation order: a module may import the exports of those before it (conv imports gemm, gemm elementwise). */
+export const KERNEL_ORDER = ['elementwise', 'gemm', 'conv', 'optim'] as const;
 
 export function kernelOrder(modules: Record<string, WebAssembly.Module>): string[] {
   const rest = Object.keys(modules).filter((m) => !(KERNEL_ORDER as readonly string[]).includes(m)).sort();

@@ -122,18 +122,26 @@ function hardSwish(): GraphIR {
 }
 
 /**
- * A frozen backbone of 1×1 layers on 7×7 planes (the batch GEMM, 'pointwise') whose BatchNorms take
- * the Conv2d's epilogue (fusions/conv-batch-norm.ts): → HardSwish at 300 channels (five blocks of
- * 64 rows), → nothing at depth 300 (two depth blocks: the epilogue after the last), → ReLU; at batch
- * 12 the 588 columns cross the 512-column block mid-plane. A biased 1×1 layer → BatchNorm → ReLU
- * keeps the BatchNorm → ReLU chain. The head trains.
+ * A frozen backbone whose BatchNorms take the Conv2d's epilogue (fusions/conv-batch-norm.ts): a
+ * biased 3×3 stride-2 layer (im2col, per-sample GEMMs) → HardSwish, a biased depthwise 3×3 → ReLU
+ * (planes of 7: vector and scalar columns), then 1×1 layers on 7×7 planes
+ * (the batch GEMM, 'pointwise'): → HardSwish at 300 channels (five blocks of 64 rows), → nothing at
+ * depth 300 (two depth blocks: the epilogue after the last), → ReLU; at batch 12 the 588 columns
+ * cross the 512-column block mid-plane. A biased 1×1 layer → BatchNorm → ReLU keeps the BatchNorm →
+ * ReLU chain (the batch GEMM adds the bias after its epilogue would). The head trains.
  */
-function frozenPointwise(): GraphIR {
+function frozenBackbone(): GraphIR {
   const g = graph(
     [
-      node('x', 'Input', [], { shape: [8, 7, 7] }),
+      node('x', 'Input', [], { shape: [3, 14, 14] }),
       node('y', 'Input', [], { shape: [], source: 'target' }),
-      node('c1', 'Conv2d', ['x'], { outChannels: 300, kernelSize: [1, 1], bias: false }),
+      node('c0', 'Conv2d', ['x'], { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }),
+      node('b0', 'BatchNorm', ['c0']),
+      node('h0', 'HardSwish', ['b0']),
+      node('d0', 'Conv2d', ['h0'], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1], groups: 8 }),
+      node('bd', 'BatchNorm', ['d0']),
+      node('rd', 'ReLU', ['bd']),
+      node('c1', 'Conv2d', ['rd'], { outChannels: 300, kernelSize: [1, 1], bias: false }),
       node('b1', 'BatchNorm', ['c1']),
       node('h1', 'HardSwish', ['b1']),
       node('c2', 'Conv2d', ['h1'], { outChannels: 20, kernelSize: [1, 1], bias: false }),
@@ -155,7 +163,7 @@ function frozenPointwise(): GraphIR {
   return g;
 }
 
-/** frozenPointwise's BatchNorms: γ 2.5 and β 0.5 (past HardSwish's knees), running statistics drawn (variance in [0.2, 1.2)). */
+/** frozenBackbone's BatchNorms: γ 2.5 and β 0.5 (past HardSwish's knees), running statistics drawn (variance in [0.2, 1.2)). */
 function frozenStatistics(g: CompiledGraph): void {
   spread(g);
   const rng = new Rng(7);
@@ -219,16 +227,16 @@ describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) equal the ops on
   }
 });
 
-describe('CPU backend: a frozen 1×1 Conv2d applies its BatchNorm (and activation) as it writes (#59)', () => {
+describe('CPU backend: a frozen Conv2d applies its BatchNorm (and activation) as it writes (#59)', () => {
   it('gives the ops’ bits one by one: losses, weights, eval and every output, interior ones computed again where asked for', () => {
     built.length = 0;
     // The training loop's kind of plan: the frozen layers' activations in a shared arena.
-    const a = compileGraph(checkedOrThrow(frozenPointwise()), { batchSize: 12, backend: fused, seed: 3, shareFrozenActivations: true });
-    const b = compileGraph(checkedOrThrow(frozenPointwise()), { batchSize: 12, backend: plain, seed: 3 });
-    expect(built).toEqual(['Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU', 'BatchNorm+ReLU']);
+    const a = compileGraph(checkedOrThrow(frozenBackbone()), { batchSize: 12, backend: fused, seed: 3, shareFrozenActivations: true });
+    const b = compileGraph(checkedOrThrow(frozenBackbone()), { batchSize: 12, backend: plain, seed: 3 });
+    expect(built).toEqual(['Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU', 'BatchNorm+ReLU']);
     // Asked for before the forwards, as a probe asks: interior outputs of two chains, one of which
     // reads another chain's output (h1), which the arena would hand to a later node.
-    const asked = ['c2', 'c3', 'b3'];
+    const asked = ['c0', 'd0', 'bd', 'c2', 'c3', 'b3'];
     for (const id of asked) a.output(id);
     for (const g of [a, b]) frozenStatistics(g);
     const optA = createOptimizer({ kind: 'adam', lr: 0.01 }, a.params, fused);
@@ -244,8 +252,8 @@ describe('CPU backend: a frozen 1×1 Conv2d applies its BatchNorm (and activatio
       b.params.forEach((p, i) => expectSameValues(a.params[i].value.data, p.value.data, `step ${step}: ${p.nodeId}.${p.name}`));
     }
     // Plans of their own storage, eval and training forwards: every output.
-    const c = compileGraph(checkedOrThrow(frozenPointwise()), { batchSize: 3, backend: fused, seed: 5 });
-    const d = compileGraph(checkedOrThrow(frozenPointwise()), { batchSize: 3, backend: plain, seed: 5 });
+    const c = compileGraph(checkedOrThrow(frozenBackbone()), { batchSize: 3, backend: fused, seed: 5 });
+    const d = compileGraph(checkedOrThrow(frozenBackbone()), { batchSize: 3, backend: plain, seed: 5 });
     for (const g of [c, d]) frozenStatistics(g);
     for (const training of [false, true]) {
       for (const g of [c, d]) fill(g, 4, 9);

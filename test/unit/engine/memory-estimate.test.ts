@@ -171,15 +171,16 @@ describe('the run memory estimate', () => {
     expect(arena).toBeLessThan(transient);
     const cpu = await createCpuBackend({ threads: 1 });
     let plan!: ReturnType<typeof compileGraph>;
-    // The reference backend runs each op alone; the CPU backend fuses BatchNorm → ReLU → MaxPool2d, whose tensors are live across the chain.
+    // The reference backend runs each op alone; the CPU backend fuses each frozen Conv2d → BatchNorm → ReLU, whose tensors are live across the chain.
     for (const backend of [createReferenceBackend(), cpu]) {
       let floats = 0;
       plan = compileGraph(checked, { batchSize: 16, backend: { ...backend, alloc: (n) => ((floats += n), backend.alloc(n)) }, seed: 1, shareFrozenActivations: true });
       const weights = plan.params.reduce((n, p) => n + p.value.data.length, 0) + plan.buffers.reduce((n, b) => n + b.value.data.length, 0);
       const kept = f.activations + f.workspace + f.gradients - transient;
       // Every chain a step may be fused in counts as live with it: never less than a plan holds; on
-      // this small CNN the CPU backend's 71 % of it, the reference's (fusing none) 47 %.
-      expect(floats - weights - kept, backend.description).toBeGreaterThan((backend === cpu ? 0.65 : 0.4) * arena);
+      // this small CNN the CPU backend's 64 % of it (71 % when it fused BatchNorm → ReLU → MaxPool2d
+      // instead), the reference's (fusing none) 47 %.
+      expect(floats - weights - kept, backend.description).toBeGreaterThan((backend === cpu ? 0.6 : 0.4) * arena);
       expect(floats - weights - kept, backend.description).toBeLessThanOrEqual(arena);
     }
     cpu.dispose();

@@ -7,7 +7,7 @@ import { conv2dEpilogue, type ConvEpilogue } from '../overrides/conv2d';
 
 /**
  * The chains whose BatchNorm (and activation) a Conv2d applies as it writes its output, each with
- * the activation code the epilogue takes (gemm.wat's $bnEpilogue: bnForward's modes).
+ * the activation code the epilogue takes (bnForward's modes: elementwise.wat's $normalize runs it).
  */
 const CHAINS: readonly { ops: readonly OpName[]; act: ConvEpilogue['act'] }[] = [
   { ops: ['Conv2d', 'BatchNorm', 'HardSwish'], act: 3 },
@@ -17,17 +17,19 @@ const CHAINS: readonly { ops: readonly OpName[]; act: ConvEpilogue['act'] }[] = 
 
 /**
  * Conv2d → frozen BatchNorm (→ ReLU or HardSwish) as one pass: the convolution applies the
- * BatchNorm on its running statistics, and the activation, to each block of its output while the
- * block is in cache, and writes the chain's output alone (the convolution's and BatchNorm's are
- * left unwritten, x̂ too, as BatchNorm's own eval forward leaves it). A frozen backbone's forward:
- * the BatchNorm-and-activation pass over memory (read the convolution's output, write x̂ and the
- * activation's) is gone. Each output value gets the float32 operations bnForward's eval mode and the
- * activation kernel give it, in the same order: the same bits (`fusions.test.ts`).
+ * BatchNorm on its running statistics, and the activation, to each part of its output while that is
+ * in cache (a 64-row × 512-column block of the 1×1 layers' batch GEMM, a sample of the per-sample
+ * GEMMs, a depthwise plane), and writes the chain's output alone (the convolution's and
+ * BatchNorm's are left unwritten, x̂ too, as BatchNorm's own eval forward leaves it). A frozen
+ * backbone's forward: the BatchNorm-and-activation pass over memory (read the convolution's
+ * output, write x̂ and the activation's) is gone. Each output value gets the float32 operations
+ * bnForward's eval mode gives it (its own $normalize, with the activation written out as there),
+ * in the same order: the same bits (`fusions.test.ts`).
  *
  * Fused only where nothing in the chain gets a gradient (no backward ever runs it: the executor
  * gives such a node no gradient tensor, its `dOutput` is its output) and the BatchNorm's statistics
  * are frozen (eval mode in every step), and where the convolution's algorithm has the epilogue
- * (the 1×1 layers on the batch GEMM, 'pointwise'; no bias). The interior outputs are computed
+ * (`conv2dEpilogue`: not Winograd nor the direct 3×3 kernels). The interior outputs are computed
  * again when read (`materializeOutputs`: the convolution from its input, which the executor keeps
  * for a chain whose interior is asked for, then BatchNorm's own forward).
  */

@@ -62,14 +62,14 @@ export interface KernelArgs {
   addChannelBias: { y: number; bias: number; C: number; plane: number; n0: number; n1: number };
   /** `conv.channelSums64(dy: i32, C: i32, plane: i32, N: i32, db: i32, c0: i32, c1: i32)` */
   channelSums64: { dy: number; C: number; plane: number; N: number; db: number; c0: number; c1: number };
-  /** `conv.conv2dForward(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, w: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, cols: i32, scratch: i32, direct: i32, group: i32)` */
-  conv2dForward: { x: number; n0: number; n1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; w: number; Cout: number; bias: number; y: number; accumulate: number; cols: number; scratch: number; direct: number; group: number };
+  /** `conv.conv2dForward(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, w: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, cols: i32, scratch: i32, direct: i32, group: i32, ep: i32, act: i32)` */
+  conv2dForward: { x: number; n0: number; n1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; w: number; Cout: number; bias: number; y: number; accumulate: number; cols: number; scratch: number; direct: number; group: number; ep: number; act: number };
   /** `conv.conv2dBackward(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, w: i32, Cout: i32, dy: i32, dx: i32, dWt: i32, dbt: i32, cols: i32, dcols: i32, scratch: i32, direct: i32, group: i32, skipZero: i32, dx0: i32, dxC: i32)` */
   conv2dBackward: { x: number; n0: number; n1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; w: number; Cout: number; dy: number; dx: number; dWt: number; dbt: number; cols: number; dcols: number; scratch: number; direct: number; group: number; skipZero: number; dx0: number; dxC: number };
   /** `depthwise.depthwiseScratchBytes(H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32): i32` */
   depthwiseScratchBytes: { H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number };
-  /** `depthwise.depthwiseForward(x: i32, w: i32, bias: i32, y: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, scratch: i32)` */
-  depthwiseForward: { x: number; w: number; bias: number; y: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; scratch: number };
+  /** `depthwise.depthwiseForward(x: i32, w: i32, bias: i32, y: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, ep: i32, act: i32, scratch: i32)` */
+  depthwiseForward: { x: number; w: number; bias: number; y: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; ep: number; act: number; scratch: number };
   /** `depthwise.depthwiseInputGrad(dy: i32, w: i32, dx: i32, p0: i32, p1: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, fresh: i32, scratch: i32)` */
   depthwiseInputGrad: { dy: number; w: number; dx: number; p0: number; p1: number; C: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; oH: number; oW: number; fresh: number; scratch: number };
   /** `depthwise.depthwiseWeightGrad(x: i32, dy: i32, dWt: i32, db: i32, c0: i32, c1: i32, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oH: i32, oW: i32, scratch: i32)` */
@@ -82,6 +82,8 @@ export interface KernelArgs {
   maxPoolForward: { x: number; y: number; arg: number; pl0: number; pl1: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; oH: number; oW: number };
   /** `elementwise.maxPoolBackward(dy: i32, arg: i32, dx: i32, pl0: i32, pl1: i32, hw: i32, per: i32, pair2: i32, H: i32, W: i32, oH: i32, oW: i32, assign: i32)` */
   maxPoolBackward: { dy: number; arg: number; dx: number; pl0: number; pl1: number; hw: number; per: number; pair2: number; H: number; W: number; oH: number; oW: number; assign: number };
+  /** `elementwise.bnNormalize(src: i32, xh: i32, y: i32, n: i32, mean: f32, inv: f32, g: f32, b: f32, act: i32, keep: i32)` */
+  bnNormalize: { src: number; xh: number; y: number; n: number; mean: number; inv: number; g: number; b: number; act: number; keep: number };
   /** `elementwise.bnForward(x: i32, y: i32, xhat: i32, invStd: i32, gamma: i32, beta: i32, rm: i32, rv: i32, n: i32, c: i32, inner: i32, c0: i32, c1: i32, training: i32, eps: f64, momentum: f64, mode: i32, H: i32, W: i32, arg: i32, scratch: i32)` */
   bnForward: { x: number; y: number; xhat: number; invStd: number; gamma: number; beta: number; rm: number; rv: number; n: number; c: number; inner: number; c0: number; c1: number; training: number; eps: number; momentum: number; mode: number; H: number; W: number; arg: number; scratch: number };
   /** `elementwise.bnBackward(dy: i32, xhat: i32, invStd: i32, gamma: i32, dGamma: i32, dBeta: i32, dx: i32, n: i32, c: i32, inner: i32, c0: i32, c1: i32, training: i32, tmp: i32, assign: i32, mode: i32, y: i32, H: i32, W: i32, arg: i32)` */
@@ -217,6 +219,7 @@ export interface KernelResults {
   reluBackward: void;
   maxPoolForward: void;
   maxPoolBackward: void;
+  bnNormalize: void;
   bnForward: void;
   bnBackward: void;
   sigmoidForward: void;
@@ -413,10 +416,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 15,
     name: 'conv2dForward',
     qualified: 'conv.conv2dForward',
-    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'direct', type: 'i32' }, { name: 'group', type: 'i32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'direct', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.kH; r[i + 7] = a.kW; r[i + 8] = a.sH; r[i + 9] = a.sW; r[i + 10] = a.pH; r[i + 11] = a.pW; r[i + 12] = a.dH; r[i + 13] = a.dW; r[i + 14] = a.oH; r[i + 15] = a.oW; r[i + 16] = a.w; r[i + 17] = a.Cout; r[i + 18] = a.bias; r[i + 19] = a.y; r[i + 20] = a.accumulate; r[i + 21] = a.cols; r[i + 22] = a.scratch; r[i + 23] = a.direct; r[i + 24] = a.group; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21], r[i + 22], r[i + 23], r[i + 24]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.kH; r[i + 7] = a.kW; r[i + 8] = a.sH; r[i + 9] = a.sW; r[i + 10] = a.pH; r[i + 11] = a.pW; r[i + 12] = a.dH; r[i + 13] = a.dW; r[i + 14] = a.oH; r[i + 15] = a.oW; r[i + 16] = a.w; r[i + 17] = a.Cout; r[i + 18] = a.bias; r[i + 19] = a.y; r[i + 20] = a.accumulate; r[i + 21] = a.cols; r[i + 22] = a.scratch; r[i + 23] = a.direct; r[i + 24] = a.group; r[i + 25] = a.ep; r[i + 26] = a.act; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21], r[i + 22], r[i + 23], r[i + 24], r[i + 25], r[i + 26]),
   },
   conv2dBackward: {
     id: 16,
@@ -440,10 +443,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 18,
     name: 'depthwiseForward',
     qualified: 'depthwise.depthwiseForward',
-    params: [{ name: 'x', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.w; r[i + 2] = a.bias; r[i + 3] = a.y; r[i + 4] = a.p0; r[i + 5] = a.p1; r[i + 6] = a.C; r[i + 7] = a.H; r[i + 8] = a.W; r[i + 9] = a.kH; r[i + 10] = a.kW; r[i + 11] = a.sH; r[i + 12] = a.sW; r[i + 13] = a.pH; r[i + 14] = a.pW; r[i + 15] = a.dH; r[i + 16] = a.dW; r[i + 17] = a.oH; r[i + 18] = a.oW; r[i + 19] = a.scratch; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.w; r[i + 2] = a.bias; r[i + 3] = a.y; r[i + 4] = a.p0; r[i + 5] = a.p1; r[i + 6] = a.C; r[i + 7] = a.H; r[i + 8] = a.W; r[i + 9] = a.kH; r[i + 10] = a.kW; r[i + 11] = a.sH; r[i + 12] = a.sW; r[i + 13] = a.pH; r[i + 14] = a.pW; r[i + 15] = a.dH; r[i + 16] = a.dW; r[i + 17] = a.oH; r[i + 18] = a.oW; r[i + 19] = a.ep; r[i + 20] = a.act; r[i + 21] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   depthwiseInputGrad: {
     id: 19,
@@ -499,8 +502,17 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.dy; r[i + 1] = a.arg; r[i + 2] = a.dx; r[i + 3] = a.pl0; r[i + 4] = a.pl1; r[i + 5] = a.hw; r[i + 6] = a.per; r[i + 7] = a.pair2; r[i + 8] = a.H; r[i + 9] = a.W; r[i + 10] = a.oH; r[i + 11] = a.oW; r[i + 12] = a.assign; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
-  bnForward: {
+  bnNormalize: {
     id: 25,
+    name: 'bnNormalize',
+    qualified: 'elementwise.bnNormalize',
+    params: [{ name: 'src', type: 'i32' }, { name: 'xh', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'mean', type: 'f32' }, { name: 'inv', type: 'f32' }, { name: 'g', type: 'f32' }, { name: 'b', type: 'f32' }, { name: 'act', type: 'i32' }, { name: 'keep', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.src; r[i + 1] = a.xh; r[i + 2] = a.y; r[i + 3] = a.n; r[i + 4] = a.mean; r[i + 5] = a.inv; r[i + 6] = a.g; r[i + 7] = a.b; r[i + 8] = a.act; r[i + 9] = a.keep; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
+  },
+  bnForward: {
+    id: 26,
     name: 'bnForward',
     qualified: 'elementwise.bnForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'beta', type: 'i32' }, { name: 'rm', type: 'i32' }, { name: 'rv', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'eps', type: 'f64' }, { name: 'momentum', type: 'f64' }, { name: 'mode', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'arg', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -509,7 +521,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   bnBackward: {
-    id: 26,
+    id: 27,
     name: 'bnBackward',
     qualified: 'elementwise.bnBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'dGamma', type: 'i32' }, { name: 'dBeta', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'tmp', type: 'i32' }, { name: 'assign', type: 'i32' }, { name: 'mode', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'arg', type: 'i32' }],
@@ -518,7 +530,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   sigmoidForward: {
-    id: 27,
+    id: 28,
     name: 'sigmoidForward',
     qualified: 'elementwise.sigmoidForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -527,7 +539,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
   },
   fillZero: {
-    id: 28,
+    id: 29,
     name: 'fillZero',
     qualified: 'elementwise.fillZero',
     params: [{ name: 'p', type: 'i32' }, { name: 'n', type: 'i32' }],
@@ -536,7 +548,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   fillRows: {
-    id: 29,
+    id: 30,
     name: 'fillRows',
     qualified: 'elementwise.fillRows',
     params: [{ name: 'y', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'cols', type: 'i32' }],
@@ -545,7 +557,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   colSums: {
-    id: 30,
+    id: 31,
     name: 'colSums',
     qualified: 'elementwise.colSums',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xh', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'ddot', type: 'i32' }, { name: 'j0', type: 'i32' }, { name: 'j1', type: 'i32' }],
@@ -554,7 +566,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   sigmoidBackward: {
-    id: 31,
+    id: 32,
     name: 'sigmoidBackward',
     qualified: 'elementwise.sigmoidBackward',
     params: [{ name: 'y', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -563,7 +575,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   dropoutForward: {
-    id: 32,
+    id: 33,
     name: 'dropoutForward',
     qualified: 'elementwise.dropoutForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'mask', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'k0', type: 'i32' }, { name: 'k1', type: 'i32' }, { name: 'k2', type: 'i32' }, { name: 'k3', type: 'i32' }, { name: 'threshold', type: 'i32' }, { name: 'scale', type: 'f32' }],
@@ -572,7 +584,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   accumulate: {
-    id: 33,
+    id: 34,
     name: 'accumulate',
     qualified: 'elementwise.accumulate',
     params: [{ name: 'src', type: 'i32' }, { name: 'scale', type: 'i32' }, { name: 'dst', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -581,7 +593,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   embeddingRows: {
-    id: 34,
+    id: 35,
     name: 'embeddingRows',
     qualified: 'elementwise.embeddingRows',
     params: [{ name: 'ids', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'd', type: 'i32' }],
@@ -590,7 +602,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   embeddingGrad: {
-    id: 35,
+    id: 36,
     name: 'embeddingGrad',
     qualified: 'elementwise.embeddingGrad',
     params: [{ name: 'ids', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dw', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'd', type: 'i32' }],
@@ -599,7 +611,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   layerNormForward: {
-    id: 36,
+    id: 37,
     name: 'layerNormForward',
     qualified: 'elementwise.layerNormForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'beta', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'eps', type: 'f64' }],
@@ -608,7 +620,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   layerNormBackward: {
-    id: 37,
+    id: 38,
     name: 'layerNormBackward',
     qualified: 'elementwise.layerNormBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -617,7 +629,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   lstmCellForward: {
-    id: 38,
+    id: 39,
     name: 'lstmCellForward',
     qualified: 'elementwise.lstmCellForward',
     params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -626,7 +638,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   lstmCellBackward: {
-    id: 39,
+    id: 40,
     name: 'lstmCellBackward',
     qualified: 'elementwise.lstmCellBackward',
     params: [{ name: 'dh', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -635,7 +647,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   gruCellForward: {
-    id: 40,
+    id: 41,
     name: 'gruCellForward',
     qualified: 'elementwise.gruCellForward',
     params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -644,7 +656,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   gruCellBackward: {
-    id: 41,
+    id: 42,
     name: 'gruCellBackward',
     qualified: 'elementwise.gruCellBackward',
     params: [{ name: 'dh', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -653,7 +665,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   scaleInPlace: {
-    id: 42,
+    id: 43,
     name: 'scaleInPlace',
     qualified: 'elementwise.scaleInPlace',
     params: [{ name: 'p', type: 'i32' }, { name: 's', type: 'f32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -662,7 +674,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
   },
   gemm: {
-    id: 43,
+    id: 44,
     name: 'gemm',
     qualified: 'gemm.gemm',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -671,7 +683,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   packOperandB: {
-    id: 44,
+    id: 45,
     name: 'packOperandB',
     qualified: 'gemm.packOperandB',
     params: [{ name: 'transB', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'dst', type: 'i32' }],
@@ -680,7 +692,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   gemmPackedB: {
-    id: 45,
+    id: 46,
     name: 'gemmPackedB',
     qualified: 'gemm.gemmPackedB',
     params: [{ name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'packed', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -689,7 +701,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   gemmBatched: {
-    id: 46,
+    id: 47,
     name: 'gemmBatched',
     qualified: 'gemm.gemmBatched',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'aOuter', type: 'i32' }, { name: 'aInner', type: 'i32' }, { name: 'bOuter', type: 'i32' }, { name: 'bInner', type: 'i32' }, { name: 'cOuter', type: 'i32' }, { name: 'cInner', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -698,7 +710,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   fmaPeak: {
-    id: 47,
+    id: 48,
     name: 'fmaPeak',
     qualified: 'gemm.fmaPeak',
     params: [{ name: 'iters', type: 'i32' }, { name: 'seed', type: 'f32' }],
@@ -707,7 +719,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   gemmSampleCols: {
-    id: 48,
+    id: 49,
     name: 'gemmSampleCols',
     qualified: 'gemm.gemmSampleCols',
     params: [{ name: 'transA', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xs', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -716,7 +728,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   gemmSampleDepth: {
-    id: 49,
+    id: 50,
     name: 'gemmSampleDepth',
     qualified: 'gemm.gemmSampleDepth',
     params: [{ name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'j0', type: 'i32' }, { name: 'j1', type: 'i32' }, { name: 'N', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'as', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'bs', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -725,7 +737,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   lossSum: {
-    id: 50,
+    id: 51,
     name: 'lossSum',
     qualified: 'losses.lossSum',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'pa', type: 'f64' }, { name: 'qa', type: 'f64' }],
@@ -734,7 +746,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   lossBackward: {
-    id: 51,
+    id: 52,
     name: 'lossBackward',
     qualified: 'losses.lossBackward',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'dp', type: 'i32' }, { name: 'dt', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'g', type: 'f32' }, { name: 'pa', type: 'f32' }, { name: 'qa', type: 'f32' }],
@@ -743,7 +755,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_adam_plain: {
-    id: 52,
+    id: 53,
     name: 'update_adam_plain',
     qualified: 'optim.update_adam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -752,7 +764,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_adam_amsgrad: {
-    id: 53,
+    id: 54,
     name: 'update_adam_amsgrad',
     qualified: 'optim.update_adam_amsgrad',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -761,7 +773,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   update_adamw_plain: {
-    id: 54,
+    id: 55,
     name: 'update_adamw_plain',
     qualified: 'optim.update_adamw_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -770,7 +782,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_sgd_plain: {
-    id: 55,
+    id: 56,
     name: 'update_sgd_plain',
     qualified: 'optim.update_sgd_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }],
@@ -779,7 +791,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   update_sgd_momentum: {
-    id: 56,
+    id: 57,
     name: 'update_sgd_momentum',
     qualified: 'optim.update_sgd_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }],
@@ -788,7 +800,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   update_sgd_nesterov: {
-    id: 57,
+    id: 58,
     name: 'update_sgd_nesterov',
     qualified: 'optim.update_sgd_nesterov',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -797,7 +809,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_plain: {
-    id: 58,
+    id: 59,
     name: 'update_rmsprop_plain',
     qualified: 'optim.update_rmsprop_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -806,7 +818,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_centered: {
-    id: 59,
+    id: 60,
     name: 'update_rmsprop_centered',
     qualified: 'optim.update_rmsprop_centered',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -815,7 +827,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   update_rmsprop_momentum: {
-    id: 60,
+    id: 61,
     name: 'update_rmsprop_momentum',
     qualified: 'optim.update_rmsprop_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -824,7 +836,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
   },
   update_rmsprop_centeredMomentum: {
-    id: 61,
+    id: 62,
     name: 'update_rmsprop_centeredMomentum',
     qualified: 'optim.update_rmsprop_centeredMomentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -833,7 +845,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   update_adagrad_plain: {
-    id: 62,
+    id: 63,
     name: 'update_adagrad_plain',
     qualified: 'optim.update_adagrad_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }],
@@ -842,7 +854,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   update_nadam_plain: {
-    id: 63,
+    id: 64,
     name: 'update_nadam_plain',
     qualified: 'optim.update_nadam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }, { name: 's8', type: 'f64' }],
@@ -851,7 +863,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   recurrentForwardSteps: {
-    id: 64,
+    id: 65,
     name: 'recurrentForwardSteps',
     qualified: 'recurrent.recurrentForwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'xg', type: 'i32' }, { name: 'bih', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'bhh', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
@@ -860,7 +872,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   recurrentBackwardSteps: {
-    id: 65,
+    id: 66,
     name: 'recurrentBackwardSteps',
     qualified: 'recurrent.recurrentBackwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'dys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dhNext', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'sq', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
@@ -869,7 +881,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   winogradWeights: {
-    id: 66,
+    id: 67,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -878,7 +890,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 67,
+    id: 68,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -887,7 +899,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 68,
+    id: 69,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -896,7 +908,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 69,
+    id: 70,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -905,7 +917,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradSumParts: {
-    id: 70,
+    id: 71,
     name: 'winogradSumParts',
     qualified: 'winograd.winogradSumParts',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -914,7 +926,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradWeightGradFinish: {
-    id: 71,
+    id: 72,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -923,7 +935,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 72,
+    id: 73,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -932,7 +944,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 73,
+    id: 74,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -941,7 +953,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 74,
+    id: 75,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -950,7 +962,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   winograd4Weights: {
-    id: 75,
+    id: 76,
     name: 'winograd4Weights',
     qualified: 'winograd.winograd4Weights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -959,7 +971,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winograd4ScratchBytes: {
-    id: 76,
+    id: 77,
     name: 'winograd4ScratchBytes',
     qualified: 'winograd.winograd4ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -968,7 +980,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4Conv: {
-    id: 77,
+    id: 78,
     name: 'winograd4Conv',
     qualified: 'winograd.winograd4Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],

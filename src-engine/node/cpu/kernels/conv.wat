@@ -12,6 +12,7 @@
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
   (import "gemm" "gemm" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (import "elementwise" "bnNormalize" (func $normalize (param i32 i32 i32 i32 f32 f32 f32 f32 i32 i32)))
 
   ;; For output row positions ow in [0, oW) reading input column iw = ow*sW + iw0 (stride 1 only):
   ;; the valid span is ow in [lo, hi) with 0 <= ow + iw0 < W, and 0 <= lo <= hi <= oW. NOTE: lo is
@@ -752,6 +753,25 @@
       (br $cl)))
   )
 
+  ;; An eval-mode BatchNorm and activation $act (0 none, 1 ReLU, 3 HardSwish: bnForward's modes)
+  ;; applied in place to one sample's Cout planes of L floats at $y, plane o with the mean, 1/σ, γ
+  ;; and β at $ep + 16·o, by elementwise.wat's $normalize (bnForward's instructions); $ep = 0: none.
+  (func $epiloguePlanes (param $y i32) (param $Cout i32) (param $L i32) (param $ep i32) (param $act i32)
+    (local $o i32) (local $e i32) (local $p i32)
+    (if (i32.eqz (local.get $ep)) (then (return)))
+    (local.set $p (local.get $y))
+    (local.set $e (local.get $ep))
+    (block $od (loop $ol
+      (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+      (call $normalize (local.get $p) (i32.const 0) (local.get $p) (local.get $L)
+        (f32.load offset=0 (local.get $e)) (f32.load offset=4 (local.get $e)) (f32.load offset=8 (local.get $e)) (f32.load offset=12 (local.get $e))
+        (local.get $act) (i32.const 0))
+      (local.set $p (i32.add (local.get $p) (i32.shl (local.get $L) (i32.const 2))))
+      (local.set $e (i32.add (local.get $e) (i32.const 16)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $ol)))
+  )
+
   ;; Conv2d forward (groups = 1) for samples [n0, n1): y_n = W · unfold(x_n) (+ bias per channel),
   ;; or y_n += that with `accumulate` (ConvTranspose2d's input gradient, added into a shared one).
   ;; `direct` (1×1, stride 1, no padding) multiplies the image itself. bias = 0: no bias.
@@ -759,14 +779,15 @@
   ;; rows group·L floats long, multiplied in one GEMM into the tail of `cols` (which then holds
   ;; K·group·L + Cout·group·L floats) and copied (or added) to each sample's output: a GEMM of
   ;; L = 49 columns runs at ~2/3 of one of 392. A last group of one goes sample by sample; a group
-  ;; of a `direct` layer unfolds too (a copy of each image's rows: $rows).
+  ;; of a `direct` layer unfolds too (a copy of each image's rows: $rows). $ep ≠ 0: each sample's
+  ;; output then goes through $epiloguePlanes (an eval-mode BatchNorm and $act) while in cache.
   (func (export "conv2dForward")
     (param $x i32) (param $n0 i32) (param $n1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32)
     (param $w i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
-    (param $cols i32) (param $scratch i32) (param $direct i32) (param $group i32)
+    (param $cols i32) (param $scratch i32) (param $direct i32) (param $group i32) (param $ep i32) (param $act i32)
     (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32)
     (local $xi i32) (local $yi i32) (local $b i32) (local $o i32)
     (local $cnt i32) (local $ld i32) (local $tmp i32) (local $s i32)
@@ -793,6 +814,7 @@
           (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $L) (local.get $K)
             (local.get $w) (local.get $K) (local.get $b) (local.get $L) (local.get $yi) (local.get $L) (local.get $accumulate) (local.get $scratch))
           (call $addBias (local.get $yi) (local.get $bias) (local.get $Cout) (local.get $L))
+          (call $epiloguePlanes (local.get $yi) (local.get $Cout) (local.get $L) (local.get $ep) (local.get $act))
           (local.set $n (i32.add (local.get $n) (i32.const 1))))
         (else
           (local.set $ld (i32.mul (local.get $cnt) (local.get $L)))
@@ -821,6 +843,7 @@
               (local.set $o (i32.add (local.get $o) (i32.const 1)))
               (br $ol)))
             (call $addBias (local.get $yi) (local.get $bias) (local.get $Cout) (local.get $L))
+            (call $epiloguePlanes (local.get $yi) (local.get $Cout) (local.get $L) (local.get $ep) (local.get $act))
             (local.set $s (i32.add (local.get $s) (i32.const 1)))
             (br $sl)))
           (local.set $n (i32.add (local.get $n) (local.get $cnt)))))

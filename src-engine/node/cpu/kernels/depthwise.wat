@@ -31,6 +31,7 @@
 ;; All pointers are byte addresses into the shared heap; sizes are element counts.
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
+  (import "elementwise" "bnNormalize" (func $normalize (param i32 i32 i32 i32 f32 f32 f32 f32 i32 i32)))
 
   (func $ceil4 (param $n i32) (result i32)
     (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)))
@@ -534,13 +535,16 @@
   )
 
   ;; y[p] = Σ taps w[c]·x[p] (+ bias[c]; bias = 0: none) for planes p in [p0, p1), c = p mod C.
+  ;; $ep ≠ 0: then an eval-mode BatchNorm and activation $act (0 none, 1 ReLU, 3 HardSwish:
+  ;; bnForward's modes) on each plane while in cache, by elementwise.wat's $normalize (bnForward's
+  ;; instructions), channel c's mean, 1/σ, γ and β at $ep + 16·c (fusions/conv-batch-norm.ts).
   (func (export "depthwiseForward")
     (param $x i32) (param $w i32) (param $bias i32) (param $y i32) (param $p0 i32) (param $p1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
-    (param $oH i32) (param $oW i32) (param $scratch i32)
+    (param $oH i32) (param $oW i32) (param $ep i32) (param $act i32) (param $scratch i32)
     (local $p i32) (local $c i32) (local $nv i32) (local $Wq i32) (local $rowsP i32) (local $taps i32)
-    (local $end i32) (local $buf i32) (local $xp i32) (local $ys i32) (local $yb i32)
+    (local $end i32) (local $buf i32) (local $xp i32) (local $ys i32) (local $yb i32) (local $e i32)
     (local.set $nv (i32.shr_u (call $ceil4 (local.get $oW)) (i32.const 2)))
     (local.set $Wq (call $xWq (local.get $oW) (local.get $kW) (local.get $sW) (local.get $dW)))
     (local.set $rowsP (call $xRows (local.get $oH) (local.get $kH) (local.get $sH) (local.get $dH)))
@@ -564,6 +568,11 @@
                         (local.get $oH) (local.get $taps) (local.get $end)
                         (f32x4.splat (if (result f32) (local.get $bias) (then (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))) (else (f32.const 0))))
                         (local.get $bias) (local.get $ys))
+      (if (local.get $ep) (then
+        (local.set $e (i32.add (local.get $ep) (i32.shl (local.get $c) (i32.const 4))))
+        (call $normalize (local.get $yb) (i32.const 0) (local.get $yb) (i32.mul (local.get $oH) (local.get $oW))
+          (f32.load offset=0 (local.get $e)) (f32.load offset=4 (local.get $e)) (f32.load offset=8 (local.get $e)) (f32.load offset=12 (local.get $e))
+          (local.get $act) (i32.const 0))))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $pl)))
   )

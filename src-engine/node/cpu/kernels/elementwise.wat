@@ -408,8 +408,10 @@
   ;; body; $act (bnForward's $mode) 1: y = max(xhat·g + b, 0) as reluForward computes it (BatchNorm →
   ;; ReLU run as one); 3: y = HardSwish of it, in the instructions of activations.wat's HardSwish
   ;; kernel (printed from the op file's expression; written out here, inline: fusions.test.ts
-  ;; compares the fused chain with the two kernels bit for bit, so a change there shows).
-  (func $normalize (param $src i32) (param $xh i32) (param $y i32) (param $n i32) (param $mean f32) (param $inv f32) (param $g f32) (param $b f32) (param $act i32)
+  ;; compares the fused chain with the two kernels bit for bit, so a change there shows). Exported
+  ;; for the convolutions that apply an eval-mode BatchNorm as they write their output (in place:
+  ;; $src = $y, $keep = 0; fusions/conv-batch-norm.ts), so that they compute what this computes.
+  (func $normalize (export "bnNormalize") (param $src i32) (param $xh i32) (param $y i32) (param $n i32) (param $mean f32) (param $inv f32) (param $g f32) (param $b f32) (param $act i32)
     (param $keep i32)
     (local $i i32) (local $n4 i32) (local $vm v128) (local $vi v128) (local $vg v128) (local $vb v128) (local $t v128) (local $s f32)
     (local.set $vm (f32x4.splat (local.get $mean)))

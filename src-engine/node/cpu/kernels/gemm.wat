@@ -16,6 +16,7 @@
 ;; kernels/unroll-microkernel.mjs).
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
+  (import "elementwise" "bnNormalize" (func $normalize (param i32 i32 i32 i32 f32 f32 f32 f32 i32 i32)))
   ;; Pack an mc x kc block of op(A) (element (i,p) at a + 4*(i*rs + p*cs)) into row panels of MR:
   ;; dst[panel][p][r], zero-padding rows past mc; panels `panel` bytes apart (kc·8 for a whole
   ;; block; more where kc is one sample's part of a block's depth: gemmSampleDepth).
@@ -699,52 +700,15 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $jl)))
   )
-  ;; An eval-mode BatchNorm (and the activation after it) applied in place to $n floats at $p of one
-  ;; channel: y = ((y − mean)·inv)·g + b, then $act 1: ReLU, 3: HardSwish, 0: none; the channel's
-  ;; mean, inv, g, b are the four floats at $e. Every value in the instructions elementwise.wat's
-  ;; $normalize runs for bnForward's eval mode (and modes 1 and 3), so the same bits wherever a run
-  ;; starts or ends in its plane: each lane's arithmetic is the scalar's.
-  (func $bnEpilogue (param $p i32) (param $n i32) (param $e i32) (param $act i32)
-    (local $i i32) (local $n4 i32) (local $vm v128) (local $vi v128) (local $vg v128) (local $vb v128) (local $t v128)
-    (local $mean f32) (local $inv f32) (local $g f32) (local $b f32) (local $s f32)
-    (local.set $mean (f32.load offset=0 (local.get $e)))
-    (local.set $inv (f32.load offset=4 (local.get $e)))
-    (local.set $g (f32.load offset=8 (local.get $e)))
-    (local.set $b (f32.load offset=12 (local.get $e)))
-    (local.set $vm (f32x4.splat (local.get $mean)))
-    (local.set $vi (f32x4.splat (local.get $inv)))
-    (local.set $vg (f32x4.splat (local.get $g)))
-    (local.set $vb (f32x4.splat (local.get $b)))
-    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
-    (block $vd (loop $vl
-      (br_if $vd (i32.ge_s (local.get $i) (local.get $n4)))
-      (local.set $t (f32x4.mul (f32x4.sub (v128.load (local.get $p)) (local.get $vm)) (local.get $vi)))
-      (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $vg)) (local.get $vb)))
-      (if (i32.eq (local.get $act) (i32.const 1)) (then (local.set $t (f32x4.pmax (local.get $t) (v128.const f32x4 0 0 0 0)))))
-      (if (i32.eq (local.get $act) (i32.const 3)) (then (local.set $t (f32x4.div (f32x4.mul (local.get $t) (f32x4.pmin (f32x4.pmax (f32x4.add (local.get $t) (v128.const f32x4 3 3 3 3)) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 6 6 6 6))) (v128.const f32x4 6 6 6 6)))))
-      (v128.store (local.get $p) (local.get $t))
-      (local.set $p (i32.add (local.get $p) (i32.const 16)))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $vl)))
-    (block $sd (loop $sl
-      (br_if $sd (i32.ge_s (local.get $i) (local.get $n)))
-      (local.set $s (f32.mul (f32.sub (f32.load (local.get $p)) (local.get $mean)) (local.get $inv)))
-      (local.set $s (f32.add (f32.mul (local.get $s) (local.get $g)) (local.get $b)))
-      (if (i32.eq (local.get $act) (i32.const 1)) (then (local.set $s (select (f32.const 0) (local.get $s) (f32.lt (local.get $s) (f32.const 0))))))
-      (if (i32.eq (local.get $act) (i32.const 3)) (then
-        (local.set $t (f32x4.splat (local.get $s)))
-        (local.set $s (f32x4.extract_lane 0 (f32x4.div (f32x4.mul (local.get $t) (f32x4.pmin (f32x4.pmax (f32x4.add (local.get $t) (v128.const f32x4 3 3 3 3)) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 6 6 6 6))) (v128.const f32x4 6 6 6 6))))))
-      (f32.store (local.get $p) (local.get $s))
-      (local.set $p (i32.add (local.get $p) (i32.const 4)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $sl)))
-  )
-  ;; $bnEpilogue over rows [i0, i1) and batch columns [j0, j0 + nc) of Y (sample ⌊j / L⌋'s plane,
-  ;; bs bytes apart; rows L floats apart), row i with the table entry at $ep + 16·i: each row's
-  ;; columns as runs that stay in one sample's plane.
+  ;; An eval-mode BatchNorm and activation $act (0 none, 1 ReLU, 3 HardSwish: bnForward's modes)
+  ;; applied in place, by elementwise.wat's $normalize (the same instructions as bnForward), to rows
+  ;; [i0, i1) and batch columns [j0, j0 + nc) of Y (sample ⌊j / L⌋'s plane, bs bytes apart; rows L
+  ;; floats apart), row i with the mean, 1/σ, γ and β at $ep + 16·i: each row's columns as runs that
+  ;; stay in one sample's plane (each lane's arithmetic is the scalar tail's, so where a run starts
+  ;; does not change a bit).
   (func $epilogueCols (param $y i32) (param $bs i32) (param $L i32) (param $j0 i32) (param $nc i32) (param $i0 i32) (param $i1 i32)
     (param $ep i32) (param $act i32)
-    (local $i i32) (local $j i32) (local $end i32) (local $pos i32) (local $run i32)
+    (local $i i32) (local $j i32) (local $end i32) (local $pos i32) (local $run i32) (local $p i32) (local $e i32)
     (local.set $end (i32.add (local.get $j0) (local.get $nc)))
     (local.set $i (local.get $i0))
     (block $id (loop $il
@@ -755,9 +719,11 @@
         (local.set $pos (i32.rem_u (local.get $j) (local.get $L)))
         (local.set $run (i32.sub (local.get $L) (local.get $pos)))
         (if (i32.gt_s (local.get $run) (i32.sub (local.get $end) (local.get $j))) (then (local.set $run (i32.sub (local.get $end) (local.get $j)))))
-        (call $bnEpilogue
-          (i32.add (call $colAddr (local.get $y) (local.get $bs) (local.get $L) (local.get $j)) (i32.shl (i32.mul (local.get $i) (local.get $L)) (i32.const 2)))
-          (local.get $run) (i32.add (local.get $ep) (i32.shl (local.get $i) (i32.const 4))) (local.get $act))
+        (local.set $p (i32.add (call $colAddr (local.get $y) (local.get $bs) (local.get $L) (local.get $j)) (i32.shl (i32.mul (local.get $i) (local.get $L)) (i32.const 2))))
+        (local.set $e (i32.add (local.get $ep) (i32.shl (local.get $i) (i32.const 4))))
+        (call $normalize (local.get $p) (i32.const 0) (local.get $p) (local.get $run)
+          (f32.load offset=0 (local.get $e)) (f32.load offset=4 (local.get $e)) (f32.load offset=8 (local.get $e)) (f32.load offset=12 (local.get $e))
+          (local.get $act) (i32.const 0))
         (local.set $j (i32.add (local.get $j) (local.get $run)))
         (br $jl)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -769,8 +735,8 @@
   ;; (transA, A = W read as Wᵀ). `gemm`'s blocks and micro-kernel sums, so each element the same bits
   ;; as `gemm` on its own sample (transB 0: no dot-product path); a tile that lies in one sample's
   ;; plane is written in place, one across two (or at an edge) through the edge tile. $ep ≠ 0 (not
-  ;; accumulating): an eval-mode BatchNorm and activation $act after the product ($bnEpilogue, row i
-  ;; with the entry at $ep + 16·i), applied to each block of MC rows × NC columns once its last
+  ;; accumulating): an eval-mode BatchNorm and activation $act after the product ($epilogueCols, row
+  ;; i with the entry at $ep + 16·i), applied to each block of MC rows × NC columns once its last
   ;; depth block is summed, while the block is in cache (fusions/conv-batch-norm.ts).
   (func (export "gemmSampleCols") (param $transA i32) (param $m i32) (param $k i32) (param $a i32) (param $lda i32)
     (param $x i32) (param $xs i32) (param $y i32) (param $ys i32) (param $L i32) (param $n0 i32) (param $n1 i32)

@@ -101,7 +101,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = cpu.addressOf(dx.data, g.n * g.outC * g.spatial, 'ConvTranspose2d dInput', !fresh, true);
-        conv2dForward.run({ x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, direct: g.direct ? 1 : 0, group }, sampleParts(g.n, cpu.threads, group));
+        conv2dForward.run({ x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, direct: g.direct ? 1 : 0, group, ep: 0, act: 0 }, sampleParts(g.n, cpu.threads, group));
       }
       if (!wanted) return;
       const heapNow = cpu.heap.f32();

@@ -392,7 +392,7 @@ class Conv2dOnCpu {
     this.im2colForward(ctx, g);
   }
 
-  private im2colForward(ctx: OpForwardContext, g: Geometry): void {
+  private im2colForward(ctx: OpForwardContext, g: Geometry, epilogue?: ConvEpilogue): void {
     const x = ctx.inputs[0];
     // Only the samples read after it (OpForwardContext.rows: a GAN's generator step scores the generated half).
     const [n0, n1] = ctx.rows ?? [0, g.n];
@@ -403,8 +403,10 @@ class Conv2dOnCpu {
       const xa = this.cpu.addressOf(x.data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
-      const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-      this.k.conv2dForward.run({ x: xa, n0, n1, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0, group: blocks.group }, parts);
+      const ya = this.cpu.addressOf((epilogue?.out ?? ctx.output).data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
+      const ep = epilogue ? this.cpu.addressOf(epilogue.table, 4 * g.outC, 'Conv2d epilogue table', true, false) : 0;
+      const act = epilogue?.act ?? 0;
+      this.k.conv2dForward.run({ x: xa, n0, n1, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0, group: blocks.group, ep, act }, parts);
     } finally {
       this.cpu.unstage();
     }
@@ -428,17 +430,25 @@ class Conv2dOnCpu {
   }
 
   /**
-   * Whether the layer's forward can apply an epilogue (`ConvEpilogue`): where its algorithm has one
-   * (the batch GEMM of a 'pointwise' layer) and it adds no bias (which the epilogue would follow).
+   * Whether the layer's forward can apply an epilogue (`ConvEpilogue`): where its algorithm has one,
+   * the batch GEMM of a 'pointwise' layer without a bias (added after the GEMM, so after the
+   * epilogue), the per-sample GEMMs of 'im2col' and the depthwise planes (both after the bias).
    */
   hasEpilogue(ctx: OpForwardContext): boolean {
-    const g = geometry(ctx.inputs[0].shape, ctx.attrs);
-    return g !== null && !ctx.params.bias && plan(g).forward === 'pointwise';
+    const x = ctx.inputs[0];
+    const g = geometry(x.shape, ctx.attrs);
+    if (!g) return depthwisePlan(x.shape, ctx.attrs) !== null;
+    const algo = plan(g).forward;
+    return algo === 'im2col' || (algo === 'pointwise' && !ctx.params.bias);
   }
 
   /** The forward with `epilogue` applied as each block of the output is summed (where `hasEpilogue`). */
   forwardWithEpilogue(ctx: OpForwardContext, epilogue: ConvEpilogue): void {
-    this.pointwiseForward(ctx, geometry(ctx.inputs[0].shape, ctx.attrs)!, epilogue);
+    const x = ctx.inputs[0];
+    const g = geometry(x.shape, ctx.attrs);
+    if (!g) this.depthwiseForward(ctx, depthwisePlan(x.shape, ctx.attrs)!, epilogue);
+    else if (plan(g).forward === 'pointwise') this.pointwiseForward(ctx, g, epilogue);
+    else this.im2colForward(ctx, g, epilogue);
   }
 
   /**
@@ -765,7 +775,7 @@ class Conv2dOnCpu {
   }
 
   /** A depthwise layer's forward: planes (sample × channel) split across the threads, the samples read only (OpForwardContext.rows). */
-  private depthwiseForward(ctx: OpForwardContext, c: ConvPlan): void {
+  private depthwiseForward(ctx: OpForwardContext, c: ConvPlan, epilogue?: ConvEpilogue): void {
     const x = ctx.inputs[0];
     const [n0, n1] = ctx.rows ?? [0, c.n];
     const [p0, p1] = [n0 * c.inC, n1 * c.inC];
@@ -774,9 +784,11 @@ class Conv2dOnCpu {
       const xa = this.cpu.addressOf(x.data, c.n * c.inC * c.h * c.w, 'Conv2d input', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, c.outC * c.k[0] * c.k[1], 'Conv2d weight', true, false);
       const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, c.outC, 'Conv2d bias', true, false) : 0;
-      const ya = this.cpu.addressOf(ctx.output.data, c.n * c.outC * c.outH * c.outW, 'Conv2d output', false, true);
+      const ya = this.cpu.addressOf((epilogue?.out ?? ctx.output).data, c.n * c.outC * c.outH * c.outW, 'Conv2d output', false, true);
+      const ep = epilogue ? this.cpu.addressOf(epilogue.table, 4 * c.outC, 'Conv2d epilogue table', true, false) : 0;
+      const act = epilogue?.act ?? 0;
       const work = (p1 - p0) * c.outH * c.outW;
-      this.k.depthwiseForward.run({ x: xa, w: wa, bias: ba, y: ya, p0, p1, ...depthwiseArgs(c) }, partsFor(work, this.cpu.threads, p1 - p0, c.k[0] * c.k[1]));
+      this.k.depthwiseForward.run({ x: xa, w: wa, bias: ba, y: ya, p0, p1, ...depthwiseArgs(c), ep, act }, partsFor(work, this.cpu.threads, p1 - p0, c.k[0] * c.k[1]));
     } finally {
       this.cpu.unstage();
     }

@@ -52,5 +52,17 @@ export function countingConv(backend: Backend): { backend: Backend; samples: () 
   const conv = backend.overrides!.Conv2d!;
   const forward = conv.forward!;
   const overrides = { ...backend.overrides, Conv2d: { ...conv, forward: (ctx: Parameters<typeof forward>[0]) => ((n += ctx.rows ? ctx.rows[1] - ctx.rows[0] : ctx.output.shape[0]), forward(ctx)) } };
-  return { backend: { ...backend, overrides }, samples: () => n };
+  // A chain the backend runs as one kernel from a Conv2d (a frozen one's BatchNorm applied as it writes) computes it too.
+  const fusions = backend.fusions?.map((rule) =>
+    rule.ops[0] !== 'Conv2d'
+      ? rule
+      : {
+          ops: rule.ops,
+          build(steps: Parameters<typeof rule.build>[0]) {
+            const k = rule.build(steps);
+            return k && { ...k, forward: () => ((n += steps[0].output.shape[0]), k.forward()) };
+          },
+        },
+  );
+  return { backend: { ...backend, overrides, ...(fusions ? { fusions } : {}) }, samples: () => n };
 }
