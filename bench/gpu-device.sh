@@ -12,7 +12,9 @@
 # carry both to the GPU machine). Writes webgpu.txt and torch.txt (tiles.txt) under $OUT.
 # `bash bench/gpu-device.sh ab` first runs .dev/gpu-device-before.mjs (the same bundle made from the
 # commit to compare with) into webgpu-before.txt: before, after and PyTorch in one lease of the
-# device. BENCH_RUN_MODELS=a,b limits every run to those workloads.
+# device. `bash bench/gpu-device.sh resident` first runs this bundle with BENCH_GPU_RESIDENT=0 (every
+# batch uploaded, as before the training data was held on the device) into webgpu-uploaded.txt.
+# BENCH_RUN_MODELS=a,b limits every run to those workloads.
 set -u
 if [ "${1:-}" = prepare ]; then
   set -e
@@ -59,6 +61,9 @@ if [ "${1:-}" = tiles ]; then
 fi
 if [ "${1:-}" = ab ]; then
   (cd "$W" && ./node gpu-device-before.mjs run /tmp/gd) 2>&1 | tee "$OUT/webgpu-before.txt"
+fi
+if [ "${1:-}" = resident ]; then
+  (cd "$W" && BENCH_GPU_RESIDENT=0 ./node gpu-device.mjs run /tmp/gd) 2>&1 | tee "$OUT/webgpu-uploaded.txt"
 fi
 (cd "$W" && ./node gpu-device.mjs run /tmp/gd) 2>&1 | tee "$OUT/webgpu.txt"
 PYTHONUNBUFFERED=1 python3 bench/torch_cuda.py /tmp/gd 2>&1 | tee "$OUT/torch.txt"
