@@ -3,9 +3,10 @@
  * Sums along one axis of a tensor, split over many workgroups: a bias's gradient (Σ over rows),
  * a convolution's or GroupNorm's per-channel sums (Σ over samples and pixels), BatchNorm's
  * statistics and their gradient's sums, LayerNorm's γ/β gradients, a broadcast Multiply's
- * gradient (a squeeze-excite gate's), the recurrent kernels' per-step gradient norms. Each of these was one invocation per
- * output summing thousands of values in a row — on the H200 a handful of workgroups for the whole
- * GPU, 80 % of the MNIST CNN's step and 60 % of the tiny GPT's (the profile of issue #61).
+ * gradient (a squeeze-excite gate's), the recurrent kernels' per-step gradient norms. Each of
+ * these was one invocation (or workgroup) per output summing thousands of values in a row — on the
+ * H200 a handful of workgroups for the whole GPU, 80 % of the MNIST CNN's step and 60 % of the
+ * tiny GPT's (the profile of issue #61).
  *
  * The sum of output `c` runs over `t ∈ [0, total)` at element
  * `offset + ⌊t / inner⌋·outerStride + c·colStride + t mod inner` — rows of a `[rows, cols]` matrix
