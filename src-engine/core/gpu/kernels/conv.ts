@@ -98,32 +98,57 @@ export function convTile(rows: number, cols = 0): GemmTile {
 }
 
 /**
- * The unfolded image, in two halves so that each is computed where it is invariant: `windowAt(pix)`
- * places output pixel `pix` = (n, oy, ox) of group g (its sample's first channel of the group,
- * `xBase`, and the window's top-left corner `iy0`, `ix0`); `tapValue(k)` then sets `v` to the image
- * value under unfolded row k = (ci, ky, kx) of that window, leaving it 0 in the padding.
+ * An index that fails every bounds test of a gathered load: a k index past the workgroup's range
+ * (`K_OUT`) or a column past the product's (`COL_OUT`), so that a load tests one condition, not
+ * three. Indices are u32 and wrap (two's complement), so "negative" rows and columns are huge and
+ * a bounds test is one unsigned comparison; a sentinel plus or minus a real row or column (under
+ * 2³⁰), or minus the other sentinel, stays at least 2³⁰, beyond any image.
  */
-const windowAt = (pix: string) => `let xp = ${pix} % ohw;
-  let xBase = P.xOff + ((${pix} / ohw) * P.c + g * cg) * hw;
-  let iy0 = i32((xp / P.ow) * P.sh) - i32(P.ph);
-  let ix0 = i32((xp % P.ow) * P.sw) - i32(P.pw);`;
-const tapValue = (k: string) => `let tap = ${k} % khw;
-      let iy = iy0 + i32((tap / P.kw) * P.dh);
-      let ix = ix0 + i32((tap % P.kw) * P.dw);
-      if (iy >= 0 && iy < i32(P.h) && ix >= 0 && ix < i32(P.w)) { v = X[xBase + (${k} / khw) * hw + u32(iy) * P.w + u32(ix)]; }`;
+const K_OUT = '0x80000000u';
+const COL_OUT = '0x40000000u';
+
+/**
+ * The two halves of the unfolded image, each decomposed where it is invariant, so that no load
+ * divides: `tapAt(u)` sets `entry` to unfolded row u = (ci, ky, kx) of group g as
+ * `(ci·H·W + ky·dh·W + kx·dw, ky·dh, kx·dw, 0)`, its place relative to a window's corner;
+ * `windowAt(pix)` to output pixel `pix` = (n, oy, ox) as `(xBase + iy0·W + ix0, iy0, ix0, dY's
+ * index of the pixel)`, xBase its sample's first channel of the group and (iy0, ix0) the window's
+ * top-left corner. `bad` is the sentinel the entry holds where `ok` is false. {@link imageValue}
+ * then reads the image under a window and a tap.
+ */
+const tapAt = (u: string, ok: string, bad: string) => `let tci = ${u} / khw;
+    let ttap = ${u} % khw;
+    let tkyd = (ttap / P.kw) * P.dh;
+    let tkxd = (ttap % P.kw) * P.dw;
+    let entry = select(vec4<u32>(0u, ${bad}, 0u, 0u), vec4<u32>(tci * hw + tkyd * P.w + tkxd, tkyd, tkxd, 0u), ${ok});`;
+const windowAt = (pix: string, ok: string, bad: string) => `let wn = ${pix} / ohw;
+    let wp = ${pix} % ohw;
+    let wy0 = (wp / P.ow) * P.sh - P.ph;
+    let wx0 = (wp % P.ow) * P.sw - P.pw;
+    let entry = select(vec4<u32>(0u, ${bad}, 0u, 0u), vec4<u32>(P.xOff + (wn * P.c + g * cg) * hw + wy0 * P.w + wx0, wy0, wx0, P.yOff + (wn * P.oc + g * og) * ohw + wp), ${ok});`;
+/** `v` = the image value under window entry `win` and tap entry `tap`, left 0 in the padding. */
+const imageValue = (win: string, tap: string) => `if (${win}.y + ${tap}.y < P.h && ${win}.z + ${tap}.z < P.w) { v = X[${win}.x + ${tap}.x]; }`;
 
 /**
  * One product pass, as WGSL: its storage bindings (the uniform `P` follows them); what each
- * invocation computes once (`fixed`) and once per k-slice (`slice`, from `sk`, the k index of its
- * loads that run along k); statements setting `v` to A's element (row `r`, k index `kk`) and to
- * B's (`kk`, column `c`); whether each operand is loaded along k or along its rows/columns (the
- * order that keeps neighbouring invocations on neighbouring addresses, and makes the other index
- * fixed per invocation); the output array, an element's index `at` (a statement), and the bias'
- * index, if it takes one.
+ * invocation computes once (`fixed`); the k table and the column table (below); what it reads once
+ * per k-slice (`slice`, from `sk`, the k index of its loads that run along k, and its own entry
+ * `Kt[(kb + ks)·entries]`); statements setting `v` to A's element (row `r`, k index `kk`) and to
+ * B's (slice index `kk0`, tile column `nn`); whether each operand is loaded along k or along its
+ * rows/columns (the order that keeps neighbouring invocations on neighbouring addresses, and makes
+ * the other index fixed per invocation); the output array, an element's index `at` (a statement),
+ * and the bias' index, if it takes one.
  *
  * Every tile has a multiple of `bk`, `bm` and `bn` invocations, so an invocation's loads along k
- * all have k index `sk`, and its loads along the columns all have column `col0 + tid % bn`: what
- * depends only on those is computed in `slice` and `fixed`, not per element.
+ * all have k index `sk` (slice index `ks = tid % bk`), and its loads along the columns all have
+ * column `col0 + tid % bn`: what depends only on those is computed in `slice` and `fixed`, not per
+ * element. What depends on the k index of a load across k is in the **k table**: `table` sets
+ * `entry` (or `entry0`, `entry1`: `entries` vec4<u32> per k index) from k index `tk`, valid where
+ * `ok`; the workgroup's first `bk` invocations fill it per k-slice, at `Kt[(kb + j)·entries + e]`
+ * for slice index j, each slice's while the others load the one before (two buffers, no extra
+ * barrier). What depends on a column across the columns (`dW`'s taps) is in the **column table**
+ * (`columns` sets `entry` from column `cc`, valid where `ok`, at `Ct[nn]`), filled once.
+ * B's element must read as zero for a column or a k index out of range: the entries' sentinels.
  */
 interface ProductPass {
   /**
@@ -133,6 +158,9 @@ interface ProductPass {
   range?: string;
   storage: readonly StorageBinding[];
   fixed: (bn: number) => string;
+  table: string;
+  entries: 1 | 2;
+  columns?: string;
   slice: string;
   a: string;
   aAlongK: boolean;
@@ -144,37 +172,56 @@ interface ProductPass {
 }
 
 const PRODUCTS: Record<'fwd' | 'dx' | 'dxs' | 'dw', ProductPass> = {
-  // Y[n, g·og + r, p] (+)= b + Σ_{kk = (ci, ky, kx)} W[g·og + r, kk] · im2col(g)[kk, (n, p)]
+  // Y[n, g·og + r, p] (+)= b + Σ_{kk = (ci, ky, kx)} W[g·og + r, kk] · im2col(g)[kk, (n, p)]:
+  // the taps in the k table, the invocation's output pixel (its window) in registers.
   fwd: {
     storage: [['X', 'read'], ['W', 'read'], ['B', 'read'], ['Y', 'read_write']],
-    fixed: (bn) => windowAt(`(col0 + tid % ${bn}u)`),
+    fixed: (bn) => `let pc = col0 + tid % ${bn}u;
+  var win: vec4<u32>;
+  {
+    ${windowAt('pc', 'pc < gnEnd', COL_OUT)}
+    win = entry;
+  }`,
+    table: tapAt('tk', 'ok', K_OUT),
+    entries: 1,
     slice: 'let wAt = P.wOff + g * og * P.gk + sk;',
     a: 'v = W[wAt + r * P.gk];',
     aAlongK: true,
-    b: tapValue('kk'),
+    b: `let tap = Kt[kb + kk0]; ${imageValue('win', 'tap')}`,
     bAlongK: false,
     out: 'Y',
     at: 'let at = P.yOff + split * P.splitStride + ((c / ohw) * P.oc + g * og + r) * ohw + c % ohw;',
     bias: 'P.bOff + g * og + r',
   },
   // dX[n, g·cg + r, y, x] (+)= b + Σ_{kk = (o, ky, kx)} W[g·og + o, r, ky, kx] · dY[n, g·og + o, oy, ox]
-  // over the taps with y + ph − ky·dh = oy·sh and x + pw − kx·dw = ox·sw inside the output.
+  // over the taps with y + ph − ky·dh = oy·sh and x + pw − kx·dw = ox·sw inside the output. With
+  // y + ph = qy·sh + ry (per column, in registers) and ky·dh = ay·sh + by (per k, in the table),
+  // the tap reaches the pixel iff ry = by (one phase index compares y and x) and oy = qy − ay is
+  // in [0, oh). A column or k index out of range has a phase no other has.
   dx: {
     storage: [['DY', 'read'], ['W', 'read'], ['B', 'read'], ['DX', 'read_write']],
     fixed: (bn) => `let dc = col0 + tid % ${bn}u;
   let dp = dc % hw;
-  let dyBase = P.yOff + ((dc / hw) * P.oc + g * og) * ohw;
-  let ty0 = i32(dp / P.w + P.ph);
-  let tx0 = i32(dp % P.w + P.pw);`,
-    slice: 'let wAt = P.wOff + (g * og + sk / khw) * cg * khw + sk % khw;',
+  let ty0 = dp / P.w + P.ph;
+  let tx0 = dp % P.w + P.pw;
+  let qy = ty0 / P.sh;
+  let qx = tx0 / P.sw;
+  let phase = select(0xfffffffeu, (ty0 % P.sh) * P.sw + tx0 % P.sw, dc < gnEnd);
+  let dyAt = P.yOff + ((dc / hw) * P.oc + g * og) * ohw + qy * P.ow + qx;`,
+    table: `let tch = tk / khw;
+    let ttap = tk % khw;
+    let tkyd = (ttap / P.kw) * P.dh;
+    let tkxd = (ttap % P.kw) * P.dw;
+    let ay = tkyd / P.sh;
+    let ax = tkxd / P.sw;
+    let entry0 = vec4<u32>(tch * ohw - ay * P.ow - ax, ay, ax, select(0xffffffffu, (tkyd % P.sh) * P.sw + tkxd % P.sw, ok));
+    let entry1 = vec4<u32>(P.wOff + (g * og + tch) * cg * khw + ttap, 0u, 0u, 0u);`,
+    entries: 2,
+    slice: 'let wAt = Kt[(kb + ks) * 2u + 1u].x;',
     a: 'v = W[wAt + r * khw];',
     aAlongK: true,
-    b: `let tap = kk % khw;
-      let ty = ty0 - i32((tap / P.kw) * P.dh);
-      let tx = tx0 - i32((tap % P.kw) * P.dw);
-      let oy = u32(max(ty, 0)) / P.sh;
-      let ox = u32(max(tx, 0)) / P.sw;
-      if (ty >= 0 && tx >= 0 && i32(oy * P.sh) == ty && i32(ox * P.sw) == tx && oy < P.oh && ox < P.ow) { v = DY[dyBase + (kk / khw) * ohw + oy * P.ow + ox]; }`,
+    b: `let t = Kt[(kb + kk0) * 2u];
+      if (t.w == phase && qy - t.y < P.oh && qx - t.z < P.ow) { v = DY[dyAt + t.x]; }`,
     bAlongK: false,
     out: 'DX',
     at: 'let at = P.xOff + split * P.splitStride + ((c / hw) * P.c + g * cg + r) * hw + c % hw;',
@@ -185,6 +232,7 @@ const PRODUCTS: Record<'fwd' | 'dx' | 'dxs' | 'dw', ProductPass> = {
   // only the taps ky = qy + tyi·sh, kx = qx + txi·sw reach, at oy = yi + by − tyi, ox = xi + bx − txi:
   // dX[n, g·cg + r, y, x] (+)= b + Σ_{kk = (o, tyi, txi)} W[g·og + o, r, ky, kx] · dY[n, g·og + o, oy, ox].
   // The plain dx pass gathers through all kH·kW taps, a (1 − 1/(sh·sw)) share of which miss.
+  // The table holds, per k index, W's index, dY's relative to the pixel's (yi + by, xi + bx), tyi, txi.
   dxs: {
     range: `let qy = split / P.sw;
   let qx = split % P.sw;
@@ -204,31 +252,37 @@ const PRODUCTS: Record<'fwd' | 'dx' | 'dxs' | 'dw', ProductPass> = {
     storage: [['DY', 'read'], ['W', 'read'], ['B', 'read'], ['DX', 'read_write']],
     fixed: (bn) => `let dc = col0 + tid % ${bn}u;
   let drem = dc % max(nyx, 1u);
-  let dyBase = P.yOff + ((dc / max(nyx, 1u)) * P.oc + g * og) * ohw;
-  let oyBase = i32(drem / max(nx, 1u) + by);
-  let oxBase = i32(drem % max(nx, 1u) + bx);`,
-    slice: `let st = sk % max(kyx, 1u);
-    let wAt = P.wOff + (g * og + sk / max(kyx, 1u)) * cg * khw + (qy + (st / max(kxN, 1u)) * P.sh) * P.kw + qx + (st % max(kxN, 1u)) * P.sw;`,
+  let oyBase = select(${COL_OUT}, drem / max(nx, 1u) + by, dc < gnEnd);
+  let oxBase = drem % max(nx, 1u) + bx;
+  let dyAt = P.yOff + ((dc / max(nyx, 1u)) * P.oc + g * og) * ohw + oyBase * P.ow + oxBase;`,
+    table: `let tch = tk / max(kyx, 1u);
+    let st = tk % max(kyx, 1u);
+    let tyi = st / max(kxN, 1u);
+    let txi = st % max(kxN, 1u);
+    let entry = vec4<u32>(P.wOff + (g * og + tch) * cg * khw + (qy + tyi * P.sh) * P.kw + qx + txi * P.sw, tch * ohw - tyi * P.ow - txi, select(${K_OUT}, tyi, ok), txi);`,
+    entries: 1,
+    slice: 'let wAt = Kt[kb + ks].x;',
     a: 'v = W[wAt + r * khw];',
     aAlongK: true,
-    b: `let t = kk % kyx;
-      let oy = oyBase - i32(t / kxN);
-      let ox = oxBase - i32(t % kxN);
-      if (oy >= 0 && ox >= 0 && oy < i32(P.oh) && ox < i32(P.ow)) { v = DY[dyBase + (kk / kyx) * ohw + u32(oy) * P.ow + u32(ox)]; }`,
+    b: `let t = Kt[kb + kk0];
+      if (oyBase - t.z < P.oh && oxBase - t.w < P.ow) { v = DY[dyAt + t.y]; }`,
     bAlongK: false,
     out: 'DX',
     at: 'let pix = c % nyx; let at = P.xOff + ((c / nyx) * P.c + g * cg + r) * hw + (y0 + (pix / nx) * P.sh) * P.w + x0 + (pix % nx) * P.sw;',
     bias: 'P.bOff + g * cg + r',
   },
-  // OUT[split][g·og + r, c] (+)= Σ_{kk = (n, p) in the split} dY[n, g·og + r, p] · im2col(g)[c, (n, p)]
+  // OUT[split][g·og + r, c] (+)= Σ_{kk = (n, p) in the split} dY[n, g·og + r, p] · im2col(g)[c, (n, p)]:
+  // the output pixels (windows) in the k table, the columns' taps in the column table.
   dw: {
     storage: [['X', 'read'], ['DY', 'read'], ['OUT', 'read_write']],
     fixed: () => '',
-    slice: `let dyAt = P.yOff + ((sk / ohw) * P.oc + g * og) * ohw + sk % ohw;
-    ${windowAt('sk')}`,
-    a: 'v = DY[dyAt + r * ohw];',
+    table: windowAt('tk', 'ok', K_OUT),
+    entries: 1,
+    columns: tapAt('cc', 'ok', COL_OUT),
+    slice: 'let win = Kt[kb + ks];',
+    a: 'v = DY[win.w + r * ohw];',
     aAlongK: true,
-    b: tapValue('c'),
+    b: `let tap = Ct[nn]; ${imageValue('win', 'tap')}`,
     bAlongK: true,
     out: 'OUT',
     at: 'let at = P.wOff + split * P.splitStride + (g * og + r) * P.gn + c;',
@@ -245,11 +299,21 @@ function productShader(pass: 'fwd' | 'dx' | 'dxs' | 'dw', t: GemmTile): string {
   const aSlot = p.aAlongK ? `let kk0 = i % ${t.bk}u; let mm = i / ${t.bk}u;` : `let mm = i % ${bm}u; let kk0 = i / ${bm}u;`;
   const bSlot = p.bAlongK ? `let kk0 = i % ${t.bk}u; let nn = i / ${t.bk}u;` : `let nn = i % ${bn}u; let kk0 = i / ${bn}u;`;
   const bias = p.bias ? `if (P.hasBias != 0u) { y = y + B[${p.bias}]; }` : '';
+  const e = p.entries;
+  // Entry slots of k index `tk` in the buffer at `base`: `entry`, or `entry0`, `entry1`.
+  const fill = (base: string) => `if (tid < ${t.bk}u) {
+    let tk = ${base === '0u' ? 'kBegin' : `k0 + ${t.bk}u`} + tid;
+    let ok = tk < kEnd;
+    ${p.table}
+    ${e === 1 ? `Kt[${base} + tid] = entry;` : `Kt[(${base} + tid) * 2u] = entry0;\n    Kt[(${base} + tid) * 2u + 1u] = entry1;`}
+  }`;
   return `// conv2d:${pass}:${t.name}
 ${PARAMS}
 ${bindings(p.storage)}
 var<workgroup> As: array<f32, ${t.bk * bm}>;
 var<workgroup> Bs: array<f32, ${t.bk * bn}>;
+var<workgroup> Kt: array<vec4<u32>, ${2 * t.bk * e}>;
+${p.columns ? `var<workgroup> Ct: array<vec4<u32>, ${bn}>;` : ''}
 @compute @workgroup_size(${t.wx}, ${t.wy}, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let tile = wg.y * P.gridX + wg.x;
@@ -268,11 +332,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let kEnd = min(kBegin + P.splitLen, P.gk);
   let gnEnd = P.gn;`}
   ${p.fixed(bn)}
+  ${p.columns ? `if (tid < ${bn}u) {
+    let cc = col0 + tid;
+    let ok = cc < gnEnd;
+    ${p.columns}
+    Ct[tid] = entry;
+  }` : ''}
+  ${fill('0u')}
+  workgroupBarrier();
+  let ks = tid % ${t.bk}u;
+  var kb = 0u;
   var acc: array<f32, ${t.tm * t.tn}>;
   var ra: array<f32, ${t.tm}>;
   var rb: array<f32, ${t.tn}>;
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.bk}u) {
-    let sk = k0 + tid % ${t.bk}u;
+    ${fill(`${t.bk}u - kb`)}
+    let sk = k0 + ks;
     ${p.slice}
     for (var i = tid; i < ${bm * t.bk}u; i = i + ${threads}u) {
       ${aSlot}
@@ -284,15 +359,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     for (var i = tid; i < ${bn * t.bk}u; i = i + ${threads}u) {
       ${bSlot}
-      let c = col0 + nn;
-      let kk = k0 + kk0;
       var v = 0.0;
-      if (c < gnEnd && kk < kEnd) {
-        ${p.b}
-      }
+      ${p.b}
       Bs[kk0 * ${bn}u + nn] = v;
     }
     ${tileMultiply(t)}
+    kb = ${t.bk}u - kb;
   }
   for (var i = 0u; i < ${t.tm}u; i = i + 1u) {
     let r = row0 + lid.y + i * ${t.wy}u;
