@@ -56,9 +56,10 @@ interface PlanGathers {
 /**
  * Hold `rows` on `ctx`'s device, or say why not: over `budget` bytes in all (rows shared by two
  * inputs count once), or a row set larger than one storage binding or buffer may be on this
- * device, or refused by the device (out of memory).
+ * device, or refused by the device (out of memory). The rows are written `chunkBytes` at a time
+ * (a multiple of 4), each write waited for before the next.
  */
-export async function holdSamples(ctx: GpuContext, rows: readonly SampleRows[], budget: number): Promise<ResidentSamples | ResidentRefusal> {
+export async function holdSamples(ctx: GpuContext, rows: readonly SampleRows[], budget: number, chunkBytes = UPLOAD_CHUNK_BYTES): Promise<ResidentSamples | ResidentRefusal> {
   const distinct = [...new Set(rows.map((r) => r.values))];
   const bytes = distinct.reduce((a, v) => a + v.byteLength, 0);
   const size = (b: number) => (b < 1e6 ? `${Math.ceil(b / 1e3)} kB` : `${Math.round(b / 1e6)} MB`);
@@ -73,10 +74,17 @@ export async function holdSamples(ctx: GpuContext, rows: readonly SampleRows[], 
       distinct.map((v) => {
         const t = ctx.createTensor(v.length, 'resident samples');
         made.push(t);
-        for (let at = 0; at < v.length; at += UPLOAD_CHUNK_BYTES / 4) ctx.write({ buffer: t.buffer, offset: at, length: v.length - at }, v.subarray(at, at + UPLOAD_CHUNK_BYTES / 4));
         return t;
       }),
     );
+    // One piece at a time: across the GPU wire each goes as its own message.
+    const chunk = chunkBytes / 4;
+    for (const [k, v] of distinct.entries()) {
+      for (let at = 0; at < v.length; at += chunk) {
+        ctx.write({ buffer: tensors[k].buffer, offset: at, length: v.length - at }, v.subarray(at, at + chunk));
+        if (at + chunk < v.length) await ctx.device.queue.onSubmittedWorkDone();
+      }
+    }
     const byValues = new Map(distinct.map((v, i) => [v, tensors[i]]));
     return new ResidentSamples(
       ctx,
