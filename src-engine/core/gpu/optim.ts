@@ -19,7 +19,7 @@ import { optimizerDefinition } from '../optim/registry';
 import { paramKey, type OptimizerState } from '../optim/types';
 import { GpuError, type GpuContext, type GpuTensor } from './context';
 import type { GpuDispatch } from './gemm';
-import { bindUpdatableDispatch, grid1d } from './kernels/dispatch';
+import { bindUniformBlock, grid1d } from './kernels/dispatch';
 import { updateUniforms, updateWgsl } from './kernels/update';
 
 /** One trainable tensor on the device (the GPU executor's `params` fit this shape). */
@@ -79,17 +79,23 @@ export function createGpuOptimizer(ctx: GpuContext, cfg: OptimizerConfig, params
   const key = `update:${cfg.kind}:${formName}`;
   const scalars = new Float64Array(form.scalars.length);
 
-  const dispatches = params.map((p, i) => {
+  // Each parameter's uniforms: its sizes and offsets, then the step's scalars (from word `at`),
+  // which depend only on whether it decays: computed twice a step, not once per parameter.
+  const each = params.map((p, i) => {
     const { workgroups, rowStride } = grid1d(ctx, p.value.length);
     const offsets = [p.value.offset, p.grad.offset, ...form.state.map((n) => slots[i][n].offset)];
-    const uniforms = () => {
-      // A dispatch is first bound before any step (step 0): its scalars then are step 1's.
-      const at: StepAt = { lr: opt.lr, t: Math.max(1, steps), decay: p.decay };
-      return updateUniforms(p.value.length, rowStride, offsets, stepScalars(form, settings, at, scalars));
-    };
-    const bufs = [p.value.buffer, p.grad.buffer, ...form.state.map((n) => slots[i][n].buffer)];
-    return { d: bindUpdatableDispatch(ctx, key, () => updateWgsl(form, key), bufs, uniforms(), workgroups), uniforms };
+    const words = updateUniforms(p.value.length, rowStride, offsets, new Float64Array(form.scalars.length));
+    return { buffers: [p.value.buffer, p.grad.buffer, ...form.state.map((n) => slots[i][n].buffer)], workgroups, words, at: 2 + offsets.length, decay: p.decay };
   });
+  const uniforms = (): Uint32Array[] => {
+    // A dispatch is first bound before any step (step 0): its scalars then are step 1's.
+    const t = Math.max(1, steps);
+    const byDecay = [false, true].map((decay) => Float32Array.from(stepScalars(form, settings, { lr: opt.lr, t, decay } satisfies StepAt, scalars)));
+    for (const e of each) new Float32Array(e.words.buffer).set(byDecay[e.decay ? 1 : 0], e.at);
+    return each.map((e) => e.words);
+  };
+  // Every parameter's uniforms in one buffer: one write a step.
+  const block = bindUniformBlock(ctx, key, () => updateWgsl(form, key), each, uniforms());
 
   return {
     get kind() {
@@ -107,8 +113,8 @@ export function createGpuOptimizer(ctx: GpuContext, cfg: OptimizerConfig, params
     prepareStep(lr) {
       if (lr !== undefined) opt.lr = lr;
       steps++;
-      for (const { d, uniforms } of dispatches) d.update(uniforms());
-      return dispatches.map((x) => x.d.dispatch);
+      block.update(uniforms());
+      return block.dispatches;
     },
     async state() {
       const out: OptimizerState['slots'] = {};

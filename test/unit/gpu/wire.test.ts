@@ -85,6 +85,8 @@ describe('a device across the GPU wire', () => {
       expect(stepMessages, `step ${step}: messages`).toHaveLength(1);
       expect(ops.filter((o) => o.op === 'submit')).toHaveLength(1);
       expect(ops.filter((o) => o.op === 'mapRead')).toHaveLength(1);
+      // The two inputs, then every parameter's update uniforms in one buffer (kernels/dispatch.ts bindUniformBlock).
+      expect(ops.filter((o) => o.op === 'writeBuffer'), `step ${step}: writes (${plan.params.length} parameters)`).toHaveLength(3);
       expect(ops.filter((o) => o.op.startsWith('create')), 'nothing is created in a compiled step').toEqual([]);
     }
     expect(losses.every(Number.isFinite)).toBe(true);
@@ -99,8 +101,7 @@ describe('a device across the GPU wire', () => {
     const x = Float32Array.from({ length: 64 }, (_, i) => Math.cos(i));
     const y = Float32Array.from({ length: 32 }, (_, i) => i % 2);
     const order = Int32Array.from({ length: 32 }, (_, i) => (i * 7) % 32);
-    // The features in two writes of 128 bytes (a split over 64 MiB is written in pieces of that, each waited for).
-    const held = await holdSamples(ctx, [{ input: 'xy', values: x, size: 2 }, { input: 'label', values: y, size: 1 }], 1 << 20, 128);
+    const held = await holdSamples(ctx, [{ input: 'xy', values: x, size: 2 }, { input: 'label', values: y, size: 1 }], 1 << 20);
     if ('state' in held) throw new Error(held.reason);
     const run = async (resident: boolean): Promise<number[]> => {
       const plan = await compileGpuGraph(checked, { batchSize: 16, gpu: ctx, seed: 3 });
