@@ -101,7 +101,8 @@ describe('a device across the GPU wire', () => {
     const x = Float32Array.from({ length: 64 }, (_, i) => Math.cos(i));
     const y = Float32Array.from({ length: 32 }, (_, i) => i % 2);
     const order = Int32Array.from({ length: 32 }, (_, i) => (i * 7) % 32);
-    const held = await holdSamples(ctx, [{ input: 'xy', values: x, size: 2 }, { input: 'label', values: y, size: 1 }], 1 << 20);
+    // The features in two writes of 128 bytes (a split over 64 MiB is written in pieces of that, each waited for).
+    const held = await holdSamples(ctx, [{ input: 'xy', values: x, size: 2 }, { input: 'label', values: y, size: 1 }], 1 << 20, 128);
     if ('state' in held) throw new Error(held.reason);
     const run = async (resident: boolean): Promise<number[]> => {
       const plan = await compileGpuGraph(checked, { batchSize: 16, gpu: ctx, seed: 3 });
