@@ -94,9 +94,11 @@ export async function acquireNodeGpu(options: NodeGpuOptions = {}): Promise<Node
     throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${summary.description || summary.device || summary.vendor}); it is used only when the GPU backend is forced.`);
   }
   const device = await adapter.requestDevice(computeDeviceDescriptor(adapter));
-  // Dawn maps buffers for writing (large inputs go through staging buffers: core/gpu/staged-inputs.ts),
+  // Dawn maps buffers for writing (large inputs go through staging buffers: core/gpu/staged-inputs.ts)
+  // — not inside Electron, whose V8 cage refuses a mapped range ("Where the GPU backend runs") —
   // and a submit starts the work at once (a step's forward runs while its backward is encoded).
-  return { ctx: new GpuContext(device, summary, { mappedWrites: true, splitSubmits: true }), adapter: summary, limits: device.limits, features: [...device.features] };
+  const mappedWrites = process.versions.electron === undefined;
+  return { ctx: new GpuContext(device, summary, { mappedWrites, splitSubmits: true }), adapter: summary, limits: device.limits, features: [...device.features] };
 }
 
 /**
