@@ -156,6 +156,11 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     pool: 'forks',
+    // Transformed modules kept on disk between runs (node_modules/.experimental-vitest-cache), each
+    // keyed by vitest by its file's contents and the configuration: a file unchanged since the last
+    // run is not transformed again. The 26 ui-fresh files, 3 workers, load 5-13: 16.7 and 17.3 s of
+    // CPU without, 18.3 s filling the cache, 14.6 s with it (transform 20 s → 4 s of the workers' wait).
+    experimental: { fsModuleCache: true },
     maxWorkers: WORKERS,
     sequence: { sequencer: LongestFirst, groupOrder: 1 },
     projects: [
