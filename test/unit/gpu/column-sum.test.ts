@@ -136,7 +136,7 @@ function perChannel(shape: number[], f: (i: number) => number): { sum: Float64Ar
  * Σdy·x̂ (of the GPU's own x̂) and dβ, dγ added into their values. Bounds: the column sums' for
  * each sum; 1/σ's relative error is half its variance's, its sum's 1e-6 plus M·δ² from the mean's error δ.
  */
-async function checkBatchNorm(shape: number[], attrs: Record<string, unknown>, seed: number, offset = 0): Promise<void> {
+async function checkBatchNorm(shape: number[], attrs: Record<string, unknown>, seed: number, how: 'split' | 'tree', offset = 0): Promise<void> {
   const c = shape[1];
   const m = shape.reduce((a, b) => a * b, 1) / c;
   const affine = attrs.affine !== false;
@@ -147,7 +147,8 @@ async function checkBatchNorm(shape: number[], attrs: Record<string, unknown>, s
   const eps = (attrs.eps as number | undefined) ?? 1e-5;
   const momentum = (attrs.momentum as number | undefined) ?? 0.1;
   const got = await runGpu(ctx, k, { workspace: true });
-  expect(got.dispatches, 'the split statistics ran').toEqual(expect.arrayContaining([expect.stringMatching(/^batchnorm:train-stats:partial:dd:\d+$/), expect.stringMatching(/^batchnorm:grad-stats:(affine|plain):finish$/)]));
+  const ran = how === 'split' ? [/^batchnorm:train-stats:partial:dd:\d+$/, /^batchnorm:grad-stats:(affine|plain):finish$/] : [/^batchnorm:train-stats:tree$/, /^batchnorm:grad-stats:(affine|plain):tree$/];
+  expect(got.dispatches, `the ${how} statistics ran`).toEqual(expect.arrayContaining(ran.map((r) => expect.stringMatching(r))));
   const x = k.inputs[0];
   const [stats, xhat, dstats] = [got.workspace.stats, got.workspace.xhat, got.workspace.dstats];
   const near = (what: string, ch: number, value: number, want: number, bound: number) =>
@@ -174,20 +175,33 @@ async function checkBatchNorm(shape: number[], attrs: Record<string, unknown>, s
       near('dγ', ch, got.dParams.weight[ch], dg0 + products.sum[ch], 1e-6 * (Math.abs(dg0) + products.mag[ch]));
     }
   }
+  if (how === 'tree') {
+    // One workgroup a channel is column-sum's order for one chunk: Σdy and Σdy·x̂ have the split's bits.
+    const [a, b] = [k.dOutput, xhat].map((d) => {
+      const t = ctx.createTensor(d.length);
+      ctx.write(t, d);
+      return t;
+    });
+    const sums = ctx.createTensor(2 * c);
+    const layout = channelsOf(shape[0], c, m / shape[0]);
+    submitDispatches(ctx, [...columnSum(ctx, 'test:bn', layout, 'a', 'set', a, gpuView(sums, 0, c)), ...columnSum(ctx, 'test:bn', layout, 'ab', 'set', a, gpuView(sums, c, c), b)]);
+    expect(Array.from(await ctx.read(sums)), 'the tree sums as the split does').toEqual(Array.from(dstats));
+  }
 }
 
 describe("BatchNorm's statistics and their gradient's sums, split over workgroups", () => {
   it('[N, C, H, W] affine: chunks of uneven length; many chunks; values around 50', async () => {
-    await checkBatchNorm([16, 5, 20, 20], {}, 11);
-    await checkBatchNorm([2, 3, 128, 130], {}, 12);
-    await checkBatchNorm([4, 3, 16, 16], {}, 13, 50);
+    await checkBatchNorm([16, 5, 20, 20], {}, 11, 'split');
+    await checkBatchNorm([2, 3, 128, 130], {}, 12, 'split');
+    await checkBatchNorm([5, 5, 32, 32], {}, 13, 'split', 50);
   }, 60_000);
-  it('[N, C, L] without affine (eps 1e-3, momentum 0.3), and [N, C] of 300 samples (channels side by side)', async () => {
-    await checkBatchNorm([40, 6, 7], { affine: false, eps: 1e-3, momentum: 0.3 }, 14);
-    await checkBatchNorm([300, 70], {}, 15);
+  it('[N, C] of 300 samples (channels side by side); one chunk a channel: one workgroup each, the split’s bits', async () => {
+    await checkBatchNorm([300, 70], {}, 15, 'split');
+    await checkBatchNorm([40, 6, 7], { affine: false, eps: 1e-3, momentum: 0.3 }, 14, 'tree');
+    await checkBatchNorm([4, 3, 16, 16], {}, 16, 'tree', 50);
   }, 60_000);
   it("a squeeze-excite gate's gradient is a split sum where it sums 32 values or more, the gather's below", async () => {
-    const ran = async (gate: number[], x: number[]) => (await runGpu(ctx, randomCase('Multiply', [x, gate], {}, 16))).dispatches!.filter((d) => d.includes(':bwd:x2:'));
+    const ran = async (gate: number[], x: number[]) => (await runGpu(ctx, randomCase('Multiply', [x, gate], {}, 17))).dispatches!.filter((d) => d.includes(':bwd:x2:'));
     expect(await ran([2, 3, 1, 1], [2, 3, 7, 7])).toEqual(['binary:Multiply:main:bwd:x2:split:partial:ab:4', 'binary:Multiply:main:bwd:x2:split:finish:add']);
     expect(await ran([2, 3, 1, 1], [2, 3, 4, 5])).toEqual(['binary:Multiply:main:bwd:x2:strided']);
   }, 60_000);

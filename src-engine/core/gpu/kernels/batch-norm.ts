@@ -4,9 +4,11 @@
  * `[N, C, L]`, `[N, C, H, W]`; eps, momentum, affine; running statistics as buffers):
  * - training forward: per channel, the batch mean of the channel's M = N·L values (or N·H·W) and
  *   then, in a second pass over the same values, the biased variance Σ(x − mean)²/M, both sums
- *   split over many workgroups (column-sum.ts: each workgroup a chunk of a channel, lanes and a
- *   tree, then a finish adding the chunks' partials in order) — or, where M is below
- *   {@link SERIAL_MAX_M}, one invocation summing a channel in order. The finishes write the mean
+ *   split over many workgroups where M > 4,096 (column-sum.ts: each workgroup a chunk of a
+ *   channel, lanes and a tree, then a finish adding the chunks' partials in order); one workgroup
+ *   per channel, both passes in one dispatch, where the split would have one chunk (the same
+ *   order, so the same bits); one invocation summing a channel in order where M is below
+ *   {@link SERIAL_MAX_M}. The finishes write the mean
  *   and 1/√(var + eps) to a workspace and update `running = (1 − momentum)·running + momentum·stat`
  *   with the UNBIASED variance (M/(M − 1); the biased one when M = 1), as the op file does. Then
  *   one invocation per element writes x̂ = (x − mean)/σ (kept for the backward, as the op file's
@@ -19,9 +21,9 @@
  *
  * NOTE: sums are float32 where the op file sums in float64: the statistics differ by a few float32
  * roundings of their sums; the two-pass variance avoids the cancellation of E[x²] − mean². The
- * split adds in another order than one workgroup per channel did (which left the H200 with C
- * workgroups: ~70 µs for 64 channels of 50,176 values), so the statistics' last bits — and with
- * them a training forward's — differ from it; they are the same from step to step.
+ * split adds in another order than one workgroup per channel (which left the H200 with C
+ * workgroups: ~70 µs for 64 channels of 50,176 values), so the split layers' statistics' last bits
+ * — and with them a training forward's — differ from it; they are the same from step to step.
  *
  * `affine` changes the shaders' bindings (γ and β, dγ and dβ exist or not), so it is part of the
  * pipeline keys; every size is a uniform.
@@ -29,7 +31,7 @@
 import { floatAttr, boolAttr } from '../../ops/shape-util';
 import { gpuView, type GpuContext, type GpuTensor } from '../context';
 import type { GpuDispatch } from '../gemm';
-import { channelsOf, columnGroups, columnPartials, type ColumnPartials } from './column-sum';
+import { channelsOf, columnGroups, columnPartials, oneWorkgroupEach, type ColumnPartials } from './column-sum';
 import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
@@ -59,9 +61,28 @@ const AT = `fn at(ch: u32, j: u32) -> u32 { return ((j / P.inner) * P.c + ch) * 
  */
 export const SERIAL_MAX_M = WORKGROUP;
 
-/** The head of a per-channel shader: one invocation per channel, `ch` and its value count `m`. */
-function channelMain(): string {
-  return `@compute @workgroup_size(${WORKGROUP})
+/** Tree reduction of `red` over the workgroup; afterwards `red[0]` holds the sum. */
+const REDUCE = `workgroupBarrier();
+  for (var s = ${WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
+    workgroupBarrier();
+  }`;
+
+/**
+ * The head of a shader that sums a channel in one dispatch: one invocation per channel, or
+ * (`tree`) one workgroup per channel, its lanes' shares in `red` (of type `red`); `ch` is the
+ * channel, `m` its value count. The workgroup's channel is uniform, so its early return keeps the
+ * barriers uniform.
+ */
+function channelMain(tree: boolean, red = 'f32'): string {
+  return tree
+    ? `var<workgroup> red: array<${red}, ${WORKGROUP}>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let ch = wid.y * P.stride + wid.x;
+  if (ch >= P.c) { return; }
+  let m = P.n * P.inner;`
+    : `@compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ch = gid.y * P.stride + gid.x;
   if (ch >= P.c) { return; }
@@ -70,13 +91,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 /**
  * `acc` (of type `type`, zero `zero`) summed over the channel's values `j` by `add` (a statement
- * adding to `acc`), into `out`, in order with Kahan's compensation (a plain running sum's rounding
- * grows with M, where the split's tree grows with log M; the compensated one's does not grow: the
- * noise-only gradient of a bias before a BatchNorm, zero in exact arithmetic, stays as small as
- * the tree's).
+ * adding to `acc`), into `out`: (`tree`) the workgroup's strided shares and tree — column-sum.ts's
+ * order for one chunk and one output a workgroup, so the same bits as its partial — or in order
+ * with Kahan's compensation (a plain running sum's rounding grows with M, where the tree's grows
+ * with log M; the compensated one's does not grow: the noise-only gradient of a bias before a
+ * BatchNorm, zero in exact arithmetic, stays as small as the tree's).
  */
-function kahanSum(type: string, zero: string, add: string, out: string): string {
-  return `var ${out}: ${type} = ${zero};
+function channelSum(tree: boolean, type: string, zero: string, add: string, out: string): string {
+  return tree
+    ? `{
+    var acc = ${zero};
+    for (var j = lid; j < m; j = j + ${WORKGROUP}u) { ${add} }
+    red[lid] = acc;
+  }
+  ${REDUCE}
+  let ${out}: ${type} = red[0];
+  // Everyone has read red[0] before anything overwrites it.
+  workgroupBarrier();`
+    : `var ${out}: ${type} = ${zero};
   {
     var lost = ${zero};
     for (var j = 0u; j < m; j = j + 1u) {
@@ -104,8 +136,9 @@ const STATS_FROM_SUMS = `let variance = ss / f32(m);
     if (m > 1u) { unbiased = ss / f32(m - 1u); }
     RV[P.d + ch] = running(RV[P.d + ch], unbiased);`;
 
-// Offsets: a = x, b = stats (mean[C] then 1/σ[C]), cc = running mean, d = running var. One invocation per channel.
-const SERIAL_STATS = `${PARAMS}
+// Offsets: a = x, b = stats (mean[C] then 1/σ[C]), cc = running mean, d = running var. One invocation or workgroup per channel.
+function wholeStats(tree: boolean): string {
+  return `${PARAMS}
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> S: array<f32>;
 @group(0) @binding(2) var<storage, read_write> RM: array<f32>;
@@ -113,17 +146,18 @@ const SERIAL_STATS = `${PARAMS}
 @group(0) @binding(4) var<uniform> P: Params;
 ${AT}
 ${RUNNING}
-${channelMain()}
-  ${kahanSum('f32', '0.0', 'acc = acc + X[P.a + at(ch, j)];', 'sum')}
+${channelMain(tree)}
+  ${channelSum(tree, 'f32', '0.0', 'acc = acc + X[P.a + at(ch, j)];', 'sum')}
   let mean = sum / f32(m);
-  ${kahanSum('f32', '0.0', 'let dev = X[P.a + at(ch, j)] - mean; acc = acc + dev * dev;', 'ss')}
-  {
+  ${channelSum(tree, 'f32', '0.0', 'let dev = X[P.a + at(ch, j)] - mean; acc = acc + dev * dev;', 'ss')}
+  ${tree ? 'if (lid == 0u) ' : ''}{
     S[P.b + ch] = mean;
     RM[P.cc + ch] = running(RM[P.cc + ch], mean);
     ${STATS_FROM_SUMS}
   }
 }
 `;
+}
 
 /** `s`: the channel's `P.parts` partials at `PART[P.a + k·C + ch]` (column-sum.ts), added in chunk order. */
 const PARTS_SUM = `var s = 0.0;
@@ -141,7 +175,7 @@ function splitFinish(mean: boolean): string {
 @group(0) @binding(2) var<storage, read_write> ${mean ? 'RM' : 'RV'}: array<f32>;
 @group(0) @binding(3) var<uniform> P: Params;
 ${RUNNING}
-${channelMain()}
+${channelMain(false)}
   ${PARTS_SUM}
   ${
     mean
@@ -210,16 +244,18 @@ ${affine ? `@group(0) @binding(${k + 1}) var<storage, read_write> DG: array<f32>
 @group(0) @binding(${k + 3}) var<uniform> P: Params;` : `@group(0) @binding(${k + 1}) var<uniform> P: Params;`}`;
 }
 
-// Offsets: a = dy, f = x̂, b = dstats (Σdy[C] then Σdy·x̂[C]), cc = dγ, d = dβ. One invocation per channel.
-function serialGradStats(affine: boolean): string {
+// Offsets: a = dy, f = x̂, b = dstats (Σdy[C] then Σdy·x̂[C]), cc = dγ, d = dβ. One invocation or workgroup per channel.
+function wholeGradStats(affine: boolean, tree: boolean): string {
   return `${PARAMS}
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
 @group(0) @binding(1) var<storage, read> XH: array<f32>;
 ${gradStatsOutputs(affine, 2)}
 ${AT}
-${channelMain()}
-  ${kahanSum('vec2<f32>', 'vec2<f32>(0.0, 0.0)', 'let k = at(ch, j); let dy = DY[P.a + k]; acc = acc + vec2<f32>(dy, dy * XH[P.f + k]);', 't')}
-  ${gradStatsStore(affine)}
+${channelMain(tree, 'vec2<f32>')}
+  ${channelSum(tree, 'vec2<f32>', 'vec2<f32>(0.0, 0.0)', 'let k = at(ch, j); let dy = DY[P.a + k]; acc = acc + vec2<f32>(dy, dy * XH[P.f + k]);', 't')}
+  ${tree ? 'if (lid == 0u) ' : ''}{
+    ${gradStatsStore(affine)}
+  }
 }
 `;
 }
@@ -230,7 +266,7 @@ function splitGradStats(affine: boolean): string {
 @group(0) @binding(0) var<storage, read> PART: array<f32>;
 @group(0) @binding(1) var<storage, read> PART2: array<f32>;
 ${gradStatsOutputs(affine, 2)}
-${channelMain()}
+${channelMain(false)}
   var t = vec2<f32>(0.0, 0.0);
   for (var k = 0u; k < P.parts; k = k + 1u) { t = t + vec2<f32>(PART[P.a + k * P.c + ch], PART2[P.e + k * P.c + ch]); }
   ${gradStatsStore(affine)}
@@ -279,25 +315,32 @@ interface Layer {
   n: number;
   c: number;
   inner: number;
-  /** Whether a channel's M values are summed by one invocation ({@link SERIAL_MAX_M}; or C over the grid's limit), else split over workgroups. */
-  serial: boolean;
+  /**
+   * How a channel's M values are summed: by one invocation (`serial`, M < {@link SERIAL_MAX_M}),
+   * one workgroup (`tree`, where column-sum.ts would give a channel one workgroup anyway: M ≤ 4,096,
+   * or more channels than a dispatch has workgroups along x), else split over workgroups (`split`).
+   */
+  how: 'serial' | 'tree' | 'split';
   /** Uniform words: sizes, offsets a…f, the grid's stride (and the partials a channel has), eps and momentum. */
   u(offsets: Offsets, stride: number, parts?: number): Uint32Array;
 }
 
-/** A per-channel dispatch of one invocation per channel. */
-function perChannel(l: Layer, key: string, source: () => string, buffers: GPUBuffer[], offsets: Offsets, parts = 0): GpuDispatch {
-  const g = grid1d(l.ctx, l.c);
+/** A per-channel dispatch of one invocation per channel, or (`tree`) one workgroup per channel: rows of up to the device's limit. */
+function perChannel(l: Layer, key: string, source: () => string, buffers: GPUBuffer[], offsets: Offsets, parts = 0, tree = false): GpuDispatch {
+  const x = Math.min(l.c, l.ctx.device.limits.maxComputeWorkgroupsPerDimension);
+  const g = tree ? { workgroups: [x, Math.ceil(l.c / x), 1] as [number, number, number], rowStride: x } : grid1d(l.ctx, l.c);
   return bindDispatch(l.ctx, key, source, buffers, l.u(offsets, g.rowStride, parts), g.workgroups);
 }
 
 /**
- * The training forward's statistics: the serial shader, or the split's four dispatches — Σx's
- * partials (column-sum.ts), the mean from them, Σ(x − mean)²'s partials, 1/σ from them — each
- * finish adding a channel's partials in chunk order and moving its running statistic.
+ * The training forward's statistics: one dispatch summing each channel whole (serial or tree), or
+ * the split's four — Σx's partials (column-sum.ts), the mean from them, Σ(x − mean)²'s partials,
+ * 1/σ from them — each finish adding a channel's partials in chunk order and moving its running
+ * statistic.
  */
 function trainStats(l: Layer, x: GpuTensor, stats: GpuTensor, rm: GpuTensor, rv: GpuTensor): GpuDispatch[] {
-  if (l.serial) return [perChannel(l, 'batchnorm:train-stats:serial', () => SERIAL_STATS, [x.buffer, stats.buffer, rm.buffer, rv.buffer], { a: x.offset, b: stats.offset, cc: rm.offset, d: rv.offset })];
+  const tree = l.how === 'tree';
+  if (l.how !== 'split') return [perChannel(l, `batchnorm:train-stats:${l.how}`, () => wholeStats(tree), [x.buffer, stats.buffer, rm.buffer, rv.buffer], { a: x.offset, b: stats.offset, cc: rm.offset, d: rv.offset }, 0, tree)];
   const layout = channelsOf(l.n, l.c, l.inner);
   const sums = columnPartials(l.ctx, 'batchnorm:train-stats', layout, 'a', x);
   const mean = gpuView(stats, 0, l.c);
@@ -307,12 +350,13 @@ function trainStats(l: Layer, x: GpuTensor, stats: GpuTensor, rm: GpuTensor, rv:
   return [sums.dispatch, finish(sums, true, rm), squares.dispatch, finish(squares, false, rv)];
 }
 
-/** The backward's Σdy and Σdy·x̂ per channel (into `dstats`, and added into dβ and dγ): serial, or split as the statistics are. */
+/** The backward's Σdy and Σdy·x̂ per channel (into `dstats`, and added into dβ and dγ), summed as the statistics are. */
 function gradStats(l: Layer, affine: boolean, dy: GpuTensor, xhat: GpuTensor, dstats: GpuTensor, dGamma?: GpuTensor, dBeta?: GpuTensor): GpuDispatch[] {
   const tag = affine ? 'affine' : 'plain';
   const grads = affine ? [dGamma!.buffer, dBeta!.buffer] : [];
   const out = { b: dstats.offset, cc: dGamma?.offset, d: dBeta?.offset };
-  if (l.serial) return [perChannel(l, `batchnorm:grad-stats:${tag}:serial`, () => serialGradStats(affine), [dy.buffer, xhat.buffer, dstats.buffer, ...grads], { a: dy.offset, f: xhat.offset, ...out })];
+  const tree = l.how === 'tree';
+  if (l.how !== 'split') return [perChannel(l, `batchnorm:grad-stats:${tag}:${l.how}`, () => wholeGradStats(affine, tree), [dy.buffer, xhat.buffer, dstats.buffer, ...grads], { a: dy.offset, f: xhat.offset, ...out }, 0, tree)];
   const layout = channelsOf(l.n, l.c, l.inner);
   const sums = columnPartials(l.ctx, 'batchnorm:grad-stats', layout, 'a', dy);
   const products = columnPartials(l.ctx, 'batchnorm:grad-stats', layout, 'ab', dy, xhat);
@@ -345,9 +389,9 @@ export const batchNormKernel: GpuOpKernel = {
     /** mean[C] then 1/σ[C], of the batch (training) or the running statistics (eval). */
     const stats = workspace('stats', 2 * c);
     const u = (o: Offsets, stride: number, parts = 0) => words([n, c, inner, total, o.a ?? 0, o.b ?? 0, o.cc ?? 0, o.d ?? 0, o.e ?? 0, o.f ?? 0, stride, parts], { 12: eps, 13: momentum });
-    // More channels than a dispatch has workgroups along x (the split's grid) are summed serially too.
-    const serial = n * inner < SERIAL_MAX_M || columnGroups(channelsOf(n, c, inner)) > ctx.device.limits.maxComputeWorkgroupsPerDimension;
-    const layer: Layer = { ctx, n, c, inner, serial, u };
+    const layout = channelsOf(n, c, inner);
+    const whole = oneWorkgroupEach(layout) || columnGroups(layout) > ctx.device.limits.maxComputeWorkgroupsPerDimension;
+    const layer: Layer = { ctx, n, c, inner, how: n * inner < SERIAL_MAX_M ? 'serial' : whole ? 'tree' : 'split', u };
 
     const elems = grid1d(ctx, total);
     const norm = bindDispatch(

@@ -125,8 +125,7 @@ export interface ColumnPartials {
 export function columnPartials(ctx: GpuContext, key: string, layout: ColumnLayout, term: ColumnTerm, a: GpuTensor, b?: GpuTensor): ColumnPartials {
   const { cols, total, inner, outerStride, colStride } = layout;
   const block = blockOf(layout);
-  const lanes = WORKGROUP / block;
-  const chunks = Math.max(1, Math.min(MAX_CHUNKS, Math.ceil(total / (lanes * PER_LANE))));
+  const chunks = columnChunks(layout);
   const chunk = Math.ceil(total / chunks);
   const partials = ctx.createTensor(chunks * cols, `${key} partials`);
   const sources = READS_B[term] ? [a.buffer, b!.buffer] : [a.buffer];
@@ -153,6 +152,22 @@ function blockOf(layout: ColumnLayout): number {
   if (layout.inner === 1 && layout.colStride === 1) return 64;
   if (layout.total > WORKGROUP / 2) return 1;
   return Math.min(64, WORKGROUP / 2 ** Math.ceil(Math.log2(Math.max(1, layout.total))));
+}
+
+/** The chunks each output's sum is cut into, a workgroup each. */
+function columnChunks(layout: ColumnLayout): number {
+  const lanes = WORKGROUP / blockOf(layout);
+  return Math.max(1, Math.min(MAX_CHUNKS, Math.ceil(layout.total / (lanes * PER_LANE))));
+}
+
+/**
+ * Whether {@link columnSum} gives each output one workgroup of its own (one output a workgroup, one
+ * chunk): its partial is then the whole sum — `WORKGROUP` lanes' strided shares and a tree — and a
+ * caller may sum it in a one-workgroup shader of its own with the same bits and no second
+ * dispatch (BatchNorm's statistics do).
+ */
+export function oneWorkgroupEach(layout: ColumnLayout): boolean {
+  return blockOf(layout) === 1 && columnChunks(layout) === 1;
 }
 
 /** Workgroups along x that {@link columnSum} dispatches for `layout` (under the device's limit per dimension, or it cannot run). */
