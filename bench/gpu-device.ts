@@ -174,7 +174,7 @@ async function convTiles(dir: string): Promise<void> {
         const y = ctx.createTensor(dy.length);
         const dx = ctx.createTensor(x.length);
         const dW = ctx.createTensor(weight.length);
-        const row: Record<string, unknown> = { conv: `${w.name} ${input.join('×')} → ${c.outC} k${c.k.join('×')} s${c.s.join('×')} g${c.groups}`, picked: convTile(c.outC / c.groups, c.n * c.outH * c.outW).name };
+        const row: Record<string, unknown> = { conv: `${w.name} ${input.join('×')} → ${c.outC} k${c.k.join('×')} s${c.s.join('×')} g${c.groups}`, picked: [convTile(c.outC / c.groups, c.n * c.outH * c.outW, { taps: c.k[0] * c.k[1], pass: 'fwd' }).name, convTile(c.outC / c.groups, (c.inC / c.groups) * c.k[0] * c.k[1], { taps: c.k[0] * c.k[1], pass: 'dw' }).name].join('/') };
         for (const tile of [...CONV_TILES, CONV_TILE_WIDE]) {
           const d = conv2dKernel.prepare({
             ctx, nodeId: node.id, attrs, inputShapes: [input], outputShape: out, inputs: [x], output: y, params: { weight }, dParams: { weight: dW },

@@ -62,7 +62,7 @@ function splits(input: number[], attrs: Attrs): number {
   const c = plan(input, attrs);
   const og = c.outC / c.groups;
   const cols = (c.inC / c.groups) * c.k[0] * c.k[1];
-  const t = convTile(og, cols);
+  const t = convTile(og, cols, { taps: c.k[0] * c.k[1], pass: 'dw' });
   const tiles = Math.ceil(og / (t.wy * t.tm)) * Math.ceil(cols / (t.wx * t.tn)) * c.groups;
   return dwSplit(c.n * c.outH * c.outW, tiles, c.outC * cols, t.bk).splits;
 }
@@ -207,6 +207,12 @@ describe('the wide conv tile (64×128)', () => {
     expect(convTile(64, 16 * 56 * 56).name).toBe(CONV_TILE_WIDE.name);
     expect(convTile(64, 2 * 14 * 14).name).toBe('r64');
     expect(convTile(32, 16 * 56 * 56).name).toBe('r32');
+    // Several taps (resnet18's 3×3 layers at batch 16): every dW, and a forward or dx from 150 wide tiles; a 1×1 kernel keeps the rule above.
+    expect(convTile(128, 16 * 28 * 28, { taps: 9, pass: 'fwd' }).name).toBe(CONV_TILE_WIDE.name);
+    expect(convTile(128, 16 * 28 * 28, { taps: 1, pass: 'fwd' }).name).toBe('r64');
+    expect(convTile(256, 16 * 14 * 14, { taps: 9, pass: 'dx' }).name).toBe('r64');
+    expect(convTile(256, 256 * 9, { taps: 9, pass: 'dw' }).name).toBe(CONV_TILE_WIDE.name);
+    expect(convTile(256, 256, { taps: 1, pass: 'dw' }).name).toBe('r64');
     const input = [2, 8, 21, 19];
     const attrs = { outChannels: 70, kernelSize: [3, 3], padding: [1, 1] };
     const c = plan(input, attrs);

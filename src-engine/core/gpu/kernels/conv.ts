@@ -85,16 +85,27 @@ export const CONV_TILES: readonly GemmTile[] = [
 export const CONV_TILE_WIDE: GemmTile = { name: 'r64w', wx: 16, wy: 16, tm: 4, tn: 8, bk: 16 };
 /** Workgroups the wide tile must still give (as `chooseGemmTile`'s large tile). */
 const WIDE_MIN_TILES = 256;
+/** Workgroups the wide tile must still give a forward or `dx` product over several taps. */
+const WIDE_MIN_TILES_TAPS = 150;
 
 /**
- * The narrowest tile that covers `rows` rows (the widest beyond 64): the fewest idle rows; at 64
- * rows and beyond, the wide tile where `cols` columns give it {@link WIDE_MIN_TILES} workgroups.
- * Every tile sums over k in the same order: the choice never changes a bit.
+ * The narrowest tile that covers `rows` rows (the widest beyond 64): the fewest idle rows. At 64
+ * rows and beyond, the wide tile where `cols` columns give it {@link WIDE_MIN_TILES} workgroups,
+ * or, for a kernel of several `taps` (a long unfolded depth per output), every `dW` product and a
+ * forward or `dx` product with {@link WIDE_MIN_TILES_TAPS} workgroups. Measured on the H200 with
+ * every conv tile on resnet18's and mobilenet_v3_small's convolutions at batch 16
+ * (`bash bench/gpu-device.sh convtiles`, bench/results/2026-11-27-h200-s39-convtiles.txt): the wide
+ * tile took 0.73–0.84× the 64×64 tile's time for the 3×3 and 7×7 `dW`s (512→512 at 7×7 a tie) but
+ * 1.06–1.40× for the 1×1 ones; for 3×3 forwards and `dx` 0.81–0.85× from 196 workgroups, 1.02–1.10×
+ * at 100. Every tile sums k in the same order; a choice changes bits only through a split's
+ * boundaries (`dwSplit` counts the tiles).
  */
-export function convTile(rows: number, cols = 0): GemmTile {
+export function convTile(rows: number, cols = 0, o: { taps?: number; pass?: 'fwd' | 'dx' | 'dxs' | 'dw' } = {}): GemmTile {
   const t = CONV_TILES.find((c) => c.wy * c.tm >= rows) ?? CONV_TILES[CONV_TILES.length - 1];
-  const tilesOf = (c: GemmTile) => Math.ceil(rows / (c.wy * c.tm)) * Math.ceil(cols / (c.wx * c.tn));
-  return t.wy * t.tm >= 64 && tilesOf(CONV_TILE_WIDE) >= WIDE_MIN_TILES ? CONV_TILE_WIDE : t;
+  if (t.wy * t.tm < 64) return t;
+  const wideTiles = Math.ceil(rows / (CONV_TILE_WIDE.wy * CONV_TILE_WIDE.tm)) * Math.ceil(cols / (CONV_TILE_WIDE.wx * CONV_TILE_WIDE.tn));
+  const manyTaps = (o.taps ?? 1) > 1 && (o.pass === 'dw' || wideTiles >= WIDE_MIN_TILES_TAPS);
+  return wideTiles >= WIDE_MIN_TILES || manyTaps ? CONV_TILE_WIDE : t;
 }
 
 /**
@@ -475,7 +486,7 @@ export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape,
     dxs: [cg, shape.n * up(shape.h, sh) * up(shape.w, sw), og * up(shape.k[0], sh) * up(shape.k[1], sw)],
     dw: [og, cg * taps, shape.n * shape.oh * shape.ow],
   }[kind];
-  const tile = args.tile ?? convTile(gm, gn);
+  const tile = args.tile ?? convTile(gm, gn, { taps, pass: kind });
   const rowTiles = Math.ceil(gm / (tile.wy * tile.tm));
   const colTiles = Math.ceil(gn / (tile.wx * tile.tn));
   const len = shape.oc * gn;
