@@ -191,21 +191,6 @@ ${channelMain(false)}
 `;
 }
 
-// Offsets: cc = running mean, d = running var, b = stats. One invocation per channel.
-const EVAL_STATS = `${PARAMS}
-@group(0) @binding(0) var<storage, read> RM: array<f32>;
-@group(0) @binding(1) var<storage, read> RV: array<f32>;
-@group(0) @binding(2) var<storage, read_write> S: array<f32>;
-@group(0) @binding(3) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let ch = gid.y * P.stride + gid.x;
-  if (ch >= P.c) { return; }
-  S[P.b + ch] = RM[P.cc + ch];
-  S[P.b + P.c + ch] = 1.0 / sqrt(RV[P.d + ch] + P.eps);
-}
-`;
-
 // Offsets: a = x, b = stats, cc = γ, d = β, e = y, f = x̂. One invocation per element.
 function normalize(affine: boolean): string {
   return `${PARAMS}
@@ -223,6 +208,34 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ch = (i / P.inner) % P.c;
   let xh = (X[P.a + i] - S[P.b + ch]) * S[P.b + P.c + ch];
   XH[P.f + i] = xh;
+  Y[P.e + i] = ${affine ? 'xh * G[P.cc + ch] + B[P.d + ch]' : 'xh'};
+}
+`;
+}
+
+/**
+ * The eval forward in one pass: each element's channel's 1/σ = 1/√(running var + ε) computed
+ * where it is used (the float32 operations a per-channel `batchnorm:eval-stats` pass stored before
+ * `normalize` read them back: the same bits), and no x̂ (nothing takes an eval forward's gradient
+ * on the GPU). A frozen resnet18 ran 20 such stats dispatches and wrote 20 x̂ a step for nothing.
+ * Offsets: a = x, b = running mean, f = running var, cc = γ, d = β, e = y.
+ */
+function normalizeEval(affine: boolean): string {
+  return `${PARAMS}
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> RM: array<f32>;
+@group(0) @binding(2) var<storage, read> RV: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+${affine ? `@group(0) @binding(4) var<storage, read> G: array<f32>;
+@group(0) @binding(5) var<storage, read> B: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;` : '@group(0) @binding(4) var<uniform> P: Params;'}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.stride + gid.x;
+  if (i >= P.total) { return; }
+  let ch = (i / P.inner) % P.c;
+  let inv = 1.0 / sqrt(RV[P.f + ch] + P.eps);
+  let xh = (X[P.a + i] - RM[P.b + ch]) * inv;
   Y[P.e + i] = ${affine ? 'xh * G[P.cc + ch] + B[P.d + ch]' : 'xh'};
 }
 `;
@@ -404,7 +417,17 @@ export const batchNormKernel: GpuOpKernel = {
       4 * total,
     );
     const forward: GpuDispatch[] = [...trainStats(layer, x, stats, rm, rv), norm];
-    const evalForward: GpuDispatch[] = [perChannel(layer, 'batchnorm:eval-stats', () => EVAL_STATS, [rm.buffer, rv.buffer, stats.buffer], { b: stats.offset, cc: rm.offset, d: rv.offset }), norm];
+    const evalForward: GpuDispatch[] = [
+      bindDispatch(
+        ctx,
+        `batchnorm:norm-eval:${tag}`,
+        () => normalizeEval(affine),
+        [x.buffer, rm.buffer, rv.buffer, output.buffer, ...(affine ? [gamma.buffer, beta.buffer] : [])],
+        u({ a: x.offset, b: rm.offset, f: rv.offset, cc: gamma?.offset, d: beta?.offset, e: output.offset }, elems.rowStride),
+        elems.workgroups,
+        4 * total,
+      ),
+    ];
 
     const backward: GpuDispatch[] = [];
     if (dOutput) {
