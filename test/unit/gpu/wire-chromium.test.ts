@@ -107,12 +107,14 @@ describe('the GPU window’s page in Chromium, across the GPU wire', () => {
       expect(out, `step ${step}: messages out`).toHaveLength(1);
       expect(back, `step ${step}: replies`).toHaveLength(1);
       // What the step writes is its batch (the two inputs, as written) and the optimizer's per-step
-      // uniforms (Adam's step count: one 64-byte block per parameter), and what comes back is the
-      // loss and the status pair (12 B, read as 16): nothing else crosses (no weights, no activations,
-      // no per-op readbacks).
-      expect(writes.slice(0, 2)).toEqual([4 * x.length, 4 * label.length]);
-      expect(writes.slice(2)).toEqual(plan.params.map(() => 64));
-      expect(out[0].payload).toBe(inputBytes + 64 * plan.params.length);
+      // uniforms (Adam's step count: 64 bytes per parameter, each at an offset aligned to
+      // minUniformBufferOffsetAlignment, all in one write: kernels/dispatch.ts bindUniformBlock),
+      // and what comes back is the loss and the status pair (12 B, read as 16): nothing else
+      // crosses (no weights, no activations, no per-op readbacks).
+      const align = ctx.device.limits.minUniformBufferOffsetAlignment;
+      const uniformBytes = plan.params.length * Math.ceil(64 / align) * align;
+      expect(writes).toEqual([4 * x.length, 4 * label.length, uniformBytes]);
+      expect(out[0].payload).toBe(inputBytes + uniformBytes);
       expect(back[0].payload).toBeLessThanOrEqual(16);
     }
     expect(losses.every(Number.isFinite)).toBe(true);
