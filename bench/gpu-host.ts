@@ -1,17 +1,20 @@
 /**
- * Where a GPU training step's host time goes (issue #61): the JavaScript time of each call the
- * step makes into WebGPU, on whatever adapter Dawn finds (SwiftShader here: its GPU work is CPU
- * work too, so only the calls' own time is read, never the step's wall time).
+ * Where a GPU training step's host time goes (issue #61): the CPU time of each call the step makes
+ * into WebGPU, on whatever adapter Dawn finds (SwiftShader here: its GPU work is CPU work too, so
+ * only the calls' own time is read, never the step's wall time).
  *
- *   npx tsx bench/gpu-host.ts [workload, default resnet18]   (BATCH=2 STEPS=5 DAWN_BACKEND=null)
+ *   npx tsx bench/gpu-host.ts [workload, default resnet18; none: the uploads only]
+ *   (BATCH=2 STEPS=5 DAWN_BACKEND=null)
  *
  * The step is the training loop's (`GpuTrainablePlan.trainStep`): the inputs' upload, the forward
- * and backward in one submission, the loss read back, then the optimizer's update in a second
- * submission. The dispatch count does not depend on the batch, so a small BATCH gives the
- * encoding's cost at any batch. `DAWN_BACKEND=null` runs it on Dawn's null backend: every call
- * through the binding and Dawn's validation as on Vulkan, no shader compiled or run (a resnet18 on
- * SwiftShader spends minutes compiling, and its losses are meaningless there anyway). Then one batch of 16 images at 3×224×224 uploaded both ways
- * (staging buffer, writeBuffer), as each real-size step does.
+ * and backward submitted, the update's pass encoded meanwhile, the loss read back, then the
+ * optimizer's update (its uniforms written) in a second submission; with the forward submitted on
+ * its own and with one submit, alternately. The dispatch count does not depend on the batch, so a
+ * small BATCH gives the encoding's cost at any batch. `DAWN_BACKEND=null` runs it on Dawn's null
+ * backend: every call through the binding and Dawn's validation as on Vulkan, no shader compiled
+ * or run (a resnet18 on SwiftShader spends minutes compiling, and its losses mean nothing there
+ * anyway). Then uploads from 16 KiB to one batch of 16 images at 3×224×224, both ways (staging
+ * buffer, writeBuffer), as each step does.
  */
 import type { GraphIR } from '../src-engine/base/ir/types';
 import { checkedOrThrow } from '../src-engine/core/analysis/checked';
@@ -92,6 +95,8 @@ async function stepBreakdown(ctx: GpuContext, name: string, batch: number, steps
     const t1 = now();
     const forward = gpu.trainStep();
     const t2 = now();
+    gpu.encodeUpdate(opt); // as the loop's step (GpuTrainablePlan.trainStep) does
+    const e2 = now();
     await forward;
     const t3 = now();
     const update = gpu.update(opt, w.lr);
@@ -99,7 +104,7 @@ async function stepBreakdown(ctx: GpuContext, name: string, batch: number, steps
     await update;
     const p0 = now();
     opt.prepareStep(w.lr); // timed alone: its uniform writes (it counts a step more: no matter here)
-    return { upload: t1 - t0, 'trainStep (sync part)': t2 - t1, 'trainStep, its readback awaited': t3 - t1, 'update (sync part)': t4 - t3, 'prepareStep alone': now() - p0 };
+    return { upload: t1 - t0, 'trainStep (sync part)': t2 - t1, 'encodeUpdate (while the GPU runs the step)': e2 - t2, 'trainStep, its readback awaited': t3 - t1, 'update (sync part)': t4 - t3, 'prepareStep alone': now() - p0 };
   };
   await step(); // compiles every pipeline
   console.log(`${name} at batch ${batch}: ${gpu.dispatchCount} dispatches (+ ${trained.length} optimizer's), compiled and first step in ${((now() - c0) / 1000).toFixed(1)} s of CPU, on ${ctx.adapter.description || ctx.adapter.device || ctx.adapter.architecture}`);

@@ -128,6 +128,7 @@ export function withGradClip(ctx: GpuContext, clip: GradClipConfig | undefined, 
       return optimizer.stepCount;
     },
     prepareStep: (lr) => [...clipping, ...optimizer.prepareStep(lr)],
+    dispatches: [...clipping, ...optimizer.dispatches],
     state: () => optimizer.state(),
     loadState: (state) => optimizer.loadState(state),
   };

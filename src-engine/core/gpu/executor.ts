@@ -147,6 +147,13 @@ export interface GpuGraph {
    */
   update(optimizer: GpuOptimizer, lr?: number, capture?: DeviceCapture): Promise<void>;
   /**
+   * Encode `optimizer`'s update pass now, for the next {@link update} of it without a capture to
+   * submit as it is (its uniforms written then): the training loop's step calls this while the GPU
+   * runs the forward and backward, so that only the uniforms' write and a submit stand between the
+   * loss coming back and the update running. A step the loop stops, or probes, drops it.
+   */
+  encodeUpdate(optimizer: GpuOptimizer): void;
+  /**
    * A subset of the losses, and optionally of the parameters (the host mirror's entries, as
    * `params[i].host`) that will be updated from them: the host mirror's `selectLosses`, mirrored
    * on the device. Cached per plan and argument; valid for this plan only.
@@ -367,6 +374,8 @@ class DevicePlan implements GpuGraph {
   private readonly gradBuffers: GpuTensor[];
   private readonly inputNames: Set<string>;
   private readonly staged: StagedInputs;
+  /** The update pass {@link encodeUpdate} recorded, not yet submitted. */
+  private encodedUpdate: { optimizer: GpuOptimizer; buffer: GPUCommandBuffer } | null = null;
   /** Inputs filled on the device (`feedInput`): the dispatch not yet recorded, or null once it was. */
   private readonly fed = new Map<string, GpuDispatch | null>();
   // Readback: the losses then the status pair, then the `readback` nodes' outputs, into a pool of
@@ -466,8 +475,23 @@ class DevicePlan implements GpuGraph {
   }
 
   /** The optimizer's update alone, after a step without one (`GpuGraph.update`). */
+  encodeUpdate(optimizer: GpuOptimizer): void {
+    // Profiled passes are recorded as they are encoded: a dropped one would stay in the profile.
+    if (this.ctx.profiler) return;
+    const enc = this.ctx.device.createCommandEncoder({ label: 'update' });
+    encodeComputePass(this.ctx, enc, 'update', optimizer.dispatches);
+    this.encodedUpdate = { optimizer, buffer: enc.finish() };
+  }
+
   async update(optimizer: GpuOptimizer, lr?: number, capture?: DeviceCapture): Promise<void> {
     const ctx = this.ctx;
+    const encoded = this.encodedUpdate;
+    this.encodedUpdate = null;
+    if (!capture && encoded?.optimizer === optimizer) {
+      optimizer.prepareStep(lr);
+      ctx.device.queue.submit([encoded.buffer]);
+      return;
+    }
     checkBins(capture);
     const red = capture && capture.bins > 0 ? this.reductionsFor(capture) : null;
     const enc = ctx.device.createCommandEncoder({ label: 'update' });

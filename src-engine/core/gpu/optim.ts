@@ -41,6 +41,8 @@ export interface GpuOptimizer {
    * dispatches, to encode after the backward pass of the same step.
    */
   prepareStep(lr?: number): readonly GpuDispatch[];
+  /** The dispatches every `prepareStep` returns (the same each step), to encode ahead of it. */
+  readonly dispatches: readonly GpuDispatch[];
   /** The state as the CPU optimizers save it (reads the slots back). */
   state(): Promise<OptimizerState>;
   /**
@@ -110,6 +112,7 @@ export function createGpuOptimizer(ctx: GpuContext, cfg: OptimizerConfig, params
     get stepCount() {
       return steps;
     },
+    dispatches: block.dispatches,
     prepareStep(lr) {
       if (lr !== undefined) opt.lr = lr;
       steps++;

@@ -178,7 +178,10 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
       const g = groups[group.index];
       if (!g) throw new GpuError('E_GPU_BAD_ARGS', `There is no optimizer group ${group.index} (the graph has ${groups.length}).`);
       upload(true);
-      const loss = await gpu.trainStep(undefined, undefined, undefined, selectionOf(group.index));
+      const step = gpu.trainStep(undefined, undefined, undefined, selectionOf(group.index));
+      // Submitted: the update's pass is encoded while the GPU runs the step.
+      gpu.encodeUpdate(g.optimizer);
+      const loss = await step;
       if (phases.afterForward(loss) !== 'ok' || phases.afterBackward() !== 'ok') return loss;
       await gpu.update(g.optimizer, lr, phases.beforeUpdate());
       return loss;
