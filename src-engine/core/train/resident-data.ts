@@ -7,6 +7,16 @@ import type { ResidentStatus } from './types';
  */
 export function residentDataMessage(s: ResidentStatus): string {
   if (s.state === 'off') return `training data uploaded every step: ${s.reason}`;
-  const mb = s.bytes / 1e6;
-  return `training data on the GPU: ${s.samples} samples (${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB, uploaded in ${s.seconds.toFixed(1)} s); each batch is gathered there`;
+  return `training data on the GPU: ${s.samples} samples (${size(s.bytes)}, uploaded in ${duration(s.seconds)}); each batch is gathered there`;
+}
+
+/** 188 MB, 3.1 MB, 42 KB: a small split does not read "0.0 MB". */
+function size(bytes: number): string {
+  const mb = bytes / 1e6;
+  return mb >= 10 ? `${Math.round(mb)} MB` : mb >= 0.1 ? `${mb.toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} KB`;
+}
+
+/** 0.3 s, 12 ms: an upload under a tenth of a second does not read "0.0 s". */
+function duration(seconds: number): string {
+  return seconds >= 0.1 ? `${seconds.toFixed(1)} s` : `${Math.max(1, Math.round(seconds * 1000))} ms`;
 }

@@ -99,7 +99,7 @@ describe('training data kept on the GPU', () => {
     const resident = await train(g, d);
     const uploaded = await train(g, d, { residentData: false });
     expect(resident.said).toEqual([{ state: 'ready', samples: 20, bytes: (20 * 70 + 20) * 4, seconds: expect.any(Number) }]);
-    expect(residentDataMessage(resident.said[0])).toMatch(/^training data on the GPU: 20 samples \(0\.0 MB, uploaded in \d+\.\d s\); each batch is gathered there$/);
+    expect(residentDataMessage(resident.said[0])).toMatch(/^training data on the GPU: 20 samples \(\d+ KB, uploaded in (\d+ ms|\d+\.\d s)\); each batch is gathered there$/);
     expect(uploaded.said).toEqual([]);
     expect(resident.printed).toBe(`${residentDataMessage(resident.said[0])}\n`);
     expect(resident.losses).toHaveLength(6);
