@@ -14,6 +14,7 @@
  * where that is true — in memory, nothing drawn per step (`drawnPerStep`) — see `TrainingLoop`'s
  * `prepareResidentData` and docs/webgpu-backend.md, "Training data on the GPU".
  */
+import { byteSize as size } from '../train/resident-data';
 import type { ResidentRefusal, SampleRows } from '../train/types';
 import { GpuError, type GpuContext, type GpuTensor } from './context';
 import type { GpuGraph } from './executor';
@@ -62,7 +63,6 @@ interface PlanGathers {
 export async function holdSamples(ctx: GpuContext, rows: readonly SampleRows[], budget: number, chunkBytes = UPLOAD_CHUNK_BYTES): Promise<ResidentSamples | ResidentRefusal> {
   const distinct = [...new Set(rows.map((r) => r.values))];
   const bytes = distinct.reduce((a, v) => a + v.byteLength, 0);
-  const size = (b: number) => (b < 1e6 ? `${Math.ceil(b / 1e3)} kB` : `${Math.round(b / 1e6)} MB`);
   if (bytes > budget) return { state: 'off', code: 'RESIDENT_OVER_BUDGET', reason: `the training split takes ${size(bytes)}, over the ${size(budget)} a run keeps on the GPU` };
   const limits = ctx.device.limits;
   const largest = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);

@@ -7,11 +7,11 @@ import type { ResidentStatus } from './types';
  */
 export function residentDataMessage(s: ResidentStatus): string {
   if (s.state === 'off') return `training data uploaded every step: ${s.reason}`;
-  return `training data on the GPU: ${s.samples} samples (${size(s.bytes)}, uploaded in ${duration(s.seconds)}); each batch is gathered there`;
+  return `training data on the GPU: ${s.samples} samples (${byteSize(s.bytes)}, uploaded in ${duration(s.seconds)}); each batch is gathered there`;
 }
 
-/** 188 MB, 3.1 MB, 42 KB: a small split does not read "0.0 MB". */
-function size(bytes: number): string {
+/** 188 MB, 3.1 MB, 42 KB: a small split does not read "0.0 MB" (the line, and the reasons a device gives: core/gpu/resident.ts). */
+export function byteSize(bytes: number): string {
   const mb = bytes / 1e6;
   return mb >= 10 ? `${Math.round(mb)} MB` : mb >= 0.1 ? `${mb.toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} KB`;
 }

@@ -121,7 +121,7 @@ describe('training data kept on the GPU', () => {
     const short = await train(g, d, { maxSteps: 2, validate: false, test: false });
     expect(short.said.map((s) => s.state === 'off' && s.code)).toEqual(['RESIDENT_FEW_STEPS']);
     const tight = await train(g, d, { residentBytes: 1000, validate: false, test: false });
-    expect(tight.said).toEqual([{ state: 'off', code: 'RESIDENT_OVER_BUDGET', reason: 'the training split takes 6 kB, over the 1 kB a run keeps on the GPU' }]);
+    expect(tight.said).toEqual([{ state: 'off', code: 'RESIDENT_OVER_BUDGET', reason: 'the training split takes 6 KB, over the 1 KB a run keeps on the GPU' }]);
     expect(residentDataMessage(tight.said[0])).toMatch(/^training data uploaded every step: the training split takes/);
   }, 240_000);
 });
