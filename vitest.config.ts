@@ -56,6 +56,8 @@ const UI_SHARED = [
  * process each cost is starting it and loading vitest and the packages (React, zustand, the
  * engine's dependencies): these 26 files, 3 workers, load ~16, CPU of vitest and its workers: 42 s
  * isolated, 20 s here (two shuffled orders; 15 s shared without the fresh imports, whose stores leak).
+ * vi.resetModules() leaves vi.mock's registry as it is: a renderer file that mocks a module goes in
+ * the unit project (exclude it here), as export-writer.test.ts does among the engine's.
  */
 const UI_FRESH = ['test/unit/{editor,training-ui}/*.test.{ts,tsx}'];
 
