@@ -35,9 +35,17 @@ for (const build of builds) {
         const scratch = at.out + 2 * outBytes;
         const pages = Math.ceil((scratch + GEMM.SCRATCH_BYTES) / 65536);
         const memory = new WebAssembly.Memory({ initial: pages, maximum: 32768, shared: true });
-        const load = (name: string) => {
+        // A kernel importing another's functions (gemm takes elementwise's bnNormalize for its
+        // BatchNorm epilogue) gets that kernel's instance on the same memory, as the backend does.
+        const loaded = new Map<string, Record<string, Fn>>();
+        const load = (name: string): Record<string, Fn> => {
           const bin = KERNEL_BINARIES[name][build] ?? KERNEL_BINARIES[name].simd;
-          return new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(bin, 'base64')), { env: { memory } }).exports as Record<string, Fn>;
+          const module = new WebAssembly.Module(Buffer.from(bin, 'base64'));
+          const imports: WebAssembly.Imports = { env: { memory } };
+          for (const i of WebAssembly.Module.imports(module)) if (i.module !== 'env') imports[i.module] = loaded.get(i.module) ?? load(i.module);
+          const exports = new WebAssembly.Instance(module, imports).exports as Record<string, Fn>;
+          loaded.set(name, exports);
+          return exports;
         };
         const { gemmBatched } = load('gemm');
         const { attentionScores, attentionApply } = load('attention');
