@@ -32,7 +32,7 @@ import { floatAttr, boolAttr } from '../../ops/shape-util';
 import { gpuView, type GpuContext, type GpuTensor } from '../context';
 import type { GpuDispatch } from '../gemm';
 import { channelsOf, columnGroups, columnPartials, oneWorkgroupEach, type ColumnPartials } from './column-sum';
-import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import { WORKGROUP, bindDispatch, bindings, grid1d, words, type StorageBinding } from './dispatch';
 import type { GpuOpKernel } from './types';
 
 /**
@@ -191,27 +191,33 @@ ${channelMain(false)}
 `;
 }
 
-// Offsets: a = x, b = stats, cc = γ, d = β, e = y, f = x̂. One invocation per element.
-function normalize(affine: boolean): string {
+/**
+ * An elementwise pass of BatchNorm's forward, one invocation per element: `storage` at bindings
+ * 0…3, then γ and β where `affine`, then the uniforms; `xh` sets x̂ of element i in channel ch,
+ * and y = x̂·γ + β (or x̂) is written at offset e.
+ */
+function normalizePass(affine: boolean, storage: readonly StorageBinding[], xh: string): string {
   return `${PARAMS}
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> S: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(3) var<storage, read_write> XH: array<f32>;
-${affine ? `@group(0) @binding(4) var<storage, read> G: array<f32>;
-@group(0) @binding(5) var<storage, read> B: array<f32>;
-@group(0) @binding(6) var<uniform> P: Params;` : '@group(0) @binding(4) var<uniform> P: Params;'}
+${bindings([...storage, ...(affine ? ([['G', 'read'], ['B', 'read']] as const) : [])])}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.y * P.stride + gid.x;
   if (i >= P.total) { return; }
   let ch = (i / P.inner) % P.c;
-  let xh = (X[P.a + i] - S[P.b + ch]) * S[P.b + P.c + ch];
-  XH[P.f + i] = xh;
+  ${xh}
   Y[P.e + i] = ${affine ? 'xh * G[P.cc + ch] + B[P.d + ch]' : 'xh'};
 }
 `;
 }
+
+// Offsets: a = x, b = stats, cc = γ, d = β, e = y, f = x̂.
+const normalize = (affine: boolean): string =>
+  normalizePass(
+    affine,
+    [['X', 'read'], ['S', 'read'], ['Y', 'read_write'], ['XH', 'read_write']],
+    `let xh = (X[P.a + i] - S[P.b + ch]) * S[P.b + P.c + ch];
+  XH[P.f + i] = xh;`,
+  );
 
 /**
  * The eval forward in one pass: each element's channel's 1/σ = 1/√(running var + ε) computed
@@ -220,26 +226,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
  * on the GPU). A frozen resnet18 ran 20 such stats dispatches and wrote 20 x̂ a step for nothing.
  * Offsets: a = x, b = running mean, f = running var, cc = γ, d = β, e = y.
  */
-function normalizeEval(affine: boolean): string {
-  return `${PARAMS}
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> RM: array<f32>;
-@group(0) @binding(2) var<storage, read> RV: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-${affine ? `@group(0) @binding(4) var<storage, read> G: array<f32>;
-@group(0) @binding(5) var<storage, read> B: array<f32>;
-@group(0) @binding(6) var<uniform> P: Params;` : '@group(0) @binding(4) var<uniform> P: Params;'}
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * P.stride + gid.x;
-  if (i >= P.total) { return; }
-  let ch = (i / P.inner) % P.c;
-  let inv = 1.0 / sqrt(RV[P.f + ch] + P.eps);
-  let xh = (X[P.a + i] - RM[P.b + ch]) * inv;
-  Y[P.e + i] = ${affine ? 'xh * G[P.cc + ch] + B[P.d + ch]' : 'xh'};
-}
-`;
-}
+const normalizeEval = (affine: boolean): string =>
+  normalizePass(
+    affine,
+    [['X', 'read'], ['RM', 'read'], ['RV', 'read'], ['Y', 'read_write']],
+    `let inv = 1.0 / sqrt(RV[P.f + ch] + P.eps);
+  let xh = (X[P.a + i] - RM[P.b + ch]) * inv;`,
+  );
 
 /** The channel's Σdy (`t.x`) and Σdy·x̂ (`t.y`) into the workspace, and added into dβ and dγ. */
 function gradStatsStore(affine: boolean): string {
