@@ -144,7 +144,8 @@ const RESIDENT = process.env.BENCH_GPU_RESIDENT !== '0';
 /**
  * A workload's training plan on `ctx` and a step over its data (`resident`: gathered from the
  * samples held on the device, through the plan's `holdSamples` as the loop calls it; else each
- * batch copied into the plan's inputs and uploaded), or why the GPU cannot train it.
+ * batch copied into the plan's inputs and uploaded, its features into the staging buffer the plan
+ * lends as the loop's feeder does: `lendInput`), or why the GPU cannot train it.
  */
 async function gpuTraining(ctx: GpuContext, w: GpuWorkload, batch: number, samples: number): Promise<{ step: () => Promise<number> | number } | string> {
   // An imported design (the real-size workloads) has no training section: the app's "Add settings".
@@ -178,7 +179,8 @@ async function gpuTraining(ctx: GpuContext, w: GpuWorkload, batch: number, sampl
   return {
     step: () => {
       const b = i++ % nb;
-      x.set(w.features.subarray(b * x.length, (b + 1) * x.length));
+      // As the loop: the features into a mapped staging buffer where the plan lends one (lendInput).
+      (plan.device.lendInput?.(w.featureInput) ?? x).set(w.features.subarray(b * x.length, (b + 1) * x.length));
       y.set(w.targets.subarray(b * y.length, (b + 1) * y.length));
       return planStep(plan, w.lr);
     },

@@ -84,6 +84,12 @@ export interface GpuGraph {
    * through a mapped staging buffer where the device allows it (core/gpu/staged-inputs.ts).
    */
   setInput(name: string, data: Float32Array): void;
+  /**
+   * A writable view over a mapped staging buffer for Input `name`'s first `elements` values (all
+   * of them by default), or null (`StagedInputs.lend`): filled by the caller, then passed to
+   * {@link setInput}, which uploads it with no host copy.
+   */
+  lendInput(name: string, elements?: number): Float32Array | null;
   /** How the inputs' uploads went so far: through staging buffers or `queue.writeBuffer`. */
   readonly inputWrites: InputWriteCounts;
   /** The device tensor of Input `name` (what a gather of resident samples writes: core/gpu/resident.ts). */
@@ -428,6 +434,10 @@ class DevicePlan implements GpuGraph {
     if (!this.inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
     this.fed.delete(name);
     this.staged.write(this.outputs.get(name)!, data);
+  }
+
+  lendInput(name: string, elements?: number): Float32Array | null {
+    return this.staged.lend(this.inputTensor(name), elements);
   }
 
   inputTensor(name: string): GpuTensor {

@@ -14,6 +14,10 @@
  * {@link MAX_STAGING} per input, then goes through writeBuffer: the bits are the same either way.
  * A map that fails (a lost device, a disposed context) drops its buffer; the step's own readback
  * says why (`E_GPU_LOST`).
+ *
+ * A mapped buffer may also be lent ({@link StagedInputs.lend}): the caller (the training loop's
+ * feeder) writes the batch into its range itself, and the {@link StagedInputs.write} of that view
+ * only unmaps it, with no host copy of the batch in between.
  */
 import type { GpuContext, GpuTensor } from './context';
 
@@ -36,6 +40,8 @@ interface Slot {
   pending: { buffer: GPUBuffer; bytes: number } | null;
   /** Recorded into a command buffer not yet submitted. */
   readonly recorded: GPUBuffer[];
+  /** Mapped and lent ({@link StagedInputs.lend}), with the view over its range, until its write. */
+  lent: { buffer: GPUBuffer; view: Float32Array } | null;
   made: number;
 }
 
@@ -45,6 +51,8 @@ export interface InputWriteCounts {
   staged: number;
   /** Through `queue.writeBuffer`. */
   written: number;
+  /** Of `staged`, those written into a lent view ({@link StagedInputs.lend}): no copy on the host. */
+  lent: number;
   /** Staging buffers alive (made, and not dropped after a failed map). */
   buffers: number;
 }
@@ -54,6 +62,7 @@ export class StagedInputs {
   private readonly slots = new Map<GpuTensor, Slot>();
   private staged = 0;
   private written = 0;
+  private lentWrites = 0;
 
   /** `minBytes`: writes smaller than this go through writeBuffer (the bench sets 0 to time both ways at any size). */
   constructor(
@@ -64,14 +73,18 @@ export class StagedInputs {
   get counts(): InputWriteCounts {
     let buffers = 0;
     for (const s of this.slots.values()) buffers += s.made;
-    return { staged: this.staged, written: this.written, buffers };
+    return { staged: this.staged, written: this.written, lent: this.lentWrites, buffers };
   }
 
   /** Queue `data` into `t` (from element 0), before the next step that reads it; as `GpuContext.write`. */
   write(t: GpuTensor, data: Float32Array): void {
+    const lentTo = this.slots.get(t);
+    if (lentTo?.lent?.view === data) {
+      this.writeLent(lentTo);
+      return;
+    }
     const staged = this.ctx.mappedWrites && data.byteLength >= this.minBytes && data.length <= t.length;
-    let slot = this.slots.get(t);
-    if (staged && !slot) this.slots.set(t, (slot = { ready: [], pending: null, recorded: [], made: 0 }));
+    const slot = staged ? this.slotOf(t) : this.slots.get(t);
     const staging = staged && slot ? this.take(t, slot) : null;
     // An earlier batch not copied yet is superseded (its copy would land after a writeBuffer).
     if (slot?.pending) {
@@ -87,6 +100,22 @@ export class StagedInputs {
     staging.unmap();
     slot.pending = { buffer: staging, bytes: data.byteLength };
     this.staged++;
+  }
+
+  /**
+   * A view over the range of a staging buffer mapped for `t`'s first `elements` values, for the
+   * caller to fill with its next batch and then pass to {@link write} (which then only unmaps it);
+   * null where that write would not be staged (no mapped writes, under `minBytes`) or no buffer
+   * is mapped now. Asked again before that write, the same view.
+   */
+  lend(t: GpuTensor, elements = t.length): Float32Array | null {
+    if (!this.ctx.mappedWrites || elements * 4 < this.minBytes || elements > t.length) return null;
+    const slot = this.slotOf(t);
+    if (slot.lent) return slot.lent.view.length === elements ? slot.lent.view : null;
+    const buffer = this.take(t, slot);
+    if (!buffer) return null;
+    slot.lent = { buffer, view: new Float32Array(buffer.getMappedRange(0, elements * 4)) };
+    return slot.lent.view;
   }
 
   /** Record the copies of the batches written since the last step at the current point of `enc`; call {@link submitted} once it is submitted. */
@@ -114,6 +143,24 @@ export class StagedInputs {
     this.encode(enc);
     this.ctx.device.queue.submit([enc.finish()]);
     this.submitted();
+  }
+
+  private slotOf(t: GpuTensor): Slot {
+    let slot = this.slots.get(t);
+    if (!slot) this.slots.set(t, (slot = { ready: [], pending: null, recorded: [], lent: null, made: 0 }));
+    return slot;
+  }
+
+  /** The lent view of `slot` written: its buffer holds the batch, to copy at the next step. */
+  private writeLent(slot: Slot): void {
+    const { buffer, view } = slot.lent!;
+    const bytes = view.byteLength; // 0 once unmapped (its ArrayBuffer detached)
+    if (slot.pending) this.remap(slot, slot.pending.buffer);
+    buffer.unmap();
+    slot.pending = { buffer, bytes };
+    slot.lent = null;
+    this.staged++;
+    this.lentWrites++;
   }
 
   private take(t: GpuTensor, slot: Slot): GPUBuffer | null {

@@ -25,6 +25,7 @@ import { adapterName, GpuError, type GpuContext } from './context';
 import { buildGpuGraph, gpuKernelGaps, type GpuGraph, type GpuLossSelection } from './executor';
 import { createGpuOptimizer, gpuOptimizerGap, type GpuOptimizer } from './optim';
 import { holdSamples } from './resident';
+import type { InputWriteCounts } from './staged-inputs';
 
 export interface GpuTrainableOptions {
   gpu: GpuContext;
@@ -127,15 +128,34 @@ function deviceOnly(what: string): never {
  * `capture.figures`), and a probe forward (`device.forward(false, read)`) the asked-for
  * activations, into the host mirror.
  */
-export type GpuTrainablePlan = CompiledGraph & Required<Pick<TrainableGraph, 'device'>>;
+export type GpuTrainablePlan = CompiledGraph &
+  Required<Pick<TrainableGraph, 'device'>> & {
+    /** How this plan's input uploads went so far (`GpuGraph.inputWrites`: the tests, the bench). */
+    readonly inputWrites: InputWriteCounts;
+  };
 
 function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
   const host = gpu.host;
   const { groups, reported, inputs, name, plans } = shared;
-  // A training step leaves the inputs a resident split feeds (`holdSamples`) to its gather; an
-  // evaluation forward uploads them all from the host, as the loop wrote them.
+  // A training step leaves the inputs a resident split feeds (`holdSamples`) to its gather, and
+  // uploads a view lent for this batch (`lendInput`) instead of the host's values (which the
+  // loop did not write); the batch stays on the device for the next groups' steps, until the
+  // next batch's `lendInput`. An evaluation forward uploads them all from the host, as the loop wrote them.
+  const lent = new Map<string, Float32Array>();
+  const onDevice = new Set<string>();
   const upload = (training: boolean) => {
-    for (const id of inputs) if (!(training && gpu.feeds(id))) gpu.setInput(id, host.input(id).data);
+    for (const id of inputs) {
+      if (training && gpu.feeds(id)) continue;
+      const view = training ? lent.get(id) : undefined;
+      if (view) {
+        gpu.setInput(id, view);
+        lent.delete(id);
+        onDevice.add(id);
+      } else if (!(training && onDevice.has(id))) {
+        onDevice.delete(id);
+        gpu.setInput(id, host.input(id).data);
+      }
+    }
   };
   // This plan's selections, made on first use (each plan has its own host mirror and dispatches).
   const selections: (GpuLossSelection | undefined)[] = [];
@@ -167,6 +187,9 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
     selectLosses: (ids, trainable, reads) => host.selectLosses(ids, trainable, reads),
     params: host.params,
     buffers: host.buffers,
+    get inputWrites() {
+      return gpu.inputWrites;
+    },
     withBatchSize(n) {
       let p = plans.get(n);
       if (!p) plans.set(n, (p = wrap(gpu.withBatchSize(n), shared)));
@@ -200,6 +223,12 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
       load(from) {
         gpu.upload();
         groups.forEach((g, i) => g.optimizer.loadState(from[i].state()));
+      },
+      lendInput(id) {
+        onDevice.delete(id);
+        const view = lent.get(id) ?? gpu.lendInput(id, host.input(id).data.length);
+        if (view) lent.set(id, view);
+        return view;
       },
       async holdSamples(rows, budget) {
         const held = await holdSamples(shared.ctx, rows, budget);

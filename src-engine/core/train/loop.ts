@@ -93,6 +93,12 @@ export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> 
   /** The bytes a device may keep for it (default RESIDENT_BYTES, 1 GiB); past it every batch is uploaded, and the hooks are told why. */
   residentBytes?: number;
   /**
+   * On a device plan that can (`DeviceStep.lendInput`), have the feeder write an uploaded batch's
+   * features straight into a staging buffer mapped for writing, not into the host's input and
+   * then copied there (default true): the same bits land in the inputs. `false` for the comparison in the tests.
+   */
+  lendInputs?: boolean;
+  /**
    * An error the host goes on from in another loop (a session's lost GPU, continued on the CPU):
    * `run` rejects with it as it is, without the hooks' `onError` nor the control's `failed`.
    */
@@ -453,7 +459,9 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       // A streamed set: this batch decoded (and the next ones started) before it is read.
       const loading = run.feeder.ready(run.order, start, count, bs);
       if (loading) await loading;
-      run.feeder.fill(run.order, start, count, x, y, run.transformRng);
+      // A device plan may lend a mapped staging buffer for the features: filled there, not copied.
+      const lent = this.options.lendInputs === false ? null : gb.device?.lendInput?.(this.binding.featureInput);
+      run.feeder.fill(run.order, start, count, lent ?? x, y, run.transformRng);
     }
     this.featureCache?.feed(gb, run.order, start, count);
     const step = run.step;

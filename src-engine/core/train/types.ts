@@ -169,6 +169,15 @@ export interface DeviceStep {
    * when they do not fit (the budget, the device's largest buffer). Absent: the device cannot.
    */
   holdSamples?(rows: readonly SampleRows[], budget: number): Promise<DeviceSamples | ResidentRefusal>;
+  /**
+   * A writable view for Input `input`'s values at this plan's next training step, over memory the
+   * device copies from (a staging buffer mapped for writing: core/gpu/staged-inputs.ts), for the
+   * feeder to write the batch into in place of `input(input).data`, whose values that step then
+   * neither reads nor changes (an evaluation forward still uploads them). Asked again before the
+   * step, the same view. Null where there is none (a small input, the GPU wire, none mapped now):
+   * the step uploads `input(input).data`. Absent: the device cannot. Ask once per batch.
+   */
+  lendInput?(input: string): Float32Array | null;
 }
 
 /** One Input's values for every sample of a split, sample after sample (`size` values each): what `DeviceStep.holdSamples` keeps. */

@@ -4,10 +4,19 @@
  * that it trains bit for bit as the GPU wire's step does (`queue.writeBuffer`, one submission) —
  * the same batches and dispatches, so the same losses and weights, not merely close ones. The
  * wire's own traffic is wire.test.ts's; a device lost with a staging buffer in flight is
- * device-lost.test.ts's.
+ * device-lost.test.ts's. Then the training loop's feeder writing each batch straight into a
+ * staging buffer the plan lends (`DeviceStep.lendInput`): the same run bit for bit as with the
+ * batches written on the host and copied.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import type { Dataset, PreparedData, Samples } from '../../../src-engine/core/data';
+import { buildGpuTrainable, type GpuTrainablePlan } from '../../../src-engine/core/gpu/trainable';
+import type { LoopEpoch } from '../../../src-engine/core/train';
+import { defaultTraining } from '../../../src-engine/core/train/defaults';
+import { TrainingLoop } from '../../../src-engine/core/train/loop';
 import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { compileGpuGraph, type GpuGraph } from '../../../src-engine/core/gpu/executor';
@@ -92,14 +101,14 @@ describe('inputs through mapped staging buffers', () => {
     expect(ctx.mappedWrites, 'Dawn maps buffers for writing; the wire does not').toBe(!OVER_WIRE);
     expect(submits, 'forward, then backward and readback copies').toBe(OVER_WIRE ? 1 : 2);
     // x (1 MiB a batch) staged every step (and once more in beforeAll), labels (4 KiB) written; one buffer, mapped again in time for each next step.
-    expect(staged.inputWrites).toEqual(OVER_WIRE ? { staged: 0, written: 13, buffers: 0 } : { staged: 7, written: 6, buffers: 1 });
+    expect(staged.inputWrites).toEqual(OVER_WIRE ? { staged: 0, written: 13, lent: 0, buffers: 0 } : { staged: 7, written: 6, lent: 0, buffers: 1 });
     const was = [ctx.mappedWrites, ctx.splitSubmits] as const;
     ctx.mappedWrites = false;
     ctx.splitSubmits = false;
     try {
       const written = await compileGpuGraph(checkedOrThrow(graph), { batchSize: BATCH, gpu: ctx, seed: 5 });
       const want = await train(written, data);
-      expect(written.inputWrites).toEqual({ staged: 0, written: 12, buffers: 0 });
+      expect(written.inputWrites).toEqual({ staged: 0, written: 12, lent: 0, buffers: 0 });
       expect(got.losses).toEqual(want.losses);
       got.weights.forEach((w, i) => expect(firstDifference(w, want.weights[i]), `parameter ${i}`).toBe(-1));
       expect(want.losses[3]).toBeLessThan(want.losses[0]); // it trained: the same batch, three steps on
@@ -126,4 +135,91 @@ describe('inputs through mapped staging buffers', () => {
     other.setInput('x', data[2].x);
     expect(await other.forward()).toBe(loss);
   }, 120_000);
+});
+
+/**
+ * A Conv2d of stride 4 over one 64×64 channel, ReLU, MaxPool, Linear over 5 classes: a batch of 64
+ * is exactly STAGED_MIN_BYTES of features (core/gpu/staged-inputs.ts), cheap to train on SwiftShader.
+ */
+function stridedConv(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [1, 64, 64] }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+      { id: 'conv', op: 'Conv2d', attrs: { outChannels: 2, kernelSize: [4, 4], stride: [4, 4] }, inputs: ['x'] },
+      { id: 'act', op: 'ReLU', attrs: {}, inputs: ['conv'] },
+      { id: 'pool', op: 'MaxPool2d', attrs: { kernelSize: [4, 4] }, inputs: ['act'] },
+      { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['pool'] },
+      { id: 'fc', op: 'Linear', attrs: { outFeatures: 5 }, inputs: ['flat'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+    ],
+    outputs: { logits: 'fc', loss: 'loss' },
+  };
+}
+
+function split(name: string, count: number, rng: Rng): Dataset {
+  const features = Float32Array.from({ length: count * 4096 }, () => rng.normal());
+  const targets = Float32Array.from({ length: count }, () => rng.int(5));
+  return { name, task: 'classification', count, features, featureShape: [1, 64, 64], targets, targetShape: [], numClasses: 5, classNames: ['a', 'b', 'c', 'd', 'e'] };
+}
+
+describe('batches written into a lent staging buffer', () => {
+  /**
+   * Two epochs of 160 samples in batches of 64, 64 and 32 (under the threshold: never lent), with
+   * Gaussian noise drawn per step (so the split is not kept on the device) and a validation batch
+   * of 64 through the same plan (an evaluation forward uploads the host's values). A hook poisons
+   * the host's feature batch after every step: a lent batch's step never reads it.
+   */
+  async function train(lendInputs: boolean): Promise<{ losses: number[]; epochs: LoopEpoch[]; plan: GpuTrainablePlan; lent: number }> {
+    const g = stridedConv();
+    g.training = { ...defaultTraining(g), batchSize: 64, epochs: 2, seed: 4, optimizer: { kind: 'adam', lr: 0.01 }, metrics: ['accuracy'] };
+    const rng = new Rng(9);
+    const d: PreparedData<Samples> = { train: split('train', 160, rng), val: split('val', 64, rng), test: split('test', 0, rng), normalization: null, transform: { kind: 'gaussian-noise', std: 0.1, clip: false }, target: 'label' };
+    const plan = buildGpuTrainable(checkedOrThrow(g), { gpu: ctx, batchSize: 64, seed: 4 });
+    const lend = plan.device.lendInput!.bind(plan.device);
+    let lent = 0;
+    plan.device.lendInput = (id) => {
+      const view = lend(id);
+      if (view) lent++;
+      return view;
+    };
+    const run = { losses: [] as number[], epochs: [] as LoopEpoch[], plan };
+    const loop = new TrainingLoop<GpuTrainablePlan>(g, d, createReferenceBackend(), {
+      compile: () => plan,
+      yieldToHost: () => Promise.resolve(),
+      test: false,
+      lendInputs,
+      hooks: [
+        {
+          afterStep: (c) => {
+            run.losses.push(c.loss);
+            c.graph.input('x').data.fill(NaN);
+          },
+          afterEpoch: (e) => void run.epochs.push(e),
+        },
+      ],
+    });
+    await loop.run();
+    return { ...run, lent };
+  }
+
+  it('trains bit for bit as the batches written on the host and copied: losses, metrics, weights; each full batch filled in place', async () => {
+    const inPlace = await train(true);
+    const copied = await train(false);
+    expect(inPlace.losses).toHaveLength(6);
+    expect(inPlace.losses.every(Number.isFinite)).toBe(true);
+    expect(inPlace.losses).toEqual(copied.losses);
+    expect(inPlace.epochs.map((e) => [e.train, e.val])).toEqual(copied.epochs.map((e) => [e.train, e.val]));
+    inPlace.plan.params.forEach((p, i) => expect(firstDifference(p.value.data, copied.plan.params[i].value.data), `${p.nodeId}.${p.name}`).toBe(-1));
+    expect(inPlace.losses.at(-1)).not.toBe(inPlace.losses[0]);
+    // The batches of 64: 4 training batches and 2 validation ones; only the training features lent (none over the wire).
+    expect(inPlace.lent).toBe(OVER_WIRE ? 0 : 4);
+    expect(copied.lent).toBe(0);
+    expect(inPlace.plan.inputWrites).toEqual(OVER_WIRE ? { staged: 0, written: 12, lent: 0, buffers: 0 } : { staged: 6, written: 6, lent: 4, buffers: 1 });
+    expect(copied.plan.inputWrites).toEqual(OVER_WIRE ? { staged: 0, written: 12, lent: 0, buffers: 0 } : { staged: 6, written: 6, lent: 0, buffers: 1 });
+    // The batch of 32 (0.5 MiB) is uploaded from the host, and its plan lends nothing.
+    expect((inPlace.plan.withBatchSize(32) as GpuTrainablePlan).inputWrites).toMatchObject({ staged: 0, lent: 0 });
+  }, 240_000);
 });
