@@ -133,10 +133,10 @@ export interface StepPhases {
 
 /**
  * A device plan's side of training. Its `trainStep` and `forward` read the inputs from `input()`'s
- * storage (the feeder writes there as for the CPU) and bring the losses and the prediction back
- * into `output()`, so metrics read them as usual; the gradients stay on the device, and the
- * weights and optimizer state meet the host's `params` and optimizer at `sync`/`load`, i.e. at
- * checkpoints.
+ * storage (the feeder writes there as for the CPU), or a training step from the view `lendInput`
+ * lent for its batch, and bring the losses and the prediction back into `output()`, so metrics
+ * read them as usual; the gradients stay on the device, and the weights and optimizer state meet
+ * the host's `params` and optimizer at `sync`/`load`, i.e. at checkpoints.
  */
 export interface DeviceStep {
   /** What runs the steps, for the status bar (the adapter's name). */
