@@ -45,6 +45,17 @@ export class BatchFeeder {
   }
 
   /**
+   * Whether `fill` only writes the features it copies, reading none of them back: a set in memory
+   * without augmentation or transform (both work in place; a streamed source normalises in place,
+   * caches what it decoded from `x`, and an autoencoder's target is copied from it). Then `x` may
+   * be memory that is slow to read, as a staging buffer mapped for writing (write-combined on a
+   * discrete GPU's host-visible memory).
+   */
+  get writesOnly(): boolean {
+    return !this.source && !this.scratch && this.options.transform.kind === 'none';
+  }
+
+  /**
    * Write samples `order[start .. start+count)` into `x` (network input, transformed) and `y`
    * (target: label, regression values or the clean features). `x`/`y` may be longer than needed.
    * `rng` drives the augmentation and the transform's noise.

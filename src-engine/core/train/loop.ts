@@ -459,8 +459,9 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       // A streamed set: this batch decoded (and the next ones started) before it is read.
       const loading = run.feeder.ready(run.order, start, count, bs);
       if (loading) await loading;
-      // A device plan may lend a mapped staging buffer for the features: filled there, not copied.
-      const lent = this.options.lendInputs === false ? null : gb.device?.lendInput?.(this.binding.featureInput);
+      // A device plan may lend a mapped staging buffer for the features: filled there, not copied
+      // (only by a feeder that writes them without reading them back: mapped memory may be slow to read).
+      const lent = this.options.lendInputs === false || !run.feeder.writesOnly ? null : gb.device?.lendInput?.(this.binding.featureInput);
       run.feeder.fill(run.order, start, count, lent ?? x, y, run.transformRng);
     }
     this.featureCache?.feed(gb, run.order, start, count);

@@ -167,16 +167,18 @@ function split(name: string, count: number, rng: Rng): Dataset {
 
 describe('batches written into a lent staging buffer', () => {
   /**
-   * Two epochs of 160 samples in batches of 64, 64 and 32 (under the threshold: never lent), with
-   * Gaussian noise drawn per step (so the split is not kept on the device) and a validation batch
-   * of 64 through the same plan (an evaluation forward uploads the host's values). A hook poisons
-   * the host's feature batch after every step: a lent batch's step never reads it.
+   * Two epochs of 160 samples in batches of 64, 64 and 32 (under the threshold: never lent), the
+   * split not kept on the device (`residentData: false`: what a split over the budget or a
+   * streamed folder gets) and a validation batch of 64 through the same plan (an evaluation forward
+   * uploads the host's values). A hook poisons the host's feature batch after every step: a lent
+   * batch's step never reads it. `noise`: Gaussian noise drawn per step, which the feeder adds in
+   * place (reading the batch back: never in a lent buffer, whose memory may be slow to read).
    */
-  async function train(lendInputs: boolean): Promise<{ losses: number[]; epochs: LoopEpoch[]; plan: GpuTrainablePlan; lent: number }> {
+  async function train(lendInputs: boolean, noise = false): Promise<{ losses: number[]; epochs: LoopEpoch[]; plan: GpuTrainablePlan; lent: number }> {
     const g = stridedConv();
     g.training = { ...defaultTraining(g), batchSize: 64, epochs: 2, seed: 4, optimizer: { kind: 'adam', lr: 0.01 }, metrics: ['accuracy'] };
     const rng = new Rng(9);
-    const d: PreparedData<Samples> = { train: split('train', 160, rng), val: split('val', 64, rng), test: split('test', 0, rng), normalization: null, transform: { kind: 'gaussian-noise', std: 0.1, clip: false }, target: 'label' };
+    const d: PreparedData<Samples> = { train: split('train', 160, rng), val: split('val', 64, rng), test: split('test', 0, rng), normalization: null, transform: noise ? { kind: 'gaussian-noise', std: 0.1, clip: false } : { kind: 'none' }, target: 'label' };
     const plan = buildGpuTrainable(checkedOrThrow(g), { gpu: ctx, batchSize: 64, seed: 4 });
     const lend = plan.device.lendInput!.bind(plan.device);
     let lent = 0;
@@ -190,6 +192,7 @@ describe('batches written into a lent staging buffer', () => {
       compile: () => plan,
       yieldToHost: () => Promise.resolve(),
       test: false,
+      residentData: false,
       lendInputs,
       hooks: [
         {
@@ -221,5 +224,7 @@ describe('batches written into a lent staging buffer', () => {
     expect(copied.plan.inputWrites).toEqual(OVER_WIRE ? { staged: 0, written: 12, lent: 0, buffers: 0 } : { staged: 6, written: 6, lent: 0, buffers: 1 });
     // The batch of 32 (0.5 MiB) is uploaded from the host, and its plan lends nothing.
     expect((inPlace.plan.withBatchSize(32) as GpuTrainablePlan).inputWrites).toMatchObject({ staged: 0, lent: 0 });
+    // A transform that reads the batch back (noise added in place) fills the host's batch, not a lent one.
+    expect((await train(true, true)).lent).toBe(0);
   }, 240_000);
 });
