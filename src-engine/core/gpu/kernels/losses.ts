@@ -83,7 +83,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
  * The forward's second pass, one workgroup: each invocation adds the terms of the positions
  * j ≡ lid (mod the workgroup) in order, then a tree adds the invocations' sums — the order the
  * single-workgroup forward this replaces summed in (it computed the positions itself: 1.05 ms of
- * the tiny GPT's step on the H200, 16,384 positions × 65 classes on one workgroup).
+ * the tiny GPT's step on the H200, 4,096 positions × 97 classes on one workgroup).
  */
 const CE_FORWARD = `${CE_PARAMS}
 @group(0) @binding(0) var<storage, read> TERMS: array<vec4<f32>>;
