@@ -87,14 +87,16 @@ export function createGpuOptimizer(ctx: GpuContext, cfg: OptimizerConfig, params
     const { workgroups, rowStride } = grid1d(ctx, p.value.length);
     const offsets = [p.value.offset, p.grad.offset, ...form.state.map((n) => slots[i][n].offset)];
     const words = updateUniforms(p.value.length, rowStride, offsets, new Float64Array(form.scalars.length));
-    return { buffers: [p.value.buffer, p.grad.buffer, ...form.state.map((n) => slots[i][n].buffer)], workgroups, words, at: 2 + offsets.length, decay: p.decay };
+    return { buffers: [p.value.buffer, p.grad.buffer, ...form.state.map((n) => slots[i][n].buffer)], workgroups, words, floats: new Float32Array(words.buffer), at: 2 + offsets.length, decay: p.decay };
   });
+  const allWords = each.map((e) => e.words);
+  const byDecay = [new Float32Array(form.scalars.length), new Float32Array(form.scalars.length)];
   const uniforms = (): Uint32Array[] => {
     // A dispatch is first bound before any step (step 0): its scalars then are step 1's.
     const t = Math.max(1, steps);
-    const byDecay = [false, true].map((decay) => Float32Array.from(stepScalars(form, settings, { lr: opt.lr, t, decay } satisfies StepAt, scalars)));
-    for (const e of each) new Float32Array(e.words.buffer).set(byDecay[e.decay ? 1 : 0], e.at);
-    return each.map((e) => e.words);
+    byDecay.forEach((into, k) => into.set(stepScalars(form, settings, { lr: opt.lr, t, decay: k === 1 } satisfies StepAt, scalars)));
+    for (const e of each) e.floats.set(byDecay[e.decay ? 1 : 0], e.at);
+    return allWords;
   };
   // Every parameter's uniforms in one buffer: one write a step.
   const block = bindUniformBlock(ctx, key, () => updateWgsl(form, key), each, uniforms());

@@ -21,8 +21,6 @@ import type { GpuGraph } from './executor';
 import { bindDispatch, grid1d, WORKGROUP, words } from './kernels/dispatch';
 import type { GpuDispatch } from './passes';
 
-/** What a GPU run may keep on the device by default (the feature cache's budget, 1 GiB). */
-export const RESIDENT_BYTES = 1024 * 1024 * 1024;
 /** A split's rows are uploaded in writes of at most this (Dawn copies each into memory of its own first; the wire sends each as one op). */
 const UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024;
 
