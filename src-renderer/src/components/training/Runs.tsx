@@ -204,7 +204,7 @@ function RunsToolbar(props: { ui: RunsUi; compared: number; baseline: boolean; s
       <option value="project" title={project}>{`This project · ${inProject}`}</option>
       <option value="all">{`All projects · ${total}`}</option>
     </select>
-    <input className="runs__filter" type="search" data-testid="runs-filter" placeholder="Filter: adam, crashed, mnist…" value={ui.filter} onChange={(e) => ui.set({ filter: e.target.value })} />
+    <input className="runs__filter" type="search" data-testid="runs-filter" placeholder="Filter runs…" title="Runs whose name, notes, settings, status or design contain every word: e.g. adam crashed mnist" value={ui.filter} onChange={(e) => ui.set({ filter: e.target.value })} />
     <label className="runs__sort">
       sort{' '}
       <select data-testid="runs-sort" value={ui.sort} onChange={(e) => ui.set({ sort: e.target.value as SortKey })}>
