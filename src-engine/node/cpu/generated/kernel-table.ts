@@ -28,6 +28,10 @@ export const HEAP = {
   MAX_PAGES: 65536,
 } as const;
 
+export const IM2COL = {
+  BAND_BYTES: 131072,
+} as const;
+
 // ---- Kernels: every exported function of kernels/*.wat --------------------------------------
 
 /** Each kernel's arguments by parameter name (the `.wat` export's `(param $name type)`). */
