@@ -4,6 +4,7 @@ import { col2im as refCol2im, im2col as refIm2col } from '../../../src-engine/co
 import type { Conv2dGeometry } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { expectSameValues } from '../same-values';
+import type { Attrs } from '../../../src-engine/core/ops/types';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import { tensor } from '../../../src-engine/base/tensor';
 import { runOp, withDefaults } from '../engine/harness';
@@ -143,4 +144,23 @@ describe('Conv2d computes only the samples read after it (OpForwardContext.rows)
       expect(part.subarray(0, 3 * per).every((v) => v === 0) && part.subarray(6 * per).every((v) => v === 0), 'the other samples').toBe(true);
     });
   }
+});
+
+describe('Conv2d on few input channels runs "shallow" (conv.wat’s conv2dShallow)', () => {
+  const conv = getOp('Conv2d')!;
+  const forward = (shape: number[], attrs: Attrs) => conv2dAlgorithm(shape, withDefaults(conv, attrs)).forward;
+  it('takes the overrides suite’s shallow cases and leaves the layers it lost on to im2col', () => {
+    expect(forward([2, 3, 224, 224], { outChannels: 16, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] })).toBe('shallow');
+    expect(forward([3, 3, 22, 30], { outChannels: 64, kernelSize: [7, 7], stride: [2, 2], padding: [3, 3] })).toBe('shallow');
+    expect(forward([3, 4, 17, 21], { outChannels: 9, kernelSize: [3, 4], stride: [2, 1], padding: [0, 2] })).toBe('shallow');
+    expect(forward([4, 1, 28, 28], { outChannels: 6, kernelSize: [5, 5], padding: [2, 2] })).toBe('shallow');
+    // Five input channels; 9 taps (MNIST's conv1); rows of 7; dilation; depth past one GEMM block (11×11 on 3 channels).
+    expect(forward([2, 5, 32, 32], { outChannels: 16, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] })).toBe('im2col');
+    expect(forward([64, 1, 28, 28], { outChannels: 32, kernelSize: [3, 3], padding: [1, 1] })).toBe('im2col');
+    expect(forward([2, 3, 14, 14], { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] })).toBe('im2col');
+    expect(forward([2, 3, 32, 32], { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], dilation: [2, 2] })).toBe('im2col');
+    expect(forward([2, 3, 64, 64], { outChannels: 8, kernelSize: [11, 11], stride: [4, 4] })).toBe('im2col');
+    // The backward stays on im2col.
+    expect(conv2dAlgorithm([2, 3, 224, 224], withDefaults(conv, { outChannels: 16, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }))).toEqual({ forward: 'shallow', inputGrad: 'im2col', weightGrad: 'im2col' });
+  });
 });

@@ -16,6 +16,9 @@ import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autod
 import { createOptimizer } from '../../../src-engine/core/optim';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { withDefaults } from '../engine/harness';
 import { Rng } from '../../../src-engine/base/rng';
 import { graph, node } from '../engine/graphs';
 import { scaledDiff } from './scaled-diff';
@@ -128,12 +131,13 @@ function hardSwish(): GraphIR {
  * (the batch GEMM, 'pointwise'): → HardSwish at 300 channels (five blocks of 64 rows), → nothing at
  * depth 300 (two depth blocks: the epilogue after the last), → ReLU; at batch 12 the 588 columns
  * cross the 512-column block mid-plane. A biased 1×1 layer → BatchNorm → ReLU keeps the BatchNorm →
- * ReLU chain (the batch GEMM adds the bias after its epilogue would). The head trains.
+ * ReLU chain (the batch GEMM adds the bias after its epilogue would). The head trains. `width` 16
+ * makes the first layer's rows 8 outputs wide: conv.wat's conv2dShallow ('shallow') instead of im2col.
  */
-function frozenBackbone(): GraphIR {
+function frozenBackbone(width = 14): GraphIR {
   const g = graph(
     [
-      node('x', 'Input', [], { shape: [3, 14, 14] }),
+      node('x', 'Input', [], { shape: [3, 14, width] }),
       node('y', 'Input', [], { shape: [], source: 'target' }),
       node('c0', 'Conv2d', ['x'], { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }),
       node('b0', 'BatchNorm', ['c0']),
@@ -228,37 +232,41 @@ describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) equal the ops on
 });
 
 describe('CPU backend: a frozen Conv2d applies its BatchNorm (and activation) as it writes (#59)', () => {
-  it('gives the ops’ bits one by one: losses, weights, eval and every output, interior ones computed again where asked for', () => {
-    built.length = 0;
-    // The training loop's kind of plan: the frozen layers' activations in a shared arena.
-    const a = compileGraph(checkedOrThrow(frozenBackbone()), { batchSize: 12, backend: fused, seed: 3, shareFrozenActivations: true });
-    const b = compileGraph(checkedOrThrow(frozenBackbone()), { batchSize: 12, backend: plain, seed: 3 });
-    expect(built).toEqual(['Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU', 'BatchNorm+ReLU']);
-    // Asked for before the forwards, as a probe asks: interior outputs of two chains, one of which
-    // reads another chain's output (h1), which the arena would hand to a later node.
-    const asked = ['c0', 'd0', 'bd', 'c2', 'c3', 'b3'];
-    for (const id of asked) a.output(id);
-    for (const g of [a, b]) frozenStatistics(g);
-    const optA = createOptimizer({ kind: 'adam', lr: 0.01 }, a.params, fused);
-    const optB = createOptimizer({ kind: 'adam', lr: 0.01 }, b.params, plain);
-    for (let step = 0; step < 3; step++) {
-      for (const g of [a, b]) fill(g, 4, 70 + step);
-      expect(a.forward(true)).toBe(b.forward(true));
-      for (const id of [...asked, 'fc']) expectSameValues(a.output(id).data, b.output(id).data, `step ${step}: ${id}`);
-      a.backward();
-      b.backward();
-      optA.step();
-      optB.step();
-      b.params.forEach((p, i) => expectSameValues(a.params[i].value.data, p.value.data, `step ${step}: ${p.nodeId}.${p.name}`));
-    }
-    // Plans of their own storage, eval and training forwards: every output.
-    const c = compileGraph(checkedOrThrow(frozenBackbone()), { batchSize: 3, backend: fused, seed: 5 });
-    const d = compileGraph(checkedOrThrow(frozenBackbone()), { batchSize: 3, backend: plain, seed: 5 });
-    for (const g of [c, d]) frozenStatistics(g);
-    for (const training of [false, true]) {
-      for (const g of [c, d]) fill(g, 4, 9);
-      expect(c.forward(training)).toBe(d.forward(training));
-      for (const id of d.order) expectSameValues(c.output(id).data, d.output(id).data, `${training ? 'training' : 'eval'}: ${id}`);
-    }
-  });
+  for (const [stem, width] of [['im2col', 14], ['shallow', 16]] as const) {
+    it(`gives the ops’ bits one by one: losses, weights, eval and every output, interior ones computed again where asked for (first layer ${stem})`, () => {
+      const conv = getOp('Conv2d')!;
+      expect(conv2dAlgorithm([12, 3, 14, width], withDefaults(conv, { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] })).forward).toBe(stem);
+      built.length = 0;
+      // The training loop's kind of plan: the frozen layers' activations in a shared arena.
+      const a = compileGraph(checkedOrThrow(frozenBackbone(width)), { batchSize: 12, backend: fused, seed: 3, shareFrozenActivations: true });
+      const b = compileGraph(checkedOrThrow(frozenBackbone(width)), { batchSize: 12, backend: plain, seed: 3 });
+      expect(built).toEqual(['Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU', 'BatchNorm+ReLU']);
+      // Asked for before the forwards, as a probe asks: interior outputs of two chains, one of which
+      // reads another chain's output (h1), which the arena would hand to a later node.
+      const asked = ['c0', 'd0', 'bd', 'c2', 'c3', 'b3'];
+      for (const id of asked) a.output(id);
+      for (const g of [a, b]) frozenStatistics(g);
+      const optA = createOptimizer({ kind: 'adam', lr: 0.01 }, a.params, fused);
+      const optB = createOptimizer({ kind: 'adam', lr: 0.01 }, b.params, plain);
+      for (let step = 0; step < 3; step++) {
+        for (const g of [a, b]) fill(g, 4, 70 + step);
+        expect(a.forward(true)).toBe(b.forward(true));
+        for (const id of [...asked, 'fc']) expectSameValues(a.output(id).data, b.output(id).data, `step ${step}: ${id}`);
+        a.backward();
+        b.backward();
+        optA.step();
+        optB.step();
+        b.params.forEach((p, i) => expectSameValues(a.params[i].value.data, p.value.data, `step ${step}: ${p.nodeId}.${p.name}`));
+      }
+      // Plans of their own storage, eval and training forwards: every output.
+      const c = compileGraph(checkedOrThrow(frozenBackbone(width)), { batchSize: 3, backend: fused, seed: 5 });
+      const d = compileGraph(checkedOrThrow(frozenBackbone(width)), { batchSize: 3, backend: plain, seed: 5 });
+      for (const g of [c, d]) frozenStatistics(g);
+      for (const training of [false, true]) {
+        for (const g of [c, d]) fill(g, 4, 9);
+        expect(c.forward(training)).toBe(d.forward(training));
+        for (const id of d.order) expectSameValues(c.output(id).data, d.output(id).data, `${training ? 'training' : 'eval'}: ${id}`);
+      }
+    });
+  }
 });

@@ -44,6 +44,12 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['Conv2d 1×1 direct on 24×24 (the image in place), batch 3', 'Conv2d', [3, 5, 24, 24], { outChannels: 4, kernelSize: [1, 1] }, true, 1e-5],
   // 14×14 outputs: samples unfolded in pairs (im2colBlocks); batch 9 in 4 tasks, one of 3 samples: a pair, then a single.
   ['Conv2d stride 2 on 28×28, batch 9 (sample pairs and a single)', 'Conv2d', [9, 3, 28, 28], { outChannels: 5, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, true, 1e-5],
+  // conv.wat's conv2dShallow (few input channels, conv2d.ts's SHALLOW_MAX_CHANNELS): the forward from the image's rows, split by column phase.
+  ['Conv2d shallow: mobilenet_v3_small’s stem, 3→16 3×3 stride 2 pad 1 on 224×224, batch 2', 'Conv2d', [2, 3, 224, 224], { outChannels: 16, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, true, 1e-5],
+  ['Conv2d shallow: 3→5 5×5 stride 2 pad 2 on 37×29 (rows of 15: an overlapping tile; a channel past four), batch 3', 'Conv2d', [3, 3, 37, 29], { outChannels: 5, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2] }, true, 1e-5],
+  ['Conv2d shallow: resnet18’s stem, 3→64 7×7 stride 2 pad 3 on 22×30, no bias, batch 3 (uneven split)', 'Conv2d', [3, 3, 22, 30], { outChannels: 64, kernelSize: [7, 7], stride: [2, 2], padding: [3, 3], bias: false }, true, 1e-5],
+  ['Conv2d shallow: 4→9 3×4 kernel, stride (2, 1), pad (0, 2) on 17×21, batch 3', 'Conv2d', [3, 4, 17, 21], { outChannels: 9, kernelSize: [3, 4], stride: [2, 1], padding: [0, 2] }, true, 1e-5],
+  ['Conv2d shallow: LeNet’s 1→6 5×5 pad 2 on 28×28, stride 1, batch 4', 'Conv2d', [4, 1, 28, 28], { outChannels: 6, kernelSize: [5, 5], padding: [2, 2] }, true, 1e-5],
   // Depthwise (groups = in = out channels: kernels/depthwise.wat): MobileNet's 3×3 and 5×5, stride 1 and 2, a dilated one, odd sizes.
   ['Conv2d depthwise 3×3 pad 1, batch 5', 'Conv2d', [5, 6, 9, 11], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1], groups: 6 }, true, 1e-5],
   ['Conv2d depthwise 5×5 stride 2 pad 2, no bias, batch 3', 'Conv2d', [3, 4, 11, 10], { outChannels: 4, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2], groups: 4, bias: false }, true, 1e-5],

@@ -65,3 +65,13 @@ export const BATCH_NORM = {
    */
   BLOCK_BYTES: 131072,
 };
+
+/** Convolutions of shallow depth computed from the image (conv.wat, conv2dShallow; overrides/conv2d.ts). */
+export const SHALLOW = {
+  /**
+   * Bytes of the band of padded input rows conv2dShallow keeps (at least one output row's):
+   * mobilenet_v3_small's stem reads 3 channels × 2 column phases × 116 floats a row, 33 rows for
+   * 16 output rows (92 KiB), which stay in L2 while the band's outputs are summed.
+   */
+  BAND_BYTES: 98304,
+};

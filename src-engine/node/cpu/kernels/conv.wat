@@ -974,4 +974,299 @@
       (local.set $n (i32.add (local.get $n) (local.get $cnt)))
       (br $nl)))
   )
+
+  ;; A convolution of shallow depth (K = C·kH·kW ≤ GEMM.KC: one depth block) computed from the image
+  ;; itself, without im2col's columns and the GEMM's packing: conv2dShallow. Its scratch, from
+  ;; `scratch`: the taps' offsets (K i32), the weights packed four output channels at a time
+  ;; ([⌈Cout/4⌉][K][4] floats, zeros past Cout), then a band of padded input rows split by column
+  ;; phase ($shallowRows): C blocks of R rows, each row sW phase rows of Wq floats.
+  ;; $shallowWq: a phase row's floats (oW + ⌊(kW − 1) / sW⌋, what a row's taps read, in whole vectors).
+  ;; $shallowBand: output rows per band, so that the band's rows stay in L2 (SHALLOW.BAND_BYTES).
+  (func $shallowWq (param $kW i32) (param $sW i32) (param $oW i32) (result i32)
+    (i32.and (i32.add (i32.add (local.get $oW) (i32.div_u (i32.sub (local.get $kW) (i32.const 1)) (local.get $sW))) (i32.const 3)) (i32.const -4)))
+  (func $shallowBand (param $C i32) (param $kH i32) (param $sH i32) (param $sW i32) (param $oH i32) (param $Wq i32) (result i32)
+    (local $rows i32) (local $b i32)
+    (local.set $rows (i32.div_u (i32.const {{SHALLOW.BAND_BYTES}}) (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $sW)) (local.get $Wq)) (i32.const 2))))
+    (local.set $b (i32.add (i32.div_s (i32.sub (local.get $rows) (local.get $kH)) (local.get $sH)) (i32.const 1)))
+    (if (i32.gt_s (local.get $b) (local.get $oH)) (then (local.set $b (local.get $oH))))
+    (select (local.get $b) (i32.const 1) (i32.gt_s (local.get $b) (i32.const 1))))
+  (func $shallowTabBytes (param $K i32) (result i32)
+    (i32.and (i32.add (i32.shl (local.get $K) (i32.const 2)) (i32.const 15)) (i32.const -16)))
+
+  ;; Bytes of conv2dShallow's per-thread scratch at this geometry.
+  (func (export "shallowScratchBytes") (param $C i32) (param $Cout i32) (param $kH i32) (param $kW i32) (param $sH i32) (param $sW i32)
+    (param $oH i32) (param $oW i32) (result i32)
+    (local $K i32) (local $Wq i32) (local $R i32)
+    (local.set $K (i32.mul (i32.mul (local.get $C) (local.get $kH)) (local.get $kW)))
+    (local.set $Wq (call $shallowWq (local.get $kW) (local.get $sW) (local.get $oW)))
+    (local.set $R (i32.add (i32.mul (i32.sub (call $shallowBand (local.get $C) (local.get $kH) (local.get $sH) (local.get $sW) (local.get $oH) (local.get $Wq)) (i32.const 1))
+      (local.get $sH)) (local.get $kH)))
+    (i32.add (i32.add (call $shallowTabBytes (local.get $K))
+      (i32.shl (i32.mul (i32.and (i32.add (local.get $Cout) (i32.const 3)) (i32.const -4)) (local.get $K)) (i32.const 2)))
+      (i32.shl (i32.mul (i32.mul (i32.mul (local.get $C) (local.get $R)) (local.get $sW)) (local.get $Wq)) (i32.const 2)))
+  )
+
+  ;; Padded rows [r0, r1) of one image's C planes into `buf`, split by column phase: for channel c,
+  ;; padded row r and phase q < sW, buf + 4·(((c·R + r − r0)·sW + q)·Wq + j) holds
+  ;; plane c [r − pH][j·sW + q − pW] (0 outside the image), so that a stride-sW row's outputs at tap
+  ;; kj are Wq-float row (kj mod sW)'s floats from column ow + ⌊kj / sW⌋, contiguous. Stride 1 and 2
+  ;; move the columns [j0, j1) that lie inside the image four at a time (stride 2: the even and odd
+  ;; lanes of eight floats; the same span on every row), the others one by one.
+  (func $shallowRows (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $sW i32) (param $pH i32) (param $pW i32)
+    (param $r0 i32) (param $r1 i32) (param $R i32) (param $Wq i32) (param $buf i32)
+    (local $c i32) (local $r i32) (local $ih i32) (local $j i32) (local $q i32) (local $iw i32) (local $src i32) (local $dst i32)
+    (local $phase i32) (local $j0 i32) (local $j1 i32) (local $s i32) (local $d i32) (local $end i32) (local $va v128) (local $vb v128)
+    (local.set $phase (i32.shl (local.get $Wq) (i32.const 2)))
+    ;; [j0, j1): whole groups of four columns whose sW·4 floats from j·sW − pW lie in the row (none for sW > 2)
+    (local.set $j0 (i32.div_u (i32.add (local.get $pW) (i32.sub (local.get $sW) (i32.const 1))) (local.get $sW)))
+    (local.set $j1 (local.get $j0))
+    (if (i32.le_u (local.get $sW) (i32.const 2)) (then
+      (block $vd (loop $vl
+        (br_if $vd (i32.gt_s (i32.add (local.get $j1) (i32.const 4)) (local.get $Wq)))
+        (br_if $vd (i32.gt_s (i32.add (i32.sub (i32.mul (local.get $j1) (local.get $sW)) (local.get $pW)) (i32.shl (local.get $sW) (i32.const 2))) (local.get $W)))
+        (local.set $j1 (i32.add (local.get $j1) (i32.const 4)))
+        (br $vl)))))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+      (local.set $r (local.get $r0))
+      (block $rd (loop $rl
+        (br_if $rd (i32.ge_s (local.get $r) (local.get $r1)))
+        (local.set $dst (i32.add (local.get $buf) (i32.mul (i32.mul (i32.add (i32.mul (local.get $c) (local.get $R)) (i32.sub (local.get $r) (local.get $r0)))
+          (local.get $sW)) (local.get $phase))))
+        (local.set $ih (i32.sub (local.get $r) (local.get $pH)))
+        (if (i32.ge_u (local.get $ih) (local.get $H))
+          (then (call $zero (local.get $dst) (i32.mul (local.get $sW) (local.get $Wq))))
+          (else
+            (local.set $src (i32.add (local.get $img) (i32.shl (i32.mul (i32.add (i32.mul (local.get $c) (local.get $H)) (local.get $ih)) (local.get $W)) (i32.const 2))))
+            (local.set $s (i32.add (local.get $src) (i32.shl (i32.sub (i32.mul (local.get $j0) (local.get $sW)) (local.get $pW)) (i32.const 2))))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $j0) (i32.const 2))))
+            (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $j1) (i32.const 2))))
+            (if (i32.eq (local.get $sW) (i32.const 1))
+              (then
+                (block $od (loop $ol
+                  (br_if $od (i32.ge_u (local.get $d) (local.get $end)))
+                  (v128.store (local.get $d) (v128.load (local.get $s)))
+                  (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                  (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                  (br $ol))))
+              (else
+                (block $td (loop $tl
+                  (br_if $td (i32.ge_u (local.get $d) (local.get $end)))
+                  (local.set $va (v128.load (local.get $s)))
+                  (local.set $vb (v128.load offset=16 (local.get $s)))
+                  (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $va) (local.get $vb)))
+                  (v128.store (i32.add (local.get $d) (local.get $phase)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $va) (local.get $vb)))
+                  (local.set $s (i32.add (local.get $s) (i32.const 32)))
+                  (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                  (br $tl)))))
+            ;; the columns outside [j0, j1), one by one
+            (local.set $j (i32.const 0))
+            (block $jd (loop $jl
+              (br_if $jd (i32.ge_s (local.get $j) (local.get $Wq)))
+              (if (i32.eq (local.get $j) (local.get $j0)) (then (local.set $j (local.get $j1))))
+              (br_if $jd (i32.ge_s (local.get $j) (local.get $Wq)))
+              (local.set $iw (i32.sub (i32.mul (local.get $j) (local.get $sW)) (local.get $pW)))
+              (local.set $q (i32.const 0))
+              (block $qd (loop $ql
+                (br_if $qd (i32.ge_s (local.get $q) (local.get $sW)))
+                (f32.store (i32.add (i32.add (local.get $dst) (i32.mul (local.get $q) (local.get $phase))) (i32.shl (local.get $j) (i32.const 2)))
+                  (if (result f32) (i32.lt_u (i32.add (local.get $iw) (local.get $q)) (local.get $W))
+                    (then (f32.load (i32.add (local.get $src) (i32.shl (i32.add (local.get $iw) (local.get $q)) (i32.const 2)))))
+                    (else (f32.const 0))))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br $ql)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $jl)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cl)))
+  )
+
+  ;; One output row `oh` of four output channels (rows at `yo`, L floats apart; `cnt` of them stored)
+  ;; from the band's rows at `base` (the row's first padded row): eight outputs at a time, the last
+  ;; eight ending at oW (overlapping the previous ones, which get the same values again; oW ≥ 8). Each
+  ;; output is Σ_p w[p]·x[p] over the taps in order from 0, as the GEMM's micro-kernel sums a column
+  ;; over one depth block, then + bias (bias = 0: none): the same bits as im2col + GEMM + $addBias.
+  (func $shallowRow (param $base i32) (param $tab i32) (param $K i32) (param $wg i32) (param $oW i32)
+    (param $bias i32) (param $yo i32) (param $L i32) (param $cnt i32)
+    (local $ow i32) (local $t i32) (local $end i32) (local $wp i32) (local $p i32) (local $q i32) (local $row i32) (local $last i32)
+    (local $x0 v128) (local $x1 v128) (local $a v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $end (i32.add (local.get $tab) (i32.shl (local.get $K) (i32.const 2))))
+    (local.set $row (i32.shl (local.get $L) (i32.const 2)))
+    (block $od (loop $ol
+      (if (i32.gt_s (i32.add (local.get $ow) (i32.const 8)) (local.get $oW))
+        (then
+          (br_if $od (local.get $last))
+          (local.set $ow (i32.sub (local.get $oW) (i32.const 8)))))
+      (local.set $last (i32.ge_s (i32.add (local.get $ow) (i32.const 8)) (local.get $oW)))
+      (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+      (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+      (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+      (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+      (local.set $p (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 2))))
+      (local.set $t (local.get $tab))
+      (local.set $wp (local.get $wg))
+      ;; NOTE: one tap a round. With three unrolled, V8 loaded all three taps' vectors first and spilled
+      ;; accumulators to the stack (--print-wasm-code): mobilenet_v3_small's stem 8.2 ms, 5.4 without.
+      (block $rd (loop $rl
+        (br_if $rd (i32.ge_u (local.get $t) (local.get $end)))
+        (local.set $q (i32.add (local.get $p) (i32.load offset=0 (local.get $t))))
+        (local.set $x0 (v128.load (local.get $q)))
+        (local.set $x1 (v128.load offset=16 (local.get $q)))
+        (local.set $a (v128.load32_splat offset=0 (local.get $wp)))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a) (local.get $x0))))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a) (local.get $x1))))
+        (local.set $a (v128.load32_splat offset=4 (local.get $wp)))
+        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a) (local.get $x0))))
+        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a) (local.get $x1))))
+        (local.set $a (v128.load32_splat offset=8 (local.get $wp)))
+        (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $a) (local.get $x0))))
+        (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $a) (local.get $x1))))
+        (local.set $a (v128.load32_splat offset=12 (local.get $wp)))
+        (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a) (local.get $x0))))
+        (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a) (local.get $x1))))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
+        (br $rl)))
+      (if (local.get $bias) (then
+        (local.set $c00 (f32x4.add (local.get $c00) (v128.load32_splat offset=0 (local.get $bias))))
+        (local.set $c01 (f32x4.add (local.get $c01) (v128.load32_splat offset=0 (local.get $bias))))
+        (if (i32.gt_s (local.get $cnt) (i32.const 1)) (then
+          (local.set $c10 (f32x4.add (local.get $c10) (v128.load32_splat offset=4 (local.get $bias))))
+          (local.set $c11 (f32x4.add (local.get $c11) (v128.load32_splat offset=4 (local.get $bias))))))
+        (if (i32.gt_s (local.get $cnt) (i32.const 2)) (then
+          (local.set $c20 (f32x4.add (local.get $c20) (v128.load32_splat offset=8 (local.get $bias))))
+          (local.set $c21 (f32x4.add (local.get $c21) (v128.load32_splat offset=8 (local.get $bias))))))
+        (if (i32.gt_s (local.get $cnt) (i32.const 3)) (then
+          (local.set $c30 (f32x4.add (local.get $c30) (v128.load32_splat offset=12 (local.get $bias))))
+          (local.set $c31 (f32x4.add (local.get $c31) (v128.load32_splat offset=12 (local.get $bias))))))))
+      (local.set $p (i32.add (local.get $yo) (i32.shl (local.get $ow) (i32.const 2))))
+      (v128.store (local.get $p) (local.get $c00))
+      (v128.store offset=16 (local.get $p) (local.get $c01))
+      (if (i32.gt_s (local.get $cnt) (i32.const 1)) (then
+        (local.set $p (i32.add (local.get $p) (local.get $row)))
+        (v128.store (local.get $p) (local.get $c10))
+        (v128.store offset=16 (local.get $p) (local.get $c11))))
+      (if (i32.gt_s (local.get $cnt) (i32.const 2)) (then
+        (local.set $p (i32.add (local.get $p) (local.get $row)))
+        (v128.store (local.get $p) (local.get $c20))
+        (v128.store offset=16 (local.get $p) (local.get $c21))))
+      (if (i32.gt_s (local.get $cnt) (i32.const 3)) (then
+        (local.set $p (i32.add (local.get $p) (local.get $row)))
+        (v128.store (local.get $p) (local.get $c30))
+        (v128.store offset=16 (local.get $p) (local.get $c31))))
+      (local.set $ow (i32.add (local.get $ow) (i32.const 8)))
+      (br $ol)))
+  )
+
+  ;; Conv2d forward (groups = 1, dilation 1) for samples [n0, n1) of a layer of shallow depth,
+  ;; K = C·kH·kW ≤ GEMM.KC, and rows of at least 8 outputs (oW ≥ 8): y_n = W ⋆ x_n (+ bias), then
+  ;; $ep's eval-mode BatchNorm and $act on each finished output row, as conv2dForward's single-sample
+  ;; path (im2col, one GEMM depth block, $addBias, $epiloguePlanes) computes it, bit for bit: each
+  ;; output's products are summed in im2col's row order (c, ki, kj) from 0, padding's zeros included.
+  ;; No columns: the image's rows go band by band, split by column phase ($shallowRows), into the
+  ;; scratch, and each output row is multiplied four channels × eight positions at a time
+  ;; ($shallowRow): every input vector loaded once per four channels, the weights once per eight
+  ;; outputs. mobilenet_v3_small's stem (3→16, 3×3 stride 2 on 224×224: K = 27) is the case.
+  (func (export "conv2dShallow")
+    (param $x i32) (param $n0 i32) (param $n1 i32)
+    (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
+    (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
+    (param $w i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $ep i32) (param $act i32) (param $scratch i32)
+    (local $K i32) (local $L i32) (local $Wq i32) (local $B i32) (local $R i32) (local $tab i32) (local $wpk i32) (local $buf i32)
+    (local $n i32) (local $c i32) (local $ki i32) (local $kj i32) (local $o i32) (local $p i32) (local $g i32)
+    (local $oh i32) (local $oh0 i32) (local $oh1 i32) (local $yn i32) (local $yr i32) (local $base i32) (local $e i32)
+    (local.set $K (i32.mul (i32.mul (local.get $C) (local.get $kH)) (local.get $kW)))
+    (local.set $L (i32.mul (local.get $oH) (local.get $oW)))
+    (local.set $Wq (call $shallowWq (local.get $kW) (local.get $sW) (local.get $oW)))
+    (local.set $B (call $shallowBand (local.get $C) (local.get $kH) (local.get $sH) (local.get $sW) (local.get $oH) (local.get $Wq)))
+    (local.set $R (i32.add (i32.mul (i32.sub (local.get $B) (i32.const 1)) (local.get $sH)) (local.get $kH)))
+    (local.set $tab (local.get $scratch))
+    (local.set $wpk (i32.add (local.get $tab) (call $shallowTabBytes (local.get $K))))
+    (local.set $buf (i32.add (local.get $wpk) (i32.shl (i32.mul (i32.and (i32.add (local.get $Cout) (i32.const 3)) (i32.const -4)) (local.get $K)) (i32.const 2))))
+    ;; tap p = (c, ki, kj): its bytes from an output's first padded row and column in the band
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+      (local.set $ki (i32.const 0))
+      (block $kid (loop $kil
+        (br_if $kid (i32.ge_s (local.get $ki) (local.get $kH)))
+        (local.set $kj (i32.const 0))
+        (block $kjd (loop $kjl
+          (br_if $kjd (i32.ge_s (local.get $kj) (local.get $kW)))
+          (i32.store (i32.add (local.get $tab) (i32.shl (local.get $p) (i32.const 2)))
+            (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $R)) (local.get $ki)) (local.get $sW))
+              (i32.rem_u (local.get $kj) (local.get $sW))) (local.get $Wq)) (i32.div_u (local.get $kj) (local.get $sW))) (i32.const 2)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (local.set $kj (i32.add (local.get $kj) (i32.const 1)))
+          (br $kjl)))
+        (local.set $ki (i32.add (local.get $ki) (i32.const 1)))
+        (br $kil)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cl)))
+    ;; the weights, [⌈Cout/4⌉][K][4]: wpk[g][p][i] = w[4g + i][p], 0 past Cout
+    (local.set $o (i32.const 0))
+    (block $wd (loop $wl
+      (br_if $wd (i32.ge_s (local.get $o) (i32.and (i32.add (local.get $Cout) (i32.const 3)) (i32.const -4))))
+      (local.set $p (i32.const 0))
+      (block $pd (loop $pl
+        (br_if $pd (i32.ge_s (local.get $p) (local.get $K)))
+        (f32.store (i32.add (local.get $wpk) (i32.shl (i32.add (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $o) (i32.const 2)) (local.get $K)) (local.get $p)) (i32.const 2))
+            (i32.and (local.get $o) (i32.const 3))) (i32.const 2)))
+          (if (result f32) (i32.lt_s (local.get $o) (local.get $Cout))
+            (then (f32.load (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $K)) (local.get $p)) (i32.const 2)))))
+            (else (f32.const 0))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pl)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $wl)))
+    (local.set $n (local.get $n0))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
+      (local.set $yn (i32.add (local.get $y) (i32.shl (i32.mul (i32.mul (local.get $n) (local.get $Cout)) (local.get $L)) (i32.const 2))))
+      (local.set $oh0 (i32.const 0))
+      (block $bd (loop $bl
+        (br_if $bd (i32.ge_s (local.get $oh0) (local.get $oH)))
+        (local.set $oh1 (i32.add (local.get $oh0) (local.get $B)))
+        (if (i32.gt_s (local.get $oh1) (local.get $oH)) (then (local.set $oh1 (local.get $oH))))
+        (call $shallowRows (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $C)) (local.get $H)) (local.get $W)) (i32.const 2)))
+          (local.get $C) (local.get $H) (local.get $W) (local.get $sW) (local.get $pH) (local.get $pW)
+          (i32.mul (local.get $oh0) (local.get $sH)) (i32.add (i32.mul (i32.sub (local.get $oh1) (i32.const 1)) (local.get $sH)) (local.get $kH))
+          (local.get $R) (local.get $Wq) (local.get $buf))
+        (local.set $oh (local.get $oh0))
+        (block $hd (loop $hl
+          (br_if $hd (i32.ge_s (local.get $oh) (local.get $oh1)))
+          (local.set $base (i32.add (local.get $buf) (i32.shl (i32.mul (i32.mul (i32.mul (i32.sub (local.get $oh) (local.get $oh0)) (local.get $sH)) (local.get $sW)) (local.get $Wq)) (i32.const 2))))
+          (local.set $yr (i32.add (local.get $yn) (i32.shl (i32.mul (local.get $oh) (local.get $oW)) (i32.const 2))))
+          (local.set $g (i32.const 0))
+          (block $gd (loop $gl
+            (br_if $gd (i32.ge_s (local.get $g) (local.get $Cout)))
+            (call $shallowRow (local.get $base) (local.get $tab) (local.get $K)
+              (i32.add (local.get $wpk) (i32.shl (i32.mul (local.get $g) (local.get $K)) (i32.const 2)))
+              (local.get $oW) (select (i32.add (local.get $bias) (i32.shl (local.get $g) (i32.const 2))) (i32.const 0) (local.get $bias))
+              (i32.add (local.get $yr) (i32.shl (i32.mul (local.get $g) (local.get $L)) (i32.const 2))) (local.get $L)
+              (i32.sub (local.get $Cout) (local.get $g)))
+            (local.set $g (i32.add (local.get $g) (i32.const 4)))
+            (br $gl)))
+          ;; the finished row of every channel through the epilogue while in cache
+          (if (local.get $ep) (then
+            (local.set $o (i32.const 0))
+            (local.set $e (local.get $ep))
+            (block $ed (loop $el
+              (br_if $ed (i32.ge_s (local.get $o) (local.get $Cout)))
+              (call $normalize (local.get $yr) (i32.const 0) (local.get $yr) (local.get $oW)
+                (f32.load offset=0 (local.get $e)) (f32.load offset=4 (local.get $e)) (f32.load offset=8 (local.get $e)) (f32.load offset=12 (local.get $e))
+                (local.get $act) (i32.const 0))
+              (local.set $yr (i32.add (local.get $yr) (i32.shl (local.get $L) (i32.const 2))))
+              (local.set $e (i32.add (local.get $e) (i32.const 16)))
+              (local.set $o (i32.add (local.get $o) (i32.const 1)))
+              (br $el)))))
+          (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+          (br $hl)))
+        (local.set $oh0 (local.get $oh1))
+        (br $bl)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
+  )
 )

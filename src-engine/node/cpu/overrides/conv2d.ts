@@ -6,7 +6,7 @@ import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/o
 import type { Tensor } from '../../../base/tensor';
 import type { CpuContext } from '../context';
 import { KIND, partsFor } from '../functions';
-import type { KernelArgs } from '../generated/kernel-table';
+import { GEMM, type KernelArgs } from '../generated/kernel-table';
 import { MAX_TASKS } from '../pool';
 
 /** The op's geometry (groups = 1) plus what the kernels take. */
@@ -203,9 +203,29 @@ export function im2colBlocks(g: Geometry): { group: number; forward: number; col
 const WINOGRAD4_MIN_GAIN = 1.5;
 const WINOGRAD4_MIN_CHANNELS = 64;
 
+/**
+ * Most input channels for which a forward that would unfold columns runs 'shallow' instead (conv.wat's
+ * conv2dShallow: the image's rows split by column phase, no columns, four output channels × eight
+ * positions per register tile): a network's first layer, on an image's 1–4 channels, whose
+ * unfolded columns (C·kH·kW rows of every output position) cost as much as the GEMM that reads them.
+ * Measured (1 thread, CPU ms, min of 21–41 interleaved rounds on the shared 2-vCPU EPYC, im2col /
+ * shallow): mobilenet_v3_small's stem 3→16 3×3 s2 on 224×224, batch 16, 8.3 / 5.4; resnet18's
+ * 3→64 7×7 s2 111 / 82; batch 64: 3→16 3×3 on 56×56 6.2 / 4.6, 4→32 3×3 s2 on 64×64 5.1 / 4.6,
+ * 1→6 5×5 on 28×28 0.87 / 0.65, 3→32 and 3→64 3×3 on 32×32 and 1→32 5×5 on 28×28 even. With more
+ * channels it lost: 64→128 and 16→32 1×1 s2 on 56×56 (batch 16 / 64) 6.3 / 7.2 and 3.1 / 3.8.
+ */
+const SHALLOW_MAX_CHANNELS = 4;
+/**
+ * Fewest C·kH·kW for 'shallow': each register tile's overhead (zeroing, bias, eight stores) is paid
+ * once per C·kH·kW taps. MNIST's conv1 (1→32 3×3 on 28×28, 9 taps, batch 64) lost: 1.42 / 1.65 ms.
+ */
+const SHALLOW_MIN_DEPTH = 16;
+/** Fewest outputs a row has for 'shallow' (its tiles are eight positions of one row). */
+const SHALLOW_MIN_ROW = 8;
+
 /** How the CPU backend computes one Conv2d (exported for tests and diagnostics). */
 export interface Conv2dAlgorithm {
-  forward: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
+  forward: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'shallow' | 'im2col' | 'op';
   inputGrad: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
   weightGrad: 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
 }
@@ -235,6 +255,16 @@ function winograd4Gain(h: number, w: number): number {
   return (Math.ceil(h / 2) * Math.ceil(w / 2) * 16) / (Math.ceil(h / 4) * Math.ceil(w / 4) * 36);
 }
 
+/**
+ * A forward that conv2dShallow computes, and faster than im2col (SHALLOW_MAX_CHANNELS): few input
+ * channels, C·kH·kW from SHALLOW_MIN_DEPTH to GEMM.KC (one GEMM depth block, so that each output is
+ * summed as im2col + GEMM sums it: the same bits), no dilation.
+ */
+function shallow(g: Geometry): boolean {
+  const depth = g.rows >= SHALLOW_MIN_DEPTH && g.rows <= GEMM.KC;
+  return g.inC <= SHALLOW_MAX_CHANNELS && depth && g.outW >= SHALLOW_MIN_ROW && g.d[0] === 1 && g.d[1] === 1;
+}
+
 /** A 1×1 stride-1 layer that runs on the batch GEMMs (POINTWISE_MAX_SPATIAL). */
 function pointwise(g: Geometry): boolean {
   return g.direct && g.spatial <= POINTWISE_MAX_SPATIAL;
@@ -245,7 +275,8 @@ function plan(g: Geometry): Conv2dAlgorithm {
   const applies = threeByThree(g) && Math.min(g.inC, g.outC) >= WINOGRAD_MIN_CHANNELS;
   if (!applies) {
     const direct = threeByThree(g) && g.outC < DIRECT_MAX_OUT_CHANNELS;
-    return direct ? { forward: 'direct', inputGrad: 'direct', weightGrad: 'direct' } : { forward: 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' };
+    if (direct) return { forward: 'direct', inputGrad: 'direct', weightGrad: 'direct' };
+    return { forward: shallow(g) ? 'shallow' : 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' };
   }
   const f4 = Math.min(g.inC, g.outC) >= WINOGRAD4_MIN_CHANNELS;
   return {
@@ -318,6 +349,8 @@ function conv2dKernels(cpu: CpuContext) {
     winogradWeightGradFinish: cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] }),
     winogradSumParts: cpu.kernel('winogradSumParts', { range: ['i0', 'i1'], align: 4 }),
     conv2dForward: cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } }),
+    conv2dShallow: cpu.kernel('conv2dShallow', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
+    shallowScratchBytes: cpu.kernel('shallowScratchBytes'),
     conv2dBackward: cpu.kernel('conv2dBackward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch } }),
     fillZero: cpu.kernel('fillZero'),
     gemmSampleCols: cpu.kernel('gemmSampleCols', { range: ['n0', 'n1'], perThread: { scratch: KIND.gemmScratch } }),
@@ -389,6 +422,7 @@ class Conv2dOnCpu {
     if (algo === 'winograd' || algo === 'winograd4') return this.winogradForward(ctx, g, algo);
     if (algo === 'direct') return this.directForward(ctx, g);
     if (algo === 'pointwise') return this.pointwiseForward(ctx, g);
+    if (algo === 'shallow') return this.shallowForward(ctx, g);
     this.im2colForward(ctx, g);
   }
 
@@ -407,6 +441,27 @@ class Conv2dOnCpu {
       const ep = epilogue ? this.cpu.addressOf(epilogue.table, 4 * g.outC, 'Conv2d epilogue table', true, false) : 0;
       const act = epilogue?.act ?? 0;
       this.k.conv2dForward.run({ x: xa, n0, n1, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0, group: blocks.group, ep, act }, parts);
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
+  /**
+   * A forward of shallow depth from the image itself (conv.wat's conv2dShallow), split by samples as
+   * im2col's (sampleParts): the same bits as {@link im2colForward}, without its columns.
+   */
+  private shallowForward(ctx: OpForwardContext, g: Geometry, epilogue?: ConvEpilogue): void {
+    const [n0, n1] = ctx.rows ?? [0, g.n];
+    const shape = { C: g.inC, Cout: g.outC, kH: g.k[0], kW: g.k[1], sH: g.s[0], sW: g.s[1], oH: g.outH, oW: g.outW };
+    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(this.k.shallowScratchBytes.call(shape)));
+    try {
+      const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
+      const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
+      const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
+      const ya = this.cpu.addressOf((epilogue?.out ?? ctx.output).data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
+      const ep = epilogue ? this.cpu.addressOf(epilogue.table, 4 * g.outC, 'Conv2d epilogue table', true, false) : 0;
+      const args = { x: xa, n0, n1, ...shape, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], w: wa, bias: ba, y: ya, ep, act: epilogue?.act ?? 0 };
+      this.k.conv2dShallow.run(args, sampleParts(n1 - n0, this.cpu.threads, 1));
     } finally {
       this.cpu.unstage();
     }
@@ -439,7 +494,7 @@ class Conv2dOnCpu {
     const g = geometry(x.shape, ctx.attrs);
     if (!g) return depthwisePlan(x.shape, ctx.attrs) !== null;
     const algo = plan(g).forward;
-    return algo === 'im2col' || (algo === 'pointwise' && !ctx.params.bias);
+    return algo === 'im2col' || algo === 'shallow' || (algo === 'pointwise' && !ctx.params.bias);
   }
 
   /** The forward with `epilogue` applied as each block of the output is summed (where `hasEpilogue`). */
@@ -448,6 +503,7 @@ class Conv2dOnCpu {
     const g = geometry(x.shape, ctx.attrs);
     if (!g) this.depthwiseForward(ctx, depthwisePlan(x.shape, ctx.attrs)!, epilogue);
     else if (plan(g).forward === 'pointwise') this.pointwiseForward(ctx, g, epilogue);
+    else if (plan(g).forward === 'shallow') this.shallowForward(ctx, g, epilogue);
     else this.im2colForward(ctx, g, epilogue);
   }
 
