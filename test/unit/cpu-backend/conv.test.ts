@@ -149,11 +149,13 @@ describe('Conv2d computes only the samples read after it (OpForwardContext.rows)
 describe('Conv2d on few input channels runs "shallow" (conv.wat’s conv2dShallow)', () => {
   const conv = getOp('Conv2d')!;
   const forward = (shape: number[], attrs: Attrs) => conv2dAlgorithm(shape, withDefaults(conv, attrs)).forward;
-  it('takes the overrides suite’s shallow cases and leaves the layers it lost on to im2col', () => {
+  it('takes the op and overrides suites’ shallow cases and leaves the layers it lost on to im2col', () => {
     expect(forward([2, 3, 224, 224], { outChannels: 16, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] })).toBe('shallow');
     expect(forward([3, 3, 22, 30], { outChannels: 64, kernelSize: [7, 7], stride: [2, 2], padding: [3, 3] })).toBe('shallow');
     expect(forward([3, 4, 17, 21], { outChannels: 9, kernelSize: [3, 4], stride: [2, 1], padding: [0, 2] })).toBe('shallow');
     expect(forward([4, 1, 28, 28], { outChannels: 6, kernelSize: [5, 5], padding: [2, 2] })).toBe('shallow');
+    // op-suite-cases.ts's (rows of 9: a tile and an overlapping one).
+    expect(forward([1, 2, 6, 17], { outChannels: 3, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2] })).toBe('shallow');
     // Five input channels; 9 taps (MNIST's conv1); rows of 7; dilation; depth past one GEMM block (11×11 on 3 channels).
     expect(forward([2, 5, 32, 32], { outChannels: 16, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] })).toBe('im2col');
     expect(forward([64, 1, 28, 28], { outChannels: 32, kernelSize: [3, 3], padding: [1, 1] })).toBe('im2col');

@@ -72,6 +72,8 @@ const CASES: Case[] = [
   { label: 'Conv2d padding ≥ output width, 4×1 output, dilation 2×3', op: 'Conv2d', opts: { inputs: [randn([2, 2, 4, 3], 42)], attrs: { outChannels: 3, kernelSize: [3, 3], padding: [2, 2], dilation: [2, 3] } }, tol: SMOOTH },
   { label: 'Conv2d padding ≥ output width, output as wide as the 1-column image', op: 'Conv2d', opts: { inputs: [randn([2, 2, 3, 1], 43)], attrs: { outChannels: 2, kernelSize: [3, 3], padding: [1, 2], dilation: [1, 2] } }, tol: SMOOTH },
   { label: 'Conv2d 1×1', op: 'Conv2d', opts: { inputs: [randn([2, 3, 3, 3], 5)], attrs: { outChannels: 2, kernelSize: [1, 1] } }, tol: SMOOTH },
+  // Few input channels, 50 taps, rows of 9 outputs: the CPU backend's conv2dShallow (a register tile of 8 and an overlapping one).
+  { label: 'Conv2d on 2 channels, 5×5 stride 2 pad 2, rows of 9', op: 'Conv2d', opts: { inputs: [randn([1, 2, 6, 17], 55)], attrs: { outChannels: 3, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2] } }, tol: SMOOTH },
   {
     label: 'ConvTranspose2d stride 2, padding 1, outputPadding 1',
     op: 'ConvTranspose2d',
