@@ -97,7 +97,8 @@
     (local.set $a (i32.add (local.get $a) (i32.shl (i32.mul (call $dwBlock (local.get $H) (local.get $W) (local.get $oH) (local.get $oW))
                                                            (i32.mul (local.get $kH) (local.get $kW))) (i32.const 4))))
     (local.set $a (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b))))
-    (local.set $b (call $groupBytes (local.get $kH) (local.get $kW) (local.get $sH) (local.get $sW) (local.get $dH) (local.get $dW) (local.get $oH) (local.get $oW)))
+    (local.set $b (select (call $groupBytes (local.get $kH) (local.get $kW) (local.get $sH) (local.get $sW) (local.get $dH) (local.get $dW) (local.get $oH) (local.get $oW))
+                          (i32.const 0) (call $byGroups (local.get $oW) (local.get $sW))))
     (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b))))
 
   ;; dst[0, n) = src[0, n): f32x4 along the row, the last (n mod 4) floats by one f32x4 ending at the
