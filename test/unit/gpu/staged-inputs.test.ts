@@ -138,8 +138,14 @@ describe('inputs through mapped staging buffers', () => {
 });
 
 /**
- * A Conv2d of stride 4 over one 64×64 channel, ReLU, MaxPool, Linear over 5 classes: a batch of 64
- * is exactly STAGED_MIN_BYTES of features (core/gpu/staged-inputs.ts), cheap to train on SwiftShader.
+ * A Conv2d of stride 16 over one 64×64 channel (16×16 patches that tile it: every pixel read once),
+ * ReLU, MaxPool, Linear over 5 classes: a batch of 64 is exactly STAGED_MIN_BYTES of features
+ * (core/gpu/staged-inputs.ts), cheap to train on SwiftShader. NOTE: not 4×4 patches at stride 4:
+ * their weight gradient sums over 64 · 16 · 16 = 16,384 positions, one tile's k-slices one after
+ * another (a barrier each): the last test took 22 s, 16 of them waiting on SwiftShader; over 64 ·
+ * 4 · 4 = 1,024 positions, 7–8 s, most of it compiling pipelines. What the tests check (which
+ * batches are lent, staged or written, and that lending changes no bit) does not depend on the
+ * layer's shape.
  */
 function stridedConv(): GraphIR {
   return {
@@ -148,7 +154,7 @@ function stridedConv(): GraphIR {
     nodes: [
       { id: 'x', op: 'Input', attrs: { shape: [1, 64, 64] }, inputs: [] },
       { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
-      { id: 'conv', op: 'Conv2d', attrs: { outChannels: 2, kernelSize: [4, 4], stride: [4, 4] }, inputs: ['x'] },
+      { id: 'conv', op: 'Conv2d', attrs: { outChannels: 2, kernelSize: [16, 16], stride: [16, 16] }, inputs: ['x'] },
       { id: 'act', op: 'ReLU', attrs: {}, inputs: ['conv'] },
       { id: 'pool', op: 'MaxPool2d', attrs: { kernelSize: [4, 4] }, inputs: ['act'] },
       { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['pool'] },
