@@ -43,8 +43,8 @@ def child(cwd, argv, env, timeout, out_path, err_path):
     sys.stderr = open(2, 'w', closefd=False)
     os.chdir(cwd)
     os.environ.update(env)
-    status = 0
-    try:
+
+    def run():
         if argv[0] == '-c':
             sys.argv = ['-c', *argv[2:]]
             sys.path[0] = ''
@@ -55,6 +55,17 @@ def child(cwd, argv, env, timeout, out_path, err_path):
             sys.argv = list(argv)
             sys.path[0] = os.path.dirname(os.path.abspath(argv[0]))
             runpy.run_path(argv[0], run_name='__main__')
+
+    exit_as_main(run)
+
+
+def exit_as_main(run):
+    """Call run() as an interpreter runs its main code, then end this process as the interpreter
+    would: its status SystemExit's code (a message printed, 1), or 1 after an uncaught exception
+    (its traceback printed); first waiting for non-daemon threads and running the atexit handlers."""
+    status = 0
+    try:
+        run()
     except SystemExit as e:
         if e.code is None:
             status = 0
@@ -66,7 +77,6 @@ def child(cwd, argv, env, timeout, out_path, err_path):
     except BaseException:
         traceback.print_exc()
         status = 1
-    # What a normal interpreter exit does: wait for non-daemon threads, run the atexit handlers.
     try:
         threading._shutdown()
         atexit._run_exitfuncs()
@@ -100,4 +110,5 @@ def main():
         answers.flush()
 
 
-main()
+if __name__ == '__main__':
+    main()

@@ -26,14 +26,11 @@ const OFFLINE = { http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0
 
 /**
  * `python3 args…` in `cwd`, offline, on one thread, forked from an interpreter that has imported
- * torch (torchProcess: a process of its own, without importing torch again for each run). A module
- * (`-m torch.distributed.run …`, torchrun) runs as `python3 -m` runs it (runpy, sys.argv[0] its
- * file): its launcher is forked so (importing torch.distributed.run costs ~2 s of CPU), its ranks
- * are the fresh interpreters it starts.
+ * torch (torchProcess: a process of its own, without importing torch again for each run). torchrun
+ * (`torchrun()`) is launched so too, and its ranks are forked from its launcher.
  */
 async function python(args: string[], cwd: string, timeout = 240_000) {
-  const argv = args[0] === '-m' ? ['-c', `import runpy; runpy.run_module(${JSON.stringify(args[1])}, run_name='__main__', alter_sys=True)`, ...args.slice(2)] : args;
-  const r = await torchProcess(argv, cwd, OFFLINE, timeout);
+  const r = await torchProcess(args, cwd, OFFLINE, timeout);
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -87,8 +84,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** NOTE: torch 1.13's torchrun under Python 3.11 cannot parse `--redirects 0` (the default); 1 works (fixed in torch 2.0). */
-const torchrun = async () => ['-m', 'torch.distributed.run', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--master_addr', '127.0.0.1', '--master_port', String(await freePort())];
+/**
+ * `torchrun …` as python3's arguments: torch.distributed.run itself, its ranks forked from its
+ * launcher (torchrun_forked.py) rather than fresh interpreters that each import torch again (~2 s
+ * of CPU a rank, four ranks in this file), and its agent looking at them every 0.2 s instead of
+ * every 5 (`--monitor_interval`: it noticed the ranks had ended up to 5 s late; a torchrun of two
+ * ranks that end at once took 7.0 s, now 2.0). NOTE: torch 1.13's torchrun under Python 3.11
+ * cannot parse `--redirects 0` (the default); 1 works (fixed in torch 2.0).
+ */
+const torchrun = async () => [join(import.meta.dirname, 'torchrun_forked.py'), '--nproc_per_node', '2', '--monitor_interval', '0.2', '--redirects', '1', '--tee', '1', '--master_addr', '127.0.0.1', '--master_port', String(await freePort())];
 
 describe.skipIf(!HAS_TORCH)('the exported train.py (python3-torch)', () => {
   for (const [file, limit] of [['iris-mlp.json', undefined], ['mnist-mlp.json', 512], ['two-moons-mlp.json', 300]] as const) {
