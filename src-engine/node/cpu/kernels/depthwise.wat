@@ -34,6 +34,7 @@
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
   (import "elementwise" "bnNormalize" (func $normalize (param i32 i32 i32 i32 f32 f32 f32 f32 i32 i32)))
+  (import "elementwise" "bnNormalizeLanes" (func $normalizeLanes (param i32 i32 i32 i32 v128 v128 v128 v128 i32 i32)))
 
   (func $ceil4 (param $n i32) (result i32)
     (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)))
@@ -1531,10 +1532,17 @@
   )
 
 
+  ;; The f32 at $e + 16·l for lanes l = 0, l1, l2, l3 (one field of four channels' epilogue records).
+  (func $laneParams (param $e i32) (param $l1 i32) (param $l2 i32) (param $l3 i32) (result v128)
+    (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (f32x4.splat (f32.load (local.get $e)))
+      (f32.load (i32.add (local.get $e) (i32.shl (local.get $l1) (i32.const 4)))))
+      (f32.load (i32.add (local.get $e) (i32.shl (local.get $l2) (i32.const 4)))))
+      (f32.load (i32.add (local.get $e) (i32.shl (local.get $l3) (i32.const 4))))))
+
   ;; depthwiseForward for planes [p0, p1) by channel groups (see above): per group of up to four
   ;; consecutive planes of one sample, its tap weights, its interleaved plane, the interleaved output
-  ;; by one call of the row-block kernel, the planes copied out, then the epilogue on each as the
-  ;; per-plane path.
+  ;; by one call of the row-block kernel, the epilogue on it with each lane's channel's mean, 1/σ, γ
+  ;; and β ($normalizeLanes: per element the per-plane path's instructions), the planes copied out.
   (func $forwardGroups
     (param $x i32) (param $w i32) (param $bias i32) (param $y i32) (param $p0 i32) (param $p1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
@@ -1542,7 +1550,7 @@
     (param $oH i32) (param $oW i32) (param $ep i32) (param $act i32) (param $scratch i32)
     (local $p i32) (local $c i32) (local $cnt i32) (local $k i32) (local $T i32) (local $end i32) (local $xi i32) (local $yi i32)
     (local $rowsI i32) (local $colsI i32) (local $oWB i32) (local $kernel i32) (local $B i32) (local $plane i32) (local $oPlane i32) (local $rowStep i32) (local $step i32)
-    (local $l0 i32) (local $l1 i32) (local $l2 i32) (local $l3 i32) (local $vb v128) (local $r i32) (local $e i32)
+    (local $l0 i32) (local $l1 i32) (local $l2 i32) (local $l3 i32) (local $vb v128) (local $e i32)
     (local.set $T (i32.mul (local.get $kH) (local.get $kW)))
     (local.set $kernel (call $rowKernel (local.get $oW) (local.get $kW) (local.get $sW) (local.get $dW)))
     (local.set $B (call $blockWidth (local.get $kernel)))
@@ -1589,22 +1597,19 @@
         (i32.shl (i32.mul (local.get $dH) (local.get $colsI)) (i32.const 4)) (local.get $step) (local.get $vb) (local.get $bias)
         (i32.div_u (local.get $oWB) (local.get $B)) (local.get $oH) (i32.shl (local.get $oWB) (i32.const 4)) (local.get $rowStep)
         (local.get $kernel))
+      (if (local.get $ep) (then
+        (local.set $e (i32.add (local.get $ep) (i32.shl (local.get $c) (i32.const 4))))
+        (call $normalizeLanes (local.get $yi) (i32.const 0) (local.get $yi) (i32.mul (local.get $oH) (local.get $oWB))
+          (call $laneParams (local.get $e) (local.get $l1) (local.get $l2) (local.get $l3))
+          (call $laneParams (i32.add (local.get $e) (i32.const 4)) (local.get $l1) (local.get $l2) (local.get $l3))
+          (call $laneParams (i32.add (local.get $e) (i32.const 8)) (local.get $l1) (local.get $l2) (local.get $l3))
+          (call $laneParams (i32.add (local.get $e) (i32.const 12)) (local.get $l1) (local.get $l2) (local.get $l3))
+          (local.get $act) (i32.const 0))))
       (local.set $k (i32.add (local.get $y) (i32.mul (local.get $p) (local.get $oPlane))))
       (call $deinterleave (local.get $yi) (local.get $oWB) (local.get $oH) (local.get $oW)
                           (local.get $k) (i32.add (local.get $k) (local.get $oPlane))
                           (i32.add (local.get $k) (i32.shl (local.get $oPlane) (i32.const 1))) (i32.add (local.get $k) (i32.mul (local.get $oPlane) (i32.const 3)))
                           (local.get $cnt))
-      (if (local.get $ep) (then
-        (local.set $r (i32.const 0))
-        (block $ed (loop $el
-          (br_if $ed (i32.ge_s (local.get $r) (local.get $cnt)))
-          (local.set $e (i32.add (local.get $ep) (i32.shl (i32.add (local.get $c) (local.get $r)) (i32.const 4))))
-          (call $normalize (local.get $k) (i32.const 0) (local.get $k) (i32.mul (local.get $oH) (local.get $oW))
-            (f32.load offset=0 (local.get $e)) (f32.load offset=4 (local.get $e)) (f32.load offset=8 (local.get $e)) (f32.load offset=12 (local.get $e))
-            (local.get $act) (i32.const 0))
-          (local.set $k (i32.add (local.get $k) (local.get $oPlane)))
-          (local.set $r (i32.add (local.get $r) (i32.const 1)))
-          (br $el)))))
       (local.set $p (i32.add (local.get $p) (local.get $cnt)))
       (br $pl)))
   )

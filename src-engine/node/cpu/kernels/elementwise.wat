@@ -413,25 +413,14 @@
   ;; $src = $y, $keep = 0; fusions/conv-batch-norm.ts), so that they compute what this computes.
   (func $normalize (export "bnNormalize") (param $src i32) (param $xh i32) (param $y i32) (param $n i32) (param $mean f32) (param $inv f32) (param $g f32) (param $b f32) (param $act i32)
     (param $keep i32)
-    (local $i i32) (local $n4 i32) (local $vm v128) (local $vi v128) (local $vg v128) (local $vb v128) (local $t v128) (local $s f32)
-    (local.set $vm (f32x4.splat (local.get $mean)))
-    (local.set $vi (f32x4.splat (local.get $inv)))
-    (local.set $vg (f32x4.splat (local.get $g)))
-    (local.set $vb (f32x4.splat (local.get $b)))
-    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
-    (block $vd (loop $vl
-      (br_if $vd (i32.ge_s (local.get $i) (local.get $n4)))
-      (local.set $t (f32x4.mul (f32x4.sub (v128.load (local.get $src)) (local.get $vm)) (local.get $vi)))
-      (if (local.get $keep) (then (v128.store (local.get $xh) (local.get $t))))
-      (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $vg)) (local.get $vb)))
-      (if (i32.eq (local.get $act) (i32.const 1)) (then (local.set $t (f32x4.pmax (local.get $t) (v128.const f32x4 0 0 0 0)))))
-      (if (i32.eq (local.get $act) (i32.const 3)) (then (local.set $t (f32x4.div (f32x4.mul (local.get $t) (f32x4.pmin (f32x4.pmax (f32x4.add (local.get $t) (v128.const f32x4 3 3 3 3)) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 6 6 6 6))) (v128.const f32x4 6 6 6 6)))))
-      (v128.store (local.get $y) (local.get $t))
-      (local.set $src (i32.add (local.get $src) (i32.const 16)))
-      (local.set $xh (i32.add (local.get $xh) (i32.const 16)))
-      (local.set $y (i32.add (local.get $y) (i32.const 16)))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $vl)))
+    (local $i i32) (local $t v128) (local $s f32)
+    (local.set $i (i32.and (local.get $n) (i32.const -4)))
+    (call $normalizeLanes (local.get $src) (local.get $xh) (local.get $y) (i32.shr_u (local.get $i) (i32.const 2))
+      (f32x4.splat (local.get $mean)) (f32x4.splat (local.get $inv)) (f32x4.splat (local.get $g)) (f32x4.splat (local.get $b))
+      (local.get $act) (local.get $keep))
+    (local.set $src (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2))))
+    (local.set $xh (i32.add (local.get $xh) (i32.shl (local.get $i) (i32.const 2))))
+    (local.set $y (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2))))
     (block $sd (loop $sl
       (br_if $sd (i32.ge_s (local.get $i) (local.get $n)))
       (local.set $s (f32.mul (f32.sub (f32.load (local.get $src)) (local.get $mean)) (local.get $inv)))
@@ -447,6 +436,30 @@
       (local.set $y (i32.add (local.get $y) (i32.const 4)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $sl)))
+  )
+
+  ;; $normalize's f32x4 body over $nv vectors with a mean, 1/σ, γ and β per lane: lane k of every
+  ;; vector gets exactly what $normalize gives an element of its channel (it runs its whole vectors
+  ;; through this, splatted). The depthwise forward by channel groups applies it to its interleaved
+  ;; output, four channels a vector. Exported for other modules only (a v128 parameter: not callable
+  ;; from JS, so not a kernel-table entry).
+  (export "bnNormalizeLanes" (func $normalizeLanes))
+  (func $normalizeLanes (param $src i32) (param $xh i32) (param $y i32) (param $nv i32)
+    (param $vm v128) (param $vi v128) (param $vg v128) (param $vb v128) (param $act i32) (param $keep i32)
+    (local $t v128)
+    (block $vd (loop $vl
+      (br_if $vd (i32.eqz (local.get $nv)))
+      (local.set $t (f32x4.mul (f32x4.sub (v128.load (local.get $src)) (local.get $vm)) (local.get $vi)))
+      (if (local.get $keep) (then (v128.store (local.get $xh) (local.get $t))))
+      (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $vg)) (local.get $vb)))
+      (if (i32.eq (local.get $act) (i32.const 1)) (then (local.set $t (f32x4.pmax (local.get $t) (v128.const f32x4 0 0 0 0)))))
+      (if (i32.eq (local.get $act) (i32.const 3)) (then (local.set $t (f32x4.div (f32x4.mul (local.get $t) (f32x4.pmin (f32x4.pmax (f32x4.add (local.get $t) (v128.const f32x4 3 3 3 3)) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 6 6 6 6))) (v128.const f32x4 6 6 6 6)))))
+      (v128.store (local.get $y) (local.get $t))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $xh (i32.add (local.get $xh) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $nv (i32.sub (local.get $nv) (i32.const 1)))
+      (br $vl)))
   )
 
   ;; dx[i] += k·(dy[i] − a − xhat[i]·b) over [0, n)  (eval mode: a = b = 0).
