@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { GEMM, KERNELS } from '../../../src-engine/node/cpu/generated/kernel-table';
 import { KERNEL_LIST } from '../../../src-engine/node/cpu/kernel';
 import { LOSSES_WAT_PATH, lossesWat } from '../../../src-engine/node/cpu/kernels/losses-gen';
+// @ts-expect-error — a plain .mjs generator without type declarations.
+import { ROW_KERNELS, rowKernel } from '../../../src-engine/node/cpu/kernels/unroll-depthwise.mjs';
 // @ts-expect-error — a plain .mjs build script without type declarations.
 import { buildGeneratedFiles, parseExports, substituteConstants, toRelaxed } from '../../../scripts/build-kernels.mjs';
 
@@ -23,6 +25,15 @@ describe('generated WebAssembly kernels', () => {
     expect(readFileSync(LOSSES_WAT_PATH, 'utf8')).toBe(wat);
     expect(wat).toContain('SmoothL1LossBackward');
     expect(toRelaxed(wat)).toBe(wat);
+  });
+
+  it("depthwise.wat's row-block kernels are what unroll-depthwise.mjs writes (pasted: regenerate and paste when it changes), and relaxed SIMD fuses none of their sums", () => {
+    const wat = readFileSync('src-engine/node/cpu/kernels/depthwise.wat', 'utf8');
+    for (const [b, kW, s] of ROW_KERNELS as [number, number, number][]) {
+      const body = rowKernel(b, kW, s) as string;
+      expect(wat.includes(body), `$pixels${b}k${kW}s${s}`).toBe(true);
+      expect(toRelaxed(body)).toBe(body);
+    }
   });
 
   it('the relaxed-SIMD rewrite turns acc + x·y into one fused multiply-add', () => {
