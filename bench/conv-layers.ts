@@ -10,6 +10,7 @@
  */
 import { createCpuBackend, enableRelaxedSimd } from '../src-engine/node/cpu';
 import { getOp } from '../src-engine/core/ops/registry';
+import { attrsWithDefaults } from '../src-engine/core/import/onnx/map';
 import { kernelFor } from '../src-engine/core/ops/kernel-set';
 import { tensor } from '../src-engine/base/tensor';
 import { Rng } from '../src-engine/base/rng';
@@ -62,7 +63,7 @@ for (const [label, C, H, W, outC, k, s, dw] of LAYERS) {
   if (!label.includes(filter)) continue;
   const pad = (k - 1) >> 1;
   const attrs: Attrs = { outChannels: outC, kernelSize: [k, k], stride: [s, s], padding: [pad, pad], groups: dw ? C : 1, bias: true, dilation: [1, 1] };
-  const full = { ...Object.fromEntries(Object.entries(def.attrs ?? {}).map(([n, a]) => [n, (a as { default?: unknown }).default])), ...attrs } as Attrs;
+  const full = attrsWithDefaults('Conv2d', attrs);
   const shapeArgs = { inputs: [[N, C, H, W]], attrs: full };
   const inf = def.inferShape(shapeArgs);
   if (!inf.ok) throw new Error(inf.message);
