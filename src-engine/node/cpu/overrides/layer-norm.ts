@@ -13,7 +13,8 @@ import { partsFor } from '../functions';
  */
 export function layerNormOverride(cpu: CpuContext): OpKernelOverride {
   const forward = cpu.kernel('layerNormForward', { range: ['r0', 'r1'] });
-  const colSums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
+  // One task on the calling thread, as Linear's bias sums (linear.ts: linearRows).
+  const colSums = cpu.kernel('colSums');
   const backward = cpu.kernel('layerNormBackward', { range: ['r0', 'r1'] });
   return {
     assignsFreshGradients: true,
@@ -50,8 +51,8 @@ export function layerNormOverride(cpu: CpuContext): OpKernelOverride {
         if (dGamma && dBeta) {
           const dg = cpu.addressOf(dGamma, d, 'LayerNorm dWeight', true, true);
           const db = cpu.addressOf(dBeta, d, 'LayerNorm dBias', true, true);
-          // Columns split across threads (aligned to 4); each column's rows are summed in order.
-          colSums.run({ dy: dya, xh, rows, cols: d, db, ddot: dg, j0: 0, j1: d }, partsFor(rows * d, cpu.threads, Math.ceil(d / 4)));
+          // Each column's rows summed in order.
+          colSums.call({ dy: dya, xh, rows, cols: d, db, ddot: dg, j0: 0, j1: d });
         }
         if (dxT) {
           const assign = ctx.dInputsFresh?.[0] ? 1 : 0;

@@ -2,7 +2,7 @@ import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import { recurrentBackward, recurrentForward, type SequenceRunner } from '../../../core/ops/kernels/recurrent';
 import type { CellGates } from '../../../core/ops/recurrent';
 import type { CpuContext } from '../context';
-import { KIND, partsFor } from '../functions';
+import { KIND } from '../functions';
 import { GEMM } from '../generated/kernel-table';
 
 /** The cells recurrent.wat runs (its `cell` argument). */
@@ -45,7 +45,8 @@ function sequenceOverride(cpu: CpuContext, op: keyof typeof CELLS): OpKernelOver
     const padded = (cols: number) => Math.ceil(cols / GEMM.NR) * GEMM.NR;
     cpu.setThreadValues(KIND.a, cpu.threadScratch(4 * Math.max(h * padded(gh), gh * padded(h))));
   };
-  const sums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
+  // One task on the calling thread, as Linear's bias sums (linear.ts: linearRows).
+  const sums = cpu.kernel('colSums');
   const at = (a: Float32Array, what: string, copyIn = true, out = false) => cpu.addressOf(a, a.length, `${op} ${what}`, copyIn, out);
   const maybe = (a: Float32Array | undefined, what: string) => (a ? at(a, what) : 0);
   const staged = (go: () => void) => {
@@ -102,7 +103,7 @@ function sequenceOverride(cpu: CpuContext, op: keyof typeof CELLS): OpKernelOver
     },
     colSums: (into, m, rows, cols) =>
       staged(() =>
-        sums.run({ dy: at(m, 'gate gradients'), xh: 0, rows, cols, db: at(into, 'bias gradient', true, true), ddot: 0, j0: 0, j1: cols }, partsFor(rows * cols, cpu.threads, Math.ceil(cols / 4))),
+        sums.call({ dy: at(m, 'gate gradients'), xh: 0, rows, cols, db: at(into, 'bias gradient', true, true), ddot: 0, j0: 0, j1: cols }),
       ),
   };
   return { forward: (ctx) => recurrentForward(cell, steps, ctx), backward: (ctx) => recurrentBackward(cell, steps, ctx) };
