@@ -141,17 +141,38 @@ function toRecord(graph: GraphIR, place: (i: number) => XY): Record<string, XY> 
   return out;
 }
 
+/**
+ * dagre's positions (by node index) for the shapes laid out last: direction, node count and edges
+ * as index pairs are all dagre reads, and a layout costs milliseconds even for a handful of nodes (its
+ * fixed cost), so a design laid out again unchanged (opened again, a saved layout missing a node,
+ * Tidy after Undo) does not run it again. The most recently used `DAGRE_MEMO_SIZE` are kept.
+ */
+const dagreMemo = new Map<string, readonly XY[]>();
+const DAGRE_MEMO_SIZE = 64;
+
 function dagreLayout(graph: GraphIR, direction: LayoutDirection): Record<string, XY> {
   const { edges } = indexEdges(graph);
+  const shape = `${direction} ${graph.nodes.length} ${edges.join(';')}`;
+  let pos = dagreMemo.get(shape);
+  if (pos) dagreMemo.delete(shape);
+  pos ??= dagrePositions(graph.nodes.length, edges, direction);
+  dagreMemo.set(shape, pos);
+  if (dagreMemo.size > DAGRE_MEMO_SIZE) dagreMemo.delete(dagreMemo.keys().next().value!);
+  const at = pos;
+  return toRecord(graph, (i) => ({ x: at[i].x, y: at[i].y }));
+}
+
+/** dagre's layered layout of `n` node boxes joined by `edges`: each box's top-left corner. */
+function dagrePositions(n: number, edges: readonly [number, number][], direction: LayoutDirection): XY[] {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   // Left to right, the gap between ranks carries the edge's shape label (e.g. 64×32×28×28).
   g.setGraph({ rankdir: direction, ranksep: direction === 'LR' ? LAYOUT_SPACING.rankLR : LAYOUT_SPACING.rank, nodesep: LAYOUT_SPACING.node });
   g.setDefaultEdgeLabel(() => ({}));
   const key = (i: number) => `n${i}`;
-  graph.nodes.forEach((_, i) => g.setNode(key(i), { width: LAYOUT_SPACING.width, height: LAYOUT_SPACING.height }));
+  for (let i = 0; i < n; i++) g.setNode(key(i), { width: LAYOUT_SPACING.width, height: LAYOUT_SPACING.height });
   edges.forEach(([s, t], e) => g.setEdge(key(s), key(t), {}, `e${e}`));
   dagre.layout(g);
-  return toRecord(graph, (i) => {
+  return Array.from({ length: n }, (_, i) => {
     const p = g.node(key(i)) as { x: number; y: number };
     return { x: Math.round(p.x - LAYOUT_SPACING.width / 2), y: Math.round(p.y - LAYOUT_SPACING.height / 2) };
   });

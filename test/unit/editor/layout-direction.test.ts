@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import dagre from '@dagrejs/dagre';
+import { describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { generateGraph } from '../../../bench/canvas-graph';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
@@ -71,5 +72,37 @@ describe('folding a long layout to the view', () => {
   it('leaves a layout that already fits the view as it is', () => {
     const g = mlpDoc().graph;
     expect(autoLayout(g, { direction: 'TB', aspect: 0.5 })).toEqual(autoLayout(g, { direction: 'TB' }));
+  });
+});
+
+describe('laying out the same shape again', () => {
+  /** 41 nodes in a chain, node 0 feeding every seventh too (`skip` moves one of those edges): a shape no other test lays out. */
+  const shape = (prefix: string, skip = 3): GraphIR => ({
+    ...mlpDoc().graph,
+    nodes: Array.from({ length: 41 }, (_, i) => ({ id: `${prefix}${i}`, op: i ? 'ReLU' : 'Input', attrs: {}, inputs: i === 0 ? [] : i % 7 === skip && i > 1 ? [`${prefix}${i - 1}`, `${prefix}0`] : [`${prefix}${i - 1}`] })),
+  });
+
+  it("reuses dagre's positions for the same direction, node count and edges: each node under its own id, in objects of its own", () => {
+    const layout = vi.spyOn(dagre, 'layout');
+    try {
+      const first = autoLayout(shape('a'));
+      expect(layout).toHaveBeenCalledTimes(1);
+      const want = structuredClone(first);
+      first.a1.x = 1e6;
+      // Other ids, the same shape: dagre is not run again, and each id gets its index's place.
+      const renamed = autoLayout(shape('b'));
+      expect(layout).toHaveBeenCalledTimes(1);
+      expect(Object.fromEntries(Object.entries(renamed).map(([id, p]) => [id.replace('b', 'a'), p]))).toEqual(want);
+      expect(autoLayout(shape('a'))).toEqual(want);
+      // Another direction, or one edge elsewhere, is another layout.
+      const lr = autoLayout(shape('a'), { direction: 'LR' });
+      expect(layout).toHaveBeenCalledTimes(2);
+      expect(lr).not.toEqual(want);
+      const moved = autoLayout(shape('a', 4));
+      expect(layout).toHaveBeenCalledTimes(3);
+      expect(moved).not.toEqual(want);
+    } finally {
+      layout.mockRestore();
+    }
   });
 });
