@@ -18,6 +18,7 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { getOp } from '../../../src-engine/core/ops/registry';
+import type { Attrs } from '../../../src-engine/core/ops/types';
 import { withDefaults } from '../engine/harness';
 import { Rng } from '../../../src-engine/base/rng';
 import { graph, node } from '../engine/graphs';
@@ -135,31 +136,58 @@ function hardSwish(): GraphIR {
  * makes the first layer's rows 8 outputs wide: conv.wat's conv2dShallow ('shallow') instead of im2col.
  */
 function frozenBackbone(width = 14): GraphIR {
+  return withTrainedHead([
+    node('x', 'Input', [], { shape: [3, 14, width] }),
+    node('y', 'Input', [], { shape: [], source: 'target' }),
+    node('c0', 'Conv2d', ['x'], { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }),
+    node('b0', 'BatchNorm', ['c0']),
+    node('h0', 'HardSwish', ['b0']),
+    node('d0', 'Conv2d', ['h0'], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1], groups: 8 }),
+    node('bd', 'BatchNorm', ['d0']),
+    node('rd', 'ReLU', ['bd']),
+    node('c1', 'Conv2d', ['rd'], { outChannels: 300, kernelSize: [1, 1], bias: false }),
+    node('b1', 'BatchNorm', ['c1']),
+    node('h1', 'HardSwish', ['b1']),
+    node('c2', 'Conv2d', ['h1'], { outChannels: 20, kernelSize: [1, 1], bias: false }),
+    node('b2', 'BatchNorm', ['c2']),
+    node('c3', 'Conv2d', ['b2'], { outChannels: 12, kernelSize: [1, 1], bias: false }),
+    node('b3', 'BatchNorm', ['c3']),
+    node('r3', 'ReLU', ['b3']),
+    node('c4', 'Conv2d', ['r3'], { outChannels: 6, kernelSize: [1, 1] }),
+    node('b4', 'BatchNorm', ['c4']),
+    node('r4', 'ReLU', ['b4']),
+  ]);
+}
+
+/**
+ * A frozen backbone of Winograd layers, whose BatchNorms the convolution applies to each output
+ * channel's planes of a sample group once its output transform has written them: 8→8 and 8→64 on
+ * 9×9 (F(2×2): partial tiles at the odd edge) → ReLU, → nothing; 64→64 on 9×9 to 7×7 and 7×7 to
+ * 7×7 (F(4×4): partial 4×4 tiles) → HardSwish, → nothing. At batch 5 a sample group leaves spare
+ * lanes. The head trains.
+ */
+function winogradBackbone(): GraphIR {
+  return withTrainedHead([
+    node('x', 'Input', [], { shape: [8, 9, 9] }),
+    node('y', 'Input', [], { shape: [], source: 'target' }),
+    node('c0', 'Conv2d', ['x'], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1] }),
+    node('b0', 'BatchNorm', ['c0']),
+    node('r0', 'ReLU', ['b0']),
+    node('c1', 'Conv2d', ['r0'], { outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false }),
+    node('b1', 'BatchNorm', ['c1']),
+    node('c2', 'Conv2d', ['b1'], { outChannels: 64, kernelSize: [3, 3] }),
+    node('b2', 'BatchNorm', ['c2']),
+    node('h2', 'HardSwish', ['b2']),
+    node('c3', 'Conv2d', ['h2'], { outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false }),
+    node('b3', 'BatchNorm', ['c3']),
+  ]);
+}
+
+/** `backbone` (frozen, its last node feeding the head), flattened into a 4-class Linear head that trains. */
+function withTrainedHead(backbone: GraphIR['nodes']): GraphIR {
+  const last = backbone[backbone.length - 1].id;
   const g = graph(
-    [
-      node('x', 'Input', [], { shape: [3, 14, width] }),
-      node('y', 'Input', [], { shape: [], source: 'target' }),
-      node('c0', 'Conv2d', ['x'], { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }),
-      node('b0', 'BatchNorm', ['c0']),
-      node('h0', 'HardSwish', ['b0']),
-      node('d0', 'Conv2d', ['h0'], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1], groups: 8 }),
-      node('bd', 'BatchNorm', ['d0']),
-      node('rd', 'ReLU', ['bd']),
-      node('c1', 'Conv2d', ['rd'], { outChannels: 300, kernelSize: [1, 1], bias: false }),
-      node('b1', 'BatchNorm', ['c1']),
-      node('h1', 'HardSwish', ['b1']),
-      node('c2', 'Conv2d', ['h1'], { outChannels: 20, kernelSize: [1, 1], bias: false }),
-      node('b2', 'BatchNorm', ['c2']),
-      node('c3', 'Conv2d', ['b2'], { outChannels: 12, kernelSize: [1, 1], bias: false }),
-      node('b3', 'BatchNorm', ['c3']),
-      node('r3', 'ReLU', ['b3']),
-      node('c4', 'Conv2d', ['r3'], { outChannels: 6, kernelSize: [1, 1] }),
-      node('b4', 'BatchNorm', ['c4']),
-      node('r4', 'ReLU', ['b4']),
-      node('flat', 'Flatten', ['r4']),
-      node('fc', 'Linear', ['flat'], { outFeatures: 4 }),
-      node('loss', 'CrossEntropyLoss', ['fc', 'y']),
-    ],
+    [...backbone, node('flat', 'Flatten', [last]), node('fc', 'Linear', ['flat'], { outFeatures: 4 }), node('loss', 'CrossEntropyLoss', ['fc', 'y'])],
     { out: 'fc', loss: 'loss' },
     { loss: 'loss' },
   );
@@ -231,19 +259,47 @@ describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) equal the ops on
   }
 });
 
+/**
+ * frozenBackbone with its first layer on im2col or conv2dShallow, and winogradBackbone: the
+ * algorithms their layers must take (input shape, Conv2d attributes, forward), the chains fused,
+ * and the interior outputs asked for before the forwards.
+ */
+const conv = (attrs: Attrs) => withDefaults(getOp('Conv2d')!, attrs);
+const backbones: { label: string; make: () => GraphIR; batch: number; algorithms: [number[], ReturnType<typeof conv>, string][]; chains: string[]; asked: string[] }[] = [
+  ...([['im2col', 14], ['shallow', 16]] as const).map(([stem, width]) => ({
+    label: `first layer ${stem}`,
+    make: () => frozenBackbone(width),
+    batch: 12,
+    algorithms: [[[12, 3, 14, width], conv({ outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }), stem]] as [number[], ReturnType<typeof conv>, string][],
+    chains: ['Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU', 'BatchNorm+ReLU'],
+    // interior outputs of two chains, one of which reads another chain's output (h1), which the arena would hand to a later node
+    asked: ['c0', 'd0', 'bd', 'c2', 'c3', 'b3'],
+  })),
+  {
+    label: 'Winograd F(2×2) and F(4×4) layers',
+    make: winogradBackbone,
+    batch: 5,
+    algorithms: [
+      [[5, 8, 9, 9], conv({ outChannels: 8, kernelSize: [3, 3], padding: [1, 1] }), 'winograd'],
+      [[5, 8, 9, 9], conv({ outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false }), 'winograd'],
+      [[5, 64, 9, 9], conv({ outChannels: 64, kernelSize: [3, 3] }), 'winograd4'],
+      [[5, 64, 7, 7], conv({ outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false }), 'winograd4'],
+    ],
+    chains: ['Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm'],
+    asked: ['c0', 'b0', 'c2', 'b2'],
+  },
+];
+
 describe('CPU backend: a frozen Conv2d applies its BatchNorm (and activation) as it writes (#59)', () => {
-  for (const [stem, width] of [['im2col', 14], ['shallow', 16]] as const) {
-    it(`gives the ops’ bits one by one: losses, weights, eval and every output, interior ones computed again where asked for (first layer ${stem})`, () => {
-      const conv = getOp('Conv2d')!;
-      expect(conv2dAlgorithm([12, 3, 14, width], withDefaults(conv, { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] })).forward).toBe(stem);
+  for (const { label, make, batch, algorithms, chains, asked } of backbones) {
+    it(`gives the ops’ bits one by one: losses, weights, eval and every output, interior ones computed again where asked for (${label})`, () => {
+      for (const [shape, attrs, algo] of algorithms) expect(conv2dAlgorithm(shape, attrs).forward).toBe(algo);
       built.length = 0;
       // The training loop's kind of plan: the frozen layers' activations in a shared arena.
-      const a = compileGraph(checkedOrThrow(frozenBackbone(width)), { batchSize: 12, backend: fused, seed: 3, shareFrozenActivations: true });
-      const b = compileGraph(checkedOrThrow(frozenBackbone(width)), { batchSize: 12, backend: plain, seed: 3 });
-      expect(built).toEqual(['Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU', 'BatchNorm+ReLU']);
-      // Asked for before the forwards, as a probe asks: interior outputs of two chains, one of which
-      // reads another chain's output (h1), which the arena would hand to a later node.
-      const asked = ['c0', 'd0', 'bd', 'c2', 'c3', 'b3'];
+      const a = compileGraph(checkedOrThrow(make()), { batchSize: batch, backend: fused, seed: 3, shareFrozenActivations: true });
+      const b = compileGraph(checkedOrThrow(make()), { batchSize: batch, backend: plain, seed: 3 });
+      expect(built).toEqual(chains);
+      // Asked for before the forwards, as a probe asks.
       for (const id of asked) a.output(id);
       for (const g of [a, b]) frozenStatistics(g);
       const optA = createOptimizer({ kind: 'adam', lr: 0.01 }, a.params, fused);
@@ -259,8 +315,8 @@ describe('CPU backend: a frozen Conv2d applies its BatchNorm (and activation) as
         b.params.forEach((p, i) => expectSameValues(a.params[i].value.data, p.value.data, `step ${step}: ${p.nodeId}.${p.name}`));
       }
       // Plans of their own storage, eval and training forwards: every output.
-      const c = compileGraph(checkedOrThrow(frozenBackbone(width)), { batchSize: 3, backend: fused, seed: 5 });
-      const d = compileGraph(checkedOrThrow(frozenBackbone(width)), { batchSize: 3, backend: plain, seed: 5 });
+      const c = compileGraph(checkedOrThrow(make()), { batchSize: 3, backend: fused, seed: 5 });
+      const d = compileGraph(checkedOrThrow(make()), { batchSize: 3, backend: plain, seed: 5 });
       for (const g of [c, d]) frozenStatistics(g);
       for (const training of [false, true]) {
         for (const g of [c, d]) fill(g, 4, 9);

@@ -29,7 +29,7 @@ const CHAINS: readonly { ops: readonly OpName[]; act: ConvEpilogue['act'] }[] = 
  * Fused only where nothing in the chain gets a gradient (no backward ever runs it: the executor
  * gives such a node no gradient tensor, its `dOutput` is its output) and the BatchNorm's statistics
  * are frozen (eval mode in every step), and where the convolution's algorithm has the epilogue
- * (`conv2dEpilogue`: not Winograd nor the direct 3×3 kernels). The interior outputs are computed
+ * (`conv2dEpilogue`: not the direct 3×3 kernels). The interior outputs are computed
  * again when read (`materializeOutputs`: the convolution from its input, which the executor keeps
  * for a chain whose interior is asked for, then BatchNorm's own forward).
  */

@@ -178,8 +178,8 @@ export interface KernelArgs {
   winogradWeights: { w: number; Cout: number; C: number; o0: number; o1: number; u: number; flip: number };
   /** `winograd.winogradScratchBytes(C: i32, Cout: i32, oH: i32, oW: i32, group: i32): i32` */
   winogradScratchBytes: { C: number; Cout: number; oH: number; oW: number; group: number };
-  /** `winograd.winogradConv(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, u: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, group: i32, scratch: i32, gemmScratch: i32)` */
-  winogradConv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; scratch: number; gemmScratch: number };
+  /** `winograd.winogradConv(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, u: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, group: i32, ep: i32, act: i32, scratch: i32, gemmScratch: i32)` */
+  winogradConv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; ep: number; act: number; scratch: number; gemmScratch: number };
   /** `winograd.winogradWeightGrad(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, dy: i32, Cout: i32, dU: i32, db: i32, group: i32, scratch: i32, gemmScratch: i32)` */
   winogradWeightGrad: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; dy: number; Cout: number; dU: number; db: number; group: number; scratch: number; gemmScratch: number };
   /** `winograd.winogradSumParts(dU: i32, parts: i32, stride: i32, i0: i32, i1: i32)` */
@@ -196,8 +196,8 @@ export interface KernelArgs {
   winograd4Weights: { w: number; Cout: number; C: number; o0: number; o1: number; u: number; flip: number };
   /** `winograd.winograd4ScratchBytes(C: i32, Cout: i32, oH: i32, oW: i32, group: i32): i32` */
   winograd4ScratchBytes: { C: number; Cout: number; oH: number; oW: number; group: number };
-  /** `winograd.winograd4Conv(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, u: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, group: i32, scratch: i32, gemmScratch: i32)` */
-  winograd4Conv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; scratch: number; gemmScratch: number };
+  /** `winograd.winograd4Conv(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, u: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, group: i32, ep: i32, act: i32, scratch: i32, gemmScratch: i32)` */
+  winograd4Conv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; ep: number; act: number; scratch: number; gemmScratch: number };
 }
 
 /** What each kernel returns (`void` without a `(result …)`). */
@@ -930,10 +930,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 71,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
-    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.u; r[i + 11] = a.Cout; r[i + 12] = a.bias; r[i + 13] = a.y; r[i + 14] = a.accumulate; r[i + 15] = a.group; r[i + 16] = a.scratch; r[i + 17] = a.gemmScratch; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.u; r[i + 11] = a.Cout; r[i + 12] = a.bias; r[i + 13] = a.y; r[i + 14] = a.accumulate; r[i + 15] = a.group; r[i + 16] = a.ep; r[i + 17] = a.act; r[i + 18] = a.scratch; r[i + 19] = a.gemmScratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   winogradWeightGrad: {
     id: 72,
@@ -1011,9 +1011,9 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 80,
     name: 'winograd4Conv',
     qualified: 'winograd.winograd4Conv',
-    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.u; r[i + 11] = a.Cout; r[i + 12] = a.bias; r[i + 13] = a.y; r[i + 14] = a.accumulate; r[i + 15] = a.group; r[i + 16] = a.scratch; r[i + 17] = a.gemmScratch; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.u; r[i + 11] = a.Cout; r[i + 12] = a.bias; r[i + 13] = a.y; r[i + 14] = a.accumulate; r[i + 15] = a.group; r[i + 16] = a.ep; r[i + 17] = a.act; r[i + 18] = a.scratch; r[i + 19] = a.gemmScratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
 };

@@ -30,6 +30,7 @@
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
   (import "gemm" "gemm" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (import "elementwise" "bnNormalize" (func $normalize (param i32 i32 i32 i32 f32 f32 f32 f32 i32 i32)))
 
   ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]). flip = 0: u is [16][Cout][C]
   ;; (forward). flip = 1: the kernel rotated by 180°, u is [16][C][Cout] (input gradient).
@@ -407,7 +408,7 @@
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
-    (param $group i32) (param $scratch i32) (param $gemmScratch i32)
+    (param $group i32) (param $ep i32) (param $act i32) (param $scratch i32) (param $gemmScratch i32)
     (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
     (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32)
     (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32)
@@ -602,10 +603,29 @@
             ))
           (local.set $t (i32.add (local.get $t) (i32.const 4)))
           (br $yl)))
+        (if (local.get $ep) (then (call $epiloguePlanes (local.get $yo) (local.get $outSample) (local.get $S)
+          (i32.mul (local.get $oH) (local.get $oW)) (i32.add (local.get $ep) (i32.shl (local.get $o) (i32.const 4))) (local.get $act))))
         (local.set $o (i32.add (local.get $o) (i32.const 1)))
         (br $ol)))
       (local.set $s0 (i32.add (local.get $s0) (local.get $S)))
       (br $nl)))
+  )
+
+  ;; The epilogue of a forward ($ep ≠ 0, not accumulating): an eval-mode BatchNorm and activation
+  ;; $act (bnForward's modes: 0 none, 1 ReLU, 3 HardSwish) applied in place by elementwise.wat's
+  ;; $normalize, with output channel o's mean, 1/σ, γ and β at $e = $ep + 16·o, to that channel's
+  ;; planes of a group's S samples ($n floats each, $step bytes apart) once the output transform
+  ;; has written them, while they are in cache: each value is the float32 the layer's output holds,
+  ;; put through the instructions bnForward's eval mode runs on it (fusions/conv-batch-norm.ts).
+  (func $epiloguePlanes (param $p i32) (param $step i32) (param $S i32) (param $n i32) (param $e i32) (param $act i32)
+    (block $d (loop $l
+      (br_if $d (i32.eqz (local.get $S)))
+      (call $normalize (local.get $p) (i32.const 0) (local.get $p) (local.get $n)
+        (f32.load offset=0 (local.get $e)) (f32.load offset=4 (local.get $e)) (f32.load offset=8 (local.get $e)) (f32.load offset=12 (local.get $e))
+        (local.get $act) (i32.const 0))
+      (local.set $p (i32.add (local.get $p) (local.get $step)))
+      (local.set $S (i32.sub (local.get $S) (i32.const 1)))
+      (br $l)))
   )
 
   ;; Σ row[0..n): four f32x4 lanes, then the tail (as conv.wat's bias gradient).
@@ -1873,7 +1893,7 @@
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
-    (param $group i32) (param $scratch i32) (param $gemmScratch i32)
+    (param $group i32) (param $ep i32) (param $act i32) (param $scratch i32) (param $gemmScratch i32)
     (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
     (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32) (local $outLims i32) (local $tmp i32)
     (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32) (local $k i32) (local $r i32) (local $cc i32) (local $lim i32)
@@ -2179,6 +2199,8 @@
                 (br $kl)))))
           (local.set $t (i32.add (local.get $t) (i32.const 4)))
           (br $yl)))
+        (if (local.get $ep) (then (call $epiloguePlanes (local.get $yo) (local.get $outSample) (local.get $S)
+          (i32.mul (local.get $oH) (local.get $oW)) (i32.add (local.get $ep) (i32.shl (local.get $o) (i32.const 4))) (local.get $act))))
         (local.set $o (i32.add (local.get $o) (i32.const 1)))
         (br $ol)))
       (local.set $s0 (i32.add (local.get $s0) (local.get $S)))

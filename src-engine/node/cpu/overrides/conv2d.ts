@@ -487,23 +487,26 @@ class Conv2dOnCpu {
   /**
    * Whether the layer's forward can apply an epilogue (`ConvEpilogue`): where its algorithm has one,
    * the batch GEMM of a 'pointwise' layer without a bias (added after the GEMM, so after the
-   * epilogue), the per-sample GEMMs of 'im2col' and the depthwise planes (both after the bias).
+   * epilogue), the per-sample GEMMs of 'im2col', a group's planes of each output channel on
+   * Winograd's tiles, and the depthwise planes (all after the bias).
    */
   hasEpilogue(ctx: OpForwardContext): boolean {
     const x = ctx.inputs[0];
     const g = geometry(x.shape, ctx.attrs);
     if (!g) return depthwisePlan(x.shape, ctx.attrs) !== null;
     const algo = plan(g).forward;
-    return algo === 'im2col' || algo === 'shallow' || (algo === 'pointwise' && !ctx.params.bias);
+    return algo === 'im2col' || algo === 'shallow' || algo === 'winograd' || algo === 'winograd4' || (algo === 'pointwise' && !ctx.params.bias);
   }
 
   /** The forward with `epilogue` applied as each block of the output is summed (where `hasEpilogue`). */
   forwardWithEpilogue(ctx: OpForwardContext, epilogue: ConvEpilogue): void {
     const x = ctx.inputs[0];
     const g = geometry(x.shape, ctx.attrs);
-    if (!g) this.depthwiseForward(ctx, depthwisePlan(x.shape, ctx.attrs)!, epilogue);
-    else if (plan(g).forward === 'pointwise') this.pointwiseForward(ctx, g, epilogue);
-    else if (plan(g).forward === 'shallow') this.shallowForward(ctx, g, epilogue);
+    if (!g) return this.depthwiseForward(ctx, depthwisePlan(x.shape, ctx.attrs)!, epilogue);
+    const algo = plan(g).forward;
+    if (algo === 'pointwise') this.pointwiseForward(ctx, g, epilogue);
+    else if (algo === 'shallow') this.shallowForward(ctx, g, epilogue);
+    else if (algo === 'winograd' || algo === 'winograd4') this.winogradForward(ctx, g, algo, epilogue);
     else this.im2colForward(ctx, g, epilogue);
   }
 
@@ -644,7 +647,7 @@ class Conv2dOnCpu {
     return { group, bytes: bytesFor(group) };
   }
 
-  private winogradForward(ctx: OpForwardContext, g: Geometry, tile: WinogradTile): void {
+  private winogradForward(ctx: OpForwardContext, g: Geometry, tile: WinogradTile, epilogue?: ConvEpilogue): void {
     const [n0, n1] = ctx.rows ?? [0, g.n];
     const parts = winogradParts(n1 - n0, tilesPerSample(g), this.cpu.threads);
     const { group, bytes } = this.winogradGroup(tile, { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
@@ -654,10 +657,11 @@ class Conv2dOnCpu {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
-      const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
+      const ya = this.cpu.addressOf((epilogue?.out ?? ctx.output).data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
+      const ep = epilogue ? this.cpu.addressOf(epilogue.table, 4 * g.outC, 'Conv2d epilogue table', true, false) : 0;
       this.transformWeights(tile, wa, g, ua, 0);
       this.tiles[tile].conv.run(
-        { x: xa, n0, n1, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group },
+        { x: xa, n0, n1, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group, ep, act: epilogue?.act ?? 0 },
         parts,
       );
     } finally {
@@ -672,7 +676,7 @@ class Conv2dOnCpu {
   private winogradInputGrad(tile: WinogradTile, g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
     this.transformWeights(tile, wa, g, ua, 1);
     this.tiles[tile].conv.run(
-      { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group },
+      { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group, ep: 0, act: 0 },
       parts,
     );
   }
