@@ -176,21 +176,26 @@ describe('Conv2d override: a dx-only backward skips groups of samples whose dy i
 });
 
 describe('MaxPool2d override: ties and NaN route like the op file', () => {
-  for (const [label, attrs, shape] of [
+  for (const [label, attrs, shape, ninfEvery = 61] of [
     ['2×2 stride 2 (vector path, ragged row end)', { kernelSize: [2, 2] }, [4, 3, 12, 12]],
     ['2×2 stride 2, 16×16 (vector path, rows of whole vectors)', { kernelSize: [2, 2] }, [2, 3, 16, 16]],
     ['2×2 stride 2, odd 15×29 (vector path, overlapping last vector)', { kernelSize: [2, 2] }, [2, 3, 15, 29]],
     ['2×2 stride 2, 7×7 → 3×3 (too narrow for vectors: general loop)', { kernelSize: [2, 2] }, [3, 5, 7, 7]],
-    ['3×3 stride 2 pad 1, 12×12 (four outputs at a time once a row, the general loop at the edges)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [4, 3, 12, 12]],
+    ['3×3 stride 2 pad 1, 12×12 (four outputs at a time, the general loop at the row ends)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [4, 3, 12, 12]],
     ['3×3 stride 2 pad 1, 30×33 (four at a time, several a row)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [2, 3, 30, 33]],
     ['3×3 stride 2, no padding, 25×40', { kernelSize: [3, 3], stride: [2, 2] }, [2, 3, 25, 40]],
-  ] as [string, Attrs, number[]][]) {
+    // Eight at a time (two groups of four side by side), from the clipped first row and column.
+    ['3×3 stride 2 pad 1, 36×36 (eight at a time from the first column, four, then the general loop)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [2, 3, 36, 36]],
+    ["3×3 stride 2 pad 1, 112×112 (ResNet's stem pool: every output eight at a time)", { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [1, 2, 112, 112]],
+    // Every input −∞ past the first 11: each window's index is its first position in the image (clipped at the edges).
+    ['3×3 stride 2 pad 1, 36×35, the inputs −∞', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [2, 3, 36, 35], 1],
+  ] as [string, Attrs, number[], number?][]) {
     it(label, () => {
       // Small integers: many ties in every window; a sprinkle of NaN and ±Infinity.
       const x = randn(shape, 5);
       for (let i = 0; i < x.data.length; i++) x.data[i] = Math.round(x.data[i]);
       for (let i = 7; i < x.data.length; i += 53) x.data[i] = NaN;
-      for (let i = 11; i < x.data.length; i += 61) x.data[i] = -Infinity;
+      for (let i = 11; i < x.data.length; i += ninfEvery) x.data[i] = -Infinity;
       const def = getOp('MaxPool2d')!;
       const want = runOp(def, { inputs: [x], attrs, backend: createReferenceBackend() });
       const got = runOp(def, { inputs: [x], attrs, backend: cpu });
