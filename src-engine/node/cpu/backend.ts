@@ -39,6 +39,8 @@ export interface CpuBackend extends Backend {
   fusedUpdate: NonNullable<Backend['fusedUpdate']>;
   /** Independent GEMMs in one parallel round, as `gemm` on each in turn (see `CpuContext.gemmMany`). */
   gemmMany(list: readonly GemmArgs[]): void;
+  /** C = op(A)·op(B) + `bias` on every row (see `CpuContext.gemmBias`). */
+  gemmBias(args: GemmArgs, bias: Float32Array): void;
   /** Parallel rounds run so far (fork/joins that woke the workers), for diagnostics (bench/profile.ts). */
   readonly launches: number;
   /** Start tallying every kernel's calls, wall time and (GEMMs) FLOPs, for diagnostics (bench/profile.ts, bench/run.ts). */
@@ -167,6 +169,16 @@ class CpuGemm {
     }
   }
 
+  /** C = op(A)·op(B) + `bias` on every row (`CpuContext.gemmBias`). */
+  gemmBias(args: GemmArgs, bias: Float32Array): void {
+    if (args.accumulate) throw new Error('gemmBias: C is written, not accumulated onto');
+    try {
+      this.runTasks(this.tasks(args, bias));
+    } finally {
+      this.staging.unstage();
+    }
+  }
+
   /**
    * Independent GEMMs (no output read or written by another) as one parallel round where any of
    * them would run in parallel: each is cut as `gemm` cuts it, so every element is computed the
@@ -195,16 +207,18 @@ class CpuGemm {
    * The tasks one GEMM is cut into, on staged addresses; [] when there is nothing to multiply
    * (k ≤ 0 has already cleared C unless accumulating).
    */
-  private tasks(args: GemmArgs): GemmTask[] {
+  private tasks(args: GemmArgs, biasRow?: Float32Array): GemmTask[] {
     const { transA, transB, m, n, k: depth, accumulate } = args;
     if (m <= 0 || n <= 0) return [];
     if (depth <= 0) {
-      if (!accumulate) args.c.fill(0, 0, m * n);
+      if (biasRow) for (let i = 0; i < m; i++) args.c.set(biasRow.subarray(0, n), i * n);
+      else if (!accumulate) args.c.fill(0, 0, m * n);
       return [];
     }
     const a = this.staging.addressOf(args.a, m * depth, 'gemm: A', true, false);
     const b = this.staging.addressOf(args.b, depth * n, 'gemm: B', true, false);
     const c = this.staging.addressOf(args.c, m * n, 'gemm: C', accumulate, true);
+    const bias = biasRow ? this.staging.addressOf(biasRow, n, 'gemm: bias', true, false) : 0;
     const lda = transA ? m : depth;
     const ldb = transB ? depth : n;
     const macs = m * n * depth;
@@ -215,13 +229,13 @@ class CpuGemm {
     // its shared operand, so more would cost more packing than it saves).
     const parts =
       m * n <= GEMM.DOT_MAX_OUTPUT || threads === 1 ? 1 : Math.min(2 * threads, MAX_TASKS_GEMM, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
-    const whole: GemmTask = { transA: transA ? 1 : 0, transB: transB ? 1 : 0, m, n, k: depth, a, lda, b, ldb, c, ldc: n, accumulate: accumulate ? 1 : 0 };
+    const whole: GemmTask = { transA: transA ? 1 : 0, transB: transB ? 1 : 0, m, n, k: depth, a, lda, b, ldb, c, ldc: n, accumulate: accumulate ? 1 : 0, bias };
     if (parts === 1) return [whole];
     const tasks: GemmTask[] = [];
     if (n >= m) {
       // Split columns in whole micro-panels: each thread packs its own slice of B.
       const chunk = Math.ceil(n / parts / GEMM.NR) * GEMM.NR;
-      for (let n0 = 0; n0 < n; n0 += chunk) tasks.push({ ...whole, n: Math.min(chunk, n - n0), b: b + 4 * (transB ? n0 * ldb : n0), c: c + 4 * n0 });
+      for (let n0 = 0; n0 < n; n0 += chunk) tasks.push({ ...whole, n: Math.min(chunk, n - n0), b: b + 4 * (transB ? n0 * ldb : n0), c: c + 4 * n0, bias: bias && bias + 4 * n0 });
     } else {
       const chunk = Math.ceil(m / parts / GEMM.MR) * GEMM.MR;
       for (let m0 = 0; m0 < m; m0 += chunk) tasks.push({ ...whole, m: Math.min(chunk, m - m0), a: a + 4 * (transA ? m0 : m0 * lda), c: c + 4 * m0 * n });
@@ -377,6 +391,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   const unstage = staging.unstage.bind(staging);
   const gemms = new CpuGemm(heap, staging, threads, kernel('gemm', { perThread: { scratch: KIND.gemmScratch } }));
   const gemmMany = (list: readonly GemmArgs[]): void => gemms.gemmMany(list);
+  const gemmBias = (args: GemmArgs, bias: Float32Array): void => gemms.gemmBias(args, bias);
   const im2colKernel = kernel('im2col');
   const col2imKernel = kernel('col2im');
   const fillZero = kernel('fillZero');
@@ -400,6 +415,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     setThreadValues: (kind, values) => pool.setThreadValues(kind, values),
     kernel,
     gemmMany,
+    gemmBias,
   };
   const overrides = createOverrides(ctx);
   // A chain starting at a Conv2d is planned before one starting at its BatchNorm (planFusions goes step by step).
@@ -413,6 +429,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     alloc: (length: number) => heap.allocFloats(length),
     gemm: (args) => gemms.gemm(args),
     gemmMany,
+    gemmBias,
     im2col(image, g, cols) {
       try {
         const src = addressOf(image, g.channels * g.height * g.width, 'im2col: image', true, false);

@@ -37,4 +37,10 @@ export interface CpuContext {
    * results of `backend.gemm` on each in turn (e.g. a layer's input and weight gradients).
    */
   gemmMany(list: readonly GemmArgs[]): void;
+  /**
+   * C = op(A)·op(B) with `bias` (n floats) added to every row (`args.accumulate` false): the same
+   * bits as C's rows filled with the bias and `backend.gemm` accumulating onto them, without
+   * writing C before the product and reading it back (gemm.wat's $gemmBias).
+   */
+  gemmBias(args: GemmArgs, bias: Float32Array): void;
 }

@@ -184,6 +184,40 @@ describe('gemmMany: independent GEMMs in one parallel round', () => {
   });
 });
 
+describe('gemmBias: C = op(A)·op(B) + a bias row (Linear\'s y = x·Wᵀ + b)', () => {
+  /**
+   * Whole and edge tiles, two depth blocks (k > KC), columns split across threads (n ≥ m) and rows,
+   * the dot-product path (m·n ≤ DOT_MAX_OUTPUT, transB, k ≥ DOT_MIN_DEPTH), k = 0.
+   */
+  const CASES: [transA: boolean, transB: boolean, m: number, n: number, k: number][] = [
+    [false, true, 4096, 192, 64],
+    [false, true, 130, 97, 300],
+    [false, false, 33, 520, 17],
+    [true, true, 300, 7, 520],
+    [false, true, 8, 10, 64],
+    [false, true, 5, 3, 0],
+  ];
+  it('the same bits as C filled with the bias and gemm accumulating onto it, on 1 and 2 threads', () => {
+    for (const be of [one, two])
+      for (const [i, [transA, transB, m, n, k]] of CASES.entries()) {
+        const a = fill(be.alloc(m * k), i);
+        const b = fill(be.alloc(k * n), i + 1);
+        const bias = fill(be.alloc(n), i + 2);
+        const want = be.alloc(m * n);
+        for (let r = 0; r < m; r++) want.set(bias, r * n);
+        be.gemm({ transA, transB, m, n, k, a, b, c: want, accumulate: true });
+        // C's old values must not show: NaN everywhere before.
+        const got = be.alloc(m * n).fill(NaN);
+        be.gemmBias({ transA, transB, m, n, k, a, b, c: got, accumulate: false }, bias);
+        expectSameValues(got, want, `${be.threads} threads: ${m}×${n}×${k} transA=${transA} transB=${transB}`);
+      }
+  });
+  it('rejects accumulating (C is written)', () => {
+    const x = one.alloc(4);
+    expect(() => one.gemmBias({ transA: false, transB: false, m: 2, n: 2, k: 2, a: x, b: x, c: one.alloc(4), accumulate: true }, x)).toThrow(/written/);
+  });
+});
+
 describe('gemmPackedB: op(B) packed once for many products (a recurrent layer\'s W_hh at every time step)', () => {
   it('the same bits as gemm (transA false) for every transB, edge and block, accumulate on and off', () => {
     // The modules on a memory of their own, called by address: packOperandB and gemmPackedB are
@@ -205,7 +239,7 @@ describe('gemmPackedB: op(B) packed once for many products (a recurrent layer\'s
         for (const accumulate of [0, 1]) {
           fill(f32.subarray(C1 / 4, C1 / 4 + m * n), k);
           f32.copyWithin(C2 / 4, C1 / 4, C1 / 4 + m * n);
-          gemm.gemm(0, transB, m, n, k, A, k, B, transB ? k : n, C1, n, accumulate, scratch);
+          gemm.gemm(0, transB, m, n, k, A, k, B, transB ? k : n, C1, n, accumulate, 0, scratch);
           gemm.gemmPackedB(m, n, k, A, k, packed, C2, n, accumulate, scratch);
           expectSameValues(f32.subarray(C2 / 4, C2 / 4 + m * n), f32.subarray(C1 / 4, C1 / 4 + m * n), `${m}×${n}×${k} transB=${transB} accumulate=${accumulate}`);
         }

@@ -64,7 +64,7 @@ describe('generated WebAssembly kernels', () => {
   it('numbers the kernels 0…n−1 and names each by `module.export`', () => {
     expect(KERNEL_LIST.map((k) => k.id)).toEqual(KERNEL_LIST.map((_, i) => i));
     expect(KERNELS.gemm.qualified).toBe('gemm.gemm');
-    expect(KERNELS.gemm.params.map((p) => p.name)).toEqual(['transA', 'transB', 'm', 'n', 'k', 'a', 'lda', 'b', 'ldb', 'c', 'ldc', 'accumulate', 'scratch']);
+    expect(KERNELS.gemm.params.map((p) => p.name)).toEqual(['transA', 'transB', 'm', 'n', 'k', 'a', 'lda', 'b', 'ldb', 'c', 'ldc', 'accumulate', 'bias', 'scratch']);
     expect(KERNELS.lossSum.result).toBe('f64');
     expect(KERNELS.lossSum.params.find((p) => p.name === 'pa')?.type).toBe('f64');
   });

@@ -11,7 +11,7 @@
 ;; All pointers are byte addresses into the shared heap; sizes are element counts.
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
-  (import "gemm" "gemm" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (import "gemm" "gemmNoBias" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "elementwise" "bnNormalize" (func $normalize (param i32 i32 i32 i32 f32 f32 f32 f32 i32 i32)))
 
   ;; For output row positions ow in [0, oW) reading input column iw = ow*sW + iw0 (stride 1 only):

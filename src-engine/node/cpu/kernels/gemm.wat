@@ -258,8 +258,9 @@
       (br $panel)))
   )
   ;; 2x16 micro-kernel: C[MR x NR] (+)= Apanel[kc x MR]^T * Bpanel[kc x NR].
-  ;; pa: packed A ([kc][2]), pb: packed B ([kc][16]), c: top-left of C, ldc in bytes.
-  (func $micro (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32)
+  ;; pa: packed A ([kc][2]), pb: packed B ([kc][16]), c: top-left of C, ldc in bytes; acc: the
+  ;; products added to the tile at src (srcStride bytes a row: c and ldc, or a bias row and 0).
+  (func $micro (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32) (param $src i32) (param $srcStride i32)
     (local $c0_0 v128) (local $c0_1 v128) (local $c0_2 v128) (local $c0_3 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c1_2 v128) (local $c1_3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $a v128) (local $end i32) (local $row i32)
     (local.set $end (i32.add (local.get $pa) (i32.mul (local.get $kc) (i32.const 8))))
     (block $done (loop $k
@@ -281,18 +282,19 @@
       (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
       (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
       (br $k)))
-    (local.set $row (local.get $c))
     (if (local.get $acc) (then
+      (local.set $row (local.get $src))
       (local.set $c0_0 (f32x4.add (local.get $c0_0) (v128.load offset=0 (local.get $row))))
       (local.set $c0_1 (f32x4.add (local.get $c0_1) (v128.load offset=16 (local.get $row))))
       (local.set $c0_2 (f32x4.add (local.get $c0_2) (v128.load offset=32 (local.get $row))))
       (local.set $c0_3 (f32x4.add (local.get $c0_3) (v128.load offset=48 (local.get $row))))
-      (local.set $row (i32.add (local.get $row) (local.get $ldc)))
+      (local.set $row (i32.add (local.get $row) (local.get $srcStride)))
       (local.set $c1_0 (f32x4.add (local.get $c1_0) (v128.load offset=0 (local.get $row))))
       (local.set $c1_1 (f32x4.add (local.get $c1_1) (v128.load offset=16 (local.get $row))))
       (local.set $c1_2 (f32x4.add (local.get $c1_2) (v128.load offset=32 (local.get $row))))
       (local.set $c1_3 (f32x4.add (local.get $c1_3) (v128.load offset=48 (local.get $row))))
-      (local.set $row (local.get $c))))
+    ))
+    (local.set $row (local.get $c))
     (v128.store offset=0 (local.get $row) (local.get $c0_0))
     (v128.store offset=16 (local.get $row) (local.get $c0_1))
     (v128.store offset=32 (local.get $row) (local.get $c0_2))
@@ -304,20 +306,22 @@
     (v128.store offset=48 (local.get $row) (local.get $c1_3))
   )
   ;; C[mr x nr] (+)= tile[mr x nr] (tile rows are 16 floats apart).
-  (func $mergeTile (param $tile i32) (param $c i32) (param $ldc i32) (param $mr i32) (param $nr i32) (param $acc i32)
-    (local $i i32) (local $j i32) (local $t i32) (local $d i32) (local $v f32)
+  (func $mergeTile (param $tile i32) (param $c i32) (param $ldc i32) (param $mr i32) (param $nr i32) (param $acc i32) (param $src i32) (param $srcStride i32)
+    (local $i i32) (local $j i32) (local $t i32) (local $d i32) (local $v f32) (local $e i32)
     (block $id (loop $il
       (br_if $id (i32.ge_s (local.get $i) (local.get $mr)))
       (local.set $t (i32.add (local.get $tile) (i32.mul (local.get $i) (i32.const 64))))
       (local.set $d (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))))
+      (local.set $e (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $srcStride))))
       (local.set $j (i32.const 0))
       (block $jd (loop $jl
         (br_if $jd (i32.ge_s (local.get $j) (local.get $nr)))
         (local.set $v (f32.load (local.get $t)))
-        (if (local.get $acc) (then (local.set $v (f32.add (local.get $v) (f32.load (local.get $d))))))
+        (if (local.get $acc) (then (local.set $v (f32.add (local.get $v) (f32.load (local.get $e))))))
         (f32.store (local.get $d) (local.get $v))
         (local.set $t (i32.add (local.get $t) (i32.const 4)))
         (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (local.set $e (i32.add (local.get $e) (i32.const 4)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $jl)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -378,8 +382,11 @@
   ;; products, A packed per MC rows into scratch, MR × NR micro-kernel tiles, edge tiles computed in
   ;; the scratch tile and merged. `gemm`'s and `gemmPackedB`'s inner loops.
   (func $gemmBlock (param $m i32) (param $a i32) (param $ars i32) (param $acs i32) (param $pc i32) (param $kc i32)
-    (param $packB i32) (param $jc i32) (param $nc i32) (param $c i32) (param $ldcb i32) (param $acc i32) (param $scratch i32)
+    (param $packB i32) (param $jc i32) (param $nc i32) (param $c i32) (param $ldcb i32) (param $acc i32) (param $bias i32) (param $scratch i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $packA i32) (local $tile i32) (local $cp i32) (local $ldc i32)
+    (local $sp i32) (local $ss i32)
+    ;; what the products are added to ($acc): C itself, or with $bias ≠ 0 the bias row, the same for every row
+    (local.set $ss (select (i32.const 0) (local.get $ldcb) (local.get $bias)))
     (local.set $packA (local.get $scratch))
     (local.set $tile (i32.add (local.get $scratch) (i32.add (i32.const {{GEMM.PACK_A_BYTES}}) (i32.const {{GEMM.PACK_B_BYTES}}))))
     (local.set $ldc (i32.shr_u (local.get $ldcb) (i32.const 2)))
@@ -403,18 +410,19 @@
           (if (i32.gt_s (local.get $mr) (i32.const {{GEMM.MR}})) (then (local.set $mr (i32.const {{GEMM.MR}}))))
           (local.set $cp (i32.add (local.get $c)
             (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2))))
+          (local.set $sp (select (i32.add (local.get $bias) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2))) (local.get $cp) (local.get $bias)))
           (if (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}})))
             (then
               (call $micro
                 (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
                 (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
-                (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc)))
+                (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc) (local.get $sp) (local.get $ss)))
             (else
               (call $micro
                 (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
                 (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
-                (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0))
-              (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc))))
+                (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0) (i32.const 0) (i32.const 0))
+              (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc) (local.get $sp) (local.get $ss))))
           (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
           (br $irl)))
         (local.set $jr (i32.add (local.get $jr) (i32.const {{GEMM.NR}})))
@@ -425,17 +433,43 @@
   ;; Blocked GEMM on a sub-block: C[m x n] (+)= op(A)[m x k] * op(B)[k x n].
   ;; a, b, c are byte addresses; lda/ldb/ldc are row strides in elements of the stored matrices.
   ;; scratch needs GEMM.SCRATCH_BYTES (packed A, packed B, edge tile), 16-byte aligned.
-  (func $gemm (export "gemm") (param $transA i32) (param $transB i32) (param $m i32) (param $n i32) (param $k i32)
+  ;; ($gemmBias below without a bias: what conv, winograd and recurrent import.)
+  (func $gemm (export "gemmNoBias") (param $transA i32) (param $transB i32) (param $m i32) (param $n i32) (param $k i32)
     (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
     (param $accumulate i32) (param $scratch i32)
+    (call $gemmBias (local.get $transA) (local.get $transB) (local.get $m) (local.get $n) (local.get $k) (local.get $a) (local.get $lda)
+      (local.get $b) (local.get $ldb) (local.get $c) (local.get $ldc) (local.get $accumulate) (i32.const 0) (local.get $scratch))
+  )
+  ;; The above, and with $bias ≠ 0 (not accumulating) C = op(A)·op(B) + the row of n floats at
+  ;; $bias added to every row: the products summed as without it, then the bias added where C's
+  ;; values would be, so the same bits as C's rows filled with the bias and the product accumulated
+  ;; onto them, without writing them first and reading them back (Linear's y = x·Wᵀ + b). Exported
+  ;; as `gemm` (the kernel the backend's GEMMs run); other modules import `gemmNoBias`.
+  (func $gemmBias (export "gemm") (param $transA i32) (param $transB i32) (param $m i32) (param $n i32) (param $k i32)
+    (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+    (param $accumulate i32) (param $bias i32) (param $scratch i32)
     (local $ars i32) (local $acs i32) (local $brs i32) (local $bcs i32)
-    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $acc i32) (local $packB i32) (local $ldcb i32)
+    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $acc i32) (local $packB i32) (local $ldcb i32) (local $i i32) (local $j i32)
     ;; Small output, long reduction, A·Bᵀ: dot products (see $gemmDotNT). NOTE: the choice depends
     ;; only on m·n and k, so the JS side keeps such products on one thread (bit-identical results
-    ;; for any thread count).
+    ;; for any thread count). A bias: C's rows filled with it first, the dot products added.
     (if (i32.and (i32.and (i32.eqz (local.get $transA)) (local.get $transB))
           (i32.and (i32.le_s (i32.mul (local.get $m) (local.get $n)) (i32.const {{GEMM.DOT_MAX_OUTPUT}})) (i32.ge_s (local.get $k) (i32.const {{GEMM.DOT_MIN_DEPTH}}))))
       (then
+        (if (local.get $bias) (then
+          (local.set $i (i32.const 0))
+          (block $fd (loop $fl
+            (br_if $fd (i32.ge_s (local.get $i) (local.get $m)))
+            (local.set $j (i32.const 0))
+            (block $gd (loop $gl
+              (br_if $gd (i32.ge_s (local.get $j) (local.get $n)))
+              (f32.store (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2)))
+                (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $gl)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $fl)))
+          (local.set $accumulate (i32.const 1))))
         (call $gemmDotNT (local.get $m) (local.get $n) (local.get $k) (local.get $a) (local.get $lda) (local.get $b) (local.get $ldb)
           (local.get $c) (local.get $ldc) (local.get $accumulate))
         (return)))
@@ -456,12 +490,14 @@
         (br_if $pcd (i32.ge_s (local.get $pc) (local.get $k)))
         (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
         (if (i32.gt_s (local.get $kc) (i32.const {{GEMM.KC}})) (then (local.set $kc (i32.const {{GEMM.KC}}))))
-        (local.set $acc (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))))
+        ;; the first depth block adds its products to the bias where there is one, later ones to C
+        (local.set $acc (i32.or (i32.or (local.get $accumulate) (local.get $bias)) (i32.ne (local.get $pc) (i32.const 0))))
         (call $packB
           (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $brs)) (i32.mul (local.get $jc) (local.get $bcs))) (i32.const 2)))
           (local.get $brs) (local.get $bcs) (local.get $kc) (local.get $nc) (local.get $packB) (i32.const 0))
         (call $gemmBlock (local.get $m) (local.get $a) (local.get $ars) (local.get $acs) (local.get $pc) (local.get $kc)
-          (local.get $packB) (local.get $jc) (local.get $nc) (local.get $c) (local.get $ldcb) (local.get $acc) (local.get $scratch))
+          (local.get $packB) (local.get $jc) (local.get $nc) (local.get $c) (local.get $ldcb) (local.get $acc)
+          (select (local.get $bias) (i32.const 0) (i32.eqz (local.get $pc))) (local.get $scratch))
         (local.set $pc (i32.add (local.get $pc) (i32.const {{GEMM.KC}})))
         (br $pcl)))
       (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
@@ -516,7 +552,7 @@
         (call $gemmBlock (local.get $m) (local.get $a) (local.get $lda) (i32.const 1) (local.get $pc) (local.get $kc)
           (i32.add (local.get $packed) (i32.shl (i32.add (i32.mul (local.get $jc) (local.get $k)) (i32.mul (local.get $pc) (local.get $ncr))) (i32.const 2)))
           (local.get $jc) (local.get $nc) (local.get $c) (i32.shl (local.get $ldc) (i32.const 2))
-          (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))) (local.get $scratch))
+          (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))) (i32.const 0) (local.get $scratch))
         (local.set $pc (i32.add (local.get $pc) (i32.const {{GEMM.KC}})))
         (br $pcl)))
       (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
@@ -796,9 +832,10 @@
               (local.set $ci (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $row)))
               (if (i32.and (local.get $whole) (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})))
                 (then
-                  (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (i32.add (local.get $cj) (local.get $ci)) (local.get $row) (local.get $acc)))
+                  (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (i32.add (local.get $cj) (local.get $ci)) (local.get $row) (local.get $acc)
+                    (i32.add (local.get $cj) (local.get $ci)) (local.get $row)))
                 (else
-                  (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0))
+                  (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0) (i32.const 0) (i32.const 0))
                   (call $mergeCols (local.get $tile) (i32.add (local.get $y) (local.get $ci)) (local.get $ys) (local.get $L) (local.get $col) (local.get $mr) (local.get $nr) (local.get $acc))))
               (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
               (br $irl)))
@@ -901,10 +938,10 @@
               (local.set $cp (i32.add (local.get $c)
                 (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldcb)) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))))
               (if (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}})))
-                (then (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc)))
+                (then (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc) (local.get $cp) (local.get $ldcb)))
                 (else
-                  (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0))
-                  (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc))))
+                  (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0) (i32.const 0) (i32.const 0))
+                  (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc) (local.get $cp) (local.get $ldcb))))
               (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
               (br $irl)))
             (local.set $jr (i32.add (local.get $jr) (i32.const {{GEMM.NR}})))

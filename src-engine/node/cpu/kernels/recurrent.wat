@@ -15,7 +15,7 @@
 ;; recurrent n-projection).
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
-  (import "gemm" "gemm" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (import "gemm" "gemmNoBias" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "gemm" "packOperandB" (func $packOperandB (param i32 i32 i32 i32 i32 i32)))
   (import "gemm" "gemmPackedB" (func $gemmPackedB (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "elementwise" "lstmCellForward" (func $lstmForward (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))

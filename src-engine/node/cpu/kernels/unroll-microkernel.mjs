@@ -7,8 +7,9 @@ export function micro(MR, NR, name = '$micro') {
   const L = [];
   const acc = (r, v) => `$c${r}_${v}`;
   L.push(`  ;; ${MR}x${NR} micro-kernel: C[MR x NR] (+)= Apanel[kc x MR]^T * Bpanel[kc x NR].`);
-  L.push(`  ;; pa: packed A ([kc][${MR}]), pb: packed B ([kc][${NR}]), c: top-left of C, ldc in bytes.`);
-  L.push(`  (func ${name} (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32)`);
+  L.push(`  ;; pa: packed A ([kc][${MR}]), pb: packed B ([kc][${NR}]), c: top-left of C, ldc in bytes; acc: the`);
+  L.push(`  ;; products added to the tile at src (srcStride bytes a row: c and ldc, or a bias row and 0).`);
+  L.push(`  (func ${name} (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32) (param $src i32) (param $srcStride i32)`);
   const locals = [];
   for (let r = 0; r < MR; r++) for (let v = 0; v < nv; v++) locals.push(`(local ${acc(r, v)} v128)`);
   for (let v = 0; v < nv; v++) locals.push(`(local $b${v} v128)`);
@@ -25,13 +26,14 @@ export function micro(MR, NR, name = '$micro') {
   L.push(`      (local.set $pa (i32.add (local.get $pa) (i32.const ${MR * 4})))`);
   L.push(`      (local.set $pb (i32.add (local.get $pb) (i32.const ${NR * 4})))`);
   L.push('      (br $k)))');
-  L.push('    (local.set $row (local.get $c))');
   L.push('    (if (local.get $acc) (then');
+  L.push('      (local.set $row (local.get $src))');
   for (let r = 0; r < MR; r++) {
     for (let v = 0; v < nv; v++) L.push(`      (local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (v128.load offset=${v * 16} (local.get $row))))`);
-    if (r < MR - 1) L.push('      (local.set $row (i32.add (local.get $row) (local.get $ldc)))');
+    if (r < MR - 1) L.push('      (local.set $row (i32.add (local.get $row) (local.get $srcStride)))');
   }
-  L.push('      (local.set $row (local.get $c))))');
+  L.push('    ))');
+  L.push('    (local.set $row (local.get $c))');
   for (let r = 0; r < MR; r++) {
     for (let v = 0; v < nv; v++) L.push(`    (v128.store offset=${v * 16} (local.get $row) (local.get ${acc(r, v)}))`);
     if (r < MR - 1) L.push('    (local.set $row (i32.add (local.get $row) (local.get $ldc)))');

@@ -29,7 +29,7 @@
 ;; All pointers are byte addresses into the shared heap; sizes are element counts.
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
-  (import "gemm" "gemm" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (import "gemm" "gemmNoBias" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "elementwise" "bnNormalize" (func $normalize (param i32 i32 i32 i32 f32 f32 f32 f32 i32 i32)))
 
   ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]). flip = 0: u is [16][Cout][C]

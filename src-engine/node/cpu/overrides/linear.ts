@@ -1,16 +1,15 @@
 import type { Backend, GemmArgs } from '../../../core/backend/types';
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import type { CpuContext } from '../context';
-import { partsFor } from '../functions';
 
 /**
  * A Linear layer's row operations on `cpu`, for Linear and the ops built from projections
- * (MultiHeadAttention): `project`, y = x·Wᵀ + b over `rows` rows, the output rows filled with the
- * bias first (rows split across threads) and the GEMM accumulating onto them; `biasGrad`, db += dy's column sums, columns split
- * across threads (aligned to 4), each column's rows summed in order. `what` names the op in errors.
+ * (MultiHeadAttention): `project`, y = x·Wᵀ + b over `rows` rows, the GEMM adding its products to
+ * the bias (`gemmBias`: the bits of the output rows filled with the bias and the GEMM accumulating
+ * onto them, as it did before, without writing them first and reading them back); `biasGrad`, db
+ * += dy's column sums, each column's rows summed in order (`what` names the op in errors).
  */
 export function linearRows(cpu: CpuContext) {
-  const fillRows = cpu.kernel('fillRows', { range: ['r0', 'r1'] });
   // NOTE (one task, on the calling thread): the column sums are bound by reading dy once, row by
   // row. Cut by columns into tasks (partsFor: up to 4 per thread, 8 columns each at 64 wide), each
   // task read every row for 32 bytes of it: the rows' cache lines fetched once per task sharing
@@ -19,17 +18,10 @@ export function linearRows(cpu: CpuContext) {
   // columns): 9.4 ms on 2 threads against 2.2–2.5 ms on one (bench/profile.ts tiny-gpt 2).
   const colSums = cpu.kernel('colSums');
   return {
-    project(backend: Backend, x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array, rows: number, cols: number, what: string): void {
-      if (b) {
-        try {
-          const ya = cpu.addressOf(y, rows * cols, `${what} output`, false, true);
-          const ba = cpu.addressOf(b, cols, `${what} bias`, true, false);
-          fillRows.run({ y: ya, b: ba, r0: 0, r1: rows, cols }, partsFor(rows * cols, cpu.threads, rows));
-        } finally {
-          cpu.unstage();
-        }
-      }
-      backend.gemm({ transA: false, transB: true, m: rows, n: cols, k: x.length / rows, a: x, b: w, c: y, accumulate: b !== undefined });
+    project(backend: Backend, x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array, rows: number, cols: number): void {
+      const args = { transA: false, transB: true, m: rows, n: cols, k: x.length / rows, a: x, b: w, c: y, accumulate: false };
+      if (b) cpu.gemmBias(args, b);
+      else backend.gemm(args);
     },
     biasGrad(dy: Float32Array, db: Float32Array | undefined, rows: number, cols: number, what: string): void {
       if (!db) return;
@@ -45,8 +37,8 @@ export function linearRows(cpu: CpuContext) {
 }
 
 /**
- * Linear with its bias folded into the GEMM: the output rows are filled with the bias and the
- * GEMM accumulates x·Wᵀ onto them; the bias gradient sums dOutput's rows in WebAssembly (in the
+ * Linear with its bias folded into the GEMM (its products added to the bias row, as if the output
+ * rows were filled with the bias and the GEMM accumulated onto them); the bias gradient sums dOutput's rows in WebAssembly (in the
  * op file's row order, so identically). The weight and input gradients are the op file's GEMMs,
  * run in one parallel round.
  *
@@ -62,7 +54,7 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
       const inF = x.shape[x.shape.length - 1];
       const outF = ctx.output.shape[ctx.output.shape.length - 1];
       const rows = x.data.length / inF;
-      rowsOps.project(ctx.backend, x.data, ctx.params.weight.data, ctx.params.bias?.data, ctx.output.data, rows, outF, 'Linear');
+      rowsOps.project(ctx.backend, x.data, ctx.params.weight.data, ctx.params.bias?.data, ctx.output.data, rows, outF);
     },
     backward(ctx) {
       const x = ctx.inputs[0];

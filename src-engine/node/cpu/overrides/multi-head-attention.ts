@@ -85,7 +85,7 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       const rows = n * t;
       const ws = ctx.workspace;
       const p = ctx.params;
-      project(ctx.backend, ctx.inputs[0].data, p.in_proj_weight.data, p.in_proj_bias?.data, ws.qkv.data, rows, 3 * e, 'MultiHeadAttention');
+      project(ctx.backend, ctx.inputs[0].data, p.in_proj_weight.data, p.in_proj_bias?.data, ws.qkv.data, rows, 3 * e);
       const s = strides(dm);
       const causal = causalProducts(dm, boolAttr(ctx.attrs, 'causal'));
       try {
@@ -108,7 +108,7 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       } finally {
         cpu.unstage();
       }
-      project(ctx.backend, ws.attn.data, p.out_proj_weight.data, p.out_proj_bias?.data, ctx.output.data, rows, e, 'MultiHeadAttention');
+      project(ctx.backend, ws.attn.data, p.out_proj_weight.data, p.out_proj_bias?.data, ctx.output.data, rows, e);
     },
     backward(ctx) {
       const dm = dimsOf(ctx.inputs[0].shape, ctx.attrs);
