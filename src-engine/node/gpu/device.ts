@@ -7,7 +7,7 @@
  */
 import { GpuContext, GpuError, summarizeAdapter, type GpuAdapterSummary, type GpuContextOptions } from '../../core/gpu/context';
 import { computeDeviceDescriptor } from '../../protocol/gpu-server';
-import { paceDawnPolling } from './poll-pacing';
+import { paceDawnPolling, pollSoftwareAdapter } from './poll-pacing';
 import { probeAdapter, type AdapterProbe } from './probe';
 
 /** How to choose the adapter. */
@@ -94,6 +94,7 @@ export async function acquireNodeGpu(options: NodeGpuOptions = {}): Promise<Node
     throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${summary.description || summary.device || summary.vendor}); it is used only when the GPU backend is forced.`);
   }
   const device = await adapter.requestDevice(computeDeviceDescriptor(adapter));
+  pollSoftwareAdapter(summary.isFallback);
   // Dawn maps buffers for writing (large inputs go through staging buffers: core/gpu/staged-inputs.ts)
   // — not inside Electron, whose V8 cage refuses a mapped range ("Where the GPU backend runs") —
   // and a submit starts the work at once (a step's forward runs while its backward is encoded).

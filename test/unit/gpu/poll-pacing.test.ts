@@ -20,12 +20,22 @@ beforeAll(async () => {
 afterAll(() => ctx?.dispose());
 
 describe("Dawn's polling, paced", () => {
-  it('a wait is answered at most an eighth late: short waits are polled at once, long ones every 0.5 ms at most', () => {
+  it('a wait is answered at most an eighth late: on a hardware adapter short waits are polled at once, long ones every 0.5 ms at most', () => {
     expect(pollSleepUs(0)).toBe(0);
     expect(pollSleepUs(0.3)).toBe(0); // 37.5 µs: under the kernel's timer slack, not slept
     expect(pollSleepUs(1)).toBe(125);
     expect(pollSleepUs(2)).toBe(250);
     expect(pollSleepUs(100)).toBe(500);
+  });
+
+  it('on a software adapter (SwiftShader: its shaders run on the cores a spinning poll takes) every poll of a wait but its first sleeps, at least 50 µs', () => {
+    expect(pollSleepUs(0, true)).toBe(0);
+    expect(pollSleepUs(0.001, true)).toBe(50);
+    expect(pollSleepUs(0.3, true)).toBe(50);
+    expect(pollSleepUs(1, true)).toBe(125);
+    expect(pollSleepUs(100, true)).toBe(500);
+    // This process's device (SwiftShader's unless the environment names another driver) sets it.
+    expect(dawnPollStats().software).toBe(ctx.adapter.isFallback);
   });
 
   it('a long wait on the real binding polls a few times per millisecond, not in a loop, and reads back the right product', async () => {
