@@ -153,13 +153,12 @@ const DAGRE_MEMO_SIZE = 64;
 function dagreLayout(graph: GraphIR, direction: LayoutDirection): Record<string, XY> {
   const { edges } = indexEdges(graph);
   const shape = `${direction} ${graph.nodes.length} ${edges.join(';')}`;
-  let pos = dagreMemo.get(shape);
-  if (pos) dagreMemo.delete(shape);
-  pos ??= dagrePositions(graph.nodes.length, edges, direction);
+  const pos = dagreMemo.get(shape) ?? dagrePositions(graph.nodes.length, edges, direction);
+  // Most recently used last: the first key is the one to drop.
+  dagreMemo.delete(shape);
   dagreMemo.set(shape, pos);
   if (dagreMemo.size > DAGRE_MEMO_SIZE) dagreMemo.delete(dagreMemo.keys().next().value!);
-  const at = pos;
-  return toRecord(graph, (i) => ({ x: at[i].x, y: at[i].y }));
+  return toRecord(graph, (i) => ({ x: pos[i].x, y: pos[i].y }));
 }
 
 /** dagre's layered layout of `n` node boxes joined by `edges`: each box's top-left corner. */

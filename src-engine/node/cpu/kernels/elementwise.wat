@@ -197,7 +197,7 @@
       (br $pll)))
   )
 
-;; Four outputs of a 3×3 stride-2 pool (columns x0 + 2·lane .. + 2, x0 + 8 < W; rows y0 + ky for
+  ;; Four outputs of a 3×3 stride-2 pool (columns x0 + 2·lane .. + 2, x0 + 8 < W; rows y0 + ky for
   ;; ky in [ky0, ky1), the rows inside the image), as the scalar loop of maxPoolForward computes them:
   ;; each tap's four inputs (every other float of two f32x4 loads, the second 12 bytes on: nothing
   ;; past the last window's last float is read) in row-major order, taken where greater than the
@@ -207,7 +207,7 @@
   ;; image (row y0 + ky0, column max(x0 + 2·lane, 0)). $clip (x0 < 0, padding 1): a lane's taps left
   ;; of column 0 are −∞ (never taken; read from the float before the row, which is in the heap).
   ;; ResNet's stem pool (3×3, stride 2, padding 1 on 112×112) ran its first output row and column
-  ;; one float and a branch at a time (~9 % of its outputs); now every output is in a group of four.
+  ;; one float and a branch at a time (~9 % of its outputs); now they are in the groups too.
   (func $maxPool3x3s2Four (param $base i32) (param $W i32) (param $y0 i32) (param $ky0 i32) (param $ky1 i32) (param $x0 i32) (param $yo i32) (param $ao i32)
     (local $ky i32) (local $at i32) (local $idx i32) (local $clip i32) (local $v v128) (local $best v128) (local $bi v128) (local $iv v128) (local $take v128)
     (local $xv v128) (local $ninf v128)
@@ -223,7 +223,7 @@
       (local.set $at (i32.add (local.get $base) (i32.shl (local.get $idx) (i32.const 2))))
       (local.set $iv (i32x4.splat (local.get $idx)))
         (local.set $v (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load offset=0 (local.get $at)) (v128.load offset=12 (local.get $at))))
-        (if (local.get $clip) (then (local.set $v (v128.bitselect (local.get $v) (local.get $ninf) (i32x4.ge_s (i32x4.add (local.get $xv) (v128.const i32x4 0 0 0 0)) (v128.const i32x4 0 0 0 0))))))
+        (if (local.get $clip) (then (local.set $v (v128.bitselect (local.get $v) (local.get $ninf) (i32x4.ge_s (local.get $xv) (v128.const i32x4 0 0 0 0))))))
         (local.set $take (v128.andnot (f32x4.eq (local.get $best) (local.get $best)) (f32x4.le (local.get $v) (local.get $best))))
         (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $take)))
         (local.set $bi (v128.bitselect (i32x4.add (local.get $iv) (v128.const i32x4 0 2 4 6)) (local.get $bi) (local.get $take)))
@@ -266,7 +266,7 @@
       (local.set $at (i32.add (local.get $base) (i32.shl (local.get $idx) (i32.const 2))))
       (local.set $iv (i32x4.splat (local.get $idx)))
         (local.set $v (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load offset=0 (local.get $at)) (v128.load offset=12 (local.get $at))))
-        (if (local.get $clip) (then (local.set $v (v128.bitselect (local.get $v) (local.get $ninf) (i32x4.ge_s (i32x4.add (local.get $xv) (v128.const i32x4 0 0 0 0)) (v128.const i32x4 0 0 0 0))))))
+        (if (local.get $clip) (then (local.set $v (v128.bitselect (local.get $v) (local.get $ninf) (i32x4.ge_s (local.get $xv) (v128.const i32x4 0 0 0 0))))))
         (local.set $best (v128.bitselect (local.get $v) (local.get $best)
           (local.tee $take (v128.andnot (f32x4.eq (local.get $best) (local.get $best)) (f32x4.le (local.get $v) (local.get $best))))))
         (local.set $bi (v128.bitselect (i32x4.add (local.get $iv) (v128.const i32x4 0 2 4 6)) (local.get $bi) (local.get $take)))

@@ -38,9 +38,9 @@ export function linearRows(cpu: CpuContext) {
 
 /**
  * Linear with its bias folded into the GEMM (its products added to the bias row, as if the output
- * rows were filled with the bias and the GEMM accumulated onto them); the bias gradient sums dOutput's rows in WebAssembly (in the
- * op file's row order, so identically). The weight and input gradients are the op file's GEMMs,
- * run in one parallel round.
+ * rows were filled with the bias and the GEMM accumulated onto them); the bias gradient sums
+ * dOutput's rows in WebAssembly (in the op file's row order, so identically). The weight and input
+ * gradients are the op file's GEMMs, run in one parallel round.
  *
  * NOTE: y = b + x·Wᵀ adds the bias first, the op file last: float32 reassociation only.
  */
