@@ -9,6 +9,8 @@ import { getOp } from '../../../src-engine/core/ops/registry';
 import { tensor } from '../../../src-engine/base/tensor';
 import { runOp, withDefaults } from '../engine/harness';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
+import { KERNEL_BINARIES } from '../../../src-engine/node/cpu/generated/kernels';
+import { Rng } from '../../../src-engine/base/rng';
 
 let be: CpuBackend;
 beforeAll(async () => {
@@ -164,5 +166,27 @@ describe('Conv2d on few input channels runs "shallow" (conv.wat’s conv2dShallo
     expect(forward([2, 3, 64, 64], { outChannels: 8, kernelSize: [11, 11], stride: [4, 4] })).toBe('im2col');
     // The backward stays on im2col.
     expect(conv2dAlgorithm([2, 3, 224, 224], withDefaults(conv, { outChannels: 16, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }))).toEqual({ forward: 'shallow', inputGrad: 'im2col', weightGrad: 'im2col' });
+  });
+});
+
+describe('addParts: per-task partial sums (a weight gradient, a Winograd dU) added in task order', () => {
+  it('dst += part 0, then part 1, …: the bits of Float32Array adds, in f32x4 and the tail, whatever the range split', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 32768, shared: true });
+    const module = new WebAssembly.Module(Buffer.from(KERNEL_BINARIES.elementwise.simd, 'base64'));
+    const { addParts } = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => void>;
+    const f = new Float32Array(memory.buffer);
+    const [n, parts, stride, src] = [103, 5, 4 * 112, 512];
+    // Magnitudes 2^-20…2^20, so that the order of the adds shows in the bits.
+    const rng = new Rng(7);
+    for (let i = 0; i < src / 4 + parts * (stride / 4); i++) f[i] = (rng.uniform() - 0.5) * 2 ** (rng.int(41) - 20);
+    const inOrder = f.slice(0, n);
+    const reversed = f.slice(0, n);
+    for (let t = 0; t < parts; t++) for (let i = 0; i < n; i++) inOrder[i] += f[(src + t * stride) / 4 + i];
+    for (let t = parts - 1; t >= 0; t--) for (let i = 0; i < n; i++) reversed[i] += f[(src + t * stride) / 4 + i];
+    expect(inOrder.some((v, i) => v !== reversed[i]), 'the data tells the orders apart').toBe(true);
+    // Two ranges, the first ending mid-vector (as a task's share need not).
+    addParts(0, src, parts, stride, 0, 37);
+    addParts(0, src, parts, stride, 37, n);
+    expectSameValues(f.slice(0, n), inOrder);
   });
 });

@@ -1372,6 +1372,47 @@
       (br $sl)))
   )
 
+  ;; dst[i] = ((dst[i] + src_0[i]) + src_1[i]) + … + src_{parts−1}[i] for floats i in [i0, i1), src_k at
+  ;; src + k·stride bytes: per-task partial sums (a weight gradient's, a Winograd dU's) added in task
+  ;; order, so the result does not depend on which thread ran which task; in f32x4, the last
+  ;; (i1 − i0) mod 4 floats one at a time. f32.add of two floats: the bits of JavaScript's
+  ;; `dst[i] += src[i]` on Float32Arrays (a float64 sum rounded once to float32).
+  (func (export "addParts") (param $dst i32) (param $src i32) (param $parts i32) (param $stride i32) (param $i0 i32) (param $i1 i32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $k i32) (local $v v128) (local $f f32)
+    (local.set $src (i32.sub (local.get $src) (local.get $dst)))
+    (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $i0) (i32.const 2))))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $i1) (i32.const 2))))
+    (local.set $end4 (i32.sub (local.get $end) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const 15))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $q (i32.add (local.get $p) (local.get $src)))
+      (local.set $k (i32.const 0))
+      (block $kd (loop $kl
+        (br_if $kd (i32.ge_s (local.get $k) (local.get $parts)))
+        (local.set $v (f32x4.add (local.get $v) (v128.load (local.get $q))))
+        (local.set $q (i32.add (local.get $q) (local.get $stride)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kl)))
+      (v128.store (local.get $p) (local.get $v))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $f (f32.load (local.get $p)))
+      (local.set $q (i32.add (local.get $p) (local.get $src)))
+      (local.set $k (i32.const 0))
+      (block $kd2 (loop $kl2
+        (br_if $kd2 (i32.ge_s (local.get $k) (local.get $parts)))
+        (local.set $f (f32.add (local.get $f) (f32.load (local.get $q))))
+        (local.set $q (i32.add (local.get $q) (local.get $stride)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kl2)))
+      (f32.store (local.get $p) (local.get $f))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sl)))
+  )
+
   ;; Embedding's row of the id x among $rows (ops/kernels/embedding.ts, rowOf): x truncated toward
   ;; zero, a negative one counted from the end; −1 when out of range or NaN.
   (func $embeddingRow (param $x f32) (param $rows i32) (result i32)

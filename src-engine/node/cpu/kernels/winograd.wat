@@ -849,45 +849,6 @@
       (br $nl)))
   )
 
-;; dU_0[i] = ((dU_0[i] + dU_1[i]) + dU_2[i]) + … over the `parts` task partial sums (`stride` bytes
-  ;; apart), for floats [i0, i1) (multiples of 4 but the last): the task-order reduction of
-  ;; winogradWeightGradFinish, in f32x4 over contiguous memory, so that the finish (which reads each
-  ;; kernel's 16 values `Cout·C` floats apart) reads one block instead of `parts`.
-  (func (export "winogradSumParts") (param $dU i32) (param $parts i32) (param $stride i32) (param $i0 i32) (param $i1 i32)
-    (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $k i32) (local $v v128) (local $f f32)
-    (local.set $p (i32.add (local.get $dU) (i32.shl (local.get $i0) (i32.const 2))))
-    (local.set $end (i32.add (local.get $dU) (i32.shl (local.get $i1) (i32.const 2))))
-    (local.set $end4 (i32.sub (local.get $end) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const 15))))
-    (block $vd (loop $vl
-      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
-      (local.set $v (v128.load (local.get $p)))
-      (local.set $q (local.get $p))
-      (local.set $k (i32.const 1))
-      (block $kd (loop $kl
-        (br_if $kd (i32.ge_s (local.get $k) (local.get $parts)))
-        (local.set $q (i32.add (local.get $q) (local.get $stride)))
-        (local.set $v (f32x4.add (local.get $v) (v128.load (local.get $q))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $kl)))
-      (v128.store (local.get $p) (local.get $v))
-      (local.set $p (i32.add (local.get $p) (i32.const 16)))
-      (br $vl)))
-    (block $sd (loop $sl
-      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $f (f32.load (local.get $p)))
-      (local.set $q (local.get $p))
-      (local.set $k (i32.const 1))
-      (block $kd2 (loop $kl2
-        (br_if $kd2 (i32.ge_s (local.get $k) (local.get $parts)))
-        (local.set $q (i32.add (local.get $q) (local.get $stride)))
-        (local.set $f (f32.add (local.get $f) (f32.load (local.get $q))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $kl2)))
-      (f32.store (local.get $p) (local.get $f))
-      (local.set $p (i32.add (local.get $p) (i32.const 4)))
-      (br $sl)))
-  )
-
   ;; dW[o] += Gᵀ (Σ_k dU_k) G for output channels [o0, o1): the partial sums dU_k ([16][Cout][C],
   ;; `stride` bytes apart, k < parts) added in task order (so the result does not depend on which
   ;; thread ran which task), then taken back from the 4x4 Winograd domain to 3x3. Four input channels

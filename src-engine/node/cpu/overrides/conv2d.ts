@@ -347,7 +347,7 @@ function conv2dKernels(cpu: CpuContext) {
     winograd4Conv: cpu.kernel('winograd4Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGrad: cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGradFinish: cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] }),
-    winogradSumParts: cpu.kernel('winogradSumParts', { range: ['i0', 'i1'], align: 4 }),
+    addParts: cpu.kernel('addParts', { range: ['i0', 'i1'], align: 4 }),
     conv2dForward: cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } }),
     conv2dShallow: cpu.kernel('conv2dShallow', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
     shallowScratchBytes: cpu.kernel('shallowScratchBytes'),
@@ -715,16 +715,10 @@ class Conv2dOnCpu {
       );
       // The task partials added in task order into the first (contiguous, so in f32x4), then taken back to 3×3.
       const floats = 16 * g.outC * g.inC;
-      if (parts > 1) this.k.winogradSumParts.run({ dU: dUa, parts, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, this.cpu.threads, Infinity, parts));
+      if (parts > 1) this.k.addParts.run({ dst: dUa, src: dUa + uBytes, parts: parts - 1, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, this.cpu.threads, Infinity, parts));
       const finish = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
       this.k.winogradWeightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
-      if (db) {
-        const heap = this.cpu.heap.f32();
-        for (let t = 0; t < parts; t++) {
-          const at = (dba + t * dbBytes) / 4;
-          for (let i = 0; i < g.outC; i++) db[i] += heap[at + i];
-        }
-      }
+      if (db) this.k.addParts.call({ dst: this.cpu.addressOf(db, g.outC, 'Conv2d dBias', true, true), src: dba, parts, stride: dbBytes, i0: 0, i1: g.outC });
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
@@ -819,19 +813,17 @@ class Conv2dOnCpu {
     }
   }
 
-  /** dW (and db) += the per-task partial sums at `partials` (`partBytes` apart: dW, then db), in task order. */
+  /**
+   * dW (and db) += the per-task partial sums at `partials` (`partBytes` apart: dW, then db), in
+   * task order: `addParts`, dW's floats split across the threads (each float's sum in the same
+   * order whatever the split).
+   */
   private addPartials(ctx: OpBackwardContext, g: Geometry, partials: number, parts: number, partBytes: number): void {
-    const heap = this.cpu.heap.f32();
-    const dW = ctx.dParams.weight.data;
+    const n = g.outC * g.rows;
+    const dWa = this.cpu.addressOf(ctx.dParams.weight.data, n, 'Conv2d dWeight', true, true);
+    this.k.addParts.run({ dst: dWa, src: partials, parts, stride: partBytes, i0: 0, i1: n }, partsFor(n, this.cpu.threads, Infinity, parts));
     const db = ctx.dParams.bias?.data;
-    for (let t = 0; t < parts; t++) {
-      const pw = (partials + t * partBytes) / 4;
-      for (let i = 0; i < dW.length; i++) dW[i] += heap[pw + i];
-      if (db) {
-        const pb = pw + round64(g.outC * g.rows) / 4;
-        for (let i = 0; i < g.outC; i++) db[i] += heap[pb + i];
-      }
-    }
+    if (db) this.k.addParts.call({ dst: this.cpu.addressOf(db, g.outC, 'Conv2d dBias', true, true), src: partials + round64(n), parts, stride: partBytes, i0: 0, i1: g.outC });
   }
 
   /** A depthwise layer's forward: planes (sample × channel) split across the threads, the samples read only (OpForwardContext.rows). */
