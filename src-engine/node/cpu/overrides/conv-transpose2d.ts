@@ -4,7 +4,7 @@ import { convTranspose2dKernel } from '../../../core/ops/kernels/conv-transpose2
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { KIND } from '../functions';
-import { chunks, geomArgs, im2colBlocks, round64, sampleParts, type Geometry } from './conv2d';
+import { addTaskPartials, chunks, geomArgs, im2colBlocks, round64, sampleParts, zeroHeap, type Geometry } from './conv2d';
 
 /**
  * ConvTranspose2d as the Conv2d it is the adjoint of: the Conv2d whose input is this layer's
@@ -40,6 +40,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
   const fillZero = cpu.kernel('fillZero');
   const addChannelBias = cpu.kernel('addChannelBias', { range: ['n0', 'n1'] });
   const channelSums64 = cpu.kernel('channelSums64', { range: ['c0', 'c1'] });
+  const addParts = cpu.kernel('addParts', { range: ['i0', 'i1'], align: 4 });
 
   /**
    * Per-thread scratch for conv2dBackward (`cols` and `dcols`: kinds a and b), and with `both`
@@ -86,7 +87,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
     const weightLen = g.outC * g.rows;
     const partBytes = round64(weightLen);
     const partials = wanted ? cpu.sharedScratch(parts * partBytes) : 0;
-    if (wanted) cpu.heap.f32().fill(0, partials / 4, (partials + parts * partBytes) / 4);
+    if (wanted) zeroHeap(cpu, ctx.backend, partials, (parts * partBytes) / 4);
     try {
       const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.outC * g.spatial, 'ConvTranspose2d input', true, false);
       const wa = cpu.addressOf(ctx.params.weight.data, weightLen, 'ConvTranspose2d weight', true, false);
@@ -104,12 +105,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
         conv2dForward.run({ x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, direct: g.direct ? 1 : 0, group, ep: 0, act: 0 }, sampleParts(g.n, cpu.threads, group));
       }
       if (!wanted) return;
-      const heapNow = cpu.heap.f32();
-      const dW = ctx.dParams.weight.data;
-      for (let t = 0; t < parts; t++) {
-        const at = (partials + t * partBytes) / 4;
-        for (let i = 0; i < weightLen; i++) dW[i] += heapNow[at + i];
-      }
+      addTaskPartials(cpu, addParts, ctx.dParams.weight.data, 'ConvTranspose2d weight gradient', partials, parts, partBytes);
       const db = ctx.dParams.bias?.data;
       if (db) {
         const dba = cpu.addressOf(db, g.inC, 'ConvTranspose2d bias gradient', true, true);

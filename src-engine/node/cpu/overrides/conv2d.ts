@@ -4,7 +4,9 @@ import { conv2dKernel } from '../../../core/ops/kernels/conv2d';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { Tensor } from '../../../base/tensor';
+import type { Backend } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
+import type { Kernel } from '../kernel';
 import { KIND, partsFor } from '../functions';
 import { GEMM, type KernelArgs } from '../generated/kernel-table';
 import { MAX_TASKS } from '../pool';
@@ -334,6 +336,24 @@ function winogradParts(n: number, tiles: number, threads: number): number {
 
 export const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
 
+/**
+ * Task partial sums (a weight or bias gradient's, one block per task, `stride` bytes apart from
+ * byte `src`) added into `dst` in task order: `addParts`, dst's floats split across the threads
+ * (each float's sum in the same order whatever the split). Conv2d's and ConvTranspose2d's backward.
+ */
+export function addTaskPartials(cpu: CpuContext, addParts: Kernel<'addParts'>, dst: Float32Array, what: string, src: number, parts: number, stride: number): void {
+  const n = dst.length;
+  const at = cpu.addressOf(dst, n, what, true, true);
+  addParts.run({ dst: at, src, parts, stride, i0: 0, i1: n }, partsFor(n, cpu.threads, Infinity, parts));
+}
+
+/** Zeroes `floats` floats of the heap from byte `at` (task partial sums before they sum), split across the threads as `Backend.zero` splits a memset. */
+export function zeroHeap(cpu: CpuContext, backend: Backend, at: number, floats: number): void {
+  const view = cpu.heap.f32().subarray(at / 4, at / 4 + floats);
+  if (backend.zero) backend.zero(view);
+  else view.fill(0);
+}
+
 /** The WebAssembly kernels the CPU Conv2d runs (see {@link conv2dOverride}). */
 function conv2dKernels(cpu: CpuContext) {
   // Tasks split the batch into contiguous samples [n0, n1) (or output channels [o0, o1)); per
@@ -600,8 +620,7 @@ class Conv2dOnCpu {
     const partBytes = wanted ? round64(g.outC * g.rows) + round64(g.outC) : 0;
     const partials = this.cpu.sharedScratch(parts * partBytes + (wino ? round64(WINOGRAD_ELEMENTS[tile] * g.outC * g.inC) : 0));
     const ua = partials + parts * partBytes;
-    const f = this.cpu.heap.f32();
-    f.fill(0, partials / 4, (partials + parts * partBytes) / 4);
+    zeroHeap(this.cpu, ctx.backend, partials, (parts * partBytes) / 4);
     try {
       const xa = this.cpu.addressOf(x.data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
@@ -718,7 +737,7 @@ class Conv2dOnCpu {
       if (parts > 1) this.k.addParts.run({ dst: dUa, src: dUa + uBytes, parts: parts - 1, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, this.cpu.threads, Infinity, parts));
       const finish = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
       this.k.winogradWeightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
-      if (db) this.k.addParts.call({ dst: this.cpu.addressOf(db, g.outC, 'Conv2d dBias', true, true), src: dba, parts, stride: dbBytes, i0: 0, i1: g.outC });
+      if (db) addTaskPartials(this.cpu, this.k.addParts, db, 'Conv2d dBias', dba, parts, dbBytes);
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
@@ -777,8 +796,7 @@ class Conv2dOnCpu {
     const wanted = ctx.dParamsWanted !== false;
     const partBytes = wanted ? round64(g.outC * g.rows) + round64(g.outC) : 0;
     const partials = this.cpu.sharedScratch(parts * partBytes + (dx ? round64(g.outC * g.rows) : 0));
-    const heap = this.cpu.heap.f32();
-    heap.fill(0, partials / 4, (partials + parts * partBytes) / 4);
+    zeroHeap(this.cpu, ctx.backend, partials, (parts * partBytes) / 4);
     try {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
@@ -795,6 +813,7 @@ class Conv2dOnCpu {
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
         const flipped = partials + parts * partBytes;
         const w = ctx.params.weight.data;
+        const heap = this.cpu.heap.f32();
         for (let o = 0; o < g.outC; o++) {
           for (let c = 0; c < g.inC; c++) {
             const from = (o * g.inC + c) * 9;
@@ -813,17 +832,11 @@ class Conv2dOnCpu {
     }
   }
 
-  /**
-   * dW (and db) += the per-task partial sums at `partials` (`partBytes` apart: dW, then db), in
-   * task order: `addParts`, dW's floats split across the threads (each float's sum in the same
-   * order whatever the split).
-   */
+  /** dW (and db) += the per-task partial sums at `partials` (`partBytes` apart: dW, then db), in task order. */
   private addPartials(ctx: OpBackwardContext, g: Geometry, partials: number, parts: number, partBytes: number): void {
-    const n = g.outC * g.rows;
-    const dWa = this.cpu.addressOf(ctx.dParams.weight.data, n, 'Conv2d dWeight', true, true);
-    this.k.addParts.run({ dst: dWa, src: partials, parts, stride: partBytes, i0: 0, i1: n }, partsFor(n, this.cpu.threads, Infinity, parts));
+    addTaskPartials(this.cpu, this.k.addParts, ctx.dParams.weight.data, 'Conv2d dWeight', partials, parts, partBytes);
     const db = ctx.dParams.bias?.data;
-    if (db) this.k.addParts.call({ dst: this.cpu.addressOf(db, g.outC, 'Conv2d dBias', true, true), src: partials + round64(n), parts, stride: partBytes, i0: 0, i1: g.outC });
+    if (db) addTaskPartials(this.cpu, this.k.addParts, db, 'Conv2d dBias', partials + round64(g.outC * g.rows), parts, partBytes);
   }
 
   /** A depthwise layer's forward: planes (sample × channel) split across the threads, the samples read only (OpForwardContext.rows). */
