@@ -184,6 +184,38 @@ describe('gemmMany: independent GEMMs in one parallel round', () => {
   });
 });
 
+describe('A read in place for blocks of few columns (GEMM.DIRECT_A_MAX_N, rows at most DIRECT_A_MAX_LDA apart)', () => {
+  // Edge rows (m odd: the last row packed on its own) and edge tiles (n not a multiple of NR), a
+  // block of one depth step, with and without C or a bias row to add to, columns split and not.
+  const CASES: Case[] = [[65, 64, 256], [33, 48, 64], [130, 20, 97], [64, 64, 1], [4096, 64, 64]];
+  it('the same bits as the same op(A) stored transposed (packed), on 1 and 2 threads', () => {
+    expect(GEMM.DIRECT_A_MAX_N).toBeGreaterThanOrEqual(64);
+    expect(GEMM.DIRECT_A_MAX_LDA).toBeGreaterThanOrEqual(256);
+    for (const be of [one, two])
+      for (const [i, [m, n, k]] of CASES.entries())
+        for (const transB of [false, true])
+          for (const mode of ['assign', 'accumulate', 'bias'] as const) {
+            const a = fill(be.alloc(m * k), i);
+            const at = be.alloc(m * k);
+            for (let r = 0; r < m; r++) for (let p = 0; p < k; p++) at[p * m + r] = a[r * k + p];
+            const b = fill(be.alloc(k * n), i + 1);
+            const bias = fill(be.alloc(n), i + 2);
+            const inPlace = fill(be.alloc(m * n), i + 3);
+            const packed = be.alloc(m * n);
+            packed.set(inPlace);
+            const args = { transB, m, n, k, b, accumulate: mode === 'accumulate' };
+            if (mode === 'bias') {
+              be.gemmBias({ ...args, transA: false, a, c: inPlace }, bias);
+              be.gemmBias({ ...args, transA: true, a: at, c: packed }, bias);
+            } else {
+              be.gemm({ ...args, transA: false, a, c: inPlace });
+              be.gemm({ ...args, transA: true, a: at, c: packed });
+            }
+            expectSameValues(inPlace, packed, `${be.threads} threads: ${m}×${n}×${k} transB=${transB} ${mode}`);
+          }
+  });
+});
+
 describe('gemmBias: C = op(A)·op(B) + a bias row (Linear\'s y = x·Wᵀ + b)', () => {
   /**
    * Whole and edge tiles, two depth blocks (k > KC), columns split across threads (n ≥ m) and rows,

@@ -13,6 +13,8 @@ export const BATCH_NORM = {
 export const GEMM = {
   MR: 2,
   NR: 16,
+  DIRECT_A_MAX_N: 64,
+  DIRECT_A_MAX_LDA: 256,
   MC: 64,
   KC: 256,
   NC: 512,

@@ -32,6 +32,18 @@ export const GEMM = {
   MR,
   /** Columns of the micro-kernel (B is packed in panels of NR columns). */
   NR,
+  /**
+   * A block of at most DIRECT_A_MAX_N columns reads A's rows in place instead of packing them,
+   * where they are contiguous and at most DIRECT_A_MAX_LDA floats apart (gemm.wat, $gemmBlock).
+   * NOTE (measured, 1 thread, packed and in-place builds interleaved in one process, min CPU time
+   * of 25): the tiny GPT's [4096 × 256]·[256 × 64] 0.94–0.96× the packed time (four runs),
+   * [4096 × 64]·[64 × 64] 0.95–1.01×. Not past 64 columns ([4096 × 64]·[64 × 256] 1.02–1.03×,
+   * 1024³ 1.08×, each A panel shared by more column panels) nor with rows 2 KiB apart or more
+   * ([4096 × 512]·[512 × 64] 1.06×, [4096 × 1024]·… 1.03–1.08×): the packed block is one
+   * contiguous 64 KiB where the rows of 64 are spread over 32 pages and more.
+   */
+  DIRECT_A_MAX_N: 64,
+  DIRECT_A_MAX_LDA: 256,
   /** Rows of A per packed block. */
   MC,
   /** Depth per packed block. */

@@ -2,6 +2,8 @@
 ;;
 ;;   for jc (NC columns) / pc (KC depth) -> pack op(B) block, KC x NC, into 16-wide column panels
 ;;     for ic (MC rows)                 -> pack op(A) block, MC x KC, into 2-high row panels
+;;                                         (not for a block of few columns whose A rows are
+;;                                         contiguous: $microRows reads them in place)
 ;;       for jr, ir                     -> 2x16 micro-kernel: 8 f32x4 accumulators in registers
 ;;
 ;; Block sizes (kernels/constants.mjs, GEMM): MR=2, NR=16, MC=64, KC=256, NC=512 (packed B block 512 KiB stays in L2, one packed
@@ -305,6 +307,53 @@
     (v128.store offset=32 (local.get $row) (local.get $c1_2))
     (v128.store offset=48 (local.get $row) (local.get $c1_3))
   )
+  ;; 2x16 micro-kernel reading A in place: as $micro, A's row r at pa + r·as (as = lda in bytes),
+  ;; depth p at + 4p: the same products in the same order, so the same bits.
+  (func $microRows (param $pa i32) (param $as i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32) (param $src i32) (param $srcStride i32)
+    (local $c0_0 v128) (local $c0_1 v128) (local $c0_2 v128) (local $c0_3 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c1_2 v128) (local $c1_3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $a v128) (local $end i32) (local $row i32)
+    (local.set $end (i32.add (local.get $pa) (i32.mul (local.get $kc) (i32.const 4))))
+    (block $done (loop $k
+      (br_if $done (i32.ge_u (local.get $pa) (local.get $end)))
+      (local.set $b0 (v128.load offset=0 (local.get $pb)))
+      (local.set $b1 (v128.load offset=16 (local.get $pb)))
+      (local.set $b2 (v128.load offset=32 (local.get $pb)))
+      (local.set $b3 (v128.load offset=48 (local.get $pb)))
+      (local.set $a (v128.load32_splat (local.get $pa)))
+      (local.set $c0_0 (f32x4.add (local.get $c0_0) (f32x4.mul (local.get $a) (local.get $b0))))
+      (local.set $c0_1 (f32x4.add (local.get $c0_1) (f32x4.mul (local.get $a) (local.get $b1))))
+      (local.set $c0_2 (f32x4.add (local.get $c0_2) (f32x4.mul (local.get $a) (local.get $b2))))
+      (local.set $c0_3 (f32x4.add (local.get $c0_3) (f32x4.mul (local.get $a) (local.get $b3))))
+      (local.set $a (v128.load32_splat (i32.add (local.get $pa) (local.get $as))))
+      (local.set $c1_0 (f32x4.add (local.get $c1_0) (f32x4.mul (local.get $a) (local.get $b0))))
+      (local.set $c1_1 (f32x4.add (local.get $c1_1) (f32x4.mul (local.get $a) (local.get $b1))))
+      (local.set $c1_2 (f32x4.add (local.get $c1_2) (f32x4.mul (local.get $a) (local.get $b2))))
+      (local.set $c1_3 (f32x4.add (local.get $c1_3) (f32x4.mul (local.get $a) (local.get $b3))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+      (br $k)))
+    (if (local.get $acc) (then
+      (local.set $row (local.get $src))
+      (local.set $c0_0 (f32x4.add (local.get $c0_0) (v128.load offset=0 (local.get $row))))
+      (local.set $c0_1 (f32x4.add (local.get $c0_1) (v128.load offset=16 (local.get $row))))
+      (local.set $c0_2 (f32x4.add (local.get $c0_2) (v128.load offset=32 (local.get $row))))
+      (local.set $c0_3 (f32x4.add (local.get $c0_3) (v128.load offset=48 (local.get $row))))
+      (local.set $row (i32.add (local.get $row) (local.get $srcStride)))
+      (local.set $c1_0 (f32x4.add (local.get $c1_0) (v128.load offset=0 (local.get $row))))
+      (local.set $c1_1 (f32x4.add (local.get $c1_1) (v128.load offset=16 (local.get $row))))
+      (local.set $c1_2 (f32x4.add (local.get $c1_2) (v128.load offset=32 (local.get $row))))
+      (local.set $c1_3 (f32x4.add (local.get $c1_3) (v128.load offset=48 (local.get $row))))
+    ))
+    (local.set $row (local.get $c))
+    (v128.store offset=0 (local.get $row) (local.get $c0_0))
+    (v128.store offset=16 (local.get $row) (local.get $c0_1))
+    (v128.store offset=32 (local.get $row) (local.get $c0_2))
+    (v128.store offset=48 (local.get $row) (local.get $c0_3))
+    (local.set $row (i32.add (local.get $row) (local.get $ldc)))
+    (v128.store offset=0 (local.get $row) (local.get $c1_0))
+    (v128.store offset=16 (local.get $row) (local.get $c1_1))
+    (v128.store offset=32 (local.get $row) (local.get $c1_2))
+    (v128.store offset=48 (local.get $row) (local.get $c1_3))
+  )
   ;; C[mr x nr] (+)= tile[mr x nr] (tile rows are 16 floats apart).
   (func $mergeTile (param $tile i32) (param $c i32) (param $ldc i32) (param $mr i32) (param $nr i32) (param $acc i32) (param $src i32) (param $srcStride i32)
     (local $i i32) (local $j i32) (local $t i32) (local $d i32) (local $v f32) (local $e i32)
@@ -384,9 +433,16 @@
   (func $gemmBlock (param $m i32) (param $a i32) (param $ars i32) (param $acs i32) (param $pc i32) (param $kc i32)
     (param $packB i32) (param $jc i32) (param $nc i32) (param $c i32) (param $ldcb i32) (param $acc i32) (param $bias i32) (param $scratch i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $packA i32) (local $tile i32) (local $cp i32) (local $ldc i32)
-    (local $sp i32) (local $ss i32)
+    (local $sp i32) (local $ss i32) (local $direct i32) (local $rows i32) (local $pa i32) (local $pb i32) (local $as i32)
     ;; what the products are added to ($acc): C itself, or with $bias ≠ 0 the bias row, the same for every row
     (local.set $ss (select (i32.const 0) (local.get $ldcb) (local.get $bias)))
+    ;; A read in place, not packed ($microRows), where its rows are contiguous (acs = 1), at most
+    ;; GEMM.DIRECT_A_MAX_LDA floats apart, and the block has at most GEMM.DIRECT_A_MAX_N columns: the
+    ;; same values in the same order as from the packed panel (the same bits), and a block of few
+    ;; columns, which would use each packed panel only ⌈nc/NR⌉ times, does not copy all of A first.
+    (local.set $direct (i32.and (i32.and (i32.eq (local.get $acs) (i32.const 1)) (i32.le_u (local.get $ars) (i32.const {{GEMM.DIRECT_A_MAX_LDA}})))
+      (i32.le_s (local.get $nc) (i32.const {{GEMM.DIRECT_A_MAX_N}}))))
+    (local.set $as (i32.shl (local.get $ars) (i32.const 2)))
     (local.set $packA (local.get $scratch))
     (local.set $tile (i32.add (local.get $scratch) (i32.add (i32.const {{GEMM.PACK_A_BYTES}}) (i32.const {{GEMM.PACK_B_BYTES}}))))
     (local.set $ldc (i32.shr_u (local.get $ldcb) (i32.const 2)))
@@ -395,9 +451,10 @@
       (br_if $icd (i32.ge_s (local.get $ic) (local.get $m)))
       (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
       (if (i32.gt_s (local.get $mc) (i32.const {{GEMM.MC}})) (then (local.set $mc (i32.const {{GEMM.MC}}))))
-      (call $packA
-        (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
-        (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA) (i32.shl (local.get $kc) (i32.const 3)))
+      (if (i32.eqz (local.get $direct)) (then
+        (call $packA
+          (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
+          (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA) (i32.shl (local.get $kc) (i32.const 3)))))
       (local.set $jr (i32.const 0))
       (block $jrd (loop $jrl
         (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
@@ -411,17 +468,25 @@
           (local.set $cp (i32.add (local.get $c)
             (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2))))
           (local.set $sp (select (i32.add (local.get $bias) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2))) (local.get $cp) (local.get $bias)))
+          ;; the panel's A: packed ([kc][MR]), or (direct) its rows in place; the last rows of a direct
+          ;; block, fewer than MR, packed as a zero-padded panel of their own ($microRows reads MR rows)
+          (local.set $pa (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2)))))
+          (local.set $rows (i32.and (local.get $direct) (i32.eq (local.get $mr) (i32.const {{GEMM.MR}}))))
+          (if (local.get $direct) (then
+            (local.set $pa (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ars)) (local.get $pc)) (i32.const 2))))
+            (if (i32.eqz (local.get $rows)) (then
+              (call $packA (local.get $pa) (local.get $ars) (i32.const 1) (local.get $mr) (local.get $kc) (local.get $packA) (i32.shl (local.get $kc) (i32.const 3)))
+              (local.set $pa (local.get $packA))))))
+          (local.set $pb (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2)))))
           (if (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}})))
             (then
-              (call $micro
-                (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-                (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
-                (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc) (local.get $sp) (local.get $ss)))
+              (if (local.get $rows)
+                (then (call $microRows (local.get $pa) (local.get $as) (local.get $pb) (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc) (local.get $sp) (local.get $ss)))
+                (else (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc) (local.get $sp) (local.get $ss)))))
             (else
-              (call $micro
-                (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-                (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
-                (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0) (i32.const 0) (i32.const 0))
+              (if (local.get $rows)
+                (then (call $microRows (local.get $pa) (local.get $as) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0) (i32.const 0) (i32.const 0)))
+                (else (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0) (i32.const 0) (i32.const 0))))
               (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc) (local.get $sp) (local.get $ss))))
           (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
           (br $irl)))
