@@ -434,6 +434,7 @@
     (param $packB i32) (param $jc i32) (param $nc i32) (param $c i32) (param $ldcb i32) (param $acc i32) (param $bias i32) (param $scratch i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $packA i32) (local $tile i32) (local $cp i32) (local $ldc i32)
     (local $sp i32) (local $ss i32) (local $direct i32) (local $rows i32) (local $pa i32) (local $pb i32) (local $as i32)
+    (local $full i32) (local $out i32) (local $ldo i32) (local $acco i32)
     ;; what the products are added to ($acc): C itself, or with $bias ≠ 0 the bias row, the same for every row
     (local.set $ss (select (i32.const 0) (local.get $ldcb) (local.get $bias)))
     ;; A read in place, not packed ($microRows), where its rows are contiguous (acs = 1), at most
@@ -451,10 +452,14 @@
       (br_if $icd (i32.ge_s (local.get $ic) (local.get $m)))
       (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
       (if (i32.gt_s (local.get $mc) (i32.const {{GEMM.MC}})) (then (local.set $mc (i32.const {{GEMM.MC}}))))
-      (if (i32.eqz (local.get $direct)) (then
+      ;; packed: the whole block; direct: only its last rows when fewer than MR (a zero-padded panel
+      ;; of their own where the packed block would have it: $microRows reads MR rows)
+      (local.set $ir (select (i32.const 0) (i32.sub (local.get $mc) (i32.rem_u (local.get $mc) (i32.const {{GEMM.MR}}))) (i32.eqz (local.get $direct))))
+      (if (i32.lt_s (local.get $ir) (local.get $mc)) (then
         (call $packA
-          (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
-          (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA) (i32.shl (local.get $kc) (i32.const 3)))))
+          (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
+          (local.get $ars) (local.get $acs) (i32.sub (local.get $mc) (local.get $ir)) (local.get $kc)
+          (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2)))) (i32.shl (local.get $kc) (i32.const 3)))))
       (local.set $jr (i32.const 0))
       (block $jrd (loop $jrl
         (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
@@ -468,26 +473,23 @@
           (local.set $cp (i32.add (local.get $c)
             (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2))))
           (local.set $sp (select (i32.add (local.get $bias) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2))) (local.get $cp) (local.get $bias)))
-          ;; the panel's A: packed ([kc][MR]), or (direct) its rows in place; the last rows of a direct
-          ;; block, fewer than MR, packed as a zero-padded panel of their own ($microRows reads MR rows)
-          (local.set $pa (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2)))))
+          ;; the panel's A: its rows in place (direct, MR rows) or packed ([kc][MR]); a whole tile is
+          ;; written to C, an edge tile to the scratch tile and merged
           (local.set $rows (i32.and (local.get $direct) (i32.eq (local.get $mr) (i32.const {{GEMM.MR}}))))
-          (if (local.get $direct) (then
-            (local.set $pa (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ars)) (local.get $pc)) (i32.const 2))))
-            (if (i32.eqz (local.get $rows)) (then
-              (call $packA (local.get $pa) (local.get $ars) (i32.const 1) (local.get $mr) (local.get $kc) (local.get $packA) (i32.shl (local.get $kc) (i32.const 3)))
-              (local.set $pa (local.get $packA))))))
+          (local.set $pa (select
+            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ars)) (local.get $pc)) (i32.const 2)))
+            (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
+            (local.get $rows)))
           (local.set $pb (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2)))))
-          (if (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}})))
-            (then
-              (if (local.get $rows)
-                (then (call $microRows (local.get $pa) (local.get $as) (local.get $pb) (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc) (local.get $sp) (local.get $ss)))
-                (else (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc) (local.get $sp) (local.get $ss)))))
-            (else
-              (if (local.get $rows)
-                (then (call $microRows (local.get $pa) (local.get $as) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0) (i32.const 0) (i32.const 0)))
-                (else (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0) (i32.const 0) (i32.const 0))))
-              (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc) (local.get $sp) (local.get $ss))))
+          (local.set $full (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}}))))
+          (local.set $out (select (local.get $cp) (local.get $tile) (local.get $full)))
+          (local.set $ldo (select (local.get $ldcb) (i32.const {{GEMM.TILE_ROW_BYTES}}) (local.get $full)))
+          (local.set $acco (select (local.get $acc) (i32.const 0) (local.get $full)))
+          (if (local.get $rows)
+            (then (call $microRows (local.get $pa) (local.get $as) (local.get $pb) (local.get $kc) (local.get $out) (local.get $ldo) (local.get $acco) (local.get $sp) (local.get $ss)))
+            (else (call $micro (local.get $pa) (local.get $pb) (local.get $kc) (local.get $out) (local.get $ldo) (local.get $acco) (local.get $sp) (local.get $ss))))
+          (if (i32.eqz (local.get $full)) (then
+            (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc) (local.get $sp) (local.get $ss))))
           (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
           (br $irl)))
         (local.set $jr (i32.add (local.get $jr) (i32.const {{GEMM.NR}})))
