@@ -113,7 +113,7 @@ export function caseInputs(k: Case) {
   const oh = k.h + 2 * k.p[0] - 2;
   const ow = k.w + 2 * k.p[1] - 2;
   const dOutput = randn([k.n, k.outC, oh, ow], rng);
-  const run = (backend: Backend, more: { freshInputGradients?: boolean; noGrad?: number[] } = {}) =>
+  const run = (backend: Backend, more: { freshInputGradients?: boolean; noGrad?: number[]; unwantedParamGradients?: boolean } = {}) =>
     runOp(CONV, { inputs: [x], attrs, params, dOutput, backend, ...more });
   return { x, weight, params, dOutput, oh, ow, run };
 }

@@ -4,8 +4,8 @@
  * each side, a size its 4×4 tiles cover with little waste: 28×28 and up, 7×7) with sizes that leave
  * partial 4×4 tiles, padding 0–3, channel counts that are not multiples of 4; 1 and 2 threads bit
  * for bit (7×7 too, where 1 thread groups 16 samples per GEMM and 2 threads 8); dx assigned where
- * fresh and added otherwise; the weight gradient (still F(2×2)) the same bits whether or not dx runs
- * beside it.
+ * fresh and added otherwise; the weight gradient (F(4×4) where the forward is, on the output's
+ * tiles) against the same float64 convolution, and the same bits whether or not dx runs beside it.
  *
  * NOTE (bound): as winograd.test.ts, the error is measured against the magnitudes the algorithm
  * computes with, per output S = the tile's Σ_c |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A| with F(4×4)'s
@@ -31,12 +31,32 @@ const cpu = cpuBackends();
 const abs = (m: readonly (readonly number[])[]): number[][] => m.map((r) => r.map(Math.abs));
 
 /**
+ * |Bᵀ||d||B| for each of the c channels of sample s's 6×6 input tile whose 4×4 outputs start at
+ * (ty, tx) (x zero-padded by p, [N][C][H][W]), into V ([c][36]).
+ */
+function inputTileScales(x: Float32Array, s: number, c: number, h: number, w: number, p: readonly number[], ty: number, tx: number, V: Float64Array): void {
+  const BT = abs(F43.BT);
+  const d = new Float64Array(36);
+  const t = new Float64Array(36);
+  for (let ci = 0; ci < c; ci++) {
+    for (let r = 0; r < 6; r++) {
+      for (let q = 0; q < 6; q++) {
+        const ih = ty + r - p[0];
+        const iw = tx + q - p[1];
+        d[r * 6 + q] = ih >= 0 && ih < h && iw >= 0 && iw < w ? Math.abs(x[((s * c + ci) * h + ih) * w + iw]) : 0;
+      }
+    }
+    for (let i = 0; i < 6; i++) for (let q = 0; q < 6; q++) t[i * 6 + q] = BT[i].reduce((v, b, r) => v + b * d[r * 6 + q], 0);
+    for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) V[ci * 36 + i * 6 + j] = BT[j].reduce((v, b, q) => v + t[i * 6 + q] * b, 0);
+  }
+}
+
+/**
  * F(4×4)'s error scale for y = correlate(x, g) (x zero-padded by p, [N][C][H][W]; g [M][C][3][3],
  * as float64 |g|; y [N][M][oH][oW]): per 4×4 output tile, Σ_c |Aᵀ|((|G||g||G|ᵀ) ⊙ (|Bᵀ||d||B|))|A|.
  */
 function winograd4Scale(x: Float32Array, n: number, c: number, h: number, w: number, p: readonly number[], g: Float64Array, m: number, oh: number, ow: number): Float64Array {
   const G = abs(F43.G);
-  const BT = abs(F43.BT);
   const AT = abs(F43.AT);
   const U = new Float64Array(m * c * 36);
   for (let k = 0; k < m * c; k++) {
@@ -50,35 +70,11 @@ function winograd4Scale(x: Float32Array, n: number, c: number, h: number, w: num
   }
   const out = new Float64Array(n * m * oh * ow);
   const V = new Float64Array(c * 36);
-  const d = new Float64Array(36);
-  const t = new Float64Array(36);
   const e = new Float64Array(36);
   for (let s = 0; s < n; s++) {
     for (let ty = 0; ty < oh; ty += 4) {
       for (let tx = 0; tx < ow; tx += 4) {
-        for (let ci = 0; ci < c; ci++) {
-          for (let r = 0; r < 6; r++) {
-            for (let q = 0; q < 6; q++) {
-              const ih = ty + r - p[0];
-              const iw = tx + q - p[1];
-              d[r * 6 + q] = ih >= 0 && ih < h && iw >= 0 && iw < w ? Math.abs(x[((s * c + ci) * h + ih) * w + iw]) : 0;
-            }
-          }
-          for (let i = 0; i < 6; i++) {
-            for (let q = 0; q < 6; q++) {
-              let v = 0;
-              for (let r = 0; r < 6; r++) v += BT[i][r] * d[r * 6 + q];
-              t[i * 6 + q] = v;
-            }
-          }
-          for (let i = 0; i < 6; i++) {
-            for (let j = 0; j < 6; j++) {
-              let v = 0;
-              for (let q = 0; q < 6; q++) v += t[i * 6 + q] * BT[j][q];
-              V[ci * 36 + i * 6 + j] = v;
-            }
-          }
-        }
+        inputTileScales(x, s, c, h, w, p, ty, tx, V);
         for (let o = 0; o < m; o++) {
           e.fill(0);
           for (let ci = 0; ci < c; ci++) {
@@ -100,6 +96,50 @@ function winograd4Scale(x: Float32Array, n: number, c: number, h: number, w: num
 }
 
 /**
+ * The scale of F(4×4)'s weight-gradient rounding error, per kernel element:
+ * |G|ᵀ (Σ_tiles (|A||dY||A|ᵀ) ⊙ (|Bᵀ||d||B|)) |G| over every sample's tiles (dY: the tile's 4×4
+ * block of dy, zero past the output's edge; d: its 6×6 window of x, zero-padded).
+ */
+function winograd4WeightScale(x: Float32Array, dy: Float32Array, k: Case, oh: number, ow: number): Float64Array {
+  const { n, c, h, w, outC, p } = k;
+  const G = abs(F43.G);
+  const AT = abs(F43.AT);
+  const sum = new Float64Array(outC * c * 36);
+  const V = new Float64Array(c * 36);
+  const D = new Float64Array(outC * 36);
+  for (let s = 0; s < n; s++) {
+    for (let ty = 0; ty < oh; ty += 4) {
+      for (let tx = 0; tx < ow; tx += 4) {
+        inputTileScales(x, s, c, h, w, p, ty, tx, V);
+        for (let o = 0; o < outC; o++) {
+          for (let i = 0; i < 6; i++) {
+            for (let j = 0; j < 6; j++) {
+              let v = 0;
+              for (let a = 0; a < 4 && ty + a < oh; a++) {
+                for (let b = 0; b < 4 && tx + b < ow; b++) v += AT[a][i] * Math.abs(dy[((s * outC + o) * oh + ty + a) * ow + tx + b]) * AT[b][j];
+              }
+              D[o * 36 + i * 6 + j] = v;
+            }
+          }
+        }
+        for (let o = 0; o < outC; o++) for (let ci = 0; ci < c; ci++) for (let e = 0; e < 36; e++) sum[(o * c + ci) * 36 + e] += D[o * 36 + e] * V[ci * 36 + e];
+      }
+    }
+  }
+  const out = new Float64Array(outC * c * 9);
+  for (let kc = 0; kc < outC * c; kc++) {
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) {
+        let v = 0;
+        for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) v += G[i][a] * sum[kc * 36 + i * 6 + j] * G[j][b];
+        out[kc * 9 + a * 3 + b] = v;
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * One sample each (the float64 convolution is the test's cost, ~0.6 s of CPU a case): whole and
  * partial tiles in both directions, channels not multiples of 4, uneven padding.
  */
@@ -113,7 +153,7 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
   for (const k of CASES) {
     it(label(k), () => {
       const algo = conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k));
-      expect(algo).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd' });
+      expect(algo).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd4' });
       const { x, weight, params, dOutput, oh, ow, run } = caseInputs(k);
       const one = run(cpu.one);
       const exact = direct64(k, x.data, weight.data, params.bias?.data ?? null, dOutput.data);
@@ -123,19 +163,47 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
       const dxScale = winograd4Scale(dOutput.data, k.n, k.outC, oh, ow, [2 - k.p[0], 2 - k.p[1]], wRot, k.c, k.h, k.w);
       expect(worstRatio(one.output.data, exact.y, yScale), 'forward error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.c + 32);
       expect(worstRatio(one.dInputs[0]!.data, exact.dx, dxScale), 'dx error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.outC + 32);
+      // dW: x's transform (up to 3 roundings per level, two levels), dy's A·Aᵀ (3 per level), the
+      // product, 36 GEMMs summing over the batch's tiles (depth − 1), up to 16 task partials, then Gᵀ·G
+      // (up to 8 per level with G's rounded 1/6, 1/12, 1/24): depth + 45, asserted as depth + 48.
+      // Measured here: ≤ 0.18·2⁻²⁴·S (against Σ|x||dy|, a direct convolution's scale: 17–35).
+      const tiles = k.n * Math.ceil(oh / 4) * Math.ceil(ow / 4);
+      const dwScale = winograd4WeightScale(x.data, dOutput.data, k, oh, ow);
+      expect(worstRatio(one.dParams.weight.data, exact.dW, dwScale), 'dW error / (2⁻²⁴·S)').toBeLessThanOrEqual(tiles + 48);
     });
   }
-  it('gives the same bits on 1 and 2 threads, assigns a fresh dx, and leaves the weight gradient as it was', () => {
+  it('gives the same bits on 1 and 2 threads, assigns a fresh dx, and gives the weight gradient the same bits without dx', () => {
     // Six samples of resnet18's layer1 shape cut small: two tasks on 2 threads, three samples each.
     const k: Case = { n: 6, c: 64, h: 28, w: 30, outC: 64, p: [1, 1], bias: true };
-    const { run } = caseInputs(k);
+    const { x, dOutput, oh, ow, run } = caseInputs(k);
     const [one, two] = [run(cpu.one), run(cpu.two)];
     expectSameValues(two.output.data, one.output.data);
     expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
+    // dW on 2 threads is three tasks' partial sums (added by the finish as it reads them), on 1 thread
+    // one: both within the bound above of the exact value, so within twice it of each other (a lost
+    // or doubled partial would be off by about a third of S).
+    const tiles = k.n * Math.ceil(oh / 4) * Math.ceil(ow / 4);
+    const dwScale = winograd4WeightScale(x.data, dOutput.data, k, oh, ow);
+    expect(worstRatio(two.dParams.weight.data, Float64Array.from(one.dParams.weight.data), dwScale)).toBeLessThanOrEqual(2 * (tiles + 48));
     // A fresh input gradient (stale memory, here NaN) is assigned; otherwise dx is added into (zeros here).
     expectSameValues(run(cpu.two, { freshInputGradients: true }).dInputs[0]!.data, two.dInputs[0]!.data);
-    // The weight gradient (F(2×2)) keeps its own sample grouping: the same bits without dx.
+    // The weight gradient's sample grouping is its own: the same bits without dx.
     expectSameValues(run(cpu.two, { noGrad: [0] }).dParams.weight.data, two.dParams.weight.data);
+  });
+  it('runs the weight gradient alone on F(4×4) at 14×13 (forward and dx on F(2×2)), dx with the bits it has without it', () => {
+    const k: Case = { n: 2, c: 64, h: 14, w: 13, outC: 66, p: [1, 1], bias: true };
+    expect(conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k))).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'winograd4' });
+    const { x, weight, params, dOutput, oh, ow, run } = caseInputs(k);
+    const exact = direct64(k, x.data, weight.data, params.bias.data, dOutput.data);
+    const tiles = k.n * Math.ceil(oh / 4) * Math.ceil(ow / 4);
+    const dwScale = winograd4WeightScale(x.data, dOutput.data, k, oh, ow);
+    const [one, two] = [run(cpu.one), run(cpu.two)];
+    for (const got of [one, two]) {
+      expect(worstRatio(got.dParams.weight.data, exact.dW, dwScale), 'dW error / (2⁻²⁴·S)').toBeLessThanOrEqual(tiles + 48);
+      expect(worstRatio(got.dParams.bias.data, exact.db, exact.dbScale), 'db error / (2⁻²⁴·Σ|dy|)').toBeLessThanOrEqual(k.n * oh * ow + 16);
+    }
+    expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
+    expectSameValues(run(cpu.two, { unwantedParamGradients: true }).dInputs[0]!.data, two.dInputs[0]!.data);
   });
   it('gives the same bits on 1 and 2 threads at 7×7, where the sample groups differ (16 and 8 per GEMM)', () => {
     const k: Case = { n: 16, c: 64, h: 7, w: 7, outC: 64, p: [1, 1], bias: false };
@@ -150,17 +218,19 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
 describe('Conv2d dispatch between F(2×2) and F(4×4)', () => {
   it("puts resnet18's 56×56, 28×28 and 7×7 layers on F(4×4), its 14×14 ones and narrow layers on F(2×2)", () => {
     const at = (c: number, size: number) => conv2dAlgorithm([16, c, size, size], withDefaults(CONV, { outChannels: c, kernelSize: [3, 3], padding: [1, 1] }));
-    expect(at(64, 56)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd' });
+    expect(at(64, 56)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd4' });
     expect(at(128, 28).forward).toBe('winograd4');
-    expect(at(256, 14)).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'winograd' });
-    expect(at(512, 7)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd' });
+    // At 14×14 (1.36) the forward and dx stay on F(2×2); the weight gradient, one task per thread, gains (WINOGRAD4_MIN_GAIN_WEIGHT_GRAD).
+    expect(at(256, 14)).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'winograd4' });
+    expect(at(256, 6).weightGrad).toBe('winograd');
+    expect(at(512, 7)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd4' });
     // 4×4 tiles that waste much: 13×13 (F(2×2)'s multiplies / F(4×4)'s = 1.36), 6×6 (1.0), 2×2 (0.44).
     for (const size of [13, 6, 2]) expect(at(128, size).forward).toBe('winograd');
     // From 28 up every size is on F(4×4) (29 and 30 waste most: 1.56).
     for (const size of [28, 29, 30, 31, 33, 57]) expect(at(64, size).forward).toBe('winograd4');
     expect(at(32, 56).forward).toBe('winograd');
-    // Without padding a 15×15 input gives a 13×13 output: forward on F(2×2), dx (15×15: 1.78) on F(4×4).
-    expect(conv2dAlgorithm([16, 64, 15, 15], withDefaults(CONV, { outChannels: 64, kernelSize: [3, 3] }))).toEqual({ forward: 'winograd', inputGrad: 'winograd4', weightGrad: 'winograd' });
+    // Without padding a 15×15 input gives a 13×13 output: forward on F(2×2), dx (15×15: 1.78) and dW (on the output's 13×13: 1.36) on F(4×4).
+    expect(conv2dAlgorithm([16, 64, 15, 15], withDefaults(CONV, { outChannels: 64, kernelSize: [3, 3] }))).toEqual({ forward: 'winograd', inputGrad: 'winograd4', weightGrad: 'winograd4' });
   });
 });
 

@@ -110,6 +110,25 @@ const AT_PROGRAM: [string, Term][] = [
   ['r3', ['add', ['add', 's1', ['mul', 's3', 8]], 'z5']],
 ];
 
+/**
+ * A z for a 4-vector z (A = (Aᵀ)ᵀ, 6×4): the weight gradient's D = A dY Aᵀ, down the columns of a 4×4
+ * output-gradient tile and then along the rows (10 operations where the rows one by one take 14).
+ */
+const A_PROGRAM: [string, Term][] = [
+  ['s0', ['add', 'z0', 'z2']],
+  ['s1', ['add', 'z1', 'z3']],
+  ['r0', 'z0'],
+  ['r1', ['add', 's0', 's1']],
+  ['r2', ['sub', 's0', 's1']],
+  ['s2', ['add', 'z0', ['mul', 'z2', 4]]],
+  ['s3', ['mul', ['add', 'z1', ['mul', 'z3', 4]], 2]],
+  ['r3', ['add', 's2', 's3']],
+  ['r4', ['sub', 's2', 's3']],
+  ['r5', 'z3'],
+];
+/** A matrix's transpose. */
+const transposed = (m: readonly (readonly number[])[]): number[][] => m[0].map((_, j) => m.map((row) => row[j]));
+
 /** The program's outputs for inputs z (exact in float64 for small integers). */
 function evaluate(program: [string, Term][], z: readonly number[]): Map<string, number> {
   const env = new Map<string, number>(z.map((v, i) => [`z${i}`, v]));
@@ -133,6 +152,7 @@ function checkProgram(program: [string, Term][], matrix: readonly (readonly numb
 }
 checkProgram(BT_PROGRAM, F43.BT);
 checkProgram(AT_PROGRAM, F43.AT);
+checkProgram(A_PROGRAM, transposed(F43.AT));
 
 /**
  * The program as f32x4 WAT: temporaries s0–s3 set in $e0–$e3; each output handed to `emit` (its index
@@ -243,6 +263,130 @@ function wholeTileStores(): string {
     }
   }
   return indent(L, 14);
+}
+
+/**
+ * The weight gradient's D = A dY Aᵀ for the four output-gradient tiles in $tmp (dY[a][b] at
+ * (4a + b)·16, lanes = tiles): A down each column into $tmp + 256 ((A dY)[i][b] at 256 + (4i + b)·16),
+ * then A along each of its six rows, D[i][j] stored at $dp + (6i + j)·$ms.
+ */
+function gradientTransform(): string {
+  const L: string[] = [];
+  for (let b = 0; b < 4; b++) {
+    for (let a = 0; a < 4; a++) L.push(`(local.set $d${a} (v128.load offset=${(a * 4 + b) * 16} (local.get $tmp)))`);
+    L.push(...programLines(A_PROGRAM, range(4).map((j) => get(`$d${j}`)), (i, e) => `(v128.store offset=${256 + (i * 4 + b) * 16} (local.get $tmp) ${e})`));
+  }
+  for (let i = 0; i < 6; i++) {
+    for (let b = 0; b < 4; b++) L.push(`(local.set $d${b} (v128.load offset=${256 + (i * 4 + b) * 16} (local.get $tmp)))`);
+    L.push(...programLines(A_PROGRAM, range(4).map((j) => get(`$d${j}`)), (j, e) => `(v128.store (i32.add (local.get $dp) (i32.mul (local.get $ms) (i32.const ${i * 6 + j}))) ${e})`));
+  }
+  return indent(L, 10);
+}
+
+/** Four whole 4×4 output-gradient blocks into $tmp: row a of each tile loaded and transposed, dY[a][b] at (4a + b)·16 (lanes = tiles). */
+function wholeGradientLoads(): string {
+  const L: string[] = [];
+  for (let a = 0; a < 4; a++) {
+    for (let k = 0; k < 4; k++) L.push(`(local.set $l${k} (v128.load (i32.add (local.get $b${k}) (i32.mul (local.get $ows) (i32.const ${a})))))`);
+    L.push(...transpose4(['$l0', '$l1', '$l2', '$l3'], ['$h0', '$h1', '$h2', '$h3']));
+    for (let b = 0; b < 4; b++) L.push(`(v128.store offset=${(a * 4 + b) * 16} (local.get $tmp) (local.get $h${b}))`);
+  }
+  return indent(L, 14);
+}
+
+/**
+ * dW += Gᵀ dU G (6×6 → 3×3) for four input channels (lanes) from $u0…$u35 (dU[i][j] in $u(6i + j)):
+ * Gᵀ down the columns ((Gᵀ dU)[a][j] in $t(6a + j)), then G along the rows ((Gᵀ dU G)[a][b] in $r(3a + b)).
+ */
+function weightGradFinish(): string {
+  const L: string[] = [];
+  const GT = transposed(F43.G); // 3×6
+  for (let a = 0; a < 3; a++) for (let j = 0; j < 6; j++) L.push(`(local.set $t${a * 6 + j} ${combination('f32x4', GT[a], range(6).map((i) => get(`$u${i * 6 + j}`)))})`);
+  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) L.push(`(local.set $r${a * 3 + b} ${combination('f32x4', GT[b], range(6).map((j) => get(`$t${a * 6 + j}`)))})`);
+  L.push(';; added into the n kernels\' dW, lane l into kernel c + l (36 bytes on)');
+  for (let l = 0; l < 4; l++) {
+    const stores = range(9).map((m) => `(f32.store offset=${(l * 9 + m) * 4} (local.get $g) (f32.add (f32.load offset=${(l * 9 + m) * 4} (local.get $g)) (f32x4.extract_lane ${l} (local.get $r${m}))))`);
+    if (l === 0) L.push(...stores);
+    else L.push(`(if (i32.gt_s (local.get $n) (i32.const ${l})) (then`, ...stores.map((x) => `  ${x}`), '))');
+  }
+  return indent(L, 8);
+}
+
+/** The locals winograd4Conv and winograd4WeightGrad share: geometry, scratch layout ($M: the GEMMs' products, or the weight gradient's D) and loops. */
+const LAYOUT_LOCALS = `    (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
+    (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32) (local $outLims i32) (local $tmp i32)
+    (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32) (local $k i32) (local $r i32) (local $cc i32) (local $lim i32)
+    (local $outPlane i32) (local $outSample i32) (local $ows i32) (local $xs i32) (local $ms i32) (local $planeBytes i32)`;
+
+/** Their geometry and scratch layout (scratchLayout4's): V, M, the padded planes, the three tile tables, then $tmp. */
+const LAYOUT = `    (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.const 3)) (i32.const 2)))
+    (local.set $tW (i32.shr_s (i32.add (local.get $oW) (i32.const 3)) (i32.const 2)))
+    (local.set $P (i32.mul (local.get $tH) (local.get $tW)))
+    (local.set $R (i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2)))
+    (local.set $Wq (i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4)))
+    (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (local.get $P)) (i32.const 3)) (i32.const -4)))
+    (local.set $V (local.get $scratch))
+    (local.set $M (i32.add (local.get $V) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $C)) (local.get $Tp)) (i32.const 2))))
+    (local.set $PB (i32.add (local.get $M) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $Cout)) (local.get $Tp)) (i32.const 2))))
+    (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
+    (local.set $inOffs (i32.add (local.get $PB)
+      (i32.and (i32.add (i32.mul (local.get $group) (local.get $planeBytes)) (i32.const 15)) (i32.const -16))))
+    (local.set $outOffs (i32.add (local.get $inOffs) (i32.shl (local.get $Tp) (i32.const 2))))
+    (local.set $outLims (i32.add (local.get $outOffs) (i32.shl (local.get $Tp) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $outLims) (i32.shl (local.get $Tp) (i32.const 2))))
+    (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
+    (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
+    (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))
+    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
+    (local.set $ms (i32.shl (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 2)))`;
+
+/** The head of their loop over groups of up to $group samples: the group's tile tables and V = Bᵀ d B. */
+const GROUP_HEAD = `    (local.set $s0 (local.get $n0))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_s (local.get $s0) (local.get $n1)))
+      (local.set $S (i32.sub (local.get $n1) (local.get $s0)))
+      (if (i32.gt_s (local.get $S) (local.get $group)) (then (local.set $S (local.get $group))))
+      (local.set $T (i32.mul (local.get $S) (local.get $P)))
+      (call $tileTables4 (local.get $T) (local.get $Tp) (local.get $P) (local.get $tW) (local.get $oH) (local.get $oW)
+        (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims))
+      (call $inputTransform4 (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
+        (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))`;
+
+/** Whether the four tiles from $t are whole 4x4 blocks inside the output (outLims 36 each). */
+const WHOLE_BLOCKS = `          (local.set $p (i32.add (local.get $outLims) (i32.shl (local.get $t) (i32.const 2))))
+          (if (i32.and
+                (i32.le_s (i32.add (local.get $t) (i32.const 4)) (local.get $T))
+                (i32.and
+                  (i32.and (i32.eq (i32.load offset=0 (local.get $p)) (i32.const 36)) (i32.eq (i32.load offset=4 (local.get $p)) (i32.const 36)))
+                  (i32.and (i32.eq (i32.load offset=8 (local.get $p)) (i32.const 36)) (i32.eq (i32.load offset=12 (local.get $p)) (i32.const 36)))))
+            (then`;
+
+/**
+ * The four tiles from $t element by element (partial blocks at the output's edge, or the group's
+ * spare lanes, limit 0): for each tile k, row r and column cc inside its block, `body` with $e the
+ * block's first element in dy or y.
+ */
+function partialBlocks(body: string[]): string {
+  return [
+    `              (local.set $k (i32.const 0))`,
+    `              (block $kd (loop $kl`,
+    `                (br_if $kd (i32.ge_s (local.get $k) (i32.const 4)))`,
+    `                (local.set $lim (i32.load (i32.add (local.get $outLims) (i32.shl (i32.add (local.get $t) (local.get $k)) (i32.const 2)))))`,
+    `                (local.set $e (i32.add (local.get $yo) (i32.load (i32.add (local.get $outOffs) (i32.shl (i32.add (local.get $t) (local.get $k)) (i32.const 2))))))`,
+    `                (local.set $r (i32.const 0))`,
+    `                (block $rd (loop $rl`,
+    `                  (br_if $rd (i32.ge_s (local.get $r) (i32.shr_u (local.get $lim) (i32.const 3))))`,
+    `                  (local.set $cc (i32.const 0))`,
+    `                  (block $ccd (loop $ccl`,
+    `                    (br_if $ccd (i32.ge_s (local.get $cc) (i32.and (local.get $lim) (i32.const 7))))`,
+    ...body.map((l) => `                    ${l}`),
+    `                    (local.set $cc (i32.add (local.get $cc) (i32.const 1)))`,
+    `                    (br $ccl)))`,
+    `                  (local.set $r (i32.add (local.get $r) (i32.const 1)))`,
+    `                  (br $rl)))`,
+    `                (local.set $k (i32.add (local.get $k) (i32.const 1)))`,
+    `                (br $kl)))))`,
+  ].join('\n');
 }
 
 const section = `  ;; ---- BEGIN F(4x4,3x3): GENERATED by winograd4-gen.ts (next to this file) — do not edit by hand.
@@ -404,45 +548,14 @@ ${inputTransform()}
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
     (param $group i32) (param $ep i32) (param $act i32) (param $scratch i32) (param $gemmScratch i32)
-    (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
-    (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32) (local $outLims i32) (local $tmp i32)
-    (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32) (local $k i32) (local $r i32) (local $cc i32) (local $lim i32)
-    (local $outPlane i32) (local $outSample i32) (local $ows i32) (local $xs i32) (local $ms i32) (local $planeBytes i32)
+${LAYOUT_LOCALS}
     (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $yo i32) (local $p i32) (local $e i32) (local $v f32)
     (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128)
     (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
     (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $bv v128)
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
-    (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.const 3)) (i32.const 2)))
-    (local.set $tW (i32.shr_s (i32.add (local.get $oW) (i32.const 3)) (i32.const 2)))
-    (local.set $P (i32.mul (local.get $tH) (local.get $tW)))
-    (local.set $R (i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2)))
-    (local.set $Wq (i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4)))
-    (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (local.get $P)) (i32.const 3)) (i32.const -4)))
-    (local.set $V (local.get $scratch))
-    (local.set $M (i32.add (local.get $V) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $C)) (local.get $Tp)) (i32.const 2))))
-    (local.set $PB (i32.add (local.get $M) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $Cout)) (local.get $Tp)) (i32.const 2))))
-    (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
-    (local.set $inOffs (i32.add (local.get $PB)
-      (i32.and (i32.add (i32.mul (local.get $group) (local.get $planeBytes)) (i32.const 15)) (i32.const -16))))
-    (local.set $outOffs (i32.add (local.get $inOffs) (i32.shl (local.get $Tp) (i32.const 2))))
-    (local.set $outLims (i32.add (local.get $outOffs) (i32.shl (local.get $Tp) (i32.const 2))))
-    (local.set $tmp (i32.add (local.get $outLims) (i32.shl (local.get $Tp) (i32.const 2))))
-    (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
-    (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
-    (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))
-    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
-    (local.set $ms (i32.shl (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 2)))
-    (local.set $s0 (local.get $n0))
-    (block $nd (loop $nl
-      (br_if $nd (i32.ge_s (local.get $s0) (local.get $n1)))
-      (local.set $S (i32.sub (local.get $n1) (local.get $s0)))
-      (if (i32.gt_s (local.get $S) (local.get $group)) (then (local.set $S (local.get $group))))
-      (local.set $T (i32.mul (local.get $S) (local.get $P)))
-      (call $tileTables4 (local.get $T) (local.get $Tp) (local.get $P) (local.get $tW) (local.get $oH) (local.get $oW)
-        (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims))
-      (call $inputTransform4 (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
-        (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))
+${LAYOUT}
+${GROUP_HEAD}
       ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 36 transform elements.
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
@@ -467,13 +580,7 @@ ${inputTransform()}
           (br_if $yd (i32.ge_s (local.get $t) (local.get $T)))
           (local.set $p (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $Tp)) (local.get $t)) (i32.const 2))))
 ${outputTransform()}
-          (local.set $p (i32.add (local.get $outLims) (i32.shl (local.get $t) (i32.const 2))))
-          (if (i32.and
-                (i32.le_s (i32.add (local.get $t) (i32.const 4)) (local.get $T))
-                (i32.and
-                  (i32.and (i32.eq (i32.load offset=0 (local.get $p)) (i32.const 36)) (i32.eq (i32.load offset=4 (local.get $p)) (i32.const 36)))
-                  (i32.and (i32.eq (i32.load offset=8 (local.get $p)) (i32.const 36)) (i32.eq (i32.load offset=12 (local.get $p)) (i32.const 36)))))
-            (then
+${WHOLE_BLOCKS}
               ;; four whole 4x4 blocks: each row one vector store per tile
               (local.set $p (i32.add (local.get $outOffs) (i32.shl (local.get $t) (i32.const 2))))
               (local.set $b0 (i32.add (local.get $yo) (i32.load offset=0 (local.get $p))))
@@ -484,27 +591,12 @@ ${wholeTileStores()}
             )
             (else
               ;; partial blocks (sizes not a multiple of 4) or the group's spare lanes: element by element
-              (local.set $k (i32.const 0))
-              (block $kd (loop $kl
-                (br_if $kd (i32.ge_s (local.get $k) (i32.const 4)))
-                (local.set $lim (i32.load (i32.add (local.get $outLims) (i32.shl (i32.add (local.get $t) (local.get $k)) (i32.const 2)))))
-                (local.set $e (i32.add (local.get $yo) (i32.load (i32.add (local.get $outOffs) (i32.shl (i32.add (local.get $t) (local.get $k)) (i32.const 2))))))
-                (local.set $r (i32.const 0))
-                (block $rd (loop $rl
-                  (br_if $rd (i32.ge_s (local.get $r) (i32.shr_u (local.get $lim) (i32.const 3))))
-                  (local.set $cc (i32.const 0))
-                  (block $ccd (loop $ccl
-                    (br_if $ccd (i32.ge_s (local.get $cc) (i32.and (local.get $lim) (i32.const 7))))
-                    (local.set $p (i32.add (local.get $e) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $oW)) (local.get $cc)) (i32.const 2))))
-                    (local.set $v (f32.load offset=576 (i32.add (local.get $tmp)
-                      (i32.add (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 2)) (local.get $cc)) (i32.const 4)) (i32.shl (local.get $k) (i32.const 2))))))
-                    (f32.store (local.get $p) (select (f32.add (local.get $v) (f32.load (local.get $p))) (local.get $v) (local.get $accumulate)))
-                    (local.set $cc (i32.add (local.get $cc) (i32.const 1)))
-                    (br $ccl)))
-                  (local.set $r (i32.add (local.get $r) (i32.const 1)))
-                  (br $rl)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br $kl)))))
+${partialBlocks([
+  '(local.set $p (i32.add (local.get $e) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $oW)) (local.get $cc)) (i32.const 2))))',
+  '(local.set $v (f32.load offset=576 (i32.add (local.get $tmp)',
+  '  (i32.add (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 2)) (local.get $cc)) (i32.const 4)) (i32.shl (local.get $k) (i32.const 2))))))',
+  '(f32.store (local.get $p) (select (f32.add (local.get $v) (f32.load (local.get $p))) (local.get $v) (local.get $accumulate)))',
+])}
           (local.set $t (i32.add (local.get $t) (i32.const 4)))
           (br $yl)))
         (if (local.get $ep) (then (call $epiloguePlanes (local.get $yo) (local.get $outSample) (local.get $S)
@@ -513,6 +605,127 @@ ${wholeTileStores()}
         (br $ol)))
       (local.set $s0 (i32.add (local.get $s0) (local.get $S)))
       (br $nl)))
+  )
+  ;; Weight gradient on 4x4 output tiles, as winogradWeightGrad (same parameters; scratch:
+  ;; winograd4ScratchBytes, D in M's place): dU[ξ] (+)= D[ξ] · V[ξ]ᵀ, 36 GEMMs [Cout x tiles] ·
+  ;; [tiles x C] into dU (this task's partial sum, overwritten by the first group), with D = A dY Aᵀ
+  ;; per tile and output channel; db[o] = Σ dy[o] (db = 0: none), overwritten.
+  ;; dU is [36][Cout·C + 16]: each element's [Cout][C] plane 64 bytes past a multiple of Cout·C floats,
+  ;; so that the finish's 36 loads per step (one per plane) fall in different cache sets where
+  ;; Cout·C·4 bytes is a multiple of 4 KiB (for 512² the planes would be 1 MiB apart: all in one set).
+  ;; winograd4WeightGradFinish turns Σ dU into dW = Gᵀ dU G.
+  (func (export "winograd4WeightGrad")
+    (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
+    (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
+    (param $dy i32) (param $Cout i32) (param $dU i32) (param $db i32)
+    (param $group i32) (param $scratch i32) (param $gemmScratch i32)
+${LAYOUT_LOCALS}
+    (local $s i32) (local $us i32)
+    (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $yo i32) (local $p i32) (local $e i32) (local $dp i32)
+    (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
+${LAYOUT}
+    (local.set $us (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
+    (if (local.get $db) (then (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $Cout) (i32.const 2)))))
+    (if (i32.ge_s (local.get $n0) (local.get $n1)) (then
+      (memory.fill (local.get $dU) (i32.const 0) (i32.mul (i32.const 36) (local.get $us)))))
+${GROUP_HEAD}
+      ;; D[ξ][o][t] = (A dY Aᵀ)[ξ], output channel by output channel, four tiles per step.
+      (local.set $o (i32.const 0))
+      (block $od (loop $ol
+        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (local.set $yo (i32.add (local.get $dy) (i32.add (i32.mul (local.get $s0) (local.get $outSample)) (i32.mul (local.get $o) (local.get $outPlane)))))
+        (if (local.get $db) (then
+          (local.set $p (i32.add (local.get $db) (i32.shl (local.get $o) (i32.const 2))))
+          (local.set $s (i32.const 0))
+          (block $bd (loop $bl
+            (br_if $bd (i32.ge_s (local.get $s) (local.get $S)))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p))
+              (call $sum (i32.add (local.get $yo) (i32.mul (local.get $s) (local.get $outSample))) (i32.mul (local.get $oH) (local.get $oW)))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $bl)))))
+        (local.set $t (i32.const 0))
+        (block $yd (loop $yl
+          (br_if $yd (i32.ge_s (local.get $t) (local.get $T)))
+${WHOLE_BLOCKS}
+              ;; four whole 4x4 blocks: each row one vector load per tile
+              (local.set $p (i32.add (local.get $outOffs) (i32.shl (local.get $t) (i32.const 2))))
+              (local.set $b0 (i32.add (local.get $yo) (i32.load offset=0 (local.get $p))))
+              (local.set $b1 (i32.add (local.get $yo) (i32.load offset=4 (local.get $p))))
+              (local.set $b2 (i32.add (local.get $yo) (i32.load offset=8 (local.get $p))))
+              (local.set $b3 (i32.add (local.get $yo) (i32.load offset=12 (local.get $p))))
+${wholeGradientLoads()}
+            )
+            (else
+              ;; partial blocks or the group's spare lanes: zeros where the block has no value
+              (memory.fill (local.get $tmp) (i32.const 0) (i32.const 256))
+${partialBlocks([
+  '(f32.store (i32.add (local.get $tmp)',
+  '    (i32.add (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 2)) (local.get $cc)) (i32.const 4)) (i32.shl (local.get $k) (i32.const 2))))',
+  '  (f32.load (i32.add (local.get $e) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $oW)) (local.get $cc)) (i32.const 2)))))',
+])}
+          (local.set $dp (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $Tp)) (local.get $t)) (i32.const 2))))
+${gradientTransform()}
+          (local.set $t (i32.add (local.get $t) (i32.const 4)))
+          (br $yl)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $ol)))
+      ;; dU[ξ] (+)= D[ξ] · V[ξ]ᵀ: [Cout x T] · [T x C] for each of the 36 transform elements.
+      (local.set $xi (i32.const 0))
+      (block $xd (loop $xl
+        (br_if $xd (i32.ge_s (local.get $xi) (i32.const 36)))
+        (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $C) (local.get $T)
+          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+          (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
+          (i32.add (local.get $dU) (i32.mul (local.get $xi) (local.get $us))) (local.get $C)
+          (i32.ne (local.get $s0) (local.get $n0)) (local.get $gemmScratch))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br $xl)))
+      (local.set $s0 (i32.add (local.get $s0) (local.get $S)))
+      (br $nl)))
+  )
+
+  ;; dW[o] += Gᵀ (Σ_k dU_k) G for output channels [o0, o1), as winogradWeightGradFinish on
+  ;; winograd4WeightGrad's partial sums ([36][Cout·C + 16] each, $stride bytes apart, k < parts):
+  ;; the parts added in task order (0 + dU_0 + dU_1 + …), four input channels per step (one per lane).
+  (func (export "winograd4WeightGradFinish")
+    (param $dU i32) (param $parts i32) (param $stride i32) (param $Cout i32) (param $C i32) (param $o0 i32) (param $o1 i32) (param $dW i32)
+    (local $o i32) (local $c i32) (local $k i32) (local $src i32) (local $xs i32) (local $g i32) (local $n i32)
+    ${range(36).map((i) => `(local $u${i} v128)`).join(' ')}
+    ${range(18).map((i) => `(local $t${i} v128)`).join(' ')}
+    ${range(9).map((i) => `(local $r${i} v128)`).join(' ')}
+    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
+    (local.set $o (local.get $o0))
+    (block $od (loop $ol
+      (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
+      (local.set $c (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+        (local.set $n (i32.sub (local.get $C) (local.get $c)))
+        (if (i32.gt_s (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
+        (local.set $src (i32.add (local.get $dU) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 2))))
+${range(36).map((i) => `        (local.set $u${i} (v128.const i32x4 0 0 0 0))`).join('\n')}
+        (local.set $k (i32.const 0))
+        (block $kd (loop $kl
+          (br_if $kd (i32.ge_s (local.get $k) (local.get $parts)))
+          (if (i32.eq (local.get $n) (i32.const 4))
+            (then
+${range(36).map((i) => `              (local.set $u${i} (f32x4.add (local.get $u${i}) (v128.load (i32.add (local.get $src) (i32.mul (local.get $xs) (i32.const ${i}))))))`).join('\n')}
+            )
+            (else
+${range(36).map((i) => `              (local.set $u${i} (f32x4.add (local.get $u${i}) (call $loadPart (i32.add (local.get $src) (i32.mul (local.get $xs) (i32.const ${i}))) (local.get $n))))`).join('\n')}
+            ))
+          (local.set $src (i32.add (local.get $src) (local.get $stride)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $kl)))
+        (local.set $g (i32.add (local.get $dW) (i32.mul (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 36))))
+${weightGradFinish()}
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $cl)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $ol)))
   )
   ;; ---- END F(4x4,3x3)
 `;

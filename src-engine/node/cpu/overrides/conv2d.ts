@@ -203,6 +203,19 @@ export function im2colBlocks(g: Geometry): { group: number; forward: number; col
  * group WINOGRAD_MAX_GROUP allows it (see there).
  */
 const WINOGRAD4_MIN_GAIN = 1.5;
+/**
+ * The same for the weight gradient, on the output's size (dy's tiles): 36 GEMMs [Cout × tiles] ·
+ * [tiles × C] on D = A dY Aᵀ (winograd4WeightGrad), summed over the batch's tiles, then Gᵀ dU G
+ * (winograd4WeightGradFinish). Its partial sums are 2.25× F(2×2)'s (36 planes of Cout·C), so it runs
+ * one task per thread (F(2×2): up to 4, for balance) to keep their sum small. Measured on resnet18
+ * (224×224, batch 16, `STEPS=5 bench/profile.ts resnet18`, the 2-vCPU AMD EPYC with AVX-512, quiet),
+ * F(2×2) / F(4×4) weight gradients, ms a step: 1 thread (CPU time), the 56×56, 28×28 and 7×7
+ * layers' kernel 402 / 254 (10 calls), the 14×14 layers' 96 + 1.3 / 77 + 3.4 (their backward 273–279
+ * / 260); 2 threads (wall), every dW kernel 260 / 174–177 with addParts 6.9 / 7.9–8.4, the
+ * 14×14 backward 152–155 / 137–147. Step: 1 thread 1,930 / 1,757–1,765 ms of CPU; 2 threads 1,039–1,069
+ * / 944–984 ms. At 5 and 6 (gain 1.0) F(4×4) only wastes.
+ */
+const WINOGRAD4_MIN_GAIN_WEIGHT_GRAD = 1.3;
 const WINOGRAD4_MIN_CHANNELS = 64;
 
 /**
@@ -229,7 +242,7 @@ const SHALLOW_MIN_ROW = 8;
 export interface Conv2dAlgorithm {
   forward: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'shallow' | 'im2col' | 'op';
   inputGrad: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
-  weightGrad: 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
+  weightGrad: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
 }
 
 /**
@@ -284,7 +297,7 @@ function plan(g: Geometry): Conv2dAlgorithm {
   return {
     forward: f4 && winograd4Gain(g.outH, g.outW) >= WINOGRAD4_MIN_GAIN ? 'winograd4' : 'winograd',
     inputGrad: f4 && winograd4Gain(g.h, g.w) >= WINOGRAD4_MIN_GAIN ? 'winograd4' : 'winograd',
-    weightGrad: g.inC * g.outC >= WINOGRAD_MIN_WEIGHT_GRAD ? 'winograd' : 'im2col',
+    weightGrad: g.inC * g.outC < WINOGRAD_MIN_WEIGHT_GRAD ? 'im2col' : f4 && winograd4Gain(g.outH, g.outW) >= WINOGRAD4_MIN_GAIN_WEIGHT_GRAD ? 'winograd4' : 'winograd',
   };
 }
 
@@ -367,6 +380,8 @@ function conv2dKernels(cpu: CpuContext) {
     winograd4Conv: cpu.kernel('winograd4Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGrad: cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGradFinish: cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] }),
+    winograd4WeightGrad: cpu.kernel('winograd4WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4WeightGradFinish: cpu.kernel('winograd4WeightGradFinish', { range: ['o0', 'o1'] }),
     addParts: cpu.kernel('addParts', { range: ['i0', 'i1'], align: 4 }),
     conv2dForward: cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } }),
     conv2dShallow: cpu.kernel('conv2dShallow', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
@@ -407,11 +422,16 @@ function depthwiseArgs(c: ConvPlan): Pick<KernelArgs['depthwiseForward'], 'C' | 
 
 type Conv2dKernels = ReturnType<typeof conv2dKernels>;
 
-/** One Winograd variant's kernels (the two take the same arguments): kernel transform, per-thread scratch, convolution. */
+/**
+ * One Winograd variant's kernels (the two take the same arguments): kernel transform, per-thread
+ * scratch, convolution, the weight gradient's task partials in the Winograd domain and their finish.
+ */
 interface WinogradKernels {
   weights: Pick<Conv2dKernels['winogradWeights'], 'run'>;
   scratchBytes: Pick<Conv2dKernels['winogradScratchBytes'], 'call'>;
   conv: Pick<Conv2dKernels['winogradConv'], 'run'>;
+  weightGrad: Pick<Conv2dKernels['winogradWeightGrad'], 'run'>;
+  weightGradFinish: Pick<Conv2dKernels['winogradWeightGradFinish'], 'run'>;
 }
 
 /**
@@ -426,8 +446,20 @@ class Conv2dOnCpu {
   constructor(private readonly cpu: CpuContext) {
     this.k = conv2dKernels(cpu);
     this.tiles = {
-      winograd: { weights: this.k.winogradWeights, scratchBytes: this.k.winogradScratchBytes, conv: this.k.winogradConv },
-      winograd4: { weights: this.k.winograd4Weights, scratchBytes: this.k.winograd4ScratchBytes, conv: this.k.winograd4Conv },
+      winograd: {
+        weights: this.k.winogradWeights,
+        scratchBytes: this.k.winogradScratchBytes,
+        conv: this.k.winogradConv,
+        weightGrad: this.k.winogradWeightGrad,
+        weightGradFinish: this.k.winogradWeightGradFinish,
+      },
+      winograd4: {
+        weights: this.k.winograd4Weights,
+        scratchBytes: this.k.winograd4ScratchBytes,
+        conv: this.k.winograd4Conv,
+        weightGrad: this.k.winograd4WeightGrad,
+        weightGradFinish: this.k.winograd4WeightGradFinish,
+      },
     };
   }
 
@@ -498,7 +530,7 @@ class Conv2dOnCpu {
     }
     const algo = plan(g);
     const dxTile = algo.inputGrad === 'winograd' || algo.inputGrad === 'winograd4' ? algo.inputGrad : null;
-    if (algo.weightGrad === 'winograd') return this.winogradBackward(ctx, g, dxTile ?? 'winograd');
+    if (algo.weightGrad === 'winograd' || algo.weightGrad === 'winograd4') return this.winogradBackward(ctx, g, algo.weightGrad, dxTile ?? 'winograd');
     if (algo.weightGrad === 'direct') return this.directBackward(ctx, g);
     if (algo.weightGrad === 'pointwise') return this.pointwiseBackward(ctx, g);
     this.im2colBackward(ctx, g, dxTile);
@@ -704,22 +736,28 @@ class Conv2dOnCpu {
    * Backward of a Winograd-eligible convolution: weight and bias gradients in the Winograd domain
    * (per-task partial sums dU, reduced in task order and taken back to 3×3 once), then dx.
    */
-  private winogradBackward(ctx: OpBackwardContext, g: Geometry, dxTile: WinogradTile): void {
+  private winogradBackward(ctx: OpBackwardContext, g: Geometry, dwTile: WinogradTile, dxTile: WinogradTile): void {
     const parts = winogradParts(g.n, tilesPerSample(g), this.cpu.threads);
+    // F(4×4)'s weight gradient: one task per thread (see WINOGRAD4_MIN_GAIN_WEIGHT_GRAD).
+    const dwParts = dwTile === 'winograd4' ? Math.min(this.cpu.threads, g.n) : parts;
     const dx = ctx.dInputs[0];
     if (ctx.dParamsWanted === false) return this.winogradInputGradOnly(ctx, g, parts, dxTile);
     const forwardTiles = { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW };
     const dxTiles = { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w };
-    // The weight gradient's group as it was before dx could run on F(4×4) (its sums follow the group).
-    const { group, bytes } = dx ? this.winogradGroup('winograd', forwardTiles, dxTiles) : this.winogradGroup('winograd', forwardTiles);
-    const dxGroup = dx && dxTile === 'winograd4' ? this.winogradGroup(dxTile, dxTiles) : { group, bytes };
+    // The weight gradient's sums follow its sample group: F(2×2)'s as it was before dx could run on
+    // F(4×4) (sized for dx's tiles too, which then share it); F(4×4)'s from its own tiles alone, so
+    // that dW has the same bits whether dx runs beside it or not.
+    const { group, bytes } = dwTile === 'winograd' && dx ? this.winogradGroup(dwTile, forwardTiles, dxTiles) : this.winogradGroup(dwTile, forwardTiles);
+    const dxGroup = dx && (dxTile === 'winograd4' || dwTile === 'winograd4') ? this.winogradGroup(dxTile, dxTiles) : { group, bytes };
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(Math.max(bytes, dxGroup.bytes)));
-    // Shared: per-task dU ([16][Cout][C]) and db partial sums, then the rotated kernel's transform.
-    const uBytes = round64(16 * g.outC * g.inC);
+    // Shared: per-task dU (F(2×2): [16][Cout][C]; F(4×4): [36][Cout·C + 16], see winograd4WeightGrad)
+    // and db partial sums, then the rotated kernel's transform.
+    const floats = dwTile === 'winograd' ? 16 * g.outC * g.inC : 36 * (g.outC * g.inC + 16);
+    const uBytes = round64(floats);
     const dbBytes = round64(g.outC);
-    const dUa = this.cpu.sharedScratch(parts * (uBytes + dbBytes) + round64(WINOGRAD_ELEMENTS[dxTile] * g.outC * g.inC));
-    const dba = dUa + parts * uBytes;
-    const ua = dba + parts * dbBytes;
+    const dUa = this.cpu.sharedScratch(dwParts * (uBytes + dbBytes) + round64(WINOGRAD_ELEMENTS[dxTile] * g.outC * g.inC));
+    const dba = dUa + dwParts * uBytes;
+    const ua = dba + dwParts * dbBytes;
     const db = ctx.dParams.bias?.data;
     try {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
@@ -727,17 +765,20 @@ class Conv2dOnCpu {
       const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
       const dWa = this.cpu.addressOf(ctx.dParams.weight.data, g.outC * g.rows, 'Conv2d dWeight', true, true);
       // Task t sums into its own dU and db blocks.
-      this.k.winogradWeightGrad.run(
+      this.tiles[dwTile].weightGrad.run(
         { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dU: dUa, db: db ? dba : 0, group },
-        parts,
+        dwParts,
         { dU: uBytes, db: db ? dbBytes : 0 },
       );
-      // The task partials added in task order into the first (contiguous, so in f32x4), then taken back to 3×3.
-      const floats = 16 * g.outC * g.inC;
-      if (parts > 1) this.k.addParts.run({ dst: dUa, src: dUa + uBytes, parts: parts - 1, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, this.cpu.threads, Infinity, parts));
+      // The task partials added in task order into the first (contiguous, so in f32x4: one stream per
+      // partial), then taken back to 3×3. NOTE: the finish can add them itself as it reads them (its
+      // `parts`), but with 36 planes per partial that is 36·parts streams at once: resnet18's F(4×4)
+      // weight gradients (2 threads, up to 8 partials) took 35 ms a step in the finish that way,
+      // against 2 + 10 ms for addParts and a finish on one.
+      if (dwParts > 1) this.k.addParts.run({ dst: dUa, src: dUa + uBytes, parts: dwParts - 1, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, this.cpu.threads, Infinity, dwParts));
       const finish = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
-      this.k.winogradWeightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
-      if (db) addTaskPartials(this.cpu, this.k.addParts, db, 'Conv2d dBias', dba, parts, dbBytes);
+      this.tiles[dwTile].weightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
+      if (db) addTaskPartials(this.cpu, this.k.addParts, db, 'Conv2d dBias', dba, dwParts, dbBytes);
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
