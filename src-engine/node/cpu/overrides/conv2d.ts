@@ -184,7 +184,8 @@ export function im2colBlocks(g: Geometry): { group: number; forward: number; col
  * Where Winograd F(4×4, 3×3) (kernels/winograd.wat's generated section) replaces F(2×2) for the
  * forward (on the output's size) and the input gradient (on dx's): 36 GEMMs on 4×4 output tiles,
  * 4× fewer multiplies than direct against F(2×2)'s 2.25×, at ~15× F(2×2)'s float32 error
- * (docs/cpu-backend.md, "Winograd F(4×4, 3×3)"); the weight gradient stays on F(2×2). It pays where
+ * (docs/cpu-backend.md, "Winograd F(4×4, 3×3)"); the weight gradient has its own rule
+ * (WINOGRAD4_MIN_GAIN_WEIGHT_GRAD). It pays where
  * its 4×4 tiles cover the output with little waste: F(2×2)'s multiplies over F(4×4)'s for the
  * size, ⌈h/2⌉⌈w/2⌉·16 / (⌈h/4⌉⌈w/4⌉·36), at least WINOGRAD4_MIN_GAIN (1.78 for 56, 28 and 7, no
  * less than 1.56 for any size from 28 up; 1.36 for 14 and 13, 1.0 for 5 and 6). Measured (resnet18's 3×3 layers, batch 16, 1 thread, ms of CPU time, F(2×2) / F(4×4),
