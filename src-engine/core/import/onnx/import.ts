@@ -61,16 +61,18 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
 
 /**
  * `importOnnx` that lets the event loop run every `sliceMs` of work, so a cancel (the protocol's
- * `cancel` of the request) is heard while a large or hostile file is read.
+ * `cancel` of the request) is heard while a large or hostile file is read. `onStep` is called
+ * before each of `importSteps`' steps (the file read, then a node at a time): a count of the work.
  *
  * @throws OnnxError `E_CANCELLED` once `signal` is aborted; else as `importOnnx`.
  */
-export async function importOnnxAsync(bytes: Uint8Array, options: { signal?: AbortSignal; sliceMs?: number } = {}): Promise<OnnxImport> {
+export async function importOnnxAsync(bytes: Uint8Array, options: { signal?: AbortSignal; sliceMs?: number; onStep?: () => void } = {}): Promise<OnnxImport> {
   const cancelled = () => new OnnxError('E_CANCELLED', [{ code: 'E_CANCELLED', message: 'The import was cancelled; nothing changed.' }]);
   if (options.signal?.aborted) throw cancelled();
   const steps = importSteps(bytes);
   let since = Date.now();
   for (;;) {
+    options.onStep?.();
     const step = steps.next();
     if (step.done) return step.value;
     if (Date.now() - since < (options.sliceMs ?? 20)) continue;
