@@ -352,6 +352,13 @@ const GROUP_HEAD = `    (local.set $s0 (local.get $n0))
       (call $inputTransform4 (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
         (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))`;
 
+/** The four tiles' blocks from $t: $b0…$b3, each its first element in y or dy (from $yo, the channel's plane). */
+const BLOCK_STARTS = `              (local.set $p (i32.add (local.get $outOffs) (i32.shl (local.get $t) (i32.const 2))))
+              (local.set $b0 (i32.add (local.get $yo) (i32.load offset=0 (local.get $p))))
+              (local.set $b1 (i32.add (local.get $yo) (i32.load offset=4 (local.get $p))))
+              (local.set $b2 (i32.add (local.get $yo) (i32.load offset=8 (local.get $p))))
+              (local.set $b3 (i32.add (local.get $yo) (i32.load offset=12 (local.get $p))))`;
+
 /** Whether the four tiles from $t are whole 4x4 blocks inside the output (outLims 36 each). */
 const WHOLE_BLOCKS = `          (local.set $p (i32.add (local.get $outLims) (i32.shl (local.get $t) (i32.const 2))))
           (if (i32.and
@@ -582,11 +589,7 @@ ${GROUP_HEAD}
 ${outputTransform()}
 ${WHOLE_BLOCKS}
               ;; four whole 4x4 blocks: each row one vector store per tile
-              (local.set $p (i32.add (local.get $outOffs) (i32.shl (local.get $t) (i32.const 2))))
-              (local.set $b0 (i32.add (local.get $yo) (i32.load offset=0 (local.get $p))))
-              (local.set $b1 (i32.add (local.get $yo) (i32.load offset=4 (local.get $p))))
-              (local.set $b2 (i32.add (local.get $yo) (i32.load offset=8 (local.get $p))))
-              (local.set $b3 (i32.add (local.get $yo) (i32.load offset=12 (local.get $p))))
+${BLOCK_STARTS}
 ${wholeTileStores()}
             )
             (else
@@ -651,11 +654,7 @@ ${GROUP_HEAD}
           (br_if $yd (i32.ge_s (local.get $t) (local.get $T)))
 ${WHOLE_BLOCKS}
               ;; four whole 4x4 blocks: each row one vector load per tile
-              (local.set $p (i32.add (local.get $outOffs) (i32.shl (local.get $t) (i32.const 2))))
-              (local.set $b0 (i32.add (local.get $yo) (i32.load offset=0 (local.get $p))))
-              (local.set $b1 (i32.add (local.get $yo) (i32.load offset=4 (local.get $p))))
-              (local.set $b2 (i32.add (local.get $yo) (i32.load offset=8 (local.get $p))))
-              (local.set $b3 (i32.add (local.get $yo) (i32.load offset=12 (local.get $p))))
+${BLOCK_STARTS}
 ${wholeGradientLoads()}
             )
             (else
