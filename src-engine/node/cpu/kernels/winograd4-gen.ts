@@ -112,7 +112,7 @@ const AT_PROGRAM: [string, Term][] = [
 
 /**
  * A z for a 4-vector z (A = (Aᵀ)ᵀ, 6×4): the weight gradient's D = A dY Aᵀ, down the columns of a 4×4
- * output-gradient tile and then along the rows (10 operations where the rows one by one take 14).
+ * output-gradient tile and then along the rows (11 operations where the rows one by one take 18).
  */
 const A_PROGRAM: [string, Term][] = [
   ['s0', ['add', 'z0', 'z2']],

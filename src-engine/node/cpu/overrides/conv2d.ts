@@ -774,8 +774,8 @@ class Conv2dOnCpu {
       // The task partials added in task order into the first (contiguous, so in f32x4: one stream per
       // partial), then taken back to 3×3. NOTE: the finish can add them itself as it reads them (its
       // `parts`), but with 36 planes per partial that is 36·parts streams at once: resnet18's F(4×4)
-      // weight gradients (2 threads, up to 8 partials) took 35 ms a step in the finish that way,
-      // against 2 + 10 ms for addParts and a finish on one.
+      // weight gradients (2 threads, then up to 8 partials) took 35 ms a step in the finish that way,
+      // against 15 + 9 ms for addParts and a finish on one.
       if (dwParts > 1) this.k.addParts.run({ dst: dUa, src: dUa + uBytes, parts: dwParts - 1, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, this.cpu.threads, Infinity, dwParts));
       const finish = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
       this.tiles[dwTile].weightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
