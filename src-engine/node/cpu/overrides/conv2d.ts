@@ -309,6 +309,8 @@ const tilesPerSample = (g: Geometry): number => Math.ceil(g.outH / 2) * Math.cei
 type WinogradTile = 'winograd' | 'winograd4';
 /** Transform elements per kernel (U's leading axis): 4×4 or 6×6. */
 const WINOGRAD_ELEMENTS: Record<WinogradTile, number> = { winograd: 16, winograd4: 36 };
+/** Floats of a layer's kernel transform U: its planes are Cout·C + 16 floats apart (winogradWeights, winograd4Weights). */
+const uFloats = (tile: WinogradTile, g: Geometry): number => WINOGRAD_ELEMENTS[tile] * (g.outC * g.inC + 16);
 
 /**
  * How many tasks to cut a batch of `n` samples into: up to 4 per thread (dynamic scheduling, so a
@@ -651,7 +653,7 @@ class Conv2dOnCpu {
     const wanted = ctx.dParamsWanted !== false;
     const hasBias = wanted && ctx.dParams.bias !== undefined;
     const partBytes = wanted ? round64(g.outC * g.rows) + round64(g.outC) : 0;
-    const partials = this.cpu.sharedScratch(parts * partBytes + (wino ? round64(WINOGRAD_ELEMENTS[tile] * g.outC * g.inC) : 0));
+    const partials = this.cpu.sharedScratch(parts * partBytes + (wino ? round64(uFloats(tile, g)) : 0));
     const ua = partials + parts * partBytes;
     zeroHeap(this.cpu, ctx.backend, partials, (parts * partBytes) / 4);
     try {
@@ -704,7 +706,7 @@ class Conv2dOnCpu {
     const parts = winogradParts(n1 - n0, tilesPerSample(g), this.cpu.threads);
     const { group, bytes } = this.winogradGroup(tile, { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
-    const ua = this.cpu.sharedScratch(WINOGRAD_ELEMENTS[tile] * g.outC * g.inC * 4);
+    const ua = this.cpu.sharedScratch(uFloats(tile, g) * 4);
     try {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
@@ -756,7 +758,7 @@ class Conv2dOnCpu {
     const floats = dwTile === 'winograd' ? 16 * g.outC * g.inC : 36 * (g.outC * g.inC + 16);
     const uBytes = round64(floats);
     const dbBytes = round64(g.outC);
-    const dUa = this.cpu.sharedScratch(dwParts * (uBytes + dbBytes) + round64(WINOGRAD_ELEMENTS[dxTile] * g.outC * g.inC));
+    const dUa = this.cpu.sharedScratch(dwParts * (uBytes + dbBytes) + round64(uFloats(dxTile, g)));
     const dba = dUa + dwParts * uBytes;
     const ua = dba + dwParts * dbBytes;
     const db = ctx.dParams.bias?.data;
@@ -796,7 +798,7 @@ class Conv2dOnCpu {
     if (!dx) return;
     const { group, bytes } = this.winogradGroup(tile, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w });
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
-    const ua = this.cpu.sharedScratch(round64(WINOGRAD_ELEMENTS[tile] * g.outC * g.inC));
+    const ua = this.cpu.sharedScratch(round64(uFloats(tile, g)));
     try {
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
