@@ -4,8 +4,8 @@
 ;; 16 multiplies per (input, output) channel pair instead of 36 — 2.25x fewer.
 ;;
 ;;   U = G g Gᵀ     per kernel (winogradWeights, once per layer call), layout [16][Cout·C + 16]
-;;   V = Bᵀ d B     per 4x4 input tile and channel,                    layout [16][C][tiles]
-;;   M[ξ] = U[ξ] · V[ξ]  (16 GEMMs, the imported `gemm`),             layout [16][Cout][tiles]
+;;   V = Bᵀ d B     per 4x4 input tile and channel,                    layout [16][C·tiles + 16]
+;;   M[ξ] = U[ξ] · V[ξ]  (16 GEMMs, the imported `gemm`),             layout [16][Cout·tiles + 16]
 ;;   Y = Aᵀ M A     per tile and output channel (+ bias, or added into y)
 ;;
 ;;   Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]
@@ -16,7 +16,11 @@
 ;; (winogradWeights with flip = 1 writes that transform as [16][C·Cout + 16]: [C][Cout] planes).
 ;;
 ;; The transforms run four tiles at a time, one per f32x4 lane, so V and M are read and written
-;; with whole-vector stores along the tile axis. Tiles of several samples are grouped into one GEMM
+;; with whole-vector stores along the tile axis. Each of U, V and M is a plane per transform
+;; element ([Cout][C], [C][tiles], [Cout][tiles]) and the planes are 16 floats more than that
+;; apart: a transform's step touches one vector of every plane, and planes a multiple of 4 KiB
+;; apart (resnet's layers: U always, V and M with tiles·channels a multiple of 1,024) put those
+;; 16 (F(4x4): 36) lines in one cache set of L1, more than its 12 ways (docs/cpu-backend.md). Tiles of several samples are grouped into one GEMM
 ;; (more columns per GEMM: better packing efficiency). NOTE: every output element's GEMM dot product
 ;; runs over the channels in the same order whatever the grouping, so results do not depend on how
 ;; a batch is split into tasks (1 and 2 threads agree bit for bit).
@@ -266,7 +270,7 @@
     (local.set $inPlane (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2)))
     (local.set $inSample (i32.mul (local.get $C) (local.get $inPlane)))
     (local.set $ws (i32.shl (local.get $Wq) (i32.const 2)))
-    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
+    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
     (local.set $row1 (local.get $ws))
     (local.set $row2 (i32.shl (local.get $ws) (i32.const 1)))
     (local.set $row3 (i32.add (local.get $row2) (local.get $ws)))
@@ -395,7 +399,7 @@
     ;; V + M + padded planes (rounded to 16 bytes) + two tile tables
     (i32.add
       (i32.add
-        (i32.shl (i32.mul (i32.mul (i32.const 16) (i32.add (local.get $C) (local.get $Cout))) (local.get $Tp)) (i32.const 2))
+        (i32.shl (i32.mul (i32.const 16) (i32.add (i32.mul (i32.add (local.get $C) (local.get $Cout)) (local.get $Tp)) (i32.const 32))) (i32.const 2))
         (i32.and (i32.add (i32.shl (i32.mul (local.get $group)
           (i32.mul (i32.add (i32.shl (local.get $tH) (i32.const 1)) (i32.const 2)) (i32.add (i32.shl (local.get $tW) (i32.const 1)) (i32.const 2))))
           (i32.const 2)) (i32.const 15)) (i32.const -16)))
@@ -431,8 +435,8 @@
     (local.set $Wq (i32.add (i32.shl (local.get $tW) (i32.const 1)) (i32.const 2)))
     (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (local.get $P)) (i32.const 3)) (i32.const -4)))
     (local.set $V (local.get $scratch))
-    (local.set $M (i32.add (local.get $V) (i32.shl (i32.mul (i32.mul (i32.const 16) (local.get $C)) (local.get $Tp)) (i32.const 2))))
-    (local.set $PB (i32.add (local.get $M) (i32.shl (i32.mul (i32.mul (i32.const 16) (local.get $Cout)) (local.get $Tp)) (i32.const 2))))
+    (local.set $M (i32.add (local.get $V) (i32.shl (i32.mul (i32.const 16) (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16))) (i32.const 2))))
+    (local.set $PB (i32.add (local.get $M) (i32.shl (i32.mul (i32.const 16) (i32.add (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 16))) (i32.const 2))))
     (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
     (local.set $inOffs (i32.add (local.get $PB)
       (i32.and (i32.add (i32.mul (local.get $group) (local.get $planeBytes)) (i32.const 15)) (i32.const -16))))
@@ -440,8 +444,8 @@
     (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
     (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
     (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))
-    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
-    (local.set $ms (i32.shl (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 2)))
+    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
+    (local.set $ms (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
     (local.set $s0 (local.get $n0))
     (block $nd (loop $nl
       (br_if $nd (i32.ge_s (local.get $s0) (local.get $n1)))
@@ -679,8 +683,8 @@
     (local.set $Wq (i32.add (i32.shl (local.get $tW) (i32.const 1)) (i32.const 2)))
     (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (local.get $P)) (i32.const 3)) (i32.const -4)))
     (local.set $V (local.get $scratch))
-    (local.set $D (i32.add (local.get $V) (i32.shl (i32.mul (i32.mul (i32.const 16) (local.get $C)) (local.get $Tp)) (i32.const 2))))
-    (local.set $PB (i32.add (local.get $D) (i32.shl (i32.mul (i32.mul (i32.const 16) (local.get $Cout)) (local.get $Tp)) (i32.const 2))))
+    (local.set $D (i32.add (local.get $V) (i32.shl (i32.mul (i32.const 16) (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16))) (i32.const 2))))
+    (local.set $PB (i32.add (local.get $D) (i32.shl (i32.mul (i32.const 16) (i32.add (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 16))) (i32.const 2))))
     (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
     (local.set $inOffs (i32.add (local.get $PB)
       (i32.and (i32.add (i32.mul (local.get $group) (local.get $planeBytes)) (i32.const 15)) (i32.const -16))))
@@ -688,8 +692,8 @@
     (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
     (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
     (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))
-    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
-    (local.set $ms (i32.shl (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 2)))
+    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
+    (local.set $ms (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
     (if (local.get $db) (then (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $Cout) (i32.const 2)))))
     (if (i32.ge_s (local.get $n0) (local.get $n1)) (then
       (memory.fill (local.get $dU) (i32.const 0) (i32.shl (i32.mul (i32.mul (i32.const 16) (local.get $Cout)) (local.get $C)) (i32.const 2)))))
@@ -1244,7 +1248,7 @@
   ;; ---- BEGIN F(4x4,3x3): GENERATED by winograd4-gen.ts (next to this file) — do not edit by hand.
   ;; Winograd F(4x4, 3x3): each 4x4 output tile from a 6x6 input tile (tiles 4 apart), 36 multiplies
   ;; per (input, output) channel pair for 16 outputs instead of 144: 4x fewer (F(2x2) above: 2.25x).
-  ;;   U = G g Gᵀ   [36][Cout·C + 16] (flip = 1: rotated, [C][Cout] planes)    V = Bᵀ d B   [36][C][tiles]
+  ;;   U = G g Gᵀ   [36][Cout·C + 16] (flip = 1: rotated, [C][Cout] planes)    V = Bᵀ d B   [36][C·tiles + 16]
   ;;   M[ξ] = U[ξ] · V[ξ] (36 GEMMs)                                      Y = Aᵀ M A (+ bias)
   ;;   Bᵀ[0] = [4 0 -5 0 1 0]
   ;;   Bᵀ[1] = [0 -4 -4 1 1 0]
@@ -1461,7 +1465,7 @@
     (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (i32.mul (local.get $tH) (local.get $tW))) (i32.const 3)) (i32.const -4)))
     (i32.add
       (i32.add
-        (i32.shl (i32.mul (i32.mul (i32.const 36) (i32.add (local.get $C) (local.get $Cout))) (local.get $Tp)) (i32.const 2))
+        (i32.shl (i32.mul (i32.const 36) (i32.add (i32.mul (i32.add (local.get $C) (local.get $Cout)) (local.get $Tp)) (i32.const 32))) (i32.const 2))
         (i32.and (i32.add (i32.shl (i32.mul (local.get $group)
           (i32.mul (i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2)) (i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4))))
           (i32.const 2)) (i32.const 15)) (i32.const -16)))
@@ -1519,7 +1523,7 @@
     (local.set $inPlane (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2)))
     (local.set $inSample (i32.mul (local.get $C) (local.get $inPlane)))
     (local.set $ws (i32.shl (local.get $Wq) (i32.const 2)))
-    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
+    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
     (block $cd (loop $cl
       (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
       (local.set $s (i32.const 0))
@@ -1877,8 +1881,10 @@
     (local.set $Wq (i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4)))
     (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (local.get $P)) (i32.const 3)) (i32.const -4)))
     (local.set $V (local.get $scratch))
-    (local.set $M (i32.add (local.get $V) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $C)) (local.get $Tp)) (i32.const 2))))
-    (local.set $PB (i32.add (local.get $M) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $Cout)) (local.get $Tp)) (i32.const 2))))
+    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
+    (local.set $ms (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
+    (local.set $M (i32.add (local.get $V) (i32.mul (i32.const 36) (local.get $xs))))
+    (local.set $PB (i32.add (local.get $M) (i32.mul (i32.const 36) (local.get $ms))))
     (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
     (local.set $inOffs (i32.add (local.get $PB)
       (i32.and (i32.add (i32.mul (local.get $group) (local.get $planeBytes)) (i32.const 15)) (i32.const -16))))
@@ -1888,8 +1894,6 @@
     (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
     (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
     (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))
-    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
-    (local.set $ms (i32.shl (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 2)))
     (local.set $s0 (local.get $n0))
     (block $nd (loop $nl
       (br_if $nd (i32.ge_s (local.get $s0) (local.get $n1)))
@@ -2203,8 +2207,10 @@
     (local.set $Wq (i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4)))
     (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (local.get $P)) (i32.const 3)) (i32.const -4)))
     (local.set $V (local.get $scratch))
-    (local.set $M (i32.add (local.get $V) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $C)) (local.get $Tp)) (i32.const 2))))
-    (local.set $PB (i32.add (local.get $M) (i32.shl (i32.mul (i32.mul (i32.const 36) (local.get $Cout)) (local.get $Tp)) (i32.const 2))))
+    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
+    (local.set $ms (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
+    (local.set $M (i32.add (local.get $V) (i32.mul (i32.const 36) (local.get $xs))))
+    (local.set $PB (i32.add (local.get $M) (i32.mul (i32.const 36) (local.get $ms))))
     (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
     (local.set $inOffs (i32.add (local.get $PB)
       (i32.and (i32.add (i32.mul (local.get $group) (local.get $planeBytes)) (i32.const 15)) (i32.const -16))))
@@ -2214,8 +2220,6 @@
     (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
     (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
     (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))
-    (local.set $xs (i32.shl (i32.mul (local.get $C) (local.get $Tp)) (i32.const 2)))
-    (local.set $ms (i32.shl (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 2)))
     (local.set $us (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
     (if (local.get $db) (then (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $Cout) (i32.const 2)))))
     (if (i32.ge_s (local.get $n0) (local.get $n1)) (then
