@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/conv-layers.ts [threads] [filter]`: the CPU backend's Conv2d forward (eval, bias,
  * no epilogue) timed alone on mobilenet_v3_small's and resnet18's layer geometries at batch 16,
- * each layer's GFLOP/s (2·MACs / time, median of STEPS=N runs). For choosing which convolution
+ * each layer's GFLOP/s (2·MACs / time, median of STEPS=N runs). BACKWARD=1: the backward too (dx,
+ * except for a stem, where nothing reads it, dW and db; 4·MACs, or 2· without dx). For choosing which convolution
  * kernel to work on from a profile's op rows (bench/profile.ts merges layers of one output shape).
  * CLOCK=cpu times with this process's CPU time, as bench/profile.ts's CLOCK=cpu: on a shared machine
  * the wall clock counts the time other jobs held the core (at load ~4 on the 2-vCPU EPYC,
@@ -48,7 +49,16 @@ const LAYERS: [string, number, number, number, number, number, number, boolean][
   ['rn stem 3→64 7×7 s2', 3, 224, 224, 64, 7, 2, false],
   ['rn 64→64 3×3 @56', 64, 56, 56, 64, 3, 1, false],
   ['rn 128→128 3×3 @28', 128, 28, 28, 128, 3, 1, false],
+  ['rn 256→256 3×3 @14', 256, 14, 14, 256, 3, 1, false],
+  ['rn 512→512 3×3 @7', 512, 7, 7, 512, 3, 1, false],
+  ['rn 64→128 3×3 s2 @56', 64, 56, 56, 128, 3, 2, false],
+  ['rn 128→256 3×3 s2 @28', 128, 28, 28, 256, 3, 2, false],
+  ['rn 256→512 3×3 s2 @14', 256, 14, 14, 512, 3, 2, false],
+  ['rn 64→128 1×1 s2 @56', 64, 56, 56, 128, 1, 2, false],
+  ['rn 128→256 1×1 s2 @28', 128, 28, 28, 256, 1, 2, false],
+  ['rn 256→512 1×1 s2 @14', 256, 14, 14, 512, 1, 2, false],
 ];
+const backward = process.env.BACKWARD === '1';
 const be = await createCpuBackend({ threads, relaxedSimd: process.env.FMA !== '0' && enableRelaxedSimd() });
 console.log(be.description, `batch ${N}`, process.env.CLOCK === 'cpu' ? 'CPU time' : 'wall clock');
 const def = getOp('Conv2d')!;
@@ -70,17 +80,30 @@ for (const [label, C, H, W, outC, k, s, dw] of LAYERS) {
   const params = Object.fromEntries((def.params?.(shapeArgs) ?? []).map((p) => [p.name, alloc([...p.shape])]));
   const workspace = Object.fromEntries((def.workspace?.({ ...shapeArgs, output: inf.shape }) ?? []).map((p) => [p.name, alloc([...p.shape])]));
   const ctx = { inputs: [alloc([N, C, H, W])], output: alloc([...inf.shape]), params, buffers: {}, workspace, attrs: full, training: false, rng, backend: be };
-  const ts: number[] = [];
-  for (let i = 0; i < steps + 1; i++) {
-    const t = now();
-    kernel.forward!(ctx as never);
-    ts.push(now() - t);
-  }
-  ts.shift();
-  ts.sort((a, b) => a - b);
-  const ms = ts[ts.length >> 1];
+  /** Median time of `run` over `steps` runs after one warm-up. */
+  const median = (run: () => void): number => {
+    const ts: number[] = [];
+    for (let i = 0; i < steps + 1; i++) {
+      const t = now();
+      run();
+      ts.push(now() - t);
+    }
+    ts.shift();
+    ts.sort((a, b) => a - b);
+    return ts[ts.length >> 1];
+  };
   const [, , oH, oW] = inf.shape;
   const macs = N * outC * oH * oW * k * k * (dw ? 1 : C);
-  console.log(`${label.padEnd(26)} ${ms.toFixed(3).padStart(8)} ms ${((2 * macs) / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s`);
+  const ms = median(() => kernel.forward!(ctx as never));
+  let line = `${label.padEnd(26)} ${ms.toFixed(3).padStart(8)} ms ${((2 * macs) / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s`;
+  if (backward) {
+    // A stem's input is the data: no dx.
+    const stem = label.includes('stem');
+    const dParams = Object.fromEntries(Object.entries(params).map(([name, t]) => [name, alloc([...t.shape])]));
+    const back = { ...ctx, training: true, dOutput: alloc([...inf.shape]), dInputs: [stem ? null : alloc([N, C, H, W])], dParams };
+    const bms = median(() => kernel.backward!(back as never));
+    line += `   backward ${bms.toFixed(3).padStart(8)} ms ${(((stem ? 2 : 4) * macs) / bms / 1e6).toFixed(1).padStart(6)} GFLOP/s`;
+  }
+  console.log(line);
 }
 be.dispose();
