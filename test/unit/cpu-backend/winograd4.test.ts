@@ -1,7 +1,7 @@
 /**
  * Winograd F(4×4, 3×3) on the CPU backend (the generated section of kernels/winograd.wat): forward
  * and input gradient against a float64 direct convolution, on layers that pick it (≥ 64 channels
- * each side, a size its 4×4 tiles cover with little waste: 28×28 and up, 7×7) with sizes that leave
+ * each side, a size its 4×4 tiles cover with little waste: 13×13 and up, 7×7 and 8×8, 11×11 and 12×12) with sizes that leave
  * partial 4×4 tiles, padding 0–3, channel counts that are not multiples of 4; 1 and 2 threads bit
  * for bit (7×7 too, where 1 thread groups 16 samples per GEMM and 2 threads 8); dx assigned where
  * fresh and added otherwise; the weight gradient (F(4×4) where the forward is, on the output's
@@ -147,6 +147,7 @@ const CASES: Case[] = [
   { n: 1, c: 65, h: 29, w: 31, outC: 67, p: [1, 1], bias: true }, // partial last tiles both ways
   { n: 1, c: 66, h: 28, w: 28, outC: 64, p: [3, 2], bias: false }, // output 32×30; padding > 2: dx crops dy
   { n: 3, c: 67, h: 7, w: 7, outC: 65, p: [1, 1], bias: true }, // resnet18's last stage cut small: partial 4×4 tiles, 3 samples in one GEMM
+  { n: 1, c: 64, h: 14, w: 13, outC: 66, p: [1, 1], bias: true }, // resnet18's third stage: 4×4 tiles cover 16×16 for 14×13
 ];
 
 describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
@@ -190,9 +191,9 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
     // The weight gradient's sample grouping is its own: the same bits without dx.
     expectSameValues(run(cpu.two, { noGrad: [0] }).dParams.weight.data, two.dParams.weight.data);
   });
-  it('runs the weight gradient alone on F(4×4) at 14×13 (forward and dx on F(2×2)), dx with the bits it has without it', () => {
-    const k: Case = { n: 2, c: 64, h: 14, w: 13, outC: 66, p: [1, 1], bias: true };
-    expect(conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k))).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'winograd4' });
+  it('runs dx alone on F(2×2) where its size wastes 4×4 tiles (9×10, forward and dW on F(4×4) at 7×8), with the bits it has without dW', () => {
+    const k: Case = { n: 2, c: 64, h: 9, w: 10, outC: 66, p: [0, 0], bias: true };
+    expect(conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k))).toEqual({ forward: 'winograd4', inputGrad: 'winograd', weightGrad: 'winograd4' });
     const { x, weight, params, dOutput, oh, ow, run } = caseInputs(k);
     const exact = direct64(k, x.data, weight.data, params.bias.data, dOutput.data);
     const tiles = k.n * Math.ceil(oh / 4) * Math.ceil(ow / 4);
@@ -216,21 +217,22 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
 });
 
 describe('Conv2d dispatch between F(2×2) and F(4×4)', () => {
-  it("puts resnet18's 56×56, 28×28 and 7×7 layers on F(4×4), its 14×14 ones and narrow layers on F(2×2)", () => {
+  it("puts every 3×3 stride-1 layer of resnet18 on F(4×4), narrow layers and sizes whose 4×4 tiles waste most on F(2×2)", () => {
     const at = (c: number, size: number) => conv2dAlgorithm([16, c, size, size], withDefaults(CONV, { outChannels: c, kernelSize: [3, 3], padding: [1, 1] }));
     expect(at(64, 56)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd4' });
     expect(at(128, 28).forward).toBe('winograd4');
-    // At 14×14 (1.36) the forward and dx stay on F(2×2); the weight gradient, one task per thread, gains (WINOGRAD4_MIN_GAIN_WEIGHT_GRAD).
-    expect(at(256, 14)).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'winograd4' });
+    // 14×14: F(2×2)'s multiplies over F(4×4)'s 1.36, at least WINOGRAD4_MIN_GAIN (and its weight gradient's).
+    expect(at(256, 14)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd4' });
     expect(at(256, 6).weightGrad).toBe('winograd');
     expect(at(512, 7)).toEqual({ forward: 'winograd4', inputGrad: 'winograd4', weightGrad: 'winograd4' });
-    // 4×4 tiles that waste much: 13×13 (F(2×2)'s multiplies / F(4×4)'s = 1.36), 6×6 (1.0), 2×2 (0.44).
-    for (const size of [13, 6, 2]) expect(at(128, size).forward).toBe('winograd');
+    // 4×4 tiles that waste much: 9×9 and 10×10 (F(2×2)'s multiplies / F(4×4)'s = 1.23), 6×6 (1.0), 2×2 (0.44); 13×13 (1.36) does not.
+    for (const size of [10, 9, 6, 2]) expect(at(128, size).forward).toBe('winograd');
+    expect(at(128, 13).forward).toBe('winograd4');
     // From 28 up every size is on F(4×4) (29 and 30 waste most: 1.56).
     for (const size of [28, 29, 30, 31, 33, 57]) expect(at(64, size).forward).toBe('winograd4');
     expect(at(32, 56).forward).toBe('winograd');
-    // Without padding a 15×15 input gives a 13×13 output: forward on F(2×2), dx (15×15: 1.78) and dW (on the output's 13×13: 1.36) on F(4×4).
-    expect(conv2dAlgorithm([16, 64, 15, 15], withDefaults(CONV, { outChannels: 64, kernelSize: [3, 3] }))).toEqual({ forward: 'winograd', inputGrad: 'winograd4', weightGrad: 'winograd4' });
+    // Without padding an 11×11 input gives a 9×9 output: forward and dW (on the output's 9×9: 1.23) on F(2×2), dx (11×11: 1.78) on F(4×4).
+    expect(conv2dAlgorithm([16, 64, 11, 11], withDefaults(CONV, { outChannels: 64, kernelSize: [3, 3] }))).toEqual({ forward: 'winograd', inputGrad: 'winograd4', weightGrad: 'winograd' });
   });
 });
 

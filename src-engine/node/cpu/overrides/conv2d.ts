@@ -188,7 +188,7 @@ export function im2colBlocks(g: Geometry): { group: number; forward: number; col
  * (WINOGRAD4_MIN_GAIN_WEIGHT_GRAD). It pays where
  * its 4×4 tiles cover the output with little waste: F(2×2)'s multiplies over F(4×4)'s for the
  * size, ⌈h/2⌉⌈w/2⌉·16 / (⌈h/4⌉⌈w/4⌉·36), at least WINOGRAD4_MIN_GAIN (1.78 for 56, 28 and 7, no
- * less than 1.56 for any size from 28 up; 1.36 for 14 and 13, 1.0 for 5 and 6). Measured (resnet18's 3×3 layers, batch 16, 1 thread, ms of CPU time, F(2×2) / F(4×4),
+ * less than 1.56 for any size from 28 up; 1.36 for 14 and 13, 1.23 for 9 and 10, 1.0 for 5 and 6). Measured (resnet18's 3×3 layers, batch 16, 1 thread, ms of CPU time, F(2×2) / F(4×4),
  * medians of 5–7 interleaved rounds on the shared 2-vCPU EPYC at load 12–20; forward includes
  * runOp's copies):
  *
@@ -198,12 +198,19 @@ export function im2colBlocks(g: Geometry): { group: number; forward: number; col
  * | 128→128, 28×28  | 97 / 71          | 145 / 119                    |
  * | 256→256, 14×14  | 81–91 / 79–85    | 136–148 / 125–142            |
  *
- * At 14×14 a 4×4 tiling computes 16×16 outputs for 14×14 and gains nothing measurable, so it keeps
- * F(2×2)'s smaller error. At 7×7 (2×2 tiles of 4×4 per sample against 4×4 tiles of 2×2) it lost with
+ * At 14×14 (and 13) a 4×4 tiling computes 16×16 outputs: 1.36× fewer multiplies than F(2×2), not
+ * 1.78×. That gained nothing measurable above, so those sizes kept F(2×2)'s smaller error while the
+ * bar was 1.5. Since the transforms' planes sit 16 floats apart (769c352, docs/cpu-backend.md) F(4×4)
+ * runs ~11 % faster and the bar is 1.3, the weight gradient's: 256→256 at 14×14, batch 16, 1 thread,
+ * CPU ms, median of 7, two rounds (`CLOCK=cpu BACKWARD=1 STEPS=7 npx tsx bench/conv-layers.ts 1
+ * 256→256`), forward 31.5–31.6 / 24.0, backward (dW already on F(4×4)) 53.7–53.9 / 46.5–47.6; in
+ * resnet18's step (1 thread) its 14×14 output rows 140 → 116 ms forward, 250 → 229 backward. So 13
+ * and 14, 17 and 18, 21 and 22 now take F(4×4) too; 9 and 10 (1.23), 5 and 6 (1.0) do not. At 7×7
+ * (2×2 tiles of 4×4 per sample against 4×4 tiles of 2×2) it lost with
  * 4 samples per GEMM (16 columns; 128 / 137 forward, 194 / 238 backward) and wins with the larger
  * group WINOGRAD_MAX_GROUP allows it (see there).
  */
-const WINOGRAD4_MIN_GAIN = 1.5;
+const WINOGRAD4_MIN_GAIN = 1.3;
 /**
  * The same for the weight gradient, on the output's size (dy's tiles): 36 GEMMs [Cout × tiles] ·
  * [tiles × C] on D = A dY Aᵀ (winograd4WeightGrad), summed over the batch's tiles, then Gᵀ dU G
