@@ -710,8 +710,8 @@ class Conv2dOnCpu {
 
   private winogradForward(ctx: OpForwardContext, g: Geometry, tile: WinogradTile, epilogue?: ConvEpilogue): void {
     const [n0, n1] = ctx.rows ?? [0, g.n];
-    const parts = winogradParts(n1 - n0, tilesPerSample(g), this.cpu.threads);
     const { group, bytes } = this.winogradGroup(tile, { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
+    const parts = this.winogradConvParts(tile, n1 - n0, g, group);
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
     const ua = this.cpu.sharedScratch(uFloats(tile, g) * 4);
     try {
@@ -738,8 +738,25 @@ class Conv2dOnCpu {
     this.transformWeights(tile, wa, g, ua, 1);
     this.tiles[tile].conv.run(
       { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group, ep: 0, act: 0 },
-      parts,
+      tile === 'winograd4' ? this.winogradConvParts(tile, g.n, g, group) : parts,
     );
+  }
+
+  /**
+   * Tasks for a Winograd convolution pass (forward or dx) over `n` samples grouped `group` per GEMM:
+   * F(2×2)'s by its tiles ({@link winogradParts}); F(4×4)'s with at least `group` samples each (and
+   * one per thread), as an im2col forward's ({@link sampleParts}), so a task's GEMMs get the
+   * group's full width. Either way each output is one GEMM column's sum over the channels in the same
+   * order, so the split changes no bit. NOTE: F(2×2)'s split gave F(4×4)'s 28×28 layers 8 tasks of
+   * 2 samples where its group is 4, and its 14×14 ones 6 tasks of 2–3 where it is 7: each task packs
+   * every U[ξ] for fewer columns. Measured (2 threads, wall, median of 9, two rounds, `BACKWARD=1
+   * STEPS=9 npx tsx bench/conv-layers.ts 2`, the 2-vCPU AMD EPYC with AVX-512), before / after:
+   * 128→128 at 28×28 forward 11.7–12.1 / 10.7–10.8 ms, backward (dx; dW as before) 22.2–22.3 /
+   * 20.9–21.2; 256→256 at 14×14 14.3–14.8 / 13.5–13.6, 26.6–27.0 / 26.2–26.3; 56×56 and 7×7 within
+   * noise (8 and 2 tasks either way).
+   */
+  private winogradConvParts(tile: WinogradTile, n: number, g: Geometry, group: number): number {
+    return tile === 'winograd4' ? sampleParts(n, this.cpu.threads, group) : winogradParts(n, tilesPerSample(g), this.cpu.threads);
   }
 
   /**
