@@ -738,7 +738,7 @@ class Conv2dOnCpu {
     this.transformWeights(tile, wa, g, ua, 1);
     this.tiles[tile].conv.run(
       { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group, ep: 0, act: 0 },
-      tile === 'winograd4' ? this.winogradConvParts(tile, g.n, g, group) : parts,
+      parts,
     );
   }
 
@@ -768,7 +768,7 @@ class Conv2dOnCpu {
     // F(4×4)'s weight gradient: one task per thread (see WINOGRAD4_MIN_GAIN_WEIGHT_GRAD).
     const dwParts = dwTile === 'winograd4' ? Math.min(this.cpu.threads, g.n) : parts;
     const dx = ctx.dInputs[0];
-    if (ctx.dParamsWanted === false) return this.winogradInputGradOnly(ctx, g, parts, dxTile);
+    if (ctx.dParamsWanted === false) return this.winogradInputGradOnly(ctx, g, dxTile);
     const forwardTiles = { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW };
     const dxTiles = { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w };
     // The weight gradient's sums follow its sample group: F(2×2)'s as it was before dx could run on
@@ -779,7 +779,7 @@ class Conv2dOnCpu {
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(Math.max(bytes, dxGroup.bytes)));
     // Shared: per-task dU (F(2×2): [16][Cout][C]; F(4×4): [36][Cout·C + 16], see winograd4WeightGrad)
     // and db partial sums, then the rotated kernel's transform.
-    const floats = dwTile === 'winograd' ? 16 * g.outC * g.inC : 36 * (g.outC * g.inC + 16);
+    const floats = dwTile === 'winograd' ? 16 * g.outC * g.inC : uFloats('winograd4', g);
     const uBytes = round64(floats);
     const dbBytes = round64(g.outC);
     const dUa = this.cpu.sharedScratch(dwParts * (uBytes + dbBytes) + round64(uFloats(dxTile, g)));
@@ -809,7 +809,7 @@ class Conv2dOnCpu {
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
-        this.winogradInputGrad(dxTile, g, dya, wa, ua, dxa, fresh, dxGroup.group, parts);
+        this.winogradInputGrad(dxTile, g, dya, wa, ua, dxa, fresh, dxGroup.group, this.winogradConvParts(dxTile, g.n, g, dxGroup.group));
       }
     } finally {
       this.cpu.unstage();
@@ -817,7 +817,7 @@ class Conv2dOnCpu {
   }
 
   /** A Winograd-eligible convolution's backward where the step reads no parameter gradient: dx alone (if any). */
-  private winogradInputGradOnly(ctx: OpBackwardContext, g: Geometry, parts: number, tile: WinogradTile): void {
+  private winogradInputGradOnly(ctx: OpBackwardContext, g: Geometry, tile: WinogradTile): void {
     const dx = ctx.dInputs[0];
     if (!dx) return;
     const { group, bytes } = this.winogradGroup(tile, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w });
@@ -828,7 +828,7 @@ class Conv2dOnCpu {
       const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
       const fresh = ctx.dInputsFresh?.[0] === true;
       const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
-      this.winogradInputGrad(tile, g, dya, wa, ua, dxa, fresh, group, parts);
+      this.winogradInputGrad(tile, g, dya, wa, ua, dxa, fresh, group, this.winogradConvParts(tile, g.n, g, group));
     } finally {
       this.cpu.unstage();
     }
