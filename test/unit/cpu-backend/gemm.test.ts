@@ -279,3 +279,35 @@ describe('gemmPackedB: op(B) packed once for many products (a recurrent layer\'s
     }
   });
 });
+
+describe("gemm's transA 2: A prepacked in MR-row panels over its whole depth (winograd4Weights writes U so)", () => {
+  it('the same bits as transA 0 for every transB, edge and block, accumulate on and off', () => {
+    // Odd m (the last panel's partner row garbage: NaN, which must not reach C), m past MC, n past NC
+    // and not a multiple of NR, k past KC, and few columns (where transA 0 reads A's rows in place).
+    const memory = new WebAssembly.Memory({ initial: 256, maximum: 256, shared: true });
+    const gemm = instantiateKernels(compileKernelModules(detectWasmFeatures()), memory).gemm as Record<string, (...args: number[]) => void>;
+    const f32 = new Float32Array(memory.buffer);
+    const A = GEMM.SCRATCH_BYTES;
+    const sizes: Case[] = [[64, 512, 128], [5, 530, 300], [1, 17, 3], [33, 16, 257], [131, 40, 20], [130, 64, 256]];
+    for (const [m, n, k] of sizes) {
+      const rows = m + (m % GEMM.MR ? GEMM.MR - (m % GEMM.MR) : 0);
+      const P = A + 4 * m * k, B = P + 4 * rows * k, C1 = B + 4 * k * n, C2 = C1 + 4 * m * n;
+      fill(f32.subarray(A / 4, A / 4 + m * k), m);
+      fill(f32.subarray(B / 4, B / 4 + k * n), n);
+      // panel i: rows MR·i … MR·i + MR − 1, element (r, p) at (MR·i·k + MR·p + r)
+      for (let r = 0; r < rows; r++)
+        for (let p = 0; p < k; p++) {
+          const at = P / 4 + (r - (r % GEMM.MR)) * k + GEMM.MR * p + (r % GEMM.MR);
+          f32[at] = r < m ? f32[A / 4 + r * k + p] : NaN;
+        }
+      for (const transB of [0, 1])
+        for (const accumulate of [0, 1]) {
+          fill(f32.subarray(C1 / 4, C1 / 4 + m * n), k);
+          f32.copyWithin(C2 / 4, C1 / 4, C1 / 4 + m * n);
+          gemm.gemmNoBias(0, transB, m, n, k, A, k, B, transB ? k : n, C1, n, accumulate, 0);
+          gemm.gemmNoBias(2, transB, m, n, k, P, 0, B, transB ? k : n, C2, n, accumulate, 0);
+          expectSameValues(f32.subarray(C2 / 4, C2 / 4 + m * n), f32.subarray(C1 / 4, C1 / 4 + m * n), `${m}×${n}×${k} transB=${transB} accumulate=${accumulate}`);
+        }
+    }
+  });
+});

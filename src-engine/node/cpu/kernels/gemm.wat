@@ -429,12 +429,14 @@
   ;; One packed (jc, pc) block of op(B) (nc columns from jc, depth kc from pc, at pb as $packB lays it
   ;; out) against all m rows of op(A) (element (i, p) at a + 4·(i·ars + p·acs)): C (+)= the block's
   ;; products, A packed per MC rows into scratch, MR × NR micro-kernel tiles, edge tiles computed in
-  ;; the scratch tile and merged. `gemm`'s and `gemmPackedB`'s inner loops.
+  ;; the scratch tile and merged. `gemm`'s and `gemmPackedB`'s inner loops. acs = 0: A prepacked
+  ;; (`gemm`'s transA 2), MR-row panels over its whole depth ars, rows i and i + 1 (i even) at
+  ;; a + 4·(i·ars + 2p + (0, 1)): $micro reads each panel's depth block in place.
   (func $gemmBlock (param $m i32) (param $a i32) (param $ars i32) (param $acs i32) (param $pc i32) (param $kc i32)
     (param $packB i32) (param $jc i32) (param $nc i32) (param $c i32) (param $ldcb i32) (param $acc i32) (param $bias i32) (param $scratch i32)
     (local $ic i32) (local $mc i32) (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $packA i32) (local $tile i32) (local $cp i32) (local $ldc i32)
     (local $sp i32) (local $ss i32) (local $direct i32) (local $rows i32) (local $pa i32) (local $pb i32) (local $as i32)
-    (local $full i32) (local $out i32) (local $ldo i32) (local $acco i32)
+    (local $full i32) (local $out i32) (local $ldo i32) (local $acco i32) (local $pre i32)
     ;; what the products are added to ($acc): C itself, or with $bias ≠ 0 the bias row, the same for every row
     (local.set $ss (select (i32.const 0) (local.get $ldcb) (local.get $bias)))
     ;; A read in place, not packed ($microRows), where its rows are contiguous (acs = 1), at most
@@ -443,6 +445,7 @@
     ;; columns, which would use each packed panel only ⌈nc/NR⌉ times, does not copy all of A first.
     (local.set $direct (i32.and (i32.and (i32.eq (local.get $acs) (i32.const 1)) (i32.le_u (local.get $ars) (i32.const {{GEMM.DIRECT_A_MAX_LDA}})))
       (i32.le_s (local.get $nc) (i32.const {{GEMM.DIRECT_A_MAX_N}}))))
+    (local.set $pre (i32.eqz (local.get $acs)))
     (local.set $as (i32.shl (local.get $ars) (i32.const 2)))
     (local.set $packA (local.get $scratch))
     (local.set $tile (i32.add (local.get $scratch) (i32.add (i32.const {{GEMM.PACK_A_BYTES}}) (i32.const {{GEMM.PACK_B_BYTES}}))))
@@ -453,8 +456,9 @@
       (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
       (if (i32.gt_s (local.get $mc) (i32.const {{GEMM.MC}})) (then (local.set $mc (i32.const {{GEMM.MC}}))))
       ;; packed: the whole block; direct: only its last rows when fewer than MR (a zero-padded panel
-      ;; of their own where the packed block would have it: $microRows reads MR rows)
+      ;; of their own where the packed block would have it: $microRows reads MR rows); prepacked: none
       (local.set $ir (select (i32.const 0) (i32.sub (local.get $mc) (i32.rem_u (local.get $mc) (i32.const {{GEMM.MR}}))) (i32.eqz (local.get $direct))))
+      (if (local.get $pre) (then (local.set $ir (local.get $mc))))
       (if (i32.lt_s (local.get $ir) (local.get $mc)) (then
         (call $packA
           (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
@@ -477,9 +481,10 @@
           ;; written to C, an edge tile to the scratch tile and merged
           (local.set $rows (i32.and (local.get $direct) (i32.eq (local.get $mr) (i32.const {{GEMM.MR}}))))
           (local.set $pa (select
-            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ars)) (local.get $pc)) (i32.const 2)))
+            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ars))
+              (i32.shl (local.get $pc) (local.get $pre))) (i32.const 2)))
             (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
-            (local.get $rows)))
+            (i32.or (local.get $rows) (local.get $pre))))
           (local.set $pb (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2)))))
           (local.set $full (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}}))))
           (local.set $out (select (local.get $cp) (local.get $tile) (local.get $full)))
@@ -499,6 +504,9 @@
   )
   ;; Blocked GEMM on a sub-block: C[m x n] (+)= op(A)[m x k] * op(B)[k x n].
   ;; a, b, c are byte addresses; lda/ldb/ldc are row strides in elements of the stored matrices.
+  ;; transA 2: A prepacked as $gemmBlock reads it with acs = 0 (MR-row panels over the whole depth k,
+  ;; rows i, i + 1 at a + 4·(i·k + 2p + (0, 1)), a last odd row's partner any value; lda unused):
+  ;; the values $packA would have copied, in the same order, so the same bits as transA 0.
   ;; scratch needs GEMM.SCRATCH_BYTES (packed A, packed B, edge tile), 16-byte aligned.
   ;; ($gemmBias below without a bias: what conv, winograd and recurrent import.)
   (func $gemm (export "gemmNoBias") (param $transA i32) (param $transB i32) (param $m i32) (param $n i32) (param $k i32)
@@ -545,6 +553,7 @@
     (if (local.get $transA)
       (then (local.set $ars (i32.const 1)) (local.set $acs (local.get $lda)))
       (else (local.set $ars (local.get $lda)) (local.set $acs (i32.const 1))))
+    (if (i32.eq (local.get $transA) (i32.const 2)) (then (local.set $ars (local.get $k)) (local.set $acs (i32.const 0))))
     (if (local.get $transB)
       (then (local.set $brs (i32.const 1)) (local.set $bcs (local.get $ldb)))
       (else (local.set $brs (local.get $ldb)) (local.set $bcs (i32.const 1))))

@@ -189,17 +189,33 @@ function transpose4(src: string[], dst: string[]): string[] {
 
 const indent = (lines: string[], n: number): string => lines.map((l) => ' '.repeat(n) + l).join('\n');
 
-/** U = G g Gᵀ per kernel, scalar: 36 values stored $xs apart from $d. */
+/**
+ * U = G g Gᵀ for two rows of U's plane at once (kernels in $g0…$g8 for row i, $k0…$k8 for row i + 1;
+ * lanes = four columns): the rows' values interleaved as GEMM's prepacked A panel has them
+ * ((i, q) and (i + 1, q) side by side, see `gemm`'s transA 2), 36 elements $xs apart from $d, each
+ * two vectors (columns q, q + 1 and q + 2, q + 3): $n < 4 columns stored as 2·$n floats.
+ */
 function kernelTransform(): string {
   const L: string[] = [];
-  const g = range(9).map((i) => `$g${i}`);
-  // t = G g (6×3)
-  for (let i = 0; i < 6; i++) for (let b = 0; b < 3; b++) L.push(`(local.set $t${i * 3 + b} ${combination('f32x4', F43.G[i], [0, 1, 2].map((a) => get(g[a * 3 + b])))})`);
-  // U = t Gᵀ (6×6): n = 4 lanes stored whole, fewer lane by lane
+  const rows = [range(9).map((i) => `$g${i}`), range(9).map((i) => `$k${i}`)];
+  // t = G g (6×3), both rows
+  rows.forEach((g, r) => {
+    for (let i = 0; i < 6; i++) for (let b = 0; b < 3; b++) L.push(`(local.set $t${r * 18 + i * 3 + b} ${combination('f32x4', F43.G[i], [0, 1, 2].map((a) => get(g[a * 3 + b])))})`);
+  });
+  // U = t Gᵀ (6×6), per element the two rows interleaved: lanes 0, 1 then 2, 3
+  const lo = '0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23';
+  const hi = '8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31';
   for (let i = 0; i < 6; i++) {
     for (let j = 0; j < 6; j++) {
       L.push(`(local.set $v ${combination('f32x4', F43.G[j], [0, 1, 2].map((b) => get(`$t${i * 3 + b}`)))})`);
-      L.push('(if (i32.eq (local.get $n) (i32.const 4)) (then (v128.store (local.get $d) (local.get $v))) (else (call $storePart (local.get $d) (local.get $v) (local.get $n))))');
+      L.push(`(local.set $w2 ${combination('f32x4', F43.G[j], [0, 1, 2].map((b) => get(`$t${18 + i * 3 + b}`)))})`);
+      L.push(`(local.set $q0 (i8x16.shuffle ${lo} (local.get $v) (local.get $w2)))`);
+      L.push(`(local.set $q1 (i8x16.shuffle ${hi} (local.get $v) (local.get $w2)))`);
+      L.push('(if (i32.eq (local.get $n) (i32.const 4))');
+      L.push('  (then (v128.store (local.get $d) (local.get $q0)) (v128.store offset=16 (local.get $d) (local.get $q1)))');
+      L.push('  (else');
+      L.push('    (if (i32.ge_s (local.get $n) (i32.const 2)) (then (v128.store (local.get $d) (local.get $q0))) (else (v128.store64_lane 0 (local.get $d) (local.get $q0))))');
+      L.push('    (if (i32.eq (local.get $n) (i32.const 3)) (then (v128.store64_lane offset=16 0 (local.get $d) (local.get $q1))))))');
       L.push('(local.set $d (i32.add (local.get $d) (local.get $xs)))');
     }
   }
@@ -410,21 +426,31 @@ ${F43.AT.map((r, i) => `  ;;   Aᵀ[${i}] = [${r.join(' ')}]`).join('\n')}
   ;; Layout and flow as winogradConv's; the padded planes are 4·tiles + 2 rows and 4·tiles + 4
   ;; columns, so a tile's columns 4–7 load as one vector (6 and 7 unused).
 
-  ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]); flip, lanes, loop order and
-  ;; plane stride (Cout·C + 16 floats) as winogradWeights (four kernels along u's rows per step, 36
-  ;; vector stores each).
+  ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]) (flip = 1: the kernels rotated
+  ;; 180° and U transposed, [C][Cout], for dx; [o0, o1) then its columns). Each U[ξ] is laid out as
+  ;; \`gemm\`'s prepacked A (transA 2), which winograd4Conv's GEMMs read in place: pairs of rows
+  ;; interleaved, [R/2][Q][2] for R rows (rounded up to even; a last odd row's partner zero) and Q
+  ;; columns; planes (Cout + Cout mod 2)·(C + C mod 2) + 16 floats apart (winograd4PlaneFloats; + 16:
+  ;; see winograd4WeightGrad's dU). Two rows and four columns (lanes) per step, 72 vector stores; the
+  ;; caller splits [o0, o1) at even boundaries (rows for flip 0 are taken in pairs from o0).
   (func (export "winograd4Weights")
     (param $w i32) (param $Cout i32) (param $C i32) (param $o0 i32) (param $o1 i32) (param $u i32) (param $flip i32)
-    (local $o i32) (local $c i32) (local $g i32) (local $d i32) (local $xs i32) (local $i i32) (local $j i32)
-    (local $iEnd i32) (local $jEnd i32) (local $n i32) (local $step i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $v v128)
+    (local $o i32) (local $c i32) (local $g i32) (local $d i32) (local $xs i32) (local $i i32) (local $j i32) (local $R i32) (local $Q i32)
+    (local $iEnd i32) (local $jEnd i32) (local $n i32) (local $step i32) (local $rstep i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $v v128) (local $w2 v128) (local $q0 v128) (local $q1 v128)
     ${range(9).map((i) => `(local $l${i} v128)`).join(' ')}
     ${range(9).map((i) => `(local $g${i} v128)`).join(' ')}
-    ${range(18).map((i) => `(local $t${i} v128)`).join(' ')}
-    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
+    ${range(9).map((i) => `(local $k${i} v128)`).join(' ')}
+    ${range(36).map((i) => `(local $t${i} v128)`).join(' ')}
+    (local.set $xs (i32.shl (call $winograd4PlaneFloats (local.get $Cout) (local.get $C)) (i32.const 2)))
+    (local.set $R (select (local.get $C) (local.get $Cout) (local.get $flip)))
+    (local.set $Q (select (local.get $Cout) (local.get $C) (local.get $flip)))
     (local.set $i (select (i32.const 0) (local.get $o0) (local.get $flip)))
     (local.set $iEnd (select (local.get $C) (local.get $o1) (local.get $flip)))
     (local.set $jEnd (select (local.get $o1) (local.get $C) (local.get $flip)))
+    ;; bytes from a kernel to the next column's (lanes) and to the next row's
     (local.set $step (select (i32.mul (local.get $C) (i32.const 36)) (i32.const 36) (local.get $flip)))
+    (local.set $rstep (select (i32.const 36) (i32.mul (local.get $C) (i32.const 36)) (local.get $flip)))
     (block $od (loop $ol
       (br_if $od (i32.ge_s (local.get $i) (local.get $iEnd)))
       (local.set $j (select (local.get $o0) (i32.const 0) (local.get $flip)))
@@ -438,19 +464,27 @@ ${F43.AT.map((r, i) => `  ;;   Aᵀ[${i}] = [${r.join(' ')}]`).join('\n')}
         (local.set $p1 (i32.add (local.get $g) (select (local.get $step) (i32.const 0) (i32.gt_s (local.get $n) (i32.const 1)))))
         (local.set $p2 (i32.add (local.get $g) (i32.mul (local.get $step) (select (i32.const 2) (i32.sub (local.get $n) (i32.const 1)) (i32.gt_s (local.get $n) (i32.const 2))))))
         (local.set $p3 (i32.add (local.get $g) (i32.mul (local.get $step) (i32.sub (local.get $n) (i32.const 1)))))
-        (local.set $d (i32.add (local.get $u) (i32.shl
-          (select
-            (i32.add (i32.mul (local.get $c) (local.get $Cout)) (local.get $o))
-            (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c))
-            (local.get $flip))
-          (i32.const 2))))
 ${range(9).map((i) => `        (local.set $l${i} (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (v128.load32_zero offset=${i * 4} (local.get $g)) (f32.load offset=${i * 4} (local.get $p1))) (f32.load offset=${i * 4} (local.get $p2))) (f32.load offset=${i * 4} (local.get $p3))))`).join('\n')}
 ${range(9).map((i) => `        (local.set $g${i} (select (local.get $l${8 - i}) (local.get $l${i}) (local.get $flip)))`).join('\n')}
+        (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $R))
+          (then
+${range(9).map((i) => `            (local.set $l${i} (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (v128.load32_zero offset=${i * 4} (i32.add (local.get $g) (local.get $rstep))) (f32.load offset=${i * 4} (i32.add (local.get $p1) (local.get $rstep)))) (f32.load offset=${i * 4} (i32.add (local.get $p2) (local.get $rstep)))) (f32.load offset=${i * 4} (i32.add (local.get $p3) (local.get $rstep)))))`).join('\n')}
+${range(9).map((i) => `            (local.set $k${i} (select (local.get $l${8 - i}) (local.get $l${i}) (local.get $flip)))`).join('\n')})
+          (else
+${range(9).map((i) => `            (local.set $k${i} (v128.const i32x4 0 0 0 0))`).join('\n')}))
+        (local.set $d (i32.add (local.get $u) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $Q)) (i32.shl (local.get $j) (i32.const 1))) (i32.const 2))))
 ${kernelTransform()}
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $cl)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br $ol)))
+  )
+
+  ;; Floats from one of winograd4Weights' U[ξ] planes to the next, for a Cout × C layer (symmetric: the
+  ;; same for its rotated, transposed kernel).
+  (func $winograd4PlaneFloats (export "winograd4PlaneFloats") (param $Cout i32) (param $C i32) (result i32)
+    (i32.add (i32.mul (i32.and (i32.add (local.get $Cout) (i32.const 1)) (i32.const -2)) (i32.and (i32.add (local.get $C) (i32.const 1)) (i32.const -2)))
+      (i32.const 16))
   )
 
   ;; Per-thread scratch (bytes) winograd4Conv needs: V + M, the padded planes (16-byte rounded), the
@@ -564,12 +598,12 @@ ${LAYOUT_LOCALS}
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
 ${LAYOUT}
 ${GROUP_HEAD}
-      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 36 transform elements.
+      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 36 transform elements (U[ξ] prepacked).
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
         (br_if $xd (i32.ge_s (local.get $xi) (i32.const 36)))
-        (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $T) (local.get $C)
-          (i32.add (local.get $u) (i32.shl (i32.mul (local.get $xi) (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16))) (i32.const 2))) (local.get $C)
+        (call $gemm (i32.const 2) (i32.const 0) (local.get $Cout) (local.get $T) (local.get $C)
+          (i32.add (local.get $u) (i32.shl (i32.mul (local.get $xi) (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2))) (local.get $C)
           (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
           (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
           (i32.const 0) (local.get $gemmScratch))

@@ -316,8 +316,17 @@ const tilesPerSample = (g: Geometry): number => Math.ceil(g.outH / 2) * Math.cei
 type WinogradTile = 'winograd' | 'winograd4';
 /** Transform elements per kernel (U's leading axis): 4×4 or 6×6. */
 const WINOGRAD_ELEMENTS: Record<WinogradTile, number> = { winograd: 16, winograd4: 36 };
-/** Floats of a layer's kernel transform U: its planes are Cout·C + 16 floats apart (winogradWeights, winograd4Weights). */
-const uFloats = (tile: WinogradTile, g: Geometry): number => WINOGRAD_ELEMENTS[tile] * (g.outC * g.inC + 16);
+/** `n` rounded up to even. */
+const even = (n: number): number => n + (n & 1);
+/**
+ * Floats of a layer's kernel transform U: F(2×2)'s planes Cout·C + 16 floats apart (winogradWeights);
+ * F(4×4)'s laid out as GEMM's prepacked A, pairs of rows interleaved, the row count rounded up to
+ * even: planes even(Cout)·even(C) + 16 apart (winograd4Weights, winograd4PlaneFloats).
+ */
+const uFloats = (tile: WinogradTile, g: Geometry): number =>
+  WINOGRAD_ELEMENTS[tile] * (tile === 'winograd4' ? even(g.outC) * even(g.inC) : g.outC * g.inC) + WINOGRAD_ELEMENTS[tile] * 16;
+/** Floats of one task's F(4×4) weight-gradient partial dU: [36][Cout·C + 16] (winograd4WeightGrad). */
+const dUFloats4 = (g: Geometry): number => 36 * (g.outC * g.inC + 16);
 
 /**
  * How many tasks to cut a batch of `n` samples into: up to 4 per thread (dynamic scheduling, so a
@@ -385,7 +394,8 @@ function conv2dKernels(cpu: CpuContext) {
     winogradWeights: cpu.kernel('winogradWeights', { range: ['o0', 'o1'] }),
     winogradScratchBytes: cpu.kernel('winogradScratchBytes'),
     winogradConv: cpu.kernel('winogradConv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
-    winograd4Weights: cpu.kernel('winograd4Weights', { range: ['o0', 'o1'] }),
+    // align 2: U's rows are written in pairs (flip 0: output channels from o0)
+    winograd4Weights: cpu.kernel('winograd4Weights', { range: ['o0', 'o1'], align: 2 }),
     winograd4ScratchBytes: cpu.kernel('winograd4ScratchBytes'),
     winograd4Conv: cpu.kernel('winograd4Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGrad: cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
@@ -779,7 +789,7 @@ class Conv2dOnCpu {
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(Math.max(bytes, dxGroup.bytes)));
     // Shared: per-task dU (F(2×2): [16][Cout][C]; F(4×4): [36][Cout·C + 16], see winograd4WeightGrad)
     // and db partial sums, then the rotated kernel's transform.
-    const floats = dwTile === 'winograd' ? 16 * g.outC * g.inC : uFloats('winograd4', g);
+    const floats = dwTile === 'winograd' ? 16 * g.outC * g.inC : dUFloats4(g);
     const uBytes = round64(floats);
     const dbBytes = round64(g.outC);
     const dUa = this.cpu.sharedScratch(dwParts * (uBytes + dbBytes) + round64(uFloats(dxTile, g)));
