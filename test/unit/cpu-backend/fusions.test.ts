@@ -163,8 +163,8 @@ function frozenBackbone(width = 14): GraphIR {
  * A frozen backbone of Winograd layers, whose BatchNorms the convolution applies to each output
  * channel's planes of a sample group once its output transform has written them: 8→8 and 8→64 on
  * 9×9 (F(2×2): partial tiles at the odd edge) → ReLU, → nothing; 64→64 on 9×9 to 7×7 and 7×7 to
- * 7×7 (F(4×4): partial 4×4 tiles) → HardSwish, → nothing. At batch 5 a sample group leaves spare
- * lanes. The head trains.
+ * 7×7 (F(4×4): partial 4×4 tiles) → HardSwish, → nothing; 64→64 stride 2 on 7×7 to 4×4 (the
+ * stride-2 form) → ReLU. At batch 5 a sample group leaves spare lanes. The head trains.
  */
 function winogradBackbone(): GraphIR {
   return withTrainedHead([
@@ -180,6 +180,9 @@ function winogradBackbone(): GraphIR {
     node('h2', 'HardSwish', ['b2']),
     node('c3', 'Conv2d', ['h2'], { outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false }),
     node('b3', 'BatchNorm', ['c3']),
+    node('c4', 'Conv2d', ['b3'], { outChannels: 64, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }),
+    node('b4', 'BatchNorm', ['c4']),
+    node('r4', 'ReLU', ['b4']),
   ]);
 }
 
@@ -276,7 +279,7 @@ const backbones: { label: string; make: () => GraphIR; batch: number; algorithms
     asked: ['c0', 'd0', 'bd', 'c2', 'c3', 'b3'],
   })),
   {
-    label: 'Winograd F(2×2) and F(4×4) layers',
+    label: 'Winograd F(2×2), F(4×4) and stride-2 layers',
     make: winogradBackbone,
     batch: 5,
     algorithms: [
@@ -284,9 +287,10 @@ const backbones: { label: string; make: () => GraphIR; batch: number; algorithms
       [[5, 8, 9, 9], conv({ outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false }), 'winograd'],
       [[5, 64, 9, 9], conv({ outChannels: 64, kernelSize: [3, 3] }), 'winograd4'],
       [[5, 64, 7, 7], conv({ outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false }), 'winograd4'],
+      [[5, 64, 7, 7], conv({ outChannels: 64, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }), 'winograd4s2'],
     ],
-    chains: ['Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm'],
-    asked: ['c0', 'b0', 'c2', 'b2'],
+    chains: ['Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU'],
+    asked: ['c0', 'b0', 'c2', 'b2', 'c4'],
   },
 ];
 

@@ -198,12 +198,18 @@ export interface KernelArgs {
   direct3x3WeightGrad: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; dy: number; Cout: number; dW: number; db: number; scratch: number };
   /** `winograd.winograd4Weights(w: i32, Cout: i32, C: i32, o0: i32, o1: i32, u: i32, flip: i32)` */
   winograd4Weights: { w: number; Cout: number; C: number; o0: number; o1: number; u: number; flip: number };
+  /** `winograd.winograd4s2Weights(w: i32, Cout: i32, C: i32, o0: i32, o1: i32, u: i32, flip: i32)` */
+  winograd4s2Weights: { w: number; Cout: number; C: number; o0: number; o1: number; u: number; flip: number };
   /** `winograd.winograd4PlaneFloats(Cout: i32, C: i32): i32` */
   winograd4PlaneFloats: { Cout: number; C: number };
   /** `winograd.winograd4ScratchBytes(C: i32, Cout: i32, oH: i32, oW: i32, group: i32): i32` */
   winograd4ScratchBytes: { C: number; Cout: number; oH: number; oW: number; group: number };
+  /** `winograd.winograd4s2ScratchBytes(C: i32, Cout: i32, oH: i32, oW: i32, group: i32): i32` */
+  winograd4s2ScratchBytes: { C: number; Cout: number; oH: number; oW: number; group: number };
   /** `winograd.winograd4Conv(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, u: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, group: i32, ep: i32, act: i32, scratch: i32, gemmScratch: i32)` */
   winograd4Conv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; ep: number; act: number; scratch: number; gemmScratch: number };
+  /** `winograd.winograd4s2Conv(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, u: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, group: i32, ep: i32, act: i32, scratch: i32, gemmScratch: i32)` */
+  winograd4s2Conv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; ep: number; act: number; scratch: number; gemmScratch: number };
   /** `winograd.winograd4WeightGrad(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, dy: i32, Cout: i32, dU: i32, db: i32, group: i32, scratch: i32, gemmScratch: i32)` */
   winograd4WeightGrad: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; dy: number; Cout: number; dU: number; db: number; group: number; scratch: number; gemmScratch: number };
   /** `winograd.winograd4WeightGradFinish(dU: i32, parts: i32, stride: i32, Cout: i32, C: i32, o0: i32, o1: i32, dW: i32)` */
@@ -292,9 +298,12 @@ export interface KernelResults {
   direct3x3Forward: void;
   direct3x3WeightGrad: void;
   winograd4Weights: void;
+  winograd4s2Weights: void;
   winograd4PlaneFloats: number;
   winograd4ScratchBytes: number;
+  winograd4s2ScratchBytes: number;
   winograd4Conv: void;
+  winograd4s2Conv: void;
   winograd4WeightGrad: void;
   winograd4WeightGradFinish: void;
 }
@@ -1021,8 +1030,17 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.w; r[i + 1] = a.Cout; r[i + 2] = a.C; r[i + 3] = a.o0; r[i + 4] = a.o1; r[i + 5] = a.u; r[i + 6] = a.flip; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
-  winograd4PlaneFloats: {
+  winograd4s2Weights: {
     id: 80,
+    name: 'winograd4s2Weights',
+    qualified: 'winograd.winograd4s2Weights',
+    params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.w; r[i + 1] = a.Cout; r[i + 2] = a.C; r[i + 3] = a.o0; r[i + 4] = a.o1; r[i + 5] = a.u; r[i + 6] = a.flip; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
+  },
+  winograd4PlaneFloats: {
+    id: 81,
     name: 'winograd4PlaneFloats',
     qualified: 'winograd.winograd4PlaneFloats',
     params: [{ name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }],
@@ -1031,7 +1049,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   winograd4ScratchBytes: {
-    id: 81,
+    id: 82,
     name: 'winograd4ScratchBytes',
     qualified: 'winograd.winograd4ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -1039,8 +1057,17 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.C; r[i + 1] = a.Cout; r[i + 2] = a.oH; r[i + 3] = a.oW; r[i + 4] = a.group; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
+  winograd4s2ScratchBytes: {
+    id: 83,
+    name: 'winograd4s2ScratchBytes',
+    qualified: 'winograd.winograd4s2ScratchBytes',
+    params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
+    result: 'i32',
+    write: (a, r, i) => { r[i] = a.C; r[i + 1] = a.Cout; r[i + 2] = a.oH; r[i + 3] = a.oW; r[i + 4] = a.group; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
+  },
   winograd4Conv: {
-    id: 82,
+    id: 84,
     name: 'winograd4Conv',
     qualified: 'winograd.winograd4Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1048,8 +1075,17 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.u; r[i + 11] = a.Cout; r[i + 12] = a.bias; r[i + 13] = a.y; r[i + 14] = a.accumulate; r[i + 15] = a.group; r[i + 16] = a.ep; r[i + 17] = a.act; r[i + 18] = a.scratch; r[i + 19] = a.gemmScratch; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
+  winograd4s2Conv: {
+    id: 85,
+    name: 'winograd4s2Conv',
+    qualified: 'winograd.winograd4s2Conv',
+    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.u; r[i + 11] = a.Cout; r[i + 12] = a.bias; r[i + 13] = a.y; r[i + 14] = a.accumulate; r[i + 15] = a.group; r[i + 16] = a.ep; r[i + 17] = a.act; r[i + 18] = a.scratch; r[i + 19] = a.gemmScratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
+  },
   winograd4WeightGrad: {
-    id: 83,
+    id: 86,
     name: 'winograd4WeightGrad',
     qualified: 'winograd.winograd4WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1058,7 +1094,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winograd4WeightGradFinish: {
-    id: 84,
+    id: 87,
     name: 'winograd4WeightGradFinish',
     qualified: 'winograd.winograd4WeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],

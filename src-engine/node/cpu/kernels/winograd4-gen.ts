@@ -1,6 +1,7 @@
 // Writes the Winograd F(4×4, 3×3) section of winograd.wat (between its BEGIN/END F(4x4,3x3)
 // lines): the kernel, input and output transforms printed from the three matrices below, and the
-// convolution that runs them around 36 GEMMs. The rest of winograd.wat (F(2×2, 3×3), the padded
+// convolution that runs them around 36 GEMMs; and the same for 3×3 stride 2 (S2: 81 GEMMs, forward
+// only; docs/cpu-backend.md, "Winograd for 3×3 stride 2"). The rest of winograd.wat (F(2×2, 3×3), the padded
 // planes it shares, the weight gradient) is written by hand.
 // Run: `npx tsx src-engine/node/cpu/kernels/winograd4-gen.ts && node scripts/build-kernels.mjs`.
 // NOTE (same bits everywhere): no sum is printed as (f32x4.add (local.get a) (f32x4.mul (local.get b)
@@ -38,6 +39,80 @@ export const F43 = {
     [0, 1, -1, 8, -8, 1],
   ],
 } as const;
+
+/**
+ * F(4, 2) with the points 0, ±1, 1/2, ∞ (Bᵀ's rows scaled to integers): 4 outputs of a 2-tap
+ * correlation from 5 inputs in 5 products. The even taps of a 3-tap stride-2 correlation: y[j] =
+ * g0·z[2j] + g2·z[2j + 2] + g1·z[2j + 1] is F(4, 2) on z's even samples with (g0, g2), plus g1·z's
+ * odd samples, so 4 outputs from 9 inputs in 9 products where direct takes 12 (S2's 9×9 Bᵀ, 9×3 G and
+ * 4×9 Aᵀ below; 2-D: 81 for 144, 1.78× fewer). Of the points tried (0, ±1 with 2, −2, 1/2 or
+ * −1/2), these gave the least float32 error on random data (4.5e-6 against 1.1–1.5e-5 for ±2).
+ */
+export const F42 = {
+  BT: [
+    [1, -2, -1, 2, 0],
+    [0, -1, 1, 2, 0],
+    [0, 1, -3, 2, 0],
+    [0, -1, 0, 1, 0],
+    [0, 1, -2, -1, 2],
+  ],
+  G: [
+    [1, 0],
+    [1 / 2, 1 / 2],
+    [-1 / 6, 1 / 6],
+    [-8 / 3, -4 / 3],
+    [0, 1 / 2],
+  ],
+  AT: [
+    [1, 1, 1, 1, 0],
+    [0, 1, -1, 1 / 2, 0],
+    [0, 1, 1, 1 / 4, 0],
+    [0, 1, -1, 1 / 8, 1],
+  ],
+} as const;
+
+/** The stride-2 algorithm's matrices (9 products per dimension): F42 on the even samples, the identity on the odd. */
+export const S2 = {
+  /** 9×9: rows 0–4 F42's Bᵀ on z0, z2, z4, z6, z8; rows 5–8 z1, z3, z5, z7. */
+  BT: [...F42.BT.map((r) => Array.from({ length: 9 }, (_, i) => (i % 2 === 0 ? r[i / 2] : 0))), ...[0, 1, 2, 3].map((j) => Array.from({ length: 9 }, (_, i) => (i === 2 * j + 1 ? 1 : 0)))],
+  /** 9×3: rows 0–4 F42's G on (g0, g2); rows 5–8 g1. */
+  G: [...F42.G.map((r) => [r[0], 0, r[1]]), ...[0, 1, 2, 3].map(() => [0, 1, 0])],
+  /** 4×9: columns 0–4 F42's Aᵀ, 5–8 the identity. */
+  AT: F42.AT.map((r, j) => [...r, ...[0, 1, 2, 3].map((i) => (i === j ? 1 : 0))]),
+};
+/** U's distinct rows per dimension (S2.G's rows 5–8 are one): a 6×3 G, and ξ's plane min(ξ, 5). */
+const S2_G6 = S2.G.slice(0, 6);
+
+/** Throws unless Aᵀ[(G g) ⊙ (Bᵀ z)] is the stride-2 correlation of z (9) with g (3), to float64 rounding. */
+function checkStride2(): void {
+  for (let trial = 0; trial < 20; trial++) {
+    const g = [0, 1, 2].map((i) => ((trial * 7 + i * 13) % 11) - 5);
+    const z = Array.from({ length: 9 }, (_, i) => ((trial * 5 + i * 3) % 13) - 6);
+    const m = S2.G.map((row, i) => row.reduce((a, c, k) => a + c * g[k], 0) * S2.BT[i].reduce((a, c, k) => a + c * z[k], 0));
+    S2.AT.forEach((row, j) => {
+      const y = row.reduce((a, c, i) => a + c * m[i], 0);
+      const exact = g[0] * z[2 * j] + g[1] * z[2 * j + 1] + g[2] * z[2 * j + 2];
+      if (Math.abs(y - exact) > 1e-9 * (1 + Math.abs(exact))) throw new Error(`winograd4-gen: the stride-2 matrices give ${y} for output ${j}, not ${exact}`);
+    });
+  }
+}
+checkStride2();
+
+/** A generated variant: F(4×4, 3×3) (36 elements, tiles 4 apart) or its stride-2 form (81, tiles 8 apart). */
+interface Variant {
+  s2: boolean;
+  /** Export-name infix: winograd4${sfx}Conv. */
+  sfx: string;
+  elements: number;
+}
+const F4: Variant = { s2: false, sfx: '', elements: 36 };
+const S2V: Variant = { s2: true, sfx: 's2', elements: 81 };
+/** The stride-2 transforms' extra vector locals (nine inputs: $d6–$d8; a tile row's third load: $m0–$m3, $j1–$j3). */
+const S2_LOCALS = ' (local $d6 v128) (local $d7 v128) (local $d8 v128) (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $j1 v128) (local $j2 v128) (local $j3 v128)';
+/** U's plane for element ξ = 9·ξ1 + ξ2 of the stride-2 form: 6·min(ξ1, 5) + min(ξ2, 5). */
+const S2_U_PLANE = `(i32.add
+            (i32.mul (i32.const 6) (select (i32.const 5) (i32.div_u (local.get $xi) (i32.const 9)) (i32.ge_u (local.get $xi) (i32.const 45))))
+            (select (i32.const 5) (i32.rem_u (local.get $xi) (i32.const 9)) (i32.ge_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5))))`;
 
 type Kind = 'f32' | 'f32x4';
 
@@ -195,20 +270,20 @@ const indent = (lines: string[], n: number): string => lines.map((l) => ' '.repe
  * ((i, q) and (i + 1, q) side by side, see `gemm`'s transA 2), 36 elements $xs apart from $d, each
  * two vectors (columns q, q + 1 and q + 2, q + 3): $n < 4 columns stored as 2·$n floats.
  */
-function kernelTransform(): string {
+function kernelTransform(G: readonly (readonly number[])[]): string {
   const L: string[] = [];
   const rows = [range(9).map((i) => `$g${i}`), range(9).map((i) => `$k${i}`)];
   // t = G g (6×3), both rows
   rows.forEach((g, r) => {
-    for (let i = 0; i < 6; i++) for (let b = 0; b < 3; b++) L.push(`(local.set $t${r * 18 + i * 3 + b} ${combination('f32x4', F43.G[i], [0, 1, 2].map((a) => get(g[a * 3 + b])))})`);
+    for (let i = 0; i < 6; i++) for (let b = 0; b < 3; b++) L.push(`(local.set $t${r * 18 + i * 3 + b} ${combination('f32x4', G[i], [0, 1, 2].map((a) => get(g[a * 3 + b])))})`);
   });
   // U = t Gᵀ (6×6), per element the two rows interleaved: lanes 0, 1 then 2, 3
   const lo = '0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23';
   const hi = '8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31';
   for (let i = 0; i < 6; i++) {
     for (let j = 0; j < 6; j++) {
-      L.push(`(local.set $v ${combination('f32x4', F43.G[j], [0, 1, 2].map((b) => get(`$t${i * 3 + b}`)))})`);
-      L.push(`(local.set $w2 ${combination('f32x4', F43.G[j], [0, 1, 2].map((b) => get(`$t${18 + i * 3 + b}`)))})`);
+      L.push(`(local.set $v ${combination('f32x4', G[j], [0, 1, 2].map((b) => get(`$t${i * 3 + b}`)))})`);
+      L.push(`(local.set $w2 ${combination('f32x4', G[j], [0, 1, 2].map((b) => get(`$t${18 + i * 3 + b}`)))})`);
       L.push(`(local.set $q0 (i8x16.shuffle ${lo} (local.get $v) (local.get $w2)))`);
       L.push(`(local.set $q1 (i8x16.shuffle ${hi} (local.get $v) (local.get $w2)))`);
       L.push('(if (i32.eq (local.get $n) (i32.const 4))');
@@ -263,6 +338,53 @@ function outputTransform(): string {
   for (let b = 0; b < 4; b++) {
     for (let i = 0; i < 6; i++) L.push(`(local.set $d${i} (v128.load offset=${(i * 4 + b) * 16} (local.get $tmp)))`);
     L.push(...programLines(AT_PROGRAM, range(6).map((j) => get(`$d${j}`)), (a, e) => `(v128.store offset=${576 + (a * 4 + b) * 16} (local.get $tmp) (f32x4.add ${e} (local.get $bv)))`));
+  }
+  return indent(L, 10);
+}
+
+/** S2's Bᵀ (9 rows) on inputs z: rows 0–4 combinations of the even inputs, 5–8 the odd inputs themselves. */
+const bt9 = (z: readonly string[]): string[] => S2.BT.map((row) => combination('f32x4', row, z));
+/** S2's Aᵀ (4 rows) on the nine products m. */
+const at9 = (m: readonly string[]): string[] => S2.AT.map((row) => combination('f32x4', row, m));
+
+/**
+ * The stride-2 form's V = Bᵀ d B for the four 9×9 tiles at $a0…$a3 (lanes = tiles): each tile row's
+ * 12 columns as three vectors, transposed (columns 9–11 unused), Bᵀ along it into $tmp (81 vectors),
+ * then Bᵀ down each column into V ($xs apart per element).
+ */
+function inputTransformS2(): string {
+  const L: string[] = [];
+  const d = range(9).map((j) => get(`$d${j}`));
+  for (let i = 0; i < 9; i++) {
+    L.push(`;; row ${i} of d: columns 0–3, 4–7 and 8–11 of each tile, transposed so that lanes = tiles`);
+    for (let k = 0; k < 4; k++) {
+      const at = `(i32.add (local.get $a${k}) (i32.mul (local.get $ws) (i32.const ${i})))`;
+      L.push(`(local.set $l${k} (v128.load ${at}))`, `(local.set $h${k} (v128.load offset=16 ${at}))`, `(local.set $m${k} (v128.load offset=32 ${at}))`);
+    }
+    L.push(...transpose4(['$l0', '$l1', '$l2', '$l3'], ['$d0', '$d1', '$d2', '$d3']));
+    L.push(...transpose4(['$h0', '$h1', '$h2', '$h3'], ['$d4', '$d5', '$d6', '$d7']));
+    L.push(...transpose4(['$m0', '$m1', '$m2', '$m3'], ['$d8', '$j1', '$j2', '$j3']));
+    bt9(d).forEach((e, k) => L.push(`(v128.store offset=${(i * 9 + k) * 16} (local.get $tmp) ${e})`));
+  }
+  L.push(';; Bᵀ down each column of d B');
+  for (let k = 0; k < 9; k++) {
+    for (let i = 0; i < 9; i++) L.push(`(local.set $d${i} (v128.load offset=${(i * 9 + k) * 16} (local.get $tmp)))`);
+    bt9(d).forEach((e, l) => L.push(`(v128.store (i32.add (local.get $vp) (i32.mul (local.get $xs) (i32.const ${l * 9 + k}))) ${e})`));
+  }
+  return indent(L, 8);
+}
+
+/** The stride-2 form's Y = Aᵀ m A (+ bias), as outputTransform: rows of m A into $tmp, then Aᵀ down its columns into $tmp + 576. */
+function outputTransformS2(): string {
+  const L: string[] = [];
+  const d = range(9).map((j) => get(`$d${j}`));
+  for (let i = 0; i < 9; i++) {
+    for (let j = 0; j < 9; j++) L.push(`(local.set $d${j} (v128.load (i32.add (local.get $p) (i32.mul (local.get $ms) (i32.const ${i * 9 + j})))))`);
+    at9(d).forEach((e, b) => L.push(`(v128.store offset=${(i * 4 + b) * 16} (local.get $tmp) ${e})`));
+  }
+  for (let b = 0; b < 4; b++) {
+    for (let i = 0; i < 9; i++) L.push(`(local.set $d${i} (v128.load offset=${(i * 4 + b) * 16} (local.get $tmp)))`);
+    at9(d).forEach((e, a) => L.push(`(v128.store offset=${576 + (a * 4 + b) * 16} (local.get $tmp) (f32x4.add ${e} (local.get $bv)))`));
   }
   return indent(L, 10);
 }
@@ -335,17 +457,18 @@ const LAYOUT_LOCALS = `    (local $tH i32) (local $tW i32) (local $P i32) (local
     (local $outPlane i32) (local $outSample i32) (local $ows i32) (local $xs i32) (local $ms i32) (local $planeBytes i32)`;
 
 /** Their geometry and scratch layout (scratchLayout4's): V, M, the padded planes, the three tile tables, then $tmp. */
-const LAYOUT = `    (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.const 3)) (i32.const 2)))
+function layout(v: Variant): string {
+  return `    (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.const 3)) (i32.const 2)))
     (local.set $tW (i32.shr_s (i32.add (local.get $oW) (i32.const 3)) (i32.const 2)))
     (local.set $P (i32.mul (local.get $tH) (local.get $tW)))
-    (local.set $R (i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2)))
-    (local.set $Wq (i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4)))
+    (local.set $R ${v.s2 ? '(i32.add (i32.shl (local.get $tH) (i32.const 3)) (i32.const 1))' : '(i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2))'})
+    (local.set $Wq ${v.s2 ? '(i32.add (i32.shl (local.get $tW) (i32.const 3)) (i32.const 4))' : '(i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4))'})
     (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (local.get $P)) (i32.const 3)) (i32.const -4)))
     (local.set $V (local.get $scratch))
     (local.set $xs (i32.shl (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
     (local.set $ms (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
-    (local.set $M (i32.add (local.get $V) (i32.mul (i32.const 36) (local.get $xs))))
-    (local.set $PB (i32.add (local.get $M) (i32.mul (i32.const 36) (local.get $ms))))
+    (local.set $M (i32.add (local.get $V) (i32.mul (i32.const ${v.elements}) (local.get $xs))))
+    (local.set $PB (i32.add (local.get $M) (i32.mul (i32.const ${v.elements}) (local.get $ms))))
     (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
     (local.set $inOffs (i32.add (local.get $PB)
       (i32.and (i32.add (i32.mul (local.get $group) (local.get $planeBytes)) (i32.const 15)) (i32.const -16))))
@@ -355,18 +478,21 @@ const LAYOUT = `    (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.cons
     (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
     (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
     (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))`;
+}
 
 /** The head of their loop over groups of up to $group samples: the group's tile tables and V = Bᵀ d B. */
-const GROUP_HEAD = `    (local.set $s0 (local.get $n0))
+function groupHead(v: Variant): string {
+  return `    (local.set $s0 (local.get $n0))
     (block $nd (loop $nl
       (br_if $nd (i32.ge_s (local.get $s0) (local.get $n1)))
       (local.set $S (i32.sub (local.get $n1) (local.get $s0)))
       (if (i32.gt_s (local.get $S) (local.get $group)) (then (local.set $S (local.get $group))))
       (local.set $T (i32.mul (local.get $S) (local.get $P)))
       (call $tileTables4 (local.get $T) (local.get $Tp) (local.get $P) (local.get $tW) (local.get $oH) (local.get $oW)
-        (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims))
-      (call $inputTransform4 (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
+        (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims) (i32.const ${v.s2 ? 1 : 0}))
+      (call $inputTransform4${v.sfx} (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
         (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))`;
+}
 
 /** The four tiles' blocks from $t: $b0…$b3, each its first element in y or dy (from $yo, the channel's plane). */
 const BLOCK_STARTS = `              (local.set $p (i32.add (local.get $outOffs) (i32.shl (local.get $t) (i32.const 2))))
@@ -412,28 +538,9 @@ function partialBlocks(body: string[]): string {
   ].join('\n');
 }
 
-const section = `  ;; ---- BEGIN F(4x4,3x3): GENERATED by winograd4-gen.ts (next to this file) — do not edit by hand.
-  ;; Winograd F(4x4, 3x3): each 4x4 output tile from a 6x6 input tile (tiles 4 apart), 36 multiplies
-  ;; per (input, output) channel pair for 16 outputs instead of 144: 4x fewer (F(2x2) above: 2.25x).
-  ;;   U = G g Gᵀ   [36][Cout·C + 16] (flip = 1: rotated, [C][Cout] planes)    V = Bᵀ d B   [36][C·tiles + 16]
-  ;;   M[ξ] = U[ξ] · V[ξ] (36 GEMMs)                                      Y = Aᵀ M A (+ bias)
-${F43.BT.map((r, i) => `  ;;   Bᵀ[${i}] = [${r.join(' ')}]`).join('\n')}
-${F43.G.map((r, i) => `  ;;   G[${i}] = [${r.map((c) => (c === 0 ? '0' : Number.isInteger(1 / c) ? `${c < 0 ? '-' : ''}1/${Math.abs(1 / c)}` : String(c))).join(' ')}]`).join('\n')}
-${F43.AT.map((r, i) => `  ;;   Aᵀ[${i}] = [${r.join(' ')}]`).join('\n')}
-  ;; NOTE (error): the transforms' entries reach 5 (Bᵀ) and 8 (Aᵀ) and G's 1/6 and 1/12 round, so
-  ;; F(4x4)'s float32 error is several times F(2x2)'s for the same inputs (docs/cpu-backend.md,
-  ;; "Winograd F(4×4, 3×3)"); overrides/conv2d.ts uses it only where that was measured to hold.
-  ;; Layout and flow as winogradConv's; the padded planes are 4·tiles + 2 rows and 4·tiles + 4
-  ;; columns, so a tile's columns 4–7 load as one vector (6 and 7 unused).
-
-  ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]) (flip = 1: the kernels rotated
-  ;; 180° and U transposed, [C][Cout], for dx; [o0, o1) then its columns). Each U[ξ] is laid out as
-  ;; \`gemm\`'s prepacked A (transA 2), which winograd4Conv's GEMMs read in place: pairs of rows
-  ;; interleaved, [R/2][Q][2] for R rows (rounded up to even; a last odd row's partner zero) and Q
-  ;; columns; planes (Cout + Cout mod 2)·(C + C mod 2) + 16 floats apart (winograd4PlaneFloats; + 16:
-  ;; see winograd4WeightGrad's dU). Two rows and four columns (lanes) per step, 72 vector stores; the
-  ;; caller splits [o0, o1) at even boundaries (rows for flip 0 are taken in pairs from o0).
-  (func (export "winograd4Weights")
+/** A kernel transform's function text (winograd4Weights' parameters and layout) for a 6×3 G. */
+function weightsFunction(name: string, G: readonly (readonly number[])[]): string {
+  return `  (func (export "${name}")
     (param $w i32) (param $Cout i32) (param $C i32) (param $o0 i32) (param $o1 i32) (param $u i32) (param $flip i32)
     (local $o i32) (local $c i32) (local $g i32) (local $d i32) (local $xs i32) (local $i i32) (local $j i32) (local $R i32) (local $Q i32)
     (local $iEnd i32) (local $jEnd i32) (local $n i32) (local $step i32) (local $rstep i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
@@ -473,82 +580,46 @@ ${range(9).map((i) => `            (local.set $k${i} (select (local.get $l${8 - 
           (else
 ${range(9).map((i) => `            (local.set $k${i} (v128.const i32x4 0 0 0 0))`).join('\n')}))
         (local.set $d (i32.add (local.get $u) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $Q)) (i32.shl (local.get $j) (i32.const 1))) (i32.const 2))))
-${kernelTransform()}
+${kernelTransform(G)}
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $cl)))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br $ol)))
-  )
+  )`;
+}
 
-  ;; Floats from one of winograd4Weights' U[ξ] planes to the next, for a Cout × C layer (symmetric: the
-  ;; same for its rotated, transposed kernel).
-  (func $winograd4PlaneFloats (export "winograd4PlaneFloats") (param $Cout i32) (param $C i32) (result i32)
-    (i32.add (i32.mul (i32.and (i32.add (local.get $Cout) (i32.const 1)) (i32.const -2)) (i32.and (i32.add (local.get $C) (i32.const 1)) (i32.const -2)))
-      (i32.const 16))
-  )
-
-  ;; Per-thread scratch (bytes) winograd4Conv needs: V + M, the padded planes (16-byte rounded), the
-  ;; tile tables (input offsets, output offsets, output limits) and 36 + 16 vectors of transform temporaries.
-  (func $scratchLayout4 (param $C i32) (param $Cout i32) (param $oH i32) (param $oW i32) (param $group i32) (result i32)
+/** The per-thread scratch size functions of a variant. */
+function scratchFunction(v: Variant): string {
+  return `  ;; Per-thread scratch (bytes) winograd4${v.sfx}Conv needs: V + M, the padded planes (16-byte rounded), the
+  ;; tile tables (input offsets, output offsets, output limits) and ${v.s2 ? 81 : 52} vectors of transform temporaries.
+  (func $scratchLayout4${v.sfx} (param $C i32) (param $Cout i32) (param $oH i32) (param $oW i32) (param $group i32) (result i32)
     (local $tH i32) (local $tW i32) (local $Tp i32)
     (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.const 3)) (i32.const 2)))
     (local.set $tW (i32.shr_s (i32.add (local.get $oW) (i32.const 3)) (i32.const 2)))
     (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (i32.mul (local.get $tH) (local.get $tW))) (i32.const 3)) (i32.const -4)))
     (i32.add
       (i32.add
-        (i32.shl (i32.mul (i32.const 36) (i32.add (i32.mul (i32.add (local.get $C) (local.get $Cout)) (local.get $Tp)) (i32.const 32))) (i32.const 2))
+        (i32.shl (i32.mul (i32.const ${v.elements}) (i32.add (i32.mul (i32.add (local.get $C) (local.get $Cout)) (local.get $Tp)) (i32.const 32))) (i32.const 2))
         (i32.and (i32.add (i32.shl (i32.mul (local.get $group)
-          (i32.mul (i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2)) (i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4))))
+          (i32.mul ${v.s2 ? '(i32.add (i32.shl (local.get $tH) (i32.const 3)) (i32.const 1))' : '(i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2))'} ${v.s2 ? '(i32.add (i32.shl (local.get $tW) (i32.const 3)) (i32.const 4))' : '(i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4))'}))
           (i32.const 2)) (i32.const 15)) (i32.const -16)))
-      (i32.add (i32.mul (local.get $Tp) (i32.const 12)) (i32.const 832)))
+      (i32.add (i32.mul (local.get $Tp) (i32.const 12)) (i32.const ${v.s2 ? 1296 : 832})))
   )
-  (func (export "winograd4ScratchBytes") (param $C i32) (param $Cout i32) (param $oH i32) (param $oW i32) (param $group i32) (result i32)
-    (call $scratchLayout4 (local.get $C) (local.get $Cout) (local.get $oH) (local.get $oW) (local.get $group))
-  )
+  (func (export "winograd4${v.sfx}ScratchBytes") (param $C i32) (param $Cout i32) (param $oH i32) (param $oW i32) (param $group i32) (result i32)
+    (call $scratchLayout4${v.sfx} (local.get $C) (local.get $Cout) (local.get $oH) (local.get $oW) (local.get $group))
+  )`;
+}
 
-  ;; Tile tables for T tiles (padded to Tp): tile t = (sample s, row ty, column tx). inOffs: its 6x6
-  ;; window in the padded planes; outOffs: its 4x4 output block (from the chunk's first sample);
-  ;; outLims: 8·rows + columns of the block inside the output (36: whole). Entries past T read
-  ;; plane 0 and are never stored (limit 0).
-  (func $tileTables4 (param $T i32) (param $Tp i32) (param $P i32) (param $tW i32) (param $oH i32) (param $oW i32)
-    (param $planeBytes i32) (param $Wq i32) (param $outSample i32) (param $inOffs i32) (param $outOffs i32) (param $outLims i32)
-    (local $t i32) (local $s i32) (local $q i32) (local $ty i32) (local $tx i32) (local $rows i32) (local $cols i32) (local $at i32)
-    (block $td (loop $tl
-      (br_if $td (i32.ge_s (local.get $t) (local.get $Tp)))
-      (local.set $at (i32.shl (local.get $t) (i32.const 2)))
-      (if (i32.lt_s (local.get $t) (local.get $T))
-        (then
-          (local.set $s (i32.div_u (local.get $t) (local.get $P)))
-          (local.set $q (i32.sub (local.get $t) (i32.mul (local.get $s) (local.get $P))))
-          (local.set $ty (i32.shl (i32.div_u (local.get $q) (local.get $tW)) (i32.const 2)))
-          (local.set $tx (i32.sub (i32.shl (local.get $q) (i32.const 2)) (i32.mul (local.get $ty) (local.get $tW))))
-          (i32.store (i32.add (local.get $inOffs) (local.get $at))
-            (i32.add (i32.mul (local.get $s) (local.get $planeBytes))
-              (i32.shl (i32.add (i32.mul (local.get $ty) (local.get $Wq)) (local.get $tx)) (i32.const 2))))
-          (i32.store (i32.add (local.get $outOffs) (local.get $at))
-            (i32.add (i32.mul (local.get $s) (local.get $outSample))
-              (i32.shl (i32.add (i32.mul (local.get $ty) (local.get $oW)) (local.get $tx)) (i32.const 2))))
-          (local.set $rows (i32.sub (local.get $oH) (local.get $ty)))
-          (if (i32.gt_s (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
-          (local.set $cols (i32.sub (local.get $oW) (local.get $tx)))
-          (if (i32.gt_s (local.get $cols) (i32.const 4)) (then (local.set $cols (i32.const 4))))
-          (i32.store (i32.add (local.get $outLims) (local.get $at)) (i32.add (i32.shl (local.get $rows) (i32.const 3)) (local.get $cols))))
-        (else
-          (i32.store (i32.add (local.get $inOffs) (local.get $at)) (i32.const 0))
-          (i32.store (i32.add (local.get $outOffs) (local.get $at)) (i32.const 0))
-          (i32.store (i32.add (local.get $outLims) (local.get $at)) (i32.const 0))))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $tl)))
-  )
-
-  ;; V[ξ][c][t] = (Bᵀ d B)[ξ] for the T tiles of samples [s0, s0 + S), channel by channel, four tiles per step.
-  (func $inputTransform4 (param $x i32) (param $s0 i32) (param $S i32) (param $T i32) (param $C i32) (param $H i32) (param $W i32)
+/** The input transform function of a variant: V for a group's tiles, channel by channel. */
+function inputTransformFunction(v: Variant): string {
+  return `  ;; V[ξ][c][t] = (Bᵀ d B)[ξ] (${v.elements} planes) for the T tiles of samples [s0, s0 + S), channel by channel, four tiles per step.
+  (func $inputTransform4${v.sfx} (param $x i32) (param $s0 i32) (param $S i32) (param $T i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $R i32) (param $Wq i32) (param $Tp i32) (param $PB i32) (param $inOffs i32) (param $V i32) (param $tmp i32)
     (local $c i32) (local $s i32) (local $t i32) (local $p i32) (local $planeBytes i32) (local $inPlane i32) (local $inSample i32)
     (local $ws i32) (local $xs i32) (local $vp i32) (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
     (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128)
     (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)${v.s2 ? S2_LOCALS : ''}
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
     (local.set $planeBytes (i32.shl (i32.mul (local.get $R) (local.get $Wq)) (i32.const 2)))
     (local.set $inPlane (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2)))
@@ -576,16 +647,19 @@ ${kernelTransform()}
         (local.set $a2 (i32.add (local.get $PB) (i32.load offset=8 (local.get $p))))
         (local.set $a3 (i32.add (local.get $PB) (i32.load offset=12 (local.get $p))))
         (local.set $vp (i32.add (local.get $V) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $Tp)) (local.get $t)) (i32.const 2))))
-${inputTransform()}
+${v.s2 ? inputTransformS2() : inputTransform()}
         (local.set $t (i32.add (local.get $t) (i32.const 4)))
         (br $gl)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $cl)))
-  )
+  )`;
+}
 
-  ;; y (+)= correlate(x, kernel) as winogradConv (same parameters; u from winograd4Weights), on 4x4
+/** The convolution function of a variant: groups of samples, V, the GEMMs, Y = Aᵀ M A. */
+function convFunction(v: Variant): string {
+  return `  ;; y (+)= correlate(x, kernel) as winogradConv (same parameters; u from winograd4Weights), on 4x4
   ;; output tiles. scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
-  (func (export "winograd4Conv")
+  (func (export "winograd4${v.sfx}Conv")
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
@@ -594,16 +668,16 @@ ${LAYOUT_LOCALS}
     (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $yo i32) (local $p i32) (local $e i32) (local $v f32)
     (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128)
     (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $bv v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $bv v128)${v.s2 ? S2_LOCALS : ''}
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
-${LAYOUT}
-${GROUP_HEAD}
-      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 36 transform elements (U[ξ] prepacked).
+${layout(v)}
+${groupHead(v)}
+      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the ${v.elements} transform elements (U[ξ] prepacked${v.s2 ? '; U has 36 planes, see winograd4s2Weights' : ''}).
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
-        (br_if $xd (i32.ge_s (local.get $xi) (i32.const 36)))
+        (br_if $xd (i32.ge_s (local.get $xi) (i32.const ${v.elements})))
         (call $gemm (i32.const 2) (i32.const 0) (local.get $Cout) (local.get $T) (local.get $C)
-          (i32.add (local.get $u) (i32.shl (i32.mul (local.get $xi) (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2))) (local.get $C)
+          (i32.add (local.get $u) (i32.shl (i32.mul ${v.s2 ? S2_U_PLANE : '(local.get $xi)'} (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2))) (local.get $C)
           (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
           (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
           (i32.const 0) (local.get $gemmScratch))
@@ -621,7 +695,7 @@ ${GROUP_HEAD}
         (block $yd (loop $yl
           (br_if $yd (i32.ge_s (local.get $t) (local.get $T)))
           (local.set $p (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $Tp)) (local.get $t)) (i32.const 2))))
-${outputTransform()}
+${v.s2 ? outputTransformS2() : outputTransform()}
 ${WHOLE_BLOCKS}
               ;; four whole 4x4 blocks: each row one vector store per tile
 ${BLOCK_STARTS}
@@ -643,7 +717,84 @@ ${partialBlocks([
         (br $ol)))
       (local.set $s0 (i32.add (local.get $s0) (local.get $S)))
       (br $nl)))
+  )`;
+}
+
+const section = `  ;; ---- BEGIN F(4x4,3x3): GENERATED by winograd4-gen.ts (next to this file) — do not edit by hand.
+  ;; Winograd F(4x4, 3x3): each 4x4 output tile from a 6x6 input tile (tiles 4 apart), 36 multiplies
+  ;; per (input, output) channel pair for 16 outputs instead of 144: 4x fewer (F(2x2) above: 2.25x).
+  ;;   U = G g Gᵀ   [36][Cout·C + 16] (flip = 1: rotated, [C][Cout] planes)    V = Bᵀ d B   [36][C·tiles + 16]
+  ;;   M[ξ] = U[ξ] · V[ξ] (36 GEMMs)                                      Y = Aᵀ M A (+ bias)
+${F43.BT.map((r, i) => `  ;;   Bᵀ[${i}] = [${r.join(' ')}]`).join('\n')}
+${F43.G.map((r, i) => `  ;;   G[${i}] = [${r.map((c) => (c === 0 ? '0' : Number.isInteger(1 / c) ? `${c < 0 ? '-' : ''}1/${Math.abs(1 / c)}` : String(c))).join(' ')}]`).join('\n')}
+${F43.AT.map((r, i) => `  ;;   Aᵀ[${i}] = [${r.join(' ')}]`).join('\n')}
+  ;; NOTE (error): the transforms' entries reach 5 (Bᵀ) and 8 (Aᵀ) and G's 1/6 and 1/12 round, so
+  ;; F(4x4)'s float32 error is several times F(2x2)'s for the same inputs (docs/cpu-backend.md,
+  ;; "Winograd F(4×4, 3×3)"); overrides/conv2d.ts uses it only where that was measured to hold.
+  ;; Layout and flow as winogradConv's; the padded planes are 4·tiles + 2 rows and 4·tiles + 4
+  ;; columns, so a tile's columns 4–7 load as one vector (6 and 7 unused).
+
+  ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]) (flip = 1: the kernels rotated
+  ;; 180° and U transposed, [C][Cout], for dx; [o0, o1) then its columns). Each U[ξ] is laid out as
+  ;; \`gemm\`'s prepacked A (transA 2), which winograd4Conv's GEMMs read in place: pairs of rows
+  ;; interleaved, [R/2][Q][2] for R rows (rounded up to even; a last odd row's partner zero) and Q
+  ;; columns; planes (Cout + Cout mod 2)·(C + C mod 2) + 16 floats apart (winograd4PlaneFloats; + 16:
+  ;; see winograd4WeightGrad's dU). Two rows and four columns (lanes) per step, 72 vector stores; the
+  ;; caller splits [o0, o1) at even boundaries (rows for flip 0 are taken in pairs from o0).
+${weightsFunction('winograd4Weights', F43.G)}
+
+  ;; The stride-2 form's U (winograd4s2Conv): as winograd4Weights (flip 0 only) with S2's G, whose rows
+  ;; 5–8 are one: 6×6 distinct elements, U[ξ1][ξ2] in plane 6·min(ξ1, 5) + min(ξ2, 5).
+${weightsFunction('winograd4s2Weights', S2_G6)}
+
+  ;; Floats from one of winograd4Weights' U[ξ] planes to the next, for a Cout × C layer (symmetric: the
+  ;; same for its rotated, transposed kernel).
+  (func $winograd4PlaneFloats (export "winograd4PlaneFloats") (param $Cout i32) (param $C i32) (result i32)
+    (i32.add (i32.mul (i32.and (i32.add (local.get $Cout) (i32.const 1)) (i32.const -2)) (i32.and (i32.add (local.get $C) (i32.const 1)) (i32.const -2)))
+      (i32.const 16))
   )
+
+${scratchFunction(F4)}
+${scratchFunction(S2V)}
+  ;; Tile tables for T tiles (padded to Tp): tile t = (sample s, row ty, column tx). inOffs: its 6x6
+  ;; window in the padded planes (inShift 1, stride 2: its 9x9 window, from 2·ty, 2·tx); outOffs: its 4x4 output block (from the chunk's first sample);
+  ;; outLims: 8·rows + columns of the block inside the output (36: whole). Entries past T read
+  ;; plane 0 and are never stored (limit 0).
+  (func $tileTables4 (param $T i32) (param $Tp i32) (param $P i32) (param $tW i32) (param $oH i32) (param $oW i32)
+    (param $planeBytes i32) (param $Wq i32) (param $outSample i32) (param $inOffs i32) (param $outOffs i32) (param $outLims i32) (param $inShift i32)
+    (local $t i32) (local $s i32) (local $q i32) (local $ty i32) (local $tx i32) (local $rows i32) (local $cols i32) (local $at i32)
+    (block $td (loop $tl
+      (br_if $td (i32.ge_s (local.get $t) (local.get $Tp)))
+      (local.set $at (i32.shl (local.get $t) (i32.const 2)))
+      (if (i32.lt_s (local.get $t) (local.get $T))
+        (then
+          (local.set $s (i32.div_u (local.get $t) (local.get $P)))
+          (local.set $q (i32.sub (local.get $t) (i32.mul (local.get $s) (local.get $P))))
+          (local.set $ty (i32.shl (i32.div_u (local.get $q) (local.get $tW)) (i32.const 2)))
+          (local.set $tx (i32.sub (i32.shl (local.get $q) (i32.const 2)) (i32.mul (local.get $ty) (local.get $tW))))
+          (i32.store (i32.add (local.get $inOffs) (local.get $at))
+            (i32.add (i32.mul (local.get $s) (local.get $planeBytes))
+              (i32.shl (i32.add (i32.mul (local.get $ty) (local.get $Wq)) (local.get $tx)) (i32.add (i32.const 2) (local.get $inShift)))))
+          (i32.store (i32.add (local.get $outOffs) (local.get $at))
+            (i32.add (i32.mul (local.get $s) (local.get $outSample))
+              (i32.shl (i32.add (i32.mul (local.get $ty) (local.get $oW)) (local.get $tx)) (i32.const 2))))
+          (local.set $rows (i32.sub (local.get $oH) (local.get $ty)))
+          (if (i32.gt_s (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
+          (local.set $cols (i32.sub (local.get $oW) (local.get $tx)))
+          (if (i32.gt_s (local.get $cols) (i32.const 4)) (then (local.set $cols (i32.const 4))))
+          (i32.store (i32.add (local.get $outLims) (local.get $at)) (i32.add (i32.shl (local.get $rows) (i32.const 3)) (local.get $cols))))
+        (else
+          (i32.store (i32.add (local.get $inOffs) (local.get $at)) (i32.const 0))
+          (i32.store (i32.add (local.get $outOffs) (local.get $at)) (i32.const 0))
+          (i32.store (i32.add (local.get $outLims) (local.get $at)) (i32.const 0))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tl)))
+  )
+
+${inputTransformFunction(F4)}
+${inputTransformFunction(S2V)}
+${convFunction(F4)}
+${convFunction(S2V)}
   ;; Weight gradient on 4x4 output tiles, as winogradWeightGrad (same parameters; scratch:
   ;; winograd4ScratchBytes, D in M's place): dU[ξ] (+)= D[ξ] · V[ξ]ᵀ, 36 GEMMs [Cout x tiles] ·
   ;; [tiles x C] into dU (this task's partial sum, overwritten by the first group), with D = A dY Aᵀ
@@ -664,12 +815,12 @@ ${LAYOUT_LOCALS}
     (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
     (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
-${LAYOUT}
+${layout(F4)}
     (local.set $us (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
     (if (local.get $db) (then (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $Cout) (i32.const 2)))))
     (if (i32.ge_s (local.get $n0) (local.get $n1)) (then
       (memory.fill (local.get $dU) (i32.const 0) (i32.mul (i32.const 36) (local.get $us)))))
-${GROUP_HEAD}
+${groupHead(F4)}
       ;; D[ξ][o][t] = (A dY Aᵀ)[ξ], output channel by output channel, four tiles per step.
       (local.set $o (i32.const 0))
       (block $od (loop $ol

@@ -50,7 +50,7 @@ type TileShape = Omit<KernelArgs['winogradScratchBytes'], 'group'>;
  * 5.6–5.9 on F(4×4); 128→128 on 12×12: 41–44 / 41–54, 27–28 / 26). The budget stops it at 8 there (on 2 threads a task has 8), and
  * at the 4 or 2 samples it had before on the 28×28 and 56×56 layers.
  */
-const WINOGRAD_MAX_GROUP: Record<WinogradTile, number> = { winograd: 4, winograd4: 16 };
+const WINOGRAD_MAX_GROUP: Record<ConvTile, number> = { winograd: 4, winograd4: 16, winograd4s2: 16 };
 
 /**
  * Per-thread tile scratch above which fewer samples are grouped (down to one): large layers keep
@@ -227,6 +227,15 @@ const WINOGRAD4_MIN_GAIN_WEIGHT_GRAD = 1.3;
 const WINOGRAD4_MIN_CHANNELS = 64;
 
 /**
+ * Where a 3×3 stride-2 forward runs on the stride-2 Winograd form (winograd4s2Conv: per 4×4 output
+ * tile a 9×9 input tile, 81 products per channel pair for 16 outputs where direct takes 144; F(4, 2)
+ * on the even taps, the odd tap direct, docs/cpu-backend.md): at least WINOGRAD4_MIN_CHANNELS on
+ * each side, and its multiplies under im2col's by WINOGRAD4S2_MIN_GAIN for the output's size
+ * (9·h·w / (81·⌈h/4⌉⌈w/4⌉): 1.78 at 28 and 56, 1.36 at 14 and 7). Its input and weight gradients stay on im2col.
+ */
+const WINOGRAD4S2_MIN_GAIN = 1.3;
+
+/**
  * Most input channels for which a forward that would unfold columns runs 'shallow' instead (conv.wat's
  * conv2dShallow: the image's rows split by column phase, no columns, four output channels × eight
  * positions per register tile): a network's first layer, on an image's 1–4 channels, whose
@@ -248,7 +257,7 @@ const SHALLOW_MIN_ROW = 8;
 
 /** How the CPU backend computes one Conv2d (exported for tests and diagnostics). */
 export interface Conv2dAlgorithm {
-  forward: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'shallow' | 'im2col' | 'op';
+  forward: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'shallow' | 'im2col' | 'op';
   inputGrad: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
   weightGrad: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
 }
@@ -299,7 +308,8 @@ function plan(g: Geometry): Conv2dAlgorithm {
   if (!applies) {
     const direct = threeByThree(g) && g.outC < DIRECT_MAX_OUT_CHANNELS;
     if (direct) return { forward: 'direct', inputGrad: 'direct', weightGrad: 'direct' };
-    return { forward: shallow(g) ? 'shallow' : 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' };
+    const forward = shallow(g) ? 'shallow' : stride2Winograd(g) ? 'winograd4s2' : 'im2col';
+    return { forward, inputGrad: 'im2col', weightGrad: 'im2col' };
   }
   const f4 = Math.min(g.inC, g.outC) >= WINOGRAD4_MIN_CHANNELS;
   return {
@@ -309,13 +319,22 @@ function plan(g: Geometry): Conv2dAlgorithm {
   };
 }
 
+/** A 3×3 stride-2 layer the stride-2 Winograd form computes faster (WINOGRAD4S2_MIN_GAIN). */
+function stride2Winograd(g: Geometry): boolean {
+  const shape = g.k[0] === 3 && g.k[1] === 3 && g.s[0] === 2 && g.s[1] === 2 && g.d[0] === 1 && g.d[1] === 1;
+  const gain = (9 * g.outH * g.outW) / (81 * Math.ceil(g.outH / 4) * Math.ceil(g.outW / 4));
+  return shape && Math.min(g.inC, g.outC) >= WINOGRAD4_MIN_CHANNELS && gain >= WINOGRAD4S2_MIN_GAIN;
+}
+
 /** F(2×2) tiles per sample of a layer's output. */
 const tilesPerSample = (g: Geometry): number => Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
 
-/** A Winograd variant: F(2×2, 3×3) or F(4×4, 3×3). */
+/** A Winograd variant with a weight gradient: F(2×2, 3×3) or F(4×4, 3×3). */
 type WinogradTile = 'winograd' | 'winograd4';
-/** Transform elements per kernel (U's leading axis): 4×4 or 6×6. */
-const WINOGRAD_ELEMENTS: Record<WinogradTile, number> = { winograd: 16, winograd4: 36 };
+/** A Winograd variant's forward: those, or the stride-2 form (forward only). */
+type ConvTile = WinogradTile | 'winograd4s2';
+/** U's planes per kernel: 4×4, 6×6, and 6×6 for the stride-2 form (its 9×9 elements' distinct ones). */
+const WINOGRAD_ELEMENTS: Record<ConvTile, number> = { winograd: 16, winograd4: 36, winograd4s2: 36 };
 /** `n` rounded up to even. */
 const even = (n: number): number => n + (n & 1);
 /**
@@ -323,8 +342,8 @@ const even = (n: number): number => n + (n & 1);
  * F(4×4)'s laid out as GEMM's prepacked A, pairs of rows interleaved, the row count rounded up to
  * even: planes even(Cout)·even(C) + 16 apart (winograd4Weights, winograd4PlaneFloats).
  */
-const uFloats = (tile: WinogradTile, g: Geometry): number =>
-  WINOGRAD_ELEMENTS[tile] * (tile === 'winograd4' ? even(g.outC) * even(g.inC) : g.outC * g.inC) + WINOGRAD_ELEMENTS[tile] * 16;
+const uFloats = (tile: ConvTile, g: Geometry): number =>
+  WINOGRAD_ELEMENTS[tile] * (tile === 'winograd' ? g.outC * g.inC : even(g.outC) * even(g.inC)) + WINOGRAD_ELEMENTS[tile] * 16;
 /** Floats of one task's F(4×4) weight-gradient partial dU: [36][Cout·C + 16] (winograd4WeightGrad). */
 const dUFloats4 = (g: Geometry): number => 36 * (g.outC * g.inC + 16);
 
@@ -398,6 +417,9 @@ function conv2dKernels(cpu: CpuContext) {
     winograd4Weights: cpu.kernel('winograd4Weights', { range: ['o0', 'o1'], align: 2 }),
     winograd4ScratchBytes: cpu.kernel('winograd4ScratchBytes'),
     winograd4Conv: cpu.kernel('winograd4Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4s2Weights: cpu.kernel('winograd4s2Weights', { range: ['o0', 'o1'], align: 2 }),
+    winograd4s2ScratchBytes: cpu.kernel('winograd4s2ScratchBytes'),
+    winograd4s2Conv: cpu.kernel('winograd4s2Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGrad: cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGradFinish: cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] }),
     winograd4WeightGrad: cpu.kernel('winograd4WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
@@ -446,10 +468,12 @@ type Conv2dKernels = ReturnType<typeof conv2dKernels>;
  * One Winograd variant's kernels (the two take the same arguments): kernel transform, per-thread
  * scratch, convolution, the weight gradient's task partials in the Winograd domain and their finish.
  */
-interface WinogradKernels {
+interface WinogradConvKernels {
   weights: Pick<Conv2dKernels['winogradWeights'], 'run'>;
   scratchBytes: Pick<Conv2dKernels['winogradScratchBytes'], 'call'>;
   conv: Pick<Conv2dKernels['winogradConv'], 'run'>;
+}
+interface WinogradKernels extends WinogradConvKernels {
   weightGrad: Pick<Conv2dKernels['winogradWeightGrad'], 'run'>;
   weightGradFinish: Pick<Conv2dKernels['winogradWeightGradFinish'], 'run'>;
 }
@@ -461,7 +485,7 @@ interface WinogradKernels {
 class Conv2dOnCpu {
   private readonly k: Conv2dKernels;
   /** Each Winograd variant's kernels: the kernel transform, the per-thread scratch, the convolution. */
-  private readonly tiles: Record<WinogradTile, WinogradKernels>;
+  private readonly tiles: Record<WinogradTile, WinogradKernels> & Record<'winograd4s2', WinogradConvKernels>;
 
   constructor(private readonly cpu: CpuContext) {
     this.k = conv2dKernels(cpu);
@@ -480,6 +504,7 @@ class Conv2dOnCpu {
         weightGrad: this.k.winograd4WeightGrad,
         weightGradFinish: this.k.winograd4WeightGradFinish,
       },
+      winograd4s2: { weights: this.k.winograd4s2Weights, scratchBytes: this.k.winograd4s2ScratchBytes, conv: this.k.winograd4s2Conv },
     };
   }
 
@@ -491,7 +516,7 @@ class Conv2dOnCpu {
       return dw ? this.depthwiseForward(ctx, dw) : conv2dKernel.forward(ctx);
     }
     const algo = plan(g).forward;
-    if (algo === 'winograd' || algo === 'winograd4') return this.winogradForward(ctx, g, algo);
+    if (algo === 'winograd' || algo === 'winograd4' || algo === 'winograd4s2') return this.winogradForward(ctx, g, algo);
     if (algo === 'direct') return this.directForward(ctx, g);
     if (algo === 'pointwise') return this.pointwiseForward(ctx, g);
     if (algo === 'shallow') return this.shallowForward(ctx, g);
@@ -567,7 +592,7 @@ class Conv2dOnCpu {
     const g = geometry(x.shape, ctx.attrs);
     if (!g) return depthwisePlan(x.shape, ctx.attrs) !== null;
     const algo = plan(g).forward;
-    return algo === 'im2col' || algo === 'shallow' || algo === 'winograd' || algo === 'winograd4' || (algo === 'pointwise' && !ctx.params.bias);
+    return algo === 'im2col' || algo === 'shallow' || algo === 'winograd' || algo === 'winograd4' || algo === 'winograd4s2' || (algo === 'pointwise' && !ctx.params.bias);
   }
 
   /** The forward with `epilogue` applied as each block of the output is summed (where `hasEpilogue`). */
@@ -578,7 +603,7 @@ class Conv2dOnCpu {
     const algo = plan(g).forward;
     if (algo === 'pointwise') this.pointwiseForward(ctx, g, epilogue);
     else if (algo === 'shallow') this.shallowForward(ctx, g, epilogue);
-    else if (algo === 'winograd' || algo === 'winograd4') this.winogradForward(ctx, g, algo, epilogue);
+    else if (algo === 'winograd' || algo === 'winograd4' || algo === 'winograd4s2') this.winogradForward(ctx, g, algo, epilogue);
     else this.im2colForward(ctx, g, epilogue);
   }
 
@@ -705,20 +730,20 @@ class Conv2dOnCpu {
   }
 
   /** U = G g Gᵀ of every kernel into `ua` (flip = 1: rotated 180° and transposed, for dx). */
-  private transformWeights(tile: WinogradTile, wa: number, g: Geometry, ua: number, flip: number): void {
+  private transformWeights(tile: ConvTile, wa: number, g: Geometry, ua: number, flip: number): void {
     const parts = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
     this.tiles[tile].weights.run({ w: wa, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, u: ua, flip }, parts);
   }
 
   /** Samples per GEMM for the tile shapes given, on that variant, and its per-thread scratch. */
-  private winogradGroup(tile: WinogradTile, ...shapes: TileShape[]): { group: number; bytes: number } {
+  private winogradGroup(tile: ConvTile, ...shapes: TileShape[]): { group: number; bytes: number } {
     const bytesFor = (group: number): number => Math.max(...shapes.map((s) => this.tiles[tile].scratchBytes.call({ ...s, group })));
     let group = WINOGRAD_MAX_GROUP[tile];
     while (group > 1 && bytesFor(group) > WINOGRAD_SCRATCH_BUDGET) group >>= 1;
     return { group, bytes: bytesFor(group) };
   }
 
-  private winogradForward(ctx: OpForwardContext, g: Geometry, tile: WinogradTile, epilogue?: ConvEpilogue): void {
+  private winogradForward(ctx: OpForwardContext, g: Geometry, tile: ConvTile, epilogue?: ConvEpilogue): void {
     const [n0, n1] = ctx.rows ?? [0, g.n];
     const { group, bytes } = this.winogradGroup(tile, { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
     const parts = this.winogradConvParts(tile, n1 - n0, g, group);
@@ -765,8 +790,8 @@ class Conv2dOnCpu {
    * 20.9–21.2; 256→256 at 14×14 14.3–14.8 / 13.5–13.6, 26.6–27.0 / 26.2–26.3; 56×56 and 7×7 within
    * noise (8 and 2 tasks either way).
    */
-  private winogradConvParts(tile: WinogradTile, n: number, g: Geometry, group: number): number {
-    return tile === 'winograd4' ? sampleParts(n, this.cpu.threads, group) : winogradParts(n, tilesPerSample(g), this.cpu.threads);
+  private winogradConvParts(tile: ConvTile, n: number, g: Geometry, group: number): number {
+    return tile !== 'winograd' ? sampleParts(n, this.cpu.threads, group) : winogradParts(n, tilesPerSample(g), this.cpu.threads);
   }
 
   /**

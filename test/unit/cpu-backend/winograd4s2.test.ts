@@ -1,0 +1,156 @@
+/**
+ * The stride-2 Winograd form on the CPU backend (winograd4s2Conv, the generated section of
+ * kernels/winograd.wat): a 3×3 stride-2 forward on 4×4 output tiles from 9×9 input tiles, F(4, 2)
+ * on the even taps and the odd tap direct per dimension (S2 in winograd4-gen.ts). Against a float64
+ * direct convolution, on layers that pick it (≥ 64 channels each side) with partial tiles, padding 0
+ * and 1, channel counts that are not multiples of 4; 1 and 2 threads bit for bit; the input and
+ * weight gradients stay on im2col (the same as before).
+ *
+ * NOTE (bound): as winograd4.test.ts, per output S = the tile's Σ_c |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A|
+ * with S2's matrices (+ |bias|). To first order each rounding adds at most 2⁻²⁴·S: up to 3 per level
+ * of the input transform (two levels), up to 3 per level of the kernel transform plus G's rounded
+ * 1/6, 8/3 and 4/3 (9), 1 per product, depth − 1 in the GEMM's sum, up to 4 per level of the output
+ * transform and 1 for the bias (9): |got − exact| ≤ (depth + 24)·2⁻²⁴·S, asserted as (depth + 32).
+ * Measured here: ≤ 0.26·2⁻²⁴·S. Against Σ|x||w| (a direct convolution's scale) it is ~6–25·2⁻²⁴,
+ * F(4×4)'s ~25–35 (docs/cpu-backend.md).
+ */
+import { describe, expect, it } from 'vitest';
+import { cpuBackends } from './backends';
+import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
+import { S2 } from '../../../src-engine/node/cpu/kernels/winograd4-gen';
+import { runOp, withDefaults } from '../engine/harness';
+import { CONV, EPS, randn } from './conv-exact';
+import { Rng } from '../../../src-engine/base/rng';
+import { expectSameValues } from '../same-values';
+
+const cpu = cpuBackends();
+
+const abs = (m: readonly (readonly number[])[]): number[][] => m.map((r) => r.map(Math.abs));
+
+interface S2Case {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  outC: number;
+  p: number;
+}
+
+const attrsOf = (k: S2Case) => withDefaults(CONV, { outChannels: k.outC, kernelSize: [3, 3], stride: [2, 2], padding: [k.p, k.p], bias: true });
+const outSize = (size: number, p: number): number => Math.floor((size + 2 * p - 3) / 2) + 1;
+
+/**
+ * The exact y (float64) and its error scale S per output: for each 4×4 output tile (its 9×9 input
+ * window from 2·ty − p, 2·tx − p, zero outside x), Σ_c |Aᵀ|((|G||w||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A| + |b|.
+ */
+function exactAndScale(k: S2Case, x: Float32Array, w: Float32Array, b: Float32Array) {
+  const { n, c, h, w: W, outC, p } = k;
+  const oh = outSize(h, p);
+  const ow = outSize(W, p);
+  const y = new Float64Array(n * outC * oh * ow);
+  const S = new Float64Array(y.length);
+  const [BT, G, AT] = [abs(S2.BT), abs(S2.G), abs(S2.AT)];
+  const U = new Float64Array(outC * c * 81);
+  for (let kc = 0; kc < outC * c; kc++)
+    for (let i = 0; i < 9; i++)
+      for (let j = 0; j < 9; j++) {
+        let v = 0;
+        for (let a = 0; a < 3; a++) for (let bb = 0; bb < 3; bb++) v += G[i][a] * Math.abs(w[kc * 9 + a * 3 + bb]) * G[j][bb];
+        U[kc * 81 + i * 9 + j] = v;
+      }
+  const d = new Float64Array(81);
+  const t = new Float64Array(81);
+  const V = new Float64Array(c * 81);
+  const e = new Float64Array(81);
+  for (let s = 0; s < n; s++) {
+    for (let ty = 0; ty < oh; ty += 4) {
+      for (let tx = 0; tx < ow; tx += 4) {
+        for (let ci = 0; ci < c; ci++) {
+          for (let r = 0; r < 9; r++)
+            for (let q = 0; q < 9; q++) {
+              const ih = 2 * ty + r - p;
+              const iw = 2 * tx + q - p;
+              d[r * 9 + q] = ih >= 0 && ih < h && iw >= 0 && iw < W ? Math.abs(x[((s * c + ci) * h + ih) * W + iw]) : 0;
+            }
+          for (let i = 0; i < 9; i++) for (let q = 0; q < 9; q++) t[i * 9 + q] = BT[i].reduce((v, bt, r) => v + bt * d[r * 9 + q], 0);
+          for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) V[ci * 81 + i * 9 + j] = BT[j].reduce((v, bt, q) => v + t[i * 9 + q] * bt, 0);
+        }
+        for (let o = 0; o < outC; o++) {
+          e.fill(0);
+          for (let ci = 0; ci < c; ci++) for (let m = 0; m < 81; m++) e[m] += U[(o * c + ci) * 81 + m] * V[ci * 81 + m];
+          for (let a = 0; a < 4 && ty + a < oh; a++) {
+            for (let bb = 0; bb < 4 && tx + bb < ow; bb++) {
+              let scale = Math.abs(b[o]);
+              for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) scale += AT[a][i] * e[i * 9 + j] * AT[bb][j];
+              let acc = b[o];
+              for (let ci = 0; ci < c; ci++)
+                for (let r = 0; r < 3; r++)
+                  for (let q = 0; q < 3; q++) {
+                    const ih = 2 * (ty + a) + r - p;
+                    const iw = 2 * (tx + bb) + q - p;
+                    if (ih >= 0 && ih < h && iw >= 0 && iw < W) acc += x[((s * c + ci) * h + ih) * W + iw] * w[((o * c + ci) * 3 + r) * 3 + q];
+                  }
+              const at = ((s * outC + o) * oh + ty + a) * ow + tx + bb;
+              y[at] = acc;
+              S[at] = scale;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { y, S };
+}
+
+function inputs(k: S2Case) {
+  const rng = new Rng(k.n * 1000 + k.c * 31 + k.h);
+  const x = randn([k.n, k.c, k.h, k.w], rng);
+  const weight = randn([k.outC, k.c, 3, 3], rng, 0.5);
+  const bias = randn([k.outC], rng, 0.5);
+  return { x, weight, bias, run: (backend: typeof cpu.one) => runOp(CONV, { inputs: [x], attrs: attrsOf(k), params: { weight, bias }, backend }) };
+}
+
+/** Largest |got − exact| / (2⁻²⁴·S) (∞ for NaN). */
+function worst(got: Float32Array, exact: Float64Array, S: Float64Array): number {
+  let r = 0;
+  for (let i = 0; i < exact.length; i++) {
+    const v = Math.abs(got[i] - exact[i]) / (EPS * S[i]);
+    if (!(v <= r)) r = Number.isNaN(v) ? Infinity : v;
+  }
+  return r;
+}
+
+/** One or two samples (the float64 scale is the test's cost): partial tiles both ways, odd channel counts, padding 0. */
+const CASES: S2Case[] = [
+  { n: 1, c: 65, h: 29, w: 31, outC: 67, p: 1 }, // output 15×16: partial last tile rows
+  { n: 2, c: 64, h: 14, w: 13, outC: 66, p: 1 }, // output 7×7 (resnet18's last stride-2 layer's size)
+  { n: 1, c: 66, h: 17, w: 18, outC: 64, p: 0 }, // output 8×8, no padding
+];
+
+describe('Winograd stride-2 form (3×3, stride 2) forward', () => {
+  for (const k of CASES) {
+    it(`${k.n}×${k.c}×${k.h}×${k.w} → ${k.outC}, pad ${k.p}`, () => {
+      expect(conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k))).toEqual({ forward: 'winograd4s2', inputGrad: 'im2col', weightGrad: 'im2col' });
+      const { x, weight, bias, run } = inputs(k);
+      const { y, S } = exactAndScale(k, x.data, weight.data, bias.data);
+      const got = run(cpu.one).output.data;
+      expect(got.length).toBe(y.length);
+      expect(worst(got, y, S), 'forward error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.c + 32);
+    });
+  }
+  it('gives the same bits on 1 and 2 threads (resnet18 layer2.0 cut small: 6 samples, two tasks on 2 threads)', () => {
+    const k: S2Case = { n: 6, c: 64, h: 20, w: 22, outC: 72, p: 1 };
+    const { run } = inputs(k);
+    expectSameValues(run(cpu.two).output.data, run(cpu.one).output.data);
+  });
+  it('puts resnet18\'s stride-2 3×3 layers on it, and not narrow ones, 1×1 or 5×5 ones, or sizes its tiles waste', () => {
+    const at = (c: number, size: number, k = 3) =>
+      conv2dAlgorithm([16, c, size, size], withDefaults(CONV, { outChannels: 2 * c, kernelSize: [k, k], stride: [2, 2], padding: [(k - 1) / 2, (k - 1) / 2] })).forward;
+    expect([at(64, 56), at(128, 28), at(256, 14)]).toEqual(['winograd4s2', 'winograd4s2', 'winograd4s2']);
+    expect(at(32, 56)).toBe('im2col');
+    expect(at(64, 56, 1)).not.toBe('winograd4s2');
+    expect(at(64, 56, 5)).toBe('im2col');
+    // output 3×3 (one 4×4 tile for 9 outputs: 9·9 / 81 = 1.0) and 5×5 (1.25): under WINOGRAD4S2_MIN_GAIN
+    expect([at(64, 6), at(64, 10)]).toEqual(['im2col', 'im2col']);
+  });
+});
