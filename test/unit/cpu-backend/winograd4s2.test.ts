@@ -3,15 +3,18 @@
  * kernels/winograd.wat): a 3×3 stride-2 forward on 4×4 output tiles from 9×9 input tiles, F(4, 2)
  * on the even taps and the odd tap direct per dimension (S2 in winograd4-gen.ts). Against a float64
  * direct convolution, on layers that pick it (≥ 64 channels each side) with partial tiles, padding 0
- * and 1, channel counts that are not multiples of 4; 1 and 2 threads bit for bit; the input and
- * weight gradients stay on im2col (the same as before).
+ * and 1, channel counts that are not multiples of 4; 1 and 2 threads bit for bit. The weight
+ * gradient too (winograd4s2WeightGrad: D = A dY Aᵀ per 4×4 block of dy, the 81 GEMMs folded into
+ * 36 planes, then Gᵀ dU G); the input gradient stays on im2col, run after it.
  *
  * NOTE (bound): as winograd4.test.ts, per output S = the tile's Σ_c |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A|
  * with S2's matrices (+ |bias|). To first order each rounding adds at most 2⁻²⁴·S: up to 3 per level
  * of the input transform (two levels), up to 3 per level of the kernel transform plus G's rounded
  * 1/6, 8/3 and 4/3 (9), 1 per product, depth − 1 in the GEMM's sum, up to 4 per level of the output
  * transform and 1 for the bias (9): |got − exact| ≤ (depth + 24)·2⁻²⁴·S, asserted as (depth + 32).
- * Measured here: ≤ 0.26·2⁻²⁴·S. Against Σ|x||w| (a direct convolution's scale) it is ~6–25·2⁻²⁴,
+ * Measured here: ≤ 0.26·2⁻²⁴·S. dW: as winograd4.test.ts's, per kernel element |G|ᵀ(Σ_tiles
+ * (|A||dY||A|ᵀ) ⊙ (|Bᵀ||d||B|))|G| with S2's matrices, asserted tiles + 48 (its rounding count as
+ * F(4×4)'s, the GEMM's depth the batch's tiles); measured ≤ 1.9·2⁻²⁴ of it. Against Σ|x||w| (a direct convolution's scale) it is ~6–25·2⁻²⁴,
  * F(4×4)'s ~25–35 (docs/cpu-backend.md).
  */
 import { describe, expect, it } from 'vitest';
@@ -43,7 +46,7 @@ const outSize = (size: number, p: number): number => Math.floor((size + 2 * p - 
  * The exact y (float64) and its error scale S per output: for each 4×4 output tile (its 9×9 input
  * window from 2·ty − p, 2·tx − p, zero outside x), Σ_c |Aᵀ|((|G||w||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A| + |b|.
  */
-function exactAndScale(k: S2Case, x: Float32Array, w: Float32Array, b: Float32Array) {
+function exactAndScale(k: S2Case, x: Float32Array, w: Float32Array, b: Float32Array, dy: Float32Array) {
   const { n, c, h, w: W, outC, p } = k;
   const oh = outSize(h, p);
   const ow = outSize(W, p);
@@ -62,6 +65,11 @@ function exactAndScale(k: S2Case, x: Float32Array, w: Float32Array, b: Float32Ar
   const t = new Float64Array(81);
   const V = new Float64Array(c * 81);
   const e = new Float64Array(81);
+  const dW = new Float64Array(outC * c * 9);
+  const dWSum = new Float64Array(outC * c * 81);
+  const dx = new Float64Array(n * c * h * W);
+  const dxScale = new Float64Array(dx.length);
+  const D = new Float64Array(81);
   for (let s = 0; s < n; s++) {
     for (let ty = 0; ty < oh; ty += 4) {
       for (let tx = 0; tx < ow; tx += 4) {
@@ -76,6 +84,14 @@ function exactAndScale(k: S2Case, x: Float32Array, w: Float32Array, b: Float32Ar
           for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) V[ci * 81 + i * 9 + j] = BT[j].reduce((v, bt, q) => v + t[i * 9 + q] * bt, 0);
         }
         for (let o = 0; o < outC; o++) {
+          // dW's scale: (|A||dY||A|ᵀ) of this tile's 4×4 block of dy, ⊙ V, summed over tiles
+          for (let i = 0; i < 9; i++)
+            for (let j = 0; j < 9; j++) {
+              let v = 0;
+              for (let a = 0; a < 4 && ty + a < oh; a++) for (let bb = 0; bb < 4 && tx + bb < ow; bb++) v += AT[a][i] * Math.abs(dy[((s * outC + o) * oh + ty + a) * ow + tx + bb]) * AT[bb][j];
+              D[i * 9 + j] = v;
+            }
+          for (let ci = 0; ci < c; ci++) for (let m = 0; m < 81; m++) dWSum[(o * c + ci) * 81 + m] += D[m] * V[ci * 81 + m];
           e.fill(0);
           for (let ci = 0; ci < c; ci++) for (let m = 0; m < 81; m++) e[m] += U[(o * c + ci) * 81 + m] * V[ci * 81 + m];
           for (let a = 0; a < 4 && ty + a < oh; a++) {
@@ -83,14 +99,20 @@ function exactAndScale(k: S2Case, x: Float32Array, w: Float32Array, b: Float32Ar
               let scale = Math.abs(b[o]);
               for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) scale += AT[a][i] * e[i * 9 + j] * AT[bb][j];
               let acc = b[o];
+              const at = ((s * outC + o) * oh + ty + a) * ow + tx + bb;
               for (let ci = 0; ci < c; ci++)
                 for (let r = 0; r < 3; r++)
                   for (let q = 0; q < 3; q++) {
                     const ih = 2 * (ty + a) + r - p;
                     const iw = 2 * (tx + bb) + q - p;
-                    if (ih >= 0 && ih < h && iw >= 0 && iw < W) acc += x[((s * c + ci) * h + ih) * W + iw] * w[((o * c + ci) * 3 + r) * 3 + q];
+                    if (ih < 0 || ih >= h || iw < 0 || iw >= W) continue;
+                    const xi = ((s * c + ci) * h + ih) * W + iw;
+                    const wi = ((o * c + ci) * 3 + r) * 3 + q;
+                    acc += x[xi] * w[wi];
+                    dW[wi] += dy[at] * x[xi];
+                    dx[xi] += dy[at] * w[wi];
+                    dxScale[xi] += Math.abs(dy[at] * w[wi]);
                   }
-              const at = ((s * outC + o) * oh + ty + a) * ow + tx + bb;
               y[at] = acc;
               S[at] = scale;
             }
@@ -99,7 +121,15 @@ function exactAndScale(k: S2Case, x: Float32Array, w: Float32Array, b: Float32Ar
       }
     }
   }
-  return { y, S };
+  const dWScale = new Float64Array(outC * c * 9);
+  for (let kc = 0; kc < outC * c; kc++)
+    for (let a = 0; a < 3; a++)
+      for (let bb = 0; bb < 3; bb++) {
+        let v = 0;
+        for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) v += G[i][a] * dWSum[kc * 81 + i * 9 + j] * G[j][bb];
+        dWScale[kc * 9 + a * 3 + bb] = v;
+      }
+  return { y, S, dW, dWScale, dx, dxScale };
 }
 
 function inputs(k: S2Case) {
@@ -107,14 +137,17 @@ function inputs(k: S2Case) {
   const x = randn([k.n, k.c, k.h, k.w], rng);
   const weight = randn([k.outC, k.c, 3, 3], rng, 0.5);
   const bias = randn([k.outC], rng, 0.5);
-  return { x, weight, bias, run: (backend: typeof cpu.one) => runOp(CONV, { inputs: [x], attrs: attrsOf(k), params: { weight, bias }, backend }) };
+  const dOutput = randn([k.n, k.outC, outSize(k.h, k.p), outSize(k.w, k.p)], rng);
+  const run = (backend: typeof cpu.one, more: { freshInputGradients?: boolean; noGrad?: number[]; unwantedParamGradients?: boolean } = {}) =>
+    runOp(CONV, { inputs: [x], attrs: attrsOf(k), params: { weight, bias }, dOutput, backend, ...more });
+  return { x, weight, bias, dOutput, run };
 }
 
-/** Largest |got − exact| / (2⁻²⁴·S) (∞ for NaN). */
+/** Largest |got − exact| / (2⁻²⁴·S) (∞ for NaN; an input no output reads has S = 0, dx 0). */
 function worst(got: Float32Array, exact: Float64Array, S: Float64Array): number {
   let r = 0;
   for (let i = 0; i < exact.length; i++) {
-    const v = Math.abs(got[i] - exact[i]) / (EPS * S[i]);
+    const v = Math.abs(got[i] - exact[i]) / (EPS * Math.max(S[i], 1e-30));
     if (!(v <= r)) r = Number.isNaN(v) ? Infinity : v;
   }
   return r;
@@ -127,21 +160,31 @@ const CASES: S2Case[] = [
   { n: 1, c: 66, h: 17, w: 18, outC: 64, p: 0 }, // output 8×8, no padding
 ];
 
-describe('Winograd stride-2 form (3×3, stride 2) forward', () => {
+describe('Winograd stride-2 form (3×3, stride 2): forward and weight gradient', () => {
   for (const k of CASES) {
     it(`${k.n}×${k.c}×${k.h}×${k.w} → ${k.outC}, pad ${k.p}`, () => {
-      expect(conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k))).toEqual({ forward: 'winograd4s2', inputGrad: 'im2col', weightGrad: 'im2col' });
-      const { x, weight, bias, run } = inputs(k);
-      const { y, S } = exactAndScale(k, x.data, weight.data, bias.data);
-      const got = run(cpu.one).output.data;
-      expect(got.length).toBe(y.length);
-      expect(worst(got, y, S), 'forward error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.c + 32);
+      expect(conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k))).toEqual({ forward: 'winograd4s2', inputGrad: 'im2col', weightGrad: 'winograd4s2' });
+      const { x, weight, bias, dOutput, run } = inputs(k);
+      const exact = exactAndScale(k, x.data, weight.data, bias.data, dOutput.data);
+      const got = run(cpu.one);
+      expect(got.output.data.length).toBe(exact.y.length);
+      expect(worst(got.output.data, exact.y, exact.S), 'forward error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.c + 32);
+      const tiles = k.n * Math.ceil(outSize(k.h, k.p) / 4) * Math.ceil(outSize(k.w, k.p) / 4);
+      expect(worst(got.dParams.weight.data, exact.dW, exact.dWScale), 'dW error / (2⁻²⁴·S)').toBeLessThanOrEqual(tiles + 48);
+      // dx on im2col (a GEMM of depth 9·outC, then col2im's adds): within its depth of Σ|dy||w|
+      expect(worst(got.dInputs[0]!.data, exact.dx, exact.dxScale), 'dx error / (2⁻²⁴·Σ|dy||w|)').toBeLessThanOrEqual(9 * k.outC + 16);
     });
   }
-  it('gives the same bits on 1 and 2 threads (resnet18 layer2.0 cut small: 6 samples, two tasks on 2 threads)', () => {
+  it('gives the same bits on 1 and 2 threads (resnet18 layer2.0 cut small: 6 samples, two tasks on 2 threads), dx with and without dW, a fresh dx assigned', () => {
     const k: S2Case = { n: 6, c: 64, h: 20, w: 22, outC: 72, p: 1 };
     const { run } = inputs(k);
-    expectSameValues(run(cpu.two).output.data, run(cpu.one).output.data);
+    const [one, two] = [run(cpu.one), run(cpu.two)];
+    expectSameValues(two.output.data, one.output.data);
+    expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
+    // dW: one task per thread, their partials added in task order: 1 and 2 threads may differ in the last bits
+    expectSameValues(run(cpu.two, { unwantedParamGradients: true }).dInputs[0]!.data, two.dInputs[0]!.data);
+    expectSameValues(run(cpu.two, { freshInputGradients: true }).dInputs[0]!.data, two.dInputs[0]!.data);
+    expectSameValues(run(cpu.two, { noGrad: [0] }).dParams.weight.data, two.dParams.weight.data);
   });
   it('puts resnet18\'s stride-2 3×3 layers on it, and not narrow ones, 1×1 or 5×5 ones, or sizes its tiles waste', () => {
     const at = (c: number, size: number, k = 3) =>

@@ -214,6 +214,10 @@ export interface KernelArgs {
   winograd4WeightGrad: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; dy: number; Cout: number; dU: number; db: number; group: number; scratch: number; gemmScratch: number };
   /** `winograd.winograd4WeightGradFinish(dU: i32, parts: i32, stride: i32, Cout: i32, C: i32, o0: i32, o1: i32, dW: i32)` */
   winograd4WeightGradFinish: { dU: number; parts: number; stride: number; Cout: number; C: number; o0: number; o1: number; dW: number };
+  /** `winograd.winograd4s2WeightGrad(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, dy: i32, Cout: i32, dU: i32, db: i32, group: i32, scratch: i32, gemmScratch: i32)` */
+  winograd4s2WeightGrad: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; dy: number; Cout: number; dU: number; db: number; group: number; scratch: number; gemmScratch: number };
+  /** `winograd.winograd4s2WeightGradFinish(dU: i32, parts: i32, stride: i32, Cout: i32, C: i32, o0: i32, o1: i32, dW: i32)` */
+  winograd4s2WeightGradFinish: { dU: number; parts: number; stride: number; Cout: number; C: number; o0: number; o1: number; dW: number };
 }
 
 /** What each kernel returns (`void` without a `(result …)`). */
@@ -306,6 +310,8 @@ export interface KernelResults {
   winograd4s2Conv: void;
   winograd4WeightGrad: void;
   winograd4WeightGradFinish: void;
+  winograd4s2WeightGrad: void;
+  winograd4s2WeightGradFinish: void;
 }
 
 /** Every kernel, by name. */
@@ -1097,6 +1103,24 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 87,
     name: 'winograd4WeightGradFinish',
     qualified: 'winograd.winograd4WeightGradFinish',
+    params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.dU; r[i + 1] = a.parts; r[i + 2] = a.stride; r[i + 3] = a.Cout; r[i + 4] = a.C; r[i + 5] = a.o0; r[i + 6] = a.o1; r[i + 7] = a.dW; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
+  },
+  winograd4s2WeightGrad: {
+    id: 88,
+    name: 'winograd4s2WeightGrad',
+    qualified: 'winograd.winograd4s2WeightGrad',
+    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.dy; r[i + 11] = a.Cout; r[i + 12] = a.dU; r[i + 13] = a.db; r[i + 14] = a.group; r[i + 15] = a.scratch; r[i + 16] = a.gemmScratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
+  },
+  winograd4s2WeightGradFinish: {
+    id: 89,
+    name: 'winograd4s2WeightGradFinish',
+    qualified: 'winograd.winograd4s2WeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
     result: null,
     write: (a, r, i) => { r[i] = a.dU; r[i + 1] = a.parts; r[i + 2] = a.stride; r[i + 3] = a.Cout; r[i + 4] = a.C; r[i + 5] = a.o0; r[i + 6] = a.o1; r[i + 7] = a.dW; },

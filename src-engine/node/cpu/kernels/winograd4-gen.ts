@@ -98,6 +98,10 @@ function checkStride2(): void {
 }
 checkStride2();
 
+/** The stride-2 weight gradient's accumulate flag for element $xi: after the first group, or not its plane's first element (ξ1 > 5 or ξ2 > 5). */
+const S2_ACCUMULATE = `(i32.or (i32.ne (local.get $s0) (local.get $n0))
+            (i32.or (i32.gt_u (i32.div_u (local.get $xi) (i32.const 9)) (i32.const 5)) (i32.gt_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5))))`;
+
 /** A generated variant: F(4×4, 3×3) (36 elements, tiles 4 apart) or its stride-2 form (81, tiles 8 apart). */
 interface Variant {
   s2: boolean;
@@ -421,6 +425,26 @@ function gradientTransform(): string {
   return indent(L, 10);
 }
 
+/**
+ * The stride-2 weight gradient's D = A dY Aᵀ (A = S2's Aᵀ transposed, 9×4) for the four 4×4 blocks in
+ * $tmp, as gradientTransform: A down each column into $tmp + 256, then along each of its nine rows,
+ * D[i][j] stored at $dp + (9i + j)·$ms.
+ */
+function gradientTransformS2(): string {
+  const L: string[] = [];
+  const A = transposed(S2.AT);
+  const d = range(4).map((j) => get(`$d${j}`));
+  for (let b = 0; b < 4; b++) {
+    for (let a = 0; a < 4; a++) L.push(`(local.set $d${a} (v128.load offset=${(a * 4 + b) * 16} (local.get $tmp)))`);
+    A.forEach((row, i) => L.push(`(v128.store offset=${256 + (i * 4 + b) * 16} (local.get $tmp) ${combination('f32x4', row, d)})`));
+  }
+  for (let i = 0; i < 9; i++) {
+    for (let b = 0; b < 4; b++) L.push(`(local.set $d${b} (v128.load offset=${256 + (i * 4 + b) * 16} (local.get $tmp)))`);
+    A.forEach((row, j) => L.push(`(v128.store (i32.add (local.get $dp) (i32.mul (local.get $ms) (i32.const ${i * 9 + j}))) ${combination('f32x4', row, d)})`));
+  }
+  return indent(L, 10);
+}
+
 /** Four whole 4×4 output-gradient blocks into $tmp: row a of each tile loaded and transposed, dY[a][b] at (4a + b)·16 (lanes = tiles). */
 function wholeGradientLoads(): string {
   const L: string[] = [];
@@ -436,9 +460,9 @@ function wholeGradientLoads(): string {
  * dW += Gᵀ dU G (6×6 → 3×3) for four input channels (lanes) from $u0…$u35 (dU[i][j] in $u(6i + j)):
  * Gᵀ down the columns ((Gᵀ dU)[a][j] in $t(6a + j)), then G along the rows ((Gᵀ dU G)[a][b] in $r(3a + b)).
  */
-function weightGradFinish(): string {
+function weightGradFinish(G: readonly (readonly number[])[]): string {
   const L: string[] = [];
-  const GT = transposed(F43.G); // 3×6
+  const GT = transposed(G); // 3×6
   for (let a = 0; a < 3; a++) for (let j = 0; j < 6; j++) L.push(`(local.set $t${a * 6 + j} ${combination('f32x4', GT[a], range(6).map((i) => get(`$u${i * 6 + j}`)))})`);
   for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) L.push(`(local.set $r${a * 3 + b} ${combination('f32x4', GT[b], range(6).map((j) => get(`$t${a * 6 + j}`)))})`);
   L.push(';; added into the n kernels\' dW, lane l into kernel c + l (36 bytes on)');
@@ -720,6 +744,130 @@ ${partialBlocks([
   )`;
 }
 
+/** The weight-gradient function of a variant (winograd4WeightGrad's parameters). */
+function weightGradFunction(v: Variant): string {
+  return `  ;; Weight gradient on 4x4 output tiles, as winogradWeightGrad (same parameters; scratch:
+  ;; winograd4ScratchBytes, D in M's place): dU[ξ] (+)= D[ξ] · V[ξ]ᵀ, 36 GEMMs [Cout x tiles] ·
+  ;; [tiles x C] into dU (this task's partial sum, overwritten by the first group), with D = A dY Aᵀ
+  ;; per tile and output channel; db[o] = Σ dy[o] (db = 0: none), overwritten.
+  ;; dU is [36][Cout·C + 16]: each element's [Cout][C] plane 64 bytes past a multiple of Cout·C floats,
+  ;; so that the finish's 36 loads per step (one per plane) fall in different cache sets where
+  ;; Cout·C·4 bytes is a multiple of 4 KiB (for 512² the planes would be 1 MiB apart: all in one set).
+  ;; winograd4WeightGradFinish turns Σ dU into dW = Gᵀ dU G.
+  (func (export "winograd4${v.sfx}WeightGrad")
+    (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
+    (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
+    (param $dy i32) (param $Cout i32) (param $dU i32) (param $db i32)
+    (param $group i32) (param $scratch i32) (param $gemmScratch i32)
+${LAYOUT_LOCALS}
+    (local $s i32) (local $us i32)
+    (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $yo i32) (local $p i32) (local $e i32) (local $dp i32)
+    (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
+${layout(v)}
+    (local.set $us (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
+    (if (local.get $db) (then (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $Cout) (i32.const 2)))))
+    (if (i32.ge_s (local.get $n0) (local.get $n1)) (then
+      (memory.fill (local.get $dU) (i32.const 0) (i32.mul (i32.const 36) (local.get $us)))))
+${groupHead(v)}
+      ;; D[ξ][o][t] = (A dY Aᵀ)[ξ], output channel by output channel, four tiles per step.
+      (local.set $o (i32.const 0))
+      (block $od (loop $ol
+        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (local.set $yo (i32.add (local.get $dy) (i32.add (i32.mul (local.get $s0) (local.get $outSample)) (i32.mul (local.get $o) (local.get $outPlane)))))
+        (if (local.get $db) (then
+          (local.set $p (i32.add (local.get $db) (i32.shl (local.get $o) (i32.const 2))))
+          (local.set $s (i32.const 0))
+          (block $bd (loop $bl
+            (br_if $bd (i32.ge_s (local.get $s) (local.get $S)))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p))
+              (call $sum (i32.add (local.get $yo) (i32.mul (local.get $s) (local.get $outSample))) (i32.mul (local.get $oH) (local.get $oW)))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $bl)))))
+        (local.set $t (i32.const 0))
+        (block $yd (loop $yl
+          (br_if $yd (i32.ge_s (local.get $t) (local.get $T)))
+${WHOLE_BLOCKS}
+              ;; four whole 4x4 blocks: each row one vector load per tile
+${BLOCK_STARTS}
+${wholeGradientLoads()}
+            )
+            (else
+              ;; partial blocks or the group's spare lanes: zeros where the block has no value
+              (memory.fill (local.get $tmp) (i32.const 0) (i32.const 256))
+${partialBlocks([
+  '(f32.store (i32.add (local.get $tmp)',
+  '    (i32.add (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 2)) (local.get $cc)) (i32.const 4)) (i32.shl (local.get $k) (i32.const 2))))',
+  '  (f32.load (i32.add (local.get $e) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $oW)) (local.get $cc)) (i32.const 2)))))',
+])}
+          (local.set $dp (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $Tp)) (local.get $t)) (i32.const 2))))
+${v.s2 ? gradientTransformS2() : gradientTransform()}
+          (local.set $t (i32.add (local.get $t) (i32.const 4)))
+          (br $yl)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $ol)))
+      ;; dU[ξ] (+)= D[ξ] · V[ξ]ᵀ: [Cout x T] · [T x C] for each of the ${v.elements} transform elements${v.s2 ? ' (into plane 6·min(ξ1, 5) + min(ξ2, 5): S2\'s G has rows 5–8 alike, so the finish takes Σ of their planes; the first element of a plane overwrites it in the first group)' : ''}.
+      (local.set $xi (i32.const 0))
+      (block $xd (loop $xl
+        (br_if $xd (i32.ge_s (local.get $xi) (i32.const ${v.elements})))
+        (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $C) (local.get $T)
+          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+          (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
+          (i32.add (local.get $dU) (i32.mul ${v.s2 ? S2_U_PLANE : '(local.get $xi)'} (local.get $us))) (local.get $C)
+          ${v.s2 ? S2_ACCUMULATE : '(i32.ne (local.get $s0) (local.get $n0))'} (local.get $gemmScratch))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br $xl)))
+      (local.set $s0 (i32.add (local.get $s0) (local.get $S)))
+      (br $nl)))
+  )`;
+}
+
+/** A weight-gradient finish (dW += Gᵀ dU G over 36 planes) for a 6×3 G. */
+function finishFunction(name: string, G: readonly (readonly number[])[]): string {
+  return `  ;; dW[o] += Gᵀ (Σ_k dU_k) G for output channels [o0, o1), as winogradWeightGradFinish on
+  ;; winograd4WeightGrad's partial sums ([36][Cout·C + 16] each, $stride bytes apart, k < parts):
+  ;; the parts added in task order (0 + dU_0 + dU_1 + …), four input channels per step (one per lane).
+  (func (export "${name}")
+    (param $dU i32) (param $parts i32) (param $stride i32) (param $Cout i32) (param $C i32) (param $o0 i32) (param $o1 i32) (param $dW i32)
+    (local $o i32) (local $c i32) (local $k i32) (local $src i32) (local $xs i32) (local $g i32) (local $n i32)
+    ${range(36).map((i) => `(local $u${i} v128)`).join(' ')}
+    ${range(18).map((i) => `(local $t${i} v128)`).join(' ')}
+    ${range(9).map((i) => `(local $r${i} v128)`).join(' ')}
+    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
+    (local.set $o (local.get $o0))
+    (block $od (loop $ol
+      (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
+      (local.set $c (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+        (local.set $n (i32.sub (local.get $C) (local.get $c)))
+        (if (i32.gt_s (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
+        (local.set $src (i32.add (local.get $dU) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 2))))
+${range(36).map((i) => `        (local.set $u${i} (v128.const i32x4 0 0 0 0))`).join('\n')}
+        (local.set $k (i32.const 0))
+        (block $kd (loop $kl
+          (br_if $kd (i32.ge_s (local.get $k) (local.get $parts)))
+          (if (i32.eq (local.get $n) (i32.const 4))
+            (then
+${range(36).map((i) => `              (local.set $u${i} (f32x4.add (local.get $u${i}) (v128.load (i32.add (local.get $src) (i32.mul (local.get $xs) (i32.const ${i}))))))`).join('\n')}
+            )
+            (else
+${range(36).map((i) => `              (local.set $u${i} (f32x4.add (local.get $u${i}) (call $loadPart (i32.add (local.get $src) (i32.mul (local.get $xs) (i32.const ${i}))) (local.get $n))))`).join('\n')}
+            ))
+          (local.set $src (i32.add (local.get $src) (local.get $stride)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $kl)))
+        (local.set $g (i32.add (local.get $dW) (i32.mul (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 36))))
+${weightGradFinish(G)}
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $cl)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $ol)))
+  )`;
+}
+
 const section = `  ;; ---- BEGIN F(4x4,3x3): GENERATED by winograd4-gen.ts (next to this file) — do not edit by hand.
   ;; Winograd F(4x4, 3x3): each 4x4 output tile from a 6x6 input tile (tiles 4 apart), 36 multiplies
   ;; per (input, output) channel pair for 16 outputs instead of 144: 4x fewer (F(2x2) above: 2.25x).
@@ -795,123 +943,11 @@ ${inputTransformFunction(F4)}
 ${inputTransformFunction(S2V)}
 ${convFunction(F4)}
 ${convFunction(S2V)}
-  ;; Weight gradient on 4x4 output tiles, as winogradWeightGrad (same parameters; scratch:
-  ;; winograd4ScratchBytes, D in M's place): dU[ξ] (+)= D[ξ] · V[ξ]ᵀ, 36 GEMMs [Cout x tiles] ·
-  ;; [tiles x C] into dU (this task's partial sum, overwritten by the first group), with D = A dY Aᵀ
-  ;; per tile and output channel; db[o] = Σ dy[o] (db = 0: none), overwritten.
-  ;; dU is [36][Cout·C + 16]: each element's [Cout][C] plane 64 bytes past a multiple of Cout·C floats,
-  ;; so that the finish's 36 loads per step (one per plane) fall in different cache sets where
-  ;; Cout·C·4 bytes is a multiple of 4 KiB (for 512² the planes would be 1 MiB apart: all in one set).
-  ;; winograd4WeightGradFinish turns Σ dU into dW = Gᵀ dU G.
-  (func (export "winograd4WeightGrad")
-    (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
-    (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
-    (param $dy i32) (param $Cout i32) (param $dU i32) (param $db i32)
-    (param $group i32) (param $scratch i32) (param $gemmScratch i32)
-${LAYOUT_LOCALS}
-    (local $s i32) (local $us i32)
-    (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $yo i32) (local $p i32) (local $e i32) (local $dp i32)
-    (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128)
-    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
-    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
-${layout(F4)}
-    (local.set $us (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
-    (if (local.get $db) (then (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $Cout) (i32.const 2)))))
-    (if (i32.ge_s (local.get $n0) (local.get $n1)) (then
-      (memory.fill (local.get $dU) (i32.const 0) (i32.mul (i32.const 36) (local.get $us)))))
-${groupHead(F4)}
-      ;; D[ξ][o][t] = (A dY Aᵀ)[ξ], output channel by output channel, four tiles per step.
-      (local.set $o (i32.const 0))
-      (block $od (loop $ol
-        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
-        (local.set $yo (i32.add (local.get $dy) (i32.add (i32.mul (local.get $s0) (local.get $outSample)) (i32.mul (local.get $o) (local.get $outPlane)))))
-        (if (local.get $db) (then
-          (local.set $p (i32.add (local.get $db) (i32.shl (local.get $o) (i32.const 2))))
-          (local.set $s (i32.const 0))
-          (block $bd (loop $bl
-            (br_if $bd (i32.ge_s (local.get $s) (local.get $S)))
-            (f32.store (local.get $p) (f32.add (f32.load (local.get $p))
-              (call $sum (i32.add (local.get $yo) (i32.mul (local.get $s) (local.get $outSample))) (i32.mul (local.get $oH) (local.get $oW)))))
-            (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br $bl)))))
-        (local.set $t (i32.const 0))
-        (block $yd (loop $yl
-          (br_if $yd (i32.ge_s (local.get $t) (local.get $T)))
-${WHOLE_BLOCKS}
-              ;; four whole 4x4 blocks: each row one vector load per tile
-${BLOCK_STARTS}
-${wholeGradientLoads()}
-            )
-            (else
-              ;; partial blocks or the group's spare lanes: zeros where the block has no value
-              (memory.fill (local.get $tmp) (i32.const 0) (i32.const 256))
-${partialBlocks([
-  '(f32.store (i32.add (local.get $tmp)',
-  '    (i32.add (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 2)) (local.get $cc)) (i32.const 4)) (i32.shl (local.get $k) (i32.const 2))))',
-  '  (f32.load (i32.add (local.get $e) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $oW)) (local.get $cc)) (i32.const 2)))))',
-])}
-          (local.set $dp (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $Tp)) (local.get $t)) (i32.const 2))))
-${gradientTransform()}
-          (local.set $t (i32.add (local.get $t) (i32.const 4)))
-          (br $yl)))
-        (local.set $o (i32.add (local.get $o) (i32.const 1)))
-        (br $ol)))
-      ;; dU[ξ] (+)= D[ξ] · V[ξ]ᵀ: [Cout x T] · [T x C] for each of the 36 transform elements.
-      (local.set $xi (i32.const 0))
-      (block $xd (loop $xl
-        (br_if $xd (i32.ge_s (local.get $xi) (i32.const 36)))
-        (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $C) (local.get $T)
-          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
-          (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
-          (i32.add (local.get $dU) (i32.mul (local.get $xi) (local.get $us))) (local.get $C)
-          (i32.ne (local.get $s0) (local.get $n0)) (local.get $gemmScratch))
-        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
-        (br $xl)))
-      (local.set $s0 (i32.add (local.get $s0) (local.get $S)))
-      (br $nl)))
-  )
-
-  ;; dW[o] += Gᵀ (Σ_k dU_k) G for output channels [o0, o1), as winogradWeightGradFinish on
-  ;; winograd4WeightGrad's partial sums ([36][Cout·C + 16] each, $stride bytes apart, k < parts):
-  ;; the parts added in task order (0 + dU_0 + dU_1 + …), four input channels per step (one per lane).
-  (func (export "winograd4WeightGradFinish")
-    (param $dU i32) (param $parts i32) (param $stride i32) (param $Cout i32) (param $C i32) (param $o0 i32) (param $o1 i32) (param $dW i32)
-    (local $o i32) (local $c i32) (local $k i32) (local $src i32) (local $xs i32) (local $g i32) (local $n i32)
-    ${range(36).map((i) => `(local $u${i} v128)`).join(' ')}
-    ${range(18).map((i) => `(local $t${i} v128)`).join(' ')}
-    ${range(9).map((i) => `(local $r${i} v128)`).join(' ')}
-    (local.set $xs (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
-    (local.set $o (local.get $o0))
-    (block $od (loop $ol
-      (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
-      (local.set $c (i32.const 0))
-      (block $cd (loop $cl
-        (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
-        (local.set $n (i32.sub (local.get $C) (local.get $c)))
-        (if (i32.gt_s (local.get $n) (i32.const 4)) (then (local.set $n (i32.const 4))))
-        (local.set $src (i32.add (local.get $dU) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 2))))
-${range(36).map((i) => `        (local.set $u${i} (v128.const i32x4 0 0 0 0))`).join('\n')}
-        (local.set $k (i32.const 0))
-        (block $kd (loop $kl
-          (br_if $kd (i32.ge_s (local.get $k) (local.get $parts)))
-          (if (i32.eq (local.get $n) (i32.const 4))
-            (then
-${range(36).map((i) => `              (local.set $u${i} (f32x4.add (local.get $u${i}) (v128.load (i32.add (local.get $src) (i32.mul (local.get $xs) (i32.const ${i}))))))`).join('\n')}
-            )
-            (else
-${range(36).map((i) => `              (local.set $u${i} (f32x4.add (local.get $u${i}) (call $loadPart (i32.add (local.get $src) (i32.mul (local.get $xs) (i32.const ${i}))) (local.get $n))))`).join('\n')}
-            ))
-          (local.set $src (i32.add (local.get $src) (local.get $stride)))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (br $kl)))
-        (local.set $g (i32.add (local.get $dW) (i32.mul (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 36))))
-${weightGradFinish()}
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br $cl)))
-      (local.set $o (i32.add (local.get $o) (i32.const 1)))
-      (br $ol)))
-  )
+${weightGradFunction(F4)}
+${finishFunction('winograd4WeightGradFinish', F43.G)}
+${weightGradFunction(S2V)}
+  ;; The stride-2 form's finish: as winograd4WeightGradFinish with S2's distinct G rows (its dU folded to 36 planes).
+${finishFunction('winograd4s2WeightGradFinish', S2_G6)}
   ;; ---- END F(4x4,3x3)
 `;
 

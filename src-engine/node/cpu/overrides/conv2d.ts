@@ -259,7 +259,7 @@ const SHALLOW_MIN_ROW = 8;
 export interface Conv2dAlgorithm {
   forward: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'shallow' | 'im2col' | 'op';
   inputGrad: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
-  weightGrad: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
+  weightGrad: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
 }
 
 /**
@@ -308,8 +308,8 @@ function plan(g: Geometry): Conv2dAlgorithm {
   if (!applies) {
     const direct = threeByThree(g) && g.outC < DIRECT_MAX_OUT_CHANNELS;
     if (direct) return { forward: 'direct', inputGrad: 'direct', weightGrad: 'direct' };
-    const forward = shallow(g) ? 'shallow' : stride2Winograd(g) ? 'winograd4s2' : 'im2col';
-    return { forward, inputGrad: 'im2col', weightGrad: 'im2col' };
+    if (stride2Winograd(g)) return { forward: 'winograd4s2', inputGrad: 'im2col', weightGrad: g.inC * g.outC < WINOGRAD_MIN_WEIGHT_GRAD ? 'im2col' : 'winograd4s2' };
+    return { forward: shallow(g) ? 'shallow' : 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' };
   }
   const f4 = Math.min(g.inC, g.outC) >= WINOGRAD4_MIN_CHANNELS;
   return {
@@ -420,6 +420,8 @@ function conv2dKernels(cpu: CpuContext) {
     winograd4s2Weights: cpu.kernel('winograd4s2Weights', { range: ['o0', 'o1'], align: 2 }),
     winograd4s2ScratchBytes: cpu.kernel('winograd4s2ScratchBytes'),
     winograd4s2Conv: cpu.kernel('winograd4s2Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4s2WeightGrad: cpu.kernel('winograd4s2WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4s2WeightGradFinish: cpu.kernel('winograd4s2WeightGradFinish', { range: ['o0', 'o1'] }),
     winogradWeightGrad: cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGradFinish: cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] }),
     winograd4WeightGrad: cpu.kernel('winograd4WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
@@ -485,7 +487,7 @@ interface WinogradKernels extends WinogradConvKernels {
 class Conv2dOnCpu {
   private readonly k: Conv2dKernels;
   /** Each Winograd variant's kernels: the kernel transform, the per-thread scratch, the convolution. */
-  private readonly tiles: Record<WinogradTile, WinogradKernels> & Record<'winograd4s2', WinogradConvKernels>;
+  private readonly tiles: Record<ConvTile, WinogradKernels>;
 
   constructor(private readonly cpu: CpuContext) {
     this.k = conv2dKernels(cpu);
@@ -504,7 +506,13 @@ class Conv2dOnCpu {
         weightGrad: this.k.winograd4WeightGrad,
         weightGradFinish: this.k.winograd4WeightGradFinish,
       },
-      winograd4s2: { weights: this.k.winograd4s2Weights, scratchBytes: this.k.winograd4s2ScratchBytes, conv: this.k.winograd4s2Conv },
+      winograd4s2: {
+        weights: this.k.winograd4s2Weights,
+        scratchBytes: this.k.winograd4s2ScratchBytes,
+        conv: this.k.winograd4s2Conv,
+        weightGrad: this.k.winograd4s2WeightGrad,
+        weightGradFinish: this.k.winograd4s2WeightGradFinish,
+      },
     };
   }
 
@@ -575,6 +583,7 @@ class Conv2dOnCpu {
     }
     const algo = plan(g);
     const dxTile = algo.inputGrad === 'winograd' || algo.inputGrad === 'winograd4' ? algo.inputGrad : null;
+    if (algo.weightGrad === 'winograd4s2') return this.winogradBackward(ctx, g, algo.weightGrad, dxTile);
     if (algo.weightGrad === 'winograd' || algo.weightGrad === 'winograd4') return this.winogradBackward(ctx, g, algo.weightGrad, dxTile ?? 'winograd');
     if (algo.weightGrad === 'direct') return this.directBackward(ctx, g);
     if (algo.weightGrad === 'pointwise') return this.pointwiseBackward(ctx, g);
@@ -675,7 +684,7 @@ class Conv2dOnCpu {
   }
 
   /** Backward on unfolded columns (per-task partial dW and db), dx by col2im or, where `dxTile`, by that Winograd. */
-  private im2colBackward(ctx: OpBackwardContext, g: Geometry, dxTile: WinogradTile | null): void {
+  private im2colBackward(ctx: OpBackwardContext, g: Geometry, dxTile: WinogradTile | null, weights = true): void {
     const x = ctx.inputs[0];
     const parts = chunks(g.n, this.cpu.threads);
     const dx = ctx.dInputs[0];
@@ -692,7 +701,7 @@ class Conv2dOnCpu {
     // not depend on which thread ran which samples (training stays bit-reproducible). After
     // them, the Winograd transform of the rotated kernel (for dx). None where the step reads no
     // parameter gradient (OpBackwardContext.dParamsWanted): dx alone.
-    const wanted = ctx.dParamsWanted !== false;
+    const wanted = weights && ctx.dParamsWanted !== false;
     const hasBias = wanted && ctx.dParams.bias !== undefined;
     const partBytes = wanted ? round64(g.outC * g.rows) + round64(g.outC) : 0;
     const partials = this.cpu.sharedScratch(parts * partBytes + (wino ? round64(uFloats(tile, g)) : 0));
@@ -798,26 +807,27 @@ class Conv2dOnCpu {
    * Backward of a Winograd-eligible convolution: weight and bias gradients in the Winograd domain
    * (per-task partial sums dU, reduced in task order and taken back to 3×3 once), then dx.
    */
-  private winogradBackward(ctx: OpBackwardContext, g: Geometry, dwTile: WinogradTile, dxTile: WinogradTile): void {
+  private winogradBackward(ctx: OpBackwardContext, g: Geometry, dwTile: ConvTile, dxTile: WinogradTile | null): void {
     const parts = winogradParts(g.n, tilesPerSample(g), this.cpu.threads);
-    // F(4×4)'s weight gradient: one task per thread (see WINOGRAD4_MIN_GAIN_WEIGHT_GRAD).
-    const dwParts = dwTile === 'winograd4' ? Math.min(this.cpu.threads, g.n) : parts;
+    // F(4×4)'s (and the stride-2 form's) weight gradient: one task per thread (see WINOGRAD4_MIN_GAIN_WEIGHT_GRAD).
+    const dwParts = dwTile !== 'winograd' ? Math.min(this.cpu.threads, g.n) : parts;
     const dx = ctx.dInputs[0];
-    if (ctx.dParamsWanted === false) return this.winogradInputGradOnly(ctx, g, dxTile);
+    // No Winograd dx (the stride-2 form's): im2col's, alone, after the weight gradient.
+    if (ctx.dParamsWanted === false) return dxTile ? this.winogradInputGradOnly(ctx, g, dxTile) : this.im2colBackward(ctx, g, null);
     const forwardTiles = { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW };
     const dxTiles = { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w };
     // The weight gradient's sums follow its sample group: F(2×2)'s as it was before dx could run on
     // F(4×4) (sized for dx's tiles too, which then share it); F(4×4)'s from its own tiles alone, so
     // that dW has the same bits whether dx runs beside it or not.
     const { group, bytes } = dwTile === 'winograd' && dx ? this.winogradGroup(dwTile, forwardTiles, dxTiles) : this.winogradGroup(dwTile, forwardTiles);
-    const dxGroup = dx && (dxTile === 'winograd4' || dwTile === 'winograd4') ? this.winogradGroup(dxTile, dxTiles) : { group, bytes };
+    const dxGroup = dx && dxTile && (dxTile === 'winograd4' || dwTile === 'winograd4') ? this.winogradGroup(dxTile, dxTiles) : { group, bytes };
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(Math.max(bytes, dxGroup.bytes)));
     // Shared: per-task dU (F(2×2): [16][Cout][C]; F(4×4): [36][Cout·C + 16], see winograd4WeightGrad)
     // and db partial sums, then the rotated kernel's transform.
     const floats = dwTile === 'winograd' ? 16 * g.outC * g.inC : dUFloats4(g);
     const uBytes = round64(floats);
     const dbBytes = round64(g.outC);
-    const dUa = this.cpu.sharedScratch(dwParts * (uBytes + dbBytes) + round64(uFloats(dxTile, g)));
+    const dUa = this.cpu.sharedScratch(dwParts * (uBytes + dbBytes) + (dxTile ? round64(uFloats(dxTile, g)) : 0));
     const dba = dUa + dwParts * uBytes;
     const ua = dba + dwParts * dbBytes;
     const db = ctx.dParams.bias?.data;
@@ -841,7 +851,7 @@ class Conv2dOnCpu {
       const finish = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
       this.tiles[dwTile].weightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
       if (db) addTaskPartials(this.cpu, this.k.addParts, db, 'Conv2d dBias', dba, dwParts, dbBytes);
-      if (dx) {
+      if (dx && dxTile) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
         this.winogradInputGrad(dxTile, g, dya, wa, ua, dxa, fresh, dxGroup.group, this.winogradConvParts(dxTile, g.n, g, dxGroup.group));
@@ -849,6 +859,7 @@ class Conv2dOnCpu {
     } finally {
       this.cpu.unstage();
     }
+    if (dx && !dxTile) this.im2colBackward(ctx, g, null, false);
   }
 
   /** A Winograd-eligible convolution's backward where the step reads no parameter gradient: dx alone (if any). */
