@@ -5,22 +5,25 @@
  * direct convolution, on layers that pick it (≥ 64 channels each side) with partial tiles, padding 0
  * and 1, channel counts that are not multiples of 4; 1 and 2 threads bit for bit. The weight
  * gradient too (winograd4s2WeightGrad: D = A dY Aᵀ per 4×4 block of dy, the 81 GEMMs folded into
- * 36 planes, then Gᵀ dU G); the input gradient stays on im2col, run after it.
+ * 36 planes, then Gᵀ dU G), and with padding 1 the input gradient (winograd4s2dxConv: dy's 5×5
+ * tiles to 8×8 blocks of dx, S2DX); with padding 0 dx stays on im2col, run after the weight gradient.
  *
  * NOTE (bound): as winograd4.test.ts, per output S = the tile's Σ_c |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A|
  * with S2's matrices (+ |bias|). To first order each rounding adds at most 2⁻²⁴·S: up to 3 per level
  * of the input transform (two levels), up to 3 per level of the kernel transform plus G's rounded
  * 1/6, 8/3 and 4/3 (9), 1 per product, depth − 1 in the GEMM's sum, up to 4 per level of the output
  * transform and 1 for the bias (9): |got − exact| ≤ (depth + 24)·2⁻²⁴·S, asserted as (depth + 32).
- * Measured here: ≤ 0.26·2⁻²⁴·S. dW: as winograd4.test.ts's, per kernel element |G|ᵀ(Σ_tiles
+ * Measured here: ≤ 0.26·2⁻²⁴·S; against Σ|x||w| (a direct convolution's scale) ~6–25·2⁻²⁴, F(4×4)'s
+ * ~25–35 (docs/cpu-backend.md). dW: as winograd4.test.ts's, per kernel element |G|ᵀ(Σ_tiles
  * (|A||dY||A|ᵀ) ⊙ (|Bᵀ||d||B|))|G| with S2's matrices, asserted tiles + 48 (its rounding count as
- * F(4×4)'s, the GEMM's depth the batch's tiles); measured ≤ 1.9·2⁻²⁴ of it. Against Σ|x||w| (a direct convolution's scale) it is ~6–25·2⁻²⁴,
- * F(4×4)'s ~25–35 (docs/cpu-backend.md).
+ * F(4×4)'s, the GEMM's depth the batch's tiles); measured ≤ 1.9·2⁻²⁴ of it. dx on the dx form: its
+ * own scale (dxScale), asserted as the forward's (depth = outC); measured ≤ 4.0·2⁻²⁴·S, at elements
+ * whose dx is the odd tap alone (no transform: the same sums as im2col's), 15–21·2⁻²⁴ of Σ|dy||w|.
  */
 import { describe, expect, it } from 'vitest';
 import { cpuBackends } from './backends';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
-import { S2 } from '../../../src-engine/node/cpu/kernels/winograd4-gen';
+import { S2, S2DX } from '../../../src-engine/node/cpu/kernels/winograd4-gen';
 import { runOp, withDefaults } from '../engine/harness';
 import { CONV, EPS, randn } from './conv-exact';
 import { Rng } from '../../../src-engine/base/rng';
@@ -132,6 +135,59 @@ function exactAndScale(k: S2Case, x: Float32Array, w: Float32Array, b: Float32Ar
   return { y, S, dW, dWScale, dx, dxScale };
 }
 
+/**
+ * The stride-2 dx form's error scale per dx element: for each 8×8 block of dx (from dy's 5×5 window
+ * at 4·ty, 4·tx, zero past dy's edge), Σ_o |Aᵀ|((|G||r||G|ᵀ) ⊙ (|Bᵀ||dY||B|))|A| with S2DX's Bᵀ
+ * and Aᵀ, S2's G and r the kernel rotated 180°.
+ */
+function dxScale(k: S2Case, dy: Float32Array, w: Float32Array): Float64Array {
+  const { n, c, h, w: W, outC, p } = k;
+  const oh = outSize(h, p);
+  const ow = outSize(W, p);
+  const [BT, G, AT] = [abs(S2DX.BT), abs(S2.G), abs(S2DX.AT)];
+  const U = new Float64Array(c * outC * 81);
+  for (let ci = 0; ci < c; ci++)
+    for (let o = 0; o < outC; o++)
+      for (let i = 0; i < 9; i++)
+        for (let j = 0; j < 9; j++) {
+          let v = 0;
+          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) v += G[i][a] * Math.abs(w[((o * c + ci) * 3 + 2 - a) * 3 + 2 - b]) * G[j][b];
+          U[(ci * outC + o) * 81 + i * 9 + j] = v;
+        }
+  const out = new Float64Array(n * c * h * W);
+  const d = new Float64Array(25);
+  const t = new Float64Array(45);
+  const V = new Float64Array(outC * 81);
+  const e = new Float64Array(81);
+  for (let s = 0; s < n; s++) {
+    for (let ty = 0; ty < Math.ceil(h / 8); ty++) {
+      for (let tx = 0; tx < Math.ceil(W / 8); tx++) {
+        for (let o = 0; o < outC; o++) {
+          for (let r = 0; r < 5; r++)
+            for (let q = 0; q < 5; q++) {
+              const i = 4 * ty + r;
+              const j = 4 * tx + q;
+              d[r * 5 + q] = i < oh && j < ow ? Math.abs(dy[((s * outC + o) * oh + i) * ow + j]) : 0;
+            }
+          for (let i = 0; i < 9; i++) for (let q = 0; q < 5; q++) t[i * 5 + q] = BT[i].reduce((v, bt, r) => v + bt * d[r * 5 + q], 0);
+          for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) V[o * 81 + i * 9 + j] = BT[j].reduce((v, bt, q) => v + t[i * 5 + q] * bt, 0);
+        }
+        for (let ci = 0; ci < c; ci++) {
+          e.fill(0);
+          for (let o = 0; o < outC; o++) for (let m = 0; m < 81; m++) e[m] += U[(ci * outC + o) * 81 + m] * V[o * 81 + m];
+          for (let a = 0; a < 8 && 8 * ty + a < h; a++)
+            for (let b = 0; b < 8 && 8 * tx + b < W; b++) {
+              let v = 0;
+              for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) v += AT[a][i] * e[i * 9 + j] * AT[b][j];
+              out[((s * c + ci) * h + 8 * ty + a) * W + 8 * tx + b] = v;
+            }
+        }
+      }
+    }
+  }
+  return out;
+}
+
 function inputs(k: S2Case) {
   const rng = new Rng(k.n * 1000 + k.c * 31 + k.h);
   const x = randn([k.n, k.c, k.h, k.w], rng);
@@ -158,12 +214,13 @@ const CASES: S2Case[] = [
   { n: 1, c: 65, h: 29, w: 31, outC: 67, p: 1 }, // output 15×16: partial last tile rows
   { n: 2, c: 64, h: 14, w: 13, outC: 66, p: 1 }, // output 7×7 (resnet18's last stride-2 layer's size)
   { n: 1, c: 66, h: 17, w: 18, outC: 64, p: 0 }, // output 8×8, no padding
+  { n: 1, c: 64, h: 16, w: 32, outC: 64, p: 1 }, // whole blocks four at a time: the forward's 4×4 (8×16 output) and dx's 8×8 (16×32)
 ];
 
 describe('Winograd stride-2 form (3×3, stride 2): forward and weight gradient', () => {
   for (const k of CASES) {
     it(`${k.n}×${k.c}×${k.h}×${k.w} → ${k.outC}, pad ${k.p}`, () => {
-      expect(conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k))).toEqual({ forward: 'winograd4s2', inputGrad: 'im2col', weightGrad: 'winograd4s2' });
+      expect(conv2dAlgorithm([k.n, k.c, k.h, k.w], attrsOf(k))).toEqual({ forward: 'winograd4s2', inputGrad: k.p === 1 ? 'winograd4s2' : 'im2col', weightGrad: 'winograd4s2' });
       const { x, weight, bias, dOutput, run } = inputs(k);
       const exact = exactAndScale(k, x.data, weight.data, bias.data, dOutput.data);
       const got = run(cpu.one);
@@ -172,7 +229,14 @@ describe('Winograd stride-2 form (3×3, stride 2): forward and weight gradient',
       const tiles = k.n * Math.ceil(outSize(k.h, k.p) / 4) * Math.ceil(outSize(k.w, k.p) / 4);
       expect(worst(got.dParams.weight.data, exact.dW, exact.dWScale), 'dW error / (2⁻²⁴·S)').toBeLessThanOrEqual(tiles + 48);
       // dx on im2col (a GEMM of depth 9·outC, then col2im's adds): within its depth of Σ|dy||w|
-      expect(worst(got.dInputs[0]!.data, exact.dx, exact.dxScale), 'dx error / (2⁻²⁴·Σ|dy||w|)').toBeLessThanOrEqual(9 * k.outC + 16);
+      if (k.p === 1) {
+        // dx on the stride-2 dx form: against its own scale, as the forward (depth = outC)
+        const S = dxScale(k, dOutput.data, weight.data);
+        expect(worst(got.dInputs[0]!.data, exact.dx, S), 'dx error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.outC + 32);
+      } else {
+        // padding 0: dx on im2col (a GEMM of depth 9·outC, then col2im's adds), within its depth of Σ|dy||w|
+        expect(worst(got.dInputs[0]!.data, exact.dx, exact.dxScale), 'dx error / (2⁻²⁴·Σ|dy||w|)').toBeLessThanOrEqual(9 * k.outC + 16);
+      }
     });
   }
   it('gives the same bits on 1 and 2 threads (resnet18 layer2.0 cut small: 6 samples, two tasks on 2 threads), dx with and without dW, a fresh dx assigned', () => {

@@ -210,6 +210,10 @@ export interface KernelArgs {
   winograd4Conv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; ep: number; act: number; scratch: number; gemmScratch: number };
   /** `winograd.winograd4s2Conv(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, u: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, group: i32, ep: i32, act: i32, scratch: i32, gemmScratch: i32)` */
   winograd4s2Conv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; ep: number; act: number; scratch: number; gemmScratch: number };
+  /** `winograd.winograd4s2dxScratchBytes(C: i32, Cout: i32, oH: i32, oW: i32, group: i32): i32` */
+  winograd4s2dxScratchBytes: { C: number; Cout: number; oH: number; oW: number; group: number };
+  /** `winograd.winograd4s2dxConv(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, u: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, group: i32, ep: i32, act: i32, scratch: i32, gemmScratch: i32)` */
+  winograd4s2dxConv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; ep: number; act: number; scratch: number; gemmScratch: number };
   /** `winograd.winograd4WeightGrad(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, dy: i32, Cout: i32, dU: i32, db: i32, group: i32, scratch: i32, gemmScratch: i32)` */
   winograd4WeightGrad: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; dy: number; Cout: number; dU: number; db: number; group: number; scratch: number; gemmScratch: number };
   /** `winograd.winograd4WeightGradFinish(dU: i32, parts: i32, stride: i32, Cout: i32, C: i32, o0: i32, o1: i32, dW: i32)` */
@@ -308,6 +312,8 @@ export interface KernelResults {
   winograd4s2ScratchBytes: number;
   winograd4Conv: void;
   winograd4s2Conv: void;
+  winograd4s2dxScratchBytes: number;
+  winograd4s2dxConv: void;
   winograd4WeightGrad: void;
   winograd4WeightGradFinish: void;
   winograd4s2WeightGrad: void;
@@ -1090,8 +1096,26 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.u; r[i + 11] = a.Cout; r[i + 12] = a.bias; r[i + 13] = a.y; r[i + 14] = a.accumulate; r[i + 15] = a.group; r[i + 16] = a.ep; r[i + 17] = a.act; r[i + 18] = a.scratch; r[i + 19] = a.gemmScratch; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
-  winograd4WeightGrad: {
+  winograd4s2dxScratchBytes: {
     id: 86,
+    name: 'winograd4s2dxScratchBytes',
+    qualified: 'winograd.winograd4s2dxScratchBytes',
+    params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
+    result: 'i32',
+    write: (a, r, i) => { r[i] = a.C; r[i + 1] = a.Cout; r[i + 2] = a.oH; r[i + 3] = a.oW; r[i + 4] = a.group; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
+  },
+  winograd4s2dxConv: {
+    id: 87,
+    name: 'winograd4s2dxConv',
+    qualified: 'winograd.winograd4s2dxConv',
+    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.u; r[i + 11] = a.Cout; r[i + 12] = a.bias; r[i + 13] = a.y; r[i + 14] = a.accumulate; r[i + 15] = a.group; r[i + 16] = a.ep; r[i + 17] = a.act; r[i + 18] = a.scratch; r[i + 19] = a.gemmScratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
+  },
+  winograd4WeightGrad: {
+    id: 88,
     name: 'winograd4WeightGrad',
     qualified: 'winograd.winograd4WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1100,7 +1124,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winograd4WeightGradFinish: {
-    id: 87,
+    id: 89,
     name: 'winograd4WeightGradFinish',
     qualified: 'winograd.winograd4WeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -1109,7 +1133,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   winograd4s2WeightGrad: {
-    id: 88,
+    id: 90,
     name: 'winograd4s2WeightGrad',
     qualified: 'winograd.winograd4s2WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1118,7 +1142,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winograd4s2WeightGradFinish: {
-    id: 89,
+    id: 91,
     name: 'winograd4s2WeightGradFinish',
     qualified: 'winograd.winograd4s2WeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],

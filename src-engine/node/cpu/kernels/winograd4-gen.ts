@@ -98,6 +98,35 @@ function checkStride2(): void {
 }
 checkStride2();
 
+/**
+ * The stride-2 form's input gradient (padding 1), per dimension: dx's block [8t, 8t + 8) from dy's
+ * z = dy[4t … 4t + 4] (5 values): dx[8t + 2j] = w1·z[j] and dx[8t + 2j + 1] = w2·z[j] + w0·z[j + 1]
+ * (F(4, 2) with kernel (w2, w0)), 9 products for 8 outputs. The kernel enters rotated (winograd4s2Weights'
+ * flip: r = (w2, w1, w0)), so G is S2's; Bᵀ (9×5) F42's on z0…z4 and z0…z3 themselves; Aᵀ (8×9)
+ * interleaves: row 2j = product 5 + j, row 2j + 1 = F42's Aᵀ[j].
+ */
+export const S2DX = {
+  BT: [...F42.BT.map((r) => [...r]), ...[0, 1, 2, 3].map((j) => [0, 1, 2, 3, 4].map((i) => (i === j ? 1 : 0)))],
+  AT: [0, 1, 2, 3].flatMap((j) => [Array.from({ length: 9 }, (_, i) => (i === 5 + j ? 1 : 0)), [...F42.AT[j], 0, 0, 0, 0]]),
+};
+
+/** Throws unless S2DX with S2's G on the rotated kernel gives the stride-2 (padding 1) input gradient. */
+function checkStride2InputGrad(): void {
+  for (let trial = 0; trial < 20; trial++) {
+    const w = [0, 1, 2].map((i) => ((trial * 7 + i * 13) % 11) - 5);
+    const r = [w[2], w[1], w[0]];
+    const z = Array.from({ length: 5 }, (_, i) => ((trial * 5 + i * 3) % 13) - 6);
+    const m = S2.G.map((row, i) => row.reduce((a, c, k) => a + c * r[k], 0) * S2DX.BT[i].reduce((a, c, k) => a + c * z[k], 0));
+    S2DX.AT.forEach((row, q) => {
+      const got = row.reduce((a, c, i) => a + c * m[i], 0);
+      const j = q >> 1;
+      const exact = q % 2 === 0 ? w[1] * z[j] : w[2] * z[j] + w[0] * z[j + 1];
+      if (Math.abs(got - exact) > 1e-9 * (1 + Math.abs(exact))) throw new Error(`winograd4-gen: the stride-2 input-gradient matrices give ${got} for output ${q}, not ${exact}`);
+    });
+  }
+}
+checkStride2InputGrad();
+
 /** The stride-2 weight gradient's accumulate flag for element $xi: after the first group, or not its plane's first element (ξ1 > 5 or ξ2 > 5). */
 const S2_ACCUMULATE = `(i32.or (i32.ne (local.get $s0) (local.get $n0))
             (i32.or (i32.gt_u (i32.div_u (local.get $xi) (i32.const 9)) (i32.const 5)) (i32.gt_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5))))`;
@@ -105,12 +134,26 @@ const S2_ACCUMULATE = `(i32.or (i32.ne (local.get $s0) (local.get $n0))
 /** A generated variant: F(4×4, 3×3) (36 elements, tiles 4 apart) or its stride-2 form (81, tiles 8 apart). */
 interface Variant {
   s2: boolean;
+  /** The stride-2 form's input gradient: dy's 5×5 tiles (4 apart) to 8×8 blocks of dx. */
+  dx: boolean;
   /** Export-name infix: winograd4${sfx}Conv. */
   sfx: string;
   elements: number;
 }
-const F4: Variant = { s2: false, sfx: '', elements: 36 };
-const S2V: Variant = { s2: true, sfx: 's2', elements: 81 };
+const F4: Variant = { s2: false, dx: false, sfx: '', elements: 36 };
+const S2V: Variant = { s2: true, dx: false, sfx: 's2', elements: 81 };
+const S2DXV: Variant = { s2: true, dx: true, sfx: 's2dx', elements: 81 };
+/** log2 of a variant's output block (4×4, or the dx form's 8×8). */
+const blockShift = (v: Variant): number => (v.dx ? 3 : 2);
+/** Tiles along a dimension of the output ($oH, $oW): ⌈size / block⌉. */
+const tilesAlong = (v: Variant, size: string): string => `(i32.shr_s (i32.add (local.get ${size}) (i32.const ${(1 << blockShift(v)) - 1})) (i32.const ${blockShift(v)}))`;
+/** The padded planes' rows and columns for $tH × $tW tiles: F(4×4) 4·t + 2 and 4·t + 4, the stride-2 forward 8·t + 1 and 8·t + 4, its dx 4·t + 1 and 4·t + 4. */
+const planeRows = (v: Variant): string => (v.dx ? '(i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 1))' : v.s2 ? '(i32.add (i32.shl (local.get $tH) (i32.const 3)) (i32.const 1))' : '(i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2))');
+const planeCols = (v: Variant): string => (v.s2 && !v.dx ? '(i32.add (i32.shl (local.get $tW) (i32.const 3)) (i32.const 4))' : '(i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4))');
+/** Bytes of transform temporaries at $tmp. */
+const tmpBytes = (v: Variant): number => (v.dx ? 2176 : v.s2 ? 1296 : 832);
+/** A whole output block's outLims entry: rows·16 + columns. */
+const wholeLim = (v: Variant): number => (17 << blockShift(v));
 /** The stride-2 transforms' extra vector locals (nine inputs: $d6–$d8; a tile row's third load: $m0–$m3, $j1–$j3). */
 const S2_LOCALS = ' (local $d6 v128) (local $d7 v128) (local $d8 v128) (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $j1 v128) (local $j2 v128) (local $j3 v128)';
 /** U's plane for element ξ = 9·ξ1 + ξ2 of the stride-2 form: 6·min(ξ1, 5) + min(ξ2, 5). */
@@ -346,51 +389,76 @@ function outputTransform(): string {
   return indent(L, 10);
 }
 
-/** S2's Bᵀ (9 rows) on inputs z: rows 0–4 combinations of the even inputs, 5–8 the odd inputs themselves. */
-const bt9 = (z: readonly string[]): string[] => S2.BT.map((row) => combination('f32x4', row, z));
-/** S2's Aᵀ (4 rows) on the nine products m. */
-const at9 = (m: readonly string[]): string[] => S2.AT.map((row) => combination('f32x4', row, m));
+
+
+
 
 /**
- * The stride-2 form's V = Bᵀ d B for the four 9×9 tiles at $a0…$a3 (lanes = tiles): each tile row's
- * 12 columns as three vectors, transposed (columns 9–11 unused), Bᵀ along it into $tmp (81 vectors),
- * then Bᵀ down each column into V ($xs apart per element).
+ * The stride-2 forms' V = Bᵀ d B for the four n×n tiles at $a0…$a3 (lanes = tiles), n = Bᵀ's columns
+ * (the forward's 9, dx's 5): each tile row's first 4·⌈n/4⌉ columns as vectors, transposed (the
+ * columns past n unused), Bᵀ along it into $tmp (n rows of 9 vectors), then Bᵀ down each column
+ * into V ($xs apart per element).
  */
-function inputTransformS2(): string {
+function stride2InputTransform(BT: readonly (readonly number[])[]): string {
   const L: string[] = [];
-  const d = range(9).map((j) => get(`$d${j}`));
-  for (let i = 0; i < 9; i++) {
-    L.push(`;; row ${i} of d: columns 0–3, 4–7 and 8–11 of each tile, transposed so that lanes = tiles`);
+  const n = BT[0].length;
+  const d = range(n).map((j) => get(`$d${j}`));
+  const bt = (z: readonly string[]): string[] => BT.map((row) => combination('f32x4', row, z));
+  // a tile row's vectors (columns 0–3, 4–7, 8–11) and where their transposes go (lanes = tiles)
+  const loads = [['$l', '$d0 $d1 $d2 $d3'], ['$h', '$d4 $d5 $d6 $d7'], ['$m', '$d8 $j1 $j2 $j3']].slice(0, Math.ceil(n / 4));
+  if (n === 5) loads[1][1] = '$d4 $j1 $j2 $j3';
+  for (let i = 0; i < n; i++) {
+    L.push(`;; row ${i} of d: ${loads.length} vectors of each tile, transposed so that lanes = tiles`);
     for (let k = 0; k < 4; k++) {
       const at = `(i32.add (local.get $a${k}) (i32.mul (local.get $ws) (i32.const ${i})))`;
-      L.push(`(local.set $l${k} (v128.load ${at}))`, `(local.set $h${k} (v128.load offset=16 ${at}))`, `(local.set $m${k} (v128.load offset=32 ${at}))`);
+      loads.forEach(([r], v) => L.push(`(local.set ${r}${k} (v128.load${v ? ` offset=${16 * v}` : ''} ${at}))`));
     }
-    L.push(...transpose4(['$l0', '$l1', '$l2', '$l3'], ['$d0', '$d1', '$d2', '$d3']));
-    L.push(...transpose4(['$h0', '$h1', '$h2', '$h3'], ['$d4', '$d5', '$d6', '$d7']));
-    L.push(...transpose4(['$m0', '$m1', '$m2', '$m3'], ['$d8', '$j1', '$j2', '$j3']));
-    bt9(d).forEach((e, k) => L.push(`(v128.store offset=${(i * 9 + k) * 16} (local.get $tmp) ${e})`));
+    for (const [r, dst] of loads) L.push(...transpose4(range(4).map((k) => `${r}${k}`), dst.split(' ')));
+    bt(d).forEach((e, k) => L.push(`(v128.store offset=${(i * 9 + k) * 16} (local.get $tmp) ${e})`));
   }
   L.push(';; Bᵀ down each column of d B');
   for (let k = 0; k < 9; k++) {
-    for (let i = 0; i < 9; i++) L.push(`(local.set $d${i} (v128.load offset=${(i * 9 + k) * 16} (local.get $tmp)))`);
-    bt9(d).forEach((e, l) => L.push(`(v128.store (i32.add (local.get $vp) (i32.mul (local.get $xs) (i32.const ${l * 9 + k}))) ${e})`));
+    for (let i = 0; i < n; i++) L.push(`(local.set $d${i} (v128.load offset=${(i * 9 + k) * 16} (local.get $tmp)))`);
+    bt(d).forEach((e, l) => L.push(`(v128.store (i32.add (local.get $vp) (i32.mul (local.get $xs) (i32.const ${l * 9 + k}))) ${e})`));
   }
   return indent(L, 8);
 }
 
-/** The stride-2 form's Y = Aᵀ m A (+ bias), as outputTransform: rows of m A into $tmp, then Aᵀ down its columns into $tmp + 576. */
-function outputTransformS2(): string {
+/**
+ * The stride-2 forms' m×m block = Aᵀ M A (+ bias) from the 81 products at $p (m = Aᵀ's rows: the
+ * forward's 4, dx's 8): rows of M A into $tmp (9 rows of m vectors), then Aᵀ down its columns into
+ * $tmp + 144·m (y[a][b] at (m·a + b)·16).
+ */
+function stride2OutputTransform(AT: readonly (readonly number[])[]): string {
   const L: string[] = [];
+  const m = AT.length;
   const d = range(9).map((j) => get(`$d${j}`));
+  const at = (z: readonly string[]): string[] => AT.map((row) => combination('f32x4', row, z));
   for (let i = 0; i < 9; i++) {
     for (let j = 0; j < 9; j++) L.push(`(local.set $d${j} (v128.load (i32.add (local.get $p) (i32.mul (local.get $ms) (i32.const ${i * 9 + j})))))`);
-    at9(d).forEach((e, b) => L.push(`(v128.store offset=${(i * 4 + b) * 16} (local.get $tmp) ${e})`));
+    at(d).forEach((e, b) => L.push(`(v128.store offset=${(i * m + b) * 16} (local.get $tmp) ${e})`));
   }
-  for (let b = 0; b < 4; b++) {
-    for (let i = 0; i < 9; i++) L.push(`(local.set $d${i} (v128.load offset=${(i * 4 + b) * 16} (local.get $tmp)))`);
-    at9(d).forEach((e, a) => L.push(`(v128.store offset=${576 + (a * 4 + b) * 16} (local.get $tmp) (f32x4.add ${e} (local.get $bv)))`));
+  for (let b = 0; b < m; b++) {
+    for (let i = 0; i < 9; i++) L.push(`(local.set $d${i} (v128.load offset=${(i * m + b) * 16} (local.get $tmp)))`);
+    at(d).forEach((e, a) => L.push(`(v128.store offset=${144 * m + (a * m + b) * 16} (local.get $tmp) (f32x4.add ${e} (local.get $bv)))`));
   }
   return indent(L, 10);
+}
+
+/** Four whole 8×8 blocks: each output row's two halves transposed from y[a][0..7] (lanes = tiles) and stored, or added, per tile. */
+function wholeTileStores8(): string {
+  const L: string[] = [];
+  for (let a = 0; a < 8; a++) {
+    for (let half = 0; half < 2; half++) {
+      for (let b = 0; b < 4; b++) L.push(`(local.set $l${b} (v128.load offset=${1152 + (a * 8 + half * 4 + b) * 16} (local.get $tmp)))`);
+      L.push(...transpose4(['$l0', '$l1', '$l2', '$l3'], ['$h0', '$h1', '$h2', '$h3']));
+      for (let k = 0; k < 4; k++) {
+        const at = `(i32.add (local.get $b${k}) (i32.add (i32.mul (local.get $ows) (i32.const ${a})) (i32.const ${half * 16})))`;
+        L.push(`(v128.store ${at} (select (f32x4.add (local.get $h${k}) (v128.load ${at})) (local.get $h${k}) (local.get $accumulate)))`);
+      }
+    }
+  }
+  return indent(L, 14);
 }
 
 /** Four whole 4×4 tiles: each output row a transposed from y[a][0..3] (lanes = tiles) and stored, or added, per tile. */
@@ -482,11 +550,11 @@ const LAYOUT_LOCALS = `    (local $tH i32) (local $tW i32) (local $P i32) (local
 
 /** Their geometry and scratch layout (scratchLayout4's): V, M, the padded planes, the three tile tables, then $tmp. */
 function layout(v: Variant): string {
-  return `    (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.const 3)) (i32.const 2)))
-    (local.set $tW (i32.shr_s (i32.add (local.get $oW) (i32.const 3)) (i32.const 2)))
+  return `    (local.set $tH ${tilesAlong(v, '$oH')})
+    (local.set $tW ${tilesAlong(v, '$oW')})
     (local.set $P (i32.mul (local.get $tH) (local.get $tW)))
-    (local.set $R ${v.s2 ? '(i32.add (i32.shl (local.get $tH) (i32.const 3)) (i32.const 1))' : '(i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2))'})
-    (local.set $Wq ${v.s2 ? '(i32.add (i32.shl (local.get $tW) (i32.const 3)) (i32.const 4))' : '(i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4))'})
+    (local.set $R ${planeRows(v)})
+    (local.set $Wq ${planeCols(v)})
     (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (local.get $P)) (i32.const 3)) (i32.const -4)))
     (local.set $V (local.get $scratch))
     (local.set $xs (i32.shl (i32.add (i32.mul (local.get $C) (local.get $Tp)) (i32.const 16)) (i32.const 2)))
@@ -513,7 +581,7 @@ function groupHead(v: Variant): string {
       (if (i32.gt_s (local.get $S) (local.get $group)) (then (local.set $S (local.get $group))))
       (local.set $T (i32.mul (local.get $S) (local.get $P)))
       (call $tileTables4 (local.get $T) (local.get $Tp) (local.get $P) (local.get $tW) (local.get $oH) (local.get $oW)
-        (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims) (i32.const ${v.s2 ? 1 : 0}))
+        (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims) (i32.const ${v.s2 && !v.dx ? 1 : 0}) (i32.const ${v.dx ? 1 : 0}))
       (call $inputTransform4${v.sfx} (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
         (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))`;
 }
@@ -525,13 +593,13 @@ const BLOCK_STARTS = `              (local.set $p (i32.add (local.get $outOffs) 
               (local.set $b2 (i32.add (local.get $yo) (i32.load offset=8 (local.get $p))))
               (local.set $b3 (i32.add (local.get $yo) (i32.load offset=12 (local.get $p))))`;
 
-/** Whether the four tiles from $t are whole 4x4 blocks inside the output (outLims 36 each). */
-const WHOLE_BLOCKS = `          (local.set $p (i32.add (local.get $outLims) (i32.shl (local.get $t) (i32.const 2))))
+/** Whether the four tiles from $t are whole blocks inside the output (outLims wholeLim(v) each). */
+const wholeBlocks = (v: Variant): string => `          (local.set $p (i32.add (local.get $outLims) (i32.shl (local.get $t) (i32.const 2))))
           (if (i32.and
                 (i32.le_s (i32.add (local.get $t) (i32.const 4)) (local.get $T))
                 (i32.and
-                  (i32.and (i32.eq (i32.load offset=0 (local.get $p)) (i32.const 36)) (i32.eq (i32.load offset=4 (local.get $p)) (i32.const 36)))
-                  (i32.and (i32.eq (i32.load offset=8 (local.get $p)) (i32.const 36)) (i32.eq (i32.load offset=12 (local.get $p)) (i32.const 36)))))
+                  (i32.and (i32.eq (i32.load offset=0 (local.get $p)) (i32.const ${wholeLim(v)})) (i32.eq (i32.load offset=4 (local.get $p)) (i32.const ${wholeLim(v)})))
+                  (i32.and (i32.eq (i32.load offset=8 (local.get $p)) (i32.const ${wholeLim(v)})) (i32.eq (i32.load offset=12 (local.get $p)) (i32.const ${wholeLim(v)})))))
             (then`;
 
 /**
@@ -548,10 +616,10 @@ function partialBlocks(body: string[]): string {
     `                (local.set $e (i32.add (local.get $yo) (i32.load (i32.add (local.get $outOffs) (i32.shl (i32.add (local.get $t) (local.get $k)) (i32.const 2))))))`,
     `                (local.set $r (i32.const 0))`,
     `                (block $rd (loop $rl`,
-    `                  (br_if $rd (i32.ge_s (local.get $r) (i32.shr_u (local.get $lim) (i32.const 3))))`,
+    `                  (br_if $rd (i32.ge_s (local.get $r) (i32.shr_u (local.get $lim) (i32.const 4))))`,
     `                  (local.set $cc (i32.const 0))`,
     `                  (block $ccd (loop $ccl`,
-    `                    (br_if $ccd (i32.ge_s (local.get $cc) (i32.and (local.get $lim) (i32.const 7))))`,
+    `                    (br_if $ccd (i32.ge_s (local.get $cc) (i32.and (local.get $lim) (i32.const 15))))`,
     ...body.map((l) => `                    ${l}`),
     `                    (local.set $cc (i32.add (local.get $cc) (i32.const 1)))`,
     `                    (br $ccl)))`,
@@ -615,19 +683,19 @@ ${kernelTransform(G)}
 /** The per-thread scratch size functions of a variant. */
 function scratchFunction(v: Variant): string {
   return `  ;; Per-thread scratch (bytes) winograd4${v.sfx}Conv needs: V + M, the padded planes (16-byte rounded), the
-  ;; tile tables (input offsets, output offsets, output limits) and ${v.s2 ? 81 : 52} vectors of transform temporaries.
+  ;; tile tables (input offsets, output offsets, output limits) and ${tmpBytes(v) / 16} vectors of transform temporaries.
   (func $scratchLayout4${v.sfx} (param $C i32) (param $Cout i32) (param $oH i32) (param $oW i32) (param $group i32) (result i32)
     (local $tH i32) (local $tW i32) (local $Tp i32)
-    (local.set $tH (i32.shr_s (i32.add (local.get $oH) (i32.const 3)) (i32.const 2)))
-    (local.set $tW (i32.shr_s (i32.add (local.get $oW) (i32.const 3)) (i32.const 2)))
+    (local.set $tH ${tilesAlong(v, '$oH')})
+    (local.set $tW ${tilesAlong(v, '$oW')})
     (local.set $Tp (i32.and (i32.add (i32.mul (local.get $group) (i32.mul (local.get $tH) (local.get $tW))) (i32.const 3)) (i32.const -4)))
     (i32.add
       (i32.add
         (i32.shl (i32.mul (i32.const ${v.elements}) (i32.add (i32.mul (i32.add (local.get $C) (local.get $Cout)) (local.get $Tp)) (i32.const 32))) (i32.const 2))
         (i32.and (i32.add (i32.shl (i32.mul (local.get $group)
-          (i32.mul ${v.s2 ? '(i32.add (i32.shl (local.get $tH) (i32.const 3)) (i32.const 1))' : '(i32.add (i32.shl (local.get $tH) (i32.const 2)) (i32.const 2))'} ${v.s2 ? '(i32.add (i32.shl (local.get $tW) (i32.const 3)) (i32.const 4))' : '(i32.add (i32.shl (local.get $tW) (i32.const 2)) (i32.const 4))'}))
+          (i32.mul ${planeRows(v)} ${planeCols(v)}))
           (i32.const 2)) (i32.const 15)) (i32.const -16)))
-      (i32.add (i32.mul (local.get $Tp) (i32.const 12)) (i32.const ${v.s2 ? 1296 : 832})))
+      (i32.add (i32.mul (local.get $Tp) (i32.const 12)) (i32.const ${tmpBytes(v)})))
   )
   (func (export "winograd4${v.sfx}ScratchBytes") (param $C i32) (param $Cout i32) (param $oH i32) (param $oW i32) (param $group i32) (result i32)
     (call $scratchLayout4${v.sfx} (local.get $C) (local.get $Cout) (local.get $oH) (local.get $oW) (local.get $group))
@@ -671,7 +739,7 @@ function inputTransformFunction(v: Variant): string {
         (local.set $a2 (i32.add (local.get $PB) (i32.load offset=8 (local.get $p))))
         (local.set $a3 (i32.add (local.get $PB) (i32.load offset=12 (local.get $p))))
         (local.set $vp (i32.add (local.get $V) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $Tp)) (local.get $t)) (i32.const 2))))
-${v.s2 ? inputTransformS2() : inputTransform()}
+${v.dx ? stride2InputTransform(S2DX.BT) : v.s2 ? stride2InputTransform(S2.BT) : inputTransform()}
         (local.set $t (i32.add (local.get $t) (i32.const 4)))
         (br $gl)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
@@ -719,18 +787,18 @@ ${groupHead(v)}
         (block $yd (loop $yl
           (br_if $yd (i32.ge_s (local.get $t) (local.get $T)))
           (local.set $p (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $Tp)) (local.get $t)) (i32.const 2))))
-${v.s2 ? outputTransformS2() : outputTransform()}
-${WHOLE_BLOCKS}
-              ;; four whole 4x4 blocks: each row one vector store per tile
+${v.dx ? stride2OutputTransform(S2DX.AT) : v.s2 ? stride2OutputTransform(S2.AT) : outputTransform()}
+${wholeBlocks(v)}
+              ;; four whole ${v.dx ? '8x8 blocks: each row two' : '4x4 blocks: each row one'} vector store${v.dx ? 's' : ''} per tile
 ${BLOCK_STARTS}
-${wholeTileStores()}
+${v.dx ? wholeTileStores8() : wholeTileStores()}
             )
             (else
               ;; partial blocks (sizes not a multiple of 4) or the group's spare lanes: element by element
 ${partialBlocks([
   '(local.set $p (i32.add (local.get $e) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $oW)) (local.get $cc)) (i32.const 2))))',
-  '(local.set $v (f32.load offset=576 (i32.add (local.get $tmp)',
-  '  (i32.add (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 2)) (local.get $cc)) (i32.const 4)) (i32.shl (local.get $k) (i32.const 2))))))',
+  `(local.set $v (f32.load offset=${v.dx ? 1152 : 576} (i32.add (local.get $tmp)`,
+  `  (i32.add (i32.shl (i32.add (i32.shl (local.get $r) (i32.const ${blockShift(v)})) (local.get $cc)) (i32.const 4)) (i32.shl (local.get $k) (i32.const 2))))))`,
   '(f32.store (local.get $p) (select (f32.add (local.get $v) (f32.load (local.get $p))) (local.get $v) (local.get $accumulate)))',
 ])}
           (local.set $t (i32.add (local.get $t) (i32.const 4)))
@@ -789,7 +857,7 @@ ${groupHead(v)}
         (local.set $t (i32.const 0))
         (block $yd (loop $yl
           (br_if $yd (i32.ge_s (local.get $t) (local.get $T)))
-${WHOLE_BLOCKS}
+${wholeBlocks(v)}
               ;; four whole 4x4 blocks: each row one vector load per tile
 ${BLOCK_STARTS}
 ${wholeGradientLoads()}
@@ -905,11 +973,12 @@ ${weightsFunction('winograd4s2Weights', S2_G6)}
 ${scratchFunction(F4)}
 ${scratchFunction(S2V)}
   ;; Tile tables for T tiles (padded to Tp): tile t = (sample s, row ty, column tx). inOffs: its 6x6
-  ;; window in the padded planes (inShift 1, stride 2: its 9x9 window, from 2·ty, 2·tx); outOffs: its 4x4 output block (from the chunk's first sample);
-  ;; outLims: 8·rows + columns of the block inside the output (36: whole). Entries past T read
+  ;; window in the padded planes (inShift 1, stride 2: its 9x9 window, from 2·ty, 2·tx; outShift 1: the
+  ;; stride-2 dx's 5x5 window of dy and its 8x8 block of dx, from 2·ty, 2·tx); outOffs: its 4x4 output block (from the chunk's first sample);
+  ;; outLims: 16·rows + columns of the block inside the output (68: whole; 136 for 8x8). Entries past T read
   ;; plane 0 and are never stored (limit 0).
   (func $tileTables4 (param $T i32) (param $Tp i32) (param $P i32) (param $tW i32) (param $oH i32) (param $oW i32)
-    (param $planeBytes i32) (param $Wq i32) (param $outSample i32) (param $inOffs i32) (param $outOffs i32) (param $outLims i32) (param $inShift i32)
+    (param $planeBytes i32) (param $Wq i32) (param $outSample i32) (param $inOffs i32) (param $outOffs i32) (param $outLims i32) (param $inShift i32) (param $outShift i32)
     (local $t i32) (local $s i32) (local $q i32) (local $ty i32) (local $tx i32) (local $rows i32) (local $cols i32) (local $at i32)
     (block $td (loop $tl
       (br_if $td (i32.ge_s (local.get $t) (local.get $Tp)))
@@ -925,12 +994,12 @@ ${scratchFunction(S2V)}
               (i32.shl (i32.add (i32.mul (local.get $ty) (local.get $Wq)) (local.get $tx)) (i32.add (i32.const 2) (local.get $inShift)))))
           (i32.store (i32.add (local.get $outOffs) (local.get $at))
             (i32.add (i32.mul (local.get $s) (local.get $outSample))
-              (i32.shl (i32.add (i32.mul (local.get $ty) (local.get $oW)) (local.get $tx)) (i32.const 2))))
-          (local.set $rows (i32.sub (local.get $oH) (local.get $ty)))
-          (if (i32.gt_s (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
-          (local.set $cols (i32.sub (local.get $oW) (local.get $tx)))
-          (if (i32.gt_s (local.get $cols) (i32.const 4)) (then (local.set $cols (i32.const 4))))
-          (i32.store (i32.add (local.get $outLims) (local.get $at)) (i32.add (i32.shl (local.get $rows) (i32.const 3)) (local.get $cols))))
+              (i32.shl (i32.add (i32.mul (local.get $ty) (local.get $oW)) (local.get $tx)) (i32.add (i32.const 2) (local.get $outShift)))))
+          (local.set $rows (i32.sub (local.get $oH) (i32.shl (local.get $ty) (local.get $outShift))))
+          (if (i32.gt_s (local.get $rows) (i32.shl (i32.const 4) (local.get $outShift))) (then (local.set $rows (i32.shl (i32.const 4) (local.get $outShift)))))
+          (local.set $cols (i32.sub (local.get $oW) (i32.shl (local.get $tx) (local.get $outShift))))
+          (if (i32.gt_s (local.get $cols) (i32.shl (i32.const 4) (local.get $outShift))) (then (local.set $cols (i32.shl (i32.const 4) (local.get $outShift)))))
+          (i32.store (i32.add (local.get $outLims) (local.get $at)) (i32.add (i32.shl (local.get $rows) (i32.const 4)) (local.get $cols))))
         (else
           (i32.store (i32.add (local.get $inOffs) (local.get $at)) (i32.const 0))
           (i32.store (i32.add (local.get $outOffs) (local.get $at)) (i32.const 0))
@@ -943,6 +1012,12 @@ ${inputTransformFunction(F4)}
 ${inputTransformFunction(S2V)}
 ${convFunction(F4)}
 ${convFunction(S2V)}
+${scratchFunction(S2DXV)}
+${inputTransformFunction(S2DXV)}
+  ;; The stride-2 form's input gradient (padding 1): dx (+)= the transposed stride-2 correlation of dy
+  ;; with the kernel whose transform winograd4s2Weights (flip 1) wrote; parameters as winograd4Conv's
+  ;; with x = dy, C = its channels, pH = pW = 0, oH × oW = dx's size (S2DX in winograd4-gen.ts).
+${convFunction(S2DXV)}
 ${weightGradFunction(F4)}
 ${finishFunction('winograd4WeightGradFinish', F43.G)}
 ${weightGradFunction(S2V)}

@@ -50,7 +50,7 @@ type TileShape = Omit<KernelArgs['winogradScratchBytes'], 'group'>;
  * 5.6–5.9 on F(4×4); 128→128 on 12×12: 41–44 / 41–54, 27–28 / 26). The budget stops it at 8 there (on 2 threads a task has 8), and
  * at the 4 or 2 samples it had before on the 28×28 and 56×56 layers.
  */
-const WINOGRAD_MAX_GROUP: Record<ConvTile, number> = { winograd: 4, winograd4: 16, winograd4s2: 16 };
+const WINOGRAD_MAX_GROUP: Record<ConvTile, number> = { winograd: 4, winograd4: 16, winograd4s2: 16, winograd4s2dx: 16 };
 
 /**
  * Per-thread tile scratch above which fewer samples are grouped (down to one): large layers keep
@@ -258,7 +258,7 @@ const SHALLOW_MIN_ROW = 8;
 /** How the CPU backend computes one Conv2d (exported for tests and diagnostics). */
 export interface Conv2dAlgorithm {
   forward: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'shallow' | 'im2col' | 'op';
-  inputGrad: 'winograd4' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
+  inputGrad: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
   weightGrad: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
 }
 
@@ -308,7 +308,10 @@ function plan(g: Geometry): Conv2dAlgorithm {
   if (!applies) {
     const direct = threeByThree(g) && g.outC < DIRECT_MAX_OUT_CHANNELS;
     if (direct) return { forward: 'direct', inputGrad: 'direct', weightGrad: 'direct' };
-    if (stride2Winograd(g)) return { forward: 'winograd4s2', inputGrad: 'im2col', weightGrad: g.inC * g.outC < WINOGRAD_MIN_WEIGHT_GRAD ? 'im2col' : 'winograd4s2' };
+    if (stride2Winograd(g)) {
+      if (g.inC * g.outC < WINOGRAD_MIN_WEIGHT_GRAD) return { forward: 'winograd4s2', inputGrad: 'im2col', weightGrad: 'im2col' };
+      return { forward: 'winograd4s2', inputGrad: stride2InputGrad(g) ? 'winograd4s2' : 'im2col', weightGrad: 'winograd4s2' };
+    }
     return { forward: shallow(g) ? 'shallow' : 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' };
   }
   const f4 = Math.min(g.inC, g.outC) >= WINOGRAD4_MIN_CHANNELS;
@@ -326,15 +329,26 @@ function stride2Winograd(g: Geometry): boolean {
   return shape && Math.min(g.inC, g.outC) >= WINOGRAD4_MIN_CHANNELS && gain >= WINOGRAD4S2_MIN_GAIN;
 }
 
+/**
+ * Whether the stride-2 form's input gradient (winograd4s2dxConv: dy's 5×5 tiles to 8×8 blocks of dx,
+ * 81 products for 64 dx values) takes a stride-2 layer's dx: padding 1 (the tiles' parity is
+ * printed for it), and 8×8 blocks covering dx with a gain of WINOGRAD4S2_MIN_GAIN (9·h·w /
+ * (81·⌈h/8⌉⌈w/8⌉): 1.78 at 56, 1.36 at 28 and 14).
+ */
+function stride2InputGrad(g: Geometry): boolean {
+  const gain = (9 * g.outH * g.outW) / (81 * Math.ceil(g.h / 8) * Math.ceil(g.w / 8));
+  return g.p[0] === 1 && g.p[1] === 1 && gain >= WINOGRAD4S2_MIN_GAIN;
+}
+
 /** F(2×2) tiles per sample of a layer's output. */
 const tilesPerSample = (g: Geometry): number => Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
 
 /** A Winograd variant with a weight gradient: F(2×2, 3×3) or F(4×4, 3×3). */
 type WinogradTile = 'winograd' | 'winograd4';
-/** A Winograd variant's forward: those, or the stride-2 form (forward only). */
-type ConvTile = WinogradTile | 'winograd4s2';
-/** U's planes per kernel: 4×4, 6×6, and 6×6 for the stride-2 form (its 9×9 elements' distinct ones). */
-const WINOGRAD_ELEMENTS: Record<ConvTile, number> = { winograd: 16, winograd4: 36, winograd4s2: 36 };
+/** A Winograd variant's convolution: those, the stride-2 form, and the stride-2 form's input gradient (its own tiles). */
+type ConvTile = WinogradTile | 'winograd4s2' | 'winograd4s2dx';
+/** U's planes per kernel: 4×4, 6×6, and 6×6 for the stride-2 forms (their 9×9 elements' distinct ones). */
+const WINOGRAD_ELEMENTS: Record<ConvTile, number> = { winograd: 16, winograd4: 36, winograd4s2: 36, winograd4s2dx: 36 };
 /** `n` rounded up to even. */
 const even = (n: number): number => n + (n & 1);
 /**
@@ -420,6 +434,8 @@ function conv2dKernels(cpu: CpuContext) {
     winograd4s2Weights: cpu.kernel('winograd4s2Weights', { range: ['o0', 'o1'], align: 2 }),
     winograd4s2ScratchBytes: cpu.kernel('winograd4s2ScratchBytes'),
     winograd4s2Conv: cpu.kernel('winograd4s2Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4s2dxScratchBytes: cpu.kernel('winograd4s2dxScratchBytes'),
+    winograd4s2dxConv: cpu.kernel('winograd4s2dxConv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winograd4s2WeightGrad: cpu.kernel('winograd4s2WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winograd4s2WeightGradFinish: cpu.kernel('winograd4s2WeightGradFinish', { range: ['o0', 'o1'] }),
     winogradWeightGrad: cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
@@ -487,7 +503,7 @@ interface WinogradKernels extends WinogradConvKernels {
 class Conv2dOnCpu {
   private readonly k: Conv2dKernels;
   /** Each Winograd variant's kernels: the kernel transform, the per-thread scratch, the convolution. */
-  private readonly tiles: Record<ConvTile, WinogradKernels>;
+  private readonly tiles: Record<Exclude<ConvTile, 'winograd4s2dx'>, WinogradKernels> & Record<'winograd4s2dx', WinogradConvKernels>;
 
   constructor(private readonly cpu: CpuContext) {
     this.k = conv2dKernels(cpu);
@@ -513,6 +529,8 @@ class Conv2dOnCpu {
         weightGrad: this.k.winograd4s2WeightGrad,
         weightGradFinish: this.k.winograd4s2WeightGradFinish,
       },
+      // the stride-2 form's input gradient: the forward's kernel transform (flip 1), its own tiles
+      winograd4s2dx: { weights: this.k.winograd4s2Weights, scratchBytes: this.k.winograd4s2dxScratchBytes, conv: this.k.winograd4s2dxConv },
     };
   }
 
@@ -583,7 +601,7 @@ class Conv2dOnCpu {
     }
     const algo = plan(g);
     const dxTile = algo.inputGrad === 'winograd' || algo.inputGrad === 'winograd4' ? algo.inputGrad : null;
-    if (algo.weightGrad === 'winograd4s2') return this.winogradBackward(ctx, g, algo.weightGrad, dxTile);
+    if (algo.weightGrad === 'winograd4s2') return this.winogradBackward(ctx, g, algo.weightGrad, algo.inputGrad === 'winograd4s2' ? 'winograd4s2dx' : null);
     if (algo.weightGrad === 'winograd' || algo.weightGrad === 'winograd4') return this.winogradBackward(ctx, g, algo.weightGrad, dxTile ?? 'winograd');
     if (algo.weightGrad === 'direct') return this.directBackward(ctx, g);
     if (algo.weightGrad === 'pointwise') return this.pointwiseBackward(ctx, g);
@@ -778,10 +796,12 @@ class Conv2dOnCpu {
    * dx (added into, or assigned when `fresh`) = the correlation of dy, padded by 2 − p, with the
    * rotated, transposed kernel, whose transform goes to `ua`.
    */
-  private winogradInputGrad(tile: WinogradTile, g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
+  private winogradInputGrad(tile: WinogradTile | 'winograd4s2dx', g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
     this.transformWeights(tile, wa, g, ua, 1);
+    // dy padded by 2 − p on F(2×2) and F(4×4); the stride-2 form's tiles start at dy's first row (padding 1 only)
+    const pad = tile === 'winograd4s2dx' ? [0, 0] : [2 - g.p[0], 2 - g.p[1]];
     this.tiles[tile].conv.run(
-      { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group, ep: 0, act: 0 },
+      { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: pad[0], pW: pad[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group, ep: 0, act: 0 },
       parts,
     );
   }
@@ -807,7 +827,7 @@ class Conv2dOnCpu {
    * Backward of a Winograd-eligible convolution: weight and bias gradients in the Winograd domain
    * (per-task partial sums dU, reduced in task order and taken back to 3×3 once), then dx.
    */
-  private winogradBackward(ctx: OpBackwardContext, g: Geometry, dwTile: ConvTile, dxTile: WinogradTile | null): void {
+  private winogradBackward(ctx: OpBackwardContext, g: Geometry, dwTile: Exclude<ConvTile, 'winograd4s2dx'>, dxTile: WinogradTile | 'winograd4s2dx' | null): void {
     const parts = winogradParts(g.n, tilesPerSample(g), this.cpu.threads);
     // F(4×4)'s (and the stride-2 form's) weight gradient: one task per thread (see WINOGRAD4_MIN_GAIN_WEIGHT_GRAD).
     const dwParts = dwTile !== 'winograd' ? Math.min(this.cpu.threads, g.n) : parts;
@@ -820,7 +840,7 @@ class Conv2dOnCpu {
     // F(4×4) (sized for dx's tiles too, which then share it); F(4×4)'s from its own tiles alone, so
     // that dW has the same bits whether dx runs beside it or not.
     const { group, bytes } = dwTile === 'winograd' && dx ? this.winogradGroup(dwTile, forwardTiles, dxTiles) : this.winogradGroup(dwTile, forwardTiles);
-    const dxGroup = dx && dxTile && (dxTile === 'winograd4' || dwTile === 'winograd4') ? this.winogradGroup(dxTile, dxTiles) : { group, bytes };
+    const dxGroup = dx && dxTile && (dxTile !== 'winograd' || dwTile === 'winograd4') ? this.winogradGroup(dxTile, dxTiles) : { group, bytes };
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(Math.max(bytes, dxGroup.bytes)));
     // Shared: per-task dU (F(2×2): [16][Cout][C]; F(4×4): [36][Cout·C + 16], see winograd4WeightGrad)
     // and db partial sums, then the rotated kernel's transform.
@@ -863,7 +883,7 @@ class Conv2dOnCpu {
   }
 
   /** A Winograd-eligible convolution's backward where the step reads no parameter gradient: dx alone (if any). */
-  private winogradInputGradOnly(ctx: OpBackwardContext, g: Geometry, tile: WinogradTile): void {
+  private winogradInputGradOnly(ctx: OpBackwardContext, g: Geometry, tile: WinogradTile | 'winograd4s2dx'): void {
     const dx = ctx.dInputs[0];
     if (!dx) return;
     const { group, bytes } = this.winogradGroup(tile, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w });
