@@ -231,7 +231,9 @@ const WINOGRAD4_MIN_CHANNELS = 64;
  * tile a 9×9 input tile, 81 products per channel pair for 16 outputs where direct takes 144; F(4, 2)
  * on the even taps, the odd tap direct, docs/cpu-backend.md): at least WINOGRAD4_MIN_CHANNELS on
  * each side, and its multiplies under im2col's by WINOGRAD4S2_MIN_GAIN for the output's size
- * (9·h·w / (81·⌈h/4⌉⌈w/4⌉): 1.78 at 28 and 56, 1.36 at 14 and 7). Its input and weight gradients stay on im2col.
+ * (9·h·w / (81·⌈h/4⌉⌈w/4⌉): 1.78 at 28 and 56, 1.36 at 14 and 7). Its weight gradient runs on the
+ * same tiles (winograd4s2WeightGrad), its input gradient on its own (stride2InputGrad), both measured
+ * in docs/cpu-backend.md ("Winograd for 3×3 stride 2").
  */
 const WINOGRAD4S2_MIN_GAIN = 1.3;
 
@@ -353,8 +355,9 @@ const WINOGRAD_ELEMENTS: Record<ConvTile, number> = { winograd: 16, winograd4: 3
 const even = (n: number): number => n + (n & 1);
 /**
  * Floats of a layer's kernel transform U: F(2×2)'s planes Cout·C + 16 floats apart (winogradWeights);
- * F(4×4)'s laid out as GEMM's prepacked A, pairs of rows interleaved, the row count rounded up to
- * even: planes even(Cout)·even(C) + 16 apart (winograd4Weights, winograd4PlaneFloats).
+ * F(4×4)'s and the stride-2 forms' laid out as GEMM's prepacked A, pairs of rows interleaved, the
+ * row count rounded up to even: planes even(Cout)·even(C) + 16 apart (winograd4Weights,
+ * winograd4s2Weights, winograd4PlaneFloats).
  */
 const uFloats = (tile: ConvTile, g: Geometry): number =>
   WINOGRAD_ELEMENTS[tile] * (tile === 'winograd' ? g.outC * g.inC : even(g.outC) * even(g.inC)) + WINOGRAD_ELEMENTS[tile] * 16;
