@@ -72,7 +72,7 @@ export const F42 = {
 } as const;
 
 /** The stride-2 algorithm's matrices (9 products per dimension): F42 on the even samples, the identity on the odd. */
-export const S2 = {
+export const S2: { BT: number[][]; G: number[][]; AT: number[][] } = {
   /** 9×9: rows 0–4 F42's Bᵀ on z0, z2, z4, z6, z8; rows 5–8 z1, z3, z5, z7. */
   BT: [...F42.BT.map((r) => Array.from({ length: 9 }, (_, i) => (i % 2 === 0 ? r[i / 2] : 0))), ...[0, 1, 2, 3].map((j) => Array.from({ length: 9 }, (_, i) => (i === 2 * j + 1 ? 1 : 0)))],
   /** 9×3: rows 0–4 F42's G on (g0, g2); rows 5–8 g1. */
@@ -105,7 +105,7 @@ checkStride2();
  * flip: r = (w2, w1, w0)), so G is S2's; Bᵀ (9×5) F42's on z0…z4 and z0…z3 themselves; Aᵀ (8×9)
  * interleaves: row 2j = product 5 + j, row 2j + 1 = F42's Aᵀ[j].
  */
-export const S2DX = {
+export const S2DX: { BT: number[][]; AT: number[][] } = {
   BT: [...F42.BT.map((r) => [...r]), ...[0, 1, 2, 3].map((j) => [0, 1, 2, 3, 4].map((i) => (i === j ? 1 : 0)))],
   AT: [0, 1, 2, 3].flatMap((j) => [Array.from({ length: 9 }, (_, i) => (i === 5 + j ? 1 : 0)), [...F42.AT[j], 0, 0, 0, 0]]),
 };
