@@ -1,8 +1,8 @@
 // Writes the Winograd F(4×4, 3×3) section of winograd.wat (between its BEGIN/END F(4x4,3x3)
 // lines): the kernel, input and output transforms printed from the three matrices below, and the
-// convolution that runs them around 36 GEMMs; and the same for 3×3 stride 2 (S2: 81 GEMMs, forward
-// only; docs/cpu-backend.md, "Winograd for 3×3 stride 2"). The rest of winograd.wat (F(2×2, 3×3), the padded
-// planes it shares, the weight gradient) is written by hand.
+// convolution that runs them around 36 GEMMs, with its weight gradient; and the same for 3×3 stride 2
+// (S2 and S2DX: 81 GEMMs; forward, weight and input gradients; docs/cpu-backend.md, "Winograd for 3×3
+// stride 2"). The rest of winograd.wat (F(2×2, 3×3), the padded planes it shares) is written by hand.
 // Run: `npx tsx src-engine/node/cpu/kernels/winograd4-gen.ts && node scripts/build-kernels.mjs`.
 // NOTE (same bits everywhere): no sum is printed as (f32x4.add (local.get a) (f32x4.mul (local.get b)
 // (local.get c))), the form build-kernels.mjs fuses into relaxed_madd: constants are inline
@@ -83,20 +83,25 @@ export const S2: { BT: number[][]; G: number[][]; AT: number[][] } = {
 /** U's distinct rows per dimension (S2.G's rows 5–8 are one): a 6×3 G, and ξ's plane min(ξ, 5). */
 const S2_G6 = S2.G.slice(0, 6);
 
-/** Throws unless Aᵀ[(G g) ⊙ (Bᵀ z)] is the stride-2 correlation of z (9) with g (3), to float64 rounding. */
-function checkStride2(): void {
+/**
+ * Throws unless Aᵀ[(G k) ⊙ (Bᵀ z)] equals `exact` for every output q, to float64 rounding: kernel
+ * taps w (3), k = kernelOf(w), and `inputs` values z, small integers over 20 trials.
+ */
+function checkAlgorithm(what: string, G: number[][], BT: number[][], AT: number[][], kernelOf: (w: number[]) => number[], exact: (w: number[], z: number[], q: number) => number): void {
   for (let trial = 0; trial < 20; trial++) {
-    const g = [0, 1, 2].map((i) => ((trial * 7 + i * 13) % 11) - 5);
-    const z = Array.from({ length: 9 }, (_, i) => ((trial * 5 + i * 3) % 13) - 6);
-    const m = S2.G.map((row, i) => row.reduce((a, c, k) => a + c * g[k], 0) * S2.BT[i].reduce((a, c, k) => a + c * z[k], 0));
-    S2.AT.forEach((row, j) => {
-      const y = row.reduce((a, c, i) => a + c * m[i], 0);
-      const exact = g[0] * z[2 * j] + g[1] * z[2 * j + 1] + g[2] * z[2 * j + 2];
-      if (Math.abs(y - exact) > 1e-9 * (1 + Math.abs(exact))) throw new Error(`winograd4-gen: the stride-2 matrices give ${y} for output ${j}, not ${exact}`);
+    const w = [0, 1, 2].map((i) => ((trial * 7 + i * 13) % 11) - 5);
+    const k = kernelOf(w);
+    const z = Array.from({ length: BT[0].length }, (_, i) => ((trial * 5 + i * 3) % 13) - 6);
+    const m = G.map((row, i) => row.reduce((a, c, t) => a + c * k[t], 0) * BT[i].reduce((a, c, t) => a + c * z[t], 0));
+    AT.forEach((row, q) => {
+      const got = row.reduce((a, c, i) => a + c * m[i], 0);
+      const want = exact(w, z, q);
+      if (Math.abs(got - want) > 1e-9 * (1 + Math.abs(want))) throw new Error(`winograd4-gen: the ${what} matrices give ${got} for output ${q}, not ${want}`);
     });
   }
 }
-checkStride2();
+// S2: the stride-2 correlation of z (9) with w
+checkAlgorithm('stride-2', S2.G, S2.BT, S2.AT, (w) => w, (w, z, j) => w[0] * z[2 * j] + w[1] * z[2 * j + 1] + w[2] * z[2 * j + 2]);
 
 /**
  * The stride-2 form's input gradient (padding 1), per dimension: dx's block [8t, 8t + 8) from dy's
@@ -110,22 +115,9 @@ export const S2DX: { BT: number[][]; AT: number[][] } = {
   AT: [0, 1, 2, 3].flatMap((j) => [Array.from({ length: 9 }, (_, i) => (i === 5 + j ? 1 : 0)), [...F42.AT[j], 0, 0, 0, 0]]),
 };
 
-/** Throws unless S2DX with S2's G on the rotated kernel gives the stride-2 (padding 1) input gradient. */
-function checkStride2InputGrad(): void {
-  for (let trial = 0; trial < 20; trial++) {
-    const w = [0, 1, 2].map((i) => ((trial * 7 + i * 13) % 11) - 5);
-    const r = [w[2], w[1], w[0]];
-    const z = Array.from({ length: 5 }, (_, i) => ((trial * 5 + i * 3) % 13) - 6);
-    const m = S2.G.map((row, i) => row.reduce((a, c, k) => a + c * r[k], 0) * S2DX.BT[i].reduce((a, c, k) => a + c * z[k], 0));
-    S2DX.AT.forEach((row, q) => {
-      const got = row.reduce((a, c, i) => a + c * m[i], 0);
-      const j = q >> 1;
-      const exact = q % 2 === 0 ? w[1] * z[j] : w[2] * z[j] + w[0] * z[j + 1];
-      if (Math.abs(got - exact) > 1e-9 * (1 + Math.abs(exact))) throw new Error(`winograd4-gen: the stride-2 input-gradient matrices give ${got} for output ${q}, not ${exact}`);
-    });
-  }
-}
-checkStride2InputGrad();
+// S2DX (with S2's G on the kernel rotated, as winograd4s2Weights' flip gives it): the stride-2 input gradient
+checkAlgorithm('stride-2 input-gradient', S2.G, S2DX.BT, S2DX.AT, (w) => [w[2], w[1], w[0]], (w, z, q) =>
+  q % 2 === 0 ? w[1] * z[q >> 1] : w[2] * z[q >> 1] + w[0] * z[(q >> 1) + 1]);
 
 /** The stride-2 weight gradient's accumulate flag for element $xi: after the first group, or not its plane's first element (ξ1 > 5 or ξ2 > 5). */
 const S2_ACCUMULATE = `(i32.or (i32.ne (local.get $s0) (local.get $n0))
@@ -389,10 +381,6 @@ function outputTransform(): string {
   return indent(L, 10);
 }
 
-
-
-
-
 /**
  * The stride-2 forms' V = Bᵀ d B for the four n×n tiles at $a0…$a3 (lanes = tiles), n = Bᵀ's columns
  * (the forward's 9, dx's 5): each tile row's first 4·⌈n/4⌉ columns as vectors, transposed (the
@@ -404,9 +392,9 @@ function stride2InputTransform(BT: readonly (readonly number[])[]): string {
   const n = BT[0].length;
   const d = range(n).map((j) => get(`$d${j}`));
   const bt = (z: readonly string[]): string[] => BT.map((row) => combination('f32x4', row, z));
-  // a tile row's vectors (columns 0–3, 4–7, 8–11) and where their transposes go (lanes = tiles)
-  const loads = [['$l', '$d0 $d1 $d2 $d3'], ['$h', '$d4 $d5 $d6 $d7'], ['$m', '$d8 $j1 $j2 $j3']].slice(0, Math.ceil(n / 4));
-  if (n === 5) loads[1][1] = '$d4 $j1 $j2 $j3';
+  // a tile row's vectors (columns 0–3, 4–7, 8–11) and where their transposes go (lanes = tiles:
+  // column c < n to $dc, the last vector's columns past n to $j1…$j3, unused)
+  const loads = ['$l', '$h', '$m'].slice(0, Math.ceil(n / 4)).map((r, v) => [r, range(4).map((l) => (4 * v + l < n ? `$d${4 * v + l}` : `$j${l}`)).join(' ')]);
   for (let i = 0; i < n; i++) {
     L.push(`;; row ${i} of d: ${loads.length} vectors of each tile, transposed so that lanes = tiles`);
     for (let k = 0; k < 4; k++) {
@@ -630,6 +618,16 @@ function partialBlocks(body: string[]): string {
   ].join('\n');
 }
 
+/**
+ * Four kernels' 3×3 taps (lanes: the kernels at $g, $p1, $p2, $p3, each address through `at`) into
+ * $l0…$l8, then into `dst`0…8 as they are or rotated 180° ($flip).
+ */
+function kernelLoads(dst: string, at: (p: string) => string, pad: number): string {
+  const loads = range(9).map((i) => `(local.set $l${i} (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (v128.load32_zero offset=${i * 4} ${at('$g')}) (f32.load offset=${i * 4} ${at('$p1')})) (f32.load offset=${i * 4} ${at('$p2')})) (f32.load offset=${i * 4} ${at('$p3')})))`);
+  const picks = range(9).map((i) => `(local.set ${dst}${i} (select (local.get $l${8 - i}) (local.get $l${i}) (local.get $flip)))`);
+  return [...loads, ...picks].map((l) => ' '.repeat(pad) + l).join('\n');
+}
+
 /** A kernel transform's function text (winograd4Weights' parameters and layout) for a 6×3 G. */
 function weightsFunction(name: string, G: readonly (readonly number[])[]): string {
   return `  (func (export "${name}")
@@ -663,12 +661,10 @@ function weightsFunction(name: string, G: readonly (readonly number[])[]): strin
         (local.set $p1 (i32.add (local.get $g) (select (local.get $step) (i32.const 0) (i32.gt_s (local.get $n) (i32.const 1)))))
         (local.set $p2 (i32.add (local.get $g) (i32.mul (local.get $step) (select (i32.const 2) (i32.sub (local.get $n) (i32.const 1)) (i32.gt_s (local.get $n) (i32.const 2))))))
         (local.set $p3 (i32.add (local.get $g) (i32.mul (local.get $step) (i32.sub (local.get $n) (i32.const 1)))))
-${range(9).map((i) => `        (local.set $l${i} (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (v128.load32_zero offset=${i * 4} (local.get $g)) (f32.load offset=${i * 4} (local.get $p1))) (f32.load offset=${i * 4} (local.get $p2))) (f32.load offset=${i * 4} (local.get $p3))))`).join('\n')}
-${range(9).map((i) => `        (local.set $g${i} (select (local.get $l${8 - i}) (local.get $l${i}) (local.get $flip)))`).join('\n')}
+${kernelLoads('$g', (p) => `(local.get ${p})`, 8)}
         (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $R))
           (then
-${range(9).map((i) => `            (local.set $l${i} (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (v128.load32_zero offset=${i * 4} (i32.add (local.get $g) (local.get $rstep))) (f32.load offset=${i * 4} (i32.add (local.get $p1) (local.get $rstep)))) (f32.load offset=${i * 4} (i32.add (local.get $p2) (local.get $rstep)))) (f32.load offset=${i * 4} (i32.add (local.get $p3) (local.get $rstep)))))`).join('\n')}
-${range(9).map((i) => `            (local.set $k${i} (select (local.get $l${8 - i}) (local.get $l${i}) (local.get $flip)))`).join('\n')})
+${kernelLoads('$k', (p) => `(i32.add (local.get ${p}) (local.get $rstep))`, 12)})
           (else
 ${range(9).map((i) => `            (local.set $k${i} (v128.const i32x4 0 0 0 0))`).join('\n')}))
         (local.set $d (i32.add (local.get $u) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $Q)) (i32.shl (local.get $j) (i32.const 1))) (i32.const 2))))

@@ -348,7 +348,17 @@ const tilesPerSample = (g: Geometry): number => Math.ceil(g.outH / 2) * Math.cei
 /** A Winograd variant with a weight gradient: F(2×2, 3×3) or F(4×4, 3×3). */
 type WinogradTile = 'winograd' | 'winograd4';
 /** A Winograd variant's convolution: those, the stride-2 form, and the stride-2 form's input gradient (its own tiles). */
-type ConvTile = WinogradTile | 'winograd4s2' | 'winograd4s2dx';
+type ConvTile = WinogradTile | 'winograd4s2' | DxTile;
+/** A Winograd variant of an input gradient: F(2×2), F(4×4), or the stride-2 form's own tiles. */
+type DxTile = WinogradTile | 'winograd4s2dx';
+/** Each input-gradient variant's dy padding (its tiles' first row and column in dy): 2 − p, or the stride-2 form's 0 (it runs for padding 1 only). */
+const DY_PAD: Record<DxTile, (g: Geometry) => readonly [number, number]> = {
+  winograd: (g) => [2 - g.p[0], 2 - g.p[1]],
+  winograd4: (g) => [2 - g.p[0], 2 - g.p[1]],
+  winograd4s2dx: () => [0, 0],
+};
+/** The input-gradient variant of each Winograd plan (Conv2dAlgorithm.inputGrad). */
+const DX_TILE: Partial<Record<Conv2dAlgorithm['inputGrad'], DxTile>> = { winograd: 'winograd', winograd4: 'winograd4', winograd4s2: 'winograd4s2dx' };
 /** U's planes per kernel: 4×4, 6×6, and 6×6 for the stride-2 forms (their 9×9 elements' distinct ones). */
 const WINOGRAD_ELEMENTS: Record<ConvTile, number> = { winograd: 16, winograd4: 36, winograd4s2: 36, winograd4s2dx: 36 };
 /** `n` rounded up to even. */
@@ -603,9 +613,8 @@ class Conv2dOnCpu {
       return conv2dKernel.backward!(ctx);
     }
     const algo = plan(g);
-    const dxTile = algo.inputGrad === 'winograd' || algo.inputGrad === 'winograd4' ? algo.inputGrad : null;
-    if (algo.weightGrad === 'winograd4s2') return this.winogradBackward(ctx, g, algo.weightGrad, algo.inputGrad === 'winograd4s2' ? 'winograd4s2dx' : null);
-    if (algo.weightGrad === 'winograd' || algo.weightGrad === 'winograd4') return this.winogradBackward(ctx, g, algo.weightGrad, dxTile ?? 'winograd');
+    const dxTile = DX_TILE[algo.inputGrad] ?? null;
+    if (algo.weightGrad === 'winograd' || algo.weightGrad === 'winograd4' || algo.weightGrad === 'winograd4s2') return this.winogradBackward(ctx, g, algo.weightGrad, dxTile);
     if (algo.weightGrad === 'direct') return this.directBackward(ctx, g);
     if (algo.weightGrad === 'pointwise') return this.pointwiseBackward(ctx, g);
     this.im2colBackward(ctx, g, dxTile);
@@ -705,7 +714,7 @@ class Conv2dOnCpu {
   }
 
   /** Backward on unfolded columns (per-task partial dW and db), dx by col2im or, where `dxTile`, by that Winograd. */
-  private im2colBackward(ctx: OpBackwardContext, g: Geometry, dxTile: WinogradTile | null, weights = true): void {
+  private im2colBackward(ctx: OpBackwardContext, g: Geometry, dxTile: DxTile | null, weights = true): void {
     const x = ctx.inputs[0];
     const parts = chunks(g.n, this.cpu.threads);
     const dx = ctx.dInputs[0];
@@ -799,10 +808,9 @@ class Conv2dOnCpu {
    * dx (added into, or assigned when `fresh`) = the correlation of dy, padded by 2 − p, with the
    * rotated, transposed kernel, whose transform goes to `ua`.
    */
-  private winogradInputGrad(tile: WinogradTile | 'winograd4s2dx', g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
+  private winogradInputGrad(tile: DxTile, g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
     this.transformWeights(tile, wa, g, ua, 1);
-    // dy padded by 2 − p on F(2×2) and F(4×4); the stride-2 form's tiles start at dy's first row (padding 1 only)
-    const pad = tile === 'winograd4s2dx' ? [0, 0] : [2 - g.p[0], 2 - g.p[1]];
+    const pad = DY_PAD[tile](g);
     this.tiles[tile].conv.run(
       { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: pad[0], pW: pad[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group, ep: 0, act: 0 },
       parts,
@@ -830,7 +838,7 @@ class Conv2dOnCpu {
    * Backward of a Winograd-eligible convolution: weight and bias gradients in the Winograd domain
    * (per-task partial sums dU, reduced in task order and taken back to 3×3 once), then dx.
    */
-  private winogradBackward(ctx: OpBackwardContext, g: Geometry, dwTile: Exclude<ConvTile, 'winograd4s2dx'>, dxTile: WinogradTile | 'winograd4s2dx' | null): void {
+  private winogradBackward(ctx: OpBackwardContext, g: Geometry, dwTile: Exclude<ConvTile, 'winograd4s2dx'>, dxTile: DxTile | null): void {
     const parts = winogradParts(g.n, tilesPerSample(g), this.cpu.threads);
     // F(4×4)'s (and the stride-2 form's) weight gradient: one task per thread (see WINOGRAD4_MIN_GAIN_WEIGHT_GRAD).
     const dwParts = dwTile !== 'winograd' ? Math.min(this.cpu.threads, g.n) : parts;
@@ -886,7 +894,7 @@ class Conv2dOnCpu {
   }
 
   /** A Winograd-eligible convolution's backward where the step reads no parameter gradient: dx alone (if any). */
-  private winogradInputGradOnly(ctx: OpBackwardContext, g: Geometry, tile: WinogradTile | 'winograd4s2dx'): void {
+  private winogradInputGradOnly(ctx: OpBackwardContext, g: Geometry, tile: DxTile): void {
     const dx = ctx.dInputs[0];
     if (!dx) return;
     const { group, bytes } = this.winogradGroup(tile, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w });
