@@ -25,7 +25,7 @@ import { cpuBackends } from './backends';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { S2, S2DX } from '../../../src-engine/node/cpu/kernels/winograd4-gen';
 import { runOp, withDefaults } from '../engine/harness';
-import { CONV, EPS, randn } from './conv-exact';
+import { CONV, randn, worstRatio } from './conv-exact';
 import { Rng } from '../../../src-engine/base/rng';
 import { expectSameValues } from '../same-values';
 
@@ -199,16 +199,6 @@ function inputs(k: S2Case) {
   return { x, weight, bias, dOutput, run };
 }
 
-/** Largest |got − exact| / (2⁻²⁴·S) (∞ for NaN; an input no output reads has S = 0, dx 0). */
-function worst(got: Float32Array, exact: Float64Array, S: Float64Array): number {
-  let r = 0;
-  for (let i = 0; i < exact.length; i++) {
-    const v = Math.abs(got[i] - exact[i]) / (EPS * Math.max(S[i], 1e-30));
-    if (!(v <= r)) r = Number.isNaN(v) ? Infinity : v;
-  }
-  return r;
-}
-
 /** One or two samples (the float64 scale is the test's cost): partial tiles both ways, odd channel counts, padding 0. */
 const CASES: S2Case[] = [
   { n: 1, c: 65, h: 29, w: 31, outC: 67, p: 1 }, // output 15×16: partial last tile rows
@@ -225,17 +215,17 @@ describe('Winograd stride-2 form (3×3, stride 2): forward and weight gradient',
       const exact = exactAndScale(k, x.data, weight.data, bias.data, dOutput.data);
       const got = run(cpu.one);
       expect(got.output.data.length).toBe(exact.y.length);
-      expect(worst(got.output.data, exact.y, exact.S), 'forward error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.c + 32);
+      expect(worstRatio(got.output.data, exact.y, exact.S), 'forward error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.c + 32);
       const tiles = k.n * Math.ceil(outSize(k.h, k.p) / 4) * Math.ceil(outSize(k.w, k.p) / 4);
-      expect(worst(got.dParams.weight.data, exact.dW, exact.dWScale), 'dW error / (2⁻²⁴·S)').toBeLessThanOrEqual(tiles + 48);
+      expect(worstRatio(got.dParams.weight.data, exact.dW, exact.dWScale), 'dW error / (2⁻²⁴·S)').toBeLessThanOrEqual(tiles + 48);
       // dx on im2col (a GEMM of depth 9·outC, then col2im's adds): within its depth of Σ|dy||w|
       if (k.p === 1) {
         // dx on the stride-2 dx form: against its own scale, as the forward (depth = outC)
         const S = dxScale(k, dOutput.data, weight.data);
-        expect(worst(got.dInputs[0]!.data, exact.dx, S), 'dx error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.outC + 32);
+        expect(worstRatio(got.dInputs[0]!.data, exact.dx, S), 'dx error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.outC + 32);
       } else {
         // padding 0: dx on im2col (a GEMM of depth 9·outC, then col2im's adds), within its depth of Σ|dy||w|
-        expect(worst(got.dInputs[0]!.data, exact.dx, exact.dxScale), 'dx error / (2⁻²⁴·Σ|dy||w|)').toBeLessThanOrEqual(9 * k.outC + 16);
+        expect(worstRatio(got.dInputs[0]!.data, exact.dx, exact.dxScale), 'dx error / (2⁻²⁴·Σ|dy||w|)').toBeLessThanOrEqual(9 * k.outC + 16);
       }
     });
   }
