@@ -283,7 +283,7 @@ function programLines(program: [string, Term][], inputs: readonly string[], emit
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** A 4×4 transpose of $a..$d (rows) into $e..$h (columns), through $q0..$q3. */
-function transpose4(src: string[], dst: string[]): string[] {
+export function transpose4(src: string[], dst: string[]): string[] {
   const [a, b, c, d] = src.map(get);
   const lo = '0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23';
   const hi = '8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31';
