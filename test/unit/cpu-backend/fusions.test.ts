@@ -133,19 +133,16 @@ function hardSwish(): GraphIR {
  * depth 300 (two depth blocks: the epilogue after the last), → ReLU; at batch 12 the 588 columns
  * cross the 512-column block mid-plane. A biased 1×1 layer → BatchNorm → ReLU keeps the BatchNorm →
  * ReLU chain (the batch GEMM adds the bias after its epilogue would). The head trains. `width` 16
- * makes the first layer's rows 8 outputs wide: conv.wat's conv2dShallow ('shallow') instead of im2col;
- * `stem` STEM_7X7 on 16×32 makes it a biased 7×7 stride-2 layer to 16 channels on 8×16 ('polyphase',
- * its epilogue per sample after the output transform), the layers after it 16 channels wide.
+ * makes the first layer's rows 8 outputs wide: conv.wat's conv2dShallow ('shallow') instead of im2col.
  */
-function frozenBackbone(width = 14, stem: Attrs = STEM_3X3): GraphIR {
-  const c = stem.outChannels as number;
+function frozenBackbone(width = 14): GraphIR {
   return withTrainedHead([
-    node('x', 'Input', [], { shape: [3, stem === STEM_3X3 ? 14 : 16, width] }),
+    node('x', 'Input', [], { shape: [3, 14, width] }),
     node('y', 'Input', [], { shape: [], source: 'target' }),
-    node('c0', 'Conv2d', ['x'], stem),
+    node('c0', 'Conv2d', ['x'], { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }),
     node('b0', 'BatchNorm', ['c0']),
     node('h0', 'HardSwish', ['b0']),
-    node('d0', 'Conv2d', ['h0'], { outChannels: c, kernelSize: [3, 3], padding: [1, 1], groups: c }),
+    node('d0', 'Conv2d', ['h0'], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1], groups: 8 }),
     node('bd', 'BatchNorm', ['d0']),
     node('rd', 'ReLU', ['bd']),
     node('c1', 'Conv2d', ['rd'], { outChannels: 300, kernelSize: [1, 1], bias: false }),
@@ -161,10 +158,6 @@ function frozenBackbone(width = 14, stem: Attrs = STEM_3X3): GraphIR {
     node('r4', 'ReLU', ['b4']),
   ]);
 }
-
-/** frozenBackbone's first layers: 3→8 3×3 stride 2, or a 7×7 stride-2 stem to 16 channels (on 16×32: 'polyphase'). */
-const STEM_3X3: Attrs = { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] };
-const STEM_7X7: Attrs = { outChannels: 16, kernelSize: [7, 7], stride: [2, 2], padding: [3, 3] };
 
 /**
  * A frozen backbone of Winograd layers, whose BatchNorms the convolution applies to each output
@@ -280,19 +273,11 @@ const backbones: { label: string; make: () => GraphIR; batch: number; algorithms
     label: `first layer ${stem}`,
     make: () => frozenBackbone(width),
     batch: 12,
-    algorithms: [[[12, 3, 14, width], conv(STEM_3X3), stem]] as [number[], ReturnType<typeof conv>, string][],
+    algorithms: [[[12, 3, 14, width], conv({ outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }), stem]] as [number[], ReturnType<typeof conv>, string][],
     chains: ['Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU', 'BatchNorm+ReLU'],
     // interior outputs of two chains, one of which reads another chain's output (h1), which the arena would hand to a later node
     asked: ['c0', 'd0', 'bd', 'c2', 'c3', 'b3'],
   })),
-  {
-    label: 'first layer a 7×7 stride-2 stem (polyphase)',
-    make: () => frozenBackbone(32, STEM_7X7),
-    batch: 12,
-    algorithms: [[[12, 3, 16, 32], conv(STEM_7X7), 'polyphase']],
-    chains: ['Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm+ReLU', 'Conv2d+BatchNorm+HardSwish', 'Conv2d+BatchNorm', 'Conv2d+BatchNorm+ReLU', 'BatchNorm+ReLU'],
-    asked: ['c0', 'd0', 'bd', 'c2', 'c3', 'b3'],
-  },
   {
     label: 'Winograd F(2×2), F(4×4) and stride-2 layers',
     make: winogradBackbone,

@@ -772,9 +772,6 @@
       (br $ol)))
   )
 
-  ;; for polyphase.wat's stem convolution
-  (export "epiloguePlanes" (func $epiloguePlanes))
-
   ;; Conv2d forward (groups = 1) for samples [n0, n1): y_n = W · unfold(x_n) (+ bias per channel),
   ;; or y_n += that with `accumulate` (ConvTranspose2d's input gradient, added into a shared one).
   ;; `direct` (1×1, stride 1, no padding) multiplies the image itself. bias = 0: no bias.

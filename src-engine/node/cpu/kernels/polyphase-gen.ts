@@ -1,11 +1,11 @@
-// Writes polyphase.wat (next to this file): a 7×7 stride-2 convolution on few input channels (a
-// network's stem: resnet18's 3→64 on 224×224) as four phases of a 4×4 stride-1 one, on Winograd
-// F(4×4, 4×4) tiles. The input's rows and columns split by parity into 4·C phase planes; tap (u, v)
-// of the 7×7 kernel reads phase (u mod 2, v mod 2) at offset (⌊u/2⌋, ⌊v/2⌋), so each phase is a 4×4
-// correlation (its kernel zero past tap 6), and y = Σ over the 4·C phase channels. Each 4×4 output
-// tile is then Aᵀ[Σ_q U_q ⊙ (Bᵀ d_q B)]A from a 7×7 phase tile d_q: 49 products per phase channel for
-// 16 outputs where direct takes 196 (and im2col 147 per input channel). The kernel transform
-// U = G K Gᵀ is computed in float64 on the JS side (overrides/polyphase.ts), rounded once.
+// Writes polyphase.wat (next to this file): the weight gradient of a 7×7 stride-2 convolution on few
+// input channels (a network's stem: resnet18's 3→64 on 224×224) as four phases of a 4×4 stride-1
+// one, on Winograd F(4×4, 4×4) tiles. The input's rows and columns split by parity into 4·C phase
+// planes; tap (u, v) of the 7×7 kernel reads phase (u mod 2, v mod 2) at offset (⌊u/2⌋, ⌊v/2⌋), so
+// each phase is a 4×4 correlation (its kernel zero past tap 6). Its gradient per phase channel q is
+// Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d_q B)]G over the 4×4 tiles of dy and the 7×7 phase tiles d_q: 49
+// products per tile and channel pair where direct takes 16·16 (im2col 16·49 per input channel, 4×
+// more). The finish Gᵀ dU G runs in float64 on the JS side (overrides/polyphase.ts).
 // Run: `npx tsx src-engine/node/cpu/kernels/polyphase-gen.ts && node scripts/build-kernels.mjs`.
 // NOTE (same bits everywhere): constants are inline v128.const, so no sum takes the form
 // build-kernels.mjs fuses into relaxed_madd (only the imported GEMM fuses), as winograd4-gen.ts.
@@ -57,36 +57,14 @@ function inputTransformBody(): string {
   return indent(L, 10);
 }
 
-/**
- * Y = Aᵀ m A (+ bias) for four tiles side by side (lanes = tiles) of output channel o: m's rows A into
- * $tmp, Aᵀ down its columns into $y00…$y33, then each output row's four vectors transposed (lanes =
- * columns) and stored as the tiles' 16 adjacent values of that row.
- */
-function outputTransformBody(): string {
-  const L: string[] = [];
-  for (let a = 0; a < 7; a++) {
-    for (let b = 0; b < 7; b++) L.push(`(local.set $d${b} (v128.load (i32.add (local.get $mp) (i32.mul (local.get $ms) (i32.const ${a * 7 + b})))))`);
-    for (let j = 0; j < 4; j++) L.push(`(v128.store offset=${(a * 4 + j) * 16} (local.get $tmp) ${combination('f32x4', F44.AT[j], range(7).map((b) => get(`$d${b}`)))})`);
-  }
-  for (let j = 0; j < 4; j++) {
-    for (let a = 0; a < 7; a++) L.push(`(local.set $d${a} (v128.load offset=${(a * 4 + j) * 16} (local.get $tmp)))`);
-    for (let i = 0; i < 4; i++) L.push(`(local.set $y${i}${j} (f32x4.add ${combination('f32x4', F44.AT[i], range(7).map((a) => get(`$d${a}`)))} (local.get $bv)))`);
-  }
-  for (let i = 0; i < 4; i++) {
-    L.push(...transpose4([0, 1, 2, 3].map((j) => `$y${i}${j}`), ['$l0', '$l1', '$l2', '$l3']));
-    L.push(`(local.set $p (i32.add (local.get $yrow) (i32.mul (local.get $os) (i32.const ${i}))))`);
-    for (let k = 0; k < 4; k++) L.push(`(v128.store offset=${16 * k} (local.get $p) (local.get $l${k}))`);
-  }
-  return indent(L, 10);
-}
-
 /** A = (Aᵀ)ᵀ, 7×4: the weight gradient's dg = Gᵀ[(A dy) ⊙ (Bᵀ d)] per dimension. */
 const A: number[][] = range(7).map((j) => range(4).map((i) => F44.AT[i][j]));
 
 /**
  * Ỹ = A dY Aᵀ for four tiles side by side (lanes = tiles) of dy's channel o: each of dY's 4 rows as
- * four vectors from $yrow (the tiles' 16 adjacent values), transposed (lanes = tiles), G along the
- * row into $tmp; then G down each column into Ỹ, element ξ at $mp + ξ·$ms (the forward's M layout).
+ * four vectors from $yrow (the tiles' 16 adjacent values), transposed (lanes = tiles), A along the
+ * row into $tmp; then A down each column into Ỹ, element ξ at $mp + ξ·$ms ([o][ξ][t]: the GEMMs' B
+ * reads each ξ's rows 49·T floats apart).
  */
 function gradientTransformBody(): string {
   const L: string[] = [];
@@ -105,90 +83,48 @@ function gradientTransformBody(): string {
   return indent(L, 10);
 }
 
-const VECTORS = (names: string[]): string => names.map((n) => `(local $${n} v128)`).join(' ');
-
 /**
- * Both per-tile passes over the block's tiles: each output channel o (\`perChannel\` first), tile
- * row a, four tiles from column g at a time, with $mp their first element in M (or Ỹ) and $yrow the
- * tiles' first output row (4(a0 + a), column 4g) in \`plane\` (y or dy); \`body\` for each.
+ * The loops of both per-tile passes: channel $c of \`count\` (phase channel q or output channel o),
+ * tile row a of the block, four tiles from column g at a time; \`body\` for each.
  */
-function tileGroups(plane: string, perChannel: string, body: string): string {
-  return `    (block $od (loop $ol
-      (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
-${perChannel}      (local.set $a (i32.const 0))
+function tileLoops(c: string, count: string, body: string): string {
+  return `    (block $${c}d (loop $${c}l
+      (br_if $${c}d (i32.ge_s (local.get $${c}) (local.get ${count})))
+      (local.set $a (i32.const 0))
       (block $ad (loop $al
         (br_if $ad (i32.ge_s (local.get $a) (local.get $rows)))
         (local.set $g (i32.const 0))
         (block $gd (loop $gl
           (br_if $gd (i32.ge_s (local.get $g) (local.get $tW)))
-          (local.set $mp (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (i32.mul (local.get $o) (i32.const 49)) (local.get $T))
-            (i32.add (i32.mul (local.get $a) (local.get $tW)) (local.get $g))) (i32.const 2))))
-          (local.set $yrow (i32.add (local.get ${plane}) (i32.shl (i32.add
-            (i32.mul (i32.add (i32.mul (local.get $o) (local.get $oH)) (i32.shl (i32.add (local.get $a0) (local.get $a)) (i32.const 2))) (local.get $oW))
-            (i32.shl (local.get $g) (i32.const 2))) (i32.const 2))))
-${body}
-          (local.set $g (i32.add (local.get $g) (i32.const 4)))
+${body}          (local.set $g (i32.add (local.get $g) (i32.const 4)))
           (br $gl)))
         (local.set $a (i32.add (local.get $a) (i32.const 1)))
         (br $al)))
-      (local.set $o (i32.add (local.get $o) (i32.const 1)))
-      (br $ol)))
+      (local.set $${c} (i32.add (local.get $${c}) (i32.const 1)))
+      (br $${c}l)))
 `;
 }
 
-/**
- * Both kernels' loop over their samples [n0, n1): $xs and $ys (the sample in x and in \`second\`, y or
- * dy), its phase planes, then for each block of up to $rows tile rows V (\`block\` after it), and
- * \`sample\` once the sample's blocks are done.
- */
-function sampleLoop(second: string, block: string, sample: string): string {
-  return `    (local.set $s (local.get $n0))
-    (block $sd (loop $sl
-      (br_if $sd (i32.ge_s (local.get $s) (local.get $n1)))
-      (local.set $xs (i32.add (local.get $x) (i32.shl (i32.mul (local.get $s) (i32.mul (local.get $C) (i32.mul (local.get $H) (local.get $W)))) (i32.const 2))))
-      (local.set $ys (i32.add (local.get ${second}) (i32.shl (i32.mul (local.get $s) (i32.mul (local.get $Cout) (i32.mul (local.get $oH) (local.get $oW)))) (i32.const 2))))
-      (call $phases (local.get $xs) (local.get $C) (local.get $H) (local.get $W) (local.get $pH) (local.get $pW) (local.get $Hp) (local.get $Wp) (local.get $P))
-      (local.set $a0 (i32.const 0))
-      (block $bd (loop $bl
-        (br_if $bd (i32.ge_s (local.get $a0) (local.get $tH)))
-        (local.set $r (i32.sub (local.get $tH) (local.get $a0)))
-        (if (i32.gt_s (local.get $r) (local.get $rows)) (then (local.set $r (local.get $rows))))
-        (local.set $T (i32.mul (local.get $r) (local.get $tW)))
-        (call $inputTransform (local.get $P) (local.get $Q) (local.get $Hp) (local.get $Wp) (local.get $a0) (local.get $r) (local.get $tW) (local.get $V) (local.get $T) (local.get $tmp))
-${block}        (local.set $a0 (i32.add (local.get $a0) (local.get $rows)))
-        (br $bl)))
-${sample}      (local.set $s (i32.add (local.get $s) (i32.const 1)))
-      (br $sl)))
-`;
-}
+const VECTORS = (names: string[]): string => names.map((n) => `(local $${n} v128)`).join(' ');
 
-/** Both kernels' geometry and scratch layout (P, V, M or Ỹ, the transforms' 49 vectors). */
-const PROLOGUE = `    (local.set $Q (i32.shl (local.get $C) (i32.const 2)))
-    (local.set $tH (i32.shr_u (local.get $oH) (i32.const 2)))
-    (local.set $tW (i32.shr_u (local.get $oW) (i32.const 2)))
-    (local.set $Hp (i32.add (local.get $oH) (i32.const 3)))
-    (local.set $Wp (i32.add (local.get $oW) (i32.const 4)))
-    (local.set $P (local.get $scratch))
-    (local.set $V (i32.add (local.get $P) (i32.and (i32.add (i32.shl (i32.mul (local.get $Q) (i32.mul (local.get $Hp) (local.get $Wp))) (i32.const 2)) (i32.const 15)) (i32.const -16))))
-    (local.set $M (i32.add (local.get $V) (i32.mul (i32.const 196) (i32.mul (local.get $Q) (i32.mul (local.get $rows) (local.get $tW))))))
-    (local.set $tmp (i32.add (local.get $M) (i32.mul (i32.const 196) (i32.mul (local.get $Cout) (i32.mul (local.get $rows) (local.get $tW))))))`;
+
+
 
 const wat = `;; GENERATED by polyphase-gen.ts (next to this file): run it (npx tsx), then
 ;; node scripts/build-kernels.mjs. Do not edit by hand.
 ;;
-;; A 7×7 stride-2 convolution (groups = 1, dilation 1) on few input channels, as four phases of a
-;; 4×4 stride-1 one on Winograd F(4×4, 4×4) tiles (docs/cpu-backend.md, "The 7×7 stride-2 stem"):
+;; The weight gradient of a 7×7 stride-2 convolution (groups = 1, dilation 1) on few input channels,
+;; as four phases of a 4×4 stride-1 one on Winograd F(4×4, 4×4) tiles (docs/cpu-backend.md, "The 7×7
+;; stride-2 stem"):
 ;;   P[q] = the zero-padded input's rows and columns of parity (py, px), q = 4c + 2py + px (4·C planes)
 ;;   V[ξ][q][t] = (Bᵀ d B)[ξ] for each 7×7 tile d of P[q]       (49 planes, t the block's tiles)
-;;   M[o][ξ] = (U[ξ] · V[ξ])[o]   [Cout × 4C] · [4C × T]          (49 GEMMs, the imported \`gemm\`;
-;;                                  each channel's 49 rows together, T floats apart)
-;;   y = Aᵀ M A + bias on 4×4 output tiles
-;; U[ξ][o][q] (G K_q Gᵀ, K_q the phase's 4×4 taps, zero past the kernel) is the JS side's.
-;; The output must be whole groups of four tiles: oH a multiple of 4, oW of 16.
+;;   Ỹ[o][ξ][t] = (A dY Aᵀ)[ξ] for each 4×4 tile dY of dy[o]    (each channel's 49 rows together)
+;;   dU[ξ] += V[ξ] · Ỹ[ξ]ᵀ   [4C × T] · [T × Cout]              (49 GEMMs, the imported \`gemm\`)
+;; then dW = Gᵀ dU G per phase on the JS side. dy must be whole groups of four 4×4 tiles: oH a
+;; multiple of 4, oW of 16.
 (module
   ${HEAP_IMPORT}
   (import "gemm" "gemmNoBias" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
-  (import "conv" "epiloguePlanes" (func $epiloguePlanes (param i32 i32 i32 i32 i32)))
 
   ;; One sample's 4·C phase planes (Hp rows × Wp columns each) at $P from its C planes at $x:
   ;; P[4c + 2py + px][i][j] = x[c][2i + py − pH][2j + px − pW], 0 outside x.
@@ -252,52 +188,32 @@ const wat = `;; GENERATED by polyphase-gen.ts (next to this file): run it (npx t
     ${VECTORS(['l0', 'l1', 'l2', 'l3', 'l4', 'q0', 'q1', 'q2', 'q3', ...range(8).map((i) => `d${i}`)])}
     (local.set $xs (i32.shl (i32.mul (local.get $Q) (local.get $T)) (i32.const 2)))
     (local.set $ws (i32.shl (local.get $Wp) (i32.const 2)))
-    (block $qd (loop $ql
-      (br_if $qd (i32.ge_s (local.get $q) (local.get $Q)))
-      (local.set $a (i32.const 0))
-      (block $ad (loop $al
-        (br_if $ad (i32.ge_s (local.get $a) (local.get $rows)))
-        (local.set $g (i32.const 0))
-        (block $gd (loop $gl
-          (br_if $gd (i32.ge_s (local.get $g) (local.get $tW)))
-          ;; the tiles' first row in P[q]: row 4(a0 + a), column 4g
+${tileLoops('q', '$Q', `          ;; the tiles' first row in P[q]: row 4(a0 + a), column 4g
           (local.set $src (i32.add (local.get $P) (i32.shl (i32.add
             (i32.mul (i32.add (i32.mul (local.get $q) (local.get $Hp)) (i32.shl (i32.add (local.get $a0) (local.get $a)) (i32.const 2))) (local.get $Wp))
             (i32.shl (local.get $g) (i32.const 2))) (i32.const 2))))
           (local.set $vp (i32.add (local.get $V) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $T))
             (i32.add (i32.mul (local.get $a) (local.get $tW)) (local.get $g))) (i32.const 2))))
 ${inputTransformBody()}
-          (local.set $g (i32.add (local.get $g) (i32.const 4)))
-          (br $gl)))
-        (local.set $a (i32.add (local.get $a) (i32.const 1)))
-        (br $al)))
-      (local.set $q (i32.add (local.get $q) (i32.const 1)))
-      (br $ql)))
-  )
+`)}  )
 
-  ;; y's 4×4 tiles of the block (as $inputTransform's) from M[o][ξ][t] (rows T floats apart, each
-  ;; channel's 49 in 49·T floats: read in cache), with the bias (0: none).
-  (func $outputTransform (param $M i32) (param $Cout i32) (param $T i32) (param $a0 i32) (param $rows i32) (param $tW i32)
-    (param $bias i32) (param $y i32) (param $oH i32) (param $oW i32) (param $tmp i32)
-    (local $o i32) (local $a i32) (local $g i32) (local $ms i32) (local $os i32) (local $mp i32) (local $yrow i32) (local $p i32) (local $bv v128)
-    ${VECTORS(['l0', 'l1', 'l2', 'l3', 'q0', 'q1', 'q2', 'q3', ...range(7).map((i) => `d${i}`), ...range(16).map((i) => `y${i >> 2}${i & 3}`)])}
-    (local.set $ms (i32.shl (local.get $T) (i32.const 2)))
-    (local.set $os (i32.shl (local.get $oW) (i32.const 2)))
-${tileGroups('$y', `      (local.set $bv (v128.const i32x4 0 0 0 0))
-      (if (local.get $bias) (then (local.set $bv (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))))
-`, outputTransformBody())}  )
-
-  ;; Ỹ[o][ξ][t] (the forward's M layout) for the block's tiles (as $inputTransform's) from dy's planes at $dy.
+  ;; Ỹ[o][ξ][t] (rows T floats apart) for the block's tiles (as $inputTransform's) from dy's planes at $dy.
   (func $gradientTransform (param $dy i32) (param $Cout i32) (param $T i32) (param $a0 i32) (param $rows i32) (param $tW i32)
     (param $oH i32) (param $oW i32) (param $M i32) (param $tmp i32)
     (local $o i32) (local $a i32) (local $g i32) (local $ms i32) (local $os i32) (local $mp i32) (local $yrow i32) (local $p i32)
     ${VECTORS(['l0', 'l1', 'l2', 'l3', 'q0', 'q1', 'q2', 'q3', 'd0', 'd1', 'd2', 'd3'])}
     (local.set $ms (i32.shl (local.get $T) (i32.const 2)))
     (local.set $os (i32.shl (local.get $oW) (i32.const 2)))
-${tileGroups('$dy', '', gradientTransformBody())}  )
+${tileLoops('o', '$Cout', `          (local.set $mp (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (i32.mul (local.get $o) (i32.const 49)) (local.get $T))
+            (i32.add (i32.mul (local.get $a) (local.get $tW)) (local.get $g))) (i32.const 2))))
+          (local.set $yrow (i32.add (local.get $dy) (i32.shl (i32.add
+            (i32.mul (i32.add (i32.mul (local.get $o) (local.get $oH)) (i32.shl (i32.add (local.get $a0) (local.get $a)) (i32.const 2))) (local.get $oW))
+            (i32.shl (local.get $g) (i32.const 2))) (i32.const 2))))
+${gradientTransformBody()}
+`)}  )
 
-  ;; Bytes of scratch polyphaseConv needs per thread: the phase planes, V and M for $rows tile rows,
-  ;; and the transforms' 49 vectors.
+  ;; Bytes of scratch polyphaseWeightGrad needs per thread: the phase planes, V and Ỹ ($M) for $rows
+  ;; tile rows, and the transforms' 49 vectors.
   (func (export "polyphaseScratchBytes") (param $C i32) (param $Cout i32) (param $oH i32) (param $oW i32) (param $rows i32) (result i32)
     (local $T i32)
     (local.set $T (i32.mul (local.get $rows) (i32.shr_u (local.get $oW) (i32.const 2))))
@@ -308,45 +224,40 @@ ${tileGroups('$dy', '', gradientTransformBody())}  )
       (i32.const 784))
   )
 
-  ;; y = conv(x, kernel) + bias for samples [n0, n1), a 7×7 stride-2 kernel given as u = U[49][Cout][4C];
-  ;; $rows tile rows (of oW/4 tiles) per block of GEMMs. $ep ≠ 0: each sample's output then goes
-  ;; through conv.wat's $epiloguePlanes (an eval-mode BatchNorm and $act) while in cache. scratch:
-  ;; polyphaseScratchBytes(C, Cout, oH, oW, rows), 16-byte aligned; gemmScratch: the GEMM's.
-  (func (export "polyphaseConv")
-    (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
-    (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
-    (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $rows i32)
-    (param $ep i32) (param $act i32) (param $scratch i32) (param $gemmScratch i32)
-    (local $Q i32) (local $tH i32) (local $tW i32) (local $Hp i32) (local $Wp i32) (local $P i32) (local $V i32) (local $M i32) (local $tmp i32)
-    (local $s i32) (local $xs i32) (local $ys i32) (local $a0 i32) (local $r i32) (local $T i32) (local $xi i32)
-${PROLOGUE}
-${sampleLoop('$y', `        (local.set $xi (i32.const 0))
-        (block $xd (loop $xl
-          (br_if $xd (i32.ge_s (local.get $xi) (i32.const 49)))
-          (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $T) (local.get $Q)
-            (i32.add (local.get $u) (i32.shl (i32.mul (local.get $xi) (i32.mul (local.get $Cout) (local.get $Q))) (i32.const 2))) (local.get $Q)
-            (i32.add (local.get $V) (i32.shl (i32.mul (local.get $xi) (i32.mul (local.get $Q) (local.get $T))) (i32.const 2))) (local.get $T)
-            (i32.add (local.get $M) (i32.shl (i32.mul (local.get $xi) (local.get $T)) (i32.const 2))) (i32.mul (i32.const 49) (local.get $T))
-            (i32.const 0) (local.get $gemmScratch))
-          (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
-          (br $xl)))
-        (call $outputTransform (local.get $M) (local.get $Cout) (local.get $T) (local.get $a0) (local.get $r) (local.get $tW)
-          (local.get $bias) (local.get $ys) (local.get $oH) (local.get $oW) (local.get $tmp))
-`, `      (call $epiloguePlanes (local.get $ys) (local.get $Cout) (i32.mul (local.get $oH) (local.get $oW)) (local.get $ep) (local.get $act))
-`)}  )
-
   ;; The weight gradient in the transform domain for samples [n0, n1): dU[ξ] += V[ξ] · Ỹ[ξ]ᵀ, 49 GEMMs
   ;; [4C × T] · [T × Cout] per block (Ỹ = A dY Aᵀ per 4×4 tile of dy, A = (Aᵀ)ᵀ), into dU = [49][4C][Cout] (this
   ;; task's partial sum, zeroed by the caller), and db[o] += Σ dy[o] per sample (db = 0: none). The JS
-  ;; side sums the tasks' and computes dW = Gᵀ dU G per phase. scratch as polyphaseConv's.
+  ;; side sums the tasks' and adds dW = Gᵀ dU G per phase. scratch: polyphaseScratchBytes(C, Cout, oH, oW,
+  ;; rows), 16-byte aligned; gemmScratch: the GEMM's.
   (func (export "polyphaseWeightGrad")
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $dy i32) (param $Cout i32) (param $dU i32) (param $db i32) (param $rows i32) (param $scratch i32) (param $gemmScratch i32)
     (local $Q i32) (local $tH i32) (local $tW i32) (local $Hp i32) (local $Wp i32) (local $P i32) (local $V i32) (local $M i32) (local $tmp i32)
     (local $s i32) (local $xs i32) (local $ys i32) (local $a0 i32) (local $r i32) (local $T i32) (local $xi i32)
-${PROLOGUE}
-${sampleLoop('$dy', `        (call $gradientTransform (local.get $ys) (local.get $Cout) (local.get $T) (local.get $a0) (local.get $r) (local.get $tW) (local.get $oH) (local.get $oW) (local.get $M) (local.get $tmp))
+    (local.set $Q (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $tH (i32.shr_u (local.get $oH) (i32.const 2)))
+    (local.set $tW (i32.shr_u (local.get $oW) (i32.const 2)))
+    (local.set $Hp (i32.add (local.get $oH) (i32.const 3)))
+    (local.set $Wp (i32.add (local.get $oW) (i32.const 4)))
+    (local.set $P (local.get $scratch))
+    (local.set $V (i32.add (local.get $P) (i32.and (i32.add (i32.shl (i32.mul (local.get $Q) (i32.mul (local.get $Hp) (local.get $Wp))) (i32.const 2)) (i32.const 15)) (i32.const -16))))
+    (local.set $M (i32.add (local.get $V) (i32.mul (i32.const 196) (i32.mul (local.get $Q) (i32.mul (local.get $rows) (local.get $tW))))))
+    (local.set $tmp (i32.add (local.get $M) (i32.mul (i32.const 196) (i32.mul (local.get $Cout) (i32.mul (local.get $rows) (local.get $tW))))))
+    (local.set $s (local.get $n0))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_s (local.get $s) (local.get $n1)))
+      (local.set $xs (i32.add (local.get $x) (i32.shl (i32.mul (local.get $s) (i32.mul (local.get $C) (i32.mul (local.get $H) (local.get $W)))) (i32.const 2))))
+      (local.set $ys (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $s) (i32.mul (local.get $Cout) (i32.mul (local.get $oH) (local.get $oW)))) (i32.const 2))))
+      (call $phases (local.get $xs) (local.get $C) (local.get $H) (local.get $W) (local.get $pH) (local.get $pW) (local.get $Hp) (local.get $Wp) (local.get $P))
+      (local.set $a0 (i32.const 0))
+      (block $bd (loop $bl
+        (br_if $bd (i32.ge_s (local.get $a0) (local.get $tH)))
+        (local.set $r (i32.sub (local.get $tH) (local.get $a0)))
+        (if (i32.gt_s (local.get $r) (local.get $rows)) (then (local.set $r (local.get $rows))))
+        (local.set $T (i32.mul (local.get $r) (local.get $tW)))
+        (call $inputTransform (local.get $P) (local.get $Q) (local.get $Hp) (local.get $Wp) (local.get $a0) (local.get $r) (local.get $tW) (local.get $V) (local.get $T) (local.get $tmp))
+        (call $gradientTransform (local.get $ys) (local.get $Cout) (local.get $T) (local.get $a0) (local.get $r) (local.get $tW) (local.get $oH) (local.get $oW) (local.get $M) (local.get $tmp))
         (local.set $xi (i32.const 0))
         (block $xd (loop $xl
           (br_if $xd (i32.ge_s (local.get $xi) (i32.const 49)))
@@ -357,8 +268,12 @@ ${sampleLoop('$dy', `        (call $gradientTransform (local.get $ys) (local.get
             (i32.const 1) (local.get $gemmScratch))
           (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
           (br $xl)))
-`, `      (if (local.get $db) (then (call $planeSums (local.get $ys) (local.get $Cout) (i32.mul (local.get $oH) (local.get $oW)) (local.get $db))))
-`)}  )
+        (local.set $a0 (i32.add (local.get $a0) (local.get $rows)))
+        (br $bl)))
+      (if (local.get $db) (then (call $planeSums (local.get $ys) (local.get $Cout) (i32.mul (local.get $oH) (local.get $oW)) (local.get $db))))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $sl)))
+  )
 
   ;; db[o] += Σ of plane o (L floats, a multiple of 16) for Cout planes at $p: four f32x4 sums, then their lanes.
   (func $planeSums (param $p i32) (param $Cout i32) (param $L i32) (param $db i32)

@@ -10,7 +10,7 @@ import type { Kernel } from '../kernel';
 import { KIND, partsFor } from '../functions';
 import { GEMM, type KernelArgs } from '../generated/kernel-table';
 import { MAX_TASKS } from '../pool';
-import { polyphaseApplies, polyphaseBlockRows, polyphaseWeightGradFinish, polyphaseWeights } from './polyphase';
+import { polyphaseApplies, polyphaseBlockRows, polyphaseWeightGradFinish } from './polyphase';
 
 /** The op's geometry (groups = 1) plus what the kernels take. */
 export interface Geometry extends ConvPlan {
@@ -260,7 +260,7 @@ const SHALLOW_MIN_ROW = 8;
 
 /** How the CPU backend computes one Conv2d (exported for tests and diagnostics). */
 export interface Conv2dAlgorithm {
-  forward: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'polyphase' | 'shallow' | 'im2col' | 'op';
+  forward: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'shallow' | 'im2col' | 'op';
   inputGrad: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'im2col' | 'op';
   weightGrad: 'winograd4' | 'winograd4s2' | 'winograd' | 'direct' | 'pointwise' | 'polyphase' | 'im2col' | 'op';
 }
@@ -311,7 +311,7 @@ function plan(g: Geometry): Conv2dAlgorithm {
   if (!applies) {
     const direct = threeByThree(g) && g.outC < DIRECT_MAX_OUT_CHANNELS;
     if (direct) return { forward: 'direct', inputGrad: 'direct', weightGrad: 'direct' };
-    if (polyphaseApplies(g)) return { forward: 'polyphase', inputGrad: 'im2col', weightGrad: 'polyphase' };
+    if (polyphaseApplies(g)) return { forward: shallow(g) ? 'shallow' : 'im2col', inputGrad: 'im2col', weightGrad: 'polyphase' };
     if (stride2Winograd(g)) {
       if (g.inC * g.outC < WINOGRAD_MIN_WEIGHT_GRAD) return { forward: 'winograd4s2', inputGrad: 'im2col', weightGrad: 'im2col' };
       return { forward: 'winograd4s2', inputGrad: stride2InputGrad(g) ? 'winograd4s2' : 'im2col', weightGrad: 'winograd4s2' };
@@ -461,7 +461,6 @@ function conv2dKernels(cpu: CpuContext) {
     conv2dForward: cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } }),
     conv2dShallow: cpu.kernel('conv2dShallow', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
     shallowScratchBytes: cpu.kernel('shallowScratchBytes'),
-    polyphaseConv: cpu.kernel('polyphaseConv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     polyphaseScratchBytes: cpu.kernel('polyphaseScratchBytes'),
     polyphaseWeightGrad: cpu.kernel('polyphaseWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     conv2dBackward: cpu.kernel('conv2dBackward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch } }),
@@ -564,7 +563,6 @@ class Conv2dOnCpu {
     if (algo === 'direct') return this.directForward(ctx, g);
     if (algo === 'pointwise') return this.pointwiseForward(ctx, g);
     if (algo === 'shallow') return this.shallowForward(ctx, g);
-    if (algo === 'polyphase') return this.polyphaseForward(ctx, g);
     this.im2colForward(ctx, g);
   }
 
@@ -610,31 +608,9 @@ class Conv2dOnCpu {
   }
 
   /**
-   * A 7×7 stride-2 forward on four phases of F(4×4, 4×4) (polyphase.wat; polyphaseApplies), split
-   * by samples: the kernel transform U here (float64, rounded once), then polyphaseConv.
-   */
-  private polyphaseForward(ctx: OpForwardContext, g: Geometry, epilogue?: ConvEpilogue): void {
-    const [n0, n1] = ctx.rows ?? [0, g.n];
-    const rows = polyphaseBlockRows(g.outW);
-    const u = new Float32Array(49 * g.outC * 4 * g.inC);
-    polyphaseWeights(ctx.params.weight.data, g.outC, g.inC, u);
-    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(this.k.polyphaseScratchBytes.call({ C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW, rows })));
-    try {
-      const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
-      const ua = this.cpu.addressOf(u, u.length, 'Conv2d polyphase kernel', true, false);
-      const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
-      const ya = this.cpu.addressOf((epilogue?.out ?? ctx.output).data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-      const ep = epilogue ? this.cpu.addressOf(epilogue.table, 4 * g.outC, 'Conv2d epilogue table', true, false) : 0;
-      const args = { x: xa, n0, n1, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, rows, ep, act: epilogue?.act ?? 0 };
-      this.k.polyphaseConv.run(args, sampleParts(n1 - n0, this.cpu.threads, 1));
-    } finally {
-      this.cpu.unstage();
-    }
-  }
-
-  /**
-   * A 7×7 stride-2 layer's backward: dx (where wanted) on im2col, dW on the forward's phases and
-   * tiles (polyphaseWeightGrad: per-task partial dU and db, summed in task order, then Gᵀ dU G here).
+   * A 7×7 stride-2 layer's backward: dx (where wanted) on im2col, dW on four phases of F(4×4, 4×4)
+   * (polyphaseWeightGrad: per-task partial dU and db, summed in task order, then Gᵀ dU G here). Its
+   * forward stays on conv2dShallow or im2col: see polyphaseApplies.
    */
   private polyphaseBackward(ctx: OpBackwardContext, g: Geometry): void {
     if (ctx.dInputs[0]) this.im2colBackward(ctx, g, null, false);
@@ -691,7 +667,7 @@ class Conv2dOnCpu {
     const g = geometry(x.shape, ctx.attrs);
     if (!g) return depthwisePlan(x.shape, ctx.attrs) !== null;
     const algo = plan(g).forward;
-    return algo === 'im2col' || algo === 'shallow' || algo === 'polyphase' || algo === 'winograd' || algo === 'winograd4' || algo === 'winograd4s2' || (algo === 'pointwise' && !ctx.params.bias);
+    return algo === 'im2col' || algo === 'shallow' || algo === 'winograd' || algo === 'winograd4' || algo === 'winograd4s2' || (algo === 'pointwise' && !ctx.params.bias);
   }
 
   /** The forward with `epilogue` applied as each block of the output is summed (where `hasEpilogue`). */
@@ -702,7 +678,6 @@ class Conv2dOnCpu {
     const algo = plan(g).forward;
     if (algo === 'pointwise') this.pointwiseForward(ctx, g, epilogue);
     else if (algo === 'shallow') this.shallowForward(ctx, g, epilogue);
-    else if (algo === 'polyphase') this.polyphaseForward(ctx, g, epilogue);
     else if (algo === 'winograd' || algo === 'winograd4' || algo === 'winograd4s2') this.winogradForward(ctx, g, algo, epilogue);
     else this.im2colForward(ctx, g, epilogue);
   }

@@ -1,8 +1,8 @@
 import type { ConvPlan } from '../../../core/ops/conv2d';
 
 /**
- * The 7×7 stride-2 stem on four phases of F(4×4, 4×4) (kernels/polyphase.wat; docs/cpu-backend.md,
- * "The 7×7 stride-2 stem"): where it applies, the kernel transform, and the block size.
+ * The 7×7 stride-2 stem's weight gradient on four phases of F(4×4, 4×4) (kernels/polyphase.wat;
+ * docs/cpu-backend.md, "The 7×7 stride-2 stem"): where it applies, the block size, and the finish.
  */
 
 /**
@@ -39,66 +39,31 @@ export const F44 = {
   ],
 } as const;
 
-/** Most input channels: the GEMMs' depth is 4·C (12 for an RGB image), too shallow past a few. */
+/** Most input channels: a network's first layer, on an image's 1–4 channels (its phase channels are the GEMMs' 4·C rows). */
 export const POLYPHASE_MAX_CHANNELS = 4;
-/** Fewest output channels: each tile's output transform is paid per output channel, its input transform per phase channel. */
+/** Fewest output channels: the input transform, paid per phase channel and tile, is shared by the output channels. */
 export const POLYPHASE_MIN_OUT_CHANNELS = 16;
-/** Tiles per block of GEMMs (whole tile rows, at least one): V and M for 128 tiles are ~1.3 MB at 3→64. */
+/** Tiles per block of GEMMs (whole tile rows, at least one): V and Ỹ for 128 tiles are ~1.3 MB at 3→64. */
 const POLYPHASE_BLOCK_TILES = 128;
 
 /**
- * A convolution polyphaseConv computes: 7×7, stride 2, dilation 1, groups 1, few input channels,
- * enough output channels, and whole groups of four 4×4 tiles (oH a multiple of 4, oW of 16).
+ * A convolution whose weight gradient polyphaseWeightGrad computes: 7×7, stride 2, dilation 1, groups
+ * 1, few input channels, enough output channels, and whole groups of four 4×4 tiles (oH a multiple
+ * of 4, oW of 16). NOTE (the forward stays on conv2dShallow or im2col): the same tiles ran resnet18's
+ * stem forward in 32 ms where conv2dShallow takes 61 (batch 16, 1 thread), but with ~10× im2col's
+ * error (17–54·2⁻²⁴ of Σ|x||w| against ~3; F(4, 4)'s rounding is inherent: exact transforms on
+ * either side still left 15) a random-weight torchvision resnet50 at 64×64 came out of its ONNX
+ * import 1.25e-4 of max|y| from PyTorch, past #29's 1e-4 (the forward on conv2dShallow: 9.4e-5).
+ * The weight gradient's error (3.5–15·2⁻²⁴ of Σ|x||dy|) feeds no forward.
  */
 export function polyphaseApplies(g: ConvPlan): boolean {
   const shape = g.k[0] === 7 && g.k[1] === 7 && g.s[0] === 2 && g.s[1] === 2 && g.d[0] === 1 && g.d[1] === 1;
   return shape && g.inC <= POLYPHASE_MAX_CHANNELS && g.outC >= POLYPHASE_MIN_OUT_CHANNELS && g.outH % 4 === 0 && g.outW % 16 === 0 && g.outH > 0;
 }
 
-/** Tile rows per block of polyphaseConv's GEMMs for an output oW wide. */
+/** Tile rows per block of polyphaseWeightGrad's GEMMs for an output oW wide. */
 export function polyphaseBlockRows(oW: number): number {
   return Math.max(1, Math.floor(POLYPHASE_BLOCK_TILES / (oW / 4)));
-}
-
-/**
- * U[ξ][o][q] = (G K Gᵀ)[ξ] for ξ = 7α + β, K the 4×4 taps of phase q = 4c + 2py + px of kernel (o, c):
- * K[s][t] = w[o][c][2s + py][2t + px] (0 past tap 6). In float64, rounded once to float32.
- */
-export function polyphaseWeights(w: Float32Array, outC: number, inC: number, u: Float32Array): void {
-  const Q = 4 * inC;
-  const G = F44.G;
-  const K = new Float64Array(16);
-  const GK = new Float64Array(28);
-  for (let o = 0; o < outC; o++) {
-    for (let q = 0; q < Q; q++) {
-      const c = q >> 2;
-      const py = (q >> 1) & 1;
-      const px = q & 1;
-      const base = (o * inC + c) * 49;
-      for (let s = 0; s < 4; s++) {
-        for (let t = 0; t < 4; t++) {
-          const u0 = 2 * s + py;
-          const v0 = 2 * t + px;
-          K[s * 4 + t] = u0 < 7 && v0 < 7 ? w[base + u0 * 7 + v0] : 0;
-        }
-      }
-      // G K (7×4), then (G K) Gᵀ
-      for (let a = 0; a < 7; a++) {
-        for (let t = 0; t < 4; t++) {
-          let v = 0;
-          for (let s = 0; s < 4; s++) v += G[a][s] * K[s * 4 + t];
-          GK[a * 4 + t] = v;
-        }
-      }
-      for (let a = 0; a < 7; a++) {
-        for (let b = 0; b < 7; b++) {
-          let v = 0;
-          for (let t = 0; t < 4; t++) v += GK[a * 4 + t] * G[b][t];
-          u[((a * 7 + b) * outC + o) * Q + q] = v;
-        }
-      }
-    }
-  }
 }
 
 /**
