@@ -191,7 +191,7 @@ export function combination(kind: Kind, coefs: readonly number[], terms: readonl
   return out.sign > 0 ? out.expr : `(${kind}.neg ${out.expr})`;
 }
 
-const get = (name: string): string => `(local.get ${name})`;
+export const get = (name: string): string => `(local.get ${name})`;
 
 /** A term of a transform program: an input or temporary by name, a sum, a difference, or a multiple. */
 type Term = string | ['add' | 'sub', Term, Term] | ['mul', Term, number];
@@ -280,7 +280,7 @@ function programLines(program: [string, Term][], inputs: readonly string[], emit
   };
   return program.map(([name, t]) => (name.startsWith('s') ? `(local.set $e${name.slice(1)} ${wat(t)})` : emit(Number(name.slice(1)), wat(t))));
 }
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** A 4×4 transpose of $a..$d (rows) into $e..$h (columns), through $q0..$q3. */
 export function transpose4(src: string[], dst: string[]): string[] {
@@ -301,7 +301,7 @@ export function transpose4(src: string[], dst: string[]): string[] {
   ];
 }
 
-const indent = (lines: string[], n: number): string => lines.map((l) => ' '.repeat(n) + l).join('\n');
+export const indent = (lines: string[], n: number): string => lines.map((l) => ' '.repeat(n) + l).join('\n');
 
 /**
  * U = G g Gᵀ for two rows of U's plane at once (kernels in $g0…$g8 for row i, $k0…$k8 for row i + 1;

@@ -311,12 +311,11 @@ function plan(g: Geometry): Conv2dAlgorithm {
   if (!applies) {
     const direct = threeByThree(g) && g.outC < DIRECT_MAX_OUT_CHANNELS;
     if (direct) return { forward: 'direct', inputGrad: 'direct', weightGrad: 'direct' };
-    if (polyphaseApplies(g)) return { forward: shallow(g) ? 'shallow' : 'im2col', inputGrad: 'im2col', weightGrad: 'polyphase' };
     if (stride2Winograd(g)) {
       if (g.inC * g.outC < WINOGRAD_MIN_WEIGHT_GRAD) return { forward: 'winograd4s2', inputGrad: 'im2col', weightGrad: 'im2col' };
       return { forward: 'winograd4s2', inputGrad: stride2InputGrad(g) ? 'winograd4s2' : 'im2col', weightGrad: 'winograd4s2' };
     }
-    return { forward: shallow(g) ? 'shallow' : 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' };
+    return { forward: shallow(g) ? 'shallow' : 'im2col', inputGrad: 'im2col', weightGrad: polyphaseApplies(g) ? 'polyphase' : 'im2col' };
   }
   const f4 = Math.min(g.inC, g.outC) >= WINOGRAD4_MIN_CHANNELS;
   return {
@@ -621,21 +620,22 @@ class Conv2dOnCpu {
     const db = ctx.dParams.bias;
     const partBytes = round64(dUFloats) + (db ? round64(g.outC) : 0);
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(this.k.polyphaseScratchBytes.call({ C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW, rows })));
-    const partials = this.cpu.sharedScratch(parts * partBytes);
-    zeroHeap(this.cpu, ctx.backend, partials, (parts * partBytes) / 4);
-    const dU = new Float32Array(dUFloats);
+    // The tasks' partials, then their sum (dU, read by the finish in place), zeroed together.
+    const partials = this.cpu.sharedScratch(parts * partBytes + round64(dUFloats));
+    const dUa = partials + parts * partBytes;
+    zeroHeap(this.cpu, ctx.backend, partials, (parts * partBytes + round64(dUFloats)) / 4);
     try {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
       const dbt = db ? partials + round64(dUFloats) : 0;
       const args = { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dU: partials, db: dbt, rows };
       this.k.polyphaseWeightGrad.run(args, parts, { dU: partBytes, db: db ? partBytes : 0 });
-      addTaskPartials(this.cpu, this.k.addParts, dU, 'Conv2d polyphase dU', partials, parts, partBytes);
+      this.k.addParts.run({ dst: dUa, src: partials, parts, stride: partBytes, i0: 0, i1: dUFloats }, partsFor(dUFloats, this.cpu.threads, Infinity, parts));
       if (db) addTaskPartials(this.cpu, this.k.addParts, db.data, 'Conv2d dBias', dbt, parts, partBytes);
+      polyphaseWeightGradFinish(this.cpu.heap.f32().subarray(dUa / 4, dUa / 4 + dUFloats), g.outC, g.inC, ctx.dParams.weight.data);
     } finally {
       this.cpu.unstage();
     }
-    polyphaseWeightGradFinish(dU, g.outC, g.inC, ctx.dParams.weight.data);
   }
 
   backward(ctx: OpBackwardContext): void {

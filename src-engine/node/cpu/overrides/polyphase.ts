@@ -66,6 +66,10 @@ export function polyphaseBlockRows(oW: number): number {
   return Math.max(1, Math.floor(POLYPHASE_BLOCK_TILES / (oW / 4)));
 }
 
+/** polyphaseWeightGradFinish's scratch: one phase's D (7×7) and D G (7×4), in float64. */
+const FINISH_D = new Float64Array(49);
+const FINISH_DG = new Float64Array(28);
+
 /**
  * dW[o][c] += Gᵀ dU G per phase, scattered back to the 7×7 kernel: tap (2s + py, 2t + px) of phase
  * q = 4c + 2py + px is element (s, t) of its 4×4 gradient (the phase's taps past 6 are no kernel's).
@@ -74,8 +78,7 @@ export function polyphaseBlockRows(oW: number): number {
 export function polyphaseWeightGradFinish(dU: Float32Array, outC: number, inC: number, dW: Float32Array): void {
   const Q = 4 * inC;
   const G = F44.G;
-  const D = new Float64Array(49);
-  const DG = new Float64Array(28);
+  const [D, DG] = [FINISH_D, FINISH_DG];
   for (let o = 0; o < outC; o++) {
     for (let q = 0; q < Q; q++) {
       for (let xi = 0; xi < 49; xi++) D[xi] = dU[(xi * Q + q) * outC + o];
