@@ -20,6 +20,7 @@ import { remoteGpuAcquirer } from './gpu/remote';
 import { GpuHostAnswer } from '../protocol/gpu-wire';
 import { RunStore } from './run-store';
 import { fileFeatureSpill } from './feature-spill';
+import { IpcOutbox } from './ipc-outbox';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
 interface PortLike {
@@ -87,11 +88,11 @@ function portChannel(port: PortLike): Channel {
   };
 }
 
-function ipcChannel(): Channel {
+function ipcChannel(outbox: IpcOutbox): Channel {
   const handlers = new Set<(m: unknown) => void>();
   process.on('message', (m) => handlers.forEach((h) => h(m)));
   return {
-    send: (m) => process.send?.(m),
+    send: (m) => outbox.send(m),
     onMessage: (h) => (handlers.add(h), () => handlers.delete(h)),
     close: () => process.disconnect?.(),
   };
@@ -120,6 +121,8 @@ function main(): void {
   const runtime: EngineEnvironment['runtime'] = parentPort ? 'electron-utility' : 'node-child';
   const access = dataAccess(runtime);
   const gpuLink = parentPort ? new GpuWindowLink(parentPort) : null;
+  // Web mode: what the engine sends leaves while a run yields (ipc-outbox.ts).
+  const outbox = !parentPort && process.send ? new IpcOutbox((m, done) => process.send!(m, undefined, {}, done)) : null;
   const env: EngineEnvironment = {
     runtime,
     pid: process.pid,
@@ -140,7 +143,8 @@ function main(): void {
       // of the hidden GPU window, over the GPU wire (docs/webgpu-backend.md).
       acquireGpu: gpuLink ? remoteGpuAcquirer(gpuLink.connect) : nodeGpuAcquirer(),
       // setImmediate, unlike a zero-delay timer, is not clamped to 1 ms: pausing costs no throughput.
-      yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      // Over Node IPC, until the messages queued meanwhile are written (ipc-outbox.ts).
+      yieldToHost: outbox?.yieldToHost ?? (() => new Promise<void>((resolve) => setImmediate(resolve))),
       // The host names the run store's folder (web mode: the workspace's runs/; Electron: the app's data folder).
       ...(process.env.NETWRIGHT_RUNS_DIR ? { runs: new RunStore(process.env.NETWRIGHT_RUNS_DIR) } : {}),
     },
@@ -173,11 +177,11 @@ function main(): void {
       current = new EngineService(portChannel(port), env, log);
     });
     parentPort.postMessage(ready);
-  } else if (process.send) {
-    const channel = ipcChannel();
+  } else if (outbox) {
+    const channel = ipcChannel(outbox);
     new EngineService(channel, env, log);
     process.on('disconnect', () => process.exit(0));
-    process.send(ready);
+    outbox.send(ready);
   } else {
     log('error', 'Start the engine from Netwright (Electron utility process or web mode); it has no host here.');
     process.exit(64);
