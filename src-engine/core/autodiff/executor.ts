@@ -65,6 +65,13 @@ export interface CompiledGraph {
   input(name: string): Tensor;
   /** Any node's activation after `forward` (probes read these). */
   output(nodeId: string): Tensor;
+  /**
+   * Whether the plan keeps `nodeId`'s output through a step, so `output` reads it at no cost. False
+   * for a frozen prefix's node (`transientNodes`: its output shares one arena with the others',
+   * each only while the forward needs it), which `output` gives storage of its own from then on:
+   * asked of every node of resnet18's frozen backbone at batch 64, 3.9 GB.
+   */
+  keepsOutput(nodeId: string): boolean;
   /** dLoss/dActivation after `backward`, or null for nodes that need no gradient (Inputs, targets). */
   grad(nodeId: string): Tensor | null;
   /**
@@ -759,6 +766,11 @@ class HostPlan implements CompiledGraph {
   needsGradient(nodeId: string): boolean {
     if (!this.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
     return this.reaches.has(nodeId);
+  }
+
+  keepsOutput(nodeId: string): boolean {
+    if (!this.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    return !this.placed.has(nodeId);
   }
 
   workspace(nodeId: string): Readonly<Record<string, Tensor>> {

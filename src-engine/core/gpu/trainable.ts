@@ -175,6 +175,7 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
     rng: host.rng,
     input: (id) => host.input(id),
     output: (id) => host.output(id),
+    keepsOutput: (id) => host.keepsOutput(id),
     grad: (id) => host.grad(id),
     needsGradient: (id) => host.needsGradient(id),
     // The host mirror's: what its own forwards (below) leave there, not the device's steps.

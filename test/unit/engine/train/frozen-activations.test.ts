@@ -13,6 +13,7 @@ import { packIntervals, type LiveRange } from '../../../../src-engine/core/autod
 import type { Backend } from '../../../../src-engine/core/backend/types';
 import { prepareData } from '../../../../src-engine/core/data';
 import { TrainingLoop } from '../../../../src-engine/core/train';
+import { TrainingSession } from '../../../../src-engine/app/session';
 import { Rng } from '../../../../src-engine/base/rng';
 import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
 import { loadDataset } from '../../../../src-engine/node/datasets';
@@ -91,6 +92,22 @@ describe('a frozen prefix keeps no activations (#59)', () => {
     expect(shared.output('conv2').data).not.toEqual(plain.output('conv2').data);
     shared.forward(true);
     expect(shared.output('conv2').data).toEqual(plain.output('conv2').data);
+  });
+
+  it('in the app\'s run (its divergence guard, probes off) the backbone keeps none either: the guard reads only the outputs a plan keeps', async () => {
+    const g = cnn();
+    const c = g.training!;
+    const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
+    const session = new TrainingSession('frozen', g, data, cpu, { compile: compileGraph, probes: false, emit: () => {} });
+    const plan = session.plan;
+    // before any step, no prefix node has storage of its own
+    expect(PREFIX.filter((id) => plan.keepsOutput(id))).toEqual([]);
+    expect(plan.keepsOutput('fc')).toBe(true);
+    await session.run();
+    // The first step's reference (and every step after) left the prefix in the shared arena: the
+    // guard asked every node's output before, pinning each (with the features cached too, where
+    // the prefix does not even run).
+    expect(PREFIX.filter((id) => plan.keepsOutput(id))).toEqual([]);
   });
 
   it('packs live ranges so that no two live at the same step overlap, in less than their sum', () => {
