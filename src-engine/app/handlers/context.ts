@@ -1,7 +1,7 @@
 import type { Logger } from '../../protocol/rpc';
 import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, StartInfo } from '../../protocol';
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
-import { runOptimizerSlots, trainingMemoryVerdict, type MemoryLimits, type RunMemoryEstimate } from '../../core/analysis/memory';
+import { checkedDesign, runOptimizerSlots, type ProbeBatchRequest, trainingMemoryVerdict, type MemoryLimits, type RunMemoryEstimate } from '../../core/analysis/memory';
 import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
 import type { AcquireGpu } from '../../core/gpu/select';
@@ -151,15 +151,15 @@ export function checkedGraph(json: unknown): CheckedGraph & { readonly training:
 /**
  * A run's memory verdict (core/analysis/memory.ts, `trainingMemoryVerdict`: the one the Problems
  * panel shows) at `batchSize` — with `residentBytes`, what the engine holds already (the data
- * loaded), `streamedDataBytes`, a streamed folder's budget, and `probed`, whether it runs probes —
+ * loaded), `streamedDataBytes`, a streamed folder's budget, and `probed`, whether it runs probes (and on how many samples their batch draws: `probeSource`) —
  * refused with `E_TRAIN_TOO_MUCH_MEMORY`, naming the figures and the largest batch that fits, when
  * it is above the host's limit, or the model and activations above what the backend's memory can
  * grow to. Answers the estimate.
  */
-export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed = false, featureCacheBytes = 0): RunMemoryEstimate {
-  const byId = new Map(g.ir.nodes.map((n) => [n.id, n]));
-  const design = { training: g.training, outputs: g.ir.outputs, nodes: g.order.map((id) => byId.get(id)!) };
-  const v = trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), probed, residentBytes, streamedDataBytes, featureCacheBytes }, hostMemoryLimits(host));
+export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed: false | ProbeBatchRequest = false, featureCacheBytes = 0): RunMemoryEstimate {
+  const { design } = checkedDesign(g);
+  const probes = probed ? { probed: true, probeBatch: probed } : {};
+  const v = trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), ...probes, residentBytes, streamedDataBytes, featureCacheBytes }, hostMemoryLimits(host));
   if (v.over) throw coded('E_TRAIN_TOO_MUCH_MEMORY', v.message!);
   return v.estimate;
 }

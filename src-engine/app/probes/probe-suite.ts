@@ -1,6 +1,7 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import { BatchFeeder, isStreamed, type Dataset, type PreparedData, type Samples } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
+import { PROBE_BATCH } from '../../core/analysis/memory';
 import { getOp } from '../../core/ops/registry';
 import type { DecisionBoundary, ParamProbeEntry, ProbeFrame } from '../../protocol';
 import type { DeviceCapture, DeviceStep, ForwardReduce, StepFigures, TrainableGraph } from '../../core/train/types';
@@ -33,7 +34,7 @@ export interface ProbeSuiteOptions {
   frozenOnce?: boolean;
 }
 
-export const DEFAULT_PROBE_OPTIONS: ProbeSuiteOptions = { batch: 64, samples: 8, bins: 32, boundary: 48 };
+export const DEFAULT_PROBE_OPTIONS: ProbeSuiteOptions = { batch: PROBE_BATCH, samples: 8, bins: 32, boundary: 48 };
 
 /** The network's outputs: every node a loss compares (its inputs) and every named output that is not a loss. */
 export function outputNodes(graph: Pick<GraphIR, 'nodes' | 'outputs'>): Set<string> {
@@ -73,6 +74,11 @@ export function probeOrder(source: Pick<Dataset, 'count' | 'targets'>, count: nu
     for (const list of classes) if (round < list.length && n < count) order[n++] = list[round];
   }
   return order;
+}
+
+/** The split the probe batch is drawn from: the test split, else the validation split, else the training split. */
+export function probeSource<S extends { count: number }>(data: { train: S; val: S; test: S }): S {
+  return data.test.count > 0 ? data.test : data.val.count > 0 ? data.val : data.train;
 }
 
 /**
@@ -129,7 +135,7 @@ export class ProbeSuite {
     options: ProbeSuiteOptions,
     seed: number,
   ) {
-    const source: Samples = data.test.count > 0 ? data.test : data.val.count > 0 ? data.val : data.train;
+    const source = probeSource(data);
     this.probeCount = Math.max(1, Math.min(options.batch, source.count));
     this.sampleCount = Math.min(options.samples, this.probeCount);
     this.plan = base.withBatchSize(this.probeCount);

@@ -2,7 +2,8 @@ import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { PreparedData, Samples } from '../../core/data';
 import { stripUndefined, type DeviceCapture, type LoopHooks, type StepContext, type StepFigures, type LoopView } from '../../core/train';
 import { DEFAULT_PROBE_HZ, type ProbeFrame, type ProbeOptions } from '../../protocol';
-import { DEFAULT_PROBE_OPTIONS, ProbeSuite, compact, type ProbeSuiteOptions } from '../probes';
+import { DEFAULT_PROBE_OPTIONS, ProbeSuite, compact, probeSource, type ProbeSuiteOptions } from '../probes';
+import { checkedDesign, probeBatchSize } from '../../core/analysis/memory';
 import type { SessionPlan } from './session-plan';
 
 /** Most probe frames a second of a paced run (`RunControl.setPace`): every step up to this pace. */
@@ -23,6 +24,8 @@ export class ProbeScheduler implements LoopHooks<SessionPlan> {
   private suite: ProbeSuite | null = null;
   /** The probe settings a suite is made with (null: no probes, headless). */
   private readonly settings: ProbeSuiteOptions | null;
+  /** The probe batch the run asked for (`ProbeOptions.batch`), else chosen per plan (`probeBatchSize`). */
+  private readonly requestedBatch: number | undefined;
   private readonly cadence: Required<Pick<ProbeOptions, 'maxHz' | 'budget'>> & { everySteps?: number };
   private force = false;
   private probeNow = false;
@@ -38,6 +41,7 @@ export class ProbeScheduler implements LoopHooks<SessionPlan> {
     private readonly onFrame: (frame: TakenFrame) => void,
   ) {
     this.settings = probes === false ? null : { ...DEFAULT_PROBE_OPTIONS, ...stripUndefined(probes ?? {}) };
+    this.requestedBatch = probes ? probes.batch : undefined;
     const po = probes || {};
     this.cadence = { maxHz: po.maxHz ?? DEFAULT_PROBE_HZ, budget: po.budget ?? 0.02, ...(po.everySteps !== undefined ? { everySteps: po.everySteps } : {}) };
   }
@@ -49,9 +53,15 @@ export class ProbeScheduler implements LoopHooks<SessionPlan> {
 
   setup(loop: LoopView<SessionPlan>): void {
     this.loop = loop;
-    this.suite = this.settings ? new ProbeSuite(loop.graph, loop.plan, this.data, loop.binding, this.settings, loop.config.seed) : null;
+    this.suite = this.settings ? new ProbeSuite(loop.graph, loop.plan, this.data, loop.binding, { ...this.settings, batch: this.batchFor(loop) }, loop.config.seed) : null;
     this.deviceCapture = null;
     this.probeNow = false;
+  }
+
+  /** The probe batch for `loop`'s plan: what the run asked for, else what fits (`probeBatchSize`, as the memory estimate Start checks counts it). */
+  private batchFor(loop: LoopView<SessionPlan>): number {
+    const request = { samples: probeSource(this.data).count, ...(this.requestedBatch !== undefined ? { requested: this.requestedBatch } : {}) };
+    return probeBatchSize(loop.config.batchSize, request, checkedDesign(loop.checked).footprintAt).size;
   }
 
   /** Probe the next step whatever the cadence (a new client, a single step, a new plan). */

@@ -5,6 +5,7 @@ import { optimizerSlots } from '../../catalog/optimizers/registry';
 import type { Diagnostic } from '../../base/ir/diagnostics';
 import { inferShapes } from './infer';
 import { packIntervals, transientNodes, type LiveRange } from '../autodiff/frozen-arena';
+import type { CheckedGraph } from './checked';
 
 /**
  * A best epoch sooner than the run recorder's write interval waits for the next write as a copy
@@ -164,10 +165,10 @@ export interface RunMemoryInputs {
    */
   streamedDataBytes?: number;
   /**
-   * The activation probes run: they ask for every layer's output at the probe batch, so a frozen
-   * prefix's outputs and workspaces are kept in one plan (`footprint.transient`) beside the arena.
+   * What the activation probes add (`probeActivationBytes` at their batch, `probeBatchSize`): they
+   * ask for every layer's output at the probe batch; 0 without probes.
    */
-  activationProbes?: boolean;
+  probeActivationBytes?: number;
   /** A frozen backbone's features the loop keeps in memory (core/train/feature-cache.ts, `featureCacheBytes`); else 0. */
   featureCacheBytes?: number;
 }
@@ -176,6 +177,88 @@ export interface RunMemoryInputs {
 export interface RunMemoryEstimate {
   bytes: number;
   parts: { resident: number; model: number; checkpoints: number; probes: number; activations: number; data: number; features: number };
+}
+
+/**
+ * A checked graph's nodes in its order with its training and outputs, as `trainingFootprint` and
+ * `trainingMemoryVerdict` take them, and its footprint at any batch (undefined where a shape rule
+ * refuses that size).
+ */
+export function checkedDesign(g: CheckedGraph): { design: Pick<GraphIR, 'training' | 'outputs'> & { nodes: readonly NodeIR[] }; footprintAt(n: number): TrainingFootprint | undefined } {
+  const byId = new Map(g.ir.nodes.map((n) => [n.id, n]));
+  const design = { training: g.training, outputs: g.ir.outputs, nodes: g.order.map((id) => byId.get(id)!) };
+  return {
+    design,
+    footprintAt(n) {
+      try {
+        return trainingFootprint(design, g.shapesAt(n));
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** Samples a probe batch asks for (ProbeSuite's `batch`, app/probes DEFAULT_PROBE_OPTIONS). */
+export const PROBE_BATCH = 64;
+/** What decides the probes' batch besides the design: the samples of the split they draw from, and the batch the run asks for (`ProbeOptions.batch`), if any. */
+export interface ProbeBatchRequest {
+  samples?: number;
+  requested?: number;
+}
+/** Fewest samples it keeps where memory makes it smaller: the Samples tab's eight. */
+const PROBE_LEAST = 8;
+/** The most the activation probes may add to a run's memory where a smaller probe batch helps (`probeBatchSize`). */
+export const PROBE_ACTIVATION_BYTES = 512 * 2 ** 20;
+
+/**
+ * What the activation probes add to a run at `batch` with `probe` samples (footprint `f` at
+ * `probe`): at the run's own batch they read its plan, whose outputs the backward keeps anyway,
+ * and keep a frozen prefix's too (`transient`, which the plans otherwise share in one arena); at
+ * another, a plan of their own: its outputs, gradients and workspaces.
+ */
+export function probeActivationBytes(f: TrainingFootprint, probe: number, batch: number): number {
+  return 4 * (probe === batch ? (f.transient ?? 0) : f.activations + f.gradients + f.workspace);
+}
+
+/**
+ * The activation probes' batch for a run at `batch` (ProbeSuite's plan; the memory estimate
+ * counts what it adds): the batch the run asks for, if it does; else PROBE_BATCH samples (the
+ * probe split's `samples` at most) where what they
+ * add fits PROBE_ACTIVATION_BYTES, as every example design's does; else the run's own batch where
+ * that fits or adds less; else the most samples that fit, down to eight. `footprintAt(n)`: the
+ * design's footprint at batch n.
+ *
+ * NOTE (why): 64 samples at any size made the probes of resnet18 at 224×224 a plan of 64 samples
+ * beside a run at batch 16 (its outputs and gradients, ~7 GB: the engine's 4 GiB heap ran out at
+ * Start, CPU001), and at batch 64 with the backbone frozen kept all of the backbone's outputs
+ * (3.9 GB of a 4.6 GB run; a first frame of 5 s).
+ */
+export function probeBatchSize(batch: number, probes: ProbeBatchRequest, footprintAt: (n: number) => TrainingFootprint | undefined): { size: number; bytes: number } {
+  const full = Math.max(1, Math.min(probes.requested ?? PROBE_BATCH, probes.samples ?? PROBE_BATCH));
+  const cost = (n: number): number => {
+    const f = footprintAt(n);
+    return f ? probeActivationBytes(f, n, batch) : Infinity;
+  };
+  const first = cost(full);
+  // A batch the run asks for (`ProbeOptions.batch`) is taken as it is.
+  if (first <= PROBE_ACTIVATION_BYTES || probes.requested !== undefined) return { size: full, bytes: first };
+  const own = batch < full ? cost(batch) : Infinity;
+  if (own <= PROBE_ACTIVATION_BYTES) return { size: batch, bytes: own };
+  // The most samples below `full` whose own plan fits (a plan's grows with its samples).
+  const separate = (n: number): number => {
+    const f = footprintAt(n);
+    return f ? probeActivationBytes(f, n, -1) : Infinity;
+  };
+  let lo = Math.min(PROBE_LEAST, full);
+  let hi = full;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (separate(mid) <= PROBE_ACTIVATION_BYTES) lo = mid;
+    else hi = mid;
+  }
+  const chosen = cost(lo);
+  return own < chosen ? { size: batch, bytes: own } : { size: lo, bytes: chosen };
 }
 
 /**
@@ -196,7 +279,7 @@ export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
     model: 4 * (f.params + f.trained * (1 + m.optimizerSlots)),
     checkpoints: 4 * (f.params + f.trained * m.optimizerSlots) * m.checkpointCopies,
     probes: 4 * f.trained * (m.weightCopies ?? 0),
-    activations: 4 * (2 * (f.activations + f.gradients + f.workspace - transient) + (f.arena ?? 0) + (m.activationProbes ? transient : 0)),
+    activations: 4 * (2 * (f.activations + f.gradients + f.workspace - transient) + (f.arena ?? 0)) + (m.probeActivationBytes ?? 0),
     data: m.streamedDataBytes ?? 0,
     features: m.featureCacheBytes ?? 0,
   };
@@ -214,8 +297,10 @@ export interface RunMemorySetup {
   training: Pick<TrainingConfig, 'earlyStopping'>;
   /** The most buffers any of its optimizers keeps per parameter (`optimizerSlots`). */
   optimizerSlots: number;
-  /** Whether it runs probes (the gradient probe's copy of the weights). */
+  /** Whether it runs probes (the gradient probe's copy of the weights, the activation probes' batch). */
   probed?: boolean;
+  /** With `probed`: what else decides their batch (`probeBatchSize`). */
+  probeBatch?: ProbeBatchRequest;
   residentBytes?: number;
   streamedDataBytes?: number;
   /** A frozen backbone's features the loop will keep in memory (`featureCacheFootprint`, core/train/feature-cache.ts); else 0. */
@@ -251,17 +336,22 @@ export function trainingMemoryVerdict(
   setup: RunMemorySetup,
   limits: MemoryLimits,
 ): MemoryVerdict {
+  const footprintAt = (n: number): TrainingFootprint | undefined => {
+    const shapes = shapesAt(n);
+    return shapes && trainingFootprint(graph, shapes);
+  };
   const at = (b: number): { estimate: RunMemoryEstimate; onBackend: number; over?: 'backend' | 'machine' } | undefined => {
     const shapes = shapesAt(b);
     if (!shapes) return undefined;
     const footprint = trainingFootprint(graph, shapes);
     const stateBytes = 4 * (footprint.params + footprint.trained * setup.optimizerSlots);
+    const probes = setup.probed === true ? probeBatchSize(b, setup.probeBatch ?? {}, (n) => (n === b ? footprint : footprintAt(n))) : undefined;
     const estimate = estimateRunMemory({
       footprint,
       optimizerSlots: setup.optimizerSlots,
       checkpointCopies: sessionCheckpointCopies(stateBytes, Boolean(setup.training.earlyStopping)),
       weightCopies: setup.probed ? 1 : 0,
-      activationProbes: setup.probed === true,
+      probeActivationBytes: probes ? probes.bytes : 0,
       residentBytes: setup.residentBytes ?? 0,
       streamedDataBytes: setup.streamedDataBytes ?? 0,
       featureCacheBytes: setup.featureCacheBytes ?? 0,

@@ -1,4 +1,5 @@
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
+import type { CheckedGraph } from '../analysis/checked';
 import type { GraphBinding } from './binding';
 import type { RunControl } from './control';
 import type { Checkpoint, StepGroup, TrainableGraph } from './types';
@@ -13,6 +14,8 @@ export interface LoopView<P extends TrainableGraph = TrainableGraph> {
   readonly config: TrainingConfig;
   /** The graph's IR (defaults filled). */
   readonly graph: GraphIR;
+  /** The graph as checked, with the run's settings (its shapes at any batch). */
+  readonly checked: CheckedGraph;
   /** The plan for the configured batch size. */
   readonly plan: P;
   /** The optimizer groups in step order (one without `training.groups`): `StepContext.group` indexes them. */

@@ -11,7 +11,7 @@ import type { OptimizerConfig } from '../../../src-engine/base/ir/types';
 import { readFileSync } from 'node:fs';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { tensor } from '../../../src-engine/base/tensor';
-import { estimateRunMemory, trainingFootprint } from '../../../src-engine/core/analysis/memory';
+import { PROBE_ACTIVATION_BYTES, estimateRunMemory, probeActivationBytes, probeBatchSize, trainingFootprint, type TrainingFootprint } from '../../../src-engine/core/analysis/memory';
 import { freezeNodes } from '../../../src-engine/base/ir/freeze';
 import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
@@ -186,8 +186,9 @@ describe('the run memory estimate', () => {
     cpu.dispose();
     const e = estimateRunMemory({ footprint: f, optimizerSlots: 2, checkpointCopies: 1, residentBytes: 0 });
     expect(e.parts.activations).toBe(4 * (2 * (f.activations + f.workspace + f.gradients - transient) + arena));
-    // The activation probes ask for every layer's output: the prefix's are then kept in one plan.
-    expect(estimateRunMemory({ footprint: f, optimizerSlots: 2, checkpointCopies: 1, residentBytes: 0, activationProbes: true }).parts.activations - e.parts.activations).toBe(4 * transient);
+    // The activation probes ask for every layer's output: at the run's batch the prefix's are then kept in its plan.
+    expect(probeActivationBytes(f, 16, 16)).toBe(4 * transient);
+    expect(estimateRunMemory({ footprint: f, optimizerSlots: 2, checkpointCopies: 1, residentBytes: 0, probeActivationBytes: 4 * transient }).parts.activations - e.parts.activations).toBe(4 * transient);
     // The cached features: what the loop's FeatureCaches take for the training split and, where both fit, the validation split.
     const t = { ...checked.training!, dataset: { ...checked.training!.dataset, limit: 100, validationSplit: 0.1 } };
     const data = prepareData(loadDataset(t.dataset, t.seed), t.dataset, t.seed);
@@ -240,6 +241,33 @@ describe('the run memory estimate', () => {
     // A design without training settings: its figure is batch 1's (shapes inferred with the batch open).
     const { training: _none, ...bare } = g;
     expect(analyzeDesign(bare as GraphIR).memoryBytes).toBe(analyzeDesign({ ...g, training: { ...g.training!, batchSize: 1 } }).memoryBytes);
+  });
+
+  it('the activation probes\' batch: 64 where that adds little, else the run\'s own, else the most samples that fit, down to eight; the estimate counts what it adds (#59)', () => {
+    const MB = 2 ** 20 / 4;
+    // A footprint per batch: `out` floats of outputs a sample, `grad` of gradients, `frozen` of them a frozen prefix's.
+    const design = (out: number, grad: number, frozen: number) => (n: number): TrainingFootprint => ({ params: 0, trained: 0, activations: n * out, gradients: n * grad, workspace: 0, transient: n * frozen });
+    // An MNIST-sized design: 64 samples, as always (a plan of its own beside a run at 32).
+    const small = design(0.05 * MB, 0.05 * MB, 0);
+    expect(probeBatchSize(32, {}, small)).toEqual({ size: 64, bytes: probeActivationBytes(small(64), 64, 32) });
+    expect(probeBatchSize(64, { samples: 20 }, small).size).toBe(20);
+    // resnet18 at 224×224 trained whole at batch 16 (~61 MB of outputs a sample, as many gradients):
+    // 64 samples would be a plan of 7.6 GB; the run's own plan at 16 keeps them all already.
+    const whole = design(61 * MB, 61 * MB, 0);
+    expect(probeBatchSize(16, {}, whole)).toEqual({ size: 16, bytes: 0 });
+    // Its backbone frozen, at batch 64: the run's plan would keep the backbone's 3.8 GB; a plan of 8 samples adds 488 MB.
+    const frozen = design(61 * MB, 0.01 * MB, 60 * MB);
+    const chosen = probeBatchSize(64, {}, frozen);
+    expect(chosen.size).toBe(8);
+    expect(chosen.bytes).toBe(probeActivationBytes(frozen(8), 8, 64));
+    expect(chosen.bytes).toBeLessThanOrEqual(PROBE_ACTIVATION_BYTES);
+    expect(probeActivationBytes(frozen(9), 9, 64)).toBeGreaterThan(PROBE_ACTIVATION_BYTES);
+    // Larger still: eight samples all the same (the Samples tab's), or the run's own batch where that adds less.
+    const huge = design(200 * MB, 0, 200 * MB);
+    expect(probeBatchSize(64, {}, huge).size).toBe(8);
+    expect(probeBatchSize(4, {}, huge)).toEqual({ size: 4, bytes: 4 * 4 * 200 * MB });
+    // A batch the run asks for is taken as it is.
+    expect(probeBatchSize(64, { requested: 32 }, frozen).size).toBe(32);
   });
 
   it("the run's estimate counts the copies a session keeps: one of a large state, two of a small one or with early stopping", () => {
