@@ -110,7 +110,7 @@ function startEstimate(projectFile: string, folder: string): { estimate: RunMemo
   const checked = checkedOrThrow({ ...graph, training });
   const data = prepareData(loadSamples(dataset, training.seed), dataset, training.seed);
   const features = featureCacheFootprint(checked, data, featureInputs(graph)[0].id);
-  const estimate = checkMemory(checked, BATCH, {}, process.memoryUsage().rss, data.memoryBudget ?? 0, false, features);
+  const estimate = checkMemory(checked, BATCH, {}, process.memoryUsage().rss, data.memoryBudget ?? 0, false, features, [data.train.count, data.val.count, data.test.count]);
   return { estimate, train: data.train.count, val: data.val.count };
 }
 

@@ -151,15 +151,16 @@ export function checkedGraph(json: unknown): CheckedGraph & { readonly training:
 /**
  * A run's memory verdict (core/analysis/memory.ts, `trainingMemoryVerdict`: the one the Problems
  * panel shows) at `batchSize` — with `residentBytes`, what the engine holds already (the data
- * loaded), `streamedDataBytes`, a streamed folder's budget, and `probed`, whether it runs probes (and on how many samples their batch draws: `probeSource`) —
+ * loaded), `streamedDataBytes`, a streamed folder's budget, and `probed`, whether it runs probes (and on how many samples their batch draws: `probeSource`), and
+ * `splitCounts`, the splits' sizes (their partial batches' plans) —
  * refused with `E_TRAIN_TOO_MUCH_MEMORY`, naming the figures and the largest batch that fits, when
  * it is above the host's limit, or the model and activations above what the backend's memory can
  * grow to. Answers the estimate.
  */
-export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed: false | ProbeBatchRequest = false, featureCacheBytes = 0): RunMemoryEstimate {
+export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed: false | ProbeBatchRequest = false, featureCacheBytes = 0, splitCounts?: readonly number[]): RunMemoryEstimate {
   const { design } = checkedDesign(g);
   const probes = probed ? { probed: true, probeBatch: probed } : {};
-  const v = trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), ...probes, residentBytes, streamedDataBytes, featureCacheBytes }, hostMemoryLimits(host));
+  const v = trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), ...probes, residentBytes, streamedDataBytes, featureCacheBytes, ...(splitCounts ? { splitCounts } : {}) }, hostMemoryLimits(host));
   if (v.over) throw coded('E_TRAIN_TOO_MUCH_MEMORY', v.message!);
   return v.estimate;
 }

@@ -108,7 +108,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const featureInput = featureInputs(g.ir)[0]?.id;
   const features = featureInput ? featureCacheFootprint(g, data, featureInput) : 0;
   const probes = params.probes === false ? false : { samples: probeSource(data).count, ...(params.probes?.batch !== undefined ? { requested: params.probes.batch } : {}) };
-  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0, probes, features);
+  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0, probes, features, [data.train.count, data.val.count, data.test.count]);
   // A resumed run starts from its own checkpoint, whatever its design's `startFrom` says.
   const from = record.checkpoint ? undefined : startWeightsOf(ctx, t);
   // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.

@@ -144,6 +144,11 @@ function sharedArena(f: TrainingFootprint, nodes: readonly NodeIR[], sizes: Read
 export interface RunMemoryInputs {
   /** What the run holds at its batch size (`trainingFootprint`). */
   footprint: TrainingFootprint;
+  /**
+   * The run's plans at its other batch sizes (`otherBatchSizes`: each split's partial last batch),
+   * each allocated whole and kept; absent (the data unknown): one more at the run's batch.
+   */
+  otherPlans?: readonly TrainingFootprint[];
   /** Buffers the optimizer keeps per trained parameter (Adam 2, SGD with momentum 1; `optimizerSlots`). */
   optimizerSlots: number;
   /**
@@ -261,25 +266,37 @@ export function probeBatchSize(batch: number, probes: ProbeBatchRequest, footpri
   return own < chosen ? { size: batch, bytes: own } : { size: lo, bytes: chosen };
 }
 
+/** What one plan allocates of its own: outputs, gradients and workspaces but a frozen prefix's (the plans' shared arena). */
+const planFloats = (f: TrainingFootprint): number => f.activations + f.gradients + f.workspace - (f.transient ?? 0);
+
+/**
+ * The batch sizes a run's plans take besides `batch`: each split's last, partial batch (training,
+ * and the evaluations of validation and test; the loop's `planFor`), each a plan allocated whole
+ * and kept for the run. resnet18 trained whole at batch 16 on 362/39/99 images made plans of 16,
+ * 10, 7 and 3 samples: 3.4 GiB of the engine's 4 GiB heap, where the estimate said 2.7.
+ */
+export function otherBatchSizes(batch: number, splitCounts: readonly number[]): number[] {
+  return [...new Set(splitCounts.map((n) => n % batch).filter((r) => r > 0))];
+}
+
 /**
  * The most memory a run will hold at once: what the engine holds now (code, the loaded data), the
  * model on the backend (weights, the trained ones' gradients and optimizer buffers), the copies of
- * its state kept while it trains, the probes' copy of the trained weights, two plans of
- * activations, workspaces and output gradients (the batch's, and one more: a partial last batch,
- * evaluation) but for a frozen prefix's, which the plans share in one arena (and the activation
- * probes keep in one plan), a streamed set's memory budget, and a frozen backbone's cached
- * features. Float32 throughout. `bench/memory.ts` and `bench/finetune-journey.ts` compare it
+ * its state kept while it trains, the probes' copy of the trained weights, the plans' activations,
+ * workspaces and output gradients (the batch's, and the splits' partial batches' plans, `otherPlans`,
+ * else one more) but for a frozen prefix's, which the plans share in one arena, what the activation
+ * probes add at their batch (`probeBatchSize`), a streamed set's memory budget, and a frozen
+ * backbone's cached features. Float32 throughout. `bench/memory.ts` and `bench/finetune-journey.ts` compare it
  * with the engine's measured peak.
  */
 export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
   const f = m.footprint;
-  const transient = f.transient ?? 0;
   const parts = {
     resident: m.residentBytes,
     model: 4 * (f.params + f.trained * (1 + m.optimizerSlots)),
     checkpoints: 4 * (f.params + f.trained * m.optimizerSlots) * m.checkpointCopies,
     probes: 4 * f.trained * (m.weightCopies ?? 0),
-    activations: 4 * (2 * (f.activations + f.gradients + f.workspace - transient) + (f.arena ?? 0)) + (m.probeActivationBytes ?? 0),
+    activations: 4 * (planFloats(f) + (m.otherPlans ?? [f]).reduce((a, o) => a + planFloats(o), 0) + (f.arena ?? 0)) + (m.probeActivationBytes ?? 0),
     data: m.streamedDataBytes ?? 0,
     features: m.featureCacheBytes ?? 0,
   };
@@ -301,6 +318,8 @@ export interface RunMemorySetup {
   probed?: boolean;
   /** With `probed`: what else decides their batch (`probeBatchSize`). */
   probeBatch?: ProbeBatchRequest;
+  /** The samples of the training, validation and test splits, where the data is loaded: their partial batches' plans are counted (`otherBatchSizes`); else one more plan at the batch. */
+  splitCounts?: readonly number[];
   residentBytes?: number;
   streamedDataBytes?: number;
   /** A frozen backbone's features the loop will keep in memory (`featureCacheFootprint`, core/train/feature-cache.ts); else 0. */
@@ -346,8 +365,11 @@ export function trainingMemoryVerdict(
     const footprint = trainingFootprint(graph, shapes);
     const stateBytes = 4 * (footprint.params + footprint.trained * setup.optimizerSlots);
     const probes = setup.probed === true ? probeBatchSize(b, setup.probeBatch ?? {}, (n) => (n === b ? footprint : footprintAt(n))) : undefined;
+    const others = setup.splitCounts ? otherBatchSizes(b, setup.splitCounts).map(footprintAt) : undefined;
+    if (others?.some((o) => o === undefined)) return undefined;
     const estimate = estimateRunMemory({
       footprint,
+      ...(others ? { otherPlans: others as TrainingFootprint[] } : {}),
       optimizerSlots: setup.optimizerSlots,
       checkpointCopies: sessionCheckpointCopies(stateBytes, Boolean(setup.training.earlyStopping)),
       weightCopies: setup.probed ? 1 : 0,

@@ -11,7 +11,7 @@ import type { OptimizerConfig } from '../../../src-engine/base/ir/types';
 import { readFileSync } from 'node:fs';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { tensor } from '../../../src-engine/base/tensor';
-import { PROBE_ACTIVATION_BYTES, estimateRunMemory, probeActivationBytes, probeBatchSize, trainingFootprint, type TrainingFootprint } from '../../../src-engine/core/analysis/memory';
+import { PROBE_ACTIVATION_BYTES, checkedDesign, estimateRunMemory, otherBatchSizes, probeActivationBytes, probeBatchSize, trainingFootprint, type TrainingFootprint } from '../../../src-engine/core/analysis/memory';
 import { freezeNodes } from '../../../src-engine/base/ir/freeze';
 import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
@@ -268,6 +268,33 @@ describe('the run memory estimate', () => {
     expect(probeBatchSize(4, {}, huge)).toEqual({ size: 4, bytes: 4 * 4 * 200 * MB });
     // A batch the run asks for is taken as it is.
     expect(probeBatchSize(64, { requested: 32 }, frozen).size).toBe(32);
+  });
+
+  it('the plans a run makes for its splits\' partial batches are counted: what a loop allocates for its activations is what the estimate says, where one more plan fell short (#59)', async () => {
+    // The iris MLP at batch 16: 108 + 12 + 30 samples (partial batches of 12, 12 and 14: plans of 16, 12 and 14).
+    const g = JSON.parse(readFileSync('examples/iris-mlp.json', 'utf8')) as GraphIR;
+    g.training = { ...g.training!, batchSize: 16, epochs: 1 };
+    const t = g.training;
+    const data = prepareData(loadDataset(t.dataset, t.seed), t.dataset, t.seed);
+    const splits = [data.train.count, data.val.count, data.test.count];
+    expect(otherBatchSizes(16, splits).sort()).toEqual([...new Set(splits.map((n) => n % 16).filter((r) => r > 0))].sort());
+    expect(otherBatchSizes(16, splits).length).toBeGreaterThan(1);
+    const base = createReferenceBackend();
+    let floats = 0;
+    const backend: Backend = { ...base, alloc: (n) => ((floats += n), base.alloc(n)) };
+    const loop = new TrainingLoop(g, data, backend, { compile: compileGraph, yieldToHost: () => Promise.resolve() });
+    await loop.run();
+    const weights = loop.plan.params.reduce((n, p) => n + 2 * p.value.data.length, 0) + loop.plan.buffers.reduce((n, b) => n + b.value.data.length, 0);
+    const checked = checkedOrThrow(g);
+    const { footprintAt } = checkedDesign(checked);
+    const f = footprintAt(16)!;
+    const others = otherBatchSizes(16, splits).map((b) => footprintAt(b)!);
+    // Besides the weights and their gradients: each plan's outputs, gradients and workspaces.
+    const plans = (floats - weights) * 4;
+    const counted = estimateRunMemory({ footprint: f, otherPlans: others, optimizerSlots: 0, checkpointCopies: 0, residentBytes: 0 }).parts.activations;
+    expect(plans).toBe(counted);
+    expect(estimateRunMemory({ footprint: f, optimizerSlots: 0, checkpointCopies: 0, residentBytes: 0 }).parts.activations).toBeLessThan(counted);
+    expect(checkMemory(checked, 16, {}, 0, 0, false, 0, splits).parts.activations).toBe(counted);
   });
 
   it("the run's estimate counts the copies a session keeps: one of a large state, two of a small one or with early stopping", () => {
