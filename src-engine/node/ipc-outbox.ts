@@ -10,9 +10,9 @@
  * waited behind it: fine-tuning resnet18 with a frozen backbone, the browser saw "starting" for
  * 21 s and then the start answer, every "computing backbone features" line, each epoch and the end
  * in one burst, as the engine finished.
- * So each send counts until Node says it was written, and `yieldToHost` waits, while any is
- * queued, for the queue to empty (at most `maxWaitMs`, so a host that stopped reading cannot
- * stall the run), else it is the one `setImmediate` it was.
+ * So each send counts until Node says it was written, and `yieldToHost`, after the one
+ * `setImmediate` it was, waits while any is queued for the queue to empty (at most `maxWaitMs`, so
+ * a host that stopped reading cannot stall the run).
  */
 export class IpcOutbox {
   private pending = 0;
@@ -46,10 +46,18 @@ export class IpcOutbox {
     });
   }
 
-  /** The training loop's yield: until every queued message is written (at most `maxWaitMs`), or one loop pass when none is. */
-  yieldToHost = (): Promise<void> => {
-    if (this.pending === 0) return new Promise<void>((resolve) => setImmediate(resolve));
-    return new Promise<void>((resolve) => {
+  /**
+   * The training loop's yield: one pass of the event loop (timers: the run store's flush; the
+   * host's messages: Stop, pace), then, while messages are queued, until they are written (at
+   * most `maxWaitMs`). NOTE: the pass comes first. A write Node completes at once reports on the
+   * next tick, not in a pass of the loop; a yield that only waited for it let a run with a message
+   * out between every two yields (two moons at full speed) go on in one macrotask: no timer fired
+   * and no message was read until it ended (the e2e kill -9 test: a crashed run's log was empty).
+   */
+  yieldToHost = async (): Promise<void> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.pending === 0) return;
+    await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.waiters = this.waiters.filter((w) => w !== done);

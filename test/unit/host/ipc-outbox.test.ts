@@ -5,8 +5,10 @@
  * backbone features" line and the end in one burst: the answer went out one pipe buffer per
  * yield. Through a real child process (ipc-sender.ts): a 16 MB message sent before 1.2 s of
  * steps arrives during them with the outbox's yield, and only at their end with one
- * `setImmediate` (the yield before). And the outbox's own bookkeeping, with a writer that says
- * when it wrote.
+ * `setImmediate` (the yield before), and a timer still fires during the steps. And the outbox's
+ * own bookkeeping, with a writer that says when it wrote: among it, that the loop turns at the
+ * yields of a run that sends between every two (a write reported on the next tick; the e2e kill -9
+ * scenario's crashed run had an empty log when it did not).
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
@@ -14,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { IpcOutbox } from '../../../src-engine/node/ipc-outbox';
 
 /** When (ms after the steps began) the big message and the end arrived. */
-async function arrivals(how: 'outbox' | 'immediate'): Promise<{ big: number; done: number }> {
+async function arrivals(how: 'outbox' | 'immediate'): Promise<{ big: number; done: number; timerAt: number }> {
   const child = fork(path.join(__dirname, 'ipc-sender.ts'), [String(16 << 20), how], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     return await new Promise((resolve, reject) => {
@@ -22,14 +24,14 @@ async function arrivals(how: 'outbox' | 'immediate'): Promise<{ big: number; don
       let big = -1;
       child.on('error', reject);
       child.on('exit', (code) => reject(new Error(`ipc-sender exited (${code})`)));
-      child.on('message', (m: { ready?: true; big?: Uint8Array; done?: number }) => {
+      child.on('message', (m: { ready?: true; big?: Uint8Array; done?: number; timerAt?: number }) => {
         if (m.ready) {
           t0 = Date.now();
           child.send('go');
         } else if (m.big) {
           if (m.big.length !== 16 << 20 || m.big[12345] !== 7) reject(new Error('the big message arrived damaged'));
           big = Date.now() - t0;
-        } else if (m.done !== undefined) resolve({ big, done: Date.now() - t0 });
+        } else if (m.done !== undefined) resolve({ big, done: Date.now() - t0, timerAt: m.timerAt! });
       });
     });
   } finally {
@@ -46,6 +48,8 @@ describe('IpcOutbox', () => {
     expect(fixed.done - fixed.big).toBeGreaterThan(600);
     // The yield it replaces: the same message arrives after the steps, with the end.
     expect(before.done - before.big).toBeLessThan(200);
+    // And the loop turns at the yields: a 50 ms timer fires during the steps, not after the last.
+    expect(fixed.timerAt).toBeLessThan(400);
   }, 30_000);
 
   it('yields until what it queued is written, at most maxWaitMs, and as one setImmediate when nothing is queued', async () => {
@@ -67,6 +71,21 @@ describe('IpcOutbox', () => {
     const t = performance.now();
     await box.yieldToHost();
     expect(performance.now() - t).toBeLessThan(40);
+    // A write Node completes at once reports on the next tick: a yield still lets the loop turn (a
+    // due timer fires: the run store's flush; the host's Stop is read). Waiting for the write alone,
+    // a run sending between every two yields went on in one macrotask to its end.
+    const quick = new IpcOutbox((_m, done) => process.nextTick(done));
+    let fired = false;
+    setTimeout(() => (fired = true), 0);
+    for (let step = 0; step < 3; step++) {
+      const until = performance.now() + 3;
+      while (performance.now() < until) {
+        // a step: the timer falls due
+      }
+      quick.send('progress');
+      await quick.yieldToHost();
+    }
+    expect(fired).toBe(true);
     // A host that stopped reading: the yield ends at maxWaitMs.
     box.send('c');
     const t2 = performance.now();
