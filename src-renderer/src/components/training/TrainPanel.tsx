@@ -231,7 +231,10 @@ function ProgressView() {
           step <b data-testid="step-counter" data-step={p?.step ?? done?.steps ?? 0}>{p?.step ?? done?.steps ?? (storedOnly ? '–' : 0)}</b>
           {p ? <small> ({p.stepInEpoch}/{p.stepsPerEpoch})</small> : null}
         </span>
-        <span data-testid="samples-per-sec">{p ? `${Math.round(p.samplesPerSec).toLocaleString()} samples/s` : ''}</span>
+        {/* The rate since the last progress, while the run goes on: a finished run's is its last interval's
+            (resnet18's last step with its partial batch's new plan read 4 samples/s beside the run's 12);
+            the line below gives the whole run's. */}
+        <span data-testid="samples-per-sec">{p && isLive(phase) ? `${Math.round(p.samplesPerSec).toLocaleString()} samples/s` : ''}</span>
         <span data-testid="eta">{p && phase === 'running' ? `ETA ${fmtTime(p.etaSeconds)}` : ''}</span>
       </div>
       {p ? (
