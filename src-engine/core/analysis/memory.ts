@@ -229,10 +229,10 @@ export function probeActivationBytes(f: TrainingFootprint, probe: number, batch:
 /**
  * The activation probes' batch for a run at `batch` (ProbeSuite's plan; the memory estimate
  * counts what it adds): the batch the run asks for, if it does; else PROBE_BATCH samples (the
- * probe split's `samples` at most) where what they
- * add fits PROBE_ACTIVATION_BYTES, as every example design's does; else the run's own batch where
- * that fits or adds less; else the most samples that fit, down to eight. `footprintAt(n)`: the
- * design's footprint at batch n.
+ * probe split's `samples` at most) where what they add fits PROBE_ACTIVATION_BYTES, as every
+ * example design's does; else the run's own batch where that fits or adds less; else the most
+ * samples that fit, down to eight. `footprintAt(n)`: the design's footprint at batch n. (A probe
+ * batch the size of a split's partial batch shares that plan; the estimate counts it twice.)
  *
  * NOTE (why): 64 samples at any size made the probes of resnet18 at 224×224 a plan of 64 samples
  * beside a run at batch 16 (its outputs and gradients, ~7 GB: the engine's 4 GiB heap ran out at
