@@ -11,7 +11,7 @@ import type { OptimizerConfig } from '../../../src-engine/base/ir/types';
 import { readFileSync } from 'node:fs';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { tensor } from '../../../src-engine/base/tensor';
-import { PROBE_ACTIVATION_BYTES, checkedDesign, estimateRunMemory, otherBatchSizes, probeActivationBytes, probeBatchSize, trainingFootprint, type TrainingFootprint } from '../../../src-engine/core/analysis/memory';
+import { KERNEL_SCRATCH_SHARE, PROBE_ACTIVATION_BYTES, checkedDesign, estimateRunMemory, otherBatchSizes, probeActivationBytes, probeBatchSize, trainingFootprint, type TrainingFootprint } from '../../../src-engine/core/analysis/memory';
 import { freezeNodes } from '../../../src-engine/base/ir/freeze';
 import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
@@ -295,6 +295,35 @@ describe('the run memory estimate', () => {
     expect(plans).toBe(counted);
     expect(estimateRunMemory({ footprint: f, optimizerSlots: 0, checkpointCopies: 0, residentBytes: 0 }).parts.activations).toBeLessThan(counted);
     expect(checkMemory(checked, 16, {}, 0, 0, false, 0, splits).parts.activations).toBe(counted);
+  });
+
+  it('with the splits counted, memory does not grow with the batch: the largest batch that fits is found by trying each size below (#59)', () => {
+    const g = JSON.parse(readFileSync('examples/iris-mlp.json', 'utf8')) as GraphIR;
+    const splits = [108, 12, 30];
+    const at = (b: number, limits = {}) => checkMemory(checkedOrThrow({ ...g, training: { ...g.training!, batchSize: b } }), b, limits, 0, 0, false, 0, splits);
+    // On the backend: the model, and the plans of the batch and of each split's remainder (at 27: 0, 12 and 3, three plans; at 25: 8, 12 and 5, four).
+    const need = (b: number) => at(b).parts.model + at(b).parts.activations * (1 + KERNEL_SCRATCH_SHARE);
+    expect(need(27)).toBeLessThan(need(25));
+    // A backend one byte short of batch 30's needs.
+    const limit = need(30) - 1;
+    const refused = (() => {
+      try {
+        return at(30, { backendMemoryLimitBytes: limit }) && '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    // The sizes whose model, plans and kernels' scratch fit, tried one by one.
+    const largest = Math.max(...Array.from({ length: 29 }, (_, i) => i + 1).filter((b) => need(b) <= limit));
+    expect(refused).toContain(`Batch ${largest} is the largest that fits`);
+    // A binary search, which assumes memory grows with the batch, lands elsewhere here (21, not 27).
+    let [lo, hi] = [0, 30];
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (need(mid) <= limit) lo = mid;
+      else hi = mid;
+    }
+    expect(lo).not.toBe(largest);
   });
 
   it("the run's estimate counts the copies a session keeps: one of a large state, two of a small one or with early stopping", () => {
