@@ -17,7 +17,7 @@ import { featureCacheFootprint } from '../../core/train/feature-cache';
 import { featureInputs } from '../../base/ir/inputs';
 import { sweepLabel, sweepVariants } from '../sweep';
 import { checkMemory, checkedGraph, coded, probeSamples, type ServiceContext } from './context';
-import { probeSource } from '../probes';
+import { probeSource } from '../../core/data/sources';
 
 /** How a started run is recorded: its name, sweep, parent run, and the checkpoint it resumes from. */
 type RecordAs = { name?: string; sweep?: RunSweepInfo; resumedFrom?: RunMeta['resumedFrom']; checkpoint?: Checkpoint };

@@ -6,5 +6,5 @@ export { WeightProbe } from './weight-probe';
 export { SampleProbe, rowProbabilities, type ScoreKind } from './sample-probe';
 export { DecisionBoundaryProbe } from './decision-boundary-probe';
 export { layerHealth, DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './layer-health';
-export { ProbeSuite, DEFAULT_PROBE_OPTIONS, probeSource, type ProbeSuiteOptions } from './probe-suite';
+export { ProbeSuite, DEFAULT_PROBE_OPTIONS, type ProbeSuiteOptions } from './probe-suite';
 export { GanProbe, ganHints, meanPairwiseDistance, GAN_HINT_AFTER_STEPS } from './gan-probe';

@@ -1,5 +1,6 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import { BatchFeeder, isStreamed, type Dataset, type PreparedData, type Samples } from '../../core/data';
+import { probeSource } from '../../core/data/sources';
 import type { GraphIR } from '../../base/ir/types';
 import { PROBE_BATCH } from '../../core/analysis/memory';
 import { getOp } from '../../core/ops/registry';
@@ -74,11 +75,6 @@ export function probeOrder(source: Pick<Dataset, 'count' | 'targets'>, count: nu
     for (const list of classes) if (round < list.length && n < count) order[n++] = list[round];
   }
   return order;
-}
-
-/** The split the probe batch is drawn from: the test split, else the validation split, else the training split. */
-export function probeSource<S extends { count: number }>(data: { train: S; val: S; test: S }): S {
-  return data.test.count > 0 ? data.test : data.val.count > 0 ? data.val : data.train;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { PreparedData, Samples } from '../../core/data';
 import { stripUndefined, type DeviceCapture, type LoopHooks, type StepContext, type StepFigures, type LoopView } from '../../core/train';
 import { DEFAULT_PROBE_HZ, type ProbeFrame, type ProbeOptions } from '../../protocol';
-import { DEFAULT_PROBE_OPTIONS, ProbeSuite, compact, probeSource, type ProbeSuiteOptions } from '../probes';
+import { DEFAULT_PROBE_OPTIONS, ProbeSuite, compact, type ProbeSuiteOptions } from '../probes';
+import { probeSource } from '../../core/data/sources';
 import { checkedDesign, probeBatchSize } from '../../core/analysis/memory';
 import type { SessionPlan } from './session-plan';
 

@@ -466,25 +466,49 @@ export function runOptimizerSlots(t: Pick<TrainingConfig, 'optimizer' | 'groups'
 }
 
 /**
- * The Problems panel's memory verdict on a design as analysed (`analyzeGraph`): Start's first
- * check (`train.start` before the data is loaded, app/handlers/context.ts `checkMemory`), with the
- * limits the engine answers in its hello (`EngineInfo.memory`), as an error diagnostic when it
- * would refuse. Other batch sizes' shapes are inferred from the normalised graph when it has no
- * errors.
+ * What the Problems panel knows of the run Start would make besides the design: the splits' sizes
+ * (the dataset preview's, when it is the design's data) and the probes (on, and the samples their
+ * batch draws from), as Start counts them once the data is loaded.
+ */
+export interface DesignRun {
+  splitCounts?: readonly number[];
+  probes?: ProbeBatchRequest;
+}
+
+/**
+ * The Problems panel's memory verdict on a design as analysed (`analyzeGraph`): Start's check
+ * (`train.start`, app/handlers/context.ts `checkMemory`) with what `run` tells of the run (its
+ * splits' partial batches, its probes; without them, as Start's first check before the data is
+ * loaded) and the limits the engine answers in its hello (`EngineInfo.memory`), as an error
+ * diagnostic when it would refuse. Other batch sizes' shapes are inferred from the normalised
+ * graph when it has no errors (once per size).
  */
 export function designMemoryVerdict(
   analysis: { graph?: GraphIR; order?: readonly string[]; shapes: Readonly<Record<string, readonly number[]>> },
   raw: GraphIR,
   batchSize: number,
   limits: MemoryLimits,
+  run: DesignRun = {},
 ): { verdict: MemoryVerdict; diagnostic?: Diagnostic } {
   const g = analysis.graph ?? raw;
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const nodes = analysis.order && analysis.graph ? analysis.order.map((id) => byId.get(id)!) : g.nodes;
   const sorted = analysis.order && analysis.graph ? nodes : undefined;
-  const shapesAt = (b: number) => (b === batchSize ? analysis.shapes : sorted ? inferShapes(sorted, { batchSize: b }).shapes : undefined);
+  const inferred = new Map<number, Readonly<Record<string, readonly number[]>>>();
+  const shapesAt = (b: number) => {
+    if (b === batchSize) return analysis.shapes;
+    if (!sorted) return undefined;
+    let shapes = inferred.get(b);
+    if (!shapes) inferred.set(b, (shapes = inferShapes(sorted, { batchSize: b }).shapes));
+    return shapes;
+  };
   const t = g.training;
-  const setup: RunMemorySetup = { training: t ?? {}, optimizerSlots: t?.optimizer ? runOptimizerSlots(t) : 2 };
+  const setup: RunMemorySetup = {
+    training: t ?? {},
+    optimizerSlots: t?.optimizer ? runOptimizerSlots(t) : 2,
+    ...(run.splitCounts ? { splitCounts: run.splitCounts } : {}),
+    ...(run.probes ? { probed: true, probeBatch: run.probes } : {}),
+  };
   const verdict = trainingMemoryVerdict({ nodes, training: t, outputs: g.outputs }, shapesAt, batchSize, setup, limits);
   return verdict.message ? { verdict, diagnostic: { code: 'E_TRAIN_TOO_MUCH_MEMORY', severity: 'error', message: verdict.message } } : { verdict };
 }

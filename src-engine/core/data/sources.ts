@@ -16,3 +16,12 @@ export function withInputShape(config: DatasetConfig, graph: Pick<GraphIR, 'node
   if (!Array.isArray(shape) || shape.length !== 3) return config;
   return { ...config, options: { ...config.options, shape: [...(shape as number[])] } };
 }
+
+/**
+ * The split the probes' batch is drawn from (ProbeSuite): the test split, else the validation
+ * split, else the training split. Start's memory estimate and the Problems panel's (from the
+ * dataset preview's counts) size the probe batch on it too.
+ */
+export function probeSource<S extends { count: number }>(data: { train: S; val: S; test: S }): S {
+  return data.test.count > 0 ? data.test : data.val.count > 0 ? data.val : data.train;
+}

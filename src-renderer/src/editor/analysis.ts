@@ -1,4 +1,5 @@
-import { getOp, type Diagnostic, type GraphIR, type MemoryLimits, analyzeGraph, designMemoryVerdict } from '../../../src-engine/facade';
+import { getOp, type Diagnostic, type DesignRun, type GraphIR, type MemoryLimits, analyzeGraph, designMemoryVerdict, probeSource, withInputShape } from '../../../src-engine/facade';
+import type { DatasetPreview } from '../../../src-engine/protocol';
 import { UNCONNECTED } from './graph';
 
 /** What the canvas shows about a design: the engine's own analysis plus per-node figures. */
@@ -41,7 +42,7 @@ export function engineGraph(graph: GraphIR): GraphIR {
  * as a reference to a node called "". `limits`: what the engine may use (`EngineInfo.memory`), for
  * the memory verdict Start gives.
  */
-export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}): DesignAnalysis {
+export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}, run: DesignRun = {}): DesignAnalysis {
   const t0 = performance.now();
   const batchSize = graph.training && Number.isInteger(graph.training.batchSize) && graph.training.batchSize >= 1 ? graph.training.batchSize : undefined;
   const a = analyzeGraph(engineGraph(graph), batchSize === undefined ? {} : { batchSize });
@@ -59,9 +60,10 @@ export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}): Design
       // The engine's own analysis reports a node whose rules throw; the badge just stays empty.
     }
   }
-  // Start's verdict on memory, with the engine's limits (EngineInfo.memory): the Problems panel
-  // shows the refusal, and the largest batch that fits, before Train is pressed.
-  const memory = designMemoryVerdict(a, engineGraph(graph), batchSize ?? 1, batchSize === undefined ? {} : limits);
+  // Start's verdict on memory, with the engine's limits (EngineInfo.memory) and what is known of the
+  // run (`run`: `designRun`): the Problems panel shows the refusal, and the largest batch that fits,
+  // before Train is pressed.
+  const memory = designMemoryVerdict(a, engineGraph(graph), batchSize ?? 1, batchSize === undefined ? {} : limits, run);
   const memoryBytes = memory.verdict.estimate.bytes;
   const tooBig = memory.diagnostic;
   // An empty canvas is where every design starts, not a problem (the start panel shows instead);
@@ -71,4 +73,27 @@ export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}): Design
   const byNode = Object.create(null) as Record<string, Diagnostic[]>;
   for (const d of diagnostics) if (d.nodeId !== undefined) (byNode[d.nodeId] ??= []).push(d);
   return { shapes: a.shapes, nodeParams, diagnostics, byNode, params: a.params, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };
+}
+
+/**
+ * What the Problems panel's memory verdict knows of the run Start would make (`DesignRun`): the
+ * splits' sizes from the train panel's dataset preview, when it is of this design's data (`key`:
+ * the preview's, `datasetPreviewKey`), and the probes when they are on (their batch drawn from
+ * the split `probeSource` picks), so Problems names the batch Start would. Without a preview of
+ * this data, Start's first check's (no splits).
+ */
+export function designRun(graph: GraphIR, ui: { probes: boolean; preview?: DatasetPreview; previewKey?: string }): DesignRun {
+  const t = graph.training;
+  if (!t) return {};
+  const counts = ui.preview && ui.previewKey === datasetPreviewKey(graph) ? ui.preview.counts : undefined;
+  const splits = counts ? { train: { count: counts.train }, val: { count: counts.val }, test: { count: counts.test } } : undefined;
+  return {
+    ...(counts ? { splitCounts: [counts.train, counts.val, counts.test] } : {}),
+    ...(ui.probes ? { probes: splits ? { samples: probeSource(splits).count } : {} } : {}),
+  };
+}
+
+/** The train panel's dataset preview's key for `graph`'s data (its dataset at the Input's shape); undefined without training settings. */
+export function datasetPreviewKey(graph: GraphIR): string | undefined {
+  return graph.training ? JSON.stringify(withInputShape(graph.training.dataset, graph)) : undefined;
 }

@@ -2,6 +2,7 @@ import { createStore, type StoreApi } from 'zustand';
 import { getOp, isGraphInput, type ComputeChoice, type GraphIR } from '../../../src-engine/facade';
 import { EditCode, type EditAction, type EditRefusal } from '../editor/actions';
 import { analyzeDesign, type DesignAnalysis } from '../editor/analysis';
+import type { DesignRun } from '../../../src-engine/facade';
 import { copyNodes, pasteAction, type Clipboard } from '../editor/clipboard';
 import { blockEdits, type BlockTemplate } from '../editor/block-templates';
 import { insertionProblem } from '../editor/connect';
@@ -259,9 +260,10 @@ function clipboardActions({ set, get }: StoreKit): Pick<EditorState, 'copySelect
  * Each window (and each test that wants one) makes its own, with the session store it tells
  * (`useEditor` is the window's); nothing is shared between two, not even the pending analysis.
  */
-export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getState'>, engine?: Pick<StoreApi<EngineStore>, 'getState'>) {
-  // The engine's memory limits (its hello's memory field), for the memory verdict Start gives; none before it answers.
-  const analyze = (graph: GraphIR) => analyzeDesign(graph, engine?.getState().info?.memory ?? {});
+export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getState'>, engine?: Pick<StoreApi<EngineStore>, 'getState'>, runOf?: (graph: GraphIR) => DesignRun) {
+  // The engine's memory limits (its hello's memory field), for the memory verdict Start gives; none
+  // before it answers. `runOf`: what is known of the run besides the design (`designRun`).
+  const analyze = (graph: GraphIR) => analyzeDesign(graph, engine?.getState().info?.memory ?? {}, runOf?.(graph) ?? {});
   return createStore<EditorState>((set, get) => {
     // The pending live analysis of this store's document (debounced after each edit).
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -27,6 +27,8 @@ export interface TrainUi {
   pace: number;
   /** The train panel's dataset preview (the decision boundary draws its 2-D points). */
   preview?: DatasetPreview;
+  /** Which data `preview` is of (`datasetPreviewKey`): the Problems panel's memory verdict takes its splits' sizes only for the design's own. */
+  previewKey?: string;
   /**
    * An architecture diff shown on the canvas (from the compare view): the canvas shows one run's
    * design, its nodes coloured by how they differ from the run it is compared against.

@@ -13,6 +13,7 @@ import { createSessionStore, type SessionState } from './session-store';
 import { createSweepStore, type SweepState } from './sweep-store';
 import { createTrainUiStore, type TrainUi } from './train-ui';
 import { createRunStore, type RunViewStore } from './training-store';
+import { designRun } from '../editor/analysis';
 
 /**
  * Every store of one window, and its run controller: what the window's components read (through
@@ -52,13 +53,17 @@ export interface WindowStores {
 export function createWindowStores(): WindowStores {
   const session = createSessionStore();
   const engine = createEngineStore();
-  const editor = createEditorStore(session, engine);
-  // The memory verdict in Problems is Start's: analysed again once the engine says its limits.
+  const trainUi = createTrainUiStore();
+  const editor = createEditorStore(session, engine, (graph) => designRun(graph, trainUi.getState()));
+  // The memory verdict in Problems is Start's: analysed again once the engine says its limits, and
+  // when the dataset preview (the splits' sizes) or the probes switch change.
   engine.subscribe((s, prev) => {
     if (s.info?.memory !== prev.info?.memory) editor.getState().analyzeNow();
   });
+  trainUi.subscribe((s, prev) => {
+    if (s.preview !== prev.preview || s.previewKey !== prev.previewKey || s.probes !== prev.probes) editor.getState().analyzeNow();
+  });
   const run = createRunStore();
-  const trainUi = createTrainUiStore();
   const sweep = createSweepStore(engine);
   const runs = new RunController({ engine, run, editor, trainUi, sweep });
   const runsUi = createRunsUiStore();

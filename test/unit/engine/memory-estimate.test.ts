@@ -13,7 +13,8 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { tensor } from '../../../src-engine/base/tensor';
 import { KERNEL_SCRATCH_SHARE, PROBE_ACTIVATION_BYTES, checkedDesign, estimateRunMemory, otherBatchSizes, probeActivationBytes, probeBatchSize, trainingFootprint, type TrainingFootprint } from '../../../src-engine/core/analysis/memory';
 import { freezeNodes } from '../../../src-engine/base/ir/freeze';
-import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';
+import { analyzeDesign, datasetPreviewKey, designRun } from '../../../src-renderer/src/editor/analysis';
+import type { DatasetPreview } from '../../../src-engine/protocol';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { prepareData } from '../../../src-engine/core/data';
@@ -295,6 +296,34 @@ describe('the run memory estimate', () => {
     expect(plans).toBe(counted);
     expect(estimateRunMemory({ footprint: f, optimizerSlots: 0, checkpointCopies: 0, residentBytes: 0 }).parts.activations).toBeLessThan(counted);
     expect(checkMemory(checked, 16, {}, 0, 0, false, 0, splits).parts.activations).toBe(counted);
+  });
+
+  it('Problems takes what Start counts once the data is loaded: the dataset preview\'s split sizes (when it is of the design\'s data) and the probes (#59)', () => {
+    const g = JSON.parse(readFileSync('examples/iris-mlp.json', 'utf8')) as GraphIR;
+    g.training = { ...g.training!, batchSize: 30 };
+    const counts = { train: 108, val: 12, test: 30 };
+    const preview = { counts } as unknown as DatasetPreview;
+    const run = designRun(g, { probes: true, preview, previewKey: datasetPreviewKey(g) });
+    expect(run).toEqual({ splitCounts: [108, 12, 30], probes: { samples: 30 } });
+    // A preview of other data gives no split sizes; probes off, no probes.
+    expect(designRun(g, { probes: true, preview, previewKey: 'another' })).toEqual({ probes: {} });
+    expect(designRun(g, { probes: false, preview, previewKey: datasetPreviewKey(g) })).toEqual({ splitCounts: [108, 12, 30] });
+    const checked = checkedOrThrow(g);
+    const start = (limits: { backendMemoryLimitBytes?: number }) => {
+      try {
+        return checkMemory(checked, 30, limits, 0, 0, { samples: 30 }, 0, [108, 12, 30]);
+      } catch (e) {
+        return `E_TRAIN_TOO_MUCH_MEMORY: ${(e as Error).message}`;
+      }
+    };
+    const fits = start({}) as { bytes: number; parts: { model: number; activations: number } };
+    expect(analyzeDesign(g, {}, run).memoryBytes).toBe(fits.bytes);
+    // One byte short on the backend: the same refusal, naming the same batch (27: each size tried).
+    const backendBytes = fits.parts.model + fits.parts.activations * (1 + KERNEL_SCRATCH_SHARE) - 1;
+    const refused = start({ backendMemoryLimitBytes: backendBytes });
+    expect(refused).toContain('is the largest that fits');
+    const problems = analyzeDesign(g, { backendBytes }, run).diagnostics.filter((d) => d.code === 'E_TRAIN_TOO_MUCH_MEMORY');
+    expect(problems.map((d) => `${d.code}: ${d.message}`)).toEqual([refused]);
   });
 
   it('with the splits counted, memory does not grow with the batch: the largest batch that fits is found by trying each size below (#59)', () => {

@@ -86,7 +86,7 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
       .then((data) => {
         if (!live) return;
         setPreview({ key, data });
-        w.trainUi.getState().set({ preview: data });
+        w.trainUi.getState().set({ preview: data, previewKey: key });
       })
       .catch((err: Error & { code?: string }) => live && setPreview({ key, error: err.message, ...(err.code ? { code: err.code } : {}) }));
     return () => {
