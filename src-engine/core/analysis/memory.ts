@@ -364,16 +364,21 @@ export function trainingMemoryVerdict(
   setup: RunMemorySetup,
   limits: MemoryLimits,
 ): MemoryVerdict {
+  // Each size's footprint once: the search for the largest batch, the partial batches' plans and
+  // the probe batch ask for the same sizes again and again.
+  const footprints = new Map<number, TrainingFootprint | undefined>();
   const footprintAt = (n: number): TrainingFootprint | undefined => {
-    const shapes = shapesAt(n);
-    return shapes && trainingFootprint(graph, shapes);
+    if (!footprints.has(n)) {
+      const shapes = shapesAt(n);
+      footprints.set(n, shapes && trainingFootprint(graph, shapes));
+    }
+    return footprints.get(n);
   };
   const at = (b: number): { estimate: RunMemoryEstimate; onBackend: number; over?: 'backend' | 'machine' } | undefined => {
-    const shapes = shapesAt(b);
-    if (!shapes) return undefined;
-    const footprint = trainingFootprint(graph, shapes);
+    const footprint = footprintAt(b);
+    if (!footprint) return undefined;
     const stateBytes = 4 * (footprint.params + footprint.trained * setup.optimizerSlots);
-    const probes = setup.probed === true ? probeBatchSize(b, setup.probeBatch ?? {}, (n) => (n === b ? footprint : footprintAt(n))) : undefined;
+    const probes = setup.probed === true ? probeBatchSize(b, setup.probeBatch ?? {}, footprintAt) : undefined;
     const others = setup.splitCounts ? otherBatchSizes(b, setup.splitCounts).map(footprintAt) : undefined;
     if (others?.some((o) => o === undefined)) return undefined;
     const estimate = estimateRunMemory({
@@ -481,7 +486,7 @@ export interface DesignRun {
  * splits' partial batches, its probes; without them, as Start's first check before the data is
  * loaded) and the limits the engine answers in its hello (`EngineInfo.memory`), as an error
  * diagnostic when it would refuse. Other batch sizes' shapes are inferred from the normalised
- * graph when it has no errors (once per size).
+ * graph when it has no errors.
  */
 export function designMemoryVerdict(
   analysis: { graph?: GraphIR; order?: readonly string[]; shapes: Readonly<Record<string, readonly number[]>> },
@@ -494,14 +499,7 @@ export function designMemoryVerdict(
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const nodes = analysis.order && analysis.graph ? analysis.order.map((id) => byId.get(id)!) : g.nodes;
   const sorted = analysis.order && analysis.graph ? nodes : undefined;
-  const inferred = new Map<number, Readonly<Record<string, readonly number[]>>>();
-  const shapesAt = (b: number) => {
-    if (b === batchSize) return analysis.shapes;
-    if (!sorted) return undefined;
-    let shapes = inferred.get(b);
-    if (!shapes) inferred.set(b, (shapes = inferShapes(sorted, { batchSize: b }).shapes));
-    return shapes;
-  };
+  const shapesAt = (b: number) => (b === batchSize ? analysis.shapes : sorted ? inferShapes(sorted, { batchSize: b }).shapes : undefined);
   const t = g.training;
   const setup: RunMemorySetup = {
     training: t ?? {},
