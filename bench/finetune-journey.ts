@@ -31,7 +31,7 @@ import { torchvisionOnnx } from './workloads';
 import { checkMemory } from '../src-engine/app/handlers/context';
 import { featureInputs } from '../src-engine/base/ir/inputs';
 import { checkedOrThrow } from '../src-engine/core/analysis/checked';
-import type { RunMemoryEstimate } from '../src-engine/core/analysis/memory';
+import { splitCountsOf, type RunMemoryEstimate } from '../src-engine/core/analysis/memory';
 import { prepareData, withInputShape } from '../src-engine/core/data';
 import { defaultTraining } from '../src-engine/core/train';
 import { featureCacheFootprint } from '../src-engine/core/train/feature-cache';
@@ -110,7 +110,7 @@ function startEstimate(projectFile: string, folder: string): { estimate: RunMemo
   const checked = checkedOrThrow({ ...graph, training });
   const data = prepareData(loadSamples(dataset, training.seed), dataset, training.seed);
   const features = featureCacheFootprint(checked, data, featureInputs(graph)[0].id);
-  const estimate = checkMemory(checked, BATCH, {}, process.memoryUsage().rss, data.memoryBudget ?? 0, false, features, [data.train.count, data.val.count, data.test.count]);
+  const estimate = checkMemory(checked, BATCH, {}, process.memoryUsage().rss, data.memoryBudget ?? 0, false, features, splitCountsOf(data));
   return { estimate, train: data.train.count, val: data.val.count };
 }
 

@@ -52,7 +52,7 @@ export { listTransforms, type TransformConfig, type TransformKind } from './cata
 export type { TransformDef, TransformParam } from './catalog/transforms/types';
 export { hasClasses, isDataTask, showsProbabilities, taskOf, type Task } from './catalog/tasks';
 // The shape an image folder is read at (the features Input's), as training reads it: the preview asks for the same.
-export { probeSource, withInputShape } from './core/data/sources';
+export { withInputShape } from './core/data/sources';
 // An image converted to a sample exactly as an image folder's are (the Playground's uploaded or pasted image).
 export { imageToSample, type RgbaImage } from './core/data/image';
 export { DEFAULT_OPTIMIZER, OPTIMIZERS } from './catalog/optimizers/registry';
@@ -63,7 +63,7 @@ export { defaultTraining, lossNodeOf } from './core/train/defaults';
 
 // The live analysis the canvas shows while a design is drawn.
 export { analyzeGraph } from './core/analysis/validate';
-export { designMemoryVerdict, formatGiB, type DesignRun, type MemoryLimits, type MemoryVerdict } from './core/analysis/memory';
+export { designMemoryVerdict, formatGiB, probeBatchRequest, splitCountsOf, type DesignRun, type MemoryLimits, type MemoryVerdict } from './core/analysis/memory';
 
 // Fine-tuning: freezing sets of nodes, a classifier's head and replacing it.
 export { freezeNodes, frozenNodeIds, upstreamNodeIds } from './base/ir/freeze';

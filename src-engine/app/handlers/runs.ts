@@ -17,7 +17,7 @@ import { featureCacheFootprint } from '../../core/train/feature-cache';
 import { featureInputs } from '../../base/ir/inputs';
 import { sweepLabel, sweepVariants } from '../sweep';
 import { checkMemory, checkedGraph, coded, probeSamples, type ServiceContext } from './context';
-import { probeSource } from '../../core/data/sources';
+import { probeBatchRequest, splitCountsOf } from '../../core/analysis/memory';
 
 /** How a started run is recorded: its name, sweep, parent run, and the checkpoint it resumes from. */
 type RecordAs = { name?: string; sweep?: RunSweepInfo; resumedFrom?: RunMeta['resumedFrom']; checkpoint?: Checkpoint };
@@ -107,8 +107,8 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   // Again with what the engine now holds (its data loaded), before the model is allocated.
   const featureInput = featureInputs(g.ir)[0]?.id;
   const features = featureInput ? featureCacheFootprint(g, data, featureInput) : 0;
-  const probes = params.probes === false ? false : { samples: probeSource(data).count, ...(params.probes?.batch !== undefined ? { requested: params.probes.batch } : {}) };
-  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0, probes, features, [data.train.count, data.val.count, data.test.count]);
+  const probes = params.probes === false ? false : probeBatchRequest(data, params.probes?.batch);
+  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0, probes, features, splitCountsOf(data));
   // A resumed run starts from its own checkpoint, whatever its design's `startFrom` says.
   const from = record.checkpoint ? undefined : startWeightsOf(ctx, t);
   // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.

@@ -3,8 +3,7 @@ import type { PreparedData, Samples } from '../../core/data';
 import { stripUndefined, type DeviceCapture, type LoopHooks, type StepContext, type StepFigures, type LoopView } from '../../core/train';
 import { DEFAULT_PROBE_HZ, type ProbeFrame, type ProbeOptions } from '../../protocol';
 import { DEFAULT_PROBE_OPTIONS, ProbeSuite, compact, type ProbeSuiteOptions } from '../probes';
-import { probeSource } from '../../core/data/sources';
-import { checkedDesign, probeBatchSize } from '../../core/analysis/memory';
+import { checkedDesign, probeBatchRequest, probeBatchSize } from '../../core/analysis/memory';
 import type { SessionPlan } from './session-plan';
 
 /** Most probe frames a second of a paced run (`RunControl.setPace`): every step up to this pace. */
@@ -61,8 +60,7 @@ export class ProbeScheduler implements LoopHooks<SessionPlan> {
 
   /** The probe batch for `loop`'s plan: what the run asked for, else what fits (`probeBatchSize`, as the memory estimate Start checks counts it). */
   private batchFor(loop: LoopView<SessionPlan>): number {
-    const request = { samples: probeSource(this.data).count, ...(this.requestedBatch !== undefined ? { requested: this.requestedBatch } : {}) };
-    return probeBatchSize(loop.config.batchSize, request, checkedDesign(loop.checked).footprintAt).size;
+    return probeBatchSize(loop.config.batchSize, probeBatchRequest(this.data, this.requestedBatch), checkedDesign(loop.checked).footprintAt).size;
   }
 
   /** Probe the next step whatever the cadence (a new client, a single step, a new plan). */

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../../base/ir/diagnostics';
 import { inferShapes } from './infer';
 import { packIntervals, transientNodes, type LiveRange } from '../autodiff/frozen-arena';
 import type { CheckedGraph } from './checked';
+import { probeSource } from '../data/sources';
 
 /**
  * A best epoch sooner than the run recorder's write interval waits for the next write as a copy
@@ -210,6 +211,15 @@ export const PROBE_BATCH = 64;
 export interface ProbeBatchRequest {
   samples?: number;
   requested?: number;
+}
+/** The probe batch's request for a run on `data` (the split `probeSource` picks; `requested`: `ProbeOptions.batch`): one rule for Start's estimate and the probes' own batch. */
+export function probeBatchRequest(data: { train: { count: number }; val: { count: number }; test: { count: number } }, requested?: number): ProbeBatchRequest {
+  return { samples: probeSource(data).count, ...(requested !== undefined ? { requested } : {}) };
+}
+
+/** The training, validation and test splits' sizes (`RunMemorySetup.splitCounts`). */
+export function splitCountsOf(data: { train: { count: number }; val: { count: number }; test: { count: number } }): number[] {
+  return [data.train.count, data.val.count, data.test.count];
 }
 /** Fewest samples it keeps where memory makes it smaller: the Samples tab's eight. */
 const PROBE_LEAST = 8;

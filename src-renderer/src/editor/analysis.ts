@@ -1,4 +1,4 @@
-import { getOp, type Diagnostic, type DesignRun, type GraphIR, type MemoryLimits, analyzeGraph, designMemoryVerdict, probeSource, withInputShape } from '../../../src-engine/facade';
+import { getOp, type Diagnostic, type DesignRun, type GraphIR, type MemoryLimits, analyzeGraph, designMemoryVerdict, probeBatchRequest, splitCountsOf, withInputShape } from '../../../src-engine/facade';
 import type { DatasetPreview } from '../../../src-engine/protocol';
 import { UNCONNECTED } from './graph';
 
@@ -78,9 +78,9 @@ export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}, run: De
 /**
  * What the Problems panel's memory verdict knows of the run Start would make (`DesignRun`): the
  * splits' sizes from the train panel's dataset preview, when it is of this design's data (`key`:
- * the preview's, `datasetPreviewKey`), and the probes when they are on (their batch drawn from
- * the split `probeSource` picks), so Problems names the batch Start would. Without a preview of
- * this data, Start's first check's (no splits).
+ * the preview's, `datasetPreviewKey`), and the probes when they are on (`probeBatchRequest`, as
+ * Start asks), so Problems names the batch Start would. Without a preview of this data, Start's
+ * first check's (no splits).
  */
 export function designRun(graph: GraphIR, ui: { probes: boolean; preview?: DatasetPreview; previewKey?: string }): DesignRun {
   const t = graph.training;
@@ -88,8 +88,8 @@ export function designRun(graph: GraphIR, ui: { probes: boolean; preview?: Datas
   const counts = ui.preview && ui.previewKey === datasetPreviewKey(graph) ? ui.preview.counts : undefined;
   const splits = counts ? { train: { count: counts.train }, val: { count: counts.val }, test: { count: counts.test } } : undefined;
   return {
-    ...(counts ? { splitCounts: [counts.train, counts.val, counts.test] } : {}),
-    ...(ui.probes ? { probes: splits ? { samples: probeSource(splits).count } : {} } : {}),
+    ...(splits ? { splitCounts: splitCountsOf(splits) } : {}),
+    ...(ui.probes ? { probes: splits ? probeBatchRequest(splits) : {} } : {}),
   };
 }
 
