@@ -14,7 +14,8 @@
 # commit to compare with) into webgpu-before.txt: before, after and PyTorch in one lease of the
 # device. `bash bench/gpu-device.sh resident` first runs this bundle with BENCH_GPU_RESIDENT=0 (every
 # batch uploaded, as before the training data was held on the device) into webgpu-uploaded.txt.
-# BENCH_RUN_MODELS=a,b limits every run to those workloads.
+# BENCH_RUN_MODELS=a,b limits every run to those workloads. `bash bench/gpu-device.sh sweep` runs
+# convtiles then tiles (BENCH_CONV_TILES and BENCH_TILES: candidate tiles as JSON, timed beside the built-in ones).
 set -u
 if [ "${1:-}" = prepare ]; then
   set -e
@@ -52,6 +53,12 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,clocks.max.mem --format
 if [ "${1:-}" = convtiles ]; then
   # Every conv tile on the real-size workloads' convolutions, and a batch's upload (bench/gpu-device.ts convtiles).
   (cd "$W" && ./node gpu-device.mjs convtiles /tmp/gd) 2>&1 | tee "$OUT/convtiles.txt"
+  exit
+fi
+if [ "${1:-}" = sweep ]; then
+  # Both sweeps in one lease: every conv tile and candidate on the real-size convolutions, then every GEMM tile.
+  (cd "$W" && ./node gpu-device.mjs convtiles /tmp/gd) 2>&1 | tee "$OUT/convtiles.txt"
+  (cd "$W" && ./node gpu-device.mjs tiles) 2>&1 | tee "$OUT/tiles.txt"
   exit
 fi
 if [ "${1:-}" = tiles ]; then

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { adapterName } from '../src-engine/core/gpu/context';
 import { Rng } from '../src-engine/base/rng';
 import { analyzeGraph } from '../src-engine/core/analysis/validate';
-import { GEMM_TILES, type GemmTile, type GpuDispatch } from '../src-engine/core/gpu/gemm';
+import { GEMM_TILES, GEMM_TILE_CANDIDATES, type GemmTile, type GpuDispatch } from '../src-engine/core/gpu/gemm';
 import { CONV_TILES, CONV_TILE_WIDE, conv2dKernel, convTile } from '../src-engine/core/gpu/kernels/conv';
 import { conv2dPlan } from '../src-engine/core/ops/conv2d';
 import { formatKernelTable } from '../src-engine/core/gpu/passes';
@@ -130,7 +130,9 @@ async function tiles(): Promise<void> {
   const table: Record<string, Record<string, number>> = {};
   try {
     for (const s of [512, 1024, 2048, 4096]) {
-      for (const tile of [...Object.values(GEMM_TILES), ...extra]) (table[s] ??= {})[tile.name] = await gemmGflops(ctx, s, s, s, SECONDS / 2, tile);
+      for (const tile of [...Object.values(GEMM_TILES), ...GEMM_TILE_CANDIDATES, ...extra]) {
+        (table[s] ??= {})[tile.name] = await gemmGflops(ctx, s, s, s, SECONDS / 2, tile).catch(() => NaN);
+      }
     }
   } finally {
     ctx.dispose();
@@ -157,6 +159,8 @@ async function convTiles(dir: string): Promise<void> {
   const time = (d: readonly GpuDispatch[]) => timeDispatches(ctx, d, reps);
   const seen = new Set<string>();
   const rows: Record<string, unknown>[] = [];
+  // Candidate shapes beside the built-in ones, as for `tiles`: BENCH_CONV_TILES='[{"name":…,"wx":…,"wy":…,"tm":…,"tn":…,"bk":…,"v4":…,"pipe":…}]'.
+  const timed = [...CONV_TILES, CONV_TILE_WIDE, ...(JSON.parse(process.env.BENCH_CONV_TILES ?? '[]') as GemmTile[])];
   try {
     for (const w of spec.workloads.filter((x) => x.torchvision && !x.torchvision.frozen)) {
       const a = analyzeGraph(w.graph, { batchSize: w.batch });
@@ -175,15 +179,20 @@ async function convTiles(dir: string): Promise<void> {
         const dx = ctx.createTensor(x.length);
         const dW = ctx.createTensor(weight.length);
         const row: Record<string, unknown> = { conv: `${w.name} ${input.join('×')} → ${c.outC} k${c.k.join('×')} s${c.s.join('×')} g${c.groups}`, picked: [convTile(c.outC / c.groups, c.n * c.outH * c.outW, { taps: c.k[0] * c.k[1], pass: 'fwd' }).name, convTile(c.outC / c.groups, (c.inC / c.groups) * c.k[0] * c.k[1], { taps: c.k[0] * c.k[1], pass: 'dw' }).name].join('/') };
-        for (const tile of [...CONV_TILES, CONV_TILE_WIDE]) {
-          const d = conv2dKernel.prepare({
-            ctx, nodeId: node.id, attrs, inputShapes: [input], outputShape: out, inputs: [x], output: y, params: { weight }, dParams: { weight: dW },
-            buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
-          } as Parameters<typeof conv2dKernel.prepare>[0]);
-          const fwd = await time(d.forward);
-          const dxT = await time(d.backward.filter((b) => b.label.includes(':dx')));
-          const dwT = await time(d.backward.filter((b) => b.label.includes(':dw')));
-          row[tile.name] = [fwd, dxT, dwT].map((t) => Number(t.toFixed(3)));
+        for (const tile of timed) {
+          try {
+            const d = conv2dKernel.prepare({
+              ctx, nodeId: node.id, attrs, inputShapes: [input], outputShape: out, inputs: [x], output: y, params: { weight }, dParams: { weight: dW },
+              buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
+            } as Parameters<typeof conv2dKernel.prepare>[0]);
+            const fwd = await time(d.forward);
+            const dxT = await time(d.backward.filter((b) => b.label.includes(':dx')));
+            const dwT = await time(d.backward.filter((b) => b.label.includes(':dw')));
+            row[tile.name] = [fwd, dxT, dwT].map((t) => Number(t.toFixed(3)));
+          } catch (e) {
+            // A candidate this adapter refuses (a shader it fails to compile) is recorded, and the sweep goes on.
+            row[tile.name] = String((e as Error).message).slice(0, 200);
+          }
         }
         rows.push(row);
         console.log(`convtile ${JSON.stringify(row)}`);

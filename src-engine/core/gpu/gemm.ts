@@ -11,9 +11,10 @@
  *
  * Vectorised loads: where an operand's contiguous dimension, offset and batch stride are
  * multiples of 4, it is bound as `array<vec4<f32>>` and each invocation stages four elements per
- * load (a quarter of the load instructions); otherwise as `array<f32>`. Register double-buffering
- * is not done (a first unrolled-by-hand version hung SwiftShader's shader compiler, and without a
- * real GPU here its speed could not be measured).
+ * load (a quarter of the load instructions); otherwise as `array<f32>`. The staged slices are
+ * vec4s in workgroup memory and the next slice's loads are in flight while this one is multiplied
+ * (register double-buffering, with constant-bound loops: a first unrolled-by-hand version hung
+ * SwiftShader's shader compiler): {@link GemmTile.v4}, {@link GemmTile.pipe}.
  *
  * What the shader cache key holds: transposes, tile shape, vector loads per operand. What the
  * uniforms hold: sizes, offsets, strides, the accumulate flag — so one pipeline serves every size.
@@ -32,32 +33,59 @@ export interface GemmTile {
   /** Columns per invocation (a multiple of 4). */
   readonly tn: number;
   readonly bk: number;
+  /**
+   * Workgroup memory as vec4s, each invocation owning runs of 4 rows and 4 columns (rows
+   * `lid.y·4 + i%4 + (i/4)·4·wy`, likewise columns): its registers fill with one vec4 read per 4
+   * values (a quarter of the shared-memory reads of the scalar layout), and every k row of a slice
+   * is padded by 4 floats, so that loads along k store without bank conflicts. Needs `tm` and `tn`
+   * multiples of 4. Each output still sums over k in order: the same bits as the scalar layout.
+   */
+  readonly v4?: boolean;
+  /**
+   * The next k-slice's operands loaded into registers while the current one is multiplied (register
+   * double-buffering): one slice's global loads in flight behind each slice's FMAs. The same sums
+   * in the same order: the same bits.
+   */
+  readonly pipe?: boolean;
 }
 
 /**
- * The tile shapes the GEMM picks from (see {@link chooseGemmTile}). `large` was 128×128 (8×8 per
- * invocation, bk 8) until the first real GPU measured it: on an NVIDIA H200 (Vulkan, Dawn) its 64
- * accumulators per invocation ran 1.9 TFLOP/s at 4096³ against 21.7 for `medium`; 64×128 (4×8,
- * bk 16) ran 27.7, 66 % of the adapter's measured fp32 FMA peak (`bash bench/gpu-device.sh tiles`,
- * docs/webgpu-backend.md "On a real GPU"). Each invocation still sums over k in order, so every
- * tile gives the same bits.
+ * The tile shapes the GEMM picks from (see {@link chooseGemmTile}): each stages its slices in the
+ * vec4 layout and loads the next slice into registers while it multiplies this one
+ * ({@link GemmTile.v4}, {@link GemmTile.pipe}). Measured on an NVIDIA H200 (Vulkan, Dawn;
+ * `bash bench/gpu-device.sh tiles`, docs/webgpu-backend.md "On a real GPU"): a 128×128 tile (8×8
+ * per invocation) ran 1.9 TFLOP/s at 4096³ (its 64 accumulators do not stay in registers); in one
+ * lease (bench/results/2026-11-28-h200-tiles.txt) `large` (64×128) ran 36.6 TFLOP/s at 4096³ and
+ * 33.5 at 2048³ against 27.8 and 24.5 in the scalar layout before, `medium` 26.2 at 1024³ (19.1)
+ * and `small` 11.3 at 512³, where `medium` ran 9.2. Each invocation still sums over k in order,
+ * so every tile gives the same bits.
  */
 export const GEMM_TILES: Readonly<Record<'large' | 'medium' | 'small', GemmTile>> = {
-  large: { name: 'large', wx: 16, wy: 16, tm: 4, tn: 8, bk: 16 },
-  medium: { name: 'medium', wx: 16, wy: 16, tm: 4, tn: 4, bk: 16 },
-  small: { name: 'small', wx: 8, wy: 8, tm: 4, tn: 4, bk: 16 },
+  large: { name: 'large', wx: 16, wy: 16, tm: 4, tn: 8, bk: 16, v4: true, pipe: true },
+  medium: { name: 'medium', wx: 16, wy: 16, tm: 4, tn: 4, bk: 16, v4: true, pipe: true },
+  small: { name: 'small', wx: 8, wy: 8, tm: 4, tn: 4, bk: 16, v4: true, pipe: true },
 };
+
+/**
+ * Tiles not picked by {@link chooseGemmTile}, timed beside them by `bash bench/gpu-device.sh
+ * tiles`: `medium` in the vec4 layout without the loads ahead, and in the scalar layout the GEMM
+ * had before. The same bits.
+ */
+export const GEMM_TILE_CANDIDATES: readonly GemmTile[] = [
+  { ...GEMM_TILES.medium, name: 'mediumV', pipe: false },
+  { ...GEMM_TILES.medium, name: 'mediumS', v4: false, pipe: false },
+];
 
 /**
  * The tile for an `m×n` output: the largest that still gives enough workgroups to fill a big GPU
  * (a 64×128 tile on a 256×256 product would leave most of the machine idle). On the H200 (132
- * multiprocessors) `large` won from 2048² (512 workgroups, two waves and more) and `medium` at
- * 1024² (large's 128 workgroups: one partial wave).
+ * multiprocessors) `large` won from 2048² (512 workgroups), `medium` at 1024² (256 workgroups;
+ * large's 128 are one partial wave) and `small` at 512² (256 workgroups; medium's 64 ran 0.8× as fast).
  */
 export function chooseGemmTile(m: number, n: number): GemmTile {
   const tiles = (t: GemmTile) => Math.ceil(m / (t.wy * t.tm)) * Math.ceil(n / (t.wx * t.tn));
   if (tiles(GEMM_TILES.large) >= 256) return GEMM_TILES.large;
-  if (tiles(GEMM_TILES.medium) >= 64) return GEMM_TILES.medium;
+  if (tiles(GEMM_TILES.medium) >= 128) return GEMM_TILES.medium;
   return GEMM_TILES.small;
 }
 
@@ -108,8 +136,8 @@ export function gemmShader(v: GemmVariant): string {
   const bm = wy * tm;
   const bn = wx * tn;
   const threads = wx * wy;
-  const loadA = stageLoad({ src: 'A', dst: 'As', vec: v.vecA ?? false, contiguousIsK: !v.transA, other: 'r', otherBase: 'row0', otherSize: 'P.m', tileOther: bm, bk, threads, base: 'aBase', index: v.transA ? 'kk * P.m + r' : 'r * P.k + kk' });
-  const loadB = stageLoad({ src: 'B', dst: 'Bs', vec: v.vecB ?? false, contiguousIsK: v.transB, other: 'c', otherBase: 'col0', otherSize: 'P.n', tileOther: bn, bk, threads, base: 'bBase', index: v.transB ? 'c * P.k + kk' : 'kk * P.n + c' });
+  const loadA = stageLoad({ tile: v.tile, src: 'A', dst: 'As', vec: v.vecA ?? false, contiguousIsK: !v.transA, other: 'r', otherBase: 'row0', otherSize: 'P.m', tileOther: bm, bk, threads, base: 'aBase', index: v.transA ? 'kk * P.m + r' : 'r * P.k + kk' });
+  const loadB = stageLoad({ tile: v.tile, src: 'B', dst: 'Bs', vec: v.vecB ?? false, contiguousIsK: v.transB, other: 'c', otherBase: 'col0', otherSize: 'P.n', tileOther: bn, bk, threads, base: 'bBase', index: v.transB ? 'c * P.k + kk' : 'kk * P.n + c' });
   return `// ${gemmKey(v)}
 ${PARAMS_WGSL}
 @group(0) @binding(0) var<storage, read> A: array<${v.vecA ? 'vec4<f32>' : 'f32'}>;
@@ -117,8 +145,7 @@ ${PARAMS_WGSL}
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<uniform> P: Params;
 
-var<workgroup> As: array<f32, ${bk * bm}>;
-var<workgroup> Bs: array<f32, ${bk * bn}>;
+${tileArrays(v.tile)}
 
 @compute @workgroup_size(${wx}, ${wy}, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
@@ -131,16 +158,41 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   var acc: array<f32, ${tm * tn}>;
   var ra: array<f32, ${tm}>;
   var rb: array<f32, ${tn}>;
+  ${
+    v.tile.pipe
+      ? `${loadA.registers}
+  ${loadB.registers}
+  {
+    let k0 = 0u;
+    ${loadA.toRegisters}
+    ${loadB.toRegisters}
+  }
   for (var k0 = 0u; k0 < P.k; k0 = k0 + ${bk}u) {
-    ${loadA}
-    ${loadB}
+    ${loadA.fromRegisters}
+    ${loadB.fromRegisters}
+    workgroupBarrier();
+    if (k0 + ${bk}u < P.k) {
+      let k1 = k0 + ${bk}u;
+      {
+        let k0 = k1;
+        ${loadA.toRegisters}
+        ${loadB.toRegisters}
+      }
+    }
+    ${tileProduct(v.tile)}
+    workgroupBarrier();
+  }`
+      : `for (var k0 = 0u; k0 < P.k; k0 = k0 + ${bk}u) {
+    ${loadA.direct}
+    ${loadB.direct}
     ${tileMultiply(v.tile)}
+  }`
   }
   for (var i = 0u; i < ${tm}u; i = i + 1u) {
-    let r = row0 + lid.y + i * ${wy}u;
+    let r = row0 + ${tileRow(v.tile, 'i')};
     if (r >= P.m) { continue; }
     for (var j = 0u; j < ${tn}u; j = j + 1u) {
-      let c = col0 + lid.x + j * ${wx}u;
+      let c = col0 + ${tileCol(v.tile, 'j')};
       if (c < P.n) {
         let at = cBase + r * P.n + c;
         var y = acc[i * ${tn}u + j];
@@ -155,6 +207,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 
 /** What {@link stageLoad} stages: one operand's k-slice of a tile, into workgroup memory k-major. */
 interface StageLoad {
+  tile: GemmTile;
   src: 'A' | 'B';
   dst: 'As' | 'Bs';
   /** Read as vec4s along the contiguous dimension. */
@@ -180,42 +233,102 @@ interface StageLoad {
  * their global loads coalesce; with `vec` each loads four consecutive elements at once (the caller
  * ensures the contiguous size, offset and stride are multiples of 4, so a vec4 is wholly in or out).
  */
-function stageLoad(l: StageLoad): string {
+function stageLoad(l: StageLoad): { direct: string; toRegisters: string; fromRegisters: string; registers: string } {
   const w = l.vec ? 4 : 1;
   // The contiguous dimension's extent in the tile, in loads.
   const along = (l.contiguousIsK ? l.bk : l.tileOther) / w;
   const [kk0, o] = l.contiguousIsK ? [`(i % ${along}u) * ${w}u`, `i / ${along}u`] : [`i / ${along}u`, `(i % ${along}u) * ${w}u`];
-  const put = (q: string, x: string) => (l.contiguousIsK ? `${l.dst}[(kk0 + ${q}) * ${l.tileOther}u + o] = ${x};` : `${l.dst}[kk0 * ${l.tileOther}u + o + ${q}] = ${x};`);
+  const put = (q: string, x: string) => (l.contiguousIsK ? tileStore(l.tile, l.dst, `kk0 + ${q}`, 'o', x) : tileStore(l.tile, l.dst, 'kk0', `o + ${q}`, x));
+  // A vec4 along the tile's rows or columns lands whole in one vec4 of the vec4 layout (o and the stride are multiples of 4).
+  const whole = l.vec && !l.contiguousIsK && l.tile.v4;
+  const store = (x: string) => (whole ? `${l.dst}[(kk0 * ${tileStride(l.tile, l.src)}u + o) >> 2u] = ${x};` : l.vec ? `for (var q4 = 0u; q4 < 4u; q4 = q4 + 1u) { ${put('q4', `${x}[q4]`)} }` : put('0u', x));
   const read = l.vec ? `${l.src}[(${l.base} + ${l.index}) >> 2u]` : `${l.src}[${l.base} + ${l.index}]`;
-  return `for (var i = tid; i < ${(l.tileOther * l.bk) / w}u; i = i + ${l.threads}u) {
+  const loads = (l.tileOther * l.bk) / w;
+  // Load q of this invocation: slot i, at (kk0, o) in the slice (every tile has loads a multiple of its invocations).
+  const each = (body: string) => `for (var q = 0u; q < ${Math.ceil(loads / l.threads)}u; q = q + 1u) {
+      let i = tid + q * ${l.threads}u;
+      ${loads % l.threads ? `if (i >= ${loads}u) { break; }` : ''}
       let kk0 = ${kk0};
       let o = ${o};
-      let ${l.other} = ${l.otherBase} + o;
+      ${body}
+    }`;
+  const value = `let ${l.other} = ${l.otherBase} + o;
       let kk = k0 + kk0;
       var x = ${l.vec ? 'vec4<f32>(0.0)' : '0.0'};
-      if (${l.other} < ${l.otherSize} && kk < P.k) { x = ${read}; }
-      ${l.vec ? `for (var q = 0u; q < 4u; q = q + 1u) { ${put('q', 'x[q]')} }` : put('0u', 'x')}
+      if (${l.other} < ${l.otherSize} && kk < P.k) { x = ${read}; }`;
+  const reg = `p${l.src}`;
+  return {
+    direct: each(`${value}\n      ${store('x')}`),
+    toRegisters: each(`${value}\n      ${reg}[q] = x;`),
+    fromRegisters: each(store(`${reg}[q]`)),
+    registers: `var ${reg}: array<${l.vec ? 'vec4<f32>' : 'f32'}, ${Math.ceil(loads / l.threads)}>;`,
+  };
+}
+
+/** The floats between consecutive k rows of a staged slice: `bm` (A) or `bn` (B), padded by 4 in the vec4 layout. */
+export function tileStride(t: GemmTile, operand: 'A' | 'B'): number {
+  const extent = operand === 'A' ? t.wy * t.tm : t.wx * t.tn;
+  return extent + (t.v4 ? 4 : 0);
+}
+
+/** The tile's row (`i < tm`) or column (`j < tn`) of an invocation's accumulator, as WGSL. */
+export function tileRow(t: GemmTile, i: string): string {
+  return t.v4 ? `(lid.y * 4u + (${i}) % 4u + ((${i}) / 4u) * ${4 * t.wy}u)` : `(lid.y + (${i}) * ${t.wy}u)`;
+}
+export function tileCol(t: GemmTile, j: string): string {
+  return t.v4 ? `(lid.x * 4u + (${j}) % 4u + ((${j}) / 4u) * ${4 * t.wx}u)` : `(lid.x + (${j}) * ${t.wx}u)`;
+}
+
+/** The workgroup arrays `As` (`bk` k rows of A's tile rows) and `Bs` (of B's tile columns). */
+export function tileArrays(t: GemmTile): string {
+  if (t.v4 && (t.tm % 4 || t.tn % 4)) throw new GpuError('E_GPU_BAD_ARGS', `Tile ${t.name}: the vec4 layout needs tm and tn multiples of 4.`);
+  const type = t.v4 ? 'vec4<f32>' : 'f32';
+  const w = t.v4 ? 4 : 1;
+  return `var<workgroup> As: array<${type}, ${(t.bk * tileStride(t, 'A')) / w}>;
+var<workgroup> Bs: array<${type}, ${(t.bk * tileStride(t, 'B')) / w}>;`;
+}
+
+/** The WGSL storing `value` as element (k row `kk`, tile row or column `o`) of a staged slice. */
+export function tileStore(t: GemmTile, dst: 'As' | 'Bs', kk: string, o: string, value: string): string {
+  const at = `(${kk}) * ${tileStride(t, dst === 'As' ? 'A' : 'B')}u + ${o}`;
+  return t.v4 ? `{ let e = ${at}; ${dst}[e >> 2u][e & 3u] = ${value}; }` : `${dst}[${at}] = ${value};`;
+}
+
+/**
+ * The WGSL of one k-slice of a tile's product, without the barriers around it: each invocation
+ * adds `As[kk][its rows] ⊗ Bs[kk][its columns]` into its `acc` block (`tm×tn`: {@link tileRow},
+ * {@link tileCol}) for every `kk < bk`, the slices staged k-major in `As` and `Bs`
+ * ({@link tileArrays}), through the registers `ra` and `rb`.
+ */
+export function tileProduct(t: GemmTile): string {
+  const sa = tileStride(t, 'A');
+  const sb = tileStride(t, 'B');
+  const fill = t.v4
+    ? `for (var i = 0u; i < ${t.tm / 4}u; i = i + 1u) {
+        let a = As[kk * ${sa / 4}u + i * ${t.wy}u + lid.y];
+        ra[i * 4u] = a.x; ra[i * 4u + 1u] = a.y; ra[i * 4u + 2u] = a.z; ra[i * 4u + 3u] = a.w;
+      }
+      for (var j = 0u; j < ${t.tn / 4}u; j = j + 1u) {
+        let b = Bs[kk * ${sb / 4}u + j * ${t.wx}u + lid.x];
+        rb[j * 4u] = b.x; rb[j * 4u + 1u] = b.y; rb[j * 4u + 2u] = b.z; rb[j * 4u + 3u] = b.w;
+      }`
+    : `for (var i = 0u; i < ${t.tm}u; i = i + 1u) { ra[i] = As[kk * ${sa}u + lid.y + i * ${t.wy}u]; }
+      for (var j = 0u; j < ${t.tn}u; j = j + 1u) { rb[j] = Bs[kk * ${sb}u + lid.x + j * ${t.wx}u]; }`;
+  return `for (var kk = 0u; kk < ${t.bk}u; kk = kk + 1u) {
+      ${fill}
+      for (var i = 0u; i < ${t.tm}u; i = i + 1u) {
+        for (var j = 0u; j < ${t.tn}u; j = j + 1u) { acc[i * ${t.tn}u + j] = fma(ra[i], rb[j], acc[i * ${t.tn}u + j]); }
+      }
     }`;
 }
 
 /**
- * The WGSL of one k-slice of a tile's product, between the barriers around it: each invocation
- * adds `As[kk][its rows] ⊗ Bs[kk][its columns]` into its `acc` block (`tm×tn`, rows `lid.y + i·wy`,
- * columns `lid.x + j·wx`) for every `kk < bk`, the slices staged k-major in `As` (`bk×wy·tm`) and
- * `Bs` (`bk×wx·tn`), through the registers `ra` and `rb`. Shared with the implicit-GEMM
- * convolutions (`kernels/conv.ts`).
+ * The WGSL of one k-slice of a tile's product between the barriers around it ({@link tileProduct}).
+ * Shared with the implicit-GEMM convolutions (`kernels/conv.ts`).
  */
 export function tileMultiply(t: GemmTile): string {
-  const bm = t.wy * t.tm;
-  const bn = t.wx * t.tn;
   return `workgroupBarrier();
-    for (var kk = 0u; kk < ${t.bk}u; kk = kk + 1u) {
-      for (var i = 0u; i < ${t.tm}u; i = i + 1u) { ra[i] = As[kk * ${bm}u + lid.y + i * ${t.wy}u]; }
-      for (var j = 0u; j < ${t.tn}u; j = j + 1u) { rb[j] = Bs[kk * ${bn}u + lid.x + j * ${t.wx}u]; }
-      for (var i = 0u; i < ${t.tm}u; i = i + 1u) {
-        for (var j = 0u; j < ${t.tn}u; j = j + 1u) { acc[i * ${t.tn}u + j] = fma(ra[i], rb[j], acc[i * ${t.tn}u + j]); }
-      }
-    }
+    ${tileProduct(t)}
     workgroupBarrier();`;
 }
 

@@ -244,4 +244,42 @@ describe('the wide conv tile (64×128)', () => {
     const wide = await run(CONV_TILE_WIDE);
     for (let i = 0; i < 3; i++) expect(Buffer.from(wide[i].buffer).equals(Buffer.from(narrow[i].buffer)), ['y', 'dx', 'dW'][i]).toBe(true);
   }, 60_000);
+
+  it('the vec4 layout with the next slice loaded ahead gives the scalar layout\'s bits: forward, dx (strided too) and dW', async () => {
+    const rng = new Rng(9);
+    const filled = (n: number) => {
+      const t = ctx.createTensor(n);
+      ctx.write(t, Float32Array.from({ length: n }, () => rng.normal()));
+      return t;
+    };
+    // Stride 1 with a bias; stride 2 without one (a strided dx per phase, a forward split over k).
+    for (const [input, attrs] of [
+      [[2, 8, 13, 11], { outChannels: 70, kernelSize: [3, 3], padding: [1, 1] }],
+      [[2, 40, 9, 10], { outChannels: 36, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], bias: false }],
+    ] as const) {
+      const c = plan([...input], attrs);
+      const x = filled(input.reduce((a, b) => a * b, 1));
+      const weight = filled(c.outC * c.inC * 9);
+      const bias = filled(c.outC);
+      const dy = filled(c.n * c.outC * c.outH * c.outW);
+      const run = async (tile: GemmTile) => {
+        const y = ctx.createTensor(dy.length);
+        const dx = ctx.createTensor(x.length);
+        const dW = ctx.createTensor(weight.length);
+        const d = conv2dKernel.prepare({
+          ctx, nodeId: 'conv', attrs: { ...Object.fromEntries(Object.entries(getOp('Conv2d')!.attrs).map(([k, sp]) => [k, sp.default])), ...attrs } as Attrs,
+          inputShapes: [[...input]], outputShape: [c.n, c.outC, c.outH, c.outW], inputs: [x], output: y, params: attrs.bias === false ? { weight } : { weight, bias }, dParams: { weight: dW },
+          buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
+        } as Parameters<typeof conv2dKernel.prepare>[0]);
+        submitDispatches(ctx, [...d.forward, ...d.backward]);
+        return Promise.all([y, dx, dW].map((t) => ctx.read(t)));
+      };
+      // The scalar layout, loading each slice as it multiplies it: what every tile was before.
+      const want = await run({ ...CONV_TILES.find((t) => t.name === 'r64')!, name: 'r64s', v4: false, pipe: false });
+      for (const tile of [...CONV_TILES.filter((t) => t.v4), CONV_TILE_WIDE, { ...CONV_TILE_WIDE, name: 'r64ws', v4: false, pipe: false }]) {
+        const got = await run(tile);
+        for (let i = 0; i < 3; i++) expect(Buffer.from(got[i].buffer).equals(Buffer.from(want[i].buffer)), `${tile.name} ${['y', 'dx', 'dW'][i]} ${JSON.stringify(attrs)}`).toBe(true);
+      }
+    }
+  }, 120_000);
 });

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gemm as referenceGemm } from '../../../src-engine/core/backend/reference';
-import { GEMM_TILES, chooseGemmTile, prepareGemm, submitDispatches, type GemmTile } from '../../../src-engine/core/gpu/gemm';
+import { GEMM_TILES, GEMM_TILE_CANDIDATES, chooseGemmTile, prepareGemm, submitDispatches, type GemmTile } from '../../../src-engine/core/gpu/gemm';
 import { GpuError, gpuView, type GpuContext } from '../../../src-engine/core/gpu/context';
 import { Rng } from '../../../src-engine/base/rng';
 import { testGpu } from './device';
@@ -175,10 +175,30 @@ describe('WGSL GEMM vs the reference GEMM', () => {
     for (const p of products.slice(1)) expect(p).toEqual(products[0]);
   });
 
+  it('the vec4 workgroup layout and loads a slice ahead give the same bits as the scalar tiles, for every transpose, with vec4 and scalar loads', async () => {
+    for (const [transA, transB] of variants) {
+      for (const [m, n, k, vectorLoads] of [[68, 132, 36, true], [70, 133, 45, false]] as const) {
+        const a = ctx.createTensor(m * k);
+        const b = ctx.createTensor(k * n);
+        ctx.write(a, random(m * k, 61));
+        ctx.write(b, random(k * n, 62));
+        const products: Uint32Array[] = [];
+        for (const tile of [...Object.values(GEMM_TILES), ...GEMM_TILE_CANDIDATES]) {
+          const c = ctx.createTensor(m * n);
+          ctx.write(c, random(m * n, 63));
+          submitDispatches(ctx, [prepareGemm(ctx, { transA, transB, m, n, k, a, b, c, accumulate: true, tile, vectorLoads })]);
+          products.push(new Uint32Array((await ctx.read(c)).buffer));
+        }
+        for (const p of products.slice(1)) expect(p).toEqual(products[0]);
+      }
+    }
+  });
+
   it('picks a large tile only when it still fills the GPU', () => {
     expect(chooseGemmTile(4096, 4096)).toBe(GEMM_TILES.large);
     expect(chooseGemmTile(2048, 2048)).toBe(GEMM_TILES.large);
     expect(chooseGemmTile(1024, 1024)).toBe(GEMM_TILES.medium);
+    expect(chooseGemmTile(512, 512)).toBe(GEMM_TILES.small);
     expect(chooseGemmTile(64, 128)).toBe(GEMM_TILES.small);
   });
 

@@ -43,7 +43,7 @@
 import { conv2dPlan } from '../../ops/conv2d';
 import { as2d } from '../../ops/conv1d';
 import { GpuError, type GpuTensor } from '../context';
-import { tileMultiply, type GemmTile, type GpuDispatch } from '../gemm';
+import { tileArrays, tileCol, tileMultiply, tileProduct, tileRow, tileStore, type GemmTile, type GpuDispatch } from '../gemm';
 import { channelsOf, columnSum, sumParts } from './column-sum';
 import { bindDispatch, bindings, words, type StorageBinding } from './dispatch';
 import type { GpuKernelArgs, GpuOpKernel } from './types';
@@ -68,13 +68,19 @@ const PARAMS = `struct Params {
 /**
  * The tiles, by the rows of the product they cover (`wy·tm`): the output channels of a group for
  * the forward and `dW`, its input channels for `dx`. Columns (pixels, or `dW`'s unfolded rows)
- * are many, so every tile is 64 or 128 wide.
+ * are many, so every tile is 64 or 128 wide. Those of 4 rows an invocation and more stage their
+ * slices in the vec4 layout and load the next slice into registers while they multiply this one
+ * (`GemmTile.v4`, `pipe`): on the H200, every tile timed on resnet18's convolutions at batch 16
+ * (`bash bench/gpu-device.sh convtiles`, bench/results/2026-11-28-h200-convtiles.txt), the forward,
+ * `dx` and `dW` of all of them took 24.8 ms with the wide tile so built against 37.5 in the scalar
+ * layout (the 64×64 tile: 29.4 against 33.8); the vec4 layout alone or the loads ahead alone
+ * gained less or lost. The same sums in the same order: the same bits.
  */
 export const CONV_TILES: readonly GemmTile[] = [
   { name: 'r4', wx: 32, wy: 4, tm: 1, tn: 4, bk: 16 },
-  { name: 'r16', wx: 16, wy: 4, tm: 4, tn: 4, bk: 16 },
-  { name: 'r32', wx: 16, wy: 8, tm: 4, tn: 4, bk: 16 },
-  { name: 'r64', wx: 16, wy: 16, tm: 4, tn: 4, bk: 16 },
+  { name: 'r16', wx: 16, wy: 4, tm: 4, tn: 4, bk: 16, v4: true, pipe: true },
+  { name: 'r32', wx: 16, wy: 8, tm: 4, tn: 4, bk: 16, v4: true, pipe: true },
+  { name: 'r64', wx: 16, wy: 16, tm: 4, tn: 4, bk: 16, v4: true, pipe: true },
 ];
 
 /**
@@ -82,7 +88,7 @@ export const CONV_TILES: readonly GemmTile[] = [
  * 1.6× the 64×64 tile's FLOP/s on the H200 at 4096³ ("On a real GPU"). For products of at least
  * 64 rows with enough columns to still fill the GPU (a 224×224 network's convolutions at batch 16).
  */
-export const CONV_TILE_WIDE: GemmTile = { name: 'r64w', wx: 16, wy: 16, tm: 4, tn: 8, bk: 16 };
+export const CONV_TILE_WIDE: GemmTile = { name: 'r64w', wx: 16, wy: 16, tm: 4, tn: 8, bk: 16, v4: true, pipe: true };
 /** Workgroups the wide tile must still give (as `chooseGemmTile`'s large tile). */
 const WIDE_MIN_TILES = 256;
 /** Workgroups the wide tile must still give a forward or `dx` product over several taps. */
@@ -311,18 +317,80 @@ function productShader(pass: 'fwd' | 'dx' | 'dxs' | 'dw', t: GemmTile): string {
   const bSlot = p.bAlongK ? `let kk0 = i % ${t.bk}u; let nn = i / ${t.bk}u;` : `let nn = i % ${bn}u; let kk0 = i / ${bn}u;`;
   const bias = p.bias ? `if (P.hasBias != 0u) { y = y + B[${p.bias}]; }` : '';
   const e = p.entries;
-  // Entry slots of k index `tk` in the buffer at `base`: `entry`, or `entry0`, `entry1`.
-  const fill = (base: string) => `if (tid < ${t.bk}u) {
-    let tk = ${base === '0u' ? 'kBegin' : `k0 + ${t.bk}u`} + tid;
+  // The k table's entries for the slice starting at k index `from`, into the buffer at `base`.
+  const fill = (base: string, from: string) => `if (tid < ${t.bk}u) {
+    let tk = ${from} + tid;
     let ok = tk < kEnd;
     ${p.table}
     ${e === 1 ? `Kt[${base} + tid] = entry;` : `Kt[(${base} + tid) * 2u] = entry0;\n    Kt[(${base} + tid) * 2u + 1u] = entry1;`}
   }`;
+  // Element `q` of this invocation's loads of A (B): its slot `i` in the slice (a tile may have
+  // fewer of A's elements than invocations: r4), and its value `v`, for the slice at k index `k0`
+  // whose table is at `kb` (p.slice, p.a and p.b read both names).
+  const counts = { A: bm * t.bk, B: bn * t.bk };
+  const each = (o: 'A' | 'B', body: string) => {
+    const n = counts[o];
+    const guard = n % threads ? `if (i < ${n}u) ` : '';
+    return `for (var q = 0u; q < ${Math.ceil(n / threads)}u; q = q + 1u) {
+      let i = tid + q * ${threads}u;
+      ${guard}{
+        ${o === 'A' ? aSlot : bSlot}
+        ${body}
+      }
+    }`;
+  };
+  const valueA = `let r = row0 + mm;
+        let kk = k0 + kk0;
+        var v = 0.0;
+        if (r < P.gm && kk < kEnd) { ${p.a} }`;
+  const valueB = `var v = 0.0;
+        ${p.b}`;
+  const direct = `${each('A', `${valueA}\n        ${tileStore(t, 'As', 'kk0', 'mm', 'v')}`)}
+    ${each('B', `${valueB}\n        ${tileStore(t, 'Bs', 'kk0', 'nn', 'v')}`)}`;
+  // pipe: the slice's values into registers (pa, pb) while the last is multiplied, then to the tiles.
+  const na = Math.ceil(counts.A / threads);
+  const nb = Math.ceil(counts.B / threads);
+  const toRegisters = `${each('A', `${valueA}\n        pa[q] = v;`)}
+    ${each('B', `${valueB}\n        pb[q] = v;`)}`;
+  const fromRegisters = `${each('A', tileStore(t, 'As', 'kk0', 'mm', 'pa[q]'))}
+    ${each('B', tileStore(t, 'Bs', 'kk0', 'nn', 'pb[q]'))}`;
+  const slice = (k: string, kbuf: string, body: string) => `{
+    ${k === 'k0' ? '' : `let k0 = ${k};`}
+    ${kbuf === 'kb' ? '' : `let kb = ${kbuf};`}
+    let sk = k0 + ks;
+    ${p.slice}
+    ${body}
+  }`;
+  // Without pipe, per slice: the next slice's table, this slice's loads, the product. With pipe,
+  // per slice: the registers (loaded during the last slice) to the tiles; the next slice's loads
+  // into registers (its table was filled during the last slice); the table of the slice after
+  // it into the buffer this slice's loads used (read before the barrier above); the product.
+  const loop = t.pipe
+    ? `var pa: array<f32, ${na}>;
+  var pb: array<f32, ${nb}>;
+  ${slice('kBegin', '0u', toRegisters)}
+  ${fill(`${t.bk}u`, `kBegin + ${t.bk}u`)}
+  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.bk}u) {
+    ${fromRegisters}
+    workgroupBarrier();
+    let kn = k0 + ${t.bk}u;
+    let kbn = ${t.bk}u - kb;
+    if (kn < kEnd) ${slice('kn', 'kbn', toRegisters)}
+    ${fill('kb', `kn + ${t.bk}u`)}
+    ${tileProduct(t)}
+    workgroupBarrier();
+    kb = ${t.bk}u - kb;
+  }`
+    : `for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.bk}u) {
+    ${fill(`${t.bk}u - kb`, `k0 + ${t.bk}u`)}
+    ${slice('k0', 'kb', direct)}
+    ${tileMultiply(t)}
+    kb = ${t.bk}u - kb;
+  }`;
   return `// conv2d:${pass}:${t.name}
 ${PARAMS}
 ${bindings(p.storage)}
-var<workgroup> As: array<f32, ${t.bk * bm}>;
-var<workgroup> Bs: array<f32, ${t.bk * bn}>;
+${tileArrays(t)}
 var<workgroup> Kt: array<vec4<u32>, ${2 * t.bk * e}>;
 ${p.columns ? `var<workgroup> Ct: array<vec4<u32>, ${bn}>;` : ''}
 @compute @workgroup_size(${t.wx}, ${t.wy}, 1)
@@ -349,39 +417,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     ${p.columns}
     Ct[tid] = entry;
   }` : ''}
-  ${fill('0u')}
+  ${fill('0u', 'kBegin')}
   workgroupBarrier();
   let ks = tid % ${t.bk}u;
   var kb = 0u;
   var acc: array<f32, ${t.tm * t.tn}>;
   var ra: array<f32, ${t.tm}>;
   var rb: array<f32, ${t.tn}>;
-  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.bk}u) {
-    ${fill(`${t.bk}u - kb`)}
-    let sk = k0 + ks;
-    ${p.slice}
-    for (var i = tid; i < ${bm * t.bk}u; i = i + ${threads}u) {
-      ${aSlot}
-      let r = row0 + mm;
-      let kk = k0 + kk0;
-      var v = 0.0;
-      if (r < P.gm && kk < kEnd) { ${p.a} }
-      As[kk0 * ${bm}u + mm] = v;
-    }
-    for (var i = tid; i < ${bn * t.bk}u; i = i + ${threads}u) {
-      ${bSlot}
-      var v = 0.0;
-      ${p.b}
-      Bs[kk0 * ${bn}u + nn] = v;
-    }
-    ${tileMultiply(t)}
-    kb = ${t.bk}u - kb;
-  }
+  ${loop}
   for (var i = 0u; i < ${t.tm}u; i = i + 1u) {
-    let r = row0 + lid.y + i * ${t.wy}u;
+    let r = row0 + ${tileRow(t, 'i')};
     if (r >= P.gm) { continue; }
     for (var j = 0u; j < ${t.tn}u; j = j + 1u) {
-      let c = col0 + lid.x + j * ${t.wx}u;
+      let c = col0 + ${tileCol(t, 'j')};
       if (c >= gnEnd) { continue; }
       ${p.at}
       var y = acc[i * ${t.tn}u + j];
