@@ -162,7 +162,7 @@ async function convTiles(dir: string): Promise<void> {
   // Candidate shapes beside the built-in ones, as for `tiles`: BENCH_CONV_TILES='[{"name":…,"wx":…,"wy":…,"tm":…,"tn":…,"bk":…,"v4":…,"pipe":…}]'.
   const timed = [...CONV_TILES, CONV_TILE_WIDE, ...(JSON.parse(process.env.BENCH_CONV_TILES ?? '[]') as GemmTile[])];
   try {
-    for (const w of spec.workloads.filter((x) => x.torchvision && !x.torchvision.frozen)) {
+    for (const w of spec.workloads.filter((x) => x.torchvision && !x.torchvision.frozen && (!RUN_MODELS || RUN_MODELS.includes(x.name)))) {
       const a = analyzeGraph(w.graph, { batchSize: w.batch });
       for (const node of w.graph.nodes.filter((n) => n.op === 'Conv2d')) {
         const input = a.shapes[node.inputs[0]]!;
@@ -193,6 +193,15 @@ async function convTiles(dir: string): Promise<void> {
             // A candidate this adapter refuses (a shader it fails to compile) is recorded, and the sweep goes on.
             row[tile.name] = String((e as Error).message).slice(0, 200);
           }
+        }
+        // The tiles convTile picks with another split target (BENCH_CONV_SPLITS=128,512: the workgroups a split sum aims for).
+        for (const target of (process.env.BENCH_CONV_SPLITS ?? '').split(',').filter(Boolean).map(Number)) {
+          const d = conv2dKernel.prepare({
+            ctx, nodeId: node.id, attrs, inputShapes: [input], outputShape: out, inputs: [x], output: y, params: { weight }, dParams: { weight: dW },
+            buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), splitWorkgroups: target,
+          } as Parameters<typeof conv2dKernel.prepare>[0]);
+          const times = [await time(d.forward), await time(d.backward.filter((b) => b.label.includes(':dx'))), await time(d.backward.filter((b) => b.label.includes(':dw')))];
+          row[`split${target}`] = times.map((t) => Number(t.toFixed(3)));
         }
         rows.push(row);
         console.log(`convtile ${JSON.stringify(row)}`);

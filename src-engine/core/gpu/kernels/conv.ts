@@ -480,9 +480,9 @@ export interface ConvBinding {
 /**
  * What a conv pass needs from its kernel's arguments: the context, and a workspace for `dW`'s
  * partials; `tile` forces a tile shape (benchmarks: bench/gpu-device.ts `convtiles`), otherwise
- * {@link convTile}'s.
+ * {@link convTile}'s; `splitWorkgroups` the workgroups a split sum aims for (likewise), otherwise 256.
  */
-export type ConvArgs = Pick<GpuKernelArgs, 'ctx' | 'workspace'> & { readonly tile?: GemmTile };
+export type ConvArgs = Pick<GpuKernelArgs, 'ctx' | 'workspace'> & { readonly tile?: GemmTile; readonly splitWorkgroups?: number };
 
 /** Workgroups a `dW` product aims for in all (splits × tiles): enough to fill a large GPU. */
 const DW_WORKGROUPS = 256;
@@ -495,8 +495,8 @@ const DW_MAX_PARTIALS = 1 << 22;
  * How `dW`'s sum of `terms` terms is split for `tiles` output tiles of `len` weights: `splits`
  * runs of `splitLen` terms (a multiple of the k-slice `bk`), one split's workgroups per run.
  */
-export function dwSplit(terms: number, tiles: number, len: number, bk: number): { splits: number; splitLen: number } {
-  const want = Math.min(Math.ceil(DW_WORKGROUPS / tiles), Math.floor(terms / DW_MIN_SPLIT), Math.floor(DW_MAX_PARTIALS / len));
+export function dwSplit(terms: number, tiles: number, len: number, bk: number, workgroups = DW_WORKGROUPS): { splits: number; splitLen: number } {
+  const want = Math.min(Math.ceil(workgroups / tiles), Math.floor(terms / DW_MIN_SPLIT), Math.floor(DW_MAX_PARTIALS / len));
   const splits = Math.max(1, want);
   const splitLen = Math.ceil(terms / splits / bk) * bk;
   return { splits: Math.ceil(terms / splitLen), splitLen };
@@ -545,11 +545,11 @@ export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape,
   const splitsOut = (kind === 'fwd' && !b.hasBias && !b.accumulate) || (kind === 'dx' && !b.hasBias && b.accumulate);
   const { splits, splitLen } =
     pass === 'dw'
-      ? dwSplit(gk, rowTiles * colTiles * shape.groups, len, tile.bk)
+      ? dwSplit(gk, rowTiles * colTiles * shape.groups, len, tile.bk, args.splitWorkgroups)
       : kind === 'dxs'
         ? { splits: sh * sw, splitLen: 0 }
         : splitsOut
-          ? dwSplit(gk, rowTiles * colTiles * shape.groups, outLen, tile.bk)
+          ? dwSplit(gk, rowTiles * colTiles * shape.groups, outLen, tile.bk, args.splitWorkgroups)
           : { splits: 1, splitLen: gk };
   const tiles = rowTiles * colTiles * shape.groups * splits;
   const maxDim = ctx.device.limits.maxComputeWorkgroupsPerDimension;
