@@ -176,7 +176,8 @@ describe('WGSL GEMM vs the reference GEMM', () => {
   });
 
   it('the vec4 workgroup layout and loads a slice ahead give the same bits as the scalar tiles, for every transpose, with vec4 and scalar loads', async () => {
-    for (const [transA, transB] of variants) {
+    // A·B and Aᵀ·Bᵀ: each operand staged along k and along its rows/columns (a whole vec4 stored at once, or four floats).
+    for (const [transA, transB] of [variants[0], variants[3]]) {
       for (const [m, n, k, vectorLoads] of [[68, 132, 36, true], [70, 133, 45, false]] as const) {
         const a = ctx.createTensor(m * k);
         const b = ctx.createTensor(k * n);
