@@ -175,7 +175,7 @@ describe('WGSL GEMM vs the reference GEMM', () => {
     for (const p of products.slice(1)) expect(p).toEqual(products[0]);
   });
 
-  it('the vec4 workgroup layout and loads a slice ahead give the same bits as the scalar tiles, for every transpose, with vec4 and scalar loads', async () => {
+  it('the vec4 workgroup layout and loads a slice ahead give the same bits as the scalar tiles, for A·B and Aᵀ·Bᵀ, with vec4 and scalar loads', async () => {
     // A·B and Aᵀ·Bᵀ: each operand staged along k and along its rows/columns (a whole vec4 stored at once, or four floats).
     for (const [transA, transB] of [variants[0], variants[3]]) {
       for (const [m, n, k, vectorLoads] of [[68, 132, 36, true], [70, 133, 45, false]] as const) {
