@@ -282,4 +282,39 @@ describe('the wide conv tile (64×128)', () => {
       }
     }
   }, 120_000);
+
+  it('a depthwise dW, one invocation per weight (conv2d:dw:direct), gives the r4 tile\'s bits: one split and several, stride 1 and 2', async () => {
+    const rng = new Rng(11);
+    const filled = (n: number) => {
+      const t = ctx.createTensor(n);
+      ctx.write(t, Float32Array.from({ length: n }, () => rng.normal()));
+      return t;
+    };
+    for (const [input, attrs] of [
+      [[2, 6, 9, 7], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1], groups: 6 }],
+      [[3, 4, 30, 29], { outChannels: 8, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2], groups: 4, bias: false }],
+    ] as const) {
+      const c = plan([...input], attrs);
+      const x = filled(input.reduce((a, b) => a * b, 1));
+      const weight = filled(c.outC * (c.inC / c.groups) * c.k[0] * c.k[1]);
+      const dy = filled(c.n * c.outC * c.outH * c.outW);
+      const run = async (tile?: GemmTile) => {
+        const dW = ctx.createTensor(weight.length);
+        ctx.write(dW, Float32Array.from({ length: weight.length }, (_, i) => i / 7));
+        const d = conv2dKernel.prepare({
+          ctx, nodeId: 'conv', attrs: { ...Object.fromEntries(Object.entries(getOp('Conv2d')!.attrs).map(([k, sp]) => [k, sp.default])), ...attrs } as Attrs,
+          inputShapes: [[...input]], outputShape: [c.n, c.outC, c.outH, c.outW], inputs: [x], output: ctx.createTensor(dy.length), params: { weight }, dParams: { weight: dW },
+          buffers: {}, dOutput: dy, dInputs: [], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
+        } as Parameters<typeof conv2dKernel.prepare>[0]);
+        const labels = d.backward.map((b) => b.label);
+        submitDispatches(ctx, d.backward);
+        return { labels, dW: Buffer.from((await ctx.read(dW)).buffer) };
+      };
+      const direct = await run();
+      const tiled = await run(CONV_TILES[0]);
+      expect(direct.labels.some((l) => l.includes('conv2d:dw:direct'))).toBe(true);
+      expect(tiled.labels.some((l) => l.includes('conv2d:dw:r4'))).toBe(true);
+      expect(direct.dW.equals(tiled.dW), JSON.stringify(attrs)).toBe(true);
+    }
+  }, 60_000);
 });

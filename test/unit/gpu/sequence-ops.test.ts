@@ -32,6 +32,10 @@ describe('WGSL sequence ops vs the op files', () => {
     c.inputs[0] = Float32Array.of(0, 1, 6, -1, -7, 3.7, -0.5, 7, 9, -8, 2, 2, 2, 5, 0);
     // dW adds dy values (no products) in position order, as the op file: exact.
     await parity(ctx, c, { y: 0, weight: 0 });
+    // More ids than one chunk of 64 and more table values than one workgroup of 64, rows repeating.
+    const many = randomCase('Embedding', [[4, 41]], { numEmbeddings: 30, embeddingDim: 5 }, 4, { noGrad: [0], params: { weight: 150 } });
+    many.inputs[0] = Float32Array.from({ length: 164 }, (_, i) => ((i * 7) % 33) - 1);
+    await parity(ctx, many, { y: 0, weight: 0 });
   }, 60_000);
 
   it('PositionalEmbedding: y = x + p exactly; dx and dp add dy down the samples, exactly', async () => {
