@@ -444,15 +444,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 
 /** The most weights per group `dwDirectShader` computes: one workgroup's invocations. */
 const DIRECT_DW_OUTPUTS = 64;
+/** The terms one split of a direct `dW` sums, one after another in each invocation. */
+const DIRECT_DW_TERMS = 256;
+
+/**
+ * A direct `dW`'s splits: runs of {@link DIRECT_DW_TERMS} terms (longer where the partials would
+ * pass {@link DW_MAX_PARTIALS}), so that its serial sums are short and its workgroups many.
+ */
+export function directDwSplit(terms: number, len: number): { splits: number; splitLen: number } {
+  const most = Math.max(1, Math.floor(DW_MAX_PARTIALS / len));
+  const splitLen = Math.max(DIRECT_DW_TERMS, Math.ceil(terms / most / DIRECT_DW_OUTPUTS) * DIRECT_DW_OUTPUTS);
+  return { splits: Math.ceil(terms / splitLen), splitLen };
+}
 
 /**
  * `dW` of a group with few weights (a depthwise layer: 1 output channel × 1 input channel × its
  * taps), one invocation per weight: the tile for it (r4) keeps 1 of its 4 rows and 9 or 25 of its
  * 128 columns busy, and ran mobilenet_v3_small's depthwise `dW`s at 0.07 TFLOP/s on the H200 (3.5 of
- * its step's 14.3 ms). One workgroup per group and split, as the tile's grid (one tile per group);
- * each k-slice of 64 output pixels has its windows staged in workgroup memory, then every
- * invocation adds `dY · x` over them in k order, as the tile does: the same splits, the same
- * `fma(dy, x, acc)` chain, the same bits.
+ * its step's 14.3 ms). One workgroup per group and split; each k-slice of 64 output pixels has its
+ * windows staged in workgroup memory, then every invocation adds `dY · x` over them in k order.
+ * With the tile's splits (long: up to thousands of terms in a row) it took 2.9 ms, so it splits
+ * into runs of 256 terms ({@link directDwSplit}), the partials then summed in split order: another
+ * order of additions than the tile's, within the bound of any order.
  */
 function dwDirectShader(): string {
   const p = PRODUCTS.dw;
@@ -610,8 +623,12 @@ export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape,
   // k as dW does: partials, then their sum in split order. Otherwise one product.
   const outLen = kind === 'fwd' ? shape.n * shape.oc * shape.oh * shape.ow : shape.n * shape.c * shape.h * shape.w;
   const splitsOut = (kind === 'fwd' && !b.hasBias && !b.accumulate) || (kind === 'dx' && !b.hasBias && b.accumulate);
-  const { splits, splitLen } =
-    pass === 'dw'
+  // A dW of at most DIRECT_DW_OUTPUTS weights per group (a depthwise layer's taps) sums each weight
+  // in one invocation (dwDirectShader), over short splits (directDwSplit).
+  const direct = pass === 'dw' && !args.tile && gm * gn <= DIRECT_DW_OUTPUTS && rowTiles * colTiles === 1;
+  const { splits, splitLen } = direct
+    ? directDwSplit(gk, len)
+    : pass === 'dw'
       ? dwSplit(gk, rowTiles * colTiles * shape.groups, len, tile.bk, args.splitWorkgroups)
       : kind === 'dxs'
         ? { splits: sh * sw, splitLen: 0 }
@@ -623,9 +640,6 @@ export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape,
   const gridX = Math.min(tiles, maxDim);
   const workgroups: [number, number, number] = [gridX, Math.ceil(tiles / gridX), 1];
   if (workgroups[1] > maxDim) throw new GpuError('E_GPU_BAD_ARGS', `A convolution of ${tiles} tiles needs more workgroups than this device allows (${maxDim}²).`);
-  // A dW of at most DIRECT_DW_OUTPUTS weights per group (a depthwise layer's taps) sums each weight
-  // in one invocation (dwDirectShader), the same splits and order as the tile's.
-  const direct = pass === 'dw' && !args.tile && gm * gn <= DIRECT_DW_OUTPUTS && rowTiles * colTiles === 1;
   const key = direct ? 'conv2d:dw:direct' : `conv2d:${kind}:${tile.name}`;
   const shader = () => (direct ? dwDirectShader() : productShader(kind, tile));
   const tail = (splitStride: number) => [gm, gn, gk, splitLen, splitStride, rowTiles, colTiles, tiles, gridX, 0];
