@@ -27,7 +27,7 @@ import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attrs, GraphIR } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
-import type { GpuContext } from '../../../src-engine/core/gpu/context';
+import type { GpuContext, GpuTensor } from '../../../src-engine/core/gpu/context';
 import { compileGpuGraph, type GpuGraph } from '../../../src-engine/core/gpu/executor';
 import { CONV_TILES, CONV_TILE_WIDE, conv2dKernel, convTile, dwSplit } from '../../../src-engine/core/gpu/kernels/conv';
 import type { GemmTile } from '../../../src-engine/core/gpu/gemm';
@@ -47,6 +47,36 @@ afterAll(() => ctx?.dispose());
 function plan(input: number[], attrs: Attrs) {
   const def = getOp('Conv2d')!;
   return conv2dPlan(input, { ...Object.fromEntries(Object.entries(def.attrs).map(([k, s]) => [k, s.default])), ...attrs });
+}
+
+/** A tensor of `n` normal values drawn from `rng`. */
+function normals(rng: Rng, n: number): GpuTensor {
+  const t = ctx.createTensor(n);
+  ctx.write(t, Float32Array.from({ length: n }, () => rng.normal()));
+  return t;
+}
+
+/** One convolution's tensors: its image, weight, bias and output gradient (normals), and what its passes write. */
+interface ConvIo {
+  x: GpuTensor;
+  weight: GpuTensor;
+  bias?: GpuTensor;
+  dy: GpuTensor;
+  y: GpuTensor;
+  dx?: GpuTensor;
+  dW: GpuTensor;
+  db?: GpuTensor;
+}
+
+/** The kernel's forward and backward dispatches for `attrs` (Conv2d's defaults beside them) on `io`, on `tile` if given. */
+function convPasses(input: readonly number[], attrs: Attrs, io: ConvIo, tile?: GemmTile) {
+  const c = plan([...input], attrs);
+  return conv2dKernel.prepare({
+    ctx, nodeId: 'conv', attrs: { ...Object.fromEntries(Object.entries(getOp('Conv2d')!.attrs).map(([k, sp]) => [k, sp.default])), ...attrs } as Attrs,
+    inputShapes: [[...input]], outputShape: [c.n, c.outC, c.outH, c.outW], inputs: [io.x], output: io.y,
+    params: io.bias ? { weight: io.weight, bias: io.bias } : { weight: io.weight }, dParams: io.db ? { weight: io.dW, bias: io.db } : { weight: io.dW },
+    buffers: {}, dOutput: io.dy, dInputs: io.dx ? [io.dx] : [], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
+  } as Parameters<typeof conv2dKernel.prepare>[0]);
 }
 
 /** The term counts of the bound, from the geometry. */
@@ -217,28 +247,16 @@ describe('the wide conv tile (64×128)', () => {
     const attrs = { outChannels: 70, kernelSize: [3, 3], padding: [1, 1] };
     const c = plan(input, attrs);
     const rng = new Rng(7);
-    const filled = (n: number) => {
-      const t = ctx.createTensor(n);
-      ctx.write(t, Float32Array.from({ length: n }, () => rng.normal()));
-      return t;
-    };
-    const x = filled(input.reduce((a, b) => a * b, 1));
-    const weight = filled(c.outC * c.inC * 9);
-    const bias = filled(c.outC);
-    const dy = filled(c.n * c.outC * c.outH * c.outW);
+    const x = normals(rng, input.reduce((a, b) => a * b, 1));
+    const weight = normals(rng, c.outC * c.inC * 9);
+    const bias = normals(rng, c.outC);
+    const dy = normals(rng, c.n * c.outC * c.outH * c.outW);
     const run = async (tile: GemmTile) => {
-      const y = ctx.createTensor(dy.length);
-      const dx = ctx.createTensor(x.length);
-      const dW = ctx.createTensor(weight.length);
-      const db = ctx.createTensor(c.outC);
-      const d = conv2dKernel.prepare({
-        ctx, nodeId: 'conv', attrs: { ...Object.fromEntries(Object.entries(getOp('Conv2d')!.attrs).map(([k, sp]) => [k, sp.default])), ...attrs } as Attrs,
-        inputShapes: [input], outputShape: [c.n, c.outC, c.outH, c.outW], inputs: [x], output: y, params: { weight, bias }, dParams: { weight: dW, bias: db },
-        buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
-      } as Parameters<typeof conv2dKernel.prepare>[0]);
+      const io = { x, weight, bias, dy, y: ctx.createTensor(dy.length), dx: ctx.createTensor(x.length), dW: ctx.createTensor(weight.length), db: ctx.createTensor(c.outC) };
+      const d = convPasses(input, attrs, io, tile);
       expect(d.forward[0].label).toContain(tile.name);
       submitDispatches(ctx, [...d.forward, ...d.backward]);
-      return Promise.all([y, dx, dW].map((t) => ctx.read(t)));
+      return Promise.all([io.y, io.dx, io.dW].map((t) => ctx.read(t)));
     };
     const narrow = await run(CONV_TILES.find((t) => t.name === 'r64')!);
     const wide = await run(CONV_TILE_WIDE);
@@ -247,32 +265,21 @@ describe('the wide conv tile (64×128)', () => {
 
   it('the vec4 layout with the next slice loaded ahead gives the scalar layout\'s bits: forward, dx (strided too) and dW', async () => {
     const rng = new Rng(9);
-    const filled = (n: number) => {
-      const t = ctx.createTensor(n);
-      ctx.write(t, Float32Array.from({ length: n }, () => rng.normal()));
-      return t;
-    };
     // Stride 1 with a bias; stride 2 without one (a strided dx per phase, a forward split over k).
     for (const [input, attrs] of [
       [[2, 8, 13, 11], { outChannels: 70, kernelSize: [3, 3], padding: [1, 1] }],
       [[2, 40, 9, 10], { outChannels: 36, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], bias: false }],
     ] as const) {
       const c = plan([...input], attrs);
-      const x = filled(input.reduce((a, b) => a * b, 1));
-      const weight = filled(c.outC * c.inC * 9);
-      const bias = filled(c.outC);
-      const dy = filled(c.n * c.outC * c.outH * c.outW);
+      const x = normals(rng, input.reduce((a, b) => a * b, 1));
+      const weight = normals(rng, c.outC * c.inC * 9);
+      const bias = 'bias' in attrs ? undefined : normals(rng, c.outC);
+      const dy = normals(rng, c.n * c.outC * c.outH * c.outW);
       const run = async (tile: GemmTile) => {
-        const y = ctx.createTensor(dy.length);
-        const dx = ctx.createTensor(x.length);
-        const dW = ctx.createTensor(weight.length);
-        const d = conv2dKernel.prepare({
-          ctx, nodeId: 'conv', attrs: { ...Object.fromEntries(Object.entries(getOp('Conv2d')!.attrs).map(([k, sp]) => [k, sp.default])), ...attrs } as Attrs,
-          inputShapes: [[...input]], outputShape: [c.n, c.outC, c.outH, c.outW], inputs: [x], output: y, params: attrs.bias === false ? { weight } : { weight, bias }, dParams: { weight: dW },
-          buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
-        } as Parameters<typeof conv2dKernel.prepare>[0]);
+        const io = { x, weight, bias, dy, y: ctx.createTensor(dy.length), dx: ctx.createTensor(x.length), dW: ctx.createTensor(weight.length) };
+        const d = convPasses(input, attrs, io, tile);
         submitDispatches(ctx, [...d.forward, ...d.backward]);
-        return Promise.all([y, dx, dW].map((t) => ctx.read(t)));
+        return Promise.all([io.y, io.dx, io.dW].map((t) => ctx.read(t)));
       };
       // The scalar layout, loading each slice as it multiplies it: what every tile was before.
       const want = await run({ ...CONV_TILES.find((t) => t.name === 'r64')!, name: 'r64s', v4: false, pipe: false });
@@ -285,28 +292,19 @@ describe('the wide conv tile (64×128)', () => {
 
   it('a depthwise dW, one invocation per weight over runs of 256 terms (conv2d:dw:direct), gives the r4 tile\'s sums within float32 rounding: one split and several, stride 1 and 2', async () => {
     const rng = new Rng(11);
-    const filled = (n: number) => {
-      const t = ctx.createTensor(n);
-      ctx.write(t, Float32Array.from({ length: n }, () => rng.normal()));
-      return t;
-    };
     for (const [input, attrs] of [
       [[2, 6, 9, 7], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1], groups: 6 }],
       [[3, 4, 30, 29], { outChannels: 8, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2], groups: 4, bias: false }],
       [[2, 3, 40, 36], { outChannels: 3, kernelSize: [3, 3], padding: [1, 1], groups: 3, bias: false }],
     ] as const) {
       const c = plan([...input], attrs);
-      const x = filled(input.reduce((a, b) => a * b, 1));
-      const weight = filled(c.outC * (c.inC / c.groups) * c.k[0] * c.k[1]);
-      const dy = filled(c.n * c.outC * c.outH * c.outW);
+      const x = normals(rng, input.reduce((a, b) => a * b, 1));
+      const weight = normals(rng, c.outC * (c.inC / c.groups) * c.k[0] * c.k[1]);
+      const dy = normals(rng, c.n * c.outC * c.outH * c.outW);
       const run = async (tile?: GemmTile) => {
         const dW = ctx.createTensor(weight.length);
         ctx.write(dW, Float32Array.from({ length: weight.length }, (_, i) => i / 7));
-        const d = conv2dKernel.prepare({
-          ctx, nodeId: 'conv', attrs: { ...Object.fromEntries(Object.entries(getOp('Conv2d')!.attrs).map(([k, sp]) => [k, sp.default])), ...attrs } as Attrs,
-          inputShapes: [[...input]], outputShape: [c.n, c.outC, c.outH, c.outW], inputs: [x], output: ctx.createTensor(dy.length), params: { weight }, dParams: { weight: dW },
-          buffers: {}, dOutput: dy, dInputs: [], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
-        } as Parameters<typeof conv2dKernel.prepare>[0]);
+        const d = convPasses(input, attrs, { x, weight, dy, y: ctx.createTensor(dy.length), dW }, tile);
         const labels = d.backward.map((b) => b.label);
         submitDispatches(ctx, d.backward);
         return { labels, dW: Buffer.from((await ctx.read(dW)).buffer) };

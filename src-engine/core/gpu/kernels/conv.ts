@@ -306,6 +306,15 @@ const PRODUCTS: Record<'fwd' | 'dx' | 'dxs' | 'dw', ProductPass> = {
   },
 };
 
+/** What every conv shader computes first: its tile (workgroup) index, leaving if past the last, and the sizes per group. */
+const TILE_GEOMETRY = `let tile = wg.y * P.gridX + wg.x;
+  if (tile >= P.tiles) { return; }
+  let cg = P.c / P.groups;
+  let og = P.oc / P.groups;
+  let khw = P.kh * P.kw;
+  let ohw = P.oh * P.ow;
+  let hw = P.h * P.w;`;
+
 /** The WGSL of one product pass on one tile (the structure of `../gemm.ts`'s shader). */
 function productShader(pass: 'fwd' | 'dx' | 'dxs' | 'dw', t: GemmTile): string {
   const p = PRODUCTS[pass];
@@ -395,13 +404,7 @@ var<workgroup> Kt: array<vec4<u32>, ${2 * t.bk * e}>;
 ${p.columns ? `var<workgroup> Ct: array<vec4<u32>, ${bn}>;` : ''}
 @compute @workgroup_size(${t.wx}, ${t.wy}, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let tile = wg.y * P.gridX + wg.x;
-  if (tile >= P.tiles) { return; }
-  let cg = P.c / P.groups;
-  let og = P.oc / P.groups;
-  let khw = P.kh * P.kw;
-  let ohw = P.oh * P.ow;
-  let hw = P.h * P.w;
+  ${TILE_GEOMETRY}
   let col0 = (tile % P.colTiles) * ${bn}u;
   let row0 = ((tile / P.colTiles) % P.rowTiles) * ${bm}u;
   let layer = tile / (P.colTiles * P.rowTiles);
@@ -475,13 +478,7 @@ ${bindings(p.storage)}
 var<workgroup> Win: array<vec4<u32>, ${DIRECT_DW_OUTPUTS}>;
 @compute @workgroup_size(${DIRECT_DW_OUTPUTS}, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let tile = wg.y * P.gridX + wg.x;
-  if (tile >= P.tiles) { return; }
-  let cg = P.c / P.groups;
-  let og = P.oc / P.groups;
-  let khw = P.kh * P.kw;
-  let ohw = P.oh * P.ow;
-  let hw = P.h * P.w;
+  ${TILE_GEOMETRY}
   let g = tile % P.groups;
   let split = tile / P.groups;
   let kBegin = split * P.splitLen;
