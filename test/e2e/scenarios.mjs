@@ -1701,6 +1701,14 @@ const layoutAtEverySize = [
   { screenshot: 'layout-runs-1280x800' },
   { click: '[data-testid=train-tab-curves]' },
   { viewport: [1400, 900] },
+  // Room for it, but the whole graph fitted in view: the minimap would only cover nodes.
+  { click: '[data-testid=cmd-fit]' },
+  { wait: 400 },
+  { expectCount: '.react-flow__minimap', count: 0 },
+  // Zoomed in, nodes out of view: it shows where the view is.
+  { click: '.react-flow__controls-zoomin' },
+  { click: '.react-flow__controls-zoomin' },
+  { click: '.react-flow__controls-zoomin' },
   { expect: '.react-flow__minimap' },
   ...theme('light'),
 ];

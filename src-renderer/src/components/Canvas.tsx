@@ -10,6 +10,7 @@ import {
   type EdgeChange,
   type NodeChange,
   type ReactFlowInstance,
+  type ReactFlowState,
   type Viewport,
 } from '@xyflow/react';
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type DragEvent, type MouseEvent, type SetStateAction } from 'react';
@@ -102,10 +103,29 @@ function Dots({ gap }: { gap: number }) {
  * a third of the canvas or more: it is left out until there is room again.
  */
 const MINIMAP_MIN_HEIGHT = 300;
-const selectRoomForMiniMap = (s: { height: number }): boolean => s.height >= MINIMAP_MIN_HEIGHT;
+
+/**
+ * The minimap shows where the view is in a graph larger than it; while every node is in view it
+ * would only cover some of them (an imported resnet18 fitted at 1280×800 had its loss node under
+ * it), so it is left out until a node is outside the view.
+ */
+const selectMiniMapShown = (s: ReactFlowState): boolean => {
+  if (s.height < MINIMAP_MIN_HEIGHT) return false;
+  const [tx, ty, zoom] = s.transform;
+  const left = -tx / zoom;
+  const top = -ty / zoom;
+  const right = left + s.width / zoom;
+  const bottom = top + s.height / zoom;
+  for (const n of s.nodeLookup.values()) {
+    if (n.hidden) continue;
+    const { x, y } = n.internals.positionAbsolute;
+    if (x < left || y < top || x + (n.measured.width ?? 0) > right || y + (n.measured.height ?? 0) > bottom) return true;
+  }
+  return false;
+};
 
 function CanvasMiniMap() {
-  return useStore(selectRoomForMiniMap) ? <MiniMap pannable zoomable /> : null;
+  return useStore(selectMiniMapShown) ? <MiniMap pannable zoomable /> : null;
 }
 
 /** The view follows the document: to a node the app asks to focus, and to a newly loaded design (its saved viewport, or fit). */

@@ -37,6 +37,15 @@ export function Curves() {
   const gan = useRun((s) => s.dReal.length > 0);
   const first = loss[0]?.[1];
   const last = loss[loss.length - 1]?.[1];
+  // Weights loaded from a file (an imported ONNX model) bring no curves: say so rather than draw empty axes.
+  const loaded = useRun((s) => s.loaded?.source);
+  if (loaded !== undefined && loss.length + batchLoss.length + valLoss.length + valMetric.length + stepMetric.length === 0 && !gan) {
+    return (
+      <p className="train-empty" data-testid="curves-none-loaded">
+        The weights from {loaded} were trained elsewhere: no curves come with them. A run started here plots its own.
+      </p>
+    );
+  }
   return (
     <div className="curves">
       <EChart
