@@ -179,30 +179,25 @@ async function convTiles(dir: string): Promise<void> {
         const dx = ctx.createTensor(x.length);
         const dW = ctx.createTensor(weight.length);
         const row: Record<string, unknown> = { conv: `${w.name} ${input.join('×')} → ${c.outC} k${c.k.join('×')} s${c.s.join('×')} g${c.groups}`, picked: [convTile(c.outC / c.groups, c.n * c.outH * c.outW, { taps: c.k[0] * c.k[1], pass: 'fwd' }).name, convTile(c.outC / c.groups, (c.inC / c.groups) * c.k[0] * c.k[1], { taps: c.k[0] * c.k[1], pass: 'dw' }).name].join('/') };
+        // The forward, dx and dW of this convolution timed alone, on a forced tile or split target.
+        const passes = async (force: { tile?: GemmTile; splitWorkgroups?: number }): Promise<number[]> => {
+          const d = conv2dKernel.prepare({
+            ctx, nodeId: node.id, attrs, inputShapes: [input], outputShape: out, inputs: [x], output: y, params: { weight }, dParams: { weight: dW },
+            buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), ...force,
+          } as Parameters<typeof conv2dKernel.prepare>[0]);
+          const times = [await time(d.forward), await time(d.backward.filter((b) => b.label.includes(':dx'))), await time(d.backward.filter((b) => b.label.includes(':dw')))];
+          return times.map((t) => Number(t.toFixed(3)));
+        };
         for (const tile of timed) {
           try {
-            const d = conv2dKernel.prepare({
-              ctx, nodeId: node.id, attrs, inputShapes: [input], outputShape: out, inputs: [x], output: y, params: { weight }, dParams: { weight: dW },
-              buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
-            } as Parameters<typeof conv2dKernel.prepare>[0]);
-            const fwd = await time(d.forward);
-            const dxT = await time(d.backward.filter((b) => b.label.includes(':dx')));
-            const dwT = await time(d.backward.filter((b) => b.label.includes(':dw')));
-            row[tile.name] = [fwd, dxT, dwT].map((t) => Number(t.toFixed(3)));
+            row[tile.name] = await passes({ tile });
           } catch (e) {
             // A candidate this adapter refuses (a shader it fails to compile) is recorded, and the sweep goes on.
             row[tile.name] = String((e as Error).message).slice(0, 200);
           }
         }
         // The tiles convTile picks with another split target (BENCH_CONV_SPLITS=128,512: the workgroups a split sum aims for).
-        for (const target of (process.env.BENCH_CONV_SPLITS ?? '').split(',').filter(Boolean).map(Number)) {
-          const d = conv2dKernel.prepare({
-            ctx, nodeId: node.id, attrs, inputShapes: [input], outputShape: out, inputs: [x], output: y, params: { weight }, dParams: { weight: dW },
-            buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), splitWorkgroups: target,
-          } as Parameters<typeof conv2dKernel.prepare>[0]);
-          const times = [await time(d.forward), await time(d.backward.filter((b) => b.label.includes(':dx'))), await time(d.backward.filter((b) => b.label.includes(':dw')))];
-          row[`split${target}`] = times.map((t) => Number(t.toFixed(3)));
-        }
+        for (const target of (process.env.BENCH_CONV_SPLITS ?? '').split(',').filter(Boolean).map(Number)) row[`split${target}`] = await passes({ splitWorkgroups: target });
         rows.push(row);
         console.log(`convtile ${JSON.stringify(row)}`);
       }

@@ -55,7 +55,7 @@ export interface GemmTile {
  * ({@link GemmTile.v4}, {@link GemmTile.pipe}). Measured on an NVIDIA H200 (Vulkan, Dawn;
  * `bash bench/gpu-device.sh tiles`, docs/webgpu-backend.md "On a real GPU"): a 128×128 tile (8×8
  * per invocation) ran 1.9 TFLOP/s at 4096³ (its 64 accumulators do not stay in registers); in one
- * lease (bench/results/2026-11-28-h200-tiles.txt) `large` (64×128) ran 36.6 TFLOP/s at 4096³ and
+ * lease (bench/results/2026-11-28-h200-tiles-pipe.txt) `large` (64×128) ran 36.6 TFLOP/s at 4096³ and
  * 33.5 at 2048³ against 27.8 and 24.5 in the scalar layout before, `medium` 26.2 at 1024³ (19.1)
  * and `small` 11.3 at 512³, where `medium` ran 9.2. Each invocation still sums over k in order,
  * so every tile gives the same bits.
@@ -244,14 +244,15 @@ function stageLoad(l: StageLoad): { direct: string; toRegisters: string; fromReg
   const store = (x: string) => (whole ? `${l.dst}[(kk0 * ${tileStride(l.tile, l.src)}u + o) >> 2u] = ${x};` : l.vec ? `for (var q4 = 0u; q4 < 4u; q4 = q4 + 1u) { ${put('q4', `${x}[q4]`)} }` : put('0u', x));
   const read = l.vec ? `${l.src}[(${l.base} + ${l.index}) >> 2u]` : `${l.src}[${l.base} + ${l.index}]`;
   const loads = (l.tileOther * l.bk) / w;
-  // Load q of this invocation: slot i, at (kk0, o) in the slice (every tile has loads a multiple of its invocations).
-  const each = (body: string) => `for (var q = 0u; q < ${Math.ceil(loads / l.threads)}u; q = q + 1u) {
-      let i = tid + q * ${l.threads}u;
-      ${loads % l.threads ? `if (i >= ${loads}u) { break; }` : ''}
-      let kk0 = ${kk0};
+  // Load q of this invocation: slot i, at (kk0, o) in the slice.
+  const each = (body: string) =>
+    slotLoop(
+      loads,
+      l.threads,
+      `let kk0 = ${kk0};
       let o = ${o};
-      ${body}
-    }`;
+      ${body}`,
+    );
   const value = `let ${l.other} = ${l.otherBase} + o;
       let kk = k0 + kk0;
       var x = ${l.vec ? 'vec4<f32>(0.0)' : '0.0'};
@@ -263,6 +264,21 @@ function stageLoad(l: StageLoad): { direct: string; toRegisters: string; fromReg
     fromRegisters: each(store(`${reg}[q]`)),
     registers: `var ${reg}: array<${l.vec ? 'vec4<f32>' : 'f32'}, ${Math.ceil(loads / l.threads)}>;`,
   };
+}
+
+/**
+ * The WGSL looping over this invocation's share of a slice's `count` slots (loads of an operand):
+ * `threads` invocations take slots `tid`, `tid + threads`, …; `body` reads the slot `i` and the
+ * loop index `q` (which register of the invocation's, where the loads go ahead of the product).
+ * Shared with the implicit-GEMM convolutions (`kernels/conv.ts`).
+ */
+export function slotLoop(count: number, threads: number, body: string): string {
+  return `for (var q = 0u; q < ${Math.ceil(count / threads)}u; q = q + 1u) {
+      let i = tid + q * ${threads}u;
+      ${count % threads ? `if (i < ${count}u) ` : ''}{
+        ${body}
+      }
+    }`;
 }
 
 /** The floats between consecutive k rows of a staged slice: `bm` (A) or `bn` (B), padded by 4 in the vec4 layout. */

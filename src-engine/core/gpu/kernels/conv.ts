@@ -43,7 +43,7 @@
 import { conv2dPlan } from '../../ops/conv2d';
 import { as2d } from '../../ops/conv1d';
 import { GpuError, type GpuTensor } from '../context';
-import { tileArrays, tileCol, tileMultiply, tileProduct, tileRow, tileStore, type GemmTile, type GpuDispatch } from '../gemm';
+import { slotLoop, tileArrays, tileCol, tileMultiply, tileProduct, tileRow, tileStore, type GemmTile, type GpuDispatch } from '../gemm';
 import { channelsOf, columnSum, sumParts } from './column-sum';
 import { bindDispatch, bindings, words, type StorageBinding } from './dispatch';
 import type { GpuKernelArgs, GpuOpKernel } from './types';
@@ -337,17 +337,7 @@ function productShader(pass: 'fwd' | 'dx' | 'dxs' | 'dw', t: GemmTile): string {
   // fewer of A's elements than invocations: r4), and its value `v`, for the slice at k index `k0`
   // whose table is at `kb` (p.slice, p.a and p.b read both names).
   const counts = { A: bm * t.bk, B: bn * t.bk };
-  const each = (o: 'A' | 'B', body: string) => {
-    const n = counts[o];
-    const guard = n % threads ? `if (i < ${n}u) ` : '';
-    return `for (var q = 0u; q < ${Math.ceil(n / threads)}u; q = q + 1u) {
-      let i = tid + q * ${threads}u;
-      ${guard}{
-        ${o === 'A' ? aSlot : bSlot}
-        ${body}
-      }
-    }`;
-  };
+  const each = (o: 'A' | 'B', body: string) => slotLoop(counts[o], threads, `${o === 'A' ? aSlot : bSlot}\n        ${body}`);
   const valueA = `let r = row0 + mm;
         let kk = k0 + kk0;
         var v = 0.0;

@@ -125,13 +125,14 @@ export function bindUniformBlock(ctx: GpuContext, key: string, source: () => str
 }
 
 /**
- * Workgroups covering `n` invocations of {@link WORKGROUP}: along x up to the device's limit, then
- * rows in y; `rowStride` is what the shader multiplies `gid.y` by (`i = gid.y·rowStride + gid.x`).
+ * Workgroups covering `n` invocations of `size` ({@link WORKGROUP} unless the shader says another):
+ * along x up to the device's limit, then rows in y; `rowStride` is what the shader multiplies
+ * `gid.y` by (`i = gid.y·rowStride + gid.x`).
  */
-export function grid1d(ctx: GpuContext, n: number): { workgroups: [number, number, number]; rowStride: number } {
-  const groups = Math.max(1, Math.ceil(n / WORKGROUP));
+export function grid1d(ctx: GpuContext, n: number, size = WORKGROUP): { workgroups: [number, number, number]; rowStride: number } {
+  const groups = Math.max(1, Math.ceil(n / size));
   const x = Math.min(groups, ctx.device.limits.maxComputeWorkgroupsPerDimension);
-  return { workgroups: [x, Math.ceil(groups / x), 1], rowStride: x * WORKGROUP };
+  return { workgroups: [x, Math.ceil(groups / x), 1], rowStride: x * size };
 }
 
 /** u32 uniform words, with the given f32 values stored at the given word positions. */

@@ -98,9 +98,7 @@ export const embeddingKernel: GpuOpKernel = {
     const dw = dParams.weight;
     const backward: GpuDispatch[] = [];
     if (dOutput && dw) {
-      const groups = Math.ceil((rows * d) / EMBED_GROUP);
-      const x = Math.min(groups, ctx.device.limits.maxComputeWorkgroupsPerDimension);
-      const table = { workgroups: [x, Math.ceil(groups / x), 1] as [number, number, number], rowStride: x * EMBED_GROUP };
+      const table = grid1d(ctx, rows * d, EMBED_GROUP);
       backward.push(bindDispatch(ctx, 'embedding:dw', () => EMBED_BACKWARD, [ids.buffer, dOutput.buffer, dw.buffer], words([rows * d, d, rows, table.rowStride, ids.offset, dOutput.offset, dw.offset, ids.length]), table.workgroups));
     }
     return { forward, backward };
