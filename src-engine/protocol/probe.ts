@@ -83,6 +83,15 @@ export const SampleProbeResult = z.discriminatedUnion('kind', [
     shape: Ints,
   }),
   z.object({
+    /**
+     * A class per position of a sequence (a language model's next characters): per sample, each
+     * position's predicted class and its probability; the true classes are the probe samples' targets.
+     */
+    kind: z.literal('sequence'),
+    predicted: z.array(Ints),
+    confidence: z.array(F32),
+  }),
+  z.object({
     /** The task, one whose predictions are values (catalog/tasks.ts): a reconstruction (compare with the sample's clean input), raw outputs. */
     kind: z.enum(VALUE_TASK_NAMES),
     outputs: z.array(F32),

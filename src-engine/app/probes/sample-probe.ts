@@ -1,8 +1,8 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { SampleProbeResult } from '../../protocol';
 import type { GraphBinding, ScoreKind } from '../../core/train/binding';
-import { Predictor, argmax, maskOf } from '../../core/train/predictor';
-import { segmentationMask } from '../../core/train/binding';
+import { Predictor, argmax, maskOf, positionsOf } from '../../core/train/predictor';
+import { segmentationMask, sequencePositions } from '../../core/train/binding';
 import { hasClasses, showsProbabilities, taskFor } from '../../catalog/tasks';
 
 /** How a prediction row turns into class probabilities (declared with the graph binding). */
@@ -19,6 +19,8 @@ export class SampleProbe {
   private readonly task: GraphBinding['task'];
   /** A segmenter's mask shape (`[H, W]`): its samples are masks, not one row of scores. */
   private readonly mask: readonly number[] | null;
+  /** A sequence's positions (`[T]`: a language model's next characters): its samples are a class per position. */
+  private readonly positions: readonly number[] | null;
 
   constructor(
     private readonly plan: CompiledGraph,
@@ -30,6 +32,7 @@ export class SampleProbe {
     this.predictor = new Predictor(plan, binding);
     this.task = binding.task;
     this.mask = hasClasses(binding.task) ? segmentationMask(binding) : null;
+    this.positions = hasClasses(binding.task) && !this.mask ? sequencePositions(binding) : null;
   }
 
   /** Read the outputs of the plan's last eval-mode forward. */
@@ -40,6 +43,11 @@ export class SampleProbe {
     if (this.mask) {
       const masks = Array.from({ length: this.count }, (_, i) => Array.from(maskOf(out.data.subarray(i * width, (i + 1) * width), out.shape[1]).mask));
       return { kind: 'segmentation', masks, shape: [...this.mask] };
+    }
+    if (this.positions) {
+      const classes = out.shape.at(-1) ?? 1;
+      const rows = Array.from({ length: this.count }, (_, i) => positionsOf(out.data.subarray(i * width, (i + 1) * width), classes, this.predictor.binding.scores));
+      return { kind: 'sequence', predicted: rows.map((r) => Array.from(r.predicted)), confidence: rows.map((r) => Float32Array.from(r.confidence)) };
     }
     if (showsProbabilities(this.task)) {
       const probs: Float32Array<ArrayBuffer>[] = [];

@@ -178,6 +178,19 @@ export function segmentationMask(binding: Partial<Pick<StructuralBinding, 'predi
 }
 
 /**
+ * The positions' shape (`[T]`) when the prediction is a class score per position along its last
+ * axis, `[...positions, classes]` against a target Input of one class id per position (a language
+ * model's next-token logits `[T, V]`), else null: the prediction then reads as a class per position
+ * (`positionsOf`), not as one row of scores. A channels-first map is `segmentationMask`'s.
+ */
+export function sequencePositions(binding: Partial<Pick<StructuralBinding, 'predictionShape' | 'targetSize'>>): readonly number[] | null {
+  const shape = binding.predictionShape ?? [];
+  const positions = shape.slice(0, -1);
+  const classes = shape.at(-1) ?? 0;
+  return positions.length >= 1 && classes >= 2 && prod(positions) > 1 && binding.targetSize === prod(positions) ? positions : null;
+}
+
+/**
  * Where a prediction with a label per position keeps its classes: `first` when it is
  * `[classes, ...targetShape]` (channels first, as a Conv2d writes a per-pixel score map, and as
  * PyTorch's CrossEntropyLoss reads `[N, C, H, W]`), else `last` (`[..., classes]`).

@@ -82,6 +82,22 @@ export function maskOf(scores: ArrayLike<number>, classes: number): { mask: Int3
   return { mask, confidence };
 }
 
+/**
+ * A classes-last score map (`positions × classes` values: `[T, V]`) as the class of each position
+ * (`torch.argmax(logits, dim=-1)`, first on ties) and that class's probability by the score kind.
+ */
+export function positionsOf(scores: Float32Array, classes: number, kind: ScoreKind): { predicted: Int32Array; confidence: Float32Array } {
+  const positions = scores.length / classes;
+  const predicted = new Int32Array(positions);
+  const confidence = new Float32Array(positions);
+  for (let q = 0; q < positions; q++) {
+    const p = rowProbabilities(scores.subarray(q * classes, (q + 1) * classes), kind);
+    predicted[q] = argmax(p);
+    confidence[q] = p[predicted[q]];
+  }
+  return { predicted, confidence };
+}
+
 /** Index of the largest value (first one on ties, like torch.argmax). */
 export function argmax(values: ArrayLike<number>): number {
   return argmaxRow(values, 0, values.length);

@@ -2,7 +2,7 @@ import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
-import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
+import { loadBuiltinDataset, prepareData, textDataset } from '../../../src-engine/core/data';
 import { GradientProbe, ProbeSuite, TensorSummarizer, compact, deadFraction, l2Distance, l2Norm, layerHealth, meanAbs, rowProbabilities } from '../../../src-engine/app/probes';
 import { allFinite } from '../../../src-engine/base/tensor';
 import { ProbeFrame, type ActivationProbeEntry, type ParamProbeEntry } from '../../../src-engine/protocol';
@@ -245,6 +245,52 @@ describe('probes on a compiled graph', () => {
     expect(frame.params.some((p) => p.gradStats!.std > 0)).toBe(true);
     expect(frame.samples?.kind === 'classification' && frame.samples.probs.length).toBe(4);
     expect(frame.boundary!.classes.length).toBe(64);
+  });
+
+  it("a language model's samples are its guess at every position: argmax over the classes of each step, not of the flattened [T, V]", () => {
+    // Next characters of a small text, T = 8, vocabulary of its letters: the prediction is [8, V].
+    const loaded = textDataset('the cat sat on the mat; the rat ate the hat. '.repeat(12), { name: 'rhymes', window: 8 });
+    const v = loaded.train.numClasses;
+    const lm: GraphIR = {
+      format: 'netwright.graph',
+      version: 2,
+      nodes: [
+        { id: 'chars', op: 'Input', attrs: { shape: [8], source: 'features' }, inputs: [] },
+        { id: 'next', op: 'Input', attrs: { shape: [8], source: 'target' }, inputs: [] },
+        { id: 'embed', op: 'Embedding', attrs: { numEmbeddings: v, embeddingDim: 6 }, inputs: ['chars'] },
+        { id: 'logits', op: 'Linear', attrs: { outFeatures: v }, inputs: ['embed'] },
+        { id: 'loss', op: 'TokenCrossEntropyLoss', attrs: {}, inputs: ['logits', 'next'] },
+      ],
+      outputs: { logits: 'logits', loss: 'loss' },
+      training: { dataset: { name: 'rhymes' }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 4, epochs: 1, seed: 1, metrics: ['accuracy'] },
+    };
+    const lmData = prepareData(loaded, lm.training!.dataset, 1);
+    const plan = compileGraph(checkedOrThrow(lm), { batchSize: 4, backend: createReferenceBackend(), seed: 1 });
+    const binding = checkBinding(bindGraph(checkedOrThrow(lm)), lmData);
+    const suite = new ProbeSuite(lm, plan, lmData, binding, { batch: 6, samples: 3, bins: 8, boundary: 0 }, 1);
+    plan.input('chars').data.set(lmData.train.features.subarray(0, 32));
+    plan.input('next').data.set(lmData.train.targets.subarray(0, 32));
+    plan.forward(true);
+    plan.backward();
+    const frame = suite.capture(plan, { step: 1, epoch: 1, loss: 2 });
+    expect(ProbeFrame.safeParse({ runId: 'r', seq: 0, ...frame }).success).toBe(true);
+    const s = frame.samples;
+    if (s?.kind !== 'sequence') throw new Error(`samples of kind ${s?.kind}`);
+    expect(s.predicted.length).toBe(3);
+    // The eval forward on the probe batch, read a step at a time.
+    const probe = plan.withBatchSize(6);
+    probe.input('chars').data.set(suite.probeInputs);
+    probe.forward(false);
+    const logits = probe.output('logits').data;
+    for (let i = 0; i < 3; i++) {
+      expect(s.predicted[i].length).toBe(8);
+      for (let q = 0; q < 8; q++) {
+        const row = Array.from(logits.subarray((i * 8 + q) * v, (i * 8 + q + 1) * v));
+        const best = row.indexOf(Math.max(...row));
+        expect(s.predicted[i][q]).toBe(best);
+        expect(s.confidence[i][q]).toBeCloseTo(rowProbabilities(Float32Array.from(row), 'logits')[best], 6);
+      }
+    }
   });
 
   it('locates the first non-finite activation in forward order and the first non-finite gradient in backward order', () => {

@@ -11,7 +11,7 @@ import { DARK, exportedChartPatch, type ChartTheme } from '../../training/charts
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
 import { MaskedImage } from './MaskedImage';
-import { BoundaryCanvas } from './Samples';
+import { BoundaryCanvas, agreement } from './Samples';
 import { openRun, runFrame } from '../../training/runs-client';
 import { useEngine, useWindow } from '../../state/window';
 
@@ -541,6 +541,15 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
               })
             ) : s.kind === 'segmentation' ? (
               s.masks.map((mask, k) => <MaskedImage key={k} values={start.probeSamples.inputs[k]} shape={start.probeSamples.shape} mask={mask} size={40} title="predicted mask" />)
+            ) : s.kind === 'sequence' ? (
+              s.predicted.map((guess, k) => {
+                const truth = start.probeSamples.targets[k];
+                return (
+                  <span key={k} className="prediction" title="next characters guessed right in this sample">
+                    {Array.isArray(truth) ? `${(agreement(guess, truth) * 100).toFixed(0)} %` : ''}
+                  </span>
+                );
+              })
             ) : (
               s.outputs.map((out, k) => (
                 <PixelImage key={k} values={out} shape={s.shape.length < 2 && size(s.shape) === size(start.probeSamples.shape) ? start.probeSamples.shape : s.shape} range={[0, 1]} size={40} />

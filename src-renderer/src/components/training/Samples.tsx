@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useMemo, useRef } from 'react';
-import type { DecisionBoundary as Boundary } from '../../../../src-engine/protocol';
+import type { DecisionBoundary as Boundary, SampleProbeResult } from '../../../../src-engine/protocol';
 import { boundaryPixels, confusionCells, toGrid } from '../../training/charts';
 import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
@@ -85,11 +85,62 @@ function Predictions() {
   );
 }
 
-/** The share of pixels where two masks agree. */
-function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** The share of positions where two class sequences agree (a mask's pixels, a text's next characters). */
+export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let same = 0;
   for (let k = 0; k < a.length; k++) if (a[k] === b[k]) same++;
   return a.length ? same / a.length : 0;
+}
+
+/** A class name as one visible glyph: a newline as ↵, a tab as ⇥ (a space stays a space: its cell's colour shows it). */
+function glyph(name: string): string {
+  return name === '\n' ? '↵' : name === '\t' ? '⇥' : name;
+}
+
+/**
+ * For a model that names a class at every position of a sequence (a character-level language
+ * model): per probe sample, its text one position a column — the true next character above, the
+ * network's guess below (each from the true text before it), wrong guesses marked — and the share
+ * it got right. Live while training: the guesses turn from one repeated letter into words.
+ */
+function SequencePredictions() {
+  const samples = useRun((s) => s.frame?.samples);
+  const step = useRun((s) => s.frame?.step);
+  const targets = useRun((s) => s.info?.probeSamples.targets);
+  const classNames = useRun((s) => s.info?.classNames ?? []);
+  if (samples?.kind !== 'sequence' || !targets) return null;
+  return <SequenceRows samples={samples} targets={targets} classNames={classNames} step={step ?? 0} />;
+}
+
+/** {@link SequencePredictions}' rows, from the frame's samples and the probe samples' true classes. */
+export function SequenceRows({ samples, targets, classNames, step }: { samples: Extract<SampleProbeResult, { kind: 'sequence' }>; targets: readonly (number | readonly number[])[]; classNames: readonly string[]; step: number }) {
+  const name = (c: number) => glyph(classNames[c] ?? String(c));
+  return (
+    <section className="sequences" data-testid="sequence-predictions" data-step={step}>
+      <h4>Next characters: the text above, the network’s guess below (wrong ones marked)</h4>
+      {samples.predicted.map((guess, i) => {
+        const truth = targets[i];
+        if (!Array.isArray(truth)) return null;
+        const right = agreement(guess, truth);
+        return (
+          <div key={i} className="sequence" data-testid={`sequence-${i}`} data-right={right.toFixed(3)}>
+            <div className="sequence__text">
+              {truth.map((t: number, q: number) => {
+                const ok = guess[q] === t;
+                return (
+                  <span key={q} className={`sequence__cell${ok ? '' : ' sequence__cell--wrong'}`} title={`guessed ${JSON.stringify(classNames[guess[q]] ?? guess[q])} (${((samples.confidence[i]?.[q] ?? 0) * 100).toFixed(0)} %), is ${JSON.stringify(classNames[t] ?? t)}`}>
+                    <span>{name(t)}</span>
+                    <span className="sequence__guess">{name(guess[q])}</span>
+                  </span>
+                );
+              })}
+            </div>
+            <small>{(right * 100).toFixed(0)} % right</small>
+          </div>
+        );
+      })}
+    </section>
+  );
 }
 
 /** For segmenters: each probe sample with its true mask and the current weights' mask painted over it, live while training. */
@@ -228,6 +279,7 @@ export function Samples() {
       <GanSamples />
       <Predictions />
       <Segmentations />
+      <SequencePredictions />
       <ReconstructionGrid />
       <DecisionBoundary />
       <ConfusionMatrix />
