@@ -104,6 +104,20 @@ function TypedText({ text, setText, onText }: { text: string; setText: (text: st
   );
 }
 
+/** Most classes the answer lists: past it (an ImageNet model's 1000), the likeliest, not the first. */
+const MOST_CLASSES_LISTED = 12;
+
+/**
+ * The classes an answer lists, by index: every class in its order when there are few (a digit keeps
+ * its row as the drawing changes), else the {@link MOST_CLASSES_LISTED} likeliest, likeliest first
+ * (the lower index first on ties, as the predicted class).
+ */
+export function shownClasses(values: readonly number[]): number[] {
+  const all = values.map((_, i) => i);
+  if (values.length <= MOST_CLASSES_LISTED) return all;
+  return all.sort((a, b) => values[b] - values[a] || a - b).slice(0, MOST_CLASSES_LISTED);
+}
+
 /** What the network answered: class probabilities, an output (a reconstruction), an error, or the prompt to try it. */
 function PredictionView({ result, task, sampleShape, prompt }: { result: PlaygroundResult | undefined; task: Task | undefined; sampleShape: readonly number[]; prompt: string }) {
   const image = task !== undefined && taskOf(task).predictions === 'image';
@@ -113,15 +127,20 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
       {result?.error ? <p className="train-error">{result.error}</p> : null}
       {p?.kind === 'probabilities' ? (
         <ul className="probs" data-testid="playground-probs" data-predicted={p.predicted}>
-          {p.values.map((v, i) => (
+          {shownClasses(p.values).map((i) => (
             <li key={i} className={i === p.predicted ? 'probs__top' : ''}>
               <span className="probs__name">{p.classNames[i] ?? i}</span>
               <span className="probs__bar">
-                <span style={{ width: `${v * 100}%` }} />
+                <span style={{ width: `${p.values[i] * 100}%` }} />
               </span>
-              <span className="probs__value">{(v * 100).toFixed(1)}%</span>
+              <span className="probs__value">{(p.values[i] * 100).toFixed(1)}%</span>
             </li>
           ))}
+          {p.values.length > MOST_CLASSES_LISTED ? (
+            <li className="probs__more" data-testid="playground-probs-more">
+              the {MOST_CLASSES_LISTED} likeliest of {p.values.length} classes
+            </li>
+          ) : null}
         </ul>
       ) : null}
       {p?.kind === 'mask' && result?.input ? (
@@ -235,7 +254,9 @@ function CameraSource({ onFrame }: { onFrame: (frame: Blob) => void }) {
  * Where a drawing would be, for an input that cannot be drawn: the picked sample (an image as the
  * network sees it, else its number), or the hint to pick one.
  */
-function UndrawnInput({ sample, picked, shape, image }: { sample?: number[]; picked?: number; shape: number[]; image: boolean }) {
+function UndrawnInput({ sample, picked, shape, image, samples }: { sample?: number[]; picked?: number; shape: number[]; image: boolean; samples: number }) {
+  // No samples to pick (an imported model without a dataset): the image sources and the answer's prompt say what to do.
+  if (samples === 0) return null;
   if (picked === undefined || !sample) {
     return (
       <p className="train-empty" data-testid="playground-cannot-draw">
@@ -350,7 +371,7 @@ function DrawPlayground() {
 
   if (stored) return <p className="train-empty" data-testid="playground-stored">This is a stored run: its curves, layers and samples are kept, its weights are not loaded here. Train it again (▶ Start) to try the network in the playground.</p>;
   if (!runId || !probe) return <p className="train-empty">Start a run: the playground uses its current weights.</p>;
-  if (!drawable && probe.inputs.length === 0) {
+  if (!drawable && !imageInput && probe.inputs.length === 0) {
     return (
       <p className="train-empty" data-testid="playground-no-samples">
         This model's input ({shape.join('×')} values) cannot be drawn, and it has no dataset to take test samples from: give the design training settings with a dataset to try it on samples.
@@ -389,7 +410,7 @@ function DrawPlayground() {
             onPointerUp={() => (drawing.current = false)}
           />
         ) : probe.texts || uploaded ? null : (
-          <UndrawnInput sample={picked !== undefined ? probe.inputs[picked] : undefined} picked={picked} shape={shape} image={imageInput} />
+          <UndrawnInput sample={picked !== undefined ? probe.inputs[picked] : undefined} picked={picked} shape={shape} image={imageInput} samples={probe.inputs.length} />
         )}
         <InputSources
           shape={shape}
@@ -409,11 +430,11 @@ function DrawPlayground() {
             }}
           />
         ) : null}
-        <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable || imageInput} picked={picked} onPick={pick} />
+        {probe.inputs.length ? <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable || imageInput} picked={picked} onPick={pick} /> : null}
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
       <div className="playground__answer">
-        <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task !== undefined && showsProbabilities(task) ? 'a digit' : 'something'} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
+        <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task !== undefined && showsProbabilities(task) ? 'a digit' : 'something'} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : imageInput ? (probe.inputs.length ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : `Upload (or paste) an image, or take one with the camera, to see what the network answers (the model came without test samples: its input is ${shape.join('×')}).`) : 'Pick a test sample to see what the network answers.'} />
         <ExplainView client={client} subject={subject} shape={probe.shape} text={subject?.text ?? (picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined)} />
       </div>
     </div>
