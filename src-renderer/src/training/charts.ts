@@ -432,6 +432,45 @@ export function drawingFromSample(values: ArrayLike<number>, pixels: number): Fl
   return out;
 }
 
+/** Most classes a confusion matrix shows cell by cell (a character model has 97; its cells would not fit the dock). */
+export const MOST_CONFUSION_CLASSES = 16;
+
+/**
+ * What a confusion matrix shows: every class up to {@link MOST_CONFUSION_CLASSES}, else that many
+ * true classes with the most samples (row sums of `reference`, in class order), each row then with
+ * a `rest` column counting its predictions of the classes left out (so a row still holds all its
+ * class's samples). `classes` are the shown classes' indices; `names` the columns' labels (the
+ * rows' are the first `classes.length`).
+ */
+export function confusionShown(reference: readonly (readonly number[])[], classNames: readonly string[], most = MOST_CONFUSION_CLASSES): { classes: number[]; names: string[]; other: boolean } {
+  const n = reference.length;
+  const name = (c: number) => visibleClassName(classNames[c] ?? String(c));
+  if (n <= most) return { classes: reference.map((_, c) => c), names: reference.map((_, c) => name(c)), other: false };
+  const totals = reference.map((row) => row.reduce((a, b) => a + b, 0));
+  const classes = totals
+    .map((_, c) => c)
+    .sort((a, b) => totals[b] - totals[a] || a - b)
+    .slice(0, most)
+    .sort((a, b) => a - b);
+  return { classes, names: [...classes.map(name), 'rest'], other: true };
+}
+
+/** A class name as a label: a character model's space, newline and tab as ␣, ↵ and ⇥ (else blank or a line break). */
+export function visibleClassName(name: string): string {
+  return name === ' ' ? '␣' : name === '\n' ? '↵' : name === '\t' ? '⇥' : name;
+}
+
+/** `matrix`'s rows and columns of `shown.classes`, plus the `rest` column when `shown` has one. */
+export function confusionRestricted(matrix: readonly (readonly number[])[], shown: { classes: readonly number[]; other: boolean }): number[][] {
+  return shown.classes.map((a) => {
+    const row = matrix[a] ?? [];
+    const kept = shown.classes.map((b) => row[b] ?? 0);
+    if (!shown.other) return kept;
+    const all = row.reduce((x, y) => x + y, 0);
+    return [...kept, all - kept.reduce((x, y) => x + y, 0)];
+  });
+}
+
 /** Row-normalised confusion matrix (recall per true class), with the raw counts kept. */
 export function confusionCells(matrix: readonly (readonly number[])[]): { row: number; col: number; count: number; share: number }[] {
   const cells: { row: number; col: number; count: number; share: number }[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionBoundary, ProbeFrame } from '../../../src-engine/protocol';
-import { EXPLODING_GRAD, LIGHT, PATH_SCALE, boundaryPixels, confusionCells, distributionPaths, drawingFromSample, exportedChartPatch, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, rateLabel, toGrid } from '../../../src-renderer/src/training/charts';
+import { EXPLODING_GRAD, LIGHT, PATH_SCALE, boundaryPixels, confusionCells, confusionRestricted, confusionShown, distributionPaths, drawingFromSample, exportedChartPatch, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, rateLabel, toGrid } from '../../../src-renderer/src/training/charts';
 import { SPARK_H, SPARK_W, overlaysOf } from '../../../src-renderer/src/training/overlay';
 
 const hist = { min: 0, max: 1, counts: [1, 2] };
@@ -110,6 +110,26 @@ describe('drawing helpers', () => {
       { row: 1, col: 0, count: 0, share: 0 },
       { row: 1, col: 1, count: 0, share: 0 },
     ]);
+  });
+
+  it("a confusion matrix of many classes shows the most frequent true classes, each row's other predictions in a 'rest' column", () => {
+    // Four classes, at most two shown: classes 1 and 3 have the most samples (rows 9 and 12).
+    const m = [
+      [1, 0, 0, 0],
+      [0, 5, 1, 3],
+      [0, 0, 2, 0],
+      [4, 2, 0, 6],
+    ];
+    const shown = confusionShown(m, [' ', 'a', '\n', 'b'], 2);
+    expect(shown).toEqual({ classes: [1, 3], names: ['a', 'b', 'rest'], other: true });
+    // Rows keep all their class's samples: 5 + 3 + 1 (class 2, left out) = 9.
+    expect(confusionRestricted(m, shown)).toEqual([
+      [5, 3, 1],
+      [2, 6, 4],
+    ]);
+    // Up to the limit: every class in its order, a character's space and newline made visible.
+    expect(confusionShown(m, [' ', 'a', '\n', 'b'], 4)).toEqual({ classes: [0, 1, 2, 3], names: ['␣', 'a', '↵', 'b'], other: false });
+    expect(confusionRestricted(m, { classes: [0, 1, 2, 3], other: false })).toEqual(m);
   });
 });
 

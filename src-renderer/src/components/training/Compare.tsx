@@ -7,7 +7,7 @@ import type { StoredFrame } from '../../../../src-engine/protocol';
 import { type CanvasDiff } from '../../state/train-ui';
 import { confusionLabels, confusionOf, curvesCsv, densityPoints, epochPoints, forLogAxis, gradFlowBars, gradNorms, headlineOf, layerHistogram, lossMismatch, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, tooltipHeader, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
 import { ConfusionMatrix } from './ConfusionMatrix';
-import { DARK, exportedChartPatch, type ChartTheme } from '../../training/charts';
+import { DARK, confusionShown, exportedChartPatch, type ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
 import { MaskedImage } from './MaskedImage';
@@ -646,22 +646,26 @@ function CompareConfusion({ runs, stored, star }: { runs: readonly RunMeta[]; st
   const labels = runLabels(runs);
   if (mats.every((m) => !m)) return <p className="runs__empty">No confusion matrices: these runs are not classifiers, or ended before an evaluation.</p>;
   const base = mats[0];
+  // The same classes in every run's matrix: the first matrix's most frequent when there are many.
+  const reference = mats.find((m) => m);
+  const shownFor = (m: number[][], i: number) => confusionShown(reference && reference.length === m.length ? reference : m, confusionLabels(stored[i]?.start?.classNames, m.length));
   return (
     <div className="compare__confusions">
       {runs.map((r, i) => {
         const m = mats[i];
         const diff = i > 0 && base && m && m.length === base.length ? m.map((row, a) => row.map((v, b) => v - base[a][b])) : undefined;
+        const shown = m ? shownFor(m, i) : undefined;
         return (
           <div key={r.id} className="compare__confusion" data-testid={`compare-confusion-${r.id}`}>
             <h4 title={r.name}>
               {i === 0 ? star : ''}
               {labels[i]}
             </h4>
-            {m ? <ConfusionMatrix m={m} classes={confusionLabels(stored[i]?.start?.classNames, m.length)} /> : <p className="runs__sub">none</p>}
-            {diff ? (
+            {m && shown ? <ConfusionMatrix m={m} classes={shown.names} shown={shown} /> : <p className="runs__sub">none</p>}
+            {diff && shown ? (
               <>
                 <h4 className="runs__sub">minus {star || labels[0]}</h4>
-                <ConfusionMatrix m={diff} classes={confusionLabels(stored[i]?.start?.classNames, diff.length)} signed />
+                <ConfusionMatrix m={diff} classes={shown.names} shown={shown} signed />
               </>
             ) : null}
           </div>

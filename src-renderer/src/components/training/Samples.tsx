@@ -1,6 +1,6 @@
 import { Fragment, useEffect, useMemo, useRef } from 'react';
 import type { DecisionBoundary as Boundary, SampleProbeResult } from '../../../../src-engine/protocol';
-import { boundaryPixels, confusionCells, toGrid } from '../../training/charts';
+import { boundaryPixels, confusionCells, confusionRestricted, confusionShown, toGrid } from '../../training/charts';
 import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
 import { MaskLegend, MaskedImage } from './MaskedImage';
@@ -185,26 +185,36 @@ export function ConfusionMatrix() {
     const hits = samples.predicted.flatMap((p, i) => (p === col && samples.targets[i] === row && texts[i] !== undefined ? [texts[i]] : []));
     return hits.length ? `\nsample predictions here:\n${hits.map((t) => `“${t.length > 120 ? `${t.slice(0, 120)}…` : t}”`).join('\n')}` : '';
   };
-  const cells = useMemo(() => (matrix ? confusionCells(matrix) : []), [matrix]);
-  if (!matrix) return null;
+  // The dock's half holds a dozen columns of counts (Compare, the full width, shows MOST_CONFUSION_CLASSES).
+  const shown = useMemo(() => (matrix ? confusionShown(matrix, classNames, 12) : undefined), [matrix, classNames]);
+  const cells = useMemo(() => (matrix && shown ? confusionCells(confusionRestricted(matrix, shown)) : []), [matrix, shown]);
+  if (!matrix || !shown) return null;
   const n = matrix.length;
+  const { names, classes } = shown;
   return (
-    <section className="confusion" data-testid="confusion-matrix" data-split={test ? 'test' : 'val'} data-classes={n}>
+    <section className="confusion" data-testid="confusion-matrix" data-split={test ? 'test' : 'val'} data-classes={n} data-shown={classes.length}>
       <h4>Confusion matrix ({test ? 'test' : 'validation'}; rows: true, columns: predicted)</h4>
-      <div className="confusion__grid" style={{ gridTemplateColumns: `auto repeat(${n}, 1fr)` }}>
+      {shown.other ? (
+        <p className="runs__sub" data-testid="confusion-most-frequent">
+          The {classes.length} most frequent of {n} classes; “rest”: predicted as any other.
+        </p>
+      ) : null}
+      <div className="confusion__grid" style={{ gridTemplateColumns: `auto repeat(${names.length}, 1fr)` }}>
         <span />
-        {matrix.map((_, c) => (
-          <span key={`h${c}`} className="confusion__label">{classNames[c] ?? c}</span>
+        {names.map((c, k) => (
+          <span key={`h${k}`} className="confusion__label">
+            {c}
+          </span>
         ))}
         {cells.map((cell) => (
           <Fragment key={`${cell.row}-${cell.col}`}>
-            {cell.col === 0 ? <span className="confusion__label">{classNames[cell.row] ?? cell.row}</span> : null}
+            {cell.col === 0 ? <span className="confusion__label">{names[cell.row]}</span> : null}
             <span
               className={`confusion__cell${cell.row === cell.col ? ' confusion__cell--diag' : ''}`}
               style={{ ['--share' as string]: String(cell.share) }}
-              title={`true ${classNames[cell.row] ?? cell.row}, predicted ${classNames[cell.col] ?? cell.col}: ${cell.count}${examples(cell.row, cell.col)}`}
+              title={`true ${names[cell.row]}, predicted ${names[cell.col]}: ${cell.count}${cell.col < classes.length ? examples(classes[cell.row], classes[cell.col]) : ''}`}
             >
-              {cell.count}
+              {cell.count >= 10_000 ? `${Math.round(cell.count / 1000)}k` : cell.count}
             </span>
           </Fragment>
         ))}
