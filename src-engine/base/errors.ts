@@ -47,6 +47,7 @@ export const ERRORS = {
   CLI_NO_RUNS_DIR: { title: 'The design starts from a stored run', action: 'Name the run folder with --runs DIR.', docs: 'trainer.md#quick-start' },
   CLI_TOO_LARGE: { title: 'The file is larger than Netwright reads', action: 'Use a smaller file: a design, project or model is read whole, up to the limit the message gives.', docs: 'trainer.md#quick-start' },
   CLI_USAGE: { title: 'The command line is not understood', action: 'Run the command with --help and fix the arguments.', docs: 'trainer.md#quick-start' },
+  CLI_WEIGHTS_ONLY: { title: 'Weights without their design', action: 'Name what they were exported from: the project, its model.json or .onnx export, or the run (in the app, Train ▸ Load weights… puts a .safetensors file into its design).', docs: 'trainer.md#predicting' },
   DATA_BAD_OPTION: { title: 'A dataset option is not valid', action: 'Fix the option the message names.', docs: 'data.md#image-folders' },
   DATA_CHANGED: { title: 'The data changed since the project saved it', action: 'Pick the data again to train on what is there now.', docs: 'data.md#in-the-app' },
   DATA_CSV_BAD_CELL: { title: 'A table cell is not a number', action: 'Fix or drop that row, or mark the column categorical.', docs: 'data.md#tables' },

@@ -49,6 +49,8 @@ export function usage(): string {
   ].join('\n');
 }
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
+/** Weights alone (safetensors, a PyTorch state_dict): no design to run them in. */
+const WEIGHTS_FILE = /\.(safetensors|pt|pth)$/i;
 
 /**
  * The model a CLI source names. `initial` (the export command's): a design without trained weights
@@ -57,7 +59,12 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
  */
 export function modelFromSource(source: string, which: 'last' | 'best', runsDir: string | undefined, initial = false): TrainedModel {
   if (existsSync(source) && statSync(source).isDirectory()) {
-    if (!existsSync(join(source, 'run.json'))) throw new CliError('CLI_NOT_A_RUN', `${source} is a folder but not a stored run (it has no run.json).`);
+    if (!existsSync(join(source, 'run.json'))) {
+      if (['model.safetensors', 'weights.pt'].some((f) => existsSync(join(source, f)))) {
+        throw new CliError('CLI_WEIGHTS_ONLY', `${source} is a PyTorch project (model.py and its weights), not a stored run: Netwright reads a design with its weights. In PyTorch, its README says how it predicts.`);
+      }
+      throw new CliError('CLI_NOT_A_RUN', `${source} is a folder but not a stored run (it has no run.json).`);
+    }
     return new RunStore(dirname(source)).model(basename(source), which);
   }
   if (!existsSync(source)) {
@@ -67,6 +74,7 @@ export function modelFromSource(source: string, which: 'last' | 'best', runsDir:
     }
     throw new CliError('CLI_NO_FILE', `${source}: no such file or run.`);
   }
+  if (WEIGHTS_FILE.test(source)) throw new CliError('CLI_WEIGHTS_ONLY', `${source} holds weights without the design they fit.`);
   // A regular file within JSON_FILE_MAX_BYTES: /dev/zero or a FIFO is refused, not read.
   const json = readNamedJson(source);
   if (json.format === PROJECT_FORMAT) {

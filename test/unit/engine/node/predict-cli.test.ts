@@ -4,7 +4,7 @@
  * file without `--force`; a text is refused with a code by a model without a tokenizer (text-tokenizer.test.ts: one with). And the train CLI trains an imported
  * classifier (label Input and loss added by the importer, no training settings) with `--data`.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,18 @@ describe('predict CLI', () => {
     writeFileSync(join(dir, 'notes.md'), '# hi\n');
     expect(await run(predictCli, [iris, join(dir, 'notes.md')])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_INPUT: /) });
     expect(await run(predictCli, [iris, join(dir, 'rows.npy'), '--json'])).toMatchObject({ code: 0 });
+  });
+
+  it('weights without their design (a PyTorch export folder, a .safetensors or .pt file) are refused as such, not as bad JSON or a folder without run.json', async () => {
+    const py = join(dir, 'iris-pytorch');
+    mkdirSync(py);
+    for (const f of ['model.py', 'model.safetensors', 'weights.pt']) writeFileSync(join(py, f), 'x');
+    const table = join(dir, 'one.csv');
+    writeFileSync(table, 'a,b,c,d\n5.1,3.5,1.4,0.2\n');
+    expect(await run(predictCli, [py, table])).toMatchObject({ code: 2, err: expect.stringMatching(/^error CLI_WEIGHTS_ONLY: .*iris-pytorch is a PyTorch project/) });
+    for (const f of ['model.safetensors', 'weights.pt']) expect(await run(predictCli, [join(py, f), table])).toMatchObject({ code: 2, err: expect.stringMatching(/^error CLI_WEIGHTS_ONLY: .*holds weights without the design/) });
+    // Any other folder is still one without run.json.
+    expect(await run(predictCli, [join(dir, 'digits'), table])).toMatchObject({ code: 2, err: expect.stringMatching(/^error CLI_NOT_A_RUN: /) });
   });
 
   it('an input that is a FIFO is refused with a code, not read (it said "E_PREDICT_INPUT: not-regular")', async () => {
