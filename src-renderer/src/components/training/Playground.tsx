@@ -126,10 +126,12 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
     <div className="playground__output" data-testid="playground-output" data-kind={p?.kind ?? ''}>
       {result?.error ? <p className="train-error">{result.error}</p> : null}
       {p?.kind === 'probabilities' ? (
-        <ul className="probs" data-testid="playground-probs" data-predicted={p.predicted}>
+        <ul className="probs" data-testid="playground-probs" data-predicted={p.predicted} style={{ ['--name-w' as string]: `${Math.max(...shownClasses(p.values).map((i) => String(p.classNames[i] ?? i).length)) + 1}ch` }}>
           {shownClasses(p.values).map((i) => (
             <li key={i} className={i === p.predicted ? 'probs__top' : ''}>
-              <span className="probs__name">{p.classNames[i] ?? i}</span>
+              <span className="probs__name" title={String(p.classNames[i] ?? i)}>
+                {p.classNames[i] ?? i}
+              </span>
               <span className="probs__bar">
                 <span style={{ width: `${p.values[i] * 100}%` }} />
               </span>
