@@ -401,8 +401,8 @@ export async function importOnnxFile(w: WindowStores, file: { name: string; size
   const how = r.restored
     ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights"
     : classifier
-      ? 'to fine-tune it, choose a dataset, select the last layer and Replace head (Inspector ▸ Fine-tuning; Freeze the layers before it), then Train'
-      : 'to fine-tune it, add a target Input, a loss and training settings; Train then starts from these weights';
+      ? 'the Network panel fine-tunes it (Add settings; Select head ▸ Replace head)'
+      : 'to fine-tune it, add a target Input, a loss and training settings';
   notify(w, 'info', `Imported "${file.name}" with its weights (${laidOut.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
   return true;
 }
