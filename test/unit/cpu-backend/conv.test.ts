@@ -169,6 +169,31 @@ describe('Conv2d on few input channels runs "shallow" (conv.wat’s conv2dShallo
   });
 });
 
+describe('colSums: a bias gradient, each column summed over the rows in order', () => {
+  it('db[j] += dy[0][j] + dy[1][j] + … in row order: the bits of Float32Array adds, in blocks of 32, 4 and one column', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 32768, shared: true });
+    const module = new WebAssembly.Module(Buffer.from(KERNEL_BINARIES.elementwise.simd, 'base64'));
+    const { colSums } = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => void>;
+    const rng = new Rng(11);
+    // 97 columns: three blocks of 32 and one left; 71: two blocks, then 4 × 1, then 3 alone.
+    for (const [rows, cols, j0, j1] of [[37, 97, 0, 97], [9, 71, 0, 71], [5, 71, 3, 70], [1, 3, 0, 3]]) {
+      const need = rows * cols + cols;
+      memory.grow(Math.max(0, Math.ceil((need * 4 + 64) / 65536) - memory.buffer.byteLength / 65536));
+      const f = new Float32Array(memory.buffer);
+      // Magnitudes 2^-20…2^20, so that the order of the adds shows in the bits.
+      for (let i = 0; i < need; i++) f[i] = (rng.uniform() - 0.5) * 2 ** (rng.int(41) - 20);
+      const db = rows * cols;
+      const inOrder = f.slice(db, db + cols);
+      const reversed = f.slice(db, db + cols);
+      for (let j = j0; j < j1; j++) for (let r = 0; r < rows; r++) inOrder[j] += f[r * cols + j];
+      for (let j = j0; j < j1; j++) for (let r = rows - 1; r >= 0; r--) reversed[j] += f[r * cols + j];
+      if (rows > 1) expect(inOrder.some((v, i) => v !== reversed[i]), 'the data tells the orders apart').toBe(true);
+      colSums(0, 0, rows, cols, db * 4, 0, j0, j1);
+      expectSameValues(f.slice(db, db + cols), inOrder);
+    }
+  });
+});
+
 describe('addParts: per-task partial sums (a weight gradient, a Winograd dU) added in task order', () => {
   it('dst += part 0, then part 1, …: the bits of Float32Array adds, in f32x4 and the tail, whatever the range split', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 32768, shared: true });
