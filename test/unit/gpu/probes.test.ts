@@ -260,6 +260,18 @@ describe('probe frames of a GPU run', () => {
       // Quantised to 0–255: a weight within rounding of a step's edge may land one step away.
       want.heads.forEach((m, h) => m.forEach((v, k) => expect(Math.abs(v - got.heads[h][k]), `step ${f.step} head ${h} cell ${k}`).toBeLessThanOrEqual(1)));
       expect(want.heads.flat().some((v) => v > 0 && v < 255)).toBe(true);
+      // Its samples: a guess at every position (the sample probe's 'sequence'), the GPU's as the CPU's
+      // (a position whose guess differs is a tie within the tolerance).
+      const [a, b] = [f.samples, gpu.frames[i].samples];
+      expect([a?.kind, b?.kind]).toEqual(['sequence', 'sequence']);
+      if (a?.kind !== 'sequence' || b?.kind !== 'sequence') return;
+      expect(b.predicted.map((row) => row.length)).toEqual(a.predicted.map(() => 16));
+      a.predicted.forEach((row, s) =>
+        row.forEach((c, q) => {
+          expect(Math.abs(a.confidence[s][q] - b.confidence[s][q]), `step ${f.step} sample ${s} position ${q}`).toBeLessThanOrEqual(TOL);
+          if (b.predicted[s][q] !== c) expect(a.confidence[s][q], `step ${f.step} sample ${s} position ${q}: a tie`).toBeLessThanOrEqual(0.5 + TOL);
+        }),
+      );
     });
   }, 180_000);
 
