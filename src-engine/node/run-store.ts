@@ -9,8 +9,9 @@ import { describeIssues, ProbeSamples, RUN_NAME_MAX, RUN_PROJECT_MAX, RunMetaSch
 import { openRegularFile, readRegularFile, RegularFileError, type RegularFile } from './regular-file';
 import { frameRecord, readRecords } from '../app/runs/records';
 import { PNG } from 'pngjs';
-import { fileVersionEvent, frameEvent, graphEvent, hparamsEndEvent, hparamsStartEvent, imagesEvent, recordScalars, scalarEvents, splitScalars, TF_IMAGE_EVERY_S, tfEventsFileName, type PngEncoder } from '../app/runs/tf-events';
+import { fileVersionEvent, frameEvent, graphEvent, hparamsEndEvent, hparamsStartEvent, imagesEvent, recordScalars, scalarEvents, splitScalars, textsEvent, TF_IMAGE_EVERY_S, tfEventsFileName, type PngEncoder } from '../app/runs/tf-events';
 import { frameImages, type TfImage } from '../app/runs/tf-images';
+import { frameTexts, type TfText } from '../app/runs/tf-texts';
 import { afterRewinds, recordReplacer, type CheckpointExtras, type CheckpointKind, type RunSink } from '../app/runs/recorder';
 import { checkpointFromJSON, checkpointToJSON, type CheckpointJSON, type TensorRef } from '../core/train/checkpoint';
 import type { Checkpoint } from '../core/train/types';
@@ -433,11 +434,12 @@ export class RunWriter implements RunSink {
   private readonly events: AppendFile;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly enc = new TextEncoder();
-  /** The run's probe samples (its `start` event's), which the frames' sample images show. */
+  /** The run's probe samples and class names (its `start` event's), which the frames' sample images and texts show. */
   private probeSamples: StartInfo['probeSamples'] | undefined;
-  /** When sample images were last written (ms since 1970), and the latest frame's not written since (written when the run ends). */
+  private classNames: readonly string[] = [];
+  /** When sample images (and texts) were last written (ms since 1970), and the latest frame's not written since (written when the run ends). */
   private imagesAt = -Infinity;
-  private pendingImages: { step: number; images: TfImage[] } | null = null;
+  private pendingImages: { step: number; images: TfImage[]; texts: TfText[] } | null = null;
 
   constructor(
     readonly folder: string,
@@ -464,8 +466,10 @@ export class RunWriter implements RunSink {
     const wall = Date.now() / 1000;
     if (record.kind === 'frame') this.frameEvents(record.frame, record.step, wall);
     else if (record.kind === 'event' && record.event === 'start') {
-      const probe = ProbeSamples.safeParse((record.data as { probeSamples?: unknown } | null)?.probeSamples);
+      const data = record.data as { probeSamples?: unknown; classNames?: unknown } | null;
+      const probe = ProbeSamples.safeParse(data?.probeSamples);
       if (probe.success) this.probeSamples ??= probe.data;
+      if (Array.isArray(data?.classNames) && data.classNames.every((c) => typeof c === 'string')) this.classNames = data.classNames as string[];
     }
     else for (const e of scalarEvents(recordScalars(record), wall)) this.events.push(e);
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
@@ -482,14 +486,15 @@ export class RunWriter implements RunSink {
     const e = frameEvent({ layers: parsed.data.layers, params: parsed.data.params, step }, wall);
     if (e) this.events.push(e);
     const images = frameImages(parsed.data, this.probeSamples);
-    this.pendingImages = images.length ? { step, images } : null;
+    const texts = frameTexts(parsed.data, this.probeSamples, this.classNames);
+    this.pendingImages = images.length || texts.length ? { step, images, texts } : null;
     if (this.pendingImages && wall * 1000 - this.imagesAt >= TF_IMAGE_EVERY_S * 1000) this.writeImages(wall);
   }
 
   private writeImages(wall: number): void {
     if (!this.pendingImages) return;
-    const e = imagesEvent(this.pendingImages.images, this.pendingImages.step, wall, encodePng);
-    if (e) this.events.push(e);
+    const { images, texts, step } = this.pendingImages;
+    for (const e of [imagesEvent(images, step, wall, encodePng), textsEvent(texts, step, wall)]) if (e) this.events.push(e);
     this.imagesAt = wall * 1000;
     this.pendingImages = null;
   }

@@ -4,6 +4,7 @@ import { analyzeGraph } from '../../core/analysis/validate';
 import type { Histogram, StoredFrame, TensorStats } from '../../protocol';
 import { frameTfRecord } from './records';
 import type { TfImage } from './tf-images';
+import type { TfText } from './tf-texts';
 import type { RunRecord, RunSettings, RunStatus, RunSummary } from './types';
 
 /**
@@ -17,14 +18,15 @@ import type { RunRecord, RunSettings, RunStatus, RunSummary } from './types';
  * HParams session (`_hparams_/session_start_info`, and `…/session_end_info` when the run ends).
  * Each probe frame the app was shown adds the Layers tab's histograms (`activations/<node>`,
  * `weights/<node>.<param>`, `gradients/<node>.<param>`), its gradient flow (`gradient norm/<node>.<param>`) and the Samples
- * tab's images (`samples/…`, tf-images.ts) at the frame's step; the design is the file's graph.
+ * tab's images (`samples/…`, tf-images.ts) or a language model's guesses as text (tf-texts.ts) at
+ * the frame's step; the design is the file's graph.
  */
 
 /**
  * The fields of TensorBoard's protos that a run writes, with their numbers: tensorflow/core/util/
  * event.proto (`Event`), framework/summary.proto (`Summary`, `Summary.Image`, `SummaryMetadata`),
  * tsl's histogram.proto (`HistogramProto`), framework/tensor.proto and tensor_shape.proto
- * (`TensorProto`, an empty DT_FLOAT; `TensorShapeProto`), framework/graph.proto, node_def.proto and
+ * (`TensorProto`, an empty DT_FLOAT or a text's DT_STRING; `TensorShapeProto`), framework/graph.proto, node_def.proto and
  * attr_value.proto (`GraphDef`, `NodeDef`, `AttrValue`), tensorboard/plugins/hparams/
  * plugin_data.proto and api.proto (`HParamsPluginData`, `SessionStartInfo`, `SessionEndInfo`,
  * `Status`) and google/protobuf/struct.proto (`Value`). Names differ where one schema text cannot
@@ -64,7 +66,7 @@ message TensorShapeProto {
   repeated Dim dim = 2;
   bool unknown_rank = 3;
 }
-message TensorProto { int32 dtype = 1; TensorShapeProto tensor_shape = 2; }
+message TensorProto { int32 dtype = 1; TensorShapeProto tensor_shape = 2; repeated bytes string_val = 8; }
 message GraphDef { repeated NodeDef node = 1; }
 message NodeDef { string name = 1; string op = 2; repeated string input = 3; map<string, AttrValue> attr = 5; }
 message AttrValue {
@@ -259,6 +261,16 @@ export function frameEvent(frame: Pick<StoredFrame, 'step' | 'layers' | 'params'
 /** A frame's sample images (tf-images.ts's `frameImages`) as one event at `step`: PNGs, `colorspace` 1 (grey) or 3 (RGB). */
 export function imagesEvent(images: readonly TfImage[], step: number, wallTime: number, encodePng: PngEncoder): Uint8Array | undefined {
   const value = images.map((img) => ({ tag: img.tag, image: { height: img.height, width: img.width, colorspace: img.grey ? 1 : 3, encoded_image_string: encodePng(img.rgba, img.width, img.height, img.grey) } }));
+  return value.length ? framedEvent(wallTime, step, { summary: { value } }) : undefined;
+}
+
+/** tensorflow/core/framework/types.proto's DT_STRING: a text summary's tensor (its `string_val`). */
+const DT_STRING = 7;
+
+/** A frame's texts (tf-texts.ts's `frameTexts`) as one event at `step`: the text plugin's scalar DT_STRING tensors, markdown. */
+export function textsEvent(texts: readonly TfText[], step: number, wallTime: number): Uint8Array | undefined {
+  const encoder = new TextEncoder();
+  const value = texts.map((t) => ({ tag: t.tag, metadata: { plugin_data: { plugin_name: 'text' } }, tensor: { dtype: DT_STRING, tensor_shape: {}, string_val: [encoder.encode(t.markdown)] } }));
   return value.length ? framedEvent(wallTime, step, { summary: { value } }) : undefined;
 }
 

@@ -11,8 +11,9 @@ import { loadDataset } from '../../../src-engine/node/datasets';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { main as trainCli } from '../../../src-engine/node/train-cli';
 import { setupEngine } from '../session/fixtures';
-import { graphEvent } from '../../../src-engine/app/runs/tf-events';
+import { graphEvent, textsEvent } from '../../../src-engine/app/runs/tf-events';
 import { frameImages } from '../../../src-engine/app/runs/tf-images';
+import { frameTexts } from '../../../src-engine/app/runs/tf-texts';
 import { attrOf, decodeEvent, decodeGraphDef, pngHeader, readRunEvents, readTfRecords, type ReadEvent } from './tf-reader';
 
 /*
@@ -207,6 +208,19 @@ describe("a run's TensorBoard file holds what the app shows", () => {
     const table = { shape: [4], inputs: [[1, 2, 3, 4]], targets: [0] };
     expect(frameImages({ samples: { kind: 'classification', probs: [Float32Array.of(0.2, 0.8)], predicted: [1], targets: [0] } }, table)).toEqual([]);
     expect(frameImages({ samples: { kind: 'regression', outputs: [Float32Array.of(0.5)], shape: [1] } }, table)).toEqual([]);
+  });
+
+  it("a language model's frames: its next-character guesses as the text plugin's markdown, a ^ under each wrong one", () => {
+    const probe = { shape: [5], inputs: [[3, 2, 4, 1, 2]], targets: [[2, 4, 1, 2, 0]] };
+    const frame = { samples: { kind: 'sequence' as const, predicted: [[2, 4, 1, 1, 0]], confidence: [Float32Array.of(0.5, 0.25, 0.9, 0.4, 0.8)] } };
+    const texts = frameTexts(frame, probe, ['\n', ' ', 'a', 'c', 't']);
+    expect(texts).toEqual([{ tag: 'samples/next characters', markdown: '**sample 1**: 80 % right\n\n```\ntruth  at a↵\nguess  at  ↵\nwrong     ^\n```' }]);
+    const { records } = readTfRecords(textsEvent(texts, 7, 1.7e9)!);
+    const e = decodeEvent(records[0]);
+    expect(e.step).toBe(7);
+    expect(e.values.map((v) => [v.tag, v.plugin, v.dtype, v.strings])).toEqual([['samples/next characters', 'text', 7, [texts[0].markdown]]]);
+    // Frames of other kinds give no text (their samples are images, or nothing).
+    expect(frameTexts({ samples: { kind: 'classification', probs: [Float32Array.of(0.2, 0.8)], predicted: [1], targets: [0] } }, probe, [])).toEqual([]);
   });
 
   // TensorBoard's own reader, where this machine has it (it is not a dependency: nothing is installed for this test).

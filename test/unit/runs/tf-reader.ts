@@ -117,6 +117,9 @@ export interface ReadValue {
   plugin?: string;
   content?: Uint8Array;
   tensor: boolean;
+  /** A tensor's dtype and its `string_val`s (a text summary's). */
+  dtype?: number;
+  strings?: string[];
   histo?: ReadHisto;
   image?: { height: number; width: number; colorspace: number; encoded: Uint8Array };
 }
@@ -183,6 +186,7 @@ export function decodeEvent(data: Uint8Array): ReadEvent {
           ...(m.get(5) ? { histo: decodeHisto(bytesOf(m.get(5)![0])) } : {}),
           ...(image ? { image: { height: int(image.get(1)?.[0]), width: int(image.get(2)?.[0]), colorspace: int(image.get(3)?.[0]), encoded: bytesOf(image.get(4)?.[0]) } } : {}),
           tensor: m.has(8),
+          ...(m.get(8) ? (({ t }) => ({ dtype: int(t.get(1)?.[0]), strings: (t.get(8) ?? []).map(text) }))({ t: fields(bytesOf(m.get(8)![0])) }) : {}),
         };
       })
     : [];
