@@ -205,18 +205,22 @@ describe('LatestWinsMailbox', () => {
   });
 });
 
+/** `graph` compiled on the reference backend with its probe suite, after one training step's forward and backward on `feed` (Input name → values). */
+function steppedPlan(graph: GraphIR, data: ReturnType<typeof prepareData>, batchSize: number, probes: ConstructorParameters<typeof ProbeSuite>[4], feed: Record<string, Float32Array>) {
+  const plan = compileGraph(checkedOrThrow(graph), { batchSize, backend: createReferenceBackend(), seed: 1 });
+  const suite = new ProbeSuite(graph, plan, data, checkBinding(bindGraph(checkedOrThrow(graph)), data), probes, 1);
+  for (const [name, values] of Object.entries(feed)) plan.input(name).data.set(values);
+  plan.forward(true);
+  plan.backward();
+  return { plan, suite };
+}
+
 describe('probes on a compiled graph', () => {
   const graph = twoMoonsGraph({ batchSize: 16 });
   const data = prepareData(loadBuiltinDataset(graph.training!.dataset, 1)!, graph.training!.dataset, 1);
 
   it('a frame leaves the weights and the training plan untouched and matches the protocol schema', () => {
-    const plan = compileGraph(checkedOrThrow(graph), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const binding = checkBinding(bindGraph(checkedOrThrow(graph)), data);
-    const suite = new ProbeSuite(graph, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 8 }, 1);
-    plan.input('xy').data.set(data.train.features.subarray(0, 32));
-    plan.input('label').data.set(data.train.targets.subarray(0, 16));
-    plan.forward(true);
-    plan.backward();
+    const { plan, suite } = steppedPlan(graph, data, 16, { batch: 40, samples: 4, bins: 8, boundary: 8 }, { xy: data.train.features.subarray(0, 32), label: data.train.targets.subarray(0, 16) });
     const weights = plan.params.map((p) => p.value.data.slice());
     const fc2Out = plan.output('fc2').data.slice();
     const frame = suite.capture(plan, { step: 1, epoch: 1, loss: 0.7 });
@@ -265,13 +269,7 @@ describe('probes on a compiled graph', () => {
       training: { dataset: { name: 'rhymes' }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 4, epochs: 1, seed: 1, metrics: ['accuracy'] },
     };
     const lmData = prepareData(loaded, lm.training!.dataset, 1);
-    const plan = compileGraph(checkedOrThrow(lm), { batchSize: 4, backend: createReferenceBackend(), seed: 1 });
-    const binding = checkBinding(bindGraph(checkedOrThrow(lm)), lmData);
-    const suite = new ProbeSuite(lm, plan, lmData, binding, { batch: 6, samples: 3, bins: 8, boundary: 0 }, 1);
-    plan.input('chars').data.set(lmData.train.features.subarray(0, 32));
-    plan.input('next').data.set(lmData.train.targets.subarray(0, 32));
-    plan.forward(true);
-    plan.backward();
+    const { plan, suite } = steppedPlan(lm, lmData, 4, { batch: 6, samples: 3, bins: 8, boundary: 0 }, { chars: lmData.train.features.subarray(0, 32), next: lmData.train.targets.subarray(0, 32) });
     const frame = suite.capture(plan, { step: 1, epoch: 1, loss: 2 });
     expect(ProbeFrame.safeParse({ runId: 'r', seq: 0, ...frame }).success).toBe(true);
     const s = frame.samples;
