@@ -35,7 +35,7 @@ const STILL_SPREAD: Record<string, { files: number; why: string }> = {
   mask: { files: 11, why: `${WORD}: attention and dropout masks` },
   shapes: { files: 3, why: `${WORD}: a graph's shapes` },
   memory: { files: 4, why: `${WORD}: a CPU feature (wasm shared memory)` },
-  text: { files: 8, why: `${WORD}: a text (a parameter, a prompt, an input's type, a label column, a vocabulary option's value); as the dataset, named by its declaration, its data format's label and its loader (node/datasets.ts)` },
+  text: { files: 8, why: `${WORD}: a text (a parameter, a prompt, a label column, a vocabulary option's value, TensorBoard's text plugin); as the dataset, named by its declaration, its data format's label and its loader (node/datasets.ts)` },
 };
 
 function sources(dir: string): string[] {

@@ -43,7 +43,7 @@ export function TextPlayground() {
       <div className="text-playground__controls">
         <label>
           Prompt{' '}
-          <input type="text" value={prompt} maxLength={200} onChange={(e) => setPrompt(e.target.value)} data-testid="text-playground-prompt" onKeyDown={(e) => e.key === 'Enter' && write()} />
+          <input className="text-playground__prompt" value={prompt} maxLength={200} onChange={(e) => setPrompt(e.target.value)} data-testid="text-playground-prompt" onKeyDown={(e) => e.key === 'Enter' && write()} />
         </label>
         <label title="Low: the likeliest characters (repetitive); 1: the model's own odds; high: more surprising">
           Temperature {temperature.toFixed(2)}{' '}
