@@ -203,6 +203,29 @@ export function appendSteps(series: readonly Point[], points: readonly Point[], 
   return out;
 }
 
+/**
+ * The last progress moved on to `step` (a stop's or pause's reply names the step it stopped at,
+ * after the last progress event): the step in the epoch with it, so the counter does not read
+ * "step 212 (207/1126)". Past the epoch's end (the stop came in the next one) the epoch's count
+ * is left as it was.
+ */
+export function steppedTo(p: Progress, step: number): Progress {
+  const inEpoch = p.stepInEpoch + (step - p.step);
+  return { ...p, step, ...(inEpoch <= p.stepsPerEpoch ? { stepInEpoch: inEpoch } : {}) };
+}
+
+/**
+ * Where a finished run ended, as the live counter reads it (a stored run opened has no progress
+ * event): the epoch it was in, 1-based — a stop partway through an epoch is in the one after those
+ * it completed (`train.done`'s `epochs`) — and its step in that epoch; null where the counts do not
+ * fit together.
+ */
+export function endedIn(done: { epochs: number; steps: number }, stepsPerEpoch: number): { epoch: number; stepInEpoch: number } | null {
+  const into = done.steps - done.epochs * stepsPerEpoch;
+  if (stepsPerEpoch <= 0 || into < 0 || into > stepsPerEpoch) return null;
+  return into === 0 ? { epoch: done.epochs, stepInEpoch: done.epochs > 0 ? stepsPerEpoch : 0 } : { epoch: done.epochs + 1, stepInEpoch: into };
+}
+
 /** A progress event's new batch-loss points: every step's loss when the engine sends them, else the last batch's. */
 function stepPoints(p: Progress): Point[] {
   const l = p.stepLosses;
@@ -521,7 +544,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
     case 'control':
       // The reply carries the step the engine stopped at: the counter shows it with the new state.
       if (s.phase === 'done' || s.phase === 'failed') return s;
-      return { ...s, phase: a.state, ...(s.progress && a.step > s.progress.step ? { progress: { ...s.progress, step: a.step } } : {}) };
+      return { ...s, phase: a.state, ...(s.progress && a.step > s.progress.step ? { progress: steppedTo(s.progress, a.step) } : {}) };
     case 'state':
       return { ...s, phase: a.data.state, ...(a.data.state === 'running' ? { diverged: undefined, deviceLost: undefined } : {}) };
     case 'progress':

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi, beforeEach } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
-import { MAX_SERIES_POINTS, MAX_STEP_POINTS, appendBounded, appendSteps, emptyRun, headlineMetric, histogramQuantile, overlayFrame, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
+import { MAX_SERIES_POINTS, MAX_STEP_POINTS, appendBounded, appendSteps, emptyRun, endedIn, headlineMetric, histogramQuantile, overlayFrame, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
 import { frameBatched, paced } from '../../../src-renderer/src/training/run-pacing';
 import { probeOptions } from '../../../src-renderer/src/state/train-ui';
 import { PROBE_RATES_HZ, type ParamsOf } from '../../../src-engine/protocol';
@@ -316,13 +316,29 @@ describe('a control reply (pause, step) shows the step the engine stopped at', (
     expect(batches).toEqual([['progress', 'progress'], ['progress']]);
   });
 
+  it('a finished run without progress events (a stored run opened) reads the epoch it ended in, as the live counter did', () => {
+    // 10 steps an epoch: stopped at step 37 after 3 whole epochs, in the 4th at its 7th step.
+    expect(endedIn({ epochs: 3, steps: 37 }, 10)).toEqual({ epoch: 4, stepInEpoch: 7 });
+    // Ended at an epoch's end (completed, early stopping): that epoch, at its last step; stopped before any step: epoch 0.
+    expect(endedIn({ epochs: 2, steps: 20 }, 10)).toEqual({ epoch: 2, stepInEpoch: 10 });
+    expect(endedIn({ epochs: 0, steps: 0 }, 10)).toEqual({ epoch: 0, stepInEpoch: 0 });
+    // Counts that do not fit together (steps short of the epochs, or past the next one): none.
+    expect(endedIn({ epochs: 3, steps: 25 }, 10)).toBeNull();
+    expect(endedIn({ epochs: 1, steps: 25 }, 10)).toBeNull();
+  });
+
   it('the reply’s step moves the counter forward with the new state, never back', () => {
     const running = replay([{ type: 'started', result: started }, progress(5, 1)]);
     const paused = reduceRun(running, { type: 'control', runId: 'run-1', state: 'paused', step: 9 });
     expect(paused.phase).toBe('paused');
     expect(paused.progress?.step).toBe(9);
+    // The step in the epoch moves with it (it read "step 9 (5/10)").
+    expect(paused.progress?.stepInEpoch).toBe(9);
     const stale = reduceRun(running, { type: 'control', runId: 'run-1', state: 'paused', step: 3 });
     expect(stale.progress?.step).toBe(5);
+    // Stopped in the next epoch (step 12 of epochs of 10): the epoch's count is not pushed past its end.
+    const next = reduceRun(running, { type: 'control', runId: 'run-1', state: 'stopping', step: 12 });
+    expect([next.progress?.step, next.progress?.stepInEpoch]).toEqual([12, 5]);
   });
 });
 

@@ -5,7 +5,7 @@ import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingC
 import { ErrorCodes, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { defaultTraining } from '../../editor/training-defaults';
 import { addTrainingSettings } from '../../editor/add-settings';
-import { isLive, type RunView } from '../../training/model';
+import { endedIn, isLive, type RunView } from '../../training/model';
 import { previewContent } from '../../training/preview';
 import { probeOptions } from '../../state/train-ui';
 import { handleMenuCommand } from '../../state/menu-commands';
@@ -166,6 +166,7 @@ function ProgressView() {
   const p = useRun((s) => s.progress);
   const backend = useRun((s) => s.info?.backend);
   const epochs = useRun((s) => s.info?.epochs);
+  const stepsPerEpoch = useRun((s) => s.info?.stepsPerEpoch);
   const test = useRun((s) => s.done?.test);
   const doneReason = useRun((s) => s.done?.reason);
   const error = useRun((s) => s.error);
@@ -187,6 +188,8 @@ function ProgressView() {
   const trainedSteps = done ? done.steps - (done.fromStep ?? 0) : 0;
   const runRate = done && batchSize && done.seconds > 0 ? (trainedSteps * batchSize) / done.seconds : undefined;
   const acc = typeof test?.accuracy === 'number' ? test.accuracy : undefined;
+  // A finished run shown without its progress events (a stored run opened): the epoch it ended in, as the live counter read it.
+  const ended = !p && done && stepsPerEpoch ? endedIn(done, stepsPerEpoch) : null;
   return (
     <div className="train-progress">
       <div>
@@ -225,11 +228,11 @@ function ProgressView() {
       ) : null}
       <div className="train-progress__nums" style={loaded !== undefined && loaded.origin?.step === undefined ? { display: 'none' } : undefined}>
         <span>
-          epoch <b data-testid="epoch-counter">{p ? `${p.epoch}/${p.epochs}` : done ? `${done.epochs}/${epochs ?? done.epochs}` : `–/${epochs ?? '–'}`}</b>
+          epoch <b data-testid="epoch-counter">{p ? `${p.epoch}/${p.epochs}` : done ? `${ended?.epoch ?? done.epochs}/${epochs ?? done.epochs}` : `–/${epochs ?? '–'}`}</b>
         </span>
         <span>
           step <b data-testid="step-counter" data-step={p?.step ?? done?.steps ?? 0}>{p?.step ?? done?.steps ?? (storedOnly ? '–' : 0)}</b>
-          {p ? <small> ({p.stepInEpoch}/{p.stepsPerEpoch})</small> : null}
+          {p ? <small> ({p.stepInEpoch}/{p.stepsPerEpoch})</small> : ended && stepsPerEpoch ? <small> ({ended.stepInEpoch}/{stepsPerEpoch})</small> : null}
         </span>
         {/* The rate since the last progress, while the run goes on: a finished run's is its last interval's
             (resnet18's last step with its partial batch's new plan read 4 samples/s beside the run's 12);
