@@ -1258,6 +1258,10 @@ const runBelongsToProject = [
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
   { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', value: 20, within: 20_000 },
+  // Its row in Runs says where it is (it said "–" until it ended).
+  { click: '[data-testid=train-tab-runs]' },
+  { expect: '[data-testid^=run-live-]', text: '^step \\d+ · epoch 1/', within: 10_000 },
+  { click: '[data-testid=train-tab-curves]' },
   { expect: '[data-testid=run-label]', attr: ['data-project', 'run owner'] },
   { expect: '[data-testid=status-run]', attr: ['data-project', 'run owner'] },
   // Open… another project (saved with its weights): the run trains on, as "run owner"'s; none of it shows on this canvas.

@@ -110,6 +110,12 @@ function followToolbarHeight(el: HTMLDivElement | null): (() => void) | void {
   return () => o.disconnect();
 }
 
+/** A running run's place, when it is the one this window trains (its progress events): "step 212 · epoch 1/1", else "–". */
+function LiveStep({ id }: { id: string }) {
+  const at = useRun((s) => (s.info?.storedRunId === id && s.progress && isLive(s.phase) ? `step ${s.progress.step} · epoch ${s.progress.epoch}/${s.progress.epochs}` : '–'));
+  return <span data-testid={`run-live-${id}`}>{at}</span>;
+}
+
 /** One stored run in the list: pick and baseline, name and settings, result, notes, and its actions. */
 function RunRow(props: {
   meta: RunMeta;
@@ -152,7 +158,7 @@ function RunRow(props: {
       <td className="runs__result">
         <b data-testid={`run-result-${m.id}`}>{headlineOf(m).label}</b> <span className={`runs__status runs__status--${m.status}`}>{m.status}</span>
         <div className="runs__sub">
-          {m.summary ? `${m.summary.steps - (m.resumedFrom?.step ?? 0)} steps${m.resumedFrom ? ` (to ${m.summary.steps})` : ''} · ${duration(m.summary.seconds)}` : '–'}
+          {m.summary ? `${m.summary.steps - (m.resumedFrom?.step ?? 0)} steps${m.resumedFrom ? ` (to ${m.summary.steps})` : ''} · ${duration(m.summary.seconds)}` : m.status === 'running' ? <LiveStep id={m.id} /> : '–'}
         </div>
       </td>
       <td className="runs__notes">
