@@ -204,7 +204,7 @@ export function appendSteps(series: readonly Point[], points: readonly Point[], 
 }
 
 /**
- * The last progress moved on to `step` (a stop's or pause's reply names the step it stopped at,
+ * The last progress moved on to the step a stop's or pause's reply names (the step it stopped at,
  * after the last progress event): the step in the epoch with it, so the counter does not read
  * "step 212 (207/1126)". Past the epoch's end (the stop came in the next one) the epoch's count
  * is left as it was.
