@@ -28,6 +28,7 @@ export { checkNodeGroups, remapNodeGroups } from './base/ir/node-groups';
 
 // Small pure helpers.
 export { formatShape } from './base/tensor';
+export { characterGlyph } from './core/data/text';
 export { imagePixels } from './base/image-pixels';
 export { thinBuckets } from './base/series';
 export { bytesToBase64 } from './base/base64';

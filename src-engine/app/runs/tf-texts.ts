@@ -1,4 +1,5 @@
 import type { StartInfo, StoredFrame } from '../../protocol';
+import { characterGlyph } from '../../core/data/text';
 
 /**
  * What a probe frame's Samples tab shows as text, for a run's TensorBoard file (its Text tab):
@@ -13,11 +14,10 @@ export interface TfText {
   markdown: string;
 }
 
-/** A class name as one column: a newline ↵, a tab ⇥ (as the Samples tab shows them), anything longer than one character `·`. */
+/** A class name as one column: its glyph as the Samples tab shows it (`characterGlyph`), anything longer than one character `·`. */
 function column(name: string | undefined): string {
-  if (name === '\n') return '↵';
-  if (name === '\t') return '⇥';
-  return name !== undefined && [...name].length === 1 ? name : '·';
+  const g = name === undefined ? '' : characterGlyph(name);
+  return [...g].length === 1 ? g : '·';
 }
 
 /** The frame's texts (`samples/next characters`), given the run's probe samples and class names (its start info's). */

@@ -20,7 +20,7 @@ export { applyTransform, applyAugmentation, augments, checkTransform, checkAugme
 export type { FeatureTransform, Augmentation } from './transforms';
 export { checkDataset } from './validate';
 export { normalizationKind, prepareData, STREAMED_FIT_SAMPLES } from './prepare';
-export { textDataset, fortunesText, fortuneEntries, vocabularyOf, distinctCharacters, encodeText, MAX_VOCABULARY, ASCII_VOCABULARY } from './text';
+export { textDataset, fortunesText, fortuneEntries, vocabularyOf, distinctCharacters, encodeText, characterGlyph, MAX_VOCABULARY, ASCII_VOCABULARY } from './text';
 export type { TextOptions } from './text';
 export { labelledTextDataset, encodeLabelledText, decodeTokens, sampleText as labelledSampleText, tokenize, buildVocabulary, PAD_ID, UNK_ID } from './labelled-text';
 export type { LabelledText, LabelledTextOptions, Tokenization, TextFeatures } from './labelled-text';

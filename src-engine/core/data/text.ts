@@ -21,6 +21,14 @@ export interface TextOptions {
  */
 export const ASCII_VOCABULARY: readonly string[] = ['\t', '\n', ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i))];
 
+/**
+ * A vocabulary entry as one visible glyph, where the app and its files show a character model's
+ * classes: a newline ↵, a tab ⇥, and with `space` a space ␣ (a label; in running text a space stays).
+ */
+export function characterGlyph(name: string, space = false): string {
+  return name === '\n' ? '↵' : name === '\t' ? '⇥' : space && name === ' ' ? '␣' : name;
+}
+
 /** The most distinct characters a text may have (each is a class the model scores at every step). */
 export const MAX_VOCABULARY = 512;
 

@@ -1,5 +1,6 @@
 import type { DecisionBoundary, Histogram, ProbeFrame } from '../../../src-engine/protocol';
 import type { DistributionPoint, Point } from './model';
+import { characterGlyph } from '../../../src-engine/facade';
 
 /** Gradient norms above this are exploding (the engine's HEALTH_EXPLODING_GRAD rule). */
 export const EXPLODING_GRAD = 1e3;
@@ -444,7 +445,7 @@ export const MOST_CONFUSION_CLASSES = 16;
  */
 export function confusionShown(reference: readonly (readonly number[])[], classNames: readonly string[], most = MOST_CONFUSION_CLASSES): { classes: number[]; names: string[]; other: boolean } {
   const n = reference.length;
-  const name = (c: number) => visibleClassName(classNames[c] ?? String(c));
+  const name = (c: number) => characterGlyph(classNames[c] ?? String(c), true);
   if (n <= most) return { classes: reference.map((_, c) => c), names: reference.map((_, c) => name(c)), other: false };
   const totals = reference.map((row) => row.reduce((a, b) => a + b, 0));
   const classes = totals
@@ -455,10 +456,6 @@ export function confusionShown(reference: readonly (readonly number[])[], classN
   return { classes, names: [...classes.map(name), 'rest'], other: true };
 }
 
-/** A class name as a label: a character model's space, newline and tab as ␣, ↵ and ⇥ (else blank or a line break). */
-export function visibleClassName(name: string): string {
-  return name === ' ' ? '␣' : name === '\n' ? '↵' : name === '\t' ? '⇥' : name;
-}
 
 /** `matrix`'s rows and columns of `shown.classes`, plus the `rest` column when `shown` has one. */
 export function confusionRestricted(matrix: readonly (readonly number[])[], shown: { classes: readonly number[]; other: boolean }): number[][] {

@@ -122,12 +122,13 @@ export function shownClasses(values: readonly number[]): number[] {
 function PredictionView({ result, task, sampleShape, prompt }: { result: PlaygroundResult | undefined; task: Task | undefined; sampleShape: readonly number[]; prompt: string }) {
   const image = task !== undefined && taskOf(task).predictions === 'image';
   const p = result?.p;
+  const shown = p?.kind === 'probabilities' ? shownClasses(p.values) : [];
   return (
     <div className="playground__output" data-testid="playground-output" data-kind={p?.kind ?? ''}>
       {result?.error ? <p className="train-error">{result.error}</p> : null}
       {p?.kind === 'probabilities' ? (
-        <ul className="probs" data-testid="playground-probs" data-predicted={p.predicted} style={{ ['--name-w' as string]: `${Math.max(...shownClasses(p.values).map((i) => String(p.classNames[i] ?? i).length)) + 1}ch` }}>
-          {shownClasses(p.values).map((i) => (
+        <ul className="probs" data-testid="playground-probs" data-predicted={p.predicted} style={{ ['--name-w' as string]: `${Math.max(...shown.map((i) => String(p.classNames[i] ?? i).length)) + 1}ch` }}>
+          {shown.map((i) => (
             <li key={i} className={i === p.predicted ? 'probs__top' : ''}>
               <span className="probs__name" title={String(p.classNames[i] ?? i)}>
                 {p.classNames[i] ?? i}

@@ -1,6 +1,7 @@
 import { Fragment, useEffect, useMemo, useRef } from 'react';
 import type { DecisionBoundary as Boundary, SampleProbeResult } from '../../../../src-engine/protocol';
 import { boundaryPixels, confusionCells, confusionRestricted, confusionShown, toGrid } from '../../training/charts';
+import { characterGlyph } from '../../../../src-engine/facade';
 import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
 import { MaskLegend, MaskedImage } from './MaskedImage';
@@ -92,11 +93,6 @@ export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return a.length ? same / a.length : 0;
 }
 
-/** A class name as one visible glyph: a newline as ↵, a tab as ⇥ (a space stays a space: its cell's colour shows it). */
-function glyph(name: string): string {
-  return name === '\n' ? '↵' : name === '\t' ? '⇥' : name;
-}
-
 /**
  * For a model that names a class at every position of a sequence (a character-level language
  * model): per probe sample, its text one position a column — the true next character above, the
@@ -114,7 +110,8 @@ function SequencePredictions() {
 
 /** {@link SequencePredictions}' rows, from the frame's samples and the probe samples' true classes. */
 export function SequenceRows({ samples, targets, classNames, step }: { samples: Extract<SampleProbeResult, { kind: 'sequence' }>; targets: readonly (number | readonly number[])[]; classNames: readonly string[]; step: number }) {
-  const name = (c: number) => glyph(classNames[c] ?? String(c));
+  // A space stays a space in running text: its cell's colour shows it.
+  const name = (c: number) => characterGlyph(classNames[c] ?? String(c));
   return (
     <section className="sequences" data-testid="sequence-predictions" data-step={step}>
       <h4>Next characters: the text above, the network’s guess below (wrong ones marked)</h4>
