@@ -295,6 +295,7 @@ export const ERRORS = {
   TRAIN_NONFINITE_LOSS: { title: 'The loss became NaN or infinite', action: 'Lower the learning rate, or check the data for NaN.', docs: 'architecture.md#the-training-loop-src-enginecoretrainloopts' },
   TRAIN_NO_CONFIG: { title: 'The graph has no training settings', action: 'Add a loss and a dataset in the app, or a "training" section.', docs: 'trainer.md#evaluating-a-model' },
   TRAIN_SHAPE_MISMATCH: { title: 'The data does not fit the graph\'s inputs', action: 'Change the Input\'s shape to the data\'s, or fit the design to the data.', docs: 'data.md#tables' },
+  TRAIN_TASK_MISMATCH: { title: 'The loss does not fit the data\'s task', action: 'Use a loss for the data\'s targets (MSELoss for values, CrossEntropyLoss for classes), or fit the design to the data.', docs: 'data.md#tables' },
   W_ALL_FROZEN: { title: 'Every layer is frozen', action: 'Unfreeze at least the head (Inspector ▸ Fine-tuning).', docs: 'ir.md#diagnostic-codes' },
   W_IMPORT_BATCH: { title: 'The file fixed its batch size; it is read for any', action: 'Nothing to do: Netwright trains and predicts on any batch size.', docs: 'export.md#import' },
   W_IMPORT_CLASSIFIER: { title: 'A classifier was recognised and a loss added', action: 'Remove the added label Input and loss if it is not a classifier.', docs: 'export.md#in-the-app' },

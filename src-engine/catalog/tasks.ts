@@ -20,6 +20,8 @@ export interface TaskDeclaration<K extends string = string> {
   predictions: 'probabilities' | 'values' | 'image';
   /** A data file may say it holds this task (a table's or an array file's `task` option; `auto` chooses one). */
   fromData: boolean;
+  /** The metrics a design gets for it where its own measure another task (a classifier's accuracy, fitted to a regression's data). */
+  defaultMetrics: readonly string[];
 }
 
 /** Declare a task: its traits, in the registry's one table (`TASKS`). */
@@ -29,9 +31,9 @@ function declareTask<const D extends TaskDeclaration>(d: D): D {
 
 /** The one table of tasks. Adding one = a line here, and the traits its branches ask. */
 export const TASKS = [
-  declareTask({ task: 'classification', doc: 'A class per sample (or per pixel, per character).', targets: 'classes', metrics: 'classes', loss: 'CrossEntropyLoss', predictions: 'probabilities', fromData: true }),
-  declareTask({ task: 'regression', doc: 'Values per sample (a price, the next value of a series).', targets: 'values', metrics: 'values', loss: 'MSELoss', predictions: 'values', fromData: true }),
-  declareTask({ task: 'reconstruction', doc: 'The sample again (an autoencoder, a denoiser): the features are the target.', targets: 'features', metrics: 'values', loss: 'MSELoss', predictions: 'image', fromData: false }),
+  declareTask({ task: 'classification', doc: 'A class per sample (or per pixel, per character).', targets: 'classes', metrics: 'classes', loss: 'CrossEntropyLoss', predictions: 'probabilities', fromData: true, defaultMetrics: ['accuracy'] }),
+  declareTask({ task: 'regression', doc: 'Values per sample (a price, the next value of a series).', targets: 'values', metrics: 'values', loss: 'MSELoss', predictions: 'values', fromData: true, defaultMetrics: ['mse', 'mae', 'r2'] }),
+  declareTask({ task: 'reconstruction', doc: 'The sample again (an autoencoder, a denoiser): the features are the target.', targets: 'features', metrics: 'values', loss: 'MSELoss', predictions: 'image', fromData: false, defaultMetrics: ['mse', 'psnr'] }),
 ] as const;
 
 type Declared = (typeof TASKS)[number];

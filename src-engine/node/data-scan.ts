@@ -13,7 +13,7 @@ import { readImage, scanImageFolder, unreadable, type ImageEntry } from './image
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { isMaskFolder } from './mask-folder';
 import { readScannedFile, RegularFileError } from './regular-file';
-import { isDataTask } from '../catalog/tasks';
+import { hasClasses, isDataTask } from '../catalog/tasks';
 
 /** Thumbnails per class, their largest side, and the classes that get any. */
 const THUMBS_PER_CLASS = 8;
@@ -313,6 +313,7 @@ function scanFile(request: DataScanRequest, format: DataFormat, name: string, en
       classes: ds.classNames.map((c) => ({ name: c, count: counts[c] ?? 0, splits: { train: counts[c] ?? 0, val: 0, test: 0 }, thumbnails: [] })),
       ...(table ? { table } : {}),
       featureShape: [...ds.featureShape],
+      ...(hasClasses(ds.task) ? {} : { targetShape: [...ds.targetShape] }),
       notes: [...notes, ...(loaded.report?.notes ?? [])].slice(0, 100),
     };
   } catch (err) {

@@ -11,7 +11,7 @@ import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
 import { DATA_LIMITS, DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
 import type { PreparedData, Samples } from '../core/data';
 import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
-import { fitToData } from '../base/ir/data-fit';
+import { fitToData } from '../core/analysis/data-fit';
 import { isFeatureInput } from '../base/ir/inputs';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import { folderFormat } from './data-scan';
@@ -140,14 +140,27 @@ export function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>
   const training = graph.training!;
   const format = getDataFormat(training.dataset.name);
   if (!format?.shape) return checked;
-  const fit = fitToData(graph, { name: data.train.name, kind: format.shape, featureShape: data.train.featureShape, classes: hasClasses(data.train.task) ? data.train.numClasses : 0, resizedToInput: format.reads === 'images' });
-  if (!fit.edits.length) return checked;
-  const edited = new Map(fit.edits.map((e) => [e.nodeId, e.attrs]));
-  const resized = checkGraph({ ...graph, nodes: graph.nodes.map((n) => (edited.has(n.id) ? { ...n, attrs: { ...n.attrs, ...edited.get(n.id) } } : n)) }, { batchSize: training.batchSize });
-  if (!resized.graph) return refuse('CLI_BAD_GRAPH', `${label}: fitted to the data (${fit.edits.map((e) => e.done).join('; ')}) it does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`);
-  for (const e of fit.edits) {
-    if (io.json) io.out(JSON.stringify({ type: 'note', message: e.done }) + '\n');
-    else io.err(`note: ${e.done}\n`);
+  const classes = hasClasses(data.train.task);
+  const fit = fitToData(graph, {
+    name: data.train.name,
+    kind: format.shape,
+    featureShape: data.train.featureShape,
+    classes: classes ? data.train.numClasses : 0,
+    ...(classes ? {} : { targetShape: data.train.targetShape }),
+    resizedToInput: format.reads === 'images',
+  });
+  if (!fit.edits.length && !fit.metrics) return checked;
+  const edited = new Map(fit.edits.map((e) => [e.nodeId, e]));
+  const nodes = graph.nodes.map((n) => {
+    const e = edited.get(n.id);
+    return !e ? n : e.op !== undefined ? { ...n, op: e.op, attrs: { ...e.attrs } } : { ...n, attrs: { ...n.attrs, ...e.attrs } };
+  });
+  const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : [])];
+  const resized = checkGraph({ ...graph, nodes, training: fit.metrics ? { ...training, metrics: fit.metrics.to } : training }, { batchSize: training.batchSize });
+  if (!resized.graph) return refuse('CLI_BAD_GRAPH', `${label}: fitted to the data (${done.join('; ')}) it does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`);
+  for (const line of done) {
+    if (io.json) io.out(JSON.stringify({ type: 'note', message: line }) + '\n');
+    else io.err(`note: ${line}\n`);
   }
   return resized.graph;
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './harness.mjs';
 import { chooseTarget } from './targets.mjs';
-import { titanicLikeCsv } from './titanic.mjs';
+import { pricesCsv, titanicLikeCsv } from './titanic.mjs';
 
 const node = (id) => `[data-testid="node-${id}"]`;
 /**
@@ -598,6 +598,42 @@ const titanicTable = [
   { expectCount: '[data-testid=train-error]', count: 0 },
   { expect: '[data-testid=epoch-counter]', text: '^1/1$' },
   { screenshot: 'titanic-trained-1280x800' },
+  { viewport: [1400, 900] },
+];
+
+/**
+ * A table of prices (numbers to predict) on the Iris MLP, a classifier: the preview lists that its
+ * CrossEntropyLoss, its target of class labels, its 3-class head and its metrics do not fit; Use
+ * this data changes all of them in one step (one notice); it trains, and Samples shows each
+ * sample's true price beside the network's, as numbers.
+ */
+const pricesTable = [
+  { viewport: [1280, 800] },
+  ...openTemplate('iris-mlp'),
+  { writeFile: 'data/prices.csv', text: pricesCsv() },
+  { click: '[data-testid=train-tab-curves]' },
+  { click: '[data-testid=train-add-data]' },
+  { expect: '[data-testid="add-data-entry-prices.csv"]', within: 30_000 },
+  { click: '[data-testid="add-data-entry-prices.csv"]' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'csv'], within: 30_000 },
+  { expect: '[data-testid=add-data-fit-edit][data-node=loss]', text: 'compares class labels but prices.csv.*sets loss to MSELoss' },
+  { expect: '[data-testid=add-data-fit-edit][data-node=fc2]', text: 'sets fc2.outFeatures to 1' },
+  { expect: '[data-testid=add-data-fit-metrics]', text: 'sets them to mse, mae, r2' },
+  { expectNoOverflow: ['[data-testid=add-data-dialog]'] },
+  { screenshot: 'prices-preview-fit-1280x800' },
+  { click: '[data-testid=add-data-use]' },
+  { expect: '[data-testid=notice]', text: 'loss is now MSELoss' },
+  { press: 'Shift+F' },
+  { expect: node('loss'), text: 'MSELoss' },
+  { expect: '[data-testid=problems]', attr: ['data-count', '0'] },
+  ...setField('epochs', 20),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { expectCount: '[data-testid=train-error]', count: 0 },
+  { click: '[data-testid=train-tab-samples]' },
+  { expect: '[data-testid=value-prediction-0]', text: '^#1\\d' },
+  { expectCount: '[data-testid=reconstructions]', count: 0 },
+  { screenshot: 'prices-samples-1280x800' },
   { viewport: [1400, 900] },
 ];
 
@@ -1828,6 +1864,7 @@ const webData = [
   { name: 'settings: abc in the learning rate is a problem naming the field and blocks Start with the reason; Esc restores it', steps: fieldSaysNo },
   { name: 'data: a Titanic-like table trains on the Iris MLP at the first Start: Survived is the target by name, the gaps name the app\'s control, the Input and head are fitted at Use this data', steps: titanicTable },
   { name: 'data: a CSV of texts with a label column is previewed as texts (columns picked, labels, classes), trains, and the Playground answers a typed text', steps: textTable },
+  { name: 'data: a table of prices on the Iris MLP: Use this data makes its loss MSELoss, its target, head and metrics a regression\'s; it trains and Samples shows the prices as numbers', steps: pricesTable },
 ];
 
 /**

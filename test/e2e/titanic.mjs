@@ -20,3 +20,24 @@ export function titanicLikeCsv(rows = 100) {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * A table of house prices, deterministic: size, age and a price from them (3·size − 2·age + noise
+ * under 0.1), a regression a hidden layer fits in a few epochs (R² near 1). With no column named
+ * like a target, price (the last) is the target; the Iris MLP fits it only once its loss, target,
+ * head and metrics are a regression's.
+ *
+ * @param {number} rows
+ * @returns {string}
+ */
+export function pricesCsv(rows = 200) {
+  let seed = 11;
+  const r01 = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const lines = ['size,age,price'];
+  for (let i = 0; i < rows; i++) {
+    const size = 1 + 4 * r01();
+    const age = 3 * r01();
+    lines.push(`${size.toFixed(3)},${age.toFixed(3)},${(3 * size - 2 * age + 0.1 * r01()).toFixed(4)}`);
+  }
+  return lines.join('\n') + '\n';
+}

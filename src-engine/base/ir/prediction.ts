@@ -24,9 +24,19 @@ export function predictionNodeId(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'tra
  * @example headToFit(yourPhotos, 5) // { nodeId: 'fc', from: 3 }
  */
 export function headToFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, classes: number): { nodeId: string; from: number } | null {
+  return classes < 2 ? null : headToWidth(graph, classes);
+}
+
+/**
+ * The prediction node when it is a Linear that outputs another number than `width` (a
+ * regression's values per sample), else null, as {@link headToFit} for classes.
+ *
+ * @example headToWidth(irisMlp, 1) // { nodeId: 'fc2', from: 3 }
+ */
+export function headToWidth(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, width: number): { nodeId: string; from: number } | null {
   const id = predictionNodeId(graph);
   const node = id === undefined ? undefined : graph.nodes.find((n) => n.id === id);
-  if (!node || node.op !== 'Linear' || classes < 2) return null;
+  if (!node || node.op !== 'Linear') return null;
   const from = node.attrs.outFeatures;
-  return typeof from === 'number' && from !== classes ? { nodeId: node.id, from } : null;
+  return typeof from === 'number' && from !== width ? { nodeId: node.id, from } : null;
 }

@@ -4,7 +4,7 @@ import { predictionNodeId } from '../../base/ir/prediction';
 import type { NodeIR } from '../../base/ir/types';
 import type { CheckedGraph } from '../analysis/checked';
 import type { MetricTarget } from '../metrics';
-import { GENERATIVE_LOSS_OPS } from '../ops/categories';
+import { CLASS_LABEL_LOSS_OPS, GENERATIVE_LOSS_OPS } from '../ops/categories';
 import { getOp } from '../ops/registry';
 import { TrainError } from './types';
 import { hasClasses, runTask, taskFor, taskOf, type Task } from '../../catalog/tasks';
@@ -26,6 +26,8 @@ export interface StructuralBinding {
   /** Values per sample of the target Input (null without one). */
   targetSize: number | null;
   lossNodes: readonly string[];
+  /** The losses among them that compare class labels (CrossEntropyLoss): data of values cannot train them. */
+  labelLosses: readonly string[];
   /** `training.predictionOutput`, else the output named `logits`, else the first loss's first input (`predictionNodeId`); without a training section, the first output. */
   predictionNode: string;
   /** Values per sample of the prediction. */
@@ -83,6 +85,7 @@ export function bindGraph(checked: CheckedGraph): StructuralBinding {
     targetInput: targets[0]?.id ?? null,
     targetSize: targets[0] ? prod(inputShape(targets[0])) : null,
     lossNodes: lossIds,
+    labelLosses: lossIds.filter((id) => CLASS_LABEL_LOSS_OPS.has(nodes.get(id)!.op)),
     predictionNode: pred.id,
     predictionWidth: width,
     predictionShape,
@@ -113,6 +116,14 @@ export function checkBinding(binding: StructuralBinding, data: PreparedData<Samp
     );
   }
   const labels = data.target === 'label' && hasClasses(ds.task);
+  if (data.target === 'label' && !labels && binding.labelLosses.length > 0) {
+    const id = binding.labelLosses[0];
+    const loss = taskOf(ds.task).loss;
+    throw new TrainError(
+      'TRAIN_TASK_MISMATCH',
+      `The loss "${id}" compares class labels but ${ds.name} holds values to predict (a ${ds.task}). Use ${loss} (Add data's "Use this data" makes the change), with a target Input of shape [${ds.targetShape.join(', ')}] and a last layer of ${prod(ds.targetShape)} output${prod(ds.targetShape) === 1 ? '' : 's'}.`,
+    );
+  }
   // Labels per position (a language model's next tokens, targetShape [T]): T rows of scores per sample.
   const positions = labels ? prod(ds.targetShape) : 1;
   if (binding.targetSize !== null) {

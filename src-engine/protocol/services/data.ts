@@ -117,6 +117,8 @@ export const DataScanResult = z.object({
     .optional(),
   /** The per-sample shape the data gives (`[3, 32, 32]`, `[12]`), when it was read that far. */
   featureShape: Ints.optional(),
+  /** A regression's values to predict per sample (`[1]`: a table's target column), when it was read that far. */
+  targetShape: Ints.optional(),
   /**
    * Texts: the characters read, the distinct ones among them the model reads, the vocabulary's
    * size (larger than `distinct` when it is fixed, as ASCII's 97), the training windows and the text's start.

@@ -24,6 +24,11 @@ export type EditAction =
   | { kind: 'disconnect'; edges: readonly EdgeRef[] }
   /** Set the same attrs on every listed node (multi-select edits the common attrs). */
   | { kind: 'set-attrs'; nodeIds: readonly string[]; attrs: Attrs; coalesce?: string }
+  /**
+   * Change a node's op in place (a classifier's loss into a regression's, for data of values): its
+   * id, inputs and place stay, its attributes become `attrs`. The new op takes as many inputs.
+   */
+  | { kind: 'set-op'; nodeId: string; op: string; attrs: Attrs; coalesce?: string }
   | { kind: 'rename'; from: string; to: string; coalesce?: string }
   /** Insert nodes (already given fresh ids, see clipboard.ts) with their positions. */
   | { kind: 'paste'; nodes: readonly NodeIR[]; layout: Readonly<Record<string, XY>> }

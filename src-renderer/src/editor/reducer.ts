@@ -104,6 +104,17 @@ function setAttrs(doc: EditorDoc, nodeIds: readonly string[], attrs: NodeIR['att
   return { ok: true, doc: withGraph(doc, { nodes }) };
 }
 
+function setOp(doc: EditorDoc, nodeId: string, op: string, attrs: NodeIR['attrs']): EditResult {
+  const node = doc.graph.nodes.find((n) => n.id === nodeId);
+  if (!node) return refuse(EditCode.UNKNOWN_NODE, `No node called "${nodeId}".`);
+  const def = getOp(op);
+  if (!def) return refuse(EditCode.UNKNOWN_OP, `There is no op called "${op}".`, nodeId);
+  const was = getOp(node.op);
+  if (!was || was.inputs.length !== def.inputs.length) return refuse(EditCode.UNKNOWN_OP, `${node.op} cannot become ${op}: they take different inputs.`, nodeId);
+  const replaced = withGraph(doc, { nodes: doc.graph.nodes.map((n) => (n.id === nodeId ? { ...n, op, attrs: {} } : n)) });
+  return Object.keys(attrs).length ? setAttrs(replaced, [nodeId], attrs) : { ok: true, doc: replaced };
+}
+
 function rename(doc: EditorDoc, from: string, to: string): EditResult {
   if (from === to) return { ok: true, doc };
   if (!doc.graph.nodes.some((n) => n.id === from)) return refuse(EditCode.UNKNOWN_NODE, `No node called "${from}".`);
@@ -261,6 +272,8 @@ function applyGraphEdit(doc: EditorDoc, action: EditAction): EditResult {
     }
     case 'set-attrs':
       return setAttrs(doc, action.nodeIds, action.attrs);
+    case 'set-op':
+      return setOp(doc, action.nodeId, action.op, action.attrs);
     case 'rename':
       return rename(doc, action.from, action.to);
     case 'set-name':

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand';
-import { bytesToBase64, fileFormatOf, fitToData, getDataFormat, getDataset, labelledTextOptionsOf, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
+import { bytesToBase64, fileFormatOf, fitToData, getDataFormat, getDataset, labelledTextOptionsOf, type DataFit, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
 import { dataShapeOf, datasetToUse, namesForData, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import { datasetLabel } from '../editor/training-summary';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
@@ -170,16 +170,20 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
       const t = graph.training ?? defaultTraining(graph);
       const dataset = datasetToUse(result, t.dataset);
       const shape = dataShapeOf(result);
-      // One undo step: the dataset, and the Input and head changed to take it (a table's width, its classes).
+      // One undo step: the dataset, and the Input and head changed to take it (a table's width, its
+      // classes; a regression's loss, target and metrics).
       const step = `use-data:${result.fingerprint}`;
-      doc.edit({ kind: 'set-training', training: { ...t, dataset }, coalesce: step });
-      const fit = shape ? fitToData(graph, shape, doc.analysis.shapes) : { edits: [], mismatches: [] };
-      for (const e of fit.edits) doc.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
+      const fit: DataFit = shape ? fitToData(graph, shape, doc.analysis.shapes) : { edits: [], mismatches: [] };
+      doc.edit({ kind: 'set-training', training: { ...t, dataset, ...(fit.metrics ? { metrics: fit.metrics.to } : {}) }, coalesce: step });
+      for (const e of fit.edits) {
+        if (e.op !== undefined) doc.edit({ kind: 'set-op', nodeId: e.nodeId, op: e.op, attrs: e.attrs, coalesce: step });
+        else doc.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
+      }
       // Names that said the old data say the new (the target Input, the design's name, and with it an unsaved project's and its runs').
       const names = namesForData(graph, datasetLabel(t.dataset), result);
       const renamed = names.target && doc.edit({ kind: 'rename', ...names.target, coalesce: step }, { quiet: true }).ok ? names.target : undefined;
       if (names.name) doc.edit({ kind: 'set-name', name: names.name, coalesce: step });
-      const done = [...fit.edits.map((e) => e.done), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
+      const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : []), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
       if (done.length) doc.notify('info', `${done.join('; ')}. Undo puts back ${done.length > 1 ? 'all of it' : 'both'}.`);
       get().close();
       set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape } } : { used: undefined }) });

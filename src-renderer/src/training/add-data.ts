@@ -38,7 +38,14 @@ export function dataShapeOf(result: DataScanResult): DataShape | undefined {
   const kind = format?.shape;
   if (result.problem || !result.featureShape || !kind) return undefined;
   const regression = result.table?.task !== undefined && !hasClasses(result.table.task);
-  return { name: result.name, kind, featureShape: result.featureShape, classes: regression ? 0 : result.classes.length, ...(format.reads === 'images' ? { resizedToInput: true } : {}) };
+  return {
+    name: result.name,
+    kind,
+    featureShape: result.featureShape,
+    classes: regression ? 0 : result.classes.length,
+    ...(result.targetShape ? { targetShape: result.targetShape } : {}),
+    ...(format.reads === 'images' ? { resizedToInput: true } : {}),
+  };
 }
 
 /** Whether data of this kind is labelled texts (a text folder, a table of texts). */

@@ -1,6 +1,6 @@
 import type { DecisionBoundary, Histogram, ProbeFrame } from '../../../src-engine/protocol';
 import type { DistributionPoint, Point } from './model';
-import { characterGlyph } from '../../../src-engine/facade';
+import { characterGlyph, taskOf, type Task } from '../../../src-engine/facade';
 
 /** Gradient norms above this are exploding (the engine's HEALTH_EXPLODING_GRAD rule). */
 export const EXPLODING_GRAD = 1e3;
@@ -477,3 +477,23 @@ export function confusionCells(matrix: readonly (readonly number[])[]): { row: n
   });
   return cells;
 }
+
+/** Most values per sample a value task's samples show as numbers (a table's price); more are drawn, as an image (a reconstruction). */
+export const VALUES_AS_NUMBERS_MAX = 8;
+
+/**
+ * Whether a value task's probe outputs read as numbers rather than as an image: a task whose
+ * predictions are values (a regression, not a reconstruction; catalog/tasks.ts) with at most
+ * {@link VALUES_AS_NUMBERS_MAX} of them per sample.
+ */
+export function samplesAsNumbers(samples: { kind: Task; shape: readonly number[] }): boolean {
+  return taskOf(samples.kind).predictions === 'values' && samples.shape.reduce((a, b) => a * b, 1) <= VALUES_AS_NUMBERS_MAX;
+}
+
+/** A predicted or true value as the samples show it: 4 significant digits, thousands grouped (`512,300`, `2.281`, `-0.0412`). */
+export function sampleValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const r = Number(v.toPrecision(4));
+  return Math.abs(r) >= 1e9 || (r !== 0 && Math.abs(r) < 1e-3) ? r.toExponential(3) : r.toLocaleString('en-US', { maximumSignificantDigits: 4 });
+}
+

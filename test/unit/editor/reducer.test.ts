@@ -20,6 +20,7 @@ function everyKind(doc: EditorDoc): Record<EditKind, EditAction> {
     connect: { kind: 'connect', edge: { source: 'flat', target: 'fc2', slot: 0 } },
     disconnect: { kind: 'disconnect', edges: [{ source: 'fc1', target: 'act', slot: 0 }] },
     'set-attrs': { kind: 'set-attrs', nodeIds: ['fc1', 'fc2'], attrs: { outFeatures: 64, bias: false } },
+    'set-op': { kind: 'set-op', nodeId: 'loss', op: 'HuberLoss', attrs: { delta: 2 } },
     rename: { kind: 'rename', from: 'fc2', to: 'head' },
     paste: pasteAction(doc, copyNodes(doc, new Set(['fc1', 'act']))!),
     layout: { kind: 'layout', positions: autoLayout(doc.graph) },
@@ -63,6 +64,21 @@ describe('fine-tuning edits', () => {
   });
 });
 
+describe('set-op', () => {
+  it('changes the op of a node in place, its attributes then the given ones; an op of other inputs, or none, is refused', () => {
+    const doc = build(mlpDoc(), { kind: 'set-attrs', nodeIds: ['loss'], attrs: { labelSmoothing: 0.1 } });
+    const r = applyEdit(doc, { kind: 'set-op', nodeId: 'loss', op: 'MSELoss', attrs: {} });
+    if (!r.ok) throw new Error(r.message);
+    const before = doc.graph.nodes.find((n) => n.id === 'loss')!;
+    expect(r.doc.graph.nodes.find((n) => n.id === 'loss')).toEqual({ ...before, op: 'MSELoss', attrs: {} });
+    expect(r.doc.layout).toBe(doc.layout);
+    expect(applyEdit(doc, { kind: 'set-op', nodeId: 'act', op: 'MSELoss', attrs: {} })).toMatchObject({ ok: false, code: EditCode.UNKNOWN_OP, nodeId: 'act' });
+    expect(applyEdit(doc, { kind: 'set-op', nodeId: 'loss', op: 'NoSuchLoss', attrs: {} })).toMatchObject({ ok: false, code: EditCode.UNKNOWN_OP });
+    expect(applyEdit(doc, { kind: 'set-op', nodeId: 'loss', op: 'MSELoss', attrs: { labelSmoothing: 0.1 } })).toMatchObject({ ok: false, code: EditCode.BAD_ATTR });
+    expect(applyEdit(doc, { kind: 'set-op', nodeId: 'nope', op: 'MSELoss', attrs: {} })).toMatchObject({ ok: false, code: EditCode.UNKNOWN_NODE });
+  });
+});
+
 describe('every edit undoes and redoes to an identical graph', () => {
   // With a group (fc1 → act), so ungrouping and opening have one to act on.
   const base = build(mlpDoc(), { kind: 'group', nodeIds: ['fc1', 'act'] });
@@ -86,7 +102,7 @@ describe('every edit undoes and redoes to an identical graph', () => {
   }
 
   it('covers every action kind', () => {
-    const kinds: EditKind[] = ['add-node', 'insert-node', 'remove', 'move', 'connect', 'disconnect', 'set-attrs', 'rename', 'paste', 'layout', 'set-name', 'set-training', 'set-output', 'group', 'ungroup', 'set-group-open', 'set-frozen', 'replace-head'];
+    const kinds: EditKind[] = ['add-node', 'insert-node', 'remove', 'move', 'connect', 'disconnect', 'set-attrs', 'rename', 'paste', 'layout', 'set-name', 'set-training', 'set-output', 'group', 'ungroup', 'set-group-open', 'set-frozen', 'replace-head', 'set-op'];
     expect(Object.keys(everyKind(base)).sort()).toEqual([...kinds].sort());
   });
 

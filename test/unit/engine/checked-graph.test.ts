@@ -62,6 +62,23 @@ describe('bindGraph, checkBinding and the Predictor', () => {
     expect(() => checkBinding(bindGraph(wide), data)).toThrow(TrainError);
   });
 
+  it('a loss that compares class labels refuses data of values to predict (a regression), with a coded message', () => {
+    const housing = prepareData(loadBuiltinDataset({ name: 'housing' }, 1)!, { name: 'housing' }, 1);
+    const width = housing.train.featureShape;
+    const classifier = checkedOrThrow({ ...json, nodes: json.nodes.map((n) => (n.id === 'xy' ? { ...n, attrs: { ...n.attrs, shape: [...width] } } : n)) });
+    const s = bindGraph(classifier);
+    expect(s.labelLosses).toEqual(s.lossNodes);
+    let thrown: unknown;
+    try {
+      checkBinding(s, housing);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(TrainError);
+    expect(thrown).toMatchObject({ code: 'TRAIN_TASK_MISMATCH' });
+    expect((thrown as Error).message).toMatch(/compares class labels but .* holds values to predict \(a regression\)\. Use MSELoss/);
+  });
+
   it('predicts, reads probabilities and classifies with the one argmax, as the metrics do', () => {
     const checked = checkedOrThrow(json);
     const plan = compileGraph(checked, { batchSize: 8, backend: createReferenceBackend(), seed: 3 });

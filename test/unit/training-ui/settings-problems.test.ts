@@ -45,6 +45,20 @@ const titanicScan = {
   dataset: { name: 'csv', options: { targetColumn: 'Survived', missing: 'median', path: 'data/titanic.csv', fingerprint: 'f1' } },
 } satisfies DataScanResult;
 
+const houses: DataShape = { name: 'houses.csv', kind: 'table', featureShape: [6], classes: 0, targetShape: [1] };
+/** A table of house prices, price the target: a regression (data-scan.test.ts checks the engine's side). */
+const housesScan = {
+  ...titanicScan,
+  name: 'houses.csv',
+  path: 'data/houses.csv',
+  fingerprint: 'f2',
+  classes: [],
+  table: { rows: 400, columns: [], task: 'regression', encodedWidth: 6, targetBy: 'last' },
+  featureShape: [6],
+  targetShape: [1],
+  dataset: { name: 'csv', options: { path: 'data/houses.csv', fingerprint: 'f2' } },
+} satisfies DataScanResult;
+
 describe('a settings field that says no blocks Start, named in Problems', () => {
   it('abc in the learning rate is a problem naming the field and what was typed; Start gives it as the reason; fixing it lifts both', () => {
     const drafts = w.fieldDrafts.getState();
@@ -78,8 +92,47 @@ describe('a table the design does not take', () => {
     expect(fit.mismatches).toEqual([]);
     // Data it takes as it is: nothing to do.
     expect(fitToData(iris, { ...titanic, featureShape: [4], classes: 3 })).toEqual({ edits: [], mismatches: [] });
-    // A regression target leaves the head alone.
-    expect(fitToData(iris, { ...titanic, featureShape: [4], classes: 0 }).edits).toEqual([]);
+  });
+
+  it('a regression table on the Iris MLP: its loss becomes MSELoss, its target [1], its head 1 output, its metrics mse, mae, r2', () => {
+    const fit = fitToData(iris, houses);
+    expect(fit.edits.map((e) => [e.nodeId, e.op, e.attrs])).toEqual([
+      ['measurements', undefined, { shape: [6] }],
+      ['loss', 'MSELoss', {}],
+      ['species', undefined, { shape: [1] }],
+      ['fc2', undefined, { outFeatures: 1 }],
+    ]);
+    expect(fit.edits[1].problem).toBe("loss (CrossEntropyLoss) compares class labels but houses.csv's target holds numbers to predict (a regression): it needs MSELoss.");
+    expect(fit.edits[2].problem).toBe('Target “species” takes class labels ([]) but houses.csv gives 1 value to predict per sample ([1]).');
+    expect(fit.metrics).toEqual({ to: ['mse', 'mae', 'r2'], problem: 'The metrics (accuracy, f1, confusion) measure classes, not houses.csv\'s values.', done: 'the metrics are now mse, mae, r2' });
+    // A design made for values (the housing MLP) takes it as it is, metrics and all.
+    const housing = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/housing-mlp.json'), 'utf8')) as GraphIR;
+    const width = housing.nodes.find((n) => n.op === 'Input' && n.attrs.source === 'features')!.attrs.shape as number[];
+    expect(fitToData(housing, { ...houses, featureShape: width })).toEqual({ edits: [], mismatches: [] });
+    // Images of a folder are classes, whatever the count says.
+    expect(fitToData(iris, { ...houses, kind: 'folder', featureShape: [3, 8, 8], resizedToInput: true }).edits).toEqual([]);
+  });
+
+  it('"Use this data" with the regression table: one undo step, no diagnostics, and the loss it changed is a problem once put back', () => {
+    w.editor.getState().load({ graph: iris, layout: {} }, { name: 'iris' });
+    expect(dataShapeOf(housesScan)).toEqual(houses);
+    w.addData.setState({ result: housesScan });
+    w.addData.getState().use();
+    w.editor.getState().analyzeNow();
+    const fitted = w.editor.getState().history.present.graph;
+    expect(fitted.nodes.find((n) => n.id === 'loss')).toMatchObject({ op: 'MSELoss', attrs: {} });
+    expect(fitted.training?.metrics).toEqual(['mse', 'mae', 'r2']);
+    expect(w.editor.getState().analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(dataProblems(fitted, w.editor.getState().analysis.shapes, w.addData.getState().used)).toEqual([]);
+    expect(w.session.getState().notice?.message).toContain('loss is now MSELoss, a regression\'s loss (it was CrossEntropyLoss)');
+    w.editor.getState().edit({ kind: 'set-op', nodeId: 'loss', op: 'CrossEntropyLoss', attrs: {} });
+    expect(dataProblems(w.editor.getState().history.present.graph, {}, w.addData.getState().used).map((p) => [p.code, p.nodeId])).toEqual([['E_DATA_MISMATCH', 'loss']]);
+    w.editor.getState().undo();
+    w.editor.getState().undo();
+    const back = w.editor.getState().history.present.graph;
+    expect(back.nodes.find((n) => n.id === 'loss')?.op).toBe('CrossEntropyLoss');
+    expect(back.training?.metrics).toEqual(['accuracy', 'f1', 'confusion']);
+    expect(attr(back, 'fc2', 'outFeatures')).toBe(3);
   });
 
   it('what no single change fixes is listed: an Input of another rank, a head that is not a Linear', () => {

@@ -264,24 +264,30 @@ function ScanPreview() {
  * it cannot (Problems keeps listing those, and Start waits for them).
  */
 function DesignFit({ fit }: { fit: DataFit }) {
-  if (fit.edits.length === 0 && fit.mismatches.length === 0) return null;
+  if (fit.edits.length === 0 && fit.mismatches.length === 0 && !fit.metrics) return null;
   const value = (v: unknown) => (Array.isArray(v) ? formatShape(v as number[]) : String(v));
+  const sets = (e: DataFit['edits'][number]) => [...(e.op !== undefined ? [`${e.nodeId} to ${e.op}`] : []), ...Object.entries(e.attrs).map(([k, v]) => `${e.nodeId}.${k} to ${value(v)}`)].join(', ');
   return (
     <div className="add-data__fit" data-testid="add-data-fit" data-edits={fit.edits.length} data-mismatches={fit.mismatches.length}>
       <p>Your design does not take this data as it is:</p>
       <ul>
         {fit.edits.map((e) => (
           <li key={e.nodeId} data-testid="add-data-fit-edit" data-node={e.nodeId}>
-            {e.problem} <b>Use this data</b> sets {Object.entries(e.attrs).map(([k, v]) => `${e.nodeId}.${k} to ${value(v)}`).join(', ')}.
+            {e.problem} <b>Use this data</b> sets {sets(e)}.
           </li>
         ))}
+        {fit.metrics ? (
+          <li data-testid="add-data-fit-metrics">
+            {fit.metrics.problem} <b>Use this data</b> sets them to {fit.metrics.to.join(', ')}.
+          </li>
+        ) : null}
         {fit.mismatches.map((m) => (
           <li key={m} className="add-data__warn" data-testid="add-data-mismatch">
             {m}
           </li>
         ))}
       </ul>
-      {fit.edits.length ? <p className="add-data__hint">One undo puts the design back as it was.</p> : null}
+      {fit.edits.length || fit.metrics ? <p className="add-data__hint">One undo puts the design back as it was.</p> : null}
     </div>
   );
 }

@@ -7,7 +7,7 @@ import type { StoredFrame } from '../../../../src-engine/protocol';
 import { type CanvasDiff } from '../../state/train-ui';
 import { confusionLabels, confusionOf, curvesCsv, densityPoints, epochPoints, forLogAxis, gradFlowBars, gradNorms, headlineOf, layerHistogram, lossMismatch, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, tooltipHeader, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
 import { ConfusionMatrix } from './ConfusionMatrix';
-import { DARK, confusionShown, exportedChartPatch, type ChartTheme } from '../../training/charts';
+import { DARK, confusionShown, exportedChartPatch, sampleValue, samplesAsNumbers, type ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
 import { MaskedImage } from './MaskedImage';
@@ -547,6 +547,16 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
                 return (
                   <span key={k} className="prediction" title="next characters guessed right in this sample">
                     {Array.isArray(truth) ? `${(agreement(guess, truth) * 100).toFixed(0)} %` : ''}
+                  </span>
+                );
+              })
+            ) : samplesAsNumbers(s) ? (
+              s.outputs.map((out, k) => {
+                const truth = start.probeSamples.targets[k];
+                const list = (v: ArrayLike<number>) => Array.from(v, sampleValue).join(', ');
+                return (
+                  <span key={k} className="prediction" title={`predicted ${list(out)}, is ${typeof truth === 'number' ? sampleValue(truth) : list(truth)}`}>
+                    {list(out)}
                   </span>
                 );
               })

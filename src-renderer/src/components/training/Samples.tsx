@@ -1,6 +1,6 @@
 import { Fragment, useEffect, useMemo, useRef } from 'react';
 import type { DecisionBoundary as Boundary, SampleProbeResult } from '../../../../src-engine/protocol';
-import { boundaryPixels, confusionCells, confusionRestricted, confusionShown, toGrid } from '../../training/charts';
+import { boundaryPixels, confusionCells, confusionRestricted, confusionShown, sampleValue, samplesAsNumbers, toGrid } from '../../training/charts';
 import { characterGlyph } from '../../../../src-engine/facade';
 import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
@@ -28,8 +28,9 @@ export function ReconstructionGrid() {
   const probe = useRun((s) => s.info?.probeSamples);
   const step = useRun((s) => s.frame?.step);
   const gan = useRun((s) => !!s.frame?.gan);
-  // A GAN's samples are not reconstructions of the probe inputs: GanSamples shows them. Outputs are a value task's (catalog/tasks.ts).
-  if (!samples || !('outputs' in samples) || !probe || gan) return null;
+  // A GAN's samples are not reconstructions of the probe inputs: GanSamples shows them; a few values
+  // to predict (a regression's price) are numbers: ValuePredictions. Outputs are a value task's (catalog/tasks.ts).
+  if (!samples || !('outputs' in samples) || !probe || gan || samplesAsNumbers(samples)) return null;
   // A flat output (e.g. [784] from a Linear) of the input's size is drawn in the input's image shape.
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
   const shape = samples.shape.length < 2 && size(samples.shape) === size(probe.shape) ? probe.shape : samples.shape;
@@ -48,6 +49,49 @@ export function ReconstructionGrid() {
           );
         })}
       </div>
+    </section>
+  );
+}
+
+/** For a regression: each probe sample's true values beside the network's, and the error. */
+function ValuePredictions() {
+  const samples = useRun((s) => s.frame?.samples);
+  const targets = useRun((s) => s.info?.probeSamples.targets);
+  const step = useRun((s) => s.frame?.step);
+  if (!samples || !('outputs' in samples) || !targets || !samplesAsNumbers(samples)) return null;
+  return <ValueRows outputs={samples.outputs} targets={targets} step={step ?? 0} />;
+}
+
+/** {@link ValuePredictions}' table, from the frame's outputs and the probe samples' true values. */
+export function ValueRows({ outputs, targets, step }: { outputs: readonly ArrayLike<number>[]; targets: readonly (number | readonly number[])[]; step: number }) {
+  const list = (v: ArrayLike<number>) => Array.from(v, sampleValue).join(', ');
+  return (
+    <section className="value-predictions" data-testid="value-predictions" data-step={step}>
+      <h4>Sample predictions: the true values and the network’s</h4>
+      <table>
+        <thead>
+          <tr>
+            <th>sample</th>
+            <th>true</th>
+            <th>predicted</th>
+            <th>error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {outputs.map((out, i) => {
+            const truth = targets[i];
+            const t = typeof truth === 'number' ? [truth] : truth;
+            return (
+              <tr key={i} data-testid={`value-prediction-${i}`}>
+                <td>#{i + 1}</td>
+                <td>{t ? list(t) : '–'}</td>
+                <td>{list(out)}</td>
+                <td>{t && t.length === out.length ? list(Array.from(out, (o, k) => o - t[k])) : '–'}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
     </section>
   );
 }
@@ -287,6 +331,7 @@ export function Samples() {
       <Predictions />
       <Segmentations />
       <SequencePredictions />
+      <ValuePredictions />
       <ReconstructionGrid />
       <DecisionBoundary />
       <ConfusionMatrix />

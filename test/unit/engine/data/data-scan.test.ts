@@ -137,6 +137,12 @@ describe('data.scan (node/data-scan.ts)', () => {
     ]);
     expect(ok.dataset).toEqual({ name: 'csv', options: { missing: 'median', roles: { income: 'ignore' }, path: csv, fingerprint: ok.fingerprint } });
     expect(loadDataset(ok.dataset, 0).report!.fingerprint).toBe(ok.fingerprint);
+    // Classes have no values' shape; a regression's target gives one value per sample.
+    expect(ok.targetShape).toBeUndefined();
+    const values = await scanData({ scanId: 't3', path: csv, options: { missing: 'median', targetColumn: 'income', task: 'regression' } }, { access: UNRESTRICTED });
+    expect(values.problem).toBeUndefined();
+    expect(values.table).toMatchObject({ task: 'regression' });
+    expect(values.targetShape).toEqual([1]);
   });
 
   it('a Titanic-like table: Survived is the target by its name, kept in the options; the missing-value problem names the app\'s control, not options.missing; filled, it is 9 values and 2 classes', async () => {

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltinDataset } from '../../../../src-engine/core/data';
 import { main } from '../../../../src-engine/node/train-cli';
 import { npy, writeDigitFolder, zip } from '../data/user-data-fixtures';
-import { titanicLikeCsv } from '../../../e2e/titanic.mjs';
+import { pricesCsv, titanicLikeCsv } from '../../../e2e/titanic.mjs';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
 const tmp = () => mkdtempSync(join(tmpdir(), 'nw-cli-data-'));
@@ -95,6 +95,25 @@ describe('train CLI --data: a Titanic-like table on the Iris MLP (#44)', () => {
       'fc2 now outputs 2, one per class of the table (it output 3); its weights start afresh',
     ]);
     expect(r.lines.at(-1)?.type).toBe('done');
+  });
+});
+
+describe('train CLI --data: a table of prices on the Iris MLP, a classifier', () => {
+  it('price is a number to predict: the loss becomes MSELoss, the target [1], the head 1 output and the metrics mse, mae, r2, each said in a note, and it learns', async () => {
+    const csv = join(tmp(), 'houses.csv');
+    writeFileSync(csv, pricesCsv(300));
+    const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--data', csv, '--epochs', '30', '--threads', '1', '--json']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.lines.filter((l) => l.type === 'note').map((l) => l.message)).toEqual([
+      "measurements now takes [2], the table's values per sample (it took [4])",
+      "loss is now MSELoss, a regression's loss (it was CrossEntropyLoss)",
+      'species now takes [1], the values to predict (it took [])',
+      'fc2 now outputs 1, the value to predict (it output 3); its weights start afresh',
+      'the metrics are now mse, mae, r2',
+    ]);
+    const done = r.lines.at(-1) as { type: string; test?: Record<string, number> };
+    expect(done.type).toBe('done');
+    expect(done.test?.r2).toBeGreaterThan(0.9);
   });
 });
 

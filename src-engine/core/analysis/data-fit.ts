@@ -1,0 +1,138 @@
+import { featureInput, inputShape, isTargetInput } from '../../base/ir/inputs';
+import { headToFit, headToWidth, predictionNodeId } from '../../base/ir/prediction';
+import type { AttrValue, GraphIR } from '../../base/ir/types';
+import { taskOf } from '../../catalog/tasks';
+import { CLASS_LABEL_LOSS_OPS } from '../ops/categories';
+
+/** What a source of data gives per sample, as a design must take it (from a scan of the user's data). */
+export interface DataShape {
+  /** The data's name in messages ("titanic.csv"). */
+  name: string;
+  /** `a table`, `a folder`: how the messages speak of it. */
+  kind: 'table' | 'folder' | 'arrays';
+  /** Values per sample after encoding (`[9]`), or the images' shape. */
+  featureShape: readonly number[];
+  /** Classes of a classification target; 0 for regression. */
+  classes: number;
+  /** A regression's values to predict per sample (`[1]`: a table's target column; absent: `[1]`). */
+  targetShape?: readonly number[];
+  /** The loader converts every sample to the Input's shape (an image folder): its width never mismatches. */
+  resizedToInput?: boolean;
+}
+
+/** One node change that makes a design take the data, with what was wrong and what it does. */
+export interface FitEdit {
+  nodeId: string;
+  /** The node's new op (a classifier's loss for a regression's), its attributes then `attrs` alone; absent: the same op, `attrs` set on it. */
+  op?: string;
+  attrs: Record<string, AttrValue>;
+  /** The mismatch, as Problems lists it while it stands. */
+  problem: string;
+  /** What the change did, as the notice after "Use this data" says it. */
+  done: string;
+}
+
+/** How a design meets some data: the changes that fit it, and the mismatches no single change fixes. */
+export interface DataFit {
+  edits: FitEdit[];
+  mismatches: string[];
+  /** The training's metrics for the data's task, where the design's measure another (a classifier's accuracy on a regression), with what was wrong and what it does. */
+  metrics?: { to: string[]; problem: string; done: string };
+}
+
+const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/**
+ * How `graph` meets `data` (what the trainer's binding check would refuse at Start, found before
+ * it): the features Input's shape against the values per sample (changed when the Input has the
+ * data's rank, as a table's width), and a classifier's head against the classes (a Linear head
+ * resized, as `headToFit`). `shapes` (the live analysis, dim 0 = batch) lets a head that is not a
+ * Linear be checked too. Apply every edit in one undo step.
+ *
+ * @example fitToData(irisMlp, { name: 'titanic.csv', kind: 'table', featureShape: [9], classes: 2 })
+ * // { edits: [{ nodeId: 'input', attrs: { shape: [9] }, … }, { nodeId: 'fc2', attrs: { outFeatures: 2 }, … }], mismatches: [] }
+ */
+export function fitToData(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: DataShape, shapes: Readonly<Record<string, readonly number[]>> = {}): DataFit {
+  const edits: FitEdit[] = [];
+  const mismatches: string[] = [];
+  const input = featureInput(graph);
+  if (input && !data.resizedToInput) {
+    const takes = inputShape(input);
+    const gives = data.featureShape;
+    if (size(takes) !== size(gives)) {
+      const problem = `Input “${input.id}” takes ${fmt(takes)} (${size(takes)} values) but ${data.name} gives ${fmt(gives)} per sample (${size(gives)} values)`;
+      if (takes.length === gives.length) edits.push({ nodeId: input.id, attrs: { shape: [...gives] }, problem: `${problem}.`, done: `${input.id} now takes ${fmt(gives)}, the ${data.kind}'s values per sample (it took ${fmt(takes)})` });
+      else mismatches.push(`${problem}: set the Input's shape to ${fmt(gives)}.`);
+    }
+  }
+  if (data.classes >= 2) {
+    const head = headToFit(graph, data.classes);
+    const pred = predictionNodeId(graph);
+    if (head) {
+      edits.push({
+        nodeId: head.nodeId,
+        attrs: { outFeatures: data.classes },
+        problem: `${head.nodeId} outputs ${head.from} but ${data.name} has ${data.classes} classes.`,
+        done: `${head.nodeId} now outputs ${data.classes}, one per class of the ${data.kind} (it output ${head.from}); its weights start afresh`,
+      });
+    } else if (pred !== undefined && shapes[pred]) {
+      // A single logit or probability reads two classes; any other width must be the classes.
+      const width = size(shapes[pred].slice(1));
+      if (width !== data.classes && !(width === 1 && data.classes === 2)) mismatches.push(`The prediction “${pred}” gives ${width} values per sample but ${data.name} has ${data.classes} classes: make the last layer output ${data.classes}.`);
+    }
+  }
+  const regression = data.classes === 0 && data.kind !== 'folder' ? regressionFit(graph, data) : undefined;
+  if (regression) edits.push(...regression.edits);
+  return { edits, mismatches, ...(regression?.metrics ? { metrics: regression.metrics } : {}) };
+}
+
+/**
+ * A regression's data (values to predict) on a design made for classes: each loss that compares
+ * class labels (CrossEntropyLoss) becomes the task's loss (MSELoss), the target Input it reads
+ * takes the values' shape, a Linear head outputs one value per target, and metrics of classes
+ * (accuracy) become the task's (mse, mae, r2). Nothing where no loss compares labels.
+ */
+function regressionFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: DataShape): Pick<DataFit, 'edits' | 'metrics'> | undefined {
+  const t = graph.training;
+  const lossIds = t ? (Array.isArray(t.loss) ? t.loss : [t.loss]) : [];
+  const losses = graph.nodes.filter((n) => lossIds.includes(n.id) && CLASS_LABEL_LOSS_OPS.has(n.op));
+  if (!t || losses.length === 0) return undefined;
+  const task = taskOf('regression');
+  const values = data.targetShape ?? [1];
+  const width = size(values);
+  const edits: FitEdit[] = losses.map((n) => ({
+    nodeId: n.id,
+    op: task.loss,
+    attrs: {},
+    problem: `${n.id} (${n.op}) compares class labels but ${data.name}'s target holds numbers to predict (a regression): it needs ${task.loss}.`,
+    done: `${n.id} is now ${task.loss}, a regression's loss (it was ${n.op})`,
+  }));
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  for (const target of new Set(losses.map((n) => byId.get(n.inputs[1] ?? '')))) {
+    if (!target || !isTargetInput(target) || sameShape(inputShape(target), values)) continue;
+    edits.push({
+      nodeId: target.id,
+      attrs: { shape: [...values] },
+      problem: `Target “${target.id}” takes class labels (${fmt(inputShape(target))}) but ${data.name} gives ${width} value${width === 1 ? '' : 's'} to predict per sample (${fmt(values)}).`,
+      done: `${target.id} now takes ${fmt(values)}, the values to predict (it took ${fmt(inputShape(target))})`,
+    });
+  }
+  const head = headToWidth(graph, width);
+  if (head) {
+    const { from } = head;
+    edits.push({
+      nodeId: head.nodeId,
+      attrs: { outFeatures: width },
+      problem: `${head.nodeId} outputs ${from} but ${data.name} has ${width} value${width === 1 ? '' : 's'} to predict.`,
+      done: `${head.nodeId} now outputs ${width}, ${width === 1 ? 'the value' : 'one per value'} to predict (it output ${from}); its weights start afresh`,
+    });
+  }
+  const measuresValues = t.metrics.some((m) => task.defaultMetrics.includes(m));
+  const metrics = measuresValues
+    ? undefined
+    : { to: [...task.defaultMetrics], problem: `${t.metrics.length ? `The metrics (${t.metrics.join(', ')}) measure classes` : 'No metric measures'}, not ${data.name}'s values.`, done: `the metrics are now ${task.defaultMetrics.join(', ')}` };
+  return { edits, ...(metrics ? { metrics } : {}) };
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);

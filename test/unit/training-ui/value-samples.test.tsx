@@ -1,0 +1,27 @@
+/**
+ * The Samples tab of a regression (the housing MLP, a table's price): its few values per sample
+ * are numbers beside the true ones, not 1×1 "reconstruction" images; a reconstruction's stay drawn.
+ */
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { ValueRows } from '../../../src-renderer/src/components/training/Samples';
+import { sampleValue, samplesAsNumbers } from '../../../src-renderer/src/training/charts';
+
+describe("a regression's sample predictions", () => {
+  it('are numbers for a few values per sample, an image for a reconstruction or many values', () => {
+    expect(samplesAsNumbers({ kind: 'regression', shape: [1] })).toBe(true);
+    expect(samplesAsNumbers({ kind: 'regression', shape: [8] })).toBe(true);
+    expect(samplesAsNumbers({ kind: 'regression', shape: [1, 28, 28] })).toBe(false);
+    expect(samplesAsNumbers({ kind: 'reconstruction', shape: [1] })).toBe(false);
+  });
+
+  it("show each sample's true values, the network's and the error, in 4 significant digits", () => {
+    expect([512345, 2.28125, -0.041234, 0, 1.5e-5, 3e12].map(sampleValue)).toEqual(['512,300', '2.281', '-0.04123', '0', '1.500e-5', '3.000e+12']);
+    const html = renderToStaticMarkup(<ValueRows outputs={[Float32Array.of(4.053), Float32Array.of(1, 2)]} targets={[4.01, [1.5, 2]]} step={12} />);
+    expect(html).toContain('data-testid="value-predictions" data-step="12"');
+    // The error is the float32 output minus the truth (0.04300005…), shown to 4 digits.
+    expect(sampleValue(Math.fround(4.053) - 4.01)).toBe('0.043');
+    expect(html).toContain('<tr data-testid="value-prediction-0"><td>#1</td><td>4.01</td><td>4.053</td><td>0.043</td></tr>');
+    expect(html).toContain('<td>1.5, 2</td><td>1, 2</td><td>-0.5, 0</td>');
+  });
+});
