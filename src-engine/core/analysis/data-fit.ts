@@ -1,8 +1,8 @@
 import { featureInput, inputShape, isTargetInput } from '../../base/ir/inputs';
 import { headToFit, headToWidth, predictionNodeId } from '../../base/ir/prediction';
-import type { AttrValue, GraphIR } from '../../base/ir/types';
+import type { AttrValue, GraphIR, NodeIR } from '../../base/ir/types';
 import { taskOf } from '../../catalog/tasks';
-import { CLASS_LABEL_LOSS_OPS } from '../ops/categories';
+import { BINARY_LOSS_OPS, CLASS_LABEL_LOSS_OPS, GENERATIVE_LOSS_OPS } from '../ops/categories';
 
 /** What a source of data gives per sample, as a design must take it (from a scan of the user's data). */
 export interface DataShape {
@@ -66,7 +66,8 @@ export function fitToData(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>
       else mismatches.push(`${problem}: set the Input's shape to ${fmt(gives)}.`);
     }
   }
-  if (data.classes >= 2) {
+  const task = taskFit(graph, data, shapes);
+  if (data.classes >= 2 && !task?.binary) {
     const head = headToFit(graph, data.classes);
     const pred = predictionNodeId(graph);
     if (head) {
@@ -82,56 +83,73 @@ export function fitToData(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>
       if (width !== data.classes && !(width === 1 && data.classes === 2)) mismatches.push(`The prediction “${pred}” gives ${width} values per sample but ${data.name} has ${data.classes} classes: make the last layer output ${data.classes}.`);
     }
   }
-  const regression = data.classes === 0 && data.kind !== 'folder' ? regressionFit(graph, data) : undefined;
-  if (regression) edits.push(...regression.edits);
-  return { edits, mismatches, ...(regression?.metrics ? { metrics: regression.metrics } : {}) };
+  if (task) edits.push(...task.edits);
+  return { edits, mismatches, ...(task?.metrics ? { metrics: task.metrics } : {}) };
 }
 
 /**
- * A regression's data (values to predict) on a design made for classes: each loss that compares
- * class labels (CrossEntropyLoss) becomes the task's loss (MSELoss), the target Input it reads
- * takes the values' shape, a Linear head outputs one value per target, and metrics of classes
- * (accuracy) become the task's (mse, mae, r2). Nothing where no loss compares labels.
+ * The losses that compare the data's targets in the wrong kind, with what they need: data of
+ * values (a regression's table) against a loss of class labels (CrossEntropyLoss: the Iris MLP), or
+ * classes against a loss of values (MSELoss: the housing MLP) whose target is a target Input (a
+ * reconstruction's loss reads the features: not the labels). Each becomes the data's task's loss
+ * (catalog/tasks.ts), the target Input it reads takes the data's target shape (`[1]` values, `[]` a
+ * class label), for values a Linear head outputs one per value (for classes the caller resizes
+ * it), and metrics of the other task become the task's `defaultMetrics`. `binary`: two classes
+ * against a loss of 0/1 targets on one output (BCEWithLogitsLoss on a single logit), which reads
+ * them as they are: nothing changes, the head neither.
  */
-function regressionFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: DataShape): Pick<DataFit, 'edits' | 'metrics'> | undefined {
+function taskFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: DataShape, shapes: Readonly<Record<string, readonly number[]>>): (Pick<DataFit, 'edits' | 'metrics'> & { binary?: boolean }) | undefined {
   const t = graph.training;
-  const lossIds = t ? (Array.isArray(t.loss) ? t.loss : [t.loss]) : [];
-  const losses = graph.nodes.filter((n) => lossIds.includes(n.id) && CLASS_LABEL_LOSS_OPS.has(n.op));
-  if (!t || losses.length === 0) return undefined;
-  const task = taskOf('regression');
-  const values = data.targetShape ?? [1];
+  const classes = data.classes >= 2;
+  // A reconstruction's target is the sample itself (dataset.target `features`: the denoising AE), whatever the data's labels.
+  if (!t || t.dataset.target === 'features' || (!classes && data.kind === 'folder')) return undefined;
+  const lossIds = Array.isArray(t.loss) ? t.loss : [t.loss];
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const readsTarget = (n: NodeIR): boolean => {
+    const target = byId.get(n.inputs[1] ?? '');
+    return target !== undefined && isTargetInput(target);
+  };
+  const losses = graph.nodes.filter((n) => lossIds.includes(n.id) && readsTarget(n) && CLASS_LABEL_LOSS_OPS.has(n.op) !== classes && !GENERATIVE_LOSS_OPS.has(n.op));
+  if (losses.length === 0) return undefined;
+  const pred = predictionNodeId(graph) ?? '';
+  const outFeatures = byId.get(pred)?.attrs.outFeatures;
+  const predWidth = shapes[pred] ? size(shapes[pred].slice(1)) : typeof outFeatures === 'number' ? outFeatures : undefined;
+  if (classes && data.classes === 2 && predWidth === 1 && losses.every((n) => BINARY_LOSS_OPS.has(n.op))) return { edits: [], binary: true };
+  const task = taskOf(classes ? 'classification' : 'regression');
+  const values = classes ? [] : (data.targetShape ?? [1]);
   const width = size(values);
+  const what = classes ? `a class label per sample, of ${data.classes} classes` : `${width} value${width === 1 ? '' : 's'} to predict per sample (${fmt(values)})`;
   const edits: FitEdit[] = losses.map((n) => ({
     nodeId: n.id,
     op: task.loss,
     attrs: {},
-    problem: `${n.id} (${n.op}) compares class labels but ${data.name}'s target holds numbers to predict (a regression): it needs ${task.loss}.`,
-    done: `${n.id} is now ${task.loss}, a regression's loss (it was ${n.op})`,
+    problem: `${n.id} (${n.op}) compares ${classes ? 'values' : 'class labels'} but ${data.name}'s target holds ${classes ? 'classes' : 'numbers to predict (a regression)'}: it needs ${task.loss}.`,
+    done: `${n.id} is now ${task.loss}, ${classes ? "a classifier's" : "a regression's"} loss (it was ${n.op})`,
   }));
-  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  for (const target of new Set(losses.map((n) => byId.get(n.inputs[1] ?? '')))) {
-    if (!target || !isTargetInput(target) || sameShape(inputShape(target), values)) continue;
+  for (const target of new Set(losses.map((n) => byId.get(n.inputs[1]!)!))) {
+    const takes = inputShape(target);
+    if (sameShape(takes, values)) continue;
     edits.push({
       nodeId: target.id,
       attrs: { shape: [...values] },
-      problem: `Target “${target.id}” takes class labels (${fmt(inputShape(target))}) but ${data.name} gives ${width} value${width === 1 ? '' : 's'} to predict per sample (${fmt(values)}).`,
-      done: `${target.id} now takes ${fmt(values)}, the values to predict (it took ${fmt(inputShape(target))})`,
+      problem: `Target “${target.id}” takes ${classes ? `${fmt(takes)} values` : `class labels (${fmt(takes)})`} but ${data.name} gives ${what}.`,
+      done: `${target.id} now takes ${classes ? 'class labels ([])' : `${fmt(values)}, the values to predict`} (it took ${fmt(takes)})`,
     });
   }
-  const head = headToWidth(graph, width);
-  if (head) {
-    const { from } = head;
+  const resize = classes ? null : headToWidth(graph, width);
+  if (resize) {
     edits.push({
-      nodeId: head.nodeId,
+      nodeId: resize.nodeId,
       attrs: { outFeatures: width },
-      problem: `${head.nodeId} outputs ${from} but ${data.name} has ${width} value${width === 1 ? '' : 's'} to predict.`,
-      done: `${head.nodeId} now outputs ${width}, ${width === 1 ? 'the value' : 'one per value'} to predict (it output ${from}); its weights start afresh`,
+      problem: `${resize.nodeId} outputs ${resize.from} but ${data.name} has ${width} value${width === 1 ? '' : 's'} to predict.`,
+      done: `${resize.nodeId} now outputs ${width}, ${width === 1 ? 'the value' : 'one per value'} to predict (it output ${resize.from}); its weights start afresh`,
     });
   }
-  const measuresValues = t.metrics.some((m) => task.defaultMetrics.includes(m));
-  const metrics = measuresValues
+  const measured = t.metrics.some((m) => task.defaultMetrics.includes(m));
+  const kind = classes ? 'classes' : 'values';
+  const metrics = measured
     ? undefined
-    : { to: [...task.defaultMetrics], problem: `${t.metrics.length ? `The metrics (${t.metrics.join(', ')}) measure classes` : 'No metric measures'}, not ${data.name}'s values.`, done: `the metrics are now ${task.defaultMetrics.join(', ')}` };
+    : { to: [...task.defaultMetrics], problem: `${t.metrics.length ? `The metrics (${t.metrics.join(', ')}) measure ${classes ? 'values' : 'classes'}` : 'No metric measures'}, not ${data.name}'s ${kind}.`, done: `the metrics are now ${task.defaultMetrics.join(', ')}` };
   return { edits, ...(metrics ? { metrics } : {}) };
 }
 

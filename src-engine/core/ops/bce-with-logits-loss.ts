@@ -29,6 +29,7 @@ export const bceWithLogitsLoss = defineOp({
     },
   },
   isLoss: true,
+  binaryTargets: true,
   // NOTE: log σ(x) = −softplus(−x) and log(1 − σ(x)) = −softplus(x), with the stable softplus, so
   // large |x| neither overflows exp nor takes log(0): PyTorch's `(1 − t)·x + (1 + (w⁺ − 1)·t)·softplus(−x)`.
   // The gradients are declared in the hand kernels' arrangement (the derived ones round otherwise):

@@ -15,6 +15,8 @@ export const LOSS_OPS = named((d) => d.isLoss === true);
 export const GENERATIVE_LOSS_OPS = named((d) => d.isLoss === true && d.inputs.length === 1);
 /** Losses that compare with class labels (CrossEntropyLoss): a graph that trains with one is a classifier. */
 export const CLASS_LABEL_LOSS_OPS = named((d) => d.isLoss === true && 'target' in d.torch && d.torch.target === 'class-index');
+/** Losses of raw scores against 0/1 targets (BCEWithLogitsLoss): one output reads two classes. */
+export const BINARY_LOSS_OPS = named((d) => d.isLoss === true && d.binaryTargets === true);
 /** Sources: the `input` category — graph Inputs and sampled sources (Noise). They compute nothing to measure. */
 export const SOURCE_OPS = named((d) => d.category === 'input');
 /** Constructs of training only (a GAN's RealFakeBatch): an inference export leaves them out. */

@@ -307,6 +307,11 @@ export interface OpDef {
   attrs: Readonly<Record<string, AttrSpec>>;
   /** Losses output a scalar `[]` that training minimises. */
   isLoss?: boolean;
+  /**
+   * A loss of raw scores against 0/1 targets (BCEWithLogitsLoss): one output reads two classes, so
+   * data of two classes fits a design of one output as it is (core/analysis/data-fit.ts).
+   */
+  binaryTargets?: boolean;
   /** Whether the op has parameters or passes gradients (false for Input). */
   differentiable?: boolean;
   /**

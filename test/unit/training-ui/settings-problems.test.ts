@@ -45,6 +45,7 @@ const titanicScan = {
   dataset: { name: 'csv', options: { targetColumn: 'Survived', missing: 'median', path: 'data/titanic.csv', fingerprint: 'f1' } },
 } satisfies DataScanResult;
 
+const housing = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/housing-mlp.json'), 'utf8')) as GraphIR;
 const houses: DataShape = { name: 'houses.csv', kind: 'table', featureShape: [6], classes: 0, targetShape: [1] };
 /** A table of house prices, price the target: a regression (data-scan.test.ts checks the engine's side). */
 const housesScan = {
@@ -106,11 +107,30 @@ describe('a table the design does not take', () => {
     expect(fit.edits[2].problem).toBe('Target “species” takes class labels ([]) but houses.csv gives 1 value to predict per sample ([1]).');
     expect(fit.metrics).toEqual({ to: ['mse', 'mae', 'r2'], problem: 'The metrics (accuracy, f1, confusion) measure classes, not houses.csv\'s values.', done: 'the metrics are now mse, mae, r2' });
     // A design made for values (the housing MLP) takes it as it is, metrics and all.
-    const housing = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/housing-mlp.json'), 'utf8')) as GraphIR;
-    const width = housing.nodes.find((n) => n.op === 'Input' && n.attrs.source === 'features')!.attrs.shape as number[];
-    expect(fitToData(housing, { ...houses, featureShape: width })).toEqual({ edits: [], mismatches: [] });
+    expect(fitToData(housing, { ...houses, featureShape: [4] })).toEqual({ edits: [], mismatches: [] });
     // Images of a folder are classes, whatever the count says.
     expect(fitToData(iris, { ...houses, kind: 'folder', featureShape: [3, 8, 8], resizedToInput: true }).edits).toEqual([]);
+  });
+
+  it('classes on the housing MLP (MSELoss, one output): CrossEntropyLoss, class labels, a head per class, accuracy; one 0/1 logit (BCEWithLogitsLoss) reads two classes as it is; a reconstruction keeps its loss', () => {
+    const fit = fitToData(housing, { ...titanic, featureShape: [4] });
+    expect(fit.edits.map((e) => [e.nodeId, e.op, e.attrs])).toEqual([
+      ['fc3', undefined, { outFeatures: 2 }],
+      ['loss', 'CrossEntropyLoss', {}],
+      ['price', undefined, { shape: [] }],
+    ]);
+    expect(fit.edits[1].problem).toBe("loss (MSELoss) compares values but titanic.csv's target holds classes: it needs CrossEntropyLoss.");
+    expect(fit.edits[2].problem).toBe('Target “price” takes [1] values but titanic.csv gives a class label per sample, of 2 classes.');
+    expect(fit.metrics?.to).toEqual(['accuracy']);
+    const bce: GraphIR = { ...housing, nodes: housing.nodes.map((n) => (n.op === 'MSELoss' ? { ...n, op: 'BCEWithLogitsLoss' } : n)) };
+    expect(fitToData(bce, { ...titanic, featureShape: [4] })).toEqual({ edits: [], mismatches: [] });
+    expect(fitToData(bce, { ...titanic, featureShape: [4], classes: 3 }).edits.map((e) => [e.nodeId, e.op])).toEqual([
+      ['fc3', undefined],
+      ['loss', 'CrossEntropyLoss'],
+      ['price', undefined],
+    ]);
+    const ae = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/mnist-denoise-ae.json'), 'utf8')) as GraphIR;
+    expect(fitToData(ae, { name: 'digits', kind: 'folder', featureShape: [1, 28, 28], classes: 10, resizedToInput: true })).toEqual({ edits: [], mismatches: [] });
   });
 
   it('"Use this data" with the regression table: one undo step, no diagnostics, and the loss it changed is a problem once put back', () => {
