@@ -62,7 +62,7 @@ export function fitToData(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>
     const gives = data.featureShape;
     if (size(takes) !== size(gives)) {
       const problem = `Input “${input.id}” takes ${fmt(takes)} (${size(takes)} values) but ${data.name} gives ${fmt(gives)} per sample (${size(gives)} values)`;
-      if (takes.length === gives.length) edits.push({ nodeId: input.id, attrs: { shape: [...gives] }, problem: `${problem}.`, done: `${input.id} now takes ${fmt(gives)}, the ${data.kind}'s values per sample (it took ${fmt(takes)})` });
+      if (takes.length === gives.length) edits.push({ nodeId: input.id, attrs: { shape: [...gives] }, problem: `${problem}.`, done: `${input.id} now takes ${fmt(gives)}, the ${possessive(data.kind)} values per sample (it took ${fmt(takes)})` });
       else mismatches.push(`${problem}: set the Input's shape to ${fmt(gives)}.`);
     }
   }
@@ -152,5 +152,8 @@ function taskFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: D
     : { to: [...task.defaultMetrics], problem: `${t.metrics.length ? `The metrics (${t.metrics.join(', ')}) measure ${classes ? 'values' : 'classes'}` : 'No metric measures'}, not ${data.name}'s ${kind}.`, done: `the metrics are now ${task.defaultMetrics.join(', ')}` };
   return { edits, ...(metrics ? { metrics } : {}) };
 }
+
+/** `the table's`, `the arrays'`. */
+const possessive = (noun: string): string => (noun.endsWith('s') ? `${noun}'` : `${noun}'s`);
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);

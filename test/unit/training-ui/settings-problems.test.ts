@@ -90,6 +90,8 @@ describe('a table the design does not take', () => {
     ]);
     expect(fit.edits[0].problem).toBe('Input “measurements” takes [4] (4 values) but titanic.csv gives [9] per sample (9 values).');
     expect(fit.edits[1].problem).toBe('fc2 outputs 3 but titanic.csv has 2 classes.');
+    expect(fit.edits[0].done).toBe("measurements now takes [9], the table's values per sample (it took [4])");
+    expect(fitToData(iris, { ...titanic, kind: 'arrays' }).edits[0].done).toBe("measurements now takes [9], the arrays' values per sample (it took [4])");
     expect(fit.mismatches).toEqual([]);
     // Data it takes as it is: nothing to do.
     expect(fitToData(iris, { ...titanic, featureShape: [4], classes: 3 })).toEqual({ edits: [], mismatches: [] });
