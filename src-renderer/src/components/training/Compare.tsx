@@ -503,6 +503,18 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
           ))}
         </div>
       ) : null}
+      {shared && frames.some((f) => f?.samples && 'outputs' in f.samples && samplesAsNumbers(f.samples)) ? (
+        <div className="compare__samples-row" data-testid="compare-samples-truth">
+          <span className="compare__samples-label">
+            <span className="runs__sub">true values</span>
+          </span>
+          {base.probeSamples.targets.map((t, k) => (
+            <span key={k} className="prediction compare__value">
+              {typeof t === 'number' ? sampleValue(t) : Array.from(t, sampleValue).join(', ')}
+            </span>
+          ))}
+        </div>
+      ) : null}
       {!shared ? <p className="runs__sub">These runs were probed on different samples (another dataset, split or seed): each row shows its own.</p> : null}
       {frames.some((f) => f?.boundary) ? (
         <div className="compare__samples-row compare__boundaries" data-testid="compare-boundaries">
@@ -555,7 +567,7 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
                 const truth = start.probeSamples.targets[k];
                 const list = (v: ArrayLike<number>) => Array.from(v, sampleValue).join(', ');
                 return (
-                  <span key={k} className="prediction" title={`predicted ${list(out)}, is ${typeof truth === 'number' ? sampleValue(truth) : list(truth)}`}>
+                  <span key={k} className="prediction compare__value" title={`predicted ${list(out)}, is ${typeof truth === 'number' ? sampleValue(truth) : list(truth)}`}>
                     {list(out)}
                   </span>
                 );
