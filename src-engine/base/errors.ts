@@ -210,7 +210,7 @@ export const ERRORS = {
   E_OUTPUTS: { title: 'The graph\'s outputs are malformed', action: 'Map each output name to a node id.', docs: 'ir.md#diagnostic-codes' },
   E_OUTPUT_EMPTY: { title: 'A node would produce no values', action: 'Check its attributes and inputs.', docs: 'ir.md#diagnostic-codes' },
   E_OUTPUT_UNKNOWN: { title: 'An output refers to no node', action: 'Point the output at an existing node.', docs: 'ir.md#diagnostic-codes' },
-  E_PREDICT_INPUT: { title: 'An input cannot be read as a sample', action: 'Name images or folders of them, a table of numbers (.csv, .tsv), arrays (.npy, .npz), or a text for a text model.', docs: 'trainer.md#predicting' },
+  E_PREDICT_INPUT: { title: 'An input cannot be read as a sample', action: 'Name images or folders of them, a table (.csv, .tsv) of the columns the model was trained on, arrays (.npy, .npz), or a text for a text model.', docs: 'trainer.md#predicting' },
   E_PREDICT_INTERNAL: { title: 'The prediction failed unexpectedly', action: 'Report it with the stack trace printed.', docs: 'trainer.md#predicting' },
   E_PREDICT_NOT_FINITE: { title: 'The prediction is not a finite number', action: 'Give values of the range the model was trained on (a float32 holds up to ±3.4e38); if every input gives this, its weights hold NaN or infinities: train again with a smaller learning rate.', docs: 'trainer.md#predicting' },
   E_PREDICT_SHAPE: { title: 'The samples do not fit the model\'s input', action: 'Give samples of the shape the model takes.', docs: 'training-protocol.md#requests-renderer--engine' },

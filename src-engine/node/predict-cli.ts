@@ -27,6 +27,7 @@ import { extname, join, relative } from 'node:path';
 import { thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { DATA_LIMITS, DataError, imageToSample, parseNpy, targetColumnByName } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
+import { encodeTableRow, tableWidth } from '../core/data/table-encoding';
 import { importOnnx } from '../core/import/onnx';
 import type { TrainedModel } from '../core/export/model';
 import { continueText, continuesText, TextSampleError } from '../core/export/sample-text';
@@ -235,13 +236,32 @@ function imageSample(file: string, shape: readonly number[]): Float32Array {
 }
 
 /**
- * A table's rows as samples of `width` numbers: the columns the model was trained on, its target
- * dropped (`--target`, the training settings' target column, or a column named like one, when the
- * table has one column more than the model takes).
+ * A table's rows as samples of `width` numbers. A model that keeps its table encoding (trained
+ * here on a table: `TrainedModel.table`) reads each row's columns by name as training read them,
+ * text columns and gaps included (`encodeTableRow`); other columns, the target among them, are
+ * not read. Otherwise the table's numbers in order: the columns the model was trained on, its
+ * target dropped (`--target`, the training settings' target column, or a column named like one,
+ * when the table has one column more than the model takes).
  */
 function* tableSamples(path: string, width: number, target: string | undefined, model: TrainedModel): Generator<Sample> {
   const text = readNamedFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8');
   const { header, body } = rectangularRows(text, path, { delimiter: /\.tsv$/i.test(path) ? '\t' : ',' });
+  if (model.table && tableWidth(model.table) === width) {
+    const columns = model.table.columns.map((c) => header.indexOf(c.name));
+    const lacking = model.table.columns.filter((_, k) => columns[k] < 0).map((c) => c.name);
+    if (lacking.length) throw new PredictRefusal('E_PREDICT_INPUT', `${path}: no column${lacking.length === 1 ? '' : 's'} ${lacking.map((n) => `"${n}"`).join(', ')}; the model reads ${model.table.columns.map((c) => c.name).join(', ')}.`);
+    for (const row of body) {
+      const values = new Float32Array(width);
+      try {
+        encodeTableRow(model.table, (k) => row.cells[columns[k]], values, 0, `${path}: line ${row.line}`);
+      } catch (e) {
+        if (e instanceof DataError) throw new PredictRefusal('E_PREDICT_INPUT', e.message);
+        throw e;
+      }
+      yield { input: `${path}:${row.line}`, values };
+    }
+    return;
+  }
   const trained = model.graph.training?.dataset.options?.targetColumn;
   const named = target ?? (typeof trained === 'string' && header.includes(trained) ? trained : header.length === width + 1 ? targetColumnByName(header) : undefined);
   if (target !== undefined && !header.includes(target)) throw new PredictRefusal('E_PREDICT_INPUT', `${path}: no column "${target}" (it has ${header.join(', ')}).`);

@@ -3,6 +3,7 @@ import type { MetricValues } from '../../core/metrics';
 import type { StartInfo } from '../../protocol';
 import type { Normalization } from '../../core/data/normalize';
 import type { Tokenizer } from '../../core/data/tokenizer';
+import type { TableEncoding } from '../../core/data/table-encoding';
 import type { TrainedModel } from '../../core/export/model';
 import type { Checkpoint } from '../../core/train/types';
 import type { RunListing, RunMeta, RunRecord, RunEnd, RunSettings, RunSummary, SettingsChange } from './types';
@@ -16,6 +17,8 @@ export interface CheckpointExtras {
   classNames: string[];
   /** A text model's tokenizer (core/data/tokenizer.ts). */
   tokenizer?: Tokenizer;
+  /** A table model's encoding (core/data/table-encoding.ts). */
+  table?: TableEncoding;
 }
 
 /** Where a run's records go: the Node run store's `RunWriter`, or a test's array. */

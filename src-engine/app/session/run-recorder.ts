@@ -130,7 +130,7 @@ export class RunRecorder implements LoopHooks {
     const sink = this.sink;
     if (!sink?.checkpoint) return;
     const { train } = this.data;
-    const extras = { normalization: this.data.normalization, classNames: [...train.classNames], ...(train.text ? { tokenizer: tokenizerOf(train.text, train.featureShape[0]) } : {}) };
+    const extras = { normalization: this.data.normalization, classNames: [...train.classNames], ...(train.text ? { tokenizer: tokenizerOf(train.text, train.featureShape[0]) } : {}), ...(train.table ? { table: train.table } : {}) };
     try {
       if (last) sink.checkpoint('last', last, extras);
       if (best) {

@@ -250,6 +250,7 @@ export class TrainingSession {
       ...(this.data.normalization ? { normalization: this.data.normalization } : {}),
       classNames: [...this.data.train.classNames],
       ...(this.tokenizer ? { tokenizer: this.tokenizer } : {}),
+      ...(this.data.train.table ? { table: this.data.train.table } : {}),
       ...(this.finalMetrics ? { metrics: this.finalMetrics } : {}),
       origin: { ...(this.recorder.id ? { runId: this.recorder.id } : {}), step: ck.step, epoch: ck.epoch, which: 'last' },
     };

@@ -2,6 +2,7 @@ import { csv } from '../../catalog/datasets/csv';
 import { CATEGORICAL_ENCODINGS, MISSING_POLICIES } from '../../catalog/datasets/options';
 import { DATA_LIMITS, DataError } from './types';
 import type { Dataset, SourceReport } from './types';
+import { encodeTableRow, isMissing, parseNumber, TABLE_ENCODING_FORMAT, TABLE_ENCODING_VERSION, type TableColumnEncoding, type TableEncoding } from './table-encoding';
 import { type DataTask, hasClasses, taskFor } from '../../catalog/tasks';
 
 /**
@@ -141,7 +142,6 @@ export function targetColumnByName(header: readonly string[]): string | undefine
   }
   return undefined;
 }
-const isMissing = (s: string) => s === '' || /^(nan|na|n\/a|null|none|\?)$/i.test(s);
 
 /**
  * Build a dataset from CSV text (see `csvTable`). Class indices follow the sorted distinct labels
@@ -174,8 +174,9 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
   dropMissingTargets(t);
   readFeatureColumns(t);
   const plan = encodingPlan(t);
-  const { features, featureNames, width: nf } = encodeFeatures(t, plan);
-  const base = { name, count: t.body.length, features, featureShape: [nf], featureNames };
+  const table = tableEncodingOf(t, plan);
+  const { features, featureNames, width: nf } = encodeFeatures(t, plan, table);
+  const base = { name, count: t.body.length, features, featureShape: [nf], featureNames, table };
   return { dataset: { ...base, ...readTargets(t, options.task ?? 'auto') }, columns: columnSummaries(t, plan), droppedRows: t.droppedRows };
 }
 
@@ -316,8 +317,24 @@ function encodingPlan(t: TableRead): ColumnPlan[] {
   });
 }
 
-/** The feature matrix `[rows, width]` the plan encodes, and its columns' names. */
-function encodeFeatures(t: TableRead, plan: readonly ColumnPlan[]): { features: Float32Array; featureNames: string[]; width: number } {
+/**
+ * The plan as the encoding that leaves with the model: a gap's fill only where training filled
+ * gaps (a numeric column that had some; every text column's most frequent value, or none under
+ * the indicator policy), so a new row is read as the training rows were.
+ */
+function tableEncodingOf(t: TableRead, plan: readonly ColumnPlan[]): TableEncoding {
+  const fills = t.missing !== 'error' && t.missing !== 'drop';
+  const columns = plan.map((p, k): TableColumnEncoding => {
+    const name = t.header[p.c];
+    const indicator = p.indicator ? { indicator: true } : {};
+    if (p.kind === 'numeric') return { name, kind: 'numeric', ...(fills && t.missingCounts[k] > 0 ? { fill: p.fillNumber } : {}), ...indicator };
+    return { name, kind: t.encoding === 'index' ? 'index' : 'one-hot', categories: [...p.categories], ...(fills ? { fill: p.fill ?? null } : {}), ...indicator };
+  });
+  return { format: TABLE_ENCODING_FORMAT, version: TABLE_ENCODING_VERSION, columns, target: t.header[t.target] };
+}
+
+/** The feature matrix `[rows, width]` the plan encodes (each row by `encodeTableRow`, as `netwright predict` reads one), and its columns' names. */
+function encodeFeatures(t: TableRead, plan: readonly ColumnPlan[], table: TableEncoding): { features: Float32Array; featureNames: string[]; width: number } {
   const { body, header, encoding } = t;
   const n = body.length;
   const nf = plan.reduce((a, p) => a + p.width, 0);
@@ -332,21 +349,7 @@ function encodeFeatures(t: TableRead, plan: readonly ColumnPlan[]): { features: 
   }
   for (let r = 0; r < n; r++) {
     const cells = body[r].cells;
-    let f = r * nf;
-    for (const p of plan) {
-      const s = cells[p.c];
-      const gap = isMissing(s);
-      if (p.kind === 'numeric') features[f++] = gap ? p.fillNumber : parseNumber(s);
-      else {
-        const v = gap ? p.fill : s;
-        const idx = v === undefined ? -1 : p.categories.indexOf(v);
-        if (encoding === 'one-hot') {
-          if (idx >= 0) features[f + idx] = 1;
-          f += p.categories.length;
-        } else features[f++] = idx;
-      }
-      if (p.indicator) features[f++] = gap ? 1 : 0;
-    }
+    encodeTableRow(table, (k) => cells[plan[k].c], features, r * nf, `${t.name}: line ${body[r].line}`);
   }
   return { features, featureNames, width: nf };
 }
@@ -408,11 +411,6 @@ function statistic(values: number[], policy: MissingPolicy): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-function parseNumber(s: string): number {
-  if (s.trim() === '') return NaN;
-  const v = Number(s);
-  return Number.isFinite(v) ? v : NaN;
-}
 
 /** One column of a table as `csvColumns` reads it. */
 export interface CsvColumnSummary {

@@ -33,8 +33,42 @@ export interface Dataset {
   featureNames?: string[];
   /** A text-classification set (core/data/labelled-text.ts): how its features read back as text. */
   text?: TextEncoding;
+  /** A table (core/data/csv.ts): how a row of its columns becomes a sample's features (core/data/table-encoding.ts). */
+  table?: TableEncoding;
   /** A text-classification set as loaded (before the split): each sample's text, as read. The PyTorch export ships them for train.py, which encodes them itself. */
   texts?: string[];
+}
+
+/** One feature column of a table as the model takes it: its values in the input's order. */
+export interface TableColumnEncoding {
+  /** The column's header. */
+  name: string;
+  /** `numeric`: its number; `one-hot`: one 0/1 value per category; `index`: the category's index. */
+  kind: 'numeric' | 'one-hot' | 'index';
+  /** A text column's categories, sorted (a one-hot value each, or their indices). */
+  categories?: string[];
+  /**
+   * What a missing cell takes, where training filled gaps (options.missing mean, median,
+   * most-frequent, indicator): a number, or the most frequent category; null: no category (the
+   * indicator policy's text columns: a one-hot of zeros, index −1). Absent: a missing cell is refused.
+   */
+  fill?: number | string | null;
+  /** A 0/1 "was missing" value after the column's own (the indicator policy, on a column that had gaps). */
+  indicator?: boolean;
+}
+
+/**
+ * How a table's row becomes a model's input, as data that leaves with the model (the JSON model's
+ * `table`, a stored run's checkpoints), so `netwright predict` reads a new table of the same
+ * columns, text ones included, exactly as training read its rows (`encodeTableRow`; docs/data.md
+ * "Tables"). The features Input takes `width` values: the columns' own, in order.
+ */
+export interface TableEncoding {
+  format: 'netwright.table';
+  version: number;
+  columns: TableColumnEncoding[];
+  /** The column the model predicts (left out of the input). */
+  target: string;
 }
 
 /** How a labelled-text set's samples were encoded: the vocabulary (index = token id), the tokens, and ids or counts. */

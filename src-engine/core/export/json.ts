@@ -4,6 +4,7 @@ import { GRAPH_FORMAT, type GraphIR } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { Normalization } from '../data/normalize';
 import { readTokenizer, type Tokenizer } from '../data/tokenizer';
+import { readTableEncoding, type TableEncoding } from '../data/table-encoding';
 import { base64ToFloat32, float32ToBase64 } from '../train/checkpoint';
 import { checkModelGraph, ModelError, tensorSpecs, type TrainedModel } from './model';
 import type { CheckedGraph } from '../analysis/checked';
@@ -37,6 +38,8 @@ export interface ModelFileJSON {
   classNames: string[];
   /** A text model's tokenizer (core/data/tokenizer.ts): how a text becomes its input. */
   tokenizer?: Tokenizer;
+  /** A table model's encoding (core/data/table-encoding.ts): how a row of its columns becomes its input. */
+  table?: TableEncoding;
   metrics?: Record<string, Record<string, unknown>>;
   origin?: TrainedModel['origin'];
 }
@@ -71,6 +74,7 @@ export function modelToJSON(model: TrainedModel, known?: CheckedGraph): ModelFil
     normalization: model.normalization ?? null,
     classNames: model.classNames ?? [],
     ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}),
+    ...(model.table ? { table: model.table } : {}),
     ...(model.metrics ? { metrics: model.metrics } : {}),
     ...(model.origin ? { origin: model.origin } : {}),
   };
@@ -165,6 +169,14 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
       throw bad((e as Error).message);
     }
   }
+  let table: TableEncoding | undefined;
+  if (json.table !== undefined) {
+    try {
+      table = readTableEncoding(json.table, 'The model file\'s "table"');
+    } catch (e) {
+      throw bad((e as Error).message);
+    }
+  }
   const metrics = metricsBySplit(json.metrics);
   const origin = isRecord(json.origin) ? (json.origin as TrainedModel['origin']) : undefined;
   return {
@@ -174,6 +186,7 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
     ...(normalization ? { normalization } : {}),
     ...(classNames.length ? { classNames: [...(classNames as string[])] } : {}),
     ...(tokenizer ? { tokenizer } : {}),
+    ...(table ? { table } : {}),
     ...(metrics ? { metrics } : {}),
     ...(origin ? { origin } : {}),
   };

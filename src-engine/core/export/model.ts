@@ -3,6 +3,7 @@ import type { GraphIR } from '../../base/ir/types';
 import { allFinite } from '../../base/tensor';
 import type { Normalization } from '../data/normalize';
 import { languageTokenizer, type Tokenizer } from '../data/tokenizer';
+import type { TableEncoding } from '../data/table-encoding';
 import type { Checkpoint } from '../train/types';
 import { getOp } from '../ops/registry';
 
@@ -24,6 +25,8 @@ export interface TrainedModel {
   classNames?: string[];
   /** A text model's tokenizer: how a text becomes its input (core/data/tokenizer.ts). */
   tokenizer?: Tokenizer;
+  /** A table model's encoding: how a row of its columns becomes its input (core/data/table-encoding.ts). */
+  table?: TableEncoding;
   /**
    * Where the weights came from. `untrained`: the design's initial weights, as a run with its seed
    * (`seed`) starts from, exported before any training step (`initialModel`): every format marks them so.

@@ -29,6 +29,8 @@ export const META = {
   classNames: 'netwright.classNames',
   /** A text model's tokenizer as JSON (core/data/tokenizer.ts): how a text becomes the input. */
   tokenizer: 'netwright.tokenizer',
+  /** A table model's encoding as JSON (core/data/table-encoding.ts): how a row of its columns becomes the input. */
+  table: 'netwright.table',
   exported: 'netwright.export',
 } as const;
 
@@ -190,6 +192,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   if (norm) metadata.push({ key: META.normalization, value: JSON.stringify(norm) });
   if (model.classNames) metadata.push({ key: META.classNames, value: JSON.stringify(model.classNames) });
   if (model.tokenizer) metadata.push({ key: META.tokenizer, value: JSON.stringify(model.tokenizer) });
+  if (model.table) metadata.push({ key: META.table, value: JSON.stringify(model.table) });
 
   const onnx: OnnxModel = {
     ir_version: IR_FOR_OPSET[opset],

@@ -3,6 +3,7 @@ import { checkGraph, type CheckedGraph } from '../../analysis/checked';
 import { findClassifierHead, withClassificationLoss } from '../../analysis/classifier';
 import type { Normalization } from '../../data/normalize';
 import { readTokenizer, type Tokenizer } from '../../data/tokenizer';
+import { readTableEncoding, type TableEncoding } from '../../data/table-encoding';
 import { tensorSpecs, type TensorSpec, type TrainedModel } from '../../export/model';
 import { OnnxError, type OnnxDiagnostic } from '../../export/onnx/errors';
 import { exportOnnx, META, type OnnxNormalizationMode } from '../../export/onnx/export';
@@ -165,9 +166,20 @@ function metaTokenizer(meta: Map<string, string>): Tokenizer | undefined {
   }
 }
 
+/** A table model's encoding from the metadata (`netwright.table`); one that does not read is left out (the model then reads tables of numbers only). */
+function metaTable(meta: Map<string, string>): TableEncoding | undefined {
+  const text = meta.get(META.table);
+  if (!text) return undefined;
+  try {
+    return readTableEncoding(JSON.parse(text), 'netwright.table');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * What a Netwright export wrote beside the nodes, for a file rebuilt from its nodes: the class
- * names, the tokenizer, and the input normalisation when the file left it out of the graph (exported with
+ * names, the tokenizer, the table encoding, and the input normalisation when the file left it out of the graph (exported with
  * normalisation `none`: the file takes standardised inputs; folded weights need none).
  */
 function withMetadata(built: TrainedModel, file: OnnxModel): TrainedModel {
@@ -180,6 +192,8 @@ function withMetadata(built: TrainedModel, file: OnnxModel): TrainedModel {
     if (!out.normalization && mode === 'none' && meta.has(META.normalization)) out.normalization = JSON.parse(meta.get(META.normalization)!) as Normalization;
     const tokenizer = metaTokenizer(meta);
     if (tokenizer) out.tokenizer = tokenizer;
+    const table = metaTable(meta);
+    if (table) out.table = table;
   } catch {
     // Metadata that does not parse is ignored: the nodes are the model.
   }
@@ -280,6 +294,8 @@ function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'bu
     if (classNames) candidate.classNames = JSON.parse(classNames) as string[];
     const tokenizer = metaTokenizer(meta);
     if (tokenizer) candidate.tokenizer = tokenizer;
+    const table = metaTable(meta);
+    if (table) candidate.table = table;
     const again = decodeModel(exportOnnx(candidate, { opset, normalization: mode === 'fold' ? 'none' : mode, checked }).bytes);
     if (structure(again.graph) === structure(file.graph)) return { model: candidate, checked };
   } catch {

@@ -17,6 +17,7 @@ import { main as predictCli } from '../../../../src-engine/node/predict-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { boundedFifo } from '../../fifo';
 import { npy, writeDigitFolder } from '../data/user-data-fixtures';
+import { titanicLikeCsv } from '../../../e2e/titanic.mjs';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
 const tmp = () => mkdtempSync(join(tmpdir(), 'nw-predict-'));
@@ -106,6 +107,39 @@ describe('predict CLI', () => {
     expect(t.slice(1).map((r) => r[0])).toEqual([`${table}:2`, `${table}:3`]);
     expect(n.slice(1).map((r) => r[0])).toEqual([`${arrays}[0]`, `${arrays}[1]`]);
     expect(n.slice(1).map((r) => r.slice(1))).toEqual(t.slice(1).map((r) => r.slice(1)));
+  });
+
+  it('a model trained on a table keeps its columns: a new table is read by their names (text ones one-hot, a gap filled as in training), its target and other columns not read; an unknown value or a missing column is refused, coded', async () => {
+    const csv = join(dir, 'titanic.csv');
+    writeFileSync(csv, titanicLikeCsv(100));
+    const model = join(dir, 'titanic-model.json');
+    expect((await run(trainCli, [join(EXAMPLES, 'iris-mlp.json'), '--data', csv, '--missing', 'median', '--epochs', '2', '--threads', '1', '--export', model])).code).toBe(0);
+    expect(modelFromJSON(JSON.parse(readFileSync(model, 'utf8'))).table?.columns.map((c) => c.name)).toEqual(['Pclass', 'Sex', 'Age', 'SibSp', 'Fare', 'Embarked']);
+    // The training table's first rows, and the same rows with their columns reversed, Survived left out and a note added.
+    const [header, ...rows] = titanicLikeCsv(6).trim().split('\n').map((l) => l.split(','));
+    const keep = header.map((h, i) => i).filter((i) => header[i] !== 'Survived').reverse();
+    const shuffled = join(dir, 'shuffled.csv');
+    writeFileSync(shuffled, [[...keep.map((i) => header[i]), 'note'], ...rows.map((r) => [...keep.map((i) => r[i]), 'x'])].map((r) => r.join(',')).join('\n') + '\n');
+    const first = join(dir, 'first.csv');
+    writeFileSync(first, [header, ...rows].map((r) => r.join(',')).join('\n') + '\n');
+    const a = join(dir, 'first-preds.csv');
+    const b = join(dir, 'shuffled-preds.csv');
+    expect((await run(predictCli, [model, first, '--out', a])).code).toBe(0);
+    expect((await run(predictCli, [model, shuffled, '--out', b])).code).toBe(0);
+    expect(rows.some((r) => r[header.indexOf('Age')] === '')).toBe(true);
+    expect(csvRows(b).slice(1).map((r) => r.slice(1))).toEqual(csvRows(a).slice(1).map((r) => r.slice(1)));
+    // Exported to ONNX, the encoding travels in its metadata (netwright.table): the same answers.
+    const onnx = join(dir, 'titanic-model.onnx');
+    writeFileSync(onnx, exportOnnx(modelFromJSON(JSON.parse(readFileSync(model, 'utf8')))).bytes);
+    const c = join(dir, 'onnx-preds.csv');
+    expect((await run(predictCli, [onnx, shuffled, '--out', c])).code).toBe(0);
+    expect(csvRows(c).slice(1).map((r) => r.slice(1))).toEqual(csvRows(a).slice(1).map((r) => r.slice(1)));
+    const unknown = join(dir, 'unknown.csv');
+    writeFileSync(unknown, 'Pclass,Sex,Age,SibSp,Fare,Embarked\n1,unknown,30,0,50,S\n');
+    expect(await run(predictCli, [model, unknown])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_INPUT: .*line 2, column "Sex": a value the model was not trained on \(it knows female, male\)/) });
+    const lacking = join(dir, 'lacking.csv');
+    writeFileSync(lacking, 'Pclass,Sex,Age\n1,male,30\n');
+    expect(await run(predictCli, [model, lacking])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_INPUT: .*no columns "SibSp", "Fare", "Embarked"; the model reads Pclass, Sex, Age, SibSp, Fare, Embarked/) });
   });
 
   it('--out never replaces a file without --force; a text without a vocabulary and an unknown input are refused with codes', async () => {
