@@ -74,4 +74,6 @@ export { findClassifierHead, replaceHead, type ClassifierHead } from './core/ana
 // Exports assembled in the renderer (a generator's inputs, the zip of a project's files).
 export { describeGenerator, generatorOf } from './core/export/inference-graph';
 export { writesText } from './core/data/text-sets';
+export { encodeTableRow, tableWidth } from './core/data/table-encoding';
+export type { TableEncoding } from './core/data/types';
 export { zipStore } from './core/export/archive';

@@ -103,9 +103,33 @@ export const MetricValuesSchema = z
   })
   .passthrough();
 
-/** A few samples as fed to the network (the Playground's picker, the Samples tab): their shape, inputs and targets. */
-/** A run's sample inputs for Samples and the Playground; `texts`: each as text, for a text-classification set. */
-export const ProbeSamples = z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])), texts: z.array(z.string().max(100_000)).optional() });
+/**
+ * How a row of a table becomes a table model's input (core/data/table-encoding.ts `TableEncoding`):
+ * its feature columns in order, each a number, a one-hot or an index of its categories.
+ */
+export const TableEncodingSchema = z.object({
+  format: z.literal('netwright.table'),
+  version: z.number().int(),
+  columns: z
+    .array(
+      z.object({
+        name: z.string().max(1000),
+        kind: z.enum(['numeric', 'one-hot', 'index']),
+        categories: z.array(z.string().max(1000)).max(1000).optional(),
+        fill: z.union([z.number(), z.string().max(1000), z.null()]).optional(),
+        indicator: z.boolean().optional(),
+      }),
+    )
+    .max(10_000),
+  target: z.string().max(1000),
+});
+
+/**
+ * A few samples as fed to the network (the Playground's picker, the Samples tab): their shape,
+ * inputs and targets; `texts`: each as text, for a text-classification set; `table`: how a row of
+ * the table the model was trained on becomes its input (the Playground's form of the columns).
+ */
+export const ProbeSamples = z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])), texts: z.array(z.string().max(100_000)).optional(), table: TableEncodingSchema.optional() });
 
 /** A stored run's id (`<date>-<time>-<4 chars>`, the folder's name). */
 export const RunIdSchema = z.string().regex(/^\d{8}-\d{6}-[0-9a-z]{4}$/, 'expected a run id');

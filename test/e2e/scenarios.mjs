@@ -634,6 +634,14 @@ const pricesTable = [
   { expect: '[data-testid=value-prediction-0]', text: '^#1\\d' },
   { expectCount: '[data-testid=reconstructions]', count: 0 },
   { screenshot: 'prices-samples-1280x800' },
+  // The Playground asks for a row of the table's columns; the answer is named after the target.
+  { click: '[data-testid=train-tab-playground]' },
+  { expect: '[data-testid=playground-row] legend', text: 'price is the answer' },
+  { fill: '[data-testid=playground-row-size]', value: '2' },
+  { expect: '[data-testid=playground-row-problem]', text: 'column "age": missing' },
+  { fill: '[data-testid=playground-row-age]', value: '1' },
+  { expect: '[data-testid=playground-value]', text: '^price \\d', within: 10_000 },
+  { screenshot: 'prices-playground-1280x800' },
   { viewport: [1400, 900] },
 ];
 
@@ -1864,7 +1872,7 @@ const webData = [
   { name: 'settings: abc in the learning rate is a problem naming the field and blocks Start with the reason; Esc restores it', steps: fieldSaysNo },
   { name: 'data: a Titanic-like table trains on the Iris MLP at the first Start: Survived is the target by name, the gaps name the app\'s control, the Input and head are fitted at Use this data', steps: titanicTable },
   { name: 'data: a CSV of texts with a label column is previewed as texts (columns picked, labels, classes), trains, and the Playground answers a typed text', steps: textTable },
-  { name: 'data: a table of prices on the Iris MLP: Use this data makes its loss MSELoss, its target, head and metrics a regression\'s; it trains and Samples shows the prices as numbers', steps: pricesTable },
+  { name: 'data: a table of prices on the Iris MLP: Use this data makes its loss MSELoss, its target, head and metrics a regression\'s; it trains, Samples shows the prices as numbers and the Playground answers a typed row', steps: pricesTable },
 ];
 
 /**

@@ -133,6 +133,8 @@ export function namesForData(graph: Pick<GraphIR, 'name' | 'nodes'>, previousDat
     const w = widths.split('-');
     if (shape?.featureShape.length === 1 && !shape.resizedToInput) w[0] = String(shape.featureShape[0]);
     if (shape && shape.classes >= 2) w[w.length - 1] = String(shape.classes);
+    // A regression's values to predict (a table's one column: 1), as the fit resizes the head.
+    else if (shape && shape.classes === 0 && shape.kind !== 'folder') w[w.length - 1] = String((shape.targetShape ?? [1]).reduce((a, b) => a * b, 1));
     return `(${w.join('-')})`;
   });
   if (next !== name) out.name = next;

@@ -144,6 +144,8 @@ describe('a table the design does not take', () => {
     const fitted = w.editor.getState().history.present.graph;
     expect(fitted.nodes.find((n) => n.id === 'loss')).toMatchObject({ op: 'MSELoss', attrs: {} });
     expect(fitted.training?.metrics).toEqual(['mse', 'mae', 'r2']);
+    // The name says the new widths: 6 values in, the 1 value to predict out.
+    expect(fitted.name).toBe('houses MLP (6-16-1)');
     expect(w.editor.getState().analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(dataProblems(fitted, w.editor.getState().analysis.shapes, w.addData.getState().used)).toEqual([]);
     expect(w.session.getState().notice?.message).toContain('loss is now MSELoss, a regression\'s loss (it was CrossEntropyLoss)');

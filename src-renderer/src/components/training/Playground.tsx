@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { generatorOf, imageToSample, showsProbabilities, taskOf, writesText, type Task } from '../../../../src-engine/facade';
+import { encodeTableRow, generatorOf, imageToSample, showsProbabilities, tableWidth, taskOf, writesText, type TableEncoding, type Task } from '../../../../src-engine/facade';
 import type { ResultOf, RpcClient } from '../../../../src-engine/protocol';
 import { samplesForLoaded } from '../../training/export';
 import { GanPlayground } from './GanPlayground';
@@ -7,7 +7,7 @@ import { TextPlayground } from './TextPlayground';
 import { PixelImage } from './PixelImage';
 import { MaskLegend, MaskedImage } from './MaskedImage';
 import { PickerInput } from '../PickerInput';
-import { drawingFromSample } from '../../training/charts';
+import { drawingFromSample, sampleValue, samplesAsNumbers } from '../../training/charts';
 import { grabFrame, useCamera } from '../../training/camera';
 import { predict as askModel } from '../../training/model-client';
 import { useOneAtATime } from '../../training/one-at-a-time';
@@ -104,6 +104,85 @@ function TypedText({ text, setText, onText }: { text: string; setText: (text: st
   );
 }
 
+/**
+ * A row of the table the model was trained on, as its input: the values of `row` (by column name;
+ * blank: missing) read as training read its rows (`encodeTableRow`), or why they cannot be.
+ */
+export function tableRowInput(table: TableEncoding, row: Readonly<Record<string, string>>): number[] | string {
+  const out = new Float32Array(tableWidth(table));
+  try {
+    encodeTableRow(table, (k) => row[table.columns[k].name] ?? '', out, 0, 'This row');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return Array.from(out);
+}
+
+/**
+ * For a model trained on a table: a field per column the model reads (a number, or one of a text
+ * column's categories), the answer following each change, the row's problem (a blank where
+ * training had no gaps) said instead of an answer.
+ */
+export function TableRowForm({ table, row, problem, onRow }: { table: TableEncoding; row: Readonly<Record<string, string>>; problem: string | undefined; onRow: (row: Record<string, string>) => void }) {
+  const set = (name: string, value: string) => onRow({ ...row, [name]: value });
+  return (
+    <fieldset className="playground__row" data-testid="playground-row">
+      <legend>A row of the table ({table.target} is the answer)</legend>
+      {table.columns.map((c) => (
+        <label key={c.name}>
+          <span title={c.name}>{c.name}</span>
+          {c.categories ? (
+            <select data-testid={`playground-row-${c.name}`} value={row[c.name] ?? ''} onChange={(e) => set(c.name, e.target.value)}>
+              {c.fill !== undefined ? <option value="">(missing)</option> : null}
+              {c.categories.map((v) => (
+                <option key={v} value={v}>
+                  {v}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input data-testid={`playground-row-${c.name}`} inputMode="decimal" value={row[c.name] ?? ''} placeholder={typeof c.fill === 'number' ? `blank: ${Number(c.fill.toPrecision(4))}` : 'a number'} onChange={(e) => set(c.name, e.target.value)} />
+          )}
+        </label>
+      ))}
+      {problem ? (
+        <small className="playground__row-problem" data-testid="playground-row-problem">
+          {problem}
+        </small>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** A table row's first value for each column: text columns their first category, numbers blank (to type). */
+function blankRow(table: TableEncoding): Record<string, string> {
+  return Object.fromEntries(table.columns.map((c) => [c.name, c.categories?.[0] ?? '']));
+}
+
+/**
+ * A table model's typed row, kept with the run it was typed for (as the typed text is): each
+ * change is read (`tableRowInput`) and, once typing pauses, `onInput` gets the input, or
+ * undefined while the row cannot be read (its problem, once something was typed, in `problem`).
+ */
+function useTableRow(table: TableEncoding | undefined, runId: string | undefined, onInput: (input: number[] | undefined) => void) {
+  const [rowFor, setRowFor] = useState<{ runId?: string; row: Record<string, string> }>({ row: {} });
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const typed = rowFor.runId === runId;
+  const input = useMemo(() => (table && typed ? tableRowInput(table, rowFor.row) : undefined), [table, rowFor, typed]);
+  return {
+    row: typed ? rowFor.row : table ? blankRow(table) : {},
+    problem: typeof input === 'string' ? input : undefined,
+    type(next: Record<string, string>) {
+      setRowFor({ runId, row: next });
+      clearTimeout(timer.current);
+      const read = table ? tableRowInput(table, next) : undefined;
+      if (Array.isArray(read)) timer.current = setTimeout(() => onInput(read), TYPING_DEBOUNCE_MS);
+      else onInput(undefined);
+    },
+  };
+}
+
 /** Most classes the answer lists: past it (an ImageNet model's 1000), the likeliest, not the first. */
 const MOST_CLASSES_LISTED = 12;
 
@@ -119,8 +198,10 @@ export function shownClasses(values: readonly number[]): number[] {
 }
 
 /** What the network answered: class probabilities, an output (a reconstruction), an error, or the prompt to try it. */
-function PredictionView({ result, task, sampleShape, prompt }: { result: PlaygroundResult | undefined; task: Task | undefined; sampleShape: readonly number[]; prompt: string }) {
+function PredictionView({ result, task, sampleShape, prompt, valueName }: { result: PlaygroundResult | undefined; task: Task | undefined; sampleShape: readonly number[]; prompt: string; valueName?: string }) {
   const image = task !== undefined && taskOf(task).predictions === 'image';
+  // A regression's few values (a price) are numbers, not a strip of pixels.
+  const numbers = result?.p?.kind === 'output' && task !== undefined && samplesAsNumbers({ kind: task, shape: result.p.shape });
   const p = result?.p;
   const shown = p?.kind === 'probabilities' ? shownClasses(p.values) : [];
   return (
@@ -153,7 +234,12 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
           <small>{maskSummary(p.mask, p.classNames)}</small>
         </div>
       ) : null}
-      {p?.kind === 'output' ? (
+      {p?.kind === 'output' && numbers ? (
+        <p className="playground__value" data-testid="playground-value">
+          {valueName ?? 'output'} <b>{Array.from(p.values, sampleValue).join(', ')}</b>
+        </p>
+      ) : null}
+      {p?.kind === 'output' && !numbers ? (
         <div data-testid="playground-reconstruction">
           <PixelImage values={p.values} shape={p.shape.length > 1 ? p.shape : sampleShape} size={VIEW} range={image ? [0, 1] : undefined} />
           <small>{image ? task : `output ${p.values.slice(0, 8).map((v) => v.toPrecision(3)).join(', ')}`}</small>
@@ -315,6 +401,12 @@ function DrawPlayground() {
   const typed = typedFor.runId === runId ? typedFor.text : '';
   const setTyped = (text: string) => setTypedFor({ runId, text });
   const { result, setResult, predict, predictText } = usePrediction(client, runId);
+  const table = probe?.table;
+  const tableRow = useTableRow(table, runId, (input) => {
+    setPicked(undefined);
+    if (input) predict(input, false);
+    else setResult(undefined);
+  });
   const step = useRun((s) => s.frame?.step ?? s.progress?.step ?? 0);
   const subject = explainSubject(result, runId, step);
   useMaskFollowsTraining(result, predict);
@@ -374,14 +466,7 @@ function DrawPlayground() {
 
   if (stored) return <p className="train-empty" data-testid="playground-stored">This is a stored run: its curves, layers and samples are kept, its weights are not loaded here. Train it again (▶ Start) to try the network in the playground.</p>;
   if (!runId || !probe) return <p className="train-empty">Start a run: the playground uses its current weights.</p>;
-  if (!drawable && !imageInput && probe.inputs.length === 0) {
-    return (
-      <p className="train-empty" data-testid="playground-no-samples">
-        This model's input ({shape.join('×')} values) cannot be drawn, and it has no dataset to take test samples from: give the design training settings with a dataset to try it on samples.
-        {samplesError ? <span data-testid="playground-samples-error"> ({samplesError})</span> : null}
-      </p>
-    );
-  }
+  if (!drawable && !imageInput && probe.inputs.length === 0 && !table) return <NoSamples shape={shape} error={samplesError} />;
   return (
     <div
       className="playground"
@@ -412,7 +497,7 @@ function DrawPlayground() {
             onPointerMove={(e) => drawing.current && stroke(e)}
             onPointerUp={() => (drawing.current = false)}
           />
-        ) : probe.texts || uploaded ? null : (
+        ) : probe.texts || uploaded || table ? null : (
           <UndrawnInput sample={picked !== undefined ? probe.inputs[picked] : undefined} picked={picked} shape={shape} image={imageInput} samples={probe.inputs.length} />
         )}
         <InputSources
@@ -422,6 +507,7 @@ function DrawPlayground() {
           onImage={(file) => void takeImage(file)}
           onClear={drawable ? clear : undefined}
         />
+        {table ? <TableRowForm table={table} row={tableRow.row} problem={tableRow.problem} onRow={tableRow.type} /> : null}
         {probe.texts ? (
           <TypedText
             text={typed}
@@ -437,10 +523,20 @@ function DrawPlayground() {
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
       <div className="playground__answer">
-        <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task !== undefined && showsProbabilities(task) ? 'a digit' : 'something'} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : imageInput ? (probe.inputs.length ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : `Upload (or paste) an image, or take one with the camera, to see what the network answers (the model came without test samples: its input is ${shape.join('×')}).`) : 'Pick a test sample to see what the network answers.'} />
+        <PredictionView result={result} task={task} sampleShape={probe.shape} valueName={table?.target} prompt={drawable ? `Draw ${task !== undefined && showsProbabilities(task) ? 'a digit' : 'something'} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : table ? 'Type a row, or pick a test sample, to see what the network answers.' : imageInput ? (probe.inputs.length ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : `Upload (or paste) an image, or take one with the camera, to see what the network answers (the model came without test samples: its input is ${shape.join('×')}).`) : 'Pick a test sample to see what the network answers.'} />
         <ExplainView client={client} subject={subject} shape={probe.shape} text={subject?.text ?? (picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined)} />
       </div>
     </div>
+  );
+}
+
+/** For an input that cannot be drawn, nor uploaded, nor typed, with no samples to pick: why the Playground has nothing. */
+function NoSamples({ shape, error }: { shape: readonly number[]; error: string | undefined }) {
+  return (
+    <p className="train-empty" data-testid="playground-no-samples">
+      This model's input ({shape.join('×')} values) cannot be drawn, and it has no dataset to take test samples from: give the design training settings with a dataset to try it on samples.
+      {error ? <span data-testid="playground-samples-error"> ({error})</span> : null}
+    </p>
   );
 }
 
