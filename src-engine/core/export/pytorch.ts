@@ -18,6 +18,7 @@ import { tensorSpecs, untrainedNote, type TensorSpec, type TrainedModel } from '
 import { writeSafetensors } from './safetensors';
 import { TRAIN_PY_TEXT } from './generated/train-py';
 import { ENCODE_TEXT_PY, GENERATE_PY, PREDICT_PY } from './text-py';
+import { ENCODE_ROW_PY } from './table-py';
 import { listTransforms } from '../../catalog/transforms/registry';
 import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
 import { optimizerDefinition } from '../optim/registry';
@@ -274,7 +275,7 @@ def load_weights(model, path='weights.pt'):
     """Load a state_dict saved by Netwright's export or by train.py."""
     model.load_state_dict(torch.load(path, map_location='cpu'))
     return model
-${model.tokenizer ? ENCODE_TEXT_PY : ''}`;
+${model.tokenizer ? ENCODE_TEXT_PY : ''}${model.table ? ENCODE_ROW_PY : ''}`;
 }
 
 /**
@@ -344,6 +345,7 @@ function safetensorsMetadata(model: TrainedModel): Record<string, string> {
   if (untrained) metadata.weights = untrained;
   if (model.classNames?.length) metadata.class_names = JSON.stringify(model.classNames);
   if (model.tokenizer) metadata.tokenizer = JSON.stringify(model.tokenizer);
+  if (model.table) metadata.table = JSON.stringify(model.table);
   return metadata;
 }
 
@@ -431,6 +433,8 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     if (model.tokenizer.features === 'context') text('generate.py', GENERATE_PY);
     else text('predict.py', PREDICT_PY);
   }
+  // A table model reads rows of its columns: their encoding beside model.py (encode_row).
+  if (model.table) text('table.json', JSON.stringify(model.table, null, 1) + '\n');
   progress(0.3, 'weights.pt');
   const state = torchStateEntries(model, p.checked, p.names);
   files.push({ path: 'weights.pt', data: torchStateDict(state) });
@@ -501,7 +505,7 @@ Exported from Netwright ${ENGINE_VERSION}${o?.untrained ? ` with ${untrainedNote
 | \`weights.pt\` | ${o?.untrained ? 'the initial weights (untrained)' : 'the trained weights'}: a \`state_dict\` saved in \`torch.save\`'s format |
 | \`model.safetensors\` | the same tensors under the same names as safetensors (\`safetensors.torch.load_file\`), loadable back into Netwright |
 | \`requirements.txt\` | what the scripts import (\`pip install -r requirements.txt\`) |
-${model.tokenizer ? `| \`tokenizer.json\` | how a text becomes the input (tokens, vocabulary, padding, maximum length, counts or context): \`encode_text()\` in model.py reads it |\n${model.tokenizer.features === 'context' ? '| `generate.py` | the model writes on from a raw prompt, as the Playground: `python generate.py "Q: What" --length 80` (temperature 0, the likeliest each time; `--temperature 0.8 --seed 3` draws) |' : '| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |'}\n` : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer && model.tokenizer.features !== 'context' ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}
+${model.table ? '| `table.json` | how a row of the table becomes the input (its columns in order: numbers, a text column one-hot or as an index, a gap filled as in training): `encode_row()` in model.py reads it |\n' : ''}${model.tokenizer ? `| \`tokenizer.json\` | how a text becomes the input (tokens, vocabulary, padding, maximum length, counts or context): \`encode_text()\` in model.py reads it |\n${model.tokenizer.features === 'context' ? '| `generate.py` | the model writes on from a raw prompt, as the Playground: `python generate.py "Q: What" --length 80` (temperature 0, the likeliest each time; `--temperature 0.8 --seed 3` draws) |' : '| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |'}\n` : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer && model.tokenizer.features !== 'context' ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}
 Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
 ${
   generator
@@ -539,7 +543,10 @@ with torch.no_grad():
         : model.tokenizer
           ? `
     # from raw text (tokenizer.json): x = torch.stack([encode_text(t) for t in texts]), encode_text from model`
-          : ''
+          : model.table
+            ? `
+    # from a table of its columns (table.json): x = torch.stack([encode_row(r) for r in csv.DictReader(open('new.csv'))]), encode_row from model`
+            : ''
     }
 \`\`\`
 `

@@ -12,6 +12,9 @@ import { exportOnnx } from '../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel } from '../../../../src-engine/core/export/onnx/proto';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
 import { main as evaluateCli } from '../../../../src-engine/node/evaluate-cli';
+import { main as exportCli } from '../../../../src-engine/node/export-cli';
+import { encodeTableRow, tableWidth } from '../../../../src-engine/core/data/table-encoding';
+import { HAS_TORCH, torchProcess } from '../export/torch-harness';
 import { main as importCli } from '../../../../src-engine/node/import-cli';
 import { main as predictCli } from '../../../../src-engine/node/predict-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
@@ -134,6 +137,31 @@ describe('predict CLI', () => {
     const c = join(dir, 'onnx-preds.csv');
     expect((await run(predictCli, [onnx, shuffled, '--out', c])).code).toBe(0);
     expect(csvRows(c).slice(1).map((r) => r.slice(1))).toEqual(csvRows(a).slice(1).map((r) => r.slice(1)));
+    // The PyTorch project's encode_row (table.json) reads the rows as the engine does, and its Net answers as predict.
+    if (HAS_TORCH) {
+      const project = join(dir, 'titanic-pytorch');
+      expect((await run(exportCli, [model, '--format', 'pytorch', '--out', project])).code).toBe(0);
+      const script = `import csv, json, sys, torch
+from model import Net, normalize, load_weights, encode_row
+rows = list(csv.DictReader(open(sys.argv[1])))
+x = torch.stack([encode_row(r) for r in rows])
+net = load_weights(Net(), 'weights.pt').eval()
+with torch.no_grad():
+    p = torch.softmax(net(normalize(x)), dim=1)
+print(json.dumps({'x': x.tolist(), 'p': p.tolist()}))`;
+      const py = await torchProcess(['-c', script, shuffled], project);
+      expect(py.status, py.stderr).toBe(0);
+      const got = JSON.parse(py.stdout.trim().split('\n').pop()!) as { x: number[][]; p: number[][] };
+      const table = modelFromJSON(JSON.parse(readFileSync(model, 'utf8'))).table!;
+      const engine = rows.map((r) => {
+        const out = new Float32Array(tableWidth(table));
+        encodeTableRow(table, (k) => r[header.indexOf(table.columns[k].name)], out, 0);
+        return Array.from(out);
+      });
+      expect(got.x, 'encode_row in Python gives the engine\'s input').toEqual(engine);
+      const ours = csvRows(a).slice(1).map((r) => r.slice(3).map(Number));
+      expect(Math.max(...got.p.flatMap((row, i) => row.map((v, k) => Math.abs(v - ours[i][k]))))).toBeLessThan(1e-4);
+    }
     const unknown = join(dir, 'unknown.csv');
     writeFileSync(unknown, 'Pclass,Sex,Age,SibSp,Fare,Embarked\n1,unknown,30,0,50,S\n');
     expect(await run(predictCli, [model, unknown])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_INPUT: .*line 2, column "Sex": a value the model was not trained on \(it knows female, male\)/) });
