@@ -1,7 +1,7 @@
 import { predictionNodeId } from '../../base/ir/prediction';
 import { taskFor, taskOf } from '../../catalog/tasks';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
-import { LOSS_OPS } from '../ops/categories';
+import { BINARY_LOSS_OPS, CLASS_LABEL_LOSS_OPS, GENERATIVE_LOSS_OPS, LOSS_OPS } from '../ops/categories';
 import { getOp } from '../ops/registry';
 
 /**
@@ -34,8 +34,9 @@ const hasParams = (node: NodeIR, shapes: Readonly<Record<string, readonly number
  * `logits` output, else the first loss's input, else the first output that is not a loss), past
  * a final Softmax, is `[N, K]`, computed by a layer whose width setting (`OpDef.widthAttr`) is K,
  * possibly followed by a few parameterless nodes that keep K (a 1×1 convolution head, then ReLU,
- * global pooling and Flatten). Undefined for anything else (a regression of one value, an
- * autoencoder, a head the walk does not reach).
+ * global pooling and Flatten). Undefined for anything else (a regression, of one value or of
+ * several: a design whose every training loss compares values, as MSELoss; an autoencoder; a head
+ * the walk does not reach).
  *
  * @param shapes Node shapes with the batch first (`analyzeGraph(...).shapes`).
  * @example
@@ -47,6 +48,10 @@ const hasParams = (node: NodeIR, shapes: Readonly<Record<string, readonly number
 export function findClassifierHead(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, shapes: Readonly<Record<string, readonly number[]>>): ClassifierHead | undefined {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const isLoss = (id: string) => LOSS_OPS.has(byId.get(id)?.op ?? '');
+  const t = graph.training;
+  const losses = (t ? (Array.isArray(t.loss) ? t.loss : [t.loss]) : []).map((id) => byId.get(id)?.op ?? '');
+  const comparesValues = (op: string) => LOSS_OPS.has(op) && !CLASS_LABEL_LOSS_OPS.has(op) && !BINARY_LOSS_OPS.has(op) && !GENERATIVE_LOSS_OPS.has(op);
+  if (losses.length > 0 && losses.every(comparesValues)) return undefined;
   const predicted = predictionNodeId(graph) ?? Object.values(graph.outputs).find((id) => !isLoss(id));
   let end = predicted === undefined ? undefined : byId.get(predicted);
   if (!end) return undefined;

@@ -51,6 +51,22 @@ describe('classifier heads', () => {
     expect(find(reshaped)).toBeUndefined();
   });
 
+  it('finds none for a regression of several values (every loss compares values), and the head where a loss compares classes', () => {
+    const trained = (loss: string): GraphIR => ({
+      ...graph(
+        [
+          ...mlpSoftmax.nodes.slice(0, 5),
+          { id: 'y', op: 'Input', attrs: { shape: loss === 'MSELoss' ? [5] : [], source: 'target' }, inputs: [] },
+          { id: 'loss', op: loss, attrs: {}, inputs: ['fc', 'y'] },
+        ],
+        { logits: 'fc', loss: 'loss' },
+      ),
+      training: { dataset: { name: 'iris' }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 4, epochs: 1, seed: 1, metrics: [] },
+    });
+    expect(find(trained('MSELoss'))).toBeUndefined();
+    expect(find(trained('CrossEntropyLoss'))).toEqual({ head: 'fc', logits: 'fc', classes: 5 });
+  });
+
   it('withClassificationLoss puts the loss on the logits, not on the Softmax; a graph with a loss is left alone', () => {
     const g = withClassificationLoss(mlpSoftmax, { logits: 'fc' });
     expect(g.nodes.slice(-2)).toEqual([

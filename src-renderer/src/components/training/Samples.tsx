@@ -64,9 +64,12 @@ function ValuePredictions() {
 
 /** {@link ValuePredictions}' table, from the frame's outputs and the probe samples' true values. */
 export function ValueRows({ outputs, targets, step }: { outputs: readonly ArrayLike<number>[]; targets: readonly (number | readonly number[])[]; step: number }) {
-  const list = (v: ArrayLike<number>) => Array.from(v, sampleValue).join(', ');
+  // Several values a sample: one a line, and one error, their mean absolute one (the rows stay within the pane).
+  const several = outputs.some((o) => o.length > 1);
+  const list = (v: ArrayLike<number>) => (several ? Array.from(v, (x, k) => <span key={k}>{sampleValue(x)}</span>) : Array.from(v, sampleValue).join(', '));
+  const error = (out: ArrayLike<number>, t: readonly number[]) => (several ? sampleValue(Array.from(out, (o, k) => Math.abs(o - t[k])).reduce((a, b) => a + b, 0) / out.length) : sampleValue(out[0] - t[0]));
   return (
-    <section className="value-predictions" data-testid="value-predictions" data-step={step}>
+    <section className={`value-predictions${several ? ' value-predictions--several' : ''}`} data-testid="value-predictions" data-step={step}>
       <h4>Sample predictions: the true values and the network’s</h4>
       <table>
         <thead>
@@ -74,7 +77,7 @@ export function ValueRows({ outputs, targets, step }: { outputs: readonly ArrayL
             <th>sample</th>
             <th>true</th>
             <th>predicted</th>
-            <th>error</th>
+            <th>{several ? 'mean |error|' : 'error'}</th>
           </tr>
         </thead>
         <tbody>
@@ -86,7 +89,7 @@ export function ValueRows({ outputs, targets, step }: { outputs: readonly ArrayL
                 <td>#{i + 1}</td>
                 <td>{t ? list(t) : '–'}</td>
                 <td>{list(out)}</td>
-                <td>{t && t.length === out.length ? list(Array.from(out, (o, k) => o - t[k])) : '–'}</td>
+                <td>{t && t.length === out.length ? error(out, t) : '–'}</td>
               </tr>
             );
           })}
