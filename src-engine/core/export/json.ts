@@ -88,6 +88,16 @@ export function modelToJSONText(model: TrainedModel): string {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const bad = (message: string) => new ModelError('E_MODEL_FORMAT', message);
 
+/** A field the file may leave out, read by `read` (which checks it), a damaged one refused as the file's (`E_MODEL_FORMAT`). */
+function optionalField<T>(value: unknown, read: (value: unknown, what: string) => T, what: string): T | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return read(value, what);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+}
+
 /**
  * Read a model file (text or parsed JSON). Checks everything before it believes it: the format
  * and version, the graph (migrated from older IR versions and validated), that every tensor the
@@ -161,22 +171,8 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
   }
   const classNames = json.classNames ?? [];
   if (!Array.isArray(classNames) || !classNames.every((c) => typeof c === 'string')) throw bad('The model file is damaged: "classNames" is not a list of names.');
-  let tokenizer: Tokenizer | undefined;
-  if (json.tokenizer !== undefined) {
-    try {
-      tokenizer = readTokenizer(json.tokenizer, 'The model file\'s "tokenizer"');
-    } catch (e) {
-      throw bad((e as Error).message);
-    }
-  }
-  let table: TableEncoding | undefined;
-  if (json.table !== undefined) {
-    try {
-      table = readTableEncoding(json.table, 'The model file\'s "table"');
-    } catch (e) {
-      throw bad((e as Error).message);
-    }
-  }
+  const tokenizer = optionalField(json.tokenizer, readTokenizer, 'The model file\'s "tokenizer"');
+  const table = optionalField(json.table, readTableEncoding, 'The model file\'s "table"');
   const metrics = metricsBySplit(json.metrics);
   const origin = isRecord(json.origin) ? (json.origin as TrainedModel['origin']) : undefined;
   return {
