@@ -306,6 +306,7 @@ function scanFile(request: DataScanRequest, format: DataFormat, name: string, en
     if (table) {
       // A table holds classes or values (DataTask), as its loader decided.
       if (isDataTask(ds.task)) table.task = ds.task;
+      if (!hasClasses(ds.task) && ds.targets.length) table.targetRange = [ds.targets.reduce((a, b) => Math.min(a, b)), ds.targets.reduce((a, b) => Math.max(a, b))];
       table.encodedWidth = ds.featureShape.reduce((a, b) => a * b, 1);
     }
     return {

@@ -113,6 +113,8 @@ export const DataScanResult = z.object({
       encodedWidth: z.number().int().optional(),
       /** How the target was chosen: by the user (options), by its name (`Survived`, `label`…), or the last column for want of one (the preview asks). */
       targetBy: z.enum(['user', 'name', 'last']).optional(),
+      /** A regression's target values, least and greatest (the preview says when they are far from 1). */
+      targetRange: z.tuple([z.number(), z.number()]).optional(),
     })
     .optional(),
   /** The per-sample shape the data gives (`[3, 32, 32]`, `[12]`), when it was read that far. */

@@ -1,10 +1,12 @@
 /**
  * The Samples tab of a regression (the housing MLP, a table's price): its few values per sample
  * are numbers beside the true ones, not 1×1 "reconstruction" images; a reconstruction's stay drawn.
+ * And Add data's preview of a table whose values to predict are far from 1 says so.
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { ValueRows } from '../../../src-renderer/src/components/training/Samples';
+import { TargetScale } from '../../../src-renderer/src/components/training/AddDataDialog';
 import { sampleValue, samplesAsNumbers } from '../../../src-renderer/src/training/charts';
 
 describe("a regression's sample predictions", () => {
@@ -26,5 +28,19 @@ describe("a regression's sample predictions", () => {
     const several = renderToStaticMarkup(<ValueRows outputs={[Float32Array.of(1, 2)]} targets={[[1.5, 2]]} step={12} />);
     expect(several).toContain('<th>mean |error|</th>');
     expect(several).toContain('<td><span>1.5</span><span>2</span></td><td><span>1</span><span>2</span></td><td>0.25</td>');
+  });
+});
+
+describe("a regression table's preview", () => {
+  const table = (targetRange: [number, number]) => ({ rows: 400, columns: [{ name: 'price', kind: 'numeric' as const, missing: 0, distinct: 400, role: 'target' as const }], task: 'regression' as const, targetRange });
+
+  it('says when the values to predict are far from 1, and by what to divide them', () => {
+    const html = renderToStaticMarkup(<TargetScale table={table([149400, 1055283])} />);
+    expect(html).toContain('data-testid="add-data-target-scale"');
+    expect(html).toContain('price runs from 149,400 to 1,055,283.');
+    expect(html).toContain('Divided by 1,000,000 in the file (0.1494 to 1.0553), it trains in a few epochs.');
+    expect(renderToStaticMarkup(<TargetScale table={table([-2500, 40])} />)).toContain('Divided by 1,000 in the file (-2.5 to 0.04)');
+    // Values near 1 (the housing set's hundreds of thousands): nothing to say.
+    expect(renderToStaticMarkup(<TargetScale table={table([0.5, 5.2])} />)).toBe('');
   });
 });

@@ -377,6 +377,7 @@ function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
         {table.encodedWidth !== undefined ? ` · ${table.encodedWidth} input values after encoding` : ''}
       </p>
       <TargetLine table={table} />
+      <TargetScale table={table} />
       {table.columns.some((c) => c.kind === 'categorical') ? (
         <p className="add-data__hint">
           A column of sentences or reviews to classify?{' '}
@@ -450,6 +451,24 @@ function TargetLine({ table }: { table: NonNullable<DataScanResult['table']> }) 
     </p>
   );
 }
+
+/** Values to predict far from 1 (prices in dollars) train slowly from a network's first outputs near 0: said before Use this data, with the fix. */
+export function TargetScale({ table }: { table: NonNullable<DataScanResult['table']> }) {
+  const target = table.columns.find((c) => c.role === 'target')?.name;
+  const [lo, hi] = table.targetRange ?? [0, 0];
+  const largest = Math.max(Math.abs(lo), Math.abs(hi));
+  if (target === undefined || largest < LARGE_TARGET) return null;
+  const scale = 10 ** Math.floor(Math.log10(largest));
+  const fmt = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 4 });
+  return (
+    <p className="add-data__input add-data__warn" data-testid="add-data-target-scale">
+      {target} runs from {fmt(lo)} to {fmt(hi)}. A network’s outputs start near 0 and move a little each step, so values this large take many epochs to reach. Divided by {fmt(scale)} in the file ({fmt(lo / scale)} to {fmt(hi / scale)}), it trains in a few epochs.
+    </p>
+  );
+}
+
+/** A regression target this large (in absolute value) gets the TargetScale note. */
+const LARGE_TARGET = 1000;
 
 function ArraysPreview({ r, input }: { r: DataScanResult; input?: number[] }) {
   return (

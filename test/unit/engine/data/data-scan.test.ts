@@ -143,6 +143,9 @@ describe('data.scan (node/data-scan.ts)', () => {
     expect(values.problem).toBeUndefined();
     expect(values.table).toMatchObject({ task: 'regression' });
     expect(values.targetShape).toEqual([1]);
+    // The row without an income is dropped (a target is never filled): 40 to 70.
+    expect(values.table!.targetRange).toEqual([40, 70]);
+    expect(ok.table!.targetRange).toBeUndefined();
   });
 
   it('a Titanic-like table: Survived is the target by its name, kept in the options; the missing-value problem names the app\'s control, not options.missing; filled, it is 9 values and 2 classes', async () => {
