@@ -1,4 +1,5 @@
-import { DataError, type TableColumnEncoding, type TableEncoding } from './types';
+import { taskFor } from '../../catalog/tasks';
+import { DataError, type Dataset, type TableColumnEncoding, type TableEncoding } from './types';
 
 export type { TableColumnEncoding, TableEncoding } from './types';
 
@@ -80,4 +81,53 @@ export function readTableEncoding(json: unknown, what: string): TableEncoding {
     return { name: c.name, kind: c.kind, ...(text ? { categories: [...c.categories!] } : {}), ...(c.fill !== undefined ? { fill: c.fill } : {}), ...(c.indicator ? { indicator: true } : {}) };
   });
   return { format: TABLE_ENCODING_FORMAT, version: TABLE_ENCODING_VERSION, columns, target: o.target };
+}
+
+/**
+ * A new table read as a model trained on a table reads it (`netwright evaluate --data`): each row's
+ * features by the model's columns, by name (`encodeTableRow`), and its target the model's target
+ * column — a class by its name among the model's `classNames` (their order, not this table's), or a
+ * number when it has none (a regression). Rows whose target is missing are left out, as training
+ * left them out.
+ *
+ * @throws DataError `DATA_CSV_NO_TARGET` (no target column), `DATA_CSV_BAD_ROW` (a column the model
+ *   reads is absent), `DATA_CSV_BAD_CELL` (a class the model does not know, an unseen category),
+ *   `DATA_NAN` (a gap training had none for, a target that is not a number).
+ */
+export function tableRowsDataset(name: string, header: readonly string[], body: readonly { line: number; cells: string[] }[], e: TableEncoding, classNames: readonly string[]): Dataset {
+  const at = e.columns.map((c) => header.indexOf(c.name));
+  const lacking = e.columns.filter((_, k) => at[k] < 0).map((c) => `"${c.name}"`);
+  if (lacking.length) throw new DataError('DATA_CSV_BAD_ROW', `${name}: no column${lacking.length === 1 ? '' : 's'} ${lacking.join(', ')}; the model reads ${e.columns.map((c) => c.name).join(', ')}.`);
+  const target = header.indexOf(e.target);
+  if (target < 0) throw new DataError('DATA_CSV_NO_TARGET', `${name}: no column "${e.target}", the one the model predicts, to measure it against.`);
+  const rows = body.filter((r) => !isMissing(r.cells[target]));
+  if (rows.length === 0) throw new DataError('DATA_CSV_EMPTY', `${name}: no row has a "${e.target}" to measure against.`);
+  const width = tableWidth(e);
+  const features = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => encodeTableRow(e, (k) => r.cells[at[k]], features, i * width, `${name}: line ${r.line}`));
+  const classes = classNames.length > 0;
+  const index = new Map(classNames.map((c, i) => [c, i]));
+  const targets = Float32Array.from(rows, (r) => {
+    const s = r.cells[target];
+    if (classes) {
+      const c = index.get(s);
+      if (c === undefined) throw new DataError('DATA_CSV_BAD_CELL', `${name}: line ${r.line}, column "${e.target}": a class the model does not know (it knows ${classNames.slice(0, 8).join(', ')}${classNames.length > 8 ? ', …' : ''}).`);
+      return c;
+    }
+    const v = parseNumber(s);
+    if (Number.isNaN(v)) throw new DataError('DATA_NAN', `${name}: line ${r.line}, column "${e.target}": not a number (the model predicts numbers).`);
+    return v;
+  });
+  return {
+    name,
+    count: rows.length,
+    features,
+    featureShape: [width],
+    targets,
+    targetShape: classes ? [] : [1],
+    task: taskFor(classes ? 'classes' : 'values'),
+    numClasses: classNames.length,
+    classNames: [...classNames],
+    table: e,
+  };
 }

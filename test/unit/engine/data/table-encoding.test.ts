@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { csvDataset, DataError, parseCsvRows } from '../../../../src-engine/core/data';
-import { columnWidth, encodeTableRow, readTableEncoding, tableWidth } from '../../../../src-engine/core/data/table-encoding';
+import { columnWidth, encodeTableRow, readTableEncoding, tableRowsDataset, tableWidth } from '../../../../src-engine/core/data/table-encoding';
 import { titanicLikeCsv } from '../../../e2e/titanic.mjs';
 
 const codeOf = (f: () => unknown): string | undefined => {
@@ -55,6 +55,21 @@ describe('a table encoding', () => {
     expect(codeOf(() => encodeTableRow(filled, cell({ ...row, Pclass: '' }), out, 0))).toBe('DATA_NAN');
     expect(codeOf(() => encodeTableRow(filled, cell({ ...row, Sex: 'other' }), out, 0))).toBe('DATA_CSV_BAD_CELL');
     expect(codeOf(() => encodeTableRow(filled, cell({ ...row, Fare: 'cheap' }), out, 0))).toBe('DATA_CSV_BAD_CELL');
+  });
+
+  it('reads a new table as the model reads it: its columns by name, its classes by the model\'s names; refusals coded', () => {
+    const ds = csvDataset(text, { targetColumn: 'Survived', missing: 'median' });
+    const table = ds.table!;
+    const body = rows.map((cells, i) => ({ line: i + 2, cells }));
+    const again = tableRowsDataset('again.csv', header, body, table, ds.classNames);
+    expect(again.features).toEqual(ds.features);
+    expect(again.targets).toEqual(ds.targets);
+    // Only survivors: still class 1 of the model's ['0', '1'], not class 0 of a table of one class.
+    const one = body.filter((r) => r.cells[header.indexOf('Survived')] === '1');
+    expect([...new Set(tableRowsDataset('one.csv', header, one, table, ds.classNames).targets)]).toEqual([1]);
+    expect(codeOf(() => tableRowsDataset('x.csv', header.filter((h) => h !== 'Survived'), body, table, ds.classNames))).toBe('DATA_CSV_NO_TARGET');
+    expect(codeOf(() => tableRowsDataset('x.csv', header.map((h) => (h === 'Fare' ? 'Price' : h)), body, table, ds.classNames))).toBe('DATA_CSV_BAD_ROW');
+    expect(codeOf(() => tableRowsDataset('x.csv', header, body, table, ['yes', 'no']))).toBe('DATA_CSV_BAD_CELL');
   });
 
   it('reads back from a model file as written; anything else is refused, coded', () => {

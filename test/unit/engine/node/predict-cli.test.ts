@@ -162,6 +162,20 @@ print(json.dumps({'x': x.tolist(), 'p': p.tolist()}))`;
       const ours = csvRows(a).slice(1).map((r) => r.slice(3).map(Number));
       expect(Math.max(...got.p.flatMap((row, i) => row.map((v, k) => Math.abs(v - ours[i][k]))))).toBeLessThan(1e-4);
     }
+    // evaluate --data reads a table by the model's columns and classes too: the survivors alone, their
+    // columns reversed (a table of one class, which read on its own terms would call them class 0).
+    const all = titanicLikeCsv(100).trim().split('\n').map((l) => l.split(','));
+    const survived = all.slice(1).filter((r) => r[header.indexOf('Survived')] === '1');
+    const order = header.map((_, i) => i).reverse();
+    const survivors = join(dir, 'survivors.csv');
+    writeFileSync(survivors, [order.map((i) => header[i]), ...survived.map((r) => order.map((i) => r[i]))].map((r) => r.join(',')).join('\n') + '\n');
+    const ev = await run(evaluateCli, [model, '--data', survivors, '--json']);
+    expect(ev.code, ev.err).toBe(0);
+    const measured = JSON.parse(ev.out.trim().split('\n').pop()!) as { count?: number; metrics: { accuracy: number } };
+    const said = join(dir, 'survivors-preds.csv');
+    expect((await run(predictCli, [model, survivors, '--out', said])).code).toBe(0);
+    const right = csvRows(said).slice(1).filter((r) => r[1] === '1').length;
+    expect(measured.metrics.accuracy).toBeCloseTo(right / survived.length, 6);
     const unknown = join(dir, 'unknown.csv');
     writeFileSync(unknown, 'Pclass,Sex,Age,SibSp,Fare,Embarked\n1,unknown,30,0,50,S\n');
     expect(await run(predictCli, [model, unknown])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_INPUT: .*line 2, column "Sex": a value the model was not trained on \(it knows female, male\)/) });
