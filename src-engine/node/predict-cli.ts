@@ -27,7 +27,7 @@ import { extname, join, relative } from 'node:path';
 import { thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { DATA_LIMITS, DataError, imageToSample, parseNpy, targetColumnByName } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
-import { encodeTableRow, tableWidth } from '../core/data/table-encoding';
+import { columnsIn, encodeTableRow, tableWidth } from '../core/data/table-encoding';
 import { importOnnx } from '../core/import/onnx';
 import type { TrainedModel } from '../core/export/model';
 import { continueText, continuesText, TextSampleError } from '../core/export/sample-text';
@@ -247,17 +247,20 @@ function* tableSamples(path: string, width: number, target: string | undefined, 
   const text = readNamedFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8');
   const { header, body } = rectangularRows(text, path, { delimiter: /\.tsv$/i.test(path) ? '\t' : ',' });
   if (model.table && tableWidth(model.table) === width) {
-    const columns = model.table.columns.map((c) => header.indexOf(c.name));
-    const lacking = model.table.columns.filter((_, k) => columns[k] < 0).map((c) => c.name);
-    if (lacking.length) throw new PredictRefusal('E_PREDICT_INPUT', `${path}: no column${lacking.length === 1 ? '' : 's'} ${lacking.map((n) => `"${n}"`).join(', ')}; the model reads ${model.table.columns.map((c) => c.name).join(', ')}.`);
-    for (const row of body) {
-      const values = new Float32Array(width);
+    const table = model.table;
+    // The table's problems (a missing column, an unseen category, a gap) are the input's.
+    const refused = <T>(f: () => T): T => {
       try {
-        encodeTableRow(model.table, (k) => row.cells[columns[k]], values, 0, `${path}: line ${row.line}`);
+        return f();
       } catch (e) {
         if (e instanceof DataError) throw new PredictRefusal('E_PREDICT_INPUT', e.message);
         throw e;
       }
+    };
+    const columns = refused(() => columnsIn(header, table, path));
+    for (const row of body) {
+      const values = new Float32Array(width);
+      refused(() => encodeTableRow(table, (k) => row.cells[columns[k]], values, 0, `${path}: line ${row.line}`));
       yield { input: `${path}:${row.line}`, values };
     }
     return;

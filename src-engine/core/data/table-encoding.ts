@@ -84,6 +84,18 @@ export function readTableEncoding(json: unknown, what: string): TableEncoding {
 }
 
 /**
+ * Where each of the encoding's columns is in `header` (by name).
+ *
+ * @throws DataError `DATA_CSV_BAD_ROW` naming the columns the table lacks.
+ */
+export function columnsIn(header: readonly string[], e: TableEncoding, name: string): number[] {
+  const at = e.columns.map((c) => header.indexOf(c.name));
+  const lacking = e.columns.filter((_, k) => at[k] < 0).map((c) => `"${c.name}"`);
+  if (lacking.length) throw new DataError('DATA_CSV_BAD_ROW', `${name}: no column${lacking.length === 1 ? '' : 's'} ${lacking.join(', ')}; the model reads ${e.columns.map((c) => c.name).join(', ')}.`);
+  return at;
+}
+
+/**
  * A new table read as a model trained on a table reads it (`netwright evaluate --data`): each row's
  * features by the model's columns, by name (`encodeTableRow`), and its target the model's target
  * column — a class by its name among the model's `classNames` (their order, not this table's), or a
@@ -95,9 +107,7 @@ export function readTableEncoding(json: unknown, what: string): TableEncoding {
  *   `DATA_NAN` (a gap training had none for, a target that is not a number).
  */
 export function tableRowsDataset(name: string, header: readonly string[], body: readonly { line: number; cells: string[] }[], e: TableEncoding, classNames: readonly string[]): Dataset {
-  const at = e.columns.map((c) => header.indexOf(c.name));
-  const lacking = e.columns.filter((_, k) => at[k] < 0).map((c) => `"${c.name}"`);
-  if (lacking.length) throw new DataError('DATA_CSV_BAD_ROW', `${name}: no column${lacking.length === 1 ? '' : 's'} ${lacking.join(', ')}; the model reads ${e.columns.map((c) => c.name).join(', ')}.`);
+  const at = columnsIn(header, e, name);
   const target = header.indexOf(e.target);
   if (target < 0) throw new DataError('DATA_CSV_NO_TARGET', `${name}: no column "${e.target}", the one the model predicts, to measure it against.`);
   const rows = body.filter((r) => !isMissing(r.cells[target]));
