@@ -1,7 +1,7 @@
 import { featureInput, inputShape, isTargetInput } from '../../base/ir/inputs';
 import { headToFit, headToWidth, predictionNodeId } from '../../base/ir/prediction';
 import type { AttrValue, GraphIR, NodeIR } from '../../base/ir/types';
-import { taskOf } from '../../catalog/tasks';
+import { taskFor, taskOf } from '../../catalog/tasks';
 import { BINARY_LOSS_OPS, CLASS_LABEL_LOSS_OPS, GENERATIVE_LOSS_OPS } from '../ops/categories';
 
 /** What a source of data gives per sample, as a design must take it (from a scan of the user's data). */
@@ -47,8 +47,9 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
  * How `graph` meets `data` (what the trainer's binding check would refuse at Start, found before
  * it): the features Input's shape against the values per sample (changed when the Input has the
  * data's rank, as a table's width), and a classifier's head against the classes (a Linear head
- * resized, as `headToFit`). `shapes` (the live analysis, dim 0 = batch) lets a head that is not a
- * Linear be checked too. Apply every edit in one undo step.
+ * resized, as `headToFit`), and the task: a loss of the other kind of target becomes the data's
+ * task's, with its target Input, head and metrics (`taskFit`). `shapes` (the live analysis, dim 0 =
+ * batch) lets a head that is not a Linear be checked too. Apply every edit in one undo step.
  *
  * @example fitToData(irisMlp, { name: 'titanic.csv', kind: 'table', featureShape: [9], classes: 2 })
  * // { edits: [{ nodeId: 'input', attrs: { shape: [9] }, … }, { nodeId: 'fc2', attrs: { outFeatures: 2 }, … }], mismatches: [] }
@@ -115,7 +116,7 @@ function taskFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: D
   const outFeatures = byId.get(pred)?.attrs.outFeatures;
   const predWidth = shapes[pred] ? size(shapes[pred].slice(1)) : typeof outFeatures === 'number' ? outFeatures : undefined;
   if (classes && data.classes === 2 && predWidth === 1 && losses.every((n) => BINARY_LOSS_OPS.has(n.op))) return { edits: [], binary: true };
-  const task = taskOf(classes ? 'classification' : 'regression');
+  const task = taskOf(taskFor(classes ? 'classes' : 'values'));
   const values = classes ? [] : (data.targetShape ?? [1]);
   const width = size(values);
   const what = classes ? `a class label per sample, of ${data.classes} classes` : `${width} value${width === 1 ? '' : 's'} to predict per sample (${fmt(values)})`;
