@@ -157,22 +157,28 @@ export function runColour(t: ChartTheme, i: number): string {
   return i < t.series.length ? t.series[i] : extra[(i - t.series.length) % extra.length];
 }
 
-/** The figure a run is judged by: test accuracy for classifiers, else the test (or last) loss. */
+/**
+ * The figure a run is judged by: test accuracy for classifiers, R² for a regression (its loss is in
+ * the target's units squared: 3.8e+11 for prices in dollars, where R² reads the same at any scale),
+ * else the test (or last) loss.
+ */
 export function headlineOf(m: Pick<RunMeta, 'summary'>): { label: string; value?: number; higherIsBetter: boolean } {
   const test = m.summary?.metrics.test as Record<string, unknown> | undefined;
   if (typeof test?.accuracy === 'number') return { label: `${(100 * test.accuracy).toFixed(2)} %`, value: test.accuracy, higherIsBetter: true };
+  if (typeof test?.r2 === 'number' && Number.isFinite(test.r2)) return { label: `R² ${test.r2.toFixed(3)}`, value: test.r2, higherIsBetter: true };
   if (typeof test?.loss === 'number') return { label: `loss ${test.loss.toPrecision(3)}`, value: test.loss, higherIsBetter: false };
   return { label: '–', higherIsBetter: true };
 }
 
 /**
  * The figure runs are ranked by (the Runs list's "best result"): validation accuracy for
- * classifiers, else the validation loss; never a test figure, which would then stop being an
+ * classifiers, R² for a regression, else the validation loss; never a test figure, which would then stop being an
  * estimate of how the picked run does on new data.
  */
 export function validationOf(m: Pick<RunMeta, 'summary'>): { value?: number; higherIsBetter: boolean } {
   const val = m.summary?.metrics.val as Record<string, unknown> | undefined;
   if (typeof val?.accuracy === 'number') return { value: val.accuracy, higherIsBetter: true };
+  if (typeof val?.r2 === 'number' && Number.isFinite(val.r2)) return { value: val.r2, higherIsBetter: true };
   if (typeof val?.loss === 'number') return { value: val.loss, higherIsBetter: false };
   return { higherIsBetter: true };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sweepMetrics, sweepResults } from '../../../src-renderer/src/training/sweep';
-import { validationOf, type RunMeta } from '../../../src-renderer/src/training/compare';
+import { headlineOf, validationOf, type RunMeta } from '../../../src-renderer/src/training/compare';
 
 /** A sweep run over the learning rate with its validation and test figures. */
 const run = (value: number, index: number, val: Record<string, number>, test: Record<string, number>) =>
@@ -34,5 +34,13 @@ describe('a sweep is ranked by validation, never by test', () => {
     expect(validationOf(runs[2])).toEqual({ value: 0.9, higherIsBetter: true });
     expect(validationOf(run(1, 0, { loss: 0.4 }, { accuracy: 0.99 }))).toEqual({ value: 0.4, higherIsBetter: false });
     expect(validationOf(run(1, 0, {}, { accuracy: 0.99 })).value).toBeUndefined();
+    // A regression by its R² (its loss is in the target's units squared).
+    expect(validationOf(run(1, 0, { loss: 3.8e11, r2: -8.99 }, {}))).toEqual({ value: -8.99, higherIsBetter: true });
+  });
+
+  it("the Runs list's result of a regression is its test R²; a classifier's its accuracy, anything else its loss", () => {
+    expect(headlineOf(run(1, 0, {}, { loss: 0.0177, mse: 0.0177, r2: 0.99612 }))).toEqual({ label: 'R² 0.996', value: 0.99612, higherIsBetter: true });
+    expect(headlineOf(run(1, 0, {}, { loss: 0.3, accuracy: 0.9 })).label).toBe('90.00 %');
+    expect(headlineOf(run(1, 0, {}, { loss: 0.3 })).label).toBe('loss 0.300');
   });
 });
