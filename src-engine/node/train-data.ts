@@ -149,14 +149,16 @@ export function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>
     ...(classes ? {} : { targetShape: data.train.targetShape }),
     resizedToInput: format.reads === 'images',
   });
-  if (!fit.edits.length && !fit.metrics) return checked;
+  if (!fit.edits.length && !fit.metrics && !fit.output) return checked;
   const edited = new Map(fit.edits.map((e) => [e.nodeId, e]));
   const nodes = graph.nodes.map((n) => {
     const e = edited.get(n.id);
     return !e ? n : e.op !== undefined ? { ...n, op: e.op, attrs: { ...e.attrs } } : { ...n, attrs: { ...n.attrs, ...e.attrs } };
   });
-  const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : [])];
-  const resized = checkGraph({ ...graph, nodes, training: fit.metrics ? { ...training, metrics: fit.metrics.to } : training }, { batchSize: training.batchSize });
+  const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : []), ...(fit.output ? [fit.output.done] : [])];
+  const out = fit.output;
+  const outputs = out ? Object.fromEntries(Object.entries(graph.outputs).map(([k, v]) => [k === out.from ? out.to : k, v])) : graph.outputs;
+  const resized = checkGraph({ ...graph, nodes, outputs, training: fit.metrics ? { ...training, metrics: fit.metrics.to } : training }, { batchSize: training.batchSize });
   if (!resized.graph) return refuse('CLI_BAD_GRAPH', `${label}: fitted to the data (${done.join('; ')}) it does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`);
   for (const line of done) {
     if (io.json) io.out(JSON.stringify({ type: 'note', message: line }) + '\n');

@@ -38,6 +38,8 @@ export interface DataFit {
   mismatches: string[];
   /** The training's metrics for the data's task, where the design's measure another (a classifier's accuracy on a regression), with what was wrong and what it does. */
   metrics?: { to: string[]; problem: string; done: string };
+  /** A graph output to rename for the data's task (a regression's `logits` are its `prediction`: values, not class scores), with what it does. */
+  output?: { from: string; to: string; done: string };
 }
 
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
@@ -85,7 +87,7 @@ export function fitToData(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>
     }
   }
   if (task) edits.push(...task.edits);
-  return { edits, mismatches, ...(task?.metrics ? { metrics: task.metrics } : {}) };
+  return { edits, mismatches, ...(task?.metrics ? { metrics: task.metrics } : {}), ...(task?.output ? { output: task.output } : {}) };
 }
 
 /**
@@ -99,7 +101,7 @@ export function fitToData(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>
  * against a loss of 0/1 targets on one output (BCEWithLogitsLoss on a single logit), which reads
  * them as they are: nothing changes, the head neither.
  */
-function taskFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: DataShape, shapes: Readonly<Record<string, readonly number[]>>): (Pick<DataFit, 'edits' | 'metrics'> & { binary?: boolean }) | undefined {
+function taskFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: DataShape, shapes: Readonly<Record<string, readonly number[]>>): (Pick<DataFit, 'edits' | 'metrics' | 'output'> & { binary?: boolean }) | undefined {
   const t = graph.training;
   const classes = data.classes >= 2;
   // A reconstruction's target is the sample itself (dataset.target `features`: the denoising AE), whatever the data's labels.
@@ -151,7 +153,11 @@ function taskFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: D
   const metrics = measured
     ? undefined
     : { to: [...task.defaultMetrics], problem: `${t.metrics.length ? `The metrics (${t.metrics.join(', ')}) measure ${classes ? 'values' : 'classes'}` : 'No metric measures'}, not ${data.name}'s ${kind}.`, done: `the metrics are now ${task.defaultMetrics.join(', ')}` };
-  return { edits, ...(metrics ? { metrics } : {}) };
+  // A regression's output of class scores by name (the Iris MLP's `logits`) is its prediction; where
+  // the settings name the output they read (predictionOutput), it keeps its name.
+  const rename = !classes && graph.outputs.logits !== undefined && graph.outputs.prediction === undefined && t.predictionOutput === undefined;
+  const output = rename ? { from: 'logits', to: 'prediction', done: 'the output logits is now called prediction (values, not class scores)' } : undefined;
+  return { edits, ...(metrics ? { metrics } : {}), ...(output ? { output } : {}) };
 }
 
 /** `the table's`, `the arrays'`. */

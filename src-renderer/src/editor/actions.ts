@@ -36,7 +36,7 @@ export type EditAction =
   | { kind: 'layout'; positions: Readonly<Record<string, XY>> }
   | { kind: 'set-name'; name: string; coalesce?: string }
   | { kind: 'set-training'; training: TrainingConfig | undefined; coalesce?: string }
-  | { kind: 'set-output'; name: string; nodeId: string | undefined }
+  | { kind: 'set-output'; name: string; nodeId: string | undefined; coalesce?: string }
   /** Make the nodes one group of `graph.groups` (folded; `id`, also its name, defaults to a fresh `blockN`), nested in the smallest group holding them. */
   | { kind: 'group'; nodeIds: readonly string[]; id?: string }
   | { kind: 'ungroup'; groupId: string }

@@ -179,11 +179,15 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
         if (e.op !== undefined) doc.edit({ kind: 'set-op', nodeId: e.nodeId, op: e.op, attrs: e.attrs, coalesce: step });
         else doc.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
       }
+      if (fit.output) {
+        doc.edit({ kind: 'set-output', name: fit.output.to, nodeId: graph.outputs[fit.output.from], coalesce: step });
+        doc.edit({ kind: 'set-output', name: fit.output.from, nodeId: undefined, coalesce: step });
+      }
       // Names that said the old data say the new (the target Input, the design's name, and with it an unsaved project's and its runs').
       const names = namesForData(graph, datasetLabel(t.dataset), result);
       const renamed = names.target && doc.edit({ kind: 'rename', ...names.target, coalesce: step }, { quiet: true }).ok ? names.target : undefined;
       if (names.name) doc.edit({ kind: 'set-name', name: names.name, coalesce: step });
-      const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : []), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
+      const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : []), ...(fit.output ? [fit.output.done] : []), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
       if (done.length) doc.notify('info', `${done.join('; ')}. Undo puts back ${done.length > 1 ? 'all of it' : 'both'}.`);
       get().close();
       set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape } } : { used: undefined }) });

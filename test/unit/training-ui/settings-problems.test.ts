@@ -108,6 +108,7 @@ describe('a table the design does not take', () => {
     expect(fit.edits[1].problem).toBe("loss (CrossEntropyLoss) compares class labels but houses.csv's target holds numbers to predict (a regression): it needs MSELoss.");
     expect(fit.edits[2].problem).toBe('Target “species” takes class labels ([]) but houses.csv gives 1 value to predict per sample ([1]).');
     expect(fit.metrics).toEqual({ to: ['mse', 'mae', 'r2'], problem: 'The metrics (accuracy, f1, confusion) measure classes, not houses.csv\'s values.', done: 'the metrics are now mse, mae, r2' });
+    expect(fit.output).toEqual({ from: 'logits', to: 'prediction', done: 'the output logits is now called prediction (values, not class scores)' });
     // A design made for values (the housing MLP) takes it as it is, metrics and all.
     expect(fitToData(housing, { ...houses, featureShape: [4] })).toEqual({ edits: [], mismatches: [] });
     // Images of a folder are classes, whatever the count says.
@@ -144,8 +145,9 @@ describe('a table the design does not take', () => {
     const fitted = w.editor.getState().history.present.graph;
     expect(fitted.nodes.find((n) => n.id === 'loss')).toMatchObject({ op: 'MSELoss', attrs: {} });
     expect(fitted.training?.metrics).toEqual(['mse', 'mae', 'r2']);
-    // The name says the new widths: 6 values in, the 1 value to predict out.
+    // The name says the new widths: 6 values in, the 1 value to predict out; the output is a prediction, not logits.
     expect(fitted.name).toBe('houses MLP (6-16-1)');
+    expect(fitted.outputs).toEqual({ prediction: 'fc2', loss: 'loss' });
     expect(w.editor.getState().analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(dataProblems(fitted, w.editor.getState().analysis.shapes, w.addData.getState().used)).toEqual([]);
     expect(w.session.getState().notice?.message).toContain('loss is now MSELoss, a regression\'s loss (it was CrossEntropyLoss)');
@@ -156,6 +158,7 @@ describe('a table the design does not take', () => {
     const back = w.editor.getState().history.present.graph;
     expect(back.nodes.find((n) => n.id === 'loss')?.op).toBe('CrossEntropyLoss');
     expect(back.training?.metrics).toEqual(['accuracy', 'f1', 'confusion']);
+    expect(back.outputs).toEqual(iris.outputs);
     expect(attr(back, 'fc2', 'outFeatures')).toBe(3);
   });
 

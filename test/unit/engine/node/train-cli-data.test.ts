@@ -110,6 +110,7 @@ describe('train CLI --data: a table of prices on the Iris MLP, a classifier', ()
       'species now takes [1], the values to predict (it took [])',
       'fc2 now outputs 1, the value to predict (it output 3); its weights start afresh',
       'the metrics are now mse, mae, r2',
+      'the output logits is now called prediction (values, not class scores)',
     ]);
     const done = r.lines.at(-1) as { type: string; test?: Record<string, number> };
     expect(done.type).toBe('done');
