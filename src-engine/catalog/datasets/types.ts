@@ -20,6 +20,8 @@ export interface DatasetDeclaration<N extends string = string> {
   files?: boolean;
   /** A line the Train dock shows under the dataset while it is chosen: a stand-in's way to the user's own data. */
   hint?: string;
+  /** What a sample is, as the Playground asks for one to be drawn ("Draw a digit"): an image set's thing, with its article. */
+  sampleNoun?: string;
   options: Readonly<Record<string, AttrSpec>>;
   /** Standard IDX files: train.py reads them from `--data`, else downloads them from `mirrors`. */
   idx?: { mirrors: readonly string[] };

@@ -1,11 +1,12 @@
 /**
  * The Playground of a model trained on a table: a field per column it reads (a number, a text
  * column's categories), the row read as training read its rows (tableRowInput → encodeTableRow),
- * and a row it cannot read (a blank where training had no gaps) said instead of an answer.
+ * and a row it cannot read (a blank where training had no gaps) said instead of an answer. And
+ * what a drawable model's Playground asks to have drawn.
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { TableRowForm, tableRowInput } from '../../../src-renderer/src/components/training/Playground';
+import { drawnThing, TableRowForm, tableRowInput } from '../../../src-renderer/src/components/training/Playground';
 import type { TableEncoding } from '../../../src-engine/facade';
 
 const table: TableEncoding = {
@@ -34,5 +35,14 @@ describe("a table model's Playground", () => {
     expect(html).toContain('placeholder="blank: 31.5"');
     expect(html).toMatch(/<select data-testid="playground-row-city"><option value="">\(missing\)<\/option><option value="Lyon">Lyon<\/option><option value="Nice" selected="">Nice<\/option>/);
     expect(html).toContain('data-testid="playground-row-problem">This row, column …</small>');
+  });
+});
+
+describe("the Playground's drawing prompt", () => {
+  it("names the dataset's thing, else one of a classifier's classes, else something", () => {
+    expect(drawnThing('mnist', 'classification')).toBe('a digit');
+    expect(drawnThing('fashion-mnist', 'classification')).toBe('a piece of clothing');
+    expect(drawnThing('image-folder', 'classification')).toBe('one of its classes');
+    expect(drawnThing(undefined, 'reconstruction')).toBe('something');
   });
 });

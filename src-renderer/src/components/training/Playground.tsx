@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { encodeTableRow, generatorOf, imageToSample, showsProbabilities, tableWidth, taskOf, writesText, type TableEncoding, type Task } from '../../../../src-engine/facade';
+import { encodeTableRow, generatorOf, getDataset, imageToSample, showsProbabilities, tableWidth, taskOf, writesText, type TableEncoding, type Task } from '../../../../src-engine/facade';
 import type { ResultOf, RpcClient } from '../../../../src-engine/protocol';
 import { samplesForLoaded } from '../../training/export';
 import { GanPlayground } from './GanPlayground';
@@ -386,6 +386,7 @@ function DrawPlayground() {
   const stored = useRun((s) => s.stored !== undefined);
   const probe = useRun((s) => s.info?.probeSamples);
   const task = useRun((s) => s.info?.task);
+  const datasetName = useEditor((s) => s.history.present.graph.training?.dataset.name);
   const client = useEngine((s) => s.client);
   const shape = probe?.shape ?? [];
   const [h, w] = shape.length === 3 ? [shape[1], shape[2]] : shape.length === 2 ? [shape[0], shape[1]] : [0, 0];
@@ -523,11 +524,16 @@ function DrawPlayground() {
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
       <div className="playground__answer">
-        <PredictionView result={result} task={task} sampleShape={probe.shape} valueName={table?.target} prompt={drawable ? `Draw ${task !== undefined && showsProbabilities(task) ? 'a digit' : 'something'} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : table ? 'Type a row, or pick a test sample, to see what the network answers.' : imageInput ? (probe.inputs.length ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : `Upload (or paste) an image, or take one with the camera, to see what the network answers (the model came without test samples: its input is ${shape.join('×')}).`) : 'Pick a test sample to see what the network answers.'} />
+        <PredictionView result={result} task={task} sampleShape={probe.shape} valueName={table?.target} prompt={drawable ? `Draw ${drawnThing(datasetName, task)} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : table ? 'Type a row, or pick a test sample, to see what the network answers.' : imageInput ? (probe.inputs.length ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : `Upload (or paste) an image, or take one with the camera, to see what the network answers (the model came without test samples: its input is ${shape.join('×')}).`) : 'Pick a test sample to see what the network answers.'} />
         <ExplainView client={client} subject={subject} shape={probe.shape} text={subject?.text ?? (picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined)} />
       </div>
     </div>
   );
+}
+
+/** What the Playground asks to have drawn: the dataset's thing ("a digit", "a piece of clothing"), else one of a classifier's classes, else something. */
+export function drawnThing(datasetName: string | undefined, task: Task | undefined): string {
+  return getDataset(datasetName ?? '')?.sampleNoun ?? (task !== undefined && showsProbabilities(task) ? 'one of its classes' : 'something');
 }
 
 /** For an input that cannot be drawn, nor uploaded, nor typed, with no samples to pick: why the Playground has nothing. */
