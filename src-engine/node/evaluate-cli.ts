@@ -22,7 +22,7 @@ import { checkGraph } from '../core/analysis/checked';
 import { MISSING_POLICIES } from '../catalog/datasets/options';
 import { DATA_LIMITS, DataError, withInputShape } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
-import { tableRowsDataset, type TableEncoding } from '../core/data/table-encoding';
+import { namesAnyColumn, tableRowsDataset, type TableEncoding } from '../core/data/table-encoding';
 import { readNamedFile } from './cli-files';
 import { basename } from 'node:path';
 import { thrownCode } from '../base/errors';
@@ -38,10 +38,13 @@ import { settingsForData } from './train-design';
 import { metricSummary } from './train-progress';
 import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
 
-/** A table read with the model's columns, categories and classes (`tableRowsDataset`), named by its file name. */
+/**
+ * A table read with the model's columns, categories and classes (`tableRowsDataset`), named by its
+ * file name; undefined where it names none of the model's columns (read as the data options say).
+ */
 function tableForModel(path: string, table: TableEncoding, classNames: readonly string[]) {
   const { header, body } = rectangularRows(readNamedFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8'), path, { delimiter: /\.tsv$/i.test(path) ? '\t' : ',' });
-  return tableRowsDataset(basename(path), header, body, table, classNames);
+  return namesAnyColumn(header, table) ? tableRowsDataset(basename(path), header, body, table, classNames) : undefined;
 }
 
 /** `netwright evaluate --help`: the usage, naming the command as it was invoked. */
@@ -80,9 +83,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   let data;
   try {
     const config = withInputShape(dataset, checked.graph.ir);
-    // A model trained on a table reads a new one by its own columns and classes (its table encoding).
-    const table = model.table && args.data !== undefined && /\.(csv|tsv)$/i.test(args.data) ? model.table : undefined;
-    data = prepareForEvaluation(table ? { train: tableForModel(args.data!, table, model.classNames ?? []) } : loadSamples(config, t.seed), config, t.seed, model.normalization);
+    // A model trained on a table reads a new one that names its columns by them, and its classes (its table encoding).
+    const byName = model.table && args.data !== undefined && /\.(csv|tsv)$/i.test(args.data) ? tableForModel(args.data, model.table, model.classNames ?? []) : undefined;
+    data = prepareForEvaluation(byName ? { train: byName } : loadSamples(config, t.seed), config, t.seed, model.normalization);
   } catch (e) {
     return fail(e instanceof DataError ? e.code : 'DATA_LOAD_FAILED', (e as Error).message, 2);
   }

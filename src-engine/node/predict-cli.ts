@@ -27,7 +27,7 @@ import { extname, join, relative } from 'node:path';
 import { thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { DATA_LIMITS, DataError, imageToSample, parseNpy, targetColumnByName } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
-import { columnsIn, encodeTableRow, tableWidth } from '../core/data/table-encoding';
+import { columnsIn, encodeTableRow, namesAnyColumn, tableWidth } from '../core/data/table-encoding';
 import { importOnnx } from '../core/import/onnx';
 import type { TrainedModel } from '../core/export/model';
 import { continueText, continuesText, TextSampleError } from '../core/export/sample-text';
@@ -246,7 +246,7 @@ function imageSample(file: string, shape: readonly number[]): Float32Array {
 function* tableSamples(path: string, width: number, target: string | undefined, model: TrainedModel): Generator<Sample> {
   const text = readNamedFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8');
   const { header, body } = rectangularRows(text, path, { delimiter: /\.tsv$/i.test(path) ? '\t' : ',' });
-  if (model.table && tableWidth(model.table) === width) {
+  if (model.table && tableWidth(model.table) === width && namesAnyColumn(header, model.table)) {
     const table = model.table;
     // The table's problems (a missing column, an unseen category, a gap) are the input's.
     const refused = <T>(f: () => T): T => {

@@ -4,6 +4,7 @@ import { shapeMasks } from '../../catalog/datasets/shape-masks';
 import { csvDataset } from './csv';
 import { HOUSING_CSV } from './housing';
 import { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES, IRIS_FEATURES, IRIS_LABELS } from './iris';
+import { TABLE_ENCODING_FORMAT, TABLE_ENCODING_VERSION } from './table-encoding';
 import { SYNTHETIC_SETS, syntheticDataset, type SyntheticName } from './synthetic';
 import { SEQUENCE_TASKS, sequenceTask, type SequenceTaskName } from './sequence-tasks';
 import { shapesDataset } from './shapes';
@@ -42,6 +43,8 @@ const iris = (config: DatasetConfig): LoadedDataset => ({
     numClasses: 3,
     classNames: [...IRIS_CLASS_NAMES],
     featureNames: [...IRIS_FEATURE_NAMES],
+    // A table of four measurements: a row of them is what the Playground asks for and predict reads by name.
+    table: { format: TABLE_ENCODING_FORMAT, version: TABLE_ENCODING_VERSION, columns: IRIS_FEATURE_NAMES.map((name) => ({ name, kind: 'numeric' as const })), target: 'species' },
   },
 });
 // The housing table ships as CSV text in code and goes through the same parser as a user's CSV.

@@ -84,6 +84,14 @@ export function readTableEncoding(json: unknown, what: string): TableEncoding {
 }
 
 /**
+ * Whether a new table is read by the encoding's columns: it names at least one of them. A table of
+ * other names (`a,b,c,d`, or none) is a table of numbers in order, as for a model without one.
+ */
+export function namesAnyColumn(header: readonly string[], e: TableEncoding): boolean {
+  return e.columns.some((c) => header.includes(c.name));
+}
+
+/**
  * Where each of the encoding's columns is in `header` (by name).
  *
  * @throws DataError `DATA_CSV_BAD_ROW` naming the columns the table lacks.

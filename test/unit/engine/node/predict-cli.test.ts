@@ -110,6 +110,12 @@ describe('predict CLI', () => {
     expect(t.slice(1).map((r) => r[0])).toEqual([`${table}:2`, `${table}:3`]);
     expect(n.slice(1).map((r) => r[0])).toEqual([`${arrays}[0]`, `${arrays}[1]`]);
     expect(n.slice(1).map((r) => r.slice(1))).toEqual(t.slice(1).map((r) => r.slice(1)));
+    // Iris keeps its columns (sklearn's names): a table naming them is read by name, in any order.
+    const named = join(dir, 'named.csv');
+    writeFileSync(named, 'petal width (cm),species,petal length (cm),sepal width (cm),sepal length (cm)\n0.2,setosa,1.4,3.5,5.1\n2.3,virginica,5.2,3.0,6.7\n');
+    const fromNamed = join(dir, 'named-preds.csv');
+    expect((await run(predictCli, [iris, named, '--out', fromNamed])).code).toBe(0);
+    expect(csvRows(fromNamed).slice(1).map((r) => r.slice(1))).toEqual(t.slice(1).map((r) => r.slice(1)));
   });
 
   it('a model trained on a table keeps its columns: a new table is read by their names (text ones one-hot, a gap filled as in training), its target and other columns not read; an unknown value or a missing column is refused, coded', async () => {
