@@ -7,6 +7,11 @@ export type { TableColumnEncoding, TableEncoding } from './types';
 export const TABLE_ENCODING_FORMAT: TableEncoding['format'] = 'netwright.table';
 export const TABLE_ENCODING_VERSION = 1;
 
+/** The most columns, categories a column and characters a name a model file's table may have (the protocol's bounds: ProbeSamples.table). */
+const MAX_COLUMNS = 10_000;
+const MAX_CATEGORIES = 1000;
+const MAX_NAME = 1000;
+
 /** Values a column gives the input. */
 export function columnWidth(c: TableColumnEncoding): number {
   return (c.kind === 'one-hot' ? c.categories!.length : 1) + (c.indicator ? 1 : 0);
@@ -69,13 +74,14 @@ export function readTableEncoding(json: unknown, what: string): TableEncoding {
   const o = json as Partial<TableEncoding> | null;
   if (typeof o !== 'object' || o === null) return bad('not an object');
   if (o.format !== TABLE_ENCODING_FORMAT || o.version !== TABLE_ENCODING_VERSION) return bad(`format ${String(o.format)} version ${String(o.version)}, expected ${TABLE_ENCODING_FORMAT} ${TABLE_ENCODING_VERSION}`);
-  if (typeof o.target !== 'string') return bad('no target column');
-  if (!Array.isArray(o.columns) || o.columns.length === 0 || o.columns.length > 100_000) return bad('no columns');
+  if (typeof o.target !== 'string' || o.target.length > MAX_NAME) return bad('no target column');
+  if (!Array.isArray(o.columns) || o.columns.length === 0) return bad('no columns');
+  if (o.columns.length > MAX_COLUMNS) return bad(`${o.columns.length} columns, more than ${MAX_COLUMNS.toLocaleString('en-US')}`);
   const columns = o.columns.map((c: Partial<TableColumnEncoding>, i): TableColumnEncoding => {
-    if (typeof c !== 'object' || c === null || typeof c.name !== 'string') return bad(`column ${i + 1} has no name`);
+    if (typeof c !== 'object' || c === null || typeof c.name !== 'string' || c.name.length > MAX_NAME) return bad(`column ${i + 1} has no name`);
     if (c.kind !== 'numeric' && c.kind !== 'one-hot' && c.kind !== 'index') return bad(`column "${c.name}" is of kind ${String(c.kind)}`);
     const text = c.kind !== 'numeric';
-    if (text && (!Array.isArray(c.categories) || c.categories.length === 0 || !c.categories.every((v) => typeof v === 'string'))) return bad(`column "${c.name}" has no categories`);
+    if (text && (!Array.isArray(c.categories) || c.categories.length === 0 || c.categories.length > MAX_CATEGORIES || !c.categories.every((v) => typeof v === 'string' && v.length <= MAX_NAME))) return bad(`column "${c.name}" has no categories, or more than ${MAX_CATEGORIES}`);
     const fillOk = c.fill === undefined || (text ? c.fill === null || (typeof c.fill === 'string' && c.categories!.includes(c.fill)) : typeof c.fill === 'number' && Number.isFinite(c.fill));
     if (!fillOk) return bad(`column "${c.name}" has a fill value of the wrong kind`);
     return { name: c.name, kind: c.kind, ...(text ? { categories: [...c.categories!] } : {}), ...(c.fill !== undefined ? { fill: c.fill } : {}), ...(c.indicator ? { indicator: true } : {}) };

@@ -75,7 +75,7 @@ describe('a table encoding', () => {
   it('reads back from a model file as written; anything else is refused, coded', () => {
     const table = csvDataset(text, { targetColumn: 'Survived', missing: 'indicator' }).table!;
     expect(readTableEncoding(JSON.parse(JSON.stringify(table)), 'it')).toEqual(table);
-    for (const bad of [null, { ...table, version: 2 }, { ...table, columns: [] }, { ...table, columns: [{ name: 'x', kind: 'one-hot' }] }, { ...table, columns: [{ name: 'x', kind: 'numeric', fill: 'a' }] }, { ...table, target: 3 }]) {
+    for (const bad of [null, { ...table, version: 2 }, { ...table, columns: [] }, { ...table, columns: [{ name: 'x', kind: 'one-hot' }] }, { ...table, columns: [{ name: 'x', kind: 'numeric', fill: 'a' }] }, { ...table, target: 3 }, { ...table, columns: [{ name: 'x', kind: 'index', categories: Array.from({ length: 1001 }, (_, i) => `c${i}`) }] }, { ...table, columns: Array.from({ length: 10_001 }, (_, i) => ({ name: `c${i}`, kind: 'numeric' })) }]) {
       expect(codeOf(() => readTableEncoding(bad, 'it'))).toBe('DATA_BAD_OPTION');
     }
   });
