@@ -146,6 +146,7 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
           `${ds.count} rows, ${table.columns.filter((c) => c.role === 'feature').length} feature columns (${ds.featureShape[0]} after encoding), task ${ds.task}`,
           ...(table.droppedRows ? [`${table.droppedRows} rows dropped (missing values)`] : []),
           ...(filled && o.missing !== 'drop' ? [`missing cells in ${filled} columns filled (${String(o.missing)})`] : []),
+          ...(table.decimalCommas.length ? [`${table.decimalCommas.join(', ')}: numbers written with a decimal comma (1,5) are read as text categories, not numbers; save the table with decimal points (1.5) to use them as numbers`] : []),
         ],
       },
     });

@@ -43,7 +43,7 @@ import { commandLine, parseCommandLine, runScript, startCli, startedAs } from '.
  * file name; undefined where it names none of the model's columns (read as the data options say).
  */
 function tableForModel(path: string, table: TableEncoding, classNames: readonly string[]) {
-  const { header, body } = rectangularRows(readNamedFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8'), path, { delimiter: /\.tsv$/i.test(path) ? '\t' : ',' });
+  const { header, body } = rectangularRows(readNamedFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8'), path, /\.tsv$/i.test(path) ? { delimiter: '\t' } : {});
   return namesAnyColumn(header, table) ? tableRowsDataset(basename(path), header, body, table, classNames) : undefined;
 }
 

@@ -245,7 +245,7 @@ function imageSample(file: string, shape: readonly number[]): Float32Array {
  */
 function* tableSamples(path: string, width: number, target: string | undefined, model: TrainedModel): Generator<Sample> {
   const text = readNamedFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8');
-  const { header, body } = rectangularRows(text, path, { delimiter: /\.tsv$/i.test(path) ? '\t' : ',' });
+  const { header, body } = rectangularRows(text, path, /\.tsv$/i.test(path) ? { delimiter: '\t' } : {});
   if (model.table && tableWidth(model.table) === width && namesAnyColumn(header, model.table)) {
     const table = model.table;
     // The table's problems (a missing column, an unseen category, a gap) are the input's.

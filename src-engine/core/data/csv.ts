@@ -120,7 +120,12 @@ export interface CsvTable {
   dataset: Dataset;
   columns: NonNullable<SourceReport['columns']>;
   droppedRows: number;
+  /** Text feature columns whose every cell reads as a number written with a decimal comma (`1,5`): read as categories, which the report says. */
+  decimalCommas: string[];
 }
+
+/** A number written with a decimal comma (`1,5`, `-12,25`): a spreadsheet's export where the comma is the decimal separator. */
+const DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
 
 const MAX_LISTED = 5;
 
@@ -177,7 +182,8 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
   const table = tableEncodingOf(t, plan);
   const { features, featureNames, width: nf } = encodeFeatures(t, plan, table);
   const base = { name, count: t.body.length, features, featureShape: [nf], featureNames, table };
-  return { dataset: { ...base, ...readTargets(t, options.task ?? 'auto') }, columns: columnSummaries(t, plan), droppedRows: t.droppedRows };
+  const decimalCommas = plan.filter((p) => p.kind === 'categorical' && p.categories.some((v) => DECIMAL_COMMA.test(v)) && p.categories.every((v) => DECIMAL_COMMA.test(v) || !Number.isNaN(parseNumber(v)))).map((p) => t.header[p.c]);
+  return { dataset: { ...base, ...readTargets(t, options.task ?? 'auto') }, columns: columnSummaries(t, plan), droppedRows: t.droppedRows, decimalCommas };
 }
 
 type Row = { line: number; cells: string[] };
@@ -448,9 +454,23 @@ export function csvColumns(text: string, options: Pick<CsvOptions, 'delimiter' |
   return { rows: body.length, columns };
 }
 
+/**
+ * The delimiter of a table whose options name none: a semicolon or a tab where the first line has
+ * more of it than commas (a spreadsheet saved where the decimal separator is the comma writes
+ * `a;b;label`, `1,5;2;x`), else a comma. Quoted text on that line is not counted.
+ */
+export function sniffDelimiter(text: string): string {
+  const end = text.indexOf('\n');
+  const first = (end < 0 ? text : text.slice(0, end)).replace(/"[^"]*"/g, '');
+  const count = (c: string) => first.split(c).length - 1;
+  const commas = count(',');
+  const best = [';', '\t'].reduce((a, c) => (count(c) > count(a) ? c : a));
+  return count(best) > commas ? best : ',';
+}
+
 /** The rows of a table: the header (or `column 1`…), the data rows, all of one width (else `DATA_CSV_BAD_ROW` with the line). */
 export function rectangularRows(text: string, name: string, options: Pick<CsvOptions, 'delimiter' | 'header'>): { width: number; header: string[]; body: { line: number; cells: string[] }[] } {
-  const rows = parseCsvRows(text, options.delimiter ?? ',');
+  const rows = parseCsvRows(text, options.delimiter ?? sniffDelimiter(text));
   const hasHeader = options.header ?? true;
   if (rows.length < (hasHeader ? 2 : 1)) throw new DataError('DATA_CSV_EMPTY', `${name}: the CSV has no data rows.`);
   const width = rows[0].cells.length;

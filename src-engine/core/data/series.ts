@@ -1,5 +1,5 @@
 import { Rng } from '../../base/rng';
-import { parseCsvRows } from './csv';
+import { parseCsvRows, sniffDelimiter } from './csv';
 import type { LoadedDataset } from './types';
 import { DATA_LIMITS, DataError } from './types';
 import { taskFor } from '../../catalog/tasks';
@@ -69,7 +69,7 @@ export function wavesDataset(o: { samples?: number; length?: number; seed: numbe
  * column), its cells numbers in row order. A cell that is not a number is refused with its line.
  */
 export function csvSeries(text: string, o: { column?: string; window?: number; name: string; delimiter?: string }): LoadedDataset & { note: string } {
-  const rows = parseCsvRows(text, o.delimiter ?? ',');
+  const rows = parseCsvRows(text, o.delimiter ?? sniffDelimiter(text));
   if (rows.length < 2) throw new DataError('DATA_TOO_SMALL', `${o.name}: the table has no rows under its header.`);
   const header = rows[0].cells;
   const col = o.column === undefined ? header.length - 1 : header.indexOf(o.column);

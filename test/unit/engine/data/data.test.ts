@@ -10,6 +10,7 @@ import {
   applyTransform,
   checkDataset,
   csvDataset,
+  csvTable,
   fitNormalization,
   loadBuiltinDataset,
   parseCsvRows,
@@ -21,6 +22,7 @@ import {
 } from '../../../../src-engine/core/data';
 import type { Dataset } from '../../../../src-engine/core/data';
 import { loadDataset } from '../../../../src-engine/node/datasets';
+import { sniffDelimiter } from '../../../../src-engine/core/data/csv';
 import { Rng } from '../../../../src-engine/base/rng';
 
 function idxBytes(type: number, dims: number[], values: number[], bytesPer = 1): Uint8Array {
@@ -113,6 +115,18 @@ describe('CSV', () => {
     expect(Array.from(ds.targets)).toEqual([1, 0, 1]);
     expect(Array.from(ds.features)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(ds.featureNames).toEqual(['len', 'width']);
+  });
+
+  it('a table saved with semicolons (a decimal-comma spreadsheet) is read by them, and its decimal-comma numbers are said to be text', () => {
+    expect(sniffDelimiter('a;b;label\n1,5;2;x\n')).toBe(';');
+    expect(sniffDelimiter('a,b,label\n1;2,3,x\n')).toBe(',');
+    expect(sniffDelimiter('"x;y;z",b\n1,2\n')).toBe(',');
+    expect(sniffDelimiter('a\tb\tc\n')).toBe('\t');
+    expect(sniffDelimiter('one column\n1\n')).toBe(',');
+    const t = csvTable('a;b;label\n1,5;2;x\n2,5;3;y\n3;4;x\n', { targetColumn: 'label' });
+    expect(t.dataset.featureNames).toEqual(['a=1,5', 'a=2,5', 'a=3', 'b']);
+    expect(t.decimalCommas).toEqual(['a']);
+    expect(csvTable('a;b;label\nred;2;x\n1,5;3;y\n', { targetColumn: 'label' }).decimalCommas).toEqual([]);
   });
 
   it('regression when the target is continuous', () => {
