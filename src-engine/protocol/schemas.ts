@@ -129,7 +129,15 @@ export const TableEncodingSchema = z.object({
  * inputs and targets; `texts`: each as text, for a text-classification set; `table`: how a row of
  * the table the model was trained on becomes its input (the Playground's form of the columns).
  */
-export const ProbeSamples = z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])), texts: z.array(z.string().max(100_000)).optional(), table: TableEncodingSchema.optional() });
+export const ProbeSamples = z.object({
+  shape: Ints,
+  inputs: z.array(Numbers),
+  targets: z.array(z.union([z.number(), Numbers])),
+  texts: z.array(z.string().max(100_000)).optional(),
+  table: TableEncodingSchema.optional(),
+  /** A table's samples as rows of it (column name → cell), read back from their inputs. */
+  rows: z.array(z.record(z.string().max(1000), z.string().max(1000))).max(1000).optional(),
+});
 
 /** A stored run's id (`<date>-<time>-<4 chars>`, the folder's name). */
 export const RunIdSchema = z.string().regex(/^\d{8}-\d{6}-[0-9a-z]{4}$/, 'expected a run id');

@@ -641,6 +641,9 @@ const pricesTable = [
   { expect: '[data-testid=playground-row-problem]', text: 'column "age": missing' },
   { fill: '[data-testid=playground-row-age]', value: '1' },
   { expect: '[data-testid=playground-value]', text: '^price \\d', within: 10_000 },
+  // A test sample picked fills the row with its values (to change one and see the answer move).
+  { click: '[data-testid=playground-pick-0]' },
+  { expectNumber: '[data-testid=playground-row-size]', attr: 'value', op: '>=', value: 1 },
   { screenshot: 'prices-playground-1280x800' },
   { viewport: [1400, 900] },
 ];

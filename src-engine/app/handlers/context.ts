@@ -5,7 +5,7 @@ import { checkedDesign, runOptimizerSlots, type ProbeBatchRequest, trainingMemor
 import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
 import type { AcquireGpu } from '../../core/gpu/select';
-import { labelledSampleText, prepareData, withInputShape, type LoadedDataset, type PreparedData, type Samples, type TableEncoding, type TextEncoding } from '../../core/data';
+import { decodeTableRow, labelledSampleText, prepareData, withInputShape, type LoadedDataset, type Normalization, type PreparedData, type Samples, type TableEncoding, type TextEncoding } from '../../core/data';
 import type { SessionEmit } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 import type { FeatureSpill } from '../../core/train/types';
@@ -178,15 +178,29 @@ export function hostMemoryLimits(host: Pick<TrainingHost, 'memoryLimitBytes' | '
  * values each; one: the number itself), for the Playground's picker: `train.start` answers a
  * run's probe samples, `model.load` a few of the dataset's. Values at 6 significant digits.
  */
-export function probeSamples(shape: readonly number[], features: Float32Array, targets: Float32Array | null, count: number, targetSize: number, text?: TextEncoding, table?: TableEncoding): StartInfo['probeSamples'] {
+export function probeSamples(
+  shape: readonly number[],
+  features: Float32Array,
+  targets: Float32Array | null,
+  count: number,
+  targetSize: number,
+  how: { text?: TextEncoding; table?: TableEncoding; normalization?: Normalization | null } = {},
+): StartInfo['probeSamples'] {
+  const { text, table, normalization } = how;
   const per = shape.reduce((a, b) => a * b, 1);
   const round = (v: number) => Number(v.toPrecision(6));
   const sample = (i: number) => features.subarray(i * per, (i + 1) * per);
+  // A table's samples as rows of it: the features before normalisation, decoded by its encoding.
+  const row = (i: number) => {
+    const x = Float32Array.from(sample(i));
+    if (normalization) for (let k = 0; k < x.length; k++) x[k] = x[k] * normalization.std[k % normalization.std.length] + normalization.mean[k % normalization.mean.length];
+    return decodeTableRow(table!, x);
+  };
   return {
     shape: [...shape],
     inputs: Array.from({ length: count }, (_, i) => Array.from(sample(i), round)),
     targets: Array.from({ length: count }, (_, i) => (targetSize === 1 ? targets![i] : Array.from(targets?.subarray(i * targetSize, (i + 1) * targetSize) ?? [], round))),
     ...(text ? { texts: Array.from({ length: count }, (_, i) => labelledSampleText(sample(i), text)) } : {}),
-    ...(table ? { table } : {}),
+    ...(table ? { table, rows: Array.from({ length: count }, (_, i) => row(i)) } : {}),
   };
 }

@@ -208,7 +208,7 @@ async function loadModel(ctx: ServiceContext, model: TrainedModel, checked?: Che
     ctx.model.load(m, backend);
     return m;
   }, true);
-  let probe = probeSamples(loaded.featureShape, new Float32Array(0), null, 0, 0, undefined, model.table);
+  let probe = probeSamples(loaded.featureShape, new Float32Array(0), null, 0, 0, { table: model.table });
   const t = model.graph.training;
   if (t) {
     try {
@@ -231,5 +231,5 @@ async function datasetSamples(ctx: ServiceContext, loaded: LoadedModel, dataset:
   if (ds.featureShape.reduce((a, b) => a * b, 1) !== want) {
     throw coded('E_PREDICT_SHAPE', `The dataset's samples (${ds.featureShape.join('×')}) do not fit the loaded model's input (${loaded.featureShape.join('×')}).`);
   }
-  return probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), hasClasses(ds.task) ? 1 : ds.targets.length / Math.max(1, ds.count), ds.text, loaded.model.table ?? ds.table);
+  return probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), hasClasses(ds.task) ? 1 : ds.targets.length / Math.max(1, ds.count), { text: ds.text, table: loaded.model.table ?? ds.table, normalization: data.normalization });
 }

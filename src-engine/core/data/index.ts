@@ -26,7 +26,7 @@ export { labelledTextDataset, encodeLabelledText, decodeTokens, sampleText as la
 export type { LabelledText, LabelledTextOptions, Tokenization, TextFeatures } from './labelled-text';
 export { tokenizerOf, contextTokenizer, languageTokenizer, encodeText as encodeWithTokenizer, readTokenizer, WORD_PATTERN, TOKENIZER_FORMAT } from './tokenizer';
 export type { Tokenizer } from './tokenizer';
-export { encodeTableRow, readTableEncoding, tableWidth, TABLE_ENCODING_FORMAT } from './table-encoding';
+export { decodeTableRow, encodeTableRow, readTableEncoding, tableWidth, TABLE_ENCODING_FORMAT } from './table-encoding';
 export type { PreparedData } from './prepare';
 export { BatchFeeder, PREFETCH_BATCHES } from './batch';
 export { subsetOf, normalizedSource, materialize, forEachChunk } from './stream';

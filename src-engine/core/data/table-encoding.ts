@@ -64,6 +64,31 @@ export function encodeTableRow(e: TableEncoding, cell: (k: number) => string, ou
 }
 
 /**
+ * A sample's input read back as a row of its table, as far as the encoding allows (the inverse
+ * of `encodeTableRow`, on values before normalisation): a number column's value (6 significant
+ * digits; a filled gap reads as its fill), a text column's category (blank where none is set: a
+ * gap under the indicator policy), blank where the indicator says the cell was missing. For the
+ * Playground's test samples: a pick shows its row, to change one value and see the answer move.
+ */
+export function decodeTableRow(e: TableEncoding, x: ArrayLike<number>): Record<string, string> {
+  const row: Record<string, string> = {};
+  let f = 0;
+  for (const c of e.columns) {
+    let v = '';
+    if (c.kind === 'numeric') v = String(Number(x[f++].toPrecision(6)));
+    else if (c.kind === 'index') v = c.categories![Math.round(x[f++])] ?? '';
+    else {
+      const n = c.categories!.length;
+      for (let k = 0; k < n; k++) if (x[f + k] > 0.5) v = c.categories![k];
+      f += n;
+    }
+    if (c.indicator && x[f++] > 0.5) v = '';
+    row[c.name] = v;
+  }
+  return row;
+}
+
+/**
  * A table encoding read from a model file, checked, or a DataError (`DATA_BAD_OPTION`) naming
  * what is wrong (`what`: where it was read, for the message).
  */

@@ -5,7 +5,7 @@
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { ValueRows } from '../../../src-renderer/src/components/training/Samples';
+import { rowText, ValueRows } from '../../../src-renderer/src/components/training/Samples';
 import { TargetScale } from '../../../src-renderer/src/components/training/AddDataDialog';
 import { sampleValue, samplesAsNumbers } from '../../../src-renderer/src/training/charts';
 
@@ -42,5 +42,13 @@ describe("a regression table's preview", () => {
     expect(renderToStaticMarkup(<TargetScale table={table([-2500, 40])} />)).toContain('Divided by 1,000 in the file (-2.5 to 0.04)');
     // Values near 1 (the housing set's hundreds of thousands): nothing to say.
     expect(renderToStaticMarkup(<TargetScale table={table([0.5, 5.2])} />)).toBe('');
+  });
+});
+
+describe("a table's sample as text", () => {
+  it('names its columns with their values, a gap as missing, the first few where space is short', () => {
+    const row = { Pclass: '1', Sex: 'female', Age: '', Fare: '71.28' };
+    expect(rowText(row)).toBe('Pclass 1 · Sex female · Age (missing) · Fare 71.28');
+    expect(rowText(row, 2)).toBe('Pclass 1 · Sex female · …');
   });
 });

@@ -173,6 +173,11 @@ function useTableRow(table: TableEncoding | undefined, runId: string | undefined
   return {
     row: typed ? rowFor.row : table ? blankRow(table) : {},
     problem: typeof input === 'string' ? input : undefined,
+    /** Show a row (a picked test sample's) without asking the network: the pick asks with the sample as fed. */
+    show(next: Readonly<Record<string, string>>) {
+      clearTimeout(timer.current);
+      setRowFor({ runId, row: { ...next } });
+    },
     type(next: Record<string, string>) {
       setRowFor({ runId, row: next });
       clearTimeout(timer.current);
@@ -421,6 +426,8 @@ function DrawPlayground() {
     setPicked(i);
     setUploaded(undefined);
     setTyped('');
+    // A table's sample fills the row form: change a value to see the answer move.
+    if (probe?.rows?.[i]) tableRow.show(probe.rows[i]);
     if (drawable) {
       pixels.current = drawingFromSample(x, w * h);
       paint();
@@ -434,12 +441,7 @@ function DrawPlayground() {
   }, [w, h, paint]);
 
   const stroke = (e: React.PointerEvent<HTMLCanvasElement>) => {
-    const el = canvas.current;
-    if (!el) return;
-    const r = el.getBoundingClientRect();
-    const cx = ((e.clientX - r.left) / r.width) * w;
-    const cy = ((e.clientY - r.top) / r.height) * h;
-    brush(pixels.current, w, h, cx, cy);
+    if (!brushAt(canvas.current, e, pixels.current, w, h)) return;
     paint();
     setPicked(undefined);
     predict(Array.from(pixels.current), false);
@@ -544,6 +546,14 @@ function NoSamples({ shape, error }: { shape: readonly number[]; error: string |
       {error ? <span data-testid="playground-samples-error"> ({error})</span> : null}
     </p>
   );
+}
+
+/** A brush stroke at the pointer, on the drawing's pixels (`w`×`h`, shown at the canvas's size); false without a canvas. */
+function brushAt(el: HTMLCanvasElement | null, e: React.PointerEvent<HTMLCanvasElement>, pixels: Float32Array, w: number, h: number): boolean {
+  if (!el) return false;
+  const r = el.getBoundingClientRect();
+  brush(pixels, w, h, ((e.clientX - r.left) / r.width) * w, ((e.clientY - r.top) / r.height) * h);
+  return true;
 }
 
 /** The drawing's pixels (0–1, one channel) onto its canvas, grey; the canvas's `data-ink` says how much is drawn. */

@@ -53,17 +53,24 @@ export function ReconstructionGrid() {
   );
 }
 
+/** A table's sample as text: its columns' values (the first `most`, then …), `Sex female · Age 38 · …`. */
+export function rowText(row: Readonly<Record<string, string>>, most = Infinity): string {
+  const cells = Object.entries(row).map(([k, v]) => `${k} ${v === '' ? '(missing)' : v}`);
+  return cells.length > most ? `${cells.slice(0, most).join(' · ')} · …` : cells.join(' · ');
+}
+
 /** For a regression: each probe sample's true values beside the network's, and the error. */
 function ValuePredictions() {
   const samples = useRun((s) => s.frame?.samples);
   const targets = useRun((s) => s.info?.probeSamples.targets);
+  const rows = useRun((s) => s.info?.probeSamples.rows);
   const step = useRun((s) => s.frame?.step);
   if (!samples || !('outputs' in samples) || !targets || !samplesAsNumbers(samples)) return null;
-  return <ValueRows outputs={samples.outputs} targets={targets} step={step ?? 0} />;
+  return <ValueRows outputs={samples.outputs} targets={targets} step={step ?? 0} rows={rows} />;
 }
 
 /** {@link ValuePredictions}' table, from the frame's outputs and the probe samples' true values. */
-export function ValueRows({ outputs, targets, step }: { outputs: readonly ArrayLike<number>[]; targets: readonly (number | readonly number[])[]; step: number }) {
+export function ValueRows({ outputs, targets, step, rows }: { outputs: readonly ArrayLike<number>[]; targets: readonly (number | readonly number[])[]; step: number; rows?: readonly Readonly<Record<string, string>>[] }) {
   // Several values a sample: one a line, and one error, their mean absolute one (the rows stay within the pane).
   const several = outputs.some((o) => o.length > 1);
   const list = (v: ArrayLike<number>) => (several ? Array.from(v, (x, k) => <span key={k}>{sampleValue(x)}</span>) : Array.from(v, sampleValue).join(', '));
@@ -86,7 +93,7 @@ export function ValueRows({ outputs, targets, step }: { outputs: readonly ArrayL
             const t = typeof truth === 'number' ? [truth] : truth;
             return (
               <tr key={i} data-testid={`value-prediction-${i}`}>
-                <td>#{i + 1}</td>
+                <td title={rows?.[i] ? rowText(rows[i]) : undefined}>#{i + 1}</td>
                 <td>{t ? list(t) : '–'}</td>
                 <td>{list(out)}</td>
                 <td>{t && t.length === out.length ? error(out, t) : '–'}</td>
@@ -120,6 +127,11 @@ function Predictions() {
                 <q className="prediction__text" title={probe.texts[i]}>
                   {probe.texts[i]}
                 </q>
+              ) : null}
+              {probe.rows?.[i] ? (
+                <span className="prediction__row" title={rowText(probe.rows[i])} data-testid={`prediction-row-${i}`}>
+                  {rowText(probe.rows[i], 3)}
+                </span>
               ) : null}
               <span>
                 {classNames[p] ?? p} <small>{(conf * 100).toFixed(0)}%</small>

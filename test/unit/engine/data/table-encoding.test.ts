@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { csvDataset, DataError, parseCsvRows } from '../../../../src-engine/core/data';
-import { columnWidth, encodeTableRow, readTableEncoding, tableRowsDataset, tableWidth } from '../../../../src-engine/core/data/table-encoding';
+import { columnWidth, decodeTableRow, encodeTableRow, readTableEncoding, tableRowsDataset, tableWidth } from '../../../../src-engine/core/data/table-encoding';
 import { titanicLikeCsv } from '../../../e2e/titanic.mjs';
 
 const codeOf = (f: () => unknown): string | undefined => {
@@ -70,6 +70,19 @@ describe('a table encoding', () => {
     expect(codeOf(() => tableRowsDataset('x.csv', header.filter((h) => h !== 'Survived'), body, table, ds.classNames))).toBe('DATA_CSV_NO_TARGET');
     expect(codeOf(() => tableRowsDataset('x.csv', header.map((h) => (h === 'Fare' ? 'Price' : h)), body, table, ds.classNames))).toBe('DATA_CSV_BAD_ROW');
     expect(codeOf(() => tableRowsDataset('x.csv', header, body, table, ['yes', 'no']))).toBe('DATA_CSV_BAD_CELL');
+  });
+
+  it('reads a sample back as its row: numbers, categories, a gap blank under the indicator policy', () => {
+    const ds = csvDataset(text, { targetColumn: 'Survived', missing: 'indicator' });
+    const table = ds.table!;
+    const width = tableWidth(table);
+    rows.forEach((cells, r) => {
+      const row = decodeTableRow(table, ds.features.subarray(r * width, (r + 1) * width));
+      for (const c of table.columns) {
+        const cell = cells[header.indexOf(c.name)];
+        expect(row[c.name], `line ${r + 2}, ${c.name}`).toBe(c.kind === 'numeric' && cell !== '' ? String(Number(Math.fround(Number(cell)).toPrecision(6))) : cell);
+      }
+    });
   });
 
   it('reads back from a model file as written; anything else is refused, coded', () => {
