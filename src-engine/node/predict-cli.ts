@@ -116,7 +116,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     backend.dispose?.();
   }
   if (!predictions.length) return fail('E_PREDICT_INPUT', 'no inputs: name images, folders of images, a table (.csv, .tsv), arrays (.npy, .npz) or --text.', 2);
-  const table = predictionTable(predictions, classNames);
+  const table = predictionTable(predictions, classNames, source.model.table?.target);
   if (args.out !== undefined) {
     try {
       const written = writeExport({ kind: 'file', files: [{ path: 'predictions.csv', data: new TextEncoder().encode(toCsv(table)) }] }, args.out, { force: args.force });
@@ -299,8 +299,11 @@ function* arraySamples(path: string, shape: readonly number[]): Generator<Sample
   for (let i = 0; i < count; i++) yield { input: one ? path : `${path}[${i}]`, values: array.data.subarray(i * width, (i + 1) * width) };
 }
 
-/** The predictions as rows of a table: input, class, probability and one column per class (a classifier), or input and values. */
-function predictionTable(predictions: readonly Prediction[], classNames: readonly string[]): string[][] {
+/**
+ * The predictions as rows of a table: input, class, probability and one column per class (a
+ * classifier), or input and values (one value named after the column a table model predicts: `price`).
+ */
+function predictionTable(predictions: readonly Prediction[], classNames: readonly string[], target?: string): string[][] {
   const first = predictions[0];
   if (first.kind === 'probabilities') {
     const k = first.values.length;
@@ -310,7 +313,7 @@ function predictionTable(predictions: readonly Prediction[], classNames: readonl
   }
   const width = first.values.length;
   const rows = predictions.map((p) => [p.input, ...p.values.map(fmt)]);
-  return [['input', ...(width === 1 ? ['value'] : Array.from({ length: width }, (_, i) => `value_${i}`))], ...rows];
+  return [['input', ...(width === 1 ? [target ?? 'value'] : Array.from({ length: width }, (_, i) => `value_${i}`))], ...rows];
 }
 
 const fmt = (v: number): string => String(Number(v.toPrecision(6)));

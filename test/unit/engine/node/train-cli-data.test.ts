@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltinDataset } from '../../../../src-engine/core/data';
 import { main } from '../../../../src-engine/node/train-cli';
+import { main as predictMain } from '../../../../src-engine/node/predict-cli';
 import { npy, writeDigitFolder, zip } from '../data/user-data-fixtures';
 import { pricesCsv, titanicLikeCsv } from '../../../e2e/titanic.mjs';
 
@@ -102,7 +103,8 @@ describe('train CLI --data: a table of prices on the Iris MLP, a classifier', ()
   it('price is a number to predict: the loss becomes MSELoss, the target [1], the head 1 output and the metrics mse, mae, r2, each said in a note, and it learns', async () => {
     const csv = join(tmp(), 'houses.csv');
     writeFileSync(csv, pricesCsv(300));
-    const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--data', csv, '--epochs', '30', '--threads', '1', '--json']);
+    const model = join(tmp(), 'prices.json');
+    const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--data', csv, '--epochs', '30', '--threads', '1', '--json', '--export', model]);
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.lines.filter((l) => l.type === 'note').map((l) => l.message)).toEqual([
       "measurements now takes [2], the table's values per sample (it took [4])",
@@ -112,9 +114,12 @@ describe('train CLI --data: a table of prices on the Iris MLP, a classifier', ()
       'the metrics are now mse, mae, r2',
       'the output logits is now called prediction (values, not class scores)',
     ]);
-    const done = r.lines.at(-1) as { type: string; test?: Record<string, number> };
-    expect(done.type).toBe('done');
+    const done = r.lines.find((l) => l.type === 'done') as { type: string; test?: Record<string, number> };
     expect(done.test?.r2).toBeGreaterThan(0.9);
+    // Its predictions are named after the column it predicts.
+    const preds = join(tmp(), 'preds.csv');
+    expect(await predictMain([model, csv, '--out', preds], () => undefined, () => undefined)).toBe(0);
+    expect(readFileSync(preds, 'utf8').split('\n')[0]).toBe('input,price');
   });
 });
 
