@@ -92,7 +92,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const checked = checkDesign(withFlags(design, args), design.label, io);
     const from = design.resume ? undefined : startWeightsOf(checked.ir, design, args.runs);
     const data = loadData(checked.ir, io);
-    const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io) : checked;
+    const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io, design.graph.training?.dataset) : checked;
     if (args.findLr) return await findLr(args, io, fitted, data, from);
     return await train({ args, io, design, checked: fitted, data, from, exportAs });
   } catch (e) {

@@ -4,6 +4,7 @@
  * the design fitted to it as the app's "Use this data" does.
  */
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { MISSING_POLICIES } from '../catalog/datasets/options';
 import { getDataset, labelledTextOptionsOf } from '../catalog/datasets/registry';
 import { series } from '../catalog/datasets/series';
@@ -11,7 +12,7 @@ import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
 import { DATA_LIMITS, DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
 import type { PreparedData, Samples } from '../core/data';
 import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
-import { fitToData } from '../core/analysis/data-fit';
+import { fitToData, nameForData, type DataShape } from '../core/analysis/data-fit';
 import { isFeatureInput } from '../base/ir/inputs';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import { folderFormat } from './data-scan';
@@ -135,30 +136,37 @@ export function loadData(graph: GraphIR, io: Io): PreparedData<Samples> {
  * comes with 3 classes, the Iris MLP takes 4 values, a bag of words as many as its vocabulary):
  * data of a format with a shape (catalog/data-formats), images resized to the Input.
  */
-export function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>, label: string, io: Io): CheckedGraph {
+export function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>, label: string, io: Io, previous?: DatasetConfig): CheckedGraph {
   const graph = checked.ir;
   const training = graph.training!;
   const format = getDataFormat(training.dataset.name);
   if (!format?.shape) return checked;
   const classes = hasClasses(data.train.task);
-  const fit = fitToData(graph, {
+  const shape: DataShape = {
     name: data.train.name,
     kind: format.shape,
     featureShape: data.train.featureShape,
     classes: classes ? data.train.numClasses : 0,
     ...(classes ? {} : { targetShape: data.train.targetShape }),
     resizedToInput: format.reads === 'images',
-  });
-  if (!fit.edits.length && !fit.metrics && !fit.output) return checked;
+  };
+  const fit = fitToData(graph, shape);
+  // The design's name follows the data, as the app's Use this data renames it ("houses MLP (6-16-1)").
+  const path = training.dataset.options?.path;
+  const file = typeof path === 'string' ? basename(path) : data.train.name;
+  const previousPath = previous?.options?.path;
+  const name = graph.name === undefined ? undefined : nameForData(graph.name, typeof previousPath === 'string' ? basename(previousPath) : previous?.name, file, shape);
+  const renamed = name !== undefined && name !== graph.name ? name : undefined;
+  if (!fit.edits.length && !fit.metrics && !fit.output && !renamed) return checked;
   const edited = new Map(fit.edits.map((e) => [e.nodeId, e]));
   const nodes = graph.nodes.map((n) => {
     const e = edited.get(n.id);
     return !e ? n : e.op !== undefined ? { ...n, op: e.op, attrs: { ...e.attrs } } : { ...n, attrs: { ...n.attrs, ...e.attrs } };
   });
-  const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : []), ...(fit.output ? [fit.output.done] : [])];
+  const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : []), ...(fit.output ? [fit.output.done] : []), ...(renamed ? [`the design is now called “${renamed}”`] : [])];
   const out = fit.output;
   const outputs = out ? Object.fromEntries(Object.entries(graph.outputs).map(([k, v]) => [k === out.from ? out.to : k, v])) : graph.outputs;
-  const resized = checkGraph({ ...graph, nodes, outputs, training: fit.metrics ? { ...training, metrics: fit.metrics.to } : training }, { batchSize: training.batchSize });
+  const resized = checkGraph({ ...graph, ...(renamed ? { name: renamed } : {}), nodes, outputs, training: fit.metrics ? { ...training, metrics: fit.metrics.to } : training }, { batchSize: training.batchSize });
   if (!resized.graph) return refuse('CLI_BAD_GRAPH', `${label}: fitted to the data (${done.join('; ')}) it does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`);
   for (const line of done) {
     if (io.json) io.out(JSON.stringify({ type: 'note', message: line }) + '\n');

@@ -164,3 +164,30 @@ function taskFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: D
 const possessive = (noun: string): string => (noun.endsWith('s') ? `${noun}'` : `${noun}'s`);
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A design's name for new data (#60: a design trained on a breast-cancer table kept the name
+ * `Iris MLP (4-16-3)`, and so did its runs): where it names the data it was made for
+ * (`previousData`, a dataset's or a file's name) it names the new data instead (`dataName`, its
+ * file or folder name without the extension), and a width summary in parentheses (`(4-16-3)`)
+ * takes the new input's width and what the head now outputs (the classes, or a regression's
+ * values). A name that says neither stays the user's. The app's "Use this data" and the CLI's
+ * `--data` both rename with it.
+ *
+ * @example nameForData('Iris MLP (4-16-3)', 'iris', 'houses.csv', { name: 'houses.csv', kind: 'table', featureShape: [6], classes: 0 }) // 'houses MLP (6-16-1)'
+ */
+export function nameForData(name: string, previousData: string | undefined, dataName: string, shape: DataShape | undefined): string {
+  const stem = dataName.replace(/\.[A-Za-z0-9]{1,5}$/, '');
+  const old = previousData?.replace(/^.*[\\/]/, '').replace(/\.[A-Za-z0-9]{1,5}$/, '');
+  const next = old && old.toLowerCase() !== stem.toLowerCase() ? name.replace(new RegExp(`(^|[^A-Za-z0-9])${escaped(old)}(?=$|[^A-Za-z0-9])`, 'i'), (_m, before: string) => `${before}${stem}`) : name;
+  return next.replace(/\((\d+(?:-\d+)+)\)/, (_whole, widths: string) => {
+    const w = widths.split('-');
+    if (shape?.featureShape.length === 1 && !shape.resizedToInput) w[0] = String(shape.featureShape[0]);
+    if (shape && shape.classes >= 2) w[w.length - 1] = String(shape.classes);
+    // A regression's values to predict (a table's one column: 1), as the fit resizes the head.
+    else if (shape && shape.classes === 0 && shape.kind !== 'folder') w[w.length - 1] = String(size(shape.targetShape ?? [1]));
+    return `(${w.join('-')})`;
+  });
+}

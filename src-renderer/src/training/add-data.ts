@@ -1,4 +1,4 @@
-import { getDataFormat, hasClasses, labelledTextOptionsOf, targetInputs, type DataShape, type DatasetConfig, type GraphIR } from '../../../src-engine/facade';
+import { getDataFormat, hasClasses, labelledTextOptionsOf, nameForData, targetInputs, type DataShape, type DatasetConfig, type GraphIR } from '../../../src-engine/facade';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { UPLOAD_EXTENSIONS, UPLOAD_LIMITS } from '../../../src-contracts/files';
 
@@ -104,8 +104,6 @@ const idFrom = (column: string): string => {
   return /^[A-Za-z]/.test(id) ? id : `t_${id}`;
 };
 
-const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /**
  * The names "Use this data" changes with the design (#60: a design trained on a breast-cancer table
  * kept its target called `species` and its name `Iris MLP (4-16-3)`, and so did its runs): a table's
@@ -125,18 +123,7 @@ export function namesForData(graph: Pick<GraphIR, 'name' | 'nodes'>, previousDat
     if (to !== targets[0].id && !graph.nodes.some((n) => n.id === to)) out.target = { from: targets[0].id, to };
   }
   const name = graph.name ?? '';
-  const stem = result.name.replace(/\.[A-Za-z0-9]{1,5}$/, '');
-  const old = previousData?.replace(/^.*[\\/]/, '').replace(/\.[A-Za-z0-9]{1,5}$/, '');
-  let next = old && old.toLowerCase() !== stem.toLowerCase() ? name.replace(new RegExp(`(^|[^A-Za-z0-9])${escaped(old)}(?=$|[^A-Za-z0-9])`, 'i'), (_m, before: string) => `${before}${stem}`) : name;
-  const shape = dataShapeOf(result);
-  next = next.replace(/\((\d+(?:-\d+)+)\)/, (whole, widths: string) => {
-    const w = widths.split('-');
-    if (shape?.featureShape.length === 1 && !shape.resizedToInput) w[0] = String(shape.featureShape[0]);
-    if (shape && shape.classes >= 2) w[w.length - 1] = String(shape.classes);
-    // A regression's values to predict (a table's one column: 1), as the fit resizes the head.
-    else if (shape && shape.classes === 0 && shape.kind !== 'folder') w[w.length - 1] = String((shape.targetShape ?? [1]).reduce((a, b) => a * b, 1));
-    return `(${w.join('-')})`;
-  });
+  const next = nameForData(name, previousData, result.name, dataShapeOf(result));
   if (next !== name) out.name = next;
   return out;
 }

@@ -94,6 +94,7 @@ describe('train CLI --data: a Titanic-like table on the Iris MLP (#44)', () => {
     expect(r.lines.filter((l) => l.type === 'note').map((l) => l.message)).toEqual([
       "measurements now takes [9], the table's values per sample (it took [4])",
       'fc2 now outputs 2, one per class of the table (it output 3); its weights start afresh',
+      'the design is now called “titanic MLP (9-16-2)”',
     ]);
     expect(r.lines.at(-1)?.type).toBe('done');
   });
@@ -113,6 +114,7 @@ describe('train CLI --data: a table of prices on the Iris MLP, a classifier', ()
       'fc2 now outputs 1, the value to predict (it output 3); its weights start afresh',
       'the metrics are now mse, mae, r2',
       'the output logits is now called prediction (values, not class scores)',
+      'the design is now called “houses MLP (2-16-1)”',
     ]);
     const done = r.lines.find((l) => l.type === 'done') as { type: string; test?: Record<string, number> };
     expect(done.test?.r2).toBeGreaterThan(0.9);
