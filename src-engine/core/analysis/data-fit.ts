@@ -176,7 +176,7 @@ const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * values). A name that says neither stays the user's. The app's "Use this data" and the CLI's
  * `--data` both rename with it.
  *
- * @example nameForData('Iris MLP (4-16-3)', 'iris', 'houses.csv', { name: 'houses.csv', kind: 'table', featureShape: [6], classes: 0 }) // 'houses MLP (6-16-1)'
+ * @example nameForData('titanic MLP (9-16-2)', 'titanic.csv', 'houses.csv', { name: 'houses.csv', kind: 'table', featureShape: [6], classes: 0 }) // 'houses MLP (6-16-1)'
  */
 export function nameForData(name: string, previousData: string | undefined, dataName: string, shape: DataShape | undefined): string {
   const stem = dataName.replace(/\.[A-Za-z0-9]{1,5}$/, '');
