@@ -25,6 +25,7 @@ export { ERRORS, errorEntry, explainCode, isErrorCode, nextAction, type ErrorCod
 export { describeDiff, diffGraphs, type GraphDiff } from './base/ir/diff';
 export { migrateGraph } from './base/ir/migrate';
 export { checkNodeGroups, remapNodeGroups } from './base/ir/node-groups';
+export { datasetLabel } from './base/ir/training';
 
 // Small pure helpers.
 export { formatShape } from './base/tensor';

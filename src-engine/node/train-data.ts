@@ -4,7 +4,6 @@
  * the design fitted to it as the app's "Use this data" does.
  */
 import { statSync } from 'node:fs';
-import { basename } from 'node:path';
 import { MISSING_POLICIES } from '../catalog/datasets/options';
 import { getDataset, labelledTextOptionsOf } from '../catalog/datasets/registry';
 import { series } from '../catalog/datasets/series';
@@ -15,6 +14,7 @@ import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
 import { fitToData, nameForData, type DataShape } from '../core/analysis/data-fit';
 import { isFeatureInput } from '../base/ir/inputs';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
+import { datasetLabel } from '../base/ir/training';
 import { folderFormat } from './data-scan';
 import { refuse } from './cli-files';
 import { readRegularFile } from './regular-file';
@@ -152,10 +152,7 @@ export function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>
   };
   const fit = fitToData(graph, shape);
   // The design's name follows the data, as the app's Use this data renames it ("houses MLP (6-16-1)").
-  const path = training.dataset.options?.path;
-  const file = typeof path === 'string' ? basename(path) : data.train.name;
-  const previousPath = previous?.options?.path;
-  const name = graph.name === undefined ? undefined : nameForData(graph.name, typeof previousPath === 'string' ? basename(previousPath) : previous?.name, file, shape);
+  const name = graph.name === undefined ? undefined : nameForData(graph.name, datasetLabel(previous), datasetLabel(training.dataset) ?? data.train.name, shape);
   const renamed = name !== undefined && name !== graph.name ? name : undefined;
   if (!fit.edits.length && !fit.metrics && !fit.output && !renamed) return checked;
   const edited = new Map(fit.edits.map((e) => [e.nodeId, e]));

@@ -5,7 +5,7 @@ import { checkedDesign, runOptimizerSlots, type ProbeBatchRequest, trainingMemor
 import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
 import type { AcquireGpu } from '../../core/gpu/select';
-import { decodeTableRow, labelledSampleText, prepareData, withInputShape, type LoadedDataset, type Normalization, type PreparedData, type Samples, type TableEncoding, type TextEncoding } from '../../core/data';
+import { decodeTableRow, labelledSampleText, prepareData, undoNormalization, withInputShape, type LoadedDataset, type Normalization, type PreparedData, type Samples, type TableEncoding, type TextEncoding } from '../../core/data';
 import type { SessionEmit } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 import type { FeatureSpill } from '../../core/train/types';
@@ -193,7 +193,7 @@ export function probeSamples(
   // A table's samples as rows of it: the features before normalisation, decoded by its encoding.
   const row = (i: number) => {
     const x = Float32Array.from(sample(i));
-    if (normalization) for (let k = 0; k < x.length; k++) x[k] = x[k] * normalization.std[k % normalization.std.length] + normalization.mean[k % normalization.mean.length];
+    if (normalization) undoNormalization(normalization, x);
     return decodeTableRow(table!, x);
   };
   return {

@@ -1,5 +1,5 @@
 import { frozenNodeIds } from './freeze';
-import type { GradClipConfig, GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from './types';
+import type { DatasetConfig, GradClipConfig, GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from './types';
 
 /** Every loss node training touches: `training.loss`, then each group's, without repeats. */
 export function trainingLossNodes(config: TrainingConfig): string[] {
@@ -77,4 +77,14 @@ export function groupNodes(graph: Pick<GraphIR, 'nodes'>, params: NonNullable<Tr
     }
   }
   return out;
+}
+
+/**
+ * A dataset as the user knows it: the folder or file it reads by reference (`digits`, for an image
+ * folder of that name), else the dataset's name (MNIST's, say). Runs and summaries named the folder loader instead.
+ */
+export function datasetLabel(dataset: Pick<DatasetConfig, 'name' | 'options'> | undefined): string | undefined {
+  const path = dataset?.options?.path;
+  const base = typeof path === 'string' ? path.split(/[\\/]/).filter(Boolean).pop() : undefined;
+  return base ?? dataset?.name;
 }

@@ -1,4 +1,5 @@
 import { predictionNodeId } from '../../base/ir/prediction';
+import { trainingLossNodes } from '../../base/ir/training';
 import { taskFor, taskOf } from '../../catalog/tasks';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { BINARY_LOSS_OPS, CLASS_LABEL_LOSS_OPS, GENERATIVE_LOSS_OPS, LOSS_OPS } from '../ops/categories';
@@ -48,8 +49,7 @@ const hasParams = (node: NodeIR, shapes: Readonly<Record<string, readonly number
 export function findClassifierHead(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, shapes: Readonly<Record<string, readonly number[]>>): ClassifierHead | undefined {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const isLoss = (id: string) => LOSS_OPS.has(byId.get(id)?.op ?? '');
-  const t = graph.training;
-  const losses = (t ? (Array.isArray(t.loss) ? t.loss : [t.loss]) : []).map((id) => byId.get(id)?.op ?? '');
+  const losses = (graph.training ? trainingLossNodes(graph.training) : []).map((id) => byId.get(id)?.op ?? '');
   const comparesValues = (op: string) => LOSS_OPS.has(op) && !CLASS_LABEL_LOSS_OPS.has(op) && !BINARY_LOSS_OPS.has(op) && !GENERATIVE_LOSS_OPS.has(op);
   if (losses.length > 0 && losses.every(comparesValues)) return undefined;
   const predicted = predictionNodeId(graph) ?? Object.values(graph.outputs).find((id) => !isLoss(id));

@@ -1,5 +1,6 @@
 import { featureInput, inputShape, isTargetInput } from '../../base/ir/inputs';
 import { headToFit, headToWidth, predictionNodeId } from '../../base/ir/prediction';
+import { trainingLossNodes } from '../../base/ir/training';
 import type { AttrValue, GraphIR, NodeIR } from '../../base/ir/types';
 import { taskFor, taskOf } from '../../catalog/tasks';
 import { BINARY_LOSS_OPS, CLASS_LABEL_LOSS_OPS, GENERATIVE_LOSS_OPS } from '../ops/categories';
@@ -106,7 +107,7 @@ function taskFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, data: D
   const classes = data.classes >= 2;
   // A reconstruction's target is the sample itself (dataset.target `features`: the denoising AE), whatever the data's labels.
   if (!t || t.dataset.target === 'features' || (!classes && data.kind === 'folder')) return undefined;
-  const lossIds = Array.isArray(t.loss) ? t.loss : [t.loss];
+  const lossIds = trainingLossNodes(t);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const readsTarget = (n: NodeIR): boolean => {
     const target = byId.get(n.inputs[1] ?? '');

@@ -417,7 +417,6 @@ function statistic(values: number[], policy: MissingPolicy): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-
 /** One column of a table as `csvColumns` reads it. */
 export interface CsvColumnSummary {
   name: string;

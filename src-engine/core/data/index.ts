@@ -14,7 +14,7 @@ export { sequenceTask, SEQUENCE_TASKS, isSequenceTask } from './sequence-tasks';
 export type { SyntheticOptions, SyntheticName } from './synthetic';
 export { loadBuiltinDataset, BUILTIN_DATASETS } from './builtin';
 export { stratifiedSplit, stratifiedSample, shuffleInto } from './split';
-export { fitNormalization, fitChannelNormalization, applyNormalization } from './normalize';
+export { fitNormalization, fitChannelNormalization, applyNormalization, undoNormalization } from './normalize';
 export type { Normalization, NormalizationKind, SamplePass } from './normalize';
 export { applyTransform, applyAugmentation, augments, checkTransform, checkAugmentation } from './transforms';
 export type { FeatureTransform, Augmentation } from './transforms';

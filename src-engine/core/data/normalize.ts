@@ -111,6 +111,11 @@ export function fitNormalization(ds: Dataset | SamplePass, kind: Normalization['
   return { kind, mean: Array.from(mean), std };
 }
 
+/** Undo a fitted normalisation on one sample's `features` (in place): back to the data's units. */
+export function undoNormalization(norm: Normalization, features: Float32Array): void {
+  for (let k = 0; k < features.length; k++) features[k] = features[k] * norm.std[k % norm.std.length] + norm.mean[k % norm.mean.length];
+}
+
 /** Apply a fitted normalisation to `features` (in place); `fs` is the per-sample size. */
 export function applyNormalization(norm: Normalization, features: Float32Array, fs: number): void {
   if (norm.kind === 'global') {

@@ -1,4 +1,6 @@
-import type { GraphIR, TrainingConfig } from '../../../src-engine/facade';
+import { datasetLabel, type GraphIR, type TrainingConfig } from '../../../src-engine/facade';
+
+export { datasetLabel };
 
 /**
  * The design's loss as a reader wants it: the loss node's op, with its id only when the id says
@@ -21,12 +23,3 @@ export function trainingSummary(graph: Pick<GraphIR, 'nodes'>, training: Trainin
   return `Dataset ${datasetLabel(training.dataset)} · ${training.optimizer.kind} · ${lossLabel(graph, training.loss)}`;
 }
 
-/**
- * A dataset as the user knows it: the folder or file it reads by reference (`digits`, for an image
- * folder of that name), else the dataset's name (MNIST's, say). Runs and summaries named the folder loader instead.
- */
-export function datasetLabel(dataset: Pick<TrainingConfig['dataset'], 'name' | 'options'> | undefined): string | undefined {
-  const path = dataset?.options?.path;
-  const base = typeof path === 'string' ? path.split(/[\\/]/).filter(Boolean).pop() : undefined;
-  return base ?? dataset?.name;
-}

@@ -497,3 +497,5 @@ export function sampleValue(v: number): string {
   return Math.abs(r) >= 1e9 || (r !== 0 && Math.abs(r) < 1e-3) ? r.toExponential(3) : r.toLocaleString('en-US', { maximumSignificantDigits: 4 });
 }
 
+/** A sample's values, or one value, as the samples show them: `4.053`, `1, 2.5`. */
+export const sampleValues = (v: number | ArrayLike<number>): string => (typeof v === 'number' ? sampleValue(v) : Array.from(v, sampleValue).join(', '));

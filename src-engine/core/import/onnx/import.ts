@@ -2,8 +2,8 @@ import type { GraphIR } from '../../../base/ir/types';
 import { checkGraph, type CheckedGraph } from '../../analysis/checked';
 import { findClassifierHead, withClassificationLoss } from '../../analysis/classifier';
 import type { Normalization } from '../../data/normalize';
-import { readTokenizer, type Tokenizer } from '../../data/tokenizer';
-import { readTableEncoding, type TableEncoding } from '../../data/table-encoding';
+import { readTokenizer } from '../../data/tokenizer';
+import { readTableEncoding } from '../../data/table-encoding';
 import { tensorSpecs, type TensorSpec, type TrainedModel } from '../../export/model';
 import { OnnxError, type OnnxDiagnostic } from '../../export/onnx/errors';
 import { exportOnnx, META, type OnnxNormalizationMode } from '../../export/onnx/export';
@@ -155,26 +155,24 @@ function withBatchFix(e: unknown, batch: number | undefined): unknown {
   return new OnnxError(e.code, e.diagnostics, dynamicAxesFix(batch));
 }
 
-/** A text model's tokenizer from the metadata (`netwright.tokenizer`); one that does not read is left out (the model then takes encoded inputs only). */
-function metaTokenizer(meta: Map<string, string>): Tokenizer | undefined {
-  const text = meta.get(META.tokenizer);
-  if (!text) return undefined;
-  try {
-    return readTokenizer(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
-}
-
-/** A table model's encoding from the metadata (`netwright.table`); one that does not read is left out (the model then reads tables of numbers only). */
-function metaTable(meta: Map<string, string>): TableEncoding | undefined {
-  const text = meta.get(META.table);
-  if (!text) return undefined;
-  try {
-    return readTableEncoding(JSON.parse(text), 'netwright.table');
-  } catch {
-    return undefined;
-  }
+/**
+ * How the model reads raw input, from the metadata: a text model's tokenizer (`netwright.tokenizer`)
+ * and a table model's encoding (`netwright.table`). One that does not read is left out (the model
+ * then takes encoded inputs only, or tables of numbers).
+ */
+function metaReaders(meta: Map<string, string>): Pick<TrainedModel, 'tokenizer' | 'table'> {
+  const read = <T>(key: string, parse: (json: unknown) => T): T | undefined => {
+    const text = meta.get(key);
+    if (!text) return undefined;
+    try {
+      return parse(JSON.parse(text));
+    } catch {
+      return undefined;
+    }
+  };
+  const tokenizer = read(META.tokenizer, (j) => readTokenizer(j));
+  const table = read(META.table, (j) => readTableEncoding(j, META.table));
+  return { ...(tokenizer ? { tokenizer } : {}), ...(table ? { table } : {}) };
 }
 
 /**
@@ -190,10 +188,7 @@ function withMetadata(built: TrainedModel, file: OnnxModel): TrainedModel {
     if (Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string')) out.classNames = names as string[];
     const mode = (JSON.parse(meta.get(META.exported) ?? '{}') as { normalization?: OnnxNormalizationMode }).normalization;
     if (!out.normalization && mode === 'none' && meta.has(META.normalization)) out.normalization = JSON.parse(meta.get(META.normalization)!) as Normalization;
-    const tokenizer = metaTokenizer(meta);
-    if (tokenizer) out.tokenizer = tokenizer;
-    const table = metaTable(meta);
-    if (table) out.table = table;
+    Object.assign(out, metaReaders(meta));
   } catch {
     // Metadata that does not parse is ignored: the nodes are the model.
   }
@@ -292,10 +287,7 @@ function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'bu
     };
     const classNames = meta.get(META.classNames);
     if (classNames) candidate.classNames = JSON.parse(classNames) as string[];
-    const tokenizer = metaTokenizer(meta);
-    if (tokenizer) candidate.tokenizer = tokenizer;
-    const table = metaTable(meta);
-    if (table) candidate.table = table;
+    Object.assign(candidate, metaReaders(meta));
     const again = decodeModel(exportOnnx(candidate, { opset, normalization: mode === 'fold' ? 'none' : mode, checked }).bytes);
     if (structure(again.graph) === structure(file.graph)) return { model: candidate, checked };
   } catch {

@@ -7,7 +7,7 @@ import type { StoredFrame } from '../../../../src-engine/protocol';
 import { type CanvasDiff } from '../../state/train-ui';
 import { confusionLabels, confusionOf, curvesCsv, densityPoints, epochPoints, forLogAxis, gradFlowBars, gradNorms, headlineOf, layerHistogram, lossMismatch, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, tooltipHeader, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
 import { ConfusionMatrix } from './ConfusionMatrix';
-import { DARK, confusionShown, exportedChartPatch, sampleValue, samplesAsNumbers, type ChartTheme } from '../../training/charts';
+import { DARK, confusionShown, exportedChartPatch, sampleValues, samplesAsNumbers, type ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
 import { MaskedImage } from './MaskedImage';
@@ -510,7 +510,7 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
           </span>
           {base.probeSamples.targets.map((t, k) => (
             <span key={k} className="prediction compare__value">
-              {typeof t === 'number' ? sampleValue(t) : Array.from(t, sampleValue).join(', ')}
+              {sampleValues(t)}
             </span>
           ))}
         </div>
@@ -565,10 +565,9 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
             ) : samplesAsNumbers(s) ? (
               s.outputs.map((out, k) => {
                 const truth = start.probeSamples.targets[k];
-                const list = (v: ArrayLike<number>) => Array.from(v, sampleValue).join(', ');
                 return (
-                  <span key={k} className="prediction compare__value" title={`predicted ${list(out)}, is ${typeof truth === 'number' ? sampleValue(truth) : list(truth)}`}>
-                    {list(out)}
+                  <span key={k} className="prediction compare__value" title={`predicted ${sampleValues(out)}, is ${sampleValues(truth)}`}>
+                    {sampleValues(out)}
                   </span>
                 );
               })

@@ -7,7 +7,7 @@ import { TextPlayground } from './TextPlayground';
 import { PixelImage } from './PixelImage';
 import { MaskLegend, MaskedImage } from './MaskedImage';
 import { PickerInput } from '../PickerInput';
-import { drawingFromSample, sampleValue, samplesAsNumbers } from '../../training/charts';
+import { drawingFromSample, sampleValues, samplesAsNumbers } from '../../training/charts';
 import { grabFrame, useCamera } from '../../training/camera';
 import { predict as askModel } from '../../training/model-client';
 import { useOneAtATime } from '../../training/one-at-a-time';
@@ -241,7 +241,7 @@ function PredictionView({ result, task, sampleShape, prompt, valueName }: { resu
       ) : null}
       {p?.kind === 'output' && numbers ? (
         <p className="playground__value" data-testid="playground-value">
-          {valueName ?? 'output'} <b>{Array.from(p.values, sampleValue).join(', ')}</b>
+          {valueName ?? 'output'} <b>{sampleValues(p.values)}</b>
         </p>
       ) : null}
       {p?.kind === 'output' && !numbers ? (

@@ -1,6 +1,6 @@
 import { Fragment, useEffect, useMemo, useRef } from 'react';
 import type { DecisionBoundary as Boundary, SampleProbeResult } from '../../../../src-engine/protocol';
-import { boundaryPixels, confusionCells, confusionRestricted, confusionShown, sampleValue, samplesAsNumbers, toGrid } from '../../training/charts';
+import { boundaryPixels, confusionCells, confusionRestricted, confusionShown, sampleValue, sampleValues, samplesAsNumbers, toGrid } from '../../training/charts';
 import { characterGlyph } from '../../../../src-engine/facade';
 import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
@@ -73,7 +73,7 @@ function ValuePredictions() {
 export function ValueRows({ outputs, targets, step, rows }: { outputs: readonly ArrayLike<number>[]; targets: readonly (number | readonly number[])[]; step: number; rows?: readonly Readonly<Record<string, string>>[] }) {
   // Several values a sample: one a line, and one error, their mean absolute one (the rows stay within the pane).
   const several = outputs.some((o) => o.length > 1);
-  const list = (v: ArrayLike<number>) => (several ? Array.from(v, (x, k) => <span key={k}>{sampleValue(x)}</span>) : Array.from(v, sampleValue).join(', '));
+  const list = (v: ArrayLike<number>) => (several ? Array.from(v, (x, k) => <span key={k}>{sampleValue(x)}</span>) : sampleValues(v));
   const error = (out: ArrayLike<number>, t: readonly number[]) => (several ? sampleValue(Array.from(out, (o, k) => Math.abs(o - t[k])).reduce((a, b) => a + b, 0) / out.length) : sampleValue(out[0] - t[0]));
   return (
     <section className={`value-predictions${several ? ' value-predictions--several' : ''}`} data-testid="value-predictions" data-step={step}>
