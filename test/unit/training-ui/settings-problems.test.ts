@@ -60,6 +60,15 @@ const housesScan = {
   dataset: { name: 'csv', options: { path: 'data/houses.csv', fingerprint: 'f2' } },
 } satisfies DataScanResult;
 
+/** Opens the Iris MLP, presses "Use this data" on a scanned table, and returns the design it became (analysed). */
+function useOnIris(scan: DataScanResult): GraphIR {
+  w.editor.getState().load({ graph: iris, layout: {} }, { name: 'iris' });
+  w.addData.setState({ result: scan });
+  w.addData.getState().use();
+  w.editor.getState().analyzeNow();
+  return w.editor.getState().history.present.graph;
+}
+
 describe('a settings field that says no blocks Start, named in Problems', () => {
   it('abc in the learning rate is a problem naming the field and what was typed; Start gives it as the reason; fixing it lifts both', () => {
     const drafts = w.fieldDrafts.getState();
@@ -137,12 +146,8 @@ describe('a table the design does not take', () => {
   });
 
   it('"Use this data" with the regression table: one undo step, no diagnostics, and the loss it changed is a problem once put back', () => {
-    w.editor.getState().load({ graph: iris, layout: {} }, { name: 'iris' });
     expect(dataShapeOf(housesScan)).toEqual(houses);
-    w.addData.setState({ result: housesScan });
-    w.addData.getState().use();
-    w.editor.getState().analyzeNow();
-    const fitted = w.editor.getState().history.present.graph;
+    const fitted = useOnIris(housesScan);
     expect(fitted.nodes.find((n) => n.id === 'loss')).toMatchObject({ op: 'MSELoss', attrs: {} });
     expect(fitted.training?.metrics).toEqual(['mse', 'mae', 'r2']);
     // The name says the new widths: 6 values in, the 1 value to predict out; the output is a prediction, not logits.
@@ -172,12 +177,8 @@ describe('a table the design does not take', () => {
   });
 
   it('"Use this data" fits the Iris MLP to the table in one undo step; Problems lists a mismatch an edit brings back', () => {
-    w.editor.getState().load({ graph: iris, layout: {} }, { name: 'iris' });
     expect(dataShapeOf(titanicScan)).toEqual(titanic);
-    w.addData.setState({ result: titanicScan });
-    w.addData.getState().use();
-    w.editor.getState().analyzeNow();
-    const fitted = w.editor.getState().history.present.graph;
+    const fitted = useOnIris(titanicScan);
     expect(fitted.training?.dataset).toMatchObject({ name: 'csv', options: { targetColumn: 'Survived', path: 'data/titanic.csv' } });
     expect(attr(fitted, 'measurements', 'shape')).toEqual([9]);
     expect(attr(fitted, 'fc2', 'outFeatures')).toBe(2);
