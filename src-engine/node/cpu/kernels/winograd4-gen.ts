@@ -433,6 +433,14 @@ function stride2OutputTransform(AT: readonly (readonly number[])[]): string {
   return indent(L, 10);
 }
 
+/**
+ * One output vector stored at `at`, or added to what is there ($accumulate): a branch, not a
+ * `select`, so that a plain store does not first load the output (a fresh y is not in cache, and
+ * the load would wait for it where the store need not). F(2×2)'s stores branch the same way.
+ */
+const storeOrAdd = (at: string, h: string): string =>
+  `(if (local.get $accumulate) (then (v128.store ${at} (f32x4.add (local.get ${h}) (v128.load ${at})))) (else (v128.store ${at} (local.get ${h}))))`;
+
 /** Four whole 8×8 blocks: each output row's two halves transposed from y[a][0..7] (lanes = tiles) and stored, or added, per tile. */
 function wholeTileStores8(): string {
   const L: string[] = [];
@@ -442,7 +450,7 @@ function wholeTileStores8(): string {
       L.push(...transpose4(['$l0', '$l1', '$l2', '$l3'], ['$h0', '$h1', '$h2', '$h3']));
       for (let k = 0; k < 4; k++) {
         const at = `(i32.add (local.get $b${k}) (i32.add (i32.mul (local.get $ows) (i32.const ${a})) (i32.const ${half * 16})))`;
-        L.push(`(v128.store ${at} (select (f32x4.add (local.get $h${k}) (v128.load ${at})) (local.get $h${k}) (local.get $accumulate)))`);
+        L.push(storeOrAdd(at, `$h${k}`));
       }
     }
   }
@@ -457,7 +465,7 @@ function wholeTileStores(): string {
     L.push(...transpose4(['$l0', '$l1', '$l2', '$l3'], ['$h0', '$h1', '$h2', '$h3']));
     for (let k = 0; k < 4; k++) {
       const at = `(i32.add (local.get $b${k}) (i32.mul (local.get $ows) (i32.const ${a})))`;
-      L.push(`(v128.store ${at} (select (f32x4.add (local.get $h${k}) (v128.load ${at})) (local.get $h${k}) (local.get $accumulate)))`);
+      L.push(storeOrAdd(at, `$h${k}`));
     }
   }
   return indent(L, 14);
