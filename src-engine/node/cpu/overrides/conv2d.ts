@@ -61,6 +61,19 @@ const WINOGRAD_MAX_GROUP: Record<ConvTile, number> = { winograd: 4, winograd4: 1
 const WINOGRAD_SCRATCH_BUDGET = 8 << 20;
 
 /**
+ * Past that budget, a layer's scratch may still grow to this share of the kernel transform its
+ * group's GEMMs read (one U[ξ] of Cout·C floats for each of the variant's elements): where U
+ * dwarfs the tiles ([512×512]·[512 × 4·group] at 7×7), each GEMM streams its U[ξ] from memory for
+ * few columns, and a wider group reads it once for more. Measured (`CLOCK=cpu BACKWARD=1 STEPS=7
+ * npx tsx bench/conv-layers.ts 1`, batch 16, the 2-vCPU Zen 5 EPYC with AVX-512, two rounds each):
+ * resnet18's 512→512 7×7 layers at 8 samples (the budget's) forward 29.7 / 29.9 ms, backward
+ * 57.7 / 58.4; at 16, 26.4 / 26.9 and 54.2 / 54.2. Raising the budget itself would also widen the
+ * 256→256 14×14 layers' group (4 → 8), which lost (21.4 → 22.5 ms forward, 43.3 → 44.8 backward):
+ * their U is no larger than their tiles.
+ */
+const WINOGRAD_U_SCRATCH_SHARE = 0.5;
+
+/**
  * Fewest channels on either side for Winograd: its 16 GEMMs are [Cout × C]·[C × tiles] (forward)
  * and [C × Cout]·[Cout × tiles] (input gradient), which run far below peak when C or Cout is tiny.
  * Measured (batch 64, 1 thread, ms, Winograd / im2col + GEMM; dx = backward minus weight gradient):
@@ -813,8 +826,10 @@ class Conv2dOnCpu {
   /** Samples per GEMM for the tile shapes given, on that variant, and its per-thread scratch. */
   private winogradGroup(tile: ConvTile, ...shapes: TileShape[]): { group: number; bytes: number } {
     const bytesFor = (group: number): number => Math.max(...shapes.map((s) => this.tiles[tile].scratchBytes.call({ ...s, group })));
+    const uRead = Math.min(...shapes.map((s) => WINOGRAD_ELEMENTS[tile] * s.C * s.Cout * 4));
+    const budget = Math.max(WINOGRAD_SCRATCH_BUDGET, WINOGRAD_U_SCRATCH_SHARE * uRead);
     let group = WINOGRAD_MAX_GROUP[tile];
-    while (group > 1 && bytesFor(group) > WINOGRAD_SCRATCH_BUDGET) group >>= 1;
+    while (group > 1 && bytesFor(group) > budget) group >>= 1;
     return { group, bytes: bytesFor(group) };
   }
 
