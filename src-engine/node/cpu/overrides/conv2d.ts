@@ -48,7 +48,8 @@ type TileShape = Omit<KernelArgs['winogradScratchBytes'], 'group'>;
  * samples (batch 16, 1 thread, CPU ms, forward / dx, load 8–15): F(2×2) at 4 samples 75–78 / 73–91
  * and F(4×4) at 8 samples 60–64 / 52–58 (three interleaved rounds); single runs: F(4×4) at 4
  * samples 88 / 101, at 16 58 / 62 (64→64 on 7×7 at batch 64: 5.8–8.1 / 5.7–8.5 on F(2×2), 5.8–6.0 /
- * 5.6–5.9 on F(4×4); 128→128 on 12×12: 41–44 / 41–54, 27–28 / 26). The budget stops it at 8 there (on 2 threads a task has 8), and
+ * 5.6–5.9 on F(4×4); 128→128 on 12×12: 41–44 / 41–54, 27–28 / 26). The budget stopped it at 8 there; since
+ * WINOGRAD_U_SCRATCH_SHARE it reaches 16 on one thread (on 2 threads a task has 8), and it stays
  * at the 4 or 2 samples it had before on the 28×28 and 56×56 layers.
  */
 const WINOGRAD_MAX_GROUP: Record<ConvTile, number> = { winograd: 4, winograd4: 16, winograd4s2: 16, winograd4s2dx: 16 };
