@@ -160,6 +160,9 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
   );
 });
 
+/** An epoch's time as the feature-cache line gives it: a head alone on cached features takes milliseconds ("0.0 s" read as a stalled run). */
+const epochTime = (s: number): string => (s < 0.1 ? `${Math.max(1, Math.round(s * 1000))} ms` : `${s.toFixed(1)} s`);
+
 /** Run progress: state, epoch, step, samples/s, ETA and the backend doing the work. */
 function ProgressView() {
   const phase = useRun((s) => s.phase);
@@ -218,7 +221,7 @@ function ProgressView() {
       {features ? (
         <div className="train-progress__loaded" data-testid="feature-cache" data-state={features.state} data-code={features.code} title={features.reason}>
           {features.message}
-          {features.state === 'ready' && epochSeconds !== undefined ? `; ${epochSeconds.toFixed(1)} s per epoch` : ''}
+          {features.state === 'ready' && epochSeconds !== undefined ? `; ${epochTime(epochSeconds)} per epoch` : ''}
         </div>
       ) : null}
       {residentData ? (
