@@ -45,7 +45,7 @@ export { isProbedOp } from './core/ops/categories';
 export { INPUT_OP, featureInput, graphInputs, isFeatureInput, isGraphInput, isTargetInput, targetInputs } from './base/ir/inputs';
 export { headToFit, predictionNodeId } from './base/ir/prediction';
 // How a design meets the user's data ("Use this data", Problems): the changes that fit it, the mismatches left.
-export { fitToData, nameForData, type DataFit, type DataShape, type FitEdit } from './core/analysis/data-fit';
+export { fitChanges, fitToData, nameForData, type DataFit, type DataShape, type FitEdit } from './core/analysis/data-fit';
 
 // The training settings' registries: the Train dock's selects and "More settings" fields.
 export { DATASETS, DEFAULT_DATASET, getDataset, labelledTextOptionsOf } from './catalog/datasets/registry';

@@ -11,7 +11,7 @@ import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
 import { DATA_LIMITS, DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
 import type { PreparedData, Samples } from '../core/data';
 import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
-import { fitToData, nameForData, type DataShape } from '../core/analysis/data-fit';
+import { fitChanges, fitToData, nameForData, type DataShape } from '../core/analysis/data-fit';
 import { isFeatureInput } from '../base/ir/inputs';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import { datasetLabel } from '../base/ir/training';
@@ -160,7 +160,7 @@ export function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>
     const e = edited.get(n.id);
     return !e ? n : e.op !== undefined ? { ...n, op: e.op, attrs: { ...e.attrs } } : { ...n, attrs: { ...n.attrs, ...e.attrs } };
   });
-  const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : []), ...(fit.output ? [fit.output.done] : []), ...(renamed ? [`the design is now called “${renamed}”`] : [])];
+  const done = [...fitChanges(fit), ...(renamed ? [`the design is now called “${renamed}”`] : [])];
   const out = fit.output;
   const outputs = out ? Object.fromEntries(Object.entries(graph.outputs).map(([k, v]) => [k === out.from ? out.to : k, v])) : graph.outputs;
   const resized = checkGraph({ ...graph, ...(renamed ? { name: renamed } : {}), nodes, outputs, training: fit.metrics ? { ...training, metrics: fit.metrics.to } : training }, { batchSize: training.batchSize });

@@ -91,6 +91,11 @@ export function fitToData(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>
   return { edits, mismatches, ...(task?.metrics ? { metrics: task.metrics } : {}), ...(task?.output ? { output: task.output } : {}) };
 }
 
+/** What a fit changes, one phrase each, as the notice after "Use this data" and `netwright train --data`'s notes say it. */
+export function fitChanges(fit: DataFit): string[] {
+  return [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : []), ...(fit.output ? [fit.output.done] : [])];
+}
+
 /**
  * The losses that compare the data's targets in the wrong kind, with what they need: data of
  * values (a regression's table) against a loss of class labels (CrossEntropyLoss: the Iris MLP), or

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand';
-import { bytesToBase64, fileFormatOf, fitToData, getDataFormat, getDataset, labelledTextOptionsOf, type DataFit, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
+import { bytesToBase64, fileFormatOf, fitChanges, fitToData, getDataFormat, getDataset, labelledTextOptionsOf, type DataFit, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
 import { dataShapeOf, datasetToUse, namesForData, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import { datasetLabel } from '../editor/training-summary';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
@@ -187,7 +187,7 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
       const names = namesForData(graph, datasetLabel(t.dataset), result);
       const renamed = names.target && doc.edit({ kind: 'rename', ...names.target, coalesce: step }, { quiet: true }).ok ? names.target : undefined;
       if (names.name) doc.edit({ kind: 'set-name', name: names.name, coalesce: step });
-      const done = [...fit.edits.map((e) => e.done), ...(fit.metrics ? [fit.metrics.done] : []), ...(fit.output ? [fit.output.done] : []), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
+      const done = [...fitChanges(fit), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
       if (done.length) doc.notify('info', `${done.join('; ')}. Undo puts back ${done.length > 1 ? 'all of it' : 'both'}.`);
       get().close();
       set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape } } : { used: undefined }) });
