@@ -171,14 +171,24 @@ export class RunStore {
     return { meta, graph, records: afterRewinds(records), ...(notes.length ? { note: notes.join(' ') } : {}) };
   }
 
-  /** Rename a run or change its notes. */
+  /**
+   * Rename a run or change its notes. The edit is kept in the run's `edits.json`, which only this
+   * method writes and every read lays over `run.json`: a running run's writer (this process's or a
+   * CLI's) keeps its own copy of the meta, and folds `edits.json` in when it writes `run.json` at
+   * the run's end, so an edit made meanwhile is not overwritten. A run that has ended has no writer
+   * any more: its `run.json` is rewritten with the edit too.
+   */
   update(id: string, patch: { name?: string; notes?: string }): RunMeta {
     const meta = this.meta(id);
-    const next = { ...meta, ...(patch.name !== undefined ? { name: capText(patch.name, RUN_NAME_MAX) } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}) };
+    const edits: RunEdits = { name: patch.name !== undefined ? capText(patch.name, RUN_NAME_MAX) : meta.name, notes: patch.notes ?? meta.notes };
+    const next = { ...meta, ...edits };
+    let file = EDITS_FILE;
     try {
-      writeAtomic(join(this.dir, id, 'run.json'), JSON.stringify(next, null, 1));
+      writeAtomic(join(this.dir, id, EDITS_FILE), JSON.stringify(edits));
+      file = 'run.json';
+      if (next.status !== 'running') writeAtomic(join(this.dir, id, 'run.json'), JSON.stringify(next, null, 1));
     } catch (e) {
-      throw runError('E_RUN_WRITE', `${id}/run.json could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}): the run store's folder is read-only or the disk is full.`);
+      throw runError('E_RUN_WRITE', `${id}/${file} could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}): the run store's folder is read-only or the disk is full.`);
     }
     return next;
   }
@@ -263,8 +273,8 @@ export class RunStore {
     if (isRecord(raw.summary)) raw = { ...raw, summary: { ...raw.summary, metrics: metricsBySplit(raw.summary.metrics) ?? {} } };
     const checked = RunMetaSchema.safeParse(raw);
     if (!checked.success) return { damaged: `${where} has a field that is missing or out of range (${describeIssues(checked.error).slice(0, 500)}).` };
-    // The file's own object (the schema strips what it does not know; a rewrite keeps it).
-    let meta = raw as unknown as RunMeta;
+    // The file's own object (the schema strips what it does not know; a rewrite keeps it), with the user's edits.
+    let meta = { ...(raw as unknown as RunMeta), ...readEdits(join(this.dir, id)) };
     if (meta.status === 'running' && !this.writerAlive(meta)) {
       meta = { ...meta, status: 'crashed' };
       try {
@@ -546,10 +556,33 @@ export class RunWriter implements RunSink {
     this.timer = null;
     this.log.close();
     this.events.close();
-    this.meta = { ...this.meta, status, endedAt: new Date().toISOString(), ...(summary ? { summary } : {}) };
+    // The name and notes as the user left them while the run was running (RunStore.update).
+    this.meta = { ...this.meta, ...readEdits(this.folder), status, endedAt: new Date().toISOString(), ...(summary ? { summary } : {}) };
     writeAtomic(join(this.folder, 'run.json'), JSON.stringify(this.meta, null, 1));
     return this.meta;
   }
+}
+
+/** The fields of a run the user edits (`runs.update`), kept in the run's `edits.json`. */
+type RunEdits = Pick<RunMeta, 'name' | 'notes'>;
+
+const EDITS_FILE = 'edits.json';
+
+/**
+ * A run folder's `edits.json` (what `RunStore.update` wrote), or nothing when there is none or it
+ * cannot be used (a link, too large, torn, a field out of range): `run.json`'s name and notes then
+ * stand, and the next edit writes it anew.
+ */
+function readEdits(folder: string): Partial<RunEdits> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readRegularFile(join(folder, EDITS_FILE), RUN_FILE_LIMITS.meta, { noFollow: true }).toString('utf8'));
+  } catch {
+    return {};
+  }
+  if (!isRecord(raw)) return {};
+  const checked = RunMetaSchema.pick({ name: true, notes: true }).safeParse(raw);
+  return checked.success ? checked.data : {};
 }
 
 const FRAME_PREFIX = new TextEncoder().encode('{"kind":"frame",');
@@ -584,7 +617,6 @@ function lazyFrame(r: Uint8Array, dec: InstanceType<typeof TextDecoder>): RunRec
   };
 }
 
-/** Write to a temp file beside the target, sync it, then rename over the target. */
 /** Reads a binary checkpoint's tensors from its data file, each checked to lie whole inside it. */
 function tensorReader(file: RegularFile): (ref: TensorRef) => Float32Array {
   return (ref) => {
@@ -598,9 +630,11 @@ function tensorReader(file: RegularFile): (ref: TensorRef) => Float32Array {
   };
 }
 
+/** Write to a temp file beside the target, sync it, then rename over the target. */
 function writeAtomic(target: string, content: string | readonly Uint8Array[]): void {
-  const tmp = `${target}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
+  // A name of its own, made with O_EXCL: two writers of one file (a run's writer and an edit) never share a temp file.
+  const tmp = `${target}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  const fd = openSync(tmp, 'wx');
   try {
     if (typeof content === 'string') writeSync(fd, content);
     else for (const part of content) for (let at = 0; at < part.length; ) at += writeSync(fd, part, at);
