@@ -15,7 +15,7 @@ import { npy, torchStateDict, type ArchiveEntry, type TorchTensor } from './arch
 import { ExportError, type ExportBundle } from './bundle';
 import { describeGenerator, inferenceModel, type GeneratorExport, type InferenceModel } from './inference-graph';
 import { tensorSpecs, untrainedNote, type TensorSpec, type TrainedModel } from './model';
-import { writeSafetensors } from './safetensors';
+import { normalizationMetadata, writeSafetensors } from './safetensors';
 import { TRAIN_PY_TEXT } from './generated/train-py';
 import { ENCODE_TEXT_PY, GENERATE_PY, PREDICT_PY } from './text-py';
 import { ENCODE_ROW_PY } from './table-py';
@@ -340,7 +340,7 @@ export function modelSafetensors(trained: TrainedModel): { bytes: Uint8Array; ho
 
 function safetensorsMetadata(model: TrainedModel): Record<string, string> {
   const metadata: Record<string, string> = { format: 'pt', design: model.graph.name ?? 'network', producer: `Netwright ${ENGINE_VERSION}` };
-  if (model.normalization) metadata.normalization = JSON.stringify(model.normalization);
+  if (model.normalization) metadata.normalization = normalizationMetadata(model.normalization);
   const untrained = untrainedNote(model);
   if (untrained) metadata.weights = untrained;
   if (model.classNames?.length) metadata.class_names = JSON.stringify(model.classNames);

@@ -1,5 +1,6 @@
 import { ModelError } from './model';
 import type { TorchTensor } from './archive';
+import type { Normalization } from '../data/normalize';
 
 /**
  * safetensors (huggingface/safetensors, docs/export.md "safetensors"): `N` (u64 little-endian),
@@ -38,19 +39,80 @@ export const MAX_WEIGHTS_BYTES = 2 * 2 ** 30;
 export interface WeightsLimits {
   readonly descriptionBytes: number;
   readonly pickleOps: number;
+  /** How large a safetensors JSON header may be: the description, and the metadata Netwright writes beside it (`weightsLimits`). */
+  readonly headerBytes: number;
 }
 
 /** The limits when the tensors wanted are not known (the safetensors reference reader reads headers up to 100 MB). */
-export const MAX_WEIGHTS_LIMITS: WeightsLimits = { descriptionBytes: 64 * 2 ** 20, pickleOps: 2 ** 20 };
+export const MAX_WEIGHTS_LIMITS: WeightsLimits = { descriptionBytes: 64 * 2 ** 20, pickleOps: 2 ** 20, headerBytes: 64 * 2 ** 20 };
+
+/** The most bytes one number takes in JSON text (`-2.2250738585072014e-308`, and its comma). */
+const JSON_NUMBER_BYTES = 26;
 
 /**
  * The most a weights file of `tensors` tensors needs, with room for a checkpoint around them (an
  * optimizer's state, its param groups): a tensor takes ~200 bytes of description (its name,
  * dtype, shape; in a pickle the persistent id, the size and stride tuples, the rebuild call) and
  * ~40 pickle instructions, its module's `_metadata` ~50 and ~10; allowed: 16 KiB and 1,024.
+ * A safetensors header (`headerBytes`) may also carry the input normalisation Netwright writes
+ * into its metadata (`normalizationMetadata`) for a design whose input has `inputFeatures` values:
+ * at most a mean and a std per feature, as files written before the per-channel form hold them
+ * (5.8 MB for a [3, 224, 224] input); a torch.save pickle carries none.
  */
-export function weightsLimits(tensors: number): WeightsLimits {
-  return { descriptionBytes: Math.min(MAX_WEIGHTS_LIMITS.descriptionBytes, 2 ** 20 + 16_384 * tensors), pickleOps: Math.min(MAX_WEIGHTS_LIMITS.pickleOps, 65_536 + 1024 * tensors) };
+export function weightsLimits(tensors: number, inputFeatures = 0): WeightsLimits {
+  const descriptionBytes = 2 ** 20 + 16_384 * tensors;
+  const normalization = 2 * JSON_NUMBER_BYTES * inputFeatures;
+  const most = MAX_WEIGHTS_LIMITS;
+  return { descriptionBytes: Math.min(most.descriptionBytes, descriptionBytes), pickleOps: Math.min(most.pickleOps, 65_536 + 1024 * tensors), headerBytes: Math.min(most.headerBytes, descriptionBytes + normalization) };
+}
+
+/** The most channels the per-channel form of a normalisation names (more: written per feature). */
+const MAX_NORMALIZATION_CHANNELS = 4096;
+
+/**
+ * A model's input normalisation as a safetensors header's `normalization` entry (JSON text). A
+ * per-feature one whose figures repeat in equal runs — an image's per-channel mean and std,
+ * repeated over each channel's pixels — is written as its runs,
+ * `{"kind":"per-channel","features":150528,"mean":[3 values],"std":[3 values]}` (each figure
+ * stands for `features / mean.length` consecutive features: numpy's `np.repeat(mean, features //
+ * len(mean))`), so a [3, 224, 224] input's takes 100 bytes rather than 5.8 MB; any other as it is.
+ */
+export function normalizationMetadata(norm: Normalization): string {
+  const n = norm.mean.length;
+  if (norm.kind === 'per-feature' && n > 1 && norm.std.length === n) {
+    let run = 1;
+    while (run < n && norm.mean[run] === norm.mean[0] && norm.std[run] === norm.std[0]) run++;
+    const channels = n / run;
+    const repeats = (a: readonly number[]) => a.every((v, i) => v === a[i - (i % run)]);
+    if (run > 1 && Number.isInteger(channels) && channels <= MAX_NORMALIZATION_CHANNELS && repeats(norm.mean) && repeats(norm.std)) {
+      const every = (a: readonly number[]) => Array.from({ length: channels }, (_, c) => a[c * run]);
+      return JSON.stringify({ kind: 'per-channel', features: n, mean: every(norm.mean), std: every(norm.std) });
+    }
+  }
+  return JSON.stringify(norm);
+}
+
+/**
+ * The normalisation a safetensors header's `normalization` entry holds (`normalizationMetadata`'s
+ * either form), for a design whose input has `features` values; undefined when it does not parse,
+ * or its per-channel form does not cover exactly `features` values (nothing is allocated for a
+ * count the file alone says).
+ */
+export function normalizationFromMetadata(text: string | undefined, features: number): Normalization | undefined {
+  let v: unknown;
+  try {
+    v = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const n = v as { kind?: unknown; features?: unknown; mean?: unknown; std?: unknown } | undefined;
+  if (!n || typeof n !== 'object' || !Array.isArray(n.mean) || !Array.isArray(n.std)) return undefined;
+  if (n.kind !== 'per-channel') return n as Normalization;
+  const channels = n.mean.length;
+  if (n.features !== features || channels === 0 || n.std.length !== channels || features % channels) return undefined;
+  const run = features / channels;
+  const spread = (a: readonly unknown[]) => Array.from({ length: features }, (_, i) => a[Math.floor(i / run)] as number);
+  return { kind: 'per-feature', mean: spread(n.mean), std: spread(n.std) };
 }
 
 /** The most dimensions a tensor read may have (a layer's have at most 5; a view's extra unit dimensions address nothing). */
@@ -96,7 +158,7 @@ export function writeSafetensors(tensors: readonly { name: string; tensor: Torch
  * (`WeightsEntry.read`). F32, F64, F16 and BF16 are read as float32; I64 as int64.
  *
  * @throws ModelError `E_WEIGHTS_FILE`: not a safetensors file (the header's length or JSON), a
- *   header larger than `limits.descriptionBytes`, a tensor of another dtype or of more than
+ *   header larger than `limits.headerBytes`, a tensor of another dtype or of more than
  *   `MAX_WEIGHTS_RANK` dimensions, or data offsets that
  *   overlap, leave gaps or pass the file's end.
  */
@@ -106,7 +168,7 @@ export function indexSafetensors(bytes: Uint8Array, file = 'the file', limits = 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) throw bad(`its header length (${n} bytes) passes the end of the file`);
-  if (n > limits.descriptionBytes) throw bad(`its header is ${n} bytes, more than the header of the tensors wanted needs (${limits.descriptionBytes})`);
+  if (n > limits.headerBytes) throw bad(`its header is ${n} bytes, more than the header of the tensors wanted needs (${limits.headerBytes})`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + Number(n))));

@@ -1,7 +1,8 @@
 import type { GraphIR } from '../../base/ir/types';
 import { checkModelGraph, loadableSteps, ModelError, type TrainedModel } from '../export/model';
 import { torchNodeNames, torchStateNames } from '../export/pytorch';
-import { indexSafetensors, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, weightsLimits, type ReadTensor, type StateDict, type WeightsIndex, type WeightsLimits } from '../export/safetensors';
+import { featureInput, inputShape } from '../../base/ir/inputs';
+import { indexSafetensors, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, normalizationFromMetadata, weightsLimits, type ReadTensor, type StateDict, type WeightsIndex, type WeightsLimits } from '../export/safetensors';
 import { indexTorchStateDict } from './torch-load';
 
 /**
@@ -119,7 +120,9 @@ function run<T>(steps: Generator<void, T>): T {
 function* weightsSteps(graph: GraphIR, bytes: Uint8Array, file: string): Generator<void, TrainedModel> {
   const checked = checkModelGraph(graph);
   const wanted = torchStateNames(checked, torchNodeNames(checked));
-  const dict = yield* indexWeights(bytes, file, weightsLimits(wanted.length));
+  const input = featureInput(checked.ir);
+  const features = input ? numel(inputShape(input)) : 0;
+  const dict = yield* indexWeights(bytes, file, weightsLimits(wanted.length, features));
   const params: Record<string, Float32Array> = {};
   const buffers: Record<string, Float32Array> = {};
   const problems: string[] = [];
@@ -147,23 +150,20 @@ function* weightsSteps(graph: GraphIR, bytes: Uint8Array, file: string): Generat
   // Only now is anything read: the tensors the design needs, of the shapes it needs.
   for (const r of reads) r.into[r.key] = (yield* r.read()) as Float32Array;
   const step = counter ? Number((yield* counter())[0]) : undefined;
-  const model: TrainedModel = { graph, params, buffers, ...metadataExtras(dict.metadata), origin: step === undefined ? {} : { step } };
+  const model: TrainedModel = { graph, params, buffers, ...metadataExtras(dict.metadata, features), origin: step === undefined ? {} : { step } };
   yield* loadableSteps(model);
   return model;
 }
 
-/** The normalisation and class names a Netwright safetensors file's metadata carries (ignored when they do not parse). */
-function metadataExtras(metadata: Record<string, string>): Pick<TrainedModel, 'normalization' | 'classNames'> {
-  const parse = (s: string | undefined): unknown => {
-    try {
-      return s === undefined ? undefined : JSON.parse(s);
-    } catch {
-      return undefined;
-    }
-  };
-  const normalization = parse(metadata.normalization) as TrainedModel['normalization'];
-  const classNames = parse(metadata.class_names);
-  const okNorm = normalization && typeof normalization === 'object' && Array.isArray(normalization.mean) && Array.isArray(normalization.std);
+/** The normalisation (for an input of `features` values) and class names a Netwright safetensors file's metadata carries (ignored when they do not parse). */
+function metadataExtras(metadata: Record<string, string>, features: number): Pick<TrainedModel, 'normalization' | 'classNames'> {
+  let classNames: unknown;
+  try {
+    classNames = metadata.class_names === undefined ? undefined : JSON.parse(metadata.class_names);
+  } catch {
+    classNames = undefined;
+  }
+  const normalization = normalizationFromMetadata(metadata.normalization, features);
   const okNames = Array.isArray(classNames) && classNames.every((c) => typeof c === 'string');
-  return { ...(okNorm ? { normalization } : {}), ...(okNames ? { classNames: classNames as string[] } : {}) };
+  return { ...(normalization ? { normalization } : {}), ...(okNames ? { classNames: classNames as string[] } : {}) };
 }

@@ -108,6 +108,65 @@ describe('safetensors export', () => {
   });
 });
 
+describe('a photo model\'s safetensors, read back (#82)', () => {
+  // A [3, 224, 224] input normalised per pixel (each channel's figures repeated over its pixels, as
+  // Add data's per-channel normalisation is stored): written as 5.8 MB of JSON, it passed the
+  // header bound (1 MiB + 16 KiB a tensor) and Netwright could not read its own file back.
+  const photo: GraphIR = {
+    format: 'netwright.graph',
+    version: 1,
+    name: 'photo',
+    nodes: [
+      { id: 'image', op: 'Input', attrs: { shape: [3, 224, 224], source: 'features' }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+      { id: 'conv', op: 'Conv2d', attrs: { outChannels: 4, kernelSize: [3, 3], stride: [4, 4] }, inputs: ['image'] },
+      { id: 'gap', op: 'GlobalAvgPool', attrs: {}, inputs: ['conv'] },
+      { id: 'fc', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['gap'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+    ],
+    outputs: { logits: 'fc', loss: 'loss' },
+  } as GraphIR;
+  const plane = 224 * 224;
+  const perPixel = (figures: number[]) => figures.flatMap((v) => new Array<number>(plane).fill(v));
+  // Figures as a fit on photos gives them (float64 sums: 17 significant digits).
+  const mean = [0.485, 0.456, 0.406].map((v) => v + Math.PI * 1e-9);
+  const std = [0.229, 0.224, 0.225].map((v) => v + Math.E * 1e-9);
+  const model: TrainedModel = { ...initialModel(photo), normalization: { kind: 'per-feature', mean: perPixel(mean), std: perPixel(std) }, classNames: ['cat', 'dog', 'fox'] };
+
+  it('npm run export --format safetensors then npm run import --design: the weights, the per-pixel normalisation and the class names come back; the header is small', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-st-photo-'));
+    writeFileSync(join(dir, 'M.json'), modelToJSONText(model));
+    writeFileSync(join(dir, 'design.json'), JSON.stringify(photo));
+    const err: string[] = [];
+    expect(await exportCli([join(dir, 'M.json'), '--format', 'safetensors', '--out', join(dir, 'model.safetensors')], () => {}, (s) => err.push(s))).toBe(0);
+    const written = readFileSync(join(dir, 'model.safetensors'));
+    const { metadata } = parseSafetensors(written);
+    expect(JSON.parse(metadata.normalization)).toEqual({ kind: 'per-channel', features: 3 * plane, mean, std });
+    expect(Number(written.readBigUInt64LE(0))).toBeLessThan(4096);
+    expect(await importCli([join(dir, 'model.safetensors'), '--design', join(dir, 'design.json'), '--out', join(dir, 'P.netwright.json')], () => {}, (s) => err.push(s))).toBe(0);
+    expect(err.join('')).toBe('');
+    const back = modelFromJSON((JSON.parse(readFileSync(join(dir, 'P.netwright.json'), 'utf8')) as { model: unknown }).model);
+    expect(back.params).toEqual(model.params);
+    expect(back.normalization).toEqual(model.normalization);
+    expect(back.classNames).toEqual(model.classNames);
+  });
+
+  it('a file written before the per-channel form (the normalisation feature by feature, 5.8 MB) still loads into the design', () => {
+    const entries = torchStateNames(checkedOrThrow(photo), torchNodeNames(checkedOrThrow(photo))).flatMap((w) => ('spec' in w ? [{ name: w.name, tensor: { kind: 'float32' as const, shape: w.spec.shape, data: model.params[w.spec.key] } }] : []));
+    const file = writeSafetensors(entries, { format: 'pt', normalization: JSON.stringify(model.normalization), class_names: JSON.stringify(model.classNames) });
+    expect(Number(new DataView(file.buffer).getBigUint64(0, true))).toBeGreaterThan(5_000_000);
+    const back = loadWeights(photo, file, 'model.safetensors');
+    expect(back.params).toEqual(model.params);
+    expect(back.normalization).toEqual(model.normalization);
+  });
+
+  it('a per-channel entry that does not cover the design\'s input is not read as its normalisation (nothing is spread over a count the file alone says)', () => {
+    const entries = torchStateNames(checkedOrThrow(photo), torchNodeNames(checkedOrThrow(photo))).flatMap((w) => ('spec' in w ? [{ name: w.name, tensor: { kind: 'float32' as const, shape: w.spec.shape, data: model.params[w.spec.key] } }] : []));
+    const file = writeSafetensors(entries, { format: 'pt', normalization: JSON.stringify({ kind: 'per-channel', features: 2 ** 40, mean: [0.5, 0.5, 0.5], std: [1, 1, 1] }) });
+    expect(loadWeights(photo, file, 'model.safetensors').normalization).toBeUndefined();
+  });
+});
+
 describe('loading weights into a matching design', () => {
   it('a safetensors file round-trips with its normalisation and class names', () => {
     const model = cnnModel();
