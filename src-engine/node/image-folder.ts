@@ -216,8 +216,11 @@ export function decodeInto(e: ImageEntry, shape: readonly number[], out: Float32
 /** Read and decode one image, hashing its bytes into `hash` as the loader does (docs/data.md); a reason string when it cannot be used. */
 export function readImage(file: string, decoders: ImageDecoders, hash: ReturnType<typeof createHash> | undefined, rel: string): { header: ImageHeader; image: RgbaImage } | string {
   const read = readImageFile(file, hash, rel);
-  if (typeof read === 'string') return read;
-  const { bytes, header } = read;
+  return typeof read === 'string' ? read : decodeImageFile(read, decoders);
+}
+
+/** Decode an image file read by readImageFile (its header already checked); a reason string when it cannot be used. */
+export function decodeImageFile({ bytes, header }: { bytes: Buffer; header: ImageHeader }, decoders: ImageDecoders): { header: ImageHeader; image: RgbaImage } | string {
   let image: RgbaImage;
   try {
     image = decoders[header.format](bytes);

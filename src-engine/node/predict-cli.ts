@@ -25,7 +25,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
-import { DATA_LIMITS, DataError, imageToSample, parseNpy, targetColumnByName } from '../core/data';
+import { DATA_LIMITS, DataError, imageToSample, mib, parseNpy, targetColumnByName } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
 import { columnsIn, encodeTableRow, namesAnyColumn, tableWidth } from '../core/data/table-encoding';
 import { importOnnx } from '../core/import/onnx';
@@ -38,7 +38,8 @@ import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { modelFromSource } from './export-cli';
 import { checkExportTarget, writeExport } from './export-writer';
 import { IMAGE_DECODERS } from './image-decoders';
-import { IMAGE_EXT, readImage } from './image-folder';
+import { decodeImageFile, IMAGE_EXT, readImageFile } from './image-folder';
+import { decodeBudget, decodeBytes, DEFAULT_DATA_BUDGET } from './image-stream';
 import { readZip } from './npz';
 import { readNamedFile } from './cli-files';
 import { wholeNumberFlag } from './train-args';
@@ -59,6 +60,21 @@ const CONTINUE_DEFAULTS = { length: 240, temperature: 0, seed: 1 };
 
 /** How many classes the printed table lists per input beside the predicted one. */
 const PRINTED_TOP = 3;
+
+/**
+ * The most samples one run answers (a table's rows, an array's entries, images): each prediction
+ * is held until the table is written, about 1 KB apiece (a 3.9 M-row CSV took 3.8 GiB), so this
+ * many stay within the engine's data budget (DEFAULT_DATA_BUDGET, 1 GiB). A table's rows are
+ * counted in its bytes before it is parsed, an array's from its shape.
+ */
+export const MAX_PREDICT_SAMPLES = DATA_LIMITS.maxSamples;
+
+/**
+ * What one image may take to decode: what a streamed folder's decoding leaves for it in training
+ * (`decodeBudget` of the default data budget), checked from its header before anything is
+ * decoded (a 130 KB PNG of 1 × 67,000,000 pixels took 53 s and 2.8 GiB).
+ */
+const MAX_DECODE_BYTES = decodeBudget(DEFAULT_DATA_BUDGET);
 
 /** One sample to predict: what the output calls it, and its values (dataset units) or a text. */
 type Sample = { input: string; values: Float32Array } | { input: string; typed: string };
@@ -101,6 +117,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   try {
     const model = new LoadedModel('cli', source.model, backend, source.checked);
     for (const sample of samplesOf(args.inputs, args.texts, model.featureShape, args.target, source.model)) {
+      if (predictions.length === MAX_PREDICT_SAMPLES) throw tooManySamples('the inputs together');
       const p = 'typed' in sample ? model.predict([], false, sample.typed) : model.predict(Array.from(sample.values));
       if (p.kind !== 'probabilities' && p.kind !== 'output') throw new PredictRefusal('E_PREDICT_UNSUPPORTED', `${args.source} is a segmenter: its answer is a class per pixel, which predict does not write as a table yet; use the app's Playground.`);
       if (p.kind === 'probabilities') classNames = p.classNames;
@@ -183,7 +200,7 @@ function modelOf(source: string, which: 'last' | 'best', runs: string | undefine
 
 /**
  * The samples the inputs hold, one at a time (a folder is never read whole): images decoded and
- * resized to `shape` as training reads them (`readImage`, `imageToSample`), a table's rows, an
+ * resized to `shape` as training reads them (`readImageFile`, `imageToSample`), a table's rows, an
  * array's first-axis entries, texts.
  */
 function* samplesOf(inputs: readonly string[], texts: readonly string[], shape: readonly number[], target: string | undefined, model: TrainedModel): Generator<Sample> {
@@ -227,8 +244,13 @@ function* imagesUnder(dir: string): Generator<string> {
 /** One image as a `[C, H, W]` sample of the model's shape, decoded as the image-folder loader decodes (its values in [0, 1]). */
 function imageSample(file: string, shape: readonly number[]): Float32Array {
   if (shape.length !== 3 || ![1, 3, 4].includes(shape[0])) throw new PredictRefusal('E_PREDICT_SHAPE', `${file}: the model takes samples of shape [${shape.join(', ')}], not images ([C, H, W] with 1, 3 or 4 channels).`);
-  const real = realpathSync(file);
-  const decoded = readImage(real, IMAGE_DECODERS, undefined, relative(process.cwd(), file) || file);
+  const read = readImageFile(realpathSync(file), undefined, relative(process.cwd(), file) || file);
+  if (typeof read === 'string') throw new PredictRefusal('E_PREDICT_INPUT', `${file}: ${read}.`);
+  const { header } = read;
+  if (decodeBytes(header) > MAX_DECODE_BYTES) {
+    throw new DataError('DATA_TOO_LARGE', `${file}: a ${header.width} × ${header.height} ${header.format.toUpperCase()} takes about ${mib(decodeBytes(header))} to decode, over the ${mib(MAX_DECODE_BYTES)} Netwright decodes one image in (as training does; refused from its header, nothing decoded). Resize it first.`);
+  }
+  const decoded = decodeImageFile(read, IMAGE_DECODERS);
   if (typeof decoded === 'string') throw new PredictRefusal('E_PREDICT_INPUT', `${file}: ${decoded}.`);
   const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
   imageToSample(decoded.image, shape, out, 0);
@@ -244,7 +266,9 @@ function imageSample(file: string, shape: readonly number[]): Float32Array {
  * when the table has one column more than the model takes).
  */
 function* tableSamples(path: string, width: number, target: string | undefined, model: TrainedModel): Generator<Sample> {
-  const text = readNamedFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8');
+  const bytes = readNamedFile(path, DATA_LIMITS.maxCsvBytes);
+  if (tableRows(bytes, MAX_PREDICT_SAMPLES + 1) > MAX_PREDICT_SAMPLES + 1) throw tooManySamples(path, 'rows');
+  const text = bytes.toString('utf8');
   const { header, body } = rectangularRows(text, path, /\.tsv$/i.test(path) ? { delimiter: '\t' } : {});
   if (model.table && tableWidth(model.table) === width && namesAnyColumn(header, model.table)) {
     const table = model.table;
@@ -295,8 +319,34 @@ function* arraySamples(path: string, shape: readonly number[]): Generator<Sample
   const width = shape.reduce((a, b) => a * b, 1);
   const one = array.shape.length === shape.length && array.data.length === width;
   const count = one ? 1 : array.shape[0];
+  if (count > MAX_PREDICT_SAMPLES) throw tooManySamples(path, 'entries');
   if (!one && (array.shape.length === 0 || array.data.length !== count * width)) throw new PredictRefusal('E_PREDICT_SHAPE', `${path}: an array of shape [${array.shape.join(', ')}]; the model takes samples of shape [${shape.join(', ')}] (${width} values), as [N, ${shape.join(', ')}] or [N, ${width}].`);
   for (let i = 0; i < count; i++) yield { input: one ? path : `${path}[${i}]`, values: array.data.subarray(i * width, (i + 1) * width) };
+}
+
+/** More than MAX_PREDICT_SAMPLES samples in `what` (DATA_TOO_LARGE, naming the limit). */
+function tooManySamples(what: string, unit = 'samples'): DataError {
+  const limit = MAX_PREDICT_SAMPLES.toLocaleString('en-US');
+  return new DataError('DATA_TOO_LARGE', `${what}: more than ${limit} ${unit}; predict answers up to ${limit} samples a run (each is held until the table is written). Split the input, or predict its parts in turn.`);
+}
+
+/**
+ * The non-blank lines of CSV/TSV bytes outside quoted fields (the rows parseCsvRows would give,
+ * header included), counted without building them; stops once past `stopAfter`.
+ */
+function tableRows(bytes: Uint8Array, stopAfter: number): number {
+  let rows = 0;
+  let quoted = false;
+  let blank = true;
+  for (let i = 0; i < bytes.length && rows <= stopAfter; i++) {
+    const c = bytes[i];
+    if (c === 0x22) quoted = !quoted;
+    if (!quoted && (c === 0x0a || c === 0x0d)) {
+      if (!blank) rows++;
+      blank = true;
+    } else if (c !== 0x20 && c !== 0x09) blank = false;
+  }
+  return blank ? rows : rows + 1;
 }
 
 /**
