@@ -236,13 +236,31 @@ export class RunStore {
     return { meta, graph: this.graph(meta), checkpoint: stored.checkpoint };
   }
 
-  /** Delete a run's folder. */
+  /**
+   * Delete a run's folder. A run still being written (by this process or another, the CLI's) is
+   * refused with `E_RUN_ACTIVE` before anything is touched; a damaged run (its run.json unreadable)
+   * may be deleted. The folder is first renamed aside in one step (`.<id>.<pid>.<random>.deleting`,
+   * which no listing shows), then removed: a rename the disk refuses leaves the run whole.
+   */
   remove(id: string): void {
     if (!RUN_ID.test(id)) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
+    const folder = join(this.dir, id);
+    if (!existsSync(folder)) return;
+    const read = this.readMeta(id);
+    if ('meta' in read && read.meta.status === 'running') {
+      const by = read.meta.pid === process.pid ? 'this app' : `process ${read.meta.pid} (netwright train, or another window)`;
+      throw runError('E_RUN_ACTIVE', `Run "${read.meta.name}" is still being trained by ${by}; stop it before deleting it. Nothing was deleted.`);
+    }
+    const aside = join(this.dir, `.${id}.${process.pid}.${randomUUID().slice(0, 8)}.deleting`);
     try {
-      rmSync(join(this.dir, id), { recursive: true, force: true });
+      renameSync(folder, aside);
     } catch (e) {
-      throw runError('E_RUN_WRITE', `Run folder ${id} could not be deleted (${(e as NodeJS.ErrnoException).code ?? 'error'}): the run store's folder is read-only, or a file in it is in use.`);
+      throw runError('E_RUN_WRITE', `Run folder ${id} could not be deleted (${(e as NodeJS.ErrnoException).code ?? 'error'}): the run store's folder is read-only. Nothing was deleted.`);
+    }
+    try {
+      rmSync(aside, { recursive: true, force: true });
+    } catch (e) {
+      throw runError('E_RUN_WRITE', `Run ${id} is no longer listed, but its files could not all be removed (${(e as NodeJS.ErrnoException).code ?? 'error'}): delete the folder ${aside.slice(this.dir.length + 1)} in the run store by hand.`);
     }
   }
 

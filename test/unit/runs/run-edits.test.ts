@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { RunStore, type RunSettings } from '../../../src-engine/node/run-store';
 
@@ -52,6 +52,9 @@ describe('editing a running run (#81 H7): the run\'s end keeps the edit', () => 
       process.stdin.once('data', () => { w.finish('done'); process.exit(0); });
     `;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout!.once('data', () => resolve());
       child.once('exit', (code) => reject(new Error(`the writer exited early (${code})`)));
