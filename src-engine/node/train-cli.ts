@@ -1,5 +1,6 @@
 /**
- * Headless training from the command line: a graph file, or a project (`*.netwright.json`). Its
+ * Headless training from the command line: a graph file, a project (`*.netwright.json`), or a
+ * model file (`--export-format json`: trained on from its weights). Its
  * runs start where the design says (`training.startFrom`): the weights saved with the project (a
  * project from `npm run import`, say), a stored run's checkpoint (with `--runs`), or fresh.
  *

@@ -14,7 +14,7 @@ import { defaultTraining, lossNodeOf } from '../core/train';
 import { startWeights } from '../app/session/start-weights';
 import { checkExportSettings, exportFormat, formatForPath, type ExportFormat } from '../core/export/formats';
 import { PROJECT_FORMAT, projectName, upgradeProjectGraph } from '../base/ir/project';
-import { modelFromJSON } from '../core/export/json';
+import { MODEL_FORMAT, modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { readNamedJson, refuse, refusing } from './cli-files';
 import { commandLine } from './cli-script';
@@ -48,7 +48,7 @@ export function exportTarget(args: Args): ExportFormat | undefined {
   return exportAs;
 }
 
-/** The graph (or project) in `file`, with the weights a project was saved with; one without training settings trains on `data` when given. */
+/** The graph, project or model file in `file`, with the weights a project was saved with (a model file's are its own); one without training settings trains on `data` when given. */
 export function readDesign(file: string, data: string | undefined): Design {
   if (!existsSync(file)) refuse('CLI_NO_FILE', `${file}: no such file. Pass the path of a graph JSON file (e.g. examples/mnist-mlp.json).`);
   let graph: GraphIR | undefined;
@@ -60,6 +60,13 @@ export function readDesign(file: string, data: string | undefined): Design {
     'CLI_BAD_JSON',
     () => {
       const project = json.format === PROJECT_FORMAT;
+      if (json.format === MODEL_FORMAT) {
+        // A model file (`--format json`, the app's Export ▸ JSON): its graph, trained on from its
+        // weights, as the app's Start from does once a model is loaded.
+        weights = modelFromJSON(json);
+        graph = weights.graph.training ? { ...weights.graph, training: { ...weights.graph.training, startFrom: { kind: 'loaded' } } } : weights.graph;
+        return;
+      }
       graph = (project ? json.graph : json) as GraphIR;
       if (project && json.model !== undefined) weights = modelFromJSON(json.model);
       if (project && graph && typeof graph === 'object') graph = upgradeProjectGraph(Number(json.version), graph, weights !== undefined);

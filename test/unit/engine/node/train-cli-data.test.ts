@@ -240,3 +240,34 @@ describe('train CLI --data: NumPy arrays', () => {
     expect(alone.out + alone.err).toMatch(/DATA_NOT_FOUND[\s\S]*alone-y\.npy|no targets file beside alone-x\.npy/);
   });
 });
+
+describe('train CLI: a model file (--format json) trains (#82)', () => {
+  // The model file holds its graph (with "training") and weights under "graph" and "params": it was
+  // read as a bare graph, so "no training section" without --data, and a TypeError with it.
+  it('trains on from its weights, on its own settings and on --data', async () => {
+    const dir = tmp();
+    const modelFile = join(dir, 'iris.netwright-model.json');
+    const first = await cli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', '30', '--threads', '1', '--json', '--export', modelFile, '--export-format', 'json']);
+    expect(first.code, first.out + first.err).toBe(0);
+    const trainedLoss = (first.lines.filter((l) => l.type === 'epoch').at(-1) as unknown as { train: { loss: number } }).train.loss;
+    const fresh = await cli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', '1', '--threads', '1', '--json']);
+    const freshLoss = (fresh.lines.find((l) => l.type === 'epoch') as unknown as { train: { loss: number } }).train.loss;
+
+    const again = await cli([modelFile, '--epochs', '1', '--threads', '1', '--json']);
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(again.lines.at(-1)?.type).toBe('done');
+    // It went on from the file's weights: its first epoch is near where the 30 left off, not where a fresh start is.
+    const onLoss = (again.lines.find((l) => l.type === 'epoch') as unknown as { train: { loss: number } }).train.loss;
+    expect(Math.abs(onLoss - trainedLoss)).toBeLessThan(Math.abs(freshLoss - trainedLoss) / 2);
+    const human = await cli([modelFile, '--epochs', '1', '--threads', '1']);
+    expect(human.out).toMatch(/^weights: \d+ tensors from the project$/m);
+
+    const iris = loadBuiltinDataset({ name: 'iris' })!.train;
+    const npz = join(dir, 'iris.npz');
+    writeFileSync(npz, zip({ 'x.npy': npy('<f8', [150, 4], Array.from(iris.features)), 'y.npy': npy('<i8', [150], Array.from(iris.targets)) }, true));
+    const withData = await cli([modelFile, '--data', npz, '--epochs', '1', '--threads', '1', '--json']);
+    expect(withData.code, withData.out + withData.err).toBe(0);
+    expect(withData.lines.find((l) => l.type === 'data')).toMatchObject({ kind: 'npz', files: 1 });
+    expect(withData.lines.at(-1)?.type).toBe('done');
+  });
+});
