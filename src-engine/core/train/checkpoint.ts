@@ -104,12 +104,83 @@ export function checkpointToJSON(c: Checkpoint, encoding: CheckpointJSON['encodi
   };
 }
 
-/** Inverse of `checkpointToJSON` (version 1 or 2); a `binary` checkpoint's tensors are read by `fetch`. */
+/**
+ * The most epochs a checkpoint may have trained: a run's `training.epochs` is at most this
+ * (core/analysis/validate.ts), and a resumed run trains `epoch + moreEpochs` of them.
+ */
+export const CHECKPOINT_EPOCH_MAX = 1e9;
+
+/**
+ * Why a checkpoint's counters and state fields cannot be resumed from, naming the first field at
+ * fault (`groups[1]`, `optimizer.step`, `epoch`), or null when they can. Only the fields' kinds
+ * and ranges: whether the tensors fit the network is `checkFits`'s question.
+ */
+export function checkpointFieldProblem(j: CheckpointJSON): string | null {
+  const raw = j as unknown as Record<string, unknown>;
+  const count = (v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): string | null =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? null : `${field} is ${shown(v)}, not a whole number from ${min} to ${max.toLocaleString('en-US')}`;
+  const optimizer = (o: unknown, at: string): string | null => {
+    if (!isObject(o)) return `${at} is ${shown(o)}, not an optimizer's state`;
+    if (typeof o.kind !== 'string') return `${at}.kind is ${shown(o.kind)}, not an optimizer's name`;
+    if (typeof o.lr !== 'number' || !Number.isFinite(o.lr) || o.lr < 0) return `${at}.lr is ${shown(o.lr)}, not a learning rate (a finite number ≥ 0)`;
+    const step = count(o.step, `${at}.step`, 0);
+    if (step) return step;
+    if (!isObject(o.slots)) return `${at}.slots is ${shown(o.slots)}, not the optimizer's buffers by parameter`;
+    for (const [key, slot] of Object.entries(o.slots)) if (!isObject(slot)) return `${at}.slots[${JSON.stringify(key).slice(0, 80)}] is ${shown(slot)}, not a parameter's buffers`;
+    return null;
+  };
+  const schedule = (sc: unknown, at: string): string | null => {
+    if (!isObject(sc)) return `${at} is ${shown(sc)}, not a schedule's state`;
+    if (typeof sc.kind !== 'string') return `${at}.kind is ${shown(sc.kind)}, not a schedule's name`;
+    if (typeof sc.lr !== 'number' || !Number.isFinite(sc.lr) || sc.lr < 0) return `${at}.lr is ${shown(sc.lr)}, not a learning rate (a finite number ≥ 0)`;
+    const steps = count(sc.stepCount, `${at}.stepCount`, 0);
+    if (steps) return steps;
+    if (sc.plateau !== undefined && !isObject(sc.plateau)) return `${at}.plateau is ${shown(sc.plateau)}, not a plateau schedule's state`;
+    return null;
+  };
+  const first = count(raw.epoch, 'epoch', 1, CHECKPOINT_EPOCH_MAX) ?? count(raw.step, 'step', 0) ?? (raw.batch === undefined ? null : count(raw.batch, 'batch', 0));
+  if (first) return first;
+  for (const field of ['params', 'buffers'] as const) if (!isObject(raw[field])) return `${field} is ${shown(raw[field])}, not tensors by name`;
+  if (raw.metrics !== undefined && !isObject(raw.metrics)) return `metrics is ${shown(raw.metrics)}, not metrics by split`;
+  if (raw.groups !== undefined) {
+    if (!Array.isArray(raw.groups)) return `groups is ${shown(raw.groups)}, not a list of optimizer groups`;
+    for (let i = 0; i < raw.groups.length; i++) {
+      const g: unknown = raw.groups[i];
+      if (!isObject(g)) return `groups[${i}] is ${shown(g)}, not an optimizer group's state`;
+      if (typeof g.name !== 'string') return `groups[${i}].name is ${shown(g.name)}, not a group's name`;
+      const bad = optimizer(g.optimizer, `groups[${i}].optimizer`) ?? schedule(g.schedule, `groups[${i}].schedule`);
+      if (bad) return bad;
+    }
+    if (raw.groups.length > 0) return null;
+  }
+  return optimizer(raw.optimizer, 'optimizer') ?? schedule(raw.schedule, 'schedule');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A field's value in a message: short, whatever it holds. */
+function shown(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return v === null ? 'null' : 'an object';
+  const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/**
+ * Inverse of `checkpointToJSON` (version 1 or 2); a `binary` checkpoint's tensors are read by `fetch`.
+ * Throws `CHECKPOINT_BAD_DATA: <field> is …` when a counter or state field is missing or out of
+ * range (`checkpointFieldProblem`).
+ */
 export function checkpointFromJSON(j: CheckpointJSON, fetch?: (ref: TensorRef) => Float32Array): Checkpoint {
-  if (j.format !== 'netwright.checkpoint') throw new Error('CHECKPOINT_BAD_FORMAT: not a Netwright checkpoint');
+  if (!isObject(j) || j.format !== 'netwright.checkpoint') throw new Error('CHECKPOINT_BAD_FORMAT: not a Netwright checkpoint');
   if (!Number.isInteger(j.version) || j.version < OLDEST_VERSION || j.version > CHECKPOINT_VERSION) {
     throw new Error(`CHECKPOINT_BAD_FORMAT: a checkpoint of version ${String(j.version)}, which this Netwright (versions ${OLDEST_VERSION} to ${CHECKPOINT_VERSION}) does not read`);
   }
+  const problem = checkpointFieldProblem(j);
+  if (problem) throw new Error(`CHECKPOINT_BAD_DATA: ${problem}`);
   const dec = (v: Encoded): Float32Array => {
     if (typeof v === 'string') return base64ToFloat32(v);
     if (Array.isArray(v)) return Float32Array.from(v);
