@@ -22,8 +22,8 @@ export function buildTrainPyModule() {
 
 /**
  * The exported train.py: the text of src-engine/core/export/train.py, with \`__CONFIG__\` (the run's
- * settings as a Python literal) and \`__NAME__\` filled in by \`exportPytorch\`. One script for one
- * process and for \`torchrun\`.
+ * settings as a Python literal, python-source.ts) and the declarations' code filled in by
+ * \`exportPytorch\`. One script for one process and for \`torchrun\`.
  *
  * NOTE: \`NetwrightRng\` and \`stratified_split\` port \`base/rng.ts\` and \`core/data/split.ts\` line
  * for line (uint32 arithmetic, JavaScript's \`Math.round\`), so the split is Netwright's exactly;

@@ -23,12 +23,13 @@ import { listTransforms } from '../../catalog/transforms/registry';
 import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
 import { optimizerDefinition } from '../optim/registry';
 import { hasClasses, taskOf } from '../../catalog/tasks';
+import { PythonCode, fillPlaceholders, pyLiteral, pyNumber, pyString } from './python-source';
 
 /** train.py's optimizer, from its declaration: the expression that builds it, and its default weight decay. */
 export function optimizerSource(optimizer: OptimizerConfig): Record<'__TORCH_OPTIMIZER__' | '__DEFAULT_WEIGHT_DECAY__', string> {
   const def = optimizerDefinition(optimizer.kind);
   const wd = def.params.weightDecay?.default;
-  return { __TORCH_OPTIMIZER__: def.pytorch, __DEFAULT_WEIGHT_DECAY__: typeof wd === 'number' && wd !== 0 ? String(wd) : '0.0' };
+  return { __TORCH_OPTIMIZER__: def.pytorch, __DEFAULT_WEIGHT_DECAY__: typeof wd === 'number' && wd !== 0 ? pyNumber(wd) : '0.0' };
 }
 
 /** A PyTorch scheduler over `lr_at`, the closed form of every schedule that watches no metric. */
@@ -147,34 +148,6 @@ function planGraph({ checked, diagnostics }: InferenceModel): TorchPlan {
   return { graph, checked, names, features, target: targets[0] ?? null, losses, body, returns, prediction, shapes: a.shapes };
 }
 
-/** Python source placed as it is in a generated literal (a loss module in train.py's CONFIG). */
-class PythonCode {
-  constructor(readonly code: string) {}
-}
-
-const pyStr = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
-/** A JSON value as a Python literal (true/false/null → True/False/None). */
-function pyLiteral(v: unknown, indent = ''): string {
-  if (v === null || v === undefined) return 'None';
-  if (v instanceof PythonCode) return v.code;
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? "float('inf')" : v < 0 ? "float('-inf')" : "float('nan')";
-  if (typeof v === 'string') return pyStr(v);
-  if (Array.isArray(v)) {
-    const items = v.map((x) => pyLiteral(x, indent + '    '));
-    const flat = `[${items.join(', ')}]`;
-    if (flat.length <= 100) return flat;
-    const rows: string[] = [];
-    for (let i = 0; i < items.length; i += 8) rows.push(items.slice(i, i + 8).join(', '));
-    return `[\n${indent}    ${rows.join(`,\n${indent}    `)},\n${indent}]`;
-  }
-  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-  if (entries.length === 0) return '{}';
-  const flat = `{${entries.map(([k, x]) => `${pyStr(k)}: ${pyLiteral(x, indent)}`).join(', ')}}`;
-  if (flat.length <= 100 && !flat.includes('\n')) return flat;
-  return `{\n${entries.map(([k, x]) => `${indent}    ${pyStr(k)}: ${pyLiteral(x, indent + '    ')},`).join('\n')}\n${indent}}`;
-}
-
 /** The generated model.py: an nn.Module with the canvas' node names, and what inference needs. */
 function modelPy(model: TrainedModel, p: TorchPlan): string {
   const { names, shapes } = p;
@@ -203,12 +176,14 @@ function modelPy(model: TrainedModel, p: TorchPlan): string {
       fwd.push(`        ${v(n.id)} = ${torchExpressionText(def, n.attrs, inShape, n.inputs.map(v))}`);
     }
   }
-  const ret = p.returns.length === 1 ? v(p.returns[0]) : `{${p.returns.map((id) => `${pyStr(id)}: ${v(id)}`).join(', ')}}`;
+  const ret = p.returns.length === 1 ? v(p.returns[0]) : `{${p.returns.map((id) => `${pyString(id)}: ${v(id)}`).join(', ')}}`;
   const t = model.graph.training;
   const frozen = frozenModules(p, t);
   const inputShapes = Object.fromEntries(p.features.map((f) => [f.id, shapes[f.id].slice(1)]));
-  const doc = p.returns.length === 1 ? `the prediction (node "${p.prediction}")` : `a dict of the outputs the losses read, keyed by node name; "${p.prediction}" is the prediction`;
-  return `"""${model.graph.name ?? 'Network'}: exported from Netwright ${ENGINE_VERSION}.
+  // NOTE: names (the design's, the dataset's, a node's) are string literals written by pyString,
+  // never text in a docstring or a comment: a name is the user's, and may hold any code point.
+  const doc = p.returns.length === 1 ? 'the prediction (the node PREDICTION names)' : 'a dict of the outputs the losses read, keyed by node name; PREDICTION keys the prediction';
+  return `"""A network exported from Netwright ${ENGINE_VERSION} (DESIGN_NAME below names the design).
 
 The network as PyTorch modules. Each submodule carries its node's name on the Netwright canvas,
 so the weights (weights.pt, a state_dict) load with \`model.load_state_dict(torch.load(...))\`.
@@ -221,9 +196,12 @@ so the weights (weights.pt, a state_dict) load with \`model.load_state_dict(torc
 import torch
 from torch import nn
 
+# The design's name on the Netwright canvas, ${t ? 'the dataset it was trained on, ' : ''}and the node forward() predicts with.
+DESIGN_NAME = ${pyString(model.graph.name ?? 'Network')}
+${t ? `DATASET_NAME = ${pyString(t.dataset.name)}\n` : ''}PREDICTION = ${pyString(p.prediction)}
 # What the trained weights expect: the per-sample input shape${p.features.length > 1 ? 's' : ''}, the input standardisation
 # fitted on the training split (None: the inputs are used as they are) and the class names.
-INPUT_SHAPES = ${pyLiteral(Object.fromEntries(Object.entries(inputShapes).map(([k, s]) => [k, s])))}
+INPUT_SHAPES = ${pyLiteral(inputShapes)}
 NORMALIZATION = ${pyLiteral(model.normalization ?? null)}
 CLASS_NAMES = ${pyLiteral(model.classNames ?? [])}
 ${frozen.all.length + frozen.statistics.length ? `# Frozen on the Netwright canvas (fine-tuning): their parameters are not trained${frozen.statistics.length ? `, and those with
@@ -234,7 +212,7 @@ FROZEN_STATISTICS = ${pyLiteral(frozen.statistics)}
 ` : ''}${[...helpers].map((h) => `\n\n${h}`).join('')}
 
 class Net(nn.Module):
-    """${model.graph.name ?? 'Network'}${t ? ` (trained on ${t.dataset.name})` : ''}."""
+    """The design's network (DESIGN_NAME)${t ? ', trained on DATASET_NAME' : ''}."""
 
     def __init__(self):
         super().__init__()
@@ -476,8 +454,15 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     const config = pyLiteral(trainConfig(model, p, t, source, data));
     // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
     const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
-    const filled = Object.entries({ ...optimizerSource(t.optimizer), ...scheduleSource(t.schedule ?? DEFAULT_SCHEDULE) }).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY_TEXT);
-    text('train.py', filled.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')).replace('    __TRANSFORMS__', transformBranches));
+    // One pass: a value (CONFIG holds the user's strings) is never searched for another placeholder.
+    const filled = fillPlaceholders(TRAIN_PY_TEXT, {
+      ...optimizerSource(t.optimizer),
+      ...scheduleSource(t.schedule ?? DEFAULT_SCHEDULE),
+      __CONFIG__: config,
+      __LOSS_HELPERS__: lossHelpers.map((h) => `\n\n${h}\n`).join(''),
+      '    __TRANSFORMS__': transformBranches(),
+    });
+    text('train.py', filled);
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));
   text('requirements.txt', requirements(source));
@@ -490,12 +475,17 @@ function requirements(source: DataSource): string {
   return ['torch>=1.10', 'numpy', 'safetensors>=0.3', ...(source === 'image-files' ? ['Pillow'] : [])].join('\n') + '\n';
 }
 
+/** A name as one line of Markdown: its control, format and separator characters (CR, LS, bidi overrides) shown as U+FFFD. */
+function oneLine(name: string): string {
+  return name.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, '\ufffd');
+}
+
 function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: boolean, generator?: GeneratorExport): string {
   const name = model.graph.name ?? 'Network';
   const t = model.graph.training;
   const idx = t && getDataset(t.dataset.name)?.idx;
   const o = model.origin;
-  return `# ${name} — PyTorch
+  return `# ${oneLine(name)} — PyTorch
 
 Exported from Netwright ${ENGINE_VERSION}${o?.untrained ? ` with ${untrainedNote(model)}: the files hold no trained weights` : o?.step !== undefined ? ` after ${o.step} training steps (epoch ${o.epoch ?? '?'}${o.which ? `, ${o.which} checkpoint` : ''})` : ''}.
 
@@ -510,7 +500,7 @@ Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
 ${
   generator
     ? `
-This project holds the trained GAN's generator, for inference: ${describeGenerator(generator)}.
+This project holds the trained GAN's generator, for inference: ${oneLine(describeGenerator(generator))}.
 The discriminator and the two losses were training constructs and are not exported, and there is
 no \`train.py\`: a GAN's two-player training loop is not exported; train it in Netwright.
 
@@ -522,8 +512,8 @@ from model import Net, load_weights
 
 model = load_weights(Net(), 'weights.pt').eval()
 with torch.no_grad():
-    samples = model(${generator.inputs.map((i) => (i.kind === 'label' ? `torch.arange(16) % ${i.classes}` : i.kind === 'features' ? i.id : `torch.randn(16, ${i.shape.join(', ')})`)).join(', ')})     # ${generator.output.name}: [16, ${generator.output.shape.join(', ')}]${generator.inputs.some((i) => i.kind === 'label') ? `
-    # ${generator.inputs.filter((i) => i.kind === 'label').map((i) => i.id).join(', ')}: the digit (class index) each sample draws` : ''}
+    samples = model(${generator.inputs.map((i) => (i.kind === 'label' ? `torch.arange(16) % ${i.classes}` : i.kind === 'features' ? p.names.get(i.id) : `torch.randn(16, ${i.shape.join(', ')})`)).join(', ')})     # the samples: [16, ${generator.output.shape.join(', ')}]${generator.inputs.some((i) => i.kind === 'label') ? `
+    # ${generator.inputs.filter((i) => i.kind === 'label').map((i) => p.names.get(i.id)).join(', ')}: the digit (class index) each sample draws` : ''}
 \`\`\`
 `
     : `
@@ -586,6 +576,6 @@ the clipping are the same.
 /** train.py's `corrupt` branches: each declared transform's PyTorch text under `if t['kind'] == …` (catalog/transforms/). */
 function transformBranches(): string {
   return listTransforms()
-    .flatMap((t) => (t.torch ? [`    if t['kind'] == '${t.kind}':\n${t.torch}`] : []))
+    .flatMap((t) => (t.torch ? [`    if t['kind'] == ${pyString(t.kind)}:\n${t.torch}`] : []))
     .join('\n');
 }

@@ -1,4 +1,5 @@
-"""Train __NAME__ as Netwright did, in one process or distributed.
+"""Train the exported network (model.py's Net; CONFIG['name'] names the design) as Netwright did,
+in one process or distributed.
 
     python train.py                        # one process: a GPU when there is one, else the CPU
     torchrun --nproc_per_node 2 train.py   # DistributedDataParallel: gloo on CPU, nccl on GPU

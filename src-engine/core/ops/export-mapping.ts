@@ -1,4 +1,5 @@
 import type { AttrValue, Attrs, NoMapping, OpDef, TorchExpression, TorchMapping } from './types';
+import { pyNumber, pyString, pyTuple } from '../export/python-source';
 
 /** True when a mapping exists (not an explicit `{ none: reason }`). */
 export function isMapped<T extends object>(m: T | NoMapping): m is T {
@@ -13,11 +14,12 @@ function attrOf(def: OpDef, attrs: Readonly<Record<string, unknown>>, name: stri
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
 
+/** An attr's value in a template: strings through the exporters' one escaper (python-source.ts), a list as a tuple (empty: None). */
 function pythonLiteral(v: AttrValue): string {
   if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'number') return String(v);
-  return v.length === 0 ? 'None' : `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
+  if (typeof v === 'string') return pyString(v);
+  if (typeof v === 'number') return pyNumber(v);
+  return v.length === 0 ? 'None' : pyTuple(v);
 }
 
 /**
@@ -70,7 +72,7 @@ function fillTorchTemplate(def: OpDef, template: string, attrs: Attrs, inputShap
     const [name, modifier] = key.split(':');
     const v = attrOf(def, attrs, name);
     if (v === undefined) throw new Error(`${def.name}: the torch template's ${whole} names no attr of the op.`);
-    if (modifier === 'tensor') return Array.isArray(v) && v.length ? `torch.tensor([${v.join(', ')}])` : 'None';
+    if (modifier === 'tensor') return Array.isArray(v) && v.length ? `torch.tensor([${v.map(pyNumber).join(', ')}])` : 'None';
     return pythonLiteral(v);
   });
 }
