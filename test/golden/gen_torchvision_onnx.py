@@ -3,8 +3,10 @@ PyTorch's eval outputs on a fixed input, into argv[1] (the tests pass a cache di
 script's hash: node_modules/.cache/netwright-torchvision-onnx/<hash>). Nothing is downloaded: the
 models have random weights (torchvision's init, BatchNorm statistics moved off their init).
 
-Each model NAME gives NAME.onnx and NAME.json ({input, inputShape, output}, flattened), and
-argv[1]/index.json lists the names. Run with /usr/bin/python3 (Debian's python3-torch and
+Each model NAME gives NAME.onnx and NAME.json ({input, inputShape, output, output64}, flattened),
+and argv[1]/index.json lists the names. `output` is PyTorch's float32 result; `output64` the same
+model and input computed in float64 — the exact result to float32's precision, against which the
+tests measure both PyTorch's float32 error and ours (the network's own sensitivity to rounding). Run with /usr/bin/python3 (Debian's python3-torch and
 python3-torchvision); optional argv[2:] restricts the run to those names.
 """
 import json
@@ -61,8 +63,11 @@ def write(name, make, shape, opset=17):
         y = model(x)
         torch.onnx.export(model, x, f"{OUT}/{name}.onnx", opset_version=opset, input_names=["x"], output_names=["y"],
                           dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+        # After the export: .double() converts the module's tensors in place.
+        y64 = model.double()(x.double())
     with open(f"{OUT}/{name}.json", "w") as f:
-        json.dump({"input": x.flatten().tolist(), "inputShape": list(x.shape), "output": y.flatten().tolist(), "outputShape": list(y.shape)}, f)
+        json.dump({"input": x.flatten().tolist(), "inputShape": list(x.shape), "output": y.flatten().tolist(),
+                   "output64": y64.flatten().tolist(), "outputShape": list(y.shape)}, f)
     written.append(name)
 
 

@@ -32,11 +32,15 @@ import { tmpdir } from 'node:os';
 import { compare, importRefusal, runOrt } from './harness';
 import { sgdStep } from '../../harness';
 import { torchvisionFixtures } from './torchvision-fixtures';
+import { F43 } from '../../../../../src-engine/node/cpu/kernels/winograd4-gen';
 
 interface Fixture {
   input: number[];
   inputShape: number[];
+  /** PyTorch's float32 output. */
   output: number[];
+  /** The same model and input in float64 (test/golden/gen_torchvision_onnx.py). */
+  output64: number[];
 }
 
 let dir: string;
@@ -47,16 +51,57 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => cpu?.dispose());
 
-/** The bound of issue #29: 1e-4·max|y| + 1e-5, elementwise. */
-function within(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): number {
-  let peak = 0;
-  for (let i = 0; i < expected.length; i++) peak = Math.max(peak, Math.abs(expected[i]));
-  const c = compare(actual, expected, 1e-4 * peak + 1e-5, 0);
-  expect(c.excess, `${what}: max error ${c.maxAbs} (max |y| ${peak})`).toBeLessThanOrEqual(0);
+/**
+ * The bound for a whole network computed in float32, against its float64 result. The old bound of
+ * issue #29, 1e-4·max|y| + 1e-5, held for the shallow families but is a figure, not arithmetic:
+ * resnet50 amplifies rounding more than resnet18 (PyTorch's own float32 result is 3.6e-5 of max|y|
+ * from its float64 one, against 1.9e-6 for resnet18), and on an AVX-512 Zen 4 ours came out at
+ * 1.13e-4 of max|y| and failed it.
+ *
+ * NOTE (bound): both PyTorch and Netwright compute in float32 with first-order rounding errors that
+ * the network propagates the same way, so PyTorch's measured error e₃₂ = max|y₃₂ − y₆₄| (the
+ * fixture's `output64`, same model, same input) is the network's sensitivity at a direct
+ * convolution's per-layer error. Ours differs in one way that matters: 3×3 convolutions run as
+ * Winograd F(4×4, 3×3), whose per-layer error is larger by the transforms' noise gain (see
+ * winogradNoiseGain: 31.4 for the worst of a tile's outputs, from the matrices). So each result
+ * must lie within max(1e-4, gain·e₃₂/max|y₆₄|)·max|y| + 1e-5 of y₆₄ — the old bound where the network is
+ * well conditioned, the arithmetic's where it is not. A wrong op mapping gives errors of percents.
+ * Against another float32 result instead of y₆₄ (`against`: onnxruntime's output against ours) both
+ * errors add: onnxruntime's is a direct sum's (≈ e₃₂), so the gain is 2 against our reference
+ * kernels (direct sums too) and WINOGRAD_GAIN + 1 against the CPU backend.
+ */
+function within(actual: ArrayLike<number>, fixture: Fixture, what: string, against?: { values: ArrayLike<number>; gain: number }): number {
+  const peakOf = (v: ArrayLike<number>) => Array.prototype.reduce.call(v, (m: number, x: number) => Math.max(m, Math.abs(x)), 0) as number;
+  const exact = fixture.output64;
+  let e32 = 0;
+  for (let i = 0; i < exact.length; i++) e32 = Math.max(e32, Math.abs(fixture.output[i] - exact[i]));
+  // PyTorch's float32 error relative to the output's scale: the network's sensitivity to rounding.
+  const sensitivity = e32 / peakOf(exact);
+  const expected = against?.values ?? exact;
+  const peak = peakOf(expected);
+  const gain = against?.gain ?? WINOGRAD_GAIN;
+  const c = compare(actual, expected, Math.max(1e-4, gain * sensitivity) * peak + 1e-5, 0);
+  expect(c.excess, `${what}: max error ${c.maxAbs} (max |y| ${peak}; PyTorch float32's relative error ${sensitivity})`).toBeLessThanOrEqual(0);
   return c.maxAbs / peak;
 }
 
-async function check(name: string): Promise<TrainedModel> {
+/**
+ * How much more rounding noise Winograd F(m, 3) puts on an output than a direct 3-tap sum, per
+ * output of the tile, for random independent inputs and weights: the GEMM over channels rounds each
+ * transformed product M_j = Σ_c U_cj·V_cj with an error ∝ ‖G_j‖·‖Bᵀ_j‖ (the spread of U_j and V_j),
+ * and Aᵀ combines them, so output i's noise is √(Σ_j A_ij²·‖G_j‖²·‖Bᵀ_j‖²) against √3 for the direct
+ * sum. The 2-D transform is separable: its gain for output (i, k) is the product of the 1-D gains.
+ * Returns the largest 2-D gain (31.4 for F43).
+ */
+function winogradNoiseGain(f: { BT: readonly (readonly number[])[]; G: readonly (readonly number[])[]; AT: readonly (readonly number[])[] }): number {
+  const sq = (row: readonly number[]) => row.reduce((a, v) => a + v * v, 0);
+  const gains = f.AT.map((a) => Math.sqrt(a.reduce((acc, aij, j) => acc + aij * aij * sq(f.G[j]) * sq(f.BT[j]), 0) / 3));
+  const worst = Math.max(...gains);
+  return worst * worst;
+}
+const WINOGRAD_GAIN = winogradNoiseGain(F43);
+
+async function check(name: string): Promise<{ model: TrainedModel; fixture: Fixture }> {
   const started = performance.now();
   const fixture = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as Fixture;
   const { model } = importOnnx(readFileSync(join(dir, `${name}.onnx`)));
@@ -65,16 +110,16 @@ async function check(name: string): Promise<TrainedModel> {
   const x = Float32Array.from(fixture.input);
   const out = model.graph.outputs.y;
   const ref = inferModel(model, { [input.id]: x }, batch, [out])[out];
-  const refErr = within(ref, fixture.output, `${name} reference`);
+  const refErr = within(ref, fixture, `${name} reference`);
   const onCpu = inferModel(model, { [input.id]: x }, batch, [out], cpu)[out];
-  const cpuErr = within(onCpu, fixture.output, `${name} CPU`);
+  const cpuErr = within(onCpu, fixture, `${name} CPU`);
   const ort = await runOrt(exportOnnx(model).bytes, { [input.id]: { data: x, dims: fixture.inputShape } });
-  const ortErr = within(Object.values(ort)[0], ref, `${name} onnxruntime`);
+  const ortErr = within(Object.values(ort)[0], fixture, `${name} onnxruntime`, { values: ref, gain: 2 });
   const ops = new Set(model.graph.nodes.map((n) => n.op));
   console.info(
     `${name}: ${model.graph.nodes.length} nodes (${[...ops].join(', ')}); relative error reference ${refErr.toExponential(1)}, CPU ${cpuErr.toExponential(1)}, onnxruntime ${ortErr.toExponential(1)}; ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  return model;
+  return { model, fixture };
 }
 
 describe('torch.onnx idioms import and match PyTorch', () => {
@@ -82,14 +127,14 @@ describe('torch.onnx idioms import and match PyTorch', () => {
     await check('avgpool');
   });
   it('x.view(x.size(0), -1) with a dynamic batch: the shape sub-graph folds, the batch stays dynamic', async () => {
-    const model = await check('view_flatten');
+    const { model } = await check('view_flatten');
     // Five logits: recognised as a classifier, given a label Input and a loss (classifier.ts).
     expect(model.graph.nodes.map((n) => n.op)).toEqual(['Input', 'Conv2d', 'Reshape', 'Linear', 'Input', 'CrossEntropyLoss']);
     const reshape = model.graph.nodes.find((n) => n.op === 'Reshape')!;
     expect(reshape.attrs.shape).toEqual([-1]);
   });
   it('ReLU6 (Clip 0..6)', async () => {
-    const model = await check('relu6');
+    const { model } = await check('relu6');
     expect(model.graph.nodes.find((n) => n.op === 'Clip')?.attrs).toEqual({ min: 0, max: 6 });
   });
   it('x.mean((2, 3)) (ReduceMean → GlobalAvgPool)', async () => {
@@ -105,20 +150,20 @@ describe('torch.onnx idioms import and match PyTorch', () => {
     await check('prelu');
   });
   it('LayerNorm at opset 13 (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add: one node)', async () => {
-    const model = await check('layernorm_opset13');
+    const { model } = await check('layernorm_opset13');
     expect(model.graph.nodes.map((n) => n.op)).toEqual(['Input', 'Conv2d', 'LayerNorm', 'Flatten', 'Linear', 'Input', 'CrossEntropyLoss']);
     expect(model.graph.nodes[2].attrs).toMatchObject({ normalizedDims: 3, eps: 1e-5, elementwiseAffine: true });
   });
   it('bilinear Upsample (Resize linear, half_pixel)', async () => {
-    const model = await check('upsample_bilinear');
+    const { model } = await check('upsample_bilinear');
     expect(model.graph.nodes.find((n) => n.op === 'Upsample')?.attrs).toMatchObject({ scaleFactor: 2, mode: 'bilinear' });
   });
   it('Conv1d (a 1-D Conv)', async () => {
-    const model = await check('conv1d');
+    const { model } = await check('conv1d');
     expect(model.graph.nodes.find((n) => n.op === 'Conv1d')?.attrs).toMatchObject({ outChannels: 5, kernelSize: 3, padding: 1 });
   });
   it('GroupNorm (Reshape, InstanceNormalization, Reshape, Mul, Add: one node)', async () => {
-    const model = await check('groupnorm');
+    const { model } = await check('groupnorm');
     expect(model.graph.nodes.find((n) => n.op === 'GroupNorm')?.attrs).toMatchObject({ numGroups: 2, eps: 1e-5, affine: true });
   });
 });
@@ -127,7 +172,7 @@ describe('torchvision families (random weights, 1×3×64×64) import and match P
   for (const name of ['resnet18', 'mobilenet_v2', 'mobilenet_v2_opset13', 'squeezenet1_1', 'mnasnet0_5', 'mobilenet_v3_small', 'efficientnet_b0', 'densenet121', 'resnet50', 'shufflenet_v2_x0_5']) {
     const then = name === 'mobilenet_v2_opset13' ? "mobilenet_v2's design and weights, bit for bit" : 'fine-tuned one epoch with a new head, exported again';
     it(`${name}: imported, matches PyTorch; ${then}`, async () => {
-      const model = await check(name);
+      const { model, fixture } = await check(name);
       if (name === 'densenet121') denseNetGroups(model.graph);
       // Every op it imports to has a GPU kernel: it can train on the GPU.
       expect(gpuKernelGaps(model.graph)).toEqual([]);
@@ -135,7 +180,7 @@ describe('torchvision families (random weights, 1×3×64×64) import and match P
       // is how the file spells them, checked above): fine-tuning it again would repeat that case's
       // computation step for step (the same losses), so it is compared instead.
       if (name === 'mobilenet_v2_opset13') expectSameModel(model, importOnnx(readFileSync(join(dir, 'mobilenet_v2.onnx'))).model);
-      else await fineTune(name, model);
+      else await fineTune(name, model, fixture);
     }, 120_000);
   }
 });
@@ -193,7 +238,7 @@ function withNewHead(model: TrainedModel, classes: number): GraphIR {
  * backend from the imported weights; the loss falls, and the tuned model, exported again, runs in
  * onnxruntime within the bound of Netwright.
  */
-async function fineTune(name: string, model: TrainedModel): Promise<void> {
+async function fineTune(name: string, model: TrainedModel, fixture: Fixture): Promise<void> {
   const started = performance.now();
   const input = model.graph.nodes.find((n) => n.op === 'Input')!;
   const g = withNewHead(model, 4);
@@ -240,7 +285,10 @@ async function fineTune(name: string, model: TrainedModel): Promise<void> {
   const ort = await runOrt(exportOnnx(tuned).bytes, { [input.id]: { data: x, dims } });
   // Netwright's output on its CPU backend (which matched the reference and PyTorch in check()):
   // on the reference kernels this one image took resnet50 ~2 s of CPU, densenet121 ~1.6 s.
-  within(ort.y, inferModel(tuned, { [input.id]: x }, 1, [g.outputs.y], cpu)[g.outputs.y], `${name} fine-tuned, onnxruntime`);
+  // The tuned network's sensitivity is taken as the imported one's on its fixture (same layers and
+  // weights but the head).
+  const ours = inferModel(tuned, { [input.id]: x }, 1, [g.outputs.y], cpu)[g.outputs.y];
+  within(ort.y, fixture, `${name} fine-tuned, onnxruntime`, { values: ours, gain: WINOGRAD_GAIN + 1 });
   console.info(`${name}: one epoch (4 steps of 4 images) on the CPU backend: mean loss ${before.toFixed(3)} → ${after.toFixed(3)}; ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
