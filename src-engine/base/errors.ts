@@ -153,6 +153,7 @@ export const ERRORS = {
   E_FILE_HIDDEN_NAME: { title: 'The name starts with "."', action: 'Rename it and upload again.', docs: 'security.md#the-hosts-file-service-src-mainhostfilests' },
   E_FILE_HTTP: { title: 'The host answered with an error', action: 'Check the Netwright host is running, then try again.', docs: 'security.md#the-hosts-file-service-src-mainhostfilests' },
   E_FILE_IO: { title: 'The file could not be read or written', action: 'Check the disk and the folder\'s permissions.', docs: 'security.md#the-hosts-file-service-src-mainhostfilests' },
+  E_FILE_LOCK_BLOCKED: { title: 'Something else has the name of the project\'s save lock', action: 'Move or rename the folder or file the message names (the project\'s name followed by .lock), then save again.', docs: 'architecture.md#the-file-channel-src-contractsfilests' },
   E_FILE_NOT_A_FILE: { title: 'The path is not a file', action: 'Pick a file.', docs: 'security.md#the-hosts-file-service-src-mainhostfilests' },
   E_FILE_NOT_FOUND: { title: 'The file no longer exists', action: 'Pick it again from where it is now.', docs: 'security.md#the-hosts-file-service-src-mainhostfilests' },
   E_FILE_NOT_GRANTED: { title: 'The file was not opened through Netwright', action: 'Open or save the file through the File menu first.', docs: 'security.md#the-hosts-file-service-src-mainhostfilests' },

@@ -2,11 +2,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
 import { FILE_VALUE_LIMIT, FileMethods, isFileMethod, type FileArgs, type FileMethod, type FileResult, type WriteCondition } from '../../src-contracts/files';
-import { clearAbandonedLock, FILE_LOCK_TIMINGS, FileLockBusy, LOCK_LEFTOVER, processAlive, withFileLock, type FileLockTimings } from './file-lock';
+import { clearAbandonedLock, FILE_LOCK_TIMINGS, FileLockBlocked, FileLockBusy, FileLockLost, LOCK_LEFTOVER, processAlive, withFileLock, type FileLockTimings } from './file-lock';
 import { commandPrefix } from '../../src-engine/node/cli-script';
 import { readRegularFile, RegularFileError } from '../../src-engine/node/regular-file';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
-import { currentBytes, TEMP_FILE, versionOf, writeBytesAtomic } from './atomic-write';
+import { currentBytes, TEMP_FILE, versionOf } from './atomic-write';
 import type { CaptureExtension } from './captures';
 import { DataFiles } from './data-files';
 import { ExportFiles } from './export-files';
@@ -116,23 +116,29 @@ export class FileService {
     // Again after mkdir: a folder swapped for a link meanwhile is caught before the write.
     await this.paths.confine(abs);
     // In turn within this host, and under the file's lock across processes: another host on the
-    // same folder (the app beside a web host, two web hosts) checks the version after this rename.
+    // same folder (the app beside a web host, two web hosts) checks the version after this commit.
+    // The bytes are staged inside the lock and put in place by its commit, which writes nothing
+    // once the lock was broken under this save (a host stopped past `staleMs`): file-lock.ts.
+    const name = path.basename(abs);
     await this.turns.inTurn(abs, () =>
-      withFileLock(abs, async () => {
-        if ('ifAbsent' in condition) {
-          await writeBytesAtomic(abs, bytes, true).catch((e: unknown) => {
-            if (e instanceof FileError && e.code === 'E_FILE_EXISTS') throw new FileError('E_FILE_EXISTS', `${path.basename(abs)} already exists; it was not replaced.`);
-            throw e;
-          });
-        } else {
+      withFileLock(
+        abs,
+        async (held) => {
           if ('ifVersion' in condition) {
             const now = currentBytes(abs, this.maxBytes);
-            if (now && (now === 'other' || versionOf(now) !== condition.ifVersion)) throw new FileError('E_FILE_CHANGED', `${path.basename(abs)} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
+            if (now && (now === 'other' || versionOf(now) !== condition.ifVersion)) throw new FileError('E_FILE_CHANGED', `${name} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
           }
-          await writeBytesAtomic(abs, bytes, false);
-        }
-      }, this.saveLock).catch((e: unknown) => {
-        if (e instanceof FileLockBusy) throw new FileError('E_FILE_BUSY', `${path.basename(abs)} is being saved by another Netwright (a window or a host on the same folder) that has not finished for ${this.saveLock.waitMs / 1000} s; it was not overwritten. Save again in a moment.`);
+          await held.commit('ifAbsent' in condition ? 'fresh' : 'replace').catch((e: unknown) => {
+            if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new FileError('E_FILE_EXISTS', `${name} already exists; it was not replaced.`);
+            throw e;
+          });
+        },
+        this.saveLock,
+        bytes,
+      ).catch((e: unknown) => {
+        if (e instanceof FileLockBusy) throw new FileError('E_FILE_BUSY', `${name} is being saved by another Netwright (a window or a host on the same folder) that has not finished for ${this.saveLock.waitMs / 1000} s; it was not overwritten. Save again in a moment.`);
+        if (e instanceof FileLockLost) throw new FileError('E_FILE_CHANGED', `${name} was not saved: this save was held up for over ${this.saveLock.staleMs / 1000} s and another Netwright (a window or a host on the same folder) took the file over meanwhile; what it saved there was not overwritten.`);
+        if (e instanceof FileLockBlocked) throw new FileError('E_FILE_LOCK_BLOCKED', `${name} cannot be saved: a ${e.what} named ${path.basename(e.lock)} is beside it, and Netwright keeps the project's save lock under that name. Move or rename that ${e.what}, then save again.`);
         throw e;
       }),
     );
@@ -184,12 +190,13 @@ export class FileService {
     for (const dir of dirs) {
       const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
-        if (!e.isFile()) continue;
         const p = path.join(dir, e.name);
-        if (LOCK_LEFTOVER.test(e.name)) {
+        // A save lock is a folder (file-lock.ts); an earlier version's, a file.
+        if (LOCK_LEFTOVER.test(e.name) && (e.isFile() || e.isDirectory())) {
           if (await clearAbandonedLock(p, this.saveLock)) removed.push(p);
           continue;
         }
+        if (!e.isFile()) continue;
         const m = TEMP_FILE.exec(e.name);
         if (!m) continue;
         const pid = Number(m[1]);

@@ -5,7 +5,7 @@
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,15 +19,20 @@ const tmp = () => mkdtempSync(path.join(tmpdir(), 'nw-save-lock-'));
 /** The id of a process that has exited (one, for the whole file: starting processes is slow). */
 let dead: number | undefined;
 const deadPid = () => (dead ??= spawnSync(process.execPath, ['-e', '']).pid);
-/** A lock file as a holder writes it; `ageMs` back-dates it (a holder that stopped touching it). */
-function plantLock(target: string, holder: Partial<LockHolder>, ageMs = 0): string {
-  const lock = lockPathOf(target);
-  writeFileSync(lock, JSON.stringify({ pid: process.pid, machine: THIS_MACHINE, at: Date.now(), token: 'f'.repeat(16), ...holder }));
+/**
+ * A lock as a holder leaves it: a folder holding its record (`<token>.holder`), or with `legacy` a
+ * lock file as earlier versions made; `ageMs` back-dates it (a holder that stopped touching it).
+ */
+function plantLock(target: string, holder: Partial<LockHolder>, ageMs = 0, legacy = false, lock = lockPathOf(target)): string {
+  const h = { pid: process.pid, machine: THIS_MACHINE, at: Date.now(), token: 'f'.repeat(16), ...holder };
+  const record = legacy ? lock : path.join(lock, `${h.token}.holder`);
+  if (!legacy) mkdirSync(lock);
+  writeFileSync(record, JSON.stringify(h));
   const t = new Date(Date.now() - ageMs);
-  utimesSync(lock, t, t);
+  utimesSync(record, t, t);
   return lock;
 }
-const leftovers = (dir: string) => readdirSync(dir).filter((n) => /\.(lock|break|tmp)$/.test(n));
+const leftovers = (dir: string) => readdirSync(dir).filter((n) => /\.(lock|break|tmp|new|gone)$/.test(n));
 
 describe('two hosts on one workspace, in two processes', () => {
   let workspace: string;
@@ -124,13 +129,14 @@ describe('the save lock', () => {
     plantLock(target, { machine: 'elsewhere', pid: 1 }, 5_000);
     await files.write('p.netwright.json', 'v1', { ifVersion: versionOf('v0') });
     expect(readFileSync(target, 'utf8')).toBe('v1');
-    // Touched a moment ago (and a lock still being written, not yet readable, alike): held.
-    for (const content of [undefined, '']) {
-      const lock = plantLock(target, { machine: 'elsewhere', pid: 1 }, 500);
-      if (content !== undefined) writeFileSync(lock, content);
+    // Touched a moment ago (and an earlier version's lock file, or one it is still writing, not yet readable, alike): held.
+    for (const content of [undefined, '{}', '']) {
+      const lock = plantLock(target, { machine: 'elsewhere', pid: 1 }, 500, content !== undefined);
+      if (content) writeFileSync(lock, content);
       await expect(files.write('p.netwright.json', 'v2', { ifVersion: versionOf('v1') })).rejects.toMatchObject({ code: 'E_FILE_BUSY', message: expect.stringContaining('another Netwright') });
       expect(readFileSync(target, 'utf8')).toBe('v1');
       expect(existsSync(lock)).toBe(true);
+      rmSync(lock, { recursive: true });
     }
   });
 
@@ -173,13 +179,21 @@ describe('the save lock', () => {
     const ws = tmp();
     const files = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright'), saveLock: quick });
     const crashed = plantLock(path.join(ws, 'a.netwright.json'), { pid: deadPid() });
+    const crashedEarlier = plantLock(path.join(ws, 'a2.netwright.json'), { pid: deadPid() }, 0, true);
     const live = plantLock(path.join(ws, 'b.netwright.json'), { pid: process.pid });
     const remote = plantLock(path.join(ws, 'c.netwright.json'), { machine: 'elsewhere', pid: deadPid() });
     const oldClaim = `${lockPathOf(path.join(ws, 'd.netwright.json'))}.${'0'.repeat(16)}.break`;
     writeFileSync(oldClaim, '');
     utimesSync(oldClaim, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+    // A lock being made by a process that died, one by a live process, one renamed away to be removed.
+    const deadNew = plantLock('', { pid: deadPid(), token: '1'.repeat(16) }, 0, false, `${lockPathOf(path.join(ws, 'e.netwright.json'))}.${'1'.repeat(16)}.new`);
+    const liveNew = plantLock('', { pid: process.pid, token: '2'.repeat(16) }, 0, false, `${lockPathOf(path.join(ws, 'e.netwright.json'))}.${'2'.repeat(16)}.new`);
+    const gone = plantLock('', { pid: process.pid }, 0, false, `${lockPathOf(path.join(ws, 'f.netwright.json'))}.${'3'.repeat(16)}.gone`);
     writeFileSync(path.join(ws, 'yarn.lock'), '# not ours');
-    expect((await files.cleanupTempFiles()).sort()).toEqual([crashed, oldClaim].sort());
-    expect([live, remote, path.join(ws, 'yarn.lock')].every((p) => existsSync(p))).toBe(true);
+    const usersFolder = path.join(ws, 'g.netwright.json.lock');
+    mkdirSync(usersFolder);
+    writeFileSync(path.join(usersFolder, 'notes.txt'), 'mine');
+    expect((await files.cleanupTempFiles()).sort()).toEqual([crashed, crashedEarlier, oldClaim, deadNew, gone].sort());
+    expect([live, remote, liveNew, path.join(ws, 'yarn.lock'), path.join(usersFolder, 'notes.txt')].every((p) => existsSync(p))).toBe(true);
   });
 });
