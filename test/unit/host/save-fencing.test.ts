@@ -123,7 +123,7 @@ describe('H4 in real processes: host A stopped with SIGSTOP after its check', ()
       expect(Date.now() - t0).toBeGreaterThanOrEqual(timings.staleMs - 50);
       a.kill('SIGCONT');
       a.send({ round, commit: true });
-      expect(await done).toMatchObject({ code: 'E_FILE_LOCK_LOST' });
+      expect(await done).toMatchObject({ code: 'FileLockLost' });
       expect(readFileSync(target, 'utf8')).toBe(`B${round}`);
     }
     expect(leftovers(workspace)).toEqual([]);

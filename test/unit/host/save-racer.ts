@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FILE_LOCK_TIMINGS, withFileLock, type FileLockTimings } from '../../../src-main/host/file-lock';
+import { FILE_LOCK_TIMINGS, FileLockLost, withFileLock, type FileLockTimings } from '../../../src-main/host/file-lock';
 import { FileService } from '../../../src-main/host/files';
 
 type Request =
@@ -66,7 +66,7 @@ if (process.argv[3] === '--save') {
         Buffer.from(m.text),
       ).then(
         () => process.send!({ round: m.round, saved: true }),
-        (e: { code?: string; message?: string }) => process.send!({ round: m.round, code: e.code ?? e.message }),
+        (e: { code?: string; message?: string }) => process.send!({ round: m.round, code: e instanceof FileLockLost ? e.name : (e.code ?? e.message) }),
       );
       return;
     }
