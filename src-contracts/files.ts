@@ -23,6 +23,8 @@ const HostFileSchema = z.object({ path: z.string().max(4096), name: z.string().m
  */
 export const WriteCondition = z.union([z.object({ ifAbsent: z.literal(true) }).strict(), z.object({ ifVersion: FileVersion }).strict(), z.object({ replace: z.literal(true) }).strict()]);
 export type WriteCondition = z.infer<typeof WriteCondition>;
+/** The most bytes one `appendExport` carries (the engine's parts, protocol EXPORT_CHUNK_BYTES, are as large). */
+const EXPORT_CHUNK_BYTES = 4 * 2 ** 20;
 /** An export staged in parts (`stageExport`): an id the renderer made up for it. */
 const StagingId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 
@@ -53,6 +55,19 @@ export const FileMethods = {
    * id; `writeExport` with that id adds its own pieces and writes the whole (exportCalls).
    */
   stageExport: { args: z.tuple([StagingId, ExportFiles]), result: z.null() },
+  /**
+   * An export of any size, streamed to disk in parts (the app's Export; `writeExport` stays for
+   * small files such as a chart): `beginExport` names the target as `writeExport` does and each
+   * file's path and size, in the order the parts come, and answers the export's id; `appendExport`
+   * carries part `seq` (0, 1, 2…) — the next bytes of a file, base64, at most
+   * EXPORT_LIMITS.chunkBytes — each sent once the last is answered; `commitExport` puts the whole in
+   * place and answers where, as `writeExport`; `cancelExport` removes what was written. A part out
+   * of order ends the export (`E_EXPORT_CHUNK_ORDER`, nothing left behind).
+   */
+  beginExport: { args: z.tuple([FilePath, z.enum(['file', 'folder']), z.array(z.object({ path: z.string().min(1).max(1024), bytes: z.number().int().min(0).max(2 ** 40) })).min(1).max(64)]), result: z.object({ id: StagingId }) },
+  appendExport: { args: z.tuple([StagingId, z.number().int().min(0), z.string().min(1).max(1024), z.string().max(Math.ceil(EXPORT_CHUNK_BYTES / 3) * 4)]), result: z.null() },
+  commitExport: { args: z.tuple([StagingId]), result: z.object({ path: z.string().max(4096), full: z.string().max(4096) }) },
+  cancelExport: { args: z.tuple([StagingId]), result: z.null() },
   /**
    * Web mode: the user's data the engine may read (docs/data.md "In the app"): what is in the
    * workspace's `data/` folder and in the folder the host was started with (`--data-dir`), one
@@ -107,10 +122,14 @@ export const UPLOAD_LIMITS = {
 /** File extensions an upload takes: images into folders, tables and arrays as files. */
 export const UPLOAD_EXTENSIONS = { folder: ['.png', '.jpg', '.jpeg', '.webp', '.txt'], file: ['.csv', '.tsv', '.txt', '.npz', '.npy'] } as const;
 /** Most values one call may carry (an export's files add three each), for the hosts' pre-parse bound. */
-export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, stageExport: 16 + 3 * 64, uploadData: 16 + 3 * 64, saveCaptures: 16 + 64 };
+export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, stageExport: 16 + 3 * 64, beginExport: 16 + 3 * 64, uploadData: 16 + 3 * 64, saveCaptures: 16 + 64 };
 
-/** What an export may hold, all files together (what the engine can send the renderer in one message: protocol/wire.ts MAX_MESSAGE_BYTES). */
-export const EXPORT_LIMITS = { bytes: 256 * 2 ** 20, partChars: 16 * 2 ** 20 } as const;
+/**
+ * What an export may hold, all files together: `bytes` in one `writeExport` (with `stageExport`),
+ * `streamBytes` streamed (`beginExport`), in parts of at most `chunkBytes` each (the engine's
+ * `model.exportRead` answers as much: protocol EXPORT_CHUNK_BYTES).
+ */
+export const EXPORT_LIMITS = { bytes: 256 * 2 ** 20, partChars: 16 * 2 ** 20, streamBytes: 64 * 2 ** 30, chunkBytes: EXPORT_CHUNK_BYTES } as const;
 
 /**
  * An export's files as the calls that carry it (web mode: each request well under the host's

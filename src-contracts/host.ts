@@ -116,6 +116,16 @@ export interface HostFiles {
    * write; resolves where it was written, as shown (`path`) and in full (`full`).
    */
   writeExport(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[]): Promise<{ path: string; full: string }>;
+  /**
+   * An export of any size, streamed to disk in parts (src-contracts/files.ts `beginExport`):
+   * `beginExport` names the target as `writeExport` does and each file's size; `appendExport`
+   * sends part `seq` (0, 1, 2…: the next bytes of a file, base64, at most EXPORT_LIMITS.chunkBytes)
+   * once the last is answered; `commitExport` puts it in place; `cancelExport` removes what was written.
+   */
+  beginExport(target: string, kind: 'file' | 'folder', files: { path: string; bytes: number }[]): Promise<{ id: string }>;
+  appendExport(id: string, seq: number, path: string, data: string): Promise<void>;
+  commitExport(id: string): Promise<{ path: string; full: string }>;
+  cancelExport(id: string): Promise<void>;
   /** Electron: show a file this session wrote (an export) in the system's file manager. */
   reveal?(path: string): Promise<void>;
   /** Project files in the workspace folder (web mode) or the recent list's folders (Electron). */

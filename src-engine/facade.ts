@@ -77,4 +77,4 @@ export { describeGenerator, generatorOf } from './core/export/inference-graph';
 export { writesText } from './core/data/text-sets';
 export { encodeTableRow, tableWidth } from './core/data/table-encoding';
 export type { TableEncoding } from './core/data/types';
-export { zipStore } from './core/export/archive';
+export { zipStore, zipStoreParts } from './core/export/archive';

@@ -146,67 +146,202 @@ export function checkExportTarget(out: string, kind: ExportBundle['kind'], force
   );
 }
 
+/** One file of an export to write in parts: its path in the export and its size. */
+export interface ExportFileSize {
+  path: string;
+  bytes: number;
+}
+
 /**
- * Write an export atomically without ever deleting what the exporter did not write. A file goes
- * to a temp file beside `out`, synced, then renamed into place; a folder is written whole into a
- * temp folder beside `out` (with a manifest of its files), then renamed into place. What may be
- * at `out` is `checkExportTarget`'s rule; an earlier export is replaced only once the new one is
- * complete, and removed entry by entry as found on disk (each one its manifest lists, inside the
- * folder). A failure (disk full, no permission) removes the temp copy and leaves `out` as it was.
+ * An export written in parts, in order (`append`), then put in place at once (`commit`) — or
+ * removed (`abort`) — under `writeExport`'s rules: what may be at the target is
+ * `checkExportTarget`'s (checked at `open` and again just before the rename), the parts go to a
+ * temp file or folder beside it (created with O_EXCL), and nothing is left half-written. Each
+ * part must continue the file being written (the files in the order `open` listed them, each up
+ * to its size): a part out of order, or past a file's size, is refused (`E_EXPORT_CHUNK_ORDER`)
+ * and the temp copy removed.
+ *
+ * @example
+ * ```ts
+ * const out = ExportStream.open('/tmp/net.onnx', 'file', [{ path: 'net.onnx', bytes: data.length }]);
+ * try { out.append('net.onnx', data); } catch (e) { out.abort(); throw e; }
+ * out.commit();
+ * ```
+ */
+export class ExportStream {
+  private file = 0;
+  private offset = 0;
+  private fd: number | undefined;
+  private done = false;
+  /** Bytes written so far, of `total`. */
+  written = 0;
+  readonly total: number;
+
+  private constructor(
+    readonly target: string,
+    readonly kind: ExportBundle['kind'],
+    private readonly files: readonly ExportFileSize[],
+    private readonly tmp: string,
+    private readonly stamp: string,
+    private readonly force: boolean,
+  ) {
+    this.total = files.reduce((a, f) => a + f.bytes, 0);
+  }
+
+  /**
+   * Start an export of `files` to `out`: the target checked, the temp file or folder created
+   * (each file of a folder too, empty).
+   * @throws ExportError as `writeExport`.
+   */
+  static open(out: string, kind: ExportBundle['kind'], files: readonly ExportFileSize[], force = false): ExportStream {
+    if (kind === 'file' && files.length !== 1) throw new ExportError('E_EXPORT_WRITE', 'A single-file export has exactly one file.');
+    const { target } = checkExportTarget(out, kind, force);
+    const stamp = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const tmp = `${target}.tmp-${stamp}`;
+    const stream = new ExportStream(target, kind, files, tmp, stamp, force);
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      if (kind === 'file') {
+        closeSync(openSync(tmp, 'wx'));
+        return stream;
+      }
+      mkdirSync(tmp);
+      const seen = new Set<string>();
+      for (const f of files) {
+        const path = join(tmp, f.path);
+        const rel = relative(tmp, path);
+        if (!rel || rel.startsWith('..') || rel === EXPORT_MANIFEST || seen.has(rel)) throw new ExportError('E_EXPORT_WRITE', `Refusing to write outside the export folder, or twice: ${f.path}`);
+        seen.add(rel);
+        mkdirSync(dirname(path), { recursive: true });
+        closeSync(openSync(path, 'wx'));
+      }
+      return stream;
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      if (e instanceof ExportError) throw e;
+      throw writeFailure(e, target);
+    }
+  }
+
+  private pathOf(i: number): string {
+    return this.kind === 'file' ? this.tmp : join(this.tmp, this.files[i].path);
+  }
+
+  /** Write the next bytes of file `path`: where the last part of it ended, or at the start of the next file. */
+  append(path: string, data: Uint8Array): void {
+    if (this.done) throw new ExportError('E_EXPORT_WRITE', 'This export is already finished or abandoned; export again.');
+    try {
+      // Files done (or empty) are passed over, so a part may start the next file.
+      while (this.file < this.files.length && this.offset === this.files[this.file].bytes && (this.files[this.file].path !== path || data.length > 0)) this.nextFile();
+      const f = this.files[this.file];
+      if (!f || f.path !== path || this.offset + data.length > f.bytes) {
+        throw new ExportError('E_EXPORT_CHUNK_ORDER', `A part of "${path}" (${data.length} bytes) arrived where ${f ? `byte ${this.offset} of "${f.path}"` : 'nothing more'} was due; the partial export was removed. Export again.`);
+      }
+      this.fd ??= openSync(this.pathOf(this.file), 'r+');
+      let at = 0;
+      while (at < data.length) at += writeSync(this.fd, data, at, data.length - at, this.offset + at);
+      this.offset += data.length;
+      this.written += data.length;
+    } catch (e) {
+      this.abort();
+      if (e instanceof ExportError) throw e;
+      throw writeFailure(e, this.target);
+    }
+  }
+
+  private nextFile(): void {
+    if (this.fd !== undefined) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    this.file++;
+    this.offset = 0;
+  }
+
+  /**
+   * Put the export in place (a folder with its manifest), replacing only what `checkExportTarget`
+   * allows; answers the absolute path. Every file must be complete.
+   * @throws ExportError `E_EXPORT_CHUNK_ORDER` when parts are missing, and as `writeExport`.
+   */
+  commit(): string {
+    if (this.done) throw new ExportError('E_EXPORT_WRITE', 'This export is already finished or abandoned; export again.');
+    try {
+      while (this.file < this.files.length && this.offset === this.files[this.file].bytes) this.nextFile();
+      if (this.file < this.files.length) throw new ExportError('E_EXPORT_CHUNK_ORDER', `The export ended at byte ${this.offset} of "${this.files[this.file].path}", which has ${this.files[this.file].bytes}; the partial export was removed. Export again.`);
+      const target = this.target;
+      if (this.kind === 'file') {
+        // Again just before the rename: something that appeared meanwhile is not replaced unasked.
+        checkExportTarget(target, 'file', this.force);
+        renameSync(this.tmp, target);
+        this.done = true;
+        return target;
+      }
+      const files = this.files.map((f) => relative(this.tmp, join(this.tmp, f.path)).split(sep).join('/'));
+      writeSynced(join(this.tmp, EXPORT_MANIFEST), new TextEncoder().encode(`${JSON.stringify({ format: 'netwright.export', files }, null, 2)}\n`));
+      const { replaces } = checkExportTarget(target, 'folder', this.force);
+      if (replaces === undefined) {
+        renameSync(this.tmp, target);
+        this.done = true;
+        return target;
+      }
+      const old = `${target}.old-${this.stamp}`;
+      renameSync(target, old);
+      // Found again where it now lies, so that what is removed is what is there; anything amiss
+      // (it changed meanwhile, the new folder cannot take its place) puts it back as it was.
+      const found = readdirSync(old).length === 0 ? { files: [], folders: [] } : earlierExport(old);
+      try {
+        if (!found) throw new ExportError('E_EXPORT_FOLDER_NOT_EMPTY', `${target} changed while the export was written; it is left as it was and nothing was written.`);
+        renameSync(this.tmp, target);
+      } catch (e) {
+        renameSync(old, target);
+        throw e;
+      }
+      this.done = true;
+      removeEarlierExport(old, found);
+      return target;
+    } catch (e) {
+      this.abort();
+      if (e instanceof ExportError) throw e;
+      throw writeFailure(e, this.target);
+    }
+  }
+
+  /** Remove the temp copy (a cancel, a failure); the target stays as it was. Safe to call twice. */
+  abort(): void {
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // Already closed by a failed write: nothing to release.
+      }
+      this.fd = undefined;
+    }
+    if (!this.done) rmSync(this.tmp, { recursive: true, force: true });
+    this.done = true;
+  }
+}
+
+/**
+ * Write an export atomically without ever deleting what the exporter did not write
+ * (`ExportStream`, its files in one part each). A file goes to a temp file beside `out`, synced,
+ * then renamed into place; a folder is written whole into a temp folder beside `out` (with a
+ * manifest of its files), then renamed into place. What may be at `out` is `checkExportTarget`'s
+ * rule; an earlier export is replaced only once the new one is complete, and removed entry by
+ * entry as found on disk (each one its manifest lists, inside the folder). A failure (disk full,
+ * no permission) removes the temp copy and leaves `out` as it was.
  *
  * @returns the absolute path written.
  * @throws ExportError `E_EXPORT_EXISTS`, `E_EXPORT_FOLDER_NOT_EMPTY`, `E_EXPORT_DISK_FULL` or `E_EXPORT_WRITE`.
  */
 export function writeExport(bundle: ExportBundle, out: string, options: WriteExportOptions = {}): string {
-  const { target } = checkExportTarget(out, bundle.kind, options.force);
-  const stamp = `${process.pid}-${Date.now().toString(36)}`;
-  const tmp = `${target}.tmp-${stamp}`;
-  try {
-    mkdirSync(dirname(target), { recursive: true });
-    if (bundle.kind === 'file') {
-      writeSynced(tmp, bundle.files[0].data);
-      // Again just before the rename: something that appeared meanwhile is not replaced unasked.
-      checkExportTarget(target, 'file', options.force);
-      renameSync(tmp, target);
-      options.onProgress?.(1);
-      return target;
-    }
-    const total = bundle.files.reduce((a, f) => a + f.data.length, 0) || 1;
-    let done = 0;
-    mkdirSync(tmp);
-    for (const f of bundle.files) {
-      const path = join(tmp, f.path);
-      const rel = relative(tmp, path);
-      if (!rel || rel.startsWith('..') || rel === EXPORT_MANIFEST) throw new ExportError('E_EXPORT_WRITE', `Refusing to write outside the export folder: ${f.path}`);
-      mkdirSync(dirname(path), { recursive: true });
-      writeSynced(path, f.data);
-      done += f.data.length;
-      options.onProgress?.(done / total);
-    }
-    const files = bundle.files.map((f) => relative(tmp, join(tmp, f.path)).split(sep).join('/'));
-    writeSynced(join(tmp, EXPORT_MANIFEST), new TextEncoder().encode(`${JSON.stringify({ format: 'netwright.export', files }, null, 2)}\n`));
-    const { replaces } = checkExportTarget(target, 'folder', options.force);
-    if (replaces === undefined) {
-      renameSync(tmp, target);
-      return target;
-    }
-    const old = `${target}.old-${stamp}`;
-    renameSync(target, old);
-    // Found again where it now lies, so that what is removed is what is there; anything amiss
-    // (it changed meanwhile, the new folder cannot take its place) puts it back as it was.
-    const found = readdirSync(old).length === 0 ? { files: [], folders: [] } : earlierExport(old);
-    try {
-      if (!found) throw new ExportError('E_EXPORT_FOLDER_NOT_EMPTY', `${target} changed while the export was written; it is left as it was and nothing was written.`);
-      renameSync(tmp, target);
-    } catch (e) {
-      renameSync(old, target);
-      throw e;
-    }
-    removeEarlierExport(old, found);
-    return target;
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (e instanceof ExportError) throw e;
-    throw writeFailure(e, target);
+  const stream = ExportStream.open(out, bundle.kind, bundle.files.map((f) => ({ path: f.path, bytes: f.data.length })), options.force);
+  const total = stream.total || 1;
+  for (const f of bundle.files) {
+    stream.append(f.path, f.data);
+    if (bundle.kind === 'folder') options.onProgress?.(stream.written / total);
   }
+  const target = stream.commit();
+  if (bundle.kind === 'file') options.onProgress?.(1);
+  return target;
 }

@@ -1,6 +1,7 @@
 import { EXPORT_LIMITS } from '../../src-contracts/files';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
-import { writeExport } from '../../src-engine/node/export-writer';
+import { randomBytes } from 'node:crypto';
+import { ExportStream, writeExport, type ExportFileSize } from '../../src-engine/node/export-writer';
 import { FileError, isPlainName, type FilePaths } from './file-paths';
 
 /**
@@ -11,6 +12,8 @@ import { FileError, isPlainName, type FilePaths } from './file-paths';
 export class ExportFiles {
   /** Exports arriving in parts (`stage`), by staging id: each file's bytes so far. */
   private readonly staging = new Map<string, { files: Map<string, Buffer[]>; bytes: number; touched: number }>();
+  /** Exports streamed to disk (`begin`, `append`, `commit`), by id: the part due next and where it goes. */
+  private readonly streams = new Map<string, { stream: ExportStream; next: number; touched: number; path: string; full: string }>();
 
   constructor(private readonly paths: FilePaths) {}
 
@@ -60,6 +63,83 @@ export class ExportFiles {
       addExportParts(s, files);
     } catch (e) {
       this.staging.delete(id);
+      throw e;
+    }
+  }
+
+  /**
+   * Start an export that arrives in parts (any size: a PyTorch project of a fine-tuned resnet18 is
+   * 500 MB): the target as `write` takes it, the files' paths and sizes in the order their parts
+   * come. The parts go straight to a temp file or folder beside the target (ExportStream), never
+   * held in memory whole. Answers the id `append`, `commit` and `cancel` name. At most a few at
+   * once; one untouched for ten minutes is removed.
+   */
+  async begin(target: string, kind: 'file' | 'folder', files: ExportFileSize[]): Promise<{ id: string }> {
+    const now = Date.now();
+    for (const [k, v] of this.streams) if (now - v.touched > 10 * 60_000) this.drop(k);
+    if (this.streams.size >= 4) throw new FileError('E_FILE_BAD_REQUEST', 'Too many exports are in progress; wait for one to finish.');
+    const total = files.reduce((a, f) => a + f.bytes, 0);
+    if (total > EXPORT_LIMITS.streamBytes) throw new FileError('E_FILE_TOO_LARGE', `The export is over ${EXPORT_LIMITS.streamBytes / 2 ** 30} GiB, the most Netwright writes.`);
+    const web = this.paths.workspaceDir !== undefined;
+    const abs = web ? await this.freeExportPath(target) : this.paths.resolve(target);
+    await this.paths.confine(abs);
+    const stream = this.exportCall(() => ExportStream.open(abs, kind, files, !web));
+    const id = randomBytes(16).toString('hex');
+    this.streams.set(id, { stream, next: 0, touched: now, path: this.paths.display(abs), full: abs });
+    return { id };
+  }
+
+  /**
+   * Part `seq` (0, 1, 2… in the order sent) of export `id`: the next bytes (base64) of file
+   * `path`. A part that is not the one due — lost, repeated or overtaken — ends the export with
+   * `E_EXPORT_CHUNK_ORDER` and removes what was written, as does any failure (disk full).
+   */
+  append(id: string, seq: number, path: string, data: string): void {
+    const s = this.streamFor(id);
+    if (seq !== s.next) {
+      this.drop(id);
+      throw new FileError('E_EXPORT_CHUNK_ORDER', `Part ${seq} of the export arrived where part ${s.next} was due; the partial export was removed. Export again.`);
+    }
+    s.next++;
+    s.touched = Date.now();
+    try {
+      this.exportCall(() => s.stream.append(path, Buffer.from(data, 'base64')));
+    } catch (e) {
+      this.streams.delete(id);
+      throw e;
+    }
+  }
+
+  /** Put export `id` in place once every part has come; answers where, as `write` does. */
+  commit(id: string): { path: string; full: string } {
+    const s = this.streamFor(id);
+    this.streams.delete(id);
+    this.exportCall(() => s.stream.commit());
+    return { path: s.path, full: s.full };
+  }
+
+  /** Cancel export `id`: what was written is removed. An export no longer in progress is no error. */
+  cancel(id: string): void {
+    this.drop(id);
+  }
+
+  private streamFor(id: string) {
+    const s = this.streams.get(id);
+    if (!s) throw new FileError('E_FILE_BAD_REQUEST', 'That export is not in progress (it failed, was cancelled or was left too long); export again.');
+    return s;
+  }
+
+  private drop(id: string): void {
+    this.streams.get(id)?.stream.abort();
+    this.streams.delete(id);
+  }
+
+  /** Run an ExportStream step, its ExportError as the file channel's coded error (paths redacted). */
+  private exportCall<T>(step: () => T): T {
+    try {
+      return step();
+    } catch (e) {
+      if (e instanceof ExportError) throw new FileError(e.code, this.paths.redact(e.message));
       throw e;
     }
   }

@@ -212,6 +212,26 @@ export class FileService {
     return this.exports.write(target, kind, files, staged);
   }
 
+  /** ExportFiles.begin. */
+  beginExport(target: string, kind: 'file' | 'folder', files: { path: string; bytes: number }[]): Promise<{ id: string }> {
+    return this.exports.begin(target, kind, files);
+  }
+
+  /** ExportFiles.append. */
+  appendExport(id: string, seq: number, path: string, data: string): void {
+    this.exports.append(id, seq, path, data);
+  }
+
+  /** ExportFiles.commit. */
+  commitExport(id: string): { path: string; full: string } {
+    return this.exports.commit(id);
+  }
+
+  /** ExportFiles.cancel. */
+  cancelExport(id: string): void {
+    this.exports.cancel(id);
+  }
+
   /** ExportFiles.stage. */
   stageExport(id: string, files: { path: string; data: string }[]): void {
     this.exports.stage(id, files);
@@ -270,6 +290,10 @@ export const FILE_OPS: { [M in FileMethod]: (s: FileService, ...a: FileArgs<M>) 
   clearRecovery: (s) => s.clearRecovery(),
   writeExport: (s, target, kind, files, staged) => s.writeExport(target, kind, files, staged),
   stageExport: async (s, id, files) => s.stageExport(id, files),
+  beginExport: (s, target, kind, files) => s.beginExport(target, kind, files),
+  appendExport: async (s, id, seq, path, data) => s.appendExport(id, seq, path, data),
+  commitExport: async (s, id) => s.commitExport(id),
+  cancelExport: async (s, id) => s.cancelExport(id),
   listData: (s) => s.listData(),
   workspace: (s) => s.workspace(),
   uploadData: (s, target, kind, files, more) => s.uploadData(target, kind, files, more),

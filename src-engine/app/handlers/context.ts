@@ -13,6 +13,7 @@ import { coded } from './coded';
 import { ModelSlot } from './model-slot';
 import { RunSlot } from './run-slot';
 import { SweepSlot } from './sweep-slot';
+import { ExportSlot } from './export-slot';
 
 export { coded } from './coded';
 
@@ -70,6 +71,8 @@ export class ServiceContext {
   readonly run = new RunSlot();
   readonly model = new ModelSlot(() => this.nextId());
   readonly sweep = new SweepSlot();
+  /** Exports held for reading in parts (`model.exportOpen`). */
+  readonly exports = new ExportSlot(() => this.nextId());
   private ids = 0;
 
   constructor(

@@ -59,6 +59,12 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return { ...evaluation, metrics: sanitize(evaluation.metrics) };
     },
     'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
+    'model.exportOpen': async ({ source, format, settings }) => {
+      const { files, ...made } = await exportModel(ctx, source, format, settings);
+      return { ...made, handle: ctx.exports.hold({ kind: made.kind, files }), files: files.map((f) => ({ path: f.path, bytes: f.data.length })) };
+    },
+    'model.exportRead': ({ handle, file, offset }) => ({ data: ctx.exports.read(handle, file, offset) }),
+    'model.exportClose': ({ handle }) => (ctx.exports.close(handle), {}),
     'model.samples': async ({ runId, dataset, seed }) => {
       const loaded = ctx.model.loaded;
       if (loaded?.runId !== runId) throw coded('E_TRAIN_NO_RUN', `There is no loaded model "${runId}" (another model or a run replaced it).`);

@@ -5,7 +5,7 @@
  * `zipStore` writes every ZIP the engine makes, with fflate's `zipSync` (its CRC-32 too);
  * `base/zip-read.ts` reads them, fflate's `Inflate` behind its guards: one ZIP implementation.
  */
-import { zipSync, type Zippable } from 'fflate';
+import { Zip, ZipPassThrough, zipSync, type Zippable } from 'fflate';
 
 /** One file of an archive or an export. */
 export interface ArchiveEntry {
@@ -44,6 +44,31 @@ export function zipStore(entries: readonly ArchiveEntry[], align = 1): Uint8Arra
     if (offset > 0xffffffff) throw new Error('The archive would be larger than 4 GiB, which this ZIP writer does not support.');
   }
   return zipSync(files);
+}
+
+/**
+ * `zipStore` for an archive too large to hold as one array (a browser download of a 500 MB
+ * exported folder): each file given as its parts, the archive answered as parts (the files' own
+ * arrays among them, not copied). Stored, at the same fixed time; sizes and CRC-32s follow each
+ * file's data (a data descriptor), as streaming ZIP writers write them; no padding.
+ */
+export function zipStoreParts(entries: readonly { path: string; parts: readonly Uint8Array[] }[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let failed: Error | null = null;
+  const zip = new Zip((err, chunk) => {
+    if (err) failed = err;
+    else out.push(chunk);
+  });
+  for (const e of entries) {
+    const file = new ZipPassThrough(e.path);
+    file.mtime = DOS_EPOCH;
+    zip.add(file);
+    if (e.parts.length === 0) file.push(new Uint8Array(0), true);
+    e.parts.forEach((p, i) => file.push(p, i === e.parts.length - 1));
+  }
+  zip.end();
+  if (failed) throw failed;
+  return out;
 }
 
 /** The bytes of several arrays, one after another. */

@@ -21,7 +21,8 @@ export interface ExportBundle {
  * invalid graph (`E_EXPORT_GRAPH`), an unknown format or setting (`E_EXPORT_FORMAT`, `E_EXPORT_SETTING`), the writers' disk
  * full (`E_EXPORT_DISK_FULL`), a target that exists (`E_EXPORT_EXISTS`: replaced only when asked),
  * a folder holding files the exporter did not write (`E_EXPORT_FOLDER_NOT_EMPTY`: never replaced)
- * and other write failures (`E_EXPORT_WRITE`). `E_EXPORT_DIVERGED` is a warning, not a refusal: the
+ * and other write failures (`E_EXPORT_WRITE`); an export written in parts whose part came out of
+ * order or is missing (`E_EXPORT_CHUNK_ORDER`: node/export-writer.ts ExportStream). `E_EXPORT_DIVERGED` is a warning, not a refusal: the
  * weights are a diverged run's (`model.export` answers it; the app asks before writing them).
  */
 export type ExportErrorCode =
@@ -35,7 +36,8 @@ export type ExportErrorCode =
   | 'E_EXPORT_DISK_FULL'
   | 'E_EXPORT_EXISTS'
   | 'E_EXPORT_FOLDER_NOT_EMPTY'
-  | 'E_EXPORT_WRITE';
+  | 'E_EXPORT_WRITE'
+  | 'E_EXPORT_CHUNK_ORDER';
 
 /** An export that cannot be made; the message says why and what to do. */
 export class ExportError extends Error {

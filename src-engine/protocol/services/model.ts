@@ -31,6 +31,10 @@ export type LoadedModelInfo = z.infer<typeof LoadedModelInfo>;
 
 /** The largest model file an import takes (150 MB; as base64 text, 200 MiB). */
 export const MAX_IMPORT_BYTES = 150 * 1024 * 1024;
+/** The most bytes of an export one `model.exportRead` answers (one message, far under every channel's limit). */
+export const EXPORT_CHUNK_BYTES = 4 * 1024 * 1024;
+/** A held export's handle (`model.exportOpen`). */
+const ExportHandle = z.string().regex(/^export-[0-9]{1,15}$/);
 /**
  * A model file to import: `data` is the file's bytes — as they are (the app sends them so: a typed
  * array crosses MessagePorts as it is, and web mode's socket as binary chunks, protocol/wire.ts), or
@@ -204,6 +208,39 @@ export const modelService = defineService({
         /** The weights are a diverged run's (`E_EXPORT_DIVERGED`, saying where): the app asks before it writes them. */
         warning: z.object({ code: z.literal('E_EXPORT_DIVERGED'), message: z.string().max(1000) }).optional(),
       }),
+    },
+    /**
+     * `model.export`, held in the engine and read in parts (`model.exportRead`), so that no message
+     * carries more than EXPORT_CHUNK_BYTES of an export of any size (web mode's socket refuses a
+     * message over 256 MiB; a fine-tuned resnet18's PyTorch project is 500 MB): answers what
+     * `model.export` does, each file's size in place of its bytes, and the `handle` to read them
+     * by. The engine holds a few at once (opening another drops the oldest); `model.exportClose`
+     * drops one. The app's Export uses these; `model.export` stays for small exports (Save's model).
+     */
+    'model.exportOpen': {
+      params: z.object({ source: ExportSource, format: z.string().min(1).max(32), settings: z.record(z.string().max(32), z.string().max(64)).optional() }),
+      result: z.object({
+        handle: ExportHandle,
+        format: z.string(),
+        kind: z.enum(['file', 'folder']),
+        name: z.string().max(300),
+        files: z.array(z.object({ path: z.string().min(1).max(1024), bytes: z.number().int().min(0) })).max(100_000),
+        holds: z.string().max(300).optional(),
+        warning: z.object({ code: z.literal('E_EXPORT_DIVERGED'), message: z.string().max(1000) }).optional(),
+      }),
+    },
+    /**
+     * The next bytes of file `file` of a held export, from `offset`: at most EXPORT_CHUNK_BYTES
+     * (fewer at the file's end). `E_EXPORT_GONE` when the handle is no longer held.
+     */
+    'model.exportRead': {
+      params: z.object({ handle: ExportHandle, file: z.number().int().min(0), offset: z.number().int().min(0) }),
+      result: z.object({ data: z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length <= EXPORT_CHUNK_BYTES, { message: `expected at most ${EXPORT_CHUNK_BYTES} bytes` }) }),
+    },
+    /** Drop a held export (done, cancelled or failed); a handle no longer held is no error. */
+    'model.exportClose': {
+      params: z.object({ handle: ExportHandle }),
+      result: z.object({}),
     },
     /**
      * Sample inputs for the loaded model `runId` from `dataset` (the design's, read at the model's

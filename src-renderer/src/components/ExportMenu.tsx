@@ -87,6 +87,11 @@ export function ExportMenu() {
         <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : design ? 'Export the design with its initial weights (untrained): nothing is trained on screen yet' : 'Build a design that compiles, or open a trained model, to export it'}>
           {busy ? `Exporting ${busy.label}… ${Math.round(busy.fraction * 100)}%` : 'Export ▾'}
         </button>
+        {busy?.cancel ? (
+          <button type="button" data-testid="cmd-export-cancel" onClick={busy.cancel} title={`Stop exporting ${busy.label}: what was written so far is removed`}>
+            Cancel
+          </button>
+        ) : null}
         {open ? (
           <div className="menu__list" role="menu" data-testid="export-menu">
             {formats.length === 0 ? <div className="menu__note">Waiting for the engine…</div> : null}

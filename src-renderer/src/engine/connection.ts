@@ -1,5 +1,6 @@
 import {
   EngineMessage,
+  ErrorCodes,
   HostEvent,
   WireError,
   WireMessage,
@@ -120,7 +121,14 @@ function connectWeb(token: string, sink: ConnectionSink): () => void {
       try {
         raw = reassembler.push(e.data instanceof ArrayBuffer ? e.data : String(e.data));
       } catch (err) {
-        return sink.log(err instanceof WireError ? `Rejected a binary message from the host: ${err.message}` : 'Rejected a WebSocket message that is not JSON.');
+        sink.log(err instanceof WireError ? `Rejected a binary message from the host: ${err.message}` : 'Rejected a WebSocket message that is not JSON.');
+        // A refused answer fails its request, with the refusal's code, instead of leaving it waiting
+        // (issue #82: an export refused for its size left Export disabled until a reload).
+        if (!(err instanceof WireError) || err.responseId === undefined || !logical || logical.closed) return;
+        const error = { code: err.tooLarge ? ErrorCodes.tooLarge : ErrorCodes.badMessage, message: `The answer could not be received: ${err.message}` };
+        const refused = EngineMessage.parse({ kind: 'response', id: err.responseId, ok: false, error });
+        logical.handlers.forEach((h) => h(refused));
+        return;
       }
       if (raw === undefined) return;
       const msg = WireMessage.safeParse(raw);

@@ -56,6 +56,10 @@ export function webHostFiles(endpoint: string, token: string, send: typeof fetch
       for (const part of staged) await call('stageExport', id!, part);
       return call('writeExport', target, kind, last, id);
     },
+    beginExport: (target, kind, files) => call('beginExport', target, kind, files),
+    appendExport: async (id, seq, path, data) => void (await call('appendExport', id, seq, path, data)),
+    commitExport: (id) => call('commitExport', id),
+    cancelExport: async (id) => void (await call('cancelExport', id)),
     uploadModel: async (file, signal) => {
       const res = await send(MODEL_UPLOAD.route, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream', 'X-Netwright-Token': token }, body: file, ...(signal ? { signal } : {}) });
       let body: unknown;
@@ -115,6 +119,10 @@ function checkedFiles(files: HostFiles): HostFiles {
     ...(files.pickDataset ? { pickDataset: files.pickDataset } : {}),
     ...(files.reveal ? { reveal: files.reveal } : {}),
     writeExport: async (target, kind, list) => checkFileResult('writeExport', await files.writeExport(target, kind, list)),
+    beginExport: async (target, kind, list) => checkFileResult('beginExport', await files.beginExport(target, kind, list)),
+    appendExport: files.appendExport,
+    commitExport: async (id) => checkFileResult('commitExport', await files.commitExport(id)),
+    cancelExport: files.cancelExport,
     saveCaptures: async (folder, className, ext, frames) => checkFileResult('saveCaptures', await files.saveCaptures(folder, className, ext, frames)),
   };
 }

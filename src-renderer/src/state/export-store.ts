@@ -9,7 +9,15 @@ export interface ExportState {
   /** The engine's export formats, in menu order (empty until the engine answered). */
   formats: readonly ExportFormatInfo[];
   /** An export under way: which format, and how far. */
-  busy?: { label: string; fraction: number; what: string };
+  busy?: {
+    label: string;
+    fraction: number;
+    what: string;
+    /** Set once the files stream to the host: `fraction` is then the part written, no longer the engine's progress. */
+    writing?: true;
+    /** Stop the export: what was written is removed, and Export is usable again. */
+    cancel?: () => void;
+  };
   /** The settings chosen in the Export menu, by format id and key (unset: the format's default). */
   settings: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Choose one of a format's settings (the Export menu's selects); kept for the session. */

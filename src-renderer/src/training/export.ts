@@ -1,5 +1,5 @@
 import type { HostFiles } from '../../../src-contracts/host';
-import { type GraphIR, bytesToBase64, getOp, zipStore } from '../../../src-engine/facade';
+import { type GraphIR, bytesToBase64, getOp, zipStore, zipStoreParts } from '../../../src-engine/facade';
 import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
 import { bareGraphDoc } from '../editor/project';
 import { canvasAspect } from '../components/canvas-view';
@@ -24,7 +24,7 @@ export function connectExport(w: WindowStores): () => void {
     off?.();
     off = c.on('export.progress', (p) => {
       const busy = w.exports.getState().busy;
-      if (busy) w.exports.setState({ busy: { ...busy, fraction: p.fraction, what: p.what } });
+      if (busy && !busy.writing) w.exports.setState({ busy: { ...busy, fraction: p.fraction, what: p.what } });
     });
     c.request('model.formats', {}).then(
       (r) => w.exports.setState({ formats: r.formats }),
@@ -70,10 +70,15 @@ export function designExportSource(w: Pick<WindowStores, 'editor'>): ExportSourc
 function download(r: Pick<ExportResult, 'kind' | 'name' | 'files'>): void {
   const single = r.kind === 'file' && r.files.length === 1;
   const bytes = single ? r.files[0].data : zipStore(r.files.map((f) => ({ path: `${r.name}/${f.path}`, data: f.data })));
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: single ? 'application/octet-stream' : 'application/zip' }));
+  offerDownload([bytes], single ? r.name : `${r.name}.zip`, single ? 'application/octet-stream' : 'application/zip');
+}
+
+/** Offer `parts`, one after another, as a download named `name`. */
+function offerDownload(parts: readonly Uint8Array[], name: string, type: string): void {
+  const url = URL.createObjectURL(new Blob(parts as Uint8Array<ArrayBuffer>[], { type }));
   const a = document.createElement('a');
   a.href = url;
-  a.download = single ? r.name : `${r.name}.zip`;
+  a.download = name;
   document.body.appendChild(a);
   a.click();
   a.remove();
@@ -129,12 +134,14 @@ function sourceRun(w: Pick<WindowStores, 'run'>, source: ExportSource): string |
 }
 
 /**
- * Export `source` in `formatId`: the engine makes the files; Electron asks where (native dialog,
- * which confirms replacing a file) and writes them atomically, then offers "Show in folder"; web
- * mode writes them into the workspace's `exports/` folder under a name not taken yet and
- * downloads them (a folder as a zip). Nothing the exporter did not write is ever replaced. Errors
+ * Export `source` in `formatId`: the engine makes the files and holds them (`model.exportOpen`);
+ * Electron asks where (native dialog, which confirms replacing a file), web mode writes into the
+ * workspace's `exports/` folder under a name not taken yet and downloads it (a folder as a zip);
+ * either way the files stream from the engine to the host part by part (`saveStreamedExport`),
+ * whatever their size, with progress and Cancel. Nothing the exporter did not write is ever
+ * replaced, nothing is left half-written, and Export is usable again after any failure. Errors
  * (no weights yet, an op the format cannot express, a folder holding other files, disk full) are
- * shown as the engine or host worded them.
+ * shown as the engine or host worded them, with their code.
  */
 export async function exportModel(w: WindowStores, files: HostFiles, formatId: string, source: ExportSource | undefined = currentExportSource(w) ?? designExportSource(w)): Promise<boolean> {
   const c = client(w);
@@ -142,10 +149,14 @@ export async function exportModel(w: WindowStores, files: HostFiles, formatId: s
   const label = format?.label ?? formatId;
   if (!c) return notify(w, 'error', 'The engine is not connected; export when it is back.'), false;
   if (!source) return notify(w, 'error', `There is nothing to export yet: build a design that compiles (Problems lists what stops it), or open a project saved with its weights, then Export ▸ ${label}.`, 'E_EXPORT_NO_WEIGHTS'), false;
-  w.exports.setState({ busy: { label, fraction: 0, what: 'preparing' } });
+  const abort = new AbortController();
+  const cancel = () => abort.abort();
+  w.exports.setState({ busy: { label, fraction: 0, what: 'preparing', cancel } });
+  let handle: string | undefined;
   try {
     const settings = w.exports.getState().settings[formatId];
-    const r = await c.request('model.export', { source, format: formatId, ...(settings ? { settings: { ...settings } } : {}) });
+    const r = await c.request('model.exportOpen', { source, format: formatId, ...(settings ? { settings: { ...settings } } : {}) }, { signal: abort.signal });
+    handle = r.handle;
     // A diverged run's weights are written only when the user says so, knowing why (#44 item 8);
     // the export is not in progress while the question waits.
     if (r.warning) w.exports.setState({ busy: undefined });
@@ -153,19 +164,92 @@ export async function exportModel(w: WindowStores, files: HostFiles, formatId: s
       notify(w, 'info', `Not exported: the run diverged.`, r.warning.code);
       return false;
     }
+    w.exports.setState({ busy: { label, fraction: 0, what: 'writing', writing: true, cancel } });
     // A GAN leaves as its generator: say so, so nobody looks for the discriminator in the file.
     const holds = r.holds ? ` (${r.holds})` : '';
     // Before training: the file's name and the notice say the weights are the initial ones, as the file's metadata does.
     const untrained = source.kind === 'initial';
     const what = untrained ? `${label}${holds} with the design's initial weights (untrained: train it for a model that predicts)` : `${label}${holds}`;
-    return await saveExport(w, files, exportFileName(format, w.editor.getState().file, r.name, sourceRun(w, source), untrained), r, what);
+    const held = r.handle;
+    const read = async (file: number, offset: number) => (await c.request('model.exportRead', { handle: held, file, offset }, { signal: abort.signal })).data;
+    return await saveStreamedExport(w, files, exportFileName(format, w.editor.getState().file, r.name, sourceRun(w, source), untrained), r, read, what, abort.signal);
   } catch (err) {
+    if (abort.signal.aborted) return notify(w, 'info', `Export ▸ ${label} cancelled; nothing was written.`, 'E_EXPORT_CANCELLED'), false;
     const e = err as { code?: string; message: string };
     notify(w, 'error', `Export ▸ ${label} failed: ${e.message}`, e.code);
     return false;
   } finally {
     w.exports.setState({ busy: undefined });
+    if (handle) c.request('model.exportClose', { handle }).catch(() => {});
   }
+}
+
+/** Megabytes, for a progress line. */
+const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+
+/**
+ * Write an export the engine holds through the host, part by part: `read(file, offset)` answers
+ * the next bytes of a file (the engine's `model.exportRead`, at most EXPORT_CHUNK_BYTES), each
+ * sent to the host (`appendExport`, numbered) before the next is asked for — one part in flight,
+ * so parts cannot overtake each other and neither side buffers more than one. Electron asks where
+ * first; web mode writes into `exports/` and downloads what it wrote. `signal` cancels; a cancel
+ * or any failure removes what was written (`cancelExport`) and is thrown.
+ */
+export async function saveStreamedExport(
+  w: WindowStores,
+  files: HostFiles,
+  name: string,
+  r: { kind: 'file' | 'folder'; files: readonly { path: string; bytes: number }[] },
+  read: (file: number, offset: number) => Promise<Uint8Array>,
+  label: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  let target = name;
+  if (files.pickExport) {
+    const picked = await files.pickExport(name, r.kind);
+    if (!picked) return false;
+    target = picked;
+  }
+  signal.throwIfAborted();
+  const total = r.files.reduce((a, f) => a + f.bytes, 0);
+  const busy = w.exports.getState().busy;
+  const { id } = await files.beginExport(target, r.kind, r.files.map((f) => ({ path: f.path, bytes: f.bytes })));
+  // Web mode downloads what it wrote: the parts are kept for it (a Blob's parts, never one array).
+  const download = !files.pickExport;
+  const kept: Uint8Array[][] = r.files.map(() => []);
+  let written: { path: string; full: string };
+  try {
+    let seq = 0;
+    let done = 0;
+    for (const [i, f] of r.files.entries()) {
+      for (let offset = 0; offset < f.bytes; ) {
+        signal.throwIfAborted();
+        const data = await read(i, offset);
+        if (data.length === 0 || offset + data.length > f.bytes) throw Object.assign(new Error(`The engine answered ${data.length} bytes at byte ${offset} of "${f.path}" (${f.bytes} bytes).`), { code: 'E_EXPORT_CHUNK_ORDER' });
+        signal.throwIfAborted();
+        await files.appendExport(id, seq++, f.path, bytesToBase64(data));
+        if (download) kept[i].push(data);
+        offset += data.length;
+        done += data.length;
+        if (busy) w.exports.setState({ busy: { ...busy, writing: true, fraction: total > 0 ? done / total : 1, what: `writing ${megabytes(done)} of ${megabytes(total)}` } });
+      }
+    }
+    signal.throwIfAborted();
+    written = await files.commitExport(id);
+  } catch (e) {
+    await files.cancelExport(id).catch(() => {});
+    throw e;
+  }
+  if (!download) {
+    const reveal = files.reveal;
+    w.editor.getState().notify('info', `Exported ${label} to ${written.full}.`, reveal ? { action: { label: 'Show in folder', run: () => void reveal(written.full).catch(() => {}) } } : undefined);
+    return true;
+  }
+  const saved = written.path.split(/[\\/]/).pop() ?? name;
+  const single = r.kind === 'file' && r.files.length === 1;
+  offerDownload(single ? kept[0] : zipStoreParts(r.files.map((f, i) => ({ path: `${saved}/${f.path}`, parts: kept[i] }))), single ? saved : `${saved}.zip`, single ? 'application/octet-stream' : 'application/zip');
+  notify(w, 'info', `Exported ${label} to ${written.full}, and downloaded it${r.kind === 'folder' ? ' as a zip' : ''}.`);
+  return true;
 }
 
 /**

@@ -75,6 +75,10 @@ export function memoryHost(nativeDialogs = false) {
     readRecovery: async () => recovery,
     clearRecovery: async () => void (recovery = null),
     writeExport: async (target) => ({ path: target, full: target }),
+    beginExport: async () => ({ id: 'export-0000' }),
+    appendExport: async () => {},
+    commitExport: async () => ({ path: 'export', full: 'export' }),
+    cancelExport: async () => {},
   };
   return { disk, titles, files, recovery: () => recovery, setTitle: (t: string, d: boolean) => titles.push([t, d]), onCloseRequest: () => () => {} };
 }

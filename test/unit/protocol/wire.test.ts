@@ -159,7 +159,8 @@ describe('wire: typed arrays over a byte stream (web mode)', () => {
     const r = new WireReassembler();
     expect(r.push(a)).toBeUndefined();
     expect(() => r.push(c)).toThrow(/out of order/);
-    expect(() => r.push(b)).toThrow(/out of order/);
+    // The rest of a refused message is dropped without another refusal (issue #82: one refusal, not 62).
+    expect(r.push(b)).toBeUndefined();
     r.push(x);
     expect(() => r.push(b)).toThrow(/out of order/);
     expect(() => new WireReassembler(2 * WIRE_CHUNK_BYTES).push(a) ?? new WireReassembler(WIRE_CHUNK_BYTES - 1).push(a)).toThrow(/more than/);
@@ -192,6 +193,24 @@ describe('wire: typed arrays over a byte stream (web mode)', () => {
     const rt = new WireReassembler(WIRE_CHUNK_BYTES + 100);
     rt.push(t0);
     expect(caught(() => rt.push(t1)).requestId).toBe(45);
+  });
+
+  it('a response refused for its size names the request it answers, and its later chunks are dropped quietly (issue #82)', () => {
+    // A 507 MB export refused at 256 MiB was followed by 62 "out of order" refusals, one per chunk
+    // left, and the request it answered waited forever: the page left Export disabled.
+    const response = { kind: 'response', id: 7, ok: true, result: { files: [{ path: 'model.pt', data: new Uint8Array(6 * WIRE_CHUNK_BYTES) }] } };
+    const frames = encodeWireFrames(response, 9) as Uint8Array[];
+    const r = new WireReassembler(2 * WIRE_CHUNK_BYTES);
+    const errors: WireError[] = [];
+    for (const f of frames) {
+      try {
+        expect(r.push(f)).toBeUndefined();
+      } catch (e) {
+        errors.push(e as WireError);
+      }
+    }
+    expect(errors.map((e) => [e.tooLarge, e.responseId, e.requestId])).toEqual([[true, 7, undefined]]);
+    expect(r.push(encodeWireFrames({ kind: 'response', id: 8, ok: true, result: {} }, 10)[0])).toEqual({ kind: 'response', id: 8, ok: true, result: {} });
   });
 
   it('empty chunks cannot pile up: a message in more chunks than its bytes allow, or with an empty chunk before its last, is refused at once (issue #44)', () => {
