@@ -292,6 +292,39 @@ function safeName(name: string): string {
 }
 
 /**
+ * Each node's `NodeDef` name: its scope and id, `safeName`d, empty scope parts left out (a group
+ * or id with a `/` at either end, or two together, would give TensorBoard a nameless scope), a
+ * first character `[A-Za-z0-9.]` as node_def.proto asks (else `n` before it), and unique, as a
+ * GraphDef's names must be: ids that differ only where `safeName` wrote `_` (`fc 1`, `fc:1` and
+ * `fc_1`; or two groups `block 1` and `block_1` holding an `fc` each) would give one name to two
+ * nodes, and TensorBoard refuses the graph. A node whose name needed no change keeps it (the first
+ * such, where two scopes read alike); the others take the first of `_2`, `_3`, … that no node has.
+ */
+function nodeDefNames(ids: readonly string[], scope: ReadonlyMap<string, string>): Map<string, string> {
+  const wanted = ids.map((id) => {
+    const raw = scope.get(id) ? `${scope.get(id)}/${id}` : id;
+    let name = safeName(raw).split('/').filter(Boolean).join('/') || '_';
+    if (!/^[A-Za-z0-9.]/.test(name)) name = `n${name}`;
+    return { id, name, exact: name === raw };
+  });
+  const taken = new Set<string>();
+  const out = new Map<string, string>();
+  for (const w of wanted) {
+    if (!w.exact || taken.has(w.name)) continue;
+    taken.add(w.name);
+    out.set(w.id, w.name);
+  }
+  for (const w of wanted) {
+    if (out.has(w.id)) continue;
+    let name = w.name;
+    for (let k = 2; taken.has(name); k++) name = `${w.name}_${k}`;
+    taken.add(name);
+    out.set(w.id, name);
+  }
+  return out;
+}
+
+/**
  * The design as TensorBoard's graph plugin reads it: a `GraphDef` with a `NodeDef` per IR node
  * (its id as the name, under its groups' names as scopes — `features/denseblock1/conv1` — so
  * TensorBoard folds them as the canvas does; its op; its inputs, in the op's order; its
@@ -316,7 +349,8 @@ export function graphEvent(graph: GraphIR, wallTime: number): Uint8Array {
       }
     }
   }
-  const name = (id: string) => (scope.get(id) ? `${scope.get(id)}/${safeName(id)}` : safeName(id));
+  const names = nodeDefNames(graph.nodes.map((n) => n.id), scope);
+  const name = (id: string) => names.get(id) ?? safeName(id);
   const shapes = analyzeGraph(graph).shapes;
   const node = graph.nodes.map((n) => {
     const attr: Record<string, unknown> = Object.fromEntries(Object.entries(n.attrs).map(([k, v]) => [wellFormed(k), attrValue(v)]));
