@@ -39,6 +39,7 @@ export interface ErrorEntry {
 export const ERRORS = {
   CLI_BAD_GRAPH: { title: 'The graph file has errors', action: 'Open it in the app and fix the problems it lists.', docs: 'trainer.md#quick-start' },
   CLI_BAD_JSON: { title: 'The file is not valid JSON', action: 'Open the file and fix the JSON, or export it again from the app.', docs: 'trainer.md#quick-start' },
+  CLI_FREEZE: { title: 'Nothing to freeze by that name', action: 'Pass --freeze backbone (every layer before the classifier head) or the id of a node (it and every layer before it).', docs: 'trainer.md#fine-tuning-from-the-command-line' },
   CLI_NOT_A_FILE: { title: 'The path is not a file', action: 'Name a regular file, not a folder, device or pipe.', docs: 'trainer.md#quick-start' },
   CLI_NOT_A_FOLDER: { title: 'The path is not a folder', action: 'Name a folder, not a file or device (a missing workspace is made when you first save).', docs: 'trainer.md#quick-start' },
   CLI_NOT_A_RUN: { title: 'The folder is not a stored run', action: 'Name a run folder (one holding run.json), a run id with --runs, or a model file.', docs: 'trainer.md#quick-start' },
@@ -146,6 +147,7 @@ export const ERRORS = {
   E_EXPORT_WEIGHTS: { title: 'A weight is missing or the wrong size', action: 'Train the model again, or load the model that goes with this graph.', docs: 'export.md#errors' },
   E_EXPORT_WRITE: { title: 'The export cannot be written there', action: 'Pick another place.', docs: 'export.md#errors' },
   E_EXTRA_INPUT: { title: 'A node has more inputs than it takes', action: 'Remove the extra connection.', docs: 'ir.md#diagnostic-codes' },
+  E_FEATURE_CACHE_DISK_FULL: { title: 'The disk of the temporary folder is full', action: 'Free some space there (or set TMPDIR to a folder on a larger disk) and train again; the partial feature cache was removed.', docs: 'trainer.md#a-frozen-backbone-is-computed-once' },
   E_FILE: { title: 'The file operation failed', action: 'Try again, or pick another file.', docs: 'security.md#the-hosts-file-service-src-mainhostfilests' },
   E_FILE_BAD_REQUEST: { title: 'The host did not understand the request', action: 'Reload the window; if it repeats, report it.', docs: 'security.md#the-hosts-file-service-src-mainhostfilests' },
   E_FILE_BAD_RESPONSE: { title: 'The host gave a malformed answer', action: 'Reload the window; if it repeats, report it.', docs: 'security.md#the-hosts-file-service-src-mainhostfilests' },
@@ -183,6 +185,7 @@ export const ERRORS = {
   E_HEAD_ID: { title: 'A node of that name exists', action: 'Pick another name for the new head.', docs: 'ir.md#frozen-nodes-fine-tuning-v3' },
   E_HEAD_UNKNOWN: { title: 'There is no such head node', action: 'Pick the Linear or convolution that ends the network.', docs: 'ir.md#frozen-nodes-fine-tuning-v3' },
   E_HEAD_WIDTH: { title: 'The node has no output width to set', action: 'Pick a Linear or a convolution as the head.', docs: 'ir.md#frozen-nodes-fine-tuning-v3' },
+  E_ID_RANGE: { title: 'An id is outside the table', action: 'Make the Embedding (numEmbeddings) or OneHot (numClasses) at least as large as the data\'s ids — the vocabulary or the classes — or fix the ids.', docs: 'data.md#ids-out-of-range' },
   E_IMPORT: { title: 'The import failed', action: 'Fix the cause the message names and import again.', docs: 'export.md#import' },
   E_IMPORT_CYCLE: { title: 'The model computes a value from itself', action: 'Export the model again from its framework.', docs: 'export.md#import' },
   E_IMPORT_FORMAT: { title: 'The file is not an ONNX model', action: 'Pick an .onnx file (not an external-data file).', docs: 'export.md#import' },

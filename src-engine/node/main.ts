@@ -20,6 +20,7 @@ import { remoteGpuAcquirer } from './gpu/remote';
 import { GpuHostAnswer } from '../protocol/gpu-wire';
 import { RunStore } from './run-store';
 import { fileFeatureSpill } from './feature-spill';
+import { reapStaleTempFolders } from './temp-folder';
 import { IpcOutbox } from './ipc-outbox';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
@@ -117,6 +118,8 @@ function dataAccess(runtime: EngineEnvironment['runtime']): DataAccess {
 function main(): void {
   // Fused multiply-adds in the CPU kernels where Node 20 has them behind a flag (Electron: on already).
   enableRelaxedSimd();
+  // What an engine killed before its exit left in the temporary folder (a spilled feature cache, a log) goes now (temp-folder.ts).
+  reapStaleTempFolders();
   const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
   const runtime: EngineEnvironment['runtime'] = parentPort ? 'electron-utility' : 'node-child';
   const access = dataAccess(runtime);

@@ -220,23 +220,29 @@ export class FeatureCache {
     const order = Int32Array.from({ length: ds.count }, (_, i) => i);
     // The transform is the identity here (frozenPrefix refuses any other): nothing is drawn.
     const rng = new Rng(0);
-    for (let start = 0; start < ds.count; start += batchSize) {
-      if (!(await turn(start))) {
-        cache.close();
-        return null;
+    try {
+      for (let start = 0; start < ds.count; start += batchSize) {
+        if (!(await turn(start))) {
+          cache.close();
+          return null;
+        }
+        const count = Math.min(batchSize, ds.count - start);
+        const g = planFor(count);
+        const loading = feeder.ready(order, start, count, batchSize);
+        if (loading) await loading;
+        feeder.fill(order, start, count, g.input(featureInput).data, null, rng);
+        g.forward(true, g.selectLosses([], undefined, prefix.boundary));
+        prefix.boundary.forEach((id, k) => {
+          const size = cache.sizes[k];
+          cache.store.write(cache.bases[k] + start * size, g.output(id).data.subarray(0, count * size));
+        });
       }
-      const count = Math.min(batchSize, ds.count - start);
-      const g = planFor(count);
-      const loading = feeder.ready(order, start, count, batchSize);
-      if (loading) await loading;
-      feeder.fill(order, start, count, g.input(featureInput).data, null, rng);
-      g.forward(true, g.selectLosses([], undefined, prefix.boundary));
-      prefix.boundary.forEach((id, k) => {
-        const size = cache.sizes[k];
-        cache.store.write(cache.bases[k] + start * size, g.output(id).data.subarray(0, count * size));
-      });
+      await turn(ds.count);
+    } catch (e) {
+      // A partial cache (a spilled one is a file: a full disk, a failed batch) is let go, not left behind.
+      cache.close();
+      throw e;
     }
-    await turn(ds.count);
     return cache;
   }
 

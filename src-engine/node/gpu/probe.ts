@@ -7,12 +7,12 @@
  * child found an adapter this process will use.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { closeSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GpuAdapterSummary } from '../../core/gpu/context';
+import { createPrivateFile, keepAtExit } from '../temp-folder';
 
 /** What the child found: the adapter Dawn would give, or why none; where Dawn's messages went. */
 export interface AdapterProbe {
@@ -37,9 +37,10 @@ process.exit(0);
 `;
 
 /**
- * Ask Dawn for an adapter in a child process, its stderr kept in a log file
- * (`<tmp>/netwright-gpu-probe-<pid>.log`, or `NETWRIGHT_GPU_LOG`); `NETWRIGHT_GPU_DEBUG=1` lets it
- * through to this process's stderr instead.
+ * Ask Dawn for an adapter in a child process, its stderr kept in a log file (`gpu-probe-N.log` in
+ * this process's private temporary folder, node/temp-folder.ts: a new file, never through a link;
+ * removed at exit, or kept there until the next start reaps it when the probe found no adapter;
+ * or `NETWRIGHT_GPU_LOG`); `NETWRIGHT_GPU_DEBUG=1` lets it through to this process's stderr instead.
  */
 export async function probeAdapter(dawnOptions: readonly string[] = []): Promise<AdapterProbe> {
   let url: string;
@@ -61,16 +62,21 @@ export async function probeAdapter(dawnOptions: readonly string[] = []): Promise
   });
   clearTimeout(timer);
   const log = err.trim() ? writeLog(err) : undefined;
+  // No adapter: the log the reason points to is kept past this process's exit (reaped by the next start).
+  const failed = (probe: AdapterProbe): AdapterProbe => {
+    if (log && process.env.NETWRIGHT_GPU_LOG === undefined) keepAtExit(basename(log));
+    return probe;
+  };
   const warning = firstWarning(err);
   const seeLog = log ? `; Dawn's messages: ${log}` : '';
-  if (code !== 0) return { adapter: null, reason: `the WebGPU module (npm "webgpu") failed while looking for an adapter (exit ${code ?? 'timeout'}${warning ? `: ${warning}` : ''})${seeLog}`, ...(log ? { log } : {}) };
+  if (code !== 0) return failed({ adapter: null, reason: `the WebGPU module (npm "webgpu") failed while looking for an adapter (exit ${code ?? 'timeout'}${warning ? `: ${warning}` : ''})${seeLog}`, ...(log ? { log } : {}) });
   let info: (Omit<GpuAdapterSummary, 'isFallback'> & { isFallbackAdapter: boolean }) | null;
   try {
     info = JSON.parse(out) as typeof info;
   } catch {
-    return { adapter: null, reason: `the adapter probe answered no JSON${seeLog}`, ...(log ? { log } : {}) };
+    return failed({ adapter: null, reason: `the adapter probe answered no JSON${seeLog}`, ...(log ? { log } : {}) });
   }
-  if (!info) return { adapter: null, reason: `Dawn found no usable Vulkan, Metal or D3D12 driver${warning ? ` (${warning})` : ''}${seeLog}`, ...(log ? { log } : {}) };
+  if (!info) return failed({ adapter: null, reason: `Dawn found no usable Vulkan, Metal or D3D12 driver${warning ? ` (${warning})` : ''}${seeLog}`, ...(log ? { log } : {}) });
   const { isFallbackAdapter, ...rest } = info;
   return { adapter: { vendor: rest.vendor ?? '', architecture: rest.architecture ?? '', device: rest.device ?? '', description: rest.description ?? '', isFallback: isFallbackAdapter }, ...(log ? { log } : {}) };
 }
@@ -81,11 +87,24 @@ function firstWarning(stderr: string): string | undefined {
   return line?.replace(/^Warning: /, '').trim();
 }
 
+/** Probes this process has logged (the name of the next log). */
+let probes = 0;
+
+/** Write Dawn's messages to `NETWRIGHT_GPU_LOG` (the user's own path) or a new file in the private folder; its path, or undefined when it cannot be written. */
 function writeLog(text: string): string | undefined {
-  const file = process.env.NETWRIGHT_GPU_LOG ?? join(tmpdir(), `netwright-gpu-probe-${process.pid}.log`);
   try {
-    writeFileSync(file, text);
-    return file;
+    if (process.env.NETWRIGHT_GPU_LOG !== undefined) {
+      writeFileSync(process.env.NETWRIGHT_GPU_LOG, text);
+      return process.env.NETWRIGHT_GPU_LOG;
+    }
+    const { path, fd } = createPrivateFile(`gpu-probe-${++probes}.log`);
+    try {
+      const b = Buffer.from(text);
+      for (let done = 0; done < b.length; ) done += writeSync(fd, b, done, b.length - done);
+    } finally {
+      closeSync(fd);
+    }
+    return path;
   } catch {
     return undefined;
   }
