@@ -1,7 +1,7 @@
 import type { Logger } from '../../protocol/rpc';
 import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, StartInfo } from '../../protocol';
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
-import { checkedDesign, runOptimizerSlots, type ProbeBatchRequest, trainingMemoryVerdict, type MemoryLimits, type RunMemoryEstimate } from '../../core/analysis/memory';
+import { checkedDesign, runOptimizerSlots, type ProbeBatchRequest, trainingMemoryVerdict, type MemoryLimits, type MemoryVerdict, type RunMemoryEstimate } from '../../core/analysis/memory';
 import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
 import type { AcquireGpu } from '../../core/gpu/select';
@@ -25,6 +25,8 @@ export interface TrainingHost {
   loadDataset(config: DatasetConfig, seed: number): LoadedDataset<Samples> | Promise<LoadedDataset<Samples>>;
   /** Look at a user's data for the add-data flow (node/data-scan.ts), under the same access rules as `loadDataset`; absent: `data.scan` answers `E_DATA_SCAN_UNAVAILABLE`. */
   scanData?(request: DataScanRequest, progress: (p: EventData<'data.scanProgress'>) => void, signal: AbortSignal): Promise<DataScanResult>;
+  /** An image file's bytes as a sample of `shape`, decoded and converted as training's loader does (node/image-sample.ts), or why it cannot be; absent: `data.imageSample` answers `E_PREDICT_INPUT`. */
+  decodeImage?(bytes: Uint8Array, shape: readonly number[]): Float32Array | string;
   /** The bytes of a model file to import that the page names by path (`model.read { path }`), read under the same access rules as `loadDataset`, up to `maxBytes`; absent: such an import is refused (`E_IMPORT`). */
   readModelFile?(path: string, maxBytes: number): Uint8Array;
   /** A fresh backend for one run; the service disposes it when the run is replaced or the connection closes. */
@@ -161,11 +163,16 @@ export function checkedGraph(json: unknown): CheckedGraph & { readonly training:
  * grow to. Answers the estimate.
  */
 export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed: false | ProbeBatchRequest = false, featureCacheBytes = 0, splitCounts?: readonly number[]): RunMemoryEstimate {
-  const { design } = checkedDesign(g);
-  const probes = probed ? { probed: true, probeBatch: probed } : {};
-  const v = trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), ...probes, residentBytes, streamedDataBytes, featureCacheBytes, ...(splitCounts ? { splitCounts } : {}) }, hostMemoryLimits(host));
+  const v = runMemoryVerdict(g, batchSize, host, residentBytes, streamedDataBytes, probed, featureCacheBytes, splitCounts);
   if (v.over) throw coded('E_TRAIN_TOO_MUCH_MEMORY', v.message!);
   return v.estimate;
+}
+
+/** `checkMemory`'s verdict itself (the estimate, and when it does not fit, the limit passed and the largest batch that fits), refusing nothing: `netwright train` names its flags in the refusal. */
+export function runMemoryVerdict(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed: false | ProbeBatchRequest = false, featureCacheBytes = 0, splitCounts?: readonly number[]): MemoryVerdict {
+  const { design } = checkedDesign(g);
+  const probes = probed ? { probed: true, probeBatch: probed } : {};
+  return trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), ...probes, residentBytes, streamedDataBytes, featureCacheBytes, ...(splitCounts ? { splitCounts } : {}) }, hostMemoryLimits(host));
 }
 
 /** A host's memory limits as the verdict takes them (the engine's hello answers the same). */

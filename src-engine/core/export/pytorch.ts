@@ -6,6 +6,7 @@ import type { CheckedGraph } from '../analysis/checked';
 import type { GraphIR, NodeIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { Dataset, LoadedDataset, SampleSource, Samples } from '../data/types';
+import type { Normalization } from '../data/normalize';
 import { featureSize, isStreamed } from '../data/types';
 import { normalizationKind } from '../data/prepare';
 import { getDataset } from '../../catalog/datasets/registry';
@@ -15,7 +16,7 @@ import { npy, torchStateDict, type ArchiveEntry, type TorchTensor } from './arch
 import { ExportError, type ExportBundle } from './bundle';
 import { describeGenerator, inferenceModel, type GeneratorExport, type InferenceModel } from './inference-graph';
 import { tensorSpecs, untrainedNote, type TensorSpec, type TrainedModel } from './model';
-import { normalizationMetadata, writeSafetensors } from './safetensors';
+import { normalizationMetadata, normalizationRuns, writeSafetensors } from './safetensors';
 import { TRAIN_PY_TEXT } from './generated/train-py';
 import { ENCODE_TEXT_PY, GENERATE_PY, PREDICT_PY } from './text-py';
 import { ENCODE_ROW_PY } from './table-py';
@@ -149,7 +150,7 @@ function planGraph({ checked, diagnostics }: InferenceModel): TorchPlan {
 }
 
 /** The generated model.py: an nn.Module with the canvas' node names, and what inference needs. */
-function modelPy(model: TrainedModel, p: TorchPlan): string {
+function modelPy(model: TrainedModel, p: TorchPlan, normalization: ModelNormalization): string {
   const { names, shapes } = p;
   const helpers = new Set<string>();
   const init: string[] = [];
@@ -193,6 +194,8 @@ so the weights (weights.pt, a state_dict) load with \`model.load_state_dict(torc
     model.eval()
     scores = model(normalize(x))   # x: [batch, ${inputShapes[p.features[0]?.id ?? '']?.join(', ') ?? ''}] in the dataset's own units
 """
+import os
+
 import torch
 from torch import nn
 
@@ -200,9 +203,9 @@ from torch import nn
 DESIGN_NAME = ${pyString(model.graph.name ?? 'Network')}
 ${t ? `DATASET_NAME = ${pyString(t.dataset.name)}\n` : ''}PREDICTION = ${pyString(p.prediction)}
 # What the trained weights expect: the per-sample input shape${p.features.length > 1 ? 's' : ''}, the input standardisation
-# fitted on the training split (None: the inputs are used as they are) and the class names.
+# fitted on the training split (None: the inputs are used as they are; see normalize()) and the class names.
 INPUT_SHAPES = ${pyLiteral(inputShapes)}
-NORMALIZATION = ${pyLiteral(model.normalization ?? null)}
+NORMALIZATION = ${pyLiteral(normalization.literal)}
 CLASS_NAMES = ${pyLiteral(model.classNames ?? [])}
 ${frozen.all.length + frozen.statistics.length ? `# Frozen on the Netwright canvas (fine-tuning): their parameters are not trained${frozen.statistics.length ? `, and those with
 # running statistics (BatchNorm) keep them, normalising with them even in train mode` : ` (its BatchNorms
@@ -237,16 +240,30 @@ ${fwd.join('\n')}
         return ${ret}
 
 
+_FIGURES = {}
+
+
+def normalization_figures(dtype=torch.float32, device='cpu'):
+    """NORMALIZATION's mean and std as tensors: its own figures, or those of the file it names (read once)."""
+    if 'file' not in NORMALIZATION:
+        return (torch.tensor(NORMALIZATION['mean'], dtype=dtype, device=device),
+                torch.tensor(NORMALIZATION['std'], dtype=dtype, device=device))
+    if not _FIGURES:
+        _FIGURES.update(torch.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), NORMALIZATION['file']), map_location='cpu'))
+    return _FIGURES['mean'].to(dtype=dtype, device=device), _FIGURES['std'].to(dtype=dtype, device=device)
+
+
 def normalize(x):
-    """Standardise raw inputs as Netwright did before the first layer."""
+    """Standardise raw inputs as Netwright did before the first layer: one mean and std for all
+    features ('global'), one per run of consecutive features ('per-channel': an image's channels,
+    as torchvision's Normalize) or one per feature ('per-feature')."""
     if NORMALIZATION is None:
         return x
-    mean = torch.tensor(NORMALIZATION['mean'], dtype=x.dtype, device=x.device)
-    std = torch.tensor(NORMALIZATION['std'], dtype=x.dtype, device=x.device)
-    if NORMALIZATION['kind'] == 'per-feature':
-        shape = (1,) + tuple(x.shape[1:])
-        return (x - mean.reshape(shape)) / std.reshape(shape)
-    return (x - mean[0]) / std[0]
+    mean, std = normalization_figures(x.dtype, x.device)
+    if NORMALIZATION['kind'] == 'global':
+        return (x - mean[0]) / std[0]
+    runs = x.reshape(x.shape[0], mean.numel(), -1)
+    return ((runs - mean[:, None]) / std[:, None]).reshape(x.shape)
 
 
 def load_weights(model, path='weights.pt'):
@@ -254,6 +271,34 @@ def load_weights(model, path='weights.pt'):
     model.load_state_dict(torch.load(path, map_location='cpu'))
     return model
 ${model.tokenizer ? ENCODE_TEXT_PY : ''}${model.table ? ENCODE_ROW_PY : ''}`;
+}
+
+/** The figures a normalisation may keep in model.py as literals; one with more has them in normalization.pt. */
+export const NORMALIZATION_LITERAL_FIGURES = 64;
+
+/** model.py's NORMALIZATION (a Python literal's value) and the file holding its figures when they are too many to write there. */
+interface ModelNormalization {
+  literal: { kind: 'global' | 'per-channel' | 'per-feature'; mean?: number[]; std?: number[]; file?: string } | null;
+  file?: ArchiveEntry;
+}
+
+/**
+ * The input standardisation as model.py holds it: a global one as its two figures, a per-feature
+ * one whose figures repeat over runs of features (an image's per-channel mean and std, safetensors.ts
+ * `normalizationRuns`) as one figure per run, and one with more than NORMALIZATION_LITERAL_FIGURES
+ * figures still as tensors in normalization.pt (mean and std, float32, one figure per run or feature:
+ * what torch.tensor(figures) made of the literals before), never as literals.
+ */
+function modelNormalization(norm: Normalization | undefined): ModelNormalization {
+  if (!norm) return { literal: null };
+  const runs = norm.kind === 'per-feature' ? normalizationRuns(norm) : undefined;
+  const kind = norm.kind === 'global' ? 'global' : runs ? 'per-channel' : 'per-feature';
+  const mean = runs?.mean ?? norm.mean;
+  const std = runs?.std ?? norm.std;
+  if (mean.length <= NORMALIZATION_LITERAL_FIGURES) return { literal: { kind, mean, std } };
+  const tensor = (v: readonly number[]) => ({ kind: 'float32' as const, shape: [v.length], data: Float32Array.from(v) });
+  const path = 'normalization.pt';
+  return { literal: { kind, file: path }, file: { path, data: torchStateDict([{ name: 'mean', tensor: tensor(mean) }, { name: 'std', tensor: tensor(std) }]) } };
 }
 
 /**
@@ -404,7 +449,9 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   progress(0.1, 'model.py');
   const files: ArchiveEntry[] = [];
   const text = (path: string, s: string) => files.push({ path, data: new TextEncoder().encode(s) });
-  text('model.py', modelPy(model, p));
+  const normalization = modelNormalization(model.normalization);
+  text('model.py', modelPy(model, p, normalization));
+  if (normalization.file) files.push(normalization.file);
   if (model.tokenizer) {
     // A text model reads raw text: its tokenizer beside model.py (encode_text), and predict.py (a language model: generate.py).
     text('tokenizer.json', JSON.stringify(model.tokenizer, null, 1) + '\n');
@@ -464,7 +511,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     });
     text('train.py', filled);
   }
-  text('README.md', readme(model, p, !!t, dataFiles, generator));
+  text('README.md', readme(model, p, !!t, dataFiles, generator, normalization.file?.path));
   text('requirements.txt', requirements(source));
   progress(1, 'done');
   return { kind: 'folder', files, ...(generator ? { holds: describeGenerator(generator) } : {}) };
@@ -480,7 +527,7 @@ function oneLine(name: string): string {
   return name.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, '\ufffd');
 }
 
-function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: boolean, generator?: GeneratorExport): string {
+function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: boolean, generator?: GeneratorExport, normalizationFile?: string): string {
   const name = model.graph.name ?? 'Network';
   const t = model.graph.training;
   const idx = t && getDataset(t.dataset.name)?.idx;
@@ -495,7 +542,7 @@ Exported from Netwright ${ENGINE_VERSION}${o?.untrained ? ` with ${untrainedNote
 | \`weights.pt\` | ${o?.untrained ? 'the initial weights (untrained)' : 'the trained weights'}: a \`state_dict\` saved in \`torch.save\`'s format |
 | \`model.safetensors\` | the same tensors under the same names as safetensors (\`safetensors.torch.load_file\`), loadable back into Netwright |
 | \`requirements.txt\` | what the scripts import (\`pip install -r requirements.txt\`) |
-${model.table ? '| `table.json` | how a row of the table becomes the input (its columns in order: numbers, a text column one-hot or as an index, a gap filled as in training): `encode_row()` in model.py reads it |\n' : ''}${model.tokenizer ? `| \`tokenizer.json\` | how a text becomes the input (tokens, vocabulary, padding, maximum length, counts or context): \`encode_text()\` in model.py reads it |\n${model.tokenizer.features === 'context' ? '| `generate.py` | the model writes on from a raw prompt, as the Playground: `python generate.py "Q: What" --length 80` (temperature 0, the likeliest each time; `--temperature 0.8 --seed 3` draws) |' : '| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |'}\n` : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer && model.tokenizer.features !== 'context' ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}
+${normalizationFile ? `| \`${normalizationFile}\` | the input standardisation's mean and std, as tensors (\`normalize()\` in model.py reads them) |\n` : ''}${model.table ? '| `table.json` | how a row of the table becomes the input (its columns in order: numbers, a text column one-hot or as an index, a gap filled as in training): `encode_row()` in model.py reads it |\n' : ''}${model.tokenizer ? `| \`tokenizer.json\` | how a text becomes the input (tokens, vocabulary, padding, maximum length, counts or context): \`encode_text()\` in model.py reads it |\n${model.tokenizer.features === 'context' ? '| `generate.py` | the model writes on from a raw prompt, as the Playground: `python generate.py "Q: What" --length 80` (temperature 0, the likeliest each time; `--temperature 0.8 --seed 3` draws) |' : '| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |'}\n` : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer && model.tokenizer.features !== 'context' ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}
 Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
 ${
   generator

@@ -78,18 +78,26 @@ const MAX_NORMALIZATION_CHANNELS = 4096;
  * len(mean))`), so a [3, 224, 224] input's takes 100 bytes rather than 5.8 MB; any other as it is.
  */
 export function normalizationMetadata(norm: Normalization): string {
+  const runs = normalizationRuns(norm);
+  return JSON.stringify(runs ? { kind: 'per-channel', ...runs } : norm);
+}
+
+/**
+ * A per-feature normalisation whose figures repeat in equal runs (an image's per-channel mean and
+ * std, repeated over each channel's pixels) as its runs: one figure per run, each standing for
+ * `features / mean.length` consecutive features; undefined for any other (global, or figures that
+ * do not repeat so, or more than 4,096 runs).
+ */
+export function normalizationRuns(norm: Normalization): { features: number; mean: number[]; std: number[] } | undefined {
   const n = norm.mean.length;
-  if (norm.kind === 'per-feature' && n > 1 && norm.std.length === n) {
-    let run = 1;
-    while (run < n && norm.mean[run] === norm.mean[0] && norm.std[run] === norm.std[0]) run++;
-    const channels = n / run;
-    const repeats = (a: readonly number[]) => a.every((v, i) => v === a[i - (i % run)]);
-    if (run > 1 && Number.isInteger(channels) && channels <= MAX_NORMALIZATION_CHANNELS && repeats(norm.mean) && repeats(norm.std)) {
-      const every = (a: readonly number[]) => Array.from({ length: channels }, (_, c) => a[c * run]);
-      return JSON.stringify({ kind: 'per-channel', features: n, mean: every(norm.mean), std: every(norm.std) });
-    }
-  }
-  return JSON.stringify(norm);
+  if (norm.kind !== 'per-feature' || n <= 1 || norm.std.length !== n) return undefined;
+  let run = 1;
+  while (run < n && norm.mean[run] === norm.mean[0] && norm.std[run] === norm.std[0]) run++;
+  const channels = n / run;
+  const repeats = (a: readonly number[]) => a.every((v, i) => v === a[i - (i % run)]);
+  if (run <= 1 || !Number.isInteger(channels) || channels > MAX_NORMALIZATION_CHANNELS || !repeats(norm.mean) || !repeats(norm.std)) return undefined;
+  const every = (a: readonly number[]) => Array.from({ length: channels }, (_, c) => a[c * run]);
+  return { features: n, mean: every(norm.mean), std: every(norm.std) };
 }
 
 /**
