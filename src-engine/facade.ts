@@ -70,7 +70,7 @@ export { designMemoryVerdict, formatGiB, probeBatchRequest, splitCountsOf, type 
 // Fine-tuning: freezing sets of nodes, a classifier's head and replacing it.
 export { freezeNodes, frozenNodeIds, upstreamNodeIds } from './base/ir/freeze';
 export { DEFAULT_START_FROM, RUN_CHECKPOINTS, START_FROM_KINDS, describeStartFrom, sameStartFrom, startFromOf, type StartFrom } from './base/ir/start-from';
-export { findClassifierHead, replaceHead, type ClassifierHead } from './core/analysis/classifier';
+export { backboneOf, findClassifierHead, holdsWeights, replaceHead, type ClassifierHead } from './core/analysis/classifier';
 
 // Exports assembled in the renderer (a generator's inputs, the zip of a project's files).
 export { describeGenerator, generatorOf } from './core/export/inference-graph';

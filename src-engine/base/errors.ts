@@ -308,6 +308,7 @@ export const ERRORS = {
   W_IMPORT_CLASSIFIER: { title: 'A classifier was recognised and a loss added', action: 'Remove the added label Input and loss if it is not a classifier.', docs: 'export.md#in-the-app' },
   W_IMPORT_EDITED: { title: 'The export was edited since; the graph was rebuilt', action: 'Set the losses, Dropout and training settings again.', docs: 'export.md#import' },
   W_IMPORT_NONFINITE: { title: 'An imported weight holds NaN or infinite values', action: 'Fix the model where it was made, or train it again here.', docs: 'export.md#import' },
+  W_IMPORT_METADATA: { title: "The file's tokenizer or table encoding is damaged and was left out", action: 'Export the model again from the run that trained it; until then it takes encoded inputs only.', docs: 'export.md#import' },
   W_LOSS_TARGET: { title: 'The loss compares against something other than a target Input', action: 'Feed its second input from an Input with source "target".', docs: 'ir.md#diagnostic-codes' },
   W_MIGRATED: { title: 'Upgraded from an older format', action: 'Save the project to keep the new format.', docs: 'ir.md#diagnostic-codes' },
   W_NODE_GROUP: { title: 'A node group is left out', action: 'Fix or remove the group.', docs: 'ir.md#node-groups-groups-v3' },

@@ -12,9 +12,13 @@ import { commandLine, decimalNumber, parseCommandLine } from './cli-script';
 export function usage(): string {
   const train = (args: string) => commandLine('train', args);
   return [
-    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
+    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--freeze backbone|NODE] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
     `       ${train('--resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]')}`,
-    'Trains a design (or a project, from its saved weights when it starts from them) headless; an imported classifier trains on --data. docs/trainer.md.',
+    'Trains a design (or a project, from its saved weights when it starts from them; or a model file, from its weights) headless; an imported classifier trains on --data. docs/trainer.md.',
+    '  --data FOLDER      your own data; a classifier\'s head is resized to its classes (fresh weights), as the app\'s Use this data',
+    '  --freeze backbone  fine-tune: freeze every layer before the classifier head (only the head trains; the frozen layers\' features are computed once)',
+    '  --freeze NODE      freeze NODE and every layer before it',
+    '  --batch-size N     checked first against the memory Netwright may use (NETWRIGHT_MEMORY_SHARE of this machine\'s): too large is refused, naming the largest batch that fits',
   ].join('\n');
 }
 
@@ -36,6 +40,7 @@ export function parse(argv: string[]) {
       resume: { type: 'string' },
       ...DATA_FLAGS,
       'memory-budget': { type: 'string' },
+      freeze: { type: 'string' },
       limit: { type: 'string' },
       threads: { type: 'string' },
       seed: { type: 'string' },
@@ -53,7 +58,7 @@ export function parse(argv: string[]) {
   checkFindLrFlags(values);
   if (values.resume !== undefined) {
     if (positionals.length) throw new Error(`--resume continues a stored run with its own design; drop ${positionals[0]}`);
-    const kept = ['data', 'target', 'missing', 'memory-budget', 'limit', 'batch-size', 'seed'].filter((k) => values[k as keyof typeof values] !== undefined);
+    const kept = ['data', 'target', 'missing', 'memory-budget', 'freeze', 'limit', 'batch-size', 'seed'].filter((k) => values[k as keyof typeof values] !== undefined);
     if (kept.length) throw new Error(`--resume keeps the run's data and settings; drop --${kept.join(', --')}`);
   } else if (positionals.length !== 1) {
     throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
@@ -70,6 +75,8 @@ export function parse(argv: string[]) {
     target: values.target,
     missing: values.missing,
     memoryBudget: int('memory-budget', values['memory-budget'], 1),
+    /** `backbone`: every layer before the classifier head; else a node id: it and every layer before it. */
+    freeze: freezeFlag(values.freeze),
     epochs: int('epochs', values.epochs, values.resume !== undefined ? 1 : 0),
     batchSize: int('batch-size', values['batch-size'], 1),
     lr: positiveNumberFlag('lr', values.lr),
@@ -96,6 +103,12 @@ function checkFindLrFlags(values: { 'find-lr'?: boolean; 'lr-range'?: string; 'l
   }
   if (values.resume !== undefined) throw new Error('--find-lr tests a design from the weights it starts from; drop --resume');
   if (values.export !== undefined) throw new Error('--find-lr trains nothing to export; drop --export');
+}
+
+/** `--freeze`: `backbone` or a node's id (checked against the design once it is read). */
+function freezeFlag(v: string | undefined): string | undefined {
+  if (v !== undefined && v.trim() === '') throw new Error('--freeze takes backbone or the id of a node');
+  return v;
 }
 
 /** `--lr-range START,END`: two numbers (the range itself is checked by the test: TRAIN_LR_RANGE). */

@@ -4,7 +4,7 @@
  * runs start where the design says (`training.startFrom`): the weights saved with the project (a
  * project from `npm run import`, say), a stored run's checkpoint (with `--runs`), or fresh.
  *
- *   npm run train -- <graph.json | project> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz|X.npy [--target COLUMN] [--missing POLICY]]
+ *   npm run train -- <graph.json | project | model.json> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz|X.npy [--target COLUMN] [--missing POLICY]] [--freeze backbone|NODE]
  *                    [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
  *                    [--export PATH [--export-format json|onnx|pytorch] [--force]] [--lr RATE] [--device auto|cpu|gpu]
  *   npm run train -- --resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device auto|cpu|gpu]
@@ -35,6 +35,14 @@
  * names its target column, `--missing` its missing-value policy) or a NumPy `.npz` (x, y). The graph's validation split and limit are
  * kept; what the data held (fingerprint, counts, skipped files with why) is printed first, and
  * under `--json` as a `data` event.
+ *
+ * `--freeze backbone` fine-tunes: every layer before the classifier head is frozen (after `--data`
+ * resized the head to the data's classes, as the app's Use this data), as the Inspector's "Freeze
+ * the layers before it"; `--freeze NODE` freezes that node and every layer before it. Before any
+ * training, the app's memory verdict (core/analysis/memory.ts) on the run, at its batch size, is
+ * checked against NETWRIGHT_MEMORY_SHARE of the machine's memory and the CPU backend's: too much is
+ * refused (`E_TRAIN_TOO_MUCH_MEMORY`) naming the largest `--batch-size` that fits; the estimate is
+ * printed (`memory: about …`; `memoryEstimateBytes` in the `--json` `start` line).
  *
  * `--export PATH` writes the trained model when the run ends (docs/export.md): a `.json` path as
  * a Netwright model file, a `.onnx` one as ONNX, any other as a PyTorch project folder, unless
@@ -75,7 +83,9 @@ import { describeStartFrom, startFromOf } from '../base/ir/start-from';
 import { CliError, refuse, refusing } from './cli-files';
 import { runScript, startCli, startedAs } from './cli-script';
 import { parse, usage, type Args } from './train-args';
-import { checkDesign, exportTarget, readDesign, resumedDesign, startWeightsOf, withFlags, type Design } from './train-design';
+import { checkDesign, exportTarget, freezeLayers, memoryVerdict, readDesign, resumedDesign, startWeightsOf, withFlags, type Design } from './train-design';
+import { formatGiB, type MemoryVerdict } from '../core/analysis/memory';
+import { trainingMemoryLimit } from './compute-info';
 import { fitToUserData, loadData } from './train-data';
 import { progressPrinter, type Io } from './train-progress';
 
@@ -94,8 +104,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const from = design.resume ? undefined : startWeightsOf(checked.ir, design, args.runs);
     const data = loadData(checked.ir, io);
     const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io, design.graph.training?.dataset) : checked;
-    if (args.findLr) return await findLr(args, io, fitted, data, from);
-    return await train({ args, io, design, checked: fitted, data, from, exportAs });
+    const frozen = args.freeze !== undefined ? freezeLayers(fitted, args.freeze, design.label, io) : fitted;
+    // The app's verdict before anything is allocated: refused with the batch that fits.
+    const memory = memoryVerdict(frozen, data);
+    if (args.findLr) return await findLr(args, io, frozen, data, from);
+    return await train({ args, io, design, checked: frozen, data, from, exportAs, memory });
   } catch (e) {
     if (e instanceof CliError) return fail(e.code, e.message, e.exit);
     throw e;
@@ -151,6 +164,8 @@ interface RunPlan {
   data: PreparedData<Samples>;
   from: TrainedModel | undefined;
   exportAs: ExportFormat | undefined;
+  /** The memory verdict the run passed (`memoryVerdict`). */
+  memory: MemoryVerdict;
 }
 
 /**
@@ -162,9 +177,15 @@ async function train(plan: RunPlan): Promise<number> {
   const graph = checked.ir;
   const device = await chooseDevice(checked, args.device, args.threads, undefined, io.err);
   const started = Date.now();
-  if (!io.json) {
+  const memoryLimit = trainingMemoryLimit();
+  const frozen = graph.nodes.filter((n) => n.frozen === true).map((n) => n.id);
+  if (io.json) {
+    const samples = { train: data.train.count, val: data.val.count, test: data.test.count };
+    io.out(JSON.stringify({ type: 'start', design: graph.name ?? design.label, backend: device.description, batchSize: graph.training!.batchSize, epochs: graph.training!.epochs, samples, frozen, memoryEstimateBytes: plan.memory.estimate.bytes, memoryLimitBytes: memoryLimit }) + '\n');
+  } else {
     io.out(`${graph.name ?? design.label}: ${data.train.name} ${data.train.count} · ${data.val.name} ${data.val.count} · ${data.test.name} ${data.test.count} samples\n`);
     io.out(`backend: ${device.description}\n`);
+    io.out(`memory: about ${formatGiB(plan.memory.estimate.bytes)} at batch ${graph.training!.batchSize} (Netwright may use ${formatGiB(memoryLimit)} here)${frozen.length ? `; ${frozen.length} frozen layers` : ''}\n`);
   }
   let failure: LoopFailure | undefined;
   let session: TrainingSession;

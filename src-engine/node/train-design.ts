@@ -16,6 +16,14 @@ import { checkExportSettings, exportFormat, formatForPath, type ExportFormat } f
 import { PROJECT_FORMAT, projectName, upgradeProjectGraph } from '../base/ir/project';
 import { MODEL_FORMAT, modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
+import { backboneOf, findClassifierHead } from '../core/analysis/classifier';
+import { freezeNodes } from '../base/ir/freeze';
+import { featureInputs } from '../base/ir/inputs';
+import { splitCountsOf, type MemoryVerdict } from '../core/analysis/memory';
+import { featureCacheFootprint } from '../core/train/feature-cache';
+import type { PreparedData, Samples } from '../core/data';
+import { runMemoryVerdict } from '../app/handlers/context';
+import { backendMemoryLimit, trainingMemoryLimit } from './compute-info';
 import { readNamedJson, refuse, refusing } from './cli-files';
 import { commandLine } from './cli-script';
 import { checkExportTarget } from './export-writer';
@@ -150,4 +158,51 @@ export function startWeightsOf(graph: GraphIR, design: Design, runs: string | un
       runs: (run) => (runs ? new RunStore(runs) : refuse('CLI_NO_RUNS_DIR', `${design.label}: the design starts from stored run ${run}; name the run folder with --runs DIR.`)),
     }),
   );
+}
+
+/**
+ * `--freeze backbone`: every layer with weights before the classifier head (`findClassifierHead`,
+ * after `--data` fitted it to the data's classes), as the Inspector's "Freeze the layers before
+ * it" (`backboneOf`); `--freeze NODE`: that node and every layer before it. Said in a note (a
+ * `note` event under `--json`); refused (`CLI_FREEZE`) when there is no head, no such node, or
+ * nothing with weights to freeze.
+ */
+export function freezeLayers(checked: CheckedGraph, what: string, label: string, io: Io): CheckedGraph {
+  const graph = checked.ir;
+  let ids: string[];
+  let before: string;
+  if (what === 'backbone') {
+    const head = findClassifierHead(graph, checked.shapesAt(1));
+    if (!head) return refuse('CLI_FREEZE', `${label}: --freeze backbone freezes the layers before a classifier's head, and this design has none (its prediction is not class scores from a Linear or a convolution). Name the last layer to freeze with --freeze NODE.`);
+    ids = backboneOf(graph, head.head);
+    before = `before the head ${head.head}`;
+  } else {
+    if (!graph.nodes.some((n) => n.id === what)) return refuse('CLI_FREEZE', `${label}: --freeze ${JSON.stringify(what)}: the design has no node of that id (nor is it "backbone").`);
+    ids = backboneOf(graph, what, true);
+    before = `up to ${what}`;
+  }
+  if (ids.length === 0) return refuse('CLI_FREEZE', `${label}: --freeze ${what}: there is no layer with weights ${before}, so nothing would be frozen.`);
+  const frozen = checkGraph({ ...graph, nodes: freezeNodes(graph.nodes, ids, true) }, { batchSize: graph.training!.batchSize });
+  if (!frozen.graph) return refuse('CLI_BAD_GRAPH', `${label}: with --freeze ${what} it does not check: ${frozen.diagnostics.map((d) => d.message).join('; ')}`);
+  const listed = ids.length > 6 ? `${ids.slice(0, 3).join(', ')}, …, ${ids.slice(-2).join(', ')}` : ids.join(', ');
+  const line = `froze ${ids.length} layer${ids.length === 1 ? '' : 's'} ${before} (${listed}): they keep their weights and running statistics`;
+  if (io.json) io.out(JSON.stringify({ type: 'note', message: line }) + '\n');
+  else io.err(`note: ${line}\n`);
+  return frozen.graph;
+}
+
+/**
+ * The app's memory verdict on the run, before anything is allocated (`runMemoryVerdict`, the one
+ * Start and the Problems panel give): its estimate at the batch size, with the data loaded, a frozen
+ * backbone's cached features and the splits' partial batches, against NETWRIGHT_MEMORY_SHARE of this
+ * machine's memory and what the CPU backend's memory can grow to. Refused
+ * (`E_TRAIN_TOO_MUCH_MEMORY`) with the app's figures and the `--batch-size` that fits.
+ */
+export function memoryVerdict(checked: CheckedGraph, data: PreparedData<Samples>, limits = { memoryLimitBytes: trainingMemoryLimit(), backendMemoryLimitBytes: backendMemoryLimit() }): MemoryVerdict {
+  const input = featureInputs(checked.ir)[0]?.id;
+  const features = input ? featureCacheFootprint(checked, data, input) : 0;
+  const v = runMemoryVerdict(checked, checked.training!.batchSize, limits, process.memoryUsage.rss(), data.memoryBudget ?? 0, false, features, splitCountsOf(data));
+  if (!v.over) return v;
+  const flags = [...(v.largestBatch ? [`--batch-size ${v.largestBatch}`] : []), ...(checked.ir.nodes.some((n) => n.frozen === true) ? [] : ['--freeze backbone (only the classifier head trains)'])];
+  return refuse('E_TRAIN_TOO_MUCH_MEMORY', `${v.message!}${flags.length ? ` On the command line: ${flags.join('; or ')}.` : ''}`);
 }

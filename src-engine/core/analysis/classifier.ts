@@ -1,3 +1,4 @@
+import { upstreamNodeIds } from '../../base/ir/freeze';
 import { predictionNodeId } from '../../base/ir/prediction';
 import { trainingLossNodes } from '../../base/ir/training';
 import { taskFor, taskOf } from '../../catalog/tasks';
@@ -76,6 +77,23 @@ export function findClassifierHead(graph: Pick<GraphIR, 'nodes' | 'outputs' | 't
     cur = byId.get(cur.inputs[0]);
   }
   return undefined;
+}
+
+/** Whether freezing a node of `op` changes anything: the op has parameters or running statistics. */
+export function holdsWeights(op: string): boolean {
+  const def = getOp(op);
+  return def?.params !== undefined || def?.buffers !== undefined;
+}
+
+/**
+ * The layers with weights that `headId` reads from, directly or not: what the Inspector's "Freeze
+ * the layers before it" and `netwright train --freeze backbone` freeze. With `including`, `headId`
+ * itself too when it holds weights (`--freeze NODE`: up to and with that node).
+ */
+export function backboneOf(graph: Pick<GraphIR, 'nodes'>, headId: string, including = false): string[] {
+  const up = upstreamNodeIds(graph, [headId]);
+  if (including) up.add(headId);
+  return graph.nodes.filter((n) => up.has(n.id) && holdsWeights(n.op)).map((n) => n.id);
 }
 
 /**

@@ -3,11 +3,12 @@
  * graph's dataset, real PNG/JPEG files and a table with text columns and gaps train end to end.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltinDataset } from '../../../../src-engine/core/data';
-import { main } from '../../../../src-engine/node/train-cli';
+import { main, usage } from '../../../../src-engine/node/train-cli';
+import { modelFromJSON } from '../../../../src-engine/core/export/json';
 import { main as predictMain } from '../../../../src-engine/node/predict-cli';
 import { npy, writeDigitFolder, zip } from '../data/user-data-fixtures';
 import { pricesCsv, titanicLikeCsv } from '../../../e2e/titanic.mjs';
@@ -269,5 +270,83 @@ describe('train CLI: a model file (--format json) trains (#82)', () => {
     expect(withData.code, withData.out + withData.err).toBe(0);
     expect(withData.lines.find((l) => l.type === 'data')).toMatchObject({ kind: 'npz', files: 1 });
     expect(withData.lines.at(-1)?.type).toBe('done');
+  });
+});
+
+describe('train CLI --freeze: fine-tuning from the command line, the memory verdict first (#82)', () => {
+  let dir: string;
+  const cnn = join(EXAMPLES, 'mnist-cnn.json');
+  const backbone = ['conv1', 'bn1', 'conv2', 'bn2'];
+  beforeAll(() => {
+    dir = tmp();
+    // 3 classes of 8 colour digits at 32×32: the CNN's head of 10 is resized to 3.
+    writeDigitFolder(dir, { perClass: 8, layout: 'flat', classes: 3 });
+  });
+  const exported = async (epochs: number, more: string[] = []) => {
+    const file = join(tmp(), 'm.json');
+    const r = await cli([cnn, '--data', dir, '--epochs', String(epochs), '--batch-size', '8', '--threads', '1', '--json', '--export', file, ...more]);
+    expect(r.code, r.out + r.err).toBe(0);
+    return { r, model: modelFromJSON(readFileSync(file, 'utf8')) };
+  };
+  const tensorsOf = (m: ReturnType<typeof modelFromJSON>, nodes: string[]) => Object.fromEntries(Object.entries({ ...m.params, ...m.buffers }).filter(([k]) => nodes.includes(k.split('.')[0])));
+
+  it('--freeze backbone: the head fits the folder\'s 3 classes and alone trains; the layers before it keep their weights and statistics', async () => {
+    const one = await exported(1, ['--freeze', 'backbone']);
+    const two = await exported(2, ['--freeze', 'backbone']);
+    const notes = two.r.lines.filter((l) => l.type === 'note').map((l) => l.message);
+    expect(notes).toContain('fc now outputs 3, one per class of the folder (it output 10); its weights start afresh');
+    expect(notes).toContain('froze 4 layers before the head fc (conv1, bn1, conv2, bn2): they keep their weights and running statistics');
+    expect(two.r.lines.find((l) => l.type === 'start')).toMatchObject({ frozen: backbone });
+    expect(two.model.params['fc.weight'].length).toBe(3 * 64 * 7 * 7);
+    expect(two.model.classNames).toEqual(['0', '1', '2']);
+    // One epoch more changed the head, and nothing before it.
+    expect(two.model.params['fc.weight']).not.toEqual(one.model.params['fc.weight']);
+    expect(tensorsOf(two.model, backbone)).toEqual(tensorsOf(one.model, backbone));
+    expect(Object.keys(tensorsOf(two.model, backbone))).toHaveLength(4 + 4 + 4);
+    // Without --freeze the same epoch moves them (the check above could fail).
+    const whole = await exported(1);
+    expect(tensorsOf(whole.model, ['conv1'])).not.toEqual(tensorsOf(one.model, ['conv1']));
+  });
+
+  it('--freeze NODE freezes it and every layer before it; an unknown node, or backbone without a head, is refused (CLI_FREEZE)', async () => {
+    const r = await cli([cnn, '--data', dir, '--epochs', '1', '--threads', '1', '--json', '--freeze', 'conv2']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.lines.find((l) => l.type === 'start')).toMatchObject({ frozen: ['conv1', 'bn1', 'conv2'] });
+    const none = await cli([cnn, '--data', dir, '--epochs', '1', '--json', '--freeze', 'conv9']);
+    expect(none.code).toBe(2);
+    expect(none.lines.at(-1)).toMatchObject({ type: 'error', code: 'CLI_FREEZE', message: expect.stringContaining('"conv9": the design has no node of that id') });
+    const ae = await cli([join(EXAMPLES, 'mnist-denoise-ae.json'), '--epochs', '1', '--limit', '64', '--json', '--freeze', 'backbone']);
+    expect(ae.code).toBe(2);
+    expect(ae.lines.at(-1)).toMatchObject({ type: 'error', code: 'CLI_FREEZE' });
+    expect(usage()).toMatch(/--freeze backbone +fine-tune: freeze every layer before the classifier head/);
+    expect(usage()).toMatch(/--freeze NODE +freeze NODE and every layer before it/);
+  });
+
+  it('the memory verdict comes before training: the start line carries the estimate; a budget too small is refused naming the largest batch that fits', async () => {
+    const small = await cli([cnn, '--data', dir, '--epochs', '1', '--batch-size', '4', '--threads', '1', '--json']);
+    expect(small.code, small.out + small.err).toBe(0);
+    const start = small.lines.find((l) => l.type === 'start') as unknown as { memoryEstimateBytes: number; memoryLimitBytes: number; batchSize: number };
+    expect(start.batchSize).toBe(4);
+    expect(start.memoryEstimateBytes).toBeGreaterThan(0);
+    expect(start.memoryEstimateBytes).toBeLessThan(start.memoryLimitBytes);
+    expect(small.lines.findIndex((l) => l.type === 'start')).toBeLessThan(small.lines.findIndex((l) => l.type === 'progress'));
+    // A budget between batch 4's estimate and batch 4096's (the activations grow ~1 MB a sample).
+    const limit = start.memoryEstimateBytes + 400 * 2 ** 20;
+    const before = process.env.NETWRIGHT_MEMORY_SHARE;
+    process.env.NETWRIGHT_MEMORY_SHARE = String(limit / totalmem());
+    try {
+      const big = await cli([cnn, '--data', dir, '--epochs', '1', '--batch-size', '4096', '--threads', '1', '--json']);
+      expect(big.code).toBe(2);
+      expect(big.lines.some((l) => l.type === 'progress' || l.type === 'start')).toBe(false);
+      const refusal = big.lines.at(-1) as unknown as { type: string; code: string; message: string };
+      expect(refusal).toMatchObject({ type: 'error', code: 'E_TRAIN_TOO_MUCH_MEMORY' });
+      const largest = Number(/Batch (\d+) is the largest that fits/.exec(refusal.message)?.[1]);
+      expect(largest).toBeGreaterThan(4);
+      expect(largest).toBeLessThan(4096);
+      expect(refusal.message).toContain(`On the command line: --batch-size ${largest}; or --freeze backbone`);
+    } finally {
+      if (before === undefined) delete process.env.NETWRIGHT_MEMORY_SHARE;
+      else process.env.NETWRIGHT_MEMORY_SHARE = before;
+    }
   });
 });
