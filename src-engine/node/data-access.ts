@@ -2,7 +2,8 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError, mib } from '../core/data';
-import { readRegularFile, RegularFileError, within } from './regular-file';
+import { readScannedFile } from './confined-fs';
+import { RegularFileError, within } from './regular-file';
 
 /**
  * Which data files a project may name (issue #17). A project file is a stranger's input: its
@@ -28,8 +29,22 @@ function real(p: string, what: string): string {
 
 /** Resolve and check a path from a project; returns its real path. */
 export function allowedPath(p: string, what: string, access: DataAccess): string {
+  return allowedPlace(p, what, access).real;
+}
+
+/**
+ * Resolve and check a path from a project: its real path, and the allowed folder it was found in
+ * (`root`, a real path): the workspace folder, the folder the user picked, the folder of the file
+ * the user picked, or (unrestricted) the file's own folder. Read it below `root` held
+ * (confined-fs.ts), never again by `real`: a folder on the way swapped for a link after this
+ * check then fails the read instead of leading it out.
+ */
+export function allowedPlace(p: string, what: string, access: DataAccess): { real: string; root: string } {
   if (typeof p !== 'string' || p === '' || p.length > 4096 || p.includes('\0')) throw new DataError('DATA_BAD_OPTION', `${what}: that is not a valid path.`);
-  if (access.kind === 'unrestricted') return real(p, what);
+  if (access.kind === 'unrestricted') {
+    const resolved = real(p, what);
+    return { real: resolved, root: path.dirname(resolved) };
+  }
   if (access.kind === 'roots') {
     const roots = access.roots.map((r) => {
       try {
@@ -43,8 +58,9 @@ export function allowedPath(p: string, what: string, access: DataAccess): string
     const lexicallyInside = roots.some((r) => within(abs, r));
     if (!lexicallyInside) throw new DataError('DATA_NOT_ALLOWED', `${what}: in web mode Netwright reads data only from inside its workspace folder; copy the file there.`);
     const resolved = real(abs, what);
-    if (!roots.some((r) => within(resolved, r))) throw new DataError('DATA_NOT_ALLOWED', `${what}: ${p} links to a place outside the workspace folder; Netwright does not follow it.`);
-    return resolved;
+    const root = roots.find((r) => within(resolved, r));
+    if (root === undefined) throw new DataError('DATA_NOT_ALLOWED', `${what}: ${p} links to a place outside the workspace folder; Netwright does not follow it.`);
+    return { real: resolved, root: resolved === root ? path.dirname(root) : root };
   }
   const resolved = real(path.resolve(p), what);
   for (const g of access.paths) {
@@ -54,7 +70,8 @@ export function allowedPath(p: string, what: string, access: DataAccess): string
     } catch {
       continue;
     }
-    if (resolved === granted || (isDirectory(granted) && within(resolved, granted))) return resolved;
+    if (resolved === granted) return { real: resolved, root: path.dirname(granted) };
+    if (isDirectory(granted) && within(resolved, granted)) return { real: resolved, root: granted };
   }
   throw new DataError('DATA_NOT_ALLOWED', `${what}: Netwright reads only data files you chose in its file dialog; a project cannot name one by itself.`);
 }
@@ -71,11 +88,13 @@ function isDirectory(p: string): boolean {
  * Read a data file a project names, within `maxBytes`: checked against `access`, opened without
  * blocking (a FIFO cannot hang the engine), and only if it is a regular file (`/dev/zero` and
  * `/dev/urandom` are not) no larger than the limit. Nothing of its contents goes into an error.
+ * It is opened below the allowed folder held, no link followed on the way (confined-fs.ts): a
+ * folder swapped for a link after the check fails the read (DATA_NOT_ALLOWED), never leads it out.
  */
 export function readDataFile(p: string, what: string, access: DataAccess, maxBytes: number): Buffer {
-  const resolved = allowedPath(p, what, access);
+  const { real: resolved, root } = allowedPlace(p, what, access);
   try {
-    return readRegularFile(resolved, maxBytes);
+    return readScannedFile(root, resolved, maxBytes);
   } catch (e) {
     if (!(e instanceof RegularFileError)) throw e;
     throw refusedDataFile(e, what, p, maxBytes);

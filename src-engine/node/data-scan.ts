@@ -12,7 +12,8 @@ import { npyPairFingerprint } from './npz';
 import { readImage, scanImageFolder, unreadable, type ImageEntry } from './image-folder';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { isMaskFolder } from './mask-folder';
-import { readScannedFile, RegularFileError } from './regular-file';
+import { readScannedFile } from './confined-fs';
+import { RegularFileError } from './regular-file';
 import { hasClasses, isDataTask } from '../catalog/tasks';
 
 /** Thumbnails per class, their largest side, and the classes that get any. */
@@ -227,7 +228,7 @@ function sampleImage(x: Float32Array, c: number, h: number, w: number): { width:
 /** Hash a file's bytes as the loader does; its size, or why it cannot be read. */
 function hashOnly(e: ImageEntry, hash: ReturnType<typeof createHash>): number | string {
   try {
-    const b = readScannedFile(e.file, DATA_LIMITS.maxImageBytes);
+    const b = readScannedFile(e.root, e.file, DATA_LIMITS.maxImageBytes);
     hash.update(`${e.rel}\0${b.length}\0`).update(b);
     return b.length;
   } catch (err) {
@@ -238,7 +239,7 @@ function hashOnly(e: ImageEntry, hash: ReturnType<typeof createHash>): number | 
 
 /** Read, hash and decode one image; note its size and, while its class (one of the first THUMB_CLASSES) wants more, a thumbnail. */
 function readOne(e: ImageEntry, decoders: ImageDecoders, hash: ReturnType<typeof createHash>, cls: { thumbnails: DataThumbnail[] } | undefined, sizes: Map<string, { width: number; height: number; colour: boolean; count: number }>): number | string {
-  const decoded = readImage(e.file, decoders, hash, e.rel);
+  const decoded = readImage(e, decoders, hash, e.rel);
   if (typeof decoded === 'string') return decoded;
   const { header, image } = decoded;
   const key = `${header.width}x${header.height}${header.colour ? 'c' : 'g'}`;

@@ -16,7 +16,8 @@ import { isMaskFolder, loadMaskFolder } from './mask-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
 import { npyPairDataset, npyTargetsPath, npzDataset } from './npz';
 import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, refusedDataFile, type DataAccess } from './data-access';
-import { readFileInside, RegularFileError } from './regular-file';
+import { HeldDir, readFileInside } from './confined-fs';
+import { RegularFileError } from './regular-file';
 import { DATA_TASK_NAMES, hasClasses, isDataTask, type DataTask } from '../catalog/tasks';
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -393,39 +394,85 @@ function loadTextFolder(o: Record<string, unknown>, access: DataAccess): { loade
   const path = pathOption(o, 'text-folder', 'the folder with one sub-folder of .txt files per class');
   const root = allowedPath(path, 'text-folder', access);
   if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `text-folder: ${path} is not a folder.`);
-  const classes = readdirSync(root).filter((d) => !d.startsWith('.') && statSync(join(root, d)).isDirectory()).sort();
+  // Listed and read below the folder held (confined-fs.ts): a class folder or file swapped for a
+  // link after a check fails its read, never leads it out of the folder.
+  let held: HeldDir;
+  try {
+    held = HeldDir.open(root);
+  } catch (e) {
+    if (!(e instanceof RegularFileError)) throw e;
+    throw refusedDataFile(e, 'text-folder', path, DATA_LIMITS.maxTextBytes);
+  }
   const hash = createHash('sha256');
   const skipped: SkippedFile[] = [];
   const texts: LabelledText[] = [];
-  let total = 0;
-  classes.forEach((c, label) => {
-    for (const f of readdirSync(join(root, c)).sort()) {
-      const rel = `${c}/${f}`;
-      if (!/\.txt$/i.test(f)) {
-        skipped.push({ path: rel, reason: 'not a .txt file' });
-        continue;
-      }
-      // Only inside the chosen folder, as an image folder's files: a link leading out, a FIFO or a
-      // device is skipped and listed, never read.
-      let bytes: Buffer;
+  let classes: string[];
+  try {
+    // Class folders where they really lie (a link is followed only inside the folder).
+    const classDirs = new Map<string, string>();
+    for (const d of held.list().map((e) => e.name).sort()) {
+      if (d.startsWith('.')) continue;
+      let inside: string | undefined;
       try {
-        bytes = readFileInside(root, join(root, c, f), DATA_LIMITS.maxTextBytes);
+        inside = held.realInside(d);
+        if (inside === undefined) {
+          skipped.push({ path: d, reason: 'a link leading outside the chosen folder (not followed)' });
+          continue;
+        }
+        if (inside !== '' && held.statInside(inside).isDirectory()) classDirs.set(d, inside);
       } catch (e) {
         if (!(e instanceof RegularFileError)) throw e;
-        if (e.problem === 'too-large') throw refusedDataFile(e, 'text-folder', rel, DATA_LIMITS.maxTextBytes);
-        skipped.push({ path: rel, reason: e.problem === 'link' ? 'a link leading outside the chosen folder (not followed)' : e.problem === 'not-regular' ? 'not a regular file (a device, pipe or socket)' : `cannot be read (${e.errno ?? e.problem})` });
-        continue;
-      }
-      total += bytes.length;
-      if (total > DATA_LIMITS.maxTextBytes) throw new DataError('DATA_TOO_LARGE', `text-folder: ${path} holds more than ${DATA_LIMITS.maxTextBytes / 2 ** 20} MiB of text.`);
-      hash.update(rel).update(bytes);
-      try {
-        texts.push({ text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), label });
-      } catch {
-        skipped.push({ path: rel, reason: 'not UTF-8 text' });
       }
     }
-  });
+    classes = [...classDirs.keys()];
+    let total = 0;
+    classes.forEach((c, label) => {
+      const classRel = classDirs.get(c)!;
+      let names: string[];
+      try {
+        const dir = held.openDir(classRel);
+        try {
+          names = dir.list().map((e) => e.name).sort();
+        } finally {
+          dir.close();
+        }
+      } catch (e) {
+        if (!(e instanceof RegularFileError)) throw e;
+        skipped.push({ path: c, reason: e.problem === 'link' ? 'a link leading outside the chosen folder (not followed)' : `cannot be read (${e.errno ?? e.problem})` });
+        return;
+      }
+      for (const f of names) {
+        const rel = `${c}/${f}`;
+        if (!/\.txt$/i.test(f)) {
+          skipped.push({ path: rel, reason: 'not a .txt file' });
+          continue;
+        }
+        // Only inside the chosen folder, as an image folder's files: a link leading out, a FIFO or a
+        // device is skipped and listed, never read.
+        let bytes: Buffer;
+        try {
+          const inside = held.realInside(`${classRel}/${f}`);
+          if (inside === undefined) throw new RegularFileError('link');
+          bytes = held.readFile(inside, DATA_LIMITS.maxTextBytes);
+        } catch (e) {
+          if (!(e instanceof RegularFileError)) throw e;
+          if (e.problem === 'too-large') throw refusedDataFile(e, 'text-folder', rel, DATA_LIMITS.maxTextBytes);
+          skipped.push({ path: rel, reason: e.problem === 'link' ? 'a link leading outside the chosen folder (not followed)' : e.problem === 'not-regular' ? 'not a regular file (a device, pipe or socket)' : `cannot be read (${e.errno ?? e.problem})` });
+          continue;
+        }
+        total += bytes.length;
+        if (total > DATA_LIMITS.maxTextBytes) throw new DataError('DATA_TOO_LARGE', `text-folder: ${path} holds more than ${DATA_LIMITS.maxTextBytes / 2 ** 20} MiB of text.`);
+        hash.update(rel).update(bytes);
+        try {
+          texts.push({ text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), label });
+        } catch {
+          skipped.push({ path: rel, reason: 'not UTF-8 text' });
+        }
+      }
+    });
+  } finally {
+    held.close();
+  }
   const used = classes.filter((_, i) => texts.some((t) => t.label === i));
   if (used.length < 2) throw new DataError('DATA_TOO_SMALL', `text-folder: ${path} needs at least two class sub-folders holding .txt files (found ${used.length}).`);
   const loaded = checkFingerprint('text-folder', o, labelledTextSet('text-folder', texts, labelledTextOptions(path.split(/[\\/]/).pop()!, classes, o), hash.digest('hex'), texts.length + skipped.length, skipped));

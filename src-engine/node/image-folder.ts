@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { DATA_LIMITS, DataError, mib } from '../core/data';
 import type { Dataset, LoadedDataset, SampleSource, SkippedFile, SourceReport } from '../core/data';
 import { imageToSample, readImageHeader } from '../core/data/image';
 import type { ImageHeader, RgbaImage } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
-import { readScannedFile, RegularFileError, within } from './regular-file';
+import { HeldDir, readScannedFile } from './confined-fs';
+import { RegularFileError, within } from './regular-file';
 import { imageFolder } from '../catalog/datasets/image-folder';
 import { imageFolderFormat } from '../catalog/data-formats/image-folder';
 import { taskFor } from '../catalog/tasks';
@@ -29,9 +30,15 @@ export interface ImageFolderOptions {
 }
 
 /** One image found by the scan: where, which class, which split. */
-export interface ImageEntry {
-  /** Real path (inside the chosen folder). */
+/** A file a scan found: the chosen folder and the file's real path inside it, read by the walk from the folder held (`readScannedFile`). */
+export interface ScannedFile {
+  /** The chosen folder's real path. */
+  root: string;
+  /** Real path (inside `root`). */
   file: string;
+}
+
+export interface ImageEntry extends ScannedFile {
   /** Relative to the chosen folder, for the report. */
   rel: string;
   label: number;
@@ -63,75 +70,137 @@ export interface ImageFolderIndex {
  *   DATA_TOO_LARGE (more than DATA_LIMITS.maxFolderEntries entries).
  */
 export function scanImageFolder(root: string, name = path.basename(root)): ImageFolderIndex {
+  let held: HeldDir;
+  try {
+    held = HeldDir.open(root);
+  } catch (e) {
+    if (!(e instanceof RegularFileError)) throw e;
+    if (e.problem === 'link') throw new DataError('DATA_NOT_ALLOWED', `${name}: the folder became a link after it was checked; Netwright does not follow it.`);
+    throw new DataError('DATA_NOT_FOUND', `${name}: the folder cannot be opened (${e.errno ?? e.problem}).`);
+  }
+  try {
+    return scanHeldFolder(held, root, name);
+  } finally {
+    held.close();
+  }
+}
+
+/** A folder's entry as the scan found it: its real path (inside the folder), kind and stamp. */
+interface Resolved {
+  real: string;
+  dir: boolean;
+  stamp: string;
+}
+
+/**
+ * `scanImageFolder` of the folder held as `held` (at the real path `root`): every folder listed
+ * and every entry looked at through handles held below it (confined-fs.ts), a link resolved
+ * through the held folder and looked at where it leads by the walk, so that nothing swapped for a
+ * link meanwhile is listed or classified from outside the folder.
+ */
+function scanHeldFolder(held: HeldDir, root: string, name: string): ImageFolderIndex {
   const skipped: SkippedFile[] = [];
   const rel = (p: string) => path.relative(root, p) || '.';
   let seen = 0;
   const visited = new Set<string>();
-  /** Resolve a directory entry: its real path and kind, or undefined (skipped, with why). */
-  const resolve = (p: string): { real: string; dir: boolean; stamp: string } | undefined => {
-    if (++seen > DATA_LIMITS.maxFolderEntries) {
-      throw new DataError('DATA_TOO_LARGE', `${name}: more than ${DATA_LIMITS.maxFolderEntries.toLocaleString('en-US')} entries; Netwright scans folders up to that size.`);
-    }
-    let real: string;
-    let st;
+  /**
+   * The sorted entries of the folder at the real path `dir` (inside `root`), given to `use` with a
+   * `resolve` that looks at one of them through the folder's handle: its real path and kind, or
+   * undefined (skipped, with why).
+   */
+  const inDir = <T>(dir: string, use: (names: string[], resolve: (n: string) => Resolved | undefined) => T): T => {
+    let d: HeldDir;
+    let names: string[];
     try {
-      real = lstatSync(p).isSymbolicLink() ? realpathSync.native(p) : p;
-      st = statSync(real);
-    } catch {
-      skipped.push({ path: rel(p), reason: 'cannot be read (a broken link or no permission)' });
-      return undefined;
+      d = held.openDir(path.relative(root, dir));
+      try {
+        names = d.list().map((e) => e.name).sort();
+      } catch (e) {
+        d.close();
+        throw e;
+      }
+    } catch (e) {
+      const link = e instanceof RegularFileError && e.problem === 'link';
+      skipped.push({ path: rel(dir), reason: link ? 'a folder that became a link after it was listed (not followed)' : 'folder cannot be listed' });
+      return use([], () => undefined);
     }
-    const r = path.relative(root, real);
-    if (r.startsWith('..') || path.isAbsolute(r)) {
-      skipped.push({ path: rel(p), reason: 'a link leading outside the chosen folder (not followed)' });
-      return undefined;
-    }
-    if (!st.isDirectory() && !st.isFile()) {
-      skipped.push({ path: rel(p), reason: 'not a regular file (a device, pipe or socket)' });
-      return undefined;
-    }
-    return { real, dir: st.isDirectory(), stamp: `${st.size}:${st.mtimeMs}` };
-  };
-  const list = (dir: string): string[] => {
+    const resolve = (n: string): Resolved | undefined => {
+      const p = path.join(dir, n);
+      if (++seen > DATA_LIMITS.maxFolderEntries) {
+        throw new DataError('DATA_TOO_LARGE', `${name}: more than ${DATA_LIMITS.maxFolderEntries.toLocaleString('en-US')} entries; Netwright scans folders up to that size.`);
+      }
+      let real = p;
+      let st: Stats;
+      try {
+        st = d.lstat(n);
+        if (st.isSymbolicLink()) {
+          const inside = held.realInside(path.relative(root, p));
+          if (inside === undefined) {
+            skipped.push({ path: rel(p), reason: 'a link leading outside the chosen folder (not followed)' });
+            return undefined;
+          }
+          real = inside === '' ? root : path.join(root, inside);
+          st = held.statInside(inside);
+        }
+      } catch (e) {
+        if (!(e instanceof RegularFileError) && !(e as NodeJS.ErrnoException).code) throw e;
+        skipped.push({ path: rel(p), reason: 'cannot be read (a broken link or no permission)' });
+        return undefined;
+      }
+      if (!st.isDirectory() && !st.isFile()) {
+        skipped.push({ path: rel(p), reason: 'not a regular file (a device, pipe or socket)' });
+        return undefined;
+      }
+      return { real, dir: st.isDirectory(), stamp: `${st.size}:${st.mtimeMs}` };
+    };
     try {
-      return readdirSync(dir).sort();
-    } catch {
-      skipped.push({ path: rel(dir), reason: 'folder cannot be listed' });
-      return [];
+      return use(names, resolve);
+    } finally {
+      d.close();
     }
   };
 
   // Top level: split folders (train/ val/ test/) or class folders directly.
-  const top = list(root);
   const splitOf = (n: string): Split | undefined => (Object.keys(SPLITS) as Split[]).find((s) => (SPLITS[s] as readonly string[]).includes(n.toLowerCase()));
   const splitDirs = new Map<Split, string>();
-  for (const n of top) {
-    const s = splitOf(n);
-    if (s && !splitDirs.has(s)) {
-      const r = resolve(path.join(root, n));
-      if (r?.dir) splitDirs.set(s, path.join(root, n));
+  const splitNames = new Set<string>();
+  // A split folder by its real path: one that is a link (inside the folder) is read where it leads.
+  const top = inDir(root, (names, resolve) => {
+    for (const n of names) {
+      const s = splitOf(n);
+      if (s && !splitDirs.has(s)) {
+        const r = resolve(n);
+        if (r?.dir) {
+          splitDirs.set(s, r.real);
+          splitNames.add(n);
+        }
+      }
     }
-  }
+    return names;
+  });
   const layout: [Split, string][] = splitDirs.has('train') ? [...splitDirs] : [['train', root]];
   if (splitDirs.has('train')) {
-    const used = new Set([...splitDirs.values()].map((d) => path.basename(d)));
-    for (const n of top) if (!used.has(n)) skipped.push({ path: n, reason: 'beside train/ (val/, test/): not read; classes go inside the split folders' });
+    for (const n of top) if (!splitNames.has(n)) skipped.push({ path: n, reason: 'beside train/ (val/, test/): not read; classes go inside the split folders' });
   }
 
   const classFolders = (dir: string): Map<string, string> => {
     const out = new Map<string, string>();
-    for (const n of list(dir)) {
-      const p = path.join(dir, n);
-      if (dir === root && splitDirs.has('train') && splitOf(n)) continue;
-      const r = resolve(p);
-      if (!r) continue;
-      if (r.dir) out.set(n, r.real);
-      else skipped.push({ path: rel(p), reason: 'not inside a class folder (one sub-folder per class)' });
-    }
+    const links = new Set<string>();
+    inDir(dir, (names, resolve) => {
+      for (const n of names) {
+        const p = path.join(dir, n);
+        if (dir === root && splitDirs.has('train') && splitOf(n)) continue;
+        const r = resolve(n);
+        if (!r) continue;
+        if (r.real !== p) links.add(n);
+        if (r.dir) out.set(n, r.real);
+        else skipped.push({ path: rel(p), reason: 'not inside a class folder (one sub-folder per class)' });
+      }
+    });
     // A class folder that is a link into (or around) another class's folder: the same images under two labels.
     for (const [n, real] of [...out]) {
       const other = [...out].find(([c, d]) => c !== n && (within(d, real) || within(real, d)));
-      if (other && isLink(path.join(dir, n))) {
+      if (other && links.has(n)) {
         out.delete(n);
         skipped.push({ path: rel(path.join(dir, n)), reason: `a link to the folder of class "${other[0]}" (not followed: its images would be labelled twice)` });
       }
@@ -147,21 +216,23 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
   const walk = (dir: string, classDir: string, label: number, split: Split, depth: number): void => {
     if (visited.has(dir)) return;
     visited.add(dir);
-    for (const n of list(dir)) {
-      const p = path.join(dir, n);
-      const r = resolve(p);
-      if (!r) continue;
-      if (!within(r.real, classDir)) {
-        skipped.push({ path: rel(p), reason: 'a link leading out of its class folder (not followed: its images would be labelled with this class)' });
-        continue;
+    inDir(dir, (names, resolve) => {
+      for (const n of names) {
+        const p = path.join(dir, n);
+        const r = resolve(n);
+        if (!r) continue;
+        if (!within(r.real, classDir)) {
+          skipped.push({ path: rel(p), reason: 'a link leading out of its class folder (not followed: its images would be labelled with this class)' });
+          continue;
+        }
+        if (r.dir) {
+          if (depth >= MAX_DEPTH) skipped.push({ path: rel(p), reason: `more than ${MAX_DEPTH} folders deep` });
+          else walk(r.real, classDir, label, split, depth + 1);
+        } else if (!IMAGE_EXT.has(path.extname(n).toLowerCase())) {
+          skipped.push({ path: rel(p), reason: 'not a PNG, JPEG or WebP file (by its extension)' });
+        } else entries.push({ root, file: r.real, rel: rel(p), label, split, stamp: r.stamp });
       }
-      if (r.dir) {
-        if (depth >= MAX_DEPTH) skipped.push({ path: rel(p), reason: `more than ${MAX_DEPTH} folders deep` });
-        else walk(r.real, classDir, label, split, depth + 1);
-      } else if (!IMAGE_EXT.has(path.extname(n).toLowerCase())) {
-        skipped.push({ path: rel(p), reason: 'not a PNG, JPEG or WebP file (by its extension)' });
-      } else entries.push({ file: r.real, rel: rel(p), label, split, stamp: r.stamp });
-    }
+    });
   };
   for (const [split, classes] of perSplit) {
     for (const [cls, dir] of classes) {
@@ -187,14 +258,6 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
   return { root, classNames, entries, skipped };
 }
 
-function isLink(p: string): boolean {
-  try {
-    return lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
 /** Why a scanned image could not be read, for the list of skipped files. */
 export function unreadable(e: RegularFileError): string {
   if (e.problem === 'too-large') return `${mib(e.size)}, over the limit of ${mib(DATA_LIMITS.maxImageBytes)} per image`;
@@ -207,14 +270,14 @@ export function unreadable(e: RegularFileError): string {
  * hashing its bytes into `hash`. Returns a reason when the file is skipped instead.
  */
 export function decodeInto(e: ImageEntry, shape: readonly number[], out: Float32Array, offset: number, decoders: ImageDecoders, hash?: ReturnType<typeof createHash>): string | undefined {
-  const decoded = readImage(e.file, decoders, hash, e.rel);
+  const decoded = readImage(e, decoders, hash, e.rel);
   if (typeof decoded === 'string') return decoded;
   imageToSample(decoded.image, shape, out, offset);
   return undefined;
 }
 
 /** Read and decode one image, hashing its bytes into `hash` as the loader does (docs/data.md); a reason string when it cannot be used. */
-export function readImage(file: string, decoders: ImageDecoders, hash: ReturnType<typeof createHash> | undefined, rel: string): { header: ImageHeader; image: RgbaImage } | string {
+export function readImage(file: ScannedFile, decoders: ImageDecoders, hash: ReturnType<typeof createHash> | undefined, rel: string): { header: ImageHeader; image: RgbaImage } | string {
   const read = readImageFile(file, hash, rel);
   return typeof read === 'string' ? read : decodeImageFile(read, decoders);
 }
@@ -242,10 +305,10 @@ export function damaged(format: ImageHeader['format'], err: unknown): string {
  * Read one image file and its header (its format by its signature, not its name), hashing its
  * bytes into `hash` as the loader does (docs/data.md); a reason string when it cannot be used.
  */
-export function readImageFile(file: string, hash: ReturnType<typeof createHash> | undefined, rel: string): { bytes: Buffer; header: ImageHeader } | string {
+export function readImageFile(file: ScannedFile, hash: ReturnType<typeof createHash> | undefined, rel: string): { bytes: Buffer; header: ImageHeader } | string {
   let bytes: Buffer;
   try {
-    bytes = readScannedFile(file, DATA_LIMITS.maxImageBytes);
+    bytes = readScannedFile(file.root, file.file, DATA_LIMITS.maxImageBytes);
   } catch (e) {
     if (!(e instanceof RegularFileError)) throw e;
     return unreadable(e);
@@ -349,7 +412,7 @@ export function folderShape(index: ImageFolderIndex, name: string, options: Pick
   for (const e of index.entries) {
     let header: ImageHeader | string;
     try {
-      header = readImageHeader(readScannedFile(e.file, DATA_LIMITS.maxImageBytes));
+      header = readImageHeader(readScannedFile(e.root, e.file, DATA_LIMITS.maxImageBytes));
     } catch (err) {
       if (!(err instanceof RegularFileError)) throw err;
       continue;
@@ -401,7 +464,7 @@ export function imageFolderSource(index: ImageFolderIndex, shape: readonly numbe
     if (e.split !== split) continue;
     let bytes: Buffer;
     try {
-      bytes = readScannedFile(e.file, DATA_LIMITS.maxImageBytes);
+      bytes = readScannedFile(e.root, e.file, DATA_LIMITS.maxImageBytes);
     } catch (err) {
       if (!(err instanceof RegularFileError)) throw err;
       index.skipped.push({ path: e.rel, reason: unreadable(err) });

@@ -10,7 +10,8 @@ import type { ImageHeader, LoadedDataset, SampleSource, Samples, SkippedFile, So
 import { codecModule, IMAGE_DECODERS, jpegWithCmyk, KEEP_HEAP_BYTES, WASM_CODECS, wasmDecoder, type ImageDecoders, type WasmFormat } from './image-decoders';
 import { decodePngFast } from './png-fast';
 import { conversionNote, decodeInto, folderShape, loadImageFolder, readableTrain, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
-import { readScannedFile, RegularFileError } from './regular-file';
+import { HELD_HANDLES, openBeneath, openHeldRoot, readScannedFile } from './confined-fs';
+import { RegularFileError } from './regular-file';
 import { imageFolder } from '../catalog/datasets/image-folder';
 import { taskFor } from '../catalog/tasks';
 
@@ -102,7 +103,7 @@ export function loadImageFolderSamples(root: string, options: StreamOptions = {}
   for (const e of index.entries) {
     let bytes: Buffer;
     try {
-      bytes = readScannedFile(e.file, DATA_LIMITS.maxImageBytes);
+      bytes = readScannedFile(e.root, e.file, DATA_LIMITS.maxImageBytes);
     } catch (err) {
       if (!(err instanceof RegularFileError)) throw err;
       skipped.push({ path: e.rel, reason: unreadable(err) });
@@ -249,7 +250,7 @@ class FolderStore {
       const per = Math.ceil(todo.length / pool.size);
       for (let from = 0; from < todo.length; from += per) {
         const part = todo.slice(from, from + per);
-        const done = pool.decode(part.map((i) => this.entries[i].file)).then(
+        const done = pool.decode(this.root, part.map((i) => path.relative(this.root, this.entries[i].file).split(path.sep).join('/'))).then(
           (images) => {
             images.forEach((img, k) => this.accept(part[k], img));
             for (const i of part) this.inFlight.delete(i);
@@ -334,8 +335,8 @@ class DecodePool {
     }
   }
 
-  /** Decode `files` on the least busy thread. */
-  decode(files: string[]): Promise<DecodedSample[]> {
+  /** Decode `files` (real paths relative to the real folder `root`, `/`-separated) on the least busy thread. */
+  decode(root: string, files: string[]): Promise<DecodedSample[]> {
     let w = this.workers[this.next++ % this.workers.length];
     for (const c of this.workers) if ((this.busy.get(c) ?? 0) < (this.busy.get(w) ?? 0)) w = c;
     const id = ++this.ids;
@@ -345,7 +346,7 @@ class DecodePool {
       // A thread with work keeps the process alive until it answers.
       if ((this.busy.get(worker) ?? 0) === 0) worker.ref();
       this.busy.set(worker, (this.busy.get(worker) ?? 0) + 1);
-      worker.postMessage({ id, files });
+      worker.postMessage({ id, root, files, held: HELD_HANDLES });
     });
   }
 
@@ -382,6 +383,8 @@ const zlib = require('node:zlib');
 const decodePngFast = ${decodePngFast.toString()};
 const imageToPlanes = ${imageToPlanes.toString()};
 const sniffImage = ${sniffImage.toString()};
+const openBeneath = ${openBeneath.toString()};
+const openHeldRoot = ${openHeldRoot.toString()};
 const wasmDecoder = ${wasmDecoder.toString()};
 const jpegWithCmyk = ${jpegWithCmyk.toString()};
 function fastPng(b) {
@@ -397,10 +400,13 @@ const wasm = Promise.all(Object.entries(codecs).map(([f, c]) => import(c.glue).t
   .then((d) => ({ ...d, jpeg: jpegWithCmyk(d.jpeg, jpegJs) }));
 // Not loaded (a glue file gone): each JPEG or WebP says why when it is read, PNGs still decode.
 wasm.catch(() => undefined);
-// A scanned path was real at the scan: a link there now (the file, or a folder on its way) is refused, not followed.
-function readFile(file) {
-  if (fs.realpathSync.native(path.dirname(file)) !== path.dirname(file)) throw new Error('became a link after the folder was scanned (not followed)');
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK || 0) | (fs.constants.O_NOFOLLOW || 0));
+// A scanned file, read as the training thread reads one (confined-fs.ts): the chosen folder held
+// (where it was scanned), then each component opened below it without following a link, so a link
+// there now (the file, or a folder on its way) is refused, never followed out of the folder.
+function readFile(base, rel, held) {
+  let fd;
+  try { fd = openBeneath(fs, base, rel, 'file', held); }
+  catch (e) { throw new Error(e && e.code === 'ELOOP' ? 'became a link after the folder was scanned (not followed)' : String((e && e.code) || e)); }
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new Error('not a regular file');
@@ -423,13 +429,19 @@ const sampleSize = shape[0] * shape[1] * shape[2];
 // Each image decoded and converted to the sample shape here, as its 8-bit values (a quarter of
 // float32's bytes to send and cache), so the training thread only writes them out.
 parentPort.on('message', (m) => wasm.then((decoders) => work(m, decoders), (e) => work(m, { jpeg: () => { throw e; }, webp: () => { throw e; } })));
-function work({ id, files }, decoders) {
+function work({ id, root, files, held }, decoders) {
   const images = [];
   const samples = new Uint8Array(files.length * sampleSize);
   let total = 0;
+  // The folder held for this task: a folder on its way swapped for a link since the scan fails every file.
+  let rootFd = -1;
+  let rootError;
+  if (held) { try { rootFd = openHeldRoot(fs, root); } catch (e) { rootError = e; } }
+  const base = held ? '/proc/self/fd/' + rootFd : root;
   for (const f of files) {
     try {
-      const img = decode(readFile(f), decoders);
+      if (rootError) throw new Error(rootError.code === 'ELOOP' ? 'became a link after the folder was scanned (not followed)' : String(rootError.code || rootError));
+      const img = decode(readFile(base, f, held), decoders);
       if (!(img.width > 0 && img.height > 0 && img.width * img.height <= Math.max(...Object.values(maxPixels)) && img.data.length >= img.width * img.height * 4)) throw new Error('decoded size differs');
       imageToPlanes(img, shape, samples, total, 1);
       images.push({ offset: total });
@@ -438,6 +450,7 @@ function work({ id, files }, decoders) {
       images.push({ error: String((e && e.message) || e).slice(0, 200) });
     }
   }
+  if (rootFd >= 0) fs.closeSync(rootFd);
   parentPort.postMessage({ id, images, samples }, [samples.buffer]);
 }
 `;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DATA_LIMITS, DataError } from '../core/data';
 import { refusedDataFile } from './data-access';
-import { readFileInside, RegularFileError, within } from './regular-file';
+import { HeldDir, readFileInside } from './confined-fs';
+import { RegularFileError } from './regular-file';
 import type { LoadedDataset, SkippedFile } from '../core/data';
 import { imageToSample } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
@@ -45,13 +46,32 @@ export interface MaskFolderOptions {
  */
 export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): LoadedDataset {
   const name = options.name ?? path.basename(root);
+  let held: HeldDir;
+  try {
+    held = HeldDir.open(root);
+  } catch (e) {
+    if (!(e instanceof RegularFileError)) throw e;
+    throw refusedDataFile(e, name, root, 0);
+  }
+  try {
+    return loadHeldMaskFolder(held, root, name, options);
+  } finally {
+    held.close();
+  }
+}
+
+/** `loadMaskFolder` of the folder held as `held` (at the real path `root`): listed and read below the handle (confined-fs.ts). */
+function loadHeldMaskFolder(held: HeldDir, root: string, name: string, options: MaskFolderOptions): LoadedDataset {
   const decoders = options.decoders ?? IMAGE_DECODERS;
   const skipped: SkippedFile[] = [];
   // images/ and masks/ as the folders they really are: a link is followed only to a place inside
   // `root`, as the scan follows class folders, and their files are read there.
-  const imagesDir = folderInside(root, 'images', name);
-  const masksDir = folderInside(root, 'masks', name);
-  const files = readdirSync(imagesDir).sort();
+  const imagesRel = folderInside(held, 'images', name);
+  const masksRel = folderInside(held, 'masks', name);
+  const imagesDir = path.join(root, imagesRel);
+  const masksDir = path.join(root, masksRel);
+  const files = listed(held, imagesRel, name, 'images');
+  const masks = new Set(listed(held, masksRel, name, 'masks'));
   if (files.length > DATA_LIMITS.maxFolderEntries) throw new DataError('DATA_TOO_LARGE', `${name}: more than ${DATA_LIMITS.maxFolderEntries.toLocaleString('en-US')} images.`);
   const images = files.filter((f) => {
     // images/ takes an image folder's extensions; masks are PNG (lossless: a JPEG would blur the class ids).
@@ -62,23 +82,36 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
   if (images.length === 0) throw new DataError('DATA_IMAGES_EMPTY', `${name}: images/ holds no PNG, JPEG or WebP file; put the images in images/ and their masks (PNG, same names) in masks/.`);
   const maskOf = (f: string) => `${path.basename(f, path.extname(f))}.png`;
   for (const f of images) {
-    if (!existsSync(path.join(masksDir, maskOf(f)))) {
+    if (!masks.has(maskOf(f))) {
       throw new DataError('DATA_MASK_MISSING', `${name}: images/${f} has no mask: masks/${maskOf(f)} is missing. Every image needs a PNG mask of the same name in masks/.`);
     }
   }
   const named = classNamesIn(root, name);
   const hash = createHash('sha256');
   const unusable = (rel: string, why: string) => new DataError('DATA_IMAGES_EMPTY', `${name}: ${rel} cannot be used: ${why}.`);
+  // A file of images/ or masks/ where it really lies: a link is followed to a place inside the
+  // folder (as the folders are) and refused when it leads out; then read by the walk from `root`.
+  const scanned = (dir: string, f: string, rel: string) => {
+    let inside: string | undefined;
+    try {
+      inside = held.realInside(`${path.relative(root, dir).split(path.sep).join('/')}/${f}`);
+    } catch (e) {
+      if (!(e instanceof RegularFileError)) throw e;
+      throw unusable(rel, `cannot be read (${e.errno ?? e.problem})`);
+    }
+    if (inside === undefined) throw unusable(rel, 'a link leading outside the chosen folder (not followed)');
+    return { root, file: path.join(root, inside) };
+  };
   const read = (f: string) => {
     const rel = `images/${f}`;
-    const r = readImage(path.join(imagesDir, f), decoders, hash, rel);
+    const r = readImage(scanned(imagesDir, f, rel), decoders, hash, rel);
     if (typeof r === 'string') throw unusable(rel, r);
     return r.image;
   };
   // A mask's format by its bytes (a JPEG named .png is still a JPEG), its samples at its bit depth.
   const readMask = (f: string) => {
     const rel = `masks/${f}`;
-    const r = readImageFile(path.join(masksDir, f), hash, rel);
+    const r = readImageFile(scanned(masksDir, f, rel), hash, rel);
     if (typeof r === 'string') throw unusable(rel, r);
     if (r.header.format !== 'png') throw new DataError('DATA_MASK_FORMAT', `${name}: ${rel} is a ${r.header.format.toUpperCase()} file (by its bytes, whatever its name); a mask is a PNG, lossless, whose pixels are class ids.`);
     try {
@@ -141,14 +174,36 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
 }
 
 /**
- * The real path of `root`'s sub-folder `sub`, which must lie inside `root` (already resolved).
+ * Where `root`'s sub-folder `sub` really lies, relative to `root` (held): a link is followed only to
+ * a place inside it.
  *
  * @throws DataError DATA_NOT_ALLOWED (a link leading outside `root`).
  */
-function folderInside(root: string, sub: string, name: string): string {
-  const real = realpathSync.native(path.join(root, sub));
-  if (!within(real, realpathSync.native(root))) throw new DataError('DATA_NOT_ALLOWED', `${name}: ${sub}/ is a link leading outside the chosen folder; Netwright does not follow it.`);
-  return real;
+function folderInside(held: HeldDir, sub: string, name: string): string {
+  let inside: string | undefined;
+  try {
+    inside = held.realInside(sub);
+  } catch (e) {
+    if (!(e instanceof RegularFileError)) throw e;
+    throw refusedDataFile(e, name, `${sub}/`, 0);
+  }
+  if (inside === undefined) throw new DataError('DATA_NOT_ALLOWED', `${name}: ${sub}/ is a link leading outside the chosen folder; Netwright does not follow it.`);
+  return inside;
+}
+
+/** The sorted names in the folder at `rel` below `held` (listed through its own handle, a link on its way refused). */
+function listed(held: HeldDir, rel: string, name: string, sub: string): string[] {
+  try {
+    const dir = held.openDir(rel);
+    try {
+      return dir.list().map((e) => e.name).sort();
+    } finally {
+      dir.close();
+    }
+  } catch (e) {
+    if (!(e instanceof RegularFileError)) throw e;
+    throw refusedDataFile(e, name, `${sub}/`, 0);
+  }
 }
 
 /**

@@ -23,7 +23,7 @@
  * Exit codes: 0 predicted, 1 the write failed, 2 bad input (no such model, inputs it cannot read).
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { extname, join, relative } from 'node:path';
+import { dirname, extname, join, relative } from 'node:path';
 import { thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { DATA_LIMITS, DataError, imageToSample, mib, parseNpy, targetColumnByName } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
@@ -244,7 +244,8 @@ function* imagesUnder(dir: string): Generator<string> {
 /** One image as a `[C, H, W]` sample of the model's shape, decoded as the image-folder loader decodes (its values in [0, 1]). */
 function imageSample(file: string, shape: readonly number[]): Float32Array {
   if (shape.length !== 3 || ![1, 3, 4].includes(shape[0])) throw new PredictRefusal('E_PREDICT_SHAPE', `${file}: the model takes samples of shape [${shape.join(', ')}], not images ([C, H, W] with 1, 3 or 4 channels).`);
-  const read = readImageFile(realpathSync(file), undefined, relative(process.cwd(), file) || file);
+  const real = realpathSync(file);
+  const read = readImageFile({ root: dirname(real), file: real }, undefined, relative(process.cwd(), file) || file);
   if (typeof read === 'string') throw new PredictRefusal('E_PREDICT_INPUT', `${file}: ${read}.`);
   const { header } = read;
   if (decodeBytes(header) > MAX_DECODE_BYTES) {

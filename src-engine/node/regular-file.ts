@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 
 /** Why `readRegularFile` read nothing. */
@@ -66,6 +66,17 @@ export function openRegularFile(path: string, maxBytes: number, options: { noFol
   } catch (e) {
     throw openFailure(e);
   }
+  return regularFileOf(fd, maxBytes);
+}
+
+/**
+ * The open descriptor `fd` as a RegularFile, if it is a regular file of at most `maxBytes`
+ * (checked with `fstat`); closed and refused otherwise. For callers that opened the file their own
+ * way (confined-fs.ts's walk).
+ *
+ * @throws RegularFileError `not-regular` or `too-large`.
+ */
+export function regularFileOf(fd: number, maxBytes: number): RegularFile {
   let size: number;
   try {
     const st = fstatSync(fd);
@@ -93,50 +104,17 @@ export function openRegularFile(path: string, maxBytes: number, options: { noFol
   };
 }
 
-/**
- * A file found by a scan (`file` was a real path then), read with readRegularFile's fences: a link
- * found there now, as the file or as a folder on its way (planted after the scan), is refused
- * (`link`) rather than followed out of the chosen folder.
- *
- * @throws RegularFileError
- */
-export function readScannedFile(file: string, maxBytes: number): Buffer {
-  if (realPath(path.dirname(file)) !== path.dirname(file)) throw new RegularFileError('link');
-  return readRegularFile(file, maxBytes, { noFollow: true });
-}
-
-/**
- * A file of the chosen folder `root`, read only where it really lies inside it: a
- * link is followed to a place inside `root` and refused (`link`) when it leads out, as
- * `scanImageFolder` follows links; then read as `readScannedFile` reads, so a link planted on the
- * way after the check is refused too. For files a folder's layout names (a mask folder's
- * `classes.txt`) rather than ones its scan found.
- *
- * @throws RegularFileError
- */
-export function readFileInside(root: string, file: string, maxBytes: number): Buffer {
-  const real = realPath(file);
-  if (!within(real, realPath(root))) throw new RegularFileError('link');
-  return readScannedFile(real, maxBytes);
-}
-
 /** `child` is `parent` or inside it (both real paths). */
 export function within(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-function realPath(p: string): string {
-  try {
-    return realpathSync.native(p);
-  } catch (e) {
-    throw openFailure(e);
-  }
-}
-
-function openFailure(e: unknown): RegularFileError {
+/** A failed open or walk as the RegularFileError callers read. */
+export function openFailure(e: unknown): RegularFileError {
+  if (e instanceof RegularFileError) return e;
   const code = (e as NodeJS.ErrnoException).code;
-  // ELOOP: O_NOFOLLOW met a link that appeared after the lstat.
+  // ELOOP: O_NOFOLLOW met a link that appeared after the lstat (or the walk of confined-fs.ts met one).
   if (code === 'ELOOP') return new RegularFileError('link', 0, code);
   return new RegularFileError(code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unopenable', 0, code);
 }

@@ -26,7 +26,7 @@ export class FileLockBusy extends Error {
  * stopped or stalled past `staleMs`, and another process broke it): nothing was written.
  */
 export class FileLockLost extends Error {
-  readonly name = 'FileLockLost';
+  override readonly name = 'FileLockLost';
 }
 
 /** Thrown when something that is not a lock of Netwright's (a folder of the user's, a link) has the lock's name. */
