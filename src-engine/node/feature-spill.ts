@@ -20,12 +20,12 @@ export class FeatureSpillError extends Error {
 export function fileFeatureSpill(dir?: string): FeatureSpill {
   return {
     open(floats: number): FeatureStore {
-      const folder = mkdtempSync(join(dir ?? privateTempFolder(), 'features-'));
+      let folder: string | undefined;
       let fd: number | null = null;
       const close = () => {
         if (fd !== null) closeSync(fd);
         fd = null;
-        rmSync(folder, { recursive: true, force: true });
+        if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
       };
       const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
       const file = (): number => {
@@ -44,6 +44,7 @@ export function fileFeatureSpill(dir?: string): FeatureSpill {
         }
       };
       writing(() => {
+        folder = mkdtempSync(join(dir ?? privateTempFolder(), 'features-'));
         fd = openSync(join(folder, 'features.f32'), 'wx+', 0o600);
         // The file's size up front: a write past the end of another's region never leaves a hole unread.
         if (floats > 0) writeSync(file(), new Uint8Array(4), 0, 4, (floats - 1) * 4);

@@ -36,11 +36,17 @@ export function privateTempFolder(): string {
   const root = tmpdir();
   reapStaleTempFolders(root);
   const path = mkdtempSync(join(root, `netwright-${process.pid}-`));
-  const fd = openSync(join(path, OWNER), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    writeSync(fd, JSON.stringify({ pid: process.pid, start: processStart(process.pid) } satisfies Owner));
-  } finally {
-    closeSync(fd);
+    const fd = openSync(join(path, OWNER), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, JSON.stringify({ pid: process.pid, start: processStart(process.pid) } satisfies Owner));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    // A full disk: no folder left behind without its marker.
+    rmSync(path, { recursive: true, force: true });
+    throw e;
   }
   folder = { path, kept: new Set() };
   process.once('exit', removeAtExit);

@@ -146,6 +146,17 @@ describe('the feature cache on a full disk (M4)', () => {
     expect(thrown).toMatchObject({ code: 'E_FEATURE_CACHE_DISK_FULL', message: expect.stringMatching(/do not fit on the disk of the temporary folder \(it is full\): the partial cache was removed/) });
     expect(readdirSync(privateTempFolder()).filter((n) => n.startsWith('features-'))).toEqual([]);
     store.close();
+
+    // A disk already full when the file's size is set: the same code, no folder left.
+    inject.writeSync = () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    try {
+      expect(() => spill.open(1 << 16)).toThrow(expect.objectContaining({ code: 'E_FEATURE_CACHE_DISK_FULL' }));
+    } finally {
+      inject.writeSync = null;
+    }
+    expect(readdirSync(privateTempFolder()).filter((n) => n.startsWith('features-'))).toEqual([]);
   });
 
   it('through a training run: the loop ends with the code, nothing of the cache left on disk', async () => {
