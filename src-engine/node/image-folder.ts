@@ -92,23 +92,19 @@ interface Resolved {
   stamp: string;
 }
 
+/** A folder's sorted entry names, given with a `resolve` that looks at one of them (see `heldLister`). */
+type InDir = <T>(dir: string, use: (names: string[], resolve: (n: string) => Resolved | undefined) => T) => T;
+
 /**
- * `scanImageFolder` of the folder held as `held` (at the real path `root`): every folder listed
- * and every entry looked at through handles held below it (confined-fs.ts), a link resolved
- * through the held folder and looked at where it leads by the walk, so that nothing swapped for a
- * link meanwhile is listed or classified from outside the folder.
+ * How `scanHeldFolder` lists the folder at the real path `dir` (inside `root`, held as `held`): its
+ * sorted entries, given to `use` with a `resolve` that looks at one of them through the folder's
+ * own handle (a link through `held`, then where it leads by the walk): its real path and kind, or
+ * undefined (pushed to `skipped`, with why). Counts the entries against DATA_LIMITS.maxFolderEntries.
  */
-function scanHeldFolder(held: HeldDir, root: string, name: string): ImageFolderIndex {
-  const skipped: SkippedFile[] = [];
+function heldLister(held: HeldDir, root: string, name: string, skipped: SkippedFile[]): InDir {
   const rel = (p: string) => path.relative(root, p) || '.';
   let seen = 0;
-  const visited = new Set<string>();
-  /**
-   * The sorted entries of the folder at the real path `dir` (inside `root`), given to `use` with a
-   * `resolve` that looks at one of them through the folder's handle: its real path and kind, or
-   * undefined (skipped, with why).
-   */
-  const inDir = <T>(dir: string, use: (names: string[], resolve: (n: string) => Resolved | undefined) => T): T => {
+  return <T>(dir: string, use: (names: string[], resolve: (n: string) => Resolved | undefined) => T): T => {
     let d: HeldDir;
     let names: string[];
     try {
@@ -159,6 +155,19 @@ function scanHeldFolder(held: HeldDir, root: string, name: string): ImageFolderI
       d.close();
     }
   };
+}
+
+/**
+ * `scanImageFolder` of the folder held as `held` (at the real path `root`): every folder listed
+ * and every entry looked at through handles held below it (confined-fs.ts), a link resolved
+ * through the held folder and looked at where it leads by the walk, so that nothing swapped for a
+ * link meanwhile is listed or classified from outside the folder.
+ */
+function scanHeldFolder(held: HeldDir, root: string, name: string): ImageFolderIndex {
+  const skipped: SkippedFile[] = [];
+  const rel = (p: string) => path.relative(root, p) || '.';
+  const visited = new Set<string>();
+  const inDir = heldLister(held, root, name, skipped);
 
   // Top level: split folders (train/ val/ test/) or class folders directly.
   const splitOf = (n: string): Split | undefined => (Object.keys(SPLITS) as Split[]).find((s) => (SPLITS[s] as readonly string[]).includes(n.toLowerCase()));
