@@ -4,6 +4,8 @@ import { torchNodeNames, torchStateNames } from '../export/pytorch';
 import { featureInput, inputShape } from '../../base/ir/inputs';
 import { indexSafetensors, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, normalizationFromMetadata, weightsLimits, type ReadTensor, type StateDict, type WeightsIndex, type WeightsLimits } from '../export/safetensors';
 import { indexTorchStateDict } from './torch-load';
+import { readTokenizer } from '../data/tokenizer';
+import { readTableEncoding } from '../data/table-encoding';
 
 /**
  * Weights from PyTorch's world loaded into a design (docs/export.md, "Loading weights"): a
@@ -150,9 +152,34 @@ function* weightsSteps(graph: GraphIR, bytes: Uint8Array, file: string): Generat
   // Only now is anything read: the tensors the design needs, of the shapes it needs.
   for (const r of reads) r.into[r.key] = (yield* r.read()) as Float32Array;
   const step = counter ? Number((yield* counter())[0]) : undefined;
-  const model: TrainedModel = { graph, params, buffers, ...metadataExtras(dict.metadata, features), origin: step === undefined ? {} : { step } };
+  const model: TrainedModel = { graph, params, buffers, ...metadataExtras(dict.metadata, features), ...metadataReaders(dict.metadata, file), origin: step === undefined ? {} : { step } };
   yield* loadableSteps(model);
   return model;
+}
+
+/**
+ * How the model reads raw input, as a Netwright safetensors file's metadata carries it
+ * (core/export/pytorch.ts writes them): a text model's `tokenizer` and a table model's `table`.
+ * Without them a text model loaded from the file could not read typed text (`predict --text`).
+ *
+ * @throws ModelError `E_WEIGHTS_FILE` naming the entry and why, when one is there but damaged:
+ *   left out, the model would take encoded inputs only, and say so only at its first prediction.
+ */
+function metadataReaders(metadata: Record<string, string>, file: string): Pick<TrainedModel, 'tokenizer' | 'table'> {
+  const read = <T>(key: 'tokenizer' | 'table', parse: (json: unknown, what: string) => T): T | undefined => {
+    const text = metadata[key];
+    if (text === undefined) return undefined;
+    const what = `${file}'s "${key}" metadata`;
+    try {
+      return parse(JSON.parse(text), what);
+    } catch (e) {
+      const why = e instanceof SyntaxError ? `${what} is not valid JSON` : (e as Error).message.replace(/\.$/, '');
+      throw new ModelError('E_WEIGHTS_FILE', `${why.slice(0, 800)}. Export the weights again from the run that trained them.`);
+    }
+  };
+  const tokenizer = read('tokenizer', readTokenizer);
+  const table = read('table', readTableEncoding);
+  return { ...(tokenizer ? { tokenizer } : {}), ...(table ? { table } : {}) };
 }
 
 /** The normalisation (for an input of `features` values) and class names a Netwright safetensors file's metadata carries (ignored when they do not parse). */

@@ -114,12 +114,13 @@ function* importSteps(bytes: Uint8Array): Generator<void, OnnxImport> {
     });
   }
   warnings.push(...nonFiniteWeights(mapped));
-  const restored = restoreStored(file, mapped, opset, warnings);
+  const readers = metaReaders(new Map((file.metadata_props ?? []).map((p) => [p.key, p.value])), warnings);
+  const restored = restoreStored(file, mapped, opset, warnings, readers);
   yield;
   if (restored) return { ...restored, restored: true, warnings };
   try {
     const { shapes, ...model } = mapped;
-    return { ...checkedModel(withMetadata(model, file), shapes, warnings), restored: false, warnings };
+    return { ...checkedModel(withMetadata(model, file, readers), shapes, warnings), restored: false, warnings };
   } catch (e) {
     throw withBatchFix(e, batch);
   }
@@ -158,20 +159,27 @@ function withBatchFix(e: unknown, batch: number | undefined): unknown {
 /**
  * How the model reads raw input, from the metadata: a text model's tokenizer (`netwright.tokenizer`)
  * and a table model's encoding (`netwright.table`). One that does not read is left out (the model
- * then takes encoded inputs only, or tables of numbers).
+ * then takes encoded inputs only, or tables of numbers), with a `W_IMPORT_METADATA` warning in
+ * `warnings` saying which and why: the user sees that typed text (or a table's named columns)
+ * will not be read, rather than finding out at the first prediction.
  */
-function metaReaders(meta: Map<string, string>): Pick<TrainedModel, 'tokenizer' | 'table'> {
-  const read = <T>(key: string, parse: (json: unknown) => T): T | undefined => {
+function metaReaders(meta: Map<string, string>, warnings: OnnxDiagnostic[]): Pick<TrainedModel, 'tokenizer' | 'table'> {
+  const read = <T>(key: string, what: string, parse: (json: unknown) => T): T | undefined => {
     const text = meta.get(key);
-    if (!text) return undefined;
+    if (text === undefined) return undefined;
     try {
       return parse(JSON.parse(text));
-    } catch {
+    } catch (e) {
+      const why = e instanceof SyntaxError ? 'it is not valid JSON' : (e as Error).message.replace(/\.$/, '');
+      warnings.push({
+        code: 'W_IMPORT_METADATA',
+        message: `The file's ${what} (metadata "${key}") is damaged and was left out (${why.slice(0, 600)}): the model takes ${what === 'tokenizer' ? 'encoded token ids or counts only, not typed text' : 'tables of numbers only, not named columns'}. Export it again from the run that trained it.`,
+      });
       return undefined;
     }
   };
-  const tokenizer = read(META.tokenizer, (j) => readTokenizer(j));
-  const table = read(META.table, (j) => readTableEncoding(j, META.table));
+  const tokenizer = read(META.tokenizer, 'tokenizer', (j) => readTokenizer(j, 'the tokenizer'));
+  const table = read(META.table, 'table encoding', (j) => readTableEncoding(j, 'the table encoding'));
   return { ...(tokenizer ? { tokenizer } : {}), ...(table ? { table } : {}) };
 }
 
@@ -180,7 +188,7 @@ function metaReaders(meta: Map<string, string>): Pick<TrainedModel, 'tokenizer' 
  * names, the tokenizer, the table encoding, and the input normalisation when the file left it out of the graph (exported with
  * normalisation `none`: the file takes standardised inputs; folded weights need none).
  */
-function withMetadata(built: TrainedModel, file: OnnxModel): TrainedModel {
+function withMetadata(built: TrainedModel, file: OnnxModel, readers: Pick<TrainedModel, 'tokenizer' | 'table'>): TrainedModel {
   const meta = new Map((file.metadata_props ?? []).map((p) => [p.key, p.value]));
   const out = { ...built };
   try {
@@ -188,7 +196,7 @@ function withMetadata(built: TrainedModel, file: OnnxModel): TrainedModel {
     if (Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string')) out.classNames = names as string[];
     const mode = (JSON.parse(meta.get(META.exported) ?? '{}') as { normalization?: OnnxNormalizationMode }).normalization;
     if (!out.normalization && mode === 'none' && meta.has(META.normalization)) out.normalization = JSON.parse(meta.get(META.normalization)!) as Normalization;
-    Object.assign(out, metaReaders(meta));
+    Object.assign(out, readers);
   } catch {
     // Metadata that does not parse is ignored: the nodes are the model.
   }
@@ -265,7 +273,7 @@ function malformedTensors(g: OnnxGraph): OnnxDiagnostic[] {
  * the stored graph (its losses, Dropout and training settings included); else undefined, with a
  * warning when there was a stored graph.
  */
-function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'buffers'>, opset: number, warnings: OnnxDiagnostic[]): { model: TrainedModel; checked: CheckedGraph } | undefined {
+function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'buffers'>, opset: number, warnings: OnnxDiagnostic[], readers: Pick<TrainedModel, 'tokenizer' | 'table'>): { model: TrainedModel; checked: CheckedGraph } | undefined {
   const meta = new Map((file.metadata_props ?? []).map((p) => [p.key, p.value]));
   const storedText = meta.get(META.graph);
   if (!storedText) return undefined;
@@ -287,7 +295,7 @@ function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'bu
     };
     const classNames = meta.get(META.classNames);
     if (classNames) candidate.classNames = JSON.parse(classNames) as string[];
-    Object.assign(candidate, metaReaders(meta));
+    Object.assign(candidate, readers);
     const again = decodeModel(exportOnnx(candidate, { opset, normalization: mode === 'fold' ? 'none' : mode, checked }).bytes);
     if (structure(again.graph) === structure(file.graph)) return { model: candidate, checked };
   } catch {
