@@ -27,6 +27,16 @@ export type WriteCondition = z.infer<typeof WriteCondition>;
 const EXPORT_CHUNK_BYTES = 4 * 2 ** 20;
 /** An export staged in parts (`stageExport`): an id the renderer made up for it. */
 const StagingId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+/**
+ * A project's size limits: `textBytes`, its file (the design, settings and notes; web mode reads a
+ * request up to 80 MiB); `weightsBytes`, its trained weights, kept beside it as safetensors
+ * (`beginWeights`) and sent in parts of at most `chunkBytes`.
+ */
+export const PROJECT_LIMITS = { textBytes: 64 * 2 ** 20, weightsBytes: 4 * 2 ** 30, chunkBytes: 4 * 2 ** 20 } as const;
+/** A part of a project's weights as it travels: base64 of at most PROJECT_LIMITS.chunkBytes. */
+const WeightsPart = z.string().max(Math.ceil(PROJECT_LIMITS.chunkBytes / 3) * 4);
+/** Weights being received for a save (`beginWeights`): an id the host made up for them. */
+const WeightsId = z.string().regex(/^[0-9a-f]{24}$/);
 
 /**
  * The file channel, typed like the engine's methods: each operation's arguments (a tuple, as they
@@ -37,7 +47,24 @@ const StagingId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 export const FileMethods = {
   list: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024), modified: z.number() })).max(100_000) },
   read: { args: z.tuple([FilePath]), result: HostFileSchema },
-  write: { args: z.tuple([FilePath, ProjectText, WriteCondition]), result: z.object({ version: FileVersion }) },
+  /**
+   * `weights`: the project's trained weights, received by `beginWeights`/`appendWeights`, put
+   * beside the file (named by their SHA-256, which the text names as `model.weights.sha256`) under
+   * the same lock and condition, before the file that names them; those the file named before go.
+   */
+  write: { args: z.union([z.tuple([FilePath, ProjectText, WriteCondition]), z.tuple([FilePath, ProjectText, WriteCondition, WeightsId.nullable()])]), result: z.object({ version: FileVersion }) },
+  /**
+   * A project's trained weights (a safetensors file of `bytes` bytes, at most
+   * PROJECT_LIMITS.weightsBytes) for a `write` of `path`: `beginWeights` answers their id;
+   * `appendWeights` sends part `seq` (0, 1, 2…: the next bytes, base64, at most
+   * PROJECT_LIMITS.chunkBytes) once the last is answered, and the part that completes them is
+   * answered their SHA-256 (null before). `readWeights` answers the weights the project at `path`
+   * names by `sha256`, from byte `offset` (a part, base64) and their size; from offset 0 it checks
+   * the whole file against `sha256` first.
+   */
+  beginWeights: { args: z.tuple([FilePath, z.number().int().min(1).max(2 ** 50)]), result: z.object({ id: WeightsId }) },
+  appendWeights: { args: z.tuple([WeightsId, z.number().int().min(0), WeightsPart]), result: z.object({ sha256: FileVersion.nullable() }) },
+  readWeights: { args: z.tuple([FilePath, FileVersion, z.number().int().min(0)]), result: z.object({ data: WeightsPart, total: z.number().int().min(0) }) },
   recent: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024) })).max(1000) },
   writeRecovery: { args: z.tuple([ProjectText]), result: z.null() },
   readRecovery: { args: z.tuple([]), result: z.object({ text: ProjectText, savedAt: z.number() }).nullable() },

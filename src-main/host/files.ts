@@ -10,8 +10,9 @@ import { currentBytes, TEMP_FILE, versionOf } from './atomic-write';
 import type { CaptureExtension } from './captures';
 import { DataFiles } from './data-files';
 import { ExportFiles } from './export-files';
-import { FileError, FilePaths } from './file-paths';
+import { FileError, FilePaths, mib } from './file-paths';
 import { FileTurns, HostState } from './host-state';
+import { ProjectWeights, weightsFileOf, weightsNamed } from './project-weights';
 import { ModelUploads } from './model-uploads';
 
 export interface FileServiceOptions {
@@ -49,6 +50,7 @@ export class FileService {
   private readonly exports: ExportFiles;
   private readonly data: DataFiles;
   private readonly models: ModelUploads;
+  private readonly weights = new ProjectWeights();
 
   constructor(private readonly opts: FileServiceOptions) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
@@ -105,45 +107,84 @@ export class FileService {
    * Save As onto a name taken is refused (E_FILE_EXISTS), and so is a Save over a file that
    * changed since it was opened or saved (E_FILE_CHANGED: another tab, window or program wrote
    * it), until the user confirms replacing it. Both hosts save through here. Answers the version written.
+   *
+   * `weights`: the project's trained weights received by `beginWeights` (the text names their
+   * SHA-256). They are put beside the file (`weightsFileOf`) under the same lock, after the
+   * condition is checked and before the file that names them, so the file on disk never names
+   * weights that are not there; once it is written, the weights the file named before are removed.
+   * A save that fails removes the weights it put there unless the file on disk names them.
    */
-  async write(p: string, text: string, condition: WriteCondition): Promise<{ version: string }> {
+  async write(p: string, text: string, condition: WriteCondition, weights: string | null = null): Promise<{ version: string }> {
     if (typeof text !== 'string') throw new FileError('E_FILE_CONTENT', 'Only text can be saved.');
     const bytes = Buffer.from(text, 'utf8');
-    if (bytes.length > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', 'The project is too large to save.');
+    const abs = this.paths.resolve(p);
+    const name = path.basename(abs);
+    const staged = weights ? await this.weights.take(weights, abs) : undefined;
+    try {
+      if (bytes.length > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', `${name} would be ${mib(bytes.length)}; Netwright saves a project file up to ${mib(this.maxBytes)} (its trained weights go in a .safetensors file beside it and do not count). Make the design smaller (long notes, embedded data), or export the model (Export ▾) and save the design without it.`);
+      if (staged && weightsNamed(text) !== staged.sha256) throw new FileError('E_FILE_CONTENT', `${name} does not name the weights sent with it; nothing was saved.`);
+      await this.paths.confine(abs);
+      await fs.mkdir(path.dirname(abs), { recursive: true });
+      // Again after mkdir: a folder swapped for a link meanwhile is caught before the write.
+      await this.paths.confine(abs);
+      // In turn within this host, and under the file's lock across processes: another host on the
+      // same folder (the app beside a web host, two web hosts) checks the version after this commit.
+      // The bytes are staged inside the lock and put in place by its commit, which writes nothing
+      // once the lock was broken under this save (a host stopped past `staleMs`): file-lock.ts.
+      await this.turns.inTurn(abs, () =>
+        withFileLock(
+          abs,
+          async (held) => {
+            const before = currentBytes(abs, this.maxBytes);
+            if ('ifVersion' in condition && before && (before === 'other' || versionOf(before) !== condition.ifVersion)) throw new FileError('E_FILE_CHANGED', `${name} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
+            const previous = before === 'other' ? undefined : weightsNamed(before);
+            const placed = staged ? weightsFileOf(abs, staged.sha256) : undefined;
+            if (staged && placed) await fs.rename(staged.tmp, placed);
+            try {
+              await held.commit('ifAbsent' in condition ? 'fresh' : 'replace');
+            } catch (e) {
+              const now = currentBytes(abs, this.maxBytes);
+              if (placed && (now === 'other' || weightsNamed(now) !== staged?.sha256)) await fs.rm(placed, { force: true });
+              if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new FileError('E_FILE_EXISTS', `${name} already exists; it was not replaced.`);
+              throw e;
+            }
+            if (previous && previous !== staged?.sha256) await fs.rm(weightsFileOf(abs, previous), { force: true });
+          },
+          this.saveLock,
+          bytes,
+        ).catch((e: unknown) => {
+          if (e instanceof FileLockBusy) throw new FileError('E_FILE_BUSY', `${name} is being saved by another Netwright (a window or a host on the same folder) that has not finished for ${this.saveLock.waitMs / 1000} s; it was not overwritten. Save again in a moment.`);
+          if (e instanceof FileLockLost) throw new FileError('E_FILE_CHANGED', `${name} was not saved: this save was held up for over ${this.saveLock.staleMs / 1000} s and another Netwright (a window or a host on the same folder) took the file over meanwhile; what it saved there was not overwritten.`);
+          if (e instanceof FileLockBlocked) throw new FileError('E_FILE_LOCK_BLOCKED', `${name} cannot be saved: a ${e.what} named ${path.basename(e.lock)} is beside it, and Netwright keeps the project's save lock under that name. Move or rename that ${e.what}, then save again.`);
+          throw e;
+        }),
+      );
+    } finally {
+      if (staged) await fs.rm(staged.tmp, { force: true });
+    }
+    await this.state.addRecent(abs);
+    return { version: versionOf(bytes) };
+  }
+
+  /** ProjectWeights.begin, for a `write` of `p`. */
+  async beginWeights(p: string, bytes: number): Promise<{ id: string }> {
     const abs = this.paths.resolve(p);
     await this.paths.confine(abs);
     await fs.mkdir(path.dirname(abs), { recursive: true });
-    // Again after mkdir: a folder swapped for a link meanwhile is caught before the write.
     await this.paths.confine(abs);
-    // In turn within this host, and under the file's lock across processes: another host on the
-    // same folder (the app beside a web host, two web hosts) checks the version after this commit.
-    // The bytes are staged inside the lock and put in place by its commit, which writes nothing
-    // once the lock was broken under this save (a host stopped past `staleMs`): file-lock.ts.
-    const name = path.basename(abs);
-    await this.turns.inTurn(abs, () =>
-      withFileLock(
-        abs,
-        async (held) => {
-          if ('ifVersion' in condition) {
-            const now = currentBytes(abs, this.maxBytes);
-            if (now && (now === 'other' || versionOf(now) !== condition.ifVersion)) throw new FileError('E_FILE_CHANGED', `${name} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
-          }
-          await held.commit('ifAbsent' in condition ? 'fresh' : 'replace').catch((e: unknown) => {
-            if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new FileError('E_FILE_EXISTS', `${name} already exists; it was not replaced.`);
-            throw e;
-          });
-        },
-        this.saveLock,
-        bytes,
-      ).catch((e: unknown) => {
-        if (e instanceof FileLockBusy) throw new FileError('E_FILE_BUSY', `${name} is being saved by another Netwright (a window or a host on the same folder) that has not finished for ${this.saveLock.waitMs / 1000} s; it was not overwritten. Save again in a moment.`);
-        if (e instanceof FileLockLost) throw new FileError('E_FILE_CHANGED', `${name} was not saved: this save was held up for over ${this.saveLock.staleMs / 1000} s and another Netwright (a window or a host on the same folder) took the file over meanwhile; what it saved there was not overwritten.`);
-        if (e instanceof FileLockBlocked) throw new FileError('E_FILE_LOCK_BLOCKED', `${name} cannot be saved: a ${e.what} named ${path.basename(e.lock)} is beside it, and Netwright keeps the project's save lock under that name. Move or rename that ${e.what}, then save again.`);
-        throw e;
-      }),
-    );
-    await this.state.addRecent(abs);
-    return { version: versionOf(bytes) };
+    return this.weights.begin(abs, bytes);
+  }
+
+  /** ProjectWeights.append. */
+  appendWeights(id: string, seq: number, data: string): Promise<{ sha256: string | null }> {
+    return this.weights.append(id, seq, data);
+  }
+
+  /** ProjectWeights.read: the weights the project at `p` names by `sha256`, from byte `offset`. */
+  async readWeights(p: string, sha256: string, offset: number): Promise<{ data: string; total: number }> {
+    const abs = this.paths.resolve(p);
+    await this.paths.confine(abs);
+    return this.weights.read(abs, sha256, offset);
   }
 
   /** Web mode: the workspace and data folders, absolute (the Open picker says where they are), and the command that started the host as the user ran it; Electron: null. */
@@ -283,7 +324,10 @@ export class FileService {
 export const FILE_OPS: { [M in FileMethod]: (s: FileService, ...a: FileArgs<M>) => Promise<unknown> } = {
   list: (s) => s.list(),
   read: (s, p) => s.read(p),
-  write: (s, p, text, condition) => s.write(p, text, condition),
+  write: (s, p, text, condition, weights?: string | null) => s.write(p, text, condition, weights ?? null),
+  beginWeights: (s, p, bytes) => s.beginWeights(p, bytes),
+  appendWeights: (s, id, seq, data) => s.appendWeights(id, seq, data),
+  readWeights: (s, p, sha256, offset) => s.readWeights(p, sha256, offset),
   recent: (s) => s.recent(),
   writeRecovery: (s, text) => s.writeRecovery(text),
   readRecovery: (s) => s.readRecovery(),
