@@ -408,6 +408,7 @@ function scanLabelledTexts(request: DataScanRequest, format: DataFormat, name: s
         texts: read.texts.length,
         vocabulary: text.vocabulary.length,
         tokens: text.tokens,
+        features: text.features,
         samples,
         ...(read.columns ? { columns: read.columns.slice(0, MAX_COLUMNS).map((c) => c.slice(0, 1000)), textColumn: read.textColumn!.slice(0, 1000), labelColumn: read.labelColumn!.slice(0, 1000) } : {}),
       },

@@ -22,6 +22,7 @@ import { RunStore } from './run-store';
 import { fileFeatureSpill } from './feature-spill';
 import { reapStaleTempFolders } from './temp-folder';
 import { IpcOutbox } from './ipc-outbox';
+import { imageBytesSample } from './image-sample';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
 interface PortLike {
@@ -135,6 +136,7 @@ function main(): void {
       loadDataset: (config, seed) => loadSamples(config, seed, access),
       scanData: (request, progress, signal) => scanData(request, { access, progress, signal }),
       readModelFile: (p, maxBytes) => readDataFile(p, 'The model file', access, maxBytes),
+      decodeImage: (bytes, shape) => imageBytesSample(bytes, shape),
       memoryLimitBytes: trainingMemoryLimit(),
       backendMemoryLimitBytes: backendMemoryLimit(),
       residentBytes: () => process.memoryUsage.rss(),

@@ -149,6 +149,7 @@ export function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>
     classes: classes ? data.train.numClasses : 0,
     ...(classes ? {} : { targetShape: data.train.targetShape }),
     resizedToInput: format.reads === 'images',
+    ...(data.train.text?.features === 'ids' ? { idCount: data.train.text.vocabulary.length } : {}),
   };
   const fit = fitToData(graph, shape);
   // The design's name follows the data, as the app's Use this data renames it ("houses MLP (6-16-1)").

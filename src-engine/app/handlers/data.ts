@@ -28,5 +28,12 @@ export function dataHandlers(ctx: ServiceContext): ServiceHandlers<typeof dataSe
       if (!scan) throw coded('E_DATA_SCAN_UNAVAILABLE', 'This engine cannot read your data (it was started without file access).');
       return scan(request, (p) => ctx.emit('data.scanProgress', p), signal);
     },
+    'data.imageSample': ({ data, shape }) => {
+      const decode = ctx.host().decodeImage;
+      if (!decode) throw coded('E_PREDICT_INPUT', 'This engine cannot decode images (it was started without file access).');
+      const sample = decode(data, shape);
+      if (typeof sample === 'string') throw coded('E_PREDICT_INPUT', `That file cannot be read as an image (${sample}). Netwright reads PNG, JPEG and WebP, as training does.`);
+      return { sample };
+    },
   };
 }

@@ -4,6 +4,7 @@ import { trainingLossNodes } from '../../base/ir/training';
 import type { AttrValue, GraphIR, NodeIR } from '../../base/ir/types';
 import { taskFor, taskOf } from '../../catalog/tasks';
 import { BINARY_LOSS_OPS, CLASS_LABEL_LOSS_OPS, GENERATIVE_LOSS_OPS } from '../ops/categories';
+import { idTables } from './id-ranges';
 
 /** What a source of data gives per sample, as a design must take it (from a scan of the user's data). */
 export interface DataShape {
@@ -19,6 +20,8 @@ export interface DataShape {
   targetShape?: readonly number[];
   /** The loader converts every sample to the Input's shape (an image folder): its width never mismatches. */
   resizedToInput?: boolean;
+  /** The features are token ids from 0 to `idCount − 1` (texts as ids: the vocabulary's size, padding and unknown included). */
+  idCount?: number;
 }
 
 /** One node change that makes a design take the data, with what was wrong and what it does. */
@@ -88,7 +91,27 @@ export function fitToData(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>
     }
   }
   if (task) edits.push(...task.edits);
+  edits.push(...idFit(graph, data));
   return { edits, mismatches, ...(task?.metrics ? { metrics: task.metrics } : {}), ...(task?.output ? { output: task.output } : {}) };
+}
+
+/**
+ * A table that looks the features' ids up (an Embedding, its op's `idTable`) smaller than the
+ * data's ids (#83: word ids of a vocabulary of 4,874 into a 128-row Embedding gave rows of zeros
+ * past id 127): it grows to take every id, as a head grows to the classes.
+ */
+function idFit(graph: Pick<GraphIR, 'nodes'>, data: DataShape): FitEdit[] {
+  const count = data.idCount;
+  if (count === undefined) return [];
+  const n = (v: number) => v.toLocaleString('en-US');
+  return idTables(graph)
+    .filter((t) => t.features && t.size < count)
+    .map((t) => ({
+      nodeId: t.node.id,
+      attrs: { [t.attr]: count },
+      problem: `${t.node.id} (${t.node.op}) has ${n(t.size)} ${t.noun} but ${data.name}'s ids run to ${n(count - 1)} (a vocabulary of ${n(count)}): an id past its ${t.noun} has no vector to learn.`,
+      done: `${t.node.id} now has ${n(count)} ${t.noun}, one per id of the vocabulary (it had ${n(t.size)}); its weights start afresh`,
+    }));
 }
 
 /** What a fit changes, one phrase each, as the notice after "Use this data" and `netwright train --data`'s notes say it. */

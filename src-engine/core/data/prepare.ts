@@ -143,6 +143,8 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
       return own;
     };
     [train, val, test] = [normalized(train), normalized(val), normalized(test)];
+    // A value far from a nearly constant training column overflows float32 once divided by its std (#83: refused, not trained on).
+    for (const s of [train, val, test]) if (!isStreamed(s)) checkNormalized(s, norm);
   }
   // (Streamed splits only where `loaded` had streamed ones: `S` is `Samples` then.)
   return {
@@ -158,6 +160,23 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
 }
 
 const identity = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+/** Every normalised feature finite, else DATA_NAN naming the sample, the feature and the statistics that overflowed it. */
+function checkNormalized(ds: Dataset, norm: Normalization): void {
+  const fs = featureSize(ds);
+  const x = ds.features;
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isFinite(x[i])) continue;
+    const f = i % fs;
+    const k = norm.mean.length === 1 ? 0 : f;
+    const name = ds.featureNames?.[f];
+    throw new DataError(
+      'DATA_NAN',
+      `${ds.name}: sample ${Math.floor(i / fs)}, feature ${name ? JSON.stringify(name) : f} is ${x[i]} after normalisation (mean ${norm.mean[k]}, std ${norm.std[k]} on the training split): ` +
+        'a value that far from a nearly constant column does not fit a float; drop the column, or set normalize to none.',
+    );
+  }
+}
 
 /** The training split's samples a streamed normalisation is fitted on: all, or a stratified draw of STREAMED_FIT_SAMPLES. */
 function streamedPass(train: SampleSource, seed: number) {

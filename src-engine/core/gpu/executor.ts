@@ -23,6 +23,7 @@ import type { CheckedGraph } from '../analysis/checked';
 import { compileGraph, selectionBackward, type BufferEntry, type CompiledGraph, type LossSelection, type ParamEntry } from '../autodiff/executor';
 import { createReferenceBackend } from '../backend/reference';
 import { LABEL_RANGE } from '../ops/loss-util';
+import { idRangeError } from '../ops/id-range';
 import { GpuError, type GpuContext, type GpuTensor } from './context';
 
 import { gpuKernel } from './kernels/registry';
@@ -810,6 +811,8 @@ class DevicePlan implements GpuGraph {
       e.into.set(values.subarray(at, at + e.t.length));
       at += e.t.length;
     }
+    // An id out of a table (Embedding, OneHot: ID_STATUS) is said as [−rows, id]; a class label as [1, label].
+    if (values[lossCount] < 0) throw idRangeError('An Embedding or OneHot', -values[lossCount], 'rows', values[lossCount + 1]);
     if (values[lossCount] !== 0) {
       const label = values[lossCount + 1];
       throw Object.assign(new Error(`${LABEL_RANGE}: a target label (${label}) is not a class index of the loss's logits; check the dataset's labels and the layer before the loss.`), { code: LABEL_RANGE });

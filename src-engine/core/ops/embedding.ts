@@ -30,7 +30,9 @@ export const EMBEDDING_FUSION: ImportFusion = {
  * Token ids to learned vectors: `[N, …]` → `[N, …, D]`, as `torch.nn.Embedding(V, D)` (weight
  * `[V, D]`, initialised N(0, 1)). Ids arrive as float32 values (an Input's, like class labels):
  * an id is the value truncated toward zero; as ONNX Gather, one in [−V, −1] counts from the end;
- * one outside [−V, V − 1] gives a row of zeros (PyTorch raises on both; ONNX Gather on the latter).
+ * one outside [−V, V − 1] (or NaN) is refused with E_ID_RANGE before the kernel (`id-range.ts`),
+ * as onnxruntime refuses it and nn.Embedding raises (#83: it gave a row of zeros, and a word
+ * vocabulary of 4,874 trained silently on a 128-row table).
  * No gradient flows to the ids (they are not differentiable); the selected rows get dy.
  */
 export const embedding = defineOp({
@@ -39,27 +41,26 @@ export const embedding = defineOp({
   onnxFusions: [EMBEDDING_FUSION],
   onnx: {
     opType: 'Gather',
-    note: 'Gather(weight, Cast(ids → int64)) on axis 0 (onnxruntime refuses ids outside [−V, V − 1], which Netwright reads as rows of zeros)',
+    note: 'Gather(weight, Cast(ids → int64)) on axis 0 (onnxruntime refuses ids outside [−V, V − 1], as Netwright does)',
     emit: (ctx) => ctx.node('Gather', [ctx.weight('weight')!, ctx.node('Cast', [ctx.inputs[0]], { to: { int: 7 } })], { axis: { int: 0 } }),
   },
   torch: {
     module: 'TokenEmbedding({numEmbeddings}, {embeddingDim})',
     helper: [
       'class TokenEmbedding(nn.Embedding):',
-      '    """nn.Embedding on float ids: truncated toward zero, negative ones from the end, ones out of',
-      '    range giving rows of zeros (as Netwright; nn.Embedding raises on both)."""',
+      '    """nn.Embedding on float ids: truncated toward zero, negative ones from the end (as Netwright',
+      '    and ONNX Gather); an id out of range raises, as in nn.Embedding and Netwright."""',
       '',
       '    def forward(self, x):',
       '        k = x.long()',
-      '        k = torch.where(k < 0, k + self.num_embeddings, k)',
-      '        inside = (k >= 0) & (k < self.num_embeddings)',
-      '        return super().forward(torch.where(inside, k, torch.zeros_like(k))) * inside.unsqueeze(-1)',
+      '        return super().forward(torch.where(k < 0, k + self.num_embeddings, k))',
     ].join('\n'),
     note: 'a subclass of nn.Embedding (its state_dict name, weight, is nn.Embedding\'s) taking the float ids Netwright feeds',
   },
   card: (a) => `${showAttr(a.numEmbeddings)} × ${showAttr(a.embeddingDim)}`,
   doc: 'Token ids to learned vectors: row id of a table of numEmbeddings × embeddingDim.',
   inputs: [{ name: 'ids', discrete: true }],
+  idTable: { attr: 'numEmbeddings', noun: 'rows' },
   attrs: {
     numEmbeddings: { kind: 'int', default: 256, min: 1, max: 1 << 20, doc: 'Size of the vocabulary: ids run from 0 to numEmbeddings − 1.' },
     embeddingDim: { kind: 'int', default: 32, min: 1, max: 65536, doc: 'Length of each token’s vector.' },

@@ -23,9 +23,9 @@ function oneHotRule(n: OnnxNode, cx: RuleContext): RuleResult {
  * generator's z and shown to the discriminator beside the image.
  *
  * An index is the input value truncated toward zero (the labels arrive as floats); as in ONNX, an
- * index in [−numClasses, −1] counts from the end and one outside [−numClasses, numClasses − 1]
- * gives a row of zeros (PyTorch raises on both; a label never is either). No gradient: an index
- * is not differentiable.
+ * index in [−numClasses, −1] counts from the end; one outside [−numClasses, numClasses − 1] (or
+ * NaN) is refused with E_ID_RANGE before the kernel (`id-range.ts`), as F.one_hot raises (#83:
+ * it gave a row of zeros). No gradient: an index is not differentiable.
  */
 export const oneHot = defineOp({
   name: 'OneHot',
@@ -44,8 +44,8 @@ export const oneHot = defineOp({
     helper: [
       'class OneHot(nn.Module):',
       '    """Class indices to one-hot rows: F.one_hot(x.long(), num_classes).float() for labels in',
-      '    range; as in ONNX OneHot, an index in [-num_classes, -1] counts from the end and one outside',
-      '    [-num_classes, num_classes - 1] gives a row of zeros (F.one_hot raises on both)."""',
+      '    range; as in ONNX OneHot, an index in [-num_classes, -1] counts from the end; one outside',
+      '    [-num_classes, num_classes - 1] raises, as Netwright refuses it."""',
       '',
       '    def __init__(self, num_classes):',
       '        super().__init__()',
@@ -54,13 +54,16 @@ export const oneHot = defineOp({
       '    def forward(self, x):',
       '        k = x.long()  # truncates toward zero',
       '        k = torch.where(k < 0, k + self.num_classes, k)',
+      '        if bool(((k < 0) | (k >= self.num_classes)).any()):',
+      "            raise IndexError(f'OneHot: an index is outside the {self.num_classes} classes')",
       '        return (k.unsqueeze(-1) == torch.arange(self.num_classes, device=x.device)).float()',
     ].join('\n'),
-    note: "a small module the exported script defines (F.one_hot for labels in range, ONNX OneHot's rule for others)",
+    note: "a small module the exported script defines (F.one_hot for labels in range, ONNX OneHot's rule for negative ones)",
   },
   card: (a) => `${String(a.numClasses)} classes`,
   doc: 'Class indices to one-hot rows (a label that conditions a GAN).',
   inputs: [{ name: 'indices', discrete: true }],
+  idTable: { attr: 'numClasses', noun: 'classes' },
   attrs: {
     numClasses: { kind: 'int', default: 10, min: 1, max: 65536, doc: 'Length of each one-hot row: the number of classes (MNIST: 10).' },
   },

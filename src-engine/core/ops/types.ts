@@ -304,6 +304,13 @@ export interface OpDef {
    * `discrete` one reads ids (token or class indices): no gradient flows to it.
    */
   inputs: readonly { name: string; variadic?: boolean; optional?: boolean; discrete?: boolean }[];
+  /**
+   * An op that looks its first input's ids up in a table (Embedding, OneHot): the attribute that
+   * sizes the table and what its entries are called in messages. Ids run from −size to size − 1;
+   * the data fed to it straight from an Input is checked before training, and the kernels refuse
+   * any other (E_ID_RANGE, `id-range.ts`).
+   */
+  idTable?: { attr: string; noun: string };
   attrs: Readonly<Record<string, AttrSpec>>;
   /** Losses output a scalar `[]` that training minimises. */
   isLoss?: boolean;

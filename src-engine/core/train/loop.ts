@@ -10,6 +10,7 @@ import type { Optimizer, Schedule } from '../optim';
 import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
 import { bindGraph, checkBinding, type GraphBinding } from './binding';
+import { idRangeProblem } from '../analysis/id-ranges';
 import { RunControl } from './control';
 import type { Checkpoint, CompileFn, DeviceCapture, DeviceSamples, FeatureCacheStatus, FeatureSpill, LoopResult, ResidentStatus, SampleRows, StepGroup, StepPhases, TrainableGraph } from './types';
 import { TrainError } from './types';
@@ -18,7 +19,7 @@ import type { LoopView } from './loop-view';
 import { checkFits, copyCheckpointInto } from './loop-checkpoints';
 import { loadStreamStates, streamStates, type StreamOwners } from './run-streams';
 import { drawnPerStep, FEATURE_CACHE_BYTES, FeatureCache, frozenPrefix, type FrozenPrefix } from './feature-cache';
-import { BestWatch, SkipTracker, parseMonitor, type EpochMetrics, type LoopRun, type StepState } from './run-state';
+import { BestWatch, EtaClock, SkipTracker, parseMonitor, type EpochMetrics, type LoopRun, type StepState } from './run-state';
 
 /** What a GPU run may keep of its training split on the device by default (`residentData`): 1 GiB, the feature cache's budget. */
 export const RESIDENT_BYTES = FEATURE_CACHE_BYTES;
@@ -203,6 +204,9 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     // probes, which ask for them first (CompileOptions.shareFrozenActivations).
     this.plan = options.compile(this.checked, { batchSize: this.config.batchSize, backend, seed: this.config.seed, shareFrozenActivations: true });
     this.binding = checkBinding(bindGraph(this.checked), data);
+    // Ids past an Embedding's or OneHot's table, found on the data before the first step (#83).
+    const ids = idRangeProblem(this.graph, [data.train, data.val, data.test], data.target === 'label');
+    if (ids) throw new TrainError('E_ID_RANGE', ids);
     this.streams = { plan: this.plan, transform: null };
     this.stepsPerEpoch = Math.ceil(data.train.count / this.config.batchSize);
     this.control = new RunControl({
@@ -292,12 +296,16 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     try {
       if (!(await this.prepareFeatureCache(run))) reason = 'stopped';
       else await this.prepareResidentData(run);
+      // The ETA counts from here: the feature cache and the upload are done once, not per step.
+      run.eta.start(performance.now(), this.control.pausedMs, this.steps);
       for (let epoch = run.firstEpoch; reason === 'completed' && epoch <= this.config.epochs; epoch++) {
         const trained = await this.trainEpoch(run, epoch, epoch === run.firstEpoch ? run.firstBatch : 0);
         if (trained === 'stopped') reason = 'stopped';
         if (trained !== 'done') break;
         run.epochsRun = epoch;
+        const endStart = performance.now();
         const ended = await this.endEpoch(run, watch, skips, epoch);
+        run.eta.epochEnded((performance.now() - endStart) / 1000);
         if (ended) {
           reason = ended;
           break;
@@ -348,7 +356,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       firstEpoch: 1,
       firstBatch: 0,
       epochsRun: 0,
-      stepsAtStart: 0,
+      eta: new EtaClock(),
     };
     this.streams.transform = run.transformRng;
     const resume = this.resumeFrom;
@@ -367,7 +375,6 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       // The shuffle stream is a pure function of the seed: replay the epochs already trained.
       if (this.options.shuffle ?? true) for (let e = 1; e < run.firstEpoch; e++) run.shuffleRng.shuffle(order);
     }
-    run.stepsAtStart = this.steps;
     return run;
   }
 
@@ -614,7 +621,6 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     const now = performance.now();
     const single = this.control.singleStepping;
     if (!(now - run.lastProgress >= (this.options.progressEveryMs ?? 200) || s === this.stepsPerEpoch - 1 || single)) return;
-    const elapsed = (now - run.t0 - this.control.pausedMs) / 1000;
     this.hooks.onProgress?.({
       epoch,
       epochs: this.config.epochs,
@@ -627,7 +633,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       ...(run.groupLosses ? { groupLosses: { ...run.groupLosses } } : {}),
       lr: this.lr,
       samplesPerSec: run.samplesSinceProgress / Math.max(1e-9, (now - run.lastProgress) / 1000),
-      etaSeconds: (elapsed / Math.max(1, this.steps - run.stepsAtStart)) * Math.max(0, run.totalSteps - this.steps),
+      // The current epoch's end is still to come, and each later one's.
+      etaSeconds: run.eta.seconds(now, this.control.pausedMs, this.steps, run.totalSteps, this.config.epochs - epoch + 1),
       single,
     });
     run.lastProgress = now;

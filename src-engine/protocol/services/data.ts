@@ -5,6 +5,9 @@ import { DATA_KINDS } from '../../catalog/data-formats/registry';
 import { Counts, ErrorInfo, Ints, Numbers, numbers } from '../schemas';
 import { DATA_TASK_NAMES, TASK_NAMES } from '../../catalog/tasks';
 
+/** The largest image file `data.imageSample` takes (as an image folder's files: DATA_LIMITS.maxImageBytes). */
+export const MAX_IMAGE_SAMPLE_BYTES = 64 * 2 ** 20;
+
 /** Most files `data.scan` lists as skipped (its `skippedTotal` counts all). */
 export const MAX_SCAN_SKIPPED = 500;
 
@@ -136,6 +139,8 @@ export const DataScanResult = z.object({
       texts: z.number().int().nonnegative(),
       vocabulary: z.number().int().nonnegative(),
       tokens: z.enum(['chars', 'words']),
+      /** What a sample's features are: token ids (`[maxLength]`, each below `vocabulary`) or counts per token. */
+      features: z.enum(['ids', 'counts']).optional(),
       samples: z.array(z.object({ text: z.string().max(400), label: z.string().max(1000) })).max(24),
       columns: z.array(z.string().max(1000)).max(10_000).optional(),
       textColumn: z.string().max(1000).optional(),
@@ -169,6 +174,20 @@ export const dataService = defineService({
     'data.scan': {
       params: DataScanRequest,
       result: DataScanResult,
+    },
+    /**
+     * An image file (the Playground's upload, paste or camera photo) as a sample of `shape`
+     * (`[C, H, W]`), decoded and converted by the engine as training, Evaluate, `netwright predict`
+     * and the exported train.py do (docs/data.md: one conversion; a browser canvas would zero the
+     * colour of fully transparent pixels). `E_PREDICT_INPUT` when it is not an image Netwright
+     * reads (PNG, JPEG, WebP) or is damaged, with the loader's reason.
+     */
+    'data.imageSample': {
+      params: z.object({
+        data: z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length > 0 && v.length <= MAX_IMAGE_SAMPLE_BYTES, { message: `expected an image file's bytes (1 B to ${MAX_IMAGE_SAMPLE_BYTES / 2 ** 20} MiB)` }),
+        shape: z.tuple([z.number().int().min(1).max(4), z.number().int().min(1).max(8192), z.number().int().min(1).max(8192)]),
+      }),
+      result: z.object({ sample: z.custom<Float32Array>((v) => v instanceof Float32Array, { message: 'expected a Float32Array' }) }),
     },
   },
   events: {

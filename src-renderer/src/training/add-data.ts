@@ -45,6 +45,8 @@ export function dataShapeOf(result: DataScanResult): DataShape | undefined {
     classes: regression ? 0 : result.classes.length,
     ...(result.targetShape ? { targetShape: result.targetShape } : {}),
     ...(format.reads === 'images' ? { resizedToInput: true } : {}),
+    // Texts as token ids: an Embedding smaller than the vocabulary is a problem (#83).
+    ...(result.labelled?.features === 'ids' ? { idCount: result.labelled.vocabulary } : {}),
   };
 }
 

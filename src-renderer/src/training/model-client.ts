@@ -22,3 +22,13 @@ export const findLearningRate = (c: RpcClient, params: ParamsOf<'train.findLr'>)
 
 /** Which inputs drove the run's model's score for one input: a saliency map, Grad-CAM, or per-character saliency. */
 export const explain = (c: RpcClient, params: ParamsOf<'model.explain'>): Promise<ResultOf<'model.explain'>> => c.request('model.explain', params);
+
+/**
+ * An image file (the Playground's upload, paste or camera photo) as a sample of `shape` (`[C, H, W]`):
+ * its bytes decoded and converted by the engine, as training reads an image folder's files — never
+ * through a canvas, whose premultiplied alpha zeroes a transparent pixel's colour (docs/data.md).
+ */
+export async function imageSample(c: RpcClient, file: Blob, shape: readonly number[]): Promise<Float32Array> {
+  const data = new Uint8Array(await file.arrayBuffer());
+  return (await c.request('data.imageSample', { data, shape: [shape[0], shape[1], shape[2]] })).sample;
+}

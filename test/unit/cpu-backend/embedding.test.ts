@@ -3,7 +3,8 @@
  * shared memory before), each id's row copied and dW += dy in id order with float32 sums, so the
  * same bits as the reference backend: y and dW, at the tiny GPT's size split across threads (a
  * quarter batch) and an odd one with a scalar tail, with ids the op file treats specially
- * (negative: from the end; fractional: truncated; out of range or NaN: no row).
+ * (negative: from the end; fractional: truncated); an id out of range or NaN refused by both with
+ * E_ID_RANGE (#83: a row of zeros before).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CPU_KERNEL_OPS } from '../../../src-engine/core/backend/coverage';
@@ -21,8 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => cpu2?.dispose());
 
-/** Ids the op file treats specially, for a vocabulary of v: from the end, out of range, truncated, NaN. */
-const special = (v: number): number[] => [-1, -v, -v - 1, v, 1e10, -1e10, 2.7, -0.5, -1.5, NaN];
+/** Ids the op file treats specially, for a vocabulary of v: from the end, truncated. */
+const special = (v: number): number[] => [-1, -v, v - 0.5, -v + 0.5, 2.7, -0.5, -1.5];
 
 describe('Embedding on the CPU backend', () => {
   it('has a kernel of its own', () => expect(CPU_KERNEL_OPS).toContain('Embedding'));
@@ -42,8 +43,19 @@ describe('Embedding on the CPU backend', () => {
       const ref = runOp(def, { inputs: [ids], attrs, dOutput, seed: 1, backend: createReferenceBackend() });
       expectSameValues(ours.output.data, ref.output.data, 'y');
       expectSameValues(ours.dParams.weight.data, ref.dParams.weight.data, 'dW');
-      // an id out of range (1e10, the fifth) has a zero row
-      expect(ours.output.data.subarray(at(4) * dim, (at(4) + 1) * dim)).toEqual(new Float32Array(dim));
     });
   }
+  it('an id out of range (past the end, below −V, huge, NaN) is refused with E_ID_RANGE by both backends, Embedding and OneHot', () => {
+    for (const bad of [11, -12, 1e10, -1e10, NaN]) {
+      const ids = tensor([3, 5]);
+      ids.data.set([0, 3, 10, -11, 5, 2]);
+      ids.data[7] = bad;
+      for (const [op, attrs] of [['Embedding', { numEmbeddings: 11, embeddingDim: 7 }], ['OneHot', { numClasses: 11 }]] as const) {
+        const dOutput = tensor([3, 5, op === 'Embedding' ? 7 : 11]);
+        for (const backend of [cpu2, createReferenceBackend()]) {
+          expect(() => runOp(getOp(op)!, { inputs: [ids], attrs, dOutput, seed: 1, backend }), `${op} ${bad}`).toThrow(/^E_ID_RANGE: .* 11 .*given the id (-?[0-9.e+]+|NaN)/);
+        }
+      }
+    }
+  });
 });

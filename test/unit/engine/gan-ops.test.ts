@@ -93,11 +93,18 @@ describe('OneHot', () => {
     expect(Array.from(out.data)).toEqual([1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1]);
   });
 
-  it('truncates toward zero, counts negative indices from the end and gives zeros out of range (as ONNX OneHot)', () => {
-    const x = tensor([6], Float32Array.of(2.9, -1, -3, 3, -4, Number.NaN));
+  it('truncates toward zero and counts negative indices from the end (as ONNX OneHot)', () => {
+    const x = tensor([4], Float32Array.of(2.9, -1, -3, -0.5));
     const out = runOp(oneHot, { inputs: [x], attrs: { numClasses: 3 }, forwardOnly: true }).output;
-    const rows = Array.from({ length: 6 }, (_, i) => Array.from(out.data.subarray(i * 3, i * 3 + 3)));
-    expect(rows).toEqual([[0, 0, 1], [0, 0, 1], [1, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    const rows = Array.from({ length: 4 }, (_, i) => Array.from(out.data.subarray(i * 3, i * 3 + 3)));
+    expect(rows).toEqual([[0, 0, 1], [0, 0, 1], [1, 0, 0], [1, 0, 0]]);
+  });
+
+  it('refuses an index out of range (E_ID_RANGE, as F.one_hot raises; #83: a row of zeros before)', () => {
+    for (const bad of [3, -4, Number.NaN, 1e10]) {
+      const x = tensor([3], Float32Array.of(0, bad, 1));
+      expect(() => runOp(oneHot, { inputs: [x], attrs: { numClasses: 3 }, forwardOnly: true }), String(bad)).toThrow(/^E_ID_RANGE: OneHot has 3 classes/);
+    }
   });
 
   it('appends the class dim to any shape and passes no gradient', () => {

@@ -373,4 +373,30 @@ describe('GPU executor vs the CPU executor', () => {
     gpu.setInput('label', data.label);
     expect(Number.isFinite(await gpu.trainStep())).toBe(true);
   });
+
+  it('an id past an Embedding\'s table fails the step with E_ID_RANGE, as on the CPU (#83: a row of zeros before); ids in range train', async () => {
+    const graph: GraphIR = {
+      format: 'netwright.graph',
+      version: 2,
+      nodes: [
+        { id: 'ids', op: 'Input', attrs: { shape: [4], source: 'features' }, inputs: [] },
+        { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+        { id: 'emb', op: 'Embedding', attrs: { numEmbeddings: 6, embeddingDim: 3 }, inputs: ['ids'] },
+        { id: 'pool', op: 'SequencePool', attrs: { mode: 'mean' }, inputs: ['emb'] },
+        { id: 'fc', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['pool'] },
+        { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+      ],
+      outputs: { logits: 'fc', loss: 'loss' },
+      training: { dataset: { name: 'iris' }, loss: 'loss', optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 5, epochs: 1, metrics: [], seed: 1 },
+    } as GraphIR;
+    const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: 5, gpu: ctx, seed: 1 });
+    const ids = Float32Array.from({ length: 20 }, (_, i) => i % 6);
+    ids[13] = 9;
+    gpu.setInput('ids', ids);
+    gpu.setInput('label', Float32Array.of(0, 1, 0, 1, 1));
+    await expect(gpu.trainStep()).rejects.toMatchObject({ code: 'E_ID_RANGE', message: expect.stringMatching(/6 rows .*the id 9/) });
+    ids[13] = 5;
+    gpu.setInput('ids', ids);
+    expect(Number.isFinite(await gpu.trainStep())).toBe(true);
+  });
 });

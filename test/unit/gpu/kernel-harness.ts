@@ -56,6 +56,8 @@ export interface KernelResult {
   workspace: Record<string, Float32Array>;
   /** The pipeline keys of the dispatches that ran, in order (GPU runs only). */
   dispatches?: string[];
+  /** The step's status after the kernels (GPU runs only): `[0, 0]`, or what a kernel found bad (`[1, label]`, `[−rows, id]`). */
+  status?: Float32Array;
 }
 
 /** The op's attributes with its defaults filled in. */
@@ -132,7 +134,7 @@ interface KernelTensors {
 }
 
 /** `op`'s GPU kernel prepared on `t`, with zeroed workspaces, as the executor prepares a node. */
-function prepareKernel(ctx: GpuContext, op: string, attrs: Attrs, inputShapes: number[][], outputShape: number[], t: KernelTensors, rng: Rng, workspaces = new Map<string, GpuTensor>()) {
+function prepareKernel(ctx: GpuContext, op: string, attrs: Attrs, inputShapes: number[][], outputShape: number[], t: KernelTensors, rng: Rng, workspaces = new Map<string, GpuTensor>(), status = ctx.createTensor(2)) {
   const kernel = gpuKernel(op);
   if (!kernel) throw new Error(`${op} has no GPU kernel`);
   return ctx.checked(op, () =>
@@ -148,7 +150,7 @@ function prepareKernel(ctx: GpuContext, op: string, attrs: Attrs, inputShapes: n
         if (!w) workspaces.set(name, (w = ctx.createTensor(length, name)));
         return w;
       },
-      status: ctx.createTensor(2),
+      status,
       rng,
     }),
   );
@@ -167,7 +169,9 @@ export async function runGpu(ctx: GpuContext, c: KernelCase, opts: { workspace?:
   const dInputs = c.dInputs.map((d) => (d ? padded(ctx, d) : null));
   const buffers = Object.fromEntries(Object.entries(c.buffers ?? {}).map(([k, v]) => [k, padded(ctx, v)]));
   const workspaces = new Map<string, GpuTensor>();
-  const d = await prepareKernel(ctx, c.op, attrs, c.inputShapes, outShape, { inputs, output, params, dParams, buffers, dOutput, dInputs }, new Rng(1), workspaces);
+  const status = ctx.createTensor(2, 'status');
+  ctx.write(status, new Float32Array(2));
+  const d = await prepareKernel(ctx, c.op, attrs, c.inputShapes, outShape, { inputs, output, params, dParams, buffers, dOutput, dInputs }, new Rng(1), workspaces, status);
   const training = c.training ?? true;
   const backward = training || !d.evalForward;
   d.beforeForward?.(training);
@@ -178,6 +182,7 @@ export async function runGpu(ctx: GpuContext, c: KernelCase, opts: { workspace?:
   for (const [k, t] of Object.entries(buffers)) got.buffers![k] = await readPadded(ctx, `${c.op} ${k}`, t);
   for (const [i, t] of dInputs.entries()) got.dInputs.push(t ? await readPadded(ctx, `${c.op} dInputs[${i}]`, t) : null);
   for (const [k, t] of Object.entries(dParams)) got.dParams[k] = await readPadded(ctx, `${c.op} d${k}`, t);
+  got.status = await ctx.read(status);
   return got;
 }
 
@@ -296,10 +301,11 @@ const U = 2 ** -24;
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const abs = (a: Float32Array) => a.map(Math.abs);
 
-/** The case on absolute values: its op file's results are Σ|terms| per element. */
+/** The case on absolute values: its op file's results are Σ|terms| per element. Ids (a `discrete` input) stay as they are: |−7| is another row, or none. */
 function absCase(c: KernelCase): KernelCase {
   const m = (r?: Record<string, Float32Array>) => r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, abs(v)]));
-  return { ...c, inputs: c.inputs.map(abs), dOutput: abs(c.dOutput), dInputs: c.dInputs.map((d) => d && abs(d)), params: m(c.params), dParams: m(c.dParams) };
+  const discrete = getOp(c.op)?.inputs.map((i) => i.discrete === true) ?? [];
+  return { ...c, inputs: c.inputs.map((x, k) => (discrete[Math.min(k, discrete.length - 1)] ? x : abs(x))), dOutput: abs(c.dOutput), dInputs: c.dInputs.map((d) => d && abs(d)), params: m(c.params), dParams: m(c.dParams) };
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The WGSL kernels of #31's attention and the ops around it (`kernels/attention.ts`,
  * `kernels/sequence.ts`) against their op files, and a small causal language model against the CPU
- * executor. Per op: Embedding with ids in range, negative (from the end), fractional (truncated) and out of
- * range (a row of zeros), the weight's gradient gathered per table value in the op file's order;
+ * executor. Per op: Embedding with ids in range, negative (from the end) and fractional (truncated), one
+ * out of range said in the step's status (E_ID_RANGE), the weight's gradient gathered per table value in the op file's order;
  * PositionalEmbedding; SequencePool `mean` and `last`. Views at odd offsets between sentinels,
  * gradients starting from values (kernel-harness.ts `parity`: exact for copies and for the
  * same float32 additions in the same order, else 2·(m + 1)·2⁻²⁴·Σ|terms|). TokenCrossEntropyLoss
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coverageOf } from '../../../src-engine/core/backend/coverage';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { testGpu } from './device';
-import { parity, randomCase } from './kernel-harness';
+import { parity, randomCase, runGpu } from './kernel-harness';
 import { adamStepsParity, oneStepParity } from './parity';
 import { gpuKernelGaps } from '../../../src-engine/core/gpu/executor';
 import { Rng } from '../../../src-engine/base/rng';
@@ -27,15 +27,30 @@ beforeAll(async () => {
 afterAll(() => ctx?.dispose());
 
 describe('WGSL sequence ops vs the op files', () => {
-  it('Embedding: rows copied exactly (negative ids from the end, fractional truncated, out of range zeros); dW gathered per row, exactly', async () => {
+  it('Embedding: rows copied exactly (negative ids from the end, fractional truncated); dW gathered per row, exactly', async () => {
     const c = randomCase('Embedding', [[3, 5]], { numEmbeddings: 7, embeddingDim: 4 }, 2, { noGrad: [0], params: { weight: 28 } });
-    c.inputs[0] = Float32Array.of(0, 1, 6, -1, -7, 3.7, -0.5, 7, 9, -8, 2, 2, 2, 5, 0);
+    c.inputs[0] = Float32Array.of(0, 1, 6, -1, -7, 3.7, -0.5, 6.9, 4, -6.5, 2, 2, 2, 5, 0);
     // dW adds dy values (no products) in position order, as the op file: exact.
     await parity(ctx, c, { y: 0, weight: 0 });
     // More ids than one chunk of 64 and more table values than one workgroup of 64, rows repeating.
     const many = randomCase('Embedding', [[4, 41]], { numEmbeddings: 30, embeddingDim: 5 }, 4, { noGrad: [0], params: { weight: 150 } });
-    many.inputs[0] = Float32Array.from({ length: 164 }, (_, i) => ((i * 7) % 33) - 1);
+    many.inputs[0] = Float32Array.from({ length: 164 }, (_, i) => ((i * 7) % 31) - 1);
     await parity(ctx, many, { y: 0, weight: 0 });
+  }, 60_000);
+
+  it('Embedding and OneHot: an id out of range (past the end, below −size, NaN) says [−size, id] in the status (the executor fails the step with E_ID_RANGE, #83); ids in range leave it [0, 0]', async () => {
+    for (const [op, attrs, size, shape] of [['Embedding', { numEmbeddings: 7, embeddingDim: 4 }, 7, [2, 3]], ['OneHot', { numClasses: 7 }, 7, [6]]] as const) {
+      for (const [bad, said] of [[9, 9], [-8, -8], [7.5, 7.5], [NaN, NaN]] as const) {
+        const ids = Float32Array.of(0, 3, bad, 1, -7, 6);
+        const out = shape.reduce((a, b) => a * b, 1) * (op === 'Embedding' ? 4 : 7);
+        const got = await runGpu(ctx, { op, attrs, inputShapes: [[...shape]], inputs: [ids], ...(op === 'Embedding' ? { params: { weight: Float32Array.from({ length: 28 }, (_, i) => i) } } : {}), dOutput: new Float32Array(out), dInputs: [null] });
+        expect(got.status![0], `${op} ${bad}`).toBe(-size);
+        if (Number.isNaN(said)) expect(got.status![1]).toBeNaN();
+        else expect(got.status![1], `${op} ${bad}`).toBe(said);
+      }
+      const fine = await runGpu(ctx, { op, attrs, inputShapes: [[...shape]], inputs: [Float32Array.of(0, 3, -1, 1, -7, 6.9)], ...(op === 'Embedding' ? { params: { weight: new Float32Array(28) } } : {}), dOutput: new Float32Array(shape.reduce((a, b) => a * b, 1) * (op === 'Embedding' ? 4 : 7)), dInputs: [null] });
+      expect(Array.from(fine.status!), op).toEqual([0, 0]);
+    }
   }, 60_000);
 
   it('PositionalEmbedding: y = x + p exactly; dx and dp add dy down the samples, exactly', async () => {

@@ -2,7 +2,9 @@
 /**
  * The sequence ops around attention on the GPU (#31), as their op files:
  * - Embedding (`core/ops/embedding.ts`): one invocation per output value copies its row's value (an
- *   id truncated toward zero, negative ones from the end, one out of range giving zeros). The
+ *   id truncated toward zero, negative ones from the end); an id out of range (or NaN) writes
+ *   `[−rows, id]` to the step's status and the executor fails the step with E_ID_RANGE, as the op
+ *   file refuses it (#83; it gave a row of zeros before). The
  *   weight's gradient is a gather, not a scatter: one invocation per table value adds `dy` of
  *   every position whose id selects its row, in position order — the op file's additions in its
  *   order, deterministic, no atomics; the ids are turned into rows once per workgroup of 64 values.
@@ -36,19 +38,42 @@ const ROW_OF = `fn rowOf(v: f32, rows: u32) -> i32 {
   return select(-1, k, k >= 0 && k < i32(rows));
 }`;
 
-// a = ids, b = weight, c = y; d = embedding size, rows = table rows.
+/** PARAMS with the status's offset: where a kernel that reads ids says one is out of range. */
+const ID_PARAMS = `struct Params {
+  total: u32, d: u32, rows: u32, rowStride: u32,
+  a: u32, b: u32, c: u32, count: u32,
+  sOff: u32, _p0: u32, _p1: u32, _p2: u32,
+}`;
+
+/**
+ * An id out of range said in the status as `[−rows, id]` (a label out of range is `[1, label]`):
+ * the range is tested on the float (truncated), so NaN and ids too large for an i32 fail it too.
+ */
+export const ID_STATUS = `fn idStatus(v: f32, rows: u32) {
+  let t = trunc(v);
+  if (!(t >= -f32(rows) && t < f32(rows))) {
+    STATUS[P.sOff] = -f32(rows);
+    STATUS[P.sOff + 1u] = v;
+  }
+}`;
+
+// a = ids, b = weight, c = y; d = embedding size, rows = table rows; the first value of each row checks its id.
 const EMBED_FORWARD = `${ROW_OF}
 ${kernel1d(
-  PARAMS,
+  ID_PARAMS,
   [
     ['IDS', 'read'],
     ['W', 'read'],
     ['Y', 'read_write'],
+    ['STATUS', 'read_write'],
   ],
-  `  let k = rowOf(IDS[P.a + i / P.d], P.rows);
+  `  let v = IDS[P.a + i / P.d];
+  if (i % P.d == 0u) { idStatus(v, P.rows); }
+  let k = rowOf(v, P.rows);
   Y[P.c + i] = select(0.0, W[P.b + u32(max(k, 0)) * P.d + i % P.d], k >= 0);
 `,
-)}`;
+)}
+${ID_STATUS}`;
 
 // a = ids, b = dy, c = dW; total = rows·d table values, count = ids. One invocation per table
 // value, 64 to a workgroup (EMBED_GROUP); each chunk of 64 ids is turned into table rows once per
@@ -88,13 +113,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
 `;
 
 export const embeddingKernel: GpuOpKernel = {
-  prepare({ ctx, attrs, inputs, output, params, dParams, dOutput }) {
+  prepare({ ctx, attrs, inputs, output, params, dParams, dOutput, status }) {
     const d = intAttr(attrs, 'embeddingDim');
     const rows = intAttr(attrs, 'numEmbeddings');
     const ids = inputs[0];
     const w = params.weight;
     const all = grid1d(ctx, output.length);
-    const forward = [bindDispatch(ctx, 'embedding:forward', () => EMBED_FORWARD, [ids.buffer, w.buffer, output.buffer], words([output.length, d, rows, all.rowStride, ids.offset, w.offset, output.offset, ids.length]), all.workgroups)];
+    const forward = [bindDispatch(ctx, 'embedding:forward', () => EMBED_FORWARD, [ids.buffer, w.buffer, output.buffer, status.buffer], words([output.length, d, rows, all.rowStride, ids.offset, w.offset, output.offset, ids.length, status.offset]), all.workgroups)];
     const dw = dParams.weight;
     const backward: GpuDispatch[] = [];
     if (dOutput && dw) {

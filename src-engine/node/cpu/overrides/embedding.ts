@@ -1,12 +1,13 @@
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
+import { checkIds } from '../../../core/ops/id-range';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';
 
 /**
  * Embedding in WebAssembly instead of the op file's loops over shared memory (the tiny GPT's
- * [64, 64] ids a batch, E = 64: 0.5 ms forward, 1.4 ms backward): each id's row copied (zeros
- * for an id out of range), ids split across threads; dW[row] += dy row by row in id order on one
+ * [64, 64] ids a batch, E = 64: 0.5 ms forward, 1.4 ms backward): each id's row copied (an id out
+ * of range refused first, E_ID_RANGE), ids split across threads; dW[row] += dy row by row in id order on one
  * thread, float32 sums in the op file's order, so the same bits as the reference backend.
  */
 export function embeddingOverride(cpu: CpuContext): OpKernelOverride {
@@ -19,6 +20,7 @@ export function embeddingOverride(cpu: CpuContext): OpKernelOverride {
       const w = ctx.params.weight.data;
       const v = intAttr(ctx.attrs, 'numEmbeddings');
       const d = intAttr(ctx.attrs, 'embeddingDim');
+      checkIds(ids, v, 'Embedding', 'rows');
       try {
         const ia = cpu.addressOf(ids, ids.length, 'Embedding input', true, false);
         const wa = cpu.addressOf(w, w.length, 'Embedding weight', true, false);

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { encodeTableRow, generatorOf, getDataset, imageToSample, showsProbabilities, tableWidth, taskOf, writesText, type TableEncoding, type Task } from '../../../../src-engine/facade';
+import { encodeTableRow, generatorOf, getDataset, showsProbabilities, tableWidth, taskOf, writesText, type TableEncoding, type Task } from '../../../../src-engine/facade';
 import type { ResultOf, RpcClient } from '../../../../src-engine/protocol';
 import { samplesForLoaded } from '../../training/export';
 import { GanPlayground } from './GanPlayground';
@@ -9,7 +9,7 @@ import { MaskLegend, MaskedImage } from './MaskedImage';
 import { PickerInput } from '../PickerInput';
 import { drawingFromSample, sampleValues, samplesAsNumbers } from '../../training/charts';
 import { grabFrame, useCamera } from '../../training/camera';
-import { predict as askModel } from '../../training/model-client';
+import { imageSample, predict as askModel } from '../../training/model-client';
 import { useOneAtATime } from '../../training/one-at-a-time';
 import { ExplainView, type ExplainSubject } from './ExplainView';
 import { useEditor, useEngine, useRun, useWindow } from '../../state/window';
@@ -447,11 +447,15 @@ function DrawPlayground() {
     predict(Array.from(pixels.current), false);
   };
 
-  /** An image file (uploaded or pasted) fed as an image folder's images are: converted to the Input's channels and size. */
+  /** An image file (uploaded, pasted or a camera photo) fed as an image folder's images are: decoded and converted to the Input's channels and size by the engine, as training does. */
   const takeImage = async (file: Blob) => {
-    const out = await imageFileSample(file, shape);
-    if (out === 'unreadable') return setResult({ error: 'That file is not an image the browser can read (PNG, JPEG, …).', normalized: false });
-    if (!out) return;
+    if (!client) return;
+    let out: Float32Array;
+    try {
+      out = await imageSample(client, file, shape);
+    } catch (e) {
+      return setResult({ error: (e as Error).message, normalized: false });
+    }
     setPicked(undefined);
     setUploaded(Array.from(out));
     if (drawable) {
@@ -588,21 +592,6 @@ function useMaskFollowsTraining(result: PlaygroundResult | undefined, predict: (
     const r = shown.current;
     if (maskTick !== undefined && r?.p?.kind === 'mask' && r.input) predict(r.input, r.normalized);
   }, [maskTick, predict]);
-}
-
-/** An image file as a sample of `shape` (the Input's channels and size, as an image folder's images are converted); `unreadable` when the browser cannot decode it. */
-async function imageFileSample(file: Blob, shape: readonly number[]): Promise<Float32Array | 'unreadable' | undefined> {
-  const bitmap = await createImageBitmap(file).catch(() => undefined);
-  if (!bitmap) return 'unreadable';
-  const c = document.createElement('canvas');
-  [c.width, c.height] = [bitmap.width, bitmap.height];
-  const ctx = c.getContext('2d');
-  if (!ctx) return undefined;
-  ctx.drawImage(bitmap, 0, 0);
-  const rgba = ctx.getImageData(0, 0, c.width, c.height);
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  imageToSample({ width: rgba.width, height: rgba.height, data: new Uint8Array(rgba.data.buffer) }, shape, out);
-  return out;
 }
 
 /** What the Playground's "Why?" explains: the class the prediction on screen gives, for its input and the weights now (none before a prediction, or for an output that is not classes). */

@@ -58,8 +58,9 @@ function vectorOp(rng: Rng): [string, Attrs] {
     () => ['BatchNorm', {}],
     () => ['LayerNorm', {}],
     () => ['Dropout', { p: 0.5 }],
-    // Any value as a class index (truncated; negative ones count from the end; out of range: zeros).
-    () => ['OneHot', { numClasses: between(rng, 2, 5) }],
+    // Any value as a class index (truncated; negative ones count from the end), in tables of 32 to 80
+    // classes so that computed values stay in range (one out of range is refused, E_ID_RANGE: #83).
+    () => ['OneHot', { numClasses: between(rng, 2, 5) * 16 }],
     () => activation(rng),
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }

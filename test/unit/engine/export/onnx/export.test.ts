@@ -32,11 +32,11 @@ async function roundThroughOrt(model: TrainedModel, options: Parameters<typeof e
   const shapes = analyzeGraph(model.graph, { batchSize: BATCH }).shapes;
   const raw: Record<string, Float32Array> = {};
   for (const id of inputs) {
-    // Class indices (an Input read by OneHot): whole numbers, from −C − 1 to C (the ends out of range).
+    // Class indices (an Input read by OneHot): whole numbers in [−C, C − 1] (Netwright refuses others, E_ID_RANGE: #83).
     const classes = oneHotClasses(model.graph, id);
-    // Token ids (an Input read by Embedding): whole numbers in [−V, V − 1] (onnxruntime's Gather refuses others).
+    // Token ids (an Input read by Embedding): whole numbers in [−V, V − 1] (onnxruntime's Gather refuses others, and Netwright).
     const rows = embeddingRows(model.graph, id);
-    const draw = () => (classes ? rng.int(2 * classes + 3) - classes - 1 : rows ? rng.int(2 * rows) - rows : rng.normal());
+    const draw = () => (classes ? rng.int(2 * classes) - classes : rows ? rng.int(2 * rows) - rows : rng.normal());
     raw[id] = Float32Array.from({ length: shapes[id].reduce((a, b) => a * b, 1) }, draw);
   }
   // With normalisation 'none' the file takes the features as the network saw them (normalised).

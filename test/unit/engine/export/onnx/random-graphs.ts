@@ -157,7 +157,7 @@ export function randomGraph(seed: number, length = 8): GraphIR {
   b.shapes.set('x', [1, ...shape]);
   let cur = 'x';
   // Class indices one-hot, straight from the input (whose values the test then draws as whole
-  // numbers, in range or not: see `oneHotClasses`), in some graphs without input normalisation.
+  // numbers in range: see `oneHotClasses`), in some graphs without input normalisation.
   // NOTE: not on computed values: onnxruntime compares a float index with each class exactly
   // instead of truncating it as the ONNX spec (and Netwright, and PyTorch's .long()) do.
   if (seed % 12 === 1 || seed % 12 === 5) cur = add(b, 'OneHot', ['x'], { numClasses: pick(rng, [2, 3, 5]) }) ?? cur;
