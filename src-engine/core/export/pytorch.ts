@@ -485,7 +485,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
       const texts = !!model.tokenizer && Object.values(splits).every((s) => (s as Dataset).texts?.length === s.count);
       const add = (split: string, ds: Dataset) => {
         if (texts) text(`data/${split}_texts.json`, JSON.stringify(ds.texts) + '\n');
-        else files.push({ path: `data/${split}_features.npy`, data: npy(ds.features, [ds.count, ...ds.featureShape]) });
+        else files.push({ path: `data/${split}_features.npy`, data: npy(eightBitValues(ds.features) ?? ds.features, [ds.count, ...ds.featureShape]) });
         // One class index per sample ([N]), or per position of a text window ([N, T]).
         const ts = hasClasses(ds.task) && ds.targetShape.length === 0 ? [ds.count] : [ds.count, ...ds.targetShape];
         if (taskOf(ds.task).targets !== 'features') files.push({ path: `data/${split}_targets.npy`, data: npy(ds.targets, ts) });
@@ -515,6 +515,26 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   text('requirements.txt', requirements(source));
   progress(1, 'done');
   return { kind: 'folder', files, ...(generator ? { holds: describeGenerator(generator) } : {}) };
+}
+
+/** The float32 of k / 255 for each 8-bit k: an image's sample values (core/data/image.ts, as torchvision's ToTensor). */
+const EIGHT_BIT = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+
+/**
+ * The 8-bit values of samples that are all 8-bit values / 255 (images: a quarter of the bytes as
+ * uint8, which train.py divides by 255 in float64 and rounds to float32, giving each value back bit
+ * for bit), else undefined.
+ */
+export function eightBitValues(features: Float32Array): Uint8Array | undefined {
+  const out = new Uint8Array(features.length);
+  for (let i = 0; i < features.length; i++) {
+    const v = features[i];
+    const k = Math.round(v * 255);
+    // NOTE: !(a === b) also refuses NaN, whose k is NaN.
+    if (!(k >= 0 && k <= 255 && EIGHT_BIT[k] === v) || Object.is(v, -0)) return undefined;
+    out[i] = k;
+  }
+  return out;
 }
 
 /** What the project's scripts import: PyTorch and NumPy; safetensors for model.safetensors; Pillow for image files. */

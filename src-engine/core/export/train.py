@@ -224,12 +224,23 @@ def load_dataset(data_dir, rank):
             from model import encode_ids
             load_features = lambda split: np.array([encode_ids(t) for t in json.load(open(os.path.join(folder, split + '_texts.json'), encoding='utf-8'))], dtype=np.float32).reshape(-1, *meta['featureShape'])
         else:
-            load_features = lambda split: load(split + '_features.npy')
+            load_features = lambda split: as_samples(load(split + '_features.npy'))
         x, y = load_features('train'), load('train_targets.npy')
         tx, ty = (load_features('test'), load('test_targets.npy')) if meta['hasTest'] else (None, None)
         vx, vy = (load_features('val'), load('val_targets.npy')) if meta.get('hasVal') else (None, None)
         return x, y, tx, ty, meta['task'], vx, vy
     sys.exit(f"The {d['name']} samples were not exported with this project; export it again from Netwright.")
+
+
+def as_samples(a):
+    """Exported samples as float32: images are kept as their 8-bit values (uint8, a quarter of the
+    bytes), each value / 255 as Netwright made it (a float64 division rounded to float32)."""
+    if a is None or a.dtype != np.uint8:
+        return a
+    out = np.empty(a.shape, dtype=np.float32)
+    for i in range(0, len(a), 4096):
+        out[i:i + 4096] = a[i:i + 4096].astype(np.float64) / 255
+    return out
 
 
 def fit_normalization(x, kind):

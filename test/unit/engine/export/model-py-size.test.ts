@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import type { Normalization } from '../../../../src-engine/core/data/normalize';
-import { exportPytorch, NORMALIZATION_LITERAL_FIGURES } from '../../../../src-engine/core/export/pytorch';
+import { eightBitValues, exportPytorch, NORMALIZATION_LITERAL_FIGURES } from '../../../../src-engine/core/export/pytorch';
 import { Rng } from '../../../../src-engine/base/rng';
 import { graph, node } from '../graphs';
 import { HAS_TORCH, exportTo, initialModel, tempDir, torchProcess } from './torch-harness';
@@ -65,6 +65,14 @@ describe("model.py's size does not grow with the input's", () => {
     expect(py).toContain("NORMALIZATION = {\n    'kind': 'per-feature',");
     expect(projectFiles(imageModel(4, few)).has('normalization.pt')).toBe(false);
     expect(new TextDecoder().decode(projectFiles(imageModel(4, { kind: 'global', mean: [0.13], std: [0.31] })).get('model.py'))).toContain("NORMALIZATION = {'kind': 'global', 'mean': [0.13], 'std': [0.31]}");
+  });
+});
+
+describe('bundled samples as 8-bit values', () => {
+  it('every k / 255 as float32 is k; any other value (between two, NaN, −0, past 1) keeps the samples float32', () => {
+    const all = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+    expect(Array.from(eightBitValues(all)!)).toEqual(Array.from({ length: 256 }, (_, k) => k));
+    for (const v of [0.5 / 255, 100.5 / 255, NaN, -0, Math.fround(1 + 2 ** -23), -1 / 255, 256 / 255]) expect(eightBitValues(Float32Array.of(0, 1, v)), String(v)).toBeUndefined();
   });
 });
 

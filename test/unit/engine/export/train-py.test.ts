@@ -239,6 +239,12 @@ print(clean, noisy, again)`;
       const model = modelFromCheckpoint(g, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: data.train.classNames });
       const dir = exportTo(model, { data: loaded });
       expect(existsSync(join(dir, streamed ? 'data/files.json' : 'data/train_features.npy'))).toBe(true);
+      if (!streamed) {
+        // Bundled images leave as their 8-bit values (#82): a quarter of float32's bytes; train.py gives each value back bit for bit (below).
+        const bundled = readFileSync(join(dir, 'data/train_features.npy'));
+        expect(bundled.subarray(0, 128).toString('latin1')).toContain("'descr': '|u1'");
+        expect(bundled.length).toBeLessThanOrEqual(loaded.train.count * shape.reduce((a, b) => a * b, 1) + 128);
+      }
       const out = tempDir('photos-split');
       const script = `import sys, numpy as np, torch; sys.argv = ['train.py']; import train
 splits, _ = train.prepare(train.os.path.join(train.HERE, 'data'), ${g.training!.seed}, None, 0)
