@@ -44,8 +44,57 @@ export interface LoopRun<P extends TrainableGraph> {
   firstEpoch: number;
   firstBatch: number;
   epochsRun: number;
-  /** Steps applied before this run (a resumed run's), for the ETA. */
-  stepsAtStart: number;
+  /** The time left, from the steps and epoch ends measured so far. */
+  readonly eta: EtaClock;
+}
+
+/**
+ * A run's time left from what it measured (#82: "ETA 5m15s" for epochs of 0.4 s, when the time to
+ * compute a frozen backbone's features once was averaged into every step): the seconds its steps
+ * took since the first one — not the compile, the feature cache, the resident upload or a pause
+ * before or between them — and what each epoch's end (validation, checkpoints) took, each times
+ * what remains of it.
+ *
+ * @example
+ * ```ts
+ * const eta = new EtaClock();
+ * eta.start(performance.now(), control.pausedMs, steps);
+ * // … an epoch's end took 0.2 s:
+ * eta.epochEnded(0.2);
+ * eta.seconds(performance.now(), control.pausedMs, steps, totalSteps, endsLeft);
+ * ```
+ */
+export class EtaClock {
+  private from = 0;
+  private pausedFrom = 0;
+  private stepsFrom = 0;
+  private endsSeconds = 0;
+  private ends = 0;
+
+  /** The steps start now (`pausedMs`: the run control's paused time so far; `steps`: those applied before, a resumed run's). */
+  start(now: number, pausedMs: number, steps: number): void {
+    this.from = now;
+    this.pausedFrom = pausedMs;
+    this.stepsFrom = steps;
+  }
+
+  /** An epoch's end (validation, schedule, checkpoints) took `seconds`. */
+  epochEnded(seconds: number): void {
+    this.endsSeconds += seconds;
+    this.ends++;
+  }
+
+  /**
+   * Seconds left at `steps` of `totalSteps` with `endsLeft` epoch ends to come: the mean step's
+   * time (the time since `start`, less pauses and epoch ends) times the steps left, plus the mean
+   * epoch end's times the ends left (none measured yet: not counted).
+   */
+  seconds(now: number, pausedMs: number, steps: number, totalSteps: number, endsLeft: number): number {
+    const done = Math.max(1, steps - this.stepsFrom);
+    const stepping = Math.max(0, (now - this.from - (pausedMs - this.pausedFrom)) / 1000 - this.endsSeconds);
+    const perEnd = this.ends > 0 ? this.endsSeconds / this.ends : 0;
+    return (stepping / done) * Math.max(0, totalSteps - steps) + perEnd * Math.max(0, endsLeft);
+  }
 }
 
 /** An epoch's metrics: the training split's, and the validation split's when it was evaluated. */

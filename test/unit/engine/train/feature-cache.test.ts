@@ -12,6 +12,7 @@ import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { prepareData } from '../../../../src-engine/core/data';
 import { TrainingLoop } from '../../../../src-engine/core/train';
 import type { FeatureCacheStatus } from '../../../../src-engine/core/train/types';
+import { EtaClock } from '../../../../src-engine/core/train/run-state';
 import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
 import { loadDataset } from '../../../../src-engine/node/datasets';
 import { fileFeatureSpill } from '../../../../src-engine/node/feature-spill';
@@ -81,6 +82,48 @@ describe('a frozen backbone is computed once (#59)', () => {
     expect(cached.statuses[0]).toMatchObject({ state: 'computing', done: 0, samples: cached.train });
     console.log(`epoch seconds: plain ${plain.epochSeconds.map((s) => s.toFixed(3)).join(', ')}; cached ${cached.epochSeconds.map((s) => s.toFixed(3)).join(', ')} (+${(ready as { seconds: number }).seconds.toFixed(3)} s computing the cache)`);
   }, 120_000);
+
+  it('the ETA counts the steps and epoch ends measured, not the cache computed once before them (#82)', async () => {
+    // A cache that takes 1.5 s (busy: the clock runs as for a real backbone), then ~10 quick steps an epoch.
+    const cacheSeconds = 1.5;
+    const progress: { eta: number; at: number; step: number }[] = [];
+    const { result } = await train(cnn(), true, {
+      progressEveryMs: 0,
+      hooks: [
+        {
+          onFeatureCache: (s) => {
+            if (s.state !== 'computing' || s.done !== 0) return;
+            const until = performance.now() + cacheSeconds * 1000;
+            while (performance.now() < until);
+          },
+          onProgress: (p) => void progress.push({ eta: p.etaSeconds, at: performance.now(), step: p.step }),
+        },
+      ],
+    });
+    const end = performance.now();
+    expect(result.reason).toBe('completed');
+    const total = progress.at(-1)!.step;
+    // The old rule averaged the cache into each step: after step 1, (1.5 s + a step) × the steps left.
+    expect(progress[0].step).toBe(1);
+    expect(progress[0].eta).toBeLessThan(cacheSeconds);
+    console.log(`ETA after step 1 of ${total}: ${progress[0].eta.toFixed(3)} s (the old rule: over ${(cacheSeconds * (total - 1)).toFixed(1)} s); run took ${((end - progress[0].at) / 1000).toFixed(3)} s more`);
+    // Halfway, the time left it says is the time left it took, within a factor of 2 (and 0.2 s).
+    const half = progress[Math.floor(progress.length / 2)];
+    const left = (end - half.at) / 1000;
+    expect(half.eta).toBeLessThan(2 * left + 0.2);
+    expect(half.eta).toBeGreaterThan(left / 2 - 0.2);
+  }, 120_000);
+
+  it('EtaClock: the mean step\'s time times the steps left, the mean epoch end\'s times the ends left, pauses not counted', () => {
+    const eta = new EtaClock();
+    // Steps start 1 s into the run (the cache), 3 steps already applied (a resumed run's).
+    eta.start(1000, 200, 3);
+    // 10 steps in 1 s: 0.1 s a step, 90 left; no epoch end measured yet.
+    expect(eta.seconds(2000, 200, 13, 103, 10)).toBeCloseTo(9, 10);
+    // An epoch end of 0.5 s, 10 more steps in 1 s and a pause of 1 s: still 0.1 s a step, and 0.5 s an end.
+    eta.epochEnded(0.5);
+    expect(eta.seconds(4500, 1200, 23, 103, 9)).toBeCloseTo(80 * 0.1 + 9 * 0.5, 10);
+  });
 
   it('a random transform before the frozen layers turns it off and says why; so does a random augmentation', async () => {
     const g = cnn();
