@@ -13,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src-engine/base/rng';
 import { PythonCode, fillPlaceholders, pyLiteral, pyNumber, pyString, pyTuple } from '../../../../src-engine/core/export/python-source';
 import { TORCH_PYTHON, tempDir } from './torch-harness';
+import { getOp } from '../../../../src-engine/core/ops/registry';
+import { torchModuleText } from '../../../../src-engine/core/ops/export-mapping';
 
 /** The payloads of #81 and their kin: each would run `touch C` (or break the file) if it left its literal. */
 const TOUCH = '__import__("os").system("touch C")';
@@ -141,6 +143,15 @@ describe('pyLiteral: nested values with hostile keys and numbers', () => {
   it('writes PythonCode as it is and refuses a value with no literal', () => {
     expect(pyLiteral({ loss: new PythonCode('nn.MSELoss()') })).toBe("{'loss': nn.MSELoss()}");
     expect(() => pyLiteral(() => 1)).toThrow(TypeError);
+  });
+});
+
+describe("the ops' PyTorch templates", () => {
+  it('write a string attr through pyString and numbers through pyNumber (a design may hold any attr value)', () => {
+    const hostile = `tanh')\n${TOUCH}#`;
+    expect(torchModuleText(getOp('GELU')!, { approximate: hostile }, [2, 4])).toBe(`nn.GELU(approximate=${pyString(hostile)})`);
+    expect(torchModuleText(getOp('GELU')!, { approximate: 'tanh' }, [2, 4])).toBe("nn.GELU(approximate='tanh')");
+    expect(torchModuleText(getOp('Dropout')!, { p: -0 }, [2, 4])).toBe('nn.Dropout(p=-0.0)');
   });
 });
 
