@@ -14,6 +14,7 @@ import { modelToJSONText } from '../../../../src-engine/core/export/json';
 import { main as predictCli, MAX_PREDICT_SAMPLES } from '../../../../src-engine/node/predict-cli';
 import { IMAGE_DECODERS } from '../../../../src-engine/node/image-decoders';
 import * as csv from '../../../../src-engine/core/data/csv';
+import { npy } from '../data/user-data-fixtures';
 
 // Every table predict parses goes through rectangularRows: the spy says whether one was (and how many rows it held).
 vi.mock('../../../../src-engine/core/data/csv', async (original) => {
@@ -118,5 +119,16 @@ describe('predict: inputs bounded before they are decoded or parsed', () => {
     expect(r.err).toMatch(/DATA_TOO_LARGE/);
     expect(r.err).toContain(`more than ${MAX_PREDICT_SAMPLES.toLocaleString('en-US')} rows`);
     expect(rectangularRows).not.toHaveBeenCalled();
+  }, 10_000);
+
+  it(`an array of more than ${MAX_PREDICT_SAMPLES.toLocaleString('en-US')} samples is refused from its shape (DATA_TOO_LARGE), none predicted`, async () => {
+    const model = modelFile(dir, 'array-model', [2]);
+    const big = join(dir, 'big.npy');
+    writeFileSync(big, npy('|u1', [MAX_PREDICT_SAMPLES + 1, 2], new Array<number>(2 * (MAX_PREDICT_SAMPLES + 1)).fill(1)));
+    const r = await run([model, big, '--threads', '1']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/DATA_TOO_LARGE/);
+    expect(r.err).toContain(`more than ${MAX_PREDICT_SAMPLES.toLocaleString('en-US')} entries`);
+    expect(r.out).toBe('');
   }, 10_000);
 });
