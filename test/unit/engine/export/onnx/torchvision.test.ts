@@ -71,7 +71,7 @@ afterAll(() => cpu?.dispose());
  * kernels (direct sums too) and WINOGRAD_GAIN + 1 against the CPU backend.
  */
 function within(actual: ArrayLike<number>, fixture: Fixture, what: string, against?: { values: ArrayLike<number>; gain: number }): number {
-  const peakOf = (v: ArrayLike<number>) => Array.prototype.reduce.call(v, (m: number, x: number) => Math.max(m, Math.abs(x)), 0) as number;
+  const peakOf = (v: ArrayLike<number>) => Array.from(v).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
   const exact = fixture.output64;
   let e32 = 0;
   for (let i = 0; i < exact.length; i++) e32 = Math.max(e32, Math.abs(fixture.output[i] - exact[i]));
