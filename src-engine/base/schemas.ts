@@ -99,3 +99,43 @@ const DatasetConfigFields = z.object({
 export type DatasetConfig = z.infer<typeof DatasetConfigFields>;
 /** A `DatasetConfig` as the protocol checks it: loosely (unknown keys pass; the data layer reports coded errors). */
 export const DatasetConfigSchema = DatasetConfigFields.passthrough();
+
+/**
+ * The most an import's answer holds of what a model file says in its own words: its warnings (one
+ * per weight holding NaN, say: a file of 5,000 such weights gives 5,000), and an ONNX file's
+ * producer and opset domains. The importer fits what it answers to these (`importWarningTexts`,
+ * `onnxSummary`); the protocol checks the same, so no file makes a valid answer the page refuses.
+ */
+export const IMPORT_TEXT_LIMITS = { warnings: 1000, warningChars: 2000, producerChars: 400, opsets: 64, domainChars: 200 } as const;
+
+/** An import's warnings, as `importWarningTexts` fits them. */
+export const ImportWarnings = z.array(z.string().max(IMPORT_TEXT_LIMITS.warningChars)).max(IMPORT_TEXT_LIMITS.warnings);
+
+/**
+ * An ONNX file as the read-only view shows it (#60: "look at an ONNX without importing it"): what
+ * the importer made of it (the checked graph, every node's output shape, its parameters) and what
+ * the file says of itself (opset, IR version, producer, its own node count). `onnxSummary` makes
+ * it; `model.inspect` answers it.
+ */
+export const OnnxSummarySchema = z.object({
+  /** The graph as the importer reads it (IR JSON), laid out by the viewer. */
+  graph: z.record(z.string(), z.unknown()),
+  /** The default domain's opset (`ai.onnx`), and every domain's (the first 64); 0 where the file names none or a number out of range. */
+  opset: z.number().int().nonnegative(),
+  opsets: z.array(z.object({ domain: z.string().max(IMPORT_TEXT_LIMITS.domainChars), version: z.number().int().nonnegative() })).max(IMPORT_TEXT_LIMITS.opsets),
+  irVersion: z.number().int().nonnegative(),
+  /** `producer_name producer_version` (`pytorch 2.3.0`, `Netwright 0.1.0`), empty when the file names none; cut to 400 characters. */
+  producer: z.string().max(IMPORT_TEXT_LIMITS.producerChars),
+  /** The file's own nodes (before the importer folded shape sub-graphs and fused patterns). */
+  onnxNodes: z.number().int().nonnegative(),
+  /** Trainable parameters in all, and per node that has any. */
+  params: z.number().int().nonnegative(),
+  paramsByNode: z.record(z.string(), z.number().int().nonnegative()),
+  /** Each node's output shape per sample (`-1`: the batch). */
+  shapes: z.record(z.string(), z.array(z.number().int())),
+  /** Netwright's own design came back whole (its metadata), and whether its weights are an untrained export's. */
+  restored: z.boolean(),
+  untrained: z.boolean(),
+  warnings: ImportWarnings,
+});
+export type OnnxSummary = z.infer<typeof OnnxSummarySchema>;

@@ -4,7 +4,7 @@ import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, expo
 import { ExportError, type ExportErrorCode } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';
 import { OnnxError } from '../../core/export/onnx';
-import { importOnnxAsync, onnxSummary, type OnnxImport } from '../../core/import/onnx';
+import { importOnnxAsync, importWarningTexts, onnxSummary, type OnnxImport } from '../../core/import/onnx';
 import { assertLoadable, ModelError, type TrainedModel } from '../../core/export/model';
 import { loadWeightsAsync } from '../../core/import/state-dict';
 import { initialModel } from '../../core/export/initial';
@@ -198,7 +198,7 @@ function importBytes(ctx: ServiceContext, p: { data: string | Uint8Array } | { p
   }
 }
 
-const warningTexts = (imported: OnnxImport) => imported.warnings.map((w) => w.message);
+const warningTexts = (imported: OnnxImport) => importWarningTexts(imported.warnings);
 
 /** What an import answers besides the load: the model as a `netwright.model` object, `restored`, the warnings. */
 function answer(imported: OnnxImport) {

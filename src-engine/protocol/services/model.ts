@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineService } from '../service';
-import { DatasetConfigSchema } from '../../base/schemas';
+import { DatasetConfigSchema, ImportWarnings, OnnxSummarySchema } from '../../base/schemas';
 import { Ints, MetricValuesSchema, Numbers, numbers, ProbeSamples, RunId, RunIdSchema } from '../schemas';
 import { TASK_NAMES } from '../../catalog/tasks';
 
@@ -52,7 +52,7 @@ const FileBytes = z.union([
  */
 const ImportParams = z.union([z.object({ format: z.literal('onnx'), data: FileBytes }), z.object({ format: z.literal('onnx'), path: z.string().min(1).max(4096) })]);
 /** An imported model as a `netwright.model` object, whether Netwright's own graph came back (`restored`), and warnings. */
-const ImportedModel = z.object({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: z.array(z.string().max(2000)).max(1000) });
+const ImportedModel = z.object({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: ImportWarnings });
 
 /**
  * Models: predictions, samples, text and evaluations of a run's or a loaded model's weights;
@@ -318,20 +318,7 @@ export const modelService = defineService({
      */
     'model.inspect': {
       params: ImportParams,
-      result: z.object({
-        graph: z.record(z.string(), z.unknown()),
-        opset: z.number().int().nonnegative(),
-        opsets: z.array(z.object({ domain: z.string().max(200), version: z.number().int() })).max(64),
-        irVersion: z.number().int().nonnegative(),
-        producer: z.string().max(400),
-        onnxNodes: z.number().int().nonnegative(),
-        params: z.number().int().nonnegative(),
-        paramsByNode: z.record(z.string(), z.number().int().nonnegative()),
-        shapes: z.record(z.string(), z.array(z.number().int())),
-        restored: z.boolean(),
-        untrained: z.boolean(),
-        warnings: z.array(z.string().max(2000)).max(1000),
-      }),
+      result: OnnxSummarySchema,
     },
     'model.read': {
       params: ImportParams,

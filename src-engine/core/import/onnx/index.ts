@@ -9,6 +9,6 @@
  * ```
  */
 export { importOnnx, importOnnxAsync, MAX_ONNX_NODES, type OnnxImport } from './import';
-export { onnxSummary, type OnnxSummary } from './inspect';
+export { importWarningTexts, onnxSummary, type OnnxSummary } from './inspect';
 export { IMPORT_RULES, IMPORT_FUSIONS } from './rules';
 export { OnnxError, type OnnxCode, type OnnxDiagnostic } from '../../export/onnx/errors';

@@ -1,32 +1,33 @@
 import { decodeModel } from '../../export/onnx/proto';
 import type { OnnxImport } from './import';
 import { META } from '../../export/onnx/export';
+import { IMPORT_TEXT_LIMITS, type OnnxSummary } from '../../../base/schemas';
+
+export type { OnnxSummary };
 
 /**
- * An ONNX file as a read-only view shows it (#60: "look at an ONNX without importing it"): what the
- * importer made of it (the checked graph, every node's output shape, its parameters) and what the
- * file says of itself (opset, IR version, producer, its own node count). Nothing is loaded or staged.
+ * An import's warnings as its answer carries them (`ImportWarnings`): each cut to 2,000
+ * characters, and at most 1,000, the last of them then saying how many more there were.
  */
-export interface OnnxSummary {
-  /** The graph as the importer reads it (IR JSON), laid out by the viewer. */
-  graph: Record<string, unknown>;
-  /** The default domain's opset (`ai.onnx`), and every domain's. */
-  opset: number;
-  opsets: { domain: string; version: number }[];
-  irVersion: number;
-  /** `producer_name producer_version` (`pytorch 2.3.0`, `Netwright 0.1.0`), empty when the file names none. */
-  producer: string;
-  /** The file's own nodes (before the importer folded shape sub-graphs and fused patterns). */
-  onnxNodes: number;
-  /** Trainable parameters in all, and per node that has any. */
-  params: number;
-  paramsByNode: Record<string, number>;
-  /** Each node's output shape per sample (`-1`: the batch). */
-  shapes: Record<string, number[]>;
-  /** Netwright's own design came back whole (its metadata), and whether its weights are an untrained export's. */
-  restored: boolean;
-  untrained: boolean;
-  warnings: string[];
+export function importWarningTexts(warnings: readonly { message: string }[]): string[] {
+  const { warnings: most, warningChars } = IMPORT_TEXT_LIMITS;
+  const texts = warnings.map((w) => cut(w.message, warningChars));
+  if (texts.length <= most) return texts;
+  return [...texts.slice(0, most - 1), `… and ${(texts.length - most + 1).toLocaleString('en-US')} more warnings.`];
+}
+
+/** A text of at most `max` UTF-16 units: cut with an ellipsis, never through a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let head = text.slice(0, max - 1);
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  return `${head}…`;
+}
+
+/** A count or version the file states (an int64): itself when it is a whole number from 0 to 2⁵³, else 0 (as for one the file leaves out). */
+function stated(v: unknown): number {
+  const n = Number(v ?? 0);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }
 
 /**
@@ -36,7 +37,8 @@ export interface OnnxSummary {
  */
 export function onnxSummary(bytes: Uint8Array, imported: OnnxImport): OnnxSummary {
   const file = decodeModel(bytes);
-  const opsets = (file.opset_import ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: Number(o.version) }));
+  const all = (file.opset_import ?? []).map((o) => ({ domain: cut(o.domain || 'ai.onnx', IMPORT_TEXT_LIMITS.domainChars), version: stated(o.version) }));
+  const opsets = all.slice(0, IMPORT_TEXT_LIMITS.opsets);
   const paramsByNode: Record<string, number> = {};
   for (const [key, value] of Object.entries(imported.model.params)) {
     const node = key.slice(0, key.lastIndexOf('.'));
@@ -51,16 +53,16 @@ export function onnxSummary(bytes: Uint8Array, imported: OnnxImport): OnnxSummar
   }
   return {
     graph: imported.checked.ir as unknown as Record<string, unknown>,
-    opset: opsets.find((o) => o.domain === 'ai.onnx')?.version ?? 0,
+    opset: all.find((o) => o.domain === 'ai.onnx')?.version ?? 0,
     opsets,
-    irVersion: Number(file.ir_version ?? 0),
-    producer: [file.producer_name, file.producer_version].filter(Boolean).join(' '),
+    irVersion: stated(file.ir_version),
+    producer: cut([file.producer_name, file.producer_version].filter(Boolean).join(' '), IMPORT_TEXT_LIMITS.producerChars),
     onnxNodes: file.graph?.node?.length ?? 0,
     params: Object.values(paramsByNode).reduce((a, b) => a + b, 0),
     paramsByNode,
     shapes: imported.checked.shapesAt(),
     restored: imported.restored,
     untrained,
-    warnings: imported.warnings.map((w) => w.message),
+    warnings: importWarningTexts(imported.warnings),
   };
 }
