@@ -146,6 +146,12 @@ export function checkExportTarget(out: string, kind: ExportBundle['kind'], force
   );
 }
 
+/**
+ * The name of an export's temp file or folder beside its target, `<target>.tmp-<pid>-<random>`
+ * (group 1: the writing process's id), so a host can remove what an export interrupted by a crash left.
+ */
+export const EXPORT_TEMP = /\.tmp-(\d+)-[0-9a-z][0-9a-z-]*$/;
+
 /** One file of an export to write in parts: its path in the export and its size. */
 export interface ExportFileSize {
   path: string;

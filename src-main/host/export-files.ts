@@ -1,7 +1,10 @@
 import { EXPORT_LIMITS } from '../../src-contracts/files';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
 import { randomBytes } from 'node:crypto';
-import { ExportStream, writeExport, type ExportFileSize } from '../../src-engine/node/export-writer';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { EXPORT_TEMP, ExportStream, writeExport, type ExportFileSize } from '../../src-engine/node/export-writer';
+import { processAlive } from './file-lock';
 import { FileError, isPlainName, type FilePaths } from './file-paths';
 
 /**
@@ -142,6 +145,26 @@ export class ExportFiles {
       if (e instanceof ExportError) throw new FileError(e.code, this.paths.redact(e.message));
       throw e;
     }
+  }
+
+  /**
+   * Web mode: remove what exports interrupted by a crash left in `exports/` — temp files and
+   * folders (EXPORT_TEMP) of a process no longer running; never an earlier export, nor another
+   * running host's export in progress. Answers what was removed.
+   */
+  async cleanupPartial(): Promise<string[]> {
+    if (this.paths.workspaceDir === undefined) return [];
+    const dir = this.paths.resolve('exports');
+    const removed: string[] = [];
+    for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const m = EXPORT_TEMP.exec(e.name);
+      if (!m || !(e.isFile() || e.isDirectory())) continue;
+      const pid = Number(m[1]);
+      if (pid !== process.pid && processAlive(pid)) continue;
+      const p = path.join(dir, e.name);
+      if (await fs.rm(p, { recursive: true }).then(() => true, () => false)) removed.push(p);
+    }
+    return removed;
   }
 
   /** Web mode: `<workspace>/exports/<name>`, or `<stem> (2)<ext>`… when that is taken. */

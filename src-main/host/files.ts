@@ -245,6 +245,8 @@ export class FileService {
         if (await fs.rm(p).then(() => true, () => false)) removed.push(p);
       }
     }
+    // Web mode: an export interrupted by a crash (a PyTorch project can be 500 MB).
+    removed.push(...(await this.exports.cleanupPartial()));
     return removed;
   }
 

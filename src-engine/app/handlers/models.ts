@@ -59,8 +59,10 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return { ...evaluation, metrics: sanitize(evaluation.metrics) };
     },
     'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
-    'model.exportOpen': async ({ source, format, settings }) => {
+    'model.exportOpen': async ({ source, format, settings }, { signal }) => {
       const { files, ...made } = await exportModel(ctx, source, format, settings);
+      // Cancelled while it was made: nothing is held (the page never learns a handle to close).
+      if (signal.aborted) throw coded('E_EXPORT_CANCELLED', 'The export was cancelled; nothing was kept.');
       return { ...made, handle: ctx.exports.hold({ kind: made.kind, files }), files: files.map((f) => ({ path: f.path, bytes: f.data.length })) };
     },
     'model.exportRead': ({ handle, file, offset }) => ({ data: ctx.exports.read(handle, file, offset) }),

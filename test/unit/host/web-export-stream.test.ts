@@ -8,7 +8,7 @@
  * reassembler on both sides, protocol/wire.ts) against the real engine service and the real host
  * file service (its file channel's schemas included), with an export several parts long.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -169,6 +169,33 @@ describe('an export larger than many parts streams to disk (issue #82)', () => {
     expect(opened).toHaveLength(1);
     await vi.waitFor(() => expect(client.request('model.exportRead', { handle: opened[0], file: 0, offset: 0 })).rejects.toMatchObject({ code: 'E_EXPORT_GONE' }));
     expect(await exportModel(w, files, 'onnx', source)).toBe(true);
+  });
+
+  it('an export cancelled while the engine makes it is not kept there (a 500 MB export would stay in its memory)', async () => {
+    const { client } = setup();
+    const source = { kind: 'initial' as const, graph: wide };
+    const abort = new AbortController();
+    const opened = client.request('model.exportOpen', { source, format: 'onnx' }, { signal: abort.signal });
+    abort.abort();
+    await expect(opened).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    // Handles count from 1 on a fresh engine: none of the first few is held.
+    for (let i = 1; i <= 4; i++) await expect(client.request('model.exportRead', { handle: `export-${i}`, file: 0, offset: 0 })).rejects.toMatchObject({ code: 'E_EXPORT_GONE' });
+    // The next export is held and read as usual.
+    const next = await client.request('model.exportOpen', { source, format: 'onnx' });
+    expect((await client.request('model.exportRead', { handle: next.handle, file: 0, offset: 0 })).data.length).toBe(EXPORT_CHUNK_BYTES);
+  });
+
+  it('what an export interrupted by a crash left in exports/ goes when the host starts; an earlier export and another running host’s stay', async () => {
+    const { workspace, exportsDir } = setup();
+    const dead = 999_999_999;
+    mkdirSync(path.join(exportsDir, `net-pytorch.tmp-${dead}-0f1e2d3c4b5a6978`), { recursive: true });
+    writeFileSync(path.join(exportsDir, `net-pytorch.tmp-${dead}-0f1e2d3c4b5a6978`, 'weights.pt'), 'partial');
+    writeFileSync(path.join(exportsDir, `net.onnx.tmp-${dead}-8f1e2d3c4b5a6970`), 'partial');
+    writeFileSync(path.join(exportsDir, `other.onnx.tmp-${process.ppid}-1f1e2d3c4b5a6971`), 'another host is writing it');
+    writeFileSync(path.join(exportsDir, 'net.onnx'), 'an earlier export');
+    const removed = await new FileService({ workspaceDir: workspace, stateDir: path.join(workspace, '.netwright') }).cleanupTempFiles();
+    expect(removed.map((p) => path.basename(p)).sort()).toEqual([`net-pytorch.tmp-${dead}-0f1e2d3c4b5a6978`, `net.onnx.tmp-${dead}-8f1e2d3c4b5a6970`]);
+    expect(readdirSync(exportsDir).sort()).toEqual(['net.onnx', `other.onnx.tmp-${process.ppid}-1f1e2d3c4b5a6971`]);
   });
 
   it('a folder export (PyTorch) streams file after file, and its zip download holds the same files', async () => {
