@@ -135,7 +135,17 @@ export interface HostFiles {
    * Atomic write, only when `condition` holds as the host writes (src-contracts/files.ts
    * WriteCondition: E_FILE_EXISTS, E_FILE_CHANGED otherwise); resolves the version written.
    */
-  write(path: string, text: string, condition: WriteCondition): Promise<{ version: string }>;
+  write(path: string, text: string, condition: WriteCondition, weights?: string | null): Promise<{ version: string }>;
+  /**
+   * A project's trained weights, beside its file as safetensors and sent in parts
+   * (src-contracts/files.ts `beginWeights`): `beginWeights` for a `write` of `path`; `appendWeights`
+   * part `seq` (base64, at most PROJECT_LIMITS.chunkBytes), the last one answered their SHA-256;
+   * `write(…, id)` puts them in place. `readWeights` answers part of those a project names.
+   * Absent on a host that keeps weights inside the project file.
+   */
+  beginWeights?(path: string, bytes: number): Promise<{ id: string }>;
+  appendWeights?(id: string, seq: number, data: string): Promise<{ sha256: string | null }>;
+  readWeights?(path: string, sha256: string, offset: number): Promise<{ data: string; total: number }>;
   recent(): Promise<{ path: string; name: string }[]>;
   /** Autosave slot for crash recovery (one per app). */
   writeRecovery(text: string): Promise<void>;

@@ -32,7 +32,7 @@ export { formatShape } from './base/tensor';
 export { characterGlyph } from './core/data/text';
 export { imagePixels } from './base/image-pixels';
 export { thinBuckets } from './base/series';
-export { bytesToBase64 } from './base/base64';
+export { base64ToBytes, bytesToBase64 } from './base/base64';
 
 // The op registry: what the palette lists, the inspector edits and the node cards summarise.
 export { getOp, listOps } from './core/ops/registry';

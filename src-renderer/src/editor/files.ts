@@ -3,6 +3,7 @@ import type { HostFiles } from '../../../src-contracts/host';
 import { projectName } from '../../../src-engine/facade';
 import { emptyDoc, type EditorDoc } from './document';
 import { parseProject, serializeProject } from './project';
+import { readModelWeights, sendModelWeights, weightsRefOf, type WeightsRef } from './project-weights';
 import { selectDirty } from '../state/editor-store';
 import type { AwayProject } from '../state/training-store';
 import type { WindowStores } from '../state/window-stores';
@@ -279,9 +280,25 @@ export class ProjectFiles {
     const saved = isProject && path !== undefined;
     store.load(r.doc, saved ? { path, name: displayName(fileName), ...(version ? { version } : {}) } : { name: displayName(fileName) }, r.ui ?? {}, !saved);
     if (r.notes.length > 0) this.w.session.getState().notify('info', r.notes.join(' '));
-    if (r.model) this.models?.openedWithModel(r.model, displayName(fileName));
+    if (r.model) {
+      const ref = weightsRefOf(r.model);
+      if (!ref) this.models?.openedWithModel(r.model, displayName(fileName));
+      else if (path !== undefined && this.host.files.readWeights) void this.openWeights(path, r.model, ref, displayName(fileName));
+      else this.w.session.getState().notify('info', `"${fileName}" keeps its trained weights in a .safetensors file beside it, which did not come with it; the design opened without them. Open it where that file is, or train again.`);
+    }
     void this.discardRecovery();
     return true;
+  }
+
+  /** A project's weights kept beside its file, read back in parts and loaded, if it is still the one open. */
+  private async openWeights(path: string, model: Record<string, unknown>, ref: WeightsRef, name: string): Promise<void> {
+    try {
+      const full = await readModelWeights(this.host.files, path, model, ref);
+      if (this.w.editor.getState().file.path === path) this.models?.openedWithModel(full, name);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      this.w.session.getState().notify('error', `"${name}" opened without its trained weights: ${(e as Error).message}`, code ? { code } : undefined);
+    }
   }
 
   async save(): Promise<boolean> {
@@ -337,10 +354,15 @@ export class ProjectFiles {
     const doc = s.history.present;
     // The trained weights of the run on screen go with the project (not into the recovery slot: too big to write every edit).
     const model = await this.models?.modelForSave();
-    const text = serializeProject(doc, s.ui, model);
+    // The weights go beside the file (sent in parts, whatever their size), and the file names them.
+    const write = async (how: WriteCondition) => {
+      const sent = model ? await sendModelWeights(this.host.files, path, model) : undefined;
+      const text = serializeProject(doc, s.ui, sent?.model ?? model);
+      return (sent ? await this.host.files.write(path, text, how, sent.id) : await this.host.files.write(path, text, how)).version;
+    };
     let version: string;
     try {
-      version = (await this.host.files.write(path, text, condition)).version;
+      version = await write(condition);
     } catch (e) {
       const code = (e as { code?: string }).code;
       const fileName = path.replace(/^.*[\\/]/, '');
@@ -356,7 +378,7 @@ export class ProjectFiles {
       }
       if (!(await this.w.confirm.getState().ask(question.title, question.message, 'Replace'))) return false;
       try {
-        version = (await this.host.files.write(path, text, { replace: true })).version;
+        version = await write({ replace: true });
       } catch (again) {
         const c = (again as { code?: string }).code;
         this.w.session.getState().notify('error', `Could not save "${name}": ${(again as Error).message}`, c ? { code: c } : undefined);
