@@ -449,13 +449,8 @@ function DrawPlayground() {
 
   /** An image file (uploaded, pasted or a camera photo) fed as an image folder's images are: decoded and converted to the Input's channels and size by the engine, as training does. */
   const takeImage = async (file: Blob) => {
-    if (!client) return;
-    let out: Float32Array;
-    try {
-      out = await imageSample(client, file, shape);
-    } catch (e) {
-      return setResult({ error: (e as Error).message, normalized: false });
-    }
+    const out = client && (await imageSample(client, file, shape).catch((e: Error) => e));
+    if (!out || out instanceof Error) return out && setResult({ error: out.message, normalized: false });
     setPicked(undefined);
     setUploaded(Array.from(out));
     if (drawable) {
