@@ -24,18 +24,20 @@ export const HELD_HANDLES = process.platform === 'linux' && fs.existsSync('/proc
  * Open `rel` below the folder reached as `base` one component at a time, none followed if a link:
  * folders with `O_DIRECTORY | O_NOFOLLOW`, the file (`want` 'file') with `O_NOFOLLOW`, each opened
  * relative to the one before (`/proc/self/fd/N/name`) when `held`; by path, each component
- * `lstat`-checked, when not. Returns the last descriptor (-1 for a folder when not `held`, or for
+ * `lstat`-checked, when not; `fileFlags` (with `O_NOFOLLOW` added) opens the file another way
+ * (to write it). Returns the last descriptor (-1 for a folder when not `held`, or for
  * an empty `rel`). A link met on the way throws an error with code `ELOOP`.
  *
  * NOTE: no imports and no closures over module state: image-stream's decoding threads run this
  * function's text (`openBeneath.toString()`), so they read with the same walk.
  */
-export function openBeneath(fsm: typeof fs, base: string, rel: string, want: 'file' | 'dir', held: boolean): number {
+export function openBeneath(fsm: typeof fs, base: string, rel: string, want: 'file' | 'dir', held: boolean, fileFlags?: number): number {
   const c = fsm.constants;
   const link = (p: string) => Object.assign(new Error(`${p} is a link (not followed)`), { code: 'ELOOP' });
   const parts = rel === '' ? [] : rel.split('/');
   for (const part of parts) if (part === '' || part === '.' || part === '..') throw Object.assign(new Error(`not a plain name: ${part}`), { code: 'EINVAL' });
   const flags = c.O_RDONLY | (c.O_NONBLOCK || 0) | (c.O_NOFOLLOW || 0);
+  const last = fileFlags === undefined ? flags : fileFlags | (c.O_NONBLOCK || 0) | (c.O_NOFOLLOW || 0);
   let fd = -1;
   let at = base;
   try {
@@ -45,7 +47,7 @@ export function openBeneath(fsm: typeof fs, base: string, rel: string, want: 'fi
       if (held) {
         let next: number;
         try {
-          next = fsm.openSync(p, file ? flags : flags | (c.O_DIRECTORY || 0));
+          next = fsm.openSync(p, file ? last : flags | (c.O_DIRECTORY || 0), 0o666);
         } catch (e) {
           // O_DIRECTORY | O_NOFOLLOW on a link answers ENOTDIR: say it is a link.
           const code = (e as { code?: string }).code;
@@ -65,7 +67,7 @@ export function openBeneath(fsm: typeof fs, base: string, rel: string, want: 'fi
         at = `/proc/self/fd/${fd}`;
       } else if (file) {
         if (fsm.lstatSync(p).isSymbolicLink()) throw link(parts[i]);
-        fd = fsm.openSync(p, flags);
+        fd = fsm.openSync(p, last, 0o666);
       } else {
         if (fsm.lstatSync(p).isSymbolicLink()) throw link(parts[i]);
         at = p;
@@ -224,6 +226,46 @@ export class HeldDir {
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** `fstat` of the held folder (its path's `stat` where handles cannot be held). */
+  stat(): fs.Stats {
+    return this.fd >= 0 ? fs.fstatSync(this.fd) : fs.statSync(this.path);
+  }
+
+  /**
+   * Create the file `rel` below the folder for writing, exclusively (`O_CREAT | O_EXCL |
+   * O_NOFOLLOW`: a name taken, by a link too, fails with EEXIST, nothing is followed), its folders
+   * on the way made as needed and walked without following links. Returns the descriptor.
+   */
+  createFile(rel: string): number {
+    const c = fs.constants;
+    const parts = slashed(rel).split('/');
+    const name = parts.pop()!;
+    // The folder the file goes in: this one, or one below it held in turn (then closed here).
+    let below: HeldDir | undefined;
+    try {
+      for (const part of parts) {
+        const base = below?.base ?? this.base;
+        try {
+          fs.mkdirSync(`${base}/${part}`);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
+        const next = (below ?? this).openDir(part);
+        below?.close();
+        below = next;
+      }
+      const dir = below ?? this;
+      return openBeneath(fs, dir.base, name, 'file', dir.fd >= 0, c.O_WRONLY | c.O_CREAT | c.O_EXCL);
+    } finally {
+      below?.close();
+    }
+  }
+
+  /** Open the existing file `rel` below the folder for writing (no link followed on the way or at the end). */
+  openWritable(rel: string): number {
+    return openBeneath(fs, this.base, slashed(rel), 'file', this.fd >= 0, fs.constants.O_WRONLY);
   }
 
   /** The entries of this folder, read through the held handle. */

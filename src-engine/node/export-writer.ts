@@ -1,18 +1,40 @@
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync, type Stats } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { ExportError, type ExportBundle } from '../core/export/bundle';
-import { readRegularFile } from './regular-file';
+import { HeldDir } from './confined-fs';
+import { readRegularFile, RegularFileError } from './regular-file';
 
-/** Turn a file-system error into an ExportError a user can act on (disk full, permissions). */
+/** Turn a file-system error into an ExportError a user can act on (disk full, permissions, a file on the way, a temp name taken). */
 export function writeFailure(e: unknown, target: string): ExportError {
+  if (e instanceof RegularFileError) return e.problem === 'link' ? tempTaken(target) : new ExportError('E_EXPORT_WRITE', `${target} could not be written (${e.errno ?? e.problem}).`);
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ENOSPC' || err.code === 'EDQUOT') return new ExportError('E_EXPORT_DISK_FULL', `The disk is full: ${target} could not be written. Free some space and export again; nothing was left half-written.`);
   if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS') return new ExportError('E_EXPORT_WRITE', `${target} cannot be written here (${err.code}: permission denied or read-only). Pick another place.`);
+  if (err.code === 'ENOTDIR') return notAFolder(target);
+  if (err.code === 'EEXIST' || err.code === 'ELOOP') return tempTaken(target);
   return new ExportError('E_EXPORT_WRITE', `${target} could not be written: ${err.message}`);
 }
 
-function writeSynced(path: string, data: Uint8Array): void {
-  const fd = openSync(path, 'w');
+const tempTaken = (target: string) =>
+  new ExportError('E_EXPORT_TEMP_TAKEN', `${target} was not written: the temp file beside it was taken, or swapped for something else while it was written (a link planted there is never followed). Export again; if it repeats, export to a folder only you can write to.`);
+
+/** E_EXPORT_NOT_A_FOLDER, naming the file on the way to `target` where one is found. */
+function notAFolder(target: string): ExportError {
+  let file: string | undefined;
+  for (let d = dirname(target); d !== dirname(d); d = dirname(d)) {
+    const st = lstat(d);
+    if (st && !st.isDirectory()) file = d;
+    if (st) break;
+  }
+  return new ExportError('E_EXPORT_NOT_A_FOLDER', `${target} cannot be written: ${file ?? 'a folder on its way'} is a file, not a folder. Pick another place.`);
+}
+
+/** A random part of a temp name (`crypto.randomBytes`): nobody can plant a link at it beforehand. */
+const tempStamp = () => `${process.pid}-${randomBytes(8).toString('hex')}`;
+
+/** Write all of `data` through `fd`, flush it to disk, close it. */
+function writeAllSynced(fd: number, data: Uint8Array): void {
   try {
     let at = 0;
     while (at < data.length) at += writeSync(fd, data, at, data.length - at);
@@ -46,6 +68,16 @@ const lstat = (p: string): Stats | undefined => {
     return lstatSync(p);
   } catch {
     return undefined;
+  }
+};
+
+/** Why `lstat(p)` fails (ENOENT, ENOTDIR…); undefined when it does not. */
+const lstatCode = (p: string): string | undefined => {
+  try {
+    lstatSync(p);
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code;
   }
 };
 
@@ -126,7 +158,10 @@ function removeEarlierExport(dir: string, found: EarlierExport): void {
 export function checkExportTarget(out: string, kind: ExportBundle['kind'], force = false): { target: string; replaces?: EarlierExport } {
   const target = resolve(out);
   const st = lstat(target);
-  if (!st) return { target };
+  if (!st) {
+    if (lstatCode(target) === 'ENOTDIR') throw notAFolder(target);
+    return { target };
+  }
   if (kind === 'file') {
     if (st.isDirectory()) throw new ExportError('E_EXPORT_EXISTS', `${target} is a folder; this export is one file. Name the file, e.g. ${join(target, 'model')}.`);
     if (!st.isFile()) throw new ExportError('E_EXPORT_EXISTS', `${target} is not a regular file; pick another name.`);
@@ -179,6 +214,10 @@ export class ExportStream {
   private offset = 0;
   private fd: number | undefined;
   private done = false;
+  /** A folder export's temp folder, held: its files are created and written below the handle. */
+  private held: HeldDir | undefined;
+  /** What was created at `tmp` (device and inode): what the rename moves must be it. */
+  private made: { dev: number; ino: number } | undefined;
   /** Bytes written so far, of `total`. */
   written = 0;
   readonly total: number;
@@ -202,35 +241,51 @@ export class ExportStream {
   static open(out: string, kind: ExportBundle['kind'], files: readonly ExportFileSize[], force = false): ExportStream {
     if (kind === 'file' && files.length !== 1) throw new ExportError('E_EXPORT_WRITE', 'A single-file export has exactly one file.');
     const { target } = checkExportTarget(out, kind, force);
-    const stamp = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    // NOTE: a random name, created exclusively and never followed (#81 H6): `<out>.tmp-<pid>-<ms>`
+    // opened with 'w' let another user who can write to the folder plant a link there beforehand
+    // and have the export overwrite a file of theirs choosing, outside it.
+    const stamp = tempStamp();
     const tmp = `${target}.tmp-${stamp}`;
     const stream = new ExportStream(target, kind, files, tmp, stamp, force);
     try {
       mkdirSync(dirname(target), { recursive: true });
       if (kind === 'file') {
-        closeSync(openSync(tmp, 'wx'));
+        // The descriptor so created is the one written: the name is never opened again.
+        stream.fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o666);
+        stream.made = identity(fstatSync(stream.fd));
         return stream;
       }
       mkdirSync(tmp);
+      stream.held = HeldDir.open(join(realpathSync.native(dirname(target)), basename(tmp)));
+      const st = stream.held.stat();
+      // Not the folder made here (another one, swapped in meanwhile): not written into.
+      if (process.getuid && st.uid !== process.getuid()) throw tempTaken(target);
+      stream.made = identity(st);
       const seen = new Set<string>();
       for (const f of files) {
-        const path = join(tmp, f.path);
-        const rel = relative(tmp, path);
+        const rel = relative(tmp, join(tmp, f.path));
         if (!rel || rel.startsWith('..') || rel === EXPORT_MANIFEST || seen.has(rel)) throw new ExportError('E_EXPORT_WRITE', `Refusing to write outside the export folder, or twice: ${f.path}`);
         seen.add(rel);
-        mkdirSync(dirname(path), { recursive: true });
-        closeSync(openSync(path, 'wx'));
+        closeSync(stream.held.createFile(rel.split(sep).join('/')));
       }
       return stream;
     } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
+      stream.abort();
       if (e instanceof ExportError) throw e;
       throw writeFailure(e, target);
     }
   }
 
-  private pathOf(i: number): string {
-    return this.kind === 'file' ? this.tmp : join(this.tmp, this.files[i].path);
+  /** File `i` of a folder export opened for writing below the held temp folder (no link followed). */
+  private openFile(i: number): number {
+    if (!this.held) throw tempTaken(this.target);
+    return this.held.openWritable(relative(this.tmp, join(this.tmp, this.files[i].path)).split(sep).join('/'));
+  }
+
+  /** The temp file or folder is still what `open` created (nothing swapped in at its name): else E_EXPORT_TEMP_TAKEN. */
+  private checkTemp(): void {
+    const st = lstat(this.tmp);
+    if (!st || !this.made || st.dev !== this.made.dev || st.ino !== this.made.ino) throw tempTaken(this.target);
   }
 
   /** Write the next bytes of file `path`: where the last part of it ended, or at the start of the next file. */
@@ -243,7 +298,7 @@ export class ExportStream {
       if (!f || f.path !== path || this.offset + data.length > f.bytes) {
         throw new ExportError('E_EXPORT_CHUNK_ORDER', `A part of "${path}" (${data.length} bytes) arrived where ${f ? `byte ${this.offset} of "${f.path}"` : 'nothing more'} was due; the partial export was removed. Export again.`);
       }
-      this.fd ??= openSync(this.pathOf(this.file), 'r+');
+      this.fd ??= this.openFile(this.file);
       let at = 0;
       while (at < data.length) at += writeSync(this.fd, data, at, data.length - at, this.offset + at);
       this.offset += data.length;
@@ -279,12 +334,16 @@ export class ExportStream {
       if (this.kind === 'file') {
         // Again just before the rename: something that appeared meanwhile is not replaced unasked.
         checkExportTarget(target, 'file', this.force);
+        this.checkTemp();
         renameSync(this.tmp, target);
         this.done = true;
         return target;
       }
       const files = this.files.map((f) => relative(this.tmp, join(this.tmp, f.path)).split(sep).join('/'));
-      writeSynced(join(this.tmp, EXPORT_MANIFEST), new TextEncoder().encode(`${JSON.stringify({ format: 'netwright.export', files }, null, 2)}\n`));
+      if (!this.held) throw tempTaken(target);
+      writeAllSynced(this.held.createFile(EXPORT_MANIFEST), new TextEncoder().encode(`${JSON.stringify({ format: 'netwright.export', files }, null, 2)}\n`));
+      this.held.close();
+      this.checkTemp();
       const { replaces } = checkExportTarget(target, 'folder', this.force);
       if (replaces === undefined) {
         renameSync(this.tmp, target);
@@ -313,7 +372,11 @@ export class ExportStream {
     }
   }
 
-  /** Remove the temp copy (a cancel, a failure); the target stays as it was. Safe to call twice. */
+  /**
+   * Remove the temp copy (a cancel, a failure); the target stays as it was. Safe to call twice.
+   * Only what `open` created is removed (not what took its name), and a removal that fails leaves
+   * the error the caller is reporting as it is.
+   */
   abort(): void {
     if (this.fd !== undefined) {
       try {
@@ -323,10 +386,20 @@ export class ExportStream {
       }
       this.fd = undefined;
     }
-    if (!this.done) rmSync(this.tmp, { recursive: true, force: true });
+    this.held?.close();
+    if (!this.done && this.made) {
+      const st = lstat(this.tmp);
+      try {
+        if (st && st.dev === this.made.dev && st.ino === this.made.ino) rmSync(this.tmp, { recursive: true, force: true });
+      } catch {
+        // Left behind (its folder went meanwhile): the failure being reported stands.
+      }
+    }
     this.done = true;
   }
 }
+
+const identity = (st: Stats) => ({ dev: st.dev, ino: st.ino });
 
 /**
  * Write an export atomically without ever deleting what the exporter did not write

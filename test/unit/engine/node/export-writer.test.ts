@@ -9,17 +9,25 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as fs from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
+import * as crypto from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExportBundle } from '../../../../src-engine/core/export/bundle';
-import { EXPORT_MANIFEST, writeExport } from '../../../../src-engine/node/export-writer';
+import { checkExportTarget, EXPORT_MANIFEST, writeExport } from '../../../../src-engine/node/export-writer';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { cpuMs } from '../../cpu-time';
 import { boundedFifo } from '../../fifo';
 
-// renameSync as it is, until a test makes one rename fail (the writer's own view of node:fs).
+// renameSync as it is, until a test makes one rename fail (the writer's own view of node:fs);
+// openSync and mkdirSync as they are, until a test plays another user in the target's folder
+// (#81 H6: a link swapped in at the temp name as soon as the writer made it).
 vi.mock('node:fs', async (original) => {
   const real = await original<typeof fs>();
-  return { ...real, renameSync: vi.fn(real.renameSync) };
+  return { ...real, renameSync: vi.fn(real.renameSync), openSync: vi.fn(real.openSync), mkdirSync: vi.fn(real.mkdirSync) };
+});
+// randomBytes as it is, until a test fixes the temp name the writer draws (to plant a link there first).
+vi.mock('node:crypto', async (original) => {
+  const real = await original<typeof crypto>();
+  return { ...real, randomBytes: vi.fn(real.randomBytes) };
 });
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
@@ -197,4 +205,105 @@ describe('export writer: nothing it did not write is ever deleted', () => {
     expect(readdirSync(d).sort()).toEqual(['taxes', 'thesis.docx']);
     expect(existsSync(join(d, 'model.py'))).toBe(false);
   }, 60_000);
+});
+
+describe('export writer: the temp file beside the target (#81 H6, L4)', () => {
+  const realFs = vi.importActual<typeof fs>('node:fs');
+  // mockReset puts back the implementation each vi.fn was made with (node's own).
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.mocked(fs.openSync).mockReset();
+    vi.mocked(fs.mkdirSync).mockReset();
+    vi.mocked(crypto.randomBytes).mockReset();
+  });
+  /** What `write` threw (undefined when it did not). */
+  const thrown = (write: () => unknown): unknown => {
+    try {
+      write();
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+  /** A file of another place the planted links lead to: what must never be written. */
+  function victim(): string {
+    const v = join(mkdtempSync(join(tmpdir(), 'nw-victim-')), 'victim.txt');
+    writeFileSync(v, 'the victim’s file');
+    return v;
+  }
+
+  it('a link planted at every name the writer could pick is never followed: E_EXPORT_TEMP_TAKEN, the file it leads to untouched', () => {
+    vi.mocked(crypto.randomBytes).mockImplementation(((n: number) => Buffer.alloc(n, 0xab)) as typeof crypto.randomBytes);
+    const now = 1_790_000_000_000;
+    vi.spyOn(Date, 'now').mockReturnValue(now);
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const parent = mkdtempSync(join(tmpdir(), 'nw-exp-'));
+    const target = join(parent, 'net.onnx');
+    const v = victim();
+    // The names: `<out>.tmp-<pid>-<ms36>` (#81's report), with a Math.random part, and the random one now.
+    const stamps = [`${process.pid}-${now.toString(36)}`, `${process.pid}-${now.toString(36)}-${(0.5).toString(36).slice(2, 8)}`, `${process.pid}-${'ab'.repeat(8)}`];
+    for (const stamp of stamps) symlinkSync(v, `${target}.tmp-${stamp}`);
+    const e = thrown(() => writeExport(file('overwritten'), target));
+    expect(readFileSync(v, 'utf8')).toBe('the victim’s file');
+    expect(e).toMatchObject({ code: 'E_EXPORT_TEMP_TAKEN' });
+    expect(existsSync(target)).toBe(false);
+    // What it did not create is left where it is: the three links.
+    expect(readdirSync(parent).length).toBe(3);
+  });
+
+  it('a link swapped in at the temp file just after it was created is not written through; the rename refuses it', async () => {
+    const real = await realFs;
+    const v = victim();
+    // Another user who can write to the folder replaces the writer's fresh temp file with a link.
+    vi.mocked(fs.openSync).mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+      const fd = real.openSync(p, flags ?? 'r', mode);
+      const exclusive = typeof flags === 'string' ? flags.includes('x') : ((flags ?? 0) & real.constants.O_EXCL) !== 0;
+      if (exclusive && String(p).includes('.tmp-')) {
+        real.rmSync(p);
+        real.symlinkSync(v, p);
+      }
+      return fd;
+    }) as typeof fs.openSync);
+    const parent = mkdtempSync(join(tmpdir(), 'nw-exp-'));
+    const target = join(parent, 'net.onnx');
+    const e = thrown(() => writeExport(file('OVERWRITTEN'), target));
+    expect(readFileSync(v, 'utf8')).toBe('the victim’s file');
+    expect(e).toMatchObject({ code: 'E_EXPORT_TEMP_TAKEN' });
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('a temp folder swapped for a link just after it was made: nothing written into the place it leads to', async () => {
+    const real = await realFs;
+    const elsewhere = mkdtempSync(join(tmpdir(), 'nw-elsewhere-'));
+    writeFileSync(join(elsewhere, EXPORT_MANIFEST), 'the other place’s file');
+    vi.mocked(fs.mkdirSync).mockImplementation(((p: fs.PathLike, options?: fs.MakeDirectoryOptions) => {
+      const made = real.mkdirSync(p, options);
+      if (String(p).includes('.tmp-') && !options?.recursive) {
+        real.rmdirSync(p);
+        real.symlinkSync(elsewhere, p);
+      }
+      return made;
+    }) as typeof fs.mkdirSync);
+    const parent = mkdtempSync(join(tmpdir(), 'nw-exp-'));
+    const e = thrown(() => writeExport(folder('a'), join(parent, 'net-pytorch')));
+    expect(readdirSync(elsewhere)).toEqual([EXPORT_MANIFEST]);
+    expect(readFileSync(join(elsewhere, EXPORT_MANIFEST), 'utf8')).toBe('the other place’s file');
+    expect(e).toMatchObject({ code: 'E_EXPORT_TEMP_TAKEN' });
+    expect(existsSync(join(parent, 'net-pytorch'))).toBe(false);
+  });
+
+  it('--out under a regular file: E_EXPORT_NOT_A_FOLDER naming the file, checked before any work and when written', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'nw-exp-'));
+    const notes = join(parent, 'notes.txt');
+    writeFileSync(notes, 'a file, not a folder');
+    for (const [bundle, out] of [
+      [file('x'), join(notes, 'net.onnx')],
+      [folder('x'), join(notes, 'deeper', 'net-pytorch')],
+    ] as const) {
+      expect(() => checkExportTarget(out, bundle.kind)).toThrow(expect.objectContaining({ code: 'E_EXPORT_NOT_A_FOLDER', message: expect.stringContaining(`${notes} is a file, not a folder`) }));
+      expect(() => writeExport(bundle, out)).toThrow(expect.objectContaining({ code: 'E_EXPORT_NOT_A_FOLDER', message: expect.stringContaining(`${notes} is a file, not a folder`) }));
+    }
+    expect(readFileSync(notes, 'utf8')).toBe('a file, not a folder');
+    expect(readdirSync(parent)).toEqual(['notes.txt']);
+  });
 });
