@@ -122,12 +122,8 @@ function connectWeb(token: string, sink: ConnectionSink): () => void {
         raw = reassembler.push(e.data instanceof ArrayBuffer ? e.data : String(e.data));
       } catch (err) {
         sink.log(err instanceof WireError ? `Rejected a binary message from the host: ${err.message}` : 'Rejected a WebSocket message that is not JSON.');
-        // A refused answer fails its request, with the refusal's code, instead of leaving it waiting
-        // (issue #82: an export refused for its size left Export disabled until a reload).
-        if (!(err instanceof WireError) || err.responseId === undefined || !logical || logical.closed) return;
-        const error = { code: err.tooLarge ? ErrorCodes.tooLarge : ErrorCodes.badMessage, message: `The answer could not be received: ${err.message}` };
-        const refused = EngineMessage.parse({ kind: 'response', id: err.responseId, ok: false, error });
-        logical.handlers.forEach((h) => h(refused));
+        const refused = refusedAnswer(err);
+        if (refused && logical && !logical.closed) logical.handlers.forEach((h) => h(refused));
         return;
       }
       if (raw === undefined) return;
@@ -164,6 +160,17 @@ function connectWeb(token: string, sink: ConnectionSink): () => void {
     closeLogical();
     ws?.close();
   };
+}
+
+/**
+ * What a refused answer becomes on the page: an error response to the request it answered, with
+ * the refusal's code, so that request fails instead of waiting forever (issue #82: an export
+ * refused for its size left Export disabled until a reload); undefined when no request is known.
+ */
+export function refusedAnswer(err: unknown): EngineMessage | undefined {
+  if (!(err instanceof WireError) || err.responseId === undefined) return undefined;
+  const error = { code: err.tooLarge ? ErrorCodes.tooLarge : ErrorCodes.badMessage, message: `The answer could not be received: ${err.message}` };
+  return EngineMessage.parse({ kind: 'response', id: err.responseId, ok: false, error });
 }
 
 /** Connect to the engine through whichever host serves this page. */

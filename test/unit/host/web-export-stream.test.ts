@@ -16,7 +16,8 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { EngineService, type EngineEnvironment } from '../../../src-engine/app/service';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { createMemoryChannelPair, EXPORT_CHUNK_BYTES, RpcClient, type Channel } from '../../../src-engine/protocol';
-import { encodeWireFrames, WireReassembler } from '../../../src-engine/protocol/wire';
+import { encodeWireFrames, WIRE_CHUNK_BYTES, WireReassembler } from '../../../src-engine/protocol/wire';
+import { refusedAnswer } from '../../../src-renderer/src/engine/connection';
 import { EXPORT_LIMITS, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-contracts/files';
 import type { HostFiles } from '../../../src-contracts/host';
 import { callFileOp, FileService } from '../../../src-main/host/files';
@@ -209,5 +210,23 @@ describe('an export larger than many parts streams to disk (issue #82)', () => {
     const { unzipSync } = await import('fflate');
     const zipped = unzipSync(new Uint8Array(await downloads[0].arrayBuffer()));
     for (const f of whole.files) expect(Buffer.compare(Buffer.from(zipped[`${folder}/${f.path}`]), Buffer.from(f.data))).toBe(0);
+  });
+
+  it('an answer the page refuses for its size fails its request with the code, instead of leaving it waiting', async () => {
+    // What happened to the 507 MB export: refused past the page's total, its request never answered.
+    const handlers = new Set<(m: unknown) => void>();
+    const client = new RpcClient({ send: () => {}, onMessage: (h) => (handlers.add(h), () => handlers.delete(h)), close: () => {} }, () => {});
+    const pending = client.request('engine.ping', {});
+    const frames = encodeWireFrames({ kind: 'response', id: 1, ok: true, result: { data: new Uint8Array(3 * WIRE_CHUNK_BYTES) } }, 1);
+    const page = new WireReassembler(2 * WIRE_CHUNK_BYTES);
+    for (const f of frames) {
+      try {
+        page.push(f);
+      } catch (e) {
+        const refused = refusedAnswer(e);
+        if (refused) handlers.forEach((h) => h(refused));
+      }
+    }
+    await expect(pending).rejects.toMatchObject({ code: 'E_PROTOCOL_TOO_LARGE', message: expect.stringMatching(/more than 8388608 bytes/) });
   });
 });
