@@ -344,14 +344,13 @@ export class ProjectFiles {
    * changed since it was opened), ask before replacing the file, and change nothing if not.
    */
   private async writeTo(path: string, name: string, condition: WriteCondition): Promise<boolean> {
-    let s = this.w.editor.getState();
-    // Saved as a new name, a design that went by the placeholder or the old project's name takes it (the Inspector said "Untitled" after Save As "my-mlp").
-    const graphName = s.history.present.graph.name;
-    if (name !== s.file.name && (!graphName || graphName === 'Untitled' || graphName === s.file.name)) {
-      s.edit({ kind: 'set-name', name }, { quiet: true });
-      s = this.w.editor.getState();
-    }
-    const doc = s.history.present;
+    const s = this.w.editor.getState();
+    const before = s.history.present;
+    // Saved as a new name, a design that went by the placeholder or the old project's name takes it (the Inspector said "Untitled" after Save As "my-mlp"),
+    // once the file is written: a Save As that fails renames nothing (an unsaved project's title took the new name anyway).
+    const graphName = before.graph.name;
+    const renames = name !== s.file.name && (!graphName || graphName === 'Untitled' || graphName === s.file.name);
+    const doc = renames ? { ...before, graph: { ...before.graph, name } } : before;
     // The trained weights of the run on screen go with the project (not into the recovery slot: too big to write every edit).
     const model = await this.models?.modelForSave();
     // The weights go beside the file (sent in parts, whatever their size), and the file names them.
@@ -385,7 +384,15 @@ export class ProjectFiles {
         return false;
       }
     }
-    this.w.editor.getState().markSaved(doc, { path, name, version });
+    let saved = doc;
+    if (renames) {
+      const now = this.w.editor.getState();
+      const untouched = now.history.present === before;
+      now.edit({ kind: 'set-name', name }, { quiet: true });
+      // Edited while it was written: what was written is not what is on screen, which stays unsaved.
+      if (untouched) saved = this.w.editor.getState().history.present;
+    }
+    this.w.editor.getState().markSaved(saved, { path, name, version });
     this.w.session.getState().setDialog('none');
     await this.discardRecovery();
     return true;

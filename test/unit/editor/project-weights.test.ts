@@ -20,7 +20,7 @@ import { modelWeightsFile, modelWithWeights } from '../../../src-renderer/src/ed
 import { serializeProject } from '../../../src-renderer/src/editor/project';
 import { webHostFiles } from '../../../src-renderer/src/host';
 import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
-import { mlpDoc } from './fixtures';
+import { memoryHost, mlpDoc } from './fixtures';
 
 let w: WindowStores;
 beforeEach(() => {
@@ -108,5 +108,28 @@ describe("a project's weights as binary beside it", () => {
     const files = new ProjectFiles(w, webHost(service), 1500, { modelForSave: async () => undefined, openedWithModel: (m) => void opened.push(m) });
     expect(await files.openPath('old.netwright.json')).toBe(true);
     expect(opened).toEqual([model]);
+  });
+
+  it('a Save As that fails renames nothing: the title, the project and the design keep their names (before, an unsaved project took the new name anyway)', async () => {
+    const host = memoryHost(false);
+    let fail = true;
+    const write = host.files.write;
+    host.files.write = async (...a) => {
+      if (fail) throw Object.assign(new Error('The project file would be 65 MiB; …'), { code: 'E_FILE_TOO_LARGE' });
+      return write(...a);
+    };
+    const files = new ProjectFiles(w, host);
+    const stop = files.start();
+    const d = mlpDoc();
+    w.editor.getState().load({ ...d, graph: { ...d.graph, name: 'Untitled' } }, { name: 'Untitled' }, {}, true);
+    expect(await files.saveAsName('icons-cnn')).toBe(false);
+    expect([w.editor.getState().file.name, w.editor.getState().history.present.graph.name, host.titles.at(-1)]).toEqual(['Untitled', 'Untitled', ['Untitled', true]]);
+    expect(w.editor.getState().history.past).toHaveLength(0);
+    // Written: it takes the name, and nothing is left unsaved.
+    fail = false;
+    expect(await files.saveAsName('icons-cnn')).toBe(true);
+    expect([w.editor.getState().file.name, w.editor.getState().history.present.graph.name, host.titles.at(-1)]).toEqual(['icons-cnn', 'icons-cnn', ['icons-cnn', false]]);
+    expect(JSON.parse(host.disk.get('icons-cnn.netwright.json')!)).toMatchObject({ graph: { name: 'icons-cnn' } });
+    stop();
   });
 });
