@@ -33,9 +33,10 @@ const SHARED = [
   'test/unit/session/!(validate-once|pace-and-step-losses).test.ts',
   // The main process's host without a server: files, locks, menus, packaging, the CLI's commands
   // (netwright-cli.test.ts restores the environment it stubs, in a finally). Isolated: supervisor.test.ts
-  // (fake timers, switched back only when its test passes), and the web server's files (saves, web-*),
+  // (fake timers, switched back only when its test passes), atomic-write.test.ts (node:crypto mocked: a
+  // fixed temp name), and the web server's files (saves, web-*),
   // whose engines restart on deadlines: under load ~20, shared, two of them missed one.
-  'test/unit/host/!(supervisor|saves|web-*).test.ts',
+  'test/unit/host/!(supervisor|saves|web-*|atomic-write).test.ts',
 ];
 
 /**

@@ -38,20 +38,24 @@ export async function writeBytesAtomic(target: string, data: Uint8Array, fresh: 
   }
 }
 
-/** Write to a temp file beside the target, flush it to disk, then rename over the target. */
+/**
+ * Write to a temp file beside the target, flush it to disk, then rename over the target. The temp
+ * file is created exclusively (`wx`: O_CREAT | O_EXCL, so a link planted at its name is never
+ * followed, #81 H6) and written through the handle so created; it is removed when anything fails.
+ */
 export async function writeAtomic(target: string, text: string): Promise<void> {
   const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fs.open(tmp, 'w');
+  const handle = await fs.open(tmp, 'wx');
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, target);
   } catch (err) {
-    await fs.rm(tmp, { force: true });
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
 }
