@@ -4,8 +4,8 @@ import { groupFlowId, groupTree, groupsOf, type NodeGroup } from '../editor/grou
 import { useMemo, useState } from 'react';
 import { TextField, type FieldParse } from './TextField';
 import { parseSettingNumber, TRAINING_NUMBERS, type NumberSetting } from '../editor/setting-fields';
-import { explainCode, findClassifierHead, getOp, hasClasses, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
-import { backboneOf, holdsWeights } from '../editor/fine-tune';
+import { explainCode, findClassifierHead, getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
+import { backboneOf, holdsWeights, previewClasses } from '../editor/fine-tune';
 import { LockIcon } from './LockIcon';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
 import { trainingSummary } from '../editor/training-summary';
@@ -96,8 +96,8 @@ function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
   const w = useWindow();
   const edit = useEditor((s) => s.edit);
   const graph = useEditor((s) => s.history.present.graph);
-  // The Train dock's preview of the chosen dataset (named after a user's folder, not its dataset's name: not matched by name).
-  const datasetClasses = useTrainUi((s) => (graph.training && s.preview && hasClasses(s.preview.task) ? s.preview.classNames.length : undefined));
+  // The Train dock's preview of the design's own data (by its key, not its dataset's name: a user's folder is named after itself).
+  const datasetClasses = useTrainUi((s) => previewClasses(graph, s));
   const [classes, setClasses] = useState('');
   // Only layers with weights have something to freeze (a ReLU in the selection is left as it is).
   const weighted = nodes.filter((n) => holdsWeights(n.op));
