@@ -12,7 +12,7 @@ import { npyPairFingerprint } from './npz';
 import { readImage, scanImageFolder, unreadable, type ImageEntry } from './image-folder';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { isMaskFolder } from './mask-folder';
-import { readScannedFile } from './confined-fs';
+import { readScannedFile, withHeldDir, type HeldDir } from './confined-fs';
 import { RegularFileError } from './regular-file';
 import { hasClasses, isDataTask } from '../catalog/tasks';
 
@@ -186,7 +186,7 @@ function scanMaskFolder(request: DataScanRequest, format: DataFormat, root: stri
   const loaded = loadDataset({ name: format.kind, options: { path: request.path, ...(shape !== undefined ? { shape } : {}) } }, 0, env.access);
   if (env.signal?.aborted) throw cancelled();
   const { fingerprint, files, notes } = loaded.report!;
-  const bytes = ['images', 'masks'].reduce((sum, d) => sum + readdirSync(path.join(root, d), { withFileTypes: true }).reduce((s, f) => s + (f.isFile() ? statSync(path.join(root, d, f.name)).size : 0), 0), 0);
+  const bytes = withHeldDir(root, (held) => ['images', 'masks'].reduce((sum, d) => sum + heldFolderBytes(held, d), 0));
   env.progress?.({ scanId: request.scanId, phase: 'reading', files, done: files, classes: loaded.train.classNames.length, skipped: 0, bytes });
   const { count, features, featureShape, targets, classNames } = loaded.train;
   const [c, h, w] = featureShape;
@@ -216,6 +216,18 @@ function scanMaskFolder(request: DataScanRequest, format: DataFormat, root: stri
     notes: [`a segmentation folder: each image in images/ with its mask in masks/, a class per pixel; a class's count is the images whose mask holds it`, ...notes].slice(0, 100),
     dataset: { name: format.kind, options: { path: request.path, ...(shape !== undefined ? { shape } : {}), fingerprint } },
   };
+}
+
+/** The bytes of the regular files in the folder `sub` of the folder held as `held`, listed and looked at through its handle (0 if it leads out). */
+function heldFolderBytes(held: HeldDir, sub: string): number {
+  const rel = held.realInside(sub);
+  if (rel === undefined) return 0;
+  const dir = held.openDir(rel);
+  try {
+    return dir.list().reduce((s, f) => s + (f.isFile() ? dir.lstat(f.name).size : 0), 0);
+  } finally {
+    dir.close();
+  }
 }
 
 /** A `[C, H, W]` sample in 0–1 (grey or colour) as the 8-bit RGBA image it came from. */

@@ -92,16 +92,25 @@ describe('a folder swapped for a link between the check and the open (#81 H5)', 
     expect(JSON.stringify(answer) + String((answer as Error).message)).not.toContain(SECRET);
   });
 
-  it("a text folder: a class folder swapped for a link out of the workspace; the outside texts never samples", async () => {
+  it.each([
+    ['a class folder', 'reviews/good', 'good'],
+    ['the folder itself', 'reviews', 'reviews'],
+  ])("a text folder: %s swapped for a link out of the workspace; the outside texts never samples", async (_, swapped, outsideName) => {
     const { ws, outside, access } = places();
-    const root = path.join(ws, 'reviews');
-    for (const [c, texts] of Object.entries({ bad: ['awful', 'dull', 'slow', 'bland', 'weak', 'poor'], good: ['lovely', 'great', 'fine', 'fun', 'warm', 'bright'] })) {
-      mkdirSync(path.join(root, c), { recursive: true });
-      texts.forEach((t, i) => writeFileSync(path.join(root, c, `${c}${i}.txt`), t));
+    const texts = { bad: ['awful', 'dull', 'slow', 'bland', 'weak', 'poor'], good: ['lovely', 'great', 'fine', 'fun', 'warm', 'bright'] };
+    for (const [c, words] of Object.entries(texts)) {
+      mkdirSync(path.join(ws, 'reviews', c), { recursive: true });
+      words.forEach((t, i) => writeFileSync(path.join(ws, 'reviews', c, `${c}${i}.txt`), t));
     }
-    mkdirSync(path.join(outside, 'good'));
-    for (let i = 0; i < 6; i++) writeFileSync(path.join(outside, 'good', `good${i}.txt`), `${SECRET} ${i}`);
-    const swap = swapOnOpen('good0.txt', path.join(root, 'good'), path.join(outside, 'good'));
+    // The outside folder: the same layout from the swapped folder down, every text a secret.
+    const mirror = path.join(outside, outsideName);
+    for (const [c, words] of Object.entries(texts)) {
+      const into = outsideName === 'good' ? (c === 'good' ? mirror : undefined) : path.join(mirror, c);
+      if (!into) continue;
+      mkdirSync(into, { recursive: true });
+      words.forEach((_, i) => writeFileSync(path.join(into, `${c}${i}.txt`), `${SECRET} ${i}`));
+    }
+    const swap = swapOnOpen('good0.txt', path.join(ws, swapped), mirror);
     let answer: unknown;
     try {
       answer = await scanData({ scanId: 'texts', path: 'reviews' }, { access });
@@ -112,21 +121,27 @@ describe('a folder swapped for a link between the check and the open (#81 H5)', 
     expect(JSON.stringify(answer) + String((answer as Error).message)).not.toContain(SECRET);
   });
 
-  it("an image folder: a class folder swapped for a link out of the workspace; no thumbnail of the outside images", async () => {
+  it.each([
+    ['a class folder', 'b'],
+    ['the folder itself', ''],
+  ])('an image folder: %s swapped for a link out of the workspace; no thumbnail of the outside images', async (_, swapped) => {
     const { ws, outside, access } = places();
     const root = path.join(ws, 'photos');
     const GREEN = [20, 200, 30];
     const BLUE = [30, 40, 210];
     const RED = [250, 5, 5];
-    mkdirSync(path.join(root, 'a'), { recursive: true });
-    mkdirSync(path.join(root, 'b'));
-    mkdirSync(path.join(outside, 'b'));
-    for (const i of [0, 1]) {
-      writeFileSync(path.join(root, 'a', `a${i}.png`), solid(GREEN, 4, 4));
-      writeFileSync(path.join(root, 'b', `b${i}.png`), solid(BLUE, 4, 4));
-      writeFileSync(path.join(outside, 'b', `b${i}.png`), solid(RED, 4, 4));
+    for (const [at, a, b] of [
+      [root, GREEN, BLUE],
+      [path.join(outside, 'photos'), RED, RED],
+    ] as const) {
+      mkdirSync(path.join(at, 'a'), { recursive: true });
+      mkdirSync(path.join(at, 'b'));
+      for (const i of [0, 1]) {
+        writeFileSync(path.join(at, 'a', `a${i}.png`), solid(a, 4, 4));
+        writeFileSync(path.join(at, 'b', `b${i}.png`), solid(b, 4, 4));
+      }
     }
-    const swap = swapOnOpen('b0.png', path.join(root, 'b'), path.join(outside, 'b'));
+    const swap = swapOnOpen('b0.png', path.join(root, swapped), path.join(outside, 'photos', swapped));
     let answer: unknown;
     try {
       answer = await scanData({ scanId: 'photos', path: 'photos' }, { access });
