@@ -81,6 +81,7 @@ export const ERRORS = {
   DATA_TEXT_EMPTY: { title: 'A text or its label is empty', action: 'Fill the row the message names, or delete it.', docs: 'data.md#labelled-text-for-a-classifier-fortunes-topics-text-folder-text-csv' },
   DATA_TEXT_NO_COLUMN: { title: 'The table has no such text or label column', action: 'Choose the text and the label column from the header row.', docs: 'data.md#labelled-text-for-a-classifier-fortunes-topics-text-folder-text-csv' },
   DATA_TEXT_ONE_CLASS: { title: 'The texts are all of one class', action: 'Choose the label column, or add texts of a second class.', docs: 'data.md#labelled-text-for-a-classifier-fortunes-topics-text-folder-text-csv' },
+  DATA_TEXT_UNKNOWN_CLASS: { title: 'A text\'s label is not one of the model\'s classes', action: 'Fix the label on the line (or folder) the message names, or leave that text out: a model is measured on the classes it was trained on.', docs: 'trainer.md#evaluating-a-model' },
   DATA_TOO_LARGE: { title: 'The data is larger than Netwright reads', action: 'Use a smaller file or folder, or a subset.', docs: 'data.md#image-folders' },
   DATA_TOO_SMALL: { title: 'The data holds too few samples', action: 'Add samples, or check the arrays\' shapes.', docs: 'data.md#in-the-app' },
   DATA_UNKNOWN: { title: 'The dataset is unknown', action: 'Choose one of the datasets listed.', docs: 'data.md#in-the-app' },

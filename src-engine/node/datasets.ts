@@ -4,13 +4,16 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
 import { DATASETS, type FileDatasetName } from '../catalog/datasets/registry';
-import type { DataFormat } from '../catalog/data-formats/registry';
+import { getDataFormat, type DataFormat } from '../catalog/data-formats/registry';
 import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, distinctCharacters, fortuneEntries, fortunesText, idxImageDataset, labelledTextDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
 import { FORTUNE_TOPICS } from '../catalog/datasets/fortunes-topics';
 import { labelledText } from '../catalog/datasets/options';
 import type { CsvOptions, Dataset, LabelledText, LabelledTextOptions, LoadedDataset, Samples, SkippedFile, TextFeatures, Tokenization } from '../core/data';
 import { csvSeries } from '../core/data/series';
 import { csvLabelledTexts } from '../core/data/text-table';
+import { rectangularRows } from '../core/data/csv';
+import { modelTextRows, modelTextsDataset } from '../core/data/model-texts';
+import type { Tokenizer } from '../core/data/tokenizer';
 import { loadImageFolder } from './image-folder';
 import { isMaskFolder, loadMaskFolder } from './mask-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
@@ -19,6 +22,7 @@ import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, refusedDataFile
 import { HeldDir, readFileInside } from './confined-fs';
 import { RegularFileError } from './regular-file';
 import { DATA_TASK_NAMES, hasClasses, isDataTask, type DataTask } from '../catalog/tasks';
+import { splitSteps } from '../base/ir/split';
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -89,15 +93,16 @@ const TEXT_WINDOW = 64;
 export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess = UNRESTRICTED): LoadedDataset {
   const builtin = loadBuiltinDataset(config, seed);
   if (builtin) return builtin;
-  const o = config.options ?? {};
+  // A split set in the settings gives the test share to the loaders that carve it (labelled texts).
+  const o = config.split ? { ...config.options, testSplit: config.split.test } : (config.options ?? {});
   const dirOption = typeof o.dir === 'string' && o.dir !== '' ? o.dir : undefined;
   const load = Object.hasOwn(FILE_LOADERS, config.name) ? FILE_LOADERS[config.name as FileDatasetName] : undefined;
   if (!load) throw new DataError('DATA_UNKNOWN', `Unknown dataset ${JSON.stringify(config.name)}. Choose ${DATASETS.map((d) => d.name).join(', ')}.`);
-  return load(o, dirOption, access);
+  return load(o, dirOption, access, config);
 }
 
 /** How the Node host reads a dataset declared `files` (catalog/datasets/): its options, `options.dir` when set, and which files it may read. */
-type FileLoader = (o: Record<string, unknown>, dirOption: string | undefined, access: DataAccess) => LoadedDataset;
+type FileLoader = (o: Record<string, unknown>, dirOption: string | undefined, access: DataAccess, config: DatasetConfig) => LoadedDataset;
 
 /** Each dataset declared `files`, by its name: a name declared without its loader here fails to compile. */
 const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
@@ -188,14 +193,14 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
     const loaded = textDataset(text, { name, window: windowOption(o), ...(vocabulary ? { vocabulary } : {}) });
     return checkFingerprint('text', o, withTextReport(loaded, 'text', createHash('sha256').update(bytes).digest('hex'), 1, distinctCharacters(text, vocabulary)));
   },
-  series: (o, dirOption, access) => {
+  series: (o, dirOption, access, config) => {
     const path = pathOption(o, 'series', 'the CSV file whose column is the series');
     const bytes = readDataFile(path, 'csv', access, DATA_LIMITS.maxCsvBytes);
     const name = path.split(/[\\/]/).pop()!;
     if (o.column !== undefined && typeof o.column !== 'string') throw new DataError('DATA_BAD_OPTION', `series: options.column names a column (got ${JSON.stringify(o.column)}).`);
     if (o.window !== undefined && typeof o.window !== 'number') throw new DataError('DATA_BAD_OPTION', `series: options.window is a number of steps (got ${JSON.stringify(o.window)}).`);
-    const { train, test, note } = csvSeries(utf8(bytes, path), { name, ...(o.column !== undefined ? { column: o.column } : {}), ...(o.window !== undefined ? { window: o.window } : {}), ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}) });
-    return checkFingerprint('series', o, { train, test, report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
+    const { train, val, test, note } = csvSeries(utf8(bytes, path), { name, ...(o.column !== undefined ? { column: o.column } : {}), ...(o.window !== undefined ? { window: o.window } : {}), ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}), steps: splitSteps(config) });
+    return checkFingerprint('series', o, { train, val, test, report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
   },
   fortunes: (o, dirOption, access) => loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined),
   'fortunes-topics': (o, dirOption, access) => loadFortuneTopics(dirOption ? allowedPath(dirOption, 'fortunes-topics', access) : DEBIAN_FORTUNES_DIR, o, dirOption !== undefined),
@@ -391,6 +396,18 @@ export function readLabelledTexts(format: Pick<DataFormat, 'holds'>, o: Record<s
  * reported. At most DATA_LIMITS.maxTextBytes of text in all.
  */
 function loadTextFolder(o: Record<string, unknown>, access: DataAccess): { loaded: LoadedDataset; read: LabelledTextsRead } {
+  const { path, texts, classes, skipped, fingerprint } = readTextFolder(o, access);
+  const used = classes.filter((_, i) => texts.some((t) => t.label === i));
+  if (used.length < 2) throw new DataError('DATA_TOO_SMALL', `text-folder: ${path} needs at least two class sub-folders holding .txt files (found ${used.length}).`);
+  const loaded = checkFingerprint('text-folder', o, labelledTextSet('text-folder', texts, labelledTextOptions(path.split(/[\\/]/).pop()!, classes, o), fingerprint, texts.length + skipped.length, skipped));
+  return { loaded, read: { texts, classNames: classes } };
+}
+
+/**
+ * A text folder's texts as they are (`options.path`: a sub-folder per class, sorted by name, the
+ * class order), read below the folder held, with the files skipped and their fingerprint; not split.
+ */
+function readTextFolder(o: Record<string, unknown>, access: DataAccess): { path: string; texts: LabelledText[]; classes: string[]; skipped: SkippedFile[]; fingerprint: string } {
   const path = pathOption(o, 'text-folder', 'the folder with one sub-folder of .txt files per class');
   const root = allowedPath(path, 'text-folder', access);
   if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `text-folder: ${path} is not a folder.`);
@@ -473,10 +490,7 @@ function loadTextFolder(o: Record<string, unknown>, access: DataAccess): { loade
   } finally {
     held.close();
   }
-  const used = classes.filter((_, i) => texts.some((t) => t.label === i));
-  if (used.length < 2) throw new DataError('DATA_TOO_SMALL', `text-folder: ${path} needs at least two class sub-folders holding .txt files (found ${used.length}).`);
-  const loaded = checkFingerprint('text-folder', o, labelledTextSet('text-folder', texts, labelledTextOptions(path.split(/[\\/]/).pop()!, classes, o), hash.digest('hex'), texts.length + skipped.length, skipped));
-  return { loaded, read: { texts, classNames: classes } };
+  return { path, texts, classes, skipped, fingerprint: hash.digest('hex') };
 }
 
 /**
@@ -507,6 +521,34 @@ function loadTextCsv(o: Record<string, unknown>, access: DataAccess): { loaded: 
   const notes = [`text from column ${JSON.stringify(table.textColumn)}${table.chosen.text ? '' : ' (guessed)'}, label from ${JSON.stringify(table.labelColumn)}${table.chosen.label ? '' : ' (guessed)'}`, ...loaded.report!.notes];
   const read = { texts: table.texts, classNames: table.classNames, columns: table.columns, textColumn: table.textColumn, labelColumn: table.labelColumn };
   return { loaded: checkFingerprint('text-csv', o, { ...loaded, report: { ...loaded.report!, notes } }), read };
+}
+
+/**
+ * A user's labelled texts (`text-folder`, `text-csv`: `config.options.path`) as a trained text
+ * model reads them (`modelTextsDataset`): encoded by the model's own tokenizer, never a vocabulary
+ * built from them, labelled by the model's class names (a table's label column, a folder's
+ * sub-folders), all of them measured (no split). `label` is the column the user named (`--target`).
+ *
+ * @throws DataError `DATA_TEXT_UNKNOWN_CLASS` naming the line (or folder) of a label the model does
+ *   not know; the readers' own (`DATA_TEXT_NO_COLUMN`, `DATA_TEXT_EMPTY`, a ragged row…).
+ */
+export function labelledTextsForModel(config: DatasetConfig, model: { tokenizer: Tokenizer; classNames?: readonly string[] }, label?: string, access: DataAccess = UNRESTRICTED): Dataset {
+  const o = config.options ?? {};
+  const format = getDataFormat(config.name);
+  if (format?.reads !== 'labelled-texts') throw new DataError('DATA_BAD_OPTION', `${config.name}: not a set of labelled texts (a folder of .txt files per class, or a table of texts).`);
+  const classNames = model.classNames ?? [];
+  if (format.holds === 'folder') {
+    if (label !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; a folder\'s classes are its sub-folders.');
+    const { path, texts, classes } = readTextFolder(o, access);
+    const name = path.split(/[\\/]/).pop()!;
+    return modelTextsDataset(name, texts.map((t) => ({ text: t.text, label: classes[t.label], where: `folder ${JSON.stringify(classes[t.label])}` })), model.tokenizer, classNames);
+  }
+  const path = pathOption(o, 'text-csv', 'the CSV/TSV with a text column and a label column');
+  const name = path.split(/[\\/]/).pop()!;
+  const source = utf8(readDataFile(path, 'text-csv', access, DATA_LIMITS.maxTextBytes), name);
+  const { header, body } = rectangularRows(source, name, typeof o.delimiter === 'string' ? { delimiter: o.delimiter } : /\.tsv$/i.test(path) ? { delimiter: '\t' } : {});
+  const texts = modelTextRows(name, header, body, { trained: { text: o.textColumn, label: o.labelColumn }, labels: true, ...(label !== undefined ? { label } : {}) });
+  return modelTextsDataset(name, texts, model.tokenizer, classNames);
 }
 
 function pathOption(o: Record<string, unknown>, what: string, hint: string): string {

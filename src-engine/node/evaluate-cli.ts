@@ -30,7 +30,9 @@ import type { DatasetConfig } from '../base/ir/types';
 import { EVALUATION_SPLITS, evaluateModel, prepareForEvaluation, type Evaluation, type EvaluationSplit } from '../core/train';
 import type { TrainedModel } from '../core/export/model';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
-import { loadSamples } from './datasets';
+import { labelledTextsForModel, loadSamples } from './datasets';
+import { readsTexts } from '../core/data/model-texts';
+import { getDataFormat } from '../catalog/data-formats/registry';
 import { modelFromSource } from './export-cli';
 import { DATA_FLAGS, checkDataFlags, wholeNumberFlag } from './train-args';
 import { datasetFromFlags } from './train-data';
@@ -85,7 +87,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const config = withInputShape(dataset, checked.graph.ir);
     // A model trained on a table reads a new one that names its columns by them, and its classes (its table encoding).
     const byName = model.table && args.data !== undefined && /\.(csv|tsv)$/i.test(args.data) ? tableForModel(args.data, model.table, model.classNames ?? []) : undefined;
-    data = prepareForEvaluation(byName ? { train: byName } : loadSamples(config, t.seed), config, t.seed, model.normalization);
+    // A text model reads the user's texts with its own tokenizer and classes, never a vocabulary built from them.
+    const texts = !byName && args.data !== undefined && readsTexts(model) && getDataFormat(config.name)?.reads === 'labelled-texts' ? labelledTextsForModel(config, model, args.target) : undefined;
+    const own = byName ?? texts;
+    data = prepareForEvaluation(own ? { train: own } : loadSamples(config, t.seed), config, t.seed, model.normalization, model.targetNormalization);
   } catch (e) {
     return fail(e instanceof DataError ? e.code : 'DATA_LOAD_FAILED', (e as Error).message, 2);
   }

@@ -28,6 +28,7 @@ import { thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { DATA_LIMITS, DataError, imageToSample, mib, parseNpy, targetColumnByName } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
 import { columnsIn, encodeTableRow, namesAnyColumn, tableWidth } from '../core/data/table-encoding';
+import { modelTextRows, readsTexts } from '../core/data/model-texts';
 import { importOnnx } from '../core/import/onnx';
 import type { TrainedModel } from '../core/export/model';
 import { continueText, continuesText, TextSampleError } from '../core/export/sample-text';
@@ -212,9 +213,19 @@ function* samplesOf(inputs: readonly string[], texts: readonly string[], shape: 
     } catch {
       throw new PredictRefusal('CLI_NO_FILE', `${path}: no such file or folder.`);
     }
+    if (st.isDirectory() && readsTexts(model)) {
+      // A text model's folder: its .txt files (a folder per class, as a text folder holds them), a text each.
+      let any = false;
+      for (const file of filesUnder(path, TEXT_EXT)) {
+        any = true;
+        yield { input: file, typed: readNamedFile(file, DATA_LIMITS.maxTextBytes).toString('utf8') };
+      }
+      if (!any) throw new PredictRefusal('E_PREDICT_INPUT', `${path}: no texts (.txt) in the folder or its sub-folders.`);
+      continue;
+    }
     if (st.isDirectory()) {
       let any = false;
-      for (const file of imagesUnder(path)) {
+      for (const file of filesUnder(path, IMAGE_EXT)) {
         any = true;
         yield { input: file, values: imageSample(file, shape) };
       }
@@ -223,6 +234,7 @@ function* samplesOf(inputs: readonly string[], texts: readonly string[], shape: 
     }
     const ext = extname(path).toLowerCase();
     if (IMAGE_EXT.has(ext)) yield { input: path, values: imageSample(path, shape) };
+    else if ((ext === '.csv' || ext === '.tsv') && readsTexts(model)) yield* textTableSamples(path, target, model);
     else if (ext === '.csv' || ext === '.tsv') yield* tableSamples(path, width, target, model);
     else if (ext === '.npy' || ext === '.npz') yield* arraySamples(path, shape);
     else if (ext === '.txt') yield { input: path, typed: readNamedFile(path, DATA_LIMITS.maxTextBytes).toString('utf8') };
@@ -231,14 +243,37 @@ function* samplesOf(inputs: readonly string[], texts: readonly string[], shape: 
   for (const [i, typed] of texts.entries()) yield { input: `--text ${i + 1}`, typed };
 }
 
-/** The image files under `dir`, its sub-folders included, in sorted order. */
-function* imagesUnder(dir: string): Generator<string> {
+/** What a text model's folder holds: texts. */
+const TEXT_EXT: ReadonlySet<string> = new Set(['.txt']);
+
+/** The files under `dir` whose extension is one of `exts` (images, texts), its sub-folders included, in sorted order. */
+function* filesUnder(dir: string, exts: ReadonlySet<string>): Generator<string> {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) yield* imagesUnder(p);
-    else if (e.isFile() && IMAGE_EXT.has(extname(e.name).toLowerCase())) yield p;
+    if (e.isDirectory()) yield* filesUnder(p, exts);
+    else if (e.isFile() && exts.has(extname(e.name).toLowerCase())) yield p;
   }
+}
+
+/**
+ * A table of texts for a text model: each row's text (its text column: the one the model was
+ * trained on, or named like one; a label column, `--target` among them, not read), encoded by the
+ * model's own tokenizer as the Playground encodes a typed text (`model.predict`'s text).
+ */
+function* textTableSamples(path: string, target: string | undefined, model: TrainedModel): Generator<Sample> {
+  const bytes = readNamedFile(path, DATA_LIMITS.maxCsvBytes);
+  if (tableRows(bytes, MAX_PREDICT_SAMPLES + 1) > MAX_PREDICT_SAMPLES + 1) throw tooManySamples(path, 'rows');
+  const { header, body } = rectangularRows(bytes.toString('utf8'), path, /\.tsv$/i.test(path) ? { delimiter: '\t' } : {});
+  const o = model.graph.training?.dataset.options ?? {};
+  let rows;
+  try {
+    rows = modelTextRows(path, header, body, { trained: { text: o.textColumn, label: o.labelColumn }, labels: false, ...(target !== undefined ? { label: target } : {}) });
+  } catch (e) {
+    if (e instanceof DataError) throw new PredictRefusal('E_PREDICT_INPUT', e.message);
+    throw e;
+  }
+  for (const [i, r] of rows.entries()) yield { input: `${path}:${body[i].line}`, typed: r.text };
 }
 
 /** One image as a `[C, H, W]` sample of the model's shape, decoded as the image-folder loader decodes (its values in [0, 1]). */

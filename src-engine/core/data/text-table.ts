@@ -32,7 +32,7 @@ export interface TextTable {
 const MAX_GUESSED_CLASSES = 100;
 
 /** Header names that say a column holds the texts (case and spaces aside), in order of preference. */
-const TEXT_COLUMN_NAMES: readonly string[] = ['text', 'texts', 'review', 'sentence', 'comment', 'message', 'content', 'body', 'document', 'tweet'];
+export const TEXT_COLUMN_NAMES: readonly string[] = ['text', 'texts', 'review', 'sentence', 'comment', 'message', 'content', 'body', 'document', 'tweet'];
 
 /**
  * The columns a table of texts most likely means. The label: a column named like one (`label`,

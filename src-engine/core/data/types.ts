@@ -193,6 +193,8 @@ export type DataErrorCode =
   | 'DATA_LABEL_RANGE'
   | 'DATA_UNKNOWN'
   | 'DATA_BAD_OPTION'
+  /** A split whose fractions are out of range or do not sum to 1, or that cannot be made of this data (base/ir/split.ts). */
+  | 'DATA_BAD_SPLIT'
   | 'DATA_NOT_FOUND'
   | 'DATA_TOO_SMALL'
   /** Over DATA_LIMITS: refused before anything that large is allocated. */
@@ -213,6 +215,8 @@ export type DataErrorCode =
   | 'DATA_TEXT_EMPTY'
   /** Labelled texts all of one class. */
   | 'DATA_TEXT_ONE_CLASS'
+  /** A text whose label is not one of a trained model's classes (core/data/model-texts.ts). */
+  | 'DATA_TEXT_UNKNOWN_CLASS'
   /** A damaged .npy/.npz (bad magic, a header that lies about the shape, a broken zip). */
   | 'DATA_NPY_BAD'
   /** The data no longer matches the fingerprint saved with the project. */
