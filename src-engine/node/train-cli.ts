@@ -70,7 +70,7 @@ import { adapterName, type GpuContext } from '../core/gpu/context';
 import { chooseGpuSaying, type AcquireGpu } from '../core/gpu/select';
 import { buildGpuTrainable } from '../core/gpu/trainable';
 import { TrainError, findLearningRate, trainerEvents } from '../core/train';
-import type { LoopFailure, LrFinding } from '../core/train';
+import type { DoneEvent, LoopFailure, LrFinding, TrainerEvent } from '../core/train';
 import { TrainingSession, type TrainingSessionOptions } from '../app/session/training-session';
 import { nodeGpuAcquirer } from './gpu/device';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
@@ -86,8 +86,12 @@ import { parse, usage, type Args } from './train-args';
 import { checkDesign, exportTarget, freezeLayers, memoryVerdict, readDesign, resumedDesign, startWeightsOf, withFlags, type Design } from './train-design';
 import { formatGiB, type MemoryVerdict } from '../core/analysis/memory';
 import { trainingMemoryLimit } from './compute-info';
-import { fitToUserData, loadData } from './train-data';
-import { progressPrinter, type Io } from './train-progress';
+import { fitToUserData, readData, type RunData } from './train-data';
+import { metricSummary, progressPrinter, type Io } from './train-progress';
+import { printFold, printFoldsDone, printSplitClasses, splitCounts } from './split-report';
+import { foldSummary } from '../core/metrics/folds';
+import type { MetricValues } from '../core/metrics';
+import { runBaselines } from '../core/metrics/baselines';
 
 export { usage } from './train-args';
 
@@ -102,13 +106,17 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const design = args.resume !== undefined ? resumedDesign(args.resume, args) : readDesign(args.file!, args.data);
     const checked = checkDesign(withFlags(design, args), design.label, io);
     const from = design.resume ? undefined : startWeightsOf(checked.ir, design, args.runs);
-    const data = loadData(checked.ir, io);
+    const run = readData(checked.ir, io, args);
+    // Under --folds, fold 1 of K is the first run's split; the others are prepared as their turn comes.
+    const data = run.prepare(args.folds !== undefined ? { k: args.folds, index: 0 } : undefined);
     const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io, design.graph.training?.dataset) : checked;
     const frozen = args.freeze !== undefined ? freezeLayers(fitted, args.freeze, design.label, io) : fitted;
     // The app's verdict before anything is allocated: refused with the batch that fits.
     const memory = memoryVerdict(frozen, data);
     if (args.findLr) return await findLr(args, io, frozen, data, from);
-    return await train({ args, io, design, checked: frozen, data, from, exportAs, memory });
+    const plan = { args, io, design, checked: frozen, data, from, exportAs, memory };
+    if (args.folds !== undefined) return await crossValidate(plan, run, args.folds);
+    return await train(plan);
   } catch (e) {
     if (e instanceof CliError) return fail(e.code, e.message, e.exit);
     throw e;
@@ -166,6 +174,34 @@ interface RunPlan {
   exportAs: ExportFormat | undefined;
   /** The memory verdict the run passed (`memoryVerdict`). */
   memory: MemoryVerdict;
+  /** Under `--folds`: which fold this run tests on, and where its end goes (instead of a done record). */
+  fold?: { index: number; k: number; done(e: DoneEvent): void };
+}
+
+/**
+ * `--folds K`: K runs of the design from the same start, run i tested on fold i of a stratified
+ * K-fold partition of the data (`crossValidationFolds`) and validated on a share of the others;
+ * each fold's test figures printed as it ends, then each test metric's mean ± sd over the folds
+ * (the `--json` done record's `folds`). The exit code of the first fold that does not finish.
+ */
+async function crossValidate(plan: RunPlan, run: RunData, k: number): Promise<number> {
+  const tests: MetricValues[] = [];
+  let reason = 'completed';
+  for (let index = 0; index < k; index++) {
+    const data = index === 0 ? plan.data : run.prepare({ k, index });
+    let ended: DoneEvent | undefined;
+    const code = await train({ ...plan, data, fold: { index, k, done: (e) => void (ended = e) } });
+    if (code !== 0) return code;
+    if (!ended?.test) {
+      // Stopped (Ctrl-C) before its test: the folds so far are not a cross-validation.
+      if (!plan.io.json) plan.io.err(`fold ${index + 1} of ${k} stopped before its test; no cross-validation figures\n`);
+      return 0;
+    }
+    if (ended.reason !== 'completed') reason = ended.reason;
+    tests.push(ended.test);
+  }
+  printFoldsDone(plan.io, foldSummary(tests), reason);
+  return 0;
 }
 
 /**
@@ -181,9 +217,14 @@ async function train(plan: RunPlan): Promise<number> {
   const frozen = graph.nodes.filter((n) => n.frozen === true).map((n) => n.id);
   if (io.json) {
     const samples = { train: data.train.count, val: data.val.count, test: data.test.count };
-    io.out(JSON.stringify({ type: 'start', design: graph.name ?? design.label, backend: device.description, batchSize: graph.training!.batchSize, epochs: graph.training!.epochs, samples, frozen, memoryEstimateBytes: plan.memory.estimate.bytes, memoryLimitBytes: memoryLimit }) + '\n');
+    // Each split's count, and per class for a classifier (#83); under --folds, which fold this run tests on.
+    const splits = splitCounts(data);
+    const fold = plan.fold ? { fold: { index: plan.fold.index + 1, k: plan.fold.k } } : {};
+    io.out(JSON.stringify({ type: 'start', design: graph.name ?? design.label, backend: device.description, batchSize: graph.training!.batchSize, epochs: graph.training!.epochs, samples, splits, ...fold, frozen, memoryEstimateBytes: plan.memory.estimate.bytes, memoryLimitBytes: memoryLimit }) + '\n');
   } else {
+    if (plan.fold) io.out(`fold ${plan.fold.index + 1}/${plan.fold.k} (tested on fold ${plan.fold.index + 1}, trained and validated on the others)\n`);
     io.out(`${graph.name ?? design.label}: ${data.train.name} ${data.train.count} · ${data.val.name} ${data.val.count} · ${data.test.name} ${data.test.count} samples\n`);
+    printSplitClasses(io, data);
     io.out(`backend: ${device.description}\n`);
     io.out(`memory: about ${formatGiB(plan.memory.estimate.bytes)} at batch ${graph.training!.batchSize} (Netwright may use ${formatGiB(memoryLimit)} here)${frozen.length ? `; ${frozen.length} frozen layers` : ''}\n`);
   }
@@ -196,7 +237,8 @@ async function train(plan: RunPlan): Promise<number> {
       emit: () => undefined,
       headless: true,
       ...(design.resume ? { resumeFrom: design.resume.checkpoint } : {}),
-      hooks: [trainerEvents(progressPrinter(io, started)), { onError: (f) => void (failure = f) }],
+      // The baselines are fitted at the end, on the run's own splits (#83).
+      hooks: [trainerEvents(foldEnd(plan, progressPrinter(io, started, () => runBaselines(data, graph.training!)))), { onError: (f) => void (failure = f) }],
     });
     if (plan.from) {
       const warm = session.warmStart(plan.from);
@@ -226,6 +268,17 @@ async function train(plan: RunPlan): Promise<number> {
   } finally {
     device.dispose();
   }
+}
+
+/** Under `--folds`, a run's end goes to its fold (a `fold` line, not a done record); otherwise every event to `print`. */
+function foldEnd(plan: RunPlan, print: (e: TrainerEvent) => void): (e: TrainerEvent) => void {
+  const fold = plan.fold;
+  if (!fold) return print;
+  return (e) => {
+    if (e.type !== 'done') return print(e);
+    fold.done(e);
+    printFold(plan.io, fold.index, fold.k, e, metricSummary);
+  };
 }
 
 /** How the run store keeps a CLI run, as the app keeps its own: under its project; a resumed run under its parent's name, naming the parent. */

@@ -4,6 +4,7 @@
  */
 import type { SourceReport } from '../core/data';
 import type { MetricValues } from '../core/metrics';
+import { baselineVerdict, type Baselines } from '../core/metrics/baselines';
 import type { DataSkipped, TrainerEvent } from '../core/train';
 import { cliErrorText } from '../base/errors';
 
@@ -30,13 +31,19 @@ export function reportData(r: SourceReport, json: boolean, out: (s: string) => v
   }
 }
 
-/** The trainer's events as the CLI prints them: one JSON line each under `--json`, else progress lines (at most one a second). */
-export function progressPrinter(io: Io, started: number): (e: TrainerEvent) => void {
+/**
+ * The trainer's events as the CLI prints them: one JSON line each under `--json`, else progress
+ * lines (at most one a second). `baselines`, asked at the end: the done record carries them
+ * (`baselines: { name: { metric: test value } }`, with their validation figures and notes in
+ * `baselineDetails`), and the summary lists them with a sentence when the network does worse (#83).
+ */
+export function progressPrinter(io: Io, started: number, baselines?: () => (Baselines & { metrics: readonly string[] }) | undefined): (e: TrainerEvent) => void {
   let lastLine = 0;
   const warnSkipped = (s: DataSkipped | undefined, when: string) => {
     if (s) io.err(`warning DATA_IMAGE_UNREADABLE: ${s.count} image${s.count === 1 ? '' : 's'} could not be read ${when} and ${s.count === 1 ? 'was' : 'were'} fed as zeros: ${s.files.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join('; ')}${s.count > 3 ? '; …' : ''}\n`);
   };
   return (e) => {
+    if (e.type === 'done' && baselines) return printDone(io, e, started, baselines(), warnSkipped);
     if (io.json) return io.out(JSON.stringify(e) + '\n');
     if (e.type === 'progress') {
       const now = Date.now();
@@ -58,9 +65,28 @@ export function progressPrinter(io: Io, started: number): (e: TrainerEvent) => v
   };
 }
 
-/** One line of metrics: `loss 0.0712  acc 97.90%  F1 0.979` (the evaluate CLI prints the same). */
-export function metricSummary(m: MetricValues): string {
-  const parts = [`loss ${m.loss.toFixed(4)}`];
+/** The done event with the run's baselines beside its test figures (JSON: one `done` line; else the summary, each baseline, the verdict). */
+function printDone(io: Io, e: Extract<TrainerEvent, { type: 'done' }>, started: number, b: (Baselines & { metrics: readonly string[] }) | undefined, warnSkipped: (s: DataSkipped | undefined, when: string) => void): void {
+  const verdict = b ? baselineVerdict(e.test, b, b.metrics) : undefined;
+  if (io.json) {
+    const extra = b ? { baselines: Object.fromEntries(Object.entries(b.scores).map(([k, v]) => [k, v.test])), baselineDetails: b, ...(verdict ? { verdict } : {}) } : {};
+    io.out(JSON.stringify({ ...e, ...extra }) + '\n');
+    return;
+  }
+  io.out(`\n${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, ${e.steps} steps, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  if (e.test) io.out(`test (epoch ${e.evaluatedEpoch} weights): ${metricSummary(e.test)}\n`);
+  if (b && Object.keys(b.scores).length) {
+    io.out('baselines on the same test split:\n');
+    for (const [name, s] of Object.entries(b.scores)) io.out(`  ${name.padEnd(15)} ${metricSummary(s.test, false)}${s.note ? `  (${s.note})` : ''}\n`);
+    for (const s of b.skipped) io.out(`  ${s.name.padEnd(15)} left out: ${s.reason}\n`);
+  }
+  if (verdict) io.out(`${verdict}\n`);
+  warnSkipped(e.dataSkipped, 'since the last epoch');
+}
+
+/** One line of metrics: `loss 0.0712  acc 97.90%  F1 0.979` (the evaluate CLI prints the same); `withLoss` false for a baseline's (it has none). */
+export function metricSummary(m: Partial<MetricValues>, withLoss = true): string {
+  const parts = withLoss && m.loss !== undefined ? [`loss ${m.loss.toFixed(4)}`] : [];
   if (m.accuracy !== undefined) parts.push(`acc ${(100 * m.accuracy).toFixed(2)}%`);
   if (m['pixel-accuracy'] !== undefined) parts.push(`pixel acc ${(100 * m['pixel-accuracy']).toFixed(2)}%`);
   if (m['mean-iou'] !== undefined) parts.push(`mIoU ${m['mean-iou'].toFixed(3)}`);

@@ -1,0 +1,405 @@
+/**
+ * Baselines beside every result (#83): what simple models score on the run's own splits, with the
+ * run's metrics, so a network that does worse than repeating the last value says so. A GRU on the
+ * CO2 series reached test MSE 2.31 where the last value gives 0.263 and a linear model on 20 lags
+ * 0.205, and an MLP on diabetes R² 0.2 against ridge's 0.358: nothing said either. In the manner of
+ * scikit-learn's DummyClassifier / DummyRegressor and Hyndman's forecasting benchmarks (naive,
+ * seasonal naive); each is fitted on the training split and measured on the validation and test
+ * splits. Declared once in `BASELINES`; the CLI's done record, its summary and the run record read them.
+ */
+import type { Normalization } from '../data/normalize';
+import { featureSize, isStreamed, targetSize, type Samples, type TextEncoding } from '../data/types';
+import { MetricAccumulator, type MetricValues } from './accumulator';
+import { fitLogistic, fitRidge, linearOutputs } from './linear-models';
+import { hasClasses, taskOf } from '../../catalog/tasks';
+import { getDataset } from '../../catalog/datasets/registry';
+import type { TrainingConfig } from '../../base/ir/types';
+
+/** What kind of data a baseline is for: class labels, values, a series' next value (`forecast`), texts with labels. */
+export type BaselineKind = 'classes' | 'values' | 'forecast' | 'texts';
+
+/** The metrics a baseline is scored on: one number each (a confusion matrix or per-pixel scores are not one to set beside). */
+export type ScoredMetric = 'accuracy' | 'f1' | 'roc-auc' | 'precision' | 'recall' | 'top5' | 'mse' | 'mae' | 'r2';
+
+/** A baseline's scores on each split it was measured on, by metric (the run's metrics that apply). */
+export interface BaselineScores {
+  val?: Partial<Record<ScoredMetric, number>>;
+  test: Partial<Record<ScoredMetric, number>>;
+  /** How it was fitted where it matters (`period 12, by autocorrelation`, `fitted on 1,275 of 54,000 samples`). */
+  note?: string;
+}
+
+/** The baselines of a run by name, and those left out with why. */
+export interface Baselines {
+  scores: Record<string, BaselineScores>;
+  skipped: { name: string; reason: string }[];
+}
+
+/** One split as the baselines read it: raw features (normalisation undone) and targets. */
+interface Split {
+  count: number;
+  x: Float32Array | null;
+  y: Float32Array;
+}
+
+/** What a baseline is fitted on. */
+export interface BaselineInput {
+  kind: BaselineKind;
+  train: Split;
+  val: Split;
+  test: Split;
+  /** Values per sample (the features' width) and per target (a regression's outputs; 1 for a label). */
+  featureWidth: number;
+  targetWidth: number;
+  numClasses: number;
+  /** A text set's encoding: ids or counts, and the vocabulary's size. */
+  text?: TextEncoding;
+  /** The series' window (values per sample) for `forecast`. */
+  window?: number;
+}
+
+/** A fitted baseline: its predictions for a split (`n × width` rows: class probabilities, or values), or why it was left out. */
+type Fitted = { predict: (s: Split) => Float64Array; note?: string } | { skip: string };
+
+export interface BaselineDeclaration {
+  name: string;
+  /** What it does, as a sentence ends: "repeating the last value", "ridge regression". */
+  doing: string;
+  kinds: readonly BaselineKind[];
+  fit(input: BaselineInput): Fitted;
+}
+
+/** The linear baselines leave out features wider than this (an image of 150,528 values): said, not fitted. */
+export const LINEAR_MAX_FEATURES = 4096;
+/**
+ * Rows × features × classes a logistic regression takes (its 300 passes stay a few seconds on one
+ * core: MNIST's 784 × 10 gives 510 rows, ~3 s); more training rows are thinned evenly, at least
+ * LOGISTIC_MIN_ROWS kept, and its note says how many it was fitted on.
+ */
+const LOGISTIC_BUDGET = 4e6;
+const LOGISTIC_MIN_ROWS = 500;
+/** Bag of words over this many of the training split's most frequent tokens. */
+const BAG_OF_WORDS_TOKENS = 1000;
+
+const n0 = (v: number) => v.toLocaleString('en-US');
+
+/** Class probabilities of one class everywhere (the majority's). */
+function constantRows(n: number, row: Float64Array): Float64Array {
+  const out = new Float64Array(n * row.length);
+  for (let i = 0; i < n; i++) out.set(row, i * row.length);
+  return out;
+}
+
+/** Softmax of each row of `n × k` logits, in place. */
+function softmaxRows(z: Float64Array, n: number, k: number): Float64Array {
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, z[i * k + c]);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += z[i * k + c] = Math.exp(z[i * k + c] - max);
+    for (let c = 0; c < k; c++) z[i * k + c] /= sum;
+  }
+  return z;
+}
+
+/** Every n-th training row, `keep` of them (the logistic budget). */
+function subsample(s: Split, width: number, keep: number): Split {
+  if (keep >= s.count) return s;
+  const step = s.count / keep;
+  const x = new Float32Array(keep * width);
+  const y = new Float32Array(keep);
+  for (let i = 0; i < keep; i++) {
+    const r = Math.floor(i * step);
+    x.set(s.x!.subarray(r * width, (r + 1) * width), i * width);
+    y[i] = s.y[r];
+  }
+  return { count: keep, x, y };
+}
+
+/** A logistic regression on `width` features read from each split by `features` (the raw ones, or a bag of words). */
+function logistic(input: BaselineInput, width: number, features: (s: Split) => Float32Array): Fitted {
+  if (width > LINEAR_MAX_FEATURES) return { skip: `${n0(width)} values per sample, over the ${n0(LINEAR_MAX_FEATURES)} a linear baseline takes` };
+  const k = input.numClasses;
+  const keep = Math.max(LOGISTIC_MIN_ROWS, Math.floor(LOGISTIC_BUDGET / (width * k)));
+  const train = subsample({ ...input.train, x: features(input.train) }, width, keep);
+  const model = fitLogistic(train.x!, train.y, train.count, width, k);
+  return {
+    predict: (s) => softmaxRows(linearOutputs(model, features(s), s.count), s.count, k),
+    ...(train.count < input.train.count ? { note: `fitted on ${n0(train.count)} of ${n0(input.train.count)} training samples` } : {}),
+  };
+}
+
+/** The `n × V'` counts of the training split's most frequent ids (a text read as ids), V' ≤ BAG_OF_WORDS_TOKENS. */
+function bagOfWords(input: BaselineInput): { width: number; features: (s: Split) => Float32Array } {
+  const w = input.featureWidth;
+  const counts = new Map<number, number>();
+  const x = input.train.x!;
+  for (let i = 0; i < x.length; i++) counts.set(x[i], (counts.get(x[i]) ?? 0) + 1);
+  const kept = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, BAG_OF_WORDS_TOKENS).map(([id]) => id);
+  const column = new Map(kept.map((id, c) => [id, c]));
+  const width = kept.length;
+  return {
+    width,
+    features: (s) => {
+      const out = new Float32Array(s.count * width);
+      for (let i = 0; i < s.count; i++) {
+        for (let t = 0; t < w; t++) {
+          const c = column.get(s.x![i * w + t]);
+          if (c !== undefined) out[i * width + c]++;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** The series' last value in each window (the window's values are its features, oldest first). */
+const lagged = (s: Split, window: number, lag: number): Float64Array => Float64Array.from({ length: s.count }, (_, i) => s.x![i * window + window - lag]);
+
+/**
+ * The season of a series seen through its windows: the lag whose autocorrelation (each window's
+ * values about their own mean, pooled over the training windows) is the highest local peak in
+ * [2, window − 2] — a peak, not merely a high value, since a smooth series correlates at every short
+ * lag — or undefined when there is no positive peak (no season shorter than the window).
+ */
+export function seasonalPeriod(x: ArrayLike<number>, count: number, window: number): number | undefined {
+  const r = new Float64Array(window);
+  let den = 0;
+  for (let i = 0; i < count; i++) {
+    let m = 0;
+    for (let t = 0; t < window; t++) m += x[i * window + t];
+    m /= window;
+    for (let t = 0; t < window; t++) {
+      const a = x[i * window + t] - m;
+      den += a * a;
+      for (let p = 1; p <= t; p++) r[p] += a * (x[i * window + t - p] - m);
+    }
+  }
+  if (!(den > 0)) return undefined;
+  let best: number | undefined;
+  for (let p = 2; p < window - 1; p++) {
+    if (r[p] > 0 && r[p] > r[p - 1] && r[p] >= r[p + 1] && (best === undefined || r[p] > r[best])) best = p;
+  }
+  return best;
+}
+
+const declareBaseline = (b: BaselineDeclaration): BaselineDeclaration => b;
+
+/** The one table of baselines: adding one is a line here. */
+export const BASELINES: readonly BaselineDeclaration[] = [
+  declareBaseline({
+    name: 'majority',
+    doing: 'predicting the majority class',
+    kinds: ['classes', 'texts'],
+    fit(input) {
+      const k = input.numClasses;
+      const counts = new Float64Array(k);
+      for (const y of input.train.y) counts[y]++;
+      let top = 0;
+      for (let c = 1; c < k; c++) if (counts[c] > counts[top]) top = c;
+      const row = new Float64Array(k);
+      row[top] = 1;
+      return { predict: (s) => constantRows(s.count, row) };
+    },
+  }),
+  declareBaseline({
+    name: 'logistic',
+    doing: 'logistic regression on the same inputs',
+    kinds: ['classes'],
+    fit: (input) => (input.train.x ? logistic(input, input.featureWidth, (s) => s.x!) : { skip: 'the features are streamed from disk' }),
+  }),
+  declareBaseline({
+    name: 'bag-of-words',
+    doing: 'a bag of words with logistic regression',
+    kinds: ['texts'],
+    fit(input) {
+      // A text read as counts already is a bag of words; read as ids, its tokens are counted.
+      if (input.text?.features === 'counts') return logistic(input, input.featureWidth, (s) => s.x!);
+      const bag = bagOfWords(input);
+      return logistic(input, bag.width, bag.features);
+    },
+  }),
+  declareBaseline({
+    name: 'mean',
+    doing: 'predicting the training mean',
+    kinds: ['values', 'forecast'],
+    fit(input) {
+      const k = input.targetWidth;
+      const mean = new Float64Array(k);
+      for (let i = 0; i < input.train.count; i++) for (let c = 0; c < k; c++) mean[c] += input.train.y[i * k + c];
+      for (let c = 0; c < k; c++) mean[c] /= input.train.count;
+      return { predict: (s) => constantRows(s.count, mean) };
+    },
+  }),
+  declareBaseline({
+    name: 'ridge',
+    doing: 'ridge regression on the same inputs',
+    kinds: ['values'],
+    fit(input) {
+      if (!input.train.x) return { skip: 'the features are streamed from disk' };
+      const d = input.featureWidth;
+      if (d > LINEAR_MAX_FEATURES) return { skip: `${n0(d)} values per sample, over the ${n0(LINEAR_MAX_FEATURES)} a linear baseline takes` };
+      const model = fitRidge(input.train.x, input.train.y, input.train.count, d, input.targetWidth);
+      return { predict: (s) => linearOutputs(model, s.x!, s.count) };
+    },
+  }),
+  declareBaseline({
+    name: 'last-value',
+    doing: 'repeating the last value',
+    kinds: ['forecast'],
+    fit: (input) => ({ predict: (s) => lagged(s, input.window!, 1) }),
+  }),
+  declareBaseline({
+    name: 'seasonal-naive',
+    doing: 'repeating the value one season back',
+    kinds: ['forecast'],
+    fit(input) {
+      const p = seasonalPeriod(input.train.x!, input.train.count, input.window!);
+      if (p === undefined) return { skip: `no season shorter than the window of ${input.window} (no peak of the autocorrelation at a lag of 2 to ${input.window! - 2})` };
+      return { predict: (s) => lagged(s, input.window!, p), note: `period ${p}, by autocorrelation within the window of ${input.window}` };
+    },
+  }),
+  declareBaseline({
+    name: 'linear-lags',
+    doing: 'a linear model on the lags',
+    kinds: ['forecast'],
+    fit(input) {
+      const w = input.window!;
+      const model = fitRidge(input.train.x!, input.train.y, input.train.count, w, 1);
+      return { predict: (s) => linearOutputs(model, s.x!, s.count), note: `ridge on the ${w} values of the window` };
+    },
+  }),
+];
+
+/** Which way a metric improves (the ones a verdict compares), and how a sentence names it. */
+const METRIC_SENSE: Readonly<Record<ScoredMetric, { better: 'higher' | 'lower'; label: string }>> = {
+  accuracy: { better: 'higher', label: 'accuracy' },
+  f1: { better: 'higher', label: 'F1' },
+  'roc-auc': { better: 'higher', label: 'ROC AUC' },
+  precision: { better: 'higher', label: 'precision' },
+  recall: { better: 'higher', label: 'recall' },
+  top5: { better: 'higher', label: 'top-5 accuracy' },
+  mse: { better: 'lower', label: 'MSE' },
+  mae: { better: 'lower', label: 'MAE' },
+  r2: { better: 'higher', label: 'R²' },
+};
+
+/** The metrics a baseline reports among `metrics`. */
+function scoredMetrics(metrics: readonly string[]): ScoredMetric[] {
+  return metrics.filter((m): m is ScoredMetric => Object.hasOwn(METRIC_SENSE, m));
+}
+
+/** `pred` against a split's targets with the run's metrics. */
+function measure(input: BaselineInput, metrics: readonly ScoredMetric[], pred: Float64Array, s: Split): Partial<Record<ScoredMetric, number>> {
+  const classes = input.kind === 'classes' || input.kind === 'texts';
+  const width = classes ? input.numClasses : input.targetWidth;
+  const acc = new MetricAccumulator(metrics, { kind: classes ? 'classes' : 'values', outputSize: width, numClasses: classes ? input.numClasses : 0 });
+  acc.add(s.count, 0, Float32Array.from(pred), s.y);
+  const r = acc.result();
+  return Object.fromEntries(metrics.filter((m) => typeof r[m] === 'number' && Number.isFinite(r[m])).map((m) => [m, r[m] as number]));
+}
+
+/**
+ * Every baseline of `input.kind`, fitted on the training split and measured with `metrics` on the
+ * validation split (when it has samples) and the test split. A baseline that cannot be fitted here
+ * (features streamed from disk, too wide, no season) is in `skipped` with why.
+ *
+ * @example computeBaselines(baselineInput(data, { metrics: ['mse'], timeSeries: true })!, ['mse']).scores['last-value'].test.mse // 0.263
+ */
+export function computeBaselines(input: BaselineInput, metrics: readonly string[]): Baselines {
+  const wanted = scoredMetrics(metrics);
+  const out: Baselines = { scores: {}, skipped: [] };
+  if (wanted.length === 0 || input.train.count === 0 || input.test.count === 0) return out;
+  for (const b of BASELINES) {
+    if (!b.kinds.includes(input.kind)) continue;
+    const fitted = b.fit(input);
+    if ('skip' in fitted) {
+      out.skipped.push({ name: b.name, reason: fitted.skip });
+      continue;
+    }
+    const score: BaselineScores = { test: measure(input, wanted, fitted.predict(input.test), input.test) };
+    if (input.val.count > 0) score.val = measure(input, wanted, fitted.predict(input.val), input.val);
+    if (fitted.note) score.note = fitted.note;
+    out.scores[b.name] = score;
+  }
+  return out;
+}
+
+/** The features of `s` on the scale they were read (normalisation undone), or null when streamed. */
+function rawFeatures(s: Samples, norm: Normalization | null): Float32Array | null {
+  if (isStreamed(s)) return null;
+  if (!norm) return s.features;
+  const fs = featureSize(s);
+  const x = new Float32Array(s.features.length);
+  for (let i = 0; i < x.length; i++) {
+    const k = norm.mean.length === 1 ? 0 : i % fs;
+    x[i] = s.features[i] * norm.std[k] + norm.mean[k];
+  }
+  return x;
+}
+
+/**
+ * What the baselines read of a run's data: its kind (a series, labelled texts, classes, values),
+ * the splits with their features on the scale they were read, or undefined where no baseline
+ * applies (a reconstruction: its target is its input; labels per position: a language model's, a
+ * mask's).
+ */
+export function baselineInput(
+  data: { train: Samples; val: Samples; test: Samples; normalization: Normalization | null; target: 'label' | 'features' },
+  opts: { timeSeries: boolean },
+): BaselineInput | undefined {
+  const t = data.train;
+  if (data.target === 'features' || taskOf(t.task).targets === 'features') return undefined;
+  const classes = hasClasses(t.task) && t.numClasses >= 2;
+  if (classes && targetSize(t) !== 1) return undefined;
+  const split = (s: Samples): Split => ({ count: s.count, x: rawFeatures(s, data.normalization), y: s.targets });
+  const featureWidth = featureSize(t);
+  const series = !classes && opts.timeSeries && !isStreamed(t) && targetSize(t) === 1;
+  const kind: BaselineKind = classes ? (t.text ? 'texts' : 'classes') : series ? 'forecast' : 'values';
+  return {
+    kind,
+    train: split(t),
+    val: split(data.val),
+    test: split(data.test),
+    featureWidth,
+    targetWidth: classes ? 1 : targetSize(t),
+    numClasses: classes ? t.numClasses : 0,
+    ...(t.text ? { text: t.text } : {}),
+    ...(series ? { window: featureWidth } : {}),
+  };
+}
+
+/**
+ * A plain sentence when the network does worse on the test split than the best baseline, on the
+ * first of `metrics` both were measured with; undefined when it does as well or better.
+ *
+ * @example baselineVerdict({ loss: 1, mse: 2.31 }, baselines, ['mse']) // 'The network\'s test MSE 2.31 is worse than repeating the last value (0.263).'
+ */
+export function baselineVerdict(test: MetricValues | undefined, baselines: Baselines, metrics: readonly string[]): string | undefined {
+  if (!test) return undefined;
+  const metric = scoredMetrics(metrics).find((m) => typeof test[m] === 'number' && Object.values(baselines.scores).some((s) => s.test[m] !== undefined));
+  if (!metric) return undefined;
+  const sense = METRIC_SENSE[metric];
+  const better = (a: number, b: number) => (sense.better === 'higher' ? a > b : a < b);
+  let best: { name: string; value: number } | undefined;
+  for (const [name, s] of Object.entries(baselines.scores)) {
+    const v = s.test[metric];
+    if (v !== undefined && (!best || better(v, best.value))) best = { name, value: v };
+  }
+  const net = test[metric] as number;
+  if (!best || !(better(best.value, net) || !Number.isFinite(net))) return undefined;
+  const doing = BASELINES.find((b) => b.name === best.name)!.doing;
+  const show = (v: number) => (metric === 'accuracy' || metric === 'top5' ? `${(100 * v).toFixed(2)} %` : v.toPrecision(3));
+  return `The network's test ${sense.label} ${show(net)} is worse than ${doing} (${show(best.value)}).`;
+}
+
+/**
+ * The baselines of a run at its end: its data's kind (a series by its dataset's declaration), its
+ * metrics (the task's defaults where it lists none), or undefined where none applies.
+ */
+export function runBaselines(data: Parameters<typeof baselineInput>[0], training: Pick<TrainingConfig, 'metrics' | 'dataset'>): (Baselines & { metrics: readonly string[] }) | undefined {
+  const input = baselineInput(data, { timeSeries: getDataset(training.dataset.name)?.timeSeries === true });
+  if (!input) return undefined;
+  const metrics = training.metrics.length ? training.metrics : taskOf(data.train.task).defaultMetrics;
+  return { ...computeBaselines(input, metrics), metrics };
+}
