@@ -1,7 +1,8 @@
 /**
  * The validator checks `training.optimizer`, `training.schedule` and `dataset.transform` with the
  * zod schemas derived from their registries, and reports what they refuse with the engine's own
- * codes and messages. A kind registered here for the test only (`lion`) is accepted with nothing
+ * codes and messages. A kind registered here for the test only (`made-up-optimizer`, a name no real
+ * optimizer takes: `lion` collided once Lion was declared) is accepted with nothing
  * else changed: a registry line is all the validator needs.
  */
 import { describe, expect, it, vi } from 'vitest';
@@ -19,8 +20,8 @@ import { mnistMlp } from './graphs';
 
 vi.mock('../../../src-engine/catalog/optimizers/registry', async (importOriginal) => {
   const registry = await importOriginal<typeof Registry>();
-  const lion = { kind: 'lion', label: 'Lion', doc: 'A test-only registration.', knownGoodLr: 1e-4, params: { beta1: { kind: 'float', default: 0.9, doc: 'β1', min: 0, max: 1 }, decoupled: { kind: 'bool', default: true, doc: 'decoupled decay' } } };
-  return { ...registry, OPTIMIZERS: [...registry.OPTIMIZERS, lion] };
+  const madeUp = { kind: 'made-up-optimizer', label: 'Made-up optimizer', doc: 'A test-only registration.', knownGoodLr: 1e-4, params: { beta1: { kind: 'float', default: 0.9, doc: 'β1', min: 0, max: 1 }, decoupled: { kind: 'bool', default: true, doc: 'decoupled decay' } } };
+  return { ...registry, OPTIMIZERS: [...registry.OPTIMIZERS, madeUp] };
 });
 
 type Training = NonNullable<GraphIR['training']>;
@@ -48,9 +49,9 @@ const first = (params: Readonly<Record<string, SettingParam>>): [string, Setting
 
 describe('training settings in the validator', () => {
   it('a kind registered for the test only passes at its defaults and is refused with a wrong type', () => {
-    expect(OPTIMIZERS.map((o) => o.kind)).toContain('lion');
-    expect(errors((t) => void (t.optimizer = { kind: 'lion', lr: 1e-4, beta1: 0.95, decoupled: false } as never))).toEqual([]);
-    expect(errors((t) => void (t.optimizer = { kind: 'lion', lr: 1e-4, decoupled: 'yes' } as never))).toEqual([{ code: 'OPTIM_BAD_HYPERPARAM', message: 'Optimizer setting decoupled = yes is invalid: it must be true or false.' }]);
+    expect(OPTIMIZERS.map((o) => o.kind)).toContain('made-up-optimizer');
+    expect(errors((t) => void (t.optimizer = { kind: 'made-up-optimizer', lr: 1e-4, beta1: 0.95, decoupled: false } as never))).toEqual([]);
+    expect(errors((t) => void (t.optimizer = { kind: 'made-up-optimizer', lr: 1e-4, decoupled: 'yes' } as never))).toEqual([{ code: 'OPTIM_BAD_HYPERPARAM', message: 'Optimizer setting decoupled = yes is invalid: it must be true or false.' }]);
   });
 
   it.each(OPTIMIZERS.map((o) => [o.kind, o] as const))('optimizer %s: its defaults pass; a wrong type is OPTIM_BAD_HYPERPARAM', (kind, o) => {

@@ -138,7 +138,7 @@ describe('train CLI', () => {
 
   it.each([
     // Unknown kinds are the validator's diagnostics, printed before the refusal: the first coded line.
-    ['an unknown optimizer', { optimizer: { kind: 'lion', lr: 0.1 } }, 'OPTIM_UNKNOWN'],
+    ['an unknown optimizer', { optimizer: { kind: 'made-up-optimizer', lr: 0.1 } }, 'OPTIM_UNKNOWN'],
     ['an unknown schedule', { schedule: { kind: 'sometimes' } }, 'SCHEDULE_UNKNOWN'],
     ['an unknown metric', { metrics: ['vibes'] }, 'TRAIN_BAD_CONFIG'],
   ])('a configuration error (%s) exits 2, reported once', async (_what, patch, code) => {
