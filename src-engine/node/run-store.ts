@@ -76,7 +76,7 @@ export class RunStore {
   }
 
   /** Start recording a run: its meta (status `running`), its graph, and an empty log. */
-  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; project?: string; resumedFrom?: RunMeta['resumedFrom']; now?: Date }): RunWriter {
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; project?: string; projectId?: string; resumedFrom?: RunMeta['resumedFrom']; now?: Date }): RunWriter {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (e) {
@@ -106,6 +106,7 @@ export class RunStore {
       settings: init.settings,
       ...(init.sweep ? { sweep: init.sweep } : {}),
       ...(init.project ? { project: capText(init.project, RUN_PROJECT_MAX) } : {}),
+      ...(init.projectId ? { projectId: init.projectId } : {}),
       ...(init.resumedFrom ? { resumedFrom: init.resumedFrom } : {}),
     };
     try {

@@ -88,14 +88,14 @@ function resume(ctx: ServiceContext, { storedRunId, moreEpochs, probes, backend 
   const g: GraphIR = { ...graph, training: { ...meta.settings.training, ...(own ? { metrics: own } : {}), epochs, startFrom: { kind: 'run', run: meta.id, checkpoint: 'last' } } };
   return start(
     ctx,
-    { graph: g, ...(probes !== undefined ? { probes } : {}), ...(backend ? { backend } : {}), ...(meta.project ? { project: meta.project } : {}) },
+    { graph: g, ...(probes !== undefined ? { probes } : {}), ...(backend ? { backend } : {}), ...(meta.project ? { project: meta.project } : {}), ...(meta.projectId ? { projectId: meta.projectId } : {}) },
     { name: meta.name, resumedFrom: { runId: meta.id, step: checkpoint.step, epoch: checkpoint.epoch }, checkpoint },
   );
 }
 
 /** Start a run (replacing the current one), record it, and answer its start info; it trains after the answer is out. */
 async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, record: RecordAs = {}): Promise<StartInfo> {
-  const { graph, overrides, project, backend: choice } = params;
+  const { graph, overrides, project, projectId, backend: choice } = params;
   const host = ctx.host();
   const g = checkedGraph(graph);
   const t = g.training;
@@ -127,7 +127,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const backend = session.backend;
   const description = gpu ? `WebGPU · ${adapterName(gpu.adapter)}` : backend.description;
   const warm = from ? session.warmStart(from) : undefined;
-  const sink = recordRun(ctx, session, description, project, record);
+  const sink = recordRun(ctx, session, description, { ...(project ? { project } : {}), ...(projectId ? { projectId } : {}) }, record);
   // Answer first, then train: the loop starts after the response is on its way.
   const done = new Promise<void>((resolve) => setTimeout(resolve, 0))
     .then(() => session.run())
@@ -214,10 +214,10 @@ function createSession(
 }
 
 /** The run's record in the run store, when the host keeps runs; a store that cannot be written (disk full, read-only) must not stop training. */
-function recordRun(ctx: ServiceContext, session: TrainingSession, backend: string, project: string | undefined, { checkpoint: _ck, ...meta }: RecordAs): RunSink | undefined {
+function recordRun(ctx: ServiceContext, session: TrainingSession, backend: string, project: { project?: string; projectId?: string }, { checkpoint: _ck, ...meta }: RecordAs): RunSink | undefined {
   try {
     const runs = ctx.env.training?.runs;
-    return runs ? session.record(runs, { backend, ...meta, ...(project ? { project } : {}) }) : undefined;
+    return runs ? session.record(runs, { backend, ...meta, ...project }) : undefined;
   } catch (e) {
     ctx.log?.('warn', `run not recorded: ${(e as Error).message}`);
     return undefined;
@@ -225,7 +225,7 @@ function recordRun(ctx: ServiceContext, session: TrainingSession, backend: strin
 }
 
 /** `sweep.start`: the variants' runs one after the other (each a `start`), reported as `sweep.progress`. */
-function startSweep(ctx: ServiceContext, { graph, sweep, overrides, probes, project }: ParamsOf<'sweep.start'>): { sweepId: string; total: number } {
+function startSweep(ctx: ServiceContext, { graph, sweep, overrides, probes, project, projectId }: ParamsOf<'sweep.start'>): { sweepId: string; total: number } {
   ctx.host();
   const g = checkedGraph(graph);
   let variants;
@@ -248,7 +248,7 @@ function startSweep(ctx: ServiceContext, { graph, sweep, overrides, probes, proj
       let started: StartInfo;
       try {
         // The variant's checked graph: `start` takes it as it is (checked once, by sweepVariants).
-        started = await start(ctx, { graph: v.checked, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}), ...(project ? { project } : {}) }, { name: `${g.ir.name ?? 'run'} · ${v.label}`, sweep: info });
+        started = await start(ctx, { graph: v.checked, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}), ...(project ? { project } : {}), ...(projectId ? { projectId } : {}) }, { name: `${g.ir.name ?? 'run'} · ${v.label}`, sweep: info });
       } catch (e) {
         emit({ sweepId: state.id, index, total, state: 'running', run: info, failed: { value: v.value, message: (e as Error).message } });
         continue;

@@ -81,7 +81,7 @@ export function recordReplacer(_key: string, value: unknown): unknown {
 
 /** What the engine needs of a run store (the Node one is `node/run-store.ts`). */
 export interface RunStoreApi {
-  create(init: { graph: GraphIR; settings: RunSettings; name?: string; sweep?: RunMeta['sweep']; project?: string; resumedFrom?: RunMeta['resumedFrom'] }): RunSink;
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; sweep?: RunMeta['sweep']; project?: string; projectId?: string; resumedFrom?: RunMeta['resumedFrom'] }): RunSink;
   list(): RunMeta[];
   /** `list()` and the run folders that cannot be read, each with why (`runs.list`). */
   scan(): RunListing;

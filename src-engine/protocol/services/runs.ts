@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineService } from '../service';
 import { RunIdSchema, RunStatus, numbers } from '../schemas';
 import { StoredFrame } from '../probe';
-import { RUN_PROJECT_MAX, RunSweepInfo, StartInfo } from './train';
+import { ProjectIdSchema, RUN_PROJECT_MAX, RunSweepInfo, StartInfo } from './train';
 
 /** The longest run name (`run.json`'s `name`, `runs.update`): the run store cuts longer ones where a run is made. */
 export const RUN_NAME_MAX = 500;
@@ -63,6 +63,8 @@ export const RunMetaSchema = z.object({
   sweep: RunSweepInfo.optional(),
   /** The project the run was trained from (the app's document name, or the file the CLI trained). */
   project: z.string().max(RUN_PROJECT_MAX).optional(),
+  /** The project's id (its file's `id`): the run stays the project's through Save As and renames (older runs go by `project`). */
+  projectId: ProjectIdSchema.optional(),
   /** A resumed or continued run: the stored run it started from, at that run's checkpoint step and epoch. */
   resumedFrom: z.object({ runId: RunIdSchema, step: z.number().int().nonnegative(), epoch: z.number().int().nonnegative() }).optional(),
 });

@@ -22,6 +22,8 @@ export const MAX_STEP_LOSSES = 4096;
 
 /** The longest project name a run records (`run.json`'s `project`). */
 export const RUN_PROJECT_MAX = 300;
+/** A project's id (its file's `id`), kept with its runs (`run.json`'s `projectId`): they stay the project's through Save As and renames. */
+export const ProjectIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
 
 /** What `train.start` answers, and `train.current` repeats to a client that (re)attaches. */
 export const StartInfo = z.object({
@@ -110,6 +112,8 @@ export const trainService = defineService({
         probes: z.union([ProbeOptions, z.literal(false)]).optional(),
         /** The open project's name, kept with the run: the Runs tab lists the open project's runs (or all). */
         project: z.string().max(RUN_PROJECT_MAX).optional(),
+        /** The open project's id (its file's `id`), kept with the run: its runs stay its own whatever it is named. */
+        projectId: ProjectIdSchema.optional(),
         /**
          * Where to train (docs/webgpu-backend.md): `auto` (default) the GPU with a real adapter when
          * the model runs on it entirely, else the CPU; `cpu`; `gpu` forced (a software adapter too),
@@ -225,7 +229,7 @@ export const trainService = defineService({
      * Progress comes as `sweep.progress`; the runs' own events as usual. A `train.start` cancels it.
      */
     'sweep.start': {
-      params: z.object({ graph: z.unknown(), sweep: SweepSpec, overrides: TrainOverrides.optional(), probes: z.union([ProbeOptions, z.literal(false)]).optional(), project: z.string().max(RUN_PROJECT_MAX).optional() }),
+      params: z.object({ graph: z.unknown(), sweep: SweepSpec, overrides: TrainOverrides.optional(), probes: z.union([ProbeOptions, z.literal(false)]).optional(), project: z.string().max(RUN_PROJECT_MAX).optional(), projectId: ProjectIdSchema.optional() }),
       result: z.object({ sweepId: z.string(), total: z.number().int() }),
     },
     /** Stop the sweep: the run in progress stops (and is kept), the rest never start. */

@@ -60,11 +60,18 @@ export interface ProjectFile {
   graph: GraphIR;
   layout: Record<string, XY>;
   ui?: ProjectUi;
+  /** The project's id (`newProjectId`): its runs record it, so they stay its own through Save As and renames. */
+  id?: string;
   /**
    * The trained model of the run the project showed when saved: a `netwright.model` object
    * (docs/export.md, "Weights kept with the project"). Absent when nothing was trained.
    */
   model?: Record<string, unknown>;
+}
+
+/** A new project's id: 8 random bytes, hex (train.ts `ProjectIdSchema`). */
+export function newProjectId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** A new, empty network. */

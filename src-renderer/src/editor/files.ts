@@ -149,7 +149,7 @@ export class ProjectFiles {
     return this.inRecoveryTurn(async () => {
       const s = this.w.editor.getState();
       if (!selectDirty(s)) return;
-      const rec: Recovery = { kind: 'netwright.recovery', path: s.file.path, ...(s.file.version ? { version: s.file.version } : {}), name: s.file.name, project: serializeProject(s.history.present, s.ui) };
+      const rec: Recovery = { kind: 'netwright.recovery', path: s.file.path, ...(s.file.version ? { version: s.file.version } : {}), name: s.file.name, project: serializeProject(s.history.present, s.ui, undefined, s.file.projectId) };
       try {
         await this.host.files.writeRecovery(JSON.stringify(rec));
       } catch (e) {
@@ -159,7 +159,7 @@ export class ProjectFiles {
   }
 
   /** After a crash: the unsaved document found in the recovery slot, if any. */
-  async findRecovery(): Promise<{ doc: EditorDoc; name: string; path?: string; version?: string; savedAt: number } | undefined> {
+  async findRecovery(): Promise<{ doc: EditorDoc; name: string; path?: string; version?: string; projectId?: string; savedAt: number } | undefined> {
     try {
       const r = await this.host.files.readRecovery();
       if (!r) return undefined;
@@ -168,14 +168,14 @@ export class ProjectFiles {
       const p = parseProject(rec.project);
       if (!p.ok) return undefined;
       const version = typeof rec.version === 'string' ? { version: rec.version } : {};
-      return { doc: p.doc, name: typeof rec.name === 'string' ? rec.name : 'Recovered', path: typeof rec.path === 'string' ? rec.path : undefined, ...version, savedAt: r.savedAt };
+      return { doc: p.doc, name: typeof rec.name === 'string' ? rec.name : 'Recovered', path: typeof rec.path === 'string' ? rec.path : undefined, ...version, ...(p.id ? { projectId: p.id } : {}), savedAt: r.savedAt };
     } catch {
       return undefined;
     }
   }
 
-  restore(rec: { doc: EditorDoc; name: string; path?: string; version?: string }): void {
-    this.w.editor.getState().load(rec.doc, { path: rec.path, name: rec.name, ...(rec.version ? { version: rec.version } : {}) }, {}, true);
+  restore(rec: { doc: EditorDoc; name: string; path?: string; version?: string; projectId?: string }): void {
+    this.w.editor.getState().load(rec.doc, { path: rec.path, name: rec.name, ...(rec.version ? { version: rec.version } : {}), ...(rec.projectId ? { projectId: rec.projectId } : {}) }, {}, true);
     this.w.session.getState().notify('info', 'Restored your unsaved changes from the last session.');
     for (const l of this.recoveryTaken) l();
   }
@@ -196,7 +196,7 @@ export class ProjectFiles {
    */
   async openRunProject(owner: { name: string; path?: string }, graph: unknown, away?: AwayProject): Promise<boolean> {
     if (away) {
-      this.w.editor.getState().load(away.doc, { ...(away.file.path ? { path: away.file.path } : {}), name: away.file.name }, away.ui);
+      this.w.editor.getState().load(away.doc, { ...(away.file.path ? { path: away.file.path } : {}), name: away.file.name, projectId: away.file.projectId }, away.ui);
       // Saved or not as it was: the file's saved document is the one it had.
       this.w.editor.setState({ file: away.file });
       return true;
@@ -278,7 +278,9 @@ export class ProjectFiles {
     // A bare graph (not a project) is opened as a new, unsaved project so Save does not overwrite it with another format.
     const isProject = !r.notes.some((n) => n.startsWith('Opened a bare network'));
     const saved = isProject && path !== undefined;
-    store.load(r.doc, saved ? { path, name: displayName(fileName), ...(version ? { version } : {}) } : { name: displayName(fileName) }, r.ui ?? {}, !saved);
+    // A project keeps its id wherever it is opened from (an upload too: the same project, unsaved here).
+    const id = r.id ? { projectId: r.id } : {};
+    store.load(r.doc, saved ? { path, name: displayName(fileName), ...(version ? { version } : {}), ...id } : { name: displayName(fileName), ...id }, r.ui ?? {}, !saved);
     if (r.notes.length > 0) this.w.session.getState().notify('info', r.notes.join(' '));
     if (r.model) {
       const ref = weightsRefOf(r.model);
@@ -356,7 +358,7 @@ export class ProjectFiles {
     // The weights go beside the file (sent in parts, whatever their size), and the file names them.
     const write = async (how: WriteCondition) => {
       const sent = model ? await sendModelWeights(this.host.files, path, model) : undefined;
-      const text = serializeProject(doc, s.ui, sent?.model ?? model);
+      const text = serializeProject(doc, s.ui, sent?.model ?? model, s.file.projectId);
       return (sent ? await this.host.files.write(path, text, how, sent.id) : await this.host.files.write(path, text, how)).version;
     };
     let version: string;

@@ -23,7 +23,7 @@ export const ProjectCode = {
   TOO_LARGE: 'E_PROJECT_TOO_LARGE',
 } as const;
 
-export type ProjectParse = { ok: true; doc: EditorDoc; ui?: ProjectUi; notes: string[]; model?: Record<string, unknown> } | ({ ok: false } & ProjectError);
+export type ProjectParse = { ok: true; doc: EditorDoc; ui?: ProjectUi; notes: string[]; model?: Record<string, unknown>; id?: string } | ({ ok: false } & ProjectError);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isXY = (v: unknown): v is XY => isRecord(v) && Number.isFinite(v.x) && Number.isFinite(v.y);
@@ -172,15 +172,16 @@ export function parseProject(text: string, view: { aspect?: number; direction?: 
     notes.push(`The saved Device "${String(ui.device)}" is not one of ${ComputeChoice.options.join(', ')}; it is Auto now.`);
     delete ui.device;
   }
-  return { ok: true, doc: { graph, layout, ...(open.length ? { open } : {}) }, ...(isRecord(json.ui) ? { ui } : {}), ...(model ? { model } : {}), notes };
+  const id = typeof json.id === 'string' && /^[0-9a-f]{16}$/.test(json.id) ? json.id : undefined;
+  return { ok: true, doc: { graph, layout, ...(open.length ? { open } : {}) }, ...(isRecord(json.ui) ? { ui } : {}), ...(model ? { model } : {}), ...(id ? { id } : {}), notes };
 }
 
 /**
  * The project file for a document (pretty-printed JSON, stable key order), with the trained
  * model when there is one (its long base64 strings stay one line each).
  */
-export function serializeProject(doc: EditorDoc, ui?: ProjectUi, model?: Record<string, unknown>): string {
+export function serializeProject(doc: EditorDoc, ui?: ProjectUi, model?: Record<string, unknown>, id?: string): string {
   const withOpen = doc.open?.length ? { ...ui, openGroups: doc.open } : ui;
-  const file: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: doc.graph, layout: { ...doc.layout }, ...(withOpen ? { ui: withOpen } : {}), ...(model ? { model } : {}) };
+  const file: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, ...(id ? { id } : {}), graph: doc.graph, layout: { ...doc.layout }, ...(withOpen ? { ui: withOpen } : {}), ...(model ? { model } : {}) };
   return JSON.stringify(file, null, 2) + '\n';
 }

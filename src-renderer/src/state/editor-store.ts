@@ -6,7 +6,7 @@ import type { DesignRun } from '../../../src-engine/facade';
 import { copyNodes, pasteAction, type Clipboard } from '../editor/clipboard';
 import { blockEdits, type BlockTemplate } from '../editor/block-templates';
 import { insertionProblem } from '../editor/connect';
-import { emptyDoc, type EditorDoc, type ProjectUi, type XY } from '../editor/document';
+import { emptyDoc, newProjectId, type EditorDoc, type ProjectUi, type XY } from '../editor/document';
 import { edgeOfId, frameCoversOthers } from '../editor/flow';
 import { layoutWithGroups } from '../editor/group-layout';
 import { groupFlowId, groupOfFlowId, groupsOf, openSet } from '../editor/groups';
@@ -26,6 +26,8 @@ export interface FileInfo {
   version?: string;
   /** The document as last saved/opened: dirty = the present document is a different object. */
   saved: EditorDoc;
+  /** The project's id, from its file or new (`newProjectId`): runs record it, so they stay this project's through Save As and renames. */
+  projectId: string;
 }
 
 export interface EditorState {
@@ -77,7 +79,8 @@ export interface EditorState {
    */
   layout(opts?: LayoutOptions): void;
   /** Replace the document (new, open, template, restore); history starts over and dialogs close. */
-  load(doc: EditorDoc, file: { path?: string; name: string; version?: string }, ui?: ProjectUi, dirty?: boolean): void;
+  /** `file.projectId`: the project's id from its file; a new one when absent (a new project, a template, a file saved before ids). */
+  load(doc: EditorDoc, file: { path?: string; name: string; version?: string; projectId?: string }, ui?: ProjectUi, dirty?: boolean): void;
   markSaved(doc: EditorDoc, file: { path: string; name: string; version?: string }): void;
   /** Tell the user (the session's notice, `useSession`): refused edits and file commands say why through it. */
   notify(kind: Notice['kind'], message: string, extra?: NoticeExtra): void;
@@ -295,7 +298,7 @@ export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getStat
       selectedEdges: new Set(),
       analysis: analyze(initial.graph),
       analysisPending: false,
-      file: { name: 'Untitled', saved: initial },
+      file: { name: 'Untitled', saved: initial, projectId: newProjectId() },
       ui: {},
       loadSeq: 0,
 
@@ -360,14 +363,14 @@ export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getStat
           selectedEdges: new Set(),
           analysis: analyze(doc.graph),
           analysisPending: false,
-          file: { ...file, saved },
+          file: { ...file, saved, projectId: file.projectId ?? newProjectId() },
           ui,
           loadSeq: get().loadSeq + 1,
         });
         session.getState().setDialog('none');
       },
       markSaved(doc, file) {
-        set({ file: { ...file, saved: doc } });
+        set({ file: { ...file, saved: doc, projectId: get().file.projectId } });
       },
       notify(kind, message, extra) {
         session.getState().notify(kind, message, extra);

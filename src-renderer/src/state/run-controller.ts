@@ -103,7 +103,7 @@ export class RunController {
     this.run.setState({ away: undefined });
     this.dispatch({ type: 'starting', probes: options.probes !== false, graph: sent, owner: canvasOwner(editor) });
     try {
-      const result = await c.request('train.start', { graph: sent, project: editor.file.name, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.pace ? { pace: options.pace } : {}), ...(options.backend ? { backend: options.backend } : {}) });
+      const result = await c.request('train.start', { graph: sent, project: editor.file.name, projectId: editor.file.projectId, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.pace ? { pace: options.pace } : {}), ...(options.backend ? { backend: options.backend } : {}) });
       this.dispatch({ type: 'started', result });
       rememberOwner(result, this.run.getState().owner);
     } catch (err) {

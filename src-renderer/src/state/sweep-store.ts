@@ -12,8 +12,8 @@ export interface SweepState {
   run?: RunSweepInfo;
   failures: { value: number | string; message: string }[];
   error?: string;
-  /** Start a sweep of `graph` for the project named `project` (its runs are stored under that name). */
-  start(graph: GraphIR, spec: SweepSpec, options: { limit?: number; probes: ProbeOptions | false; project: string }): Promise<void>;
+  /** Start a sweep of `graph` for the project named `project` of id `projectId` (its runs are stored under both). */
+  start(graph: GraphIR, spec: SweepSpec, options: { limit?: number; probes: ProbeOptions | false; project: string; projectId?: string }): Promise<void>;
   cancel(): Promise<void>;
   /** A `sweep.progress` event (bound by the run store's event binding). */
   progress(p: EventData<'sweep.progress'>): void;
@@ -25,12 +25,12 @@ export const createSweepStore = (engine: Pick<StoreApi<EngineStore>, 'getState'>
     state: 'idle',
     total: 0,
     failures: [],
-    async start(graph, spec, { limit, probes, project }) {
+    async start(graph, spec, { limit, probes, project, projectId }) {
       const c = engine.getState().client;
       if (!c) return set({ error: 'The engine is not connected yet.' });
       set({ state: 'starting', error: undefined, failures: [], run: undefined, sweepId: undefined });
       try {
-        const r = await c.request('sweep.start', { graph: engineGraph(graph), sweep: spec, probes, project, ...(limit ? { overrides: { limit } } : {}) });
+        const r = await c.request('sweep.start', { graph: engineGraph(graph), sweep: spec, probes, project, ...(projectId ? { projectId } : {}), ...(limit ? { overrides: { limit } } : {}) });
         set({ sweepId: r.sweepId, total: r.total, state: get().state === 'starting' ? 'running' : get().state });
       } catch (e) {
         set({ state: 'idle', error: (e as Error).message });

@@ -1,8 +1,11 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ganChartOption, lossChartOption, metricChartOption } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { GanHints } from './GanSamples';
-import { useRun } from '../../state/window';
+import { useEditor, useEngine, useRun } from '../../state/window';
+import { listRuns } from '../../training/runs-client';
+import { loadedWeightsNote } from '../../training/project-runs';
+import type { RunMeta } from '../../training/compare';
 
 /** A GAN's players: D and G loss by step, D(x) and D(G(z)); nothing for a graph without optimizer groups or GAN frames. */
 function GanCurves() {
@@ -39,10 +42,12 @@ export function Curves() {
   const last = loss[loss.length - 1]?.[1];
   // Weights loaded from a file (an imported ONNX model) bring no curves: say so rather than draw empty axes.
   const loaded = useRun((s) => s.loaded?.source);
+  const from = useStoredRun(useRun((s) => s.loaded?.origin?.runId));
+  const file = useEditor((s) => s.file);
   if (loaded !== undefined && loss.length + batchLoss.length + valLoss.length + valMetric.length + stepMetric.length === 0 && !gan) {
     return (
       <p className="train-empty" data-testid="curves-none-loaded">
-        The weights from {loaded} were trained elsewhere: no curves come with them. A run started here plots its own.
+        {loadedWeightsNote(loaded, from, file)}
       </p>
     );
   }
@@ -60,4 +65,21 @@ export function Curves() {
       {gan ? <GanCurves /> : <EChart className="chart" option={metricOption} data-testid="metric-chart" data-points={valMetric.length} data-step-points={stepMetric.length} data-lr-points={lr.length} />}
     </div>
   );
+}
+
+/** The stored run `id` (loaded weights' `origin.runId`) when this run store has it. */
+function useStoredRun(id: string | undefined): RunMeta | undefined {
+  const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
+  const [run, setRun] = useState<RunMeta>();
+  useEffect(() => {
+    if (!client || !id) return;
+    let live = true;
+    listRuns(client)
+      .then((r) => live && setRun(r.runs.find((m) => m.id === id)))
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [client, id]);
+  return id !== undefined && run?.id === id ? run : undefined;
 }

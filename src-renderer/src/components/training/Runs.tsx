@@ -4,12 +4,14 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { parseProject } from '../../editor/project';
 import { type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
+import { isProjectRun } from '../../training/project-runs';
 import { headlineOf, MAX_COMPARED, validationOf, type DamagedRun, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
 import { canvasAspect } from '../canvas-view';
 import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
 import { DamagedRuns } from './DamagedRuns';
+import { BaselineVerdict } from './BaselineVerdict';
 import { HParams } from './HParams';
 import { sweepGroups } from '../../training/sweep';
 import { settingOverRun } from '../../training/settings-history';
@@ -160,6 +162,7 @@ function RunRow(props: {
         <div className="runs__sub">
           {m.summary ? `${m.summary.steps - (m.resumedFrom?.step ?? 0)} steps${m.resumedFrom ? ` (to ${m.summary.steps})` : ''} · ${duration(m.summary.seconds)}` : m.status === 'running' ? <LiveStep id={m.id} /> : '–'}
         </div>
+        <BaselineVerdict meta={m} />
       </td>
       <td className="runs__notes">
         <EditField value={m.notes} testId={`run-notes-${m.id}`} placeholder="add a note" title="Notes: what changed, what you saw" onCommit={(notes) => onUpdate({ notes })} />
@@ -302,7 +305,8 @@ export function Runs() {
   // The baseline first, then the others in the order they were ticked.
   const compared = [...(baseline && selected.includes(baseline) ? [baseline] : []), ...selected.filter((id) => id !== baseline)].map((id) => byId.get(id)!);
   const project = useEditor((s) => s.file.name);
-  const ofProject = useMemo(() => (runs ?? []).filter((m) => m.project === project), [runs, project]);
+  const projectId = useEditor((s) => s.file.projectId);
+  const ofProject = useMemo(() => (runs ?? []).filter((m) => isProjectRun(m, { name: project, projectId })), [runs, project, projectId]);
   const scoped = useMemo(() => (ui.scope === 'project' ? ofProject : (runs ?? [])), [ui.scope, ofProject, runs]);
   const shown = useMemo(() => sortRuns(scoped.filter((m) => matches(m, ui.filter)), ui.sort), [scoped, ui.filter, ui.sort]);
 

@@ -4,6 +4,7 @@ import { weightsFor } from '../../state/training-store';
 import { listRuns } from '../../training/runs-client';
 import type { RunMeta } from '../../training/compare';
 import { loadWeightsFile } from '../../training/export';
+import { isProjectRun } from '../../training/project-runs';
 import { PickerInput } from '../PickerInput';
 import { useEditor, useEngine, useRun, useWindow } from '../../state/window';
 
@@ -22,8 +23,9 @@ export function StartFromSelect({ training, disabled, onChange }: { training: Tr
   const weights = useRun((s) => s.weights);
   const loadSeq = useEditor((s) => s.loadSeq);
   const project = useEditor((s) => s.file.name);
+  const projectId = useEditor((s) => s.file.projectId);
   const loaded = weightsFor(weights, loadSeq);
-  const runs = useStoredRuns(project);
+  const runs = useStoredRuns(project, projectId);
   const name = (id: string) => runs.find((r) => r.id === id)?.name;
   const options: { value: string; label: string; start: StartFrom; title: string }[] = [];
   const doc = (kind: StartFrom['kind']) => START_FROM_KINDS.find((k) => k.kind === kind)!.doc;
@@ -83,7 +85,7 @@ export function StartFromSelect({ training, disabled, onChange }: { training: Tr
 }
 
 /** This project's stored runs that ended (they have checkpoints to start from), newest first; refreshed as runs start and end. */
-function useStoredRuns(project: string): RunMeta[] {
+function useStoredRuns(project: string, projectId: string): RunMeta[] {
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
   const phase = useRun((s) => s.phase);
   const [runs, setRuns] = useState<RunMeta[]>([]);
@@ -91,11 +93,11 @@ function useStoredRuns(project: string): RunMeta[] {
     if (!client) return;
     let live = true;
     listRuns(client)
-      .then((r) => live && setRuns(r.runs.filter((m) => m.project === project && m.status !== 'running')))
+      .then((r) => live && setRuns(r.runs.filter((m) => isProjectRun(m, { name: project, projectId }) && m.status !== 'running')))
       .catch(() => live && setRuns([]));
     return () => {
       live = false;
     };
-  }, [client, project, phase]);
+  }, [client, project, projectId, phase]);
   return runs;
 }

@@ -44,7 +44,7 @@ export function SweepForm({ graph, disabled }: { graph: GraphIR; disabled: boole
     const lim = limit.trim() === '' ? undefined : Number(limit);
     if (lim !== undefined && (!Number.isInteger(lim) || lim < 1)) return setProblem('Samples per run: a whole number, or empty for all.');
     setProblem(undefined);
-    void sweep.start(graph, { over: target.over, values: parsed, ...(n > 1 ? { seeds: Array.from({ length: n }, (_, i) => i + 1) } : {}) }, { ...(lim ? { limit: lim } : {}), probes: probeOptions(w.trainUi.getState()), project: w.editor.getState().file.name });
+    void sweep.start(graph, { over: target.over, values: parsed, ...(n > 1 ? { seeds: Array.from({ length: n }, (_, i) => i + 1) } : {}) }, { ...(lim ? { limit: lim } : {}), probes: probeOptions(w.trainUi.getState()), project: w.editor.getState().file.name, projectId: w.editor.getState().file.projectId });
   };
   return (
     <details className="sweep" data-testid="sweep" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
