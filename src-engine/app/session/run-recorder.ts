@@ -4,6 +4,8 @@ import type { SettingsChange } from '../runs/types';
 import type { Checkpoint, LoopEpoch, LoopFailure, LoopHooks, LoopResult, StepContext, LoopView } from '../../core/train';
 import type { EventData, RunState } from '../../protocol';
 import { recordMetrics, stepMetrics, type RunSink } from '../runs/recorder';
+import type { RunSummary } from '../runs/types';
+import { baselineVerdict, runBaselines } from '../../core/metrics/baselines';
 import type { Divergence } from './divergence-guard';
 import type { TakenFrame } from './probe-scheduler';
 
@@ -113,12 +115,26 @@ export class RunRecorder implements LoopHooks {
       this.store(this.loop.view({ ...(r.train ? { train: r.train } : {}), ...(r.val ? { val: r.val } : {}) }), this.pendingBest);
     }
     const status = r.reason === 'stopped' ? (this.heldAtEnd ? 'diverged' : 'stopped') : 'done';
-    this.sink?.finish(status, { steps: r.steps, epochs: r.epochs, seconds: r.seconds, metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }), ...(this.history.length ? { settingsHistory: this.history } : {}) });
+    this.sink?.finish(status, { steps: r.steps, epochs: r.epochs, seconds: r.seconds, metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }), ...(this.history.length ? { settingsHistory: this.history } : {}), ...(this.sink && r.test ? this.baselines(r) : {}) });
   }
 
   onError({ code, message }: LoopFailure): void {
     this.event('error', { code, message });
     this.sink?.finish('failed', { steps: this.loop.step, epochs: this.loop.epoch, seconds: this.elapsed(), metrics: {}, ...(this.history.length ? { settingsHistory: this.history } : {}) });
+  }
+
+  /** The run's baselines and the verdict beside its test figures (#83), for its summary; none where they do not apply or cannot be fitted. */
+  private baselines(r: LoopResult): Pick<RunSummary, 'baselines' | 'baselineVerdict'> {
+    try {
+      const b = runBaselines(this.data, this.loop.config);
+      if (!b || Object.keys(b.scores).length === 0) return {};
+      const verdict = baselineVerdict(r.test, b, b.metrics);
+      return { baselines: b.scores, ...(verdict ? { baselineVerdict: verdict } : {}) };
+    } catch (e) {
+      // A baseline that fails to fit (a singular system) must not lose the run's record: said in the log instead.
+      this.event('baselines-failed', { message: (e as Error).message });
+      return {};
+    }
   }
 
   private event(event: string, data: unknown): void {
@@ -130,7 +146,7 @@ export class RunRecorder implements LoopHooks {
     const sink = this.sink;
     if (!sink?.checkpoint) return;
     const { train } = this.data;
-    const extras = { normalization: this.data.normalization, classNames: [...train.classNames], ...(train.text ? { tokenizer: tokenizerOf(train.text, train.featureShape[0]) } : {}), ...(train.table ? { table: train.table } : {}) };
+    const extras = { normalization: this.data.normalization, classNames: [...train.classNames], ...(train.text ? { tokenizer: tokenizerOf(train.text, train.featureShape[0]) } : {}), ...(train.table ? { table: train.table } : {}), ...(this.data.targetNormalization ? { targetNormalization: this.data.targetNormalization } : {}) };
     try {
       if (last) sink.checkpoint('last', last, extras);
       if (best) {

@@ -393,13 +393,22 @@ export function baselineVerdict(test: MetricValues | undefined, baselines: Basel
   return `The network's test ${sense.label} ${show(net)} is worse than ${doing} (${show(best.value)}).`;
 }
 
+/** Baselines already fitted, by the data they were fitted on and the metrics (the CLI's summary and its run record ask for the same). */
+const fitted = new WeakMap<object, Map<string, (Baselines & { metrics: readonly string[] }) | undefined>>();
+
 /**
  * The baselines of a run at its end: its data's kind (a series by its dataset's declaration), its
- * metrics (the task's defaults where it lists none), or undefined where none applies.
+ * metrics (the task's defaults where it lists none), or undefined where none applies. Fitted once
+ * per data and metrics.
  */
 export function runBaselines(data: Parameters<typeof baselineInput>[0], training: Pick<TrainingConfig, 'metrics' | 'dataset'>): (Baselines & { metrics: readonly string[] }) | undefined {
-  const input = baselineInput(data, { timeSeries: getDataset(training.dataset.name)?.timeSeries === true });
-  if (!input) return undefined;
   const metrics = training.metrics.length ? training.metrics : taskOf(data.train.task).defaultMetrics;
-  return { ...computeBaselines(input, metrics), metrics };
+  const key = `${training.dataset.name}\0${metrics.join(',')}`;
+  const known = fitted.get(data)?.get(key);
+  if (known || fitted.get(data)?.has(key)) return known;
+  const input = baselineInput(data, { timeSeries: getDataset(training.dataset.name)?.timeSeries === true });
+  const out = input ? { ...computeBaselines(input, metrics), metrics } : undefined;
+  if (!fitted.has(data)) fitted.set(data, new Map());
+  fitted.get(data)!.set(key, out);
+  return out;
 }

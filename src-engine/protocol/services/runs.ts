@@ -32,6 +32,19 @@ export const RunSummarySchema = z.object({
   metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())),
   /** The settings changed mid-run, in order (absent when the run trained with `settings.training` throughout). */
   settingsHistory: z.array(SettingsChangeSchema).max(10_000).optional(),
+  /**
+   * Simple models fitted on the run's training split and measured with its metrics (#83:
+   * core/metrics/baselines.ts): by name (`majority`, `ridge`, `last-value`…), their `test` and
+   * `val` figures by metric and how they were fitted; absent in runs stored before them.
+   */
+  baselines: z
+    .record(
+      z.string().max(64),
+      z.object({ test: z.record(z.string().max(64), z.number()), val: z.record(z.string().max(64), z.number()).optional(), note: z.string().max(500).optional() }),
+    )
+    .optional(),
+  /** A sentence when the network did worse on the test split than the best baseline. */
+  baselineVerdict: z.string().max(500).optional(),
 });
 
 /**

@@ -1,9 +1,10 @@
 /**
  * #83 end to end: `netwright train` sets baselines beside its test figures, fitted on the run's own
  * training split and measured on its test split with its metrics — the `--json` done record's
- * `baselines`, the summary's lines — and says so in a sentence when the network does worse.
+ * `baselines`, the summary's lines, the run record's summary — and says so in a sentence when the
+ * network does worse.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +46,8 @@ type Done = { type: 'done'; test: { mse: number }; baselines: Record<string, { m
 
 describe('train CLI: baselines beside the result (#83)', () => {
   it('a series: the done record has the mean, the last value, the season and a linear model on the lags, and the verdict says the network is worse', async () => {
-    const r = await cli([wavesDesign(), '--threads', '1', '--json']);
+    const runs = mkdtempSync(join(tmpdir(), 'nw-cli-baselines-runs-'));
+    const r = await cli([wavesDesign(), '--threads', '1', '--json', '--runs', runs]);
     expect(r.code, r.out + r.err).toBe(0);
     const done = r.lines.at(-1) as unknown as Done;
     expect(done.type).toBe('done');
@@ -57,6 +59,14 @@ describe('train CLI: baselines beside the result (#83)', () => {
     const best = Math.min(...Object.values(done.baselines).map((b) => b.mse));
     expect(done.test.mse).toBeGreaterThan(best);
     expect(done.verdict).toBe(`The network's test MSE ${done.test.mse.toPrecision(3)} is worse than a linear model on the lags (${done.baselines['linear-lags'].mse.toPrecision(3)}).`);
+    // The run record keeps them beside the run's test figures, with their validation figures and notes: the app's Runs read them.
+    const [run] = readdirSync(runs).filter((f) => /^\d{8}-/.test(f));
+    const meta = JSON.parse(readFileSync(join(runs, run, 'run.json'), 'utf8')) as { summary: { baselines: Record<string, { test: { mse: number }; val?: { mse: number }; note?: string }>; baselineVerdict?: string } };
+    expect(Object.keys(meta.summary.baselines)).toEqual(Object.keys(done.baselines));
+    expect(meta.summary.baselines['last-value'].test.mse).toBe(done.baselines['last-value'].mse);
+    expect(meta.summary.baselines['linear-lags'].val!.mse).toBeGreaterThan(0);
+    expect(meta.summary.baselines['linear-lags'].note).toBe('ridge on the 40 values of the window');
+    expect(meta.summary.baselineVerdict).toBe(done.verdict);
     // The summary: each baseline on a line, then the sentence.
     const human = await cli([wavesDesign(), '--threads', '1']);
     expect(human.out).toMatch(/baselines on the same test split:\n {2}mean +MSE [\d.]+ {2}R² -?[\d.]+\n {2}last-value +MSE/);
