@@ -42,7 +42,7 @@ export { OP_CATEGORIES, type Attrs, type AttrValue, type OpDef } from './core/op
 export type { AttrSpec } from './catalog/attr-spec';
 // What kind of node a node is, by the ops' traits and the graph-input helpers (no op names in the UI).
 export { isProbedOp } from './core/ops/categories';
-export { INPUT_OP, featureInput, graphInputs, isFeatureInput, isGraphInput, isTargetInput, targetInputs } from './base/ir/inputs';
+export { INPUT_OP, featureInput, graphInputs, inputShape, isFeatureInput, isGraphInput, isTargetInput, targetInputs } from './base/ir/inputs';
 export { headToFit, predictionNodeId } from './base/ir/prediction';
 // How a design meets the user's data ("Use this data", Problems): the changes that fit it, the mismatches left.
 export { fitChanges, fitToData, nameForData, type DataFit, type DataShape, type FitEdit } from './core/analysis/data-fit';

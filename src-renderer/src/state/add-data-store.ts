@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand';
-import { bytesToBase64, fileFormatOf, fitChanges, fitToData, getDataFormat, getDataset, labelledTextOptionsOf, type DataFit, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
-import { dataShapeOf, datasetToUse, namesForData, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
+import { bytesToBase64, featureInput, fileFormatOf, fitChanges, fitToData, getDataFormat, getDataset, inputShape, labelledTextOptionsOf, type DataFit, type DataShape, type DatasetConfig, type GraphIR } from '../../../src-engine/facade';
+import { dataShapeOf, datasetToUse, namesForData, retokenizedShape, textReading, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import { datasetLabel } from '../editor/training-summary';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
@@ -43,8 +43,12 @@ export interface AddDataState {
   error?: { code: string; message: string };
   /** `path\0fingerprint` of the data last used from a scan: already checked, the open-time check skips it. */
   verified?: string;
-  /** The data last used (its path, fingerprint and what a sample is): Problems checks the design against it while the design trains on it. */
-  used?: { path: string; fingerprint: string; shape: DataShape };
+  /**
+   * The data last used (its path, fingerprint and what a sample is): Problems checks the design
+   * against it while the design trains on it. Labelled texts: what a sample is for each reading of
+   * them known (`textReading`: the tokenizer's options), the one the design's options name checked.
+   */
+  used?: { path: string; fingerprint: string; shape: DataShape; readings?: Readonly<Record<string, DataShape>> };
   open(intent?: AddDataState['intent']): void;
   close(): void;
   /**
@@ -59,6 +63,13 @@ export interface AddDataState {
   uploadAndScan(name: string, kind: 'file' | 'folder', files: UploadFile[]): Promise<void>;
   /** Make the scanned data the design's dataset (an undoable edit) and close. */
   use(): void;
+  /**
+   * Change how the design's labelled texts are read (tokens, maxLength…: the Train dock's dataset
+   * options), with the Input and Embedding fitted to what a sample becomes, in one undo step: at
+   * once where the options say it (a new maxLength), else when the engine has read the user's texts
+   * again (a scan with the new options), the data's summary (`used`) following either way.
+   */
+  retokenize(patch: Record<string, unknown>): Promise<void>;
 }
 
 const initial = { phase: 'choose' as const, intent: { kind: 'add' } as const, source: undefined, tableOptions: {}, progress: undefined, upload: undefined, uploadSkipped: [], result: undefined, error: undefined };
@@ -76,6 +87,7 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
   let scanSeq = 0;
   /** Set by Cancel while an upload is under way: it stops before its next call. */
   let uploadStop = false;
+  let retokenizeSeq = 0;
   return createStore<AddDataState>((set, get) => ({
     ...initial,
     open(intent = { kind: 'add' }) {
@@ -175,14 +187,7 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
       const step = `use-data:${result.fingerprint}`;
       const fit: DataFit = shape ? fitToData(graph, shape, doc.analysis.shapes) : { edits: [], mismatches: [] };
       doc.edit({ kind: 'set-training', training: { ...t, dataset, ...(fit.metrics ? { metrics: fit.metrics.to } : {}) }, coalesce: step });
-      for (const e of fit.edits) {
-        if (e.op !== undefined) doc.edit({ kind: 'set-op', nodeId: e.nodeId, op: e.op, attrs: e.attrs, coalesce: step });
-        else doc.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
-      }
-      if (fit.output) {
-        doc.edit({ kind: 'set-output', name: fit.output.to, nodeId: graph.outputs[fit.output.from], coalesce: step });
-        doc.edit({ kind: 'set-output', name: fit.output.from, nodeId: undefined, coalesce: step });
-      }
+      applyFit(doc, graph, fit, step);
       // Names that said the old data say the new (the target Input, the design's name, and with it an unsaved project's and its runs').
       const names = namesForData(graph, datasetLabel(t.dataset), result);
       const renamed = names.target && doc.edit({ kind: 'rename', ...names.target, coalesce: step }, { quiet: true }).ok ? names.target : undefined;
@@ -190,9 +195,66 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
       const done = [...fitChanges(fit), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
       if (done.length) doc.notify('info', `${done.join('; ')}. Undo puts back ${done.length > 1 ? 'all of it' : 'both'}.`);
       get().close();
-      set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape } } : { used: undefined }) });
+      const reading = textReading(dataset);
+      set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape, ...(reading !== undefined ? { readings: { [reading]: shape } } : {}) } } : { used: undefined }) });
+    },
+    async retokenize(patch) {
+      const doc = editor.getState();
+      const graph = doc.history.present.graph;
+      const t = graph.training;
+      if (!t) return;
+      const before = t.dataset;
+      const after: DatasetConfig = { ...before, options: { ...before.options, ...patch } };
+      const step = `retokenize:${++retokenizeSeq}`;
+      doc.edit({ kind: 'set-training', training: { ...t, dataset: after }, coalesce: step });
+      const reading = textReading(after);
+      const used = get().used;
+      const o = before.options ?? {};
+      const mine = used && reading !== undefined && o.path === used.path && o.fingerprint === used.fingerprint ? used : undefined;
+      // What a sample was under the old options: the user's data as last read, else the Input (a built-in set).
+      const input = featureInput(graph);
+      const was: DataShape | undefined = mine ? (mine.readings?.[textReading(before) ?? ''] ?? mine.shape) : input && reading !== undefined ? { name: before.name, kind: 'table', featureShape: inputShape(input), classes: 0 } : undefined;
+      const known = was && retokenizedShape(was, before, after);
+      const fitTo = (shape: DataShape, g: GraphIR) => {
+        // A built-in set's classes are the design's: only the Input follows (its features Input's edit).
+        const fit = fitToData(g, shape, editor.getState().analysis.shapes);
+        applyFit(editor.getState(), g, mine ? fit : { edits: fit.edits.filter((e) => e.nodeId === input?.id), mismatches: [] }, step);
+      };
+      if (known) {
+        fitTo(known, editor.getState().history.present.graph);
+        if (mine) set({ used: { ...mine, readings: { ...mine.readings, [reading!]: known } } });
+        return;
+      }
+      // The vocabulary may change: the user's texts are read again with the new options (a built-in set's at Start).
+      const client = engine.getState().client;
+      const format = getDataFormat(after.name);
+      if (!mine || !client || !format) return;
+      try {
+        const result = await client.request('data.scan', { scanId: `retokenize-${retokenizeSeq}`, path: mine.path, kind: format.kind, options: { ...labelledTextOptionsOf(after), ...tableOptionsOf(after.options ?? {}) } });
+        const shape = dataShapeOf(result);
+        if (!shape || result.fingerprint !== mine.fingerprint) return;
+        const now = get().used;
+        if (now?.path === mine.path && now.fingerprint === mine.fingerprint) set({ used: { ...now, readings: { ...now.readings, [reading!]: shape } } });
+        // Fitted while the design still reads its texts so (the user may have changed them again meanwhile).
+        const g = editor.getState().history.present.graph;
+        if (textReading(g.training?.dataset) === reading && g.training?.dataset.options?.path === mine.path) fitTo(shape, g);
+      } catch {
+        // The data cannot be read with these options: Start's data check says why.
+      }
     },
   }));
+}
+
+/** Apply a data fit's node and output edits to the design, as one undo step with the edits before it (`step`). */
+function applyFit(doc: EditorState, graph: GraphIR, fit: DataFit, step: string): void {
+  for (const e of fit.edits) {
+    if (e.op !== undefined) doc.edit({ kind: 'set-op', nodeId: e.nodeId, op: e.op, attrs: e.attrs, coalesce: step });
+    else doc.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
+  }
+  if (fit.output) {
+    doc.edit({ kind: 'set-output', name: fit.output.to, nodeId: graph.outputs[fit.output.from], coalesce: step });
+    doc.edit({ kind: 'set-output', name: fit.output.from, nodeId: undefined, coalesce: step });
+  }
 }
 
 

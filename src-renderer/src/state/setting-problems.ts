@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { fitToData, type DataShape, type GraphIR } from '../../../src-engine/facade';
 import { draftProblem, type FieldDraft } from './field-drafts';
+import { textReading } from '../training/add-data';
 import { useAddData, useEditor, useFieldDrafts } from './window';
 
 /**
@@ -22,10 +23,14 @@ export interface SettingProblem {
  * design's dataset is still that path and fingerprint): each one "Use this data" fixed and an edit
  * undid since, and each one it could not fix.
  */
-export function dataProblems(graph: GraphIR, shapes: Readonly<Record<string, readonly number[]>>, used: { path: string; fingerprint: string; shape: DataShape } | undefined): SettingProblem[] {
+export function dataProblems(graph: GraphIR, shapes: Readonly<Record<string, readonly number[]>>, used: { path: string; fingerprint: string; shape: DataShape; readings?: Readonly<Record<string, DataShape>> } | undefined): SettingProblem[] {
   const o = graph.training?.dataset.options;
   if (!used || o?.path !== used.path || o.fingerprint !== used.fingerprint) return [];
-  const fit = fitToData(graph, used.shape, shapes);
+  // Labelled texts: the shape of the reading the design's options name (a tokenizer changed, or that change undone); none known: not judged.
+  const reading = used.readings ? textReading(graph.training?.dataset) : undefined;
+  const shape = reading !== undefined ? used.readings?.[reading] : used.shape;
+  if (!shape) return [];
+  const fit = fitToData(graph, shape, shapes);
   return [...fit.edits.map((e) => ({ code: 'E_DATA_MISMATCH' as const, message: e.problem, nodeId: e.nodeId })), ...fit.mismatches.map((message) => ({ code: 'E_DATA_MISMATCH' as const, message }))];
 }
 

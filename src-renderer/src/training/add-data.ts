@@ -1,4 +1,4 @@
-import { getDataFormat, hasClasses, labelledTextOptionsOf, nameForData, targetInputs, type DataShape, type DatasetConfig, type GraphIR } from '../../../src-engine/facade';
+import { getDataFormat, getDataset, hasClasses, labelledTextOptionsOf, nameForData, targetInputs, type DataShape, type DatasetConfig, type GraphIR } from '../../../src-engine/facade';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { UPLOAD_EXTENSIONS, UPLOAD_LIMITS } from '../../../src-contracts/files';
 
@@ -48,6 +48,38 @@ export function dataShapeOf(result: DataScanResult): DataShape | undefined {
     // Texts as token ids: an Embedding smaller than the vocabulary is a problem (#83).
     ...(result.labelled?.features === 'ids' ? { idCount: result.labelled.vocabulary } : {}),
   };
+}
+
+/**
+ * How a labelled-text set's options read its texts (tokens, features, maxLength, the vocabulary's
+ * bounds, the split the vocabulary is built on), each as given or its default, as a key: datasets
+ * with the same key make the same samples of the same texts. Undefined for any other data.
+ */
+export function textReading(dataset: DatasetConfig | undefined): string | undefined {
+  const declared = getDataset(dataset?.name ?? '');
+  if (!dataset || !declared?.labelled) return undefined;
+  const o = dataset.options ?? {};
+  const options = declared.options as Readonly<Record<string, { default?: unknown }>>;
+  return JSON.stringify(Object.keys(options).sort().map((k) => [k, o[k] ?? options[k].default]));
+}
+
+/**
+ * What a sample of labelled texts is after their options changed from `before` to `after`, where
+ * the options alone say it: token ids cut or padded to a new maxLength (`[maxLength]`, the same
+ * vocabulary); the same shape when nothing that reads the texts changed. Undefined where the
+ * vocabulary may change (tokens, features, minCount, maxVocabulary, the split): the texts are read again.
+ *
+ * @example retokenizedShape({ …, featureShape: [256], idCount: 90 }, { name: 'text-csv', options: { maxLength: 256 } }, { name: 'text-csv', options: { maxLength: 80 } }) // { …, featureShape: [80], idCount: 90 }
+ */
+export function retokenizedShape(shape: DataShape, before: DatasetConfig, after: DatasetConfig): DataShape | undefined {
+  const declared = getDataset(after.name);
+  if (!declared?.labelled || before.name !== after.name) return undefined;
+  const options = declared.options as Readonly<Record<string, { default?: unknown }>>;
+  const value = (d: DatasetConfig, k: string) => d.options?.[k] ?? options[k]?.default;
+  const changed = Object.keys(options).filter((k) => value(before, k) !== value(after, k));
+  if (changed.some((k) => k !== 'maxLength')) return undefined;
+  const length = value(after, 'maxLength');
+  return changed.length && value(after, 'features') === 'ids' && typeof length === 'number' ? { ...shape, featureShape: [length] } : shape;
 }
 
 /** Whether data of this kind is labelled texts (a text folder, a table of texts). */

@@ -451,6 +451,7 @@ function LossField({ training: t, losses, disabled, onChange }: { training: Trai
 
 /** Every parameter of the chosen dataset, optimizer and schedule, generated from the engine's registries (scale is in the dataset panel). */
 function MoreSettings({ training: t, disabled, set }: { training: TrainingConfig; disabled: boolean; set: (patch: Partial<TrainingConfig>) => void }) {
+  const w = useWindow();
   const datasetSpec = DATASETS.find((d) => d.name === t.dataset.name);
   const optimizer = OPTIMIZERS.find((o) => o.kind === t.optimizer.kind);
   const schedule = SCHEDULES.find((k) => k.kind === (t.schedule ?? DEFAULT_SCHEDULE).kind);
@@ -459,7 +460,14 @@ function MoreSettings({ training: t, disabled, set }: { training: TrainingConfig
       <summary>More settings</summary>
       <div className="train-form">
         {datasetSpec ? (
-          <SpecFields specs={Object.fromEntries(Object.entries(datasetSpec.options).filter(([k]) => k !== 'normalize'))} values={t.dataset.options ?? {}} testPrefix="train-dataset" disabled={disabled} onCommit={(k, v) => set({ dataset: { ...t.dataset, options: { ...t.dataset.options, [k]: v } } })} />
+          <SpecFields
+            specs={Object.fromEntries(Object.entries(datasetSpec.options).filter(([k]) => k !== 'normalize'))}
+            values={t.dataset.options ?? {}}
+            testPrefix="train-dataset"
+            disabled={disabled}
+            // Labelled texts: a tokenizer option changes what a sample is, so the Input (and the data's summary) follow in the same undo step.
+            onCommit={(k, v) => (datasetSpec.labelled ? void w.addData.getState().retokenize({ [k]: v }) : set({ dataset: { ...t.dataset, options: { ...t.dataset.options, [k]: v } } }))}
+          />
         ) : null}
         {optimizer ? (
           <SpecFields specs={optimizer.params} values={t.optimizer as unknown as Record<string, unknown>} testPrefix="train-optimizer" disabled={disabled} onCommit={(k, v) => set({ optimizer: { ...t.optimizer, [k]: v } as OptimizerConfig })} />
