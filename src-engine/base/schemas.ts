@@ -82,6 +82,11 @@ const DatasetConfigFields = z.object({
   options: z.record(z.string(), z.unknown()).optional(),
   /** Fractions of the non-test data held out for validation (default 0.1). */
   validationSplit: z.number().min(0).max(0.99).optional(),
+  /**
+   * IR v4: the train, validation and test shares of the data read (fractions summing to 1;
+   * base/ir/split.ts). Set, it replaces `validationSplit` and `options.testSplit`.
+   */
+  split: z.object({ train: z.number().min(0).max(1), val: z.number().min(0).max(1), test: z.number().min(0).max(1) }).optional(),
   /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). Declared in catalog/transforms/. */
   transform: TransformSchema.optional(),
   /**
@@ -95,6 +100,12 @@ const DatasetConfigFields = z.object({
   target: z.enum(['label', 'features']).optional(),
   /** Use at most this many training samples (quick runs, sanity checks). */
   limit: z.number().int().positive().optional(),
+  /**
+   * How a regression's targets are scaled for training (IR v4): `standard` (default) — standardised
+   * with the training split's mean and std, undone wherever a value is shown, predicted, measured or
+   * exported (core/data/target-normalization.ts); `none` — trained in their own units, as before v4.
+   */
+  targetNormalization: z.enum(['standard', 'none']).optional(),
 });
 export type DatasetConfig = z.infer<typeof DatasetConfigFields>;
 /** A `DatasetConfig` as the protocol checks it: loosely (unknown keys pass; the data layer reports coded errors). */

@@ -214,6 +214,7 @@ export class RunStore {
       ...(json.classNames?.length ? { classNames: json.classNames } : {}),
       ...(json.tokenizer ? { tokenizer: json.tokenizer } : {}),
       ...(json.table ? { table: json.table } : {}),
+      ...(json.targetNormalization ? { targetNormalization: json.targetNormalization } : {}),
       metrics: { ...(meta.summary?.metrics ?? {}), ...(which === 'best' ? recordable(ck.metrics) : {}) },
       origin: { runId: id, which },
     });
@@ -556,7 +557,7 @@ export class RunWriter implements RunSink {
     });
     const data = `checkpoint-${which}.${randomUUID().slice(0, 8)}.bin`;
     writeAtomic(join(this.folder, data), tensors.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
-    writeAtomic(join(this.folder, `checkpoint-${which}.json`), JSON.stringify({ ...json, data, normalization: extras.normalization, classNames: extras.classNames, ...(extras.tokenizer ? { tokenizer: extras.tokenizer } : {}), ...(extras.table ? { table: extras.table } : {}) }));
+    writeAtomic(join(this.folder, `checkpoint-${which}.json`), JSON.stringify({ ...json, data, normalization: extras.normalization, classNames: extras.classNames, ...(extras.tokenizer ? { tokenizer: extras.tokenizer } : {}), ...(extras.table ? { table: extras.table } : {}), ...(extras.targetNormalization ? { targetNormalization: extras.targetNormalization } : {}) }));
     for (const f of readdirSync(this.folder)) {
       if (f !== data && f.startsWith(`checkpoint-${which}.`) && f.endsWith('.bin')) rmSync(join(this.folder, f), { force: true });
     }

@@ -5,7 +5,7 @@ import { checkedDesign, runOptimizerSlots, type ProbeBatchRequest, trainingMemor
 import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
 import type { AcquireGpu } from '../../core/gpu/select';
-import { decodeTableRow, labelledSampleText, prepareData, undoNormalization, withInputShape, type LoadedDataset, type Normalization, type PreparedData, type Samples, type TableEncoding, type TextEncoding } from '../../core/data';
+import { decodeTableRow, labelledSampleText, prepareData, undoNormalization, withInputShape, restoredTargets, type TargetNormalization, type LoadedDataset, type Normalization, type PreparedData, type Samples, type TableEncoding, type TextEncoding } from '../../core/data';
 import type { SessionEmit } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 import type { FeatureSpill } from '../../core/train/types';
@@ -194,9 +194,11 @@ export function probeSamples(
   targets: Float32Array | null,
   count: number,
   targetSize: number,
-  how: { text?: TextEncoding; table?: TableEncoding; normalization?: Normalization | null } = {},
+  how: { text?: TextEncoding; table?: TableEncoding; normalization?: Normalization | null; targetNormalization?: TargetNormalization | null } = {},
 ): StartInfo['probeSamples'] {
   const { text, table, normalization } = how;
+  // Targets learnt standardised are shown in their own units, as the predictions beside them are.
+  if (targets && how.targetNormalization) targets = restoredTargets(how.targetNormalization, targets);
   const per = shape.reduce((a, b) => a * b, 1);
   const round = (v: number) => Number(v.toPrecision(6));
   const sample = (i: number) => features.subarray(i * per, (i + 1) * per);

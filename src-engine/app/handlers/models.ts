@@ -54,7 +54,7 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       const g = checkedGraph(graph ?? model.graph);
       const host = ctx.host();
       const config = withInputShape(g.training.dataset, g.ir);
-      const data = prepareForEvaluation(await host.loadDataset(config, g.training.seed), config, g.training.seed, model.normalization);
+      const data = prepareForEvaluation(await host.loadDataset(config, g.training.seed), config, g.training.seed, model.normalization, model.targetNormalization);
       const evaluation = await ctx.withBackend((backend) => evaluateModel(g, model, data, backend, { compile: compileGraph, ...(split ? { split } : {}) }));
       return { ...evaluation, metrics: sanitize(evaluation.metrics) };
     },
@@ -239,5 +239,5 @@ async function datasetSamples(ctx: ServiceContext, loaded: LoadedModel, dataset:
   if (ds.featureShape.reduce((a, b) => a * b, 1) !== want) {
     throw coded('E_PREDICT_SHAPE', `The dataset's samples (${ds.featureShape.join('×')}) do not fit the loaded model's input (${loaded.featureShape.join('×')}).`);
   }
-  return probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), hasClasses(ds.task) ? 1 : ds.targets.length / Math.max(1, ds.count), { text: ds.text, table: loaded.model.table ?? ds.table, normalization: data.normalization });
+  return probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), hasClasses(ds.task) ? 1 : ds.targets.length / Math.max(1, ds.count), { text: ds.text, table: loaded.model.table ?? ds.table, normalization: data.normalization, targetNormalization: data.targetNormalization });
 }

@@ -148,7 +148,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
     batchSize: session.config.batchSize,
     task: session.binding.task,
     classNames: [...data.train.classNames],
-    probeSamples: probeSamples(data.train.featureShape, p?.probeInputs ?? new Float32Array(0), p?.probeTargets ?? null, p?.sampleCount ?? 0, p?.probeTargets ? p.probeTargets.length / p.probeCount : 0, { text: data.train.text, table: data.train.table, normalization: data.normalization }),
+    probeSamples: probeSamples(data.train.featureShape, p?.probeInputs ?? new Float32Array(0), p?.probeTargets ?? null, p?.sampleCount ?? 0, p?.probeTargets ? p.probeTargets.length / p.probeCount : 0, { text: data.train.text, table: data.train.table, normalization: data.normalization, targetNormalization: data.targetNormalization }),
   };
   // The start info (probe samples, class names) is kept with the run: a stored run's timeline shows its samples.
   sink?.append({ kind: 'event', t: 0, event: 'start', data: info });

@@ -4,6 +4,7 @@ import type { GraphBinding, ScoreKind } from '../../core/train/binding';
 import { Predictor, argmax, maskOf, positionsOf } from '../../core/train/predictor';
 import { segmentationMask, sequencePositions } from '../../core/train/binding';
 import { hasClasses, showsProbabilities, taskFor } from '../../catalog/tasks';
+import { restoreTargets } from '../../core/data/target-normalization';
 
 /** How a prediction row turns into class probabilities (declared with the graph binding). */
 export type { ScoreKind };
@@ -21,15 +22,18 @@ export class SampleProbe {
   private readonly mask: readonly number[] | null;
   /** A sequence's positions (`[T]`: a language model's next characters): its samples are a class per position. */
   private readonly positions: readonly number[] | null;
+  /** A regression learnt standardised: its outputs are shown in the target's units (`restoreTargets`). */
+  private readonly scale: GraphBinding['metricTarget']['scale'];
 
   constructor(
     private readonly plan: CompiledGraph,
-    binding: Pick<GraphBinding, 'featureInput' | 'targetInput' | 'predictionNode' | 'scores' | 'task' | 'predictionShape' | 'targetSize'>,
+    binding: Pick<GraphBinding, 'featureInput' | 'targetInput' | 'predictionNode' | 'scores' | 'task' | 'predictionShape' | 'targetSize'> & { metricTarget?: Pick<GraphBinding['metricTarget'], 'scale'> },
     private readonly count: number,
     /** Class index per probe sample (classification). */
     private readonly targets: ArrayLike<number>,
   ) {
     this.predictor = new Predictor(plan, binding);
+    this.scale = binding.metricTarget?.scale;
     this.task = binding.task;
     this.mask = hasClasses(binding.task) ? segmentationMask(binding) : null;
     this.positions = hasClasses(binding.task) && !this.mask ? sequencePositions(binding) : null;
@@ -64,7 +68,11 @@ export class SampleProbe {
     // Copies into plain (not shared) buffers: the plan's storage is overwritten by the next step,
     // and a view of the CPU backend's shared heap must not leave the engine.
     const outputs: Float32Array<ArrayBuffer>[] = [];
-    for (let i = 0; i < this.count; i++) outputs.push(new Float32Array(out.data.subarray(i * width, (i + 1) * width)));
+    for (let i = 0; i < this.count; i++) {
+      const row = new Float32Array(out.data.subarray(i * width, (i + 1) * width));
+      if (this.scale) restoreTargets(this.scale, row);
+      outputs.push(row);
+    }
     return { kind: this.task, outputs, shape: out.shape.slice(1) };
   }
 }

@@ -2,6 +2,7 @@ import type { GraphIR } from '../../base/ir/types';
 import type { MetricValues } from '../../core/metrics';
 import type { StartInfo } from '../../protocol';
 import type { Normalization } from '../../core/data/normalize';
+import type { TargetNormalization } from '../../core/data/target-normalization';
 import type { Tokenizer } from '../../core/data/tokenizer';
 import type { TableEncoding } from '../../core/data/table-encoding';
 import type { TrainedModel } from '../../core/export/model';
@@ -19,6 +20,8 @@ export interface CheckpointExtras {
   tokenizer?: Tokenizer;
   /** A table model's encoding (core/data/table-encoding.ts). */
   table?: TableEncoding;
+  /** A regression's target standardisation (core/data/target-normalization.ts): what its outputs are undone with. */
+  targetNormalization?: TargetNormalization;
 }
 
 /** Where a run's records go: the Node run store's `RunWriter`, or a test's array. */

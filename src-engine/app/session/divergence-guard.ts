@@ -7,6 +7,7 @@ import type { LoopHooks, LoopView, StepContext, StepVerdict } from '../../core/t
 import type { EventData } from '../../protocol';
 import { allFinite } from '../../base/tensor';
 import { compact } from '../probes/summary';
+import { rawTargetAdvice } from '../../core/data/target-normalization';
 import type { SessionPlan } from './session-plan';
 
 /** Where a NaN or Inf first appeared in one training step. */
@@ -50,7 +51,13 @@ export function gradientsFinite(plan: { readonly params: readonly { readonly gra
 }
 
 /** A short, actionable hint for a divergence at `site` with learning rate `lr` (`suggested`: the rate to try, see `suggestLr`). */
-export function divergenceHint(site: NonFiniteSite, lr: number, suggested = lr / 10): string {
+export function divergenceHint(site: NonFiniteSite, lr: number, suggested = lr / 10, rawTargets?: { mean: number; std: number }): string {
+  const hint = siteHint(site, lr, suggested);
+  // A large target trained as it is: its scale, not only the rate, is what to change (#83).
+  return rawTargets ? `${rawTargetAdvice(rawTargets)} ${hint}` : hint;
+}
+
+function siteHint(site: NonFiniteSite, lr: number, suggested: number): string {
   const lower = `Resume with a lower learning rate (now ${formatLr(lr)}; try ${formatLr(suggested)})`;
   if (site.where === 'loss') {
     return `${lower}. If the loss is BCE/log of a probability, use BCEWithLogitsLoss; check the targets for extreme values.`;
@@ -83,6 +90,8 @@ export interface DivergenceGuardOptions {
    * beyond without ever producing a NaN, so NaN/Inf alone would let such a run go on.
    */
   lossExplosion?: number;
+  /** The run's regression targets in their own units, when they are large and not standardised (`largeRawTargets`): the tip says so. */
+  rawTargets?: { mean: number; std: number };
 }
 
 /**
@@ -192,7 +201,7 @@ export class DivergenceGuard implements LoopHooks<SessionPlan> {
       ...(site.param ? { param: site.param } : {}),
       lr: compact(lr),
       suggestedLr: suggestLr(kind, lr),
-      hint: divergenceHint(site, lr, suggestLr(kind, lr)),
+      hint: divergenceHint(site, lr, suggestLr(kind, lr), this.options.rawTargets),
       message: `${head}. The run paused without applying step ${step}; resuming restores the weights of step ${restored}.`,
       restoredStep: restored,
     });

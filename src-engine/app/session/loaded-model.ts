@@ -52,7 +52,7 @@ export class LoadedModel {
   /** Outputs for one sample, as `TrainingSession.predict` answers them. */
   predict(input: readonly number[], normalized = false, text?: string): ResultOf<'model.predict'> {
     const { predictor, task, featureShape, model } = this;
-    const p = { predictor, task, featureShape, normalization: model.normalization, classNames: model.classNames ?? [], ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}) };
+    const p = { predictor, task, featureShape, normalization: model.normalization, targetNormalization: model.targetNormalization, classNames: model.classNames ?? [], ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}) };
     // A typed text is read with the tokenizer the model file carries (E_PREDICT_TEXT without one).
     return text === undefined ? predictSample(p, input, normalized) : predictSample(p, textSample(p, text), false);
   }

@@ -1,8 +1,8 @@
-import { applyNormalization, encodeWithTokenizer, type Normalization, type Tokenizer } from '../../core/data';
+import { applyNormalization, encodeWithTokenizer, restoreTargets, type Normalization, type TargetNormalization, type Tokenizer } from '../../core/data';
 import { argmax, maskOf, segmentationMask, type GraphBinding, type Predictor } from '../../core/train';
 import type { ResultOf } from '../../protocol';
 import { compact } from '../probes';
-import { hasClasses, showsProbabilities } from '../../catalog/tasks';
+import { hasClasses, showsProbabilities, taskOf } from '../../catalog/tasks';
 
 /** What one prediction reads: a predictor over a batch-1 plan, and how its answer is told. */
 export interface PredictionPlan {
@@ -10,6 +10,8 @@ export interface PredictionPlan {
   task: GraphBinding['task'];
   featureShape: readonly number[];
   normalization: Normalization | null | undefined;
+  /** A regression learnt standardised: its output is put back in the target's units before it is answered. */
+  targetNormalization?: TargetNormalization;
   classNames: readonly string[];
   /** How the training texts were encoded (a labelled-text set): what a typed text is encoded with. */
   tokenizer?: Tokenizer;
@@ -74,5 +76,7 @@ export function predictSample(p: PredictionPlan, input: readonly number[], norma
     return { kind: 'probabilities', values: probs.map(compact), predicted: argmax(probs), classNames: [...p.classNames] };
   }
   const out = plan.output(binding.predictionNode);
-  return { kind: 'output', values: Array.from(out.data, compact), shape: out.shape.slice(1) };
+  const values = Array.from(out.data);
+  if (p.targetNormalization && taskOf(p.task).targets === 'values') restoreTargets(p.targetNormalization, values);
+  return { kind: 'output', values: values.map(compact), shape: out.shape.slice(1) };
 }

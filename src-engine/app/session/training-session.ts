@@ -1,7 +1,7 @@
 import type { CheckedGraph } from '../../core/analysis/checked';
 import type { CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
-import { languageTokenizer, tokenizerOf, type PreparedData, type Samples, type Tokenizer } from '../../core/data';
+import { languageTokenizer, largeRawTargets, tokenizerOf, type PreparedData, type Samples, type Tokenizer } from '../../core/data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
 import { Predictor, TrainError, TrainingLoop, nonFiniteLossFails, stripUndefined } from '../../core/train';
@@ -100,7 +100,7 @@ export class TrainingSession {
       this.events.frame(frame);
     });
     const guard = new DivergenceGuard({
-      ...stripUndefined({ lossExplosion: options.lossExplosion, checkGradients: options.checkGradients }),
+      ...stripUndefined({ lossExplosion: options.lossExplosion, checkGradients: options.checkGradients, rawTargets: largeRawTargets(data) }),
       restoresTo: () => this.snapshots.good.step,
       onDiverged: (d) => {
         this.recorder.diverged(d);
@@ -208,7 +208,7 @@ export class TrainingSession {
     const { normalization, train } = this.data;
     const predictor = new Predictor(this.plan.withBatchSize(1), this.binding);
     const tokenizer = this.tokenizer;
-    const p = { predictor, task: this.binding.task, featureShape: train.featureShape, normalization, classNames: train.classNames, ...(tokenizer ? { tokenizer } : {}) };
+    const p = { predictor, task: this.binding.task, featureShape: train.featureShape, normalization, targetNormalization: this.data.targetNormalization, classNames: train.classNames, ...(tokenizer ? { tokenizer } : {}) };
     return text === undefined ? predictSample(p, input, normalized) : predictSample(p, textSample(p, text), false);
   }
 
@@ -248,6 +248,7 @@ export class TrainingSession {
       params: ck.params,
       buffers: ck.buffers,
       ...(this.data.normalization ? { normalization: this.data.normalization } : {}),
+      ...(this.data.targetNormalization ? { targetNormalization: this.data.targetNormalization } : {}),
       classNames: [...this.data.train.classNames],
       ...(this.tokenizer ? { tokenizer: this.tokenizer } : {}),
       ...(this.data.train.table ? { table: this.data.train.table } : {}),

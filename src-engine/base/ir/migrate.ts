@@ -25,11 +25,20 @@ export interface MigrationStep {
  * v3 added `frozen` nodes (fine-tuning). A v2 graph has none, so its step too changes only the
  * version; the bump makes an older Netwright refuse a graph with frozen nodes instead of
  * training its frozen layers.
+ *
+ * v4 made `training.dataset.targetNormalization: 'standard'` the default (a regression learns its
+ * targets standardised; every value shown, predicted, measured or exported is in the target's own
+ * units). A v3 graph's predictions mean the same under it, so the step changes only the version;
+ * the bump makes an older Netwright refuse a v4 graph instead of training its targets raw.
+ * v4 also added `training.dataset.split` (the train, validation and test shares, #83): a v3 graph
+ * has none and splits as before, by `validationSplit` and `options.testSplit`.
  */
 export const MIGRATIONS: readonly MigrationStep[] = [
   { from: 1, describe: 'training.groups introduced (a v1 graph is one group)', up: (g) => g, silent: true },
   // v3 added frozen nodes and `groups` (named, nested node sets): a v2 graph freezes none and has none, which is what their absence means.
   { from: 2, describe: 'frozen nodes and node groups introduced (a v2 graph has neither)', up: (g) => g, silent: true },
+  // v4 standardises regression targets by default (training.dataset.targetNormalization): predictions, metrics and exports read in the target's own units either way.
+  { from: 3, describe: 'regression targets standardised by default (training.dataset.targetNormalization)', up: (g) => g, silent: true },
 ];
 
 export interface MigrationResult {

@@ -11,7 +11,7 @@ export type Attrs = Record<string, AttrValue>;
 /** The IR's `format` marker; files without it are not Netwright graphs. */
 export const GRAPH_FORMAT = 'netwright.graph';
 /** Current IR version. Older versions are upgraded by `migrateGraph` (ir/migrate.ts). */
-export const GRAPH_VERSION = 3;
+export const GRAPH_VERSION = 4;
 
 /**
  * A network as plain JSON. Every node has one output, referred to by the node's id.

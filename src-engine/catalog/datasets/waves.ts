@@ -1,4 +1,4 @@
-import { samples, seqLength } from './options';
+import { normalize, samples, seqLength } from './options';
 import { declareDataset } from './types';
 import { taskFor } from '../tasks';
 
@@ -9,5 +9,5 @@ export const waves = declareDataset({
   task: taskFor('values'),
   targetShape: [1],
   timeSeries: true,
-  options: { samples: samples(2000), length: seqLength },
+  options: { samples: samples(2000), length: seqLength, normalize: { ...normalize, default: 'global' } },
 });

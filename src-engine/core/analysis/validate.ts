@@ -11,6 +11,7 @@ import { migrateGraph } from '../../base/ir/migrate';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeGroup, type NodeIR, type TrainingConfig } from '../../base/ir/types';
 import { groupNodes, trainingLossNodes } from '../../base/ir/training';
 import { startFromProblem } from '../../base/ir/start-from';
+import { splitIssue } from '../../base/ir/split';
 import { checkNodeGroups, remapNodeGroups } from '../../base/ir/node-groups';
 import { checkOptimizerSetting, checkScheduleSetting, checkTransformSetting } from './training-settings';
 
@@ -431,7 +432,11 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
   checkOptimizerSetting(raw.optimizer, err, () => err('E_TRAINING', `"training.optimizer" must have a "kind" (${OPTIMIZERS.map((o) => o.kind).join(', ')}) and a non-negative "lr"; got ${describe(raw.optimizer)}.`));
   if (raw.schedule !== undefined) checkScheduleSetting(raw.schedule, err);
   if (!isRecord(raw.dataset) || typeof raw.dataset.name !== 'string') err('E_TRAINING', `"training.dataset" must have a "name"; got ${describe(raw.dataset)}.`);
-  else if (raw.dataset.transform !== undefined) checkTransformSetting(raw.dataset.transform, err);
+  else {
+    if (raw.dataset.transform !== undefined) checkTransformSetting(raw.dataset.transform, err);
+    const split = raw.dataset.split === undefined ? undefined : splitIssue(raw.dataset.split);
+    if (split) err('E_TRAINING', `"training.dataset.split": ${split}`);
+  }
   if (raw.metrics !== undefined && (!Array.isArray(raw.metrics) || !raw.metrics.every((m: unknown) => typeof m === 'string'))) {
     err('E_TRAINING', `"training.metrics" must be a list of metric names; got ${describe(raw.metrics)}.`);
   }

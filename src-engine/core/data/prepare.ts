@@ -2,12 +2,14 @@ import type { DatasetConfig } from '../../base/ir/types';
 import { Rng } from '../../base/rng';
 import { applyNormalization, fitChannelNormalization, fitNormalization } from './normalize';
 import type { Normalization, NormalizationKind } from './normalize';
-import { stratifiedSample, stratifiedSplit } from './split';
+import { stratifiedFolds, stratifiedSample, stratifiedSplit } from './split';
+import { splitIssue, splitSteps } from '../../base/ir/split';
 import { checkAugmentation, checkTransform } from './transforms';
 import type { Augmentation, FeatureTransform } from './transforms';
 import { forEachChunk, materialize, normalizedSource, subsetOf } from './stream';
 import type { Dataset, LoadedDataset, SampleSource, Samples } from './types';
-import { DataError, featureSize, isStreamed } from './types';
+import { DataError, featureSize, isStreamed, targetSize } from './types';
+import { fitTargetNormalization, standardizesTargets, standardizeTargets, type TargetNormalization } from './target-normalization';
 import { checkDataset } from './validate';
 import { getDataset } from '../../catalog/datasets/registry';
 
@@ -35,6 +37,11 @@ export interface PreparedData<S extends Samples = Dataset> {
   target: 'label' | 'features';
   /** Random shifts/rotations of training batches (none when absent). */
   augment?: Augmentation;
+  /**
+   * A regression's target standardisation (`targetNormalization: standard`, the default), fitted on
+   * `train`'s targets and already applied to all three splits' targets; save it with the model.
+   */
+  targetNormalization?: TargetNormalization;
 }
 
 /**
@@ -51,7 +58,11 @@ export function normalizationKind(config: DatasetConfig): NormalizationKind {
  * Turn a loaded dataset into splits: carve a stratified test split when the set has none
  * (`options.testSplit`, default 0.2), apply `limit`, hold out `validationSplit` (default 0.1)
  * of what is left, fit normalisation on the training split and apply it to all three, and check
- * every split for NaN and out-of-range labels.
+ * every split for NaN and out-of-range labels. A `split` setting ({ train, val, test }, shares of
+ * the data: base/ir/split.ts) replaces the two fractions (`splitSteps`). Every split is stratified
+ * for classes (each class in proportion, by the seed); a time series is split in time order by its
+ * loader (core/data/series.ts). With `fold`, the test split is that fold of a stratified k-fold
+ * partition (`crossValidationFolds`) and validation is carved from the other folds.
  *
  * A streamed set (`loaded.memoryBudget`) is split the same way, by the labels it holds, into views
  * of its source: the same samples in the same order as in memory. When the samples the run uses fit
@@ -64,20 +75,28 @@ export function normalizationKind(config: DatasetConfig): NormalizationKind {
  * `global` (default `per-feature` for Iris, housing and CSV, `none` for images, already in [0, 1], and for
  * the synthetic sets).
  */
-export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S>, config: DatasetConfig, seed: number): PreparedData<S> {
+export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S>, config: DatasetConfig, seed: number, fold?: Fold): PreparedData<S> {
   const rng = new Rng((seed ^ 0x5eed5) >>> 0);
-  const o = config.options ?? {};
   const full: Samples = loaded.train;
   checkTransform(config.transform, full.featureShape);
   checkAugmentation(config.augment, full.featureShape, full.targetShape);
-  const testFraction = typeof o.testSplit === 'number' ? o.testSplit : 0.2;
-  const valFraction = config.validationSplit ?? 0.1;
+  const splitProblem = config.split === undefined ? undefined : splitIssue(config.split);
+  if (splitProblem) throw new DataError('DATA_BAD_SPLIT', `${full.name}: ${splitProblem}`);
+  const { test: testFraction, valOfRest: valFraction } = splitSteps(config);
   if (!(valFraction >= 0 && valFraction < 1)) throw new DataError('DATA_BAD_OPTION', `validationSplit must be in [0, 1) (got ${valFraction}).`);
   if (!(testFraction >= 0 && testFraction < 1)) throw new DataError('DATA_BAD_OPTION', `testSplit must be in [0, 1) (got ${testFraction}).`);
 
   let pool: Int32Array;
   let test: Samples;
-  if (loaded.test) {
+  if (fold) {
+    // Cross-validation: fold `index` of `k` is the test split, the validation split is carved from the others.
+    if (loaded.test || loaded.val) throw new DataError('DATA_BAD_SPLIT', `${full.name}: cross-validation splits one set into folds; this data comes with its own ${loaded.test ? 'test' : 'validation'} split (a time series, a folder's test/ or val/, a separate test or validation file).`);
+    if (!(Number.isInteger(fold.k) && fold.k >= 2 && fold.index >= 0 && fold.index < fold.k)) throw new DataError('DATA_BAD_SPLIT', `folds: k must be a whole number ≥ 2 and the fold one of 0…k − 1 (got fold ${fold.index} of ${fold.k}).`);
+    if (full.count < fold.k) throw new DataError('DATA_TOO_SMALL', `${full.name}: ${full.count} samples cannot make ${fold.k} folds.`);
+    const folds = crossValidationFolds(full, fold.k, seed);
+    pool = Int32Array.from(folds.flatMap((f, i) => (i === fold.index ? [] : Array.from(f)))).sort();
+    test = subsetOf(full, folds[fold.index], `${full.name} (test)`);
+  } else if (loaded.test) {
     pool = Int32Array.from({ length: full.count }, (_, i) => i);
     test = loaded.test;
   } else {
@@ -146,8 +165,15 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
     // A value far from a nearly constant training column overflows float32 once divided by its std (#83: refused, not trained on).
     for (const s of [train, val, test]) if (!isStreamed(s)) checkNormalized(s, norm);
   }
+  // The target in standardised units, fitted on the training split's targets only (#83).
+  let targetNormalization: TargetNormalization | undefined;
+  if (standardizesTargets(config, train.task)) {
+    targetNormalization = fitTargetNormalization(train.targets, targetSize(train), base);
+    [train, val, test] = [train, val, test].map((s) => withStandardizedTargets(s, targetNormalization!));
+  }
   // (Streamed splits only where `loaded` had streamed ones: `S` is `Samples` then.)
   return {
+    ...(targetNormalization ? { targetNormalization } : {}),
     train: train as S,
     val: val as S,
     test: test as S,
@@ -159,7 +185,29 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
   };
 }
 
+/** `s` with its targets standardised: a copy (the loader's splits may be cached by the host). */
+function withStandardizedTargets(s: Samples, norm: TargetNormalization): Samples {
+  const own = isStreamed(s) ? subsetOf(s, identity(s.count), s.name) : { ...s };
+  own.targets = isStreamed(s) ? own.targets : s.targets.slice();
+  standardizeTargets(norm, own.targets);
+  return own;
+}
+
 const identity = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+/** One fold of a k-fold cross-validation (`netwright train --folds K`): fold `index` (0-based) of `k` is the test split. */
+export interface Fold {
+  k: number;
+  index: number;
+}
+
+/**
+ * The `k` folds a cross-validated run tests on, one after another (`stratifiedFolds`, seeded by
+ * the run's seed on a stream of their own, so every fold's run cuts the same folds).
+ */
+export function crossValidationFolds(full: Pick<Samples, 'count' | 'task' | 'targets' | 'targetShape'>, k: number, seed: number): Int32Array[] {
+  return stratifiedFolds(full, k, new Rng((seed ^ 0xf01d5) >>> 0));
+}
 
 /** Every normalised feature finite, else DATA_NAN naming the sample, the feature and the statistics that overflowed it. */
 function checkNormalized(ds: Dataset, norm: Normalization): void {

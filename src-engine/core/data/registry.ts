@@ -12,6 +12,7 @@ import { shapeMasksDataset } from './shape-masks';
 import { wavesDataset } from './series';
 import { DataError, type LoadedDataset } from './types';
 import { taskFor } from '../../catalog/tasks';
+import { splitSteps } from '../../base/ir/split';
 
 /** How a dataset that lives in code loads (runtime-neutral; `seed` for generated sets without `options.seed`). */
 export type CodeLoader = (config: DatasetConfig, seed: number) => LoadedDataset;
@@ -62,7 +63,8 @@ export const CODE_LOADERS: { readonly [N in CodeDatasetName]: CodeLoader } = {
   housing,
   ...(Object.fromEntries(SYNTHETIC_SETS.map((n) => [n, synthetic])) as Record<SyntheticName, CodeLoader>),
   ...(Object.fromEntries(SEQUENCE_TASKS.map((n) => [n, sequence])) as Record<SequenceTaskName, CodeLoader>),
-  waves: (config, seed) => wavesDataset(numbers(config, ['samples', 'length'], seed)),
+  // A series splits in time order, in the loader (core/data/series.ts), by the run's split settings.
+  waves: (config, seed) => wavesDataset(numbers(config, ['samples', 'length'], seed), splitSteps(config)),
   shapes: (config, seed) => ({ train: shapesDataset(numbers(config, ['samples', 'size'], seed)) }),
   [shapeMasks.name]: (config, seed) => shapeMasksDataset(numbers(config, ['samples', 'testSamples', 'size'], seed)),
 };

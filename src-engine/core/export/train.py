@@ -312,6 +312,16 @@ def prepare(data_dir, seed, limit, rank):
             else:
                 flat = (a.reshape(-1).astype(np.float64) - mean[0]) * (1 / std[0])
             splits[k] = (flat.astype(np.float32).reshape(shape), b)
+    if d.get('standardize_target') and not classification and d['target'] != 'features':
+        # The targets in standard units, with the training split's mean and std per value, as Netwright
+        # trained them (its loss is in these units; model.py's restore_target() undoes them).
+        ty = splits['train'][1].reshape(len(splits['train'][1]), -1).astype(np.float64)
+        t_mean = ty.mean(0)
+        t_std = ty.std(0)
+        t_std[t_std <= 1e-12] = 1
+        for k, (a, b) in splits.items():
+            flat = (b.reshape(len(b), -1).astype(np.float64) - t_mean) / t_std
+            splits[k] = (a, flat.astype(np.float32).reshape(b.shape))
 
     def tensors(a, b):
         fx = torch.from_numpy(np.ascontiguousarray(a)).reshape(len(a), *CONFIG['feature_input']['shape'])

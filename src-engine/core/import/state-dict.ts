@@ -1,3 +1,4 @@
+import { targetNormalizationProblem, type TargetNormalization } from '../data/target-normalization';
 import type { GraphIR } from '../../base/ir/types';
 import { checkModelGraph, loadableSteps, ModelError, type TrainedModel } from '../export/model';
 import { torchNodeNames, torchStateNames } from '../export/pytorch';
@@ -183,7 +184,7 @@ function metadataReaders(metadata: Record<string, string>, file: string): Pick<T
 }
 
 /** The normalisation (for an input of `features` values) and class names a Netwright safetensors file's metadata carries (ignored when they do not parse). */
-function metadataExtras(metadata: Record<string, string>, features: number): Pick<TrainedModel, 'normalization' | 'classNames'> {
+function metadataExtras(metadata: Record<string, string>, features: number): Pick<TrainedModel, 'normalization' | 'classNames' | 'targetNormalization'> {
   let classNames: unknown;
   try {
     classNames = metadata.class_names === undefined ? undefined : JSON.parse(metadata.class_names);
@@ -192,5 +193,13 @@ function metadataExtras(metadata: Record<string, string>, features: number): Pic
   }
   const normalization = normalizationFromMetadata(metadata.normalization, features);
   const okNames = Array.isArray(classNames) && classNames.every((c) => typeof c === 'string');
-  return { ...(normalization ? { normalization } : {}), ...(okNames ? { classNames: classNames as string[] } : {}) };
+  // A regression learnt standardised (`target_normalization`): its outputs are undone with it, as the model it was saved from.
+  let targetNormalization: unknown;
+  try {
+    targetNormalization = metadata.target_normalization === undefined ? undefined : JSON.parse(metadata.target_normalization);
+  } catch {
+    targetNormalization = undefined;
+  }
+  const okTarget = targetNormalization !== undefined && targetNormalizationProblem(targetNormalization) === undefined;
+  return { ...(normalization ? { normalization } : {}), ...(okNames ? { classNames: classNames as string[] } : {}), ...(okTarget ? { targetNormalization: targetNormalization as TargetNormalization } : {}) };
 }

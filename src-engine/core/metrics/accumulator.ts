@@ -52,6 +52,12 @@ export interface MetricTarget {
    * language model's) or `first` (`[classes, positions]`: a segmenter's `[C, H, W]` score map).
    */
   classAxis?: 'first' | 'last';
+  /**
+   * Values learnt standardised (a regression's `targetNormalization`): predictions and targets are
+   * put back in the target's units (`v · std + mean`, per output column) before MSE, MAE, R² and
+   * PSNR are measured, so they read in the data's units. The loss stays the one trained on.
+   */
+  scale?: { readonly mean: readonly number[]; readonly std: readonly number[] };
 }
 
 /**
@@ -131,6 +137,24 @@ export class MetricAccumulator {
           // NOTE: only the order of scores matters for AUC; logit₁ − logit₀ orders samples as softmax p₁ does.
           this.scores.push(w === 1 ? scores[r] : scores[r * w + 1] - scores[r * w]);
           this.positive.push(label === 1);
+        }
+      }
+      return;
+    }
+    const scale = this.target.scale;
+    if (scale) {
+      // NOTE: in the target's units; (p − t) alone would be the error in standard deviations.
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < w; c++) {
+          const k = c % scale.mean.length;
+          const t = target[i * w + c] * scale.std[k] + scale.mean[k];
+          const d = pred[i * w + c] * scale.std[k] + scale.mean[k] - t;
+          this.sqErr += d * d;
+          this.absErr += Math.abs(d);
+          if (!this.perColumn) continue;
+          this.colSum[c] += t;
+          this.colSumSq[c] += t * t;
+          this.colSqErr[c] += d * d;
         }
       }
       return;

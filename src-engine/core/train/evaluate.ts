@@ -1,6 +1,6 @@
 import type { CheckedGraph } from '../analysis/checked';
 import type { Backend } from '../backend/types';
-import { applyNormalization, isStreamed, normalizedSource, prepareData, type LoadedDataset, type Normalization, type PreparedData, type Samples } from '../data';
+import { applyNormalization, isStreamed, normalizedSource, prepareData, standardizesTargets, standardizeTargets, subsetOf, type LoadedDataset, type Normalization, type PreparedData, type Samples, type TargetNormalization } from '../data';
 import { featureSize } from '../data/types';
 import type { DatasetConfig, GraphIR } from '../../base/ir/types';
 import { ModelError, type TrainedModel } from '../export/model';
@@ -29,11 +29,14 @@ export interface Evaluation {
 /**
  * The data an evaluation reads: `loaded` split as training splits it (the same seed, so the same
  * test split), normalised with the model's own normalisation when it has one — what it was
- * trained with, not figures fitted on this data — else as the dataset's settings say.
+ * trained with, not figures fitted on this data — else as the dataset's settings say. The targets
+ * likewise: standardised with the model's `targetNormalization` when it has one (its outputs are in
+ * those units; the metrics undo both), else left in their own units, which such a model predicts in.
  */
-export function prepareForEvaluation(loaded: LoadedDataset<Samples>, config: DatasetConfig, seed: number, normalization: Normalization | undefined): PreparedData<Samples> {
-  if (!normalization) return prepareData(loaded, config, seed);
-  const data = prepareData(loaded, { ...config, options: { ...config.options, normalize: 'none' } }, seed);
+export function prepareForEvaluation(loaded: LoadedDataset<Samples>, config: DatasetConfig, seed: number, normalization: Normalization | undefined, targetNormalization?: TargetNormalization): PreparedData<Samples> {
+  const raw = { ...config, targetNormalization: 'none' as const };
+  const data = withModelTargets(normalization ? prepareData(loaded, { ...raw, options: { ...config.options, normalize: 'none' } }, seed) : prepareData(loaded, raw, seed), targetNormalization);
+  if (!normalization) return data;
   const norm = normalization;
   const normalized = (s: Samples): Samples => {
     if (isStreamed(s)) return normalizedSource(s, norm);
@@ -43,6 +46,17 @@ export function prepareForEvaluation(loaded: LoadedDataset<Samples>, config: Dat
     return own;
   };
   return { ...data, train: normalized(data.train), val: normalized(data.val), test: normalized(data.test), normalization: norm };
+}
+
+/** `data` (targets in their own units) with its targets standardised as the model learnt them. */
+function withModelTargets(data: PreparedData<Samples>, norm: TargetNormalization | undefined): PreparedData<Samples> {
+  if (!norm || !standardizesTargets({ target: data.target }, data.train.task)) return data;
+  const scaled = (s: Samples): Samples => {
+    const own = isStreamed(s) ? subsetOf(s, Int32Array.from({ length: s.count }, (_, i) => i), s.name) : { ...s, targets: s.targets.slice() };
+    standardizeTargets(norm, own.targets);
+    return own;
+  };
+  return { ...data, train: scaled(data.train), val: scaled(data.val), test: scaled(data.test), targetNormalization: norm };
 }
 
 /**
@@ -56,7 +70,7 @@ export function prepareForEvaluation(loaded: LoadedDataset<Samples>, config: Dat
  *
  * @example
  * ```ts
- * const data = prepareForEvaluation(loadDataset(t.dataset), t.dataset, t.seed, model.normalization);
+ * const data = prepareForEvaluation(loadDataset(t.dataset), t.dataset, t.seed, model.normalization, model.targetNormalization);
  * const { metrics } = await evaluateModel(model.graph, model, data, backend, { compile: compileGraph });
  * console.log(metrics.accuracy, metrics.confusion);
  * ```

@@ -371,7 +371,7 @@ describe('migrateGraph', () => {
     expect(r.applied).toEqual([]);
   });
 
-  it('v1 → v2 (training.groups) → v3 (frozen nodes, node groups) change nothing but the version, and are not reported as upgrades', () => {
+  it('v1 → v2 (training.groups) → v3 (frozen nodes, node groups) → v4 (targets standardised by default) change nothing but the version, and are not reported as upgrades', () => {
     const g = mnistMlp();
     expect(g.version).toBe(1);
     const r = migrateGraph(g);

@@ -34,14 +34,22 @@ describe("a regression's sample predictions", () => {
 describe("a regression table's preview", () => {
   const table = (targetRange: [number, number]) => ({ rows: 400, columns: [{ name: 'price', kind: 'numeric' as const, missing: 0, distinct: 400, role: 'target' as const }], task: 'regression' as const, targetRange });
 
-  it('says when the values to predict are far from 1, and by what to divide them', () => {
+  it('says values far from 1 are learnt standardised and shown in their units (the default)', () => {
     const html = renderToStaticMarkup(<TargetScale table={table([149400, 1055283])} />);
-    expect(html).toContain('data-testid="add-data-target-scale"');
-    expect(html).toContain('price runs from 149,400 to 1,055,283.');
-    expect(html).toContain('Divided by 1,000,000 in the file (0.1494 to 1.0553), it trains in a few epochs.');
-    expect(renderToStaticMarkup(<TargetScale table={table([-2500, 40])} />)).toContain('Divided by 1,000 in the file (-2.5 to 0.04)');
-    // Values near 1 (the housing set's hundreds of thousands): nothing to say.
+    expect(html).toContain('data-standardized="true"');
+    expect(html).toContain('price runs from 149,400 to 1,055,283. The network learns it standardised');
+    expect(html).not.toContain('Divided by');
     expect(renderToStaticMarkup(<TargetScale table={table([0.5, 5.2])} />)).toBe('');
+  });
+
+  it('with the standardisation off, says they train slowly, and by what to divide them', () => {
+    const html = renderToStaticMarkup(<TargetScale table={table([149400, 1055283])} standardized={false} />);
+    expect(html).toContain('data-testid="add-data-target-scale"');
+    expect(html).toContain('price runs from 149,400 to 1,055,283, and the design trains it in its own units');
+    expect(html).toContain('divided by 1,000,000 in the file (0.1494 to 1.0553), it trains in a few epochs.');
+    expect(renderToStaticMarkup(<TargetScale table={table([-2500, 40])} standardized={false} />)).toContain('divided by 1,000 in the file (-2.5 to 0.04)');
+    // Values near 1 (the housing set's hundreds of thousands): nothing to say.
+    expect(renderToStaticMarkup(<TargetScale table={table([0.5, 5.2])} standardized={false} />)).toBe('');
   });
 });
 

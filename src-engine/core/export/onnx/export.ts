@@ -31,6 +31,8 @@ export const META = {
   tokenizer: 'netwright.tokenizer',
   /** A table model's encoding as JSON (core/data/table-encoding.ts): how a row of its columns becomes the input. */
   table: 'netwright.table',
+  /** A regression's target standardisation as JSON (`TrainedModel.targetNormalization`): the graph's last Mul/Add nodes undo it. */
+  targetNormalization: 'netwright.targetNormalization',
   exported: 'netwright.export',
 } as const;
 
@@ -133,6 +135,10 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   const valueOf = new Map<string, string>();
   const takenNames = new Set(graph.nodes.map((n) => n.id));
   const outputName = new Map<string, string>();
+  // Targets learnt standardised: the prediction leaves through a Mul (std) and an Add (mean), so the file answers in the target's units.
+  const targetNorm = model.targetNormalization;
+  const restored = targetNorm ? predictionNodeId(graph) : undefined;
+  if (restored !== undefined) outputName.set(restored, `${restored}/standardized`);
   for (const [key, id] of outputs) {
     // A graph output is named after its key (`logits`) unless that name is already a node's.
     if (!outputName.has(id) && (key === id || !takenNames.has(key))) outputName.set(id, key);
@@ -164,7 +170,11 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   const values = new Set([...takenNames, ...builder.nodes.flatMap((x) => x.output)]);
   for (const [key, id] of outputs) {
     let v = valueOf.get(id)!;
-    if (v !== key && !values.has(key)) {
+    if (id === restored && targetNorm) {
+      const name = key === id || !values.has(key) ? key : `${id}/${key}`;
+      v = builder.restoreTarget(id, v, name, targetNorm, shapeOf(id).slice(1));
+      values.add(name);
+    } else if (v !== key && !values.has(key)) {
       // An identity op (Dropout) or a second key of the same node: an Identity gives the name.
       v = builder.identity(`${id}/${key}`, v, key);
       values.add(key);
@@ -193,6 +203,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   if (model.classNames) metadata.push({ key: META.classNames, value: JSON.stringify(model.classNames) });
   if (model.tokenizer) metadata.push({ key: META.tokenizer, value: JSON.stringify(model.tokenizer) });
   if (model.table) metadata.push({ key: META.table, value: JSON.stringify(model.table) });
+  if (targetNorm) metadata.push({ key: META.targetNormalization, value: JSON.stringify(targetNorm) });
 
   const onnx: OnnxModel = {
     ir_version: IR_FOR_OPSET[opset],
@@ -292,6 +303,23 @@ class GraphBuilder {
     const doc = `input normalisation of "${n.id}" (${norm.kind}), fitted on the training split`;
     const centred = this.push({ name: `${n.id}/normalize/sub`, op_type: 'Sub', input: [n.id, mean], output: [`${n.id}/centred`], doc_string: doc });
     return this.push({ name: `${n.id}/normalize`, op_type: 'Div', input: [centred, std], output: [`${n.id}/normalized`], doc_string: doc });
+  }
+
+  /**
+   * The trailing Mul (std) and Add (mean) that put a prediction learnt standardised back in the
+   * target's units; `name` is the graph output's. Returns it.
+   */
+  restoreTarget(id: string, value: string, name: string, norm: NonNullable<TrainedModel['targetNormalization']>, sampleShape: readonly number[]): string {
+    const size = sampleShape.reduce((a, b) => a * b, 1);
+    if (norm.mean.length !== 1 && norm.mean.length !== size) {
+      throw new OnnxError('E_EXPORT_OPTION', [{ code: 'E_EXPORT_OPTION', nodeId: id, message: `The target's standardisation has ${norm.mean.length} values; the prediction "${id}" has ${size}.` }]);
+    }
+    const dims = norm.mean.length === 1 ? [] : sampleShape;
+    const std = this.add(floatTensor(`${id}.target_std`, dims, norm.std));
+    const mean = this.add(floatTensor(`${id}.target_mean`, dims, norm.mean));
+    const doc = `the target's standardisation, fitted on the training split, undone: outputs in the target's units`;
+    const scaled = this.push({ name: `${id}/restore/mul`, op_type: 'Mul', input: [value, std], output: [`${id}/scaled`], doc_string: doc });
+    return this.push({ name: `${id}/restore`, op_type: 'Add', input: [scaled, mean], output: [name], doc_string: doc });
   }
 
   context(n: NodeIR, def: OpDef, shapes: Pick<OnnxEmitContext, 'inputs' | 'inputShapes' | 'outputShape' | 'opset'>): OnnxEmitContext {

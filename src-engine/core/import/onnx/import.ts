@@ -295,6 +295,9 @@ function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'bu
     };
     const classNames = meta.get(META.classNames);
     if (classNames) candidate.classNames = JSON.parse(classNames) as string[];
+    // The trailing Mul/Add undo the target's standardisation: the restored model keeps it as such (re-exported, the same nodes).
+    const targetNormalization = meta.get(META.targetNormalization);
+    if (targetNormalization) candidate.targetNormalization = JSON.parse(targetNormalization) as NonNullable<TrainedModel['targetNormalization']>;
     Object.assign(candidate, readers);
     const again = decodeModel(exportOnnx(candidate, { opset, normalization: mode === 'fold' ? 'none' : mode, checked }).bytes);
     if (structure(again.graph) === structure(file.graph)) return { model: candidate, checked };

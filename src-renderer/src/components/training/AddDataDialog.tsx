@@ -361,6 +361,7 @@ function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
   const options = useAddData((s) => s.tableOptions);
   const setOptions = useAddData((s) => s.setTableOptions);
   const table = r.table!;
+  const standardized = useEditor((s) => s.history.present.graph.training?.dataset.targetNormalization !== 'none');
   const setRole = (c: DataColumn, role: DataColumn['role']) => {
     const roles: Record<string, string> = { ...((options.roles as Record<string, string> | undefined) ?? {}) };
     // One target: choosing another makes the old one a feature.
@@ -377,7 +378,7 @@ function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
         {table.encodedWidth !== undefined ? ` · ${table.encodedWidth} input values after encoding` : ''}
       </p>
       <TargetLine table={table} />
-      <TargetScale table={table} />
+      <TargetScale table={table} standardized={standardized} />
       {table.columns.some((c) => c.kind === 'categorical') ? (
         <p className="add-data__hint">
           A column of sentences or reviews to classify?{' '}
@@ -452,17 +453,28 @@ function TargetLine({ table }: { table: NonNullable<DataScanResult['table']> }) 
   );
 }
 
-/** Values to predict far from 1 (prices in dollars) train slowly from a network's first outputs near 0: said before Use this data, with the fix. */
-export function TargetScale({ table }: { table: NonNullable<DataScanResult['table']> }) {
+/**
+ * Values to predict far from 1 (prices in dollars): the network learns them standardised (the
+ * design's `targetNormalization`, standard by default) and shows them in their units; with it set
+ * to none they train slowly from a network's first outputs near 0, which is said, with the fixes.
+ */
+export function TargetScale({ table, standardized = true }: { table: NonNullable<DataScanResult['table']>; standardized?: boolean }) {
   const target = table.columns.find((c) => c.role === 'target')?.name;
   const [lo, hi] = table.targetRange ?? [0, 0];
   const largest = Math.max(Math.abs(lo), Math.abs(hi));
   if (target === undefined || largest < LARGE_TARGET) return null;
   const scale = 10 ** Math.floor(Math.log10(largest));
   const fmt = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 4 });
+  if (standardized) {
+    return (
+      <p className="add-data__input" data-testid="add-data-target-scale" data-standardized="true">
+        {target} runs from {fmt(lo)} to {fmt(hi)}. The network learns it standardised (mean 0, std 1 on the training split); its predictions, samples, metrics and exports read in {target}’s own units.
+      </p>
+    );
+  }
   return (
     <p className="add-data__input add-data__warn" data-testid="add-data-target-scale">
-      {target} runs from {fmt(lo)} to {fmt(hi)}. A network’s outputs start near 0 and move a little each step, so values this large take many epochs to reach. Divided by {fmt(scale)} in the file ({fmt(lo / scale)} to {fmt(hi / scale)}), it trains in a few epochs.
+      {target} runs from {fmt(lo)} to {fmt(hi)}, and the design trains it in its own units (its target standardisation is off). A network’s outputs start near 0 and move a little each step, so values this large take many epochs to reach. Standardised (the setting’s default), or divided by {fmt(scale)} in the file ({fmt(lo / scale)} to {fmt(hi / scale)}), it trains in a few epochs.
     </p>
   );
 }

@@ -34,12 +34,12 @@ describe('parity', () => {
 });
 
 describe('time series', () => {
-  it('waves: windows of T values, the next value the target, the test split the last stretch of the series', () => {
-    const { train, test } = loadBuiltinDataset({ name: 'waves', options: { samples: 500, length: 10 } }, 2)!;
+  it('waves: windows of T values, the next value the target, split in time order with a gap of one window (#83)', () => {
+    const { train, val, test } = loadBuiltinDataset({ name: 'waves', options: { samples: 500, length: 10 } }, 2)!;
     const t = 10;
     expect([train.featureShape, train.targetShape, train.task]).toEqual([[t, 1], [1], 'regression']);
-    // 510 values: the test split holds the windows whose target lies in the last 20 % (102 values).
-    expect([train.count, test!.count]).toEqual([398, 102]);
+    // 510 values, 500 windows: the last 100 test, 10 left out, the 40 before them validation, 10 left out, 340 train.
+    expect([train.count, val!.count, test!.count]).toEqual([340, 40, 100]);
     const windowOf = (ds: typeof train, k: number) => Array.from(ds.features.subarray(k * t, k * t + t));
     // Window k + 1 is window k moved on by one value, its last value window k's target, and the
     // test split goes on where the training split stops.
@@ -47,12 +47,20 @@ describe('time series', () => {
       expect(windowOf(train, k + 1).slice(0, t - 1)).toEqual(windowOf(train, k).slice(1));
       expect(windowOf(train, k + 1)[t - 1]).toBe(train.targets[k]);
     }
-    expect(windowOf(test!, 0)[t - 1]).toBe(train.targets[train.count - 1]);
-    // Standardised with the training stretch's figures: its targets near mean 0, std 1.
-    const mean = train.targets.reduce((a, b) => a + b, 0) / train.count;
-    const std = Math.sqrt(train.targets.reduce((a, b) => a + (b - mean) ** 2, 0) / train.count);
-    expect(Math.abs(mean)).toBeLessThan(0.05);
-    expect(Math.abs(std - 1)).toBeLessThan(0.05);
+    // The validation and test windows are later ones: none starts with a value a training window ends with.
+    const trainValues = new Set(Array.from(train.targets));
+    for (const ds of [val!, test!]) for (let k = 0; k < ds.count; k++) expect(trainValues.has(windowOf(ds, k)[0])).toBe(false);
+    // The loader keeps the series' units (#83); the run standardises the windows (global) and the targets with its training split's figures, kept with the model.
+    const data = prepareData(loadBuiltinDataset({ name: 'waves', options: { samples: 500, length: 10 } }, 2)!, { name: 'waves', options: { samples: 500, length: 10 } }, 2);
+    expect(data.normalization?.kind).toBe('global');
+    expect(data.targetNormalization?.mean).toHaveLength(1);
+    const y = data.train.targets;
+    const mean = y.reduce((a, b) => a + b, 0) / y.length;
+    const std = Math.sqrt(y.reduce((a, b) => a + (b - mean) ** 2, 0) / y.length);
+    expect(Math.abs(mean)).toBeLessThan(1e-5);
+    expect(Math.abs(std - 1)).toBeLessThan(1e-5);
+    // Put back, they are the loader's values.
+    expect(data.targetNormalization!.mean[0] + y[0] * data.targetNormalization!.std[0]).toBeCloseTo(train.targets[0], 4);
   });
 
   it('a CSV column: by name (else the last), in row order; a cell that is not a number is refused with its line; read from a file with a fingerprint', () => {
@@ -60,7 +68,8 @@ describe('time series', () => {
     const text = ['day,temp,weekday', ...rows].join('\n');
     const byName = csvSeries(text, { name: 't.csv', column: 'temp', window: 5 });
     expect(byName.train.name).toBe('t.csv: temp');
-    expect(byName.note).toMatch(/^60 values, windows of 5; the last 20 % is the test split; standardised with the training stretch's mean 11\.75 and std/);
+    // 55 windows: test the last 11, validation 4 before a gap of 5, train 30 before another gap (values 0–34: 0, 0.5, … 17, mean 8.5).
+    expect(byName.note).toMatch(/^60 values, windows of 5, split in time order: train 30, validation 4, test 11 windows, 5 windows left out before each later split .* mean 8\.500 /);
     // A straight line stays one once standardised: each target one step on from its window's end.
     const step = byName.train.features[1] - byName.train.features[0];
     expect(byName.train.targets[0] - byName.train.features[4]).toBeCloseTo(step, 5);
@@ -71,7 +80,7 @@ describe('time series', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'nw-series-')), 'weather.csv');
     writeFileSync(file, text);
     const loaded = loadDataset({ name: 'series', options: { path: file, column: 'temp', window: 5 } });
-    expect([loaded.train.count, loaded.test!.count, loaded.report!.kind, loaded.report!.files]).toEqual([43, 12, 'series', 1]);
+    expect([loaded.train.count, loaded.val!.count, loaded.test!.count, loaded.report!.kind, loaded.report!.files]).toEqual([30, 4, 11, 'series', 1]);
     expect(loaded.report!.fingerprint).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -86,7 +95,7 @@ describe('time series', () => {
     expect(code, out).toBe(0);
     const data = events.find((e) => e.type === 'data')!;
     expect(data.kind).toBe('series');
-    expect(data.notes![0]).toMatch(/^300 values, windows of 20; the last 20 % is the test split/);
+    expect(data.notes![0]).toMatch(/^300 values, windows of 20, split in time order: train 162, validation 22, test 56 windows/);
     expect(events.at(-1)!.type).toBe('done');
   });
 

@@ -122,6 +122,33 @@ for k, ds in splits.items():
     }, 120_000);
   }
 
+  // #83: a split set in the settings (fractions of the data) is the one train.py cuts, sample for sample.
+  it('iris-mlp.json with training.dataset.split 0.6/0.2/0.2: train.py splits the data exactly as Netwright', async () => {
+    const { model } = await trainedTemplate('iris-mlp.json', 1);
+    const t0 = model.graph.training!;
+    // (Without the quick run's limit: every sample.)
+    const { limit: _limit, ...dataset } = t0.dataset;
+    const t = { ...t0, dataset: { ...dataset, split: { train: 0.6, val: 0.2, test: 0.2 } } };
+    const loaded = loadDataset(t.dataset, t.seed);
+    const dir = exportTo({ ...model, graph: { ...model.graph, training: t } }, { data: loaded });
+    const out = tempDir('split-set');
+    const script = `import sys, numpy as np; sys.argv = ['train.py']; import train
+splits, _ = train.prepare(train.os.path.join(train.HERE, 'data'), ${t.seed}, None, 0)
+for k, ds in splits.items():
+    np.save(f'${out}/{k}_y.npy', ds.tensors[1].numpy()); np.save(f'${out}/{k}.npy', ds.tensors[0].numpy())`;
+    const r = await python(['-c', script], dir);
+    expect(r.status, r.out).toBe(0);
+    const data = prepareData(loaded, t.dataset, t.seed);
+    expect([data.train.count, data.val.count, data.test.count]).toEqual([90, 30, 30]);
+    for (const [k, ds] of [['train', data.train], ['val', data.val], ['test', data.test]] as const) {
+      const got = readFileSync(join(out, `${k}.npy`));
+      const bytes = new Uint8Array(ds.features.buffer, ds.features.byteOffset, ds.features.byteLength);
+      expect(Buffer.compare(got.subarray(got.length - bytes.length), Buffer.from(bytes)), `${k} features bit-identical`).toBe(0);
+      const y = readFileSync(join(out, `${k}_y.npy`));
+      expect(Array.from(new BigInt64Array(y.buffer.slice(y.byteOffset + y.length - ds.count * 8, y.byteOffset + y.length)), Number)).toEqual(Array.from(ds.targets));
+    }
+  }, 120_000);
+
   // Issue #29 item 5: the denoising autoencoder's train.py crashed in its first validation (accuracy
   // against image targets) and validated on clean inputs where Netwright validates on corrupted ones.
   for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort()) {
