@@ -1,6 +1,8 @@
 import type { DataSkipped, FeatureCacheStatus, LoopEpoch, LoopFailure, LoopHooks, LoopProgress, LoopResult, ResidentStatus, StepContext, LoopView } from '../../core/train';
 import { featureCacheMessage, residentDataMessage, stripUndefined } from '../../core/train';
 import type { MetricValues } from '../../core/metrics';
+import { baselineVerdict, runBaselines } from '../../core/metrics/baselines';
+import type { PreparedData, Samples } from '../../core/data';
 import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame, type RunState } from '../../protocol';
 import { compact, compactOrNull } from '../probes';
 import type { Divergence } from './divergence-guard';
@@ -23,11 +25,16 @@ export class SessionEvents implements LoopHooks {
   private readonly stepLosses = new StepLossBuffer(MAX_STEP_LOSSES);
   private seq = 0;
 
-  /** `fromStep`: where a resumed run started (its checkpoint's step; 0 for a fresh run), said in `train.done`. */
+  /**
+   * `fromStep`: where a resumed run started (its checkpoint's step; 0 for a fresh run), said in
+   * `train.done`; `data`: the run's data, whose baselines `train.done` sets beside the test
+   * figures (#83; none given: a headless run, whose CLI prints its own).
+   */
   constructor(
     private readonly runId: string,
     private readonly emit: SessionEmit,
     private readonly fromStep = 0,
+    private readonly data?: PreparedData<Samples>,
   ) {
     this.mailbox = new LatestWinsMailbox((f) => emit('probe.frame', f));
   }
@@ -123,7 +130,22 @@ export class SessionEvents implements LoopHooks {
       ...(r.val ? { val: sanitize(r.val) } : {}),
       ...(r.test ? { test: sanitize(r.test) } : {}),
       ...(r.dataSkipped ? { dataSkipped: skippedOnWire(r.dataSkipped) } : {}),
+      ...this.baselines(r),
     });
+  }
+
+  /** The run's baselines' test figures and the verdict, for `train.done` (fitted once with the run record's: `runBaselines`). */
+  private baselines(r: LoopResult): Pick<EventData<'train.done'>, 'baselines' | 'baselineVerdict'> {
+    if (!this.data || !r.test) return {};
+    try {
+      const b = runBaselines(this.data, this.loop.config);
+      if (!b || Object.keys(b.scores).length === 0) return {};
+      const verdict = baselineVerdict(r.test, b, b.metrics);
+      return { baselines: Object.fromEntries(Object.entries(b.scores).map(([k, v]) => [k, v.test as Record<string, number>])), ...(verdict ? { baselineVerdict: verdict } : {}) };
+    } catch {
+      // The run record says why (RunRecorder's 'baselines-failed'); the result stands without them.
+      return {};
+    }
   }
 
   onError({ code, message }: LoopFailure): void {

@@ -92,7 +92,7 @@ export class TrainingSession {
     if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
     const o = options.overrides ?? {};
     const t = graph.training;
-    this.events = new SessionEvents(runId, options.emit, resumeFrom?.step);
+    this.events = new SessionEvents(runId, options.emit, resumeFrom?.step, options.headless ? undefined : data);
     this.recorder = new RunRecorder(data);
     this.snapshots = new RollbackSnapshots(options.snapshots);
     this.scheduler = new ProbeScheduler(data, options.headless ? false : options.probes, (frame) => {

@@ -296,6 +296,10 @@ export const trainService = defineService({
       test: MetricValuesSchema.optional(),
       /** A folder streamed from disk: images unreadable since the last epoch's report (the test evaluation). */
       dataSkipped: DataSkippedSchema.optional(),
+      /** Simple models fitted on the run's training split, their test figures by metric (#83: core/metrics/baselines.ts). */
+      baselines: z.record(z.string().max(64), z.record(z.string().max(64), z.number())).optional(),
+      /** A sentence when the network did worse on the test split than the best of them. */
+      baselineVerdict: z.string().max(500).optional(),
     }),
     'train.error': z.object({ runId: RunId, code: z.string(), message: z.string(), epoch: z.number().int().optional(), step: z.number().int().optional() }),
     /**

@@ -161,6 +161,10 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
 });
 
 /** An epoch's time as the feature-cache line gives it: a head alone on cached features takes milliseconds ("0.0 s" read as a stalled run). */
+/** The baselines' test figures, one line each, as the verdict's tooltip lists them. */
+const baselinesTitle = (b: Record<string, Record<string, number>> | undefined): string =>
+  `Baselines on the same test split, fitted on the run's training split:\n${Object.entries(b ?? {}).map(([name, m]) => `${name}: ${Object.entries(m).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(', ')}`).join('\n')}`;
+
 const epochTime = (s: number): string => (s < 0.1 ? `${Math.max(1, Math.round(s * 1000))} ms` : `${s.toFixed(1)} s`);
 
 /** Run progress: state, epoch, step, samples/s, ETA and the backend doing the work. */
@@ -262,6 +266,11 @@ function ProgressView() {
       ) : test ? (
         <div className="train-result" data-testid="test-metrics">
           Test {Object.entries(test).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${(v as number).toPrecision(4)}`).join(' · ')}
+        </div>
+      ) : null}
+      {done?.baselineVerdict ? (
+        <div className="train-result train-result--verdict" data-testid="test-baseline-verdict" title={baselinesTitle(done.baselines)}>
+          {done.baselineVerdict}
         </div>
       ) : null}
       {error ? (
