@@ -7,17 +7,21 @@ import { ComputeChoice } from '../base/schemas';
 import { EXPORT_FORMATS, exportFormat, formatForPath } from '../core/export/formats';
 import { SETTING_FLAGS, settingsFromFlags } from './export-cli';
 import { commandLine, decimalNumber, parseCommandLine } from './cli-script';
+import type { SplitFractions } from '../base/ir/split';
 
 /** `netwright train --help` (or `npm run train -- --help`): the usage, naming the command as it was invoked. */
 export function usage(): string {
   const train = (args: string) => commandLine('train', args);
   return [
-    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--freeze backbone|NODE] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
+    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--freeze backbone|NODE] [--split TRAIN,VAL,TEST] [--val-data FILE] [--test-data FILE] [--folds K] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
     `       ${train('--resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]')}`,
     'Trains a design (or a project, from its saved weights when it starts from them; or a model file, from its weights) headless; an imported classifier trains on --data. docs/trainer.md.',
     '  --data FOLDER      your own data; a classifier\'s head is resized to its classes (fresh weights), as the app\'s Use this data',
     '  --freeze backbone  fine-tune: freeze every layer before the classifier head (only the head trains; the frozen layers\' features are computed once)',
     '  --freeze NODE      freeze NODE and every layer before it',
+    '  --split T,V,S      train, validation and test shares of the data (0.7,0.15,0.15): each class split in proportion; a time series in time order',
+    '  --val-data FILE    validation samples from another file or folder, read like --data (--test-data FILE: test samples)',
+    '  --folds K          K-fold cross-validation: K runs, each tested on one fold; the test metrics\' mean ± sd',
     '  --batch-size N     checked first against the memory Netwright may use (NETWRIGHT_MEMORY_SHARE of this machine\'s): too large is refused, naming the largest batch that fits',
   ].join('\n');
 }
@@ -41,6 +45,7 @@ export function parse(argv: string[]) {
       ...DATA_FLAGS,
       'memory-budget': { type: 'string' },
       freeze: { type: 'string' },
+      ...SPLIT_FLAGS,
       limit: { type: 'string' },
       threads: { type: 'string' },
       seed: { type: 'string' },
@@ -64,6 +69,7 @@ export function parse(argv: string[]) {
     throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
   }
   checkDataFlags(values);
+  checkSplitFlags(values);
   if (!(DEVICES as readonly string[]).includes(values.device)) throw new Error(`--device must be one of ${DEVICES.join(', ')} (got ${values.device})`);
   if (values.export !== undefined && !exportFormat(values['export-format'] ?? formatForPath(values.export))) throw new Error(`--export-format must be one of ${EXPORT_FORMATS.map((f) => f.id).join(', ')} (got ${values['export-format']})`);
   const int = wholeNumberFlag;
@@ -92,7 +98,38 @@ export function parse(argv: string[]) {
     findLr: values['find-lr'] === true,
     lrRange: lrRangeFlag(values['lr-range']),
     lrSteps: int('lr-steps', values['lr-steps'], 1),
+    /** `--split TRAIN,VAL,TEST`: the shares of the data (checked where the data is read: DATA_BAD_SPLIT). */
+    split: splitFlag(values.split),
+    /** `--val-data`, `--test-data`: separate files for the validation and test splits, read like --data. */
+    valData: values['val-data'],
+    testData: values['test-data'],
+    /** `--folds K`: K-fold cross-validation, each fold's test figures and their mean ± sd. */
+    folds: int('folds', values.folds, 2, 100),
   };
+}
+
+/** `--split`, `--val-data`, `--test-data`, `--folds`: how the data is split (#83; docs/data.md "Splits"). */
+const SPLIT_FLAGS = { split: { type: 'string' }, 'val-data': { type: 'string' }, 'test-data': { type: 'string' }, folds: { type: 'string' } } as const;
+
+/** The split flags with what they cannot go with: a resumed run keeps its split; cross-validation trains K models to measure, none to export or resume. */
+function checkSplitFlags(values: { split?: string; 'val-data'?: string; 'test-data'?: string; folds?: string; resume?: string; export?: string; 'find-lr'?: boolean }): void {
+  const given = (['split', 'val-data', 'test-data', 'folds'] as const).filter((k) => values[k] !== undefined);
+  if (values.resume !== undefined && given.length) throw new Error(`--resume keeps the run's data and settings; drop --${given.join(', --')}`);
+  if (values.folds === undefined) return;
+  if (values['test-data'] !== undefined) throw new Error('--folds tests on each fold in turn; drop --test-data (or --folds)');
+  if (values.export !== undefined) throw new Error('--folds trains one model per fold to measure them; train without --folds to export one');
+  if (values['find-lr']) throw new Error('--find-lr trains nothing to cross-validate; drop --folds');
+}
+
+/**
+ * `--split TRAIN,VAL,TEST`: three numbers (`0.7,0.15,0.15`). Their ranges and sum are checked with
+ * the split setting's own rule (base/ir/split.ts `splitIssue`, DATA_BAD_SPLIT) once the data is read.
+ */
+function splitFlag(v: string | undefined): SplitFractions | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((x) => decimalNumber(x.trim()));
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) throw new Error(`--split takes three fractions TRAIN,VAL,TEST, e.g. 0.7,0.15,0.15 (got ${JSON.stringify(v)})`);
+  return { train: parts[0], val: parts[1], test: parts[2] };
 }
 
 /** `--lr-range`/`--lr-steps` only with `--find-lr`, which trains nothing to resume or export. */

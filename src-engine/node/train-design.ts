@@ -14,7 +14,7 @@ import { defaultTraining, lossNodeOf } from '../core/train';
 import { startWeights } from '../app/session/start-weights';
 import { checkExportSettings, exportFormat, formatForPath, type ExportFormat } from '../core/export/formats';
 import { PROJECT_FORMAT, projectName, upgradeProjectGraph } from '../base/ir/project';
-import { MODEL_FORMAT, modelFromJSON } from '../core/export/json';
+import { MODEL_FORMAT, modelFromJSON, modelToJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { backboneOf, findClassifierHead } from '../core/analysis/classifier';
 import { freezeNodes } from '../base/ir/freeze';
@@ -24,13 +24,16 @@ import { featureCacheFootprint } from '../core/train/feature-cache';
 import type { PreparedData, Samples } from '../core/data';
 import { runMemoryVerdict } from '../app/handlers/context';
 import { backendMemoryLimit, trainingMemoryLimit } from './compute-info';
-import { readNamedJson, refuse, refusing } from './cli-files';
+import { readNamedFile, readNamedJson, refuse, refusing } from './cli-files';
+import { projectModel, weightsOnly } from './project-model';
+import { importOnnx } from '../core/import/onnx';
 import { commandLine } from './cli-script';
 import { checkExportTarget } from './export-writer';
 import { RunStore } from './run-store';
 import type { Args } from './train-args';
 import { datasetFromFlags } from './train-data';
 import type { Io } from './train-progress';
+import { splitIssue } from '../base/ir/split';
 
 /** What a command line trains: a design read from a file, or a stored run to go on with (`--resume`). */
 export interface Design {
@@ -62,8 +65,11 @@ export function readDesign(file: string, data: string | undefined): Design {
   let graph: GraphIR | undefined;
   // A project saved with its weights (or made by `npm run import`): what `startFrom: loaded` takes.
   let weights: TrainedModel | undefined;
-  // A regular file within JSON_FILE_MAX_BYTES: /dev/zero or a FIFO is refused, not read.
-  const json = refusing('CLI_BAD_JSON', () => readNamedJson(file));
+  const alone = weightsOnly(file);
+  if (alone) refuse(alone.code, `${alone.message} To train from them, put them into their design first: \`${commandLine('import', `${file} --design DESIGN --out PROJECT`)}\`.`);
+  // A regular file within JSON_FILE_MAX_BYTES: /dev/zero or a FIFO is refused, not read; an ONNX
+  // file is imported as `netwright import` reads it (a model file, in another format).
+  const json = /\.onnx$/i.test(file) ? refusing('E_IMPORT', () => modelToJSON(importOnnx(readNamedFile(file, 2 * 1024 ** 3 - 1, 'E_IMPORT_TOO_LARGE')).model) as unknown as Record<string, unknown>) : refusing('CLI_BAD_JSON', () => readNamedJson(file));
   refusing(
     'CLI_BAD_JSON',
     () => {
@@ -76,7 +82,7 @@ export function readDesign(file: string, data: string | undefined): Design {
         return;
       }
       graph = (project ? json.graph : json) as GraphIR;
-      if (project && json.model !== undefined) weights = modelFromJSON(json.model);
+      if (project && json.model !== undefined) weights = projectModel(file, json.model as Record<string, unknown>);
       if (project && graph && typeof graph === 'object') graph = upgradeProjectGraph(Number(json.version), graph, weights !== undefined);
     },
     2,
@@ -120,6 +126,12 @@ export function resumedDesign(id: string, args: Args): Design {
 export function withFlags(design: Design, args: Args): GraphIR {
   const t = design.graph.training!;
   let dataset = refusing('DATA_BAD_OPTION', () => datasetFromFlags(args, design.graph, t.dataset));
+  if (args.split) {
+    // --split is checked by the split setting's own rule (the validator's and prepareData's).
+    const problem = splitIssue(args.split);
+    if (problem) refuse('DATA_BAD_SPLIT', `--split: ${problem}`);
+    dataset = { ...dataset, split: args.split };
+  }
   if (args.memoryBudget !== undefined) {
     if (!('memoryBudget' in (getDataset(dataset.name)?.options ?? {}))) refuse('DATA_BAD_OPTION', '--memory-budget applies to an image folder (--data FOLDER, or a graph training on one).');
     dataset = { ...dataset, options: { ...dataset.options, memoryBudget: args.memoryBudget } };

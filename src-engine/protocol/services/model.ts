@@ -123,6 +123,10 @@ export const modelService = defineService({
         layer: z.string().max(200).optional(),
         /** The convolution layers Grad-CAM can use, in forward order (empty: none). */
         layers: z.array(z.string().max(200)).max(1000),
+        /** A saliency map of a table (or a vector of features) per column: one-hot categories summed into their column, largest |value| first (core/explain/attribution.ts). */
+        columns: z.array(z.object({ name: z.string().max(1000), value: z.number() })).max(1 << 20).optional(),
+        /** A saliency map of a text per token as the model's tokenizer read it (a word or a character), the text's pieces in order; `value` null: between tokens, or past what the model reads. */
+        text: z.object({ unit: z.enum(['word', 'character']), pieces: z.array(z.object({ text: z.string().max(100_000), value: z.number().nullable() })).max(1 << 20) }).optional(),
       }),
     },
     /**

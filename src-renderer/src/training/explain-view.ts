@@ -43,3 +43,34 @@ export function characterShades(values: ArrayLike<number>, text: string): number
   for (let i = 0; i < chars.length; i++) top = Math.max(top, Math.abs(values[i]));
   return chars.map((_, i) => (top > 0 ? values[i] / top : 0));
 }
+
+/** One bar of a per-column explanation: the column, its signed score, and its length against the largest |score| (0 to 1). */
+export interface ColumnBar {
+  name: string;
+  value: number;
+  length: number;
+}
+
+/**
+ * The columns (or features) of a per-column explanation as bars, the `top` largest |score| first
+ * (the engine sends them sorted), each as long as its |score| against the largest; `more`: how
+ * many smaller ones are not drawn.
+ *
+ * @example columnBars([{ name: 'alcohol', value: 2 }, { name: 'pH', value: -1 }]) // { bars: [{ name: 'alcohol', value: 2, length: 1 }, { name: 'pH', value: -1, length: 0.5 }], more: 0 }
+ */
+export function columnBars(columns: readonly { name: string; value: number }[], top = 12): { bars: ColumnBar[]; more: number } {
+  const sorted = [...columns].sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
+  const largest = sorted.length ? Math.abs(sorted[0].value) : 0;
+  return { bars: sorted.slice(0, top).map((c) => ({ name: c.name, value: c.value, length: largest > 0 ? Math.abs(c.value) / largest : 0 })), more: Math.max(0, sorted.length - top) };
+}
+
+/**
+ * Each piece's shade of a per-token explanation (a word's or a character's score): in [−1, 1]
+ * against the largest |score| among the scored pieces; null for the text between tokens or past
+ * what the model reads.
+ */
+export function pieceShades(pieces: readonly { value: number | null }[]): (number | null)[] {
+  let top = 0;
+  for (const p of pieces) if (p.value !== null) top = Math.max(top, Math.abs(p.value));
+  return pieces.map((p) => (p.value === null ? null : top > 0 ? p.value / top : 0));
+}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ResultOf, RpcClient } from '../../../../src-engine/protocol';
 import { imagePixels } from '../../training/charts';
-import { characterShades, heatPixels, perPixel } from '../../training/explain-view';
+import { characterShades, columnBars, heatPixels, perPixel, pieceShades } from '../../training/explain-view';
 import { explain as askWhy } from '../../training/model-client';
 import { useOneAtATime } from '../../training/one-at-a-time';
 
@@ -73,6 +73,9 @@ function Overlay({ input, shape, e, opacity }: { input: readonly number[]; shape
   return <canvas ref={ref} width={VIEW} height={VIEW} className="explain__overlay" data-testid="explain-overlay" data-kind={e.kind} style={{ width: VIEW, height: VIEW }} />;
 }
 
+/** A shade in [−1, 1] as a background: red raised the score, blue lowered it. */
+const shadeColor = (s: number) => (s >= 0 ? `rgba(230, 40, 30, ${(Math.sqrt(s) * 0.75).toFixed(3)})` : `rgba(40, 110, 255, ${(Math.sqrt(-s) * 0.75).toFixed(3)})`);
+
 /** The text with each character shaded by its saliency (red: raised the score, blue: lowered it). */
 function ShadedText({ text, values }: { text: string; values: readonly number[] }) {
   const shades = characterShades(values, text);
@@ -82,9 +85,8 @@ function ShadedText({ text, values }: { text: string; values: readonly number[] 
         .slice(0, shades.length)
         .map((ch, i) => {
           const s = shades[i];
-          const color = s >= 0 ? `rgba(230, 40, 30, ${(Math.sqrt(s) * 0.75).toFixed(3)})` : `rgba(40, 110, 255, ${(Math.sqrt(-s) * 0.75).toFixed(3)})`;
           return (
-            <span key={i} style={{ background: color }} title={values[i].toPrecision(3)}>
+            <span key={i} style={{ background: shadeColor(s) }} title={values[i].toPrecision(3)}>
               {ch}
             </span>
           );
@@ -93,9 +95,56 @@ function ShadedText({ text, values }: { text: string; values: readonly number[] 
   );
 }
 
+/** The text as the model's tokenizer cut it, each token (a word or a character) shaded by its score; the text between tokens as it is. */
+export function TokenText({ text }: { text: NonNullable<Explanation['text']> }) {
+  const shades = pieceShades(text.pieces);
+  return (
+    <p className="explain__text" data-testid="explain-text" data-unit={text.unit}>
+      {text.pieces.map((p, i) => {
+        const s = shades[i];
+        return s === null ? (
+          <span key={i}>{p.text}</span>
+        ) : (
+          <span key={i} className="explain__token" style={{ background: shadeColor(s) }} title={p.value!.toPrecision(3)} data-value={p.value!}>
+            {p.text}
+          </span>
+        );
+      })}
+    </p>
+  );
+}
+
+/** A table's columns (or a vector's features) as signed bars, the largest first: red raised the score, blue lowered it. */
+export function ColumnBars({ columns }: { columns: NonNullable<Explanation['columns']> }) {
+  const { bars, more } = columnBars(columns);
+  return (
+    <div className="explain__bars" data-testid="explain-columns">
+      {bars.map((b) => (
+        <div key={b.name} className="explain__bar" data-testid="explain-column" data-name={b.name} data-value={b.value} title={`${b.name}: ${b.value.toPrecision(3)}`}>
+          <span className="explain__bar-name">{b.name}</span>
+          <span className="explain__bar-track">
+            <span className="explain__bar-fill" style={{ width: `${(b.length * 100).toFixed(1)}%`, background: b.value >= 0 ? 'rgb(230, 40, 30)' : 'rgb(40, 110, 255)' }} />
+          </span>
+          <span className="explain__bar-value">{b.value >= 0 ? '+' : '−'}{Math.abs(b.value).toPrecision(3)}</span>
+        </div>
+      ))}
+      {more ? <small>and {more} more, each smaller</small> : null}
+    </div>
+  );
+}
+
+/** What the note under the explanation says it is: the method, and per what it scores. */
+export function explainNote(e: Pick<Explanation, 'kind' | 'layer' | 'columns' | 'text'>): string {
+  if (e.kind === 'gradcam') return `Grad-CAM on ${e.layer ?? 'the last convolution'}`;
+  if (e.text) return `${e.kind === 'tokens' ? 'gradient × embedding' : 'gradient × count'} per ${e.text.unit}`;
+  if (e.columns) return 'gradient × input per column, categories summed';
+  return e.kind === 'tokens' ? 'gradient × embedding per position' : 'gradient × input (SmoothGrad, 8 samples)';
+}
+
 /**
- * Why the network gave the class it shows for this input: a saliency map over the image (or the
- * text shaded per character), or Grad-CAM on a chosen convolution layer, with an opacity slider.
+ * Why the network gave the class it shows for this input: a saliency map over the image, a text's
+ * words (or characters) shaded by their scores, a table's columns as signed bars; or Grad-CAM on a
+ * chosen convolution layer, with an opacity slider.
  */
 export function ExplainView({ client, subject, shape, text }: { client: RpcClient | undefined; subject: ExplainSubject | undefined; shape: readonly number[]; text?: string }) {
   const [method, setMethod] = useState<'saliency' | 'gradcam'>('saliency');
@@ -144,10 +193,11 @@ export function ExplainView({ client, subject, shape, text }: { client: RpcClien
       {answer?.error ? <p className="train-error" data-testid="explain-error">{answer.error}</p> : null}
       {!answer ? <p className="train-empty">Working out which inputs drove it…</p> : null}
       {e && e.kind !== 'tokens' && image ? <Overlay input={subject.input} shape={shape} e={e} opacity={opacity} /> : null}
-      {e?.kind === 'tokens' && text !== undefined ? <ShadedText text={text} values={e.values} /> : null}
+      {e?.text ? <TokenText text={e.text} /> : e?.kind === 'tokens' && text !== undefined ? <ShadedText text={text} values={e.values} /> : null}
+      {e?.columns && !image ? <ColumnBars columns={e.columns} /> : null}
       {e ? (
         <small className="explain__note" data-testid="explain-note">
-          {e.kind === 'gradcam' ? `Grad-CAM on ${e.layer}` : e.kind === 'tokens' ? 'gradient × embedding per character' : 'gradient × input (SmoothGrad, 8 samples)'} · score {e.score.toPrecision(3)} · {e.kind === 'gradcam' ? 'brighter: more weight in the score' : 'red raised it, blue lowered it'}
+          {explainNote(e)} · score {e.score.toPrecision(3)} · {e.kind === 'gradcam' ? 'brighter: more weight in the score' : 'red raised it, blue lowered it'}
         </small>
       ) : null}
     </section>
