@@ -366,13 +366,51 @@ export async function modelForSave(w: WindowStores): Promise<Record<string, unkn
   const c = client(w);
   if (!source || !c) return undefined;
   try {
-    const r = await c.request('model.export', { source, format: 'json' });
-    return JSON.parse(new TextDecoder().decode(r.files[0].data)) as Record<string, unknown>;
+    return await modelJSON(c, source);
   } catch (err) {
     const e = err as { code?: string; message: string };
     // A run before its first step has nothing to keep; anything else is worth saying.
     if (e.code !== 'E_EXPORT_NO_WEIGHTS') notify(w, 'error', `Saved without the trained weights: ${e.message}`, e.code);
     return undefined;
+  }
+}
+
+/**
+ * The most bytes of a model's JSON Save can take (what one JavaScript string holds: V8's
+ * 2^29 − 24 characters): float32 weights of about 380 MB. The project keeps them as binary beside
+ * its file; it is the model's JSON form, on its way from the engine, that bounds them.
+ */
+export const MAX_SAVED_MODEL_JSON = 2 ** 29 - 24;
+const savedModelTooLarge = (what: string) =>
+  Object.assign(new Error(`${what}; Save can keep a model's weights up to about ${Math.floor((MAX_SAVED_MODEL_JSON * 0.75) / 1e6)} MB (float32) with a project. Export the model (Export ▾) to keep them.`), { code: 'E_FILE_TOO_LARGE' });
+
+/**
+ * The model of `source` as a `netwright.model` object, its JSON read from the engine in parts
+ * (`model.exportOpen`/`exportRead`, at most EXPORT_CHUNK_BYTES a message: web mode's socket
+ * refuses a message over 256 MiB, which a model of 190 MB of weights is as JSON).
+ */
+async function modelJSON(c: RpcClient, source: ExportSource): Promise<Record<string, unknown>> {
+  let r;
+  try {
+    r = await c.request('model.exportOpen', { source, format: 'json' });
+  } catch (e) {
+    // The engine could not make the JSON at all (a string past V8's limit).
+    if (/invalid string length/i.test((e as Error).message)) throw savedModelTooLarge('The model is too large to write as JSON');
+    throw e;
+  }
+  try {
+    const total = r.files[0]?.bytes ?? 0;
+    if (total > MAX_SAVED_MODEL_JSON) throw savedModelTooLarge(`The model is ${Math.round(total / 1e6)} MB as JSON`);
+    const bytes = new Uint8Array(total);
+    for (let at = 0; at < total; ) {
+      const { data } = await c.request('model.exportRead', { handle: r.handle, file: 0, offset: at });
+      if (data.length === 0) throw new Error(`the engine's export ended after ${at} of ${total} bytes`);
+      bytes.set(data, at);
+      at += data.length;
+    }
+    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  } finally {
+    c.request('model.exportClose', { handle: r.handle }).catch(() => {});
   }
 }
 

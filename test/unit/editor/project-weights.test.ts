@@ -21,6 +21,10 @@ import { serializeProject } from '../../../src-renderer/src/editor/project';
 import { webHostFiles } from '../../../src-renderer/src/host';
 import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
 import { memoryHost, mlpDoc } from './fixtures';
+import type { RpcClient } from '../../../src-engine/protocol';
+import { emptyDoc } from '../../../src-renderer/src/editor/document';
+import { emptyRun } from '../../../src-renderer/src/training/model';
+import { MAX_SAVED_MODEL_JSON, modelForSave } from '../../../src-renderer/src/training/export';
 
 let w: WindowStores;
 beforeEach(() => {
@@ -131,5 +135,22 @@ describe("a project's weights as binary beside it", () => {
     expect([w.editor.getState().file.name, w.editor.getState().history.present.graph.name, host.titles.at(-1)]).toEqual(['icons-cnn', 'icons-cnn', ['icons-cnn', false]]);
     expect(JSON.parse(host.disk.get('icons-cnn.netwright.json')!)).toMatchObject({ graph: { name: 'icons-cnn' } });
     stop();
+  });
+
+  it('a model too large for Save is named with the limit and what to do, and the design saves without it', async () => {
+    w.run.setState({ ...emptyRun });
+    w.editor.getState().load(emptyDoc(), { name: 'big' });
+    const request = vi.fn(async (method: string) => {
+      if (method === 'model.exportOpen') return { handle: 'export-1', format: 'json', kind: 'file', name: 'big.json', files: [{ path: 'big.json', bytes: MAX_SAVED_MODEL_JSON + 1 }] };
+      if (method === 'model.exportClose') return {};
+      throw new Error(`unexpected ${method}`);
+    });
+    w.engine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
+    const info = { runId: 'run-7', task: 'classification' as const, classNames: [], probeSamples: { shape: [3, 8, 8], inputs: [], targets: [] } };
+    w.run.getState().dispatch({ type: 'model-loaded', info, graph: { version: 3, nodes: [], outputs: {} } as never, source: 'big.onnx' });
+    expect(await modelForSave(w)).toBeUndefined();
+    expect(w.session.getState().notice).toMatchObject({ code: 'E_FILE_TOO_LARGE', message: 'Saved without the trained weights: The model is 537 MB as JSON; Save can keep a model\'s weights up to about 402 MB (float32) with a project. Export the model (Export ▾) to keep them.' });
+    expect(request).toHaveBeenLastCalledWith('model.exportClose', { handle: 'export-1' });
+    w.engine.setState({ client: undefined, state: 'connecting' });
   });
 });

@@ -219,8 +219,12 @@ describe('an imported model is saved with its weights', () => {
     w.run.setState({ ...emptyRun });
     w.editor.getState().load(emptyDoc(), { name: 'resnet18' });
     const file = { format: 'netwright.model', graph: { nodes: [] }, params: { 'fc.weight': { shape: [1], data: 'AACAPw==' } } };
-    const request = vi.fn(async (method: string, _params: unknown) => {
-      if (method === 'model.export') return { format: 'json', kind: 'file', name: 'resnet18.json', files: [{ path: 'resnet18.json', data: new TextEncoder().encode(JSON.stringify(file)) }] };
+    const bytes = new TextEncoder().encode(JSON.stringify(file));
+    const request = vi.fn(async (method: string, params: unknown) => {
+      // Read in parts (at most EXPORT_CHUNK_BYTES a message; 10 bytes here), as web mode's socket needs for a large model.
+      if (method === 'model.exportOpen') return { handle: 'export-1', format: 'json', kind: 'file', name: 'resnet18.json', files: [{ path: 'resnet18.json', bytes: bytes.length }] };
+      if (method === 'model.exportRead') return { data: bytes.subarray((params as { offset: number }).offset, (params as { offset: number }).offset + 10) };
+      if (method === 'model.exportClose') return {};
       throw new Error(`unexpected ${method}`);
     });
     w.engine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
@@ -228,7 +232,9 @@ describe('an imported model is saved with its weights', () => {
     w.run.getState().dispatch({ type: 'model-loaded', info, graph: { version: 3, nodes: [], outputs: {} } as never, source: 'resnet18.onnx' });
     expect(w.run.getState().loaded).toEqual({ source: 'resnet18.onnx' });
     expect(await modelForSave(w)).toEqual(file);
-    expect(request).toHaveBeenCalledWith('model.export', { source: { kind: 'loaded', runId: 'run-7' }, format: 'json' });
+    expect(request).toHaveBeenCalledWith('model.exportOpen', { source: { kind: 'loaded', runId: 'run-7' }, format: 'json' });
+    expect(request.mock.calls.filter(([m]) => m === 'model.exportRead')).toHaveLength(Math.ceil(bytes.length / 10));
+    expect(request).toHaveBeenLastCalledWith('model.exportClose', { handle: 'export-1' });
     w.engine.setState({ client: undefined, state: 'connecting' });
   });
 });
