@@ -340,19 +340,23 @@ function rawFeatures(s: Samples, norm: Normalization | null): Float32Array | nul
 
 /**
  * What the baselines read of a run's data: its kind (a series, labelled texts, classes, values),
- * the splits with their features on the scale they were read, or undefined where no baseline
+ * the splits with their features and targets on the scale they were read (the network's metrics
+ * restore a standardised target likewise: MetricTarget.scale), or undefined where no baseline
  * applies (a reconstruction: its target is its input; labels per position: a language model's, a
  * mask's).
  */
 export function baselineInput(
-  data: { train: Samples; val: Samples; test: Samples; normalization: Normalization | null; target: 'label' | 'features' },
+  data: { train: Samples; val: Samples; test: Samples; normalization: Normalization | null; target: 'label' | 'features'; targetNormalization?: { readonly mean: readonly number[]; readonly std: readonly number[] } },
   opts: { timeSeries: boolean },
 ): BaselineInput | undefined {
   const t = data.train;
   if (data.target === 'features' || taskOf(t.task).targets === 'features') return undefined;
   const classes = hasClasses(t.task) && t.numClasses >= 2;
   if (classes && targetSize(t) !== 1) return undefined;
-  const split = (s: Samples): Split => ({ count: s.count, x: rawFeatures(s, data.normalization), y: s.targets });
+  // Targets in their own units, as the run's metrics measure its network (a standardised regression target restored).
+  const tn = classes ? undefined : data.targetNormalization;
+  const rawTargets = (y: Float32Array): Float32Array => (tn ? y.map((v, i) => v * tn.std[i % tn.std.length] + tn.mean[i % tn.mean.length]) : y);
+  const split = (s: Samples): Split => ({ count: s.count, x: rawFeatures(s, data.normalization), y: rawTargets(s.targets) });
   const featureWidth = featureSize(t);
   const series = !classes && opts.timeSeries && !isStreamed(t) && targetSize(t) === 1;
   const kind: BaselineKind = classes ? (t.text ? 'texts' : 'classes') : series ? 'forecast' : 'values';

@@ -122,6 +122,18 @@ describe('baselines on a run\'s splits (#83)', () => {
     expect(a.scores['last-value'].test.mse).toBeCloseTo(b.scores['last-value'].test.mse!, 5);
   });
 
+  it('a standardised regression target is read back in its own units, as the network\'s metrics read it (MetricTarget.scale)', () => {
+    const mean = 5;
+    const std = 3;
+    const scaled = (s: Dataset): Dataset => ({ ...s, targets: s.targets.map((v) => (v - mean) / std) });
+    const standardised = { ...data, train: scaled(data.train), val: scaled(data.val), test: scaled(data.test), targetNormalization: { mean: [mean], std: [std] } };
+    const a = computeBaselines(baselineInput(standardised, { timeSeries: false })!, ['mse']);
+    const b = computeBaselines(baselineInput(data, { timeSeries: false })!, ['mse']);
+    // Ridge fits the same line in other units, and the mean is the mean: the same MSE in the data's units.
+    expect(a.scores.ridge.test.mse).toBeCloseTo(b.scores.ridge.test.mse!, 4);
+    expect(a.scores.mean.test.mse).toBeCloseTo(b.scores.mean.test.mse!, 4);
+  });
+
   it('classes: the majority class and logistic regression, with the run\'s metrics', () => {
     const n = 120;
     const r = new Rng(5);
