@@ -50,7 +50,7 @@ import { commandLine, decimalNumber, parseCommandLine, runScript, startCli, star
 export function usage(): string {
   return [
     `usage: ${commandLine('predict', '<project | model.json | model.onnx | run folder | run id> INPUT… [--out preds.csv [--force]] [--target COLUMN] [--text TEXT]… [--length N] [--temperature T] [--seed S] [--which last|best] [--runs DIR] [--threads N] [--json]')}`,
-    'INPUT: images (PNG, JPEG, WebP) or folders of them, a CSV/TSV table (a sample a row; a model trained on a table reads its columns by name), a NumPy .npy of samples or an .npz (x), a text (.txt) for a text model.',
+    'INPUT: images (PNG, JPEG, WebP) or folders of them, a CSV/TSV table (a sample a row; a model trained on a table reads its columns by name), a NumPy .npy of samples or an .npz (x), a text (.txt) for a text model, which reads a CSV/TSV of texts (its text column) or a folder of .txt files a text a row or file, through its own tokenizer.',
     'Prints each input\'s class and probabilities (a classifier) or output values; --out writes them as CSV. docs/trainer.md.',
     `A language model (the tiny GPT) continues each text (a .txt prompt, or --text) as the Playground writes: it prints the continuation, --length tokens (default ${CONTINUE_DEFAULTS.length}), the likeliest each time (greedy) unless --temperature is above 0 (0 to 10; 1 samples the model's own distribution), drawn with --seed (default ${CONTINUE_DEFAULTS.seed}).`,
   ].join('\n');
