@@ -324,7 +324,10 @@ export async function loadProjectModel(w: WindowStores, model: Record<string, un
     w.run.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, model, source: `the project "${projectName}"` });
     w.run.getState().weightsLoaded(`the project "${projectName}"`, loadSeq);
   } catch (err) {
-    failed((err as Error).message);
+    const e = err as { code?: string; message: string };
+    // Web mode's socket carries a message up to 256 MiB (protocol/wire.ts); the desktop app's channel has no such bound.
+    if (e.code === 'E_PROTOCOL_TOO_LARGE') return failed(`${e.message}: web mode hands the engine a model of up to 256 MiB as JSON, about 190 MB of float32 weights. Open the project in the desktop app to use them`);
+    failed(e.message);
   }
 }
 

@@ -24,7 +24,7 @@ import { memoryHost, mlpDoc } from './fixtures';
 import type { RpcClient } from '../../../src-engine/protocol';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { emptyRun } from '../../../src-renderer/src/training/model';
-import { MAX_SAVED_MODEL_JSON, modelForSave } from '../../../src-renderer/src/training/export';
+import { loadProjectModel, MAX_SAVED_MODEL_JSON, modelForSave } from '../../../src-renderer/src/training/export';
 
 let w: WindowStores;
 beforeEach(() => {
@@ -151,6 +151,19 @@ describe("a project's weights as binary beside it", () => {
     expect(await modelForSave(w)).toBeUndefined();
     expect(w.session.getState().notice).toMatchObject({ code: 'E_FILE_TOO_LARGE', message: 'Saved without the trained weights: The model is 537 MB as JSON; Save can keep a model\'s weights up to about 402 MB (float32) with a project. Export the model (Export ▾) to keep them.' });
     expect(request).toHaveBeenLastCalledWith('model.exportClose', { handle: 'export-1' });
+    w.engine.setState({ client: undefined, state: 'connecting' });
+  });
+
+  it('weights too large for web mode\'s socket on Open: the notice names the limit and where they open', async () => {
+    w.editor.getState().load(emptyDoc(), { name: 'big' });
+    const request = vi.fn(async () => {
+      throw Object.assign(new Error('The message was too large for the host (A message of more than 268435456 bytes was refused.)'), { code: 'E_PROTOCOL_TOO_LARGE' });
+    });
+    w.engine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
+    await loadProjectModel(w, { format: 'netwright.model' }, 'big');
+    expect(w.session.getState().notice?.message).toBe(
+      'The trained weights saved with "big" could not be loaded (The message was too large for the host (A message of more than 268435456 bytes was refused.): web mode hands the engine a model of up to 256 MiB as JSON, about 190 MB of float32 weights. Open the project in the desktop app to use them). The design is open; train it to get weights again.',
+    );
     w.engine.setState({ client: undefined, state: 'connecting' });
   });
 });
