@@ -1,6 +1,7 @@
 /**
  * Issue #83 deliverable 8: a text model is scored and used on a file of texts through its own
- * tokenizer. A bag-of-words classifier trained one epoch on a tiny table of reviews is evaluated
+ * tokenizer. A bag-of-words classifier (and a word-ids one: Embedding, mean over time) trained one
+ * epoch on a tiny table of reviews is evaluated
  * (`netwright evaluate --data`) and used (`netwright predict`) on another table, and a folder of
  * .txt files per class, whose texts hold words the training never saw. The file is encoded with
  * the model's vocabulary (evaluate built a new one from the file: TRAIN_SHAPE_MISMATCH [4000] …;
@@ -126,6 +127,48 @@ describe('a text model on a file of texts, through its own tokenizer', () => {
     const p = await run(predictCli, [model, folder, '--threads', '1', '--json']);
     expect(p.code, p.out + p.err).toBe(0);
     expect(p.lines.filter((l) => l.type === 'prediction')).toHaveLength(4);
+  });
+
+  it('a word-ids model (Embedding, mean over time): evaluate and predict read the file with its words\' ids, as the app does', async () => {
+    const design = join(dir, 'word-ids.json');
+    const train = join(dir, 'reviews.csv');
+    writeFileSync(
+      design,
+      JSON.stringify({
+        format: 'netwright.graph',
+        version: 2,
+        name: 'reviews (word ids)',
+        nodes: [
+          { id: 'words', op: 'Input', attrs: { shape: [12], source: 'features' }, inputs: [] },
+          { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+          { id: 'embed', op: 'Embedding', attrs: { numEmbeddings: 64, embeddingDim: 8 }, inputs: ['words'] },
+          { id: 'pool', op: 'SequencePool', attrs: { mode: 'mean' }, inputs: ['embed'] },
+          { id: 'head', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['pool'] },
+          { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['head', 'label'] },
+        ],
+        outputs: { logits: 'head', loss: 'loss' },
+        training: { dataset: { name: 'text-csv', options: { path: train, tokens: 'words', features: 'ids', maxLength: 12 } }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.05 }, batchSize: 8, epochs: 1, seed: 1, metrics: ['accuracy'] },
+      }),
+    );
+    const words = join(dir, 'word-ids-model.json');
+    const t = await run(trainCli, [design, '--threads', '1', '--export', words]);
+    expect(t.code, t.out + t.err).toBe(0);
+    const trained = modelFromJSON(readFileSync(words, 'utf8'));
+    expect([trained.tokenizer?.tokens, trained.tokenizer?.features, trained.tokenizer?.length]).toEqual(['words', 'ids', 12]);
+    const loaded = new LoadedModel('w', trained, createReferenceBackend());
+    const app = held.map((h) => loaded.predict([], false, h.text));
+    const e = await run(evaluateCli, [words, '--data', heldCsv(), '--threads', '1', '--json']);
+    expect(e.code, e.out + e.err).toBe(0);
+    const right = held.filter((h, i) => app[i].kind === 'probabilities' && trained.classNames![(app[i] as { predicted: number }).predicted] === h.label).length;
+    expect((e.lines.find((l) => l.type === 'evaluation') as { metrics: { accuracy: number } }).metrics.accuracy).toBeCloseTo(right / held.length, 6);
+    const p = await run(predictCli, [words, heldCsv(), '--threads', '1', '--json']);
+    expect(p.code, p.out + p.err).toBe(0);
+    const got = p.lines.filter((l) => l.type === 'prediction') as { predicted: number; values: number[] }[];
+    got.forEach((g, i) => {
+      const a = app[i] as { predicted: number; values: number[] };
+      expect(g.predicted).toBe(a.predicted);
+      g.values.forEach((v, k) => expect(v).toBeCloseTo(a.values[k], 5));
+    });
   });
 
   it('a label the model does not know is refused, coded, naming its line', async () => {
