@@ -26,6 +26,7 @@ export { describeDiff, diffGraphs, type GraphDiff } from './base/ir/diff';
 export { migrateGraph } from './base/ir/migrate';
 export { checkNodeGroups, remapNodeGroups } from './base/ir/node-groups';
 export { datasetLabel } from './base/ir/training';
+export { splitIssue, splitSteps, type SplitFractions } from './base/ir/split';
 
 // Small pure helpers.
 export { formatShape } from './base/tensor';

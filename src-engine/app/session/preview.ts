@@ -7,6 +7,13 @@ import { hasClasses, taskOf } from '../../catalog/tasks';
 
 const MAX_POINTS = 2000;
 
+/** Samples per class of a split (all zeros for a set without one class per sample). */
+function perClass(s: Samples): number[] {
+  const counts = new Array<number>(s.numClasses).fill(0);
+  if (hasClasses(s.task)) for (let i = 0; i < s.targets.length; i++) counts[s.targets[i]]++;
+  return counts;
+}
+
 /**
  * What the train panel shows before a run: split sizes, class names and balance, the first
  * `samples` training samples as the network receives them (after normalisation, augmentation and
@@ -18,8 +25,7 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
   const ds = data.train;
   const fs = featureSize(ds);
   const ts = ds.targetShape.reduce((a, b) => a * b, 1);
-  const balance = new Array<number>(ds.numClasses).fill(0);
-  if (hasClasses(ds.task)) for (let i = 0; i < ds.targets.length; i++) balance[ds.targets[i]]++;
+  const balance = perClass(ds);
   const shown = Math.min(samples, ds.count);
   const out: DatasetPreview['samples'] = [];
   const altered = data.transform.kind !== 'none' || augments(data.augment);
@@ -48,6 +54,8 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
     counts: { train: ds.count, val: data.val.count, test: data.test.count },
     classNames: [...ds.classNames],
     classBalance: balance,
+    // Each split's classes (#83): a split short of a class, or a test split of 25 rows, is seen before training.
+    ...(hasClasses(ds.task) && ds.targetShape.length === 0 ? { splitBalance: { val: perClass(data.val), test: perClass(data.test) } } : {}),
     samples: out,
     ...(shown > 0 ? { range: [compact(lo), compact(hi)] as [number, number] } : {}),
   };

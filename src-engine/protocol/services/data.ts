@@ -19,6 +19,8 @@ export const DatasetPreview = z.object({
   classNames: z.array(z.string()),
   /** Training samples per class. */
   classBalance: Counts,
+  /** Validation and test samples per class, as `classBalance` (#83: each split's classes shown). */
+  splitBalance: z.object({ val: Counts, test: Counts }).optional(),
   /** The first training samples as fed to the network; `clean`: before augmentation and transform, when they change it. */
   samples: z.array(z.object({ features: Numbers, target: z.union([z.number(), Numbers]), clean: Numbers.optional() })),
   /** Smallest and largest value among the samples shown (what the normalisation makes of them). */

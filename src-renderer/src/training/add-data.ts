@@ -20,6 +20,8 @@ export interface UploadFile {
 export function datasetToUse(result: DataScanResult, previous: DatasetConfig): DatasetConfig {
   const keep: Partial<DatasetConfig> = {};
   if (previous.validationSplit !== undefined) keep.validationSplit = previous.validationSplit;
+  // The shares the user set (#83) go with the new data, as the validation split does.
+  if (previous.split !== undefined) keep.split = previous.split;
   if (previous.limit !== undefined) keep.limit = previous.limit;
   if (previous.augment !== undefined && getDataFormat(result.kind)?.reads === 'images') keep.augment = previous.augment;
   const dataset = result.dataset as DatasetConfig;

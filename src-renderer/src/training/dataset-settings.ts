@@ -1,4 +1,4 @@
-import { listTransforms, type DatasetConfig, type TransformConfig, type TransformDef, type TransformKind } from '../../../src-engine/facade';
+import { listTransforms, splitSteps, type DatasetConfig, type SplitFractions, type TransformConfig, type TransformDef, type TransformKind } from '../../../src-engine/facade';
 
 /** The corruptions the dataset panel offers, in order: the declared input transforms (catalog/transforms/). */
 export const CORRUPTIONS: readonly TransformDef<TransformKind>[] = listTransforms();
@@ -45,4 +45,35 @@ export function patchDataset(dataset: DatasetConfig, patch: Partial<DatasetConfi
   const out: Record<string, unknown> = { ...dataset, ...patch };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as unknown as DatasetConfig;
+}
+
+/** A share rounded to 6 decimals (0.1 + 0.2 stays 0.3 in the design file). */
+const share = (x: number) => +x.toFixed(6);
+
+/**
+ * The shares of the data the run splits it in (#83): its `split` (IR v4), else what
+ * `options.testSplit` and `validationSplit` make of it (test first, validation a share of the rest).
+ *
+ * @example splitShares({ name: 'iris' }) // { train: 0.72, val: 0.08, test: 0.2 }
+ */
+export function splitShares(dataset: DatasetConfig): SplitFractions {
+  if (dataset.split) return dataset.split;
+  const { test, valOfRest } = splitSteps(dataset);
+  const val = share(valOfRest * (1 - test));
+  return { train: share(1 - test - val), val, test: share(test) };
+}
+
+/**
+ * `dataset` with its validation or test share of the data set to `value`: written as `split`
+ * (training takes what the other two leave), the older `validationSplit` and `options.testSplit`
+ * dropped (the split replaces them). Shares that leave nothing to train on are kept as given for
+ * the validator to refuse (E_TRAINING), as any setting out of range.
+ *
+ * @example withSplitShare({ name: 'iris' }, 'test', 0.15) // { name: 'iris', split: { train: 0.77, val: 0.08, test: 0.15 } }
+ */
+export function withSplitShare(dataset: DatasetConfig, which: 'val' | 'test', value: number): DatasetConfig {
+  const s = { ...splitShares(dataset), [which]: value };
+  const split = { train: share(1 - s.val - s.test), val: share(s.val), test: share(s.test) };
+  const { testSplit: _testSplit, ...options } = dataset.options ?? {};
+  return patchDataset(dataset, { split, validationSplit: undefined, options: Object.keys(options).length ? options : undefined });
 }

@@ -1,11 +1,11 @@
 import { type DatasetConfig, DATASETS, getDataFormat, type TransformConfig, type TransformKind } from '../../../../src-engine/facade';
-import { CORRUPTIONS, SUBSET_PRESETS, patchDataset, scaleHint, transformFor } from '../../training/dataset-settings';
+import { CORRUPTIONS, SUBSET_PRESETS, patchDataset, scaleHint, splitShares, transformFor, withSplitShare } from '../../training/dataset-settings';
 import { NumberField } from './NumberField';
 
 /**
  * The dataset panel: what the network is fed — scale (raw 0–255, 0–1, standardised), input
  * corruption (noise, masks for in-painting), light augmentation, the training subset and the
- * validation split. Each edit is an undoable design edit of `training.dataset`; the preview below
+ * validation and test shares of the data (`split`). Each edit is an undoable design edit of `training.dataset`; the preview below
  * it shows the result.
  */
 export function DatasetFields({ dataset, disabled, onChange }: { dataset: DatasetConfig; disabled: boolean; onChange: (d: DatasetConfig) => void }) {
@@ -18,6 +18,7 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
   const kind: TransformKind = t?.kind ?? 'none';
   const set = (patch: Partial<DatasetConfig>) => onChange(patchDataset(dataset, patch));
   const corruption = CORRUPTIONS.find((c) => c.kind === kind);
+  const shares = splitShares(dataset);
   return (
     <fieldset className="ds-fields" data-testid="dataset-panel" disabled={disabled}>
       <legend>Data fed to the network</legend>
@@ -72,7 +73,11 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
           </>
         ) : null}
         <NumberField label="Train samples (0 = all)" testId="ds-limit" value={dataset.limit ?? 0} min={0} integer title="Train on a subset: 64 to see a network overfit, 1k for a quick run" onCommit={(n) => set({ limit: n > 0 ? n : undefined })} />
-        <NumberField label="Validation split" testId="ds-val-split" value={dataset.validationSplit ?? 0.1} min={0} max={0.99} title="Fraction of the training data held out for validation" onCommit={(validationSplit) => set({ validationSplit })} />
+        <NumberField label="Validation share" testId="ds-val-split" value={shares.val} min={0} max={0.99} title="Share of all the data held out for validation, each class in proportion (a time series: the stretch before the test's)" onCommit={(v) => onChange(withSplitShare(dataset, 'val', v))} />
+        <NumberField label="Test share" testId="ds-test-split" value={shares.test} min={0} max={0.99} title="Share of all the data held out for the test, each class in proportion (a time series: its last stretch); a set with its own test split (MNIST's, a folder's test/) keeps it" onCommit={(v) => onChange(withSplitShare(dataset, 'test', v))} />
+        <span className="ds-fields__hint" data-testid="ds-train-share">
+          train {Math.round(shares.train * 1000) / 10} %
+        </span>
       </div>
       <div className="ds-fields__presets">
         Subset:{' '}

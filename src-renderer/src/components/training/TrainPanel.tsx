@@ -149,6 +149,7 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
           ))}
         </div>
       )}
+      {content.classBalance && p.splitBalance ? <SplitClasses preview={p} /> : null}
       {content.classBalance ? (
         <div className="ds-preview__balance" data-testid="dataset-balance" title="Training samples per class">
           {p.classBalance.map((n, i) => (
@@ -159,6 +160,42 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
     </div>
   );
 });
+
+/** The most classes the split table lists (the balance bars show every class). */
+const SPLIT_TABLE_CLASSES = 12;
+
+/** Each split's samples per class (#83): train, val and test side by side, so a split short of a class is seen before training. */
+export function SplitClasses({ preview: p }: { preview: DatasetPreview }) {
+  const b = p.splitBalance!;
+  const rows = p.classNames.slice(0, SPLIT_TABLE_CLASSES);
+  return (
+    <table className="ds-preview__splits" data-testid="dataset-splits" title="Samples per class in each split (each class is split in the same shares)">
+      <thead>
+        <tr>
+          <th />
+          <th>train</th>
+          <th>val</th>
+          <th>test</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((name, i) => (
+          <tr key={i} data-class={name}>
+            <th>{name}</th>
+            <td>{(p.classBalance[i] ?? 0).toLocaleString()}</td>
+            <td>{(b.val[i] ?? 0).toLocaleString()}</td>
+            <td>{(b.test[i] ?? 0).toLocaleString()}</td>
+          </tr>
+        ))}
+        {p.classNames.length > rows.length ? (
+          <tr>
+            <th colSpan={4}>… {p.classNames.length - rows.length} more classes</th>
+          </tr>
+        ) : null}
+      </tbody>
+    </table>
+  );
+}
 
 /** An epoch's time as the feature-cache line gives it: a head alone on cached features takes milliseconds ("0.0 s" read as a stalled run). */
 /** The baselines' test figures, one line each, as the verdict's tooltip lists them. */
@@ -470,7 +507,8 @@ function MoreSettings({ training: t, disabled, set }: { training: TrainingConfig
       <div className="train-form">
         {datasetSpec ? (
           <SpecFields
-            specs={Object.fromEntries(Object.entries(datasetSpec.options).filter(([k]) => k !== 'normalize'))}
+            // (The test share is the dataset panel's, as a share of the data: `split`.)
+            specs={Object.fromEntries(Object.entries(datasetSpec.options).filter(([k]) => k !== 'normalize' && k !== 'testSplit'))}
             values={t.dataset.options ?? {}}
             testPrefix="train-dataset"
             disabled={disabled}
