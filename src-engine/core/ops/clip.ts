@@ -50,6 +50,8 @@ export const clip = defineOp({
     min: { kind: 'float', default: 0, doc: 'Lower bound (0 for ReLU6).' },
     max: { kind: 'float', default: 6, doc: 'Upper bound (6 for ReLU6).' },
   },
+  // The kernels compare and select only: exactly the op file's values.
+  testDomain: { attrs: { min: -0.5, max: 1.5 }, kernel: { rel: 0, gradRel: 0 } },
   inferShape(args) {
     if (!(floatAttr(args.attrs, 'min') < floatAttr(args.attrs, 'max'))) return fail(ShapeCode.ATTR_RANGE, `Clip needs min < max; got [${String(args.attrs.min)}, ${String(args.attrs.max)}].`);
     return sameShape(args);

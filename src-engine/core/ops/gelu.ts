@@ -1,7 +1,8 @@
 import * as E from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
-import { defineOp } from './types';
+import { defineOp, type Attrs } from './types';
+import type { KernelTolerance } from './test-domain';
 import { str } from '../../base/onnx/import-rule';
 import { byConstant, other, scalar, type FusionGraph, type ImportFusion } from '../../base/onnx/import-fusion';
 import type { OnnxNode } from '../../base/onnx/model';
@@ -32,6 +33,33 @@ const GELU_TANH_F32 = {
     E.select(E.and(E.eq(TWO_U_SPREAD, 0), E.lt(E.abs(E.x), Infinity)), 0, E.mul(E.mul(E.mul(E.x, 2), TWO_U_SPREAD), E.mul(E.add(1, E.mul(E.mul(E.x, E.x), 0.134145)), SQRT_2_OVER_PI))),
   ),
 };
+
+/** 2u = 2·√(2/π)·(x + 0.044715x³), the argument of the tanh form's tanh, in float64 (for the kernel bound). */
+const twoU = (x: number): number => 1.5957691216057308 * (x + TANH_COEF * x * x * x);
+
+/**
+ * NOTE (kernel bound): the op file forms 1 + erf(x/√2) (1 + tanh u) in float64, which cancels for
+ * x ≲ −5: its result carries an absolute error up to ~|x|·2⁻⁵² there (e.g. x = −8.37: op file
+ * −4.6e-16, true and kernel −2.3e-16), hence the |x|·1e-15 floor. The backward Φ + xφ crosses 0 at
+ * x ≈ −0.75 (float32 sum: ~ulp(1)·|dy| absolute); its Φ is φ·M (Mills' ratio, a float32 rational,
+ * 4.2e-7 relative), measured 0.36× its bound. The tanh form's argument 2u is rounded to float32 (as
+ * PyTorch does), and on the negative side y ≈ x·e^(2u), so its relative error grows as ~|2u|·2⁻²³
+ * (2.3e-6 at x = −5.5): the floor |2u|·1.5e-7·|y| (and its analogue for the backward, whose op-file
+ * form 1 − tanh²u also cancels in float64: ~1e-16·|x|³).
+ */
+const kernelBound = (attrs: Attrs): KernelTolerance =>
+  attrs.approximate === 'tanh'
+    ? {
+        rel: 5e-7,
+        floor: (x, y) => 1e-15 * Math.abs(x) + 1.5e-7 * Math.abs(twoU(x) * y),
+        gradRel: 5e-7,
+        gradFloor: (x, dy) => {
+          const t = twoU(x);
+          const ax = Math.abs(x);
+          return Math.abs(dy) * (1e-7 + 1e-16 * (1 + ax * ax * ax) + 1.5e-7 * Math.abs(t) * (1 + x * x) * Math.min(1, Math.exp(t)));
+        },
+      }
+    : { rel: 5e-7, floor: (x) => 1e-15 * Math.abs(x), gradRel: 5e-7, gradFloor: (x, dy) => (1e-7 + 1e-15 * x * x) * Math.abs(dy) };
 
 /** The tail both GELU forms share: `(inner + 1) · x · 0.5`, as torch.onnx writes it. */
 function geluTail(g: FusionGraph, inner: string, x: string): OnnxNode[] | undefined {
@@ -149,6 +177,7 @@ export const gelu = defineOp({
       doc: "'none' = exact erf form (PyTorch's default); 'tanh' = the faster tanh approximation.",
     },
   },
+  testDomain: { attrs: { approximate: 'none' }, variants: [{ approximate: 'tanh' }], kernel: kernelBound },
   inferShape: sameShape,
   flops: ({ output }) => 10 * perSample(output),
 });

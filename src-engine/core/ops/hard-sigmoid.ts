@@ -35,6 +35,7 @@ export const hardSigmoid = defineOp({
   doc: 'ReLU6(x + 3)/6: a sigmoid of straight pieces, 0 below −3 and 1 above 3.',
   inputs: [{ name: 'x' }],
   attrs: {},
+  testDomain: { kernel: { rel: 2e-7, gradRel: 2e-7 } },
   inferShape: sameShape,
   flops: ({ output }) => 3 * perSample(output),
 });

@@ -22,6 +22,8 @@ export const hardSwish = defineOp({
   doc: 'x·ReLU6(x + 3)/6: SiLU made of straight pieces (0 below −3, x above 3), cheap on phones.',
   inputs: [{ name: 'x' }],
   attrs: {},
+  // NOTE (kernel bound): x/3 + 1/2 crosses 0 at x = −1.5 (float32 sum: ~ulp(1/2)·|dy| absolute).
+  testDomain: { kernel: { rel: 2.5e-7, gradRel: 2.5e-7, gradFloor: (_x, dy) => 6e-8 * Math.abs(dy) } },
   inferShape: sameShape,
   flops: ({ output }) => 4 * perSample(output),
 });

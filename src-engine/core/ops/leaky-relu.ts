@@ -19,6 +19,8 @@ export const leakyRelu = defineOp({
   attrs: {
     negativeSlope: { kind: 'float', default: 0.01, min: 0, doc: 'Slope for negative inputs.' },
   },
+  // NOTE (kernel bound): the slope is rounded to float32 (1 ulp).
+  testDomain: { attrs: { negativeSlope: 0.01 }, variants: [{ negativeSlope: 0.2 }], kernel: { rel: 1.2e-7, gradRel: 2.4e-7 } },
   inferShape: sameShape,
   flops: ({ output }) => perSample(output),
 });

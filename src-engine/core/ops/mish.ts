@@ -35,6 +35,9 @@ export const mish = defineOp({
   doc: 'x·tanh(softplus(x)): a smooth, non-monotonic ReLU (YOLOv4), dipping to −0.31 near x = −1.2.',
   inputs: [{ name: 'x' }],
   attrs: {},
+  // NOTE (kernel bound): the derivative t + x(1 − t²)σ(x) crosses 0 at its minimum, x ≈ −1.19
+  // (float32 sum: ~ulp(0.3)·|dy|); subnormal outputs (x ≲ −87): the 1e-38 floor.
+  testDomain: { kernel: { rel: 5e-7, floor: () => 1e-38, gradRel: 5e-7, gradFloor: (_x, dy) => 1e-7 * Math.abs(dy) + 1e-38 } },
   inferShape: sameShape,
   flops: ({ output }) => 8 * perSample(output),
 });

@@ -40,6 +40,8 @@ export const softmax = defineOp({
       doc: 'Axis to normalise over; negative counts from the end (−1 = last). The batch axis 0 is not allowed.',
     },
   },
+  // Random graphs draw it over the channels of an image (axis 1) as well as the last axis.
+  testDomain: { attrs: { axis: -1 }, variants: [{ axis: 1 }] },
   inferShape({ inputs, attrs }) {
     const x = inputs[0];
     const axis = intAttr(attrs, 'axis');

@@ -80,6 +80,12 @@ export const softplus = defineOp({
   card: (a) => (a.beta === undefined || a.beta === 1 ? '' : `β=${showAttr(a.beta)}`),
   // Below 0.01 the slope sigmoid(βx) = 1 − e^(−βy) is under 0.01·β: the flat left tail.
   output: { saturated: { below: 0.01 } },
+  // NOTE (kernel bound): outputs in float32's subnormal range (x ≲ −87) lose their relative precision: the 1e-38 floor.
+  testDomain: {
+    attrs: { beta: 1, threshold: 20 },
+    variants: [{ beta: 2, threshold: 5 }],
+    kernel: { rel: 8e-7, floor: () => 1e-38, gradRel: 3e-7, gradFloor: () => 1e-38 },
+  },
   inferShape: sameShape,
   flops: ({ output }) => 4 * perSample(output),
 });

@@ -1,3 +1,4 @@
+import type { OpTestDomain } from './test-domain';
 import type { ElementwiseDecl } from '../elementwise/expr';
 import type { PointwiseLossDecl } from '../elementwise/loss';
 import type { AttrValue, Attrs } from '../../base/ir/types';
@@ -359,6 +360,13 @@ export interface OpDef {
   attentionMaps?: AttentionMaps;
   /** How the op maps to ONNX, or why it does not (the ONNX exporter walks the graph with these). */
   onnx: OnnxMapping | NoMapping;
+  /**
+   * The inputs it is defined on, its canonical case and variants, and how close its kernels must
+   * come (test-domain.ts): the op suite, the exporters' random graphs and the backends' kernel
+   * tests draw from this. Absent: the defaults of `testDomainOf` (real inputs; an activation's
+   * [3, 7], a loss's [4, 5] against targets of its `torch.target`).
+   */
+  testDomain?: OpTestDomain;
   /**
    * An elementwise activation's maths as expressions (core/elementwise): its forward, and its
    * derivative where the derived one is not wanted. The reference kernels (spread in with

@@ -44,5 +44,6 @@ export const adagrad = defineOptimizer({
     checkHyper('eps', s.eps, s.eps >= 0);
     checkHyper('weightDecay', s.weightDecay, s.weightDecay >= 0);
   },
+  testDomain: { forms: { plain: { settings: { lr: 0.05, lrDecay: 0.1, eps: 1e-6, weightDecay: 0.05 } } } },
   pytorch: "torch.optim.Adagrad(groups, lr=lr, lr_decay=o.get('lrDecay', 0), eps=o.get('eps', 1e-10))",
 });

@@ -47,5 +47,11 @@ export const adam = defineOptimizer({
     pick: (s) => (s.amsgrad ? 'amsgrad' : 'plain'),
   },
   check: checkAdam,
+  testDomain: {
+    forms: {
+      plain: { settings: { lr: 1e-3 } },
+      amsgrad: { settings: { lr: 0.05, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.01, amsgrad: true } },
+    },
+  },
   pytorch: "torch.optim.Adam(groups, lr=lr, betas=(o.get('beta1', 0.9), o.get('beta2', 0.999)), eps=o.get('eps', 1e-8), amsgrad=o.get('amsgrad', False))",
 });

@@ -23,5 +23,6 @@ export const adamw = defineOptimizer({
     pick: () => 'plain',
   },
   check: checkAdam,
+  testDomain: { forms: { plain: { settings: { lr: 3e-3, weightDecay: 0.01 } } } },
   pytorch: "torch.optim.AdamW(groups, lr=lr, betas=(o.get('beta1', 0.9), o.get('beta2', 0.999)), eps=o.get('eps', 1e-8))",
 });

@@ -78,5 +78,6 @@ export const nadam = defineOptimizer({
     checkAdam(s);
     checkHyper('momentumDecay', s.momentumDecay, s.momentumDecay >= 0);
   },
+  testDomain: { forms: { plain: { settings: { lr: 2e-3, beta1: 0.8, weightDecay: 0.01 } } } },
   pytorch: "torch.optim.NAdam(groups, lr=lr, betas=(o.get('beta1', 0.9), o.get('beta2', 0.999)), eps=o.get('eps', 1e-8), momentum_decay=o.get('momentumDecay', 4e-3))",
 });

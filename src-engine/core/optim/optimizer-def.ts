@@ -32,6 +32,18 @@ export interface OptimizerDefinition<K extends OptimizerConfig['kind'] = Optimiz
    * undecayed parameters, each group with its `weight_decay`), `lr` and `o` (the settings).
    */
   pytorch: string;
+  /**
+   * How the tests run it (test/unit/cpu-backend/fused-updates.test.ts runs every form of every
+   * optimizer): per form of `update`, the settings that pick it, and its bound where its float32
+   * steps stray further from the float64 reference than the default (2e-6 of the tensor's scale
+   * over 5 steps). Absent: the form `plain` alone, at the declared defaults and `knownGoodLr`.
+   */
+  testDomain?: OptimizerTestDomain<K>;
+}
+
+/** An optimizer's test settings, per form of its update (see `OptimizerDefinition.testDomain`). */
+export interface OptimizerTestDomain<K extends OptimizerConfig['kind'] = OptimizerConfig['kind']> {
+  forms: Readonly<Record<string, { settings: Omit<OptimizerSettings<K>, 'kind'>; tolerance?: number }>>;
 }
 
 /** Declare an optimizer: its slots and `create` come from its declaration and update. */

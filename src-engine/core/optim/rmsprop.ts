@@ -64,5 +64,15 @@ export const rmsprop = defineOptimizer({
     checkHyper('momentum', s.momentum, s.momentum >= 0);
     checkHyper('weightDecay', s.weightDecay, s.weightDecay >= 0);
   },
+  // NOTE (test bound): centered, the update divides by √(s − ḡ²), which cancels in float32 where the
+  // gradient's mean is most of its square (a step's relative error grows by s/(s − ḡ²)): 1e-5 there.
+  testDomain: {
+    forms: {
+      plain: { settings: { lr: 0.01, weightDecay: 0.01 } },
+      centered: { settings: { lr: 0.01, centered: true }, tolerance: 1e-5 },
+      momentum: { settings: { lr: 0.01, momentum: 0.8 } },
+      centeredMomentum: { settings: { lr: 0.01, alpha: 0.9, eps: 1e-6, momentum: 0.8, centered: true, weightDecay: 0.05 }, tolerance: 1e-5 },
+    },
+  },
   pytorch: "torch.optim.RMSprop(groups, lr=lr, alpha=o.get('alpha', 0.99), eps=o.get('eps', 1e-8), momentum=o.get('momentum', 0), centered=o.get('centered', False))",
 });

@@ -64,5 +64,12 @@ export const sgd = defineOptimizer({
     checkHyper('weightDecay', s.weightDecay, s.weightDecay >= 0);
     if (s.nesterov && (s.momentum <= 0 || s.dampening !== 0)) throw optimError('OPTIM_BAD_HYPERPARAM', 'Nesterov momentum needs momentum > 0 and dampening = 0.');
   },
+  testDomain: {
+    forms: {
+      plain: { settings: { lr: 0.1, weightDecay: 0.01 } },
+      momentum: { settings: { lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01 } },
+      nesterov: { settings: { lr: 0.05, momentum: 0.9, nesterov: true } },
+    },
+  },
   pytorch: "torch.optim.SGD(groups, lr=lr, momentum=o.get('momentum', 0), dampening=o.get('dampening', 0), nesterov=o.get('nesterov', False))",
 });

@@ -20,6 +20,7 @@ import { runOp } from '../engine/harness';
 import { ACTIVATIONS_WAT_PATH, activationsWat } from '../../../src-engine/node/cpu/kernels/activations-gen';
 import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
 import { simdOps } from '../../../src-engine/core/elementwise/simd';
+import { testDomainOf } from '../../../src-engine/core/ops/test-domain';
 import { expectSameValues } from '../same-values';
 
 let cpu: CpuBackend;
@@ -86,70 +87,15 @@ interface UnaryCase {
   gradFloor?: (x: number, dy: number) => number;
 }
 
-// NOTE (bounds). The polynomial e^x is ~2 ulp (2.4e-7 relative); each formula adds a division or a
-// product (≤ 1 ulp each). Measured worst cases over a 0.004 grid on [−30, 30] plus 1e-40…1e2 and the
-// extremes are given per op; each bound is ~1.5× its measurement.
-// - Tanh: 1.7e-7 (forward), relative everywhere (also near 0: expm1, not 1 − e^x). Its backward
-//   1 − y² is formed from each side's own float32 output y, which the two sides round differently
-//   (≤ 2 ulp of y ≈ 1.2e-7·|dy| absolute; relative error unbounded where 1 − y² is tiny), hence the
-//   floor.
-// - GELU: the op file forms 1 + erf(x/√2) (1 + tanh u) in float64, which cancels for x ≲ −5: its
-//   result carries an absolute error up to ~|x|·2⁻⁵² there (e.g. x = −8.37: op file −4.6e-16, true
-//   and kernel −2.3e-16), hence the |x|·1e-15 floor. The backward Φ + xφ crosses 0 at x ≈ −0.75
-//   (float32 sum: ~ulp(1)·|dy| absolute); its Φ is φ·M (Mills' ratio, a float32 rational, 4.2e-7
-//   relative), measured 0.36× its bound (0.60× with the forward's erfc before). The tanh form's
-//   argument 2u = 1.596(x + 0.0447x³) is rounded to float32 (as PyTorch does), and on the negative
-//   side y ≈ x·e^(2u), so its relative error grows as ~|2u|·2⁻²³ (2.3e-6 at x = −5.5): the floor
-//   |2u|·1.5e-7·|y| (and its analogue for the backward, whose op-file form 1 − tanh²u also cancels
-//   in float64: ~1e-16·|x|³).
-// - SiLU: backward σ(1 + x(1 − σ)) crosses 0 at x ≈ −1.278; the float32 sum 1 + x(1 − σ) has an
-//   absolute error ~ulp(1), hence a 5e-8·|dy| floor.
-// - LeakyReLU: the slope is rounded to float32 (1 ulp). ELU: expm1/e^x, 2 ulp.
-/** 2u = 2·√(2/π)·(x + 0.044715x³), the argument of GELU's tanh form. */
-function geluTanhArg(x: number): number {
-  return 1.5957691216057308 * (x + 0.044715 * x * x * x);
-}
-
-const UNARY: UnaryCase[] = [
-  { label: 'Tanh', op: 'Tanh', attrs: {}, rel: 2.5e-7, gradRel: 2.5e-7, gradFloor: (_x, dy) => 3e-7 * Math.abs(dy) },
-  {
-    label: 'GELU (erf)',
-    op: 'GELU',
-    attrs: { approximate: 'none' },
-    rel: 5e-7,
-    floor: (x) => 1e-15 * Math.abs(x),
-    gradRel: 5e-7,
-    gradFloor: (x, dy) => (1e-7 + 1e-15 * x * x) * Math.abs(dy),
-  },
-  {
-    label: 'GELU (tanh)',
-    op: 'GELU',
-    attrs: { approximate: 'tanh' },
-    rel: 5e-7,
-    floor: (x, y) => 1e-15 * Math.abs(x) + 1.5e-7 * Math.abs(geluTanhArg(x) * y),
-    gradRel: 5e-7,
-    gradFloor: (x, dy) => {
-      const t = geluTanhArg(x);
-      const ax = Math.abs(x);
-      return Math.abs(dy) * (1e-7 + 1e-16 * (1 + ax * ax * ax) + 1.5e-7 * Math.abs(t) * (1 + x * x) * Math.min(1, Math.exp(t)));
-    },
-  },
-  { label: 'SiLU', op: 'SiLU', attrs: {}, rel: 3.5e-7, gradRel: 3.5e-7, gradFloor: (_x, dy) => 5e-8 * Math.abs(dy) },
-  { label: 'LeakyReLU (slope 0.01)', op: 'LeakyReLU', attrs: { negativeSlope: 0.01 }, rel: 1.2e-7, gradRel: 2.4e-7 },
-  { label: 'LeakyReLU (slope 0.2)', op: 'LeakyReLU', attrs: { negativeSlope: 0.2 }, rel: 1.2e-7, gradRel: 2.4e-7 },
-  { label: 'ELU (α = 1)', op: 'ELU', attrs: { alpha: 1 }, rel: 2.5e-7, gradRel: 2.5e-7 },
-  { label: 'ELU (α = 0.5)', op: 'ELU', attrs: { alpha: 0.5 }, rel: 2.5e-7, gradRel: 3e-7 },
-  // Generated from their op files since the expression language (#45); outputs in float32's
-  // subnormal range (Softplus, Mish for x ≲ −87) lose their relative precision: the 1e-38 floor.
-  { label: 'Softplus (β = 1)', op: 'Softplus', attrs: { beta: 1, threshold: 20 }, rel: 8e-7, floor: () => 1e-38, gradRel: 3e-7, gradFloor: () => 1e-38 },
-  { label: 'Softplus (β = 2, threshold 5)', op: 'Softplus', attrs: { beta: 2, threshold: 5 }, rel: 8e-7, floor: () => 1e-38, gradRel: 3e-7, gradFloor: () => 1e-38 },
-  // HardSwish's x/3 + 1/2 crosses 0 at x = −1.5 (float32 sum: ~ulp(1/2)·|dy| absolute).
-  { label: 'HardSwish', op: 'HardSwish', attrs: {}, rel: 2.5e-7, gradRel: 2.5e-7, gradFloor: (_x, dy) => 6e-8 * Math.abs(dy) },
-  { label: 'HardSigmoid', op: 'HardSigmoid', attrs: {}, rel: 2e-7, gradRel: 2e-7 },
-  { label: 'Clip', op: 'Clip', attrs: { min: -0.5, max: 1.5 }, rel: 0, gradRel: 0 },
-  // Mish's derivative t + x(1 − t²)σ(x) crosses 0 at its minimum, x ≈ −1.19 (float32 sum: ~ulp(0.3)·|dy|).
-  { label: 'Mish', op: 'Mish', attrs: {}, rel: 5e-7, floor: () => 1e-38, gradRel: 5e-7, gradFloor: (_x, dy) => 1e-7 * Math.abs(dy) + 1e-38 },
-];
+// NOTE (bounds): each op file declares its kernel's bound beside its maths (`testDomain.kernel`,
+// core/ops/test-domain.ts, with the measurement that sets it: ~1.5× the worst case over a 0.004 grid
+// on [−30, 30] plus 1e-40…1e2 and the extremes); an op declaring none gets KERNEL_TOLERANCE_DEFAULT.
+// The settings are its canonical case and its declared variants (LeakyReLU's two slopes, GELU's two forms).
+/** A case for every setting of every activation whose CPU kernel is printed from its op file. */
+const UNARY: UnaryCase[] = simdOps().flatMap((op) => {
+  const d = testDomainOf(getOp(op)!);
+  return [d.attrs, ...d.variants].map((attrs) => ({ label: Object.keys(attrs).length ? `${op} ${JSON.stringify(attrs)}` : op, op, attrs, ...d.kernel(attrs) }));
+});
 
 const SIZES: [string, number[]][] = [
   ['64×784', [64, 784]],
@@ -174,8 +120,9 @@ function compareUnary(c: UnaryCase, x: Tensor, dOutput: Tensor, backend: CpuBack
 }
 
 describe('elementwise activation overrides match the op files at training sizes (2 threads)', () => {
-  it('has a case for every kernel generated from an op file', () => {
+  it('has a case for every kernel generated from an op file, each with the bound its file declares', () => {
     expect(new Set(UNARY.map((c) => c.op))).toEqual(new Set(simdOps()));
+    expect(UNARY.find((c) => c.op === 'Clip')).toMatchObject({ rel: 0, gradRel: 0 });
   });
   for (const c of UNARY) {
     for (const [size, shape] of SIZES) {

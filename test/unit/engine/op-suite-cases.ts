@@ -4,7 +4,10 @@
  * the WebAssembly CPU backend (test/unit/cpu-backend/op-suite.test.ts) and the GPU
  * (test/unit/gpu/op-suite.test.ts) — as tfjs runs one kernel suite against each backend.
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { getOp, listOps } from '../../../src-engine/core/ops/registry';
+import { GRADCHECK_TOLERANCE, testDomainOf, type InputDomain } from '../../../src-engine/core/ops/test-domain';
 import type { OpDef } from '../../../src-engine/core/ops/types';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor, type Tensor } from '../../../src-engine/base/tensor';
@@ -41,8 +44,8 @@ function labels(n: number, classes: number, seed: number): Tensor {
   return tensor([n], Float32Array.from({ length: n }, () => rng.int(classes)));
 }
 
-const SMOOTH = 5e-3;
-const NORM = 1e-2;
+const SMOOTH = GRADCHECK_TOLERANCE.smooth;
+const NORM = GRADCHECK_TOLERANCE.normalization;
 
 export interface Case {
   label: string;
@@ -153,33 +156,81 @@ const CASES: Case[] = [
   { label: 'GANLoss generator', op: 'GANLoss', opts: { inputs: [randn([6], 29)], attrs: { player: 'generator' } }, tol: SMOOTH },
 ];
 
-/**
- * Ops registered after this file was written still get covered: activations get one elementwise
- * case, losses a [prediction, target] case by their target kind. Anything else must be listed in
- * CASES or SKIP (the completeness test below fails otherwise).
- */
-function defaultCase(def: OpDef): Case | undefined {
-  if (def.category === 'activations') {
-    return { label: `${def.name} (default case)`, op: def.name, opts: { inputs: [spaced([3, 7], 40)] }, tol: SMOOTH };
+/** `shape` drawn from `domain` (test-domain.ts): `real` spaced (an activation's) or N(0, 1) (a loss's). */
+function drawInput(domain: InputDomain, shape: readonly number[], seed: number, spacedReals: boolean, classes: number): Tensor {
+  const t = tensor([...shape]);
+  const n = t.data.length;
+  const rows = n / (shape[1] ?? n);
+  if (domain === 'real') return spacedReals ? spaced([...shape], seed) : randn([...shape], seed);
+  if (domain === 'class-index') return tensor([...shape], labels(n, classes, seed).data);
+  if (domain === 'binary') return tensor([...shape], Float32Array.from({ length: n }, (_, i) => i % 2));
+  if (domain === 'distribution' || domain === 'log-distribution') {
+    // Softmax rows of N(0, 1) scores along dim 1 (for a [N, C, …] shape: over C at each position).
+    const z = randn([...shape], seed).data;
+    const c = shape[1] ?? n;
+    const inner = n / rows / c;
+    for (let r = 0; r < rows; r++)
+      for (let k = 0; k < inner; k++) {
+        let sum = 0;
+        for (let j = 0; j < c; j++) sum += Math.exp(z[r * c * inner + j * inner + k]);
+        for (let j = 0; j < c; j++) {
+          const p = Math.exp(z[r * c * inner + j * inner + k]) / sum;
+          t.data[r * c * inner + j * inner + k] = domain === 'distribution' ? p : Math.log(p);
+        }
+      }
+    return t;
   }
-  if (def.isLoss) {
-    const classLabels = /CrossEntropy|NLL/i.test(def.name);
-    const probs = /BCE|Binary/i.test(def.name) && !/Logits/i.test(def.name);
-    const pred = probs ? tensor([4, 5], Float32Array.from({ length: 20 }, (_, i) => 0.1 + 0.04 * i)) : randn([4, 5], 41);
-    const target = classLabels ? labels(4, 5, 42) : /BCE|Binary/i.test(def.name) ? tensor([4, 5], Float32Array.from({ length: 20 }, (_, i) => i % 2)) : randn([4, 5], 43);
-    return { label: `${def.name} (default case)`, op: def.name, opts: { inputs: [pred, target], noGrad: [1] }, tol: SMOOTH };
-  }
-  return undefined;
+  const [lo, hi] = domain;
+  for (let i = 0; i < n; i++) t.data[i] = lo + ((hi - lo) * (i + 0.5)) / n;
+  new Rng(seed).shuffle(t.data);
+  return t;
 }
 
-/** Every case: CASES, and a default one for each activation or loss registered without its own. */
+/**
+ * The case of an op without one in CASES, drawn from its declared test domain (its file's
+ * `testDomain`, test-domain.ts): its canonical attributes and each declared variant. Undefined for
+ * an op of no default shape (neither an activation nor a loss) that declares none.
+ */
+function defaultCases(def: OpDef): Case[] {
+  const d = testDomainOf(def);
+  if (!d.shapes) return [];
+  const classes = d.shapes[0][1] ?? 2;
+  // The seeds the regex-picked cases used (40: activations; 41, 42 or 43: a loss's prediction and target), so those cases stay as they were.
+  const seed = (i: number): number => (def.isLoss ? 41 + (d.inputs[i] === 'class-index' ? 1 : 2) * i : 40 + i);
+  const inputs = d.shapes.map((shape, i) => drawInput(d.inputs[i], shape, seed(i), !def.isLoss, classes));
+  const noGrad = d.inputs.flatMap((k, i) => (def.isLoss && i > 0) || k === 'class-index' || k === 'binary' || def.inputs[i]?.discrete ? [i] : []);
+  return [d.attrs, ...d.variants].map((attrs, v) => ({
+    label: `${def.name} (${v === 0 ? 'default case' : `variant ${JSON.stringify(attrs)}`})`,
+    op: def.name,
+    opts: { inputs, ...(Object.keys(attrs).length ? { attrs } : {}), ...(noGrad.length ? { noGrad } : {}) },
+    tol: d.gradcheck,
+  }));
+}
+
+/** Every case: CASES, and the cases each op registered without one declares (its `testDomain`). */
 export function allCases(): Case[] {
   const out = CASES.filter((c) => getOp(c.op));
   for (const def of listOps()) {
     if (SKIP[def.name] || out.some((c) => c.op === def.name)) continue;
-    const d = defaultCase(def);
-    if (d) out.push(d);
+    out.push(...defaultCases(def));
   }
   return out;
 }
 
+/** The source file that declares op `name` (src-engine/core/ops/<file>.ts), for messages that say what to edit. */
+export function opFile(name: string): string {
+  const dir = 'src-engine/core/ops';
+  const file = readdirSync(dir).find((f) => f.endsWith('.ts') && new RegExp(`\\bname: '${name}'`).test(readFileSync(join(dir, f), 'utf8')));
+  return file ? `${dir}/${file}` : `${dir}/<the file declaring ${name}>`;
+}
+
+/**
+ * What to edit for each registered op that has no case here and no skip: its file's `testDomain`
+ * (the shapes of its canonical case), a case in CASES, or a SKIP with the reason. Empty: every op is covered.
+ */
+export function missingCases(cases: readonly Case[] = allCases(), except: (op: string) => boolean = () => false): string[] {
+  const covered = new Set(cases.map((c) => c.op));
+  return listOps()
+    .filter((d) => !covered.has(d.name) && !SKIP[d.name] && !except(d.name))
+    .map((d) => `${opFile(d.name)}: declare testDomain.shapes (its canonical case's input shapes), or add a case to CASES / a reason to SKIP in test/unit/engine/op-suite-cases.ts`);
+}

@@ -1,37 +1,26 @@
 /**
  * Random valid graphs over every non-loss op, with random weights and BatchNorm statistics, for
  * the exporters' equivalence tests. Each node is kept only if the graph still validates, so the
- * generator needs no shape rules of its own.
+ * generator needs no shape rules of its own. The activations are the registry's (registry-draws.ts).
  */
 import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { analyzeGraph } from '../../../../src-engine/core/analysis/validate';
 import type { Attrs } from '../../../../src-engine/core/ops/types';
+import { drawSetting, registryActivations } from '../registry-draws';
 import type { GraphIR, NodeIR } from '../../../../src-engine/base/ir/types';
 import type { Rng } from '../../../../src-engine/base/rng';
 import type { TrainedModel } from '../../../../src-engine/core/export/model';
 
 const pick = <T>(rng: Rng, a: readonly T[]): T => a[rng.int(a.length)];
 const between = (rng: Rng, lo: number, hi: number) => lo + rng.int(hi - lo + 1);
-const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Every activation of the registry at the settings its file declares (registry-draws.ts): one added there is drawn here too. */
+const ACTIVATIONS = registryActivations();
 
 function activation(rng: Rng): [string, Attrs] {
-  return pick(rng, [
-    () => ['ReLU', {}],
-    () => ['LeakyReLU', { negativeSlope: round2(0.01 + rng.uniform() * 0.3) }],
-    () => ['ELU', { alpha: round2(0.5 + rng.uniform()) }],
-    () => ['Sigmoid', {}],
-    () => ['Tanh', {}],
-    () => ['GELU', { approximate: pick(rng, ['none', 'tanh']) }],
-    () => ['SiLU', {}],
-    () => ['Softplus', { beta: round2(0.5 + rng.uniform() * 1.5), threshold: between(rng, 1, 20) }],
-    () => ['Softmax', { axis: pick(rng, [1, -1]) }],
-    () => ['HardSwish', {}],
-    () => ['HardSigmoid', {}],
-    () => ['Clip', { min: round2(-1 + rng.uniform()), max: round2(0.1 + rng.uniform() * 6) }],
-    () => ['Mish', {}],
-  ] as const satisfies readonly (() => [string, Attrs])[])();
+  return drawSetting(rng, ACTIVATIONS);
 }
 
 function imageOp(rng: Rng, channels: number): [string, Attrs] {

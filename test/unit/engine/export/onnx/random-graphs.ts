@@ -1,7 +1,8 @@
 /**
  * Random inference graphs for the exporter: chains with branches (Add, Concat) over images
  * [C, H, W], sequences [L, F] and vectors [F], drawing every exportable op and its attribute
- * variants (the recurrent ones right after the input of some sequence graphs). Ops added later
+ * variants (the recurrent ones right after the input of some sequence graphs). The activations are
+ * the registry's (registry-draws.ts), at the settings their files declare. Ops added later
  * draw from the `family` stream, so the graphs of earlier seeds keep their shape draws. Each
  * candidate node is kept only if its op's shape rule accepts it.
  */
@@ -9,12 +10,13 @@ import type { GraphIR, NodeIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
 import { getOp } from '../../../../../src-engine/core/ops/registry';
 import type { Attrs } from '../../../../../src-engine/core/ops/types';
+import { drawSetting, registryActivations } from '../../registry-draws';
 
 type Shape = number[];
 
 interface Builder {
   rng: Rng;
-  /** Picks within a family of look-alike ops (SiLU, HardSwish, HardSigmoid, Clip, PReLU, Mish). */
+  /** Picks within a family of look-alike ops (the activations, which come from the registry) and variants. */
   family: Rng;
   nodes: NodeIR[];
   shapes: Map<string, Shape>;
@@ -41,22 +43,24 @@ function add(b: Builder, op: string, inputs: string[], attrs: Attrs = {}): strin
 
 const pair = (rng: Rng, lo: number, hi: number) => [lo + rng.int(hi - lo + 1), lo + rng.int(hi - lo + 1)];
 
+/** Every activation of the registry with the settings its file declares. */
+const ACTIVATIONS = registryActivations();
+
+/** An activation and one of its settings, from `rng`: the arguments of `add` after the builder. */
+function drawActivation(rng: Rng, x: string): [string, string[], Attrs] {
+  const [op, attrs] = drawSetting(rng, ACTIVATIONS);
+  return [op, [x], attrs];
+}
+
 /** One random op applied to `x`, by the rank of its shape. */
 function step(b: Builder, x: string): string | undefined {
   const { rng } = b;
   const s = b.shapes.get(x)!;
   const rank = s.length;
   const acts: (() => string | undefined)[] = [
-    () => add(b, 'ReLU', [x]),
-    () => add(b, 'LeakyReLU', [x], { negativeSlope: pick(rng, [0.01, 0.2]) }),
-    () => add(b, 'ELU', [x], { alpha: pick(rng, [1, 0.5]) }),
-    () => add(b, 'Sigmoid', [x]),
-    () => add(b, 'Tanh', [x]),
-    () => add(b, 'GELU', [x], { approximate: pick(rng, ['none', 'tanh']) }),
-    // The SiLU family: which one from a stream of its own, so ops added to it leave every other draw (and graph) as it was.
-    () => add(b, pick(b.family, ['SiLU', 'HardSwish', 'HardSigmoid', 'Clip', 'PReLU', 'Mish'] as const), [x]),
-    () => add(b, 'Softplus', [x], { beta: pick(rng, [1, 2.5]), threshold: pick(rng, [20, 1]) }),
-    () => add(b, 'Softmax', [x], { axis: pick(rng, [-1, 1, rank - 1, ...(rank > 2 ? [2] : [])]) }),
+    // Every activation of the registry at its declared settings (registry-draws.ts): which one from
+    // the family stream, so an activation added to the registry leaves the main stream's draws as they were.
+    ...Array.from({ length: 9 }, () => () => add(b, ...drawActivation(b.family, x))),
     () => add(b, 'Dropout', [x], { p: pick(rng, [0.1, 0.5]) }),
     () => add(b, 'BatchNorm', [x], { affine: rng.uniform() < 0.7, eps: pick(rng, [1e-5, 1e-3]) }),
     () => {
@@ -184,6 +188,12 @@ export function randomGraph(seed: number, length = 8): GraphIR {
     cur = add(b, 'SequencePool', [cur], { mode: seed % 24 === 7 ? 'last' : 'mean' }) ?? cur;
   }
   for (let i = 0; i < length; i++) cur = step(b, cur) ?? cur;
+  // A grouped transposed convolution in some image graphs, by index (drawing nothing): the random
+  // steps draw it only where the channels they reach are even.
+  if (seed % 12 === 6 && b.shapes.get(cur)!.length === 4) {
+    const two = add(b, 'Conv2d', [cur], { outChannels: 2, kernelSize: [1, 1] });
+    cur = (two && add(b, 'ConvTranspose2d', [two], { outChannels: 2, kernelSize: [2, 2], stride: [2, 2], groups: 2 })) ?? two ?? cur;
+  }
   if (cur === 'x') cur = add(b, 'ReLU', ['x'])!;
   return { format: 'netwright.graph', version: 2, name: `random ${seed}`, nodes: b.nodes, outputs: { y: cur } };
 }
