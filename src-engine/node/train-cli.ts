@@ -83,6 +83,7 @@ import { describeStartFrom, startFromOf } from '../base/ir/start-from';
 import { CliError, refuse, refusing } from './cli-files';
 import { runScript, startCli, startedAs } from './cli-script';
 import { parse, usage, type Args } from './train-args';
+import { checkTargetAvailable, trainElsewhere, trainsHere } from './targets';
 import { checkDesign, exportTarget, freezeLayers, memoryVerdict, readDesign, resumedDesign, startWeightsOf, withFlags, type Design } from './train-design';
 import { formatGiB, type MemoryVerdict } from '../core/analysis/memory';
 import { trainingMemoryLimit } from './compute-info';
@@ -102,15 +103,18 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const { args, fail } = cli;
   const io: Io = { out, err, json: args.json };
   try {
+    checkTargetAvailable(args.on);
     const exportAs = exportTarget(args);
     const design = args.resume !== undefined ? resumedDesign(args.resume, args) : readDesign(args.file!, args.data);
     const checked = checkDesign(withFlags(design, args), design.label, io);
     const from = design.resume ? undefined : startWeightsOf(checked.ir, design, args.runs);
-    const run = readData(checked.ir, io, args);
+    const run = readData(checked.ir, io);
     // Under --folds, fold 1 of K is the first run's split; the others are prepared as their turn comes.
     const data = run.prepare(args.folds !== undefined ? { k: args.folds, index: 0 } : undefined);
     const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io, design.graph.training?.dataset) : checked;
     const frozen = args.freeze !== undefined ? freezeLayers(fitted, args.freeze, design.label, io) : fitted;
+    // --on TARGET: the exported train.py trains there, recorded here as it goes (node/targets.ts).
+    if (!trainsHere(args.on)) return await trainElsewhere(args.on, { io, checked: frozen, label: design.label, ...(design.project !== undefined ? { project: design.project } : {}), loaded: run.loaded, ...(from ? { from } : {}), ...(args.runs ? { runs: args.runs } : {}), device: args.device, ...(args.threads !== undefined ? { threads: args.threads } : {}) });
     // The app's verdict before anything is allocated: refused with the batch that fits.
     const memory = memoryVerdict(frozen, data);
     if (args.findLr) return await findLr(args, io, frozen, data, from);
@@ -263,7 +267,7 @@ async function train(plan: RunPlan): Promise<number> {
     // Printed as an `error` event. A setting found wrong only while running (an early-stopping
     // metric that is never computed) is still bad input.
     if (failure) return failure.error instanceof TrainError && failure.code === 'TRAIN_BAD_CONFIG' ? 2 : 1;
-    if (plan.exportAs) exportTrained(plan, plan.exportAs, session.currentModel());
+    if (plan.exportAs) exportTrained(plan, plan.exportAs, withBaselines(session.currentModel(), plan));
     return 0;
   } finally {
     device.dispose();
@@ -313,6 +317,16 @@ async function findLr(args: Args, io: Io, checked: CheckedGraph, data: PreparedD
   io.out(found.stoppedAt !== null ? `diverged at ${found.stoppedAt.toExponential(2)} (the smoothed loss passed 4× its best)\n` : 'ran every step without diverging\n');
   io.out(found.suggestion !== null ? `suggested learning rate: ${found.suggestion.toPrecision(2)} (steepest descent before the minimum; --lr ${found.suggestion.toPrecision(2)})\n` : 'no suggestion: the loss never fell over this range (widen --lr-range)\n');
   return 0;
+}
+
+/** The model with the run's baselines (fitted once for the done record: `runBaselines` keeps them), for its model card (#85); as it is where none could be fitted. */
+function withBaselines(model: TrainedModel, plan: RunPlan): TrainedModel {
+  try {
+    const b = runBaselines(plan.data, plan.checked.ir.training!);
+    return b && Object.keys(b.scores).length ? { ...model, baselines: b.scores } : model;
+  } catch {
+    return model;
+  }
 }
 
 /** Write the trained model (the session's, as the app exports a run's) where `--export` said (docs/export.md). */

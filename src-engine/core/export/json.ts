@@ -8,6 +8,7 @@ import { readTokenizer, type Tokenizer } from '../data/tokenizer';
 import { readTableEncoding, type TableEncoding } from '../data/table-encoding';
 import { base64ToFloat32, float32ToBase64 } from '../train/checkpoint';
 import { checkModelGraph, ModelError, tensorSpecs, type TrainedModel } from './model';
+import { modelCard } from './model-card';
 import type { CheckedGraph } from '../analysis/checked';
 
 /** The `format` marker of a Netwright model file (docs/export.md). */
@@ -44,7 +45,11 @@ export interface ModelFileJSON {
   /** A table model's encoding (core/data/table-encoding.ts): how a row of its columns becomes its input. */
   table?: TableEncoding;
   metrics?: Record<string, Record<string, unknown>>;
+  /** The run's baselines (`TrainedModel.baselines`). */
+  baselines?: TrainedModel['baselines'];
   origin?: TrainedModel['origin'];
+  /** The model card (core/export/model-card.ts), Markdown: written on export, rebuilt from the model on the next; not read back. */
+  modelCard?: string;
 }
 
 /**
@@ -80,7 +85,9 @@ export function modelToJSON(model: TrainedModel, known?: CheckedGraph): ModelFil
     ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}),
     ...(model.table ? { table: model.table } : {}),
     ...(model.metrics ? { metrics: model.metrics } : {}),
+    ...(model.baselines ? { baselines: model.baselines } : {}),
     ...(model.origin ? { origin: model.origin } : {}),
+    modelCard: modelCard(model),
   };
 }
 
@@ -186,6 +193,7 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
   const table = optionalField(json.table, readTableEncoding, 'The model file\'s "table"');
   const metrics = metricsBySplit(json.metrics);
   const origin = isRecord(json.origin) ? (json.origin as TrainedModel['origin']) : undefined;
+  const baselines = readBaselines(json.baselines);
   return {
     graph,
     params,
@@ -196,6 +204,21 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
     ...(tokenizer ? { tokenizer } : {}),
     ...(table ? { table } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(baselines ? { baselines } : {}),
     ...(origin ? { origin } : {}),
   };
+}
+
+/** A file's `baselines`: each a `{ test: { metric: number }, val?, note? }`; anything else is left out (they only inform the card). */
+function readBaselines(v: unknown): TrainedModel['baselines'] {
+  if (!isRecord(v)) return undefined;
+  const scores = (s: unknown) => (isRecord(s) ? Object.fromEntries(Object.entries(s).filter(([, x]) => typeof x === 'number')) : undefined);
+  const out: NonNullable<TrainedModel['baselines']> = {};
+  for (const [name, b] of Object.entries(v)) {
+    const test = isRecord(b) ? scores(b.test) : undefined;
+    if (!isRecord(b) || !test) continue;
+    const val = scores(b.val);
+    out[name] = { test, ...(val ? { val } : {}), ...(typeof b.note === 'string' ? { note: b.note } : {}) };
+  }
+  return Object.keys(out).length ? out : undefined;
 }

@@ -6,6 +6,7 @@ import { targetNormalizationProblem, type TargetNormalization } from '../data/ta
 import { languageTokenizer, type Tokenizer } from '../data/tokenizer';
 import type { TableEncoding } from '../data/table-encoding';
 import type { Checkpoint } from '../train/types';
+import type { BaselineScores } from '../metrics/baselines';
 import { getOp } from '../ops/registry';
 
 /**
@@ -41,6 +42,8 @@ export interface TrainedModel {
   origin?: { runId?: string; step?: number; epoch?: number; which?: 'last' | 'best'; untrained?: boolean; seed?: number };
   /** Final metrics by split, as the training loop reported them. */
   metrics?: Record<string, Record<string, unknown>>;
+  /** The run's baselines on its own splits (core/metrics/baselines.ts), by name: the model card sets them beside `metrics`. */
+  baselines?: Record<string, BaselineScores>;
 }
 
 /** How every format marks a design's initial weights (`origin.untrained`); undefined for trained ones. */

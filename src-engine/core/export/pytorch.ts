@@ -17,6 +17,7 @@ import { ExportError, type ExportBundle } from './bundle';
 import { describeGenerator, inferenceModel, type GeneratorExport, type InferenceModel } from './inference-graph';
 import { tensorSpecs, untrainedNote, type TensorSpec, type TrainedModel } from './model';
 import { normalizationMetadata, normalizationRuns, writeSafetensors } from './safetensors';
+import { MODEL_CARD_KEY, modelCard } from './model-card';
 import { TRAIN_PY_TEXT } from './generated/train-py';
 import { ENCODE_TEXT_PY, GENERATE_PY, PREDICT_PY } from './text-py';
 import { ENCODE_ROW_PY } from './table-py';
@@ -32,6 +33,11 @@ export function optimizerSource(optimizer: OptimizerConfig): Record<'__TORCH_OPT
   const def = optimizerDefinition(optimizer.kind);
   const wd = def.params.weightDecay?.default;
   return { __TORCH_OPTIMIZER__: def.pytorch, __DEFAULT_WEIGHT_DECAY__: typeof wd === 'number' && wd !== 0 ? pyNumber(wd) : '0.0' };
+}
+
+/** The Python class train.py builds the optimizer with where torch.optim has none (its declaration's `pytorchClass`), else undefined. */
+export function optimizerClassSource(optimizer: OptimizerConfig): string | undefined {
+  return optimizerDefinition(optimizer.kind).pytorchClass;
 }
 
 /** A PyTorch scheduler over `lr_at`, the closed form of every schedule that watches no metric. */
@@ -394,6 +400,7 @@ function safetensorsMetadata(model: TrainedModel): Record<string, string> {
   if (model.tokenizer) metadata.tokenizer = JSON.stringify(model.tokenizer);
   if (model.table) metadata.table = JSON.stringify(model.table);
   if (model.targetNormalization) metadata.target_normalization = JSON.stringify(model.targetNormalization);
+  metadata[MODEL_CARD_KEY] = modelCard(model);
   return metadata;
 }
 
@@ -526,8 +533,8 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   if (t) {
     progress(0.8, 'train.py');
     const config = pyLiteral(trainConfig(model, p, t, source, data));
-    // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
-    const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
+    // Loss modules torch.nn lacks (TokenCrossEntropyLoss) and an optimizer torch.optim lacks (Lion) are defined in train.py, which builds them.
+    const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h)), ...[optimizerClassSource(t.optimizer)].filter((h) => h !== undefined)];
     // One pass: a value (CONFIG holds the user's strings) is never searched for another placeholder.
     const filled = fillPlaceholders(TRAIN_PY_TEXT, {
       ...optimizerSource(t.optimizer),
@@ -539,6 +546,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     text('train.py', filled);
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator, normalization.file?.path));
+  text('MODEL_CARD.md', modelCard(model));
   text('requirements.txt', requirements(source));
   progress(1, 'done');
   return { kind: 'folder', files, ...(generator ? { holds: describeGenerator(generator) } : {}) };
@@ -588,6 +596,7 @@ Exported from Netwright ${ENGINE_VERSION}${o?.untrained ? ` with ${untrainedNote
 | \`model.py\` | \`Net\`, an \`nn.Module\` whose submodules carry the canvas' node names (${p.body.filter((n) => torchModule(getOp(n.op)!)).map((n) => `\`${p.names.get(n.id)}\``).join(', ')}); \`normalize()\` and \`load_weights()\` |
 | \`weights.pt\` | ${o?.untrained ? 'the initial weights (untrained)' : 'the trained weights'}: a \`state_dict\` saved in \`torch.save\`'s format |
 | \`model.safetensors\` | the same tensors under the same names as safetensors (\`safetensors.torch.load_file\`), loadable back into Netwright |
+| \`MODEL_CARD.md\` | the model card: data and splits, preprocessing, metrics beside baselines, intended use and limits |
 | \`requirements.txt\` | what the scripts import (\`pip install -r requirements.txt\`) |
 ${normalizationFile ? `| \`${normalizationFile}\` | the input standardisation's mean and std, as tensors (\`normalize()\` in model.py reads them) |\n` : ''}${model.table ? '| `table.json` | how a row of the table becomes the input (its columns in order: numbers, a text column one-hot or as an index, a gap filled as in training): `encode_row()` in model.py reads it |\n' : ''}${model.tokenizer ? `| \`tokenizer.json\` | how a text becomes the input (tokens, vocabulary, padding, maximum length, counts or context): \`encode_text()\` in model.py reads it |\n${model.tokenizer.features === 'context' ? '| `generate.py` | the model writes on from a raw prompt, as the Playground: `python generate.py "Q: What" --length 80` (temperature 0, the likeliest each time; `--temperature 0.8 --seed 3` draws) |' : '| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |'}\n` : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer && model.tokenizer.features !== 'context' ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}
 Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.

@@ -1,6 +1,7 @@
 import { ModelError } from './model';
 import type { TorchTensor } from './archive';
 import type { Normalization } from '../data/normalize';
+import { MAX_MODEL_CARD_CHARS } from './model-card';
 
 /**
  * safetensors (huggingface/safetensors, docs/export.md "safetensors"): `N` (u64 little-endian),
@@ -46,6 +47,12 @@ export interface WeightsLimits {
 /** The limits when the tensors wanted are not known (the safetensors reference reader reads headers up to 100 MB). */
 export const MAX_WEIGHTS_LIMITS: WeightsLimits = { descriptionBytes: 64 * 2 ** 20, pickleOps: 2 ** 20, headerBytes: 64 * 2 ** 20 };
 
+/**
+ * The most bytes the model card takes in a header's JSON (model-card.ts): at most
+ * `MAX_MODEL_CARD_CHARS` UTF-16 units, each at most 6 bytes as JSON writes it (`\\uXXXX`).
+ */
+export const MODEL_CARD_HEADER_BYTES = 6 * MAX_MODEL_CARD_CHARS;
+
 /** The most bytes one number takes in JSON text (`-2.2250738585072014e-308`, and its comma). */
 const JSON_NUMBER_BYTES = 26;
 
@@ -57,13 +64,13 @@ const JSON_NUMBER_BYTES = 26;
  * A safetensors header (`headerBytes`) may also carry the input normalisation Netwright writes
  * into its metadata (`normalizationMetadata`) for a design whose input has `inputFeatures` values:
  * at most a mean and a std per feature, as files written before the per-channel form hold them
- * (5.8 MB for a [3, 224, 224] input); a torch.save pickle carries none.
+ * (5.8 MB for a [3, 224, 224] input), and the model card (`MODEL_CARD_HEADER_BYTES`); a torch.save pickle carries neither.
  */
 export function weightsLimits(tensors: number, inputFeatures = 0): WeightsLimits {
   const descriptionBytes = 2 ** 20 + 16_384 * tensors;
   const normalization = 2 * JSON_NUMBER_BYTES * inputFeatures;
   const most = MAX_WEIGHTS_LIMITS;
-  return { descriptionBytes: Math.min(most.descriptionBytes, descriptionBytes), pickleOps: Math.min(most.pickleOps, 65_536 + 1024 * tensors), headerBytes: Math.min(most.headerBytes, descriptionBytes + normalization) };
+  return { descriptionBytes: Math.min(most.descriptionBytes, descriptionBytes), pickleOps: Math.min(most.pickleOps, 65_536 + 1024 * tensors), headerBytes: Math.min(most.headerBytes, descriptionBytes + normalization + MODEL_CARD_HEADER_BYTES) };
 }
 
 /** The most channels the per-channel form of a normalisation names (more: written per feature). */

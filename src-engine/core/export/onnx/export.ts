@@ -8,6 +8,7 @@ import { getOp } from '../../ops/registry';
 import type { Attrs, OnnxAttrValue, OnnxEmitContext, OnnxMapping, OpDef } from '../../ops/types';
 import { describeGenerator, inferenceModel } from '../inference-graph';
 import { untrainedNote, type TrainedModel } from '../model';
+import { MODEL_CARD_KEY, modelCard, type ModelCardContext } from '../model-card';
 import { foldNormalization } from './fold';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 import { ATTR, DTYPE, encodeModel, floatTensor, int64Tensor, utf8, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto';
@@ -34,6 +35,8 @@ export const META = {
   /** A regression's target standardisation as JSON (`TrainedModel.targetNormalization`): the graph's last Mul/Add nodes undo it. */
   targetNormalization: 'netwright.targetNormalization',
   exported: 'netwright.export',
+  /** The model card as Markdown (core/export/model-card.ts). */
+  modelCard: MODEL_CARD_KEY,
 } as const;
 
 /**
@@ -53,6 +56,8 @@ export interface OnnxExportOptions {
   producerVersion?: string;
   /** The model's graph already checked (`checkGraph`): read as it is, not checked again (the importer's restore). */
   checked?: CheckedGraph;
+  /** What the model card adds besides the model (a quantised file's figures). */
+  card?: ModelCardContext;
 }
 
 export interface OnnxExport {
@@ -204,6 +209,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   if (model.tokenizer) metadata.push({ key: META.tokenizer, value: JSON.stringify(model.tokenizer) });
   if (model.table) metadata.push({ key: META.table, value: JSON.stringify(model.table) });
   if (targetNorm) metadata.push({ key: META.targetNormalization, value: JSON.stringify(targetNorm) });
+  metadata.push({ key: META.modelCard, value: modelCard(model, options.card) });
 
   const onnx: OnnxModel = {
     ir_version: IR_FOR_OPSET[opset],

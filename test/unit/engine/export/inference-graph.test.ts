@@ -115,7 +115,7 @@ describe('exporting a GAN', () => {
   it('the PyTorch project holds the generator for inference, says so, and has no train.py', () => {
     const model = trainedModel(template('mnist-dcgan.json'), 1, 4);
     const files = exportPytorch(model).files;
-    expect(files.map((f) => f.path)).toEqual(['model.py', 'weights.pt', 'model.safetensors', 'README.md', 'requirements.txt']);
+    expect(files.map((f) => f.path)).toEqual(['model.py', 'weights.pt', 'model.safetensors', 'README.md', 'MODEL_CARD.md', 'requirements.txt']);
     const readme = new TextDecoder().decode(files.find((f) => f.path === 'README.md')!.data);
     expect(readme).toContain('the generator: z [32] → samples [1, 28, 28]');
     expect(readme).toContain('no `train.py`');

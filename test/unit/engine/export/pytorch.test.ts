@@ -50,7 +50,7 @@ describe('PyTorch export: the project', () => {
   it('writes model.py with the node names as submodules, weights.pt, train.py and a README', async () => {
     const { model } = await trainedTemplate('mnist-cnn.json');
     const files = exportPytorch(model).files.map((f) => f.path);
-    expect(files).toEqual(['model.py', 'weights.pt', 'model.safetensors', 'train.py', 'README.md', 'requirements.txt']);
+    expect(files).toEqual(['model.py', 'weights.pt', 'model.safetensors', 'train.py', 'README.md', 'MODEL_CARD.md', 'requirements.txt']);
     const py = new TextDecoder().decode(exportPytorch(model).files[0].data);
     for (const id of ['conv1', 'bn1', 'relu1', 'pool1', 'conv2', 'bn2', 'fc']) expect(py).toContain(`self.${id} = nn.`);
     expect(py).toContain('self.bn1 = nn.BatchNorm2d(32');

@@ -28,6 +28,11 @@ describe('npm run export / npm run train --export', () => {
     expect(t.out).toContain(`exported JSON to ${join(dir, 'moons.json')}`);
     const model = modelFromJSON(readFileSync(join(dir, 'moons.json'), 'utf8'));
     expect(model.classNames?.length).toBe(2);
+    // The run's baselines go with the model, and its card sets them beside the test figures (#85).
+    expect(Object.keys(model.baselines ?? {})).toEqual(expect.arrayContaining(['majority', 'logistic']));
+    const card = (JSON.parse(readFileSync(join(dir, 'moons.json'), 'utf8')) as { modelCard: string }).modelCard;
+    expect(card).toMatch(/\| \*\*this network\*\* \| [0-9.]+/);
+    expect(card).toMatch(/\| majority \| [0-9.]+/);
     // The final metrics by split only (the done event's type, epochs, … once came along, and the
     // app's model.load refused the file); the app loads it, and lists the CLI's run.
     expect(Object.keys(JSON.parse(readFileSync(join(dir, 'moons.json'), 'utf8')).metrics).sort()).toEqual(['test', 'train', 'val']);
@@ -40,13 +45,13 @@ describe('npm run export / npm run train --export', () => {
 
     const fromRun = await run(exportCli, [id, '--runs', runs, '--which', 'best', '--format', 'pytorch', '--out', join(dir, 'pt')]);
     expect(fromRun.code, fromRun.err).toBe(0);
-    expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['.netwright-export.json', 'README.md', 'data', 'model.py', 'model.safetensors', 'requirements.txt', 'train.py', 'weights.pt']);
+    expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['.netwright-export.json', 'MODEL_CARD.md', 'README.md', 'data', 'model.py', 'model.safetensors', 'requirements.txt', 'train.py', 'weights.pt']);
     // Again over the same folder: refused unless asked; with --force the earlier export is
     // replaced whole, no temp folder left beside it.
     const again = await run(exportCli, [join(runs, id), '--format', 'pytorch', '--out', join(dir, 'pt')]);
     expect(again).toMatchObject({ code: 2, err: expect.stringMatching(/E_EXPORT_EXISTS: .*holds an earlier export.*--force/) });
     expect((await run(exportCli, [join(runs, id), '--format', 'pytorch', '--out', join(dir, 'pt'), '--force'])).code).toBe(0);
-    expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['.netwright-export.json', 'README.md', 'data', 'model.py', 'model.safetensors', 'requirements.txt', 'train.py', 'weights.pt']);
+    expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['.netwright-export.json', 'MODEL_CARD.md', 'README.md', 'data', 'model.py', 'model.safetensors', 'requirements.txt', 'train.py', 'weights.pt']);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
 
     // The ONNX settings as flags (issue #29 item 4): the opset, and the MNIST MLP's normalisation
