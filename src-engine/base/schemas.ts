@@ -87,6 +87,12 @@ const DatasetConfigFields = z.object({
    * base/ir/split.ts). Set, it replaces `validationSplit` and `options.testSplit`.
    */
   split: z.object({ train: z.number().min(0).max(1), val: z.number().min(0).max(1), test: z.number().min(0).max(1) }).optional(),
+  /**
+   * IR v4: the validation and test splits read from files of their own (`netwright train
+   * --val-data FILE --test-data FILE`), every sample of each, read as the training data is
+   * (node/split-files.ts); no share of the data is carved for them.
+   */
+  splitFiles: z.object({ val: z.string().min(1).max(4096).optional(), test: z.string().min(1).max(4096).optional() }).optional(),
   /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). Declared in catalog/transforms/. */
   transform: TransformSchema.optional(),
   /**

@@ -23,6 +23,7 @@ import { HeldDir, readFileInside } from './confined-fs';
 import { RegularFileError } from './regular-file';
 import { DATA_TASK_NAMES, hasClasses, isDataTask, type DataTask } from '../catalog/tasks';
 import { splitSteps } from '../base/ir/split';
+import { withSplitFiles } from './split-files';
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -199,7 +200,12 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
     const name = path.split(/[\\/]/).pop()!;
     if (o.column !== undefined && typeof o.column !== 'string') throw new DataError('DATA_BAD_OPTION', `series: options.column names a column (got ${JSON.stringify(o.column)}).`);
     if (o.window !== undefined && typeof o.window !== 'number') throw new DataError('DATA_BAD_OPTION', `series: options.window is a number of steps (got ${JSON.stringify(o.window)}).`);
-    const { train, val, test, note } = csvSeries(utf8(bytes, path), { name, ...(o.column !== undefined ? { column: o.column } : {}), ...(o.window !== undefined ? { window: o.window } : {}), ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}), steps: splitSteps(config) });
+    // The time column, the steps ahead to predict and what gaps get (#83: core/data/series-table.ts).
+    if (o.time !== undefined && typeof o.time !== 'string') throw new DataError('DATA_BAD_OPTION', `series: options.time names a column (got ${JSON.stringify(o.time)}).`);
+    if (o.horizon !== undefined && typeof o.horizon !== 'number') throw new DataError('DATA_BAD_OPTION', `series: options.horizon is a number of steps (got ${JSON.stringify(o.horizon)}).`);
+    if (o.gaps !== undefined && typeof o.gaps !== 'string') throw new DataError('DATA_BAD_OPTION', `series: options.gaps is refuse, interpolate or drop (got ${JSON.stringify(o.gaps)}).`);
+    const more = { ...(o.time !== undefined ? { time: o.time } : {}), ...(o.horizon !== undefined ? { horizon: o.horizon } : {}), ...(o.gaps !== undefined ? { gaps: o.gaps } : {}) };
+    const { train, val, test, note } = csvSeries(utf8(bytes, path), { name, ...(o.column !== undefined ? { column: o.column } : {}), ...(o.window !== undefined ? { window: o.window } : {}), ...more, ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}), steps: splitSteps(config) });
     return checkFingerprint('series', o, { train, val, test, report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
   },
   fortunes: (o, dirOption, access) => loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined),
@@ -215,6 +221,14 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
  * engine train from.
  */
 export function loadSamples(config: DatasetConfig, seed = 0, access: DataAccess = UNRESTRICTED): LoadedDataset<Samples> {
+  const loaded = loadOwnSamples(config, seed, access);
+  // Validation and test splits from files of their own (--val-data, --test-data: node/split-files.ts), read as this data is.
+  if (!config.splitFiles) return loaded;
+  return withSplitFiles(loaded, config, { load: (c) => loadOwnSamples(c, seed, access), readText: (p, maxBytes) => utf8(readDataFile(p, 'csv', access, maxBytes), p) });
+}
+
+/** `loadSamples` of the data itself, without split files. */
+function loadOwnSamples(config: DatasetConfig, seed: number, access: DataAccess): LoadedDataset<Samples> {
   if (config.name !== 'image-folder') return loadDataset(config, seed, access);
   const o = config.options ?? {};
   const { root, shape } = imageFolderOptions(o, access);

@@ -8,11 +8,8 @@ import { MISSING_POLICIES } from '../catalog/datasets/options';
 import { getDataset, labelledTextOptionsOf } from '../catalog/datasets/registry';
 import { series } from '../catalog/datasets/series';
 import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
-import { DATA_LIMITS, DataError, csvColumns, prepareData, subsetOf, targetColumnByName, withInputShape } from '../core/data';
+import { DATA_LIMITS, DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
 import type { Fold, LoadedDataset, PreparedData, Samples } from '../core/data';
-import { rectangularRows } from '../core/data/csv';
-import { tableRowsDataset } from '../core/data/table-encoding';
-import { basename } from 'node:path';
 import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
 import { fitChanges, fitToData, nameForData, type DataShape } from '../core/analysis/data-fit';
 import { isFeatureInput } from '../base/ir/inputs';
@@ -26,9 +23,14 @@ import { reportData, type Io } from './train-progress';
 import { hasClasses } from '../catalog/tasks';
 
 /** The dataset the flags name: `--data` (with `--target`, `--missing`) in place of `current`, else `current`. Throws DataError. */
-export function datasetFromFlags(flags: { data?: string; target?: string; missing?: string }, graph: GraphIR, current: DatasetConfig): DatasetConfig {
+export function datasetFromFlags(flags: { data?: string; target?: string; missing?: string; gaps?: string }, graph: GraphIR, current: DatasetConfig): DatasetConfig {
   if (flags.data === undefined) return current;
-  const dataset = userDataset(flags.data, flags.target, graph, current);
+  let dataset = userDataset(flags.data, flags.target, graph, current);
+  if (flags.gaps !== undefined) {
+    // A time series' gaps: refused, interpolated or dropped (#83).
+    if (!('gaps' in (getDataset(dataset.name)?.options ?? {}))) throw new DataError('DATA_BAD_OPTION', '--gaps applies to a time series (--data FILE.csv on a design made for one).');
+    dataset = { ...dataset, options: { ...dataset.options, gaps: flags.gaps } };
+  }
   if (flags.missing === undefined) return dataset;
   if (!('missing' in (getDataset(dataset.name)?.options ?? {}))) throw new DataError('DATA_BAD_OPTION', '--missing applies to a table (--data FILE.csv).');
   return { ...dataset, options: { ...dataset.options, missing: flags.missing } };
@@ -103,6 +105,7 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
 const CLI_FIX: Record<NonNullable<DataError['option']>, string> = {
   missing: ` Pass --missing ${MISSING_POLICIES.filter((p) => p !== 'error').join('|')}.`,
   roles: ' Give it the role ignore (the dataset\'s options.roles in the graph).',
+  gaps: ' Pass --gaps interpolate|drop.',
 };
 
 /** The target column a table's header names (`targetColumnByName`); undefined when none does or it cannot be read (the loader then says why). */
@@ -114,13 +117,6 @@ function namedTarget(path: string): string | undefined {
   }
 }
 
-/** `--val-data FILE`, `--test-data FILE` (with `--target`, which names their target column too). */
-export interface SplitFiles {
-  valData?: string;
-  testData?: string;
-  target?: string;
-}
-
 /** The run's samples as read, and how they are split (`prepareData`): once, or once per fold under `--folds`. */
 export interface RunData {
   loaded: LoadedDataset<Samples>;
@@ -129,16 +125,16 @@ export interface RunData {
 }
 
 /** The run's samples (a folder larger than its memory budget streamed from disk: docs/data.md); what the user's data held is printed. */
-export function loadData(graph: GraphIR, io: Io, files: SplitFiles = {}): PreparedData<Samples> {
-  return readData(graph, io, files).prepare();
+export function loadData(graph: GraphIR, io: Io): PreparedData<Samples> {
+  return readData(graph, io).prepare();
 }
 
 /**
- * The run's samples read (the graph's dataset or --data, and the files --val-data and --test-data
- * name, read like --data: a table by the training table's columns, categories and classes), what
- * the user's data held printed, and the split they are prepared with.
+ * The run's samples read (the graph's dataset or --data, and the split files --val-data and
+ * --test-data set: node/split-files.ts), what the user's data held printed, and the split they are
+ * prepared with.
  */
-export function readData(graph: GraphIR, io: Io, files: SplitFiles = {}): RunData {
+export function readData(graph: GraphIR, io: Io): RunData {
   const training = graph.training!;
   const refused = (e: unknown): never => {
     const code = e instanceof DataError ? e.code : 'DATA_LOAD_FAILED';
@@ -154,7 +150,6 @@ export function readData(graph: GraphIR, io: Io, files: SplitFiles = {}): RunDat
       // The run store and Compare see which data, by content: the fingerprint goes with the settings.
       training.dataset = { ...training.dataset, options: { ...training.dataset.options, fingerprint: loaded.report.fingerprint } };
     }
-    loaded = withSplitFiles(loaded, files, graph, training.dataset, training.seed);
   } catch (e) {
     return refused(e);
   }
@@ -171,61 +166,6 @@ export function readData(graph: GraphIR, io: Io, files: SplitFiles = {}): RunDat
   };
 }
 
-/**
- * `loaded` with the validation and test splits the files name in place of its own (or of those
- * carved from it). A split set with `--split` gives no share to a split a file holds.
- *
- * @throws DataError `DATA_BAD_SPLIT` (a share for a split a file gives, a file that is split
- *   itself), `DATA_IDX_MISMATCH` (samples of another shape), `DATA_CSV_BAD_CELL` (a class the
- *   training data does not have).
- */
-function withSplitFiles(loaded: LoadedDataset<Samples>, files: SplitFiles, graph: GraphIR, dataset: DatasetConfig, seed: number): LoadedDataset<Samples> {
-  if (files.valData === undefined && files.testData === undefined) return loaded;
-  const share = { val: dataset.split?.val ?? 0, test: dataset.split?.test ?? 0 };
-  if (files.valData !== undefined && share.val > 0) throw new DataError('DATA_BAD_SPLIT', `--val-data gives the validation split; give it no share of the data (--split ${dataset.split!.train + share.val},0,${share.test}).`);
-  if (files.testData !== undefined && share.test > 0) throw new DataError('DATA_BAD_SPLIT', `--test-data gives the test split; give it no share of the data (--split ${dataset.split!.train + share.test},${share.val},0).`);
-  const read = (path: string, which: 'validation' | 'test') => separateSplit(path, which, files.target, graph, dataset, loaded.train, seed);
-  return {
-    ...loaded,
-    ...(files.valData !== undefined ? { val: read(files.valData, 'validation') } : {}),
-    ...(files.testData !== undefined ? { test: read(files.testData, 'test') } : {}),
-  };
-}
-
-/**
- * A split's samples from their own file, read like --data: a table by the training table's own
- * encoding (its columns by name, its categories, its missing-value fills, its classes:
- * `tableRowsDataset`), anything else by its loader, its classes matched to the training data's by
- * name. Every sample of the file is in the split.
- */
-function separateSplit(path: string, which: 'validation' | 'test', target: string | undefined, graph: GraphIR, dataset: DatasetConfig, train: Samples, seed: number): Samples {
-  const flag = which === 'test' ? '--test-data' : '--val-data';
-  const label = `${basename(path)} (${which})`;
-  if (train.table && /\.(csv|tsv)$/i.test(path)) {
-    const { header, body } = rectangularRows(readRegularFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8'), path, /\.tsv$/i.test(path) ? { delimiter: '\t' } : {});
-    return { ...tableRowsDataset(label, header, body, train.table, train.classNames), task: train.task };
-  }
-  const config = withInputShape({ ...userDataset(path, target, graph, dataset), split: undefined, validationSplit: undefined, limit: undefined }, graph);
-  const loaded = loadSamples(config, seed);
-  if (loaded.val || loaded.test) throw new DataError('DATA_BAD_SPLIT', `${flag} ${path}: it is split itself (${loaded.test ? 'a test' : 'a validation'} part: a time series, or a folder with test/ or val/); give a file or folder whose samples are all the ${which} split.`);
-  const s = loaded.train;
-  if (s.featureShape.join(',') !== train.featureShape.join(',')) throw new DataError('DATA_IDX_MISMATCH', `${flag} ${path}: samples of shape [${s.featureShape}], the training data's are [${train.featureShape}].`);
-  if (!hasClasses(train.task) || s.classNames.join('\u0000') === train.classNames.join('\u0000')) return subsetOf(s, identityOf(s.count), label);
-  // The same classes by name, in the training data's order.
-  const index = new Map(train.classNames.map((c, i) => [c, i]));
-  const copy = subsetOf(s, identityOf(s.count), label);
-  for (let i = 0; i < copy.targets.length; i++) {
-    const name = s.classNames[copy.targets[i]];
-    const c = index.get(name);
-    if (c === undefined) throw new DataError('DATA_CSV_BAD_CELL', `${flag} ${path}: class ${JSON.stringify(name)} is not one the training data has (${train.classNames.slice(0, 8).join(', ')}${train.classNames.length > 8 ? ', …' : ''}).`);
-    copy.targets[i] = c;
-  }
-  copy.classNames = [...train.classNames];
-  copy.numClasses = train.numClasses;
-  return copy;
-}
-
-const identityOf = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
 
 /**
  * The user's data of another width or number of classes than the design: a table's width set on

@@ -4,7 +4,7 @@
  * checked, the weights it starts from, and where `--export` will write it.
  */
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { getDataset } from '../catalog/datasets/registry';
 import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
 import type { GraphIR, TrainingConfig } from '../base/ir/types';
@@ -131,6 +131,10 @@ export function withFlags(design: Design, args: Args): GraphIR {
     const problem = splitIssue(args.split);
     if (problem) refuse('DATA_BAD_SPLIT', `--split: ${problem}`);
     dataset = { ...dataset, split: args.split };
+  }
+  // --val-data, --test-data: kept with the design (its run, a later evaluate read the same files), resolved from here.
+  if (args.valData !== undefined || args.testData !== undefined) {
+    dataset = { ...dataset, splitFiles: { ...(args.valData !== undefined ? { val: resolve(args.valData) } : {}), ...(args.testData !== undefined ? { test: resolve(args.testData) } : {}) } };
   }
   if (args.memoryBudget !== undefined) {
     if (!('memoryBudget' in (getDataset(dataset.name)?.options ?? {}))) refuse('DATA_BAD_OPTION', '--memory-budget applies to an image folder (--data FOLDER, or a graph training on one).');

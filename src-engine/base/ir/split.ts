@@ -41,6 +41,19 @@ export function splitIssue(raw: unknown): string | undefined {
 }
 
 /**
+ * Why `raw` is not a `splitFiles` setting (`{ val?, test? }`, each a file or folder's path), or
+ * undefined when it is one.
+ */
+export function splitFilesIssue(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `the split files must be { val?, test? }, paths; got ${JSON.stringify(raw)}.`;
+  for (const [k, v] of Object.entries(raw)) {
+    if (k !== 'val' && k !== 'test') return `the split files are val and test only (not ${k}).`;
+    if (typeof v !== 'string' || v === '' || v.length > 4096) return `the ${k} split's file must be a path (got ${JSON.stringify(v)?.slice(0, 80)}).`;
+  }
+  return undefined;
+}
+
+/**
  * The test share of the data and the validation share of what the test leaves (the two steps the
  * split is carved in, and what the exported train.py is told), from a dataset's settings: its
  * `split` when set, else `options.testSplit` (default 0.2) and `validationSplit` (default 0.1).

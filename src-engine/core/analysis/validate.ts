@@ -11,7 +11,7 @@ import { migrateGraph } from '../../base/ir/migrate';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeGroup, type NodeIR, type TrainingConfig } from '../../base/ir/types';
 import { groupNodes, trainingLossNodes } from '../../base/ir/training';
 import { startFromProblem } from '../../base/ir/start-from';
-import { splitIssue } from '../../base/ir/split';
+import { splitFilesIssue, splitIssue } from '../../base/ir/split';
 import { checkNodeGroups, remapNodeGroups } from '../../base/ir/node-groups';
 import { checkOptimizerSetting, checkScheduleSetting, checkTransformSetting } from './training-settings';
 
@@ -436,6 +436,8 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
     if (raw.dataset.transform !== undefined) checkTransformSetting(raw.dataset.transform, err);
     const split = raw.dataset.split === undefined ? undefined : splitIssue(raw.dataset.split);
     if (split) err('E_TRAINING', `"training.dataset.split": ${split}`);
+    const files = raw.dataset.splitFiles === undefined ? undefined : splitFilesIssue(raw.dataset.splitFiles);
+    if (files) err('E_TRAINING', `"training.dataset.splitFiles": ${files}`);
   }
   if (raw.metrics !== undefined && (!Array.isArray(raw.metrics) || !raw.metrics.every((m: unknown) => typeof m === 'string'))) {
     err('E_TRAINING', `"training.metrics" must be a list of metric names; got ${describe(raw.metrics)}.`);

@@ -52,6 +52,11 @@ describe('split settings (base/ir/split.ts)', () => {
     expect(ok.diagnostics.filter((d) => d.code === 'E_TRAINING')).toEqual([]);
     const bad = analyzeGraph({ ...g, training: { ...g.training!, dataset: { ...g.training!.dataset, split: { train: 0.8, val: 0.2, test: 0.1 } } } });
     expect(bad.diagnostics.find((d) => d.code === 'E_TRAINING')?.message).toMatch(/"training.dataset.split": the split's fractions must sum to 1/);
+    // Split files (--val-data, --test-data): paths, for val and test only.
+    const files = (splitFiles: unknown) => analyzeGraph({ ...g, training: { ...g.training!, dataset: { ...g.training!.dataset, splitFiles } } }).diagnostics.filter((d) => d.code === 'E_TRAINING');
+    expect(files({ test: '/data/test.csv' })).toEqual([]);
+    expect(files({ train: '/data/train.csv' })[0]?.message).toMatch(/"training.dataset.splitFiles": the split files are val and test only \(not train\)/);
+    expect(files({ val: 3 })[0]?.message).toMatch(/the val split's file must be a path/);
   });
 });
 

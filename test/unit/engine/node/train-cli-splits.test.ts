@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../../src-engine/node/train-cli';
+import { main as evaluate } from '../../../../src-engine/node/evaluate-cli';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
 const IRIS = join(EXAMPLES, 'iris-mlp.json');
@@ -95,6 +96,17 @@ describe('train CLI: splits the user sees and sets (#83)', () => {
     expect(s.splits.test).toEqual({ count: 14, perClass: { a: 7, b: 0, c: 7 } });
     // Nothing is carved from the training file: all its 60 rows train.
     expect(s.splits.train).toEqual({ count: 60, perClass: { a: 20, b: 20, c: 20 } });
+    // The design keeps the files (training.dataset.splitFiles): evaluating the trained model measures the same 14 test rows, not a share of the training file.
+    const model = join(dir, 'model.json');
+    const exported = await cli([IRIS, '--data', train, '--val-data', val, '--test-data', test, '--epochs', '1', '--threads', '1', '--json', '--export', model]);
+    expect(exported.code, exported.out + exported.err).toBe(0);
+    const done = exported.lines.find((l) => l.type === 'done') as unknown as { test: { loss: number; accuracy: number } };
+    let out = '';
+    expect(await evaluate([model, '--threads', '1', '--json'], (t) => (out += t), (t) => (out += t))).toBe(0);
+    const e = JSON.parse(out.trim()) as { samples: number; metrics: { loss: number; accuracy: number } };
+    expect(e.samples).toBe(14);
+    expect(e.metrics.accuracy).toBe(done.test.accuracy);
+    expect(e.metrics.loss).toBeCloseTo(done.test.loss, 6);
     // A share of the data for a split a file gives is refused.
     const both = await cli([IRIS, '--data', train, '--test-data', test, '--split', '0.8,0.1,0.1', '--epochs', '1', '--json']);
     expect(both.code).toBe(2);
