@@ -250,7 +250,9 @@ async function train(plan: RunPlan): Promise<number> {
       if (!io.json) io.out(`weights: ${warm.taken.length} tensors from ${start.kind === 'loaded' ? 'the project' : describeStartFrom(start)}${warm.fresh.length ? `; fresh: ${warm.fresh.join(', ')}` : ''}\n`);
     }
     if (design.resume && !io.json) io.out(`resuming ${design.label} from epoch ${design.resume.checkpoint.epoch} (step ${design.resume.checkpoint.step})\n`);
-    if (args.runs) session.record(new RunStore(args.runs), { backend: device.description, ...recordAs(design) });
+    // Under --folds each fold is its own run, named by its fold.
+    const foldName = plan.fold ? { name: `${graph.name ?? design.label} · fold ${plan.fold.index + 1}/${plan.fold.k}` } : {};
+    if (args.runs) session.record(new RunStore(args.runs), { backend: device.description, ...recordAs(design), ...foldName });
   } catch (e) {
     // Nothing ran: the graph, its settings or the data do not fit (shapes, optimizer, schedule, metrics, the checkpoint).
     device.dispose();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../../src-engine/node/train-cli';
 import { main as evaluate } from '../../../../src-engine/node/evaluate-cli';
+import { RunStore } from '../../../../src-engine/node/run-store';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
 const IRIS = join(EXAMPLES, 'iris-mlp.json');
@@ -140,7 +141,10 @@ describe('train CLI: splits the user sees and sets (#83)', () => {
       expect(done.folds.metrics[m].mean).toBeCloseTo(mean, 12);
       expect(done.folds.metrics[m].sd).toBeCloseTo(sd, 12);
     }
-    const human = await cli([IRIS, '--data', data, '--folds', '3', '--epochs', '2', '--threads', '1']);
+    // With --runs, each fold is a run of its own, named by its fold.
+    const runs = join(dir, 'runs');
+    const human = await cli([IRIS, '--data', data, '--folds', '3', '--epochs', '2', '--threads', '1', '--runs', runs]);
+    expect(new RunStore(runs).list().map((m) => m.name).sort()).toEqual([1, 2, 3].map((i) => `small MLP (2-16-3) · fold ${i}/3`));
     expect(human.out).toMatch(/3-fold cross-validation, test metrics \(mean ± sd over the folds\):\n {2}loss +[\d.]+ ± [\d.]+ {2}\([\d.]+, [\d.]+, [\d.]+\)/);
     expect(human.out).toMatch(/\n {2}accuracy +[\d.]+ ± [\d.]+/);
   });
