@@ -78,6 +78,8 @@ export const ERRORS = {
   DATA_NOT_A_FILE: { title: 'The path is not the kind of file expected', action: 'Pick a file (or, for an image dataset, a folder).', docs: 'security.md#datasets-src-enginenodedata-accessts-datasetsts-coredata' },
   DATA_NOT_FOUND: { title: 'The data file is not there', action: 'Check the path, or save the targets beside the features as the message says.', docs: 'data.md#numpy-arrays' },
   DATA_NPY_BAD: { title: 'The NumPy file is damaged or unsupported', action: 'Save the array again with numpy.save (no pickled objects).', docs: 'data.md#numpy-arrays' },
+  DATA_SERIES_GAP: { title: 'The time series has a gap', action: 'Choose what to do with gaps: interpolate (fill each on the line between its neighbours) or drop (leave those rows out): Gaps in Add data, --gaps on the command line, options.gaps in the graph.', docs: 'data.md#time-series-from-a-table' },
+  DATA_SERIES_ORDER: { title: 'The time series is not in time order', action: 'Sort the file by its time column, one row per time, every row with its time.', docs: 'data.md#time-series-from-a-table' },
   DATA_TEXT_EMPTY: { title: 'A text or its label is empty', action: 'Fill the row the message names, or delete it.', docs: 'data.md#labelled-text-for-a-classifier-fortunes-topics-text-folder-text-csv' },
   DATA_TEXT_NO_COLUMN: { title: 'The table has no such text or label column', action: 'Choose the text and the label column from the header row.', docs: 'data.md#labelled-text-for-a-classifier-fortunes-topics-text-folder-text-csv' },
   DATA_TEXT_ONE_CLASS: { title: 'The texts are all of one class', action: 'Choose the label column, or add texts of a second class.', docs: 'data.md#labelled-text-for-a-classifier-fortunes-topics-text-folder-text-csv' },

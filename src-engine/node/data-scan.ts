@@ -15,6 +15,7 @@ import { isMaskFolder } from './mask-folder';
 import { readScannedFile, withHeldDir, type HeldDir } from './confined-fs';
 import { RegularFileError } from './regular-file';
 import { hasClasses, isDataTask } from '../catalog/tasks';
+import { readSeriesTable, type SeriesGapPolicy, type SeriesTable } from '../core/data/series-table';
 
 /** Thumbnails per class, their largest side, and the classes that get any. */
 const THUMBS_PER_CLASS = 8;
@@ -79,8 +80,27 @@ function* classFolderFiles(root: string): Generator<string> {
  */
 export async function scanData(request: DataScanRequest, env: ScanEnvironment): Promise<DataScanResult> {
   const resolved = allowedPath(request.path, 'data', env.access);
-  const format = formatOf(resolved, request.kind);
+  let format = formatOf(resolved, request.kind);
+  // A table asked for by its extension alone that is a time series (#83): dates or times beside one column of values, or one column.
+  if (format.reads === 'table' && (request.kind === undefined || request.kind === 'auto') && tableIsSeries(request.path, env)) format = dataFormatReading('series');
   return SCANNERS[format.reads](request, format, resolved, env);
+}
+
+/**
+ * Whether a table reads as a time series rather than rows of features and a target: a column of
+ * times (ISO dates, or increasing numbers under a time-like name) beside one other column, or a
+ * single column (`readSeriesTable`). A table of several columns of numbers stays a table: its
+ * preview offers to read it as a series.
+ */
+function tableIsSeries(path: string, env: ScanEnvironment): boolean {
+  try {
+    const text = readDataFile(path, 'csv', env.access, READ_LIMITS.table).toString('utf8');
+    const t = readSeriesTable(text, { name: path, gaps: 'drop', ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}) });
+    return t.columns.length === 1 || (t.time !== undefined && t.columns.length === 2);
+  } catch (err) {
+    if (err instanceof DataError || err instanceof RegularFileError) return false;
+    throw err;
+  }
 }
 
 /** How each way of reading (catalog/data-formats `reads`) scans: a format's data, resolved at `resolved`. */
@@ -90,6 +110,7 @@ const SCANNERS: Record<DataReading, (request: DataScanRequest, format: DataForma
   arrays: (request, format, resolved, env) => scanFile(request, format, path.basename(resolved), env),
   characters: (request, format, resolved, env) => scanText(request, format, path.basename(resolved), env),
   'labelled-texts': (request, format, resolved, env) => scanLabelledTexts(request, format, path.basename(resolved), env),
+  series: (request, format, resolved, env) => scanSeries(request, format, path.basename(resolved), env),
 };
 
 /** The most bytes a file of each way of reading may hold (DATA_LIMITS). */
@@ -99,6 +120,7 @@ const READ_LIMITS: Record<DataReading, number> = {
   arrays: DATA_LIMITS.maxArrayBytes,
   characters: DATA_LIMITS.maxTextBytes,
   'labelled-texts': DATA_LIMITS.maxTextBytes,
+  series: DATA_LIMITS.maxCsvBytes,
 };
 
 function cancelled(): Error {
@@ -369,6 +391,47 @@ function scanText(request: DataScanRequest, format: DataFormat, name: string, en
   }
 }
 
+/**
+ * A time series in a table (#83), read as training reads it with the options asked (column, time,
+ * window, horizon, gaps): the column and the columns to choose from, the time column and its step,
+ * the gaps found and the policy for them, the windows each split gets — or the coded error training
+ * would stop with (a gap under `refuse` is `DATA_SERIES_GAP`, its fix the Gaps choice).
+ */
+function scanSeries(request: DataScanRequest, format: DataFormat, name: string, env: ScanEnvironment): DataScanResult {
+  const bytes = readDataFile(request.path, format.kind, env.access, READ_LIMITS.series);
+  env.progress?.({ scanId: request.scanId, phase: 'reading', files: 1, done: 1, classes: 0, skipped: 0, bytes: bytes.length });
+  const fingerprint = createHash('sha256').update(bytes).digest('hex');
+  const options: Record<string, unknown> = { ...pickOptions(request.options, format.keeps), path: request.path, fingerprint };
+  const dataset = { name: format.kind, options } satisfies DatasetConfig;
+  const base = { kind: format.kind, path: request.path, name, fingerprint, files: 1, bytes: bytes.length, sizes: [], skipped: [], skippedTotal: 0, classes: [], dataset };
+  if (request.check) return { ...base, notes: [] };
+  const text = bytes.toString('utf8');
+  const str = (k: string) => (typeof options[k] === 'string' ? (options[k] as string) : undefined);
+  const delimiter = str('delimiter') ?? (/\.tsv$/i.test(request.path) ? '\t' : undefined);
+  const reading = { name, ...(str('column') !== undefined ? { column: str('column') } : {}), ...(str('time') !== undefined ? { time: str('time') } : {}), ...(delimiter ? { delimiter } : {}) };
+  const window = typeof options.window === 'number' ? options.window : 20;
+  const horizon = typeof options.horizon === 'number' ? options.horizon : 1;
+  const policy = (str('gaps') ?? 'refuse') as SeriesGapPolicy;
+  let table: SeriesTable | undefined;
+  try {
+    // What the table holds whatever the policy (a refused gap is counted, then said as the problem below).
+    table = readSeriesTable(text, { ...reading, gaps: policy === 'refuse' ? 'drop' : policy });
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    return { ...base, notes: [], problem: { code: err.code, message: err.message } };
+  }
+  const series = { values: table.values.length, column: table.column.slice(0, 1000), columns: table.columns.slice(0, MAX_COLUMNS).map((c) => c.slice(0, 1000)), ...(table.time ? { time: { ...table.time, column: table.time.column.slice(0, 1000) } } : {}), gaps: table.gaps, policy, window, horizon };
+  try {
+    const loaded = loadDataset(dataset, 0, env.access);
+    const windows = { train: loaded.train.count, val: loaded.val?.count ?? 0, test: loaded.test?.count ?? 0 };
+    return { ...base, featureShape: [...loaded.train.featureShape], targetShape: [...loaded.train.targetShape], series: { ...series, windows }, notes: (loaded.report?.notes ?? []).slice(0, 100) };
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    const fix = err.option === undefined ? '' : APP_FIX[err.option];
+    return { ...base, series, notes: table.notes.slice(0, 100), problem: { code: err.code, message: err.message + fix } };
+  }
+}
+
 /** Texts the add-data preview shows, and the characters shown of each. */
 const LABELLED_SAMPLES = 12;
 const LABELLED_SAMPLE_CHARS = 300;
@@ -451,6 +514,7 @@ function tableColumnsOf(request: DataScanRequest, format: DataFormat, options: R
 const APP_FIX: Record<NonNullable<DataError['option']>, string> = {
   missing: ' Choose one in “Missing values” above.',
   roles: ' Set its Role to ignore above.',
+  gaps: ' Choose one in “Gaps” above.',
 };
 
 /** The reading options a table or arrays keep (what the role editor and policy select set: the format's `keeps`). */

@@ -19,7 +19,7 @@
  */
 import { compileGraph } from '../core/autodiff/executor';
 import { checkGraph } from '../core/analysis/checked';
-import { MISSING_POLICIES } from '../catalog/datasets/options';
+import { MISSING_POLICIES, SERIES_GAP_POLICIES } from '../catalog/datasets/options';
 import { DATA_LIMITS, DataError, withInputShape } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
 import { namesAnyColumn, tableRowsDataset, type TableEncoding } from '../core/data/table-encoding';
@@ -51,7 +51,7 @@ function tableForModel(path: string, table: TableEncoding, classNames: readonly 
 
 /** `netwright evaluate --help`: the usage, naming the command as it was invoked. */
 export function usage(): string {
-  return `usage: ${commandLine('evaluate', `<project | model.json | run folder | run id> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--split ${EVALUATION_SPLITS.join('|')}] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]`)}\nMeasures a trained model (loss, metrics, a classifier's confusion matrix) on its dataset's test split or your own data. docs/trainer.md.`;
+  return `usage: ${commandLine('evaluate', `<project | model.json | run folder | run id> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}] [--gaps ${SERIES_GAP_POLICIES.join('|')}]] [--split ${EVALUATION_SPLITS.join('|')}] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]`)}\nMeasures a trained model (loss, metrics, a classifier's confusion matrix) on its dataset's test split or your own data. docs/trainer.md.`;
 }
 /** The most classes whose confusion matrix is printed as a table (`--json` always has it). */
 const MAX_PRINTED_CLASSES = 20;
@@ -150,6 +150,7 @@ function parse(argv: string[]) {
     data: values.data,
     target: values.target,
     missing: values.missing,
+    gaps: values.gaps,
     // The user's own data (a held-out file, say) is measured whole; the design's dataset on the split training held out.
     split: (values.split ?? (values.data !== undefined ? 'all' : 'test')) as EvaluationSplit,
     limit: int('limit', values.limit, 1),

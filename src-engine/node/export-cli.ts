@@ -1,7 +1,7 @@
 /**
  * Export a trained model, or a design before training, from the command line (docs/export.md).
  *
- *   npm run export -- <project | model.json | graph.json | run folder | run id> --format json|onnx|pytorch --out PATH [--force] [--which last|best] [--runs DIR]
+ *   npm run export -- <project | model.json | model.onnx | graph.json | run folder | run id> --format json|onnx|pytorch --out PATH [--force] [--which last|best] [--runs DIR]
  *
  * The source: a project saved with its weights (`*.netwright.json`), a model file
  * (`netwright.model`), a stored run's folder, or a run id in the run store (`--runs DIR` or
@@ -26,7 +26,9 @@ import type { GraphIR } from '../base/ir/types';
 import { withInputShape } from '../core/data/sources';
 import { loadSamples } from './datasets';
 import { checkExportTarget, writeExport } from './export-writer';
-import { CliError, readNamedJson } from './cli-files';
+import { CliError, readNamedFile, readNamedJson } from './cli-files';
+import { projectModel, weightsOnly } from './project-model';
+import { importOnnx } from '../core/import/onnx';
 import { RunStore } from './run-store';
 import { cliErrorText, thrownCode } from '../base/errors';
 import { commandLine, parseCommandLine, runScript, startedAs, usageErrorText, wantsHelp } from './cli-script';
@@ -43,14 +45,15 @@ export function settingsFromFlags(values: Record<string, unknown>): Record<strin
 /** `netwright export --help`: the usage, naming the command as it was invoked. */
 export function usage(): string {
   return [
-    `usage: ${commandLine('export', `<project | model.json | graph.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR] ${settingsUsage}`)}`,
+    `usage: ${commandLine('export', `<project | model.json | model.onnx | graph.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR] ${settingsUsage}`)}`,
     'Writes a trained model in another format (never over what it did not write; --force replaces a file or an earlier export).',
     "A design not trained yet (a graph, or a project saved without weights) exports with its initial weights, as a run with its seed starts from, marked untrained (\"initial\") in the file: train it for a model that predicts. docs/export.md.",
   ].join('\n');
 }
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
-/** Weights alone (safetensors, a PyTorch state_dict): no design to run them in. */
-const WEIGHTS_FILE = /\.(safetensors|pt|pth)$/i;
+const ONNX_FILE = /\.onnx$/i;
+/** The largest ONNX file read (as `netwright import` and predict read one). */
+const MAX_ONNX_BYTES = 2 * 1024 ** 3 - 1;
 
 /**
  * The model a CLI source names. `initial` (the export command's): a design without trained weights
@@ -58,13 +61,10 @@ const WEIGHTS_FILE = /\.(safetensors|pt|pth)$/i;
  * (`initialModel`); otherwise such a design is E_EXPORT_NO_WEIGHTS (evaluate and predict need trained weights).
  */
 export function modelFromSource(source: string, which: 'last' | 'best', runsDir: string | undefined, initial = false): TrainedModel {
+  const alone = weightsOnly(source);
+  if (alone) throw alone;
   if (existsSync(source) && statSync(source).isDirectory()) {
-    if (!existsSync(join(source, 'run.json'))) {
-      if (['model.safetensors', 'weights.pt'].some((f) => existsSync(join(source, f)))) {
-        throw new CliError('CLI_WEIGHTS_ONLY', `${source} is a PyTorch project (model.py and its weights), not a stored run: Netwright reads a design with its weights. In PyTorch, its README says how it predicts.`);
-      }
-      throw new CliError('CLI_NOT_A_RUN', `${source} is a folder but not a stored run (it has no run.json).`);
-    }
+    if (!existsSync(join(source, 'run.json'))) throw new CliError('CLI_NOT_A_RUN', `${source} is a folder but not a stored run (it has no run.json).`);
     return new RunStore(dirname(source)).model(basename(source), which);
   }
   if (!existsSync(source)) {
@@ -74,13 +74,14 @@ export function modelFromSource(source: string, which: 'last' | 'best', runsDir:
     }
     throw new CliError('CLI_NO_FILE', `${source}: no such file or run.`);
   }
-  if (WEIGHTS_FILE.test(source)) throw new CliError('CLI_WEIGHTS_ONLY', `${source} holds weights without the design they fit.`);
+  // An ONNX file (Netwright's own export keeps its training settings and classes): imported as `netwright import` and the app's Import read it.
+  if (ONNX_FILE.test(source)) return importOnnx(readNamedFile(source, MAX_ONNX_BYTES, 'E_IMPORT_TOO_LARGE')).model;
   // A regular file within JSON_FILE_MAX_BYTES: /dev/zero or a FIFO is refused, not read.
   const json = readNamedJson(source);
   if (json.format === PROJECT_FORMAT) {
     if (json.model === undefined && initial) return initialModel(upgradeProjectGraph(Number(json.version), json.graph as GraphIR, false));
     if (json.model === undefined) throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} was saved without trained weights: train it in the app and save again, or train it with \`${commandLine('train', `${source} --export PATH`)}\`.`);
-    return modelFromJSON(json.model);
+    return projectModel(source, json.model as Record<string, unknown>);
   }
   if (json.format === 'netwright.graph' && initial) return initialModel(json);
   if (json.format === 'netwright.graph') throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} is a graph without trained weights; train and export in one go: \`${commandLine('train', `${source} --export PATH`)}\`.`);

@@ -2,7 +2,7 @@
  * Import a model file into a Netwright project from the command line (docs/export.md "Import").
  *
  *   npm run import -- <model.onnx> --out <project.netwright.json> [--force]
- *   npm run import -- <weights.safetensors | state_dict.pt> --design <graph.json | project> --out <project.netwright.json> [--force]
+ *   npm run import -- <weights.safetensors | state_dict.pt> --design <graph.json | project | model.json> --out <project.netwright.json> [--force]
  *
  * Weights alone (a `.safetensors` file, or a state_dict saved by `torch.save`, read without running
  * its pickle: docs/export.md "Loading weights") go into the design `--design` names, matched by the
@@ -19,7 +19,9 @@
  */
 import { basename } from 'node:path';
 import { PROJECT_FORMAT, PROJECT_VERSION } from '../base/ir/project';
-import { modelToJSON } from '../core/export/json';
+import { MODEL_FORMAT, modelFromJSON, modelToJSON } from '../core/export/json';
+import { ModelError, type TrainedModel } from '../core/export/model';
+import { projectModel } from './project-model';
 import { importOnnx } from '../core/import/onnx';
 import { loadWeights } from '../core/import/state-dict';
 import type { GraphIR } from '../base/ir/types';
@@ -32,7 +34,7 @@ import { commandLine, parseCommandLine, runScript, startedAs, usageErrorText, wa
 export function usage(): string {
   return [
     `usage: ${commandLine('import', '<model.onnx> --out <project.netwright.json> [--force]')}`,
-    `       ${commandLine('import', '<weights.safetensors|state_dict.pt> --design <graph.json|project> --out <project.netwright.json> [--force]')}`,
+    `       ${commandLine('import', '<weights.safetensors|state_dict.pt> --design <graph.json|project|model.json> --out <project.netwright.json> [--force]')}`,
     'Makes a project of an ONNX model (graph and weights), or of weights loaded into a design. docs/export.md.',
   ].join('\n');
 }
@@ -89,19 +91,31 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
+/** How a model reads its input and names its outputs, which a weights file may lack and its trained design has. */
+const READERS = ['normalization', 'targetNormalization', 'classNames', 'tokenizer', 'table'] as const;
+
 /** Weights alone into `design`: a project with the design (starting from them) and the model. */
 function importWeights(file: string, bytes: Uint8Array, design: string, target: string, force: boolean, out: (s: string) => void, fail: (code: ErrorCode | ThrownCode, message: string, exit?: number) => number): number {
   let graph: GraphIR;
+  let designModel: TrainedModel | undefined;
   try {
     const json = readNamedJson(design);
-    graph = (json.format === PROJECT_FORMAT && json.graph ? json.graph : json) as GraphIR;
+    // A trained design (a model file, a project with its weights) also says how its model reads input.
+    designModel = json.format === MODEL_FORMAT ? modelFromJSON(json) : json.format === PROJECT_FORMAT && typeof json.model === 'object' && json.model !== null ? projectModel(design, json.model as Record<string, unknown>) : undefined;
+    // A project or a model file (`train --export`, Export ▸ JSON) holds its design as `graph`.
+    graph = ((json.format === PROJECT_FORMAT || json.format === MODEL_FORMAT) && json.graph ? json.graph : json) as GraphIR;
   } catch (e) {
-    if (!(e instanceof CliError)) throw e;
+    if (!(e instanceof CliError) && !(e instanceof ModelError)) throw e;
     return fail(e.code, e.message);
   }
   try {
     const name = basename(file);
-    const model = loadWeights(graph, bytes, name);
+    const loaded = loadWeights(graph, bytes, name);
+    // Weights alone (a state_dict: weights.pt) keep no input normalisation nor class names; the
+    // design's own model has them, and without them the model would read raw input.
+    const kept = designModel ? READERS.filter((k) => loaded[k] === undefined && designModel![k] !== undefined) : [];
+    const model: TrainedModel = { ...loaded, ...Object.fromEntries(kept.map((k) => [k, designModel![k]])) };
+    if (kept.length) out(`note: ${name} keeps no ${kept.join(', ')}; taken from ${design}'s model\n`);
     const g = model.graph.training ? { ...model.graph, training: { ...model.graph.training, startFrom: { kind: 'loaded' as const } } } : model.graph;
     const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: g, layout: {}, model: modelToJSON({ ...model, graph: g }) };
     const written = writeExport({ kind: 'file', files: [{ path: 'project.json', data: new TextEncoder().encode(`${JSON.stringify(project)}\n`) }] }, target, { force });

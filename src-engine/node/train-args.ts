@@ -2,7 +2,7 @@
  * `netwright train`'s command line: its usage, its flags parsed and checked (a usage error names
  * the flag), and the flags the evaluate and predict commands share (`--data`, whole numbers).
  */
-import { MISSING_POLICIES } from '../catalog/datasets/options';
+import { MISSING_POLICIES, SERIES_GAP_POLICIES } from '../catalog/datasets/options';
 import { ComputeChoice } from '../base/schemas';
 import { EXPORT_FORMATS, exportFormat, formatForPath } from '../core/export/formats';
 import { SETTING_FLAGS, settingsFromFlags } from './export-cli';
@@ -13,7 +13,7 @@ import type { SplitFractions } from '../base/ir/split';
 export function usage(): string {
   const train = (args: string) => commandLine('train', args);
   return [
-    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--freeze backbone|NODE] [--split TRAIN,VAL,TEST] [--val-data FILE] [--test-data FILE] [--folds K] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
+    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}] [--gaps ${SERIES_GAP_POLICIES.join('|')}]] [--freeze backbone|NODE] [--split TRAIN,VAL,TEST] [--val-data FILE] [--test-data FILE] [--folds K] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
     `       ${train('--resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]')}`,
     'Trains a design (or a project, from its saved weights when it starts from them; or a model file, from its weights) headless; an imported classifier trains on --data. docs/trainer.md.',
     '  --data FOLDER      your own data; a classifier\'s head is resized to its classes (fresh weights), as the app\'s Use this data',
@@ -63,7 +63,7 @@ export function parse(argv: string[]) {
   checkFindLrFlags(values);
   if (values.resume !== undefined) {
     if (positionals.length) throw new Error(`--resume continues a stored run with its own design; drop ${positionals[0]}`);
-    const kept = ['data', 'target', 'missing', 'memory-budget', 'freeze', 'limit', 'batch-size', 'seed'].filter((k) => values[k as keyof typeof values] !== undefined);
+    const kept = ['data', 'target', 'missing', 'gaps', 'memory-budget', 'freeze', 'limit', 'batch-size', 'seed'].filter((k) => values[k as keyof typeof values] !== undefined);
     if (kept.length) throw new Error(`--resume keeps the run's data and settings; drop --${kept.join(', --')}`);
   } else if (positionals.length !== 1) {
     throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
@@ -80,6 +80,7 @@ export function parse(argv: string[]) {
     data: values.data,
     target: values.target,
     missing: values.missing,
+    gaps: values.gaps,
     memoryBudget: int('memory-budget', values['memory-budget'], 1),
     /** `backbone`: every layer before the classifier head; else a node id: it and every layer before it. */
     freeze: freezeFlag(values.freeze),
@@ -164,13 +165,14 @@ function positiveNumberFlag(name: string, v: string | undefined): number | undef
   return n;
 }
 
-/** `--data`, `--target`, `--missing`: the user's own data (the train and evaluate CLIs). */
-export const DATA_FLAGS = { data: { type: 'string' }, target: { type: 'string' }, missing: { type: 'string' } } as const;
+/** `--data`, `--target`, `--missing`, `--gaps`: the user's own data (the train and evaluate CLIs). */
+export const DATA_FLAGS = { data: { type: 'string' }, target: { type: 'string' }, missing: { type: 'string' }, gaps: { type: 'string' } } as const;
 
-/** Refuse `--target` without `--data`, and a `--missing` that is no policy. */
-export function checkDataFlags(values: { data?: string; target?: string; missing?: string }): void {
+/** Refuse `--target` without `--data`, and a `--missing` or `--gaps` that is no policy. */
+export function checkDataFlags(values: { data?: string; target?: string; missing?: string; gaps?: string }): void {
   if (values.target !== undefined && values.data === undefined) throw new Error('--target names a column of the table given with --data');
   if (values.missing !== undefined && !(MISSING_POLICIES as readonly string[]).includes(values.missing)) throw new Error(`--missing must be one of ${MISSING_POLICIES.join(', ')}`);
+  if (values.gaps !== undefined && !(SERIES_GAP_POLICIES as readonly string[]).includes(values.gaps)) throw new Error(`--gaps must be one of ${SERIES_GAP_POLICIES.join(', ')}`);
 }
 
 /**

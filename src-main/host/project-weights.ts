@@ -2,6 +2,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_LIMITS } from '../../src-contracts/files';
+import { projectWeightsFileName } from '../../src-engine/base/ir/project';
 import { FileError } from './file-paths';
 
 /** `n` bytes as people read a limit: `64 MiB`, `4 GiB`. */
@@ -14,8 +15,7 @@ const size = (n: number) => (n >= 2 ** 30 ? `${+(n / 2 ** 30).toFixed(1)} GiB` :
  * project never share a name unless they share the bytes.
  */
 export function weightsFileOf(abs: string, sha256: string): string {
-  const stem = path.basename(abs).replace(/\.json$/i, '');
-  return path.join(path.dirname(abs), `${stem}.weights-${sha256.slice(0, 16)}.safetensors`);
+  return path.join(path.dirname(abs), projectWeightsFileName(path.basename(abs), sha256));
 }
 
 /** The SHA-256 the project text names for its weights (`model.weights.sha256`), or undefined (none, or not a project). */

@@ -19,6 +19,16 @@ export function projectName(fileName: string): string {
 }
 
 /**
+ * The file beside the project `projectFileName` that keeps its trained weights (docs/export.md
+ * "Weights kept with the project"), named after the project and their SHA-256
+ * (`icons.netwright.json` → `icons.netwright.weights-<16 hex>.safetensors`): the host writes it
+ * (src-main/host/project-weights.ts), the app and the CLIs read it.
+ */
+export function projectWeightsFileName(projectFileName: string, sha256: string): string {
+  return `${projectFileName.replace(/\.json$/i, '')}.weights-${sha256.slice(0, 16)}.safetensors`;
+}
+
+/**
  * A project's graph as this version reads it. Before version 2, a project saved with its weights
  * continued from them (the Train dock's "start from the loaded weights", on by default, and
  * `npm run train <project>`): such a project reads as `startFrom: loaded`, so it trains as it did

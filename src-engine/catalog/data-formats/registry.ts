@@ -2,6 +2,7 @@ import type { DatasetDeclaration } from '../datasets/types';
 import { csvFormat } from './csv';
 import { imageFolderFormat } from './image-folder';
 import { npzFormat } from './npz';
+import { seriesFormat } from './series';
 import { textFormat } from './text';
 import { textCsvFormat } from './text-csv';
 import { textFolderFormat } from './text-folder';
@@ -14,7 +15,7 @@ import type { DataFormatDeclaration, DataReading } from './types';
  * its dataset's loader (node/datasets.ts) and, for a new `reads`, its scanner (node/data-scan.ts)
  * and preview (AddDataDialog.tsx).
  */
-const DECLARED = [imageFolderFormat, csvFormat, npzFormat, textFormat, textFolderFormat, textCsvFormat] as const;
+const DECLARED = [imageFolderFormat, csvFormat, npzFormat, textFormat, textFolderFormat, textCsvFormat, seriesFormat] as const;
 
 /** A data format's kind: the name of the dataset it trains as. */
 export type DataKind = (typeof DECLARED)[number]['dataset']['name'];

@@ -2,6 +2,8 @@ import type { AttrSpec } from '../attr-spec';
 
 /** How a table's missing cells are handled (`options.missing` of a CSV; core/data/csv.ts). */
 export const MISSING_POLICIES = ['error', 'drop', 'mean', 'median', 'most-frequent', 'indicator'] as const;
+/** What a time series does with a row without a value or a missing time step (`options.gaps` of the series set; core/data/series-table.ts). */
+export const SERIES_GAP_POLICIES = ['refuse', 'interpolate', 'drop'] as const;
 /** How a table's text columns are encoded (`options.categorical` of a CSV). */
 export const CATEGORICAL_ENCODINGS = ['one-hot', 'index', 'error'] as const;
 

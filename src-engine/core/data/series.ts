@@ -1,9 +1,9 @@
 import { Rng } from '../../base/rng';
-import { parseCsvRows, sniffDelimiter } from './csv';
 import type { LoadedDataset } from './types';
 import { DATA_LIMITS, DataError } from './types';
 import { taskFor } from '../../catalog/tasks';
 import { chronologicalSplit, type WindowRange } from './split';
+import { readSeriesTable, type SeriesTable } from './series-table';
 
 /** Of a series, the share of its windows at its end that is the test split by default (later values are never trained on). */
 export const SERIES_TEST_SHARE = 0.2;
@@ -25,12 +25,14 @@ export const SERIES_TEST_SHARE = 0.2;
  *
  * @throws DataError `DATA_TOO_SMALL` when the series is too short for a window and the splits.
  */
-export function seriesDataset(values: Float32Array, window: number, name: string, steps: { test: number; valOfRest: number } = { test: SERIES_TEST_SHARE, valOfRest: 0.1 }): LoadedDataset & { note: string } {
-  const count = values.length - window;
-  if (count < 10) throw new DataError('DATA_TOO_SMALL', `${name}: ${values.length} values make too few windows of ${window} (at least ${window + 10} values are needed).`);
-  const split = chronologicalSplit(count, window, steps, name);
+export function seriesDataset(values: Float32Array, window: number, name: string, steps: { test: number; valOfRest: number } = { test: SERIES_TEST_SHARE, valOfRest: 0.1 }, horizon = 1): LoadedDataset & { note: string } {
+  // Window i reads values [i, i + window) and its target, `horizon` steps on: `span` values in all.
+  const span = window + horizon - 1;
+  const count = values.length - span;
+  if (count < 10) throw new DataError('DATA_TOO_SMALL', `${name}: ${values.length} values make too few windows of ${window}${horizon > 1 ? ` predicting ${horizon} steps ahead` : ''} (at least ${span + 10} values are needed).`);
+  const split = chronologicalSplit(count, span, steps, name);
   // The values the training windows read: their steps and their targets.
-  const seen = split.train.to + window;
+  const seen = split.train.to + span;
   let mean = 0;
   for (let i = 0; i < seen; i++) mean += values[i];
   mean /= seen;
@@ -38,14 +40,14 @@ export function seriesDataset(values: Float32Array, window: number, name: string
   for (let i = 0; i < seen; i++) sq += (values[i] - mean) ** 2;
   const std = Math.sqrt(sq / seen) > 1e-12 ? Math.sqrt(sq / seen) : 1;
   const z = values;
-  // Window i is values [i, i + window), its target values[i + window].
+  // Window i is values [i, i + window), its target values[i + window + horizon − 1].
   const windows = (r: WindowRange, label: string) => {
     const n = r.to - r.from;
     const features = new Float32Array(n * window);
     const targets = new Float32Array(n);
     for (let k = 0; k < n; k++) {
       features.set(z.subarray(r.from + k, r.from + k + window), k * window);
-      targets[k] = z[r.from + k + window];
+      targets[k] = z[r.from + k + span];
     }
     return { name: label, task: taskFor('values'), count: n, features, featureShape: [window, 1], targets, targetShape: [1], numClasses: 0, classNames: [], featureNames: ['value'] };
   };
@@ -55,8 +57,8 @@ export function seriesDataset(values: Float32Array, window: number, name: string
     val: windows(split.val, `${name} (validation)`),
     test: windows(split.test, `${name} (test)`),
     note:
-      `${values.length.toLocaleString('en-US')} values, windows of ${window}, split in time order: train ${n(split.train)}, validation ${n(split.val)}, test ${n(split.test)} windows, ` +
-      `${window} windows left out before each later split (no window shares a value with another split's); the training windows' values have mean ${mean.toPrecision(4)} and std ${std.toPrecision(4)} (the run standardises inputs and targets with its training split's figures; predictions read in the series' units)`,
+      `${values.length.toLocaleString('en-US')} values, windows of ${window}${horizon > 1 ? `, the value ${horizon} steps after each to predict` : ''}, split in time order: train ${n(split.train)}, validation ${n(split.val)}, test ${n(split.test)} windows, ` +
+      `${span} windows left out before each later split (no window shares a value with another split's); the training windows' values have mean ${mean.toPrecision(4)} and std ${std.toPrecision(4)} (the run standardises inputs and targets with its training split's figures; predictions read in the series' units)`,
   };
 }
 
@@ -77,23 +79,18 @@ export function wavesDataset(o: { samples?: number; length?: number; seed: numbe
 }
 
 /**
- * A CSV column as a time series (the series set): the column named `column` (or, without one, the last
- * column), its cells numbers in row order. A cell that is not a number is refused with its line.
+ * A CSV column as a time series (the series set, #83: `readSeriesTable`): the column named `column`
+ * (or, without one, the last column of numbers), in time order by its time column (`time`, else
+ * one of ISO dates or increasing times found; else row order), its gaps handled as `gaps` says
+ * (refuse, interpolate, drop); a table of one column is that column. Windows of `window` values,
+ * the target the value `horizon` steps after each (default 1: the next).
  */
-export function csvSeries(text: string, o: { column?: string; window?: number; name: string; delimiter?: string; steps?: { test: number; valOfRest: number } }): LoadedDataset & { note: string } {
-  const rows = parseCsvRows(text, o.delimiter ?? sniffDelimiter(text));
-  if (rows.length < 2) throw new DataError('DATA_TOO_SMALL', `${o.name}: the table has no rows under its header.`);
-  const header = rows[0].cells;
-  const col = o.column === undefined ? header.length - 1 : header.indexOf(o.column);
-  if (col < 0) throw new DataError('DATA_BAD_OPTION', `${o.name}: no column ${JSON.stringify(o.column)} (columns: ${header.slice(0, 20).join(', ')}${header.length > 20 ? ', …' : ''}).`);
-  const values = new Float32Array(rows.length - 1);
-  for (let r = 1; r < rows.length; r++) {
-    const cell = rows[r].cells[col]?.trim() ?? '';
-    const v = cell === '' ? NaN : Number(cell);
-    if (!Number.isFinite(v)) throw new DataError('DATA_CSV_BAD_CELL', `${o.name}: line ${rows[r].line}, column ${header[col]}: ${JSON.stringify(cell.slice(0, 40))} is not a number (a time series needs a number in every row).`);
-    values[r - 1] = v;
-  }
+export function csvSeries(text: string, o: { column?: string; time?: string; gaps?: string; window?: number; horizon?: number; name: string; delimiter?: string; steps?: { test: number; valOfRest: number } }): LoadedDataset & { note: string; table: SeriesTable } {
   const window = o.window ?? 20;
   if (!Number.isInteger(window) || window < 2 || window > 1000) throw new DataError('DATA_BAD_OPTION', `${o.name}: window must be a whole number from 2 to 1000 (got ${window}).`);
-  return seriesDataset(values, window, `${o.name}: ${header[col]}`, o.steps);
+  const horizon = o.horizon ?? 1;
+  if (!Number.isInteger(horizon) || horizon < 1 || horizon > 1000) throw new DataError('DATA_BAD_OPTION', `${o.name}: horizon must be a whole number of steps from 1 to 1000 (got ${horizon}).`);
+  const table = readSeriesTable(text, o);
+  const loaded = seriesDataset(table.values, window, `${o.name}: ${table.column}`, o.steps, horizon);
+  return { ...loaded, note: [loaded.note, ...table.notes].join('; '), table };
 }

@@ -195,6 +195,10 @@ export type DataErrorCode =
   | 'DATA_BAD_OPTION'
   /** A split whose fractions are out of range or do not sum to 1, or that cannot be made of this data (base/ir/split.ts). */
   | 'DATA_BAD_SPLIT'
+  /** A time series with a gap (a row without a value, a missing time step) and the `refuse` policy (core/data/series-table.ts). */
+  | 'DATA_SERIES_GAP'
+  /** A time series whose times do not increase, or a row without its time. */
+  | 'DATA_SERIES_ORDER'
   | 'DATA_NOT_FOUND'
   | 'DATA_TOO_SMALL'
   /** Over DATA_LIMITS: refused before anything that large is allocated. */
@@ -272,8 +276,8 @@ export class DataError extends Error {
    * role), for each front end to name its own control: the app's "Missing values" select and Role
    * column, the CLI's `--missing` and the graph's `options.roles`.
    */
-  readonly option?: 'missing' | 'roles';
-  constructor(code: DataErrorCode, message: string, option?: 'missing' | 'roles') {
+  readonly option?: 'missing' | 'roles' | 'gaps';
+  constructor(code: DataErrorCode, message: string, option?: 'missing' | 'roles' | 'gaps') {
     super(message);
     this.name = 'DataError';
     this.code = code;

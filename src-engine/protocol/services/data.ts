@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineService } from '../service';
 import { DatasetConfigSchema } from '../../base/schemas';
 import { DATA_KINDS } from '../../catalog/data-formats/registry';
+import { SERIES_GAP_POLICIES } from '../../catalog/datasets/options';
 import { Counts, ErrorInfo, Ints, Numbers, numbers } from '../schemas';
 import { DATA_TASK_NAMES, TASK_NAMES } from '../../catalog/tasks';
 
@@ -147,6 +148,25 @@ export const DataScanResult = z.object({
       columns: z.array(z.string().max(1000)).max(10_000).optional(),
       textColumn: z.string().max(1000).optional(),
       labelColumn: z.string().max(1000).optional(),
+    })
+    .optional(),
+  /**
+   * A time series (#83: a table of dates or times and values, or of one column): the column read and
+   * the columns to choose from, the time column with its first and last time and usual step, the
+   * gaps found (rows without a value, missing time steps) and the policy for them, the values kept,
+   * the window and horizon asked for and the windows each split gets (absent when they cannot be made).
+   */
+  series: z
+    .object({
+      values: z.number().int().nonnegative(),
+      column: z.string().max(1000),
+      columns: z.array(z.string().max(1000)).max(10_000),
+      time: z.object({ column: z.string().max(1000), kind: z.enum(['dates', 'numbers']), first: z.string().max(100), last: z.string().max(100), step: z.string().max(100) }).optional(),
+      gaps: z.object({ cells: z.number().int().nonnegative(), steps: z.number().int().nonnegative() }),
+      policy: z.enum(SERIES_GAP_POLICIES),
+      window: z.number().int().positive(),
+      horizon: z.number().int().positive(),
+      windows: z.object({ train: z.number().int().nonnegative(), val: z.number().int().nonnegative(), test: z.number().int().nonnegative() }).optional(),
     })
     .optional(),
   notes: z.array(z.string().max(2000)).max(100),

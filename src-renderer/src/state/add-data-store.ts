@@ -122,7 +122,9 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
       });
       try {
         // A folder may be of labelled texts, whichever folder kind was asked.
-        const options = textFor ?? (format && (format.holds === 'folder' || format.reads === 'labelled-texts') ? { ...labelledTextOptionsOf(designed), ...get().tableOptions } : get().tableOptions);
+        // A series for a design made for one keeps its window, horizon and gap policy unless the preview changed them (#83).
+        const seriesFor = format?.reads === 'series' && designed?.name === format.kind ? Object.fromEntries(['window', 'horizon', 'gaps', 'column', 'time'].filter((k) => designed.options?.[k] !== undefined).map((k) => [k, designed.options![k]])) : undefined;
+        const options = textFor ?? (format && (format.holds === 'folder' || format.reads === 'labelled-texts') ? { ...labelledTextOptionsOf(designed), ...get().tableOptions } : seriesFor ? { ...seriesFor, ...get().tableOptions } : get().tableOptions);
         const result = await client.request('data.scan', { scanId, path, ...(kind ? { kind } : {}), ...(Object.keys(options).length ? { options } : {}) }, { signal: abort.signal });
         if (scanAbort === abort) set({ phase: 'preview', result });
       } catch (err) {

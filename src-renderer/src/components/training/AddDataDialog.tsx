@@ -219,6 +219,8 @@ function ScanPreview() {
       {format?.reads === 'arrays' ? <ArraysPreview r={r} input={input} /> : null}
       {r.text ? <TextPreview r={r} text={r.text} input={input} /> : null}
       {format?.reads === 'labelled-texts' ? <LabelledTextPreview r={r} input={input} /> : null}
+      {r.series ? <SeriesPreview series={r.series} path={r.path} /> : null}
+      {r.table && r.table.columns.length >= 2 ? <AsSeries path={r.path} /> : null}
       {r.notes.length ? (
         <ul className="add-data__notes">
           {r.notes.map((n) => (
@@ -475,6 +477,95 @@ export function TargetScale({ table, standardized = true }: { table: NonNullable
   return (
     <p className="add-data__input add-data__warn" data-testid="add-data-target-scale">
       {target} runs from {fmt(lo)} to {fmt(hi)}, and the design trains it in its own units (its target standardisation is off). A network’s outputs start near 0 and move a little each step, so values this large take many epochs to reach. Standardised (the setting’s default), or divided by {fmt(scale)} in the file ({fmt(lo / scale)} to {fmt(hi / scale)}), it trains in a few epochs.
+    </p>
+  );
+}
+
+/** The choices of what a series does with its gaps (catalog/datasets/options.ts SERIES_GAP_POLICIES), as the Gaps select lists them. */
+const GAP_CHOICES: readonly { value: NonNullable<DataScanResult['series']>['policy']; label: string }[] = [
+  { value: 'refuse', label: 'refuse (say where they are)' },
+  { value: 'interpolate', label: 'interpolate (fill on the line between neighbours)' },
+  { value: 'drop', label: 'drop the rows without a value' },
+];
+
+/**
+ * A time series (#83): the column read and its time, the gaps found, and the three choices that
+ * make its samples — the window (steps the network reads), the horizon (steps ahead it predicts)
+ * and what gaps get; each change scans again (the dataset's options).
+ */
+export function SeriesPreview({ series, path }: { series: NonNullable<DataScanResult['series']>; path: string }) {
+  const setOptions = useAddData((s) => s.setTableOptions);
+  const scan = useAddData((s) => s.scan);
+  const gaps = series.gaps.cells + series.gaps.steps;
+  const whole = (v: string, min: number) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= min && n <= 1000 ? n : undefined;
+  };
+  return (
+    <>
+      <p className="add-data__sizes" data-testid="add-data-series" data-values={series.values} data-gaps={gaps}>
+        {plural(series.values, 'value')} of <b>{series.column}</b>
+        {series.time ? ` by ${series.time.column}, ${series.time.first} to ${series.time.last}, a step of ${series.time.step}` : ', in row order'}
+        {series.windows ? ` · windows: train ${series.windows.train}, validation ${series.windows.val}, test ${series.windows.test}` : ''}
+      </p>
+      {gaps ? (
+        <p className={`add-data__input${series.policy === 'refuse' ? ' add-data__warn' : ''}`} data-testid="add-data-series-gaps">
+          {[series.gaps.cells ? plural(series.gaps.cells, 'row') + ' without a value' : '', series.gaps.steps ? plural(series.gaps.steps, 'missing time step') : ''].filter(Boolean).join(' and ')}: {series.policy === 'refuse' ? 'choose what to do with them below.' : series.policy === 'interpolate' ? 'filled on the line between the values either side.' : 'left out.'}
+        </p>
+      ) : null}
+      <div className="add-data__series-fields">
+        {series.columns.length > 2 ? (
+          <label className="train-field">
+            <span>Values</span>
+            <select data-testid="add-data-series-column" value={series.column} onChange={(e) => setOptions({ column: e.target.value })}>
+              {series.columns.filter((c) => c !== series.time?.column).map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <label className="train-field">
+          <span>Window (steps read)</span>
+          <input type="number" min={2} max={1000} data-testid="add-data-series-window" defaultValue={series.window} onBlur={(e) => { const n = whole(e.target.value, 2); if (n !== undefined && n !== series.window) setOptions({ window: n }); }} />
+        </label>
+        <label className="train-field">
+          <span>Horizon (steps ahead)</span>
+          <input type="number" min={1} max={1000} data-testid="add-data-series-horizon" defaultValue={series.horizon} onBlur={(e) => { const n = whole(e.target.value, 1); if (n !== undefined && n !== series.horizon) setOptions({ horizon: n }); }} />
+        </label>
+        <label className="train-field add-data__policy">
+          <span>Gaps</span>
+          <select data-testid="add-data-series-gaps-policy" value={series.policy} onChange={(e) => setOptions({ gaps: e.target.value })}>
+            {GAP_CHOICES.map((g) => (
+              <option key={g.value} value={g.value}>
+                {g.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {series.columns.length > 1 ? (
+        <p className="add-data__hint">
+          Rows of features and a target instead?{' '}
+          <button type="button" className="linkish" data-testid="add-data-as-table" onClick={() => void scan(path, dataFormatReading('table').kind, true)}>
+            Read it as a table
+          </button>
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+/** A table of several columns read as a table: the offer to read it as a time series instead (a column of values in time order). */
+function AsSeries({ path }: { path: string }) {
+  const scan = useAddData((s) => s.scan);
+  return (
+    <p className="add-data__hint">
+      Values over time, one row a step?{' '}
+      <button type="button" className="linkish" data-testid="add-data-as-series" onClick={() => void scan(path, dataFormatReading('series').kind, true)}>
+        Read it as a time series
+      </button>
     </p>
   );
 }
