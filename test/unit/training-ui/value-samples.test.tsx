@@ -7,6 +7,10 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { rowText, ValueRows } from '../../../src-renderer/src/components/training/Samples';
 import { TargetScale } from '../../../src-renderer/src/components/training/AddDataDialog';
+import { DatasetFields, regressionTarget } from '../../../src-renderer/src/components/training/DatasetFields';
+import type { DatasetConfig } from '../../../src-engine/facade';
+import { WindowStoresProvider } from '../../../src-renderer/src/state/window';
+import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
 import { sampleValue, samplesAsNumbers } from '../../../src-renderer/src/training/charts';
 
 describe("a regression's sample predictions", () => {
@@ -58,5 +62,20 @@ describe("a table's sample as text", () => {
     const row = { Pclass: '1', Sex: 'female', Age: '', Fare: '71.28' };
     expect(rowText(row)).toBe('Pclass 1 · Sex female · Age (missing) · Fare 71.28');
     expect(rowText(row, 2)).toBe('Pclass 1 · Sex female · …');
+  });
+});
+
+describe('the Target setting in the Train dock (#83)', () => {
+  it('offers the target\'s standardisation for a regression (standardised by default, as loaded when off), not for a classifier or a reconstruction', () => {
+    const html = (dataset: DatasetConfig) =>
+      renderToStaticMarkup(
+        <WindowStoresProvider stores={createWindowStores()}>
+          <DatasetFields dataset={dataset} disabled={false} onChange={() => {}} />
+        </WindowStoresProvider>,
+      );
+    expect(html({ name: 'housing' })).toMatch(/data-testid="ds-target-normalization"[^>]*>.*<option value="standard" selected="">standardised \(shown in its units\)<\/option>/);
+    expect(html({ name: 'housing', targetNormalization: 'none' })).toContain('<option value="none" selected="">as loaded</option>');
+    expect(html({ name: 'iris' })).not.toContain('ds-target-normalization');
+    expect([regressionTarget('auto', { name: 'csv' }), regressionTarget('auto', { name: 'csv', options: { task: 'classification' } }), regressionTarget('regression', { name: 'waves', target: 'features' })]).toEqual([true, false, false]);
   });
 });

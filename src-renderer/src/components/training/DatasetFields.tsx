@@ -35,6 +35,15 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
             </select>
           </label>
         ) : null}
+        {regressionTarget(spec?.task, dataset) ? (
+          <label className="train-field" title="How the values to predict are learnt (#83). Standardised: with the training split's mean and std, undone in every value shown, predicted, measured or exported, so they read in their own units. As loaded: the network learns them as they are (large targets then train slowly, or diverge).">
+            <span>Target</span>
+            <select data-testid="ds-target-normalization" value={dataset.targetNormalization ?? 'standard'} onChange={(e) => set({ targetNormalization: e.target.value === 'none' ? 'none' : undefined })}>
+              <option value="standard">standardised (shown in its units)</option>
+              <option value="none">as loaded</option>
+            </select>
+          </label>
+        ) : null}
         <label className="train-field" title={corruption?.doc}>
           <span>Corrupt input</span>
           <select data-testid="ds-transform" value={kind} onChange={(e) => set({ transform: transformFor(e.target.value as TransformKind, t) })}>
@@ -92,6 +101,13 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
       </div>
     </fieldset>
   );
+}
+
+/** Whether the dataset's targets may be values to regress (a regression set, or a table or arrays whose task is auto or regression), not a reconstruction's features. */
+export function regressionTarget(task: string | undefined, dataset: DatasetConfig): boolean {
+  if (dataset.target === 'features') return false;
+  const asked = dataset.options?.task;
+  return task === 'regression' || (task === 'auto' && (asked === undefined || asked === 'auto' || asked === 'regression'));
 }
 
 /** Augmentation with zero amounts and a flip left off left out (none at all: undefined). */
