@@ -5,6 +5,12 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { APP_MENU, MENU_COMMANDS, type MenuCommandId, type MenuHeading } from '../../src-contracts/app-menu';
 
+/**
+ * What Help ▸ Documentation opens, under the docs folder (shipped beside a packaged app by
+ * electron-builder's `extraResources`, the checkout's under `npm run dev`): the user guide's index.
+ */
+export const DOCS_ENTRY = 'guide/README.md';
+
 export interface MenuTemplateOptions {
   /** `process.platform`: macOS gets the app menu first and ⌘ for Mod. */
   platform: NodeJS.Platform;

@@ -14,7 +14,7 @@ import { EngineSupervisor, ExitCauseReader, type EngineProcess } from '../host/s
 import { contentSecurityPolicy } from '../host/security';
 import { FileService, PROJECT_EXTENSION, callFileOp } from '../host/files';
 import { GpuWindow } from './gpu-window';
-import { appMenuTemplate } from './app-menu';
+import { DOCS_ENTRY, appMenuTemplate } from './app-menu';
 import type { HostMenuCommandId, MenuCommandId } from '../../src-contracts/app-menu';
 import type { HostFile, OpenedFile } from '../../src-contracts/host';
 import { OpenQueue, filesToOpen, openKind } from '../host/open-files';
@@ -292,7 +292,7 @@ function pickOnnx(title: string, chosen: (file: string) => void): void {
 
 /** The menu commands main runs itself. */
 const HOST_MENU_ACTIONS: Record<HostMenuCommandId, () => void> = {
-  docs: () => void shell.openPath(path.join(docsDir(), 'trainer.md')),
+  docs: () => void shell.openPath(path.join(docsDir(), DOCS_ENTRY)),
   // The chosen model opens as a double-clicked one does (OpenQueue → the window's Import ONNX).
   'import-onnx': () => pickOnnx('Import ONNX', (file) => opens.request(file)),
   // Read as a double-clicked model is, and sent marked `view`: the window shows it read-only (its View ONNX), the open design stays.

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { FuseState, FuseV1Options } from '@electron/fuses';
 import { describe, expect, it } from 'vitest';
 import { afterPack, packagedBinary } from '../../../src-main/build/after-pack';
 import { NETWRIGHT_FUSES, fuseMismatches } from '../../../src-main/build/fuses';
+import { DOCS_ENTRY } from '../../../src-main/electron/app-menu';
 import { OPENABLE } from '../../../src-main/host/open-files';
 
 /**
@@ -56,6 +57,34 @@ describe('electron-builder configuration', () => {
   it('associates the files the app opens (open-files.ts): projects and ONNX models', () => {
     expect(config.fileAssociations.map((a: { ext: string }) => `.${a.ext}`)).toEqual(OPENABLE.map((o) => o.suffix));
     for (const a of config.fileAssociations) expect(a).toMatchObject({ name: expect.any(String), mimeType: expect.stringMatching(/^application\//) });
+  });
+});
+
+describe('the docs the installed app ships', () => {
+  /** A file under docs/ that extraResources' filter copies (electron-builder's globs: `*` stops at a `/`). */
+  const docs = config.extraResources.find((r: { from: string }) => r.from === 'docs') as { to: string; filter: string[] };
+  const glob = (g: string) => new RegExp(`^${g.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  const shipped = (file: string) => docs.filter.some((g) => glob(g).test(file));
+  const files = (dir: string): string[] =>
+    readdirSync(path.join(root, 'docs', dir), { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.posix.join(dir, d.name)) : [path.posix.join(dir, d.name)]));
+
+  it('Help ▸ Documentation opens the user guide, and the guide comes with every page and picture it links', () => {
+    expect(docs.to).toBe('docs');
+    expect(DOCS_ENTRY).toBe('guide/README.md');
+    expect(shipped(DOCS_ENTRY)).toBe(true);
+    const guide = files('guide').filter((f) => f.endsWith('.md'));
+    expect(guide.length).toBeGreaterThanOrEqual(8);
+    const linked = guide.flatMap((page) =>
+      [...readFileSync(path.join(root, 'docs', page), 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+        .map((m) => m[1])
+        .filter((t) => !/^[a-z]+:/.test(t))
+        .map((t) => path.posix.normalize(path.posix.join(path.posix.dirname(page), t)))
+        .filter((t) => !t.startsWith('..') && /\.(md|png)$/.test(t)),
+    );
+    expect(linked).toEqual(expect.arrayContaining(['guide/img/design.png', 'guide/design.md', 'trainer.md']));
+    expect([...guide, ...linked].filter((f) => !shipped(f))).toEqual([]);
+    // Nothing else: the dated notes stay with the repository.
+    expect(files('notes').filter(shipped)).toEqual([]);
   });
 });
 
