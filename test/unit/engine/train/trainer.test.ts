@@ -205,6 +205,8 @@ describe('CSV regression end to end', () => {
     expect(data.normalization?.kind).toBe('per-feature');
     const done = await new Trainer(graph, data, createReferenceBackend(), { compile: compileGraph }).run();
     expect(done.test!.r2).toBeGreaterThan(0.95);
-    expect(done.test!.mse).toBeCloseTo(done.test!.loss, 3);
+    // The loss is in the standardised target's units (#83), the MSE in the price's: std² times it.
+    const std = data.targetNormalization!.std[0];
+    expect(done.test!.mse).toBeCloseTo(done.test!.loss * std * std, 6);
   });
 });
