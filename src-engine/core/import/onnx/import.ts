@@ -101,7 +101,9 @@ function* importSteps(bytes: Uint8Array): Generator<void, OnnxImport> {
   let mapped: MappedModel;
   try {
     const folded = yield* foldConstants(file.graph, nodes, opset);
-    mapped = yield* mapNodes(file.graph, nodes, folded, opset, batch);
+    // A Netwright export of a regression learnt standardised ends in the Mul/Add that undo it (#83).
+    const targetNormalized = (file.metadata_props ?? []).some((p) => p.key === META.targetNormalization);
+    mapped = yield* mapNodes(file.graph, nodes, folded, opset, batch, targetNormalized);
   } catch (e) {
     throw withBatchFix(e, batch);
   }

@@ -1,6 +1,7 @@
 import { groupsFromScopes } from '../../../base/ir/node-groups';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../base/ir/types';
 import type { Normalization } from '../../data/normalize';
+import type { TargetNormalization } from '../../data/target-normalization';
 import { getOp } from '../../ops/registry';
 import type { Attrs } from '../../ops/types';
 import { OnnxError, type OnnxDiagnostic } from '../../export/onnx/errors';
@@ -19,6 +20,8 @@ export interface MappedModel {
   params: Record<string, Float32Array>;
   buffers: Record<string, Float32Array>;
   normalization?: Normalization;
+  /** A Netwright export's trailing Mul (std) / Add (mean) on the prediction: the target's standardisation, undone by the model as by the file. */
+  targetNormalization?: TargetNormalization;
   /** Each node's output shape at batch 1, from its op's shape rule as it was read (absent where one could not say). */
   shapes: ReadonlyMap<string, readonly number[]>;
 }
@@ -32,12 +35,13 @@ const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
  *
  * @throws OnnxError `E_IMPORT_UNSUPPORTED` listing every node that cannot be read (with its name).
  */
-export function* mapNodes(g: OnnxGraph, nodes: readonly OnnxNode[], folded: FoldedModel, opset: number, staticBatch: number | undefined): Generator<void, MappedModel> {
+export function* mapNodes(g: OnnxGraph, nodes: readonly OnnxNode[], folded: FoldedModel, opset: number, staticBatch: number | undefined, targetNormalized = false): Generator<void, MappedModel> {
   const m: NodeMapper = new NodeMapper(g, folded, { opset, constant: (v) => folded.constants.get(v), consumers: (v) => m.consumers(v), shape: (v) => m.shapeOf(v), staticBatch });
   for (const n of folded.refused) m.refuse(n, 'a Constant that is not a float or int tensor is not supported');
   yield* m.indexValues(nodes);
   m.readGraphInputs();
   m.readNormalization();
+  if (targetNormalized) m.readTargetNormalization();
   yield* m.matchFusions(nodes);
   for (const n of nodes) {
     yield;
@@ -67,6 +71,9 @@ class NodeMapper {
   private readonly params: Record<string, Float32Array> = {};
   private readonly buffers: Record<string, Float32Array> = {};
   private normalization: Normalization | undefined;
+  private targetNormalization: TargetNormalization | undefined;
+  /** Graph outputs that are another value once the target's standardisation is undone (`readTargetNormalization`). */
+  private readonly outputAliases = new Map<string, string>();
   private readonly fusionAt = new Map<OnnxNode, FusionMatch>();
 
   constructor(
@@ -154,6 +161,26 @@ class NodeMapper {
       this.normalization = n;
       this.consumed.add(sub).add(div);
       this.irOf.set(div.output[0], input.id);
+    }
+  }
+
+  /**
+   * A graph output computed as `Add(Mul(prediction, std), mean)` with constant std and mean (what a
+   * Netwright export appends for a regression learnt standardised, #83; read only for a file whose
+   * metadata says so): the target's standardisation, the output then the prediction itself.
+   */
+  readTargetNormalization(): void {
+    const constant = (v: string) => this.folded.constants.get(v);
+    for (const o of this.g.output ?? []) {
+      const add = this.producer.get(o.name);
+      const mul = add?.op_type === 'Add' ? this.producer.get(add.input[0]) : undefined;
+      if (!add || !mul || mul.op_type !== 'Mul' || this.only(mul.output[0]) !== add) continue;
+      const std = constant(mul.input[1]);
+      const mean = constant(add.input[1]);
+      if (!std || !mean || std.values.length !== mean.values.length || this.targetNormalization) continue;
+      this.targetNormalization = { mean: Array.from(mean.values, Number), std: Array.from(std.values, Number) };
+      this.consumed.add(mul).add(add);
+      this.outputAliases.set(o.name, mul.input[0]);
     }
   }
 
@@ -270,6 +297,7 @@ class NodeMapper {
    */
   result(): MappedModel {
     const outputs: Record<string, string> = {};
+    for (const [o, v] of this.outputAliases) if (this.irOf.has(v)) this.irOf.set(o, this.irOf.get(v)!);
     for (const o of this.g.output ?? []) {
       const id = this.irOf.get(o.name);
       if (id === undefined) {
@@ -281,7 +309,7 @@ class NodeMapper {
     if (this.problems.length) throw new OnnxError('E_IMPORT_UNSUPPORTED', this.problems);
     const groups = groupsFromScopes(this.scopes);
     const graph: GraphIR = { format: GRAPH_FORMAT, version: GRAPH_VERSION, name: this.g.name || 'Imported ONNX model', nodes: this.ir, outputs, ...(groups.length ? { groups } : {}) };
-    return { graph, params: this.params, buffers: this.buffers, ...(this.normalization ? { normalization: this.normalization } : {}), shapes: this.shapes };
+    return { graph, params: this.params, buffers: this.buffers, ...(this.normalization ? { normalization: this.normalization } : {}), ...(this.targetNormalization ? { targetNormalization: this.targetNormalization } : {}), shapes: this.shapes };
   }
 }
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { exportOnnx } from '../../../../src-engine/core/export/onnx';
+import { importOnnx } from '../../../../src-engine/core/import/onnx/import';
 import { modelFromJSON, modelToJSON } from '../../../../src-engine/core/export/json';
 import type { TrainedModel } from '../../../../src-engine/core/export/model';
 import { main as evaluateCli } from '../../../../src-engine/node/evaluate-cli';
@@ -194,6 +195,8 @@ describe('a regression on targets in the hundreds (#83)', () => {
       const out = await runOrt(bytes, { x: { data: Float32Array.from(xs.flat()), dims: [4, 3] } });
       const got = out[outputs[0]];
       xs.forEach((x, k) => close(got[k], expected(model, x)));
+      // Imported back, the file is the model it was exported from: its standardisation kept as such.
+      expect(importOnnx(bytes).model.targetNormalization).toEqual(model.targetNormalization);
     }
   });
 });
