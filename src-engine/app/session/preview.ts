@@ -1,4 +1,4 @@
-import { applyAugmentation, applyTransform, augments, featureSize, isStreamed, prepareData, sampleFeatures, type LoadedDataset, type Samples } from '../../core/data';
+import { applyAugmentation, applyTransform, augments, featureSize, isStreamed, prepareData, restoredTargets, sampleFeatures, type LoadedDataset, type Samples } from '../../core/data';
 import { Rng } from '../../base/rng';
 import type { DatasetConfig } from '../../base/ir/types';
 import { compact } from '../probes';
@@ -44,7 +44,8 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    const target = hasClasses(ds.task) && ts === 1 ? ds.targets[i] : taskOf(ds.task).targets === 'features' ? [] : Array.from(ds.targets.subarray(i * ts, (i + 1) * ts), compact);
+    // A regression's targets read in their own units (#83), though the network learns them standardised.
+    const target = hasClasses(ds.task) && ts === 1 ? ds.targets[i] : taskOf(ds.task).targets === 'features' ? [] : Array.from(restoredTargets(data.targetNormalization, ds.targets.slice(i * ts, (i + 1) * ts)), compact);
     out.push({ features: Array.from(fed, compact), target, ...(altered ? { clean: Array.from(clean, compact) } : {}) });
   }
   const preview: DatasetPreview = {

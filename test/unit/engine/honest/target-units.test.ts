@@ -26,6 +26,7 @@ import { modelSafetensors } from '../../../../src-engine/core/export/pytorch';
 import { loadWeights } from '../../../../src-engine/core/import/state-dict';
 import { largeRawTargets, prepareData } from '../../../../src-engine/core/data';
 import { divergenceHint } from '../../../../src-engine/app/session/divergence-guard';
+import { datasetPreview } from '../../../../src-engine/app/session/preview';
 import { SampleProbe } from '../../../../src-engine/app/probes/sample-probe';
 import { probeSamples } from '../../../../src-engine/app/handlers/context';
 import { predictSample } from '../../../../src-engine/app/session/predict';
@@ -271,6 +272,15 @@ describe('where a value is shown (#83)', () => {
     const p = { predictor, task: 'regression' as const, featureShape: [1], normalization: null, classNames: [] };
     expect(predictSample({ ...p, targetNormalization: scale }, [0], true)).toMatchObject({ kind: 'output', values: [180] });
     expect(predictSample(p, [0], true)).toMatchObject({ kind: 'output', values: [0.5] });
+  });
+
+  it('the dataset preview: a regression\'s targets in their own units, as the table holds them', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => row(i));
+    const ds = { name: 'd', task: 'regression' as const, count: 40, features: Float32Array.from(rows.flatMap((r) => r.slice(0, 3))), featureShape: [3], targets: Float32Array.from(rows.map((r) => r[3])), targetShape: [1], numClasses: 0, classNames: [] };
+    const p = datasetPreview({ train: ds }, { name: 'csv', validationSplit: 0 }, 1, 40);
+    const truth = new Set(rows.map((r) => Math.fround(r[3])));
+    // Every target shown is one of the table's (to float32), none a standardised one near 0.
+    for (const s of p.samples) expect([...truth].some((t) => Math.abs(t - (s.target as number[])[0]) < 1e-3)).toBe(true);
   });
 
   it('the metrics: MSE, MAE and R² of standardised predictions measured in the target\'s units', () => {
