@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { OptimizerConfig } from '../../src-engine/base/ir/types';
 
 /** One optimizer trajectory recorded from PyTorch 1.13 (test/golden/optim/optimizers.json, by test/golden/gen_optim.py). */
@@ -15,6 +15,11 @@ export const optimGolden = (file: string): { cases: unknown[] } => JSON.parse(re
 
 /**
  * Every optimizer case: the reference's, the CPU backend's and the GPU's golden tests read the same
- * ones (optimizers.json, and nadam.json for NAdam, added in #58 as one declaration).
+ * ones: every file of test/golden/optim but schedules.json (optimizers.json; nadam.json for NAdam,
+ * added in #58 as one declaration; a file per optimizer added since, written by gen_optim.py).
  */
-export const optimizerCases = (): OptimizerCase[] => ['optimizers.json', 'nadam.json'].flatMap((f) => optimGolden(f).cases as OptimizerCase[]);
+export const optimizerCases = (): OptimizerCase[] =>
+  readdirSync(new URL('../golden/optim/', import.meta.url))
+    .filter((f) => f.endsWith('.json') && f !== 'schedules.json')
+    .sort()
+    .flatMap((f) => optimGolden(f).cases as OptimizerCase[]);

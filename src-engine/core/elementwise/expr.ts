@@ -21,6 +21,8 @@ export type Fn =
   | 'exp'
   | 'expm1'
   | 'log1p'
+  /** The natural log (KLDivLoss's log t); −∞ at 0, NaN below. */
+  | 'log'
   | 'abs'
   | 'tanh'
   /** 1 − t² of t = tanh(u) (tanh's derivative from its value). */
@@ -90,6 +92,7 @@ const call = (fn: Fn) => (a: Operand): Expr => ({ kind: 'call', fn, a: lift(a) }
 export const exp = call('exp');
 export const expm1 = call('expm1');
 export const log1p = call('log1p');
+export const log = call('log');
 export const abs = call('abs');
 export const tanh = call('tanh');
 export const tanhGrad = call('tanhGrad');
@@ -112,6 +115,11 @@ export const and = (a: Cond, b: Cond): Cond => ({ kind: 'and', a, b });
 export const select = (cond: Cond, then: Operand, otherwise: Operand): Expr => ({ kind: 'select', cond, then: lift(then), else: lift(otherwise) });
 /** Clamp to [lo, hi] as `min(max(v, lo), hi)`. */
 export const clamp = (v: Operand, lo: Operand, hi: Operand): Expr => min(max(v, lo), hi);
+/**
+ * sign(u) ∈ {−1, 0, 1} as `torch.sign` (1.13, CPU): 0 for ±0 and for NaN. Composed of selects, so
+ * every printer lowers it as it lowers a comparison; its derivative comes out 0 everywhere.
+ */
+export const sign = (u: Operand): Expr => select(gt(u, 0), 1, select(lt(u, 0), -1, 0));
 
 /** A structural key: equal keys, equal trees (for common subexpressions and tests). */
 export function keyOf(e: Expr | Cond): string {
@@ -190,6 +198,7 @@ const RULES: Record<Fn, (u: Expr, value: Expr) => Expr> = {
   exp: (_u, v) => v,
   expm1: (u) => exp(u),
   log1p: (u) => div(1, add(1, u)),
+  log: (u) => div(1, u),
   abs: (u) => select(gt(u, 0), 1, select(lt(u, 0), -1, 0)),
   tanh: (_u, v) => tanhGrad(v),
   tanhGrad: (u) => mul(-2, u),

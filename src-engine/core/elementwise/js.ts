@@ -15,6 +15,7 @@ const LOWER: Record<Fn, (u: string) => string> = {
   exp: (u) => `Math.exp(${u})`,
   expm1: (u) => `Math.expm1(${u})`,
   log1p: (u) => `Math.log1p(${u})`,
+  log: (u) => `Math.log(${u})`,
   abs: (u) => `Math.abs(${u})`,
   tanh: (u) => `Math.tanh(${u})`,
   tanhGrad: (t) => `(1 - ${t} * ${t})`,

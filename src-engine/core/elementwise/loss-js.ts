@@ -59,12 +59,12 @@ export function lossReferenceKernels(decl: PointwiseLossDecl): Kernels {
     forward({ inputs, output, attrs }) {
       const { p, q } = params(attrs);
       const x = inputs[0].data;
-      output.data[0] = reduced(decl.reduction, compiled().forward(x, inputs[1].data, undefined, 0, p, q), x.length);
+      output.data[0] = reduced(decl.reduction, compiled().forward(x, inputs[1].data, undefined, 0, p, q), x.length, inputs[0].shape[0]);
     },
     backward({ inputs, dOutput, dInputs, attrs }) {
       const { p, q } = params(attrs);
       const x = inputs[0].data;
-      const g = gradientScale(decl.reduction, dOutput.data[0], x.length);
+      const g = gradientScale(decl.reduction, dOutput.data[0], x.length, inputs[0].shape[0]);
       const [dp, dt] = dInputs;
       if (dp) compiled().prediction(x, inputs[1].data, dp.data, g, p, q);
       if (dt) compiled().target(x, inputs[1].data, dt.data, g, p, q);

@@ -25,7 +25,8 @@ export const target: Expr = x2;
 
 /**
  * How the terms become the loss. `mean`: Σ term / N, so each term's gradient is scaled by dLoss/N;
- * `sum`: Σ term, scaled by dLoss.
+ * `sum`: Σ term, scaled by dLoss; `batchmean`: Σ term / B, B the batch (the prediction's dim 0), as
+ * PyTorch's `reduction='batchmean'` (KLDivLoss: the mean over samples of each sample's divergence).
  *
  * NOTE (order): each backend sums in the order its hand kernel summed before this file, so the
  * losses keep their bits — the reference in float64, in index order; the CPU in float64, two lanes
@@ -34,7 +35,7 @@ export const target: Expr = x2;
  * float32, invocation k of one workgroup of 256 summing k, k + W, k + 2W, …, then a
  * tree over the workgroup (losses.ts's `REDUCE`). See {@link SUM_ORDER}.
  */
-export type Reduction = 'mean' | 'sum';
+export type Reduction = 'mean' | 'sum' | 'batchmean';
 
 /** The order and precision each backend sums a loss's terms in (the table {@link Reduction}'s note describes). */
 export const SUM_ORDER = {
@@ -87,14 +88,19 @@ export function lossTerm(decl: PointwiseLossDecl, f32 = false): Expr {
   return (f32 && decl.f32?.term) || decl.term;
 }
 
-/** The factor each term's gradient is scaled by: dLoss/N for a mean, dLoss for a sum. */
-export function gradientScale(reduction: Reduction, dLoss: number, n: number): number {
-  return reduction === 'mean' ? dLoss / n : dLoss;
+/** What the sum of the N terms of a batch of `batch` samples is divided by: N for a mean, the batch for a batchmean, 1 for a sum. */
+export function divisor(reduction: Reduction, n: number, batch: number): number {
+  return reduction === 'mean' ? n : reduction === 'batchmean' ? batch : 1;
 }
 
-/** The loss from the sum of its N terms. */
-export function reduced(reduction: Reduction, sum: number, n: number): number {
-  return reduction === 'mean' ? sum / n : sum;
+/** The factor each term's gradient is scaled by: dLoss/N for a mean, dLoss/B for a batchmean, dLoss for a sum. */
+export function gradientScale(reduction: Reduction, dLoss: number, n: number, batch = n): number {
+  return reduction === 'sum' ? dLoss : dLoss / divisor(reduction, n, batch);
+}
+
+/** The loss from the sum of its N terms (over `batch` samples). */
+export function reduced(reduction: Reduction, sum: number, n: number, batch = n): number {
+  return reduction === 'sum' ? sum : sum / divisor(reduction, n, batch);
 }
 
 /** p per element: the per-class values, or p (and q) as scalars. */

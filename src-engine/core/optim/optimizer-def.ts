@@ -33,6 +33,12 @@ export interface OptimizerDefinition<K extends OptimizerConfig['kind'] = Optimiz
    */
   pytorch: string;
   /**
+   * Python source of the `torch.optim.Optimizer` subclass `pytorch` builds, where torch.optim has
+   * none (Lion): train.py holds it before `make_optimizer` (exportPytorch places it with the loss
+   * helpers). Absent: `pytorch` names a class of torch.optim.
+   */
+  pytorchClass?: string;
+  /**
    * How the tests run it (test/unit/cpu-backend/fused-updates.test.ts runs every form of every
    * optimizer): per form of `update`, the settings that pick it, and its bound where its float32
    * steps stray further from the float64 reference than the default (2e-6 of the tensor's scale

@@ -28,6 +28,8 @@ const LOWER: Record<Fn, (u: string) => string> = {
   exp: (u) => `exp(${u})`,
   expm1: (u) => `(exp(${u}) - 1.0)`,
   log1p: (u) => `log1pAccurate(${u})`,
+  // WGSL's log: −∞ at 0 and NaN below on the adapters tested (the spec leaves x ≤ 0 undefined).
+  log: (u) => `log(${u})`,
   abs: (u) => `abs(${u})`,
   tanh: (u) => `tanhSafe(${u})`,
   tanhGrad: (t) => `(1.0 - ${t} * ${t})`,

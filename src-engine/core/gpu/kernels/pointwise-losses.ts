@@ -15,14 +15,14 @@
  */
 import type { Attrs } from '../../../base/ir/types';
 import { gradient, type Expr } from '../../elementwise/expr';
-import { lossGradients, lossParams, lossTerm, type PointwiseLossDecl } from '../../elementwise/loss';
+import { divisor, lossGradients, lossParams, lossTerm, type PointwiseLossDecl } from '../../elementwise/loss';
 import { listOps, type OpName } from '../../ops/registry';
 import { ACTIVATION_HELPERS, printWgsl } from './activations';
 import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
 import { REDUCE } from './losses';
 import type { GpuKernelArgs, GpuOpKernel } from './types';
 
-const PARAMS = 'struct Params { n: u32, xOff: u32, tOff: u32, wOff: u32, pLen: u32, q: f32, outOff: u32, dyOff: u32, dpOff: u32, dtOff: u32, rowStride: u32, _a: u32, }';
+const PARAMS = 'struct Params { n: u32, xOff: u32, tOff: u32, wOff: u32, pLen: u32, q: f32, outOff: u32, dyOff: u32, dpOff: u32, dtOff: u32, rowStride: u32, divisor: f32, }';
 
 /** The leaves x (prediction), x2 (target), p and q at element i. */
 const LEAVES = `let x = X[P.xOff + i];
@@ -30,7 +30,7 @@ const LEAVES = `let x = X[P.xOff + i];
     let p = W[P.wOff + i % P.pLen];
     let q = P.q;`;
 
-/** The forward: Σ term over the batch, by one workgroup; the mean divides by n. */
+/** The forward: Σ term over the batch, by one workgroup; a mean divides by n, a batchmean by the batch (`P.divisor`). */
 export function lossForwardWgsl(term: Expr, mean: boolean): string {
   return `${PARAMS}
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -49,7 +49,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   }
   red[lid] = sum;
   ${REDUCE}
-  if (lid == 0u) { OUT[P.outOff] = ${mean ? 'red[0] / f32(P.n)' : 'red[0]'}; }
+  if (lid == 0u) { OUT[P.outOff] = ${mean ? 'red[0] / P.divisor' : 'red[0]'}; }
 }
 `;
 }
@@ -70,7 +70,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.y * P.rowStride + gid.x;
   if (i >= P.n) { return; }
   ${LEAVES}
-  let dy = ${mean ? 'DY[P.dyOff] / f32(P.n)' : 'DY[P.dyOff]'};
+  let dy = ${mean ? 'DY[P.dyOff] / P.divisor' : 'DY[P.dyOff]'};
   ${outs.map(([name, off, g]) => `${name}[P.${off} + i] = ${name}[P.${off} + i] + ${printWgsl(gradient(g))};`).join('\n  ')}
 }
 `;
@@ -78,7 +78,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 /** The kernel of one declared loss (its shaders compiled once per context, keyed by op and which gradients). */
 function pointwiseLossKernel(op: OpName, decl: PointwiseLossDecl): GpuOpKernel {
-  const mean = decl.reduction === 'mean';
+  // `mean`: the shaders divide by P.divisor (n for a mean, the batch for a batchmean).
+  const mean = decl.reduction !== 'sum';
   return {
     prepare(k: GpuKernelArgs) {
       const { ctx, attrs, inputs, output, dOutput, dInputs } = k;
@@ -87,9 +88,9 @@ function pointwiseLossKernel(op: OpName, decl: PointwiseLossDecl): GpuOpKernel {
       const { p, q } = lossParams(decl, attrs as Attrs);
       const w = k.workspace('lossParams', p.length);
       ctx.write(w, Float32Array.from(p));
-      // Params' 12 words: n, the offsets of x, t and W, W's length, q, then the forward's and the backward's own.
+      // Params' 12 words: n, the offsets of x, t and W, W's length, q, then the forward's and the backward's own, and the divisor.
       const uniforms = (own: { outOff?: number; dyOff?: number; dpOff?: number; dtOff?: number; rowStride?: number }) =>
-        words([n, x.offset, t.offset, w.offset, p.length, 0, own.outOff ?? 0, own.dyOff ?? 0, own.dpOff ?? 0, own.dtOff ?? 0, own.rowStride ?? 0, 0], { 5: q });
+        words([n, x.offset, t.offset, w.offset, p.length, 0, own.outOff ?? 0, own.dyOff ?? 0, own.dpOff ?? 0, own.dtOff ?? 0, own.rowStride ?? 0, 0], { 5: q, 11: divisor(decl.reduction, n, k.inputShapes[0][0]) });
       const forward = [bindDispatch(ctx, `loss:${op}:fwd`, () => lossForwardWgsl(lossTerm(decl, true), mean), [x.buffer, t.buffer, w.buffer, output.buffer], uniforms({ outOff: output.offset }), [1, 1, 1])];
       const [dp, dt] = dInputs;
       if (!dOutput || (!dp && !dt)) return { forward, backward: [] };

@@ -29,7 +29,7 @@ export function pointwiseLossOverride(cpu: CpuContext, op: OpName): OpKernelOver
       try {
         const p = cpu.addressOf(ctx.inputs[0].data, n, `${op} prediction`, true, false);
         const t = cpu.addressOf(ctx.inputs[1].data, n, `${op} target`, true, false);
-        ctx.output.data[0] = reduced(decl.reduction, sum.call({ p, t, n, kind, ...params(ctx.attrs) }), n);
+        ctx.output.data[0] = reduced(decl.reduction, sum.call({ p, t, n, kind, ...params(ctx.attrs) }), n, ctx.inputs[0].shape[0]);
       } finally {
         cpu.unstage();
       }
@@ -38,7 +38,7 @@ export function pointwiseLossOverride(cpu: CpuContext, op: OpName): OpKernelOver
       const n = ctx.inputs[0].data.length;
       const [dpT, dtT] = ctx.dInputs;
       if (!dpT && !dtT) return;
-      const g = gradientScale(decl.reduction, ctx.dOutput.data[0], n);
+      const g = gradientScale(decl.reduction, ctx.dOutput.data[0], n, ctx.inputs[0].shape[0]);
       try {
         const p = cpu.addressOf(ctx.inputs[0].data, n, `${op} prediction`, true, false);
         const t = cpu.addressOf(ctx.inputs[1].data, n, `${op} target`, true, false);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TRAIN_PY_TEXT as TRAIN_PY } from '../../../../src-engine/core/export/generated/train-py';
-import { optimizerSource, scheduleSource } from '../../../../src-engine/core/export/pytorch';
+import { optimizerClassSource, optimizerSource, scheduleSource } from '../../../../src-engine/core/export/pytorch';
 import { SCHEDULE_DEFS, createOptimizer, createSchedule, type OptimParam } from '../../../../src-engine/core/optim';
 import { OPTIMIZERS } from '../../../../src-engine/catalog/optimizers/registry';
 import { SCHEDULES } from '../../../../src-engine/catalog/schedules/registry';
@@ -66,7 +66,9 @@ describe("train.py's optimizers come from their declarations", () => {
     const script = cases
       .map((o) => {
         const src = optimizerSource(o);
-        return `o = json.loads(${JSON.stringify(JSON.stringify(o))})
+        // An optimizer torch.optim lacks brings its class (its declaration's pytorchClass), as train.py holds it.
+        return `${optimizerClassSource(o) ?? ''}
+o = json.loads(${JSON.stringify(JSON.stringify(o))})
 w = torch.nn.Parameter(torch.tensor([1.0, -2.0, 3.0])); b = torch.nn.Parameter(torch.tensor([0.5, -0.5, 0.25]))
 groups = [{'params': [w], 'weight_decay': o.get('weightDecay', ${src.__DEFAULT_WEIGHT_DECAY__})}, {'params': [b], 'weight_decay': 0.0}]
 lr = o['lr']
