@@ -180,6 +180,16 @@ def main():
     for name, beta in (('loss_smoothl1', 1.0), ('loss_smoothl1_beta05', 0.5), ('loss_smoothl1_beta0', 0.0)):
         loss(name, 'SmoothL1Loss', {'beta': beta}, lambda p, t, b=beta: F.smooth_l1_loss(p, t, beta=b), sp, st)
 
+    # — Added in #86, after every earlier case (their fixtures stay as they were) —
+    # Softsign: 0 (derivative 1), large |x| where x/(1 + |x|) nears ±1, tiny x.
+    activation('act_softsign', 'Softsign', {}, F.softsign, with_specials(rand(4, 6, scale=3), [0.0, -0.0, 1e-6, -1e-6, 100.0, -100.0, 1e4]))
+    # KLDivLoss, batchmean: log-probabilities against probabilities, rows of [N, C] (a zero target
+    # passes no gradient and adds 0, as PyTorch's xlogy).
+    kl_t = f32(F.softmax(rand(4, 5, scale=2), dim=1))
+    kl_t[1, 2] = 0.0
+    loss('loss_kldiv_batchmean', 'KLDivLoss', {}, lambda p, t: F.kl_div(p, t, reduction='batchmean'),
+         f32(F.log_softmax(rand(4, 5, scale=2), dim=1)), kl_t)
+
     # — erf reference (Python's math.erf, double precision) —
     xs = [i / 100 for i in range(-600, 601)] + [s * 10.0 ** -k for k in range(1, 13) for s in (1, -1)] + [0.4999999, 0.5000001]
     os.makedirs(os.path.join(HERE, 'special'), exist_ok=True)

@@ -4,7 +4,8 @@
 Run with Debian's python (PyTorch 1.13 CPU):  /usr/bin/python3 test/golden/gen_optim.py
 Writes test/golden/optim/optimizers.json and test/golden/optim/schedules.json, read by
 test/unit/engine/optim-golden.test.ts, and test/golden/optim/nadam.json (NAdam, the optimizer added
-as one declaration in #58), read by test/unit/engine/nadam.test.ts on every backend.
+as one declaration in #58), read by test/unit/engine/nadam.test.ts on every backend, and
+test/golden/optim/lion.json (Lion, added in #86; torch.optim has none: LionReference below).
 
 Optimizers: two parameters (a [3, 4] weight and a [4] bias) stepped 5 times with fixed, seeded
 gradients; the parameters after each step are recorded. Every parameter has weight decay (PyTorch's
@@ -136,6 +137,47 @@ def nadam_cases():
     ]
 
 
+class LionReference:
+    """Lion as lion-pytorch 0.1 steps it (lucidrains/lion-pytorch, `update_fn`; torch.optim has none),
+    over param groups as torch.optim's: w *= 1 - lr*wd; w += -lr*sign(beta1*m + (1 - beta1)*g);
+    m = beta2*m + (1 - beta2)*g, in float32."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.99), weight_decay=0.0):
+        self.groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.lr, self.betas, self.wd = lr, betas, weight_decay
+        self.state = {}
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.groups:
+            wd = group.get("weight_decay", self.wd)
+            for p in group["params"]:
+                exp_avg = self.state.setdefault(id(p), torch.zeros_like(p))
+                beta1, beta2 = self.betas
+                p.data.mul_(1 - self.lr * wd)
+                update = exp_avg.clone().mul_(beta1).add(p.grad, alpha=1 - beta1).sign_()
+                p.add_(update, alpha=-self.lr)
+                exp_avg.mul_(beta2).add_(p.grad, alpha=1 - beta2)
+
+
+def lion_cases():
+    """Lion (added in #86 as one declaration), from the reference implementation above."""
+    return [
+        optimizer_case("lion", {"kind": "lion", "lr": 0.01}, lambda p: LionReference(p, lr=0.01)),
+        optimizer_case(
+            "lion-betas-wd",
+            {"kind": "lion", "lr": 0.02, "beta1": 0.8, "beta2": 0.95, "weightDecay": 0.1},
+            lambda p: LionReference(p, lr=0.02, betas=(0.8, 0.95), weight_decay=0.1),
+        ),
+        optimizer_case(
+            "lion-decay-flag",
+            {"kind": "lion", "lr": 0.05, "weightDecay": 0.5},
+            lambda p: LionReference(groups(p, 0.5), lr=0.05, weight_decay=0.5),
+            (True, False),
+        ),
+    ]
+
+
 def schedule_case(name, config, make, metrics=None, base_lr=0.1, steps=SCHED_STEPS):
     p = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([p], lr=base_lr)
@@ -222,6 +264,8 @@ def main():
         json.dump({**header, "cases": schedules()}, f, indent=1)
     with open(os.path.join(OUT, "nadam.json"), "w") as f:
         json.dump({**header, "cases": nadam_cases()}, f, separators=(",", ":"))
+    with open(os.path.join(OUT, "lion.json"), "w") as f:
+        json.dump({**header, "cases": lion_cases()}, f, separators=(",", ":"))
 
 
 if __name__ == "__main__":

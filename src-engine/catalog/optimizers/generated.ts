@@ -84,4 +84,16 @@ export const DECLARED = [
     knownGoodLr: 0.002,
     state: [{ name: 'expAvg' }, { name: 'expAvgSq' }],
   }),
+  declareOptimizer({
+    kind: 'lion',
+    label: 'Lion',
+    doc: 'Steps of the same size for every weight, in the sign of a momentum; less memory than Adam. Use a learning rate 3–10× smaller than AdamW’s.',
+    params: {
+      beta1: { kind: 'float', default: 0.9, doc: 'How much of the momentum goes into the step’s sign (the rest is the gradient).', min: 0, max: 1 },
+      beta2: { kind: 'float', default: 0.99, doc: 'Decay of the momentum kept between steps.', min: 0, max: 1 },
+      weightDecay: { kind: 'float', default: 0, doc: 'Decoupled weight decay (weights only), as AdamW’s.', min: 0 },
+    },
+    knownGoodLr: 0.0001,
+    state: [{ name: 'expAvg' }],
+  }),
 ] as const;

@@ -44,6 +44,7 @@ import { hardSigmoid } from './hard-sigmoid';
 import { clip } from './clip';
 import { prelu } from './prelu';
 import { softplus } from './softplus';
+import { softsign } from './softsign';
 import { softmax } from './softmax';
 import { crossEntropyLoss } from './cross-entropy-loss';
 import { tokenCrossEntropyLoss } from './token-cross-entropy-loss';
@@ -54,6 +55,7 @@ import { diceLoss } from './dice-loss';
 import { huberLoss } from './huber-loss';
 import { smoothL1Loss } from './smooth-l1-loss';
 import { ganLoss } from './gan-loss';
+import { klDivLoss } from './kl-div-loss';
 
 /**
  * The one table of ops. The canvas palette, the inspector, the IR validator, shape inference,
@@ -105,6 +107,7 @@ const ALL_OPS = [
   prelu,
   softplus,
   mish,
+  softsign,
   softmax,
   crossEntropyLoss,
   tokenCrossEntropyLoss,
@@ -115,6 +118,7 @@ const ALL_OPS = [
   huberLoss,
   smoothL1Loss,
   ganLoss,
+  klDivLoss,
 ] as const;
 
 /**
