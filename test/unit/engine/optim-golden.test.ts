@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScheduleConfig } from '../../../src-engine/base/ir/types';
-import { createOptimizer, createSchedule, type OptimParam, type Schedule } from '../../../src-engine/core/optim';
+import { OPTIMIZER_DEFS, SCHEDULE_DEFS, createOptimizer, createSchedule, type OptimParam, type Schedule } from '../../../src-engine/core/optim';
 import { PlateauSchedule } from '../../../src-engine/core/optim/schedule-kinds/plateau';
 import { tensor } from '../../../src-engine/base/tensor';
 import { optimGolden, optimizerCases } from '../optim-golden-cases';
@@ -26,6 +26,18 @@ function expectClose(actual: ArrayLike<number>, expected: readonly number[], wha
     }
   }
 }
+
+describe('every declared optimizer and schedule has PyTorch goldens', () => {
+  it('names the declaration and the generator to extend for one without', () => {
+    const optimizers = new Set(optimizerCases().map((c) => c.config.kind));
+    const schedules = new Set((golden('schedules.json').cases as ScheduleCase[]).map((c) => c.config.kind));
+    const missing = [
+      ...OPTIMIZER_DEFS.filter((d) => !optimizers.has(d.kind)).map((d) => `src-engine/core/optim/${d.kind}.ts: no trajectory in test/golden/optim; add its cases to test/golden/gen_optim.py (a ${d.kind}.json) and run /usr/bin/python3 test/golden/gen_optim.py`),
+      ...SCHEDULE_DEFS.filter((d) => !schedules.has(d.kind)).map((d) => `src-engine/core/optim/schedule-kinds/${d.kind}.ts: no case in test/golden/optim/schedules.json; add one to schedules() in test/golden/gen_optim.py and run it`),
+    ];
+    expect(missing, `declarations without PyTorch goldens:\n${missing.join('\n')}`).toEqual([]);
+  });
+});
 
 describe('optimizers match PyTorch 1.13 for 5 steps', () => {
   for (const c of optimizerCases()) {

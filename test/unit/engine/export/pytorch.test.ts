@@ -19,6 +19,7 @@ import { DEBIAN_FASHION_DIR } from '../../../../src-engine/node/datasets';
 import { Rng } from '../../../../src-engine/base/rng';
 import { graph, node } from '../graphs';
 import { compareManyWithTorch, compareWithTorch, HAS_TORCH, initialModel, trainedTemplate } from './torch-harness';
+import { opFile } from '../op-suite-cases';
 import { randomGraph } from './random-graphs';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
@@ -131,7 +132,9 @@ describe.skipIf(!HAS_TORCH)('PyTorch export under PyTorch (python3-torch)', () =
     console.info(`PyTorch export: worst |PyTorch − Netwright| over ${graphs.length} random graphs, every node: ${worst.toExponential(2)}`);
     // Ops with no PyTorch equivalent (the GAN-only Noise, RealFakeBatch) are refused by name instead: see gan-ops.test.ts.
     const exportable = (d: OpDef): boolean => d.name === 'Input' || !('none' in d.torch) || 'expr' in d.torch;
-    const missing = listOps().filter((d) => !d.isLoss && exportable(d) && !covered.has(d.name)).map((d) => d.name);
-    expect(missing).toEqual([]);
+    const missing = listOps()
+      .filter((d) => !d.isLoss && exportable(d) && !covered.has(d.name))
+      .map((d) => `${opFile(d.name)}: no random graph drew ${d.name}; an activation is drawn from the registry (registry-draws.ts), any other op needs a draw in test/unit/engine/export/random-graphs.ts`);
+    expect(missing, `ops the random graphs never export:\n${missing.join('\n')}`).toEqual([]);
   }, 240_000);
 });
