@@ -22,6 +22,7 @@ export function netwrightCommands(build: WebBuild): readonly Command[] {
   const predict = () => import('../../src-engine/node/predict-cli');
   const exporter = () => import('../../src-engine/node/export-cli');
   const importer = () => import('../../src-engine/node/import-cli');
+  const quantizer = () => import('../../src-engine/node/quantize-cli');
   const web = () => import('../web/run');
   // As their scripts do: the CPU kernels with fused multiply-adds where the runtime has relaxed SIMD.
   const withSimd = async () => (await import('../../src-engine/node/cpu')).enableRelaxedSimd();
@@ -31,6 +32,7 @@ export function netwrightCommands(build: WebBuild): readonly Command[] {
     { name: 'evaluate', summary: 'measure a trained model on a dataset split or your own data', usage: async () => (await evaluate()).usage(), run: async (argv) => (await withSimd(), (await evaluate()).main(argv)) },
     { name: 'predict', summary: "a trained model's predictions for images, table rows, arrays or texts (class and probabilities, or values), or a language model's continuation of a prompt", usage: async () => (await predict()).usage(), run: async (argv) => (await withSimd(), (await predict()).main(argv)) },
     { name: 'export', summary: 'export a trained model, or a design before training, marked untrained (ONNX, JSON, safetensors, a PyTorch project)', usage: async () => (await exporter()).usage(), run: async (argv) => (await exporter()).main(argv) },
+    { name: 'quantize', summary: 'quantise a trained model to int8 (QDQ ONNX) calibrated on your data, and compare it with float32 (metric, size, speed)', usage: async () => (await quantizer()).usage(), run: async (argv) => (await withSimd(), (await quantizer()).main(argv)) },
     { name: 'import', summary: 'import an ONNX model, or weights (safetensors, a state_dict) into a design, as a project', usage: async () => (await importer()).usage(), run: async (argv) => (await importer()).main(argv) },
   ];
 }

@@ -138,7 +138,7 @@ function preprocessing(model: TrainedModel): string[] {
   }
   const table = model.table;
   if (table) {
-    const cols = table.columns.slice(0, LISTED).map((c) => `${mdText(c.name)} (${c.kind}${c.categories ? `, ${plural(c.categories.length, 'category', 'categories')}` : ''}${c.fill !== undefined ? `, missing → ${c.fill === null ? 'none' : mdText(c.fill)}` : ''}${c.indicator ? ', with a missing indicator' : ''})`);
+    const cols = table.columns.slice(0, LISTED).map((c) => `${mdText(c.name)} (${c.kind}${c.categories ? `, ${plural(c.categories.length, 'category', 'categories')}` : ''}${c.fill !== undefined ? `, missing → ${c.fill === null ? 'no category' : mdText(c.fill)}` : ''}${c.indicator ? ', with a missing indicator' : ''})`);
     out.push(`- **Table encoding**: predicts column ${mdText(table.target)} from ${plural(table.columns.length, 'column')}: ${cols.join(', ')}${table.columns.length > LISTED ? `, … and ${table.columns.length - LISTED} more` : ''}.`);
   }
   return out;
@@ -203,7 +203,7 @@ function intendedUse(model: TrainedModel, graph: GraphIR): string[] {
   const d = graph.training?.dataset;
   const decl = d ? getDataset(d.name) : undefined;
   const classes = model.classNames?.length ? `one of ${plural(model.classNames.length, 'class', 'classes')}: ${nameList(model.classNames)}` : undefined;
-  const task = decl?.task && decl.task !== 'auto' ? decl.task : model.classNames?.length ? 'classification' : 'a prediction';
+  const task = decl?.task && decl.task !== 'auto' ? decl.task : model.classNames?.length ? 'a class per sample' : 'values per sample';
   return [
     `- **Task**: ${mdText(task)}${classes ? `, ${classes}` : ''}.`,
     `- **Intended use**: predictions on samples like those of ${mdText(decl?.label ?? d?.name ?? 'its training data')}, prepared as below; teaching, prototyping and comparison of designs.`,

@@ -1,0 +1,78 @@
+/**
+ * The chain's layer kernels for one sample, shared by the float64 calibration pass and the int8
+ * inference: the same loops, given float weights and inputs or integer ones.
+ *
+ * NOTE: given integers (int8 weights, inputs minus their zero point, an int32 bias), every product
+ * and partial sum is an integer far below 2^53, so the JavaScript doubles hold the int32 sums of
+ * int8 × int8 products exactly: the result is the integer arithmetic of an int8 kernel.
+ */
+import type { DenseStep, PoolStep } from './plan';
+
+/** `out[o, …] = bias[o] + Σ weight[o, …]·x[…]`: a Linear on a flat `x`, or a Conv2d on `[C, H, W]` (zero padding). */
+export function dense(step: DenseStep, weight: ArrayLike<number>, bias: ArrayLike<number>, x: ArrayLike<number>, out: Float64Array): void {
+  const c = step.conv;
+  if (!c) {
+    const inF = step.per;
+    for (let o = 0; o < step.out; o++) {
+      let acc = bias[o];
+      const row = o * inF;
+      for (let k = 0; k < inF; k++) acc += weight[row + k] * x[k];
+      out[o] = acc;
+    }
+    return;
+  }
+  const { inC, h, w, outC, groups, k, s, p, d, outH, outW } = c;
+  const cg = inC / groups;
+  const og = outC / groups;
+  for (let o = 0; o < outC; o++) {
+    const g = Math.floor(o / og);
+    const wo = o * step.per;
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        let acc = bias[o];
+        for (let ci = 0; ci < cg; ci++) {
+          const xc = (g * cg + ci) * h * w;
+          const wc = wo + ci * k[0] * k[1];
+          for (let ky = 0; ky < k[0]; ky++) {
+            const iy = oy * s[0] - p[0] + ky * d[0];
+            if (iy < 0 || iy >= h) continue;
+            const xr = xc + iy * w;
+            const wr = wc + ky * k[1];
+            for (let kx = 0; kx < k[1]; kx++) {
+              const ix = ox * s[1] - p[1] + kx * d[1];
+              if (ix >= 0 && ix < w) acc += weight[wr + kx] * x[xr + ix];
+            }
+          }
+        }
+        out[(o * outH + oy) * outW + ox] = acc;
+      }
+    }
+  }
+}
+
+/** A max pool over `[C, H, W]`; windows clipped to the image (padding never wins, as PyTorch's −∞). */
+export function maxPool(step: PoolStep, x: ArrayLike<number>, out: { [i: number]: number }): void {
+  const { c, h, w, k, s, p, outH, outW } = step.pool;
+  for (let ch = 0; ch < c; ch++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        let m = -Infinity;
+        for (let ky = 0; ky < k[0]; ky++) {
+          const iy = oy * s[0] - p[0] + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < k[1]; kx++) {
+            const ix = ox * s[1] - p[1] + kx;
+            if (ix >= 0 && ix < w) m = Math.max(m, x[(ch * h + iy) * w + ix]);
+          }
+        }
+        out[(ch * outH + oy) * outW + ox] = m;
+      }
+    }
+  }
+}
+
+/** Round half to even, as ONNX's QuantizeLinear and C's `nearbyint` round. */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

@@ -1,0 +1,140 @@
+/**
+ * An int8 model as a QDQ ONNX file (#85 deliverable 2): the format onnxruntime's `quantize_static`
+ * writes, which runtimes turn into integer kernels (QLinearConv, QLinearMatMul) and any ONNX reader
+ * can run as float. Weights are int8 initializers read through a DequantizeLinear per output
+ * channel (axis 0), biases int32 at the input scale × weight scale; each activation is quantised by
+ * a QuantizeLinear to uint8 and dequantised before the next Gemm or Conv; max pools and flattens run
+ * on the uint8 values themselves. The float model's normalisation leads (Sub, Div) and a
+ * regression's target standardisation is undone at the end (Mul, Add), as in the float export.
+ */
+import { ENGINE_VERSION } from '../../base/version';
+import { ATTR, DTYPE, floatTensor, int64Tensor, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../base/onnx/model';
+import { encodeModel } from '../export/onnx/proto';
+import { BATCH_DIM, withoutHostPaths } from '../export/onnx/export';
+import { MODEL_CARD_KEY, modelCard, type ModelCardContext } from '../export/model-card';
+import type { ActivationParams } from './calibrate';
+import type { Int8Model } from './int8';
+
+/** ONNX's 8-bit element types (TensorProto.DataType). */
+const UINT8 = 2;
+const INT8 = 3;
+/** The opset the QDQ file is written for (per-axis DequantizeLinear is from 13). */
+export const QDQ_OPSET = 17;
+
+/** Keys of the metadata the QDQ file adds. */
+export const QDQ_META = { quantization: 'netwright.quantization' } as const;
+
+function bytesTensor(name: string, dims: readonly number[], type: number, values: ArrayLike<number>): OnnxTensor {
+  const raw = type === DTYPE.INT32 ? new Uint8Array(Int32Array.from(values).buffer) : type === INT8 ? new Uint8Array(Int8Array.from(values).buffer) : Uint8Array.from(values);
+  return { name, dims: [...dims], data_type: type, raw_data: raw };
+}
+
+/**
+ * The QDQ ONNX file of `m`. `card`: what the model card adds (the quantisation's side-by-side figures).
+ *
+ * @example
+ * ```ts
+ * const bytes = int8Onnx(quantizeModel(model, x, 256, 'entropy'));
+ * ```
+ */
+export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array {
+  const src = m.source;
+  const plan = m.plan;
+  const nodes: OnnxNode[] = [];
+  const inits: OnnxTensor[] = [];
+  const node = (name: string, op: string, input: string[], attribute: OnnxNode['attribute'] = []) => {
+    nodes.push({ name, op_type: op, input, output: [name], attribute, doc_string: '' });
+    return name;
+  };
+  const ints = (name: string, v: number[]) => ({ name, type: ATTR.INTS, ints: v });
+  const int = (name: string, v: number) => ({ name, type: ATTR.INT, i: v });
+  const qparams = (name: string, p: ActivationParams) => {
+    inits.push(floatTensor(`${name}.scale`, [], [p.scale]), bytesTensor(`${name}.zero_point`, [], UINT8, [p.zeroPoint]));
+    return [`${name}.scale`, `${name}.zero_point`];
+  };
+  const quantize = (name: string, x: string, p: ActivationParams) => node(`${name}/q`, 'QuantizeLinear', [x, ...qparams(name, p)]);
+  // `q` dequantised with the params of activation `name` (a pool or reshape keeps its input's).
+  const dequantize = (name: string, q: string) => node(`${q}/dq`, 'DequantizeLinear', [q, `${name}.scale`, `${name}.zero_point`]);
+
+  let x = plan.input;
+  const norm = src.normalization;
+  if (norm) {
+    const dims = norm.kind === 'global' ? [] : plan.inputShape;
+    inits.push(floatTensor(`${plan.input}.mean`, dims, norm.mean), floatTensor(`${plan.input}.std`, dims, norm.std));
+    x = node(`${plan.input}/normalize`, 'Div', [node(`${plan.input}/normalize/sub`, 'Sub', [x, `${plan.input}.mean`]), `${plan.input}.std`]);
+  }
+  let cur = quantize(plan.input, x, m.input);
+  let curName = plan.input;
+  plan.steps.forEach((step, k) => {
+    const d = m.dense.get(k);
+    if (d) {
+      const xdq = dequantize(curName, cur);
+      const s = d.step;
+      const wDims = s.conv ? [s.out, s.conv.inC / s.conv.groups, s.conv.k[0], s.conv.k[1]] : [s.out, s.per];
+      inits.push(
+        bytesTensor(`${s.id}.weight_quantized`, wDims, INT8, d.weight),
+        floatTensor(`${s.id}.weight_scale`, [s.out], d.weightScale),
+        bytesTensor(`${s.id}.weight_zero_point`, [s.out], INT8, new Int8Array(s.out)),
+        bytesTensor(`${s.id}.bias_quantized`, [s.out], DTYPE.INT32, d.bias),
+        floatTensor(`${s.id}.bias_scale`, [s.out], d.biasScale),
+        bytesTensor(`${s.id}.bias_zero_point`, [s.out], DTYPE.INT32, new Int32Array(s.out)),
+      );
+      const w = node(`${s.id}.weight`, 'DequantizeLinear', [`${s.id}.weight_quantized`, `${s.id}.weight_scale`, `${s.id}.weight_zero_point`], [int('axis', 0)]);
+      const b = node(`${s.id}.bias`, 'DequantizeLinear', [`${s.id}.bias_quantized`, `${s.id}.bias_scale`, `${s.id}.bias_zero_point`], [int('axis', 0)]);
+      const c = s.conv;
+      let y = c
+        ? node(s.id, 'Conv', [xdq, w, b], [ints('kernel_shape', c.k), ints('strides', c.s), ints('pads', [c.p[0], c.p[1], c.p[0], c.p[1]]), ints('dilations', c.d), int('group', c.groups)])
+        : node(s.id, 'Gemm', [xdq, w, b], [int('transB', 1)]);
+      if (s.relu) y = node(`${s.id}/relu`, 'Relu', [y]);
+      cur = quantize(s.id, y, d.output);
+      curName = s.id;
+    } else if (step.kind === 'pool') {
+      const pl = step.pool;
+      cur = node(step.id, 'MaxPool', [cur], [ints('kernel_shape', pl.k), ints('strides', pl.s), ints('pads', [pl.p[0], pl.p[1], pl.p[0], pl.p[1]]), int('ceil_mode', pl.ceil ? 1 : 0)]);
+    } else if (step.kind === 'relu') {
+      const y = node(step.id, 'Relu', [dequantize(curName, cur)]);
+      cur = node(`${step.id}/q`, 'QuantizeLinear', [y, `${curName}.scale`, `${curName}.zero_point`]);
+    } else {
+      inits.push(int64Tensor(`${step.id}.shape`, [step.outShape.length + 1], [-1, ...step.outShape]));
+      cur = node(step.id, 'Reshape', [cur, `${step.id}.shape`]);
+    }
+  });
+  const t = src.targetNormalization;
+  const outName = plan.outputName;
+  let out = node(t ? `${plan.output}/dequantized` : outName, 'DequantizeLinear', [cur, `${curName}.scale`, `${curName}.zero_point`]);
+  if (t) {
+    const dims = t.mean.length === 1 ? [] : plan.steps.at(-1)!.outShape;
+    inits.push(floatTensor(`${plan.output}.target_std`, dims, t.std), floatTensor(`${plan.output}.target_mean`, dims, t.mean));
+    out = node(`${plan.output}/restore/mul`, 'Mul', [out, `${plan.output}.target_std`]);
+    nodes.push({ name: `${plan.output}/restore`, op_type: 'Add', input: [out, `${plan.output}.target_mean`], output: [outName], attribute: [], doc_string: '' });
+  }
+  const shape = (s: readonly number[]) => ({ dim: [{ dim_param: BATCH_DIM }, ...s.map((v) => ({ dim_value: v }))] });
+  const activations = Object.fromEntries([[plan.input, m.input], ...[...m.dense].map(([, d]) => [d.step.id, d.output])].map(([k, v]) => [k as string, { scale: (v as ActivationParams).scale, zeroPoint: (v as ActivationParams).zeroPoint }]));
+  const metadata = [
+    { key: 'netwright.graph', value: JSON.stringify(withoutHostPaths(src.graph)) },
+    { key: 'netwright.export', value: JSON.stringify({ opset: QDQ_OPSET, precision: 'int8', ...(norm ? { normalization: 'nodes' } : {}) }) },
+    { key: QDQ_META.quantization, value: JSON.stringify({ format: 'qdq', weights: 'int8 symmetric per channel', activations: 'uint8 asymmetric per tensor', method: m.method, samples: m.samples, folded: plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : [])), params: activations }) },
+    ...(norm ? [{ key: 'netwright.normalization', value: JSON.stringify(norm) }] : []),
+    ...(src.classNames?.length ? [{ key: 'netwright.classNames', value: JSON.stringify(src.classNames) }] : []),
+    ...(t ? [{ key: 'netwright.targetNormalization', value: JSON.stringify(t) }] : []),
+    { key: MODEL_CARD_KEY, value: modelCard(src, card) },
+  ];
+  const model: OnnxModel = {
+    ir_version: 8,
+    opset_import: [{ domain: '', version: QDQ_OPSET }],
+    producer_name: 'Netwright',
+    producer_version: ENGINE_VERSION,
+    doc_string: `${src.graph.name ?? 'netwright'}: int8 (QDQ), calibrated (${m.method}) on ${m.samples} samples`,
+    graph: {
+      name: src.graph.name ?? 'netwright',
+      doc_string: 'Inputs take raw features; int8 weights per output channel, uint8 activations per tensor (QuantizeLinear/DequantizeLinear pairs).',
+      node: nodes,
+      initializer: inits,
+      input: [{ name: plan.input, type: { tensor_type: { elem_type: DTYPE.FLOAT, shape: shape(plan.inputShape) } } }],
+      output: [{ name: outName, type: { tensor_type: { elem_type: DTYPE.FLOAT, shape: shape(plan.steps.at(-1)!.outShape) } } }],
+      value_info: [],
+    },
+    metadata_props: metadata,
+  };
+  return encodeModel(model);
+}

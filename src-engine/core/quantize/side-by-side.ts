@@ -1,0 +1,161 @@
+/**
+ * float32 beside int8 on the test split (#85 deliverable 3), both run by Netwright: the task's
+ * metric (a classifier's accuracy, a regression's MSE), the confusion matrices and the classes
+ * whose predictions moved, the ONNX files' sizes, latency at batch 1 and throughput at batch 32.
+ */
+import { isGraphInput } from '../../base/ir/inputs';
+import type { Backend } from '../backend/types';
+import { createReferenceBackend } from '../backend/reference';
+import { inferencePlan } from '../export/infer';
+import type { TrainedModel } from '../export/model';
+import { normalized, runInt8, type Int8Model } from './int8';
+import { sampleSize } from './plan';
+
+export interface SideFigures {
+  metric: number;
+  bytes: number;
+  /** Median milliseconds of one sample at batch 1. */
+  latencyMs: number;
+  /** Samples a second at batch 32. */
+  perSecond: number;
+}
+
+export interface ClassMove {
+  name: string;
+  /** Test samples of the class, and how many each model got right. */
+  samples: number;
+  float: number;
+  int8: number;
+  /** Samples of the class whose predicted class changed. */
+  changed: number;
+}
+
+export interface SideBySide {
+  samples: number;
+  metric: 'accuracy' | 'mse';
+  float: SideFigures;
+  int8: SideFigures;
+  /** A classifier's: rows the true class, columns the predicted. */
+  confusion?: { float: number[][]; int8: number[][] };
+  /** A classifier's classes whose predictions changed, most changed first. */
+  moved?: ClassMove[];
+  /** Samples whose predicted class changed (a classifier). */
+  changed?: number;
+  /** The largest difference of an output value, and the int8 output's requantisation step. */
+  maxDifference: number;
+  step: number;
+}
+
+const argmax = (v: ArrayLike<number>, at: number, k: number) => {
+  let best = 0;
+  for (let c = 1; c < k; c++) if (v[at + c] > v[at + best]) best = c;
+  return best;
+};
+
+/** The float model's outputs on `count` raw samples (normalised as it was trained), in batches of `batch`, targets restored. */
+export function floatOutputs(model: TrainedModel, plan: Int8Model['plan'], x: Float32Array, count: number, backend: Backend = createReferenceBackend(), batch = 32): Float32Array {
+  const n0 = sampleSize(plan.inputShape);
+  const xs = normalized(model, x.subarray(0, count * n0), count);
+  const compiled = inferencePlan(model, batch, backend);
+  const out = compiled.output(plan.output);
+  const width = out.data.length / batch;
+  const result = new Float32Array(count * width);
+  const input = compiled.input(plan.input).data;
+  for (const n of model.graph.nodes) if (isGraphInput(n) && n.id !== plan.input) compiled.input(n.id).data.fill(0);
+  for (let at = 0; at < count; at += batch) {
+    const m = Math.min(batch, count - at);
+    input.fill(0);
+    input.set(xs.subarray(at * n0, (at + m) * n0));
+    compiled.forward(false);
+    result.set(compiled.output(plan.output).data.subarray(0, m * width), at * width);
+  }
+  const t = model.targetNormalization;
+  if (t) for (let j = 0; j < result.length; j++) result[j] = result[j] * t.std[t.mean.length === 1 ? 0 : j % width] + t.mean[t.mean.length === 1 ? 0 : j % width];
+  return result;
+}
+
+/** Milliseconds per call of `f`, the median of as many calls as fit in ~`budgetMs` (at least 3). */
+function timed(f: () => void, budgetMs = 250): number {
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < 3 || (performance.now() - start < budgetMs && times.length < 200)) {
+    const t0 = performance.now();
+    f();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/**
+ * Measure `m` beside its float model on `count` raw test samples `x` with targets `y` (class
+ * indices, or values in the target's units); `bytes` are the two ONNX files' sizes.
+ */
+export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count: number, bytes: { float: number; int8: number }, backend: Backend = createReferenceBackend()): SideBySide {
+  const model = m.source;
+  const n0 = sampleSize(m.plan.inputShape);
+  const f = floatOutputs(model, m.plan, x, count, backend);
+  const q = runInt8(m, x, count);
+  const width = f.length / Math.max(1, count);
+  let maxDifference = 0;
+  for (let j = 0; j < f.length; j++) maxDifference = Math.max(maxDifference, Math.abs(f[j] - q.values[j]));
+
+  const speed = () => {
+    const one = x.subarray(0, n0);
+    const batch = Math.min(32, count);
+    const b32 = x.subarray(0, batch * n0);
+    const plan1 = inferencePlan(model, 1, backend);
+    const plan32 = inferencePlan(model, 32, backend);
+    const floatOne = timed(() => {
+      plan1.input(m.plan.input).data.set(normalized(model, one, 1));
+      plan1.forward(false);
+    });
+    const floatBatch = timed(() => {
+      plan32.input(m.plan.input).data.set(normalized(model, b32, batch));
+      plan32.forward(false);
+    });
+    const intOne = timed(() => runInt8(m, one, 1));
+    const intBatch = timed(() => runInt8(m, b32, batch));
+    return { float: { latencyMs: floatOne, perSecond: (1000 * batch) / floatBatch }, int8: { latencyMs: intOne, perSecond: (1000 * batch) / intBatch } };
+  };
+  const s = speed();
+  const classes = model.classNames?.length ?? 0;
+  if (classes > 1 && width === classes) {
+    const cf = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    const ci = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    const moves = model.classNames!.map((name) => ({ name, samples: 0, float: 0, int8: 0, changed: 0 }));
+    let changed = 0;
+    for (let i = 0; i < count; i++) {
+      const t = y[i];
+      const a = argmax(f, i * width, width);
+      const b = argmax(q.values, i * width, width);
+      cf[t][a]++;
+      ci[t][b]++;
+      moves[t].samples++;
+      if (a === t) moves[t].float++;
+      if (b === t) moves[t].int8++;
+      if (a !== b) {
+        moves[t].changed++;
+        changed++;
+      }
+    }
+    const acc = (c: number[][]) => c.reduce((s2, row, i) => s2 + row[i], 0) / Math.max(1, count);
+    return {
+      samples: count,
+      metric: 'accuracy',
+      float: { metric: acc(cf), bytes: bytes.float, ...s.float },
+      int8: { metric: acc(ci), bytes: bytes.int8, ...s.int8 },
+      confusion: { float: cf, int8: ci },
+      moved: moves.filter((c) => c.changed > 0 || c.float !== c.int8).sort((a, b) => b.changed - a.changed),
+      changed,
+      maxDifference,
+      step: q.step,
+    };
+  }
+  const mse = (v: Float32Array) => {
+    let e = 0;
+    for (let j = 0; j < v.length; j++) e += (v[j] - y[j]) ** 2;
+    return e / Math.max(1, v.length);
+  };
+  return { samples: count, metric: 'mse', float: { metric: mse(f), bytes: bytes.float, ...s.float }, int8: { metric: mse(q.values), bytes: bytes.int8, ...s.int8 }, maxDifference, step: q.step };
+}

@@ -1,0 +1,230 @@
+/**
+ * Post-training int8 quantisation calibrated on the user's data (#85 deliverables 1–3):
+ *
+ *   netwright quantize MODEL [--data FOLDER|FILE [--target COLUMN] …] [--samples N] [--method minmax|percentile|entropy]
+ *                      --out model.int8.onnx [--limit N] [--threads N] [--which last|best] [--runs DIR] [--force] [--json]
+ *
+ * MODEL: a model file, project or run (as `netwright export` reads them). The activations are
+ * calibrated on N samples (default 256, evenly spaced) of the training split of `--data`, or of the
+ * model's own dataset split as training split it. The weights become int8 per output channel, the
+ * activations uint8 per tensor, BatchNorm folded and ReLU fused (core/quantize/); the file is a QDQ
+ * ONNX with the model card. Netwright then runs both forms itself on the test split (at most
+ * `--limit` samples) and prints them side by side: the task's metric, the confusion matrices and
+ * the classes that moved, the files' sizes, latency at batch 1 and throughput at batch 32
+ * (`--json`: one `quantization` line). Exit codes as `netwright evaluate`'s: 0 done, 1 failed,
+ * 2 bad input (no such model, layers without an int8 form, unusable data).
+ */
+import { thrownCode } from '../base/errors';
+import type { DatasetConfig } from '../base/ir/types';
+import { checkGraph } from '../core/analysis/checked';
+import { DataError, inMemory, withInputShape, type Dataset } from '../core/data';
+import type { TrainedModel } from '../core/export/model';
+import type { Normalization } from '../core/data/normalize';
+import { exportOnnx } from '../core/export/onnx';
+import { prepareForEvaluation } from '../core/train';
+import { CALIBRATION_METHODS, type ActivationParams, type CalibrationMethod } from '../core/quantize/calibrate';
+import { normalized, quantizeModel, type Int8Model } from '../core/quantize/int8';
+import { int8Onnx } from '../core/quantize/qdq-onnx';
+import { sideBySide, type SideBySide } from '../core/quantize/side-by-side';
+import type { ModelCardContext } from '../core/export/model-card';
+import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
+import { createBestBackend, enableRelaxedSimd } from './cpu';
+import { loadSamples } from './datasets';
+import { modelFromSource } from './export-cli';
+import { writeExport } from './export-writer';
+import { DATA_FLAGS, checkDataFlags, wholeNumberFlag } from './train-args';
+import { datasetFromFlags } from './train-data';
+import { settingsForData } from './train-design';
+
+/** Calibration samples unless `--samples` says. */
+export const DEFAULT_CALIBRATION_SAMPLES = 256;
+
+/** `netwright quantize --help`. */
+export function usage(): string {
+  return `usage: ${commandLine('quantize', `<model.json | project | run> [--data FOLDER|FILE [--target COLUMN]] [--samples N] [--method ${CALIBRATION_METHODS.join('|')}] --out FILE.onnx [--limit N] [--threads N] [--which last|best] [--runs DIR] [--force] [--json]`)}\nQuantises a trained model to int8 (per-channel int8 weights, uint8 activations calibrated on N samples of --data or of its own training split; BatchNorm folded, ReLU fused) as a QDQ ONNX file, and prints float32 beside int8 on the test split: metric, confusion, size, latency, throughput. docs/export.md.`;
+}
+
+/** `count` rows of `n`-value samples of `s`, evenly spaced; their targets too. */
+function evenly(s: Dataset, count: number): Sampled {
+  const n = s.features.length / Math.max(1, s.count);
+  const take = Math.min(count, s.count);
+  const x = new Float32Array(take * n);
+  const per = s.targets.length / Math.max(1, s.count);
+  const y = new Float32Array(take * per);
+  for (let i = 0; i < take; i++) {
+    const r = Math.floor((i * s.count) / take);
+    x.set(s.features.subarray(r * n, (r + 1) * n), i * n);
+    y.set(s.targets.subarray(r * per, (r + 1) * per), i * per);
+  }
+  return { x, y, count: take };
+}
+
+/** A normalisation that leaves every value as it is: x − 0 is x, and x · (1 / 1) is x. */
+const RAW: Normalization = { kind: 'global', mean: [0], std: [1] };
+
+/** Raw samples: `count` of them, their features and targets. */
+export interface Sampled {
+  x: Float32Array;
+  y: Float32Array;
+  count: number;
+}
+
+/**
+ * What a quantisation reads, raw (the int8 file takes raw features; its normalisation leads): N
+ * calibration samples, evenly spaced, of the training split of `--data` or of the model's own
+ * dataset (split as training split it), and the test split (at most `limit` samples).
+ *
+ * @throws DataError when the data cannot be read or holds no samples.
+ */
+export function quantizationData(model: TrainedModel, flags: { data?: string; target?: string; missing?: string; gaps?: string; samples: number; limit?: number }): { calibration: Sampled; test: Sampled; source: string } {
+  const t = model.graph.training ?? settingsForData(model.graph, flags.data, true);
+  if (!t) throw new DataError('DATA_BAD_OPTION', 'the model has no training settings (dataset), so there is nothing to calibrate it on. Name your data with --data.');
+  const graph = { ...model.graph, training: t };
+  const dataset: DatasetConfig = datasetFromFlags(flags, graph, t.dataset);
+  const checked = checkGraph({ ...graph, training: { ...t, dataset } });
+  if (!checked.graph) throw new DataError('DATA_BAD_OPTION', `the model's graph is not valid: ${checked.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join('; ')}`);
+  const config = withInputShape(dataset, checked.graph.ir);
+  // Raw features: "normalised" by x − 0 / 1 (exact), so that the data's own normalisation is not fitted; raw targets.
+  const data = prepareForEvaluation(loadSamples(config, t.seed), config, t.seed, RAW, undefined);
+  const train = inMemory(data.train, 'calibration');
+  if (train.count === 0) throw new DataError('DATA_TOO_SMALL', 'the training split holds no samples to calibrate on');
+  const testSplit = inMemory(data.test.count > 0 ? data.test : data.val, 'the test split');
+  return { calibration: evenly(train, flags.samples), test: evenly(testSplit, flags.limit ?? testSplit.count), source: flags.data !== undefined ? `${config.name} (--data)` : `${config.name}, its training split` };
+}
+
+/** Run the CLI; returns the exit code. */
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  const cli = startCli(argv, parse, usage(), out, err);
+  if (typeof cli === 'number') return cli;
+  const { args, fail } = cli;
+  let model: TrainedModel;
+  try {
+    model = modelFromSource(args.source, args.which, args.runs);
+  } catch (e) {
+    return fail(thrownCode(e, 'CLI_BAD_JSON'), (e as Error).message, 2);
+  }
+  if (!model.graph.training && !settingsForData(model.graph, args.data, true)) return fail('TRAIN_NO_CONFIG', `${args.source}: the model has no training settings (dataset), so there is nothing to calibrate it on. Name your data with --data.`, 2);
+  let calibration: Sampled;
+  let test: Sampled;
+  let source: string;
+  try {
+    ({ calibration, test, source } = quantizationData(model, args));
+  } catch (e) {
+    return fail(e instanceof DataError ? e.code : thrownCode(e, 'DATA_LOAD_FAILED'), (e as Error).message, 2);
+  }
+  let q: Int8Model;
+  try {
+    q = quantizeModel(model, normalized(model, calibration.x, calibration.count), calibration.count, args.method);
+  } catch (e) {
+    return fail(thrownCode(e, 'E_QUANTIZE_UNSUPPORTED'), (e as Error).message, 2);
+  }
+  const backend = await createBestBackend(args.threads !== undefined ? { threads: args.threads } : {});
+  let figures: SideBySide;
+  let bytes: Uint8Array;
+  try {
+    const floatBytes = exportOnnx(model).bytes.length;
+    const card = (f?: SideBySide): ModelCardContext => ({
+      quantization: {
+        precision: 'int8',
+        method: args.method,
+        samples: calibration.count,
+        calibratedOn: source,
+        float: { bytes: floatBytes, ...(f ? { metric: { name: f.metric, value: f.float.metric }, latencyMs: f.float.latencyMs, perSecond: f.float.perSecond } : {}) },
+        int8: { bytes: f?.int8.bytes ?? 0, ...(f ? { metric: { name: f.metric, value: f.int8.metric }, latencyMs: f.int8.latencyMs, perSecond: f.int8.perSecond } : {}) },
+        ...(f?.changed !== undefined ? { changed: f.changed } : {}),
+      },
+    });
+    // The card holds the figures, which hold the file's size: measured on the file without them, then written with them.
+    const first = int8Onnx(q, card());
+    figures = sideBySide(q, test.x, test.y, test.count, { float: floatBytes, int8: first.length }, backend);
+    bytes = int8Onnx(q, card(figures));
+    figures.int8.bytes = bytes.length;
+  } catch (e) {
+    return fail(thrownCode(e, 'E_QUANTIZE_UNSUPPORTED'), (e as Error).message, /^(E_QUANTIZE|E_MODEL|E_EXPORT)/.test(thrownCode(e, 'E_QUANTIZE_UNSUPPORTED')) ? 2 : 1);
+  } finally {
+    backend.dispose?.();
+  }
+  let written: string;
+  try {
+    written = writeExport({ kind: 'file', files: [{ path: 'model.onnx', data: bytes }] }, args.out, { force: args.force });
+  } catch (e) {
+    return fail(thrownCode(e, 'E_EXPORT_WRITE'), (e as Error).message, 1);
+  }
+  const folded = q.plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : []));
+  const activations: [string, ActivationParams][] = [[q.plan.input, q.input], ...[...q.dense].map(([, d]): [string, ActivationParams] => [d.step.id, d.output])];
+  const scales = Object.fromEntries(activations.map(([k, p]) => [k, { scale: p.scale, zeroPoint: p.zeroPoint, min: p.min, max: p.max }]));
+  if (args.json) {
+    out(JSON.stringify({ type: 'quantization', path: written, method: args.method, calibrationSamples: calibration.count, calibratedOn: source, folded, activations: scales, ...figures }) + '\n');
+    return 0;
+  }
+  printFigures(out, model.graph.name ?? args.source, written, args.method, calibration.count, source, folded, figures, model.classNames ?? []);
+  return 0;
+}
+
+function printFigures(out: (s: string) => void, name: string, written: string, method: string, samples: number, source: string, folded: string[], f: SideBySide, classes: readonly string[]): void {
+  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  const metric = (v: number) => (f.metric === 'accuracy' ? `${(100 * v).toFixed(2)}%` : v.toPrecision(4));
+  out(`${name}: int8 (QDQ ONNX) written to ${written}\n`);
+  out(`calibrated (${method}) on ${samples} samples of ${source}${folded.length ? `; folded or fused: ${folded.join(', ')}` : ''}\n`);
+  out(`on ${f.samples} test samples:      float32      int8\n`);
+  out(`  ${f.metric.padEnd(22)} ${metric(f.float.metric).padStart(9)} ${metric(f.int8.metric).padStart(9)}\n`);
+  out(`  ${'size (ONNX)'.padEnd(22)} ${kib(f.float.bytes).padStart(9)} ${kib(f.int8.bytes).padStart(9)}  (${((100 * f.int8.bytes) / f.float.bytes).toFixed(0)}%)\n`);
+  out(`  ${'latency, batch 1'.padEnd(22)} ${`${f.float.latencyMs.toPrecision(3)} ms`.padStart(9)} ${`${f.int8.latencyMs.toPrecision(3)} ms`.padStart(9)}\n`);
+  out(`  ${'throughput, batch 32'.padEnd(22)} ${`${Math.round(f.float.perSecond)}/s`.padStart(9)} ${`${Math.round(f.int8.perSecond)}/s`.padStart(9)}  (int8: pure TypeScript, no SIMD yet)\n`);
+  if (f.changed !== undefined) out(`  ${f.changed} of ${f.samples} samples changed class${f.moved?.length ? `: ${f.moved.map((c) => `${c.name} ${c.float}→${c.int8} right (${c.changed} changed)`).join(', ')}` : ''}\n`);
+  const c = f.confusion;
+  if (c && classes.length <= 20) {
+    const w = Math.max(5, ...classes.map((n) => Math.min(12, n.length)));
+    const cell = (s: string) => s.slice(0, w).padStart(w);
+    for (const [label, m] of [['float32', c.float], ['int8', c.int8]] as const) {
+      out(`confusion matrix, ${label} (rows: true class, columns: predicted)\n${cell('')} ${classes.map(cell).join(' ')}\n`);
+      m.forEach((row, i) => out(`${cell(classes[i])} ${row.map((v) => cell(String(v))).join(' ')}\n`));
+    }
+  }
+}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...DATA_FLAGS,
+      samples: { type: 'string' },
+      method: { type: 'string' },
+      out: { type: 'string' },
+      limit: { type: 'string' },
+      threads: { type: 'string' },
+      which: { type: 'string' },
+      runs: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new Error(positionals.length ? `expected one model, got ${positionals.length}` : 'missing the model (a model file, project or run)');
+  checkDataFlags(values);
+  if (values.out === undefined) throw new Error('missing --out FILE.onnx');
+  if (values.method !== undefined && !(CALIBRATION_METHODS as readonly string[]).includes(values.method)) throw new Error(`--method must be one of ${CALIBRATION_METHODS.join(', ')} (got ${values.method})`);
+  if (values.which !== undefined && values.which !== 'last' && values.which !== 'best') throw new Error(`--which must be last or best (got ${values.which})`);
+  const int = wholeNumberFlag;
+  return {
+    source: positionals[0],
+    json: values.json === true,
+    data: values.data,
+    target: values.target,
+    missing: values.missing,
+    gaps: values.gaps,
+    samples: int('samples', values.samples, 1) ?? DEFAULT_CALIBRATION_SAMPLES,
+    method: (values.method ?? 'minmax') as CalibrationMethod,
+    out: values.out,
+    limit: int('limit', values.limit, 1),
+    threads: int('threads', values.threads, 1),
+    which: (values.which ?? 'last') as 'last' | 'best',
+    runs: values.runs ?? process.env.NETWRIGHT_RUNS_DIR,
+    force: values.force === true,
+  };
+}
+
+if (startedAs('quantize-cli')) {
+  enableRelaxedSimd();
+  runScript(main, 'E_QUANTIZE_INTERNAL');
+}

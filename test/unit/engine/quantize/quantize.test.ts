@@ -1,0 +1,154 @@
+/**
+ * Post-training int8 quantisation (#85 deliverables 1–3): the MNIST MLP trained 2 epochs on 2,000
+ * samples, quantised by `netwright quantize` on 128 of its training samples and measured on 500
+ * test samples: int8 within 1 point of float32, the file at most 30 % of the float ONNX, onnx's full
+ * checker accepts the QDQ file, onnxruntime-web's outputs equal the engine's own int8 inference
+ * (argmax equal, every output within one requantisation step), and the three calibration methods
+ * give different but sane ranges. A CNN's BatchNorm is folded and its ReLU fused; a layer without an
+ * int8 form is refused by name.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { Rng } from '../../../../src-engine/base/rng';
+import { modelFromJSON } from '../../../../src-engine/core/export/json';
+import { MODEL_CARD_KEY } from '../../../../src-engine/core/export/model-card';
+import type { TrainedModel } from '../../../../src-engine/core/export/model';
+import { decodeModel } from '../../../../src-engine/core/export/onnx/proto';
+import { CALIBRATION_METHODS } from '../../../../src-engine/core/quantize/calibrate';
+import { normalized, quantizeModel, runInt8, type Int8Model } from '../../../../src-engine/core/quantize/int8';
+import { int8Onnx } from '../../../../src-engine/core/quantize/qdq-onnx';
+import { floatOutputs } from '../../../../src-engine/core/quantize/side-by-side';
+import { main as quantizeCli, quantizationData, type Sampled } from '../../../../src-engine/node/quantize-cli';
+import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { onnxCheck, runOrt, trainedModel } from '../export/onnx/harness';
+
+const EXAMPLES = join(import.meta.dirname, '../../../../examples');
+
+async function run(cli: typeof quantizeCli, argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await cli(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+/** Onnxruntime-web's outputs beside the engine's int8 ones: samples whose argmax differs, the largest difference, the step. */
+async function againstOrt(q: Int8Model, s: Sampled, dims: number[]): Promise<{ argmax: number; maxDifference: number; step: number }> {
+  const mine = runInt8(q, s.x, s.count);
+  const ort = Object.values(await runOrt(int8Onnx(q), { [q.plan.input]: { data: s.x, dims: [s.count, ...dims] } }))[0];
+  const k = mine.values.length / s.count;
+  let argmax = 0;
+  let maxDifference = 0;
+  const best = (v: ArrayLike<number>, i: number) => Array.from({ length: k }, (_, c) => v[i * k + c]).reduce((b, x, c, a) => (x > a[b] ? c : b), 0);
+  for (let i = 0; i < s.count; i++) if (best(mine.values, i) !== best(ort, i)) argmax++;
+  for (let j = 0; j < ort.length; j++) maxDifference = Math.max(maxDifference, Math.abs(ort[j] - mine.values[j]));
+  return { argmax, maxDifference, step: mine.step };
+}
+
+describe('int8 quantisation of the MNIST MLP', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nw-quantize-'));
+  const modelPath = join(dir, 'mlp.json');
+  let model: TrainedModel;
+  let data: { calibration: Sampled; test: Sampled };
+
+  beforeAll(async () => {
+    const t = await run(trainCli, [join(EXAMPLES, 'mnist-mlp.json'), '--epochs', '2', '--limit', '2000', '--threads', '1', '--export', modelPath]);
+    expect(t.code, t.err).toBe(0);
+    model = modelFromJSON(readFileSync(modelPath, 'utf8'));
+    data = quantizationData(model, { samples: 128, limit: 500 });
+  }, 60_000);
+
+  it('netwright quantize: int8 within 1 point of float32, at most 30 % of its size, figures side by side, a QDQ file onnx accepts', async () => {
+    const out = join(dir, 'mlp.int8.onnx');
+    const r = await run(quantizeCli, [modelPath, '--samples', '128', '--limit', '500', '--threads', '1', '--out', out, '--json']);
+    expect(r.code, r.err + r.out).toBe(0);
+    const f = JSON.parse(r.out) as { type: string; samples: number; calibrationSamples: number; metric: string; float: { metric: number; bytes: number; latencyMs: number; perSecond: number }; int8: { metric: number; bytes: number; latencyMs: number; perSecond: number }; confusion: { float: number[][]; int8: number[][] }; folded: string[]; changed: number };
+    expect(f).toMatchObject({ type: 'quantization', samples: 500, calibrationSamples: 128, metric: 'accuracy', folded: ['relu1', 'relu2'] });
+    expect(f.float.metric).toBeGreaterThan(0.8);
+    expect(Math.abs(f.int8.metric - f.float.metric)).toBeLessThanOrEqual(0.01);
+    expect(f.int8.bytes).toBeLessThanOrEqual(0.3 * f.float.bytes);
+    for (const side of [f.float, f.int8]) expect(side.latencyMs > 0 && side.perSecond > 0).toBe(true);
+    // Each confusion matrix counts the 500 samples; the int8 one differs from float32 by the samples that changed class.
+    const total = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
+    expect([total(f.confusion.float), total(f.confusion.int8)]).toEqual([500, 500]);
+    const bytes = readFileSync(out);
+    expect(bytes.length).toBe(f.int8.bytes);
+    expect(onnxCheck({ int8: bytes })).toEqual({});
+    const file = decodeModel(bytes);
+    const ops = new Set(file.graph.node.map((n) => n.op_type));
+    expect([...ops].sort()).toEqual(['DequantizeLinear', 'Div', 'Gemm', 'QuantizeLinear', 'Relu', 'Reshape', 'Sub']);
+    // Every weight is int8 (TensorProto INT8 = 3): no float weight matrix is left in the file.
+    const weights = file.graph.initializer.filter((t) => t.name!.endsWith('.weight_quantized'));
+    expect(weights.map((t) => [t.name, t.data_type, t.dims])).toEqual([['fc1.weight_quantized', 3, [128, 784]], ['fc2.weight_quantized', 3, [64, 128]], ['fc3.weight_quantized', 3, [10, 64]]]);
+    expect(Math.max(...file.graph.initializer.filter((t) => t.data_type === 1).map((t) => t.dims.reduce((a, b) => a * b, 1)))).toBeLessThanOrEqual(128);
+    const card = file.metadata_props!.find((p) => p.key === MODEL_CARD_KEY)!.value;
+    expect(card).toContain('**Precision**: int8 (QDQ)');
+    expect(card).toContain(`| int8 | ${Number(f.int8.metric.toPrecision(4))} |`);
+
+    const human = await run(quantizeCli, [modelPath, '--samples', '64', '--limit', '100', '--threads', '1', '--out', join(dir, 'again.onnx')]);
+    expect(human.code, human.err).toBe(0);
+    for (const s of ['calibrated (minmax) on 64 samples', 'accuracy', 'size (ONNX)', 'latency, batch 1', 'throughput, batch 32', 'confusion matrix, float32', 'confusion matrix, int8']) expect(human.out).toContain(s);
+    expect(existsSync(join(dir, 'again.onnx'))).toBe(true);
+  }, 40_000);
+
+  it("onnxruntime-web's outputs equal the engine's int8 ones, for each calibration method, and the methods' ranges differ but are sane", async () => {
+    const calib = normalized(model, data.calibration.x, data.calibration.count);
+    const float = floatOutputs(model, quantizeModel(model, calib, 8, 'minmax').plan, data.test.x, data.test.count);
+    const floatRight = Array.from({ length: data.test.count }, (_, i) => float.subarray(i * 10, i * 10 + 10).indexOf(Math.max(...float.subarray(i * 10, i * 10 + 10))) === data.test.y[i]).filter(Boolean).length;
+    const ranges: Record<string, { min: number; max: number; scale: number }[]> = {};
+    for (const method of CALIBRATION_METHODS) {
+      const q = quantizeModel(model, calib, data.calibration.count, method);
+      const vs = await againstOrt(q, data.test, [1, 28, 28]);
+      // Measured: identical (0) on all 500 × 10 outputs; the bound is one requantisation step.
+      expect(vs.argmax).toBe(0);
+      expect(vs.maxDifference).toBeLessThanOrEqual(vs.step);
+      ranges[method] = [q.input, ...[...q.dense.values()].map((d) => d.output)];
+      for (const p of ranges[method]) expect(p.scale > 0 && p.min <= 0 && p.max >= 0).toBe(true);
+      const out = runInt8(q, data.test.x, data.test.count).values;
+      const right = Array.from({ length: data.test.count }, (_, i) => out.subarray(i * 10, i * 10 + 10).indexOf(Math.max(...out.subarray(i * 10, i * 10 + 10))) === data.test.y[i]).filter(Boolean).length;
+      expect(Math.abs(right - floatRight), method).toBeLessThanOrEqual(0.02 * data.test.count);
+    }
+    // The hidden layers' ranges: percentile and entropy clip inside min-max, entropy the most; all three differ.
+    for (const layer of [1, 2]) {
+      const [mm, pc, en] = CALIBRATION_METHODS.map((m) => ranges[m][layer].max);
+      expect(pc).toBeLessThan(mm);
+      expect(en).toBeLessThan(pc);
+      expect(en).toBeGreaterThan(0.2 * mm);
+    }
+  }, 40_000);
+});
+
+describe('int8 quantisation of a CNN with BatchNorm', () => {
+  it('folds BatchNorm into the Conv2d, fuses ReLU, pools on uint8, and onnxruntime-web agrees with the engine', async () => {
+    const graph = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-cnn.json'), 'utf8')) as GraphIR;
+    const small: GraphIR = { ...graph, nodes: graph.nodes.map((n) => (n.op === 'Conv2d' ? { ...n, attrs: { ...n.attrs, outChannels: n.id === 'conv1' ? 4 : 8 } } : n)) };
+    const model = trainedModel(small, 3);
+    const rng = new Rng(5);
+    const sampled = (count: number): Sampled => ({ x: Float32Array.from({ length: count * 784 }, () => rng.uniform()), y: new Float32Array(count), count });
+    const q = quantizeModel(model, sampled(32).x, 32, 'percentile');
+    expect(q.plan.steps.map((s) => s.kind)).toEqual(['dense', 'pool', 'dense', 'pool', 'reshape', 'dense']);
+    expect(q.plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : []))).toEqual(['bn1', 'relu1', 'bn2', 'relu2']);
+    const bytes = int8Onnx(q);
+    expect(onnxCheck({ cnn: bytes })).toEqual({});
+    expect(decodeModel(bytes).graph.node.map((n) => n.op_type)).not.toContain('BatchNormalization');
+    const test = sampled(24);
+    const vs = await againstOrt(q, test, [1, 28, 28]);
+    expect(vs.argmax).toBe(0);
+    expect(vs.maxDifference).toBeLessThanOrEqual(vs.step);
+    // The folded int8 chain tracks the float model (BatchNorm in eval mode) within a few steps.
+    const float = floatOutputs(model, q.plan, test.x, test.count);
+    const int8 = runInt8(q, test.x, test.count);
+    let worst = 0;
+    for (let j = 0; j < float.length; j++) worst = Math.max(worst, Math.abs(float[j] - int8.values[j]));
+    expect(worst).toBeLessThanOrEqual(8 * int8.step);
+  }, 30_000);
+
+  it('refuses a layer without an int8 form, naming it', () => {
+    const graph = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-mlp.json'), 'utf8')) as GraphIR;
+    const withSigmoid: GraphIR = { ...graph, nodes: graph.nodes.map((n) => (n.id === 'relu1' ? { ...n, op: 'Sigmoid' } : n)) };
+    const model = trainedModel(withSigmoid, 1);
+    expect(() => quantizeModel(model, new Float32Array(784), 1, 'minmax')).toThrow(/Sigmoid "relu1" has no int8 form/);
+  });
+});
