@@ -656,9 +656,10 @@ torchrun --nnodes 2 --nproc_per_node 8 --rdzv_backend c10d --rdzv_endpoint HOST:
 python train.py --init-weights weights.pt         # continue from Netwright's weights
 \`\`\`
 
-Under \`torchrun\`, each process trains on its share of every batch (a \`DistributedSampler\`;
-\`--batch-size\` stays the global batch, split across processes) and gradients are averaged by
-\`DistributedDataParallel\` — \`gloo\` on CPU, \`nccl\` on GPUs. Every process prints the same
+Under \`torchrun\`, each process trains on its share of every one of Netwright's batches
+(\`NetwrightBatches\`; \`--batch-size\` stays the global batch, split across processes, each
+share's loss weighted by its size) and gradients are averaged by \`DistributedDataParallel\` —
+\`gloo\` on CPU, \`nccl\` on GPUs. Every process prints the same
 epoch losses (they are averaged across processes). The trained weights go to \`trained.pt\`
 (\`--out\`). BatchNorm layers keep per-process batch statistics, as plain DDP does.
 
@@ -667,10 +668,12 @@ add \`--redirects 1 --tee 1\` to the torchrun options there (fixed in PyTorch 2.
 ${idx ? `\nThe ${t!.dataset.name} files are read from \`--data DIR\` (default \`data/\`); when \`data/\` holds none, from the folder Netwright read them from (when it is on this machine), and otherwise downloaded into \`data/\`.\n` : ''}${
         t?.groups?.length ? '\n**Not supported:** this graph trains optimizer groups (a GAN-style recipe); train.py refuses to run it. model.py and the weights work.\n' : ''
       }
-What is not bit-for-bit Netwright's: the initial weights (PyTorch's random stream), the order of
-the batches and the random corruption of the inputs; the split, the normalisation, the loss, the
-optimizer with its parameter groups (no weight decay on biases and norm scales), the schedule and
-the clipping are the same.
+What is not bit-for-bit Netwright's: the initial weights unless \`--init-weights weights.pt\` (else
+PyTorch's random stream), and the random draws (Dropout, augmentation, the corruption of the
+inputs); the split, the normalisation, the batches in their order, the loss, the optimizer with its
+parameter groups (no weight decay on biases and norm scales), the schedule and the clipping are the
+same. \`--report jsonl\` prints one JSON record a step, an epoch and at the end (what
+\`netwright train --on torchrun:N\` reads).
 `
     : ''
 }`;

@@ -3,10 +3,12 @@ in one process or distributed.
 
     python train.py                        # one process: a GPU when there is one, else the CPU
     torchrun --nproc_per_node 2 train.py   # DistributedDataParallel: gloo on CPU, nccl on GPU
+    python train.py --report jsonl         # also one JSON record a step and an epoch on stdout (what Netwright reads)
 
 The dataset split, normalisation, input transforms, loss, optimizer (no weight decay on biases
 and norm scales), learning-rate schedule, gradient clipping, batch size and seed are the ones the
-run used (CONFIG below). See README.md.
+run used (CONFIG below), and the batches are Netwright's, in its order (NetwrightBatches): the
+same global batch on any number of processes. See README.md.
 """
 import argparse
 import copy
@@ -16,6 +18,7 @@ import math
 import os
 import struct
 import sys
+import time
 import urllib.request
 
 import numpy as np
@@ -24,7 +27,6 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Subset, TensorDataset
-from torch.utils.data.distributed import DistributedSampler
 
 from model import Net
 __LOSS_HELPERS__
@@ -75,6 +77,44 @@ class NetwrightRng:
 
 def js_round(x):
     return math.floor(x + 0.5)
+
+
+class NetwrightBatches(torch.utils.data.Sampler):
+    """Netwright's training batches, in its order: the split's indices shuffled at the start of each
+    epoch by NetwrightRng(seed ^ 0x51F7E), in place (each epoch shuffles the previous one's order), and
+    cut into global batches of batch_size, the last one shorter (core/train/loop.ts). Under DDP each
+    process takes its contiguous share of every global batch, so together they train the batch one
+    process would; a share that would be empty (a last batch smaller than the world) takes the batch's
+    first sample with weight 0. weights[i] scales batch i's mean loss so that DDP's average of the
+    processes' gradients is the gradient of the global batch's mean loss."""
+
+    def __init__(self, n, batch_size, seed, rank=0, world=1):
+        self.n, self.batch_size, self.rank, self.world = n, batch_size, rank, world
+        self.rng = NetwrightRng((seed ^ 0x51F7E) & M32)
+        self.order = list(range(n))
+        self.shuffled = 0
+        self.batches, self.weights, self.counts = [], [], []
+
+    def set_epoch(self, epoch):
+        """The order of epoch (1, 2, …): the shuffles up to it, each once."""
+        while self.shuffled < epoch:
+            self.rng.shuffle(self.order)
+            self.shuffled += 1
+        self.batches, self.weights, self.counts = [], [], []
+        for start in range(0, self.n, self.batch_size):
+            batch = self.order[start:start + self.batch_size]
+            size, extra = divmod(len(batch), self.world)
+            lo = self.rank * size + min(self.rank, extra)
+            mine = batch[lo:lo + size + (1 if self.rank < extra else 0)]
+            self.counts.append((len(mine), len(batch)))
+            self.weights.append(len(mine) * self.world / len(batch))
+            self.batches.append(mine if mine else batch[:1])
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
 
 
 def stratified_split(labels, fraction, rng, pool):
@@ -467,6 +507,38 @@ def evaluate(net, losses, dataset, classification, rank, world, device, corrupte
     return result
 
 
+def batch_correct(out, y, classification):
+    """How many of the batch's samples were classified right (a class per position: each sample's share right); 0 for other tasks."""
+    if not classification:
+        return 0.0
+    pred = out[CONFIG['prediction']] if CONFIG['multiple_outputs'] else out
+    with torch.no_grad():
+        if y.dim() > 1:
+            axis = -1 if pred.shape[:-1] == y.shape else 1
+            return float((pred.argmax(axis) == y).float().flatten(1).mean(1).sum())
+        return float((pred.argmax(1) == y).sum()) if pred.shape[1] > 1 else float(((pred[:, 0] > 0).long() == y).sum())
+
+
+class Report:
+    """--report jsonl: one JSON line a record on stdout ({"netwright": 1, "kind": "step", …}), written by
+    process 0 only, flushed at once; the human lines go to stderr meanwhile. NaN and infinities are
+    written as null (JSON has neither). Without it, the human lines go to stdout as before."""
+
+    def __init__(self, on):
+        self.on = on
+        self.t0 = time.monotonic()
+
+    def say(self, line):
+        print(line, file=sys.stderr if self.on else sys.stdout, flush=True)
+
+    def record(self, kind, **fields):
+        if not self.on:
+            return
+        clean = lambda v: {k: clean(x) for k, x in v.items()} if isinstance(v, dict) else None if isinstance(v, float) and not math.isfinite(v) else v
+        sys.stdout.write(json.dumps({'netwright': 1, 'kind': kind, 't': round(time.monotonic() - self.t0, 4), **clean(fields)}, allow_nan=False) + '\n')
+        sys.stdout.flush()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--epochs', type=int, default=CONFIG['epochs'])
@@ -477,6 +549,7 @@ def main():
     parser.add_argument('--init-weights', help='start from these weights (e.g. weights.pt) instead of a fresh initialisation')
     parser.add_argument('--out', default='trained.pt', help='where to save the trained state_dict')
     parser.add_argument('--cpu', action='store_true', help='do not use a GPU even if there is one')
+    parser.add_argument('--report', choices=['text', 'jsonl'], default='text', help='jsonl: one JSON record a step, an epoch and at the end on stdout (process 0; other lines go to stderr)')
     args = parser.parse_args()
     if CONFIG['groups']:
         sys.exit('This graph trains optimizer groups (' + ', '.join(CONFIG['groups']) + '); train.py does not reproduce that recipe.')
@@ -491,6 +564,8 @@ def main():
     if cuda:
         torch.cuda.set_device(device)
     torch.manual_seed(args.seed)
+    report = Report(args.report == 'jsonl' and rank == 0)
+    say = report.say
 
     splits, classification = prepare(args.data, args.seed, args.limit, rank)
     model = Net().to(device)
@@ -502,36 +577,45 @@ def main():
     schedule = make_schedule(optimizer)
     per_step = CONFIG['schedule_unit'] == 'step' and not SCHEDULE_WATCHES_METRIC
 
-    per_rank = max(1, args.batch_size // world)
-    if rank == 0 and args.batch_size % world:
-        print(f'note: batch {args.batch_size} does not split evenly over {world} processes; each takes {per_rank}', flush=True)
-    sampler = DistributedSampler(splits['train'], num_replicas=world, rank=rank, shuffle=True, seed=args.seed) if world > 1 else None
-    generator = torch.Generator().manual_seed(args.seed)
-    loader = DataLoader(splits['train'], batch_size=per_rank, shuffle=sampler is None, sampler=sampler, generator=generator if sampler is None else None)
+    # The global batch is kept: each process trains its share of every one of Netwright's batches.
+    sampler = NetwrightBatches(len(splits['train']), args.batch_size, args.seed, rank, world)
+    loader = DataLoader(splits['train'], batch_sampler=sampler)
     noise = torch.Generator().manual_seed(args.seed * 1000 + rank)
     if rank == 0:
-        print(f"{CONFIG['name']}: train {len(splits['train'])} · validation {len(splits['val'])} · test {len(splits['test'])} samples; "
-              f'{world} process{"es" if world > 1 else ""} on {device.type}{" (" + dist.get_backend() + ")" if world > 1 else ""}', flush=True)
+        say(f"{CONFIG['name']}: train {len(splits['train'])} · validation {len(splits['val'])} · test {len(splits['test'])} samples; "
+            f'{world} process{"es" if world > 1 else ""} on {device.type}{" (" + dist.get_backend() + ")" if world > 1 else ""}')
+    report.record('start', world=world, device=device.type, backend=dist.get_backend() if world > 1 else None, epochs=args.epochs, batch_size=args.batch_size,
+                  samples={k: len(v) for k, v in splits.items()}, steps_per_epoch=len(NetwrightBatches(len(splits['train']), args.batch_size, args.seed)))
+    step = 0
 
     es = CONFIG['early_stopping']
     best, best_state, waited = None, None, 0
     for epoch in range(1, args.epochs + 1):
-        if sampler is not None:
-            sampler.set_epoch(epoch)
+        sampler.set_epoch(epoch)
         net.train()
-        loss_sum, count = 0.0, 0
-        for x, y in loader:
+        loss_sum, count, correct_sum = 0.0, 0, 0.0
+        for i, (x, y) in enumerate(loader):
             x, y = x.to(device), y.to(device)
+            mine, whole = sampler.counts[i]
+            lr = optimizer.param_groups[0]['lr']
             optimizer.zero_grad()
-            loss = total_loss(losses, net(corrupt(augment(x, noise), noise)), x, y)
-            loss.backward()
+            out = net(corrupt(augment(x, noise), noise))
+            loss = total_loss(losses, out, x, y)
+            # Under DDP the processes' gradients are averaged: each weighs its share of the global batch.
+            (loss * sampler.weights[i] if world > 1 else loss).backward()
             clip(model)
             optimizer.step()
             if per_step:
                 schedule.step()
-            loss_sum += float(loss) * len(x)
-            count += len(x)
-        loss_sum, count = reduce_sums([loss_sum, count], device)
+            step += 1
+            sums = [float(loss) * mine, batch_correct(out, y, classification) * mine / len(x) if mine else 0.0]
+            if world > 1:
+                sums = reduce_sums(sums, device)
+            loss_sum += sums[0]
+            correct_sum += sums[1]
+            count += whole
+            metrics = {'accuracy': sums[1] / whole} if classification else {}
+            report.record('step', step=step, epoch=epoch, loss=sums[0] / whole, lr=lr, metrics=metrics)
         agree_buffers(model)
         val = evaluate(model, losses, splits['val'], classification, rank, world, device, seed=args.seed) if len(splits['val']) else None
         watched_loss = val['loss'] if val else loss_sum / count
@@ -542,7 +626,9 @@ def main():
         line = f'[rank {rank}] epoch {epoch}/{args.epochs} train_loss {loss_sum / count:.6f}'
         if val:
             line += ''.join(f' val_{k} {v:.6f}' for k, v in val.items())
-        print(line, flush=True)
+        say(line)
+        train_metrics = {'loss': loss_sum / count, **({'accuracy': correct_sum / count} if classification else {})}
+        report.record('epoch', epoch=epoch, step=step, metrics={'train': train_metrics, **({'val': val} if val else {})})
         if es:
             name = es['metric'].replace('val_', '').replace('val.', '')
             value = (val or {}).get(name, watched_loss if name == 'loss' else None)
@@ -553,17 +639,19 @@ def main():
                 else:
                     waited += 1
                     if waited >= es['patience']:
-                        print(f'[rank {rank}] early stopping after epoch {epoch}', flush=True)
+                        say(f'[rank {rank}] early stopping after epoch {epoch}')
                         model.load_state_dict(best_state)
                         break
 
+    test = None
     if len(splits['test']):
         agree_buffers(model)  # the figures printed are the saved model's
         test = evaluate(model, losses, splits['test'], classification, rank, world, device, seed=args.seed)
-        print(f'[rank {rank}] test' + ''.join(f' {k} {v:.6f}' for k, v in test.items()), flush=True)
+        say(f'[rank {rank}] test' + ''.join(f' {k} {v:.6f}' for k, v in test.items()))
     if rank == 0:
         torch.save(model.state_dict(), args.out)
-        print(f'saved {args.out}', flush=True)
+        say(f'saved {args.out}')
+    report.record('done', step=step, epochs=epoch if args.epochs else 0, metrics={'test': test} if test else {}, out=args.out)
     if world > 1:
         # Every rank waits for rank 0's save before the group goes: gloo can hang on a teardown that one rank reaches early.
         dist.barrier()
