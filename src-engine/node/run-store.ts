@@ -76,7 +76,7 @@ export class RunStore {
   }
 
   /** Start recording a run: its meta (status `running`), its graph, and an empty log. */
-  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; project?: string; projectId?: string; resumedFrom?: RunMeta['resumedFrom']; now?: Date }): RunWriter {
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; project?: string; projectId?: string; resumedFrom?: RunMeta['resumedFrom']; target?: RunMeta['target']; now?: Date }): RunWriter {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (e) {
@@ -108,6 +108,7 @@ export class RunStore {
       ...(init.project ? { project: capText(init.project, RUN_PROJECT_MAX) } : {}),
       ...(init.projectId ? { projectId: init.projectId } : {}),
       ...(init.resumedFrom ? { resumedFrom: init.resumedFrom } : {}),
+      ...(init.target ? { target: init.target } : {}),
     };
     try {
       writeAtomic(join(filling, 'graph.json'), JSON.stringify(init.graph));
@@ -723,7 +724,7 @@ function thisWriter(): NonNullable<RunMeta['writer']> {
  * boot) and `/proc/stat`'s boot time; macOS `ps -o lstart=`. Undefined elsewhere, or when the
  * process is gone: callers then go by the pid alone.
  */
-function processStartTime(pid: number): number | undefined {
+export function processStartTime(pid: number): number | undefined {
   try {
     if (process.platform === 'linux') {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -744,7 +745,7 @@ function processStartTime(pid: number): number | undefined {
   return undefined;
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -8,12 +8,13 @@ import { EXPORT_FORMATS, exportFormat, formatForPath } from '../core/export/form
 import { SETTING_FLAGS, settingsFromFlags } from './export-cli';
 import { commandLine, decimalNumber, parseCommandLine } from './cli-script';
 import type { SplitFractions } from '../base/ir/split';
+import { LOCAL_TARGET, TARGETS, parseTarget, type AnyTarget } from '../catalog/targets/registry';
 
 /** `netwright train --help` (or `npm run train -- --help`): the usage, naming the command as it was invoked. */
 export function usage(): string {
   const train = (args: string) => commandLine('train', args);
   return [
-    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}] [--gaps ${SERIES_GAP_POLICIES.join('|')}]] [--freeze backbone|NODE] [--split TRAIN,VAL,TEST] [--val-data FILE] [--test-data FILE] [--folds K] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
+    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}] [--gaps ${SERIES_GAP_POLICIES.join('|')}]] [--freeze backbone|NODE] [--split TRAIN,VAL,TEST] [--val-data FILE] [--test-data FILE] [--folds K] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--on TARGET] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
     `       ${train('--resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]')}`,
     'Trains a design (or a project, from its saved weights when it starts from them; or a model file, from its weights) headless; an imported classifier trains on --data. docs/trainer.md.',
     '  --data FOLDER      your own data; a classifier\'s head is resized to its classes (fresh weights), as the app\'s Use this data',
@@ -22,6 +23,7 @@ export function usage(): string {
     '  --split T,V,S      train, validation and test shares of the data (0.7,0.15,0.15): each class split in proportion; a time series in time order',
     '  --val-data FILE    validation samples from another file or folder, read like --data (--test-data FILE: test samples)',
     '  --folds K          K-fold cross-validation: K runs, each tested on one fold; the test metrics\' mean ± sd',
+    `  --on TARGET        where it trains: ${TARGETS.map((t) => t.syntax).join(', ')} (docs/trainer.md "Training elsewhere"); the run is recorded in --runs as it trains`,
     '  --batch-size N     checked first against the memory Netwright may use (NETWRIGHT_MEMORY_SHARE of this machine\'s): too large is refused, naming the largest batch that fits',
   ].join('\n');
 }
@@ -50,6 +52,7 @@ export function parse(argv: string[]) {
       threads: { type: 'string' },
       seed: { type: 'string' },
       runs: { type: 'string' },
+      on: { type: 'string' },
       json: { type: 'boolean', default: false },
       export: { type: 'string' },
       'export-format': { type: 'string' },
@@ -70,6 +73,7 @@ export function parse(argv: string[]) {
   }
   checkDataFlags(values);
   checkSplitFlags(values);
+  const on = targetFlag(values);
   if (!(DEVICES as readonly string[]).includes(values.device)) throw new Error(`--device must be one of ${DEVICES.join(', ')} (got ${values.device})`);
   if (values.export !== undefined && !exportFormat(values['export-format'] ?? formatForPath(values.export))) throw new Error(`--export-format must be one of ${EXPORT_FORMATS.map((f) => f.id).join(', ')} (got ${values['export-format']})`);
   const int = wholeNumberFlag;
@@ -92,6 +96,8 @@ export function parse(argv: string[]) {
     threads: int('threads', values.threads, 1),
     seed: int('seed', values.seed, 0, MAX_SEED),
     runs: values.runs ?? process.env.NETWRIGHT_RUNS_DIR,
+    /** `--on TARGET`: where the run trains (catalog/targets), `local` by default. */
+    on,
     exportPath: values.export,
     exportFormat: values['export-format'],
     force: values.force === true,
@@ -107,6 +113,24 @@ export function parse(argv: string[]) {
     /** `--folds K`: K-fold cross-validation, each fold's test figures and their mean ± sd. */
     folds: int('folds', values.folds, 2, 100),
   };
+}
+
+/**
+ * `--on TARGET` as a target (catalog/targets/registry.ts). A run elsewhere trains the exported
+ * train.py from the design's first weights: what it cannot do yet is refused here, by flag.
+ */
+function targetFlag(values: { on?: string; resume?: string; 'find-lr'?: boolean; folds?: string; export?: string }): AnyTarget {
+  if (values.on === undefined) return LOCAL_TARGET;
+  let target: AnyTarget;
+  try {
+    target = parseTarget(values.on);
+  } catch (e) {
+    throw new Error(`--on: ${(e as Error).message}`);
+  }
+  if (target.kind === 'local') return target;
+  const local = (['resume', 'find-lr', 'folds', 'export'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
+  if (local.length) throw new Error(`--${local.join(', --')} ${local.length > 1 ? 'run' : 'runs'} on this machine's engine only; drop --on ${values.on} (or --${local[0]})`);
+  return target;
 }
 
 /** `--split`, `--val-data`, `--test-data`, `--folds`: how the data is split (#83; docs/data.md "Splits"). */

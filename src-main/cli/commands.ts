@@ -22,6 +22,7 @@ export function netwrightCommands(build: WebBuild): readonly Command[] {
   const predict = () => import('../../src-engine/node/predict-cli');
   const exporter = () => import('../../src-engine/node/export-cli');
   const importer = () => import('../../src-engine/node/import-cli');
+  const runs = () => import('../../src-engine/node/runs-cli');
   const quantizer = () => import('../../src-engine/node/quantize-cli');
   const web = () => import('../web/run');
   // As their scripts do: the CPU kernels with fused multiply-adds where the runtime has relaxed SIMD.
@@ -34,6 +35,7 @@ export function netwrightCommands(build: WebBuild): readonly Command[] {
     { name: 'export', summary: 'export a trained model, or a design before training, marked untrained (ONNX, JSON, safetensors, a PyTorch project)', usage: async () => (await exporter()).usage(), run: async (argv) => (await exporter()).main(argv) },
     { name: 'quantize', summary: 'quantise a trained model to int8 (QDQ ONNX) calibrated on your data, and compare it with float32 (metric, size, speed)', usage: async () => (await quantizer()).usage(), run: async (argv) => (await withSimd(), (await quantizer()).main(argv)) },
     { name: 'import', summary: 'import an ONNX model, or weights (safetensors, a state_dict) into a design, as a project', usage: async () => (await importer()).usage(), run: async (argv) => (await importer()).main(argv) },
+    { name: 'runs', summary: "the stored runs, here and elsewhere (--on torchrun:N …): list, show one's target, job id, status and losses, its log, cancel it", usage: async () => (await runs()).usage(), run: async (argv) => (await runs()).main(argv) },
   ];
 }
 

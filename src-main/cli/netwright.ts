@@ -1,7 +1,7 @@
 /**
  * `netwright`, the command installed with the package (package.json `bin` → bin/netwright.js →
  * out/main/netwright.js): `web`, `train`, `evaluate`, `predict`, `export`, `import`, `--version`, `--help`
- * (commands.ts). Runs on Node alone: Electron is needed neither for the CLIs nor for web mode.
+ * (commands.ts), `runs`. Runs on Node alone: Electron is needed neither for the CLIs nor for web mode.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -80,6 +80,13 @@ export const RunMetaSchema = z.object({
   projectId: ProjectIdSchema.optional(),
   /** A resumed or continued run: the stored run it started from, at that run's checkpoint step and epoch. */
   resumedFrom: z.object({ runId: RunIdSchema, step: z.number().int().nonnegative(), epoch: z.number().int().nonnegative() }).optional(),
+  /**
+   * A run trained elsewhere than in the writing process (`netwright train --on TARGET`,
+   * catalog/targets): the target as `--on` spells it (`torchrun:2`), the job's id there (torchrun's
+   * launcher pid; a Slurm job id), and, for a process of this machine, when it started (ms since
+   * 1970, as `writer.started`): a job id the OS handed out again is not the job. Absent for `local`.
+   */
+  target: z.object({ spec: z.string().max(500), jobId: z.string().max(200), jobStarted: z.number().optional() }).optional(),
 });
 
 /** A run folder whose `run.json` cannot be read or does not fit `RunMetaSchema`: listed so the user can delete it. */

@@ -1,0 +1,144 @@
+/**
+ * `netwright runs list|show|log|cancel [RUN] [--runs DIR] [--json]`: the stored runs from the
+ * command line, each run's handle as `torchx status/log/cancel` gives one — where it trained
+ * (`--on`'s target and the job's id there), its status, every recorded step's loss, what its
+ * processes wrote — for runs trained here and elsewhere alike (docs/trainer.md, "Training elsewhere").
+ */
+import { closeSync, constants, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { thrownCode } from '../base/errors';
+import type { RunMeta, RunRecord } from '../app/runs/types';
+import { CliError, refuse } from './cli-files';
+import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
+import { RunStore, processAlive, processStartTime } from './run-store';
+import { CANCEL_MARKER } from './torchrun-target';
+import type { Io } from './train-progress';
+
+const ACTIONS = ['list', 'show', 'log', 'cancel'] as const;
+type Action = (typeof ACTIONS)[number];
+
+/** `netwright runs --help`. */
+export function usage(): string {
+  const runs = (args: string) => commandLine('runs', args);
+  return [
+    `usage: ${runs('list [--runs DIR] [--json]')}`,
+    `       ${runs('show RUN [--runs DIR] [--json]')}`,
+    `       ${runs('log RUN [--runs DIR] [--json]')}`,
+    `       ${runs('cancel RUN [--runs DIR] [--json]')}`,
+    'The stored runs in DIR (--runs, else NETWRIGHT_RUNS_DIR): list them (newest first: id, status, where, job id, steps);',
+    "show one (its target, job id, status and every recorded step's loss); log: what its processes wrote, its errors;",
+    'cancel: end a run trained elsewhere (--on torchrun:N …), which is then recorded as stopped. docs/trainer.md "Training elsewhere".',
+  ].join('\n');
+}
+
+/** The command line as an action, its run and where the runs are; throws a usage message otherwise. */
+export function parse(argv: string[]): { action: Action; run?: string; runs: string; json: boolean } {
+  const { values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { runs: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const [action, run, ...extra] = positionals;
+  if (!(ACTIONS as readonly string[]).includes(action ?? '')) throw new Error(action === undefined ? `say what to do: ${ACTIONS.join(', ')}` : `"${action}" is not one of ${ACTIONS.join(', ')}`);
+  if (action === 'list' ? run !== undefined : run === undefined) throw new Error(action === 'list' ? `list takes no run (got ${run})` : `${action} takes the run's id (netwright runs list shows them)`);
+  if (extra.length) throw new Error(`unexpected ${extra.join(' ')}`);
+  const runs = values.runs ?? process.env.NETWRIGHT_RUNS_DIR;
+  if (runs === undefined) throw new Error('name the run folder with --runs DIR (or NETWRIGHT_RUNS_DIR)');
+  return { action: action as Action, ...(run !== undefined ? { run } : {}), runs, json: values.json === true };
+}
+
+/** Run the CLI; the exit code. */
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  const cli = startCli(argv, parse, usage(), out, err);
+  if (typeof cli === 'number') return cli;
+  const { args, fail } = cli;
+  const io: Io = { out, err, json: args.json };
+  const store = new RunStore(args.runs);
+  try {
+    if (args.action === 'list') list(store, io);
+    else if (args.action === 'show') show(store, args.run!, io);
+    else if (args.action === 'log') log(store, args.run!, io);
+    else cancel(store, args.run!, io);
+    return 0;
+  } catch (e) {
+    if (e instanceof CliError) return fail(e.code, e.message, e.exit);
+    const code = thrownCode(e, 'E_CLI_INTERNAL');
+    if (code === 'E_CLI_INTERNAL') throw e;
+    return fail(code, (e as Error).message, 1);
+  }
+}
+
+/** Where a run trained, as `--on` spells it. */
+const whereOf = (m: RunMeta) => m.target?.spec ?? 'local';
+
+/** What a listing says of a run (its handle's fields). */
+function handle(m: RunMeta) {
+  return { id: m.id, name: m.name, status: m.status, target: whereOf(m), jobId: m.target?.jobId ?? null, backend: m.settings.backend, createdAt: m.createdAt, ...(m.endedAt ? { endedAt: m.endedAt } : {}), ...(m.summary ? { steps: m.summary.steps, epochs: m.summary.epochs } : {}) };
+}
+
+function list(store: RunStore, io: Io): void {
+  const { runs, damaged } = store.scan();
+  if (io.json) {
+    io.out(JSON.stringify({ type: 'runs', runs: runs.map(handle), damaged }) + '\n');
+    return;
+  }
+  if (!runs.length && !damaged.length) io.out(`no runs in ${store.dir}\n`);
+  for (const m of runs) io.out(`${m.id}  ${m.status.padEnd(8)}  ${whereOf(m).padEnd(12)}  ${(m.target?.jobId ?? '-').padEnd(8)}  ${m.summary ? `${m.summary.steps} steps` : ''}  ${m.name}\n`);
+  for (const d of damaged) io.out(`${d.id}  damaged: ${d.reason}\n`);
+}
+
+function show(store: RunStore, id: string, io: Io): void {
+  const run = store.open(id);
+  const steps = run.records.filter((r): r is Extract<RunRecord, { kind: 'step' }> => r.kind === 'step');
+  const epochs = run.records.filter((r): r is Extract<RunRecord, { kind: 'epoch' }> => r.kind === 'epoch');
+  if (io.json) {
+    io.out(JSON.stringify({ type: 'run', ...handle(run.meta), steps: steps.map((s) => ({ step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr, ...(s.metrics ? { metrics: s.metrics } : {}) })), epochs: epochs.map((e) => ({ epoch: e.epoch, step: e.step, metrics: e.metrics })), ...(run.meta.summary ? { summary: run.meta.summary } : {}), ...(run.note ? { note: run.note } : {}) }) + '\n');
+    return;
+  }
+  const m = run.meta;
+  io.out(`${m.id}  ${m.name}\nstatus: ${m.status}\ntarget: ${whereOf(m)}${m.target ? ` (job ${m.target.jobId})` : ''}\nbackend: ${m.settings.backend}\nstarted: ${m.createdAt}${m.endedAt ? `, ended ${m.endedAt}` : ''}\n`);
+  if (run.note) io.out(`note: ${run.note}\n`);
+  io.out('  step  epoch  loss        lr\n');
+  for (const s of steps) io.out(`${String(s.step).padStart(6)}  ${String(s.epoch).padStart(5)}  ${(s.loss === null ? 'NaN' : s.loss.toPrecision(7)).padEnd(10)}  ${s.lr.toPrecision(3)}\n`);
+}
+
+function log(store: RunStore, id: string, io: Io): void {
+  const run = store.open(id);
+  for (const r of run.records) {
+    if (r.kind !== 'event') continue;
+    if (io.json) {
+      io.out(JSON.stringify({ type: 'event', t: r.t, event: r.event, data: r.data }) + '\n');
+      continue;
+    }
+    const d = r.data as { line?: unknown; stream?: unknown; code?: unknown; message?: unknown } | null;
+    if (r.event === 'output' && typeof d?.line === 'string') io.out(`${d.stream === 'stderr' ? '! ' : '  '}${d.line}\n`);
+    else if (r.event === 'error') io.out(`error ${String(d?.code)}: ${String(d?.message)}\n`);
+    else io.out(`[${r.event}] ${JSON.stringify(r.data)}\n`);
+  }
+}
+
+/**
+ * End a run trained elsewhere: its folder gets the cancel marker (so its writer records it
+ * `stopped`, not `failed`), then the job — a process group of this machine — SIGTERM. Refused for a
+ * run that is not running (`E_RUN_NOT_RUNNING`), trained here (`E_TARGET_UNAVAILABLE`: the app
+ * or the command that trains it stops it), or whose job is no longer the process recorded (its pid
+ * reused: the start times differ).
+ */
+function cancel(store: RunStore, id: string, io: Io): void {
+  const m = store.open(id).meta;
+  if (m.status !== 'running') refuse('E_RUN_NOT_RUNNING', `Run ${m.id} is ${m.status}: there is nothing to cancel.`, 1);
+  if (!m.target) refuse('E_TARGET_UNAVAILABLE', `Run ${m.id} trains in Netwright's engine (process ${m.pid}): stop it where it trains (the app's Stop, or Ctrl-C).`, 1);
+  const job = Number(m.target!.jobId);
+  const sameJob = Number.isInteger(job) && job > 1 && processAlive(job) && (m.target!.jobStarted === undefined || processStartTime(job) === m.target!.jobStarted);
+  if (!sameJob) refuse('E_RUN_NOT_RUNNING', `Run ${m.id}'s job ${m.target!.jobId} (${m.target!.spec}) is no longer running on this machine.`, 1);
+  try {
+    closeSync(openSync(join(store.dir, m.id, CANCEL_MARKER), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') refuse('E_RUN_WRITE', `Run ${m.id}'s folder could not be written (${(e as NodeJS.ErrnoException).code}); nothing was cancelled.`, 1);
+  }
+  try {
+    process.kill(-job, 'SIGTERM');
+  } catch {
+    process.kill(job, 'SIGTERM');
+  }
+  if (io.json) io.out(JSON.stringify({ type: 'cancelled', id: m.id, target: m.target!.spec, jobId: m.target!.jobId }) + '\n');
+  else io.out(`cancelled ${m.id} (${m.target!.spec}, job ${m.target!.jobId}): it is recorded as stopped when its job has ended\n`);
+}
+
+if (startedAs('runs-cli')) runScript(main, 'E_CLI_INTERNAL');

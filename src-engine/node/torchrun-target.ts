@@ -1,0 +1,254 @@
+/**
+ * `netwright train DESIGN --on torchrun:N`: the design leaves as its PyTorch project (model.py,
+ * train.py, the design's first weights and the data train.py reads), into a private temporary
+ * folder; PyTorch's torchrun runs N processes of train.py there (`--report jsonl`), and what
+ * process 0 reports on stdout (one JSON record a step, an epoch and at the end) is written as it
+ * comes into the run store through the same `RunWriter` the engine's runs use: the run is listed
+ * while it trains, with its target and job id (the launcher's pid), and Compare overlays it with
+ * the runs trained here. Every other line (each process's) is kept in the run's log as an
+ * `output` event, so a run that fails says why (`netwright runs log RUN`).
+ *
+ * How it ends: torchrun exits 0 after the `done` record → `done`; `netwright runs cancel` (a
+ * `cancel.requested` marker in the run's folder, then SIGTERM to the job) or Ctrl-C → `stopped`;
+ * anything else (a process killed, an exception) → `failed`, with an `error` event naming the exit
+ * status and the last lines the processes wrote. Nothing recorded before is lost: the records were
+ * appended as they came.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { CheckedGraph } from '../core/analysis/checked';
+import type { LoadedDataset, Samples } from '../core/data';
+import { exportPytorch } from '../core/export/pytorch';
+import { initialModel } from '../core/export/initial';
+import type { TrainedModel } from '../core/export/model';
+import { ENGINE_VERSION } from '../base/version';
+import type { TargetOf } from '../catalog/targets/registry';
+import type { ComputeChoice } from '../base/schemas';
+import type { RunRecord, RunSummary } from '../app/runs/types';
+import { recordMetrics } from '../app/runs/recorder';
+import { CliError } from './cli-files';
+import { writeExport } from './export-writer';
+import { RunStore, processStartTime, type RunWriter } from './run-store';
+import { privateTempFolder } from './temp-folder';
+import type { Io } from './train-progress';
+
+/** A Python with PyTorch: NETWRIGHT_TORCH_PYTHON, else Debian's python3-torch (`/usr/bin/python3`). */
+export function torchPython(): string {
+  return process.env.NETWRIGHT_TORCH_PYTHON ?? '/usr/bin/python3';
+}
+
+/** The marker `netwright runs cancel` leaves in a run's folder before it signals the job: the run then ends `stopped`, not `failed`. */
+export const CANCEL_MARKER = 'cancel.requested';
+
+/** The most lines of the processes' own output a run's log keeps (the last ones are what says why a run failed). */
+const OUTPUT_LINES_MAX = 20_000;
+/** A line of output is kept up to this many characters. */
+const OUTPUT_LINE_MAX = 2_000;
+
+/** What a run elsewhere needs: the checked design (flags applied), the data as read, the weights it starts from, where it is recorded. */
+export interface ElsewherePlan {
+  io: Io;
+  checked: CheckedGraph;
+  label: string;
+  project?: string;
+  loaded: LoadedDataset<Samples>;
+  /** The weights the design starts from (a project's, a stored run's): laid over its first weights. */
+  from?: TrainedModel;
+  runs?: string;
+  device: ComputeChoice;
+  threads?: number;
+}
+
+/** One record of train.py's `--report jsonl`. */
+interface Reported {
+  netwright: 1;
+  kind: 'start' | 'step' | 'epoch' | 'done';
+  t: number;
+  [field: string]: unknown;
+}
+
+/** The line as train.py's record, or undefined for any other line. torchrun's `--tee` puts `[default0]:` before each line of a process. */
+export function reportedRecord(line: string): Reported | undefined {
+  const text = line.replace(/^\[[A-Za-z0-9_-]*\d+\]:/, '');
+  if (!text.startsWith('{"netwright": 1,')) return undefined;
+  try {
+    const r = JSON.parse(text) as Reported;
+    return r && r.netwright === 1 && typeof r.kind === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The design's first weights (as a run here draws them), with the weights it starts from laid over them. */
+function startingModel(plan: ElsewherePlan): TrainedModel {
+  const first = initialModel(plan.checked.ir);
+  const from = plan.from;
+  if (!from) return first;
+  const over = (mine: Record<string, Float32Array>, theirs: Record<string, Float32Array>) => Object.fromEntries(Object.entries(mine).map(([k, v]) => [k, theirs[k]?.length === v.length ? theirs[k] : v]));
+  return { ...first, params: over(first.params, from.params), buffers: over(first.buffers, from.buffers ?? {}) };
+}
+
+/** A TCP port of this machine nothing listens on now, for torchrun's rendezvous. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Train `plan` under torchrun with `target.options.processes` processes on this machine; the exit
+ * code (0 done or cancelled). Throws CliError `E_TARGET_LAUNCH` (no Python with PyTorch, or the
+ * export failed) or `E_TARGET_FAILED` (the job ended otherwise), after the run is recorded as such.
+ */
+export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: ElsewherePlan): Promise<number> {
+  const n = target.options.processes;
+  const work = mkdtempSync(join(privateTempFolder(), 'torchrun-'));
+  try {
+    let project: string;
+    try {
+      project = writeExport(exportPytorch(startingModel(plan), { data: plan.loaded }), join(work, 'project'));
+    } catch (e) {
+      throw new CliError('E_TARGET_LAUNCH', `${plan.label}: the PyTorch project torchrun would train could not be written: ${(e as Error).message}`, 1);
+    }
+    const port = await freePort();
+    // NOTE: torch 1.13's torchrun under Python 3.11 cannot parse its own default `--redirects 0`;
+    // `--redirects 1 --tee 1` works on every version and puts each process's stdout on torchrun's,
+    // each line after `[default<rank>]:`.
+    const args = ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', String(n), '--master_addr', '127.0.0.1', '--master_port', String(port), '--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...(plan.device === 'cpu' ? ['--cpu'] : [])];
+    const env = { ...process.env, PYTHONUNBUFFERED: '1', ...(plan.threads !== undefined ? { OMP_NUM_THREADS: String(plan.threads) } : {}) };
+    const python = torchPython();
+    const child = spawn(python, args, { cwd: project, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const spawned = await new Promise<Error | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', (e) => resolve(e));
+    });
+    if (spawned) throw new CliError('E_TARGET_LAUNCH', `${plan.label}: ${python} could not be started (${(spawned as NodeJS.ErrnoException).code ?? spawned.message}); torchrun needs a Python with PyTorch (NETWRIGHT_TORCH_PYTHON names another).`, 1);
+    return await follow(child, target, plan);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Read the job's output to its end, recording it; the exit code. */
+async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: ElsewherePlan): Promise<number> {
+  const { io, checked } = plan;
+  const training = checked.ir.training!;
+  const jobId = String(child.pid);
+  const jobStarted = processStartTime(child.pid!);
+  const backend = `PyTorch torchrun · ${target.options.processes} process${target.options.processes > 1 ? 'es' : ''}`;
+  let writer: RunWriter | undefined;
+  try {
+    writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), target: { spec: target.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
+  } catch (e) {
+    stopJob(child);
+    throw new CliError('E_RUN_WRITE', (e as Error).message, 1);
+  }
+  const started = Date.now();
+  const seconds = () => (Date.now() - started) / 1000;
+  if (io.json) io.out(JSON.stringify({ type: 'start', design: checked.ir.name ?? plan.label, target: target.spec, jobId, backend, batchSize: training.batchSize, epochs: training.epochs, ...(writer ? { runId: writer.id } : {}) }) + '\n');
+  else io.out(`${checked.ir.name ?? plan.label}: training on ${target.spec} (job ${jobId})${writer ? `, recorded as run ${writer.id}` : ''}\n`);
+
+  let outputLines = 0;
+  const tail: string[] = [];
+  const keep = (stream: 'stdout' | 'stderr', line: string) => {
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+    if (outputLines++ < OUTPUT_LINES_MAX) writer?.append({ kind: 'event', t: seconds(), event: 'output', data: { stream, line: line.slice(0, OUTPUT_LINE_MAX) } });
+  };
+  let lastEpoch: Record<string, Record<string, unknown>> = {};
+  let done: Reported | undefined;
+  let steps = 0;
+  let epochs = 0;
+  let lastLine = 0;
+  const onRecord = (r: Reported) => {
+    const record = asRunRecord(r, seconds());
+    if (record) writer?.append(record);
+    if (r.kind === 'start') writer?.append({ kind: 'event', t: seconds(), event: 'launched', data: { target: target.spec, jobId, world: r.world, device: r.device, backend: r.backend, samples: r.samples } });
+    if (record?.kind === 'step') steps = record.step;
+    if (record?.kind === 'epoch') {
+      epochs = record.epoch;
+      lastEpoch = record.metrics;
+    }
+    if (r.kind === 'done') done = r;
+    if (io.json) {
+      io.out(JSON.stringify({ ...r, netwright: undefined, type: r.kind, kind: undefined }) + '\n');
+      return;
+    }
+    if (record?.kind === 'step' && Date.now() - lastLine >= 1000) {
+      lastLine = Date.now();
+      io.out(`epoch ${record.epoch}  step ${record.step}  loss ${record.loss === null ? 'NaN' : record.loss.toFixed(4)}  lr ${record.lr.toPrecision(3)}\n`);
+    } else if (record?.kind === 'epoch') {
+      io.out(`epoch ${record.epoch} done  ${Object.entries(record.metrics).map(([split, m]) => `${split} ${Object.entries(m).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(4) : v}`).join(' ')}`).join('  ')}\n`);
+    }
+  };
+  const stdout = createInterface({ input: child.stdout! });
+  stdout.on('line', (line) => {
+    const r = reportedRecord(line);
+    if (r) onRecord(r);
+    else keep('stdout', line);
+  });
+  const stderr = createInterface({ input: child.stderr! });
+  stderr.on('line', (line) => keep('stderr', line));
+
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    if (!io.json) io.err('\nstopping the job…\n');
+    stopJob(child);
+  };
+  process.once('SIGINT', onSigint);
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  process.removeListener('SIGINT', onSigint);
+
+  const doneMetrics = (done?.metrics ?? {}) as Record<string, Record<string, unknown>>;
+  const summary: RunSummary = { steps, epochs, seconds: seconds(), metrics: recordMetrics({ ...lastEpoch, ...doneMetrics } as Parameters<typeof recordMetrics>[0]) };
+  const cancelled = interrupted || (writer !== undefined && existsSync(join(writer.folder, CANCEL_MARKER)));
+  if (exit.code === 0 && done) {
+    writer?.finish('done', summary);
+    if (!io.json) io.out(`\ndone after ${epochs} epoch${epochs === 1 ? '' : 's'}, ${steps} steps, ${summary.seconds.toFixed(1)} s${doneMetrics.test ? `\ntest: ${Object.entries(doneMetrics.test).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(4) : v}`).join(' ')}` : ''}\n`);
+    else io.out(JSON.stringify({ type: 'done', reason: 'completed', steps, epochs, seconds: summary.seconds, ...(writer ? { runId: writer.id } : {}) }) + '\n');
+    return 0;
+  }
+  if (cancelled) {
+    writer?.append({ kind: 'event', t: seconds(), event: 'cancelled', data: { target: target.spec, jobId, by: interrupted ? 'interrupt' : 'netwright runs cancel' } });
+    writer?.finish('stopped', summary);
+    if (io.json) io.out(JSON.stringify({ type: 'done', reason: 'stopped', steps, epochs, seconds: summary.seconds, ...(writer ? { runId: writer.id } : {}) }) + '\n');
+    else io.out(`\nstopped after ${steps} steps (cancelled)\n`);
+    return 0;
+  }
+  const how = exit.signal ? `was ended by ${exit.signal}` : exit.code === 0 ? 'exited without the end of the run' : `exited with status ${exit.code}`;
+  const message = `torchrun (job ${jobId}, ${target.spec}) ${how} after ${steps} steps.${tail.length ? ` Its last lines:\n${tail.slice(-8).join('\n')}` : ''}`;
+  writer?.append({ kind: 'event', t: seconds(), event: 'error', data: { code: 'E_TARGET_FAILED', message } });
+  writer?.finish('failed', summary);
+  throw new CliError('E_TARGET_FAILED', message, 1);
+}
+
+/** A record of train.py's report as the run store keeps it (the engine's own kinds), or undefined for one it has no kind for. */
+function asRunRecord(r: Reported, t: number): RunRecord | undefined {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  if (r.kind === 'step') {
+    const metrics = r.metrics && typeof r.metrics === 'object' ? Object.fromEntries(Object.entries(r.metrics as Record<string, unknown>).map(([k, v]) => [k, num(v)])) : undefined;
+    return { kind: 'step', step: Number(r.step), epoch: Number(r.epoch), loss: num(r.loss), lr: num(r.lr) ?? 0, t, ...(metrics && Object.keys(metrics).length ? { metrics } : {}) };
+  }
+  if (r.kind === 'epoch') {
+    return { kind: 'epoch', epoch: Number(r.epoch), step: Number(r.step), t, metrics: recordMetrics((r.metrics ?? {}) as Parameters<typeof recordMetrics>[0]) };
+  }
+  return undefined;
+}
+
+/** End the job: torchrun's agent passes SIGTERM on to its processes; the whole group, so none is left. */
+function stopJob(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
