@@ -3,6 +3,7 @@ import { paramsSchema, settingSchema } from '../catalog/params';
 import { OPTIMIZERS, type OptimizerConfig } from '../catalog/optimizers/registry';
 import { SCHEDULES, type ScheduleConfig } from '../catalog/schedules/registry';
 import { listTransforms, type TransformConfig } from '../catalog/transforms/registry';
+import { TARGET_NORMALIZATIONS } from '../catalog/datasets/options';
 
 /**
  * Values the engine's tiers and the protocol both name: one zod schema each, and its type derived
@@ -109,9 +110,9 @@ const DatasetConfigFields = z.object({
   /**
    * How a regression's targets are scaled for training (IR v4): `standard` (default) — standardised
    * with the training split's mean and std, undone wherever a value is shown, predicted, measured or
-   * exported (core/data/target-normalization.ts); `none` — trained in their own units, as before v4.
+   * exported (core/data/target-normalization.ts); off — trained in their own units, as before v4.
    */
-  targetNormalization: z.enum(['standard', 'none']).optional(),
+  targetNormalization: z.enum(TARGET_NORMALIZATIONS).optional(),
 });
 export type DatasetConfig = z.infer<typeof DatasetConfigFields>;
 /** A `DatasetConfig` as the protocol checks it: loosely (unknown keys pass; the data layer reports coded errors). */

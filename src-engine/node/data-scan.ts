@@ -82,7 +82,7 @@ export async function scanData(request: DataScanRequest, env: ScanEnvironment): 
   const resolved = allowedPath(request.path, 'data', env.access);
   let format = formatOf(resolved, request.kind);
   // A table asked for by its extension alone that is a time series (#83): dates or times beside one column of values, or one column.
-  if (format.reads === 'table' && (request.kind === undefined || request.kind === 'auto') && tableIsSeries(request.path, env)) format = dataFormatReading('series');
+  if (format.reads === 'table' && (request.kind === undefined || request.kind === 'auto') && tableIsSeries(request.path, env)) format = dataFormatReading('time series');
   return SCANNERS[format.reads](request, format, resolved, env);
 }
 
@@ -94,7 +94,7 @@ export async function scanData(request: DataScanRequest, env: ScanEnvironment): 
  */
 function tableIsSeries(path: string, env: ScanEnvironment): boolean {
   try {
-    const text = readDataFile(path, 'csv', env.access, READ_LIMITS.table).toString('utf8');
+    const text = readDataFile(path, dataFormatReading('table').kind, env.access, READ_LIMITS.table).toString('utf8');
     const t = readSeriesTable(text, { name: path, gaps: 'drop', ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}) });
     return t.columns.length === 1 || (t.time !== undefined && t.columns.length === 2);
   } catch (err) {
@@ -110,7 +110,7 @@ const SCANNERS: Record<DataReading, (request: DataScanRequest, format: DataForma
   arrays: (request, format, resolved, env) => scanFile(request, format, path.basename(resolved), env),
   characters: (request, format, resolved, env) => scanText(request, format, path.basename(resolved), env),
   'labelled-texts': (request, format, resolved, env) => scanLabelledTexts(request, format, path.basename(resolved), env),
-  series: (request, format, resolved, env) => scanSeries(request, format, path.basename(resolved), env),
+  'time series': (request, format, resolved, env) => scanSeries(request, format, path.basename(resolved), env),
 };
 
 /** The most bytes a file of each way of reading may hold (DATA_LIMITS). */
@@ -120,7 +120,7 @@ const READ_LIMITS: Record<DataReading, number> = {
   arrays: DATA_LIMITS.maxArrayBytes,
   characters: DATA_LIMITS.maxTextBytes,
   'labelled-texts': DATA_LIMITS.maxTextBytes,
-  series: DATA_LIMITS.maxCsvBytes,
+  'time series': DATA_LIMITS.maxCsvBytes,
 };
 
 function cancelled(): Error {
@@ -398,7 +398,7 @@ function scanText(request: DataScanRequest, format: DataFormat, name: string, en
  * would stop with (a gap under `refuse` is `DATA_SERIES_GAP`, its fix the Gaps choice).
  */
 function scanSeries(request: DataScanRequest, format: DataFormat, name: string, env: ScanEnvironment): DataScanResult {
-  const bytes = readDataFile(request.path, format.kind, env.access, READ_LIMITS.series);
+  const bytes = readDataFile(request.path, format.kind, env.access, READ_LIMITS['time series']);
   env.progress?.({ scanId: request.scanId, phase: 'reading', files: 1, done: 1, classes: 0, skipped: 0, bytes: bytes.length });
   const fingerprint = createHash('sha256').update(bytes).digest('hex');
   const options: Record<string, unknown> = { ...pickOptions(request.options, format.keeps), path: request.path, fingerprint };
@@ -424,11 +424,11 @@ function scanSeries(request: DataScanRequest, format: DataFormat, name: string, 
   try {
     const loaded = loadDataset(dataset, 0, env.access);
     const windows = { train: loaded.train.count, val: loaded.val?.count ?? 0, test: loaded.test?.count ?? 0 };
-    return { ...base, featureShape: [...loaded.train.featureShape], targetShape: [...loaded.train.targetShape], series: { ...series, windows }, notes: (loaded.report?.notes ?? []).slice(0, 100) };
+    return { ...base, featureShape: [...loaded.train.featureShape], targetShape: [...loaded.train.targetShape], timeSeries: { ...series, windows }, notes: (loaded.report?.notes ?? []).slice(0, 100) };
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
     const fix = err.option === undefined ? '' : APP_FIX[err.option];
-    return { ...base, series, notes: table.notes.slice(0, 100), problem: { code: err.code, message: err.message + fix } };
+    return { ...base, timeSeries: series, notes: table.notes.slice(0, 100), problem: { code: err.code, message: err.message + fix } };
   }
 }
 

@@ -13,8 +13,8 @@ export const seriesFormat = defineDataFormat({
   extensions: ['.csv', '.tsv'],
   guessed: false,
   forDesign: (design) => design.timeSeries === true,
-  reads: 'series',
-  shape: 'series',
+  reads: 'time series',
+  shape: 'time series',
   keeps: ['column', 'time', 'window', 'horizon', 'gaps', 'delimiter'],
   checked: true,
 });

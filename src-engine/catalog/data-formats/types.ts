@@ -5,7 +5,7 @@ import type { DatasetDeclaration } from '../datasets/types';
  * folder of images by class, a table's columns, NumPy arrays, a text's characters for a language
  * model, texts with their labels, a time series' values.
  */
-export type DataReading = 'images' | 'table' | 'arrays' | 'characters' | 'labelled-texts' | 'series';
+export type DataReading = 'images' | 'table' | 'arrays' | 'characters' | 'labelled-texts' | 'time series';
 
 /**
  * A kind of the user's own data (docs/data.md): what the add-data flow lists and scans, the host's
@@ -33,7 +33,7 @@ export interface DataFormatDeclaration<D extends DatasetDeclaration = DatasetDec
   forDesign?: (design: DatasetDeclaration) => boolean;
   reads: DataReading;
   /** How a design's Input takes a sample of it (`fitToData`'s DataShape kind); none: its design is made for it (a text). */
-  shape?: 'folder' | 'table' | 'arrays' | 'series';
+  shape?: 'folder' | 'table' | 'arrays' | 'time series';
   /** The reading options a scan keeps from its request (a table's roles and policies, a text's tokenising). */
   keeps: readonly string[];
   /** Checked when a project opens (still there, same fingerprint): the kind sent with the check. */

@@ -4,6 +4,8 @@ import type { AttrSpec } from '../attr-spec';
 export const MISSING_POLICIES = ['error', 'drop', 'mean', 'median', 'most-frequent', 'indicator'] as const;
 /** What a time series does with a row without a value or a missing time step (`options.gaps` of the series set; core/data/series-table.ts). */
 export const SERIES_GAP_POLICIES = ['refuse', 'interpolate', 'drop'] as const;
+/** How a regression's targets are learnt (`training.dataset.targetNormalization`, #83): standardised with the training split's figures (the default), or as loaded. */
+export const TARGET_NORMALIZATIONS = ['standard', 'none'] as const;
 /** How a table's text columns are encoded (`options.categorical` of a CSV). */
 export const CATEGORICAL_ENCODINGS = ['one-hot', 'index', 'error'] as const;
 

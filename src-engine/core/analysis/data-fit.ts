@@ -11,7 +11,7 @@ export interface DataShape {
   /** The data's name in messages ("titanic.csv"). */
   name: string;
   /** `a table`, `a folder`: how the messages speak of it. A series' windows (`[window, 1]`) fill a flat Input as `[window]`. */
-  kind: 'table' | 'folder' | 'arrays' | 'series';
+  kind: 'table' | 'folder' | 'arrays' | 'time series';
   /** Values per sample after encoding (`[9]`), or the images' shape. */
   featureShape: readonly number[];
   /** Classes of a classification target; 0 for regression. */
@@ -67,7 +67,7 @@ export function fitToData(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>
   if (input && !data.resizedToInput) {
     const takes = inputShape(input);
     // A series' window of one value a step is as many values to a flat Input (an MLP): the loader's [window, 1] feeds [window].
-    const gives = data.kind === 'series' && takes.length === 1 ? [size(data.featureShape)] : data.featureShape;
+    const gives = data.kind === 'time series' && takes.length === 1 ? [size(data.featureShape)] : data.featureShape;
     if (size(takes) !== size(gives)) {
       const problem = `Input “${input.id}” takes ${fmt(takes)} (${size(takes)} values) but ${data.name} gives ${fmt(gives)} per sample (${size(gives)} values)`;
       if (takes.length === gives.length) edits.push({ nodeId: input.id, attrs: { shape: [...gives] }, problem: `${problem}.`, done: `${input.id} now takes ${fmt(gives)}, the ${possessive(data.kind)} values per sample (it took ${fmt(takes)})` });

@@ -202,7 +202,7 @@ export function readSeriesTable(text: string, o: { name: string; column?: string
 }
 
 /**
- * `values` with missing steps inserted (`at`: each row's time, `step` the usual one) and every NaN
+ * `values` with missing steps inserted (`at`: each row's time, step: the usual one) and every NaN
  * on the straight line between its neighbours in time (in position without times). Leading and
  * trailing NaNs stay.
  */

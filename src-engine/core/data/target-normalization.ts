@@ -1,4 +1,5 @@
 import type { DatasetConfig } from '../../base/ir/types';
+import { TARGET_NORMALIZATIONS } from '../../catalog/datasets/options';
 import { taskOf } from '../../catalog/tasks';
 import { DataError } from './types';
 import type { Samples } from './types';
@@ -18,19 +19,19 @@ export interface TargetNormalization {
 /** A target normalisation as read (its figures not to be changed). */
 type TargetScale = { readonly mean: readonly number[]; readonly std: readonly number[] };
 
-/** `training.dataset.targetNormalization`: `standard` (the default) or `none` (targets trained as they are). */
+/** `training.dataset.targetNormalization`: standard (the default), or off (targets trained as they are). */
 export type TargetNormalizationKind = NonNullable<DatasetConfig['targetNormalization']>;
 
-export const TARGET_NORMALIZATIONS: readonly TargetNormalizationKind[] = ['standard', 'none'];
+export { TARGET_NORMALIZATIONS };
 
 /**
  * Whether a run of `config` on samples of `task` standardises its targets: values regressed from
  * the data's targets (not a reconstruction's own features, not class labels), unless the setting
- * is `none`.
+ * is off.
  */
 export function standardizesTargets(config: Pick<DatasetConfig, 'targetNormalization' | 'target'>, task: Samples['task']): boolean {
   const kind = config.targetNormalization ?? 'standard';
-  if (!TARGET_NORMALIZATIONS.includes(kind)) throw new DataError('DATA_BAD_OPTION', `targetNormalization must be ${TARGET_NORMALIZATIONS.join(' or ')} (got ${JSON.stringify(kind)}).`);
+  if (!(TARGET_NORMALIZATIONS as readonly string[]).includes(kind)) throw new DataError('DATA_BAD_OPTION', `targetNormalization must be ${TARGET_NORMALIZATIONS.join(' or ')} (got ${JSON.stringify(kind)}).`);
   return kind === 'standard' && (config.target ?? 'label') === 'label' && taskOf(task).targets === 'values';
 }
 

@@ -156,7 +156,7 @@ export const DataScanResult = z.object({
    * gaps found (rows without a value, missing time steps) and the policy for them, the values kept,
    * the window and horizon asked for and the windows each split gets (absent when they cannot be made).
    */
-  series: z
+  timeSeries: z
     .object({
       values: z.number().int().nonnegative(),
       column: z.string().max(1000),

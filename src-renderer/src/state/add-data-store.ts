@@ -81,6 +81,12 @@ export interface AddDataDeps {
   editor: Pick<StoreApi<EditorState>, 'getState'>;
 }
 
+/** A time series for a design made for one (`kind`: the series format's) keeps its window, horizon, gap policy, column and time unless the preview changes them (#83). */
+export function seriesOptions(designed: DatasetConfig | undefined, kind: string | undefined): Record<string, unknown> {
+  if (kind === undefined || designed?.name !== kind) return {};
+  return Object.fromEntries(['window', 'horizon', 'gaps', 'column', 'time'].filter((k) => designed.options?.[k] !== undefined).map((k) => [k, designed.options![k]]));
+}
+
 /** An "Add data…" store for one window: its scan and upload under way are its own (a second window's Cancel stops nothing here). */
 export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
   let scanAbort: AbortController | undefined;
@@ -122,9 +128,7 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
       });
       try {
         // A folder may be of labelled texts, whichever folder kind was asked.
-        // A series for a design made for one keeps its window, horizon and gap policy unless the preview changed them (#83).
-        const seriesFor = format?.reads === 'series' && designed?.name === format.kind ? Object.fromEntries(['window', 'horizon', 'gaps', 'column', 'time'].filter((k) => designed.options?.[k] !== undefined).map((k) => [k, designed.options![k]])) : undefined;
-        const options = textFor ?? (format && (format.holds === 'folder' || format.reads === 'labelled-texts') ? { ...labelledTextOptionsOf(designed), ...get().tableOptions } : seriesFor ? { ...seriesFor, ...get().tableOptions } : get().tableOptions);
+        const options = textFor ?? (format && (format.holds === 'folder' || format.reads === 'labelled-texts') ? { ...labelledTextOptionsOf(designed), ...get().tableOptions } : { ...seriesOptions(designed, format?.reads === 'time series' ? format.kind : undefined), ...get().tableOptions });
         const result = await client.request('data.scan', { scanId, path, ...(kind ? { kind } : {}), ...(Object.keys(options).length ? { options } : {}) }, { signal: abort.signal });
         if (scanAbort === abort) set({ phase: 'preview', result });
       } catch (err) {

@@ -10,8 +10,9 @@ import { SeriesPreview } from '../../../src-renderer/src/components/training/Add
 import { dataShapeOf, datasetToUse } from '../../../src-renderer/src/training/add-data';
 import { WindowStoresProvider } from '../../../src-renderer/src/state/window';
 import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
+import { seriesOptions } from '../../../src-renderer/src/state/add-data-store';
 
-const series: NonNullable<DataScanResult['series']> = {
+const series: NonNullable<DataScanResult['timeSeries']> = {
   values: 2284,
   column: 'ppm',
   columns: ['date', 'ppm'],
@@ -49,9 +50,15 @@ describe('Add data: a time series (#83)', () => {
     expect(scans).toEqual([['co2_weekly.csv', 'series', true]]);
   });
 
+  it('a design made for a series scans a file with its window, horizon and gap policy; another design with the defaults', () => {
+    expect(seriesOptions({ name: 'series', options: { path: 'old.csv', window: 52, horizon: 4, gaps: 'drop', fingerprint: 'x' } }, 'series')).toEqual({ window: 52, horizon: 4, gaps: 'drop' });
+    expect(seriesOptions({ name: 'housing' }, 'series')).toEqual({});
+    expect(seriesOptions({ name: 'series', options: { window: 52 } }, undefined)).toEqual({});
+  });
+
   it('"Use this data": the series dataset with its options; the design takes its windows', () => {
-    const r = { kind: 'series', name: 'co2_weekly.csv', featureShape: [52, 1], targetShape: [1], classes: [], series: { ...series, policy: 'interpolate', window: 52 }, dataset: { name: 'series', options: { path: 'co2_weekly.csv', gaps: 'interpolate', window: 52, fingerprint: 'f' } } } as unknown as DataScanResult;
-    expect(dataShapeOf(r)).toEqual({ name: 'co2_weekly.csv', kind: 'series', featureShape: [52, 1], classes: 0, targetShape: [1] });
+    const r = { kind: 'series', name: 'co2_weekly.csv', featureShape: [52, 1], targetShape: [1], classes: [], timeSeries: { ...series, policy: 'interpolate', window: 52 }, dataset: { name: 'series', options: { path: 'co2_weekly.csv', gaps: 'interpolate', window: 52, fingerprint: 'f' } } } as unknown as DataScanResult;
+    expect(dataShapeOf(r)).toEqual({ name: 'co2_weekly.csv', kind: 'time series', featureShape: [52, 1], classes: 0, targetShape: [1] });
     expect(datasetToUse(r, { name: 'housing' })).toEqual({ name: 'series', options: { path: 'co2_weekly.csv', gaps: 'interpolate', window: 52, fingerprint: 'f' } });
   });
 });

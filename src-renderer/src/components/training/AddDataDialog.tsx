@@ -219,7 +219,7 @@ function ScanPreview() {
       {format?.reads === 'arrays' ? <ArraysPreview r={r} input={input} /> : null}
       {r.text ? <TextPreview r={r} text={r.text} input={input} /> : null}
       {format?.reads === 'labelled-texts' ? <LabelledTextPreview r={r} input={input} /> : null}
-      {r.series ? <SeriesPreview series={r.series} path={r.path} /> : null}
+      {r.timeSeries ? <SeriesPreview series={r.timeSeries} path={r.path} /> : null}
       {r.table && r.table.columns.length >= 2 ? <AsSeries path={r.path} /> : null}
       {r.notes.length ? (
         <ul className="add-data__notes">
@@ -363,7 +363,7 @@ function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
   const options = useAddData((s) => s.tableOptions);
   const setOptions = useAddData((s) => s.setTableOptions);
   const table = r.table!;
-  const standardized = useEditor((s) => s.history.present.graph.training?.dataset.targetNormalization !== 'none');
+  const standardized = useEditor((s) => (s.history.present.graph.training?.dataset.targetNormalization ?? 'standard') === 'standard');
   const setRole = (c: DataColumn, role: DataColumn['role']) => {
     const roles: Record<string, string> = { ...((options.roles as Record<string, string> | undefined) ?? {}) };
     // One target: choosing another makes the old one a feature.
@@ -482,7 +482,7 @@ export function TargetScale({ table, standardized = true }: { table: NonNullable
 }
 
 /** The choices of what a series does with its gaps (catalog/datasets/options.ts SERIES_GAP_POLICIES), as the Gaps select lists them. */
-const GAP_CHOICES: readonly { value: NonNullable<DataScanResult['series']>['policy']; label: string }[] = [
+const GAP_CHOICES: readonly { value: NonNullable<DataScanResult['timeSeries']>['policy']; label: string }[] = [
   { value: 'refuse', label: 'refuse (say where they are)' },
   { value: 'interpolate', label: 'interpolate (fill on the line between neighbours)' },
   { value: 'drop', label: 'drop the rows without a value' },
@@ -493,7 +493,7 @@ const GAP_CHOICES: readonly { value: NonNullable<DataScanResult['series']>['poli
  * make its samples — the window (steps the network reads), the horizon (steps ahead it predicts)
  * and what gaps get; each change scans again (the dataset's options).
  */
-export function SeriesPreview({ series, path }: { series: NonNullable<DataScanResult['series']>; path: string }) {
+export function SeriesPreview({ series, path }: { series: NonNullable<DataScanResult['timeSeries']>; path: string }) {
   const setOptions = useAddData((s) => s.setTableOptions);
   const scan = useAddData((s) => s.scan);
   const gaps = series.gaps.cells + series.gaps.steps;
@@ -563,7 +563,7 @@ function AsSeries({ path }: { path: string }) {
   return (
     <p className="add-data__hint">
       Values over time, one row a step?{' '}
-      <button type="button" className="linkish" data-testid="add-data-as-series" onClick={() => void scan(path, dataFormatReading('series').kind, true)}>
+      <button type="button" className="linkish" data-testid="add-data-as-series" onClick={() => void scan(path, dataFormatReading('time series').kind, true)}>
         Read it as a time series
       </button>
     </p>

@@ -97,7 +97,7 @@ describe('a CSV of one column (#83)', () => {
     const r = await scanData({ scanId: 's', path: file }, { access: UNRESTRICTED });
     expect(r.kind).toBe('series');
     expect(r.problem).toBeUndefined();
-    expect(r.series).toMatchObject({ values: 120, column: 'level', columns: ['level'], gaps: { cells: 0, steps: 0 }, policy: 'refuse', window: 20, horizon: 1 });
+    expect(r.timeSeries).toMatchObject({ values: 120, column: 'level', columns: ['level'], gaps: { cells: 0, steps: 0 }, policy: 'refuse', window: 20, horizon: 1 });
     expect(r.featureShape).toEqual([20, 1]);
     expect(r.dataset).toMatchObject({ name: 'series', options: { path: file } });
     // Read as a table when asked: no feature column, as before.
@@ -113,11 +113,11 @@ describe('Add data on co2_weekly.csv (#83)', () => {
     writeFileSync(file, weekly([40, 41], [100]));
     const r = await scanData({ scanId: 'a', path: file }, { access: UNRESTRICTED });
     expect(r.kind).toBe('series');
-    expect(r.series).toMatchObject({ column: 'ppm', time: { column: 'date', kind: 'dates', step: '7 days' }, gaps: { cells: 1, steps: 2 }, policy: 'refuse' });
+    expect(r.timeSeries).toMatchObject({ column: 'ppm', time: { column: 'date', kind: 'dates', step: '7 days' }, gaps: { cells: 1, steps: 2 }, policy: 'refuse' });
     expect(r.problem).toMatchObject({ code: 'DATA_SERIES_GAP', message: expect.stringMatching(/Choose one in “Gaps” above\.$/) });
     const ok = await scanData({ scanId: 'b', path: file, options: { gaps: 'interpolate', window: 12, horizon: 2 } }, { access: UNRESTRICTED });
     expect(ok.problem).toBeUndefined();
-    expect(ok.series).toMatchObject({ values: 300, window: 12, horizon: 2, windows: { train: expect.any(Number), val: expect.any(Number), test: expect.any(Number) } });
+    expect(ok.timeSeries).toMatchObject({ values: 300, window: 12, horizon: 2, windows: { train: expect.any(Number), val: expect.any(Number), test: expect.any(Number) } });
     expect(ok.featureShape).toEqual([12, 1]);
     expect(ok.dataset).toMatchObject({ name: 'series', options: { path: file, gaps: 'interpolate', window: 12, horizon: 2, fingerprint: ok.fingerprint } });
     // A table of several columns stays a table (its preview offers the series).
@@ -136,7 +136,7 @@ describe('Add data on co2_weekly.csv (#83)', () => {
       outputs: { prediction: 'fc', loss: 'loss' },
       training: { dataset: { name: 'housing' }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 16, epochs: 1, seed: 1, metrics: ['mse'] },
     };
-    const fit = fitToData(mlp, { name: ok.name, kind: 'series', featureShape: ok.featureShape!, classes: 0, targetShape: [1] });
+    const fit = fitToData(mlp, { name: ok.name, kind: 'time series', featureShape: ok.featureShape!, classes: 0, targetShape: [1] });
     expect(fit.edits[0]).toMatchObject({ nodeId: 'x', attrs: { shape: [12] } });
     expect(fit.mismatches).toEqual([]);
   });
