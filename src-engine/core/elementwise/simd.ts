@@ -10,7 +10,7 @@ import { getOp, isOpName, listOps, type OpName } from '../ops/registry';
 import { backwardOf, callsOnly, formFor, gradient, uses, type ElementwiseDecl, type Expr, type Fn } from './expr';
 
 /** The primitives the f32x4 printer lowers (node/cpu/kernels/activations-gen.ts holds it to this list). */
-export const SIMD_FNS = ['exp', 'expm1', 'abs', 'tanh', 'tanhGrad', 'sigmoid', 'sigmoidRest', 'softplus', 'normCdf', 'normPdf'] as const satisfies readonly Fn[];
+export const SIMD_FNS = ['exp', 'expm1', 'log', 'abs', 'tanh', 'tanhGrad', 'sigmoid', 'sigmoidRest', 'softplus', 'normCdf', 'normPdf'] as const satisfies readonly Fn[];
 export type SimdFn = (typeof SIMD_FNS)[number];
 
 const lowerable = (e: Expr): boolean => callsOnly(e, SIMD_FNS);

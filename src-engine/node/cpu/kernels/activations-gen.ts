@@ -141,6 +141,32 @@ function log1pStmts(dst: string, e: string): string[] {
   ];
 }
 
+/**
+ * log u in f32x4, Cephes' logf as `log1pStmts` (u = 2^k·m, m ∈ [√½, √2), f = m − 1: f − f²/2 + f³P(f)
+ * + k·ln 2 in two parts), a subnormal u scaled by 2²³ first (k − 23); +∞ gives +∞, ±0 −∞, a
+ * negative u or NaN a NaN, as Math.log.
+ */
+function logStmts(dst: string, u: string): string[] {
+  return [
+    set('lgs', `(f32x4.lt ${u} ${C('1.17549435e-38')})`),
+    set('lgu', `(v128.bitselect (f32x4.mul ${u} ${C(8388608)}) ${u} ${L('lgs')})`),
+    set('lgm', `(v128.or (v128.and ${L('lgu')} ${I('0x007fffff')}) ${I('0x3f800000')})`),
+    set('lgb', `(f32x4.gt ${L('lgm')} ${C('1.41421356')})`),
+    set('lgm', `(v128.bitselect (f32x4.mul ${L('lgm')} ${C(0.5)}) ${L('lgm')} ${L('lgb')})`),
+    set('lgk', `(f32x4.sub (f32x4.convert_i32x4_s (i32x4.sub (i32x4.shr_u ${L('lgu')} (i32.const 23)) (i32x4.add ${I(127)} ${L('lgb')}))) (v128.and ${L('lgs')} ${C(23)}))`),
+    set('lgf', `(f32x4.sub ${L('lgm')} ${C(1)})`),
+    set('lgz', `(f32x4.mul ${L('lgf')} ${L('lgf')})`),
+    ...horner('$lgp', '$lgf', LOG_POLY).trim().split('\n').map((l) => l.trim()),
+    set('lgp', `(f32x4.mul (f32x4.mul ${L('lgp')} ${L('lgz')}) ${L('lgf')})`),
+    set('lgp', `(f32x4.add (f32x4.mul ${L('lgk')} ${C('-2.12194440e-4')}) ${L('lgp')})`),
+    set('lgp', `(f32x4.sub ${L('lgp')} (f32x4.mul ${L('lgz')} ${C(0.5)}))`),
+    set('lgp', `(f32x4.add (f32x4.add ${L('lgf')} ${L('lgp')}) (f32x4.mul ${L('lgk')} ${C('0.693359375')}))`),
+    set('lgp', `(v128.bitselect ${u} ${L('lgp')} (f32x4.eq ${u} ${C('inf')}))`),
+    set('lgp', `(v128.bitselect ${C('-inf')} ${L('lgp')} (f32x4.eq ${u} ${C(0)}))`),
+    set(dst, `(v128.bitselect ${C('nan')} ${L('lgp')} (v128.or (f32x4.lt ${u} ${C(0)}) (f32x4.ne ${u} ${u})))`),
+  ];
+}
+
 /** Never −0: a sum or difference with a non-zero constant (an exact zero sum is +0 unless both terms are −0). */
 const neverNegativeZero = (e: Expr): boolean =>
   (e.kind === 'add' || e.kind === 'sub') && [e.a, e.b].some((o) => o.kind === 'const' && o.value !== 0 && !Number.isNaN(o.value));
@@ -271,6 +297,7 @@ const LOWER: Record<SimdFn, (em: SimdEmitter, dst: string, u: Expr) => string | 
   exp: (em, dst, u) => expStmts(dst, em.value(u), null, false),
   expm1: (em, dst, u) => expStmts(dst, em.value(u), null, true),
   abs: (em, _dst, u) => `(f32x4.abs ${em.value(u)})`,
+  log: (em, dst, u) => logStmts(dst, em.shared(u)),
   // tanh(u) = sign(u)·(−m)/(2 + m), m = expm1(−2|u|) (see the comment at the top of the module)
   tanh: (em, _dst, u) => {
     const m = em.shared(E.expm1(E.mul(E.abs(u), -2)));
@@ -308,9 +335,10 @@ const REGISTERS: Record<UnaryLeaf, string> = { x: L('xv'), y: L('yv'), dy: L('dy
 
 /**
  * The forward's statements ($xv → $yv). NOTE: a root `a·σ(u)` is computed as a/(1 + e^(−u)) (one
- * division, and relative-accurate on both sides: SiLU, GELU-tanh).
+ * division, and relative-accurate on both sides: SiLU, GELU-tanh). Exported for the tests of a
+ * primitive's f32x4 form (cpu-backend/log-lowering.test.ts).
  */
-function forwardStmts(f: Expr): string[] {
+export function forwardStmts(f: Expr): string[] {
   const em = new SimdEmitter(REGISTERS);
   if (f.kind === 'mul' && f.b.kind === 'call' && f.b.fn === 'sigmoid') {
     const a = em.shared(f.a);
