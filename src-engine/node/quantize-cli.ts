@@ -25,7 +25,7 @@ import { prepareForEvaluation } from '../core/train';
 import { CALIBRATION_METHODS, type ActivationParams, type CalibrationMethod } from '../core/quantize/calibrate';
 import { normalized, quantizeModel, type Int8Model } from '../core/quantize/int8';
 import { int8Onnx } from '../core/quantize/qdq-onnx';
-import { sideBySide, type SideBySide } from '../core/quantize/side-by-side';
+import { layerSensitivity, sideBySide, type LayerSensitivity, type SideBySide } from '../core/quantize/side-by-side';
 import type { ModelCardContext } from '../core/export/model-card';
 import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
@@ -35,6 +35,9 @@ import { writeExport } from './export-writer';
 import { DATA_FLAGS, checkDataFlags, wholeNumberFlag } from './train-args';
 import { datasetFromFlags } from './train-data';
 import { settingsForData } from './train-design';
+
+/** Test samples the per-layer sensitivity is measured on (a float64 pass per layer). */
+const SENSITIVITY_SAMPLES = 200;
 
 /** Calibration samples unless `--samples` says. */
 export const DEFAULT_CALIBRATION_SAMPLES = 256;
@@ -150,15 +153,25 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   } catch (e) {
     return fail(thrownCode(e, 'E_EXPORT_WRITE'), (e as Error).message, 1);
   }
+  const few = Math.min(test.count, SENSITIVITY_SAMPLES);
+  const sensitivity = layerSensitivity(q, test.x, test.y, few).layers;
   const folded = q.plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : []));
   const activations: [string, ActivationParams][] = [[q.plan.input, q.input], ...[...q.dense].map(([, d]): [string, ActivationParams] => [d.step.id, d.output])];
   const scales = Object.fromEntries(activations.map(([k, p]) => [k, { scale: p.scale, zeroPoint: p.zeroPoint, min: p.min, max: p.max }]));
   if (args.json) {
-    out(JSON.stringify({ type: 'quantization', path: written, method: args.method, calibrationSamples: calibration.count, calibratedOn: source, folded, activations: scales, ...figures }) + '\n');
+    out(JSON.stringify({ type: 'quantization', path: written, method: args.method, calibrationSamples: calibration.count, calibratedOn: source, folded, activations: scales, ...figures, sensitivity: { samples: few, layers: sensitivity } }) + '\n');
     return 0;
   }
   printFigures(out, model.graph.name ?? args.source, written, args.method, calibration.count, source, folded, figures, model.classNames ?? []);
+  printSensitivity(out, few, figures.metric, sensitivity);
   return 0;
+}
+
+function printSensitivity(out: (s: string) => void, samples: number, metric: SideBySide['metric'], layers: LayerSensitivity[]): void {
+  const show = (v: number) => (metric === 'accuracy' ? `${(100 * v).toFixed(2)}%` : v.toPrecision(4));
+  const change = (v: number) => (metric === 'accuracy' ? `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)} points` : `${v >= 0 ? '+' : ''}${v.toPrecision(3)}`);
+  out(`per-layer sensitivity (only that layer in int8, on ${samples} test samples):\n`);
+  for (const l of layers) out(`  ${l.layer.padEnd(20)} ${show(l.metric).padStart(9)}  (${change(l.change)})\n`);
 }
 
 function printFigures(out: (s: string) => void, name: string, written: string, method: string, samples: number, source: string, folded: string[], f: SideBySide, classes: readonly string[]): void {

@@ -8,8 +8,10 @@ import type { Backend } from '../backend/types';
 import { createReferenceBackend } from '../backend/reference';
 import { inferencePlan } from '../export/infer';
 import type { TrainedModel } from '../export/model';
+import { floatStep } from './calibrate';
 import { normalized, runInt8, type Int8Model } from './int8';
-import { sampleSize } from './plan';
+import { dense, roundHalfEven } from './kernels';
+import { sampleSize, stepSize } from './plan';
 
 export interface SideFigures {
   metric: number;
@@ -158,4 +160,66 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
     return e / Math.max(1, v.length);
   };
   return { samples: count, metric: 'mse', float: { metric: mse(f), bytes: bytes.float, ...s.float }, int8: { metric: mse(q.values), bytes: bytes.int8, ...s.int8 }, maxDifference, step: q.step };
+}
+
+/** One dense layer's sensitivity: the metric with only that layer in int8 (the rest float), and its change from float. */
+export interface LayerSensitivity {
+  layer: string;
+  metric: number;
+  /** metric − the float chain's: for accuracy, negative is worse; for MSE, positive is worse. */
+  change: number;
+}
+
+/**
+ * Per-layer sensitivity, as ONNX Runtime's QDQ debugging and TensorRT's layer precision tools
+ * report it: for each Linear or Conv2d, the float chain (float64, BatchNorm folded) with only that
+ * layer quantised — its input and output through their uint8 scales, its int8 weights and int32
+ * bias — measured on `count` raw samples; the layer whose quantisation costs most is the one to keep
+ * in float (or calibrate differently).
+ */
+export function layerSensitivity(m: Int8Model, x: Float32Array, y: Float32Array, count: number): { float: number; layers: LayerSensitivity[] } {
+  const n0 = sampleSize(m.plan.inputShape);
+  const xs = normalized(m.source, x.subarray(0, count * n0), count);
+  const fq = (v: Float64Array, p: { scale: number; zeroPoint: number }, lo = 0) => {
+    for (let j = 0; j < v.length; j++) v[j] = (Math.max(lo, Math.min(255, roundHalfEven(v[j] / p.scale) + p.zeroPoint)) - p.zeroPoint) * p.scale;
+  };
+  const dequantized = new Map([...m.dense].map(([k, d]) => [k, { w: Float64Array.from(d.weight, (q, j) => q * d.weightScale[Math.floor(j / d.step.per)]), b: Float64Array.from(d.bias, (q, c) => q * d.biasScale[c]) }]));
+  const outputs = (only: number | undefined) => {
+    let width = 0;
+    const rows: Float64Array[] = [];
+    for (let i = 0; i < count; i++) {
+      let cur: Float64Array = Float64Array.from(xs.subarray(i * n0, (i + 1) * n0));
+      m.plan.steps.forEach((step, k) => {
+        const d = k === only ? m.dense.get(k) : undefined;
+        if (!d) {
+          cur = floatStep(step, cur);
+          return;
+        }
+        fq(cur, d.input);
+        const { w, b } = dequantized.get(k)!;
+        const next = new Float64Array(stepSize(step));
+        dense(d.step, w, b, cur, next);
+        fq(next, d.output, d.step.relu ? d.output.zeroPoint : 0);
+        cur = next;
+      });
+      const t = m.source.targetNormalization;
+      if (t) for (let c = 0; c < cur.length; c++) cur[c] = cur[c] * t.std[t.mean.length === 1 ? 0 : c] + t.mean[t.mean.length === 1 ? 0 : c];
+      width = cur.length;
+      rows.push(cur);
+    }
+    return { rows, width };
+  };
+  const score = ({ rows, width }: { rows: Float64Array[]; width: number }) => {
+    const classes = m.source.classNames?.length ?? 0;
+    if (classes > 1 && width === classes) return rows.filter((r, i) => argmax(r, 0, width) === y[i]).length / Math.max(1, count);
+    let e = 0;
+    rows.forEach((r, i) => r.forEach((v, c) => (e += (v - y[i * width + c]) ** 2)));
+    return e / Math.max(1, count * width);
+  };
+  const float = score(outputs(undefined));
+  const layers = [...m.dense.keys()].map((k) => {
+    const metric = score(outputs(k));
+    return { layer: m.dense.get(k)!.step.id, metric, change: metric - float };
+  });
+  return { float, layers };
 }

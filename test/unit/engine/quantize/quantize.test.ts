@@ -20,7 +20,7 @@ import { decodeModel } from '../../../../src-engine/core/export/onnx/proto';
 import { CALIBRATION_METHODS } from '../../../../src-engine/core/quantize/calibrate';
 import { normalized, quantizeModel, runInt8, type Int8Model } from '../../../../src-engine/core/quantize/int8';
 import { int8Onnx } from '../../../../src-engine/core/quantize/qdq-onnx';
-import { floatOutputs } from '../../../../src-engine/core/quantize/side-by-side';
+import { floatOutputs, layerSensitivity } from '../../../../src-engine/core/quantize/side-by-side';
 import { main as quantizeCli, quantizationData, type Sampled } from '../../../../src-engine/node/quantize-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { onnxCheck, runOrt, trainedModel } from '../export/onnx/harness';
@@ -64,8 +64,9 @@ describe('int8 quantisation of the MNIST MLP', () => {
     const out = join(dir, 'mlp.int8.onnx');
     const r = await run(quantizeCli, [modelPath, '--samples', '128', '--limit', '500', '--threads', '1', '--out', out, '--json']);
     expect(r.code, r.err + r.out).toBe(0);
-    const f = JSON.parse(r.out) as { type: string; samples: number; calibrationSamples: number; metric: string; float: { metric: number; bytes: number; latencyMs: number; perSecond: number }; int8: { metric: number; bytes: number; latencyMs: number; perSecond: number }; confusion: { float: number[][]; int8: number[][] }; folded: string[]; changed: number };
+    const f = JSON.parse(r.out) as { type: string; samples: number; calibrationSamples: number; metric: string; float: { metric: number; bytes: number; latencyMs: number; perSecond: number }; int8: { metric: number; bytes: number; latencyMs: number; perSecond: number }; confusion: { float: number[][]; int8: number[][] }; folded: string[]; changed: number; sensitivity: { samples: number; layers: { layer: string; change: number }[] } };
     expect(f).toMatchObject({ type: 'quantization', samples: 500, calibrationSamples: 128, metric: 'accuracy', folded: ['relu1', 'relu2'] });
+    expect(f.sensitivity.layers.map((l) => l.layer)).toEqual(['fc1', 'fc2', 'fc3']);
     expect(f.float.metric).toBeGreaterThan(0.8);
     expect(Math.abs(f.int8.metric - f.float.metric)).toBeLessThanOrEqual(0.01);
     expect(f.int8.bytes).toBeLessThanOrEqual(0.3 * f.float.bytes);
@@ -89,7 +90,7 @@ describe('int8 quantisation of the MNIST MLP', () => {
 
     const human = await run(quantizeCli, [modelPath, '--samples', '64', '--limit', '100', '--threads', '1', '--out', join(dir, 'again.onnx')]);
     expect(human.code, human.err).toBe(0);
-    for (const s of ['calibrated (minmax) on 64 samples', 'accuracy', 'size (ONNX)', 'latency, batch 1', 'throughput, batch 32', 'confusion matrix, float32', 'confusion matrix, int8']) expect(human.out).toContain(s);
+    for (const s of ['calibrated (minmax) on 64 samples', 'accuracy', 'size (ONNX)', 'latency, batch 1', 'throughput, batch 32', 'confusion matrix, float32', 'confusion matrix, int8', 'per-layer sensitivity']) expect(human.out).toContain(s);
     expect(existsSync(join(dir, 'again.onnx'))).toBe(true);
   }, 40_000);
 
@@ -118,6 +119,26 @@ describe('int8 quantisation of the MNIST MLP', () => {
       expect(en).toBeGreaterThan(0.2 * mm);
     }
   }, 40_000);
+
+  it('per-layer sensitivity: each layer alone in int8 costs little, and a layer whose weights are lost is blamed', () => {
+    const calib = normalized(model, data.calibration.x, data.calibration.count);
+    const q = quantizeModel(model, calib, data.calibration.count, 'minmax');
+    const few = 200;
+    const base = layerSensitivity(q, data.test.x, data.test.y, few);
+    // The float64 chain the layers are measured in gives the float model's accuracy (within a sample: float32 vs float64).
+    const float = floatOutputs(model, q.plan, data.test.x, few);
+    const right = Array.from({ length: few }, (_, i) => float.subarray(i * 10, i * 10 + 10).indexOf(Math.max(...float.subarray(i * 10, i * 10 + 10))) === data.test.y[i]).filter(Boolean).length;
+    expect(Math.abs(base.float * few - right)).toBeLessThanOrEqual(1);
+    expect(base.layers.map((l) => l.layer)).toEqual(['fc1', 'fc2', 'fc3']);
+    for (const l of base.layers) expect(Math.abs(l.change)).toBeLessThanOrEqual(0.02);
+    // A layer whose int8 weights are lost (all zero) is the one the measure blames, and only it.
+    // (This MLP shrugs off coarser damage: fc2's outputs over a range 40 times too wide, 1.5 a step, cost nothing.)
+    const fc2 = [...q.dense.values()].find((d) => d.step.id === 'fc2')!;
+    fc2.weight = new Int8Array(fc2.weight.length);
+    const lost = layerSensitivity(q, data.test.x, data.test.y, few).layers;
+    expect(lost.find((l) => l.layer === 'fc2')!.change).toBeLessThan(-0.3);
+    expect(lost.filter((l) => l.layer !== 'fc2').map((l) => l.change)).toEqual(base.layers.filter((l) => l.layer !== 'fc2').map((l) => l.change));
+  });
 });
 
 describe('int8 quantisation of a CNN with BatchNorm', () => {
