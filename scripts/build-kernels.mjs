@@ -6,7 +6,7 @@
 //                              (from the `.wat` export signatures), an argument writer and invoker, and
 //                              the constants of kernels/constants.mjs the `.wat` text uses as `{{GROUP.NAME}}`.
 // test/unit/cpu-backend/kernels-fresh.test.ts rebuilds both in memory and fails if either is stale.
-// Run: `node scripts/build-kernels.mjs`.
+// Run: `node scripts/build-kernels.mjs`, or `npm run gen` (every generator, in order).
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,7 +5,7 @@
 // committed so `tsx` (the CLIs), vitest and the electron-vite build all import the same text with
 // no loader for `.py` files. test/unit/engine/export/train-py-source.test.ts fails when it is stale
 // and parses train.py with Python's own parser.
-// Run: `node scripts/build-train-py.mjs`.
+// Run: `node scripts/build-train-py.mjs`, or `npm run gen` (every generator, in order).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
 // Generates src-engine/core/data/housing.ts: a small housing-style table (500 rows) for the
 // regression lesson, shipped in code so no file or download is needed at run time.
-// Run: node scripts/make-housing-csv.mjs
+// Run: node scripts/make-housing-csv.mjs, or `npm run gen` (every generator, in order).
 //
 // Synthetic, by this formula (a house's price in units of 100,000):
 //   price = 0.5 + 0.025·area + 0.15·rooms − 0.01·age + 3·exp(−distance / 4) + N(0, 0.2²)

@@ -6,7 +6,7 @@
 // holds these as data, printed here, and never the updates (CPU, WGSL, PyTorch) or the schedules'
 // steps that the same files declare beside them.
 // test/unit/architecture/generated-catalog.test.ts fails when a file is stale.
-// Run: `npx tsx src-engine/node/catalog-gen.ts`.
+// Run: `npx tsx src-engine/node/catalog-gen.ts`, or `npm run gen` (every generator, in order).
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

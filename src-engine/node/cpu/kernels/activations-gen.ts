@@ -5,7 +5,7 @@
 // scalar tail through lane 0 of the same code). NOTE: V8 (Node 20) does not inline wasm calls, and a
 // call per f32x4 costs as much as a LeakyReLU: inlining made the light kernels 2–4× and the e^x
 // ones ~1.3× faster.
-// Run: `npx tsx src-engine/node/cpu/kernels/activations-gen.ts && node scripts/build-kernels.mjs`.
+// Run: `npx tsx src-engine/node/cpu/kernels/activations-gen.ts && node scripts/build-kernels.mjs`, or `npm run gen` (every generator, in order).
 // NOTE (relaxed SIMD, decided in #45): this module has no relaxed-FMA variant, on purpose. Fusing
 // every add of a product (772 in the module) into relaxed_madd measured 7–19 % less CPU time on the
 // e^x kernels (ELU, Tanh, GELU, SiLU, Softplus, Mish; this module against the same with every

@@ -4,7 +4,7 @@
 // either both inputs of the output's shape or one repeated along the row (one value a row: the gate
 // [N, C, 1, 1] of features [N, C, H, W]), forward and backward; and GlobalAvgPool (a mean a row, and
 // its gradient dy/len spread over the row), written here by hand.
-// Run: `npx tsx src-engine/node/cpu/kernels/broadcast-gen.ts && node scripts/build-kernels.mjs`.
+// Run: `npx tsx src-engine/node/cpu/kernels/broadcast-gen.ts && node scripts/build-kernels.mjs`, or `npm run gen` (every generator, in order).
 //
 // NOTE (the same bits as the reference kernels): the reference loops (core/elementwise/js.ts,
 // core/ops/kernels/global-avg-pool.ts) compute each element in float64 and round once when they

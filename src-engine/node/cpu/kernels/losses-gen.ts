@@ -6,7 +6,7 @@
 // rounded to float32 once). The sum keeps the order of the hand kernel it replaced (elementwise.wat's
 // `sumSquaredDiff`, MSELoss's): over each group of four, elements 0 and 1 into lanes 0 and 1, then 2
 // and 3; lane 0 + lane 1; then the tail in index order (loss.ts's SUM_ORDER).
-// Run: `npx tsx src-engine/node/cpu/kernels/losses-gen.ts && node scripts/build-kernels.mjs`.
+// Run: `npx tsx src-engine/node/cpu/kernels/losses-gen.ts && node scripts/build-kernels.mjs`, or `npm run gen` (every generator, in order).
 // NOTE: no sum is printed as (f32x4.add (local.get a) (f32x4.mul (local.get b) (local.get c))), the
 // form build-kernels.mjs fuses into relaxed_madd (every f32x4 product gets a local of its own), so the
 // module has no relaxed variant and gives the same bits on every machine (as activations.wat).

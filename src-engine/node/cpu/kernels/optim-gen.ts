@@ -2,7 +2,7 @@
 // per form of every declared optimizer (core/optim/<kind>.ts `update`, core/elementwise/update.ts),
 // each printed from the form's statements in f32x4, in their order: PyTorch's float32 operation
 // order, as the GPU's WGSL and the reference loop are printed from the same statements.
-// Run: `npx tsx src-engine/node/cpu/kernels/optim-gen.ts && node scripts/build-kernels.mjs`.
+// Run: `npx tsx src-engine/node/cpu/kernels/optim-gen.ts && node scripts/build-kernels.mjs`, or `npm run gen` (every generator, in order).
 //
 // A kernel `update_<kind>_<form>(a0 … ak, i0, i1, s0 … sm)` updates elements [i0, i1) of one
 // parameter: a0 = w, a1 = g, then the form's state slots (addresses); s0 … the step's scalars

@@ -6,7 +6,7 @@
 // Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d_q B)]G over the 4×4 tiles of dy and the 7×7 phase tiles d_q: 49
 // products per tile and channel pair where direct takes 16·16 (im2col 16·49 per input channel, 4×
 // more). The finish Gᵀ dU G runs in float64 on the JS side (overrides/polyphase.ts).
-// Run: `npx tsx src-engine/node/cpu/kernels/polyphase-gen.ts && node scripts/build-kernels.mjs`.
+// Run: `npx tsx src-engine/node/cpu/kernels/polyphase-gen.ts && node scripts/build-kernels.mjs`, or `npm run gen` (every generator, in order).
 // NOTE (same bits everywhere): constants are inline v128.const, so no sum takes the form
 // build-kernels.mjs fuses into relaxed_madd (only the imported GEMM fuses), as winograd4-gen.ts.
 import { writeFileSync } from 'node:fs';

@@ -3,7 +3,7 @@
 // convolution that runs them around 36 GEMMs, with its weight gradient; and the same for 3×3 stride 2
 // (S2 and S2DX: 81 GEMMs; forward, weight and input gradients; docs/cpu-backend.md, "Winograd for 3×3
 // stride 2"). The rest of winograd.wat (F(2×2, 3×3), the padded planes it shares) is written by hand.
-// Run: `npx tsx src-engine/node/cpu/kernels/winograd4-gen.ts && node scripts/build-kernels.mjs`.
+// Run: `npx tsx src-engine/node/cpu/kernels/winograd4-gen.ts && node scripts/build-kernels.mjs`, or `npm run gen` (every generator, in order).
 // NOTE (same bits everywhere): no sum is printed as (f32x4.add (local.get a) (f32x4.mul (local.get b)
 // (local.get c))), the form build-kernels.mjs fuses into relaxed_madd: constants are inline
 // v128.const, so a transform rounds the same on every machine (only the imported GEMM fuses).
