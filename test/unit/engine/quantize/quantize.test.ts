@@ -166,6 +166,39 @@ describe('int8 quantisation of a CNN with BatchNorm', () => {
     expect(worst).toBeLessThanOrEqual(8 * int8.step);
   }, 30_000);
 
+  it("a regression learnt standardised answers in the target's units, in the engine and in onnxruntime alike", async () => {
+    const iris = JSON.parse(readFileSync(join(EXAMPLES, 'iris-mlp.json'), 'utf8')) as GraphIR;
+    const graph: GraphIR = {
+      ...iris,
+      nodes: [
+        { id: 'x', op: 'Input', inputs: [], attrs: { shape: [4], source: 'features' } },
+        { id: 'y', op: 'Input', inputs: [], attrs: { shape: [1], source: 'target' } },
+        { id: 'fc1', op: 'Linear', inputs: ['x'], attrs: { outFeatures: 16 } },
+        { id: 'relu', op: 'ReLU', inputs: ['fc1'], attrs: {} },
+        { id: 'fc2', op: 'Linear', inputs: ['relu'], attrs: { outFeatures: 1 } },
+        { id: 'loss', op: 'MSELoss', inputs: ['fc2', 'y'], attrs: {} },
+      ],
+      outputs: { prediction: 'fc2', loss: 'loss' },
+      training: { ...iris.training!, loss: 'loss', metrics: ['mse'] },
+    };
+    const model: TrainedModel = { ...trainedModel(graph, 3), normalization: { kind: 'per-feature', mean: [5, 3, 4, 1], std: [1, 0.5, 2, 0.8] }, targetNormalization: { mean: [150], std: [60] } };
+    const rng = new Rng(9);
+    const raw = (count: number): Sampled => ({ x: Float32Array.from({ length: count * 4 }, (_, i) => [5, 3, 4, 1][i % 4] + rng.normal()), y: new Float32Array(count), count });
+    const calibration = raw(64);
+    const q = quantizeModel(model, normalized(model, calibration.x, 64), 64, 'minmax');
+    const test = raw(32);
+    const vs = await againstOrt(q, test, [4]);
+    expect(onnxCheck({ regression: int8Onnx(q) })).toEqual({});
+    // The step in the target's units is the output's scale times its std.
+    expect(vs.maxDifference).toBeLessThanOrEqual(vs.step * 60 * (1 + 1e-6));
+    const float = floatOutputs(model, q.plan, test.x, test.count);
+    const int8 = runInt8(q, test.x, test.count).values;
+    const mean = int8.reduce((a, b) => a + b, 0) / int8.length;
+    // Around 150, not around 0: the standardisation is undone; int8 within a few steps of float32.
+    expect(Math.abs(mean - 150)).toBeLessThan(60);
+    for (let i = 0; i < float.length; i++) expect(Math.abs(float[i] - int8[i])).toBeLessThanOrEqual(4 * vs.step * 60);
+  });
+
   it('refuses a layer without an int8 form, naming it', () => {
     const graph = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-mlp.json'), 'utf8')) as GraphIR;
     const withSigmoid: GraphIR = { ...graph, nodes: graph.nodes.map((n) => (n.id === 'relu1' ? { ...n, op: 'Sigmoid' } : n)) };
