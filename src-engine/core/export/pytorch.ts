@@ -661,7 +661,8 @@ Under \`torchrun\`, each process trains on its share of every one of Netwright's
 share's loss weighted by its size) and gradients are averaged by \`DistributedDataParallel\` —
 \`gloo\` on CPU, \`nccl\` on GPUs. Every process prints the same
 epoch losses (they are averaged across processes). The trained weights go to \`trained.pt\`
-(\`--out\`). BatchNorm layers keep per-process batch statistics, as plain DDP does.
+(\`--out\`). BatchNorm layers normalise with the statistics of the whole global batch
+(\`GlobalBatchNorm\`), as one process would.
 
 PyTorch 1.13 on Python 3.11 has a torchrun bug (\`'NoneType' object has no attribute 'get'\`):
 add \`--redirects 1 --tee 1\` to the torchrun options there (fixed in PyTorch 2.0).

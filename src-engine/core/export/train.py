@@ -470,6 +470,62 @@ def reduce_sums(values, device):
     return t.tolist()
 
 
+class _SumAcrossProcesses(torch.autograd.Function):
+    """A tensor summed over the processes; its gradient summed back likewise (each process's loss
+    depends on every process's share of the sum)."""
+
+    @staticmethod
+    def forward(ctx, t):
+        t = t.clone()
+        dist.all_reduce(t)
+        return t
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.clone()
+        dist.all_reduce(grad)
+        return grad
+
+
+class GlobalBatchNorm:
+    """Under DDP, BatchNorm layers normalise each process's share with the statistics of the whole
+    global batch, as one process would (plain DDP uses each share's own: another curve; torch 1.13's
+    SyncBatchNorm runs on CUDA only). The per-channel sums are taken in float64 and summed across the
+    processes with their gradient; the running statistics are updated as nn.BatchNorm's are (the
+    unbiased variance). A process whose share is empty (counts 0, see NetwrightBatches) adds nothing."""
+
+    def __init__(self, model):
+        self.share = 1.0
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.forward = self.forward_of(m, m.forward)
+
+    def forward_of(self, m, plain):
+        def forward(x):
+            if not m.training or not m.track_running_stats:
+                return plain(x)
+            dims = [0] + list(range(2, x.dim()))
+            c = x.shape[1]
+            live = torch.tensor(self.share, dtype=torch.float64, device=x.device)
+            x64 = x.double()
+            n = torch.tensor([x.numel() / c], dtype=torch.float64, device=x.device) * live
+            total = _SumAcrossProcesses.apply(torch.cat([x64.sum(dims) * live, (x64 * x64).sum(dims) * live, n]))
+            count = total[2 * c]
+            mean = total[:c] / count
+            var = (total[c:2 * c] / count - mean * mean).clamp(min=0)
+            shape = [1, c] + [1] * (x.dim() - 2)
+            y = (x - mean.float().view(shape)) * torch.rsqrt(var.float().view(shape) + m.eps)
+            if m.affine:
+                y = y * m.weight.view(shape) + m.bias.view(shape)
+            with torch.no_grad():
+                m.num_batches_tracked += 1
+                momentum = m.momentum if m.momentum is not None else 1 / float(m.num_batches_tracked)
+                m.running_mean.mul_(1 - momentum).add_(mean.float(), alpha=momentum)
+                m.running_var.mul_(1 - momentum).add_((var * count / max(float(count) - 1, 1)).float(), alpha=momentum)
+            return y
+        return forward
+
+
 def agree_buffers(model):
     """Under DDP each rank keeps its own BatchNorm running statistics; the saved model is rank 0's, so every rank takes its buffers before evaluating."""
     if dist.is_initialized():
@@ -571,6 +627,7 @@ def main():
     model = Net().to(device)
     if args.init_weights:
         model.load_state_dict(torch.load(args.init_weights, map_location=device))
+    global_bn = GlobalBatchNorm(model) if world > 1 else None
     net = DistributedDataParallel(model, device_ids=[local_rank] if cuda else None) if world > 1 else model
     losses = CONFIG['losses']
     optimizer = make_optimizer(model)
@@ -599,6 +656,8 @@ def main():
             mine, whole = sampler.counts[i]
             lr = optimizer.param_groups[0]['lr']
             optimizer.zero_grad()
+            if global_bn:
+                global_bn.share = 1.0 if mine else 0.0
             out = net(corrupt(augment(x, noise), noise))
             loss = total_loss(losses, out, x, y)
             # Under DDP the processes' gradients are averaged: each weighs its share of the global batch.
