@@ -187,8 +187,8 @@ function drawInput(domain: InputDomain, shape: readonly number[], seed: number, 
 }
 
 /**
- * The case of an op without one in CASES, drawn from its declared test domain (its file's
- * `testDomain`, test-domain.ts): its canonical attributes and each declared variant. Undefined for
+ * The cases of an op without one in CASES, drawn from its declared test domain (its file's
+ * `testDomain`, test-domain.ts): its canonical attributes and each declared variant. None for
  * an op of no default shape (neither an activation nor a loss) that declares none.
  */
 function defaultCases(def: OpDef): Case[] {
