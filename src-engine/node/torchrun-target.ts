@@ -43,6 +43,14 @@ export function torchPython(): string {
 /** The marker `netwright runs cancel` leaves in a run's folder before it signals the job: the run then ends `stopped`, not `failed`. */
 export const CANCEL_MARKER = 'cancel.requested';
 
+/**
+ * How long the job has to exit after its end record (ms) before it is stopped. NOTE: gloo's
+ * teardown under torchrun sometimes never returns once every process has reported and process 0
+ * has saved (seen here on iris, torchrun:2: process 0 sat in its last barrier for 15 minutes);
+ * the run is complete by then, so it is recorded done and the job's group is ended.
+ */
+const DONE_GRACE_MS = 10_000;
+
 /** The most lines of the processes' own output a run's log keeps (the last ones are what says why a run failed). */
 const OUTPUT_LINES_MAX = 20_000;
 /** A line of output is kept up to this many characters. */
@@ -60,6 +68,8 @@ export interface ElsewherePlan {
   runs?: string;
   device: ComputeChoice;
   threads?: number;
+  /** How long the job has after its end record before it is stopped (ms; DONE_GRACE_MS). */
+  doneGraceMs?: number;
 }
 
 /** One record of train.py's `--report jsonl`. */
@@ -123,7 +133,9 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
     // `--redirects 1 --tee 1` works on every version and puts each process's stdout on torchrun's,
     // each line after `[default<rank>]:`.
     const args = ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', String(n), '--master_addr', '127.0.0.1', '--master_port', String(port), '--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...(plan.device === 'cpu' ? ['--cpu'] : [])];
-    const env = { ...process.env, PYTHONUNBUFFERED: '1', ...(plan.threads !== undefined ? { OMP_NUM_THREADS: String(plan.threads) } : {}) };
+    // NETWRIGHT_HOST_PID: train.py's process 0 ends the job once this process has gone (the app
+    // closed, the command killed): no job trains on that nobody records.
+    const env = { ...process.env, PYTHONUNBUFFERED: '1', NETWRIGHT_HOST_PID: String(process.pid), ...(plan.threads !== undefined ? { OMP_NUM_THREADS: String(plan.threads) } : {}) };
     const python = torchPython();
     const child = spawn(python, args, { cwd: project, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const spawned = await new Promise<Error | null>((resolve) => {
@@ -165,6 +177,9 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
   };
   let lastEpoch: Record<string, Record<string, unknown>> = {};
   let done: Reported | undefined;
+  let endedAfterDone = false;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const grace = plan.doneGraceMs ?? DONE_GRACE_MS;
   let steps = 0;
   let epochs = 0;
   let lastLine = 0;
@@ -177,7 +192,14 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
       epochs = record.epoch;
       lastEpoch = record.metrics;
     }
-    if (r.kind === 'done') done = r;
+    if (r.kind === 'done') {
+      done = r;
+      graceTimer = setTimeout(() => {
+        endedAfterDone = true;
+        writer?.append({ kind: 'event', t: seconds(), event: 'teardown-stopped', data: { jobId, afterMs: grace } });
+        stopJob(child);
+      }, grace);
+    }
     if (io.json) {
       io.out(JSON.stringify({ ...r, netwright: undefined, type: r.kind, kind: undefined }) + '\n');
       return;
@@ -207,11 +229,12 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
   process.once('SIGINT', onSigint);
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   process.removeListener('SIGINT', onSigint);
+  if (graceTimer) clearTimeout(graceTimer);
 
   const doneMetrics = (done?.metrics ?? {}) as Record<string, Record<string, unknown>>;
   const summary: RunSummary = { steps, epochs, seconds: seconds(), metrics: recordMetrics({ ...lastEpoch, ...doneMetrics } as Parameters<typeof recordMetrics>[0]) };
   const cancelled = interrupted || (writer !== undefined && existsSync(join(writer.folder, CANCEL_MARKER)));
-  if (exit.code === 0 && done) {
+  if (done && (exit.code === 0 || endedAfterDone)) {
     writer?.finish('done', summary);
     if (!io.json) io.out(`\ndone after ${epochs} epoch${epochs === 1 ? '' : 's'}, ${steps} steps, ${summary.seconds.toFixed(1)} s${doneMetrics.test ? `\ntest: ${Object.entries(doneMetrics.test).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(4) : v}`).join(' ')}` : ''}\n`);
     else io.out(JSON.stringify({ type: 'done', reason: 'completed', steps, epochs, seconds: summary.seconds, ...(writer ? { runId: writer.id } : {}) }) + '\n');

@@ -575,6 +575,16 @@ def batch_correct(out, y, classification):
         return float((pred.argmax(1) == y).sum()) if pred.shape[1] > 1 else float(((pred[:, 0] > 0).long() == y).sum())
 
 
+def process_start(pid):
+    """When process pid started (clock ticks after boot, Linux /proc), or None where the system does not say."""
+    try:
+        with open(f'/proc/{pid}/stat', 'rb') as f:
+            stat = f.read()
+        return stat[stat.rindex(b')') + 2:].split()[19]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Report:
     """--report jsonl: one JSON line a record on stdout ({"netwright": 1, "kind": "step", …}), written by
     process 0 only, flushed at once; the human lines go to stderr meanwhile. NaN and infinities are
@@ -583,6 +593,26 @@ class Report:
     def __init__(self, on):
         self.on = on
         self.t0 = time.monotonic()
+        # The process that reads the report (netwright train --on): when it is gone, nobody records the run.
+        host = os.environ.get('NETWRIGHT_HOST_PID', '')
+        self.host = int(host) if on and host.isdigit() else None
+        self.host_start = process_start(self.host) if self.host else None
+        self.checked = self.t0
+
+    def check_host(self):
+        """Once a second at most: end the run when the process following it has gone (closed, killed)."""
+        if self.host is None or time.monotonic() - self.checked < 1:
+            return
+        self.checked = time.monotonic()
+        try:
+            os.kill(self.host, 0)
+            alive = self.host_start is None or process_start(self.host) == self.host_start
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            sys.exit(f'train.py: the Netwright process that records this run (pid {self.host}) has gone; stopping.')
 
     def say(self, line):
         print(line, file=sys.stderr if self.on else sys.stdout, flush=True)
@@ -675,6 +705,7 @@ def main():
             count += whole
             metrics = {'accuracy': sums[1] / whole} if classification else {}
             report.record('step', step=step, epoch=epoch, loss=sums[0] / whole, lr=lr, metrics=metrics)
+            report.check_host()
         agree_buffers(model)
         val = evaluate(model, losses, splits['val'], classification, rank, world, device, seed=args.seed) if len(splits['val']) else None
         watched_loss = val['loss'] if val else loss_sum / count

@@ -10,8 +10,11 @@
  * (measured: at most 1.5e-7 relative). Both are held to 1e-5, two orders tighter than the issue's 1e-3.
  *
  * Faults: a process of the job killed → the run `failed`, with an `error` event naming the exit and
- * every step recorded before kept; `netwright runs cancel` → `stopped`.
+ * every step recorded before kept; `netwright runs cancel` → `stopped`; the command that follows the
+ * job killed (the app closed) → the job ends itself (train.py watches NETWRIGHT_HOST_PID) and the
+ * run is listed `crashed`, its records kept.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -164,6 +167,31 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
     const again = await runCli(runsCli, ['cancel', second.id, '--runs', runs]);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/E_RUN_NOT_RUNNING/);
+  }, 120_000);
+});
+
+describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N, the command itself killed (python3-torch)', () => {
+  it('the job ends itself within seconds, and the run is listed crashed with every step recorded before', async () => {
+    const runs = tempDir('torchrun-host-killed');
+    const store = new RunStore(runs);
+    const cli = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../../../src-engine/node/train-cli.ts'), IRIS, '--runs', runs, '--epochs', '5000', '--on', 'torchrun:2'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => cli.once('exit', resolve));
+    try {
+      const run = await runningWithSteps(store, 1);
+      const job = Number(run.target!.jobId);
+      const processes = [job, ...childrenOf(job)];
+      expect(processes.length, 'torchrun and its 2 processes').toBe(3);
+      cli.kill('SIGKILL');
+      await exited;
+      const running = () => processes.filter((pid) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.startsWith('Z'));
+      for (let i = 0; i < 150 && running().length; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(running(), `still running 15 s after the command was killed (torchrun ${job})`).toEqual([]);
+      const after = store.open(run.id);
+      expect(after.meta.status).toBe('crashed');
+      expect(after.records.filter((r) => r.kind === 'step').length).toBeGreaterThanOrEqual(1);
+    } finally {
+      cli.kill('SIGKILL');
+    }
   }, 120_000);
 });
 
