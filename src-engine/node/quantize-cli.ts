@@ -17,16 +17,16 @@
 import { thrownCode } from '../base/errors';
 import type { DatasetConfig } from '../base/ir/types';
 import { checkGraph } from '../core/analysis/checked';
-import { DataError, inMemory, withInputShape, type Dataset } from '../core/data';
+import { DataError, withInputShape } from '../core/data';
 import type { TrainedModel } from '../core/export/model';
-import type { Normalization } from '../core/data/normalize';
 import { exportOnnx } from '../core/export/onnx';
-import { prepareForEvaluation } from '../core/train';
 import { CALIBRATION_METHODS, type ActivationParams, type CalibrationMethod } from '../core/quantize/calibrate';
 import { normalized, quantizeModel, type Int8Model } from '../core/quantize/int8';
 import { int8Onnx } from '../core/quantize/qdq-onnx';
 import { layerSensitivity, sideBySide, type LayerSensitivity, type SideBySide } from '../core/quantize/side-by-side';
-import type { ModelCardContext } from '../core/export/model-card';
+import { quantizationSplits, type Sampled } from '../core/quantize/data';
+export type { Sampled } from '../core/quantize/data';
+import { quantizationCard } from '../core/quantize/export-format';
 import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
@@ -47,35 +47,10 @@ export function usage(): string {
   return `usage: ${commandLine('quantize', `<model.json | project | run> [--data FOLDER|FILE [--target COLUMN]] [--samples N] [--method ${CALIBRATION_METHODS.join('|')}] --out FILE.onnx [--limit N] [--threads N] [--which last|best] [--runs DIR] [--force] [--json]`)}\nQuantises a trained model to int8 (per-channel int8 weights, uint8 activations calibrated on N samples of --data or of its own training split; BatchNorm folded, ReLU fused) as a QDQ ONNX file, and prints float32 beside int8 on the test split: metric, confusion, size, latency, throughput. docs/export.md.`;
 }
 
-/** `count` rows of `n`-value samples of `s`, evenly spaced; their targets too. */
-function evenly(s: Dataset, count: number): Sampled {
-  const n = s.features.length / Math.max(1, s.count);
-  const take = Math.min(count, s.count);
-  const x = new Float32Array(take * n);
-  const per = s.targets.length / Math.max(1, s.count);
-  const y = new Float32Array(take * per);
-  for (let i = 0; i < take; i++) {
-    const r = Math.floor((i * s.count) / take);
-    x.set(s.features.subarray(r * n, (r + 1) * n), i * n);
-    y.set(s.targets.subarray(r * per, (r + 1) * per), i * per);
-  }
-  return { x, y, count: take };
-}
-
-/** A normalisation that leaves every value as it is: x − 0 is x, and x · (1 / 1) is x. */
-const RAW: Normalization = { kind: 'global', mean: [0], std: [1] };
-
-/** Raw samples: `count` of them, their features and targets. */
-export interface Sampled {
-  x: Float32Array;
-  y: Float32Array;
-  count: number;
-}
-
 /**
- * What a quantisation reads, raw (the int8 file takes raw features; its normalisation leads): N
- * calibration samples, evenly spaced, of the training split of `--data` or of the model's own
- * dataset (split as training split it), and the test split (at most `limit` samples).
+ * What a quantisation reads: N calibration samples of the training split of `--data` or of the
+ * model's own dataset (split as training split it), and the test split (at most `limit` samples),
+ * raw (core/quantize/data.ts).
  *
  * @throws DataError when the data cannot be read or holds no samples.
  */
@@ -87,12 +62,8 @@ export function quantizationData(model: TrainedModel, flags: { data?: string; ta
   const checked = checkGraph({ ...graph, training: { ...t, dataset } });
   if (!checked.graph) throw new DataError('DATA_BAD_OPTION', `the model's graph is not valid: ${checked.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join('; ')}`);
   const config = withInputShape(dataset, checked.graph.ir);
-  // Raw features: "normalised" by x − 0 / 1 (exact), so that the data's own normalisation is not fitted; raw targets.
-  const data = prepareForEvaluation(loadSamples(config, t.seed), config, t.seed, RAW, undefined);
-  const train = inMemory(data.train, 'calibration');
-  if (train.count === 0) throw new DataError('DATA_TOO_SMALL', 'the training split holds no samples to calibrate on');
-  const testSplit = inMemory(data.test.count > 0 ? data.test : data.val, 'the test split');
-  return { calibration: evenly(train, flags.samples), test: evenly(testSplit, flags.limit ?? testSplit.count), source: flags.data !== undefined ? `${config.name} (--data)` : `${config.name}, its training split` };
+  const { calibration, test } = quantizationSplits(loadSamples(config, t.seed), config, t.seed, flags.samples, flags.limit);
+  return { calibration, test, source: flags.data !== undefined ? `${config.name} (--data)` : `${config.name}, its training split` };
 }
 
 /** Run the CLI; returns the exit code. */
@@ -126,17 +97,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   let bytes: Uint8Array;
   try {
     const floatBytes = exportOnnx(model).bytes.length;
-    const card = (f?: SideBySide): ModelCardContext => ({
-      quantization: {
-        precision: 'int8',
-        method: args.method,
-        samples: calibration.count,
-        calibratedOn: source,
-        float: { bytes: floatBytes, ...(f ? { metric: { name: f.metric, value: f.float.metric }, latencyMs: f.float.latencyMs, perSecond: f.float.perSecond } : {}) },
-        int8: { bytes: f?.int8.bytes ?? 0, ...(f ? { metric: { name: f.metric, value: f.int8.metric }, latencyMs: f.int8.latencyMs, perSecond: f.int8.perSecond } : {}) },
-        ...(f?.changed !== undefined ? { changed: f.changed } : {}),
-      },
-    });
+    const card = (f?: SideBySide) => quantizationCard(q, source, floatBytes, f);
     // The card holds the figures, which hold the file's size: measured on the file without them, then written with them.
     const first = int8Onnx(q, card());
     figures = sideBySide(q, test.x, test.y, test.count, { float: floatBytes, int8: first.length }, backend);
@@ -182,8 +143,10 @@ function printFigures(out: (s: string) => void, name: string, written: string, m
   out(`on ${f.samples} test samples:      float32      int8\n`);
   out(`  ${f.metric.padEnd(22)} ${metric(f.float.metric).padStart(9)} ${metric(f.int8.metric).padStart(9)}\n`);
   out(`  ${'size (ONNX)'.padEnd(22)} ${kib(f.float.bytes).padStart(9)} ${kib(f.int8.bytes).padStart(9)}  (${((100 * f.int8.bytes) / f.float.bytes).toFixed(0)}%)\n`);
-  out(`  ${'latency, batch 1'.padEnd(22)} ${`${f.float.latencyMs.toPrecision(3)} ms`.padStart(9)} ${`${f.int8.latencyMs.toPrecision(3)} ms`.padStart(9)}\n`);
-  out(`  ${'throughput, batch 32'.padEnd(22)} ${`${Math.round(f.float.perSecond)}/s`.padStart(9)} ${`${Math.round(f.int8.perSecond)}/s`.padStart(9)}  (int8: pure TypeScript, no SIMD yet)\n`);
+  const ms = (v: number | undefined) => `${(v ?? NaN).toPrecision(3)} ms`;
+  const rate = (v: number | undefined) => `${Math.round(v ?? NaN)}/s`;
+  out(`  ${'latency, batch 1'.padEnd(22)} ${ms(f.float.latencyMs).padStart(9)} ${ms(f.int8.latencyMs).padStart(9)}\n`);
+  out(`  ${'throughput, batch 32'.padEnd(22)} ${rate(f.float.perSecond).padStart(9)} ${rate(f.int8.perSecond).padStart(9)}  (int8: pure TypeScript, no SIMD yet)\n`);
   if (f.changed !== undefined) out(`  ${f.changed} of ${f.samples} samples changed class${f.moved?.length ? `: ${f.moved.map((c) => `${c.name} ${c.float}→${c.int8} right (${c.changed} changed)`).join(', ')}` : ''}\n`);
   const c = f.confusion;
   if (c && classes.length <= 20) {

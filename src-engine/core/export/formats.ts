@@ -4,6 +4,7 @@ import { modelToJSONText } from './json';
 import type { TrainedModel } from './model';
 import { exportOnnx, ONNX_OPSETS, type OnnxNormalizationMode } from './onnx';
 import { exportPytorch, modelSafetensors } from './pytorch';
+import { QUANTIZE_SETTINGS, quantizedExport } from '../quantize/export-format';
 
 /**
  * A choice an export format offers, as data: the CLI's `--<key> VALUE`, a select beside the format
@@ -86,6 +87,15 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
       const r = exportOnnx(model, { opset: Number(options.settings?.opset ?? 17), normalization: (options.settings?.normalization ?? 'nodes') as OnnxNormalizationMode });
       return { kind: 'file', files: [{ path: 'model.onnx', data: r.bytes }], ...(r.holds ? { holds: r.holds } : {}) };
     },
+  },
+  {
+    id: 'onnx-int8',
+    label: 'ONNX int8 (QDQ)',
+    doc: "ONNX with int8 weights (per channel) and uint8 activations calibrated on the model's training split, BatchNorm folded and ReLU fused, as QuantizeLinear/DequantizeLinear pairs (netwright quantize compares it with float32)",
+    output: { kind: 'file', extension: '.int8.onnx' },
+    needsData: true,
+    settings: QUANTIZE_SETTINGS,
+    export: (model, options) => quantizedExport(model, options),
   },
   {
     id: 'pytorch',

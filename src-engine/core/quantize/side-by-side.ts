@@ -16,10 +16,10 @@ import { sampleSize, stepSize } from './plan';
 export interface SideFigures {
   metric: number;
   bytes: number;
-  /** Median milliseconds of one sample at batch 1. */
-  latencyMs: number;
-  /** Samples a second at batch 32. */
-  perSecond: number;
+  /** Median milliseconds of one sample at batch 1 (unless timings were left out). */
+  latencyMs?: number;
+  /** Samples a second at batch 32 (unless timings were left out). */
+  perSecond?: number;
 }
 
 export interface ClassMove {
@@ -91,9 +91,10 @@ function timed(f: () => void, budgetMs = 250): number {
 
 /**
  * Measure `m` beside its float model on `count` raw test samples `x` with targets `y` (class
- * indices, or values in the target's units); `bytes` are the two ONNX files' sizes.
+ * indices, or values in the target's units); `bytes` are the two ONNX files' sizes; `speed: false`
+ * leaves the timings out.
  */
-export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count: number, bytes: { float: number; int8: number }, backend: Backend = createReferenceBackend()): SideBySide {
+export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count: number, bytes: { float: number; int8: number }, backend: Backend = createReferenceBackend(), options: { speed?: boolean } = {}): SideBySide {
   const model = m.source;
   const n0 = sampleSize(m.plan.inputShape);
   const f = floatOutputs(model, m.plan, x, count, backend);
@@ -120,7 +121,7 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
     const intBatch = timed(() => runInt8(m, b32, batch));
     return { float: { latencyMs: floatOne, perSecond: (1000 * batch) / floatBatch }, int8: { latencyMs: intOne, perSecond: (1000 * batch) / intBatch } };
   };
-  const s = speed();
+  const s = options.speed === false ? { float: {}, int8: {} } : speed();
   const classes = model.classNames?.length ?? 0;
   if (classes > 1 && width === classes) {
     const cf = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));

@@ -27,7 +27,7 @@ describe('export over the protocol', () => {
   it('says there are no trained weights before a run, and names the formats on a wrong one', async () => {
     const { client } = setupEngine();
     await expect(client.request('model.export', { source: { kind: 'current' }, format: 'json' })).rejects.toMatchObject({ code: 'E_EXPORT_NO_WEIGHTS', message: expect.stringMatching(/no trained weights yet/) });
-    await expect(client.request('model.export', { source: { kind: 'current' }, format: 'onnx-x' })).rejects.toMatchObject({ code: 'E_EXPORT_FORMAT', message: expect.stringMatching(/choose json, onnx, pytorch/) });
+    await expect(client.request('model.export', { source: { kind: 'current' }, format: 'onnx-x' })).rejects.toMatchObject({ code: 'E_EXPORT_FORMAT', message: expect.stringMatching(/choose json, onnx, onnx-int8, pytorch/) });
   });
 
   it('exports the current run as JSON and PyTorch, keeps last/best checkpoints in the run store, exports them, and a loaded model predicts as the run did', async () => {
@@ -47,7 +47,7 @@ describe('export over the protocol', () => {
     expect(model.metrics?.test).toBeDefined();
 
     const pt = await client.request('model.export', { source: { kind: 'current' }, format: 'pytorch' });
-    expect(pt.files.map((f) => f.path).sort()).toEqual(['README.md', 'data/dataset.json', 'data/train_features.npy', 'data/train_targets.npy', 'model.py', 'model.safetensors', 'requirements.txt', 'train.py', 'weights.pt']);
+    expect(pt.files.map((f) => f.path).sort()).toEqual(['MODEL_CARD.md', 'README.md', 'data/dataset.json', 'data/train_features.npy', 'data/train_targets.npy', 'model.py', 'model.safetensors', 'requirements.txt', 'train.py', 'weights.pt']);
     expect(progress.at(-1)).toBe(1);
 
     // The run store kept both checkpoints, and a stored run exports like the live one.
@@ -171,7 +171,7 @@ describe('export over the protocol', () => {
   it('lists the formats, exports ONNX, imports it as the current model (same predictions), and fine-tunes from it with a replaced head', async () => {
     const { client, waitFor } = setupEngine();
     const { formats } = await client.request('model.formats', {});
-    expect(formats.map((f) => [f.id, f.kind])).toEqual([['json', 'file'], ['onnx', 'file'], ['pytorch', 'folder'], ['safetensors', 'file']]);
+    expect(formats.map((f) => [f.id, f.kind])).toEqual([['json', 'file'], ['onnx', 'file'], ['onnx-int8', 'file'], ['pytorch', 'folder'], ['safetensors', 'file']]);
     const graph = twoMoonsGraph({ epochs: 2 });
     const start = await client.request('train.start', { graph, probes: false });
     await waitFor('train.done');

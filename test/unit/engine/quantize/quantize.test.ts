@@ -23,6 +23,9 @@ import { int8Onnx } from '../../../../src-engine/core/quantize/qdq-onnx';
 import { floatOutputs, layerSensitivity } from '../../../../src-engine/core/quantize/side-by-side';
 import { main as quantizeCli, quantizationData, type Sampled } from '../../../../src-engine/node/quantize-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { main as exportCli } from '../../../../src-engine/node/export-cli';
+import { setupEngine } from '../../session/fixtures';
+import { loadSamples } from '../../../../src-engine/node/datasets';
 import { onnxCheck, runOrt, trainedModel } from '../export/onnx/harness';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
@@ -119,6 +122,29 @@ describe('int8 quantisation of the MNIST MLP', () => {
       expect(en).toBeGreaterThan(0.2 * mm);
     }
   }, 40_000);
+
+  it("the export table's onnx-int8 (the Export menu, netwright export) writes the same QDQ file, calibrated on the model's training split", async () => {
+    const out = join(dir, 'menu.int8.onnx');
+    const r = await run(exportCli, [modelPath, '--format', 'onnx-int8', '--method', 'entropy', '--samples', '64', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const bytes = readFileSync(out);
+    expect(onnxCheck({ menu: bytes })).toEqual({});
+    const meta = new Map(decodeModel(bytes).metadata_props!.map((p) => [p.key, p.value]));
+    expect(JSON.parse(meta.get('netwright.quantization')!)).toMatchObject({ method: 'entropy', samples: 64 });
+    expect(meta.get(MODEL_CARD_KEY)).toMatch(/calibrated \(entropy\) on 64 samples of mnist, its training split/);
+    expect(meta.get(MODEL_CARD_KEY)).toMatch(/\| int8 \| 0\.\d+ \| [\d.]+ KiB \| — \| — \|/);
+    // What the app's Export menu asks the engine for (model.exportOpen answers the same files).
+    // The engine loads MNIST as the desktop app's engine does (node/datasets.ts).
+    const { client } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed) });
+    await client.request('model.load', { model: JSON.parse(readFileSync(modelPath, 'utf8')) });
+    const formats = (await client.request('model.formats', {})).formats;
+    expect(formats.find((f) => f.id === 'onnx-int8')).toMatchObject({ label: 'ONNX int8 (QDQ)', name: '.int8.onnx', settings: [{ key: 'method' }, { key: 'samples' }] });
+    const viaEngine = await client.request('model.export', { source: { kind: 'current' }, format: 'onnx-int8', settings: { method: 'entropy', samples: '64' } });
+    expect(viaEngine.name).toBe('MNIST MLP (784-128-64-10).int8.onnx');
+    // The same weights and scales as the CLI's file (the card's measured figures aside).
+    const inits = (b: Uint8Array) => decodeModel(b).graph.initializer.map((t) => [t.name, Array.from(t.raw_data ?? [])]);
+    expect(inits(viaEngine.files[0].data)).toEqual(inits(bytes));
+  }, 30_000);
 
   it('per-layer sensitivity: each layer alone in int8 costs little, and a layer whose weights are lost is blamed', () => {
     const calib = normalized(model, data.calibration.x, data.calibration.count);
