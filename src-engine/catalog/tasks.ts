@@ -22,6 +22,12 @@ export interface TaskDeclaration<K extends string = string> {
   fromData: boolean;
   /** The metrics a design gets for it where its own measure another task (a classifier's accuracy, fitted to a regression's data). */
   defaultMetrics: readonly string[];
+  /**
+   * What an evaluation reports on top of the design's metrics (`netwright evaluate`, the app's
+   * Evaluate, a run's test split): scikit-learn's classification_report, balanced accuracy and the
+   * reliability diagram for classes; RMSE, MAE, R² and predicted-vs-true pairs for values.
+   */
+  reportMetrics: readonly string[];
 }
 
 /** Declare a task: its traits, in the registry's one table (`TASKS`). */
@@ -31,9 +37,9 @@ function declareTask<const D extends TaskDeclaration>(d: D): D {
 
 /** The one table of tasks. Adding one = a line here, and the traits its branches ask. */
 export const TASKS = [
-  declareTask({ task: 'classification', doc: 'A class per sample (or per pixel, per character).', targets: 'classes', metrics: 'classes', loss: 'CrossEntropyLoss', predictions: 'probabilities', fromData: true, defaultMetrics: ['accuracy'] }),
-  declareTask({ task: 'regression', doc: 'Values per sample (a price, the next value of a series).', targets: 'values', metrics: 'values', loss: 'MSELoss', predictions: 'values', fromData: true, defaultMetrics: ['mse', 'mae', 'r2'] }),
-  declareTask({ task: 'reconstruction', doc: 'The sample again (an autoencoder, a denoiser): the features are the target.', targets: 'features', metrics: 'values', loss: 'MSELoss', predictions: 'image', fromData: false, defaultMetrics: ['mse', 'psnr'] }),
+  declareTask({ task: 'classification', doc: 'A class per sample (or per pixel, per character).', targets: 'classes', metrics: 'classes', loss: 'CrossEntropyLoss', predictions: 'probabilities', fromData: true, defaultMetrics: ['accuracy'], reportMetrics: ['accuracy', 'balanced-accuracy', 'report', 'ece', 'confusion'] }),
+  declareTask({ task: 'regression', doc: 'Values per sample (a price, the next value of a series).', targets: 'values', metrics: 'values', loss: 'MSELoss', predictions: 'values', fromData: true, defaultMetrics: ['mse', 'mae', 'r2'], reportMetrics: ['mse', 'rmse', 'mae', 'r2', 'residuals'] }),
+  declareTask({ task: 'reconstruction', doc: 'The sample again (an autoencoder, a denoiser): the features are the target.', targets: 'features', metrics: 'values', loss: 'MSELoss', predictions: 'image', fromData: false, defaultMetrics: ['mse', 'psnr'], reportMetrics: ['mse', 'rmse'] }),
 ] as const;
 
 type Declared = (typeof TASKS)[number];

@@ -38,6 +38,7 @@ import { DATA_FLAGS, checkDataFlags, wholeNumberFlag } from './train-args';
 import { datasetFromFlags } from './train-data';
 import { settingsForData } from './train-design';
 import { metricSummary } from './train-progress';
+import { metricReportText } from './metric-report';
 import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
 
 /**
@@ -115,6 +116,7 @@ function printEvaluation(name: string, e: Evaluation, out: (s: string) => void):
   const units = e.normalization === 'model' ? 'normalised as the model was trained' : e.normalization === 'dataset' ? "normalised with the data's training split" : 'not normalised';
   out(`${name}: ${e.dataset}, ${e.samples} samples (${units})\n`);
   out(`${e.split} ${metricSummary(e.metrics)}\n`);
+  out(metricReportText(e.metrics, e.classNames));
   const m = e.metrics.confusion;
   if (!m || m.length > MAX_PRINTED_CLASSES) return;
   const names = m.map((_, i) => e.classNames[i] ?? String(i));

@@ -84,6 +84,7 @@ import { CliError, refuse, refusing } from './cli-files';
 import { runScript, startCli, startedAs } from './cli-script';
 import { parse, usage, type Args } from './train-args';
 import { checkTargetAvailable, trainElsewhere, trainsHere } from './targets';
+import { checkpointExtras } from '../app/session/run-recorder';
 import { checkDesign, exportTarget, freezeLayers, memoryVerdict, readDesign, resumedDesign, startWeightsOf, withFlags, type Design } from './train-design';
 import { formatGiB, type MemoryVerdict } from '../core/analysis/memory';
 import { trainingMemoryLimit } from './compute-info';
@@ -114,7 +115,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io, design.graph.training?.dataset) : checked;
     const frozen = args.freeze !== undefined ? freezeLayers(fitted, args.freeze, design.label, io) : fitted;
     // --on TARGET: the exported train.py trains there, recorded here as it goes (node/targets.ts).
-    if (!trainsHere(args.on)) return await trainElsewhere(args.on, { io, checked: frozen, label: design.label, ...(design.project !== undefined ? { project: design.project } : {}), loaded: run.loaded, ...(from ? { from } : {}), ...(args.runs ? { runs: args.runs } : {}), device: args.device, ...(args.threads !== undefined ? { threads: args.threads } : {}) });
+    if (!trainsHere(args.on)) return await trainElsewhere(args.on, { io, checked: frozen, label: design.label, ...(design.project !== undefined ? { project: design.project } : {}), loaded: run.loaded, extras: checkpointExtras(data), ...(from ? { from } : {}), ...(args.runs ? { runs: args.runs } : {}), device: args.device, ...(args.threads !== undefined ? { threads: args.threads } : {}) });
     // The app's verdict before anything is allocated: refused with the batch that fits.
     const memory = memoryVerdict(frozen, data);
     if (args.findLr) return await findLr(args, io, frozen, data, from);
@@ -242,7 +243,7 @@ async function train(plan: RunPlan): Promise<number> {
       headless: true,
       ...(design.resume ? { resumeFrom: design.resume.checkpoint } : {}),
       // The baselines are fitted at the end, on the run's own splits (#83).
-      hooks: [trainerEvents(foldEnd(plan, progressPrinter(io, started, () => runBaselines(data, graph.training!)))), { onError: (f) => void (failure = f) }],
+      hooks: [trainerEvents(foldEnd(plan, progressPrinter(io, started, () => runBaselines(data, graph.training!), data.train.classNames))), { onError: (f) => void (failure = f) }],
     });
     if (plan.from) {
       const warm = session.warmStart(plan.from);

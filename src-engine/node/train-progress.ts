@@ -7,6 +7,7 @@ import type { MetricValues } from '../core/metrics';
 import { baselineVerdict, type Baselines } from '../core/metrics/baselines';
 import type { DataSkipped, TrainerEvent } from '../core/train';
 import { cliErrorText } from '../base/errors';
+import { metricReportText } from './metric-report';
 
 /** Where the CLI prints: progress on `out`, problems on `err`; every line JSON under `--json`. */
 export interface Io {
@@ -33,17 +34,17 @@ export function reportData(r: SourceReport, json: boolean, out: (s: string) => v
 
 /**
  * The trainer's events as the CLI prints them: one JSON line each under `--json`, else progress
- * lines (at most one a second). `baselines`, asked at the end: the done record carries them
+ * lines (at most one a second), the test split's report (`classNames` name a classifier's rows). `baselines`, asked at the end: the done record carries them
  * (`baselines: { name: { metric: test value } }`, with their validation figures and notes in
  * `baselineDetails`), and the summary lists them with a sentence when the network does worse (#83).
  */
-export function progressPrinter(io: Io, started: number, baselines?: () => (Baselines & { metrics: readonly string[] }) | undefined): (e: TrainerEvent) => void {
+export function progressPrinter(io: Io, started: number, baselines?: () => (Baselines & { metrics: readonly string[] }) | undefined, classNames?: readonly string[]): (e: TrainerEvent) => void {
   let lastLine = 0;
   const warnSkipped = (s: DataSkipped | undefined, when: string) => {
     if (s) io.err(`warning DATA_IMAGE_UNREADABLE: ${s.count} image${s.count === 1 ? '' : 's'} could not be read ${when} and ${s.count === 1 ? 'was' : 'were'} fed as zeros: ${s.files.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join('; ')}${s.count > 3 ? '; …' : ''}\n`);
   };
   return (e) => {
-    if (e.type === 'done' && baselines) return printDone(io, e, started, baselines(), warnSkipped);
+    if (e.type === 'done' && baselines) return printDone(io, e, started, baselines(), warnSkipped, classNames);
     if (io.json) return io.out(JSON.stringify(e) + '\n');
     if (e.type === 'progress') {
       const now = Date.now();
@@ -55,7 +56,7 @@ export function progressPrinter(io: Io, started: number, baselines?: () => (Base
       warnSkipped(e.dataSkipped, 'this epoch');
     } else if (e.type === 'done') {
       io.out(`\n${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, ${e.steps} steps, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-      if (e.test) io.out(`test (epoch ${e.evaluatedEpoch} weights): ${metricSummary(e.test)}\n`);
+      if (e.test) io.out(`test (epoch ${e.evaluatedEpoch} weights): ${metricSummary(e.test)}\n${metricReportText(e.test, classNames ?? [])}`);
       warnSkipped(e.dataSkipped, 'since the last epoch');
     } else if (e.type === 'error') {
       io.err(cliErrorText(e.code, e.message));
@@ -66,7 +67,7 @@ export function progressPrinter(io: Io, started: number, baselines?: () => (Base
 }
 
 /** The done event with the run's baselines beside its test figures (JSON: one `done` line; else the summary, each baseline, the verdict). */
-function printDone(io: Io, e: Extract<TrainerEvent, { type: 'done' }>, started: number, b: (Baselines & { metrics: readonly string[] }) | undefined, warnSkipped: (s: DataSkipped | undefined, when: string) => void): void {
+function printDone(io: Io, e: Extract<TrainerEvent, { type: 'done' }>, started: number, b: (Baselines & { metrics: readonly string[] }) | undefined, warnSkipped: (s: DataSkipped | undefined, when: string) => void, classNames?: readonly string[]): void {
   const verdict = b ? baselineVerdict(e.test, b, b.metrics) : undefined;
   if (io.json) {
     const extra = b ? { baselines: Object.fromEntries(Object.entries(b.scores).map(([k, v]) => [k, v.test])), baselineDetails: b, ...(verdict ? { verdict } : {}) } : {};
@@ -74,7 +75,7 @@ function printDone(io: Io, e: Extract<TrainerEvent, { type: 'done' }>, started: 
     return;
   }
   io.out(`\n${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, ${e.steps} steps, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  if (e.test) io.out(`test (epoch ${e.evaluatedEpoch} weights): ${metricSummary(e.test)}\n`);
+  if (e.test) io.out(`test (epoch ${e.evaluatedEpoch} weights): ${metricSummary(e.test)}\n${metricReportText(e.test, classNames ?? [])}`);
   if (b && Object.keys(b.scores).length) {
     io.out('baselines on the same test split:\n');
     for (const [name, s] of Object.entries(b.scores)) io.out(`  ${name.padEnd(15)} ${metricSummary(s.test, false)}${s.note ? `  (${s.note})` : ''}\n`);

@@ -81,6 +81,9 @@ export { RunEnd, RunState, RunStatus } from '../base/schemas';
 /** A run's pace: most optimizer steps a second, 0 for as fast as the backend goes. */
 export const StepsPerSecond = z.number().min(0).max(10_000);
 
+/** A row of a classification report (core/metrics/classification.ts `ReportRow`). */
+const ReportRow = z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number().int().min(0) });
+
 /** Metrics of one split (see docs/trainer.md; `confusion[true][predicted]`). */
 export const MetricValuesSchema = z
   .object({
@@ -91,6 +94,12 @@ export const MetricValuesSchema = z
     recall: z.number().optional(),
     f1: z.number().optional(),
     perClass: z.object({ precision: Numbers, recall: Numbers, f1: Numbers, support: Numbers }).optional(),
+    'balanced-accuracy': z.number().nullable().optional(),
+    report: z.object({ classes: z.array(ReportRow), accuracy: z.number().nullable(), macro: ReportRow, weighted: ReportRow }).optional(),
+    ece: z.number().nullable().optional(),
+    reliability: z.object({ count: Counts, confidence: numbers({ nullable: true }), accuracy: numbers({ nullable: true }) }).optional(),
+    rmse: z.number().optional(),
+    residuals: z.object({ predicted: numbers({ max: 100_000 }), true: numbers({ max: 100_000 }), outputs: z.number().int().min(1) }).optional(),
     confusion: z.array(Numbers).optional(),
     'roc-auc': z.number().nullable().optional(),
     mse: z.number().optional(),

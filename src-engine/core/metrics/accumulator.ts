@@ -1,9 +1,12 @@
-import { argmaxRow, inTopK, precisionRecallF1, rocAuc } from './classification';
+import { addToBins, argmaxRow, balancedAccuracy, calibrationBins, classificationReport, expectedCalibrationError, inTopK, precisionRecallF1, reliability, rocAuc, topConfidence, type CalibrationBins, type ClassificationReport, type Reliability, type ScoreReading } from './classification';
 import { psnrFromMse } from './regression';
 import type { TaskDeclaration } from '../../catalog/tasks';
 
 /** Metric names a training config may list (`TrainingConfig.metrics`). */
-export const METRIC_NAMES = ['accuracy', 'top5', 'precision', 'recall', 'f1', 'confusion', 'roc-auc', 'mse', 'mae', 'r2', 'psnr', 'mean-iou', 'pixel-accuracy'] as const;
+export const METRIC_NAMES = ['accuracy', 'balanced-accuracy', 'top5', 'precision', 'recall', 'f1', 'report', 'confusion', 'roc-auc', 'ece', 'mse', 'rmse', 'mae', 'r2', 'residuals', 'psnr', 'mean-iou', 'pixel-accuracy'] as const;
+
+/** The most predicted-vs-true pairs `residuals` keeps (the first ones measured): enough for a scatter plot. */
+export const MAX_RESIDUAL_POINTS = 2000;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 /** Results of one evaluation pass. Only the metrics asked for (and `loss`) are present. */
@@ -11,17 +14,30 @@ export interface MetricValues {
   /** Mean loss per sample (the loss node's value averaged over batches, weighted by batch size). */
   loss: number;
   accuracy?: number;
+  /** The mean recall over the classes that have samples (scikit-learn's `balanced_accuracy_score`). */
+  'balanced-accuracy'?: number;
   top5?: number;
   /** Macro averages; per-class values are in `perClass`. */
   precision?: number;
   recall?: number;
   f1?: number;
   perClass?: { precision: number[]; recall: number[]; f1: number[]; support: number[] };
+  /** scikit-learn's classification_report: per class, the accuracy, macro and weighted averages. */
+  report?: ClassificationReport;
   /** `confusion[true][predicted]`. */
   confusion?: number[][];
   'roc-auc'?: number;
+  /** Expected calibration error over 15 equal-width bins of top-label confidence; the bins in `reliability`. */
+  ece?: number;
+  reliability?: Reliability;
   mse?: number;
+  rmse?: number;
   mae?: number;
+  /**
+   * Predicted against true values (in the target's units) of the first `MAX_RESIDUAL_POINTS`
+   * values measured, row-major `[n, outputs]`: a predicted-vs-true scatter and a residual plot.
+   */
+  residuals?: { predicted: number[]; true: number[]; outputs: number };
   r2?: number;
   psnr?: number;
   /**
@@ -52,6 +68,8 @@ export interface MetricTarget {
    * language model's) or `first` (`[classes, positions]`: a segmenter's `[C, H, W]` score map).
    */
   classAxis?: 'first' | 'last';
+  /** How a row of class scores reads, for the confidence `ece` bins (default logits). */
+  scores?: ScoreReading;
   /**
    * Values learnt standardised (a regression's `targetNormalization`): predictions and targets are
    * put back in the target's units (`v · std + mean`, per output column) before MSE, MAE, R² and
@@ -78,6 +96,8 @@ export class MetricAccumulator {
   private readonly positive: boolean[] = [];
   private sqErr = 0;
   private absErr = 0;
+  private readonly bins: CalibrationBins | null;
+  private readonly pairs: { predicted: number[]; true: number[] } | null;
   /** The per-column sums R² needs (three float64 additions more per value): only when it is asked for. */
   private readonly perColumn: boolean;
   private readonly colSum: Float64Array;
@@ -100,6 +120,8 @@ export class MetricAccumulator {
     this.colSumSq = new Float64Array(w);
     this.colSqErr = new Float64Array(w);
     this.row = new Float32Array(target.classAxis === 'first' ? target.outputSize : 0);
+    this.bins = this.confusion && this.wanted.has('ece') ? calibrationBins() : null;
+    this.pairs = !this.confusion && this.wanted.has('residuals') ? { predicted: [], true: [] } : null;
   }
 
   reset(): void {
@@ -110,6 +132,8 @@ export class MetricAccumulator {
     this.colSum.fill(0);
     this.colSumSq.fill(0);
     this.colSqErr.fill(0);
+    if (this.bins) for (const a of Object.values(this.bins)) a.fill(0);
+    if (this.pairs) this.pairs.predicted.length = this.pairs.true.length = 0;
   }
 
   /** Add one batch: `meanLoss` is the batch's mean loss; `pred`/`target` hold at least `n` rows. */
@@ -133,6 +157,7 @@ export class MetricAccumulator {
         if (p === label) this.correct++;
         this.confusion[label][p]++;
         if (w > 1 && inTopK(scores, r, w, label, 5)) this.top5++;
+        if (this.bins) addToBins(this.bins, topConfidence(scores, r, w, this.target.scores ?? (w === 1 ? 'single-logit' : 'logits')), p === label);
         if (wantAuc) {
           // NOTE: only the order of scores matters for AUC; logit₁ − logit₀ orders samples as softmax p₁ does.
           this.scores.push(w === 1 ? scores[r] : scores[r * w + 1] - scores[r * w]);
@@ -142,6 +167,7 @@ export class MetricAccumulator {
       return;
     }
     const scale = this.target.scale;
+    if (this.pairs) this.keepPairs(n * w, pred, target);
     if (scale) {
       // NOTE: in the target's units; (p − t) alone would be the error in standard deviations.
       for (let i = 0; i < n; i++) {
@@ -180,6 +206,18 @@ export class MetricAccumulator {
     }
   }
 
+  /** The first values' predicted and true values, in the target's units, until `MAX_RESIDUAL_POINTS` are kept. */
+  private keepPairs(values: number, pred: Float32Array, target: Float32Array): void {
+    const pairs = this.pairs!;
+    const scale = this.target.scale;
+    const w = this.target.outputSize;
+    for (let i = 0; i < values && pairs.true.length < MAX_RESIDUAL_POINTS - (MAX_RESIDUAL_POINTS % w); i++) {
+      const k = scale ? (i % w) % scale.mean.length : 0;
+      pairs.predicted.push(scale ? pred[i] * scale.std[k] + scale.mean[k] : pred[i]);
+      pairs.true.push(scale ? target[i] * scale.std[k] + scale.mean[k] : target[i]);
+    }
+  }
+
   /** The class scores of position `q` of sample `s` of a channels-first batch, in `this.row`. */
   private gather(pred: Float32Array, s: number, q: number, positions: number): Float32Array {
     const w = this.row.length;
@@ -210,6 +248,12 @@ export class MetricAccumulator {
         if (want('f1')) out.f1 = s.macro.f1;
         out.perClass = { precision: s.precision, recall: s.recall, f1: s.f1, support: s.support };
       }
+      if (want('balanced-accuracy')) out['balanced-accuracy'] = balancedAccuracy(this.confusion);
+      if (want('report')) out.report = classificationReport(this.confusion);
+      if (this.bins) {
+        out.ece = expectedCalibrationError(this.bins);
+        out.reliability = reliability(this.bins);
+      }
       if (want('confusion')) out.confusion = this.confusion.map((r) => [...r]);
       if (want('roc-auc')) out['roc-auc'] = this.scores.length ? rocAuc(this.scores, this.positive) : NaN;
       return out;
@@ -217,7 +261,9 @@ export class MetricAccumulator {
     const w = this.target.outputSize;
     const mse = this.sqErr / (n * w);
     if (want('mse')) out.mse = mse;
+    if (want('rmse')) out.rmse = Math.sqrt(mse);
     if (want('mae')) out.mae = this.absErr / (n * w);
+    if (this.pairs) out.residuals = { predicted: [...this.pairs.predicted], true: [...this.pairs.true], outputs: w };
     if (want('psnr')) out.psnr = psnrFromMse(mse);
     if (want('r2')) {
       // NOTE: SS_tot = Σt² − (Σt)²/n in float64; fine for data in a normal range, and it lets R²

@@ -117,3 +117,152 @@ export function rocAuc(scores: ArrayLike<number>, positive: ArrayLike<boolean | 
   if (nPos === 0 || nNeg === 0) return NaN;
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
+
+/** One row of a classification report: a class's, or an average's (`support`: the true samples it covers). */
+export interface ReportRow {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/**
+ * scikit-learn's `classification_report(y_true, y_pred, output_dict=True)`: precision, recall, F1
+ * and support per class (every class, in index order), the accuracy, and their macro and
+ * support-weighted averages.
+ *
+ * NOTE: as scikit-learn without `labels`, the averages cover the classes that occur (true or
+ * predicted): a class absent from both is listed with zeros but not averaged. A class never
+ * predicted has precision 0, one with no samples recall 0 (`zero_division=0`).
+ */
+export interface ClassificationReport {
+  classes: ReportRow[];
+  accuracy: number;
+  macro: ReportRow;
+  weighted: ReportRow;
+}
+
+/** The classification report of a confusion matrix (`m[true][predicted]`). */
+export function classificationReport(confusion: readonly (readonly number[])[]): ClassificationReport {
+  const s = precisionRecallF1(confusion);
+  const k = confusion.length;
+  const classes = s.precision.map((precision, c) => ({ precision, recall: s.recall[c], f1: s.f1[c], support: s.support[c] }));
+  let total = 0;
+  let correct = 0;
+  const occurs: number[] = [];
+  for (let c = 0; c < k; c++) {
+    let predicted = 0;
+    for (let j = 0; j < k; j++) predicted += confusion[j][c];
+    total += s.support[c];
+    correct += confusion[c][c];
+    if (s.support[c] > 0 || predicted > 0) occurs.push(c);
+  }
+  const average = (weight: (c: number) => number): ReportRow => {
+    let w = 0;
+    const row = { precision: 0, recall: 0, f1: 0, support: total };
+    for (const c of occurs) {
+      const wc = weight(c);
+      w += wc;
+      row.precision += wc * classes[c].precision;
+      row.recall += wc * classes[c].recall;
+      row.f1 += wc * classes[c].f1;
+    }
+    return w > 0 ? { ...row, precision: row.precision / w, recall: row.recall / w, f1: row.f1 / w } : { ...row, precision: 0, recall: 0, f1: 0 };
+  };
+  return { classes, accuracy: total > 0 ? correct / total : NaN, macro: average(() => 1), weighted: average((c) => s.support[c]) };
+}
+
+/**
+ * Balanced accuracy: the mean recall over the classes that have samples (scikit-learn's
+ * `balanced_accuracy_score`; a class with none is left out, as it warns and does). NaN when no
+ * class has samples.
+ */
+export function balancedAccuracy(confusion: readonly (readonly number[])[]): number {
+  let sum = 0;
+  let present = 0;
+  for (let c = 0; c < confusion.length; c++) {
+    let actual = 0;
+    for (const v of confusion[c]) actual += v;
+    if (actual === 0) continue;
+    sum += confusion[c][c] / actual;
+    present++;
+  }
+  return present ? sum / present : NaN;
+}
+
+/** Equal-width confidence bins of a reliability diagram (Guo et al. 2017 use 15). */
+export const CALIBRATION_BINS = 15;
+
+/**
+ * A reliability diagram: per equal-width bin of top-label confidence, how many predictions fell
+ * in it, their mean confidence and the fraction of them that were right (null for an empty bin).
+ */
+export interface Reliability {
+  count: number[];
+  confidence: (number | null)[];
+  accuracy: (number | null)[];
+}
+
+/** Sums per bin, filled one prediction at a time (`addToBins`), read by `reliability` and `expectedCalibrationError`. */
+export interface CalibrationBins {
+  count: Float64Array;
+  confidence: Float64Array;
+  correct: Float64Array;
+}
+
+export function calibrationBins(bins = CALIBRATION_BINS): CalibrationBins {
+  return { count: new Float64Array(bins), confidence: new Float64Array(bins), correct: new Float64Array(bins) };
+}
+
+/**
+ * Count one prediction of top-label confidence `conf` (its largest class probability).
+ *
+ * NOTE: bin m (1-based) holds confidences in ((m − 1)/M, m/M], as Guo et al. define it; 0 joins the first.
+ */
+export function addToBins(b: CalibrationBins, conf: number, right: boolean): void {
+  const m = b.count.length;
+  const i = Math.min(m - 1, Math.max(0, Math.ceil(conf * m) - 1));
+  b.count[i]++;
+  b.confidence[i] += conf;
+  if (right) b.correct[i]++;
+}
+
+export function reliability(b: CalibrationBins): Reliability {
+  const count = Array.from(b.count);
+  return { count, confidence: count.map((n, i) => (n > 0 ? b.confidence[i] / n : null)), accuracy: count.map((n, i) => (n > 0 ? b.correct[i] / n : null)) };
+}
+
+/**
+ * Expected calibration error: Σ_bins |B|/n · |accuracy(B) − confidence(B)| over equal-width bins of
+ * top-label confidence (Guo et al. 2017, "On Calibration of Modern Neural Networks"). NaN without predictions.
+ */
+export function expectedCalibrationError(b: CalibrationBins): number {
+  let n = 0;
+  let e = 0;
+  for (let i = 0; i < b.count.length; i++) {
+    n += b.count[i];
+    e += Math.abs(b.correct[i] - b.confidence[i]);
+  }
+  return n > 0 ? e / n : NaN;
+}
+
+/**
+ * The top-label confidence of row `r` of `scores` (width `w`): the largest softmax probability of
+ * logits, the largest of probabilities, or max(p, 1 − p) of a single logit (sigmoid) or probability.
+ */
+export function topConfidence(scores: ArrayLike<number>, r: number, w: number, kind: ScoreReading): number {
+  if (w === 1) {
+    const p = kind === 'single-probability' ? scores[r] : 1 / (1 + Math.exp(-scores[r]));
+    return Math.max(p, 1 - p);
+  }
+  let max = -Infinity;
+  for (let c = 0; c < w; c++) max = Math.max(max, scores[r * w + c]);
+  if (kind === 'probabilities') return max;
+  // NOTE: the largest softmax probability is 1 / Σ exp(s_c − max): no division per class, no overflow.
+  let sum = 0;
+  for (let c = 0; c < w; c++) sum += Math.exp(scores[r * w + c] - max);
+  return 1 / sum;
+}
+
+/** How a row of scores reads (the binding's `ScoreKind`): logits (default) or probabilities, one per class or a single one. */
+export type ScoreReading = 'logits' | 'probabilities' | 'single-logit' | 'single-probability';

@@ -174,6 +174,8 @@ export function checkBinding(binding: StructuralBinding, data: PreparedData<Samp
       ...(classAxis === 'first' ? { classAxis } : {}),
       // A single probability (a Sigmoid head) is class 1 above one half, a single logit above 0.
       ...(labels && binding.scores === 'single-probability' ? { threshold: 0.5 } : {}),
+      // How the scores read as probabilities, for the reliability diagram's confidences.
+      ...(labels ? { scores: binding.scores } : {}),
       // Targets learnt standardised: metrics (and sample outputs) read back in the target's units.
       ...(data.targetNormalization && !labels && data.target !== 'features' ? { scale: data.targetNormalization } : {}),
     },

@@ -7,7 +7,7 @@ import { ModelError, type TrainedModel } from '../export/model';
 import { MetricAccumulator, type MetricValues } from '../metrics';
 import { TrainingLoop } from './loop';
 import type { CompileFn } from './types';
-import { hasClasses, type Task } from '../../catalog/tasks';
+import { runTask, taskOf, type Task } from '../../catalog/tasks';
 
 /** The splits an evaluation can read: `test` (what training held out, the default), `val`, `train`, or `all` of them as one. */
 export const EVALUATION_SPLITS = ['test', 'val', 'train', 'all'] as const;
@@ -64,8 +64,8 @@ function withModelTargets(data: PreparedData<Samples>, norm: TargetNormalization
  * `prepareForEvaluation`), or on all its samples (`all`), without training. `graph` is the model's graph or a design with the same
  * nodes (the app evaluates a loaded model under the design on the canvas: its dataset, loss and
  * metrics); every weight and buffer of it must be in `model`, or it throws `E_MODEL_WEIGHTS`
- * naming the missing ones. A classifier's accuracy and confusion matrix are measured even when the
- * graph's metrics leave them out. It runs the training loop's own `evaluate` (eval mode, the seeded
+ * naming the missing ones. The task's `reportMetrics` (a classifier's accuracy, report, calibration and
+ * confusion matrix; a regression's RMSE, MAE, R² and residuals) are measured even when the graph's metrics leave them out. It runs the training loop's own `evaluate` (eval mode, the seeded
  * transform), so a trained run's test figures come back the same.
  *
  * @example
@@ -88,15 +88,15 @@ export async function evaluateModel(
   const base = data.train.name.replace(/ \(.*\)$/, '');
   if (samples === 0) throw new ModelError('E_MODEL_NO_SAMPLES', `The ${split === 'val' ? 'validation' : split} split of ${base} holds no samples; evaluate another split.`);
   const ds = sets[0];
-  // A classifier's evaluation always shows its accuracy and confusion matrix, whatever the run measured.
-  const classifies = data.target === 'label' && hasClasses(ds.task);
-  const measured = classifies ? [...new Set([...(graph.training?.metrics ?? []), 'accuracy', 'confusion'])] : undefined;
+  // An evaluation always reports what its task's users expect (a classifier's accuracy, classification
+  // report, confusion matrix and calibration; a regression's RMSE, MAE, R² and residuals), whatever the run measured.
+  const measured = [...new Set([...(graph.training?.metrics ?? []), ...taskOf(runTask(ds.task, data.target)).reportMetrics])];
   // No batch larger than the largest split read: the same batches, so the same figures (BatchNorm
   // in training mode included), and a design's batch of 1e9 is not compiled (a typed array of
   // 16e9 values: 'Invalid typed array length', E_ENGINE_INTERNAL).
   const largest = Math.max(...sets.map((s) => s.count));
   const batchSize = graph.training && graph.training.batchSize > largest ? { batchSize: largest } : {};
-  const loop = new TrainingLoop(graph, data, backend, { compile: options.compile, validate: false, test: false, checkpoints: false, overrides: { ...(measured ? { metrics: measured } : {}), ...batchSize } });
+  const loop = new TrainingLoop(graph, data, backend, { compile: options.compile, validate: false, test: false, checkpoints: false, overrides: { metrics: measured, ...batchSize } });
   const { fresh } = loop.warmStart({ ...model.params, ...model.buffers });
   if (fresh.length > 0) {
     throw new ModelError('E_MODEL_WEIGHTS', `The model has no weights for ${fresh.slice(0, 4).join(', ')}${fresh.length > 4 ? ` and ${fresh.length - 4} more` : ''} (or they are of another size): the design differs from the model. Evaluate the model's own design, or train this one.`);

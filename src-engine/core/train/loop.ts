@@ -14,6 +14,7 @@ import { idRangeProblem } from '../analysis/id-ranges';
 import { RunControl } from './control';
 import type { Checkpoint, CompileFn, DeviceCapture, DeviceSamples, FeatureCacheStatus, FeatureSpill, LoopResult, ResidentStatus, SampleRows, StepGroup, StepPhases, TrainableGraph } from './types';
 import { TrainError } from './types';
+import { taskOf } from '../../catalog/tasks';
 import { combineHooks, hookStates, loadHookStates, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 import type { LoopView } from './loop-view';
 import { checkFits, copyCheckpointInto } from './loop-checkpoints';
@@ -706,7 +707,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
         ref = watch.best;
       }
       if (testing) {
-        const t = await this.evaluate(this.data.test);
+        const t = await this.evaluate(this.data.test, false, this.reportAccumulator());
         if (t === null) reason = 'stopped';
         else {
           test = t;
@@ -714,7 +715,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
         }
       }
     } else if (this.options.testWhenStopped && testing && this.steps > 0) {
-      test = (await this.evaluate(this.data.test, true)) ?? undefined;
+      test = (await this.evaluate(this.data.test, true, this.reportAccumulator())) ?? undefined;
       if (test) this.hooks.onEvaluation?.('test', test);
     }
     await this.sync();
@@ -730,6 +731,11 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       ...(ref?.val ? { val: ref.val } : {}),
       ...(test ? { test } : {}),
     };
+  }
+
+  /** The test split's accumulator: the run's metrics and what its task's report holds (`TaskDeclaration.reportMetrics`). */
+  private reportAccumulator(): MetricAccumulator {
+    return new MetricAccumulator([...new Set([...this.config.metrics, ...taskOf(this.binding.task).reportMetrics])], this.binding.metricTarget);
   }
 
   /**
