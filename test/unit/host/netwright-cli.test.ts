@@ -7,6 +7,7 @@ import { INVOKED_AS_ENV, commandLine, commandPrefix } from '../../../src-engine/
 import { main as evaluateCli } from '../../../src-engine/node/evaluate-cli';
 import { main as exportCli } from '../../../src-engine/node/export-cli';
 import { main as importCli } from '../../../src-engine/node/import-cli';
+import { main as quantizeCli } from '../../../src-engine/node/quantize-cli';
 import { main as predictCli } from '../../../src-engine/node/predict-cli';
 import { main as trainCli } from '../../../src-engine/node/train-cli';
 import { runWeb } from '../../../src-main/web/run';
@@ -51,7 +52,7 @@ describe('netwright', () => {
     // Run as their npm scripts (`npm run train -- --help`): each CLI's own main answers it.
     vi.stubEnv(INVOKED_AS_ENV, '');
     try {
-      const mains = { train: trainCli, evaluate: evaluateCli, predict: predictCli, export: exportCli, import: importCli, web: (argv: string[], out: (s: string) => void, err: (s: string) => void) => runWeb(argv, { rendererDir: '', engineEntry: '' }, out, err) };
+      const mains = { train: trainCli, evaluate: evaluateCli, predict: predictCli, export: exportCli, import: importCli, quantize: quantizeCli, web: (argv: string[], out: (s: string) => void, err: (s: string) => void) => runWeb(argv, { rendererDir: '', engineEntry: '' }, out, err) };
       for (const [name, main] of Object.entries(mains)) {
         let out = '';
         expect(await main(['--help'], (s) => void (out += s), () => undefined), name).toBe(0);
