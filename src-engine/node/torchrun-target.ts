@@ -15,7 +15,7 @@
  * appended as they came.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,7 +28,8 @@ import { ENGINE_VERSION } from '../base/version';
 import type { TargetOf } from '../catalog/targets/registry';
 import type { ComputeChoice } from '../base/schemas';
 import type { RunRecord, RunSummary } from '../app/runs/types';
-import { recordMetrics } from '../app/runs/recorder';
+import { recordMetrics, type CheckpointExtras } from '../app/runs/recorder';
+import { checkpointFromTorch } from './torchrun-checkpoint';
 import { CliError } from './cli-files';
 import { writeExport } from './export-writer';
 import { RunStore, processStartTime, type RunWriter } from './run-store';
@@ -39,6 +40,9 @@ import type { Io } from './train-progress';
 export function torchPython(): string {
   return process.env.NETWRIGHT_TORCH_PYTHON ?? '/usr/bin/python3';
 }
+
+/** Where train.py keeps its checkpoints, in the exported project (`--checkpoints`). */
+const CHECKPOINTS = 'checkpoints';
 
 /** The marker `netwright runs cancel` leaves in a run's folder before it signals the job: the run then ends `stopped`, not `failed`. */
 export const CANCEL_MARKER = 'cancel.requested';
@@ -68,6 +72,8 @@ export interface ElsewherePlan {
   runs?: string;
   device: ComputeChoice;
   threads?: number;
+  /** What inference needs besides the weights (the run's normalisation, classes…): kept with each checkpoint pulled back. */
+  extras?: CheckpointExtras;
   /** How long the job has after its end record before it is stopped (ms; DONE_GRACE_MS). */
   doneGraceMs?: number;
 }
@@ -75,7 +81,7 @@ export interface ElsewherePlan {
 /** One record of train.py's `--report jsonl`. */
 interface Reported {
   netwright: 1;
-  kind: 'start' | 'step' | 'epoch' | 'done';
+  kind: 'start' | 'step' | 'epoch' | 'checkpoint' | 'done';
   t: number;
   [field: string]: unknown;
 }
@@ -132,7 +138,9 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
     // NOTE: torch 1.13's torchrun under Python 3.11 cannot parse its own default `--redirects 0`;
     // `--redirects 1 --tee 1` works on every version and puts each process's stdout on torchrun's,
     // each line after `[default<rank>]:`.
-    const args = ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', String(n), '--master_addr', '127.0.0.1', '--master_port', String(port), '--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...(plan.device === 'cpu' ? ['--cpu'] : [])];
+    // Each epoch's checkpoint (last, and best) is pulled back into the run store as train.py reports it.
+    const keep = plan.runs !== undefined && plan.extras !== undefined ? ['--checkpoints', CHECKPOINTS] : [];
+    const args = ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', String(n), '--master_addr', '127.0.0.1', '--master_port', String(port), '--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...keep, ...(plan.device === 'cpu' ? ['--cpu'] : [])];
     // NETWRIGHT_HOST_PID: train.py's process 0 ends the job once this process has gone (the app
     // closed, the command killed): no job trains on that nobody records.
     const env = { ...process.env, PYTHONUNBUFFERED: '1', NETWRIGHT_HOST_PID: String(process.pid), ...(plan.threads !== undefined ? { OMP_NUM_THREADS: String(plan.threads) } : {}) };
@@ -143,14 +151,14 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
       child.once('error', (e) => resolve(e));
     });
     if (spawned) throw new CliError('E_TARGET_LAUNCH', `${plan.label}: ${python} could not be started (${(spawned as NodeJS.ErrnoException).code ?? spawned.message}); torchrun needs a Python with PyTorch (NETWRIGHT_TORCH_PYTHON names another).`, 1);
-    return await follow(child, target, plan);
+    return await follow(child, target, plan, project);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 /** Read the job's output to its end, recording it; the exit code. */
-async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: ElsewherePlan): Promise<number> {
+async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: ElsewherePlan, project: string): Promise<number> {
   const { io, checked } = plan;
   const training = checked.ir.training!;
   const jobId = String(child.pid);
@@ -191,6 +199,15 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
     if (record?.kind === 'epoch') {
       epochs = record.epoch;
       lastEpoch = record.metrics;
+    }
+    if (r.kind === 'checkpoint' && writer && plan.extras && (r.which === 'last' || r.which === 'best')) {
+      // The file is train.py's in this process's private folder; it names the epoch it holds (a later one may have replaced it meanwhile).
+      const file = join(project, CHECKPOINTS, `${r.which}.safetensors`);
+      try {
+        writer.checkpoint(r.which, checkpointFromTorch(readFileSync(file), file, checked), plan.extras);
+      } catch (e) {
+        writer.append({ kind: 'event', t: seconds(), event: 'checkpoint-failed', data: { which: r.which, message: (e as Error).message } });
+      }
     }
     if (r.kind === 'done') {
       done = r;

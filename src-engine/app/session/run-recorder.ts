@@ -3,7 +3,7 @@ import { PENDING_BEST_MAX_BYTES } from '../../core/analysis/memory';
 import type { SettingsChange } from '../runs/types';
 import type { Checkpoint, LoopEpoch, LoopFailure, LoopHooks, LoopResult, StepContext, LoopView } from '../../core/train';
 import type { EventData, RunState } from '../../protocol';
-import { recordMetrics, stepMetrics, type RunSink } from '../runs/recorder';
+import { recordMetrics, stepMetrics, type CheckpointExtras, type RunSink } from '../runs/recorder';
 import type { RunSummary } from '../runs/types';
 import { baselineVerdict, runBaselines } from '../../core/metrics/baselines';
 import type { Divergence } from './divergence-guard';
@@ -145,8 +145,7 @@ export class RunRecorder implements LoopHooks {
   private store(last: Checkpoint | null, best: Checkpoint | null): void {
     const sink = this.sink;
     if (!sink?.checkpoint) return;
-    const { train } = this.data;
-    const extras = { normalization: this.data.normalization, classNames: [...train.classNames], ...(train.text ? { tokenizer: tokenizerOf(train.text, train.featureShape[0]) } : {}), ...(train.table ? { table: train.table } : {}), ...(this.data.targetNormalization ? { targetNormalization: this.data.targetNormalization } : {}) };
+    const extras = checkpointExtras(this.data);
     try {
       if (last) sink.checkpoint('last', last, extras);
       if (best) {
@@ -157,6 +156,12 @@ export class RunRecorder implements LoopHooks {
       this.event('checkpoint-failed', { message: (err as Error).message });
     }
   }
+}
+
+/** What inference needs besides a checkpoint's weights, from the run's data (what the run store keeps with each checkpoint). */
+export function checkpointExtras(data: PreparedData<Samples>): CheckpointExtras {
+  const { train } = data;
+  return { normalization: data.normalization, classNames: [...train.classNames], ...(train.text ? { tokenizer: tokenizerOf(train.text, train.featureShape[0]) } : {}), ...(train.table ? { table: train.table } : {}), ...(data.targetNormalization ? { targetNormalization: data.targetNormalization } : {}) };
 }
 
 /** Bytes of a checkpoint's tensors: weights, buffers and every group's optimizer buffers. */

@@ -563,6 +563,57 @@ def evaluate(net, losses, dataset, classification, rank, world, device, corrupte
     return result
 
 
+def json_safe(v):
+    """v with NaN and infinities as None (JSON has neither)."""
+    if isinstance(v, dict):
+        return {k: json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def write_safetensors(path, tensors, metadata):
+    """tensors (name → float32 or int64 tensor) as a safetensors file (an 8-byte little-endian header
+    length, the JSON header, the raw little-endian data), metadata's values as strings; written beside
+    path and renamed over it, so a reader never sees half a file."""
+    header, blobs, offset = {'__metadata__': {k: str(v) for k, v in metadata.items()}}, [], 0
+    for name, t in tensors.items():
+        a = t.detach().to('cpu').contiguous().numpy()
+        a = a.astype('<f4' if a.dtype == np.float32 else '<i8')
+        raw = a.tobytes()
+        header[name] = {'dtype': 'F32' if a.dtype.kind == 'f' else 'I64', 'shape': list(a.shape), 'data_offsets': [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    head = json.dumps(header, separators=(',', ':')).encode('utf-8')
+    head += b' ' * (-len(head) % 8)
+    tmp = f'{path}.{os.getpid()}.tmp'
+    with open(tmp, 'wb') as f:
+        f.write(struct.pack('<Q', len(head)))
+        f.write(head)
+        for raw in blobs:
+            f.write(raw)
+    os.replace(tmp, path)
+
+
+def save_checkpoint(folder, which, model, optimizer, schedule, epoch, step, metrics):
+    """The epoch's checkpoint as folder/<which>.safetensors (which: last or best): the state_dict under
+    its own names, each parameter's optimizer state as optimizer/<slot>/<parameter> (exp_avg, …), and in
+    the metadata the epoch, step, learning rate, the schedule's position and the epoch's metrics (JSON)."""
+    tensors = {k: v for k, v in model.state_dict().items() if v.dtype in (torch.float32, torch.int64)}
+    for n, p in model.named_parameters():
+        for slot, v in optimizer.state.get(p, {}).items():
+            if torch.is_tensor(v) and v.dim() > 0 and slot != 'step':
+                tensors[f'optimizer/{slot}/{n}'] = v.float()
+    sched = {'stepCount': schedule.last_epoch, 'lr': optimizer.param_groups[0]['lr']}
+    if SCHEDULE_WATCHES_METRIC:
+        sched['plateau'] = {'best': float(schedule.best), 'badSteps': schedule.num_bad_epochs, 'cooldownCounter': schedule.cooldown_counter}
+    meta = {'format': 'pt', 'netwright_checkpoint': json.dumps(json_safe({'which': which, 'epoch': epoch, 'step': step, 'lr': optimizer.param_groups[0]['lr'], 'schedule': sched, 'metrics': metrics}), allow_nan=False)}
+    os.makedirs(folder, exist_ok=True)
+    write_safetensors(os.path.join(folder, f'{which}.safetensors'), tensors, meta)
+
+
 def batch_correct(out, y, classification):
     """How many of the batch's samples were classified right (a class per position: each sample's share right); 0 for other tasks."""
     if not classification:
@@ -620,8 +671,7 @@ class Report:
     def record(self, kind, **fields):
         if not self.on:
             return
-        clean = lambda v: {k: clean(x) for k, x in v.items()} if isinstance(v, dict) else None if isinstance(v, float) and not math.isfinite(v) else v
-        sys.stdout.write(json.dumps({'netwright': 1, 'kind': kind, 't': round(time.monotonic() - self.t0, 4), **clean(fields)}, allow_nan=False) + '\n')
+        sys.stdout.write(json.dumps({'netwright': 1, 'kind': kind, 't': round(time.monotonic() - self.t0, 4), **json_safe(fields)}, allow_nan=False) + '\n')
         sys.stdout.flush()
 
 
@@ -635,6 +685,7 @@ def main():
     parser.add_argument('--init-weights', help='start from these weights (e.g. weights.pt) instead of a fresh initialisation')
     parser.add_argument('--out', default='trained.pt', help='where to save the trained state_dict')
     parser.add_argument('--cpu', action='store_true', help='do not use a GPU even if there is one')
+    parser.add_argument('--checkpoints', help='keep each epoch\'s checkpoint as DIR/last.safetensors, and the best epoch\'s as DIR/best.safetensors (weights, optimizer state, where the run stands)')
     parser.add_argument('--report', choices=['text', 'jsonl'], default='text', help='jsonl: one JSON record a step, an epoch and at the end on stdout (process 0; other lines go to stderr)')
     args = parser.parse_args()
     if CONFIG['groups']:
@@ -677,6 +728,7 @@ def main():
 
     es = CONFIG['early_stopping']
     best, best_state, waited = None, None, 0
+    best_kept = None  # the best epoch's value so far, by the early-stopping metric, else the validation (else training) loss
     for epoch in range(1, args.epochs + 1):
         sampler.set_epoch(epoch)
         net.train()
@@ -718,7 +770,18 @@ def main():
             line += ''.join(f' val_{k} {v:.6f}' for k, v in val.items())
         say(line)
         train_metrics = {'loss': loss_sum / count, **({'accuracy': correct_sum / count} if classification else {})}
-        report.record('epoch', epoch=epoch, step=step, metrics={'train': train_metrics, **({'val': val} if val else {})})
+        epoch_metrics = {'train': train_metrics, **({'val': val} if val else {})}
+        report.record('epoch', epoch=epoch, step=step, metrics=epoch_metrics)
+        if args.checkpoints and rank == 0:
+            name = es['metric'].replace('val_', '').replace('val.', '') if es else 'loss'
+            value = (val or {}).get(name, watched_loss if name == 'loss' else None)
+            mode = es['mode'] if es else 'min'
+            is_best = value is not None and math.isfinite(value) and (best_kept is None or (value < best_kept if mode == 'min' else value > best_kept))
+            for which in ('last', 'best') if is_best else ('last',):
+                save_checkpoint(args.checkpoints, which, model, optimizer, schedule, epoch, step, json_safe(epoch_metrics))
+                report.record('checkpoint', which=which, epoch=epoch, step=step)
+            if is_best:
+                best_kept = value
         if es:
             name = es['metric'].replace('val_', '').replace('val.', '')
             value = (val or {}).get(name, watched_loss if name == 'loss' else None)

@@ -80,7 +80,7 @@ function worstRelative(a: Step[], b: Step[]): number {
 }
 
 describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', () => {
-  it('iris, one epoch: --on local, torchrun:1 and torchrun:2 in one run store, the same per-step losses within 1e-5; runs list/show give each its target, job id and losses', async () => {
+  it('iris, one epoch: --on local, torchrun:1 and torchrun:2 in one run store, the same per-step losses within 1e-5; runs list/show give each its target, job id and losses; the checkpoint pulled back resumes on the engine', async () => {
     const runs = tempDir('torchrun');
     const flags = ['--runs', runs, '--epochs', '1'];
     expect((await runCli(trainCli, [IRIS, ...flags])).code).toBe(0);
@@ -117,6 +117,24 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
     // What the processes wrote is in the run's log: torchrun's own lines and train.py's.
     const logged = await runCli(runsCli, ['log', remote.id, '--runs', runs]);
     expect(logged.out).toMatch(/Iris MLP \(4-16-3\): train 108 · validation 12 · test 30 samples; 2 processes on cpu \(gloo\)/);
+
+    // The epoch's checkpoint came back (train.py's safetensors: weights, Adam's moments, the schedule):
+    // the run resumes here, on the engine, as the run trained here straight through.
+    const single = handles.find((h) => h.target === 'torchrun:1')!;
+    const here = handles.find((h) => h.target === 'local')!;
+    const [theirs, ours] = [store.model(single.id, 'last'), store.model(here.id, 'last')];
+    for (const [k, w] of Object.entries(ours.params)) expect(Math.max(...Array.from(w, (v, i) => Math.abs(v - theirs.params[k][i])))).toBeLessThan(1e-6);
+    const resumed = await runCli(trainCli, ['--resume', single.id, '--runs', runs, '--epochs', '1', '--json']);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect((await runCli(trainCli, [IRIS, '--runs', runs, '--epochs', '2'])).code).toBe(0);
+    const after = new RunStore(runs).list();
+    const continued = after.find((m) => m.resumedFrom?.runId === single.id)!;
+    const straight = after.find((m) => !m.target && !m.resumedFrom && m.summary?.epochs === 2)!;
+    const tail = new RunStore(runs).open(continued.id).records.filter((r): r is Step => r.kind === 'step');
+    const whole = new RunStore(runs).open(straight.id).records.filter((r): r is Step => r.kind === 'step').slice(7);
+    const resumedOff = worstRelative(tail, whole);
+    console.info(`a torchrun:1 run's checkpoint resumed on the engine, epoch 2 against one run straight through: ${resumedOff.toExponential(2)} relative at most`);
+    expect(resumedOff).toBeLessThan(1e-5);
   }, 120_000);
 
   it('BatchNorm under torchrun:2 normalises each share with the whole global batch\'s statistics: mnist-cnn, 4 steps of 64, the losses of --on local within 1e-5', async () => {

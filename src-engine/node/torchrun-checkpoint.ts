@@ -1,0 +1,74 @@
+/**
+ * A checkpoint train.py kept (`--checkpoints DIR`: `last.safetensors`, `best.safetensors`) as the
+ * run store keeps the engine's: the weights and buffers under their `nodeId.name` keys, the
+ * optimizer's state by parameter and slot, the schedule's position, the epoch's metrics. The
+ * PyTorch names are the exported project's (`torchStateNames`: `fc1.weight` is node `fc1`'s
+ * `weight`), each optimizer slot PyTorch's name of Netwright's (`exp_avg` is `expAvg`), so a run
+ * trained under torchrun exports, evaluates and resumes here as a run trained here does.
+ */
+import type { CheckedGraph } from '../core/analysis/checked';
+import { torchNodeNames, torchStateNames } from '../core/export/pytorch';
+import { readWeightsFile } from '../core/import/state-dict';
+import type { Checkpoint } from '../core/train/types';
+import type { MetricValues } from '../core/metrics';
+import { DEFAULT_SCHEDULE } from '../catalog/schedules/registry';
+
+/** What train.py writes in a checkpoint's `__metadata__.netwright_checkpoint` (JSON; NaN and infinities as null). */
+interface TorchCheckpointMeta {
+  which: 'last' | 'best';
+  epoch: number;
+  step: number;
+  lr: number;
+  schedule: { stepCount: number; lr: number; plateau?: { best: number | null; badSteps: number; cooldownCounter: number } };
+  metrics: { train?: Record<string, number | null>; val?: Record<string, number | null> };
+}
+
+/** PyTorch's snake_case slot name as Netwright's (`exp_avg_sq` → `expAvgSq`). */
+const slotName = (torch: string) => torch.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * The checkpoint in `bytes` (train.py's safetensors, read from `file`) for `checked`'s design.
+ *
+ * @throws Error naming what does not fit: a tensor of the design the file lacks, another shape, no metadata.
+ */
+export function checkpointFromTorch(bytes: Uint8Array, file: string, checked: CheckedGraph): Checkpoint {
+  const dict = readWeightsFile(bytes, file);
+  const metaText = dict.metadata.netwright_checkpoint;
+  if (metaText === undefined) throw new Error(`${file} is not a checkpoint of train.py (no netwright_checkpoint metadata)`);
+  const meta = JSON.parse(metaText) as TorchCheckpointMeta;
+  const training = checked.ir.training!;
+  const keyOf = new Map<string, { kind: 'param' | 'buffer'; key: string; size: number }>();
+  for (const e of torchStateNames(checked, torchNodeNames(checked))) {
+    if ('spec' in e) keyOf.set(e.name, { kind: e.spec.kind === 'param' ? 'param' : 'buffer', key: e.spec.key, size: e.spec.shape.reduce((a, b) => a * b, 1) });
+  }
+  const params: Record<string, Float32Array> = {};
+  const buffers: Record<string, Float32Array> = {};
+  for (const [name, spec] of keyOf) {
+    const t = dict.tensors.get(name);
+    if (!t || t.kind !== 'float32' || t.data.length !== spec.size) throw new Error(`${file}: ${name} (${spec.key}) is ${t ? `${t.kind} [${t.shape.join(', ')}]` : 'missing'}; the design's has ${spec.size} float32 values`);
+    (spec.kind === 'param' ? params : buffers)[spec.key] = t.data as Float32Array;
+  }
+  const slots: Record<string, Record<string, Float32Array>> = {};
+  for (const [name, t] of dict.tensors) {
+    if (!name.startsWith('optimizer/')) continue;
+    const [, slot, param] = /^optimizer\/([a-z0-9_]+)\/(.+)$/.exec(name) ?? [];
+    const spec = param !== undefined ? keyOf.get(param) : undefined;
+    if (!spec || spec.kind !== 'param' || t.kind !== 'float32' || t.data.length !== spec.size) throw new Error(`${file}: optimizer state ${name} fits no parameter of the design`);
+    (slots[spec.key] ??= {})[slotName(slot)] = t.data as Float32Array;
+  }
+  const schedule = training.schedule ?? DEFAULT_SCHEDULE;
+  const plateau = meta.schedule.plateau;
+  const worst = (schedule as { mode?: string }).mode === 'max' ? -Infinity : Infinity;
+  const metrics = (m: Record<string, number | null> | undefined): MetricValues | undefined => (m ? (Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v ?? NaN])) as unknown as MetricValues) : undefined);
+  const train = metrics(meta.metrics.train);
+  const val = metrics(meta.metrics.val);
+  return {
+    epoch: meta.epoch,
+    step: meta.step,
+    params,
+    buffers,
+    optimizer: { kind: training.optimizer.kind, lr: meta.lr, step: meta.step, slots },
+    schedule: { kind: schedule.kind, stepCount: meta.schedule.stepCount, lr: meta.schedule.lr, ...(plateau ? { plateau: { best: plateau.best ?? worst, badSteps: plateau.badSteps, cooldownCounter: plateau.cooldownCounter } } : {}) },
+    metrics: { ...(train ? { train } : {}), ...(val ? { val } : {}) },
+  };
+}
