@@ -24,27 +24,33 @@ export function dense(step: DenseStep, weight: ArrayLike<number>, bias: ArrayLik
   const { inC, h, w, outC, groups, k, s, p, d, outH, outW } = c;
   const cg = inC / groups;
   const og = outC / groups;
+  const plane = outH * outW;
+  // Weight-stationary: each tap's weight is added over the output positions whose input it reaches,
+  // the valid range found once per tap (no bounds test in the inner loop).
+  const first = (pad: number, tap: number, stride: number) => Math.max(0, Math.ceil((pad - tap) / stride));
+  const end = (size: number, pad: number, tap: number, stride: number, outSize: number) => Math.min(outSize, Math.floor((size - 1 + pad - tap) / stride) + 1);
   for (let o = 0; o < outC; o++) {
     const g = Math.floor(o / og);
-    const wo = o * step.per;
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        let acc = bias[o];
-        for (let ci = 0; ci < cg; ci++) {
-          const xc = (g * cg + ci) * h * w;
-          const wc = wo + ci * k[0] * k[1];
-          for (let ky = 0; ky < k[0]; ky++) {
-            const iy = oy * s[0] - p[0] + ky * d[0];
-            if (iy < 0 || iy >= h) continue;
-            const xr = xc + iy * w;
-            const wr = wc + ky * k[1];
-            for (let kx = 0; kx < k[1]; kx++) {
-              const ix = ox * s[1] - p[1] + kx * d[1];
-              if (ix >= 0 && ix < w) acc += weight[wr + kx] * x[xr + ix];
-            }
+    const at = o * plane;
+    out.fill(bias[o], at, at + plane);
+    for (let ci = 0; ci < cg; ci++) {
+      const xc = (g * cg + ci) * h * w;
+      for (let ky = 0; ky < k[0]; ky++) {
+        const ty = ky * d[0];
+        const y0 = first(p[0], ty, s[0]);
+        const y1 = end(h, p[0], ty, s[0], outH);
+        for (let kx = 0; kx < k[1]; kx++) {
+          const wv = weight[o * step.per + (ci * k[0] + ky) * k[1] + kx];
+          if (wv === 0) continue;
+          const tx = kx * d[1];
+          const x0 = first(p[1], tx, s[1]);
+          const x1 = end(w, p[1], tx, s[1], outW);
+          for (let oy = y0; oy < y1; oy++) {
+            const xr = xc + (oy * s[0] - p[0] + ty) * w - p[1] + tx;
+            const or = at + oy * outW;
+            for (let ox = x0; ox < x1; ox++) out[or + ox] += wv * x[xr + ox * s[1]];
           }
         }
-        out[(o * outH + oy) * outW + ox] = acc;
       }
     }
   }
