@@ -9,6 +9,7 @@
 import type { CheckedGraph } from '../core/analysis/checked';
 import { torchNodeNames, torchStateNames } from '../core/export/pytorch';
 import { readWeightsFile } from '../core/import/state-dict';
+import { writeSafetensors } from '../core/export/safetensors';
 import type { Checkpoint } from '../core/train/types';
 import type { MetricValues } from '../core/metrics';
 import { DEFAULT_SCHEDULE } from '../catalog/schedules/registry';
@@ -25,6 +26,29 @@ interface TorchCheckpointMeta {
 
 /** PyTorch's snake_case slot name as Netwright's (`exp_avg_sq` → `expAvgSq`). */
 const slotName = (torch: string) => torch.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** Netwright's slot name as PyTorch's (`expAvgSq` → `exp_avg_sq`). */
+const torchSlotName = (slot: string) => slot.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Where a run stands in a checkpoint of the run store, for train.py's `--resume-from` (the weights
+ * go as weights.pt): the optimizer's state as `optimizer/<slot>/<parameter>` under the project's
+ * PyTorch names, and in the metadata the epoch, step, learning rate and the schedule's position.
+ * A parameter the optimizer keeps no state for (a frozen one) has none.
+ */
+export function torchResumeState(ck: Checkpoint, checked: CheckedGraph): Uint8Array {
+  const nameOf = new Map<string, string>();
+  for (const e of torchStateNames(checked, torchNodeNames(checked))) if ('spec' in e && e.spec.kind === 'param') nameOf.set(e.spec.key, e.name);
+  const tensors: { name: string; tensor: { kind: 'float32'; shape: readonly number[]; data: Float32Array } }[] = [];
+  for (const [key, slots] of Object.entries(ck.optimizer.slots)) {
+    const name = nameOf.get(key);
+    if (name === undefined) throw new Error(`the checkpoint's optimizer state for ${key} fits no parameter of the design`);
+    for (const [slot, data] of Object.entries(slots)) tensors.push({ name: `optimizer/${torchSlotName(slot)}/${name}`, tensor: { kind: 'float32', shape: [data.length], data: Float32Array.from(data) } });
+  }
+  const s = ck.schedule;
+  const meta = { epoch: ck.epoch, step: ck.step, lr: ck.optimizer.lr, schedule: { stepCount: s.stepCount, lr: s.lr, ...(s.plateau ? { plateau: { ...s.plateau, best: Number.isFinite(s.plateau.best) ? s.plateau.best : null } } : {}) } };
+  return writeSafetensors(tensors, { format: 'pt', netwright_checkpoint: JSON.stringify(meta) });
+}
 
 /**
  * The checkpoint in `bytes` (train.py's safetensors, read from `file`) for `checked`'s design.

@@ -15,7 +15,7 @@
  * appended as they came.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,13 +23,14 @@ import type { CheckedGraph } from '../core/analysis/checked';
 import type { LoadedDataset, Samples } from '../core/data';
 import { exportPytorch } from '../core/export/pytorch';
 import { initialModel } from '../core/export/initial';
-import type { TrainedModel } from '../core/export/model';
+import { modelFromCheckpoint, type TrainedModel } from '../core/export/model';
 import { ENGINE_VERSION } from '../base/version';
 import type { TargetOf } from '../catalog/targets/registry';
 import type { ComputeChoice } from '../base/schemas';
 import type { RunRecord, RunSummary } from '../app/runs/types';
 import { recordMetrics, type CheckpointExtras } from '../app/runs/recorder';
-import { checkpointFromTorch } from './torchrun-checkpoint';
+import { checkpointFromTorch, torchResumeState } from './torchrun-checkpoint';
+import type { Checkpoint } from '../core/train/types';
 import { CliError } from './cli-files';
 import { writeExport } from './export-writer';
 import { RunStore, processStartTime, type RunWriter } from './run-store';
@@ -40,6 +41,9 @@ import type { Io } from './train-progress';
 export function torchPython(): string {
   return process.env.NETWRIGHT_TORCH_PYTHON ?? '/usr/bin/python3';
 }
+
+/** The state train.py resumes from, in the exported project (`--resume-from`). */
+const RESUME_STATE = 'resume.safetensors';
 
 /** Where train.py keeps its checkpoints, in the exported project (`--checkpoints`). */
 const CHECKPOINTS = 'checkpoints';
@@ -72,6 +76,8 @@ export interface ElsewherePlan {
   runs?: string;
   device: ComputeChoice;
   threads?: number;
+  /** `--resume RUN`: the stored run and the checkpoint train.py goes on from (weights, optimizer, schedule, epoch). */
+  resume?: { runId: string; name: string; checkpoint: Checkpoint };
   /** What inference needs besides the weights (the run's normalisation, classes…): kept with each checkpoint pulled back. */
   extras?: CheckpointExtras;
   /** How long the job has after its end record before it is stopped (ms; DONE_GRACE_MS). */
@@ -100,6 +106,7 @@ export function reportedRecord(line: string): Reported | undefined {
 
 /** The design's first weights (as a run here draws them), with the weights it starts from laid over them. */
 function startingModel(plan: ElsewherePlan): TrainedModel {
+  if (plan.resume) return modelFromCheckpoint(plan.checked.ir, plan.resume.checkpoint);
   const first = initialModel(plan.checked.ir);
   const from = plan.from;
   if (!from) return first;
@@ -131,6 +138,8 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
     let project: string;
     try {
       project = writeExport(exportPytorch(startingModel(plan), { data: plan.loaded }), join(work, 'project'));
+      // --resume: the optimizer's and schedule's state beside the checkpoint's weights (weights.pt).
+      if (plan.resume) writeFileSync(join(project, RESUME_STATE), torchResumeState(plan.resume.checkpoint, plan.checked), { flag: 'wx', mode: 0o600 });
     } catch (e) {
       throw new CliError('E_TARGET_LAUNCH', `${plan.label}: the PyTorch project torchrun would train could not be written: ${(e as Error).message}`, 1);
     }
@@ -140,7 +149,7 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
     // each line after `[default<rank>]:`.
     // Each epoch's checkpoint (last, and best) is pulled back into the run store as train.py reports it.
     const keep = plan.runs !== undefined && plan.extras !== undefined ? ['--checkpoints', CHECKPOINTS] : [];
-    const args = ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', String(n), '--master_addr', '127.0.0.1', '--master_port', String(port), '--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...keep, ...(plan.device === 'cpu' ? ['--cpu'] : [])];
+    const args = ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', String(n), '--master_addr', '127.0.0.1', '--master_port', String(port), '--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...keep, ...(plan.resume ? ['--resume-from', RESUME_STATE] : []), ...(plan.device === 'cpu' ? ['--cpu'] : [])];
     // NETWRIGHT_HOST_PID: train.py's process 0 ends the job once this process has gone (the app
     // closed, the command killed): no job trains on that nobody records.
     const env = { ...process.env, PYTHONUNBUFFERED: '1', NETWRIGHT_HOST_PID: String(process.pid), ...(plan.threads !== undefined ? { OMP_NUM_THREADS: String(plan.threads) } : {}) };
@@ -166,7 +175,7 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
   const backend = `PyTorch torchrun · ${target.options.processes} process${target.options.processes > 1 ? 'es' : ''}`;
   let writer: RunWriter | undefined;
   try {
-    writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), target: { spec: target.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
+    writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), ...(plan.resume ? { name: plan.resume.name, resumedFrom: { runId: plan.resume.runId, step: plan.resume.checkpoint.step, epoch: plan.resume.checkpoint.epoch } } : {}), target: { spec: target.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
   } catch (e) {
     stopJob(child);
     throw new CliError('E_RUN_WRITE', (e as Error).message, 1);

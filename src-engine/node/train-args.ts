@@ -15,7 +15,7 @@ export function usage(): string {
   const train = (args: string) => commandLine('train', args);
   return [
     `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}] [--gaps ${SERIES_GAP_POLICIES.join('|')}]] [--freeze backbone|NODE] [--split TRAIN,VAL,TEST] [--val-data FILE] [--test-data FILE] [--folds K] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--on TARGET] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
-    `       ${train('--resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]')}`,
+    `       ${train('--resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--on TARGET] [--export PATH …]')}`,
     'Trains a design (or a project, from its saved weights when it starts from them; or a model file, from its weights) headless; an imported classifier trains on --data. docs/trainer.md.',
     '  --data FOLDER      your own data; a classifier\'s head is resized to its classes (fresh weights), as the app\'s Use this data',
     '  --freeze backbone  fine-tune: freeze every layer before the classifier head (only the head trains; the frozen layers\' features are computed once)',
@@ -117,9 +117,10 @@ export function parse(argv: string[]) {
 
 /**
  * `--on TARGET` as a target (catalog/targets/registry.ts). A run elsewhere trains the exported
- * train.py from the design's first weights: what it cannot do yet is refused here, by flag.
+ * train.py from the design's first weights (or, with `--resume`, the run's checkpoint): what it
+ * cannot do there is refused here, by flag.
  */
-function targetFlag(values: { on?: string; resume?: string; 'find-lr'?: boolean; folds?: string; export?: string }): AnyTarget {
+function targetFlag(values: { on?: string; 'find-lr'?: boolean; folds?: string; export?: string }): AnyTarget {
   if (values.on === undefined) return LOCAL_TARGET;
   let target: AnyTarget;
   try {
@@ -128,7 +129,7 @@ function targetFlag(values: { on?: string; resume?: string; 'find-lr'?: boolean;
     throw new Error(`--on: ${(e as Error).message}`);
   }
   if (target.kind === 'local') return target;
-  const local = (['resume', 'find-lr', 'folds', 'export'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
+  const local = (['find-lr', 'folds', 'export'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
   if (local.length) throw new Error(`--${local.join(', --')} ${local.length > 1 ? 'run' : 'runs'} on this machine's engine only; drop --on ${values.on} (or --${local[0]})`);
   return target;
 }

@@ -614,6 +614,52 @@ def save_checkpoint(folder, which, model, optimizer, schedule, epoch, step, metr
     write_safetensors(os.path.join(folder, f'{which}.safetensors'), tensors, meta)
 
 
+def read_safetensors(path):
+    """A safetensors file's tensors (F32, I64) by name, and its metadata."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    n = struct.unpack('<Q', data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    meta = header.pop('__metadata__', {})
+    tensors = {}
+    for name, h in header.items():
+        b, e = h['data_offsets']
+        a = np.frombuffer(data[8 + n + b:8 + n + e], dtype={'F32': '<f4', 'I64': '<i8'}[h['dtype']])
+        tensors[name] = torch.from_numpy(a.astype(np.float32 if h['dtype'] == 'F32' else np.int64)).reshape(h['shape'])
+    return tensors, meta
+
+
+def resume_state(path, model, optimizer, schedule, device):
+    """Where a run stood (--resume-from, as save_checkpoint writes it, or Netwright's own checkpoint
+    exported so): each parameter's optimizer state, the step count, the learning rate, the schedule's
+    position. Returns (epochs done, steps done). Early stopping's patience starts afresh."""
+    tensors, meta = read_safetensors(path)
+    ck = json.loads(meta['netwright_checkpoint'])
+    params = dict(model.named_parameters())
+    for name, t in tensors.items():
+        _, slot, param = name.split('/', 2)
+        p = params[param]
+        state = optimizer.state[p]
+        state[slot] = t.to(device).reshape(p.shape).clone()
+        state['step'] = torch.tensor(float(ck['step']))
+        if isinstance(optimizer, torch.optim.NAdam) and 'mu_product' not in state:
+            # NAdam's running product of its momentum coefficients, a function of the step count.
+            b1, decay = optimizer.defaults['betas'][0], optimizer.defaults['momentum_decay']
+            state['mu_product'] = torch.tensor(math.prod(b1 * (1 - 0.5 * 0.96 ** (k * decay)) for k in range(1, ck['step'] + 1)))
+    for g in optimizer.param_groups:
+        g['lr'] = ck['lr']
+    sched = ck['schedule']
+    schedule.last_epoch = sched['stepCount']
+    if hasattr(schedule, '_last_lr'):
+        schedule._last_lr = [g['lr'] for g in optimizer.param_groups]
+    plateau = sched.get('plateau')
+    if plateau:
+        if plateau['best'] is not None:
+            schedule.best = plateau['best']
+        schedule.num_bad_epochs, schedule.cooldown_counter = plateau['badSteps'], plateau['cooldownCounter']
+    return ck['epoch'], ck['step']
+
+
 def batch_correct(out, y, classification):
     """How many of the batch's samples were classified right (a class per position: each sample's share right); 0 for other tasks."""
     if not classification:
@@ -686,6 +732,7 @@ def main():
     parser.add_argument('--out', default='trained.pt', help='where to save the trained state_dict')
     parser.add_argument('--cpu', action='store_true', help='do not use a GPU even if there is one')
     parser.add_argument('--checkpoints', help='keep each epoch\'s checkpoint as DIR/last.safetensors, and the best epoch\'s as DIR/best.safetensors (weights, optimizer state, where the run stands)')
+    parser.add_argument('--resume-from', help='go on from this state (a safetensors file of optimizer/<slot>/<parameter> tensors and where the run stands, as --checkpoints writes them; the weights come with --init-weights)')
     parser.add_argument('--report', choices=['text', 'jsonl'], default='text', help='jsonl: one JSON record a step, an epoch and at the end on stdout (process 0; other lines go to stderr)')
     args = parser.parse_args()
     if CONFIG['groups']:
@@ -724,12 +771,17 @@ def main():
             f'{world} process{"es" if world > 1 else ""} on {device.type}{" (" + dist.get_backend() + ")" if world > 1 else ""}')
     report.record('start', world=world, device=device.type, backend=dist.get_backend() if world > 1 else None, epochs=args.epochs, batch_size=args.batch_size,
                   samples={k: len(v) for k, v in splits.items()}, steps_per_epoch=len(NetwrightBatches(len(splits['train']), args.batch_size, args.seed)))
-    step = 0
+    step, first_epoch = 0, 1
+    if args.resume_from:
+        done_epochs, step = resume_state(args.resume_from, model, optimizer, schedule, device)
+        first_epoch = done_epochs + 1
+        say(f'resuming after epoch {done_epochs} (step {step}) from {args.resume_from}')
+    epoch = first_epoch - 1
 
     es = CONFIG['early_stopping']
     best, best_state, waited = None, None, 0
     best_kept = None  # the best epoch's value so far, by the early-stopping metric, else the validation (else training) loss
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(first_epoch, args.epochs + 1):
         sampler.set_epoch(epoch)
         net.train()
         loss_sum, count, correct_sum = 0.0, 0, 0.0
@@ -804,7 +856,7 @@ def main():
     if rank == 0:
         torch.save(model.state_dict(), args.out)
         say(f'saved {args.out}')
-    report.record('done', step=step, epochs=epoch if args.epochs else 0, metrics={'test': test} if test else {}, out=args.out)
+    report.record('done', step=step, epochs=epoch, metrics={'test': test} if test else {}, out=args.out)
     if world > 1:
         # Every rank waits for rank 0's save before the group goes: gloo can hang on a teardown that one rank reaches early.
         dist.barrier()

@@ -52,9 +52,9 @@ describe('targets, declared once', () => {
     const bad = await runCli(trainCli, [IRIS, '--on', 'torchrun:zero', '--runs', runs]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--on: torchrun:N takes a whole number of processes/);
-    const resume = await runCli(trainCli, ['--resume', '20260101-000000-abcd', '--on', 'torchrun:2', '--runs', runs]);
-    expect(resume.code).toBe(2);
-    expect(resume.err).toMatch(/--resume runs on this machine's engine only/);
+    const findLr = await runCli(trainCli, [IRIS, '--find-lr', '--on', 'torchrun:2', '--runs', runs]);
+    expect(findLr.code).toBe(2);
+    expect(findLr.err).toMatch(/--find-lr runs on this machine's engine only/);
     for (const where of ['ssh:ann@gpu-box', 'slurm:partition=gpu']) {
       const r = await runCli(trainCli, [IRIS, '--on', where, '--runs', runs, '--epochs', '1']);
       expect(r.code, r.err).toBe(2);
@@ -80,7 +80,7 @@ function worstRelative(a: Step[], b: Step[]): number {
 }
 
 describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', () => {
-  it('iris, one epoch: --on local, torchrun:1 and torchrun:2 in one run store, the same per-step losses within 1e-5; runs list/show give each its target, job id and losses; the checkpoint pulled back resumes on the engine', async () => {
+  it('iris, one epoch: --on local, torchrun:1 and torchrun:2 in one run store, the same per-step losses within 1e-5; runs list/show give each its target, job id and losses; the checkpoint pulled back resumes on the engine, and the engine\'s resumes under torchrun', async () => {
     const runs = tempDir('torchrun');
     const flags = ['--runs', runs, '--epochs', '1'];
     expect((await runCli(trainCli, [IRIS, ...flags])).code).toBe(0);
@@ -135,6 +135,15 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
     const resumedOff = worstRelative(tail, whole);
     console.info(`a torchrun:1 run's checkpoint resumed on the engine, epoch 2 against one run straight through: ${resumedOff.toExponential(2)} relative at most`);
     expect(resumedOff).toBeLessThan(1e-5);
+
+    // And the other way: the engine's run goes on under torchrun from its checkpoint (weights, Adam's moments, the schedule).
+    const there = await runCli(trainCli, ['--resume', here.id, '--runs', runs, '--epochs', '1', '--on', 'torchrun:1']);
+    expect(there.code, there.err).toBe(0);
+    const onward = new RunStore(runs).list().find((m) => m.resumedFrom?.runId === here.id)!;
+    expect(onward).toMatchObject({ status: 'done', target: { spec: 'torchrun:1' }, resumedFrom: { step: 7, epoch: 1 } });
+    const onwardOff = worstRelative(new RunStore(runs).open(onward.id).records.filter((r): r is Step => r.kind === 'step'), whole);
+    console.info(`the engine's run resumed --on torchrun:1, epoch 2 against one run straight through: ${onwardOff.toExponential(2)} relative at most`);
+    expect(onwardOff).toBeLessThan(1e-5);
   }, 120_000);
 
   it('BatchNorm under torchrun:2 normalises each share with the whole global batch\'s statistics: mnist-cnn, 4 steps of 64, the losses of --on local within 1e-5', async () => {
