@@ -66,7 +66,8 @@ export interface ChartTheme {
 export const LIGHT: ChartTheme = { text: '#1d2330', muted: '#6b7385', grid: '#dde1e7', accent: '#3366ff', series: ['#3366ff', '#e6861b', '#1f9d55', '#8e44ad', '#d64545'], ok: '#1f9d55', warn: '#d48806', bad: '#d64545' };
 export const DARK: ChartTheme = { ...LIGHT, text: '#e3e6ec', muted: '#8d95a5', grid: '#2c323d', accent: '#6d8dff', series: ['#6d8dff', '#f0a04b', '#3fbf7f', '#b57bd6', '#f06b6b'] };
 
-const axis = (t: ChartTheme, extra: Record<string, unknown> = {}) => ({
+/** An axis in the theme's colours (`extra`: its type, name, bounds). */
+export const axis = (t: ChartTheme, extra: Record<string, unknown> = {}) => ({
   axisLine: { lineStyle: { color: t.grid } },
   axisLabel: { color: t.muted, fontSize: 10, hideOverlap: true },
   splitLine: { lineStyle: { color: t.grid } },
@@ -79,7 +80,7 @@ const axis = (t: ChartTheme, extra: Record<string, unknown> = {}) => ({
  * dock at 1280 px gives each chart ~210 px: a one-line paged legend showed "batch loss, tra… 1/3").
  * Charts leave LEGEND_ROOM above the plot for it.
  */
-const legend = (t: ChartTheme) => ({ type: 'plain', top: 4, left: 4, right: 4, itemGap: 6, itemWidth: 16, itemHeight: 8, textStyle: { color: t.muted, fontSize: 10, lineHeight: 12 } });
+export const legend = (t: ChartTheme) => ({ type: 'plain', top: 4, left: 4, right: 4, itemGap: 6, itemWidth: 16, itemHeight: 8, textStyle: { color: t.muted, fontSize: 10, lineHeight: 12 } });
 /** Three legend rows (18 px each with their gaps), and room for the top axis label above the plot. */
 const LEGEND_ROOM = 72;
 

@@ -3,6 +3,7 @@ import type { GraphIR } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { confusionLabels } from '../../training/compare';
 import { ConfusionMatrix } from './ConfusionMatrix';
+import { MetricReport } from './MetricReport';
 import { evaluate as evaluateModel } from '../../training/model-client';
 import { useEngine, useRun } from '../../state/window';
 
@@ -16,12 +17,15 @@ const SPLITS: readonly { id: Split; label: string }[] = [
 /** The most classes whose matrix fits the dock (the CLI's `--json` has any). */
 const MAX_MATRIX_CLASSES = 20;
 
+/** Figures the report below the line shows (MetricReport). */
+const REPORTED = new Set(['balanced-accuracy', 'ece', 'rmse']);
+
 type Outcome = { state: 'running' } | { state: 'done'; result: ResultOf<'model.evaluate'> } | { state: 'error'; code?: string; message: string };
 
 /** `loss 0.0379 · accuracy 96.67% · f1 0.966`: the scalar metrics, accuracy as a percentage. */
 function metricLine(m: ResultOf<'model.evaluate'>['metrics']): string {
   return Object.entries(m)
-    .filter(([, v]) => typeof v === 'number')
+    .filter(([k, v]) => typeof v === 'number' && !REPORTED.has(k))
     .map(([k, v]) => (k === 'accuracy' || k === 'top5' ? `${k} ${((v as number) * 100).toFixed(2)}%` : `${k} ${(v as number).toPrecision(4)}`))
     .join(' · ');
 }
@@ -89,6 +93,7 @@ export function EvaluateModel({ graph, disabled }: { graph: GraphIR; disabled: b
             {metricLine(r.metrics)}
           </div>
           {matrix && matrix.length <= MAX_MATRIX_CLASSES ? <ConfusionMatrix m={matrix} classes={confusionLabels(r.classNames, matrix.length)} /> : null}
+          <MetricReport metrics={r.metrics} classNames={r.classNames} />
         </div>
       ) : null}
     </div>

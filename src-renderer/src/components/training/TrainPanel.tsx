@@ -16,6 +16,7 @@ import { NumberField } from './NumberField';
 import { TRAINING_NUMBERS } from '../../editor/setting-fields';
 import { DatasetFields } from './DatasetFields';
 import { DataSourceProblem, isUserData, userDataPath } from './DataSourceProblem';
+import { MetricReport } from './MetricReport';
 import { EvaluateModel } from './EvaluateModel';
 import { LrFinder } from './LrFinder';
 import { EarlyStoppingFields } from './EarlyStoppingFields';
@@ -212,6 +213,7 @@ function ProgressView() {
   const epochs = useRun((s) => s.info?.epochs);
   const stepsPerEpoch = useRun((s) => s.info?.stepsPerEpoch);
   const test = useRun((s) => s.done?.test);
+  const classNames = useRun((s) => s.info?.classNames);
   const doneReason = useRun((s) => s.done?.reason);
   const error = useRun((s) => s.error);
   const done = useRun((s) => s.done);
@@ -305,6 +307,7 @@ function ProgressView() {
           Test {Object.entries(test).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${(v as number).toPrecision(4)}`).join(' · ')}
         </div>
       ) : null}
+      {test ? <MetricReport metrics={test} classNames={classNames ?? []} /> : null}
       {done?.baselineVerdict ? (
         <div className="train-result train-result--verdict" data-testid="test-baseline-verdict" title={baselinesTitle(done.baselines)}>
           {done.baselineVerdict}
