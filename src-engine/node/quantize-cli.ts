@@ -14,6 +14,7 @@
  * (`--json`: one `quantization` line). Exit codes as `netwright evaluate`'s: 0 done, 1 failed,
  * 2 bad input (no such model, layers without an int8 form, unusable data).
  */
+import { basename } from 'node:path';
 import { thrownCode } from '../base/errors';
 import type { DatasetConfig } from '../base/ir/types';
 import { checkGraph } from '../core/analysis/checked';
@@ -63,7 +64,7 @@ export function quantizationData(model: TrainedModel, flags: { data?: string; ta
   if (!checked.graph) throw new DataError('DATA_BAD_OPTION', `the model's graph is not valid: ${checked.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join('; ')}`);
   const config = withInputShape(dataset, checked.graph.ir);
   const { calibration, test } = quantizationSplits(loadSamples(config, t.seed), config, t.seed, flags.samples, flags.limit);
-  return { calibration, test, source: flags.data !== undefined ? `${config.name} (--data)` : `${config.name}, its training split` };
+  return { calibration, test, source: flags.data !== undefined ? `${basename(flags.data)} (--data), its training split` : `${config.name}, its training split` };
 }
 
 /** Run the CLI; returns the exit code. */

@@ -7,12 +7,13 @@
  * give different but sane ranges. A CNN's BatchNorm is folded and its ReLU fused; a layer without an
  * int8 form is refused by name.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../src-engine/base/rng';
+import { loadBuiltinDataset } from '../../../../src-engine/core/data/builtin';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
 import { MODEL_CARD_KEY } from '../../../../src-engine/core/export/model-card';
 import type { TrainedModel } from '../../../../src-engine/core/export/model';
@@ -165,6 +166,32 @@ describe('int8 quantisation of the MNIST MLP', () => {
     expect(lost.find((l) => l.layer === 'fc2')!.change).toBeLessThan(-0.3);
     expect(lost.filter((l) => l.layer !== 'fc2').map((l) => l.change)).toEqual(base.layers.filter((l) => l.layer !== 'fc2').map((l) => l.change));
   });
+});
+
+describe('int8 quantisation calibrated on --data', () => {
+  it("calibrates on the user's file, not the model's own split: a table of doubled measurements doubles the input's range", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-quantize-data-'));
+    const modelPath = join(dir, 'iris.json');
+    expect((await run(trainCli, [join(EXAMPLES, 'iris-mlp.json'), '--epochs', '20', '--threads', '1', '--export', modelPath])).code).toBe(0);
+    const iris = loadBuiltinDataset({ name: 'iris' }, 1)!.train as { features: Float32Array; targets: Float32Array; count: number; classNames: string[] };
+    const csv = (scale: number) => ['a,b,c,d,species', ...Array.from({ length: iris.count }, (_, i) => [...iris.features.subarray(i * 4, i * 4 + 4)].map((v) => (v * scale).toFixed(3)).join(',') + `,${iris.classNames[iris.targets[i]]}`)].join('\n') + '\n';
+    writeFileSync(join(dir, 'same.csv'), csv(1));
+    writeFileSync(join(dir, 'doubled.csv'), csv(2));
+    const quantize = async (...extra: string[]) => {
+      const r = await run(quantizeCli, [modelPath, ...extra, '--samples', '50', '--threads', '1', '--out', join(dir, 'q.onnx'), '--force', '--json']);
+      expect(r.code, r.err + r.out).toBe(0);
+      return JSON.parse(r.out) as { calibratedOn: string; calibrationSamples: number; activations: Record<string, { min: number; max: number }>; float: { metric: number }; int8: { metric: number } };
+    };
+    const own = await quantize();
+    const same = await quantize('--data', join(dir, 'same.csv'), '--target', 'species');
+    const doubled = await quantize('--data', join(dir, 'doubled.csv'), '--target', 'species');
+    expect(own.calibratedOn).toBe('iris, its training split');
+    expect(same).toMatchObject({ calibratedOn: 'same.csv (--data), its training split', calibrationSamples: 50 });
+    expect(Math.abs(same.int8.metric - same.float.metric)).toBeLessThanOrEqual(1 / 30 + 1e-9);
+    // The model normalises with its own mean and std: doubled measurements reach about twice as far from 0.
+    const span = (a: { min: number; max: number }) => a.max - a.min;
+    expect(span(doubled.activations.measurements) / span(same.activations.measurements)).toBeGreaterThan(1.8);
+  }, 30_000);
 });
 
 describe('int8 quantisation of a CNN with BatchNorm', () => {
