@@ -13,6 +13,7 @@ import { writeSafetensors } from '../core/export/safetensors';
 import type { Checkpoint } from '../core/train/types';
 import type { MetricValues } from '../core/metrics';
 import { DEFAULT_SCHEDULE } from '../catalog/schedules/registry';
+import { StoredFrame } from '../protocol';
 
 /** What train.py writes in a checkpoint's `__metadata__.netwright_checkpoint` (JSON; NaN and infinities as null). */
 interface TorchCheckpointMeta {
@@ -94,5 +95,47 @@ export function checkpointFromTorch(bytes: Uint8Array, file: string, checked: Ch
     optimizer: { kind: training.optimizer.kind, lr: meta.lr, step: meta.step, slots },
     schedule: { kind: schedule.kind, stepCount: meta.schedule.stepCount, lr: meta.schedule.lr, ...(plateau ? { plateau: { best: plateau.best ?? worst, badSteps: plateau.badSteps, cooldownCounter: plateau.cooldownCounter } } : {}) },
     metrics: { ...(train ? { train } : {}), ...(val ? { val } : {}) },
+  };
+}
+
+/** A parameter's figures in train.py's probe frame, by its PyTorch name. */
+interface TorchParamFigures {
+  name: string;
+  gradNorm: number | null;
+  gradMeanAbs: number | null;
+  weightNorm: number | null;
+  updateRatio: number | null;
+  frozen?: true;
+  weightHist: unknown;
+  weightStats: unknown;
+  gradHist?: unknown;
+  gradStats?: unknown;
+}
+
+/**
+ * Turns train.py's probe frames (`{ kind: 'frame', params, layers }`, by PyTorch names) into the
+ * run store's (`StoredFrame`, by the design's nodes): a parameter's `nodeId` and `name` and its shape
+ * as the design has it, a module's activations as its node's, with the node's op. A frame that does
+ * not fit `StoredFrame` after that is undefined (not stored).
+ */
+export function frameTranslator(checked: CheckedGraph): (r: Readonly<Record<string, unknown>>) => StoredFrame | undefined {
+  const names = torchNodeNames(checked);
+  const paramOf = new Map<string, { nodeId: string; name: string; shape: number[] }>();
+  for (const e of torchStateNames(checked, names)) if ('spec' in e && e.spec.kind === 'param') paramOf.set(e.name, e.spec);
+  const nodeOf = new Map([...names].map(([id, py]) => [py, id]));
+  const opOf = new Map(checked.ir.nodes.map((n) => [n.id, n.op]));
+  return (r) => {
+    const params = (Array.isArray(r.params) ? (r.params as TorchParamFigures[]) : []).flatMap((p) => {
+      const spec = paramOf.get(p.name);
+      if (!spec) return [];
+      const { name: _torch, ...figures } = p;
+      return [{ ...figures, nodeId: spec.nodeId, name: spec.name, shape: spec.shape }];
+    });
+    const layers = (Array.isArray(r.layers) ? (r.layers as { module: string; shape: number[]; hist: unknown; stats: unknown }[]) : []).flatMap((l) => {
+      const nodeId = nodeOf.get(l.module);
+      return nodeId === undefined ? [] : [{ nodeId, op: opOf.get(nodeId)!, shape: l.shape, hist: l.hist, stats: l.stats }];
+    });
+    const frame = StoredFrame.safeParse({ step: r.step, epoch: r.epoch, loss: typeof r.loss === 'number' ? r.loss : null, layers, params, health: [], costMs: r.costMs });
+    return frame.success ? frame.data : undefined;
   };
 }

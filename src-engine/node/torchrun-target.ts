@@ -29,7 +29,7 @@ import type { TargetOf } from '../catalog/targets/registry';
 import type { ComputeChoice } from '../base/schemas';
 import type { RunRecord, RunSummary } from '../app/runs/types';
 import { recordMetrics, type CheckpointExtras } from '../app/runs/recorder';
-import { checkpointFromTorch, torchResumeState } from './torchrun-checkpoint';
+import { checkpointFromTorch, frameTranslator, torchResumeState } from './torchrun-checkpoint';
 import type { Checkpoint } from '../core/train/types';
 import { CliError } from './cli-files';
 import { writeExport } from './export-writer';
@@ -87,7 +87,7 @@ export interface ElsewherePlan {
 /** One record of train.py's `--report jsonl`. */
 interface Reported {
   netwright: 1;
-  kind: 'start' | 'step' | 'epoch' | 'checkpoint' | 'done';
+  kind: 'start' | 'step' | 'epoch' | 'frame' | 'checkpoint' | 'done';
   t: number;
   [field: string]: unknown;
 }
@@ -199,6 +199,7 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
   const grace = plan.doneGraceMs ?? DONE_GRACE_MS;
   let steps = 0;
   let epochs = 0;
+  const toFrame = frameTranslator(checked);
   let lastLine = 0;
   const onRecord = (r: Reported) => {
     const record = asRunRecord(r, seconds());
@@ -208,6 +209,10 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
     if (record?.kind === 'epoch') {
       epochs = record.epoch;
       lastEpoch = record.metrics;
+    }
+    if (r.kind === 'frame' && writer) {
+      const frame = toFrame(r);
+      if (frame) writer.append({ kind: 'frame', step: frame.step, t: seconds(), frame });
     }
     if (r.kind === 'checkpoint' && writer && plan.extras && (r.which === 'last' || r.which === 'best')) {
       // The file is train.py's in this process's private folder; it names the epoch it holds (a later one may have replaced it meanwhile).
@@ -227,7 +232,7 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
       }, grace);
     }
     if (io.json) {
-      io.out(JSON.stringify({ ...r, netwright: undefined, type: r.kind, kind: undefined }) + '\n');
+      if (r.kind !== 'frame') io.out(JSON.stringify({ ...r, netwright: undefined, type: r.kind, kind: undefined }) + '\n');
       return;
     }
     if (record?.kind === 'step' && Date.now() - lastLine >= 1000) {

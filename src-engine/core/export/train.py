@@ -672,6 +672,75 @@ def batch_correct(out, y, classification):
         return float((pred.argmax(1) == y).sum()) if pred.shape[1] > 1 else float(((pred[:, 0] > 0).long() == y).sum())
 
 
+def summary(t, bins=32):
+    """A tensor's histogram (bins over its finite values' range) and statistics, as Netwright's probes give them."""
+    t = t.detach().float().reshape(-1).cpu()
+    finite = t[torch.isfinite(t)]
+    bad = int(t.numel() - finite.numel())
+    if finite.numel() == 0:
+        return {'min': 0, 'max': 0, 'counts': [0] * bins}, {'count': 0, 'mean': 0, 'std': 0, 'min': 0, 'max': 0, 'zeroFrac': 0, 'nonFinite': bad}
+    lo, hi = float(finite.min()), float(finite.max())
+    counts = torch.histc(finite, bins=bins, min=lo, max=hi if hi > lo else lo + 1).long().tolist()
+    f64 = finite.double()
+    stats = {'count': int(finite.numel()), 'mean': float(f64.mean()), 'std': float(f64.std(unbiased=False)), 'min': lo, 'max': hi,
+             'zeroFrac': float((t == 0).sum()) / t.numel(), 'nonFinite': bad}
+    return {'min': lo, 'max': hi if hi > lo else lo, 'counts': counts}, stats
+
+
+class Probe:
+    """--report jsonl: probe frames at the app's cadence (at most PROBE_HZ a second, process 0), from the
+    step just trained: each parameter's weight and gradient histograms and statistics, its gradient and
+    weight norms and update ratio (|w after - w before| / |w after|), and each layer's activation
+    histogram (a forward hook on each of Net's modules, kept only on a probed step)."""
+
+    PROBE_HZ = 2.0
+
+    def __init__(self, model, on):
+        self.on, self.model, self.last, self.capturing, self.acts = on, model, -math.inf, False, {}
+        if on:
+            for name, m in model.named_children():
+                m.register_forward_hook(self.keep(name))
+
+    def keep(self, name):
+        def hook(module, inputs, output):
+            if self.capturing and torch.is_tensor(output):
+                self.acts[name] = output.detach()
+        return hook
+
+    def start(self):
+        """Whether this step is probed (its activations kept from now)."""
+        self.capturing = self.on and time.monotonic() - self.last >= 1 / self.PROBE_HZ
+        self.acts = {}
+        return self.capturing
+
+    def before_update(self):
+        """The gradients' figures and the weights before the step (for the update ratio)."""
+        self.grads = {n: (p.grad.detach().clone() if p.grad is not None else None) for n, p in self.model.named_parameters()}
+        self.before = {n: p.detach().clone() for n, p in self.model.named_parameters()}
+
+    def frame(self, step, epoch, loss):
+        t0 = time.monotonic()
+        self.capturing = False
+        params = []
+        for n, p in self.model.named_parameters():
+            w, g = p.detach(), self.grads.get(n)
+            weight_hist, weight_stats = summary(w)
+            entry = {'name': n, 'shape': list(w.shape), 'weightNorm': float(w.double().norm()), 'weightHist': weight_hist, 'weightStats': weight_stats,
+                     'updateRatio': float((w.double() - self.before[n].double()).norm() / w.double().norm()) if float(w.double().norm()) > 0 else 0.0}
+            if g is not None:
+                grad_hist, grad_stats = summary(g)
+                entry.update(gradNorm=float(g.double().norm()), gradMeanAbs=float(g.double().abs().mean()), gradHist=grad_hist, gradStats=grad_stats)
+            else:
+                entry.update(gradNorm=None, gradMeanAbs=None, frozen=True)
+            params.append(entry)
+        layers = []
+        for name, a in self.acts.items():
+            hist, stats = summary(a)
+            layers.append({'module': name, 'shape': list(a.shape[1:]), 'hist': hist, 'stats': stats})
+        self.last = time.monotonic()
+        return {'step': step, 'epoch': epoch, 'loss': loss, 'params': params, 'layers': layers, 'costMs': (self.last - t0) * 1000}
+
+
 def process_start(pid):
     """When process pid started (clock ticks after boot, Linux /proc), or None where the system does not say."""
     try:
@@ -756,6 +825,7 @@ def main():
     if args.init_weights:
         model.load_state_dict(torch.load(args.init_weights, map_location=device))
     global_bn = GlobalBatchNorm(model) if world > 1 else None
+    probe = Probe(model, args.report == 'jsonl' and rank == 0)
     net = DistributedDataParallel(model, device_ids=[local_rank] if cuda else None) if world > 1 else model
     losses = CONFIG['losses']
     optimizer = make_optimizer(model)
@@ -792,11 +862,14 @@ def main():
             optimizer.zero_grad()
             if global_bn:
                 global_bn.share = 1.0 if mine else 0.0
+            probing = probe.start()
             out = net(corrupt(augment(x, noise), noise))
             loss = total_loss(losses, out, x, y)
             # Under DDP the processes' gradients are averaged: each weighs its share of the global batch.
             (loss * sampler.weights[i] if world > 1 else loss).backward()
             clip(model)
+            if probing:
+                probe.before_update()
             optimizer.step()
             if per_step:
                 schedule.step()
@@ -809,6 +882,8 @@ def main():
             count += whole
             metrics = {'accuracy': sums[1] / whole} if classification else {}
             report.record('step', step=step, epoch=epoch, loss=sums[0] / whole, lr=lr, metrics=metrics)
+            if probing:
+                report.record('frame', **probe.frame(step, epoch, sums[0] / whole))
             report.check_host()
         agree_buffers(model)
         val = evaluate(model, losses, splits['val'], classification, rank, world, device, seed=args.seed) if len(splits['val']) else None

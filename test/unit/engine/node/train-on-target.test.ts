@@ -23,6 +23,7 @@ import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { main as runsCli } from '../../../../src-engine/node/runs-cli';
 import { RunStore } from '../../../../src-engine/node/run-store';
 import type { RunRecord } from '../../../../src-engine/app/runs/types';
+import { StoredFrame } from '../../../../src-engine/protocol';
 import { HAS_TORCH, tempDir } from '../export/torch-harness';
 import { runCli } from './cli-run';
 
@@ -109,11 +110,20 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
       ['torchrun:2', 'done', 7],
     ]);
     const remote = handles.find((h) => h.target === 'torchrun:2')!;
+    const here = handles.find((h) => h.target === 'local')!;
     expect(remote.jobId).toMatch(/^\d+$/);
     const shown = JSON.parse((await runCli(runsCli, ['show', remote.id, '--runs', runs, '--json'])).out) as { target: string; jobId: string; status: string; steps: { step: number; loss: number }[]; epochs: { metrics: Record<string, Record<string, number>> }[] };
     expect(shown).toMatchObject({ target: 'torchrun:2', jobId: remote.jobId, status: 'done' });
     expect(shown.steps.map((s) => s.loss)).toEqual(stepsOf(store, 'torchrun:2').map((s) => s.loss));
     expect(Object.keys(shown.epochs[0].metrics).sort()).toEqual(['train', 'val']);
+    // Probe frames at the app's cadence (the first step's at least), by the design's nodes, as the engine's runs keep them.
+    const frames = new RunStore(runs).open(remote.id).records.filter((r): r is Extract<RunRecord, { kind: 'frame' }> => r.kind === 'frame');
+    expect(frames.length).toBeGreaterThanOrEqual(1);
+    const frame = StoredFrame.parse(frames[0].frame);
+    expect(frame.step).toBe(1);
+    expect(frame.params.map((p) => `${p.nodeId}.${p.name}`).sort()).toEqual(Object.keys(store.model(here.id, 'last').params).sort());
+    expect(frame.params.every((p) => p.gradHist && p.weightStats.count > 0 && p.updateRatio! > 0)).toBe(true);
+    expect(frame.layers.map((l) => l.op)).toEqual(['Linear', 'ReLU', 'Linear']);
     // What the processes wrote is in the run's log: torchrun's own lines and train.py's.
     const logged = await runCli(runsCli, ['log', remote.id, '--runs', runs]);
     expect(logged.out).toMatch(/Iris MLP \(4-16-3\): train 108 · validation 12 · test 30 samples; 2 processes on cpu \(gloo\)/);
@@ -121,7 +131,6 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
     // The epoch's checkpoint came back (train.py's safetensors: weights, Adam's moments, the schedule):
     // the run resumes here, on the engine, as the run trained here straight through.
     const single = handles.find((h) => h.target === 'torchrun:1')!;
-    const here = handles.find((h) => h.target === 'local')!;
     const [theirs, ours] = [store.model(single.id, 'last'), store.model(here.id, 'last')];
     for (const [k, w] of Object.entries(ours.params)) expect(Math.max(...Array.from(w, (v, i) => Math.abs(v - theirs.params[k][i])))).toBeLessThan(1e-6);
     const resumed = await runCli(trainCli, ['--resume', single.id, '--runs', runs, '--epochs', '1', '--json']);
