@@ -166,3 +166,24 @@ describe('baselines on a run\'s splits (#83)', () => {
     expect(baselineInput({ ...data, target: 'features' }, { timeSeries: false })).toBeUndefined();
   });
 });
+
+describe('baselines of an image set (#82 deliverable 6)', () => {
+  it('copies none of its features: they are wider than a linear baseline takes, so only the majority class is fitted (a normalised copy of every split was made, then skipped)', () => {
+    const width = 3 * 64 * 64;
+    const ds = (count: number, seed: number): Dataset => {
+      const r = new Rng(seed);
+      return { name: 'icons', task: 'classification', count, features: Float32Array.from({ length: count * width }, () => r.normal()), featureShape: [3, 64, 64], targets: Float32Array.from({ length: count }, (_, i) => i % 3), targetShape: [], numClasses: 3, classNames: ['a', 'b', 'c'] };
+    };
+    const data = { train: ds(1400, 1), val: ds(200, 2), test: ds(400, 3), normalization: { kind: 'per-channel' as const, mean: [0.5, 0.4, 0.3], std: [0.2, 0.2, 0.2] }, target: 'label' as const };
+    const featureBytes = (1400 + 200 + 400) * width * 4;
+    const before = process.memoryUsage().arrayBuffers;
+    const input = baselineInput(data, { timeSeries: false })!;
+    const b = computeBaselines(input, ['accuracy']);
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(Object.keys(b.scores)).toEqual(['majority']);
+    expect(b.skipped.map((s) => s.name)).toEqual(['logistic']);
+    // The input is still held here: a copy of the features would still be counted.
+    expect(input.train.count).toBe(1400);
+    expect(grown).toBeLessThan(featureBytes / 20);
+  });
+});
