@@ -174,7 +174,7 @@ describe('baselines of an image set (#82 deliverable 6)', () => {
       const r = new Rng(seed);
       return { name: 'icons', task: 'classification', count, features: Float32Array.from({ length: count * width }, () => r.normal()), featureShape: [3, 64, 64], targets: Float32Array.from({ length: count }, (_, i) => i % 3), targetShape: [], numClasses: 3, classNames: ['a', 'b', 'c'] };
     };
-    const data = { train: ds(1400, 1), val: ds(200, 2), test: ds(400, 3), normalization: { kind: 'per-channel' as const, mean: [0.5, 0.4, 0.3], std: [0.2, 0.2, 0.2] }, target: 'label' as const };
+    const data = { train: ds(1400, 1), val: ds(200, 2), test: ds(400, 3), normalization: { kind: 'global' as const, mean: [0.45], std: [0.2] }, target: 'label' as const };
     const featureBytes = (1400 + 200 + 400) * width * 4;
     const before = process.memoryUsage().arrayBuffers;
     const input = baselineInput(data, { timeSeries: false })!;
