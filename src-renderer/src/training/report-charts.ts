@@ -35,7 +35,8 @@ export function reliabilityChartOption(t: ChartTheme, r: ReliabilityBins): Recor
     legend: legend(t),
     tooltip: { trigger: 'axis', confine: true, formatter: (ps: { dataIndex: number }[]) => reliabilityTip(r, ps[0]?.dataIndex ?? 0) },
     xAxis: axis(t, { type: 'category', data: labels, name: 'confidence', nameLocation: 'middle', nameGap: 26, axisLabel: { color: t.muted, fontSize: 9, hideOverlap: true } }),
-    yAxis: axis(t, { type: 'value', min: 0, max: 1, name: 'accuracy' }),
+    // The legend names the bars: no axis name to crowd it.
+    yAxis: axis(t, { type: 'value', min: 0, max: 1 }),
     series: [
       { name: 'accuracy', type: 'bar', data: r.accuracy.map((a) => a), barCategoryGap: '10%', color: t.series[0] },
       { name: 'mean confidence', type: 'line', data: r.confidence.map((c) => c), connectNulls: false, symbolSize: 5, color: t.series[1] },
@@ -52,16 +53,21 @@ export function reliabilityTip(r: ReliabilityBins, i: number): string {
   return `confidence ${binLabel(i, r.count.length)}: ${n.toLocaleString()} prediction${n === 1 ? '' : 's'}${a !== null && c !== null && a !== undefined && c !== undefined ? `, ${(100 * a).toFixed(1)} % right at ${(100 * c).toFixed(1)} % confidence` : ''}`;
 }
 
-/** The smallest and largest of the true and predicted values (the diagonal's ends), padded by 2 %. */
-function extent(p: ResidualPairs): [number, number] {
+/**
+ * The axes' bounds (and the diagonal's ends): the smallest and largest of the true and predicted
+ * values, widened to multiples of half a power of ten below their range (5.4–372.7 → 0–400), so
+ * both axes are the same and their end labels round.
+ */
+export function extent(p: ResidualPairs): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of [...p.true, ...p.predicted]) {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  const pad = (hi - lo) * 0.02 || 1;
-  return [lo - pad, hi + pad];
+  if (!(hi > lo)) return Number.isFinite(lo) ? [lo - 1, lo + 1] : [0, 1];
+  const step = 5 * 10 ** (Math.floor(Math.log10(hi - lo)) - 1);
+  return [Math.floor(lo / step) * step, Math.ceil(hi / step) * step];
 }
 
 /** Predicted against true values, one point each, with the line where they are equal. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MetricAccumulator } from '../../../src-engine/core/metrics';
 import { MetricReport } from '../../../src-renderer/src/components/training/MetricReport';
 import { LIGHT } from '../../../src-renderer/src/training/charts';
-import { predictedVsTrueOption, reliabilityChartOption, reliabilityTip, residualOption } from '../../../src-renderer/src/training/report-charts';
+import { extent, predictedVsTrueOption, reliabilityChartOption, reliabilityTip, residualOption } from '../../../src-renderer/src/training/report-charts';
 import { WindowStoresProvider } from '../../../src-renderer/src/state/window';
 import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
 
@@ -87,11 +87,15 @@ describe('the report of a regression', () => {
     const pvt = predictedVsTrueOption(LIGHT, res);
     const [diagonal, points] = series(pvt);
     expect(points.data).toEqual([[1, 1.5], [2, 1.5], [3, 3.5], [4, 3], [5, 5]]);
-    expect(diagonal.data).toEqual([[0.92, 0.92], [5.08, 5.08]]);
+    expect(diagonal.data).toEqual([[1, 1], [5, 5]]);
     expect((pvt.xAxis as { min: number }).min).toBe((pvt.yAxis as { min: number }).min);
     const [zero, residuals] = series(residualOption(LIGHT, res));
     expect(residuals.data).toEqual([[1.5, 0.5], [1.5, -0.5], [3.5, 0.5], [3, -1], [5, 0]]);
-    expect(zero.data).toEqual([[0.92, 0], [5.08, 0]]);
+    expect(zero.data).toEqual([[1, 0], [5, 0]]);
+    // Round ends at any scale: the diabetes targets' 5.4–372.7 read 0–400, CO2's 353.4–374.8 350–375.
+    expect(extent({ true: [25, 5.4], predicted: [372.7, 300] })).toEqual([0, 400]);
+    expect(extent({ true: [353.4, 360], predicted: [374.8] })).toEqual([350, 375]);
+    expect(extent({ true: [2], predicted: [2] })).toEqual([1, 3]);
   });
 
   it('shows nothing for figures stored before the report', () => {
