@@ -182,7 +182,7 @@ export interface RunMemoryInputs {
 /** A run's peak memory estimate in bytes, and its parts (for the message and the bench). */
 export interface RunMemoryEstimate {
   bytes: number;
-  parts: { resident: number; model: number; checkpoints: number; probes: number; activations: number; data: number; features: number };
+  parts: { resident: number; model: number; checkpoints: number; probes: number; activations: number; scratch: number; data: number; features: number };
 }
 
 /**
@@ -295,8 +295,9 @@ export function otherBatchSizes(batch: number, splitCounts: readonly number[]): 
  * its state kept while it trains, the probes' copy of the trained weights, the plans' activations,
  * workspaces and output gradients (the batch's, and the splits' partial batches' plans, `otherPlans`,
  * else one more) but for a frozen prefix's, which the plans share in one arena, what the activation
- * probes add at their batch (`probeBatchSize`), a streamed set's memory budget, and a frozen
- * backbone's cached features. Float32 throughout. `bench/memory.ts` and `bench/finetune-journey.ts` compare it
+ * probes add at their batch (`probeBatchSize`), the kernels' scratch beside them
+ * (KERNEL_SCRATCH_SHARE), a streamed set's memory budget, and a frozen backbone's cached
+ * features. Float32 throughout. `bench/memory.ts` and `bench/finetune-journey.ts` compare it
  * with the engine's measured peak.
  */
 export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
@@ -307,10 +308,13 @@ export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
     checkpoints: 4 * (f.params + f.trained * m.optimizerSlots) * m.checkpointCopies,
     probes: 4 * f.trained * (m.weightCopies ?? 0),
     activations: 4 * (planFloats(f) + (m.otherPlans ?? [f]).reduce((a, o) => a + planFloats(o), 0) + (f.arena ?? 0)) + (m.probeActivationBytes ?? 0),
+    scratch: 0,
     data: m.streamedDataBytes ?? 0,
     features: m.featureCacheBytes ?? 0,
   };
-  return { bytes: parts.resident + parts.model + parts.checkpoints + parts.probes + parts.activations + parts.data + parts.features, parts };
+  // The kernels' scratch lives in the backend's heap beside the plans: it is the process's memory too.
+  parts.scratch = parts.activations * KERNEL_SCRATCH_SHARE;
+  return { bytes: parts.resident + parts.model + parts.checkpoints + parts.probes + parts.activations + parts.scratch + parts.data + parts.features, parts };
 }
 
 /** How much memory a run may use: the machine's share (NETWRIGHT_MEMORY_SHARE) and what the compute backend's own memory can grow to. Absent: no limit. */
@@ -402,7 +406,7 @@ export function trainingMemoryVerdict(
       streamedDataBytes: setup.streamedDataBytes ?? 0,
       featureCacheBytes: setup.featureCacheBytes ?? 0,
     });
-    const onBackend = estimate.parts.model + estimate.parts.activations * (1 + KERNEL_SCRATCH_SHARE);
+    const onBackend = estimate.parts.model + estimate.parts.activations + estimate.parts.scratch;
     const over = limits.backendBytes !== undefined && onBackend > limits.backendBytes ? 'backend' : limits.machineBytes !== undefined && estimate.bytes > limits.machineBytes ? 'machine' : undefined;
     return { estimate, onBackend, ...(over ? { over } : {}) };
   };
