@@ -7,13 +7,14 @@
 import type { AnyTarget, TargetKind, TargetOf } from '../catalog/targets/registry';
 import { refuse } from './cli-files';
 import { trainWithTorchrun, type ElsewherePlan } from './torchrun-target';
+import { trainOverSsh } from './ssh-target';
 
 type Launcher<K extends TargetKind> = ((target: TargetOf<K>, plan: ElsewherePlan) => Promise<number>) | { unavailable: string };
 
 const LAUNCHERS: { [K in TargetKind]: K extends 'local' ? 'engine' : Launcher<K> } = {
   local: 'engine',
   torchrun: trainWithTorchrun,
-  ssh: { unavailable: 'Training over SSH is declared (ssh:[user@]host[:dir]) but not available in this build: export the PyTorch project (netwright export DESIGN --export-format pytorch) and run its train.py there under torchrun.' },
+  ssh: trainOverSsh,
   slurm: { unavailable: 'Training on Slurm is declared (slurm[:partition=…,nodes=…,gpus-per-node=…,time=…]) but not available in this build: export the PyTorch project and submit its train.py under torchrun with sbatch.' },
 };
 

@@ -135,21 +135,9 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
   const n = target.options.processes;
   const work = mkdtempSync(join(privateTempFolder(), 'torchrun-'));
   try {
-    let project: string;
-    try {
-      project = writeExport(exportPytorch(startingModel(plan), { data: plan.loaded }), join(work, 'project'));
-      // --resume: the optimizer's and schedule's state beside the checkpoint's weights (weights.pt).
-      if (plan.resume) writeFileSync(join(project, RESUME_STATE), torchResumeState(plan.resume.checkpoint, plan.checked), { flag: 'wx', mode: 0o600 });
-    } catch (e) {
-      throw new CliError('E_TARGET_LAUNCH', `${plan.label}: the PyTorch project torchrun would train could not be written: ${(e as Error).message}`, 1);
-    }
+    const project = exportProject(plan, work);
     const port = await freePort();
-    // NOTE: torch 1.13's torchrun under Python 3.11 cannot parse its own default `--redirects 0`;
-    // `--redirects 1 --tee 1` works on every version and puts each process's stdout on torchrun's,
-    // each line after `[default<rank>]:`.
-    // Each epoch's checkpoint (last, and best) is pulled back into the run store as train.py reports it.
-    const keep = plan.runs !== undefined && plan.extras !== undefined ? ['--checkpoints', CHECKPOINTS] : [];
-    const args = ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', String(n), '--master_addr', '127.0.0.1', '--master_port', String(port), '--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...keep, ...(plan.resume ? ['--resume-from', RESUME_STATE] : []), ...(plan.device === 'cpu' ? ['--cpu'] : [])];
+    const args = ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', String(n), '--master_addr', '127.0.0.1', '--master_port', String(port), ...torchrunArgs(plan)];
     // NETWRIGHT_HOST_PID: train.py's process 0 ends the job once this process has gone (the app
     // closed, the command killed): no job trains on that nobody records.
     const env = { ...process.env, PYTHONUNBUFFERED: '1', NETWRIGHT_HOST_PID: String(process.pid), ...(plan.threads !== undefined ? { OMP_NUM_THREADS: String(plan.threads) } : {}) };
@@ -160,19 +148,59 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
       child.once('error', (e) => resolve(e));
     });
     if (spawned) throw new CliError('E_TARGET_LAUNCH', `${plan.label}: ${python} could not be started (${(spawned as NodeJS.ErrnoException).code ?? spawned.message}); torchrun needs a Python with PyTorch (NETWRIGHT_TORCH_PYTHON names another).`, 1);
-    return await follow(child, target, plan, project);
+    const job: Job = { spec: target.spec, launcher: 'torchrun', backend: `PyTorch torchrun · ${n} process${n > 1 ? 'es' : ''}`, checkpoint: (which) => readFileSync(join(project, CHECKPOINTS, `${which}.safetensors`)) };
+    return await follow(child, job, plan);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
+/**
+ * The PyTorch project a run elsewhere trains, written into `work`: the design (flags applied) with
+ * its first weights or the run's checkpoint as weights.pt, the data train.py reads, and with
+ * `--resume` the optimizer's and schedule's state (resume.safetensors). Its folder.
+ */
+export function exportProject(plan: ElsewherePlan, work: string): string {
+  try {
+    const project = writeExport(exportPytorch(startingModel(plan), { data: plan.loaded }), join(work, 'project'));
+    if (plan.resume) writeFileSync(join(project, RESUME_STATE), torchResumeState(plan.resume.checkpoint, plan.checked), { flag: 'wx', mode: 0o600 });
+    return project;
+  } catch (e) {
+    throw new CliError('E_TARGET_LAUNCH', `${plan.label}: the PyTorch project torchrun would train could not be written: ${(e as Error).message}`, 1);
+  }
+}
+
+/**
+ * torchrun's arguments after its rendezvous: how it runs the processes, then train.py's. NOTE:
+ * torch 1.13's torchrun under Python 3.11 cannot parse its own default `--redirects 0`;
+ * `--redirects 1 --tee 1` works on every version and puts each process's stdout on torchrun's,
+ * each line after `[default<rank>]:`. Each epoch's checkpoint is kept when the run is recorded.
+ */
+export function torchrunArgs(plan: ElsewherePlan): string[] {
+  const keep = plan.runs !== undefined && plan.extras !== undefined ? ['--checkpoints', CHECKPOINTS] : [];
+  return ['--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...keep, ...(plan.resume ? ['--resume-from', RESUME_STATE] : []), ...(plan.device === 'cpu' ? ['--cpu'] : [])];
+}
+
+/** A job started for a run elsewhere, as the follower records it. */
+export interface Job {
+  /** The target as `--on` spells it. */
+  spec: string;
+  /** What was started, for messages: `torchrun`, `ssh`. */
+  launcher: string;
+  /** The run's backend line (run.json's settings.backend). */
+  backend: string;
+  /** The bytes of the checkpoint train.py reported keeping (`last`, `best`). */
+  checkpoint(which: 'last' | 'best'): Uint8Array | Promise<Uint8Array>;
+}
+
 /** Read the job's output to its end, recording it; the exit code. */
-async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: ElsewherePlan, project: string): Promise<number> {
+export async function follow(child: ChildProcess, job: Job, plan: ElsewherePlan): Promise<number> {
   const { io, checked } = plan;
   const training = checked.ir.training!;
   const jobId = String(child.pid);
   const jobStarted = processStartTime(child.pid!);
-  const backend = `PyTorch torchrun · ${target.options.processes} process${target.options.processes > 1 ? 'es' : ''}`;
+  const { backend } = job;
+  const target = { spec: job.spec };
   let writer: RunWriter | undefined;
   try {
     writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), ...(plan.resume ? { name: plan.resume.name, resumedFrom: { runId: plan.resume.runId, step: plan.resume.checkpoint.step, epoch: plan.resume.checkpoint.epoch } } : {}), target: { spec: target.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
@@ -199,6 +227,7 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
   const grace = plan.doneGraceMs ?? DONE_GRACE_MS;
   let steps = 0;
   let epochs = 0;
+  let checkpoints: Promise<unknown> = Promise.resolve();
   const toFrame = frameTranslator(checked);
   let lastLine = 0;
   const onRecord = (r: Reported) => {
@@ -215,13 +244,14 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
       if (frame) writer.append({ kind: 'frame', step: frame.step, t: seconds(), frame });
     }
     if (r.kind === 'checkpoint' && writer && plan.extras && (r.which === 'last' || r.which === 'best')) {
-      // The file is train.py's in this process's private folder; it names the epoch it holds (a later one may have replaced it meanwhile).
-      const file = join(project, CHECKPOINTS, `${r.which}.safetensors`);
-      try {
-        writer.checkpoint(r.which, checkpointFromTorch(readFileSync(file), file, checked), plan.extras);
-      } catch (e) {
-        writer.append({ kind: 'event', t: seconds(), event: 'checkpoint-failed', data: { which: r.which, message: (e as Error).message } });
-      }
+      // The file names the epoch it holds (a later one may have replaced it meanwhile); each is kept in turn.
+      const which = r.which;
+      const extras = plan.extras;
+      const sink = writer;
+      checkpoints = checkpoints
+        .then(() => job.checkpoint(which))
+        .then((bytes) => sink.checkpoint(which, checkpointFromTorch(bytes, `${which}.safetensors`, checked), extras))
+        .catch((e: unknown) => sink.append({ kind: 'event', t: seconds(), event: 'checkpoint-failed', data: { which, message: (e as Error).message } }));
     }
     if (r.kind === 'done') {
       done = r;
@@ -261,6 +291,7 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   process.removeListener('SIGINT', onSigint);
   if (graceTimer) clearTimeout(graceTimer);
+  await checkpoints;
 
   const doneMetrics = (done?.metrics ?? {}) as Record<string, Record<string, unknown>>;
   const summary: RunSummary = { steps, epochs, seconds: seconds(), metrics: recordMetrics({ ...lastEpoch, ...doneMetrics } as Parameters<typeof recordMetrics>[0]) };
@@ -279,7 +310,7 @@ async function follow(child: ChildProcess, target: TargetOf<'torchrun'>, plan: E
     return 0;
   }
   const how = exit.signal ? `was ended by ${exit.signal}` : exit.code === 0 ? 'exited without the end of the run' : `exited with status ${exit.code}`;
-  const message = `torchrun (job ${jobId}, ${target.spec}) ${how} after ${steps} steps.${tail.length ? ` Its last lines:\n${tail.slice(-8).join('\n')}` : ''}`;
+  const message = `${job.launcher} (job ${jobId}, ${target.spec}) ${how} after ${steps} steps.${tail.length ? ` Its last lines:\n${tail.slice(-8).join('\n')}` : ''}`;
   writer?.append({ kind: 'event', t: seconds(), event: 'error', data: { code: 'E_TARGET_FAILED', message } });
   writer?.finish('failed', summary);
   throw new CliError('E_TARGET_FAILED', message, 1);
