@@ -20,12 +20,15 @@ import { compileGraph } from '../../core/autodiff/executor';
 import type { DatasetConfig } from '../../base/ir/types';
 import type { CheckedGraph } from '../../core/analysis/checked';
 import { hasClasses } from '../../catalog/tasks';
+import { QuantizeError } from '../../core/quantize/errors';
+import { quantizationReport } from '../../core/quantize/report';
 
 /**
  * Models: `model.load` (a reopened project's weights), `model.import` (ONNX) and
  * `model.loadWeights` (safetensors, a torch.save state dict, into the design) make a loaded model; `model.predict`, `model.explain`, `model.generate` and `model.sampleText` answer for it or for the current run's weights;
  * `model.evaluate` measures them on a dataset split without training (the CLI's `npm run evaluate`);
- * `model.export` writes the current run's, the loaded model's or a stored run's.
+ * `model.export` writes the current run's, the loaded model's or a stored run's; `model.quantize`
+ * measures their int8 form beside float32 (core/quantize/report.ts).
  */
 export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof modelService> {
   /** The loaded model when `runId` names it, else the current run's session. */
@@ -67,6 +70,14 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
     },
     'model.exportRead': ({ handle, file, offset }) => ({ data: ctx.exports.read(handle, file, offset) }),
     'model.exportClose': ({ handle }) => (ctx.exports.close(handle), {}),
+    'model.quantize': async ({ source, method, samples }) => {
+      const model = sourceModel(ctx, source);
+      const t = model.graph.training;
+      if (!t || !ctx.env.training) throw new QuantizeError('E_QUANTIZE_DATA', 'The model has no training settings naming its data, so there is nothing to calibrate it on: quantise it with netwright quantize --data.');
+      // Its own training split, at the shape the run was fed, as training loads it.
+      const loaded = await ctx.env.training.loadDataset(withInputShape(t.dataset, model.graph), t.seed);
+      return quantizationReport(model, loaded, method, samples);
+    },
     'model.samples': async ({ runId, dataset, seed }) => {
       const loaded = ctx.model.loaded;
       if (loaded?.runId !== runId) throw coded('E_TRAIN_NO_RUN', `There is no loaded model "${runId}" (another model or a run replaced it).`);

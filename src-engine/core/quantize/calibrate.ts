@@ -16,8 +16,9 @@ import { dense, maxPool } from './kernels';
 import type { QuantPlan, QuantStep } from './plan';
 import { sampleSize, stepSize } from './plan';
 
-export const CALIBRATION_METHODS = ['minmax', 'percentile', 'entropy'] as const;
-export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../../catalog/calibration';
+
+export { CALIBRATION_METHODS, type CalibrationMethod };
 
 /** Percentile calibration keeps this share of the values inside the range (ONNX Runtime's default 99.999; TensorRT's 99.99). */
 export const PERCENTILE = 99.99;

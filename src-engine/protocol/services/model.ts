@@ -3,6 +3,7 @@ import { defineService } from '../service';
 import { DatasetConfigSchema, ImportWarnings, OnnxSummarySchema } from '../../base/schemas';
 import { Ints, MetricValuesSchema, Numbers, numbers, ProbeSamples, RunId, RunIdSchema } from '../schemas';
 import { TASK_NAMES } from '../../catalog/tasks';
+import { CALIBRATION_METHODS } from '../../catalog/calibration';
 
 /** What to export: the connection's current model, or a stored run's last or best checkpoint. */
 export const ExportSource = z.discriminatedUnion('kind', [
@@ -245,6 +246,30 @@ export const modelService = defineService({
     'model.exportClose': {
       params: z.object({ handle: ExportHandle }),
       result: z.object({}),
+    },
+    /**
+     * Quantise a model to int8 and measure it, writing nothing (the Export menu's Quantize…
+     * dialog; docs/export.md "int8 quantisation"): calibrated by `method` on `samples` samples of
+     * its training split, int8 beside float32 on up to 1,000 test samples (the task's metric, the
+     * ONNX files' sizes, the samples and classes whose prediction changed) and each Linear or
+     * Conv2d's sensitivity alone in int8. `E_QUANTIZE_UNSUPPORTED` for layers without an int8
+     * form, `E_QUANTIZE_DATA` without data to calibrate on.
+     */
+    'model.quantize': {
+      params: z.object({ source: ExportSource, method: z.enum(CALIBRATION_METHODS), samples: z.number().int().min(1).max(4096) }),
+      result: z.object({
+        method: z.enum(CALIBRATION_METHODS),
+        samples: z.number().int().nonnegative(),
+        calibratedOn: z.string().max(300),
+        testSamples: z.number().int().nonnegative(),
+        metric: z.enum(['accuracy', 'mse']),
+        float: z.object({ metric: z.number(), bytes: z.number().int().nonnegative() }),
+        int8: z.object({ metric: z.number(), bytes: z.number().int().nonnegative() }),
+        /** A classifier's test samples whose predicted class changed, and its classes that moved (most changed first). */
+        changed: z.number().int().nonnegative().optional(),
+        moved: z.array(z.object({ name: z.string().max(1000), samples: z.number().int(), float: z.number().int(), int8: z.number().int(), changed: z.number().int() })).max(65_536).optional(),
+        sensitivity: z.array(z.object({ layer: z.string().max(1000), metric: z.number(), change: z.number() })).max(10_000),
+      }),
     },
     /**
      * Sample inputs for the loaded model `runId` from `dataset` (the design's, read at the model's

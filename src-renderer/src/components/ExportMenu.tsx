@@ -4,6 +4,8 @@ import { getHost } from '../host';
 import { currentExportSource, exportModel, importOnnxFile, viewOnnxFile } from '../training/export';
 import { useFiles } from './files-context';
 import { PickerInput } from './PickerInput';
+import { QuantizeDialog } from './QuantizeDialog';
+import { INT8_FORMAT } from '../training/quantize';
 import { handleMenuCommand } from '../state/menu-commands';
 import { useEditor, useExport, useRun, useWindow } from '../state/window';
 
@@ -49,6 +51,7 @@ export function ExportMenu() {
   const picker = useRef<HTMLInputElement>(null);
   const viewPicker = useRef<HTMLInputElement>(null);
   const [onnxOpen, setOnnxOpen] = useState(false);
+  const [quantizing, setQuantizing] = useState(false);
   const onnxBox = useRef<HTMLSpanElement>(null);
   useDismiss(onnxOpen, onnxBox, () => setOnnxOpen(false));
   // The app menu's File ▸ Export… (Electron) opens this menu.
@@ -83,6 +86,7 @@ export function ExportMenu() {
         ) : null}
       </span>
       <PickerInput inputRef={viewPicker} testId="view-onnx-file" accept=".onnx" onFiles={(list) => void viewOnnxFile(w, list[0], getHost().files)} />
+      {quantizing ? <QuantizeDialog onClose={() => setQuantizing(false)} /> : null}
       <span className="menu" ref={box}>
         <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : design ? 'Export the design with its initial weights (untrained): nothing is trained on screen yet' : 'Build a design that compiles, or open a trained model, to export it'}>
           {busy ? `Exporting ${busy.label}… ${Math.round(busy.fraction * 100)}%` : 'Export ▾'}
@@ -127,6 +131,20 @@ export function ExportMenu() {
                 ) : null}
               </Fragment>
             ))}
+            {formats.some((f) => f.id === INT8_FORMAT) ? (
+              <button
+                type="button"
+                role="menuitem"
+                data-testid="cmd-quantize"
+                title="Quantise to int8 and measure it beside float32 (metric, size, the classes that moved, each layer's sensitivity) before exporting it"
+                onClick={() => {
+                  setOpen(false);
+                  setQuantizing(true);
+                }}
+              >
+                Quantize…<small>int8 beside float32</small>
+              </button>
+            ) : null}
             {generator && hasSource ? (
               <div className="menu__note" data-testid="export-holds">
                 A GAN: ONNX and PyTorch hold {generator}. JSON keeps the whole GAN.

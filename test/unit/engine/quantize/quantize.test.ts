@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../src-engine/base/rng';
 import { loadBuiltinDataset } from '../../../../src-engine/core/data/builtin';
-import { modelFromJSON } from '../../../../src-engine/core/export/json';
+import { modelFromJSON, modelToJSON } from '../../../../src-engine/core/export/json';
 import { MODEL_CARD_KEY } from '../../../../src-engine/core/export/model-card';
 import type { TrainedModel } from '../../../../src-engine/core/export/model';
 import { decodeModel } from '../../../../src-engine/core/export/onnx/proto';
@@ -145,6 +145,23 @@ describe('int8 quantisation of the MNIST MLP', () => {
     // The same weights and scales as the CLI's file (the card's measured figures aside).
     const inits = (b: Uint8Array) => decodeModel(b).graph.initializer.map((t) => [t.name, Array.from(t.raw_data ?? [])]);
     expect(inits(viaEngine.files[0].data)).toEqual(inits(bytes));
+  }, 30_000);
+
+  it('model.quantize (the Export menu\'s Quantize… dialog) measures int8 beside float32 in the engine, writing nothing; a layer without an int8 form is refused by code', async () => {
+    const { client } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed) });
+    await client.request('model.load', { model: JSON.parse(readFileSync(modelPath, 'utf8')) });
+    const r = await client.request('model.quantize', { source: { kind: 'current' }, method: 'percentile', samples: 64 });
+    expect(r).toMatchObject({ method: 'percentile', samples: 64, calibratedOn: 'mnist, its training split', testSamples: 1000, metric: 'accuracy' });
+    expect(Math.abs(r.int8.metric - r.float.metric)).toBeLessThanOrEqual(0.01);
+    expect(r.int8.bytes).toBeLessThanOrEqual(0.3 * r.float.bytes);
+    // Every changed sample is counted under its class; the classes listed are those that moved.
+    expect(r.moved!.reduce((a, c) => a + c.changed, 0)).toBe(r.changed);
+    expect(r.moved!.every((c) => c.changed > 0 || c.float !== c.int8)).toBe(true);
+    expect(r.sensitivity.map((l) => l.layer)).toEqual(['fc1', 'fc2', 'fc3']);
+    const graph = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-mlp.json'), 'utf8')) as GraphIR;
+    const sigmoid = trainedModel({ ...graph, nodes: graph.nodes.map((n) => (n.id === 'relu1' ? { ...n, op: 'Sigmoid' } : n)) }, 1);
+    await client.request('model.load', { model: modelToJSON(sigmoid) });
+    await expect(client.request('model.quantize', { source: { kind: 'current' }, method: 'minmax', samples: 64 })).rejects.toMatchObject({ code: 'E_QUANTIZE_UNSUPPORTED', message: expect.stringContaining('Sigmoid "relu1" has no int8 form') });
   }, 30_000);
 
   it('per-layer sensitivity: each layer alone in int8 costs little, and a layer whose weights are lost is blamed', () => {

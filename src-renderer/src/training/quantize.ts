@@ -1,0 +1,50 @@
+/**
+ * The Export menu's Quantize… dialog (#85): int8 measured beside float32 by the engine
+ * (`model.quantize`), then exported with the same choices as the export table's `onnx-int8` format.
+ */
+import type { ResultOf } from '../../../src-engine/protocol';
+import type { HostFiles } from '../../../src-contracts/host';
+import { currentExportSource, designExportSource, exportModel } from './export';
+import type { WindowStores } from '../state/window-stores';
+
+export type QuantizeReport = ResultOf<'model.quantize'>;
+
+/** The export table's int8 format, whose settings (calibration method, samples) the dialog offers. */
+export const INT8_FORMAT = 'onnx-int8';
+
+/** The int8 format's choices for `key` (the engine's table), and its default; none when the engine has no such format. */
+export function int8Choices(w: Pick<WindowStores, 'exports'>, key: 'method' | 'samples'): { values: string[]; default: string } | undefined {
+  const setting = w.exports.getState().formats.find((f) => f.id === INT8_FORMAT)?.settings.find((s) => s.key === key);
+  return setting ? { values: setting.choices.map((c) => c.value), default: setting.default } : undefined;
+}
+
+/**
+ * Ask the engine to quantise what Export would export (the run on screen, a loaded model, or the
+ * design's initial weights) and measure it; rejects with the engine's coded error.
+ */
+export async function measureQuantization(w: WindowStores, method: string, samples: number): Promise<QuantizeReport> {
+  const c = w.engine.getState().client;
+  const source = currentExportSource(w) ?? designExportSource(w);
+  if (!c) throw Object.assign(new Error('The engine is not connected; try again when it is back.'), { code: 'E_ENGINE_DISCONNECTED' });
+  if (!source) throw Object.assign(new Error('There is nothing to quantise yet: train a model, or open one saved with its weights.'), { code: 'E_EXPORT_NO_WEIGHTS' });
+  return c.request('model.quantize', { source, method: method as QuantizeReport['method'], samples });
+}
+
+/** Export the int8 file with the dialog's choices (they become the format's settings in the menu too). */
+export function exportInt8(w: WindowStores, files: HostFiles, method: string, samples: number): Promise<boolean> {
+  const set = w.exports.getState().setSetting;
+  set(INT8_FORMAT, 'method', method);
+  set(INT8_FORMAT, 'samples', String(samples));
+  return exportModel(w, files, INT8_FORMAT);
+}
+
+/** A metric as the dialog shows it: a percentage for accuracy, four figures for MSE. */
+export function showMetric(metric: QuantizeReport['metric'], v: number): string {
+  return metric === 'accuracy' ? `${(100 * v).toFixed(2)}%` : v.toPrecision(4);
+}
+
+/** A change of the metric: points for accuracy (signed), else signed figures. */
+export function showChange(metric: QuantizeReport['metric'], v: number): string {
+  const sign = v > 0 ? '+' : v < 0 ? '−' : '±';
+  return metric === 'accuracy' ? `${sign}${Math.abs(100 * v).toFixed(2)} points` : `${sign}${Math.abs(v).toPrecision(3)}`;
+}
