@@ -1,7 +1,7 @@
 /**
- * #83 in the Runs tab: a stored run whose network did worse than a baseline says so under its
- * result, each baseline's test figures in the tooltip; a run that beat them, or one stored before
- * baselines were, shows nothing.
+ * #83 in the Runs tab: a stored run's result is shown beside its baselines' (their figure on the
+ * run's metric), and one whose network did worse than a baseline says so instead, each
+ * baseline's test figures in the tooltip; a run stored before baselines were shows nothing.
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -26,8 +26,10 @@ describe('the Runs tab says when a run did worse than its baselines (#83)', () =
     expect(html).toContain('linear-lags: mse 0.205 (ridge on the 20 values of the window)');
   });
 
-  it('shows nothing for a run that beat them, or one stored before them', () => {
-    expect(renderToStaticMarkup(<BaselineVerdict meta={run({ baselines: { mean: { test: { mse: 1 } } } })} />)).toBe('');
+  it('shows the baselines beside a run that beat them, and nothing for one stored before them', () => {
+    const beat = renderToStaticMarkup(<BaselineVerdict meta={run({ baselines: { mean: { test: { mse: 3.5, r2: 0 } }, ridge: { test: { mse: 2.9 } } } })} />);
+    expect(beat).toContain('beside: mean mse 3.50 · ridge mse 2.90');
+    expect(beat).toContain('data-worse="false"');
     expect(renderToStaticMarkup(<BaselineVerdict meta={run({})} />)).toBe('');
     expect(renderToStaticMarkup(<BaselineVerdict meta={run(undefined)} />)).toBe('');
   });

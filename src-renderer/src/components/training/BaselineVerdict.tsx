@@ -1,21 +1,22 @@
 import type { RunMeta } from '../../training/compare';
-
-/** `mse 0.263`, `accuracy 91.2 %`: one test figure as the line's tooltip lists it. */
-const figure = (metric: string, v: number) => (metric === 'accuracy' || metric === 'top5' ? `${metric} ${(100 * v).toFixed(1)} %` : `${metric} ${v.toPrecision(3)}`);
+import { baselineFigure, baselineLine } from '../../training/baseline-line';
 
 /**
- * A stored run's verdict against its baselines (#83): the sentence when the network did worse on
- * the test split than a simple model fitted on the same training split ("The network's test MSE
- * 2.31 is worse than repeating the last value (0.263)."), each baseline's test figures in its
- * tooltip. Nothing for a run that beat them, or one stored before baselines were.
+ * A stored run's figures beside its baselines (#83): each baseline's test figure on the run's
+ * headline metric, and the sentence when the network did worse on the test split than a simple
+ * model fitted on the same training split ("The network's test MSE 2.31 is worse than repeating
+ * the last value (0.263)."); every baseline's figures in the tooltip. Nothing for a run stored
+ * before baselines were.
  */
 export function BaselineVerdict({ meta }: { meta: RunMeta }) {
+  const baselines = meta.summary?.baselines;
+  if (!baselines || Object.keys(baselines).length === 0) return null;
   const verdict = meta.summary?.baselineVerdict;
-  if (!verdict) return null;
-  const lines = Object.entries(meta.summary?.baselines ?? {}).map(([name, b]) => `${name}: ${Object.entries(b.test).map(([m, v]) => figure(m, v)).join(', ')}${b.note ? ` (${b.note})` : ''}`);
+  const line = baselineLine(meta.summary?.metrics.test, Object.fromEntries(Object.entries(baselines).map(([name, b]) => [name, b.test])));
+  const lines = Object.entries(baselines).map(([name, b]) => `${name}: ${Object.entries(b.test).map(([m, v]) => baselineFigure(m, v)).join(', ')}${b.note ? ` (${b.note})` : ''}`);
   return (
-    <div className="runs__sub runs__verdict" data-testid={`run-verdict-${meta.id}`} title={`Baselines on the same test split, fitted on the run's training split:\n${lines.join('\n')}`}>
-      {verdict}
+    <div className={`runs__sub${verdict ? ' runs__verdict' : ''}`} data-testid={`run-verdict-${meta.id}`} data-worse={String(!!verdict)} title={`Baselines on the same test split, fitted on the run's training split:\n${lines.join('\n')}`}>
+      {verdict ?? (line ? `beside: ${line}` : null)}
     </div>
   );
 }

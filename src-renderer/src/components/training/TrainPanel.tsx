@@ -1,4 +1,5 @@
 import { SweepForm } from './SweepForm';
+import { baselineLine, baselinesTitle } from '../../training/baseline-line';
 import { StartFromSelect } from './StartFromSelect';
 import { memo, useEffect, useState } from 'react';
 import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, DEFAULT_SCHEDULE, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue, explainCode, ComputeChoice } from '../../../../src-engine/facade';
@@ -199,10 +200,6 @@ export function SplitClasses({ preview: p }: { preview: DatasetPreview }) {
 }
 
 /** An epoch's time as the feature-cache line gives it: a head alone on cached features takes milliseconds ("0.0 s" read as a stalled run). */
-/** The baselines' test figures, one line each, as the verdict's tooltip lists them. */
-const baselinesTitle = (b: Record<string, Record<string, number>> | undefined): string =>
-  `Baselines on the same test split, fitted on the run's training split:\n${Object.entries(b ?? {}).map(([name, m]) => `${name}: ${Object.entries(m).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(', ')}`).join('\n')}`;
-
 const epochTime = (s: number): string => (s < 0.1 ? `${Math.max(1, Math.round(s * 1000))} ms` : `${s.toFixed(1)} s`);
 
 /** Run progress: state, epoch, step, samples/s, ETA and the backend doing the work. */
@@ -307,12 +304,17 @@ function ProgressView() {
           Test {Object.entries(test).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${(v as number).toPrecision(4)}`).join(' · ')}
         </div>
       ) : null}
-      {test ? <MetricReport metrics={test} classNames={classNames ?? []} /> : null}
+      {done?.baselines && baselineLine(test, done.baselines) ? (
+        <div className="train-result train-result--baselines" data-testid="test-baselines" title={baselinesTitle(done.baselines)}>
+          Beside: {baselineLine(test, done.baselines)}
+        </div>
+      ) : null}
       {done?.baselineVerdict ? (
         <div className="train-result train-result--verdict" data-testid="test-baseline-verdict" title={baselinesTitle(done.baselines)}>
           {done.baselineVerdict}
         </div>
       ) : null}
+      {test ? <MetricReport metrics={test} classNames={classNames ?? []} /> : null}
       {error ? (
         <div className="train-error" data-testid="train-error" data-code={error.code} title={explainCode(error.code)}>
           {error.message}
