@@ -7,18 +7,25 @@
  * engine gives (`train.start`'s `memory`), the child's peak resident memory (VmHWM) and the
  * ratio peak ÷ estimate; the issue's bar is within 25 % (0.75–1.25).
  *
- * Run: `npx tsx bench/memory.ts [model ...]` (models: mnist-mlp, mnist-cnn, wide, cnn-wide,
- * cnn-frozen; default all). `wide` is the MNIST MLP with a 784→100,000 first layer (78.5 M
+ * Run: `npx tsx bench/memory.ts [model ...]` (models: resnet18-frozen, mnist-mlp, mnist-cnn, wide,
+ * cnn-wide, cnn-frozen; default all). `wide` is the MNIST MLP with a 784→100,000 first layer (78.5 M
  * parameters); `cnn-wide` the MNIST CNN at 128/256 channels and batch 256, `cnn-frozen` the same
  * with its convolutions and BatchNorms frozen (#59).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphIR } from '../src-engine/base/ir/types';
 import { RpcClient, type Channel } from '../src-engine/protocol';
+import { freezeNodes, upstreamNodeIds } from '../src-engine/base/ir/freeze';
+import { findClassifierHead, replaceHead } from '../src-engine/core/analysis/classifier';
+import { analyzeGraph } from '../src-engine/core/analysis/validate';
+import { withInputShape } from '../src-engine/core/data';
+import { importOnnx } from '../src-engine/core/import/onnx';
+import { defaultTraining } from '../src-engine/core/train';
+import { torchvisionOnnx } from './workloads';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
@@ -44,7 +51,29 @@ function wideCnn(frozen: boolean): GraphIR {
   };
 }
 
+/**
+ * The fine-tune journey's run in the app (#82): torchvision's resnet18 as torch.onnx writes it,
+ * imported, its head replaced by one per class of the image folder BENCH_FOLDER (default the
+ * bench's 500 generated photos of bench/finetune-journey.ts) and everything before it frozen
+ * (Replace head, Freeze the layers before it), at batch 64 on that folder.
+ */
+function resnet18Frozen(): GraphIR {
+  const folder = process.env.BENCH_FOLDER ?? join(tmpdir(), 'netwright-finetune-journey-500');
+  const classes = readdirSync(folder, { withFileTypes: true }).filter((d) => d.isDirectory()).length;
+  const onnx = torchvisionOnnx('resnet18');
+  if (!onnx.endsWith('.onnx')) throw new Error(onnx);
+  const imported = importOnnx(readFileSync(onnx)).model.graph;
+  const a = analyzeGraph(imported, { batchSize: 1 });
+  const found = a.graph ? findClassifierHead(a.graph, a.shapes) : undefined;
+  if (!found) throw new Error('resnet18 is not recognised as a classifier');
+  const headed = replaceHead(imported, found.head, classes, 'head');
+  const graph = { ...headed, name: `resnet18 frozen on ${folder}`, nodes: freezeNodes(headed.nodes, upstreamNodeIds(headed, ['head']), true) };
+  const dataset = withInputShape({ name: 'image-folder', options: { path: folder } }, graph);
+  return { ...graph, training: { ...defaultTraining(graph), dataset, batchSize: 64 } };
+}
+
 const MODELS: Record<string, () => GraphIR> = {
+  'resnet18-frozen': resnet18Frozen,
   'mnist-mlp': () => example('mnist-mlp'),
   'mnist-cnn': () => example('mnist-cnn'),
   'cnn-wide': () => wideCnn(false),
