@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { TargetOf } from '../catalog/targets/registry';
 import { CliError } from './cli-files';
 import { privateTempFolder } from './temp-folder';
-import { exportProject, follow, torchrunArgs, type ElsewherePlan, type Job } from './torchrun-target';
+import { exportProject, follow, processJob, torchrunArgs, type ElsewherePlan, type Job } from './torchrun-target';
 
 /** The most bytes a checkpoint fetched over ssh may hold. */
 const CHECKPOINT_MAX_BYTES = 2 ** 31 - 1;
@@ -63,7 +63,7 @@ export async function trainOverSsh(target: TargetOf<'ssh'>, plan: ElsewherePlan)
       backend: `PyTorch torchrun over ssh · ${destination}:${dir}`,
       checkpoint: (which) => fetch(...remote(`cat ${shellWord(`${dir}/checkpoints/${which}.safetensors`)}`)),
     };
-    return await follow(child, job, plan);
+    return await follow(processJob(child), job, plan);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

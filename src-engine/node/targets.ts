@@ -1,21 +1,33 @@
 /**
- * How each target of catalog/targets trains a run, one launcher per kind: the table is typed by
- * the catalog's kinds, so a target declared without a launcher does not compile. `local` is the
- * engine in this process (train-cli.ts's own path). A kind declared but not built yet refuses
- * with `E_TARGET_UNAVAILABLE` before anything is exported or started.
+ * How each target of catalog/targets trains a run and cancels its job, one launcher per kind: the
+ * table is typed by the catalog's kinds, so a target declared without a launcher does not compile.
+ * `local` is the engine in this process (train-cli.ts's own path).
  */
 import type { AnyTarget, TargetKind, TargetOf } from '../catalog/targets/registry';
 import { refuse } from './cli-files';
+import { processAlive, processStartTime } from './run-store';
 import { trainWithTorchrun, type ElsewherePlan } from './torchrun-target';
 import { trainOverSsh } from './ssh-target';
+import { cancelSlurmJob, trainOnSlurm } from './slurm-target';
 
-type Launcher<K extends TargetKind> = ((target: TargetOf<K>, plan: ElsewherePlan) => Promise<number>) | { unavailable: string };
+/** A job as run.json keeps it (`target`): its id where it runs, and for a process of this machine when it started. */
+export interface JobHandle {
+  spec: string;
+  jobId: string;
+  jobStarted?: number;
+}
+
+interface Launcher<K extends TargetKind> {
+  train(target: TargetOf<K>, plan: ElsewherePlan): Promise<number>;
+  /** End the job (`netwright runs cancel`); refuses (CliError) one that is no longer there. */
+  cancel(job: JobHandle): void;
+}
 
 const LAUNCHERS: { [K in TargetKind]: K extends 'local' ? 'engine' : Launcher<K> } = {
   local: 'engine',
-  torchrun: trainWithTorchrun,
-  ssh: trainOverSsh,
-  slurm: { unavailable: 'Training on Slurm is declared (slurm[:partition=…,nodes=…,gpus-per-node=…,time=…]) but not available in this build: export the PyTorch project and submit its train.py under torchrun with sbatch.' },
+  torchrun: { train: trainWithTorchrun, cancel: cancelProcessGroup },
+  ssh: { train: trainOverSsh, cancel: cancelProcessGroup },
+  slurm: { train: trainOnSlurm, cancel: (job) => cancelSlurmJob(job.jobId) },
 };
 
 /** Whether `target` trains in this process, on Netwright's engine. */
@@ -23,19 +35,32 @@ export function trainsHere(target: AnyTarget): boolean {
   return LAUNCHERS[target.kind] === 'engine';
 }
 
-/**
- * Refuse a target this build cannot train on (`E_TARGET_UNAVAILABLE`), before the data is read:
- * nothing is exported or started for a run that cannot go.
- */
-export function checkTargetAvailable(target: AnyTarget): void {
-  const launcher = LAUNCHERS[target.kind];
-  if (typeof launcher === 'object') refuse('E_TARGET_UNAVAILABLE', `--on ${target.spec}: ${launcher.unavailable}`);
-}
-
 /** Train `plan` on `target` (not `local`); the exit code. */
 export function trainElsewhere(target: AnyTarget, plan: ElsewherePlan): Promise<number> {
-  checkTargetAvailable(target);
-  const launcher = LAUNCHERS[target.kind] as Launcher<TargetKind>;
-  if (typeof launcher !== 'function') throw new Error(`${target.spec} trains in this process`);
-  return (launcher as (t: AnyTarget, p: ElsewherePlan) => Promise<number>)(target, plan);
+  const launcher = LAUNCHERS[target.kind];
+  if (launcher === 'engine') throw new Error(`${target.spec} trains in this process`);
+  return (launcher as Launcher<TargetKind>).train(target as never, plan);
+}
+
+/** End the job of a run trained on `target`. */
+export function cancelJob(target: AnyTarget, job: JobHandle): void {
+  const launcher = LAUNCHERS[target.kind];
+  if (launcher === 'engine') refuse('E_RUN_NOT_CANCELLABLE', `${job.spec} trains in Netwright's engine: stop it where it trains (the app's Stop, or Ctrl-C).`, 1);
+  (launcher as Launcher<TargetKind>).cancel(job);
+}
+
+/**
+ * A job that is a process group of this machine (torchrun, or the ssh connection whose end ends the
+ * job there): SIGTERM to the group, once its pid is checked to be the job's (alive, and started when
+ * the job did: a pid handed out again is not the job).
+ */
+function cancelProcessGroup(job: JobHandle): void {
+  const pid = Number(job.jobId);
+  const same = Number.isInteger(pid) && pid > 1 && processAlive(pid) && (job.jobStarted === undefined || processStartTime(pid) === job.jobStarted);
+  if (!same) refuse('E_RUN_NOT_RUNNING', `Job ${job.jobId} (${job.spec}) is no longer running on this machine.`, 1);
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    process.kill(pid, 'SIGTERM');
+  }
 }

@@ -149,7 +149,7 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
     });
     if (spawned) throw new CliError('E_TARGET_LAUNCH', `${plan.label}: ${python} could not be started (${(spawned as NodeJS.ErrnoException).code ?? spawned.message}); torchrun needs a Python with PyTorch (NETWRIGHT_TORCH_PYTHON names another).`, 1);
     const job: Job = { spec: target.spec, launcher: 'torchrun', backend: `PyTorch torchrun · ${n} process${n > 1 ? 'es' : ''}`, checkpoint: (which) => readFileSync(join(project, CHECKPOINTS, `${which}.safetensors`)) };
-    return await follow(child, job, plan);
+    return await follow(processJob(child), job, plan);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -194,18 +194,18 @@ export interface Job {
 }
 
 /** Read the job's output to its end, recording it; the exit code. */
-export async function follow(child: ChildProcess, job: Job, plan: ElsewherePlan): Promise<number> {
+export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan): Promise<number> {
   const { io, checked } = plan;
   const training = checked.ir.training!;
-  const jobId = String(child.pid);
-  const jobStarted = processStartTime(child.pid!);
+  const jobId = running.id;
+  const jobStarted = running.started;
   const { backend } = job;
   const target = { spec: job.spec };
   let writer: RunWriter | undefined;
   try {
     writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), ...(plan.resume ? { name: plan.resume.name, resumedFrom: { runId: plan.resume.runId, step: plan.resume.checkpoint.step, epoch: plan.resume.checkpoint.epoch } } : {}), target: { spec: target.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
   } catch (e) {
-    stopJob(child);
+    running.stop();
     throw new CliError('E_RUN_WRITE', (e as Error).message, 1);
   }
   const started = Date.now();
@@ -258,7 +258,7 @@ export async function follow(child: ChildProcess, job: Job, plan: ElsewherePlan)
       graceTimer = setTimeout(() => {
         endedAfterDone = true;
         writer?.append({ kind: 'event', t: seconds(), event: 'teardown-stopped', data: { jobId, afterMs: grace } });
-        stopJob(child);
+        running.stop();
       }, grace);
     }
     if (io.json) {
@@ -272,23 +272,20 @@ export async function follow(child: ChildProcess, job: Job, plan: ElsewherePlan)
       io.out(`epoch ${record.epoch} done  ${Object.entries(record.metrics).map(([split, m]) => `${split} ${Object.entries(m).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(4) : v}`).join(' ')}`).join('  ')}\n`);
     }
   };
-  const stdout = createInterface({ input: child.stdout! });
-  stdout.on('line', (line) => {
-    const r = reportedRecord(line);
+  running.onLine((stream, line) => {
+    const r = stream === 'stdout' ? reportedRecord(line) : undefined;
     if (r) onRecord(r);
-    else keep('stdout', line);
+    else keep(stream, line);
   });
-  const stderr = createInterface({ input: child.stderr! });
-  stderr.on('line', (line) => keep('stderr', line));
 
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
     if (!io.json) io.err('\nstopping the job…\n');
-    stopJob(child);
+    running.stop();
   };
   process.once('SIGINT', onSigint);
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const exit = await running.ended;
   process.removeListener('SIGINT', onSigint);
   if (graceTimer) clearTimeout(graceTimer);
   await checkpoints;
@@ -309,7 +306,7 @@ export async function follow(child: ChildProcess, job: Job, plan: ElsewherePlan)
     else io.out(`\nstopped after ${steps} steps (cancelled)\n`);
     return 0;
   }
-  const how = exit.signal ? `was ended by ${exit.signal}` : exit.code === 0 ? 'exited without the end of the run' : `exited with status ${exit.code}`;
+  const how = exit.state ? `ended ${exit.state}${exit.code !== null ? ` (exit status ${exit.code})` : ''}` : exit.signal ? `was ended by ${exit.signal}` : exit.code === 0 ? 'exited without the end of the run' : `exited with status ${exit.code}`;
   const message = `${job.launcher} (job ${jobId}, ${target.spec}) ${how} after ${steps} steps.${tail.length ? ` Its last lines:\n${tail.slice(-8).join('\n')}` : ''}`;
   writer?.append({ kind: 'event', t: seconds(), event: 'error', data: { code: 'E_TARGET_FAILED', message } });
   writer?.finish('failed', summary);
@@ -327,6 +324,39 @@ function asRunRecord(r: Reported, t: number): RunRecord | undefined {
     return { kind: 'epoch', epoch: Number(r.epoch), step: Number(r.step), t, metrics: recordMetrics((r.metrics ?? {}) as Parameters<typeof recordMetrics>[0]) };
   }
   return undefined;
+}
+
+/**
+ * A job's output and end, however it runs: a process of this machine (torchrun, ssh), or a
+ * cluster's job followed through its output file (Slurm).
+ */
+export interface RunningJob {
+  /** Its id where it runs: a pid, a Slurm job id. */
+  id: string;
+  /** When it started (ms since 1970), for a process of this machine: a pid handed out again is not the job. */
+  started?: number;
+  /** Each line it writes, as it comes. */
+  onLine(each: (stream: 'stdout' | 'stderr', line: string) => void): void;
+  /** How it ended: its exit status or signal, and a scheduler's word for it (`FAILED`, `TIMEOUT`) where there is one. */
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; state?: string }>;
+  /** End it now. */
+  stop(): void;
+}
+
+/** A started process (detached: its own process group) as a job. */
+export function processJob(child: ChildProcess): RunningJob {
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const started = processStartTime(child.pid!);
+  return {
+    id: String(child.pid),
+    ...(started !== undefined ? { started } : {}),
+    onLine(each) {
+      createInterface({ input: child.stdout! }).on('line', (line) => each('stdout', line));
+      createInterface({ input: child.stderr! }).on('line', (line) => each('stderr', line));
+    },
+    ended,
+    stop: () => stopJob(child),
+  };
 }
 
 /** End the job: torchrun's agent passes SIGTERM on to its processes; the whole group, so none is left. */

@@ -83,7 +83,7 @@ import { describeStartFrom, startFromOf } from '../base/ir/start-from';
 import { CliError, refuse, refusing } from './cli-files';
 import { runScript, startCli, startedAs } from './cli-script';
 import { parse, usage, type Args } from './train-args';
-import { checkTargetAvailable, trainElsewhere, trainsHere } from './targets';
+import { trainElsewhere, trainsHere } from './targets';
 import { checkpointExtras } from '../app/session/run-recorder';
 import { checkDesign, exportTarget, freezeLayers, memoryVerdict, readDesign, resumedDesign, startWeightsOf, withFlags, type Design } from './train-design';
 import { formatGiB, type MemoryVerdict } from '../core/analysis/memory';
@@ -104,7 +104,6 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const { args, fail } = cli;
   const io: Io = { out, err, json: args.json };
   try {
-    checkTargetAvailable(args.on);
     const exportAs = exportTarget(args);
     const design = args.resume !== undefined ? resumedDesign(args.resume, args) : readDesign(args.file!, args.data);
     const checked = checkDesign(withFlags(design, args), design.label, io);

@@ -1,0 +1,146 @@
+/**
+ * `netwright train DESIGN --on slurm[:partition=…,nodes=…,gpus-per-node=…,time=…]`, run on a
+ * cluster's login node: the design leaves as its PyTorch project into `~/netwright-runs/slurm-*`
+ * (the home folder being the one the compute nodes share), with a `job.sbatch` that runs torchrun
+ * on every node under srun, the processes meeting at a c10d rendezvous on the job's first node.
+ * It is submitted with `sbatch --parsable`; the run is followed through the job's output file
+ * (`slurm-<id>.out`, train.py's report on it) as it grows, its state asked of `squeue` while it is
+ * queued or running and of `sacct` once it has left the queue; `netwright runs cancel` is
+ * `scancel`. The project folder stays (the job's output, `trained.pt`, checkpoints).
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { TargetOf } from '../catalog/targets/registry';
+import type { SlurmOptions } from '../catalog/targets/slurm';
+import { CliError } from './cli-files';
+import { shellWord } from './ssh-target';
+import { exportProject, follow, torchrunArgs, type ElsewherePlan, type Job, type RunningJob } from './torchrun-target';
+
+/** How often the output file is read and the job's state asked (ms). */
+const POLL_MS = 500;
+/** The rendezvous port on the job's first node. */
+const RENDEZVOUS_PORT = 29500;
+
+/**
+ * The job's sbatch script: the options as `#SBATCH` lines (each value checked by the target's
+ * declaration), one task a node, and torchrun under srun with a c10d rendezvous on the first node
+ * (the Slurm job id as the rendezvous id). Every word of the torchrun command goes through `shellWord`.
+ */
+export function sbatchScript(options: SlurmOptions, plan: ElsewherePlan): string {
+  const gpus = options['gpus-per-node'];
+  const processes = gpus !== undefined && Number(gpus) > 0 && plan.device !== 'cpu' ? gpus : '1';
+  const words = (w: readonly string[]) => w.map(shellWord).join(' ');
+  // The node count, job id and first node are the job's own (Slurm's variables), expanded by bash there.
+  const rendezvous = `--nnodes "$SLURM_NNODES" --rdzv_id "$SLURM_JOB_ID" --rdzv_backend c10d --rdzv_endpoint "$head:${RENDEZVOUS_PORT}"`;
+  return [
+    '#!/bin/bash',
+    '#SBATCH --job-name=netwright',
+    `#SBATCH --nodes=${options.nodes ?? '1'}`,
+    '#SBATCH --ntasks-per-node=1',
+    ...(options.partition !== undefined ? [`#SBATCH --partition=${options.partition}`] : []),
+    ...(options.account !== undefined ? [`#SBATCH --account=${options.account}`] : []),
+    ...(gpus !== undefined ? [`#SBATCH --gpus-per-node=${gpus}`] : []),
+    ...(options['cpus-per-task'] !== undefined ? [`#SBATCH --cpus-per-task=${options['cpus-per-task']}`] : []),
+    ...(options.time !== undefined ? [`#SBATCH --time=${options.time}`] : []),
+    '#SBATCH --output=slurm-%j.out',
+    '#SBATCH --error=slurm-%j.err',
+    '# Written by netwright train --on slurm: torchrun on every node under srun, meeting on the first node.',
+    'set -eu',
+    'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
+    'export PYTHONUNBUFFERED=1',
+    `srun ${words(['python3', '-m', 'torch.distributed.run', '--nproc_per_node', processes])} ${rendezvous} ${words(torchrunArgs(plan))}`,
+    '',
+  ].join('\n');
+}
+
+/** Train `plan` as a Slurm job; the exit code (0 done or cancelled). */
+export async function trainOnSlurm(target: TargetOf<'slurm'>, plan: ElsewherePlan): Promise<number> {
+  const base = join(homedir(), 'netwright-runs');
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  const work = mkdtempSync(join(base, 'slurm-'));
+  const project = exportProject(plan, work);
+  writeFileSync(join(project, 'job.sbatch'), sbatchScript(target.options, plan), { flag: 'wx', mode: 0o700 });
+  const submitted = spawnSync('sbatch', ['--parsable', 'job.sbatch'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+  const jobId = /^(\d+)(;|$)/.exec(submitted.stdout?.trim() ?? '')?.[1];
+  if (submitted.error || submitted.status !== 0 || jobId === undefined) {
+    const why = submitted.error ? ((submitted.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'sbatch is not on PATH (run this on the cluster\'s login node)' : submitted.error.message) : `sbatch exited with ${submitted.status}: ${(submitted.stderr ?? '').trim().slice(-1000)}`;
+    throw new CliError('E_TARGET_LAUNCH', `${target.spec}: the job could not be submitted: ${why}. The project is in ${project}.`, 1);
+  }
+  if (!plan.io.json) plan.io.out(`submitted Slurm job ${jobId} (${project})\n`);
+  const job: Job = {
+    spec: target.spec,
+    launcher: 'Slurm job',
+    backend: `PyTorch torchrun on Slurm · ${target.options.nodes ?? '1'} node${(target.options.nodes ?? '1') === '1' ? '' : 's'}${target.options.partition !== undefined ? ` · ${target.options.partition}` : ''}`,
+    checkpoint: (which) => readFileSync(join(project, 'checkpoints', `${which}.safetensors`)),
+  };
+  return follow(slurmJob(jobId, project), job, plan);
+}
+
+/** Slurm job `id`, followed through its output files in `folder` and its state in squeue, then sacct. */
+function slurmJob(id: string, folder: string): RunningJob {
+  const files = { stdout: join(folder, `slurm-${id}.out`), stderr: join(folder, `slurm-${id}.err`) } as const;
+  const read = { stdout: { offset: 0, partial: '' }, stderr: { offset: 0, partial: '' } };
+  let each: (stream: 'stdout' | 'stderr', line: string) => void = () => undefined;
+  const drain = (final: boolean) => {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const r = read[stream];
+      let fd: number;
+      try {
+        fd = openSync(files[stream], 'r');
+      } catch {
+        continue; // not written yet
+      }
+      try {
+        const size = fstatSync(fd).size;
+        if (size > r.offset) {
+          const buf = Buffer.alloc(size - r.offset);
+          const n = readSync(fd, buf, 0, buf.length, r.offset);
+          r.offset += n;
+          const lines = (r.partial + buf.subarray(0, n).toString('utf8')).split('\n');
+          r.partial = lines.pop()!;
+          for (const line of lines) each(stream, line);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      if (final && r.partial) {
+        each(stream, r.partial);
+        r.partial = '';
+      }
+    }
+  };
+  const ask = (command: string, args: string[]) => new Promise<string | null>((resolve) => execFile(command, args, { timeout: 30_000 }, (e, out) => resolve(e ? null : out.trim())));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; state?: string }>((resolve) => {
+    const tick = async () => {
+      drain(false);
+      const queued = await ask('squeue', ['-h', '-j', id, '-o', '%T']);
+      if (queued) {
+        setTimeout(() => void tick(), POLL_MS);
+        return;
+      }
+      // Left the queue (or squeue failed): what sacct says it ended as (COMPLETED, FAILED, CANCELLED by …, TIMEOUT), and its exit code.
+      const accounted = await ask('sacct', ['-n', '-X', '-P', '-j', id, '-o', 'State,ExitCode']);
+      const [state, exit] = (accounted?.split('\n')[0] ?? '').split('|');
+      drain(true);
+      const code = /^(\d+):/.exec(exit ?? '')?.[1];
+      resolve({ code: code !== undefined ? Number(code) : null, signal: null, state: state ? state.split(' ')[0] : 'UNKNOWN (sacct did not say)' });
+    };
+    void tick();
+  });
+  return {
+    id,
+    onLine(fn) {
+      each = fn;
+    },
+    ended,
+    stop: () => void ask('scancel', [id]),
+  };
+}
+
+/** `netwright runs cancel` for a Slurm job: scancel; throws when Slurm refuses. */
+export function cancelSlurmJob(id: string): void {
+  const r = spawnSync('scancel', [id], { encoding: 'utf8', timeout: 60_000 });
+  if (r.error || r.status !== 0) throw new CliError('E_RUN_NOT_RUNNING', `scancel ${id} failed: ${r.error ? r.error.message : (r.stderr ?? '').trim()}`, 1);
+}
