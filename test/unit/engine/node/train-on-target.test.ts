@@ -24,6 +24,8 @@ import { main as runsCli } from '../../../../src-engine/node/runs-cli';
 import { RunStore } from '../../../../src-engine/node/run-store';
 import type { RunRecord } from '../../../../src-engine/app/runs/types';
 import { StoredFrame } from '../../../../src-engine/protocol';
+import { runsService } from '../../../../src-engine/protocol/services/runs';
+import { runView } from '../../../../src-engine/app/runs/recorder';
 import { HAS_TORCH, tempDir } from '../export/torch-harness';
 import { runCli } from './cli-run';
 
@@ -111,6 +113,9 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
     expect(shown).toMatchObject({ target: 'torchrun:2', jobId: remote.jobId, status: 'done' });
     expect(shown.steps.map((s) => s.loss)).toEqual(stepsOf(store, 'torchrun:2').map((s) => s.loss));
     expect(Object.keys(shown.epochs[0].metrics).sort()).toEqual(['train', 'val']);
+    // The app's Runs tab and Compare read them as they read its own: runs.list and runs.open answer within the protocol's schemas.
+    expect(runsService.methods['runs.list'].result.safeParse(store.scan()).success).toBe(true);
+    for (const h of handles) expect(runsService.methods['runs.open'].result.safeParse(runView(store.open(h.id))).success, h.target).toBe(true);
     // Probe frames at the app's cadence (the first step's at least), by the design's nodes, as the engine's runs keep them.
     const frames = new RunStore(runs).open(remote.id).records.filter((r): r is Extract<RunRecord, { kind: 'frame' }> => r.kind === 'frame');
     expect(frames.length).toBeGreaterThanOrEqual(1);
