@@ -60,7 +60,7 @@ export async function trainOnSlurm(target: TargetOf<'slurm'>, plan: ElsewherePla
   const base = join(homedir(), 'netwright-runs');
   mkdirSync(base, { recursive: true, mode: 0o700 });
   const work = mkdtempSync(join(base, 'slurm-'));
-  const project = exportProject(plan, work);
+  const project = exportProject(plan, work, { elsewhere: true });
   writeFileSync(join(project, 'job.sbatch'), sbatchScript(target.options, plan), { flag: 'wx', mode: 0o700 });
   const submitted = spawnSync('sbatch', ['--parsable', 'job.sbatch'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
   const jobId = /^(\d+)(;|$)/.exec(submitted.stdout?.trim() ?? '')?.[1];

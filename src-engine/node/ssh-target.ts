@@ -43,7 +43,7 @@ export async function trainOverSsh(target: TargetOf<'ssh'>, plan: ElsewherePlan)
   const remote = (command: string) => ['ssh', [...SSH_OPTIONS, '--', destination, command]] as const;
   const work = mkdtempSync(join(privateTempFolder(), 'ssh-'));
   try {
-    const project = exportProject(plan, work);
+    const project = exportProject(plan, work, { elsewhere: true });
     // The project and its data, as one tar stream into the folder there.
     if (!plan.io.json) plan.io.out(`copying the project to ${destination}:${dir}\n`);
     await copyOver(project, ...remote(`mkdir -p ${shellWord(dir)} && tar -x -f - -C ${shellWord(dir)}`), target.spec);

@@ -15,7 +15,7 @@
  * appended as they came.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +41,9 @@ import type { Io } from './train-progress';
 export function torchPython(): string {
   return process.env.NETWRIGHT_TORCH_PYTHON ?? '/usr/bin/python3';
 }
+
+/** The IDX files train.py reads (train.py's idx_path: either spelling, raw or gzipped). */
+const IDX_FILE = /^(?:train|t10k)-(?:images|labels)[-.]idx[13]-ubyte(?:\.gz)?$/;
 
 /** The state train.py resumes from, in the exported project (`--resume-from`). */
 const RESUME_STATE = 'resume.safetensors';
@@ -160,10 +163,16 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
  * its first weights or the run's checkpoint as weights.pt, the data train.py reads, and with
  * `--resume` the optimizer's and schedule's state (resume.safetensors). Its folder.
  */
-export function exportProject(plan: ElsewherePlan, work: string): string {
+export function exportProject(plan: ElsewherePlan, work: string, { elsewhere = false }: { elsewhere?: boolean } = {}): string {
   try {
     const project = writeExport(exportPytorch(startingModel(plan), { data: plan.loaded }), join(work, 'project'));
     if (plan.resume) writeFileSync(join(project, RESUME_STATE), torchResumeState(plan.resume.checkpoint, plan.checked), { flag: 'wx', mode: 0o600 });
+    // MNIST-like sets are not bundled (train.py reads them from the folder Netwright read, on this
+    // machine): for another machine their IDX files go into the project's data/, which train.py reads first.
+    if (elsewhere && plan.loaded.idxFolder !== undefined) {
+      mkdirSync(join(project, 'data'), { recursive: true });
+      for (const f of readdirSync(plan.loaded.idxFolder)) if (IDX_FILE.test(f)) copyFileSync(join(plan.loaded.idxFolder, f), join(project, 'data', f), constants.COPYFILE_EXCL);
+    }
     return project;
   } catch (e) {
     throw new CliError('E_TARGET_LAUNCH', `${plan.label}: the PyTorch project torchrun would train could not be written: ${(e as Error).message}`, 1);

@@ -7,7 +7,7 @@
  * remote shell is checked against `sh` itself.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shellWord } from '../../../../src-engine/node/ssh-target';
@@ -82,6 +82,15 @@ describe.skipIf(!HAS_TORCH)('netwright train --on ssh: (a stand-in ssh, python3-
     expect(Math.max(...a.map((s, i) => Math.abs(s.loss! - b[i].loss!) / b[i].loss!))).toBeLessThan(1e-5);
     const [theirs, ours] = [store.model(remote.id, 'last'), store.model(local.id, 'last')];
     for (const [k, w] of Object.entries(ours.params)) expect(Math.max(...Array.from(w, (v, i) => Math.abs(v - theirs.params[k][i])))).toBeLessThan(1e-6);
+  }, 120_000);
+
+  it('MNIST goes with its IDX files: the other machine has no copy of the folder Netwright read', async () => {
+    const { home } = standInSsh();
+    const runs = tempDir('ssh-mnist');
+    const r = await runCli(trainCli, [join(import.meta.dirname, '../../../../examples/mnist-mlp.json'), '--runs', runs, '--epochs', '1', '--limit', '64', '--on', 'ssh:gpu-box:mnist']);
+    expect(r.code, r.err).toBe(0);
+    expect(readdirSync(join(home, 'mnist/data')).sort()).toEqual(['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte']);
+    expect(new RunStore(runs).list()[0]).toMatchObject({ status: 'done', summary: { steps: 1 } });
   }, 120_000);
 
   it('a machine ssh cannot reach: E_TARGET_LAUNCH with what ssh said, and no run', async () => {
