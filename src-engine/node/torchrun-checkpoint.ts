@@ -135,7 +135,7 @@ export function frameTranslator(checked: CheckedGraph): (r: Readonly<Record<stri
       const nodeId = nodeOf.get(l.module);
       return nodeId === undefined ? [] : [{ nodeId, op: opOf.get(nodeId)!, shape: l.shape, hist: l.hist, stats: l.stats }];
     });
-    const frame = StoredFrame.safeParse({ step: r.step, epoch: r.epoch, loss: typeof r.loss === 'number' ? r.loss : null, layers, params, health: [], costMs: r.costMs });
+    const frame = StoredFrame.safeParse({ step: r.step, epoch: r.epoch, loss: typeof r.loss === 'number' ? r.loss : null, layers, params, ...(r.samples !== undefined ? { samples: r.samples } : {}), health: [], costMs: r.costMs });
     return frame.success ? frame.data : undefined;
   };
 }

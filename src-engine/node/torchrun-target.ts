@@ -31,6 +31,8 @@ import type { RunRecord, RunSummary } from '../app/runs/types';
 import { recordMetrics, type CheckpointExtras } from '../app/runs/recorder';
 import { checkpointFromTorch, frameTranslator, torchResumeState } from './torchrun-checkpoint';
 import type { Checkpoint } from '../core/train/types';
+import type { ProbeBatch } from './torchrun-probe';
+import type { StartInfo } from '../protocol';
 import { CliError } from './cli-files';
 import { writeExport } from './export-writer';
 import { RunStore, processStartTime, type RunWriter } from './run-store';
@@ -44,6 +46,9 @@ export function torchPython(): string {
 
 /** The IDX files train.py reads (train.py's idx_path: either spelling, raw or gzipped). */
 const IDX_FILE = /^(?:train|t10k)-(?:images|labels)[-.]idx[13]-ubyte(?:\.gz)?$/;
+
+/** The probe batch train.py forwards for each frame (`--probe`). */
+const PROBE_FILE = 'probe.json';
 
 /** The state train.py resumes from, in the exported project (`--resume-from`). */
 const RESUME_STATE = 'resume.safetensors';
@@ -81,6 +86,8 @@ export interface ElsewherePlan {
   threads?: number;
   /** `--resume RUN`: the stored run and the checkpoint train.py goes on from (weights, optimizer, schedule, epoch). */
   resume?: { runId: string; name: string; checkpoint: Checkpoint };
+  /** The probe batch (probeBatchOf), where train.py probes samples: its indices go to train.py, its samples to the run's start event. */
+  probe?: ProbeBatch | undefined;
   /** What inference needs besides the weights (the run's normalisation, classes…): kept with each checkpoint pulled back. */
   extras?: CheckpointExtras;
   /** How long the job has after its end record before it is stopped (ms; DONE_GRACE_MS). */
@@ -167,6 +174,7 @@ export function exportProject(plan: ElsewherePlan, work: string, { elsewhere = f
   try {
     const project = writeExport(exportPytorch(startingModel(plan), { data: plan.loaded }), join(work, 'project'));
     if (plan.resume) writeFileSync(join(project, RESUME_STATE), torchResumeState(plan.resume.checkpoint, plan.checked), { flag: 'wx', mode: 0o600 });
+    if (plan.probe) writeFileSync(join(project, PROBE_FILE), JSON.stringify(plan.probe.file), { flag: 'wx', mode: 0o600 });
     // MNIST-like sets are not bundled (train.py reads them from the folder Netwright read, on this
     // machine): for another machine their IDX files go into the project's data/, which train.py reads first.
     if (elsewhere && plan.loaded.idxFolder !== undefined) {
@@ -187,7 +195,7 @@ export function exportProject(plan: ElsewherePlan, work: string, { elsewhere = f
  */
 export function torchrunArgs(plan: ElsewherePlan): string[] {
   const keep = plan.runs !== undefined && plan.extras !== undefined ? ['--checkpoints', CHECKPOINTS] : [];
-  return ['--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...keep, ...(plan.resume ? ['--resume-from', RESUME_STATE] : []), ...(plan.device === 'cpu' ? ['--cpu'] : [])];
+  return ['--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...keep, ...(plan.resume ? ['--resume-from', RESUME_STATE] : []), ...(plan.probe ? ['--probe', PROBE_FILE] : []), ...(plan.device === 'cpu' ? ['--cpu'] : [])];
 }
 
 /** A job started for a run elsewhere, as the follower records it. */
@@ -242,7 +250,14 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
   const onRecord = (r: Reported) => {
     const record = asRunRecord(r, seconds());
     if (record) writer?.append(record);
-    if (r.kind === 'start') writer?.append({ kind: 'event', t: seconds(), event: 'launched', data: { target: target.spec, jobId, world: r.world, device: r.device, backend: r.backend, samples: r.samples } });
+    if (r.kind === 'start') {
+      writer?.append({ kind: 'event', t: seconds(), event: 'launched', data: { target: target.spec, jobId, world: r.world, device: r.device, backend: r.backend, samples: r.samples } });
+      // As the engine's runs keep it (handlers/runs.ts): what the Samples view shows beside each frame's predictions.
+      if (writer && plan.probe) {
+        const info: StartInfo = { runId: writer.id, storedRunId: writer.id, backend, stepsPerEpoch: Number(r.steps_per_epoch), epochs: training.epochs, batchSize: training.batchSize, task: 'classification', classNames: [...(plan.extras?.classNames ?? [])], probeSamples: plan.probe.samples };
+        writer.append({ kind: 'event', t: seconds(), event: 'start', data: info });
+      }
+    }
     if (record?.kind === 'step') steps = record.step;
     if (record?.kind === 'epoch') {
       epochs = record.epoch;

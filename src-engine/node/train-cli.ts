@@ -85,6 +85,7 @@ import { runScript, startCli, startedAs } from './cli-script';
 import { parse, usage, type Args } from './train-args';
 import { trainElsewhere, trainsHere } from './targets';
 import { checkpointExtras } from '../app/session/run-recorder';
+import { probeBatchOf } from './torchrun-probe';
 import { checkDesign, exportTarget, freezeLayers, memoryVerdict, readDesign, resumedDesign, startWeightsOf, withFlags, type Design } from './train-design';
 import { formatGiB, type MemoryVerdict } from '../core/analysis/memory';
 import { trainingMemoryLimit } from './compute-info';
@@ -114,7 +115,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io, design.graph.training?.dataset) : checked;
     const frozen = args.freeze !== undefined ? freezeLayers(fitted, args.freeze, design.label, io) : fitted;
     // --on TARGET: the exported train.py trains there, recorded here as it goes (node/targets.ts).
-    if (!trainsHere(args.on)) return await trainElsewhere(args.on, { io, checked: frozen, label: design.label, ...(design.project !== undefined ? { project: design.project } : {}), loaded: run.loaded, extras: checkpointExtras(data), ...(from ? { from } : {}), ...(design.resume ? { resume: { runId: design.resume.meta.id, name: design.resume.meta.name, checkpoint: design.resume.checkpoint } } : {}), ...(args.runs ? { runs: args.runs } : {}), device: args.device, ...(args.threads !== undefined ? { threads: args.threads } : {}) });
+    if (!trainsHere(args.on)) return await trainElsewhere(args.on, { io, checked: frozen, label: design.label, ...(design.project !== undefined ? { project: design.project } : {}), loaded: run.loaded, extras: checkpointExtras(data), probe: probeBatchOf(data), ...(from ? { from } : {}), ...(design.resume ? { resume: { runId: design.resume.meta.id, name: design.resume.meta.name, checkpoint: design.resume.checkpoint } } : {}), ...(args.runs ? { runs: args.runs } : {}), device: args.device, ...(args.threads !== undefined ? { threads: args.threads } : {}) });
     // The app's verdict before anything is allocated: refused with the batch that fits.
     const memory = memoryVerdict(frozen, data);
     if (args.findLr) return await findLr(args, io, frozen, data, from);

@@ -691,12 +691,14 @@ class Probe:
     """--report jsonl: probe frames at the app's cadence (at most PROBE_HZ a second, process 0), from the
     step just trained: each parameter's weight and gradient histograms and statistics, its gradient and
     weight norms and update ratio (|w after - w before| / |w after|), and each layer's activation
-    histogram (a forward hook on each of Net's modules, kept only on a probed step)."""
+    histogram (a forward hook on each of Net's modules). With a probe batch (--probe: the samples
+    Netwright's probes use) the activations and the shown samples' class probabilities come from an
+    eval-mode forward of it, as Netwright's do; else the activations are the training step's."""
 
     PROBE_HZ = 2.0
 
-    def __init__(self, model, on):
-        self.on, self.model, self.last, self.capturing, self.acts = on, model, -math.inf, False, {}
+    def __init__(self, model, on, batch=None):
+        self.on, self.model, self.last, self.capturing, self.acts, self.batch = on, model, -math.inf, False, {}, batch
         if on:
             for name, m in model.named_children():
                 m.register_forward_hook(self.keep(name))
@@ -708,10 +710,27 @@ class Probe:
         return hook
 
     def start(self):
-        """Whether this step is probed (its activations kept from now)."""
-        self.capturing = self.on and time.monotonic() - self.last >= 1 / self.PROBE_HZ
+        """Whether this step is probed (without a probe batch, its activations kept from now)."""
+        due = self.on and time.monotonic() - self.last >= 1 / self.PROBE_HZ
+        self.capturing = due and self.batch is None
         self.acts = {}
-        return self.capturing
+        return due
+
+    @torch.no_grad()
+    def probe_batch(self):
+        """The probe batch's eval-mode forward: its activations, and the shown samples' class probabilities."""
+        x, y, shown = self.batch
+        was_training = self.model.training
+        self.model.eval()
+        self.capturing, self.acts = True, {}
+        try:
+            out = self.model(x)
+        finally:
+            self.capturing = False
+            self.model.train(was_training)
+        pred = (out[CONFIG['prediction']] if CONFIG['multiple_outputs'] else out)[:shown].float()
+        probs = torch.softmax(pred, 1) if pred.shape[1] > 1 else torch.cat([1 - torch.sigmoid(pred), torch.sigmoid(pred)], 1)
+        return {'kind': 'classification', 'probs': probs.tolist(), 'predicted': probs.argmax(1).tolist(), 'targets': y[:shown].long().tolist()}
 
     def before_update(self):
         """The gradients' figures and the weights before the step (for the update ratio)."""
@@ -733,12 +752,21 @@ class Probe:
             else:
                 entry.update(gradNorm=None, gradMeanAbs=None, frozen=True)
             params.append(entry)
+        samples = self.probe_batch() if self.batch is not None else None
         layers = []
         for name, a in self.acts.items():
             hist, stats = summary(a)
             layers.append({'module': name, 'shape': list(a.shape[1:]), 'hist': hist, 'stats': stats})
         self.last = time.monotonic()
-        return {'step': step, 'epoch': epoch, 'loss': loss, 'params': params, 'layers': layers, 'costMs': (self.last - t0) * 1000}
+        return {'step': step, 'epoch': epoch, 'loss': loss, 'params': params, 'layers': layers, **({'samples': samples} if samples else {}), 'costMs': (self.last - t0) * 1000}
+
+
+def probe_batch(path, splits, device):
+    """--probe's samples as tensors (features, targets, how many are shown)."""
+    p = json.load(open(path))
+    ds = splits[p['split']]
+    items = [ds[i] for i in p['indices']]
+    return torch.stack([x for x, _ in items]).to(device), torch.stack([y for _, y in items]).to(device), p['samples']
 
 
 def process_start(pid):
@@ -802,6 +830,7 @@ def main():
     parser.add_argument('--cpu', action='store_true', help='do not use a GPU even if there is one')
     parser.add_argument('--checkpoints', help='keep each epoch\'s checkpoint as DIR/last.safetensors, and the best epoch\'s as DIR/best.safetensors (weights, optimizer state, where the run stands)')
     parser.add_argument('--resume-from', help='go on from this state (a safetensors file of optimizer/<slot>/<parameter> tensors and where the run stands, as --checkpoints writes them; the weights come with --init-weights)')
+    parser.add_argument('--probe', help='the probe batch (JSON: split, indices, samples), as Netwright chose it, for the probe frames')
     parser.add_argument('--report', choices=['text', 'jsonl'], default='text', help='jsonl: one JSON record a step, an epoch and at the end on stdout (process 0; other lines go to stderr)')
     args = parser.parse_args()
     if CONFIG['groups']:
@@ -825,7 +854,7 @@ def main():
     if args.init_weights:
         model.load_state_dict(torch.load(args.init_weights, map_location=device))
     global_bn = GlobalBatchNorm(model) if world > 1 else None
-    probe = Probe(model, args.report == 'jsonl' and rank == 0)
+    probe = Probe(model, args.report == 'jsonl' and rank == 0, probe_batch(args.probe, splits, device) if args.probe and rank == 0 else None)
     net = DistributedDataParallel(model, device_ids=[local_rank] if cuda else None) if world > 1 else model
     losses = CONFIG['losses']
     optimizer = make_optimizer(model)

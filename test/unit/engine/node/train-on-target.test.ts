@@ -23,7 +23,7 @@ import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { main as runsCli } from '../../../../src-engine/node/runs-cli';
 import { RunStore } from '../../../../src-engine/node/run-store';
 import type { RunRecord } from '../../../../src-engine/app/runs/types';
-import { StoredFrame } from '../../../../src-engine/protocol';
+import { StartInfo, StoredFrame } from '../../../../src-engine/protocol';
 import { runsService } from '../../../../src-engine/protocol/services/runs';
 import { runView } from '../../../../src-engine/app/runs/recorder';
 import { HAS_TORCH, tempDir } from '../export/torch-harness';
@@ -124,6 +124,18 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
     expect(frame.params.map((p) => `${p.nodeId}.${p.name}`).sort()).toEqual(Object.keys(store.model(here.id, 'last').params).sort());
     expect(frame.params.every((p) => p.gradHist && p.weightStats.count > 0 && p.updateRatio! > 0)).toBe(true);
     expect(frame.layers.map((l) => l.op)).toEqual(['Linear', 'ReLU', 'Linear']);
+    // The probe batch is the engine's: the 30 test samples in probeOrder (classes in turn), eval mode; the first 8 shown
+    // with their class probabilities, train.py's targets for them those the start event keeps (Netwright's).
+    expect(frame.layers[0].stats.count).toBe(30 * 16);
+    const start = new RunStore(runs).open(remote.id).records.find((r) => r.kind === 'event' && r.event === 'start');
+    const kept = StartInfo.parse(start?.kind === 'event' ? start.data : undefined).probeSamples;
+    expect(kept.targets).toEqual([0, 1, 2, 0, 1, 2, 0, 1]);
+    const samples = frame.samples as Extract<NonNullable<typeof frame.samples>, { kind: 'classification' }>;
+    expect(samples.targets).toEqual(kept.targets);
+    samples.probs.forEach((row, i) => {
+      expect(Array.from(row).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(samples.predicted[i]).toBe(Array.from(row).indexOf(Math.max(...row)));
+    });
     // What the processes wrote is in the run's log: torchrun's own lines and train.py's.
     const logged = await runCli(runsCli, ['log', remote.id, '--runs', runs]);
     expect(logged.out).toMatch(/Iris MLP \(4-16-3\): train 108 · validation 12 · test 30 samples; 2 processes on cpu \(gloo\)/);
