@@ -31,8 +31,8 @@ describe('netwright', () => {
     expect(pkg.scripts.prepack).toMatch(/electron-vite build/);
   });
 
-  it('has web, train, evaluate, predict, export, quantize and import', () => {
-    expect(netwrightCommands({ rendererDir: '', engineEntry: '' }).map((c) => c.name)).toEqual(['web', 'train', 'evaluate', 'predict', 'export', 'quantize', 'import']);
+  it('has web, train, evaluate, predict, export, quantize, import and runs', () => {
+    expect(netwrightCommands({ rendererDir: '', engineEntry: '' }).map((c) => c.name)).toEqual(['web', 'train', 'evaluate', 'predict', 'export', 'quantize', 'import', 'runs']);
   });
 
   // Issue #60: `netwright export --help` printed 'usage: npm run export', `npm run train -- --help` 'Unknown option'.
