@@ -1,5 +1,7 @@
 /**
- * `netwright train DESIGN --on torchrun:N`: the design leaves as its PyTorch project (model.py,
+ * `netwright train DESIGN --on torchrun:N`, and what every target elsewhere shares (the project's
+ * export, torchrun's arguments, the follower: `exportProject`, `torchrunArgs`, `follow`; ssh-target.ts
+ * and slurm-target.ts start their jobs their own way). The design leaves as its PyTorch project (model.py,
  * train.py, the design's first weights and the data train.py reads), into a private temporary
  * folder; PyTorch's torchrun runs N processes of train.py there (`--report jsonl`), and what
  * process 0 reports on stdout (one JSON record a step, an epoch and at the end) is written as it
@@ -217,18 +219,17 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
   const jobId = running.id;
   const jobStarted = running.started;
   const { backend } = job;
-  const target = { spec: job.spec };
   let writer: RunWriter | undefined;
   try {
-    writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), ...(plan.resume ? { name: plan.resume.name, resumedFrom: { runId: plan.resume.runId, step: plan.resume.checkpoint.step, epoch: plan.resume.checkpoint.epoch } } : {}), target: { spec: target.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
+    writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), ...(plan.resume ? { name: plan.resume.name, resumedFrom: { runId: plan.resume.runId, step: plan.resume.checkpoint.step, epoch: plan.resume.checkpoint.epoch } } : {}), target: { spec: job.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
   } catch (e) {
     running.stop();
     throw new CliError('E_RUN_WRITE', (e as Error).message, 1);
   }
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
-  if (io.json) io.out(JSON.stringify({ type: 'start', design: checked.ir.name ?? plan.label, target: target.spec, jobId, backend, batchSize: training.batchSize, epochs: training.epochs, ...(writer ? { runId: writer.id } : {}) }) + '\n');
-  else io.out(`${checked.ir.name ?? plan.label}: training on ${target.spec} (job ${jobId})${writer ? `, recorded as run ${writer.id}` : ''}\n`);
+  if (io.json) io.out(JSON.stringify({ type: 'start', design: checked.ir.name ?? plan.label, target: job.spec, jobId, backend, batchSize: training.batchSize, epochs: training.epochs, ...(writer ? { runId: writer.id } : {}) }) + '\n');
+  else io.out(`${checked.ir.name ?? plan.label}: training on ${job.spec} (job ${jobId})${writer ? `, recorded as run ${writer.id}` : ''}\n`);
 
   let outputLines = 0;
   const tail: string[] = [];
@@ -251,7 +252,7 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
     const record = asRunRecord(r, seconds());
     if (record) writer?.append(record);
     if (r.kind === 'start') {
-      writer?.append({ kind: 'event', t: seconds(), event: 'launched', data: { target: target.spec, jobId, world: r.world, device: r.device, backend: r.backend, samples: r.samples } });
+      writer?.append({ kind: 'event', t: seconds(), event: 'launched', data: { target: job.spec, jobId, world: r.world, device: r.device, backend: r.backend, samples: r.samples } });
       // As the engine's runs keep it (handlers/runs.ts): what the Samples view shows beside each frame's predictions.
       if (writer && plan.probe) {
         const info: StartInfo = { runId: writer.id, storedRunId: writer.id, backend, stepsPerEpoch: Number(r.steps_per_epoch), epochs: training.epochs, batchSize: training.batchSize, task: 'classification', classNames: [...(plan.extras?.classNames ?? [])], probeSamples: plan.probe.samples };
@@ -324,14 +325,14 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
     return 0;
   }
   if (cancelled) {
-    writer?.append({ kind: 'event', t: seconds(), event: 'cancelled', data: { target: target.spec, jobId, by: interrupted ? 'interrupt' : 'netwright runs cancel' } });
+    writer?.append({ kind: 'event', t: seconds(), event: 'cancelled', data: { target: job.spec, jobId, by: interrupted ? 'interrupt' : 'netwright runs cancel' } });
     writer?.finish('stopped', summary);
     if (io.json) io.out(JSON.stringify({ type: 'done', reason: 'stopped', steps, epochs, seconds: summary.seconds, ...(writer ? { runId: writer.id } : {}) }) + '\n');
     else io.out(`\nstopped after ${steps} steps (cancelled)\n`);
     return 0;
   }
   const how = exit.state ? `ended ${exit.state}${exit.code !== null ? ` (exit status ${exit.code})` : ''}` : exit.signal ? `was ended by ${exit.signal}` : exit.code === 0 ? 'exited without the end of the run' : `exited with status ${exit.code}`;
-  const message = `${job.launcher} (job ${jobId}, ${target.spec}) ${how} after ${steps} steps.${tail.length ? ` Its last lines:\n${tail.slice(-8).join('\n')}` : ''}`;
+  const message = `${job.launcher} (job ${jobId}, ${job.spec}) ${how} after ${steps} steps.${tail.length ? ` Its last lines:\n${tail.slice(-8).join('\n')}` : ''}`;
   writer?.append({ kind: 'event', t: seconds(), event: 'error', data: { code: 'E_TARGET_FAILED', message } });
   writer?.finish('failed', summary);
   throw new CliError('E_TARGET_FAILED', message, 1);
