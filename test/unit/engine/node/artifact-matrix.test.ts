@@ -318,6 +318,23 @@ describe('every artifact through every entry point', () => {
   }, 60_000);
 
   it('MNIST size: each cell works or is refused with its code; every reading predicts and scores as the trained model', () => matrixHolds(w), 120_000);
+
+  it("a project copied without the weights file beside it, or with another file in its place, is refused by name, as the app's Open says it", async () => {
+    const name = readdirSync(w.dir).find((n) => /^digits\.netwright\.weights-[0-9a-f]{16}\.safetensors$/.test(n))!;
+    const copy = join(w.dir, 'out', 'copied');
+    mkdirSync(copy);
+    const project = join(copy, 'digits.netwright.json');
+    writeFileSync(project, readFileSync(w.paths.project));
+    const missing = await runCli(predictCli, [project, w.inputs.file]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(new RegExp(`^error CLI_NO_FILE: .*keeps its trained weights in ${name.replace(/\./g, '\\.')} beside it, which is missing`));
+    const bytes = readFileSync(join(w.dir, name));
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(join(copy, name), bytes);
+    const damaged = await runCli(evaluateCli, [project, '--limit', '10']);
+    expect(damaged.code).toBe(2);
+    expect(damaged.err).toMatch(/^error E_WEIGHTS_FILE: .*does not hold the weights digits\.netwright\.json names/);
+  });
 });
 
 describe('every artifact through every entry point, resnet18 size', () => {
