@@ -99,7 +99,7 @@ export interface ElsewherePlan {
 /** One record of train.py's `--report jsonl`. */
 interface Reported {
   netwright: 1;
-  kind: 'start' | 'step' | 'epoch' | 'frame' | 'checkpoint' | 'done';
+  kind: 'start' | 'step' | 'epoch' | 'frame' | 'checkpoint' | 'error' | 'done';
   t: number;
   [field: string]: unknown;
 }
@@ -197,7 +197,7 @@ export function exportProject(plan: ElsewherePlan, work: string, { elsewhere = f
  */
 export function torchrunArgs(plan: ElsewherePlan): string[] {
   const keep = plan.runs !== undefined && plan.extras !== undefined ? ['--checkpoints', CHECKPOINTS] : [];
-  return ['--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...keep, ...(plan.resume ? ['--resume-from', RESUME_STATE] : []), ...(plan.probe ? ['--probe', PROBE_FILE] : []), ...(plan.device === 'cpu' ? ['--cpu'] : [])];
+  return ['--monitor_interval', '0.5', '--redirects', '1', '--tee', '1', 'train.py', '--report', 'jsonl', '--init-weights', 'weights.pt', '--out', 'trained.pt', ...keep, ...(plan.resume ? ['--resume-from', RESUME_STATE] : []), ...(plan.probe ? ['--probe', PROBE_FILE] : []), ...(plan.device === 'cpu' ? ['--cpu'] : plan.device === 'gpu' ? ['--gpu'] : [])];
 }
 
 /** A job started for a run elsewhere, as the follower records it. */
@@ -246,6 +246,7 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
   let steps = 0;
   let epochs = 0;
   let checkpoints: Promise<unknown> = Promise.resolve();
+  const errors: string[] = [];
   const toFrame = frameTranslator(checked);
   let lastLine = 0;
   const onRecord = (r: Reported) => {
@@ -263,6 +264,12 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
     if (record?.kind === 'epoch') {
       epochs = record.epoch;
       lastEpoch = record.metrics;
+    }
+    if (r.kind === 'error') {
+      // A process ended by an error (train.py's own words): named first when the job fails.
+      const said = `process ${String(r.rank)}: ${String(r.message)}`;
+      if (errors.length < 8) errors.push(said);
+      writer?.append({ kind: 'event', t: seconds(), event: 'process-error', data: { rank: r.rank, message: String(r.message) } });
     }
     if (r.kind === 'frame' && writer) {
       const frame = toFrame(r);
@@ -332,7 +339,7 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
     return 0;
   }
   const how = exit.state ? `ended ${exit.state}${exit.code !== null ? ` (exit status ${exit.code})` : ''}` : exit.signal ? `was ended by ${exit.signal}` : exit.code === 0 ? 'exited without the end of the run' : `exited with status ${exit.code}`;
-  const message = `${job.launcher} (job ${jobId}, ${job.spec}) ${how} after ${steps} steps.${tail.length ? ` Its last lines:\n${tail.slice(-8).join('\n')}` : ''}`;
+  const message = `${job.launcher} (job ${jobId}, ${job.spec}) ${how} after ${steps} steps.${errors.length ? ` ${errors.join(' ')}` : ''}${tail.length ? ` Its last lines:\n${tail.slice(-8).join('\n')}` : ''}`;
   writer?.append({ kind: 'event', t: seconds(), event: 'error', data: { code: 'E_TARGET_FAILED', message } });
   writer?.finish('failed', summary);
   throw new CliError('E_TARGET_FAILED', message, 1);

@@ -828,11 +828,14 @@ def main():
     parser.add_argument('--init-weights', help='start from these weights (e.g. weights.pt) instead of a fresh initialisation')
     parser.add_argument('--out', default='trained.pt', help='where to save the trained state_dict')
     parser.add_argument('--cpu', action='store_true', help='do not use a GPU even if there is one')
+    parser.add_argument('--gpu', action='store_true', help='train on CUDA GPUs or not at all (refused where PyTorch sees none)')
     parser.add_argument('--checkpoints', help='keep each epoch\'s checkpoint as DIR/last.safetensors, and the best epoch\'s as DIR/best.safetensors (weights, optimizer state, where the run stands)')
     parser.add_argument('--resume-from', help='go on from this state (a safetensors file of optimizer/<slot>/<parameter> tensors and where the run stands, as --checkpoints writes them; the weights come with --init-weights)')
     parser.add_argument('--probe', help='the probe batch (JSON: split, indices, samples), as Netwright chose it, for the probe frames')
     parser.add_argument('--report', choices=['text', 'jsonl'], default='text', help='jsonl: one JSON record a step, an epoch and at the end on stdout (process 0; other lines go to stderr)')
     args = parser.parse_args()
+    global REPORTING
+    REPORTING = args.report == 'jsonl'
     if CONFIG['groups']:
         sys.exit('This graph trains optimizer groups (' + ', '.join(CONFIG['groups']) + '); train.py does not reproduce that recipe.')
 
@@ -840,6 +843,8 @@ def main():
     rank = int(os.environ.get('RANK', '0'))
     local_rank = int(os.environ.get('LOCAL_RANK', '0'))
     cuda = torch.cuda.is_available() and not args.cpu
+    if args.gpu and not cuda:
+        sys.exit(f'train.py: --gpu asks for a CUDA GPU, and PyTorch {torch.__version__} here sees none (torch.cuda.is_available() is False).')
     if world > 1:
         dist.init_process_group('nccl' if cuda else 'gloo')
     device = torch.device(f'cuda:{local_rank}' if cuda else 'cpu')
@@ -967,5 +972,17 @@ def main():
         dist.destroy_process_group()
 
 
+# Set by main() under --report jsonl: a process that ends by an error says so in one record.
+REPORTING = False
+
+
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except BaseException as e:
+        failed = not isinstance(e, (SystemExit, KeyboardInterrupt)) or (isinstance(e, SystemExit) and e.code not in (None, 0))
+        if REPORTING and failed:
+            # Any process's (each line after its torchrun prefix): the follower names it first when the job fails.
+            why = str(e.code) if isinstance(e, SystemExit) else f'{type(e).__name__}: {e}'
+            print(json.dumps({'netwright': 1, 'kind': 'error', 't': 0, 'rank': int(os.environ.get('RANK', '0')), 'message': why[-2000:]}), flush=True)
+        raise

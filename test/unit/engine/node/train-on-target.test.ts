@@ -14,7 +14,7 @@
  * job killed (the app closed) → the job ends itself (train.py watches NETWRIGHT_HOST_PID) and the
  * run is listed `crashed`, its records kept.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,10 +26,13 @@ import type { RunRecord } from '../../../../src-engine/app/runs/types';
 import { StartInfo, StoredFrame } from '../../../../src-engine/protocol';
 import { runsService } from '../../../../src-engine/protocol/services/runs';
 import { runView } from '../../../../src-engine/app/runs/recorder';
-import { HAS_TORCH, tempDir } from '../export/torch-harness';
+import { HAS_TORCH, TORCH_PYTHON, tempDir } from '../export/torch-harness';
 import { runCli } from './cli-run';
 
 const IRIS = join(import.meta.dirname, '../../../../examples/iris-mlp.json');
+
+/** Whether the Python with PyTorch sees a CUDA GPU (then --device gpu trains instead of refusing). */
+const HAS_CUDA = HAS_TORCH && spawnSync(TORCH_PYTHON, ['-c', 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)']).status === 0;
 
 describe('targets, declared once', () => {
   it('parses each declared target and writes it back as --on takes it', () => {
@@ -181,6 +184,14 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
     console.info(`mnist-cnn (BatchNorm), 4 steps: torchrun:2 against --on local ${worst.toExponential(2)} relative at most`);
     expect(worst).toBeLessThan(1e-5);
   }, 120_000);
+
+  it.skipIf(HAS_CUDA)('--device gpu where PyTorch sees no CUDA GPU: the job refuses at once, the run failed saying so', async () => {
+    const runs = tempDir('torchrun-no-gpu');
+    const r = await runCli(trainCli, [IRIS, '--runs', runs, '--epochs', '1', '--on', 'torchrun:1', '--device', 'gpu']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/error E_TARGET_FAILED: torchrun \(job \d+, torchrun:1\) exited with status 1 after 0 steps\. process 0: train\.py: --gpu asks for a CUDA GPU, and PyTorch \S+ here sees none/);
+    expect(new RunStore(runs).list()[0].status).toBe('failed');
+  }, 60_000);
 
   it('a process of the job killed: the run is marked failed with why, every step recorded before kept; runs cancel: stopped', async () => {
     const runs = tempDir('torchrun-faults');
