@@ -13,8 +13,8 @@
  * tolerance) for the same eight digits, and evaluate the same test loss and accuracy.
  * The resnet18-size row does the same with torch.onnx's resnet18 at 64×64 (its head replaced by
  * the CLI's fine-tune, backbone frozen), for the cells that work (refusals do not depend on size).
- * Time on this shared 2-core machine (load ~10): MNIST 31 s alone, resnet18 180 s — most of it the
- * six readings of a 47 MB ONNX file (7–20 s each here).
+ * The file takes 49 s on this shared 2-core machine (MNIST 7 s, resnet18 36 s; resnet18 took 124 s
+ * before reading an ONNX file stopped comparing its weights as JSON text, 64e6fcc7).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
