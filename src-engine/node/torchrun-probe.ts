@@ -7,6 +7,7 @@
  * runs keep them (the `start` event's probe samples), so the Samples view shows a run trained
  * elsewhere as one trained here. Classifiers of in-memory data only, for now.
  */
+import { hasClasses } from '../catalog/tasks';
 import type { PreparedData, Samples } from '../core/data';
 import { isStreamed, sampleFeatures } from '../core/data';
 import { probeSource } from '../core/data/sources';
@@ -29,7 +30,7 @@ export interface ProbeBatch {
 /** The probe batch of `data`, or undefined where train.py does not probe samples yet (not a classifier of labels; a folder streamed from disk). */
 export function probeBatchOf(data: PreparedData<Samples>): ProbeBatch | undefined {
   const source = probeSource(data);
-  if (source.task !== 'classification' || data.target !== 'label' || isStreamed(source) || source.count === 0 || source.targets.length !== source.count) return undefined;
+  if (!hasClasses(source.task) || data.target !== 'label' || isStreamed(source) || source.count === 0 || source.targets.length !== source.count) return undefined;
   const split = source === data.test ? 'test' : source === data.val ? 'val' : 'train';
   const count = Math.min(PROBE_BATCH, source.count);
   const order = Array.from(probeOrder(source, count, true));

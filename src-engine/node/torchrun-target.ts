@@ -16,6 +16,7 @@
  * status and the last lines the processes wrote. Nothing recorded before is lost: the records were
  * appended as they came.
  */
+import { taskFor } from '../catalog/tasks';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -256,7 +257,7 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
       writer?.append({ kind: 'event', t: seconds(), event: 'launched', data: { target: job.spec, jobId, world: r.world, device: r.device, backend: r.backend, samples: r.samples } });
       // As the engine's runs keep it (handlers/runs.ts): what the Samples view shows beside each frame's predictions.
       if (writer && plan.probe) {
-        const info: StartInfo = { runId: writer.id, storedRunId: writer.id, backend, stepsPerEpoch: Number(r.steps_per_epoch), epochs: training.epochs, batchSize: training.batchSize, task: 'classification', classNames: [...(plan.extras?.classNames ?? [])], probeSamples: plan.probe.samples };
+        const info: StartInfo = { runId: writer.id, storedRunId: writer.id, backend, stepsPerEpoch: Number(r.steps_per_epoch), epochs: training.epochs, batchSize: training.batchSize, task: taskFor('classes'), classNames: [...(plan.extras?.classNames ?? [])], probeSamples: plan.probe.samples };
         writer.append({ kind: 'event', t: seconds(), event: 'start', data: info });
       }
     }

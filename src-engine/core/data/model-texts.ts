@@ -32,7 +32,7 @@ export interface ModelTextColumns {
 
 /**
  * A table's texts (and labels) for a trained model. The text column: the one the model was trained
- * on where the header names it, else one named like a text (`text`, `review`…), else the table's
+ * on where the header names it, else one named like a text (text, review…), else the table's
  * only column, else the one of longest cells (`guessTextColumns`). The label column: `--target`,
  * else the trained one where named, else one named like a label, else the guess.
  *

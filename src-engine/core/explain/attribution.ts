@@ -59,7 +59,7 @@ export interface TextAttribution {
 /**
  * A text model's scores per token. `scores`: one per position of the ids (`features: 'ids'`,
  * gradient × embedding) or one per vocabulary entry (`counts`, gradient × count: the entry's
- * share, split evenly over the word's occurrences, so a word's scores sum to its entry's). `text`:
+ * share, split evenly over the word's occurrences, so a word's scores sum to its entry's). The text field:
  * the typed text, cut into its tokens as the tokenizer cuts it (`tokenize`) and shown as typed;
  * without one (a test sample), the tokens the input holds (`ids`: in order; `counts`: each entry
  * once, with its count).

@@ -183,23 +183,7 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
     use() {
       const result = get().result;
       if (!result) return;
-      const doc = editor.getState();
-      const graph = doc.history.present.graph;
-      const t = graph.training ?? defaultTraining(graph);
-      const dataset = datasetToUse(result, t.dataset);
-      const shape = dataShapeOf(result);
-      // One undo step: the dataset, and the Input and head changed to take it (a table's width, its
-      // classes; a regression's loss, target and metrics).
-      const step = `use-data:${result.fingerprint}`;
-      const fit: DataFit = shape ? fitToData(graph, shape, doc.analysis.shapes) : { edits: [], mismatches: [] };
-      doc.edit({ kind: 'set-training', training: { ...t, dataset, ...(fit.metrics ? { metrics: fit.metrics.to } : {}) }, coalesce: step });
-      applyFit(doc, graph, fit, step);
-      // Names that said the old data say the new (the target Input, the design's name, and with it an unsaved project's and its runs').
-      const names = namesForData(graph, datasetLabel(t.dataset), result);
-      const renamed = names.target && doc.edit({ kind: 'rename', ...names.target, coalesce: step }, { quiet: true }).ok ? names.target : undefined;
-      if (names.name) doc.edit({ kind: 'set-name', name: names.name, coalesce: step });
-      const done = [...fitChanges(fit), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
-      if (done.length) doc.notify('info', `${done.join('; ')}. Undo puts back ${done.length > 1 ? 'all of it' : 'both'}.`);
+      const { dataset, shape } = adoptScanned(editor.getState(), result);
       get().close();
       const reading = textReading(dataset);
       set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape, ...(reading !== undefined ? { readings: { [reading]: shape } } : {}) } } : { used: undefined }) });
@@ -251,7 +235,32 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
   }));
 }
 
-/** Apply a data fit's node and output edits to the design, as one undo step with the edits before it (`step`). */
+/**
+ * "Use this data": the scanned data becomes the design's dataset, with the Input and head changed
+ * to take it (a table's width, its classes; a regression's loss, target and metrics) and the names
+ * that said the old data saying the new — one undo step, one notice.
+ */
+function adoptScanned(doc: EditorState, result: DataScanResult): { dataset: DatasetConfig; shape: DataShape | undefined } {
+  const graph = doc.history.present.graph;
+  const t = graph.training ?? defaultTraining(graph);
+  const dataset = datasetToUse(result, t.dataset);
+  const shape = dataShapeOf(result);
+  // One undo step: the dataset, and the Input and head changed to take it (a table's width, its
+  // classes; a regression's loss, target and metrics).
+  const step = `use-data:${result.fingerprint}`;
+  const fit: DataFit = shape ? fitToData(graph, shape, doc.analysis.shapes) : { edits: [], mismatches: [] };
+  doc.edit({ kind: 'set-training', training: { ...t, dataset, ...(fit.metrics ? { metrics: fit.metrics.to } : {}) }, coalesce: step });
+  applyFit(doc, graph, fit, step);
+  // Names that said the old data say the new (the target Input, the design's name, and with it an unsaved project's and its runs').
+  const names = namesForData(graph, datasetLabel(t.dataset), result);
+  const renamed = names.target && doc.edit({ kind: 'rename', ...names.target, coalesce: step }, { quiet: true }).ok ? names.target : undefined;
+  if (names.name) doc.edit({ kind: 'set-name', name: names.name, coalesce: step });
+  const done = [...fitChanges(fit), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
+  if (done.length) doc.notify('info', `${done.join('; ')}. Undo puts back ${done.length > 1 ? 'all of it' : 'both'}.`);
+  return { dataset, shape };
+}
+
+/** Apply a data fit's node and output edits to the design, as one undo step with the edits before it (the step argument). */
 function applyFit(doc: EditorState, graph: GraphIR, fit: DataFit, step: string): void {
   for (const e of fit.edits) {
     if (e.op !== undefined) doc.edit({ kind: 'set-op', nodeId: e.nodeId, op: e.op, attrs: e.attrs, coalesce: step });

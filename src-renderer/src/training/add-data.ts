@@ -71,7 +71,7 @@ export function textReading(dataset: DatasetConfig | undefined): string | undefi
  * vocabulary); the same shape when nothing that reads the texts changed. Undefined where the
  * vocabulary may change (tokens, features, minCount, maxVocabulary, the split): the texts are read again.
  *
- * @example retokenizedShape({ …, featureShape: [256], idCount: 90 }, { name: 'text-csv', options: { maxLength: 256 } }, { name: 'text-csv', options: { maxLength: 80 } }) // { …, featureShape: [80], idCount: 90 }
+ * @example retokenizedShape({ …, featureShape: [256], idCount: 90 }, { name: TEXT_CSV, options: { maxLength: 256 } }, { name: TEXT_CSV, options: { maxLength: 80 } }) // { …, featureShape: [80], idCount: 90 }
  */
 export function retokenizedShape(shape: DataShape, before: DatasetConfig, after: DatasetConfig): DataShape | undefined {
   const declared = getDataset(after.name);

@@ -54,7 +54,7 @@ const share = (x: number) => +x.toFixed(6);
  * The shares of the data the run splits it in (#83): its `split` (IR v4), else what
  * `options.testSplit` and `validationSplit` make of it (test first, validation a share of the rest).
  *
- * @example splitShares({ name: 'iris' }) // { train: 0.72, val: 0.08, test: 0.2 }
+ * @example splitShares({ name: IRIS }) // { train: 0.72, val: 0.08, test: 0.2 }
  */
 export function splitShares(dataset: DatasetConfig): SplitFractions {
   if (dataset.split) return dataset.split;
@@ -69,7 +69,7 @@ export function splitShares(dataset: DatasetConfig): SplitFractions {
  * dropped (the split replaces them). Shares that leave nothing to train on are kept as given for
  * the validator to refuse (E_TRAINING), as any setting out of range.
  *
- * @example withSplitShare({ name: 'iris' }, 'test', 0.15) // { name: 'iris', split: { train: 0.77, val: 0.08, test: 0.15 } }
+ * @example withSplitShare({ name: IRIS }, 'test', 0.15) // { name: IRIS, split: { train: 0.77, val: 0.08, test: 0.15 } }
  */
 export function withSplitShare(dataset: DatasetConfig, which: 'val' | 'test', value: number): DatasetConfig {
   const s = { ...splitShares(dataset), [which]: value };
