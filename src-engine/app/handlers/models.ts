@@ -96,7 +96,7 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
         throw new ModelError('E_WEIGHTS_FILE', `${name} did not arrive intact (${(e as Error).message}).`);
       }
       // Read in slices: the engine answers a ping, and hears a cancel, while a large file is read.
-      return loadModel(ctx, await loadWeightsAsync(checkedOrThrow(graph).ir, bytes, name, { signal }));
+      return loadModel(ctx, await withDesignReading(ctx, await loadWeightsAsync(checkedOrThrow(graph).ir, bytes, name, { signal })));
     },
     'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
     'model.import': async (p, { signal }) => {
@@ -115,6 +115,31 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return { staged: ctx.model.stage(imported.model, imported.checked), graph: imported.checked.ir as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
     },
   };
+}
+
+/**
+ * Weights loaded into a design, with what the file did not keep of how the model reads its input:
+ * a state_dict (weights.pt) has tensors only, so a design whose data is normalised would predict
+ * on raw input, and name no classes. Both come from the design's own data, prepared as a run
+ * from it prepares them (its split and seed): what the weights were trained with when they were
+ * trained from this design, here or by its exported train.py. Data that cannot be read leaves the
+ * model as the file gave it.
+ */
+async function withDesignReading(ctx: ServiceContext, model: TrainedModel): Promise<TrainedModel> {
+  const t = model.graph.training;
+  if (!t || (model.normalization && model.classNames)) return model;
+  try {
+    const data = await ctx.loadPrepared(t.dataset, t.seed, model.graph);
+    const classNames = data.train.classNames;
+    return {
+      ...model,
+      ...(!model.normalization && data.normalization ? { normalization: data.normalization } : {}),
+      ...(!model.classNames && classNames?.length ? { classNames: [...classNames] } : {}),
+    };
+  } catch (e) {
+    ctx.log?.('warn', `model.loadWeights: the design's data gave no normalisation or classes (${(e as Error).message})`);
+    return model;
+  }
 }
 
 /** The model a source names: the current run's weights now, the loaded model, or a stored run's checkpoint. */

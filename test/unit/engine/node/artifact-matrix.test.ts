@@ -19,14 +19,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callFileOp, FileService } from '../../../../src-main/host/files';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
-import { importOnnxAsync } from '../../../../src-engine/core/import/onnx';
-import { loadWeightsAsync } from '../../../../src-engine/core/import/state-dict';
 import { LoadedModel } from '../../../../src-engine/app/session/loaded-model';
 import { createBestBackend } from '../../../../src-engine/node/cpu';
-import { loadDataset } from '../../../../src-engine/node/datasets';
+import { loadDataset, loadSamples } from '../../../../src-engine/node/datasets';
 import { main as evaluateCli } from '../../../../src-engine/node/evaluate-cli';
 import { main as exportCli } from '../../../../src-engine/node/export-cli';
 import { main as importCli } from '../../../../src-engine/node/import-cli';
@@ -39,6 +37,7 @@ import { bareGraphDoc } from '../../../../src-renderer/src/editor/project';
 import { webHostFiles } from '../../../../src-renderer/src/host';
 import { createWindowStores } from '../../../../src-renderer/src/state/window-stores';
 import { runCli } from './cli-run';
+import { setupEngine } from '../../session/fixtures';
 import { npy, writeDigitFolder } from '../data/user-data-fixtures';
 import { torchvisionFixtures } from '../export/onnx/torchvision-fixtures';
 
@@ -50,9 +49,6 @@ type Artifact = (typeof ARTIFACTS)[number];
 /** Where Netwright reads. */
 const ENTRIES = ['appOpen', 'appImport', 'train', 'evaluate', 'predict', 'export', 'import'] as const;
 type Entry = (typeof ENTRIES)[number];
-
-/** A cell that works, but whose model reads raw input: no normalisation, no class names (see weightsPt). */
-const RAW = 'works: raw input';
 
 /**
  * Each cell: 'works', or the code it is refused with because that entry point does not take that
@@ -68,9 +64,8 @@ const EXPECTED: Record<Artifact, Record<Entry, string>> = {
   safetensors: { appOpen: 'E_PROJECT_NOT_JSON', appImport: 'works', train: 'CLI_WEIGHTS_ONLY', evaluate: 'CLI_WEIGHTS_ONLY', predict: 'CLI_WEIGHTS_ONLY', export: 'CLI_WEIGHTS_ONLY', import: 'works' },
   // NOTE: a state_dict keeps tensors only. Put into a trained design (`import --design model.json`)
   // it takes that model's input normalisation and class names; the app's Load weights puts it into
-  // the design alone, which has neither: its model reads raw input ('raw input': it answers as the
-  // trained weights without their normalisation, with no class names). Reported in #82.
-  weightsPt: { appOpen: 'E_PROJECT_NOT_JSON', appImport: RAW, train: 'CLI_WEIGHTS_ONLY', evaluate: 'CLI_WEIGHTS_ONLY', predict: 'CLI_WEIGHTS_ONLY', export: 'CLI_WEIGHTS_ONLY', import: 'works' },
+  // the design alone, whose data gives them (as a run from the design would fit them).
+  weightsPt: { appOpen: 'E_PROJECT_NOT_JSON', appImport: 'works', train: 'CLI_WEIGHTS_ONLY', evaluate: 'CLI_WEIGHTS_ONLY', predict: 'CLI_WEIGHTS_ONLY', export: 'CLI_WEIGHTS_ONLY', import: 'works' },
   runFolder: { appOpen: 'n/a', appImport: 'n/a', train: 'works', evaluate: 'works', predict: 'works', export: 'works', import: 'CLI_NOT_A_FILE' },
   pytorchProject: { appOpen: 'n/a', appImport: 'n/a', train: 'CLI_WEIGHTS_ONLY', evaluate: 'CLI_WEIGHTS_ONLY', predict: 'CLI_WEIGHTS_ONLY', export: 'CLI_WEIGHTS_ONLY', import: 'CLI_NOT_A_FILE' },
 };
@@ -115,6 +110,22 @@ interface World {
   exportFormat: 'onnx' | 'json';
   /** Only the cells that work (the refusals do not depend on the model's size). */
   workingOnly?: boolean;
+  /** The app's engine, in-process (its service over a memory channel), reading data as the node engine does. */
+  engine: ReturnType<typeof setupEngine>;
+}
+
+/** The app's engine as a test drives it: data read by the node engine's loader (image folders too). */
+const appEngine = () => setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed) });
+
+/** The Playground's answers for `rows` from the model the engine loaded as `runId` (model.predict). */
+async function enginePredict(w: World, runId: string): Promise<Answer[]> {
+  const out: Answer[] = [];
+  for (const input of w.inputs.rows) {
+    const p = await w.engine.client.request('model.predict', { runId, input });
+    expect(p.kind).toBe('probabilities');
+    if (p.kind === 'probabilities') out.push({ classNames: p.classNames, predicted: p.predicted, values: p.values as number[] });
+  }
+  return out;
 }
 
 /** Predictions of `model` for the world's inputs, as the app's Playground answers them (model.predict on a LoadedModel). */
@@ -166,19 +177,17 @@ const ENTRY: Record<Entry, (a: Artifact, w: World) => Promise<Outcome>> = {
     }
     await vi.waitFor(() => expect(opened.length + (stores.session.getState().notice?.kind === 'error' ? 1 : 0)).toBeGreaterThan(0), { timeout: 20_000 });
     if (!opened.length) return { ok: false, code: 'NOT_OPENED', message: stores.session.getState().notice?.message ?? '' };
-    // The engine's model.load: modelFromJSON, then a LoadedModel.
-    return { ok: true, answers: await appPredict(modelFromJSON(opened[0]), w.inputs.rows) };
+    // What the app then asks the engine: model.load, and the Playground's model.predict.
+    const info = await w.engine.client.request('model.load', { model: opened[0] });
+    return { ok: true, answers: await enginePredict(w, info.runId) };
   },
   async appImport(a, w) {
-    const bytes = new Uint8Array(readFileSync(w.paths[a]));
+    const data = new Uint8Array(readFileSync(w.paths[a]));
     try {
-      if (/\.onnx$/.test(w.paths[a]) || a === 'project' || a === 'modelJson') {
-        // model.read / model.import: the app's Import… of a model file.
-        const imported = await importOnnxAsync(bytes);
-        return { ok: true, answers: await appPredict(imported.model, w.inputs.rows, imported.checked) };
-      }
-      // model.loadWeights: weights into the design the app has open.
-      return { ok: true, answers: await appPredict(await loadWeightsAsync(w.graph, bytes, basename(w.paths[a])), w.inputs.rows) };
+      // model.import: the app's Import… of a model file; model.loadWeights: weights into the design the app has open.
+      const weightsOnly = a === 'safetensors' || a === 'weightsPt';
+      const info = weightsOnly ? await w.engine.client.request('model.loadWeights', { graph: w.graph, name: basename(w.paths[a]), data }) : await w.engine.client.request('model.import', { format: 'onnx', data });
+      return { ok: true, answers: await enginePredict(w, info.runId) };
     } catch (e) {
       return { ok: false, code: (e as { code?: string }).code ?? 'UNCODED', message: (e as Error).message };
     }
@@ -251,20 +260,19 @@ async function runMatrix(w: World): Promise<Record<string, Outcome>> {
 }
 
 /** Each cell as expected, and every working reading answers as the reference does. */
-function checkMatrix(outcomes: Record<string, Outcome>, references: { trained: Answer[]; raw: Answer[] }, evaluation: { loss: number; accuracy: number }, trainedAgain: Set<Entry>): void {
+function checkMatrix(outcomes: Record<string, Outcome>, reference: Answer[], evaluation: { loss: number; accuracy: number }, trainedAgain: Set<Entry>): void {
   const got: Record<string, string> = {};
   const want: Record<string, string> = {};
   for (const [cell, o] of Object.entries(outcomes)) {
     const [a, e] = cell.split(' × ') as [Artifact, Entry];
     want[cell] = EXPECTED[a][e];
-    got[cell] = o.ok ? (want[cell] === RAW ? RAW : 'works') : o.code;
+    got[cell] = o.ok ? 'works' : o.code;
     if (!o.ok && o.code !== EXPECTED[a][e]) got[cell] += ` (${o.message.trim().slice(0, 300)})`;
   }
   expect(got).toEqual(want);
   for (const [cell, o] of Object.entries(outcomes)) {
-    const [a, e] = cell.split(' × ') as [Artifact, Entry];
+    const e = cell.split(' × ')[1] as Entry;
     if (!o.ok) continue;
-    const reference = EXPECTED[a][e] === RAW ? references.raw : references.trained;
     if (o.answers && trainedAgain.has(e)) {
       // Trained on: other weights, the same classes for each input.
       expect(o.answers.map((p) => p.classNames), cell).toEqual(reference.map((p) => p.classNames));
@@ -284,16 +292,15 @@ function checkMatrix(outcomes: Record<string, Outcome>, references: { trained: A
   }
 }
 
-/** Run every cell of `w` and check it: each cell as EXPECTED, each reading as the trained model (or, for RAW cells, as its weights without normalisation and class names). */
+/** Run every cell of `w` and check it: each cell as EXPECTED, each reading as the trained model. */
 async function matrixHolds(w: World): Promise<void> {
   const outcomes = await runMatrix(w);
   const trained = modelFromJSON(JSON.parse(readFileSync(w.paths.modelJson, 'utf8')));
-  const { normalization: _, classNames: __, ...raw } = trained;
+  // The trained model reads normalised input: a reading that lost the normalisation answers otherwise.
   expect(trained.normalization).toBeDefined();
-  const references = { trained: await appPredict(trained, w.inputs.rows), raw: await appPredict(raw, w.inputs.rows) };
   const ev = outcomes['modelJson × evaluate'];
   expect(ev.ok).toBe(true);
-  checkMatrix(outcomes, references, ev as { loss: number; accuracy: number }, new Set(['train']));
+  checkMatrix(outcomes, await appPredict(trained, w.inputs.rows), ev as { loss: number; accuracy: number }, new Set(['train']));
 }
 
 describe('every artifact through every entry point', () => {
@@ -313,9 +320,10 @@ describe('every artifact through every entry point', () => {
     const file = join(dir, 'digits.npy');
     writeFileSync(file, npy('<f4', [8, 1, 28, 28], rows.flat()));
     const service = new FileService({ workspaceDir: dir, stateDir: join(dir, '.netwright') });
-    const base = { dir, service, graph, inputs: { file, rows }, evaluateArgs: ['--limit', '300'], trainArgs: ['--epochs', '1', '--limit', '128'], exportFormat: 'onnx' as const };
+    const base = { dir, service, graph, inputs: { file, rows }, evaluateArgs: ['--limit', '300'], trainArgs: ['--epochs', '1', '--limit', '128'], exportFormat: 'onnx' as const, engine: appEngine() };
     w = { ...base, paths: await writeArtifacts(base, modelJson, runs) };
   }, 60_000);
+  afterAll(() => w?.engine.service.dispose());
 
   it('MNIST size: each cell works or is refused with its code; every reading predicts and scores as the trained model', () => matrixHolds(w), 120_000);
 
@@ -358,7 +366,11 @@ describe('every artifact through every entry point, resnet18 size', () => {
     const file = join(dir, 'inputs.npy');
     writeFileSync(file, npy('<f4', [4, 3, 64, 64], rows.flat()));
     const service = new FileService({ workspaceDir: dir, stateDir: join(dir, '.netwright') });
-    const base = { dir, service, graph, inputs: { file, rows }, evaluateArgs: ['--data', folder], trainArgs: ['--epochs', '1', '--data', folder], exportFormat: 'json' as const, workingOnly: true };
-    await matrixHolds({ ...base, paths: await writeArtifacts(base, modelJson, runs) });
+    const base = { dir, service, graph, inputs: { file, rows }, evaluateArgs: ['--data', folder], trainArgs: ['--epochs', '1', '--data', folder], exportFormat: 'json' as const, workingOnly: true, engine: appEngine() };
+    try {
+      await matrixHolds({ ...base, paths: await writeArtifacts(base, modelJson, runs) });
+    } finally {
+      base.engine.service.dispose();
+    }
   }, 600_000);
 });
