@@ -5,15 +5,15 @@
  * the host's own FileService), a model JSON (`train --export`), ONNX, safetensors, a PyTorch
  * project (model.py, weights.pt), its run folder — and each goes through every entry point that
  * could be handed it: the app's Open (ProjectFiles.openPath over web mode's file bridge, then the
- * engine's model.load), the app's Import (model.read's ONNX import, model.loadWeights' weights
- * into the open design), and `netwright train / evaluate / predict / export / import`, called
- * in-process. The table of what each cell does is data (`EXPECTED`): it works, or it is refused
+ * engine's model.load), the app's Import (model.import of an ONNX file, model.loadWeights of
+ * weights into the open design; the engine service in-process, answering model.predict), and
+ * `netwright train / evaluate / predict / export / import`, called in-process. The table of what each cell does is data (`EXPECTED`): it works, or it is refused
  * with the named code because that entry point does not take that artifact. Where it works, the
  * answers are compared: every reading gives the same classes and probabilities (float32
  * tolerance) for the same eight digits, and evaluate the same test loss and accuracy.
  * The resnet18-size row does the same with torch.onnx's resnet18 at 64×64 (its head replaced by
  * the CLI's fine-tune, backbone frozen), for the cells that work (refusals do not depend on size).
- * The file takes 49 s on this shared 2-core machine (MNIST 7 s, resnet18 36 s; resnet18 took 124 s
+ * The file takes 56 s on this shared 2-core machine (MNIST 7 s, resnet18 42 s; resnet18 took 124 s
  * before reading an ONNX file stopped comparing its weights as JSON text, 64e6fcc7).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
