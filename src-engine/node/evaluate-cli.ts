@@ -2,7 +2,7 @@
  * Evaluate a trained model on a dataset without training, as Keras' `model.evaluate` does
  * (docs/trainer.md "Evaluating a model").
  *
- *   npm run evaluate -- <project | model.json | run folder | run id> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz|X.npy [--target COLUMN] [--missing POLICY]]
+ *   npm run evaluate -- <project | model.json | model.onnx | run folder | run id> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz|X.npy [--target COLUMN] [--missing POLICY]]
  *                       [--split test|val|train] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]
  *
  * The model: a project saved with its weights (one `npm run import` made, after Add settings), a
@@ -52,7 +52,7 @@ function tableForModel(path: string, table: TableEncoding, classNames: readonly 
 
 /** `netwright evaluate --help`: the usage, naming the command as it was invoked. */
 export function usage(): string {
-  return `usage: ${commandLine('evaluate', `<project | model.json | run folder | run id> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}] [--gaps ${SERIES_GAP_POLICIES.join('|')}]] [--split ${EVALUATION_SPLITS.join('|')}] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]`)}\nMeasures a trained model (loss, metrics, a classifier's confusion matrix) on its dataset's test split or your own data. docs/trainer.md.`;
+  return `usage: ${commandLine('evaluate', `<project | model.json | model.onnx | run folder | run id> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}] [--gaps ${SERIES_GAP_POLICIES.join('|')}]] [--split ${EVALUATION_SPLITS.join('|')}] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]`)}\nMeasures a trained model (loss, metrics, a classifier's confusion matrix) on its dataset's test split or your own data. docs/trainer.md.`;
 }
 /** The most classes whose confusion matrix is printed as a table (`--json` always has it). */
 const MAX_PRINTED_CLASSES = 20;
