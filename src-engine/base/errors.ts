@@ -269,6 +269,7 @@ export const ERRORS = {
   E_TARGET_FAILED: { title: 'The run failed where it trained', action: 'Read the run\'s log (netwright runs log RUN): it names the process that ended and why.', docs: 'trainer.md#training-elsewhere' },
   E_TARGET_LAUNCH: { title: 'The target could not be started', action: 'Install PyTorch for the Python the message names (or set NETWRIGHT_TORCH_PYTHON), then train again.', docs: 'trainer.md#training-elsewhere' },
   E_TARGET_SPEC: { title: 'The target is not understood', action: 'Write --on as local, torchrun:N, ssh:user@host[:dir] or slurm[:partition=…,nodes=…].', docs: 'trainer.md#training-elsewhere' },
+  E_TARGET_UNAVAILABLE: { title: 'This engine cannot train elsewhere', action: 'Train with Where set to local, or from the command line: netwright train --on TARGET.', docs: 'trainer.md#training-elsewhere' },
   E_TOO_LARGE: { title: 'The graph is too large', action: 'Split it, or remove nodes.', docs: 'ir.md#diagnostic-codes' },
   E_TRAIN: { title: 'Training failed', action: 'Fix the cause the message names and train again.', docs: 'training-protocol.md#requests-renderer--engine' },
   E_TRAINING: { title: 'The training section is malformed', action: 'Set the training settings again in the app.', docs: 'ir.md#diagnostic-codes' },

@@ -19,6 +19,7 @@ import { nodeGpuAcquirer } from './gpu/device';
 import { remoteGpuAcquirer } from './gpu/remote';
 import { GpuHostAnswer } from '../protocol/gpu-wire';
 import { RunStore } from './run-store';
+import { elsewhereHost } from './elsewhere-host';
 import { fileFeatureSpill } from './feature-spill';
 import { reapStaleTempFolders } from './temp-folder';
 import { IpcOutbox } from './ipc-outbox';
@@ -127,6 +128,7 @@ function main(): void {
   const gpuLink = parentPort ? new GpuWindowLink(parentPort) : null;
   // Web mode: what the engine sends leaves while a run yields (ipc-outbox.ts).
   const outbox = !parentPort && process.send ? new IpcOutbox((m, done) => process.send!(m, undefined, {}, done)) : null;
+  const runStore = process.env.NETWRIGHT_RUNS_DIR ? new RunStore(process.env.NETWRIGHT_RUNS_DIR) : undefined;
   const env: EngineEnvironment = {
     runtime,
     pid: process.pid,
@@ -151,7 +153,8 @@ function main(): void {
       // Over Node IPC, until the messages queued meanwhile are written (ipc-outbox.ts).
       yieldToHost: outbox?.yieldToHost ?? (() => new Promise<void>((resolve) => setImmediate(resolve))),
       // The host names the run store's folder (web mode: the workspace's runs/; Electron: the app's data folder).
-      ...(process.env.NETWRIGHT_RUNS_DIR ? { runs: new RunStore(process.env.NETWRIGHT_RUNS_DIR) } : {}),
+      // Runs elsewhere (the Train dock's "Where": torchrun, ssh, slurm) are recorded there too.
+      ...(runStore ? { runs: runStore, elsewhere: elsewhereHost(runStore, log) } : {}),
     },
   };
   const ready = { kind: 'event', event: 'engine.ready', data: { pid: process.pid, version: ENGINE_VERSION } };

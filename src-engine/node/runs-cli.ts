@@ -4,16 +4,12 @@
  * (`--on`'s target and the job's id there), its status, every recorded step's loss, what its
  * processes wrote — for runs trained here and elsewhere alike (docs/trainer.md, "Training elsewhere").
  */
-import { closeSync, constants, openSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { thrownCode } from '../base/errors';
 import type { RunMeta, RunRecord } from '../app/runs/types';
-import { CliError, refuse } from './cli-files';
+import { CliError } from './cli-files';
 import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
 import { RunStore } from './run-store';
-import { cancelJob } from './targets';
-import { parseTarget } from '../catalog/targets/registry';
-import { CANCEL_MARKER } from './torchrun-target';
+import { cancelRun } from './targets';
 import type { Io } from './train-progress';
 
 const ACTIONS = ['list', 'show', 'log', 'cancel'] as const;
@@ -115,34 +111,11 @@ function log(store: RunStore, id: string, io: Io): void {
   }
 }
 
-/**
- * End a run trained elsewhere: its folder gets the cancel marker (so its writer records it
- * `stopped`, not `failed`), then its target's launcher ends the job (node/targets.ts: SIGTERM to a
- * process group of this machine, scancel for Slurm). Refused for a run that is not running
- * (`E_RUN_NOT_RUNNING`), trained here (`E_RUN_NOT_CANCELLABLE`: the app or the command that trains
- * it stops it), or whose job is no longer the process recorded (its pid reused: the start times differ).
- */
+/** `runs cancel`: the run's job ended through its target's launcher (node/targets.ts, `cancelRun`: the app's Stop does the same). */
 function cancel(store: RunStore, id: string, io: Io): void {
-  const m = store.open(id).meta;
-  if (m.status !== 'running') refuse('E_RUN_NOT_RUNNING', `Run ${m.id} is ${m.status}: there is nothing to cancel.`, 1);
-  if (!m.target) refuse('E_RUN_NOT_CANCELLABLE', `Run ${m.id} trains in Netwright's engine (process ${m.pid}): stop it where it trains (the app's Stop, or Ctrl-C).`, 1);
-  const marker = join(store.dir, m.id, CANCEL_MARKER);
-  let made = false;
-  try {
-    closeSync(openSync(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
-    made = true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') refuse('E_RUN_WRITE', `Run ${m.id}'s folder could not be written (${(e as NodeJS.ErrnoException).code}); nothing was cancelled.`, 1);
-  }
-  try {
-    cancelJob(parseTarget(m.target!.spec), m.target!);
-  } catch (e) {
-    // Nothing was cancelled: the marker must not make a later failure read as a cancel.
-    if (made) rmSync(marker, { force: true });
-    throw e;
-  }
-  if (io.json) io.out(JSON.stringify({ type: 'cancelled', id: m.id, target: m.target!.spec, jobId: m.target!.jobId }) + '\n');
-  else io.out(`cancelled ${m.id} (${m.target!.spec}, job ${m.target!.jobId}): it is recorded as stopped when its job has ended\n`);
+  const m = cancelRun(store, id);
+  if (io.json) io.out(JSON.stringify({ type: 'cancelled', id: m.id, target: m.target.spec, jobId: m.target.jobId }) + '\n');
+  else io.out(`cancelled ${m.id} (${m.target.spec}, job ${m.target.jobId}): it is recorded as stopped when its job has ended\n`);
 }
 
 if (startedAs('runs-cli')) runScript(main, 'E_CLI_INTERNAL');

@@ -3,10 +3,13 @@
  * table is typed by the catalog's kinds, so a target declared without a launcher does not compile.
  * `local` is the engine in this process (train-cli.ts's own path).
  */
-import type { AnyTarget, TargetKind, TargetOf } from '../catalog/targets/registry';
+import { closeSync, constants, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseTarget, type AnyTarget, type TargetKind, type TargetOf } from '../catalog/targets/registry';
+import type { RunMeta } from '../app/runs/types';
 import { refuse } from './cli-files';
-import { processAlive, processStartTime } from './run-store';
-import { trainWithTorchrun, type ElsewherePlan } from './torchrun-target';
+import { processAlive, processStartTime, type RunStore } from './run-store';
+import { CANCEL_MARKER, trainWithTorchrun, type ElsewherePlan } from './torchrun-target';
 import { trainOverSsh } from './ssh-target';
 import { cancelSlurmJob, trainOnSlurm } from './slurm-target';
 
@@ -63,4 +66,34 @@ function cancelProcessGroup(job: JobHandle): void {
   } catch {
     process.kill(pid, 'SIGTERM');
   }
+}
+
+/**
+ * End a run trained elsewhere (`netwright runs cancel`, the app's Stop on such a run): its folder
+ * gets the cancel marker (so its follower records it `stopped`, not `failed`), then its target's
+ * launcher ends the job (SIGTERM to a process group of this machine, scancel for Slurm). Refused
+ * (CliError) for a run that is not running (`E_RUN_NOT_RUNNING`), trained here
+ * (`E_RUN_NOT_CANCELLABLE`: the app or the command that trains it stops it), or whose job is no
+ * longer the process recorded (its pid reused: the start times differ). The run's meta.
+ */
+export function cancelRun(store: Pick<RunStore, 'dir' | 'open'>, id: string): RunMeta & { target: JobHandle } {
+  const m = store.open(id).meta;
+  if (m.status !== 'running') refuse('E_RUN_NOT_RUNNING', `Run ${m.id} is ${m.status}: there is nothing to cancel.`, 1);
+  if (!m.target) refuse('E_RUN_NOT_CANCELLABLE', `Run ${m.id} trains in Netwright's engine (process ${m.pid}): stop it where it trains (the app's Stop, or Ctrl-C).`, 1);
+  const marker = join(store.dir, m.id, CANCEL_MARKER);
+  let made = false;
+  try {
+    closeSync(openSync(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+    made = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') refuse('E_RUN_WRITE', `Run ${m.id}'s folder could not be written (${(e as NodeJS.ErrnoException).code}); nothing was cancelled.`, 1);
+  }
+  try {
+    cancelJob(parseTarget(m.target!.spec), m.target!);
+  } catch (e) {
+    // Nothing was cancelled: the marker must not make a later failure read as a cancel.
+    if (made) rmSync(marker, { force: true });
+    throw e;
+  }
+  return m as RunMeta & { target: JobHandle };
 }

@@ -95,6 +95,10 @@ export interface ElsewherePlan {
   extras?: CheckpointExtras;
   /** How long the job has after its end record before it is stopped (ms; DONE_GRACE_MS). */
   doneGraceMs?: number;
+  /** The app's project id (its file's `id`), kept with the run as the engine's runs keep it. */
+  projectId?: string;
+  /** Told once the job has started and its run is recorded (the app's `runs.launch` answers then). */
+  onRecorded?: (started: { runId: string | undefined; jobId: string; target: string }) => void;
 }
 
 /** One record of train.py's `--report jsonl`. */
@@ -222,11 +226,12 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
   const { backend } = job;
   let writer: RunWriter | undefined;
   try {
-    writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), ...(plan.resume ? { name: plan.resume.name, resumedFrom: { runId: plan.resume.runId, step: plan.resume.checkpoint.step, epoch: plan.resume.checkpoint.epoch } } : {}), target: { spec: job.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
+    writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), ...(plan.projectId !== undefined ? { projectId: plan.projectId } : {}), ...(plan.resume ? { name: plan.resume.name, resumedFrom: { runId: plan.resume.runId, step: plan.resume.checkpoint.step, epoch: plan.resume.checkpoint.epoch } } : {}), target: { spec: job.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
   } catch (e) {
     running.stop();
     throw new CliError('E_RUN_WRITE', (e as Error).message, 1);
   }
+  plan.onRecorded?.({ runId: writer?.id, jobId, target: job.spec });
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
   if (io.json) io.out(JSON.stringify({ type: 'start', design: checked.ir.name ?? plan.label, target: job.spec, jobId, backend, batchSize: training.batchSize, epochs: training.epochs, ...(writer ? { runId: writer.id } : {}) }) + '\n');

@@ -3,6 +3,7 @@ import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, E
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
 import { checkedDesign, runOptimizerSlots, type ProbeBatchRequest, trainingMemoryVerdict, type MemoryLimits, type MemoryVerdict, type RunMemoryEstimate } from '../../core/analysis/memory';
 import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
+import type { ComputeChoice } from '../../base/schemas';
 import type { Backend } from '../../core/backend/types';
 import type { AcquireGpu } from '../../core/gpu/select';
 import { decodeTableRow, labelledSampleText, prepareData, undoNormalization, withInputShape, restoredTargets, type TargetNormalization, type LoadedDataset, type Normalization, type PreparedData, type Samples, type TableEncoding, type TextEncoding } from '../../core/data';
@@ -48,6 +49,28 @@ export interface TrainingHost {
   backendMemoryLimitBytes?: number;
   /** The engine's resident memory now, in bytes (the base of a run's memory estimate); absent: not counted. */
   residentBytes?: () => number;
+  /** Training elsewhere than in the engine (`runs.launch`, `runs.cancel`: node/elsewhere-host.ts); absent: refused (`E_TARGET_UNAVAILABLE`). */
+  elsewhere?: ElsewhereHost;
+}
+
+/** A design to train on a target (`runs.launch`): checked, its data as loaded and as prepared. */
+export interface ElsewhereLaunch {
+  /** The target as `--on` spells it (`torchrun:2`). */
+  target: string;
+  checked: CheckedGraph;
+  loaded: LoadedDataset<Samples>;
+  data: PreparedData<Samples>;
+  project?: string;
+  projectId?: string;
+  device: ComputeChoice;
+}
+
+/** What launches and ends runs elsewhere, as `netwright train --on` and `netwright runs cancel` do (the same code). */
+export interface ElsewhereHost {
+  /** Start the job and record its run; answers once both are done (the job then goes on, followed into the run store). */
+  launch(plan: ElsewhereLaunch): Promise<{ runId: string; target: string; jobId: string }>;
+  /** End a running run's job (it is recorded `stopped` once the job has ended). */
+  cancel(runId: string): { id: string; target: string; jobId: string };
 }
 
 /** What the runtime entry knows about where the engine runs. */

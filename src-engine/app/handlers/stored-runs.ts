@@ -1,9 +1,11 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
 import type { StoredFrame, runsService } from '../../protocol';
 import { frameAt, runView, type RunStoreApi } from '../runs/recorder';
-import { coded, type ServiceContext } from './context';
+import { prepareData, withInputShape } from '../../core/data';
+import type { DatasetConfig } from '../../base/ir/types';
+import { checkedGraph, coded, type ServiceContext } from './context';
 
-/** The run store: list, open (curves and epochs), one stored probe frame, rename/notes, delete. */
+/** The run store: list, open (curves and epochs), one stored probe frame, rename/notes, delete; runs trained elsewhere launched and cancelled. */
 export function storedRunHandlers(ctx: ServiceContext): ServiceHandlers<typeof runsService> {
   /** Stored runs recently opened for their frames (compare, timeline), by id; ended runs only. */
   const opened = new Map<string, ReturnType<RunStoreApi['open']>>();
@@ -31,6 +33,36 @@ export function storedRunHandlers(ctx: ServiceContext): ServiceHandlers<typeof r
       ctx.runStore().remove(id);
       opened.delete(id);
       return {};
+    },
+    'runs.launch': async ({ graph, target, overrides, project, projectId, backend }) => {
+      const host = ctx.host();
+      const elsewhere = host.elsewhere;
+      if (!elsewhere) throw coded('E_TARGET_UNAVAILABLE', 'This engine trains only here: set Where to local, or train from the command line (netwright train --on TARGET).');
+      ctx.runStore();
+      const g = checkedGraph(graph);
+      const t = g.training;
+      const seed = overrides?.seed ?? t.seed;
+      const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
+      // The run keeps the settings it trains with (the overrides applied), as train.start's do.
+      const trained = g.withTraining({
+        ...t,
+        dataset,
+        seed,
+        ...(overrides?.epochs !== undefined ? { epochs: overrides.epochs } : {}),
+        ...(overrides?.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}),
+        ...(overrides?.lr !== undefined ? { optimizer: { ...t.optimizer, lr: overrides.lr } } : {}),
+      });
+      const config = withInputShape(dataset, g.ir);
+      const loaded = await host.loadDataset(config, seed);
+      const data = prepareData(loaded, config, seed);
+      return elsewhere.launch({ target, checked: trained, loaded, data, device: backend ?? 'auto', ...(project !== undefined ? { project } : {}), ...(projectId !== undefined ? { projectId } : {}) });
+    },
+    'runs.cancel': ({ id }) => {
+      const elsewhere = ctx.host().elsewhere;
+      if (!elsewhere) throw coded('E_TARGET_UNAVAILABLE', 'This engine trains only here: a run trained elsewhere is cancelled with netwright runs cancel.');
+      const cancelled = elsewhere.cancel(id);
+      opened.delete(id);
+      return cancelled;
     },
   };
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { defineService } from '../service';
 import { RunIdSchema, RunStatus, numbers } from '../schemas';
 import { StoredFrame } from '../probe';
-import { ProjectIdSchema, RUN_PROJECT_MAX, RunSweepInfo, StartInfo } from './train';
+import { ComputeChoice } from '../../base/schemas';
+import { ProjectIdSchema, RUN_PROJECT_MAX, RunSweepInfo, StartInfo, TrainOverrides } from './train';
 
 /** The longest run name (`run.json`'s `name`, `runs.update`): the run store cuts longer ones where a run is made. */
 export const RUN_NAME_MAX = 500;
@@ -149,6 +150,36 @@ export const runsService = defineService({
     'runs.delete': {
       params: z.object({ id: RunIdSchema }),
       result: z.object({}),
+    },
+    /**
+     * Train a graph elsewhere than in the engine (catalog/targets: `torchrun:N`, `ssh:…`, `slurm:…`;
+     * the Train dock's "Where"), as `netwright train --on TARGET` does: the exported train.py runs
+     * there and its records are written into the run store as they come, so the run is listed
+     * (`runs.list`) with its target and job id while it trains. Answers once the job has started
+     * and its run is recorded. `E_TARGET_SPEC` (a target the registry does not read, or `local`:
+     * that is `train.start`), `E_TARGET_LAUNCH`, `E_TARGET_UNAVAILABLE` (an engine without launchers).
+     */
+    'runs.launch': {
+      params: z.object({
+        graph: z.unknown(),
+        /** The target as `--on` spells it: `torchrun:2`, `ssh:me@gpu-box:runs`, `slurm:partition=gpu`. */
+        target: z.string().min(1).max(500),
+        overrides: TrainOverrides.optional(),
+        project: z.string().max(RUN_PROJECT_MAX).optional(),
+        projectId: ProjectIdSchema.optional(),
+        /** `cpu`, `gpu` (refused there when PyTorch sees no GPU) or `auto`, as `--device`. */
+        backend: ComputeChoice.optional(),
+      }),
+      result: z.object({ runId: RunIdSchema, target: z.string().max(500), jobId: z.string().max(200) }),
+    },
+    /**
+     * End a run trained elsewhere, as `netwright runs cancel` (the same code): it is recorded
+     * `stopped` once its job has ended. `E_RUN_NOT_RUNNING`, `E_RUN_NOT_CANCELLABLE` (a run of the
+     * engine: `train.control` stops it).
+     */
+    'runs.cancel': {
+      params: z.object({ id: RunIdSchema }),
+      result: z.object({ id: RunIdSchema, target: z.string().max(500), jobId: z.string().max(200) }),
     },
   },
   events: {},
