@@ -75,6 +75,8 @@ export { backboneOf, findClassifierHead, holdsWeights, replaceHead, type Classif
 
 // Exports assembled in the renderer (a generator's inputs, the zip of a project's files).
 export { describeGenerator, generatorOf } from './core/export/inference-graph';
+// The web demo page's script (src-renderer/demo) and the engine half bundled with it.
+export type { WebDemoAnswer, WebDemoModel, WebDemoRuntime } from './core/export/web-demo';
 export { writesText } from './core/data/text-sets';
 export { encodeTableRow, tableWidth } from './core/data/table-encoding';
 export type { TableEncoding } from './core/data/types';

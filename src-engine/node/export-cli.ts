@@ -18,6 +18,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ExportError } from '../core/export/bundle';
 import { EXPORT_FORMATS, checkExportSettings, exportFormat, type ExportFormat } from '../core/export/formats';
+import { webDemoRuntime } from './web-demo-runtime';
 import { modelFromJSON } from '../core/export/json';
 import { initialModel } from '../core/export/initial';
 import { untrainedNote, type TrainedModel } from '../core/export/model';
@@ -107,9 +108,11 @@ export function exportModelTo(model: TrainedModel, format: ExportFormat, out: st
     }
   }
   let shown = -1;
+  const pageRuntime = format.needsPageRuntime ? webDemoRuntime() : undefined;
   const bundle = format.export(model, {
     settings,
     ...(data ? { data } : {}),
+    ...(pageRuntime !== undefined ? { pageRuntime } : {}),
     onProgress: (f, what) => {
       const pct = Math.floor(f * 10) * 10;
       if (pct > shown) log(`  ${pct}% ${what}\n`);

@@ -5,6 +5,7 @@ import type { TrainedModel } from './model';
 import { exportOnnx, ONNX_OPSETS, type OnnxNormalizationMode } from './onnx';
 import { exportPytorch, modelSafetensors } from './pytorch';
 import { QUANTIZE_SETTINGS, quantizedExport } from '../quantize/export-format';
+import { exportWebDemo } from './web-demo';
 
 /**
  * A choice an export format offers, as data: the CLI's `--<key> VALUE`, a select beside the format
@@ -27,6 +28,8 @@ export interface ExportOptions {
   data?: LoadedDataset<Samples>;
   /** Progress in [0, 1] with what is being written, for long exports. */
   onProgress?: (fraction: number, what: string) => void;
+  /** The web demo's browser script (`netwright-demo.js`), which the host builds or ships, for a format with `needsPageRuntime`. */
+  pageRuntime?: string;
 }
 
 /** One export format, as the protocol method, the CLI and the Export menu list it. */
@@ -41,6 +44,8 @@ export interface ExportFormat {
   output: { kind: 'file'; extension: string } | { kind: 'folder'; suffix: string };
   /** Whether `export` uses `options.data` (the host then loads the dataset first). */
   needsData?: boolean;
+  /** Whether `export` uses `options.pageRuntime` (the host then gives it the web demo's script). */
+  needsPageRuntime?: boolean;
   /** The choices this format offers (none: nothing to choose). */
   settings?: readonly ExportSetting[];
   export(model: TrainedModel, options: ExportOptions): ExportBundle;
@@ -104,6 +109,14 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     output: { kind: 'folder', suffix: '-pytorch' },
     needsData: true,
     export: (model, options) => exportPytorch(model, options),
+  },
+  {
+    id: 'web',
+    label: 'Web page',
+    doc: 'a demo page folder (index.html, the model, a small script; no network): drop an image, draw, type a text or use a camera and see the prediction as the Playground shows it, from a static server or from disk',
+    output: { kind: 'folder', suffix: '-web' },
+    needsPageRuntime: true,
+    export: (model, options) => exportWebDemo(model, options.pageRuntime),
   },
   {
     id: 'safetensors',
