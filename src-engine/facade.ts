@@ -52,6 +52,7 @@ export { fitChanges, fitToData, nameForData, type DataFit, type DataShape, type 
 export { DATASETS, DEFAULT_DATASET, getDataset, labelledTextOptionsOf } from './catalog/datasets/registry';
 export { dataFormatReading, fileFormatOf, getDataFormat, type DataFormat } from './catalog/data-formats/registry';
 export { listTransforms, type TransformConfig, type TransformKind } from './catalog/transforms/registry';
+export { parseTarget, TARGETS, TargetSpecError, type TargetKind } from './catalog/targets/registry';
 export type { TransformDef, TransformParam } from './catalog/transforms/types';
 export { hasClasses, isDataTask, showsProbabilities, taskOf, type Task } from './catalog/tasks';
 // The shape an image folder is read at (the features Input's), as training reads it: the preview asks for the same.

@@ -17,6 +17,7 @@ import { sweepGroups } from '../../training/sweep';
 import { settingOverRun } from '../../training/settings-history';
 import { describeStartFrom, startFromOf, type TrainingConfig } from '../../../../src-engine/facade';
 import { deleteRun, listRuns, openRun, updateRun } from '../../training/runs-client';
+import { cancelRun } from '../../training/where';
 import { holdsDesign } from '../../editor/same-design';
 import { useEditor, useEngine, useExport, useRun, useRunsUi, useWindow } from '../../state/window';
 import { datasetLabel } from '../../editor/training-summary';
@@ -112,6 +113,9 @@ function followToolbarHeight(el: HTMLDivElement | null): (() => void) | void {
   return () => o.disconnect();
 }
 
+/** How often the list is read again while a run trained elsewhere is running (ms). */
+const ELSEWHERE_REFRESH_MS = 2000;
+
 /** A running run's place, when it is the one this window trains (its progress events): "step 212 · epoch 1/1", else "–". */
 function LiveStep({ id }: { id: string }) {
   const at = useRun((s) => (s.info?.storedRunId === id && s.progress && isLive(s.phase) ? `step ${s.progress.step} · epoch ${s.progress.epoch}/${s.progress.epochs}` : '–'));
@@ -131,8 +135,10 @@ function RunRow(props: {
   onOpen: () => void;
   onResume: (more?: number) => void;
   onDelete: () => void;
+  /** End a run trained elsewhere (`netwright runs cancel`'s code). */
+  onCancel: () => void;
 }) {
-  const { meta: m, selected, baseline, runName, busy, onToggle, onBaseline, onUpdate, onOpen, onResume, onDelete } = props;
+  const { meta: m, selected, baseline, runName, busy, onToggle, onBaseline, onUpdate, onOpen, onResume, onDelete, onCancel } = props;
   return (
     <tr data-testid={`run-${m.id}`} data-status={m.status} data-baseline={String(baseline)} className={selected ? 'runs__row--selected' : ''}>
       <td className="runs__pick">
@@ -159,6 +165,11 @@ function RunRow(props: {
       </td>
       <td className="runs__result">
         <b data-testid={`run-result-${m.id}`}>{headlineOf(m).label}</b> <span className={`runs__status runs__status--${m.status}`}>{m.status}</span>
+        {m.target ? (
+          <div className="runs__sub" data-testid={`run-target-${m.id}`} title="Where it trained (as netwright train --on spells it) and its job's id there">
+            on {m.target.spec} · job {m.target.jobId}
+          </div>
+        ) : null}
         <div className="runs__sub">
           {m.summary ? `${m.summary.steps - (m.resumedFrom?.step ?? 0)} steps${m.resumedFrom ? ` (to ${m.summary.steps})` : ''} · ${duration(m.summary.seconds)}` : m.status === 'running' ? <LiveStep id={m.id} /> : '–'}
         </div>
@@ -171,6 +182,11 @@ function RunRow(props: {
         <button type="button" data-testid={`run-open-${m.id}`} title="Open this run: its design on the canvas, its curves, layers and samples in the dock (scrub through them with the timeline)" onClick={onOpen}>
           Open
         </button>
+        {m.target && m.status === 'running' ? (
+          <button type="button" data-testid={`run-cancel-${m.id}`} title={`End its job (${m.target.spec}, job ${m.target.jobId}): it is recorded as stopped`} onClick={onCancel}>
+            Stop
+          </button>
+        ) : null}
         <RunContinue meta={m} busy={busy} onResume={onResume} />
         <RunExport id={m.id} disabled={m.status === 'running'} />
         <button type="button" data-testid={`run-delete-${m.id}`} disabled={m.status === 'running'} title={m.status === 'running' ? 'Stop the run first' : 'Delete this run'} onClick={onDelete}>
@@ -276,6 +292,14 @@ export function Runs() {
   }, [client, ready]);
   // Refresh on open and whenever a run starts or ends.
   useEffect(refresh, [refresh, phase]);
+  // A run trained elsewhere is written by the engine's follower, not this window's run: read the
+  // list again while one is running, so its steps, its end and its status show.
+  const followed = runs?.some((m) => m.target !== undefined && m.status === 'running') ?? false;
+  useEffect(() => {
+    if (!followed) return;
+    const timer = setInterval(refresh, ELSEWHERE_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [followed, refresh]);
 
   // A failed action on one run is said where the user is looking and leaves the list as it was;
   // only a list that cannot be read replaces the table (below).
@@ -363,6 +387,7 @@ export function Runs() {
               onOpen={() => void open(m)}
               onResume={(more) => void resume(m, more)}
               onDelete={() => void remove(m)}
+              onCancel={() => void (client && cancelRun(client, m.id).then(refresh, failed(`Could not stop "${m.name}"`)))}
             />
           ))}
         </tbody>

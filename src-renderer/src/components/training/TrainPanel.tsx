@@ -20,6 +20,8 @@ import { DataSourceProblem, isUserData, userDataPath } from './DataSourceProblem
 import { MetricReport } from './MetricReport';
 import { EvaluateModel } from './EvaluateModel';
 import { LrFinder } from './LrFinder';
+import { WhereField } from './WhereField';
+import { checkWhere, launchRun, rememberWhere, rememberedWhere, type WhereChoice } from '../../training/where';
 import { EarlyStoppingFields } from './EarlyStoppingFields';
 import { startBlock, useSettingProblems } from '../../state/setting-problems';
 import { useEditor, useEngine, useRun, useTrainUi, useWindow } from '../../state/window';
@@ -562,7 +564,10 @@ export function TrainPanel() {
   const designErrors = useEditor((s) => s.analysis.diagnostics.some((d) => d.severity === 'error'));
   // A field that says no, or data the design does not take, blocks Start as a graph error does, with the reason.
   const settingProblems = useSettingProblems();
-  const blocked = startBlock(designErrors, settingProblems);
+  // Where the run trains (the workspace remembers it): a target the registry cannot read blocks Start with its words.
+  const [where, setWhere] = useState<WhereChoice>(rememberedWhere);
+  const target = checkWhere(where);
+  const blocked = startBlock(designErrors, settingProblems) ?? ('error' in target ? `Where: ${target.error}` : undefined);
   const errors = blocked !== undefined;
   const ready = useEngine((s) => s.state === 'ready');
   const phase = useRun((s) => s.phase);
@@ -577,7 +582,9 @@ export function TrainPanel() {
   const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
   const schedule = SCHEDULES.find((k) => k.kind === scheduleKind);
   const device = useEditor((s) => s.ui.device ?? 'auto');
+  const client = useEngine((s) => s.client);
   const start = async () => {
+    if (!('error' in target) && !target.here) return launchElsewhere(target.spec);
     // One run trains at a time: ending the other project's run is the user's call, asked here.
     if (running && elsewhere) {
       const s = w.run.getState();
@@ -591,11 +598,32 @@ export function TrainPanel() {
     }
     void w.runs.start(graph, undefined, { probes: probeOptions(w.trainUi.getState()), pace: w.trainUi.getState().pace, backend: device });
   };
+  /** Start on a target elsewhere (`runs.launch`): the run is the run store's, shown in Runs with its target and job id, where its row cancels it. */
+  const launchElsewhere = async (spec: string) => {
+    const notify = w.session.getState().notify;
+    if (!client) return notify('error', 'The engine is not connected yet.');
+    try {
+      const r = await launchRun(client, graph, spec, w.editor.getState().file, device);
+      notify('info', `Training on ${r.target} (job ${r.jobId}): it is listed in Runs while it trains.`);
+      w.trainUi.getState().set({ tab: 'runs', open: true });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      notify('error', `Could not train on ${spec}: ${err.message}`, err.code ? { code: err.code } : undefined);
+    }
+  };
   useTrainMenu({ canStart: ready && !!t && !errors && !live, why: !ready ? 'the engine is not ready' : !t ? 'the design has no training settings' : blocked, phase, elsewhere, start, sanity: () => void w.runs.sanityCheck(graph) });
   return (
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
         <RunButtons live={live} elsewhere={elsewhere} phase={phase} startDisabled={!ready || !t || errors} blocked={blocked} onStart={() => void start()} />
+        <WhereField
+          choice={where}
+          disabled={live}
+          onChange={(c) => {
+            setWhere(c);
+            rememberWhere(c);
+          }}
+        />
         <PaceSelect />
         {t ? <SanityCheck graph={graph} disabled={!ready || errors} /> : null}
       </div>
