@@ -24,6 +24,7 @@ import { fileFeatureSpill } from './feature-spill';
 import { reapStaleTempFolders } from './temp-folder';
 import { IpcOutbox } from './ipc-outbox';
 import { imageBytesSample } from './image-sample';
+import { webDemoRuntime } from './web-demo-runtime';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
 interface PortLike {
@@ -139,6 +140,8 @@ function main(): void {
       scanData: (request, progress, signal) => scanData(request, { access, progress, signal }),
       readModelFile: (p, maxBytes) => readDataFile(p, 'The model file', access, maxBytes),
       decodeImage: (bytes, shape) => imageBytesSample(bytes, shape),
+      // Export ▸ Web page…: the demo page's script, prebuilt or bundled from the sources.
+      pageRuntime: webDemoRuntime,
       memoryLimitBytes: trainingMemoryLimit(),
       backendMemoryLimitBytes: backendMemoryLimit(),
       residentBytes: () => process.memoryUsage.rss(),

@@ -28,6 +28,8 @@ export interface TrainingHost {
   scanData?(request: DataScanRequest, progress: (p: EventData<'data.scanProgress'>) => void, signal: AbortSignal): Promise<DataScanResult>;
   /** An image file's bytes as a sample of `shape`, decoded and converted as training's loader does (node/image-sample.ts), or why it cannot be; absent: `data.imageSample` answers `E_PREDICT_INPUT`. */
   decodeImage?(bytes: Uint8Array, shape: readonly number[]): Float32Array | string;
+  /** The web demo's browser script (node/web-demo-runtime.ts) for an export format with `needsPageRuntime`; absent or undefined: that export answers `E_EXPORT_UNSUPPORTED`. */
+  pageRuntime?(): string | undefined;
   /** The bytes of a model file to import that the page names by path (`model.read { path }`), read under the same access rules as `loadDataset`, up to `maxBytes`; absent: such an import is refused (`E_IMPORT`). */
   readModelFile?(path: string, maxBytes: number): Uint8Array;
   /** A fresh backend for one run; the service disposes it when the run is replaced or the connection closes. */

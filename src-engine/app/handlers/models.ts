@@ -179,7 +179,8 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
       ctx.log?.('warn', `export: dataset not included (${(e as Error).message})`);
     }
   }
-  const bundle = format.export(model, { settings, ...(data ? { data } : {}), onProgress: (fraction, what) => ctx.emit('export.progress', { format: format.id, fraction, what }) });
+  const pageRuntime = format.needsPageRuntime ? ctx.env.training?.pageRuntime?.() : undefined;
+  const bundle = format.export(model, { settings, ...(data ? { data } : {}), ...(pageRuntime !== undefined ? { pageRuntime } : {}), onProgress: (fraction, what) => ctx.emit('export.progress', { format: format.id, fraction, what }) });
   const warning = divergedWarning(ctx, source);
   return { format: format.id, kind: bundle.kind, name: exportName(`${model.graph.name ?? 'model'}${model.origin?.untrained ? ' (untrained)' : ''}`, format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}), ...(warning ? { warning } : {}) };
 }

@@ -111,7 +111,7 @@ export function ExportMenu() {
                     void exportModel(w, getHost().files, f.id);
                   }}
                 >
-                  {f.label}…<small>{f.kind === 'folder' ? 'a project folder' : f.name}</small>
+                  {f.label}…<small>{f.kind === 'folder' ? 'a folder' : f.name}</small>
                 </button>
                 {f.settings.length > 0 ? (
                   <div className="menu__settings" data-testid={`export-${f.id}-settings`}>

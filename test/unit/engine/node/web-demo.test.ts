@@ -19,6 +19,8 @@ import { main as predictCli } from '../../../../src-engine/node/predict-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { encodePng } from '../data/user-data-fixtures';
 import { runCli } from './cli-run';
+import { setupEngine } from '../../session/fixtures';
+import { webDemoRuntime } from '../../../../src-engine/node/web-demo-runtime';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
 const CHROMIUM = '/usr/bin/chromium';
@@ -170,5 +172,29 @@ describe.skipIf(!existsSync(CHROMIUM))('web demo export', () => {
       await context.close();
       server.close();
     }
+  }, 30_000);
+});
+
+describe("the app's Export ▸ Web page…", () => {
+  it('is listed from the formats table and writes the same folder through the engine service, the script given by the host', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-web-demo-app-'));
+    const exported = await runCli(exportCli, [join(EXAMPLES, 'mnist-mlp.json'), '--format', 'json', '--out', join(dir, 'm.netwright-model.json')]);
+    expect(exported.code, exported.err).toBe(0);
+    const model = JSON.parse(readFileSync(join(dir, 'm.netwright-model.json'), 'utf8')) as object;
+    const { client } = setupEngine({ pageRuntime: webDemoRuntime });
+    await client.request('model.load', { model });
+    const formats = (await client.request('model.formats', {})).formats;
+    expect(formats.find((f) => f.id === 'web')).toMatchObject({ label: 'Web page', kind: 'folder', name: '-web' });
+    const r = await client.request('model.export', { source: { kind: 'current' }, format: 'web' });
+    expect(r.kind).toBe('folder');
+    expect(r.files.map((f) => f.path).sort()).toEqual(['README.md', 'index.html', 'model.js', 'netwright-demo.js']);
+    const text = (p: string) => new TextDecoder().decode(r.files.find((f) => f.path === p)!.data);
+    expect(text('netwright-demo.js')).toBe(webDemoRuntime());
+    const held = (text('model.js').match(/^globalThis\.NETWRIGHT_DEMO_MODEL = (".*");$/m) ?? [])[1];
+    expect((JSON.parse(JSON.parse(held)) as { params: unknown }).params).toEqual((model as { params: unknown }).params);
+    // A host without the script: refused by code, nothing half-written.
+    const bare = setupEngine();
+    await bare.client.request('model.load', { model });
+    await expect(bare.client.request('model.export', { source: { kind: 'current' }, format: 'web' })).rejects.toMatchObject({ code: 'E_EXPORT_UNSUPPORTED' });
   }, 30_000);
 });
