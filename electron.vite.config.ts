@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { contentSecurityPolicy } from './src-main/host/security';
+import { bundleWebDemoRuntime, PREBUILT_WEB_DEMO } from './src-engine/node/web-demo-runtime';
 
 /**
  * Put the CSP into the built index.html too (file:// loads get no response headers). Browsers
@@ -25,8 +26,20 @@ function cspMetaTag(): Plugin {
   };
 }
 
+/** The web demo's script (Export ▸ Web page…), written beside the engine's bundle, where src-engine/node/web-demo-runtime.ts reads it. */
+function webDemoScript(): Plugin {
+  return {
+    name: 'netwright-web-demo',
+    apply: 'build',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: PREBUILT_WEB_DEMO, source: bundleWebDemoRuntime(__dirname) });
+    },
+  };
+}
+
 export default defineConfig({
   main: {
+    plugins: [webDemoScript()],
     build: {
       outDir: 'out/main',
       rollupOptions: {
