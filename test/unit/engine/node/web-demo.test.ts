@@ -4,7 +4,8 @@
  * `file:` aborted and recorded) and from a local static server; test digits given through the
  * page's file input are classified as `netwright predict` classifies them (same class, top
  * probability within 1e-4), a 28 × 28 grey PNG and a 40 × 40 RGB one (resized and converted as
- * training does), and a digit drawn on the page's pad. SCREENSHOT=path keeps a screenshot of the page. About 20 s.
+ * training does), one dropped on the page and a digit drawn on its pad; a fake camera's frames are
+ * classified; a text model reads a typed text as `predict --text` does. SCREENSHOT=path keeps a screenshot of the page. About 15 s.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -82,7 +83,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web demo export', () => {
       const p = JSON.parse(line) as { input: string; values: number[]; predicted: number; classNames: string[] };
       expected.set(p.input, { probability: p.values[p.predicted], class: p.classNames[p.predicted] ?? String(p.predicted) });
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    // A fake camera (Chromium's test pattern), allowed without asking.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
   }, 60_000);
   afterAll(() => browser?.close());
 
@@ -117,6 +119,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web demo export', () => {
       expect(shown.name, image).toBe(want.class);
       expect(Math.abs(shown.probability - want.probability), image).toBeLessThan(1e-4);
     }
+    // A file dropped on the page: answered as the file input answers it.
+    await page.evaluate((b64) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'dropped.png', { type: 'image/png' }));
+      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, readFileSync(images[2]).toString('base64'));
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('dropped.png'));
+    const dropped = await page.evaluate(() => Number(document.getElementById('top-probability')!.dataset.probability));
+    expect(Math.abs(dropped - expected.get(images[2])!.probability)).toBeLessThan(1e-4);
     // A digit drawn on the pad: answered as predict answers the pad's pixels (280 × 280 RGB, resized to 28 × 28).
     const pad = (await page.locator('#pad').boundingBox())!;
     await page.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * 0.15);
@@ -139,6 +150,44 @@ describe.skipIf(!existsSync(CHROMIUM))('web demo export', () => {
     if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
     expect(errors).toEqual([]);
     expect(refused).toEqual([]);
+    await context.close();
+  }, 30_000);
+
+  it("a camera's frames are classified (Chromium's fake camera), offline from disk", async () => {
+    const context = await browser.newContext({ permissions: ['camera'] });
+    await context.setOffline(true);
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(join(dir, 'demo', 'index.html')).href);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    await page.click('#camera-start');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('the camera') || document.getElementById('error')?.textContent, undefined, { timeout: 10_000 });
+    expect(await page.textContent('#error')).toBe('');
+    const shown = await page.evaluate(() => ({ name: document.getElementById('top-class')!.textContent, width: (document.getElementById('video') as HTMLVideoElement).videoWidth }));
+    // The frame was read from the camera's stream (the fake one is 640 wide), and a class shown.
+    expect(shown.width).toBeGreaterThan(0);
+    expect(Array.from({ length: 10 }, (_, i) => String(i))).toContain(shown.name);
+    await context.close();
+  }, 30_000);
+
+  it('a text model reads a typed text through its own tokenizer, as netwright predict --text does', async () => {
+    const modelJson = join(dir, 'fortunes.model.json');
+    const trained = await runCli(trainCli, [join(EXAMPLES, 'fortunes-topics-bow.json'), '--epochs', '1', '--limit', '128', '--threads', '1', '--runs', join(dir, 'runs'), '--export', modelJson]);
+    expect(trained.code, trained.err).toBe(0);
+    expect((await runCli(exportCli, [modelJson, '--format', 'web', '--out', join(dir, 'fortunes')])).code).toBe(0);
+    const text = 'The compiler crashed again; science and poems will not save the politics of this program.';
+    const p = JSON.parse((await runCli(predictCli, [modelJson, '--text', text, '--json'])).out) as { values: number[]; predicted: number; classNames: string[] };
+    const context = await browser.newContext();
+    await context.setOffline(true);
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(join(dir, 'fortunes', 'index.html')).href);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    expect(await page.isVisible('#image-input')).toBe(false);
+    await page.fill('#typed-text', text);
+    await page.click('#text-go');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('the text'));
+    const shown = await page.evaluate(() => ({ name: document.getElementById('top-class')!.textContent, p: Number(document.getElementById('top-probability')!.dataset.probability) }));
+    expect(shown.name).toBe(p.classNames[p.predicted]);
+    expect(Math.abs(shown.p - p.values[p.predicted])).toBeLessThan(1e-4);
     await context.close();
   }, 30_000);
 
