@@ -5,14 +5,18 @@
  * into the app's run store as they come, so the Runs tab lists the run with its target and job id
  * while it trains.
  */
-import type { ElsewhereHost } from '../app/handlers/context';
+import { closeSync, constants, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkedGraph, type ElsewhereHost } from '../app/handlers/context';
 import { coded } from '../app/handlers/coded';
 import { checkpointExtras } from '../app/session/run-recorder';
 import { thrownCode } from '../base/errors';
 import { parseTarget, TargetSpecError } from '../catalog/targets/registry';
 import type { Logger } from '../protocol/rpc';
-import type { RunStore } from './run-store';
+import { processStartTime, type RunStore } from './run-store';
 import { cancelRun, trainElsewhere, trainsHere } from './targets';
+import { fileJob, jobAlive, JOB_ERR, JOB_FILE, JOB_FOLDER, JOB_OUT, type DetachedJobInfo } from './job-files';
+import { detachedJob, follow, reportedRecord } from './torchrun-target';
 import { probeBatchOf } from './torchrun-probe';
 import type { Io } from './train-progress';
 
@@ -43,6 +47,8 @@ export function elsewhereHost(runs: RunStore, log?: Logger): ElsewhereHost {
           probe: probeBatchOf(plan.data),
           runs: runs.dir,
           device: plan.device,
+          // The job outlives this engine (its output to files in the run's folder): an engine started later follows it again.
+          detached: true,
           ...(plan.project !== undefined ? { project: plan.project } : {}),
           ...(plan.projectId !== undefined ? { projectId: plan.projectId } : {}),
           onRecorded: ({ runId, jobId, target: spec }) => {
@@ -64,4 +70,91 @@ export function elsewhereHost(runs: RunStore, log?: Logger): ElsewhereHost {
       return { id: m.id, target: m.target.spec, jobId: m.target.jobId };
     },
   };
+}
+
+/** The file in a run's `job/` that says which engine follows the job now (its pid and start time). */
+const FOLLOWER_FILE = 'follower.json';
+
+/**
+ * Follow again the runs whose job outlived the engine that followed it (the app closed or the
+ * engine restarted while they trained): each run the store lists `crashed` (its writer gone) that
+ * has a `job/job.json` (launched by `runs.launch`) is taken over (`RunStore.adopt`), and its job's
+ * output files are read from their start, what its log already holds skipped. A job still running
+ * is followed to its end; one that ended meanwhile is recorded as its output says: done after its
+ * end record, else failed, "ended while no Netwright process was following it". Called when the
+ * engine starts; each run's follow, to wait on.
+ */
+export function reattachRuns(runs: RunStore, log?: Logger): { id: string; followed: Promise<number> }[] {
+  const out: { id: string; followed: Promise<number> }[] = [];
+  for (const meta of runs.list()) {
+    if (meta.status !== 'crashed' || !meta.target) continue;
+    const folder = join(runs.dir, meta.id);
+    const jobDir = join(folder, JOB_FOLDER);
+    if (!existsSync(join(jobDir, JOB_FILE))) continue;
+    try {
+      const info = readJobInfo(jobDir);
+      if (!claim(jobDir)) continue;
+      const { writer, records, graph } = runs.adopt(meta.id);
+      const read = (name: string) => openSync(join(jobDir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
+      const running = fileJob({ pid: info.pid, ...(info.started !== undefined ? { started: info.started } : {}), out: read(JOB_OUT), err: read(JOB_ERR), isDone: (line) => reportedRecord(line)?.kind === 'done' });
+      log?.('info', `run ${meta.id}: following job ${info.pid} (${info.spec}) again${jobAlive(info.pid, info.started) ? '' : ', which has ended'}`);
+      const followed = follow(running, detachedJob(folder, info), { io: QUIET, checked: checkedGraph(graph), label: meta.name, runs: runs.dir, adopted: { writer, records }, ...(info.extras ? { extras: info.extras } : {}) }).finally(() => rmSync(join(jobDir, FOLLOWER_FILE), { force: true }));
+      followed.catch((e: unknown) => log?.('warn', `run ${meta.id}: ${(e as Error).message}`));
+      out.push({ id: meta.id, followed });
+    } catch (e) {
+      log?.('warn', `run ${meta.id} could not be followed again: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** `job/job.json`, checked: a pid of this machine, its start time, the target and what its checkpoints keep. */
+function readJobInfo(jobDir: string): DetachedJobInfo {
+  const raw = JSON.parse(readNoFollow(join(jobDir, JOB_FILE))) as Partial<DetachedJobInfo> | null;
+  if (!raw || !Number.isInteger(raw.pid) || raw.pid! <= 1 || typeof raw.spec !== 'string' || typeof raw.launcher !== 'string' || typeof raw.backend !== 'string' || (raw.started !== undefined && typeof raw.started !== 'number')) throw new Error(`${JOB_FOLDER}/${JOB_FILE} is not a job this engine started`);
+  parseTarget(raw.spec);
+  return raw as DetachedJobInfo;
+}
+
+/**
+ * Become the job's follower: `job/follower.json` made with O_EXCL, or taken over from a follower
+ * that is gone (its pid dead, or another process's now). False when a live engine follows it.
+ */
+function claim(jobDir: string): boolean {
+  const file = join(jobDir, FOLLOWER_FILE);
+  const me = JSON.stringify({ pid: process.pid, started: processStartTime(process.pid) ?? null });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      writeSync(fd, me);
+      closeSync(fd);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = follower(file);
+    const pid = Number(holder?.pid);
+    if (Number.isInteger(pid) && pid > 1 && jobAlive(pid, typeof holder?.started === 'number' ? holder.started : undefined)) return false;
+    rmSync(file, { force: true });
+  }
+  return false;
+}
+
+/** A file of the job's folder, not followed through a link. */
+function readNoFollow(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `follower.json` as written, or null when it is torn or unreadable (its writer did not finish it). */
+function follower(file: string): { pid?: unknown; started?: unknown } | null {
+  try {
+    return JSON.parse(readNoFollow(file)) as { pid?: unknown; started?: unknown } | null;
+  } catch {
+    return null;
+  }
 }

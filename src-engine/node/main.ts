@@ -19,7 +19,7 @@ import { nodeGpuAcquirer } from './gpu/device';
 import { remoteGpuAcquirer } from './gpu/remote';
 import { GpuHostAnswer } from '../protocol/gpu-wire';
 import { RunStore } from './run-store';
-import { elsewhereHost } from './elsewhere-host';
+import { elsewhereHost, reattachRuns } from './elsewhere-host';
 import { fileFeatureSpill } from './feature-spill';
 import { reapStaleTempFolders } from './temp-folder';
 import { IpcOutbox } from './ipc-outbox';
@@ -160,6 +160,8 @@ function main(): void {
       ...(runStore ? { runs: runStore, elsewhere: elsewhereHost(runStore, log) } : {}),
     },
   };
+  // Runs elsewhere whose job outlived the engine that followed it (the app restarted while they trained) are followed again.
+  if (runStore) setTimeout(() => reattachRuns(runStore, log), 0);
   const ready = { kind: 'event', event: 'engine.ready', data: { pid: process.pid, version: ENGINE_VERSION } };
 
   // Compile the probe code while the app loads, not during the user's first run (see warm-up.ts).

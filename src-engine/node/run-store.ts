@@ -121,6 +121,24 @@ export class RunStore {
     return new RunWriter(folder, meta, init.graph, this.options.flushMs ?? 250);
   }
 
+  /**
+   * Take over recording a run trained elsewhere whose follower has gone (the app closed or the
+   * engine restarted while its job ran on): `run.json` names this process as its writer again,
+   * `running`, and records are appended after those already in its log, which come back with the
+   * writer. Refused (`E_RUN_NOT_RUNNING`) for a run with no target, one that ended, or one whose
+   * writer is still alive.
+   */
+  adopt(id: string): { writer: RunWriter; records: RunRecord[]; graph: GraphIR } {
+    const run = this.open(id);
+    const m = run.meta;
+    // open() has marked a run whose writer is gone `crashed`: a `running` one is still written.
+    if (!m.target || m.status !== 'crashed') throw runError('E_RUN_NOT_RUNNING', `Run ${id} is ${m.status}${m.target ? '' : ' and trained in the engine'}: there is no job to follow again.`);
+    const { endedAt: _ended, ...rest } = m;
+    const meta: RunMeta = { ...rest, status: 'running', pid: process.pid, writer: thisWriter() };
+    writeAtomic(join(this.dir, id, 'run.json'), JSON.stringify(meta, null, 1));
+    return { writer: new RunWriter(join(this.dir, id), meta, run.graph, this.options.flushMs ?? 250), records: run.records, graph: run.graph };
+  }
+
   /** Every stored run's meta, newest first. Runs whose writer is gone are marked `crashed`. */
   list(): RunMeta[] {
     return this.scan().runs;

@@ -18,7 +18,7 @@
  */
 import { taskFor } from '../catalog/tasks';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -40,6 +40,7 @@ import { CliError } from './cli-files';
 import { writeExport } from './export-writer';
 import { RunStore, processStartTime, type RunWriter } from './run-store';
 import { privateTempFolder } from './temp-folder';
+import { fileJob, JOB_ERR, JOB_FILE, JOB_FOLDER, JOB_OUT, type DetachedJobInfo } from './job-files';
 import type { Io } from './train-progress';
 
 /** A Python with PyTorch: NETWRIGHT_TORCH_PYTHON, else Debian's python3-torch (`/usr/bin/python3`). */
@@ -97,6 +98,14 @@ export interface ElsewherePlan {
   doneGraceMs?: number;
   /** The app's project id (its file's `id`), kept with the run as the engine's runs keep it. */
   projectId?: string;
+  /**
+   * The job outlives this process (the app's runs): no watchdog on this process, its output to
+   * files in the run's folder (`job/`, node/job-files.ts), so an engine started later follows it
+   * again. Needs `runs`.
+   */
+  detached?: boolean;
+  /** Follow again a run recorded before (`RunStore.adopt`): its writer, and its records so far, which the job's output repeats. */
+  adopted?: { writer: RunWriter; records: RunRecord[] };
   /** Told once the job has started and its run is recorded (the app's `runs.launch` answers then). */
   onRecorded?: (started: { runId: string | undefined; jobId: string; target: string }) => void;
 }
@@ -150,6 +159,7 @@ function freePort(): Promise<number> {
  */
 export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: ElsewherePlan): Promise<number> {
   const n = target.options.processes;
+  if (plan.detached && plan.runs !== undefined) return trainDetached(target, plan, plan.runs);
   const work = mkdtempSync(join(privateTempFolder(), 'torchrun-'));
   try {
     const project = exportProject(plan, work);
@@ -170,6 +180,70 @@ export async function trainWithTorchrun(target: TargetOf<'torchrun'>, plan: Else
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * `trainWithTorchrun` for a job that outlives this process (`plan.detached`): exported into a
+ * folder of the run store (the same file system as the run's folder), started without the
+ * watchdog on this process, its stdout and stderr to files there; once its run is recorded the
+ * folder becomes the run's `job/` with `job.json` (its pid, start time, what its checkpoints are
+ * kept with), which a later engine reads to follow it again (node/elsewhere-host.ts).
+ */
+async function trainDetached(target: TargetOf<'torchrun'>, plan: ElsewherePlan, runs: string): Promise<number> {
+  const n = target.options.processes;
+  mkdirSync(runs, { recursive: true });
+  // A dot folder: the run store lists only run ids.
+  let work = mkdtempSync(join(runs, '.job-'));
+  let recorded = false;
+  try {
+    const project = exportProject(plan, work);
+    const port = await freePort();
+    const args = ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', String(n), '--master_addr', '127.0.0.1', '--master_port', String(port), ...torchrunArgs(plan)];
+    const { NETWRIGHT_HOST_PID: _watchdog, ...inherited } = process.env;
+    const env = { ...inherited, PYTHONUNBUFFERED: '1', ...(plan.threads !== undefined ? { OMP_NUM_THREADS: String(plan.threads) } : {}) };
+    const out = openSync(join(work, JOB_OUT), 'wx+', 0o600);
+    const err = openSync(join(work, JOB_ERR), 'wx+', 0o600);
+    const python = torchPython();
+    const child = spawn(python, args, { cwd: project, env, detached: true, stdio: ['ignore', out, err] });
+    const spawned = await new Promise<Error | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', (e) => resolve(e));
+    });
+    if (spawned) {
+      closeSync(out);
+      closeSync(err);
+      throw new CliError('E_TARGET_LAUNCH', `${plan.label}: ${python} could not be started (${(spawned as NodeJS.ErrnoException).code ?? spawned.message}); torchrun needs a Python with PyTorch (NETWRIGHT_TORCH_PYTHON names another).`, 1);
+    }
+    // This process may end before the job: the job must not keep it, nor end with it.
+    child.unref();
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const started = processStartTime(child.pid!);
+    const running = fileJob({ pid: child.pid!, ...(started !== undefined ? { started } : {}), out, err, exited, isDone: (line) => reportedRecord(line)?.kind === 'done' });
+    const backend = `PyTorch torchrun · ${n} process${n > 1 ? 'es' : ''}`;
+    const job: Job = {
+      spec: target.spec,
+      launcher: 'torchrun',
+      backend,
+      checkpoint: (which) => readFileSync(join(work, 'project', CHECKPOINTS, `${which}.safetensors`)),
+      recorded(folder) {
+        // The open files and the job's working folder move with it (a rename within one file system).
+        const into = join(folder, JOB_FOLDER);
+        renameSync(work, into);
+        work = into;
+        recorded = true;
+        const info: DetachedJobInfo = { pid: child.pid!, ...(started !== undefined ? { started } : {}), spec: target.spec, launcher: 'torchrun', backend, ...(plan.extras ? { extras: plan.extras } : {}) };
+        writeFileSync(join(into, JOB_FILE), JSON.stringify(info), { flag: 'wx', mode: 0o600 });
+      },
+    };
+    return await follow(running, job, plan);
+  } finally {
+    if (!recorded) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** How a job kept in a run's `job/` folder (`trainDetached`) is checkpointed and described, to follow it again. */
+export function detachedJob(folder: string, info: DetachedJobInfo): Job {
+  return { spec: info.spec, launcher: info.launcher, backend: info.backend, checkpoint: (which) => readFileSync(join(folder, JOB_FOLDER, 'project', CHECKPOINTS, `${which}.safetensors`)) };
 }
 
 /**
@@ -215,10 +289,15 @@ export interface Job {
   backend: string;
   /** The bytes of the checkpoint train.py reported keeping (`last`, `best`). */
   checkpoint(which: 'last' | 'best'): Uint8Array | Promise<Uint8Array>;
+  /** Told the run's folder once the run is recorded (a detached job moves its files there). */
+  recorded?(folder: string): void;
 }
 
+/** What following a job takes of its plan (a job followed again has no data or device of its own). */
+export type FollowPlan = Omit<ElsewherePlan, 'loaded' | 'device' | 'from'>;
+
 /** Read the job's output to its end, recording it; the exit code. */
-export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan): Promise<number> {
+export async function follow(running: RunningJob, job: Job, plan: FollowPlan): Promise<number> {
   const { io, checked } = plan;
   const training = checked.ir.training!;
   const jobId = running.id;
@@ -226,14 +305,24 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
   const { backend } = job;
   let writer: RunWriter | undefined;
   try {
-    writer = plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), ...(plan.projectId !== undefined ? { projectId: plan.projectId } : {}), ...(plan.resume ? { name: plan.resume.name, resumedFrom: { runId: plan.resume.runId, step: plan.resume.checkpoint.step, epoch: plan.resume.checkpoint.epoch } } : {}), target: { spec: job.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
+    writer = plan.adopted ? plan.adopted.writer : plan.runs ? new RunStore(plan.runs).create({ graph: checked.ir, settings: { training, backend, appVersion: ENGINE_VERSION }, ...(plan.project !== undefined ? { project: plan.project } : {}), ...(plan.projectId !== undefined ? { projectId: plan.projectId } : {}), ...(plan.resume ? { name: plan.resume.name, resumedFrom: { runId: plan.resume.runId, step: plan.resume.checkpoint.step, epoch: plan.resume.checkpoint.epoch } } : {}), target: { spec: job.spec, jobId, ...(jobStarted !== undefined ? { jobStarted } : {}) } }) : undefined;
   } catch (e) {
     running.stop();
     throw new CliError('E_RUN_WRITE', (e as Error).message, 1);
   }
+  try {
+    if (writer && !plan.adopted) job.recorded?.(writer.folder);
+  } catch (e) {
+    running.stop();
+    writer?.append({ kind: 'event', t: 0, event: 'error', data: { code: 'E_RUN_WRITE', message: (e as Error).message } });
+    writer?.finish('failed');
+    throw new CliError('E_RUN_WRITE', (e as Error).message, 1);
+  }
   plan.onRecorded?.({ runId: writer?.id, jobId, target: job.spec });
+  // A run followed again: the job's output is read from its start, and what the log already has is not written twice.
+  const seen = alreadyRecorded(plan.adopted?.records ?? []);
   const started = Date.now();
-  const seconds = () => (Date.now() - started) / 1000;
+  const seconds = () => seen.t + (Date.now() - started) / 1000;
   if (io.json) io.out(JSON.stringify({ type: 'start', design: checked.ir.name ?? plan.label, target: job.spec, jobId, backend, batchSize: training.batchSize, epochs: training.epochs, ...(writer ? { runId: writer.id } : {}) }) + '\n');
   else io.out(`${checked.ir.name ?? plan.label}: training on ${job.spec} (job ${jobId})${writer ? `, recorded as run ${writer.id}` : ''}\n`);
 
@@ -242,6 +331,11 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
   const keep = (stream: 'stdout' | 'stderr', line: string) => {
     tail.push(line);
     if (tail.length > 20) tail.shift();
+    if (seen[stream] > 0) {
+      seen[stream]--;
+      outputLines++;
+      return;
+    }
     if (outputLines++ < OUTPUT_LINES_MAX) writer?.append({ kind: 'event', t: seconds(), event: 'output', data: { stream, line: line.slice(0, OUTPUT_LINE_MAX) } });
   };
   let lastEpoch: Record<string, Record<string, unknown>> = {};
@@ -256,14 +350,16 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
   const toFrame = frameTranslator(checked);
   let lastLine = 0;
   const onRecord = (r: Reported) => {
+    // Already in the log (a run followed again): counted, not written.
+    const sink = repeated(seen, r) ? undefined : writer;
     const record = asRunRecord(r, seconds());
-    if (record) writer?.append(record);
+    if (record) sink?.append(record);
     if (r.kind === 'start') {
-      writer?.append({ kind: 'event', t: seconds(), event: 'launched', data: { target: job.spec, jobId, world: r.world, device: r.device, backend: r.backend, samples: r.samples } });
+      sink?.append({ kind: 'event', t: seconds(), event: 'launched', data: { target: job.spec, jobId, world: r.world, device: r.device, backend: r.backend, samples: r.samples } });
       // As the engine's runs keep it (handlers/runs.ts): what the Samples view shows beside each frame's predictions.
-      if (writer && plan.probe) {
-        const info: StartInfo = { runId: writer.id, storedRunId: writer.id, backend, stepsPerEpoch: Number(r.steps_per_epoch), epochs: training.epochs, batchSize: training.batchSize, task: taskFor('classes'), classNames: [...(plan.extras?.classNames ?? [])], probeSamples: plan.probe.samples };
-        writer.append({ kind: 'event', t: seconds(), event: 'start', data: info });
+      if (sink && plan.probe) {
+        const info: StartInfo = { runId: sink.id, storedRunId: sink.id, backend, stepsPerEpoch: Number(r.steps_per_epoch), epochs: training.epochs, batchSize: training.batchSize, task: taskFor('classes'), classNames: [...(plan.extras?.classNames ?? [])], probeSamples: plan.probe.samples };
+        sink.append({ kind: 'event', t: seconds(), event: 'start', data: info });
       }
     }
     if (record?.kind === 'step') steps = record.step;
@@ -275,11 +371,11 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
       // A process ended by an error (train.py's own words): named first when the job fails.
       const said = `process ${String(r.rank)}: ${String(r.message)}`;
       if (errors.length < 8) errors.push(said);
-      writer?.append({ kind: 'event', t: seconds(), event: 'process-error', data: { rank: r.rank, message: String(r.message) } });
+      sink?.append({ kind: 'event', t: seconds(), event: 'process-error', data: { rank: r.rank, message: String(r.message) } });
     }
-    if (r.kind === 'frame' && writer) {
+    if (r.kind === 'frame' && sink) {
       const frame = toFrame(r);
-      if (frame) writer.append({ kind: 'frame', step: frame.step, t: seconds(), frame });
+      if (frame) sink.append({ kind: 'frame', step: frame.step, t: seconds(), frame });
     }
     if (r.kind === 'checkpoint' && writer && plan.extras && (r.which === 'last' || r.which === 'best')) {
       // The file names the epoch it holds (a later one may have replaced it meanwhile); each is kept in turn.
@@ -349,6 +445,36 @@ export async function follow(running: RunningJob, job: Job, plan: ElsewherePlan)
   writer?.append({ kind: 'event', t: seconds(), event: 'error', data: { code: 'E_TARGET_FAILED', message } });
   writer?.finish('failed', summary);
   throw new CliError('E_TARGET_FAILED', message, 1);
+}
+
+/** What a run's log already holds of its job's output (a run followed again): the last step, epoch and frame, how many lines of each stream, when. */
+function alreadyRecorded(records: readonly RunRecord[]) {
+  const seen = { stdout: 0, stderr: 0, step: 0, epoch: 0, frame: 0, start: false, processErrors: 0, t: 0 };
+  for (const r of records) {
+    seen.t = Math.max(seen.t, r.t);
+    if (r.kind === 'step') seen.step = Math.max(seen.step, r.step);
+    else if (r.kind === 'epoch') seen.epoch = Math.max(seen.epoch, r.epoch);
+    else if (r.kind === 'frame') seen.frame = Math.max(seen.frame, r.step);
+    else if (r.kind === 'event' && r.event === 'launched') seen.start = true;
+    else if (r.kind === 'event' && r.event === 'process-error') seen.processErrors++;
+    else if (r.kind === 'event' && r.event === 'output') {
+      const stream = (r.data as { stream?: unknown } | null)?.stream;
+      if (stream === 'stdout' || stream === 'stderr') seen[stream]++;
+    }
+  }
+  return seen;
+}
+
+/** Whether `r` is one the log already holds (`seen`, counted down for process errors); checkpoints are read again (the same file, kept once). */
+function repeated(seen: ReturnType<typeof alreadyRecorded>, r: Reported): boolean {
+  if (r.kind === 'step' || r.kind === 'frame') return Number(r.step) <= (r.kind === 'step' ? seen.step : seen.frame);
+  if (r.kind === 'epoch') return Number(r.epoch) <= seen.epoch;
+  if (r.kind === 'start') return seen.start;
+  if (r.kind === 'error' && seen.processErrors > 0) {
+    seen.processErrors--;
+    return true;
+  }
+  return false;
 }
 
 /** A record of train.py's report as the run store keeps it (the engine's own kinds), or undefined for one it has no kind for. */
