@@ -7,7 +7,7 @@ import { PickerInput } from './PickerInput';
 import { QuantizeDialog } from './QuantizeDialog';
 import { INT8_FORMAT } from '../training/quantize';
 import { handleMenuCommand } from '../state/menu-commands';
-import { useEditor, useExport, useRun, useWindow } from '../state/window';
+import { useEditor, useExport, useRun, useSession, useWindow } from '../state/window';
 
 /** While a menu is `open`, Escape or a press outside `box` closes it. */
 function useDismiss(open: boolean, box: RefObject<HTMLElement | null>, close: () => void): void {
@@ -35,6 +35,7 @@ export function ExportMenu() {
   const files = useFiles();
   const formats = useExport((s) => s.formats);
   const busy = useExport((s) => s.busy);
+  const loadingWeights = useSession((s) => s.loadingWeights);
   const chosen = useExport((s) => s.settings);
   // Re-render when what is on screen changes, so the menu says whether there is anything to export.
   const hasSource = useRun((s) => (s.runId !== undefined || s.stored !== undefined) && currentExportSource(w) !== undefined);
@@ -88,7 +89,7 @@ export function ExportMenu() {
       <PickerInput inputRef={viewPicker} testId="view-onnx-file" accept=".onnx" onFiles={(list) => void viewOnnxFile(w, list[0], getHost().files)} />
       {quantizing ? <QuantizeDialog onClose={() => setQuantizing(false)} /> : null}
       <span className="menu" ref={box}>
-        <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : design ? 'Export the design with its initial weights (untrained): nothing is trained on screen yet' : 'Build a design that compiles, or open a trained model, to export it'}>
+        <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined || loadingWeights !== undefined} onClick={() => setOpen(!open)} title={loadingWeights !== undefined ? `Loading the trained weights of “${loadingWeights}”: Export waits for them (it would export the design untrained)` : hasSource ? 'Export the trained model on screen' : design ? 'Export the design with its initial weights (untrained): nothing is trained on screen yet' : 'Build a design that compiles, or open a trained model, to export it'}>
           {busy ? `Exporting ${busy.label}… ${Math.round(busy.fraction * 100)}%` : 'Export ▾'}
         </button>
         {busy?.cancel ? (

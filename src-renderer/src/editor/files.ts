@@ -294,12 +294,17 @@ export class ProjectFiles {
 
   /** A project's weights kept beside its file, read back in parts and loaded, if it is still the one open. */
   private async openWeights(path: string, model: Record<string, unknown>, ref: WeightsRef, name: string): Promise<void> {
+    // Until they are in, the dock and the Export menu say so (not "no weights", not an untrained export).
+    const session = this.w.session.getState();
+    session.setLoadingWeights(name);
     try {
       const full = await readModelWeights(this.host.files, path, model, ref);
       if (this.w.editor.getState().file.path === path) this.models?.openedWithModel(full, name);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      this.w.session.getState().notify('error', `"${name}" opened without its trained weights: ${(e as Error).message}`, code ? { code } : undefined);
+      session.notify('error', `"${name}" opened without its trained weights: ${(e as Error).message}`, code ? { code } : undefined);
+    } finally {
+      if (this.w.session.getState().loadingWeights === name) session.setLoadingWeights(undefined);
     }
   }
 

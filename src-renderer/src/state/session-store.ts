@@ -41,8 +41,11 @@ export interface SessionState {
   notice?: Notice;
   /** Set to ask the canvas to centre on a node (problems panel click); `seq` makes repeats fire. */
   focus?: { nodeId: string; seq: number };
+  /** The project whose trained weights are being read back from beside its file (they load after the design: seconds for a resnet18). */
+  loadingWeights?: string;
 
   setDialog(d: Dialog): void;
+  setLoadingWeights(name: string | undefined): void;
   setTheme(t: Theme): void;
   notify(kind: Notice['kind'], message: string, extra?: NoticeExtra): void;
   clearNotice(): void;
@@ -72,6 +75,9 @@ export function createSessionStore() {
     dialog: 'none',
     setDialog(dialog) {
       set({ dialog });
+    },
+    setLoadingWeights(loadingWeights) {
+      set({ loadingWeights });
     },
     setTheme(theme) {
       try {

@@ -4,7 +4,9 @@
  * file names them; Open reads them back in parts and hands the model on as it was. Run here
  * through web mode's real file bridge (webHostFiles, each call as JSON through callFileOp's checks)
  * over a FileService on a temp folder. Before, the weights were base64 inside the JSON, one
- * request: 47 MB of resnet18 weights made a 63 MB file and a larger model failed at 64 MiB.
+ * request: 47 MB of resnet18 weights made a 63 MB file and a larger model failed at 64 MiB. While
+ * they are read back (seconds for a resnet18), the session says so (`loadingWeights`): seen in web
+ * mode, the dock said "No weights were loaded with this design" and Export wrote the design untrained.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -89,7 +91,10 @@ describe("a project's weights as binary beside it", () => {
     const other = createWindowStores();
     const reopen = new ProjectFiles(other, webHost(service), 1500, { modelForSave: async () => undefined, openedWithModel: (m, name) => void opened.push([m, name]) });
     expect(await reopen.openPath('icons.netwright.json')).toBe(true);
+    // While the weights come in, the window says so: the dock does not call them missing, and Export waits.
+    expect(other.session.getState().loadingWeights).toBe('icons');
     await vi.waitFor(() => expect(opened).toHaveLength(1), { timeout: 20_000 });
+    expect(other.session.getState().loadingWeights).toBeUndefined();
     expect(opened[0][1]).toBe('icons');
     expect(opened[0][0]).toEqual(model);
 
@@ -100,6 +105,7 @@ describe("a project's weights as binary beside it", () => {
     expect(await again.openPath('icons.netwright.json')).toBe(true);
     await vi.waitFor(() => expect(third.session.getState().notice?.message).toMatch(/opened without its trained weights: The project's trained weights \(icons\.netwright\.weights-[0-9a-f]{16}\.safetensors, beside it\) are missing/));
     expect(opened).toHaveLength(1);
+    expect(third.session.getState().loadingWeights).toBeUndefined();
     expect(third.editor.getState().file.path).toBe('icons.netwright.json');
   }, 60_000);
 

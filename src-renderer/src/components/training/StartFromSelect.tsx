@@ -6,7 +6,7 @@ import type { RunMeta } from '../../training/compare';
 import { loadWeightsFile } from '../../training/export';
 import { isProjectRun } from '../../training/project-runs';
 import { PickerInput } from '../PickerInput';
-import { useEditor, useEngine, useRun, useWindow } from '../../state/window';
+import { useEditor, useEngine, useRun, useSession, useWindow } from '../../state/window';
 
 /** A start as the select's option value (`fresh`, `loaded`, `run:<id>:best`). */
 const valueOf = (s: StartFrom): string => (s.kind === 'run' ? `run:${s.run}:${s.checkpoint}` : s.kind);
@@ -25,6 +25,7 @@ export function StartFromSelect({ training, disabled, onChange }: { training: Tr
   const project = useEditor((s) => s.file.name);
   const projectId = useEditor((s) => s.file.projectId);
   const loaded = weightsFor(weights, loadSeq);
+  const loading = useSession((s) => s.loadingWeights);
   const runs = useStoredRuns(project, projectId);
   const name = (id: string) => runs.find((r) => r.id === id)?.name;
   const options: { value: string; label: string; start: StartFrom; title: string }[] = [];
@@ -75,7 +76,11 @@ export function StartFromSelect({ training, disabled, onChange }: { training: Tr
         </button>
         <PickerInput inputRef={picker} testId="train-load-weights-file" accept=".safetensors,.pt,.pth,.bin" onFiles={(list) => void loadWeightsFile(w, list[0]).then((ok) => ok && onChange({ kind: 'loaded' }))} />
       </span>
-      {missing ? (
+      {missing && loading ? (
+        <span className="train-field__hint" data-testid="start-from-loading">
+          Loading the trained weights of “{loading}” from beside its file…
+        </span>
+      ) : missing ? (
         <span className="train-field__hint train-field__hint--warn" data-testid="start-from-missing">
           No weights were loaded with this design: Load weights…, import the model or open the project saved with its weights, or start fresh.
         </span>
