@@ -5,6 +5,8 @@
  * workspace's settings (the page's storage, beside the panel arrangement).
  */
 import { renderToStaticMarkup } from 'react-dom/server';
+import type { ReactElement } from 'react';
+import { RunStop, RunWhere } from '../../../src-renderer/src/components/training/RunWhere';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WhereField } from '../../../src-renderer/src/components/training/WhereField';
 import { DEFAULT_WHERE, WHERE_STORAGE_KEY, checkWhere, paramsHint, parseWhere, rememberWhere, rememberedWhere, whereText, type WhereChoice } from '../../../src-renderer/src/training/where';
@@ -81,5 +83,19 @@ describe('the Train dock\'s Where', () => {
       storage.set(WHERE_STORAGE_KEY, '[]');
       expect(rememberedWhere()).toEqual(DEFAULT_WHERE);
     });
+  });
+
+  it('a run elsewhere shows its target and job id on its row, and Stop while it runs', () => {
+    const running = { id: '20261129-074301-zpcb', status: 'running' as const, target: { spec: 'torchrun:2', jobId: '4242', jobStarted: 1 } };
+    expect(renderToStaticMarkup(<RunWhere meta={running} />)).toMatch(/data-testid="run-target-20261129-074301-zpcb"[^>]*>on torchrun:2 · job 4242</);
+    const onStop = vi.fn();
+    const stop = RunStop({ meta: running, onStop }) as ReactElement<{ onClick: () => void; 'data-testid': string }>;
+    expect(stop.props['data-testid']).toBe('run-cancel-20261129-074301-zpcb');
+    stop.props.onClick();
+    expect(onStop).toHaveBeenCalledOnce();
+    // Ended, or trained in the engine: no Stop here (the engine's run stops from the dock), no target line.
+    expect(RunStop({ meta: { ...running, status: 'done' }, onStop })).toBeNull();
+    expect(RunStop({ meta: { id: running.id, status: 'running' }, onStop })).toBeNull();
+    expect(RunWhere({ meta: { id: running.id } })).toBeNull();
   });
 });

@@ -18,6 +18,7 @@ import { settingOverRun } from '../../training/settings-history';
 import { describeStartFrom, startFromOf, type TrainingConfig } from '../../../../src-engine/facade';
 import { deleteRun, listRuns, openRun, updateRun } from '../../training/runs-client';
 import { cancelRun } from '../../training/where';
+import { RunStop, RunWhere } from './RunWhere';
 import { holdsDesign } from '../../editor/same-design';
 import { useEditor, useEngine, useExport, useRun, useRunsUi, useWindow } from '../../state/window';
 import { datasetLabel } from '../../editor/training-summary';
@@ -165,11 +166,7 @@ function RunRow(props: {
       </td>
       <td className="runs__result">
         <b data-testid={`run-result-${m.id}`}>{headlineOf(m).label}</b> <span className={`runs__status runs__status--${m.status}`}>{m.status}</span>
-        {m.target ? (
-          <div className="runs__sub" data-testid={`run-target-${m.id}`} title="Where it trained (as netwright train --on spells it) and its job's id there">
-            on {m.target.spec} · job {m.target.jobId}
-          </div>
-        ) : null}
+        <RunWhere meta={m} />
         <div className="runs__sub">
           {m.summary ? `${m.summary.steps - (m.resumedFrom?.step ?? 0)} steps${m.resumedFrom ? ` (to ${m.summary.steps})` : ''} · ${duration(m.summary.seconds)}` : m.status === 'running' ? <LiveStep id={m.id} /> : '–'}
         </div>
@@ -182,11 +179,7 @@ function RunRow(props: {
         <button type="button" data-testid={`run-open-${m.id}`} title="Open this run: its design on the canvas, its curves, layers and samples in the dock (scrub through them with the timeline)" onClick={onOpen}>
           Open
         </button>
-        {m.target && m.status === 'running' ? (
-          <button type="button" data-testid={`run-cancel-${m.id}`} title={`End its job (${m.target.spec}, job ${m.target.jobId}): it is recorded as stopped`} onClick={onCancel}>
-            Stop
-          </button>
-        ) : null}
+        <RunStop meta={m} onStop={onCancel} />
         <RunContinue meta={m} busy={busy} onResume={onResume} />
         <RunExport id={m.id} disabled={m.status === 'running'} />
         <button type="button" data-testid={`run-delete-${m.id}`} disabled={m.status === 'running'} title={m.status === 'running' ? 'Stop the run first' : 'Delete this run'} onClick={onDelete}>
