@@ -1,4 +1,5 @@
 import { migrateGraph } from '../../base/ir/migrate';
+import { normalizationForGraph, normalizationMetadata } from './safetensors';
 import { metricsBySplit } from '../metrics/by-split';
 import { GRAPH_FORMAT, type GraphIR } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
@@ -36,7 +37,8 @@ export interface ModelFileJSON {
   graph: GraphIR;
   params: Record<string, TensorJSON>;
   buffers: Record<string, TensorJSON>;
-  normalization: Normalization | null;
+  /** Per feature or global; an image's per-channel figures as their runs (`{kind: 'per-channel', features, mean, std}`). */
+  normalization: Normalization | { kind: 'per-channel'; features: number; mean: number[]; std: number[] } | null;
   /** A regression's target standardisation (`TrainedModel.targetNormalization`): outputs × std + mean are the target's units. */
   targetNormalization?: TargetNormalization;
   classNames: string[];
@@ -79,7 +81,8 @@ export function modelToJSON(model: TrainedModel, known?: CheckedGraph): ModelFil
     graph: migrateGraph(model.graph).json as GraphIR,
     params,
     buffers,
-    normalization: model.normalization ?? null,
+    // An image's per-channel figures as their runs (normalizationMetadata): 100 bytes, not 6 MB for a 3×224×224 input.
+    normalization: model.normalization ? (JSON.parse(normalizationMetadata(model.normalization)) as ModelFileJSON['normalization']) : null,
     ...(model.targetNormalization ? { targetNormalization: model.targetNormalization } : {}),
     classNames: model.classNames ?? [],
     ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}),
@@ -175,10 +178,14 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
   if (json.normalization !== undefined && json.normalization !== null) {
     const n = json.normalization;
     const nums = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'number' && Number.isFinite(x));
-    if (!isRecord(n) || (n.kind !== 'per-feature' && n.kind !== 'global') || !nums(n.mean) || !nums(n.std) || (n.mean as number[]).length !== (n.std as number[]).length) {
-      throw bad('The model file is damaged: "normalization" needs a kind (per-feature or global) and as many means as standard deviations.');
+    if (!isRecord(n) || (n.kind !== 'per-feature' && n.kind !== 'global' && n.kind !== 'per-channel') || !nums(n.mean) || !nums(n.std) || (n.mean as number[]).length !== (n.std as number[]).length) {
+      throw bad('The model file is damaged: "normalization" needs a kind (per-feature, per-channel or global) and as many means as standard deviations.');
     }
-    normalization = { kind: n.kind, mean: [...(n.mean as number[])], std: [...(n.std as number[])] };
+    if (n.kind === 'per-channel') {
+      // Spread over the design's own input only (never a count the file alone says).
+      normalization = normalizationForGraph(JSON.stringify(n), graph);
+      if (!normalization) throw bad('The model file is damaged: its per-channel "normalization" does not cover the input of its graph.');
+    } else normalization = { kind: n.kind, mean: [...(n.mean as number[])], std: [...(n.std as number[])] };
   }
   let targetNormalization: TargetNormalization | undefined;
   if (json.targetNormalization !== undefined && json.targetNormalization !== null) {

@@ -1,6 +1,8 @@
 import { ModelError } from './model';
 import type { TorchTensor } from './archive';
 import type { Normalization } from '../data/normalize';
+import type { GraphIR } from '../../base/ir/types';
+import { featureInput, inputShape } from '../../base/ir/inputs';
 import { MAX_MODEL_CARD_CHARS } from './model-card';
 
 /**
@@ -105,6 +107,17 @@ export function normalizationRuns(norm: Normalization): { features: number; mean
   if (run <= 1 || !Number.isInteger(channels) || channels > MAX_NORMALIZATION_CHANNELS || !repeats(norm.mean) || !repeats(norm.std)) return undefined;
   const every = (a: readonly number[]) => Array.from({ length: channels }, (_, c) => a[c * run]);
   return { features: n, mean: every(norm.mean), std: every(norm.std) };
+}
+
+/**
+ * The normalisation `normalizationMetadata` wrote (either form), for `graph`'s features Input:
+ * what the JSON model and ONNX readers call, so a per-channel entry is spread only over the
+ * design's own input size. Undefined when it does not parse or does not fit.
+ */
+export function normalizationForGraph(text: string | undefined, graph: Pick<GraphIR, 'nodes'>): Normalization | undefined {
+  const input = featureInput(graph);
+  const features = input ? inputShape(input).reduce((a, b) => a * b, 1) : 0;
+  return normalizationFromMetadata(text, features);
 }
 
 /**

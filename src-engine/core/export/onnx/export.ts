@@ -1,4 +1,5 @@
 import { isFeatureInput, isGraphInput } from '../../../base/ir/inputs';
+import { normalizationMetadata } from '../safetensors';
 import { predictionNodeId } from '../../../base/ir/prediction';
 import type { GraphIR, NodeIR } from '../../../base/ir/types';
 import { ENGINE_VERSION } from '../../../base/version';
@@ -204,7 +205,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
     { key: META.graph, value: JSON.stringify(withoutHostPaths(model.graph)) },
     { key: META.exported, value: JSON.stringify({ opset, normalization: norm ? mode : 'none', ...(untrained ? { weights: 'initial', untrained: true } : {}) }) },
   ];
-  if (norm) metadata.push({ key: META.normalization, value: JSON.stringify(norm) });
+  if (norm) metadata.push({ key: META.normalization, value: normalizationMetadata(norm) });
   if (model.classNames) metadata.push({ key: META.classNames, value: JSON.stringify(model.classNames) });
   if (model.tokenizer) metadata.push({ key: META.tokenizer, value: JSON.stringify(model.tokenizer) });
   if (model.table) metadata.push({ key: META.table, value: JSON.stringify(model.table) });

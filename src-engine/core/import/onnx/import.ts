@@ -1,7 +1,7 @@
 import type { GraphIR } from '../../../base/ir/types';
+import { normalizationForGraph } from '../../export/safetensors';
 import { checkGraph, type CheckedGraph } from '../../analysis/checked';
 import { findClassifierHead, withClassificationLoss } from '../../analysis/classifier';
-import type { Normalization } from '../../data/normalize';
 import { readTokenizer } from '../../data/tokenizer';
 import { readTableEncoding } from '../../data/table-encoding';
 import { tensorSpecs, type TensorSpec, type TrainedModel } from '../../export/model';
@@ -197,7 +197,10 @@ function withMetadata(built: TrainedModel, file: OnnxModel, readers: Pick<Traine
     const names = JSON.parse(meta.get(META.classNames) ?? 'null') as unknown;
     if (Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string')) out.classNames = names as string[];
     const mode = (JSON.parse(meta.get(META.exported) ?? '{}') as { normalization?: OnnxNormalizationMode }).normalization;
-    if (!out.normalization && mode === 'none' && meta.has(META.normalization)) out.normalization = JSON.parse(meta.get(META.normalization)!) as Normalization;
+    if (!out.normalization && mode === 'none' && meta.has(META.normalization)) {
+      const norm = normalizationForGraph(meta.get(META.normalization), out.graph);
+      if (norm) out.normalization = norm;
+    }
     Object.assign(out, readers);
   } catch {
     // Metadata that does not parse is ignored: the nodes are the model.
@@ -283,7 +286,7 @@ function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'bu
     const stored = JSON.parse(storedText) as GraphIR;
     const exported = JSON.parse(meta.get(META.exported) ?? '{}') as { normalization?: OnnxNormalizationMode };
     const mode = exported.normalization ?? 'none';
-    const norm = meta.has(META.normalization) ? (JSON.parse(meta.get(META.normalization)!) as Normalization) : undefined;
+    const norm = normalizationForGraph(meta.get(META.normalization), stored);
     const checked = checkGraph(stored, { batchSize: 1 }).graph;
     if (!checked) throw new Error('the stored graph does not validate');
     const keys = tensorSpecs(checked);
