@@ -113,8 +113,9 @@ function importWeights(file: string, bytes: Uint8Array, design: string, target: 
     const loaded = loadWeights(graph, bytes, name);
     // Weights alone (a state_dict: weights.pt) keep no input normalisation nor class names; the
     // design's own model has them, and without them the model would read raw input.
-    const kept = designModel ? READERS.filter((k) => loaded[k] === undefined && designModel![k] !== undefined) : [];
-    const model: TrainedModel = { ...loaded, ...Object.fromEntries(kept.map((k) => [k, designModel![k]])) };
+    const from: Partial<TrainedModel> = designModel ?? {};
+    const kept = READERS.filter((k) => loaded[k] === undefined && from[k] !== undefined);
+    const model: TrainedModel = { ...loaded, ...Object.fromEntries(kept.map((k) => [k, from[k]])) };
     if (kept.length) out(`note: ${name} keeps no ${kept.join(', ')}; taken from ${design}'s model\n`);
     const g = model.graph.training ? { ...model.graph, training: { ...model.graph.training, startFrom: { kind: 'loaded' as const } } } : model.graph;
     const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: g, layout: {}, model: modelToJSON({ ...model, graph: g }) };

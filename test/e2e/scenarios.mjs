@@ -1106,13 +1106,16 @@ const pacedTwoMoons = [
 ];
 
 /**
- * Issue #13: every run is kept. The two-moons run above trained with Adam; train again with SGD:
+ * Issue #13: every run is kept. The two-moons template trained with Adam, then again with SGD:
  * both are in the Runs tab, newest first, each with its settings and test result; a rename sticks;
  * restoring a run puts its design back on the canvas.
  */
 const runsKept = [
   ...openTemplate('two-moons-mlp'),
   { click: '[data-testid=train-tab-curves]' },
+  // A template opened again is a new project (runs follow a project by its id, #82): its Adam run here.
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
   { select: '[data-testid=train-optimizer]', value: 'sgd' },
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
@@ -1371,6 +1374,9 @@ const runBelongsToProject = [
 const crashedRun = [
   ...openTemplate('two-moons-mlp'),
   { click: '[data-testid=train-tab-curves]' },
+  // The run before it, in this project (a template opened again is a new project: runs follow its id, #82).
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
   ...setField('epochs', 500),
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },

@@ -171,7 +171,7 @@ describe('export over the protocol', () => {
   it('lists the formats, exports ONNX, imports it as the current model (same predictions), and fine-tunes from it with a replaced head', async () => {
     const { client, waitFor } = setupEngine();
     const { formats } = await client.request('model.formats', {});
-    expect(formats.map((f) => [f.id, f.kind])).toEqual([['json', 'file'], ['onnx', 'file'], ['onnx-int8', 'file'], ['pytorch', 'folder'], ['safetensors', 'file']]);
+    expect(formats.map((f) => [f.id, f.kind])).toEqual([['json', 'file'], ['onnx', 'file'], ['onnx-int8', 'file'], ['pytorch', 'folder'], ['web', 'folder'], ['safetensors', 'file']]);
     const graph = twoMoonsGraph({ epochs: 2 });
     const start = await client.request('train.start', { graph, probes: false });
     await waitFor('train.done');

@@ -71,9 +71,9 @@ export function MetricReport({ metrics, classNames }: { metrics: Metrics; classN
       ) : null}
       {rel ? <EChart className="metric-report__chart" option={reliabilityChartOption(t, rel)} data-testid="reliability-diagram" data-bins={rel.count.length} /> : null}
       {metrics.rmse !== undefined ? (
-        <div className="train-result" data-testid="report-regression" data-rmse={metrics.rmse}>
-          RMSE {metrics.rmse.toPrecision(4)}
-          {metrics.mae !== undefined ? ` · MAE ${metrics.mae.toPrecision(4)}` : ''}
+        <div className="train-result" data-testid="report-regression" data-rmse={metrics.rmse ?? ''}>
+          RMSE {typeof metrics.rmse === 'number' ? metrics.rmse.toPrecision(4) : 'n/a (the run diverged)'}
+          {typeof metrics.mae === 'number' ? ` · MAE ${metrics.mae.toPrecision(4)}` : ''}
           {typeof metrics.r2 === 'number' ? ` · R² ${metrics.r2.toFixed(3)}` : ''}
         </div>
       ) : null}

@@ -50,11 +50,14 @@ describe('train CLI --data: an image folder', () => {
     expect(meta.settings.training.dataset).toMatchObject({ name: 'image-folder', options: { path: dir, fingerprint: data.fingerprint } });
     expect(data.notes.join(' ')).toMatch(/grey \(luma\) and resized to 28×28/);
     expect(r.lines.at(-1)?.type).toBe('export');
-    const exported = JSON.parse(readFileSync(model, 'utf8')) as { classNames: string[]; normalization: { kind: string; mean: number[] } };
+    const exported = JSON.parse(readFileSync(model, 'utf8')) as { classNames: string[]; normalization: { kind: string; features: number; mean: number[] } };
     expect(exported.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
-    // Per-channel normalisation fitted on the training split (one channel here: 784 equal means).
-    expect(exported.normalization.kind).toBe('per-feature');
-    expect(new Set(exported.normalization.mean).size).toBe(1);
+    // Per-channel normalisation fitted on the training split (one channel here: 784 equal means),
+    // written as its run: one mean for the 784 features (5445c489), read back feature by feature.
+    expect(exported.normalization).toMatchObject({ kind: 'per-channel', features: 784 });
+    expect(exported.normalization.mean).toHaveLength(1);
+    const back = modelFromJSON(readFileSync(model, 'utf8')).normalization!;
+    expect([back.kind, back.mean.length, new Set(back.mean).size]).toEqual(['per-feature', 784, 1]);
   });
 
   it('examples/your-photos.json (3 outputs) on the 10-class folder: its head is resized to 10, said in a note, and it trains', async () => {
