@@ -105,9 +105,9 @@ describe("the Node version Netwright needs", () => {
     expect(said).not.toContain('20.19.0');
   });
 
-  it('CONTRIBUTING states both figures', () => {
+  it('the README and CONTRIBUTING state both figures', () => {
     const figures = [lowest(pkg.devEngines!.runtime!.version), lowest(pkg.engines.node)];
-    for (const doc of ['CONTRIBUTING.md']) {
+    for (const doc of ['README.md', 'CONTRIBUTING.md']) {
       const text = readFileSync(path.join(root, doc), 'utf8');
       for (const f of figures) expect(text, doc).toContain(`Node ≥ ${f}`);
       // No other Node figure.
