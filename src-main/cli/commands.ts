@@ -60,7 +60,7 @@ export function helpText(commands: readonly Command[], { version, docsDir }: Pic
     'commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    `Docs: ${docsDir} (trainer.md: the command line).`,
+    `Docs: ${docsDir} (guide/command-line.md: every command; trainer.md: training in depth).`,
     '',
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * An engine that launches iris-mlp on torchrun:1 the way the app does (`runs.launch`'s host,
  * node/elsewhere-host.ts) into the run store `argv[2]` for `argv[3]` epochs, prints the run's id
- * and job id, and follows the job until it is killed (reattach.test.ts kills it mid-run).
+ * and job id, and follows the job until it is killed (test/accuracy/reattach.test.ts kills it mid-run).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

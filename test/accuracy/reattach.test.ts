@@ -4,18 +4,21 @@
  * its job does not end with the engine; an engine started later (`reattachRuns`, at the engine's
  * start) takes the run over and follows the job from those files, what the log already has not
  * written twice. A job that ended meanwhile is recorded as its output says.
+ *
+ * In the accuracy suite (CI's `npm test -- --with-accuracy`, `npm run test:accuracy`), not `npm
+ * test`: it starts real PyTorch processes for a minute or so of its 8-minute budget.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { reattachRuns } from '../../../../src-engine/node/elsewhere-host';
-import { processAlive, RunStore } from '../../../../src-engine/node/run-store';
-import type { RunRecord } from '../../../../src-engine/app/runs/types';
-import { HAS_TORCH, tempDir } from '../export/torch-harness';
+import { reattachRuns } from '../../src-engine/node/elsewhere-host';
+import { processAlive, RunStore } from '../../src-engine/node/run-store';
+import type { RunRecord } from '../../src-engine/app/runs/types';
+import { HAS_TORCH, tempDir } from '../unit/engine/export/torch-harness';
 
-const LAUNCHER = join(import.meta.dirname, 'reattach-launcher.ts');
+const LAUNCHER = join(import.meta.dirname, '../unit/engine/node/reattach-launcher.ts');
 
 /** Start the launching engine; its answer (`runs.launch`'s) and the process, to kill. */
 async function launchingEngine(runs: string, epochs: number) {

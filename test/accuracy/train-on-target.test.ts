@@ -13,23 +13,26 @@
  * every step recorded before kept; `netwright runs cancel` → `stopped`; the command that follows the
  * job killed (the app closed) → the job ends itself (train.py watches NETWRIGHT_HOST_PID) and the
  * run is listed `crashed`, its records kept.
+ *
+ * In the accuracy suite (CI's `npm test -- --with-accuracy`, `npm run test:accuracy`), not `npm
+ * test`: it starts real PyTorch processes for a minute or so of its 8-minute budget.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTarget, TARGETS, TargetSpecError } from '../../../../src-engine/catalog/targets/registry';
-import { main as trainCli } from '../../../../src-engine/node/train-cli';
-import { main as runsCli } from '../../../../src-engine/node/runs-cli';
-import { RunStore } from '../../../../src-engine/node/run-store';
-import type { RunRecord } from '../../../../src-engine/app/runs/types';
-import { StartInfo, StoredFrame } from '../../../../src-engine/protocol';
-import { runsService } from '../../../../src-engine/protocol/services/runs';
-import { runView } from '../../../../src-engine/app/runs/recorder';
-import { HAS_TORCH, TORCH_PYTHON, tempDir } from '../export/torch-harness';
-import { runCli } from './cli-run';
+import { parseTarget, TARGETS, TargetSpecError } from '../../src-engine/catalog/targets/registry';
+import { main as trainCli } from '../../src-engine/node/train-cli';
+import { main as runsCli } from '../../src-engine/node/runs-cli';
+import { RunStore } from '../../src-engine/node/run-store';
+import type { RunRecord } from '../../src-engine/app/runs/types';
+import { StartInfo, StoredFrame } from '../../src-engine/protocol';
+import { runsService } from '../../src-engine/protocol/services/runs';
+import { runView } from '../../src-engine/app/runs/recorder';
+import { HAS_TORCH, TORCH_PYTHON, tempDir } from '../unit/engine/export/torch-harness';
+import { runCli } from '../unit/engine/node/cli-run';
 
-const IRIS = join(import.meta.dirname, '../../../../examples/iris-mlp.json');
+const IRIS = join(import.meta.dirname, '../../examples/iris-mlp.json');
 
 /** Whether the Python with PyTorch sees a CUDA GPU (then --device gpu trains instead of refusing). */
 const HAS_CUDA = HAS_TORCH && spawnSync(TORCH_PYTHON, ['-c', 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)']).status === 0;
@@ -173,7 +176,7 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
   it('BatchNorm under torchrun:2 normalises each share with the whole global batch\'s statistics: mnist-cnn, 4 steps of 64, the losses of --on local within 1e-5', async () => {
     // Plain DDP normalises each process's 32 samples with their own statistics: 1.1e-3 relative off at step 1 already.
     const runs = tempDir('torchrun-bn');
-    const flags = [join(import.meta.dirname, '../../../../examples/mnist-cnn.json'), '--runs', runs, '--epochs', '1', '--limit', '256'];
+    const flags = [join(import.meta.dirname, '../../examples/mnist-cnn.json'), '--runs', runs, '--epochs', '1', '--limit', '256'];
     expect((await runCli(trainCli, flags)).code).toBe(0);
     const two = await runCli(trainCli, [...flags, '--on', 'torchrun:2']);
     expect(two.code, two.err).toBe(0);
@@ -233,7 +236,7 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N, the command itself
   it('the job ends itself within seconds, and the run is listed crashed with every step recorded before', async () => {
     const runs = tempDir('torchrun-host-killed');
     const store = new RunStore(runs);
-    const cli = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../../../src-engine/node/train-cli.ts'), IRIS, '--runs', runs, '--epochs', '5000', '--on', 'torchrun:2'], { stdio: 'ignore' });
+    const cli = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../src-engine/node/train-cli.ts'), IRIS, '--runs', runs, '--epochs', '5000', '--on', 'torchrun:2'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => cli.once('exit', resolve));
     try {
       const run = await runningWithSteps(store, 1);
