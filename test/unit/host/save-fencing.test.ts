@@ -67,7 +67,7 @@ describe('H4: a host stopped after its version check, its lock broken meanwhile'
       try {
         b = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', racer, ws, '--save', file, 'saved by B', versionOf('v0')], { encoding: 'utf8' })) as typeof b;
       } catch (e) {
-        // Said in the failure rather than lost inside A's save (it failed once under npm test's load with b = {}).
+        // Said in the failure rather than lost inside A's save.
         const err = e as { status?: number; stdout?: string; stderr?: string; message?: string };
         b = { code: `host B exited ${err.status ?? '?'}: ${err.stdout ?? ''} ${err.stderr ?? err.message ?? ''}`.slice(0, 2000) };
       }
