@@ -230,8 +230,17 @@ export async function readLock(lock: string): Promise<FoundLock | undefined> {
   if (!st) return undefined;
   const identity = (parts: unknown[]) => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
   if (st.isDirectory()) {
-    const names = await fs.readdir(lock).catch(() => undefined);
-    if (!names) return (await fs.lstat(lock).catch(() => undefined)) ? { id: identity([st.ino, 'unreadable']), mtimeMs: st.mtimeMs, holder: undefined, folder: true, foreign: 'folder' } : undefined;
+    let names: string[];
+    try {
+      names = await fs.readdir(lock);
+    } catch (e) {
+      // Released (renamed away) between the lstat and the listing, perhaps with the next holder's
+      // folder already in its place: look again. Only a folder that stays unreadable is not ours.
+      // (A save of two hosts at once was refused E_FILE_LOCK_BLOCKED once in 20 rounds.)
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return readLock(lock);
+      return { id: identity([st.ino, 'unreadable']), mtimeMs: st.mtimeMs, holder: undefined, folder: true, foreign: 'folder' };
+    }
     const tokens = names.map((n) => HOLDER_FILE.exec(n)?.[1]).filter((x): x is string => !!x);
     // Ours hold one holder's record from the moment they bear the name (filled before the rename).
     if (tokens.length !== 1) return { id: identity([st.ino, ...names]), mtimeMs: st.mtimeMs, holder: undefined, folder: true, foreign: 'folder' };
