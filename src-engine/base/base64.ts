@@ -21,8 +21,24 @@ const TEXT_CHUNK = 1 << 20;
  * model (densenet121) took six seconds to encode.
  */
 export function bytesToBase64(bytes: Uint8Array): string {
-  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
-  let o = 0;
+  const out = new Uint8Array(base64Length(bytes.length));
+  base64Into(bytes, out, 0);
+  const text = new TextDecoder();
+  const parts: string[] = [];
+  for (let k = 0; k < out.length; k += TEXT_CHUNK) parts.push(text.decode(out.subarray(k, k + TEXT_CHUNK)));
+  return parts.join('');
+}
+
+/** How many characters base64 (with padding) takes for `n` bytes. */
+export const base64Length = (n: number): number => Math.ceil(n / 3) * 4;
+
+/**
+ * Write the base64 of `bytes` as ASCII codes into `out` from `at` (which must have
+ * `base64Length(bytes.length)` bytes free there); returns the offset after it. Lets a writer put a
+ * tensor's text straight into the file's bytes, with no string of it in between.
+ */
+export function base64Into(bytes: Uint8Array, out: Uint8Array, at: number): number {
+  let o = at;
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
@@ -39,10 +55,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
     out[o++] = rest === 2 ? CODES[(n >> 6) & 63] : 61;
     out[o++] = 61;
   }
-  const text = new TextDecoder();
-  const parts: string[] = [];
-  for (let k = 0; k < out.length; k += TEXT_CHUNK) parts.push(text.decode(out.subarray(k, k + TEXT_CHUNK)));
-  return parts.join('');
+  return o;
 }
 
 /** The bytes of base64 text; throws on a character outside the alphabet (padding `=` only at the end). */

@@ -1,6 +1,6 @@
 import type { LoadedDataset, Samples } from '../data/types';
 import { ExportError, type ExportBundle } from './bundle';
-import { modelToJSONText } from './json';
+import { modelToJSONBytes } from './json';
 import type { TrainedModel } from './model';
 import { exportOnnx, ONNX_OPSETS, type OnnxNormalizationMode } from './onnx';
 import { exportPytorch, modelSafetensors } from './pytorch';
@@ -61,7 +61,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     label: 'JSON',
     doc: 'Netwright model file: graph, weights, normalisation, class names, settings and metrics (docs/export.md)',
     output: { kind: 'file', extension: '.netwright-model.json' },
-    export: (model) => ({ kind: 'file', files: [{ path: 'model.json', data: new TextEncoder().encode(modelToJSONText(model)) }] }),
+    export: (model) => ({ kind: 'file', files: [{ path: 'model.json', data: modelToJSONBytes(model) }] }),
   },
   {
     id: 'onnx',

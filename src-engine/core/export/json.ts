@@ -8,6 +8,7 @@ import { targetNormalizationProblem, type TargetNormalization } from '../data/ta
 import { readTokenizer, type Tokenizer } from '../data/tokenizer';
 import { readTableEncoding, type TableEncoding } from '../data/table-encoding';
 import { base64ToFloat32, float32ToBase64 } from '../train/checkpoint';
+import { base64Into, base64Length } from '../../base/base64';
 import { checkModelGraph, ModelError, tensorSpecs, type TrainedModel } from './model';
 import { modelCard } from './model-card';
 import type { CheckedGraph } from '../analysis/checked';
@@ -54,33 +55,30 @@ export interface ModelFileJSON {
   modelCard?: string;
 }
 
-/**
- * The model file for a model. Tensors keep their exact bits (NaN payloads included), so
- * `modelFromJSON(modelToJSON(m))` predicts bit-identically to `m`. `known`: `model.graph` when the
- * caller checked it already (an ONNX import's `checked`).
- *
- * @throws ModelError when a weight is missing or mis-sized for the graph (`E_MODEL_WEIGHTS`).
- */
-export function modelToJSON(model: TrainedModel, known?: CheckedGraph): ModelFileJSON {
-  const params: Record<string, TensorJSON> = {};
-  const buffers: Record<string, TensorJSON> = {};
+/** A model file's tensors, in the order the file lists them: key, shape, values. */
+type FileTensors = [key: string, shape: number[], values: Float32Array][];
+
+/** The model file's fields, its tensors apart (`params` and `buffers` go between `graph` and `normalization`). */
+function modelFileParts(model: TrainedModel, known?: CheckedGraph) {
+  const params: FileTensors = [];
+  const buffers: FileTensors = [];
   for (const t of tensorSpecs(known ?? checkModelGraph(model.graph))) {
     const from = t.kind === 'param' ? model.params : model.buffers;
     const v = from[t.key];
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (!v) throw new ModelError('E_MODEL_WEIGHTS', `The model has no ${t.kind === 'param' ? 'parameter' : 'buffer'} "${t.key}".`);
     if (v.length !== n) throw new ModelError('E_MODEL_WEIGHTS', `"${t.key}" has ${v.length} values; its shape [${t.shape.join(', ')}] needs ${n}.`);
-    (t.kind === 'param' ? params : buffers)[t.key] = { shape: t.shape, data: float32ToBase64(v) };
+    (t.kind === 'param' ? params : buffers).push([t.key, t.shape, v]);
   }
-  return {
-    format: MODEL_FORMAT,
+  const head = {
+    format: MODEL_FORMAT as typeof MODEL_FORMAT,
     version: MODEL_VERSION,
-    encoding: 'base64-float32-le',
+    encoding: 'base64-float32-le' as const,
     createdBy: `Netwright ${ENGINE_VERSION}`,
     // Written in the current IR version, so a file reads back to exactly what it was written from.
     graph: migrateGraph(model.graph).json as GraphIR,
-    params,
-    buffers,
+  };
+  const tail = {
     // An image's per-channel figures as their runs (normalizationMetadata): 100 bytes, not 6 MB for a 3×224×224 input.
     normalization: model.normalization ? (JSON.parse(normalizationMetadata(model.normalization)) as ModelFileJSON['normalization']) : null,
     ...(model.targetNormalization ? { targetNormalization: model.targetNormalization } : {}),
@@ -92,11 +90,79 @@ export function modelToJSON(model: TrainedModel, known?: CheckedGraph): ModelFil
     ...(model.origin ? { origin: model.origin } : {}),
     modelCard: modelCard(model),
   };
+  return { head, params, buffers, tail };
 }
+
+const tensorRecord = (tensors: FileTensors): Record<string, TensorJSON> => Object.fromEntries(tensors.map(([key, shape, v]) => [key, { shape, data: float32ToBase64(v) }]));
+
+/**
+ * The model file for a model. Tensors keep their exact bits (NaN payloads included), so
+ * `modelFromJSON(modelToJSON(m))` predicts bit-identically to `m`. `known`: `model.graph` when the
+ * caller checked it already (an ONNX import's `checked`).
+ *
+ * @throws ModelError when a weight is missing or mis-sized for the graph (`E_MODEL_WEIGHTS`).
+ */
+export function modelToJSON(model: TrainedModel, known?: CheckedGraph): ModelFileJSON {
+  const { head, params, buffers, tail } = modelFileParts(model, known);
+  return { ...head, params: tensorRecord(params), buffers: tensorRecord(buffers), ...tail };
+}
+
+/**
+ * The model file without its tensors' values (`json`: `params` and `buffers` empty) and the
+ * tensors apart, in the order the file lists them: a project keeps them beside it as safetensors
+ * (core/export/project-weights.ts), and no string of them is made.
+ */
+export function modelFileSplit(model: TrainedModel, known?: CheckedGraph): { json: ModelFileJSON; params: FileTensors; buffers: FileTensors } {
+  const { head, params, buffers, tail } = modelFileParts(model, known);
+  return { json: { ...head, params: {}, buffers: {}, ...tail }, params, buffers };
+}
+
+/** A model file's tensors given as values (`modelFromJSON`'s `weights`), by group and key. */
+export type ModelTensorValues = Record<'params' | 'buffers', Record<string, { shape: number[]; values: Float32Array }>>;
 
 /** The model file as text (one line per top-level field would gain nothing: tensors dominate). */
 export function modelToJSONText(model: TrainedModel): string {
   return JSON.stringify(modelToJSON(model)) + '\n';
+}
+
+/**
+ * The model file's bytes (UTF-8), the same as `modelToJSONText`'s, written with each tensor's
+ * base64 put straight into the one output buffer: no string of a tensor, of the file or of its
+ * bytes in between.
+ * NOTE: the text way held the weights about five times over at its peak (each tensor's base64
+ * string, the file's string, its UTF-8 bytes: 1⅓ the weights each) and cannot exceed V8's longest
+ * string (~512 M characters: a model of ~380 MB); here the peak is the weights and the file's bytes.
+ */
+export function modelToJSONBytes(model: TrainedModel, known?: CheckedGraph): Uint8Array {
+  const { head, params, buffers, tail } = modelFileParts(model, known);
+  const utf8 = new TextEncoder();
+  // The text JSON.stringify writes for the whole object, cut where the tensors' data go.
+  const pieces: (Uint8Array | Float32Array)[] = [];
+  const text = (t: string) => pieces.push(utf8.encode(t));
+  const tensors = (name: string, list: FileTensors) => {
+    text(`,${JSON.stringify(name)}:{`);
+    list.forEach(([key, shape, v], i) => {
+      text(`${i ? ',' : ''}${JSON.stringify(key)}:{"shape":${JSON.stringify(shape)},"data":"`);
+      pieces.push(v);
+      text('"}');
+    });
+    text('}');
+  };
+  text(JSON.stringify(head).slice(0, -1));
+  tensors('params', params);
+  tensors('buffers', buffers);
+  text(`,${JSON.stringify(tail).slice(1)}\n`);
+  const size = pieces.reduce((n, p) => n + (p instanceof Float32Array ? base64Length(p.byteLength) : p.length), 0);
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of pieces) {
+    if (p instanceof Float32Array) at = base64Into(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), out, at);
+    else {
+      out.set(p, at);
+      at += p.length;
+    }
+  }
+  return out;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -116,12 +182,13 @@ function optionalField<T>(value: unknown, read: (value: unknown, what: string) =
  * Read a model file (text or parsed JSON). Checks everything before it believes it: the format
  * and version, the graph (migrated from older IR versions and validated), that every tensor the
  * graph needs is there with the right shape and size and no other, the normalisation and class
- * names.
+ * names. `weights`: the tensors as values, in place of the file's `params` and `buffers` (a
+ * project's weights file, read by core/export/project-weights.ts), checked the same way.
  *
  * @throws ModelError `E_MODEL_FORMAT` (not a model file, damaged), `E_MODEL_NEWER`,
  *   `E_MODEL_GRAPH` (the graph does not validate), with a message for the user.
  */
-export function modelFromJSON(input: string | unknown): TrainedModel {
+export function modelFromJSON(input: string | unknown, weights?: ModelTensorValues): TrainedModel {
   let json: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -145,7 +212,7 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
   const specs = tensorSpecs(checkModelGraph(graph));
 
   const read = (field: 'params' | 'buffers'): Record<string, Float32Array> => {
-    const raw = json[field] ?? {};
+    const raw: unknown = weights ? weights[field] : (json[field] ?? {});
     if (!isRecord(raw)) throw bad(`The model file is damaged: "${field}" is not an object.`);
     const kind = field === 'params' ? 'param' : 'buffer';
     const wanted = specs.filter((s) => s.kind === kind);
@@ -155,13 +222,14 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
     for (const s of wanted) {
       const t = raw[s.key];
       if (t === undefined) throw new ModelError('E_MODEL_WEIGHTS', `The model file has no weights for "${s.key}".`);
-      if (!isRecord(t) || typeof t.data !== 'string' || !Array.isArray(t.shape)) throw bad(`The model file is damaged: tensor "${s.key}" needs "shape" and "data".`);
+      const given = isRecord(t) && t.values instanceof Float32Array ? t.values : undefined;
+      if (!isRecord(t) || (typeof t.data !== 'string' && !given) || !Array.isArray(t.shape)) throw bad(`The model file is damaged: tensor "${s.key}" needs "shape" and "data".`);
       if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) {
         throw new ModelError('E_MODEL_WEIGHTS', `Tensor "${s.key}" has shape [${t.shape.join(', ')}] but the graph needs [${s.shape.join(', ')}].`);
       }
       let v: Float32Array;
       try {
-        v = base64ToFloat32(t.data);
+        v = given ?? base64ToFloat32(t.data as string);
       } catch {
         throw bad(`The model file is damaged: tensor "${s.key}" is not valid base64 float32 data.`);
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inferModel } from '../../../../src-engine/core/export/infer';
-import { MODEL_FORMAT, modelFromJSON, modelToJSON, modelToJSONText } from '../../../../src-engine/core/export/json';
+import { MODEL_FORMAT, modelFromJSON, modelToJSON, modelToJSONBytes, modelToJSONText } from '../../../../src-engine/core/export/json';
 import { getOp } from '../../../../src-engine/core/ops/registry';
 import { trainedTemplate } from './torch-harness';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
@@ -22,9 +22,30 @@ describe('the netwright.model JSON format', () => {
     const a = inferModel(model, { image: x }, 4, nodes);
     const b = inferModel(back, { image: x }, 4, nodes);
     for (const id of nodes) expect(Buffer.from(b[id].buffer).equals(Buffer.from(a[id].buffer)), id).toBe(true);
-    // Writing it again gives the same file.
+    // Writing it again gives the same file; the byte writer (the JSON export's) writes that file's UTF-8.
     expect(modelToJSONText(back)).toBe(text);
+    expect(Buffer.from(modelToJSONBytes(model)).equals(Buffer.from(text, 'utf8'))).toBe(true);
   }, 60_000);
+
+  it('writes the same bytes as the text way for names JSON must escape and tensors of every base64 padding', () => {
+    const hostile = 'a"b\\c\u0000d\r\n\u2028e\ud800f😀</script>';
+    const graph: GraphIR = {
+      format: 'netwright.graph',
+      version: 2,
+      name: hostile,
+      nodes: [
+        { id: 'x', op: 'Input', attrs: { shape: [3] }, inputs: [] },
+        { id: 'fc', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['x'] },
+        { id: 'fc2', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['fc'] },
+      ],
+      outputs: { y: 'fc2' },
+    };
+    // 24, 8, 8 and 4 bytes: no padding, one '=' and two.
+    const model = { graph, params: { 'fc.weight': Float32Array.from({ length: 6 }, (_, i) => i / 7 - 0.3), 'fc.bias': Float32Array.of(1, -2), 'fc2.weight': Float32Array.of(0.5, Number.NaN), 'fc2.bias': Float32Array.of(-0) }, buffers: {}, classNames: [hostile, 'ok'] };
+    const bytes = modelToJSONBytes(model);
+    expect(Buffer.from(bytes).equals(Buffer.from(modelToJSONText(model), 'utf8'))).toBe(true);
+    expect(modelFromJSON(new TextDecoder().decode(bytes)).graph.name).toBe(hostile);
+  });
 
   it('keeps NaN payloads and signed zeros bit for bit', () => {
     const graph: GraphIR = { format: 'netwright.graph', version: 2, nodes: [{ id: 'x', op: 'Input', attrs: { shape: [2] }, inputs: [] }, { id: 'fc', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['x'] }], outputs: { y: 'fc' } };
