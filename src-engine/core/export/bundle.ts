@@ -23,7 +23,7 @@ export interface ExportBundle {
  * a folder holding files the exporter did not write (`E_EXPORT_FOLDER_NOT_EMPTY`: never replaced)
  * and other write failures (`E_EXPORT_WRITE`); an export written in parts whose part came out of
  * order or is missing (`E_EXPORT_CHUNK_ORDER`: node/export-writer.ts ExportStream); a target under a file
- * (`E_EXPORT_NOT_A_FOLDER`), a temp name taken or swapped meanwhile (`E_EXPORT_TEMP_TAKEN`). `E_EXPORT_DIVERGED` is a warning, not a refusal: the
+ * (`E_EXPORT_NOT_A_FOLDER`), a temp name taken or swapped meanwhile (`E_EXPORT_TEMP_TAKEN`); a model too large for a web page (`E_EXPORT_TOO_LARGE`: core/export/web-demo.ts). `E_EXPORT_DIVERGED` is a warning, not a refusal: the
  * weights are a diverged run's (`model.export` answers it; the app asks before writing them).
  */
 export type ExportErrorCode =
@@ -40,7 +40,8 @@ export type ExportErrorCode =
   | 'E_EXPORT_WRITE'
   | 'E_EXPORT_CHUNK_ORDER'
   | 'E_EXPORT_NOT_A_FOLDER'
-  | 'E_EXPORT_TEMP_TAKEN';
+  | 'E_EXPORT_TEMP_TAKEN'
+  | 'E_EXPORT_TOO_LARGE';
 
 /** An export that cannot be made; the message says why and what to do. */
 export class ExportError extends Error {

@@ -124,12 +124,50 @@ function indexHtml(title: string): string {
 }
 
 /**
+ * The most weight bytes (parameters and buffers, float32) a demo page is given: 128 MiB, about 33.5 M
+ * values (resnet50's 97.5 MiB fits; vgg16's 528 MiB does not).
+ * NOTE: the page holds a model about three times over while it loads — `model.js`'s text (base64,
+ * 4/3 of the bytes), the base64 strings `JSON.parse` makes of it, and the decoded float32 arrays,
+ * about 3.7 × the weights (470 MiB here) before a single activation — all in one tab, whose
+ * JavaScript heap a browser caps at a few GiB (4 GiB in Chromium with pointer compression), on
+ * phones less. And past 384 MiB of weights the text cannot exist at all: V8 (Node's, where it is
+ * written, and Chromium's) makes no string over 2^29 − 24 characters.
+ */
+export const WEB_DEMO_MAX_WEIGHT_BYTES = 128 * 2 ** 20;
+
+/** The bytes of `model`'s weights as the page loads them: every parameter and buffer, as float32. */
+export function webDemoWeightBytes(model: Pick<TrainedModel, 'params' | 'buffers'>): number {
+  let values = 0;
+  for (const t of Object.values(model.params)) values += t.length;
+  for (const t of Object.values(model.buffers)) values += t.length;
+  return 4 * values;
+}
+
+const mebibytes = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/**
+ * Refuse, before anything is made, a model too large for a page (`WEB_DEMO_MAX_WEIGHT_BYTES`).
+ *
+ * @throws ExportError `E_EXPORT_TOO_LARGE`, naming the model's size and the limit.
+ */
+export function checkFitsWebDemo(model: Pick<TrainedModel, 'params' | 'buffers'>): void {
+  const bytes = webDemoWeightBytes(model);
+  if (bytes <= WEB_DEMO_MAX_WEIGHT_BYTES) return;
+  throw new ExportError(
+    'E_EXPORT_TOO_LARGE',
+    `This model's weights are ${mebibytes(bytes)} (${(bytes / 4).toLocaleString('en-US')} float32 values); a web page loads them whole into the browser tab, and the web page export takes at most ${mebibytes(WEB_DEMO_MAX_WEIGHT_BYTES)} (${(WEB_DEMO_MAX_WEIGHT_BYTES / 4).toLocaleString('en-US')} values).`,
+  );
+}
+
+/**
  * The demo folder of `model`. `runtime` is the browser bundle (the host builds it: the engine's
  * inference and the page's script).
  *
- * @throws ExportError `E_EXPORT_UNSUPPORTED` when the host has no runtime to give.
+ * @throws ExportError `E_EXPORT_TOO_LARGE` for a model past `WEB_DEMO_MAX_WEIGHT_BYTES` (before its text is made);
+ *   `E_EXPORT_UNSUPPORTED` when the host has no runtime to give.
  */
 export function exportWebDemo(model: TrainedModel, runtime: string | undefined): ExportBundle {
+  checkFitsWebDemo(model);
   if (runtime === undefined) throw new ExportError('E_EXPORT_UNSUPPORTED', 'This build of Netwright has no web demo runtime to copy (netwright-demo.js); export the web page from the command line or a full install.');
   const text = modelToJSONText(model);
   const card = modelCard(model);
