@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
-"""Golden trajectories for Netwright's optimizers and learning-rate schedules, from PyTorch.
+"""Golden trajectories for Netwright's optimizers, from PyTorch.
 
 Run with Debian's python (PyTorch 1.13 CPU):  /usr/bin/python3 test/golden/gen_optim.py
-Writes test/golden/optim/optimizers.json and test/golden/optim/schedules.json, read by
-test/unit/engine/optim-golden.test.ts, and test/golden/optim/nadam.json (NAdam, the optimizer added
+Writes test/golden/optim/optimizers.json, read by test/unit/engine/optim-golden.test.ts, and test/golden/optim/nadam.json (NAdam, the optimizer added
 as one declaration in #58), read by test/unit/engine/nadam.test.ts on every backend, and
 test/golden/optim/lion.json (Lion, added in #86; torch.optim has none: LionReference below).
 
@@ -12,12 +11,10 @@ gradients; the parameters after each step are recorded. Every parameter has weig
 default) except in the `*-decay-flag` cases, which put the bias in a param group with
 weight_decay=0 to mirror Netwright's per-parameter `decay: false`.
 
-Schedules: the learning rate before each of the first 30 optimizer steps (PyTorch's
-`get_last_lr()` after k calls of `scheduler.step()`), base lr 0.1. The plateau cases feed a
-scripted metric sequence.
+The learning-rate schedules are compared with PyTorch at the cases their files declare, by
+test/unit/engine/schedules/schedules-torch.test.ts (no golden file).
 """
 import json
-import math
 import os
 
 import torch
@@ -25,7 +22,6 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "optim")
 STEPS = 5
-SCHED_STEPS = 30
 
 
 def flat(t):
@@ -178,90 +174,11 @@ def lion_cases():
     ]
 
 
-def schedule_case(name, config, make, metrics=None, base_lr=0.1, steps=SCHED_STEPS):
-    p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=base_lr)
-    sched = make(opt)
-    lrs = []
-    for k in range(steps):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        if metrics is None:
-            sched.step()
-        else:
-            sched.step(metrics[k])
-    case = {"case": name, "config": config, "baseLr": base_lr, "lrs": lrs}
-    if metrics is not None:
-        case["metrics"] = metrics
-    return case
-
-
-def warmup_cosine(warmup, total, eta_min, base):
-    """Netwright's warmup-cosine: linear from 0 over `warmup` steps, then a half cosine to eta_min."""
-
-    def factor(t):
-        if t < warmup:
-            return t / warmup
-        progress = min(1.0, (t - warmup) / (total - warmup))
-        return (eta_min + (base - eta_min) * 0.5 * (1 + math.cos(math.pi * progress))) / base
-
-    return factor
-
-
-def schedules():
-    S = torch.optim.lr_scheduler
-    plateau_metrics = [1.0, 0.9, 0.85, 0.849, 0.86, 0.848, 0.9, 0.7, 0.69, 0.695, 0.7, 0.71, 0.5, 0.5, 0.5,
-                       0.5, 0.5, 0.5, 0.49999, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3]
-    acc_metrics = [0.1, 0.3, 0.5, 0.5, 0.5, 0.52, 0.6, 0.6, 0.6, 0.6, 0.6, 0.61, 0.7, 0.7, 0.7,
-                   0.7, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]
-    return [
-        schedule_case("constant", {"kind": "constant"}, lambda o: S.LambdaLR(o, lambda t: 1.0)),
-        schedule_case("step", {"kind": "step", "stepSize": 7, "gamma": 0.5}, lambda o: S.StepLR(o, 7, gamma=0.5)),
-        schedule_case("exponential", {"kind": "exponential", "gamma": 0.9}, lambda o: S.ExponentialLR(o, 0.9)),
-        schedule_case(
-            "cosine", {"kind": "cosine", "tMax": 10, "etaMin": 0.001},
-            lambda o: S.CosineAnnealingLR(o, T_max=10, eta_min=0.001),
-        ),
-        schedule_case("cosine-etamin0", {"kind": "cosine", "tMax": 30}, lambda o: S.CosineAnnealingLR(o, T_max=30)),
-        schedule_case(
-            "warmup-cosine", {"kind": "warmup-cosine", "warmupSteps": 5, "totalSteps": 25, "etaMin": 0.001},
-            lambda o: S.LambdaLR(o, warmup_cosine(5, 25, 0.001, 0.1)),
-        ),
-        schedule_case(
-            "onecycle", {"kind": "onecycle", "maxLr": 0.5, "totalSteps": 30},
-            lambda o: S.OneCycleLR(o, max_lr=0.5, total_steps=30, cycle_momentum=False),
-        ),
-        schedule_case(
-            "onecycle-custom",
-            {"kind": "onecycle", "maxLr": 1.0, "totalSteps": 40, "pctStart": 0.25, "divFactor": 10, "finalDivFactor": 100},
-            lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=40, pct_start=0.25, div_factor=10,
-                                   final_div_factor=100, cycle_momentum=False),
-        ),
-        schedule_case(
-            "plateau-min", {"kind": "plateau", "mode": "min", "factor": 0.5, "patience": 2, "threshold": 0.01, "minLr": 0.004},
-            lambda o: S.ReduceLROnPlateau(o, mode="min", factor=0.5, patience=2, threshold=0.01, min_lr=0.004),
-            plateau_metrics,
-        ),
-        schedule_case(
-            "plateau-default", {"kind": "plateau"},
-            lambda o: S.ReduceLROnPlateau(o),
-            [1.0] * 30,
-        ),
-        schedule_case(
-            "plateau-max-cooldown", {"kind": "plateau", "mode": "max", "factor": 0.3, "patience": 1, "cooldown": 2},
-            lambda o: S.ReduceLROnPlateau(o, mode="max", factor=0.3, patience=1, cooldown=2),
-            acc_metrics,
-        ),
-    ]
-
-
 def main():
     os.makedirs(OUT, exist_ok=True)
     header = {"generator": "test/golden/gen_optim.py", "torch": torch.__version__}
     with open(os.path.join(OUT, "optimizers.json"), "w") as f:
         json.dump({**header, "cases": optimizers()}, f, separators=(",", ":"))
-    with open(os.path.join(OUT, "schedules.json"), "w") as f:
-        json.dump({**header, "cases": schedules()}, f, indent=1)
     with open(os.path.join(OUT, "nadam.json"), "w") as f:
         json.dump({**header, "cases": nadam_cases()}, f, separators=(",", ":"))
     with open(os.path.join(OUT, "lion.json"), "w") as f:

@@ -15,11 +15,11 @@ export const optimGolden = (file: string): { cases: unknown[] } => JSON.parse(re
 
 /**
  * Every optimizer case: the reference's, the CPU backend's and the GPU's golden tests read the same
- * ones: every file of test/golden/optim but schedules.json (optimizers.json; nadam.json for NAdam,
+ * ones: every file of test/golden/optim (optimizers.json; nadam.json for NAdam,
  * added in #58 as one declaration; a file per optimizer added since, written by gen_optim.py).
  */
 export const optimizerCases = (): OptimizerCase[] =>
   readdirSync(new URL('../golden/optim/', import.meta.url))
-    .filter((f) => f.endsWith('.json') && f !== 'schedules.json')
+    .filter((f) => f.endsWith('.json'))
     .sort()
     .flatMap((f) => optimGolden(f).cases as OptimizerCase[]);

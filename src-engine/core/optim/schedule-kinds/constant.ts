@@ -9,4 +9,5 @@ export const constant = defineSchedule({
   ...declared,
   create: (_s, baseLr) => new ClosedFormSchedule(declared.kind, () => baseLr),
   pytorch: { lrAt: 'return base' },
+  testDomain: { torch: 'S.ConstantLR(optimizer, factor=1.0)', cases: [{ name: 'constant', settings: {} }] },
 });

@@ -25,4 +25,12 @@ export const cosine = defineSchedule({
     lrAt: `eta = s.get('etaMin', 0)
 return eta + (base - eta) * (1 + math.cos(math.pi * t / s['tMax'])) / 2`,
   },
+  testDomain: {
+    torch: "S.CosineAnnealingLR(optimizer, T_max=s['tMax'], eta_min=s['etaMin'])",
+    // 30 steps of a 10-step half cosine: down, and back up past tMax.
+    cases: [
+      { name: 'tMax 10, past it', settings: { tMax: 10, etaMin: 0.001 } },
+      { name: 'etaMin by default', settings: { tMax: 30 } },
+    ],
+  },
 });

@@ -18,4 +18,5 @@ export const exponential = defineSchedule({
     return new ClosedFormSchedule(declared.kind, (t) => baseLr * Math.pow(c.gamma, t));
   },
   pytorch: { lrAt: "return base * s['gamma'] ** t" },
+  testDomain: { torch: "S.ExponentialLR(optimizer, gamma=s['gamma'])", cases: [{ name: 'gamma 0.85', settings: { gamma: 0.85 } }] },
 });

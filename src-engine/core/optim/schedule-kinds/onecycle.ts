@@ -32,6 +32,14 @@ step = min(t, last)
 anneal = lambda a, b, p: b + (a - b) / 2 * (math.cos(math.pi * p) + 1)
 return anneal(initial, s['maxLr'], step / warm_end) if step <= warm_end else anneal(s['maxLr'], low, (step - warm_end) / (last - warm_end))`,
   },
+  testDomain: {
+    // NOTE: PyTorch raises when stepped past total_steps (this keeps the final rate): a case ends there.
+    torch: "S.OneCycleLR(optimizer, max_lr=s['maxLr'], total_steps=s['totalSteps'], pct_start=s['pctStart'], div_factor=s['divFactor'], final_div_factor=s['finalDivFactor'], cycle_momentum=False)",
+    cases: [
+      { name: 'defaults', settings: { maxLr: 0.5, totalSteps: 30 } },
+      { name: 'custom', settings: { maxLr: 1, totalSteps: 40, pctStart: 0.25, divFactor: 10, finalDivFactor: 100 } },
+    ],
+  },
 });
 
 /**

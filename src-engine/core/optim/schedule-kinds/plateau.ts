@@ -28,6 +28,22 @@ export const plateau = defineSchedule({
     optimizer, mode=s.get('mode', 'min'), factor=s.get('factor', 0.1), patience=s.get('patience', 10),
     threshold=s.get('threshold', 1e-4), cooldown=s.get('cooldown', 0), min_lr=s.get('minLr', 0))`,
   },
+  testDomain: {
+    torch: "S.ReduceLROnPlateau(optimizer, mode=s['mode'], factor=s['factor'], patience=s['patience'], threshold=s['threshold'], cooldown=s['cooldown'], min_lr=s['minLr'])",
+    cases: [
+      {
+        name: 'min, down to minLr',
+        settings: { mode: 'min', factor: 0.5, patience: 2, threshold: 0.01, minLr: 0.004 },
+        metrics: [1.0, 0.9, 0.85, 0.849, 0.86, 0.848, 0.9, 0.7, 0.69, 0.695, 0.7, 0.71, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.49999, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3],
+      },
+      { name: 'defaults, a flat loss', settings: {}, metrics: Array.from({ length: 30 }, () => 1) },
+      {
+        name: 'max, with cooldown',
+        settings: { mode: 'max', factor: 0.3, patience: 1, cooldown: 2 },
+        metrics: [0.1, 0.3, 0.5, 0.5, 0.5, 0.52, 0.6, 0.6, 0.6, 0.6, 0.6, 0.61, 0.7, 0.7, 0.7, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9],
+      },
+    ],
+  },
 });
 
 /**

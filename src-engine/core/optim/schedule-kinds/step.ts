@@ -19,4 +19,5 @@ export const step = defineSchedule({
     return new ClosedFormSchedule(declared.kind, (t) => baseLr * Math.pow(c.gamma, Math.floor(t / c.stepSize)));
   },
   pytorch: { lrAt: "return base * s['gamma'] ** (t // s['stepSize'])" },
+  testDomain: { torch: "S.StepLR(optimizer, step_size=s['stepSize'], gamma=s['gamma'])", cases: [{ name: 'every 7 steps', settings: { stepSize: 7, gamma: 0.3 } }] },
 });

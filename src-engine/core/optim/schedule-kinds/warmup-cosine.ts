@@ -34,4 +34,11 @@ if t < w:
 progress = min(1, (t - w) / (total - w))
 return eta + (base - eta) * (1 + math.cos(math.pi * progress)) / 2`,
   },
+  testDomain: {
+    // NOTE: PyTorch's LinearLR cannot start from 0 (its chained form divides by start_factor), so
+    // the warm-up is a LambdaLR; CosineAnnealingLR then climbs again past its T_max where this
+    // holds etaMin, so the case ends at totalSteps.
+    torch: "S.SequentialLR(optimizer, [S.LambdaLR(optimizer, lambda t: t / s['warmupSteps']), S.CosineAnnealingLR(optimizer, T_max=s['totalSteps'] - s['warmupSteps'], eta_min=s['etaMin'])], milestones=[s['warmupSteps']])",
+    cases: [{ name: 'warm-up 5 of 25', settings: { warmupSteps: 5, totalSteps: 25, etaMin: 0.001 }, steps: 26 }],
+  },
 });
