@@ -38,4 +38,15 @@ export const blockMask = defineTransform({
                 left = int(torch.randint(0, w - size + 1, (1,), generator=generator))
                 x[i, ..., top:top + size, left:left + size] = 0
         return x.reshape(shape)`,
+  testDomain: {
+    // RandomErasing at one area and aspect ratio 1 erases a size × size square at a uniform place,
+    // as this does; `count` of them, one after another.
+    // NOTE: RandomErasing erases nothing when the square is as wide or as tall as the image (this
+    // masks it whole): the cases keep size below both sides.
+    torchvision: "T.Compose([T.RandomErasing(p=1, scale=(t['size'] ** 2 / (image[1] * image[2]),) * 2, ratio=(1, 1), value=0)] * t['count'])",
+    cases: [
+      { name: 'one 3×3 block', settings: { size: 3 }, sample: [1, 6, 6] },
+      { name: 'three 2×2 blocks, two channels', settings: { size: 2, count: 3 }, sample: [2, 5, 6] },
+    ],
+  },
 });

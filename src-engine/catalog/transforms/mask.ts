@@ -13,4 +13,6 @@ export const mask = defineTransform({
     for (let i = 0; i < length; i++) if (rng.uniform() < p) x[i] = 0;
   },
   torch: String.raw`        return x * (torch.rand(x.shape, generator=generator).to(x.device) >= t['fraction'])`,
+  // NOTE: torch.nn.Dropout zeroes as this does but scales what it keeps by 1/(1 − p).
+  testDomain: { torchvision: { none: 'torchvision 0.14 has no per-value mask' }, cases: [{ name: 'a quarter', settings: { fraction: 0.25 } }] },
 });

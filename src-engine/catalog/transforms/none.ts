@@ -8,4 +8,5 @@ export const none = defineTransform({
   identity: true,
   params: {},
   apply: () => {},
+  testDomain: { torchvision: { none: 'the identity' }, cases: [{ name: 'identity', settings: {} }] },
 });

@@ -18,4 +18,5 @@ export const saltPepper = defineTransform({
   torch: String.raw`        u = torch.rand(x.shape, generator=generator).to(x.device)
         p = t['fraction']
         return torch.where(u < p / 2, torch.zeros_like(x), torch.where(u < p, torch.ones_like(x), x))`,
+  testDomain: { torchvision: { none: 'torchvision 0.14 has no salt-and-pepper transform' }, cases: [{ name: 'a third', settings: { fraction: 0.3 } }] },
 });

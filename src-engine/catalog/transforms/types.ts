@@ -46,6 +46,37 @@ export interface TransformDef<K extends string = string, P extends Readonly<Reco
    * 8 spaces, `t` the setting, `x` the batch); absent: the batch passes unchanged.
    */
   torch?: string;
+  /**
+   * What the tests draw it at, declared beside what it does (test/unit/engine/data/transforms-torch.test.ts
+   * reads it; optional only so that a new file compiles: that test names a transform without one).
+   */
+  testDomain?: TransformTestDomain<TransformConfigOf<K, P>>;
+}
+
+/**
+ * A transform's test domain: the settings to draw it at and its counterpart in torchvision. For every
+ * case, `apply` must keep the contract (in place, nothing past `length` touched, finite values, the
+ * same output for the same seed, the setting as a design holds it acting as with its declared
+ * defaults), and its outputs over many draws must have the moments of train.py's `torch` text's and
+ * of the torchvision counterpart's (the random streams differ, so the distributions are compared).
+ *
+ * @example
+ * testDomain: { torchvision: { none: 'torchvision 0.14 has no additive noise' }, cases: [{ name: 'σ 0.2', settings: { std: 0.2 } }] }
+ */
+export interface TransformTestDomain<C = Readonly<Record<string, unknown>>> {
+  /**
+   * The same transform in `torchvision.transforms`: a Python expression over `T` (torchvision.transforms),
+   * `t` (the setting, every declared default filled in) and `image` (a sample's `[C, H, W]`), giving a
+   * callable applied to each sample (a `[C, H, W]` tensor, or `[F]` for other samples), drawing from
+   * torch's global generator; or `{ none: why }` where torchvision has none.
+   */
+  torchvision: string | { none: string };
+  /**
+   * The settings drawn at (together they must set each declared parameter away from its default once,
+   * and leave each optional one out once), each on samples of `sample` (`[C, H, W]` for a transform
+   * declared `images`; default `[16]`), with values in [0, 1].
+   */
+  cases: readonly { name: string; settings: Omit<C, 'kind'>; sample?: readonly number[] }[];
 }
 
 /** The setting a transform's declaration describes: `{ kind, ...params }` (those not `required` may be left out). */

@@ -7,7 +7,6 @@ import {
   BatchFeeder,
   DataError,
   applyNormalization,
-  applyTransform,
   checkDataset,
   csvDataset,
   csvTable,
@@ -253,23 +252,6 @@ describe('splits, normalisation, transforms, batching', () => {
     const sd = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length);
     expect(mean).toBeCloseTo(0, 6);
     expect(sd).toBeCloseTo(1, 6);
-  });
-
-  it('noise (with clip) and mask transforms', () => {
-    const x = new Float32Array(10000).fill(0.5);
-    applyTransform({ kind: 'gaussian-noise', std: 0.3, clip: true }, x, new Rng(1));
-    expect(Math.min(...x)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...x)).toBeLessThanOrEqual(1);
-    const y = new Float32Array(10000).fill(0.5);
-    applyTransform({ kind: 'gaussian-noise', std: 0.1 }, y, new Rng(1));
-    const sd = Math.sqrt(y.reduce((a, b) => a + (b - 0.5) ** 2, 0) / y.length);
-    expect(sd).toBeGreaterThan(0.095);
-    expect(sd).toBeLessThan(0.105);
-    const m = new Float32Array(10000).fill(1);
-    applyTransform({ kind: 'mask', fraction: 0.25 }, m, new Rng(2));
-    const zeros = m.filter((v) => v === 0).length;
-    expect(zeros).toBeGreaterThan(2300);
-    expect(zeros).toBeLessThan(2700);
   });
 
   it('BatchFeeder copies shuffled samples; features target stays clean', () => {
