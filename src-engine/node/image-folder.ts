@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { DATA_LIMITS, DataError, mib } from '../core/data';
-import type { Dataset, LoadedDataset, SampleSource, SkippedFile, SourceReport } from '../core/data';
+import type { Dataset, LoadedDataset, SampleFiles, SampleSource, SkippedFile, SourceReport } from '../core/data';
 import { imageToSample, readImageHeader } from '../core/data/image';
 import type { ImageHeader, RgbaImage } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
@@ -353,7 +353,7 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
   const { classNames, entries } = index;
   const skipped = [...index.skipped];
   const hash = createHash('sha256');
-  const bySplit = new Map<Split, { features: Float32Array; labels: number[] }>();
+  const bySplit = new Map<Split, { features: Float32Array; labels: number[]; kept: { entry: ImageEntry; digest: string }[] }>();
   const notes: string[] = [];
   const shape = folderShape(index, name, options, notes);
   const fs = shape[0] * shape[1] * shape[2];
@@ -363,13 +363,20 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
     if (n * fs > DATA_LIMITS.maxValues) {
       throw new DataError('DATA_TOO_LARGE', `${name}: ${n.toLocaleString('en-US')} images of [${shape}] are ${(n * fs).toLocaleString('en-US')} values, over the limit of ${DATA_LIMITS.maxValues.toLocaleString('en-US')} held in memory; use a smaller Input shape or fewer images.`);
     }
-    bySplit.set(split, { features: new Float32Array(n * fs), labels: [] });
+    bySplit.set(split, { features: new Float32Array(n * fs), labels: [], kept: [] });
   }
   for (const e of entries) {
     const s = bySplit.get(e.split)!;
-    const why = decodeInto(e, shape, s.features, s.labels.length * fs, decoders, hash);
-    if (why) skipped.push({ path: e.rel, reason: why });
-    else s.labels.push(e.label);
+    // As decodeInto, with the file's digest kept: the PyTorch export copies the file later (SampleFiles.bytes) only if it is still these bytes.
+    const read = readImageFile(e, hash, e.rel);
+    const decoded = typeof read === 'string' ? read : decodeImageFile(read, decoders);
+    if (typeof decoded === 'string' || typeof read === 'string') {
+      skipped.push({ path: e.rel, reason: typeof read === 'string' ? read : String(decoded) });
+      continue;
+    }
+    imageToSample(decoded.image, shape, s.features, s.labels.length * fs);
+    s.labels.push(e.label);
+    s.kept.push({ entry: e, digest: createHash('sha256').update(read.bytes).digest('hex') });
   }
   const make = (split: Split): Dataset | undefined => {
     const s = bySplit.get(split);
@@ -384,6 +391,7 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
       targetShape: [],
       numClasses: classNames.length,
       classNames: [...classNames],
+      files: keptFiles(index.root, s.kept),
     };
   };
   const train = readableTrain(name, entries.length, make('train'), skipped);
@@ -395,6 +403,28 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
   const val = make('val');
   const test = make('test');
   return { train, ...(val ? { val } : {}), ...(test ? { test } : {}), report };
+}
+
+/**
+ * The files of a split's decoded images, sample for sample: `bytes(i)` reads sample i's file again,
+ * confined to the folder as the loader read it, and gives it only if it is the bytes that were
+ * decoded (undefined when it changed or cannot be read since).
+ */
+function keptFiles(root: string, kept: readonly { entry: ImageEntry; digest: string }[]): SampleFiles {
+  return {
+    root,
+    paths: kept.map((k) => k.entry.rel.split(path.sep).join('/')),
+    bytes: (i) => {
+      const { entry, digest } = kept[i];
+      let bytes: Buffer;
+      try {
+        bytes = readScannedFile(entry.root, entry.file, DATA_LIMITS.maxImageBytes);
+      } catch {
+        return undefined;
+      }
+      return createHash('sha256').update(bytes).digest('hex') === digest ? bytes : undefined;
+    },
+  };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface Dataset {
   table?: TableEncoding;
   /** A text-classification set as loaded (before the split): each sample's text, as read. The PyTorch export ships them for train.py, which encodes them itself. */
   texts?: string[];
+  /** An image folder as loaded (before the split): the file each sample was decoded from (the PyTorch export copies them). */
+  files?: SampleFiles;
 }
 
 /** One feature column of a table as the model takes it: its values in the input's order. */
@@ -99,7 +101,19 @@ export interface SampleSource extends Omit<Dataset, 'features'> {
    * The image files the samples are decoded from (a folder streamed from disk), sample for sample:
    * `root` and each sample's path relative to it. The PyTorch export's train.py reads them itself.
    */
-  readonly files?: { readonly root: string; readonly paths: readonly string[] };
+  readonly files?: SampleFiles;
+}
+
+/**
+ * The image files a set's samples were decoded from, sample for sample: the chosen folder (`root`)
+ * and each sample's path relative to it ('/'-separated). `bytes(i)` (an image folder in memory)
+ * reads sample i's file again, so the PyTorch export can copy the user's files rather than their
+ * resized pixels: the bytes that were decoded, or undefined when the file changed since.
+ */
+export interface SampleFiles {
+  readonly root: string;
+  readonly paths: readonly string[];
+  readonly bytes?: (i: number) => Uint8Array | undefined;
 }
 
 /** Samples in memory (`Dataset`) or fetched by index (`SampleSource`): what a split of `PreparedData` is. */

@@ -6,6 +6,7 @@ import type { CheckedGraph } from '../analysis/checked';
 import type { GraphIR, NodeIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { Dataset, LoadedDataset, SampleSource, Samples } from '../data/types';
+import { sniffImage } from '../data/image';
 import type { Normalization } from '../data/normalize';
 import { featureSize, isStreamed } from '../data/types';
 import { normalizationKind } from '../data/prepare';
@@ -500,6 +501,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   files.push({ path: 'model.safetensors', data: writeSafetensors(state, safetensorsMetadata(model)) });
   const t = p.graph.training;
   let source: DataSource = 'missing';
+  let copied: Record<string, string[]> | undefined;
   const data = options.data;
   if (t && !getDataset(t.dataset.name)?.idx && data) {
     progress(0.6, 'data');
@@ -512,7 +514,12 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
       if (missing) throw new ExportError('E_EXPORT_UNSUPPORTED', `The ${missing[0]} split of ${d.name} is read from disk without a list of its files, so train.py could not read it.`);
       const root = named[0][1]!.root;
       const out = Object.fromEntries(Object.entries(splits).map(([k, s]) => [k, { paths: (s as SampleSource).files!.paths, labels: Array.from(s.targets) }]));
-      text('data/files.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, classNames: d.classNames, root, splits: out, normalization: model.normalization ?? null }) + '\n');
+      text('data/files.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, classNames: d.classNames, root, splits: out, normalization: filesNormalization(model.normalization) }) + '\n');
+      source = 'image-files';
+    } else if ((copied = copiedImages(splits as Record<string, Dataset>, (f) => files.push(f)))) {
+      // The user's image files themselves (data/images/…), which train.py converts and resizes as Netwright did.
+      const out = Object.fromEntries(Object.entries(splits).map(([k, s]) => [k, { paths: copied![k], labels: Array.from(s.targets) }]));
+      text('data/files.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, classNames: d.classNames, folder: IMAGES_FOLDER, splits: out, normalization: filesNormalization(model.normalization) }) + '\n');
       source = 'image-files';
     } else {
       // A text model's samples go as their texts, which train.py encodes with tokenizer.json (encode_ids).
@@ -529,7 +536,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
       source = 'npy';
     }
   }
-  const dataFiles = source !== 'missing';
+  const dataFiles = source === 'missing' ? undefined : copied ? 'the images Netwright trained on, as your files: `images/` (class folders as in yours), each split\'s files and labels in `files.json`; train.py converts and resizes them as Netwright did' : source === 'image-files' ? 'the list of the image files Netwright read from your folder (`files.json`: each split\'s files and labels), which train.py reads there or from `--data FOLDER`' : `the samples Netwright trained on (${model.tokenizer && model.tokenizer.features !== 'context' ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'})`;
   if (t) {
     progress(0.8, 'train.py');
     const config = pyLiteral(trainConfig(model, p, t, source, data));
@@ -550,6 +557,59 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   text('requirements.txt', requirements(source));
   progress(1, 'done');
   return { kind: 'folder', files, ...(generator ? { holds: describeGenerator(generator) } : {}) };
+}
+
+/** The folder of data/ the user's image files are copied into, each under its path in the user's folder. */
+const IMAGES_FOLDER = 'images';
+
+/**
+ * A path of the user's folder as it may be written in the project on any system: '/'-separated
+ * names, none empty, '.' or '..', none ending in a dot or a space, and no control, format or
+ * separator character nor one of \\ : * ? " < > | (which Windows refuses).
+ */
+function portablePath(p: string): boolean {
+  return p.split('/').every((n) => n !== '' && n !== '.' && n !== '..' && !/[. ]$/.test(n) && !/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\\:*?"<>|]/u.test(n));
+}
+
+/**
+ * The user's image files of an image folder held in memory, bundled as data/images/… (through
+ * `add`) in place of their resized samples, when every split has them, each file is read back as it
+ * was decoded (SampleFiles.bytes), and they take no more bytes than the samples would as 8-bit values
+ * at the Input's size (48×48 icons fed at 224×224: about 1/20 of them). Each keeps its path in the
+ * user's folder (class folders included), or, where one of them could not be written on every
+ * system, all are named `<split>/<class index>/<n>.<format>`. Returns each split's paths under
+ * data/images, or undefined (nothing added). train.py decodes, converts and resizes each file as
+ * Netwright did (image_to_sample).
+ */
+function copiedImages(splits: Record<string, Dataset>, add: (f: ArchiveEntry) => void): Record<string, string[]> | undefined {
+  const all = Object.entries(splits);
+  if (!all.every(([, s]) => s.files?.bytes && s.files.paths.length === s.count && s.featureShape.length === 3)) return undefined;
+  const budget = all.reduce((a, [, s]) => a + s.count * featureSize(s), 0);
+  const user = all.flatMap(([, s]) => s.files!.paths);
+  const keep = user.every(portablePath) && new Set(user.map((p) => p.toLowerCase())).size === user.length;
+  const out: ArchiveEntry[] = [];
+  const paths: Record<string, string[]> = {};
+  let bytes = 0;
+  for (const [split, s] of all) {
+    paths[split] = [];
+    for (let i = 0; i < s.count; i++) {
+      const data = s.files!.bytes!(i);
+      if (!data || (bytes += data.length) > budget) return undefined;
+      const header = sniffImage(data);
+      const name = keep ? s.files!.paths[i] : `${split}/${s.targets[i]}/${i}.${typeof header === 'string' ? 'image' : header.format}`;
+      paths[split].push(name);
+      out.push({ path: `data/${IMAGES_FOLDER}/${name}`, data });
+    }
+  }
+  out.forEach(add);
+  return paths;
+}
+
+/** The input standardisation as data/files.json gives it to train.py (normalize_sample): an image's per-channel one as its runs, one figure per channel. */
+function filesNormalization(norm: Normalization | undefined): { kind: 'global' | 'per-channel' | 'per-feature'; mean: number[]; std: number[] } | null {
+  if (!norm) return null;
+  const runs = norm.kind === 'per-feature' ? normalizationRuns(norm) : undefined;
+  return runs ? { kind: 'per-channel', mean: runs.mean, std: runs.std } : { kind: norm.kind, mean: norm.mean, std: norm.std };
 }
 
 /** The float32 of k / 255 for each 8-bit k: an image's sample values (core/data/image.ts, as torchvision's ToTensor). */
@@ -582,7 +642,7 @@ function oneLine(name: string): string {
   return name.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, '\ufffd');
 }
 
-function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: boolean, generator?: GeneratorExport, normalizationFile?: string): string {
+function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: string | undefined, generator?: GeneratorExport, normalizationFile?: string): string {
   const name = model.graph.name ?? 'Network';
   const t = model.graph.training;
   const idx = t && getDataset(t.dataset.name)?.idx;
@@ -598,7 +658,7 @@ Exported from Netwright ${ENGINE_VERSION}${o?.untrained ? ` with ${untrainedNote
 | \`model.safetensors\` | the same tensors under the same names as safetensors (\`safetensors.torch.load_file\`), loadable back into Netwright |
 | \`MODEL_CARD.md\` | the model card: data and splits, preprocessing, metrics beside baselines, intended use and limits |
 | \`requirements.txt\` | what the scripts import (\`pip install -r requirements.txt\`) |
-${normalizationFile ? `| \`${normalizationFile}\` | the input standardisation's mean and std, as tensors (\`normalize()\` in model.py reads them) |\n` : ''}${model.table ? '| `table.json` | how a row of the table becomes the input (its columns in order: numbers, a text column one-hot or as an index, a gap filled as in training): `encode_row()` in model.py reads it |\n' : ''}${model.tokenizer ? `| \`tokenizer.json\` | how a text becomes the input (tokens, vocabulary, padding, maximum length, counts or context): \`encode_text()\` in model.py reads it |\n${model.tokenizer.features === 'context' ? '| `generate.py` | the model writes on from a raw prompt, as the Playground: `python generate.py "Q: What" --length 80` (temperature 0, the likeliest each time; `--temperature 0.8 --seed 3` draws) |' : '| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |'}\n` : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer && model.tokenizer.features !== 'context' ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}
+${normalizationFile ? `| \`${normalizationFile}\` | the input standardisation's mean and std, as tensors (\`normalize()\` in model.py reads them) |\n` : ''}${model.table ? '| `table.json` | how a row of the table becomes the input (its columns in order: numbers, a text column one-hot or as an index, a gap filled as in training): `encode_row()` in model.py reads it |\n' : ''}${model.tokenizer ? `| \`tokenizer.json\` | how a text becomes the input (tokens, vocabulary, padding, maximum length, counts or context): \`encode_text()\` in model.py reads it |\n${model.tokenizer.features === 'context' ? '| `generate.py` | the model writes on from a raw prompt, as the Playground: `python generate.py "Q: What" --length 80` (temperature 0, the likeliest each time; `--temperature 0.8 --seed 3` draws) |' : '| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |'}\n` : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | ${dataFiles}, split by train.py as Netwright split them |\n` : ''}
 Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
 ${
   generator

@@ -180,12 +180,31 @@ def image_to_sample(im, shape):
     return np.ascontiguousarray(pixels.transpose(2, 0, 1)).astype(np.float32)
 
 
-class ImageFiles(torch.utils.data.Dataset):
-    """Image files read when a batch needs them (a folder Netwright streamed from disk): decoded with
-    Pillow, converted as Netwright converts them, normalised with the figures Netwright fitted."""
+def normalize_sample(x, norm):
+    """One sample standardised with the figures Netwright fitted (files.json), in float64 and rounded
+    to float32 as Netwright does (core/data/normalize.ts applyNormalization): 'global' one mean and
+    std ((x - mean) * (1 / std)), 'per-channel' one per run of consecutive values (an image's
+    channels), 'per-feature' one per value."""
+    if norm is None:
+        return x
+    mean, std = np.array(norm['mean'], dtype=np.float64), np.array(norm['std'], dtype=np.float64)
+    v = x.astype(np.float64)
+    if norm['kind'] == 'global':
+        out = (v - mean[0]) * (1 / std[0])
+    elif norm['kind'] == 'per-channel':
+        out = (v.reshape(len(mean), -1) - mean[:, None]) / std[:, None]
+    else:
+        out = (v.reshape(-1) - mean) / std
+    return out.astype(np.float32).reshape(x.shape)
 
-    def __init__(self, paths, labels, shape, mean, std):
-        self.paths, self.labels, self.shape, self.mean, self.std = list(paths), labels, shape, mean, std
+
+class ImageFiles(torch.utils.data.Dataset):
+    """Image files read when a batch needs them (the user's images in data/images, or a folder
+    Netwright streamed from disk): decoded with Pillow, converted and resized as Netwright converts
+    them (image_to_sample), normalised with the figures Netwright fitted (normalize_sample)."""
+
+    def __init__(self, paths, labels, shape, norm):
+        self.paths, self.labels, self.shape, self.norm = list(paths), labels, shape, norm
 
     def __len__(self):
         return len(self.paths)
@@ -193,22 +212,24 @@ class ImageFiles(torch.utils.data.Dataset):
     def __getitem__(self, i):
         from PIL import Image
         with Image.open(self.paths[i]) as im:
-            x = image_to_sample(im, self.shape)
-        if self.mean is not None:
-            x = ((x.reshape(-1).astype(np.float64) - self.mean) / self.std).astype(np.float32).reshape(x.shape)
+            x = normalize_sample(image_to_sample(im, self.shape), self.norm)
         x = torch.from_numpy(x).reshape(*CONFIG['feature_input']['shape'])
         return x, torch.tensor(int(self.labels[i]), dtype=torch.int64)
 
 
 def image_files(data_dir):
-    """data/files.json: the folder, each split's files (relative to it) and labels, and the
-    normalisation Netwright fitted. --data FOLDER reads the same layout from another place."""
+    """data/files.json: the folder (the user's images copied into data/ under 'folder', or the one
+    Netwright read, 'root'), each split's files (relative to it) and labels, and the normalisation
+    Netwright fitted. --data FOLDER reads the same layout from another place."""
     meta = json.load(open(os.path.join(HERE, 'data', 'files.json')))
     try:
         import PIL  # noqa: F401 (ImageFiles decodes with it)
     except ImportError:
         sys.exit('train.py reads the image folder with Pillow: pip install pillow (torchvision installs it too).')
-    root = meta['root'] if os.path.abspath(data_dir) == os.path.join(HERE, 'data') else data_dir
+    if os.path.abspath(data_dir) != os.path.join(HERE, 'data'):
+        root = data_dir
+    else:
+        root = os.path.join(HERE, 'data', meta['folder']) if meta.get('folder') else meta['root']
     if not os.path.isdir(root):
         sys.exit(f"{CONFIG['dataset']['name']}: the image folder {root} is not there; pass --data FOLDER (one sub-folder per class, as Netwright read it).")
     split = lambda k: (np.array([os.path.join(root, p) for p in meta['splits'][k]['paths']], dtype=object), np.array(meta['splits'][k]['labels'], dtype=np.float32)) if k in meta['splits'] else (None, None)
@@ -339,9 +360,8 @@ def prepare(data_dir, seed, limit, rank):
     if d['source'] == 'image-files':
         # Read from disk batch by batch, normalised with the figures Netwright fitted (files.json).
         norm = json.load(open(os.path.join(HERE, 'data', 'files.json'))).get('normalization')
-        mean, std = (np.array(norm['mean']), np.array(norm['std'])) if norm else (None, None)
         shape = CONFIG['dataset']['image_shape']
-        return {k: ImageFiles(a, b, shape, mean, std) for k, (a, b) in splits.items()}, classification
+        return {k: ImageFiles(a, b, shape, norm) for k, (a, b) in splits.items()}, classification
     if d['normalize'] != 'none':
         mean, std = fit_normalization(splits['train'][0], d['normalize'])
         for k, (a, b) in splits.items():

@@ -8,8 +8,9 @@
  * Each case trains one step through the protocol, as the app does (the whole training split in one
  * batch, at a learning rate of 1e-12, so the weights exported are, to float32, the ones that step ran with), exports the
  * PyTorch project, and runs its train.py for that one step from the exported weights: its loss is
- * the app's first loss within 1e-4. Bundled samples were resized by Netwright; a folder streamed
- * from disk is resized by train.py with Pillow (the same antialiased bilinear).
+ * the app's first loss within 1e-4. A folder in memory leaves as its files (data/images), one
+ * streamed from disk as their list: either way train.py resizes them with Pillow (the same
+ * antialiased bilinear).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -101,7 +102,7 @@ describe.skipIf(!HAS_TORCH)('an image folder trained in the app: train.py runs, 
           writeFileSync(join(dir, f.path), f.data);
         }
         const input = design.nodes.find((n) => n.id === 'image')!.attrs.shape as number[];
-        expect(exported.files.some((f) => f.path === (streamed ? 'data/files.json' : 'data/train_features.npy')), streamed ? 'streamed: the files listed' : 'in memory: the samples bundled').toBe(true);
+        expect(exported.files.some((f) => (streamed ? f.path === 'data/files.json' : f.path.startsWith('data/images/'))), streamed ? 'streamed: the files listed' : 'in memory: the files bundled (#82)').toBe(true);
         const config = readFileSync(join(dir, 'train.py'), 'utf8');
         expect(config, 'the image shape the run trained at').toContain(`'image_shape': [${input.join(', ')}]`);
         const r = await torchProcess(['train.py', '--epochs', '1', '--batch-size', '64', '--init-weights', 'weights.pt', '--cpu', '--out', 'one.pt'], dir);
