@@ -33,8 +33,8 @@ const StagingId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
  * (`beginWeights`) and sent in parts of at most `chunkBytes`.
  */
 export const PROJECT_LIMITS = { textBytes: 64 * 2 ** 20, weightsBytes: 4 * 2 ** 30, chunkBytes: 4 * 2 ** 20 } as const;
-/** A part of a project's weights as it travels: base64 of at most PROJECT_LIMITS.chunkBytes. */
-const WeightsPart = z.string().max(Math.ceil(PROJECT_LIMITS.chunkBytes / 3) * 4);
+/** A part of a project's weights as it travels: at most PROJECT_LIMITS.chunkBytes, as bytes (never as text). */
+const WeightsPart = z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length <= PROJECT_LIMITS.chunkBytes, { message: `expected at most ${PROJECT_LIMITS.chunkBytes} bytes` });
 /** Weights being received for a save (`beginWeights`): an id the host made up for them. */
 const WeightsId = z.string().regex(/^[0-9a-f]{24}$/);
 
@@ -55,14 +55,16 @@ export const FileMethods = {
   write: { args: z.union([z.tuple([FilePath, ProjectText, WriteCondition]), z.tuple([FilePath, ProjectText, WriteCondition, WeightsId.nullable()])]), result: z.object({ version: FileVersion }) },
   /**
    * A project's trained weights (a safetensors file of `bytes` bytes, at most
-   * PROJECT_LIMITS.weightsBytes) for a `write` of `path`: `beginWeights` answers their id;
-   * `appendWeights` sends part `seq` (0, 1, 2…: the next bytes, base64, at most
+   * PROJECT_LIMITS.weightsBytes) for a `write` of `path`: `beginWeights` answers their id and the
+   * most bytes a part may carry (`partBytes`, at most PROJECT_LIMITS.chunkBytes);
+   * `appendWeights` sends part `seq` (0, 1, 2…: the next bytes, at most
    * PROJECT_LIMITS.chunkBytes) once the last is answered, and the part that completes them is
    * answered their SHA-256 (null before). `readWeights` answers the weights the project at `path`
-   * names by `sha256`, from byte `offset` (a part, base64) and their size; from offset 0 it checks
-   * the whole file against `sha256` first.
+   * names by `sha256`, from byte `offset` (a part) and their size; from offset 0 it checks the
+   * whole file against `sha256` first. The parts travel as bytes: Electron's IPC clones them, web
+   * mode sends them as bodies (FILE_BYTES). `E_FILE_DISK_FULL` where the disk has not the room.
    */
-  beginWeights: { args: z.tuple([FilePath, z.number().int().min(1).max(2 ** 50)]), result: z.object({ id: WeightsId }) },
+  beginWeights: { args: z.tuple([FilePath, z.number().int().min(1).max(2 ** 50)]), result: z.object({ id: WeightsId, partBytes: z.number().int().min(1).max(PROJECT_LIMITS.chunkBytes) }) },
   appendWeights: { args: z.tuple([WeightsId, z.number().int().min(0), WeightsPart]), result: z.object({ sha256: FileVersion.nullable() }) },
   readWeights: { args: z.tuple([FilePath, FileVersion, z.number().int().min(0)]), result: z.object({ data: WeightsPart, total: z.number().int().min(0) }) },
   recent: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024) })).max(1000) },
@@ -223,6 +225,18 @@ export function checkFileResult<M extends FileMethod>(op: M, value: unknown): Fi
  * seconds for a 32 MB torchvision model.
  */
 export const MODEL_UPLOAD = { route: '/api/model-upload', result: z.object({ path: FilePath }) } as const;
+
+/**
+ * Web mode's file operations whose bytes travel as an HTTP body, not inside JSON (POST
+ * `FILE_BYTES.route`): the operation and its other arguments go in the `X-Netwright-Call` header
+ * (`{op, args}` as JSON, percent-encoded), and `ops` says which way the bytes go — `request`: the
+ * body is the operation's last argument (`appendWeights`' part); `response`: the answer's `data`
+ * is the response body and the rest of it the `X-Netwright-Result` header (`readWeights`). The
+ * host checks the whole call against FileMethods as it checks `POST /api/files`.
+ */
+export const FILE_BYTES = { route: '/api/file-bytes', ops: { appendWeights: 'request', readWeights: 'response' } } as const satisfies { route: string; ops: Partial<Record<FileMethod, 'request' | 'response'>> };
+/** The header carrying a FILE_BYTES call, and the one carrying its answer without its bytes. */
+export const FILE_BYTES_HEADERS = { call: 'x-netwright-call', result: 'x-netwright-result' } as const;
 
 /** A model upload's answer (`MODEL_UPLOAD`), checked: the path to import, or the host's coded refusal (HostFileError). */
 export function checkModelUpload(raw: unknown): { path: string } {

@@ -139,13 +139,13 @@ export interface HostFiles {
   /**
    * A project's trained weights, beside its file as safetensors and sent in parts
    * (src-contracts/files.ts `beginWeights`): `beginWeights` for a `write` of `path`; `appendWeights`
-   * part `seq` (base64, at most PROJECT_LIMITS.chunkBytes), the last one answered their SHA-256;
+   * part `seq` (bytes, at most PROJECT_LIMITS.chunkBytes), the last one answered their SHA-256;
    * `write(…, id)` puts them in place. `readWeights` answers part of those a project names.
    * Absent on a host that keeps weights inside the project file.
    */
-  beginWeights?(path: string, bytes: number): Promise<{ id: string }>;
-  appendWeights?(id: string, seq: number, data: string): Promise<{ sha256: string | null }>;
-  readWeights?(path: string, sha256: string, offset: number): Promise<{ data: string; total: number }>;
+  beginWeights?(path: string, bytes: number): Promise<{ id: string; partBytes: number }>;
+  appendWeights?(id: string, seq: number, data: Uint8Array): Promise<{ sha256: string | null }>;
+  readWeights?(path: string, sha256: string, offset: number): Promise<{ data: Uint8Array; total: number }>;
   recent(): Promise<{ path: string; name: string }[]>;
   /** Autosave slot for crash recovery (one per app). */
   writeRecovery(text: string): Promise<void>;

@@ -269,6 +269,7 @@ export const ERRORS = {
   E_SETTING_INVALID: { title: 'A setting cannot be used', action: 'Fix the highlighted setting.', docs: 'data.md#in-the-app' },
   E_SHAPE_MISMATCH: { title: 'The shapes do not fit', action: 'Follow the hint in the message (e.g. add a Flatten or change a width).', docs: 'ir.md#diagnostic-codes' },
   E_SWEEP_INVALID: { title: 'The sweep is not valid', action: 'Fix the sweep\'s setting and values.', docs: 'runs.md#the-run-store' },
+  E_TARGET_CONNECTION: { title: 'The connection to the run\'s machine was lost', action: 'The job runs on there: netwright runs show RUN follows it again once the machine answers; netwright runs cancel RUN ends it.', docs: 'trainer.md#training-elsewhere' },
   E_TARGET_FAILED: { title: 'The run failed where it trained', action: 'Read the run\'s log (netwright runs log RUN): it names the process that ended and why.', docs: 'trainer.md#training-elsewhere' },
   E_TARGET_LAUNCH: { title: 'The target could not be started', action: 'Install PyTorch for the Python the message names (or set NETWRIGHT_TORCH_PYTHON), then train again.', docs: 'trainer.md#training-elsewhere' },
   E_TARGET_SPEC: { title: 'The target is not understood', action: 'Write --on as local, torchrun:N, ssh:user@host[:dir] or slurm[:partition=…,nodes=…].', docs: 'trainer.md#training-elsewhere' },

@@ -12,7 +12,7 @@ import { DataFiles } from './data-files';
 import { ExportFiles } from './export-files';
 import { FileError, FilePaths, mib } from './file-paths';
 import { FileTurns, HostState } from './host-state';
-import { ProjectWeights, weightsFileOf, weightsNamed } from './project-weights';
+import { ProjectWeights, weightsFileOf, weightsNamed, type ProjectWeightsLimits } from './project-weights';
 import { ModelUploads } from './model-uploads';
 
 export interface FileServiceOptions {
@@ -29,6 +29,8 @@ export interface FileServiceOptions {
   dataDir?: string;
   /** How long a save waits for another process's save of the file, and when a crashed one's lock is broken (default FILE_LOCK_TIMINGS). */
   saveLock?: FileLockTimings;
+  /** What bounds a project's weights: their size, a part's, the disk's free space (default PROJECT_WEIGHTS_LIMITS; tests lower them). */
+  weightsLimits?: ProjectWeightsLimits;
 }
 
 export const PROJECT_EXTENSION = '.netwright.json';
@@ -50,7 +52,7 @@ export class FileService {
   private readonly exports: ExportFiles;
   private readonly data: DataFiles;
   private readonly models: ModelUploads;
-  private readonly weights = new ProjectWeights();
+  private readonly weights: ProjectWeights;
 
   constructor(private readonly opts: FileServiceOptions) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
@@ -60,6 +62,7 @@ export class FileService {
     this.exports = new ExportFiles(this.paths);
     this.data = new DataFiles(this.paths, opts.dataDir);
     this.models = new ModelUploads(this.paths);
+    this.weights = new ProjectWeights(opts.weightsLimits);
   }
 
   /** Electron: allow a path the user chose in a native dialog. */
@@ -167,7 +170,7 @@ export class FileService {
   }
 
   /** ProjectWeights.begin, for a `write` of `p`. */
-  async beginWeights(p: string, bytes: number): Promise<{ id: string }> {
+  async beginWeights(p: string, bytes: number): Promise<{ id: string; partBytes: number }> {
     const abs = this.paths.resolve(p);
     await this.paths.confine(abs);
     await fs.mkdir(path.dirname(abs), { recursive: true });
@@ -176,12 +179,12 @@ export class FileService {
   }
 
   /** ProjectWeights.append. */
-  appendWeights(id: string, seq: number, data: string): Promise<{ sha256: string | null }> {
+  appendWeights(id: string, seq: number, data: Uint8Array): Promise<{ sha256: string | null }> {
     return this.weights.append(id, seq, data);
   }
 
   /** ProjectWeights.read: the weights the project at `p` names by `sha256`, from byte `offset`. */
-  async readWeights(p: string, sha256: string, offset: number): Promise<{ data: string; total: number }> {
+  async readWeights(p: string, sha256: string, offset: number): Promise<{ data: Uint8Array; total: number }> {
     const abs = this.paths.resolve(p);
     await this.paths.confine(abs);
     return this.weights.read(abs, sha256, offset);

@@ -52,11 +52,32 @@ export interface StagedWeights {
 /** How long weights being received wait for their next part before they are dropped (ms). */
 const STAGED_IDLE_MS = 10 * 60_000;
 
+/** What bounds a project's weights: their size, a part's, and the free space where they go (tests lower them). */
+export interface ProjectWeightsLimits {
+  /** The most bytes of weights a project keeps (PROJECT_LIMITS.weightsBytes). */
+  weightsBytes: number;
+  /** The most bytes one part carries (PROJECT_LIMITS.chunkBytes). */
+  chunkBytes: number;
+  /** Bytes free to this process on the disk holding `dir`. */
+  freeBytes(dir: string): Promise<number>;
+}
+
+/** The disk's space free to unprivileged users (statfs `bavail`); Infinity where it cannot be told. */
+const freeBytes = (dir: string): Promise<number> => fs.statfs(dir).then((s) => s.bavail * s.bsize, () => Infinity);
+
+/** The limits a host runs under. */
+export const PROJECT_WEIGHTS_LIMITS: ProjectWeightsLimits = { weightsBytes: PROJECT_LIMITS.weightsBytes, chunkBytes: PROJECT_LIMITS.chunkBytes, freeBytes };
+
+/** A FileError for a disk without room for `bytes` more of weights beside `abs` (`free` known, or not). */
+const diskFull = (abs: string, bytes: number, free?: number) =>
+  new FileError('E_FILE_DISK_FULL', `The project's trained weights need ${size(bytes)} beside ${path.basename(abs)}${free === undefined ? ', more than the disk had free' : `, and that disk has ${size(free)} free`}; nothing was saved (the project on disk is as it was). Free at least ${size(Math.max(0, bytes - (free ?? 0)) + 2 ** 20)} there, or save the project on another disk (Save As…), then save again.`);
+
 /**
  * A project's trained weights, kept beside its file as safetensors (docs/export.md "Weights kept
- * with the project"), received and sent in parts of at most PROJECT_LIMITS.chunkBytes: a model of
- * any size crosses the renderer/host boundary (web mode reads a request up to 80 MiB) in calls of
- * a few MiB. `begin` makes a temp file beside the project (`<target>.<pid>.<8 hex>.tmp`, created
+ * with the project"), received and sent in parts of at most PROJECT_LIMITS.chunkBytes, as bytes
+ * (Electron's IPC clones them; web mode's FILE_BYTES route carries them as request and response
+ * bodies): a model of any size crosses the renderer/host boundary in calls of a few MiB, never as
+ * text. `begin` makes a temp file beside the project (`<target>.<pid>.<8 hex>.tmp`, created
  * exclusively: host start removes one a crash left), `append` fills it in order and answers the
  * bytes' SHA-256 with the last part, and FileService.write `take`s it to put it in place under
  * the project's save lock. `read` answers the weights a project names, part by part.
@@ -64,39 +85,49 @@ const STAGED_IDLE_MS = 10 * 60_000;
 export class ProjectWeights {
   private readonly staged = new Map<string, Staged>();
 
-  /** Start receiving `bytes` of weights for the project at `abs` (resolved and confined by the caller). */
-  async begin(abs: string, bytes: number): Promise<{ id: string }> {
+  constructor(private readonly limits: ProjectWeightsLimits = PROJECT_WEIGHTS_LIMITS) {}
+
+  /** Start receiving `bytes` of weights for the project at `abs` (resolved and confined by the caller); answers their id and the most bytes a part may carry. */
+  async begin(abs: string, bytes: number): Promise<{ id: string; partBytes: number }> {
     this.dropIdle();
-    if (bytes > PROJECT_LIMITS.weightsBytes) {
-      throw new FileError('E_FILE_TOO_LARGE', `The trained weights are ${size(bytes)}; Netwright keeps up to ${size(PROJECT_LIMITS.weightsBytes)} of weights with a project. Save the design without them (clear the run first), or export the model instead (Export ▾).`);
+    if (bytes > this.limits.weightsBytes) {
+      throw new FileError('E_FILE_TOO_LARGE', `The trained weights are ${size(bytes)}; Netwright keeps up to ${size(this.limits.weightsBytes)} of weights with a project. Save the design without them (clear the run first), or export the model instead (Export ▾).`);
     }
+    // Refused before a byte is sent where the disk cannot take them (a full disk mid-save left nothing either, but after minutes).
+    const free = await this.limits.freeBytes(path.dirname(abs));
+    if (bytes > free) throw diskFull(abs, bytes, free);
     const id = randomBytes(12).toString('hex');
     const tmp = `${abs}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const handle = await fs.open(tmp, 'wx');
     this.staged.set(id, { target: abs, tmp, bytes, hash: createHash('sha256'), handle, next: 0, written: 0, sha256: undefined, touched: Date.now() });
-    return { id };
+    return { id, partBytes: this.limits.chunkBytes };
   }
 
-  /** Part `seq` (0, 1, 2…) of weights being received; answers their SHA-256 with the part that completes them. */
-  async append(id: string, seq: number, base64: string): Promise<{ sha256: string | null }> {
+  /** Part `seq` (0, 1, 2…) of weights being received, its bytes as they are; answers their SHA-256 with the part that completes them. */
+  async append(id: string, seq: number, data: Uint8Array): Promise<{ sha256: string | null }> {
     const s = this.staged.get(id);
     if (!s?.handle) throw new FileError('E_FILE_BAD_REQUEST', 'Those weights are not being received (too long since their last part, or already saved). Save again.');
     if (seq !== s.next) {
       await this.drop(id);
       throw new FileError('E_FILE_BAD_REQUEST', `Part ${seq} of the weights came where part ${s.next} was expected; nothing was saved. Save again.`);
     }
-    const data = Buffer.from(base64, 'base64');
-    if (data.length > PROJECT_LIMITS.chunkBytes || s.written + data.length > s.bytes) {
+    if (data.length > this.limits.chunkBytes || s.written + data.length > s.bytes) {
       await this.drop(id);
       throw new FileError('E_FILE_BAD_REQUEST', 'The weights came larger than announced; nothing was saved. Save again.');
     }
     s.next++;
     s.touched = Date.now();
-    await s.handle.write(data, 0, data.length, s.written);
-    s.hash.update(data);
-    s.written += data.length;
-    if (s.written < s.bytes) return { sha256: null };
-    await s.handle.sync();
+    try {
+      await s.handle.write(data, 0, data.length, s.written);
+      s.hash.update(data);
+      s.written += data.length;
+      if (s.written < s.bytes) return { sha256: null };
+      await s.handle.sync();
+    } catch (e) {
+      await this.drop(id);
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(s.target, s.bytes);
+      throw e;
+    }
     await s.handle.close();
     s.handle = undefined;
     s.sha256 = s.hash.digest('hex');
@@ -116,10 +147,10 @@ export class ProjectWeights {
 
   /**
    * Part of the weights file of the project at `abs` whose SHA-256 is `sha256`, from byte `offset`
-   * (at most PROJECT_LIMITS.chunkBytes, base64), and its size. With offset 0 the whole file is
+   * (at most PROJECT_LIMITS.chunkBytes, as bytes), and its size. With offset 0 the whole file is
    * checked against `sha256` first: a damaged or replaced one is refused (E_FILE_CONTENT).
    */
-  async read(abs: string, sha256: string, offset: number): Promise<{ data: string; total: number }> {
+  async read(abs: string, sha256: string, offset: number): Promise<{ data: Uint8Array; total: number }> {
     const file = weightsFileOf(abs, sha256);
     const name = path.basename(file);
     const handle = await fs.open(file, 'r').catch((e: NodeJS.ErrnoException) => {
@@ -134,10 +165,10 @@ export class ProjectWeights {
         for await (const part of handle.createReadStream({ start: 0, autoClose: false })) hash.update(part as Buffer);
         if (hash.digest('hex') !== sha256) throw new FileError('E_FILE_CONTENT', `${name} does not hold the weights the project names (it was changed or damaged); the project opens without them.`);
       }
-      const length = Math.max(0, Math.min(PROJECT_LIMITS.chunkBytes, st.size - offset));
-      const buf = Buffer.alloc(length);
+      const length = Math.max(0, Math.min(this.limits.chunkBytes, st.size - offset));
+      const buf = new Uint8Array(length);
       const { bytesRead } = await handle.read(buf, 0, length, offset);
-      return { data: buf.subarray(0, bytesRead).toString('base64'), total: st.size };
+      return { data: buf.subarray(0, bytesRead), total: st.size };
     } finally {
       await handle.close();
     }

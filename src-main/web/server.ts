@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EngineMessage, ErrorCodes, EventMessage, HostCommand, MAX_IMPORT_BYTES, WireMessage, describeIssues, type ErrorInfo, type HostEvent } from '../../src-engine/protocol';
-import { MODEL_UPLOAD } from '../../src-contracts/files';
+import { FILE_BYTES, FILE_BYTES_HEADERS, MODEL_UPLOAD, PROJECT_LIMITS } from '../../src-contracts/files';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
 import { encodeWireFrames, WireError, WireReassembler } from '../../src-engine/protocol/wire';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess, type SupervisorOptions } from '../host/supervisor';
@@ -105,7 +105,7 @@ function usableId(raw: unknown): number | undefined {
 }
 
 /** Who may reach this host: the per-launch token, and the origins and Host headers of its own address. */
-interface Access {
+export interface Access {
   host: string;
   token: string;
   origins(): Set<string>;
@@ -154,7 +154,7 @@ function serveModelUpload(req: http.IncomingMessage, res: http.ServerResponse, f
 }
 
 /** POST /api/files {op, args}: the HostFiles operations, for the token holder on this origin only. */
-function serveFileApi(req: http.IncomingMessage, res: http.ServerResponse, files: FileService, access: Access): void {
+export function serveFileApi(req: http.IncomingMessage, res: http.ServerResponse, files: FileService, access: Access): void {
   const reply = (status: number, body: unknown) => replyJson(res, status, body);
   if (!fileApiAllowed(req, res, access)) return;
   const chunks: Buffer[] = [];
@@ -179,6 +179,46 @@ function serveFileApi(req: http.IncomingMessage, res: http.ServerResponse, files
   req.on('error', () => req.destroy());
 }
 
+/**
+ * POST FILE_BYTES.route: a file operation whose bytes travel as the body (src-contracts/files.ts
+ * FILE_BYTES: a project's weights, part by part), never inside JSON. The call (`{op, args}`) comes
+ * in a header and is checked by callFileOp as `/api/files` checks it; a body past one part is
+ * refused before it is read whole.
+ */
+export function serveFileBytes(req: http.IncomingMessage, res: http.ServerResponse, files: FileService, access: Access): void {
+  if (!fileApiAllowed(req, res, access)) return;
+  const refuse = (message: string): void => void replyJson(res.setHeader('Connection', 'close'), 400, { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message } });
+  let call: { op?: unknown; args?: unknown };
+  try {
+    call = JSON.parse(decodeURIComponent(String(req.headers[FILE_BYTES_HEADERS.call] ?? ''))) as typeof call;
+  } catch {
+    return refuse('The request names no file operation.');
+  }
+  const way = typeof call?.op === 'string' && Object.hasOwn(FILE_BYTES.ops, call.op) ? FILE_BYTES.ops[call.op as keyof typeof FILE_BYTES.ops] : undefined;
+  if (!way || !Array.isArray(call.args)) return refuse('That file operation does not carry bytes.');
+  const args = call.args as unknown[];
+  if (Number(req.headers['content-length'] ?? 0) > PROJECT_LIMITS.chunkBytes) return refuse(`A part carries at most ${PROJECT_LIMITS.chunkBytes} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > PROJECT_LIMITS.chunkBytes) req.destroy();
+    else chunks.push(c);
+  });
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    void callFileOp(files, call.op, way === 'request' ? [...args, new Uint8Array(body.buffer, body.byteOffset, body.length)] : args).then(
+      (r) => {
+        if (!r.ok || way !== 'response') return void replyJson(res, 200, r);
+        const { data, ...rest } = r.result as { data: Uint8Array };
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': data.length, [FILE_BYTES_HEADERS.result]: encodeURIComponent(JSON.stringify(rest)) }).end(data);
+      },
+      () => replyJson(res, 500, { ok: false, error: { code: 'E_FILE_IO', message: 'The file operation failed.' } }),
+    );
+  });
+  req.on('error', () => req.destroy());
+}
+
 /** One HTTP request: the file API, or a file of the built renderer (index.html only with the token). */
 function serveRequest(req: http.IncomingMessage, res: http.ServerResponse, rendererDir: string, files: FileService, access: Access): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -195,6 +235,7 @@ function serveRequest(req: http.IncomingMessage, res: http.ServerResponse, rende
   const { url } = target;
   if (url.pathname === '/api/files' && req.method === 'POST') return serveFileApi(req, res, files, access);
   if (url.pathname === MODEL_UPLOAD.route && req.method === 'POST') return serveModelUpload(req, res, files, access);
+  if (url.pathname === FILE_BYTES.route && req.method === 'POST') return serveFileBytes(req, res, files, access);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405).end();
     return;

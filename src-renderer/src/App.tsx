@@ -160,7 +160,7 @@ function WindowRoot() {
   useEffect(() => connect(), [connect]);
   const files = useMemo(
     () =>
-      new ProjectFiles(w, getHost(), undefined, { modelForSave: () => modelForSave(w), openedWithModel: (model, name) => void loadProjectModel(w, model, name) }, () => ({
+      new ProjectFiles(w, getHost(), undefined, { modelForSave: () => modelForSave(w), openedWithModel: (model, name, weights) => loadProjectModel(w, model, name, weights) }, () => ({
         aspect: canvasAspect(),
         direction: w.panels.getState().layoutDirection,
       })),

@@ -2,6 +2,7 @@ import type { Backend } from '../../core/backend/types';
 import type { CheckedGraph } from '../../core/analysis/checked';
 import type { TrainedModel } from '../../core/export/model';
 import type { LoadedModel } from '../session';
+import { ProjectWeightsReceiver } from '../../core/export/project-weights';
 import { coded } from './coded';
 
 /** A model `model.read` read, with its graph as the import checked it (so loading it does not check it again). */
@@ -25,6 +26,8 @@ export class ModelSlot {
    */
   private lastWeights: TrainedModel | null = null;
   private staged: ({ id: string } & StagedModel) | null = null;
+  /** A project's weights being received (`model.weightsBegin`), one at a time. */
+  private receiving: { id: string; weights: ProjectWeightsReceiver } | null = null;
 
   /** `nextId` numbers the staged models (`staged-4`), with the connection's runs. */
   constructor(private readonly nextId: () => number) {}
@@ -50,6 +53,26 @@ export class ModelSlot {
     const old = this.current;
     this.current = null;
     old?.backend.dispose?.();
+  }
+
+  /** Start receiving a project's weights file of `bytes` bytes (dropping one being received); answers its id. */
+  receiveWeights(bytes: number): string {
+    const id = `weights-${this.nextId()}`;
+    this.receiving = { id, weights: new ProjectWeightsReceiver(bytes) };
+    return id;
+  }
+
+  /** The weights `id` names, being received; coded when another transfer replaced them (or none was). */
+  weightsReceiving(id: string): ProjectWeightsReceiver {
+    if (this.receiving?.id !== id) throw coded('E_WEIGHTS_STREAM', 'Those weights are no longer being received (another project was opened since, or the engine restarted); open the project again.');
+    return this.receiving.weights;
+  }
+
+  /** The weights `id` names, no longer being received (complete or not: `ProjectWeightsReceiver.values` says). */
+  takeWeights(id: string): ProjectWeightsReceiver {
+    const weights = this.weightsReceiving(id);
+    this.receiving = null;
+    return weights;
   }
 
   /** Keep `model` until `takeStaged` asks for it (replacing any model staged before); answers its id. */

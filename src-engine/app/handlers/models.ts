@@ -7,6 +7,7 @@ import { OnnxError } from '../../core/export/onnx';
 import { importOnnxAsync, importWarningTexts, onnxSummary, type OnnxImport } from '../../core/import/onnx';
 import { assertLoadable, ModelError, type TrainedModel } from '../../core/export/model';
 import { loadWeightsAsync } from '../../core/import/state-dict';
+import { modelFromProjectWeights, projectWeightsFile } from '../../core/export/project-weights';
 import { initialModel } from '../../core/export/initial';
 import { checkedOrThrow } from '../../core/analysis/checked';
 import { base64ToBytes } from '../../base/base64';
@@ -69,6 +70,31 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return { ...made, handle: ctx.exports.hold({ kind: made.kind, files }), files: files.map((f) => ({ path: f.path, bytes: f.data.length })) };
     },
     'model.exportRead': ({ handle, file, offset }) => ({ data: ctx.exports.read(handle, file, offset) }),
+    'model.weightsOpen': ({ source }) => {
+      const file = projectWeightsFile(sourceModel(ctx, source));
+      return { handle: ctx.exports.holdFiles([file]), model: file.model, bytes: file.bytes };
+    },
+    'model.weightsBegin': ({ bytes }) => {
+      const host = ctx.env.training;
+      for (const [limit, what] of [
+        [host?.memoryLimitBytes, 'the share of this machine\'s memory the engine may use (NETWRIGHT_MEMORY_SHARE, half by default)'],
+        [host?.backendMemoryLimitBytes, 'what the CPU backend\'s memory can grow to'],
+      ] as const) {
+        if (limit !== undefined && Number.isFinite(limit) && bytes > limit) throw coded('E_MODEL_TOO_LARGE', `The project's weights are ${sizeText(bytes)}, more than ${what}: ${sizeText(limit)}. The design opens without them; open the project on a machine with more memory, or make the model smaller.`);
+      }
+      return { id: ctx.model.receiveWeights(bytes) };
+    },
+    'model.weightsAppend': ({ id, offset, data }) => {
+      const weights = ctx.model.weightsReceiving(id);
+      try {
+        weights.push(offset, data);
+      } catch (e) {
+        // A transfer that went wrong is dropped whole: nothing half-received is ever loaded.
+        ctx.model.takeWeights(id);
+        throw e;
+      }
+      return { received: weights.at };
+    },
     'model.exportClose': ({ handle }) => (ctx.exports.close(handle), {}),
     'model.quantize': async ({ source, method, samples }) => {
       const model = sourceModel(ctx, source);
@@ -84,6 +110,7 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return { probeSamples: await datasetSamples(ctx, loaded, dataset as DatasetConfig, seed ?? 1) };
     },
     'model.load': (p) => {
+      if ('weights' in p) return loadModel(ctx, modelFromProjectWeights(p.model, ctx.model.takeWeights(p.weights)));
       if (!('staged' in p)) return loadModel(ctx, modelFromJSON(p.model));
       const { model, checked } = ctx.model.takeStaged(p.staged);
       return loadModel(ctx, model, checked);
@@ -116,6 +143,9 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
     },
   };
 }
+
+/** `n` bytes as people read a memory size: `470 MB`, `4.2 GB`. */
+const sizeText = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${Math.round(n / 1e6)} MB`);
 
 /**
  * Weights loaded into a design, with what the file did not keep of how the model reads its input:

@@ -36,6 +36,10 @@ export const MAX_IMPORT_BYTES = 150 * 1024 * 1024;
 export const EXPORT_CHUNK_BYTES = 4 * 1024 * 1024;
 /** A held export's handle (`model.exportOpen`). */
 const ExportHandle = z.string().regex(/^export-[0-9]{1,15}$/);
+/** The most bytes of weights a project keeps beside it (as the host's PROJECT_LIMITS.weightsBytes): 4 GiB. */
+export const MAX_PROJECT_WEIGHTS_BYTES = 4 * 2 ** 30;
+/** A project's weights being received (`model.weightsBegin`). */
+const WeightsId = z.string().regex(/^weights-[0-9]{1,15}$/);
 /**
  * A model file to import: `data` is the file's bytes — as they are (the app sends them so: a typed
  * array crosses MessagePorts as it is, and web mode's socket as binary chunks, protocol/wire.ts), or
@@ -190,6 +194,12 @@ export const modelService = defineService({
         metrics: MetricValuesSchema,
         /** The inputs' normalisation: the model's own, the dataset's (fitted on its training split), or none. */
         normalization: z.enum(['model', 'dataset', 'none']),
+        /** The model's baselines (#83) by name then metric, from the run that trained it (core/metrics/baselines.ts `evaluationBaselines`). */
+        baselines: z.record(z.string().max(64), z.record(z.string().max(64), z.number())).optional(),
+        /** Which of that run's splits they were measured on, and whether it is the split measured here (then they compare sample for sample). */
+        baselinesOn: z.object({ split: z.enum(['test', 'val']), sameSamples: z.boolean() }).optional(),
+        /** A sentence when the network did worse than a baseline on the same samples. */
+        baselineVerdict: z.string().max(500).optional(),
       }),
     },
     /**
@@ -248,6 +258,33 @@ export const modelService = defineService({
       result: z.object({}),
     },
     /**
+     * A model as a project keeps it (docs/export.md "Weights kept with the project"): `model`, its
+     * `netwright.model` object with `params` and `buffers` empty, which the project file holds; and
+     * its tensors as a safetensors file of `bytes` bytes, held like an export under `handle` and
+     * read in parts by `model.exportRead` (file 0) until `model.exportClose`. The app's Save sends
+     * each part on to the host as it comes: no message carries the weights whole or as text (a
+     * model of 470 MB of float32 was past every channel's limit as JSON). Sources as `model.export`.
+     */
+    'model.weightsOpen': {
+      params: z.object({ source: ExportSource }),
+      result: z.object({ handle: ExportHandle, model: z.record(z.string(), z.unknown()), bytes: z.number().int().min(0) }),
+    },
+    /**
+     * Receive a project's weights file (`bytes` bytes, as `model.weightsOpen` made it) for a
+     * `model.load({ model, weights: id })`: `model.weightsAppend` carries the next part from
+     * `offset` (each once the last is answered; a part not starting where the last ended ends the
+     * transfer, `E_WEIGHTS_STREAM`), copied straight into the tensors. One transfer at a time: a new
+     * one drops the last. `E_MODEL_TOO_LARGE` past MAX_PROJECT_WEIGHTS_BYTES or the engine's memory limit.
+     */
+    'model.weightsBegin': {
+      params: z.object({ bytes: z.number().int().min(8).max(MAX_PROJECT_WEIGHTS_BYTES) }),
+      result: z.object({ id: WeightsId }),
+    },
+    'model.weightsAppend': {
+      params: z.object({ id: WeightsId, offset: z.number().int().min(0), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length > 0 && v.length <= EXPORT_CHUNK_BYTES, { message: `expected 1 to ${EXPORT_CHUNK_BYTES} bytes` }) }),
+      result: z.object({ received: z.number().int().min(0) }),
+    },
+    /**
      * Quantise a model to int8 and measure it, writing nothing (the Export menu's Quantize…
      * dialog; docs/export.md "int8 quantisation"): calibrated by `method` on `samples` samples of
      * its training split, int8 beside float32 on up to 1,000 test samples (the task's metric, the
@@ -286,8 +323,12 @@ export const modelService = defineService({
      * without training. Replaces any run of this connection.
      */
     'model.load': {
-      /** `model`: a `netwright.model` object; or `staged`: the id `model.read` answered (the file is not sent twice). */
-      params: z.union([z.object({ model: z.unknown() }), z.object({ staged: z.string().min(1).max(64) })]),
+      /**
+       * `model`: a `netwright.model` object; with `weights`, one a project file holds (tensors left
+       * out) and the id of its weights received by `model.weightsAppend`; or `staged`: the id
+       * `model.read` answered (the file is not sent twice).
+       */
+      params: z.union([z.object({ model: z.record(z.string(), z.unknown()), weights: WeightsId }), z.object({ model: z.unknown() }), z.object({ staged: z.string().min(1).max(64) })]),
       result: LoadedModelInfo,
     },
     /**

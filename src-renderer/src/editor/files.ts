@@ -3,7 +3,7 @@ import type { HostFiles } from '../../../src-contracts/host';
 import { projectName } from '../../../src-engine/facade';
 import { emptyDoc, type EditorDoc } from './document';
 import { parseProject, serializeProject } from './project';
-import { readModelWeights, sendModelWeights, weightsRefOf, type WeightsRef } from './project-weights';
+import { hostWeights, sendModelWeights, weightsRefOf, type ProjectModel, type WeightsRef, type WeightsSource } from './project-weights';
 import { selectDirty } from '../state/editor-store';
 import type { AwayProject } from '../state/training-store';
 import type { WindowStores } from '../state/window-stores';
@@ -21,10 +21,14 @@ export interface FileHost {
  * hooks so the file commands don't depend on the engine.
  */
 export interface ProjectModelHooks {
-  /** The `netwright.model` object of the run on screen, or undefined when nothing is trained. */
-  modelForSave(): Promise<Record<string, unknown> | undefined>;
-  /** A project opened with a model: load it so predictions work at once. */
-  openedWithModel(model: Record<string, unknown>, projectName: string): void;
+  /** The model of the run on screen as Save keeps it (its weights read from the engine in parts), or undefined when nothing is trained. */
+  modelForSave(): Promise<ProjectModel | undefined>;
+  /**
+   * A project opened with a model: load it so predictions work at once. `weights`: its weights
+   * file, read from beside the project part by part (the model's tensors are then left out);
+   * absent for a project that keeps them inside. Resolves once loaded (or refused, and said so).
+   */
+  openedWithModel(model: Record<string, unknown>, projectName: string, weights?: WeightsSource): void | Promise<void>;
 }
 
 /** Project files end in this (the host lists `*.json`). */
@@ -174,10 +178,30 @@ export class ProjectFiles {
     }
   }
 
-  restore(rec: { doc: EditorDoc; name: string; path?: string; version?: string; projectId?: string }): void {
+  /**
+   * Put the recovery slot's document back. `withModel` (the restore offer after a crash): changes
+   * made over a saved project get its trained model back from that file, as Open loads it (the slot
+   * keeps the design alone), so the next Save keeps the weights instead of dropping them; a file
+   * changed since the changes were made is left (Save asks before replacing it anyway).
+   */
+  restore(rec: { doc: EditorDoc; name: string; path?: string; version?: string; projectId?: string }, withModel = true): void {
     this.w.editor.getState().load(rec.doc, { path: rec.path, name: rec.name, ...(rec.version ? { version: rec.version } : {}), ...(rec.projectId ? { projectId: rec.projectId } : {}) }, {}, true);
     this.w.session.getState().notify('info', 'Restored your unsaved changes from the last session.');
     for (const l of this.recoveryTaken) l();
+    if (withModel && rec.path && rec.version) void this.recoverModel(rec.path, rec.version, rec.name);
+  }
+
+  /** The trained model of the project file at `path`, when it is still the version `version` and the design restored over it is still open. */
+  private async recoverModel(path: string, version: string, name: string): Promise<void> {
+    let file;
+    try {
+      file = await this.host.files.read(path);
+    } catch {
+      return;
+    }
+    const r = parseProject(file.text, this.view());
+    if (file.version !== version || !r.ok || !r.model || this.w.editor.getState().file.path !== path) return;
+    this.openModel(r.model, path, name);
   }
 
   private recoveryTaken = new Set<() => void>();
@@ -203,7 +227,8 @@ export class ProjectFiles {
     }
     const rec = await this.findRecovery();
     if (rec && (owner.path ? rec.path === owner.path : !rec.path && rec.name === owner.name)) {
-      this.restore(rec);
+      // The run on view keeps its weights on screen.
+      this.restore(rec, false);
       return true;
     }
     if (owner.path && (await this.openPath(owner.path))) return true;
@@ -282,28 +307,37 @@ export class ProjectFiles {
     const id = r.id ? { projectId: r.id } : {};
     store.load(r.doc, saved ? { path, name: displayName(fileName), ...(version ? { version } : {}), ...id } : { name: displayName(fileName), ...id }, r.ui ?? {}, !saved);
     if (r.notes.length > 0) this.w.session.getState().notify('info', r.notes.join(' '));
-    if (r.model) {
-      const ref = weightsRefOf(r.model);
-      if (!ref) this.models?.openedWithModel(r.model, displayName(fileName));
-      else if (path !== undefined && this.host.files.readWeights) void this.openWeights(path, r.model, ref, displayName(fileName));
-      else this.w.session.getState().notify('info', `"${fileName}" keeps its trained weights in a .safetensors file beside it, which did not come with it; the design opened without them. Open it where that file is, or train again.`);
-    }
+    if (r.model) this.openModel(r.model, path, fileName);
     void this.discardRecovery();
     return true;
   }
 
-  /** A project's weights kept beside its file, read back in parts and loaded, if it is still the one open. */
+  /** A project's trained model, handed to the training side: kept inside its file, or read from beside it (`path`). */
+  private openModel(model: Record<string, unknown>, path: string | undefined, fileName: string): void {
+    const ref = weightsRefOf(model);
+    if (!ref) void this.models?.openedWithModel(model, displayName(fileName));
+    else if (path !== undefined && this.host.files.readWeights) void this.openWeights(path, model, ref, displayName(fileName));
+    else this.w.session.getState().notify('info', `"${fileName}" keeps its trained weights in a .safetensors file beside it, which did not come with it; the design opened without them. Open it where that file is, or train again.`);
+  }
+
+  /**
+   * A project's weights kept beside its file, handed to the training side as the host reads them
+   * (part by part: the page never holds them whole), if it is still the one open.
+   */
   private async openWeights(path: string, model: Record<string, unknown>, ref: WeightsRef, name: string): Promise<void> {
     // Until they are in, the dock and the Export menu say so (not "no weights", not an untrained export).
     const session = this.w.session.getState();
     session.setLoadingWeights(name);
+    let weights: WeightsSource | undefined;
     try {
-      const full = await readModelWeights(this.host.files, path, model, ref);
-      if (this.w.editor.getState().file.path === path) this.models?.openedWithModel(full, name);
+      weights = await hostWeights(this.host.files, path, ref);
+      const { weights: _ref, ...rest } = model;
+      if (this.w.editor.getState().file.path === path) await this.models?.openedWithModel(rest, name, weights);
     } catch (e) {
       const code = (e as { code?: string }).code;
       session.notify('error', `"${name}" opened without its trained weights: ${(e as Error).message}`, code ? { code } : undefined);
     } finally {
+      weights?.close();
       if (this.w.session.getState().loadingWeights === name) session.setLoadingWeights(undefined);
     }
   }
@@ -360,10 +394,21 @@ export class ProjectFiles {
     const doc = renames ? { ...before, graph: { ...before.graph, name } } : before;
     // The trained weights of the run on screen go with the project (not into the recovery slot: too big to write every edit).
     const model = await this.models?.modelForSave();
+    try {
+      return await this.writeWith(path, name, condition, doc, before, renames, model);
+    } finally {
+      model?.weights?.close();
+    }
+  }
+
+  /** `writeTo` with the model to keep (its weights sent to the host first, in parts). */
+  private async writeWith(path: string, name: string, condition: WriteCondition, doc: EditorDoc, before: EditorDoc, renames: boolean, model: ProjectModel | undefined): Promise<boolean> {
+    const s = this.w.editor.getState();
     // The weights go beside the file (sent in parts, whatever their size), and the file names them.
     const write = async (how: WriteCondition) => {
       const sent = model ? await sendModelWeights(this.host.files, path, model) : undefined;
-      const text = serializeProject(doc, s.ui, sent?.model ?? model, s.file.projectId);
+      // A host without a place for weights beside the file keeps a model's JSON inside it (one with its tensors inside only).
+      const text = serializeProject(doc, s.ui, sent?.model ?? (model && !model.weights ? model.model : undefined), s.file.projectId);
       return (sent ? await this.host.files.write(path, text, how, sent.id) : await this.host.files.write(path, text, how)).version;
     };
     let version: string;

@@ -1,6 +1,6 @@
 import { PROJECT_LIMITS } from '../../../src-contracts/files';
 import type { HostFiles } from '../../../src-contracts/host';
-import { base64ToBytes, bytesToBase64 } from '../../../src-engine/facade';
+import { base64ToBytes } from '../../../src-engine/facade';
 
 /**
  * What a project file says of its trained weights kept beside it (`model.weights`, docs/export.md
@@ -87,47 +87,89 @@ export function modelWeightsFile(model: Record<string, unknown>): { rest: Record
 }
 
 /**
- * The model a project file names weights for (`rest`, as the file holds it) with its tensors
- * back from their safetensors file (`bytes`, as `modelWeightsFile` wrote it): each tensor's base64
- * as it was. Throws when the file does not describe float32 tensors inside it.
+ * A project's weights file as it is read, part by part: its size, and the bytes from `offset`
+ * (a part of any length, at least one byte while any are left), asked for in order. The engine's
+ * (`engineWeights` in training/export.ts: the run's or loaded model's, made by the engine), the
+ * host's (`hostWeights`: the file beside a project) or a model's JSON's (`jsonWeights`).
  */
-export function modelWithWeights(rest: Record<string, unknown>, bytes: Uint8Array): Record<string, unknown> {
-  if (bytes.length < 8) throw new Error('the weights file is too short');
-  const size = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (size > bytes.length - 8) throw new Error('the weights file\'s header runs past its end');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size))) as Record<string, unknown>;
-  const data = bytes.subarray(8 + size);
-  const out: Record<string, Record<string, TensorJSON>> = { params: {}, buffers: {} };
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const dot = name.indexOf('.');
-    const group = name.slice(0, dot) as (typeof GROUPS)[number];
-    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const [begin, end] = Array.isArray(e.data_offsets) ? (e.data_offsets as number[]) : [];
-    if (!GROUPS.includes(group) || e.dtype !== 'F32' || !Array.isArray(e.shape) || !(Number.isInteger(begin) && Number.isInteger(end) && begin >= 0 && begin <= end && end <= data.length)) {
-      throw new Error(`the weights file's entry "${name}" is not a float32 tensor inside it`);
-    }
-    out[group][name.slice(dot + 1)] = { shape: e.shape as number[], data: bytesToBase64(data.subarray(begin, end)) };
-  }
-  return { ...rest, params: out.params, buffers: out.buffers };
+export interface WeightsSource {
+  readonly bytes: number;
+  part(offset: number): Promise<Uint8Array>;
+  /** Done with it (the engine lets go of what it held). */
+  close(): void;
 }
 
 /**
- * Send a model's tensors to the host for a save of `path`, in parts, each once the last is
- * answered: answers the model as the project file keeps it (naming its weights, `model.weights`)
- * and the id `write` takes; undefined where the host keeps weights inside the file (no
- * `beginWeights`) or the model has none.
+ * The trained model Save keeps with a project: its `netwright.model` object — whole (tensors
+ * inside, as a project saved before #82 opens), or with `params` and `buffers` empty when
+ * `weights` carries them as the safetensors file kept beside the project.
  */
-export async function sendModelWeights(files: HostFiles, path: string, model: Record<string, unknown>): Promise<{ model: Record<string, unknown>; id: string } | undefined> {
-  const file = files.beginWeights && files.appendWeights ? modelWeightsFile(model) : undefined;
+export interface ProjectModel {
+  model: Record<string, unknown>;
+  weights?: WeightsSource;
+}
+
+/** A model's JSON (tensors inside) as a source of its weights file (`modelWeightsFile`), undefined without tensors. */
+export function jsonWeights(model: Record<string, unknown>): Required<ProjectModel> | undefined {
+  const file = modelWeightsFile(model);
   if (!file) return undefined;
-  const { id } = await files.beginWeights!(path, file.bytes);
+  const max = PROJECT_LIMITS.chunkBytes;
+  let parts = file.parts(max);
+  let at = 0;
+  return {
+    model: file.rest,
+    weights: {
+      bytes: file.bytes,
+      async part(offset) {
+        // Read in order; asked from the start again (a save that asks to replace a file, then sends again), begun again.
+        if (offset < at || offset === 0) [parts, at] = [file.parts(max), 0];
+        for (;;) {
+          const next = parts.next();
+          if (next.done) return new Uint8Array(0);
+          at += next.value.length;
+          if (at > offset) return next.value.subarray(next.value.length - (at - offset));
+        }
+      },
+      close() {},
+    },
+  };
+}
+
+/**
+ * Send a project's weights to the host for a save of `path` (in parts as large as the host takes,
+ * `partBytes`, at most PROJECT_LIMITS.chunkBytes): each part of `source` goes on as it comes, as bytes, numbered, the next asked for
+ * while this one is written and sent once it is answered — never more than two parts in the page,
+ * none overtaking another. Answers the model as the project file keeps it (naming its weights,
+ * `model.weights`) and the id `write` takes; undefined where the host keeps weights inside the file
+ * (no `beginWeights`).
+ */
+export async function sendModelWeights(files: HostFiles, path: string, pm: ProjectModel): Promise<{ model: Record<string, unknown>; id: string } | undefined> {
+  if (!files.beginWeights || !files.appendWeights) return undefined;
+  const json = pm.weights ? undefined : jsonWeights(pm.model);
+  const source = pm.weights ?? json?.weights;
+  if (!source) return undefined;
+  const { id, partBytes } = await files.beginWeights(path, source.bytes);
+  const chunkBytes = Math.min(partBytes, PROJECT_LIMITS.chunkBytes);
   let sha256: string | null = null;
   let seq = 0;
-  for (const part of file.parts(PROJECT_LIMITS.chunkBytes)) sha256 = (await files.appendWeights!(id, seq++, bytesToBase64(part))).sha256;
+  let at = 0;
+  let next: Promise<Uint8Array> | undefined = source.bytes > 0 ? source.part(0) : undefined;
+  try {
+    while (next) {
+      const part = await next;
+      if (part.length === 0) throw new Error(`the weights ended after ${at} of ${source.bytes} bytes`);
+      at += part.length;
+      next = at < source.bytes ? source.part(at) : undefined;
+      for (let i = 0; i < part.length; i += chunkBytes) sha256 = (await files.appendWeights(id, seq++, part.subarray(i, i + chunkBytes))).sha256;
+    }
+  } catch (e) {
+    // The part asked for ahead is not left to fail unheard.
+    void next?.catch(() => {});
+    throw e;
+  }
   if (!sha256) throw new Error('the host did not confirm the weights');
-  const weights: WeightsRef = { format: 'safetensors', sha256, bytes: file.bytes };
-  return { model: { ...file.rest, weights }, id };
+  const weights: WeightsRef = { format: 'safetensors', sha256, bytes: source.bytes };
+  return { model: { ...(json?.model ?? pm.model), weights }, id };
 }
 
 /** The weights a project file names (`model.weights`), or undefined where its model keeps them inside. */
@@ -136,20 +178,30 @@ export function weightsRefOf(model: Record<string, unknown>): WeightsRef | undef
   return isRecord(w) && w.format === 'safetensors' && typeof w.sha256 === 'string' && typeof w.bytes === 'number' ? (w as unknown as WeightsRef) : undefined;
 }
 
-/** The model of the project at `path` with the weights it names read back from beside it, in parts. */
-export async function readModelWeights(files: HostFiles, path: string, model: Record<string, unknown>, ref: WeightsRef): Promise<Record<string, unknown>> {
-  if (!files.readWeights) throw new Error('this host cannot read weights kept beside a project');
-  const bytes = new Uint8Array(ref.bytes);
-  let at = 0;
-  while (at < ref.bytes) {
-    const { data, total } = await files.readWeights(path, ref.sha256, at);
+/**
+ * The weights the project at `path` names (`ref`), read from the host part by part as they are
+ * asked for. The first part is read at once (the host checks the whole file against `ref.sha256`
+ * then): a missing or changed file is refused before anything is sent on.
+ */
+export async function hostWeights(files: HostFiles, path: string, ref: WeightsRef): Promise<WeightsSource> {
+  const readWeights = files.readWeights?.bind(files);
+  if (!readWeights) throw new Error('this host cannot read weights kept beside a project');
+  const read = async (offset: number) => {
+    const { data, total } = await readWeights(path, ref.sha256, offset);
     if (total !== ref.bytes) throw new Error(`the weights file holds ${total} bytes; the project names ${ref.bytes}`);
-    const part = base64ToBytes(data);
-    if (part.length === 0 || at + part.length > ref.bytes) break;
-    bytes.set(part, at);
-    at += part.length;
-  }
-  if (at !== ref.bytes) throw new Error(`the weights file ended after ${at} of ${ref.bytes} bytes`);
-  const { weights: _, ...rest } = model;
-  return modelWithWeights(rest, bytes);
+    if (data.length === 0 && offset < ref.bytes) throw new Error(`the weights file ended after ${offset} of ${ref.bytes} bytes`);
+    return data;
+  };
+  let first: Uint8Array | undefined = await read(0);
+  return {
+    bytes: ref.bytes,
+    part(offset) {
+      const ahead = offset === 0 ? first : undefined;
+      first = undefined;
+      return ahead ? Promise.resolve(ahead) : read(offset);
+    },
+    close() {
+      first = undefined;
+    },
+  };
 }

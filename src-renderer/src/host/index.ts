@@ -1,5 +1,5 @@
 import type { FileOpResult, HostFiles } from '../../../src-contracts/host';
-import { MODEL_UPLOAD, checkFileResult, checkModelUpload, exportCalls, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-contracts/files';
+import { FILE_BYTES, FILE_BYTES_HEADERS, MODEL_UPLOAD, checkFileResult, checkModelUpload, exportCalls, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-contracts/files';
 
 /** The host services the renderer may use, whichever host serves it. */
 export interface RendererHost {
@@ -39,6 +39,34 @@ export function webHostFiles(endpoint: string, token: string, send: typeof fetch
     }
     return unwrapFileMethod(op, body);
   };
+  /**
+   * A FILE_BYTES call: `bytes` (a part to append) as the body, or the answer's `data` read from
+   * the response body; the rest as JSON in the headers. Checked against FileMethods as `call`'s.
+   */
+  const bytesCall = async <M extends keyof typeof FILE_BYTES.ops>(op: M, args: unknown[], bytes?: Uint8Array): Promise<FileResult<M>> => {
+    const res = await send(FILE_BYTES.route, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream', 'X-Netwright-Token': token, [FILE_BYTES_HEADERS.call]: encodeURIComponent(JSON.stringify({ op, args })) },
+      body: (bytes ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+    });
+    const result = res.headers?.get(FILE_BYTES_HEADERS.result);
+    if (res.status === 200 && result !== null && result !== undefined) {
+      let rest: unknown;
+      try {
+        rest = JSON.parse(decodeURIComponent(result));
+      } catch {
+        rest = undefined;
+      }
+      return checkFileResult(op, { ...(rest as object), data: new Uint8Array(await res.arrayBuffer()) });
+    }
+    let body: FileOpResult;
+    try {
+      body = (await res.json()) as FileOpResult;
+    } catch {
+      body = { ok: false, error: { code: 'E_FILE_HTTP', message: `The Netwright host answered ${res.status}.` } };
+    }
+    return unwrapFileMethod(op, body);
+  };
   return {
     nativeDialogs: false,
     pickOpen: () => Promise.resolve(null),
@@ -47,8 +75,8 @@ export function webHostFiles(endpoint: string, token: string, send: typeof fetch
     read: (p) => call('read', p),
     write: (p, text, condition, weights) => (weights ? call('write', p, text, condition, weights) : call('write', p, text, condition)),
     beginWeights: (p, bytes) => call('beginWeights', p, bytes),
-    appendWeights: (id, seq, data) => call('appendWeights', id, seq, data),
-    readWeights: (p, sha256, offset) => call('readWeights', p, sha256, offset),
+    appendWeights: (id, seq, data) => bytesCall('appendWeights', [id, seq], data),
+    readWeights: (p, sha256, offset) => bytesCall('readWeights', [p, sha256, offset]),
     recent: () => call('recent'),
     writeRecovery: async (text) => void (await call('writeRecovery', text)),
     readRecovery: () => call('readRecovery'),
@@ -115,7 +143,7 @@ function checkedFiles(files: HostFiles): HostFiles {
     read: async (p) => checkFileResult('read', await files.read(p)),
     write: async (p, text, condition, weights) => checkFileResult('write', await files.write(p, text, condition, weights)),
     ...(files.beginWeights ? { beginWeights: async (p: string, bytes: number) => checkFileResult('beginWeights', await files.beginWeights!(p, bytes)) } : {}),
-    ...(files.appendWeights ? { appendWeights: async (id: string, seq: number, data: string) => checkFileResult('appendWeights', await files.appendWeights!(id, seq, data)) } : {}),
+    ...(files.appendWeights ? { appendWeights: async (id: string, seq: number, data: Uint8Array) => checkFileResult('appendWeights', await files.appendWeights!(id, seq, data)) } : {}),
     ...(files.readWeights ? { readWeights: async (p: string, sha256: string, offset: number) => checkFileResult('readWeights', await files.readWeights!(p, sha256, offset)) } : {}),
     recent: async () => checkFileResult('recent', await files.recent()),
     writeRecovery: files.writeRecovery,

@@ -1,6 +1,7 @@
 import type { HostFiles } from '../../../src-contracts/host';
 import { type GraphIR, bytesToBase64, getOp, zipStore, zipStoreParts } from '../../../src-engine/facade';
-import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
+import { EXPORT_CHUNK_BYTES, type ExportSource, type LoadedModelInfo, type ResultOf, type RpcClient } from '../../../src-engine/protocol';
+import type { ProjectModel, WeightsSource } from '../editor/project-weights';
 import { bareGraphDoc } from '../editor/project';
 import { canvasAspect } from '../components/canvas-view';
 import { isLive, runElsewhere } from './model';
@@ -306,28 +307,60 @@ function readyClient(w: WindowStores, ms = 15_000): Promise<RpcClient | undefine
 /**
  * The trained model a project was opened with, by the editor's `loadSeq` of its design: while
  * another project's run is on view the run view cannot show it, and Save must still keep it with
- * the project (never the other project's weights).
+ * the project (never the other project's weights): its JSON when the file kept its tensors inside,
+ * else the engine's loaded model (`runId`), whose weights Save reads from the engine again.
  */
-const openedWithByWindow = new WeakMap<object, { loadSeq: number; model: Record<string, unknown> }>();
+const openedWithByWindow = new WeakMap<object, { loadSeq: number; model: Record<string, unknown>; runId?: string }>();
 
-/** A project opened with its trained model: load it into the engine, so the Playground and Export work without training. */
-export async function loadProjectModel(w: WindowStores, model: Record<string, unknown>, projectName: string): Promise<void> {
+/**
+ * Hand the engine a project's model whose weights file is read part by part (`weights`):
+ * `model.weightsBegin`, each part as bytes by `model.weightsAppend` (at most EXPORT_CHUNK_BYTES, the
+ * next read while this one is sent: never more than two in the page, in order), then
+ * `model.load({ model, weights })`. No message carries the weights whole (web mode's socket refuses
+ * one over 256 MiB; a model ten times a resnet18 is 470 MB).
+ */
+export async function sendWeightsToEngine(c: RpcClient, model: Record<string, unknown>, weights: WeightsSource): Promise<LoadedModelInfo> {
+  const { id } = await c.request('model.weightsBegin', { bytes: weights.bytes });
+  let at = 0;
+  let next: Promise<Uint8Array> | undefined = weights.part(0);
+  try {
+    while (next) {
+      const part = await next;
+      if (part.length === 0) throw new Error(`the weights ended after ${at} of ${weights.bytes} bytes`);
+      const offset = at;
+      at += part.length;
+      next = at < weights.bytes ? weights.part(at) : undefined;
+      for (let i = 0; i < part.length; i += EXPORT_CHUNK_BYTES) await c.request('model.weightsAppend', { id, offset: offset + i, data: part.subarray(i, i + EXPORT_CHUNK_BYTES) });
+    }
+  } catch (e) {
+    // The part asked for ahead is not left to fail unheard.
+    void next?.catch(() => {});
+    throw e;
+  }
+  return c.request('model.load', { model, weights: id });
+}
+
+/**
+ * A project opened with its trained model: load it into the engine, so the Playground and Export
+ * work without training. `weights`: its weights file beside the project, streamed to the engine.
+ */
+export async function loadProjectModel(w: WindowStores, model: Record<string, unknown>, projectName: string, weights?: WeightsSource): Promise<void> {
   const loadSeq = w.editor.getState().loadSeq;
   openedWithByWindow.set(w.editor, { loadSeq, model });
   const c = await readyClient(w);
-  const failed = (why: string) => notify(w, 'error', `The trained weights saved with "${projectName}" could not be loaded (${why}). The design is open; train it to get weights again.`);
+  const failed = (why: string, code?: string) => notify(w, 'error', `The trained weights saved with "${projectName}" could not be loaded (${why}). The design is open; train it to get weights again.`, code);
   if (!c) return failed('the engine is not connected');
   try {
-    const info = await c.request('model.load', { model });
+    const info = weights ? await sendWeightsToEngine(c, model, weights) : await c.request('model.load', { model });
     // Another design opened meanwhile: these weights are not its.
     if (w.editor.getState().loadSeq !== loadSeq) return;
-    w.run.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, model, source: `the project "${projectName}"` });
+    // Weights read from beside the project stay in the engine only: Save reads them from there again.
+    if (weights) openedWithByWindow.set(w.editor, { loadSeq, model, runId: info.runId });
+    w.run.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, ...(weights ? {} : { model }), source: `the project "${projectName}"` });
     w.run.getState().weightsLoaded(`the project "${projectName}"`, loadSeq);
   } catch (err) {
     const e = err as { code?: string; message: string };
-    // Web mode's socket carries a message up to 256 MiB (protocol/wire.ts); the desktop app's channel has no such bound.
-    if (e.code === 'E_PROTOCOL_TOO_LARGE') return failed(`${e.message}: web mode hands the engine a model of up to 256 MiB as JSON, about 190 MB of float32 weights. Open the project in the desktop app to use them`);
-    failed(e.message);
+    failed(e.message, e.code);
   }
 }
 
@@ -356,20 +389,27 @@ export async function samplesForLoaded(w: WindowStores): Promise<string | undefi
   }
 }
 
-/** The model object Save embeds in the project: the loaded one as it came, else the engine's export of the run on screen. */
-export async function modelForSave(w: WindowStores): Promise<Record<string, unknown> | undefined> {
+/**
+ * The model Save keeps with the project: the loaded one as it came (its tensors inside), else the
+ * run on screen's or the loaded model's as the engine makes it (`engineWeights`).
+ */
+export async function modelForSave(w: WindowStores): Promise<ProjectModel | undefined> {
   const s = w.run.getState();
   const loadSeq = w.editor.getState().loadSeq;
   // Another project's run on view: this design keeps the weights it was opened with, if any.
   const openedWith = openedWithByWindow.get(w.editor);
-  if (runElsewhere(s, loadSeq)) return openedWith?.loadSeq === loadSeq ? openedWith.model : undefined;
-  if (s.loaded?.model) return s.loaded.model as Record<string, unknown>;
-  // An import's weights stay in the engine until saved: fetched from the loaded model itself.
-  const source: ExportSource | undefined = s.loaded && s.runId ? { kind: 'loaded', runId: s.runId } : currentExportSource(w);
+  let source: ExportSource | undefined;
+  if (runElsewhere(s, loadSeq)) {
+    if (openedWith?.loadSeq !== loadSeq) return undefined;
+    if (!openedWith.runId) return { model: openedWith.model };
+    source = { kind: 'loaded', runId: openedWith.runId };
+  } else if (s.loaded?.model) return { model: s.loaded.model as Record<string, unknown> };
+  // An import's (or a reopened project's) weights stay in the engine until saved: read from the loaded model itself.
+  else source = s.loaded && s.runId ? { kind: 'loaded', runId: s.runId } : currentExportSource(w);
   const c = client(w);
   if (!source || !c) return undefined;
   try {
-    return await modelJSON(c, source);
+    return await engineWeights(c, source);
   } catch (err) {
     const e = err as { code?: string; message: string };
     // A run before its first step has nothing to keep; anything else is worth saying.
@@ -379,42 +419,20 @@ export async function modelForSave(w: WindowStores): Promise<Record<string, unkn
 }
 
 /**
- * The most bytes of a model's JSON Save can take (what one JavaScript string holds: V8's
- * 2^29 − 24 characters): float32 weights of about 380 MB. The project keeps them as binary beside
- * its file; it is the model's JSON form, on its way from the engine, that bounds them.
+ * The model of `source` as a project keeps it (`model.weightsOpen`): its JSON without the tensors,
+ * and its weights file held by the engine and read from it part by part (`model.exportRead`, at
+ * most EXPORT_CHUNK_BYTES a message, as bytes); `close` lets the engine drop it.
  */
-export const MAX_SAVED_MODEL_JSON = 2 ** 29 - 24;
-const savedModelTooLarge = (what: string) =>
-  Object.assign(new Error(`${what}; Save can keep a model's weights up to about ${Math.floor((MAX_SAVED_MODEL_JSON * 0.75) / 1e6)} MB (float32) with a project. Export the model (Export ▾) to keep them.`), { code: 'E_FILE_TOO_LARGE' });
-
-/**
- * The model of `source` as a `netwright.model` object, its JSON read from the engine in parts
- * (`model.exportOpen`/`exportRead`, at most EXPORT_CHUNK_BYTES a message: web mode's socket
- * refuses a message over 256 MiB, which a model of 190 MB of weights is as JSON).
- */
-async function modelJSON(c: RpcClient, source: ExportSource): Promise<Record<string, unknown>> {
-  let r;
-  try {
-    r = await c.request('model.exportOpen', { source, format: 'json' });
-  } catch (e) {
-    // The engine could not make the JSON at all (a string past V8's limit).
-    if (/invalid string length/i.test((e as Error).message)) throw savedModelTooLarge('The model is too large to write as JSON');
-    throw e;
-  }
-  try {
-    const total = r.files[0]?.bytes ?? 0;
-    if (total > MAX_SAVED_MODEL_JSON) throw savedModelTooLarge(`The model is ${Math.round(total / 1e6)} MB as JSON`);
-    const bytes = new Uint8Array(total);
-    for (let at = 0; at < total; ) {
-      const { data } = await c.request('model.exportRead', { handle: r.handle, file: 0, offset: at });
-      if (data.length === 0) throw new Error(`the engine's export ended after ${at} of ${total} bytes`);
-      bytes.set(data, at);
-      at += data.length;
-    }
-    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-  } finally {
-    c.request('model.exportClose', { handle: r.handle }).catch(() => {});
-  }
+export async function engineWeights(c: RpcClient, source: ExportSource): Promise<Required<ProjectModel>> {
+  const r = await c.request('model.weightsOpen', { source });
+  return {
+    model: r.model,
+    weights: {
+      bytes: r.bytes,
+      part: async (offset) => (await c.request('model.exportRead', { handle: r.handle, file: 0, offset })).data,
+      close: () => void c.request('model.exportClose', { handle: r.handle }).catch(() => {}),
+    },
+  };
 }
 
 /** A byte count as people read it: `812 KB`, `97.8 MB`. */

@@ -2,8 +2,8 @@
  * Issue #82 (1): a project's trained weights travel and stay as binary beside its file. The app's
  * Save sends them to the host in parts (a safetensors file, never built whole) and the project
  * file names them; Open reads them back in parts and hands the model on as it was. Run here
- * through web mode's real file bridge (webHostFiles, each call as JSON through callFileOp's checks)
- * over a FileService on a temp folder. Before, the weights were base64 inside the JSON, one
+ * through web mode's real file bridge (webHostFiles over HTTP to the host's own handlers, the
+ * weights' parts as bodies: host/web-file-bridge.ts) over a FileService on a temp folder. Before, the weights were base64 inside the JSON, one
  * request: 47 MB of resnet18 weights made a 63 MB file and a larger model failed at 64 MiB. While
  * they are read back (seconds for a resnet18), the session says so (`loadingWeights`): seen in web
  * mode, the dock said "No weights were loaded with this design" and Export wrote the design untrained.
@@ -14,19 +14,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { PROJECT_LIMITS } from '../../../src-contracts/files';
-import { callFileOp, FileService } from '../../../src-main/host/files';
+import { FileService } from '../../../src-main/host/files';
 import { bytesToBase64 } from '../../../src-engine/base/base64';
 import { indexSafetensors } from '../../../src-engine/core/export/safetensors';
 import { ProjectFiles } from '../../../src-renderer/src/editor/files';
-import { modelWeightsFile, modelWithWeights } from '../../../src-renderer/src/editor/project-weights';
+import { jsonWeights, modelWeightsFile, type WeightsSource } from '../../../src-renderer/src/editor/project-weights';
+import { projectWeightsFile, ProjectWeightsReceiver } from '../../../src-engine/core/export/project-weights';
+import { base64ToBytes } from '../../../src-engine/base/base64';
+import { webFileBridge } from '../host/web-file-bridge';
 import { serializeProject } from '../../../src-renderer/src/editor/project';
-import { webHostFiles } from '../../../src-renderer/src/host';
 import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
 import { memoryHost, mlpDoc } from './fixtures';
-import type { RpcClient } from '../../../src-engine/protocol';
-import { emptyDoc } from '../../../src-renderer/src/editor/document';
-import { emptyRun } from '../../../src-renderer/src/training/model';
-import { loadProjectModel, MAX_SAVED_MODEL_JSON, modelForSave } from '../../../src-renderer/src/training/export';
+import { modelFromJSON, modelToJSON } from '../../../src-engine/core/export/json';
+import { initialModel } from '../../../src-engine/core/export/initial';
+import { engineGraph } from '../../../src-renderer/src/editor/analysis';
 
 let w: WindowStores;
 beforeEach(() => {
@@ -45,14 +46,21 @@ function modelOf(mb: number): Record<string, unknown> {
   return { format: 'netwright.model', version: 1, encoding: 'base64-float32-le', params, buffers: { 'bn.running_mean': { shape: [3], data: bytesToBase64(randomBytes(12)) } }, classNames: ['a', 'b'] };
 }
 
-/** Web mode's file bridge over a FileService, each call and answer as JSON, as `POST /api/files` carries them. */
-function webHost(service: FileService) {
-  const send = (async (_url: string, init: { body: string }) => {
-    const { op, args } = JSON.parse(init.body) as { op: string; args: unknown };
-    const answer = JSON.stringify(await callFileOp(service, op, args));
-    return { status: 200, json: async () => JSON.parse(answer) as unknown };
-  }) as unknown as typeof fetch;
-  return { files: webHostFiles('/api/files', 'token', send), setTitle: () => {}, onCloseRequest: () => () => {} };
+/** Web mode's host over a FileService (real HTTP, the host's handlers); `close` when done. */
+async function webHost(service: FileService) {
+  const bridge = await webFileBridge(service);
+  return { files: bridge.files, setTitle: () => {}, onCloseRequest: () => () => {}, close: bridge.close };
+}
+
+/** Every byte of a weights source, read part by part as the engine takes them. */
+async function readAll(source: WeightsSource): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < source.bytes; ) {
+    const part = await source.part(at);
+    parts.push(part);
+    at += part.length;
+  }
+  return Buffer.concat(parts);
 }
 
 describe("a project's weights as binary beside it", () => {
@@ -67,17 +75,40 @@ describe("a project's weights as binary beside it", () => {
     const index = indexSafetensors(new Uint8Array(bytes));
     expect([...index.tensors.keys()]).toEqual([...Object.keys(model.params as object).map((k) => `params.${k}`), 'buffers.bn.running_mean']);
     expect(file.rest).toMatchObject({ params: {}, buffers: {}, classNames: ['a', 'b'] });
-    expect(modelWithWeights(file.rest, new Uint8Array(bytes))).toEqual(model);
+    // The engine takes the file back in parts of any size, each tensor's values as they were.
+    const received = new ProjectWeightsReceiver(bytes.length);
+    for (let at = 0; at < bytes.length; at += 777) received.push(at, bytes.subarray(at, at + 777));
+    const values = received.values();
+    for (const group of ['params', 'buffers'] as const) {
+      for (const [key, t] of Object.entries(model[group] as Record<string, { shape: number[]; data: string }>)) {
+        expect(values[group][key].shape).toEqual(t.shape);
+        expect(Buffer.from(values[group][key].values.buffer).equals(Buffer.from(base64ToBytes(t.data)))).toBe(true);
+      }
+    }
     expect(modelWeightsFile({ format: 'netwright.model', params: {} })).toBeUndefined();
+  });
+
+  it('the engine writes the same file as the page did for the same model, so a project saved again keeps its weights file\'s name', () => {
+    const trained = modelFromJSON(modelToJSON(initialModel(engineGraph(mlpDoc().graph))));
+    const json = modelToJSON(trained) as unknown as Record<string, unknown>;
+    const page = Buffer.concat([...modelWeightsFile(json)!.parts(PROJECT_LIMITS.chunkBytes)]);
+    const engine = projectWeightsFile(trained);
+    expect(engine.bytes).toBe(page.length);
+    expect(Buffer.from(engine.read(0, engine.bytes)).equals(page)).toBe(true);
+    // Read in parts across the header and the tensors' edges, it is the same bytes.
+    const parts: Uint8Array[] = [];
+    for (let at = 0; at < engine.bytes; at += 13) parts.push(engine.read(at, 13));
+    expect(Buffer.concat(parts).equals(page)).toBe(true);
+    expect(engine.model).toEqual({ ...json, params: {}, buffers: {} });
   });
 
   it('Save and Open in web mode: ~50 MB of weights go beside the project as safetensors, in parts; the project file stays small; the model opens back as it was', async () => {
     const ws = mkdtempSync(path.join(tmpdir(), 'nw-project-weights-'));
     const service = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
-    const host = webHost(service);
+    const host = await webHost(service);
     const calls = vi.spyOn(host.files, 'appendWeights');
     const model = modelOf(50);
-    const files = new ProjectFiles(w, host, 1500, { modelForSave: async () => model, openedWithModel: () => {} });
+    const files = new ProjectFiles(w, host, 1500, { modelForSave: async () => ({ model }), openedWithModel: () => {} });
     w.editor.getState().load(mlpDoc(), { name: 'icons' }, {}, true);
     expect(await files.saveAsName('icons')).toBe(true);
     // Parts of at most 4 MiB (web mode reads a request up to 80 MiB; the model's base64 would be 67 MB).
@@ -87,26 +118,31 @@ describe("a project's weights as binary beside it", () => {
     const ref = (JSON.parse(text) as { model: { weights: { sha256: string; bytes: number } } }).model.weights;
     expect(readdirSync(ws).filter((n) => n.endsWith('.safetensors'))).toEqual([`icons.netwright.weights-${ref.sha256.slice(0, 16)}.safetensors`]);
 
-    const opened: [Record<string, unknown>, string][] = [];
+    // Open hands on the model as the file keeps it and its weights file as the host reads it, part by part, as bytes.
+    const opened: [Record<string, unknown>, string, Buffer][] = [];
     const other = createWindowStores();
-    const reopen = new ProjectFiles(other, webHost(service), 1500, { modelForSave: async () => undefined, openedWithModel: (m, name) => void opened.push([m, name]) });
+    const take = async (m: Record<string, unknown>, name: string, weights?: WeightsSource) => void opened.push([m, name, await readAll(weights!)]);
+    const reopen = new ProjectFiles(other, host, 1500, { modelForSave: async () => undefined, openedWithModel: take });
     expect(await reopen.openPath('icons.netwright.json')).toBe(true);
     // While the weights come in, the window says so: the dock does not call them missing, and Export waits.
     expect(other.session.getState().loadingWeights).toBe('icons');
     await vi.waitFor(() => expect(opened).toHaveLength(1), { timeout: 20_000 });
     expect(other.session.getState().loadingWeights).toBeUndefined();
     expect(opened[0][1]).toBe('icons');
-    expect(opened[0][0]).toEqual(model);
+    const sent = jsonWeights(model)!;
+    expect(opened[0][0]).toEqual(sent.model);
+    expect(opened[0][2].equals(await readAll(sent.weights))).toBe(true);
 
     // Its weights file gone (copied without it): the design opens, and the notice says what is missing.
     rmSync(path.join(ws, readdirSync(ws).find((n) => n.endsWith('.safetensors'))!));
     const third = createWindowStores();
-    const again = new ProjectFiles(third, webHost(service), 1500, { modelForSave: async () => undefined, openedWithModel: (m, name) => void opened.push([m, name]) });
+    const again = new ProjectFiles(third, host, 1500, { modelForSave: async () => undefined, openedWithModel: take });
     expect(await again.openPath('icons.netwright.json')).toBe(true);
     await vi.waitFor(() => expect(third.session.getState().notice?.message).toMatch(/opened without its trained weights: The project's trained weights \(icons\.netwright\.weights-[0-9a-f]{16}\.safetensors, beside it\) are missing/));
     expect(opened).toHaveLength(1);
     expect(third.session.getState().loadingWeights).toBeUndefined();
     expect(third.editor.getState().file.path).toBe('icons.netwright.json');
+    await host.close();
   }, 60_000);
 
   it('a project saved before, its weights inside the file, still opens with them', async () => {
@@ -115,9 +151,11 @@ describe("a project's weights as binary beside it", () => {
     const model = modelOf(0.1);
     await service.write('old.netwright.json', serializeProject(mlpDoc(), {}, model), { ifAbsent: true });
     const opened: Record<string, unknown>[] = [];
-    const files = new ProjectFiles(w, webHost(service), 1500, { modelForSave: async () => undefined, openedWithModel: (m) => void opened.push(m) });
+    const host = await webHost(service);
+    const files = new ProjectFiles(w, host, 1500, { modelForSave: async () => undefined, openedWithModel: (m) => void opened.push(m) });
     expect(await files.openPath('old.netwright.json')).toBe(true);
     expect(opened).toEqual([model]);
+    await host.close();
   });
 
   it('a Save As that fails renames nothing: the title, the project and the design keep their names (before, an unsaved project took the new name anyway)', async () => {
@@ -141,35 +179,5 @@ describe("a project's weights as binary beside it", () => {
     expect([w.editor.getState().file.name, w.editor.getState().history.present.graph.name, host.titles.at(-1)]).toEqual(['icons-cnn', 'icons-cnn', ['icons-cnn', false]]);
     expect(JSON.parse(host.disk.get('icons-cnn.netwright.json')!)).toMatchObject({ graph: { name: 'icons-cnn' } });
     stop();
-  });
-
-  it('a model too large for Save is named with the limit and what to do, and the design saves without it', async () => {
-    w.run.setState({ ...emptyRun });
-    w.editor.getState().load(emptyDoc(), { name: 'big' });
-    const request = vi.fn(async (method: string) => {
-      if (method === 'model.exportOpen') return { handle: 'export-1', format: 'json', kind: 'file', name: 'big.json', files: [{ path: 'big.json', bytes: MAX_SAVED_MODEL_JSON + 1 }] };
-      if (method === 'model.exportClose') return {};
-      throw new Error(`unexpected ${method}`);
-    });
-    w.engine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
-    const info = { runId: 'run-7', task: 'classification' as const, classNames: [], probeSamples: { shape: [3, 8, 8], inputs: [], targets: [] } };
-    w.run.getState().dispatch({ type: 'model-loaded', info, graph: { version: 3, nodes: [], outputs: {} } as never, source: 'big.onnx' });
-    expect(await modelForSave(w)).toBeUndefined();
-    expect(w.session.getState().notice).toMatchObject({ code: 'E_FILE_TOO_LARGE', message: 'Saved without the trained weights: The model is 537 MB as JSON; Save can keep a model\'s weights up to about 402 MB (float32) with a project. Export the model (Export ▾) to keep them.' });
-    expect(request).toHaveBeenLastCalledWith('model.exportClose', { handle: 'export-1' });
-    w.engine.setState({ client: undefined, state: 'connecting' });
-  });
-
-  it('weights too large for web mode\'s socket on Open: the notice names the limit and where they open', async () => {
-    w.editor.getState().load(emptyDoc(), { name: 'big' });
-    const request = vi.fn(async () => {
-      throw Object.assign(new Error('The message was too large for the host (A message of more than 268435456 bytes was refused.)'), { code: 'E_PROTOCOL_TOO_LARGE' });
-    });
-    w.engine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
-    await loadProjectModel(w, { format: 'netwright.model' }, 'big');
-    expect(w.session.getState().notice?.message).toBe(
-      'The trained weights saved with "big" could not be loaded (The message was too large for the host (A message of more than 268435456 bytes was refused.): web mode hands the engine a model of up to 256 MiB as JSON, about 190 MB of float32 weights. Open the project in the desktop app to use them). The design is open; train it to get weights again.',
-    );
-    w.engine.setState({ client: undefined, state: 'connecting' });
   });
 });

@@ -173,7 +173,7 @@ describe('project files over a host', () => {
     const host = memoryHost(true);
     const model = { format: 'netwright.model', version: 1, params: { 'fc1.weight': { shape: [2], data: 'AACAPwAAAEA=' } } };
     const opened: [unknown, string][] = [];
-    const files = new ProjectFiles(w, host, 1500, { modelForSave: async () => model, openedWithModel: (m, name) => void opened.push([m, name]) });
+    const files = new ProjectFiles(w, host, 1500, { modelForSave: async () => ({ model }), openedWithModel: (m, name) => void opened.push([m, name]) });
     s().load(mlpDoc(), { name: 'Trained' }, {}, true);
     expect(await files.save()).toBe(true);
     const text = host.disk.get('/picked/Trained.netwright.json')!;

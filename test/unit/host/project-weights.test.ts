@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_LIMITS } from '../../../src-contracts/files';
 import { FileService } from '../../../src-main/host/files';
+import { PROJECT_WEIGHTS_LIMITS } from '../../../src-main/host/project-weights';
 import { indexSafetensors, writeSafetensors } from '../../../src-engine/core/export/safetensors';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'nw-weights-'));
@@ -38,7 +39,7 @@ async function sendWeights(files: FileService, file: string, bytes: Uint8Array):
   const { id } = await files.beginWeights(file, bytes.length);
   let answer: string | null = null;
   for (let at = 0, seq = 0; at < bytes.length; at += PROJECT_LIMITS.chunkBytes, seq++) {
-    answer = (await files.appendWeights(id, seq, Buffer.from(bytes.subarray(at, at + PROJECT_LIMITS.chunkBytes)).toString('base64'))).sha256;
+    answer = (await files.appendWeights(id, seq, bytes.subarray(at, at + PROJECT_LIMITS.chunkBytes))).sha256;
   }
   return { id, sha256: answer! };
 }
@@ -49,7 +50,7 @@ async function readWeights(files: FileService, file: string, sha256: string): Pr
   let at = 0;
   for (;;) {
     const { data, total } = await files.readWeights(file, sha256, at);
-    const part = Buffer.from(data, 'base64');
+    const part = Buffer.from(data);
     parts.push(part);
     at += part.length;
     if (at >= total || part.length === 0) return Buffer.concat(parts);
@@ -121,7 +122,7 @@ describe('a project\'s weights beside its file', () => {
     const c = await sendWeights(files, file, mine);
     await expect(files.write(file, projectText({ sha256: a.sha256, bytes: first.length }), { replace: true }, c.id)).rejects.toMatchObject({ code: 'E_FILE_CONTENT' });
     const d = await files.beginWeights(file, 10);
-    await expect(files.appendWeights(d.id, 1, 'AAAA')).rejects.toMatchObject({ code: 'E_FILE_BAD_REQUEST' });
+    await expect(files.appendWeights(d.id, 1, new Uint8Array(3))).rejects.toMatchObject({ code: 'E_FILE_BAD_REQUEST' });
     expect(readdirSync(ws).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(leftovers(ws)).toEqual([]);
   });
@@ -133,5 +134,21 @@ describe('a project\'s weights beside its file', () => {
     const text = projectText(undefined, 'x'.repeat(65 * 2 ** 20));
     await expect(files.write('p.netwright.json', text, { ifAbsent: true })).rejects.toMatchObject({ code: 'E_FILE_TOO_LARGE', message: expect.stringMatching(/would be 65 MiB; Netwright saves a project file up to 64 MiB .*weights go in a \.safetensors file beside it/) });
     expect(readdirSync(ws).filter((n) => n !== '.netwright')).toEqual([]);
+  });
+
+  it('weights larger than the disk has free are refused before a byte is sent (E_FILE_DISK_FULL, naming both sizes and what to do)', async () => {
+    const ws = tmp();
+    let free = 300 * 2 ** 20;
+    const files = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright'), weightsLimits: { ...PROJECT_WEIGHTS_LIMITS, freeBytes: async () => free } });
+    await expect(files.beginWeights('big.netwright.json', 470e6)).rejects.toMatchObject({
+      code: 'E_FILE_DISK_FULL',
+      message: "The project's trained weights need 448 MiB beside big.netwright.json, and that disk has 300 MiB free; nothing was saved (the project on disk is as it was). Free at least 149 MiB there, or save the project on another disk (Save As…), then save again.",
+    });
+    expect(readdirSync(ws).filter((n) => n !== '.netwright')).toEqual([]);
+    // Room enough: the weights are taken.
+    free = 10 * 2 ** 20;
+    const small = weightsOf(1);
+    const sent = await sendWeights(files, 'small.netwright.json', small);
+    expect(sent.sha256).toBe(sha(small));
   });
 });

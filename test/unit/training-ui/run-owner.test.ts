@@ -129,7 +129,7 @@ describe('opening another design while a run trains (the stores)', () => {
     const model = { format: 'netwright.model', graph: { nodes: [] } };
     await loadProjectModel(w, model, 'With weights');
     expect(w.run.getState().runId).toBe('run-1');
-    expect(await modelForSave(w)).toBe(model);
+    expect((await modelForSave(w))?.model).toBe(model);
     // The run's weights were never asked for.
     expect(request.mock.calls.map((c) => c[0])).not.toContain('model.export');
     w.engine.setState({ client: undefined, state: 'connecting' });
@@ -218,11 +218,11 @@ describe('an imported model is saved with its weights', () => {
   it('fetches them from the engine at save time (model.read sends the graph alone), from the loaded model by its id', async () => {
     w.run.setState({ ...emptyRun });
     w.editor.getState().load(emptyDoc(), { name: 'resnet18' });
-    const file = { format: 'netwright.model', graph: { nodes: [] }, params: { 'fc.weight': { shape: [1], data: 'AACAPw==' } } };
-    const bytes = new TextEncoder().encode(JSON.stringify(file));
+    const rest = { format: 'netwright.model', graph: { nodes: [] }, params: {}, buffers: {} };
+    // The weights file as the engine makes it (here any 95 bytes): read in parts as bytes (10 a message here; at most EXPORT_CHUNK_BYTES).
+    const bytes = Uint8Array.from({ length: 95 }, (_, i) => i);
     const request = vi.fn(async (method: string, params: unknown) => {
-      // Read in parts (at most EXPORT_CHUNK_BYTES a message; 10 bytes here), as web mode's socket needs for a large model.
-      if (method === 'model.exportOpen') return { handle: 'export-1', format: 'json', kind: 'file', name: 'resnet18.json', files: [{ path: 'resnet18.json', bytes: bytes.length }] };
+      if (method === 'model.weightsOpen') return { handle: 'export-1', model: rest, bytes: bytes.length };
       if (method === 'model.exportRead') return { data: bytes.subarray((params as { offset: number }).offset, (params as { offset: number }).offset + 10) };
       if (method === 'model.exportClose') return {};
       throw new Error(`unexpected ${method}`);
@@ -231,9 +231,18 @@ describe('an imported model is saved with its weights', () => {
     const info = { runId: 'run-7', task: 'classification' as const, classNames: [], probeSamples: { shape: [3, 8, 8], inputs: [], targets: [] } };
     w.run.getState().dispatch({ type: 'model-loaded', info, graph: { version: 3, nodes: [], outputs: {} } as never, source: 'resnet18.onnx' });
     expect(w.run.getState().loaded).toEqual({ source: 'resnet18.onnx' });
-    expect(await modelForSave(w)).toEqual(file);
-    expect(request).toHaveBeenCalledWith('model.exportOpen', { source: { kind: 'loaded', runId: 'run-7' }, format: 'json' });
+    const saved = (await modelForSave(w))!;
+    expect(saved.model).toEqual(rest);
+    expect(request).toHaveBeenCalledWith('model.weightsOpen', { source: { kind: 'loaded', runId: 'run-7' } });
+    const read: number[] = [];
+    for (let at = 0; at < saved.weights!.bytes; ) {
+      const part = await saved.weights!.part(at);
+      read.push(...part);
+      at += part.length;
+    }
+    expect(read).toEqual([...bytes]);
     expect(request.mock.calls.filter(([m]) => m === 'model.exportRead')).toHaveLength(Math.ceil(bytes.length / 10));
+    saved.weights!.close();
     expect(request).toHaveBeenLastCalledWith('model.exportClose', { handle: 'export-1' });
     w.engine.setState({ client: undefined, state: 'connecting' });
   });

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { expect, vi } from 'vitest';
-import { callFileOp, FileService } from '../../../../src-main/host/files';
+import { FileService } from '../../../../src-main/host/files';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
 import { LoadedModel } from '../../../../src-engine/app/session/loaded-model';
 import { createBestBackend } from '../../../../src-engine/node/cpu';
@@ -19,7 +19,10 @@ import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import type { TrainedModel } from '../../../../src-engine/core/export/model';
 import { ProjectFiles } from '../../../../src-renderer/src/editor/files';
 import { bareGraphDoc } from '../../../../src-renderer/src/editor/project';
-import { webHostFiles } from '../../../../src-renderer/src/host';
+import { sendWeightsToEngine } from '../../../../src-renderer/src/training/export';
+import type { WeightsSource } from '../../../../src-renderer/src/editor/project-weights';
+import type { LoadedModelInfo } from '../../../../src-engine/protocol';
+import { webFileBridge } from '../../host/web-file-bridge';
 import { createWindowStores } from '../../../../src-renderer/src/state/window-stores';
 import { runCli } from './cli-run';
 import { setupEngine } from '../../session/fixtures';
@@ -66,16 +69,6 @@ type Outcome = { ok: true; answers?: Answer[]; loss?: number; accuracy?: number 
 
 /** The leading code of a CLI's error text (`error CODE: …`, or `CODE: …`). */
 const codeOf = (err: string): string => /\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b/.exec(err)?.[1] ?? `(no code) ${err.slice(0, 200)}`;
-
-/** Web mode's file bridge over a FileService, each call and answer as JSON, as `POST /api/files` carries them. */
-function webHost(service: FileService) {
-  const send = (async (_url: string, init: { body: string }) => {
-    const { op, args } = JSON.parse(init.body) as { op: string; args: unknown };
-    const answer = JSON.stringify(await callFileOp(service, op, args));
-    return { status: 200, json: async () => JSON.parse(answer) as unknown };
-  }) as unknown as typeof fetch;
-  return { files: webHostFiles('/api/files', 'token', send), setTitle: () => {}, onCloseRequest: () => () => {} };
-}
 
 /** The world one model's artifacts live in. */
 export interface World {
@@ -153,18 +146,24 @@ const outPath = (w: World, name: string) => join(w.dir, 'out', `${++fresh}-${nam
 const ENTRY: Record<Entry, (a: Artifact, w: World) => Promise<Outcome>> = {
   async appOpen(a, w) {
     const stores = createWindowStores();
-    const opened: Record<string, unknown>[] = [];
-    const files = new ProjectFiles(stores, webHost(w.service), 1500, { modelForSave: async () => undefined, openedWithModel: (m) => void opened.push(m) });
-    const ok = await files.openPath(relative(w.dir, w.paths[a]));
-    if (!ok) {
-      const n = stores.session.getState().notice;
-      return { ok: false, code: n?.code ?? codeOf(n?.message ?? ''), message: n?.message ?? '' };
+    // What the app then asks the engine: model.load (its weights streamed from beside the project), and the Playground's model.predict.
+    const opened: LoadedModelInfo[] = [];
+    const bridge = await webFileBridge(w.service);
+    try {
+      const host = { files: bridge.files, setTitle: () => {}, onCloseRequest: () => () => {} };
+      const load = async (m: Record<string, unknown>, weights?: WeightsSource) => void opened.push(weights ? await sendWeightsToEngine(w.engine.client, m, weights) : await w.engine.client.request('model.load', { model: m }));
+      const files = new ProjectFiles(stores, host, 1500, { modelForSave: async () => undefined, openedWithModel: (m, _name, weights) => load(m, weights) });
+      const ok = await files.openPath(relative(w.dir, w.paths[a]));
+      if (!ok) {
+        const n = stores.session.getState().notice;
+        return { ok: false, code: n?.code ?? codeOf(n?.message ?? ''), message: n?.message ?? '' };
+      }
+      await vi.waitFor(() => expect(opened.length + (stores.session.getState().notice?.kind === 'error' ? 1 : 0)).toBeGreaterThan(0), { timeout: 20_000 });
+    } finally {
+      await bridge.close();
     }
-    await vi.waitFor(() => expect(opened.length + (stores.session.getState().notice?.kind === 'error' ? 1 : 0)).toBeGreaterThan(0), { timeout: 20_000 });
     if (!opened.length) return { ok: false, code: 'NOT_OPENED', message: stores.session.getState().notice?.message ?? '' };
-    // What the app then asks the engine: model.load, and the Playground's model.predict.
-    const info = await w.engine.client.request('model.load', { model: opened[0] });
-    return { ok: true, answers: await enginePredict(w, info.runId) };
+    return { ok: true, answers: await enginePredict(w, opened[0].runId) };
   },
   async appImport(a, w) {
     const data = new Uint8Array(readFileSync(w.paths[a]));
@@ -224,9 +223,11 @@ export async function writeArtifacts(w: Omit<World, 'paths'>, modelJson: string,
   // The app's Save: the design and its trained model, the weights sent to the host in parts and kept beside the project.
   const model = JSON.parse(readFileSync(modelJson, 'utf8')) as Record<string, unknown>;
   const stores = createWindowStores();
-  const files = new ProjectFiles(stores, webHost(w.service), 1500, { modelForSave: async () => model, openedWithModel: () => {} });
+  const bridge = await webFileBridge(w.service);
+  const files = new ProjectFiles(stores, { files: bridge.files, setTitle: () => {}, onCloseRequest: () => () => {} }, 1500, { modelForSave: async () => ({ model }), openedWithModel: () => {} });
   stores.editor.getState().load(bareGraphDoc(w.graph), { name: 'digits' }, {}, true);
   expect(await files.saveAsName('digits')).toBe(true);
+  await bridge.close();
   const project = join(w.dir, 'digits.netwright.json');
   expect(readdirSync(w.dir).some((n) => /^digits\.netwright\.weights-[0-9a-f]{16}\.safetensors$/.test(n))).toBe(true);
   return { project, modelJson, onnx, safetensors: st, weightsPt: join(pt, 'weights.pt'), runFolder: run, pytorchProject: pt };
