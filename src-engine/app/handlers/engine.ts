@@ -2,9 +2,11 @@ import type { ServiceHandlers } from '../../protocol/rpc';
 import { PROTOCOL_VERSION, type engineService } from '../../protocol';
 import { ENGINE_VERSION } from '../../base/version';
 import { analyzeGraph } from '../../core/analysis/validate';
+import { checkedOrThrow } from '../../core/analysis/checked';
+import { measureNodeLatency } from '../../core/profile/node-latency';
 import { coded, hostMemoryLimits, type ServiceContext } from './context';
 
-/** The engine service: the handshake, ping, graph analysis. */
+/** The engine service: the handshake, ping, graph analysis, each node's cost at batch 1. */
 export function engineHandlers(ctx: ServiceContext): ServiceHandlers<typeof engineService> {
   const { env } = ctx;
   return {
@@ -16,6 +18,12 @@ export function engineHandlers(ctx: ServiceContext): ServiceHandlers<typeof engi
     'graph.analyze': ({ graph, batchSize }) => {
       const a = analyzeGraph(graph, batchSize === undefined ? {} : { batchSize });
       return { diagnostics: a.diagnostics, shapes: a.shapes, params: a.params, flopsPerSample: a.flopsPerSample };
+    },
+    'graph.latency': async ({ graph }) => {
+      const checked = checkedOrThrow(graph);
+      const yieldBetween = ctx.host().yieldToHost ?? (() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
+      const r = await ctx.withBackend((backend) => measureNodeLatency(checked, backend, { yieldBetween }));
+      return { batchSize: 1 as const, ...r };
     },
   };
 }

@@ -26,7 +26,8 @@ export const EngineInfo = z.object({
 export type EngineInfo = z.infer<typeof EngineInfo>;
 
 /**
- * The engine itself: the handshake, a ping, and graph analysis (shapes, parameters, diagnostics);
+ * The engine itself: the handshake, a ping, graph analysis (shapes, parameters, diagnostics) and
+ * each node's measured cost at batch 1;
  * it announces itself (`engine.ready`) and logs (`engine.log`).
  */
 export const engineService = defineService({
@@ -47,6 +48,31 @@ export const engineService = defineService({
         shapes: z.record(z.string(), Numbers),
         params: z.number(),
         flopsPerSample: z.number(),
+      }),
+    },
+    /**
+     * Each node's cost at batch 1 on the engine's CPU backend (core/profile/node-latency.ts): its
+     * forward time, measured over a few repeats (median; a fused chain's shared by FLOPs), and its
+     * memory (output and weights, float32), with the whole forward's time beside the nodes' sum.
+     * `E_GRAPH_INVALID` for a design with errors; `E_TRAIN_UNAVAILABLE` on an engine without a backend.
+     */
+    'graph.latency': {
+      params: z.object({ graph: z.unknown() }),
+      result: z.object({
+        batchSize: z.literal(1),
+        nodes: z.array(
+          z.object({
+            id: z.string(),
+            ms: z.number().nonnegative(),
+            activationBytes: z.number().int().nonnegative(),
+            paramBytes: z.number().int().nonnegative(),
+            fusedWith: z.array(z.string()).optional(),
+          }),
+        ),
+        sumMs: z.number().nonnegative(),
+        forwardMs: z.number().nonnegative(),
+        repeats: z.number().int().positive(),
+        backend: z.string(),
       }),
     },
   },

@@ -6,11 +6,12 @@ import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
 import { overlaysOf, SPARK_H, SPARK_VIEWBOX, SPARK_W } from '../training/overlay';
 import { isLive, overlayFrame, runElsewhere } from '../training/model';
-import { formatCount } from './format';
+import { formatBytes, formatCount, formatMs } from './format';
 import { LockIcon } from './LockIcon';
 import { holdsWeights } from '../editor/fine-tune';
 import { selectDetail } from './ShapeEdge';
-import { useEditor, useRun, useTrainUi } from '../state/window';
+import { useEditor, useLatency, useRun, useTrainUi } from '../state/window';
+import { selectLatencyStale } from '../state/latency-store';
 
 /**
  * Live probe overlay of one node: a sparkline histogram of its output and a badge per health
@@ -52,6 +53,23 @@ function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
   );
 }
 
+/**
+ * A node's cost at batch 1 as the engine measured it (state/latency-store.ts): its forward time and
+ * its memory (output and weights). Greyed, and said so, while the design has changed since.
+ */
+function NodeCost({ id }: { id: string }) {
+  const cost = useLatency((s) => s.byId[id]);
+  const stale = useLatency(selectLatencyStale);
+  if (!cost) return null;
+  const fused = cost.fusedWith?.length ? `\nRuns fused with ${cost.fusedWith.join(', ')} as one kernel: its share of that kernel's time, by FLOPs.` : '';
+  const title = `${stale ? 'Measured before the last edit; measuring again…\n' : ''}Forward at batch 1: ${cost.ms.toFixed(4)} ms (median)${fused}\nMemory: ${formatBytes(cost.activationBytes)} output + ${formatBytes(cost.paramBytes)} weights`;
+  return (
+    <span className={`badge badge--cost${stale ? ' badge--stale' : ''}`} data-testid={`node-latency-${id}`} data-stale={stale ? 'true' : 'false'} title={title}>
+      {formatMs(cost.ms)} · {formatBytes(cost.activationBytes + cost.paramBytes)}
+    </span>
+  );
+}
+
 /** Longest node id the zoomed-out label shows (in smaller type the longer it is; see `ZoomedOutLabel`). */
 const FAR_NAME_MAX = 16;
 
@@ -90,6 +108,7 @@ function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data
   const def = getOp(ir.op);
   const shape = useEditor((s) => (s.analysis.shapes[id] ? formatShape(s.analysis.shapes[id]) : ''));
   const params = useEditor((s) => s.analysis.nodeParams[id]);
+  const flops = useEditor((s) => s.analysis.nodeFlops[id]);
   const problems = useEditor((s) => s.analysis.byNode[id]);
   const errors = problems?.filter((d) => d.severity === 'error') ?? [];
   const warnings = problems?.filter((d) => d.severity === 'warning') ?? [];
@@ -188,6 +207,12 @@ function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data
             {formatCount(params)} params
           </span>
         ) : null}
+        {flops ? (
+          <span className="badge badge--flops" data-testid={`node-flops-${id}`} title={`${flops.toLocaleString()} forward FLOPs per sample`}>
+            {formatCount(flops)} FLOPs
+          </span>
+        ) : null}
+        <NodeCost id={id} />
         {ir.frozen && holdsWeights(ir.op) ? (
           <span className="badge badge--frozen" data-testid={`node-frozen-${id}`} title="Frozen: training leaves its parameters (and BatchNorm statistics) as they are">
             <LockIcon /> frozen

@@ -1,8 +1,9 @@
 import { type ConnectionState } from '../state/engine-store';
-import { formatBytes, formatCount } from './format';
+import { formatBytes, formatCount, formatMs } from './format';
+import { selectLatencyStale } from '../state/latency-store';
 import { useRunElsewhere } from './training/ElsewhereRun';
 import { isLive, type RunView } from '../training/model';
-import { useEditor, useEngine, useRun, useWindow } from '../state/window';
+import { useEditor, useEngine, useLatency, useRun, useWindow } from '../state/window';
 
 /**
  * Where the weights the run view shows came from, when they are loaded ones (an import, a project
@@ -89,6 +90,27 @@ function DesignTotals() {
   );
 }
 
+/**
+ * The design's forward time at batch 1 as the engine measured it (state/latency-store.ts), the
+ * nodes' summed times beside it in the tooltip; greyed while the design has changed since.
+ */
+function DesignLatency() {
+  const totals = useLatency((s) => s.totals);
+  const stale = useLatency(selectLatencyStale);
+  const status = useLatency((s) => s.status);
+  const error = useLatency((s) => s.error);
+  if (!totals) {
+    if (status === 'failed') return <span className="status-item status-item--muted" data-testid="total-latency" data-stale="true" title={error}>latency not measured</span>;
+    return status === 'measuring' ? <span className="status-item status-item--muted" data-testid="total-latency" data-stale="true">measuring latency…</span> : null;
+  }
+  const title = `${stale ? (status === 'blocked' ? 'Measured before the last edit; measured again once the design has no errors.\n' : 'Measured before the last edit; measuring again…\n') : ''}Forward at batch 1 on ${totals.backend}: ${totals.forwardMs.toFixed(3)} ms; the nodes' times, each measured alone, sum to ${totals.sumMs.toFixed(3)} ms (medians of ${totals.repeats} runs)`;
+  return (
+    <span className={`status-item status-latency${stale ? ' status-latency--stale' : ''}`} data-testid="total-latency" data-stale={stale ? 'true' : 'false'} title={title}>
+      {formatMs(totals.forwardMs)} at batch 1
+    </span>
+  );
+}
+
 /** The bottom bar: engine connection, engine version, and the compute backend it trains on. */
 export function StatusBar() {
   const w = useWindow();
@@ -128,6 +150,7 @@ export function StatusBar() {
       ) : null}
       <RunStatus />
       <DesignTotals />
+      <DesignLatency />
     </footer>
   );
 }

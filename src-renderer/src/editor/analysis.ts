@@ -8,6 +8,8 @@ export interface DesignAnalysis {
   shapes: Record<string, number[]>;
   /** Trainable parameters of each node with a known input shape. */
   nodeParams: Record<string, number>;
+  /** Forward FLOPs per sample of each node whose op counts them (2 per multiply-accumulate). */
+  nodeFlops: Record<string, number>;
   diagnostics: Diagnostic[];
   /** Diagnostics grouped by node id (graph-level ones are only in `diagnostics`). */
   byNode: Record<string, Diagnostic[]>;
@@ -48,14 +50,17 @@ export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}, run: De
   const a = analyzeGraph(engineGraph(graph), batchSize === undefined ? {} : { batchSize });
   // Keyed by node ids, which come from files: no prototype, so `toString` is an ordinary key.
   const nodeParams = Object.create(null) as Record<string, number>;
+  const nodeFlops = Object.create(null) as Record<string, number>;
   for (const node of graph.nodes) {
     if (!Object.hasOwn(a.shapes, node.id)) continue;
     const def = getOp(node.op);
-    if (!def?.params) continue;
+    if (!def?.params && !def?.flops) continue;
     if (!node.inputs.every((s) => Object.hasOwn(a.shapes, s))) continue;
     const inputs = node.inputs.map((s) => a.shapes[s]);
     try {
-      nodeParams[node.id] = def.params({ inputs, attrs: node.attrs }).reduce((sum, p) => sum + p.shape.reduce((x, d) => x * d, 1), 0);
+      if (def.params) nodeParams[node.id] = def.params({ inputs, attrs: node.attrs }).reduce((sum, p) => sum + p.shape.reduce((x, d) => x * d, 1), 0);
+      const f = def.flops?.({ inputs, attrs: node.attrs, output: a.shapes[node.id] });
+      if (typeof f === 'number' && Number.isFinite(f) && f > 0) nodeFlops[node.id] = f;
     } catch {
       // The engine's own analysis reports a node whose rules throw; the badge just stays empty.
     }
@@ -72,7 +77,7 @@ export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}, run: De
   const diagnostics: Diagnostic[] = tooBig ? [...found, tooBig] : found;
   const byNode = Object.create(null) as Record<string, Diagnostic[]>;
   for (const d of diagnostics) if (d.nodeId !== undefined) (byNode[d.nodeId] ??= []).push(d);
-  return { shapes: a.shapes, nodeParams, diagnostics, byNode, params: a.params, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };
+  return { shapes: a.shapes, nodeParams, nodeFlops, diagnostics, byNode, params: a.params, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };
 }
 
 /**

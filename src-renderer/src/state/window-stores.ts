@@ -5,6 +5,7 @@ import { createEditorStore, type EditorState } from './editor-store';
 import { createEngineStore, type EngineStore } from './engine-store';
 import { createExportStore, type ExportState } from './export-store';
 import { createFieldDraftsStore, type FieldDraftsState } from './field-drafts';
+import { createLatencyStore, type LatencyState } from './latency-store';
 import { createLessonsStore, type LessonsStore } from './lessons-store';
 import { createPanelsStore, type PanelsState } from './panels';
 import { RunController } from './run-controller';
@@ -36,6 +37,8 @@ export interface WindowStores {
   confirm: StoreApi<ConfirmState>;
   exports: StoreApi<ExportState>;
   fieldDrafts: StoreApi<FieldDraftsState>;
+  /** Each node's measured cost at batch 1, and whether it is the design's as it stands. */
+  latency: StoreApi<LatencyState>;
   lessons: StoreApi<LessonsStore>;
   panels: StoreApi<PanelsState>;
   runsUi: StoreApi<RunsUi>;
@@ -87,6 +90,7 @@ export function createWindowStores(): WindowStores {
     confirm: createConfirmStore(),
     exports: createExportStore(),
     fieldDrafts: createFieldDraftsStore(),
+    latency: createLatencyStore({ editor, engine, run }),
     lessons: createLessonsStore({ session, editor, engine, run, runs, runsUi, trainUi }),
     panels: createPanelsStore(),
     runsUi,

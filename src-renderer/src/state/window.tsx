@@ -38,6 +38,7 @@ export const useAddData = storeHook((w) => w.addData);
 export const useConfirm = storeHook((w) => w.confirm);
 export const useExport = storeHook((w) => w.exports);
 export const useFieldDrafts = storeHook((w) => w.fieldDrafts);
+export const useLatency = storeHook((w) => w.latency);
 export const useLessons = storeHook((w) => w.lessons);
 export const usePanels = storeHook((w) => w.panels);
 export const useRunsUi = storeHook((w) => w.runsUi);

@@ -33,9 +33,10 @@ describe('the protocol, one service at a time', () => {
   it('a handler group that leaves out one of its service’s methods does not compile', () => {
     const hello = () => ({ name: 'netwright-engine' as const, version: '0', protocol: 1, pid: 1, runtime: 'in-process' as const, backend: { kind: 'cpu' as const, threads: 1, simd: false, description: 'cpu' } });
     const analyze = () => ({ diagnostics: [], shapes: {}, params: 0, flopsPerSample: 0 });
-    const complete: ServiceHandlers<typeof SERVICES.engine> = { 'engine.hello': hello, 'engine.ping': () => ({ time: 0 }), 'graph.analyze': analyze };
+    const latency = () => ({ batchSize: 1 as const, nodes: [], sumMs: 0, forwardMs: 0, repeats: 1, backend: 'cpu' });
+    const complete: ServiceHandlers<typeof SERVICES.engine> = { 'engine.hello': hello, 'engine.ping': () => ({ time: 0 }), 'graph.analyze': analyze, 'graph.latency': latency };
     // @ts-expect-error `engine.ping` has no handler: every method the engine service declares needs one.
-    const missing: ServiceHandlers<typeof SERVICES.engine> = { 'engine.hello': hello, 'graph.analyze': analyze };
+    const missing: ServiceHandlers<typeof SERVICES.engine> = { 'engine.hello': hello, 'graph.analyze': analyze, 'graph.latency': latency };
     expect(Object.keys(complete)).toHaveLength(Object.keys(SERVICES.engine.methods).length);
     expect(Object.keys(missing)).not.toContain('engine.ping');
   });
