@@ -13,7 +13,10 @@
  * normalisation when it was saved with one. It runs the training loop's evaluation (eval mode), the
  * same code as the app's Evaluate (`model.evaluate`), so the test figures are those training printed.
  *
- * Prints the metrics and, for a classifier, the confusion matrix; `--json`: one `evaluation` line.
+ * Prints the metrics, the model's baselines beside them (#83: from the run that trained it; said
+ * when they were measured on other samples than these) and, for a classifier, the confusion matrix;
+ * `--json`: one `evaluation` line, with `baselines: { name: { metric: value } }`, `baselinesOn` and
+ * `baselineVerdict`.
  * Exit codes, as `npm run train`'s: 0 evaluated, 1 the evaluation failed, 2 bad input (no such
  * model, a graph without training settings, unusable data, weights that do not fit).
  */
@@ -117,6 +120,12 @@ function printEvaluation(name: string, e: Evaluation, out: (s: string) => void):
   out(`${name}: ${e.dataset}, ${e.samples} samples (${units})\n`);
   out(`${e.split} ${metricSummary(e.metrics)}\n`);
   out(metricReportText(e.metrics, e.classNames));
+  if (e.baselines && e.baselinesOn && Object.keys(e.baselines).length) {
+    const on = e.baselinesOn.split === 'val' ? 'validation' : 'test';
+    out(e.baselinesOn.sameSamples ? `baselines on the same ${on} split:\n` : `baselines on the ${on} split of the run that trained the model, not these samples:\n`);
+    for (const [name, m] of Object.entries(e.baselines)) out(`  ${name.padEnd(15)} ${metricSummary(m, false)}\n`);
+    if (e.baselineVerdict) out(`${e.baselineVerdict}\n`);
+  }
   const m = e.metrics.confusion;
   if (!m || m.length > MAX_PRINTED_CLASSES) return;
   const names = m.map((_, i) => e.classNames[i] ?? String(i));

@@ -235,6 +235,7 @@ export class RunStore {
       ...(json.table ? { table: json.table } : {}),
       ...(json.targetNormalization ? { targetNormalization: json.targetNormalization } : {}),
       metrics: { ...(meta.summary?.metrics ?? {}), ...(which === 'best' ? recordable(ck.metrics) : {}) },
+      ...(meta.summary?.baselines ? { baselines: meta.summary.baselines } : {}),
       origin: { runId: id, which },
     });
   }
@@ -580,6 +581,22 @@ export class RunWriter implements RunSink {
     for (const f of readdirSync(this.folder)) {
       if (f !== data && f.startsWith(`checkpoint-${which}.`) && f.endsWith('.bin')) rmSync(join(this.folder, f), { force: true });
     }
+  }
+
+  /**
+   * Stop writing a run that goes on elsewhere without a follower (a job caught up with by
+   * `netwright runs show`, or whose connection was lost): what is buffered is written, the files
+   * closed, and run.json says `crashed` (nobody follows it), so the next process follows it again
+   * (`RunStore.adopt`). The run's status and summary are left to whoever sees its end.
+   */
+  release(): RunMeta {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.log.close();
+    this.events.close();
+    this.meta = { ...this.meta, ...readEdits(this.folder), status: 'crashed' };
+    writeAtomic(join(this.folder, 'run.json'), JSON.stringify(this.meta, null, 1));
+    return this.meta;
   }
 
   /** End the run: its test scalars and HParams end for TensorBoard, flush, sync both files to disk, and record its status and summary. */

@@ -18,6 +18,7 @@ import { RunRecorder } from './run-recorder';
 import { SessionEvents, type SessionEmit } from './session-events';
 import type { SessionPlan } from './session-plan';
 import { hasClasses } from '../../catalog/tasks';
+import { runBaselines } from '../../core/metrics/baselines';
 
 export { PACED_PROBE_HZ } from './probe-scheduler';
 export type { SessionEmit } from './session-events';
@@ -253,8 +254,20 @@ export class TrainingSession {
       ...(this.tokenizer ? { tokenizer: this.tokenizer } : {}),
       ...(this.data.train.table ? { table: this.data.train.table } : {}),
       ...(this.finalMetrics ? { metrics: this.finalMetrics } : {}),
+      ...(this.finalMetrics?.test ? this.baselines() : {}),
       origin: { ...(this.recorder.id ? { runId: this.recorder.id } : {}), step: ck.step, epoch: ck.epoch, which: 'last' },
     };
+  }
+
+  /** The run's baselines (#83) once it has test figures: fitted at its end for `train.done` and its record (`runBaselines` keeps them), so Evaluate sets them beside its own. */
+  private baselines(): Pick<TrainedModel, 'baselines'> {
+    try {
+      const b = runBaselines(this.data, this.config);
+      return b && Object.keys(b.scores).length ? { baselines: b.scores } : {};
+    } catch {
+      // The run record says why (RunRecorder's 'baselines-failed'); the model stands without them.
+      return {};
+    }
   }
 
   /**

@@ -11,7 +11,7 @@ import type { Normalization } from '../data/normalize';
 import { featureSize, isStreamed, targetSize, type Samples, type TextEncoding } from '../data/types';
 import { MetricAccumulator, type MetricValues } from './accumulator';
 import { fitLogistic, fitRidge, linearOutputs } from './linear-models';
-import { hasClasses, taskOf } from '../../catalog/tasks';
+import { hasClasses, taskOf, type Task } from '../../catalog/tasks';
 import { getDataset } from '../../catalog/datasets/registry';
 import type { TrainingConfig } from '../../base/ir/types';
 
@@ -408,12 +408,13 @@ export function baselineInput(
 }
 
 /**
- * A plain sentence when the network does worse on the test split than the best baseline, on the
- * first of `metrics` both were measured with; undefined when it does as well or better.
+ * A plain sentence when the network does worse on the test split (`splitName`: the split whose
+ * figures `test` and the baselines' `test` are) than the best baseline, on the first of `metrics`
+ * both were measured with; undefined when it does as well or better.
  *
  * @example baselineVerdict({ loss: 1, mse: 2.31 }, baselines, ['mse']) // 'The network\'s test MSE 2.31 is worse than repeating the last value (0.263).'
  */
-export function baselineVerdict(test: MetricValues | undefined, baselines: Baselines, metrics: readonly string[]): string | undefined {
+export function baselineVerdict(test: MetricValues | undefined, baselines: Baselines, metrics: readonly string[], splitName = 'test'): string | undefined {
   if (!test) return undefined;
   const metric = scoredMetrics(metrics).find((m) => typeof test[m] === 'number' && Object.values(baselines.scores).some((s) => s.test[m] !== undefined));
   if (!metric) return undefined;
@@ -428,7 +429,7 @@ export function baselineVerdict(test: MetricValues | undefined, baselines: Basel
   if (!best || !(better(best.value, net) || !Number.isFinite(net))) return undefined;
   const doing = BASELINES.find((b) => b.name === best.name)!.doing;
   const show = (v: number) => (metric === 'accuracy' || metric === 'top5' ? `${(100 * v).toFixed(2)} %` : v.toPrecision(3));
-  return `The network's test ${sense.label} ${show(net)} is worse than ${doing} (${show(best.value)}).`;
+  return `The network's ${splitName} ${sense.label} ${show(net)} is worse than ${doing} (${show(best.value)}).`;
 }
 
 /** Baselines already fitted, by the data they were fitted on and the metrics (the CLI's summary and its run record ask for the same). */
@@ -449,4 +450,55 @@ export function runBaselines(data: Parameters<typeof baselineInput>[0], training
   if (!fitted.has(data)) fitted.set(data, new Map());
   fitted.get(data)!.set(key, out);
   return out;
+}
+
+/** `v` as JSON with every object's keys sorted: two dataset settings written in another order read the same. */
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${sortedJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** What an evaluation sets beside its figures (#83): the model's baselines, from the run that trained it. */
+export interface EvaluationBaselines {
+  /** Each baseline's figures by metric, on `baselinesOn.split` of the run that trained the model (the done record's shape). */
+  baselines: Record<string, Partial<Record<ScoredMetric, number>>>;
+  /**
+   * Which of that run's splits the figures are from, and whether it is the very split this
+   * evaluation measured (the same dataset settings and seed, the same split): only then do they
+   * compare sample for sample, and only then is a verdict given.
+   */
+  baselinesOn: { split: 'test' | 'val'; sameSamples: boolean };
+  baselineVerdict?: string;
+}
+
+/**
+ * The model's baselines beside an evaluation of it: their figures on the split evaluated (the
+ * validation split's when it was `val` and they have them, else the test split's), marked as the
+ * same samples when the evaluation read the dataset the model was trained on, with the same
+ * settings and seed, on that split; then a verdict when the network did worse. Undefined for a
+ * model without baselines (one stored before them, or imported).
+ *
+ * @example evaluationBaselines(model.baselines, { split: 'test', metrics, task: 'classification', trained: model.graph.training, evaluated: graph.training })
+ */
+export function evaluationBaselines(
+  stored: Readonly<Record<string, BaselineScores>> | undefined,
+  e: { split: string; metrics: MetricValues; task: Task; trained: Pick<TrainingConfig, 'dataset' | 'seed'> | undefined; evaluated: Pick<TrainingConfig, 'dataset' | 'seed' | 'metrics'> | undefined },
+): EvaluationBaselines | undefined {
+  const entries = Object.entries(stored ?? {});
+  if (entries.length === 0) return undefined;
+  const split = e.split === 'val' && entries.every(([, b]) => b.val) ? 'val' : 'test';
+  const figures = Object.fromEntries(entries.map(([name, b]) => [name, (split === 'val' ? b.val : b.test) ?? {}]));
+  const sameData = !!e.trained && !!e.evaluated && e.trained.seed === e.evaluated.seed && sortedJson(e.trained.dataset) === sortedJson(e.evaluated.dataset);
+  const sameSamples = sameData && e.split === split;
+  const metrics = e.evaluated?.metrics.length ? e.evaluated.metrics : taskOf(e.task).defaultMetrics;
+  const verdict = sameSamples ? baselineVerdict(e.metrics, { scores: Object.fromEntries(Object.entries(figures).map(([name, test]) => [name, { test }])), skipped: [] }, metrics, split === 'val' ? 'validation' : 'test') : undefined;
+  return { baselines: figures, baselinesOn: { split, sameSamples }, ...(verdict ? { baselineVerdict: verdict } : {}) };
 }

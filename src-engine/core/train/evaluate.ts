@@ -5,6 +5,7 @@ import { featureSize } from '../data/types';
 import type { DatasetConfig, GraphIR } from '../../base/ir/types';
 import { ModelError, type TrainedModel } from '../export/model';
 import { MetricAccumulator, type MetricValues } from '../metrics';
+import { evaluationBaselines, type EvaluationBaselines } from '../metrics/baselines';
 import { TrainingLoop } from './loop';
 import type { CompileFn } from './types';
 import { runTask, taskOf, type Task } from '../../catalog/tasks';
@@ -24,6 +25,12 @@ export interface Evaluation {
   metrics: MetricValues;
   /** Which normalisation fed the inputs: the model's own (saved with it), or the dataset's (fitted on its training split). */
   normalization: 'model' | 'dataset' | 'none';
+  /** The model's baselines (#83), from the run that trained it, by name then metric; absent for a model without them. */
+  baselines?: EvaluationBaselines['baselines'];
+  /** Which of that run's splits they were measured on, and whether it is the split measured here (`evaluationBaselines`). */
+  baselinesOn?: EvaluationBaselines['baselinesOn'];
+  /** A sentence when the network did worse than a baseline on the same samples. */
+  baselineVerdict?: string;
 }
 
 /**
@@ -77,7 +84,7 @@ function withModelTargets(data: PreparedData<Samples>, norm: TargetNormalization
  */
 export async function evaluateModel(
   graph: CheckedGraph | GraphIR,
-  model: Pick<TrainedModel, 'params' | 'buffers' | 'classNames' | 'normalization'>,
+  model: Pick<TrainedModel, 'params' | 'buffers' | 'classNames' | 'normalization' | 'baselines'> & { graph?: Pick<GraphIR, 'training'> },
   data: PreparedData<Samples>,
   backend: Backend,
   options: { compile: CompileFn; split?: EvaluationSplit },
@@ -104,5 +111,9 @@ export async function evaluateModel(
   const acc = new MetricAccumulator(loop.config.metrics, loop.binding.metricTarget);
   for (const s of sets) await loop.evaluate(s, true, acc);
   const classNames = model.classNames?.length ? model.classNames : [...ds.classNames];
-  return { split, dataset: split === 'all' ? `${base} (all)` : ds.name, samples, metrics: acc.result(), task: loop.binding.task, classNames, normalization: model.normalization ? 'model' : data.normalization ? 'dataset' : 'none' };
+  const metrics = acc.result();
+  const task = loop.binding.task;
+  // The baselines beside the figures: the same samples only when the data and split are those the model's run measured them on.
+  const beside = evaluationBaselines(model.baselines, { split, metrics, task, trained: model.graph?.training, evaluated: graph.training });
+  return { split, dataset: split === 'all' ? `${base} (all)` : ds.name, samples, metrics, task, classNames, normalization: model.normalization ? 'model' : data.normalization ? 'dataset' : 'none', ...beside };
 }

@@ -21,8 +21,39 @@ export function baselineLine(test: Readonly<Record<string, unknown>> | undefined
   return parts.length ? parts.join(' · ') : undefined;
 }
 
-/** Every baseline's test figures, one line each: a tooltip. */
-export const baselinesTitle = (b: BaselineFigures | undefined): string =>
-  `Baselines on the same test split, fitted on the run's training split:\n${Object.entries(b ?? {})
+/** Every baseline's test figures, one line each: a tooltip (`heading`: what they were measured on). */
+export const baselinesTitle = (b: BaselineFigures | undefined, heading = "Baselines on the same test split, fitted on the run's training split:"): string =>
+  `${heading}\n${Object.entries(b ?? {})
     .map(([name, m]) => `${name}: ${Object.entries(m).map(([k, v]) => baselineFigure(k, v)).join(', ')}`)
     .join('\n')}`;
+
+/** A stored run's baselines (its record's summary: test and validation figures, a note) as their test figures. */
+export function storedTestFigures(stored: Readonly<Record<string, { test: Readonly<Record<string, number>> }>> | undefined): BaselineFigures | undefined {
+  return stored && Object.keys(stored).length ? Object.fromEntries(Object.entries(stored).map(([name, b]) => [name, b.test])) : undefined;
+}
+
+/** What an evaluation answers of its model's baselines (`model.evaluate`: core/metrics/baselines.ts `evaluationBaselines`). */
+export interface EvaluatedBaselines {
+  metrics: Readonly<Record<string, unknown>>;
+  baselines?: BaselineFigures;
+  baselinesOn?: { split: 'test' | 'val'; sameSamples: boolean };
+  baselineVerdict?: string;
+}
+
+/**
+ * The line Evaluate sets under its figures: `Beside: majority accuracy 38.9 % · …` when the
+ * baselines were measured on the very split evaluated, else whose they are
+ * (`Baselines of the run's test split, not these samples: …`); the tooltip lists every figure.
+ * Undefined for a model without baselines.
+ */
+export function evaluatedBaselineLine(e: EvaluatedBaselines): { text: string; title: string; sameSamples: boolean } | undefined {
+  const line = baselineLine(e.metrics, e.baselines);
+  if (!line || !e.baselinesOn) return undefined;
+  const split = e.baselinesOn.split === 'val' ? 'validation' : 'test';
+  const same = e.baselinesOn.sameSamples;
+  return {
+    text: same ? `Beside: ${line}` : `Baselines of the run's ${split} split, not these samples: ${line}`,
+    title: baselinesTitle(e.baselines, same ? `Baselines on the same ${split} split, fitted on the run's training split:` : `Baselines measured on the ${split} split of the run that trained these weights (fitted on its training split), not on the samples evaluated here:`),
+    sameSamples: same,
+  };
+}

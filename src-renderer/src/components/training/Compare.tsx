@@ -14,6 +14,7 @@ import { MaskedImage } from './MaskedImage';
 import { BoundaryCanvas, agreement } from './Samples';
 import { openRun, runFrame } from '../../training/runs-client';
 import { useEngine, useWindow } from '../../state/window';
+import { baselineLine, baselinesTitle, storedTestFigures } from '../../training/baseline-line';
 
 type Section = 'curves' | 'settings' | 'layers' | 'samples' | 'architecture' | 'confusion';
 const SECTIONS: { id: Section; label: string }[] = [
@@ -127,7 +128,23 @@ export function Compare({ runs, baseline, onClose, onOpenDesign }: { runs: reado
   );
 }
 
-function CompareLegend({ runs, star }: { runs: readonly RunMeta[]; star: string }) {
+/**
+ * A compared run's baselines under its test figure (#83), the Train dock's `Beside: …` line; in the
+ * warning colour, the verdict first in its tooltip, when the network did worse than one of them.
+ */
+export function RunBaselines({ meta }: { meta: RunMeta }) {
+  const figures = storedTestFigures(meta.summary?.baselines);
+  const line = baselineLine(meta.summary?.metrics.test, figures);
+  if (!line) return null;
+  const verdict = meta.summary?.baselineVerdict;
+  return (
+    <span className="runs__sub compare__baselines" data-testid={`compare-baselines-${meta.id}`} data-worse={String(!!verdict)} title={`${verdict ? `${verdict}\n` : ''}${baselinesTitle(figures)}`}>
+      Beside: {line}
+    </span>
+  );
+}
+
+export function CompareLegend({ runs, star }: { runs: readonly RunMeta[]; star: string }) {
   const t = useChartTheme();
   const labels = runLabels(runs);
   return (
@@ -137,6 +154,7 @@ function CompareLegend({ runs, star }: { runs: readonly RunMeta[]; star: string 
           <span className="compare__swatch" style={{ background: runColour(t, i) }} />
           {i === 0 && star ? <b title="The baseline: differences are measured against it">★ </b> : null}
           {labels[i]} <span className="runs__sub">{r.status === 'done' ? headlineOf(r).label : `${r.status} · ${headlineOf(r).label}`}</span>
+          <RunBaselines meta={r} />
         </li>
       ))}
     </ul>

@@ -6,6 +6,7 @@ import { ConfusionMatrix } from './ConfusionMatrix';
 import { MetricReport } from './MetricReport';
 import { evaluate as evaluateModel } from '../../training/model-client';
 import { useEngine, useRun } from '../../state/window';
+import { evaluatedBaselineLine } from '../../training/baseline-line';
 
 type Split = ResultOf<'model.evaluate'>['split'];
 const SPLITS: readonly { id: Split; label: string }[] = [
@@ -28,6 +29,28 @@ function metricLine(m: ResultOf<'model.evaluate'>['metrics']): string {
     .filter(([k, v]) => typeof v === 'number' && !REPORTED.has(k))
     .map(([k, v]) => (k === 'accuracy' || k === 'top5' ? `${k} ${((v as number) * 100).toFixed(2)}%` : `${k} ${(v as number).toPrecision(4)}`))
     .join(' · ');
+}
+
+/**
+ * The model's baselines under an evaluation's figures (#83), as the Train dock sets them under a
+ * run's: `Beside: …` when they were measured on the split evaluated, else said to be the run's, and
+ * the sentence when the network did worse on the same samples.
+ */
+export function EvaluatedBaselines({ result }: { result: ResultOf<'model.evaluate'> }) {
+  const line = evaluatedBaselineLine(result);
+  if (!line) return null;
+  return (
+    <>
+      <div className="train-result train-result--baselines" data-testid="evaluate-baselines" data-same-samples={String(line.sameSamples)} title={line.title}>
+        {line.text}
+      </div>
+      {result.baselineVerdict ? (
+        <div className="train-result train-result--verdict" data-testid="evaluate-baseline-verdict" title={line.title}>
+          {result.baselineVerdict}
+        </div>
+      ) : null}
+    </>
+  );
 }
 
 /**
@@ -92,6 +115,7 @@ export function EvaluateModel({ graph, disabled }: { graph: GraphIR; disabled: b
           <div className="train-result" data-testid="evaluate-metrics">
             {metricLine(r.metrics)}
           </div>
+          <EvaluatedBaselines result={r} />
           {matrix && matrix.length <= MAX_MATRIX_CLASSES ? <ConfusionMatrix m={matrix} classes={confusionLabels(r.classNames, matrix.length)} /> : null}
           <MetricReport metrics={r.metrics} classNames={r.classNames} />
         </div>
