@@ -2,7 +2,9 @@
  * An int8 model and Netwright's own int8 inference (#85 deliverables 1–3): per-output-channel
  * symmetric int8 weights, int32 biases at the input scale × weight scale, per-tensor asymmetric
  * uint8 activations; each layer sums int8 × int8 products in integers and requantises, as
- * onnxruntime's QLinearConv/QLinearMatMul do. A pure-TypeScript path (no SIMD yet).
+ * onnxruntime's QLinearConv/QLinearMatMul do. `runInt8` is the pure-TypeScript reference; the CPU
+ * backend runs the same integer arithmetic with WebAssembly SIMD dot products (node/cpu/int8.ts),
+ * chosen by `int8Inference` (runtime.ts).
  *
  * Semantics, step by step (what the QDQ file says, float32 where ONNX computes in float32):
  * - input: `x' = (x − mean) / std` (the model's normalisation), `q = sat(roundHalfEven(x' / s) + zp)`;
@@ -111,15 +113,12 @@ export function runInt8(m: Int8Model, x: Float32Array, count: number): Int8Outpu
   const last = m.plan.steps.at(-1)!;
   const outSize = stepSize(last);
   const quantized = new Uint8Array(count * outSize);
-  const norm = m.source.normalization;
   const sample = new Float32Array(n0);
   // Integer buffers as doubles: the kernels' sums stay exact (kernels.ts NOTE).
   const weights = new Map([...m.dense].map(([k, d]) => [k, { w: Float64Array.from(d.weight), b: Float64Array.from(d.bias) }]));
   for (let i = 0; i < count; i++) {
-    sample.set(x.subarray(i * n0, (i + 1) * n0));
-    if (norm) normalizeAsOnnx(norm, sample);
     let q = new Float64Array(n0);
-    for (let j = 0; j < n0; j++) q[j] = quantizeValue(sample[j], m.input);
+    quantizeSample(m, x, i, sample, q);
     let p = m.input;
     m.plan.steps.forEach((step, k) => {
       const next = new Float64Array(stepSize(step));
@@ -143,6 +142,23 @@ export function runInt8(m: Int8Model, x: Float32Array, count: number): Int8Outpu
     });
     quantized.set(q, i * outSize);
   }
+  return int8Outputs(m, quantized);
+}
+
+/**
+ * Sample `i` of raw features `x` normalised (as the QDQ file's Sub/Div) and quantised to the
+ * input's uint8 values: element j goes to `out[at ? at[j] : j]`. `sample`: scratch of one sample.
+ */
+export function quantizeSample(m: Int8Model, x: Float32Array, i: number, sample: Float32Array, out: { [j: number]: number }, at?: Int32Array): void {
+  const n0 = sample.length;
+  sample.set(x.subarray(i * n0, (i + 1) * n0));
+  if (m.source.normalization) normalizeAsOnnx(m.source.normalization, sample);
+  for (let j = 0; j < n0; j++) out[at ? at[j] : j] = quantizeValue(sample[j], m.input);
+}
+
+/** The chain's uint8 outputs (`count` samples, one after another) with their dequantised values, targets restored. */
+export function int8Outputs(m: Int8Model, quantized: Uint8Array): Int8Outputs {
+  const outSize = stepSize(m.plan.steps.at(-1)!);
   const out = m.params.at(-1)!;
   const values = new Float32Array(quantized.length);
   for (let j = 0; j < values.length; j++) values[j] = Math.fround((quantized[j] - out.zeroPoint) * out.scale);

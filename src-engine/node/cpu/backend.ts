@@ -1,7 +1,9 @@
 import { availableParallelism, cpus } from 'node:os';
 import type { Backend, Conv2dGeometry, FusedUpdateItem, GemmArgs } from '../../core/backend/types';
 import { createReferenceBackend } from '../../core/backend/reference';
+import type { Int8Capable } from '../../core/quantize/runtime';
 import type { CpuContext } from './context';
+import { createInt8Runtime } from './int8';
 import { compileKernelModules, describeCpu, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
@@ -31,7 +33,7 @@ export interface CpuBackendOptions {
 }
 
 /** A CPU backend also reports what it detected (for the status bar and the bench). */
-export interface CpuBackend extends Backend {
+export interface CpuBackend extends Backend, Int8Capable {
   readonly threads: number;
   readonly features: WasmFeatures & { fma: boolean };
   /** The shared heap, for diagnostics (bytes in use). */
@@ -451,6 +453,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     overrides,
     ...(fusions ? { fusions } : {}),
     fusedUpdate,
+    int8: createInt8Runtime(heap, threads, kernel),
     get launches() {
       return pool.launches;
     },

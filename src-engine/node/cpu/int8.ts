@@ -1,0 +1,284 @@
+/**
+ * The CPU backend's int8 inference (#85 deliverable 2): an `Int8Model` (core/quantize/) run with
+ * kernels/int8.wat's integer SIMD dot products on the backend's heap and threads. The outputs equal
+ * `runInt8`'s exactly (integer sums, the same float32 requantisation).
+ *
+ * `prepare` lays the chain out once: every activation a channels-last block of i16 per sample
+ * (`Layout`), one block per layer for up to `BATCH` samples; each dense layer's weights packed as
+ * i16 rows in the order its input is laid out, its bias corrected for the input's zero point, its
+ * indirection buffer (a convolution's taps as byte offsets into the input block, a padded tap
+ * pointing at the block's zero-point pixel). A convolution on fewer than 8 channels is unfolded
+ * first (one row of taps per output pixel, `int8Im2col`), since a pixel of 1 channel would fill
+ * one lane of eight. Layers the kernels do not cover (grouped convolutions) leave the model to
+ * `runInt8`: `prepare` answers undefined.
+ */
+import type { Int8Dense, Int8Model, Int8Outputs } from '../../core/quantize/int8';
+import { int8Outputs, quantizeSample } from '../../core/quantize/int8';
+import { sampleSize, stepSize, type PoolStep, type QuantStep } from '../../core/quantize/plan';
+import type { Int8Inference, Int8Runtime } from '../../core/quantize/runtime';
+import { partsFor } from './functions';
+import type { SharedHeap } from './heap';
+import type { Kernel, KernelName, KernelPlan, ParamName } from './kernel';
+
+/** Samples a prepared model runs at once (its blocks are allocated for this many). */
+export const INT8_BATCH = 32;
+
+/** Multiply-adds below which a layer runs on the calling thread alone (a fork/join costs microseconds). */
+const MIN_MACS_PER_TASK = 1 << 17;
+
+type KernelFactory = <K extends KernelName, T extends ParamName<K> = never>(name: K, plan?: KernelPlan<K, T>) => Kernel<K, T>;
+
+/**
+ * Where an activation's values sit: the value of channel c at pixel (y, x) (the reference's
+ * element c·h·w + y·w + x) is i16 element (y·w + x)·cs + c of the sample's block; the block's
+ * zero-point pixel starts at element `zpAt`; blocks are `stride` bytes apart.
+ */
+interface Layout {
+  c: number;
+  h: number;
+  w: number;
+  cs: number;
+  zpAt: number;
+  stride: number;
+}
+
+interface Block {
+  layout: Layout;
+  /** Byte address of sample 0's block. */
+  at: number;
+}
+
+const up = (v: number, m: number) => Math.ceil(v / m) * m;
+
+function layout(c: number, h: number, w: number, cs: number): Layout {
+  const zpAt = up(h * w * cs, 8);
+  return { c, h, w, cs, zpAt, stride: 2 * (zpAt + up(cs, 8)) };
+}
+
+/** A sample shape as channels × rows × columns (a flat vector: its features as channels). */
+function chw(shape: readonly number[]): [number, number, number] {
+  if (shape.length === 1) return [shape[0], 1, 1];
+  return [shape[0], shape[1], shape.slice(2).reduce((a, b) => a * b, 1)];
+}
+
+/** Element offsets in a block of the reference's elements 0, 1, … (channels first). */
+function elementOffsets(l: Layout): Int32Array {
+  const plane = l.h * l.w;
+  const at = new Int32Array(l.c * plane);
+  for (let c = 0; c < l.c; c++) for (let r = 0; r < plane; r++) at[c * plane + r] = r * l.cs + c;
+  return at;
+}
+
+/**
+ * The CPU backend's int8 runtime over `heap`, its kernels made by `kernel`, split over `threads`.
+ */
+export function createInt8Runtime(heap: SharedHeap, threads: number, kernel: KernelFactory): Int8Runtime {
+  const kernels = {
+    dense: kernel('int8Dense', { range: ['q0', 'q1'], align: 2 }),
+    im2col: kernel('int8Im2col', { range: ['s0', 's1'] }),
+    pool: kernel('int8MaxPool', { range: ['s0', 's1'] }),
+    relu: kernel('int8Relu'),
+  };
+  return {
+    prepare(m) {
+      try {
+        return prepareModel(m, heap, threads, kernels);
+      } catch (e) {
+        // A shape the blocks cannot hold (not whole numbers): the reference runs it, and says why if it cannot.
+        if (e instanceof RangeError) return undefined;
+        throw e;
+      }
+    },
+  };
+}
+
+interface Kernels {
+  dense: Kernel<'int8Dense'>;
+  im2col: Kernel<'int8Im2col'>;
+  pool: Kernel<'int8MaxPool'>;
+  relu: Kernel<'int8Relu'>;
+}
+
+/** One layer's work on the first `samples` samples of its blocks. */
+type Layer = (samples: number) => void;
+
+function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernels): Int8Inference | undefined {
+  const block = (l: Layout, zeroPoint: number): Block => {
+    if (!Number.isSafeInteger(l.stride) || l.stride <= 0) throw new RangeError(`int8: a layer of ${l.c}×${l.h}×${l.w} values`);
+    const at = heap.reserve(l.stride * INT8_BATCH);
+    const view = new Int16Array(heap.memory.buffer, at, (l.stride / 2) * INT8_BATCH);
+    view.fill(0);
+    for (let s = 0; s < INT8_BATCH; s++) view.fill(zeroPoint, (s * l.stride) / 2 + l.zpAt, ((s + 1) * l.stride) / 2);
+    return { layout: l, at };
+  };
+  const [c0, h0, w0] = chw(m.plan.inputShape);
+  const first = m.plan.steps.find((s) => s.kind === 'pool' || s.kind === 'dense');
+  const wide = first?.kind === 'pool' || (first?.kind === 'dense' && first.conv !== undefined && c0 >= 8);
+  const input = block(layout(c0, h0, w0, wide ? up(c0, 8) : c0), m.input.zeroPoint);
+  let cur = input;
+  const layers: Layer[] = [];
+  for (let i = 0; i < m.plan.steps.length; i++) {
+    const step = m.plan.steps[i];
+    const zeroPoint = m.params[i].zeroPoint;
+    const d = m.dense.get(i);
+    const made = d ? denseLayer(d, cur, heap, threads, k, block) : otherLayer(step, cur, zeroPoint, k, block, threads);
+    if (!made) return undefined;
+    layers.push(made.run);
+    cur = made.out;
+  }
+  const inputAt = elementOffsets(input.layout);
+  const outputAt = elementOffsets(cur.layout);
+  const n0 = sampleSize(m.plan.inputShape);
+  const outSize = stepSize(m.plan.steps.at(-1)!);
+  if (inputAt.length !== n0 || outputAt.length !== outSize) return undefined;
+  const sample = new Float32Array(n0);
+  return {
+    kind: 'WebAssembly SIMD',
+    run(x: Float32Array, count: number): Int8Outputs {
+      const quantized = new Uint8Array(count * outSize);
+      for (let at = 0; at < count; at += INT8_BATCH) {
+        const samples = Math.min(INT8_BATCH, count - at);
+        const inView = new Int16Array(heap.memory.buffer, input.at, (input.layout.stride / 2) * samples);
+        for (let s = 0; s < samples; s++) quantizeSample(m, x, at + s, sample, inView.subarray((s * input.layout.stride) / 2), inputAt);
+        for (const layer of layers) layer(samples);
+        const outView = new Int16Array(heap.memory.buffer, cur.at, (cur.layout.stride / 2) * samples);
+        for (let s = 0; s < samples; s++) {
+          const base = (s * cur.layout.stride) / 2;
+          const dst = (at + s) * outSize;
+          for (let j = 0; j < outSize; j++) quantized[dst + j] = outView[base + outputAt[j]];
+        }
+      }
+      return int8Outputs(m, quantized);
+    },
+  };
+}
+
+/** Tasks for `macs` multiply-adds over `units` independent pieces. */
+const tasksFor = (macs: number, threads: number, units: number) => (threads <= 1 || macs < 2 * MIN_MACS_PER_TASK ? 1 : Math.max(1, Math.min(4 * threads, units, Math.floor(macs / MIN_MACS_PER_TASK))));
+
+function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k: Kernels, block: (l: Layout, zp: number) => Block): { run: Layer; out: Block } | undefined {
+  const step = d.step;
+  const c = step.conv;
+  const outC4 = up(step.out, 4);
+  const xl = x.layout;
+  let taps: number;
+  let cp: number;
+  let P: number;
+  let out: Layout;
+  /** Column j of the reference's weight row → its index in a packed row. */
+  let column: (j: number) => number;
+  let ind: Int32Array;
+  let unfold: ((samples: number) => void) | undefined;
+  let src = x.at;
+  let srcStride = xl.stride;
+  if (!c) {
+    if (step.per !== xl.c * xl.h * xl.w) return undefined;
+    const at = elementOffsets(xl);
+    taps = 1;
+    cp = xl.zpAt;
+    P = 1;
+    column = (j) => at[j];
+    ind = new Int32Array([0]);
+    out = layout(step.out, 1, 1, up(step.out, 8));
+  } else {
+    if (c.groups !== 1 || xl.c !== c.inC || xl.h !== c.h || xl.w !== c.w) return undefined;
+    P = c.outH * c.outW;
+    const kk = c.k[0] * c.k[1];
+    // The reference's column (ci·kH + ky)·kW + kx.
+    const tapOf = (j: number) => j % kk;
+    const channelOf = (j: number) => Math.floor(j / kk);
+    out = layout(step.out, c.outH, c.outW, up(step.out, 8));
+    if (xl.cs % 8 === 0) {
+      taps = kk;
+      cp = xl.cs;
+      column = (j) => tapOf(j) * cp + channelOf(j);
+      ind = new Int32Array(P * kk);
+      for (let oy = 0; oy < c.outH; oy++) {
+        for (let ox = 0; ox < c.outW; ox++) {
+          for (let t = 0; t < kk; t++) {
+            const iy = oy * c.s[0] - c.p[0] + Math.floor(t / c.k[1]) * c.d[0];
+            const ix = ox * c.s[1] - c.p[1] + (t % c.k[1]) * c.d[1];
+            const inside = iy >= 0 && iy < c.h && ix >= 0 && ix < c.w;
+            ind[(oy * c.outW + ox) * kk + t] = 2 * (inside ? (iy * c.w + ix) * xl.cs : xl.zpAt);
+          }
+        }
+      }
+    } else {
+      // Unfolded: one row of kk·C taps in (ky, kx, c) order per output pixel.
+      taps = 1;
+      cp = up(kk * c.inC, 8);
+      column = (j) => tapOf(j) * c.inC + channelOf(j);
+      ind = new Int32Array(P);
+      for (let p = 0; p < P; p++) ind[p] = 2 * p * cp;
+      srcStride = 2 * P * cp;
+      const cols = heap.reserve(srcStride * INT8_BATCH);
+      src = cols;
+      const zp = d.input.zeroPoint;
+      unfold = (samples) =>
+        k.im2col.run(
+          { x: x.at, xStep: xl.stride, cs: xl.cs, c: c.inC, h: c.h, w: c.w, oh: c.outH, ow: c.outW, kh: c.k[0], kw: c.k[1], sh: c.s[0], sw: c.s[1], ph: c.p[0], pw: c.p[1], dh: c.d[0], dw: c.d[1], zp, cols, kpBytes: 2 * cp, s0: 0, s1: samples },
+          tasksFor(samples * P * cp * 8, threads, samples),
+        );
+    }
+  }
+  const row = taps * cp;
+  const weights = new Int16Array(outC4 * row);
+  const bias = new Int32Array(outC4);
+  const mult = new Float32Array(outC4);
+  const zpIn = d.input.zeroPoint;
+  for (let o = 0; o < step.out; o++) {
+    let sum = 0;
+    let abs = 0;
+    for (let j = 0; j < step.per; j++) {
+      const v = d.weight[o * step.per + j];
+      weights[o * row + column(j)] = v;
+      sum += v;
+      abs += Math.abs(v);
+    }
+    // NOTE: the kernel's i32 sums wrap, which is harmless while the reference's sum fits in i32:
+    // |b| + 255·Σ|w| bounds it. Past that (a tiny input scale), this model stays with runInt8.
+    if (Math.abs(d.bias[o]) + 255 * abs >= 2 ** 31) return undefined;
+    bias[o] = d.bias[o] - zpIn * sum;
+    mult[o] = d.multiplier[o];
+  }
+  const place = <T extends Int16Array | Int32Array | Float32Array>(a: T, make: (buf: ArrayBufferLike, at: number, n: number) => T): number => {
+    const at = heap.reserve(a.byteLength);
+    make(heap.memory.buffer, at, a.length).set(a);
+    return at;
+  };
+  const w = place(weights, (b, at, n) => new Int16Array(b, at, n));
+  const biasAt = place(bias, (b, at, n) => new Int32Array(b, at, n));
+  const multAt = place(mult, (b, at, n) => new Float32Array(b, at, n));
+  const indAt = place(ind, (b, at, n) => new Int32Array(b, at, n));
+  const y = block(out, d.output.zeroPoint);
+  const zp = d.output.zeroPoint;
+  const lo = (step.relu ? zp : 0) - zp;
+  const args = { w, rowBytes: 2 * row, bias: biasAt, mult: multAt, ind: indAt, taps, cpBytes: 2 * cp, P, x: src, xStep: srcStride, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outC4, q0: 0, q1: 0, zp, lo, hi: 255 - zp };
+  const run: Layer = (samples) => {
+    unfold?.(samples);
+    args.q1 = samples * P;
+    k.dense.run(args, tasksFor(samples * P * outC4 * row, threads, Math.ceil(args.q1 / 2)));
+  };
+  return { run, out: y };
+}
+
+function otherLayer(step: QuantStep, x: Block, zeroPoint: number, k: Kernels, block: (l: Layout, zp: number) => Block, threads: number): { run: Layer; out: Block } | undefined {
+  if (step.kind === 'reshape') return { run: () => {}, out: x };
+  if (step.kind === 'relu') return { run: (samples) => k.relu.call({ x: x.at, bytes: samples * x.layout.stride, zp: zeroPoint }), out: x };
+  if (step.kind !== 'pool') return undefined;
+  return poolLayer(step, x, zeroPoint, k, block, threads);
+}
+
+function poolLayer(step: PoolStep, x: Block, zeroPoint: number, k: Kernels, block: (l: Layout, zp: number) => Block, threads: number): { run: Layer; out: Block } | undefined {
+  const p = step.pool;
+  const xl = x.layout;
+  if (xl.cs % 8 !== 0 || xl.c !== p.c || xl.h !== p.h || xl.w !== p.w) return undefined;
+  const y = block(layout(p.c, p.outH, p.outW, xl.cs), zeroPoint);
+  const args = { x: x.at, xStep: xl.stride, out: y.at, outStep: y.layout.stride, csBytes: 2 * xl.cs, h: p.h, w: p.w, oh: p.outH, ow: p.outW, kh: p.k[0], kw: p.k[1], sh: p.s[0], sw: p.s[1], ph: p.p[0], pw: p.p[1], s0: 0, s1: 0 };
+  const run: Layer = (samples) => {
+    args.s1 = samples;
+    k.pool.run(args, partsFor(samples * p.outH * p.outW * xl.cs * p.k[0] * p.k[1], threads, samples));
+  };
+  return { run, out: y };
+}
+

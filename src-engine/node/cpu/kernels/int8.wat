@@ -1,0 +1,286 @@
+;; int8 inference (#85): the quantised chain of core/quantize/ run with integer SIMD dot products.
+;; Every value is an exact integer, so the outputs equal core/quantize/int8.ts's `runInt8` bit for bit.
+;;
+;; Layout. An activation is uint8 (0…255) held in i16 lanes, channels last: the value of channel c
+;; at pixel (y, x) sits at element (y·w + x)·cs + c, with `cs` ≥ c channels per pixel (a multiple of
+;; 8 where a kernel reads whole vectors of channels). Each sample's block ends with one extra pixel
+;; that holds the zero point (what a padded tap reads). Weights are i16 too, packed once per model.
+;;
+;; Dense layers (Linear, Conv2d) are one kernel, `int8Dense`: output position p of sample s reads
+;; `taps` input rows of cp i16 each, at byte offsets `ind[p·taps + t]` from the sample's block (an
+;; indirection buffer, as XNNPACK's: a 3×3 convolution's nine pixels, or a padded tap's zero-point
+;; pixel; a Linear's one row, the whole input; an im2col'd first layer's one unfolded row), and sums
+;;   acc[o] = bias'[o] + Σ_t Σ_k w[o, t, k]·x[t, k]
+;; with `i32x4.dot_i16x8_s` (eight products, summed in pairs into four i32 lanes; no rounding,
+;; no saturation: |x·w| ≤ 255·127). bias' = b − zp_x·Σw, so the sums over uint8 inputs equal the
+;; reference's Σ (x − zp_x)·w + b; i32 arithmetic is modular, so the intermediate sums may wrap as
+;; long as the result fits (int8.ts checks that bound per channel before it uses this path).
+;; NOTE: relaxed SIMD's `i32x4.relaxed_dot_i8x16_i7x16_add_s` would take 16 products a step but its
+;; result may differ between CPUs outside 7-bit inputs, and these inputs are 8-bit: not used.
+;;
+;; Requantisation, four channels at a time, as the reference: y = sat(nearest(f32(acc)·M[o]) + zp_y)
+;; into [lo, 255]: `f32x4.convert_i32x4_s` rounds to nearest even (Math.fround of an integer),
+;; `f32x4.mul` rounds once (the product of two float32 is exact in float64), `f32x4.nearest` is
+;; round-half-even, and the clamp happens before the zero point is added (a saturated i32 would wrap).
+(module
+  (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
+
+  ;; A Linear or Conv2d over positions [q0, q1) of the batch (position q = s·P + p: sample s,
+  ;; output pixel p), output channels [0, outC4) in fours (outC4: the channels rounded up to 4; the
+  ;; packed weights, bias' and multipliers have zero rows past the layer's own). Output pixel p of
+  ;; sample s goes to `out + s·outStep + p·csBytes`. Tiles of 4 channels × 2 positions (8 i32x4
+  ;; accumulators); an odd last position is computed twice.
+  (func (export "int8Dense")
+    (param $w i32) (param $rowBytes i32) (param $bias i32) (param $mult i32)
+    (param $ind i32) (param $taps i32) (param $cpBytes i32) (param $P i32)
+    (param $x i32) (param $xStep i32) (param $out i32) (param $outStep i32) (param $csBytes i32)
+    (param $outC4 i32) (param $q0 i32) (param $q1 i32) (param $zp i32) (param $lo i32) (param $hi i32)
+    (local $q i32) (local $qb i32) (local $s i32) (local $p i32)
+    (local $baseA i32) (local $baseB i32) (local $indA i32) (local $indB i32) (local $outA i32) (local $outB i32)
+    (local $o i32) (local $wt i32) (local $t i32) (local $a i32) (local $b i32) (local $end i32)
+    (local $r2 i32) (local $r3 i32)
+    (local $va v128) (local $vb v128) (local $wv v128) (local $t0 v128) (local $t1 v128) (local $bv v128) (local $mv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local.set $r2 (i32.shl (local.get $rowBytes) (i32.const 1)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $rowBytes)))
+    (local.set $q (local.get $q0))
+    (block $doneQ
+      (loop $nextQ
+        (br_if $doneQ (i32.ge_s (local.get $q) (local.get $q1)))
+        (local.set $qb (i32.add (local.get $q) (i32.const 1)))
+        (if (i32.ge_s (local.get $qb) (local.get $q1)) (then (local.set $qb (local.get $q))))
+        ;; Position A (q) and B (qb): their sample blocks, indirection rows and output pixels.
+        (local.set $s (i32.div_u (local.get $q) (local.get $P)))
+        (local.set $p (i32.sub (local.get $q) (i32.mul (local.get $s) (local.get $P))))
+        (local.set $baseA (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))))
+        (local.set $indA (i32.add (local.get $ind) (i32.shl (i32.mul (local.get $p) (local.get $taps)) (i32.const 2))))
+        (local.set $outA (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $csBytes))))
+        (local.set $s (i32.div_u (local.get $qb) (local.get $P)))
+        (local.set $p (i32.sub (local.get $qb) (i32.mul (local.get $s) (local.get $P))))
+        (local.set $baseB (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))))
+        (local.set $indB (i32.add (local.get $ind) (i32.shl (i32.mul (local.get $p) (local.get $taps)) (i32.const 2))))
+        (local.set $outB (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $csBytes))))
+        (local.set $o (i32.const 0))
+        (block $doneO
+          (loop $nextO
+            (br_if $doneO (i32.ge_s (local.get $o) (local.get $outC4)))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0))
+            (local.set $a3 (v128.const i32x4 0 0 0 0))
+            (local.set $b0 (v128.const i32x4 0 0 0 0))
+            (local.set $b1 (v128.const i32x4 0 0 0 0))
+            (local.set $b2 (v128.const i32x4 0 0 0 0))
+            (local.set $b3 (v128.const i32x4 0 0 0 0))
+            (local.set $wt (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $rowBytes))))
+            (local.set $t (i32.const 0))
+            (block $doneT
+              (loop $nextT
+                (br_if $doneT (i32.ge_s (local.get $t) (local.get $taps)))
+                (local.set $a (i32.add (local.get $baseA) (i32.load (i32.add (local.get $indA) (i32.shl (local.get $t) (i32.const 2))))))
+                (local.set $b (i32.add (local.get $baseB) (i32.load (i32.add (local.get $indB) (i32.shl (local.get $t) (i32.const 2))))))
+                (local.set $end (i32.add (local.get $a) (local.get $cpBytes)))
+                (block $doneK
+                  (loop $nextK
+                    (br_if $doneK (i32.ge_u (local.get $a) (local.get $end)))
+                    (local.set $va (v128.load (local.get $a)))
+                    (local.set $vb (v128.load (local.get $b)))
+                    (local.set $wv (v128.load (local.get $wt)))
+                    (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
+                    (local.set $b0 (i32x4.add (local.get $b0) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
+                    (local.set $wv (v128.load (i32.add (local.get $wt) (local.get $rowBytes))))
+                    (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
+                    (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
+                    (local.set $wv (v128.load (i32.add (local.get $wt) (local.get $r2))))
+                    (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
+                    (local.set $b2 (i32x4.add (local.get $b2) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
+                    (local.set $wv (v128.load (i32.add (local.get $wt) (local.get $r3))))
+                    (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
+                    (local.set $b3 (i32x4.add (local.get $b3) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
+                    (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                    (local.set $b (i32.add (local.get $b) (i32.const 16)))
+                    (local.set $wt (i32.add (local.get $wt) (i32.const 16)))
+                    (br $nextK)))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $nextT)))
+            ;; The lane sums of each position's four accumulators, requantised, stored as four i16 (B first: A wins where B = A).
+            (local.set $t0 (i32x4.add
+              (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1))
+              (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1))))
+            (local.set $t1 (i32x4.add
+              (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3))
+              (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3))))
+            (local.set $a0 (i32x4.add
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
+            (local.set $t0 (i32x4.add
+              (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b0) (local.get $b1))
+              (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b0) (local.get $b1))))
+            (local.set $t1 (i32x4.add
+              (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b2) (local.get $b3))
+              (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b2) (local.get $b3))))
+            (local.set $b0 (i32x4.add
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
+            (local.set $bv (v128.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+            (local.set $mv (v128.load (i32.add (local.get $mult) (i32.shl (local.get $o) (i32.const 2)))))
+            (local.set $a0
+              (i32x4.trunc_sat_f32x4_s
+                (f32x4.nearest
+                  (f32x4.mul
+                    (f32x4.convert_i32x4_s (i32x4.add (local.get $a0) (local.get $bv)))
+                    (local.get $mv)))))
+            (local.set $a0 (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $a0) (i32x4.splat (local.get $lo))) (i32x4.splat (local.get $hi))) (i32x4.splat (local.get $zp))))
+            (local.set $b0
+              (i32x4.trunc_sat_f32x4_s
+                (f32x4.nearest
+                  (f32x4.mul
+                    (f32x4.convert_i32x4_s (i32x4.add (local.get $b0) (local.get $bv)))
+                    (local.get $mv)))))
+            (local.set $b0 (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $b0) (i32x4.splat (local.get $lo))) (i32x4.splat (local.get $hi))) (i32x4.splat (local.get $zp))))
+            (v128.store64_lane 0 (i32.add (local.get $outB) (i32.shl (local.get $o) (i32.const 1))) (i16x8.narrow_i32x4_s (local.get $b0) (local.get $b0)))
+            (v128.store64_lane 0 (i32.add (local.get $outA) (i32.shl (local.get $o) (i32.const 1))) (i16x8.narrow_i32x4_s (local.get $a0) (local.get $a0)))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (br $nextO)))
+        (local.set $q (i32.add (local.get $q) (i32.const 2)))
+        (br $nextQ))))
+
+  ;; A first layer with few input channels unfolded (im2col) for samples [s0, s1): output pixel p's
+  ;; row of kpBytes holds its taps in (ky, kx, c) order, a padded tap the zero point, then zeros.
+  (func (export "int8Im2col")
+    (param $x i32) (param $xStep i32) (param $cs i32) (param $c i32) (param $h i32) (param $w i32)
+    (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32)
+    (param $ph i32) (param $pw i32) (param $dh i32) (param $dw i32) (param $zp i32)
+    (param $cols i32) (param $kpBytes i32) (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $ci i32)
+    (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $src i32) (local $j i32) (local $inside i32)
+    (local.set $s (local.get $s0))
+    (block $doneS
+      (loop $nextS
+        (br_if $doneS (i32.ge_s (local.get $s) (local.get $s1)))
+        (local.set $src (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))))
+        (local.set $row (i32.add (local.get $cols) (i32.mul (i32.mul (local.get $s) (i32.mul (local.get $oh) (local.get $ow))) (local.get $kpBytes))))
+        (local.set $oy (i32.const 0))
+        (block $doneY
+          (loop $nextY
+            (br_if $doneY (i32.ge_s (local.get $oy) (local.get $oh)))
+            (local.set $ox (i32.const 0))
+            (block $doneX
+              (loop $nextX
+                (br_if $doneX (i32.ge_s (local.get $ox) (local.get $ow)))
+                (local.set $j (i32.const 0))
+                (block $doneZ
+                  (loop $nextZ
+                    (br_if $doneZ (i32.ge_s (local.get $j) (local.get $kpBytes)))
+                    (v128.store (i32.add (local.get $row) (local.get $j)) (v128.const i32x4 0 0 0 0))
+                    (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                    (br $nextZ)))
+                (local.set $at (local.get $row))
+                (local.set $ky (i32.const 0))
+                (block $doneKy
+                  (loop $nextKy
+                    (br_if $doneKy (i32.ge_s (local.get $ky) (local.get $kh)))
+                    (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph)) (i32.mul (local.get $ky) (local.get $dh))))
+                    (local.set $kx (i32.const 0))
+                    (block $doneKx
+                      (loop $nextKx
+                        (br_if $doneKx (i32.ge_s (local.get $kx) (local.get $kw)))
+                        (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $pw)) (i32.mul (local.get $kx) (local.get $dw))))
+                        (local.set $inside (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w))))
+                        (local.set $ci (i32.const 0))
+                        (block $doneC
+                          (loop $nextC
+                            (br_if $doneC (i32.ge_s (local.get $ci) (local.get $c)))
+                            (i32.store16 (local.get $at)
+                              (if (result i32) (local.get $inside)
+                                (then (i32.load16_s (i32.add (local.get $src)
+                                  (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (local.get $cs)) (local.get $ci)) (i32.const 1)))))
+                                (else (local.get $zp))))
+                            (local.set $at (i32.add (local.get $at) (i32.const 2)))
+                            (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+                            (br $nextC)))
+                        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                        (br $nextKx)))
+                    (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                    (br $nextKy)))
+                (local.set $row (i32.add (local.get $row) (local.get $kpBytes)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $nextX)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $nextY)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $nextS))))
+
+  ;; A max pool for samples [s0, s1), eight channels a step (csBytes: a multiple of 16), windows
+  ;; clipped to the image (padding never wins, as the reference's −∞).
+  (func (export "int8MaxPool")
+    (param $x i32) (param $xStep i32) (param $out i32) (param $outStep i32) (param $csBytes i32)
+    (param $h i32) (param $w i32) (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32)
+    (param $sh i32) (param $sw i32) (param $ph i32) (param $pw i32) (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $iy i32) (local $ix i32)
+    (local $c i32) (local $src i32) (local $dst i32) (local $m v128)
+    (local.set $s (local.get $s0))
+    (block $doneS
+      (loop $nextS
+        (br_if $doneS (i32.ge_s (local.get $s) (local.get $s1)))
+        (local.set $src (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))))
+        (local.set $dst (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))))
+        (local.set $oy (i32.const 0))
+        (block $doneY
+          (loop $nextY
+            (br_if $doneY (i32.ge_s (local.get $oy) (local.get $oh)))
+            (local.set $ox (i32.const 0))
+            (block $doneX
+              (loop $nextX
+                (br_if $doneX (i32.ge_s (local.get $ox) (local.get $ow)))
+                (local.set $c (i32.const 0))
+                (block $doneC
+                  (loop $nextC
+                    (br_if $doneC (i32.ge_s (local.get $c) (local.get $csBytes)))
+                    (local.set $m (i16x8.splat (i32.const -32768)))
+                    (local.set $ky (i32.const 0))
+                    (block $doneKy
+                      (loop $nextKy
+                        (br_if $doneKy (i32.ge_s (local.get $ky) (local.get $kh)))
+                        (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph)) (local.get $ky)))
+                        (if (i32.lt_u (local.get $iy) (local.get $h))
+                          (then
+                            (local.set $kx (i32.const 0))
+                            (block $doneKx
+                              (loop $nextKx
+                                (br_if $doneKx (i32.ge_s (local.get $kx) (local.get $kw)))
+                                (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $pw)) (local.get $kx)))
+                                (if (i32.lt_u (local.get $ix) (local.get $w))
+                                  (then
+                                    (local.set $m (i16x8.max_s (local.get $m)
+                                      (v128.load (i32.add (i32.add (local.get $src) (local.get $c))
+                                        (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (local.get $csBytes))))))))
+                                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                                (br $nextKx)))))
+                        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                        (br $nextKy)))
+                    (v128.store (i32.add (i32.add (local.get $dst) (local.get $c))
+                      (i32.mul (i32.add (i32.mul (local.get $oy) (local.get $ow)) (local.get $ox)) (local.get $csBytes)))
+                      (local.get $m))
+                    (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                    (br $nextC)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $nextX)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $nextY)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $nextS))))
+
+  ;; A lone ReLU on uint8 values: max(x, zp) over `bytes` (a multiple of 16) from `x`, in place.
+  (func (export "int8Relu") (param $x i32) (param $bytes i32) (param $zp i32)
+    (local $end i32) (local $z v128)
+    (local.set $z (i16x8.splat (local.get $zp)))
+    (local.set $end (i32.add (local.get $x) (local.get $bytes)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (v128.store (local.get $x) (i16x8.max_s (v128.load (local.get $x)) (local.get $z)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br $next))))
+)
