@@ -28,6 +28,8 @@ export const add = defineOp({
   torch: { none: 'not a module: forward() adds the inputs (x0 + x1 + …)', expr: '{inputs| + }' },
   doc: 'Elementwise sum of inputs with the same shape (e.g. residual connections).',
   inputs: [{ name: 'x', variadic: true }],
+  // Drawn as a residual: the node plus a branch from it, sometimes that branch twice (three inputs).
+  testDomain: { graph: { join: { inputs: 3 }, draw: () => ({}) } },
   attrs: {},
   inferShape({ inputs }) {
     const first = inputs[0];

@@ -24,6 +24,8 @@ export const concat = defineOp({
   torch: { none: 'not a module: forward() calls torch.cat([...], dim=axis)', expr: 'torch.cat([{inputs|, }], dim={axis})' },
   doc: 'Join inputs along a dim (default 1: channels or features).',
   inputs: [{ name: 'x', variadic: true }],
+  // Drawn as the node beside a branch from it, along the first, the last or a negative-counted dim.
+  testDomain: { graph: { join: { inputs: 2 }, draw: (shape, rng) => ({ axis: [1, -1, shape.length - 1][rng.int(3)] }) } },
   attrs: {
     axis: { kind: 'int', default: 1, min: -8, max: 8, doc: 'Dim to join along (1 = channels/features; negative counts from the end; not the batch dim).' },
   },

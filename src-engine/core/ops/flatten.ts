@@ -28,6 +28,7 @@ export const flatten = defineOp({
   torch: { module: 'nn.Flatten(start_dim={startDim})' },
   doc: 'Merge all dims from startDim on into one (e.g. images → feature vectors).',
   inputs: [{ name: 'x' }],
+  testDomain: { graph: { draw: (shape, rng) => (shape.length < 3 ? undefined : { startDim: 1 + rng.int(shape.length - 1) }) } },
   attrs: {
     startDim: { kind: 'int', default: 1, min: 1, max: 8, doc: 'First dim to merge (1 = everything but the batch).' },
   },

@@ -38,6 +38,8 @@ export const multiply = defineOp({
   torch: { none: 'not a module: forward() multiplies the inputs (a * b)', expr: '{inputs| * }' },
   doc: 'Elementwise product of two inputs; a dim of size 1 in one is repeated (a gate × features).',
   inputs: [{ name: 'a' }, { name: 'b' }],
+  // Drawn as a gate: the node times a branch from it.
+  testDomain: { graph: { join: { inputs: 2 }, draw: () => ({}) } },
   attrs: {},
   inferShape({ inputs }) {
     const [a, b] = inputs;

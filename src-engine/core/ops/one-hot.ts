@@ -64,6 +64,7 @@ export const oneHot = defineOp({
   doc: 'Class indices to one-hot rows (a label that conditions a GAN).',
   inputs: [{ name: 'indices', discrete: true }],
   idTable: { attr: 'numClasses', noun: 'classes' },
+  testDomain: { graph: { none: 'it reads class indices: the random graphs put it on their input, whose values they then draw as indices (onnx/random-graphs.ts, oneHotClasses)' } },
   attrs: {
     numClasses: { kind: 'int', default: 10, min: 1, max: 65536, doc: 'Length of each one-hot row: the number of classes (MNIST: 10).' },
   },

@@ -17,6 +17,7 @@ export const realFakeBatch = defineOp({
   torch: { none: 'a GAN training construct; a GAN is exported as its generator, without the discriminator' },
   doc: 'Real then generated samples in one batch, for a GAN discriminator.',
   inputs: [{ name: 'real' }, { name: 'fake' }],
+  testDomain: { graph: { none: 'a GAN training construct, which neither exporter writes' } },
   attrs: {},
   inferShape({ inputs }) {
     const [real, fake] = inputs;

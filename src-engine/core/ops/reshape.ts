@@ -1,5 +1,6 @@
 import { fail, fmt, ok, ShapeCode } from './shape-util';
-import { defineOp } from './types';
+import { defineOp, type Attrs } from './types';
+import type { DrawRng } from './test-domain';
 import { BATCH_DIM, int, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
@@ -49,6 +50,7 @@ export const reshape = defineOp({
   },
   doc: 'Give each sample a new shape (same number of values); one dim may be -1.',
   inputs: [{ name: 'x' }],
+  testDomain: { graph: { draw: reshapeDraw } },
   attrs: {
     shape: { kind: 'ints', default: [-1], min: -1, doc: 'Per-sample target shape, without the batch dim, e.g. [1, 28, 28]. One -1 is inferred.' },
   },
@@ -73,3 +75,14 @@ export const reshape = defineOp({
     return ok([x[0], ...target]);
   },
 });
+
+/**
+ * A random graph's Reshape of a node of `shape`: everything flat, the dims reversed, split in two, the
+ * first dim kept and the rest merged, or a unit dim after the first; at most three per-sample dims.
+ */
+function reshapeDraw(shape: readonly number[], rng: DrawRng): Attrs {
+  const s = shape.slice(1);
+  const n = s.reduce((a, b) => a * b, 1);
+  const options = [[-1], [...s].reverse(), n % 2 === 0 ? [2, n / 2] : [1, n], s.length >= 2 ? [s[0], -1] : [n, 1, 1], [s[0], 1, ...s.slice(1)]].filter((o) => o.length <= 3);
+  return { shape: options[rng.int(options.length)] };
+}

@@ -64,6 +64,7 @@ export const sequencePool = defineOp({
   card: (a) => (isLast(a) ? 'last step' : 'mean over time'),
   doc: 'One vector per sequence: the mean over the time steps, or the last step ([N, T, F] → [N, F]).',
   inputs: [{ name: 'x' }],
+  testDomain: { graph: { draw: (shape, rng) => (shape.length === 3 ? { mode: (['mean', 'last'] as const)[rng.int(2)] } : undefined) } },
   attrs: {
     mode: { kind: 'enum', default: 'mean', values: ['mean', 'last'], doc: 'mean: average of every step; last: the final step only.' },
   },

@@ -43,6 +43,17 @@ export const slice = defineOp({
   doc: 'Keep a contiguous part of one dim (e.g. the first half of the channels).',
   card: (attrs) => `dim ${String(attrs.axis)} [${String(attrs.start)}, ${intAttr(attrs, 'start') + intAttr(attrs, 'length')})`,
   inputs: [{ name: 'x' }],
+  testDomain: {
+    graph: {
+      draw(shape, rng) {
+        if (shape.length < 2) return undefined;
+        // At least half of the dim kept, so a chain of them leaves something to compute on.
+        const axis = 1 + rng.int(shape.length - 1);
+        const length = shape[axis] - rng.int(Math.ceil(shape[axis] / 2));
+        return { axis, start: rng.int(shape[axis] - length + 1), length };
+      },
+    },
+  },
   attrs: {
     axis: { kind: 'int', default: 1, min: 1, max: 8, doc: 'The per-sample dim to slice (1 = channels/features).' },
     start: { kind: 'int', default: 0, min: 0, doc: 'First index kept.' },

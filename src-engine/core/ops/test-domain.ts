@@ -48,6 +48,33 @@ export interface OpTestDomain {
    * attributes where they change it).
    */
   kernel?: KernelTolerance | ((attrs: Attrs) => KernelTolerance);
+  /**
+   * How the exporters' random graphs draw it (test/unit/engine/registry-draws.ts), or `{ none: why }`
+   * where they cannot. Every op of category `'structure'` says one or the other.
+   */
+  graph?: GraphDraw | { none: string };
+}
+
+/** The draws a random graph makes (the engine's seeded `Rng` is one). */
+export interface DrawRng {
+  /** Uniform in [0, 1). */
+  uniform(): number;
+  /** A whole number in [0, n). */
+  int(n: number): number;
+}
+
+/**
+ * An op as the random graphs draw it: `draw` gives a setting for a node of shape `shape` (batch
+ * first), or undefined where the op does not apply there. A `join` takes the node and a branch
+ * computed from it, `[x, y]` (up to `join.inputs` inputs, y repeated), as a residual Add or a Concat
+ * does. A graph keeps the node only where the op's shape rule accepts it.
+ *
+ * @example
+ * graph: { draw: (shape, rng) => (shape.length < 3 ? undefined : { startDim: 1 + rng.int(shape.length - 1) }) }
+ */
+export interface GraphDraw {
+  join?: { inputs: number };
+  draw(shape: readonly number[], rng: DrawRng): Attrs | undefined;
 }
 
 export type GradcheckClass = 'smooth' | 'normalization';

@@ -1,5 +1,6 @@
 import { fail, fmt, ok, perSample, ShapeCode } from './shape-util';
 import { defineOp, type Attrs } from './types';
+import type { DrawRng } from './test-domain';
 import { ints, unexpected, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
@@ -28,6 +29,7 @@ export const transpose = defineOp({
   doc: 'Reorder the per-sample dims (e.g. swap groups and channels for a channel shuffle).',
   card: (attrs) => `(${permOf(attrs).join(', ')})`,
   inputs: [{ name: 'x' }],
+  testDomain: { graph: { draw: transposeDraw } },
   attrs: {
     perm: { kind: 'ints', default: [0, 2, 1], min: 0, doc: 'The input dim each output dim takes, batch first: (0, 2, 1) swaps the two per-sample dims.' },
   },
@@ -42,3 +44,15 @@ export const transpose = defineOp({
   },
   flops: ({ output }) => perSample(output),
 });
+
+/** A random graph's Transpose of a node of `shape`: its per-sample dims in a random order other than their own. */
+function transposeDraw(shape: readonly number[], rng: DrawRng): Attrs | undefined {
+  if (shape.length < 3) return undefined;
+  const dims = Array.from({ length: shape.length - 1 }, (_, i) => i + 1);
+  for (let i = dims.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [dims[i], dims[j]] = [dims[j], dims[i]];
+  }
+  if (dims.every((d, i) => d === i + 1)) [dims[0], dims[1]] = [dims[1], dims[0]];
+  return { perm: [0, ...dims] };
+}

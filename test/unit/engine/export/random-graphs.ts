@@ -1,14 +1,16 @@
 /**
  * Random valid graphs over every non-loss op, with random weights and BatchNorm statistics, for
  * the exporters' equivalence tests. Each node is kept only if the graph still validates, so the
- * generator needs no shape rules of its own. The activations are the registry's (registry-draws.ts).
+ * generator needs no shape rules of its own. The activations and the structural ops (the joins of a
+ * node and a branch — Add, Multiply, Concat — and Reshape, Flatten, Transpose, Slice, …) are the
+ * registry's, drawn as their files declare (registry-draws.ts).
  */
 import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { analyzeGraph } from '../../../../src-engine/core/analysis/validate';
 import type { Attrs } from '../../../../src-engine/core/ops/types';
-import { drawSetting, registryActivations } from '../registry-draws';
+import { drawSetting, drawStructure, registryActivations, registryStructure, type DrawnStructure } from '../registry-draws';
 import type { GraphIR, NodeIR } from '../../../../src-engine/base/ir/types';
 import type { Rng } from '../../../../src-engine/base/rng';
 import type { TrainedModel } from '../../../../src-engine/core/export/model';
@@ -23,7 +25,26 @@ function activation(rng: Rng): [string, Attrs] {
   return drawSetting(rng, ACTIVATIONS);
 }
 
-function imageOp(rng: Rng, channels: number): [string, Attrs] {
+/** Every op whose file declares how a random graph draws it (registry-draws.ts): the joins and the ops of one input. */
+const STRUCTURE = registryStructure();
+
+/** A structural op of one input from the registry for a node of `shape` (up to four draws, for one that applies to it). */
+function structural(rng: Rng, shape: readonly number[]): [string, Attrs] | undefined {
+  for (let tries = 0; tries < 4; tries++) {
+    const drawn = drawStructure(rng, rng, STRUCTURE.singles, shape);
+    if (drawn) return [drawn[0].op, drawn[1]];
+  }
+  return undefined;
+}
+
+/** A join of the registry for a node of `shape`, with how many times the branch is repeated after the node. */
+function joinOp(rng: Rng, shape: readonly number[]): [DrawnStructure, Attrs, number] | undefined {
+  const drawn = drawStructure(rng, rng, STRUCTURE.joins, shape);
+  return drawn && [drawn[0], drawn[1], rng.int(drawn[0].join!.inputs - 1)];
+}
+
+function imageOp(rng: Rng, shape: readonly number[]): [string, Attrs] | undefined {
+  const channels = shape[1];
   const k = between(rng, 1, 3);
   return pick(rng, [
     () => ['Conv2d', { outChannels: between(rng, 1, 3) * (channels % 2 === 0 ? 2 : 1), kernelSize: [k, between(rng, 1, 3)], stride: [between(rng, 1, 2), 1], padding: [rng.int(2), rng.int(2)], dilation: [1, between(rng, 1, 2)], groups: channels % 2 === 0 && rng.uniform() < 0.4 ? 2 : 1, bias: rng.uniform() < 0.8, init: pick(rng, ['torch_default', 'he_uniform', 'xavier_normal']) }],
@@ -38,10 +59,12 @@ function imageOp(rng: Rng, channels: number): [string, Attrs] {
     () => ['LayerNorm', { normalizedDims: between(rng, 1, 3) }],
     () => ['Dropout', { p: 0.3 }],
     () => activation(rng),
-  ] as const satisfies readonly (() => [string, Attrs])[])();
+    () => structural(rng, shape),
+    () => structural(rng, shape),
+  ] as const satisfies readonly (() => [string, Attrs] | undefined)[])();
 }
 
-function vectorOp(rng: Rng): [string, Attrs] {
+function vectorOp(rng: Rng, shape: readonly number[]): [string, Attrs] | undefined {
   return pick(rng, [
     () => ['Linear', { outFeatures: between(rng, 3, 12), bias: rng.uniform() < 0.8, init: pick(rng, ['torch_default', 'he_normal', 'xavier_uniform']) }],
     () => ['BatchNorm', {}],
@@ -51,7 +74,8 @@ function vectorOp(rng: Rng): [string, Attrs] {
     // classes so that computed values stay in range (one out of range is refused, E_ID_RANGE: #83).
     () => ['OneHot', { numClasses: between(rng, 2, 5) * 16 }],
     () => activation(rng),
-  ] as const satisfies readonly (() => [string, Attrs])[])();
+    () => structural(rng, shape),
+  ] as const satisfies readonly (() => [string, Attrs] | undefined)[])();
 }
 
 /** A recurrent layer over the sequence input, any of its variants: LSTM, GRU and RNN by turns, so a few graphs hold each. */
@@ -107,10 +131,11 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
     const rank = shapeOf(last).length;
     const r = rng.uniform();
     if (r < 0.12) {
-      // A residual: last + f(last).
+      // A join of the registry over last and f(last), as a residual: last + f(last).
       const [op, attrs] = activation(rng);
       const from = last;
-      if (tryAdd(op, attrs, [from])) tryAdd(rng.uniform() < 0.3 ? 'Multiply' : 'Add', {}, [from, last]);
+      const join = joinOp(rng, shapeOf(from));
+      if (tryAdd(op, attrs, [from]) && join) tryAdd(join[0].op, join[1], [from, ...Array.from({ length: 1 + join[2] }, () => last)]);
     } else if (r < 0.17 && rank === 4) {
       // A squeeze-excite gate: the features times their channel means (the pool keeping 1×1 dims).
       const from = last;
@@ -118,17 +143,17 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
     } else if (r < 0.22) {
       const from = last;
       const [op, attrs] = rank === 4 ? ['Conv2d', { outChannels: between(rng, 1, 3), kernelSize: [1, 1] }] : ['Linear', { outFeatures: between(rng, 2, 5) }];
-      if (tryAdd(op, attrs as Attrs, [from])) tryAdd('Concat', { axis: 1 }, [from, last]);
+      // A join of the registry over last and a branch of other channels or features (a Concat; an Add or a Multiply where they match).
+      const join = joinOp(rng, shapeOf(from));
+      if (tryAdd(op, attrs as Attrs, [from]) && join) tryAdd(join[0].op, join[1], [from, ...Array.from({ length: 1 + join[2] }, () => last)]);
     } else {
-      const [op, attrs] = rank === 4 ? imageOp(rng, shapeOf(last)[1]) : vectorOp(rng);
-      tryAdd(op, attrs, [last]);
+      const drawn = rank === 4 ? imageOp(rng, shapeOf(last)) : vectorOp(rng, shapeOf(last));
+      if (drawn) tryAdd(drawn[0], drawn[1], [last]);
     }
   }
   if (shapeOf(last).length === 4) {
     // Ops added later come by index, drawing nothing: every other draw (and graph) stays as it was.
-    const [, channels, height, width] = shapeOf(last);
-    if (index % 4 === 1 && height !== width) tryAdd('Transpose', { perm: [0, 1, 3, 2] }, [last]);
-    if (index % 4 === 3 && channels > 1) tryAdd('Slice', { axis: 1, start: 1, length: channels - 1 }, [last]);
+    const channels = shapeOf(last)[1];
     if (index % 4 === 0 && channels % 2 === 0) tryAdd('GroupNorm', { numGroups: 2 }, [last]);
     if (rng.uniform() < 0.5) tryAdd('GlobalAvgPool', {}, [last]);
     else tryAdd('Flatten', {}, [last]);
@@ -142,6 +167,10 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
     tryAdd(pick(rng, ['ReLU', 'Tanh']), {}, [last]);
     tryAdd('Flatten', {}, [last]);
   }
+  // Every activation of the registry by turns, one per graph (by index, drawing nothing): each is
+  // exported whatever the draws above gave (by chance alone, the 28 graphs once drew no Softplus).
+  const turn = ACTIVATIONS[index % ACTIVATIONS.length];
+  tryAdd(turn.op, turn.settings[Math.floor(index / ACTIVATIONS.length) % turn.settings.length], [last]);
   if (index % 5 === 4) tryAdd('PReLU', {}, [last]);
   tryAdd('Linear', { outFeatures: between(rng, 2, 5) }, [last]);
   const g: GraphIR = { format: 'netwright.graph', version: 2, name: `random #${index}`, nodes, outputs: { y: last } };

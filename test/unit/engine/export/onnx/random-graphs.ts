@@ -1,16 +1,17 @@
 /**
- * Random inference graphs for the exporter: chains with branches (Add, Concat) over images
- * [C, H, W], sequences [L, F] and vectors [F], drawing every exportable op and its attribute
- * variants (the recurrent ones right after the input of some sequence graphs). The activations are
- * the registry's (registry-draws.ts), at the settings their files declare. Ops added later
- * draw from the `family` stream, so the graphs of earlier seeds keep their shape draws. Each
- * candidate node is kept only if its op's shape rule accepts it.
+ * Random inference graphs for the exporter: chains with branches over images [C, H, W], sequences
+ * [L, F] and vectors [F], drawing every exportable op and its attribute variants (the recurrent ones
+ * right after the input of some sequence graphs). The activations and the structural ops (the joins
+ * of a node and a branch — Add, Multiply, Concat — and Reshape, Flatten, Transpose, Slice, …) are
+ * the registry's (registry-draws.ts), drawn as their files declare. Ops added later draw from the
+ * `family` stream, so the graphs of earlier seeds keep their shape draws. Each candidate node is
+ * kept only if its op's shape rule accepts it.
  */
 import type { GraphIR, NodeIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
 import { getOp } from '../../../../../src-engine/core/ops/registry';
 import type { Attrs } from '../../../../../src-engine/core/ops/types';
-import { drawSetting, registryActivations } from '../../registry-draws';
+import { drawSetting, drawStructure, registryActivations, registryStructure } from '../../registry-draws';
 
 type Shape = number[];
 
@@ -52,6 +53,25 @@ function drawActivation(rng: Rng, x: string): [string, string[], Attrs] {
   return [op, [x], attrs];
 }
 
+/** Every op whose file declares how a random graph draws it (registry-draws.ts): the joins and the ops of one input. */
+const STRUCTURE = registryStructure();
+
+/** A join of the registry over `x` and a branch from it (the branch alone where the join's shape rule refuses); which join from the family stream. */
+function join(b: Builder, x: string): string | undefined {
+  const y = step(b, x);
+  const drawn = y && drawStructure(b.family, b.rng, STRUCTURE.joins, b.shapes.get(x)!);
+  if (!y || !drawn) return y;
+  const [d, attrs] = drawn;
+  const repeats = b.family.int(d.join!.inputs - 1);
+  return add(b, d.op, [x, y, ...Array.from({ length: repeats }, () => y)], attrs) ?? y;
+}
+
+/** A structural op of one input from the registry, applied to `x`; which one from the family stream. */
+function single(b: Builder, x: string): string | undefined {
+  const drawn = drawStructure(b.family, b.rng, STRUCTURE.singles, b.shapes.get(x)!);
+  return drawn && add(b, drawn[0].op, [x], drawn[1]);
+}
+
 /** One random op applied to `x`, by the rank of its shape. */
 function step(b: Builder, x: string): string | undefined {
   const { rng } = b;
@@ -71,15 +91,8 @@ function step(b: Builder, x: string): string | undefined {
       if (rank >= 3 && b.family.uniform() < 0.3) return add(b, 'GroupNorm', [x], { numGroups: pick(b.family, groups), affine: b.family.uniform() < 0.7 });
       return add(b, 'LayerNorm', [x], { normalizedDims, elementwiseAffine });
     },
-    () => {
-      const y = step(b, x);
-      if (!y || b.shapes.get(y)!.join() !== s.join()) return y;
-      return b.family.uniform() < 0.25 ? add(b, 'Multiply', [x, y]) : add(b, 'Add', rng.uniform() < 0.3 ? [x, y, y] : [x, y]);
-    },
-    () => {
-      const y = step(b, x);
-      return y && b.shapes.get(y)!.length === rank ? add(b, 'Concat', [x, y], { axis: pick(rng, [1, -1, rank - 1]) }) : y;
-    },
+    () => join(b, x),
+    () => join(b, x),
   ];
   const image: (() => string | undefined)[] = [
     () => add(b, 'Conv2d', [x], { outChannels: pick(rng, [2, 4, 6]), kernelSize: pair(rng, 1, 3), stride: pair(rng, 1, 2), padding: pair(rng, 0, 1), dilation: pair(rng, 1, 2), groups: pick(rng, [1, 2]), bias: rng.uniform() < 0.7 }),
@@ -98,22 +111,15 @@ function step(b: Builder, x: string): string | undefined {
       return gate && add(b, 'Multiply', [x, gate]);
     },
     () => add(b, 'Upsample', [x], { scaleFactor: pick(rng, [1, 2, 3]), ...(b.family.uniform() < 0.4 ? { mode: 'bilinear' } : {}) }),
-    () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2, 3]) }),
+    () => single(b, x),
     () => {
-      const shape = pick(rng, [[s[1], -1], [-1], [s[1], s[3], s[2]]]);
-      // Sometimes (from the family stream) ShuffleNet's channel shuffle, a Transpose, or a channel Slice instead.
-      const f = b.family.uniform();
-      if (f < 0.15 && s[1] % 2 === 0) {
+      // Sometimes (from the family stream) ShuffleNet's channel shuffle: channels split in two groups, swapped, merged.
+      if (b.family.uniform() < 0.15 && s[1] % 2 === 0) {
         const grouped = add(b, 'Reshape', [x], { shape: [2, s[1] / 2, s[2], s[3]] });
         const swapped = grouped && add(b, 'Transpose', [grouped], { perm: [0, 2, 1, 3, 4] });
         return swapped && add(b, 'Reshape', [swapped], { shape: [s[1], s[2], s[3]] });
       }
-      if (f < 0.25) return add(b, 'Transpose', [x], { perm: [0, 1, 3, 2] });
-      if (f < 0.4) {
-        const start = b.family.int(s[1]);
-        return add(b, 'Slice', [x], { axis: 1, start, length: 1 + b.family.int(s[1] - start) });
-      }
-      return add(b, 'Reshape', [x], { shape });
+      return single(b, x);
     },
   ];
   const sequence: (() => string | undefined)[] = [
@@ -124,13 +130,13 @@ function step(b: Builder, x: string): string | undefined {
       return add(b, 'Linear', [x], attrs);
     },
     () => add(b, 'GlobalAvgPool', [x]),
-    () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2]) }),
-    () => add(b, 'Reshape', [x], { shape: pick(rng, [[-1], [s[2], s[1]], [s[1], 1, s[2]]]) }),
+    () => single(b, x),
+    () => single(b, x),
   ];
   const vector: (() => string | undefined)[] = [
     () => add(b, 'Linear', [x], { outFeatures: pick(rng, [4, 8]), bias: rng.uniform() < 0.7 }),
-    () => add(b, 'Reshape', [x], { shape: s[1] % 2 === 0 ? [2, s[1] / 2] : [1, s[1]] }),
-    () => add(b, 'Reshape', [x], { shape: s[1] % 4 === 0 ? [1, 2, s[1] / 2] : [s[1], 1, 1] }),
+    () => single(b, x),
+    () => single(b, x),
   ];
   const own = rank === 4 ? image : rank === 3 ? sequence : vector;
   const choices = rng.uniform() < 0.5 ? own : acts;
