@@ -102,7 +102,8 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       if (!t || !ctx.env.training) throw new QuantizeError('E_QUANTIZE_DATA', 'The model has no training settings naming its data, so there is nothing to calibrate it on: quantise it with netwright quantize --data.');
       // Its own training split, at the shape the run was fed, as training loads it.
       const loaded = await ctx.env.training.loadDataset(withInputShape(t.dataset, model.graph), t.seed);
-      return quantizationReport(model, loaded, method, samples);
+      // On the engine's backend: its int8 kernels run the int8 side (core/quantize/runtime.ts).
+      return ctx.withBackend((backend) => quantizationReport(model, loaded, method, samples, backend));
     },
     'model.samples': async ({ runId, dataset, seed }) => {
       const loaded = ctx.model.loaded;

@@ -3,6 +3,7 @@
  * calibrated on the model's own training split, int8 beside float32 on the test split — the
  * metric, sizes, the samples and classes that moved — and each layer's sensitivity.
  */
+import type { Backend } from '../backend/types';
 import { withInputShape } from '../data';
 import type { LoadedDataset, Samples } from '../data/types';
 import type { TrainedModel } from '../export/model';
@@ -29,23 +30,26 @@ export interface QuantizationReport {
   changed?: number;
   moved?: ClassMove[];
   sensitivity: LayerSensitivity[];
+  /** What ran the int8 side (side-by-side.ts `int8Runtime`). */
+  int8Runtime: string;
 }
 
 /**
  * Quantise `model` on `samples` samples of its training split (`loaded`: its dataset as the host
- * loads it) by `method` and measure it beside float32 on up to 1,000 test samples (no timings: the
- * engine's backend is not the one the file will run on).
+ * loads it) by `method` and measure it beside float32 on up to 1,000 test samples, both run on
+ * `backend` (the int8 side on its int8 kernels where it has them, as `netwright quantize` runs it;
+ * no timings: the engine's backend is not the one the file will run on).
  *
  * @throws QuantizeError `E_QUANTIZE_DATA` (no training settings, no test samples), `E_QUANTIZE_UNSUPPORTED`.
  */
-export function quantizationReport(model: TrainedModel, loaded: LoadedDataset<Samples>, method: CalibrationMethod, samples: number): QuantizationReport {
+export function quantizationReport(model: TrainedModel, loaded: LoadedDataset<Samples>, method: CalibrationMethod, samples: number, backend?: Backend): QuantizationReport {
   const t = model.graph.training;
   if (!t) throw new QuantizeError('E_QUANTIZE_DATA', 'The model has no training settings naming its data: quantise it with netwright quantize --data.');
   const { calibration, test } = quantizationSplits(loaded, withInputShape(t.dataset, model.graph), t.seed, samples, REPORT_TEST_SAMPLES);
   if (test.count === 0) throw new QuantizeError('E_QUANTIZE_DATA', `${t.dataset.name} has no test or validation samples to measure the int8 model on.`);
   const q = quantizeModel(model, normalized(model, calibration.x, calibration.count), calibration.count, method);
   const floatBytes = exportOnnx(model).bytes.length;
-  const f = sideBySide(q, test.x, test.y, test.count, { float: floatBytes, int8: int8Onnx(q).length }, undefined, { speed: false });
+  const f = sideBySide(q, test.x, test.y, test.count, { float: floatBytes, int8: int8Onnx(q).length }, backend, { speed: false });
   const sensitivity = layerSensitivity(q, test.x, test.y, Math.min(test.count, REPORT_SENSITIVITY_SAMPLES)).layers;
   return {
     method,
@@ -58,5 +62,6 @@ export function quantizationReport(model: TrainedModel, loaded: LoadedDataset<Sa
     ...(f.changed !== undefined ? { changed: f.changed } : {}),
     ...(f.moved ? { moved: f.moved } : {}),
     sensitivity,
+    int8Runtime: f.int8Runtime,
   };
 }

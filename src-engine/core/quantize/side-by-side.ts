@@ -9,9 +9,10 @@ import { createReferenceBackend } from '../backend/reference';
 import { inferencePlan } from '../export/infer';
 import type { TrainedModel } from '../export/model';
 import { floatStep } from './calibrate';
-import { normalized, runInt8, type Int8Model } from './int8';
+import { normalized, type Int8Model } from './int8';
 import { dense, roundHalfEven } from './kernels';
 import { sampleSize, stepSize } from './plan';
+import { int8Inference } from './runtime';
 
 export interface SideFigures {
   metric: number;
@@ -46,6 +47,8 @@ export interface SideBySide {
   /** The largest difference of an output value, and the int8 output's requantisation step. */
   maxDifference: number;
   step: number;
+  /** What ran the int8 model (its outputs and timings): "WebAssembly SIMD" (the CPU backend's kernels) or "TypeScript" (runtime.ts). */
+  int8Runtime: string;
 }
 
 const argmax = (v: ArrayLike<number>, at: number, k: number) => {
@@ -92,13 +95,16 @@ function timed(f: () => void, budgetMs = 250): number {
 /**
  * Measure `m` beside its float model on `count` raw test samples `x` with targets `y` (class
  * indices, or values in the target's units); `bytes` are the two ONNX files' sizes; `speed: false`
- * leaves the timings out.
+ * leaves the timings out. Both run on `backend`: the float model on its kernels, the int8 one on its
+ * int8 kernels where it has them (the CPU backend's), else on the TypeScript reference — the same
+ * outputs either way (runtime.ts).
  */
 export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count: number, bytes: { float: number; int8: number }, backend: Backend = createReferenceBackend(), options: { speed?: boolean } = {}): SideBySide {
   const model = m.source;
   const n0 = sampleSize(m.plan.inputShape);
   const f = floatOutputs(model, m.plan, x, count, backend);
-  const q = runInt8(m, x, count);
+  const int8 = int8Inference(m, backend);
+  const q = int8.run(x, count);
   const width = f.length / Math.max(1, count);
   let maxDifference = 0;
   for (let j = 0; j < f.length; j++) maxDifference = Math.max(maxDifference, Math.abs(f[j] - q.values[j]));
@@ -117,8 +123,8 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
       plan32.input(m.plan.input).data.set(normalized(model, b32, batch));
       plan32.forward(false);
     });
-    const intOne = timed(() => runInt8(m, one, 1));
-    const intBatch = timed(() => runInt8(m, b32, batch));
+    const intOne = timed(() => int8.run(one, 1));
+    const intBatch = timed(() => int8.run(b32, batch));
     return { float: { latencyMs: floatOne, perSecond: (1000 * batch) / floatBatch }, int8: { latencyMs: intOne, perSecond: (1000 * batch) / intBatch } };
   };
   const s = options.speed === false ? { float: {}, int8: {} } : speed();
@@ -153,6 +159,7 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
       changed,
       maxDifference,
       step: q.step,
+      int8Runtime: int8.kind,
     };
   }
   const mse = (v: Float32Array) => {
@@ -160,7 +167,7 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
     for (let j = 0; j < v.length; j++) e += (v[j] - y[j]) ** 2;
     return e / Math.max(1, v.length);
   };
-  return { samples: count, metric: 'mse', float: { metric: mse(f), bytes: bytes.float, ...s.float }, int8: { metric: mse(q.values), bytes: bytes.int8, ...s.int8 }, maxDifference, step: q.step };
+  return { samples: count, metric: 'mse', float: { metric: mse(f), bytes: bytes.float, ...s.float }, int8: { metric: mse(q.values), bytes: bytes.int8, ...s.int8 }, maxDifference, step: q.step, int8Runtime: int8.kind };
 }
 
 /** One dense layer's sensitivity: the metric with only that layer in int8 (the rest float), and its change from float. */

@@ -306,6 +306,8 @@ export const modelService = defineService({
         changed: z.number().int().nonnegative().optional(),
         moved: z.array(z.object({ name: z.string().max(1000), samples: z.number().int(), float: z.number().int(), int8: z.number().int(), changed: z.number().int() })).max(65_536).optional(),
         sensitivity: z.array(z.object({ layer: z.string().max(1000), metric: z.number(), change: z.number() })).max(10_000),
+        /** What ran the int8 side: "WebAssembly SIMD" (the CPU backend's int8 kernels) or "TypeScript" (the reference). */
+        int8Runtime: z.string().max(100).optional(),
       }),
     },
     /**

@@ -27,6 +27,7 @@ import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { main as exportCli } from '../../../../src-engine/node/export-cli';
 import { setupEngine } from '../../session/fixtures';
 import { loadSamples } from '../../../../src-engine/node/datasets';
+import { createCpuBackend } from '../../../../src-engine/node/cpu';
 import { onnxCheck, runOrt, trainedModel } from '../export/onnx/harness';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
@@ -68,8 +69,9 @@ describe('int8 quantisation of the MNIST MLP', () => {
     const out = join(dir, 'mlp.int8.onnx');
     const r = await run(quantizeCli, [modelPath, '--samples', '128', '--limit', '500', '--threads', '1', '--out', out, '--json']);
     expect(r.code, r.err + r.out).toBe(0);
-    const f = JSON.parse(r.out) as { type: string; samples: number; calibrationSamples: number; metric: string; float: { metric: number; bytes: number; latencyMs: number; perSecond: number }; int8: { metric: number; bytes: number; latencyMs: number; perSecond: number }; confusion: { float: number[][]; int8: number[][] }; folded: string[]; changed: number; sensitivity: { samples: number; layers: { layer: string; change: number }[] } };
-    expect(f).toMatchObject({ type: 'quantization', samples: 500, calibrationSamples: 128, metric: 'accuracy', folded: ['relu1', 'relu2'] });
+    const f = JSON.parse(r.out) as { type: string; int8Runtime: string; samples: number; calibrationSamples: number; metric: string; float: { metric: number; bytes: number; latencyMs: number; perSecond: number }; int8: { metric: number; bytes: number; latencyMs: number; perSecond: number }; confusion: { float: number[][]; int8: number[][] }; folded: string[]; changed: number; sensitivity: { samples: number; layers: { layer: string; change: number }[] } };
+    // The int8 side (its outputs and timings) ran on the CPU backend's int8 kernels, not the TypeScript reference.
+    expect(f).toMatchObject({ type: 'quantization', samples: 500, calibrationSamples: 128, metric: 'accuracy', folded: ['relu1', 'relu2'], int8Runtime: 'WebAssembly SIMD' });
     expect(f.sensitivity.layers.map((l) => l.layer)).toEqual(['fc1', 'fc2', 'fc3']);
     expect(f.float.metric).toBeGreaterThan(0.8);
     expect(Math.abs(f.int8.metric - f.float.metric)).toBeLessThanOrEqual(0.01);
@@ -94,7 +96,7 @@ describe('int8 quantisation of the MNIST MLP', () => {
 
     const human = await run(quantizeCli, [modelPath, '--samples', '64', '--limit', '100', '--threads', '1', '--out', join(dir, 'again.onnx')]);
     expect(human.code, human.err).toBe(0);
-    for (const s of ['calibrated (minmax) on 64 samples', 'accuracy', 'size (ONNX)', 'latency, batch 1', 'throughput, batch 32', 'confusion matrix, float32', 'confusion matrix, int8', 'per-layer sensitivity']) expect(human.out).toContain(s);
+    for (const s of ['calibrated (minmax) on 64 samples', '(int8 run by WebAssembly SIMD)', 'accuracy', 'size (ONNX)', 'latency, batch 1', 'throughput, batch 32', 'confusion matrix, float32', 'confusion matrix, int8', 'per-layer sensitivity']) expect(human.out).toContain(s);
     expect(existsSync(join(dir, 'again.onnx'))).toBe(true);
   }, 40_000);
 
@@ -148,10 +150,11 @@ describe('int8 quantisation of the MNIST MLP', () => {
   }, 30_000);
 
   it('model.quantize (the Export menu\'s Quantize… dialog) measures int8 beside float32 in the engine, writing nothing; a layer without an int8 form is refused by code', async () => {
-    const { client } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed) });
+    // The engine's CPU backend, as the app's: its int8 kernels run the int8 side.
+    const { client } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed), createBackend: () => createCpuBackend({ threads: 1 }) });
     await client.request('model.load', { model: JSON.parse(readFileSync(modelPath, 'utf8')) });
     const r = await client.request('model.quantize', { source: { kind: 'current' }, method: 'percentile', samples: 64 });
-    expect(r).toMatchObject({ method: 'percentile', samples: 64, calibratedOn: 'mnist, its training split', testSamples: 1000, metric: 'accuracy' });
+    expect(r).toMatchObject({ method: 'percentile', samples: 64, calibratedOn: 'mnist, its training split', testSamples: 1000, metric: 'accuracy', int8Runtime: 'WebAssembly SIMD' });
     expect(Math.abs(r.int8.metric - r.float.metric)).toBeLessThanOrEqual(0.01);
     expect(r.int8.bytes).toBeLessThanOrEqual(0.3 * r.float.bytes);
     // Every changed sample is counted under its class; the classes listed are those that moved.
@@ -161,7 +164,7 @@ describe('int8 quantisation of the MNIST MLP', () => {
     const graph = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-mlp.json'), 'utf8')) as GraphIR;
     const sigmoid = trainedModel({ ...graph, nodes: graph.nodes.map((n) => (n.id === 'relu1' ? { ...n, op: 'Sigmoid' } : n)) }, 1);
     await client.request('model.load', { model: modelToJSON(sigmoid) });
-    await expect(client.request('model.quantize', { source: { kind: 'current' }, method: 'minmax', samples: 64 })).rejects.toMatchObject({ code: 'E_QUANTIZE_UNSUPPORTED', message: expect.stringContaining('Sigmoid "relu1" has no int8 form') });
+    await expect(client.request('model.quantize', { source: { kind: 'current' }, method: 'minmax', samples: 64 })).rejects.toMatchObject({ code: 'E_QUANTIZE_UNSUPPORTED', message: expect.stringContaining('1 Sigmoid layer ("relu1") without an int8 form') });
   }, 30_000);
 
   it('per-layer sensitivity: each layer alone in int8 costs little, and a layer whose weights are lost is blamed', () => {
@@ -273,6 +276,6 @@ describe('int8 quantisation of a CNN with BatchNorm', () => {
     const graph = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-mlp.json'), 'utf8')) as GraphIR;
     const withSigmoid: GraphIR = { ...graph, nodes: graph.nodes.map((n) => (n.id === 'relu1' ? { ...n, op: 'Sigmoid' } : n)) };
     const model = trainedModel(withSigmoid, 1);
-    expect(() => quantizeModel(model, new Float32Array(784), 1, 'minmax')).toThrow(/Sigmoid "relu1" has no int8 form/);
+    expect(() => quantizeModel(model, new Float32Array(784), 1, 'minmax')).toThrow(/1 Sigmoid layer \("relu1"\) without an int8 form/);
   });
 });
