@@ -205,8 +205,8 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
     if (o.horizon !== undefined && typeof o.horizon !== 'number') throw new DataError('DATA_BAD_OPTION', `series: options.horizon is a number of steps (got ${JSON.stringify(o.horizon)}).`);
     if (o.gaps !== undefined && typeof o.gaps !== 'string') throw new DataError('DATA_BAD_OPTION', `series: options.gaps is refuse, interpolate or drop (got ${JSON.stringify(o.gaps)}).`);
     const more = { ...(o.time !== undefined ? { time: o.time } : {}), ...(o.horizon !== undefined ? { horizon: o.horizon } : {}), ...(o.gaps !== undefined ? { gaps: o.gaps } : {}) };
-    const { train, val, test, note } = csvSeries(utf8(bytes, path), { name, ...(o.column !== undefined ? { column: o.column } : {}), ...(o.window !== undefined ? { window: o.window } : {}), ...more, ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}), steps: splitSteps(config) });
-    return checkFingerprint('series', o, { train, val, test, report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
+    const { train, val, test, series, note } = csvSeries(utf8(bytes, path), { name, ...(o.column !== undefined ? { column: o.column } : {}), ...(o.window !== undefined ? { window: o.window } : {}), ...more, ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}), steps: splitSteps(config) });
+    return checkFingerprint('series', o, { train, val, test, ...(series ? { series } : {}), report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
   },
   fortunes: (o, dirOption, access) => loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined),
   'fortunes-topics': (o, dirOption, access) => loadFortuneTopics(dirOption ? allowedPath(dirOption, 'fortunes-topics', access) : DEBIAN_FORTUNES_DIR, o, dirOption !== undefined),

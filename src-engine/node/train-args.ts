@@ -22,7 +22,7 @@ export function usage(): string {
     '  --freeze NODE      freeze NODE and every layer before it',
     '  --split T,V,S      train, validation and test shares of the data (0.7,0.15,0.15): each class split in proportion; a time series in time order',
     '  --val-data FILE    validation samples from another file or folder, read like --data (--test-data FILE: test samples)',
-    '  --folds K          K-fold cross-validation: K runs, each tested on one fold; the test metrics\' mean ± sd',
+    '  --folds K          K-fold cross-validation: K runs, each tested on one fold (a time series: its last K blocks in turn, trained on what comes before); the test metrics\' mean ± sd',
     `  --on TARGET        where it trains: ${TARGETS.map((t) => t.syntax).join(', ')} (docs/trainer.md "Training elsewhere"); the run is recorded in --runs as it trains`,
     '  --batch-size N     checked first against the memory Netwright may use (NETWRIGHT_MEMORY_SHARE of this machine\'s): too large is refused, naming the largest batch that fits',
   ].join('\n');

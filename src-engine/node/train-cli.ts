@@ -109,7 +109,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const design = args.resume !== undefined ? resumedDesign(args.resume, args) : readDesign(args.file!, args.data);
     const checked = checkDesign(withFlags(design, args), design.label, io);
     const from = design.resume ? undefined : startWeightsOf(checked.ir, design, args.runs);
-    const run = readData(checked.ir, io);
+    const run = readData(checked.ir, io, args.folds !== undefined);
     // Under --folds, fold 1 of K is the first run's split; the others are prepared as their turn comes.
     const data = run.prepare(args.folds !== undefined ? { k: args.folds, index: 0 } : undefined);
     const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io, design.graph.training?.dataset) : checked;
@@ -180,12 +180,14 @@ interface RunPlan {
   /** The memory verdict the run passed (`memoryVerdict`). */
   memory: MemoryVerdict;
   /** Under `--folds`: which fold this run tests on, and where its end goes (instead of a done record). */
-  fold?: { index: number; k: number; done(e: DoneEvent): void };
+  fold?: { index: number; k: number; done(e: DoneEvent): void; rolling?: boolean };
 }
 
 /**
  * `--folds K`: K runs of the design from the same start, run i tested on fold i of a stratified
- * K-fold partition of the data (`crossValidationFolds`) and validated on a share of the others;
+ * K-fold partition of the data (`crossValidationFolds`) and validated on a share of the others —
+ * of a time series, on the i-th of its last K blocks, trained and validated on the windows before
+ * it (`rollingOriginFolds`, as scikit-learn's TimeSeriesSplit with a gap of one window);
  * each fold's test figures printed as it ends, then each test metric's mean ± sd over the folds
  * (the `--json` done record's `folds`). The exit code of the first fold that does not finish.
  */
@@ -195,7 +197,7 @@ async function crossValidate(plan: RunPlan, run: RunData, k: number): Promise<nu
   for (let index = 0; index < k; index++) {
     const data = index === 0 ? plan.data : run.prepare({ k, index });
     let ended: DoneEvent | undefined;
-    const code = await train({ ...plan, data, fold: { index, k, done: (e) => void (ended = e) } });
+    const code = await train({ ...plan, data, fold: { index, k, done: (e) => void (ended = e), rolling: run.loaded.series !== undefined } });
     if (code !== 0) return code;
     if (!ended?.test) {
       // Stopped (Ctrl-C) before its test: the folds so far are not a cross-validation.
@@ -227,7 +229,7 @@ async function train(plan: RunPlan): Promise<number> {
     const fold = plan.fold ? { fold: { index: plan.fold.index + 1, k: plan.fold.k } } : {};
     io.out(JSON.stringify({ type: 'start', design: graph.name ?? design.label, backend: device.description, batchSize: graph.training!.batchSize, epochs: graph.training!.epochs, samples, splits, ...fold, frozen, memoryEstimateBytes: plan.memory.estimate.bytes, memoryLimitBytes: memoryLimit }) + '\n');
   } else {
-    if (plan.fold) io.out(`fold ${plan.fold.index + 1}/${plan.fold.k} (tested on fold ${plan.fold.index + 1}, trained and validated on the others)\n`);
+    if (plan.fold) io.out(`fold ${plan.fold.index + 1}/${plan.fold.k} (tested on fold ${plan.fold.index + 1}, trained and validated on ${plan.fold.rolling ? 'the windows before it, in time order' : 'the others'})\n`);
     io.out(`${graph.name ?? design.label}: ${data.train.name} ${data.train.count} · ${data.val.name} ${data.val.count} · ${data.test.name} ${data.test.count} samples\n`);
     printSplitClasses(io, data);
     io.out(`backend: ${device.description}\n`);

@@ -8,7 +8,7 @@ import { MISSING_POLICIES } from '../catalog/datasets/options';
 import { getDataset, labelledTextOptionsOf } from '../catalog/datasets/registry';
 import { series } from '../catalog/datasets/series';
 import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
-import { DATA_LIMITS, DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
+import { DATA_LIMITS, DataError, csvColumns, prepareData, targetColumnByName, unsplitSeries, withInputShape } from '../core/data';
 import type { Fold, LoadedDataset, PreparedData, Samples } from '../core/data';
 import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
 import { fitChanges, fitToData, nameForData, type DataShape } from '../core/analysis/data-fit';
@@ -132,9 +132,10 @@ export function loadData(graph: GraphIR, io: Io): PreparedData<Samples> {
 /**
  * The run's samples read (the graph's dataset or --data, and the split files --val-data and
  * --test-data set: node/split-files.ts), what the user's data held printed, and the split they are
- * prepared with.
+ * prepared with. `folds` (`--folds K`): a time series is read whole, for its folds to roll over
+ * (`unsplitSeries`); other data is read as it is.
  */
-export function readData(graph: GraphIR, io: Io): RunData {
+export function readData(graph: GraphIR, io: Io, folds = false): RunData {
   const training = graph.training!;
   const refused = (e: unknown): never => {
     const code = e instanceof DataError ? e.code : 'DATA_LOAD_FAILED';
@@ -144,7 +145,7 @@ export function readData(graph: GraphIR, io: Io): RunData {
   let loaded: LoadedDataset<Samples>;
   try {
     training.dataset = withInputShape(training.dataset, graph);
-    loaded = loadSamples(training.dataset, training.seed);
+    loaded = loadSamples(folds && getDataset(training.dataset.name)?.timeSeries ? unsplitSeries(training.dataset) : training.dataset, training.seed);
     if (loaded.report) {
       reportData(loaded.report, io.json, io.out, io.err);
       // The run store and Compare see which data, by content: the fingerprint goes with the settings.

@@ -13,7 +13,7 @@ export { syntheticDataset, SYNTHETIC_SETS, isSynthetic } from './synthetic';
 export { sequenceTask, SEQUENCE_TASKS, isSequenceTask } from './sequence-tasks';
 export type { SyntheticOptions, SyntheticName } from './synthetic';
 export { loadBuiltinDataset, BUILTIN_DATASETS } from './builtin';
-export { stratifiedSplit, stratifiedSample, shuffleInto, chronologicalSplit, stratifiedFolds, splitCount } from './split';
+export { stratifiedSplit, stratifiedSample, shuffleInto, chronologicalSplit, rollingOriginFolds, stratifiedFolds, splitCount } from './split';
 export type { ChronologicalSplit, SplitCount, WindowRange } from './split';
 export { fitNormalization, fitChannelNormalization, applyNormalization, undoNormalization } from './normalize';
 export type { Normalization, NormalizationKind, SamplePass } from './normalize';
@@ -22,7 +22,7 @@ export type { TargetNormalization, TargetNormalizationKind } from './target-norm
 export { applyTransform, applyAugmentation, augments, checkTransform, checkAugmentation } from './transforms';
 export type { FeatureTransform, Augmentation } from './transforms';
 export { checkDataset } from './validate';
-export { crossValidationFolds, normalizationKind, prepareData, STREAMED_FIT_SAMPLES } from './prepare';
+export { crossValidationFolds, normalizationKind, prepareData, unsplitSeries, STREAMED_FIT_SAMPLES } from './prepare';
 export type { Fold } from './prepare';
 export { textDataset, fortunesText, fortuneEntries, vocabularyOf, distinctCharacters, encodeText, characterGlyph, MAX_VOCABULARY, ASCII_VOCABULARY } from './text';
 export type { TextOptions } from './text';

@@ -2,7 +2,7 @@ import type { DatasetConfig } from '../../base/ir/types';
 import { Rng } from '../../base/rng';
 import { applyNormalization, fitChannelNormalization, fitNormalization } from './normalize';
 import type { Normalization, NormalizationKind } from './normalize';
-import { stratifiedFolds, stratifiedSample, stratifiedSplit } from './split';
+import { chronologicalSplit, rollingOriginFolds, stratifiedFolds, stratifiedSample, stratifiedSplit, type WindowRange } from './split';
 import { splitIssue, splitSteps } from '../../base/ir/split';
 import { checkAugmentation, checkTransform } from './transforms';
 import type { Augmentation, FeatureTransform } from './transforms';
@@ -90,8 +90,10 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
   let test: Samples;
   if (fold) {
     // Cross-validation: fold `index` of `k` is the test split, the validation split is carved from the others.
-    if (loaded.test || loaded.val) throw new DataError('DATA_BAD_SPLIT', `${full.name}: cross-validation splits one set into folds; this data comes with its own ${loaded.test ? 'test' : 'validation'} split (a time series, a folder's test/ or val/, a separate test or validation file).`);
     if (!(Number.isInteger(fold.k) && fold.k >= 2 && fold.index >= 0 && fold.index < fold.k)) throw new DataError('DATA_BAD_SPLIT', `folds: k must be a whole number ≥ 2 and the fold one of 0…k − 1 (got fold ${fold.index} of ${fold.k}).`);
+    // A series' folds roll forward in time; its fold comes back as its own three splits.
+    if (loaded.series) return prepareData(seriesFold(loaded, fold, valFraction), config, seed);
+    if (loaded.test || loaded.val) throw new DataError('DATA_BAD_SPLIT', `${full.name}: cross-validation splits one set into folds; this data comes with its own ${loaded.test ? 'test' : 'validation'} split (a folder's test/ or val/, a separate test or validation file).`);
     if (full.count < fold.k) throw new DataError('DATA_TOO_SMALL', `${full.name}: ${full.count} samples cannot make ${fold.k} folds.`);
     const folds = crossValidationFolds(full, fold.k, seed);
     pool = Int32Array.from(folds.flatMap((f, i) => (i === fold.index ? [] : Array.from(f)))).sort();
@@ -207,6 +209,39 @@ export interface Fold {
  */
 export function crossValidationFolds(full: Pick<Samples, 'count' | 'task' | 'targets' | 'targetShape'>, k: number, seed: number): Int32Array[] {
   return stratifiedFolds(full, k, new Rng((seed ^ 0xf01d5) >>> 0));
+}
+
+/**
+ * Fold `index` of a series' rolling-origin cross-validation (`rollingOriginFolds`, as scikit-learn's
+ * `TimeSeriesSplit(gap=…)`): tested on its block, trained on the windows before it less the gap,
+ * the last `valOfRest` of those (after a gap of its own, `chronologicalSplit`) its validation split.
+ * `loaded` holds every window in `train` (read with no validation or test share: `unsplitSeries`).
+ */
+function seriesFold<S extends Samples>(loaded: LoadedDataset<S>, fold: Fold, valOfRest: number): LoadedDataset<S> {
+  const full = loaded.train;
+  const gap = loaded.series!.gap;
+  if ((loaded.val?.count ?? 0) > 0 || (loaded.test?.count ?? 0) > 0) {
+    throw new DataError('DATA_BAD_SPLIT', `${full.name}: cross-validation of a series rolls over all its windows; this one was read with validation or test windows set apart (read it with no test or validation share: unsplitSeries).`);
+  }
+  const f = rollingOriginFolds(full.count, fold.k, gap, full.name)[fold.index];
+  const inner = chronologicalSplit(f.train.to, gap, { test: 0, valOfRest }, `${full.name} (fold ${fold.index + 1} of ${fold.k})`);
+  const range = (r: WindowRange) => Int32Array.from({ length: r.to - r.from }, (_, i) => r.from + i);
+  const base = full.name.replace(/ \(.*\)$/, '');
+  return {
+    train: subsetOf(full, range(inner.train), full.name) as S,
+    val: subsetOf(full, range(inner.val), `${base} (validation)`) as S,
+    test: subsetOf(full, range(f.test), `${base} (test)`) as S,
+    series: loaded.series!,
+  };
+}
+
+/**
+ * A time series' dataset settings with no validation or test share, so its loader keeps every
+ * window in `train` for cross-validation to roll over (`seriesFold`); other settings as they are.
+ */
+export function unsplitSeries(config: DatasetConfig): DatasetConfig {
+  const { split: _split, ...rest } = config;
+  return { ...rest, validationSplit: 0, options: { ...config.options, testSplit: 0 } };
 }
 
 /** Every normalised feature finite, else DATA_NAN naming the sample, the feature and the statistics that overflowed it. */

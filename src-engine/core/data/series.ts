@@ -56,6 +56,7 @@ export function seriesDataset(values: Float32Array, window: number, name: string
     train: windows(split.train, name),
     val: windows(split.val, `${name} (validation)`),
     test: windows(split.test, `${name} (test)`),
+    series: { gap: span },
     note:
       `${values.length.toLocaleString('en-US')} values, windows of ${window}${horizon > 1 ? `, the value ${horizon} steps after each to predict` : ''}, split in time order: train ${n(split.train)}, validation ${n(split.val)}, test ${n(split.test)} windows, ` +
       `${span} windows left out before each later split (no window shares a value with another split's); the training windows' values have mean ${mean.toPrecision(4)} and std ${std.toPrecision(4)} (the run standardises inputs and targets with its training split's figures; predictions read in the series' units)`,
@@ -74,8 +75,8 @@ export function wavesDataset(o: { samples?: number; length?: number; seed: numbe
   const rng = new Rng(o.seed);
   const phase = 2 * Math.PI * rng.uniform();
   const values = Float32Array.from({ length: samples + window }, (_, t) => Math.sin((2 * Math.PI * t) / 25) + 0.5 * Math.sin((2 * Math.PI * t) / 60 + phase) + 0.1 * rng.normal());
-  const { train, val, test } = seriesDataset(values, window, `waves (T = ${window})`, steps);
-  return { train, val, test };
+  const { train, val, test, series } = seriesDataset(values, window, `waves (T = ${window})`, steps);
+  return { train, val, test, ...(series ? { series } : {}) };
 }
 
 /**

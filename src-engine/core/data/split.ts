@@ -92,6 +92,35 @@ export function chronologicalSplit(count: number, window: number, steps: { test:
   return { train: { from: 0, to: trainTo }, val: { from: valFrom, to: valTo }, test: { from: testFrom, to: count }, gap: window };
 }
 
+/** One fold of a rolling-origin cross-validation: the windows it may train on (a prefix) and the block it is tested on. */
+export interface RollingFold {
+  train: WindowRange;
+  test: WindowRange;
+}
+
+/**
+ * Rolling-origin (forward-chaining) cross-validation of `count` windows in time order (#83), as
+ * scikit-learn's `TimeSeriesSplit(n_splits=k, gap=gap)`: the last `k` blocks of
+ * `floor(count / (k + 1))` windows are each a fold's test block, and the fold trains on every window
+ * before it less the `gap` windows just before it (a window's span: no training window shares a
+ * value with a test window). Later folds train on more of the past, as a forecast made at each
+ * origin would.
+ *
+ * @throws DataError `DATA_TOO_SMALL` when the first fold would have nothing to train on.
+ * @example rollingOriginFolds(100, 3, 5) // train [0, 20) test [25, 50); train [0, 45) test [50, 75); train [0, 70) test [75, 100)
+ */
+export function rollingOriginFolds(count: number, k: number, gap: number, name = 'the series'): RollingFold[] {
+  const size = Math.floor(count / (k + 1));
+  const first = count - k * size;
+  if (size < 1 || first - gap <= 0) {
+    throw new DataError('DATA_TOO_SMALL', `${name}: ${count} windows cannot make ${k} folds in time order with a gap of ${gap} windows before each (blocks of ${size}, leaving ${Math.max(0, first - gap)} to train the first on); give a longer series, fewer folds or a shorter window.`);
+  }
+  return Array.from({ length: k }, (_, i) => {
+    const from = first + i * size;
+    return { train: { from: 0, to: from - gap }, test: { from, to: from + size } };
+  });
+}
+
 /**
  * `k` folds of `pool` (default: every sample) for cross-validation, stratified for classes: each
  * class's samples (shuffled by `rng`) dealt round the folds in turn, so each fold holds a `1/k`

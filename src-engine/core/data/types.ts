@@ -154,6 +154,12 @@ export interface LoadedDataset<S extends Samples = Dataset> {
   memoryBudget?: number;
   /** The folder whose IDX files were read (MNIST, Fashion-MNIST): an exported train.py reads the same files. */
   idxFolder?: string;
+  /**
+   * Windows of one time series in time order (core/data/series.ts): `gap` windows (a window's span)
+   * are left out before each later split, and cross-validation rolls its origin forward
+   * (`rollingOriginFolds`) instead of dealing samples into folds.
+   */
+  series?: { gap: number };
 }
 
 /** `s` in memory, or DATA_TOO_LARGE: for what needs every sample at once (export of a dataset, benchmarks of built-in sets). */
