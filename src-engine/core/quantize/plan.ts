@@ -10,7 +10,6 @@ import type { NodeIR } from '../../base/ir/types';
 import { checkModelGraph, type TrainedModel } from '../export/model';
 import { conv2dPlan, type ConvPlan } from '../ops/conv2d';
 import { poolPlan, type PoolPlan } from '../ops/max-pool2d';
-import { getOp } from '../ops/registry';
 import { QuantizeError } from './errors';
 
 /**
@@ -102,20 +101,14 @@ export function quantizationPlan(model: TrainedModel): QuantPlan {
   const output = predictionNodeId(graph);
   if (output === undefined || !byId.has(output)) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', 'The model names no prediction to quantise (its outputs are losses only).');
   const chain: NodeIR[] = [];
-  const problems: string[] = [];
   for (let n = byId.get(output); n && !isGraphInput(n); n = byId.get(n.inputs[0])) {
     chain.unshift(n);
-    if (n.inputs.length !== 1) problems.push(`${n.op} "${n.id}" reads ${n.inputs.length} inputs; the int8 path takes a chain of layers`);
     if (chain.length > graph.nodes.length) break;
   }
   const first = byId.get(chain[0]?.inputs[0] ?? output);
-  if (!first || !isGraphInput(first) || first.attrs.source === 'target') problems.push('the prediction is not reached from a features input through single-input layers');
-  const readers = (id: string) => graph.nodes.filter((m) => m.inputs.includes(id) && !getOp(m.op)?.isLoss);
-  for (const n of chain) {
-    if (!(n.op in QUANTIZE_RULES)) problems.push(`${n.op} "${n.id}" has no int8 form (the int8 path covers ${Object.keys(QUANTIZE_RULES).join(', ')})`);
-    else if (n.id !== output && readers(n.id).length !== 1) problems.push(`"${n.id}" is read by ${readers(n.id).length} layers; the int8 path takes a chain`);
-  }
-  if (problems.length) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `This model cannot be quantised yet: ${problems.join('; ')}.`);
+  const problems = chainProblems(graph.nodes, output);
+  if (!first || !isGraphInput(first) || first.attrs.source === 'target') problems.unshift('the prediction is not reached from a features input through single-input layers');
+  if (problems.length) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `This model cannot be quantised yet: the int8 path takes a chain of single-input layers (${Object.keys(QUANTIZE_RULES).join(', ')}), and ${problems.join('; ')}.`);
 
   const steps: QuantStep[] = [];
   for (const n of chain) {
@@ -139,6 +132,51 @@ export function quantizationPlan(model: TrainedModel): QuantPlan {
   if (!steps.some((s) => s.kind === 'dense')) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', 'The model has no Linear or Conv2d layer: there are no weights to quantise.');
   const outputName = Object.entries(graph.outputs).find(([, id]) => id === output)?.[0] ?? output;
   return { input: first!.id, inputShape: sample(first!.id), steps, output, outputName };
+}
+
+/** How many layers an unsupported kind names, before `and N more`. */
+const NAMED = 3;
+
+/** `count` things of `what` (`2 Add layers`), naming the first `NAMED` ids. */
+function summarise(count: number, what: string, ids: readonly string[]): string {
+  const named = ids.slice(0, NAMED).map((id) => `"${id}"`).join(', ');
+  return `${count} ${what} (${named}${ids.length > NAMED ? `, and ${ids.length - NAMED} more` : ''})`;
+}
+
+/**
+ * What keeps the layers the prediction is computed from (every path from the inputs, not only the
+ * first inputs') from being an int8 chain, one clause per kind of problem, each layer counted once:
+ * layers of ops without an int8 rule, by op; layers that join several inputs; layers whose output
+ * several layers read (a branch). Empty: a chain the rules cover.
+ */
+function chainProblems(nodes: readonly NodeIR[], output: string): string[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const upstream = new Set<string>();
+  const stack = [output];
+  while (stack.length) {
+    const id = stack.pop()!;
+    const n = byId.get(id);
+    if (!n || upstream.has(id) || isGraphInput(n)) continue;
+    upstream.add(id);
+    stack.push(...n.inputs);
+  }
+  const readers = new Map<string, number>();
+  for (const n of nodes) if (upstream.has(n.id)) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+  const uncovered = new Map<string, string[]>();
+  const joins: string[] = [];
+  const branches: string[] = [];
+  for (const n of nodes) {
+    if (!upstream.has(n.id)) continue;
+    if (!(n.op in QUANTIZE_RULES)) uncovered.set(n.op, [...(uncovered.get(n.op) ?? []), n.id]);
+    if (n.inputs.length > 1) joins.push(n.id);
+    if (n.id !== output && (readers.get(n.id) ?? 0) > 1) branches.push(n.id);
+  }
+  const problems: string[] = [];
+  const byCount = [...uncovered].sort((a, b) => b[1].length - a[1].length);
+  if (byCount.length) problems.push(`it has ${byCount.map(([op, ids]) => summarise(ids.length, `${op} layer${ids.length > 1 ? 's' : ''}`, ids)).join(', ')} without an int8 form`);
+  if (joins.length) problems.push(summarise(joins.length, `layer${joins.length > 1 ? 's' : ''} join two or more inputs`, joins));
+  if (branches.length) problems.push(summarise(branches.length, `layer${branches.length > 1 ? 's' : ''} whose output two or more layers read`, branches));
+  return problems;
 }
 
 function denseStep(model: TrainedModel, n: NodeIR, isConv: boolean, inWithBatch: readonly number[], inShape: number[], outShape: number[]): DenseStep {
