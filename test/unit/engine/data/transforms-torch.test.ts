@@ -14,9 +14,9 @@ import { listTransforms, type TransformConfig } from '../../../../src-engine/cat
 import type { TransformDef, TransformTestDomain } from '../../../../src-engine/catalog/transforms/types';
 import { applyTransform, checkTransform } from '../../../../src-engine/core/data/transforms';
 import { HAS_TORCH, tempDir, torchProcess } from '../export/torch-harness';
+import { missingTransformDomains } from '../settings-domains';
 
 const DEFS = listTransforms() as readonly TransformDef[];
-const where = (kind: string) => `src-engine/catalog/transforms/ (the file declaring transform '${kind}')`;
 const domainOf = (def: TransformDef) => def.testDomain as TransformTestDomain | undefined;
 const DRAWS = 4000;
 const SEED = 20240;
@@ -102,16 +102,7 @@ function expectSameMoments(got: Moments, want: Moments, what: string): void {
 
 describe('every registered transform declares what it is tested at', () => {
   it('a test domain whose cases set each parameter away from its default, and leave each optional one out', () => {
-    const missing = DEFS.flatMap((def) => {
-      const domain = domainOf(def);
-      if (!domain) return [`${where(def.kind)}: declare testDomain (the settings to draw it at, and its torchvision counterpart or why it has none)`];
-      const given = domain.cases.map((c) => c.settings as Readonly<Record<string, unknown>>);
-      return Object.entries(def.params).flatMap(([name, p]) => [
-        ...(given.some((s) => name in s && s[name] !== p.default) ? [] : [`${where(def.kind)}: no testDomain case sets '${name}' away from its default`]),
-        ...(p.required || given.some((s) => !(name in s)) ? [] : [`${where(def.kind)}: no testDomain case leaves the optional '${name}' out`]),
-      ]);
-    });
-    expect(missing).toEqual([]);
+    expect(missingTransformDomains()).toEqual([]);
   });
 });
 
