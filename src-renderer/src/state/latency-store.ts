@@ -81,7 +81,8 @@ export function createLatencyStore(deps: { editor: StoreApi<EditorState>; engine
     const key = s.currentKey;
     inFlight = true;
     store.setState({ status: 'measuring', error: undefined });
-    client.request('graph.latency', { graph: engineGraph(graph) }).then(
+    // Asked by itself, on every new connection too: a design the engine crashed on is not sent again (#44).
+    engine.getState().requestUnlessCrashed(client, 'graph.latency', { graph: engineGraph(graph) }).then(
       (r) => {
         inFlight = false;
         const byId = Object.create(null) as Record<string, NodeLatency>;

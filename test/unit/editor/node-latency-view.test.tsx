@@ -118,4 +118,28 @@ describe('node latency on the canvas', () => {
     expect(asked).toHaveLength(1);
     expect(staleOf(render('fc1').card, 'node-latency-fc1')).toBe('true');
   });
+
+  it('a design the engine crashed on while measuring is not sent again by itself after the restart', async () => {
+    w = createWindowStores();
+    const parsed = parseProject(JSON.stringify(twoMoonsGraph()));
+    if (!parsed.ok) throw new Error(parsed.message);
+    /** An engine that takes requests and never answers (it is about to die); what it got, by method. */
+    const silent = () => {
+      const [a, b] = createMemoryChannelPair();
+      const got: string[] = [];
+      b.onMessage((m) => got.push((m as { method: string }).method));
+      w.engine.setState({ client: new RpcClient(a, () => {}), state: 'ready' });
+      return { got, end: b };
+    };
+    const first = silent();
+    w.editor.getState().load(parsed.doc, { name: 'moons' });
+    await until(() => first.got.includes('graph.latency'), 'the first engine to be asked');
+    first.end.close();
+    w.engine.getState().status({ kind: 'host', type: 'engine-status', state: 'crashed', restarts: 1, detail: 'The engine exited (out of memory).' });
+    const second = silent();
+    // The restarted engine is not asked: the store is refused at once (E_ENGINE_CRASHED_ON_REQUEST) and says so.
+    await until(() => /not asked again by itself/.test(w.latency.getState().error ?? ''), 'the refusal');
+    expect(w.latency.getState().status).toBe('failed');
+    expect(second.got).not.toContain('graph.latency');
+  });
 });
