@@ -78,6 +78,7 @@ export function createInt8Runtime(heap: SharedHeap, threads: number, kernel: Ker
     im2col: kernel('int8Im2col', { range: ['s0', 's1'] }),
     pool: kernel('int8MaxPool', { range: ['s0', 's1'] }),
     relu: kernel('int8Relu'),
+    quantize: kernel('int8Quantize', { range: ['s0', 's1'] }),
   };
   return {
     prepare(m) {
@@ -97,6 +98,7 @@ interface Kernels {
   im2col: Kernel<'int8Im2col'>;
   pool: Kernel<'int8MaxPool'>;
   relu: Kernel<'int8Relu'>;
+  quantize: Kernel<'int8Quantize'>;
 }
 
 /** One layer's work on the first `samples` samples of its blocks. */
@@ -132,6 +134,7 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
   const outSize = stepSize(m.plan.steps.at(-1)!);
   if (inputAt.length !== n0 || outputAt.length !== outSize) return undefined;
   const sample = new Float32Array(n0);
+  const toInput = inputKernel(m, input, inputAt, heap, k);
   return {
     kind: 'WebAssembly SIMD',
     run(x: Float32Array, count: number): Int8Outputs {
@@ -139,7 +142,8 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
       for (let at = 0; at < count; at += INT8_BATCH) {
         const samples = Math.min(INT8_BATCH, count - at);
         const inView = new Int16Array(heap.memory.buffer, input.at, (input.layout.stride / 2) * samples);
-        for (let s = 0; s < samples; s++) quantizeSample(m, x, at + s, sample, inView.subarray((s * input.layout.stride) / 2), inputAt);
+        if (toInput) toInput(x.subarray(at * n0, (at + samples) * n0), samples);
+        else for (let s = 0; s < samples; s++) quantizeSample(m, x, at + s, sample, inView.subarray((s * input.layout.stride) / 2), inputAt);
         for (const layer of layers) layer(samples);
         const outView = new Int16Array(heap.memory.buffer, cur.at, (cur.layout.stride / 2) * samples);
         for (let s = 0; s < samples; s++) {
@@ -150,6 +154,33 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
       }
       return int8Outputs(m, quantized);
     },
+  };
+}
+
+/**
+ * The input's normalisation and quantisation as one kernel (int8Quantize), where the block holds
+ * the features in their own order (one channel, or a flat vector): the raw features are copied into
+ * the heap and quantised there. Undefined otherwise (`quantizeSample` in TypeScript does it).
+ */
+function inputKernel(m: Int8Model, input: Block, inputAt: Int32Array, heap: SharedHeap, k: Kernels): ((x: Float32Array, samples: number) => void) | undefined {
+  const n0 = inputAt.length;
+  const norm = m.source.normalization;
+  if (inputAt.some((e, j) => e !== j) || (norm && norm.kind !== 'global' && (norm.mean.length < n0 || norm.std.length < n0))) return undefined;
+  const perFeature = norm !== undefined && norm.kind !== 'global';
+  const stats = (v: readonly number[] | undefined, none: number) => Float32Array.from(v ? (perFeature ? v.slice(0, n0) : [v[0]]) : [none]);
+  const place = (a: Float32Array) => {
+    const at = heap.reserve(4 * Math.max(4, a.length));
+    new Float32Array(heap.memory.buffer, at, a.length).set(a);
+    return at;
+  };
+  const mean = place(stats(norm?.mean, 0));
+  const std = place(stats(norm?.std, 1));
+  const raw = heap.reserve(4 * n0 * INT8_BATCH);
+  const args = { x: raw, n: n0, mean, std, perFeature: perFeature ? 1 : 0, scale: m.input.scale, zp: m.input.zeroPoint, out: input.at, outStep: input.layout.stride, s0: 0, s1: 0 };
+  return (x, samples) => {
+    new Float32Array(heap.memory.buffer, raw, n0 * samples).set(x);
+    args.s1 = samples;
+    k.quantize.call(args);
   };
 }
 

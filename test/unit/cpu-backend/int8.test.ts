@@ -4,7 +4,8 @@
  * odd sizes — convolutions on 1 to 13 channels (unfolded below 8, by indirection from 8), 1×1, 5×3,
  * strided, dilated and padded kernels, output channels not a multiple of 4, max pools (clipped and
  * ceil-mode windows), lone ReLUs, Flatten and Linear layers — with random zero points, multipliers,
- * biases and fused ReLUs, at 1, 7 and 45 samples (past a prepared batch of 32), on 1 and 2 threads;
+ * biases and fused ReLUs, inputs normalised globally, per feature or not, power-of-two scales whose
+ * roundings meet exact halves, at 1, 7 and 45 samples (past a prepared batch of 32), on 1 and 2 threads;
  * and the MNIST CNN's and MLP's own plans through `quantizeModel`.
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
+import type { Normalization } from '../../../src-engine/core/data/normalize';
 import type { TrainedModel } from '../../../src-engine/core/export/model';
 import { conv2dPlan } from '../../../src-engine/core/ops/conv2d';
 import { poolPlan } from '../../../src-engine/core/ops/max-pool2d';
@@ -31,15 +33,19 @@ function params(rng: Rng): ActivationParams {
   return rng.uniform() < 0.2 ? activationParams(0, hi + 0.1) : activationParams(lo, hi + 0.1);
 }
 
-/** A dense layer with random int8 weights (some zero), int32 bias, multipliers that keep most outputs inside 0…255. */
-function denseLayer(rng: Rng, step: DenseStep, input: ActivationParams, output: ActivationParams): Int8Dense {
+/**
+ * A dense layer with random int8 weights (some zero), int32 bias, multipliers that keep most outputs
+ * inside 0…255; `ties`: powers of two, so that many sums land exactly halfway between two steps.
+ */
+function denseLayer(rng: Rng, step: DenseStep, input: ActivationParams, output: ActivationParams, ties: boolean): Int8Dense {
   const weight = new Int8Array(step.out * step.per);
   for (let j = 0; j < weight.length; j++) weight[j] = rng.uniform() < 0.1 ? 0 : Math.round((rng.uniform() * 2 - 1) * 127);
   const bias = new Int32Array(step.out);
   const multiplier = new Float32Array(step.out);
   for (let o = 0; o < step.out; o++) {
     bias[o] = Math.round((rng.uniform() * 2 - 1) * 20_000);
-    multiplier[o] = Math.fround((40 + rng.uniform() * 80) / (127 * 128 * Math.sqrt(step.per)));
+    const m = (40 + rng.uniform() * 80) / (127 * 128 * Math.sqrt(step.per));
+    multiplier[o] = ties ? 2 ** Math.round(Math.log2(m)) : Math.fround(m);
   }
   const ones = new Float32Array(step.out).fill(1);
   return { step, weight, weightScale: ones, bias, biasScale: ones, input, output, multiplier };
@@ -50,12 +56,16 @@ interface Spec {
   layers: ({ conv: Record<string, unknown> } | { linear: number } | { pool: Record<string, unknown> } | 'relu' | 'flatten')[];
 }
 
-/** An `Int8Model` of `spec`'s chain with random weights and activation params (no float model behind it). */
-function randomModel(rng: Rng, spec: Spec): Int8Model {
+/**
+ * An `Int8Model` of `spec`'s chain with random weights and activation params (no float model behind
+ * it), its input normalised globally, per feature or not at all. `ties`: power-of-two scales and
+ * multipliers (see `features`), so that rounding meets exact halves.
+ */
+function randomModel(rng: Rng, spec: Spec, ties = false): Int8Model {
   let shape = spec.input;
   const steps: QuantStep[] = [];
   const dense = new Map<number, Int8Dense>();
-  const input = params(rng);
+  const input = ties ? { scale: 0.25, zeroPoint: 100 + Math.floor(rng.uniform() * 50), min: -30, max: 30 } : params(rng);
   const all: ActivationParams[] = [];
   let cur = input;
   spec.layers.forEach((layer, k) => {
@@ -77,22 +87,35 @@ function randomModel(rng: Rng, spec: Spec): Int8Model {
       const step: DenseStep = { kind: 'dense', id, merged: [], weight: new Float64Array(0), bias: new Float64Array(0), out, per, ...(conv ? { conv } : {}), relu: k < spec.layers.length - 1 && rng.uniform() < 0.5, inShape: shape, outShape };
       const output = params(rng);
       steps.push(step);
-      dense.set(k, denseLayer(rng, step, cur, output));
+      dense.set(k, denseLayer(rng, step, cur, output, ties));
       cur = output;
       shape = outShape;
     }
     all.push(cur);
   });
   const plan = { input: 'x', inputShape: spec.input, steps, output: `l${spec.layers.length - 1}`, outputName: 'y' };
-  return { plan, source: {} as TrainedModel, method: 'minmax', samples: 0, input, dense, params: all };
+  const n = spec.input.reduce((a, b) => a * b, 1);
+  const kind = rng.int(3);
+  const stats = (size: number, f: () => number) => Array.from({ length: size }, f);
+  // Features in [0, 1] then, normalised, in about the input's range.
+  const normalization: Normalization | undefined = ties || kind === 0 ? undefined : { kind: kind === 1 ? 'global' : 'per-feature', mean: stats(kind === 1 ? 1 : n, () => 0.5 * rng.uniform()), std: stats(kind === 1 ? 1 : n, () => 0.1 + 0.3 * rng.uniform()) };
+  return { plan, source: { ...(normalization ? { normalization } : {}) } as TrainedModel, method: 'minmax', samples: 0, input, dense, params: all };
 }
 
-/** Raw features spread over (and past) the input's range, so that some saturate at 0 and 255. */
+/**
+ * Raw features: over (and past) the input's range, so that some saturate at 0 and 255 (normalised
+ * models: in [0, 1], which their statistics stretch past it); for a `ties` model, multiples of 1/8
+ * at an input scale of 1/4, so that a quarter of them quantise from an exact half.
+ */
 function features(rng: Rng, m: Int8Model, count: number): Float32Array {
   const n = m.plan.inputShape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(count * n);
-  const { min, max } = m.input;
-  for (let j = 0; j < x.length; j++) x[j] = min - 0.2 + rng.uniform() * (max - min + 0.4);
+  const { min, max, scale } = m.input;
+  for (let j = 0; j < x.length; j++) {
+    if (scale === 0.25) x[j] = Math.round((min + rng.uniform() * (max - min)) * 8) / 8;
+    else if (m.source.normalization) x[j] = rng.uniform() * 1.2 - 0.1;
+    else x[j] = min - 0.2 + rng.uniform() * (max - min + 0.4);
+  }
   return x;
 }
 
@@ -133,8 +156,8 @@ describe.each([1, 2])('int8 inference on the CPU backend, %i thread(s)', (thread
   it.each(Object.entries(SPECS))('%s: the same uint8 outputs as runInt8', (_, spec) => {
     const rng = new Rng(7 + threads);
     const seen = new Set<number>();
-    for (let round = 0; round < 3; round++) {
-      const m = randomModel(rng, spec);
+    for (let round = 0; round < 4; round++) {
+      const m = randomModel(rng, spec, round === 3);
       const fast = int8Inference(m, backend);
       expect(fast.kind).toBe('WebAssembly SIMD');
       for (const count of [1, 7, 45]) {

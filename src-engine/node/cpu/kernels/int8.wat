@@ -38,7 +38,7 @@
     (local $q i32) (local $qb i32) (local $s i32) (local $p i32)
     (local $baseA i32) (local $baseB i32) (local $indA i32) (local $indB i32) (local $outA i32) (local $outB i32)
     (local $o i32) (local $wt i32) (local $t i32) (local $a i32) (local $b i32) (local $end i32)
-    (local $r2 i32) (local $r3 i32)
+    (local $r2 i32) (local $r3 i32) (local $single i32)
     (local $va v128) (local $vb v128) (local $wv v128) (local $t0 v128) (local $t1 v128) (local $bv v128) (local $mv v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
@@ -49,7 +49,8 @@
       (loop $nextQ
         (br_if $doneQ (i32.ge_s (local.get $q) (local.get $q1)))
         (local.set $qb (i32.add (local.get $q) (i32.const 1)))
-        (if (i32.ge_s (local.get $qb) (local.get $q1)) (then (local.set $qb (local.get $q))))
+        (local.set $single (i32.ge_s (local.get $qb) (local.get $q1)))
+        (if (local.get $single) (then (local.set $qb (local.get $q))))
         ;; Position A (q) and B (qb): their sample blocks, indirection rows and output pixels.
         (local.set $s (i32.div_u (local.get $q) (local.get $P)))
         (local.set $p (i32.sub (local.get $q) (i32.mul (local.get $s) (local.get $P))))
@@ -81,27 +82,44 @@
                 (local.set $a (i32.add (local.get $baseA) (i32.load (i32.add (local.get $indA) (i32.shl (local.get $t) (i32.const 2))))))
                 (local.set $b (i32.add (local.get $baseB) (i32.load (i32.add (local.get $indB) (i32.shl (local.get $t) (i32.const 2))))))
                 (local.set $end (i32.add (local.get $a) (local.get $cpBytes)))
-                (block $doneK
-                  (loop $nextK
-                    (br_if $doneK (i32.ge_u (local.get $a) (local.get $end)))
-                    (local.set $va (v128.load (local.get $a)))
-                    (local.set $vb (v128.load (local.get $b)))
-                    (local.set $wv (v128.load (local.get $wt)))
-                    (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
-                    (local.set $b0 (i32x4.add (local.get $b0) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
-                    (local.set $wv (v128.load (i32.add (local.get $wt) (local.get $rowBytes))))
-                    (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
-                    (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
-                    (local.set $wv (v128.load (i32.add (local.get $wt) (local.get $r2))))
-                    (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
-                    (local.set $b2 (i32x4.add (local.get $b2) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
-                    (local.set $wv (v128.load (i32.add (local.get $wt) (local.get $r3))))
-                    (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
-                    (local.set $b3 (i32x4.add (local.get $b3) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
-                    (local.set $a (i32.add (local.get $a) (i32.const 16)))
-                    (local.set $b (i32.add (local.get $b) (i32.const 16)))
-                    (local.set $wt (i32.add (local.get $wt) (i32.const 16)))
-                    (br $nextK)))
+                (if (local.get $single)
+                  (then
+                    ;; A lone last position (an odd count; a Linear at batch 1): position A only, B's sums stay 0.
+                    (block $doneK1
+                      (loop $nextK1
+                        (br_if $doneK1 (i32.ge_u (local.get $a) (local.get $end)))
+                        (local.set $va (v128.load (local.get $a)))
+                        (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (v128.load (local.get $wt)) (local.get $va))))
+                        (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $wt) (local.get $rowBytes))) (local.get $va))))
+                        (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $wt) (local.get $r2))) (local.get $va))))
+                        (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $wt) (local.get $r3))) (local.get $va))))
+                        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                        (local.set $wt (i32.add (local.get $wt) (i32.const 16)))
+                        (br $nextK1)))
+                  )
+                  (else
+                    (block $doneK
+                      (loop $nextK
+                        (br_if $doneK (i32.ge_u (local.get $a) (local.get $end)))
+                        (local.set $va (v128.load (local.get $a)))
+                        (local.set $vb (v128.load (local.get $b)))
+                        (local.set $wv (v128.load (local.get $wt)))
+                        (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
+                        (local.set $b0 (i32x4.add (local.get $b0) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
+                        (local.set $wv (v128.load (i32.add (local.get $wt) (local.get $rowBytes))))
+                        (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
+                        (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
+                        (local.set $wv (v128.load (i32.add (local.get $wt) (local.get $r2))))
+                        (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
+                        (local.set $b2 (i32x4.add (local.get $b2) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
+                        (local.set $wv (v128.load (i32.add (local.get $wt) (local.get $r3))))
+                        (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (local.get $wv) (local.get $va))))
+                        (local.set $b3 (i32x4.add (local.get $b3) (i32x4.dot_i16x8_s (local.get $wv) (local.get $vb))))
+                        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+                        (local.set $wt (i32.add (local.get $wt) (i32.const 16)))
+                        (br $nextK)))
+                  ))
                 (local.set $t (i32.add (local.get $t) (i32.const 1)))
                 (br $nextT)))
             ;; The lane sums of each position's four accumulators, requantised, stored as four i16 (B first: A wins where B = A).
@@ -283,4 +301,52 @@
         (v128.store (local.get $x) (i16x8.max_s (v128.load (local.get $x)) (local.get $z)))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (br $next))))
+;; The network's input for samples [s0, s1): n raw float32 features each (`x`, samples n·4 bytes
+  ;; apart) normalised and quantised as the reference (int8.ts quantizeSample): y = (x − mean) / std
+  ;; in float32 (mean and std per feature, or one of each when `perFeature` is 0), then
+  ;; sat(nearest(y / scale) + zp) into [0, 255], stored as i16 at `out + s·outStep`, features in order.
+  ;; NOTE: a NaN feature becomes the zero point here; the reference carries it on as NaN.
+  (func (export "int8Quantize")
+    (param $x i32) (param $n i32) (param $mean i32) (param $std i32) (param $perFeature i32)
+    (param $scale f32) (param $zp i32) (param $out i32) (param $outStep i32) (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $j i32) (local $src i32) (local $dst i32) (local $m v128) (local $d v128) (local $v v128) (local $r v128)
+    (local $mf f32) (local $df f32) (local $ri i32)
+    (local.set $s (local.get $s0))
+    (block $doneS
+      (loop $nextS
+        (br_if $doneS (i32.ge_s (local.get $s) (local.get $s1)))
+        (local.set $src (i32.add (local.get $x) (i32.shl (i32.mul (local.get $s) (local.get $n)) (i32.const 2))))
+        (local.set $dst (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))))
+        (local.set $m (v128.load32_splat (local.get $mean)))
+        (local.set $d (v128.load32_splat (local.get $std)))
+        (local.set $j (i32.const 0))
+        (block $doneJ
+          (loop $nextJ
+            (br_if $doneJ (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+            (if (local.get $perFeature)
+              (then
+                (local.set $m (v128.load (i32.add (local.get $mean) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.set $d (v128.load (i32.add (local.get $std) (i32.shl (local.get $j) (i32.const 2)))))))
+            (local.set $v (f32x4.div (f32x4.sub (v128.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))) (local.get $m)) (local.get $d)))
+            (local.set $r (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (local.get $v) (f32x4.splat (local.get $scale))))))
+            (local.set $r (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $r) (i32x4.splat (i32.sub (i32.const 0) (local.get $zp))))
+              (i32x4.splat (i32.sub (i32.const 255) (local.get $zp)))) (i32x4.splat (local.get $zp))))
+            (v128.store64_lane 0 (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 1))) (i16x8.narrow_i32x4_s (local.get $r) (local.get $r)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $nextJ)))
+        (block $doneT
+          (loop $nextT
+            (br_if $doneT (i32.ge_s (local.get $j) (local.get $n)))
+            (local.set $mf (f32.load (i32.add (local.get $mean) (i32.mul (local.get $perFeature) (i32.shl (local.get $j) (i32.const 2))))))
+            (local.set $df (f32.load (i32.add (local.get $std) (i32.mul (local.get $perFeature) (i32.shl (local.get $j) (i32.const 2))))))
+            (local.set $ri (i32.trunc_sat_f32_s (f32.nearest (f32.div
+              (f32.div (f32.sub (f32.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))) (local.get $mf)) (local.get $df))
+              (local.get $scale)))))
+            (if (i32.lt_s (local.get $ri) (i32.sub (i32.const 0) (local.get $zp))) (then (local.set $ri (i32.sub (i32.const 0) (local.get $zp)))))
+            (if (i32.gt_s (local.get $ri) (i32.sub (i32.const 255) (local.get $zp))) (then (local.set $ri (i32.sub (i32.const 255) (local.get $zp)))))
+            (i32.store16 (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 1))) (i32.add (local.get $ri) (local.get $zp)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $nextT)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $nextS))))
 )
