@@ -6,7 +6,7 @@
  * counterpart, where it has one (one Python process answers every case: transforms_torch.py). A
  * transform added to the registry is tested with no edit here; one without a test domain is named.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src-engine/base/rng';
@@ -142,9 +142,11 @@ describe.skipIf(!HAS_TORCH)('every registered transform draws as train.py and to
       const tv = domainOf(c.def)!.torchvision;
       return { torch: c.def.torch ?? null, torchvision: typeof tv === 'string' ? tv : null, config: c.config, settings: c.full, sample: c.sample, x0: Array.from(c.x0), n: DRAWS, seed: SEED };
     });
-    const file = join(tempDir('transforms'), 'cases.json');
+    const dir = tempDir('transforms');
+    const file = join(dir, 'cases.json');
     writeFileSync(file, JSON.stringify(cases));
     const r = await torchProcess([join(import.meta.dirname, 'transforms_torch.py'), file], import.meta.dirname);
+    rmSync(dir, { recursive: true, force: true });
     if (r.status !== 0) throw new Error(`transforms_torch.py failed (${r.status}): ${r.stderr}`);
     answers = JSON.parse(r.stdout);
   }, 120_000);

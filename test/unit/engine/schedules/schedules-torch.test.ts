@@ -5,7 +5,7 @@
  * Python process answers every case (schedules_torch.py). A schedule added to the registry is
  * compared with no edit here; one without a test domain is named.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ScheduleConfig } from '../../../../src-engine/base/ir/types';
@@ -88,9 +88,11 @@ describe.skipIf(!HAS_TORCH)('every registered schedule steps as PyTorch does', (
         ...(c.metrics ? { metrics: c.metrics } : {}),
       };
     });
-    const file = join(tempDir('schedules'), 'cases.json');
+    const dir = tempDir('schedules');
+    const file = join(dir, 'cases.json');
     writeFileSync(file, JSON.stringify(cases));
     const r = await torchProcess([join(import.meta.dirname, 'schedules_torch.py'), file], import.meta.dirname);
+    rmSync(dir, { recursive: true, force: true });
     if (r.status !== 0) throw new Error(`schedules_torch.py failed (${r.status}): ${r.stderr}`);
     answers = JSON.parse(r.stdout);
   }, 120_000);
