@@ -13,7 +13,7 @@ import { csvSeries } from '../core/data/series';
 import { csvLabelledTexts } from '../core/data/text-table';
 import { rectangularRows } from '../core/data/csv';
 import { modelTextRows, modelTextsDataset } from '../core/data/model-texts';
-import type { Tokenizer } from '../core/data/tokenizer';
+import { tokenizerOf, type Tokenizer } from '../core/data/tokenizer';
 import { loadImageFolder } from './image-folder';
 import { isMaskFolder, loadMaskFolder } from './mask-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
@@ -221,10 +221,17 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
  * engine train from.
  */
 export function loadSamples(config: DatasetConfig, seed = 0, access: DataAccess = UNRESTRICTED): LoadedDataset<Samples> {
-  const loaded = loadOwnSamples(config, seed, access);
+  // Labelled texts carve a test split of their own as they are read; with a test file (--test-data) every text of the training file trains instead.
+  const texts = getDataFormat(config.name)?.reads === 'labelled-texts';
+  const loaded = loadOwnSamples(texts && config.splitFiles?.test !== undefined ? { ...config, options: { ...config.options, testSplit: 0 } } : config, seed, access);
   // Validation and test splits from files of their own (--val-data, --test-data: node/split-files.ts), read as this data is.
   if (!config.splitFiles) return loaded;
-  return withSplitFiles(loaded, config, { load: (c) => loadOwnSamples(c, seed, access), readText: (p, maxBytes) => utf8(readDataFile(p, 'csv', access, maxBytes), p) });
+  return withSplitFiles(loaded, config, {
+    load: (c) => loadOwnSamples(c, seed, access),
+    readText: (p, maxBytes) => utf8(readDataFile(p, 'csv', access, maxBytes), p),
+    // Texts through the training file's own tokenizer and vocabulary, and its classes by name: never a vocabulary of their own.
+    ...(texts ? { loadTexts: (c: DatasetConfig, train: Samples) => labelledTextsForModel(c, { tokenizer: tokenizerOf(train.text!, train.featureShape[0]), classNames: train.classNames }, undefined, access) } : {}),
+  });
 }
 
 /** `loadSamples` of the data itself, without split files. */
@@ -348,7 +355,7 @@ function labelledTextSet(kind: string, texts: LabelledText[], options: LabelledT
       files,
       skipped,
       classCounts: Object.fromEntries(options.classNames.map((c, i) => [c, texts.filter((x) => x.label === i).length])),
-      notes: [`${texts.length} texts: ${train.count} training, ${test!.count} test; a vocabulary of ${train.text!.vocabulary.length} ${options.tokens === 'chars' ? 'characters' : 'words'} (<pad> and <unk> included) built on the training split`],
+      notes: [`${texts.length} texts: ${train.count} training, ${test ? `${test.count} test` : 'the test split from a file of its own'}; a vocabulary of ${train.text!.vocabulary.length} ${options.tokens === 'chars' ? 'characters' : 'words'} (<pad> and <unk> included) built on the training split`],
     },
   };
 }

@@ -3,7 +3,8 @@
  * FILE --test-data FILE`, kept in the design as `training.dataset.splitFiles`): every sample of the
  * file is the split, read as the training data is — a table by the training table's own columns,
  * categories, missing-value fills and classes (`tableRowsDataset`), anything else by the loader of
- * the training data's kind, its classes matched to the training data's by name. The node loader
+ * the training data's kind, its classes matched to the training data's by name; labelled texts
+ * through the training file's tokenizer and vocabulary (built on it alone). The node loader
  * (`loadSamples`) applies it, so training, `netwright evaluate` and the app's engine all measure on
  * the same files.
  */
@@ -19,6 +20,8 @@ import { hasClasses } from '../catalog/tasks';
 export interface SplitFileReaders {
   load(config: DatasetConfig): LoadedDataset<Samples>;
   readText(path: string, maxBytes: number): string;
+  /** Labelled texts (a table of texts, a folder per class) read through the training split's tokenizer, vocabulary and classes, every text of them. */
+  loadTexts?(config: DatasetConfig, train: Samples): Samples;
 }
 
 /**
@@ -53,6 +56,8 @@ function separateSplit(path: string, which: 'validation' | 'test', config: Datas
   if (typeof o.path !== 'string') throw new DataError('DATA_BAD_SPLIT', `${path}: a ${which} file is read as the training data's kind, and ${config.name} is a built-in set; train on your own data (--data) to test on a file.`);
   // The training data's kind and options (an image folder's shape, a table's roles), this file's path; none of the main file's split or fingerprint.
   const { fingerprint: _fingerprint, testSplit: _testSplit, ...options } = o;
+  // Texts are encoded with the training file's vocabulary (fitted on it alone), as a trained text model reads new ones.
+  if (train.text && read.loadTexts) return { ...read.loadTexts({ name: config.name, options: { ...options, path } }, train), name: label };
   const loaded = read.load({ name: config.name, options: { ...options, path } });
   if (loaded.val || loaded.test) throw new DataError('DATA_BAD_SPLIT', `${path}: it is split itself (${loaded.test ? 'a test' : 'a validation'} part: a time series, or a folder with test/ or val/); give a file or folder whose samples are all the ${which} split.`);
   const s = loaded.train;

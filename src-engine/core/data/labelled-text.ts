@@ -90,7 +90,7 @@ function checkOptions(o: LabelledTextOptions): void {
   if (!Number.isInteger(o.maxLength) || o.maxLength < 1 || o.maxLength > 4096) bad(`options.maxLength is a whole number of tokens from 1 to 4096 (got ${o.maxLength})`);
   if (!Number.isInteger(o.minCount) || o.minCount < 1) bad(`options.minCount is a whole number ≥ 1 (got ${o.minCount})`);
   if (!Number.isInteger(o.maxVocabulary) || o.maxVocabulary < 3 || o.maxVocabulary > MAX_TEXT_VOCABULARY) bad(`options.maxVocabulary is a whole number from 3 to ${MAX_TEXT_VOCABULARY} (got ${o.maxVocabulary})`);
-  if (!(o.testFraction > 0 && o.testFraction < 1)) bad(`options.testSplit is a fraction between 0 and 1 (got ${o.testFraction})`);
+  if (!(o.testFraction >= 0 && o.testFraction < 1)) bad(`options.testSplit is a fraction from 0 (the test split from a file of its own) to below 1 (got ${o.testFraction})`);
 }
 
 /** One text's tokens into a zeroed row: ids padded or cut to the row's width, or token counts. */
@@ -146,7 +146,8 @@ function encode(docs: readonly string[][], picked: Int32Array, labels: Float32Ar
 
 /**
  * A text-classification set from labelled texts: a fixed, stratified train/test split (seeded by
- * `splitSeed` alone), a vocabulary built on the training split only (so no test token leaks into
+ * `splitSeed` alone; none with `testFraction` 0, when a file of its own is the test split), a
+ * vocabulary built on the training split only (so no test token leaks into
  * it; `<pad>` = 0, `<unk>` = 1), and each text as padded token ids `[maxLength]` or as token
  * counts `[V]`. The target is the class index. The validation split is carved from the training
  * split as for any set (`validationSplit`).
@@ -165,11 +166,13 @@ export function labelledTextDataset(texts: readonly LabelledText[], o: LabelledT
   if (new Set(labels).size < 2) throw new DataError('DATA_TOO_SMALL', `${o.name}: texts of at least two classes are needed (got ${new Set(labels).size}).`);
   const docs = texts.map((t) => tokenize(t.text, o.tokens));
   const [train, test] = stratifiedSplit({ count: texts.length, task: taskFor('classes'), targets: labels, targetShape: [] }, o.testFraction, new Rng(o.splitSeed));
-  if (test.length === 0) throw new DataError('DATA_TOO_SMALL', emptyTestSplit(o.name, labels, o.testFraction));
+  // A test share of 0: every text trains (a validation split is still carved), the test split comes from a file of its own (--test-data).
+  if (test.length === 0 && o.testFraction > 0) throw new DataError('DATA_TOO_SMALL', emptyTestSplit(o.name, labels, o.testFraction));
   if (train.length === 0) throw new DataError('DATA_TOO_SMALL', `${o.name}: ${texts.length} texts leave the training split empty; add texts or lower options.testSplit.`);
   const vocabulary = buildVocabulary(Array.from(train, (d) => docs[d]), o.minCount, o.maxVocabulary);
   const id = new Map(vocabulary.map((t, i) => [t, i]));
-  return { train: encode(docs, train, labels, id, o, vocabulary, 'train', texts), test: encode(docs, test, labels, id, o, vocabulary, 'test', texts) };
+  const trained = encode(docs, train, labels, id, o, vocabulary, 'train', texts);
+  return test.length ? { train: trained, test: encode(docs, test, labels, id, o, vocabulary, 'test', texts) } : { train: trained };
 }
 
 /**
