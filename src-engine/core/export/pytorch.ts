@@ -28,6 +28,7 @@ import { optimizerDefinition } from '../optim/registry';
 import { hasClasses, taskOf } from '../../catalog/tasks';
 import { PythonCode, fillPlaceholders, pyLiteral, pyNumber, pyString } from './python-source';
 import { splitSteps } from '../../base/ir/split';
+import { findBlocks, PY_BUILTINS, PY_KEYWORDS, RESERVED, type TorchBlocks } from './torch-blocks';
 
 /** train.py's optimizer, from its declaration: the expression that builds it, and its default weight decay. */
 export function optimizerSource(optimizer: OptimizerConfig): Record<'__TORCH_OPTIMIZER__' | '__DEFAULT_WEIGHT_DECAY__', string> {
@@ -63,17 +64,6 @@ const TORCH_INIT: Readonly<Record<string, (w: string) => string>> = {
   zeros: (w) => `nn.init.zeros_(${w})`,
 };
 
-const PY_KEYWORDS = new Set(
-  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '),
-);
-/** Attributes of nn.Module a submodule must not shadow, and the names model.py itself uses. */
-const RESERVED = new Set(['self', 'torch', 'nn', 'forward', 'training', 'train', 'eval', 'to', 'cuda', 'cpu', 'type', 'float', 'double', 'half', 'apply', 'parameters', 'buffers', 'modules', 'children', 'state_dict', 'load_state_dict', 'zero_grad', 'register_buffer', 'add_module', 'requires_grad_', 'extra_repr', 'outputs', 'load_weights', 'normalize']);
-
-/** Python's built-in names: a node called `input` or `max` would hide the built-in inside forward(). */
-const PY_BUILTINS = new Set(
-  'abs all any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile complex delattr dict dir divmod enumerate eval exec filter format frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter len list locals map max memoryview min next object oct open ord pow print property range repr reversed round set setattr slice sorted staticmethod str sum super tuple vars zip'.split(' '),
-);
-
 /** A Python identifier for each node id, unique, keeping the canvas name wherever Python allows. */
 export function pythonNames(ids: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -90,9 +80,34 @@ export function pythonNames(ids: readonly string[]): Map<string, string> {
   return out;
 }
 
-/** The Python name of each node of `graph`, as model.py and the state dict use them. */
+/**
+ * The module path of each node of `graph` in model.py's Net, as the state dict uses them: its
+ * Python name (`fc1`), or inside a repeated block (torch-blocks.ts) the block's and its own
+ * (`layer1_0.conv1`).
+ */
 export function torchNodeNames(graph: CheckedGraph): Map<string, string> {
-  return pythonNames(graph.order);
+  return torchLayout(graph).names;
+}
+
+/** A checked graph as model.py lays it out: its nodes by role, their names, what forward() returns, and the repeated blocks. */
+function torchLayout(checked: CheckedGraph) {
+  const graph = checked.ir;
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const ordered = checked.order.map((id) => byId.get(id)!);
+  const flat = pythonNames(ordered.map((n) => n.id));
+  const features = ordered.filter(isFeatureInput);
+  const targets = ordered.filter(isTargetInput);
+  const losses = ordered.filter((n) => getOp(n.op)?.isLoss);
+  const body = ordered.filter((n) => !isGraphInput(n) && !getOp(n.op)?.isLoss);
+  const inBody = new Set(body.map((n) => n.id));
+  const lossIds = losses.map((l) => l.id);
+  const prediction: string | undefined = predictionNodeId(graph) ?? Object.values(graph.outputs).find((id) => !lossIds.includes(id)) ?? body[body.length - 1]?.id;
+  const returns = prediction !== undefined && inBody.has(prediction) ? [prediction] : [];
+  for (const l of losses) for (const i of l.inputs) if (inBody.has(i) && !returns.includes(i)) returns.push(i);
+  const shapes = checked.shapesAt(1);
+  const blocks = findBlocks({ body, features: features.map((f) => f.id), returns, names: flat, shapes });
+  const names = new Map([...flat].map(([id, n]) => [id, blocks.paths.get(id) ?? n]));
+  return { graph, flat, names, features, targets, losses, body, inBody, prediction, returns, shapes, blocks };
 }
 
 /** What exportPytorch needs besides the model. */
@@ -113,7 +128,12 @@ export interface PytorchExportOptions {
 interface TorchPlan {
   graph: GraphIR;
   checked: CheckedGraph;
+  /** Each node's module path in Net (torchNodeNames). */
   names: Map<string, string>;
+  /** Each node's Python name: its variable in forward(). */
+  flat: Map<string, string>;
+  /** The repeated blocks model.py writes as classes. */
+  blocks: TorchBlocks;
   features: NodeIR[];
   target: NodeIR | null;
   losses: NodeIR[];
@@ -127,15 +147,7 @@ interface TorchPlan {
 function planGraph({ checked, diagnostics }: InferenceModel): TorchPlan {
   const error = diagnostics.find((d) => d.severity === 'error');
   if (!checked) throw new ExportError('E_EXPORT_GRAPH', `The graph is not valid, so it cannot be exported: ${error?.message ?? 'it could not be checked'}`);
-  const a = { order: checked.order, shapes: checked.shapesAt(1) };
-  const graph = checked.ir;
-  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const ordered = a.order.map((id) => byId.get(id)!);
-  const names = pythonNames(ordered.map((n) => n.id));
-  const features = ordered.filter(isFeatureInput);
-  const targets = ordered.filter(isTargetInput);
-  const losses = ordered.filter((n) => getOp(n.op)?.isLoss);
-  const body = ordered.filter((n) => !isGraphInput(n) && !getOp(n.op)?.isLoss);
+  const { graph, flat, names, features, targets, losses, body, inBody, prediction, returns, shapes, blocks } = torchLayout(checked);
   if (targets.length > 1) throw new ExportError('E_EXPORT_UNSUPPORTED', `The PyTorch export handles one target Input; this graph has ${targets.length}.`);
   const targetIds = new Set(targets.map((t) => t.id));
   for (const n of body) {
@@ -149,12 +161,8 @@ function planGraph({ checked, diagnostics }: InferenceModel): TorchPlan {
   for (const l of losses) {
     if (!torchModule(getOp(l.op)!)) throw new ExportError('E_EXPORT_UNSUPPORTED_OP', `The loss "${l.id}" (${l.op}) has no PyTorch equivalent.`);
   }
-  const lossIds = losses.map((l) => l.id);
-  const prediction = predictionNodeId(graph) ?? Object.values(graph.outputs).find((id) => !lossIds.includes(id)) ?? body[body.length - 1]?.id;
-  if (prediction === undefined || !body.some((n) => n.id === prediction)) throw new ExportError('E_EXPORT_UNSUPPORTED', 'The graph has no layer to predict with: name the prediction in the outputs (e.g. "logits").');
-  const returns = [prediction];
-  for (const l of losses) for (const i of l.inputs) if (body.some((n) => n.id === i) && !returns.includes(i)) returns.push(i);
-  return { graph, checked, names, features, target: targets[0] ?? null, losses, body, returns, prediction, shapes: a.shapes };
+  if (prediction === undefined || !inBody.has(prediction)) throw new ExportError('E_EXPORT_UNSUPPORTED', 'The graph has no layer to predict with: name the prediction in the outputs (e.g. "logits").');
+  return { graph, checked, names, flat, blocks, features, target: targets[0] ?? null, losses, body, returns, prediction, shapes };
 }
 
 /** The generated model.py: an nn.Module with the canvas' node names, and what inference needs. */
@@ -164,27 +172,52 @@ function modelPy(model: TrainedModel, p: TorchPlan, normalization: ModelNormaliz
   const init: string[] = [];
   const inits: string[] = [];
   const fwd: string[] = [];
-  const v = (id: string) => names.get(id)!;
+  // A node's variable in forward(): its Python name, a repeated block's output its block's.
+  const vars = new Map(p.flat);
+  for (const b of p.blocks.instances.values()) vars.set(b.nodes[b.nodes.length - 1], b.attr);
+  const v = (id: string) => vars.get(id)!;
+  const inBlock = new Set([...p.blocks.instances.values()].flatMap((b) => b.nodes));
   for (const n of p.body) {
     const def = getOp(n.op)!;
     const inShape = shapes[n.inputs[0]] ?? [];
     const m = torchModule(def);
+    const block = p.blocks.instances.get(n.id);
+    if (block) {
+      init.push(`        self.${block.attr} = ${block.className}(${block.args.join(', ')})`);
+      fwd.push(`        ${block.attr} = self.${block.attr}(${v(block.entry)})`);
+    }
     if (m) {
       if (m.helper) helpers.add(m.helper);
-      init.push(`        self.${v(n.id)} = ${torchModuleText(def, n.attrs, inShape)}`);
-      fwd.push(`        ${v(n.id)} = self.${v(n.id)}(${n.inputs.map(v).join(', ')})`);
+      if (!inBlock.has(n.id)) {
+        init.push(`        self.${names.get(n.id)} = ${torchModuleText(def, n.attrs, inShape)}`);
+        fwd.push(`        ${v(n.id)} = self.${names.get(n.id)}(${n.inputs.map(v).join(', ')})`);
+      }
       const kind = n.attrs.init;
       if (typeof kind === 'string' && kind !== 'torch_default') {
         const args = { inputs: n.inputs.map((i) => shapes[i]), attrs: n.attrs };
         for (const spec of def.params?.(args) ?? []) {
           const how = TORCH_INIT[spec.name === 'weight' ? kind : 'zeros'];
-          if (how) inits.push(`        ${how(`self.${v(n.id)}.${spec.name}`)}`);
+          if (how) inits.push(`        ${how(`self.${names.get(n.id)}.${spec.name}`)}`);
         }
       }
-    } else {
+    } else if (!inBlock.has(n.id)) {
       fwd.push(`        ${v(n.id)} = ${torchExpressionText(def, n.attrs, inShape, n.inputs.map(v))}`);
     }
   }
+  const blockClasses = p.blocks.classes.map(
+    (c) => `
+
+class ${c.name}(nn.Module):
+    """A block the network repeats (${c.count} times): ${c.ops.join(', ')}, from its input x."""
+
+    def __init__(${['self', ...c.params].join(', ')}):
+        super().__init__()
+${c.init.map((l) => `        ${l}`).join('\n')}
+
+    def forward(self, x):
+${c.forward.map((l) => `        ${l}`).join('\n')}
+`,
+  );
   const ret = p.returns.length === 1 ? v(p.returns[0]) : `{${p.returns.map((id) => `${pyString(id)}: ${v(id)}`).join(', ')}}`;
   const t = model.graph.training;
   const frozen = frozenModules(p, t);
@@ -224,7 +257,7 @@ ${frozen.all.length + frozen.statistics.length ? `# Frozen on the Netwright canv
 # train with batch statistics: the design's frozenBatchNorm setting is 'train')`}.
 FROZEN = ${pyLiteral(frozen.all)}
 FROZEN_STATISTICS = ${pyLiteral(frozen.statistics)}
-` : ''}${[...helpers].map((h) => `\n\n${h}`).join('')}
+` : ''}${[...helpers].map((h) => `\n\n${h}`).join('')}${blockClasses.join('')}
 
 class Net(nn.Module):
     """The design's network (DESIGN_NAME)${t ? ', trained on DATASET_NAME' : ''}."""
@@ -235,13 +268,13 @@ ${init.join('\n') || '        pass'}
 ${inits.length ? `        # Netwright's weight initialisation (the layers' "init" setting)\n${inits.join('\n')}\n` : ''}${
     frozen.all.length + frozen.statistics.length
       ? `        for name in FROZEN:
-            getattr(self, name).requires_grad_(False)
+            self.get_submodule(name).requires_grad_(False)
 
     def train(self, mode=True):
         """As nn.Module.train, but frozen layers with running statistics stay in eval mode."""
         super().train(mode)
         for name in FROZEN_STATISTICS:
-            getattr(self, name).eval()
+            self.get_submodule(name).eval()
         return self
 `
       : ''
@@ -349,20 +382,27 @@ function frozenModules(p: TorchPlan, training: TrainingConfig | undefined): { al
   return { all, statistics };
 }
 
-/** One entry of the state dict model.py's `Net` has: a tensor of the graph (`spec`), or a BatchNorm's step counter (`counter`). */
-export type TorchStateName = { name: string; spec: TensorSpec } | { name: string; counter: string };
+/**
+ * One entry of the state dict model.py's `Net` has: a tensor of the graph (`spec`), or a BatchNorm's
+ * step counter (`counter`). `flat`: the name it had before model.py wrote repeated blocks as classes
+ * (`layer1_0_conv1.weight` for `layer1_0.conv1.weight`), which readers of older files accept too.
+ */
+export type TorchStateName = ({ name: string; spec: TensorSpec } | { name: string; counter: string }) & { flat?: string };
 
 /** Every entry of `Net().state_dict()` for a checked graph, in order, with the graph tensor it holds (`fc1.weight`, `bn1.running_mean`, `bn1.num_batches_tracked`). */
 export function torchStateNames(checked: CheckedGraph, names: Map<string, string>): TorchStateName[] {
   const out: TorchStateName[] = [];
   const counters = new Set<string>();
   const byId = new Map(checked.ir.nodes.map((n) => [n.id, n]));
+  const flatNames = pythonNames(checked.order);
+  const flat = (nodeId: string, tail: string) => (flatNames.get(nodeId) !== names.get(nodeId) ? { flat: `${flatNames.get(nodeId)}.${tail}` } : {});
   for (const s of tensorSpecs(checked)) {
     const m = torchModule(getOp(byId.get(s.nodeId)!.op)!);
-    out.push({ name: `${names.get(s.nodeId)}.${m?.stateNames?.[s.name] ?? s.name}`, spec: s });
+    const tail = m?.stateNames?.[s.name] ?? s.name;
+    out.push({ name: `${names.get(s.nodeId)}.${tail}`, spec: s, ...flat(s.nodeId, tail) });
     if (m?.stepCounter && !counters.has(s.nodeId)) {
       counters.add(s.nodeId);
-      out.push({ name: `${names.get(s.nodeId)}.${m.stepCounter}`, counter: s.nodeId });
+      out.push({ name: `${names.get(s.nodeId)}.${m.stepCounter}`, counter: s.nodeId, ...flat(s.nodeId, m.stepCounter) });
     }
   }
   return out;
@@ -450,6 +490,8 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
     }),
     multiple_outputs: p.returns.length > 1,
     prediction: p.prediction,
+    // Each layer's module path in Net, as the state dict names it (the probe hooks them).
+    modules: p.body.filter((n) => torchModule(getOp(n.op)!)).map((n) => names.get(n.id)!),
     optimizer: t.optimizer,
     decay_params: decay,
     schedule,

@@ -720,8 +720,9 @@ class Probe:
     def __init__(self, model, on, batch=None):
         self.on, self.model, self.last, self.capturing, self.acts, self.batch = on, model, -math.inf, False, {}, batch
         if on:
-            for name, m in model.named_children():
-                m.register_forward_hook(self.keep(name))
+            # Each layer's module by its path in Net (CONFIG['modules']: 'fc1', or 'layer1_0.conv1' inside a repeated block).
+            for name in CONFIG['modules']:
+                model.get_submodule(name).register_forward_hook(self.keep(name))
 
     def keep(self, name):
         def hook(module, inputs, output):

@@ -131,8 +131,10 @@ function* weightsSteps(graph: GraphIR, bytes: Uint8Array, file: string): Generat
   const problems: string[] = [];
   const reads: { into: Record<string, Float32Array>; key: string; read: () => Generator<void, Float32Array | BigInt64Array> }[] = [];
   let counter: (() => Generator<void, Float32Array | BigInt64Array>) | undefined;
+  // A file written before model.py grouped repeated blocks names their tensors flat (`flat`): read either.
+  const nameIn = (w: (typeof wanted)[number]) => (!dict.tensors.has(w.name) && w.flat && dict.tensors.has(w.flat) ? w.flat : w.name);
   for (const w of wanted) {
-    const t = dict.tensors.get(w.name);
+    const t = dict.tensors.get(nameIn(w));
     if ('counter' in w) {
       if (t?.kind === 'int64' && numel(t.shape) === 1) counter = t.read;
       continue;
@@ -143,7 +145,7 @@ function* weightsSteps(graph: GraphIR, bytes: Uint8Array, file: string): Generat
     else if (t.shape.length !== w.spec.shape.length || t.shape.some((d, i) => d !== w.spec.shape[i])) problems.push(`${w.name}: the file has shape [${t.shape.join(', ')}], node "${w.spec.nodeId}" needs ${need}`);
     else reads.push({ into: w.spec.kind === 'param' ? params : buffers, key: w.spec.key, read: t.read });
   }
-  const known = new Set(wanted.map((w) => w.name));
+  const known = new Set(wanted.map(nameIn));
   for (const name of dict.tensors.keys()) if (!known.has(name)) problems.push(`${name}: in the file, but the design has no such tensor`);
   if (problems.length) {
     const listed = problems.slice(0, MAX_LISTED).map((p) => `  ${p}`);

@@ -37,6 +37,26 @@ export function torchModuleText(def: OpDef, attrs: Attrs, inputShape: readonly n
   return fillTorchTemplate(def, template, attrs, inputShape);
 }
 
+/**
+ * `torchModuleText` in parts: the template the node's module is written from, and the text of each
+ * of its placeholders in order (`key`, e.g. `in[1]` or `outChannels`, and its Python `text`).
+ * model.py's repeated blocks (core/export/torch-blocks.ts) compare templates and pass the texts
+ * that differ from one block to the next as the block's arguments. Undefined when the op has no module.
+ */
+export function torchModuleParts(def: OpDef, attrs: Attrs, inputShape: readonly number[]): { template: string; slots: { key: string; text: string }[] } | undefined {
+  const m = torchModule(def);
+  if (!m) return undefined;
+  const template = m.byRank?.[inputShape.length] ?? m.module;
+  const slots = [...template.matchAll(PLACEHOLDER)].map((x) => ({ key: x[1], text: fillTorchTemplate(def, x[0], attrs, inputShape) }));
+  return { template, slots };
+}
+
+/** `template` (a `torchModuleParts` template) with its placeholders replaced by `texts`, in order. */
+export function fillTorchSlots(template: string, texts: readonly string[]): string {
+  let k = 0;
+  return template.replace(PLACEHOLDER, () => texts[k++]);
+}
+
 /** The op's PyTorch module mapping, or undefined when it is no module. */
 export function torchModule(def: OpDef): TorchMapping | undefined {
   return 'module' in def.torch ? def.torch : undefined;

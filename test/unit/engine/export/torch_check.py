@@ -37,8 +37,10 @@ def check(export_dir, case_dir, k):
     model = load_export(export_dir, k)
     expected = json.load(open(os.path.join(case_dir, 'expected.json')))
     captured = {}
-    for name, child in model.named_children():
-        child.register_forward_hook(lambda m, i, o, name=name: captured.__setitem__(name, o.detach()))
+    # Every module by its path in Net ('fc1', or 'layer1_0.conv1' inside a repeated block), as the expected outputs are named.
+    for name, child in model.named_modules():
+        if name:
+            child.register_forward_hook(lambda m, i, o, name=name: captured.__setitem__(name, o.detach()) if torch.is_tensor(o) else None)
     xs = []
     while os.path.exists(os.path.join(case_dir, f'inputs_{len(xs)}.npy')):
         xs.append(torch.from_numpy(np.load(os.path.join(case_dir, f'inputs_{len(xs)}.npy'))))
