@@ -69,7 +69,9 @@ export function createLatencyStore(deps: { editor: StoreApi<EditorState>; engine
   const measure = (): void => {
     timer = undefined;
     const s = store.getState();
-    if (s.measuredKey === s.currentKey || inFlight) return;
+    if (inFlight) return;
+    // Back to the design measured last (an undo): its figures are the design's again.
+    if (s.measuredKey === s.currentKey) return store.setState({ status: 'idle', error: undefined });
     const ed = editor.getState();
     // The analysis follows the document after its own debounce: wait for it.
     if (ed.analysisPending) return schedule();

@@ -109,6 +109,14 @@ describe('node latency on the canvas', () => {
     expect(staleOf(card, 'node-latency-fc1')).toBe('false');
     expect(card).not.toContain('badge--stale');
     expect(staleOf(status, 'total-latency')).toBe('false');
+    // Undo, then redo: the design measured last is the design again, not greyed, and not asked twice.
+    w.editor.getState().undo();
+    expect(staleOf(render('fc1').card, 'node-latency-fc1')).toBe('true');
+    w.editor.getState().redo();
+    expect(staleOf(render('fc1').card, 'node-latency-fc1')).toBe('false');
+    await new Promise((r) => setTimeout(r, LATENCY_DEBOUNCE_MS + 200));
+    expect(asked).toHaveLength(2);
+    expect(w.latency.getState().status).toBe('idle');
   });
 
   it('a design with errors is not measured; its old figures stay greyed', async () => {
