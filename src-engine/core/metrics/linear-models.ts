@@ -227,11 +227,13 @@ export function fitLogistic(x: ArrayLike<number>, labels: ArrayLike<number>, n: 
       }
       let max = -Infinity;
       for (let c = 0; c < k; c++) if (logits[c] > max) max = logits[c];
+      const own = logits[label[i]];
       let sum = 0;
-      for (let c = 0; c < k; c++) sum += Math.exp(logits[c] - max);
-      f += max + Math.log(sum) - logits[label[i]];
+      for (let c = 0; c < k; c++) sum += logits[c] = Math.exp(logits[c] - max);
+      f += max + Math.log(sum) - own;
+      // The residual p − y, in place of the logits.
       for (let c = 0; c < k; c++) {
-        const r = Math.exp(logits[c] - max) / sum - (c === label[i] ? 1 : 0);
+        const r = logits[c] / sum - (c === label[i] ? 1 : 0);
         logits[c] = r;
         residualSum[c] += r;
       }
