@@ -58,7 +58,7 @@ export interface LatencyOptions {
   minRepeats?: number;
   /** Most timed forwards. Default 25. */
   maxRepeats?: number;
-  /** Stop repeating once this much time has gone by (after `minRepeats`), in ms. Default 1500. */
+  /** Stop repeating once this much time has gone by (after `minRepeats`), in ms. Default 800. */
   budgetMs?: number;
   /** Called between repeats, so a host can serve other messages meanwhile. */
   yieldBetween?: () => Promise<void>;
@@ -166,7 +166,7 @@ export async function measureNodeLatency(checked: CheckedGraph, backend: Backend
   const started = now();
   const minRepeats = options.minRepeats ?? 3;
   const maxRepeats = Math.max(minRepeats, options.maxRepeats ?? 25);
-  const budget = options.budgetMs ?? 1500;
+  const budget = options.budgetMs ?? 800;
   const forwardWhole = (): void => {
     timing = false;
     const t = now();

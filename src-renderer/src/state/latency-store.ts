@@ -101,7 +101,8 @@ export function createLatencyStore(deps: { editor: StoreApi<EditorState>; engine
   };
 
   editor.subscribe((s, prev) => {
-    if (s.history.present.graph !== prev.history.present.graph) {
+    // The key reads the nodes alone: a training setting's edit (a new graph, the same nodes) changes nothing.
+    if (s.history.present.graph.nodes !== prev.history.present.graph.nodes) {
       const key = latencyKey(s.history.present.graph);
       if (key !== store.getState().currentKey) {
         store.setState({ currentKey: key, status: 'waiting' });
