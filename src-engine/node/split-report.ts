@@ -28,23 +28,39 @@ export function printSplitClasses(io: Io, data: PreparedData<Samples>): void {
   }
 }
 
-/** One fold's end: a `fold` record under `--json`, else `fold 2/3: test loss … acc …`. */
-export function printFold(io: Io, index: number, k: number, e: { reason: string; epochs: number; test?: MetricValues }, summary: (m: MetricValues) => string): void {
-  if (io.json) io.out(JSON.stringify({ type: 'fold', fold: index + 1, k, reason: e.reason, epochs: e.epochs, ...(e.test ? { test: e.test } : {}) }) + '\n');
-  else io.out(`fold ${index + 1}/${k}: ${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}${e.test ? `; test ${summary(e.test)}` : ''}\n\n`);
+/** A fold's baselines' test figures by name then metric (core/metrics/baselines.ts), fitted on the fold's training split. */
+export type FoldBaselines = Record<string, Partial<MetricValues>>;
+
+/** One fold's end: a `fold` record under `--json` (with its baselines' test figures), else `fold 2/3: test loss … acc …` and a line of its baselines. */
+export function printFold(io: Io, index: number, k: number, e: { reason: string; epochs: number; test?: MetricValues }, summary: (m: Partial<MetricValues>, withLoss?: boolean) => string, baselines?: FoldBaselines): void {
+  if (io.json) {
+    io.out(JSON.stringify({ type: 'fold', fold: index + 1, k, reason: e.reason, epochs: e.epochs, ...(e.test ? { test: e.test } : {}), ...(baselines ? { baselines } : {}) }) + '\n');
+    return;
+  }
+  const beside = baselines ? `\n  baselines: ${Object.entries(baselines).map(([name, m]) => `${name} ${summary(m, false)}`).join(' · ')}` : '';
+  io.out(`fold ${index + 1}/${k}: ${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}${e.test ? `; test ${summary(e.test)}` : ''}${beside}\n\n`);
 }
 
-/** The cross-validation's end: the `done` record with `folds: { k, metrics: { m: { mean, sd, values } } }` and `test` the means; else a line per metric. */
-export function printFoldsDone(io: Io, folds: FoldSummary, reason: string): void {
+/**
+ * The cross-validation's end: the `done` record with `folds: { k, metrics: { m: { mean, sd, values } } }`
+ * and `test` the means, and `baselineFolds` (each baseline's the same way, fitted on each fold's
+ * training split); else a line per metric, then each baseline's.
+ */
+export function printFoldsDone(io: Io, folds: FoldSummary, reason: string, baselines?: Record<string, FoldSummary>): void {
   if (io.json) {
     const test = Object.fromEntries(Object.entries(folds.metrics).map(([m, v]) => [m, v.mean]));
-    io.out(JSON.stringify({ type: 'done', reason, folds, test }) + '\n');
+    io.out(JSON.stringify({ type: 'done', reason, folds, test, ...(baselines ? { baselineFolds: baselines } : {}) }) + '\n');
     return;
   }
   io.out(`${folds.k}-fold cross-validation, test metrics (mean ± sd over the folds):\n`);
   const width = Math.max(...Object.keys(folds.metrics).map((m) => m.length), 4);
   for (const [m, v] of Object.entries(folds.metrics)) {
     io.out(`  ${m.padEnd(width)}  ${fmt(v.mean)} ± ${fmt(v.sd)}  (${v.values.map(fmt).join(', ')})\n`);
+  }
+  if (!baselines) return;
+  io.out('baselines, fitted on each fold\'s training split (mean ± sd over the folds):\n');
+  for (const [name, b] of Object.entries(baselines)) {
+    io.out(`  ${name}: ${Object.entries(b.metrics).map(([m, v]) => `${m} ${fmt(v.mean)} ± ${fmt(v.sd)}`).join(', ')}\n`);
   }
 }
 

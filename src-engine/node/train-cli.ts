@@ -91,8 +91,8 @@ import { formatGiB, type MemoryVerdict } from '../core/analysis/memory';
 import { trainingMemoryLimit } from './compute-info';
 import { fitToUserData, readData, type RunData } from './train-data';
 import { metricSummary, progressPrinter, type Io } from './train-progress';
-import { printFold, printFoldsDone, printSplitClasses, splitCounts } from './split-report';
-import { foldSummary } from '../core/metrics/folds';
+import { printFold, printFoldsDone, printSplitClasses, splitCounts, type FoldBaselines } from './split-report';
+import { foldSummary, type FoldSummary } from '../core/metrics/folds';
 import type { MetricValues } from '../core/metrics';
 import { runBaselines } from '../core/metrics/baselines';
 
@@ -180,7 +180,7 @@ interface RunPlan {
   /** The memory verdict the run passed (`memoryVerdict`). */
   memory: MemoryVerdict;
   /** Under `--folds`: which fold this run tests on, and where its end goes (instead of a done record). */
-  fold?: { index: number; k: number; done(e: DoneEvent): void; rolling?: boolean };
+  fold?: { index: number; k: number; done(e: DoneEvent, baselines: FoldBaselines | undefined): void; rolling?: boolean };
 }
 
 /**
@@ -193,11 +193,16 @@ interface RunPlan {
  */
 async function crossValidate(plan: RunPlan, run: RunData, k: number): Promise<number> {
   const tests: MetricValues[] = [];
+  const baselines: (FoldBaselines | undefined)[] = [];
   let reason = 'completed';
   for (let index = 0; index < k; index++) {
     const data = index === 0 ? plan.data : run.prepare({ k, index });
     let ended: DoneEvent | undefined;
-    const code = await train({ ...plan, data, fold: { index, k, done: (e) => void (ended = e), rolling: run.loaded.series !== undefined } });
+    const done = (e: DoneEvent, b: FoldBaselines | undefined) => {
+      ended = e;
+      baselines.push(b);
+    };
+    const code = await train({ ...plan, data, fold: { index, k, done, rolling: run.loaded.series !== undefined } });
     if (code !== 0) return code;
     if (!ended?.test) {
       // Stopped (Ctrl-C) before its test: the folds so far are not a cross-validation.
@@ -207,8 +212,29 @@ async function crossValidate(plan: RunPlan, run: RunData, k: number): Promise<nu
     if (ended.reason !== 'completed') reason = ended.reason;
     tests.push(ended.test);
   }
-  printFoldsDone(plan.io, foldSummary(tests), reason);
+  printFoldsDone(plan.io, foldSummary(tests), reason, baselineFolds(baselines));
   return 0;
+}
+
+/**
+ * Each baseline's test figures over the folds (#83: a cross-validation's baselines, fitted on each
+ * fold's own training split), as the network's (`foldSummary`): only baselines every fold has.
+ */
+function baselineFolds(folds: readonly (FoldBaselines | undefined)[]): Record<string, FoldSummary> | undefined {
+  const first = folds[0];
+  if (!first || folds.some((f) => !f)) return undefined;
+  const names = Object.keys(first).filter((name) => folds.every((f) => f![name] !== undefined));
+  return names.length ? Object.fromEntries(names.map((name) => [name, foldSummary(folds.map((f) => f![name]))])) : undefined;
+}
+
+/** A fold's baselines' test figures by name, fitted on its training split; undefined where none applies or one failed to fit (the fold stands without them). */
+function foldBaselines(plan: RunPlan): FoldBaselines | undefined {
+  try {
+    const b = runBaselines(plan.data, plan.checked.ir.training!);
+    return b && Object.keys(b.scores).length ? Object.fromEntries(Object.entries(b.scores).map(([name, s]) => [name, s.test])) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -285,8 +311,10 @@ function foldEnd(plan: RunPlan, print: (e: TrainerEvent) => void): (e: TrainerEv
   if (!fold) return print;
   return (e) => {
     if (e.type !== 'done') return print(e);
-    fold.done(e);
-    printFold(plan.io, fold.index, fold.k, e, metricSummary);
+    // The fold's baselines, fitted on its own training split, beside its test figures.
+    const baselines = e.test ? foldBaselines(plan) : undefined;
+    fold.done(e, baselines);
+    printFold(plan.io, fold.index, fold.k, e, metricSummary, baselines);
   };
 }
 
