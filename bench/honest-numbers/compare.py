@@ -129,7 +129,9 @@ def folds():
         for k in per:
             per[k].append(sk[k]['accuracy'])
     net = [e['test']['accuracy'] for e in ends if e['type'] == 'fold']
-    return net, per
+    # Netwright's own baselines of each fold (fitted on the fold's training split), where the run recorded them.
+    ours = {k: [e['baselines'][k]['accuracy'] for e in ends if e['type'] == 'fold' and k in e.get('baselines', {})] for k in per}
+    return net, per, ours
 
 
 def ms(v):
@@ -146,5 +148,5 @@ if __name__ == '__main__':
         t = done['test']
         net = {k: t[k] for k in ('accuracy', 'f1', 'balanced-accuracy', 'ece', 'mse', 'rmse', 'mae', 'r2') if k in t}
         print(json.dumps({'dataset': name, 'network': net, 'netwright_baselines': done.get('baselines'), 'sklearn': sk, 'verdict': done.get('verdict')}))
-    net, per = folds()
-    print(json.dumps({'dataset': 'wine --folds 5', 'network': ms(net), 'values': net, 'sklearn': {k: ms(v) for k, v in per.items()}, 'sklearn_values': per}))
+    net, per, ours = folds()
+    print(json.dumps({'dataset': 'wine --folds 5', 'network': ms(net), 'values': net, 'netwright_baselines': {k: ms(v) for k, v in ours.items() if len(v) > 1}, 'netwright_baseline_values': ours, 'sklearn': {k: ms(v) for k, v in per.items()}, 'sklearn_values': per}))
