@@ -75,6 +75,7 @@ function elementOffsets(l: Layout): Int32Array {
 export function createInt8Runtime(heap: SharedHeap, threads: number, kernel: KernelFactory): Int8Runtime {
   const kernels = {
     dense: kernel('int8Dense', { range: ['q0', 'q1'], align: 2 }),
+    pairs: kernel('int8DensePairs', { range: ['q0', 'q1'], align: 2 }),
     im2col: kernel('int8Im2col', { range: ['s0', 's1'] }),
     pool: kernel('int8MaxPool', { range: ['s0', 's1'] }),
     relu: kernel('int8Relu'),
@@ -95,6 +96,7 @@ export function createInt8Runtime(heap: SharedHeap, threads: number, kernel: Ker
 
 interface Kernels {
   dense: Kernel<'int8Dense'>;
+  pairs: Kernel<'int8DensePairs'>;
   im2col: Kernel<'int8Im2col'>;
   pool: Kernel<'int8MaxPool'>;
   relu: Kernel<'int8Relu'>;
@@ -200,6 +202,8 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
   let column: (j: number) => number;
   let ind: Int32Array;
   let unfold: ((samples: number) => void) | undefined;
+  /** Unfolded rows run on int8DensePairs (each lane an output channel), whose rows need only an even length. */
+  let pairs = false;
   let src = x.at;
   let srcStride = xl.stride;
   if (!c) {
@@ -237,7 +241,8 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
     } else {
       // Unfolded: one row of kk·C taps in (ky, kx, c) order per output pixel.
       taps = 1;
-      cp = up(kk * c.inC, 8);
+      pairs = true;
+      cp = up(kk * c.inC, 2);
       column = (j) => tapOf(j) * c.inC + channelOf(j);
       ind = new Int32Array(P);
       for (let p = 0; p < P; p++) ind[p] = 2 * p * cp;
@@ -253,16 +258,19 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
     }
   }
   const row = taps * cp;
-  const weights = new Int16Array(outC4 * row);
-  const bias = new Int32Array(outC4);
-  const mult = new Float32Array(outC4);
+  const padded = pairs ? up(step.out, 8) : outC4;
+  const weights = new Int16Array(padded * row);
+  const bias = new Int32Array(padded);
+  const mult = new Float32Array(padded);
+  // int8DensePairs' order: per eight channels, two quads of row/2 vectors, each four channels × a pair of values.
+  const slot = pairs ? (o: number, j: number) => (o - (o % 8)) * row + (o % 8 >> 2) * 4 * row + (j >> 1) * 8 + (o % 4) * 2 + (j % 2) : (o: number, j: number) => o * row + j;
   const zpIn = d.input.zeroPoint;
   for (let o = 0; o < step.out; o++) {
     let sum = 0;
     let abs = 0;
     for (let j = 0; j < step.per; j++) {
       const v = d.weight[o * step.per + j];
-      weights[o * row + column(j)] = v;
+      weights[slot(o, column(j))] = v;
       sum += v;
       abs += Math.abs(v);
     }
@@ -285,10 +293,17 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
   const zp = d.output.zeroPoint;
   const lo = (step.relu ? zp : 0) - zp;
   const args = { w, rowBytes: 2 * row, bias: biasAt, mult: multAt, ind: indAt, taps, cpBytes: 2 * cp, P, x: src, xStep: srcStride, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outC4, q0: 0, q1: 0, zp, lo, hi: 255 - zp };
+  const pairArgs = { w, bias: biasAt, mult: multAt, kpBytes: 2 * cp, P, x: src, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outC8: padded, q0: 0, q1: 0, zp, lo, hi: 255 - zp };
   const run: Layer = (samples) => {
     unfold?.(samples);
-    args.q1 = samples * P;
-    k.dense.run(args, tasksFor(samples * P * outC4 * row, threads, Math.ceil(args.q1 / 2)));
+    const tasks = tasksFor(samples * P * padded * row, threads, Math.ceil((samples * P) / 2));
+    if (pairs) {
+      pairArgs.q1 = samples * P;
+      k.pairs.run(pairArgs, tasks);
+    } else {
+      args.q1 = samples * P;
+      k.dense.run(args, tasks);
+    }
   };
   return { run, out: y };
 }

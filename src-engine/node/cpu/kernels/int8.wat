@@ -164,8 +164,109 @@
         (local.set $q (i32.add (local.get $q) (i32.const 2)))
         (br $nextQ))))
 
+  ;; A layer on unfolded rows (a first convolution on few channels), in the other order: each lane
+  ;; one output channel, `i32x4.dot_i16x8_s` of four channels' weight pairs with a splat of two
+  ;; consecutive values of the row, so the sums need no lane reduction (the row is short: 9 taps of
+  ;; a 3×3 on one channel). Rows of kpBytes (an even count of values) for positions [q0, q1): row q
+  ;; at `x + q·kpBytes`; output pixel q at `out + s·outStep + p·csBytes` (s = q / P, p = q mod P).
+  ;; Weights: per pair of output-channel quads, kp/2 vectors of quad 0 then kp/2 of quad 1, each
+  ;; vector four channels × (value 2j, value 2j + 1); outC8 (the channels rounded up to 8) zero-padded.
+  (func (export "int8DensePairs")
+    (param $w i32) (param $bias i32) (param $mult i32) (param $kpBytes i32) (param $P i32)
+    (param $x i32) (param $out i32) (param $outStep i32) (param $csBytes i32)
+    (param $outC8 i32) (param $q0 i32) (param $q1 i32) (param $zp i32) (param $lo i32) (param $hi i32)
+    (local $q i32) (local $qb i32) (local $s i32) (local $p i32) (local $rowA i32) (local $rowB i32) (local $outA i32) (local $outB i32)
+    (local $o i32) (local $wq i32) (local $half i32) (local $j i32)
+    (local $sa v128) (local $sb v128) (local $w0 v128) (local $w1 v128)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128) (local $zpv v128) (local $lov v128) (local $hiv v128)
+    (local.set $zpv (i32x4.splat (local.get $zp)))
+    (local.set $lov (i32x4.splat (local.get $lo)))
+    (local.set $hiv (i32x4.splat (local.get $hi)))
+    (local.set $half (i32.shl (local.get $kpBytes) (i32.const 2)))
+    (local.set $q (local.get $q0))
+    (block $doneQ
+      (loop $nextQ
+        (br_if $doneQ (i32.ge_s (local.get $q) (local.get $q1)))
+        (local.set $qb (i32.add (local.get $q) (i32.const 1)))
+        (if (i32.ge_s (local.get $qb) (local.get $q1)) (then (local.set $qb (local.get $q))))
+        (local.set $rowA (i32.add (local.get $x) (i32.mul (local.get $q) (local.get $kpBytes))))
+        (local.set $rowB (i32.add (local.get $x) (i32.mul (local.get $qb) (local.get $kpBytes))))
+        (local.set $s (i32.div_u (local.get $q) (local.get $P)))
+        (local.set $p (i32.sub (local.get $q) (i32.mul (local.get $s) (local.get $P))))
+        (local.set $outA (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $csBytes))))
+        (local.set $s (i32.div_u (local.get $qb) (local.get $P)))
+        (local.set $p (i32.sub (local.get $qb) (i32.mul (local.get $s) (local.get $P))))
+        (local.set $outB (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $csBytes))))
+        (local.set $o (i32.const 0))
+        (local.set $wq (local.get $w))
+        (block $doneO
+          (loop $nextO
+            (br_if $doneO (i32.ge_s (local.get $o) (local.get $outC8)))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $b0 (v128.const i32x4 0 0 0 0))
+            (local.set $b1 (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.const 0))
+            (block $doneJ
+              (loop $nextJ
+                (br_if $doneJ (i32.ge_u (local.get $j) (local.get $kpBytes)))
+                (local.set $sa (v128.load32_splat (i32.add (local.get $rowA) (local.get $j))))
+                (local.set $sb (v128.load32_splat (i32.add (local.get $rowB) (local.get $j))))
+                (local.set $w0 (v128.load (local.get $wq)))
+                (local.set $w1 (v128.load (i32.add (local.get $wq) (local.get $half))))
+                (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (local.get $w0) (local.get $sa))))
+                (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $w1) (local.get $sa))))
+                (local.set $b0 (i32x4.add (local.get $b0) (i32x4.dot_i16x8_s (local.get $w0) (local.get $sb))))
+                (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (local.get $w1) (local.get $sb))))
+                (local.set $wq (i32.add (local.get $wq) (i32.const 16)))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $nextJ)))
+            (local.set $wq (i32.add (local.get $wq) (local.get $half)))
+            ;; Requantised as int8Dense's, eight channels of B then of A (A wins where B = A).
+            (local.set $sa (v128.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+            (local.set $sb (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+            (local.set $w0 (v128.load (i32.add (local.get $mult) (i32.shl (local.get $o) (i32.const 2)))))
+            (local.set $w1 (v128.load offset=16 (i32.add (local.get $mult) (i32.shl (local.get $o) (i32.const 2)))))
+            (v128.store (i32.add (local.get $outB) (i32.shl (local.get $o) (i32.const 1)))
+              (i16x8.narrow_i32x4_s
+                (i32x4.add
+                  (i32x4.min_s
+                    (i32x4.max_s
+                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (local.get $b0) (local.get $sa))) (local.get $w0))))
+                      (local.get $lov))
+                    (local.get $hiv))
+                  (local.get $zpv))
+                (i32x4.add
+                  (i32x4.min_s
+                    (i32x4.max_s
+                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (local.get $b1) (local.get $sb))) (local.get $w1))))
+                      (local.get $lov))
+                    (local.get $hiv))
+                  (local.get $zpv))))
+            (v128.store (i32.add (local.get $outA) (i32.shl (local.get $o) (i32.const 1)))
+              (i16x8.narrow_i32x4_s
+                (i32x4.add
+                  (i32x4.min_s
+                    (i32x4.max_s
+                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (local.get $a0) (local.get $sa))) (local.get $w0))))
+                      (local.get $lov))
+                    (local.get $hiv))
+                  (local.get $zpv))
+                (i32x4.add
+                  (i32x4.min_s
+                    (i32x4.max_s
+                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (local.get $a1) (local.get $sb))) (local.get $w1))))
+                      (local.get $lov))
+                    (local.get $hiv))
+                  (local.get $zpv))))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (br $nextO)))
+        (local.set $q (i32.add (local.get $q) (i32.const 2)))
+        (br $nextQ))))
+
   ;; A first layer with few input channels unfolded (im2col) for samples [s0, s1): output pixel p's
-  ;; row of kpBytes holds its taps in (ky, kx, c) order, a padded tap the zero point, then zeros.
+  ;; row of kpBytes (a multiple of 4) holds its taps in (ky, kx, c) order, a padded tap the zero
+  ;; point, then zeros.
   (func (export "int8Im2col")
     (param $x i32) (param $xStep i32) (param $cs i32) (param $c i32) (param $h i32) (param $w i32)
     (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32)
@@ -191,8 +292,8 @@
                 (block $doneZ
                   (loop $nextZ
                     (br_if $doneZ (i32.ge_s (local.get $j) (local.get $kpBytes)))
-                    (v128.store (i32.add (local.get $row) (local.get $j)) (v128.const i32x4 0 0 0 0))
-                    (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                    (i32.store (i32.add (local.get $row) (local.get $j)) (i32.const 0))
+                    (local.set $j (i32.add (local.get $j) (i32.const 4)))
                     (br $nextZ)))
                 (local.set $at (local.get $row))
                 (local.set $ky (i32.const 0))
