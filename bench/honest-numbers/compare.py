@@ -90,6 +90,34 @@ def series():
     return ends[-1], sk
 
 
+def series_folds():
+    """--folds 5 on the series: the test windows of each fold are scikit-learn's TimeSeriesSplit(5, gap=24)'s,
+    the training windows its prefix less the validation share and its gap (chronologicalSplit), as the start records say."""
+    from sklearn.model_selection import TimeSeriesSplit
+    v = np.array([float(r['ppm']) for r in rows(f'{OUT}/data/co2/co2_monthly.csv')])
+    w = 24
+    X = np.stack([v[i:i + w] for i in range(len(v) - w)])
+    y = v[w:]
+    starts, ends = records('co2-folds')
+    folds = [e for e in ends if e['type'] == 'fold']
+    net, per, ours = [], {'mean': [], 'last-value': [], 'linear-lags': []}, {'mean': [], 'last-value': [], 'linear-lags': []}
+    for (prefix, test), start, fold in zip(TimeSeriesSplit(n_splits=5, gap=w).split(X), starts, folds):
+        n_val = round(0.1 * len(prefix))
+        train_to = len(prefix) - n_val - w
+        check('train', list(range(train_to)), start['splits']['train'])
+        check('val', list(range(len(prefix) - n_val, len(prefix))), start['splits']['val'])
+        check('test', list(test), start['splits']['test'])
+        tr = slice(0, train_to)
+        sk = regress(X[tr], y[tr], X[test], y[test], extra=(('last-value', X[test][:, -1]),))
+        per['mean'].append(sk['mean']['mse'])
+        per['last-value'].append(sk['last-value']['mse'])
+        per['linear-lags'].append(sk['ridge']['mse'])
+        for k in ours:
+            ours[k].append(fold['baselines'][k]['mse'])
+        net.append(fold['test']['mse'])
+    return net, per, ours
+
+
 def texts():
     rs = rows(f'{OUT}/data/man/all.csv')
     idx = json.load(open(f'{OUT}/man-split.json'))
@@ -148,5 +176,7 @@ if __name__ == '__main__':
         t = done['test']
         net = {k: t[k] for k in ('accuracy', 'f1', 'balanced-accuracy', 'ece', 'mse', 'rmse', 'mae', 'r2') if k in t}
         print(json.dumps({'dataset': name, 'network': net, 'netwright_baselines': done.get('baselines'), 'sklearn': sk, 'verdict': done.get('verdict')}))
+    net, per, ours = series_folds()
+    print(json.dumps({'dataset': 'co2 --folds 5 (in time order)', 'network': ms(net), 'values': net, 'netwright_baselines': {k: ms(v) for k, v in ours.items()}, 'netwright_baseline_values': ours, 'sklearn': {k: ms(v) for k, v in per.items()}, 'sklearn_values': per}))
     net, per, ours = folds()
     print(json.dumps({'dataset': 'wine --folds 5', 'network': ms(net), 'values': net, 'netwright_baselines': {k: ms(v) for k, v in ours.items() if len(v) > 1}, 'netwright_baseline_values': ours, 'sklearn': {k: ms(v) for k, v in per.items()}, 'sklearn_values': per}))
