@@ -18,6 +18,7 @@ import { loadDataset } from '../../../../src-engine/node/datasets';
 import { exportPytorch, torchNodeNames, type PytorchExportOptions } from '../../../../src-engine/core/export/pytorch';
 import { getOp } from '../../../../src-engine/core/ops/registry';
 import { writeExport } from '../../../../src-engine/node/export-writer';
+import { torchRunCache } from './torch-run-cache';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 
@@ -130,6 +131,12 @@ export function torchProcess(argv: readonly string[], cwd: string, env: Record<s
   return run;
 }
 
+/**
+ * `torchProcess`, answered from the runs kept on this machine where one of the same inputs ran
+ * before (torch-run-cache.ts): for runs whose status, output and files follow from what they read.
+ */
+export const cachedTorchProcess = torchRunCache(TORCH_PYTHON, torchProcess);
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `nw-${prefix}-`));
 }
@@ -173,7 +180,7 @@ export async function compareManyWithTorch(cases: { model: TrainedModel; inputs:
     return [dir, caseDir];
   });
   const script = join(import.meta.dirname, 'torch_check.py');
-  const r = await torchProcess([script, ...args], import.meta.dirname);
+  const r = await cachedTorchProcess([script, ...args], import.meta.dirname);
   if (r.status !== 0) throw new Error(`torch_check.py failed (${r.status}): ${r.stderr}`);
   const results = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as TorchComparison);
   if (results.length !== cases.length) throw new Error(`torch_check.py answered ${results.length} of ${cases.length} cases`);

@@ -17,7 +17,7 @@ import { Trainer } from '../../../../src-engine/core/train';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { modelFromCheckpoint } from '../../../../src-engine/core/export/model';
 import { writeDigitFolder } from '../data/user-data-fixtures';
-import { HAS_TORCH, TORCH_PYTHON, exportTo, fixtureBackend, tempDir, torchProcess, trainedTemplate } from './torch-harness';
+import { HAS_TORCH, TORCH_PYTHON, cachedTorchProcess, exportTo, fixtureBackend, tempDir, trainedTemplate } from './torch-harness';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 
@@ -27,10 +27,11 @@ const OFFLINE = { http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0
 /**
  * `python3 args…` in `cwd`, offline, on one thread, forked from an interpreter that has imported
  * torch (torchProcess: a process of its own, without importing torch again for each run). torchrun
- * (`torchrun()`) is launched so too, and its ranks are forked from its launcher.
+ * (`torchrun()`) is launched so too, and its ranks are forked from its launcher. A run whose
+ * inputs ran before on this machine answers from the cache (cachedTorchProcess: torch-run-cache.ts).
  */
 async function python(args: string[], cwd: string, timeout = 240_000) {
-  const r = await torchProcess(args, cwd, OFFLINE, timeout);
+  const r = await cachedTorchProcess(args, cwd, OFFLINE, timeout);
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
