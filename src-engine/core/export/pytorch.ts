@@ -165,8 +165,8 @@ function planGraph({ checked, diagnostics }: InferenceModel): TorchPlan {
   return { graph, checked, names, flat, blocks, features, target: targets[0] ?? null, losses, body, returns, prediction, shapes };
 }
 
-/** The generated model.py: an nn.Module with the canvas' node names, and what inference needs. */
-function modelPy(model: TrainedModel, p: TorchPlan, normalization: ModelNormalization): string {
+/** Net's lines: its submodules (`init`), their initialisation (`inits`), forward()'s lines (`fwd`), the helpers they need and each node's variable (`v`). */
+function netLines(p: TorchPlan) {
   const { names, shapes } = p;
   const helpers = new Set<string>();
   const init: string[] = [];
@@ -204,6 +204,13 @@ function modelPy(model: TrainedModel, p: TorchPlan, normalization: ModelNormaliz
       fwd.push(`        ${v(n.id)} = ${torchExpressionText(def, n.attrs, inShape, n.inputs.map(v))}`);
     }
   }
+  return { helpers, init, inits, fwd, v };
+}
+
+/** The generated model.py: an nn.Module with the canvas' node names, and what inference needs. */
+function modelPy(model: TrainedModel, p: TorchPlan, normalization: ModelNormalization): string {
+  const { shapes } = p;
+  const { helpers, init, inits, fwd, v } = netLines(p);
   const blockClasses = p.blocks.classes.map(
     (c) => `
 

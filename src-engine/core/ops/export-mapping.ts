@@ -39,7 +39,7 @@ export function torchModuleText(def: OpDef, attrs: Attrs, inputShape: readonly n
 
 /**
  * `torchModuleText` in parts: the template the node's module is written from, and the text of each
- * of its placeholders in order (`key`, e.g. `in[1]` or `outChannels`, and its Python `text`).
+ * of its placeholders in order (`key`, e.g. `in[1]` or `outChannels`, and the Python it stands for).
  * model.py's repeated blocks (core/export/torch-blocks.ts) compare templates and pass the texts
  * that differ from one block to the next as the block's arguments. Undefined when the op has no module.
  */
