@@ -11,6 +11,11 @@
  * the new run's. Keyed by contents, an edit that leaves an exported project as it was (anywhere
  * outside the exporters and the training that made its weights) keeps the hit.
  *
+ * What a run reads by a path that none of its arguments names is keyed by that path alone: an
+ * export's own files naming a streamed folder (a temp folder of its own each test run, so never
+ * found again), MNIST's files named in train.py (the package's version: the lockfile), Debian's
+ * Fashion-MNIST (taken as fixed).
+ *
  * Only runs that exit 0 are kept: a failure is shown as it happens, and a run stopped by its
  * timeout says nothing about the next. A clean clone (CI) runs everything; `ACCURACY_CACHE=0` runs
  * again (as test/accuracy/cache.ts).
