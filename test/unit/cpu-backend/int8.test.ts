@@ -1,9 +1,9 @@
 /**
  * The CPU backend's int8 inference (node/cpu/int8.ts, kernels/int8.wat) against the pure-TypeScript
  * reference (core/quantize/int8.ts `runInt8`): the same uint8 outputs, exactly, on random chains of
- * odd sizes — convolutions on 1 to 13 channels (unfolded below 8, by indirection from 8), 1×1, 5×3,
- * strided, dilated and padded kernels, output channels not a multiple of 4, max pools (clipped and
- * ceil-mode windows), lone ReLUs, Flatten and Linear layers — with random zero points, multipliers,
+ * odd sizes — convolutions on 1 to 13 channels (unfolded below 8, by indirection from 8, 3×3
+ * stride-1 ones by integer Winograd, odd output sizes included), 1×1, 5×3, strided, dilated and
+ * padded kernels, output channels not a multiple of 4, max pools (clipped and ceil-mode windows), lone ReLUs, Flatten and Linear layers — with random zero points, multipliers,
  * biases and fused ReLUs, inputs normalised globally, per feature or not, power-of-two scales whose
  * roundings meet exact halves, at 1, 7 and 45 samples (past a prepared batch of 32), on 1 and 2 threads;
  * and the MNIST CNN's and MLP's own plans through `quantizeModel`.
@@ -120,7 +120,7 @@ function features(rng: Rng, m: Int8Model, count: number): Float32Array {
 }
 
 const SPECS: Record<string, Spec> = {
-  'conv 1 channel (unfolded) 3×3 pad 1, pool 2, conv 8 → 10 (indirection), pool 2, flatten, linear 10': {
+  'conv 1 channel (unfolded) 3×3 pad 1, pool 2, conv 8 → 10 (Winograd), pool 2, flatten, linear 10': {
     input: [1, 12, 12],
     layers: [{ conv: { outChannels: 8, kernelSize: 3, padding: 1 } }, { pool: { kernelSize: 2 } }, { conv: { outChannels: 10, kernelSize: 3, padding: 1 } }, { pool: { kernelSize: 2 } }, 'flatten', { linear: 10 }],
   },
@@ -131,6 +131,10 @@ const SPECS: Record<string, Spec> = {
   'conv 13 channels 3×3 stride 2 pad 1 to 17 (9×7), pool 3 stride 2 pad 1 ceil, conv 2×2 to 9, flatten, linear 1': {
     input: [13, 9, 7],
     layers: [{ conv: { outChannels: 17, kernelSize: 3, stride: 2, padding: 1 } }, { pool: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } }, { conv: { outChannels: 9, kernelSize: 2, padding: 1 } }, 'flatten', { linear: 1 }],
+  },
+  'Winograd 3×3 on odd outputs: 11 channels on 7×5 pad 1 → 6, relu, 3×3 unpadded → 9 (5×3), flatten, linear 4': {
+    input: [11, 7, 5],
+    layers: [{ conv: { outChannels: 6, kernelSize: 3, padding: 1 } }, 'relu', { conv: { outChannels: 9, kernelSize: 3 } }, 'flatten', { linear: 4 }],
   },
   'pool first on 2 channels, conv 2 → 4, flatten': {
     input: [2, 7, 5],

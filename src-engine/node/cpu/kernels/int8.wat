@@ -264,6 +264,249 @@
         (local.set $q (i32.add (local.get $q) (i32.const 2)))
         (br $nextQ))))
 
+  ;; Integer Winograd F(2×2, 3×3) for 3×3 stride-1 layers (the reference's sums, with 2.25× fewer
+  ;; products). With G' = 2G (integers), U' = G'·g·G'ᵀ = 4·GgGᵀ (|U'| ≤ 9·127), V = Bᵀ·d·B on the
+  ;; inputs minus their zero point (|V| ≤ 4·255), M = Σ_c U'⊙V and Aᵀ·M·A = 4·(Σ (x − zp)·w) exactly:
+  ;; integer arithmetic, so the result is the direct sum's (i32 wraps cancel, as int8Dense's, while
+  ;; 4·255·Σ|w| < 2³¹, which int8.ts checks).
+  ;;
+  ;; Input: for samples [s0, s1) and tiles [0, T), the 16 pixels of tile t at byte offsets
+  ;; ind[t·16 + r·4 + c] in the sample's block (a pixel off the image: the zero-point pixel), eight
+  ;; channels a step; V's plane ξ = r·4 + c at V + ξ·vPlane, row s·T + t of csBytes.
+  (func (export "int8WinogradInput")
+    (param $x i32) (param $xStep i32) (param $ind i32) (param $T i32) (param $csBytes i32) (param $zp i32)
+    (param $V i32) (param $vPlane i32) (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $t i32) (local $src i32) (local $it i32) (local $cv i32) (local $dst i32) (local $zpv v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $o4 i32) (local $o5 i32) (local $o6 i32) (local $o7 i32) (local $o8 i32) (local $o9 i32) (local $o10 i32) (local $o11 i32) (local $o12 i32) (local $o13 i32) (local $o14 i32) (local $o15 i32)
+    (local.set $zpv (i16x8.splat (local.get $zp)))
+    (local.set $s (local.get $s0))
+    (block $doneS
+      (loop $nextS
+        (br_if $doneS (i32.ge_s (local.get $s) (local.get $s1)))
+        (local.set $src (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))))
+        (local.set $t (i32.const 0))
+        (block $doneT
+          (loop $nextT
+            (br_if $doneT (i32.ge_s (local.get $t) (local.get $T)))
+            (local.set $it (i32.add (local.get $ind) (i32.shl (local.get $t) (i32.const 6))))
+            (local.set $o0 (i32.add (local.get $src) (i32.load offset=0 (local.get $it))))
+            (local.set $o1 (i32.add (local.get $src) (i32.load offset=4 (local.get $it))))
+            (local.set $o2 (i32.add (local.get $src) (i32.load offset=8 (local.get $it))))
+            (local.set $o3 (i32.add (local.get $src) (i32.load offset=12 (local.get $it))))
+            (local.set $o4 (i32.add (local.get $src) (i32.load offset=16 (local.get $it))))
+            (local.set $o5 (i32.add (local.get $src) (i32.load offset=20 (local.get $it))))
+            (local.set $o6 (i32.add (local.get $src) (i32.load offset=24 (local.get $it))))
+            (local.set $o7 (i32.add (local.get $src) (i32.load offset=28 (local.get $it))))
+            (local.set $o8 (i32.add (local.get $src) (i32.load offset=32 (local.get $it))))
+            (local.set $o9 (i32.add (local.get $src) (i32.load offset=36 (local.get $it))))
+            (local.set $o10 (i32.add (local.get $src) (i32.load offset=40 (local.get $it))))
+            (local.set $o11 (i32.add (local.get $src) (i32.load offset=44 (local.get $it))))
+            (local.set $o12 (i32.add (local.get $src) (i32.load offset=48 (local.get $it))))
+            (local.set $o13 (i32.add (local.get $src) (i32.load offset=52 (local.get $it))))
+            (local.set $o14 (i32.add (local.get $src) (i32.load offset=56 (local.get $it))))
+            (local.set $o15 (i32.add (local.get $src) (i32.load offset=60 (local.get $it))))
+            (local.set $dst (i32.add (local.get $V) (i32.mul (i32.add (i32.mul (local.get $s) (local.get $T)) (local.get $t)) (local.get $csBytes))))
+            (local.set $cv (i32.const 0))
+            (block $doneC
+              (loop $nextC
+                (br_if $doneC (i32.ge_u (local.get $cv) (local.get $csBytes)))
+                (local.set $t0 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o0) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o8) (local.get $cv))) (local.get $zpv))))
+                (local.set $t1 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o1) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o9) (local.get $cv))) (local.get $zpv))))
+                (local.set $t2 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o2) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o10) (local.get $cv))) (local.get $zpv))))
+                (local.set $t3 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o3) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o11) (local.get $cv))) (local.get $zpv))))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 0) (local.get $vPlane))) (i16x8.sub (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 1) (local.get $vPlane))) (i16x8.add (local.get $t1) (local.get $t2)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 2) (local.get $vPlane))) (i16x8.sub (local.get $t2) (local.get $t1)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 3) (local.get $vPlane))) (i16x8.sub (local.get $t1) (local.get $t3)))
+                (local.set $t0 (i16x8.add (i16x8.sub (v128.load (i32.add (local.get $o4) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o8) (local.get $cv))) (local.get $zpv))))
+                (local.set $t1 (i16x8.add (i16x8.sub (v128.load (i32.add (local.get $o5) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o9) (local.get $cv))) (local.get $zpv))))
+                (local.set $t2 (i16x8.add (i16x8.sub (v128.load (i32.add (local.get $o6) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o10) (local.get $cv))) (local.get $zpv))))
+                (local.set $t3 (i16x8.add (i16x8.sub (v128.load (i32.add (local.get $o7) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o11) (local.get $cv))) (local.get $zpv))))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 4) (local.get $vPlane))) (i16x8.sub (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 5) (local.get $vPlane))) (i16x8.add (local.get $t1) (local.get $t2)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 6) (local.get $vPlane))) (i16x8.sub (local.get $t2) (local.get $t1)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 7) (local.get $vPlane))) (i16x8.sub (local.get $t1) (local.get $t3)))
+                (local.set $t0 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o8) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o4) (local.get $cv))) (local.get $zpv))))
+                (local.set $t1 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o9) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o5) (local.get $cv))) (local.get $zpv))))
+                (local.set $t2 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o10) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o6) (local.get $cv))) (local.get $zpv))))
+                (local.set $t3 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o11) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o7) (local.get $cv))) (local.get $zpv))))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 8) (local.get $vPlane))) (i16x8.sub (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 9) (local.get $vPlane))) (i16x8.add (local.get $t1) (local.get $t2)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 10) (local.get $vPlane))) (i16x8.sub (local.get $t2) (local.get $t1)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 11) (local.get $vPlane))) (i16x8.sub (local.get $t1) (local.get $t3)))
+                (local.set $t0 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o4) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o12) (local.get $cv))) (local.get $zpv))))
+                (local.set $t1 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o5) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o13) (local.get $cv))) (local.get $zpv))))
+                (local.set $t2 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o6) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o14) (local.get $cv))) (local.get $zpv))))
+                (local.set $t3 (i16x8.sub (i16x8.sub (v128.load (i32.add (local.get $o7) (local.get $cv))) (local.get $zpv)) (i16x8.sub (v128.load (i32.add (local.get $o15) (local.get $cv))) (local.get $zpv))))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 12) (local.get $vPlane))) (i16x8.sub (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 13) (local.get $vPlane))) (i16x8.add (local.get $t1) (local.get $t2)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 14) (local.get $vPlane))) (i16x8.sub (local.get $t2) (local.get $t1)))
+                (v128.store (i32.add (local.get $dst) (i32.mul (i32.const 15) (local.get $vPlane))) (i16x8.sub (local.get $t1) (local.get $t3)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+                (local.set $cv (i32.add (local.get $cv) (i32.const 16)))
+                (br $nextC)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $nextT)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $nextS))))
+
+  ;; The 16 products of the transforms, M_ξ[q][o] = Σ_c U'_ξ[o][c]·V_ξ[q][c], for rows [q0, q1) of
+  ;; every plane, as int8DensePairs (each lane an output channel, weight pairs times a splat of two
+  ;; channels) but stored as raw i32 sums: M_ξ row q of outC8 at M + ξ·mPlane + q·outC8·4. U'_ξ at
+  ;; U + ξ·uPlane in int8DensePairs' order over rows of csBytes.
+  (func (export "int8WinogradGemm")
+    (param $U i32) (param $uPlane i32) (param $V i32) (param $vPlane i32) (param $csBytes i32)
+    (param $M i32) (param $mPlane i32) (param $outC8 i32) (param $q0 i32) (param $q1 i32)
+    (local $xi i32) (local $q i32) (local $rowA i32) (local $rowB i32) (local $mA i32) (local $mB i32)
+    (local $o i32) (local $wq i32) (local $half i32) (local $j i32) (local $u i32) (local $v i32) (local $m i32)
+    (local $sa v128) (local $sb v128) (local $w0 v128) (local $w1 v128)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local.set $half (i32.shl (local.get $csBytes) (i32.const 2)))
+    (local.set $xi (i32.const 0))
+    (block $doneXi
+      (loop $nextXi
+        (br_if $doneXi (i32.ge_s (local.get $xi) (i32.const 16)))
+        (local.set $u (i32.add (local.get $U) (i32.mul (local.get $xi) (local.get $uPlane))))
+        (local.set $v (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $vPlane))))
+        (local.set $m (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $mPlane))))
+        (local.set $q (local.get $q0))
+        (block $doneQ
+          (loop $nextQ
+            (br_if $doneQ (i32.ge_s (local.get $q) (local.get $q1)))
+            (local.set $rowA (i32.add (local.get $v) (i32.mul (local.get $q) (local.get $csBytes))))
+            (local.set $mA (i32.add (local.get $m) (i32.shl (i32.mul (local.get $q) (local.get $outC8)) (i32.const 2))))
+            (if (i32.lt_s (i32.add (local.get $q) (i32.const 1)) (local.get $q1))
+              (then
+                (local.set $rowB (i32.add (local.get $rowA) (local.get $csBytes)))
+                (local.set $mB (i32.add (local.get $mA) (i32.shl (local.get $outC8) (i32.const 2)))))
+              (else
+                (local.set $rowB (local.get $rowA))
+                (local.set $mB (local.get $mA))))
+            (local.set $o (i32.const 0))
+            (local.set $wq (local.get $u))
+            (block $doneO
+              (loop $nextO
+                (br_if $doneO (i32.ge_s (local.get $o) (local.get $outC8)))
+                (local.set $a0 (v128.const i32x4 0 0 0 0))
+                (local.set $a1 (v128.const i32x4 0 0 0 0))
+                (local.set $b0 (v128.const i32x4 0 0 0 0))
+                (local.set $b1 (v128.const i32x4 0 0 0 0))
+                (local.set $j (i32.const 0))
+                (block $doneJ
+                  (loop $nextJ
+                    (br_if $doneJ (i32.ge_u (local.get $j) (local.get $csBytes)))
+                    (local.set $sa (v128.load32_splat (i32.add (local.get $rowA) (local.get $j))))
+                    (local.set $sb (v128.load32_splat (i32.add (local.get $rowB) (local.get $j))))
+                    (local.set $w0 (v128.load (local.get $wq)))
+                    (local.set $w1 (v128.load (i32.add (local.get $wq) (local.get $half))))
+                    (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (local.get $w0) (local.get $sa))))
+                    (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $w1) (local.get $sa))))
+                    (local.set $b0 (i32x4.add (local.get $b0) (i32x4.dot_i16x8_s (local.get $w0) (local.get $sb))))
+                    (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (local.get $w1) (local.get $sb))))
+                    (local.set $wq (i32.add (local.get $wq) (i32.const 16)))
+                    (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                    (br $nextJ)))
+                (local.set $wq (i32.add (local.get $wq) (local.get $half)))
+                (v128.store (i32.add (local.get $mB) (i32.shl (local.get $o) (i32.const 2))) (local.get $b0))
+                (v128.store offset=16 (i32.add (local.get $mB) (i32.shl (local.get $o) (i32.const 2))) (local.get $b1))
+                (v128.store (i32.add (local.get $mA) (i32.shl (local.get $o) (i32.const 2))) (local.get $a0))
+                (v128.store offset=16 (i32.add (local.get $mA) (i32.shl (local.get $o) (i32.const 2))) (local.get $a1))
+                (local.set $o (i32.add (local.get $o) (i32.const 8)))
+                (br $nextO)))
+            (local.set $q (i32.add (local.get $q) (i32.const 2)))
+            (br $nextQ)))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br $nextXi))))
+
+  ;; Output: for rows [q0, q1) (q = s·T + t, tile t = ty·TW + tx), four channels a step: Aᵀ·M·A
+  ;; (2×2 of 4·the sum), shifted right by 2 (exact), plus the layer's own int32 bias, requantised as
+  ;; int8Dense's and stored at the tile's output pixels inside outH × outW.
+  (func (export "int8WinogradOutput")
+    (param $M i32) (param $mPlane i32) (param $outC8 i32) (param $T i32) (param $TW i32)
+    (param $bias i32) (param $mult i32) (param $out i32) (param $outStep i32) (param $csBytes i32)
+    (param $outH i32) (param $outW i32) (param $zp i32) (param $lo i32) (param $hi i32) (param $q0 i32) (param $q1 i32)
+    (local $q i32) (local $s i32) (local $t i32) (local $oy i32) (local $ox i32) (local $o i32) (local $at i32) (local $px i32) (local $rowBytes i32)
+    (local $bv v128) (local $mv v128) (local $zpv v128) (local $lov v128) (local $hiv v128) (local $r v128)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $m4 v128) (local $m5 v128) (local $m6 v128) (local $m7 v128) (local $m8 v128) (local $m9 v128) (local $m10 v128) (local $m11 v128) (local $m12 v128) (local $m13 v128) (local $m14 v128) (local $m15 v128)
+    (local.set $zpv (i32x4.splat (local.get $zp)))
+    (local.set $lov (i32x4.splat (local.get $lo)))
+    (local.set $hiv (i32x4.splat (local.get $hi)))
+    (local.set $rowBytes (i32.mul (local.get $outW) (local.get $csBytes)))
+    (local.set $q (local.get $q0))
+    (block $doneQ
+      (loop $nextQ
+        (br_if $doneQ (i32.ge_s (local.get $q) (local.get $q1)))
+        (local.set $s (i32.div_u (local.get $q) (local.get $T)))
+        (local.set $t (i32.sub (local.get $q) (i32.mul (local.get $s) (local.get $T))))
+        (local.set $oy (i32.shl (i32.div_u (local.get $t) (local.get $TW)) (i32.const 1)))
+        (local.set $ox (i32.shl (i32.sub (local.get $t) (i32.mul (i32.div_u (local.get $t) (local.get $TW)) (local.get $TW))) (i32.const 1)))
+        (local.set $o (i32.const 0))
+        (block $doneO
+          (loop $nextO
+            (br_if $doneO (i32.ge_s (local.get $o) (local.get $outC8)))
+            (local.set $at (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $outC8)) (local.get $o)) (i32.const 2))))
+            (local.set $m0 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 0) (local.get $mPlane)))))
+                (local.set $m1 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 1) (local.get $mPlane)))))
+                (local.set $m2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 2) (local.get $mPlane)))))
+                (local.set $m3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 3) (local.get $mPlane)))))
+                (local.set $m4 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 4) (local.get $mPlane)))))
+                (local.set $m5 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 5) (local.get $mPlane)))))
+                (local.set $m6 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 6) (local.get $mPlane)))))
+                (local.set $m7 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 7) (local.get $mPlane)))))
+                (local.set $m8 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 8) (local.get $mPlane)))))
+                (local.set $m9 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 9) (local.get $mPlane)))))
+                (local.set $m10 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 10) (local.get $mPlane)))))
+                (local.set $m11 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 11) (local.get $mPlane)))))
+                (local.set $m12 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 12) (local.get $mPlane)))))
+                (local.set $m13 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 13) (local.get $mPlane)))))
+                (local.set $m14 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 14) (local.get $mPlane)))))
+                (local.set $m15 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 15) (local.get $mPlane)))))
+            (local.set $bv (v128.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+            (local.set $mv (v128.load (i32.add (local.get $mult) (i32.shl (local.get $o) (i32.const 2)))))
+            (local.set $px (i32.add (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep)))
+              (i32.mul (i32.add (i32.mul (local.get $oy) (local.get $outW)) (local.get $ox)) (local.get $csBytes))) (i32.shl (local.get $o) (i32.const 1))))
+            (if (i32.and (i32.lt_s (i32.add (local.get $oy) (i32.const 0)) (local.get $outH)) (i32.lt_s (i32.add (local.get $ox) (i32.const 0)) (local.get $outW)))
+                  (then (v128.store64_lane 0 (i32.add (local.get $px) (i32.add (i32.mul (i32.const 0) (local.get $rowBytes)) (i32.mul (i32.const 0) (local.get $csBytes))))
+                    (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
+                  (i32x4.min_s
+                    (i32x4.max_s
+                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.add (i32x4.add (i32x4.add (i32x4.add (local.get $m0) (local.get $m4)) (local.get $m8)) (i32x4.add (i32x4.add (local.get $m1) (local.get $m5)) (local.get $m9))) (i32x4.add (i32x4.add (local.get $m2) (local.get $m6)) (local.get $m10))) (i32.const 2)) (local.get $bv))) (local.get $mv))))
+                      (local.get $lov))
+                    (local.get $hiv))
+                  (local.get $zpv))) (local.get $r)))))
+                (if (i32.and (i32.lt_s (i32.add (local.get $oy) (i32.const 0)) (local.get $outH)) (i32.lt_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW)))
+                  (then (v128.store64_lane 0 (i32.add (local.get $px) (i32.add (i32.mul (i32.const 0) (local.get $rowBytes)) (i32.mul (i32.const 1) (local.get $csBytes))))
+                    (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
+                  (i32x4.min_s
+                    (i32x4.max_s
+                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.sub (i32x4.sub (i32x4.add (i32x4.add (local.get $m1) (local.get $m5)) (local.get $m9)) (i32x4.add (i32x4.add (local.get $m2) (local.get $m6)) (local.get $m10))) (i32x4.add (i32x4.add (local.get $m3) (local.get $m7)) (local.get $m11))) (i32.const 2)) (local.get $bv))) (local.get $mv))))
+                      (local.get $lov))
+                    (local.get $hiv))
+                  (local.get $zpv))) (local.get $r)))))
+                (if (i32.and (i32.lt_s (i32.add (local.get $oy) (i32.const 1)) (local.get $outH)) (i32.lt_s (i32.add (local.get $ox) (i32.const 0)) (local.get $outW)))
+                  (then (v128.store64_lane 0 (i32.add (local.get $px) (i32.add (i32.mul (i32.const 1) (local.get $rowBytes)) (i32.mul (i32.const 0) (local.get $csBytes))))
+                    (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
+                  (i32x4.min_s
+                    (i32x4.max_s
+                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.add (i32x4.add (i32x4.sub (i32x4.sub (local.get $m4) (local.get $m8)) (local.get $m12)) (i32x4.sub (i32x4.sub (local.get $m5) (local.get $m9)) (local.get $m13))) (i32x4.sub (i32x4.sub (local.get $m6) (local.get $m10)) (local.get $m14))) (i32.const 2)) (local.get $bv))) (local.get $mv))))
+                      (local.get $lov))
+                    (local.get $hiv))
+                  (local.get $zpv))) (local.get $r)))))
+                (if (i32.and (i32.lt_s (i32.add (local.get $oy) (i32.const 1)) (local.get $outH)) (i32.lt_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW)))
+                  (then (v128.store64_lane 0 (i32.add (local.get $px) (i32.add (i32.mul (i32.const 1) (local.get $rowBytes)) (i32.mul (i32.const 1) (local.get $csBytes))))
+                    (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
+                  (i32x4.min_s
+                    (i32x4.max_s
+                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.sub (i32x4.sub (i32x4.sub (i32x4.sub (local.get $m5) (local.get $m9)) (local.get $m13)) (i32x4.sub (i32x4.sub (local.get $m6) (local.get $m10)) (local.get $m14))) (i32x4.sub (i32x4.sub (local.get $m7) (local.get $m11)) (local.get $m15))) (i32.const 2)) (local.get $bv))) (local.get $mv))))
+                      (local.get $lov))
+                    (local.get $hiv))
+                  (local.get $zpv))) (local.get $r)))))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (br $nextO)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $nextQ))))
+
   ;; A first layer with few input channels unfolded (im2col) for samples [s0, s1): output pixel p's
   ;; row of kpBytes (a multiple of 4) holds its taps in (ky, kx, c) order, a padded tap the zero
   ;; point, then zeros.
