@@ -124,6 +124,10 @@ const SPECS: Record<string, Spec> = {
     input: [1, 12, 12],
     layers: [{ conv: { outChannels: 8, kernelSize: 3, padding: 1 } }, { pool: { kernelSize: 2 } }, { conv: { outChannels: 10, kernelSize: 3, padding: 1 } }, { pool: { kernelSize: 2 } }, 'flatten', { linear: 10 }],
   },
+  'conv 1 channel 5×3 dilated 2 down, stride 2 across, on 13×11 (unfolded rows copied whole inside the image), flatten, linear 6': {
+    input: [1, 13, 11],
+    layers: [{ conv: { outChannels: 12, kernelSize: [5, 3], stride: [1, 2], padding: [3, 1], dilation: [2, 1] } }, 'flatten', { linear: 6 }],
+  },
   'conv 3 channels 5×3 stride 2 dilation 2 on 11×9, relu, conv 1×1 to 5, flatten, linear 7 → 3': {
     input: [3, 11, 9],
     layers: [{ conv: { outChannels: 6, kernelSize: [5, 3], stride: 2, padding: [2, 1], dilation: [1, 2] } }, 'relu', { conv: { outChannels: 5, kernelSize: 1 } }, 'flatten', { linear: 7 }, { linear: 3 }],

@@ -516,7 +516,11 @@
     (param $ph i32) (param $pw i32) (param $dh i32) (param $dw i32) (param $zp i32)
     (param $cols i32) (param $kpBytes i32) (param $s0 i32) (param $s1 i32)
     (local $s i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $ci i32)
-    (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $src i32) (local $j i32) (local $inside i32)
+    (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $src i32) (local $j i32) (local $inside i32) (local $fast i32)
+    ;; The one-channel fast path needs rows of 3·kh + 1 values (kh odd), one channel a pixel, no dilation across.
+    (local.set $fast (i32.and (i32.and (i32.and (i32.eq (local.get $c) (i32.const 1)) (i32.eq (local.get $cs) (i32.const 1)))
+      (i32.and (i32.eq (local.get $kw) (i32.const 3)) (i32.eq (local.get $dw) (i32.const 1))))
+      (i32.eq (local.get $kpBytes) (i32.add (i32.mul (local.get $kh) (i32.const 6)) (i32.const 2)))))
     (local.set $s (local.get $s0))
     (block $doneS
       (loop $nextS
@@ -531,41 +535,61 @@
             (block $doneX
               (loop $nextX
                 (br_if $doneX (i32.ge_s (local.get $ox) (local.get $ow)))
-                (local.set $j (i32.const 0))
-                (block $doneZ
-                  (loop $nextZ
-                    (br_if $doneZ (i32.ge_s (local.get $j) (local.get $kpBytes)))
-                    (i32.store (i32.add (local.get $row) (local.get $j)) (i32.const 0))
-                    (local.set $j (i32.add (local.get $j) (i32.const 4)))
-                    (br $nextZ)))
-                (local.set $at (local.get $row))
-                (local.set $ky (i32.const 0))
-                (block $doneKy
-                  (loop $nextKy
-                    (br_if $doneKy (i32.ge_s (local.get $ky) (local.get $kh)))
-                    (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph)) (i32.mul (local.get $ky) (local.get $dh))))
-                    (local.set $kx (i32.const 0))
-                    (block $doneKx
-                      (loop $nextKx
-                        (br_if $doneKx (i32.ge_s (local.get $kx) (local.get $kw)))
-                        (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $pw)) (i32.mul (local.get $kx) (local.get $dw))))
-                        (local.set $inside (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w))))
-                        (local.set $ci (i32.const 0))
-                        (block $doneC
-                          (loop $nextC
-                            (br_if $doneC (i32.ge_s (local.get $ci) (local.get $c)))
-                            (i32.store16 (local.get $at)
-                              (if (result i32) (local.get $inside)
-                                (then (i32.load16_s (i32.add (local.get $src)
-                                  (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (local.get $cs)) (local.get $ci)) (i32.const 1)))))
-                                (else (local.get $zp))))
-                            (local.set $at (i32.add (local.get $at) (i32.const 2)))
-                            (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
-                            (br $nextC)))
-                        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-                        (br $nextKx)))
-                    (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
-                    (br $nextKy)))
+                ;; One channel, 3 taps wide, every tap on the image: each kernel row's three values are one
+                ;; 8-byte copy (its fourth value lands where the next row's first goes, or in the pad slot).
+                (local.set $iy (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph)))
+                (local.set $ix (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $pw)))
+                (if (i32.and (local.get $fast)
+                      (i32.and
+                        (i32.and (i32.ge_s (local.get $iy) (i32.const 0)) (i32.lt_s (i32.add (local.get $iy) (i32.mul (i32.sub (local.get $kh) (i32.const 1)) (local.get $dh))) (local.get $h)))
+                        (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.lt_s (i32.add (local.get $ix) (i32.const 2)) (local.get $w)))))
+                  (then
+                    (local.set $ky (i32.const 0))
+                    (block $doneF
+                      (loop $nextF
+                        (br_if $doneF (i32.ge_s (local.get $ky) (local.get $kh)))
+                        (i64.store (i32.add (local.get $row) (i32.mul (local.get $ky) (i32.const 6)))
+                          (i64.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $iy) (i32.mul (local.get $ky) (local.get $dh))) (local.get $w)) (local.get $ix)) (i32.const 1)))))
+                        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                        (br $nextF)))
+                    (i32.store16 (i32.add (local.get $row) (i32.mul (local.get $kh) (i32.const 6))) (i32.const 0)))
+                  (else
+                    (local.set $j (i32.const 0))
+                    (block $doneZ
+                      (loop $nextZ
+                        (br_if $doneZ (i32.ge_s (local.get $j) (local.get $kpBytes)))
+                        (i32.store (i32.add (local.get $row) (local.get $j)) (i32.const 0))
+                        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                        (br $nextZ)))
+                    (local.set $at (local.get $row))
+                    (local.set $ky (i32.const 0))
+                    (block $doneKy
+                      (loop $nextKy
+                        (br_if $doneKy (i32.ge_s (local.get $ky) (local.get $kh)))
+                        (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph)) (i32.mul (local.get $ky) (local.get $dh))))
+                        (local.set $kx (i32.const 0))
+                        (block $doneKx
+                          (loop $nextKx
+                            (br_if $doneKx (i32.ge_s (local.get $kx) (local.get $kw)))
+                            (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $pw)) (i32.mul (local.get $kx) (local.get $dw))))
+                            (local.set $inside (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w))))
+                            (local.set $ci (i32.const 0))
+                            (block $doneC
+                              (loop $nextC
+                                (br_if $doneC (i32.ge_s (local.get $ci) (local.get $c)))
+                                (i32.store16 (local.get $at)
+                                  (if (result i32) (local.get $inside)
+                                    (then (i32.load16_s (i32.add (local.get $src)
+                                      (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (local.get $cs)) (local.get $ci)) (i32.const 1)))))
+                                    (else (local.get $zp))))
+                                (local.set $at (i32.add (local.get $at) (i32.const 2)))
+                                (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+                                (br $nextC)))
+                            (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                            (br $nextKx)))
+                        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                        (br $nextKy)))
+                  ))
                 (local.set $row (i32.add (local.get $row) (local.get $kpBytes)))
                 (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
                 (br $nextX)))
