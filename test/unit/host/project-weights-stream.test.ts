@@ -27,7 +27,7 @@ import { initialModel } from '../../../src-engine/core/export/initial';
 import { indexSafetensors } from '../../../src-engine/core/export/safetensors';
 import { createMemoryChannelPair, EXPORT_CHUNK_BYTES, RpcClient, type Channel } from '../../../src-engine/protocol';
 import { encodeWireFrames, MAX_MESSAGE_BYTES, WireReassembler } from '../../../src-engine/protocol/wire';
-import { PROJECT_LIMITS } from '../../../src-contracts/files';
+import { FILE_BYTES, FILE_BYTES_HEADERS, PROJECT_LIMITS } from '../../../src-contracts/files';
 import { FileService } from '../../../src-main/host/files';
 import { PROJECT_WEIGHTS_LIMITS } from '../../../src-main/host/project-weights';
 import { ProjectFiles } from '../../../src-renderer/src/editor/files';
@@ -267,6 +267,26 @@ describe('a project whose weights pass every cap saves, opens, saves again and r
     const info = await wd.client.request('model.load', { model: made.model, weights: again.id });
     expect(info.runId).toMatch(/^run-/);
   }, 60_000);
+});
+
+describe('web mode\'s FILE_BYTES route', () => {
+  it('takes bytes only for the token holder on its origin, only for the operations that carry them, a part at most, checked as any file call', async () => {
+    const wd = await world({ socket: MAX_MESSAGE_BYTES, hostPart: 2 ** 20 });
+    const { origin, token } = wd.bridge;
+    const post = (call: unknown, body: Uint8Array, headers: Record<string, string> = {}) =>
+      fetch(`${origin}${FILE_BYTES.route}`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream', 'X-Netwright-Token': token, Origin: origin, [FILE_BYTES_HEADERS.call]: encodeURIComponent(JSON.stringify(call)), ...headers }, body: body as Uint8Array<ArrayBuffer> });
+    const { id } = await wd.bridge.files.beginWeights!('p.netwright.json', 10);
+    const part = new Uint8Array(10);
+    expect((await post({ op: 'appendWeights', args: [id, 0] }, part, { 'X-Netwright-Token': 'nope' })).status).toBe(403);
+    expect((await post({ op: 'appendWeights', args: [id, 0] }, part, { Origin: 'http://evil.example' })).status).toBe(403);
+    const answer = async (r: Promise<Response>) => (await r).json() as Promise<{ ok: boolean; error?: { code: string; message: string } }>;
+    expect(await answer(post({ op: 'write', args: ['x.netwright.json', '{}', { replace: true }] }, part))).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'That file operation does not carry bytes.' } });
+    expect(await answer(post({ op: 'appendWeights', args: [id, 0] }, new Uint8Array(PROJECT_LIMITS.chunkBytes + 1)))).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+    expect(await answer(post({ op: 'readWeights', args: ['../outside.netwright.json', 'a'.repeat(64), 0] }, new Uint8Array(0)))).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^E_FILE_(OUTSIDE_WORKSPACE|PATH)$/) } });
+    expect(await answer(post({ op: 'appendWeights', args: [id, 0, 'extra'] }, part))).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+    // The call as the page makes it goes through, and the weights' SHA-256 comes back with the last part.
+    expect(await answer(post({ op: 'appendWeights', args: [id, 0] }, part))).toEqual({ ok: true, result: { sha256: sha(part) } });
+  });
 });
 
 describe.runIf(process.env.NETWRIGHT_BIG)('at real size (NETWRIGHT_BIG=1)', () => {

@@ -16,7 +16,7 @@ import { webHostFiles } from '../../../src-renderer/src/host';
 const TOKEN = 'test-token';
 
 /** `files` over real HTTP to `service`; `requests` counts each route's calls and their body bytes. */
-export async function webFileBridge(service: FileService): Promise<{ files: HostFiles; requests: { route: string; bytes: number }[]; close(): Promise<void> }> {
+export async function webFileBridge(service: FileService): Promise<{ files: HostFiles; requests: { route: string; bytes: number }[]; origin: string; token: string; close(): Promise<void> }> {
   let origin = '';
   const access: Access = { host: '127.0.0.1', token: TOKEN, origins: () => new Set([origin]), hosts: () => new Set([origin.replace('http://', '')]), policy: () => '' };
   const requests: { route: string; bytes: number }[] = [];
@@ -32,5 +32,5 @@ export async function webFileBridge(service: FileService): Promise<{ files: Host
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const send = ((url: string, init: RequestInit) => fetch(origin + url, { ...init, headers: { ...(init.headers as Record<string, string>), Origin: origin } })) as typeof fetch;
-  return { files: webHostFiles('/api/files', TOKEN, send), requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { files: webHostFiles('/api/files', TOKEN, send), requests, origin, token: TOKEN, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
