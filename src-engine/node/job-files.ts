@@ -5,7 +5,8 @@
  * those files (node/elsewhere-host.ts, `reattachRuns`), as the Slurm follower reads a job's
  * `slurm-<id>.out`.
  */
-import { closeSync, fstatSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { CheckpointExtras } from '../app/runs/recorder';
 import { processAlive, processStartTime } from './run-store';
@@ -28,7 +29,7 @@ export interface DetachedJobInfo {
 }
 
 /** How it ended, as torchrun-target.ts's `RunningJob` says it. */
-type Exit = { code: number | null; signal: NodeJS.Signals | null; state?: string };
+type Exit = { code: number | null; signal: NodeJS.Signals | null; state?: string; detached?: { lost?: string } };
 
 /** A job followed through its files: torchrun-target.ts's `RunningJob` (said again here: that module starts these jobs). */
 export interface FileJob {
@@ -120,4 +121,48 @@ export function fileJob({ pid, started, out, err, exited, isDone }: { pid: numbe
       }
     },
   };
+}
+
+/** A run's `job/remote.json`: the job of a run trained on another machine or a cluster (ssh, Slurm), to follow again. */
+export const REMOTE_JOB_FILE = 'remote.json';
+
+/**
+ * What a run trained elsewhere keeps of its job so that another process can follow it again once
+ * its follower has gone (`netwright runs show|log`, an engine started again): its target (as `--on`
+ * spells it, the remote folder resolved), its id there, the folder its output is in (on the other
+ * machine for ssh, the shared home's for Slurm), how it is described, and what its checkpoints are kept with.
+ */
+export interface RemoteJobInfo {
+  spec: string;
+  jobId: string;
+  folder: string;
+  launcher: string;
+  backend: string;
+  extras?: CheckpointExtras;
+}
+
+/** Keep `info` in the run's folder `runFolder` (`job/remote.json`, made new: never over another's). */
+export function writeRemoteJob(runFolder: string, info: RemoteJobInfo): void {
+  mkdirSync(join(runFolder, JOB_FOLDER), { recursive: true, mode: 0o700 });
+  writeFileSync(join(runFolder, JOB_FOLDER, REMOTE_JOB_FILE), JSON.stringify(info), { flag: 'wx', mode: 0o600 });
+}
+
+/** The run's `job/remote.json`, checked; undefined when it has none (a run of this machine's engine or torchrun). */
+export function readRemoteJob(runFolder: string): RemoteJobInfo | undefined {
+  let fd: number;
+  try {
+    fd = openSync(join(runFolder, JOB_FOLDER, REMOTE_JOB_FILE), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  let raw: Partial<RemoteJobInfo> | null;
+  try {
+    raw = JSON.parse(readFileSync(fd, 'utf8')) as Partial<RemoteJobInfo> | null;
+  } finally {
+    closeSync(fd);
+  }
+  const text = (v: unknown) => typeof v === 'string' && v !== '';
+  if (!raw || !text(raw.spec) || !text(raw.jobId) || !text(raw.folder) || !text(raw.launcher) || !text(raw.backend)) throw new Error(`${JOB_FOLDER}/${REMOTE_JOB_FILE} is not a job Netwright started`);
+  return raw as RemoteJobInfo;
 }

@@ -9,7 +9,7 @@ import type { RunMeta, RunRecord } from '../app/runs/types';
 import { CliError } from './cli-files';
 import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
 import { RunStore } from './run-store';
-import { cancelRun } from './targets';
+import { cancelRun, followAgain } from './targets';
 import type { Io } from './train-progress';
 
 const ACTIONS = ['list', 'show', 'log', 'cancel'] as const;
@@ -50,9 +50,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const store = new RunStore(args.runs);
   try {
     if (args.action === 'list') list(store, io);
-    else if (args.action === 'show') show(store, args.run!, io);
-    else if (args.action === 'log') log(store, args.run!, io);
-    else cancel(store, args.run!, io);
+    else if (args.action === 'show') show(store, await caughtUp(store, args.run!, io), io);
+    else if (args.action === 'log') log(store, await caughtUp(store, args.run!, io), io);
+    else await cancel(store, args.run!, io);
     return 0;
   } catch (e) {
     if (e instanceof CliError) return fail(e.code, e.message, e.exit);
@@ -81,22 +81,38 @@ function list(store: RunStore, io: Io): void {
   for (const d of damaged) io.out(`${d.id}  damaged: ${d.reason}\n`);
 }
 
-function show(store: RunStore, id: string, io: Io): void {
+/**
+ * `show` and `log` of a run trained on another machine or a cluster that nobody follows now (the
+ * command that launched it was killed, its connection lost): its job is followed again up to now
+ * (`followAgain`), what it wrote since recorded, and its end if it has ended. A machine that does
+ * not answer is said on stderr, and the run shown as recorded. The run's id.
+ */
+async function caughtUp(store: RunStore, id: string, io: Io): Promise<{ id: string; runsOn: boolean }> {
+  try {
+    return { id, runsOn: (await followAgain(store, id, { now: true })) === 'running' };
+  } catch (e) {
+    // A job that failed is recorded so: the run says why. Any other reason is said here.
+    if (thrownCode(e, 'E_CLI_INTERNAL') !== 'E_TARGET_FAILED') io.err(`note: run ${id} could not be followed again (${(e as Error).message}); shown as recorded.\n`);
+    return { id, runsOn: false };
+  }
+}
+
+function show(store: RunStore, { id, runsOn }: { id: string; runsOn: boolean }, io: Io): void {
   const run = store.open(id);
   const steps = run.records.filter((r): r is Extract<RunRecord, { kind: 'step' }> => r.kind === 'step');
   const epochs = run.records.filter((r): r is Extract<RunRecord, { kind: 'epoch' }> => r.kind === 'epoch');
   if (io.json) {
-    io.out(JSON.stringify({ type: 'run', ...handle(run.meta), steps: steps.map((s) => ({ step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr, ...(s.metrics ? { metrics: s.metrics } : {}) })), epochs: epochs.map((e) => ({ epoch: e.epoch, step: e.step, metrics: e.metrics })), ...(run.meta.summary ? { summary: run.meta.summary } : {}), ...(run.note ? { note: run.note } : {}) }) + '\n');
+    io.out(JSON.stringify({ type: 'run', ...handle(run.meta), ...(runsOn ? { job: 'running' } : {}), steps: steps.map((s) => ({ step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr, ...(s.metrics ? { metrics: s.metrics } : {}) })), epochs: epochs.map((e) => ({ epoch: e.epoch, step: e.step, metrics: e.metrics })), ...(run.meta.summary ? { summary: run.meta.summary } : {}), ...(run.note ? { note: run.note } : {}) }) + '\n');
     return;
   }
   const m = run.meta;
-  io.out(`${m.id}  ${m.name}\nstatus: ${m.status}\ntarget: ${whereOf(m)}${m.target ? ` (job ${m.target.jobId})` : ''}\nbackend: ${m.settings.backend}\nstarted: ${m.createdAt}${m.endedAt ? `, ended ${m.endedAt}` : ''}\n`);
+  io.out(`${m.id}  ${m.name}\nstatus: ${m.status}\ntarget: ${whereOf(m)}${m.target ? ` (job ${m.target.jobId}${runsOn ? ', which runs on there: shown as of now, nobody follows it' : ''})` : ''}\nbackend: ${m.settings.backend}\nstarted: ${m.createdAt}${m.endedAt ? `, ended ${m.endedAt}` : ''}\n`);
   if (run.note) io.out(`note: ${run.note}\n`);
   io.out('  step  epoch  loss        lr\n');
   for (const s of steps) io.out(`${String(s.step).padStart(6)}  ${String(s.epoch).padStart(5)}  ${(s.loss === null ? 'NaN' : s.loss.toPrecision(7)).padEnd(10)}  ${s.lr.toPrecision(3)}\n`);
 }
 
-function log(store: RunStore, id: string, io: Io): void {
+function log(store: RunStore, { id }: { id: string }, io: Io): void {
   const run = store.open(id);
   for (const r of run.records) {
     if (r.kind !== 'event') continue;
@@ -112,8 +128,16 @@ function log(store: RunStore, id: string, io: Io): void {
 }
 
 /** `runs cancel`: the run's job ended through its target's launcher (node/targets.ts, `cancelRun`: the app's Stop does the same). */
-function cancel(store: RunStore, id: string, io: Io): void {
+async function cancel(store: RunStore, id: string, io: Io): Promise<void> {
   const m = cancelRun(store, id);
+  // A run nobody follows (its command killed): its end is recorded here, as its job ends.
+  if (m.status === 'crashed') {
+    try {
+      await followAgain(store, id, { now: false });
+    } catch (e) {
+      io.err(`note: run ${id}'s end could not be recorded (${(e as Error).message}).\n`);
+    }
+  }
   if (io.json) io.out(JSON.stringify({ type: 'cancelled', id: m.id, target: m.target.spec, jobId: m.target.jobId }) + '\n');
   else io.out(`cancelled ${m.id} (${m.target.spec}, job ${m.target.jobId}): it is recorded as stopped when its job has ended\n`);
 }

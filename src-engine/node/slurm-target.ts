@@ -16,7 +16,8 @@ import type { TargetOf } from '../catalog/targets/registry';
 import type { SlurmOptions } from '../catalog/targets/slurm';
 import { CliError } from './cli-files';
 import { shellWord } from './ssh-target';
-import { exportProject, follow, torchrunArgs, type ElsewherePlan, type Job, type RunningJob } from './torchrun-target';
+import { writeRemoteJob, type RemoteJobInfo } from './job-files';
+import { exportProject, follow, torchrunArgs, type ElsewherePlan, type Job, type JobEnd, type RunningJob } from './torchrun-target';
 
 /** How often the output file is read and the job's state asked (ms). */
 const POLL_MS = 500;
@@ -69,17 +70,33 @@ export async function trainOnSlurm(target: TargetOf<'slurm'>, plan: ElsewherePla
     throw new CliError('E_TARGET_LAUNCH', `${target.spec}: the job could not be submitted: ${why}. The project is in ${project}.`, 1);
   }
   if (!plan.io.json) plan.io.out(`submitted Slurm job ${jobId} (${project})\n`);
-  const job: Job = {
+  const info: RemoteJobInfo = {
     spec: target.spec,
+    jobId,
+    folder: project,
     launcher: 'Slurm job',
     backend: `PyTorch torchrun on Slurm · ${target.options.nodes ?? '1'} node${(target.options.nodes ?? '1') === '1' ? '' : 's'}${target.options.partition !== undefined ? ` · ${target.options.partition}` : ''}`,
-    checkpoint: (which) => readFileSync(join(project, 'checkpoints', `${which}.safetensors`)),
+    ...(plan.extras ? { extras: plan.extras } : {}),
   };
-  return follow(slurmJob(jobId, project), job, plan);
+  const { running, job } = followOnSlurm(info, false);
+  return follow(running, { ...job, recorded: (folder) => writeRemoteJob(folder, info) }, plan);
 }
 
-/** Slurm job `id`, followed through its output files in `folder` and its state in squeue, then sacct. */
-function slurmJob(id: string, folder: string): RunningJob {
+/**
+ * The Slurm job `info` names, followed through its output files from their start: to its end, or
+ * with `now` until it has caught up with a job still queued or running (`detached`).
+ */
+export function followOnSlurm(info: RemoteJobInfo, now: boolean): { running: RunningJob; job: Job } {
+  const job: Job = { spec: info.spec, launcher: info.launcher, backend: info.backend, checkpoint: (which) => readFileSync(join(info.folder, 'checkpoints', `${which}.safetensors`)) };
+  return { running: slurmJob(info.jobId, info.folder, now), job };
+}
+
+/**
+ * Slurm job `id`, followed through its output files in `folder` and its state in squeue, then
+ * sacct; where the cluster keeps no accounting (sacct: "Slurm accounting storage is disabled"),
+ * `scontrol show job`, which knows a job for MinJobAge (300 s by default) after it ends.
+ */
+function slurmJob(id: string, folder: string, now: boolean): RunningJob {
   const files = { stdout: join(folder, `slurm-${id}.out`), stderr: join(folder, `slurm-${id}.err`) } as const;
   const read = { stdout: { offset: 0, partial: '' }, stderr: { offset: 0, partial: '' } };
   let each: (stream: 'stdout' | 'stderr', line: string) => void = () => undefined;
@@ -112,31 +129,45 @@ function slurmJob(id: string, folder: string): RunningJob {
     }
   };
   const ask = (command: string, args: string[]) => new Promise<string | null>((resolve) => execFile(command, args, { timeout: 30_000 }, (e, out) => resolve(e ? null : out.trim())));
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; state?: string }>((resolve) => {
+  let begin = () => {};
+  const ended = new Promise<JobEnd>((resolve) => {
     const tick = async () => {
       drain(false);
       const queued = await ask('squeue', ['-h', '-j', id, '-o', '%T']);
+      if (queued && now) {
+        resolve({ code: null, signal: null, detached: {} });
+        return;
+      }
       if (queued) {
         setTimeout(() => void tick(), POLL_MS);
         return;
       }
       // Left the queue (or squeue failed): what sacct says it ended as (COMPLETED, FAILED, CANCELLED by …, TIMEOUT), and its exit code.
-      const accounted = await ask('sacct', ['-n', '-X', '-P', '-j', id, '-o', 'State,ExitCode']);
+      const accounted = (await ask('sacct', ['-n', '-X', '-P', '-j', id, '-o', 'State,ExitCode'])) || controllerSays(await ask('scontrol', ['show', 'job', '-o', id]));
       const [state, exit] = (accounted?.split('\n')[0] ?? '').split('|');
       drain(true);
       const code = /^(\d+):/.exec(exit ?? '')?.[1];
       resolve({ code: code !== undefined ? Number(code) : null, signal: null, state: state ? state.split(' ')[0] : 'UNKNOWN (sacct did not say)' });
     };
-    void tick();
+    // Read once its lines have a reader: a job followed again has written some already.
+    begin = () => void tick();
   });
   return {
     id,
     onLine(fn) {
       each = fn;
+      begin();
     },
     ended,
     stop: () => void ask('scancel', [id]),
   };
+}
+
+/** `scontrol show job -o`'s line as sacct's `State|ExitCode`, or null when it says neither. */
+function controllerSays(line: string | null): string | null {
+  const state = /(?:^|\s)JobState=(\S+)/.exec(line ?? '')?.[1];
+  const exit = /(?:^|\s)ExitCode=(\d+:\d+)/.exec(line ?? '')?.[1];
+  return state !== undefined && exit !== undefined ? `${state}|${exit}` : null;
 }
 
 /** `netwright runs cancel` for a Slurm job: scancel; throws when Slurm refuses. */

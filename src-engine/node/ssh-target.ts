@@ -11,14 +11,21 @@
  * Processes there: one on the CPU (`--device cpu`, the default), one a GPU (`--device gpu`), or
  * torchrun's `auto` (the GPUs, else one a CPU core) with `--device auto`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { TargetOf } from '../catalog/targets/registry';
-import { CliError } from './cli-files';
+import { ssh as sshTarget } from '../catalog/targets/ssh';
+import { CliError, refuse } from './cli-files';
+import { writeRemoteJob, type RemoteJobInfo } from './job-files';
+import { JOB_SCRIPT, JOB_SCRIPT_TEXT } from './ssh-job';
 import { privateTempFolder } from './temp-folder';
-import { exportProject, follow, processJob, torchrunArgs, type ElsewherePlan, type Job } from './torchrun-target';
+import { exportProject, follow, torchrunArgs, type ElsewherePlan, type Job, type JobEnd, type RunningJob } from './torchrun-target';
+
+type SshOptions = TargetOf<'ssh'>['options'];
 
 /** The most bytes a checkpoint fetched over ssh may hold. */
 const CHECKPOINT_MAX_BYTES = 2 ** 31 - 1;
@@ -35,38 +42,120 @@ export function shellWord(s: string): string {
 /** ssh's options: never a prompt, a dead connection noticed within a minute. */
 const SSH_OPTIONS = ['-o', 'BatchMode=yes', '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=4'];
 
+/** `ssh … DESTINATION COMMAND` for the machine `options` names: the command and its arguments. */
+function remote(options: SshOptions, command: string): readonly [string, string[]] {
+  const destination = options.user !== undefined ? `${options.user}@${options.host}` : options.host;
+  return ['ssh', [...SSH_OPTIONS, '--', destination, command]];
+}
+
 /** Train `plan` on the machine `target` names; the exit code (0 done or cancelled). */
 export async function trainOverSsh(target: TargetOf<'ssh'>, plan: ElsewherePlan): Promise<number> {
-  const { user, host } = target.options;
-  const destination = user !== undefined ? `${user}@${host}` : host;
-  const dir = target.options.dir ?? `netwright-runs/${randomUUID()}`;
-  const remote = (command: string) => ['ssh', [...SSH_OPTIONS, '--', destination, command]] as const;
+  const options: SshOptions = { ...target.options, dir: target.options.dir ?? `netwright-runs/${randomUUID()}` };
+  const dir = options.dir!;
+  // The run's target names the folder the job is in: what follows or cancels it later reads it there.
+  const spec = sshTarget.format(options);
+  const where = spec.slice('ssh:'.length);
   const work = mkdtempSync(join(privateTempFolder(), 'ssh-'));
   try {
     const project = exportProject(plan, work, { elsewhere: true });
+    writeFileSync(join(project, JOB_SCRIPT), JOB_SCRIPT_TEXT, { flag: 'wx', mode: 0o600 });
     // The project and its data, as one tar stream into the folder there.
-    if (!plan.io.json) plan.io.out(`copying the project to ${destination}:${dir}\n`);
-    await copyOver(project, ...remote(`mkdir -p ${shellWord(dir)} && tar -x -f - -C ${shellWord(dir)}`), target.spec);
+    if (!plan.io.json) plan.io.out(`copying the project to ${where}\n`);
+    await copyOver(project, ...remote(options, `mkdir -p ${shellWord(dir)} && tar -x -f - -C ${shellWord(dir)}`), target.spec);
     const processes = plan.device === 'cpu' ? '1' : plan.device === 'gpu' ? 'gpu' : 'auto';
     const torchrun = ['python3', '-m', 'torch.distributed.run', '--standalone', '--nnodes', '1', '--nproc_per_node', processes, ...torchrunArgs(plan)];
-    const command = `cd ${shellWord(dir)} && PYTHONUNBUFFERED=1 exec ${torchrun.map(shellWord).join(' ')}`;
-    const [ssh, args] = remote(command);
-    const child = spawn(ssh, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const spawned = await new Promise<Error | null>((resolve) => {
-      child.once('spawn', () => resolve(null));
-      child.once('error', (e) => resolve(e));
-    });
-    if (spawned) throw new CliError('E_TARGET_LAUNCH', `${target.spec}: ssh could not be started (${(spawned as NodeJS.ErrnoException).code ?? spawned.message}); install OpenSSH's client.`, 1);
-    const job: Job = {
-      spec: target.spec,
-      launcher: 'ssh',
-      backend: `PyTorch torchrun over ssh · ${destination}:${dir}`,
-      checkpoint: (which) => fetch(...remote(`cat ${shellWord(`${dir}/checkpoints/${which}.safetensors`)}`)),
-    };
-    return await follow(processJob(child), job, plan);
+    // Started there in a session of its own (netwright_job.py): the job outlives this connection.
+    const said = await output(...remote(options, `cd ${shellWord(dir)} && exec python3 ${JOB_SCRIPT} start ${torchrun.map(shellWord).join(' ')}`));
+    const jobId = /^(\d+)\n?$/.exec(said.code === 0 ? said.stdout : '')?.[1];
+    if (jobId === undefined) throw new CliError('E_TARGET_LAUNCH', `${target.spec}: the job could not be started there (${said.code === -1 ? 'ssh could not be started: install OpenSSH\'s client' : `ssh exited with ${said.code}`})${said.stderr.trim() ? `: ${said.stderr.trim()}` : ''}`, 1);
+    const info: RemoteJobInfo = { spec, jobId, folder: dir, launcher: 'ssh', backend: `PyTorch torchrun over ssh · ${where}`, ...(plan.extras ? { extras: plan.extras } : {}) };
+    const { running, job } = followOverSsh(target, info, false);
+    return await follow(running, { ...job, recorded: (folder) => writeRemoteJob(folder, info) }, plan);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The job `info` names, on the machine `target` names, followed over a new connection: its output
+ * files read from their start (netwright_job.py `follow`), to its end, or with `now` until it has
+ * caught up with a job that runs on. A connection that ends otherwise is `detached` with `lost`.
+ */
+export function followOverSsh(target: TargetOf<'ssh'>, info: RemoteJobInfo, now: boolean): { running: RunningJob; job: Job } {
+  const options: SshOptions = { ...target.options, dir: info.folder };
+  const [command, args] = remote(options, `cd ${shellWord(info.folder)} && exec python3 ${JOB_SCRIPT} follow${now ? ' --now' : ''}`);
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let said = '';
+  let end: string | undefined;
+  let caughtUp = false;
+  child.stderr.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-1000)));
+  const ended = new Promise<JobEnd>((resolve) => {
+    child.once('error', (e) => resolve({ code: null, signal: null, detached: { lost: `ssh could not be started (${(e as NodeJS.ErrnoException).code ?? e.message})` } }));
+    child.once('close', (code) => {
+      if (end !== undefined) resolve(jobEnd(end));
+      else if (caughtUp) resolve({ code: null, signal: null, detached: {} });
+      else resolve({ code: null, signal: null, detached: { lost: `the connection ended (ssh exited with ${code})${said.trim() ? `: ${said.trim()}` : ''}` } });
+    });
+  });
+  const running: RunningJob = {
+    id: info.jobId,
+    onLine(each) {
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const tag = line.slice(0, 2);
+        if (tag === 'o ') each('stdout', line.slice(2));
+        else if (tag === 'e ') each('stderr', line.slice(2));
+        else if (tag === 'x ') end = line.slice(2);
+        else if (line === 'r') caughtUp = true;
+      });
+    },
+    ended,
+    stop: () => {
+      spawn(...remote(options, `cd ${shellWord(info.folder)} && exec python3 ${JOB_SCRIPT} cancel`), { stdio: 'ignore' }).once('error', () => undefined);
+    },
+  };
+  const job: Job = {
+    spec: info.spec,
+    launcher: 'ssh',
+    backend: info.backend,
+    checkpoint: (which) => fetch(...remote(options, `cat ${shellWord(`${info.folder}/checkpoints/${which}.safetensors`)}`)),
+  };
+  return { running, job };
+}
+
+/** netwright_job.py's `x STATUS`: an exit status, `signal N`, or `lost` (the job's processes gone without a word). */
+function jobEnd(status: string): JobEnd {
+  if (/^\d+$/.test(status)) return { code: Number(status), signal: null };
+  const signal = /^signal (\d+)$/.exec(status)?.[1];
+  if (signal !== undefined) return { code: null, signal: (Object.entries(osConstants.signals).find(([, n]) => n === Number(signal))?.[0] ?? 'SIGKILL') as NodeJS.Signals };
+  return { code: null, signal: null, state: 'there without a word (its processes were killed)' };
+}
+
+/**
+ * `netwright runs cancel` for a run over SSH: netwright_job.py `cancel` in the job's folder there
+ * (SIGTERM to the job's process group, once its lock shows the job still runs). Refused
+ * (`E_RUN_NOT_RUNNING`) when it no longer runs, `E_TARGET_CONNECTION` when the machine does not answer.
+ */
+export function cancelOverSsh(target: TargetOf<'ssh'>, job: { spec: string; jobId: string }): void {
+  const dir = target.options.dir;
+  if (dir === undefined) return refuse('E_RUN_NOT_CANCELLABLE', `${job.spec} names no folder: this run was recorded by an older Netwright, whose job ended with its connection.`, 1);
+  const [command, args] = remote(target.options, `cd ${shellWord(dir)} && exec python3 ${JOB_SCRIPT} cancel`);
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+  if (r.status === 0) return;
+  if (r.status === 3) refuse('E_RUN_NOT_RUNNING', `Job ${job.jobId} (${job.spec}) is no longer running there.`, 1);
+  refuse('E_TARGET_CONNECTION', `${job.spec}: the job could not be cancelled (${r.error ? `ssh could not be started: ${r.error.message}` : `ssh exited with ${r.status}`})${r.stderr?.trim() ? `: ${r.stderr.trim().slice(-500)}` : ''}`, 1);
+}
+
+/** What `command args…` printed and its exit status (-1: it could not be started). */
+function output(command: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-4000)));
+    p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    p.once('error', () => resolve({ code: -1, stdout, stderr }));
+    p.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** `tar -c` of `folder` into `command args…`'s stdin; refused with what ssh said when either fails. */

@@ -9,9 +9,12 @@ import { parseTarget, type AnyTarget, type TargetKind, type TargetOf } from '../
 import type { RunMeta } from '../app/runs/types';
 import { refuse } from './cli-files';
 import { processAlive, processStartTime, type RunStore } from './run-store';
-import { CANCEL_MARKER, trainWithTorchrun, type ElsewherePlan } from './torchrun-target';
-import { trainOverSsh } from './ssh-target';
-import { cancelSlurmJob, trainOnSlurm } from './slurm-target';
+import { checkedGraph } from '../app/handlers/context';
+import { readRemoteJob, type RemoteJobInfo } from './job-files';
+import { CANCEL_MARKER, follow, trainWithTorchrun, type ElsewherePlan, type Job, type RunningJob } from './torchrun-target';
+import { cancelOverSsh, followOverSsh, trainOverSsh } from './ssh-target';
+import { cancelSlurmJob, followOnSlurm, trainOnSlurm } from './slurm-target';
+import type { Io } from './train-progress';
 
 /** A job as run.json keeps it (`target`): its id where it runs, and for a process of this machine when it started. */
 export interface JobHandle {
@@ -23,14 +26,21 @@ export interface JobHandle {
 interface Launcher<K extends TargetKind> {
   train(target: TargetOf<K>, plan: ElsewherePlan): Promise<number>;
   /** End the job (`netwright runs cancel`); refuses (CliError) one that is no longer there. */
-  cancel(job: JobHandle): void;
+  cancel(target: TargetOf<K>, job: JobHandle): void;
+  /**
+   * Follow again the job of a run whose follower has gone (the command killed, the connection
+   * lost), its output read from its start: to its end, or with `now` until it has caught up.
+   * Absent where the job cannot outlive its follower (torchrun from the command line; the app's
+   * torchrun jobs are followed again by `reattachRuns`).
+   */
+  followAgain?(target: TargetOf<K>, info: RemoteJobInfo, now: boolean): { running: RunningJob; job: Job };
 }
 
 const LAUNCHERS: { [K in TargetKind]: K extends 'local' ? 'engine' : Launcher<K> } = {
   local: 'engine',
-  torchrun: { train: trainWithTorchrun, cancel: cancelProcessGroup },
-  ssh: { train: trainOverSsh, cancel: cancelProcessGroup },
-  slurm: { train: trainOnSlurm, cancel: (job) => cancelSlurmJob(job.jobId) },
+  torchrun: { train: trainWithTorchrun, cancel: (_, job) => cancelProcessGroup(job) },
+  ssh: { train: trainOverSsh, cancel: cancelOverSsh, followAgain: followOverSsh },
+  slurm: { train: trainOnSlurm, cancel: (_, job) => cancelSlurmJob(job.jobId), followAgain: (_, info, now) => followOnSlurm(info, now) },
 };
 
 /** Whether `target` trains in this process, on Netwright's engine. */
@@ -49,7 +59,35 @@ export function trainElsewhere(target: AnyTarget, plan: ElsewherePlan): Promise<
 export function cancelJob(target: AnyTarget, job: JobHandle): void {
   const launcher = LAUNCHERS[target.kind];
   if (launcher === 'engine') refuse('E_RUN_NOT_CANCELLABLE', `${job.spec} trains in Netwright's engine: stop it where it trains (the app's Stop, or Ctrl-C).`, 1);
-  (launcher as Launcher<TargetKind>).cancel(job);
+  (launcher as Launcher<TargetKind>).cancel(target as never, job);
+}
+
+/** Nothing to print: a run followed again speaks through the run store. */
+const QUIET: Io = { out: () => {}, err: () => {}, json: false };
+
+/**
+ * Follow again a run trained on another machine or a cluster whose follower has gone (`crashed`:
+ * the command that launched it killed, its connection lost) — `netwright runs show|log` with
+ * `now` (what its job wrote since is recorded, and its end if it has ended; a job that runs on is
+ * left to the next), an engine started again without. The run's records so far are not written
+ * twice (`RunStore.adopt`). Resolves to `false` for a run that is no such run (trained here, by
+ * torchrun from the command line, already followed, ended), else to `running` (caught up with a
+ * job that runs on, the run left to the next) or `ended` (its end recorded); rejects
+ * (CliError) when its job's machine cannot be reached (`E_TARGET_CONNECTION`) or the job failed
+ * (`E_TARGET_FAILED`, recorded so).
+ */
+export async function followAgain(store: RunStore, id: string, { now }: { now: boolean }): Promise<false | 'running' | 'ended'> {
+  const meta = store.open(id).meta;
+  if (meta.status !== 'crashed' || !meta.target) return false;
+  const info = readRemoteJob(join(store.dir, meta.id));
+  if (!info) return false;
+  const target = parseTarget(info.spec);
+  const launcher = LAUNCHERS[target.kind];
+  if (launcher === 'engine' || !(launcher as Launcher<TargetKind>).followAgain) return false;
+  const { writer, records, graph } = store.adopt(meta.id);
+  const { running, job } = (launcher as Launcher<TargetKind>).followAgain!(target as never, info, now);
+  await follow(running, job, { io: QUIET, checked: checkedGraph(graph), label: meta.name, runs: store.dir, adopted: { writer, records }, ...(info.extras ? { extras: info.extras } : {}) });
+  return store.open(meta.id).meta.status === 'crashed' ? 'running' : 'ended';
 }
 
 /**
@@ -78,7 +116,9 @@ function cancelProcessGroup(job: JobHandle): void {
  */
 export function cancelRun(store: Pick<RunStore, 'dir' | 'open'>, id: string): RunMeta & { target: JobHandle } {
   const m = store.open(id).meta;
-  if (m.status !== 'running') refuse('E_RUN_NOT_RUNNING', `Run ${m.id} is ${m.status}: there is nothing to cancel.`, 1);
+  // A run nobody follows may still have its job running on another machine or a cluster.
+  const remote = m.status === 'crashed' && m.target !== undefined && readRemoteJob(join(store.dir, m.id)) !== undefined;
+  if (m.status !== 'running' && !remote) refuse('E_RUN_NOT_RUNNING', `Run ${m.id} is ${m.status}: there is nothing to cancel.`, 1);
   if (!m.target) refuse('E_RUN_NOT_CANCELLABLE', `Run ${m.id} trains in Netwright's engine (process ${m.pid}): stop it where it trains (the app's Stop, or Ctrl-C).`, 1);
   const marker = join(store.dir, m.id, CANCEL_MARKER);
   let made = false;

@@ -345,7 +345,7 @@ export async function follow(running: RunningJob, job: Job, plan: FollowPlan): P
   const grace = plan.doneGraceMs ?? DONE_GRACE_MS;
   let steps = 0;
   let epochs = 0;
-  let checkpoints: Promise<unknown> = Promise.resolve();
+  const checkpoints = writer && plan.extras ? checkpointKeeper(job, writer, plan.extras, checked, seconds) : undefined;
   const errors: string[] = [];
   const toFrame = frameTranslator(checked);
   let lastLine = 0;
@@ -377,16 +377,7 @@ export async function follow(running: RunningJob, job: Job, plan: FollowPlan): P
       const frame = toFrame(r);
       if (frame) sink.append({ kind: 'frame', step: frame.step, t: seconds(), frame });
     }
-    if (r.kind === 'checkpoint' && writer && plan.extras && (r.which === 'last' || r.which === 'best')) {
-      // The file names the epoch it holds (a later one may have replaced it meanwhile); each is kept in turn.
-      const which = r.which;
-      const extras = plan.extras;
-      const sink = writer;
-      checkpoints = checkpoints
-        .then(() => job.checkpoint(which))
-        .then((bytes) => sink.checkpoint(which, checkpointFromTorch(bytes, `${which}.safetensors`, checked), extras))
-        .catch((e: unknown) => sink.append({ kind: 'event', t: seconds(), event: 'checkpoint-failed', data: { which, message: (e as Error).message } }));
-    }
+    if (r.kind === 'checkpoint' && (r.which === 'last' || r.which === 'best')) checkpoints?.reported(r.which);
     if (r.kind === 'done') {
       done = r;
       graceTimer = setTimeout(() => {
@@ -422,7 +413,8 @@ export async function follow(running: RunningJob, job: Job, plan: FollowPlan): P
   const exit = await running.ended;
   process.removeListener('SIGINT', onSigint);
   if (graceTimer) clearTimeout(graceTimer);
-  await checkpoints;
+  await checkpoints?.kept();
+  if (exit.detached && !interrupted) return leftRunning(exit.detached, writer, job, jobId, steps, seconds());
 
   const doneMetrics = (done?.metrics ?? {}) as Record<string, Record<string, unknown>>;
   const summary: RunSummary = { steps, epochs, seconds: seconds(), metrics: recordMetrics({ ...lastEpoch, ...doneMetrics } as Parameters<typeof recordMetrics>[0]) };
@@ -445,6 +437,45 @@ export async function follow(running: RunningJob, job: Job, plan: FollowPlan): P
   writer?.append({ kind: 'event', t: seconds(), event: 'error', data: { code: 'E_TARGET_FAILED', message } });
   writer?.finish('failed', summary);
   throw new CliError('E_TARGET_FAILED', message, 1);
+}
+
+/**
+ * Keeps each checkpoint the job reports (`last`, `best`) in the run, read with `job.checkpoint`:
+ * the file names the epoch it holds (a later one may have replaced it meanwhile); each is kept in
+ * turn. One read of each waits at most: reports that come while it waits are of the same file,
+ * which it reads when its turn comes (over ssh a read is a connection: one an epoch made a
+ * 116-epoch iris run's end wait 100 s). `kept` resolves once every read has been kept or failed.
+ */
+function checkpointKeeper(job: Job, sink: RunWriter, extras: CheckpointExtras, checked: CheckedGraph, seconds: () => number) {
+  let chain: Promise<unknown> = Promise.resolve();
+  const queued = new Set<'last' | 'best'>();
+  return {
+    reported(which: 'last' | 'best') {
+      if (queued.has(which)) return;
+      queued.add(which);
+      chain = chain
+        .then(() => {
+          queued.delete(which);
+          return job.checkpoint(which);
+        })
+        .then((bytes) => sink.checkpoint(which, checkpointFromTorch(bytes, `${which}.safetensors`, checked), extras))
+        .catch((e: unknown) => sink.append({ kind: 'event', t: seconds(), event: 'checkpoint-failed', data: { which, message: (e as Error).message } }));
+    },
+    kept: () => chain,
+  };
+}
+
+/**
+ * A job that runs on where it runs, no longer followed (`JobEnd.detached`): the run is left to be
+ * followed again (`netwright runs show`), nobody following it now. 0 when it was caught up with;
+ * a lost connection is said in its log and thrown (`E_TARGET_CONNECTION`).
+ */
+function leftRunning(detached: NonNullable<JobEnd['detached']>, writer: RunWriter | undefined, job: Job, jobId: string, steps: number, t: number): number {
+  const lost = detached.lost;
+  if (lost !== undefined) writer?.append({ kind: 'event', t, event: 'connection-lost', data: { target: job.spec, jobId, message: lost } });
+  writer?.release();
+  if (lost === undefined) return 0;
+  throw new CliError('E_TARGET_CONNECTION', `${job.launcher} (job ${jobId}, ${job.spec}): ${lost} after ${steps} steps; the job runs on there. \`netwright runs show ${writer?.id ?? 'RUN'}\` follows it again, \`netwright runs cancel\` ends it.`, 1);
 }
 
 /** What a run's log already holds of its job's output (a run followed again): the last step, epoch and frame, how many lines of each stream, when. */
@@ -501,10 +532,23 @@ export interface RunningJob {
   started?: number;
   /** Each line it writes, as it comes. */
   onLine(each: (stream: 'stdout' | 'stderr', line: string) => void): void;
-  /** How it ended: its exit status or signal, and a scheduler's word for it (`FAILED`, `TIMEOUT`) where there is one. */
-  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; state?: string }>;
+  /**
+   * How it ended: its exit status or signal, and a scheduler's word for it (`FAILED`, `TIMEOUT`)
+   * where there is one. Or, for a job of another machine or a cluster, `detached`: it runs on there
+   * and is no longer followed from here — caught up with (`lost` absent: `netwright runs show`), or
+   * the connection lost (`lost` says how).
+   */
+  ended: Promise<JobEnd>;
   /** End it now. */
   stop(): void;
+}
+
+/** How a job ended, or that it is no longer followed (`RunningJob.ended`). */
+export interface JobEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  state?: string;
+  detached?: { lost?: string };
 }
 
 /** A started process (detached: its own process group) as a job. */

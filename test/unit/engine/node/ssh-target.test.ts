@@ -1,10 +1,11 @@
 /**
  * `netwright train --on ssh:[user@]host[:dir]` (#84): the project is copied over ssh as a tar
  * stream, torchrun runs train.py there, its report comes back over the connection into the run
- * store, and each checkpoint is fetched over ssh. There is no SSH server here: a stand-in `ssh` on
- * PATH logs its options and destination and runs the command with `sh` in a folder standing for
- * the remote home (with `python3` there being the Python with PyTorch). The one escaper for the
- * remote shell is checked against `sh` itself.
+ * store, and each checkpoint is fetched over ssh. Here a stand-in `ssh` on PATH logs its options and
+ * destination and runs the command with `sh` in a folder standing for the remote home (with
+ * `python3` there being the Python with PyTorch); test/accuracy/ssh-sshd.test.ts does the same
+ * through a real sshd, with the faults (the command killed, runs show following the job again).
+ * The one escaper for the remote shell is checked against `sh` itself.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
