@@ -16,12 +16,13 @@
  * once beside them. The CPU model and the load average before and after are printed: on a shared
  * machine, a spread past ~20 % says someone else's work decided the figure.
  *
- * NOTE (why the CNN's int8 is not 2× its float32, 2026-11-29): float32 runs the 3×3 layers as
- * Winograd convolutions (kernels/winograd.wat: 2.25–4× fewer multiplies), int8 runs them directly;
- * one `i32x4.dot_i16x8_s` does 8 products where a float32 multiply-add does 4, so the int8 layer
- * can be at most ~2× the float one per instruction before Winograd's saving. V8's code for
- * int8Dense's inner loop (`node --print-wasm-code`) is 6 loads, 8 vpmaddwd and 8 vpaddd a step,
- * nothing spilled. The MLP's layers are plain products, where the 2× shows.
+ * NOTE (where the CNN's int8 stands, 2026-11-29): float32 runs the 14×14 3×3 layer as Winograd
+ * F(4×4, 3×3) (kernels/winograd.wat: 4× fewer products than direct); int8 runs it as integer
+ * Winograd F(2×2, 3×3) (2.25× fewer; F(4×4)'s transforms have fractions whose common scale would
+ * leave 16 bits), and one `i32x4.dot_i16x8_s` does 8 products where a float32 multiply-add does 4.
+ * Direct, the int8 layer ran at float32's time (1.1× the whole CNN); V8's code for int8Dense's
+ * inner loop (`node --print-wasm-code`) is 6 loads, 8 vpmaddwd and 8 vpaddd a step, nothing
+ * spilled. The MLP's layers are plain products, where the 2× shows directly.
  *
  * Run: `npx tsx bench/int8.ts` (env: BENCH_ROUNDS, BENCH_SECONDS per measurement (default 0.5),
  * BENCH_THREADS=1,2 (default 1 and all), BENCH_MODELS=mnist-cnn,mnist-mlp).
