@@ -380,19 +380,22 @@ function winogradLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number
   const indAt = place(ind);
   const biasAt = place(bias);
   const multAt = place(mult);
-  const vPlane = 2 * INT8_BATCH * T * cs;
-  const mPlane = 4 * INT8_BATCH * T * outC8;
-  const V = heap.reserve(16 * vPlane);
-  const M = heap.reserve(16 * mPlane);
+  // NOTE: the 16 planes are read together (a tile's 16 values): sized for the samples at hand and one
+  // cache line further apart, so that they do not all fall in one cache set (plane sizes of whole pages).
+  const planeBytes = (samples: number, rowBytes: number) => up(samples * T * rowBytes, 64) + 64;
+  const V = heap.reserve(16 * planeBytes(INT8_BATCH, 2 * cs));
+  const M = heap.reserve(16 * planeBytes(INT8_BATCH, 4 * outC8));
   const out = layout(d.step.out, c.outH, c.outW, up(d.step.out, 8));
   const y = block(out, d.output.zeroPoint);
   const zp = d.output.zeroPoint;
   const lo = (d.step.relu ? zp : 0) - zp;
-  const input = { x: x.at, xStep: xl.stride, ind: indAt, T, csBytes: 2 * cs, zp: d.input.zeroPoint, V, vPlane, s0: 0, s1: 0 };
-  const gemm = { U, uPlane: 2 * plane, V, vPlane, csBytes: 2 * cs, M, mPlane, outC8, q0: 0, q1: 0 };
-  const output = { M, mPlane, outC8, T, TW, bias: biasAt, mult: multAt, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outH: c.outH, outW: c.outW, zp, lo, hi: 255 - zp, q0: 0, q1: 0 };
+  const input = { x: x.at, xStep: xl.stride, ind: indAt, T, csBytes: 2 * cs, zp: d.input.zeroPoint, V, vPlane: 0, s0: 0, s1: 0 };
+  const gemm = { U, uPlane: 2 * plane, V, vPlane: 0, csBytes: 2 * cs, M, mPlane: 0, outC8, q0: 0, q1: 0 };
+  const output = { M, mPlane: 0, outC8, T, TW, bias: biasAt, mult: multAt, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outH: c.outH, outW: c.outW, zp, lo, hi: 255 - zp, q0: 0, q1: 0 };
   const run: Layer = (samples) => {
     const Q = samples * T;
+    input.vPlane = gemm.vPlane = planeBytes(samples, 2 * cs);
+    gemm.mPlane = output.mPlane = planeBytes(samples, 4 * outC8);
     input.s1 = samples;
     k.winogradInput.run(input, tasksFor(samples * T * cs * 64, threads, samples));
     gemm.q1 = Q;
