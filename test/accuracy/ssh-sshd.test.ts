@@ -6,10 +6,11 @@
  * own (netwright_job.py), is followed over another connection, its checkpoints fetched with `cat`.
  * Then `netwright runs list|show|log|cancel`, and deliverable 5's faults: the command that launched
  * the run killed (SIGKILL) while its job runs on — `runs show` follows it again and `runs log`
- * records its end, every step once; `runs cancel` ends a job nobody follows; sshd gone while a
- * run is followed (a dropped connection) — the run says so and is followed again once sshd answers.
+ * records its end, every step once; `runs cancel` ends a job nobody follows; the connections
+ * dropped while a run is followed (sshd's processes for them killed) — the run says so, and is
+ * followed again by `runs show`.
  *
- * In the accuracy suite (CI's `npm test -- --with-accuracy`): it starts PyTorch five times (~40 s).
+ * In the accuracy suite (CI's `npm test -- --with-accuracy`): it starts PyTorch five times (~50 s).
  * Skipped only where openssh-server or python3-torch is missing (.ci/run installs both).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -102,13 +103,15 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
   it('the command killed mid-run: the job runs on there; runs show follows it again, runs log records its end, every step once', async () => {
     const runs = tempDir('sshd-kill');
     const there = tempDir('sshd-remote');
-    const epochs = 120;
+    const epochs = 600;
     const cli = trainProcess([IRIS, '--runs', runs, '--epochs', String(epochs), '--on', `ssh:${SSH_HOST}:${there}/iris`]);
     const store = new RunStore(runs);
     const m = await runWithSteps(store, 10, cli);
     cli.kill('SIGKILL');
     await new Promise((r) => cli.once('close', r));
     const before = stepsOf(store, m.id).length;
+    // Killed mid-run: the job had steps left.
+    expect(before).toBeLessThan(epochs * 7);
     expect(store.open(m.id).meta.status).toBe('crashed');
 
     // show: caught up with the job as it is now (more steps than when the command died), still running there.
@@ -129,6 +132,29 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     expect(stepsOf(store, m.id)).toEqual(Array.from({ length: epochs * 7 }, (_, i) => i + 1));
     expect(done.records.filter((r) => r.kind === 'event' && r.event === 'launched')).toHaveLength(1);
     expect(Object.keys(store.model(m.id, 'last').params).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('the connection dropped while the command follows the run: E_TARGET_CONNECTION, the run says so; the job runs on and runs show follows it again', async () => {
+    const runs = tempDir('sshd-drop');
+    const there = tempDir('sshd-remote');
+    const store = new RunStore(runs);
+    const training = runCli(trainCli, [IRIS, '--runs', runs, '--epochs', '5000', '--on', `ssh:${SSH_HOST}:${there}/iris`]);
+    const m = await runWithSteps(store, 10);
+    expect(sshd.dropConnections()).toBeGreaterThan(0);
+    const r = await training;
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/error E_TARGET_CONNECTION: ssh \(job \d+, ssh:netwright-test-box:\S+\): the connection ended \(ssh exited with 255\).* after \d+ steps; the job runs on there/);
+    const lost = store.open(m.id);
+    expect(lost.meta.status).toBe('crashed');
+    expect(lost.records.filter((x) => x.kind === 'event' && x.event === 'connection-lost')).toHaveLength(1);
+    const before = stepsOf(store, m.id).length;
+    await sleep(1000);
+    const shown = JSON.parse((await runCli(runsCli, ['show', m.id, '--runs', runs, '--json'])).out);
+    expect(shown).toMatchObject({ status: 'crashed', job: 'running' });
+    expect(shown.steps.length).toBeGreaterThan(before);
+    expect(shown.steps.map((x: { step: number }) => x.step)).toEqual(Array.from({ length: shown.steps.length }, (_, i) => i + 1));
+    expect((await runCli(runsCli, ['cancel', m.id, '--runs', runs])).code).toBe(0);
+    expect(store.open(m.id).meta.status).toBe('stopped');
   }, 120_000);
 
   it('runs cancel ends a job nobody follows (its command killed): stopped, its steps kept', async () => {

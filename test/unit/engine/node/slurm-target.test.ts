@@ -1,9 +1,10 @@
 /**
  * `netwright train --on slurm[:…]` (#84): an sbatch script that runs torchrun under srun with a c10d
  * rendezvous on the job's first node, submitted with sbatch, followed through the job's output file,
- * its state from squeue and then sacct, cancelled with scancel. There is no cluster here: stand-ins
- * for sbatch, srun, scontrol, squeue, sacct and scancel on PATH run the job on this machine as one
- * node (the script under bash, its output where --output says) and answer as Slurm does.
+ * its state from squeue and then sacct, cancelled with scancel. Here stand-ins for sbatch, srun,
+ * scontrol, squeue, sacct and scancel on PATH run the job on this machine as one node (the script
+ * under bash, its output where --output says) and answer as Slurm does, in a second or so;
+ * test/accuracy/slurm-cluster.test.ts does the same on a real single-node Slurm the test starts.
  */
 import { chmodSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

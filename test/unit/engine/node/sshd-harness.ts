@@ -17,7 +17,7 @@
  * (and can log in only that user).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,34 @@ export interface Sshd {
   log(): string;
   /** Stop sshd (connections open go on until their client ends them). */
   stop(): Promise<void>;
+  /** Drop every connection sshd serves now, as a network that fails would: its processes for them killed (SIGKILL), sshd listening on. How many processes. */
+  dropConnections(): number;
   process: ChildProcess;
+}
+
+/** The processes under `pid` (its children, theirs…), from /proc. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // The command's name is in parentheses and may hold spaces: the fields after its last ')'.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of parents.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
 }
 
 function freePort(): Promise<number> {
@@ -141,6 +168,17 @@ export async function startSshd(): Promise<Sshd> {
     port,
     log,
     process: sshd,
+    dropConnections() {
+      const under = descendants(sshd.pid!);
+      for (const pid of under) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // ended meanwhile
+        }
+      }
+      return under.length;
+    },
     async stop() {
       process.env.PATH = path;
       sshd.kill('SIGTERM');
