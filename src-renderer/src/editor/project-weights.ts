@@ -87,13 +87,15 @@ export function modelWeightsFile(model: Record<string, unknown>): { rest: Record
 }
 
 /**
- * A project's weights file as it is read, part by part: its size, and the bytes from `offset`
- * (a part of any length, at least one byte while any are left), asked for in order. The engine's
+ * A project's weights file as it is read, part by part: its size, and the part from `offset` (a
+ * multiple of `partBytes`; the part is `partBytes` long, or what is left), asked for in order. The engine's
  * (`engineWeights` in training/export.ts: the run's or loaded model's, made by the engine), the
  * host's (`hostWeights`: the file beside a project) or a model's JSON's (`jsonWeights`).
  */
 export interface WeightsSource {
   readonly bytes: number;
+  /** How long every part but the last is (so the next can be asked for before this one arrives). */
+  readonly partBytes: number;
   part(offset: number): Promise<Uint8Array>;
   /** Done with it (the engine lets go of what it held). */
   close(): void;
@@ -120,6 +122,7 @@ export function jsonWeights(model: Record<string, unknown>): Required<ProjectMod
     model: file.rest,
     weights: {
       bytes: file.bytes,
+      partBytes: max,
       async part(offset) {
         // Read in order; asked from the start again (a save that asks to replace a file, then sends again), begun again.
         if (offset < at || offset === 0) [parts, at] = [file.parts(max), 0];
@@ -135,11 +138,43 @@ export function jsonWeights(model: Record<string, unknown>): Required<ProjectMod
   };
 }
 
+/** How many parts of a weights file are asked for ahead of the one being sent on (the page then holds at most this many, 16 MiB). */
+export const WEIGHTS_READ_AHEAD = 3;
+
+/**
+ * The parts of `source` in order with their offsets, up to `depth` asked for at once: the next
+ * reads travel while this part is sent on (a read's round trip is not waited out each time), and
+ * no more are asked for until the caller takes one (back-pressure). A part of another length than
+ * due ends it.
+ */
+export async function* weightsParts(source: WeightsSource, depth: number = WEIGHTS_READ_AHEAD): AsyncGenerator<{ offset: number; data: Uint8Array }> {
+  const asked: { offset: number; data: Promise<Uint8Array> }[] = [];
+  let next = 0;
+  const ask = () => {
+    while (asked.length < depth && next < source.bytes) {
+      const data = source.part(next);
+      // Failed while another is awaited: heard when its turn comes, never left unhandled.
+      data.catch(() => {});
+      asked.push({ offset: next, data });
+      next = Math.min(source.bytes, next + source.partBytes);
+    }
+  };
+  ask();
+  while (asked.length > 0) {
+    const { offset, data } = asked.shift()!;
+    const part = await data;
+    const due = Math.min(source.partBytes, source.bytes - offset);
+    if (part.length !== due) throw new Error(`the weights' part at byte ${offset} came with ${part.length} bytes where ${due} were due`);
+    ask();
+    yield { offset, data: part };
+  }
+}
+
 /**
  * Send a project's weights to the host for a save of `path` (in parts as large as the host takes,
- * `partBytes`, at most PROJECT_LIMITS.chunkBytes): each part of `source` goes on as it comes, as bytes, numbered, the next asked for
- * while this one is written and sent once it is answered — never more than two parts in the page,
- * none overtaking another. Answers the model as the project file keeps it (naming its weights,
+ * `partBytes`, at most PROJECT_LIMITS.chunkBytes): each part of `source` goes on as bytes,
+ * numbered, sent once the last is answered (none overtaking another), while the next are read
+ * (`weightsParts`: at most WEIGHTS_READ_AHEAD in the page). Answers the model as the project file keeps it (naming its weights,
  * `model.weights`) and the id `write` takes; undefined where the host keeps weights inside the file
  * (no `beginWeights`).
  */
@@ -152,20 +187,8 @@ export async function sendModelWeights(files: HostFiles, path: string, pm: Proje
   const chunkBytes = Math.min(partBytes, PROJECT_LIMITS.chunkBytes);
   let sha256: string | null = null;
   let seq = 0;
-  let at = 0;
-  let next: Promise<Uint8Array> | undefined = source.bytes > 0 ? source.part(0) : undefined;
-  try {
-    while (next) {
-      const part = await next;
-      if (part.length === 0) throw new Error(`the weights ended after ${at} of ${source.bytes} bytes`);
-      at += part.length;
-      next = at < source.bytes ? source.part(at) : undefined;
-      for (let i = 0; i < part.length; i += chunkBytes) sha256 = (await files.appendWeights(id, seq++, part.subarray(i, i + chunkBytes))).sha256;
-    }
-  } catch (e) {
-    // The part asked for ahead is not left to fail unheard.
-    void next?.catch(() => {});
-    throw e;
+  for await (const { data } of weightsParts(source)) {
+    for (let i = 0; i < data.length; i += chunkBytes) sha256 = (await files.appendWeights(id, seq++, data.subarray(i, i + chunkBytes))).sha256;
   }
   if (!sha256) throw new Error('the host did not confirm the weights');
   const weights: WeightsRef = { format: 'safetensors', sha256, bytes: source.bytes };
@@ -195,6 +218,8 @@ export async function hostWeights(files: HostFiles, path: string, ref: WeightsRe
   let first: Uint8Array | undefined = await read(0);
   return {
     bytes: ref.bytes,
+    // The host answers parts of one size (its own), the last shorter.
+    partBytes: Math.max(1, first.length),
     part(offset) {
       const ahead = offset === 0 ? first : undefined;
       first = undefined;

@@ -1,7 +1,7 @@
 import type { HostFiles } from '../../../src-contracts/host';
 import { type GraphIR, bytesToBase64, getOp, zipStore, zipStoreParts } from '../../../src-engine/facade';
 import { EXPORT_CHUNK_BYTES, type ExportSource, type LoadedModelInfo, type ResultOf, type RpcClient } from '../../../src-engine/protocol';
-import type { ProjectModel, WeightsSource } from '../editor/project-weights';
+import { weightsParts, type ProjectModel, type WeightsSource } from '../editor/project-weights';
 import { bareGraphDoc } from '../editor/project';
 import { canvasAspect } from '../components/canvas-view';
 import { isLive, runElsewhere } from './model';
@@ -314,28 +314,15 @@ const openedWithByWindow = new WeakMap<object, { loadSeq: number; model: Record<
 
 /**
  * Hand the engine a project's model whose weights file is read part by part (`weights`):
- * `model.weightsBegin`, each part as bytes by `model.weightsAppend` (at most EXPORT_CHUNK_BYTES, the
- * next read while this one is sent: never more than two in the page, in order), then
+ * `model.weightsBegin`, each part as bytes by `model.weightsAppend` (at most EXPORT_CHUNK_BYTES, in
+ * order, each once the last is answered; the next read meanwhile, `weightsParts`), then
  * `model.load({ model, weights })`. No message carries the weights whole (web mode's socket refuses
  * one over 256 MiB; a model ten times a resnet18 is 470 MB).
  */
 export async function sendWeightsToEngine(c: RpcClient, model: Record<string, unknown>, weights: WeightsSource): Promise<LoadedModelInfo> {
   const { id } = await c.request('model.weightsBegin', { bytes: weights.bytes });
-  let at = 0;
-  let next: Promise<Uint8Array> | undefined = weights.part(0);
-  try {
-    while (next) {
-      const part = await next;
-      if (part.length === 0) throw new Error(`the weights ended after ${at} of ${weights.bytes} bytes`);
-      const offset = at;
-      at += part.length;
-      next = at < weights.bytes ? weights.part(at) : undefined;
-      for (let i = 0; i < part.length; i += EXPORT_CHUNK_BYTES) await c.request('model.weightsAppend', { id, offset: offset + i, data: part.subarray(i, i + EXPORT_CHUNK_BYTES) });
-    }
-  } catch (e) {
-    // The part asked for ahead is not left to fail unheard.
-    void next?.catch(() => {});
-    throw e;
+  for await (const { offset, data } of weightsParts(weights)) {
+    for (let i = 0; i < data.length; i += EXPORT_CHUNK_BYTES) await c.request('model.weightsAppend', { id, offset: offset + i, data: data.subarray(i, i + EXPORT_CHUNK_BYTES) });
   }
   return c.request('model.load', { model, weights: id });
 }
@@ -429,6 +416,7 @@ export async function engineWeights(c: RpcClient, source: ExportSource): Promise
     model: r.model,
     weights: {
       bytes: r.bytes,
+      partBytes: EXPORT_CHUNK_BYTES,
       part: async (offset) => (await c.request('model.exportRead', { handle: r.handle, file: 0, offset })).data,
       close: () => void c.request('model.exportClose', { handle: r.handle }).catch(() => {}),
     },

@@ -18,7 +18,7 @@ import { FileService } from '../../../src-main/host/files';
 import { bytesToBase64 } from '../../../src-engine/base/base64';
 import { indexSafetensors } from '../../../src-engine/core/export/safetensors';
 import { ProjectFiles } from '../../../src-renderer/src/editor/files';
-import { jsonWeights, modelWeightsFile, type WeightsSource } from '../../../src-renderer/src/editor/project-weights';
+import { jsonWeights, modelWeightsFile, WEIGHTS_READ_AHEAD, weightsParts, type WeightsSource } from '../../../src-renderer/src/editor/project-weights';
 import { projectWeightsFile, ProjectWeightsReceiver } from '../../../src-engine/core/export/project-weights';
 import { base64ToBytes } from '../../../src-engine/base/base64';
 import { webFileBridge } from '../host/web-file-bridge';
@@ -100,6 +100,38 @@ describe("a project's weights as binary beside it", () => {
     for (let at = 0; at < engine.bytes; at += 13) parts.push(engine.read(at, 13));
     expect(Buffer.concat(parts).equals(page)).toBe(true);
     expect(engine.model).toEqual({ ...json, params: {}, buffers: {} });
+  });
+
+  it('parts are read ahead at most three at a time and come out in order, whatever order they arrive in; a part of the wrong length ends the transfer', async () => {
+    const bytes = Uint8Array.from({ length: 23 }, (_, i) => i);
+    const pending: { offset: number; resolve: () => void }[] = [];
+    let most = 0;
+    const source: WeightsSource = {
+      bytes: bytes.length,
+      partBytes: 5,
+      part: (offset) =>
+        new Promise((resolve) => {
+          pending.push({ offset, resolve: () => resolve(bytes.slice(offset, offset + 5)) });
+          most = Math.max(most, pending.length);
+        }),
+      close: () => {},
+    };
+    const got: number[] = [];
+    const reading = (async () => {
+      for await (const { offset, data } of weightsParts(source)) got.push(offset, ...data);
+    })();
+    // Answer the latest asked first, each time: out of order on the wire, in order out.
+    for (let turns = 0; turns < 50 && got.length < 5 + 23; turns++) {
+      await new Promise((r) => setTimeout(r, 1));
+      pending.pop()?.resolve();
+    }
+    await reading;
+    expect(got).toEqual([0, 0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 10, 11, 12, 13, 14, 15, 15, 16, 17, 18, 19, 20, 20, 21, 22]);
+    expect(most).toBe(WEIGHTS_READ_AHEAD);
+    const short: WeightsSource = { bytes: 10, partBytes: 5, part: async (offset) => bytes.slice(offset, offset + (offset ? 5 : 4)), close: () => {} };
+    await expect((async () => {
+      for await (const _ of weightsParts(short));
+    })()).rejects.toThrow("the weights' part at byte 0 came with 4 bytes where 5 were due");
   });
 
   it('Save and Open in web mode: ~50 MB of weights go beside the project as safetensors, in parts; the project file stays small; the model opens back as it was', async () => {
