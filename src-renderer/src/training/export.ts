@@ -317,14 +317,18 @@ const openedWithByWindow = new WeakMap<object, { loadSeq: number; model: Record<
  * `model.weightsBegin`, each part as bytes by `model.weightsAppend` (at most EXPORT_CHUNK_BYTES, in
  * order, each once the last is answered; the next read meanwhile, `weightsParts`), then
  * `model.load({ model, weights })`. No message carries the weights whole (web mode's socket refuses
- * one over 256 MiB; a model ten times a resnet18 is 470 MB).
+ * one over 256 MiB; a model ten times a resnet18 is 470 MB). Stops, answering undefined, once
+ * `wanted` says the weights are no longer wanted (another design opened meanwhile).
  */
-export async function sendWeightsToEngine(c: RpcClient, model: Record<string, unknown>, weights: WeightsSource): Promise<LoadedModelInfo> {
+export async function sendWeightsToEngine(c: RpcClient, model: Record<string, unknown>, weights: WeightsSource, wanted: () => boolean = () => true): Promise<LoadedModelInfo | undefined> {
+  // Another project opened meanwhile: its weights take the engine's one transfer, these stop.
+  if (!wanted()) return undefined;
   const { id } = await c.request('model.weightsBegin', { bytes: weights.bytes });
   for await (const { offset, data } of weightsParts(weights)) {
+    if (!wanted()) return undefined;
     for (let i = 0; i < data.length; i += EXPORT_CHUNK_BYTES) await c.request('model.weightsAppend', { id, offset: offset + i, data: data.subarray(i, i + EXPORT_CHUNK_BYTES) });
   }
-  return c.request('model.load', { model, weights: id });
+  return wanted() ? c.request('model.load', { model, weights: id }) : undefined;
 }
 
 /**
@@ -337,15 +341,18 @@ export async function loadProjectModel(w: WindowStores, model: Record<string, un
   const c = await readyClient(w);
   const failed = (why: string, code?: string) => notify(w, 'error', `The trained weights saved with "${projectName}" could not be loaded (${why}). The design is open; train it to get weights again.`, code);
   if (!c) return failed('the engine is not connected');
+  const wanted = () => w.editor.getState().loadSeq === loadSeq;
   try {
-    const info = weights ? await sendWeightsToEngine(c, model, weights) : await c.request('model.load', { model });
+    const info = weights ? await sendWeightsToEngine(c, model, weights, wanted) : await c.request('model.load', { model });
     // Another design opened meanwhile: these weights are not its.
-    if (w.editor.getState().loadSeq !== loadSeq) return;
+    if (!info || !wanted()) return;
     // Weights read from beside the project stay in the engine only: Save reads them from there again.
     if (weights) openedWithByWindow.set(w.editor, { loadSeq, model, runId: info.runId });
     w.run.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, ...(weights ? {} : { model }), source: `the project "${projectName}"` });
     w.run.getState().weightsLoaded(`the project "${projectName}"`, loadSeq);
   } catch (err) {
+    // Superseded (its transfer dropped for the next project's): nothing to say about a design no longer open.
+    if (!wanted()) return;
     const e = err as { code?: string; message: string };
     failed(e.message, e.code);
   }

@@ -225,6 +225,26 @@ describe('a project whose weights pass every cap saves, opens, saves again and r
     expect(sidecars(wd.workspace)).toHaveLength(1);
   }, 60_000);
 
+  it('another project opened while the first one\'s weights still stream: the first stops quietly, the second loads (before, the first failed aloud, E_WEIGHTS_STREAM, over the second)', async () => {
+    const wd = await world({ socket: MAX_MESSAGE_BYTES, hostPart: 2 ** 18 });
+    await saveInitial(wd, mlp(6_000), 'first');
+    await saveInitial(wd, mlp(600), 'second');
+    const { w, files } = appWindow(wd);
+    expect(await files.openPath('first.netwright.json')).toBe(true);
+    // Its weights are on their way to the engine.
+    await vi.waitFor(() => expect(wd.toEngine.length).toBeGreaterThan(12), { timeout: 20_000 });
+    expect(w.run.getState().loaded).toBeUndefined();
+    expect(await files.openPath('second.netwright.json')).toBe(true);
+    await vi.waitFor(() => expect(w.run.getState().loaded?.source).toBe('the project "second"'), { timeout: 20_000 });
+    await vi.waitFor(() => expect(w.session.getState().loadingWeights).toBeUndefined());
+    // Whatever the first transfer was doing has ended by now (its part in flight answered).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(w.session.getState().notice?.kind).not.toBe('error');
+    expect(w.run.getState().loaded?.source).toBe('the project "second"');
+    const p = await wd.client.request('model.predict', { runId: w.run.getState().runId!, input: new Array(784).fill(0.5) });
+    expect((p as { values: number[] }).values).toHaveLength(10);
+  }, 60_000);
+
   it('where a limit remains it is named with what to do: the disk (E_FILE_DISK_FULL) on Save, the engine\'s memory (E_MODEL_TOO_LARGE) on Open; nothing half-done is kept', async () => {
     const graph = mlp(600);
     const full = await world({ socket: MAX_MESSAGE_BYTES, hostPart: PROJECT_LIMITS.chunkBytes, free: 100_000 });

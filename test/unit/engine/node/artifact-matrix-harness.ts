@@ -151,7 +151,7 @@ const ENTRY: Record<Entry, (a: Artifact, w: World) => Promise<Outcome>> = {
     const bridge = await webFileBridge(w.service);
     try {
       const host = { files: bridge.files, setTitle: () => {}, onCloseRequest: () => () => {} };
-      const load = async (m: Record<string, unknown>, weights?: WeightsSource) => void opened.push(weights ? await sendWeightsToEngine(w.engine.client, m, weights) : await w.engine.client.request('model.load', { model: m }));
+      const load = async (m: Record<string, unknown>, weights?: WeightsSource) => void opened.push((weights ? await sendWeightsToEngine(w.engine.client, m, weights) : await w.engine.client.request('model.load', { model: m }))!);
       const files = new ProjectFiles(stores, host, 1500, { modelForSave: async () => undefined, openedWithModel: (m, _name, weights) => load(m, weights) });
       const ok = await files.openPath(relative(w.dir, w.paths[a]));
       if (!ok) {
