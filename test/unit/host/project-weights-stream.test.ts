@@ -11,8 +11,9 @@
  * as App wires them) run against the real engine service over web mode's wire encoding and the
  * real host over HTTP (the host's own handlers), with the caps lowered so that a 19 MB model
  * crosses each several times: the socket's reassembler takes at most 6 MiB (web mode: 256 MiB),
- * the host's parts are 1 MiB (4 MiB). NETWRIGHT_BIG=1 runs the same at real size (470 MB, caps as
- * shipped).
+ * the host's parts are 1 MiB (4 MiB). The desktop app's path is the same host code behind its IPC
+ * (structured clones, `electronFiles`). NETWRIGHT_BIG=1 runs web mode's at real size (470 MB, caps
+ * as shipped).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -27,8 +28,10 @@ import { initialModel } from '../../../src-engine/core/export/initial';
 import { indexSafetensors } from '../../../src-engine/core/export/safetensors';
 import { createMemoryChannelPair, EXPORT_CHUNK_BYTES, RpcClient, type Channel } from '../../../src-engine/protocol';
 import { encodeWireFrames, MAX_MESSAGE_BYTES, WireReassembler } from '../../../src-engine/protocol/wire';
-import { FILE_BYTES, FILE_BYTES_HEADERS, PROJECT_LIMITS } from '../../../src-contracts/files';
-import { FileService } from '../../../src-main/host/files';
+import { checkFileResult, FILE_BYTES, FILE_BYTES_HEADERS, PROJECT_LIMITS, type FileArgs, type FileMethod, type FileResult } from '../../../src-contracts/files';
+import { unwrapFileResult, type FileOpResult } from '../../../src-contracts/file-result';
+import type { HostFiles } from '../../../src-contracts/host';
+import { callFileOp, FileService } from '../../../src-main/host/files';
 import { PROJECT_WEIGHTS_LIMITS } from '../../../src-main/host/project-weights';
 import { ProjectFiles } from '../../../src-renderer/src/editor/files';
 import { bareGraphDoc } from '../../../src-renderer/src/editor/project';
@@ -286,6 +289,57 @@ describe('a project whose weights pass every cap saves, opens, saves again and r
     }
     const info = await wd.client.request('model.load', { model: made.model, weights: again.id });
     expect(info.runId).toMatch(/^run-/);
+  }, 60_000);
+});
+
+/**
+ * The desktop app's file channel over `service`: each call as Electron's IPC carries it (arguments
+ * and answer structured-cloned, as `ipcRenderer.invoke` and `ipcMain.handle` do), through the
+ * host's `callFileOp`, unwrapped as the preload does and checked as the renderer's `checkedFiles` does.
+ */
+function electronFiles(service: FileService): HostFiles {
+  const invoke = async <M extends FileMethod>(op: M, ...args: FileArgs<M>): Promise<FileResult<M>> =>
+    checkFileResult(op, unwrapFileResult(structuredClone(await callFileOp(service, op, structuredClone(args))) as FileOpResult));
+  return {
+    nativeDialogs: true,
+    pickOpen: async () => null,
+    pickSave: async () => null,
+    list: () => invoke('list'),
+    read: (p) => invoke('read', p),
+    write: (p, text, condition, weights) => (weights ? invoke('write', p, text, condition, weights) : invoke('write', p, text, condition)),
+    beginWeights: (p, bytes) => invoke('beginWeights', p, bytes),
+    appendWeights: (id, seq, data) => invoke('appendWeights', id, seq, data),
+    readWeights: (p, sha256, offset) => invoke('readWeights', p, sha256, offset),
+    recent: () => invoke('recent'),
+    writeRecovery: async (text) => void (await invoke('writeRecovery', text)),
+    readRecovery: () => invoke('readRecovery'),
+    clearRecovery: async () => void (await invoke('clearRecovery')),
+  } as HostFiles;
+}
+
+describe('the desktop app\'s path (the host code web mode shares)', () => {
+  it('saves and opens 19 MB of weights in 1 MiB parts as structured-cloned bytes over its IPC, byte-identical', async () => {
+    const graph = mlp(6_000);
+    const wd = await world({ socket: MAX_MESSAGE_BYTES, hostPart: 2 ** 20 });
+    const files = electronFiles(wd.service);
+    const appended = vi.spyOn(files, 'appendWeights');
+    const host = { files, setTitle: () => {}, onCloseRequest: () => () => {} };
+    const w = createWindowStores();
+    w.engine.setState({ client: wd.client, state: 'ready' });
+    const saver = new ProjectFiles(w, host, 50, { modelForSave: () => engineWeights(wd.client, { kind: 'initial', graph }), openedWithModel: () => {} });
+    w.editor.getState().load(bareGraphDoc(graph), { name: 'desk' }, {}, true);
+    expect(await saver.saveAsName('desk')).toBe(true);
+    const first = savedWeights(wd.workspace, 'desk.netwright.json');
+    expect(appended.mock.calls.length).toBe(Math.ceil(first.bytes.length / 2 ** 20));
+    expect(appended.mock.calls.every(([, , data]) => data instanceof Uint8Array && data.length <= 2 ** 20)).toBe(true);
+
+    const other = createWindowStores();
+    other.engine.setState({ client: wd.client, state: 'ready' });
+    const opener = new ProjectFiles(other, host, 50, { modelForSave: () => modelForSave(other), openedWithModel: (model, name, weights) => loadProjectModel(other, model, name, weights) });
+    expect(await opener.openPath('desk.netwright.json')).toBe(true);
+    await vi.waitFor(() => expect(other.run.getState().loaded?.source).toBe('the project "desk"'), { timeout: 20_000 });
+    expect(await opener.saveAsName('desk again')).toBe(true);
+    expect(savedWeights(wd.workspace, 'desk again.netwright.json').bytes.equals(first.bytes)).toBe(true);
   }, 60_000);
 });
 
