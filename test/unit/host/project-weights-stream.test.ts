@@ -314,7 +314,7 @@ function electronFiles(service: FileService): HostFiles {
     writeRecovery: async (text) => void (await invoke('writeRecovery', text)),
     readRecovery: () => invoke('readRecovery'),
     clearRecovery: async () => void (await invoke('clearRecovery')),
-  } as HostFiles;
+  } as unknown as HostFiles;
 }
 
 describe('the desktop app\'s path (the host code web mode shares)', () => {
