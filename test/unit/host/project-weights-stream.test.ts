@@ -300,7 +300,7 @@ describe('a project whose weights pass every cap saves, opens, saves again and r
 function electronFiles(service: FileService): HostFiles {
   const invoke = async <M extends FileMethod>(op: M, ...args: FileArgs<M>): Promise<FileResult<M>> =>
     checkFileResult(op, unwrapFileResult(structuredClone(await callFileOp(service, op, structuredClone(args))) as FileOpResult));
-  return {
+  const files: Partial<HostFiles> = {
     nativeDialogs: true,
     pickOpen: async () => null,
     pickSave: async () => null,
@@ -314,7 +314,8 @@ function electronFiles(service: FileService): HostFiles {
     writeRecovery: async (text) => void (await invoke('writeRecovery', text)),
     readRecovery: () => invoke('readRecovery'),
     clearRecovery: async () => void (await invoke('clearRecovery')),
-  } as unknown as HostFiles;
+  };
+  return files as HostFiles;
 }
 
 describe('the desktop app\'s path (the host code web mode shares)', () => {
