@@ -14,8 +14,8 @@ import { thrownCode } from '../base/errors';
 import { parseTarget, TargetSpecError } from '../catalog/targets/registry';
 import type { Logger } from '../protocol/rpc';
 import { processStartTime, type RunStore } from './run-store';
-import { cancelRun, trainElsewhere, trainsHere } from './targets';
-import { fileJob, jobAlive, JOB_ERR, JOB_FILE, JOB_FOLDER, JOB_OUT, type DetachedJobInfo } from './job-files';
+import { cancelRun, followAgain, trainElsewhere, trainsHere } from './targets';
+import { fileJob, jobAlive, JOB_ERR, JOB_FILE, JOB_FOLDER, JOB_OUT, REMOTE_JOB_FILE, type DetachedJobInfo } from './job-files';
 import { detachedJob, follow, reportedRecord } from './torchrun-target';
 import { probeBatchOf } from './torchrun-probe';
 import type { Io } from './train-progress';
@@ -81,8 +81,9 @@ const FOLLOWER_FILE = 'follower.json';
  * has a `job/job.json` (launched by `runs.launch`) is taken over (`RunStore.adopt`), and its job's
  * output files are read from their start, what its log already holds skipped. A job still running
  * is followed to its end; one that ended meanwhile is recorded as its output says: done after its
- * end record, else failed, "ended while no Netwright process was following it". Called when the
- * engine starts; each run's follow, to wait on.
+ * end record, else failed, "ended while no Netwright process was following it". A run of another
+ * machine or a cluster (`job/remote.json`: ssh, Slurm) is followed again where its job runs
+ * (`followAgain`). Called when the engine starts; each run's follow, to wait on.
  */
 export function reattachRuns(runs: RunStore, log?: Logger): { id: string; followed: Promise<number> }[] {
   const out: { id: string; followed: Promise<number> }[] = [];
@@ -90,7 +91,14 @@ export function reattachRuns(runs: RunStore, log?: Logger): { id: string; follow
     if (meta.status !== 'crashed' || !meta.target) continue;
     const folder = join(runs.dir, meta.id);
     const jobDir = join(folder, JOB_FOLDER);
-    if (!existsSync(join(jobDir, JOB_FILE))) continue;
+    if (!existsSync(join(jobDir, JOB_FILE))) {
+      // A job of another machine or a cluster (ssh, Slurm): followed again where it runs.
+      if (existsSync(join(jobDir, REMOTE_JOB_FILE))) {
+        const followed = followRemoteAgain(runs, meta.id, jobDir, log);
+        if (followed) out.push({ id: meta.id, followed });
+      }
+      continue;
+    }
     try {
       const info = readJobInfo(jobDir);
       if (!claim(jobDir)) continue;
@@ -106,6 +114,23 @@ export function reattachRuns(runs: RunStore, log?: Logger): { id: string; follow
     }
   }
   return out;
+}
+
+/** A run of another machine or a cluster taken over (`followAgain`) and followed to its end; undefined when another engine follows it or it cannot be. */
+function followRemoteAgain(runs: RunStore, id: string, jobDir: string, log?: Logger): Promise<number> | undefined {
+  try {
+    if (!claim(jobDir)) return undefined;
+    // Adopted before followAgain's first wait: an engine starting next finds the run running.
+    const followed = followAgain(runs, id, { now: false })
+      .then(() => 0)
+      .finally(() => rmSync(join(jobDir, FOLLOWER_FILE), { force: true }));
+    followed.catch((e: unknown) => log?.('warn', `run ${id}: ${(e as Error).message}`));
+    log?.('info', `run ${id}: following its job again`);
+    return followed;
+  } catch (e) {
+    log?.('warn', `run ${id} could not be followed again: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 /** `job/job.json`, checked: a pid of this machine, its start time, the target and what its checkpoints keep. */

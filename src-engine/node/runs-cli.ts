@@ -25,7 +25,8 @@ export function usage(): string {
     `       ${runs('cancel RUN [--runs DIR] [--json]')}`,
     'The stored runs in DIR (--runs, else NETWRIGHT_RUNS_DIR): list them (newest first: id, status, where, job id, steps);',
     "show one (its target, job id, status and every recorded step's loss); log: what its processes wrote, its errors;",
-    'cancel: end a run trained elsewhere (--on torchrun:N …), which is then recorded as stopped. docs/trainer.md "Training elsewhere".',
+    'cancel: end a run trained elsewhere (--on torchrun:N …), which is then recorded as stopped. A run over ssh or on Slurm whose',
+    'command has gone is followed again by show, log and cancel. docs/trainer.md "Training elsewhere".',
   ].join('\n');
 }
 

@@ -13,15 +13,16 @@
  * In the accuracy suite (CI's `npm test -- --with-accuracy`): it starts PyTorch five times (~50 s).
  * Skipped only where openssh-server or python3-torch is missing (.ci/run installs both).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as trainCli } from '../../src-engine/node/train-cli';
 import { main as runsCli } from '../../src-engine/node/runs-cli';
+import { reattachRuns } from '../../src-engine/node/elsewhere-host';
 import { RunStore } from '../../src-engine/node/run-store';
 import type { RunMeta, RunRecord } from '../../src-engine/app/runs/types';
-import { HAS_TORCH, tempDir } from '../unit/engine/export/torch-harness';
+import { HAS_TORCH, TORCH_PYTHON, tempDir } from '../unit/engine/export/torch-harness';
 import { runCli } from '../unit/engine/node/cli-run';
 import { HAS_SSHD, SSH_HOST, startSshd, type Sshd } from '../unit/engine/node/sshd-harness';
 
@@ -51,6 +52,14 @@ async function runWithSteps(store: RunStore, n: number, cli?: { said: () => stri
   throw new Error(`no running run with ${n} steps${cli ? `; the command said: ${cli.said()}` : ''}`);
 }
 
+/** The folders the tests' jobs run in ("the other machine's"). */
+const remoteFolders: string[] = [];
+const remoteFolder = () => {
+  const dir = tempDir('sshd-remote');
+  remoteFolders.push(dir);
+  return dir;
+};
+
 const run = HAS_SSHD && HAS_TORCH;
 describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.1${run ? '' : ' — SKIPPED: needs openssh-server and python3-torch (.ci/run installs them)'}`, () => {
   let sshd: Sshd;
@@ -58,12 +67,16 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     sshd = await startSshd();
   });
   afterAll(async () => {
+    // A test that failed mid-run leaves its job running there: ended as runs cancel would.
+    for (const dir of remoteFolders) {
+      for (const run of readdirSync(dir)) spawnSync(TORCH_PYTHON, ['netwright_job.py', 'cancel'], { cwd: join(dir, run), stdio: 'ignore' });
+    }
     await sshd?.stop();
   });
 
   it('iris over ssh: copied, trained and followed there, its checkpoint fetched; runs list/show/log; runs cancel', async () => {
     const runs = tempDir('sshd-runs');
-    const there = tempDir('sshd-remote');
+    const there = remoteFolder();
     expect((await runCli(trainCli, [IRIS, '--runs', runs, '--epochs', '1'])).code).toBe(0);
     const spec = `ssh:${SSH_HOST}:${there}/iris`;
     const r = await runCli(trainCli, [IRIS, '--runs', runs, '--epochs', '1', '--on', spec]);
@@ -102,7 +115,7 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
 
   it('the command killed mid-run: the job runs on there; runs show follows it again, runs log records its end, every step once', async () => {
     const runs = tempDir('sshd-kill');
-    const there = tempDir('sshd-remote');
+    const there = remoteFolder();
     const epochs = 600;
     const cli = trainProcess([IRIS, '--runs', runs, '--epochs', String(epochs), '--on', `ssh:${SSH_HOST}:${there}/iris`]);
     const store = new RunStore(runs);
@@ -134,9 +147,9 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     expect(Object.keys(store.model(m.id, 'last').params).length).toBeGreaterThan(0);
   }, 120_000);
 
-  it('the connection dropped while the command follows the run: E_TARGET_CONNECTION, the run says so; the job runs on and runs show follows it again', async () => {
+  it('the connection dropped while the command follows the run: E_TARGET_CONNECTION, the run says so; the job runs on, runs show follows it again, an engine started again follows it to its end', async () => {
     const runs = tempDir('sshd-drop');
-    const there = tempDir('sshd-remote');
+    const there = remoteFolder();
     const store = new RunStore(runs);
     const training = runCli(trainCli, [IRIS, '--runs', runs, '--epochs', '5000', '--on', `ssh:${SSH_HOST}:${there}/iris`]);
     const m = await runWithSteps(store, 10);
@@ -153,13 +166,21 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     expect(shown).toMatchObject({ status: 'crashed', job: 'running' });
     expect(shown.steps.length).toBeGreaterThan(before);
     expect(shown.steps.map((x: { step: number }) => x.step)).toEqual(Array.from({ length: shown.steps.length }, (_, i) => i + 1));
+    // An engine starting now (the app's) follows it again, to its end; a second leaves it to the first.
+    const followed = reattachRuns(store);
+    expect(followed.map((f) => f.id)).toEqual([m.id]);
+    expect(store.open(m.id).meta).toMatchObject({ status: 'running', pid: process.pid });
+    expect(reattachRuns(new RunStore(runs))).toEqual([]);
     expect((await runCli(runsCli, ['cancel', m.id, '--runs', runs])).code).toBe(0);
-    expect(store.open(m.id).meta.status).toBe('stopped');
+    await expect(followed[0]!.followed).resolves.toBe(0);
+    const stopped = store.open(m.id);
+    expect(stopped.meta.status).toBe('stopped');
+    expect(stepsOf(store, m.id)).toEqual(Array.from({ length: stopped.meta.summary!.steps }, (_, i) => i + 1));
   }, 120_000);
 
   it('runs cancel ends a job nobody follows (its command killed): stopped, its steps kept', async () => {
     const runs = tempDir('sshd-cancel');
-    const there = tempDir('sshd-remote');
+    const there = remoteFolder();
     const cli = trainProcess([IRIS, '--runs', runs, '--epochs', '5000', '--on', `ssh:${SSH_HOST}:${there}/iris`]);
     const store = new RunStore(runs);
     const m = await runWithSteps(store, 5, cli);

@@ -112,6 +112,8 @@ export async function startSlurm(): Promise<SlurmCluster> {
   };
   const logs = () => ['slurmctld.log', 'slurmd.log'].map((f) => (existsSync(join(dir, 'log', f)) ? readFileSync(join(dir, 'log', f), 'utf8').slice(-3000) : '')).join('\n') + said;
   const stop = async () => {
+    // A test that failed mid-run leaves its job in this cluster (and only this cluster's jobs are its user's here).
+    if (started.some((s) => s.name === 'slurmctld')) spawnSync('scancel', ['--user', user], { stdio: 'ignore', timeout: 10_000 });
     for (const { child } of [...started].reverse()) child.kill('SIGTERM');
     await Promise.all(started.map((s) => s.exited));
     for (const [k, v] of Object.entries(saved)) {
