@@ -115,7 +115,8 @@ export class FileService {
    * SHA-256). They are put beside the file (`weightsFileOf`) under the same lock, after the
    * condition is checked and before the file that names them, so the file on disk never names
    * weights that are not there; once it is written, the weights the file named before are removed.
-   * A save that fails removes the weights it put there unless the file on disk names them.
+   * A save that fails removes the weights it put there unless the file on disk names them. A text
+   * naming weights without `weights` keeps those beside it (refused, E_FILE_CONTENT, where none are).
    */
   async write(p: string, text: string, condition: WriteCondition, weights: string | null = null): Promise<{ version: string }> {
     if (typeof text !== 'string') throw new FileError('E_FILE_CONTENT', 'Only text can be saved.');
@@ -125,7 +126,8 @@ export class FileService {
     const staged = weights ? await this.weights.take(weights, abs) : undefined;
     try {
       if (bytes.length > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', `${name} would be ${mib(bytes.length)}; Netwright saves a project file up to ${mib(this.maxBytes)} (its trained weights go in a .safetensors file beside it and do not count). Make the design smaller (long notes, embedded data), or export the model (Export ▾) and save the design without it.`);
-      if (staged && weightsNamed(text) !== staged.sha256) throw new FileError('E_FILE_CONTENT', `${name} does not name the weights sent with it; nothing was saved.`);
+      const named = weightsNamed(text);
+      if (staged && named !== staged.sha256) throw new FileError('E_FILE_CONTENT', `${name} does not name the weights sent with it; nothing was saved.`);
       await this.paths.confine(abs);
       await fs.mkdir(path.dirname(abs), { recursive: true });
       // Again after mkdir: a folder swapped for a link meanwhile is caught before the write.
@@ -141,6 +143,10 @@ export class FileService {
             const before = currentBytes(abs, this.maxBytes);
             if ('ifVersion' in condition && before && (before === 'other' || versionOf(before) !== condition.ifVersion)) throw new FileError('E_FILE_CHANGED', `${name} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
             const previous = before === 'other' ? undefined : weightsNamed(before);
+            // Weights named without being sent (the ones already beside it, kept): they must be there.
+            if (!staged && named && !(await fs.lstat(weightsFileOf(abs, named)).then((st) => st.isFile(), () => false))) {
+              throw new FileError('E_FILE_CONTENT', `${name} names trained weights (${path.basename(weightsFileOf(abs, named))}) that are not beside it; nothing was saved.`);
+            }
             const placed = staged ? weightsFileOf(abs, staged.sha256) : undefined;
             if (staged && placed) await fs.rename(staged.tmp, placed);
             try {
@@ -151,7 +157,7 @@ export class FileService {
               if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new FileError('E_FILE_EXISTS', `${name} already exists; it was not replaced.`);
               throw e;
             }
-            if (previous && previous !== staged?.sha256) await fs.rm(weightsFileOf(abs, previous), { force: true });
+            if (previous && previous !== named) await fs.rm(weightsFileOf(abs, previous), { force: true });
           },
           this.saveLock,
           bytes,

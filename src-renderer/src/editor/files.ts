@@ -26,9 +26,10 @@ export interface ProjectModelHooks {
   /**
    * A project opened with a model: load it so predictions work at once. `weights`: its weights
    * file, read from beside the project part by part (the model's tensors are then left out);
-   * absent for a project that keeps them inside. Resolves once loaded (or refused, and said so).
+   * absent for a project that keeps them inside. Resolves once loaded (or refused, and said so):
+   * false when they were not loaded.
    */
-  openedWithModel(model: Record<string, unknown>, projectName: string, weights?: WeightsSource): void | Promise<void>;
+  openedWithModel(model: Record<string, unknown>, projectName: string, weights?: WeightsSource): void | boolean | Promise<void | boolean>;
 }
 
 /** Project files end in this (the host lists `*.json`). */
@@ -63,6 +64,13 @@ interface Recovery {
  */
 export class ProjectFiles {
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The weights file the open design's project names (by the editor's `loadSeq` of the design):
+   * `loading` while it is read into the engine — Save waits for it, else it would write the
+   * project without them and the host would remove them — and whether it `loaded`; where it did
+   * not (the engine could not hold them), a Save to the same file keeps naming it.
+   */
+  private openedWeights: { loadSeq: number; path: string; model: Record<string, unknown>; loading: Promise<void>; loaded: boolean } | undefined;
   private disposers: (() => void)[] = [];
 
   /**
@@ -316,7 +324,11 @@ export class ProjectFiles {
   private openModel(model: Record<string, unknown>, path: string | undefined, fileName: string): void {
     const ref = weightsRefOf(model);
     if (!ref) void this.models?.openedWithModel(model, displayName(fileName));
-    else if (path !== undefined && this.host.files.readWeights) void this.openWeights(path, model, ref, displayName(fileName));
+    else if (path !== undefined && this.host.files.readWeights) {
+      const opened = { loadSeq: this.w.editor.getState().loadSeq, path, model, loading: Promise.resolve(), loaded: false };
+      opened.loading = this.openWeights(path, model, ref, displayName(fileName)).then((loaded) => void (opened.loaded = loaded));
+      this.openedWeights = opened;
+    }
     else this.w.session.getState().notify('info', `"${fileName}" keeps its trained weights in a .safetensors file beside it, which did not come with it; the design opened without them. Open it where that file is, or train again.`);
   }
 
@@ -324,7 +336,7 @@ export class ProjectFiles {
    * A project's weights kept beside its file, handed to the training side as the host reads them
    * (part by part: the page never holds them whole), if it is still the one open.
    */
-  private async openWeights(path: string, model: Record<string, unknown>, ref: WeightsRef, name: string): Promise<void> {
+  private async openWeights(path: string, model: Record<string, unknown>, ref: WeightsRef, name: string): Promise<boolean> {
     // Until they are in, the dock and the Export menu say so (not "no weights", not an untrained export).
     const session = this.w.session.getState();
     session.setLoadingWeights(name);
@@ -332,10 +344,12 @@ export class ProjectFiles {
     try {
       weights = await hostWeights(this.host.files, path, ref);
       const { weights: _ref, ...rest } = model;
-      if (this.w.editor.getState().file.path === path) await this.models?.openedWithModel(rest, name, weights);
+      if (this.w.editor.getState().file.path !== path) return false;
+      return (await this.models?.openedWithModel(rest, name, weights)) !== false;
     } catch (e) {
       const code = (e as { code?: string }).code;
       session.notify('error', `"${name}" opened without its trained weights: ${(e as Error).message}`, code ? { code } : undefined);
+      return false;
     } finally {
       weights?.close();
       if (this.w.session.getState().loadingWeights === name) session.setLoadingWeights(undefined);
@@ -392,8 +406,12 @@ export class ProjectFiles {
     const graphName = before.graph.name;
     const renames = name !== s.file.name && (!graphName || graphName === 'Untitled' || graphName === s.file.name);
     const doc = renames ? { ...before, graph: { ...before.graph, name } } : before;
-    // The trained weights of the run on screen go with the project (not into the recovery slot: too big to write every edit).
-    const model = await this.models?.modelForSave();
+    // The weights the project was opened with, still on their way to the engine: saved once they are there.
+    const opened = this.openedWeights?.loadSeq === s.loadSeq ? this.openedWeights : undefined;
+    await opened?.loading;
+    // The trained weights of the run on screen go with the project (not into the recovery slot: too big to write every edit);
+    // where the file's own could not be loaded here, the same file keeps naming them.
+    const model = (await this.models?.modelForSave()) ?? (opened && !opened.loaded && opened.path === path && this.w.editor.getState().loadSeq === opened.loadSeq ? { model: opened.model } : undefined);
     try {
       return await this.writeWith(path, name, condition, doc, before, renames, model);
     } finally {

@@ -334,27 +334,34 @@ export async function sendWeightsToEngine(c: RpcClient, model: Record<string, un
 /**
  * A project opened with its trained model: load it into the engine, so the Playground and Export
  * work without training. `weights`: its weights file beside the project, streamed to the engine.
+ * Whether they were loaded (a failure is said in a notice).
  */
-export async function loadProjectModel(w: WindowStores, model: Record<string, unknown>, projectName: string, weights?: WeightsSource): Promise<void> {
+export async function loadProjectModel(w: WindowStores, model: Record<string, unknown>, projectName: string, weights?: WeightsSource): Promise<boolean> {
   const loadSeq = w.editor.getState().loadSeq;
   openedWithByWindow.set(w.editor, { loadSeq, model });
   const c = await readyClient(w);
   const failed = (why: string, code?: string) => notify(w, 'error', `The trained weights saved with "${projectName}" could not be loaded (${why}). The design is open; train it to get weights again.`, code);
-  if (!c) return failed('the engine is not connected');
+  if (!c) {
+    failed('the engine is not connected');
+    return false;
+  }
   const wanted = () => w.editor.getState().loadSeq === loadSeq;
   try {
     const info = weights ? await sendWeightsToEngine(c, model, weights, wanted) : await c.request('model.load', { model });
     // Another design opened meanwhile: these weights are not its.
-    if (!info || !wanted()) return;
+    if (!info || !wanted()) return false;
     // Weights read from beside the project stay in the engine only: Save reads them from there again.
     if (weights) openedWithByWindow.set(w.editor, { loadSeq, model, runId: info.runId });
     w.run.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, ...(weights ? {} : { model }), source: `the project "${projectName}"` });
     w.run.getState().weightsLoaded(`the project "${projectName}"`, loadSeq);
+    return true;
   } catch (err) {
     // Superseded (its transfer dropped for the next project's): nothing to say about a design no longer open.
-    if (!wanted()) return;
-    const e = err as { code?: string; message: string };
-    failed(e.message, e.code);
+    if (wanted()) {
+      const e = err as { code?: string; message: string };
+      failed(e.message, e.code);
+    }
+    return false;
   }
 }
 

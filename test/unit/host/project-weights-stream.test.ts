@@ -248,6 +248,38 @@ describe('a project whose weights pass every cap saves, opens, saves again and r
     expect((p as { values: number[] }).values).toHaveLength(10);
   }, 60_000);
 
+  it('Save while the weights are still on their way waits for them, and a project whose weights the engine could not hold keeps them when saved (before, both saves removed the weights file)', async () => {
+    const wd = await world({ socket: MAX_MESSAGE_BYTES, hostPart: 2 ** 18 });
+    await saveInitial(wd, mlp(6_000), 'early');
+    const saved = savedWeights(wd.workspace, 'early.netwright.json');
+    const { w, files } = appWindow(wd);
+    expect(await files.openPath('early.netwright.json')).toBe(true);
+    expect(w.session.getState().loadingWeights).toBe('early');
+    // Saved at once (Ctrl+S right after Open): it waits for the weights, then writes them again.
+    expect(await files.save()).toBe(true);
+    expect(w.run.getState().loaded?.source).toBe('the project "early"');
+    expect(savedWeights(wd.workspace, 'early.netwright.json').bytes.equals(saved.bytes)).toBe(true);
+    expect(sidecars(wd.workspace)).toHaveLength(1);
+
+    // An engine that may hold less: the design opens without the weights (said so), and an edit saved keeps naming them.
+    const tight = await world({ socket: MAX_MESSAGE_BYTES, hostPart: 2 ** 18, engineMemory: 1_000_000 });
+    await saveInitial(tight, mlp(600), 'kept');
+    const before = savedWeights(tight.workspace, 'kept.netwright.json');
+    const win = appWindow(tight);
+    expect(await win.files.openPath('kept.netwright.json')).toBe(true);
+    await vi.waitFor(() => expect(win.w.session.getState().notice?.code).toBe('E_MODEL_TOO_LARGE'));
+    win.w.editor.getState().edit({ kind: 'set-name', name: 'kept, edited' });
+    expect(await win.files.save()).toBe(true);
+    const after = savedWeights(tight.workspace, 'kept.netwright.json');
+    expect(after.text).toContain('kept, edited');
+    expect(after.model.weights).toEqual(before.model.weights);
+    expect(after.bytes.equals(before.bytes)).toBe(true);
+    // Saved elsewhere, the weights it cannot hold do not follow (they stay with the file they belong to); nothing names what is not there.
+    expect(await win.files.saveAsName('kept copy')).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(tight.workspace, 'kept copy.netwright.json'), 'utf8'))).not.toHaveProperty('model');
+    expect(sidecars(tight.workspace)).toHaveLength(1);
+  }, 60_000);
+
   it('where a limit remains it is named with what to do: the disk (E_FILE_DISK_FULL) on Save, the engine\'s memory (E_MODEL_TOO_LARGE) on Open; nothing half-done is kept', async () => {
     const graph = mlp(600);
     const full = await world({ socket: MAX_MESSAGE_BYTES, hostPart: PROJECT_LIMITS.chunkBytes, free: 100_000 });

@@ -136,6 +136,23 @@ describe('a project\'s weights beside its file', () => {
     expect(readdirSync(ws).filter((n) => n !== '.netwright')).toEqual([]);
   });
 
+  it('a save naming the weights already beside the file, without sending them, keeps them; naming weights that are not there is refused (E_FILE_CONTENT)', async () => {
+    const ws = tmp();
+    const files = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
+    const weights = weightsOf(1);
+    const sent = await sendWeights(files, 'k.netwright.json', weights);
+    const ref = { sha256: sent.sha256, bytes: weights.length };
+    const { version } = await files.write('k.netwright.json', projectText(ref), { ifAbsent: true }, sent.id);
+    // Saved again naming them (the design edited; the weights not loaded where it was opened): they stay.
+    const again = await files.write('k.netwright.json', projectText(ref, 'edited'), { ifVersion: version });
+    expect(sidecars(ws)).toEqual([`k.netwright.weights-${sent.sha256.slice(0, 16)}.safetensors`]);
+    expect((await readWeights(files, 'k.netwright.json', sent.sha256)).equals(Buffer.from(weights))).toBe(true);
+    // Another file naming them, where they are not: nothing is written.
+    await expect(files.write('other.netwright.json', projectText(ref), { ifAbsent: true })).rejects.toMatchObject({ code: 'E_FILE_CONTENT', message: expect.stringContaining('names trained weights (other.netwright.weights-') });
+    expect(readdirSync(ws).filter((n) => n.startsWith('other'))).toEqual([]);
+    expect((await files.read('k.netwright.json')).version).toBe(again.version);
+  });
+
   it('weights larger than the disk has free are refused before a byte is sent (E_FILE_DISK_FULL, naming both sizes and what to do)', async () => {
     const ws = tmp();
     let free = 300 * 2 ** 20;
