@@ -343,8 +343,9 @@ export async function follow(running: RunningJob, job: Job, plan: FollowPlan): P
   let endedAfterDone = false;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const grace = plan.doneGraceMs ?? DONE_GRACE_MS;
-  let steps = 0;
-  let epochs = 0;
+  // A run followed again counts what its log holds already (its job's output may not come again: a connection lost).
+  let steps = seen.step;
+  let epochs = seen.epoch;
   const checkpoints = writer && plan.extras ? checkpointKeeper(job, writer, plan.extras, checked, seconds) : undefined;
   const errors: string[] = [];
   const toFrame = frameTranslator(checked);

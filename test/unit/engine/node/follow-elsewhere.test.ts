@@ -5,7 +5,7 @@
  * run store holds what came, and a run nobody follows is left `crashed`, to be followed again
  * without a record written twice.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
@@ -13,6 +13,9 @@ import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { RunStore } from '../../../../src-engine/node/run-store';
 import { CliError } from '../../../../src-engine/node/cli-files';
 import { follow, type Job, type JobEnd, type RunningJob } from '../../../../src-engine/node/torchrun-target';
+import { writeRemoteJob } from '../../../../src-engine/node/job-files';
+import { main as runsCli } from '../../../../src-engine/node/runs-cli';
+import { runCli } from './cli-run';
 import type { RunRecord } from '../../../../src-engine/app/runs/types';
 import { tempDir } from '../export/torch-harness';
 
@@ -125,5 +128,35 @@ describe('following a run elsewhere', () => {
     expect(meta.status).toBe('crashed');
     const events = store.open(meta.id).records.filter((r) => r.kind === 'event' && r.event === 'connection-lost');
     expect(events).toHaveLength(1);
+  });
+
+  it('runs show of such a run when its machine does not answer: a note on stderr, the run shown as recorded; runs cancel refused E_TARGET_CONNECTION, nothing marked', async () => {
+    const runs = tempDir('follow-unreachable');
+    const store = new RunStore(runs);
+    const job = scriptedJob();
+    const spec = 'ssh:gone-box:runs/d';
+    const followed = follow(job, { spec, launcher: 'ssh', backend: 'test', checkpoint: () => Promise.reject(new Error('none')), recorded: (f) => writeRemoteJob(f, { spec, jobId: '4242', folder: 'runs/d', launcher: 'ssh', backend: 'test' }) }, plan(runs));
+    job.say(step(1), step(2));
+    job.end({ code: null, signal: null, detached: {} });
+    await followed;
+    const [meta] = store.list();
+    // ssh that cannot reach the machine.
+    const bin = tempDir('ssh-down');
+    writeFileSync(join(bin, 'ssh'), '#!/bin/sh\necho "ssh: connect to host gone-box port 22: Connection refused" >&2\nexit 255\n', { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const shown = await runCli(runsCli, ['show', meta.id, '--runs', runs]);
+      expect(shown.code).toBe(0);
+      expect(shown.err).toMatch(new RegExp(`^note: run ${meta.id} could not be followed again \\(ssh \\(job 4242, ${spec}\\): the connection ended \\(ssh exited with 255\\): ssh: connect to host gone-box port 22: Connection refused after 2 steps`));
+      expect(shown.out).toMatch(/status: crashed\n/);
+      expect(shown.out.match(/^ {5}\d {6}1 {2}/gm)).toHaveLength(2);
+      const cancelled = await runCli(runsCli, ['cancel', meta.id, '--runs', runs]);
+      expect(cancelled.code).toBe(1);
+      expect(cancelled.err).toMatch(/error E_TARGET_CONNECTION: ssh:gone-box:runs\/d: the job could not be cancelled \(ssh exited with 255\): ssh: connect to host gone-box/);
+      expect(existsSync(join(runs, meta.id, 'cancel.requested'))).toBe(false);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });

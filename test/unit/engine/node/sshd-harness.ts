@@ -41,7 +41,12 @@ export interface Sshd {
   log(): string;
   /** Stop sshd (connections open go on until their client ends them). */
   stop(): Promise<void>;
-  /** Drop every connection sshd serves now, as a network that fails would: its processes for them killed (SIGKILL), sshd listening on. How many processes. */
+  /**
+   * Drop every connection sshd serves now, as a network that fails would: sshd's own processes for
+   * them killed (SIGKILL), sshd listening on, the sessions' commands left to see their pipes close.
+   * NOTE: not the sessions' shells: one killed in its rc file can leave a lock behind (pyenv's
+   * rehash lock here made every later login wait 60 s). How many processes.
+   */
   dropConnections(): number;
   process: ChildProcess;
 }
@@ -169,7 +174,13 @@ export async function startSshd(): Promise<Sshd> {
     log,
     process: sshd,
     dropConnections() {
-      const under = descendants(sshd.pid!);
+      const under = descendants(sshd.pid!).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sshd';
+        } catch {
+          return false;
+        }
+      });
       for (const pid of under) {
         try {
           process.kill(pid, 'SIGKILL');
