@@ -5,8 +5,11 @@
  * on every node under srun, the processes meeting at a c10d rendezvous on the job's first node.
  * It is submitted with `sbatch --parsable`; the run is followed through the job's output file
  * (`slurm-<id>.out`, train.py's report on it) as it grows, its state asked of `squeue` while it is
- * queued or running and of `sacct` once it has left the queue; `netwright runs cancel` is
- * `scancel`. The project folder stays (the job's output, `trained.pt`, checkpoints).
+ * queued or running and of `sacct` (or `scontrol show job`, on a cluster without accounting) once
+ * it has left the queue; `netwright runs cancel` is `scancel`. The job needs no follower: when the
+ * command has gone, `netwright runs show|log` or an engine follows it again from its output file
+ * (`followOnSlurm`, the run's job/remote.json naming it). The project folder stays (the job's
+ * output, `trained.pt`, checkpoints).
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';

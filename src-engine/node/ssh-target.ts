@@ -2,11 +2,13 @@
  * `netwright train DESIGN --on ssh:[user@]host[:dir]`: the design leaves as its PyTorch project (as
  * for `torchrun:N`, node/torchrun-target.ts), is copied to `dir` on the other machine (a tar stream
  * over ssh; `netwright-runs/<id>` under the remote home when no folder is named), and torchrun runs
- * train.py there with `--report jsonl`; its stdout comes back over the same ssh connection and is
- * recorded as it comes, each checkpoint fetched (`cat` over ssh) as it is reported. The job's id is
- * the local ssh process: `netwright runs cancel` ends it, and torchrun there ends when its output's
- * reader has gone. ssh runs with BatchMode (it never asks for a password: use a key or an agent) and
- * is looked up on PATH.
+ * train.py there with `--report jsonl`, started by netwright_job.py (node/ssh-job.ts) in a session
+ * of its own, so the job outlives the connection; its output, kept in files there, is read back over
+ * a second connection and recorded as it comes, each checkpoint fetched (`cat` over ssh) as it is
+ * reported. The run's target names the folder (`ssh:host:dir`) and its job id is the job's process
+ * group there: `netwright runs cancel` ends it (`cancelOverSsh`), and when the command or its
+ * connection has gone, `netwright runs show|log` or an engine follows it again (`followOverSsh`).
+ * ssh runs with BatchMode (it never asks for a password: use a key or an agent) and is looked up on PATH.
  *
  * Processes there: one on the CPU (`--device cpu`, the default), one a GPU (`--device gpu`), or
  * torchrun's `auto` (the GPUs, else one a CPU core) with `--device auto`.
