@@ -109,8 +109,11 @@ function cancelProcessGroup(job: JobHandle): void {
 /**
  * End a run trained elsewhere (`netwright runs cancel`, the app's Stop on such a run): its folder
  * gets the cancel marker (so its follower records it `stopped`, not `failed`), then its target's
- * launcher ends the job (SIGTERM to a process group of this machine, scancel for Slurm). Refused
- * (CliError) for a run that is not running (`E_RUN_NOT_RUNNING`), trained here
+ * launcher ends the job (SIGTERM to a process group of this machine or, over ssh, of the other
+ * machine; scancel for Slurm). A run over ssh or on Slurm that nobody follows (`crashed`: its
+ * command killed) may still have its job running, and is cancelled too (`netwright runs cancel`
+ * then follows it to record its end). Refused (CliError) for a run that is not running
+ * (`E_RUN_NOT_RUNNING`), trained here
  * (`E_RUN_NOT_CANCELLABLE`: the app or the command that trains it stops it), or whose job is no
  * longer the process recorded (its pid reused: the start times differ). The run's meta.
  */
