@@ -11,6 +11,7 @@ import { checkedGraph, type ElsewhereHost } from '../app/handlers/context';
 import { coded } from '../app/handlers/coded';
 import { checkpointExtras } from '../app/session/run-recorder';
 import { thrownCode } from '../base/errors';
+import { summaryBaselines } from '../core/metrics/baselines';
 import { parseTarget, TargetSpecError } from '../catalog/targets/registry';
 import type { Logger } from '../protocol/rpc';
 import { processStartTime, type RunStore } from './run-store';
@@ -45,6 +46,7 @@ export function elsewhereHost(runs: RunStore, log?: Logger): ElsewhereHost {
           loaded: plan.loaded,
           extras: checkpointExtras(plan.data),
           probe: probeBatchOf(plan.data),
+          baselines: (test) => summaryBaselines(plan.data, plan.checked.ir.training!, test),
           runs: runs.dir,
           device: plan.device,
           // The job outlives this engine (its output to files in the run's folder): an engine started later follows it again.

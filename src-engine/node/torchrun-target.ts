@@ -41,7 +41,9 @@ import { writeExport } from './export-writer';
 import { RunStore, processStartTime, type RunWriter } from './run-store';
 import { privateTempFolder } from './temp-folder';
 import { fileJob, JOB_ERR, JOB_FILE, JOB_FOLDER, JOB_OUT, type DetachedJobInfo } from './job-files';
-import type { Io } from './train-progress';
+import { baselineFields, printBaselines, type Io } from './train-progress';
+import type { SummaryBaselines } from '../core/metrics/baselines';
+import type { MetricValues } from '../core/metrics/accumulator';
 
 /** A Python with PyTorch: NETWRIGHT_TORCH_PYTHON, else Debian's python3-torch (`/usr/bin/python3`). */
 export function torchPython(): string {
@@ -94,6 +96,8 @@ export interface ElsewherePlan {
   probe?: ProbeBatch | undefined;
   /** What inference needs besides the weights (the run's normalisation, classes…): kept with each checkpoint pulled back. */
   extras?: CheckpointExtras;
+  /** The run's baselines beside the job's test figures (`summaryBaselines` on the splits Netwright prepared); none when absent (a run followed again). */
+  baselines?: (test: MetricValues | undefined) => SummaryBaselines;
   /** How long the job has after its end record before it is stopped (ms; DONE_GRACE_MS). */
   doneGraceMs?: number;
   /** The app's project id (its file's `id`), kept with the run as the engine's runs keep it. */
@@ -421,9 +425,13 @@ export async function follow(running: RunningJob, job: Job, plan: FollowPlan): P
   const summary: RunSummary = { steps, epochs, seconds: seconds(), metrics: recordMetrics({ ...lastEpoch, ...doneMetrics } as Parameters<typeof recordMetrics>[0]) };
   const cancelled = interrupted || (writer !== undefined && existsSync(join(writer.folder, CANCEL_MARKER)));
   if (done && (exit.code === 0 || endedAfterDone)) {
-    writer?.finish('done', summary);
+    // The baselines on the splits Netwright prepared, which the job trained and tested on (#83).
+    const { fitted, failed, ...beside } = plan.baselines?.(doneMetrics.test as unknown as MetricValues | undefined) ?? {};
+    if (failed !== undefined) writer?.append({ kind: 'event', t: seconds(), event: 'baselines-failed', data: { message: failed } });
+    writer?.finish('done', { ...summary, ...beside });
     if (!io.json) io.out(`\ndone after ${epochs} epoch${epochs === 1 ? '' : 's'}, ${steps} steps, ${summary.seconds.toFixed(1)} s${doneMetrics.test ? `\ntest: ${Object.entries(doneMetrics.test).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(4) : v}`).join(' ')}` : ''}\n`);
-    else io.out(JSON.stringify({ type: 'done', reason: 'completed', steps, epochs, seconds: summary.seconds, ...(writer ? { runId: writer.id } : {}) }) + '\n');
+    if (!io.json) printBaselines(io, fitted, beside.baselineVerdict);
+    else io.out(JSON.stringify({ type: 'done', reason: 'completed', steps, epochs, seconds: summary.seconds, ...(writer ? { runId: writer.id } : {}), ...baselineFields(fitted, beside.baselineVerdict) }) + '\n');
     return 0;
   }
   if (cancelled) {

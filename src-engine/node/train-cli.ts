@@ -94,7 +94,7 @@ import { metricSummary, progressPrinter, type Io } from './train-progress';
 import { printFold, printFoldsDone, printSplitClasses, splitCounts, type FoldBaselines } from './split-report';
 import { foldSummary, type FoldSummary } from '../core/metrics/folds';
 import type { MetricValues } from '../core/metrics';
-import { runBaselines } from '../core/metrics/baselines';
+import { runBaselines, summaryBaselines } from '../core/metrics/baselines';
 
 export { usage } from './train-args';
 
@@ -115,7 +115,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io, design.graph.training?.dataset) : checked;
     const frozen = args.freeze !== undefined ? freezeLayers(fitted, args.freeze, design.label, io) : fitted;
     // --on TARGET: the exported train.py trains there, recorded here as it goes (node/targets.ts).
-    if (!trainsHere(args.on)) return await trainElsewhere(args.on, { io, checked: frozen, label: design.label, ...(design.project !== undefined ? { project: design.project } : {}), loaded: run.loaded, extras: checkpointExtras(data), probe: probeBatchOf(data), ...(from ? { from } : {}), ...(design.resume ? { resume: { runId: design.resume.meta.id, name: design.resume.meta.name, checkpoint: design.resume.checkpoint } } : {}), ...(args.runs ? { runs: args.runs } : {}), device: args.device, ...(args.threads !== undefined ? { threads: args.threads } : {}) });
+    if (!trainsHere(args.on)) return await trainElsewhere(args.on, { io, checked: frozen, label: design.label, ...(design.project !== undefined ? { project: design.project } : {}), loaded: run.loaded, extras: checkpointExtras(data), probe: probeBatchOf(data), baselines: (test) => summaryBaselines(data, frozen.ir.training!, test), ...(from ? { from } : {}), ...(design.resume ? { resume: { runId: design.resume.meta.id, name: design.resume.meta.name, checkpoint: design.resume.checkpoint } } : {}), ...(args.runs ? { runs: args.runs } : {}), device: args.device, ...(args.threads !== undefined ? { threads: args.threads } : {}) });
     // The app's verdict before anything is allocated: refused with the batch that fits.
     const memory = memoryVerdict(frozen, data);
     if (args.findLr) return await findLr(args, io, frozen, data, from);

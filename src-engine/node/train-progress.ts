@@ -70,19 +70,28 @@ export function progressPrinter(io: Io, started: number, baselines?: () => (Base
 function printDone(io: Io, e: Extract<TrainerEvent, { type: 'done' }>, started: number, b: (Baselines & { metrics: readonly string[] }) | undefined, warnSkipped: (s: DataSkipped | undefined, when: string) => void, classNames?: readonly string[]): void {
   const verdict = b ? baselineVerdict(e.test, b, b.metrics) : undefined;
   if (io.json) {
-    const extra = b ? { baselines: Object.fromEntries(Object.entries(b.scores).map(([k, v]) => [k, v.test])), baselineDetails: b, ...(verdict ? { verdict } : {}) } : {};
-    io.out(JSON.stringify({ ...e, ...extra }) + '\n');
+    io.out(JSON.stringify({ ...e, ...baselineFields(b, verdict) }) + '\n');
     return;
   }
   io.out(`\n${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, ${e.steps} steps, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (e.test) io.out(`test (epoch ${e.evaluatedEpoch} weights): ${metricSummary(e.test)}\n${metricReportText(e.test, classNames ?? [])}`);
+  printBaselines(io, b, verdict);
+  warnSkipped(e.dataSkipped, 'since the last epoch');
+}
+
+/** A done record's baselines (`--json`): their test figures by name, all they measured, the verdict. */
+export function baselineFields(b: (Baselines & { metrics: readonly string[] }) | undefined, verdict: string | undefined) {
+  return b ? { baselines: Object.fromEntries(Object.entries(b.scores).map(([k, v]) => [k, v.test])), baselineDetails: b, ...(verdict ? { verdict } : {}) } : {};
+}
+
+/** The summary's baselines, each on a line beside the run's test figures, and the verdict. */
+export function printBaselines(io: Io, b: (Baselines & { metrics: readonly string[] }) | undefined, verdict: string | undefined): void {
   if (b && Object.keys(b.scores).length) {
     io.out('baselines on the same test split:\n');
     for (const [name, s] of Object.entries(b.scores)) io.out(`  ${name.padEnd(15)} ${metricSummary(s.test, false)}${s.note ? `  (${s.note})` : ''}\n`);
     for (const s of b.skipped) io.out(`  ${s.name.padEnd(15)} left out: ${s.reason}\n`);
   }
   if (verdict) io.out(`${verdict}\n`);
-  warnSkipped(e.dataSkipped, 'since the last epoch');
 }
 
 /** One line of metrics: `loss 0.0712  acc 97.90%  F1 0.979` (the evaluate CLI prints the same); `withLoss` false for a baseline's (it has none). */

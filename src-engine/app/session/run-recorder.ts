@@ -5,7 +5,7 @@ import type { Checkpoint, LoopEpoch, LoopFailure, LoopHooks, LoopResult, StepCon
 import type { EventData, RunState } from '../../protocol';
 import { recordMetrics, stepMetrics, type CheckpointExtras, type RunSink } from '../runs/recorder';
 import type { RunSummary } from '../runs/types';
-import { baselineVerdict, runBaselines } from '../../core/metrics/baselines';
+import { summaryBaselines } from '../../core/metrics/baselines';
 import type { Divergence } from './divergence-guard';
 import type { TakenFrame } from './probe-scheduler';
 
@@ -125,16 +125,10 @@ export class RunRecorder implements LoopHooks {
 
   /** The run's baselines and the verdict beside its test figures (#83), for its summary; none where they do not apply or cannot be fitted. */
   private baselines(r: LoopResult): Pick<RunSummary, 'baselines' | 'baselineVerdict'> {
-    try {
-      const b = runBaselines(this.data, this.loop.config);
-      if (!b || Object.keys(b.scores).length === 0) return {};
-      const verdict = baselineVerdict(r.test, b, b.metrics);
-      return { baselines: b.scores, ...(verdict ? { baselineVerdict: verdict } : {}) };
-    } catch (e) {
-      // A baseline that fails to fit (a singular system) must not lose the run's record: said in the log instead.
-      this.event('baselines-failed', { message: (e as Error).message });
-      return {};
-    }
+    const { baselines, baselineVerdict, failed } = summaryBaselines(this.data, this.loop.config, r.test);
+    // A baseline that fails to fit (a singular system) must not lose the run's record: said in the log instead.
+    if (failed !== undefined) this.event('baselines-failed', { message: failed });
+    return { ...(baselines ? { baselines } : {}), ...(baselineVerdict ? { baselineVerdict } : {}) };
   }
 
   private event(event: string, data: unknown): void {

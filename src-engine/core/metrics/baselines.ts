@@ -454,6 +454,32 @@ export function runBaselines(data: Parameters<typeof baselineInput>[0], training
   return out;
 }
 
+/** A finished run's baselines as its summary keeps them (run.json, the protocol's RunSummary). */
+export interface SummaryBaselines {
+  /** What was fitted (the CLI prints it beside the run's test figures). */
+  fitted?: Baselines & { metrics: readonly string[] };
+  baselines?: Baselines['scores'];
+  baselineVerdict?: string;
+  /** Why none could be fitted (a singular system): said in the run's log, never losing its record. */
+  failed?: string;
+}
+
+/**
+ * The baselines of a finished run (`runBaselines`) and the verdict beside its `test` figures, for
+ * its summary — wherever it trained: the engine, or a PyTorch job elsewhere, whose splits are the
+ * ones Netwright prepared. Empty where none applies.
+ */
+export function summaryBaselines(data: Parameters<typeof baselineInput>[0], training: Pick<TrainingConfig, 'metrics' | 'dataset'>, test: MetricValues | undefined): SummaryBaselines {
+  try {
+    const b = runBaselines(data, training);
+    if (!b || Object.keys(b.scores).length === 0) return {};
+    const verdict = baselineVerdict(test, b, b.metrics);
+    return { fitted: b, baselines: b.scores, ...(verdict ? { baselineVerdict: verdict } : {}) };
+  } catch (e) {
+    return { failed: (e as Error).message };
+  }
+}
+
 /** `v` as JSON with every object's keys sorted: two dataset settings written in another order read the same. */
 function sortedJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;

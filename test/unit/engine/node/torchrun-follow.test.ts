@@ -13,6 +13,8 @@ import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { parseTarget, type TargetOf } from '../../../../src-engine/catalog/targets/registry';
 import { loadSamples } from '../../../../src-engine/node/datasets';
+import { prepareData } from '../../../../src-engine/core/data';
+import { runBaselines, summaryBaselines } from '../../../../src-engine/core/metrics/baselines';
 import { RunStore } from '../../../../src-engine/node/run-store';
 import { reportedRecord, trainWithTorchrun } from '../../../../src-engine/node/torchrun-target';
 import { CliError } from '../../../../src-engine/node/cli-files';
@@ -78,6 +80,35 @@ describe('following a torchrun job (a stand-in Python)', () => {
     ]);
     expect(records.filter((r) => r.kind === 'epoch').map((r) => r.kind === 'epoch' && r.metrics)).toEqual([{ train: { loss: 1.1, accuracy: 0.5 }, val: { loss: 1, accuracy: 0.6 } }]);
     expect(records.some((r) => r.kind === 'event' && r.event === 'output' && (r.data as { line: string }).line === '[default0]:Iris: train 108 samples')).toBe(true);
+  });
+
+  it('its baselines beside the job\'s test figures, fitted on the splits Netwright prepared: run.json, the summary and the --json done record', async () => {
+    const base = plan(tempDir('follow-baselines'));
+    const t = base.checked.ir.training!;
+    const data = prepareData(base.loaded, t.dataset, t.seed);
+    const done = `echo '[default0]:{"netwright": 1, "kind": "done", "t": 0.4, "step": 2, "epochs": 1, "metrics": {"test": {"loss": 0.9, "accuracy": 0.7}}}'\nexit 0`;
+    const fitted = runBaselines(data, t)!;
+    expect(Object.keys(fitted.scores)).toEqual(['majority', 'logistic']);
+    for (const json of [false, true]) {
+      const out: string[] = [];
+      process.env.NETWRIGHT_TORCH_PYTHON = standIn(done);
+      const runs = tempDir('follow-baselines');
+      const withBaselines = { ...base, runs, io: { out: (s: string) => void out.push(s), err: () => undefined, json }, baselines: (test: Parameters<typeof summaryBaselines>[2]) => summaryBaselines(data, t, test) };
+      expect(await trainWithTorchrun(target, withBaselines)).toBe(0);
+      const [meta] = new RunStore(runs).list();
+      const verdict = `The network's test accuracy 70.00 % is worse than ${fitted.scores.logistic.test.accuracy! > fitted.scores.majority.test.accuracy! ? 'a logistic regression' : 'always answering the most common class'}`;
+      expect(meta.summary!.baselines).toEqual(fitted.scores);
+      expect(meta.summary!.baselineVerdict).toContain(verdict.slice(0, 47));
+      if (json) {
+        const record = out.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.type === 'done' && r.reason === 'completed')!;
+        expect(record.baselines).toEqual({ majority: fitted.scores.majority.test, logistic: fitted.scores.logistic.test });
+        expect(record.verdict).toBe(meta.summary!.baselineVerdict);
+      } else {
+        const text = out.join('');
+        expect(text).toMatch(/baselines on the same test split:\n {2}majority +acc \d+\.\d\d%[^]*\n {2}logistic +acc \d+\.\d\d%/);
+        expect(text).toContain(meta.summary!.baselineVerdict!);
+      }
+    }
   });
 
   it('a job that never exits after its end record (gloo\'s teardown): stopped after the grace, recorded done', async () => {
