@@ -14,7 +14,7 @@
  */
 import { dense, maxPool } from './kernels';
 import type { QuantPlan, QuantStep } from './plan';
-import { sampleSize, stepSize } from './plan';
+import { lastUses, sampleSize, stepSize } from './plan';
 
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../catalog/calibration';
 
@@ -46,9 +46,10 @@ interface Seen {
 }
 
 /**
- * Run the float chain (float64, BatchNorm folded) on `count` samples of `x` (normalised features,
- * `sampleSize(plan.inputShape)` values each) and return each quantised activation's range by
- * `method`: the input's (index 0), then each dense step's output (after its fused ReLU), by step index.
+ * Run the float graph (float64, BatchNorm folded; ops without an int8 kernel in float32) on `count`
+ * samples of `x` (normalised features, `sampleSize(plan.inputShape)` values each) and return each
+ * quantised activation's range by `method`: the input's (index 0), then the output of each dense
+ * or float step (after a fused ReLU), by step index + 1.
  */
 export function calibrate(plan: QuantPlan, x: Float32Array, count: number, method: CalibrationMethod): Map<number, ActivationParams> {
   const seen = new Map<number, Seen>();
@@ -65,29 +66,53 @@ export function calibrate(plan: QuantPlan, x: Float32Array, count: number, metho
     }
   };
   for (let i = 0; i < count; i++) {
-    let cur: Float64Array = Float64Array.from(x.subarray(i * n0, (i + 1) * n0));
-    record(0, cur, n0);
-    plan.steps.forEach((step, k) => {
-      cur = floatStep(step, cur);
-      if (step.kind === 'dense') record(k + 1, cur, cur.length);
+    const first = Float64Array.from(x.subarray(i * n0, (i + 1) * n0));
+    record(0, first, n0);
+    runFloat(plan, first, {
+      visit: (k, out) => {
+        if (quantisedOutput(plan.steps[k])) record(k + 1, out, out.length);
+      },
     });
   }
   const out = new Map<number, ActivationParams>();
-  const lastDense = plan.steps.reduce((k, st, i) => (st.kind === 'dense' ? i + 1 : k), 0);
+  const lastKey = plan.steps.reduce((k, st, i) => (quantisedOutput(st) ? i + 1 : k), 0);
   for (const [key, s] of seen) {
     // NOTE: entropy calibration is made for the layers' activations (TensorRT's ReLU outputs). On
     // the network's input (MNIST's normalised pixels: a mass at the background, another at the
     // strokes) the least divergent threshold clipped every stroke (0.43 of 2.8: accuracy 89% → 71%),
     // and clipping the last layer's outputs flattens the scores that decide the class: both keep
     // their min-max range.
-    const [lo, hi] = rangeOf(s, method === 'entropy' && (key === 0 || key === lastDense) ? 'minmax' : method);
+    const [lo, hi] = rangeOf(s, method === 'entropy' && (key === 0 || key === lastKey) ? 'minmax' : method);
     out.set(key, activationParams(lo, hi));
   }
   return out;
 }
 
-/** One step of the float chain on one sample. */
-export function floatStep(step: QuantStep, x: Float64Array): Float64Array {
+/** Whether a step's output gets its own quantisation (a dense or float step's), not its input's (a pool's, a reshape's, a lone ReLU's). */
+export const quantisedOutput = (step: QuantStep): boolean => step.kind === 'dense' || step.kind === 'float';
+
+/**
+ * The float graph on one sample `x`, each value let go after its last reader; returns the last
+ * step's output. `override(k, inputs)`: step k's output computed otherwise (undefined: as usual);
+ * `visit(k, out)`: each step's output as it is made.
+ */
+export function runFloat(plan: QuantPlan, x: Float64Array, hooks: { override?: (k: number, inputs: Float64Array[]) => Float64Array | undefined; visit?: (k: number, out: Float64Array) => void } = {}): Float64Array {
+  const values = new Map<string, Float64Array>([[plan.input, x]]);
+  const last = lastUses(plan);
+  plan.steps.forEach((step, k) => {
+    const inputs = step.inputs.map((i) => values.get(i)!);
+    const out = hooks.override?.(k, inputs) ?? floatStep(step, inputs);
+    hooks.visit?.(k, out);
+    values.set(step.id, out);
+    for (const i of step.inputs) if (last.get(i) === k) values.delete(i);
+  });
+  return values.get(plan.steps.at(-1)!.id)!;
+}
+
+/** One step of the float graph on one sample, given the values it reads. */
+export function floatStep(step: QuantStep, inputs: readonly Float64Array[]): Float64Array {
+  const x = inputs[0];
+  if (step.kind === 'float') return Float64Array.from(step.run(inputs.map((v) => Float32Array.from(v))));
   const out = new Float64Array(stepSize(step));
   if (step.kind === 'dense') {
     dense(step, step.weight, step.bias, x, out);

@@ -11,13 +11,16 @@
  * - dense: `acc = Σ (q_x − zp_x)·w_q + b_q` (exact integers), `q_y = sat(roundHalfEven(fround(acc) · M) + zp_y)`
  *   with `M = fround(fround(s_x·s_w[c]) / s_y)`; a fused ReLU clamps at `zp_y` (its range starts at 0);
  * - max pool, flatten: on the uint8 values themselves (quantisation is monotonic); a lone ReLU: `max(q, zp)`;
+ * - an op without an int8 kernel (ConvTranspose2d, HardSwish, Concat, Add…): each input dequantised,
+ *   `fround((q − zp)·s)` (DequantizeLinear), the op in float32 by its own forward, its output quantised
+ *   with its own calibrated params (QuantizeLinear); a join's inputs keep each their own scale;
  * - output: `(q − zp)·s`, then the target's standardisation undone where the model has one.
  */
 import { applyNormalization } from '../data/normalize';
 import type { TrainedModel } from '../export/model';
-import { activationParams, calibrate, type ActivationParams, type CalibrationMethod } from './calibrate';
+import { activationParams, calibrate, quantisedOutput, type ActivationParams, type CalibrationMethod } from './calibrate';
 import { dense, maxPool, roundHalfEven } from './kernels';
-import { quantizationPlan, sampleSize, stepSize, type DenseStep, type QuantPlan } from './plan';
+import { lastUses, quantizationPlan, sampleSize, stepSize, type DenseStep, type QuantPlan } from './plan';
 
 /** A dense layer in int8: weights `[out, per]`, their scales per output channel, the int32 bias. */
 export interface Int8Dense {
@@ -44,6 +47,8 @@ export interface Int8Model {
   dense: Map<number, Int8Dense>;
   /** By step index: the activation params of each step's output. */
   params: ActivationParams[];
+  /** By value id (the input's, each step's): the activation params it is quantised with. */
+  paramsOf: Map<string, ActivationParams>;
 }
 
 /**
@@ -57,18 +62,17 @@ export function quantizeModel(model: TrainedModel, x: Float32Array, count: numbe
   const plan = quantizationPlan(model);
   const ranges = calibrate(plan, x, count, method);
   const input = ranges.get(0) ?? activationParams(0, 1);
-  let cur = input;
+  const paramsOf = new Map<string, ActivationParams>([[plan.input, input]]);
   const params: ActivationParams[] = [];
   const layers = new Map<number, Int8Dense>();
   plan.steps.forEach((step, k) => {
-    if (step.kind === 'dense') {
-      const output = ranges.get(k + 1) ?? activationParams(0, 1);
-      layers.set(k, int8Dense(step, cur, output));
-      cur = output;
-    }
-    params.push(cur);
+    const from = paramsOf.get(step.inputs[0])!;
+    const output = quantisedOutput(step) ? (ranges.get(k + 1) ?? activationParams(0, 1)) : from;
+    if (step.kind === 'dense') layers.set(k, int8Dense(step, from, output));
+    paramsOf.set(step.id, output);
+    params.push(output);
   });
-  return { plan, source: model, method, samples: count, input, dense: layers, params };
+  return { plan, source: model, method, samples: count, input, dense: layers, params, paramsOf };
 }
 
 function int8Dense(step: DenseStep, input: ActivationParams, output: ActivationParams): Int8Dense {
@@ -114,13 +118,17 @@ export function runInt8(m: Int8Model, x: Float32Array, count: number): Int8Outpu
   const outSize = stepSize(last);
   const quantized = new Uint8Array(count * outSize);
   const sample = new Float32Array(n0);
+  const lastUse = lastUses(m.plan);
   // Integer buffers as doubles: the kernels' sums stay exact (kernels.ts NOTE).
   const weights = new Map([...m.dense].map(([k, d]) => [k, { w: Float64Array.from(d.weight), b: Float64Array.from(d.bias) }]));
   for (let i = 0; i < count; i++) {
-    let q = new Float64Array(n0);
-    quantizeSample(m, x, i, sample, q);
-    let p = m.input;
+    const first = new Float64Array(n0);
+    quantizeSample(m, x, i, sample, first);
+    // The uint8 values by id, each let go after its last reader.
+    const values = new Map<string, Float64Array>([[m.plan.input, first]]);
     m.plan.steps.forEach((step, k) => {
+      const q = values.get(step.inputs[0])!;
+      const p = m.paramsOf.get(step.inputs[0])!;
       const next = new Float64Array(stepSize(step));
       const d = m.dense.get(k);
       if (d) {
@@ -134,15 +142,26 @@ export function runInt8(m: Int8Model, x: Float32Array, count: number): Int8Outpu
           const c = Math.floor(j / per);
           next[j] = Math.max(lo, Math.min(255, roundHalfEven(Math.fround(Math.fround(next[j]) * d.multiplier[c])) + d.output.zeroPoint));
         }
-        p = d.output;
+      } else if (step.kind === 'float') {
+        const y = step.run(step.inputs.map((id) => dequantized(values.get(id)!, m.paramsOf.get(id)!)));
+        const o = m.params[k];
+        for (let j = 0; j < next.length; j++) next[j] = quantizeValue(y[j], o);
       } else if (step.kind === 'pool') maxPool(step, q, next);
       else if (step.kind === 'relu') for (let j = 0; j < next.length; j++) next[j] = Math.max(q[j], p.zeroPoint);
       else next.set(q);
-      q = next;
+      values.set(step.id, next);
+      for (const id of step.inputs) if (lastUse.get(id) === k) values.delete(id);
     });
-    quantized.set(q, i * outSize);
+    quantized.set(values.get(last.id)!, i * outSize);
   }
   return int8Outputs(m, quantized);
+}
+
+/** uint8 values dequantised as ONNX's DequantizeLinear does: `(q − zp)·s` in float32. */
+function dequantized(q: Float64Array, p: ActivationParams): Float32Array {
+  const out = new Float32Array(q.length);
+  for (let j = 0; j < q.length; j++) out[j] = (q[j] - p.zeroPoint) * p.scale;
+  return out;
 }
 
 /**

@@ -1,12 +1,17 @@
 /**
- * A trained model as the chain of steps its int8 form runs (#85 deliverables 1–3): Linear and
- * Conv2d layers with a following BatchNorm folded into their weights and a following ReLU fused,
- * max pools, flattens; Dropout is dropped (inference). How each op enters the chain is declared
- * once, in `QUANTIZE_RULES`; an op without a rule is refused, naming it.
+ * A trained model as the graph of steps its int8 form runs (#85 deliverables 1–3), in topological
+ * order, each step reading the values of earlier steps by id: Linear and Conv2d layers with a
+ * following BatchNorm folded into their weights and a following ReLU fused, max pools, flattens;
+ * Dropout is dropped (inference); ops without an int8 kernel (ConvTranspose2d, the hard
+ * activations, GlobalAvgPool, the joins Concat, Add, Multiply) run in float between a dequantise
+ * and a quantise, the QDQ pattern. How each op enters the graph is declared once, in
+ * `QUANTIZE_RULES`; an op without a rule is refused, naming it.
  */
 import { isGraphInput } from '../../base/ir/inputs';
 import { predictionNodeId } from '../../base/ir/prediction';
 import type { NodeIR } from '../../base/ir/types';
+import type { GraphIR } from '../../base/ir/types';
+import { inferencePlan } from '../export/infer';
 import { checkModelGraph, type TrainedModel } from '../export/model';
 import { conv2dPlan, type ConvPlan } from '../ops/conv2d';
 import { poolPlan, type PoolPlan } from '../ops/max-pool2d';
@@ -16,9 +21,10 @@ import { QuantizeError } from './errors';
  * How an op enters the int8 chain: `linear`, `conv` (a Linear, a Conv2d: int8 weights per output channel),
  * `fold` (a BatchNorm folded into the dense layer before it), `relu` (fused into the layer before,
  * or a clamp at the zero point), `pool` (a max pool on the uint8 values themselves), `reshape` (the
- * values as they are, in another shape), `identity` (nothing at inference: Dropout).
+ * values as they are, in another shape), `identity` (nothing at inference: Dropout), `float` (no int8
+ * kernel: its inputs dequantised, the op in float32 as the float model runs it, its output quantised).
  */
-export type QuantizeRule = 'linear' | 'conv' | 'fold' | 'relu' | 'pool' | 'reshape' | 'identity';
+export type QuantizeRule = 'linear' | 'conv' | 'fold' | 'relu' | 'pool' | 'reshape' | 'identity' | 'float';
 
 /** The ops the int8 path covers, by op name. One table: the planner, the writer and the docs read it. */
 export const QUANTIZE_RULES: Readonly<Record<string, QuantizeRule>> = {
@@ -29,10 +35,26 @@ export const QUANTIZE_RULES: Readonly<Record<string, QuantizeRule>> = {
   MaxPool2d: 'pool',
   Flatten: 'reshape',
   Dropout: 'identity',
+  ConvTranspose2d: 'float',
+  HardSwish: 'float',
+  HardSigmoid: 'float',
+  GlobalAvgPool: 'float',
+  Concat: 'float',
+  Add: 'float',
+  Multiply: 'float',
 };
 
 /** A Linear (`conv` absent) or Conv2d, its BatchNorm folded in: float64 weights `[out, per]` and bias `[out]`. */
-export interface DenseStep {
+/** What every step has: its id (the id of the value it produces), the values it reads, its shapes per sample. */
+interface StepBase {
+  id: string;
+  /** The ids of the values it reads: the plan's input or earlier steps'. */
+  inputs: string[];
+  inShape: number[];
+  outShape: number[];
+}
+
+export interface DenseStep extends StepBase {
   kind: 'dense';
   /** The layer's node id, and the ids folded or fused into it (BatchNorm, ReLU). */
   id: string;
@@ -44,35 +66,36 @@ export interface DenseStep {
   per: number;
   conv?: ConvPlan;
   relu: boolean;
-  inShape: number[];
-  outShape: number[];
 }
 
-export interface PoolStep {
+export interface PoolStep extends StepBase {
   kind: 'pool';
-  id: string;
   pool: PoolPlan;
-  inShape: number[];
-  outShape: number[];
 }
 
-export interface ReluStep {
+export interface ReluStep extends StepBase {
   kind: 'relu';
-  id: string;
-  inShape: number[];
-  outShape: number[];
 }
 
-export interface ReshapeStep {
+export interface ReshapeStep extends StepBase {
   kind: 'reshape';
-  id: string;
-  inShape: number[];
-  outShape: number[];
 }
 
-export type QuantStep = DenseStep | PoolStep | ReluStep | ReshapeStep;
+/** An op without an int8 kernel, run in float32 by the op's own forward (the registry's) between a dequantise and a quantise. */
+export interface FloatStep extends StepBase {
+  kind: 'float';
+  op: string;
+  /** Each input's shape per sample. */
+  inShapes: number[][];
+  /** The op alone as a model (its node, its weights, one Input per input): what runs it and what writes its ONNX form. */
+  model: TrainedModel;
+  /** The op on one sample: its inputs in float32, its output (compiled on first use). */
+  run(inputs: readonly Float32Array[]): Float32Array;
+}
 
-/** The chain: the features input's id and sample shape, the steps in order, the prediction's node id. */
+export type QuantStep = DenseStep | PoolStep | ReluStep | ReshapeStep | FloatStep;
+
+/** The graph: the features input's id and sample shape, the steps in topological order (the last gives the prediction), the prediction's node id. */
 export interface QuantPlan {
   input: string;
   inputShape: number[];
@@ -85,10 +108,11 @@ export interface QuantPlan {
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /**
- * The int8 chain of `model`: from its features input to its prediction, each node with one input,
- * each op one of `QUANTIZE_RULES`. A BatchNorm right after a Linear or Conv2d (its only reader) is
- * folded into it in float64: `w' = w·γ/√(var+ε)`, `b' = (b − μ)·γ/√(var+ε) + β`; a ReLU right after
- * one is fused.
+ * The int8 graph of `model`: the layers its prediction is computed from, in topological order,
+ * from one features input, each op one of `QUANTIZE_RULES`. A BatchNorm right after a Linear or
+ * Conv2d (its only reader) is folded into it in float64: `w' = w·γ/√(var+ε)`, `b' = (b − μ)·γ/√(var+ε) + β`;
+ * a ReLU right after one (its only reader) is fused. A step reads values by id: a folded, fused or
+ * dropped layer's id stands for the value it passes on.
  *
  * @throws QuantizeError `E_QUANTIZE_UNSUPPORTED` naming the nodes the int8 path does not cover.
  */
@@ -100,38 +124,110 @@ export function quantizationPlan(model: TrainedModel): QuantPlan {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const output = predictionNodeId(graph);
   if (output === undefined || !byId.has(output)) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', 'The model names no prediction to quantise (its outputs are losses only).');
-  const chain: NodeIR[] = [];
-  for (let n = byId.get(output); n && !isGraphInput(n); n = byId.get(n.inputs[0])) {
-    chain.unshift(n);
-    if (chain.length > graph.nodes.length) break;
-  }
-  const first = byId.get(chain[0]?.inputs[0] ?? output);
-  const problems = chainProblems(graph.nodes, output);
-  if (!first || !isGraphInput(first) || first.attrs.source === 'target') problems.unshift('the prediction is not reached from a features input through single-input layers');
-  if (problems.length) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `This model cannot be quantised yet: the int8 path takes a chain of single-input layers (${Object.keys(QUANTIZE_RULES).join(', ')}), and ${problems.join('; ')}.`);
+  const upstream = upstreamOf(graph.nodes, output);
+  const inputs = graph.nodes.filter((n) => isGraphInput(n) && upstream.reads.has(n.id));
+  const problems = graphProblems(graph.nodes, upstream.nodes);
+  const first = inputs[0];
+  if (inputs.length !== 1 || first.attrs.source === 'target') problems.unshift(`the prediction is computed from ${inputs.length} inputs (${inputs.map((n) => `"${n.id}"`).join(', ')}); the int8 path takes one features input`);
+  if (problems.length) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `This model cannot be quantised yet: the int8 path covers ${Object.keys(QUANTIZE_RULES).join(', ')}, and ${problems.join('; ')}.`);
 
+  // The value each node's output is: its own step's, or (folded, fused, dropped) the step it merged into.
+  const valueOf = new Map<string, string>([[first.id, first.id]]);
+  const stepOf = new Map<string, QuantStep>();
   const steps: QuantStep[] = [];
-  for (const n of chain) {
+  const add = (step: QuantStep) => {
+    steps.push(step);
+    stepOf.set(step.id, step);
+    valueOf.set(step.id, step.id);
+  };
+  for (const id of checked.order) {
+    const n = byId.get(id)!;
+    if (!upstream.nodes.has(id)) continue;
     const rule = QUANTIZE_RULES[n.op];
+    const ins = n.inputs.map((i) => valueOf.get(i)!);
     const inShape = sample(n.inputs[0]);
     const outShape = sample(n.id);
-    const last = steps.at(-1);
-    if (rule === 'identity') continue;
-    if (rule === 'linear' || rule === 'conv') steps.push(denseStep(model, n, rule === 'conv', shapes[n.inputs[0]], inShape, outShape));
+    const base = { id: n.id, inputs: ins, inShape, outShape };
+    // A dense step whose output only this node reads, and nothing merged after it yet (for a fold: not even a ReLU).
+    const producer = stepOf.get(ins[0]);
+    const mergeable = producer?.kind === 'dense' && ins[0] === valueOf.get(n.inputs[0]) && (upstream.readers.get(n.inputs[0]) ?? 0) === 1 && !producer.relu ? producer : undefined;
+    if (rule === 'identity') valueOf.set(n.id, ins[0]);
+    else if (rule === 'linear' || rule === 'conv') add({ kind: 'dense', ...base, ...denseLayer(model, n, rule === 'conv', shapes[n.inputs[0]], inShape, outShape) });
     else if (rule === 'fold') {
-      if (last?.kind !== 'dense' || last.relu || last.merged.length) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `BatchNorm "${n.id}" does not follow a Linear or Conv2d directly, so it cannot be folded into one; the int8 path needs it folded.`);
-      foldBatchNorm(model, n, last);
+      if (!mergeable || mergeable.merged.length) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `BatchNorm "${n.id}" does not follow a Linear or Conv2d directly (as its only reader), so it cannot be folded into one; the int8 path needs it folded.`);
+      foldBatchNorm(model, n, mergeable);
+      valueOf.set(n.id, mergeable.id);
     } else if (rule === 'relu') {
-      if (last?.kind === 'dense' && !last.relu) {
-        last.relu = true;
-        last.merged.push(n.id);
-      } else steps.push({ kind: 'relu', id: n.id, inShape, outShape });
-    } else if (rule === 'pool') steps.push({ kind: 'pool', id: n.id, pool: poolPlan(shapes[n.inputs[0]], n.attrs), inShape, outShape });
-    else steps.push({ kind: 'reshape', id: n.id, inShape, outShape });
+      if (mergeable) {
+        mergeable.relu = true;
+        mergeable.merged.push(n.id);
+        valueOf.set(n.id, mergeable.id);
+      } else add({ kind: 'relu', ...base });
+    } else if (rule === 'pool') add({ kind: 'pool', ...base, pool: poolPlan(shapes[n.inputs[0]], n.attrs) });
+    else if (rule === 'reshape') add({ kind: 'reshape', ...base });
+    else add(floatStep(model, n, base, n.inputs.map(sample)));
   }
   if (!steps.some((s) => s.kind === 'dense')) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', 'The model has no Linear or Conv2d layer: there are no weights to quantise.');
+  if (valueOf.get(output) !== steps.at(-1)!.id) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `The prediction "${output}" passes its input on unchanged; the int8 path needs a layer to compute it.`);
   const outputName = Object.entries(graph.outputs).find(([, id]) => id === output)?.[0] ?? output;
-  return { input: first!.id, inputShape: sample(first!.id), steps, output, outputName };
+  return { input: first.id, inputShape: sample(first.id), steps, output, outputName };
+}
+
+/** Whether `plan` is a chain: each step reads only the step before it (the WebAssembly int8 kernels' form). */
+export function isChain(plan: QuantPlan): boolean {
+  return plan.steps.every((s, k) => s.kind !== 'float' && s.inputs.length === 1 && s.inputs[0] === (k === 0 ? plan.input : plan.steps[k - 1].id));
+}
+
+/** The layers the prediction is computed from (every path, inputs excluded), what they read, and how many of them read each node. */
+function upstreamOf(nodes: readonly NodeIR[], output: string): { nodes: Set<string>; reads: Set<string>; readers: Map<string, number> } {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const upstream = new Set<string>();
+  const reads = new Set<string>();
+  const stack = [output];
+  while (stack.length) {
+    const id = stack.pop()!;
+    const n = byId.get(id);
+    reads.add(id);
+    if (!n || upstream.has(id) || isGraphInput(n)) continue;
+    upstream.add(id);
+    stack.push(...n.inputs);
+  }
+  const readers = new Map<string, number>();
+  for (const n of nodes) if (upstream.has(n.id)) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+  return { nodes: upstream, reads, readers };
+}
+
+/** The id of input `i` of float step `id`'s model alone. */
+export const islandInput = (id: string, i: number): string => `${id}__in${i}`;
+
+/**
+ * An op without an int8 kernel as a step: the op alone as a model (an Input per input, its node,
+ * its weights and buffers), compiled at batch 1 on the reference backend on first use.
+ */
+function floatStep(model: TrainedModel, n: NodeIR, base: Pick<FloatStep, 'id' | 'inputs' | 'inShape' | 'outShape'>, inShapes: number[][]): FloatStep {
+  const inputIds = n.inputs.map((_, i) => islandInput(n.id, i));
+  const graph: GraphIR = {
+    format: 'netwright.graph',
+    version: 1,
+    nodes: [...inputIds.map((id, i) => ({ id, op: 'Input', attrs: { shape: inShapes[i], source: 'features' }, inputs: [] })), { ...n, inputs: inputIds }],
+    outputs: { [n.id]: n.id },
+  } as GraphIR;
+  const own = (r: Record<string, Float32Array>) => Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith(`${n.id}.`)));
+  const alone: TrainedModel = { graph, params: own(model.params), buffers: own(model.buffers) };
+  let compiled: ReturnType<typeof inferencePlan> | undefined;
+  return {
+    kind: 'float',
+    ...base,
+    op: n.op,
+    inShapes,
+    model: alone,
+    run(values) {
+      compiled ??= inferencePlan(alone, 1);
+      inputIds.forEach((id, i) => compiled!.input(id).data.set(values[i]));
+      compiled.forward(false);
+      return compiled.output(n.id).data;
+    },
+  };
 }
 
 /** How many layers an unsupported kind names, before `and N more`. */
@@ -144,49 +240,25 @@ function summarise(count: number, what: string, ids: readonly string[]): string 
 }
 
 /**
- * What keeps the layers the prediction is computed from (every path from the inputs, not only the
- * first inputs') from being an int8 chain, one clause per kind of problem, each layer counted once:
- * layers of ops without an int8 rule, by op; layers that join several inputs; layers whose output
- * several layers read (a branch). Empty: a chain the rules cover.
+ * The layers the prediction is computed from (`upstream`: every path from the inputs) whose op has
+ * no int8 rule, one clause, grouped by op, each layer counted once. Empty: a graph the rules cover.
  */
-function chainProblems(nodes: readonly NodeIR[], output: string): string[] {
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const upstream = new Set<string>();
-  const stack = [output];
-  while (stack.length) {
-    const id = stack.pop()!;
-    const n = byId.get(id);
-    if (!n || upstream.has(id) || isGraphInput(n)) continue;
-    upstream.add(id);
-    stack.push(...n.inputs);
-  }
-  const readers = new Map<string, number>();
-  for (const n of nodes) if (upstream.has(n.id)) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+function graphProblems(nodes: readonly NodeIR[], upstream: ReadonlySet<string>): string[] {
   const uncovered = new Map<string, string[]>();
-  const joins: string[] = [];
-  const branches: string[] = [];
-  for (const n of nodes) {
-    if (!upstream.has(n.id)) continue;
-    if (!(n.op in QUANTIZE_RULES)) uncovered.set(n.op, [...(uncovered.get(n.op) ?? []), n.id]);
-    if (n.inputs.length > 1) joins.push(n.id);
-    if (n.id !== output && (readers.get(n.id) ?? 0) > 1) branches.push(n.id);
-  }
-  const problems: string[] = [];
+  for (const n of nodes) if (upstream.has(n.id) && !(n.op in QUANTIZE_RULES)) uncovered.set(n.op, [...(uncovered.get(n.op) ?? []), n.id]);
   const byCount = [...uncovered].sort((a, b) => b[1].length - a[1].length);
-  if (byCount.length) problems.push(`it has ${byCount.map(([op, ids]) => summarise(ids.length, `${op} layer${ids.length > 1 ? 's' : ''}`, ids)).join(', ')} without an int8 form`);
-  if (joins.length) problems.push(summarise(joins.length, `layer${joins.length > 1 ? 's' : ''} join two or more inputs`, joins));
-  if (branches.length) problems.push(summarise(branches.length, `layer${branches.length > 1 ? 's' : ''} whose output two or more layers read`, branches));
-  return problems;
+  return byCount.length ? [`it has ${byCount.map(([op, ids]) => summarise(ids.length, `${op} layer${ids.length > 1 ? 's' : ''}`, ids)).join(', ')} without an int8 form`] : [];
 }
 
-function denseStep(model: TrainedModel, n: NodeIR, isConv: boolean, inWithBatch: readonly number[], inShape: number[], outShape: number[]): DenseStep {
+/** A Linear's or Conv2d's weights and geometry (float64 copies, ready for a fold). */
+function denseLayer(model: TrainedModel, n: NodeIR, isConv: boolean, inWithBatch: readonly number[], inShape: number[], outShape: number[]): Omit<DenseStep, 'kind' | 'id' | 'inputs' | 'inShape' | 'outShape'> {
   const w = model.params[`${n.id}.weight`];
   const b = model.params[`${n.id}.bias`];
   const conv = isConv ? conv2dPlan(inWithBatch, n.attrs) : undefined;
   const out = conv ? conv.outC : outShape.at(-1)!;
   if (!w) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `The model has no weight for "${n.id}".`);
   if (!conv && inShape.length !== 1) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `Linear "${n.id}" reads a [${inShape.join(', ')}] input; the int8 path takes a Linear on a flat vector (add a Flatten before it).`);
-  return { kind: 'dense', id: n.id, merged: [], weight: Float64Array.from(w), bias: b ? Float64Array.from(b) : new Float64Array(out), out, per: w.length / out, ...(conv ? { conv } : {}), relu: false, inShape, outShape };
+  return { merged: [], weight: Float64Array.from(w), bias: b ? Float64Array.from(b) : new Float64Array(out), out, per: w.length / out, ...(conv ? { conv } : {}), relu: false };
 }
 
 /** Fold BatchNorm `n` into the dense step before it (float64; the step's own weights are copies). */
@@ -208,3 +280,10 @@ function foldBatchNorm(model: TrainedModel, n: NodeIR, d: DenseStep): void {
 /** Values of one sample at a step's output. */
 export const stepSize = (s: QuantStep): number => size(s.outShape);
 export const sampleSize = size;
+
+/** For each value the plan's steps read, the index of the last step that reads it (after which it can be let go). */
+export function lastUses(plan: QuantPlan): Map<string, number> {
+  const last = new Map<string, number>();
+  plan.steps.forEach((s, k) => s.inputs.forEach((i) => last.set(i, k)));
+  return last;
+}

@@ -4,16 +4,22 @@
  * can run as float. Weights are int8 initializers read through a DequantizeLinear per output
  * channel (axis 0), biases int32 at the input scale × weight scale; each activation is quantised by
  * a QuantizeLinear to uint8 and dequantised before the next Gemm or Conv; max pools and flattens run
- * on the uint8 values themselves. The float model's normalisation leads (Sub, Div) and a
+ * on the uint8 values themselves. An op without an int8 kernel (ConvTranspose2d, HardSwish, Concat,
+ * Add…) runs in float between a DequantizeLinear per input and a QuantizeLinear, written as the float
+ * export writes the op (its registry mapping); onnxruntime's QDQ pass leaves such islands in float,
+ * as Netwright's `runInt8` runs them. The float model's normalisation leads (Sub, Div) and a
  * regression's target standardisation is undone at the end (Mul, Add), as in the float export.
  */
 import { ENGINE_VERSION } from '../../base/version';
+import { exportOnnx } from '../export/onnx';
+import { decodeModel } from '../export/onnx/proto';
 import { ATTR, DTYPE, floatTensor, int64Tensor, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../base/onnx/model';
 import { encodeModel } from '../export/onnx/proto';
 import { BATCH_DIM, withoutHostPaths } from '../export/onnx/export';
 import { MODEL_CARD_KEY, modelCard, type ModelCardContext } from '../export/model-card';
 import type { ActivationParams } from './calibrate';
 import type { Int8Model } from './int8';
+import { islandInput, type FloatStep } from './plan';
 
 /** ONNX's 8-bit element types (TensorProto.DataType). */
 const UINT8 = 2;
@@ -53,8 +59,16 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
     return [`${name}.scale`, `${name}.zero_point`];
   };
   const quantize = (name: string, x: string, p: ActivationParams) => node(`${name}/q`, 'QuantizeLinear', [x, ...qparams(name, p)]);
-  // `q` dequantised with the params of activation `name` (a pool or reshape keeps its input's).
-  const dequantize = (name: string, q: string) => node(`${q}/dq`, 'DequantizeLinear', [q, `${name}.scale`, `${name}.zero_point`]);
+  // `q` dequantised with the params of activation `name` (a pool or reshape keeps its input's); once per value, whoever reads it.
+  const dequantizedOf = new Map<string, string>();
+  const dequantize = (name: string, q: string) => {
+    let v = dequantizedOf.get(q);
+    if (v === undefined) dequantizedOf.set(q, (v = node(`${q}/dq`, 'DequantizeLinear', [q, `${name}.scale`, `${name}.zero_point`])));
+    return v;
+  };
+  // By value id: the ONNX name of its uint8 tensor, and the activation whose params quantise it.
+  const qOf = new Map<string, string>();
+  const paramsName = new Map<string, string>();
 
   let x = plan.input;
   const norm = src.normalization;
@@ -63,9 +77,15 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
     inits.push(floatTensor(`${plan.input}.mean`, dims, norm.mean), floatTensor(`${plan.input}.std`, dims, norm.std));
     x = node(`${plan.input}/normalize`, 'Div', [node(`${plan.input}/normalize/sub`, 'Sub', [x, `${plan.input}.mean`]), `${plan.input}.std`]);
   }
-  let cur = quantize(plan.input, x, m.input);
-  let curName = plan.input;
+  qOf.set(plan.input, quantize(plan.input, x, m.input));
+  paramsName.set(plan.input, plan.input);
   plan.steps.forEach((step, k) => {
+    const cur = qOf.get(step.inputs[0])!;
+    const curName = paramsName.get(step.inputs[0])!;
+    const done = (q: string, params: string) => {
+      qOf.set(step.id, q);
+      paramsName.set(step.id, params);
+    };
     const d = m.dense.get(k);
     if (d) {
       const xdq = dequantize(curName, cur);
@@ -86,19 +106,27 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
         ? node(s.id, 'Conv', [xdq, w, b], [ints('kernel_shape', c.k), ints('strides', c.s), ints('pads', [c.p[0], c.p[1], c.p[0], c.p[1]]), ints('dilations', c.d), int('group', c.groups)])
         : node(s.id, 'Gemm', [xdq, w, b], [int('transB', 1)]);
       if (s.relu) y = node(`${s.id}/relu`, 'Relu', [y]);
-      cur = quantize(s.id, y, d.output);
-      curName = s.id;
+      done(quantize(s.id, y, d.output), s.id);
+    } else if (step.kind === 'float') {
+      const ins = step.inputs.map((id) => dequantize(paramsName.get(id)!, qOf.get(id)!));
+      const island = floatIsland(step, ins);
+      nodes.push(...island.nodes);
+      inits.push(...island.initializers);
+      done(quantize(step.id, island.output, m.params[k]), step.id);
     } else if (step.kind === 'pool') {
       const pl = step.pool;
-      cur = node(step.id, 'MaxPool', [cur], [ints('kernel_shape', pl.k), ints('strides', pl.s), ints('pads', [pl.p[0], pl.p[1], pl.p[0], pl.p[1]]), int('ceil_mode', pl.ceil ? 1 : 0)]);
+      done(node(step.id, 'MaxPool', [cur], [ints('kernel_shape', pl.k), ints('strides', pl.s), ints('pads', [pl.p[0], pl.p[1], pl.p[0], pl.p[1]]), int('ceil_mode', pl.ceil ? 1 : 0)]), curName);
     } else if (step.kind === 'relu') {
       const y = node(step.id, 'Relu', [dequantize(curName, cur)]);
-      cur = node(`${step.id}/q`, 'QuantizeLinear', [y, `${curName}.scale`, `${curName}.zero_point`]);
+      done(node(`${step.id}/q`, 'QuantizeLinear', [y, `${curName}.scale`, `${curName}.zero_point`]), curName);
     } else {
       inits.push(int64Tensor(`${step.id}.shape`, [step.outShape.length + 1], [-1, ...step.outShape]));
-      cur = node(step.id, 'Reshape', [cur, `${step.id}.shape`]);
+      done(node(step.id, 'Reshape', [cur, `${step.id}.shape`]), curName);
     }
   });
+  const lastId = plan.steps.at(-1)!.id;
+  const cur = qOf.get(lastId)!;
+  const curName = paramsName.get(lastId)!;
   const t = src.targetNormalization;
   const outName = plan.outputName;
   let out = node(t ? `${plan.output}/dequantized` : outName, 'DequantizeLinear', [cur, `${curName}.scale`, `${curName}.zero_point`]);
@@ -109,7 +137,7 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
     nodes.push({ name: `${plan.output}/restore`, op_type: 'Add', input: [out, `${plan.output}.target_mean`], output: [outName], attribute: [], doc_string: '' });
   }
   const shape = (s: readonly number[]) => ({ dim: [{ dim_param: BATCH_DIM }, ...s.map((v) => ({ dim_value: v }))] });
-  const activations = Object.fromEntries([[plan.input, m.input], ...[...m.dense].map(([, d]) => [d.step.id, d.output])].map(([k, v]) => [k as string, { scale: (v as ActivationParams).scale, zeroPoint: (v as ActivationParams).zeroPoint }]));
+  const activations = Object.fromEntries([...m.paramsOf].filter(([id]) => paramsName.get(id) === id).map(([k, v]) => [k, { scale: v.scale, zeroPoint: v.zeroPoint }]));
   const metadata = [
     { key: 'netwright.graph', value: JSON.stringify(withoutHostPaths(src.graph)) },
     { key: 'netwright.export', value: JSON.stringify({ opset: QDQ_OPSET, precision: 'int8', ...(norm ? { normalization: 'nodes' } : {}) }) },
@@ -137,4 +165,16 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
     metadata_props: metadata,
   };
   return encodeModel(model);
+}
+
+/**
+ * A float step's ONNX nodes and initializers as the float export writes its op alone (the op's own
+ * mapping in the registry, read by `exportOnnx`), its inputs renamed to `inputs` (the dequantised
+ * values); `output` names the op's float output (the step's id).
+ */
+function floatIsland(step: FloatStep, inputs: readonly string[]): { nodes: OnnxNode[]; initializers: OnnxTensor[]; output: string } {
+  const alone = decodeModel(exportOnnx(step.model).bytes).graph;
+  const renamed = new Map(inputs.map((v, i) => [islandInput(step.id, i), v]));
+  const nodes = alone.node.map((n) => ({ ...n, input: n.input.map((i) => renamed.get(i) ?? i) }));
+  return { nodes, initializers: alone.initializer, output: alone.output[0].name };
 }

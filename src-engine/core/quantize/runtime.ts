@@ -6,6 +6,7 @@
  */
 import type { Backend } from '../backend/types';
 import { runInt8, type Int8Model, type Int8Outputs } from './int8';
+import { isChain } from './plan';
 
 /** One int8 model ready to run (its weights packed once). */
 export interface Int8Inference {
@@ -26,13 +27,21 @@ export interface Int8Capable {
   readonly int8: Int8Runtime;
 }
 
-/** The pure-TypeScript reference as an `Int8Inference`. */
-export function referenceInt8(m: Int8Model): Int8Inference {
-  return { kind: 'TypeScript', run: (x, count) => runInt8(m, x, count) };
+/** What runs a graph (joins, branches, ops without an int8 kernel) on a backend whose int8 kernels run chains: the reference, said so. */
+export const GRAPH_FALLBACK = 'TypeScript (a graph: the WebAssembly SIMD int8 kernels run chains only)';
+
+/** The pure-TypeScript reference as an `Int8Inference`; `kind` says why it runs where another might. */
+export function referenceInt8(m: Int8Model, kind = 'TypeScript'): Int8Inference {
+  return { kind, run: (x, count) => runInt8(m, x, count) };
 }
 
-/** `m` on `backend`'s int8 kernels where it has them and they cover `m`, else the reference. */
+/**
+ * `m` on `backend`'s int8 kernels where it has them and they cover `m`, else the reference. The
+ * kernels take chains; a graph (a U-Net's skips, MobileNet's squeeze-and-excitation) runs on the
+ * reference, its `kind` saying so.
+ */
 export function int8Inference(m: Int8Model, backend?: Backend): Int8Inference {
   const runtime = backend && 'int8' in backend ? (backend as Backend & Int8Capable).int8 : undefined;
+  if (runtime && !isChain(m.plan)) return referenceInt8(m, GRAPH_FALLBACK);
   return runtime?.prepare(m) ?? referenceInt8(m);
 }

@@ -8,7 +8,7 @@ import type { Backend } from '../backend/types';
 import { createReferenceBackend } from '../backend/reference';
 import { inferencePlan } from '../export/infer';
 import type { TrainedModel } from '../export/model';
-import { floatStep } from './calibrate';
+import { runFloat } from './calibrate';
 import { normalized, type Int8Model } from './int8';
 import { dense, roundHalfEven } from './kernels';
 import { sampleSize, stepSize } from './plan';
@@ -180,7 +180,7 @@ export interface LayerSensitivity {
 
 /**
  * Per-layer sensitivity, as ONNX Runtime's QDQ debugging and TensorRT's layer precision tools
- * report it: for each Linear or Conv2d, the float chain (float64, BatchNorm folded) with only that
+ * report it: for each Linear or Conv2d, the float graph (float64, BatchNorm folded) with only that
  * layer quantised — its input and output through their uint8 scales, its int8 weights and int32
  * bias — measured on `count` raw samples; the layer whose quantisation costs most is the one to keep
  * in float (or calibrate differently).
@@ -196,19 +196,18 @@ export function layerSensitivity(m: Int8Model, x: Float32Array, y: Float32Array,
     let width = 0;
     const rows: Float64Array[] = [];
     for (let i = 0; i < count; i++) {
-      let cur: Float64Array = Float64Array.from(xs.subarray(i * n0, (i + 1) * n0));
-      m.plan.steps.forEach((step, k) => {
-        const d = k === only ? m.dense.get(k) : undefined;
-        if (!d) {
-          cur = floatStep(step, cur);
-          return;
-        }
-        fq(cur, d.input);
-        const { w, b } = dequantized.get(k)!;
-        const next = new Float64Array(stepSize(step));
-        dense(d.step, w, b, cur, next);
-        fq(next, d.output, d.step.relu ? d.output.zeroPoint : 0);
-        cur = next;
+      const cur = runFloat(m.plan, Float64Array.from(xs.subarray(i * n0, (i + 1) * n0)), {
+        override: (k, inputs) => {
+          const d = k === only ? m.dense.get(k) : undefined;
+          if (!d) return undefined;
+          const input = Float64Array.from(inputs[0]);
+          fq(input, d.input);
+          const { w, b } = dequantized.get(k)!;
+          const next = new Float64Array(stepSize(m.plan.steps[k]));
+          dense(d.step, w, b, input, next);
+          fq(next, d.output, d.step.relu ? d.output.zeroPoint : 0);
+          return next;
+        },
       });
       const t = m.source.targetNormalization;
       if (t) for (let c = 0; c < cur.length; c++) cur[c] = cur[c] * t.std[t.mean.length === 1 ? 0 : c] + t.mean[t.mean.length === 1 ? 0 : c];

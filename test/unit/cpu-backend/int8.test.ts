@@ -70,21 +70,22 @@ function randomModel(rng: Rng, spec: Spec, ties = false): Int8Model {
   let cur = input;
   spec.layers.forEach((layer, k) => {
     const id = `l${k}`;
+    const inputs = [k === 0 ? 'x' : `l${k - 1}`];
     if (layer === 'relu' || layer === 'flatten') {
       const outShape = layer === 'flatten' ? [shape.reduce((a, b) => a * b, 1)] : shape;
-      steps.push({ kind: layer === 'relu' ? 'relu' : 'reshape', id, inShape: shape, outShape });
+      steps.push({ kind: layer === 'relu' ? 'relu' : 'reshape', id, inputs, inShape: shape, outShape });
       shape = outShape;
     } else if ('pool' in layer) {
       const pool = poolPlan([1, ...shape], { padding: 0, ...layer.pool });
       const outShape = [pool.c, pool.outH, pool.outW];
-      steps.push({ kind: 'pool', id, pool, inShape: shape, outShape });
+      steps.push({ kind: 'pool', id, inputs, pool, inShape: shape, outShape });
       shape = outShape;
     } else {
       const conv = 'conv' in layer ? conv2dPlan([1, ...shape], { stride: 1, padding: 0, dilation: 1, groups: 1, ...layer.conv }) : undefined;
       const out = 'linear' in layer ? layer.linear : conv!.outC;
       const per = conv ? conv.inC * conv.k[0] * conv.k[1] : shape[0];
       const outShape = conv ? [conv.outC, conv.outH, conv.outW] : [out];
-      const step: DenseStep = { kind: 'dense', id, merged: [], weight: new Float64Array(0), bias: new Float64Array(0), out, per, ...(conv ? { conv } : {}), relu: k < spec.layers.length - 1 && rng.uniform() < 0.5, inShape: shape, outShape };
+      const step: DenseStep = { kind: 'dense', id, inputs, merged: [], weight: new Float64Array(0), bias: new Float64Array(0), out, per, ...(conv ? { conv } : {}), relu: k < spec.layers.length - 1 && rng.uniform() < 0.5, inShape: shape, outShape };
       const output = params(rng);
       steps.push(step);
       dense.set(k, denseLayer(rng, step, cur, output, ties));
@@ -99,7 +100,8 @@ function randomModel(rng: Rng, spec: Spec, ties = false): Int8Model {
   const stats = (size: number, f: () => number) => Array.from({ length: size }, f);
   // Features in [0, 1] then, normalised, in about the input's range.
   const normalization: Normalization | undefined = ties || kind === 0 ? undefined : { kind: kind === 1 ? 'global' : 'per-feature', mean: stats(kind === 1 ? 1 : n, () => 0.5 * rng.uniform()), std: stats(kind === 1 ? 1 : n, () => 0.1 + 0.3 * rng.uniform()) };
-  return { plan, source: { ...(normalization ? { normalization } : {}) } as TrainedModel, method: 'minmax', samples: 0, input, dense, params: all };
+  const paramsOf = new Map([['x', input], ...steps.map((s, k): [string, ActivationParams] => [s.id, all[k]])]);
+  return { plan, source: { ...(normalization ? { normalization } : {}) } as TrainedModel, method: 'minmax', samples: 0, input, dense, params: all, paramsOf };
 }
 
 /**
