@@ -258,6 +258,7 @@ export const ERRORS = {
   E_RUN_CRASHED: { title: 'The run crashed', action: 'Look at its curves up to the crash, then train again.', docs: 'runs.md#the-run-store' },
   E_RUN_DAMAGED: { title: 'The run cannot be read', action: 'Delete it from the Runs list.', docs: 'runs.md#damaged-runs-and-what-the-store-reads' },
   E_RUN_GRAPH_CORRUPT: { title: 'The run\'s graph is damaged', action: 'Delete the run, or keep its curves only.', docs: 'runs.md#damaged-runs-and-what-the-store-reads' },
+  E_RUN_JOB_CORRUPT: { title: 'The run\'s job file is damaged', action: 'Nothing was changed. Its job may still run where it trained: end it there by hand (kill, scancel), or delete the run.', docs: 'trainer.md#training-elsewhere' },
   E_RUN_LOG_UNREADABLE: { title: 'The run\'s log is damaged', action: 'Delete the run, or keep what is shown.', docs: 'runs.md#damaged-runs-and-what-the-store-reads' },
   E_RUN_NOTHING_TO_RESUME: { title: 'The run already trained all its epochs', action: 'Use Continue training to add more.', docs: 'runs.md#resume-and-continue' },
   E_RUN_NOT_CANCELLABLE: { title: 'The run trains in Netwright\'s engine', action: 'Stop it where it trains: the app\'s Stop, or Ctrl-C where netwright train runs.', docs: 'trainer.md#training-elsewhere' },

@@ -90,7 +90,7 @@ const FOLLOWER_FILE = 'follower.json';
 export function reattachRuns(runs: RunStore, log?: Logger): { id: string; followed: Promise<number> }[] {
   const out: { id: string; followed: Promise<number> }[] = [];
   for (const meta of runs.list()) {
-    if (meta.status !== 'crashed' || !meta.target) continue;
+    if (!runs.unfollowed(meta)) continue;
     const folder = join(runs.dir, meta.id);
     const jobDir = join(folder, JOB_FOLDER);
     if (!existsSync(join(jobDir, JOB_FILE))) {

@@ -5,11 +5,12 @@
  * those files (node/elsewhere-host.ts, `reattachRuns`), as the Slurm follower reads a job's
  * `slurm-<id>.out`.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { CheckpointExtras } from '../app/runs/recorder';
-import { processAlive, processStartTime } from './run-store';
+import type { ErrorCode } from '../base/errors';
+import { processAlive, processStartTime } from './process-info';
 
 /** The job's folder in its run's folder: the exported project, its output and `job.json`. */
 export const JOB_FOLDER = 'job';
@@ -147,22 +148,47 @@ export function writeRemoteJob(runFolder: string, info: RemoteJobInfo): void {
   writeFileSync(join(runFolder, JOB_FOLDER, REMOTE_JOB_FILE), JSON.stringify(info), { flag: 'wx', mode: 0o600 });
 }
 
-/** The run's `job/remote.json`, checked; undefined when it has none (a run of this machine's engine or torchrun). */
+/**
+ * The run's `job/remote.json`, checked; undefined when it has none (a run of this machine's engine
+ * or torchrun). `E_RUN_JOB_CORRUPT` naming the file (`RUN/job/remote.json`) when it cannot be read
+ * or is not a job Netwright started (torn, edited, a link): nothing is changed.
+ */
 export function readRemoteJob(runFolder: string): RemoteJobInfo | undefined {
+  const where = `${basename(runFolder)}/${JOB_FOLDER}/${REMOTE_JOB_FILE}`;
   let fd: number;
   try {
     fd = openSync(join(runFolder, JOB_FOLDER, REMOTE_JOB_FILE), constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw jobFileError(`${where} cannot be opened (${code === 'ELOOP' ? 'it is a link' : (code ?? 'error')})`);
   }
   let raw: Partial<RemoteJobInfo> | null;
   try {
     raw = JSON.parse(readFileSync(fd, 'utf8')) as Partial<RemoteJobInfo> | null;
+  } catch {
+    throw jobFileError(`${where} is not valid JSON (cut short or edited)`);
   } finally {
     closeSync(fd);
   }
   const text = (v: unknown) => typeof v === 'string' && v !== '';
-  if (!raw || !text(raw.spec) || !text(raw.jobId) || !text(raw.folder) || !text(raw.launcher) || !text(raw.backend)) throw new Error(`${JOB_FOLDER}/${REMOTE_JOB_FILE} is not a job Netwright started`);
+  if (!raw || !text(raw.spec) || !text(raw.jobId) || !text(raw.folder) || !text(raw.launcher) || !text(raw.backend)) throw jobFileError(`${where} is not a job Netwright started (a field is missing)`);
   return raw as RemoteJobInfo;
+}
+
+/** A run's job file that cannot be used: what it is, and that nothing was done. */
+function jobFileError(what: string): Error & { code: ErrorCode } {
+  return Object.assign(new Error(`${what}; nothing was changed. Its job may still run where it trained: end it there by hand, or delete the run.`), { code: 'E_RUN_JOB_CORRUPT' as const });
+}
+
+/**
+ * Whether the job of a run trained elsewhere may still be running, as far as this machine can tell
+ * without asking another (`netwright runs list` stays off the network): a job of another machine
+ * or a cluster (the run has `job/remote.json`) may; a process of this machine (its pid and start
+ * time recorded: torchrun) while it is alive and the same process.
+ */
+export function jobMayRun(runFolder: string, job: { jobId: string; jobStarted?: number }): boolean {
+  if (existsSync(join(runFolder, JOB_FOLDER, REMOTE_JOB_FILE))) return true;
+  const pid = Number(job.jobId);
+  return job.jobStarted !== undefined && Number.isInteger(pid) && pid > 1 && jobAlive(pid, job.jobStarted);
 }

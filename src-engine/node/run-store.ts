@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { metricsBySplit } from '../core/metrics/by-split';
 import { mib } from '../core/data/types';
 import { hostname } from 'node:os';
@@ -19,6 +18,10 @@ import { modelFromCheckpoint, type TrainedModel } from '../core/export/model';
 import type { DamagedRun, RunListing, RunMeta, RunEnd, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
 import type { GraphIR } from '../base/ir/types';
 import type { ErrorCode } from '../base/errors';
+import { jobMayRun } from './job-files';
+import { processAlive, processStartTime } from './process-info';
+
+export { processAlive, processStartTime };
 
 export interface RunStoreOptions {
   /** Write buffered records at least this often (ms, default 250): a kill -9 loses at most that much. */
@@ -131,15 +134,28 @@ export class RunStore {
   adopt(id: string): { writer: RunWriter; records: RunRecord[]; graph: GraphIR } {
     const run = this.open(id);
     const m = run.meta;
-    // open() has marked a run whose writer is gone `crashed`: a `running` one is still written.
-    if (!m.target || m.status !== 'crashed') throw runError('E_RUN_NOT_RUNNING', `Run ${id} is ${m.status}${m.target ? '' : ' and trained in the engine'}: there is no job to follow again.`);
+    if (!this.unfollowed(m)) throw runError('E_RUN_NOT_RUNNING', `Run ${id} is ${m.status}${m.target ? '' : ' and trained in the engine'}: there is no job to follow again.`);
     const { endedAt: _ended, ...rest } = m;
     const meta: RunMeta = { ...rest, status: 'running', pid: process.pid, writer: thisWriter() };
     writeAtomic(join(this.dir, id, 'run.json'), JSON.stringify(meta, null, 1));
-    return { writer: new RunWriter(join(this.dir, id), meta, run.graph, this.options.flushMs ?? 250), records: run.records, graph: run.graph };
+    // Appended to the run's own TensorBoard file: TensorBoard reads every file of the folder, and a second one would show each step twice.
+    return { writer: new RunWriter(join(this.dir, id), meta, run.graph, this.options.flushMs ?? 250, { adopted: true }), records: run.records, graph: run.graph };
   }
 
-  /** Every stored run's meta, newest first. Runs whose writer is gone are marked `crashed`. */
+  /**
+   * Whether `meta` is a run trained elsewhere that nobody follows now (its follower gone: the
+   * command killed, the app closed, a connection lost): `crashed` (its job ended unrecorded, or
+   * recorded so by an older Netwright), or `running` while its job may run on (`jobMayRun`).
+   * Such a run is followed again (`adopt`), never another process's.
+   */
+  unfollowed(meta: RunMeta): boolean {
+    return meta.target !== undefined && (meta.status === 'crashed' || (meta.status === 'running' && !this.writerAlive(meta)));
+  }
+
+  /**
+   * Every stored run's meta, newest first. Runs whose writer is gone are marked `crashed`, but for
+   * a run trained elsewhere whose job may run on (`unfollowed`), which stays `running`.
+   */
   list(): RunMeta[] {
     return this.scan().runs;
   }
@@ -270,6 +286,7 @@ export class RunStore {
     if (!existsSync(folder)) return;
     const read = this.readMeta(id);
     if ('meta' in read && read.meta.status === 'running') {
+      if (this.unfollowed(read.meta)) throw runError('E_RUN_ACTIVE', `Run "${read.meta.name}"'s job may still run (${read.meta.target!.spec}, job ${read.meta.target!.jobId}); cancel it before deleting the run (netwright runs cancel, or Stop). Nothing was deleted.`);
       const by = read.meta.pid === process.pid ? 'this app' : `process ${read.meta.pid} (netwright train, or another window)`;
       throw runError('E_RUN_ACTIVE', `Run "${read.meta.name}" is still being trained by ${by}; stop it before deleting it. Nothing was deleted.`);
     }
@@ -315,7 +332,8 @@ export class RunStore {
     if (!checked.success) return { damaged: `${where} has a field that is missing or out of range (${describeIssues(checked.error).slice(0, 500)}).` };
     // The file's own object (the schema strips what it does not know; a rewrite keeps it), with the user's edits.
     let meta = { ...(raw as unknown as RunMeta), ...readEdits(join(this.dir, id)) };
-    if (meta.status === 'running' && !this.writerAlive(meta)) {
+    // A job elsewhere may outlive its follower: its run is not crashed while the job may run (no network here).
+    if (meta.status === 'running' && !this.writerAlive(meta) && !(meta.target && jobMayRun(join(this.dir, id), meta.target))) {
       meta = { ...meta, status: 'crashed' };
       try {
         writeAtomic(file, JSON.stringify(meta, null, 1));
@@ -334,7 +352,8 @@ export class RunStore {
    * the live process's where the OS tells it.
    */
   private writerAlive(meta: RunMeta): boolean {
-    if (!this.isAlive(meta.pid)) return false;
+    // 0: released (`RunWriter.release`), nobody writes it.
+    if (meta.pid <= 0 || !this.isAlive(meta.pid)) return false;
     const w = meta.writer;
     if (!w) return true; // recorded before writers were told apart: the pid alone
     if (meta.pid === process.pid) return w.nonce === thisWriter().nonce;
@@ -492,15 +511,19 @@ export class RunWriter implements RunSink {
   private imagesAt = -Infinity;
   private pendingImages: { step: number; images: TfImage[]; texts: TfText[] } | null = null;
 
+  /** With `adopted` (a run taken over, `RunStore.adopt`), its events file is appended to, as it stands after its last whole record. */
   constructor(
     readonly folder: string,
     private meta: RunMeta,
     graph: GraphIR,
     private readonly flushMs: number,
+    { adopted = false }: { adopted?: boolean } = {},
   ) {
     this.log = new AppendFile(join(folder, 'log.nwr'));
     const now = new Date(meta.createdAt);
-    this.events = new AppendFile(join(folder, tfEventsFileName(now, hostname(), process.pid)));
+    const kept = adopted ? keptEventsFile(folder) : undefined;
+    this.events = new AppendFile(join(folder, kept ?? tfEventsFileName(now, hostname(), process.pid)));
+    if (kept) return;
     this.events.push(fileVersionEvent(now.getTime() / 1000));
     this.events.push(hparamsStartEvent(meta.settings, now.getTime() / 1000));
     this.events.push(graphEvent(graph, now.getTime() / 1000));
@@ -586,7 +609,8 @@ export class RunWriter implements RunSink {
   /**
    * Stop writing a run that goes on elsewhere without a follower (a job caught up with by
    * `netwright runs show`, or whose connection was lost): what is buffered is written, the files
-   * closed, and run.json says `crashed` (nobody follows it), so the next process follows it again
+   * closed, and run.json names no writer (pid 0): nobody follows it, and it reads `running` while
+   * its job may run on (`RunStore.unfollowed`), so the next process follows it again
    * (`RunStore.adopt`). The run's status and summary are left to whoever sees its end.
    */
   release(): RunMeta {
@@ -594,7 +618,8 @@ export class RunWriter implements RunSink {
     this.timer = null;
     this.log.close();
     this.events.close();
-    this.meta = { ...this.meta, ...readEdits(this.folder), status: 'crashed' };
+    const { writer: _writer, ...rest } = this.meta;
+    this.meta = { ...rest, ...readEdits(this.folder), status: 'running', pid: 0 };
     writeAtomic(join(this.folder, 'run.json'), JSON.stringify(this.meta, null, 1));
     return this.meta;
   }
@@ -616,6 +641,39 @@ export class RunWriter implements RunSink {
     this.meta = { ...this.meta, ...readEdits(this.folder), status, endedAt: new Date().toISOString(), ...(summary ? { summary } : {}) };
     writeAtomic(join(this.folder, 'run.json'), JSON.stringify(this.meta, null, 1));
     return this.meta;
+  }
+}
+
+/**
+ * The run's TensorBoard file (the first by name, where an older Netwright left one per pick-up),
+ * cut after its last whole record (`length · masked CRC · data · masked CRC`): a writer killed
+ * mid-write leaves a torn one, after which TensorBoard would read nothing appended. Undefined when
+ * there is none (or it is no regular file).
+ */
+function keptEventsFile(folder: string): string | undefined {
+  const name = readdirSync(folder).filter((f) => f.startsWith('events.out.tfevents.')).sort()[0];
+  if (name === undefined) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(join(folder, name), constants.O_RDWR | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return undefined;
+    const size = stat.size;
+    const head = new Uint8Array(8);
+    let at = 0;
+    while (at + 12 <= size && readSync(fd, head, 0, 8, at) === 8) {
+      const next = at + 16 + Number(new DataView(head.buffer).getBigUint64(0, true));
+      if (next > size) break;
+      at = next;
+    }
+    if (at < size) ftruncateSync(fd, at);
+    return name;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -751,42 +809,6 @@ function thisWriter(): NonNullable<RunMeta['writer']> {
     writer = { nonce: randomUUID(), ...(started !== undefined ? { started } : {}) };
   }
   return writer;
-}
-
-/**
- * When process `pid` started (ms since 1970) as the OS reports it, so that a reader and the
- * writer (which both ask the OS) agree: Linux `/proc/<pid>/stat` (start in clock ticks after
- * boot) and `/proc/stat`'s boot time; macOS `ps -o lstart=`. Undefined elsewhere, or when the
- * process is gone: callers then go by the pid alone.
- */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    if (process.platform === 'linux') {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22.
-      const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-      const boot = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-      // NOTE: the clock tick is 100 Hz on every Linux Node runs on (USER_HZ); Node cannot ask sysconf.
-      return Number.isFinite(ticks) && Number.isFinite(boot) ? boot * 1000 + ticks * 10 : undefined;
-    }
-    if (process.platform === 'darwin') {
-      const text = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000, env: { ...process.env, LC_ALL: 'C' } }).trim();
-      const t = Date.parse(text);
-      return Number.isFinite(t) ? t : undefined;
-    }
-  } catch {
-    // Gone, or no permission to look.
-  }
-  return undefined;
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Metric values with NaN/Inf as null, as run.json keeps them. */

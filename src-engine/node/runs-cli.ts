@@ -67,18 +67,19 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
 const whereOf = (m: RunMeta) => m.target?.spec ?? 'local';
 
 /** What a listing says of a run (its handle's fields). */
-function handle(m: RunMeta) {
-  return { id: m.id, name: m.name, status: m.status, target: whereOf(m), jobId: m.target?.jobId ?? null, backend: m.settings.backend, createdAt: m.createdAt, ...(m.endedAt ? { endedAt: m.endedAt } : {}), ...(m.summary ? { steps: m.summary.steps, epochs: m.summary.epochs } : {}) };
+function handle(m: RunMeta, store: RunStore) {
+  return { id: m.id, name: m.name, status: m.status, ...(store.unfollowed(m) ? { followed: false } : {}), target: whereOf(m), jobId: m.target?.jobId ?? null, backend: m.settings.backend, createdAt: m.createdAt, ...(m.endedAt ? { endedAt: m.endedAt } : {}), ...(m.summary ? { steps: m.summary.steps, epochs: m.summary.epochs } : {}) };
 }
 
 function list(store: RunStore, io: Io): void {
   const { runs, damaged } = store.scan();
   if (io.json) {
-    io.out(JSON.stringify({ type: 'runs', runs: runs.map(handle), damaged }) + '\n');
+    io.out(JSON.stringify({ type: 'runs', runs: runs.map((m) => handle(m, store)), damaged }) + '\n');
     return;
   }
   if (!runs.length && !damaged.length) io.out(`no runs in ${store.dir}\n`);
-  for (const m of runs) io.out(`${m.id}  ${m.status.padEnd(8)}  ${whereOf(m).padEnd(12)}  ${(m.target?.jobId ?? '-').padEnd(8)}  ${m.summary ? `${m.summary.steps} steps` : ''}  ${m.name}\n`);
+  // A run elsewhere whose job may run on with nobody following it: never called crashed.
+  for (const m of runs) io.out(`${m.id}  ${(m.status === 'running' && store.unfollowed(m) ? 'running elsewhere (not followed)' : m.status).padEnd(8)}  ${whereOf(m).padEnd(12)}  ${(m.target?.jobId ?? '-').padEnd(8)}  ${m.summary ? `${m.summary.steps} steps` : ''}  ${m.name}\n`);
   for (const d of damaged) io.out(`${d.id}  damaged: ${d.reason}\n`);
 }
 
@@ -103,11 +104,11 @@ function show(store: RunStore, { id, runsOn }: { id: string; runsOn: boolean }, 
   const steps = run.records.filter((r): r is Extract<RunRecord, { kind: 'step' }> => r.kind === 'step');
   const epochs = run.records.filter((r): r is Extract<RunRecord, { kind: 'epoch' }> => r.kind === 'epoch');
   if (io.json) {
-    io.out(JSON.stringify({ type: 'run', ...handle(run.meta), ...(runsOn ? { job: 'running' } : {}), steps: steps.map((s) => ({ step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr, ...(s.metrics ? { metrics: s.metrics } : {}) })), epochs: epochs.map((e) => ({ epoch: e.epoch, step: e.step, metrics: e.metrics })), ...(run.meta.summary ? { summary: run.meta.summary } : {}), ...(run.note ? { note: run.note } : {}) }) + '\n');
+    io.out(JSON.stringify({ type: 'run', ...handle(run.meta, store), ...(runsOn ? { job: 'running' } : {}), steps: steps.map((s) => ({ step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr, ...(s.metrics ? { metrics: s.metrics } : {}) })), epochs: epochs.map((e) => ({ epoch: e.epoch, step: e.step, metrics: e.metrics })), ...(run.meta.summary ? { summary: run.meta.summary } : {}), ...(run.note ? { note: run.note } : {}) }) + '\n');
     return;
   }
   const m = run.meta;
-  io.out(`${m.id}  ${m.name}\nstatus: ${m.status}\ntarget: ${whereOf(m)}${m.target ? ` (job ${m.target.jobId}${runsOn ? ', which runs on there: shown as of now, nobody follows it' : ''})` : ''}\nbackend: ${m.settings.backend}\nstarted: ${m.createdAt}${m.endedAt ? `, ended ${m.endedAt}` : ''}\n`);
+  io.out(`${m.id}  ${m.name}\nstatus: ${m.status === 'running' && store.unfollowed(m) ? 'running elsewhere (not followed)' : m.status}\ntarget: ${whereOf(m)}${m.target ? ` (job ${m.target.jobId}${runsOn ? ', which runs on there: shown as of now, nobody follows it' : ''})` : ''}\nbackend: ${m.settings.backend}\nstarted: ${m.createdAt}${m.endedAt ? `, ended ${m.endedAt}` : ''}\n`);
   if (run.note) io.out(`note: ${run.note}\n`);
   io.out('  step  epoch  loss        lr\n');
   for (const s of steps) io.out(`${String(s.step).padStart(6)}  ${String(s.epoch).padStart(5)}  ${(s.loss === null ? 'NaN' : s.loss.toPrecision(7)).padEnd(10)}  ${s.lr.toPrecision(3)}\n`);
@@ -132,7 +133,7 @@ function log(store: RunStore, { id }: { id: string }, io: Io): void {
 async function cancel(store: RunStore, id: string, io: Io): Promise<void> {
   const m = cancelRun(store, id);
   // A run nobody follows (its command killed): its end is recorded here, as its job ends.
-  if (m.status === 'crashed') {
+  if (store.unfollowed(m)) {
     try {
       await followAgain(store, id, { now: false });
     } catch (e) {

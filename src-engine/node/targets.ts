@@ -78,7 +78,7 @@ const QUIET: Io = { out: () => {}, err: () => {}, json: false };
  */
 export async function followAgain(store: RunStore, id: string, { now }: { now: boolean }): Promise<false | 'running' | 'ended'> {
   const meta = store.open(id).meta;
-  if (meta.status !== 'crashed' || !meta.target) return false;
+  if (!store.unfollowed(meta)) return false;
   const info = readRemoteJob(join(store.dir, meta.id));
   if (!info) return false;
   const target = parseTarget(info.spec);
@@ -87,7 +87,7 @@ export async function followAgain(store: RunStore, id: string, { now }: { now: b
   const { writer, records, graph } = store.adopt(meta.id);
   const { running, job } = (launcher as Launcher<TargetKind>).followAgain!(target as never, info, now);
   await follow(running, job, { io: QUIET, checked: checkedGraph(graph), label: meta.name, runs: store.dir, adopted: { writer, records }, ...(info.extras ? { extras: info.extras } : {}) });
-  return store.open(meta.id).meta.status === 'crashed' ? 'running' : 'ended';
+  return store.unfollowed(store.open(meta.id).meta) ? 'running' : 'ended';
 }
 
 /**
@@ -117,10 +117,10 @@ function cancelProcessGroup(job: JobHandle): void {
  * (`E_RUN_NOT_CANCELLABLE`: the app or the command that trains it stops it), or whose job is no
  * longer the process recorded (its pid reused: the start times differ). The run's meta.
  */
-export function cancelRun(store: Pick<RunStore, 'dir' | 'open'>, id: string): RunMeta & { target: JobHandle } {
+export function cancelRun(store: Pick<RunStore, 'dir' | 'open' | 'unfollowed'>, id: string): RunMeta & { target: JobHandle } {
   const m = store.open(id).meta;
-  // A run nobody follows may still have its job running on another machine or a cluster.
-  const remote = m.status === 'crashed' && m.target !== undefined && readRemoteJob(join(store.dir, m.id)) !== undefined;
+  // A run nobody follows may still have its job running on another machine or a cluster; its job file is checked before anything is done.
+  const remote = store.unfollowed(m) && readRemoteJob(join(store.dir, m.id)) !== undefined;
   if (m.status !== 'running' && !remote) refuse('E_RUN_NOT_RUNNING', `Run ${m.id} is ${m.status}: there is nothing to cancel.`, 1);
   if (!m.target) refuse('E_RUN_NOT_CANCELLABLE', `Run ${m.id} trains in Netwright's engine (process ${m.pid}): stop it where it trains (the app's Stop, or Ctrl-C).`, 1);
   const marker = join(store.dir, m.id, CANCEL_MARKER);

@@ -46,8 +46,10 @@ describe.skipIf(!HAS_TORCH)('a run elsewhere outlives its engine and is followed
     const before = steps(store.open(launched.runId).records);
     expect(before.length).toBeGreaterThanOrEqual(20);
     expect(before.length).toBeLessThan(epochs * 7);
-    // Nobody follows it now: the store says so, and the job goes on.
-    expect(store.list().find((m) => m.id === launched.runId)?.status).toBe('crashed');
+    // Nobody follows it now and the job goes on: the store says running (not followed), never crashed.
+    const left = store.list().find((m) => m.id === launched.runId)!;
+    expect(left.status).toBe('running');
+    expect(store.unfollowed(left)).toBe(true);
     expect(processAlive(Number(launched.jobId))).toBe(true);
 
     const followed = reattachRuns(store);

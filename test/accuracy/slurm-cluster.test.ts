@@ -99,7 +99,9 @@ describe.skipIf(!run)(`netwright train --on slurm on a single-node Slurm started
     const before = stepsOf(store, m.id).length;
     // Killed mid-run: the job had steps left.
     expect(before).toBeLessThan(epochs * 7);
-    expect(store.open(m.id).meta.status).toBe('crashed');
+    // Nobody follows it, and its job runs on in the queue: running elsewhere, not crashed.
+    expect(store.open(m.id).meta.status).toBe('running');
+    expect(store.unfollowed(store.open(m.id).meta)).toBe(true);
 
     await sleep(1500);
     const shown = await runCli(runsCli, ['show', m.id, '--runs', runs, '--json']);
@@ -111,7 +113,7 @@ describe.skipIf(!run)(`netwright train --on slurm on a single-node Slurm started
     // Once the job has left the queue: runs log records its end.
     for (let i = 0; i < 900; i++) {
       const out = (await runCli(runsCli, ['show', m.id, '--runs', runs, '--json'])).out;
-      if (JSON.parse(out).status !== 'crashed') break;
+      if (JSON.parse(out).status !== 'running') break;
       await sleep(200);
     }
     const logged = await runCli(runsCli, ['log', m.id, '--runs', runs]);

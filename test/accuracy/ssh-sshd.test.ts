@@ -125,7 +125,9 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     const before = stepsOf(store, m.id).length;
     // Killed mid-run: the job had steps left.
     expect(before).toBeLessThan(epochs * 7);
-    expect(store.open(m.id).meta.status).toBe('crashed');
+    // Nobody follows it, and its job runs on there: running elsewhere, not crashed.
+    expect(store.open(m.id).meta.status).toBe('running');
+    expect(store.unfollowed(store.open(m.id).meta)).toBe(true);
 
     // show: caught up with the job as it is now (more steps than when the command died), still running there.
     await sleep(1500);
@@ -134,7 +136,7 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     const s = JSON.parse(shown.out);
     expect(s.steps.length).toBeGreaterThan(before);
     expect(s.steps.map((x: { step: number }) => x.step)).toEqual(Array.from({ length: s.steps.length }, (_, i) => i + 1));
-    expect(s).toMatchObject({ status: 'crashed', job: 'running' });
+    expect(s).toMatchObject({ status: 'running', followed: false, job: 'running' });
 
     // log, once the job has ended there: its end recorded, every step once, the launch once.
     for (let i = 0; i < 600 && !existsSync(join(there, 'iris', 'job.exit')); i++) await sleep(100);
@@ -158,12 +160,13 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/error E_TARGET_CONNECTION: ssh \(job \d+, ssh:netwright-test-box:\S+\): the connection ended \(ssh exited with 255\).* after \d+ steps; the job runs on there/);
     const lost = store.open(m.id);
-    expect(lost.meta.status).toBe('crashed');
+    expect(lost.meta.status).toBe('running');
+    expect(store.unfollowed(lost.meta)).toBe(true);
     expect(lost.records.filter((x) => x.kind === 'event' && x.event === 'connection-lost')).toHaveLength(1);
     const before = stepsOf(store, m.id).length;
     await sleep(1000);
     const shown = JSON.parse((await runCli(runsCli, ['show', m.id, '--runs', runs, '--json'])).out);
-    expect(shown).toMatchObject({ status: 'crashed', job: 'running' });
+    expect(shown).toMatchObject({ status: 'running', followed: false, job: 'running' });
     expect(shown.steps.length).toBeGreaterThan(before);
     expect(shown.steps.map((x: { step: number }) => x.step)).toEqual(Array.from({ length: shown.steps.length }, (_, i) => i + 1));
     // An engine starting now (the app's) follows it again, to its end; a second leaves it to the first.
