@@ -44,6 +44,7 @@ export function elsewhereHost(runs: RunStore, log?: Logger): ElsewhereHost {
           checked: plan.checked,
           label,
           loaded: plan.loaded,
+          ...(plan.from ? { from: plan.from } : {}),
           extras: checkpointExtras(plan.data),
           probe: probeBatchOf(plan.data),
           baselines: (test) => summaryBaselines(plan.data, plan.checked.ir.training!, test),

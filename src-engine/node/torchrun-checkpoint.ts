@@ -14,6 +14,7 @@ import type { Checkpoint } from '../core/train/types';
 import type { MetricValues } from '../core/metrics';
 import { DEFAULT_SCHEDULE } from '../catalog/schedules/registry';
 import { StoredFrame } from '../protocol';
+import type { EarlyStoppingState } from '../core/optim';
 
 /** What train.py writes in a checkpoint's `__metadata__.netwright_checkpoint` (JSON; NaN and infinities as null). */
 interface TorchCheckpointMeta {
@@ -23,7 +24,12 @@ interface TorchCheckpointMeta {
   lr: number;
   schedule: { stepCount: number; lr: number; plateau?: { best: number | null; badSteps: number; cooldownCounter: number } };
   metrics: { train?: Record<string, number | null>; val?: Record<string, number | null> };
+  /** Early stopping's state after the epoch, as the engine's checkpoints keep it (`hooks.earlyStopping`): its patience goes on across a resume. */
+  earlyStopping?: EarlyStoppingState;
 }
+
+/** The key of early stopping's state in a checkpoint's `hooks` (`BestWatch.name`, core/train/run-state.ts). */
+const EARLY_STOPPING_HOOK = 'earlyStopping';
 
 /** PyTorch's snake_case slot name as Netwright's (`exp_avg_sq` → `expAvgSq`). */
 const slotName = (torch: string) => torch.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -34,7 +40,8 @@ const torchSlotName = (slot: string) => slot.replace(/[A-Z]/g, (c) => `_${c.toLo
 /**
  * Where a run stands in a checkpoint of the run store, for train.py's `--resume-from` (the weights
  * go as weights.pt): the optimizer's state as `optimizer/<slot>/<parameter>` under the project's
- * PyTorch names, and in the metadata the epoch, step, learning rate and the schedule's position.
+ * PyTorch names, and in the metadata the epoch, step, learning rate, the schedule's position and
+ * early stopping's state (train.py goes on counting its patience; absent: it starts afresh).
  * A parameter the optimizer keeps no state for (a frozen one) has none.
  */
 export function torchResumeState(ck: Checkpoint, checked: CheckedGraph): Uint8Array {
@@ -47,7 +54,8 @@ export function torchResumeState(ck: Checkpoint, checked: CheckedGraph): Uint8Ar
     for (const [slot, data] of Object.entries(slots)) tensors.push({ name: `optimizer/${torchSlotName(slot)}/${name}`, tensor: { kind: 'float32', shape: [data.length], data: Float32Array.from(data) } });
   }
   const s = ck.schedule;
-  const meta = { epoch: ck.epoch, step: ck.step, lr: ck.optimizer.lr, schedule: { stepCount: s.stepCount, lr: s.lr, ...(s.plateau ? { plateau: { ...s.plateau, best: Number.isFinite(s.plateau.best) ? s.plateau.best : null } } : {}) } };
+  const early = ck.hooks?.[EARLY_STOPPING_HOOK];
+  const meta = { epoch: ck.epoch, step: ck.step, lr: ck.optimizer.lr, schedule: { stepCount: s.stepCount, lr: s.lr, ...(s.plateau ? { plateau: { ...s.plateau, best: Number.isFinite(s.plateau.best) ? s.plateau.best : null } } : {}) }, ...(early !== undefined ? { earlyStopping: early } : {}) };
   return writeSafetensors(tensors, { format: 'pt', netwright_checkpoint: JSON.stringify(meta) });
 }
 
@@ -95,6 +103,7 @@ export function checkpointFromTorch(bytes: Uint8Array, file: string, checked: Ch
     optimizer: { kind: training.optimizer.kind, lr: meta.lr, step: meta.step, slots },
     schedule: { kind: schedule.kind, stepCount: meta.schedule.stepCount, lr: meta.schedule.lr, ...(plateau ? { plateau: { best: plateau.best ?? worst, badSteps: plateau.badSteps, cooldownCounter: plateau.cooldownCounter } } : {}) },
     metrics: { ...(train ? { train } : {}), ...(val ? { val } : {}) },
+    ...(meta.earlyStopping ? { hooks: { [EARLY_STOPPING_HOOK]: meta.earlyStopping } } : {}),
   };
 }
 

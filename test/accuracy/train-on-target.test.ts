@@ -18,7 +18,7 @@
  * test`: it starts real PyTorch processes for a minute or so of its 8-minute budget.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTarget, TARGETS, TargetSpecError } from '../../src-engine/catalog/targets/registry';
@@ -195,6 +195,28 @@ describe.skipIf(!HAS_TORCH)('netwright train --on torchrun:N (python3-torch)', (
     expect(r.err).toMatch(/error E_TARGET_FAILED: torchrun \(job \d+, torchrun:1\) exited with status 1 after 0 steps\. process 0: train\.py: --gpu asks for a CUDA GPU, and PyTorch \S+ here sees none/);
     expect(new RunStore(runs).list()[0].status).toBe('failed');
   }, 60_000);
+
+  it("early stopping's patience goes on across --resume both ways (engine → torchrun:1, torchrun:1 → engine): every run stops at epoch 4, as one straight through", async () => {
+    // minDelta so large that only the first epoch improves: patience 3 then stops after epoch 4, wherever the count stands at a resume.
+    const runs = tempDir('torchrun-patience');
+    const design = JSON.parse(readFileSync(IRIS, 'utf8')) as { training: Record<string, unknown> };
+    design.training.earlyStopping = { metric: 'val_loss', mode: 'min', patience: 3, minDelta: 1e9 };
+    const file = join(tempDir('patience-design'), 'iris.json');
+    writeFileSync(file, JSON.stringify(design));
+    const epochsOf = async (args: string[]) => {
+      const r = await runCli(trainCli, [...args, '--runs', runs, '--json']);
+      expect(r.code, r.err).toBe(0);
+      const [newest] = new RunStore(runs).list();
+      return { runId: newest.id, epochs: newest.summary!.epochs };
+    };
+    expect((await epochsOf([file, '--epochs', '10'])).epochs).toBe(4);
+    const here = await epochsOf([file, '--epochs', '2']);
+    expect(here.epochs).toBe(2);
+    expect((await epochsOf(['--resume', here.runId, '--epochs', '10', '--on', 'torchrun:1'])).epochs).toBe(4);
+    const there = await epochsOf([file, '--epochs', '2', '--on', 'torchrun:1']);
+    expect(there.epochs).toBe(2);
+    expect((await epochsOf(['--resume', there.runId, '--epochs', '10'])).epochs).toBe(4);
+  }, 120_000);
 
   it('a process of the job killed: the run is marked failed with why, every step recorded before kept; runs cancel: stopped', async () => {
     const runs = tempDir('torchrun-faults');

@@ -10,6 +10,7 @@ import { decodeTableRow, labelledSampleText, prepareData, undoNormalization, wit
 import type { SessionEmit } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 import type { FeatureSpill } from '../../core/train/types';
+import type { TrainedModel } from '../../core/export/model';
 import { coded } from './coded';
 import { ModelSlot } from './model-slot';
 import { RunSlot } from './run-slot';
@@ -65,6 +66,8 @@ export interface ElsewhereLaunch {
   project?: string;
   projectId?: string;
   device: ComputeChoice;
+  /** The weights the design starts from (`training.startFrom`, `startWeights`), laid over its first weights as the CLI's `--on` does. */
+  from?: TrainedModel;
 }
 
 /** What launches and ends runs elsewhere, as `netwright train --on` and `netwright runs cancel` do (the same code). */

@@ -157,7 +157,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
 }
 
 /** The weights a run of `training` starts from (`startWeights`), from the engine's loaded model and run store; coded when they are not there. */
-function startWeightsOf(ctx: ServiceContext, training: TrainingConfig): TrainedModel | undefined {
+export function startWeightsOf(ctx: ServiceContext, training: TrainingConfig): TrainedModel | undefined {
   return startWeights(training, {
     loaded: () => {
       const weights = ctx.model.weights;

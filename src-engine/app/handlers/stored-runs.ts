@@ -4,6 +4,7 @@ import { frameAt, runView, type RunStoreApi } from '../runs/recorder';
 import { prepareData, withInputShape } from '../../core/data';
 import type { DatasetConfig } from '../../base/ir/types';
 import { checkedGraph, coded, type ServiceContext } from './context';
+import { startWeightsOf } from './runs';
 
 /** The run store: list, open (curves and epochs), one stored probe frame, rename/notes, delete; runs trained elsewhere launched and cancelled. */
 export function storedRunHandlers(ctx: ServiceContext): ServiceHandlers<typeof runsService> {
@@ -52,10 +53,12 @@ export function storedRunHandlers(ctx: ServiceContext): ServiceHandlers<typeof r
         ...(overrides?.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}),
         ...(overrides?.lr !== undefined ? { optimizer: { ...t.optimizer, lr: overrides.lr } } : {}),
       });
+      // Where the design starts (a stored run's checkpoint, the loaded weights), refused before any data is read when they are not there.
+      const from = startWeightsOf(ctx, t);
       const config = withInputShape(dataset, g.ir);
       const loaded = await host.loadDataset(config, seed);
       const data = prepareData(loaded, config, seed);
-      return elsewhere.launch({ target, checked: trained, loaded, data, device: backend ?? 'auto', ...(project !== undefined ? { project } : {}), ...(projectId !== undefined ? { projectId } : {}) });
+      return elsewhere.launch({ target, checked: trained, loaded, data, device: backend ?? 'auto', ...(project !== undefined ? { project } : {}), ...(projectId !== undefined ? { projectId } : {}), ...(from ? { from } : {}) });
     },
     'runs.cancel': ({ id }) => {
       const elsewhere = ctx.host().elsewhere;

@@ -617,10 +617,11 @@ def write_safetensors(path, tensors, metadata):
     os.replace(tmp, path)
 
 
-def save_checkpoint(folder, which, model, optimizer, schedule, epoch, step, metrics):
+def save_checkpoint(folder, which, model, optimizer, schedule, epoch, step, metrics, early=None):
     """The epoch's checkpoint as folder/<which>.safetensors (which: last or best): the state_dict under
     its own names, each parameter's optimizer state as optimizer/<slot>/<parameter> (exp_avg, …), and in
-    the metadata the epoch, step, learning rate, the schedule's position and the epoch's metrics (JSON)."""
+    the metadata the epoch, step, learning rate, the schedule's position, the epoch's metrics (JSON) and
+    early stopping's state after the epoch (`early`, as Netwright's checkpoints keep it: best, bestIndex, count, wait)."""
     tensors = {k: v for k, v in model.state_dict().items() if v.dtype in (torch.float32, torch.int64)}
     for n, p in model.named_parameters():
         for slot, v in optimizer.state.get(p, {}).items():
@@ -629,7 +630,7 @@ def save_checkpoint(folder, which, model, optimizer, schedule, epoch, step, metr
     sched = {'stepCount': schedule.last_epoch, 'lr': optimizer.param_groups[0]['lr']}
     if SCHEDULE_WATCHES_METRIC:
         sched['plateau'] = {'best': float(schedule.best), 'badSteps': schedule.num_bad_epochs, 'cooldownCounter': schedule.cooldown_counter}
-    meta = {'format': 'pt', 'netwright_checkpoint': json.dumps(json_safe({'which': which, 'epoch': epoch, 'step': step, 'lr': optimizer.param_groups[0]['lr'], 'schedule': sched, 'metrics': metrics}), allow_nan=False)}
+    meta = {'format': 'pt', 'netwright_checkpoint': json.dumps(json_safe({'which': which, 'epoch': epoch, 'step': step, 'lr': optimizer.param_groups[0]['lr'], 'schedule': sched, 'metrics': metrics, **({'earlyStopping': early} if early else {})}), allow_nan=False)}
     os.makedirs(folder, exist_ok=True)
     write_safetensors(os.path.join(folder, f'{which}.safetensors'), tensors, meta)
 
@@ -652,7 +653,7 @@ def read_safetensors(path):
 def resume_state(path, model, optimizer, schedule, device):
     """Where a run stood (--resume-from, as save_checkpoint writes it, or Netwright's own checkpoint
     exported so): each parameter's optimizer state, the step count, the learning rate, the schedule's
-    position. Returns (epochs done, steps done). Early stopping's patience starts afresh."""
+    position. Returns (epochs done, steps done, early stopping's state or None: its patience goes on)."""
     tensors, meta = read_safetensors(path)
     ck = json.loads(meta['netwright_checkpoint'])
     params = dict(model.named_parameters())
@@ -677,7 +678,7 @@ def resume_state(path, model, optimizer, schedule, device):
         if plateau['best'] is not None:
             schedule.best = plateau['best']
         schedule.num_bad_epochs, schedule.cooldown_counter = plateau['badSteps'], plateau['cooldownCounter']
-    return ck['epoch'], ck['step']
+    return ck['epoch'], ck['step'], ck.get('earlyStopping')
 
 
 def batch_correct(out, y, classification):
@@ -896,15 +897,19 @@ def main():
             f'{world} process{"es" if world > 1 else ""} on {device.type}{" (" + dist.get_backend() + ")" if world > 1 else ""}')
     report.record('start', world=world, device=device.type, backend=dist.get_backend() if world > 1 else None, epochs=args.epochs, batch_size=args.batch_size,
                   samples={k: len(v) for k, v in splits.items()}, steps_per_epoch=len(NetwrightBatches(len(splits['train']), args.batch_size, args.seed)))
-    step, first_epoch = 0, 1
+    step, first_epoch, early = 0, 1, None
     if args.resume_from:
-        done_epochs, step = resume_state(args.resume_from, model, optimizer, schedule, device)
+        done_epochs, step, early = resume_state(args.resume_from, model, optimizer, schedule, device)
         first_epoch = done_epochs + 1
         say(f'resuming after epoch {done_epochs} (step {step}) from {args.resume_from}')
     epoch = first_epoch - 1
 
     es = CONFIG['early_stopping']
     best, best_state, waited = None, None, 0
+    # As Netwright's EarlyStopping counts: evaluations so far and the best one's index (-1: none), kept with each checkpoint.
+    evaluations, best_index = 0, -1
+    if es and early:
+        best, best_index, evaluations, waited = early['best'], early['bestIndex'], early['count'], early['wait']
     best_kept = None  # the best epoch's value so far, by the early-stopping metric, else the validation (else training) loss
     for epoch in range(first_epoch, args.epochs + 1):
         sampler.set_epoch(epoch)
@@ -954,29 +959,37 @@ def main():
         train_metrics = {'loss': loss_sum / count, **({'accuracy': correct_sum / count} if classification else {})}
         epoch_metrics = {'train': train_metrics, **({'val': val} if val else {})}
         report.record('epoch', epoch=epoch, step=step, metrics=epoch_metrics)
-        if args.checkpoints and rank == 0:
-            name = es['metric'].replace('val_', '').replace('val.', '') if es else 'loss'
-            value = (val or {}).get(name, watched_loss if name == 'loss' else None)
-            mode = es['mode'] if es else 'min'
-            is_best = value is not None and math.isfinite(value) and (best_kept is None or (value < best_kept if mode == 'min' else value > best_kept))
-            for which in ('last', 'best') if is_best else ('last',):
-                save_checkpoint(args.checkpoints, which, model, optimizer, schedule, epoch, step, json_safe(epoch_metrics))
-                report.record('checkpoint', which=which, epoch=epoch, step=step)
-            if is_best:
-                best_kept = value
+        stop = False
         if es:
             name = es['metric'].replace('val_', '').replace('val.', '')
             value = (val or {}).get(name, watched_loss if name == 'loss' else None)
             if value is not None:
                 better = best is None or (value < best - es.get('minDelta', 0) if es['mode'] == 'min' else value > best + es.get('minDelta', 0))
                 if better:
-                    best, best_state, waited = value, copy.deepcopy(model.state_dict()), 0
+                    best, best_state, waited, best_index = value, copy.deepcopy(model.state_dict()), 0, evaluations
                 else:
                     waited += 1
-                    if waited >= es['patience']:
-                        say(f'[rank {rank}] early stopping after epoch {epoch}')
-                        model.load_state_dict(best_state)
-                        break
+                    stop = waited >= es['patience']
+                evaluations += 1
+        if args.checkpoints and rank == 0:
+            name = es['metric'].replace('val_', '').replace('val.', '') if es else 'loss'
+            value = (val or {}).get(name, watched_loss if name == 'loss' else None)
+            mode = es['mode'] if es else 'min'
+            is_best = value is not None and math.isfinite(value) and (best_kept is None or (value < best_kept if mode == 'min' else value > best_kept))
+            early = {'best': best, 'bestIndex': best_index, 'count': evaluations, 'wait': waited} if es else None
+            for which in ('last', 'best') if is_best else ('last',):
+                save_checkpoint(args.checkpoints, which, model, optimizer, schedule, epoch, step, json_safe(epoch_metrics), early)
+                report.record('checkpoint', which=which, epoch=epoch, step=step)
+            if is_best:
+                best_kept = value
+        if stop:
+            say(f'[rank {rank}] early stopping after epoch {epoch}')
+            if best_state is not None:
+                model.load_state_dict(best_state)
+            else:
+                # Resumed after the best epoch: its weights are the resumed run's best checkpoint, not here.
+                say(f'[rank {rank}] the best epoch came before the resume: the last weights are kept')
+            break
 
     test = None
     if len(splits['test']):

@@ -5,7 +5,7 @@
  * is done; `runs.cancel` ends it as `netwright runs cancel` does. Over the in-memory protocol pair,
  * every message checked against the protocol's schemas.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { elsewhereHost } from '../../../../src-engine/node/elsewhere-host';
@@ -13,6 +13,9 @@ import { loadSamples } from '../../../../src-engine/node/datasets';
 import { RunStore } from '../../../../src-engine/node/run-store';
 import { setupEngine } from '../../session/fixtures';
 import { HAS_TORCH, tempDir } from '../export/torch-harness';
+import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { runCli } from './cli-run';
+import type { RunRecord } from '../../../../src-engine/app/runs/types';
 
 const IRIS = JSON.parse(readFileSync(join(import.meta.dirname, '../../../../examples/iris-mlp.json'), 'utf8')) as unknown;
 
@@ -95,4 +98,28 @@ describe('runs.launch: the app trains a design elsewhere', () => {
       service.dispose();
     }
   }, 40_000);
+
+  it.skipIf(!HAS_TORCH)("a design that starts from a stored run's checkpoint trains from it there, as --on and the engine do: step 1's loss the engine's from that checkpoint (skipped where /usr/bin/python3 has no torch)", async () => {
+    const { client, service, store } = engine();
+    try {
+      const dir = tempDir('launch-from');
+      const iris = join(dir, 'iris.json');
+      writeFileSync(iris, JSON.stringify(IRIS));
+      expect((await runCli(trainCli, [iris, '--runs', store.dir, '--epochs', '1'])).code).toBe(0);
+      const [fresh] = store.list();
+      const design = { ...(IRIS as { training: object }), training: { ...(IRIS as { training: object }).training, startFrom: { kind: 'run', run: fresh.id, checkpoint: 'last' } } };
+      const onward = join(dir, 'onward.json');
+      writeFileSync(onward, JSON.stringify(design));
+      expect((await runCli(trainCli, [onward, '--runs', store.dir, '--epochs', '1'])).code).toBe(0);
+      const here = store.list().find((m) => m.id !== fresh.id)!;
+      const launched = await client.request('runs.launch', { graph: design, target: 'torchrun:1', overrides: { epochs: 1 }, backend: 'cpu' });
+      expect((await ended(client, launched.runId)).status).toBe('done');
+      const first = (id: string) => (store.open(id).records.find((r) => r.kind === 'step') as Extract<RunRecord, { kind: 'step' }>).loss!;
+      // From the checkpoint, not from the design's first weights (the fresh run's first step).
+      expect(Math.abs(first(fresh.id) - first(here.id)) / first(here.id)).toBeGreaterThan(1e-2);
+      expect(Math.abs(first(launched.runId) - first(here.id)) / first(here.id)).toBeLessThan(1e-5);
+    } finally {
+      service.dispose();
+    }
+  }, 60_000);
 });
