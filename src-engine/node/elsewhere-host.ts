@@ -6,7 +6,7 @@
  * while it trains.
  */
 import { closeSync, constants, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { checkedGraph, type ElsewhereHost } from '../app/handlers/context';
 import { coded } from '../app/handlers/coded';
 import { checkpointExtras } from '../app/session/run-recorder';
@@ -136,10 +136,16 @@ function followRemoteAgain(runs: RunStore, id: string, jobDir: string, log?: Log
   }
 }
 
-/** `job/job.json`, checked: a pid of this machine, its start time, the target and what its checkpoints keep. */
+/** `job/job.json`, checked: a pid of this machine, its start time, the target and what its checkpoints keep. `E_RUN_JOB_CORRUPT` naming the file (`RUN/job/job.json`) otherwise. */
 function readJobInfo(jobDir: string): DetachedJobInfo {
-  const raw = JSON.parse(readNoFollow(join(jobDir, JOB_FILE))) as Partial<DetachedJobInfo> | null;
-  if (!raw || !Number.isInteger(raw.pid) || raw.pid! <= 1 || typeof raw.spec !== 'string' || typeof raw.launcher !== 'string' || typeof raw.backend !== 'string' || (raw.started !== undefined && typeof raw.started !== 'number')) throw new Error(`${JOB_FOLDER}/${JOB_FILE} is not a job this engine started`);
+  const where = `${basename(dirname(jobDir))}/${JOB_FOLDER}/${JOB_FILE}`;
+  let raw: Partial<DetachedJobInfo> | null;
+  try {
+    raw = JSON.parse(readNoFollow(join(jobDir, JOB_FILE))) as Partial<DetachedJobInfo> | null;
+  } catch (e) {
+    throw coded('E_RUN_JOB_CORRUPT', `${where} ${e instanceof SyntaxError ? 'is not valid JSON (cut short or edited)' : `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`}; nothing was changed.`);
+  }
+  if (!raw || !Number.isInteger(raw.pid) || raw.pid! <= 1 || typeof raw.spec !== 'string' || typeof raw.launcher !== 'string' || typeof raw.backend !== 'string' || (raw.started !== undefined && typeof raw.started !== 'number')) throw coded('E_RUN_JOB_CORRUPT', `${where} is not a job this engine started; nothing was changed.`);
   parseTarget(raw.spec);
   return raw as DetachedJobInfo;
 }

@@ -285,8 +285,8 @@ export class RunStore {
     const folder = join(this.dir, id);
     if (!existsSync(folder)) return;
     const read = this.readMeta(id);
-    if ('meta' in read && read.meta.status === 'running') {
-      if (this.unfollowed(read.meta)) throw runError('E_RUN_ACTIVE', `Run "${read.meta.name}"'s job may still run (${read.meta.target!.spec}, job ${read.meta.target!.jobId}); cancel it before deleting the run (netwright runs cancel, or Stop). Nothing was deleted.`);
+    // A run elsewhere that nobody follows may be deleted (its machine may be gone for good); its job, if it runs on, is left to its machine.
+    if ('meta' in read && read.meta.status === 'running' && !this.unfollowed(read.meta)) {
       const by = read.meta.pid === process.pid ? 'this app' : `process ${read.meta.pid} (netwright train, or another window)`;
       throw runError('E_RUN_ACTIVE', `Run "${read.meta.name}" is still being trained by ${by}; stop it before deleting it. Nothing was deleted.`);
     }

@@ -6,7 +6,7 @@
  * without a record written twice.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
@@ -16,6 +16,7 @@ import { CliError } from '../../../../src-engine/node/cli-files';
 import { follow, type Job, type JobEnd, type RunningJob } from '../../../../src-engine/node/torchrun-target';
 import { writeRemoteJob } from '../../../../src-engine/node/job-files';
 import { main as runsCli } from '../../../../src-engine/node/runs-cli';
+import { reattachRuns } from '../../../../src-engine/node/elsewhere-host';
 import { runCli } from './cli-run';
 import type { RunRecord } from '../../../../src-engine/app/runs/types';
 import { tempDir } from '../export/torch-harness';
@@ -199,6 +200,9 @@ describe('a run elsewhere whose follower has gone', () => {
       const json = await runCli(runsCli, ['list', '--runs', runs, '--json']);
       expect(JSON.parse(json.out).runs[0], how).toMatchObject({ status: 'running', followed: false });
     }
+    // Nobody writes it: it may be deleted (its machine may never answer a cancel).
+    new RunStore(runs).remove(meta.id);
+    expect(new RunStore(runs).list()).toEqual([]);
   });
 
   it('its job a process of this machine (torchrun): running while that process lives, crashed once it has gone', async () => {
@@ -240,6 +244,24 @@ describe('a run elsewhere whose follower has gone', () => {
     expect(shown.err).toMatch(new RegExp(`^note: run ${meta.id} could not be followed again \\(${meta.id}/job/remote\\.json is not a job Netwright started`));
     expect(shown.out.match(/^ {5}\d {6}1 {2}/gm)).toHaveLength(2);
     expect(readFileSync(join(runs, meta.id, 'log.nwr'))).toEqual(log);
+  });
+});
+
+describe('a damaged job/job.json (a job of the app, run.launch)', () => {
+  it('an engine starting again names the file and takes nothing over: the run and the file as they were', () => {
+    const runs = tempDir('damaged-job');
+    const checked = plan(runs).checked;
+    const run = new RunStore(runs).create({ graph: checked.ir, settings: { training: checked.ir.training!, backend: 'test', appVersion: 'test' }, target: { spec: 'torchrun:1', jobId: String(deadPid()), jobStarted: 1 } });
+    run.append({ kind: 'step', step: 1, epoch: 1, loss: 1, lr: 0.01, t: 0 });
+    run.flush();
+    killWriter(runs, run.id);
+    mkdirSync(join(runs, run.id, 'job'));
+    writeFileSync(join(runs, run.id, 'job', 'job.json'), '{"pid": 12');
+    const said: string[] = [];
+    expect(reattachRuns(new RunStore(runs), (level, message) => said.push(`${level} ${message}`))).toEqual([]);
+    expect(said).toEqual([`warn run ${run.id} could not be followed again: ${run.id}/job/job.json is not valid JSON (cut short or edited); nothing was changed.`]);
+    expect(new RunStore(runs).list()[0]).toMatchObject({ status: 'crashed' });
+    expect(readFileSync(join(runs, run.id, 'job', 'job.json'), 'utf8')).toBe('{"pid": 12');
   });
 });
 
