@@ -25,6 +25,11 @@ export const WriteCondition = z.union([z.object({ ifAbsent: z.literal(true) }).s
 export type WriteCondition = z.infer<typeof WriteCondition>;
 /** The most bytes one `appendExport` carries (the engine's parts, protocol EXPORT_CHUNK_BYTES, are as large). */
 const EXPORT_CHUNK_BYTES = 4 * 2 ** 20;
+/**
+ * The most files one streamed export (`beginExport`) lists: as many as the engine's `model.exportOpen`
+ * answers. A PyTorch project carries the user's image files, one each (573 icons: 582 files).
+ */
+const STREAMED_EXPORT_FILES = 100_000;
 /** An export staged in parts (`stageExport`): an id the renderer made up for it. */
 const StagingId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 /**
@@ -93,7 +98,7 @@ export const FileMethods = {
    * place and answers where, as `writeExport`; `cancelExport` removes what was written. A part out
    * of order ends the export (`E_EXPORT_CHUNK_ORDER`, nothing left behind).
    */
-  beginExport: { args: z.tuple([FilePath, z.enum(['file', 'folder']), z.array(z.object({ path: z.string().min(1).max(1024), bytes: z.number().int().min(0).max(2 ** 40) })).min(1).max(64)]), result: z.object({ id: StagingId }) },
+  beginExport: { args: z.tuple([FilePath, z.enum(['file', 'folder']), z.array(z.object({ path: z.string().min(1).max(1024), bytes: z.number().int().min(0).max(2 ** 40) })).min(1).max(STREAMED_EXPORT_FILES)]), result: z.object({ id: StagingId }) },
   appendExport: { args: z.tuple([StagingId, z.number().int().min(0), z.string().min(1).max(1024), z.string().max(Math.ceil(EXPORT_CHUNK_BYTES / 3) * 4)]), result: z.null() },
   commitExport: { args: z.tuple([StagingId]), result: z.object({ path: z.string().max(4096), full: z.string().max(4096) }) },
   cancelExport: { args: z.tuple([StagingId]), result: z.null() },
@@ -151,7 +156,7 @@ export const UPLOAD_LIMITS = {
 /** File extensions an upload takes: images into folders, tables and arrays as files. */
 export const UPLOAD_EXTENSIONS = { folder: ['.png', '.jpg', '.jpeg', '.webp', '.txt'], file: ['.csv', '.tsv', '.txt', '.npz', '.npy'] } as const;
 /** Most values one call may carry (an export's files add three each), for the hosts' pre-parse bound. */
-export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, stageExport: 16 + 3 * 64, beginExport: 16 + 3 * 64, uploadData: 16 + 3 * 64, saveCaptures: 16 + 64 };
+export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, stageExport: 16 + 3 * 64, beginExport: 16 + 3 * STREAMED_EXPORT_FILES, uploadData: 16 + 3 * 64, saveCaptures: 16 + 64 };
 
 /**
  * What an export may hold, all files together: `bytes` in one `writeExport` (with `stageExport`),
