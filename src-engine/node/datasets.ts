@@ -218,16 +218,17 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
  * `loadDataset` for training: the same sets, but an image folder whose samples (as float32) are
  * over its memory budget (`options.memoryBudget`, MiB; default 1 GiB) comes streamed from disk
  * (node/image-stream.ts; docs/data.md "Folders larger than memory"). What the CLI and the app's
- * engine train from.
+ * engine train from. `reuse: false` (a command that loads once): a folder held in memory is not
+ * kept for the next load (ImageFolderOptions.reuse), so nothing pins it once its run is prepared.
  */
-export function loadSamples(config: DatasetConfig, seed = 0, access: DataAccess = UNRESTRICTED): LoadedDataset<Samples> {
+export function loadSamples(config: DatasetConfig, seed = 0, access: DataAccess = UNRESTRICTED, { reuse = true }: { reuse?: boolean } = {}): LoadedDataset<Samples> {
   // Labelled texts carve a test split of their own as they are read; with a test file (--test-data) every text of the training file trains instead.
   const texts = getDataFormat(config.name)?.reads === 'labelled-texts';
-  const loaded = loadOwnSamples(texts && config.splitFiles?.test !== undefined ? { ...config, options: { ...config.options, testSplit: 0 } } : config, seed, access);
+  const loaded = loadOwnSamples(texts && config.splitFiles?.test !== undefined ? { ...config, options: { ...config.options, testSplit: 0 } } : config, seed, access, reuse);
   // Validation and test splits from files of their own (--val-data, --test-data: node/split-files.ts), read as this data is.
   if (!config.splitFiles) return loaded;
   return withSplitFiles(loaded, config, {
-    load: (c) => loadOwnSamples(c, seed, access),
+    load: (c) => loadOwnSamples(c, seed, access, reuse),
     readText: (p, maxBytes) => utf8(readDataFile(p, 'csv', access, maxBytes), p),
     // Texts through the training file's own tokenizer and vocabulary, and its classes by name: never a vocabulary of their own.
     ...(texts ? { loadTexts: (c: DatasetConfig, train: Samples) => labelledTextsForModel(c, { tokenizer: tokenizerOf(train.text!, train.featureShape[0]), classNames: train.classNames }, undefined, access) } : {}),
@@ -235,12 +236,12 @@ export function loadSamples(config: DatasetConfig, seed = 0, access: DataAccess 
 }
 
 /** `loadSamples` of the data itself, without split files. */
-function loadOwnSamples(config: DatasetConfig, seed: number, access: DataAccess): LoadedDataset<Samples> {
+function loadOwnSamples(config: DatasetConfig, seed: number, access: DataAccess, reuse: boolean): LoadedDataset<Samples> {
   if (config.name !== 'image-folder') return loadDataset(config, seed, access);
   const o = config.options ?? {};
   const { root, shape } = imageFolderOptions(o, access);
   if (isMaskFolder(root)) return loadDataset(config, seed, access);
-  return checkFingerprint('image-folder', o, loadImageFolderSamples(root, { ...(shape ? { shape } : {}), budgetBytes: memoryBudgetOption(o) }));
+  return checkFingerprint('image-folder', o, loadImageFolderSamples(root, { ...(shape ? { shape } : {}), budgetBytes: memoryBudgetOption(o), reuse }));
 }
 
 /** `options.memoryBudget` (MiB) in bytes; default DEFAULT_DATA_BUDGET. */

@@ -27,6 +27,13 @@ export interface ImageFolderOptions {
   name?: string;
   /** Decoders (tests pass spies); default IMAGE_DECODERS. */
   decoders?: ImageDecoders;
+  /**
+   * Whether the folder decoded is kept for the next load of the same files (default true: the
+   * app's Train dock previews on every settings change). `false`, for a reader that loads once
+   * (`netwright train`): decoded afresh and not kept, so its samples are freed once the run's
+   * prepared splits (copies) exist, instead of staying beside them.
+   */
+  reuse?: boolean;
 }
 
 /** One image found by the scan: where, which class, which split. */
@@ -339,9 +346,12 @@ export function loadImageFolder(root: string, options: ImageFolderOptions = {}):
   // while every file's path, size and modification time are as they were (and the shape asked
   // for is the same). Callers treat the arrays as read-only (prepareData copies what it changes).
   const signature = createHash('sha256').update(JSON.stringify([root, options.shape ?? null, index.entries.map((e) => [e.rel, e.label, e.split, e.stamp]), index.skipped])).digest('hex');
-  if (!options.decoders && lastLoaded?.signature === signature) return lastLoaded.loaded;
+  const reuse = !options.decoders && options.reuse !== false;
+  if (reuse && lastLoaded?.signature === signature) return lastLoaded.loaded;
   const loaded = decodeFolder(index, name, options);
-  if (!options.decoders) lastLoaded = { signature, loaded };
+  if (reuse) lastLoaded = { signature, loaded };
+  // Kept by nobody else: a run that reads it once may prepare it in place (`prepareData`'s `consume`).
+  else loaded.owned = true;
   return loaded;
 }
 

@@ -65,6 +65,8 @@ export interface StreamOptions {
   /** Decoders for reads on the calling thread (tests pass spies); the workers use IMAGE_DECODERS' own. */
   decoders?: ImageDecoders;
   name?: string;
+  /** A folder held in memory: whether it is kept for the next load (ImageFolderOptions.reuse). */
+  reuse?: boolean;
 }
 
 /**
@@ -84,7 +86,7 @@ export function loadImageFolderSamples(root: string, options: StreamOptions = {}
   const notes: string[] = [];
   const shape = folderShape(index, name, options, notes);
   const fs = shape[0] * shape[1] * shape[2];
-  if (index.entries.length * fs * 4 <= budget) return loadImageFolder(root, { shape, name, ...(options.decoders ? { decoders: options.decoders } : {}) });
+  if (index.entries.length * fs * 4 <= budget) return loadImageFolder(root, { shape, name, ...(options.decoders ? { decoders: options.decoders } : {}), ...(options.reuse !== undefined ? { reuse: options.reuse } : {}) });
   if (SAMPLES_AT_ONCE * fs > DATA_LIMITS.maxValues) {
     throw new DataError('DATA_TOO_LARGE', `${name}: one image at [${shape}] is ${fs.toLocaleString('en-US')} values; ${SAMPLES_AT_ONCE} of them, as a preview or a batch reads them, are over the limit of ${DATA_LIMITS.maxValues.toLocaleString('en-US')} held in memory. Use a smaller Input shape.`);
   }

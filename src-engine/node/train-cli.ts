@@ -109,9 +109,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const design = args.resume !== undefined ? resumedDesign(args.resume, args) : readDesign(args.file!, args.data);
     const checked = checkDesign(withFlags(design, args), design.label, io);
     const from = design.resume ? undefined : startWeightsOf(checked.ir, design, args.runs);
-    const run = readData(checked.ir, io, args.folds !== undefined);
+    let run: RunData | undefined = readData(checked.ir, io, args.folds !== undefined);
     // Under --folds, fold 1 of K is the first run's split; the others are prepared as their turn comes.
-    const data = run.prepare(args.folds !== undefined ? { k: args.folds, index: 0 } : undefined);
+    // One run trained here is the last to read the loaded samples: prepared in place (#82).
+    const data = run.prepare(args.folds !== undefined ? { k: args.folds, index: 0 } : undefined, { consume: args.folds === undefined && trainsHere(args.on) });
     const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io, design.graph.training?.dataset) : checked;
     const frozen = args.freeze !== undefined ? freezeLayers(fitted, args.freeze, design.label, io) : fitted;
     // --on TARGET: the exported train.py trains there, recorded here as it goes (node/targets.ts).
@@ -121,6 +122,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (args.findLr) return await findLr(args, io, frozen, data, from);
     const plan = { args, io, design, checked: frozen, data, from, exportAs, memory };
     if (args.folds !== undefined) return await crossValidate(plan, run, args.folds);
+    // NOTE: the suspended function would hold `run`, and with it the loaded samples where they were
+    // not prepared in place (a --limit run's), for the whole run: nothing reads them again (#82).
+    run = undefined;
     return await train(plan);
   } catch (e) {
     if (e instanceof CliError) return fail(e.code, e.message, e.exit);

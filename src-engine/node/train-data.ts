@@ -9,7 +9,7 @@ import { getDataset, labelledTextOptionsOf } from '../catalog/datasets/registry'
 import { series } from '../catalog/datasets/series';
 import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
 import { DATA_LIMITS, DataError, csvColumns, prepareData, targetColumnByName, unsplitSeries, withInputShape } from '../core/data';
-import type { Fold, LoadedDataset, PreparedData, Samples } from '../core/data';
+import type { Fold, LoadedDataset, PrepareOptions, PreparedData, Samples } from '../core/data';
 import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
 import { fitChanges, fitToData, nameForData, type DataShape } from '../core/analysis/data-fit';
 import { isFeatureInput } from '../base/ir/inputs';
@@ -120,8 +120,11 @@ function namedTarget(path: string): string | undefined {
 /** The run's samples as read, and how they are split (`prepareData`): once, or once per fold under `--folds`. */
 export interface RunData {
   loaded: LoadedDataset<Samples>;
-  /** The splits; with `fold`, that fold of a k-fold cross-validation is the test split. Refused (CliError) with the data's code. */
-  prepare(fold?: Fold): PreparedData<Samples>;
+  /**
+   * The splits; with `fold`, that fold of a k-fold cross-validation is the test split. Refused (CliError) with the data's code.
+   * `consume`: nothing reads `loaded` again, so a folder read for this run alone becomes its splits in place (`PrepareOptions`).
+   */
+  prepare(fold?: Fold, options?: PrepareOptions): PreparedData<Samples>;
 }
 
 /** The run's samples (a folder larger than its memory budget streamed from disk: docs/data.md); what the user's data held is printed. */
@@ -145,7 +148,8 @@ export function readData(graph: GraphIR, io: Io, folds = false): RunData {
   let loaded: LoadedDataset<Samples>;
   try {
     training.dataset = withInputShape(training.dataset, graph);
-    loaded = loadSamples(folds && getDataset(training.dataset.name)?.timeSeries ? unsplitSeries(training.dataset) : training.dataset, training.seed);
+    // Read once: not kept for reuse, so a run's loaded samples go once its prepared splits (copies) exist (#82).
+    loaded = loadSamples(folds && getDataset(training.dataset.name)?.timeSeries ? unsplitSeries(training.dataset) : training.dataset, training.seed, undefined, { reuse: false });
     if (loaded.report) {
       reportData(loaded.report, io.json, io.out, io.err);
       // The run store and Compare see which data, by content: the fingerprint goes with the settings.
@@ -157,9 +161,9 @@ export function readData(graph: GraphIR, io: Io, folds = false): RunData {
   const read = loaded;
   return {
     loaded: read,
-    prepare: (fold) => {
+    prepare: (fold, options) => {
       try {
-        return prepareData(read, training.dataset, training.seed, fold);
+        return prepareData(read, training.dataset, training.seed, fold, options);
       } catch (e) {
         return refused(e);
       }

@@ -19,9 +19,9 @@ import type { TrainedModel } from '../core/export/model';
 import { backboneOf, findClassifierHead } from '../core/analysis/classifier';
 import { freezeNodes } from '../base/ir/freeze';
 import { featureInputs } from '../base/ir/inputs';
-import { splitCountsOf, type MemoryVerdict } from '../core/analysis/memory';
+import { checkedDesign, splitCountsOf, type MemoryVerdict } from '../core/analysis/memory';
 import { featureCacheFootprint } from '../core/train/feature-cache';
-import type { PreparedData, Samples } from '../core/data';
+import { isStreamed, type PreparedData, type Samples } from '../core/data';
 import { runMemoryVerdict } from '../app/handlers/context';
 import { backendMemoryLimit, trainingMemoryLimit } from './compute-info';
 import { readNamedFile, readNamedJson, refuse, refusing } from './cli-files';
@@ -208,6 +208,20 @@ export function freezeLayers(checked: CheckedGraph, what: string, label: string,
 }
 
 /**
+ * What the engine holds as the run starts, for its memory estimate: its resident memory less every
+ * array buffer it holds now, which may still count samples let go but not yet collected (the
+ * loaded folder, once the prepared splits exist: #82), plus the buffers the run keeps, counted:
+ * the prepared splits' samples and targets (a streamed split's targets; its samples are its memory
+ * budget's) and the design's weights as read (4 bytes a parameter). resnet18 fine-tuned on 574
+ * icons at 224×224: 885 MiB resident with the loaded copy not yet collected, 553 MiB counted so.
+ */
+export function residentForRun(checked: CheckedGraph, data: PreparedData<Samples>, usage: Pick<NodeJS.MemoryUsage, 'rss' | 'arrayBuffers'> = process.memoryUsage()): number {
+  const splits = [data.train, data.val, data.test].reduce((a, s) => a + s.targets.byteLength + (isStreamed(s) ? 0 : s.features.byteLength), 0);
+  const weights = 4 * (checkedDesign(checked).footprintAt(1)?.params ?? 0);
+  return Math.max(0, usage.rss - usage.arrayBuffers) + splits + weights;
+}
+
+/**
  * The app's memory verdict on the run, before anything is allocated (`runMemoryVerdict`, the one
  * Start and the Problems panel give): its estimate at the batch size, with the data loaded, a frozen
  * backbone's cached features and the splits' partial batches, against NETWRIGHT_MEMORY_SHARE of this
@@ -217,7 +231,7 @@ export function freezeLayers(checked: CheckedGraph, what: string, label: string,
 export function memoryVerdict(checked: CheckedGraph, data: PreparedData<Samples>, limits = { memoryLimitBytes: trainingMemoryLimit(), backendMemoryLimitBytes: backendMemoryLimit() }): MemoryVerdict {
   const input = featureInputs(checked.ir)[0]?.id;
   const features = input ? featureCacheFootprint(checked, data, input) : 0;
-  const v = runMemoryVerdict(checked, checked.training!.batchSize, limits, process.memoryUsage.rss(), data.memoryBudget ?? 0, false, features, splitCountsOf(data));
+  const v = runMemoryVerdict(checked, checked.training!.batchSize, limits, residentForRun(checked, data), data.memoryBudget ?? 0, false, features, splitCountsOf(data));
   if (!v.over) return v;
   const flags = [...(v.largestBatch ? [`--batch-size ${v.largestBatch}`] : []), ...(checked.ir.nodes.some((n) => n.frozen === true) ? [] : ['--freeze backbone (only the classifier head trains)'])];
   return refuse('E_TRAIN_TOO_MUCH_MEMORY', `${v.message!}${flags.length ? ` On the command line: ${flags.join('; or ')}.` : ''}`);

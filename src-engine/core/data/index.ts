@@ -23,7 +23,7 @@ export { applyTransform, applyAugmentation, augments, checkTransform, checkAugme
 export type { FeatureTransform, Augmentation } from './transforms';
 export { checkDataset } from './validate';
 export { crossValidationFolds, normalizationKind, prepareData, unsplitSeries, STREAMED_FIT_SAMPLES } from './prepare';
-export type { Fold } from './prepare';
+export type { Fold, PrepareOptions } from './prepare';
 export { textDataset, fortunesText, fortuneEntries, vocabularyOf, distinctCharacters, encodeText, characterGlyph, MAX_VOCABULARY, ASCII_VOCABULARY } from './text';
 export type { TextOptions } from './text';
 export { labelledTextDataset, encodeLabelledText, decodeTokens, sampleText as labelledSampleText, tokenize, buildVocabulary, PAD_ID, UNK_ID } from './labelled-text';

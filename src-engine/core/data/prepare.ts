@@ -9,6 +9,7 @@ import type { Augmentation, FeatureTransform } from './transforms';
 import { forEachChunk, materialize, normalizedSource, subsetOf } from './stream';
 import type { Dataset, LoadedDataset, SampleSource, Samples } from './types';
 import { DataError, featureSize, isStreamed, targetSize } from './types';
+import { taskOf } from '../../catalog/tasks';
 import { fitTargetNormalization, standardizesTargets, standardizeTargets, type TargetNormalization } from './target-normalization';
 import { checkDataset } from './validate';
 import { getDataset } from '../../catalog/datasets/registry';
@@ -75,9 +76,11 @@ export function normalizationKind(config: DatasetConfig): NormalizationKind {
  * `global` (default `per-feature` for Iris, housing and CSV, `none` for images, already in [0, 1], and for
  * the synthetic sets).
  */
-export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S>, config: DatasetConfig, seed: number, fold?: Fold): PreparedData<S> {
+export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S>, config: DatasetConfig, seed: number, fold?: Fold, { consume = false }: PrepareOptions = {}): PreparedData<S> {
   const rng = new Rng((seed ^ 0x5eed5) >>> 0);
   const full: Samples = loaded.train;
+  // Splits made of `loaded.train`'s own samples, reordered in place (`consume`): one copy of the samples, not two (#82).
+  const inPlace = consume && loaded.owned === true && !fold && config.limit === undefined && !isStreamed(full);
   checkTransform(config.transform, full.featureShape);
   checkAugmentation(config.augment, full.featureShape, full.targetShape);
   const splitProblem = config.split === undefined ? undefined : splitIssue(config.split);
@@ -88,6 +91,8 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
 
   let pool: Int32Array;
   let test: Samples;
+  // The test split's samples of `full` (one carved from it); with `inPlace`, `test` is made below.
+  let heldOut: Int32Array | undefined;
   if (fold) {
     // Cross-validation: fold `index` of `k` is the test split, the validation split is carved from the others.
     if (!(Number.isInteger(fold.k) && fold.k >= 2 && fold.index >= 0 && fold.index < fold.k)) throw new DataError('DATA_BAD_SPLIT', `folds: k must be a whole number ≥ 2 and the fold one of 0…k − 1 (got fold ${fold.index} of ${fold.k}).`);
@@ -104,7 +109,8 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
   } else {
     const [rest, held] = stratifiedSplit(full, testFraction, rng);
     pool = rest;
-    test = subsetOf(full, held, `${full.name} (test)`);
+    heldOut = held;
+    test = inPlace ? full : subsetOf(full, held, `${full.name} (test)`);
   }
   const limit = config.limit;
   if (limit !== undefined) {
@@ -120,10 +126,13 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
   if (limit !== undefined && trainIdx.length > limit) trainIdx = stratifiedSample(full, trainIdx, limit, rng);
   if (trainIdx.length === 0) throw new DataError('DATA_TOO_SMALL', `${full.name}: no training samples are left after the validation and test splits.`);
   const base = full.name.replace(/ \(.*\)$/, '');
-  let train = subsetOf(full, trainIdx, `${base} (train)`);
-  // (A copy: normalisation below works in place, and the host may cache what it loaded.)
   const ownVal = loaded.val;
-  let val = ownVal ? (isStreamed(ownVal) ? subsetOf(ownVal, identity(ownVal.count), `${base} (validation)`) : { ...ownVal, name: `${base} (validation)`, features: ownVal.features.slice() }) : subsetOf(full, valIdx, `${base} (validation)`);
+  const carved = inPlace ? splitsInPlace(full as Dataset, [trainIdx, ownVal ? undefined : valIdx, heldOut], [`${base} (train)`, `${base} (validation)`, `${full.name} (test)`]) : undefined;
+  // (Where the parts are not every sample once, `test` is still the placeholder: carved as a copy.)
+  if (inPlace && heldOut) test = carved?.[2] ?? subsetOf(full, heldOut, `${full.name} (test)`);
+  let train = carved?.[0] ?? subsetOf(full, trainIdx, `${base} (train)`);
+  // (A copy: normalisation below works in place, and the host may cache what it loaded.)
+  let val = ownVal ? (isStreamed(ownVal) ? subsetOf(ownVal, identity(ownVal.count), `${base} (validation)`) : { ...ownVal, name: `${base} (validation)`, features: ownVal.features.slice() }) : (carved?.[1] ?? subsetOf(full, valIdx, `${base} (validation)`));
   // A set's own validation split is capped by `limit` like its test split (a quick run on a text's held-out block).
   if (loaded.val && limit !== undefined && val.count > limit) val = subsetOf(val, stratifiedSample(val, identity(val.count), limit, rng), val.name);
   if (!loaded.test) test.name = `${base} (test)`;
@@ -196,6 +205,67 @@ function withStandardizedTargets(s: Samples, norm: TargetNormalization): Samples
 }
 
 const identity = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+/** How `prepareData` may treat what it is given. */
+export interface PrepareOptions {
+  /**
+   * Nothing reads the loaded set again (`netwright train`'s one run): when its samples are its own
+   * (`LoadedDataset.owned`) and the splits take every one of them (no `limit`, no folds), they are
+   * reordered in place and the splits are views of them, normalised there — the same samples bit
+   * for bit, held once. The loaded set must not be read after.
+   */
+  consume?: boolean;
+}
+
+/**
+ * The splits of `full` whose samples are `parts` (a part absent: none made), as `subset` makes them
+ * but in `full`'s own memory: when the parts together take every sample once, `full`'s samples are
+ * permuted in place into their order and each split is a view of its run; otherwise undefined.
+ */
+function splitsInPlace(full: Dataset, parts: readonly (Int32Array | undefined)[], names: readonly string[]): (Dataset | undefined)[] | undefined {
+  const order = new Int32Array(full.count);
+  let n = 0;
+  for (const p of parts) {
+    if (!p) continue;
+    if (n + p.length > full.count) return undefined;
+    order.set(p, n);
+    n += p.length;
+  }
+  const seen = new Uint8Array(full.count);
+  for (const i of order) seen[i]++;
+  if (n !== full.count || seen.some((c) => c !== 1)) return undefined;
+  const fs = featureSize(full);
+  const x = full.features;
+  // Row i becomes row order[i], cycle by cycle, one row held aside per cycle.
+  const row = new Float32Array(fs);
+  const done = new Uint8Array(full.count);
+  for (let start = 0; start < full.count; start++) {
+    if (done[start] || order[start] === start) continue;
+    row.set(x.subarray(start * fs, (start + 1) * fs));
+    let j = start;
+    for (;;) {
+      done[j] = 1;
+      const from = order[j];
+      if (from === start) {
+        x.set(row, j * fs);
+        break;
+      }
+      x.copyWithin(j * fs, from * fs, (from + 1) * fs);
+      j = from;
+    }
+  }
+  // The targets (and texts) as `subset` copies them; the features are views.
+  const ts = taskOf(full.task).targets === 'features' ? 0 : targetSize(full);
+  let at = 0;
+  return parts.map((p, k) => {
+    if (!p) return undefined;
+    const targets = new Float32Array(p.length * ts);
+    for (let i = 0; i < p.length; i++) targets.set(full.targets.subarray(p[i] * ts, (p[i] + 1) * ts), i * ts);
+    const features = x.subarray(at * fs, (at + p.length) * fs);
+    at += p.length;
+    return { ...full, name: names[k], count: p.length, features, targets, featureShape: [...full.featureShape], targetShape: [...full.targetShape], ...(full.texts ? { texts: Array.from(p, (i) => full.texts![i]) } : {}) };
+  });
+}
 
 /** One fold of a k-fold cross-validation (`netwright train --folds K`): fold `index` (0-based) of `k` is the test split. */
 export interface Fold {

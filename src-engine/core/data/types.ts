@@ -160,6 +160,11 @@ export interface LoadedDataset<S extends Samples = Dataset> {
    * (`rollingOriginFolds`) instead of dealing samples into folds.
    */
   series?: { gap: number };
+  /**
+   * Its samples are this object's alone: no loader keeps them for another load (an image folder
+   * read with `reuse: false`). Only then may `prepareData(…, { consume: true })` make its splits in place.
+   */
+  owned?: boolean;
 }
 
 /** `s` in memory, or DATA_TOO_LARGE: for what needs every sample at once (export of a dataset, benchmarks of built-in sets). */
