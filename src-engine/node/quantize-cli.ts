@@ -21,7 +21,7 @@ import { checkGraph } from '../core/analysis/checked';
 import { DataError, withInputShape } from '../core/data';
 import type { TrainedModel } from '../core/export/model';
 import { exportOnnx } from '../core/export/onnx';
-import { CALIBRATION_METHODS, type ActivationParams, type CalibrationMethod } from '../core/quantize/calibrate';
+import { CALIBRATION_METHODS, quantisedOutput, type ActivationParams, type CalibrationMethod } from '../core/quantize/calibrate';
 import { normalized, quantizeModel, type Int8Model } from '../core/quantize/int8';
 import { int8Onnx } from '../core/quantize/qdq-onnx';
 import { layerSensitivity, sideBySide, type LayerSensitivity, type SideBySide } from '../core/quantize/side-by-side';
@@ -118,7 +118,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const few = Math.min(test.count, SENSITIVITY_SAMPLES);
   const sensitivity = layerSensitivity(q, test.x, test.y, few).layers;
   const folded = q.plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : []));
-  const activations: [string, ActivationParams][] = [[q.plan.input, q.input], ...[...q.dense].map(([, d]): [string, ActivationParams] => [d.step.id, d.output])];
+  // The input and each step quantised with its own params (a dense layer's output, a float op's: a Concat, an Add…).
+  const activations: [string, ActivationParams][] = [[q.plan.input, q.input], ...q.plan.steps.flatMap((st, k): [string, ActivationParams][] => (quantisedOutput(st) ? [[st.id, q.params[k]]] : []))];
   const scales = Object.fromEntries(activations.map(([k, p]) => [k, { scale: p.scale, zeroPoint: p.zeroPoint, min: p.min, max: p.max }]));
   if (args.json) {
     out(JSON.stringify({ type: 'quantization', path: written, method: args.method, calibrationSamples: calibration.count, calibratedOn: source, folded, activations: scales, ...figures, sensitivity: { samples: few, layers: sensitivity } }) + '\n');
@@ -148,7 +149,7 @@ function printFigures(out: (s: string) => void, name: string, written: string, m
   const rate = (v: number | undefined) => `${Math.round(v ?? NaN)}/s`;
   out(`  ${'latency, batch 1'.padEnd(22)} ${ms(f.float.latencyMs).padStart(9)} ${ms(f.int8.latencyMs).padStart(9)}\n`);
   out(`  ${'throughput, batch 32'.padEnd(22)} ${rate(f.float.perSecond).padStart(9)} ${rate(f.int8.perSecond).padStart(9)}  (int8 run by ${f.int8Runtime})\n`);
-  if (f.changed !== undefined) out(`  ${f.changed} of ${f.samples} samples changed class${f.moved?.length ? `: ${f.moved.map((c) => `${c.name} ${c.float}→${c.int8} right (${c.changed} changed)`).join(', ')}` : ''}\n`);
+  if (f.changed !== undefined) out(`  ${f.changed} of ${f.samples * (f.positions ?? 1)} ${f.positions ? 'pixels' : 'samples'} changed class${f.moved?.length ? `: ${f.moved.map((c) => `${c.name} ${c.float}→${c.int8} right (${c.changed} changed)`).join(', ')}` : ''}\n`);
   const c = f.confusion;
   if (c && classes.length <= 20) {
     const w = Math.max(5, ...classes.map((n) => Math.min(12, n.length)));

@@ -15,6 +15,7 @@ import { exportOnnx } from '../export/onnx';
 import { decodeModel } from '../export/onnx/proto';
 import { ATTR, DTYPE, floatTensor, int64Tensor, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../base/onnx/model';
 import { encodeModel } from '../export/onnx/proto';
+import { normalizationMetadata, normalizationRuns } from '../export/safetensors';
 import { BATCH_DIM, withoutHostPaths } from '../export/onnx/export';
 import { MODEL_CARD_KEY, modelCard, type ModelCardContext } from '../export/model-card';
 import type { ActivationParams } from './calibrate';
@@ -73,8 +74,12 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
   let x = plan.input;
   const norm = src.normalization;
   if (norm) {
-    const dims = norm.kind === 'global' ? [] : plan.inputShape;
-    inits.push(floatTensor(`${plan.input}.mean`, dims, norm.mean), floatTensor(`${plan.input}.std`, dims, norm.std));
+    // An image's statistics per channel (equal over each channel's pixels) as [C, 1, 1], broadcast by Sub and Div to the same float32 values.
+    const runs = norm.kind === 'global' ? undefined : normalizationRuns(norm);
+    const perChannel = runs !== undefined && plan.inputShape.length > 1 && runs.mean.length === plan.inputShape[0];
+    const dims = norm.kind === 'global' ? [] : perChannel ? [plan.inputShape[0], ...plan.inputShape.slice(1).map(() => 1)] : plan.inputShape;
+    const stats = perChannel ? runs : norm;
+    inits.push(floatTensor(`${plan.input}.mean`, dims, stats.mean), floatTensor(`${plan.input}.std`, dims, stats.std));
     x = node(`${plan.input}/normalize`, 'Div', [node(`${plan.input}/normalize/sub`, 'Sub', [x, `${plan.input}.mean`]), `${plan.input}.std`]);
   }
   qOf.set(plan.input, quantize(plan.input, x, m.input));
@@ -142,7 +147,8 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
     { key: 'netwright.graph', value: JSON.stringify(withoutHostPaths(src.graph)) },
     { key: 'netwright.export', value: JSON.stringify({ opset: QDQ_OPSET, precision: 'int8', ...(norm ? { normalization: 'nodes' } : {}) }) },
     { key: QDQ_META.quantization, value: JSON.stringify({ format: 'qdq', weights: 'int8 symmetric per channel', activations: 'uint8 asymmetric per tensor', method: m.method, samples: m.samples, folded: plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : [])), params: activations }) },
-    ...(norm ? [{ key: 'netwright.normalization', value: JSON.stringify(norm) }] : []),
+    // As the float export writes it (runs of equal statistics compressed): an image's per-pixel statistics are not written out as JSON numbers.
+    ...(norm ? [{ key: 'netwright.normalization', value: normalizationMetadata(norm) }] : []),
     ...(src.classNames?.length ? [{ key: 'netwright.classNames', value: JSON.stringify(src.classNames) }] : []),
     ...(t ? [{ key: 'netwright.targetNormalization', value: JSON.stringify(t) }] : []),
     { key: MODEL_CARD_KEY, value: modelCard(src, card) },

@@ -27,8 +27,8 @@ export interface Int8Capable {
   readonly int8: Int8Runtime;
 }
 
-/** What runs a graph (joins, branches, ops without an int8 kernel) on a backend whose int8 kernels run chains: the reference, said so. */
-export const GRAPH_FALLBACK = 'TypeScript (a graph: the WebAssembly SIMD int8 kernels run chains only)';
+/** What runs a graph (joins, branches, ops without an int8 kernel) that a backend's int8 kernels do not cover: the reference, said so. */
+export const GRAPH_FALLBACK = 'TypeScript (a graph the int8 kernels do not cover)';
 
 /** The pure-TypeScript reference as an `Int8Inference`; `kind` says why it runs where another might. */
 export function referenceInt8(m: Int8Model, kind = 'TypeScript'): Int8Inference {
@@ -36,12 +36,10 @@ export function referenceInt8(m: Int8Model, kind = 'TypeScript'): Int8Inference 
 }
 
 /**
- * `m` on `backend`'s int8 kernels where it has them and they cover `m`, else the reference. The
- * kernels take chains; a graph (a U-Net's skips, MobileNet's squeeze-and-excitation) runs on the
- * reference, its `kind` saying so.
+ * `m` on `backend`'s int8 kernels where it has them and they cover `m`, else the reference; a
+ * graph (a U-Net's skips, MobileNet's squeeze-and-excitation) they do not cover says so in `kind`.
  */
 export function int8Inference(m: Int8Model, backend?: Backend): Int8Inference {
   const runtime = backend && 'int8' in backend ? (backend as Backend & Int8Capable).int8 : undefined;
-  if (runtime && !isChain(m.plan)) return referenceInt8(m, GRAPH_FALLBACK);
-  return runtime?.prepare(m) ?? referenceInt8(m);
+  return runtime?.prepare(m) ?? referenceInt8(m, runtime && !isChain(m.plan) ? GRAPH_FALLBACK : 'TypeScript');
 }

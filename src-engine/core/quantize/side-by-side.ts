@@ -42,8 +42,10 @@ export interface SideBySide {
   confusion?: { float: number[][]; int8: number[][] };
   /** A classifier's classes whose predictions changed, most changed first. */
   moved?: ClassMove[];
-  /** Samples whose predicted class changed (a classifier). */
+  /** Samples (pixels, for a segmenter) whose predicted class changed. */
   changed?: number;
+  /** A segmenter's pixels per sample: the accuracy, the confusion and `changed` count pixels. */
+  positions?: number;
   /** The largest difference of an output value, and the int8 output's requantisation step. */
   maxDifference: number;
   step: number;
@@ -51,11 +53,23 @@ export interface SideBySide {
   int8Runtime: string;
 }
 
-const argmax = (v: ArrayLike<number>, at: number, k: number) => {
+/** The best of `k` scores at `at`, `stride` apart (a segmenter's channels are a plane apart). */
+const argmax = (v: ArrayLike<number>, at: number, k: number, stride = 1) => {
   let best = 0;
-  for (let c = 1; c < k; c++) if (v[at + c] > v[at + best]) best = c;
+  for (let c = 1; c < k; c++) if (v[at + c * stride] > v[at + best * stride]) best = c;
   return best;
 };
+
+/**
+ * Positions classified per sample: 1 for a classifier (`width` scores, one per class), the pixels
+ * of a segmenter (`[classes, H, W]` scores against an `[H, W]` mask of class indices), 0 when the
+ * outputs are no class scores.
+ */
+function classifiedPositions(classes: number, width: number, targets: number, count: number): number {
+  if (classes < 2 || width % classes !== 0) return 0;
+  const positions = width / classes;
+  return targets >= count * positions ? positions : 0;
+}
 
 /** The float model's outputs on `count` raw samples (normalised as it was trained), in batches of `batch`, targets restored. */
 export function floatOutputs(model: TrainedModel, plan: Int8Model['plan'], x: Float32Array, count: number, backend: Backend = createReferenceBackend(), batch = 32): Float32Array {
@@ -129,15 +143,18 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
   };
   const s = options.speed === false ? { float: {}, int8: {} } : speed();
   const classes = model.classNames?.length ?? 0;
-  if (classes > 1 && width === classes) {
+  const positions = classifiedPositions(classes, width, y.length, count);
+  if (positions) {
     const cf = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
     const ci = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
     const moves = model.classNames!.map((name) => ({ name, samples: 0, float: 0, int8: 0, changed: 0 }));
     let changed = 0;
-    for (let i = 0; i < count; i++) {
-      const t = y[i];
-      const a = argmax(f, i * width, width);
-      const b = argmax(q.values, i * width, width);
+    for (let at = 0; at < count * positions; at++) {
+      const i = Math.floor(at / positions);
+      const pos = at % positions;
+      const t = y[at];
+      const a = argmax(f, i * width + pos, classes, positions);
+      const b = argmax(q.values, i * width + pos, classes, positions);
       cf[t][a]++;
       ci[t][b]++;
       moves[t].samples++;
@@ -148,7 +165,7 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
         changed++;
       }
     }
-    const acc = (c: number[][]) => c.reduce((s2, row, i) => s2 + row[i], 0) / Math.max(1, count);
+    const acc = (c: number[][]) => c.reduce((s2, row, i) => s2 + row[i], 0) / Math.max(1, count * positions);
     return {
       samples: count,
       metric: 'accuracy',
@@ -157,6 +174,7 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
       confusion: { float: cf, int8: ci },
       moved: moves.filter((c) => c.changed > 0 || c.float !== c.int8).sort((a, b) => b.changed - a.changed),
       changed,
+      ...(positions > 1 ? { positions } : {}),
       maxDifference,
       step: q.step,
       int8Runtime: int8.kind,
@@ -218,7 +236,14 @@ export function layerSensitivity(m: Int8Model, x: Float32Array, y: Float32Array,
   };
   const score = ({ rows, width }: { rows: Float64Array[]; width: number }) => {
     const classes = m.source.classNames?.length ?? 0;
-    if (classes > 1 && width === classes) return rows.filter((r, i) => argmax(r, 0, width) === y[i]).length / Math.max(1, count);
+    const positions = classifiedPositions(classes, width, y.length, count);
+    if (positions) {
+      let right = 0;
+      rows.forEach((r, i) => {
+        for (let pos = 0; pos < positions; pos++) if (argmax(r, pos, classes, positions) === y[i * positions + pos]) right++;
+      });
+      return right / Math.max(1, count * positions);
+    }
     let e = 0;
     rows.forEach((r, i) => r.forEach((v, c) => (e += (v - y[i * width + c]) ** 2)));
     return e / Math.max(1, count * width);

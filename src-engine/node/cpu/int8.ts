@@ -11,10 +11,16 @@
  * first (one row of taps per output pixel, `int8Im2col`), since a pixel of 1 channel would fill
  * one lane of eight. Layers the kernels do not cover (grouped convolutions) leave the model to
  * `runInt8`: `prepare` answers undefined.
+ *
+ * A graph (a U-Net's skips, MobileNet's squeeze-and-excitation) keeps one block per value, each
+ * step reading its inputs' blocks by id; an op without an int8 kernel (ConvTranspose2d, Concat,
+ * Add…) runs as `runInt8` runs it: its inputs dequantised from their blocks, the op's own float32
+ * forward per sample, its output quantised into its block.
  */
+import type { ActivationParams } from '../../core/quantize/calibrate';
 import type { Int8Dense, Int8Model, Int8Outputs } from '../../core/quantize/int8';
-import { int8Outputs, quantizeSample } from '../../core/quantize/int8';
-import { sampleSize, stepSize, type PoolStep, type QuantStep } from '../../core/quantize/plan';
+import { int8Outputs, quantizeSample, quantizeValue } from '../../core/quantize/int8';
+import { sampleSize, stepSize, type FloatStep, type PoolStep, type QuantStep } from '../../core/quantize/plan';
 import type { Int8Inference, Int8Runtime } from '../../core/quantize/runtime';
 import { partsFor } from './functions';
 import type { SharedHeap } from './heap';
@@ -125,17 +131,34 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
   const first = m.plan.steps.find((s) => s.kind === 'pool' || s.kind === 'dense');
   const wide = first?.kind === 'pool' || (first?.kind === 'dense' && first.conv !== undefined && c0 >= 8);
   const input = block(layout(c0, h0, w0, wide ? up(c0, 8) : c0), m.input.zeroPoint);
-  let cur = input;
+  const blocks = new Map<string, Block>([[m.plan.input, input]]);
+  const readers = new Map<string, number>();
+  for (const s of m.plan.steps) for (const id of s.inputs) readers.set(id, (readers.get(id) ?? 0) + 1);
   const layers: Layer[] = [];
   for (let i = 0; i < m.plan.steps.length; i++) {
     const step = m.plan.steps[i];
+    const x = blocks.get(step.inputs[0])!;
     const zeroPoint = m.params[i].zeroPoint;
     const d = m.dense.get(i);
-    const made = d ? denseLayer(d, cur, heap, threads, k, block) : otherLayer(step, cur, zeroPoint, k, block, threads);
+    // A lone ReLU clamps its input's block in place: not while another step reads that value.
+    if (step.kind === 'relu' && (readers.get(step.inputs[0]) ?? 0) > 1) return undefined;
+    const made = d
+      ? denseLayer(d, x, heap, threads, k, block)
+      : step.kind === 'float'
+        ? floatLayer(
+            step,
+            step.inputs.map((id) => blocks.get(id)!),
+            step.inputs.map((id) => m.paramsOf.get(id)!),
+            m.params[i],
+            heap,
+            block,
+          )
+        : otherLayer(step, x, zeroPoint, k, block, threads);
     if (!made) return undefined;
     layers.push(made.run);
-    cur = made.out;
+    blocks.set(step.id, made.out);
   }
+  const cur = blocks.get(m.plan.steps.at(-1)!.id)!;
   const inputAt = elementOffsets(input.layout);
   const outputAt = elementOffsets(cur.layout);
   const n0 = sampleSize(m.plan.inputShape);
@@ -144,7 +167,7 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
   const sample = new Float32Array(n0);
   const toInput = inputKernel(m, input, inputAt, heap, k);
   return {
-    kind: 'WebAssembly SIMD',
+    kind: m.plan.steps.some((s) => s.kind === 'float') ? 'WebAssembly SIMD, ops without an int8 kernel in float32' : 'WebAssembly SIMD',
     run(x: Float32Array, count: number): Int8Outputs {
       const quantized = new Uint8Array(count * outSize);
       for (let at = 0; at < count; at += INT8_BATCH) {
@@ -426,3 +449,32 @@ function poolLayer(step: PoolStep, x: Block, zeroPoint: number, k: Kernels, bloc
   return { run, out: y };
 }
 
+
+/**
+ * An op without an int8 kernel between blocks: per sample, each input dequantised as
+ * DequantizeLinear does (`(q − zp)·s` in float32), the op's own float32 forward, its output
+ * quantised (`quantizeValue`) into a block of its own, channels padded to eight.
+ */
+function floatLayer(step: FloatStep, xs: readonly Block[], from: readonly ActivationParams[], to: ActivationParams, heap: SharedHeap, block: (l: Layout, zp: number) => Block): { run: Layer; out: Block } | undefined {
+  const [c, h, w] = chw(step.outShape);
+  const y = block(layout(c, h, w, up(c, 8)), to.zeroPoint);
+  const inAt = xs.map((x) => elementOffsets(x.layout));
+  if (inAt.some((at, i) => at.length !== sampleSize(step.inShapes[i]))) return undefined;
+  const outAt = elementOffsets(y.layout);
+  const values = inAt.map((at) => new Float32Array(at.length));
+  const run: Layer = (samples) => {
+    for (let s = 0; s < samples; s++) {
+      xs.forEach((x, i) => {
+        const q = new Int16Array(heap.memory.buffer, x.at + s * x.layout.stride, x.layout.stride / 2);
+        const at = inAt[i];
+        const v = values[i];
+        const { zeroPoint, scale } = from[i];
+        for (let j = 0; j < v.length; j++) v[j] = (q[at[j]] - zeroPoint) * scale;
+      });
+      const out = step.run(values);
+      const q = new Int16Array(heap.memory.buffer, y.at + s * y.layout.stride, y.layout.stride / 2);
+      for (let j = 0; j < outAt.length; j++) q[outAt[j]] = quantizeValue(out[j], to);
+    }
+  };
+  return { run, out: y };
+}

@@ -3,8 +3,8 @@
  * several layers, kept by id until their last reader), a ConvTranspose2d, a HardSwish and a
  * GlobalAvgPool (no int8 kernel: run in float between a DequantizeLinear and a QuantizeLinear).
  * Netwright's int8 reference and onnxruntime-web running the QDQ file give the same predictions,
- * onnx's full checker accepts the file, and the WebAssembly int8 path says it falls back to the
- * reference for a graph.
+ * onnx's full checker accepts the file, and the CPU backend's WebAssembly int8 path runs the graph
+ * (its float ops as the reference runs them) to the same uint8 outputs.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ import { Rng } from '../../../../src-engine/base/rng';
 import { decodeModel } from '../../../../src-engine/core/export/onnx/proto';
 import { quantizeModel, runInt8 } from '../../../../src-engine/core/quantize/int8';
 import { int8Onnx } from '../../../../src-engine/core/quantize/qdq-onnx';
-import { GRAPH_FALLBACK, int8Inference } from '../../../../src-engine/core/quantize/runtime';
-import { floatOutputs } from '../../../../src-engine/core/quantize/side-by-side';
+import { int8Inference } from '../../../../src-engine/core/quantize/runtime';
+import { floatOutputs, sideBySide } from '../../../../src-engine/core/quantize/side-by-side';
 import { createCpuBackend } from '../../../../src-engine/node/cpu';
 import { onnxCheck, runOrt, trainedModel } from '../export/onnx/harness';
 
@@ -55,6 +55,18 @@ const classes = (v: ArrayLike<number>, count: number): number[] => {
   return Array.from({ length: count }, (_, i) => Array.from({ length: k }, (_, c) => v[i * k + c]).reduce((b, x, c, a) => (x > a[b] ? c : b), 0));
 };
 
+/** The CPU backend's WebAssembly int8 path runs `q`'s graph, float ops included, to `runInt8`'s uint8 outputs exactly. */
+async function expectWasmEqual(q: Parameters<typeof int8Inference>[0], x: Float32Array, count: number, reference: Uint8Array): Promise<void> {
+  const cpu = await createCpuBackend({ threads: 1 });
+  try {
+    const inference = int8Inference(q, cpu);
+    expect(inference.kind).toBe('WebAssembly SIMD, ops without an int8 kernel in float32');
+    expect(Array.from(inference.run(x, count).quantized)).toEqual(Array.from(reference));
+  } finally {
+    cpu.dispose?.();
+  }
+}
+
 describe('int8 quantisation of a graph', () => {
   it('a residual Add and a skip Concat: the reference and onnxruntime-web on the QDQ file agree, onnx accepts it', async () => {
     const model = trainedModel(GRAPH, 3);
@@ -86,20 +98,15 @@ describe('int8 quantisation of a graph', () => {
     const agree = classes(float, count).filter((c, i) => c === classes(mine.values, count)[i]).length;
     expect(agree).toBeGreaterThanOrEqual(count - 2);
 
-    // The CPU backend's WebAssembly int8 kernels take chains: a graph runs on the reference, and says so.
-    const cpu = await createCpuBackend({ threads: 1 });
-    try {
-      const inference = int8Inference(q, cpu);
-      expect(inference.kind).toBe(GRAPH_FALLBACK);
-      expect(Array.from(inference.run(x, count).quantized)).toEqual(Array.from(mine.quantized));
-    } finally {
-      cpu.dispose?.();
-    }
+    await expectWasmEqual(q, x, count, mine.quantized);
   }, 30_000);
 
   it('the U-Net template: quantised, its QDQ file accepted by onnx, and onnxruntime-web predicts the pixels as Netwright does', async () => {
     const graph = JSON.parse(readFileSync(join(EXAMPLES, 'shapes-segmentation.json'), 'utf8')) as GraphIR;
-    const model = trainedModel(graph, 3, 4);
+    // Its classes, as training on shape-masks names them, and an image's statistics: one mean and std per channel, repeated over its pixels.
+    const perChannel = (v: number[]) => v.flatMap((c) => new Array<number>(32 * 32).fill(c));
+    const normalization = { kind: 'per-feature' as const, mean: perChannel([0.4, 0.5, 0.6]), std: perChannel([0.2, 0.25, 0.3]) };
+    const model = { ...trainedModel(graph, 3, 4), classNames: ['background', 'circle', 'square', 'triangle'], normalization };
     const rng = new Rng(3);
     const n0 = 3 * 32 * 32;
     const sample = (count: number) => Float32Array.from({ length: count * n0 }, () => rng.uniform());
@@ -107,6 +114,10 @@ describe('int8 quantisation of a graph', () => {
     expect(q.plan.steps.filter((s) => s.kind === 'float').map((s) => s.id)).toEqual(['up2', 'skip2', 'up1', 'skip1']);
     const bytes = int8Onnx(q);
     expect(onnxCheck({ unet: bytes })).toEqual({});
+    // The statistics are written per channel ([3, 1, 1] initializers, runs in the metadata), not 3,072 figures each twice over.
+    const file = decodeModel(bytes);
+    expect(file.graph.initializer.find((t) => t.name === 'image.mean')!.dims).toEqual([3, 1, 1]);
+    expect(file.metadata_props!.find((p) => p.key === 'netwright.normalization')!.value.length).toBeLessThan(200);
     const count = 4;
     const x = sample(count);
     const mine = runInt8(q, x, count);
@@ -123,6 +134,18 @@ describe('int8 quantisation of a graph', () => {
     }
     for (let j = 0; j < ort.length; j++) worst = Math.max(worst, Math.abs(ort[j] - mine.values[j]));
     expect(worst).toBeLessThanOrEqual(mine.step * (1 + 1e-5));
+    await expectWasmEqual(q, x, count, mine.quantized);
+    // Side by side, a segmenter is scored per pixel (its [4, 32, 32] scores against a [32, 32] mask), not as a regression.
+    const masks = Float32Array.from({ length: count * pixels }, () => rng.int(4));
+    const float = floatOutputs(model, q.plan, x, count);
+    const right = (v: ArrayLike<number>) => {
+      let n = 0;
+      for (let i = 0; i < count; i++) for (let p = 0; p < pixels; p++) if ([0, 1, 2, 3].reduce((b, c) => (v[(i * 4 + c) * pixels + p] > v[(i * 4 + b) * pixels + p] ? c : b), 0) === masks[i * pixels + p]) n++;
+      return n / (count * pixels);
+    };
+    const side = sideBySide(q, x, masks, count, { float: 1, int8: 1 }, undefined, { speed: false });
+    expect(side).toMatchObject({ metric: 'accuracy', positions: pixels, float: { metric: right(float) }, int8: { metric: right(mine.values) } });
+    expect(side.confusion!.int8.flat().reduce((a, b) => a + b, 0)).toBe(count * pixels);
     // A pixel whose two best scores are one step apart may swap: at most 1 in 1,000.
     expect(differ).toBeLessThanOrEqual((count * pixels) / 1000);
   }, 30_000);
