@@ -74,6 +74,7 @@ const LABEL: Record<ConnectionState, string> = {
 /** The design's totals from the live compile: parameters, training memory, FLOPs per sample. */
 function DesignTotals() {
   const params = useEditor((s) => s.analysis.params);
+  const frozen = useEditor((s) => s.analysis.frozenParams);
   const memory = useEditor((s) => s.analysis.memoryBytes);
   const flops = useEditor((s) => s.analysis.flopsPerSample);
   const batch = useEditor((s) => s.analysis.batchSize);
@@ -82,7 +83,9 @@ function DesignTotals() {
   const pending = useEditor((s) => s.analysisPending);
   return (
     <span className="status-item status-item--totals" data-testid="design-totals" data-params={params} data-errors={errors} data-compile-ms={ms.toFixed(2)} data-pending={pending ? 'true' : 'false'}>
-      <span data-testid="total-params" title={`${params.toLocaleString()} trainable parameters`}>{formatCount(params)} params</span>
+      <span data-testid="total-params" data-frozen={frozen} title={frozen > 0 ? `${params.toLocaleString()} parameters: ${(params - frozen).toLocaleString()} trained, ${frozen.toLocaleString()} frozen` : `${params.toLocaleString()} trainable parameters`}>
+        {formatCount(params)} params{frozen > 0 ? ` · ${formatCount(params - frozen)} trained` : ''}
+      </span>
       <span title={`Training memory at batch ${batch ?? 1}, before the data: the weights, the trained ones' gradients and optimizer state, checkpoint copies, activations and the gradients a backward computes (none in a frozen prefix), with the probes when they are on, and the plans of the splits' last batches once the dataset preview has counted them`}>≈{formatBytes(memory)}</span>
       <span data-testid="total-flops" title={`Forward FLOPs per sample · compiled in ${ms.toFixed(1)} ms`}>{formatCount(flops)} FLOPs/sample</span>
       <span className="status-item--muted status-compiled" title="Time of the last compile">{errors ? `${errors} error${errors > 1 ? 's' : ''} · ` : ''}compiled in {ms.toFixed(1)} ms</span>

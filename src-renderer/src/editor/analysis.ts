@@ -14,6 +14,8 @@ export interface DesignAnalysis {
   /** Diagnostics grouped by node id (graph-level ones are only in `diagnostics`). */
   byNode: Record<string, Diagnostic[]>;
   params: number;
+  /** Of `params`, those of frozen nodes (`NodeIR.frozen`): kept as they are, not trained. */
+  frozenParams: number;
   flopsPerSample: number;
   /** The batch size shapes were inferred with (undefined: unknown, shown as N). */
   batchSize?: number;
@@ -65,6 +67,8 @@ export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}, run: De
       // The engine's own analysis reports a node whose rules throw; the badge just stays empty.
     }
   }
+  let frozenParams = 0;
+  for (const node of graph.nodes) if (node.frozen && Object.hasOwn(nodeParams, node.id)) frozenParams += nodeParams[node.id];
   // Start's verdict on memory, with the engine's limits (EngineInfo.memory) and what is known of the
   // run (`run`: `designRun`): the Problems panel shows the refusal, and the largest batch that fits,
   // before Train is pressed.
@@ -77,7 +81,7 @@ export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}, run: De
   const diagnostics: Diagnostic[] = tooBig ? [...found, tooBig] : found;
   const byNode = Object.create(null) as Record<string, Diagnostic[]>;
   for (const d of diagnostics) if (d.nodeId !== undefined) (byNode[d.nodeId] ??= []).push(d);
-  return { shapes: a.shapes, nodeParams, nodeFlops, diagnostics, byNode, params: a.params, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };
+  return { shapes: a.shapes, nodeParams, nodeFlops, diagnostics, byNode, params: a.params, frozenParams, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };
 }
 
 /**
