@@ -77,7 +77,9 @@ export function createLatencyStore(deps: { editor: StoreApi<EditorState>; engine
     if (ed.analysisPending) return schedule();
     const client = engine.getState().state === 'ready' ? engine.getState().client : undefined;
     const graph = graphOf();
-    if (!client || graph.nodes.length === 0 || ed.analysis.diagnostics.some((d) => d.severity === 'error')) return store.setState({ status: 'blocked' });
+    // An empty canvas (New) has no forward: the last design's figures are not its, greyed or not.
+    if (graph.nodes.length === 0) return store.setState({ byId: Object.create(null) as Record<string, NodeLatency>, totals: undefined, measuredKey: s.currentKey, status: 'idle', error: undefined });
+    if (!client || ed.analysis.diagnostics.some((d) => d.severity === 'error')) return store.setState({ status: 'blocked' });
     // A run trains: measuring now would slow it and read its contention. Measured when it ends.
     if (isLive(run.getState().phase)) return store.setState({ status: 'waiting' });
     const key = s.currentKey;

@@ -13,6 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { RpcClient, RpcServer, createMemoryChannelPair, type ParamsOf, type ResultOf } from '../../../src-engine/protocol';
 import { OpNode } from '../../../src-renderer/src/components/OpNode';
 import { StatusBar } from '../../../src-renderer/src/components/StatusBar';
+import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import type { OpFlowNode } from '../../../src-renderer/src/editor/flow';
 import { parseProject } from '../../../src-renderer/src/editor/project';
 import { LATENCY_DEBOUNCE_MS, selectLatencyStale } from '../../../src-renderer/src/state/latency-store';
@@ -61,9 +62,10 @@ async function until(ok: () => boolean, what: string): Promise<void> {
  */
 function render(id: string): { card: string; status: string } {
   for (const store of Object.values(w)) if (store && typeof store === 'object' && 'getInitialState' in store && 'getState' in store) (store as { getInitialState: unknown; getState: unknown }).getInitialState = (store as { getState: unknown }).getState;
-  const node = w.editor.getState().history.present.graph.nodes.find((n) => n.id === id)!;
+  const node = w.editor.getState().history.present.graph.nodes.find((n) => n.id === id);
   const props = { id, data: { ir: node }, selected: false, type: 'op' } as unknown as NodeProps<OpFlowNode>;
   const wrap = (el: ReactElement) => renderToStaticMarkup(<WindowStoresProvider stores={w}><ReactFlowProvider>{el}</ReactFlowProvider></WindowStoresProvider>);
+  if (!node) return { card: '', status: wrap(<StatusBar />) };
   return { card: wrap(<OpNode {...props} />), status: wrap(<StatusBar />) };
 }
 
@@ -125,6 +127,15 @@ describe('node latency on the canvas', () => {
     await until(() => w.latency.getState().status === 'blocked', 'the store to see the errors');
     expect(asked).toHaveLength(1);
     expect(staleOf(render('fc1').card, 'node-latency-fc1')).toBe('true');
+  });
+
+  it('New (an empty canvas) drops the last design\'s figures: the status bar shows no time for it (#82 journey)', async () => {
+    await until(() => w.latency.getState().status === 'idle', 'the first measurement');
+    expect(render('fc1').status).toContain('data-testid="total-latency"');
+    w.editor.getState().load(emptyDoc(), { name: 'Untitled' });
+    await until(() => w.latency.getState().totals === undefined, 'the empty design to settle');
+    expect(render('fc1').status).not.toContain('data-testid="total-latency"');
+    expect(asked).toHaveLength(1);
   });
 
   it('a design the engine crashed on while measuring is not sent again by itself after the restart', async () => {
