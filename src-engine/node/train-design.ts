@@ -213,7 +213,8 @@ export function freezeLayers(checked: CheckedGraph, what: string, label: string,
  * loaded folder, once the prepared splits exist: #82), plus the buffers the run keeps, counted:
  * the prepared splits' samples and targets (a streamed split's targets; its samples are its memory
  * budget's) and the design's weights as read (4 bytes a parameter). resnet18 fine-tuned on 574
- * icons at 224×224: 885 MiB resident with the loaded copy not yet collected, 553 MiB counted so.
+ * icons at 224×224, prepared as copies: 889 MiB resident with the loaded copy not yet collected,
+ * 559 MiB counted so (in place: 561 MiB, nothing to collect).
  */
 export function residentForRun(checked: CheckedGraph, data: PreparedData<Samples>, usage: Pick<NodeJS.MemoryUsage, 'rss' | 'arrayBuffers'> = process.memoryUsage()): number {
   const splits = [data.train, data.val, data.test].reduce((a, s) => a + s.targets.byteLength + (isStreamed(s) ? 0 : s.features.byteLength), 0);
