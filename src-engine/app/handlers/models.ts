@@ -20,7 +20,9 @@ import { evaluateModel, prepareForEvaluation } from '../../core/train';
 import { compileGraph } from '../../core/autodiff/executor';
 import type { DatasetConfig } from '../../base/ir/types';
 import type { CheckedGraph } from '../../core/analysis/checked';
-import { hasClasses } from '../../catalog/tasks';
+import { hasClasses, taskOf } from '../../catalog/tasks';
+import { storedBaselines } from '../../core/metrics/baselines';
+import type { MetricValues } from '../../core/metrics/accumulator';
 import { QuantizeError } from '../../core/quantize/errors';
 import { quantizationReport } from '../../core/quantize/report';
 
@@ -293,7 +295,7 @@ async function loadModel(ctx: ServiceContext, model: TrainedModel, checked?: Che
       ctx.log?.('warn', `model.load: no sample inputs (${(e as Error).message})`);
     }
   }
-  return { runId: loaded.runId, task: loaded.task, classNames: [...(model.classNames ?? [])], probeSamples: probe, ...(model.origin ? { origin: model.origin } : {}), ...(model.metrics ? { metrics: model.metrics } : {}) };
+  return { runId: loaded.runId, task: loaded.task, classNames: [...(model.classNames ?? [])], probeSamples: probe, ...(model.origin ? { origin: model.origin } : {}), ...(model.metrics ? { metrics: model.metrics } : {}), ...storedBaselines(model.baselines, model.metrics?.test as MetricValues | undefined, t?.metrics.length ? t.metrics : taskOf(loaded.task).defaultMetrics) };
 }
 
 /**

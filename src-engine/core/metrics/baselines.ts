@@ -480,6 +480,17 @@ export function summaryBaselines(data: Parameters<typeof baselineInput>[0], trai
   }
 }
 
+/**
+ * A model's stored baselines (`TrainedModel.baselines`) as a finished run shows them: each one's
+ * test figures, and the verdict beside the model's own `test` figures on `metrics` — a project
+ * reopened, a model file loaded, says what its run said.
+ */
+export function storedBaselines(stored: Record<string, BaselineScores> | undefined, test: MetricValues | undefined, metrics: readonly string[]): { baselines?: Record<string, Partial<Record<ScoredMetric, number>>>; baselineVerdict?: string } {
+  if (!stored || Object.keys(stored).length === 0) return {};
+  const verdict = baselineVerdict(test, { scores: stored, skipped: [] }, metrics);
+  return { baselines: Object.fromEntries(Object.entries(stored).map(([name, b]) => [name, b.test])), ...(verdict ? { baselineVerdict: verdict } : {}) };
+}
+
 /** `v` as JSON with every object's keys sorted: two dataset settings written in another order read the same. */
 function sortedJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;

@@ -29,6 +29,9 @@ export const LoadedModelInfo = z.object({
   origin: z.object({ runId: z.string().optional(), step: z.number().optional(), epoch: z.number().optional(), which: z.enum(['last', 'best']).optional() }).optional(),
   /** The final metrics the model was saved with, by split (`test: { loss, accuracy }`). */
   metrics: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  /** Its run's baselines (#83), their test figures by metric, as `train.done` gives them; and the verdict beside `metrics.test`. */
+  baselines: z.record(z.string().max(64), z.record(z.string().max(64), z.number())).optional(),
+  baselineVerdict: z.string().max(500).optional(),
 });
 export type LoadedModelInfo = z.infer<typeof LoadedModelInfo>;
 

@@ -405,6 +405,8 @@ function loadedModelView(s: RunView, a: Extract<RunAction, { type: 'model-loaded
             ...(m.train ? { train: m.train as DoneEvent['train'] } : {}),
             ...(m.val ? { val: m.val as DoneEvent['val'] } : {}),
             ...(m.test ? { test: m.test as DoneEvent['test'] } : {}),
+            ...(info.baselines ? { baselines: info.baselines } : {}),
+            ...(info.baselineVerdict ? { baselineVerdict: info.baselineVerdict } : {}),
           },
         }
       : {}),

@@ -33,5 +33,8 @@ describe('model.evaluate: the run\'s baselines beside its figures (#83)', () => 
     const saved = await client.request('model.export', { source: { kind: 'current' }, format: 'json' });
     const loaded = await client.request('model.load', { model: JSON.parse(text(saved.files[0].data)) });
     expect(await client.request('model.evaluate', { runId: loaded.runId })).toEqual(live);
+    // Reopened, the model says what its run said beside its test figures (the dock's 'Beside: …' line and verdict).
+    expect(loaded.baselines).toEqual(done.baselines);
+    expect(loaded.baselineVerdict).toBe(done.baselineVerdict);
   }, 30_000);
 });

@@ -12,6 +12,7 @@ import type { RunMeta } from '../../../src-renderer/src/training/compare';
 import type { ResultOf } from '../../../src-engine/protocol';
 import { WindowStoresProvider } from '../../../src-renderer/src/state/window';
 import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
+import { baselineLine } from '../../../src-renderer/src/training/baseline-line';
 
 const run = (id: string, name: string, summary: Partial<NonNullable<RunMeta['summary']>>) =>
   ({ id, name, status: 'done', createdAt: '2026-11-29T06:00:00Z', settings: { training: {}, backend: 'cpu', appVersion: '0' }, summary: { steps: 10, epochs: 1, seconds: 1, metrics: {}, ...summary } }) as unknown as RunMeta;
@@ -62,5 +63,25 @@ describe('Evaluate: the model\'s baselines beside its figures (#83)', () => {
     expect(html).toContain('>Baselines of the run&#x27;s test split, not these samples: majority accuracy 38.9 %<');
     expect(html).not.toContain('evaluate-baseline-verdict');
     expect(renderToStaticMarkup(<EvaluatedBaselines result={evaluated({})} />)).toBe('');
+  });
+});
+
+describe('a reopened model says what its run said beside its figures (#83)', () => {
+  it('model.load\'s baselines and verdict become the dock\'s result, as train.done\'s do', () => {
+    const w = createWindowStores();
+    const info = {
+      runId: 'run-7',
+      task: 'classification' as const,
+      classNames: ['a', 'b'],
+      probeSamples: { shape: [2], inputs: [], targets: [] },
+      metrics: { test: { loss: 0.6, accuracy: 0.53 } },
+      baselines: { majority: { accuracy: 0.261 }, logistic: { accuracy: 0.61 } },
+      baselineVerdict: "The network's test accuracy 53.00 % is worse than logistic regression on the same inputs (61.00 %).",
+    };
+    w.run.getState().dispatch({ type: 'model-loaded', info, graph: { format: 'netwright.graph', version: 3, nodes: [], outputs: {} }, source: 'the project "icons"' });
+    const done = w.run.getState().done!;
+    expect(done.baselines).toEqual(info.baselines);
+    expect(done.baselineVerdict).toBe(info.baselineVerdict);
+    expect(baselineLine(done.test, done.baselines)).toBe('majority accuracy 26.1 % · logistic accuracy 61.0 %');
   });
 });
