@@ -18,14 +18,14 @@
  * the target taken).
  */
 import { basename } from 'node:path';
-import { PROJECT_FORMAT, PROJECT_VERSION } from '../base/ir/project';
-import { MODEL_FORMAT, modelFromJSON, modelToJSON } from '../core/export/json';
+import { PROJECT_FORMAT } from '../base/ir/project';
+import { writeProjectWithWeights } from './project-writer';
+import { MODEL_FORMAT, modelFromJSON } from '../core/export/json';
 import { ModelError, type TrainedModel } from '../core/export/model';
 import { projectModel } from './project-model';
 import { importOnnx } from '../core/import/onnx';
 import { loadWeights } from '../core/import/state-dict';
 import type { GraphIR } from '../base/ir/types';
-import { writeExport } from './export-writer';
 import { CliError, readNamedFile, readNamedJson } from './cli-files';
 import { cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { commandLine, parseCommandLine, runScript, startedAs, usageErrorText, wantsHelp } from './cli-script';
@@ -72,8 +72,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     // Netwright's own design comes back with its training settings: its runs start from these weights, as the app's import does.
     const g = imported.model.graph;
     const graph = imported.restored && g.training && !g.training.startFrom ? { ...g, training: { ...g.training, startFrom: { kind: 'loaded' as const } } } : g;
-    const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph, layout: {}, model: modelToJSON(imported.model, imported.checked) };
-    const written = writeExport({ kind: 'file', files: [{ path: 'project.json', data: new TextEncoder().encode(`${JSON.stringify(project)}\n`) }] }, values.out!, { force: values.force === true });
+    // The weights beside the project, as the app's Save keeps them (#82): not base64 inside it.
+    const written = writeProjectWithWeights(values.out!, graph, imported.model, values.force === true, imported.checked);
     for (const w of imported.warnings) err(`warning ${w.code}: ${w.message}\n`);
     const nodes = imported.model.graph.nodes.length;
     const classifier = imported.warnings.some((w) => w.code === 'W_IMPORT_CLASSIFIER');
@@ -118,8 +118,7 @@ function importWeights(file: string, bytes: Uint8Array, design: string, target: 
     const model: TrainedModel = { ...loaded, ...Object.fromEntries(kept.map((k) => [k, from[k]])) };
     if (kept.length) out(`note: ${name} keeps no ${kept.join(', ')}; taken from ${design}'s model\n`);
     const g = model.graph.training ? { ...model.graph, training: { ...model.graph.training, startFrom: { kind: 'loaded' as const } } } : model.graph;
-    const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: g, layout: {}, model: modelToJSON({ ...model, graph: g }) };
-    const written = writeExport({ kind: 'file', files: [{ path: 'project.json', data: new TextEncoder().encode(`${JSON.stringify(project)}\n`) }] }, target, { force });
+    const written = writeProjectWithWeights(target, g, { ...model, graph: g }, force);
     const tensors = Object.keys(model.params).length + Object.keys(model.buffers).length;
     out(`loaded ${tensors} tensors of ${file} into ${design}'s design: ${written}\nIts runs start from these weights: open it in the app, fine-tune it with \`${commandLine('train', written)}\`, or measure it with \`${commandLine('evaluate')}\`.\n`);
     return 0;

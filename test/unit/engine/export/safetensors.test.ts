@@ -23,6 +23,7 @@ import { importOnnx } from '../../../../src-engine/core/import/onnx';
 import { writeSafetensors } from '../../../../src-engine/core/export/safetensors';
 import { main as exportCli } from '../../../../src-engine/node/export-cli';
 import { modelFromJSON, modelToJSONText } from '../../../../src-engine/core/export/json';
+import { projectModel } from '../../../../src-engine/node/project-model';
 import { main as importCli } from '../../../../src-engine/node/import-cli';
 import { Rng } from '../../../../src-engine/base/rng';
 import { exportTo, HAS_TORCH, initialModel, torchProcess } from './torch-harness';
@@ -100,7 +101,7 @@ describe('safetensors export', () => {
     expect(await importCli([join(dir, 'model.safetensors'), '--design', join(EXAMPLES, 'mnist-cnn.json'), '--out', join(dir, 'P.netwright.json')], () => {}, (s) => err.push(s))).toBe(0);
     const saved = JSON.parse(readFileSync(join(dir, 'P.netwright.json'), 'utf8')) as { graph: GraphIR; model: unknown };
     expect(saved.graph.training?.startFrom).toEqual({ kind: 'loaded' });
-    expect(modelFromJSON(saved.model).params).toEqual(model.params);
+    expect(projectModel(join(dir, 'P.netwright.json'), saved.model as Record<string, unknown>).params).toEqual(model.params);
     expect(await importCli([join(dir, 'model.safetensors'), '--design', join(EXAMPLES, 'mnist-mlp.json'), '--out', join(dir, 'Q.netwright.json')], () => {}, (s) => err.push(s))).toBe(2);
     expect(err.join('')).toMatch(/error E_WEIGHTS_MISMATCH: model\.safetensors does not fit the design/);
     const project = exportTo(model);
@@ -146,7 +147,7 @@ describe('a photo model\'s safetensors, read back (#82)', () => {
     expect(Number(written.readBigUInt64LE(0))).toBeLessThan(4096);
     expect(await importCli([join(dir, 'model.safetensors'), '--design', join(dir, 'design.json'), '--out', join(dir, 'P.netwright.json')], () => {}, (s) => err.push(s))).toBe(0);
     expect(err.join('')).toBe('');
-    const back = modelFromJSON((JSON.parse(readFileSync(join(dir, 'P.netwright.json'), 'utf8')) as { model: unknown }).model);
+    const back = projectModel(join(dir, 'P.netwright.json'), (JSON.parse(readFileSync(join(dir, 'P.netwright.json'), 'utf8')) as { model: Record<string, unknown> }).model);
     expect(back.params).toEqual(model.params);
     expect(back.normalization).toEqual(model.normalization);
     expect(back.classNames).toEqual(model.classNames);

@@ -2,6 +2,7 @@
  * Issue #29 item 4: `npm run import -- model.onnx --out project.json` makes a project that opens in
  * the app and trains with `npm run train` (from the imported weights).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { main as importCli } from '../../../../src-engine/node/import-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { parseProject } from '../../../../src-renderer/src/editor/project';
+import { projectWeightsFileName } from '../../../../src-engine/base/ir/project';
 
 const EXAMPLE = join(import.meta.dirname, '../../../../examples/two-moons-mlp.json');
 
@@ -34,6 +36,19 @@ describe('npm run import', () => {
     const text = readFileSync(project, 'utf8');
     const opened = parseProject(text);
     expect(opened.ok && opened.model !== undefined).toBe(true); // opens in the app, with its weights
+    // The weights beside the project, as the app's Save keeps them (#82): safetensors named by their SHA-256, none inside.
+    const ref = (JSON.parse(text) as { model: { weights: { format: string; sha256: string; bytes: number }; params: object } }).model;
+    expect(ref.weights.format).toBe('safetensors');
+    expect(ref.params).toEqual({});
+    const weights = readFileSync(join(dir, projectWeightsFileName('moons.netwright.json', ref.weights.sha256)));
+    expect(weights.length).toBe(ref.weights.bytes);
+    expect(createHash('sha256').update(weights).digest('hex')).toBe(ref.weights.sha256);
+    /** The project as `name` beside it, its weights file copied under the name that project reads. */
+    const copyAs = (name: string, json: unknown) => {
+      writeFileSync(join(dir, name), JSON.stringify(json));
+      writeFileSync(join(dir, projectWeightsFileName(name, ref.weights.sha256)), weights);
+      return join(dir, name);
+    };
 
     // Fine-tuning starts where the export left off: its first epoch's loss is far below a fresh start's.
     const tuned = await run(trainCli, [project, '--epochs', '1', '--threads', '1', '--json']);
@@ -46,15 +61,13 @@ describe('npm run import', () => {
     const json = JSON.parse(text) as { graph: { training: { startFrom?: unknown } } };
     expect(json.graph.training.startFrom).toEqual({ kind: 'loaded' });
     delete json.graph.training.startFrom;
-    const freshProject = join(dir, 'fresh.netwright.json');
-    writeFileSync(freshProject, JSON.stringify(json));
+    const freshProject = copyAs('fresh.netwright.json', json);
     const untuned = await run(trainCli, [freshProject, '--epochs', '1', '--threads', '1']);
     expect(untuned.code, untuned.err).toBe(0);
     expect(untuned.out).not.toMatch(/weights: /);
     // A project saved before version 2 (no startFrom yet) with its weights continued from them, in
     // the app and here: it still does, in both readers.
-    const legacy = join(dir, 'legacy.netwright.json');
-    writeFileSync(legacy, JSON.stringify({ ...json, version: 1 }));
+    const legacy = copyAs('legacy.netwright.json', { ...json, version: 1 });
     expect((await run(trainCli, [legacy, '--epochs', '1', '--threads', '1'])).out).toMatch(/weights: \d+ tensors from the project/);
     const reopened = parseProject(readFileSync(legacy, 'utf8'));
     expect(reopened.ok && reopened.doc.graph.training?.startFrom).toEqual({ kind: 'loaded' });
