@@ -144,7 +144,7 @@ function main(): void {
       pageRuntime: webDemoRuntime,
       memoryLimitBytes: trainingMemoryLimit(),
       backendMemoryLimitBytes: backendMemoryLimit(),
-      residentBytes: () => process.memoryUsage.rss(),
+      memoryUsage: () => process.memoryUsage(),
       createBackend: () => createBestBackend(),
       // A frozen backbone's features past their 1 GiB budget: a file in the OS's temporary folder (docs/trainer.md).
       featureSpill: fileFeatureSpill(),

@@ -19,9 +19,9 @@ import type { TrainedModel } from '../core/export/model';
 import { backboneOf, findClassifierHead } from '../core/analysis/classifier';
 import { freezeNodes } from '../base/ir/freeze';
 import { featureInputs } from '../base/ir/inputs';
-import { checkedDesign, splitCountsOf, type MemoryVerdict } from '../core/analysis/memory';
+import { checkedDesign, heldDataBytes, residentForRun as engineResidentForRun, splitCountsOf, type MemoryVerdict } from '../core/analysis/memory';
 import { featureCacheFootprint } from '../core/train/feature-cache';
-import { isStreamed, type PreparedData, type Samples } from '../core/data';
+import { type PreparedData, type Samples } from '../core/data';
 import { runMemoryVerdict } from '../app/handlers/context';
 import { backendMemoryLimit, trainingMemoryLimit } from './compute-info';
 import { readNamedFile, readNamedJson, refuse, refusing } from './cli-files';
@@ -191,7 +191,7 @@ export function freezeLayers(checked: CheckedGraph, what: string, label: string,
     const head = findClassifierHead(graph, checked.shapesAt(1));
     if (!head) return refuse('CLI_FREEZE', `${label}: --freeze backbone freezes the layers before a classifier's head, and this design has none (its prediction is not class scores from a Linear or a convolution). Name the last layer to freeze with --freeze NODE.`);
     ids = backboneOf(graph, head.head);
-    before = `before the head ${head.head}`;
+    before = `before the classifier head "${head.head}"`;
   } else {
     if (!graph.nodes.some((n) => n.id === what)) return refuse('CLI_FREEZE', `${label}: --freeze ${JSON.stringify(what)}: the design has no node of that id (nor is it "backbone").`);
     ids = backboneOf(graph, what, true);
@@ -217,9 +217,7 @@ export function freezeLayers(checked: CheckedGraph, what: string, label: string,
  * 559 MiB counted so (in place: 561 MiB, nothing to collect).
  */
 export function residentForRun(checked: CheckedGraph, data: PreparedData<Samples>, usage: Pick<NodeJS.MemoryUsage, 'rss' | 'arrayBuffers'> = process.memoryUsage()): number {
-  const splits = [data.train, data.val, data.test].reduce((a, s) => a + s.targets.byteLength + (isStreamed(s) ? 0 : s.features.byteLength), 0);
-  const weights = 4 * (checkedDesign(checked).footprintAt(1)?.params ?? 0);
-  return Math.max(0, usage.rss - usage.arrayBuffers) + splits + weights;
+  return engineResidentForRun({ baseBytes: usage.rss - usage.arrayBuffers, dataBytes: heldDataBytes(data) }, checkedDesign(checked).footprintAt(1)?.params ?? 0);
 }
 
 /**

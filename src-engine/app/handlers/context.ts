@@ -1,7 +1,7 @@
 import type { Logger } from '../../protocol/rpc';
 import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, StartInfo } from '../../protocol';
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
-import { checkedDesign, runOptimizerSlots, type ProbeBatchRequest, trainingMemoryVerdict, type MemoryLimits, type MemoryVerdict, type RunMemoryEstimate } from '../../core/analysis/memory';
+import { checkedDesign, heldDataBytes, runOptimizerSlots, type EngineResidence, type ProbeBatchRequest, trainingMemoryVerdict, type MemoryLimits, type MemoryVerdict, type RunMemoryEstimate } from '../../core/analysis/memory';
 import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { ComputeChoice } from '../../base/schemas';
 import type { Backend } from '../../core/backend/types';
@@ -50,8 +50,8 @@ export interface TrainingHost {
   memoryLimitBytes?: number;
   /** The most the backend's own memory (the model and activations) can grow to; refused above it the same way. */
   backendMemoryLimitBytes?: number;
-  /** The engine's resident memory now, in bytes (the base of a run's memory estimate); absent: not counted. */
-  residentBytes?: () => number;
+  /** The engine's resident memory and array buffers now, in bytes (`process.memoryUsage()`: the base of a run's memory estimate, `residentForRun`); absent: not counted. */
+  memoryUsage?: () => { rss: number; arrayBuffers: number };
   /** Training elsewhere than in the engine (`runs.launch`, `runs.cancel`: node/elsewhere-host.ts); absent: refused (`E_TARGET_UNAVAILABLE`). */
   elsewhere?: ElsewhereHost;
 }
@@ -132,8 +132,14 @@ export class ServiceContext {
    * design it feeds, a folder of images is read at its features Input's shape (`withInputShape`).
    */
   async loadPrepared(dataset: DatasetConfig, seed: number, graph?: Pick<GraphIR, 'nodes'>): Promise<PreparedData<Samples>> {
+    return (await this.loadForRun(dataset, seed, graph)).data;
+  }
+
+  /** `loadPrepared`, with the set as loaded (a loader's cache may keep it beside the splits: `heldDataBytes`). */
+  async loadForRun(dataset: DatasetConfig, seed: number, graph?: Pick<GraphIR, 'nodes'>): Promise<{ loaded: LoadedDataset<Samples>; data: PreparedData<Samples> }> {
     const config = graph ? withInputShape(dataset, graph) : dataset;
-    return prepareData(await this.host().loadDataset(config, seed), config, seed);
+    const loaded = await this.host().loadDataset(config, seed);
+    return { loaded, data: prepareData(loaded, config, seed) };
   }
 
   /** A fresh backend for `use`, disposed after it — or, with `keep`, only when `use` fails (the caller then owns it). */
@@ -201,6 +207,16 @@ export function runMemoryVerdict(g: CheckedGraph, batchSize: number, host: Pick<
   const { design } = checkedDesign(g);
   const probes = probed ? { probed: true, probeBatch: probed } : {};
   return trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), ...probes, residentBytes, streamedDataBytes, featureCacheBytes, ...(splitCounts ? { splitCounts } : {}) }, hostMemoryLimits(host));
+}
+
+/**
+ * What the engine keeps for a run of `data`, loaded as `loaded` (`EngineResidence`, counted by
+ * `residentForRun`): its resident memory less its array buffers, the prepared splits, and the set
+ * as loaded when a loader's cache keeps it (not `owned`: the app's image folder, kept for the
+ * Train dock's previews). Start counts it so, and the preview answers it for the status bar's figure.
+ */
+export function engineResidence(usage: { rss: number; arrayBuffers: number }, loaded: LoadedDataset<Samples>, data: PreparedData<Samples>): EngineResidence {
+  return { baseBytes: usage.rss - usage.arrayBuffers, dataBytes: heldDataBytes(data, loaded.owned ? undefined : loaded) };
 }
 
 /** A host's memory limits as the verdict takes them (the engine's hello answers the same). */

@@ -15,13 +15,19 @@ export function dataHandlers(ctx: ServiceContext): ServiceHandlers<typeof dataSe
       // cache, checked against every file's size and time).
       const key = JSON.stringify([config, seed ?? 0, samples ?? 8]);
       const onDisk = typeof config.options?.path === 'string';
+      // The engine's base as it answers (`DatasetPreview.engine`: the status bar's memory figure).
+      const now = (p: DatasetPreview): DatasetPreview => {
+        const usage = host.memoryUsage?.();
+        const { engine, ...rest } = p;
+        return usage && engine ? { ...rest, engine: { ...engine, baseBytes: usage.rss - usage.arrayBuffers } } : rest;
+      };
       const hit = onDisk ? undefined : previews.get(key);
-      if (hit) return hit;
+      if (hit) return now(hit);
       const preview = datasetPreview(await host.loadDataset(config, seed ?? 0), config, seed ?? 0, samples ?? 8);
-      if (onDisk) return preview;
+      if (onDisk) return now(preview);
       if (previews.size >= 8) previews.delete(previews.keys().next().value!);
       previews.set(key, preview);
-      return preview;
+      return now(preview);
     },
     'data.scan': (request, { signal }) => {
       const scan = ctx.host().scanData;

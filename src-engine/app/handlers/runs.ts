@@ -16,8 +16,8 @@ import { LR_FIND_DEFAULTS, checkLrRange, findLearningRate } from '../../core/tra
 import { featureCacheFootprint } from '../../core/train/feature-cache';
 import { featureInputs } from '../../base/ir/inputs';
 import { sweepLabel, sweepVariants } from '../sweep';
-import { checkMemory, checkedGraph, coded, probeSamples, type ServiceContext } from './context';
-import { probeBatchRequest, splitCountsOf } from '../../core/analysis/memory';
+import { checkMemory, checkedGraph, coded, engineResidence, probeSamples, type ServiceContext } from './context';
+import { checkedDesign, probeBatchRequest, residentForRun, splitCountsOf } from '../../core/analysis/memory';
 
 /** How a started run is recorded: its name, sweep, parent run, and the checkpoint it resumes from. */
 type RecordAs = { name?: string; sweep?: RunSweepInfo; resumedFrom?: RunMeta['resumedFrom']; checkpoint?: Checkpoint };
@@ -103,12 +103,14 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const batchSize = overrides?.batchSize ?? t.batchSize;
   checkMemory(g, batchSize, host);
   const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
-  const data = await ctx.loadPrepared(dataset, seed, g.ir);
+  const { loaded, data } = await ctx.loadForRun(dataset, seed, g.ir);
   // Again with what the engine now holds (its data loaded), before the model is allocated.
   const featureInput = featureInputs(g.ir)[0]?.id;
   const features = featureInput ? featureCacheFootprint(g, data, featureInput) : 0;
   const probes = params.probes === false ? false : probeBatchRequest(data, params.probes?.batch);
-  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0, probes, features, splitCountsOf(data));
+  const usage = host.memoryUsage?.();
+  const resident = usage ? residentForRun(engineResidence(usage, loaded, data), checkedDesign(g).footprintAt(1)?.params ?? 0) : 0;
+  const memory = checkMemory(g, batchSize, host, resident, data.memoryBudget ?? 0, probes, features, splitCountsOf(data));
   // A resumed run starts from its own checkpoint, whatever its design's `startFrom` says.
   const from = record.checkpoint ? undefined : startWeightsOf(ctx, t);
   // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.

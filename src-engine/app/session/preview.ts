@@ -4,6 +4,7 @@ import type { DatasetConfig } from '../../base/ir/types';
 import { compact } from '../probes';
 import type { DatasetPreview } from '../../protocol';
 import { hasClasses, taskOf } from '../../catalog/tasks';
+import { heldDataBytes } from '../../core/analysis/memory';
 
 const MAX_POINTS = 2000;
 
@@ -60,6 +61,8 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
     samples: out,
     ...(shown > 0 ? { range: [compact(lo), compact(hi)] as [number, number] } : {}),
   };
+  // The data's part of what a run would hold; the handler adds the engine's base as it answers.
+  preview.engine = { baseBytes: 0, dataBytes: heldDataBytes(data, loaded.owned ? undefined : loaded) + (data.memoryBudget ?? 0) };
   const r = loaded.report;
   if (r) {
     preview.source = { kind: r.kind, fingerprint: r.fingerprint, files: r.files, skipped: r.skipped.slice(0, 200), skippedTotal: r.skipped.length, notes: [...r.notes], ...(r.columns ? { columns: r.columns } : {}) };

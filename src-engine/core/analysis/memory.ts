@@ -7,6 +7,7 @@ import { inferShapes } from './infer';
 import { packIntervals, transientNodes, type LiveRange } from '../autodiff/frozen-arena';
 import type { CheckedGraph } from './checked';
 import { probeSource } from '../data/sources';
+import { isStreamed, type Samples } from '../data/types';
 
 /**
  * A best epoch sooner than the run recorder's write interval waits for the next write as a copy
@@ -323,6 +324,46 @@ export interface MemoryLimits {
   backendBytes?: number;
 }
 
+/**
+ * What the engine process holds as a run starts, less its array buffers: the runtime, its code and
+ * heap (`rss − arrayBuffers`, as `process.memoryUsage()` gives them), and what it keeps of the data
+ * (`dataBytes`: `heldDataBytes`). The buffers are counted by arithmetic, not read, because a copy
+ * let go may not be collected yet (#82).
+ */
+export interface EngineResidence {
+  baseBytes: number;
+  dataBytes: number;
+}
+
+/**
+ * The engine's resident memory for a run (`RunMemorySetup.residentBytes`): its base, the data it
+ * keeps, and the design's weights as read, 4 bytes a parameter. One sum for `netwright train`
+ * (node/train-design.ts), the app's Start (app/handlers/runs.ts) and the status bar's figure
+ * (the Train dock's preview answers `EngineResidence` for its data), so each is an estimate of
+ * the engine's peak resident memory.
+ *
+ * @example residentForRun({ baseBytes: 150 * 2 ** 20, dataBytes: 40 * 2 ** 20 }, 11_178_117) // 150 MiB + 40 MiB + 42.6 MiB
+ */
+export function residentForRun(residence: EngineResidence, params: number): number {
+  return Math.max(0, residence.baseBytes) + residence.dataBytes + 4 * params;
+}
+
+/** Samples and targets of a split in memory: a streamed split's targets only (its samples are its memory budget's, `streamedDataBytes`). */
+function splitBytes(s: Samples | undefined): number {
+  if (!s) return 0;
+  return s.targets.byteLength + (isStreamed(s) ? 0 : s.features.byteLength);
+}
+
+/**
+ * The bytes of data the engine keeps for a run: the prepared splits and, when the loaded set stays
+ * held beside them (`kept`: the app's image-folder cache, kept for the Train dock's previews; not
+ * `netwright train`'s folder, read for its one run and prepared in place), the loaded set too.
+ */
+export function heldDataBytes(data: { train: Samples; val: Samples; test: Samples }, kept?: { train: Samples; val?: Samples; test?: Samples }): number {
+  const splits = splitBytes(data.train) + splitBytes(data.val) + splitBytes(data.test);
+  return splits + (kept ? splitBytes(kept.train) + splitBytes(kept.val) + splitBytes(kept.test) : 0);
+}
+
 /** What a run holds besides its design, and what it is measured against (`trainingMemoryVerdict`). */
 export interface RunMemorySetup {
   training: Pick<TrainingConfig, 'earlyStopping'>;
@@ -492,18 +533,20 @@ export function runOptimizerSlots(t: Pick<TrainingConfig, 'optimizer' | 'groups'
 export interface DesignRun {
   splitCounts?: readonly number[];
   probes?: ProbeBatchRequest;
+  /** What the engine would keep for the run (the dataset preview's `engine`): counted as Start counts it (`residentForRun`). */
+  residence?: EngineResidence;
 }
 
 /**
  * The Problems panel's memory verdict on a design as analysed (`analyzeGraph`): Start's check
  * (`train.start`, app/handlers/context.ts `checkMemory`) with what `run` tells of the run (its
- * splits' partial batches, its probes; without them, as Start's first check before the data is
- * loaded) and the limits the engine answers in its hello (`EngineInfo.memory`), as an error
+ * splits' partial batches, its probes, what the engine would keep for it, weights as read included,
+ * `params` of them; without them, as Start's first check before the data is loaded) and the limits the engine answers in its hello (`EngineInfo.memory`), as an error
  * diagnostic when it would refuse. Other batch sizes' shapes are inferred from the normalised
  * graph when it has no errors.
  */
 export function designMemoryVerdict(
-  analysis: { graph?: GraphIR; order?: readonly string[]; shapes: Readonly<Record<string, readonly number[]>> },
+  analysis: { graph?: GraphIR; order?: readonly string[]; shapes: Readonly<Record<string, readonly number[]>>; params?: number },
   raw: GraphIR,
   batchSize: number,
   limits: MemoryLimits,
@@ -520,6 +563,7 @@ export function designMemoryVerdict(
     optimizerSlots: t?.optimizer ? runOptimizerSlots(t) : 2,
     ...(run.splitCounts ? { splitCounts: run.splitCounts } : {}),
     ...(run.probes ? { probed: true, probeBatch: run.probes } : {}),
+    ...(run.residence ? { residentBytes: residentForRun(run.residence, analysis.params ?? 0) } : {}),
   };
   const verdict = trainingMemoryVerdict({ nodes, training: t, outputs: g.outputs }, shapesAt, batchSize, setup, limits);
   return verdict.message ? { verdict, diagnostic: { code: 'E_TRAIN_TOO_MUCH_MEMORY', severity: 'error', message: verdict.message } } : { verdict };

@@ -33,6 +33,13 @@ export const DatasetPreview = z.object({
    * `options.fingerprint`), the files found, the first 200 files skipped with why (`skippedTotal`
    * counts all), notes on how it was read, and a table's columns.
    */
+  /**
+   * What the engine would keep for a run on this data (`EngineResidence`, core/analysis/memory.ts):
+   * its resident memory less its array buffers as it answers, and the data's bytes it would hold
+   * (the splits, the set as loaded where a loader's cache keeps it, a streamed folder's memory
+   * budget). The status bar's memory figure counts it as Start does (`residentForRun`).
+   */
+  engine: z.object({ baseBytes: z.number(), dataBytes: z.number().nonnegative() }).optional(),
   source: z
     .object({
       kind: z.string(),

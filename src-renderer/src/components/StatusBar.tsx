@@ -76,6 +76,7 @@ function DesignTotals() {
   const params = useEditor((s) => s.analysis.params);
   const frozen = useEditor((s) => s.analysis.frozenParams);
   const memory = useEditor((s) => s.analysis.memoryBytes);
+  const withEngine = useEditor((s) => s.analysis.memoryWithEngine === true);
   const flops = useEditor((s) => s.analysis.flopsPerSample);
   const batch = useEditor((s) => s.analysis.batchSize);
   const ms = useEditor((s) => s.analysis.elapsedMs);
@@ -86,7 +87,7 @@ function DesignTotals() {
       <span data-testid="total-params" data-frozen={frozen} title={frozen > 0 ? `${params.toLocaleString()} parameters: ${(params - frozen).toLocaleString()} trained, ${frozen.toLocaleString()} frozen` : `${params.toLocaleString()} trainable parameters`}>
         {formatCount(params)} params{frozen > 0 ? ` · ${formatCount(params - frozen)} trained` : ''}
       </span>
-      <span title={`Training memory at batch ${batch ?? 1}, before the data: the weights, the trained ones' gradients and optimizer state, checkpoint copies, activations and the gradients a backward computes (none in a frozen prefix), with the probes when they are on, and the plans of the splits' last batches once the dataset preview has counted them`}>≈{formatBytes(memory)}</span>
+      <span data-testid="total-memory" data-engine={withEngine ? 'true' : 'false'} title={withEngine ? `The engine's peak memory training at batch ${batch ?? 1}, as Start estimates it: the engine itself, the data it keeps (the splits, and the set as loaded when it is kept for the previews), the weights as read, then the weights' copies, the trained ones' gradients and optimizer state, checkpoint copies, activations and the gradients a backward computes (none in a frozen prefix), with the probes when they are on, and the plans of the splits' last batches` : `Training memory at batch ${batch ?? 1}, before the data: the weights, the trained ones' gradients and optimizer state, checkpoint copies, activations and the gradients a backward computes (none in a frozen prefix), with the probes when they are on, and the plans of the splits' last batches once the dataset preview has counted them`}>≈{formatBytes(memory)}</span>
       <span data-testid="total-flops" title={`Forward FLOPs per sample · compiled in ${ms.toFixed(1)} ms`}>{formatCount(flops)} FLOPs/sample</span>
       <span className="status-item--muted status-compiled" title="Time of the last compile">{errors ? `${errors} error${errors > 1 ? 's' : ''} · ` : ''}compiled in {ms.toFixed(1)} ms</span>
     </span>

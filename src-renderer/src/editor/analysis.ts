@@ -20,11 +20,14 @@ export interface DesignAnalysis {
   /** The batch size shapes were inferred with (undefined: unknown, shown as N). */
   batchSize?: number;
   /**
-   * A run's memory estimate in bytes at the batch size, before any data (`designMemoryVerdict`:
-   * the weights, the trained ones' gradients and optimizer state, checkpoint copies, two plans of
-   * activations, workspaces and the gradients a backward computes — none in a frozen prefix).
+   * A run's memory estimate in bytes at the batch size (`designMemoryVerdict`: the weights, the
+   * trained ones' gradients and optimizer state, checkpoint copies, two plans of activations,
+   * workspaces and the gradients a backward computes — none in a frozen prefix); with
+   * `memoryWithEngine`, the engine's peak as Start estimates it: its base and the data it keeps too.
    */
   memoryBytes: number;
+  /** `memoryBytes` counts the engine and the data it would keep (the dataset preview's, `DesignRun.residence`); absent: before the data. */
+  memoryWithEngine?: boolean;
   /** How long the analysis took, in ms. */
   elapsedMs: number;
 }
@@ -81,23 +84,26 @@ export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}, run: De
   const diagnostics: Diagnostic[] = tooBig ? [...found, tooBig] : found;
   const byNode = Object.create(null) as Record<string, Diagnostic[]>;
   for (const d of diagnostics) if (d.nodeId !== undefined) (byNode[d.nodeId] ??= []).push(d);
-  return { shapes: a.shapes, nodeParams, nodeFlops, diagnostics, byNode, params: a.params, frozenParams, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };
+  return { shapes: a.shapes, nodeParams, nodeFlops, diagnostics, byNode, params: a.params, frozenParams, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, ...(run.residence && batchSize !== undefined ? { memoryWithEngine: true } : {}), elapsedMs: performance.now() - t0 };
 }
 
 /**
  * What the Problems panel's memory verdict knows of the run Start would make (`DesignRun`): the
- * splits' sizes from the train panel's dataset preview, when it is of this design's data (`key`:
- * the preview's, `datasetPreviewKey`), and the probes when they are on (`probeBatchRequest`, as
- * Start asks), so Problems names the batch Start would. Without a preview of this data, Start's
- * first check's (no splits).
+ * splits' sizes and what the engine would keep for the run (its base and the data: `residence`,
+ * counted as Start counts it) from the train panel's dataset preview, when it is of this design's
+ * data (`key`: the preview's, `datasetPreviewKey`), and the probes when they are on
+ * (`probeBatchRequest`, as Start asks), so Problems names the batch Start would and the status bar
+ * an estimate of the engine's peak. Without a preview of this data, Start's first check's (no splits, no engine).
  */
 export function designRun(graph: GraphIR, ui: { probes: boolean; preview?: DatasetPreview; previewKey?: string }): DesignRun {
   const t = graph.training;
   if (!t) return {};
-  const counts = ui.preview && ui.previewKey === datasetPreviewKey(graph) ? ui.preview.counts : undefined;
+  const own = ui.preview && ui.previewKey === datasetPreviewKey(graph) ? ui.preview : undefined;
+  const counts = own?.counts;
   const splits = counts ? { train: { count: counts.train }, val: { count: counts.val }, test: { count: counts.test } } : undefined;
   return {
     ...(splits ? { splitCounts: splitCountsOf(splits) } : {}),
+    ...(own?.engine ? { residence: own.engine } : {}),
     ...(ui.probes ? { probes: splits ? probeBatchRequest(splits) : {} } : {}),
   };
 }

@@ -298,7 +298,7 @@ describe('train CLI --freeze: fine-tuning from the command line, the memory verd
     const two = await exported(2, ['--freeze', 'backbone']);
     const notes = two.r.lines.filter((l) => l.type === 'note').map((l) => l.message);
     expect(notes).toContain('fc now outputs 3, one per class of the folder (it output 10); its weights start afresh');
-    expect(notes).toContain('froze 4 layers before the head fc (conv1, bn1, conv2, bn2): they keep their weights and running statistics');
+    expect(notes).toContain('froze 4 layers before the classifier head "fc" (conv1, bn1, conv2, bn2): they keep their weights and running statistics');
     expect(two.r.lines.find((l) => l.type === 'start')).toMatchObject({ frozen: backbone });
     expect(two.model.params['fc.weight'].length).toBe(3 * 64 * 7 * 7);
     expect(two.model.classNames).toEqual(['0', '1', '2']);
