@@ -15,7 +15,9 @@ import { inferencePlan } from '../export/infer';
 import { checkModelGraph, type TrainedModel } from '../export/model';
 import { conv2dPlan, type ConvPlan } from '../ops/conv2d';
 import { poolPlan, type PoolPlan } from '../ops/max-pool2d';
+import { getOp } from '../ops/registry';
 import { QuantizeError } from './errors';
+import { roundHalfEven } from './kernels';
 
 /**
  * How an op enters the int8 chain: `linear`, `conv` (a Linear, a Conv2d: int8 weights per output channel),
@@ -42,6 +44,15 @@ export const QUANTIZE_RULES: Readonly<Record<string, QuantizeRule>> = {
   Concat: 'float',
   Add: 'float',
   Multiply: 'float',
+};
+
+/**
+ * Ops without an int8 kernel whose weights are still stored in int8 (weight only, as onnxruntime's
+ * QDQ keeps a ConvTranspose's): the axis of the weight's output channels, one scale per channel.
+ * The op then runs in float32 on the dequantised weights, in Netwright as in the file.
+ */
+export const INT8_WEIGHT_AXIS: Readonly<Record<string, number>> = {
+  ConvTranspose2d: 1,
 };
 
 /** A Linear (`conv` absent) or Conv2d, its BatchNorm folded in: float64 weights `[out, per]` and bias `[out]`. */
@@ -91,6 +102,8 @@ export interface FloatStep extends StepBase {
   model: TrainedModel;
   /** The op on one sample: its inputs in float32, its output (compiled on first use). */
   run(inputs: readonly Float32Array[]): Float32Array;
+  /** Its weight in int8 (`INT8_WEIGHT_AXIS`): the values, their dims, one scale per channel along `axis`; `model` holds them dequantised. */
+  weight?: { values: Int8Array; dims: number[]; axis: number; scale: Float32Array };
 }
 
 export type QuantStep = DenseStep | PoolStep | ReluStep | ReshapeStep | FloatStep;
@@ -213,7 +226,10 @@ function floatStep(model: TrainedModel, n: NodeIR, base: Pick<FloatStep, 'id' | 
     outputs: { [n.id]: n.id },
   } as GraphIR;
   const own = (r: Record<string, Float32Array>) => Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith(`${n.id}.`)));
-  const alone: TrainedModel = { graph, params: own(model.params), buffers: own(model.buffers) };
+  const params = own(model.params);
+  const weight = int8Weight(n, inShapes, params[`${n.id}.weight`]);
+  if (weight) params[`${n.id}.weight`] = weight.dequantized;
+  const alone: TrainedModel = { graph, params, buffers: own(model.buffers) };
   let compiled: ReturnType<typeof inferencePlan> | undefined;
   return {
     kind: 'float',
@@ -221,6 +237,7 @@ function floatStep(model: TrainedModel, n: NodeIR, base: Pick<FloatStep, 'id' | 
     op: n.op,
     inShapes,
     model: alone,
+    ...(weight ? { weight: weight.int8 } : {}),
     run(values) {
       compiled ??= inferencePlan(alone, 1);
       inputIds.forEach((id, i) => compiled!.input(id).data.set(values[i]));
@@ -248,6 +265,32 @@ function graphProblems(nodes: readonly NodeIR[], upstream: ReadonlySet<string>):
   for (const n of nodes) if (upstream.has(n.id) && !(n.op in QUANTIZE_RULES)) uncovered.set(n.op, [...(uncovered.get(n.op) ?? []), n.id]);
   const byCount = [...uncovered].sort((a, b) => b[1].length - a[1].length);
   return byCount.length ? [`it has ${byCount.map(([op, ids]) => summarise(ids.length, `${op} layer${ids.length > 1 ? 's' : ''}`, ids)).join(', ')} without an int8 form`] : [];
+}
+
+/**
+ * The weight of a float op listed in `INT8_WEIGHT_AXIS` in int8, symmetric per channel along its
+ * axis (`max|w| / 127`, a channel of zeros scale 1), and dequantised as DequantizeLinear does
+ * (`fround(q·s)`); undefined for other ops.
+ */
+function int8Weight(n: NodeIR, inShapes: number[][], w: Float32Array | undefined): { int8: NonNullable<FloatStep['weight']>; dequantized: Float32Array } | undefined {
+  const axis = INT8_WEIGHT_AXIS[n.op];
+  const spec = axis === undefined || !w ? undefined : getOp(n.op)?.params?.({ inputs: inShapes.map((s) => [1, ...s]), attrs: n.attrs }).find((p) => p.name === 'weight');
+  if (axis === undefined || !w || !spec || sampleSize(spec.shape) !== w.length) return undefined;
+  const dims = [...spec.shape];
+  const channels = dims[axis];
+  const inner = sampleSize(dims.slice(axis + 1));
+  const channelOf = (j: number) => Math.floor(j / inner) % channels;
+  const amax = new Float64Array(channels);
+  for (let j = 0; j < w.length; j++) amax[channelOf(j)] = Math.max(amax[channelOf(j)], Math.abs(w[j]));
+  const scale = Float32Array.from(amax, (a) => (a > 0 ? Math.fround(a / 127) : 1));
+  const values = new Int8Array(w.length);
+  const dequantized = new Float32Array(w.length);
+  for (let j = 0; j < w.length; j++) {
+    const s = scale[channelOf(j)];
+    values[j] = Math.max(-127, Math.min(127, roundHalfEven(Math.fround(w[j] / s))));
+    dequantized[j] = values[j] * s;
+  }
+  return { int8: { values, dims, axis, scale }, dequantized };
 }
 
 /** A Linear's or Conv2d's weights and geometry (float64 copies, ready for a fold). */

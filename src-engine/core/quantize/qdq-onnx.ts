@@ -182,5 +182,17 @@ function floatIsland(step: FloatStep, inputs: readonly string[]): { nodes: OnnxN
   const alone = decodeModel(exportOnnx(step.model).bytes).graph;
   const renamed = new Map(inputs.map((v, i) => [islandInput(step.id, i), v]));
   const nodes = alone.node.map((n) => ({ ...n, input: n.input.map((i) => renamed.get(i) ?? i) }));
-  return { nodes, initializers: alone.initializer, output: alone.output[0].name };
+  const w = step.weight;
+  const name = `${step.id}.weight`;
+  if (!w || !alone.initializer.some((t) => t.name === name)) return { nodes, initializers: alone.initializer, output: alone.output[0].name };
+  // The weight in int8, read through a DequantizeLinear along its channel axis: the float values the op saw in Netwright.
+  const channels = w.dims[w.axis];
+  const initializers = [
+    ...alone.initializer.filter((t) => t.name !== name),
+    bytesTensor(`${name}_quantized`, w.dims, INT8, w.values),
+    floatTensor(`${name}_scale`, [channels], w.scale),
+    bytesTensor(`${name}_zero_point`, [channels], INT8, new Int8Array(channels)),
+  ];
+  const dequantize: OnnxNode = { name, op_type: 'DequantizeLinear', input: [`${name}_quantized`, `${name}_scale`, `${name}_zero_point`], output: [name], attribute: [{ name: 'axis', type: ATTR.INT, i: w.axis }], doc_string: '' };
+  return { nodes: [dequantize, ...nodes], initializers, output: alone.output[0].name };
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR, NodeIR } from '../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../src-engine/base/rng';
+import { exportOnnx } from '../../../../src-engine/core/export/onnx';
 import { decodeModel } from '../../../../src-engine/core/export/onnx/proto';
 import { quantizeModel, runInt8 } from '../../../../src-engine/core/quantize/int8';
 import { int8Onnx } from '../../../../src-engine/core/quantize/qdq-onnx';
@@ -118,6 +119,9 @@ describe('int8 quantisation of a graph', () => {
     const file = decodeModel(bytes);
     expect(file.graph.initializer.find((t) => t.name === 'image.mean')!.dims).toEqual([3, 1, 1]);
     expect(file.metadata_props!.find((p) => p.key === 'netwright.normalization')!.value.length).toBeLessThan(200);
+    // The ConvTranspose2d weights are stored in int8 too (read through a DequantizeLinear on their output-channel axis): the file is at most 30 % of the float one.
+    for (const up of ['up2', 'up1']) expect(file.graph.initializer.find((t) => t.name === `${up}.weight_quantized`)?.data_type).toBe(3);
+    expect(bytes.length).toBeLessThanOrEqual(0.3 * exportOnnx(model).bytes.length);
     const count = 4;
     const x = sample(count);
     const mine = runInt8(q, x, count);
