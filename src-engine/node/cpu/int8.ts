@@ -9,8 +9,9 @@
  * indirection buffer (a convolution's taps as byte offsets into the input block, a padded tap
  * pointing at the block's zero-point pixel). A convolution on fewer than 8 channels is unfolded
  * first (one row of taps per output pixel, `int8Im2col`), since a pixel of 1 channel would fill
- * one lane of eight. Layers the kernels do not cover (grouped convolutions) leave the model to
- * `runInt8`: `prepare` answers undefined.
+ * one lane of eight. A grouped convolution (MobileNet's depthwise ones) has no kernel: it runs
+ * between blocks as `runInt8` runs it (integer sums in doubles, the same requantisation). Layers the
+ * blocks cannot hold leave the model to `runInt8`: `prepare` answers undefined.
  *
  * A graph (a U-Net's skips, MobileNet's squeeze-and-excitation) keeps one block per value, each
  * step reading its inputs' blocks by id; an op without an int8 kernel (ConvTranspose2d, Concat,
@@ -20,6 +21,7 @@
 import type { ActivationParams } from '../../core/quantize/calibrate';
 import type { Int8Dense, Int8Model, Int8Outputs } from '../../core/quantize/int8';
 import { int8Outputs, quantizeSample, quantizeValue } from '../../core/quantize/int8';
+import { dense, roundHalfEven } from '../../core/quantize/kernels';
 import { sampleSize, stepSize, type FloatStep, type PoolStep, type QuantStep } from '../../core/quantize/plan';
 import type { Int8Inference, Int8Runtime } from '../../core/quantize/runtime';
 import { partsFor } from './functions';
@@ -143,7 +145,7 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
     // A lone ReLU clamps its input's block in place: not while another step reads that value.
     if (step.kind === 'relu' && (readers.get(step.inputs[0]) ?? 0) > 1) return undefined;
     const made = d
-      ? denseLayer(d, x, heap, threads, k, block)
+      ? (denseLayer(d, x, heap, threads, k, block) ?? (d.step.conv && d.step.conv.groups > 1 ? groupedLayer(d, x, heap, block) : undefined))
       : step.kind === 'float'
         ? floatLayer(
             step,
@@ -167,7 +169,7 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
   const sample = new Float32Array(n0);
   const toInput = inputKernel(m, input, inputAt, heap, k);
   return {
-    kind: m.plan.steps.some((s) => s.kind === 'float') ? 'WebAssembly SIMD, ops without an int8 kernel in float32' : 'WebAssembly SIMD',
+    kind: ['WebAssembly SIMD', ...(m.plan.steps.some((s) => s.kind === 'float') ? ['ops without an int8 kernel in float32'] : []), ...(m.plan.steps.some((s) => s.kind === 'dense' && (s.conv?.groups ?? 1) > 1) ? ['grouped convolutions in TypeScript'] : [])].join(', '),
     run(x: Float32Array, count: number): Int8Outputs {
       const quantized = new Uint8Array(count * outSize);
       for (let at = 0; at < count; at += INT8_BATCH) {
@@ -474,6 +476,37 @@ function floatLayer(step: FloatStep, xs: readonly Block[], from: readonly Activa
       const out = step.run(values);
       const q = new Int16Array(heap.memory.buffer, y.at + s * y.layout.stride, y.layout.stride / 2);
       for (let j = 0; j < outAt.length; j++) q[outAt[j]] = quantizeValue(out[j], to);
+    }
+  };
+  return { run, out: y };
+}
+
+/**
+ * A grouped convolution between blocks, as `runInt8` computes it (core/quantize/kernels.ts `dense`
+ * on integers held exactly in doubles, requantised `roundHalfEven(fround(fround(acc)·M)) + zp`): the
+ * same uint8 values, one sample at a time on the calling thread.
+ */
+function groupedLayer(d: Int8Dense, x: Block, heap: SharedHeap, block: (l: Layout, zp: number) => Block): { run: Layer; out: Block } | undefined {
+  const step = d.step;
+  const inAt = elementOffsets(x.layout);
+  if (inAt.length !== sampleSize(step.inShape)) return undefined;
+  const [c, h, w] = chw(step.outShape);
+  const y = block(layout(c, h, w, up(c, 8)), d.output.zeroPoint);
+  const outAt = elementOffsets(y.layout);
+  const weight = Float64Array.from(d.weight);
+  const bias = Float64Array.from(d.bias);
+  const centred = new Float64Array(inAt.length);
+  const acc = new Float64Array(outAt.length);
+  const per = acc.length / step.out;
+  const zp = d.output.zeroPoint;
+  const lo = step.relu ? zp : 0;
+  const run: Layer = (samples) => {
+    for (let s = 0; s < samples; s++) {
+      const q = new Int16Array(heap.memory.buffer, x.at + s * x.layout.stride, x.layout.stride / 2);
+      for (let j = 0; j < centred.length; j++) centred[j] = q[inAt[j]] - d.input.zeroPoint;
+      dense(step, weight, bias, centred, acc);
+      const out = new Int16Array(heap.memory.buffer, y.at + s * y.layout.stride, y.layout.stride / 2);
+      for (let j = 0; j < acc.length; j++) out[outAt[j]] = Math.max(lo, Math.min(255, roundHalfEven(Math.fround(Math.fround(acc[j]) * d.multiplier[Math.floor(j / per)])) + zp));
     }
   };
   return { run, out: y };

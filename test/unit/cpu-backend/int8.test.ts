@@ -200,13 +200,13 @@ describe.each([1, 2])('int8 inference on the CPU backend, %i thread(s)', (thread
   });
 });
 
-describe('int8 inference falls back to runInt8', () => {
-  it('where a grouped convolution has no int8 kernel', async () => {
+describe('a grouped convolution, which has no int8 kernel', () => {
+  it('runs between the blocks as runInt8 runs it, the other layers on the kernels: the same uint8 outputs', async () => {
     const backend = await createCpuBackend({ threads: 1 });
     try {
       const m = randomModel(new Rng(1), { input: [4, 6, 6], layers: [{ conv: { outChannels: 4, kernelSize: 3, groups: 2 } }, 'flatten', { linear: 3 }] });
       const inference = int8Inference(m, backend);
-      expect(inference.kind).toBe('TypeScript');
+      expect(inference.kind).toBe('WebAssembly SIMD, grouped convolutions in TypeScript');
       const x = features(new Rng(2), m, 3);
       expect(inference.run(x, 3).quantized).toEqual(runInt8(m, x, 3).quantized);
     } finally {
