@@ -7,6 +7,9 @@
  * int8 × int8 products exactly: the result is the integer arithmetic of an int8 kernel.
  */
 import type { DenseStep, PoolStep } from './plan';
+import { roundHalfEven } from './round';
+
+export { roundHalfEven };
 
 /** `out[o, …] = bias[o] + Σ weight[o, …]·x[…]`: a Linear on a flat `x`, or a Conv2d on `[C, H, W]` (zero padding). */
 export function dense(step: DenseStep, weight: ArrayLike<number>, bias: ArrayLike<number>, x: ArrayLike<number>, out: Float64Array): void {
@@ -75,10 +78,4 @@ export function maxPool(step: PoolStep, x: ArrayLike<number>, out: { [i: number]
       }
     }
   }
-}
-
-/** Round half to even, as ONNX's QuantizeLinear and C's `nearbyint` round. */
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

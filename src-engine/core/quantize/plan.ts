@@ -17,7 +17,7 @@ import { conv2dPlan, type ConvPlan } from '../ops/conv2d';
 import { poolPlan, type PoolPlan } from '../ops/max-pool2d';
 import { getOp } from '../ops/registry';
 import { QuantizeError } from './errors';
-import { roundHalfEven } from './kernels';
+import { roundHalfEven } from './round';
 
 /**
  * How an op enters the int8 chain: `linear`, `conv` (a Linear, a Conv2d: int8 weights per output channel),
