@@ -13,7 +13,7 @@
  * In the accuracy suite (CI's `npm test -- --with-accuracy`): it starts PyTorch five times (~50 s).
  * Skipped only where openssh-server or python3-torch is missing (.ci/run installs both).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,36 +21,10 @@ import { main as trainCli } from '../../src-engine/node/train-cli';
 import { main as runsCli } from '../../src-engine/node/runs-cli';
 import { reattachRuns } from '../../src-engine/node/elsewhere-host';
 import { RunStore } from '../../src-engine/node/run-store';
-import type { RunMeta, RunRecord } from '../../src-engine/app/runs/types';
 import { HAS_TORCH, TORCH_PYTHON, tempDir } from '../unit/engine/export/torch-harness';
 import { runCli } from '../unit/engine/node/cli-run';
 import { HAS_SSHD, SSH_HOST, startSshd, type Sshd } from '../unit/engine/node/sshd-harness';
-
-const ROOT = join(import.meta.dirname, '../..');
-const IRIS = join(ROOT, 'examples/iris-mlp.json');
-
-type Step = Extract<RunRecord, { kind: 'step' }>;
-const stepsOf = (store: RunStore, id: string) => store.open(id).records.filter((r): r is Step => r.kind === 'step').map((r) => r.step);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `netwright train … --on ssh:…` as a process of its own (to be killed), PATH with the test's ssh. */
-function trainProcess(args: string[]): ChildProcess & { said: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-engine/node/train-cli.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-  let said = '';
-  child.stdout!.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
-  child.stderr!.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
-  return Object.assign(child, { said: () => said });
-}
-
-/** The running run in `runs`, once it has `n` steps recorded. */
-async function runWithSteps(store: RunStore, n: number, cli?: { said: () => string }): Promise<RunMeta> {
-  for (let i = 0; i < 600; i++) {
-    const m = store.list().find((r) => r.status === 'running');
-    if (m && stepsOf(store, m.id).length >= n) return m;
-    await sleep(100);
-  }
-  throw new Error(`no running run with ${n} steps${cli ? `; the command said: ${cli.said()}` : ''}`);
-}
+import { IRIS, runWithSteps, sleep, stepsOf, trainProcess, type Step } from './elsewhere-runs';
 
 /** The folders the tests' jobs run in ("the other machine's"). */
 const remoteFolders: string[] = [];
