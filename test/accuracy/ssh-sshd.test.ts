@@ -138,9 +138,14 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     expect(store.unfollowed(lost.meta)).toBe(true);
     expect(lost.records.filter((x) => x.kind === 'event' && x.event === 'connection-lost')).toHaveLength(1);
     const before = stepsOf(store, m.id).length;
-    await sleep(1000);
-    const shown = JSON.parse((await runCli(runsCli, ['show', m.id, '--runs', runs, '--json'])).out);
-    expect(shown).toMatchObject({ status: 'running', followed: false, job: 'running' });
+    // The job trains on there: runs show brings in the steps it wrote since (asked again until it has
+    // written some: a fixed second was not always enough for the job under a loaded machine).
+    let shown = { steps: [] as { step: number }[] };
+    for (let i = 0; i < 60 && shown.steps.length <= before; i++) {
+      await sleep(500);
+      shown = JSON.parse((await runCli(runsCli, ['show', m.id, '--runs', runs, '--json'])).out);
+      expect(shown).toMatchObject({ status: 'running', followed: false, job: 'running' });
+    }
     expect(shown.steps.length).toBeGreaterThan(before);
     expect(shown.steps.map((x: { step: number }) => x.step)).toEqual(Array.from({ length: shown.steps.length }, (_, i) => i + 1));
     // An engine starting now (the app's) follows it again, to its end; a second leaves it to the first.
