@@ -144,8 +144,8 @@ function startingModel(plan: ElsewherePlan): TrainedModel {
   return { ...first, params: over(first.params, from.params), buffers: over(first.buffers, from.buffers ?? {}) };
 }
 
-/** A TCP port of this machine nothing listens on now, for torchrun's rendezvous. */
-function freePort(): Promise<number> {
+/** A TCP port of this machine nothing listens on now (torchrun's rendezvous; the tests' sshd and Slurm). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

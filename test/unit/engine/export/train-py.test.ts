@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../../../../src-engine/node/torchrun-target';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareData } from '../../../../src-engine/core/data';
@@ -69,18 +69,6 @@ function pythonUntil(args: string[], cwd: string, said: (out: string) => boolean
       clearTimeout(limitTimer);
       if (timer) clearTimeout(timer);
       resolve({ status, out, stopped });
-    });
-  });
-}
-
-/** A TCP port nothing listens on now (a fixed one collides with another run of these tests). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
     });
   });
 }

@@ -18,10 +18,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { TORCH_PYTHON, tempDir } from '../export/torch-harness';
+import { freePort } from '../../../../src-engine/node/torchrun-target';
 
 /** Debian's sshd. */
 export const SSHD = '/usr/sbin/sshd';
@@ -74,17 +74,6 @@ function descendants(pid: number): number[] {
   };
   walk(pid);
   return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
