@@ -8,9 +8,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { bytesToBase64 } from '../base/base64';
 import { projectWeightsFileName } from '../base/ir/project';
-import { modelFromJSON } from '../core/export/json';
+import { modelFromJSON, type ModelTensorValues } from '../core/export/json';
 import { ModelError, type TrainedModel } from '../core/export/model';
 import { indexSafetensors, MAX_WEIGHTS_BYTES } from '../core/export/safetensors';
 import { CliError, readNamedFile } from './cli-files';
@@ -44,7 +43,7 @@ export function projectModel(file: string, model: Record<string, unknown>): Trai
     throw new ModelError('E_WEIGHTS_FILE', `${name} does not hold the weights ${basename(file)} names (it was changed or damaged).`);
   }
   const index = indexSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), name);
-  const groups: Record<'params' | 'buffers', Record<string, { shape: number[]; data: string }>> = { params: {}, buffers: {} };
+  const groups: ModelTensorValues = { params: {}, buffers: {} };
   for (const [key, entry] of index.tensors) {
     const dot = key.indexOf('.');
     const group = key.slice(0, dot);
@@ -53,10 +52,11 @@ export function projectModel(file: string, model: Record<string, unknown>): Trai
     let step = read.next();
     while (!step.done) step = read.next();
     const values = step.value as Float32Array;
-    groups[group][key.slice(dot + 1)] = { shape: [...entry.shape], data: bytesToBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)) };
+    groups[group][key.slice(dot + 1)] = { shape: [...entry.shape], values };
   }
+  // The tensors as values, checked as a file's are: no base64 made of them only to be decoded again.
   const { weights: _, ...rest } = model;
-  return modelFromJSON({ ...rest, ...groups });
+  return modelFromJSON(rest, groups);
 }
 
 /** Weights alone (safetensors, a PyTorch state_dict): no design to run them in. */
