@@ -32,12 +32,30 @@ export function processStartTime(pid: number): number | undefined {
   return undefined;
 }
 
-/** Whether process `pid` exists (one of another user counts: EPERM). */
+/**
+ * Whether process `pid` exists and runs (one of another user counts: EPERM). A zombie does not:
+ * it has ended and only waits for its parent to read its exit status, which never happens when
+ * the parent was killed and the machine's first process does not reap (a container whose init is
+ * a shell or `sleep`, as on CI): `kill(pid, 0)` still answers for it, so Linux's
+ * `/proc/<pid>/stat` state is read (Z zombie, X dead).
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !(process.platform === 'linux' && ended(pid));
+}
+
+/** Whether Linux reports `pid` as a zombie or dead (false when it cannot tell). */
+function ended(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch (e) {
+    // Gone between the two looks; else (no /proc, no permission) the signal's answer stands.
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }
