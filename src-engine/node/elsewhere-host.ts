@@ -14,6 +14,7 @@ import { thrownCode } from '../base/errors';
 import { summaryBaselines } from '../core/metrics/baselines';
 import { parseTarget, TargetSpecError } from '../catalog/targets/registry';
 import type { Logger } from '../protocol/rpc';
+import type { RunMeta } from '../app/runs/types';
 import { processStartTime, type RunStore } from './run-store';
 import { cancelRun, followAgain, trainElsewhere, trainsHere } from './targets';
 import { fileJob, jobAlive, JOB_ERR, JOB_FILE, JOB_FOLDER, JOB_OUT, REMOTE_JOB_FILE, type DetachedJobInfo } from './job-files';
@@ -70,6 +71,10 @@ export function elsewhereHost(runs: RunStore, log?: Logger): ElsewhereHost {
     },
     cancel(runId) {
       const m = cancelRun(runs, runId);
+      // A run nobody followed (its follower gone, and not taken over when this engine started: its
+      // machine did not answer then): followed again now, so its end is recorded (stopped) as
+      // `netwright runs cancel` records it, and the run can then be deleted.
+      if (runs.unfollowed(m)) void followRunAgain(runs, m, log)?.catch(() => {});
       return { id: m.id, target: m.target.spec, jobId: m.target.jobId };
     },
   };
@@ -92,31 +97,34 @@ export function reattachRuns(runs: RunStore, log?: Logger): { id: string; follow
   const out: { id: string; followed: Promise<number> }[] = [];
   for (const meta of runs.list()) {
     if (!runs.unfollowed(meta)) continue;
-    const folder = join(runs.dir, meta.id);
-    const jobDir = join(folder, JOB_FOLDER);
-    if (!existsSync(join(jobDir, JOB_FILE))) {
-      // A job of another machine or a cluster (ssh, Slurm): followed again where it runs.
-      if (existsSync(join(jobDir, REMOTE_JOB_FILE))) {
-        const followed = followRemoteAgain(runs, meta.id, jobDir, log);
-        if (followed) out.push({ id: meta.id, followed });
-      }
-      continue;
-    }
-    try {
-      const info = readJobInfo(jobDir);
-      if (!claim(jobDir)) continue;
-      const { writer, records, graph } = runs.adopt(meta.id);
-      const read = (name: string) => openSync(join(jobDir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
-      const running = fileJob({ pid: info.pid, ...(info.started !== undefined ? { started: info.started } : {}), out: read(JOB_OUT), err: read(JOB_ERR), isDone: (line) => reportedRecord(line)?.kind === 'done' });
-      log?.('info', `run ${meta.id}: following job ${info.pid} (${info.spec}) again${jobAlive(info.pid, info.started) ? '' : ', which has ended'}`);
-      const followed = follow(running, detachedJob(folder, info), { io: QUIET, checked: checkedGraph(graph), label: meta.name, runs: runs.dir, adopted: { writer, records }, ...(info.extras ? { extras: info.extras } : {}) }).finally(() => rmSync(join(jobDir, FOLLOWER_FILE), { force: true }));
-      followed.catch((e: unknown) => log?.('warn', `run ${meta.id}: ${(e as Error).message}`));
-      out.push({ id: meta.id, followed });
-    } catch (e) {
-      log?.('warn', `run ${meta.id} could not be followed again: ${(e as Error).message}`);
-    }
+    const followed = followRunAgain(runs, meta, log);
+    if (followed) out.push({ id: meta.id, followed });
   }
   return out;
+}
+
+/** One run of `reattachRuns` (or one the app's Stop just cancelled while nobody followed it) taken over and followed to its end; undefined when it cannot be, or another engine follows it. */
+function followRunAgain(runs: RunStore, meta: RunMeta, log?: Logger): Promise<number> | undefined {
+  const folder = join(runs.dir, meta.id);
+  const jobDir = join(folder, JOB_FOLDER);
+  if (!existsSync(join(jobDir, JOB_FILE))) {
+    // A job of another machine or a cluster (ssh, Slurm): followed again where it runs.
+    return existsSync(join(jobDir, REMOTE_JOB_FILE)) ? followRemoteAgain(runs, meta.id, jobDir, log) : undefined;
+  }
+  try {
+    const info = readJobInfo(jobDir);
+    if (!claim(jobDir)) return undefined;
+    const { writer, records, graph } = runs.adopt(meta.id);
+    const read = (name: string) => openSync(join(jobDir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
+    const running = fileJob({ pid: info.pid, ...(info.started !== undefined ? { started: info.started } : {}), out: read(JOB_OUT), err: read(JOB_ERR), isDone: (line) => reportedRecord(line)?.kind === 'done' });
+    log?.('info', `run ${meta.id}: following job ${info.pid} (${info.spec}) again${jobAlive(info.pid, info.started) ? '' : ', which has ended'}`);
+    const followed = follow(running, detachedJob(folder, info), { io: QUIET, checked: checkedGraph(graph), label: meta.name, runs: runs.dir, adopted: { writer, records }, ...(info.extras ? { extras: info.extras } : {}) }).finally(() => rmSync(join(jobDir, FOLLOWER_FILE), { force: true }));
+    followed.catch((e: unknown) => log?.('warn', `run ${meta.id}: ${(e as Error).message}`));
+    return followed;
+  } catch (e) {
+    log?.('warn', `run ${meta.id} could not be followed again: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 /** A run of another machine or a cluster taken over (`followAgain`) and followed to its end; undefined when another engine follows it or it cannot be. */

@@ -6,6 +6,7 @@
  */
 import { thrownCode } from '../base/errors';
 import type { RunMeta, RunRecord } from '../app/runs/types';
+import { logEvents, logText } from '../app/runs/run-log';
 import { CliError } from './cli-files';
 import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
 import { RunStore } from './run-store';
@@ -116,17 +117,7 @@ function show(store: RunStore, { id, runsOn }: { id: string; runsOn: boolean }, 
 
 function log(store: RunStore, { id }: { id: string }, io: Io): void {
   const run = store.open(id);
-  for (const r of run.records) {
-    if (r.kind !== 'event') continue;
-    if (io.json) {
-      io.out(JSON.stringify({ type: 'event', t: r.t, event: r.event, data: r.data }) + '\n');
-      continue;
-    }
-    const d = r.data as { line?: unknown; stream?: unknown; code?: unknown; message?: unknown } | null;
-    if (r.event === 'output' && typeof d?.line === 'string') io.out(`${d.stream === 'stderr' ? '! ' : '  '}${d.line}\n`);
-    else if (r.event === 'error') io.out(`error ${String(d?.code)}: ${String(d?.message)}\n`);
-    else io.out(`[${r.event}] ${JSON.stringify(r.data)}\n`);
-  }
+  for (const r of logEvents(run.records)) io.out(io.json ? JSON.stringify({ type: 'event', t: r.t, event: r.event, data: r.data }) + '\n' : `${logText(r).text}\n`);
 }
 
 /** `runs cancel`: the run's job ended through its target's launcher (node/targets.ts, `cancelRun`: the app's Stop does the same). */

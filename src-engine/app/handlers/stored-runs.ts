@@ -1,6 +1,8 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
 import type { StoredFrame, runsService } from '../../protocol';
 import { frameAt, runView, type RunStoreApi } from '../runs/recorder';
+import { runLogSince } from '../runs/run-log';
+import { RUN_LOG_LINE_MAX, RUN_LOG_LINES_MAX } from '../../protocol/services/runs';
 import { prepareData, withInputShape } from '../../core/data';
 import type { DatasetConfig } from '../../base/ir/types';
 import { checkedGraph, coded, type ServiceContext } from './context';
@@ -22,7 +24,16 @@ export function storedRunHandlers(ctx: ServiceContext): ServiceHandlers<typeof r
     return run;
   };
   return {
-    'runs.list': () => ctx.runStore().scan(),
+    'runs.list': () => {
+      const store = ctx.runStore();
+      const { runs, damaged } = store.scan();
+      // A run elsewhere whose job may run on with nobody following it: said so, never called crashed (as `netwright runs list`).
+      return { runs: runs.map((m) => (store.unfollowed?.(m) ? { ...m, followed: false as const } : m)), damaged };
+    },
+    'runs.log': ({ id, after }) => {
+      const run = ctx.runStore().open(id);
+      return { ...runLogSince(run.records, after ?? 0, RUN_LOG_LINES_MAX, RUN_LOG_LINE_MAX), status: run.meta.status };
+    },
     'runs.open': ({ id }) => runView(ctx.runStore().open(id)),
     'runs.frame': ({ id, step }) => ({ frame: (frameAt(openRun(id).records, step) as StoredFrame | undefined) ?? null }),
     'runs.update': ({ id, ...patch }) => ctx.runStore().update(id, patch),

@@ -95,6 +95,8 @@ export interface RunStoreApi {
   model(id: string, which: CheckpointKind): TrainedModel;
   /** A stored run's graph and last checkpoint, to continue it (`E_RUN_NO_CHECKPOINT`, `E_RUN_CHECKPOINT_CORRUPT`). */
   resumePoint(id: string): { meta: RunMeta; graph: GraphIR; checkpoint: Checkpoint };
+  /** Whether `meta` is a run trained elsewhere that no process follows now (its job may run on: `runs.list`'s `followed: false`); absent: every run is followed. */
+  unfollowed?(meta: RunMeta): boolean;
 }
 
 /**

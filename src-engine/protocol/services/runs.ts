@@ -90,6 +90,13 @@ export const RunMetaSchema = z.object({
   target: z.object({ spec: z.string().max(500), jobId: z.string().max(200), jobStarted: z.number().optional() }).optional(),
 });
 
+/** The most lines one `runs.log` answers (the last of those asked for), and the longest line's length (longer ones end in `…`). */
+export const RUN_LOG_LINES_MAX = 2000;
+export const RUN_LOG_LINE_MAX = 4000;
+
+/** A run as `runs.list` lists it: its `run.json`, and `followed: false` for a run trained elsewhere that no process follows now (its job may run on there: `netwright runs list` says "running elsewhere (not followed)"). */
+export const ListedRunSchema = RunMetaSchema.extend({ followed: z.literal(false).optional() });
+
 /** A run folder whose `run.json` cannot be read or does not fit `RunMetaSchema`: listed so the user can delete it. */
 export const DamagedRunSchema = z.object({ id: RunIdSchema, reason: z.string().max(2000) });
 
@@ -104,7 +111,7 @@ export const runsService = defineService({
     'runs.list': {
       params: z.object({}),
       /** `damaged`: run folders whose `run.json` cannot be read, each with why (the Runs tab offers Delete). */
-      result: z.object({ runs: z.array(RunMetaSchema).max(100_000), damaged: z.array(DamagedRunSchema).max(100_000) }),
+      result: z.object({ runs: z.array(ListedRunSchema).max(100_000), damaged: z.array(DamagedRunSchema).max(100_000) }),
     },
     /** One stored run: its meta, its graph, every step's loss and learning rate, each epoch, and which steps have a probe frame. */
     'runs.open': {
@@ -147,6 +154,24 @@ export const runsService = defineService({
       params: z.object({ id: RunIdSchema, name: z.string().max(RUN_NAME_MAX).optional(), notes: z.string().max(100_000).optional() }),
       result: RunMetaSchema,
     },
+    /**
+     * A run's log as `netwright runs log` prints it (app/runs/run-log.ts, the same text): the lines
+     * its job wrote (stdout, `! ` before stderr), its errors and lifecycle events, from its
+     * `after`-th event on (0 when absent); the last `RUN_LOG_LINES_MAX` of them when there are
+     * more (`skipped`: how many were left out). `next`: the `after` that asks for what comes next;
+     * `status`: the run's, so a view knows whether to ask again.
+     */
+    'runs.log': {
+      params: z.object({ id: RunIdSchema, after: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional() }),
+      result: z.object({
+        lines: z
+          .array(z.object({ n: z.number().int().nonnegative(), t: z.number(), kind: z.enum(['stdout', 'stderr', 'error', 'event']), text: z.string().max(RUN_LOG_LINE_MAX) }))
+          .max(RUN_LOG_LINES_MAX),
+        next: z.number().int().nonnegative(),
+        skipped: z.number().int().nonnegative(),
+        status: RunStatus,
+      }),
+    },
     'runs.delete': {
       params: z.object({ id: RunIdSchema }),
       result: z.object({}),
@@ -183,5 +208,5 @@ export const runsService = defineService({
     },
   },
   events: {},
-  limits: { runNameMax: RUN_NAME_MAX },
+  limits: { runNameMax: RUN_NAME_MAX, logLinesMax: RUN_LOG_LINES_MAX, logLineMax: RUN_LOG_LINE_MAX },
 });
