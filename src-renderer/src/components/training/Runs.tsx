@@ -1,6 +1,6 @@
 import { getHost } from '../../host';
 import { exportModel } from '../../training/export';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Fragment, useCallback, useEffect, useMemo, useState } from 'react';
 import { parseProject } from '../../editor/project';
 import { type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
@@ -18,7 +18,8 @@ import { settingOverRun } from '../../training/settings-history';
 import { describeStartFrom, startFromOf, type TrainingConfig } from '../../../../src-engine/facade';
 import { deleteRun, listRuns, openRun, updateRun } from '../../training/runs-client';
 import { cancelRun } from '../../training/where';
-import { RunStop, RunWhere } from './RunWhere';
+import { deletable, RunStop, RunWhere, statusLabel } from './RunWhere';
+import { RunLog } from './RunLog';
 import { holdsDesign } from '../../editor/same-design';
 import { useEditor, useEngine, useExport, useRun, useRunsUi, useWindow } from '../../state/window';
 import { datasetLabel } from '../../editor/training-summary';
@@ -138,8 +139,11 @@ function RunRow(props: {
   onDelete: () => void;
   /** End a run trained elsewhere (`netwright runs cancel`'s code). */
   onCancel: () => void;
+  /** Whether its Log is shown (below the row). */
+  logShown: boolean;
+  onLog: () => void;
 }) {
-  const { meta: m, selected, baseline, runName, busy, onToggle, onBaseline, onUpdate, onOpen, onResume, onDelete, onCancel } = props;
+  const { meta: m, selected, baseline, runName, busy, onToggle, onBaseline, onUpdate, onOpen, onResume, onDelete, onCancel, logShown, onLog } = props;
   return (
     <tr data-testid={`run-${m.id}`} data-status={m.status} data-baseline={String(baseline)} className={selected ? 'runs__row--selected' : ''}>
       <td className="runs__pick">
@@ -165,7 +169,7 @@ function RunRow(props: {
         </div>
       </td>
       <td className="runs__result">
-        <b data-testid={`run-result-${m.id}`}>{headlineOf(m).label}</b> <span className={`runs__status runs__status--${m.status}`}>{m.status}</span>
+        <b data-testid={`run-result-${m.id}`}>{headlineOf(m).label}</b> <span className={`runs__status runs__status--${m.status}`} data-testid={`run-status-${m.id}`}>{statusLabel(m)}</span>
         <RunWhere meta={m} />
         <div className="runs__sub">
           {m.summary ? `${m.summary.steps - (m.resumedFrom?.step ?? 0)} steps${m.resumedFrom ? ` (to ${m.summary.steps})` : ''} · ${duration(m.summary.seconds)}` : m.status === 'running' ? <LiveStep id={m.id} /> : '–'}
@@ -179,10 +183,13 @@ function RunRow(props: {
         <button type="button" data-testid={`run-open-${m.id}`} title="Open this run: its design on the canvas, its curves, layers and samples in the dock (scrub through them with the timeline)" onClick={onOpen}>
           Open
         </button>
+        <button type="button" data-testid={`run-log-${m.id}`} aria-expanded={logShown} title={logShown ? 'Hide its log' : "Its log, as netwright runs log prints it: what its job wrote, its errors and events (read again while it runs)"} onClick={onLog}>
+          Log
+        </button>
         <RunStop meta={m} onStop={onCancel} />
         <RunContinue meta={m} busy={busy} onResume={onResume} />
         <RunExport id={m.id} disabled={m.status === 'running'} />
-        <button type="button" data-testid={`run-delete-${m.id}`} disabled={m.status === 'running'} title={m.status === 'running' ? 'Stop the run first' : 'Delete this run'} onClick={onDelete}>
+        <button type="button" data-testid={`run-delete-${m.id}`} disabled={!deletable(m)} title={!deletable(m) ? 'Stop the run first' : m.status === 'running' ? 'Delete this run (its job, if it runs on, is left to its machine: Stop it first to end it)' : 'Delete this run'} onClick={onDelete}>
           Delete
         </button>
       </td>
@@ -272,6 +279,8 @@ export function Runs() {
   const [runs, setRuns] = useState<RunMeta[] | null>(null);
   const [damaged, setDamaged] = useState<DamagedRun[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
+  /** The run whose Log is shown under its row (one at a time). */
+  const [logOf, setLogOf] = useState<string | null>(null);
   const ui = useRunsUi();
   const refresh = useCallback(() => {
     if (!client || !ready) return;
@@ -367,21 +376,31 @@ export function Runs() {
         </thead>
         <tbody>
           {shown.map((m) => (
-            <RunRow
-              key={m.id}
-              meta={m}
-              selected={selected.includes(m.id)}
-              baseline={m.id === baseline}
-              runName={(id) => byId.get(id)?.name}
-              busy={isLive(phase) || phase === 'starting'}
-              onToggle={() => ui.toggle(m.id)}
-              onBaseline={() => ui.set({ baseline: m.id === baseline ? undefined : m.id })}
-              onUpdate={(patch) => update(m.id, patch)}
-              onOpen={() => void open(m)}
-              onResume={(more) => void resume(m, more)}
-              onDelete={() => void remove(m)}
-              onCancel={() => void (client && cancelRun(client, m.id).then(refresh, failed(`Could not stop "${m.name}"`)))}
-            />
+            <Fragment key={m.id}>
+              <RunRow
+                meta={m}
+                selected={selected.includes(m.id)}
+                baseline={m.id === baseline}
+                runName={(id) => byId.get(id)?.name}
+                busy={isLive(phase) || phase === 'starting'}
+                onToggle={() => ui.toggle(m.id)}
+                onBaseline={() => ui.set({ baseline: m.id === baseline ? undefined : m.id })}
+                onUpdate={(patch) => update(m.id, patch)}
+                onOpen={() => void open(m)}
+                onResume={(more) => void resume(m, more)}
+                onDelete={() => void remove(m)}
+                onCancel={() => void (client && cancelRun(client, m.id).then(refresh, failed(`Could not stop "${m.name}"`)))}
+                logShown={logOf === m.id}
+                onLog={() => setLogOf(logOf === m.id ? null : m.id)}
+              />
+              {logOf === m.id ? (
+                <tr className="runs__log-row" data-testid={`run-log-row-${m.id}`}>
+                  <td colSpan={5}>
+                    <RunLog key={m.id} meta={m} onClose={() => setLogOf(null)} />
+                  </td>
+                </tr>
+              ) : null}
+            </Fragment>
           ))}
         </tbody>
       </table>
