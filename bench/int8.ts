@@ -28,7 +28,7 @@
  * Run: `npx tsx bench/int8.ts` (env: BENCH_ROUNDS, BENCH_SECONDS per measurement (default 0.5),
  * BENCH_THREADS=1,2 (default 1 and all), BENCH_MODELS=mnist-cnn,mnist-mlp).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,11 @@ import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import { inferencePlan } from '../src-engine/core/export/infer';
 import type { TrainedModel } from '../src-engine/core/export/model';
 import { compileGraph } from '../src-engine/core/autodiff/executor';
+import { analyzeGraph } from '../src-engine/core/analysis/validate';
+import { findClassifierHead, replaceHead } from '../src-engine/core/analysis/classifier';
+import { importOnnx } from '../src-engine/core/import/onnx/import';
 import { normalized, quantizeModel, runInt8 } from '../src-engine/core/quantize/int8';
+import { quantizationPlan, sampleSize } from '../src-engine/core/quantize/plan';
 import { int8Inference } from '../src-engine/core/quantize/runtime';
 import { createCpuBackend, defaultThreadCount, enableRelaxedSimd } from '../src-engine/node/cpu';
 import { createReferenceBackend } from '../src-engine/core/backend/reference';
@@ -50,14 +54,54 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 0.5);
 const THREADS = (process.env.BENCH_THREADS ?? `1,${defaultThreadCount()}`).split(',').map(Number).filter((t, i, a) => t > 0 && a.indexOf(t) === i);
 const MODELS = (process.env.BENCH_MODELS ?? 'mnist-cnn,mnist-mlp').split(',');
 const BATCH = 32;
+const PROFILE = process.env.BENCH_PROFILE === '1';
 
-/** The example's seeded initialisation as a trained model (its BatchNorms at their initial statistics). */
-function exampleModel(name: string): TrainedModel {
-  const graph = JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.json`), 'utf8')) as GraphIR;
+/**
+ * Where int8's time goes, per kind of step: the median over 20 profiled calls at batch 1 and 5 at
+ * batch 32 of each kind's summed milliseconds (the steps timed one by one, so the sum runs above an
+ * untimed call by the timer's cost).
+ */
+function profileSteps(profile: NonNullable<ReturnType<typeof int8Inference>['profile']>, one: Float32Array, b32: Float32Array): void {
+  for (const [label, x, count, calls] of [['batch 1', one, 1, 20], ['batch 32', b32, BATCH, 5]] as const) {
+    for (let i = 0; i < 3; i++) profile(x, count);
+    const byKind = new Map<string, { n: number; ms: number[] }>();
+    for (let c = 0; c < calls; c++) {
+      const sums = new Map<string, { n: number; ms: number }>();
+      for (const s of profile(x, count)) sums.set(s.what, { n: (sums.get(s.what)?.n ?? 0) + 1, ms: (sums.get(s.what)?.ms ?? 0) + s.ms });
+      for (const [k, v] of sums) byKind.set(k, { n: v.n, ms: [...(byKind.get(k)?.ms ?? []), v.ms] });
+    }
+    const rows = [...byKind].map(([k, v]) => [k, v.n, median(v.ms)] as const).sort((a, b) => b[2] - a[2]);
+    const total = rows.reduce((a, r) => a + r[2], 0);
+    console.log(`  int8 profile at ${label}: ${total.toFixed(3)} ms summed; ${rows.map(([k, n, ms]) => `${k} ×${n} ${ms.toFixed(3)} ms (${((100 * ms) / total).toFixed(0)} %)`).join(', ')}`);
+  }
+}
+
+/** The graph's seeded initialisation as a trained model (its BatchNorms at their initial statistics), `from`'s weights where they fit. */
+function seededModel(graph: GraphIR, from?: TrainedModel): TrainedModel {
   const plan = compileGraph(checkedOrThrow(graph), { batchSize: 1, backend: createReferenceBackend(), seed: 1 });
-  const params = Object.fromEntries(plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data.slice()]));
-  const buffers = Object.fromEntries(plan.buffers.map((b) => [`${b.nodeId}.${b.name}`, b.value.data.slice()]));
-  return { graph, params, buffers };
+  const own = (t: { nodeId: string; name: string; value: { data: Float32Array } }): [string, Float32Array] => {
+    const key = `${t.nodeId}.${t.name}`;
+    const w = from?.params[key] ?? from?.buffers[key];
+    return [key, w && w.length === t.value.data.length ? w.slice() : t.value.data.slice()];
+  };
+  return { graph, params: Object.fromEntries(plan.params.map(own)), buffers: Object.fromEntries(plan.buffers.map(own)) };
+}
+
+/**
+ * The model `name` names: an example's seeded initialisation (mnist-cnn, mnist-mlp, shapes-segmentation:
+ * the U-Net), or `mobilenet_v3_small`, torchvision's with random weights at 64×64 as the tests' fixture
+ * (test/golden/gen_torchvision_onnx.py) imported, its head replaced for 10 classes (as the note's).
+ */
+function benchModel(name: string): TrainedModel {
+  if (name !== 'mobilenet_v3_small') return seededModel(JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.json`), 'utf8')) as GraphIR);
+  const cache = join(ROOT, 'node_modules', '.cache', 'netwright-torchvision-onnx');
+  const dir = readdirSync(cache).find((d) => existsSync(join(cache, d, `${name}.onnx`)));
+  if (!dir) throw new Error(`${name}: no fixture under ${cache}; run test/unit/engine/export/onnx/torchvision.test.ts once to make it`);
+  const { model } = importOnnx(readFileSync(join(cache, dir, `${name}.onnx`)));
+  const a = analyzeGraph(model.graph, { batchSize: 1 });
+  const head = findClassifierHead(a.graph!, a.shapes);
+  if (!head) throw new Error(`${name}: no classifier head found`);
+  return seededModel(replaceHead(model.graph, head.head, 10, 'head'), model);
 }
 
 /** One measurement: median wall milliseconds per call, and the process's CPU milliseconds per call (all its threads). */
@@ -89,9 +133,9 @@ async function main(): Promise<void> {
   console.log(`int8 vs float32 inference, ${cpu}, ${cpus().length} cores, Node ${process.versions.node}${fma ? ', float kernels with relaxed FMA' : ''}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`${ROUNDS} rounds of ${SECONDS} s per measurement; 'int8 faster by': float32's time per call ÷ int8's (latency and throughput alike), median [min–max] of the rounds\n`);
   for (const name of MODELS) {
-    const model = exampleModel(name);
+    const model = benchModel(name);
     const rng = new Rng(1);
-    const n0 = 28 * 28;
+    const n0 = sampleSize(quantizationPlan(model).inputShape);
     const x = Float32Array.from({ length: 64 * n0 }, () => rng.uniform());
     const q = quantizeModel(model, normalized(model, x, 64), 64, 'minmax');
     const one = x.subarray(0, n0);
@@ -103,7 +147,9 @@ async function main(): Promise<void> {
       const backend = await createCpuBackend({ threads });
       try {
         const int8 = int8Inference(q, backend);
-        if (int8.kind !== 'WebAssembly SIMD') throw new Error(`${name}: the int8 kernels do not cover it (${int8.kind})`);
+        if (!int8.kind.startsWith('WebAssembly SIMD')) throw new Error(`${name}: the int8 kernels do not cover it (${int8.kind})`);
+        if (int8.kind !== 'WebAssembly SIMD') console.log(`${name}: int8 run by ${int8.kind}`);
+        if (PROFILE && int8.profile) profileSteps(int8.profile.bind(int8), one, b32);
         const plan1 = inferencePlan(model, 1, backend);
         const plan32 = inferencePlan(model, BATCH, backend);
         const float1 = () => {

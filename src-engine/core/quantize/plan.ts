@@ -25,8 +25,18 @@ import { roundHalfEven } from './round';
  * or a clamp at the zero point), `pool` (a max pool on the uint8 values themselves), `reshape` (the
  * values as they are, in another shape), `identity` (nothing at inference: Dropout), `float` (no int8
  * kernel: its inputs dequantised, the op in float32 as the float model runs it, its output quantised).
+ *
+ * The rest are `float` ops too (what they compute, and how the QDQ file writes them, is the float op
+ * between a dequantise and a quantise) that the integer kernels may run in a form of their own whose
+ * outputs are exactly those (`FloatStep.form`): `table` (elementwise on one or two uint8 values: a
+ * table of the float op on every one of the 256 or 65,536 inputs), `concat` (each input requantised by
+ * a 256-entry table and copied), `mean` (the float mean in the float op's order, over a 256-entry
+ * table of the dequantised values).
  */
-export type QuantizeRule = 'linear' | 'conv' | 'fold' | 'relu' | 'pool' | 'reshape' | 'identity' | 'float';
+export type QuantizeRule = 'linear' | 'conv' | 'fold' | 'relu' | 'pool' | 'reshape' | 'identity' | 'float' | IntegerForm;
+
+/** The integer forms of `float` ops (`QuantizeRule`): each gives the float op's uint8 outputs exactly. */
+export type IntegerForm = 'table' | 'concat' | 'mean';
 
 /** The ops the int8 path covers, by op name. One table: the planner, the writer and the docs read it. */
 export const QUANTIZE_RULES: Readonly<Record<string, QuantizeRule>> = {
@@ -38,13 +48,15 @@ export const QUANTIZE_RULES: Readonly<Record<string, QuantizeRule>> = {
   Flatten: 'reshape',
   Dropout: 'identity',
   ConvTranspose2d: 'float',
-  HardSwish: 'float',
-  HardSigmoid: 'float',
-  GlobalAvgPool: 'float',
-  Concat: 'float',
-  Add: 'float',
-  Multiply: 'float',
+  HardSwish: 'table',
+  HardSigmoid: 'table',
+  GlobalAvgPool: 'mean',
+  Concat: 'concat',
+  Add: 'table',
+  Multiply: 'table',
 };
+
+const INTEGER_FORMS: ReadonlySet<QuantizeRule> = new Set<IntegerForm>(['table', 'concat', 'mean']);
 
 /**
  * Ops without an int8 kernel whose weights are still stored in int8 (weight only, as onnxruntime's
@@ -104,6 +116,8 @@ export interface FloatStep extends StepBase {
   run(inputs: readonly Float32Array[]): Float32Array;
   /** Its weight in int8 (`INT8_WEIGHT_AXIS`): the values, their dims, one scale per channel along `axis`; `model` holds them dequantised. */
   weight?: { values: Int8Array; dims: number[]; axis: number; scale: Float32Array };
+  /** The integer form its rule names (`QUANTIZE_RULES`), where its inputs fit it (`table`: one or two inputs); else none. */
+  form?: IntegerForm;
 }
 
 export type QuantStep = DenseStep | PoolStep | ReluStep | ReshapeStep | FloatStep;
@@ -178,7 +192,7 @@ export function quantizationPlan(model: TrainedModel): QuantPlan {
       } else add({ kind: 'relu', ...base });
     } else if (rule === 'pool') add({ kind: 'pool', ...base, pool: poolPlan(shapes[n.inputs[0]], n.attrs) });
     else if (rule === 'reshape') add({ kind: 'reshape', ...base });
-    else add(floatStep(model, n, base, n.inputs.map(sample)));
+    else add(floatStep(model, n, base, n.inputs.map(sample), INTEGER_FORMS.has(rule) ? (rule as IntegerForm) : undefined));
   }
   if (!steps.some((s) => s.kind === 'dense')) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', 'The model has no Linear or Conv2d layer: there are no weights to quantise.');
   if (valueOf.get(output) !== steps.at(-1)!.id) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `The prediction "${output}" passes its input on unchanged; the int8 path needs a layer to compute it.`);
@@ -217,7 +231,7 @@ export const islandInput = (id: string, i: number): string => `${id}__in${i}`;
  * An op without an int8 kernel as a step: the op alone as a model (an Input per input, its node,
  * its weights and buffers), compiled at batch 1 on the reference backend on first use.
  */
-function floatStep(model: TrainedModel, n: NodeIR, base: Pick<FloatStep, 'id' | 'inputs' | 'inShape' | 'outShape'>, inShapes: number[][]): FloatStep {
+function floatStep(model: TrainedModel, n: NodeIR, base: Pick<FloatStep, 'id' | 'inputs' | 'inShape' | 'outShape'>, inShapes: number[][], form?: IntegerForm): FloatStep {
   const inputIds = n.inputs.map((_, i) => islandInput(n.id, i));
   const graph: GraphIR = {
     format: 'netwright.graph',
@@ -238,6 +252,7 @@ function floatStep(model: TrainedModel, n: NodeIR, base: Pick<FloatStep, 'id' | 
     inShapes,
     model: alone,
     ...(weight ? { weight: weight.int8 } : {}),
+    ...(form && (form !== 'table' || n.inputs.length <= 2) ? { form } : {}),
     run(values) {
       compiled ??= inferencePlan(alone, 1);
       inputIds.forEach((id, i) => compiled!.input(id).data.set(values[i]));

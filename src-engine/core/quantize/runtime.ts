@@ -14,6 +14,8 @@ export interface Int8Inference {
   readonly kind: string;
   /** Int8 inference on `count` samples of raw features `x`, as `runInt8`. */
   run(x: Float32Array, count: number): Int8Outputs;
+  /** Where the time goes (bench/int8.ts): `run` once, each step's milliseconds, named by step id and what runs it. */
+  profile?(x: Float32Array, count: number): { id: string; what: string; ms: number }[];
 }
 
 /** A backend's int8 kernels. */

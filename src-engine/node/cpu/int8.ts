@@ -22,7 +22,8 @@ import type { ActivationParams } from '../../core/quantize/calibrate';
 import type { Int8Dense, Int8Model, Int8Outputs } from '../../core/quantize/int8';
 import { int8Outputs, quantizeSample, quantizeValue } from '../../core/quantize/int8';
 import { dense, roundHalfEven } from '../../core/quantize/kernels';
-import { sampleSize, stepSize, type FloatStep, type PoolStep, type QuantStep } from '../../core/quantize/plan';
+import { dequantizeTable, elementwiseTable, requantizeTable } from '../../core/quantize/forms';
+import { sampleSize, stepSize, type FloatStep, type IntegerForm, type PoolStep, type QuantStep } from '../../core/quantize/plan';
 import type { Int8Inference, Int8Runtime } from '../../core/quantize/runtime';
 import { partsFor } from './functions';
 import type { SharedHeap } from './heap';
@@ -137,6 +138,9 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
   const readers = new Map<string, number>();
   for (const s of m.plan.steps) for (const id of s.inputs) readers.set(id, (readers.get(id) ?? 0) + 1);
   const layers: Layer[] = [];
+  const what: string[] = [];
+  /** What runs outside the WebAssembly kernels, for `kind`. */
+  const inTypeScript = new Set<string>();
   for (let i = 0; i < m.plan.steps.length; i++) {
     const step = m.plan.steps[i];
     const x = blocks.get(step.inputs[0])!;
@@ -144,10 +148,10 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
     const d = m.dense.get(i);
     // A lone ReLU clamps its input's block in place: not while another step reads that value.
     if (step.kind === 'relu' && (readers.get(step.inputs[0]) ?? 0) > 1) return undefined;
-    const made = d
-      ? (denseLayer(d, x, heap, threads, k, block) ?? (d.step.conv && d.step.conv.groups > 1 ? groupedLayer(d, x, heap, block) : undefined))
+    const made: Made | undefined = d
+      ? (denseLayer(d, x, heap, threads, k, block) ?? (d.step.conv && d.step.conv.groups > 1 ? tagged(groupedLayer(d, x, heap, block), GROUPED_IN_TS) : undefined))
       : step.kind === 'float'
-        ? floatLayer(
+        ? opLayer(
             step,
             step.inputs.map((id) => blocks.get(id)!),
             step.inputs.map((id) => m.paramsOf.get(id)!),
@@ -157,7 +161,9 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
           )
         : otherLayer(step, x, zeroPoint, k, block, threads);
     if (!made) return undefined;
+    if (made.inTypeScript) inTypeScript.add(made.inTypeScript);
     layers.push(made.run);
+    what.push(stepWhat(step));
     blocks.set(step.id, made.out);
   }
   const cur = blocks.get(m.plan.steps.at(-1)!.id)!;
@@ -168,26 +174,59 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
   if (inputAt.length !== n0 || outputAt.length !== outSize) return undefined;
   const sample = new Float32Array(n0);
   const toInput = inputKernel(m, input, inputAt, heap, k);
-  return {
-    kind: ['WebAssembly SIMD', ...(m.plan.steps.some((s) => s.kind === 'float') ? ['ops without an int8 kernel in float32'] : []), ...(m.plan.steps.some((s) => s.kind === 'dense' && (s.conv?.groups ?? 1) > 1) ? ['grouped convolutions in TypeScript'] : [])].join(', '),
-    run(x: Float32Array, count: number): Int8Outputs {
-      const quantized = new Uint8Array(count * outSize);
-      for (let at = 0; at < count; at += INT8_BATCH) {
-        const samples = Math.min(INT8_BATCH, count - at);
-        const inView = new Int16Array(heap.memory.buffer, input.at, (input.layout.stride / 2) * samples);
-        if (toInput) toInput(x.subarray(at * n0, (at + samples) * n0), samples);
-        else for (let s = 0; s < samples; s++) quantizeSample(m, x, at + s, sample, inView.subarray((s * input.layout.stride) / 2), inputAt);
-        for (const layer of layers) layer(samples);
-        const outView = new Int16Array(heap.memory.buffer, cur.at, (cur.layout.stride / 2) * samples);
-        for (let s = 0; s < samples; s++) {
-          const base = (s * cur.layout.stride) / 2;
-          const dst = (at + s) * outSize;
-          for (let j = 0; j < outSize; j++) quantized[dst + j] = outView[base + outputAt[j]];
-        }
+  const run = (x: Float32Array, count: number, times?: Float64Array): Int8Outputs => {
+    const quantized = new Uint8Array(count * outSize);
+    for (let at = 0; at < count; at += INT8_BATCH) {
+      const samples = Math.min(INT8_BATCH, count - at);
+      const inView = new Int16Array(heap.memory.buffer, input.at, (input.layout.stride / 2) * samples);
+      if (toInput) toInput(x.subarray(at * n0, (at + samples) * n0), samples);
+      else for (let s = 0; s < samples; s++) quantizeSample(m, x, at + s, sample, inView.subarray((s * input.layout.stride) / 2), inputAt);
+      if (times) {
+        layers.forEach((layer, i) => {
+          const t0 = performance.now();
+          layer(samples);
+          times[i] += performance.now() - t0;
+        });
+      } else for (const layer of layers) layer(samples);
+      const outView = new Int16Array(heap.memory.buffer, cur.at, (cur.layout.stride / 2) * samples);
+      for (let s = 0; s < samples; s++) {
+        const base = (s * cur.layout.stride) / 2;
+        const dst = (at + s) * outSize;
+        for (let j = 0; j < outSize; j++) quantized[dst + j] = outView[base + outputAt[j]];
       }
-      return int8Outputs(m, quantized);
+    }
+    return int8Outputs(m, quantized);
+  };
+  return {
+    kind: ['WebAssembly SIMD', ...[...inTypeScript].sort()].join(', '),
+    run: (x, count) => run(x, count),
+    profile(x, count) {
+      const times = new Float64Array(layers.length);
+      run(x, count, times);
+      return m.plan.steps.map((s, i) => ({ id: s.id, what: what[i], ms: times[i] }));
     },
   };
+}
+
+/** What `kind` names for the steps that run in TypeScript between the kernels' blocks. */
+const GROUPED_IN_TS = 'grouped convolutions in TypeScript';
+const FLOAT_IN_TS = 'ops without an int8 kernel in float32';
+
+/** A layer made, and what of it runs in TypeScript (for `kind`), if any. */
+interface Made {
+  run: Layer;
+  out: Block;
+  inTypeScript?: string;
+}
+
+const tagged = (made: Made | undefined, inTypeScript: string): Made | undefined => made && { ...made, inTypeScript };
+
+/** A step as a profile names it: its op kind (a convolution by its kernel, grouped or not). */
+function stepWhat(step: QuantStep): string {
+  if (step.kind === 'float') return step.op;
+  if (step.kind !== 'dense') return step.kind;
+  const c = step.conv;
+  return c ? `${c.groups > 1 ? (c.groups === c.inC ? 'depthwise ' : 'grouped ') : ''}conv ${c.k.join('×')}${c.s.some((v) => v > 1) ? ' strided' : ''}` : 'linear';
 }
 
 /**
@@ -452,12 +491,154 @@ function poolLayer(step: PoolStep, x: Block, zeroPoint: number, k: Kernels, bloc
 }
 
 
+type BlockMaker = (l: Layout, zp: number) => Block;
+
+/**
+ * A float op between blocks: its integer form (`FloatStep.form`, `FORM_LAYERS`) where it has one and
+ * its blocks fit it, else the op's own float32 forward per sample (`floatLayer`).
+ */
+function opLayer(step: FloatStep, xs: readonly Block[], from: readonly ActivationParams[], to: ActivationParams, heap: SharedHeap, block: BlockMaker): Made | undefined {
+  const integer = step.form ? FORM_LAYERS[step.form](step, xs, from, to, heap, block) : undefined;
+  return integer ?? tagged(floatLayer(step, xs, from, to, heap, block), FLOAT_IN_TS);
+}
+
+/** Where one input of an elementwise op sits against its output: the output's own layout, or one value per channel (a squeeze-and-excitation gate). */
+type Reach = 'full' | 'channel';
+
+/**
+ * How each integer form runs on blocks (undefined: the blocks do not fit it, the float op runs).
+ * Each gives the float op's uint8 outputs exactly (core/quantize/forms.ts).
+ */
+const FORM_LAYERS: Readonly<Record<IntegerForm, (step: FloatStep, xs: readonly Block[], from: readonly ActivationParams[], to: ActivationParams, heap: SharedHeap, block: BlockMaker) => Made | undefined>> = {
+  /**
+   * An elementwise op as a table lookup per value: one input, `T[q]`; two, `T[q_major·256 + q_minor]`,
+   * the major input the one given per channel if either is (its row then stays put over a pixel's run).
+   */
+  table(step, xs, from, to, heap, block) {
+    const [c, h, w] = chw(step.outShape);
+    const reach = xs.map((x): Reach | undefined => (x.layout.c === c && x.layout.h === h && x.layout.w === w ? 'full' : x.layout.c === c && x.layout.h * x.layout.w === 1 && step.inShapes[xs.indexOf(x)][0] === c ? 'channel' : undefined));
+    if (reach.some((r) => r === undefined)) return undefined;
+    const y = block(layout(c, h, w, up(c, 8)), to.zeroPoint);
+    const yl = y.layout;
+    const hw = h * w;
+    if (xs.length === 1) {
+      const table = elementwiseTable(step, from, to);
+      const x = xs[0];
+      const xl = x.layout;
+      return {
+        out: y,
+        run(samples) {
+          const H = new Int16Array(heap.memory.buffer);
+          for (let s = 0; s < samples; s++) {
+            const xb = (x.at + s * xl.stride) >> 1;
+            const yb = (y.at + s * yl.stride) >> 1;
+            for (let p = 0; p < hw; p++) {
+              const xi = xb + p * xl.cs;
+              const yi = yb + p * yl.cs;
+              for (let ch = 0; ch < c; ch++) H[yi + ch] = table[H[xi + ch]];
+            }
+          }
+        },
+      };
+    }
+    const major = reach[1] === 'channel' && reach[0] === 'full' ? 1 : 0;
+    const minor = 1 - major;
+    const table = elementwiseTable(step, from, to, major);
+    const [M, m] = [xs[major], xs[minor]];
+    const mStep = reach[major] === 'full' ? M.layout.cs : 0;
+    const nStep = reach[minor] === 'full' ? m.layout.cs : 0;
+    return {
+      out: y,
+      run(samples) {
+        const H = new Int16Array(heap.memory.buffer);
+        for (let s = 0; s < samples; s++) {
+          const Mb = (M.at + s * M.layout.stride) >> 1;
+          const mb = (m.at + s * m.layout.stride) >> 1;
+          const yb = (y.at + s * yl.stride) >> 1;
+          for (let p = 0; p < hw; p++) {
+            const Mi = Mb + p * mStep;
+            const mi = mb + p * nStep;
+            const yi = yb + p * yl.cs;
+            for (let ch = 0; ch < c; ch++) H[yi + ch] = table[(H[Mi + ch] << 8) | H[mi + ch]];
+          }
+        }
+      },
+    };
+  },
+
+  /** A Concat along the channels: each input's values through its requantisation table, copied to its channels of the output. */
+  concat(step, xs, from, to, heap, block) {
+    const [c, h, w] = chw(step.outShape);
+    const node = step.model.graph.nodes.find((n) => n.id === step.id);
+    const axis = Number(node?.attrs.axis ?? 1);
+    const rank = step.outShape.length + 1;
+    if ((axis < 0 ? axis + rank : axis) !== 1 || xs.some((x) => x.layout.h !== h || x.layout.w !== w) || xs.reduce((a, x) => a + x.layout.c, 0) !== c) return undefined;
+    const y = block(layout(c, h, w, up(c, 8)), to.zeroPoint);
+    const yl = y.layout;
+    const tables = from.map((f) => requantizeTable(f, to));
+    const offsets = xs.map((_, i) => xs.slice(0, i).reduce((a, x) => a + x.layout.c, 0));
+    const hw = h * w;
+    return {
+      out: y,
+      run(samples) {
+        const H = new Int16Array(heap.memory.buffer);
+        for (let s = 0; s < samples; s++) {
+          const yb = (y.at + s * yl.stride) >> 1;
+          xs.forEach((x, i) => {
+            const xl = x.layout;
+            const xb = (x.at + s * xl.stride) >> 1;
+            const table = tables[i];
+            const ci = xl.c;
+            for (let p = 0; p < hw; p++) {
+              const xi = xb + p * xl.cs;
+              const yi = yb + p * yl.cs + offsets[i];
+              for (let ch = 0; ch < ci; ch++) H[yi + ch] = table[H[xi + ch]];
+            }
+          });
+        }
+      },
+    };
+  },
+
+  /**
+   * A global average pool as the float op computes it (core/ops/kernels/global-avg-pool.ts): each
+   * channel's dequantised values summed in float64 in pixel order, divided by the pixel count, the
+   * float32 result quantised; the values come from a 256-entry table.
+   */
+  mean(step, xs, from, to, heap, block) {
+    const x = xs[0];
+    const xl = x.layout;
+    const [c, h, w] = chw(step.inShapes[0]);
+    if (xs.length !== 1 || xl.c !== c || xl.h !== h || xl.w !== w || sampleSize(step.outShape) !== c) return undefined;
+    const y = block(layout(c, 1, 1, up(c, 8)), to.zeroPoint);
+    const deq = Float64Array.from(dequantizeTable(from[0]));
+    const sums = new Float64Array(c);
+    const hw = h * w;
+    return {
+      out: y,
+      run(samples) {
+        const H = new Int16Array(heap.memory.buffer);
+        for (let s = 0; s < samples; s++) {
+          const xb = (x.at + s * xl.stride) >> 1;
+          const yb = (y.at + s * y.layout.stride) >> 1;
+          sums.fill(0);
+          for (let p = 0; p < hw; p++) {
+            const xi = xb + p * xl.cs;
+            for (let ch = 0; ch < c; ch++) sums[ch] += deq[H[xi + ch]];
+          }
+          for (let ch = 0; ch < c; ch++) H[yb + ch] = quantizeValue(sums[ch] / hw, to);
+        }
+      },
+    };
+  },
+};
+
 /**
  * An op without an int8 kernel between blocks: per sample, each input dequantised as
  * DequantizeLinear does (`(q − zp)·s` in float32), the op's own float32 forward, its output
  * quantised (`quantizeValue`) into a block of its own, channels padded to eight.
  */
-function floatLayer(step: FloatStep, xs: readonly Block[], from: readonly ActivationParams[], to: ActivationParams, heap: SharedHeap, block: (l: Layout, zp: number) => Block): { run: Layer; out: Block } | undefined {
+function floatLayer(step: FloatStep, xs: readonly Block[], from: readonly ActivationParams[], to: ActivationParams, heap: SharedHeap, block: BlockMaker): Made | undefined {
   const [c, h, w] = chw(step.outShape);
   const y = block(layout(c, h, w, up(c, 8)), to.zeroPoint);
   const inAt = xs.map((x) => elementOffsets(x.layout));

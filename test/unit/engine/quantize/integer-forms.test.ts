@@ -1,0 +1,73 @@
+/**
+ * The integer forms of float ops on the CPU backend's int8 path (#85): HardSwish, HardSigmoid, Add
+ * and Multiply as tables over their uint8 inputs, Concat as a requantisation table per input,
+ * GlobalAvgPool as the float mean over a table of dequantised values — the same uint8 outputs as
+ * `runInt8` (which runs each as the float op between a dequantise and a quantise), exactly, on a
+ * MobileNet-like block: squeeze-and-excitation (a gate per channel times the feature map, gate
+ * first as torchvision writes it), a residual Add, a Concat of two branches, odd channel counts
+ * (not multiples of the eight lanes), random weights and zero points, 1, 7 and 45 samples (past a
+ * prepared batch of 32). No float op is left in TypeScript.
+ */
+import { describe, expect, it } from 'vitest';
+import type { GraphIR, NodeIR } from '../../../../src-engine/base/ir/types';
+import { Rng } from '../../../../src-engine/base/rng';
+import { quantizeModel, runInt8 } from '../../../../src-engine/core/quantize/int8';
+import { int8Inference } from '../../../../src-engine/core/quantize/runtime';
+import { createCpuBackend } from '../../../../src-engine/node/cpu';
+import { trainedModel } from '../export/onnx/harness';
+
+const node = (id: string, op: string, inputs: string[], attrs: NodeIR['attrs'] = {}): NodeIR => ({ id, op, attrs, inputs });
+
+/** A MobileNetV3-like block on a 3×11×9 image: every op of `QUANTIZE_RULES`' integer forms, channels 13 and 5. */
+const SE_BLOCK: GraphIR = {
+  format: 'netwright.graph',
+  version: 1,
+  nodes: [
+    node('x', 'Input', [], { shape: [3, 11, 9], source: 'features' }),
+    node('label', 'Input', [], { shape: [], source: 'target' }),
+    node('stem', 'Conv2d', ['x'], { outChannels: 13, kernelSize: [3, 3], padding: [1, 1] }),
+    node('bn', 'BatchNorm', ['stem']),
+    node('hs', 'HardSwish', ['bn']),
+    node('squeeze', 'GlobalAvgPool', ['hs'], { keepDims: true }),
+    node('fc1', 'Conv2d', ['squeeze'], { outChannels: 5, kernelSize: [1, 1] }),
+    node('r1', 'ReLU', ['fc1']),
+    node('fc2', 'Conv2d', ['r1'], { outChannels: 13, kernelSize: [1, 1] }),
+    node('gate', 'HardSigmoid', ['fc2']),
+    node('excite', 'Multiply', ['gate', 'hs']),
+    node('proj', 'Conv2d', ['excite'], { outChannels: 13, kernelSize: [1, 1] }),
+    node('res', 'Add', ['proj', 'hs']),
+    node('side', 'Conv2d', ['hs'], { outChannels: 5, kernelSize: [3, 3], padding: [1, 1] }),
+    node('join', 'Concat', ['res', 'side'], { axis: 1 }),
+    node('pool', 'GlobalAvgPool', ['join']),
+    node('fc', 'Linear', ['pool'], { outFeatures: 4 }),
+    node('loss', 'CrossEntropyLoss', ['fc', 'label']),
+  ],
+  outputs: { logits: 'fc', loss: 'loss' },
+} as GraphIR;
+
+describe('integer forms of float ops', () => {
+  it('HardSwish, HardSigmoid, Add, Multiply (a gate per channel), Concat and GlobalAvgPool run as tables to runInt8’s uint8 outputs exactly', async () => {
+    const model = trainedModel(SE_BLOCK, 3);
+    const rng = new Rng(11);
+    const n0 = 3 * 11 * 9;
+    const sample = (count: number) => Float32Array.from({ length: count * n0 }, () => 2 * rng.uniform() - 0.5);
+    const q = quantizeModel(model, sample(32), 32, 'minmax');
+    const forms = q.plan.steps.flatMap((s) => (s.kind === 'float' ? [`${s.id}:${s.form}`] : []));
+    expect(forms).toEqual(['hs:table', 'squeeze:mean', 'gate:table', 'excite:table', 'res:table', 'join:concat', 'pool:mean']);
+    // Zero points away from 0 on the joins' inputs, so the tables shift values.
+    expect(['hs', 'res', 'join'].map((id) => q.paramsOf.get(id)!.zeroPoint).every((z) => z > 0)).toBe(true);
+    for (const threads of [1, 2]) {
+      const cpu = await createCpuBackend({ threads });
+      try {
+        const inference = int8Inference(q, cpu);
+        expect(inference.kind).toBe('WebAssembly SIMD');
+        for (const count of [1, 7, 45]) {
+          const x = sample(count);
+          expect(Array.from(inference.run(x, count).quantized), `${count} samples, ${threads} threads`).toEqual(Array.from(runInt8(q, x, count).quantized));
+        }
+      } finally {
+        cpu.dispose?.();
+      }
+    }
+  }, 60_000);
+});
