@@ -19,7 +19,7 @@ import { RunStore } from '../../src-engine/node/run-store';
 import { HAS_TORCH, tempDir } from '../unit/engine/export/torch-harness';
 import { runCli } from '../unit/engine/node/cli-run';
 import { HAS_SLURM, startSlurm, type SlurmCluster } from '../unit/engine/node/slurm-harness';
-import { IRIS, runWithSteps, sleep, stepsOf, trainProcess, type Step } from './elsewhere-runs';
+import { IRIS, launchedFromTheApp, runWithSteps, sleep, stepsOf, trainProcess, type Step } from './elsewhere-runs';
 
 const run = HAS_SLURM && HAS_TORCH;
 describe.skipIf(!run)(`netwright train --on slurm on a single-node Slurm started by the test${run ? '' : ' — SKIPPED: needs slurmctld, slurmd, slurm-client, munge and python3-torch (.ci/run installs them)'}`, () => {
@@ -59,6 +59,13 @@ describe.skipIf(!run)(`netwright train --on slurm on a single-node Slurm started
     expect((await long).code).toBe(0);
     expect(store.open(running.id).meta.status).toBe('stopped');
   }, 180_000);
+
+  it('started from the app (runs.launch over the protocol): listed with its target and Slurm job id, its log (runs.log) the CLI\'s, Stop (runs.cancel) is scancel and records it stopped; runs show says the same', async () => {
+    const store = new RunStore(tempDir('slurm-app'));
+    const { done, stopped } = await launchedFromTheApp(store, 'slurm');
+    // Both ran under Slurm: slurmd's log has them.
+    for (const m of [done, stopped]) expect(slurm.logs()).toContain(`Launching batch job ${m.target!.jobId} `);
+  }, 120_000);
 
   it('the command killed mid-run: the job runs on; runs show follows it again, runs log records its end, every step once; runs cancel ends a job nobody follows', async () => {
     const runs = tempDir('slurm-kill');

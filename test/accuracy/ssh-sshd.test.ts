@@ -24,7 +24,7 @@ import { RunStore } from '../../src-engine/node/run-store';
 import { HAS_TORCH, TORCH_PYTHON, tempDir } from '../unit/engine/export/torch-harness';
 import { runCli } from '../unit/engine/node/cli-run';
 import { HAS_SSHD, SSH_HOST, startSshd, type Sshd } from '../unit/engine/node/sshd-harness';
-import { IRIS, runWithSteps, sleep, stepsOf, trainProcess, type Step } from './elsewhere-runs';
+import { IRIS, launchedFromTheApp, runWithSteps, sleep, stepsOf, trainProcess, type Step } from './elsewhere-runs';
 
 /** The folders the tests' jobs run in ("the other machine's"). */
 const remoteFolders: string[] = [];
@@ -85,6 +85,16 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     expect((await long).code).toBe(0);
     expect(store.open(running.id).meta.status).toBe('stopped');
     expect(readFileSync(join(there, 'long', 'job.exit'), 'utf8')).not.toBe('0');
+  }, 120_000);
+
+  it('started from the app (runs.launch over the protocol): listed with its target and job id, its log (runs.log) the CLI\'s, Stop (runs.cancel) records it stopped; runs show says the same', async () => {
+    const there = remoteFolder();
+    const store = new RunStore(tempDir('sshd-app'));
+    const { done, stopped } = await launchedFromTheApp(store, `ssh:${SSH_HOST}:${there}/one`, `ssh:${SSH_HOST}:${there}/long`);
+    // It ran there: the job's files where the target says, the long one ended by its SIGTERM.
+    expect(readFileSync(join(there, 'one', 'job.exit'), 'utf8')).toBe('0');
+    expect(readFileSync(join(there, 'long', 'job.exit'), 'utf8')).not.toBe('0');
+    expect([done.status, stopped.status]).toEqual(['done', 'stopped']);
   }, 120_000);
 
   it('the command killed mid-run: the job runs on there; runs show follows it again, runs log records its end, every step once', async () => {
