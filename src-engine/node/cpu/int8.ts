@@ -92,6 +92,7 @@ export function createInt8Runtime(heap: SharedHeap, threads: number, kernel: Ker
     pool: kernel('int8MaxPool', { range: ['s0', 's1'] }),
     relu: kernel('int8Relu'),
     quantize: kernel('int8Quantize', { range: ['s0', 's1'] }),
+    depthwise: kernel('int8Depthwise', { range: ['q0', 'q1'] }),
   };
   return {
     prepare(m) {
@@ -116,6 +117,7 @@ interface Kernels {
   pool: Kernel<'int8MaxPool'>;
   relu: Kernel<'int8Relu'>;
   quantize: Kernel<'int8Quantize'>;
+  depthwise: Kernel<'int8Depthwise'>;
 }
 
 /** One layer's work on the first `samples` samples of its blocks. */
@@ -149,7 +151,7 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
     // A lone ReLU clamps its input's block in place: not while another step reads that value.
     if (step.kind === 'relu' && (readers.get(step.inputs[0]) ?? 0) > 1) return undefined;
     const made: Made | undefined = d
-      ? (denseLayer(d, x, heap, threads, k, block) ?? (d.step.conv && d.step.conv.groups > 1 ? tagged(groupedLayer(d, x, heap, block), GROUPED_IN_TS) : undefined))
+      ? (denseLayer(d, x, heap, threads, k, block) ?? depthwiseLayer(d, x, heap, threads, k, block) ?? (d.step.conv && d.step.conv.groups > 1 ? tagged(groupedLayer(d, x, heap, block), GROUPED_IN_TS) : undefined))
       : step.kind === 'float'
         ? opLayer(
             step,
@@ -377,6 +379,66 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
     }
   };
   return { run, out: y };
+}
+
+/**
+ * A depthwise convolution (groups = input channels = output channels) on int8Depthwise: eight
+ * channels a vector, each output pixel's taps found through an indirection buffer (a padded tap
+ * reads the block's zero-point pixel, which bias' = b − zp_x·Σw cancels), requantised as int8Dense.
+ * Undefined for other grouped convolutions, or where a channel's sum could leave i32.
+ */
+function depthwiseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k: Kernels, block: BlockMaker): Made | undefined {
+  const step = d.step;
+  const c = step.conv;
+  const xl = x.layout;
+  if (!c || c.groups === 1 || c.groups !== c.inC || step.out !== c.inC || xl.c !== c.inC || xl.h !== c.h || xl.w !== c.w || xl.cs % 8 !== 0) return undefined;
+  const cs = xl.cs;
+  const taps = c.k[0] * c.k[1];
+  const P = c.outH * c.outW;
+  const weights = new Int16Array(taps * cs);
+  const bias = new Int32Array(cs);
+  const mult = new Float32Array(cs);
+  const zpIn = d.input.zeroPoint;
+  for (let o = 0; o < step.out; o++) {
+    let sum = 0;
+    let abs = 0;
+    for (let t = 0; t < taps; t++) {
+      const v = d.weight[o * step.per + t];
+      weights[t * cs + o] = v;
+      sum += v;
+      abs += Math.abs(v);
+    }
+    // NOTE: as int8Dense's, the kernel's i32 sums wrap harmlessly while the reference's fits in i32.
+    if (Math.abs(d.bias[o]) + 255 * abs >= 2 ** 31) return undefined;
+    bias[o] = d.bias[o] - zpIn * sum;
+    mult[o] = d.multiplier[o];
+  }
+  const ind = new Int32Array(P * taps);
+  for (let oy = 0; oy < c.outH; oy++) {
+    for (let ox = 0; ox < c.outW; ox++) {
+      for (let t = 0; t < taps; t++) {
+        const iy = oy * c.s[0] - c.p[0] + Math.floor(t / c.k[1]) * c.d[0];
+        const ix = ox * c.s[1] - c.p[1] + (t % c.k[1]) * c.d[1];
+        const inside = iy >= 0 && iy < c.h && ix >= 0 && ix < c.w;
+        ind[(oy * c.outW + ox) * taps + t] = 2 * (inside ? (iy * c.w + ix) * cs : xl.zpAt);
+      }
+    }
+  }
+  const place = (a: Int16Array | Int32Array | Float32Array): number => {
+    const at = heap.reserve(a.byteLength);
+    new Uint8Array(heap.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return at;
+  };
+  const y = block(layout(step.out, c.outH, c.outW, cs), d.output.zeroPoint);
+  const zp = d.output.zeroPoint;
+  const args = { w: place(weights), bias: place(bias), mult: place(mult), ind: place(ind), taps, csBytes: 2 * cs, P, x: x.at, xStep: xl.stride, out: y.at, outStep: y.layout.stride, q0: 0, q1: 0, zp, lo: (step.relu ? zp : 0) - zp, hi: 255 - zp };
+  return {
+    out: y,
+    run(samples) {
+      args.q1 = samples * P;
+      k.depthwise.run(args, tasksFor(samples * P * cs * taps, threads, samples * P));
+    },
+  };
 }
 
 /** G' = 2G of Winograd F(2×2, 3×3): U' = G'·g·G'ᵀ = 4·G·g·Gᵀ, all integers. */

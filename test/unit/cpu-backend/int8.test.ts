@@ -3,7 +3,7 @@
  * reference (core/quantize/int8.ts `runInt8`): the same uint8 outputs, exactly, on random chains of
  * odd sizes — convolutions on 1 to 13 channels (unfolded below 8, by indirection from 8, 3×3
  * stride-1 ones by integer Winograd, odd output sizes included), 1×1, 5×3, strided, dilated and
- * padded kernels, output channels not a multiple of 4, max pools (clipped and ceil-mode windows), lone ReLUs, Flatten and Linear layers — with random zero points, multipliers,
+ * padded kernels, depthwise ones (13 and 9 channels: int8Depthwise), output channels not a multiple of 4, max pools (clipped and ceil-mode windows), lone ReLUs, Flatten and Linear layers — with random zero points, multipliers,
  * biases and fused ReLUs, inputs normalised globally, per feature or not, power-of-two scales whose
  * roundings meet exact halves, at 1, 7 and 45 samples (past a prepared batch of 32), on 1 and 2 threads;
  * and the MNIST CNN's and MLP's own plans through `quantizeModel`.
@@ -141,6 +141,14 @@ const SPECS: Record<string, Spec> = {
   'Winograd 3×3 on odd outputs: 11 channels on 7×5 pad 1 → 6, relu, 3×3 unpadded → 9 (5×3), flatten, linear 4': {
     input: [11, 7, 5],
     layers: [{ conv: { outChannels: 6, kernelSize: 3, padding: 1 } }, 'relu', { conv: { outChannels: 9, kernelSize: 3 } }, 'flatten', { linear: 4 }],
+  },
+  'depthwise (int8Depthwise): conv 1×1 3 → 13, depthwise 5×5 pad 2, depthwise 3×3 stride 2 pad 1 (9×7 → 5×4), relu, conv 1×1 → 5, flatten, linear 3': {
+    input: [3, 9, 7],
+    layers: [{ conv: { outChannels: 13, kernelSize: 1 } }, { conv: { outChannels: 13, kernelSize: 5, padding: 2, groups: 13 } }, { conv: { outChannels: 13, kernelSize: 3, stride: 2, padding: 1, groups: 13 } }, 'relu', { conv: { outChannels: 5, kernelSize: 1 } }, 'flatten', { linear: 3 }],
+  },
+  'depthwise first, on 9 channels (a 16-wide input block): 3×2 dilation 2 stride [1, 2] pad [2, 1], then 1×1 unpadded 9 channels, flatten, linear 4': {
+    input: [9, 6, 7],
+    layers: [{ conv: { outChannels: 9, kernelSize: [3, 2], stride: [1, 2], padding: [2, 1], dilation: 2, groups: 9 } }, { conv: { outChannels: 9, kernelSize: 1, groups: 9 } }, 'flatten', { linear: 4 }],
   },
   'pool first on 2 channels, conv 2 → 4, flatten': {
     input: [2, 7, 5],

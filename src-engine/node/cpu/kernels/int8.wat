@@ -554,6 +554,62 @@
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $nextQ))))
 
+;; A depthwise convolution (groups = channels, one filter per channel: MobileNet's) over positions
+  ;; [q0, q1) of the batch (q = s·P + p), eight channels a step: each tap's eight input values at
+  ;; `x + s·xStep + ind[p·taps + t] + c` (a padded tap: the block's zero-point pixel) times the tap's
+  ;; eight weights (`w + t·csBytes + c`), widened to i32 by `i32x4.extmul_*_i16x8_s` and summed onto
+  ;; bias' = b − zp_x·Σw; requantised as int8Dense does, stored at `out + s·outStep + p·csBytes + c`.
+  ;; The input and output blocks have the same channels per pixel (csBytes, a multiple of 16).
+  (func (export "int8Depthwise")
+    (param $w i32) (param $bias i32) (param $mult i32) (param $ind i32) (param $taps i32) (param $csBytes i32) (param $P i32)
+    (param $x i32) (param $xStep i32) (param $out i32) (param $outStep i32) (param $q0 i32) (param $q1 i32)
+    (param $zp i32) (param $lo i32) (param $hi i32)
+    (local $q i32) (local $s i32) (local $p i32) (local $base i32) (local $row i32) (local $dst i32) (local $c i32)
+    (local $t i32) (local $wt i32) (local $end i32) (local $xv v128) (local $wv v128) (local $a0 v128) (local $a1 v128)
+    (local $zpv v128) (local $lov v128) (local $hiv v128)
+    (local.set $zpv (i32x4.splat (local.get $zp)))
+    (local.set $lov (i32x4.splat (local.get $lo)))
+    (local.set $hiv (i32x4.splat (local.get $hi)))
+    (local.set $q (local.get $q0))
+    (block $doneQ
+      (loop $nextQ
+        (br_if $doneQ (i32.ge_s (local.get $q) (local.get $q1)))
+        (local.set $s (i32.div_u (local.get $q) (local.get $P)))
+        (local.set $p (i32.sub (local.get $q) (i32.mul (local.get $s) (local.get $P))))
+        (local.set $base (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))))
+        (local.set $row (i32.add (local.get $ind) (i32.shl (i32.mul (local.get $p) (local.get $taps)) (i32.const 2))))
+        (local.set $dst (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $csBytes))))
+        (local.set $c (i32.const 0))
+        (block $doneC
+          (loop $nextC
+            (br_if $doneC (i32.ge_s (local.get $c) (local.get $csBytes)))
+            (local.set $a0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 1)))))
+            (local.set $a1 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 1)))))
+            (local.set $wt (i32.add (local.get $w) (local.get $c)))
+            (local.set $t (local.get $row))
+            (local.set $end (i32.add (local.get $row) (i32.shl (local.get $taps) (i32.const 2))))
+            (block $doneT
+              (loop $nextT
+                (br_if $doneT (i32.ge_u (local.get $t) (local.get $end)))
+                (local.set $xv (v128.load (i32.add (i32.add (local.get $base) (i32.load (local.get $t))) (local.get $c))))
+                (local.set $wv (v128.load (local.get $wt)))
+                (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
+                (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
+                (local.set $wt (i32.add (local.get $wt) (local.get $csBytes)))
+                (local.set $t (i32.add (local.get $t) (i32.const 4)))
+                (br $nextT)))
+            (local.set $a0 (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (local.get $a0))
+              (v128.load (i32.add (local.get $mult) (i32.shl (local.get $c) (i32.const 1))))))))
+            (local.set $a1 (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (local.get $a1))
+              (v128.load offset=16 (i32.add (local.get $mult) (i32.shl (local.get $c) (i32.const 1))))))))
+            (local.set $a0 (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $a0) (local.get $lov)) (local.get $hiv)) (local.get $zpv)))
+            (local.set $a1 (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $a1) (local.get $lov)) (local.get $hiv)) (local.get $zpv)))
+            (v128.store (i32.add (local.get $dst) (local.get $c)) (i16x8.narrow_i32x4_s (local.get $a0) (local.get $a1)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $nextC)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $nextQ))))
+
   ;; A first layer with few input channels unfolded (im2col) for samples [s0, s1): output pixel p's
   ;; row of kpBytes (a multiple of 4) holds its taps in (ky, kx, c) order, a padded tap the zero
   ;; point, then zeros.
