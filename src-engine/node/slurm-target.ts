@@ -24,20 +24,25 @@ import { exportProject, follow, torchrunArgs, type ElsewherePlan, type Job, type
 
 /** How often the output file is read and the job's state asked (ms). */
 const POLL_MS = 500;
-/** The rendezvous port on the job's first node. */
-const RENDEZVOUS_PORT = 29500;
+/**
+ * The job script's line that picks its rendezvous port: one the first node's OS hands out free
+ * when the job starts (a socket bound to port 0), so two jobs on one node never meet on the same
+ * port (torchrun's usual 29500 was fixed here before, and a second job on the node failed to bind it).
+ */
+export const RENDEZVOUS_PORT_LINE = `port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1]); s.close()')`;
 
 /**
  * The job's sbatch script: the options as `#SBATCH` lines (each value checked by the target's
  * declaration), one task a node, and torchrun under srun with a c10d rendezvous on the first node
- * (the Slurm job id as the rendezvous id). Every word of the torchrun command goes through `shellWord`.
+ * (the Slurm job id as the rendezvous id) at a port free there when the job starts (`RENDEZVOUS_PORT_LINE`:
+ * the batch script runs on that node, and srun's tasks get the port it picked). Every word of the torchrun command goes through `shellWord`.
  */
 export function sbatchScript(options: SlurmOptions, plan: ElsewherePlan): string {
   const gpus = options['gpus-per-node'];
   const processes = gpus !== undefined && Number(gpus) > 0 && plan.device !== 'cpu' ? gpus : '1';
   const words = (w: readonly string[]) => w.map(shellWord).join(' ');
   // The node count, job id and first node are the job's own (Slurm's variables), expanded by bash there.
-  const rendezvous = `--nnodes "$SLURM_NNODES" --rdzv_id "$SLURM_JOB_ID" --rdzv_backend c10d --rdzv_endpoint "$head:${RENDEZVOUS_PORT}"`;
+  const rendezvous = `--nnodes "$SLURM_NNODES" --rdzv_id "$SLURM_JOB_ID" --rdzv_backend c10d --rdzv_endpoint "$head:$port"`;
   return [
     '#!/bin/bash',
     '#SBATCH --job-name=netwright',
@@ -53,6 +58,7 @@ export function sbatchScript(options: SlurmOptions, plan: ElsewherePlan): string
     '# Written by netwright train --on slurm: torchrun on every node under srun, meeting on the first node.',
     'set -eu',
     'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
+    RENDEZVOUS_PORT_LINE,
     'export PYTHONUNBUFFERED=1',
     `srun ${words(['python3', '-m', 'torch.distributed.run', '--nproc_per_node', processes])} ${rendezvous} ${words(torchrunArgs(plan))}`,
     '',

@@ -6,12 +6,17 @@
  * under bash, its output where --output says) and answer as Slurm does, in a second or so;
  * test/accuracy/slurm-cluster.test.ts does the same on a real single-node Slurm the test starts.
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { main as runsCli } from '../../../../src-engine/node/runs-cli';
 import { RunStore } from '../../../../src-engine/node/run-store';
+import { RENDEZVOUS_PORT_LINE, sbatchScript } from '../../../../src-engine/node/slurm-target';
+import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import type { RunRecord } from '../../../../src-engine/app/runs/types';
 import { HAS_TORCH, TORCH_PYTHON, tempDir } from '../export/torch-harness';
 import { runCli } from './cli-run';
@@ -59,6 +64,34 @@ function standInSlurm(): { home: string } {
 
 type Step = Extract<RunRecord, { kind: 'step' }>;
 
+describe('the sbatch script\'s rendezvous port', () => {
+  it('is one free on the job\'s first node when the job starts (picked by the script there), never a fixed port: a second job on the node while the first holds its port gets another', async () => {
+    const checked = checkedOrThrow(JSON.parse(readFileSync(IRIS, 'utf8')) as GraphIR);
+    const script = sbatchScript({}, { io: { out: () => {}, err: () => {}, json: false }, checked, label: 'iris', runs: tempDir('slurm-port'), device: 'cpu' } as never).split('\n');
+    const srun = script.findIndex((l) => l.startsWith('srun '));
+    expect(script.indexOf(RENDEZVOUS_PORT_LINE)).toBeGreaterThan(-1);
+    expect(script.indexOf(RENDEZVOUS_PORT_LINE)).toBeLessThan(srun);
+    expect(script[srun]).toContain('--rdzv_endpoint "$head:$port"');
+    expect(script.join('\n')).not.toMatch(/29500/);
+    // The line as bash runs it on the node: a port, free there.
+    const pick = () => Number(execFileSync('bash', ['-c', `${RENDEZVOUS_PORT_LINE}; echo "$port"`], { encoding: 'utf8', env: { ...process.env, PATH: `${join(TORCH_PYTHON, '..')}:${process.env.PATH}` } }).trim());
+    const first = pick();
+    expect(Number.isInteger(first) && first > 0 && first < 65536).toBe(true);
+    const held = createServer();
+    await new Promise<void>((resolve, reject) => held.once('error', reject).listen(first, resolve));
+    try {
+      // The first job's rendezvous listens there: the next job's pick is another port, and it is free.
+      const second = pick();
+      expect(second).not.toBe(first);
+      const next = createServer();
+      await new Promise<void>((resolve, reject) => next.once('error', reject).listen(second, resolve));
+      await new Promise((r) => next.close(r));
+    } finally {
+      await new Promise((r) => held.close(r));
+    }
+  });
+});
+
 describe.skipIf(!HAS_TORCH)('netwright train --on slurm (stand-ins for Slurm, python3-torch)', () => {
   it('iris, one epoch on slurm:partition=debug,nodes=1,time=10: the sbatch script, the run followed through its output file with the local run\'s losses, COMPLETED is done; runs cancel is scancel', async () => {
     const { home } = standInSlurm();
@@ -71,7 +104,7 @@ describe.skipIf(!HAS_TORCH)('netwright train --on slurm (stand-ins for Slurm, py
     const [project] = readdirSync(join(home, 'netwright-runs'));
     const sbatch = readFileSync(join(home, 'netwright-runs', project, 'project', 'job.sbatch'), 'utf8');
     for (const line of ['#SBATCH --nodes=1', '#SBATCH --ntasks-per-node=1', '#SBATCH --partition=debug', '#SBATCH --time=10', '#SBATCH --output=slurm-%j.out']) expect(sbatch).toContain(line);
-    expect(sbatch).toMatch(/^srun 'python3' '-m' 'torch.distributed.run' '--nproc_per_node' '1' --nnodes "\$SLURM_NNODES" --rdzv_id "\$SLURM_JOB_ID" --rdzv_backend c10d --rdzv_endpoint "\$head:29500" .*'train.py' '--report' 'jsonl'/m);
+    expect(sbatch).toMatch(/^srun 'python3' '-m' 'torch.distributed.run' '--nproc_per_node' '1' --nnodes "\$SLURM_NNODES" --rdzv_id "\$SLURM_JOB_ID" --rdzv_backend c10d --rdzv_endpoint "\$head:\$port" .*'train.py' '--report' 'jsonl'/m);
 
     const store = new RunStore(runs);
     const [remote, local] = [store.list().find((m) => m.target)!, store.list().find((m) => !m.target)!];
