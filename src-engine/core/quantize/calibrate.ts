@@ -94,18 +94,35 @@ export const quantisedOutput = (step: QuantStep): boolean => step.kind === 'dens
 /**
  * The float graph on one sample `x`, each value let go after its last reader; returns the last
  * step's output. `override(k, inputs)`: step k's output computed otherwise (undefined: as usual);
- * `visit(k, out)`: each step's output as it is made.
+ * `visit(k, out)`: each step's output as it is made; `before(k, values)`: the values alive before
+ * step k runs (those it and later steps read), from which `runFloatFrom` can take the graph on.
  */
-export function runFloat(plan: QuantPlan, x: Float64Array, hooks: { override?: (k: number, inputs: Float64Array[]) => Float64Array | undefined; visit?: (k: number, out: Float64Array) => void } = {}): Float64Array {
-  const values = new Map<string, Float64Array>([[plan.input, x]]);
+export function runFloat(plan: QuantPlan, x: Float64Array, hooks: FloatHooks = {}): Float64Array {
+  return runFloatFrom(plan, new Map([[plan.input, x]]), 0, hooks);
+}
+
+/** What a caller of `runFloat` may do at each step. */
+export interface FloatHooks {
+  override?: (k: number, inputs: Float64Array[]) => Float64Array | undefined;
+  visit?: (k: number, out: Float64Array) => void;
+  before?: (k: number, values: ReadonlyMap<string, Float64Array>) => void;
+}
+
+/**
+ * The float graph from step `from` on, given the values alive before it (a `before` hook's, taken
+ * as they are: never written, only let go from `values`, which the caller gives as its own copy).
+ */
+export function runFloatFrom(plan: QuantPlan, values: Map<string, Float64Array>, from: number, hooks: FloatHooks = {}): Float64Array {
   const last = lastUses(plan);
-  plan.steps.forEach((step, k) => {
+  for (let k = from; k < plan.steps.length; k++) {
+    const step = plan.steps[k];
+    hooks.before?.(k, values);
     const inputs = step.inputs.map((i) => values.get(i)!);
     const out = hooks.override?.(k, inputs) ?? floatStep(step, inputs);
     hooks.visit?.(k, out);
     values.set(step.id, out);
     for (const i of step.inputs) if (last.get(i) === k) values.delete(i);
-  });
+  }
   return values.get(plan.steps.at(-1)!.id)!;
 }
 

@@ -13,6 +13,7 @@ export { roundHalfEven };
 
 /** `out[o, …] = bias[o] + Σ weight[o, …]·x[…]`: a Linear on a flat `x`, or a Conv2d on `[C, H, W]` (zero padding). */
 export function dense(step: DenseStep, weight: ArrayLike<number>, bias: ArrayLike<number>, x: ArrayLike<number>, out: Float64Array): void {
+  if (step.transposed) return transposedDense(step, weight, bias, x, out);
   const c = step.conv;
   if (!c) {
     const inF = step.per;
@@ -28,6 +29,23 @@ export function dense(step: DenseStep, weight: ArrayLike<number>, bias: ArrayLik
   const cg = inC / groups;
   const og = outC / groups;
   const plane = outH * outW;
+  if (k[0] === 1 && k[1] === 1 && s[0] === 1 && s[1] === 1 && p[0] === 0 && p[1] === 0) {
+    // A pointwise (1×1) convolution: each input plane added whole, without the per-tap ranges
+    // below (a tap per weight, mobilenet's planes of 2×2 to 16×16: the ranges cost more than the
+    // products). The same products added to each output in the same order: the same sums.
+    for (let o = 0; o < outC; o++) {
+      const at = o * plane;
+      const g = Math.floor(o / og);
+      out.fill(bias[o], at, at + plane);
+      for (let ci = 0; ci < cg; ci++) {
+        const wv = weight[o * step.per + ci];
+        if (wv === 0) continue;
+        const xc = (g * cg + ci) * plane;
+        for (let j = 0; j < plane; j++) out[at + j] += wv * x[xc + j];
+      }
+    }
+    return;
+  }
   // Weight-stationary: each tap's weight is added over the output positions whose input it reaches,
   // the valid range found once per tap (no bounds test in the inner loop).
   const first = (pad: number, tap: number, stride: number) => Math.max(0, Math.ceil((pad - tap) / stride));
@@ -52,6 +70,35 @@ export function dense(step: DenseStep, weight: ArrayLike<number>, bias: ArrayLik
             const xr = xc + (oy * s[0] - p[0] + ty) * w - p[1] + tx;
             const or = at + oy * outW;
             for (let ox = x0; ox < x1; ox++) out[or + ox] += wv * x[xr + ox * s[1]];
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A ConvTranspose2d (one group) on `[C, H, W]`: `out[o, iy·s − p + ky·d, ix·s − p + kx·d] +=
+ * weight[o, (ci, ky, kx)]·x[ci, iy, ix]`, onto the bias; taps landing outside the output dropped.
+ */
+function transposedDense(step: DenseStep, weight: ArrayLike<number>, bias: ArrayLike<number>, x: ArrayLike<number>, out: Float64Array): void {
+  const { inC, h, w, outC, k, s, p, d, outH, outW } = step.transposed!;
+  const plane = outH * outW;
+  for (let o = 0; o < outC; o++) {
+    const at = o * plane;
+    out.fill(bias[o], at, at + plane);
+    for (let ci = 0; ci < inC; ci++) {
+      for (let ky = 0; ky < k[0]; ky++) {
+        for (let kx = 0; kx < k[1]; kx++) {
+          const wv = weight[o * step.per + (ci * k[0] + ky) * k[1] + kx];
+          if (wv === 0) continue;
+          for (let iy = 0; iy < h; iy++) {
+            const oy = iy * s[0] - p[0] + ky * d[0];
+            if (oy < 0 || oy >= outH) continue;
+            for (let ix = 0; ix < w; ix++) {
+              const ox = ix * s[1] - p[1] + kx * d[1];
+              if (ox >= 0 && ox < outW) out[at + oy * outW + ox] += wv * x[(ci * h + iy) * w + ix];
+            }
           }
         }
       }

@@ -8,11 +8,12 @@ import type { Backend } from '../backend/types';
 import { createReferenceBackend } from '../backend/reference';
 import { inferencePlan } from '../export/infer';
 import type { TrainedModel } from '../export/model';
-import { runFloat } from './calibrate';
+import { runFloat, runFloatFrom } from './calibrate';
+import { QuantizeError } from './errors';
 import { normalized, type Int8Model } from './int8';
 import { dense, roundHalfEven } from './kernels';
 import { sampleSize, stepSize } from './plan';
-import { int8Inference } from './runtime';
+import { int8Inference, type Int8Inference } from './runtime';
 
 export interface SideFigures {
   metric: number;
@@ -93,8 +94,9 @@ export function floatOutputs(model: TrainedModel, plan: Int8Model['plan'], x: Fl
   return result;
 }
 
-/** Milliseconds per call of `f`, the median of as many calls as fit in ~`budgetMs` (at least 3). */
+/** Milliseconds per call of `f` after one call to warm it: the median of as many calls as fit in ~`budgetMs` (at least 3). */
 function timed(f: () => void, budgetMs = 250): number {
+  f();
   const times: number[] = [];
   const start = performance.now();
   while (times.length < 3 || (performance.now() - start < budgetMs && times.length < 200)) {
@@ -106,6 +108,52 @@ function timed(f: () => void, budgetMs = 250): number {
   return times[Math.floor(times.length / 2)];
 }
 
+/** Latency at batch 1 and throughput at batch `batch` of both sides, and what ran each. */
+export interface SideTimings {
+  float: Required<Pick<SideFigures, 'latencyMs' | 'perSecond'>>;
+  int8: Required<Pick<SideFigures, 'latencyMs' | 'perSecond'>>;
+  /** The throughput's batch: 32, or `count` when fewer. */
+  batch: number;
+  /** The float side's runtime (the backend's description), and the int8 side's (`Int8Inference.kind`). */
+  floatRuntime: string;
+  int8Runtime: string;
+}
+
+/**
+ * Time `m` beside its float model on `backend` with the first samples of raw features `x`: the
+ * median milliseconds of one sample at batch 1 and samples a second at batch 32 (or `count`), each
+ * the median of the calls that fit in a quarter second (three at least, after one to warm up). The
+ * float side runs `inferencePlan` on the backend's kernels, the int8 side `int8` (by default
+ * `int8Inference` on the backend): the input's normalisation or quantisation is timed with them.
+ */
+export function timeSides(m: Int8Model, x: Float32Array, count: number, backend: Backend = createReferenceBackend(), int8: Int8Inference = int8Inference(m, backend)): SideTimings {
+  const model = m.source;
+  const n0 = sampleSize(m.plan.inputShape);
+  const one = x.subarray(0, n0);
+  const batch = Math.max(1, Math.min(32, count));
+  const b32 = x.subarray(0, batch * n0);
+  const plan1 = inferencePlan(model, 1, backend);
+  const plan32 = inferencePlan(model, batch, backend);
+  for (const plan of [plan1, plan32]) for (const n of model.graph.nodes) if (isGraphInput(n) && n.id !== m.plan.input) plan.input(n.id).data.fill(0);
+  const floatOne = timed(() => {
+    plan1.input(m.plan.input).data.set(normalized(model, one, 1));
+    plan1.forward(false);
+  });
+  const floatBatch = timed(() => {
+    plan32.input(m.plan.input).data.set(normalized(model, b32, batch));
+    plan32.forward(false);
+  });
+  const intOne = timed(() => int8.run(one, 1));
+  const intBatch = timed(() => int8.run(b32, batch));
+  return {
+    float: { latencyMs: floatOne, perSecond: (1000 * batch) / floatBatch },
+    int8: { latencyMs: intOne, perSecond: (1000 * batch) / intBatch },
+    batch,
+    floatRuntime: backend.description,
+    int8Runtime: int8.kind,
+  };
+}
+
 /**
  * Measure `m` beside its float model on `count` raw test samples `x` with targets `y` (class
  * indices, or values in the target's units); `bytes` are the two ONNX files' sizes; `speed: false`
@@ -115,7 +163,6 @@ function timed(f: () => void, budgetMs = 250): number {
  */
 export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count: number, bytes: { float: number; int8: number }, backend: Backend = createReferenceBackend(), options: { speed?: boolean } = {}): SideBySide {
   const model = m.source;
-  const n0 = sampleSize(m.plan.inputShape);
   const f = floatOutputs(model, m.plan, x, count, backend);
   const int8 = int8Inference(m, backend);
   const q = int8.run(x, count);
@@ -123,25 +170,7 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
   let maxDifference = 0;
   for (let j = 0; j < f.length; j++) maxDifference = Math.max(maxDifference, Math.abs(f[j] - q.values[j]));
 
-  const speed = () => {
-    const one = x.subarray(0, n0);
-    const batch = Math.min(32, count);
-    const b32 = x.subarray(0, batch * n0);
-    const plan1 = inferencePlan(model, 1, backend);
-    const plan32 = inferencePlan(model, 32, backend);
-    const floatOne = timed(() => {
-      plan1.input(m.plan.input).data.set(normalized(model, one, 1));
-      plan1.forward(false);
-    });
-    const floatBatch = timed(() => {
-      plan32.input(m.plan.input).data.set(normalized(model, b32, batch));
-      plan32.forward(false);
-    });
-    const intOne = timed(() => int8.run(one, 1));
-    const intBatch = timed(() => int8.run(b32, batch));
-    return { float: { latencyMs: floatOne, perSecond: (1000 * batch) / floatBatch }, int8: { latencyMs: intOne, perSecond: (1000 * batch) / intBatch } };
-  };
-  const s = options.speed === false ? { float: {}, int8: {} } : speed();
+  const s = options.speed === false ? { float: {}, int8: {} } : timeSides(m, x, count, backend, int8);
   const classes = model.classNames?.length ?? 0;
   const positions = classifiedPositions(classes, width, y.length, count);
   if (positions) {
@@ -196,6 +225,9 @@ export interface LayerSensitivity {
   change: number;
 }
 
+/** How far a sensitivity pass has got: test samples done of those it measures. */
+export type SensitivityProgress = (done: number, total: number) => void;
+
 /**
  * Per-layer sensitivity, as ONNX Runtime's QDQ debugging and TensorRT's layer precision tools
  * report it: for each Linear or Conv2d, the float graph (float64, BatchNorm folded) with only that
@@ -203,54 +235,100 @@ export interface LayerSensitivity {
  * bias — measured on `count` raw samples; the layer whose quantisation costs most is the one to keep
  * in float (or calibrate differently).
  */
-export function layerSensitivity(m: Int8Model, x: Float32Array, y: Float32Array, count: number): { float: number; layers: LayerSensitivity[] } {
+export function layerSensitivity(m: Int8Model, x: Float32Array, y: Float32Array, count: number, onProgress?: SensitivityProgress): { float: number; layers: LayerSensitivity[] } {
+  const steps = sensitivitySteps(m, x, y, count);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    onProgress?.(next.value, count);
+  }
+}
+
+/**
+ * `layerSensitivity` that lets the event loop run every `sliceMs` (a sample at least), so that a
+ * cancel is heard (the protocol's `model.quantize`): the same figures.
+ *
+ * @throws QuantizeError `E_CANCELLED` once `signal` is aborted.
+ */
+export async function layerSensitivityAsync(m: Int8Model, x: Float32Array, y: Float32Array, count: number, options: { signal?: AbortSignal; onProgress?: SensitivityProgress; sliceMs?: number } = {}): Promise<{ float: number; layers: LayerSensitivity[] }> {
+  const steps = sensitivitySteps(m, x, y, count);
+  let since = performance.now();
+  for (;;) {
+    if (options.signal?.aborted) throw quantizeCancelled();
+    const next = steps.next();
+    if (next.done) return next.value;
+    options.onProgress?.(next.value, count);
+    if (performance.now() - since >= (options.sliceMs ?? 50)) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      since = performance.now();
+    }
+  }
+}
+
+/** The error a cancelled quantisation ends with. */
+export const quantizeCancelled = (): QuantizeError => new QuantizeError('E_CANCELLED', 'The quantisation was cancelled; nothing was measured.');
+
+/**
+ * The sensitivity pass one sample at a time (yields the samples done). Each sample's float graph
+ * runs once; before each dense layer it forks: the layer in int8 and the steps after it run on the
+ * values the float graph holds there, so the steps before a layer are not run again for it (the
+ * same values as running the whole graph per layer, which this pass did before: each step is
+ * deterministic, and the forks never write the values they share). The figures are summed sample
+ * by sample in the order the whole-graph pass summed them.
+ */
+function* sensitivitySteps(m: Int8Model, x: Float32Array, y: Float32Array, count: number): Generator<number, { float: number; layers: LayerSensitivity[] }> {
   const n0 = sampleSize(m.plan.inputShape);
   const xs = normalized(m.source, x.subarray(0, count * n0), count);
   const fq = (v: Float64Array, p: { scale: number; zeroPoint: number }, lo = 0) => {
     for (let j = 0; j < v.length; j++) v[j] = (Math.max(lo, Math.min(255, roundHalfEven(v[j] / p.scale) + p.zeroPoint)) - p.zeroPoint) * p.scale;
   };
   const dequantized = new Map([...m.dense].map(([k, d]) => [k, { w: Float64Array.from(d.weight, (q, j) => q * d.weightScale[Math.floor(j / d.step.per)]), b: Float64Array.from(d.bias, (q, c) => q * d.biasScale[c]) }]));
-  const outputs = (only: number | undefined) => {
-    let width = 0;
-    const rows: Float64Array[] = [];
-    for (let i = 0; i < count; i++) {
-      const cur = runFloat(m.plan, Float64Array.from(xs.subarray(i * n0, (i + 1) * n0)), {
-        override: (k, inputs) => {
-          const d = k === only ? m.dense.get(k) : undefined;
-          if (!d) return undefined;
-          const input = Float64Array.from(inputs[0]);
-          fq(input, d.input);
-          const { w, b } = dequantized.get(k)!;
-          const next = new Float64Array(stepSize(m.plan.steps[k]));
-          dense(d.step, w, b, input, next);
-          fq(next, d.output, d.step.relu ? d.output.zeroPoint : 0);
-          return next;
-        },
-      });
-      const t = m.source.targetNormalization;
-      if (t) for (let c = 0; c < cur.length; c++) cur[c] = cur[c] * t.std[t.mean.length === 1 ? 0 : c] + t.mean[t.mean.length === 1 ? 0 : c];
-      width = cur.length;
-      rows.push(cur);
-    }
-    return { rows, width };
+  const only = (k: number) => (j: number, inputs: Float64Array[]) => {
+    if (j !== k) return undefined;
+    const d = m.dense.get(k)!;
+    const input = Float64Array.from(inputs[0]);
+    fq(input, d.input);
+    const { w, b } = dequantized.get(k)!;
+    const next = new Float64Array(stepSize(m.plan.steps[k]));
+    dense(d.step, w, b, input, next);
+    fq(next, d.output, d.step.relu ? d.output.zeroPoint : 0);
+    return next;
   };
-  const score = ({ rows, width }: { rows: Float64Array[]; width: number }) => {
-    const classes = m.source.classNames?.length ?? 0;
-    const positions = classifiedPositions(classes, width, y.length, count);
+  const t = m.source.targetNormalization;
+  const restored = (cur: Float64Array) => {
+    if (t) for (let c = 0; c < cur.length; c++) cur[c] = cur[c] * t.std[t.mean.length === 1 ? 0 : c] + t.mean[t.mean.length === 1 ? 0 : c];
+    return cur;
+  };
+  const classes = m.source.classNames?.length ?? 0;
+  const keys = [...m.dense.keys()];
+  // Per layer (and the float graph, last): right answers, or the summed squared error, so far.
+  const sums = new Float64Array(keys.length + 1);
+  let width = 0;
+  let positions = 0;
+  const add = (at: number, r: Float64Array, i: number) => {
+    if (i === 0 && at === keys.length) {
+      width = r.length;
+      positions = classifiedPositions(classes, width, y.length, count);
+    }
     if (positions) {
-      let right = 0;
-      rows.forEach((r, i) => {
-        for (let pos = 0; pos < positions; pos++) if (argmax(r, pos, classes, positions) === y[i * positions + pos]) right++;
-      });
-      return right / Math.max(1, count * positions);
-    }
-    let e = 0;
-    rows.forEach((r, i) => r.forEach((v, c) => (e += (v - y[i * width + c]) ** 2)));
-    return e / Math.max(1, count * width);
+      for (let pos = 0; pos < positions; pos++) if (argmax(r, pos, classes, positions) === y[i * positions + pos]) sums[at]++;
+    } else for (let c = 0; c < r.length; c++) sums[at] += (r[c] - y[i * width + c]) ** 2;
   };
-  const float = score(outputs(undefined));
-  const layers = [...m.dense.keys()].map((k) => {
-    const metric = score(outputs(k));
+  for (let i = 0; i < count; i++) {
+    const forks: Float64Array[] = [];
+    const float = runFloat(m.plan, Float64Array.from(xs.subarray(i * n0, (i + 1) * n0)), {
+      before: (k, values) => {
+        if (m.dense.has(k)) forks.push(restored(runFloatFrom(m.plan, new Map(values), k, { override: only(k) })));
+      },
+    });
+    add(keys.length, restored(float), i);
+    forks.forEach((r, at) => add(at, r, i));
+    yield i + 1;
+  }
+  const score = (sum: number) => sum / Math.max(1, count * (positions || width));
+  const float = score(sums[keys.length]);
+  const layers = keys.map((k, at) => {
+    const metric = score(sums[at]);
     return { layer: m.dense.get(k)!.step.id, metric, change: metric - float };
   });
   return { float, layers };
