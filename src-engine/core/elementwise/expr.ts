@@ -354,6 +354,12 @@ export interface ElementwiseForm {
    * form would cancel or overflow in float32 (GELU-tanh's ½x(1 + tanh u) as x·σ(2u)).
    */
   readonly f32?: { readonly forward?: Expr; readonly backward?: Expr; readonly backward2?: Expr };
+  /**
+   * The CPU's generated f32x4 backward: vectors per wide-loop iteration (absent: its default, four),
+   * for a form whose own code already holds independent chains, so that fewer copies keep more in
+   * registers (measured per form; each copy computes the same bits).
+   */
+  readonly simdBackwardWays?: number;
 }
 
 /**

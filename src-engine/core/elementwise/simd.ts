@@ -24,6 +24,8 @@ export interface SimdKind {
   readonly backward: Expr;
   /** The backward reads the saved output. */
   readonly usesOutput: boolean;
+  /** Its form's `simdBackwardWays` (expr.ts, ElementwiseForm), where declared. */
+  readonly backwardWays?: number;
 }
 
 let kinds: SimdKind[] | undefined;
@@ -36,7 +38,7 @@ export function simdKinds(): readonly SimdKind[] {
     const decl = def.elementwise;
     // A binary op is printed by broadcast-gen.ts (binarySimdKinds): this printer is unary.
     if (!decl || decl.handCpuKernel || decl.binary || !isOpName(def.name)) continue;
-    const forms = Object.entries(decl.forms).map(([form, f]) => ({ form, forward: f.f32?.forward ?? f.forward, backward: backwardOf(f, true), usesOutput: uses(gradient(backwardOf(f, true)), 'y') }));
+    const forms = Object.entries(decl.forms).map(([form, f]) => ({ form, forward: f.f32?.forward ?? f.forward, backward: backwardOf(f, true), usesOutput: uses(gradient(backwardOf(f, true)), 'y'), backwardWays: f.simdBackwardWays }));
     if (!forms.every((f) => lowerable(f.forward) && lowerable(f.backward))) continue;
     for (const f of forms) out.push({ op: def.name, ...f, kind: out.length });
   }

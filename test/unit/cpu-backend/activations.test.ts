@@ -19,7 +19,7 @@ import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
 import { ACTIVATIONS_WAT_PATH, activationsWat } from '../../../src-engine/node/cpu/kernels/activations-gen';
 import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
-import { simdOps } from '../../../src-engine/core/elementwise/simd';
+import { simdKinds, simdOps } from '../../../src-engine/core/elementwise/simd';
 import { testDomainOf } from '../../../src-engine/core/ops/test-domain';
 import { expectSameValues } from '../same-values';
 
@@ -320,5 +320,56 @@ describe('activations.wat', () => {
     const exps = (name: string): number => body(name).split('(loop $vl')[1].split('(loop ')[0].split('(local.set $ek ').length - 1;
     expect(exps('GELU_noneForward')).toBe(1);
     expect(exps('GELU_noneBackward')).toBe(exps('GELU_noneForward'));
+  });
+
+  it("a backward's wide loop holds as many vectors as its form declares (simdBackwardWays), four where it declares none", () => {
+    const wat = activationsWat();
+    // the assigning wide loop ($wa): one load of dy per vector it computes
+    const ways = (name: string): number => wat.split(`(func $${name}Backward `)[1].split('(loop $wa')[1].split('(loop ')[0].split('(local.set $dyv').length - 1;
+    for (const k of simdKinds()) {
+      const decl = getOp(k.op)!.elementwise!.forms[k.form];
+      expect(ways(`${k.op}_${k.form}`.replace(/\W/g, '_')), `${k.op} (${k.form})`).toBe(decl.simdBackwardWays ?? 4);
+    }
+    expect(ways('GELU_none')).toBe(3);
+  });
+
+  it("GELU's e^(−x²/2) skips e^x's argument clamp (|x| is clamped to 14 first, so −x²/2 ≥ −98); every other e^x keeps it", () => {
+    const wat = activationsWat();
+    const clamps = (name: string): number => wat.split(`(func $${name} `)[1].split('(loop $vl')[1].split('(loop ')[0].split('(v128.const f32x4 -104 -104 -104 -104)').length - 1;
+    expect(clamps('GELU_noneForward')).toBe(0);
+    expect(clamps('GELU_noneBackward')).toBe(0);
+    expect(clamps('GELU_tanhForward')).toBe(1);
+    expect(clamps('SiLU_mainBackward')).toBe(1);
+  });
+});
+
+describe('activations.wat: the wide loops compute the one-vector code', () => {
+  /**
+   * Every generated kernel over 1,031 values at once (its wide loops: six vectors an iteration
+   * forward, its form's count backward, then the tails) and four at a time (the one-vector loop),
+   * 1 thread: the same bits, since each way is a copy of the one vector's code.
+   */
+  it.each([
+    ['forward', false],
+    ['backward added to dx', false],
+    ['backward assigned', true],
+  ] as const)('%s, every kind, bit for bit', (pass, fresh) => {
+    const n = 1031;
+    const x = randn([n], 21, 4);
+    [NaN, Infinity, -Infinity, 0, -0, 14, -14, 13.999999, 14.000001, -88.5, 1e-40, -1e4, 1e4].forEach((v, i) => (x.data[i * 7] = v));
+    const dy = randn([n], 22);
+    for (const c of UNARY) {
+      const def = getOp(c.op)!;
+      const run = (chunk: number): Float32Array => {
+        const out = new Float32Array(n);
+        for (let i = 0; i < n; i += chunk) {
+          const m = Math.min(chunk, n - i);
+          const r = runOp(def, { inputs: [tensor([m], x.data.slice(i, i + m))], attrs: c.attrs, dOutput: tensor([m], dy.data.slice(i, i + m)), backend: cpu1, freshInputGradients: fresh });
+          out.set(pass === 'forward' ? r.output.data : r.dInputs[0]!.data, i);
+        }
+        return out;
+      };
+      expectSameValues(run(n), run(4), `${c.label} ${pass}`);
+    }
   });
 });

@@ -48,10 +48,14 @@ const L = (n: string): string => `(local.get $${n})`;
 const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
 const ZERO = C(0);
 
-/** Statements computing e^(a + b) (m1: e^(a+b) − 1) into $dst; b may be null (0). */
-function expStmts(dst: string, a: string, b: string | null, m1: boolean): string[] {
+/**
+ * Statements computing e^(a + b) (m1: e^(a+b) − 1) into $dst; b may be null (0). `clamped`: the
+ * caller knows a is already in [−104, 89] or NaN (GELU's −x²/2 with |x| clamped to 14: ≥ −98), so
+ * the clamp, which would return a unchanged, is left out (the same bits, two instructions fewer).
+ */
+function expStmts(dst: string, a: string, b: string | null, m1: boolean, clamped = false): string[] {
   const out: string[] = [];
-  out.push(set('ea', `(f32x4.pmin (f32x4.pmax ${a} ${C(-104)}) ${C(89)})`));
+  out.push(set('ea', clamped ? a : `(f32x4.pmin (f32x4.pmax ${a} ${C(-104)}) ${C(89)})`));
   if (b) out.push(set('eb', b));
   const sum = b ? `(f32x4.add ${L('ea')} ${L('eb')})` : L('ea');
   out.push(set('ek', `(f32x4.add (f32x4.mul ${sum} ${C('1.44269504088896341')}) ${C(12582912)})`));
@@ -76,7 +80,9 @@ function expStmts(dst: string, a: string, b: string | null, m1: boolean): string
 function gaussianPrep(x: string): string[] {
   return [
     set('gax', `(f32x4.pmin (f32x4.abs ${x}) ${C(14)})`),
-    set('gfar', `(f32x4.ge (f32x4.abs ${x}) ${C(14)})`),
+    // |x| ≥ 14 read from the clamped value (pmin gives 14 exactly there, and keeps a NaN, which
+    // compares false as |NaN| does): one abs, not two.
+    set('gfar', `(f32x4.ge ${L('gax')} ${C(14)})`),
     set('gxh', `(v128.and ${L('gax')} ${I('0xfffff000')})`),
     set('gxl', `(f32x4.sub ${L('gax')} ${L('gxh')})`),
     set('ghead', `(f32x4.mul (f32x4.mul ${L('gxh')} ${L('gxh')}) ${C(-0.5)})`),
@@ -87,7 +93,7 @@ function cdfStmts(dst: string, x: string): string[] {
   return [
     set('gt', `(f32x4.div ${C(1)} (f32x4.add (f32x4.mul ${L('gax')} ${C('0.35355339059327373')}) ${C(1)}))`),
     ...horner('$gp', '$gt', NR).trim().split('\n').map((l) => l.trim()),
-    ...expStmts('ge', L('ghead'), `(f32x4.add ${L('gtail')} ${L('gp')})`, false),
+    ...expStmts('ge', L('ghead'), `(f32x4.add ${L('gtail')} ${L('gp')})`, false, true),
     // erfc/2
     set('ge', `(v128.andnot (f32x4.mul (f32x4.mul ${L('gt')} ${L('ge')}) ${C(0.5)}) ${L('gfar')})`),
     set(dst, `(v128.bitselect ${L('ge')} (f32x4.sub ${C(1)} ${L('ge')}) (f32x4.lt ${x} ${ZERO}))`),
@@ -114,7 +120,7 @@ function cdfFromPdfStmts(dst: string, x: string, pdf: string): string[] {
   ];
 }
 function pdfStmts(dst: string): string[] {
-  return [...expStmts(dst, L('ghead'), L('gtail'), false), set(dst, `(v128.andnot (f32x4.mul ${L(dst)} ${C('0.3989422804014327')}) ${L('gfar')})`)];
+  return [...expStmts(dst, L('ghead'), L('gtail'), false, true), set(dst, `(v128.andnot (f32x4.mul ${L(dst)} ${C('0.3989422804014327')}) ${L('gfar')})`)];
 }
 /**
  * NOTE: log(u) for u ∈ [1, 2] (softplus's log1p(e^(−|t|)), e ∈ [0, 1]): Cephes' logf, the mantissa
@@ -362,6 +368,8 @@ interface Kind {
   bwd: string[];
   usesInput: boolean;
   usesOutput: boolean;
+  /** Vectors per iteration of the backward's wide loop, where its form declares them. */
+  backwardWays?: number;
 }
 
 const KINDS: Kind[] = simdKinds().map((k) => {
@@ -373,6 +381,7 @@ const KINDS: Kind[] = simdKinds().map((k) => {
     bwd: backwardStmts(k.backward),
     usesInput: uses(g, 'x'),
     usesOutput: uses(g, 'y'),
+    backwardWays: k.backwardWays,
   };
 });
 
@@ -391,8 +400,9 @@ const SUFFIXES = ['', '_b', '_c', '_d', '_e', '_f'] as const;
  * code: independent dependency chains for the out-of-order core. NOTE: four, not two, measured per
  * kind (1M floats, 1 thread, CPU time, median of 9 interleaved rounds, 2-vCPU EPYC): GELU 5.24 →
  * 3.70 ms, Mish 16.67 → 9.61, SiLU 2.69 → 1.61 (with the assign branch out of the loop, see
- * wideBackward); three or five lose on Mish and SiLU (GELU alone gains from three). Each element's
- * code is unchanged, so the same bits.
+ * wideBackward); three or five lose on Mish and SiLU. A form may declare its own count
+ * (`simdBackwardWays`, {@link waysOf}): GELU's erf form takes three (its Mills' ratio is two
+ * independent Horner chains beside the e^x already). Each element's code is unchanged, so the same bits.
  */
 const WAYS = SUFFIXES.slice(0, 4);
 /**
@@ -401,6 +411,8 @@ const WAYS = SUFFIXES.slice(0, 4);
  * → 1.81 (five: 1.73), the light kinds (LeakyReLU, HardSwish, ELU) within noise.
  */
 const FORWARD_WAYS = SUFFIXES.slice(0, 6);
+/** A kind's backward ways: its form's declaration (`simdBackwardWays`), else {@link WAYS}. */
+const waysOf = (k: Kind): readonly string[] => (k.backwardWays ? SUFFIXES.slice(0, k.backwardWays) : WAYS);
 /** Each way's byte offset from $p. */
 const wayOffset = (i: number): string => (i === 0 ? '' : ` offset=${16 * i}`);
 
@@ -417,21 +429,22 @@ function loads(k: Kind, line: (register: string, base: string) => string): strin
 }
 
 /**
- * The backward's wide loop (WAYS vectors per iteration), one copy for $assign = 1 (dx written) and
+ * The backward's wide loop ({@link waysOf} vectors per iteration), one copy for $assign = 1 (dx written) and
  * one for 0 (dx read and added to): the choice outside the loop, so its body has no branch. NOTE: a
  * branch in the body kept the extra ways from paying (GELU 4.43 → 4.49 ms per 1M floats with it,
  * SiLU 2.71 → 1.68 without, same measurement as WAYS'). The one-vector and scalar tails keep theirs.
  */
 function wideBackward(k: Kind, assign: boolean): string {
+  const ways = waysOf(k);
   const label = assign ? 'wa' : 'wl';
   return `    (if ${assign ? '' : '(i32.eqz '}(local.get $assign)${assign ? '' : ')'} (then (block $${label}d (loop $${label}
-      (br_if $${label}d (i32.ge_u (i32.add (local.get $p) (i32.const ${16 * WAYS.length - 16})) (local.get $end4)))
+      (br_if $${label}d (i32.ge_u (i32.add (local.get $p) (i32.const ${16 * ways.length - 16})) (local.get $end4)))
       (local.set $q (i32.add (local.get $dx) (local.get $p)))
-${WAYS.map((w, i) => loads(k, (r, base) => `(local.set $${r}${w} (v128.load${wayOffset(i)} (i32.add (local.get $${base}) (local.get $p))))`)).join('\n')}
-${WAYS.map((w, i) => `      (local.set $dyv${w} (v128.load${wayOffset(i)} (i32.add (local.get $dy) (local.get $p))))`).join('\n')}
-${WAYS.map((w) => indent(copyAs(k.bwd, w), '      ')).join('\n')}
-${assign ? '' : `${WAYS.map((w, i) => `      (local.set $gv${w} (f32x4.add (v128.load${wayOffset(i)} (local.get $q)) (local.get $gv${w})))`).join('\n')}\n`}${WAYS.map((w, i) => `      (v128.store${wayOffset(i)} (local.get $q) (local.get $gv${w}))`).join('\n')}
-      (local.set $p (i32.add (local.get $p) (i32.const ${16 * WAYS.length})))
+${ways.map((w, i) => loads(k, (r, base) => `(local.set $${r}${w} (v128.load${wayOffset(i)} (i32.add (local.get $${base}) (local.get $p))))`)).join('\n')}
+${ways.map((w, i) => `      (local.set $dyv${w} (v128.load${wayOffset(i)} (i32.add (local.get $dy) (local.get $p))))`).join('\n')}
+${ways.map((w) => indent(copyAs(k.bwd, w), '      ')).join('\n')}
+${assign ? '' : `${ways.map((w, i) => `      (local.set $gv${w} (f32x4.add (v128.load${wayOffset(i)} (local.get $q)) (local.get $gv${w})))`).join('\n')}\n`}${ways.map((w, i) => `      (v128.store${wayOffset(i)} (local.get $q) (local.get $gv${w}))`).join('\n')}
+      (local.set $p (i32.add (local.get $p) (i32.const ${16 * ways.length})))
       (br $${label})))))`;
 }
 
@@ -441,7 +454,7 @@ function unaryFuncs(): string {
     const fl = [localsOf(k.fwd, ['yv']), ...FORWARD_WAYS.slice(1).map((w) => `${localsOf(copyAs(k.fwd, w), [`yv${w}`])} (local $xv${w} v128) (local $yv${w} v128)`)].join(' ');
     const bl = [
       localsOf(k.bwd, ['gv', 'yv']),
-      ...WAYS.slice(1).map((w) => `${localsOf(copyAs(k.bwd, w), [`gv${w}`, `yv${w}`])} (local $xv${w} v128) (local $yv${w} v128) (local $dyv${w} v128) (local $gv${w} v128)`),
+      ...waysOf(k).slice(1).map((w) => `${localsOf(copyAs(k.bwd, w), [`gv${w}`, `yv${w}`])} (local $xv${w} v128) (local $yv${w} v128) (local $dyv${w} v128) (local $gv${w} v128)`),
     ].join(' ');
     out += `
   ;; ${k.doc}
