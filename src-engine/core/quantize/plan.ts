@@ -14,6 +14,7 @@ import type { GraphIR } from '../../base/ir/types';
 import { inferencePlan } from '../export/infer';
 import { checkModelGraph, type TrainedModel } from '../export/model';
 import { conv2dPlan, type ConvPlan } from '../ops/conv2d';
+import { convTranspose2dPlan, type ConvTransposePlan } from '../ops/conv-transpose2d';
 import { poolPlan, type PoolPlan } from '../ops/max-pool2d';
 import { getOp } from '../ops/registry';
 import { QuantizeError } from './errors';
@@ -21,6 +22,7 @@ import { roundHalfEven } from './round';
 
 /**
  * How an op enters the int8 chain: `linear`, `conv` (a Linear, a Conv2d: int8 weights per output channel),
+ * `transposed` (a ConvTranspose2d of one group the same way, its weights per output channel; grouped: `float`),
  * `fold` (a BatchNorm folded into the dense layer before it), `relu` (fused into the layer before,
  * or a clamp at the zero point), `pool` (a max pool on the uint8 values themselves), `reshape` (the
  * values as they are, in another shape), `identity` (nothing at inference: Dropout), `float` (no int8
@@ -33,7 +35,7 @@ import { roundHalfEven } from './round';
  * a 256-entry table and copied), `mean` (the float mean in the float op's order, over a 256-entry
  * table of the dequantised values).
  */
-export type QuantizeRule = 'linear' | 'conv' | 'fold' | 'relu' | 'pool' | 'reshape' | 'identity' | 'float' | IntegerForm;
+export type QuantizeRule = 'linear' | 'conv' | 'transposed' | 'fold' | 'relu' | 'pool' | 'reshape' | 'identity' | 'float' | IntegerForm;
 
 /** The integer forms of `float` ops (`QuantizeRule`): each gives the float op's uint8 outputs exactly. */
 export type IntegerForm = 'table' | 'concat' | 'mean';
@@ -47,7 +49,7 @@ export const QUANTIZE_RULES: Readonly<Record<string, QuantizeRule>> = {
   MaxPool2d: 'pool',
   Flatten: 'reshape',
   Dropout: 'identity',
-  ConvTranspose2d: 'float',
+  ConvTranspose2d: 'transposed',
   HardSwish: 'table',
   HardSigmoid: 'table',
   GlobalAvgPool: 'mean',
@@ -85,9 +87,11 @@ export interface DenseStep extends StepBase {
   weight: Float64Array;
   bias: Float64Array;
   out: number;
-  /** Weights per output channel (`in` for a Linear; `in/groups · kH · kW` for a Conv2d). */
+  /** Weights per output channel (`in` for a Linear; `in/groups · kH · kW` for a Conv2d or a ConvTranspose2d, in (ci, ky, kx) order). */
   per: number;
   conv?: ConvPlan;
+  /** A ConvTranspose2d (of one group): `weight` row o holds the op's `weight[ci, o, ky, kx]` in (ci, ky, kx) order. */
+  transposed?: ConvTransposePlan;
   relu: boolean;
 }
 
@@ -180,6 +184,7 @@ export function quantizationPlan(model: TrainedModel): QuantPlan {
     const mergeable = producer?.kind === 'dense' && ins[0] === valueOf.get(n.inputs[0]) && (upstream.readers.get(n.inputs[0]) ?? 0) === 1 && !producer.relu ? producer : undefined;
     if (rule === 'identity') valueOf.set(n.id, ins[0]);
     else if (rule === 'linear' || rule === 'conv') add({ kind: 'dense', ...base, ...denseLayer(model, n, rule === 'conv', shapes[n.inputs[0]], inShape, outShape) });
+    else if (rule === 'transposed' && convTranspose2dPlan(shapes[n.inputs[0]], n.attrs).groups === 1) add({ kind: 'dense', ...base, ...transposedLayer(model, n, shapes[n.inputs[0]]) });
     else if (rule === 'fold') {
       if (!mergeable || mergeable.merged.length) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `BatchNorm "${n.id}" does not follow a Linear or Conv2d directly (as its only reader), so it cannot be folded into one; the int8 path needs it folded.`);
       foldBatchNorm(model, n, mergeable);
@@ -192,6 +197,7 @@ export function quantizationPlan(model: TrainedModel): QuantPlan {
       } else add({ kind: 'relu', ...base });
     } else if (rule === 'pool') add({ kind: 'pool', ...base, pool: poolPlan(shapes[n.inputs[0]], n.attrs) });
     else if (rule === 'reshape') add({ kind: 'reshape', ...base });
+    // A grouped ConvTranspose2d (`transposed`) too: its weights per channel would not lie along one ONNX axis.
     else add(floatStep(model, n, base, n.inputs.map(sample), INTEGER_FORMS.has(rule) ? (rule as IntegerForm) : undefined));
   }
   if (!steps.some((s) => s.kind === 'dense')) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', 'The model has no Linear or Conv2d layer: there are no weights to quantise.');
@@ -317,6 +323,19 @@ function denseLayer(model: TrainedModel, n: NodeIR, isConv: boolean, inWithBatch
   if (!w) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `The model has no weight for "${n.id}".`);
   if (!conv && inShape.length !== 1) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `Linear "${n.id}" reads a [${inShape.join(', ')}] input; the int8 path takes a Linear on a flat vector (add a Flatten before it).`);
   return { merged: [], weight: Float64Array.from(w), bias: b ? Float64Array.from(b) : new Float64Array(out), out, per: w.length / out, ...(conv ? { conv } : {}), relu: false };
+}
+
+/** A ConvTranspose2d of one group as a dense step: its weight `[inC, outC, kH, kW]` as rows per output channel (float64 copies). */
+function transposedLayer(model: TrainedModel, n: NodeIR, inWithBatch: readonly number[]): Omit<DenseStep, 'kind' | 'id' | 'inputs' | 'inShape' | 'outShape'> {
+  const w = model.params[`${n.id}.weight`];
+  const b = model.params[`${n.id}.bias`];
+  const t = convTranspose2dPlan(inWithBatch, n.attrs);
+  const kk = t.k[0] * t.k[1];
+  const per = t.inC * kk;
+  if (!w || w.length !== per * t.outC) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `The model has no weight for "${n.id}".`);
+  const weight = new Float64Array(w.length);
+  for (let ci = 0; ci < t.inC; ci++) for (let o = 0; o < t.outC; o++) for (let j = 0; j < kk; j++) weight[o * per + ci * kk + j] = w[(ci * t.outC + o) * kk + j];
+  return { merged: [], weight, bias: b ? Float64Array.from(b) : new Float64Array(t.outC), out: t.outC, per, transposed: t, relu: false };
 }
 
 /** Fold BatchNorm `n` into the dense step before it (float64; the step's own weights are copies). */

@@ -95,19 +95,23 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
     if (d) {
       const xdq = dequantize(curName, cur);
       const s = d.step;
-      const wDims = s.conv ? [s.out, s.conv.inC / s.conv.groups, s.conv.k[0], s.conv.k[1]] : [s.out, s.per];
+      const t = s.transposed;
+      const wDims = t ? [t.inC, s.out, t.k[0], t.k[1]] : s.conv ? [s.out, s.conv.inC / s.conv.groups, s.conv.k[0], s.conv.k[1]] : [s.out, s.per];
       inits.push(
-        bytesTensor(`${s.id}.weight_quantized`, wDims, INT8, d.weight),
+        bytesTensor(`${s.id}.weight_quantized`, wDims, INT8, t ? transposedWeight(d.weight, t.inC, s.out, t.k[0] * t.k[1]) : d.weight),
         floatTensor(`${s.id}.weight_scale`, [s.out], d.weightScale),
         bytesTensor(`${s.id}.weight_zero_point`, [s.out], INT8, new Int8Array(s.out)),
         bytesTensor(`${s.id}.bias_quantized`, [s.out], DTYPE.INT32, d.bias),
         floatTensor(`${s.id}.bias_scale`, [s.out], d.biasScale),
         bytesTensor(`${s.id}.bias_zero_point`, [s.out], DTYPE.INT32, new Int32Array(s.out)),
       );
-      const w = node(`${s.id}.weight`, 'DequantizeLinear', [`${s.id}.weight_quantized`, `${s.id}.weight_scale`, `${s.id}.weight_zero_point`], [int('axis', 0)]);
+      // A ConvTranspose's output channels are its weight's axis 1.
+      const w = node(`${s.id}.weight`, 'DequantizeLinear', [`${s.id}.weight_quantized`, `${s.id}.weight_scale`, `${s.id}.weight_zero_point`], [int('axis', t ? 1 : 0)]);
       const b = node(`${s.id}.bias`, 'DequantizeLinear', [`${s.id}.bias_quantized`, `${s.id}.bias_scale`, `${s.id}.bias_zero_point`], [int('axis', 0)]);
       const c = s.conv;
-      let y = c
+      let y = t
+        ? node(s.id, 'ConvTranspose', [xdq, w, b], [ints('kernel_shape', t.k), ints('strides', t.s), ints('pads', [t.p[0], t.p[1], t.p[0], t.p[1]]), ints('dilations', t.d), ints('output_padding', t.op), int('group', 1)])
+        : c
         ? node(s.id, 'Conv', [xdq, w, b], [ints('kernel_shape', c.k), ints('strides', c.s), ints('pads', [c.p[0], c.p[1], c.p[0], c.p[1]]), ints('dilations', c.d), int('group', c.groups)])
         : node(s.id, 'Gemm', [xdq, w, b], [int('transB', 1)]);
       if (s.relu) y = node(`${s.id}/relu`, 'Relu', [y]);
@@ -195,4 +199,11 @@ function floatIsland(step: FloatStep, inputs: readonly string[]): { nodes: OnnxN
   ];
   const dequantize: OnnxNode = { name, op_type: 'DequantizeLinear', input: [`${name}_quantized`, `${name}_scale`, `${name}_zero_point`], output: [name], attribute: [{ name: 'axis', type: ATTR.INT, i: w.axis }], doc_string: '' };
   return { nodes: [dequantize, ...nodes], initializers, output: alone.output[0].name };
+}
+
+/** A ConvTranspose's int8 weight rows `[out, (ci, tap)]` (`DenseStep.transposed`) in ONNX's `[inC, outC, kH, kW]` order. */
+function transposedWeight(rows: Int8Array, inC: number, outC: number, taps: number): Int8Array {
+  const w = new Int8Array(rows.length);
+  for (let o = 0; o < outC; o++) for (let ci = 0; ci < inC; ci++) for (let j = 0; j < taps; j++) w[(ci * outC + o) * taps + j] = rows[(o * inC + ci) * taps + j];
+  return w;
 }

@@ -134,7 +134,7 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
   };
   const [c0, h0, w0] = chw(m.plan.inputShape);
   const first = m.plan.steps.find((s) => s.kind === 'pool' || s.kind === 'dense');
-  const wide = first?.kind === 'pool' || (first?.kind === 'dense' && first.conv !== undefined && c0 >= 8);
+  const wide = first?.kind === 'pool' || (first?.kind === 'dense' && ((first.conv !== undefined && c0 >= 8) || first.transposed !== undefined));
   const input = block(layout(c0, h0, w0, wide ? up(c0, 8) : c0), m.input.zeroPoint);
   const blocks = new Map<string, Block>([[m.plan.input, input]]);
   const readers = new Map<string, number>();
@@ -228,6 +228,7 @@ function stepWhat(step: QuantStep): string {
   if (step.kind === 'float') return step.op;
   if (step.kind !== 'dense') return step.kind;
   const c = step.conv;
+  if (step.transposed) return `transposed conv ${step.transposed.k.join('×')}`;
   return c ? `${c.groups > 1 ? (c.groups === c.inC ? 'depthwise ' : 'grouped ') : ''}conv ${c.k.join('×')}${c.s.some((v) => v > 1) ? ' strided' : ''}` : 'linear';
 }
 
@@ -278,7 +279,33 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
   let pairs = false;
   let src = x.at;
   let srcStride = xl.stride;
-  if (!c) {
+  const t = step.transposed;
+  if (t) {
+    // A ConvTranspose2d as a gather: output pixel (oy, ox)'s tap (ky, kx) reads input pixel
+    // ((oy + p − ky·d) / s, …) where that is a whole pixel of the image, else the zero-point pixel
+    // (which adds nothing once bias' is corrected). s² times the products it needs, on the same kernel.
+    if (xl.cs % 8 !== 0 || xl.c !== t.inC || xl.h !== t.h || xl.w !== t.w) return undefined;
+    const kk = t.k[0] * t.k[1];
+    taps = kk;
+    cp = xl.cs;
+    P = t.outH * t.outW;
+    column = (j) => (j % kk) * cp + Math.floor(j / kk);
+    out = layout(step.out, t.outH, t.outW, up(step.out, 8));
+    const source = (o: number, tap: number, stride: number, pad: number, size: number) => {
+      const v = o + pad - tap;
+      return v % stride === 0 && v >= 0 && v / stride < size ? v / stride : -1;
+    };
+    ind = new Int32Array(P * kk);
+    for (let oy = 0; oy < t.outH; oy++) {
+      for (let ox = 0; ox < t.outW; ox++) {
+        for (let tap = 0; tap < kk; tap++) {
+          const iy = source(oy, Math.floor(tap / t.k[1]) * t.d[0], t.s[0], t.p[0], t.h);
+          const ix = source(ox, (tap % t.k[1]) * t.d[1], t.s[1], t.p[1], t.w);
+          ind[(oy * t.outW + ox) * kk + tap] = 2 * (iy >= 0 && ix >= 0 ? (iy * t.w + ix) * cp : xl.zpAt);
+        }
+      }
+    }
+  } else if (!c) {
     if (step.per !== xl.c * xl.h * xl.w) return undefined;
     const at = elementOffsets(xl);
     taps = 1;

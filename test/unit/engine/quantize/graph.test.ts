@@ -1,7 +1,8 @@
 /**
  * int8 quantisation of a graph, not a chain (#85): a residual Add and a skip Concat (values read by
- * several layers, kept by id until their last reader), a ConvTranspose2d, a HardSwish and a
- * GlobalAvgPool (no int8 kernel: run in float between a DequantizeLinear and a QuantizeLinear).
+ * several layers, kept by id until their last reader), a ConvTranspose2d (an int8 layer, its
+ * weights per output channel), a HardSwish and a GlobalAvgPool (float ops between a DequantizeLinear
+ * and a QuantizeLinear, which the CPU backend runs in integer forms that give the same values).
  * Netwright's int8 reference and onnxruntime-web running the QDQ file give the same predictions,
  * onnx's full checker accepts the file, and the CPU backend's WebAssembly int8 path runs the graph
  * (its float ops as the reference runs them) to the same uint8 outputs.
@@ -61,7 +62,8 @@ async function expectWasmEqual(q: Parameters<typeof int8Inference>[0], x: Float3
   const cpu = await createCpuBackend({ threads: 1 });
   try {
     const inference = int8Inference(q, cpu);
-    expect(inference.kind).toBe('WebAssembly SIMD, ops without an int8 kernel in float32');
+    // Every step on the int8 kernels or an integer form of its float op: none in float32.
+    expect(inference.kind).toBe('WebAssembly SIMD');
     expect(Array.from(inference.run(x, count).quantized)).toEqual(Array.from(reference));
   } finally {
     cpu.dispose?.();
@@ -75,7 +77,7 @@ describe('int8 quantisation of a graph', () => {
     const n0 = 2 * 8 * 8;
     const sample = (count: number) => Float32Array.from({ length: count * n0 }, () => rng.uniform());
     const q = quantizeModel(model, sample(64), 64, 'minmax');
-    expect(q.plan.steps.map((s) => `${s.id}:${s.kind}`)).toEqual(['c1:dense', 'c2:dense', 'res:float', 'act:float', 'pool:pool', 'up:float', 'skip:float', 'c3:dense', 'gap:float', 'fc:dense']);
+    expect(q.plan.steps.map((s) => `${s.id}:${s.kind}`)).toEqual(['c1:dense', 'c2:dense', 'res:float', 'act:float', 'pool:pool', 'up:dense', 'skip:float', 'c3:dense', 'gap:float', 'fc:dense']);
     // The Add reads the folded c2 and the fused r1 (kept for the Concat after it), by the ids that carry them.
     expect(q.plan.steps.find((s) => s.id === 'res')!.inputs).toEqual(['c2', 'c1']);
     expect(q.plan.steps.find((s) => s.id === 'skip')!.inputs).toEqual(['up', 'c1']);
@@ -112,14 +114,16 @@ describe('int8 quantisation of a graph', () => {
     const n0 = 3 * 32 * 32;
     const sample = (count: number) => Float32Array.from({ length: count * n0 }, () => rng.uniform());
     const q = quantizeModel(model, sample(16), 16, 'minmax');
-    expect(q.plan.steps.filter((s) => s.kind === 'float').map((s) => s.id)).toEqual(['up2', 'skip2', 'up1', 'skip1']);
+    // The ConvTranspose2d layers are int8 layers of their own (weights per output channel); the Concat skips are float ops in the file.
+    expect(q.plan.steps.filter((s) => s.kind === 'float').map((s) => s.id)).toEqual(['skip2', 'skip1']);
+    expect(q.plan.steps.filter((s) => s.kind === 'dense' && s.transposed).map((s) => s.id)).toEqual(['up2', 'up1']);
     const bytes = int8Onnx(q);
     expect(onnxCheck({ unet: bytes })).toEqual({});
     // The statistics are written per channel ([3, 1, 1] initializers, runs in the metadata), not 3,072 figures each twice over.
     const file = decodeModel(bytes);
     expect(file.graph.initializer.find((t) => t.name === 'image.mean')!.dims).toEqual([3, 1, 1]);
     expect(file.metadata_props!.find((p) => p.key === 'netwright.normalization')!.value.length).toBeLessThan(200);
-    // The ConvTranspose2d weights are stored in int8 too (read through a DequantizeLinear on their output-channel axis): the file is at most 30 % of the float one.
+    // The ConvTranspose2d weights are stored in int8 (read through a DequantizeLinear on their output-channel axis, 1): the file is at most 30 % of the float one.
     for (const up of ['up2', 'up1']) expect(file.graph.initializer.find((t) => t.name === `${up}.weight_quantized`)?.data_type).toBe(3);
     expect(bytes.length).toBeLessThanOrEqual(0.3 * exportOnnx(model).bytes.length);
     const count = 4;
