@@ -115,6 +115,17 @@ function followToolbarHeight(el: HTMLDivElement | null): (() => void) | void {
   return () => o.disconnect();
 }
 
+/**
+ * The tab's visible width as `--runs-w`: a run's Log is that wide and stays in view (sticky at the
+ * left) when the table is wider than the dock and scrolls sideways, so its Close is never out of sight.
+ */
+function followRunsWidth(el: HTMLDivElement | null): (() => void) | void {
+  if (!el || typeof ResizeObserver === 'undefined') return;
+  const o = new ResizeObserver(() => el.style.setProperty('--runs-w', `${el.clientWidth}px`));
+  o.observe(el);
+  return () => o.disconnect();
+}
+
 /** How often the list is read again while a run trained elsewhere is running (ms). */
 const ELSEWHERE_REFRESH_MS = 2000;
 
@@ -361,7 +372,7 @@ export function Runs() {
   }
   if (ui.comparing && compared.length >= 2) return <Compare runs={compared} baseline={baseline} onClose={() => ui.set({ comparing: false })} onOpenDesign={(m) => open(m, { results: false })} />;
   return (
-    <div className="runs" data-testid="runs">
+    <div className="runs" data-testid="runs" ref={followRunsWidth}>
       <RunsToolbar ui={ui} compared={compared.length} baseline={baseline !== undefined} selected={selected.length} project={project} inProject={ofProject.length} total={runs.length} shown={shown.length} sweeps={sweeps} />
       {ui.view === 'hparams' ? <HParams runs={shown} selected={selected} onToggle={ui.toggle} /> : null}
       <table className="runs__table" hidden={ui.view === 'hparams'}>
