@@ -24,6 +24,7 @@ import { RunStore } from '../../src-engine/node/run-store';
 import { HAS_TORCH, TORCH_PYTHON, tempDir } from '../unit/engine/export/torch-harness';
 import { runCli } from '../unit/engine/node/cli-run';
 import { HAS_SSHD, SSH_HOST, startSshd, type Sshd } from '../unit/engine/node/sshd-harness';
+import { setupEngine } from '../unit/session/fixtures';
 import { IRIS, launchedFromTheApp, runWithSteps, sleep, stepsOf, trainProcess, type Step } from './elsewhere-runs';
 
 /** The folders the tests' jobs run in ("the other machine's"). */
@@ -178,6 +179,14 @@ describe.skipIf(!run)(`netwright train --on ssh: through a real sshd on 127.0.0.
     const m = await runWithSteps(store, 5, cli);
     cli.kill('SIGKILL');
     await new Promise((r) => cli.once('close', r));
+    // The app (an engine that could not follow it again) and the CLI say the same: running elsewhere, not followed, never crashed.
+    const { client, service } = setupEngine({ runs: store });
+    try {
+      expect((await client.request('runs.list', {})).runs.find((x) => x.id === m.id)).toMatchObject({ status: 'running', followed: false });
+    } finally {
+      service.dispose();
+    }
+    expect((await runCli(runsCli, ['list', '--runs', runs])).out).toMatch(new RegExp(`^${m.id}  running elsewhere \\(not followed\\)`, 'm'));
     const c = await runCli(runsCli, ['cancel', m.id, '--runs', runs]);
     expect(c.code, c.err).toBe(0);
     const run = store.open(m.id);
