@@ -70,7 +70,7 @@ export function elsewhereHost(runs: RunStore, log?: Logger): ElsewhereHost {
       });
     },
     cancel(runId) {
-      const m = cancelRun(runs, runId);
+      const m = cancelRun(runs, runId, 'app');
       // A run nobody followed (its follower gone, and not taken over when this engine started: its
       // machine did not answer then): followed again now, so its end is recorded (stopped) as
       // `netwright runs cancel` records it, and the run can then be deleted.

@@ -3,7 +3,7 @@
  * table is typed by the catalog's kinds, so a target declared without a launcher does not compile.
  * `local` is the engine in this process (train-cli.ts's own path).
  */
-import { closeSync, constants, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTarget, type AnyTarget, type TargetKind, type TargetOf } from '../catalog/targets/registry';
 import type { RunMeta } from '../app/runs/types';
@@ -11,7 +11,7 @@ import { refuse } from './cli-files';
 import { processAlive, processStartTime, type RunStore } from './run-store';
 import { checkedGraph } from '../app/handlers/context';
 import { readRemoteJob, type RemoteJobInfo } from './job-files';
-import { CANCEL_MARKER, follow, trainWithTorchrun, type ElsewherePlan, type Job, type RunningJob } from './torchrun-target';
+import { CANCEL_MARKER, follow, trainWithTorchrun, type Canceller, type ElsewherePlan, type Job, type RunningJob } from './torchrun-target';
 import { cancelOverSsh, followOverSsh, trainOverSsh } from './ssh-target';
 import { cancelSlurmJob, followOnSlurm, trainOnSlurm } from './slurm-target';
 import type { Io } from './train-progress';
@@ -115,9 +115,10 @@ function cancelProcessGroup(job: JobHandle): void {
  * then follows it to record its end). Refused (CliError) for a run that is not running
  * (`E_RUN_NOT_RUNNING`), trained here
  * (`E_RUN_NOT_CANCELLABLE`: the app or the command that trains it stops it), or whose job is no
- * longer the process recorded (its pid reused: the start times differ). The run's meta.
+ * longer the process recorded (its pid reused: the start times differ). `by` (the CLI, or the
+ * app) goes into the marker, and the run's `cancelled` event says it. The run's meta.
  */
-export function cancelRun(store: Pick<RunStore, 'dir' | 'open' | 'unfollowed'>, id: string): RunMeta & { target: JobHandle } {
+export function cancelRun(store: Pick<RunStore, 'dir' | 'open' | 'unfollowed'>, id: string, by: Canceller = 'cli'): RunMeta & { target: JobHandle } {
   const m = store.open(id).meta;
   // A run nobody follows may still have its job running on another machine or a cluster; its job file is checked before anything is done.
   const remote = store.unfollowed(m) && readRemoteJob(join(store.dir, m.id)) !== undefined;
@@ -126,9 +127,19 @@ export function cancelRun(store: Pick<RunStore, 'dir' | 'open' | 'unfollowed'>, 
   const marker = join(store.dir, m.id, CANCEL_MARKER);
   let made = false;
   try {
-    closeSync(openSync(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+    const fd = openSync(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     made = true;
+    try {
+      writeSync(fd, by);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
+    // A marker that could not be written whole is not left to read as a cancel.
+    if (made) {
+      rmSync(marker, { force: true });
+      made = false;
+    }
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') refuse('E_RUN_WRITE', `Run ${m.id}'s folder could not be written (${(e as NodeJS.ErrnoException).code}); nothing was cancelled.`, 1);
   }
   try {

@@ -18,7 +18,7 @@
  */
 import { taskFor } from '../catalog/tasks';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -64,6 +64,26 @@ const CHECKPOINTS = 'checkpoints';
 
 /** The marker `netwright runs cancel` leaves in a run's folder before it signals the job: the run then ends `stopped`, not `failed`. */
 export const CANCEL_MARKER = 'cancel.requested';
+
+/** Who may cancel a run elsewhere, as its `cancel.requested` marker names them (its one word), and as its `cancelled` event says them. */
+export const CANCELLERS = { cli: 'netwright runs cancel', app: "the app's Stop" } as const;
+export type Canceller = keyof typeof CANCELLERS;
+
+/** Who cancelled the run in `folder`, as its marker says (an older marker, empty: the CLI). */
+function cancelledBy(folder: string): string {
+  try {
+    const fd = openSync(join(folder, CANCEL_MARKER), constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const buf = Buffer.alloc(16);
+      const word = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+      return Object.hasOwn(CANCELLERS, word) ? CANCELLERS[word as Canceller] : CANCELLERS.cli;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return CANCELLERS.cli;
+  }
+}
 
 /**
  * How long the job has to exit after its end record (ms) before it is stopped. NOTE: gloo's
@@ -435,7 +455,7 @@ export async function follow(running: RunningJob, job: Job, plan: FollowPlan): P
     return 0;
   }
   if (cancelled) {
-    writer?.append({ kind: 'event', t: seconds(), event: 'cancelled', data: { target: job.spec, jobId, by: interrupted ? 'interrupt' : 'netwright runs cancel' } });
+    writer?.append({ kind: 'event', t: seconds(), event: 'cancelled', data: { target: job.spec, jobId, by: interrupted ? 'interrupt' : cancelledBy(writer!.folder) } });
     writer?.finish('stopped', summary);
     if (io.json) io.out(JSON.stringify({ type: 'done', reason: 'stopped', steps, epochs, seconds: summary.seconds, ...(writer ? { runId: writer.id } : {}) }) + '\n');
     else io.out(`\nstopped after ${steps} steps (cancelled)\n`);

@@ -110,6 +110,9 @@ describe('a run the app launched whose job runs on while no engine follows it', 
           status = (await client.request('runs.list', {})).runs[0]!.status;
         }
         expect(status).toBe('stopped');
+        // Its log says who ended it: the app's Stop (netwright runs cancel's own cancel says so).
+        const said = (await client.request('runs.log', { id: run.id })).lines.map((l) => l.text);
+        expect(said.at(-1)).toMatch(/^\[cancelled\] \{.*"by":"the app's Stop"\}$/);
         expect((await client.request('runs.list', {})).runs[0]!.followed).toBeUndefined();
         await client.request('runs.delete', { id: run.id });
         expect((await client.request('runs.list', {})).runs).toEqual([]);
