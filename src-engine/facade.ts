@@ -62,6 +62,7 @@ export { imageToSample, type RgbaImage } from './core/data/image';
 export { DEFAULT_OPTIMIZER, OPTIMIZERS } from './catalog/optimizers/registry';
 export { DEFAULT_SCHEDULE, SCHEDULES } from './catalog/schedules/registry';
 export { defaultSetting } from './catalog/settings';
+export { QUANTIZE_PHASE_LABELS, type QuantizePhase } from './catalog/calibration';
 // A design's training settings when it has none (Add settings; the CLI's --data for an imported model).
 export { defaultTraining, lossNodeOf } from './core/train/defaults';
 

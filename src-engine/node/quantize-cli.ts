@@ -147,7 +147,7 @@ function printFigures(out: (s: string) => void, name: string, written: string, m
   out(`  ${'size (ONNX)'.padEnd(22)} ${kib(f.float.bytes).padStart(9)} ${kib(f.int8.bytes).padStart(9)}  (${((100 * f.int8.bytes) / f.float.bytes).toFixed(0)}%)\n`);
   const ms = (v: number | undefined) => `${(v ?? NaN).toPrecision(3)} ms`;
   const rate = (v: number | undefined) => `${Math.round(v ?? NaN)}/s`;
-  out(`  ${'latency, batch 1'.padEnd(22)} ${ms(f.float.latencyMs).padStart(9)} ${ms(f.int8.latencyMs).padStart(9)}\n`);
+  out(`  ${'latency, batch 1'.padEnd(22)} ${ms(f.float.latencyMs).padStart(9)} ${ms(f.int8.latencyMs).padStart(9)}  (float32 run by ${f.floatRuntime})\n`);
   out(`  ${'throughput, batch 32'.padEnd(22)} ${rate(f.float.perSecond).padStart(9)} ${rate(f.int8.perSecond).padStart(9)}  (int8 run by ${f.int8Runtime})\n`);
   if (f.changed !== undefined) out(`  ${f.changed} of ${f.samples * (f.positions ?? 1)} ${f.positions ? 'pixels' : 'samples'} changed class${f.moved?.length ? `: ${f.moved.map((c) => `${c.name} ${c.float}→${c.int8} right (${c.changed} changed)`).join(', ')}` : ''}\n`);
   const c = f.confusion;

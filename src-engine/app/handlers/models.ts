@@ -25,6 +25,7 @@ import { storedBaselines } from '../../core/metrics/baselines';
 import type { MetricValues } from '../../core/metrics/accumulator';
 import { QuantizeError } from '../../core/quantize/errors';
 import { quantizationReport } from '../../core/quantize/report';
+import type { QuantizePhase } from '../../catalog/calibration';
 
 /**
  * Models: `model.load` (a reopened project's weights), `model.import` (ONNX) and
@@ -98,14 +99,15 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return { received: weights.at };
     },
     'model.exportClose': ({ handle }) => (ctx.exports.close(handle), {}),
-    'model.quantize': async ({ source, method, samples }) => {
+    'model.quantize': async ({ source, method, samples, progressId }, { signal }) => {
       const model = sourceModel(ctx, source);
       const t = model.graph.training;
       if (!t || !ctx.env.training) throw new QuantizeError('E_QUANTIZE_DATA', 'The model has no training settings naming its data, so there is nothing to calibrate it on: quantise it with netwright quantize --data.');
       // Its own training split, at the shape the run was fed, as training loads it.
       const loaded = await ctx.env.training.loadDataset(withInputShape(t.dataset, model.graph), t.seed);
-      // On the engine's backend: its int8 kernels run the int8 side (core/quantize/runtime.ts).
-      return ctx.withBackend((backend) => quantizationReport(model, loaded, method, samples, backend));
+      // On the engine's backend: its int8 kernels run the int8 side (core/quantize/runtime.ts), its float kernels the float side.
+      const onProgress = progressId === undefined ? undefined : (p: { phase: QuantizePhase; done: number; total: number }) => ctx.emit('quantize.progress', { progressId, ...p });
+      return ctx.withBackend((backend) => quantizationReport(model, loaded, method, samples, backend, { signal, ...(onProgress ? { onProgress } : {}) }));
     },
     'model.samples': async ({ runId, dataset, seed }) => {
       const loaded = ctx.model.loaded;

@@ -4,6 +4,7 @@
  * metric, sizes, the samples and classes that moved — and each layer's sensitivity.
  */
 import type { Backend } from '../backend/types';
+import { createReferenceBackend } from '../backend/reference';
 import { withInputShape } from '../data';
 import type { LoadedDataset, Samples } from '../data/types';
 import type { TrainedModel } from '../export/model';
@@ -13,7 +14,8 @@ import { quantizationSplits } from './data';
 import { QuantizeError } from './errors';
 import { normalized, quantizeModel } from './int8';
 import { int8Onnx } from './qdq-onnx';
-import { layerSensitivity, sideBySide, type ClassMove, type LayerSensitivity, type SideBySide } from './side-by-side';
+import { layerSensitivityAsync, quantizeCancelled, sideBySide, timeSides, type ClassMove, type LayerSensitivity, type SideBySide, type SideFigures } from './side-by-side';
+import type { QuantizePhase } from '../../catalog/calibration';
 
 /** Test samples the report measures, and those its per-layer sensitivity does. */
 const REPORT_TEST_SAMPLES = 1000;
@@ -25,8 +27,12 @@ export interface QuantizationReport {
   calibratedOn: string;
   testSamples: number;
   metric: SideBySide['metric'];
-  float: { metric: number; bytes: number };
-  int8: { metric: number; bytes: number };
+  float: SideFigures;
+  int8: SideFigures;
+  /** The batch the throughput was measured at (32, or the test samples when fewer). */
+  timedBatch: number;
+  /** What ran the float side (the backend's description). */
+  floatRuntime: string;
   changed?: number;
   moved?: ClassMove[];
   sensitivity: LayerSensitivity[];
@@ -34,31 +40,61 @@ export interface QuantizationReport {
   int8Runtime: string;
 }
 
+/** How far `quantizationReport` has got: its phase, and the samples done of `total` in it (0 of 0 where not counted). */
+export type QuantizeProgress = (p: { phase: QuantizePhase; done: number; total: number }) => void;
+
 /**
  * Quantise `model` on `samples` samples of its training split (`loaded`: its dataset as the host
  * loads it) by `method` and measure it beside float32 on up to 1,000 test samples, both run on
- * `backend` (the int8 side on its int8 kernels where it has them, as `netwright quantize` runs it;
- * no timings: the engine's backend is not the one the file will run on).
+ * `backend` (the int8 side on its int8 kernels where it has them, as `netwright quantize` runs it),
+ * with their latency at batch 1 and throughput at batch 32 on that backend; then each layer's
+ * sensitivity. Between phases, and every few sensitivity samples, it lets the event loop run, so a
+ * cancel (`signal`) is heard; `onProgress` hears each phase begin and the sensitivity's samples.
  *
- * @throws QuantizeError `E_QUANTIZE_DATA` (no training settings, no test samples), `E_QUANTIZE_UNSUPPORTED`.
+ * @throws QuantizeError `E_QUANTIZE_DATA` (no training settings, no test samples), `E_QUANTIZE_UNSUPPORTED`, `E_CANCELLED`.
  */
-export function quantizationReport(model: TrainedModel, loaded: LoadedDataset<Samples>, method: CalibrationMethod, samples: number, backend?: Backend): QuantizationReport {
+export async function quantizationReport(model: TrainedModel, loaded: LoadedDataset<Samples>, method: CalibrationMethod, samples: number, backend: Backend = createReferenceBackend(), options: { signal?: AbortSignal; onProgress?: QuantizeProgress } = {}): Promise<QuantizationReport> {
   const t = model.graph.training;
   if (!t) throw new QuantizeError('E_QUANTIZE_DATA', 'The model has no training settings naming its data: quantise it with netwright quantize --data.');
+  const phase = async (p: QuantizePhase, total = 0) => {
+    options.onProgress?.({ phase: p, done: 0, total });
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    if (options.signal?.aborted) throw quantizeCancelled();
+  };
+  await phase('calibrating', samples);
   const { calibration, test } = quantizationSplits(loaded, withInputShape(t.dataset, model.graph), t.seed, samples, REPORT_TEST_SAMPLES);
   if (test.count === 0) throw new QuantizeError('E_QUANTIZE_DATA', `${t.dataset.name} has no test or validation samples to measure the int8 model on.`);
   const q = quantizeModel(model, normalized(model, calibration.x, calibration.count), calibration.count, method);
+  await phase('measuring', test.count);
   const floatBytes = exportOnnx(model).bytes.length;
-  const f = sideBySide(q, test.x, test.y, test.count, { float: floatBytes, int8: int8Onnx(q).length }, backend, { speed: false });
-  const sensitivity = layerSensitivity(q, test.x, test.y, Math.min(test.count, REPORT_SENSITIVITY_SAMPLES)).layers;
+  const bytes = { float: floatBytes, int8: int8Onnx(q).length };
+  const f = sideBySide(q, test.x, test.y, test.count, bytes, backend, { speed: false });
+  await phase('timing');
+  const timed = timeSides(q, test.x, test.count, backend);
+  const few = Math.min(test.count, REPORT_SENSITIVITY_SAMPLES);
+  await phase('sensitivity', few);
+  // At most ~10 progress reports a second: a small model's 200 samples take milliseconds.
+  let reported = 0;
+  const sensitivity = (
+    await layerSensitivityAsync(q, test.x, test.y, few, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (done, total) => {
+        if (done < total && performance.now() - reported < 100) return;
+        reported = performance.now();
+        options.onProgress?.({ phase: 'sensitivity', done, total });
+      },
+    })
+  ).layers;
   return {
     method,
     samples: calibration.count,
     calibratedOn: `${t.dataset.name}, its training split`,
     testSamples: test.count,
     metric: f.metric,
-    float: { metric: f.float.metric, bytes: f.float.bytes },
-    int8: { metric: f.int8.metric, bytes: f.int8.bytes },
+    float: { metric: f.float.metric, bytes: f.float.bytes, ...timed.float },
+    int8: { metric: f.int8.metric, bytes: f.int8.bytes, ...timed.int8 },
+    timedBatch: timed.batch,
+    floatRuntime: timed.floatRuntime,
     ...(f.changed !== undefined ? { changed: f.changed } : {}),
     ...(f.moved ? { moved: f.moved } : {}),
     sensitivity,

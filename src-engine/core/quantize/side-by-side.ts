@@ -52,6 +52,8 @@ export interface SideBySide {
   step: number;
   /** What ran the int8 model (its outputs and timings): "WebAssembly SIMD" (the CPU backend's kernels) or "TypeScript" (runtime.ts). */
   int8Runtime: string;
+  /** What ran the float model (its outputs and timings): the backend's description ("CPU · 2 threads (WebAssembly SIMD)"). */
+  floatRuntime: string;
 }
 
 /** The best of `k` scores at `at`, `stride` apart (a segmenter's channels are a plane apart). */
@@ -207,6 +209,7 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
       maxDifference,
       step: q.step,
       int8Runtime: int8.kind,
+      floatRuntime: backend.description,
     };
   }
   const mse = (v: Float32Array) => {
@@ -214,7 +217,7 @@ export function sideBySide(m: Int8Model, x: Float32Array, y: Float32Array, count
     for (let j = 0; j < v.length; j++) e += (v[j] - y[j]) ** 2;
     return e / Math.max(1, v.length);
   };
-  return { samples: count, metric: 'mse', float: { metric: mse(f), bytes: bytes.float, ...s.float }, int8: { metric: mse(q.values), bytes: bytes.int8, ...s.int8 }, maxDifference, step: q.step, int8Runtime: int8.kind };
+  return { samples: count, metric: 'mse', float: { metric: mse(f), bytes: bytes.float, ...s.float }, int8: { metric: mse(q.values), bytes: bytes.int8, ...s.int8 }, maxDifference, step: q.step, int8Runtime: int8.kind, floatRuntime: backend.description };
 }
 
 /** One dense layer's sensitivity: the metric with only that layer in int8 (the rest float), and its change from float. */

@@ -3,7 +3,7 @@ import { defineService } from '../service';
 import { DatasetConfigSchema, OnnxSummarySchema } from '../../base/schemas';
 import { Ints, MetricValuesSchema, Numbers, numbers, ProbeSamples, RunId } from '../schemas';
 import { TASK_NAMES } from '../../catalog/tasks';
-import { CALIBRATION_METHODS } from '../../catalog/calibration';
+import { CALIBRATION_METHODS, QUANTIZE_PHASES } from '../../catalog/calibration';
 import { ExportSource, LoadedModelInfo, MAX_IMPORT_BYTES, EXPORT_CHUNK_BYTES, ExportHandle, MAX_PROJECT_WEIGHTS_BYTES, WeightsId, FileBytes, ImportParams, ImportedModel } from './model-schemas';
 
 export { ExportSource, LoadedModelInfo, MAX_IMPORT_BYTES, EXPORT_CHUNK_BYTES, MAX_PROJECT_WEIGHTS_BYTES } from './model-schemas';
@@ -242,15 +242,24 @@ export const modelService = defineService({
      * form, `E_QUANTIZE_DATA` without data to calibrate on.
      */
     'model.quantize': {
-      params: z.object({ source: ExportSource, method: z.enum(CALIBRATION_METHODS), samples: z.number().int().min(1).max(4096) }),
+      /** `progressId`: the id its `quantize.progress` events carry (none without it). */
+      params: z.object({ source: ExportSource, method: z.enum(CALIBRATION_METHODS), samples: z.number().int().min(1).max(4096), progressId: z.string().min(1).max(64).optional() }),
       result: z.object({
         method: z.enum(CALIBRATION_METHODS),
         samples: z.number().int().nonnegative(),
         calibratedOn: z.string().max(300),
         testSamples: z.number().int().nonnegative(),
         metric: z.enum(['accuracy', 'mse']),
-        float: z.object({ metric: z.number(), bytes: z.number().int().nonnegative() }),
-        int8: z.object({ metric: z.number(), bytes: z.number().int().nonnegative() }),
+        /**
+         * Each side's metric and ONNX size; `latencyMs`, the median milliseconds of one sample at batch 1, and
+         * `perSecond`, samples a second at batch `timedBatch` (32, or the test samples when fewer), measured by
+         * the engine on this machine with the runtimes `floatRuntime` and `int8Runtime` name.
+         */
+        float: z.object({ metric: z.number(), bytes: z.number().int().nonnegative(), latencyMs: z.number().nonnegative().optional(), perSecond: z.number().nonnegative().optional() }),
+        int8: z.object({ metric: z.number(), bytes: z.number().int().nonnegative(), latencyMs: z.number().nonnegative().optional(), perSecond: z.number().nonnegative().optional() }),
+        timedBatch: z.number().int().positive().optional(),
+        /** What ran the float side and its timings: the backend's description ("CPU · 2 threads (WebAssembly SIMD)"). */
+        floatRuntime: z.string().max(200).optional(),
         /** A classifier's test samples whose predicted class changed, and its classes that moved (most changed first). */
         changed: z.number().int().nonnegative().optional(),
         moved: z.array(z.object({ name: z.string().max(1000), samples: z.number().int(), float: z.number().int(), int8: z.number().int(), changed: z.number().int() })).max(65_536).optional(),
@@ -355,6 +364,8 @@ export const modelService = defineService({
   events: {
     /** A long export's progress: `fraction` in [0, 1] and what is being produced. */
     'export.progress': z.object({ format: z.string(), fraction: z.number().min(0).max(1), what: z.string().max(200) }),
+    /** A `model.quantize` under way (its `progressId`): the phase, and the samples done of `total` in it (0 of 0 for a phase not counted). */
+    'quantize.progress': z.object({ progressId: z.string().max(64), phase: z.enum(QUANTIZE_PHASES), done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
   },
   limits: { maxImportBytes: MAX_IMPORT_BYTES },
 });

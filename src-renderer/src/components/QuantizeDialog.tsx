@@ -1,10 +1,16 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { getHost } from '../host';
-import { exportInt8, int8Choices, measureQuantization, showChange, showMetric, type QuantizeReport } from '../training/quantize';
+import { exportInt8, int8Choices, measureQuantization, quantizeSourceKey, showChange, showLatency, showMetric, showProgress, showRate, type QuantizeProgress, type QuantizeReport } from '../training/quantize';
 import { Modal } from './Modal';
 import { useWindow } from '../state/window';
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** int8 against float32 as a speed: `slow` over `fast` times (a time's ratio, or a rate's inverted by the caller). */
+const relativeSpeed = (floatCost: number, int8Cost: number) => {
+  const ratio = floatCost / Math.max(1e-9, int8Cost);
+  return ratio >= 1 ? `${ratio.toFixed(1)}× faster` : `${(1 / ratio).toFixed(1)}× slower`;
+};
 
 /** The measured figures: float32 beside int8, the classes that moved, each layer's sensitivity. */
 export function QuantizeFigures({ report }: { report: QuantizeReport }) {
@@ -35,8 +41,34 @@ export function QuantizeFigures({ report }: { report: QuantizeReport }) {
               {kib(r.int8.bytes)} ({Math.round((100 * r.int8.bytes) / Math.max(1, r.float.bytes))}%)
             </td>
           </tr>
+          {r.float.latencyMs !== undefined && r.int8.latencyMs !== undefined ? (
+            <tr data-row="latency">
+              <th>latency, batch 1</th>
+              <td>{showLatency(r.float.latencyMs)}</td>
+              <td>
+                {showLatency(r.int8.latencyMs)} ({relativeSpeed(r.float.latencyMs, r.int8.latencyMs)})
+              </td>
+            </tr>
+          ) : null}
+          {r.float.perSecond !== undefined && r.int8.perSecond !== undefined ? (
+            <tr data-row="throughput">
+              <th>throughput, batch {r.timedBatch ?? 32}</th>
+              <td>{showRate(r.float.perSecond)}</td>
+              <td>
+                {showRate(r.int8.perSecond)} ({relativeSpeed(r.int8.perSecond, r.float.perSecond)})
+              </td>
+            </tr>
+          ) : null}
+          {r.floatRuntime || r.int8Runtime ? (
+            <tr data-row="runtime">
+              <th>run by</th>
+              <td>{r.floatRuntime ?? '—'}</td>
+              <td>{r.int8Runtime ?? '—'}</td>
+            </tr>
+          ) : null}
         </tbody>
       </table>
+      {r.float.latencyMs !== undefined ? <p className="quantize__note">Timed by the engine on this machine: the median of repeated calls, the input's normalisation or quantisation included.</p> : null}
       {r.changed !== undefined ? (
         <p data-testid="quantize-changed">
           {r.changed} of {r.testSamples} test samples changed class
@@ -66,12 +98,42 @@ export function QuantizeDialog({ onClose }: { onClose(): void }) {
   const counts = int8Choices(w, 'samples');
   const [method, setMethod] = useState(methods?.default ?? 'minmax');
   const [samples, setSamples] = useState(Number(counts?.default ?? 256));
-  const [state, setState] = useState<{ kind: 'idle' } | { kind: 'measuring' } | { kind: 'done'; report: QuantizeReport } | { kind: 'failed'; message: string; code?: string }>({ kind: 'idle' });
+  const [state, setState] = useState<MeasureState>({ kind: 'idle' });
+  const abort = useRef<AbortController | undefined>(undefined);
+  const shown = useRef<MeasureState>(state);
+  useEffect(() => {
+    shown.current = state;
+  }, [state]);
+  // What Export would export, followed while the dialog is open: a measurement of another model is
+  // stopped, and its figures are not shown as this one's.
+  useEffect(() => {
+    const update = () => {
+      const s = shown.current;
+      if ((s.kind === 'measuring' || s.kind === 'done') && s.key !== quantizeSourceKey(w)) {
+        abort.current?.abort();
+        abort.current = undefined;
+        shown.current = { kind: 'stale' };
+        setState(shown.current);
+      }
+    };
+    const offs = [w.run.subscribe(update), w.editor.subscribe(update)];
+    return () => offs.forEach((off) => off());
+  }, [w]);
+  useEffect(() => () => abort.current?.abort(), []);
   const measure = () => {
-    setState({ kind: 'measuring' });
-    measureQuantization(w, method, samples).then(
-      (report) => setState({ kind: 'done', report }),
-      (e: { message: string; code?: string }) => setState({ kind: 'failed', message: e.message, ...(e.code ? { code: e.code } : {}) }),
+    abort.current?.abort();
+    const stop = new AbortController();
+    abort.current = stop;
+    const measuredKey = quantizeSourceKey(w);
+    shown.current = { kind: 'measuring', key: measuredKey };
+    setState(shown.current);
+    measureQuantization(w, method, samples, { signal: stop.signal, onProgress: (progress) => !stop.signal.aborted && setState({ kind: 'measuring', key: measuredKey, progress }) }).then(
+      (report) => !stop.signal.aborted && setState({ kind: 'done', report, key: measuredKey }),
+      (e: { message: string; code?: string }) => {
+        // A cancel says so; a measurement replaced (stale, closed) says nothing.
+        if (abort.current !== stop) return;
+        setState(e.code === 'E_CANCELLED' ? { kind: 'cancelled' } : { kind: 'failed', message: e.message, ...(e.code ? { code: e.code } : {}) });
+      },
     );
   };
   return (
@@ -101,6 +163,11 @@ export function QuantizeDialog({ onClose }: { onClose(): void }) {
         <button type="button" data-testid="quantize-measure" disabled={state.kind === 'measuring'} onClick={measure}>
           {state.kind === 'measuring' ? 'Measuring…' : 'Measure'}
         </button>
+        {state.kind === 'measuring' ? (
+          <button type="button" data-testid="quantize-cancel" onClick={() => abort.current?.abort()}>
+            Cancel
+          </button>
+        ) : null}
         <button
           type="button"
           data-testid="quantize-export"
@@ -112,13 +179,45 @@ export function QuantizeDialog({ onClose }: { onClose(): void }) {
           Export int8…
         </button>
       </div>
+      <QuantizeStatus state={state} />
       {state.kind === 'done' ? <QuantizeFigures report={state.report} /> : null}
-      {state.kind === 'failed' ? (
-        <p className="quantize__error" role="alert" data-testid="quantize-error">
-          {state.message}
-          {state.code ? ` (${state.code})` : ''}
-        </p>
-      ) : null}
     </Modal>
   );
+}
+
+/** The dialog's measurement: none yet, under way (with the engine's progress), done, cancelled, failed, or made stale by a change of the model. */
+export type MeasureState =
+  | { kind: 'idle' }
+  | { kind: 'measuring'; key: string; progress?: QuantizeProgress }
+  | { kind: 'done'; report: QuantizeReport; key: string }
+  | { kind: 'cancelled' }
+  | { kind: 'stale' }
+  | { kind: 'failed'; message: string; code?: string };
+
+/** What the dialog says of a measurement that has no figures to show: its progress, its cancel, its failure, or that the model changed. */
+export function QuantizeStatus({ state }: { state: MeasureState }) {
+  if (state.kind === 'measuring') {
+    const p = state.progress;
+    return (
+      <div className="quantize__progress" role="status" data-testid="quantize-progress">
+        <span>{p ? showProgress(p) : 'Starting…'}</span>
+        {p && p.total > 0 && p.phase === 'sensitivity' ? <progress value={p.done} max={p.total} /> : <progress />}
+      </div>
+    );
+  }
+  if (state.kind === 'cancelled') return <p className="quantize__note" role="status" data-testid="quantize-note">Cancelled: nothing was measured.</p>;
+  if (state.kind === 'stale')
+    return (
+      <p className="quantize__note" role="status" data-testid="quantize-note">
+        The model Export would export changed (the design, or the run on screen): measure again for its figures.
+      </p>
+    );
+  if (state.kind === 'failed')
+    return (
+      <p className="quantize__error" role="alert" data-testid="quantize-error">
+        {state.message}
+        {state.code ? ` (${state.code})` : ''}
+      </p>
+    );
+  return null;
 }

@@ -2,7 +2,8 @@
  * The Export menu's Quantize… dialog (#85): int8 measured beside float32 by the engine
  * (`model.quantize`), then exported with the same choices as the export table's `onnx-int8` format.
  */
-import type { ResultOf } from '../../../src-engine/protocol';
+import type { EventData, ExportSource, ResultOf } from '../../../src-engine/protocol';
+import { QUANTIZE_PHASE_LABELS } from '../../../src-engine/facade';
 import type { HostFiles } from '../../../src-contracts/host';
 import { currentExportSource, designExportSource, exportModel } from './export';
 import type { WindowStores } from '../state/window-stores';
@@ -18,16 +19,60 @@ export function int8Choices(w: Pick<WindowStores, 'exports'>, key: 'method' | 's
   return setting ? { values: setting.choices.map((c) => c.value), default: setting.default } : undefined;
 }
 
+/** What Export would export now: the run on screen, a loaded model, or the design's initial weights. */
+export function quantizeSource(w: WindowStores): ExportSource | undefined {
+  return currentExportSource(w) ?? designExportSource(w);
+}
+
+/**
+ * What a measurement was made of, as a key: the source, and for a design's initial weights the design
+ * itself; for a run, its phase (a run still training has other weights when it ends). Figures made
+ * under another key are stale.
+ */
+export function quantizeSourceKey(w: WindowStores): string {
+  const source = quantizeSource(w);
+  if (!source) return 'none';
+  const run = w.run.getState();
+  return JSON.stringify(source.kind === 'initial' ? source : { ...source, runId: run.runId, phase: run.phase });
+}
+
+/** How far a measurement has got (the engine's `quantize.progress`). */
+export type QuantizeProgress = Omit<EventData<'quantize.progress'>, 'progressId'>;
+
+let measures = 0;
+
 /**
  * Ask the engine to quantise what Export would export (the run on screen, a loaded model, or the
- * design's initial weights) and measure it; rejects with the engine's coded error.
+ * design's initial weights) and measure it; rejects with the engine's coded error (`E_CANCELLED`
+ * once `signal` is aborted). `onProgress` hears its phases and the sensitivity's samples.
  */
-export async function measureQuantization(w: WindowStores, method: string, samples: number): Promise<QuantizeReport> {
+export async function measureQuantization(w: WindowStores, method: string, samples: number, options: { signal?: AbortSignal; onProgress?: (p: QuantizeProgress) => void } = {}): Promise<QuantizeReport> {
   const c = w.engine.getState().client;
-  const source = currentExportSource(w) ?? designExportSource(w);
+  const source = quantizeSource(w);
   if (!c) throw Object.assign(new Error('The engine is not connected; try again when it is back.'), { code: 'E_ENGINE_DISCONNECTED' });
   if (!source) throw Object.assign(new Error('There is nothing to quantise yet: train a model, or open one saved with its weights.'), { code: 'E_EXPORT_NO_WEIGHTS' });
-  return c.request('model.quantize', { source, method: method as QuantizeReport['method'], samples });
+  const progressId = `quantize-${++measures}`;
+  const off = options.onProgress ? c.on('quantize.progress', ({ progressId: id, ...p }) => (id === progressId ? options.onProgress?.(p) : undefined)) : undefined;
+  try {
+    return await c.request('model.quantize', { source, method: method as QuantizeReport['method'], samples, progressId }, options.signal ? { signal: options.signal } : {});
+  } finally {
+    off?.();
+  }
+}
+
+/** Milliseconds as the dialog shows them: three figures. */
+export function showLatency(ms: number | undefined): string {
+  return ms === undefined ? '—' : ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toPrecision(3)} ms`;
+}
+
+/** Samples a second: whole numbers with thousands grouped, three figures below ten. */
+export function showRate(perSecond: number | undefined): string {
+  return perSecond === undefined ? '—' : perSecond >= 10 ? `${Math.round(perSecond).toLocaleString('en-US')}/s` : `${perSecond.toPrecision(3)}/s`;
+}
+
+/** A phase of a measurement, as the dialog says it: its label, and the samples done where counted. */
+export function showProgress(p: QuantizeProgress): string {
+  return `${QUANTIZE_PHASE_LABELS[p.phase]}${p.phase === 'sensitivity' && p.total > 0 ? `: ${p.done} of ${p.total} samples` : '…'}`;
 }
 
 /** Export the int8 file with the dialog's choices (they become the format's settings in the menu too). */

@@ -1,13 +1,19 @@
 /**
  * Export ▸ Quantize… (#85): the dialog offers the int8 format's own choices (the engine's export
- * table) and draws what `model.quantize` answers: float32 beside int8, the classes that moved, each
- * layer's sensitivity.
+ * table) and draws what `model.quantize` answers: float32 beside int8 (metric, size, latency at
+ * batch 1, throughput at batch 32 and what ran each), the classes that moved, each layer's
+ * sensitivity; while it measures, the engine's progress and a Cancel; figures of a model that is no
+ * longer the one Export would export are not shown as its own.
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { QUANTIZE_SETTINGS } from '../../../src-engine/core/quantize/export-format';
-import { QuantizeFigures } from '../../../src-renderer/src/components/QuantizeDialog';
-import { int8Choices, showChange, showMetric, type QuantizeReport } from '../../../src-renderer/src/training/quantize';
+import { createMemoryChannelPair, RpcClient, RpcServer, type ParamsOf } from '../../../src-engine/protocol';
+import { QuantizeFigures, QuantizeStatus } from '../../../src-renderer/src/components/QuantizeDialog';
+import { int8Choices, measureQuantization, quantizeSourceKey, showChange, showLatency, showMetric, showRate, type QuantizeProgress, type QuantizeReport } from '../../../src-renderer/src/training/quantize';
+import { parseProject } from '../../../src-renderer/src/editor/project';
+import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
+import { twoMoonsGraph } from '../session/fixtures';
 
 const REPORT: QuantizeReport = {
   method: 'entropy',
@@ -28,6 +34,16 @@ const REPORT: QuantizeReport = {
   ],
 };
 
+/** The same with the engine's timings, as it answers them now. */
+const TIMED: QuantizeReport = {
+  ...REPORT,
+  float: { ...REPORT.float, latencyMs: 0.2341, perSecond: 41_236.4 },
+  int8: { ...REPORT.int8, latencyMs: 0.1012, perSecond: 95_012.9 },
+  timedBatch: 32,
+  floatRuntime: 'CPU · 2 threads (WebAssembly SIMD)',
+  int8Runtime: 'WebAssembly SIMD',
+};
+
 describe('Export ▸ Quantize…', () => {
   it("draws float32 beside int8, the moved classes as text, and each layer's sensitivity", () => {
     const html = renderToStaticMarkup(<QuantizeFigures report={REPORT} />);
@@ -39,6 +55,85 @@ describe('Export ▸ Quantize…', () => {
     expect([...html.matchAll(/data-layer="([^"]+)" data-change="([^"]+)"/g)].map((m) => [m[1], Number(m[2])])).toEqual([['fc1', 0], ['fc3', -0.005]]);
     expect(html).toContain('−0.50 points');
     expect([showMetric('mse', 0.11824), showChange('mse', 0.000323), showChange('accuracy', 0)]).toEqual(['0.1182', '+0.000323', '±0.00 points']);
+  });
+
+  it('draws latency at batch 1 and throughput at batch 32 beside size and accuracy, with what ran each side; none where the engine timed nothing', () => {
+    const html = renderToStaticMarkup(<QuantizeFigures report={TIMED} />);
+    expect(html).toMatch(/<tr data-row="latency"><th>latency, batch 1<\/th><td>0\.234 ms<\/td><td>0\.101 ms \(2\.3× faster\)<\/td><\/tr>/);
+    expect(html).toMatch(/<tr data-row="throughput"><th>throughput, batch 32<\/th><td>41,236\/s<\/td><td>95,013\/s \(2\.3× faster\)<\/td><\/tr>/);
+    expect(html).toMatch(/<tr data-row="runtime"><th>run by<\/th><td>CPU · 2 threads \(WebAssembly SIMD\)<\/td><td>WebAssembly SIMD<\/td><\/tr>/);
+    // Slower int8 says so.
+    const slow = renderToStaticMarkup(<QuantizeFigures report={{ ...TIMED, int8: { ...TIMED.int8, latencyMs: 0.7023, perSecond: 13_000 } }} />);
+    expect(slow).toContain('0.702 ms (3.0× slower)');
+    expect(slow).toContain('13,000/s (3.2× slower)');
+    expect(renderToStaticMarkup(<QuantizeFigures report={REPORT} />)).not.toMatch(/data-row="(latency|throughput)"/);
+    expect([showLatency(123.4), showLatency(7.891), showRate(4.5), showRate(1234.5)]).toEqual(['123 ms', '7.89 ms', '4.50/s', '1,235/s']);
+  });
+
+  it("shows the engine's progress while it measures, and says when it was cancelled or the model changed", () => {
+    const at = (progress?: QuantizeProgress) => renderToStaticMarkup(<QuantizeStatus state={{ kind: 'measuring', key: 'k', ...(progress ? { progress } : {}) }} />);
+    expect(at()).toContain('Starting…');
+    expect(at({ phase: 'calibrating', done: 0, total: 256 })).toContain('Calibrating on the training split…');
+    expect(at({ phase: 'timing', done: 0, total: 0 })).toContain('Timing batch 1 and batch 32…');
+    const pass = at({ phase: 'sensitivity', done: 37, total: 200 });
+    expect(pass).toContain('Per-layer sensitivity: 37 of 200 samples');
+    expect(pass).toContain('<progress value="37" max="200">');
+    expect(renderToStaticMarkup(<QuantizeStatus state={{ kind: 'cancelled' }} />)).toContain('Cancelled: nothing was measured.');
+    expect(renderToStaticMarkup(<QuantizeStatus state={{ kind: 'stale' }} />)).toContain('changed (the design, or the run on screen): measure again');
+    expect(renderToStaticMarkup(<QuantizeStatus state={{ kind: 'idle' }} />)).toBe('');
+  });
+
+  it('measures with an id of its own: hears its progress only, passes its cancel to the engine, and stops listening when answered', async () => {
+    const w = createWindowStores();
+    const parsed = parseProject(JSON.stringify(twoMoonsGraph()));
+    if (!parsed.ok) throw new Error(parsed.message);
+    w.editor.getState().load(parsed.doc, { name: 'moons' });
+    const [a, b] = createMemoryChannelPair();
+    const asked: ParamsOf<'model.quantize'>[] = [];
+    let cancelled = false;
+    const server: RpcServer = new RpcServer(b, {
+      'model.quantize': async (p: ParamsOf<'model.quantize'>, { signal }: { signal: AbortSignal }) => {
+        asked.push(p);
+        server.emit('quantize.progress', { progressId: 'someone-else', phase: 'timing', done: 0, total: 0 });
+        server.emit('quantize.progress', { progressId: p.progressId!, phase: 'sensitivity', done: 5, total: 200 });
+        if (asked.length === 1) return TIMED;
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        cancelled = true;
+        throw Object.assign(new Error('cancelled'), { code: 'E_CANCELLED' });
+      },
+    });
+    const client = new RpcClient(a);
+    w.engine.setState({ client });
+    const heard: QuantizeProgress[] = [];
+    expect(await measureQuantization(w, 'entropy', 64, { onProgress: (p) => heard.push(p) })).toEqual(TIMED);
+    expect(asked[0]).toMatchObject({ source: { kind: 'initial' }, method: 'entropy', samples: 64, progressId: expect.stringMatching(/^quantize-\d+$/) });
+    expect(heard).toEqual([{ phase: 'sensitivity', done: 5, total: 200 }]);
+    // Answered: its listener is gone (an event for it now reaches no one).
+    server.emit('quantize.progress', { progressId: asked[0].progressId!, phase: 'sensitivity', done: 6, total: 200 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(heard.length).toBe(1);
+    const stop = new AbortController();
+    const second = measureQuantization(w, 'minmax', 64, { signal: stop.signal, onProgress: (p) => (heard.push(p), stop.abort()) });
+    await expect(second).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(cancelled).toBe(true);
+    expect(asked[1].progressId).not.toBe(asked[0].progressId);
+  });
+
+  it("keys a measurement by what Export would export: the design's weights change with the design, not with a selection", () => {
+    const w = createWindowStores();
+    const parsed = parseProject(JSON.stringify(twoMoonsGraph()));
+    if (!parsed.ok) throw new Error(parsed.message);
+    w.editor.getState().load(parsed.doc, { name: 'moons' });
+    const before = quantizeSourceKey(w);
+    const first = w.editor.getState().history.present.graph.nodes.find((n) => n.op === 'Linear')!;
+    w.editor.getState().select([first.id]);
+    expect(quantizeSourceKey(w)).toBe(before);
+    w.editor.getState().edit({ kind: 'set-attrs', nodeIds: [first.id], attrs: { outFeatures: 7 } });
+    expect(quantizeSourceKey(w)).not.toBe(before);
+    // A run on screen is what Export exports: its key is the run's, whatever the design.
+    w.run.setState({ runId: 'run-1', phase: 'done', graph: w.editor.getState().history.present.graph });
+    expect(JSON.parse(quantizeSourceKey(w))).toEqual({ kind: 'current', runId: 'run-1', phase: 'done' });
   });
 
   it("offers the int8 format's choices as the engine's export table declares them", () => {
