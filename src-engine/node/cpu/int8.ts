@@ -93,6 +93,9 @@ export function createInt8Runtime(heap: SharedHeap, threads: number, kernel: Ker
     relu: kernel('int8Relu'),
     quantize: kernel('int8Quantize', { range: ['s0', 's1'] }),
     depthwise: kernel('int8Depthwise', { range: ['q0', 'q1'] }),
+    table: kernel('int8Table', { range: ['s0', 's1'] }),
+    table2: kernel('int8Table2', { range: ['s0', 's1'] }),
+    mean: kernel('int8Mean', { range: ['s0', 's1'] }),
   };
   return {
     prepare(m) {
@@ -118,6 +121,9 @@ interface Kernels {
   relu: Kernel<'int8Relu'>;
   quantize: Kernel<'int8Quantize'>;
   depthwise: Kernel<'int8Depthwise'>;
+  table: Kernel<'int8Table'>;
+  table2: Kernel<'int8Table2'>;
+  mean: Kernel<'int8Mean'>;
 }
 
 /** One layer's work on the first `samples` samples of its blocks. */
@@ -158,8 +164,7 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
             step.inputs.map((id) => blocks.get(id)!),
             step.inputs.map((id) => m.paramsOf.get(id)!),
             m.params[i],
-            heap,
-            block,
+            { heap, block, k, threads },
           )
         : otherLayer(step, x, zeroPoint, k, block, threads);
     if (!made) return undefined;
@@ -582,81 +587,69 @@ function poolLayer(step: PoolStep, x: Block, zeroPoint: number, k: Kernels, bloc
 
 type BlockMaker = (l: Layout, zp: number) => Block;
 
+/** What a float op's layer is made with: the heap, its blocks, the kernels and threads. */
+interface OpContext {
+  heap: SharedHeap;
+  block: BlockMaker;
+  k: Kernels;
+  threads: number;
+}
+
 /**
  * A float op between blocks: its integer form (`FloatStep.form`, `FORM_LAYERS`) where it has one and
  * its blocks fit it, else the op's own float32 forward per sample (`floatLayer`).
  */
-function opLayer(step: FloatStep, xs: readonly Block[], from: readonly ActivationParams[], to: ActivationParams, heap: SharedHeap, block: BlockMaker): Made | undefined {
-  const integer = step.form ? FORM_LAYERS[step.form](step, xs, from, to, heap, block) : undefined;
-  return integer ?? tagged(floatLayer(step, xs, from, to, heap, block), FLOAT_IN_TS);
+function opLayer(step: FloatStep, xs: readonly Block[], from: readonly ActivationParams[], to: ActivationParams, cx: OpContext): Made | undefined {
+  const integer = step.form ? FORM_LAYERS[step.form](step, xs, from, to, cx) : undefined;
+  return integer ?? tagged(floatLayer(step, xs, from, to, cx.heap, cx.block), FLOAT_IN_TS);
+}
+
+/** `a`'s bytes copied into the heap; returns their address. */
+function placed(heap: SharedHeap, a: Uint8Array | Float64Array): number {
+  const at = heap.reserve(a.byteLength);
+  new Uint8Array(heap.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return at;
 }
 
 /** Where one input of an elementwise op sits against its output: the output's own layout, or one value per channel (a squeeze-and-excitation gate). */
 type Reach = 'full' | 'channel';
 
+/** Tasks for a table pass over `samples` samples of `values` values each. */
+const tableTasks = (samples: number, values: number, threads: number) => tasksFor(samples * values * 4, threads, samples);
+
 /**
  * How each integer form runs on blocks (undefined: the blocks do not fit it, the float op runs).
  * Each gives the float op's uint8 outputs exactly (core/quantize/forms.ts).
  */
-const FORM_LAYERS: Readonly<Record<IntegerForm, (step: FloatStep, xs: readonly Block[], from: readonly ActivationParams[], to: ActivationParams, heap: SharedHeap, block: BlockMaker) => Made | undefined>> = {
-  /**
-   * An elementwise op as a table lookup per value: one input, `T[q]`; two, `T[q_major·256 + q_minor]`,
-   * the major input the one given per channel if either is (its row then stays put over a pixel's run).
-   */
-  table(step, xs, from, to, heap, block) {
+const FORM_LAYERS: Readonly<Record<IntegerForm, (step: FloatStep, xs: readonly Block[], from: readonly ActivationParams[], to: ActivationParams, cx: OpContext) => Made | undefined>> = {
+  /** An elementwise op as a table lookup per value (int8Table, int8Table2): one input, `T[q]`; two, `T[q_a·256 + q_b]`. */
+  table(step, xs, from, to, { heap, block, k, threads }) {
     const [c, h, w] = chw(step.outShape);
-    const reach = xs.map((x): Reach | undefined => (x.layout.c === c && x.layout.h === h && x.layout.w === w ? 'full' : x.layout.c === c && x.layout.h * x.layout.w === 1 && step.inShapes[xs.indexOf(x)][0] === c ? 'channel' : undefined));
+    const reach = xs.map((x, i): Reach | undefined => (x.layout.c === c && x.layout.h === h && x.layout.w === w ? 'full' : x.layout.c === c && x.layout.h * x.layout.w === 1 && step.inShapes[i][0] === c ? 'channel' : undefined));
     if (reach.some((r) => r === undefined)) return undefined;
     const y = block(layout(c, h, w, up(c, 8)), to.zeroPoint);
     const yl = y.layout;
-    const hw = h * w;
-    if (xs.length === 1) {
-      const table = elementwiseTable(step, from, to);
-      const x = xs[0];
-      const xl = x.layout;
-      return {
-        out: y,
-        run(samples) {
-          const H = new Int16Array(heap.memory.buffer);
-          for (let s = 0; s < samples; s++) {
-            const xb = (x.at + s * xl.stride) >> 1;
-            const yb = (y.at + s * yl.stride) >> 1;
-            for (let p = 0; p < hw; p++) {
-              const xi = xb + p * xl.cs;
-              const yi = yb + p * yl.cs;
-              for (let ch = 0; ch < c; ch++) H[yi + ch] = table[H[xi + ch]];
-            }
-          }
-        },
-      };
-    }
-    const major = reach[1] === 'channel' && reach[0] === 'full' ? 1 : 0;
-    const minor = 1 - major;
-    const table = elementwiseTable(step, from, to, major);
-    const [M, m] = [xs[major], xs[minor]];
-    const mStep = reach[major] === 'full' ? M.layout.cs : 0;
-    const nStep = reach[minor] === 'full' ? m.layout.cs : 0;
+    const table = placed(heap, elementwiseTable(step, from, to));
+    const pix = (x: Block, i: number) => (reach[i] === 'full' ? 2 * x.layout.cs : 0);
+    const [a, b] = xs;
+    const one = { table, x: a.at, xStep: a.layout.stride, xPix: pix(a, 0), out: y.at, outStep: yl.stride, outPix: 2 * yl.cs, hw: h * w, c, s0: 0, s1: 0 };
+    const two = b && { table, a: a.at, aStep: a.layout.stride, aPix: pix(a, 0), b: b.at, bStep: b.layout.stride, bPix: pix(b, 1), out: y.at, outStep: yl.stride, outPix: 2 * yl.cs, hw: h * w, c, s0: 0, s1: 0 };
     return {
       out: y,
       run(samples) {
-        const H = new Int16Array(heap.memory.buffer);
-        for (let s = 0; s < samples; s++) {
-          const Mb = (M.at + s * M.layout.stride) >> 1;
-          const mb = (m.at + s * m.layout.stride) >> 1;
-          const yb = (y.at + s * yl.stride) >> 1;
-          for (let p = 0; p < hw; p++) {
-            const Mi = Mb + p * mStep;
-            const mi = mb + p * nStep;
-            const yi = yb + p * yl.cs;
-            for (let ch = 0; ch < c; ch++) H[yi + ch] = table[(H[Mi + ch] << 8) | H[mi + ch]];
-          }
+        if (two) {
+          two.s1 = samples;
+          k.table2.run(two, tableTasks(samples, h * w * c, threads));
+        } else {
+          one.s1 = samples;
+          k.table.run(one, tableTasks(samples, h * w * c, threads));
         }
       },
     };
   },
 
-  /** A Concat along the channels: each input's values through its requantisation table, copied to its channels of the output. */
-  concat(step, xs, from, to, heap, block) {
+  /** A Concat along the channels: each input's values through its requantisation table (int8Table), into its channels of the output. */
+  concat(step, xs, from, to, { heap, block, k, threads }) {
     const [c, h, w] = chw(step.outShape);
     const node = step.model.graph.nodes.find((n) => n.id === step.id);
     const axis = Number(node?.attrs.axis ?? 1);
@@ -664,59 +657,40 @@ const FORM_LAYERS: Readonly<Record<IntegerForm, (step: FloatStep, xs: readonly B
     if ((axis < 0 ? axis + rank : axis) !== 1 || xs.some((x) => x.layout.h !== h || x.layout.w !== w) || xs.reduce((a, x) => a + x.layout.c, 0) !== c) return undefined;
     const y = block(layout(c, h, w, up(c, 8)), to.zeroPoint);
     const yl = y.layout;
-    const tables = from.map((f) => requantizeTable(f, to));
-    const offsets = xs.map((_, i) => xs.slice(0, i).reduce((a, x) => a + x.layout.c, 0));
-    const hw = h * w;
+    let offset = 0;
+    const parts = xs.map((x, i) => {
+      const args = { table: placed(heap, requantizeTable(from[i], to)), x: x.at, xStep: x.layout.stride, xPix: 2 * x.layout.cs, out: y.at + 2 * offset, outStep: yl.stride, outPix: 2 * yl.cs, hw: h * w, c: x.layout.c, s0: 0, s1: 0 };
+      offset += x.layout.c;
+      return args;
+    });
     return {
       out: y,
       run(samples) {
-        const H = new Int16Array(heap.memory.buffer);
-        for (let s = 0; s < samples; s++) {
-          const yb = (y.at + s * yl.stride) >> 1;
-          xs.forEach((x, i) => {
-            const xl = x.layout;
-            const xb = (x.at + s * xl.stride) >> 1;
-            const table = tables[i];
-            const ci = xl.c;
-            for (let p = 0; p < hw; p++) {
-              const xi = xb + p * xl.cs;
-              const yi = yb + p * yl.cs + offsets[i];
-              for (let ch = 0; ch < ci; ch++) H[yi + ch] = table[H[xi + ch]];
-            }
-          });
+        for (const args of parts) {
+          args.s1 = samples;
+          k.table.run(args, tableTasks(samples, h * w * args.c, threads));
         }
       },
     };
   },
 
   /**
-   * A global average pool as the float op computes it (core/ops/kernels/global-avg-pool.ts): each
-   * channel's dequantised values summed in float64 in pixel order, divided by the pixel count, the
-   * float32 result quantised; the values come from a 256-entry table.
+   * A global average pool as the float op computes it (core/ops/kernels/global-avg-pool.ts), on
+   * int8Mean: each channel's dequantised values (a table of 256) summed in float64 in pixel order,
+   * divided by the pixel count, the float32 result quantised.
    */
-  mean(step, xs, from, to, heap, block) {
+  mean(step, xs, from, to, { heap, block, k, threads }) {
     const x = xs[0];
     const xl = x.layout;
     const [c, h, w] = chw(step.inShapes[0]);
     if (xs.length !== 1 || xl.c !== c || xl.h !== h || xl.w !== w || sampleSize(step.outShape) !== c) return undefined;
     const y = block(layout(c, 1, 1, up(c, 8)), to.zeroPoint);
-    const deq = Float64Array.from(dequantizeTable(from[0]));
-    const sums = new Float64Array(c);
-    const hw = h * w;
+    const args = { table: placed(heap, Float64Array.from(dequantizeTable(from[0]))), x: x.at, xStep: xl.stride, xPix: 2 * xl.cs, hw: h * w, c, scale: to.scale, zp: to.zeroPoint, out: y.at, outStep: y.layout.stride, s0: 0, s1: 0 };
     return {
       out: y,
       run(samples) {
-        const H = new Int16Array(heap.memory.buffer);
-        for (let s = 0; s < samples; s++) {
-          const xb = (x.at + s * xl.stride) >> 1;
-          const yb = (y.at + s * y.layout.stride) >> 1;
-          sums.fill(0);
-          for (let p = 0; p < hw; p++) {
-            const xi = xb + p * xl.cs;
-            for (let ch = 0; ch < c; ch++) sums[ch] += deq[H[xi + ch]];
-          }
-          for (let ch = 0; ch < c; ch++) H[yb + ch] = quantizeValue(sums[ch] / hw, to);
-        }
+        args.s1 = samples;
+        k.mean.run(args, tableTasks(samples, h * w * c, threads));
       },
     };
   },

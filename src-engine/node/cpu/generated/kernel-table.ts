@@ -160,6 +160,12 @@ export interface KernelArgs {
   int8WinogradOutput: { M: number; mPlane: number; outC8: number; T: number; TW: number; bias: number; mult: number; out: number; outStep: number; csBytes: number; outH: number; outW: number; zp: number; lo: number; hi: number; q0: number; q1: number };
   /** `int8.int8Depthwise(w: i32, bias: i32, mult: i32, ind: i32, taps: i32, csBytes: i32, P: i32, x: i32, xStep: i32, out: i32, outStep: i32, q0: i32, q1: i32, zp: i32, lo: i32, hi: i32)` */
   int8Depthwise: { w: number; bias: number; mult: number; ind: number; taps: number; csBytes: number; P: number; x: number; xStep: number; out: number; outStep: number; q0: number; q1: number; zp: number; lo: number; hi: number };
+  /** `int8.int8Table(table: i32, x: i32, xStep: i32, xPix: i32, out: i32, outStep: i32, outPix: i32, hw: i32, c: i32, s0: i32, s1: i32)` */
+  int8Table: { table: number; x: number; xStep: number; xPix: number; out: number; outStep: number; outPix: number; hw: number; c: number; s0: number; s1: number };
+  /** `int8.int8Table2(table: i32, a: i32, aStep: i32, aPix: i32, b: i32, bStep: i32, bPix: i32, out: i32, outStep: i32, outPix: i32, hw: i32, c: i32, s0: i32, s1: i32)` */
+  int8Table2: { table: number; a: number; aStep: number; aPix: number; b: number; bStep: number; bPix: number; out: number; outStep: number; outPix: number; hw: number; c: number; s0: number; s1: number };
+  /** `int8.int8Mean(table: i32, x: i32, xStep: i32, xPix: i32, hw: i32, c: i32, scale: f32, zp: i32, out: i32, outStep: i32, s0: i32, s1: i32)` */
+  int8Mean: { table: number; x: number; xStep: number; xPix: number; hw: number; c: number; scale: number; zp: number; out: number; outStep: number; s0: number; s1: number };
   /** `int8.int8Im2col(x: i32, xStep: i32, cs: i32, c: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, zp: i32, cols: i32, kpBytes: i32, s0: i32, s1: i32)` */
   int8Im2col: { x: number; xStep: number; cs: number; c: number; h: number; w: number; oh: number; ow: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; zp: number; cols: number; kpBytes: number; s0: number; s1: number };
   /** `int8.int8MaxPool(x: i32, xStep: i32, out: i32, outStep: i32, csBytes: i32, h: i32, w: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, s0: i32, s1: i32)` */
@@ -313,6 +319,9 @@ export interface KernelResults {
   int8WinogradGemm: void;
   int8WinogradOutput: void;
   int8Depthwise: void;
+  int8Table: void;
+  int8Table2: void;
+  int8Mean: void;
   int8Im2col: void;
   int8MaxPool: void;
   int8Relu: void;
@@ -910,8 +919,35 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.w; r[i + 1] = a.bias; r[i + 2] = a.mult; r[i + 3] = a.ind; r[i + 4] = a.taps; r[i + 5] = a.csBytes; r[i + 6] = a.P; r[i + 7] = a.x; r[i + 8] = a.xStep; r[i + 9] = a.out; r[i + 10] = a.outStep; r[i + 11] = a.q0; r[i + 12] = a.q1; r[i + 13] = a.zp; r[i + 14] = a.lo; r[i + 15] = a.hi; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
-  int8Im2col: {
+  int8Table: {
     id: 61,
+    name: 'int8Table',
+    qualified: 'int8.int8Table',
+    params: [{ name: 'table', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'xPix', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'outPix', type: 'i32' }, { name: 'hw', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.table; r[i + 1] = a.x; r[i + 2] = a.xStep; r[i + 3] = a.xPix; r[i + 4] = a.out; r[i + 5] = a.outStep; r[i + 6] = a.outPix; r[i + 7] = a.hw; r[i + 8] = a.c; r[i + 9] = a.s0; r[i + 10] = a.s1; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
+  },
+  int8Table2: {
+    id: 62,
+    name: 'int8Table2',
+    qualified: 'int8.int8Table2',
+    params: [{ name: 'table', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'aStep', type: 'i32' }, { name: 'aPix', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'bStep', type: 'i32' }, { name: 'bPix', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'outPix', type: 'i32' }, { name: 'hw', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.table; r[i + 1] = a.a; r[i + 2] = a.aStep; r[i + 3] = a.aPix; r[i + 4] = a.b; r[i + 5] = a.bStep; r[i + 6] = a.bPix; r[i + 7] = a.out; r[i + 8] = a.outStep; r[i + 9] = a.outPix; r[i + 10] = a.hw; r[i + 11] = a.c; r[i + 12] = a.s0; r[i + 13] = a.s1; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
+  },
+  int8Mean: {
+    id: 63,
+    name: 'int8Mean',
+    qualified: 'int8.int8Mean',
+    params: [{ name: 'table', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'xPix', type: 'i32' }, { name: 'hw', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'scale', type: 'f32' }, { name: 'zp', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.table; r[i + 1] = a.x; r[i + 2] = a.xStep; r[i + 3] = a.xPix; r[i + 4] = a.hw; r[i + 5] = a.c; r[i + 6] = a.scale; r[i + 7] = a.zp; r[i + 8] = a.out; r[i + 9] = a.outStep; r[i + 10] = a.s0; r[i + 11] = a.s1; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
+  },
+  int8Im2col: {
+    id: 64,
     name: 'int8Im2col',
     qualified: 'int8.int8Im2col',
     params: [{ name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'cs', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'oh', type: 'i32' }, { name: 'ow', type: 'i32' }, { name: 'kh', type: 'i32' }, { name: 'kw', type: 'i32' }, { name: 'sh', type: 'i32' }, { name: 'sw', type: 'i32' }, { name: 'ph', type: 'i32' }, { name: 'pw', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dw', type: 'i32' }, { name: 'zp', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'kpBytes', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -920,7 +956,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   int8MaxPool: {
-    id: 62,
+    id: 65,
     name: 'int8MaxPool',
     qualified: 'int8.int8MaxPool',
     params: [{ name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'oh', type: 'i32' }, { name: 'ow', type: 'i32' }, { name: 'kh', type: 'i32' }, { name: 'kw', type: 'i32' }, { name: 'sh', type: 'i32' }, { name: 'sw', type: 'i32' }, { name: 'ph', type: 'i32' }, { name: 'pw', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -929,7 +965,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   int8Relu: {
-    id: 63,
+    id: 66,
     name: 'int8Relu',
     qualified: 'int8.int8Relu',
     params: [{ name: 'x', type: 'i32' }, { name: 'bytes', type: 'i32' }, { name: 'zp', type: 'i32' }],
@@ -938,7 +974,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2]),
   },
   int8Quantize: {
-    id: 64,
+    id: 67,
     name: 'int8Quantize',
     qualified: 'int8.int8Quantize',
     params: [{ name: 'x', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'mean', type: 'i32' }, { name: 'std', type: 'i32' }, { name: 'perFeature', type: 'i32' }, { name: 'scale', type: 'f32' }, { name: 'zp', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -947,7 +983,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   lossSum: {
-    id: 65,
+    id: 68,
     name: 'lossSum',
     qualified: 'losses.lossSum',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'pa', type: 'f64' }, { name: 'qa', type: 'f64' }],
@@ -956,7 +992,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   lossBackward: {
-    id: 66,
+    id: 69,
     name: 'lossBackward',
     qualified: 'losses.lossBackward',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'dp', type: 'i32' }, { name: 'dt', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'g', type: 'f32' }, { name: 'pa', type: 'f32' }, { name: 'qa', type: 'f32' }],
@@ -965,7 +1001,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_adam_plain: {
-    id: 67,
+    id: 70,
     name: 'update_adam_plain',
     qualified: 'optim.update_adam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -974,7 +1010,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_adam_amsgrad: {
-    id: 68,
+    id: 71,
     name: 'update_adam_amsgrad',
     qualified: 'optim.update_adam_amsgrad',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -983,7 +1019,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   update_adamw_plain: {
-    id: 69,
+    id: 72,
     name: 'update_adamw_plain',
     qualified: 'optim.update_adamw_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -992,7 +1028,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_sgd_plain: {
-    id: 70,
+    id: 73,
     name: 'update_sgd_plain',
     qualified: 'optim.update_sgd_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }],
@@ -1001,7 +1037,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   update_sgd_momentum: {
-    id: 71,
+    id: 74,
     name: 'update_sgd_momentum',
     qualified: 'optim.update_sgd_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }],
@@ -1010,7 +1046,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   update_sgd_nesterov: {
-    id: 72,
+    id: 75,
     name: 'update_sgd_nesterov',
     qualified: 'optim.update_sgd_nesterov',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -1019,7 +1055,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_plain: {
-    id: 73,
+    id: 76,
     name: 'update_rmsprop_plain',
     qualified: 'optim.update_rmsprop_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -1028,7 +1064,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_centered: {
-    id: 74,
+    id: 77,
     name: 'update_rmsprop_centered',
     qualified: 'optim.update_rmsprop_centered',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -1037,7 +1073,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   update_rmsprop_momentum: {
-    id: 75,
+    id: 78,
     name: 'update_rmsprop_momentum',
     qualified: 'optim.update_rmsprop_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -1046,7 +1082,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
   },
   update_rmsprop_centeredMomentum: {
-    id: 76,
+    id: 79,
     name: 'update_rmsprop_centeredMomentum',
     qualified: 'optim.update_rmsprop_centeredMomentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -1055,7 +1091,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   update_adagrad_plain: {
-    id: 77,
+    id: 80,
     name: 'update_adagrad_plain',
     qualified: 'optim.update_adagrad_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }],
@@ -1064,7 +1100,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   update_nadam_plain: {
-    id: 78,
+    id: 81,
     name: 'update_nadam_plain',
     qualified: 'optim.update_nadam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }, { name: 's8', type: 'f64' }],
@@ -1073,7 +1109,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   update_lion_plain: {
-    id: 79,
+    id: 82,
     name: 'update_lion_plain',
     qualified: 'optim.update_lion_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -1082,7 +1118,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   polyphaseScratchBytes: {
-    id: 80,
+    id: 83,
     name: 'polyphaseScratchBytes',
     qualified: 'polyphase.polyphaseScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'rows', type: 'i32' }],
@@ -1091,7 +1127,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   polyphaseWeightGrad: {
-    id: 81,
+    id: 84,
     name: 'polyphaseWeightGrad',
     qualified: 'polyphase.polyphaseWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1100,7 +1136,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   recurrentForwardSteps: {
-    id: 82,
+    id: 85,
     name: 'recurrentForwardSteps',
     qualified: 'recurrent.recurrentForwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'xg', type: 'i32' }, { name: 'bih', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'bhh', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
@@ -1109,7 +1145,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   recurrentBackwardSteps: {
-    id: 83,
+    id: 86,
     name: 'recurrentBackwardSteps',
     qualified: 'recurrent.recurrentBackwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'dys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dhNext', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'sq', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
@@ -1118,7 +1154,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   winogradWeights: {
-    id: 84,
+    id: 87,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -1127,7 +1163,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 85,
+    id: 88,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -1136,7 +1172,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 86,
+    id: 89,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1145,7 +1181,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   winogradWeightGrad: {
-    id: 87,
+    id: 90,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1154,7 +1190,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradWeightGradFinish: {
-    id: 88,
+    id: 91,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -1163,7 +1199,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 89,
+    id: 92,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -1172,7 +1208,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 90,
+    id: 93,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -1181,7 +1217,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 91,
+    id: 94,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -1190,7 +1226,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   winograd4Weights: {
-    id: 92,
+    id: 95,
     name: 'winograd4Weights',
     qualified: 'winograd.winograd4Weights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -1199,7 +1235,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winograd4s2Weights: {
-    id: 93,
+    id: 96,
     name: 'winograd4s2Weights',
     qualified: 'winograd.winograd4s2Weights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -1208,7 +1244,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winograd4PlaneFloats: {
-    id: 94,
+    id: 97,
     name: 'winograd4PlaneFloats',
     qualified: 'winograd.winograd4PlaneFloats',
     params: [{ name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }],
@@ -1217,7 +1253,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   winograd4ScratchBytes: {
-    id: 95,
+    id: 98,
     name: 'winograd4ScratchBytes',
     qualified: 'winograd.winograd4ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -1226,7 +1262,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4s2ScratchBytes: {
-    id: 96,
+    id: 99,
     name: 'winograd4s2ScratchBytes',
     qualified: 'winograd.winograd4s2ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -1235,7 +1271,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4Conv: {
-    id: 97,
+    id: 100,
     name: 'winograd4Conv',
     qualified: 'winograd.winograd4Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1244,7 +1280,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   winograd4s2Conv: {
-    id: 98,
+    id: 101,
     name: 'winograd4s2Conv',
     qualified: 'winograd.winograd4s2Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1253,7 +1289,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   winograd4s2dxScratchBytes: {
-    id: 99,
+    id: 102,
     name: 'winograd4s2dxScratchBytes',
     qualified: 'winograd.winograd4s2dxScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -1262,7 +1298,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4s2dxConv: {
-    id: 100,
+    id: 103,
     name: 'winograd4s2dxConv',
     qualified: 'winograd.winograd4s2dxConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1271,7 +1307,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   winograd4WeightGrad: {
-    id: 101,
+    id: 104,
     name: 'winograd4WeightGrad',
     qualified: 'winograd.winograd4WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1280,7 +1316,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winograd4WeightGradFinish: {
-    id: 102,
+    id: 105,
     name: 'winograd4WeightGradFinish',
     qualified: 'winograd.winograd4WeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -1289,7 +1325,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   winograd4s2WeightGrad: {
-    id: 103,
+    id: 106,
     name: 'winograd4s2WeightGrad',
     qualified: 'winograd.winograd4s2WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1298,7 +1334,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winograd4s2WeightGradFinish: {
-    id: 104,
+    id: 107,
     name: 'winograd4s2WeightGradFinish',
     qualified: 'winograd.winograd4s2WeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],

@@ -610,6 +610,102 @@
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $nextQ))))
 
+;; A float op's integer form as a table (core/quantize/forms.ts): for samples [s0, s1), `c` channels
+  ;; of `hw` pixels, out = table[x] (uint8 entries). Pixels are xPix / outPix bytes apart (a Concat's
+  ;; input goes to its channels of the output: `out` is offset by the channels before it).
+  (func (export "int8Table")
+    (param $table i32) (param $x i32) (param $xStep i32) (param $xPix i32)
+    (param $out i32) (param $outStep i32) (param $outPix i32) (param $hw i32) (param $c i32) (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $p i32) (local $src i32) (local $dst i32) (local $end i32)
+    (local.set $s (local.get $s0))
+    (block $doneS
+      (loop $nextS
+        (br_if $doneS (i32.ge_s (local.get $s) (local.get $s1)))
+        (local.set $p (i32.const 0))
+        (block $doneP
+          (loop $nextP
+            (br_if $doneP (i32.ge_s (local.get $p) (local.get $hw)))
+            (local.set $src (i32.add (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))) (i32.mul (local.get $p) (local.get $xPix))))
+            (local.set $dst (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $outPix))))
+            (local.set $end (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 1))))
+            (block $doneC
+              (loop $nextC
+                (br_if $doneC (i32.ge_u (local.get $src) (local.get $end)))
+                (i32.store16 (local.get $dst) (i32.load8_u (i32.add (local.get $table) (i32.load16_u (local.get $src)))))
+                (local.set $src (i32.add (local.get $src) (i32.const 2)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 2)))
+                (br $nextC)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $nextP)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $nextS))))
+
+  ;; An elementwise op of two inputs as a table of 65,536 uint8 entries: out = table[a·256 + b]. An
+  ;; input given once per channel (a squeeze-and-excitation gate) has 0 bytes between its pixels.
+  (func (export "int8Table2")
+    (param $table i32) (param $a i32) (param $aStep i32) (param $aPix i32) (param $b i32) (param $bStep i32) (param $bPix i32)
+    (param $out i32) (param $outStep i32) (param $outPix i32) (param $hw i32) (param $c i32) (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $p i32) (local $pa i32) (local $pb i32) (local $dst i32) (local $end i32)
+    (local.set $s (local.get $s0))
+    (block $doneS
+      (loop $nextS
+        (br_if $doneS (i32.ge_s (local.get $s) (local.get $s1)))
+        (local.set $p (i32.const 0))
+        (block $doneP
+          (loop $nextP
+            (br_if $doneP (i32.ge_s (local.get $p) (local.get $hw)))
+            (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $s) (local.get $aStep))) (i32.mul (local.get $p) (local.get $aPix))))
+            (local.set $pb (i32.add (i32.add (local.get $b) (i32.mul (local.get $s) (local.get $bStep))) (i32.mul (local.get $p) (local.get $bPix))))
+            (local.set $dst (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $outPix))))
+            (local.set $end (i32.add (local.get $pa) (i32.shl (local.get $c) (i32.const 1))))
+            (block $doneC
+              (loop $nextC
+                (br_if $doneC (i32.ge_u (local.get $pa) (local.get $end)))
+                (i32.store16 (local.get $dst) (i32.load8_u (i32.add (local.get $table)
+                  (i32.or (i32.shl (i32.load16_u (local.get $pa)) (i32.const 8)) (i32.load16_u (local.get $pb))))))
+                (local.set $pa (i32.add (local.get $pa) (i32.const 2)))
+                (local.set $pb (i32.add (local.get $pb) (i32.const 2)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 2)))
+                (br $nextC)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $nextP)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $nextS))))
+
+  ;; A global average pool as the float op computes it: each channel's values through a table of 256
+  ;; float64 (the dequantised float32 values) summed in pixel order, divided by hw, rounded to float32,
+  ;; quantised as QuantizeLinear (sat(nearest(y / scale) + zp), the division in float32), for samples [s0, s1).
+  (func (export "int8Mean")
+    (param $table i32) (param $x i32) (param $xStep i32) (param $xPix i32) (param $hw i32) (param $c i32)
+    (param $scale f32) (param $zp i32) (param $out i32) (param $outStep i32) (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $ch i32) (local $src i32) (local $end i32) (local $sum f64) (local $r i32)
+    (local.set $s (local.get $s0))
+    (block $doneS
+      (loop $nextS
+        (br_if $doneS (i32.ge_s (local.get $s) (local.get $s1)))
+        (local.set $ch (i32.const 0))
+        (block $doneC
+          (loop $nextC
+            (br_if $doneC (i32.ge_s (local.get $ch) (local.get $c)))
+            (local.set $src (i32.add (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))) (i32.shl (local.get $ch) (i32.const 1))))
+            (local.set $end (i32.add (local.get $src) (i32.mul (local.get $hw) (local.get $xPix))))
+            (local.set $sum (f64.const 0))
+            (block $doneP
+              (loop $nextP
+                (br_if $doneP (i32.ge_u (local.get $src) (local.get $end)))
+                (local.set $sum (f64.add (local.get $sum) (f64.load (i32.add (local.get $table) (i32.shl (i32.load16_u (local.get $src)) (i32.const 3))))))
+                (local.set $src (i32.add (local.get $src) (local.get $xPix)))
+                (br $nextP)))
+            ;; Clamped before the zero point is added (a saturated i32 would wrap).
+            (local.set $r (i32.trunc_sat_f32_s (f32.nearest (f32.div (f32.demote_f64 (f64.div (local.get $sum) (f64.convert_i32_s (local.get $hw)))) (local.get $scale)))))
+            (if (i32.lt_s (local.get $r) (i32.sub (i32.const 0) (local.get $zp))) (then (local.set $r (i32.sub (i32.const 0) (local.get $zp)))))
+            (if (i32.gt_s (local.get $r) (i32.sub (i32.const 255) (local.get $zp))) (then (local.set $r (i32.sub (i32.const 255) (local.get $zp)))))
+            (i32.store16 (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.shl (local.get $ch) (i32.const 1))) (i32.add (local.get $r) (local.get $zp)))
+            (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+            (br $nextC)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $nextS))))
+
   ;; A first layer with few input channels unfolded (im2col) for samples [s0, s1): output pixel p's
   ;; row of kpBytes (a multiple of 4) holds its taps in (ky, kx, c) order, a padded tap the zero
   ;; point, then zeros.
