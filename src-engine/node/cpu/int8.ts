@@ -285,6 +285,7 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
   let src = x.at;
   let srcStride = xl.stride;
   const t = step.transposed;
+  if (t && t.k[0] === t.s[0] && t.k[1] === t.s[1] && t.p.every((v) => v === 0) && t.d.every((v) => v === 1) && t.op.every((v) => v === 0)) return phasedLayer(d, x, heap, threads, k, block);
   if (t) {
     // A ConvTranspose2d as a gather: output pixel (oy, ox)'s tap (ky, kx) reads input pixel
     // ((oy + p − ky·d) / s, …) where that is a whole pixel of the image, else the zero-point pixel
@@ -397,7 +398,7 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
   const y = block(out, d.output.zeroPoint);
   const zp = d.output.zeroPoint;
   const lo = (step.relu ? zp : 0) - zp;
-  const args = { w, rowBytes: 2 * row, bias: biasAt, mult: multAt, ind: indAt, taps, cpBytes: 2 * cp, P, x: src, xStep: srcStride, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outC4, q0: 0, q1: 0, zp, lo, hi: 255 - zp };
+  const args = { w, rowBytes: 2 * row, bias: biasAt, mult: multAt, ind: indAt, taps, cpBytes: 2 * cp, P, x: src, xStep: srcStride, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outC4, q0: 0, q1: 0, zp, lo, hi: 255 - zp, pw: P, outRow: 0 };
   const pairArgs = { w, bias: biasAt, mult: multAt, kpBytes: 2 * cp, P, x: src, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outC8: padded, q0: 0, q1: 0, zp, lo, hi: 255 - zp };
   const run: Layer = (samples) => {
     unfold?.(samples);
@@ -469,6 +470,69 @@ function depthwiseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: numbe
     run(samples) {
       args.q1 = samples * P;
       k.depthwise.run(args, tasksFor(samples * P * cs * taps, threads, samples * P));
+    },
+  };
+}
+
+/**
+ * A ConvTranspose2d whose kernel equals its stride (no padding, dilation or output padding: a U-Net's
+ * 2×2 stride-2 upsampling) by phases: output pixel (s·y + i, s·x + j) reads input pixel (y, x) through
+ * tap (i, j) alone, so each of the s² taps is a 1×1 layer on int8Dense writing every s-th pixel
+ * (`pw`, `outRow`), with its own corrected bias; none of the gather's s²-fold zero-point products.
+ */
+function phasedLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k: Kernels, block: BlockMaker): Made | undefined {
+  const step = d.step;
+  const t = step.transposed!;
+  const xl = x.layout;
+  if (xl.cs % 8 !== 0 || xl.c !== t.inC || xl.h !== t.h || xl.w !== t.w) return undefined;
+  const cs = xl.cs;
+  const kk = t.k[0] * t.k[1];
+  const outC4 = up(step.out, 4);
+  const P = t.h * t.w;
+  const y = block(layout(step.out, t.outH, t.outW, up(step.out, 8)), d.output.zeroPoint);
+  const yl = y.layout;
+  const zp = d.output.zeroPoint;
+  const zpIn = d.input.zeroPoint;
+  const place = (a: Int16Array | Int32Array | Float32Array): number => {
+    const at = heap.reserve(a.byteLength);
+    new Uint8Array(heap.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return at;
+  };
+  const mult = new Float32Array(outC4);
+  mult.set(d.multiplier.subarray(0, step.out));
+  const multAt = place(mult);
+  const indAt = place(Int32Array.from({ length: P }, (_, p) => 2 * p * cs));
+  const phases: Parameters<Kernels['dense']['run']>[0][] = [];
+  for (let tap = 0; tap < kk; tap++) {
+    const weights = new Int16Array(outC4 * cs);
+    const bias = new Int32Array(outC4);
+    for (let o = 0; o < step.out; o++) {
+      let sum = 0;
+      let abs = 0;
+      for (let ci = 0; ci < t.inC; ci++) {
+        const v = d.weight[o * step.per + ci * kk + tap];
+        weights[o * cs + ci] = v;
+        sum += v;
+        abs += Math.abs(v);
+      }
+      // NOTE: as int8Dense's, the i32 sums wrap harmlessly while the reference's fits in i32.
+      if (Math.abs(d.bias[o]) + 255 * abs >= 2 ** 31) return undefined;
+      bias[o] = d.bias[o] - zpIn * sum;
+    }
+    const [i, j] = [Math.floor(tap / t.k[1]), tap % t.k[1]];
+    phases.push({
+      w: place(weights), rowBytes: 2 * cs, bias: place(bias), mult: multAt, ind: indAt, taps: 1, cpBytes: 2 * cs, P, x: x.at, xStep: xl.stride,
+      out: y.at + 2 * (i * t.outW + j) * yl.cs, outStep: yl.stride, csBytes: 2 * t.s[1] * yl.cs, outC4, q0: 0, q1: 0, zp, lo: (step.relu ? zp : 0) - zp, hi: 255 - zp,
+      pw: t.w, outRow: 2 * t.s[0] * t.outW * yl.cs,
+    });
+  }
+  return {
+    out: y,
+    run(samples) {
+      for (const args of phases) {
+        args.q1 = samples * P;
+        k.dense.run(args, tasksFor(samples * P * outC4 * cs, threads, Math.ceil((samples * P) / 2)));
+      }
     },
   };
 }

@@ -28,13 +28,15 @@
   ;; A Linear or Conv2d over positions [q0, q1) of the batch (position q = s·P + p: sample s,
   ;; output pixel p), output channels [0, outC4) in fours (outC4: the channels rounded up to 4; the
   ;; packed weights, bias' and multipliers have zero rows past the layer's own). Output pixel p of
-  ;; sample s goes to `out + s·outStep + p·csBytes`. Tiles of 4 channels × 2 positions (8 i32x4
+  ;; sample s goes to `out + s·outStep + (p / pw)·outRow + (p mod pw)·csBytes` (pw = P: a plain
+  ;; layer's pixels one after another; a transposed convolution's phase writes every s-th pixel). Tiles of 4 channels × 2 positions (8 i32x4
   ;; accumulators); an odd last position is computed twice.
   (func (export "int8Dense")
     (param $w i32) (param $rowBytes i32) (param $bias i32) (param $mult i32)
     (param $ind i32) (param $taps i32) (param $cpBytes i32) (param $P i32)
     (param $x i32) (param $xStep i32) (param $out i32) (param $outStep i32) (param $csBytes i32)
     (param $outC4 i32) (param $q0 i32) (param $q1 i32) (param $zp i32) (param $lo i32) (param $hi i32)
+    (param $pw i32) (param $outRow i32)
     (local $q i32) (local $qb i32) (local $s i32) (local $p i32)
     (local $baseA i32) (local $baseB i32) (local $indA i32) (local $indB i32) (local $outA i32) (local $outB i32)
     (local $o i32) (local $wt i32) (local $t i32) (local $a i32) (local $b i32) (local $end i32)
@@ -56,12 +58,14 @@
         (local.set $p (i32.sub (local.get $q) (i32.mul (local.get $s) (local.get $P))))
         (local.set $baseA (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))))
         (local.set $indA (i32.add (local.get $ind) (i32.shl (i32.mul (local.get $p) (local.get $taps)) (i32.const 2))))
-        (local.set $outA (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $csBytes))))
+        (local.set $outA (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep)))
+          (i32.add (i32.mul (i32.div_u (local.get $p) (local.get $pw)) (local.get $outRow)) (i32.mul (i32.rem_u (local.get $p) (local.get $pw)) (local.get $csBytes)))))
         (local.set $s (i32.div_u (local.get $qb) (local.get $P)))
         (local.set $p (i32.sub (local.get $qb) (i32.mul (local.get $s) (local.get $P))))
         (local.set $baseB (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))))
         (local.set $indB (i32.add (local.get $ind) (i32.shl (i32.mul (local.get $p) (local.get $taps)) (i32.const 2))))
-        (local.set $outB (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $csBytes))))
+        (local.set $outB (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep)))
+          (i32.add (i32.mul (i32.div_u (local.get $p) (local.get $pw)) (local.get $outRow)) (i32.mul (i32.rem_u (local.get $p) (local.get $pw)) (local.get $csBytes)))))
         (local.set $o (i32.const 0))
         (block $doneO
           (loop $nextO

@@ -8,7 +8,7 @@
  * (not multiples of the eight lanes), random weights and zero points, 1, 7 and 45 samples (past a
  * prepared batch of 32). No float op is left in TypeScript. And ConvTranspose2d as an int8 layer
  * (weights per output channel, a BatchNorm folded and a ReLU fused as into a Conv2d): the
- * WebAssembly path (int8Dense over a gather of taps) equals runInt8, onnxruntime-web on the QDQ
+ * WebAssembly path (int8Dense over a gather of taps, or per tap where the kernel equals the stride) equals runInt8, onnxruntime-web on the QDQ
  * file is within one requantisation step of it, onnx's checker accepts the file.
  */
 import { describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe('integer forms of float ops', () => {
     }
   }, 60_000);
 
-  it('ConvTranspose2d in int8 (3×3 stride 2 pad 1 output padding 1, BatchNorm folded, ReLU fused; 2×2 dilated 2): the WebAssembly path equals runInt8, onnxruntime-web is within a step', async () => {
+  it('ConvTranspose2d in int8 (3×3 stride 2 pad 1 output padding 1, BatchNorm folded, ReLU fused; 2×2 dilated 2; 2×3 stride 2×3 by phases): the WebAssembly path equals runInt8, onnxruntime-web is within a step', async () => {
     const graph: GraphIR = {
       format: 'netwright.graph',
       version: 1,
@@ -87,7 +87,8 @@ describe('integer forms of float ops', () => {
         node('bn', 'BatchNorm', ['up1']),
         node('r', 'ReLU', ['bn']),
         node('up2', 'ConvTranspose2d', ['r'], { outChannels: 11, kernelSize: [2, 2], dilation: [2, 2] }),
-        node('pool', 'GlobalAvgPool', ['up2']),
+        node('up3', 'ConvTranspose2d', ['up2'], { outChannels: 7, kernelSize: [2, 3], stride: [2, 3] }),
+        node('pool', 'GlobalAvgPool', ['up3']),
         node('fc', 'Linear', ['pool'], { outFeatures: 3 }),
         node('loss', 'CrossEntropyLoss', ['fc', 'label']),
       ],
@@ -98,7 +99,7 @@ describe('integer forms of float ops', () => {
     const n0 = 3 * 7 * 5;
     const sample = (count: number) => Float32Array.from({ length: count * n0 }, () => 2 * rng.uniform() - 0.5);
     const q = quantizeModel(model, sample(32), 32, 'minmax');
-    expect(q.plan.steps.map((s) => `${s.id}:${s.kind}${s.kind === 'dense' && s.transposed ? ' transposed' : ''}`)).toEqual(['c1:dense', 'up1:dense transposed', 'up2:dense transposed', 'pool:float', 'fc:dense']);
+    expect(q.plan.steps.map((s) => `${s.id}:${s.kind}${s.kind === 'dense' && s.transposed ? ' transposed' : ''}`)).toEqual(['c1:dense', 'up1:dense transposed', 'up2:dense transposed', 'up3:dense transposed', 'pool:float', 'fc:dense']);
     expect(q.plan.steps.find((s) => s.id === 'up1')).toMatchObject({ merged: ['bn', 'r'], relu: true, outShape: [5, 14, 10] });
     const bytes = int8Onnx(q);
     expect(onnxCheck({ transposed: bytes })).toEqual({});
