@@ -46,6 +46,22 @@ beforeAll(async () => {
 const open: GpuContext[] = [];
 afterAll(() => open.forEach((c) => c.dispose()));
 
+let trainingDevice: Promise<{ ctx: GpuContext; sent: unknown[] }> | undefined;
+/**
+ * The remote device the two training-step cases share, with what its channel sent: both compile the
+ * two-moons MLP at batch 16, so the second finds the first's pipelines on it (a fresh device compiles
+ * them again on SwiftShader: ~3.5 s of CPU here). What they count is each compiled step's messages,
+ * which the pipelines already there do not change.
+ */
+function trainingContext(): Promise<{ ctx: GpuContext; sent: unknown[] }> {
+  trainingDevice ??= tapped().then(async ({ channel, sent }) => {
+    const ctx = await remoteContext(channel);
+    open.push(ctx);
+    return { ctx, sent };
+  });
+  return trainingDevice;
+}
+
 describe('a device across the GPU wire', () => {
   it('names the same adapter and limits as Dawn in this process, and round-trips a tensor', async () => {
     const native = await acquireNodeGpu({ allowFallback: true });
@@ -64,9 +80,7 @@ describe('a device across the GPU wire', () => {
   });
 
   it('sends one message per training step once compiled: its input writes, one submit, one readback', async () => {
-    const { channel, sent } = await tapped();
-    const ctx = await remoteContext(channel);
-    open.push(ctx);
+    const { ctx, sent } = await trainingContext();
     const graph = twoMoonsGraph();
     const plan = await compileGpuGraph(checkedOrThrow(graph), { batchSize: 16, gpu: ctx, seed: 3 });
     const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.01 }, plan.params);
@@ -94,9 +108,7 @@ describe('a device across the GPU wire', () => {
   });
 
   it('a step fed from training data held on the device (core/gpu/resident.ts) is one message too, writing only its sample indices, and trains as the uploaded batches do', async () => {
-    const { channel, sent } = await tapped();
-    const ctx = await remoteContext(channel);
-    open.push(ctx);
+    const { ctx, sent } = await trainingContext();
     const checked = checkedOrThrow(twoMoonsGraph());
     const x = Float32Array.from({ length: 64 }, (_, i) => Math.cos(i));
     const y = Float32Array.from({ length: 32 }, (_, i) => i % 2);
