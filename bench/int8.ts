@@ -1,7 +1,8 @@
 /**
  * int8 inference against float32 inference, both the engine's own on the CPU backend (#85
  * deliverable 2): batch-1 latency and batch-32 throughput of the MNIST CNN and MLP
- * (examples/mnist-cnn.json, mnist-mlp.json), float32 through `inferencePlan` (the WebAssembly SIMD
+ * (examples/mnist-cnn.json, mnist-mlp.json), the U-Net (shapes-segmentation.json) and an imported
+ * mobilenet_v3_small (the tests' fixture, 64×64, a new head of 10 classes), float32 through `inferencePlan` (the WebAssembly SIMD
  * float kernels) and int8 through `int8Inference` (kernels/int8.wat's integer dot products), each
  * call timed as the Quantize… side by side times it (core/quantize/side-by-side.ts: the input's
  * normalisation or quantisation included).
@@ -26,7 +27,8 @@
  * time 2.54×). The MLP's layers are plain products, where the 2× shows directly.
  *
  * Run: `npx tsx bench/int8.ts` (env: BENCH_ROUNDS, BENCH_SECONDS per measurement (default 0.5),
- * BENCH_THREADS=1,2 (default 1 and all), BENCH_MODELS=mnist-cnn,mnist-mlp).
+ * BENCH_THREADS=1,2 (default 1 and all), BENCH_MODELS=mnist-cnn,mnist-mlp,shapes-segmentation,mobilenet_v3_small
+ * (default the first two), BENCH_PROFILE=1: int8's time per kind of step first).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
