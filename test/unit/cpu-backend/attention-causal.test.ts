@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src-engine/base/rng';
 import { KERNEL_BINARIES } from '../../../src-engine/node/cpu/generated/kernels';
 import { GEMM } from '../../../src-engine/node/cpu/generated/kernel-table';
+import { expectSameValues } from '../same-values';
 
 type Fn = (...args: number[]) => void;
 
@@ -86,6 +87,66 @@ for (const build of builds) {
         gemmBatched(1, 0, t, d, t, at.probs, t, at.dO, e, theirs, 3 * e, 0, ...dv, 0, items, scratch);
         attentionApply(at.probs, 1, t, at.dO, e, ours, 3 * e, t, d, 1, ...dv, 0, items);
         compare('Pᵀ·dO', n * t, 3 * e, 3 * e, (_, c) => c < e);
+      });
+    }
+  });
+}
+
+for (const build of builds) {
+  describe(`the causal core per (sample, head) in one round (${build} build)`, () => {
+    for (const [n, h, t, d] of [[2, 3, 20, 8], [1, 2, 32, 16], [3, 1, 12, 4]] as const) {
+      it(`N ${n}, ${h} heads, T ${t}, d ${d}: attentionCausalForward and -Backward give the separate rounds' bits`, () => {
+        const e = h * d;
+        const items = n * h;
+        const Q = n * t * 3 * e;
+        const S = items * t * t;
+        const T = n * t * e;
+        // per side (separate, fused): P, o, dS, dqkv; shared: qkv, dO
+        const at = { qkv: 0, dO: 4 * Q, side: [4 * (Q + T), 4 * (Q + T) + 4 * (2 * S + T + Q)] };
+        const of = (k: number) => ({ p: at.side[k], o: at.side[k] + 4 * S, dS: at.side[k] + 4 * (S + T), dqkv: at.side[k] + 4 * (2 * S + T) });
+        const scratch = at.side[1] + 4 * (2 * S + T + Q);
+        const memory = new WebAssembly.Memory({ initial: Math.ceil((scratch + GEMM.SCRATCH_BYTES) / 65536), maximum: 32768, shared: true });
+        const loaded = new Map<string, Record<string, Fn>>();
+        const load = (name: string): Record<string, Fn> => {
+          const bin = KERNEL_BINARIES[name][build] ?? KERNEL_BINARIES[name].simd;
+          const module = new WebAssembly.Module(Buffer.from(bin, 'base64'));
+          const imports: WebAssembly.Imports = { env: { memory } };
+          for (const i of WebAssembly.Module.imports(module)) if (i.module !== 'env') imports[i.module] = loaded.get(i.module) ?? load(i.module);
+          const exports = new WebAssembly.Instance(module, imports).exports as Record<string, Fn>;
+          loaded.set(name, exports);
+          return exports;
+        };
+        const { attentionScores, attentionApply, attentionCausalForward, attentionCausalBackward } = load('attention');
+        const { softmaxRows, softmaxBackwardRows } = load('activations');
+        const f = new Float32Array(memory.buffer);
+        const rng = new Rng(t * d);
+        for (let i = 0; i < scratch / 4; i++) f[i] = 2 * rng.normal();
+        const [sq, qs, ts, hd] = [4 * t * t, 4 * t * 3 * e, 4 * t * e, 4 * d];
+        const s = Math.fround(1 / Math.sqrt(d));
+        // separate rounds, as the override ran them before
+        const a = of(0);
+        attentionScores(at.qkv, 3 * e, at.qkv + 4 * e, 3 * e, a.p, t, d, s, 0, h, qs, hd, qs, hd, h * sq, sq, 0, items, scratch);
+        softmaxRows(a.p, a.p, 0, items * t, t, 0, 1);
+        attentionApply(a.p, t, 1, at.qkv + 8 * e, 3 * e, a.o, e, t, d, 0, h, h * sq, sq, qs, hd, ts, hd, 0, items);
+        attentionScores(at.dO, e, at.qkv + 8 * e, 3 * e, a.dS, t, d, 1, 1, h, ts, hd, qs, hd, h * sq, sq, 0, items, scratch);
+        attentionApply(a.p, 1, t, at.dO, e, a.dqkv + 8 * e, 3 * e, t, d, 1, h, h * sq, sq, ts, hd, qs, hd, 0, items);
+        softmaxBackwardRows(a.p, a.dS, a.dS, 0, items * t, t, 1, s, 1);
+        attentionApply(a.dS, t, 1, at.qkv + 4 * e, 3 * e, a.dqkv, 3 * e, t, d, 0, h, h * sq, sq, qs, hd, qs, hd, 0, items);
+        attentionApply(a.dS, 1, t, at.qkv, 3 * e, a.dqkv + 4 * e, 3 * e, t, d, 1, h, h * sq, sq, qs, hd, qs, hd, 0, items);
+        // one round each, split in two task ranges as threads would take them
+        const b = of(1);
+        const cut = Math.floor(items / 2);
+        for (const [i0, i1] of [[0, cut], [cut, items]]) {
+          attentionCausalForward(at.qkv, at.qkv + 4 * e, at.qkv + 8 * e, 3 * e, b.p, b.o, e, t, d, s, h, qs, hd, h * sq, sq, ts, hd, i0, i1, scratch);
+        }
+        for (const [i0, i1] of [[0, cut], [cut, items]]) {
+          attentionCausalBackward(at.qkv, at.qkv + 4 * e, at.qkv + 8 * e, 3 * e, at.dO, e, b.p, b.dS, b.dqkv, b.dqkv + 4 * e, b.dqkv + 8 * e, t, d, s, h, qs, hd, ts, hd, h * sq, sq, i0, i1, scratch);
+        }
+        const view = (byte: number, len: number) => f.subarray(byte / 4, byte / 4 + len);
+        expectSameValues(view(b.p, S), view(a.p, S), 'P');
+        expectSameValues(view(b.o, T), view(a.o, T), 'o = P·v');
+        expectSameValues(view(b.dS, S), view(a.dS, S), 'dS');
+        expectSameValues(view(b.dqkv, Q), view(a.dqkv, Q), 'dq, dk, dv');
       });
     }
   });

@@ -52,6 +52,10 @@ export interface KernelArgs {
   attentionScores: { a: number; lda: number; b: number; ldb: number; c: number; t: number; d: number; s: number; zero: number; inner: number; aOuter: number; aInner: number; bOuter: number; bInner: number; cOuter: number; cInner: number; i0: number; i1: number; scratch: number };
   /** `attention.attentionApply(a: i32, ars: i32, acs: i32, b: i32, ldb: i32, c: i32, ldc: i32, t: i32, n: i32, upper: i32, inner: i32, aOuter: i32, aInner: i32, bOuter: i32, bInner: i32, cOuter: i32, cInner: i32, i0: i32, i1: i32)` */
   attentionApply: { a: number; ars: number; acs: number; b: number; ldb: number; c: number; ldc: number; t: number; n: number; upper: number; inner: number; aOuter: number; aInner: number; bOuter: number; bInner: number; cOuter: number; cInner: number; i0: number; i1: number };
+  /** `attention.attentionCausalForward(q: i32, k: i32, v: i32, ldq: i32, p: i32, out: i32, ldo: i32, t: i32, d: i32, s: f32, inner: i32, qOuter: i32, qInner: i32, pOuter: i32, pInner: i32, oOuter: i32, oInner: i32, i0: i32, i1: i32, scratch: i32)` */
+  attentionCausalForward: { q: number; k: number; v: number; ldq: number; p: number; out: number; ldo: number; t: number; d: number; s: number; inner: number; qOuter: number; qInner: number; pOuter: number; pInner: number; oOuter: number; oInner: number; i0: number; i1: number; scratch: number };
+  /** `attention.attentionCausalBackward(q: i32, k: i32, v: i32, ldq: i32, dO: i32, ldo: i32, p: i32, dS: i32, dq: i32, dk: i32, dv: i32, t: i32, d: i32, sc: f32, inner: i32, qOuter: i32, qInner: i32, oOuter: i32, oInner: i32, pOuter: i32, pInner: i32, i0: i32, i1: i32, scratch: i32)` */
+  attentionCausalBackward: { q: number; k: number; v: number; ldq: number; dO: number; ldo: number; p: number; dS: number; dq: number; dk: number; dv: number; t: number; d: number; sc: number; inner: number; qOuter: number; qInner: number; oOuter: number; oInner: number; pOuter: number; pInner: number; i0: number; i1: number; scratch: number };
   /** `broadcast.binaryForward(a: i32, b: i32, y: i32, r0: i32, r1: i32, len: i32, n: i32, mode: i32, kind: i32, p: f64, q: f64)` */
   binaryForward: { a: number; b: number; y: number; r0: number; r1: number; len: number; n: number; mode: number; kind: number; p: number; q: number };
   /** `broadcast.binaryBackward(a: i32, b: i32, y: i32, dy: i32, da: i32, db: i32, r0: i32, r1: i32, len: i32, n: i32, mode: i32, kind: i32, p: f64, q: f64, assignA: i32, assignB: i32)` */
@@ -265,6 +269,8 @@ export interface KernelResults {
   crossEntropyBackwardRows: void;
   attentionScores: void;
   attentionApply: void;
+  attentionCausalForward: void;
+  attentionCausalBackward: void;
   binaryForward: void;
   binaryBackward: void;
   meanRows: void;
@@ -433,8 +439,26 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.a; r[i + 1] = a.ars; r[i + 2] = a.acs; r[i + 3] = a.b; r[i + 4] = a.ldb; r[i + 5] = a.c; r[i + 6] = a.ldc; r[i + 7] = a.t; r[i + 8] = a.n; r[i + 9] = a.upper; r[i + 10] = a.inner; r[i + 11] = a.aOuter; r[i + 12] = a.aInner; r[i + 13] = a.bOuter; r[i + 14] = a.bInner; r[i + 15] = a.cOuter; r[i + 16] = a.cInner; r[i + 17] = a.i0; r[i + 18] = a.i1; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18]),
   },
-  binaryForward: {
+  attentionCausalForward: {
     id: 7,
+    name: 'attentionCausalForward',
+    qualified: 'attention.attentionCausalForward',
+    params: [{ name: 'q', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'v', type: 'i32' }, { name: 'ldq', type: 'i32' }, { name: 'p', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'ldo', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 's', type: 'f32' }, { name: 'inner', type: 'i32' }, { name: 'qOuter', type: 'i32' }, { name: 'qInner', type: 'i32' }, { name: 'pOuter', type: 'i32' }, { name: 'pInner', type: 'i32' }, { name: 'oOuter', type: 'i32' }, { name: 'oInner', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.q; r[i + 1] = a.k; r[i + 2] = a.v; r[i + 3] = a.ldq; r[i + 4] = a.p; r[i + 5] = a.out; r[i + 6] = a.ldo; r[i + 7] = a.t; r[i + 8] = a.d; r[i + 9] = a.s; r[i + 10] = a.inner; r[i + 11] = a.qOuter; r[i + 12] = a.qInner; r[i + 13] = a.pOuter; r[i + 14] = a.pInner; r[i + 15] = a.oOuter; r[i + 16] = a.oInner; r[i + 17] = a.i0; r[i + 18] = a.i1; r[i + 19] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
+  },
+  attentionCausalBackward: {
+    id: 8,
+    name: 'attentionCausalBackward',
+    qualified: 'attention.attentionCausalBackward',
+    params: [{ name: 'q', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'v', type: 'i32' }, { name: 'ldq', type: 'i32' }, { name: 'dO', type: 'i32' }, { name: 'ldo', type: 'i32' }, { name: 'p', type: 'i32' }, { name: 'dS', type: 'i32' }, { name: 'dq', type: 'i32' }, { name: 'dk', type: 'i32' }, { name: 'dv', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 'sc', type: 'f32' }, { name: 'inner', type: 'i32' }, { name: 'qOuter', type: 'i32' }, { name: 'qInner', type: 'i32' }, { name: 'oOuter', type: 'i32' }, { name: 'oInner', type: 'i32' }, { name: 'pOuter', type: 'i32' }, { name: 'pInner', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.q; r[i + 1] = a.k; r[i + 2] = a.v; r[i + 3] = a.ldq; r[i + 4] = a.dO; r[i + 5] = a.ldo; r[i + 6] = a.p; r[i + 7] = a.dS; r[i + 8] = a.dq; r[i + 9] = a.dk; r[i + 10] = a.dv; r[i + 11] = a.t; r[i + 12] = a.d; r[i + 13] = a.sc; r[i + 14] = a.inner; r[i + 15] = a.qOuter; r[i + 16] = a.qInner; r[i + 17] = a.oOuter; r[i + 18] = a.oInner; r[i + 19] = a.pOuter; r[i + 20] = a.pInner; r[i + 21] = a.i0; r[i + 22] = a.i1; r[i + 23] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21], r[i + 22], r[i + 23]),
+  },
+  binaryForward: {
+    id: 9,
     name: 'binaryForward',
     qualified: 'broadcast.binaryForward',
     params: [{ name: 'a', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'len', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'mode', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'p', type: 'f64' }, { name: 'q', type: 'f64' }],
@@ -443,7 +467,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   binaryBackward: {
-    id: 8,
+    id: 10,
     name: 'binaryBackward',
     qualified: 'broadcast.binaryBackward',
     params: [{ name: 'a', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'da', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'len', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'mode', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'p', type: 'f64' }, { name: 'q', type: 'f64' }, { name: 'assignA', type: 'i32' }, { name: 'assignB', type: 'i32' }],
@@ -452,7 +476,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   meanRows: {
-    id: 9,
+    id: 11,
     name: 'meanRows',
     qualified: 'broadcast.meanRows',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'len', type: 'i32' }],
@@ -461,7 +485,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   meanRowsBackward: {
-    id: 10,
+    id: 12,
     name: 'meanRowsBackward',
     qualified: 'broadcast.meanRowsBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'len', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -470,7 +494,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   im2col: {
-    id: 11,
+    id: 13,
     name: 'im2col',
     qualified: 'conv.im2col',
     params: [{ name: 'img', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'cols', type: 'i32' }],
@@ -479,7 +503,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   col2im: {
-    id: 12,
+    id: 14,
     name: 'col2im',
     qualified: 'conv.col2im',
     params: [{ name: 'cols', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'img', type: 'i32' }],
@@ -488,7 +512,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   addChannelBias: {
-    id: 13,
+    id: 15,
     name: 'addChannelBias',
     qualified: 'conv.addChannelBias',
     params: [{ name: 'y', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'plane', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }],
@@ -497,7 +521,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   channelSums64: {
-    id: 14,
+    id: 16,
     name: 'channelSums64',
     qualified: 'conv.channelSums64',
     params: [{ name: 'dy', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'plane', type: 'i32' }, { name: 'N', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }],
@@ -506,7 +530,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   conv2dForward: {
-    id: 15,
+    id: 17,
     name: 'conv2dForward',
     qualified: 'conv.conv2dForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'direct', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }],
@@ -515,7 +539,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21], r[i + 22], r[i + 23], r[i + 24], r[i + 25], r[i + 26]),
   },
   conv2dBackward: {
-    id: 16,
+    id: 18,
     name: 'conv2dBackward',
     qualified: 'conv.conv2dBackward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'dWt', type: 'i32' }, { name: 'dbt', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'dcols', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'direct', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'skipZero', type: 'i32' }, { name: 'dx0', type: 'i32' }, { name: 'dxC', type: 'i32' }],
@@ -524,7 +548,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21], r[i + 22], r[i + 23], r[i + 24], r[i + 25], r[i + 26], r[i + 27], r[i + 28], r[i + 29]),
   },
   shallowScratchBytes: {
-    id: 17,
+    id: 19,
     name: 'shallowScratchBytes',
     qualified: 'conv.shallowScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -533,7 +557,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   conv2dShallow: {
-    id: 18,
+    id: 20,
     name: 'conv2dShallow',
     qualified: 'conv.conv2dShallow',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -542,7 +566,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   depthwiseScratchBytes: {
-    id: 19,
+    id: 21,
     name: 'depthwiseScratchBytes',
     qualified: 'depthwise.depthwiseScratchBytes',
     params: [{ name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -551,7 +575,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
   },
   depthwiseForward: {
-    id: 20,
+    id: 22,
     name: 'depthwiseForward',
     qualified: 'depthwise.depthwiseForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -560,7 +584,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   depthwiseInputGrad: {
-    id: 21,
+    id: 23,
     name: 'depthwiseInputGrad',
     qualified: 'depthwise.depthwiseInputGrad',
     params: [{ name: 'dy', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'p0', type: 'i32' }, { name: 'p1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'fresh', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -569,7 +593,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   depthwiseWeightGrad: {
-    id: 22,
+    id: 24,
     name: 'depthwiseWeightGrad',
     qualified: 'depthwise.depthwiseWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dWt', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'N', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'dH', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -578,7 +602,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   reluForward: {
-    id: 23,
+    id: 25,
     name: 'reluForward',
     qualified: 'elementwise.reluForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -587,7 +611,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
   },
   reluBackward: {
-    id: 24,
+    id: 26,
     name: 'reluBackward',
     qualified: 'elementwise.reluBackward',
     params: [{ name: 'x', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -596,7 +620,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   maxPoolForward: {
-    id: 25,
+    id: 27,
     name: 'maxPoolForward',
     qualified: 'elementwise.maxPoolForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'arg', type: 'i32' }, { name: 'pl0', type: 'i32' }, { name: 'pl1', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'kH', type: 'i32' }, { name: 'kW', type: 'i32' }, { name: 'sH', type: 'i32' }, { name: 'sW', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -605,7 +629,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   maxPoolBackward: {
-    id: 26,
+    id: 28,
     name: 'maxPoolBackward',
     qualified: 'elementwise.maxPoolBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'arg', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'pl0', type: 'i32' }, { name: 'pl1', type: 'i32' }, { name: 'hw', type: 'i32' }, { name: 'per', type: 'i32' }, { name: 'pair2', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -614,7 +638,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   bnNormalize: {
-    id: 27,
+    id: 29,
     name: 'bnNormalize',
     qualified: 'elementwise.bnNormalize',
     params: [{ name: 'src', type: 'i32' }, { name: 'xh', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'mean', type: 'f32' }, { name: 'inv', type: 'f32' }, { name: 'g', type: 'f32' }, { name: 'b', type: 'f32' }, { name: 'act', type: 'i32' }, { name: 'keep', type: 'i32' }],
@@ -623,7 +647,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   bnForward: {
-    id: 28,
+    id: 30,
     name: 'bnForward',
     qualified: 'elementwise.bnForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'beta', type: 'i32' }, { name: 'rm', type: 'i32' }, { name: 'rv', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'eps', type: 'f64' }, { name: 'momentum', type: 'f64' }, { name: 'mode', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'arg', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -632,7 +656,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   bnBackward: {
-    id: 29,
+    id: 31,
     name: 'bnBackward',
     qualified: 'elementwise.bnBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'dGamma', type: 'i32' }, { name: 'dBeta', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'tmp', type: 'i32' }, { name: 'assign', type: 'i32' }, { name: 'mode', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'arg', type: 'i32' }],
@@ -641,7 +665,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   sigmoidForward: {
-    id: 30,
+    id: 32,
     name: 'sigmoidForward',
     qualified: 'elementwise.sigmoidForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -650,7 +674,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
   },
   fillZero: {
-    id: 31,
+    id: 33,
     name: 'fillZero',
     qualified: 'elementwise.fillZero',
     params: [{ name: 'p', type: 'i32' }, { name: 'n', type: 'i32' }],
@@ -659,7 +683,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   fillRows: {
-    id: 32,
+    id: 34,
     name: 'fillRows',
     qualified: 'elementwise.fillRows',
     params: [{ name: 'y', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'cols', type: 'i32' }],
@@ -668,7 +692,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   colSums: {
-    id: 33,
+    id: 35,
     name: 'colSums',
     qualified: 'elementwise.colSums',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xh', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'ddot', type: 'i32' }, { name: 'j0', type: 'i32' }, { name: 'j1', type: 'i32' }],
@@ -677,7 +701,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   sigmoidBackward: {
-    id: 34,
+    id: 36,
     name: 'sigmoidBackward',
     qualified: 'elementwise.sigmoidBackward',
     params: [{ name: 'y', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -686,7 +710,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   dropoutForward: {
-    id: 35,
+    id: 37,
     name: 'dropoutForward',
     qualified: 'elementwise.dropoutForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'mask', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'k0', type: 'i32' }, { name: 'k1', type: 'i32' }, { name: 'k2', type: 'i32' }, { name: 'k3', type: 'i32' }, { name: 'threshold', type: 'i32' }, { name: 'scale', type: 'f32' }],
@@ -695,7 +719,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   accumulate: {
-    id: 36,
+    id: 38,
     name: 'accumulate',
     qualified: 'elementwise.accumulate',
     params: [{ name: 'src', type: 'i32' }, { name: 'scale', type: 'i32' }, { name: 'dst', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -704,7 +728,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   addParts: {
-    id: 37,
+    id: 39,
     name: 'addParts',
     qualified: 'elementwise.addParts',
     params: [{ name: 'dst', type: 'i32' }, { name: 'src', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -713,7 +737,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   embeddingRows: {
-    id: 38,
+    id: 40,
     name: 'embeddingRows',
     qualified: 'elementwise.embeddingRows',
     params: [{ name: 'ids', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'd', type: 'i32' }],
@@ -722,7 +746,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   embeddingGrad: {
-    id: 39,
+    id: 41,
     name: 'embeddingGrad',
     qualified: 'elementwise.embeddingGrad',
     params: [{ name: 'ids', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dw', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'd', type: 'i32' }],
@@ -731,7 +755,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   layerNormForward: {
-    id: 40,
+    id: 42,
     name: 'layerNormForward',
     qualified: 'elementwise.layerNormForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'beta', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'eps', type: 'f64' }],
@@ -740,7 +764,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   layerNormBackward: {
-    id: 41,
+    id: 43,
     name: 'layerNormBackward',
     qualified: 'elementwise.layerNormBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -749,7 +773,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   lstmCellForward: {
-    id: 42,
+    id: 44,
     name: 'lstmCellForward',
     qualified: 'elementwise.lstmCellForward',
     params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -758,7 +782,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   lstmCellBackward: {
-    id: 43,
+    id: 45,
     name: 'lstmCellBackward',
     qualified: 'elementwise.lstmCellBackward',
     params: [{ name: 'dh', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -767,7 +791,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   gruCellForward: {
-    id: 44,
+    id: 46,
     name: 'gruCellForward',
     qualified: 'elementwise.gruCellForward',
     params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -776,7 +800,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   gruCellBackward: {
-    id: 45,
+    id: 47,
     name: 'gruCellBackward',
     qualified: 'elementwise.gruCellBackward',
     params: [{ name: 'dh', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -785,7 +809,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   scaleInPlace: {
-    id: 46,
+    id: 48,
     name: 'scaleInPlace',
     qualified: 'elementwise.scaleInPlace',
     params: [{ name: 'p', type: 'i32' }, { name: 's', type: 'f32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -794,7 +818,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
   },
   gemmNoBias: {
-    id: 47,
+    id: 49,
     name: 'gemmNoBias',
     qualified: 'gemm.gemmNoBias',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -803,7 +827,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   gemm: {
-    id: 48,
+    id: 50,
     name: 'gemm',
     qualified: 'gemm.gemm',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -812,7 +836,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   packOperandB: {
-    id: 49,
+    id: 51,
     name: 'packOperandB',
     qualified: 'gemm.packOperandB',
     params: [{ name: 'transB', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'dst', type: 'i32' }],
@@ -821,7 +845,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   gemmPackedB: {
-    id: 50,
+    id: 52,
     name: 'gemmPackedB',
     qualified: 'gemm.gemmPackedB',
     params: [{ name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'packed', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -830,7 +854,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   gemmBatched: {
-    id: 51,
+    id: 53,
     name: 'gemmBatched',
     qualified: 'gemm.gemmBatched',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'aOuter', type: 'i32' }, { name: 'aInner', type: 'i32' }, { name: 'bOuter', type: 'i32' }, { name: 'bInner', type: 'i32' }, { name: 'cOuter', type: 'i32' }, { name: 'cInner', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -839,7 +863,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   fmaPeak: {
-    id: 52,
+    id: 54,
     name: 'fmaPeak',
     qualified: 'gemm.fmaPeak',
     params: [{ name: 'iters', type: 'i32' }, { name: 'seed', type: 'f32' }],
@@ -848,7 +872,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   gemmSampleCols: {
-    id: 53,
+    id: 55,
     name: 'gemmSampleCols',
     qualified: 'gemm.gemmSampleCols',
     params: [{ name: 'transA', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xs', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -857,7 +881,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   gemmSampleDepth: {
-    id: 54,
+    id: 56,
     name: 'gemmSampleDepth',
     qualified: 'gemm.gemmSampleDepth',
     params: [{ name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'j0', type: 'i32' }, { name: 'j1', type: 'i32' }, { name: 'N', type: 'i32' }, { name: 'L', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'as', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'bs', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -866,7 +890,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   int8Dense: {
-    id: 55,
+    id: 57,
     name: 'int8Dense',
     qualified: 'int8.int8Dense',
     params: [{ name: 'w', type: 'i32' }, { name: 'rowBytes', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'mult', type: 'i32' }, { name: 'ind', type: 'i32' }, { name: 'taps', type: 'i32' }, { name: 'cpBytes', type: 'i32' }, { name: 'P', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'outC4', type: 'i32' }, { name: 'q0', type: 'i32' }, { name: 'q1', type: 'i32' }, { name: 'zp', type: 'i32' }, { name: 'lo', type: 'i32' }, { name: 'hi', type: 'i32' }, { name: 'pw', type: 'i32' }, { name: 'outRow', type: 'i32' }],
@@ -875,7 +899,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   int8DensePairs: {
-    id: 56,
+    id: 58,
     name: 'int8DensePairs',
     qualified: 'int8.int8DensePairs',
     params: [{ name: 'w', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'mult', type: 'i32' }, { name: 'kpBytes', type: 'i32' }, { name: 'P', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'outC8', type: 'i32' }, { name: 'q0', type: 'i32' }, { name: 'q1', type: 'i32' }, { name: 'zp', type: 'i32' }, { name: 'lo', type: 'i32' }, { name: 'hi', type: 'i32' }],
@@ -884,7 +908,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   int8WinogradInput: {
-    id: 57,
+    id: 59,
     name: 'int8WinogradInput',
     qualified: 'int8.int8WinogradInput',
     params: [{ name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'ind', type: 'i32' }, { name: 'T', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'zp', type: 'i32' }, { name: 'V', type: 'i32' }, { name: 'vPlane', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -893,7 +917,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   int8WinogradGemm: {
-    id: 58,
+    id: 60,
     name: 'int8WinogradGemm',
     qualified: 'int8.int8WinogradGemm',
     params: [{ name: 'U', type: 'i32' }, { name: 'uPlane', type: 'i32' }, { name: 'V', type: 'i32' }, { name: 'vPlane', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'M', type: 'i32' }, { name: 'mPlane', type: 'i32' }, { name: 'outC8', type: 'i32' }, { name: 'q0', type: 'i32' }, { name: 'q1', type: 'i32' }],
@@ -902,7 +926,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   int8WinogradOutput: {
-    id: 59,
+    id: 61,
     name: 'int8WinogradOutput',
     qualified: 'int8.int8WinogradOutput',
     params: [{ name: 'M', type: 'i32' }, { name: 'mPlane', type: 'i32' }, { name: 'outC8', type: 'i32' }, { name: 'T', type: 'i32' }, { name: 'TW', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'mult', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'outH', type: 'i32' }, { name: 'outW', type: 'i32' }, { name: 'zp', type: 'i32' }, { name: 'lo', type: 'i32' }, { name: 'hi', type: 'i32' }, { name: 'q0', type: 'i32' }, { name: 'q1', type: 'i32' }],
@@ -911,7 +935,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   int8Depthwise: {
-    id: 60,
+    id: 62,
     name: 'int8Depthwise',
     qualified: 'int8.int8Depthwise',
     params: [{ name: 'w', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'mult', type: 'i32' }, { name: 'ind', type: 'i32' }, { name: 'taps', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'P', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'q0', type: 'i32' }, { name: 'q1', type: 'i32' }, { name: 'zp', type: 'i32' }, { name: 'lo', type: 'i32' }, { name: 'hi', type: 'i32' }],
@@ -920,7 +944,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   int8Table: {
-    id: 61,
+    id: 63,
     name: 'int8Table',
     qualified: 'int8.int8Table',
     params: [{ name: 'table', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'xPix', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'outPix', type: 'i32' }, { name: 'hw', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -929,7 +953,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   int8Table2: {
-    id: 62,
+    id: 64,
     name: 'int8Table2',
     qualified: 'int8.int8Table2',
     params: [{ name: 'table', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'aStep', type: 'i32' }, { name: 'aPix', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'bStep', type: 'i32' }, { name: 'bPix', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'outPix', type: 'i32' }, { name: 'hw', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -938,7 +962,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   int8Mean: {
-    id: 63,
+    id: 65,
     name: 'int8Mean',
     qualified: 'int8.int8Mean',
     params: [{ name: 'table', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'xPix', type: 'i32' }, { name: 'hw', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'scale', type: 'f32' }, { name: 'zp', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -947,7 +971,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
   },
   int8Im2col: {
-    id: 64,
+    id: 66,
     name: 'int8Im2col',
     qualified: 'int8.int8Im2col',
     params: [{ name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'cs', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'oh', type: 'i32' }, { name: 'ow', type: 'i32' }, { name: 'kh', type: 'i32' }, { name: 'kw', type: 'i32' }, { name: 'sh', type: 'i32' }, { name: 'sw', type: 'i32' }, { name: 'ph', type: 'i32' }, { name: 'pw', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dw', type: 'i32' }, { name: 'zp', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'kpBytes', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -956,7 +980,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   int8MaxPool: {
-    id: 65,
+    id: 67,
     name: 'int8MaxPool',
     qualified: 'int8.int8MaxPool',
     params: [{ name: 'x', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'oh', type: 'i32' }, { name: 'ow', type: 'i32' }, { name: 'kh', type: 'i32' }, { name: 'kw', type: 'i32' }, { name: 'sh', type: 'i32' }, { name: 'sw', type: 'i32' }, { name: 'ph', type: 'i32' }, { name: 'pw', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -965,7 +989,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   int8Relu: {
-    id: 66,
+    id: 68,
     name: 'int8Relu',
     qualified: 'int8.int8Relu',
     params: [{ name: 'x', type: 'i32' }, { name: 'bytes', type: 'i32' }, { name: 'zp', type: 'i32' }],
@@ -974,7 +998,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2]),
   },
   int8Quantize: {
-    id: 67,
+    id: 69,
     name: 'int8Quantize',
     qualified: 'int8.int8Quantize',
     params: [{ name: 'x', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'mean', type: 'i32' }, { name: 'std', type: 'i32' }, { name: 'perFeature', type: 'i32' }, { name: 'scale', type: 'f32' }, { name: 'zp', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
@@ -983,7 +1007,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   lossSum: {
-    id: 68,
+    id: 70,
     name: 'lossSum',
     qualified: 'losses.lossSum',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'pa', type: 'f64' }, { name: 'qa', type: 'f64' }],
@@ -992,7 +1016,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   lossBackward: {
-    id: 69,
+    id: 71,
     name: 'lossBackward',
     qualified: 'losses.lossBackward',
     params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'dp', type: 'i32' }, { name: 'dt', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'g', type: 'f32' }, { name: 'pa', type: 'f32' }, { name: 'qa', type: 'f32' }],
@@ -1001,7 +1025,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_adam_plain: {
-    id: 70,
+    id: 72,
     name: 'update_adam_plain',
     qualified: 'optim.update_adam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -1010,7 +1034,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_adam_amsgrad: {
-    id: 71,
+    id: 73,
     name: 'update_adam_amsgrad',
     qualified: 'optim.update_adam_amsgrad',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -1019,7 +1043,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   update_adamw_plain: {
-    id: 72,
+    id: 74,
     name: 'update_adamw_plain',
     qualified: 'optim.update_adamw_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }],
@@ -1028,7 +1052,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   update_sgd_plain: {
-    id: 73,
+    id: 75,
     name: 'update_sgd_plain',
     qualified: 'optim.update_sgd_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }],
@@ -1037,7 +1061,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   update_sgd_momentum: {
-    id: 74,
+    id: 76,
     name: 'update_sgd_momentum',
     qualified: 'optim.update_sgd_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }],
@@ -1046,7 +1070,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   update_sgd_nesterov: {
-    id: 75,
+    id: 77,
     name: 'update_sgd_nesterov',
     qualified: 'optim.update_sgd_nesterov',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -1055,7 +1079,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_plain: {
-    id: 76,
+    id: 78,
     name: 'update_rmsprop_plain',
     qualified: 'optim.update_rmsprop_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -1064,7 +1088,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   update_rmsprop_centered: {
-    id: 77,
+    id: 79,
     name: 'update_rmsprop_centered',
     qualified: 'optim.update_rmsprop_centered',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }],
@@ -1073,7 +1097,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   update_rmsprop_momentum: {
-    id: 78,
+    id: 80,
     name: 'update_rmsprop_momentum',
     qualified: 'optim.update_rmsprop_momentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -1082,7 +1106,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11]),
   },
   update_rmsprop_centeredMomentum: {
-    id: 79,
+    id: 81,
     name: 'update_rmsprop_centeredMomentum',
     qualified: 'optim.update_rmsprop_centeredMomentum',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'a4', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -1091,7 +1115,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   update_adagrad_plain: {
-    id: 80,
+    id: 82,
     name: 'update_adagrad_plain',
     qualified: 'optim.update_adagrad_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }],
@@ -1100,7 +1124,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   update_nadam_plain: {
-    id: 81,
+    id: 83,
     name: 'update_nadam_plain',
     qualified: 'optim.update_nadam_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }, { name: 's8', type: 'f64' }],
@@ -1109,7 +1133,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   update_lion_plain: {
-    id: 82,
+    id: 84,
     name: 'update_lion_plain',
     qualified: 'optim.update_lion_plain',
     params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }],
@@ -1118,7 +1142,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   polyphaseScratchBytes: {
-    id: 83,
+    id: 85,
     name: 'polyphaseScratchBytes',
     qualified: 'polyphase.polyphaseScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'rows', type: 'i32' }],
@@ -1127,7 +1151,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   polyphaseWeightGrad: {
-    id: 84,
+    id: 86,
     name: 'polyphaseWeightGrad',
     qualified: 'polyphase.polyphaseWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1136,7 +1160,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   recurrentForwardSteps: {
-    id: 85,
+    id: 87,
     name: 'recurrentForwardSteps',
     qualified: 'recurrent.recurrentForwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'xg', type: 'i32' }, { name: 'bih', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'bhh', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
@@ -1145,7 +1169,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   recurrentBackwardSteps: {
-    id: 86,
+    id: 88,
     name: 'recurrentBackwardSteps',
     qualified: 'recurrent.recurrentBackwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'dys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dhNext', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'sq', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'packed', type: 'i32' }],
@@ -1154,7 +1178,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   winogradWeights: {
-    id: 87,
+    id: 89,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -1163,7 +1187,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 88,
+    id: 90,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -1172,7 +1196,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 89,
+    id: 91,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1181,7 +1205,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   winogradWeightGrad: {
-    id: 90,
+    id: 92,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1190,7 +1214,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradWeightGradFinish: {
-    id: 91,
+    id: 93,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -1199,7 +1223,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 92,
+    id: 94,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -1208,7 +1232,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 93,
+    id: 95,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -1217,7 +1241,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 94,
+    id: 96,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -1226,7 +1250,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
   winograd4Weights: {
-    id: 95,
+    id: 97,
     name: 'winograd4Weights',
     qualified: 'winograd.winograd4Weights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -1235,7 +1259,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winograd4s2Weights: {
-    id: 96,
+    id: 98,
     name: 'winograd4s2Weights',
     qualified: 'winograd.winograd4s2Weights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -1244,7 +1268,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winograd4PlaneFloats: {
-    id: 97,
+    id: 99,
     name: 'winograd4PlaneFloats',
     qualified: 'winograd.winograd4PlaneFloats',
     params: [{ name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }],
@@ -1253,7 +1277,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   winograd4ScratchBytes: {
-    id: 98,
+    id: 100,
     name: 'winograd4ScratchBytes',
     qualified: 'winograd.winograd4ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -1262,7 +1286,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4s2ScratchBytes: {
-    id: 99,
+    id: 101,
     name: 'winograd4s2ScratchBytes',
     qualified: 'winograd.winograd4s2ScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -1271,7 +1295,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4Conv: {
-    id: 100,
+    id: 102,
     name: 'winograd4Conv',
     qualified: 'winograd.winograd4Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1280,7 +1304,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   winograd4s2Conv: {
-    id: 101,
+    id: 103,
     name: 'winograd4s2Conv',
     qualified: 'winograd.winograd4s2Conv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1289,7 +1313,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   winograd4s2dxScratchBytes: {
-    id: 102,
+    id: 104,
     name: 'winograd4s2dxScratchBytes',
     qualified: 'winograd.winograd4s2dxScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -1298,7 +1322,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winograd4s2dxConv: {
-    id: 103,
+    id: 105,
     name: 'winograd4s2dxConv',
     qualified: 'winograd.winograd4s2dxConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'ep', type: 'i32' }, { name: 'act', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1307,7 +1331,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   winograd4WeightGrad: {
-    id: 104,
+    id: 106,
     name: 'winograd4WeightGrad',
     qualified: 'winograd.winograd4WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1316,7 +1340,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winograd4WeightGradFinish: {
-    id: 105,
+    id: 107,
     name: 'winograd4WeightGradFinish',
     qualified: 'winograd.winograd4WeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -1325,7 +1349,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   winograd4s2WeightGrad: {
-    id: 106,
+    id: 108,
     name: 'winograd4s2WeightGrad',
     qualified: 'winograd.winograd4s2WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -1334,7 +1358,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winograd4s2WeightGradFinish: {
-    id: 107,
+    id: 109,
     name: 'winograd4s2WeightGradFinish',
     qualified: 'winograd.winograd4s2WeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],

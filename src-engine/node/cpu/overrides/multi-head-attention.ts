@@ -10,8 +10,6 @@ import { linearRows } from './linear';
 
 /** One batched product of the attention core: its shape and, per operand, where item (sample, head) starts. */
 type Batched = Omit<KernelArgs['gemmBatched'], 'i0' | 'i1' | 'inner' | 'accumulate' | 'scratch'>;
-/** Where item (sample, head) starts in each operand, in bytes. */
-type Offsets = Pick<Batched, 'aOuter' | 'aInner' | 'bOuter' | 'bInner' | 'cOuter' | 'cInner'>;
 
 /**
  * MultiHeadAttention with its per-(sample, head) products batched: the op file runs each head's
@@ -27,8 +25,8 @@ type Offsets = Pick<Batched, 'aOuter' | 'aInner' | 'bOuter' | 'bInner' | 'cOuter
  * probe's), `attn` the heads' outputs token-major (in backward their gradient); `qkvHeads` holds
  * the gradient of `qkv` in backward. `oHeads` and `dqkvHeads` are unused (no head-major copies).
  *
- * With a causal mask the six products are attention.wat's (`causalProducts`): only the triangle
- * the mask keeps, the same bits.
+ * With a causal mask the core is attention.wat's (`causalProducts`): only the triangle the mask
+ * keeps, each (sample, head) whole in one round, the same bits.
  *
  * NOTE: the scores are q·kᵀ scaled after the product (the op file scales q first), and the softmax
  * is Softmax's float32 kernel (the op file's is float64): float32 rounding only.
@@ -39,16 +37,19 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
   const softmaxRows = cpu.kernel('softmaxRows', { range: ['r0', 'r1'] });
   const softmaxBackwardRows = cpu.kernel('softmaxBackwardRows', { range: ['r0', 'r1'] });
   const { project, biasGrad } = linearRows(cpu);
-  const scoresKernel = cpu.kernel('attentionScores', { range: ['i0', 'i1'], perThread: { scratch: KIND.gemmScratch } });
-  const applyKernel = cpu.kernel('attentionApply', { range: ['i0', 'i1'] });
+  const causalForward = cpu.kernel('attentionCausalForward', { range: ['i0', 'i1'], perThread: { scratch: KIND.gemmScratch } });
+  const causalBackward = cpu.kernel('attentionCausalBackward', { range: ['i0', 'i1'], perThread: { scratch: KIND.gemmScratch } });
 
   /**
-   * The products when the mask is causal: `attentionScores` (q·kᵀ scaled by s, dO·vᵀ: the
-   * lower triangle, zeros above) and `attentionApply` (P·v, dS·k: each row over the keys up to
-   * its query; Pᵀ·dO, dSᵀ·q, `transposed`: each key's row over the queries from it on): half of
-   * `gemmBatched`'s work, each sum over the same terms in the same order but for masked zeros, so
-   * the same bits. Null where they do not apply (no mask; t or d not a multiple of 4; kᵀ, t·d
-   * floats, not fitting a thread's GEMM scratch).
+   * The causal core, one parallel round forward and one backward, split by (sample, head): per item
+   * attention.wat's `attentionCausalForward` computes the scores' kept triangle (q·kᵀ scaled by s),
+   * Softmax's causal rows and P·v; `attentionCausalBackward` dP = dO·vᵀ (zeros above the triangle),
+   * dv = Pᵀ·dO, dS by Softmax's causal backward rows (1/√d folded in), dq = dS·k and dk = dSᵀ·q.
+   * Each product is half of `gemmBatched`'s work, each sum over the same terms in the same order but
+   * for masked zeros, and the item's steps are the calls the separate rounds made (#59), in the same
+   * order: the same bits, with each item's [t, t] block still in cache and 1 round instead of 3 (5
+   * backward). Null where they do not apply (no mask; t or d not a multiple of 4; kᵀ, t·d floats,
+   * not fitting a thread's GEMM scratch).
    */
   function causalProducts(dm: Dims, causal: boolean) {
     const { n, t, h, d } = dm;
@@ -56,11 +57,11 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
     const items = n * h;
     const parts = Math.min(items, MAX_TASKS, partsFor((items * t * t * d) / 2, cpu.threads, items));
     return {
-      scores(a: number, lda: number, b: number, ldb: number, c: number, s: number, zero: boolean, at: Offsets): void {
-        scoresKernel.run({ a, lda, b, ldb, c, t, d, s, zero: zero ? 1 : 0, inner: h, ...at, i0: 0, i1: items }, parts);
+      forward(args: Omit<KernelArgs['attentionCausalForward'], 't' | 'd' | 'inner' | 'i0' | 'i1' | 'scratch'>): void {
+        causalForward.run({ ...args, t, d, inner: h, i0: 0, i1: items }, parts);
       },
-      apply(a: number, transposed: boolean, b: number, ldb: number, c: number, ldc: number, at: Offsets): void {
-        applyKernel.run({ a, ars: transposed ? 1 : t, acs: transposed ? t : 1, b, ldb, c, ldc, t, n: d, upper: transposed ? 1 : 0, inner: h, ...at, i0: 0, i1: items }, parts);
+      backward(args: Omit<KernelArgs['attentionCausalBackward'], 't' | 'd' | 'inner' | 'i0' | 'i1' | 'scratch'>): void {
+        causalBackward.run({ ...args, t, d, inner: h, i0: 0, i1: items }, parts);
       },
     };
   }
@@ -96,15 +97,16 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
         // query are 0): P.
         const qk = { aOuter: s.qkvSample, aInner: s.head, bOuter: s.qkvSample, bInner: s.head, cOuter: h * s.square, cInner: s.square };
         const pv = { aOuter: h * s.square, aInner: s.square, bOuter: s.qkvSample, bInner: s.head, cOuter: s.tokenSample, cInner: s.head };
-        if (causal) causal.scores(qkv, 3 * e, qkv + e * 4, 3 * e, probs, 1 / Math.sqrt(d), false, qk);
-        else {
+        if (causal) {
+          // all three per (sample, head) in one round
+          causal.forward({ q: qkv, k: qkv + e * 4, v: qkv + 2 * e * 4, ldq: 3 * e, p: probs, out: attn, ldo: e, s: 1 / Math.sqrt(d), qOuter: s.qkvSample, qInner: s.head, pOuter: h * s.square, pInner: s.square, oOuter: s.tokenSample, oInner: s.head });
+        } else {
           batched({ transA: 0, transB: 1, m: t, n: t, k: d, a: qkv, lda: 3 * e, b: qkv + e * 4, ldb: 3 * e, c: probs, ldc: t, ...qk }, dm);
           scale.run({ p: probs, s: 1 / Math.sqrt(d), i0: 0, i1: n * h * t * t }, partsFor(n * h * t * t, cpu.threads));
+          softmaxRows.run({ x: probs, y: probs, r0: 0, r1: n * h * t, len: t, stats: 0, causal: boolAttr(ctx.attrs, 'causal') ? 1 : 0 }, partsFor(n * h * t * t, cpu.threads, n * h * t, 8));
+          // o = P·v, each head's d columns of attn.
+          batched({ transA: 0, transB: 0, m: t, n: d, k: t, a: probs, lda: t, b: qkv + 2 * e * 4, ldb: 3 * e, c: attn, ldc: e, ...pv }, dm);
         }
-        softmaxRows.run({ x: probs, y: probs, r0: 0, r1: n * h * t, len: t, stats: 0, causal: boolAttr(ctx.attrs, 'causal') ? 1 : 0 }, partsFor(n * h * t * t, cpu.threads, n * h * t, 8));
-        // o = P·v, each head's d columns of attn.
-        if (causal) causal.apply(probs, false, qkv + 2 * e * 4, 3 * e, attn, e, pv);
-        else batched({ transA: 0, transB: 0, m: t, n: d, k: t, a: probs, lda: t, b: qkv + 2 * e * 4, ldb: 3 * e, c: attn, ldc: e, ...pv }, dm);
       } finally {
         cpu.unstage();
       }
@@ -130,27 +132,20 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
         const dO = cpu.addressOf(ws.attn.data, rows * e, 'MultiHeadAttention dO', true, false);
         const dqkv = cpu.addressOf(dqkvT, rows * 3 * e, 'MultiHeadAttention dqkv', false, true);
         const square = { aOuter: h * s.square, aInner: s.square };
-        // dP = dO·vᵀ; dv = Pᵀ·dO.
-        const dp = { aOuter: s.tokenSample, aInner: s.head, bOuter: s.qkvSample, bInner: s.head, cOuter: h * s.square, cInner: s.square };
-        const dv = { ...square, bOuter: s.tokenSample, bInner: s.head, cOuter: s.qkvSample, cInner: s.head };
-        const dqk = { ...square, bOuter: s.qkvSample, bInner: s.head, cOuter: s.qkvSample, cInner: s.head };
         if (causal) {
-          // dP's masked entries set to 0 (P is 0 there, so dS too).
-          causal.scores(dO, e, qkv + 2 * e * 4, 3 * e, dS, 1, true, dp);
-          causal.apply(probs, true, dO, e, dqkv + 2 * e * 4, 3 * e, dv);
+          // dP (its masked entries 0: P is 0 there, so dS too), dv, dS, dq and dk per (sample, head) in one round
+          causal.backward({ q: qkv, k: qkv + e * 4, v: qkv + 2 * e * 4, ldq: 3 * e, dO, ldo: e, p: probs, dS, dq: dqkv, dk: dqkv + e * 4, dv: dqkv + 2 * e * 4, sc: 1 / Math.sqrt(d), qOuter: s.qkvSample, qInner: s.head, oOuter: s.tokenSample, oInner: s.head, pOuter: h * s.square, pInner: s.square });
         } else {
+          // dP = dO·vᵀ; dv = Pᵀ·dO.
+          const dp = { aOuter: s.tokenSample, aInner: s.head, bOuter: s.qkvSample, bInner: s.head, cOuter: h * s.square, cInner: s.square };
+          const dv = { ...square, bOuter: s.tokenSample, bInner: s.head, cOuter: s.qkvSample, cInner: s.head };
+          const dqk = { ...square, bOuter: s.qkvSample, bInner: s.head, cOuter: s.qkvSample, cInner: s.head };
           batched({ transA: 0, transB: 1, m: t, n: t, k: d, a: dO, lda: e, b: qkv + 2 * e * 4, ldb: 3 * e, c: dS, ldc: t, ...dp }, dm);
           batched({ transA: 1, transB: 0, m: t, n: d, k: t, a: probs, lda: t, b: dO, ldb: e, c: dqkv + 2 * e * 4, ldc: 3 * e, ...dv }, dm);
-        }
-        // dS = P ∘ (dP − rowsum(P ∘ dP)) (0 where masked: P = 0 there), times 1/√d: the gradient of
-        // q·kᵀ, so dq = dS·k and dk = dSᵀ·q with q unscaled. With the causal products each row
-        // stops at its query's keys (the rest 0), which are all they read.
-        const dsRows = { r0: 0, r1: n * h * t, len: t, assign: 1, sc: 1 / Math.sqrt(d), causal: causal ? 1 : 0 };
-        softmaxBackwardRows.run({ y: probs, dy: dS, dx: dS, ...dsRows }, partsFor(n * h * t * t, cpu.threads, n * h * t, 2));
-        if (causal) {
-          causal.apply(dS, false, qkv + e * 4, 3 * e, dqkv, 3 * e, dqk);
-          causal.apply(dS, true, qkv, 3 * e, dqkv + e * 4, 3 * e, dqk);
-        } else {
+          // dS = P ∘ (dP − rowsum(P ∘ dP)), times 1/√d: the gradient of q·kᵀ, so dq = dS·k and dk =
+          // dSᵀ·q with q unscaled.
+          const dsRows = { r0: 0, r1: n * h * t, len: t, assign: 1, sc: 1 / Math.sqrt(d), causal: 0 };
+          softmaxBackwardRows.run({ y: probs, dy: dS, dx: dS, ...dsRows }, partsFor(n * h * t * t, cpu.threads, n * h * t, 2));
           batched({ transA: 0, transB: 0, m: t, n: d, k: t, a: dS, lda: t, b: qkv + e * 4, ldb: 3 * e, c: dqkv, ldc: 3 * e, ...dqk }, dm);
           batched({ transA: 1, transB: 0, m: t, n: d, k: t, a: dS, lda: t, b: qkv, ldb: 3 * e, c: dqkv + e * 4, ldc: 3 * e, ...dqk }, dm);
         }
