@@ -1,7 +1,8 @@
 /**
  * A quantisation measured, not written (the app's Export ▸ Quantize… dialog, `model.quantize`):
  * calibrated on the model's own training split, int8 beside float32 on the test split — the
- * metric, sizes, the samples and classes that moved — and each layer's sensitivity.
+ * metric, sizes, latency and throughput, the confusion matrices, the samples and classes that
+ * moved — and each layer's sensitivity.
  */
 import type { Backend } from '../backend/types';
 import { createReferenceBackend } from '../backend/reference';
@@ -20,6 +21,8 @@ import type { QuantizePhase } from '../../catalog/calibration';
 /** Test samples the report measures, and those its per-layer sensitivity does. */
 const REPORT_TEST_SAMPLES = 1000;
 const REPORT_SENSITIVITY_SAMPLES = 200;
+/** The most classes whose confusion matrices the report carries (the dialog draws up to 20). */
+const REPORT_CONFUSION_CLASSES = 50;
 
 export interface QuantizationReport {
   method: CalibrationMethod;
@@ -33,6 +36,8 @@ export interface QuantizationReport {
   timedBatch: number;
   /** What ran the float side (the backend's description). */
   floatRuntime: string;
+  /** A classifier's confusion matrices (rows the true class), float32's and int8's, with its class names; none past `REPORT_CONFUSION_CLASSES` classes. */
+  confusion?: { classes: string[]; float: number[][]; int8: number[][] };
   changed?: number;
   moved?: ClassMove[];
   sensitivity: LayerSensitivity[];
@@ -95,6 +100,7 @@ export async function quantizationReport(model: TrainedModel, loaded: LoadedData
     int8: { metric: f.int8.metric, bytes: f.int8.bytes, ...timed.int8 },
     timedBatch: timed.batch,
     floatRuntime: timed.floatRuntime,
+    ...(f.confusion && model.classNames && model.classNames.length <= REPORT_CONFUSION_CLASSES ? { confusion: { classes: model.classNames, ...f.confusion } } : {}),
     ...(f.changed !== undefined ? { changed: f.changed } : {}),
     ...(f.moved ? { moved: f.moved } : {}),
     sensitivity,

@@ -260,6 +260,17 @@ export const modelService = defineService({
         timedBatch: z.number().int().positive().optional(),
         /** What ran the float side and its timings: the backend's description ("CPU · 2 threads (WebAssembly SIMD)"). */
         floatRuntime: z.string().max(200).optional(),
+        /**
+         * A classifier's confusion matrices on the test split, float32's and int8's (rows the true class,
+         * columns the predicted; a segmenter's count pixels), with its class names; left out past 50 classes.
+         */
+        confusion: z
+          .object({
+            classes: z.array(z.string().max(1000)).max(100),
+            float: z.array(z.array(z.number().int().nonnegative()).max(100)).max(100),
+            int8: z.array(z.array(z.number().int().nonnegative()).max(100)).max(100),
+          })
+          .optional(),
         /** A classifier's test samples whose predicted class changed, and its classes that moved (most changed first). */
         changed: z.number().int().nonnegative().optional(),
         moved: z.array(z.object({ name: z.string().max(1000), samples: z.number().int(), float: z.number().int(), int8: z.number().int(), changed: z.number().int() })).max(65_536).optional(),

@@ -75,6 +75,7 @@ export function QuantizeFigures({ report }: { report: QuantizeReport }) {
           {r.moved?.length ? `: ${r.moved.map((c) => `${c.name} ${c.float}→${c.int8} right (${c.changed} changed)`).join(', ')}` : ''}.
         </p>
       ) : null}
+      {r.confusion ? <ConfusionPair confusion={r.confusion} /> : null}
       <h3>Per-layer sensitivity</h3>
       <p className="quantize__note">Each layer alone in int8, the rest in float: the one that costs most is the one to keep in float, or to calibrate otherwise.</p>
       <ul className="quantize__layers">
@@ -84,6 +85,60 @@ export function QuantizeFigures({ report }: { report: QuantizeReport }) {
           </li>
         ))}
       </ul>
+    </div>
+  );
+}
+
+/** The most classes whose confusion matrices the dialog draws. */
+const DRAWN_CLASSES = 20;
+
+/** A class name in a matrix's header: six characters, the whole in its title. */
+const shortName = (name: string) => (name.length > 6 ? `${name.slice(0, 5)}…` : name);
+
+/**
+ * float32's and int8's confusion matrices side by side (rows the true class, columns the
+ * predicted): the diagonal in bold, int8's cells that differ from float32's marked, with float32's
+ * count in their title. Past 20 classes, a line saying where they are.
+ */
+export function ConfusionPair({ confusion }: { confusion: NonNullable<QuantizeReport['confusion']> }) {
+  const { classes } = confusion;
+  if (classes.length > DRAWN_CLASSES) return <p className="quantize__note">{classes.length} classes: too many to draw here; netwright quantize prints the confusion matrices (--json).</p>;
+  return (
+    <div className="quantize__confusion" data-testid="quantize-confusion">
+      <p className="quantize__note">Confusion matrices: rows the true class, columns the predicted; int8's cells that differ from float32's are marked.</p>
+      {(['float', 'int8'] as const).map((side) => (
+        <table key={side} className="quantize__matrix" data-side={side}>
+          <caption>{side === 'float' ? 'float32' : 'int8'}</caption>
+          <thead>
+            <tr>
+              <th />
+              {classes.map((c, j) => (
+                <th key={j} scope="col" title={c}>
+                  {shortName(c)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {confusion[side].map((row, i) => (
+              <tr key={i}>
+                <th scope="row" title={classes[i]}>
+                  {shortName(classes[i])}
+                </th>
+                {row.map((v, j) => {
+                  const moved = side === 'int8' && v !== confusion.float[i][j];
+                  const cls = [i === j ? 'quantize__diag' : '', moved ? 'quantize__moved' : ''].filter(Boolean).join(' ');
+                  return (
+                    <td key={j} {...(cls ? { className: cls } : {})} {...(moved ? { title: `float32: ${confusion.float[i][j]}` } : {})}>
+                      {v}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { QUANTIZE_SETTINGS } from '../../../src-engine/core/quantize/export-format';
 import { createMemoryChannelPair, RpcClient, RpcServer, type ParamsOf } from '../../../src-engine/protocol';
-import { QuantizeFigures, QuantizeStatus } from '../../../src-renderer/src/components/QuantizeDialog';
+import { ConfusionPair, QuantizeFigures, QuantizeStatus } from '../../../src-renderer/src/components/QuantizeDialog';
 import { int8Choices, measureQuantization, quantizeSourceKey, showChange, showLatency, showMetric, showRate, type QuantizeProgress, type QuantizeReport } from '../../../src-renderer/src/training/quantize';
 import { parseProject } from '../../../src-renderer/src/editor/project';
 import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
@@ -68,6 +68,40 @@ describe('Export ▸ Quantize…', () => {
     expect(slow).toContain('13,000/s (3.2× slower)');
     expect(renderToStaticMarkup(<QuantizeFigures report={REPORT} />)).not.toMatch(/data-row="(latency|throughput)"/);
     expect([showLatency(123.4), showLatency(7.891), showRate(4.5), showRate(1234.5)]).toEqual(['123 ms', '7.89 ms', '4.50/s', '1,235/s']);
+  });
+
+  it("draws float32's and int8's confusion matrices side by side, int8's changed cells marked with float32's count, names as text", () => {
+    const confusion = {
+      classes: ['cat', '<i>dog</i>', 'a long class name'],
+      float: [
+        [5, 1, 0],
+        [0, 6, 0],
+        [1, 0, 4],
+      ],
+      int8: [
+        [4, 2, 0],
+        [0, 6, 0],
+        [1, 0, 4],
+      ],
+    };
+    const html = renderToStaticMarkup(<QuantizeFigures report={{ ...TIMED, confusion }} />);
+    const tables = [...html.matchAll(/<table class="quantize__matrix" data-side="(\w+)">(.*?)<\/table>/g)];
+    expect(tables.map((t) => t[1])).toEqual(['float', 'int8']);
+    const cells = (t: string) => [...t.matchAll(/<td[^>]*>(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    expect(cells(tables[0][2])).toEqual(confusion.float.flat());
+    expect(cells(tables[1][2])).toEqual(confusion.int8.flat());
+    // Only int8's two changed cells are marked; the diagonal is bold in both.
+    expect([...tables[1][2].matchAll(/<td class="([^"]*quantize__moved[^"]*)" title="float32: (\d+)">(\d+)<\/td>/g)].map((m) => [m[1], Number(m[2]), Number(m[3])])).toEqual([
+      ['quantize__diag quantize__moved', 5, 4],
+      ['quantize__moved', 1, 2],
+    ]);
+    expect(tables[0][2]).not.toContain('quantize__moved');
+    expect([...tables[0][2].matchAll(/class="quantize__diag"/g)].length).toBe(3);
+    expect(html).toContain('<th scope="col" title="&lt;i&gt;dog&lt;/i&gt;">&lt;i&gt;do…</th>');
+    expect(html).toContain('title="a long class name">a lon…</th>');
+    const many = { classes: Array.from({ length: 21 }, (_, i) => `c${i}`), float: [], int8: [] };
+    expect(renderToStaticMarkup(<ConfusionPair confusion={many} />)).toContain('21 classes: too many to draw here');
+    expect(renderToStaticMarkup(<QuantizeFigures report={TIMED} />)).not.toContain('quantize__matrix');
   });
 
   it("shows the engine's progress while it measures, and says when it was cancelled or the model changed", () => {

@@ -1,7 +1,7 @@
 /**
  * `model.quantize` (Export ▸ Quantize…) answers the latency at batch 1 and the throughput at batch 32
  * of both sides, timed by the engine on its own backend and named by what ran them, beside the
- * metric and size (#85 deliverable 2); it reports its phases as `quantize.progress` events carrying
+ * metric and size, and both confusion matrices (#85 deliverable 2); it reports its phases as `quantize.progress` events carrying
  * the request's id, and a cancel stops it during the long sensitivity pass with `E_CANCELLED`.
  */
 import { readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 const DIGITS = Array.from({ length: 10 }, (_, i) => String(i));
 
 describe('model.quantize: timings, progress and cancel', () => {
-  it('answers latency at batch 1 and throughput at batch 32 for float32 and int8, each named by what ran it, with its phases as events', async () => {
+  it('answers latency at batch 1 and throughput at batch 32 for float32 and int8, each named by what ran it, and both confusion matrices, with its phases as events', async () => {
     const { client } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed), createBackend: () => createCpuBackend({ threads: 1 }) });
     const graph = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-mlp.json'), 'utf8')) as GraphIR;
     await client.request('model.load', { model: modelToJSON({ ...trainedModel(graph, 3), classNames: DIGITS }) });
@@ -39,6 +39,13 @@ describe('model.quantize: timings, progress and cancel', () => {
     expect(r.int8.perSecond!).toBeLessThan((32 * 1000) / r.int8.latencyMs!);
     // The float side's backend as it describes itself (where V8 runs relaxed SIMD: '… (WebAssembly SIMD, relaxed FMA)').
     expect(r).toMatchObject({ timedBatch: 32, floatRuntime: expect.stringMatching(/^CPU · 1 thread \(WebAssembly SIMD/), int8Runtime: 'WebAssembly SIMD' });
+    // The confusion matrices, named: every test sample once in each, their diagonals the accuracies.
+    const c = r.confusion!;
+    expect(c.classes).toEqual(DIGITS);
+    for (const [m, accuracy] of [[c.float, r.float.metric], [c.int8, r.int8.metric]] as const) {
+      expect(m.flat().reduce((a, v) => a + v, 0)).toBe(r.testSamples);
+      expect(m.reduce((a, row, i) => a + row[i], 0)).toBe(Math.round(accuracy * r.testSamples));
+    }
     expect(events.every((e) => e.progressId === 'q-1')).toBe(true);
     expect([...new Set(events.map((e) => e.phase))]).toEqual(['calibrating', 'measuring', 'timing', 'sensitivity']);
     const last = events.at(-1)!;
