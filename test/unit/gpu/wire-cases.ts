@@ -3,14 +3,16 @@
  *
  * The wire carries WebGPU calls, not kernels: a case earns its second run by what it sends and
  * receives, not by the ops it computes. Measured (`scripts/gpu-wire-coverage.mjs`), the cases of
- * `WIRE_FILES` that are not marked `itDirectOnly` — probes.test.ts's two readback counts (a
- * compiled plan's probed step, a session's probed and unprobed steps) and device-lost.test.ts's
- * loss at an epoch end — send every kind of wire message the whole set sends (buffer usages,
- * copies at offsets and not, clears, writes, mapped reads, error scopes, shader and pipeline
- * creation, releases, 2-D dispatches, device loss and destruction); the others (one more
- * optimizer, loss, kernel, graph or service request each) repeat those messages with other
- * numbers. The acquirer's new device after a loss: wire.test.ts. `NETWRIGHT_GPU_WIRE_ALL=1` runs
- * all of them across the wire again. The files: vitest.config.ts.
+ * `WIRE_FILES` that are not marked `itDirectOnly` — probes.test.ts's readback count of a session's
+ * probed and unprobed steps and device-lost.test.ts's loss at an epoch end — send every kind of
+ * wire message the whole set sends (buffer usages, copies at offsets and not, clears, writes,
+ * mapped reads, error scopes, shader and pipeline creation, releases, 2-D dispatches, device loss
+ * and destruction); the others (one more optimizer, loss, kernel, graph or service request each)
+ * repeat those messages with other numbers. So does probes.test.ts's readback count of a compiled
+ * plan's probed step (the MNIST MLP): tallied across the wire with the two above
+ * (`NETWRIGHT_GPU_WIRE_TALLY=… npx vitest run --project gpu-wire`), it sent 20 kinds, none that
+ * they did not send. The acquirer's new device after a loss: wire.test.ts.
+ * `NETWRIGHT_GPU_WIRE_ALL=1` runs all of them across the wire again. The files: vitest.config.ts.
  */
 import { it } from 'vitest';
 
