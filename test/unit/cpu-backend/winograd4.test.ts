@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cpuBackends } from './backends';
-import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
+import { conv2dAlgorithm, winogradRowSplit } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { F43, WINOGRAD_WAT_PATH, winograd4Section } from '../../../src-engine/node/cpu/kernels/winograd4-gen';
 import { withDefaults } from '../engine/harness';
 import { attrsOf, caseInputs, CONV, direct64, kernelMagnitudes, label, worstRatio, type Case } from './conv-exact';
@@ -213,6 +213,44 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
     const [one, two] = [run(cpu.one), run(cpu.two)];
     expectSameValues(two.output.data, one.output.data);
     expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
+  });
+  it('gives the same bits on 2 threads split by output channels (7×7, U 4× the tiles, an odd channel count both ways) as on 1, dW and db too', () => {
+    // 4 samples on 2 threads: a sample split would leave each 2 of the 16 a GEMM takes, and U
+    // (36·64·67 floats) is 4.2× the batch's V (36·64·64 tiles): each thread takes a share of the
+    // output channels ([0, 32) and [32, 67) forward and for dW, [0, 32) and [32, 64) for dx) over all
+    // 4 samples. dW's rows are then summed over the same one group of 4 samples as on 1 thread (split
+    // by samples, it was two partials added: other last bits).
+    const k: Case = { n: 4, c: 64, h: 7, w: 7, outC: 67, p: [1, 1], bias: true };
+    expect(winogradRowSplit('winograd4', k.n, { C: k.c, Cout: k.outC, oH: 7, oW: 7 }, 16, 2)).toBe(true);
+    expect(winogradRowSplit('winograd4', k.n, { C: k.outC, Cout: k.c, oH: 7, oW: 7 }, 16, 2)).toBe(true);
+    const { x, weight, params, dOutput, oh, ow, run } = caseInputs(k);
+    const [one, two] = [run(cpu.one), run(cpu.two)];
+    expectSameValues(two.output.data, one.output.data);
+    expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
+    expectSameValues(run(cpu.two, { freshInputGradients: true }).dInputs[0]!.data, two.dInputs[0]!.data);
+    expectSameValues(two.dParams.weight.data, one.dParams.weight.data);
+    expectSameValues(two.dParams.bias.data, one.dParams.bias.data);
+    expectSameValues(run(cpu.two, { noGrad: [0] }).dParams.weight.data, two.dParams.weight.data);
+    // and within the bound above of the exact values (a row share read from the wrong U or M rows would be off by ~S)
+    const exact = direct64(k, x.data, weight.data, params.bias.data, dOutput.data);
+    const { wAbs, wRot } = kernelMagnitudes(weight.data, k);
+    const yScale = winograd4Scale(x.data, k.n, k.c, k.h, k.w, k.p, wAbs, k.outC, oh, ow);
+    for (let i = 0; i < yScale.length; i++) yScale[i] += Math.abs(params.bias.data[Math.floor(i / (oh * ow)) % k.outC]);
+    const dxScale = winograd4Scale(dOutput.data, k.n, k.outC, oh, ow, [2 - k.p[0], 2 - k.p[1]], wRot, k.c, k.h, k.w);
+    expect(worstRatio(two.output.data, exact.y, yScale), 'forward error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.c + 32);
+    expect(worstRatio(two.dInputs[0]!.data, exact.dx, dxScale), 'dx error / (2⁻²⁴·S)').toBeLessThanOrEqual(k.outC + 32);
+    const tiles = k.n * Math.ceil(oh / 4) * Math.ceil(ow / 4);
+    expect(worstRatio(two.dParams.weight.data, exact.dW, winograd4WeightScale(x.data, dOutput.data, k, oh, ow)), 'dW error / (2⁻²⁴·S)').toBeLessThanOrEqual(tiles + 48);
+  });
+  it('splits by output channels only where U outweighs the tiles and a sample split would narrow the GEMMs', () => {
+    const shape = (c: number, size: number) => ({ C: c, Cout: c, oH: size, oW: size });
+    // resnet18 at batch 16 on 2 threads: the 512→512 7×7 layers (group 16), not 256→256 at 14×14 (group 4)
+    expect(winogradRowSplit('winograd4', 16, shape(512, 7), 16, 2)).toBe(true);
+    expect(winogradRowSplit('winograd4', 16, shape(256, 14), 4, 2)).toBe(false);
+    expect(winogradRowSplit('winograd4', 16, shape(256, 14), 16, 2)).toBe(false); // U no larger than V
+    expect(winogradRowSplit('winograd4', 32, shape(512, 7), 16, 2)).toBe(false); // 16 samples a thread already
+    expect(winogradRowSplit('winograd4', 16, shape(512, 7), 16, 1)).toBe(false);
+    expect(winogradRowSplit('winograd', 16, shape(512, 7), 16, 2)).toBe(false); // F(2×2) has no row split
   });
 });
 

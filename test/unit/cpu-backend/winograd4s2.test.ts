@@ -22,7 +22,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cpuBackends } from './backends';
-import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
+import { conv2dAlgorithm, winogradRowSplit } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { S2, S2DX } from '../../../src-engine/node/cpu/kernels/winograd4-gen';
 import { runOp, withDefaults } from '../engine/harness';
 import { CONV, randn, worstRatio } from './conv-exact';
@@ -239,6 +239,21 @@ describe('Winograd stride-2 form (3×3, stride 2): forward and weight gradient',
     expectSameValues(run(cpu.two, { unwantedParamGradients: true }).dInputs[0]!.data, two.dInputs[0]!.data);
     expectSameValues(run(cpu.two, { freshInputGradients: true }).dInputs[0]!.data, two.dInputs[0]!.data);
     expectSameValues(run(cpu.two, { noGrad: [0] }).dParams.weight.data, two.dParams.weight.data);
+  });
+  it('gives the same bits on 2 threads split by output channels (7×7 output, U 7.2× the tiles; dx 4×) as on 1, dW and db too', () => {
+    // 2 samples on 2 threads: one each where a GEMM takes 16; each thread takes a share of the output
+    // channels ([0, 64) and [64, 130) forward and for dW, [0, 36) and [36, 72) for dx) over both samples.
+    const k: S2Case = { n: 2, c: 72, h: 14, w: 13, outC: 130, p: 1 };
+    expect(winogradRowSplit('winograd4s2', k.n, { C: k.c, Cout: k.outC, oH: 7, oW: 7 }, 16, 2)).toBe(true);
+    expect(winogradRowSplit('winograd4s2dx', k.n, { C: k.outC, Cout: k.c, oH: k.h, oW: k.w }, 16, 2)).toBe(true);
+    const { run } = inputs(k);
+    const [one, two] = [run(cpu.one), run(cpu.two)];
+    expectSameValues(two.output.data, one.output.data);
+    expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
+    expectSameValues(run(cpu.two, { freshInputGradients: true }).dInputs[0]!.data, two.dInputs[0]!.data);
+    // dW's rows summed over the one group of both samples, as on 1 thread
+    expectSameValues(two.dParams.weight.data, one.dParams.weight.data);
+    expectSameValues(two.dParams.bias.data, one.dParams.bias.data);
   });
   it('puts resnet18\'s stride-2 3×3 layers on it, and not narrow ones, 1×1 or 5×5 ones, or sizes its tiles waste', () => {
     const at = (c: number, size: number, k = 3) =>

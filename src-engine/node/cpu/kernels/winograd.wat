@@ -3289,12 +3289,14 @@
       (br $cl)))
   )
   ;; y (+)= correlate(x, kernel) as winogradConv (same parameters; u from winograd4Weights), on 4x4
-  ;; output tiles. scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
+  ;; output tiles, for output channels [o0, o1) alone (o0 even; [0, Cout) for all): a task may take
+  ;; the batch's samples and a share of the channels (the GEMMs' rows), each output the same sum.
+  ;; scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
   (func (export "winograd4Conv")
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
-    (param $group i32) (param $ep i32) (param $act i32) (param $scratch i32) (param $gemmScratch i32)
+    (param $group i32) (param $ep i32) (param $act i32) (param $o0 i32) (param $o1 i32) (param $scratch i32) (param $gemmScratch i32)
     (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
     (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32) (local $outLims i32) (local $tmp i32)
     (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32) (local $k i32) (local $r i32) (local $cc i32) (local $lim i32)
@@ -3334,21 +3336,23 @@
         (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims) (i32.const 0) (i32.const 0))
       (call $inputTransform4 (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
         (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))
-      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 36 transform elements (U[ξ] prepacked).
+      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 36 transform elements (U[ξ] prepacked),
+      ;; rows [o0, o1) alone (o0 even: U's row pairs from row o0 start o0·C floats into a plane).
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
         (br_if $xd (i32.ge_s (local.get $xi) (i32.const 36)))
-        (call $gemm (i32.const 2) (i32.const 0) (local.get $Cout) (local.get $T) (local.get $C)
-          (i32.add (local.get $u) (i32.shl (i32.mul (local.get $xi) (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2))) (local.get $C)
+        (call $gemm (i32.const 2) (i32.const 0) (i32.sub (local.get $o1) (local.get $o0)) (local.get $T) (local.get $C)
+          (i32.add (i32.add (local.get $u) (i32.shl (i32.mul (local.get $xi) (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2)))
+            (i32.shl (i32.mul (local.get $o0) (local.get $C)) (i32.const 2))) (local.get $C)
           (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
-          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+          (i32.add (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (i32.shl (i32.mul (local.get $o0) (local.get $Tp)) (i32.const 2))) (local.get $Tp)
           (i32.const 0) (local.get $gemmScratch))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
         (br $xl)))
       ;; Output transform, output channel by output channel, four tiles per step.
-      (local.set $o (i32.const 0))
+      (local.set $o (local.get $o0))
       (block $od (loop $ol
-        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
         (local.set $bv (v128.const i32x4 0 0 0 0))
         (if (local.get $bias) (then
           (local.set $bv (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))))
@@ -3608,12 +3612,14 @@
       (br $nl)))
   )
   ;; y (+)= correlate(x, kernel) as winogradConv (same parameters; u from winograd4Weights), on 4x4
-  ;; output tiles. scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
+  ;; output tiles, for output channels [o0, o1) alone (o0 even; [0, Cout) for all): a task may take
+  ;; the batch's samples and a share of the channels (the GEMMs' rows), each output the same sum.
+  ;; scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
   (func (export "winograd4s2Conv")
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
-    (param $group i32) (param $ep i32) (param $act i32) (param $scratch i32) (param $gemmScratch i32)
+    (param $group i32) (param $ep i32) (param $act i32) (param $o0 i32) (param $o1 i32) (param $scratch i32) (param $gemmScratch i32)
     (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
     (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32) (local $outLims i32) (local $tmp i32)
     (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32) (local $k i32) (local $r i32) (local $cc i32) (local $lim i32)
@@ -3653,23 +3659,25 @@
         (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims) (i32.const 1) (i32.const 0))
       (call $inputTransform4s2 (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
         (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))
-      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 81 transform elements (U[ξ] prepacked; U has 36 planes, see winograd4s2Weights).
+      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 81 transform elements (U[ξ] prepacked; U has 36 planes, see winograd4s2Weights),
+      ;; rows [o0, o1) alone (o0 even: U's row pairs from row o0 start o0·C floats into a plane).
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
         (br_if $xd (i32.ge_s (local.get $xi) (i32.const 81)))
-        (call $gemm (i32.const 2) (i32.const 0) (local.get $Cout) (local.get $T) (local.get $C)
-          (i32.add (local.get $u) (i32.shl (i32.mul (i32.add
+        (call $gemm (i32.const 2) (i32.const 0) (i32.sub (local.get $o1) (local.get $o0)) (local.get $T) (local.get $C)
+          (i32.add (i32.add (local.get $u) (i32.shl (i32.mul (i32.add
             (i32.mul (i32.const 6) (select (i32.const 5) (i32.div_u (local.get $xi) (i32.const 9)) (i32.ge_u (local.get $xi) (i32.const 45))))
-            (select (i32.const 5) (i32.rem_u (local.get $xi) (i32.const 9)) (i32.ge_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5)))) (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2))) (local.get $C)
+            (select (i32.const 5) (i32.rem_u (local.get $xi) (i32.const 9)) (i32.ge_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5)))) (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2)))
+            (i32.shl (i32.mul (local.get $o0) (local.get $C)) (i32.const 2))) (local.get $C)
           (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
-          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+          (i32.add (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (i32.shl (i32.mul (local.get $o0) (local.get $Tp)) (i32.const 2))) (local.get $Tp)
           (i32.const 0) (local.get $gemmScratch))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
         (br $xl)))
       ;; Output transform, output channel by output channel, four tiles per step.
-      (local.set $o (i32.const 0))
+      (local.set $o (local.get $o0))
       (block $od (loop $ol
-        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
         (local.set $bv (v128.const i32x4 0 0 0 0))
         (if (local.get $bias) (then
           (local.set $bv (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))))
@@ -4316,12 +4324,14 @@
   ;; with the kernel whose transform winograd4s2Weights (flip 1) wrote; parameters as winograd4Conv's
   ;; with x = dy, C = its channels, pH = pW = 0, oH × oW = dx's size (S2DX in winograd4-gen.ts).
   ;; y (+)= correlate(x, kernel) as winogradConv (same parameters; u from winograd4Weights), on 4x4
-  ;; output tiles. scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
+  ;; output tiles, for output channels [o0, o1) alone (o0 even; [0, Cout) for all): a task may take
+  ;; the batch's samples and a share of the channels (the GEMMs' rows), each output the same sum.
+  ;; scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
   (func (export "winograd4s2dxConv")
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
-    (param $group i32) (param $ep i32) (param $act i32) (param $scratch i32) (param $gemmScratch i32)
+    (param $group i32) (param $ep i32) (param $act i32) (param $o0 i32) (param $o1 i32) (param $scratch i32) (param $gemmScratch i32)
     (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
     (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32) (local $outLims i32) (local $tmp i32)
     (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32) (local $k i32) (local $r i32) (local $cc i32) (local $lim i32)
@@ -4361,23 +4371,25 @@
         (local.get $planeBytes) (local.get $Wq) (local.get $outSample) (local.get $inOffs) (local.get $outOffs) (local.get $outLims) (i32.const 0) (i32.const 1))
       (call $inputTransform4s2dx (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
         (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))
-      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 81 transform elements (U[ξ] prepacked; U has 36 planes, see winograd4s2Weights).
+      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the 81 transform elements (U[ξ] prepacked; U has 36 planes, see winograd4s2Weights),
+      ;; rows [o0, o1) alone (o0 even: U's row pairs from row o0 start o0·C floats into a plane).
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
         (br_if $xd (i32.ge_s (local.get $xi) (i32.const 81)))
-        (call $gemm (i32.const 2) (i32.const 0) (local.get $Cout) (local.get $T) (local.get $C)
-          (i32.add (local.get $u) (i32.shl (i32.mul (i32.add
+        (call $gemm (i32.const 2) (i32.const 0) (i32.sub (local.get $o1) (local.get $o0)) (local.get $T) (local.get $C)
+          (i32.add (i32.add (local.get $u) (i32.shl (i32.mul (i32.add
             (i32.mul (i32.const 6) (select (i32.const 5) (i32.div_u (local.get $xi) (i32.const 9)) (i32.ge_u (local.get $xi) (i32.const 45))))
-            (select (i32.const 5) (i32.rem_u (local.get $xi) (i32.const 9)) (i32.ge_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5)))) (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2))) (local.get $C)
+            (select (i32.const 5) (i32.rem_u (local.get $xi) (i32.const 9)) (i32.ge_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5)))) (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2)))
+            (i32.shl (i32.mul (local.get $o0) (local.get $C)) (i32.const 2))) (local.get $C)
           (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
-          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+          (i32.add (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (i32.shl (i32.mul (local.get $o0) (local.get $Tp)) (i32.const 2))) (local.get $Tp)
           (i32.const 0) (local.get $gemmScratch))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
         (br $xl)))
       ;; Output transform, output channel by output channel, four tiles per step.
-      (local.set $o (i32.const 0))
+      (local.set $o (local.get $o0))
       (block $od (loop $ol
-        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
         (local.set $bv (v128.const i32x4 0 0 0 0))
         (if (local.get $bias) (then
           (local.set $bv (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))))
@@ -4984,12 +4996,14 @@
   ;; dU is [36][Cout·C + 16]: each element's [Cout][C] plane 64 bytes past a multiple of Cout·C floats,
   ;; so that the finish's 36 loads per step (one per plane) fall in different cache sets where
   ;; Cout·C·4 bytes is a multiple of 4 KiB (for 512² the planes would be 1 MiB apart: all in one set).
-  ;; winograd4WeightGradFinish turns Σ dU into dW = Gᵀ dU G.
+  ;; winograd4WeightGradFinish turns Σ dU into dW = Gᵀ dU G. Output channels [o0, o1) alone (o0 even;
+  ;; [0, Cout) for all): dU's and db's rows outside it are left as they are, so tasks over every
+  ;; sample may share one dU, each its rows.
   (func (export "winograd4WeightGrad")
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $dy i32) (param $Cout i32) (param $dU i32) (param $db i32)
-    (param $group i32) (param $scratch i32) (param $gemmScratch i32)
+    (param $group i32) (param $o0 i32) (param $o1 i32) (param $scratch i32) (param $gemmScratch i32)
     (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
     (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32) (local $outLims i32) (local $tmp i32)
     (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32) (local $k i32) (local $r i32) (local $cc i32) (local $lim i32)
@@ -5021,7 +5035,8 @@
     (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
     (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))
     (local.set $us (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
-    (if (local.get $db) (then (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $Cout) (i32.const 2)))))
+    (if (local.get $db) (then (memory.fill (i32.add (local.get $db) (i32.shl (local.get $o0) (i32.const 2))) (i32.const 0)
+      (i32.shl (i32.sub (local.get $o1) (local.get $o0)) (i32.const 2)))))
     (if (i32.ge_s (local.get $n0) (local.get $n1)) (then
       (memory.fill (local.get $dU) (i32.const 0) (i32.mul (i32.const 36) (local.get $us)))))
     (local.set $s0 (local.get $n0))
@@ -5035,9 +5050,9 @@
       (call $inputTransform4 (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
         (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))
       ;; D[ξ][o][t] = (A dY Aᵀ)[ξ], output channel by output channel, four tiles per step.
-      (local.set $o (i32.const 0))
+      (local.set $o (local.get $o0))
       (block $od (loop $ol
-        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
         (local.set $yo (i32.add (local.get $dy) (i32.add (i32.mul (local.get $s0) (local.get $outSample)) (i32.mul (local.get $o) (local.get $outPlane)))))
         (if (local.get $db) (then
           (local.set $p (i32.add (local.get $db) (i32.shl (local.get $o) (i32.const 2))))
@@ -5301,10 +5316,10 @@
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
         (br_if $xd (i32.ge_s (local.get $xi) (i32.const 36)))
-        (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $C) (local.get $T)
-          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+        (call $gemm (i32.const 0) (i32.const 1) (i32.sub (local.get $o1) (local.get $o0)) (local.get $C) (local.get $T)
+          (i32.add (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (i32.shl (i32.mul (local.get $o0) (local.get $Tp)) (i32.const 2))) (local.get $Tp)
           (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
-          (i32.add (local.get $dU) (i32.mul (local.get $xi) (local.get $us))) (local.get $C)
+          (i32.add (i32.add (local.get $dU) (i32.mul (local.get $xi) (local.get $us))) (i32.shl (i32.mul (local.get $o0) (local.get $C)) (i32.const 2))) (local.get $C)
           (i32.ne (local.get $s0) (local.get $n0)) (local.get $gemmScratch))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
         (br $xl)))
@@ -5532,12 +5547,14 @@
   ;; dU is [36][Cout·C + 16]: each element's [Cout][C] plane 64 bytes past a multiple of Cout·C floats,
   ;; so that the finish's 36 loads per step (one per plane) fall in different cache sets where
   ;; Cout·C·4 bytes is a multiple of 4 KiB (for 512² the planes would be 1 MiB apart: all in one set).
-  ;; winograd4WeightGradFinish turns Σ dU into dW = Gᵀ dU G.
+  ;; winograd4WeightGradFinish turns Σ dU into dW = Gᵀ dU G. Output channels [o0, o1) alone (o0 even;
+  ;; [0, Cout) for all): dU's and db's rows outside it are left as they are, so tasks over every
+  ;; sample may share one dU, each its rows.
   (func (export "winograd4s2WeightGrad")
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $dy i32) (param $Cout i32) (param $dU i32) (param $db i32)
-    (param $group i32) (param $scratch i32) (param $gemmScratch i32)
+    (param $group i32) (param $o0 i32) (param $o1 i32) (param $scratch i32) (param $gemmScratch i32)
     (local $tH i32) (local $tW i32) (local $P i32) (local $R i32) (local $Wq i32) (local $Tp i32) (local $T i32)
     (local $V i32) (local $M i32) (local $PB i32) (local $inOffs i32) (local $outOffs i32) (local $outLims i32) (local $tmp i32)
     (local $s0 i32) (local $S i32) (local $t i32) (local $o i32) (local $xi i32) (local $k i32) (local $r i32) (local $cc i32) (local $lim i32)
@@ -5569,7 +5586,8 @@
     (local.set $outSample (i32.mul (local.get $Cout) (local.get $outPlane)))
     (local.set $ows (i32.shl (local.get $oW) (i32.const 2)))
     (local.set $us (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
-    (if (local.get $db) (then (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $Cout) (i32.const 2)))))
+    (if (local.get $db) (then (memory.fill (i32.add (local.get $db) (i32.shl (local.get $o0) (i32.const 2))) (i32.const 0)
+      (i32.shl (i32.sub (local.get $o1) (local.get $o0)) (i32.const 2)))))
     (if (i32.ge_s (local.get $n0) (local.get $n1)) (then
       (memory.fill (local.get $dU) (i32.const 0) (i32.mul (i32.const 36) (local.get $us)))))
     (local.set $s0 (local.get $n0))
@@ -5583,9 +5601,9 @@
       (call $inputTransform4s2 (local.get $x) (local.get $s0) (local.get $S) (local.get $T) (local.get $C) (local.get $H) (local.get $W)
         (local.get $pH) (local.get $pW) (local.get $R) (local.get $Wq) (local.get $Tp) (local.get $PB) (local.get $inOffs) (local.get $V) (local.get $tmp))
       ;; D[ξ][o][t] = (A dY Aᵀ)[ξ], output channel by output channel, four tiles per step.
-      (local.set $o (i32.const 0))
+      (local.set $o (local.get $o0))
       (block $od (loop $ol
-        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
         (local.set $yo (i32.add (local.get $dy) (i32.add (i32.mul (local.get $s0) (local.get $outSample)) (i32.mul (local.get $o) (local.get $outPlane)))))
         (if (local.get $db) (then
           (local.set $p (i32.add (local.get $db) (i32.shl (local.get $o) (i32.const 2))))
@@ -5878,12 +5896,12 @@
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
         (br_if $xd (i32.ge_s (local.get $xi) (i32.const 81)))
-        (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $C) (local.get $T)
-          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+        (call $gemm (i32.const 0) (i32.const 1) (i32.sub (local.get $o1) (local.get $o0)) (local.get $C) (local.get $T)
+          (i32.add (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (i32.shl (i32.mul (local.get $o0) (local.get $Tp)) (i32.const 2))) (local.get $Tp)
           (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
-          (i32.add (local.get $dU) (i32.mul (i32.add
+          (i32.add (i32.add (local.get $dU) (i32.mul (i32.add
             (i32.mul (i32.const 6) (select (i32.const 5) (i32.div_u (local.get $xi) (i32.const 9)) (i32.ge_u (local.get $xi) (i32.const 45))))
-            (select (i32.const 5) (i32.rem_u (local.get $xi) (i32.const 9)) (i32.ge_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5)))) (local.get $us))) (local.get $C)
+            (select (i32.const 5) (i32.rem_u (local.get $xi) (i32.const 9)) (i32.ge_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5)))) (local.get $us))) (i32.shl (i32.mul (local.get $o0) (local.get $C)) (i32.const 2))) (local.get $C)
           (i32.or (i32.ne (local.get $s0) (local.get $n0))
             (i32.or (i32.gt_u (i32.div_u (local.get $xi) (i32.const 9)) (i32.const 5)) (i32.gt_u (i32.rem_u (local.get $xi) (i32.const 9)) (i32.const 5)))) (local.get $gemmScratch))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))

@@ -754,12 +754,14 @@ ${v.dx ? stride2InputTransform(S2DX.BT) : v.s2 ? stride2InputTransform(S2.BT) : 
 /** The convolution function of a variant: groups of samples, V, the GEMMs, Y = Aᵀ M A. */
 function convFunction(v: Variant): string {
   return `  ;; y (+)= correlate(x, kernel) as winogradConv (same parameters; u from winograd4Weights), on 4x4
-  ;; output tiles. scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
+  ;; output tiles, for output channels [o0, o1) alone (o0 even; [0, Cout) for all): a task may take
+  ;; the batch's samples and a share of the channels (the GEMMs' rows), each output the same sum.
+  ;; scratch: winograd4ScratchBytes(C, Cout, oH, oW, group) bytes, 16-byte aligned.
   (func (export "winograd4${v.sfx}Conv")
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $u i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
-    (param $group i32) (param $ep i32) (param $act i32) (param $scratch i32) (param $gemmScratch i32)
+    (param $group i32) (param $ep i32) (param $act i32) (param $o0 i32) (param $o1 i32) (param $scratch i32) (param $gemmScratch i32)
 ${LAYOUT_LOCALS}
     (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $yo i32) (local $p i32) (local $e i32) (local $v f32)
     (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128)
@@ -768,21 +770,23 @@ ${LAYOUT_LOCALS}
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
 ${layout(v)}
 ${groupHead(v)}
-      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the ${v.elements} transform elements (U[ξ] prepacked${v.s2 ? '; U has 36 planes, see winograd4s2Weights' : ''}).
+      ;; M[ξ] = U[ξ] · V[ξ]: [Cout x C] · [C x T] for each of the ${v.elements} transform elements (U[ξ] prepacked${v.s2 ? '; U has 36 planes, see winograd4s2Weights' : ''}),
+      ;; rows [o0, o1) alone (o0 even: U's row pairs from row o0 start o0·C floats into a plane).
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
         (br_if $xd (i32.ge_s (local.get $xi) (i32.const ${v.elements})))
-        (call $gemm (i32.const 2) (i32.const 0) (local.get $Cout) (local.get $T) (local.get $C)
-          (i32.add (local.get $u) (i32.shl (i32.mul ${v.s2 ? S2_U_PLANE : '(local.get $xi)'} (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2))) (local.get $C)
+        (call $gemm (i32.const 2) (i32.const 0) (i32.sub (local.get $o1) (local.get $o0)) (local.get $T) (local.get $C)
+          (i32.add (i32.add (local.get $u) (i32.shl (i32.mul ${v.s2 ? S2_U_PLANE : '(local.get $xi)'} (call $winograd4PlaneFloats (local.get $Cout) (local.get $C))) (i32.const 2)))
+            (i32.shl (i32.mul (local.get $o0) (local.get $C)) (i32.const 2))) (local.get $C)
           (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
-          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+          (i32.add (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (i32.shl (i32.mul (local.get $o0) (local.get $Tp)) (i32.const 2))) (local.get $Tp)
           (i32.const 0) (local.get $gemmScratch))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
         (br $xl)))
       ;; Output transform, output channel by output channel, four tiles per step.
-      (local.set $o (i32.const 0))
+      (local.set $o (local.get $o0))
       (block $od (loop $ol
-        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
         (local.set $bv (v128.const i32x4 0 0 0 0))
         (if (local.get $bias) (then
           (local.set $bv (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))))
@@ -825,12 +829,14 @@ function weightGradFunction(v: Variant): string {
   ;; dU is [36][Cout·C + 16]: each element's [Cout][C] plane 64 bytes past a multiple of Cout·C floats,
   ;; so that the finish's 36 loads per step (one per plane) fall in different cache sets where
   ;; Cout·C·4 bytes is a multiple of 4 KiB (for 512² the planes would be 1 MiB apart: all in one set).
-  ;; winograd4WeightGradFinish turns Σ dU into dW = Gᵀ dU G.
+  ;; winograd4WeightGradFinish turns Σ dU into dW = Gᵀ dU G. Output channels [o0, o1) alone (o0 even;
+  ;; [0, Cout) for all): dU's and db's rows outside it are left as they are, so tasks over every
+  ;; sample may share one dU, each its rows.
   (func (export "winograd4${v.sfx}WeightGrad")
     (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
     (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
     (param $dy i32) (param $Cout i32) (param $dU i32) (param $db i32)
-    (param $group i32) (param $scratch i32) (param $gemmScratch i32)
+    (param $group i32) (param $o0 i32) (param $o1 i32) (param $scratch i32) (param $gemmScratch i32)
 ${LAYOUT_LOCALS}
     (local $s i32) (local $us i32)
     (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $yo i32) (local $p i32) (local $e i32) (local $dp i32)
@@ -840,14 +846,15 @@ ${LAYOUT_LOCALS}
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
 ${layout(v)}
     (local.set $us (i32.shl (i32.add (i32.mul (local.get $Cout) (local.get $C)) (i32.const 16)) (i32.const 2)))
-    (if (local.get $db) (then (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $Cout) (i32.const 2)))))
+    (if (local.get $db) (then (memory.fill (i32.add (local.get $db) (i32.shl (local.get $o0) (i32.const 2))) (i32.const 0)
+      (i32.shl (i32.sub (local.get $o1) (local.get $o0)) (i32.const 2)))))
     (if (i32.ge_s (local.get $n0) (local.get $n1)) (then
       (memory.fill (local.get $dU) (i32.const 0) (i32.mul (i32.const 36) (local.get $us)))))
 ${groupHead(v)}
       ;; D[ξ][o][t] = (A dY Aᵀ)[ξ], output channel by output channel, four tiles per step.
-      (local.set $o (i32.const 0))
+      (local.set $o (local.get $o0))
       (block $od (loop $ol
-        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (br_if $od (i32.ge_s (local.get $o) (local.get $o1)))
         (local.set $yo (i32.add (local.get $dy) (i32.add (i32.mul (local.get $s0) (local.get $outSample)) (i32.mul (local.get $o) (local.get $outPlane)))))
         (if (local.get $db) (then
           (local.set $p (i32.add (local.get $db) (i32.shl (local.get $o) (i32.const 2))))
@@ -884,10 +891,10 @@ ${v.s2 ? gradientTransformS2() : gradientTransform()}
       (local.set $xi (i32.const 0))
       (block $xd (loop $xl
         (br_if $xd (i32.ge_s (local.get $xi) (i32.const ${v.elements})))
-        (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $C) (local.get $T)
-          (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (local.get $Tp)
+        (call $gemm (i32.const 0) (i32.const 1) (i32.sub (local.get $o1) (local.get $o0)) (local.get $C) (local.get $T)
+          (i32.add (i32.add (local.get $M) (i32.mul (local.get $xi) (local.get $ms))) (i32.shl (i32.mul (local.get $o0) (local.get $Tp)) (i32.const 2))) (local.get $Tp)
           (i32.add (local.get $V) (i32.mul (local.get $xi) (local.get $xs))) (local.get $Tp)
-          (i32.add (local.get $dU) (i32.mul ${v.s2 ? S2_U_PLANE : '(local.get $xi)'} (local.get $us))) (local.get $C)
+          (i32.add (i32.add (local.get $dU) (i32.mul ${v.s2 ? S2_U_PLANE : '(local.get $xi)'} (local.get $us))) (i32.shl (i32.mul (local.get $o0) (local.get $C)) (i32.const 2))) (local.get $C)
           ${v.s2 ? S2_ACCUMULATE : '(i32.ne (local.get $s0) (local.get $n0))'} (local.get $gemmScratch))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
         (br $xl)))

@@ -49,7 +49,7 @@ type TileShape = Omit<KernelArgs['winogradScratchBytes'], 'group'>;
  * and F(4×4) at 8 samples 60–64 / 52–58 (three interleaved rounds); single runs: F(4×4) at 4
  * samples 88 / 101, at 16 58 / 62 (64→64 on 7×7 at batch 64: 5.8–8.1 / 5.7–8.5 on F(2×2), 5.8–6.0 /
  * 5.6–5.9 on F(4×4); 128→128 on 12×12: 41–44 / 41–54, 27–28 / 26). The budget stopped it at 8 there; since
- * WINOGRAD_U_SCRATCH_SHARE it reaches 16 on one thread (on 2 threads a task has 8), and it stays
+ * WINOGRAD_U_SCRATCH_SHARE it reaches 16 on one thread (and on 2, split by output channels: winogradRowSplit), and it stays
  * at the 4 or 2 samples it had before on the 28×28 and 56×56 layers.
  */
 const WINOGRAD_MAX_GROUP: Record<ConvTile, number> = { winograd: 4, winograd4: 16, winograd4s2: 16, winograd4s2dx: 16 };
@@ -428,6 +428,38 @@ function winogradParts(n: number, tiles: number, threads: number): number {
   return Math.min(chunks(n, threads), Math.max(Math.min(threads, n), Math.floor((n * tiles) / WINOGRAD_TASK_TILES)));
 }
 
+/**
+ * How many times the kernel transform U a layer's GEMMs read must outweigh its transformed tiles V
+ * (the whole batch's) before a multithreaded Winograd pass splits by output channels instead of
+ * samples ({@link winogradRowSplit}). Split by samples, each of T threads runs the GEMMs of n/T
+ * samples and streams all of U from memory (resnet18's 512→512 7×7 layers: 37.7 MB per thread a
+ * call, at batch 16 on 2 threads for GEMMs of 32 columns where one thread alone groups 64), and the
+ * weight gradient writes a dU partial of U's size per task, added after; split by output channels,
+ * each streams 1/T of U (writes 1/T of the one dU) for all n samples' columns, but transforms every
+ * sample's input itself (V written T times). Measured (2 threads, CPU ms, batch 16, `CLOCK=cpu
+ * BACKWARD=1 STEPS=15 npx tsx bench/conv-layers.ts 2`, medians of 6 alternating rounds at load 8–10):
+ * 512→512 at 7×7 (U 8× V) forward 41.7 → 37.6, backward 88.3 → 78.3; the 256→512 stride-2 layer
+ * (3.6×: 81 elements of V) forward 34.1 → 34.3, backward 82.4 → 81: even, so not split.
+ */
+const WINOGRAD_ROW_SPLIT_U = 4;
+
+/**
+ * Whether a Winograd pass (F(4×4) or a stride-2 form; forward, dx or dW, `shape` the pass's own:
+ * dx's C and Cout swapped) of `n` samples on `threads` threads runs split by output channels (one
+ * share of U's or dU's rows per thread, each over every sample): where a sample split would leave a
+ * thread fewer samples than the `group` its GEMMs could take, and U is at least
+ * WINOGRAD_ROW_SPLIT_U times the batch's V. resnet18 at batch 16 on 2 threads: its three 512→512
+ * 7×7 layers (U 8× V) every way; not the 256→512 stride-2 layer (3.6×, dx 1.8×) nor any layer at
+ * 14×14 and up.
+ */
+export function winogradRowSplit(tile: ConvTile, n: number, shape: TileShape, group: number, threads: number): boolean {
+  if (tile === 'winograd' || threads <= 1 || shape.Cout < 2 * threads || Math.floor(n / threads) >= group) return false;
+  const block = tile === 'winograd4s2dx' ? 8 : 4;
+  const tiles = n * Math.ceil(shape.oH / block) * Math.ceil(shape.oW / block);
+  const vElements = tile === 'winograd4' ? 36 : 81;
+  return WINOGRAD_ELEMENTS[tile] * shape.C * shape.Cout >= WINOGRAD_ROW_SPLIT_U * vElements * shape.C * tiles;
+}
+
 export const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
 
 /**
@@ -460,16 +492,22 @@ function conv2dKernels(cpu: CpuContext) {
     winograd4Weights: cpu.kernel('winograd4Weights', { range: ['o0', 'o1'], align: 2 }),
     winograd4ScratchBytes: cpu.kernel('winograd4ScratchBytes'),
     winograd4Conv: cpu.kernel('winograd4Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    // The same split by output channels (U's rows, taken in pairs), each task over the whole batch: see WINOGRAD_ROW_SPLIT_U.
+    winograd4ConvRows: cpu.kernel('winograd4Conv', { range: ['o0', 'o1'], align: 2, perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winograd4s2Weights: cpu.kernel('winograd4s2Weights', { range: ['o0', 'o1'], align: 2 }),
     winograd4s2ScratchBytes: cpu.kernel('winograd4s2ScratchBytes'),
     winograd4s2Conv: cpu.kernel('winograd4s2Conv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4s2ConvRows: cpu.kernel('winograd4s2Conv', { range: ['o0', 'o1'], align: 2, perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winograd4s2dxScratchBytes: cpu.kernel('winograd4s2dxScratchBytes'),
     winograd4s2dxConv: cpu.kernel('winograd4s2dxConv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4s2dxConvRows: cpu.kernel('winograd4s2dxConv', { range: ['o0', 'o1'], align: 2, perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winograd4s2WeightGrad: cpu.kernel('winograd4s2WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4s2WeightGradRows: cpu.kernel('winograd4s2WeightGrad', { range: ['o0', 'o1'], align: 2, perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winograd4s2WeightGradFinish: cpu.kernel('winograd4s2WeightGradFinish', { range: ['o0', 'o1'] }),
     winogradWeightGrad: cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winogradWeightGradFinish: cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] }),
     winograd4WeightGrad: cpu.kernel('winograd4WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winograd4WeightGradRows: cpu.kernel('winograd4WeightGrad', { range: ['o0', 'o1'], align: 2, perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
     winograd4WeightGradFinish: cpu.kernel('winograd4WeightGradFinish', { range: ['o0', 'o1'] }),
     addParts: cpu.kernel('addParts', { range: ['i0', 'i1'], align: 4 }),
     conv2dForward: cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } }),
@@ -520,10 +558,16 @@ type Conv2dKernels = ReturnType<typeof conv2dKernels>;
 interface WinogradConvKernels {
   weights: Pick<Conv2dKernels['winogradWeights'], 'run'>;
   scratchBytes: Pick<Conv2dKernels['winogradScratchBytes'], 'call'>;
-  conv: Pick<Conv2dKernels['winogradConv'], 'run'>;
+  /** The convolution split by samples (F(2×2)'s takes no o0, o1: it ignores them). */
+  conv: Pick<Conv2dKernels['winograd4Conv'], 'run'>;
+  /** The convolution split by output channels, each task over every sample (F(4×4) and the stride-2 forms). */
+  convRows?: Pick<Conv2dKernels['winograd4Conv'], 'run'>;
 }
 interface WinogradKernels extends WinogradConvKernels {
-  weightGrad: Pick<Conv2dKernels['winogradWeightGrad'], 'run'>;
+  /** The weight gradient split by samples, a partial dU per task (F(2×2)'s takes no o0, o1: it ignores them). */
+  weightGrad: Pick<Conv2dKernels['winograd4WeightGrad'], 'run'>;
+  /** The weight gradient split by output channels, each task over every sample into dU's rows (F(4×4) and the stride-2 form). */
+  weightGradRows?: Pick<Conv2dKernels['winograd4WeightGrad'], 'run'>;
   weightGradFinish: Pick<Conv2dKernels['winogradWeightGradFinish'], 'run'>;
 }
 
@@ -542,26 +586,30 @@ class Conv2dOnCpu {
       winograd: {
         weights: this.k.winogradWeights,
         scratchBytes: this.k.winogradScratchBytes,
-        conv: this.k.winogradConv,
-        weightGrad: this.k.winogradWeightGrad,
+        conv: { run: (args, parts) => this.k.winogradConv.run(args, parts) },
+        weightGrad: { run: (args, parts, step) => this.k.winogradWeightGrad.run(args, parts, step) },
         weightGradFinish: this.k.winogradWeightGradFinish,
       },
       winograd4: {
         weights: this.k.winograd4Weights,
         scratchBytes: this.k.winograd4ScratchBytes,
         conv: this.k.winograd4Conv,
+        convRows: this.k.winograd4ConvRows,
         weightGrad: this.k.winograd4WeightGrad,
+        weightGradRows: this.k.winograd4WeightGradRows,
         weightGradFinish: this.k.winograd4WeightGradFinish,
       },
       winograd4s2: {
         weights: this.k.winograd4s2Weights,
         scratchBytes: this.k.winograd4s2ScratchBytes,
         conv: this.k.winograd4s2Conv,
+        convRows: this.k.winograd4s2ConvRows,
         weightGrad: this.k.winograd4s2WeightGrad,
+        weightGradRows: this.k.winograd4s2WeightGradRows,
         weightGradFinish: this.k.winograd4s2WeightGradFinish,
       },
       // the stride-2 form's input gradient: the forward's kernel transform (flip 1), its own tiles
-      winograd4s2dx: { weights: this.k.winograd4s2Weights, scratchBytes: this.k.winograd4s2dxScratchBytes, conv: this.k.winograd4s2dxConv },
+      winograd4s2dx: { weights: this.k.winograd4s2Weights, scratchBytes: this.k.winograd4s2dxScratchBytes, conv: this.k.winograd4s2dxConv, convRows: this.k.winograd4s2dxConvRows },
     };
   }
 
@@ -838,7 +886,6 @@ class Conv2dOnCpu {
   private winogradForward(ctx: OpForwardContext, g: Geometry, tile: ConvTile, epilogue?: ConvEpilogue): void {
     const [n0, n1] = ctx.rows ?? [0, g.n];
     const { group, bytes } = this.winogradGroup(tile, { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
-    const parts = this.winogradConvParts(tile, n1 - n0, g, group);
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
     const ua = this.cpu.sharedScratch(uFloats(tile, g) * 4);
     try {
@@ -848,9 +895,11 @@ class Conv2dOnCpu {
       const ya = this.cpu.addressOf((epilogue?.out ?? ctx.output).data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
       const ep = epilogue ? this.cpu.addressOf(epilogue.table, 4 * g.outC, 'Conv2d epilogue table', true, false) : 0;
       this.transformWeights(tile, wa, g, ua, 0);
-      this.tiles[tile].conv.run(
-        { x: xa, n0, n1, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group, ep, act: epilogue?.act ?? 0 },
-        parts,
+      this.winogradConvRun(
+        tile,
+        { x: xa, n0, n1, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group, ep, act: epilogue?.act ?? 0, o0: 0, o1: g.outC },
+        { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW },
+        this.winogradConvParts(tile, n1 - n0, g, group),
       );
     } finally {
       this.cpu.unstage();
@@ -864,10 +913,28 @@ class Conv2dOnCpu {
   private winogradInputGrad(tile: DxTile, g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
     this.transformWeights(tile, wa, g, ua, 1);
     const pad = DY_PAD[tile](g);
-    this.tiles[tile].conv.run(
-      { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: pad[0], pW: pad[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group, ep: 0, act: 0 },
+    this.winogradConvRun(
+      tile,
+      { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: pad[0], pW: pad[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group, ep: 0, act: 0, o0: 0, o1: g.inC },
+      { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w },
       parts,
     );
+  }
+
+  /**
+   * A Winograd convolution pass (forward or dx) over samples [n0, n1) and every output channel:
+   * split by samples ({@link winogradConvParts}), or where {@link winogradRowSplit} says, by output
+   * channels, one share per thread, each task over all the samples. Either way each output is the
+   * same GEMM sum over the channels in the same order (the micro-kernel's rows are computed in pairs
+   * from an even row, its columns from zero whatever the group): the same bits.
+   */
+  private winogradConvRun(tile: ConvTile, args: Omit<KernelArgs['winograd4Conv'], 'scratch' | 'gemmScratch'>, shape: TileShape, parts: number): void {
+    const kernels = this.tiles[tile];
+    if (kernels.convRows && winogradRowSplit(tile, args.n1 - args.n0, shape, args.group, this.cpu.threads)) {
+      kernels.convRows.run(args, Math.min(this.cpu.threads, Math.ceil(shape.Cout / 2)));
+    } else {
+      kernels.conv.run(args, parts);
+    }
   }
 
   /**
@@ -906,35 +973,39 @@ class Conv2dOnCpu {
     const { group, bytes } = dwTile === 'winograd' && dx ? this.winogradGroup(dwTile, forwardTiles, dxTiles) : this.winogradGroup(dwTile, forwardTiles);
     const dxGroup = dx && dxTile && (dxTile !== 'winograd' || dwTile === 'winograd4') ? this.winogradGroup(dxTile, dxTiles) : { group, bytes };
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(Math.max(bytes, dxGroup.bytes)));
+    // Split by output channels where dU outweighs the tiles as U does in the forward (winogradRowSplit):
+    // each task sums its rows of one dU over every sample, so there are no partials to add, and dW
+    // has the bits one thread gives it (the same groups of samples, each row's sums in the same order).
+    const weightGradRows = this.tiles[dwTile].weightGradRows;
+    const byRows = weightGradRows !== undefined && winogradRowSplit(dwTile, g.n, forwardTiles, group, this.cpu.threads);
+    const partials = byRows ? 1 : dwParts;
     // Shared: per-task dU (F(2×2): [16][Cout][C]; F(4×4): [36][Cout·C + 16], see winograd4WeightGrad)
     // and db partial sums, then the rotated kernel's transform.
     const floats = dwTile === 'winograd' ? 16 * g.outC * g.inC : dUFloats4(g);
     const uBytes = round64(floats);
     const dbBytes = round64(g.outC);
-    const dUa = this.cpu.sharedScratch(dwParts * (uBytes + dbBytes) + (dxTile ? round64(uFloats(dxTile, g)) : 0));
-    const dba = dUa + dwParts * uBytes;
-    const ua = dba + dwParts * dbBytes;
+    const dUa = this.cpu.sharedScratch(partials * (uBytes + dbBytes) + (dxTile ? round64(uFloats(dxTile, g)) : 0));
+    const dba = dUa + partials * uBytes;
+    const ua = dba + partials * dbBytes;
     const db = ctx.dParams.bias?.data;
     try {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
       const dWa = this.cpu.addressOf(ctx.dParams.weight.data, g.outC * g.rows, 'Conv2d dWeight', true, true);
-      // Task t sums into its own dU and db blocks.
-      this.tiles[dwTile].weightGrad.run(
-        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dU: dUa, db: db ? dba : 0, group },
-        dwParts,
-        { dU: uBytes, db: db ? dbBytes : 0 },
-      );
+      const args = { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dU: dUa, db: db ? dba : 0, group, o0: 0, o1: g.outC };
+      // By rows: task t its rows of the one dU and db. Else task t sums into its own dU and db blocks.
+      if (byRows) weightGradRows.run(args, Math.min(this.cpu.threads, Math.ceil(g.outC / 2)));
+      else this.tiles[dwTile].weightGrad.run(args, dwParts, { dU: uBytes, db: db ? dbBytes : 0 });
       // The task partials added in task order into the first (contiguous, so in f32x4: one stream per
       // partial), then taken back to 3×3. NOTE: the finish can add them itself as it reads them (its
       // `parts`), but with 36 planes per partial that is 36·parts streams at once: resnet18's F(4×4)
       // weight gradients (2 threads, then up to 8 partials) took 35 ms a step in the finish that way,
       // against 15 + 9 ms for addParts and a finish on one.
-      if (dwParts > 1) this.k.addParts.run({ dst: dUa, src: dUa + uBytes, parts: dwParts - 1, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, this.cpu.threads, Infinity, dwParts));
+      if (partials > 1) this.k.addParts.run({ dst: dUa, src: dUa + uBytes, parts: partials - 1, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, this.cpu.threads, Infinity, partials));
       const finish = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
       this.tiles[dwTile].weightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
-      if (db) addTaskPartials(this.cpu, this.k.addParts, db, 'Conv2d dBias', dba, dwParts, dbBytes);
+      if (db) addTaskPartials(this.cpu, this.k.addParts, db, 'Conv2d dBias', dba, partials, dbBytes);
       if (dx && dxTile) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
