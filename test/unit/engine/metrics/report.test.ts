@@ -10,10 +10,8 @@ import { MAX_RESIDUAL_POINTS, MetricAccumulator, METRIC_NAMES, balancedAccuracy,
 import { TASKS } from '../../../../src-engine/catalog/tasks';
 import { Rng } from '../../../../src-engine/base/rng';
 
-/** Runs `script` under Debian's Python with `input` as JSON on stdin; its stdout parsed, or null when scikit-learn is missing. */
+/** Runs `script` under Debian's Python with `input` as JSON on stdin; its stdout parsed (the cases that call it skip where scikit-learn is missing: `hasSklearn`). */
 function python(script: string, input: unknown): unknown {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { encoding: 'utf8' });
-  if (probe.status !== 0) return null;
   const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
