@@ -15,8 +15,9 @@ import { chronologicalSplit, prepareData, rollingOriginFolds, unsplitSeries, typ
 import { seriesDataset } from '../../../../src-engine/core/data/series';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { pythonHas } from '../../python-found';
 
-const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
+const hasSklearn = pythonHas('/usr/bin/python3', ['sklearn']);
 if (!hasSklearn) console.warn('rolling-folds.test.ts: scikit-learn is not installed for /usr/bin/python3 (apt-get install -y python3-sklearn); its comparison is skipped.');
 
 /** TimeSeriesSplit's folds for each (n, k, gap): `[train indices, test indices]` per fold, or the error it raises. */

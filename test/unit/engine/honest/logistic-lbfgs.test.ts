@@ -17,8 +17,9 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { fitLogistic, linearOutputs } from '../../../../src-engine/core/metrics/linear-models';
 import { Rng } from '../../../../src-engine/base/rng';
+import { pythonHas } from '../../python-found';
 
-const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
+const hasSklearn = pythonHas('/usr/bin/python3', ['sklearn']);
 if (!hasSklearn) console.warn('logistic-lbfgs.test.ts: scikit-learn is not installed for /usr/bin/python3 (apt-get install -y python3-sklearn); its comparisons are skipped.');
 
 /** scikit-learn's fit on the standardised table, the numpy gradients at both solutions, μ and the bound's pieces. */

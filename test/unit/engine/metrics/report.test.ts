@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_RESIDUAL_POINTS, MetricAccumulator, METRIC_NAMES, balancedAccuracy, classificationReport, confusionMatrix } from '../../../../src-engine/core/metrics';
 import { TASKS } from '../../../../src-engine/catalog/tasks';
 import { Rng } from '../../../../src-engine/base/rng';
+import { pythonHas } from '../../python-found';
 
 /** Runs `script` under Debian's Python with `input` as JSON on stdin; its stdout parsed (the cases that call it skip where scikit-learn is missing: `hasSklearn`). */
 function python(script: string, input: unknown): unknown {
@@ -16,7 +17,7 @@ function python(script: string, input: unknown): unknown {
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
-const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
+const hasSklearn = pythonHas('/usr/bin/python3', ['sklearn']);
 if (!hasSklearn) console.warn('report.test.ts: scikit-learn is not installed for /usr/bin/python3 (apt-get install -y python3-sklearn); its comparisons are skipped.');
 
 /** A classifier's figures streamed through the accumulator in batches of 7, as evaluation adds them. */
