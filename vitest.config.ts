@@ -96,12 +96,18 @@ const GPU_SHARED = `test/unit/gpu/!(${GPU_ISOLATED.join('|')}).test.ts`;
  * for gpu-wire and cpu-fma (a probe file of ~17 s; ~15 short files one after another in one
  * shared worker, ~17 s): queued after the unit project, both started once its last short files
  * had been handed out and ran on alone for the last ~20 s (`npm test`, warm: 535 → 554 s).
- * ui-fresh (26 short renderer files) goes after the unit project, whose GPU and web-server files
- * run longer. A project's files stay together: a worker of a shared project (`isolate: false`) is
- * kept for the next file only when the next file in the queue is of the same project (otherwise it
- * is stopped, and the GPU files' compiled pipelines with it).
+ * ui-fresh (45 short renderer files) went after the unit project, whose GPU and web-server files
+ * run longer; but one of its files, node-latency-view.test.tsx, mostly waits (9.5 s of its tests,
+ * 3.1 s of CPU alone: the figures' measuring debounces), and queued last it ran on alone for the
+ * last 10 s with a core idle (`npm test`, clean: the other files ended by 469.6 s, it at 474.5
+ * s). Now ui-fresh goes before the unit project, that file first (LONGEST), so that its waits fall
+ * among other files' work and the last files to start are the unit project's short ones (its GPU
+ * files, first in their project, still start well before the end). A project's files stay
+ * together: a worker of a shared project (`isolate: false`) is kept for the next file only when
+ * the next file in the queue is of the same project (otherwise it is stopped, and the GPU files'
+ * compiled pipelines with it).
  */
-const PROJECT_ORDER = ['unit-shared', 'ui-shared', 'gpu-wire', 'cpu-fma', 'unit', 'ui-fresh'];
+const PROJECT_ORDER = ['unit-shared', 'ui-shared', 'gpu-wire', 'cpu-fma', 'ui-fresh', 'unit'];
 
 /**
  * Within a project, these first (in this order), then vitest's own order: the longest files,
@@ -110,8 +116,8 @@ const PROJECT_ORDER = ['unit-shared', 'ui-shared', 'gpu-wire', 'cpu-fma', 'unit'
 const LONGEST = [
   ...['engine/export/onnx/torchvision', 'engine/export/train-py', 'engine/attention-train', 'cpu-backend/winograd', 'engine/train/loop-identity'],
   ...['gpu/train-loop', 'gpu/gemm', 'gpu/gan-train', 'gpu/op-suite', 'gpu/probes', 'gpu/executor-ops', 'gpu/conv2d', 'gpu/executor'],
-  ...['gpu/service', 'gpu/wire-chromium', 'gpu/device-lost', 'host/web-large-messages', 'editor/project-fuzz'],
-].map((f) => `test/unit/${f}.test.ts`);
+  ...['gpu/service', 'gpu/wire-chromium', 'gpu/device-lost', 'host/web-large-messages', 'editor/project-fuzz', 'editor/node-latency-view.test.tsx'],
+].map((f) => `test/unit/${f.endsWith('.tsx') ? f : `${f}.test.ts`}`);
 
 /** A file's place in `files` (path endings), or `files.length` when it is not listed: a sequencer's rank (vitest.accuracy.config.ts too). */
 export function rankIn(files: readonly string[]): (s: TestSpecification) => number {
