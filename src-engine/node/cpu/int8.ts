@@ -243,14 +243,18 @@ function stepWhat(step: QuantStep): string {
 }
 
 /**
- * The input's normalisation and quantisation as one kernel (int8Quantize), where the block holds
- * the features in their own order (one channel, or a flat vector): the raw features are copied into
- * the heap and quantised there. Undefined otherwise (`quantizeSample` in TypeScript does it).
+ * The input's normalisation and quantisation as one kernel (int8Quantize): the raw features are
+ * copied into the heap and quantised there, into the block's order (in order, four at a time, for
+ * one channel or a flat vector; channels last otherwise). Undefined where the statistics do not
+ * cover the features (`quantizeSample` in TypeScript does it).
  */
 function inputKernel(m: Int8Model, input: Block, inputAt: Int32Array, heap: SharedHeap, k: Kernels): ((x: Float32Array, samples: number) => void) | undefined {
   const n0 = inputAt.length;
   const norm = m.source.normalization;
-  if (inputAt.some((e, j) => e !== j) || (norm && norm.kind !== 'global' && (norm.mean.length < n0 || norm.std.length < n0))) return undefined;
+  const l = input.layout;
+  const inOrder = inputAt.every((e, j) => e === j);
+  // Feature j (channel j / plane, pixel j mod plane) goes to element (j mod plane)·cs + j / plane: elementOffsets' order.
+  if ((!inOrder && inputAt.some((e, j) => e !== (j % (l.h * l.w)) * l.cs + Math.floor(j / (l.h * l.w)))) || (norm && norm.kind !== 'global' && (norm.mean.length < n0 || norm.std.length < n0))) return undefined;
   const perFeature = norm !== undefined && norm.kind !== 'global';
   const stats = (v: readonly number[] | undefined, none: number) => Float32Array.from(v ? (perFeature ? v.slice(0, n0) : [v[0]]) : [none]);
   const place = (a: Float32Array) => {
@@ -261,7 +265,7 @@ function inputKernel(m: Int8Model, input: Block, inputAt: Int32Array, heap: Shar
   const mean = place(stats(norm?.mean, 0));
   const std = place(stats(norm?.std, 1));
   const raw = heap.reserve(4 * n0 * INT8_BATCH);
-  const args = { x: raw, n: n0, mean, std, perFeature: perFeature ? 1 : 0, scale: m.input.scale, zp: m.input.zeroPoint, out: input.at, outStep: input.layout.stride, s0: 0, s1: 0 };
+  const args = { x: raw, n: n0, mean, std, perFeature: perFeature ? 1 : 0, scale: m.input.scale, zp: m.input.zeroPoint, out: input.at, outStep: l.stride, plane: inOrder ? n0 : l.h * l.w, cs: inOrder ? 1 : l.cs, s0: 0, s1: 0 };
   return (x, samples) => {
     new Float32Array(heap.memory.buffer, raw, n0 * samples).set(x);
     args.s1 = samples;

@@ -176,8 +176,8 @@ export interface KernelArgs {
   int8MaxPool: { x: number; xStep: number; out: number; outStep: number; csBytes: number; h: number; w: number; oh: number; ow: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; s0: number; s1: number };
   /** `int8.int8Relu(x: i32, bytes: i32, zp: i32)` */
   int8Relu: { x: number; bytes: number; zp: number };
-  /** `int8.int8Quantize(x: i32, n: i32, mean: i32, std: i32, perFeature: i32, scale: f32, zp: i32, out: i32, outStep: i32, s0: i32, s1: i32)` */
-  int8Quantize: { x: number; n: number; mean: number; std: number; perFeature: number; scale: number; zp: number; out: number; outStep: number; s0: number; s1: number };
+  /** `int8.int8Quantize(x: i32, n: i32, mean: i32, std: i32, perFeature: i32, scale: f32, zp: i32, out: i32, outStep: i32, plane: i32, cs: i32, s0: i32, s1: i32)` */
+  int8Quantize: { x: number; n: number; mean: number; std: number; perFeature: number; scale: number; zp: number; out: number; outStep: number; plane: number; cs: number; s0: number; s1: number };
   /** `losses.lossSum(p: i32, t: i32, n: i32, kind: i32, pa: f64, qa: f64): f64` */
   lossSum: { p: number; t: number; n: number; kind: number; pa: number; qa: number };
   /** `losses.lossBackward(p: i32, t: i32, dp: i32, dt: i32, i0: i32, i1: i32, kind: i32, g: f32, pa: f32, qa: f32)` */
@@ -1001,10 +1001,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 69,
     name: 'int8Quantize',
     qualified: 'int8.int8Quantize',
-    params: [{ name: 'x', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'mean', type: 'i32' }, { name: 'std', type: 'i32' }, { name: 'perFeature', type: 'i32' }, { name: 'scale', type: 'f32' }, { name: 'zp', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'mean', type: 'i32' }, { name: 'std', type: 'i32' }, { name: 'perFeature', type: 'i32' }, { name: 'scale', type: 'f32' }, { name: 'zp', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'plane', type: 'i32' }, { name: 'cs', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n; r[i + 2] = a.mean; r[i + 3] = a.std; r[i + 4] = a.perFeature; r[i + 5] = a.scale; r[i + 6] = a.zp; r[i + 7] = a.out; r[i + 8] = a.outStep; r[i + 9] = a.s0; r[i + 10] = a.s1; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n; r[i + 2] = a.mean; r[i + 3] = a.std; r[i + 4] = a.perFeature; r[i + 5] = a.scale; r[i + 6] = a.zp; r[i + 7] = a.out; r[i + 8] = a.outStep; r[i + 9] = a.plane; r[i + 10] = a.cs; r[i + 11] = a.s0; r[i + 12] = a.s1; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   lossSum: {
     id: 70,

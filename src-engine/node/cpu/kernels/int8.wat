@@ -875,11 +875,13 @@
 ;; The network's input for samples [s0, s1): n raw float32 features each (`x`, samples n·4 bytes
   ;; apart) normalised and quantised as the reference (int8.ts quantizeSample): y = (x − mean) / std
   ;; in float32 (mean and std per feature, or one of each when `perFeature` is 0), then
-  ;; sat(nearest(y / scale) + zp) into [0, 255], stored as i16 at `out + s·outStep`, features in order.
+  ;; sat(nearest(y / scale) + zp) into [0, 255], stored as i16 at `out + s·outStep`: feature j (channel
+  ;; j / plane, pixel j mod plane) at element (j mod plane)·cs + j / plane, channels last (cs = 1,
+  ;; plane = n: features in order, four at a time).
   ;; NOTE: a NaN feature becomes the zero point here; the reference carries it on as NaN.
   (func (export "int8Quantize")
     (param $x i32) (param $n i32) (param $mean i32) (param $std i32) (param $perFeature i32)
-    (param $scale f32) (param $zp i32) (param $out i32) (param $outStep i32) (param $s0 i32) (param $s1 i32)
+    (param $scale f32) (param $zp i32) (param $out i32) (param $outStep i32) (param $plane i32) (param $cs i32) (param $s0 i32) (param $s1 i32)
     (local $s i32) (local $j i32) (local $src i32) (local $dst i32) (local $m v128) (local $d v128) (local $v v128) (local $r v128)
     (local $mf f32) (local $df f32) (local $ri i32)
     (local.set $s (local.get $s0))
@@ -893,6 +895,7 @@
         (local.set $j (i32.const 0))
         (block $doneJ
           (loop $nextJ
+            (br_if $doneJ (i32.ne (local.get $cs) (i32.const 1)))
             (br_if $doneJ (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
             (if (local.get $perFeature)
               (then
@@ -915,7 +918,8 @@
               (local.get $scale)))))
             (if (i32.lt_s (local.get $ri) (i32.sub (i32.const 0) (local.get $zp))) (then (local.set $ri (i32.sub (i32.const 0) (local.get $zp)))))
             (if (i32.gt_s (local.get $ri) (i32.sub (i32.const 255) (local.get $zp))) (then (local.set $ri (i32.sub (i32.const 255) (local.get $zp)))))
-            (i32.store16 (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 1))) (i32.add (local.get $ri) (local.get $zp)))
+            (i32.store16 (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.rem_u (local.get $j) (local.get $plane)) (local.get $cs)) (i32.div_u (local.get $j) (local.get $plane))) (i32.const 1)))
+              (i32.add (local.get $ri) (local.get $zp)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $nextT)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
