@@ -250,6 +250,9 @@ describe('Winograd F(4×4, 3×3) forward and input gradient', () => {
     expect(winogradRowSplit('winograd4', 16, shape(256, 14), 16, 2)).toBe(false); // U no larger than V
     expect(winogradRowSplit('winograd4', 32, shape(512, 7), 16, 2)).toBe(false); // 16 samples a thread already
     expect(winogradRowSplit('winograd4', 16, shape(512, 7), 16, 1)).toBe(false);
+    // 4 threads would transform V four times: U must be 12× V (at batch 4 it is 32×)
+    expect(winogradRowSplit('winograd4', 16, shape(512, 7), 16, 4)).toBe(false);
+    expect(winogradRowSplit('winograd4', 4, shape(512, 7), 16, 4)).toBe(true);
     expect(winogradRowSplit('winograd', 16, shape(512, 7), 16, 2)).toBe(false); // F(2×2) has no row split
   });
 });

@@ -448,16 +448,17 @@ const WINOGRAD_ROW_SPLIT_U = 4;
  * dx's C and Cout swapped) of `n` samples on `threads` threads runs split by output channels (one
  * share of U's or dU's rows per thread, each over every sample): where a sample split would leave a
  * thread fewer samples than the `group` its GEMMs could take, and U is at least
- * WINOGRAD_ROW_SPLIT_U times the batch's V. resnet18 at batch 16 on 2 threads: its three 512→512
- * 7×7 layers (U 8× V) every way; not the 256→512 stride-2 layer (3.6×, dx 1.8×) nor any layer at
- * 14×14 and up.
+ * WINOGRAD_ROW_SPLIT_U·(threads − 1) times the batch's V (each further thread transforms it again).
+ * resnet18 at batch 16 on 2 threads: its three 512→512 7×7 layers (U 8× V) every way; not the
+ * 256→512 stride-2 layer (3.6×, dx 1.8×) nor any layer at 14×14 and up.
  */
 export function winogradRowSplit(tile: ConvTile, n: number, shape: TileShape, group: number, threads: number): boolean {
   if (tile === 'winograd' || threads <= 1 || shape.Cout < 2 * threads || Math.floor(n / threads) >= group) return false;
   const block = tile === 'winograd4s2dx' ? 8 : 4;
   const tiles = n * Math.ceil(shape.oH / block) * Math.ceil(shape.oW / block);
   const vElements = tile === 'winograd4' ? 36 : 81;
-  return WINOGRAD_ELEMENTS[tile] * shape.C * shape.Cout >= WINOGRAD_ROW_SPLIT_U * vElements * shape.C * tiles;
+  // T threads write V T times: (T − 1)·V more than the sample split (4·V at 2 threads, the measured bar)
+  return WINOGRAD_ELEMENTS[tile] * shape.C * shape.Cout >= WINOGRAD_ROW_SPLIT_U * (threads - 1) * vElements * shape.C * tiles;
 }
 
 export const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
