@@ -408,7 +408,7 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
   const zp = d.output.zeroPoint;
   const lo = (step.relu ? zp : 0) - zp;
   const args = { w, rowBytes: 2 * row, bias: biasAt, mult: multAt, ind: indAt, taps, cpBytes: 2 * cp, P, x: src, xStep: srcStride, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outC4, q0: 0, q1: 0, zp, lo, hi: 255 - zp, pw: P, outRow: 0 };
-  const pairArgs = { w, bias: biasAt, mult: multAt, kpBytes: 2 * cp, P, x: src, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outC8: padded, q0: 0, q1: 0, zp, lo, hi: 255 - zp };
+  const pairArgs = { w, bias: biasAt, mult: multAt, kpBytes: 2 * cp, P, x: src, out: y.at, outStep: out.stride, csBytes: 2 * out.cs, outC8: padded, q0: 0, q1: 0, zp, lo, hi: 255 - zp, xStep: srcStride, pw: P, outRow: 0 };
   const run: Layer = (samples) => {
     unfold?.(samples);
     const tasks = tasksFor(samples * P * padded * row, threads, Math.ceil((samples * P) / 2));
@@ -486,8 +486,10 @@ function depthwiseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: numbe
 /**
  * A ConvTranspose2d whose kernel equals its stride (no padding, dilation or output padding: a U-Net's
  * 2×2 stride-2 upsampling) by phases: output pixel (s·y + i, s·x + j) reads input pixel (y, x) through
- * tap (i, j) alone, so each of the s² taps is a 1×1 layer on int8Dense writing every s-th pixel
- * (`pw`, `outRow`), with its own corrected bias; none of the gather's s²-fold zero-point products.
+ * tap (i, j) alone, so each of the s² taps is a 1×1 layer on int8DensePairs (each lane an output
+ * channel: no lane sums to reduce over these short rows) reading the input block's pixels as rows and
+ * writing every s-th pixel (`pw`, `outRow`), with its own corrected bias; none of the gather's
+ * s²-fold zero-point products.
  */
 function phasedLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k: Kernels, block: BlockMaker): Made | undefined {
   const step = d.step;
@@ -496,7 +498,7 @@ function phasedLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, 
   if (xl.cs % 8 !== 0 || xl.c !== t.inC || xl.h !== t.h || xl.w !== t.w) return undefined;
   const cs = xl.cs;
   const kk = t.k[0] * t.k[1];
-  const outC4 = up(step.out, 4);
+  const outC8 = up(step.out, 8);
   const P = t.h * t.w;
   const y = block(layout(step.out, t.outH, t.outW, up(step.out, 8)), d.output.zeroPoint);
   const yl = y.layout;
@@ -507,20 +509,21 @@ function phasedLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, 
     new Uint8Array(heap.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     return at;
   };
-  const mult = new Float32Array(outC4);
+  const mult = new Float32Array(outC8);
   mult.set(d.multiplier.subarray(0, step.out));
   const multAt = place(mult);
-  const indAt = place(Int32Array.from({ length: P }, (_, p) => 2 * p * cs));
-  const phases: Parameters<Kernels['dense']['run']>[0][] = [];
+  // int8DensePairs' order: per eight channels, two quads of cs/2 vectors, each four channels × a pair of values.
+  const slot = (o: number, j: number) => (o - (o % 8)) * cs + ((o % 8) >> 2) * 4 * cs + (j >> 1) * 8 + (o % 4) * 2 + (j % 2);
+  const phases: Parameters<Kernels['pairs']['run']>[0][] = [];
   for (let tap = 0; tap < kk; tap++) {
-    const weights = new Int16Array(outC4 * cs);
-    const bias = new Int32Array(outC4);
+    const weights = new Int16Array(outC8 * cs);
+    const bias = new Int32Array(outC8);
     for (let o = 0; o < step.out; o++) {
       let sum = 0;
       let abs = 0;
       for (let ci = 0; ci < t.inC; ci++) {
         const v = d.weight[o * step.per + ci * kk + tap];
-        weights[o * cs + ci] = v;
+        weights[slot(o, ci)] = v;
         sum += v;
         abs += Math.abs(v);
       }
@@ -530,9 +533,8 @@ function phasedLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, 
     }
     const [i, j] = [Math.floor(tap / t.k[1]), tap % t.k[1]];
     phases.push({
-      w: place(weights), rowBytes: 2 * cs, bias: place(bias), mult: multAt, ind: indAt, taps: 1, cpBytes: 2 * cs, P, x: x.at, xStep: xl.stride,
-      out: y.at + 2 * (i * t.outW + j) * yl.cs, outStep: yl.stride, csBytes: 2 * t.s[1] * yl.cs, outC4, q0: 0, q1: 0, zp, lo: (step.relu ? zp : 0) - zp, hi: 255 - zp,
-      pw: t.w, outRow: 2 * t.s[0] * t.outW * yl.cs,
+      w: place(weights), bias: place(bias), mult: multAt, kpBytes: 2 * cs, P, x: x.at, out: y.at + 2 * (i * t.outW + j) * yl.cs, outStep: yl.stride, csBytes: 2 * t.s[1] * yl.cs,
+      outC8, q0: 0, q1: 0, zp, lo: (step.relu ? zp : 0) - zp, hi: 255 - zp, xStep: xl.stride, pw: t.w, outRow: 2 * t.s[0] * t.outW * yl.cs,
     });
   }
   return {
@@ -540,7 +542,7 @@ function phasedLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, 
     run(samples) {
       for (const args of phases) {
         args.q1 = samples * P;
-        k.dense.run(args, tasksFor(samples * P * outC4 * cs, threads, Math.ceil((samples * P) / 2)));
+        k.pairs.run(args, tasksFor(samples * P * outC8 * cs, threads, Math.ceil((samples * P) / 2)));
       }
     },
   };

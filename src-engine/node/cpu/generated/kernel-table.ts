@@ -154,8 +154,8 @@ export interface KernelArgs {
   gemmSampleDepth: { o0: number; o1: number; j0: number; j1: number; N: number; L: number; a: number; as: number; b: number; bs: number; c: number; ldc: number; accumulate: number; scratch: number };
   /** `int8.int8Dense(w: i32, rowBytes: i32, bias: i32, mult: i32, ind: i32, taps: i32, cpBytes: i32, P: i32, x: i32, xStep: i32, out: i32, outStep: i32, csBytes: i32, outC4: i32, q0: i32, q1: i32, zp: i32, lo: i32, hi: i32, pw: i32, outRow: i32)` */
   int8Dense: { w: number; rowBytes: number; bias: number; mult: number; ind: number; taps: number; cpBytes: number; P: number; x: number; xStep: number; out: number; outStep: number; csBytes: number; outC4: number; q0: number; q1: number; zp: number; lo: number; hi: number; pw: number; outRow: number };
-  /** `int8.int8DensePairs(w: i32, bias: i32, mult: i32, kpBytes: i32, P: i32, x: i32, out: i32, outStep: i32, csBytes: i32, outC8: i32, q0: i32, q1: i32, zp: i32, lo: i32, hi: i32)` */
-  int8DensePairs: { w: number; bias: number; mult: number; kpBytes: number; P: number; x: number; out: number; outStep: number; csBytes: number; outC8: number; q0: number; q1: number; zp: number; lo: number; hi: number };
+  /** `int8.int8DensePairs(w: i32, bias: i32, mult: i32, kpBytes: i32, P: i32, x: i32, out: i32, outStep: i32, csBytes: i32, outC8: i32, q0: i32, q1: i32, zp: i32, lo: i32, hi: i32, xStep: i32, pw: i32, outRow: i32)` */
+  int8DensePairs: { w: number; bias: number; mult: number; kpBytes: number; P: number; x: number; out: number; outStep: number; csBytes: number; outC8: number; q0: number; q1: number; zp: number; lo: number; hi: number; xStep: number; pw: number; outRow: number };
   /** `int8.int8WinogradInput(x: i32, xStep: i32, ind: i32, T: i32, csBytes: i32, zp: i32, V: i32, vPlane: i32, s0: i32, s1: i32)` */
   int8WinogradInput: { x: number; xStep: number; ind: number; T: number; csBytes: number; zp: number; V: number; vPlane: number; s0: number; s1: number };
   /** `int8.int8WinogradGemm(U: i32, uPlane: i32, V: i32, vPlane: i32, csBytes: i32, M: i32, mPlane: i32, outC8: i32, q0: i32, q1: i32)` */
@@ -902,10 +902,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 58,
     name: 'int8DensePairs',
     qualified: 'int8.int8DensePairs',
-    params: [{ name: 'w', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'mult', type: 'i32' }, { name: 'kpBytes', type: 'i32' }, { name: 'P', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'outC8', type: 'i32' }, { name: 'q0', type: 'i32' }, { name: 'q1', type: 'i32' }, { name: 'zp', type: 'i32' }, { name: 'lo', type: 'i32' }, { name: 'hi', type: 'i32' }],
+    params: [{ name: 'w', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'mult', type: 'i32' }, { name: 'kpBytes', type: 'i32' }, { name: 'P', type: 'i32' }, { name: 'x', type: 'i32' }, { name: 'out', type: 'i32' }, { name: 'outStep', type: 'i32' }, { name: 'csBytes', type: 'i32' }, { name: 'outC8', type: 'i32' }, { name: 'q0', type: 'i32' }, { name: 'q1', type: 'i32' }, { name: 'zp', type: 'i32' }, { name: 'lo', type: 'i32' }, { name: 'hi', type: 'i32' }, { name: 'xStep', type: 'i32' }, { name: 'pw', type: 'i32' }, { name: 'outRow', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.w; r[i + 1] = a.bias; r[i + 2] = a.mult; r[i + 3] = a.kpBytes; r[i + 4] = a.P; r[i + 5] = a.x; r[i + 6] = a.out; r[i + 7] = a.outStep; r[i + 8] = a.csBytes; r[i + 9] = a.outC8; r[i + 10] = a.q0; r[i + 11] = a.q1; r[i + 12] = a.zp; r[i + 13] = a.lo; r[i + 14] = a.hi; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
+    write: (a, r, i) => { r[i] = a.w; r[i + 1] = a.bias; r[i + 2] = a.mult; r[i + 3] = a.kpBytes; r[i + 4] = a.P; r[i + 5] = a.x; r[i + 6] = a.out; r[i + 7] = a.outStep; r[i + 8] = a.csBytes; r[i + 9] = a.outC8; r[i + 10] = a.q0; r[i + 11] = a.q1; r[i + 12] = a.zp; r[i + 13] = a.lo; r[i + 14] = a.hi; r[i + 15] = a.xStep; r[i + 16] = a.pw; r[i + 17] = a.outRow; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   int8WinogradInput: {
     id: 59,

@@ -171,14 +171,16 @@
   ;; A layer on unfolded rows (a first convolution on few channels), in the other order: each lane
   ;; one output channel, `i32x4.dot_i16x8_s` of four channels' weight pairs with a splat of two
   ;; consecutive values of the row, so the sums need no lane reduction (the row is short: 9 taps of
-  ;; a 3×3 on one channel). Rows of kpBytes (an even count of values) for positions [q0, q1): row q
-  ;; at `x + q·kpBytes`; output pixel q at `out + s·outStep + p·csBytes` (s = q / P, p = q mod P).
+  ;; a 3×3 on one channel). Rows of kpBytes (an even count of values) for positions [q0, q1) (s = q / P,
+  ;; p = q mod P): row q at `x + s·xStep + p·kpBytes` (unfolded rows: xStep = P·kpBytes; a block's
+  ;; pixels as rows: its stride); output pixel q at `out + s·outStep + (p / pw)·outRow + (p mod pw)·csBytes`.
   ;; Weights: per pair of output-channel quads, kp/2 vectors of quad 0 then kp/2 of quad 1, each
   ;; vector four channels × (value 2j, value 2j + 1); outC8 (the channels rounded up to 8) zero-padded.
   (func (export "int8DensePairs")
     (param $w i32) (param $bias i32) (param $mult i32) (param $kpBytes i32) (param $P i32)
     (param $x i32) (param $out i32) (param $outStep i32) (param $csBytes i32)
     (param $outC8 i32) (param $q0 i32) (param $q1 i32) (param $zp i32) (param $lo i32) (param $hi i32)
+    (param $xStep i32) (param $pw i32) (param $outRow i32)
     (local $q i32) (local $qb i32) (local $s i32) (local $p i32) (local $rowA i32) (local $rowB i32) (local $outA i32) (local $outB i32)
     (local $o i32) (local $wq i32) (local $half i32) (local $j i32)
     (local $sa v128) (local $sb v128) (local $w0 v128) (local $w1 v128)
@@ -193,14 +195,16 @@
         (br_if $doneQ (i32.ge_s (local.get $q) (local.get $q1)))
         (local.set $qb (i32.add (local.get $q) (i32.const 1)))
         (if (i32.ge_s (local.get $qb) (local.get $q1)) (then (local.set $qb (local.get $q))))
-        (local.set $rowA (i32.add (local.get $x) (i32.mul (local.get $q) (local.get $kpBytes))))
-        (local.set $rowB (i32.add (local.get $x) (i32.mul (local.get $qb) (local.get $kpBytes))))
         (local.set $s (i32.div_u (local.get $q) (local.get $P)))
         (local.set $p (i32.sub (local.get $q) (i32.mul (local.get $s) (local.get $P))))
-        (local.set $outA (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $csBytes))))
+        (local.set $rowA (i32.add (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))) (i32.mul (local.get $p) (local.get $kpBytes))))
+        (local.set $outA (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep)))
+          (i32.add (i32.mul (i32.div_u (local.get $p) (local.get $pw)) (local.get $outRow)) (i32.mul (i32.rem_u (local.get $p) (local.get $pw)) (local.get $csBytes)))))
         (local.set $s (i32.div_u (local.get $qb) (local.get $P)))
         (local.set $p (i32.sub (local.get $qb) (i32.mul (local.get $s) (local.get $P))))
-        (local.set $outB (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep))) (i32.mul (local.get $p) (local.get $csBytes))))
+        (local.set $rowB (i32.add (i32.add (local.get $x) (i32.mul (local.get $s) (local.get $xStep))) (i32.mul (local.get $p) (local.get $kpBytes))))
+        (local.set $outB (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep)))
+          (i32.add (i32.mul (i32.div_u (local.get $p) (local.get $pw)) (local.get $outRow)) (i32.mul (i32.rem_u (local.get $p) (local.get $pw)) (local.get $csBytes)))))
         (local.set $o (i32.const 0))
         (local.set $wq (local.get $w))
         (block $doneO
