@@ -11,7 +11,7 @@
 import type { GraphIR } from '../../base/ir/types';
 import { inferencePlan } from '../export/infer';
 import type { ActivationParams } from './calibrate';
-import type { FloatStep } from './plan';
+import { islandInput, type FloatStep } from './plan';
 import { quantizeValue as quantize } from './int8';
 
 /** Each uint8 value dequantised as DequantizeLinear does: `(q − zp)·s` in float32. */
@@ -35,12 +35,12 @@ export function elementwiseTable(step: FloatStep, from: readonly ActivationParam
   if (k < 1 || k > 2 || from.length !== k) throw new Error(`elementwiseTable: ${step.op} "${step.id}" reads ${k} inputs; a table covers one or two`);
   const n = 256 ** k;
   // The op alone on flat inputs of n values, every combination once.
-  const inputs = step.model.graph.nodes.filter((node) => node.op === 'Input');
-  const graph: GraphIR = { ...step.model.graph, nodes: step.model.graph.nodes.map((node) => (node.op === 'Input' ? { ...node, attrs: { ...node.attrs, shape: [n] } } : node)) };
+  const inputs = step.inShapes.map((_, i) => islandInput(step.id, i));
+  const graph: GraphIR = { ...step.model.graph, nodes: step.model.graph.nodes.map((node) => (inputs.includes(node.id) ? { ...node, attrs: { ...node.attrs, shape: [n] } } : node)) };
   const plan = inferencePlan({ ...step.model, graph }, 1);
   const deq = from.map(dequantizeTable);
-  inputs.forEach((node, i) => {
-    const data = plan.input(node.id).data;
+  inputs.forEach((id, i) => {
+    const data = plan.input(id).data;
     const shift = k === 2 && i === major ? 8 : 0;
     for (let j = 0; j < n; j++) data[j] = deq[i][(j >> shift) & 255];
   });
