@@ -31,7 +31,7 @@ export function quantizeSource(w: WindowStores): ExportSource | undefined {
  */
 export function quantizeSourceKey(w: WindowStores): string {
   const source = quantizeSource(w);
-  if (!source) return 'none';
+  if (!source) return '';
   const run = w.run.getState();
   return JSON.stringify(source.kind === 'initial' ? source : { ...source, runId: run.runId, phase: run.phase });
 }
