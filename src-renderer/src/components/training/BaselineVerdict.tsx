@@ -15,7 +15,7 @@ export function BaselineVerdict({ meta }: { meta: RunMeta }) {
   const line = baselineLine(meta.summary?.metrics.test, Object.fromEntries(Object.entries(baselines).map(([name, b]) => [name, b.test])));
   const lines = Object.entries(baselines).map(([name, b]) => `${name}: ${Object.entries(b.test).map(([m, v]) => baselineFigure(m, v)).join(', ')}${b.note ? ` (${b.note})` : ''}`);
   return (
-    <div className={`runs__sub${verdict ? ' runs__verdict' : ''}`} data-testid={`run-verdict-${meta.id}`} data-worse={String(!!verdict)} title={`Baselines on the same test split, fitted on the run's training split:\n${lines.join('\n')}`}>
+    <div className={`runs__sub runs__beside${verdict ? ' runs__verdict' : ''}`} data-testid={`run-verdict-${meta.id}`} data-worse={String(!!verdict)} title={`Baselines on the same test split, fitted on the run's training split:\n${lines.join('\n')}`}>
       {verdict ?? (line ? `beside: ${line}` : null)}
     </div>
   );
