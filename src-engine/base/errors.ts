@@ -249,6 +249,7 @@ export const ERRORS = {
   E_PROTOCOL_VERSION: { title: 'The app and engine speak different protocols', action: 'Reinstall Netwright so both match.', docs: 'architecture.md#the-protocol-src-engineprotocol' },
   E_QUANTIZE_DATA: { title: 'The calibration data does not fit the model', action: 'Name data of the kind the model was trained on (--data), or leave it out to calibrate on its own training split.', docs: 'export.md#int8-quantisation' },
   E_QUANTIZE_INTERNAL: { title: 'The quantisation failed unexpectedly', action: 'Report it with the stack trace printed.', docs: 'export.md#int8-quantisation' },
+  E_QUANTIZE_KEEP_FLOAT: { title: 'A layer to keep in float32 is not one the int8 path quantises', action: 'Name Linear, Conv2d or ConvTranspose2d layers the prediction is computed from, by their node ids (the sensitivity table lists them).', docs: 'export.md#int8-quantisation' },
   E_QUANTIZE_UNSUPPORTED: { title: 'A layer has no int8 form yet', action: 'Export the float model instead (ONNX); the int8 path covers Linear, Conv2d, BatchNorm, ReLU, MaxPool2d, Flatten and Dropout in int8, and ConvTranspose2d, HardSwish, HardSigmoid, GlobalAvgPool, Concat, Add and Multiply in float between them.', docs: 'export.md#int8-quantisation' },
   E_RANK: { title: 'An input has the wrong number of dimensions', action: 'Reshape or Flatten the input to the rank the op takes.', docs: 'ir.md#diagnostic-codes' },
   E_RUNS_UNAVAILABLE: { title: 'This engine keeps no runs', action: 'Start Netwright with a run folder.', docs: 'runs.md#the-run-store' },

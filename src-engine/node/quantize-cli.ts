@@ -2,7 +2,8 @@
  * Post-training int8 quantisation calibrated on the user's data (#85 deliverables 1–3):
  *
  *   netwright quantize MODEL [--data FOLDER|FILE [--target COLUMN] …] [--samples N] [--method minmax|percentile|entropy]
- *                      --out model.int8.onnx [--limit N] [--threads N] [--which last|best] [--runs DIR] [--force] [--json]
+ *                      --out model.int8.onnx [--keep-float ID[,ID…]] [--keep-float-worst K]
+ *                      [--limit N] [--threads N] [--which last|best] [--runs DIR] [--force] [--json]
  *
  * MODEL: a model file, project or run (as `netwright export` reads them). The activations are
  * calibrated on N samples (default 256, evenly spaced) of the training split of `--data`, or of the
@@ -11,7 +12,9 @@
  * ONNX with the model card. Netwright then runs both forms itself on the test split (at most
  * `--limit` samples) and prints them side by side: the task's metric, the confusion matrices and
  * the classes that moved, the files' sizes, latency at batch 1 and throughput at batch 32
- * (`--json`: one `quantization` line). Exit codes as `netwright evaluate`'s: 0 done, 1 failed,
+ * (`--json`: one `quantization` line). `--keep-float` keeps the layers named (node ids) in float32,
+ * `--keep-float-worst K` the K whose int8 form costs most in a first sensitivity pass (both: the
+ * union); the figures and the sensitivity are then the int8 model's with them kept. Exit codes as `netwright evaluate`'s: 0 done, 1 failed,
  * 2 bad input (no such model, layers without an int8 form, unusable data).
  */
 import { basename } from 'node:path';
@@ -24,7 +27,7 @@ import { exportOnnx } from '../core/export/onnx';
 import { CALIBRATION_METHODS, quantisedOutput, type ActivationParams, type CalibrationMethod } from '../core/quantize/calibrate';
 import { normalized, quantizeModel, type Int8Model } from '../core/quantize/int8';
 import { int8Onnx } from '../core/quantize/qdq-onnx';
-import { layerSensitivity, sideBySide, type LayerSensitivity, type SideBySide } from '../core/quantize/side-by-side';
+import { layerSensitivity, sideBySide, worstLayers, type LayerSensitivity, type SideBySide } from '../core/quantize/side-by-side';
 import { quantizationSplits, type Sampled } from '../core/quantize/data';
 export type { Sampled } from '../core/quantize/data';
 import { quantizationCard } from '../core/quantize/export-format';
@@ -45,7 +48,7 @@ export const DEFAULT_CALIBRATION_SAMPLES = 256;
 
 /** `netwright quantize --help`. */
 export function usage(): string {
-  return `usage: ${commandLine('quantize', `<model.json | project | run> [--data FOLDER|FILE [--target COLUMN]] [--samples N] [--method ${CALIBRATION_METHODS.join('|')}] --out FILE.onnx [--limit N] [--threads N] [--which last|best] [--runs DIR] [--force] [--json]`)}\nQuantises a trained model to int8 (per-channel int8 weights, uint8 activations calibrated on N samples of --data or of its own training split; BatchNorm folded, ReLU fused) as a QDQ ONNX file, and prints float32 beside int8 on the test split: metric, confusion, size, latency, throughput. docs/export.md.`;
+  return `usage: ${commandLine('quantize', `<model.json | project | run> [--data FOLDER|FILE [--target COLUMN]] [--samples N] [--method ${CALIBRATION_METHODS.join('|')}] --out FILE.onnx [--keep-float ID[,ID…]] [--keep-float-worst K] [--limit N] [--threads N] [--which last|best] [--runs DIR] [--force] [--json]`)}\nQuantises a trained model to int8 (per-channel int8 weights, uint8 activations calibrated on N samples of --data or of its own training split; BatchNorm folded, ReLU fused) as a QDQ ONNX file, and prints float32 beside int8 on the test split: metric, confusion, size, latency, throughput. --keep-float keeps the layers named in float32, --keep-float-worst K the K of largest sensitivity. docs/export.md.`;
 }
 
 /**
@@ -88,8 +91,18 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return fail(e instanceof DataError ? e.code : thrownCode(e, 'DATA_LOAD_FAILED'), (e as Error).message, 2);
   }
   let q: Int8Model;
+  const few = Math.min(test.count, SENSITIVITY_SAMPLES);
+  // With --keep-float-worst, the first pass's sensitivity (what chose them), by layer.
+  let chosenBy: LayerSensitivity[] = [];
   try {
-    q = quantizeModel(model, normalized(model, calibration.x, calibration.count), calibration.count, args.method);
+    const calibrated = normalized(model, calibration.x, calibration.count);
+    q = quantizeModel(model, calibrated, calibration.count, args.method, { keepFloat: args.keepFloat });
+    if (args.keepFloatWorst !== undefined) {
+      const first = layerSensitivity(q, test.x, test.y, few);
+      const worst = worstLayers(first.layers, first.metric, args.keepFloatWorst);
+      chosenBy = first.layers.filter((l) => worst.includes(l.layer));
+      if (worst.length) q = quantizeModel(model, calibrated, calibration.count, args.method, { keepFloat: [...args.keepFloat, ...worst] });
+    }
   } catch (e) {
     return fail(thrownCode(e, 'E_QUANTIZE_UNSUPPORTED'), (e as Error).message, 2);
   }
@@ -115,34 +128,36 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   } catch (e) {
     return fail(thrownCode(e, 'E_EXPORT_WRITE'), (e as Error).message, 1);
   }
-  const few = Math.min(test.count, SENSITIVITY_SAMPLES);
   const sensitivity = layerSensitivity(q, test.x, test.y, few).layers;
+  const kept = q.plan.keptFloat ?? [];
   const folded = q.plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : []));
   // The input and each step quantised with its own params (a dense layer's output, a float op's: a Concat, an Add…).
   const activations: [string, ActivationParams][] = [[q.plan.input, q.input], ...q.plan.steps.flatMap((st, k): [string, ActivationParams][] => (quantisedOutput(st) ? [[st.id, q.params[k]]] : []))];
   const scales = Object.fromEntries(activations.map(([k, p]) => [k, { scale: p.scale, zeroPoint: p.zeroPoint, min: p.min, max: p.max }]));
   if (args.json) {
-    out(JSON.stringify({ type: 'quantization', path: written, method: args.method, calibrationSamples: calibration.count, calibratedOn: source, folded, activations: scales, ...figures, sensitivity: { samples: few, layers: sensitivity } }) + '\n');
+    out(JSON.stringify({ type: 'quantization', path: written, method: args.method, calibrationSamples: calibration.count, calibratedOn: source, folded, keptFloat: kept, activations: scales, ...figures, sensitivity: { samples: few, layers: sensitivity, ...(chosenBy.length ? { keptWorst: chosenBy } : {}) } }) + '\n');
     return 0;
   }
-  printFigures(out, model.graph.name ?? args.source, written, args.method, calibration.count, source, folded, figures, model.classNames ?? []);
-  printSensitivity(out, few, figures.metric, sensitivity);
+  printFigures(out, model.graph.name ?? args.source, written, args.method, calibration.count, source, folded, kept, figures, model.classNames ?? []);
+  printSensitivity(out, few, figures.metric, sensitivity, chosenBy);
   return 0;
 }
 
-function printSensitivity(out: (s: string) => void, samples: number, metric: SideBySide['metric'], layers: LayerSensitivity[]): void {
+function printSensitivity(out: (s: string) => void, samples: number, metric: SideBySide['metric'], layers: LayerSensitivity[], kept: LayerSensitivity[]): void {
   const show = (v: number) => (metric === 'accuracy' ? `${(100 * v).toFixed(2)}%` : v.toPrecision(4));
   const change = (v: number) => (metric === 'accuracy' ? `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)} points` : `${v >= 0 ? '+' : ''}${v.toPrecision(3)}`);
   out(`per-layer sensitivity (only that layer in int8, on ${samples} test samples):\n`);
   for (const l of layers) out(`  ${l.layer.padEnd(20)} ${show(l.metric).padStart(9)}  (${change(l.change)})\n`);
+  for (const l of kept) out(`  ${l.layer.padEnd(20)} ${show(l.metric).padStart(9)}  (${change(l.change)}; kept in float32 by --keep-float-worst)\n`);
 }
 
-function printFigures(out: (s: string) => void, name: string, written: string, method: string, samples: number, source: string, folded: string[], f: SideBySide, classes: readonly string[]): void {
+function printFigures(out: (s: string) => void, name: string, written: string, method: string, samples: number, source: string, folded: string[], kept: readonly string[], f: SideBySide, classes: readonly string[]): void {
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   const metric = (v: number) => (f.metric === 'accuracy' ? `${(100 * v).toFixed(2)}%` : v.toPrecision(4));
   out(`${name}: int8 (QDQ ONNX) written to ${written}\n`);
   out(`calibrated (${method}) on ${samples} samples of ${source}${folded.length ? `; folded or fused: ${folded.join(', ')}` : ''}\n`);
-  out(`on ${f.samples} test samples:      float32      int8\n`);
+  if (kept.length) out(`kept in float32 (weights float32 in the file too): ${kept.join(', ')}\n`);
+  out(`on ${f.samples} test samples:      float32      int8${kept.length ? ` (${kept.length} kept in float32)` : ''}\n`);
   out(`  ${f.metric.padEnd(22)} ${metric(f.float.metric).padStart(9)} ${metric(f.int8.metric).padStart(9)}\n`);
   out(`  ${'size (ONNX)'.padEnd(22)} ${kib(f.float.bytes).padStart(9)} ${kib(f.int8.bytes).padStart(9)}  (${((100 * f.int8.bytes) / f.float.bytes).toFixed(0)}%)\n`);
   const ms = (v: number | undefined) => `${(v ?? NaN).toPrecision(3)} ms`;
@@ -161,6 +176,13 @@ function printFigures(out: (s: string) => void, name: string, written: string, m
   }
 }
 
+/** `--keep-float ID[,ID…]` (the flag may repeat): the ids, each once, in the order given. */
+function keepFloatIds(values: readonly string[] | undefined): string[] {
+  const ids = (values ?? []).flatMap((v) => v.split(','));
+  if (ids.some((id) => id.trim() === '')) throw new Error('--keep-float takes layer ids separated by commas (got an empty one)');
+  return [...new Set(ids.map((id) => id.trim()))];
+}
+
 function parse(argv: string[]) {
   const { values, positionals } = parseCommandLine({
     args: argv,
@@ -174,6 +196,8 @@ function parse(argv: string[]) {
       threads: { type: 'string' },
       which: { type: 'string' },
       runs: { type: 'string' },
+      'keep-float': { type: 'string', multiple: true },
+      'keep-float-worst': { type: 'string' },
       force: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
@@ -199,6 +223,8 @@ function parse(argv: string[]) {
     which: (values.which ?? 'last') as 'last' | 'best',
     runs: values.runs ?? process.env.NETWRIGHT_RUNS_DIR,
     force: values.force === true,
+    keepFloat: keepFloatIds(values['keep-float']),
+    keepFloatWorst: int('keep-float-worst', values['keep-float-worst'], 1),
   };
 }
 

@@ -20,7 +20,7 @@ import { applyNormalization } from '../data/normalize';
 import type { TrainedModel } from '../export/model';
 import { activationParams, calibrate, quantisedOutput, type ActivationParams, type CalibrationMethod } from './calibrate';
 import { dense, maxPool, roundHalfEven } from './kernels';
-import { lastUses, quantizationPlan, sampleSize, stepSize, type DenseStep, type QuantPlan } from './plan';
+import { lastUses, quantizationPlan, sampleSize, stepSize, type DenseStep, type PlanOptions, type QuantPlan } from './plan';
 
 /** A dense layer in int8: weights `[out, per]`, their scales per output channel, the int32 bias. */
 export interface Int8Dense {
@@ -54,12 +54,12 @@ export interface Int8Model {
 /**
  * Quantise `model`: its chain planned (BatchNorm folded, ReLU fused), activations calibrated by
  * `method` on `count` samples of `x` (normalised features, as the float model reads them),
- * weights quantised per output channel.
+ * weights quantised per output channel; `options.keepFloat`: layers kept in float32 (`PlanOptions`).
  *
- * @throws QuantizeError `E_QUANTIZE_UNSUPPORTED` for layers the int8 path does not cover.
+ * @throws QuantizeError `E_QUANTIZE_UNSUPPORTED` for layers the int8 path does not cover, `E_QUANTIZE_KEEP_FLOAT` for a kept id that is no such layer.
  */
-export function quantizeModel(model: TrainedModel, x: Float32Array, count: number, method: CalibrationMethod): Int8Model {
-  const plan = quantizationPlan(model);
+export function quantizeModel(model: TrainedModel, x: Float32Array, count: number, method: CalibrationMethod, options: PlanOptions = {}): Int8Model {
+  const plan = quantizationPlan(model, options);
   const ranges = calibrate(plan, x, count, method);
   const input = ranges.get(0) ?? activationParams(0, 1);
   const paramsOf = new Map<string, ActivationParams>([[plan.input, input]]);

@@ -108,7 +108,10 @@ export interface ReshapeStep extends StepBase {
   kind: 'reshape';
 }
 
-/** An op without an int8 kernel, run in float32 by the op's own forward (the registry's) between a dequantise and a quantise. */
+/**
+ * An op without an int8 kernel, run in float32 by the op's own forward (the registry's) between a
+ * dequantise and a quantise; or a layer kept in float32 (`kept`), with the nodes the int8 form would merge into it.
+ */
 export interface FloatStep extends StepBase {
   kind: 'float';
   op: string;
@@ -122,6 +125,8 @@ export interface FloatStep extends StepBase {
   weight?: { values: Int8Array; dims: number[]; axis: number; scale: Float32Array };
   /** The integer form its rule names (`QUANTIZE_RULES`), where its inputs fit it (`table`: one or two inputs); else none. */
   form?: IntegerForm;
+  /** A layer kept in float32 (`PlanOptions.keepFloat`): the ids its island runs (the layer, then a BatchNorm and a ReLU where the int8 form would merge them). */
+  kept?: string[];
 }
 
 export type QuantStep = DenseStep | PoolStep | ReluStep | ReshapeStep | FloatStep;
@@ -134,6 +139,55 @@ export interface QuantPlan {
   output: string;
   /** The graph's output name the prediction leaves under (`logits`). */
   outputName: string;
+  /** The layers kept in float32 (`PlanOptions.keepFloat`), in the graph's order; each is a float step of its own id. None: all in int8. */
+  keptFloat?: string[];
+}
+
+/** What a plan is asked for beside the model. */
+export interface PlanOptions {
+  /**
+   * Layers kept in float32 (their node ids: a Linear, Conv2d or ConvTranspose2d the prediction is
+   * computed from): each runs as a `float` rule's op does, with the BatchNorm and ReLU the int8 form
+   * would fold or fuse into it (`keptLayers`), its weights float32.
+   */
+  keepFloat?: readonly string[];
+}
+
+/** The rules of the layers that can be kept in float32 (those with weights the int8 path quantises). */
+const KEEPABLE: ReadonlySet<QuantizeRule> = new Set<QuantizeRule>(['linear', 'conv', 'transposed']);
+
+/**
+ * Each kept layer with the nodes its float island runs, in order: the layer; the BatchNorm the int8
+ * form would fold into it (its only reader, a BatchNorm); the ReLU it would fuse (the only reader of
+ * the value so far, a ReLU). So the island's output is the value the int8 form's step would give,
+ * quantised with its own calibrated params, and the nodes after it read the same value either way.
+ *
+ * @throws QuantizeError `E_QUANTIZE_KEEP_FLOAT` for an id that is no such layer (the first few named).
+ */
+function keptLayers(nodes: readonly NodeIR[], upstream: ReturnType<typeof upstreamOf>, ids: readonly string[]): Map<string, NodeIR[]> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const wanted = new Set(ids);
+  const bad = [...wanted].filter((id) => {
+    const n = byId.get(id);
+    return !n || !upstream.nodes.has(id) || !KEEPABLE.has(QUANTIZE_RULES[n.op]);
+  });
+  if (bad.length) {
+    const layers = nodes.filter((n) => upstream.nodes.has(n.id) && KEEPABLE.has(QUANTIZE_RULES[n.op])).map((n) => n.id);
+    throw new QuantizeError('E_QUANTIZE_KEEP_FLOAT', `${summarise(bad.length, bad.length > 1 ? 'ids' : 'id', bad)} ${bad.length > 1 ? 'name no layers' : 'names no layer'} with int8 weights that the prediction is computed from; the layers that can be kept in float32 are ${summarise(layers.length, layers.length === 1 ? 'layer' : 'layers', layers)}.`);
+  }
+  // The one node of the upstream graph that reads `id`, where exactly one does.
+  const onlyReader = (id: string) => ((upstream.readers.get(id) ?? 0) === 1 ? nodes.find((n) => upstream.nodes.has(n.id) && n.inputs.includes(id)) : undefined);
+  const kept = new Map<string, NodeIR[]>();
+  for (const n of nodes) {
+    if (!wanted.has(n.id)) continue;
+    const island = [n];
+    const bn = onlyReader(n.id);
+    if (bn && QUANTIZE_RULES[bn.op] === 'fold' && bn.inputs.length === 1) island.push(bn);
+    const relu = onlyReader(island.at(-1)!.id);
+    if (relu && QUANTIZE_RULES[relu.op] === 'relu' && relu.inputs.length === 1) island.push(relu);
+    kept.set(n.id, island);
+  }
+  return kept;
 }
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -147,7 +201,7 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
  *
  * @throws QuantizeError `E_QUANTIZE_UNSUPPORTED` naming the nodes the int8 path does not cover.
  */
-export function quantizationPlan(model: TrainedModel): QuantPlan {
+export function quantizationPlan(model: TrainedModel, options: PlanOptions = {}): QuantPlan {
   const checked = checkModelGraph(model.graph);
   const graph = checked.ir;
   const shapes = checked.shapesAt(1);
@@ -171,9 +225,17 @@ export function quantizationPlan(model: TrainedModel): QuantPlan {
     stepOf.set(step.id, step);
     valueOf.set(step.id, step.id);
   };
+  const kept = keptLayers(graph.nodes, upstream, options.keepFloat ?? []);
+  // The BatchNorm and ReLU a kept layer's island holds: each stands for the island's value.
+  const inIsland = new Map([...kept].flatMap(([layer, nodes]) => nodes.slice(1).map((m): [string, string] => [m.id, layer])));
   for (const id of checked.order) {
     const n = byId.get(id)!;
     if (!upstream.nodes.has(id)) continue;
+    const island = inIsland.get(id);
+    if (island !== undefined) {
+      valueOf.set(id, island);
+      continue;
+    }
     const rule = QUANTIZE_RULES[n.op];
     const ins = n.inputs.map((i) => valueOf.get(i)!);
     const inShape = sample(n.inputs[0]);
@@ -182,7 +244,9 @@ export function quantizationPlan(model: TrainedModel): QuantPlan {
     // A dense step whose output only this node reads, and nothing merged after it yet (for a fold: not even a ReLU).
     const producer = stepOf.get(ins[0]);
     const mergeable = producer?.kind === 'dense' && ins[0] === valueOf.get(n.inputs[0]) && (upstream.readers.get(n.inputs[0]) ?? 0) === 1 && !producer.relu ? producer : undefined;
-    if (rule === 'identity') valueOf.set(n.id, ins[0]);
+    const keptNodes = kept.get(n.id);
+    if (keptNodes) add(floatStep(model, keptNodes, { ...base, outShape: sample(keptNodes.at(-1)!.id) }, n.inputs.map(sample), undefined, true));
+    else if (rule === 'identity') valueOf.set(n.id, ins[0]);
     else if (rule === 'linear' || rule === 'conv') add({ kind: 'dense', ...base, ...denseLayer(model, n, rule === 'conv', shapes[n.inputs[0]], inShape, outShape) });
     else if (rule === 'transposed' && convTranspose2dPlan(shapes[n.inputs[0]], n.attrs).groups === 1) add({ kind: 'dense', ...base, ...transposedLayer(model, n, shapes[n.inputs[0]]) });
     else if (rule === 'fold') {
@@ -198,12 +262,12 @@ export function quantizationPlan(model: TrainedModel): QuantPlan {
     } else if (rule === 'pool') add({ kind: 'pool', ...base, pool: poolPlan(shapes[n.inputs[0]], n.attrs) });
     else if (rule === 'reshape') add({ kind: 'reshape', ...base });
     // A grouped ConvTranspose2d (`transposed`) too: its weights per channel would not lie along one ONNX axis.
-    else add(floatStep(model, n, base, n.inputs.map(sample), INTEGER_FORMS.has(rule) ? (rule as IntegerForm) : undefined));
+    else add(floatStep(model, [n], base, n.inputs.map(sample), INTEGER_FORMS.has(rule) ? (rule as IntegerForm) : undefined));
   }
-  if (!steps.some((s) => s.kind === 'dense')) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', 'The model has no Linear or Conv2d layer: there are no weights to quantise.');
+  if (!steps.some((s) => s.kind === 'dense') && kept.size === 0) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', 'The model has no Linear or Conv2d layer: there are no weights to quantise.');
   if (valueOf.get(output) !== steps.at(-1)!.id) throw new QuantizeError('E_QUANTIZE_UNSUPPORTED', `The prediction "${output}" passes its input on unchanged; the int8 path needs a layer to compute it.`);
   const outputName = Object.entries(graph.outputs).find(([, id]) => id === output)?.[0] ?? output;
-  return { input: first.id, inputShape: sample(first.id), steps, output, outputName };
+  return { input: first.id, inputShape: sample(first.id), steps, output, outputName, keptFloat: [...kept.keys()] };
 }
 
 /** Whether `plan` is a chain: each step reads only the step before it (the WebAssembly int8 kernels' form). */
@@ -237,17 +301,20 @@ export const islandInput = (id: string, i: number): string => `${id}__in${i}`;
  * An op without an int8 kernel as a step: the op alone as a model (an Input per input, its node,
  * its weights and buffers), compiled at batch 1 on the reference backend on first use.
  */
-function floatStep(model: TrainedModel, n: NodeIR, base: Pick<FloatStep, 'id' | 'inputs' | 'inShape' | 'outShape'>, inShapes: number[][], form?: IntegerForm): FloatStep {
+function floatStep(model: TrainedModel, island: readonly NodeIR[], base: Pick<FloatStep, 'id' | 'inputs' | 'inShape' | 'outShape'>, inShapes: number[][], form?: IntegerForm, kept = false): FloatStep {
+  const n = island[0];
+  const out = island.at(-1)!.id;
   const inputIds = n.inputs.map((_, i) => islandInput(n.id, i));
   const graph: GraphIR = {
     format: 'netwright.graph',
     version: 1,
-    nodes: [...inputIds.map((id, i) => ({ id, op: 'Input', attrs: { shape: inShapes[i], source: 'features' }, inputs: [] })), { ...n, inputs: inputIds }],
-    outputs: { [n.id]: n.id },
+    nodes: [...inputIds.map((id, i) => ({ id, op: 'Input', attrs: { shape: inShapes[i], source: 'features' }, inputs: [] })), { ...n, inputs: inputIds }, ...island.slice(1)],
+    outputs: { [out]: out },
   } as GraphIR;
-  const own = (r: Record<string, Float32Array>) => Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith(`${n.id}.`)));
+  const own = (r: Record<string, Float32Array>) => Object.fromEntries(Object.entries(r).filter(([k]) => island.some((m) => k.startsWith(`${m.id}.`))));
   const params = own(model.params);
-  const weight = int8Weight(n, inShapes, params[`${n.id}.weight`]);
+  // A kept layer's weights stay float32.
+  const weight = kept ? undefined : int8Weight(n, inShapes, params[`${n.id}.weight`]);
   if (weight) params[`${n.id}.weight`] = weight.dequantized;
   const alone: TrainedModel = { graph, params, buffers: own(model.buffers) };
   let compiled: ReturnType<typeof inferencePlan> | undefined;
@@ -259,11 +326,12 @@ function floatStep(model: TrainedModel, n: NodeIR, base: Pick<FloatStep, 'id' | 
     model: alone,
     ...(weight ? { weight: weight.int8 } : {}),
     ...(form && (form !== 'table' || n.inputs.length <= 2) ? { form } : {}),
+    ...(kept ? { kept: island.map((m) => m.id) } : {}),
     run(values) {
       compiled ??= inferencePlan(alone, 1);
       inputIds.forEach((id, i) => compiled!.input(id).data.set(values[i]));
       compiled.forward(false);
-      return compiled.output(n.id).data;
+      return compiled.output(out).data;
     },
   };
 }

@@ -150,7 +150,7 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
   const metadata = [
     { key: 'netwright.graph', value: JSON.stringify(withoutHostPaths(src.graph)) },
     { key: 'netwright.export', value: JSON.stringify({ opset: QDQ_OPSET, precision: 'int8', ...(norm ? { normalization: 'nodes' } : {}) }) },
-    { key: QDQ_META.quantization, value: JSON.stringify({ format: 'qdq', weights: 'int8 symmetric per channel', activations: 'uint8 asymmetric per tensor', method: m.method, samples: m.samples, folded: plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : [])), params: activations }) },
+    { key: QDQ_META.quantization, value: JSON.stringify({ format: 'qdq', weights: 'int8 symmetric per channel', activations: 'uint8 asymmetric per tensor', method: m.method, samples: m.samples, folded: plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : [])), ...(plan.keptFloat?.length ? { keptFloat: plan.keptFloat } : {}), params: activations }) },
     // As the float export writes it (runs of equal statistics compressed): an image's per-pixel statistics are not written out as JSON numbers.
     ...(norm ? [{ key: 'netwright.normalization', value: normalizationMetadata(norm) }] : []),
     ...(src.classNames?.length ? [{ key: 'netwright.classNames', value: JSON.stringify(src.classNames) }] : []),

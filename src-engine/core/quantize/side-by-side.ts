@@ -228,6 +228,27 @@ export interface LayerSensitivity {
   change: number;
 }
 
+/**
+ * The `k` layers whose quantisation costs most (`--keep-float-worst`, the dialog's marks): by their
+ * change from float, worst first (accuracy: most negative; MSE: most positive), the plan's order
+ * between equal changes (so `k` layers, or all there are, even where some cost nothing).
+ */
+export function worstLayers(layers: readonly LayerSensitivity[], metric: SideBySide['metric'], k: number): string[] {
+  const cost = (l: LayerSensitivity) => (metric === 'accuracy' ? -l.change : l.change);
+  return layers
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => cost(b.l) - cost(a.l) || a.i - b.i)
+    .slice(0, Math.max(0, k))
+    .map(({ l }) => l.layer);
+}
+
+/** A sensitivity pass: the float graph's metric (`metric` names which), and each int8 layer's. */
+export interface Sensitivities {
+  float: number;
+  layers: LayerSensitivity[];
+  metric: SideBySide['metric'];
+}
+
 /** How far a sensitivity pass has got: test samples done of those it measures. */
 export type SensitivityProgress = (done: number, total: number) => void;
 
@@ -238,7 +259,7 @@ export type SensitivityProgress = (done: number, total: number) => void;
  * bias — measured on `count` raw samples; the layer whose quantisation costs most is the one to keep
  * in float (or calibrate differently).
  */
-export function layerSensitivity(m: Int8Model, x: Float32Array, y: Float32Array, count: number, onProgress?: SensitivityProgress): { float: number; layers: LayerSensitivity[] } {
+export function layerSensitivity(m: Int8Model, x: Float32Array, y: Float32Array, count: number, onProgress?: SensitivityProgress): Sensitivities {
   const steps = sensitivitySteps(m, x, y, count);
   for (;;) {
     const next = steps.next();
@@ -253,7 +274,7 @@ export function layerSensitivity(m: Int8Model, x: Float32Array, y: Float32Array,
  *
  * @throws QuantizeError `E_CANCELLED` once `signal` is aborted.
  */
-export async function layerSensitivityAsync(m: Int8Model, x: Float32Array, y: Float32Array, count: number, options: { signal?: AbortSignal; onProgress?: SensitivityProgress; sliceMs?: number } = {}): Promise<{ float: number; layers: LayerSensitivity[] }> {
+export async function layerSensitivityAsync(m: Int8Model, x: Float32Array, y: Float32Array, count: number, options: { signal?: AbortSignal; onProgress?: SensitivityProgress; sliceMs?: number } = {}): Promise<Sensitivities> {
   const steps = sensitivitySteps(m, x, y, count);
   let since = performance.now();
   for (;;) {
@@ -279,7 +300,7 @@ export const quantizeCancelled = (): QuantizeError => new QuantizeError('E_CANCE
  * deterministic, and the forks never write the values they share). The figures are summed sample
  * by sample in the order the whole-graph pass summed them.
  */
-function* sensitivitySteps(m: Int8Model, x: Float32Array, y: Float32Array, count: number): Generator<number, { float: number; layers: LayerSensitivity[] }> {
+function* sensitivitySteps(m: Int8Model, x: Float32Array, y: Float32Array, count: number): Generator<number, Sensitivities> {
   const n0 = sampleSize(m.plan.inputShape);
   const xs = normalized(m.source, x.subarray(0, count * n0), count);
   const fq = (v: Float64Array, p: { scale: number; zeroPoint: number }, lo = 0) => {
@@ -334,5 +355,5 @@ function* sensitivitySteps(m: Int8Model, x: Float32Array, y: Float32Array, count
     const metric = score(sums[at]);
     return { layer: m.dense.get(k)!.step.id, metric, change: metric - float };
   });
-  return { float, layers };
+  return { float, layers, metric: positions ? 'accuracy' : 'mse' };
 }

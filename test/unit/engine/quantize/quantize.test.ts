@@ -100,6 +100,52 @@ describe('int8 quantisation of the MNIST MLP', () => {
     expect(existsSync(join(dir, 'again.onnx'))).toBe(true);
   }, 40_000);
 
+  it('netwright quantize --keep-float and --keep-float-worst: the layers kept in float32 named, the figures and the file with them, bad ids refused', async () => {
+    type Figures = { keptFloat: string[]; int8: { bytes: number; metric: number }; float: { bytes: number }; sensitivity: { layers: { layer: string; change: number }[]; keptWorst?: { layer: string; change: number }[] } };
+    const quantise = async (name: string, ...flags: string[]) => {
+      const r = await run(quantizeCli, [modelPath, '--samples', '64', '--limit', '200', '--threads', '1', '--out', join(dir, name), '--json', ...flags]);
+      expect(r.code, r.err + r.out).toBe(0);
+      return { f: JSON.parse(r.out) as Figures, bytes: readFileSync(join(dir, name)) };
+    };
+    const none = await quantise('none.onnx');
+    expect(none.f.keptFloat).toEqual([]);
+    const named = await quantise('named.onnx', '--keep-float', 'fc3,fc1');
+    expect(named.f.keptFloat).toEqual(['fc1', 'fc3']);
+    // Only fc2 is left in int8, so only its sensitivity is measured.
+    expect(named.f.sensitivity.layers.map((l) => l.layer)).toEqual(['fc2']);
+    // fc1's and fc3's weights stay float32 (4 bytes where int8 took 1): the size says so. Their
+    // per-channel weight and bias scales and zero points (13 bytes a channel) and a few node names go.
+    const keptWeights = model.params['fc1.weight'].length + model.params['fc3.weight'].length;
+    const channels = model.params['fc1.bias'].length + model.params['fc3.bias'].length;
+    expect(named.f.int8.bytes).toBe(named.bytes.length);
+    expect(Math.abs(named.f.int8.bytes - none.f.int8.bytes - 3 * keptWeights)).toBeLessThanOrEqual(16 * channels + 1024);
+    const file = decodeModel(named.bytes);
+    expect(file.graph.initializer.find((t) => t.name === 'fc1.weight')?.data_type).toBe(1);
+    expect(onnxCheck({ named: named.bytes })).toEqual({});
+
+    // The worst by the first pass (what none's sensitivity measured, the same calibration), kept; its figure reported with it.
+    const worst = await quantise('worst.onnx', '--keep-float-worst', '1');
+    const cost = (l: { change: number }) => -l.change;
+    const expected = none.f.sensitivity.layers.reduce((a, l) => (cost(l) > cost(a) ? l : a));
+    expect(worst.f.keptFloat).toEqual([expected.layer]);
+    expect(worst.f.sensitivity.keptWorst).toEqual([expected]);
+    expect(worst.f.sensitivity.layers.map((l) => l.layer)).not.toContain(expected.layer);
+
+    const human = await run(quantizeCli, [modelPath, '--samples', '64', '--limit', '100', '--threads', '1', '--out', join(dir, 'human.onnx'), '--keep-float', 'fc2', '--keep-float-worst', '1']);
+    expect(human.code, human.err).toBe(0);
+    expect(human.out).toMatch(/kept in float32 \(weights float32 in the file too\): fc\d, fc\d/);
+    expect(human.out).toContain('kept in float32 by --keep-float-worst');
+    expect(human.out).toContain('(2 kept in float32)');
+
+    const bad = await run(quantizeCli, [modelPath, '--samples', '64', '--limit', '100', '--threads', '1', '--out', join(dir, 'bad.onnx'), '--keep-float', 'relu1']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('E_QUANTIZE_KEEP_FLOAT');
+    expect(existsSync(join(dir, 'bad.onnx'))).toBe(false);
+    const empty = await run(quantizeCli, [modelPath, '--out', join(dir, 'bad.onnx'), '--keep-float', 'fc1,']);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain('--keep-float takes layer ids');
+  }, 60_000);
+
   it("onnxruntime-web's outputs equal the engine's int8 ones, for each calibration method, and the methods' ranges differ but are sane", async () => {
     const calib = normalized(model, data.calibration.x, data.calibration.count);
     const float = floatOutputs(model, quantizeModel(model, calib, 8, 'minmax').plan, data.test.x, data.test.count);

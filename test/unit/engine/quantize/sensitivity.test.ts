@@ -46,7 +46,7 @@ function graph(loss: 'CrossEntropyLoss' | 'MSELoss'): GraphIR {
 }
 
 /** The sensitivity as it was defined and computed before: per layer, the whole float graph per sample with only that layer in int8. */
-function wholeGraphSensitivity(m: Int8Model, x: Float32Array, y: Float32Array, count: number): { float: number; layers: { layer: string; metric: number; change: number }[] } {
+function wholeGraphSensitivity(m: Int8Model, x: Float32Array, y: Float32Array, count: number): { float: number; layers: { layer: string; metric: number; change: number }[]; metric: 'accuracy' | 'mse' } {
   const n0 = sampleSize(m.plan.inputShape);
   const xs = normalized(m.source, x.subarray(0, count * n0), count);
   const fq = (v: Float64Array, p: { scale: number; zeroPoint: number }, lo = 0) => {
@@ -83,7 +83,7 @@ function wholeGraphSensitivity(m: Int8Model, x: Float32Array, y: Float32Array, c
     return e / (count * rows[0].length);
   };
   const float = score(outputs(undefined));
-  return { float, layers: [...m.dense.keys()].map((k) => ({ layer: m.dense.get(k)!.step.id, metric: score(outputs(k)), change: score(outputs(k)) - float })) };
+  return { float, layers: [...m.dense.keys()].map((k) => ({ layer: m.dense.get(k)!.step.id, metric: score(outputs(k)), change: score(outputs(k)) - float })), metric: classes ? 'accuracy' : 'mse' };
 }
 
 /** `model` quantised (min-max) on 32 random images, 24 test images and targets: classes, or values near the model's own. */
