@@ -66,8 +66,8 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return { ...evaluation, metrics: sanitize(evaluation.metrics) };
     },
     'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
-    'model.exportOpen': async ({ source, format, settings }, { signal }) => {
-      const { files, ...made } = await exportModel(ctx, source, format, settings);
+    'model.exportOpen': async ({ source, format, settings, keepFloat }, { signal }) => {
+      const { files, ...made } = await exportModel(ctx, source, format, settings, keepFloat);
       // Cancelled while it was made: nothing is held (the page never learns a handle to close).
       if (signal.aborted) throw coded('E_EXPORT_CANCELLED', 'The export was cancelled; nothing was kept.');
       return { ...made, handle: ctx.exports.hold({ kind: made.kind, files }), files: files.map((f) => ({ path: f.path, bytes: f.data.length })) };
@@ -99,7 +99,7 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return { received: weights.at };
     },
     'model.exportClose': ({ handle }) => (ctx.exports.close(handle), {}),
-    'model.quantize': async ({ source, method, samples, progressId }, { signal }) => {
+    'model.quantize': async ({ source, method, samples, progressId, keepFloat }, { signal }) => {
       const model = sourceModel(ctx, source);
       const t = model.graph.training;
       if (!t || !ctx.env.training) throw new QuantizeError('E_QUANTIZE_DATA', 'The model has no training settings naming its data, so there is nothing to calibrate it on: quantise it with netwright quantize --data.');
@@ -107,7 +107,7 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       const loaded = await ctx.env.training.loadDataset(withInputShape(t.dataset, model.graph), t.seed);
       // On the engine's backend: its int8 kernels run the int8 side (core/quantize/runtime.ts), its float kernels the float side.
       const onProgress = progressId === undefined ? undefined : (p: { phase: QuantizePhase; done: number; total: number }) => ctx.emit('quantize.progress', { progressId, ...p });
-      return ctx.withBackend((backend) => quantizationReport(model, loaded, method, samples, backend, { signal, ...(onProgress ? { onProgress } : {}) }));
+      return ctx.withBackend((backend) => quantizationReport(model, loaded, method, samples, backend, { signal, ...(onProgress ? { onProgress } : {}), ...(keepFloat ? { keepFloat } : {}) }));
     },
     'model.samples': async ({ runId, dataset, seed }) => {
       const loaded = ctx.model.loaded;
@@ -194,7 +194,7 @@ function sourceModel(ctx: ServiceContext, source: ExportSource): TrainedModel {
   return run.session.currentModel();
 }
 
-async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: string, asked?: Record<string, string>) {
+async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: string, asked?: Record<string, string>, keepFloat?: readonly string[]) {
   const format = exportFormat(formatId);
   if (!format) throw new ExportError('E_EXPORT_FORMAT', `There is no export format "${formatId}"; choose ${EXPORT_FORMATS.map((f) => f.id).join(', ')}.`);
   const settings = checkExportSettings(format, asked);
@@ -215,7 +215,7 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
     }
   }
   const pageRuntime = format.needsPageRuntime ? ctx.env.training?.pageRuntime?.() : undefined;
-  const bundle = format.export(model, { settings, ...(data ? { data } : {}), ...(pageRuntime !== undefined ? { pageRuntime } : {}), onProgress: (fraction, what) => ctx.emit('export.progress', { format: format.id, fraction, what }) });
+  const bundle = format.export(model, { settings, ...(data ? { data } : {}), ...(keepFloat?.length ? { keepFloat } : {}), ...(pageRuntime !== undefined ? { pageRuntime } : {}), onProgress: (fraction, what) => ctx.emit('export.progress', { format: format.id, fraction, what }) });
   const warning = divergedWarning(ctx, source);
   return { format: format.id, kind: bundle.kind, name: exportName(`${model.graph.name ?? 'model'}${model.origin?.untrained ? ' (untrained)' : ''}`, format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}), ...(warning ? { warning } : {}) };
 }

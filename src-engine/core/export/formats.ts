@@ -28,6 +28,8 @@ export interface ExportOptions {
   data?: LoadedDataset<Samples>;
   /** Progress in [0, 1] with what is being written, for long exports. */
   onProgress?: (fraction: number, what: string) => void;
+  /** The int8 format's layers kept in float32 (node ids; `model.exportOpen`'s `keepFloat`); other formats ignore it. */
+  keepFloat?: readonly string[];
   /** The web demo's browser script (`netwright-demo.js`), which the host builds or ships, for a format with `needsPageRuntime`. */
   pageRuntime?: string;
 }

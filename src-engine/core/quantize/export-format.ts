@@ -43,6 +43,8 @@ interface QuantizeExportOptions {
   settings?: Readonly<Record<string, string>>;
   data?: LoadedDataset<Samples>;
   onProgress?: (fraction: number, what: string) => void;
+  /** Layers kept in float32 (`PlanOptions.keepFloat`). */
+  keepFloat?: readonly string[];
 }
 
 /** The model card's quantisation section: how it was calibrated, and the figures beside float32 where measured. */
@@ -64,9 +66,9 @@ export function quantizationCard(q: Int8Model, calibratedOn: string, floatBytes:
 /**
  * The QDQ file of `model` calibrated on its own training split (`options.data`, loaded by the host),
  * its card with the metric, sizes and changed classes on up to 1,000 test samples (no timings:
- * the export runs on whatever backend is at hand).
+ * the export runs on whatever backend is at hand); `options.keepFloat`: layers kept in float32.
  *
- * @throws QuantizeError `E_QUANTIZE_DATA` without the data, `E_QUANTIZE_UNSUPPORTED` for layers without an int8 form.
+ * @throws QuantizeError `E_QUANTIZE_DATA` without the data, `E_QUANTIZE_UNSUPPORTED` for layers without an int8 form, `E_QUANTIZE_KEEP_FLOAT`.
  */
 export function quantizedExport(model: TrainedModel, options: QuantizeExportOptions): ExportBundle {
   const t = model.graph.training;
@@ -76,7 +78,7 @@ export function quantizedExport(model: TrainedModel, options: QuantizeExportOpti
   progress(0.1, 'calibration samples');
   const { calibration, test } = quantizationSplits(options.data, withInputShape(t.dataset, model.graph), t.seed, Number(options.settings?.samples ?? 256), CARD_TEST_SAMPLES);
   progress(0.3, 'calibration');
-  const q = quantizeModel(model, normalized(model, calibration.x, calibration.count), calibration.count, method);
+  const q = quantizeModel(model, normalized(model, calibration.x, calibration.count), calibration.count, method, options.keepFloat ? { keepFloat: options.keepFloat } : {});
   progress(0.6, 'int8 beside float32 on the test split');
   const floatBytes = exportOnnx(model).bytes.length;
   const source = `${t.dataset.name}, its training split`;

@@ -41,6 +41,8 @@ export interface QuantizationReport {
   changed?: number;
   moved?: ClassMove[];
   sensitivity: LayerSensitivity[];
+  /** The layers kept in float32 (`options.keepFloat`, in the graph's order): none in `sensitivity`. */
+  keptFloat?: string[];
   /** What ran the int8 side (side-by-side.ts `int8Runtime`). */
   int8Runtime: string;
 }
@@ -53,12 +55,12 @@ export type QuantizeProgress = (p: { phase: QuantizePhase; done: number; total: 
  * loads it) by `method` and measure it beside float32 on up to 1,000 test samples, both run on
  * `backend` (the int8 side on its int8 kernels where it has them, as `netwright quantize` runs it),
  * with their latency at batch 1 and throughput at batch 32 on that backend; then each layer's
- * sensitivity. Between phases, and every few sensitivity samples, it lets the event loop run, so a
+ * sensitivity; `options.keepFloat`: layers kept in float32 (`PlanOptions`). Between phases, and every few sensitivity samples, it lets the event loop run, so a
  * cancel (`signal`) is heard; `onProgress` hears each phase begin and the sensitivity's samples.
  *
- * @throws QuantizeError `E_QUANTIZE_DATA` (no training settings, no test samples), `E_QUANTIZE_UNSUPPORTED`, `E_CANCELLED`.
+ * @throws QuantizeError `E_QUANTIZE_DATA` (no training settings, no test samples), `E_QUANTIZE_UNSUPPORTED`, `E_QUANTIZE_KEEP_FLOAT`, `E_CANCELLED`.
  */
-export async function quantizationReport(model: TrainedModel, loaded: LoadedDataset<Samples>, method: CalibrationMethod, samples: number, backend: Backend = createReferenceBackend(), options: { signal?: AbortSignal; onProgress?: QuantizeProgress } = {}): Promise<QuantizationReport> {
+export async function quantizationReport(model: TrainedModel, loaded: LoadedDataset<Samples>, method: CalibrationMethod, samples: number, backend: Backend = createReferenceBackend(), options: { signal?: AbortSignal; onProgress?: QuantizeProgress; keepFloat?: readonly string[] } = {}): Promise<QuantizationReport> {
   const t = model.graph.training;
   if (!t) throw new QuantizeError('E_QUANTIZE_DATA', 'The model has no training settings naming its data: quantise it with netwright quantize --data.');
   const phase = async (p: QuantizePhase, total = 0) => {
@@ -69,7 +71,7 @@ export async function quantizationReport(model: TrainedModel, loaded: LoadedData
   await phase('calibrating', samples);
   const { calibration, test } = quantizationSplits(loaded, withInputShape(t.dataset, model.graph), t.seed, samples, REPORT_TEST_SAMPLES);
   if (test.count === 0) throw new QuantizeError('E_QUANTIZE_DATA', `${t.dataset.name} has no test or validation samples to measure the int8 model on.`);
-  const q = quantizeModel(model, normalized(model, calibration.x, calibration.count), calibration.count, method);
+  const q = quantizeModel(model, normalized(model, calibration.x, calibration.count), calibration.count, method, options.keepFloat ? { keepFloat: options.keepFloat } : {});
   await phase('measuring', test.count);
   const floatBytes = exportOnnx(model).bytes.length;
   const bytes = { float: floatBytes, int8: int8Onnx(q).length };
@@ -104,6 +106,7 @@ export async function quantizationReport(model: TrainedModel, loaded: LoadedData
     ...(f.changed !== undefined ? { changed: f.changed } : {}),
     ...(f.moved ? { moved: f.moved } : {}),
     sensitivity,
+    ...(q.plan.keptFloat?.length ? { keptFloat: q.plan.keptFloat } : {}),
     int8Runtime: f.int8Runtime,
   };
 }

@@ -8,6 +8,12 @@ import { ExportSource, LoadedModelInfo, MAX_IMPORT_BYTES, EXPORT_CHUNK_BYTES, Ex
 
 export { ExportSource, LoadedModelInfo, MAX_IMPORT_BYTES, EXPORT_CHUNK_BYTES, MAX_PROJECT_WEIGHTS_BYTES } from './model-schemas';
 
+/** Layers kept in float32 by an int8 quantisation (node ids, each once; `model.quantize`, `model.exportOpen`). */
+const KeepFloat = z
+  .array(z.string().min(1).max(1000))
+  .max(1000)
+  .refine((ids) => new Set(ids).size === ids.length, { message: 'each layer once' });
+
 /**
  * Models: predictions, samples, text and evaluations of a run's or a loaded model's weights;
  * loading, importing (ONNX) and exporting models, with `export.progress` events.
@@ -182,7 +188,8 @@ export const modelService = defineService({
      * drops one. The app's Export uses these; `model.export` stays for small exports (Save's model).
      */
     'model.exportOpen': {
-      params: z.object({ source: ExportSource, format: z.string().min(1).max(32), settings: z.record(z.string().max(32), z.string().max(64)).optional() }),
+      /** `keepFloat`: the int8 format's layers kept in float32 (`model.quantize`'s); other formats take none. */
+      params: z.object({ source: ExportSource, format: z.string().min(1).max(32), settings: z.record(z.string().max(32), z.string().max(64)).optional(), keepFloat: KeepFloat.optional() }),
       result: z.object({
         handle: ExportHandle,
         format: z.string(),
@@ -239,11 +246,12 @@ export const modelService = defineService({
      * its training split, int8 beside float32 on up to 1,000 test samples (the task's metric, the
      * ONNX files' sizes, the samples and classes whose prediction changed) and each Linear or
      * Conv2d's sensitivity alone in int8. `E_QUANTIZE_UNSUPPORTED` for layers without an int8
-     * form, `E_QUANTIZE_DATA` without data to calibrate on.
+     * form, `E_QUANTIZE_DATA` without data to calibrate on, `E_QUANTIZE_KEEP_FLOAT` for a
+     * `keepFloat` id that is no Linear, Conv2d or ConvTranspose2d the prediction is computed from.
      */
     'model.quantize': {
-      /** `progressId`: the id its `quantize.progress` events carry (none without it). */
-      params: z.object({ source: ExportSource, method: z.enum(CALIBRATION_METHODS), samples: z.number().int().min(1).max(4096), progressId: z.string().min(1).max(64).optional() }),
+      /** `progressId`: the id its `quantize.progress` events carry (none without it). `keepFloat`: layers (node ids) kept in float32. */
+      params: z.object({ source: ExportSource, method: z.enum(CALIBRATION_METHODS), samples: z.number().int().min(1).max(4096), progressId: z.string().min(1).max(64).optional(), keepFloat: KeepFloat.optional() }),
       result: z.object({
         method: z.enum(CALIBRATION_METHODS),
         samples: z.number().int().nonnegative(),
@@ -275,6 +283,8 @@ export const modelService = defineService({
         changed: z.number().int().nonnegative().optional(),
         moved: z.array(z.object({ name: z.string().max(1000), samples: z.number().int(), float: z.number().int(), int8: z.number().int(), changed: z.number().int() })).max(65_536).optional(),
         sensitivity: z.array(z.object({ layer: z.string().max(1000), metric: z.number(), change: z.number() })).max(10_000),
+        /** The layers kept in float32 (`keepFloat`, in the graph's order): not in `sensitivity`, their weights float32 in `int8.bytes`. */
+        keptFloat: KeepFloat.optional(),
         /** What ran the int8 side: "WebAssembly SIMD" (the CPU backend's int8 kernels) or "TypeScript" (the reference). */
         int8Runtime: z.string().max(100).optional(),
       }),

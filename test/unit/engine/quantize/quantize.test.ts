@@ -213,6 +213,26 @@ describe('int8 quantisation of the MNIST MLP', () => {
     await expect(client.request('model.quantize', { source: { kind: 'current' }, method: 'minmax', samples: 64 })).rejects.toMatchObject({ code: 'E_QUANTIZE_UNSUPPORTED', message: expect.stringContaining('1 Sigmoid layer ("relu1") without an int8 form') });
   }, 30_000);
 
+  it('model.quantize and model.exportOpen take keepFloat: the layers kept in float32 answered, left out of the sensitivity, and in the exported file; a bad list refused by code', async () => {
+    const { client } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed), createBackend: () => createCpuBackend({ threads: 1 }) });
+    await client.request('model.load', { model: JSON.parse(readFileSync(modelPath, 'utf8')) });
+    const plain = await client.request('model.quantize', { source: { kind: 'current' }, method: 'minmax', samples: 64 });
+    expect(plain.keptFloat).toBeUndefined();
+    const kept = await client.request('model.quantize', { source: { kind: 'current' }, method: 'minmax', samples: 64, keepFloat: ['fc2'] });
+    expect(kept.keptFloat).toEqual(['fc2']);
+    expect(kept.sensitivity.map((l) => l.layer)).toEqual(['fc1', 'fc3']);
+    // fc2's 128 × 64 weights float32: 3 bytes more each, less its 64 channels' scales and zero points.
+    expect(kept.int8.bytes - plain.int8.bytes).toBeGreaterThan(3 * 128 * 64 - 16 * 64 - 1024);
+    const open = await client.request('model.exportOpen', { source: { kind: 'current' }, format: 'onnx-int8', settings: { method: 'minmax', samples: '64' }, keepFloat: ['fc2'] });
+    const data = (await client.request('model.exportRead', { handle: open.handle, file: 0, offset: 0 })).data;
+    expect(data.length).toBe(open.files[0].bytes);
+    const file = decodeModel(data);
+    expect(file.graph.initializer.find((t) => t.name === 'fc2.weight')?.data_type).toBe(1);
+    expect(JSON.parse(file.metadata_props!.find((p) => p.key === 'netwright.quantization')!.value).keptFloat).toEqual(['fc2']);
+    await expect(client.request('model.quantize', { source: { kind: 'current' }, method: 'minmax', samples: 64, keepFloat: ['relu1'] })).rejects.toMatchObject({ code: 'E_QUANTIZE_KEEP_FLOAT' });
+    await expect(client.request('model.quantize', { source: { kind: 'current' }, method: 'minmax', samples: 64, keepFloat: ['fc2', 'fc2'] })).rejects.toMatchObject({ message: expect.stringContaining('each layer once') });
+  }, 40_000);
+
   it('per-layer sensitivity: each layer alone in int8 costs little, and a layer whose weights are lost is blamed', () => {
     const calib = normalized(model, data.calibration.x, data.calibration.count);
     const q = quantizeModel(model, calib, data.calibration.count, 'minmax');
