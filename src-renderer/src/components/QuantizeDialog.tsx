@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { getHost } from '../host';
-import { exportInt8, int8Choices, measureQuantization, quantizeSourceKey, showChange, showLatency, showMetric, showProgress, showRate, type QuantizeProgress, type QuantizeReport } from '../training/quantize';
+import { exportInt8, int8Choices, measureQuantization, measuredWith, quantizeSourceKey, showChange, showLatency, showMetric, showProgress, showRate, toggleKept, worstLayer, type QuantizeProgress, type QuantizeReport } from '../training/quantize';
 import { Modal } from './Modal';
 import { useWindow } from '../state/window';
 
@@ -12,14 +12,32 @@ const relativeSpeed = (floatCost: number, int8Cost: number) => {
   return ratio >= 1 ? `${ratio.toFixed(1)}× faster` : `${(1 / ratio).toFixed(1)}× slower`;
 };
 
-/** The measured figures: float32 beside int8, the classes that moved, each layer's sensitivity. */
-export function QuantizeFigures({ report }: { report: QuantizeReport }) {
+/**
+ * The measured figures: float32 beside int8, the classes that moved, each layer's sensitivity with
+ * a "keep in float" checkbox (the worst layer marked). `keep`: the layers checked now (by default,
+ * those the report was measured with); where they differ from the report's, its figures are marked
+ * as another set's.
+ */
+export function QuantizeFigures({ report, keep = report.keptFloat ?? [], onKeep }: { report: QuantizeReport; keep?: readonly string[]; onKeep?: (layer: string, on: boolean) => void }) {
   const r = report;
+  const kept = r.keptFloat ?? [];
+  const current = measuredWith(r, keep);
+  const worst = worstLayer(r);
+  const box = (layer: string) => (
+    <label className="quantize__keep">
+      <input type="checkbox" data-testid="quantize-keep" value={layer} checked={keep.includes(layer)} onChange={(e) => onKeep?.(layer, e.target.checked)} disabled={!onKeep} /> keep in float
+    </label>
+  );
   return (
-    <div className="quantize__figures" data-testid="quantize-figures">
+    <div className={current ? 'quantize__figures' : 'quantize__figures quantize__stale'} data-testid="quantize-figures" {...(current ? {} : { 'data-stale': 'true' })}>
       <p>
-        Calibrated ({r.method}) on {r.samples} samples of {r.calibratedOn}; measured on {r.testSamples} test samples.
+        Calibrated ({r.method}) on {r.samples} samples of {r.calibratedOn}; measured on {r.testSamples} test samples{kept.length ? `, with ${kept.join(', ')} kept in float32 (their weights float32 in the file)` : ''}.
       </p>
+      {current ? null : (
+        <p className="quantize__note" role="status" data-testid="quantize-keep-stale">
+          These figures were measured with {kept.length ? `${kept.join(', ')} kept in float32` : 'every layer in int8'}, not the layers checked now ({keep.length ? keep.join(', ') : 'no layer'}): measure again for theirs. Export int8… writes the layers checked now.
+        </p>
+      )}
       <table className="quantize__table">
         <thead>
           <tr>
@@ -77,11 +95,16 @@ export function QuantizeFigures({ report }: { report: QuantizeReport }) {
       ) : null}
       {r.confusion ? <ConfusionPair confusion={r.confusion} /> : null}
       <h3>Per-layer sensitivity</h3>
-      <p className="quantize__note">Each layer alone in int8, the rest in float: the one that costs most is the one to keep in float, or to calibrate otherwise.</p>
+      <p className="quantize__note">Each layer alone in int8, the rest in float: the one that costs most is the one to keep in float, or to calibrate otherwise. Check the layers to keep and measure again.</p>
       <ul className="quantize__layers">
         {r.sensitivity.map((l) => (
-          <li key={l.layer} data-layer={l.layer} data-change={l.change}>
-            <b>{l.layer}</b> {showMetric(r.metric, l.metric)} ({showChange(r.metric, l.change)})
+          <li key={l.layer} data-layer={l.layer} data-change={l.change} {...(l.layer === worst ? { 'data-worst': 'true', className: 'quantize__worst' } : {})}>
+            {box(l.layer)} <b>{l.layer}</b> {showMetric(r.metric, l.metric)} ({showChange(r.metric, l.change)}){l.layer === worst ? ' — costs most' : ''}
+          </li>
+        ))}
+        {kept.map((layer) => (
+          <li key={layer} data-layer={layer} data-kept="true">
+            {box(layer)} <b>{layer}</b> in float32 in these figures
           </li>
         ))}
       </ul>
@@ -154,6 +177,8 @@ export function QuantizeDialog({ onClose }: { onClose(): void }) {
   const [method, setMethod] = useState(methods?.default ?? 'minmax');
   const [samples, setSamples] = useState(Number(counts?.default ?? 256));
   const [state, setState] = useState<MeasureState>({ kind: 'idle' });
+  // The layers checked "keep in float": what Measure and Export int8… send.
+  const [keep, setKeep] = useState<string[]>([]);
   const abort = useRef<AbortController | undefined>(undefined);
   const shown = useRef<MeasureState>(state);
   useEffect(() => {
@@ -169,6 +194,8 @@ export function QuantizeDialog({ onClose }: { onClose(): void }) {
         abort.current = undefined;
         shown.current = { kind: 'stale' };
         setState(shown.current);
+        // Another model's layer ids mean nothing for this one.
+        setKeep([]);
       }
     };
     const offs = [w.run.subscribe(update), w.editor.subscribe(update)];
@@ -182,7 +209,7 @@ export function QuantizeDialog({ onClose }: { onClose(): void }) {
     const measuredKey = quantizeSourceKey(w);
     shown.current = { kind: 'measuring', key: measuredKey };
     setState(shown.current);
-    measureQuantization(w, method, samples, { signal: stop.signal, onProgress: (progress) => !stop.signal.aborted && setState({ kind: 'measuring', key: measuredKey, progress }) }).then(
+    measureQuantization(w, method, samples, { signal: stop.signal, keepFloat: keep, onProgress: (progress) => !stop.signal.aborted && setState({ kind: 'measuring', key: measuredKey, progress }) }).then(
       (report) => !stop.signal.aborted && setState({ kind: 'done', report, key: measuredKey }),
       (e: { message: string; code?: string }) => {
         // A cancel says so; a measurement replaced (stale, closed) says nothing.
@@ -228,14 +255,14 @@ export function QuantizeDialog({ onClose }: { onClose(): void }) {
           data-testid="quantize-export"
           onClick={() => {
             onClose();
-            void exportInt8(w, getHost().files, method, samples);
+            void exportInt8(w, getHost().files, method, samples, keep);
           }}
         >
           Export int8…
         </button>
       </div>
       <QuantizeStatus state={state} />
-      {state.kind === 'done' ? <QuantizeFigures report={state.report} /> : null}
+      {state.kind === 'done' ? <QuantizeFigures report={state.report} keep={keep} onKeep={(layer, on) => setKeep((k) => toggleKept(k, layer, on))} /> : null}
     </Modal>
   );
 }

@@ -144,7 +144,7 @@ function sourceRun(w: Pick<WindowStores, 'run'>, source: ExportSource): string |
  * (no weights yet, an op the format cannot express, a folder holding other files, disk full) are
  * shown as the engine or host worded them, with their code.
  */
-export async function exportModel(w: WindowStores, files: HostFiles, formatId: string, source: ExportSource | undefined = currentExportSource(w) ?? designExportSource(w)): Promise<boolean> {
+export async function exportModel(w: WindowStores, files: HostFiles, formatId: string, source: ExportSource | undefined = currentExportSource(w) ?? designExportSource(w), extra: { keepFloat?: readonly string[] } = {}): Promise<boolean> {
   const c = client(w);
   const format = w.exports.getState().formats.find((f) => f.id === formatId);
   const label = format?.label ?? formatId;
@@ -156,7 +156,7 @@ export async function exportModel(w: WindowStores, files: HostFiles, formatId: s
   let handle: string | undefined;
   try {
     const settings = w.exports.getState().settings[formatId];
-    const r = await c.request('model.exportOpen', { source, format: formatId, ...(settings ? { settings: { ...settings } } : {}) }, { signal: abort.signal });
+    const r = await c.request('model.exportOpen', { source, format: formatId, ...(settings ? { settings: { ...settings } } : {}), ...(extra.keepFloat?.length ? { keepFloat: [...extra.keepFloat] } : {}) }, { signal: abort.signal });
     handle = r.handle;
     // A diverged run's weights are written only when the user says so, knowing why (#44 item 8);
     // the export is not in progress while the question waits.

@@ -44,9 +44,9 @@ let measures = 0;
 /**
  * Ask the engine to quantise what Export would export (the run on screen, a loaded model, or the
  * design's initial weights) and measure it; rejects with the engine's coded error (`E_CANCELLED`
- * once `signal` is aborted). `onProgress` hears its phases and the sensitivity's samples.
+ * once `signal` is aborted). `onProgress` hears its phases and the sensitivity's samples; `keepFloat`: the layers kept in float32.
  */
-export async function measureQuantization(w: WindowStores, method: string, samples: number, options: { signal?: AbortSignal; onProgress?: (p: QuantizeProgress) => void } = {}): Promise<QuantizeReport> {
+export async function measureQuantization(w: WindowStores, method: string, samples: number, options: { signal?: AbortSignal; onProgress?: (p: QuantizeProgress) => void; keepFloat?: readonly string[] } = {}): Promise<QuantizeReport> {
   const c = w.engine.getState().client;
   const source = quantizeSource(w);
   if (!c) throw Object.assign(new Error('The engine is not connected; try again when it is back.'), { code: 'E_ENGINE_DISCONNECTED' });
@@ -54,7 +54,8 @@ export async function measureQuantization(w: WindowStores, method: string, sampl
   const progressId = `quantize-${++measures}`;
   const off = options.onProgress ? c.on('quantize.progress', ({ progressId: id, ...p }) => (id === progressId ? options.onProgress?.(p) : undefined)) : undefined;
   try {
-    return await c.request('model.quantize', { source, method: method as QuantizeReport['method'], samples, progressId }, options.signal ? { signal: options.signal } : {});
+    const keepFloat = options.keepFloat?.length ? { keepFloat: [...options.keepFloat] } : {};
+    return await c.request('model.quantize', { source, method: method as QuantizeReport['method'], samples, progressId, ...keepFloat }, options.signal ? { signal: options.signal } : {});
   } finally {
     off?.();
   }
@@ -75,12 +76,37 @@ export function showProgress(p: QuantizeProgress): string {
   return `${QUANTIZE_PHASE_LABELS[p.phase]}${p.phase === 'sensitivity' && p.total > 0 ? `: ${p.done} of ${p.total} samples` : '…'}`;
 }
 
-/** Export the int8 file with the dialog's choices (they become the format's settings in the menu too). */
-export function exportInt8(w: WindowStores, files: HostFiles, method: string, samples: number): Promise<boolean> {
+/**
+ * Export the int8 file with the dialog's choices (method and samples become the format's settings in
+ * the menu too; the layers kept in float32, `keepFloat`, are this export's alone).
+ */
+export function exportInt8(w: WindowStores, files: HostFiles, method: string, samples: number, keepFloat: readonly string[] = []): Promise<boolean> {
   const set = w.exports.getState().setSetting;
   set(INT8_FORMAT, 'method', method);
   set(INT8_FORMAT, 'samples', String(samples));
-  return exportModel(w, files, INT8_FORMAT);
+  return exportModel(w, files, INT8_FORMAT, undefined, { keepFloat });
+}
+
+/**
+ * The layer whose int8 form costs most in `report`'s sensitivity (the dialog marks it): accuracy
+ * lost most, or MSE gained most; none where no layer costs anything.
+ */
+export function worstLayer(report: Pick<QuantizeReport, 'metric' | 'sensitivity'>): string | undefined {
+  const cost = (change: number) => (report.metric === 'accuracy' ? -change : change);
+  let worst: { layer: string; change: number } | undefined;
+  for (const l of report.sensitivity) if (cost(l.change) > 0 && (!worst || cost(l.change) > cost(worst.change))) worst = l;
+  return worst?.layer;
+}
+
+/** `keep` with `layer` checked (added at the end) or unchecked. */
+export function toggleKept(keep: readonly string[], layer: string, on: boolean): string[] {
+  return on ? (keep.includes(layer) ? [...keep] : [...keep, layer]) : keep.filter((l) => l !== layer);
+}
+
+/** Whether `report` was measured with the layers `keep` holds kept in float32 (in any order): else its figures are another set's. */
+export function measuredWith(report: Pick<QuantizeReport, 'keptFloat'>, keep: readonly string[]): boolean {
+  const kept = report.keptFloat ?? [];
+  return kept.length === keep.length && kept.every((l) => keep.includes(l));
 }
 
 /** A metric as the dialog shows it: a percentage for accuracy, four figures for MSE. */

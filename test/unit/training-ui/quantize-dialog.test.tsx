@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { QUANTIZE_SETTINGS } from '../../../src-engine/core/quantize/export-format';
 import { createMemoryChannelPair, RpcClient, RpcServer, type ParamsOf } from '../../../src-engine/protocol';
 import { ConfusionPair, QuantizeFigures, QuantizeStatus } from '../../../src-renderer/src/components/QuantizeDialog';
-import { int8Choices, measureQuantization, quantizeSourceKey, showChange, showLatency, showMetric, showRate, type QuantizeProgress, type QuantizeReport } from '../../../src-renderer/src/training/quantize';
+import { int8Choices, measureQuantization, measuredWith, quantizeSourceKey, showChange, showLatency, showMetric, showRate, toggleKept, worstLayer, type QuantizeProgress, type QuantizeReport } from '../../../src-renderer/src/training/quantize';
 import { parseProject } from '../../../src-renderer/src/editor/project';
 import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
 import { twoMoonsGraph } from '../session/fixtures';
@@ -168,6 +168,54 @@ describe('Export ▸ Quantize…', () => {
     // A run on screen is what Export exports: its key is the run's, whatever the design.
     w.run.setState({ runId: 'run-1', phase: 'done', graph: w.editor.getState().history.present.graph });
     expect(JSON.parse(quantizeSourceKey(w))).toEqual({ kind: 'current', runId: 'run-1', phase: 'done' });
+  });
+
+  it('a "keep in float" checkbox per layer, the worst marked; kept layers listed as measured in float32; figures of another set marked, not shown as the checked set\'s', () => {
+    const boxes = (html: string) => [...html.matchAll(/<input type="checkbox" data-testid="quantize-keep"[^>]*>/g)].map(([tag]) => [/value="([^"]+)"/.exec(tag)![1], tag.includes('checked=""')]);
+    const onKeep = () => {};
+    // Nothing kept: a box per int8 layer, none checked; fc3 (−0.5 points) marked as the worst, fc1 (±0) not.
+    const plain = renderToStaticMarkup(<QuantizeFigures report={REPORT} keep={[]} onKeep={onKeep} />);
+    expect(boxes(plain)).toEqual([['fc1', false], ['fc3', false]]);
+    expect([...plain.matchAll(/data-layer="(\w+)"[^>]*data-worst="true"/g)].map((m) => m[1])).toEqual(['fc3']);
+    expect(plain).toContain('costs most');
+    expect(plain).not.toContain('data-stale');
+    // fc3 checked, not yet measured: the figures are every-layer-int8's, and say so.
+    const checked = renderToStaticMarkup(<QuantizeFigures report={REPORT} keep={['fc3']} onKeep={onKeep} />);
+    expect(boxes(checked)).toEqual([['fc1', false], ['fc3', true]]);
+    expect(checked).toContain('data-stale="true"');
+    expect(checked).toContain('These figures were measured with every layer in int8, not the layers checked now (fc3): measure again');
+    // Measured with fc3 kept: fc3 is no longer in the sensitivity (it is not in int8), listed as kept and checked; nothing stale.
+    const measured: QuantizeReport = { ...REPORT, sensitivity: [{ layer: 'fc1', metric: 0.86, change: -0.001 }], keptFloat: ['fc3'] };
+    const after = renderToStaticMarkup(<QuantizeFigures report={measured} keep={['fc3']} onKeep={onKeep} />);
+    expect(boxes(after)).toEqual([['fc1', false], ['fc3', true]]);
+    expect(after).toContain('<li data-layer="fc3" data-kept="true">');
+    expect(after).toContain('with fc3 kept in float32 (their weights float32 in the file)');
+    expect(after).not.toContain('data-stale');
+    // Unchecked again: those figures are fc3-kept's, marked.
+    expect(renderToStaticMarkup(<QuantizeFigures report={measured} keep={[]} onKeep={onKeep} />)).toContain('measured with fc3 kept in float32, not the layers checked now (no layer)');
+    // Without a handler (a report shown alone) the boxes show the report's set and cannot be changed.
+    const alone = renderToStaticMarkup(<QuantizeFigures report={measured} />);
+    expect(boxes(alone)).toEqual([['fc1', false], ['fc3', true]]);
+    expect(alone.match(/<input [^>]*disabled=""/g)?.length).toBe(2);
+    expect([toggleKept(['a'], 'b', true), toggleKept(['a', 'b'], 'a', false), toggleKept(['a'], 'a', true)]).toEqual([['a', 'b'], ['b'], ['a']]);
+    expect([measuredWith(measured, ['fc3']), measuredWith(measured, []), measuredWith(REPORT, []), measuredWith({ keptFloat: ['a', 'b'] }, ['b', 'a'])]).toEqual([true, false, true, true]);
+    // MSE: the layer that adds most error is the worst; none where no layer costs anything.
+    expect(worstLayer({ metric: 'mse', sensitivity: [{ layer: 'a', metric: 1, change: 0.1 }, { layer: 'b', metric: 1, change: 0.3 }] })).toBe('b');
+    expect(worstLayer({ metric: 'accuracy', sensitivity: [{ layer: 'a', metric: 1, change: 0 }] })).toBeUndefined();
+  });
+
+  it('measures with the layers checked: model.quantize carries keepFloat, none when none are checked', async () => {
+    const w = createWindowStores();
+    const parsed = parseProject(JSON.stringify(twoMoonsGraph()));
+    if (!parsed.ok) throw new Error(parsed.message);
+    w.editor.getState().load(parsed.doc, { name: 'moons' });
+    const [a, b] = createMemoryChannelPair();
+    const asked: ParamsOf<'model.quantize'>[] = [];
+    new RpcServer(b, { 'model.quantize': async (p: ParamsOf<'model.quantize'>) => (asked.push(p), { ...TIMED, keptFloat: p.keepFloat }) });
+    w.engine.setState({ client: new RpcClient(a) });
+    expect((await measureQuantization(w, 'minmax', 64, { keepFloat: ['fc3'] })).keptFloat).toEqual(['fc3']);
+    await measureQuantization(w, 'minmax', 64, { keepFloat: [] });
+    expect(asked.map((p) => p.keepFloat)).toEqual([['fc3'], undefined]);
   });
 
   it("offers the int8 format's choices as the engine's export table declares them", () => {
