@@ -101,6 +101,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       const first = layerSensitivity(q, test.x, test.y, few);
       const worst = worstLayers(first.layers, first.metric, args.keepFloatWorst);
       chosenBy = first.layers.filter((l) => worst.includes(l.layer));
+      if (worst.length < args.keepFloatWorst && !args.json) out(`--keep-float-worst ${args.keepFloatWorst}: ${worst.length ? `only ${worst.length} of the int8 layers cost` : 'no int8 layer costs'} anything on ${few} test samples, so ${worst.length ? 'only those are' : 'none is'} kept for it\n`);
       if (worst.length) q = quantizeModel(model, calibrated, calibration.count, args.method, { keepFloat: [...args.keepFloat, ...worst] });
     }
   } catch (e) {

@@ -231,12 +231,14 @@ export interface LayerSensitivity {
 /**
  * The `k` layers whose quantisation costs most (`--keep-float-worst`, the dialog's marks): by their
  * change from float, worst first (accuracy: most negative; MSE: most positive), the plan's order
- * between equal changes (so `k` layers, or all there are, even where some cost nothing).
+ * between equal changes. A layer whose int8 form costs nothing on the samples measured is none of
+ * them (keeping it would cost latency and size for nothing), so there may be fewer than `k`.
  */
 export function worstLayers(layers: readonly LayerSensitivity[], metric: SideBySide['metric'], k: number): string[] {
   const cost = (l: LayerSensitivity) => (metric === 'accuracy' ? -l.change : l.change);
   return layers
     .map((l, i) => ({ l, i }))
+    .filter(({ l }) => cost(l) > 0)
     .sort((a, b) => cost(b.l) - cost(a.l) || a.i - b.i)
     .slice(0, Math.max(0, k))
     .map(({ l }) => l.layer);
