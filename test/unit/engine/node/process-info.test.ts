@@ -14,12 +14,13 @@ import { tempDir } from '../export/torch-harness';
 
 describe.skipIf(process.platform !== 'linux')('processAlive on Linux', () => {
   it('a zombie (ended, never reaped by its parent) is not alive; its running parent is', async () => {
-    // sh starts `true` in the background and becomes `sleep`, which never reaps it: a zombie for 5 s.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // sh starts a short sleep in the background and becomes a long `sleep`, which never reaps it: a
+    // zombie once it ends. (It outlives sh's exec: a child ending before it, sh itself may reap.)
+    const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 10'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
       const state = () => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]![0];
-      for (let i = 0; i < 50 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 250 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
       expect(state()).toBe('Z');
       expect(() => process.kill(pid, 0), 'the signal still answers for a zombie').not.toThrow();
       expect(processAlive(pid)).toBe(false);
