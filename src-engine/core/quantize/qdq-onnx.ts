@@ -75,10 +75,13 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
   const norm = src.normalization;
   if (norm) {
     // An image's statistics per channel (equal over each channel's pixels) as [C, 1, 1], broadcast by Sub and Div to the same float32 values.
+    // Runs that span several channels (grey images read as RGB: one run for all three) are repeated per channel.
     const runs = norm.kind === 'global' ? undefined : normalizationRuns(norm);
-    const perChannel = runs !== undefined && plan.inputShape.length > 1 && runs.mean.length === plan.inputShape[0];
-    const dims = norm.kind === 'global' ? [] : perChannel ? [plan.inputShape[0], ...plan.inputShape.slice(1).map(() => 1)] : plan.inputShape;
-    const stats = perChannel ? runs : norm;
+    const channels = plan.inputShape[0];
+    const perChannel = runs !== undefined && plan.inputShape.length > 1 && channels % runs.mean.length === 0;
+    const dims = norm.kind === 'global' ? [] : perChannel ? [channels, ...plan.inputShape.slice(1).map(() => 1)] : plan.inputShape;
+    const spread = (v: readonly number[]) => Array.from({ length: channels }, (_, c) => v[Math.floor((c * v.length) / channels)]);
+    const stats = perChannel ? { mean: spread(runs.mean), std: spread(runs.std) } : norm;
     inits.push(floatTensor(`${plan.input}.mean`, dims, stats.mean), floatTensor(`${plan.input}.std`, dims, stats.std));
     x = node(`${plan.input}/normalize`, 'Div', [node(`${plan.input}/normalize/sub`, 'Sub', [x, `${plan.input}.mean`]), `${plan.input}.std`]);
   }
