@@ -144,12 +144,17 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   return 0;
 }
 
-function printSensitivity(out: (s: string) => void, samples: number, metric: SideBySide['metric'], layers: LayerSensitivity[], kept: LayerSensitivity[]): void {
+/**
+ * The per-layer sensitivity as a table: one line per layer, its name padded to the longest (an
+ * imported model's ids run past 40 characters), so the figures stay in one column.
+ */
+export function printSensitivity(out: (s: string) => void, samples: number, metric: SideBySide['metric'], layers: LayerSensitivity[], kept: LayerSensitivity[]): void {
   const show = (v: number) => (metric === 'accuracy' ? `${(100 * v).toFixed(2)}%` : v.toPrecision(4));
   const change = (v: number) => (metric === 'accuracy' ? `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)} points` : `${v >= 0 ? '+' : ''}${v.toPrecision(3)}`);
+  const width = Math.max(20, ...[...layers, ...kept].map((l) => l.layer.length));
   out(`per-layer sensitivity (only that layer in int8, on ${samples} test samples):\n`);
-  for (const l of layers) out(`  ${l.layer.padEnd(20)} ${show(l.metric).padStart(9)}  (${change(l.change)})\n`);
-  for (const l of kept) out(`  ${l.layer.padEnd(20)} ${show(l.metric).padStart(9)}  (${change(l.change)}; kept in float32 by --keep-float-worst)\n`);
+  for (const l of layers) out(`  ${l.layer.padEnd(width)} ${show(l.metric).padStart(9)}  (${change(l.change)})\n`);
+  for (const l of kept) out(`  ${l.layer.padEnd(width)} ${show(l.metric).padStart(9)}  (${change(l.change)}; kept in float32 by --keep-float-worst)\n`);
 }
 
 function printFigures(out: (s: string) => void, name: string, written: string, method: string, samples: number, source: string, folded: string[], kept: readonly string[], f: SideBySide, classes: readonly string[]): void {
