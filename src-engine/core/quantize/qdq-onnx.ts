@@ -15,8 +15,8 @@ import { exportOnnx } from '../export/onnx';
 import { decodeModel } from '../export/onnx/proto';
 import { ATTR, DTYPE, floatTensor, int64Tensor, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../base/onnx/model';
 import { encodeModel } from '../export/onnx/proto';
-import { normalizationMetadata, normalizationRuns } from '../export/safetensors';
-import { BATCH_DIM, withoutHostPaths } from '../export/onnx/export';
+import { normalizationMetadata } from '../export/safetensors';
+import { BATCH_DIM, normalizationTensors, withoutHostPaths } from '../export/onnx/export';
 import { MODEL_CARD_KEY, modelCard, type ModelCardContext } from '../export/model-card';
 import type { ActivationParams } from './calibrate';
 import type { Int8Model } from './int8';
@@ -74,15 +74,9 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
   let x = plan.input;
   const norm = src.normalization;
   if (norm) {
-    // An image's statistics per channel (equal over each channel's pixels) as [C, 1, 1], broadcast by Sub and Div to the same float32 values.
-    // Runs that span several channels (grey images read as RGB: one run for all three) are repeated per channel.
-    const runs = norm.kind === 'global' ? undefined : normalizationRuns(norm);
-    const channels = plan.inputShape[0];
-    const perChannel = runs !== undefined && plan.inputShape.length > 1 && channels % runs.mean.length === 0;
-    const dims = norm.kind === 'global' ? [] : perChannel ? [channels, ...plan.inputShape.slice(1).map(() => 1)] : plan.inputShape;
-    const spread = (v: readonly number[]) => Array.from({ length: channels }, (_, c) => v[Math.floor((c * v.length) / channels)]);
-    const stats = perChannel ? { mean: spread(runs.mean), std: spread(runs.std) } : norm;
-    inits.push(floatTensor(`${plan.input}.mean`, dims, stats.mean), floatTensor(`${plan.input}.std`, dims, stats.std));
+    // An image's statistics per channel as [C, 1, 1], broadcast by Sub and Div to the same float32 values (as the float export writes them).
+    const stats = normalizationTensors(norm, plan.inputShape);
+    inits.push(floatTensor(`${plan.input}.mean`, stats.dims, stats.mean), floatTensor(`${plan.input}.std`, stats.dims, stats.std));
     x = node(`${plan.input}/normalize`, 'Div', [node(`${plan.input}/normalize/sub`, 'Sub', [x, `${plan.input}.mean`]), `${plan.input}.std`]);
   }
   qOf.set(plan.input, quantize(plan.input, x, m.input));
@@ -103,14 +97,14 @@ export function int8Onnx(m: Int8Model, card: ModelCardContext = {}): Uint8Array 
       inits.push(
         bytesTensor(`${s.id}.weight_quantized`, wDims, INT8, t ? transposedWeight(d.weight, t.inC, s.out, t.k[0] * t.k[1]) : d.weight),
         floatTensor(`${s.id}.weight_scale`, [s.out], d.weightScale),
-        bytesTensor(`${s.id}.weight_zero_point`, [s.out], INT8, new Int8Array(s.out)),
         bytesTensor(`${s.id}.bias_quantized`, [s.out], DTYPE.INT32, d.bias),
         floatTensor(`${s.id}.bias_scale`, [s.out], d.biasScale),
-        bytesTensor(`${s.id}.bias_zero_point`, [s.out], DTYPE.INT32, new Int32Array(s.out)),
       );
+      // Symmetric weights and int32 biases: their zero points are 0, DequantizeLinear's default when none is given
+      // (a tensor of zeros per channel each, 1.5 KiB of the U-Net's 74.6 KiB file).
       // A ConvTranspose's output channels are its weight's axis 1.
-      const w = node(`${s.id}.weight`, 'DequantizeLinear', [`${s.id}.weight_quantized`, `${s.id}.weight_scale`, `${s.id}.weight_zero_point`], [int('axis', t ? 1 : 0)]);
-      const b = node(`${s.id}.bias`, 'DequantizeLinear', [`${s.id}.bias_quantized`, `${s.id}.bias_scale`, `${s.id}.bias_zero_point`], [int('axis', 0)]);
+      const w = node(`${s.id}.weight`, 'DequantizeLinear', [`${s.id}.weight_quantized`, `${s.id}.weight_scale`], [int('axis', t ? 1 : 0)]);
+      const b = node(`${s.id}.bias`, 'DequantizeLinear', [`${s.id}.bias_quantized`, `${s.id}.bias_scale`], [int('axis', 0)]);
       const c = s.conv;
       let y = t
         ? node(s.id, 'ConvTranspose', [xdq, w, b], [ints('kernel_shape', t.k), ints('strides', t.s), ints('pads', [t.p[0], t.p[1], t.p[0], t.p[1]]), ints('dilations', t.d), ints('output_padding', t.op), int('group', 1)])
@@ -198,9 +192,9 @@ function floatIsland(step: FloatStep, inputs: readonly string[]): { nodes: OnnxN
     ...alone.initializer.filter((t) => t.name !== name),
     bytesTensor(`${name}_quantized`, w.dims, INT8, w.values),
     floatTensor(`${name}_scale`, [channels], w.scale),
-    bytesTensor(`${name}_zero_point`, [channels], INT8, new Int8Array(channels)),
   ];
-  const dequantize: OnnxNode = { name, op_type: 'DequantizeLinear', input: [`${name}_quantized`, `${name}_scale`, `${name}_zero_point`], output: [name], attribute: [{ name: 'axis', type: ATTR.INT, i: w.axis }], doc_string: '' };
+  // Symmetric: its zero point is 0, DequantizeLinear's default.
+  const dequantize: OnnxNode = { name, op_type: 'DequantizeLinear', input: [`${name}_quantized`, `${name}_scale`], output: [name], attribute: [{ name: 'axis', type: ATTR.INT, i: w.axis }], doc_string: '' };
   return { nodes: [dequantize, ...nodes], initializers, output: alone.output[0].name };
 }
 

@@ -1,5 +1,5 @@
 import { isFeatureInput, isGraphInput } from '../../../base/ir/inputs';
-import { normalizationMetadata } from '../safetensors';
+import { normalizationMetadata, normalizationRuns } from '../safetensors';
 import { predictionNodeId } from '../../../base/ir/prediction';
 import type { GraphIR, NodeIR } from '../../../base/ir/types';
 import { ENGINE_VERSION } from '../../../base/version';
@@ -11,6 +11,7 @@ import { describeGenerator, inferenceModel } from '../inference-graph';
 import { untrainedNote, type TrainedModel } from '../model';
 import { MODEL_CARD_KEY, modelCard, type ModelCardContext } from '../model-card';
 import { foldNormalization } from './fold';
+import type { Normalization } from '../../data/normalize';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 import { ATTR, DTYPE, encodeModel, floatTensor, int64Tensor, utf8, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto';
 
@@ -233,6 +234,23 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
 }
 
 /**
+ * A features input's statistics as the initializers its Sub and Div broadcast: a global one as
+ * scalars; a per-feature one whose figures repeat over each channel's pixels (an image's
+ * per-channel mean and std, `normalizationRuns`; one run may span several channels, as grey
+ * images read as RGB) as [C, 1, 1] with a figure per channel, the same float32 values after the
+ * broadcast; any other per feature, in the sample's shape. A [3, 64, 64] image's were 12,288
+ * figures twice (96 KiB of a mobilenet_v3_small file) and are 3 twice.
+ */
+export function normalizationTensors(norm: Normalization, sampleShape: readonly number[]): { dims: number[]; mean: readonly number[]; std: readonly number[] } {
+  if (norm.kind === 'global') return { dims: [], mean: norm.mean, std: norm.std };
+  const runs = normalizationRuns(norm);
+  const channels = sampleShape[0] ?? 0;
+  if (!runs || sampleShape.length < 2 || channels % runs.mean.length !== 0) return { dims: [...sampleShape], mean: norm.mean, std: norm.std };
+  const spread = (v: readonly number[]) => Array.from({ length: channels }, (_, c) => v[Math.floor((c * v.length) / channels)]!);
+  return { dims: [channels, ...sampleShape.slice(1).map(() => 1)], mean: spread(runs.mean), std: spread(runs.std) };
+}
+
+/**
  * The graph as stored in the file's metadata, without the user's file system: a dataset's `path`
  * or `dir` keeps only its last part (`/home/ana/thesis/data.csv` → `data.csv`), so a shared model
  * file does not disclose where its training data lived. The importer restores the settings; the
@@ -300,13 +318,13 @@ class GraphBuilder {
 
   /** The leading Sub (mean) and Div (std) nodes of a features input; returns the normalised value. */
   normalize(n: NodeIR, norm: NonNullable<TrainedModel['normalization']>, sampleShape: readonly number[]): string {
-    const dims = norm.kind === 'global' ? [] : sampleShape;
     const size = sampleShape.reduce((a, b) => a * b, 1);
     if (norm.kind === 'per-feature' && norm.mean.length !== size) {
       throw new OnnxError('E_EXPORT_OPTION', [{ code: 'E_EXPORT_OPTION', nodeId: n.id, op: n.op, message: `The normalisation has ${norm.mean.length} features; input "${n.id}" has ${size}.` }]);
     }
-    const mean = this.add(floatTensor(`${n.id}.mean`, dims, norm.mean));
-    const std = this.add(floatTensor(`${n.id}.std`, dims, norm.std));
+    const stats = normalizationTensors(norm, sampleShape);
+    const mean = this.add(floatTensor(`${n.id}.mean`, stats.dims, stats.mean));
+    const std = this.add(floatTensor(`${n.id}.std`, stats.dims, stats.std));
     const doc = `input normalisation of "${n.id}" (${norm.kind}), fitted on the training split`;
     const centred = this.push({ name: `${n.id}/normalize/sub`, op_type: 'Sub', input: [n.id, mean], output: [`${n.id}/centred`], doc_string: doc });
     return this.push({ name: `${n.id}/normalize`, op_type: 'Div', input: [centred, std], output: [`${n.id}/normalized`], doc_string: doc });

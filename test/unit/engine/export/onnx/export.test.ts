@@ -176,6 +176,24 @@ describe('ONNX export', () => {
     expect(onnxCheck({ local: bytes })).toEqual({});
   }, 60_000);
 
+  it("writes an image's per-channel statistics as [C, 1, 1] (one figure per channel, also when one run spans the channels), and onnxruntime matches Netwright", async () => {
+    const graph = JSON.parse(readFileSync(join(EXAMPLES, 'your-photos.json'), 'utf8')) as GraphIR;
+    const model = trainedModel(graph, 1, 4);
+    const shape = analyzeGraph(model.graph, { batchSize: 1 }).shapes.image.slice(1);
+    const plane = shape[1] * shape[2];
+    const rng = new Rng(11);
+    // Colour (a figure per channel) and grey read as RGB (one run over all three channels).
+    for (const [mean, std] of [[[0.49, 0.48, 0.45], [0.25, 0.24, 0.26]], [[0.29], [0.35]]]) {
+      const spread = (v: number[]) => Array.from({ length: shape[0] * plane }, (_, i) => v[Math.floor((i / (shape[0] * plane)) * v.length)]);
+      const normalized: TrainedModel = { ...model, normalization: { kind: 'per-feature', mean: spread(mean), std: spread(std) } };
+      const r = await roundThroughOrt(normalized, undefined, rng);
+      expect(r.excess).toBeLessThanOrEqual(0);
+      const inits = new Map(decodeModel(r.bytes).graph.initializer.map((t) => [t.name, t]));
+      expect(inits.get('image.mean')?.dims.map(Number)).toEqual([shape[0], 1, 1]);
+      expect(inits.get('image.std')?.dims.map(Number)).toEqual([shape[0], 1, 1]);
+    }
+  }, 60_000);
+
   it('refuses, before writing anything, a graph whose output needs a node with no ONNX form', () => {
     const graph: GraphIR = {
       format: 'netwright.graph',
