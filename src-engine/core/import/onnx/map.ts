@@ -322,11 +322,31 @@ export function attrsWithDefaults(op: string, attrs: Attrs): Attrs {
 function readNormalization(mean: ConstantValue | undefined, std: ConstantValue | undefined, shape: readonly number[]): Normalization | undefined {
   if (!mean || !std) return undefined;
   const size = sizeOf(shape);
-  const fits = (c: ConstantValue) => c.values.length === 1 || (c.values.length === size && c.dims.filter((d) => d !== 1).join() === shape.filter((d) => d !== 1).join());
-  if (!fits(mean) || !fits(std)) return undefined;
+  // Where each of the sample's features reads the constant: the whole sample's shape (its 1s aside),
+  // or one that broadcasts to it as Sub and Div do (an image's per-channel statistics as [C, 1, 1]).
+  const index = (c: ConstantValue): ((i: number) => number) | undefined => {
+    if (c.values.length === 1) return () => 0;
+    if (c.values.length === size && c.dims.filter((d) => d !== 1).join() === shape.filter((d) => d !== 1).join()) return (i) => i;
+    const dims = c.dims.map(Number);
+    if (dims.length > shape.length + 1 || (dims.length === shape.length + 1 && dims[0] !== 1)) return undefined;
+    const aligned = [...new Array<number>(Math.max(0, shape.length - dims.length)).fill(1), ...dims.slice(-shape.length)];
+    if (aligned.some((d, k) => d !== 1 && d !== shape[k])) return undefined;
+    return (i) => {
+      let at = 0;
+      for (let k = 0, rest = i, below = size; k < shape.length; k++) {
+        below /= shape[k];
+        const coordinate = Math.floor(rest / below);
+        rest -= coordinate * below;
+        at = at * aligned[k] + (aligned[k] === 1 ? 0 : coordinate);
+      }
+      return at;
+    };
+  };
+  const meanAt = index(mean);
+  const stdAt = index(std);
+  if (!meanAt || !stdAt) return undefined;
   if (mean.values.length === 1 && std.values.length === 1) return { kind: 'global', mean: [mean.values[0]], std: [std.values[0]] };
-  const at = (c: ConstantValue, i: number) => (c.values.length === 1 ? c.values[0] : c.values[i]);
-  return { kind: 'per-feature', mean: Array.from({ length: size }, (_, i) => at(mean, i)), std: Array.from({ length: size }, (_, i) => at(std, i)) };
+  return { kind: 'per-feature', mean: Array.from({ length: size }, (_, i) => mean.values[meanAt(i)]), std: Array.from({ length: size }, (_, i) => std.values[stdAt(i)]) };
 }
 
 /** The module scope of a torch.onnx node name: `/features/conv0/Conv` → `['features', 'conv0']`; other names have none. */

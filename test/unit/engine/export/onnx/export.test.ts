@@ -14,6 +14,7 @@ import { inferenceModel } from '../../../../../src-engine/core/export/inference-
 import type { TrainedModel } from '../../../../../src-engine/core/export/model';
 import { exportOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
 import { decodeModel } from '../../../../../src-engine/core/export/onnx/proto';
+import { importOnnx } from '../../../../../src-engine/core/import/onnx';
 import { isMapped } from '../../../../../src-engine/core/ops/export-mapping';
 import { listOps } from '../../../../../src-engine/core/ops/registry';
 import { compare, netwrightOutputs, onnxCheck, randomModel, runOrt, someNormalization, trainedModel } from './harness';
@@ -191,6 +192,10 @@ describe('ONNX export', () => {
       const inits = new Map(decodeModel(r.bytes).graph.initializer.map((t) => [t.name, t]));
       expect(inits.get('image.mean')?.dims.map(Number)).toEqual([shape[0], 1, 1]);
       expect(inits.get('image.std')?.dims.map(Number)).toEqual([shape[0], 1, 1]);
+      // Read back (the Sub and Div taken as the normalisation, its figures as the metadata holds them): the model's own.
+      const back = importOnnx(r.bytes).model.normalization!;
+      expect(back.kind).toBe('per-feature');
+      expect([back.mean, back.std]).toEqual([normalized.normalization!.mean, normalized.normalization!.std]);
     }
   }, 60_000);
 
