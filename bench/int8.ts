@@ -30,27 +30,17 @@
  * BENCH_THREADS=1,2 (default 1 and all), BENCH_MODELS=mnist-cnn,mnist-mlp,shapes-segmentation,mobilenet_v3_small
  * (default the first two), BENCH_PROFILE=1: int8's time per kind of step first).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { GraphIR } from '../src-engine/base/ir/types';
 import { Rng } from '../src-engine/base/rng';
-import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import { inferencePlan } from '../src-engine/core/export/infer';
-import type { TrainedModel } from '../src-engine/core/export/model';
-import { compileGraph } from '../src-engine/core/autodiff/executor';
-import { analyzeGraph } from '../src-engine/core/analysis/validate';
-import { findClassifierHead, replaceHead } from '../src-engine/core/analysis/classifier';
-import { importOnnx } from '../src-engine/core/import/onnx/import';
 import { normalized, quantizeModel, runInt8 } from '../src-engine/core/quantize/int8';
 import { quantizationPlan, sampleSize } from '../src-engine/core/quantize/plan';
 import { int8Inference } from '../src-engine/core/quantize/runtime';
 import { createCpuBackend, defaultThreadCount, enableRelaxedSimd } from '../src-engine/node/cpu';
-import { createReferenceBackend } from '../src-engine/core/backend/reference';
 import { median } from './ratio';
+import { benchModel } from './quantize-models';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 0.5);
 const THREADS = (process.env.BENCH_THREADS ?? `1,${defaultThreadCount()}`).split(',').map(Number).filter((t, i, a) => t > 0 && a.indexOf(t) === i);
@@ -78,33 +68,6 @@ function profileSteps(profile: NonNullable<ReturnType<typeof int8Inference>['pro
   }
 }
 
-/** The graph's seeded initialisation as a trained model (its BatchNorms at their initial statistics), `from`'s weights where they fit. */
-function seededModel(graph: GraphIR, from?: TrainedModel): TrainedModel {
-  const plan = compileGraph(checkedOrThrow(graph), { batchSize: 1, backend: createReferenceBackend(), seed: 1 });
-  const own = (t: { nodeId: string; name: string; value: { data: Float32Array } }): [string, Float32Array] => {
-    const key = `${t.nodeId}.${t.name}`;
-    const w = from?.params[key] ?? from?.buffers[key];
-    return [key, w && w.length === t.value.data.length ? w.slice() : t.value.data.slice()];
-  };
-  return { graph, params: Object.fromEntries(plan.params.map(own)), buffers: Object.fromEntries(plan.buffers.map(own)) };
-}
-
-/**
- * The model `name` names: an example's seeded initialisation (mnist-cnn, mnist-mlp, shapes-segmentation:
- * the U-Net), or `mobilenet_v3_small`, torchvision's with random weights at 64×64 as the tests' fixture
- * (test/golden/gen_torchvision_onnx.py) imported, its head replaced for 10 classes (as the note's).
- */
-function benchModel(name: string): TrainedModel {
-  if (name !== 'mobilenet_v3_small') return seededModel(JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.json`), 'utf8')) as GraphIR);
-  const cache = join(ROOT, 'node_modules', '.cache', 'netwright-torchvision-onnx');
-  const dir = readdirSync(cache).find((d) => existsSync(join(cache, d, `${name}.onnx`)));
-  if (!dir) throw new Error(`${name}: no fixture under ${cache}; run test/unit/engine/export/onnx/torchvision.test.ts once to make it`);
-  const { model } = importOnnx(readFileSync(join(cache, dir, `${name}.onnx`)));
-  const a = analyzeGraph(model.graph, { batchSize: 1 });
-  const head = findClassifierHead(a.graph!, a.shapes);
-  if (!head) throw new Error(`${name}: no classifier head found`);
-  return seededModel(replaceHead(model.graph, head.head, 10, 'head'), model);
-}
 
 /** One measurement: median wall milliseconds per call, and the process's CPU milliseconds per call (all its threads). */
 interface Timing {
