@@ -21,7 +21,8 @@ type EventRecord = Extract<RunRecord, { kind: 'event' }>;
 
 /**
  * The text of one event record, as `netwright runs log` prints it: a job's output line indented
- * (`! ` before a line of stderr), `error CODE: message`, else `[event] {data as JSON}`.
+ * (`! ` before a line of stderr), `error CODE: message`, else `[event] {data as JSON}` (long
+ * arrays as their length).
  *
  * @example
  * logText({ kind: 'event', t: 1, event: 'output', data: { stream: 'stderr', line: 'oops' } }); // { kind: 'stderr', text: '! oops' }
@@ -30,7 +31,20 @@ export function logText(r: EventRecord): { kind: RunLogKind; text: string } {
   const d = r.data as { line?: unknown; stream?: unknown; code?: unknown; message?: unknown } | null;
   if (r.event === 'output' && typeof d?.line === 'string') return d.stream === 'stderr' ? { kind: 'stderr', text: `! ${d.line}` } : { kind: 'stdout', text: `  ${d.line}` };
   if (r.event === 'error') return { kind: 'error', text: `error ${String(d?.code)}: ${String(d?.message)}` };
-  return { kind: 'event', text: `[${r.event}] ${JSON.stringify(r.data)}` };
+  return { kind: 'event', text: `[${r.event}] ${JSON.stringify(r.data, shortArrays)}` };
+}
+
+/** Arrays longer than this are printed as their length in a log line. */
+const LOG_ARRAY_ITEMS = 8;
+
+/**
+ * JSON.stringify's replacer for a log line: an array of more than `LOG_ARRAY_ITEMS` items as
+ * `"[N items]"`. An engine run's `start` event carries its probe samples (784 pixels each for
+ * MNIST): printed whole, they were one 60,000-character line of figures where the run's backend
+ * and memory were wanted.
+ */
+function shortArrays(_key: string, value: unknown): unknown {
+  return Array.isArray(value) && value.length > LOG_ARRAY_ITEMS ? `[${value.length} items]` : value;
 }
 
 /** A run's events in order (its log's lines). */

@@ -19,6 +19,7 @@ import { RUN_LOG_LINE_MAX, RUN_LOG_LINES_MAX } from '../../../../src-engine/prot
 import { setupEngine } from '../../session/fixtures';
 import { tempDir } from '../export/torch-harness';
 import { runCli } from './cli-run';
+import { logText } from '../../../../src-engine/app/runs/run-log';
 
 const IRIS = JSON.parse(readFileSync(join(import.meta.dirname, '../../../../examples/iris-mlp.json'), 'utf8')) as GraphIR;
 const settings = { training: IRIS.training!, backend: 'test', appVersion: 'test' };
@@ -78,6 +79,15 @@ describe('runs.log: a run\'s log in the app, as netwright runs log prints it', (
     } finally {
       service.dispose();
     }
+  });
+});
+
+describe('an engine run\'s lifecycle events in its log', () => {
+  it('a start event\'s probe samples print as their count, its backend and memory as written', () => {
+    const pixels = Array.from({ length: 784 }, (_, i) => i / 784);
+    const { kind, text } = logText({ kind: 'event', t: 0, event: 'start', data: { backend: 'CPU · 2 threads', memory: { bytes: 1024 }, samples: [{ features: pixels, label: 3 }], classes: ['a', 'b'] } });
+    expect(kind).toBe('event');
+    expect(text).toBe('[start] {"backend":"CPU · 2 threads","memory":{"bytes":1024},"samples":[{"features":"[784 items]","label":3}],"classes":["a","b"]}');
   });
 });
 
