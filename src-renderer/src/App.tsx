@@ -14,7 +14,8 @@ import { Toolbar } from './components/Toolbar';
 import { TrainDock } from './components/training/TrainDock';
 import { PanelRail } from './components/panels';
 import { canvasAspect } from './components/canvas-view';
-import { COMMANDS, commandForKey, type CommandContext } from './components/commands';
+import { COMMANDS, commandForKey, commandRuns, type CommandContext } from './components/commands';
+import { dialogOpen } from './components/dialog-escape';
 import { MENU_COMMANDS, type RendererMenuCommandId } from '../../src-contracts/app-menu';
 import { handleMenuCommand, runMenuCommand } from './state/menu-commands';
 import { openFromHost } from './editor/open-from-host';
@@ -40,8 +41,8 @@ function useShortcuts(files: ProjectFiles) {
     const onKey = (e: KeyboardEvent) => {
       const command = commandForKey(e);
       if (!command?.run) return;
-      const busy = isTyping(e.target) || w.session.getState().dialog !== 'none' || w.confirm.getState().question !== undefined;
-      if (busy && !command.always) return;
+      const dialog = dialogOpen(window) || w.session.getState().dialog !== 'none' || w.confirm.getState().question !== undefined;
+      if (!commandRuns(command, { typing: isTyping(e.target), dialog })) return;
       if (!command.browserDefault) e.preventDefault();
       command.run(ctx);
     };

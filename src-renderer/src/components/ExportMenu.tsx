@@ -9,7 +9,7 @@ import { INT8_FORMAT } from '../training/quantize';
 import { handleMenuCommand } from '../state/menu-commands';
 import { useEditor, useExport, useRun, useSession, useWindow } from '../state/window';
 
-/** While a menu is `open`, Escape or a press outside `box` closes it. */
+/** While a menu is `open`, Escape or a press outside `box` closes it (that Escape claimed: a dialog under the menu stays open). */
 function useDismiss(open: boolean, box: RefObject<HTMLElement | null>, close: () => void): void {
   const latest = useRef(close);
   useEffect(() => {
@@ -18,7 +18,9 @@ function useDismiss(open: boolean, box: RefObject<HTMLElement | null>, close: ()
   useEffect(() => {
     if (!open) return;
     const dismiss = (e: Event) => {
-      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !box.current?.contains(e.target as Node)) latest.current();
+      if (e instanceof KeyboardEvent ? e.key !== 'Escape' || e.defaultPrevented : box.current?.contains(e.target as Node)) return;
+      if (e instanceof KeyboardEvent) e.preventDefault();
+      latest.current();
     };
     document.addEventListener('pointerdown', dismiss);
     document.addEventListener('keydown', dismiss);

@@ -27,8 +27,10 @@ export interface Command {
    */
   keys: readonly string[];
   run?(ctx: CommandContext): void;
-  /** Also while a field has the keyboard, a dialog is open or a question is asked (Save, Escape). */
+  /** Also while a field has the keyboard, a dialog is open or a question is asked (Save). */
   always?: true;
+  /** Also while a field has the keyboard, not while a dialog is open (Escape: the dialog's own Escape closes it). */
+  whileTyping?: true;
   /** Fires with or without Ctrl/⌘ held (Escape, `?`). */
   anyMod?: true;
   /** Keep the browser's default for the keys (copy, paste, Escape, the Shift+letter view keys); else it is prevented. */
@@ -75,22 +77,23 @@ export const COMMANDS: readonly Command[] = [
   { id: 'fit', label: 'Zoom to fit', keys: ['Shift+F'], run: (c) => c.fitView(), browserDefault: true },
   { id: 'focus', label: 'Watch / design: fold the side panels away and open the Train dock, and back', keys: ['Shift+W'], run: ({ w }) => toggleFocus(w), browserDefault: true },
   { id: 'help', label: 'This help', keys: ['?'], run: ({ w }) => w.session.getState().setDialog('help'), anyMod: true, browserDefault: true },
-  {
-    id: 'escape',
-    label: 'Close dialogs',
-    keys: ['Escape'],
-    run: ({ w }) => {
-      const question = w.confirm.getState().question;
-      const session = w.session.getState();
-      if (question) w.confirm.getState().answer(false);
-      else if (session.dialog !== 'none') session.setDialog('none');
-      else w.editor.getState().select([], []);
-    },
-    always: true,
-    anyMod: true,
-    browserDefault: true,
-  },
+  // A dialog closes itself on Escape (Modal, dialog-escape.ts), with the handler its button calls:
+  // Add data's stops its scan, a question is answered "no". Without a dialog, Escape clears the selection.
+  { id: 'escape', label: 'Close dialogs', keys: ['Escape'], run: ({ w }) => w.editor.getState().select([], []), whileTyping: true, anyMod: true, browserDefault: true },
 ];
+
+/** What stands between a key and the design: a field that has the keyboard, an open dialog or question. */
+export interface KeyFocus {
+  typing: boolean;
+  dialog: boolean;
+}
+
+/** Whether `command` runs for a key pressed now: a command for the design waits while a field has the keyboard or a dialog is open. */
+export function commandRuns(command: Command, now: KeyFocus): boolean {
+  if (!command.run) return false;
+  if (command.always) return true;
+  return !now.dialog && (!now.typing || command.whileTyping === true);
+}
 
 interface Chord {
   mod: boolean;
