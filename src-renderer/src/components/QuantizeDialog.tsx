@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { getHost } from '../host';
 import { exportInt8, int8Choices, measureQuantization, measuredWith, quantizeSourceKey, showChange, showLatency, showMetric, showProgress, showRate, toggleKept, worstLayer, type QuantizeProgress, type QuantizeReport } from '../training/quantize';
 import { Modal } from './Modal';
+import { ConfusionMatrix } from './training/ConfusionMatrix';
+import { confusionShown } from '../training/charts';
 import { useWindow } from '../state/window';
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -112,55 +114,22 @@ export function QuantizeFigures({ report, keep = report.keptFloat ?? [], onKeep 
   );
 }
 
-/** The most classes whose confusion matrices the dialog draws. */
-const DRAWN_CLASSES = 20;
-
-/** A class name in a matrix's header: six characters, the whole in its title. */
-const shortName = (name: string) => (name.length > 6 ? `${name.slice(0, 5)}…` : name);
-
 /**
  * float32's and int8's confusion matrices side by side (rows the true class, columns the
- * predicted): the diagonal in bold, int8's cells that differ from float32's marked, with float32's
- * count in their title. Past 20 classes, a line saying where they are.
+ * predicted; ConfusionMatrix, as Compare and Evaluate draw them): int8's cells that differ from
+ * float32's marked, with float32's count in their title. Both show the same classes (float32's most
+ * frequent, past MOST_CONFUSION_CLASSES).
  */
 export function ConfusionPair({ confusion }: { confusion: NonNullable<QuantizeReport['confusion']> }) {
-  const { classes } = confusion;
-  if (classes.length > DRAWN_CLASSES) return <p className="quantize__note">{classes.length} classes: too many to draw here; netwright quantize prints the confusion matrices (--json).</p>;
+  const shown = confusionShown(confusion.float, confusion.classes);
   return (
     <div className="quantize__confusion" data-testid="quantize-confusion">
-      <p className="quantize__note">Confusion matrices: rows the true class, columns the predicted; int8's cells that differ from float32's are marked.</p>
+      <p className="quantize__note">Confusion matrices: rows the true class, columns the predicted; int8's cells that differ from float32's are outlined.</p>
       {(['float', 'int8'] as const).map((side) => (
-        <table key={side} className="quantize__matrix" data-side={side}>
-          <caption>{side === 'float' ? 'float32' : 'int8'}</caption>
-          <thead>
-            <tr>
-              <th />
-              {classes.map((c, j) => (
-                <th key={j} scope="col" title={c}>
-                  {shortName(c)}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {confusion[side].map((row, i) => (
-              <tr key={i}>
-                <th scope="row" title={classes[i]}>
-                  {shortName(classes[i])}
-                </th>
-                {row.map((v, j) => {
-                  const moved = side === 'int8' && v !== confusion.float[i][j];
-                  const cls = [i === j ? 'quantize__diag' : '', moved ? 'quantize__moved' : ''].filter(Boolean).join(' ');
-                  return (
-                    <td key={j} {...(cls ? { className: cls } : {})} {...(moved ? { title: `float32: ${confusion.float[i][j]}` } : {})}>
-                      {v}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div key={side} className="compare__confusion" data-side={side}>
+          <h4>{side === 'float' ? 'float32' : 'int8'}</h4>
+          <ConfusionMatrix m={confusion[side]} classes={shown.names} shown={shown} {...(side === 'int8' ? { changedFrom: { m: confusion.float, label: 'float32' } } : {})} />
+        </div>
       ))}
     </div>
   );

@@ -10,10 +10,21 @@ import { describe, expect, it } from 'vitest';
 import { QUANTIZE_SETTINGS } from '../../../src-engine/core/quantize/export-format';
 import { createMemoryChannelPair, RpcClient, RpcServer, type ParamsOf } from '../../../src-engine/protocol';
 import { ConfusionPair, QuantizeFigures, QuantizeStatus } from '../../../src-renderer/src/components/QuantizeDialog';
+import { ConfusionMatrix } from '../../../src-renderer/src/components/training/ConfusionMatrix';
+import { MOST_CONFUSION_CLASSES } from '../../../src-renderer/src/training/charts';
 import { int8Choices, measureQuantization, measuredWith, quantizeSourceKey, showChange, showLatency, showMetric, showRate, toggleKept, worstLayer, type QuantizeProgress, type QuantizeReport } from '../../../src-renderer/src/training/quantize';
 import { parseProject } from '../../../src-renderer/src/editor/project';
 import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
 import { twoMoonsGraph } from '../session/fixtures';
+
+/** The confusion matrices the dialog draws (ConfusionMatrix's grids): each side's classes and cells (count, title, marked). */
+function matrices(html: string) {
+  return [...html.matchAll(/<div class="compare__confusion" data-side="(\w+)">.*?data-testid="compare-matrix" data-classes="([^"]*)">(.*?)<\/div><\/div><\/div>/g)].map(([, side, classes, body]) => ({
+    side,
+    classes,
+    cells: [...body.matchAll(/<span( class="compare__matrix-changed" data-changed="true")? style="[^"]*" title="(true [^"]*)">(-?\d*)<\/span>/g)].map((c) => ({ changed: c[1] !== undefined, title: c[2], count: Number(c[3]) })),
+  }));
+}
 
 const REPORT: QuantizeReport = {
   method: 'entropy',
@@ -70,7 +81,7 @@ describe('Export ▸ Quantize…', () => {
     expect([showLatency(123.4), showLatency(7.891), showRate(4.5), showRate(1234.5)]).toEqual(['123 ms', '7.89 ms', '4.50/s', '1,235/s']);
   });
 
-  it("draws float32's and int8's confusion matrices side by side, int8's changed cells marked with float32's count, names as text", () => {
+  it("draws float32's and int8's confusion matrices side by side with the shared ConfusionMatrix, int8's changed cells marked with float32's count, names as text", () => {
     const confusion = {
       classes: ['cat', '<i>dog</i>', 'a long class name'],
       float: [
@@ -85,23 +96,38 @@ describe('Export ▸ Quantize…', () => {
       ],
     };
     const html = renderToStaticMarkup(<QuantizeFigures report={{ ...TIMED, confusion }} />);
-    const tables = [...html.matchAll(/<table class="quantize__matrix" data-side="(\w+)">(.*?)<\/table>/g)];
-    expect(tables.map((t) => t[1])).toEqual(['float', 'int8']);
-    const cells = (t: string) => [...t.matchAll(/<td[^>]*>(\d+)<\/td>/g)].map((m) => Number(m[1]));
-    expect(cells(tables[0][2])).toEqual(confusion.float.flat());
-    expect(cells(tables[1][2])).toEqual(confusion.int8.flat());
-    // Only int8's two changed cells are marked; the diagonal is bold in both.
-    expect([...tables[1][2].matchAll(/<td class="([^"]*quantize__moved[^"]*)" title="float32: (\d+)">(\d+)<\/td>/g)].map((m) => [m[1], Number(m[2]), Number(m[3])])).toEqual([
-      ['quantize__diag quantize__moved', 5, 4],
-      ['quantize__moved', 1, 2],
-    ]);
-    expect(tables[0][2]).not.toContain('quantize__moved');
-    expect([...tables[0][2].matchAll(/class="quantize__diag"/g)].length).toBe(3);
-    expect(html).toContain('<th scope="col" title="&lt;i&gt;dog&lt;/i&gt;">&lt;i&gt;do…</th>');
-    expect(html).toContain('title="a long class name">a lon…</th>');
-    const many = { classes: Array.from({ length: 21 }, (_, i) => `c${i}`), float: [], int8: [] };
-    expect(renderToStaticMarkup(<ConfusionPair confusion={many} />)).toContain('21 classes: too many to draw here');
-    expect(renderToStaticMarkup(<QuantizeFigures report={TIMED} />)).not.toContain('quantize__matrix');
+    const sides = matrices(html);
+    expect(sides.map((m) => m.side)).toEqual(['float', 'int8']);
+    // Both sides are ConfusionMatrix's grid (Compare's and Evaluate's), its counts row by row: float32's the same markup as the component alone.
+    expect(html).toContain(renderToStaticMarkup(<ConfusionMatrix m={confusion.float} classes={confusion.classes} />));
+    expect(sides[0].cells.map((c) => c.count)).toEqual(confusion.float.flat());
+    expect(sides[1].cells.map((c) => c.count)).toEqual(confusion.int8.flat());
+    // Only int8's two changed cells are marked, each with float32's count; float32's side has none.
+    expect(sides[1].cells.filter((c) => c.changed).map((c) => c.title)).toEqual(['true cat, predicted cat: 4 (float32: 5)', 'true cat, predicted &lt;i&gt;dog&lt;/i&gt;: 2 (float32: 1)']);
+    expect(sides[0].cells.some((c) => c.changed)).toBe(false);
+    // A class name is text, never markup.
+    expect(html).not.toContain('<i>dog</i>');
+    expect(html).toContain('title="predicted &lt;i&gt;dog&lt;/i&gt;">&lt;i&gt;dog&lt;/i&gt;</span>');
+    // Past MOST_CONFUSION_CLASSES, both sides show the same classes (float32's most frequent, then "rest"), marked as before.
+    const n = MOST_CONFUSION_CLASSES + 5;
+    const eye = (k: number) => Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => (a === b ? 10 + (a % 7) * k : 0)));
+    const moved = eye(1).map((row, a) => (a === 3 ? row.map((v, b) => (b === 4 ? 2 : b === 3 ? v - 2 : v)) : row));
+    const many = matrices(renderToStaticMarkup(<ConfusionPair confusion={{ classes: Array.from({ length: n }, (_, i) => `c${i}`), float: eye(1), int8: moved }} />));
+    expect(many.map((m) => m.classes)).toEqual([many[0].classes, many[0].classes]);
+    expect(many[0].classes.split(',')).toHaveLength(MOST_CONFUSION_CLASSES + 1);
+    expect(many[1].cells.filter((c) => c.changed).map((c) => c.title)).toEqual(['true c3, predicted c3: 11 (float32: 13)', 'true c3, predicted c4: 2 (float32: 0)']);
+    expect(renderToStaticMarkup(<QuantizeFigures report={TIMED} />)).not.toContain('quantize-confusion');
+  });
+
+  it('ConfusionMatrix marks nothing and adds nothing for its other users (Compare, Evaluate)', () => {
+    const m = [
+      [3, 1],
+      [0, 4],
+    ];
+    const plain = renderToStaticMarkup(<ConfusionMatrix m={m} classes={['a', 'b']} />);
+    expect(plain).not.toMatch(/compare__matrix-changed|data-changed|float32/);
+    // The same matrix against itself: nothing differs, the same markup.
+    expect(renderToStaticMarkup(<ConfusionMatrix m={m} classes={['a', 'b']} changedFrom={{ m, label: 'float32' }} />)).toBe(plain);
   });
 
   it("shows the engine's progress while it measures, and says when it was cancelled or the model changed", () => {

@@ -3,11 +3,14 @@ import { confusionRestricted, confusionShown } from '../../training/charts';
 /**
  * A confusion matrix with its class labels: rows the true class, columns the predicted one. Past
  * `MOST_CONFUSION_CLASSES` classes, the most frequent true classes and a `rest` column
- * (`confusionShown`; `shown` makes several matrices show the same ones).
+ * (`confusionShown`; `shown` makes several matrices show the same ones). `changedFrom`: another
+ * matrix of the same classes (int8's beside float32's); the cells that differ from it are marked,
+ * with its count in their title.
  */
-export function ConfusionMatrix({ m, classes, signed, shown }: { m: number[][]; classes: readonly string[]; signed?: boolean; shown?: ReturnType<typeof confusionShown> }) {
+export function ConfusionMatrix({ m, classes, signed, shown, changedFrom }: { m: number[][]; classes: readonly string[]; signed?: boolean; shown?: ReturnType<typeof confusionShown>; changedFrom?: { m: readonly (readonly number[])[]; label: string } }) {
   const s = shown ?? confusionShown(m, classes);
   const rows = confusionRestricted(m, s);
+  const before = changedFrom ? confusionRestricted(changedFrom.m, s) : undefined;
   const names = s.names;
   const max = Math.max(1, ...rows.flat().map((v) => Math.abs(v)));
   return (
@@ -32,8 +35,10 @@ export function ConfusionMatrix({ m, classes, signed, shown }: { m: number[][]; 
           ...row.map((v, b) => {
             const share = Math.abs(v) / max;
             const colour = signed ? (v === 0 ? 'transparent' : (a === b) === v > 0 ? `rgba(31,157,85,${share})` : `rgba(214,69,69,${share})`) : `rgba(51,102,255,${share})`;
+            const was = before?.[a]?.[b];
+            const changed = was !== undefined && was !== v;
             return (
-              <span key={`${a}-${b}`} style={{ background: colour }} title={`true ${names[a]}, predicted ${names[b]}: ${v}`}>
+              <span key={`${a}-${b}`} {...(changed ? { className: 'compare__matrix-changed', 'data-changed': 'true' } : {})} style={{ background: colour }} title={`true ${names[a]}, predicted ${names[b]}: ${v}${changed ? ` (${changedFrom!.label}: ${was})` : ''}`}>
                 {v === 0 && signed ? '' : v}
               </span>
             );
