@@ -36,6 +36,7 @@ import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
 import { modelFromSource } from './export-cli';
 import { writeExport } from './export-writer';
+import { stderrProgress } from './stderr-progress';
 import { DATA_FLAGS, checkDataFlags, wholeNumberFlag } from './train-args';
 import { datasetFromFlags } from './train-data';
 import { settingsForData } from './train-design';
@@ -70,9 +71,16 @@ export function quantizationData(model: TrainedModel, flags: { data?: string; ta
   return { calibration, test, source: flags.data !== undefined ? `${basename(flags.data)} (--data), its training split` : `${config.name}, its training split` };
 }
 
-/** Run the CLI; returns the exit code. */
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  const cli = startCli(argv, parse, usage(), out, err);
+/**
+ * Run the CLI; returns the exit code. Its phases and the sensitivity passes' samples go to `err`
+ * as they run (stderr-progress.ts; `tty`: one line rewritten in place), stdout only the result.
+ */
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s), tty = process.stderr.isTTY === true): Promise<number> {
+  const progress = stderrProgress(err, { tty });
+  const cli = startCli(argv, parse, usage(), out, (s) => {
+    progress.end();
+    err(s);
+  });
   if (typeof cli === 'number') return cli;
   const { args, fail } = cli;
   let model: TrainedModel;
@@ -94,11 +102,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const few = Math.min(test.count, SENSITIVITY_SAMPLES);
   // With --keep-float-worst, the first pass's sensitivity (what chose them), by layer.
   let chosenBy: LayerSensitivity[] = [];
+  const sensitivityLine = (what: string) => progress.count((done, total) => `${what}: ${done} of ${total} test samples${done < total ? '…' : ''}`);
   try {
+    progress.phase(`calibrating (${args.method}) on ${calibration.count} samples of ${source}…`);
     const calibrated = normalized(model, calibration.x, calibration.count);
     q = quantizeModel(model, calibrated, calibration.count, args.method, { keepFloat: args.keepFloat });
     if (args.keepFloatWorst !== undefined) {
-      const first = layerSensitivity(q, test.x, test.y, few);
+      const first = layerSensitivity(q, test.x, test.y, few, sensitivityLine('per-layer sensitivity, to choose --keep-float-worst'));
       const worst = worstLayers(first.layers, first.metric, args.keepFloatWorst);
       chosenBy = first.layers.filter((l) => worst.includes(l.layer));
       if (worst.length < args.keepFloatWorst && !args.json) out(`--keep-float-worst ${args.keepFloatWorst}: ${worst.length ? `only ${worst.length} of the int8 layers cost` : 'no int8 layer costs'} anything on ${few} test samples, so ${worst.length ? 'only those are' : 'none is'} kept for it\n`);
@@ -115,6 +125,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const card = (f?: SideBySide) => quantizationCard(q, source, floatBytes, f);
     // The card holds the figures, which hold the file's size: measured on the file without them, then written with them.
     const first = int8Onnx(q, card());
+    progress.phase(`measuring float32 and int8 on ${test.count} test samples, timing batch 1 and batch 32…`);
     figures = sideBySide(q, test.x, test.y, test.count, { float: floatBytes, int8: first.length }, backend);
     bytes = int8Onnx(q, card(figures));
     figures.int8.bytes = bytes.length;
@@ -129,7 +140,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   } catch (e) {
     return fail(thrownCode(e, 'E_EXPORT_WRITE'), (e as Error).message, 1);
   }
-  const sensitivity = layerSensitivity(q, test.x, test.y, few).layers;
+  const sensitivity = layerSensitivity(q, test.x, test.y, few, sensitivityLine('per-layer sensitivity')).layers;
+  progress.end();
   const kept = q.plan.keptFloat ?? [];
   const folded = q.plan.steps.flatMap((s) => (s.kind === 'dense' ? s.merged : []));
   // The input and each step quantised with its own params (a dense layer's output, a float op's: a Concat, an Add…).

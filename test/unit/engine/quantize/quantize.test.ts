@@ -24,6 +24,7 @@ import { int8Onnx } from '../../../../src-engine/core/quantize/qdq-onnx';
 import { floatOutputs, layerSensitivity } from '../../../../src-engine/core/quantize/side-by-side';
 import { main as quantizeCli, quantizationData, type Sampled } from '../../../../src-engine/node/quantize-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { stderrProgress } from '../../../../src-engine/node/stderr-progress';
 import { main as exportCli } from '../../../../src-engine/node/export-cli';
 import { setupEngine } from '../../session/fixtures';
 import { loadSamples } from '../../../../src-engine/node/datasets';
@@ -32,10 +33,11 @@ import { onnxCheck, runOrt, trainedModel } from '../export/onnx/harness';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 
-async function run(cli: typeof quantizeCli, argv: string[]) {
+/** A CLI run, its stdout and stderr apart; `tty`: stderr is a terminal (quantize's progress rewrites one line). */
+async function run(cli: typeof quantizeCli, argv: string[], tty = false) {
   let out = '';
   let err = '';
-  const code = await cli(argv, (s) => (out += s), (s) => (err += s));
+  const code = await cli(argv, (s) => (out += s), (s) => (err += s), tty);
   return { code, out, err };
 }
 
@@ -149,6 +151,64 @@ describe('int8 quantisation of the MNIST MLP', () => {
     expect(empty.code).toBe(2);
     expect(empty.err).toContain('--keep-float takes layer ids');
   }, 60_000);
+
+  it('netwright quantize prints its phases and the sensitivity passes\' samples on stderr as they run, stdout only the figures', async () => {
+    const argv = (name: string, ...flags: string[]) => [modelPath, '--samples', '64', '--limit', '100', '--threads', '1', '--out', join(dir, name), ...flags];
+    const started = performance.now();
+    const json = await run(quantizeCli, argv('progress.onnx', '--json', '--keep-float-worst', '1'));
+    const seconds = (performance.now() - started) / 1000;
+    expect(json.code, json.err).toBe(0);
+    const lines = json.err.split('\n').filter(Boolean);
+    expect(lines[0]).toBe('calibrating (minmax) on 64 samples of mnist, its training split…');
+    // Both sensitivity passes (the first chooses --keep-float-worst's layer), each from its first sample to its last; the figures between them.
+    const passes = lines.filter((l) => l.startsWith('per-layer sensitivity'));
+    expect(passes[0]).toMatch(/^per-layer sensitivity, to choose --keep-float-worst: 1 of 100 test samples…$/);
+    expect(passes).toContain('per-layer sensitivity, to choose --keep-float-worst: 100 of 100 test samples');
+    expect(lines).toContain('measuring float32 and int8 on 100 test samples, timing batch 1 and batch 32…');
+    expect(lines.indexOf('measuring float32 and int8 on 100 test samples, timing batch 1 and batch 32…')).toBeGreaterThan(lines.indexOf('per-layer sensitivity, to choose --keep-float-worst: 100 of 100 test samples'));
+    expect(lines.filter((l) => l.startsWith('per-layer sensitivity: '))[0]).toBe('per-layer sensitivity: 1 of 100 test samples…');
+    expect(lines[lines.length - 1]).toBe('per-layer sensitivity: 100 of 100 test samples');
+    // A log gets plain lines: each pass its first, its last, and at most one a second between.
+    expect(json.err).not.toContain('\r');
+    expect(passes.length).toBeLessThanOrEqual(2 * (2 + Math.ceil(seconds)));
+    // stdout: the one JSON line, nothing of the progress.
+    expect(json.out.split('\n')).toHaveLength(2);
+    expect(JSON.parse(json.out)).toMatchObject({ type: 'quantization', calibrationSamples: 64, samples: 100 });
+
+    // A terminal: each pass one line rewritten in place (\r, erased to its end), ended when done; stdout as without one.
+    const human = await run(quantizeCli, argv('progress-tty.onnx'), true);
+    expect(human.code, human.err).toBe(0);
+    expect(human.err.startsWith('\rcalibrating (minmax) on 64 samples of mnist, its training split…\u001b[K\n')).toBe(true);
+    expect(human.err).toContain('\rper-layer sensitivity: 1 of 100 test samples…\u001b[K\rper-layer sensitivity: ');
+    expect(human.err.endsWith('\rper-layer sensitivity: 100 of 100 test samples\u001b[K\n')).toBe(true);
+    for (const s of ['calibrated (minmax) on 64 samples', 'confusion matrix, int8', 'per-layer sensitivity (only that layer in int8, on 100 test samples):']) expect(human.out).toContain(s);
+    for (const progress of ['\r', '\u001b', 'test samples…', 'calibrating', 'measuring float32']) expect(human.out).not.toContain(progress);
+  }, 60_000);
+
+  it('stderr progress: a log gets a line a second at most, a terminal five, each count its first and last; a phase ends the line a count left open', () => {
+    let t = 0;
+    const print = (tty: boolean) => {
+      let err = '';
+      const p = stderrProgress((s) => (err += s), { tty, now: () => t });
+      p.phase('calibrating…');
+      t = 0;
+      // 200 samples over 4 s, 20 ms each.
+      const tick = p.count((done, total) => `sensitivity: ${done} of ${total}`);
+      for (let done = 1; done <= 200; done++, t += 20) tick(done, 200);
+      const open = p.count((done, total) => `again: ${done} of ${total}`);
+      open(1, 10);
+      p.phase('measuring…');
+      p.end();
+      return err;
+    };
+    const log = print(false);
+    expect(log.split('\n')).toEqual(['calibrating…', 'sensitivity: 1 of 200', 'sensitivity: 51 of 200', 'sensitivity: 101 of 200', 'sensitivity: 151 of 200', 'sensitivity: 200 of 200', 'again: 1 of 10', 'measuring…', '']);
+    const tty = print(true);
+    const shown = tty.split('\r').flatMap((line) => (line.startsWith('sensitivity: ') ? [Number(/^sensitivity: (\d+) of 200$/.exec(line.replace('\u001b[K', '').trimEnd())![1])] : []));
+    expect(shown).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81, 91, 101, 111, 121, 131, 141, 151, 161, 171, 181, 191, 200]);
+    expect(tty.startsWith('\rcalibrating…\u001b[K\n\rsensitivity: 1 of 200\u001b[K\rsensitivity: 11 of 200')).toBe(true);
+    expect(tty.endsWith('\rsensitivity: 200 of 200\u001b[K\n\ragain: 1 of 10\u001b[K\n\rmeasuring…\u001b[K\n')).toBe(true);
+  });
 
   it("onnxruntime-web's outputs equal the engine's int8 ones, for each calibration method, and the methods' ranges differ but are sane", async () => {
     const calib = normalized(model, data.calibration.x, data.calibration.count);
