@@ -28,7 +28,7 @@
  *
  * Run: `npx tsx bench/int8.ts` (env: BENCH_ROUNDS, BENCH_SECONDS per measurement (default 0.5),
  * BENCH_THREADS=1,2 (default 1 and all), BENCH_MODELS=mnist-cnn,mnist-mlp,shapes-segmentation,mobilenet_v3_small
- * (default the first two), BENCH_PROFILE=1: int8's time per kind of step first).
+ * (default the first two), BENCH_PROFILE=1: int8's time per kind of step first; BENCH_PROFILE=layers: per layer too).
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -46,7 +46,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 0.5);
 const THREADS = (process.env.BENCH_THREADS ?? `1,${defaultThreadCount()}`).split(',').map(Number).filter((t, i, a) => t > 0 && a.indexOf(t) === i);
 const MODELS = (process.env.BENCH_MODELS ?? 'mnist-cnn,mnist-mlp').split(',');
 const BATCH = 32;
-const PROFILE = process.env.BENCH_PROFILE === '1';
+const PROFILE_LAYERS = process.env.BENCH_PROFILE === 'layers';
+const PROFILE = process.env.BENCH_PROFILE === '1' || PROFILE_LAYERS;
 
 /**
  * Where int8's time goes, per kind of step: the median over 20 profiled calls at batch 1 and 5 at
@@ -65,6 +66,11 @@ function profileSteps(profile: NonNullable<ReturnType<typeof int8Inference>['pro
     const rows = [...byKind].map(([k, v]) => [k, v.n, median(v.ms)] as const).sort((a, b) => b[2] - a[2]);
     const total = rows.reduce((a, r) => a + r[2], 0);
     console.log(`  int8 profile at ${label}: ${total.toFixed(3)} ms summed; ${rows.map(([k, n, ms]) => `${k} ×${n} ${ms.toFixed(3)} ms (${((100 * ms) / total).toFixed(0)} %)`).join(', ')}`);
+    if (PROFILE_LAYERS) {
+      const byStep = new Map<string, number[]>();
+      for (let c = 0; c < calls; c++) for (const s of profile(x, count)) byStep.set(`${s.id} (${s.what})`, [...(byStep.get(`${s.id} (${s.what})`) ?? []), s.ms]);
+      console.log(`    by layer: ${[...byStep].map(([k, ms]) => `${k} ${(1000 * median(ms)).toFixed(1)} µs`).join(', ')}`);
+    }
   }
 }
 

@@ -175,12 +175,16 @@ export function quantizeSample(m: Int8Model, x: Float32Array, i: number, sample:
   for (let j = 0; j < n0; j++) out[at ? at[j] : j] = quantizeValue(sample[j], m.input);
 }
 
-/** The chain's uint8 outputs (`count` samples, one after another) with their dequantised values, targets restored. */
-export function int8Outputs(m: Int8Model, quantized: Uint8Array): Int8Outputs {
+/**
+ * The chain's uint8 outputs (`count` samples, one after another) with their dequantised values,
+ * targets restored. `dequantized`: `(q − zp)·s` in float32 already computed for each (a kernel's,
+ * `dequantizeTable`'s values).
+ */
+export function int8Outputs(m: Int8Model, quantized: Uint8Array, dequantized?: Float32Array): Int8Outputs {
   const outSize = stepSize(m.plan.steps.at(-1)!);
   const out = m.params.at(-1)!;
-  const values = new Float32Array(quantized.length);
-  for (let j = 0; j < values.length; j++) values[j] = Math.fround((quantized[j] - out.zeroPoint) * out.scale);
+  const values = dequantized ?? new Float32Array(quantized.length);
+  if (!dequantized) for (let j = 0; j < values.length; j++) values[j] = Math.fround((quantized[j] - out.zeroPoint) * out.scale);
   const t = m.source.targetNormalization;
   if (t) {
     for (let j = 0; j < values.length; j++) {

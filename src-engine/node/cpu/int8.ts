@@ -93,6 +93,7 @@ export function createInt8Runtime(heap: SharedHeap, threads: number, kernel: Ker
     pool: kernel('int8MaxPool', { range: ['s0', 's1'] }),
     relu: kernel('int8Relu'),
     quantize: kernel('int8Quantize', { range: ['s0', 's1'] }),
+    dequantize: kernel('int8Dequantize', { range: ['s0', 's1'] }),
     depthwise: kernel('int8Depthwise', { range: ['q0', 'q1'] }),
     table: kernel('int8Table', { range: ['s0', 's1'] }),
     table2: kernel('int8Table2', { range: ['s0', 's1'] }),
@@ -121,6 +122,7 @@ interface Kernels {
   pool: Kernel<'int8MaxPool'>;
   relu: Kernel<'int8Relu'>;
   quantize: Kernel<'int8Quantize'>;
+  dequantize: Kernel<'int8Dequantize'>;
   depthwise: Kernel<'int8Depthwise'>;
   table: Kernel<'int8Table'>;
   table2: Kernel<'int8Table2'>;
@@ -186,8 +188,14 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
   if (inputAt.length !== n0 || outputAt.length !== outSize) return undefined;
   const sample = new Float32Array(n0);
   const toInput = inputKernel(m, input, inputAt, heap, k);
+  // The outputs read back in the model's order, as uint8 and dequantised (int8Dequantize).
+  const outArgs = {
+    x: cur.at, xStep: cur.layout.stride, at: placed(heap, new Uint8Array(outputAt.buffer, outputAt.byteOffset, outputAt.byteLength)), n: outSize,
+    table: placed(heap, new Uint8Array(dequantizeTable(m.params.at(-1)!).buffer)), q: heap.reserve(outSize * INT8_BATCH), vals: heap.reserve(4 * outSize * INT8_BATCH), s0: 0, s1: 0,
+  };
   const run = (x: Float32Array, count: number, times?: Float64Array): Int8Outputs => {
     const quantized = new Uint8Array(count * outSize);
+    const values = new Float32Array(count * outSize);
     for (let at = 0; at < count; at += INT8_BATCH) {
       const samples = Math.min(INT8_BATCH, count - at);
       const inView = new Int16Array(heap.memory.buffer, input.at, (input.layout.stride / 2) * samples);
@@ -200,14 +208,12 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
           times[i] += performance.now() - t0;
         });
       } else for (const layer of layers) layer(samples);
-      const outView = new Int16Array(heap.memory.buffer, cur.at, (cur.layout.stride / 2) * samples);
-      for (let s = 0; s < samples; s++) {
-        const base = (s * cur.layout.stride) / 2;
-        const dst = (at + s) * outSize;
-        for (let j = 0; j < outSize; j++) quantized[dst + j] = outView[base + outputAt[j]];
-      }
+      outArgs.s1 = samples;
+      k.dequantize.call(outArgs);
+      quantized.set(new Uint8Array(heap.memory.buffer, outArgs.q, samples * outSize), at * outSize);
+      values.set(new Float32Array(heap.memory.buffer, outArgs.vals, samples * outSize), at * outSize);
     }
-    return int8Outputs(m, quantized);
+    return int8Outputs(m, quantized, values);
   };
   return {
     kind: ['WebAssembly SIMD', ...[...inTypeScript].sort()].join(', '),

@@ -22,7 +22,7 @@ import { onnxCheck, runOrt, trainedModel } from '../export/onnx/harness';
 
 const node = (id: string, op: string, inputs: string[], attrs: NodeIR['attrs'] = {}): NodeIR => ({ id, op, attrs, inputs });
 
-/** A MobileNetV3-like block on a 3×11×9 image: every op of `QUANTIZE_RULES`' integer forms, channels 13 and 5. */
+/** A MobileNetV3-like block on a 3×11×9 image: every op of `QUANTIZE_RULES`' integer forms, channels 13, 5 and 21 (the Concat's second input: int8Table's sixteen values a step, then five one by one). */
 const SE_BLOCK: GraphIR = {
   format: 'netwright.graph',
   version: 1,
@@ -40,7 +40,7 @@ const SE_BLOCK: GraphIR = {
     node('excite', 'Multiply', ['gate', 'hs']),
     node('proj', 'Conv2d', ['excite'], { outChannels: 13, kernelSize: [1, 1] }),
     node('res', 'Add', ['proj', 'hs']),
-    node('side', 'Conv2d', ['hs'], { outChannels: 5, kernelSize: [3, 3], padding: [1, 1] }),
+    node('side', 'Conv2d', ['hs'], { outChannels: 21, kernelSize: [3, 3], padding: [1, 1] }),
     node('join', 'Concat', ['res', 'side'], { axis: 1 }),
     node('pool', 'GlobalAvgPool', ['join']),
     node('fc', 'Linear', ['pool'], { outFeatures: 4 }),
@@ -75,7 +75,7 @@ describe('integer forms of float ops', () => {
     }
   }, 60_000);
 
-  it('ConvTranspose2d in int8 (3×3 stride 2 pad 1 output padding 1, BatchNorm folded, ReLU fused; 2×2 dilated 2; 2×3 stride 2×3 by phases): the WebAssembly path equals runInt8, onnxruntime-web is within a step', async () => {
+  it('ConvTranspose2d in int8 (3×3 stride 2 pad 1 output padding 1, BatchNorm folded, ReLU fused; 2×2 dilated 2; 2×3 stride 2×3 by phases, 19 channels: a sixteen-channel tile of int8DensePairs and an eight): the WebAssembly path equals runInt8, onnxruntime-web is within a step', async () => {
     const graph: GraphIR = {
       format: 'netwright.graph',
       version: 1,
@@ -87,7 +87,7 @@ describe('integer forms of float ops', () => {
         node('bn', 'BatchNorm', ['up1']),
         node('r', 'ReLU', ['bn']),
         node('up2', 'ConvTranspose2d', ['r'], { outChannels: 11, kernelSize: [2, 2], dilation: [2, 2] }),
-        node('up3', 'ConvTranspose2d', ['up2'], { outChannels: 7, kernelSize: [2, 3], stride: [2, 3] }),
+        node('up3', 'ConvTranspose2d', ['up2'], { outChannels: 19, kernelSize: [2, 3], stride: [2, 3] }),
         node('pool', 'GlobalAvgPool', ['up3']),
         node('fc', 'Linear', ['pool'], { outFeatures: 3 }),
         node('loss', 'CrossEntropyLoss', ['fc', 'label']),
