@@ -150,13 +150,17 @@ const SPECS: Record<string, Spec> = {
     input: [9, 6, 7],
     layers: [{ conv: { outChannels: 9, kernelSize: [3, 2], stride: [1, 2], padding: [2, 1], dilation: 2, groups: 9 } }, { conv: { outChannels: 9, kernelSize: 1, groups: 9 } }, 'flatten', { linear: 4 }],
   },
-  'first conv 3×3 stride 1 on 3 channels (the input padded to 8, Winograd) pad 1 on 9×7 → 5, relu, conv 3×3 on 5 channels unpadded → 6, flatten, linear 3': {
+  'first conv 3×3 stride 1 on 3 channels (the input padded to 8, unfolded a vector a tap) pad 1 on 9×7 → 5, relu, conv 3×3 on 5 channels unpadded (Winograd) → 6, flatten, linear 3': {
     input: [3, 9, 7],
     layers: [{ conv: { outChannels: 5, kernelSize: 3, padding: 1 } }, 'relu', { conv: { outChannels: 6, kernelSize: 3 } }, 'flatten', { linear: 3 }],
   },
   'first conv 3×3 on 5 channels unpadded (the input padded to 8, Winograd), 7×6 → 11 (5×4), flatten, linear 2': {
     input: [5, 7, 6],
     layers: [{ conv: { outChannels: 11, kernelSize: 3 } }, 'flatten', { linear: 2 }],
+  },
+  'conv 1×1 to 2 channels (a block of 8), conv 3×3 dilated 2 pad 2 on them (unfolded a vector a tap: taps off the image and all on it), flatten, linear 3': {
+    input: [4, 9, 8],
+    layers: [{ conv: { outChannels: 2, kernelSize: 1 } }, { conv: { outChannels: 6, kernelSize: 3, padding: 2, dilation: 2 } }, 'flatten', { linear: 3 }],
   },
   'pool first on 2 channels, conv 2 → 4, flatten': {
     input: [2, 7, 5],

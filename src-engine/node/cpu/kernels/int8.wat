@@ -892,11 +892,16 @@
     (param $ph i32) (param $pw i32) (param $dh i32) (param $dw i32) (param $zp i32)
     (param $cols i32) (param $kpBytes i32) (param $s0 i32) (param $s1 i32)
     (local $s i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $ci i32)
-    (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $src i32) (local $j i32) (local $inside i32) (local $fast i32)
+    (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $src i32) (local $j i32) (local $inside i32) (local $fast i32) (local $wide i32) (local $zpv v128)
     ;; The one-channel fast path needs rows of 3·kh + 1 values (kh odd), one channel a pixel, no dilation across.
     (local.set $fast (i32.and (i32.and (i32.and (i32.eq (local.get $c) (i32.const 1)) (i32.eq (local.get $cs) (i32.const 1)))
       (i32.and (i32.eq (local.get $kw) (i32.const 3)) (i32.eq (local.get $dw) (i32.const 1))))
       (i32.eq (local.get $kpBytes) (i32.add (i32.mul (local.get $kh) (i32.const 6)) (i32.const 2)))))
+    ;; A wide block (eight or more values a pixel) of fewer than eight channels: each tap one vector
+    ;; copy, its lanes past c overwritten by the next tap's, the last one's inside the row's (kk − 1)·c + 8
+    ;; values (their weights zero); an RGB U-Net's first layer, rows of 27 values in 32.
+    (local.set $wide (i32.and (i32.ge_s (local.get $cs) (i32.const 8)) (i32.lt_s (local.get $c) (i32.const 8))))
+    (local.set $zpv (i16x8.splat (local.get $zp)))
     (local.set $s (local.get $s0))
     (block $doneS
       (loop $nextS
@@ -929,6 +934,53 @@
                         (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
                         (br $nextF)))
                     (i32.store16 (i32.add (local.get $row) (i32.mul (local.get $kh) (i32.const 6))) (i32.const 0)))
+                  (else (if (local.get $wide)
+                  (then
+                    ;; Every tap one vector copy, c values apart (the row holds (kk − 1)·c + 8 values or more);
+                    ;; a pixel whose taps are all on the image reads them by a pointer stepped along.
+                    (local.set $at (local.get $row))
+                    (local.set $iy (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph)))
+                    (local.set $ix (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $pw)))
+                    (if (i32.and
+                          (i32.and (i32.ge_s (local.get $iy) (i32.const 0)) (i32.lt_s (i32.add (local.get $iy) (i32.mul (i32.sub (local.get $kh) (i32.const 1)) (local.get $dh))) (local.get $h)))
+                          (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.lt_s (i32.add (local.get $ix) (i32.mul (i32.sub (local.get $kw) (i32.const 1)) (local.get $dw))) (local.get $w))))
+                      (then
+                        (local.set $ky (i32.const 0))
+                        (block $doneIy
+                          (loop $nextIy
+                            (br_if $doneIy (i32.ge_s (local.get $ky) (local.get $kh)))
+                            (local.set $j (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (local.get $iy) (i32.mul (local.get $ky) (local.get $dh))) (local.get $w)) (local.get $ix)) (local.get $cs)) (i32.const 1))))
+                            (local.set $kx (i32.const 0))
+                            (block $doneIx
+                              (loop $nextIx
+                                (br_if $doneIx (i32.ge_s (local.get $kx) (local.get $kw)))
+                                (v128.store (local.get $at) (v128.load (local.get $j)))
+                                (local.set $at (i32.add (local.get $at) (i32.shl (local.get $c) (i32.const 1))))
+                                (local.set $j (i32.add (local.get $j) (i32.shl (i32.mul (local.get $dw) (local.get $cs)) (i32.const 1))))
+                                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                                (br $nextIx)))
+                            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                            (br $nextIy)))
+                        (local.set $ky (local.get $kh)))
+                      (else (local.set $ky (i32.const 0))))
+                    (block $doneWy
+                      (loop $nextWy
+                        (br_if $doneWy (i32.ge_s (local.get $ky) (local.get $kh)))
+                        (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $ph)) (i32.mul (local.get $ky) (local.get $dh))))
+                        (local.set $kx (i32.const 0))
+                        (block $doneWx
+                          (loop $nextWx
+                            (br_if $doneWx (i32.ge_s (local.get $kx) (local.get $kw)))
+                            (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $pw)) (i32.mul (local.get $kx) (local.get $dw))))
+                            (v128.store (local.get $at)
+                              (if (result v128) (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))
+                                (then (v128.load (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (local.get $cs)) (i32.const 1)))))
+                                (else (local.get $zpv))))
+                            (local.set $at (i32.add (local.get $at) (i32.shl (local.get $c) (i32.const 1))))
+                            (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                            (br $nextWx)))
+                        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                        (br $nextWy))))
                   (else
                     (local.set $j (i32.const 0))
                     (block $doneZ
@@ -965,7 +1017,7 @@
                             (br $nextKx)))
                         (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
                         (br $nextKy)))
-                  ))
+                  ))))
                 (local.set $row (i32.add (local.get $row) (local.get $kpBytes)))
                 (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
                 (br $nextX)))
