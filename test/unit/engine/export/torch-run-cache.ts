@@ -65,6 +65,13 @@ function isPlace(path: string): boolean {
 /** Absolute paths written in `text` (a `-c` script's f-strings end them at `{`). */
 const PATHS = /\/(?:[\w.@+-]+\/)*[\w.@+-]+/g;
 
+/**
+ * The command line as the key reads it: a torchrun's rendezvous port (`--master_port N`, a free one
+ * picked for each run) is where its ranks meet, not an input of what they compute or print, so
+ * every port keys as one (else a torchrun never answered from the cache).
+ */
+const keyedArgv = (argv: readonly string[]) => argv.map((a, i) => (i > 0 && argv[i - 1] === '--master_port' ? '<port>' : a));
+
 let identity: string | undefined;
 /** The Python and the packages a run imports: versions by their files' paths and times. */
 function pythonIdentity(python: string): string {
@@ -98,7 +105,7 @@ export function torchRunCache(python: string, run: TorchRunner): TorchRunner {
     const key = createHash('sha256')
       .update(
         JSON.stringify({
-          argv: argv.map(toKey),
+          argv: keyedArgv(argv).map(toKey),
           env,
           places: before.map((s) => [...s]),
           python: pythonIdentity(python),
@@ -119,7 +126,7 @@ export function torchRunCache(python: string, run: TorchRunner): TorchRunner {
         writeFileSync(path, Buffer.from(o.data, 'base64'));
       }
       for (const o of entry.removed) rmSync(join(places[o.place], o.rel), { force: true });
-      console.log(`python3 ${argv[0] === '-c' ? '-c …' : argv.map(toKey).join(' ').replace(/\0P(\d+)\0/g, '<$1>').slice(0, 80)}: answered from ${relative(ROOT, file)} (a run of the same inputs; ACCURACY_CACHE=0 runs it again)`);
+      console.log(`python3 ${argv[0] === '-c' ? '-c …' : keyedArgv(argv).map(toKey).join(' ').replace(/\0P(\d+)\0/g, '<$1>').slice(0, 80)}: answered from ${relative(ROOT, file)} (a run of the same inputs; ACCURACY_CACHE=0 runs it again)`);
       return { status: entry.status, signal: null, stdout: fromKey(entry.stdout), stderr: fromKey(entry.stderr) };
     }
     const r = await run(argv, cwd, env, timeoutMs);
