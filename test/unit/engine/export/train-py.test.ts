@@ -40,7 +40,7 @@ async function python(args: string[], cwd: string, timeout = 240_000) {
  * `grace` ms to exit before it is stopped (its whole process group). NOTE: in the full suite (never
  * alone, 8 s) the gloo teardown under torchrun sat until the 150 s limit after every rank had
  * printed and rank 0 had saved: the figures the test reads were there 140 s earlier. Quiet, alone,
- * it sits in 1 run of 2 to 4 (a torchrun of the MNIST CNN's train.py in a loop): gdb shows a rank
+ * it sat in 4 of 13 runs of the test below (2 of 25 runs of its torchrun in a loop): gdb shows a rank
  * whose main thread, holding the GIL, destroys DDP's Reducer, whose ProcessGroupGloo joins its
  * worker thread, which waits for the GIL to free a tensor's Python object (torch 1.13). Nothing
  * the test reads comes after `said` (rank 0 prints `saved` once torch.save has returned), so the
