@@ -13,7 +13,7 @@
 export interface StderrProgress {
   /** A phase without a count: one line. */
   phase(text: string): void;
-  /** A counted phase: what the engine's progress callback (done, total) calls, `text` its line. */
+  /** A counted phase: what the engine's progress callback (done, total) calls; the function given makes its line. */
   count(text: (done: number, total: number) => string): (done: number, total: number) => void;
   /** The last line ended (a terminal's line left open is closed), before the command prints anything else on stderr. */
   end(): void;

@@ -19,6 +19,7 @@
  * Add…) runs as `runInt8` runs it: its inputs dequantised from their blocks, the op's own float32
  * forward per sample, its output quantised into its block.
  */
+import type { ConvPlan } from '../../core/ops/conv2d';
 import type { ActivationParams } from '../../core/quantize/calibrate';
 import type { Int8Dense, Int8Model, Int8Outputs } from '../../core/quantize/int8';
 import { int8Outputs, quantizeSample, quantizeValue } from '../../core/quantize/int8';
@@ -352,17 +353,7 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
       taps = kk;
       cp = xl.cs;
       column = (j) => tapOf(j) * cp + channelOf(j);
-      ind = new Int32Array(P * kk);
-      for (let oy = 0; oy < c.outH; oy++) {
-        for (let ox = 0; ox < c.outW; ox++) {
-          for (let t = 0; t < kk; t++) {
-            const iy = oy * c.s[0] - c.p[0] + Math.floor(t / c.k[1]) * c.d[0];
-            const ix = ox * c.s[1] - c.p[1] + (t % c.k[1]) * c.d[1];
-            const inside = iy >= 0 && iy < c.h && ix >= 0 && ix < c.w;
-            ind[(oy * c.outW + ox) * kk + t] = 2 * (inside ? (iy * c.w + ix) * xl.cs : xl.zpAt);
-          }
-        }
-      }
+      ind = tapOffsets(c, xl);
     } else {
       // Unfolded: one row of kk·C taps in (ky, kx, c) order per output pixel.
       taps = 1;
@@ -432,6 +423,26 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
     }
   };
   return { run, out: y };
+}
+
+/**
+ * A convolution's indirection buffer over a block: for each output pixel and tap (ky, kx) the byte
+ * offset of the input pixel it reads, or of the block's zero-point pixel where it falls off the image.
+ */
+function tapOffsets(c: ConvPlan, xl: Layout): Int32Array {
+  const kk = c.k[0] * c.k[1];
+  const ind = new Int32Array(c.outH * c.outW * kk);
+  for (let oy = 0; oy < c.outH; oy++) {
+    for (let ox = 0; ox < c.outW; ox++) {
+      for (let t = 0; t < kk; t++) {
+        const iy = oy * c.s[0] - c.p[0] + Math.floor(t / c.k[1]) * c.d[0];
+        const ix = ox * c.s[1] - c.p[1] + (t % c.k[1]) * c.d[1];
+        const inside = iy >= 0 && iy < c.h && ix >= 0 && ix < c.w;
+        ind[(oy * c.outW + ox) * kk + t] = 2 * (inside ? (iy * c.w + ix) * xl.cs : xl.zpAt);
+      }
+    }
+  }
+  return ind;
 }
 
 /**
