@@ -582,91 +582,110 @@
         (br $nextXi))))
 
   ;; Output: for rows [q0, q1) (q = s·T + t, tile t = ty·TW + tx), four channels a step: Aᵀ·M·A
-  ;; (2×2 of 4·the sum), shifted right by 2 (exact), plus the layer's own int32 bias, requantised as
-  ;; int8Dense's and stored at the tile's output pixels inside outH × outW.
+  ;; (2×2 of 4·the sum: along each row of M first, a_r = m_r0 + m_r1 + m_r2 and b_r = m_r1 − m_r2 − m_r3,
+  ;; then down those), shifted right by 2 (exact), plus the layer's own int32 bias, requantised as
+  ;; int8Dense's and stored at the tile's output pixels inside outH × outW (a tile wholly inside
+  ;; without a test a pixel). The tile's sample, row and column are counted on from q0's.
   (func (export "int8WinogradOutput")
     (param $M i32) (param $mPlane i32) (param $outC8 i32) (param $T i32) (param $TW i32)
     (param $bias i32) (param $mult i32) (param $out i32) (param $outStep i32) (param $csBytes i32)
     (param $outH i32) (param $outW i32) (param $zp i32) (param $lo i32) (param $hi i32) (param $q0 i32) (param $q1 i32)
-    (local $q i32) (local $s i32) (local $t i32) (local $oy i32) (local $ox i32) (local $o i32) (local $at i32) (local $px i32) (local $rowBytes i32)
+    (local $q i32) (local $s i32) (local $t i32) (local $ty i32) (local $tx i32) (local $oy i32) (local $ox i32) (local $o i32)
+    (local $at i32) (local $px i32) (local $rowBytes i32) (local $whole i32) (local $base i32)
     (local $bv v128) (local $mv v128) (local $zpv v128) (local $lov v128) (local $hiv v128) (local $r v128)
-    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $m4 v128) (local $m5 v128) (local $m6 v128) (local $m7 v128) (local $m8 v128) (local $m9 v128) (local $m10 v128) (local $m11 v128) (local $m12 v128) (local $m13 v128) (local $m14 v128) (local $m15 v128)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
     (local.set $zpv (i32x4.splat (local.get $zp)))
     (local.set $lov (i32x4.splat (local.get $lo)))
     (local.set $hiv (i32x4.splat (local.get $hi)))
     (local.set $rowBytes (i32.mul (local.get $outW) (local.get $csBytes)))
+    (local.set $s (i32.div_u (local.get $q0) (local.get $T)))
+    (local.set $t (i32.sub (local.get $q0) (i32.mul (local.get $s) (local.get $T))))
+    (local.set $ty (i32.div_u (local.get $t) (local.get $TW)))
+    (local.set $tx (i32.sub (local.get $t) (i32.mul (local.get $ty) (local.get $TW))))
     (local.set $q (local.get $q0))
     (block $doneQ
       (loop $nextQ
         (br_if $doneQ (i32.ge_s (local.get $q) (local.get $q1)))
-        (local.set $s (i32.div_u (local.get $q) (local.get $T)))
-        (local.set $t (i32.sub (local.get $q) (i32.mul (local.get $s) (local.get $T))))
-        (local.set $oy (i32.shl (i32.div_u (local.get $t) (local.get $TW)) (i32.const 1)))
-        (local.set $ox (i32.shl (i32.sub (local.get $t) (i32.mul (i32.div_u (local.get $t) (local.get $TW)) (local.get $TW))) (i32.const 1)))
+        (local.set $oy (i32.shl (local.get $ty) (i32.const 1)))
+        (local.set $ox (i32.shl (local.get $tx) (i32.const 1)))
+        (local.set $whole (i32.and (i32.lt_s (i32.add (local.get $oy) (i32.const 1)) (local.get $outH)) (i32.lt_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW))))
+        (local.set $base (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep)))
+          (i32.mul (i32.add (i32.mul (local.get $oy) (local.get $outW)) (local.get $ox)) (local.get $csBytes))))
         (local.set $o (i32.const 0))
         (block $doneO
           (loop $nextO
             (br_if $doneO (i32.ge_s (local.get $o) (local.get $outC8)))
             (local.set $at (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $outC8)) (local.get $o)) (i32.const 2))))
             (local.set $m0 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 0) (local.get $mPlane)))))
-                (local.set $m1 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 1) (local.get $mPlane)))))
-                (local.set $m2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 2) (local.get $mPlane)))))
-                (local.set $m3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 3) (local.get $mPlane)))))
-                (local.set $m4 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 4) (local.get $mPlane)))))
-                (local.set $m5 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 5) (local.get $mPlane)))))
-                (local.set $m6 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 6) (local.get $mPlane)))))
-                (local.set $m7 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 7) (local.get $mPlane)))))
-                (local.set $m8 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 8) (local.get $mPlane)))))
-                (local.set $m9 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 9) (local.get $mPlane)))))
-                (local.set $m10 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 10) (local.get $mPlane)))))
-                (local.set $m11 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 11) (local.get $mPlane)))))
-                (local.set $m12 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 12) (local.get $mPlane)))))
-                (local.set $m13 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 13) (local.get $mPlane)))))
-                (local.set $m14 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 14) (local.get $mPlane)))))
-                (local.set $m15 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 15) (local.get $mPlane)))))
+            (local.set $m1 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 1) (local.get $mPlane)))))
+            (local.set $m2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 2) (local.get $mPlane)))))
+            (local.set $m3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 3) (local.get $mPlane)))))
+            (local.set $a0 (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+            (local.set $b0 (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+            (local.set $m0 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 4) (local.get $mPlane)))))
+            (local.set $m1 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 5) (local.get $mPlane)))))
+            (local.set $m2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 6) (local.get $mPlane)))))
+            (local.set $m3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 7) (local.get $mPlane)))))
+            (local.set $a1 (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+            (local.set $b1 (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+            (local.set $m0 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 8) (local.get $mPlane)))))
+            (local.set $m1 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 9) (local.get $mPlane)))))
+            (local.set $m2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 10) (local.get $mPlane)))))
+            (local.set $m3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 11) (local.get $mPlane)))))
+            (local.set $a2 (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+            (local.set $b2 (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+            (local.set $m0 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 12) (local.get $mPlane)))))
+            (local.set $m1 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 13) (local.get $mPlane)))))
+            (local.set $m2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 14) (local.get $mPlane)))))
+            (local.set $m3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 15) (local.get $mPlane)))))
+            (local.set $a3 (i32x4.add (i32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+            (local.set $b3 (i32x4.sub (i32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
             (local.set $bv (v128.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
             (local.set $mv (v128.load (i32.add (local.get $mult) (i32.shl (local.get $o) (i32.const 2)))))
-            (local.set $px (i32.add (i32.add (i32.add (local.get $out) (i32.mul (local.get $s) (local.get $outStep)))
-              (i32.mul (i32.add (i32.mul (local.get $oy) (local.get $outW)) (local.get $ox)) (local.get $csBytes))) (i32.shl (local.get $o) (i32.const 1))))
-            (if (i32.and (i32.lt_s (i32.add (local.get $oy) (i32.const 0)) (local.get $outH)) (i32.lt_s (i32.add (local.get $ox) (i32.const 0)) (local.get $outW)))
-                  (then (v128.store64_lane 0 (i32.add (local.get $px) (i32.add (i32.mul (i32.const 0) (local.get $rowBytes)) (i32.mul (i32.const 0) (local.get $csBytes))))
-                    (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
-                  (i32x4.min_s
-                    (i32x4.max_s
-                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.add (i32x4.add (i32x4.add (i32x4.add (local.get $m0) (local.get $m4)) (local.get $m8)) (i32x4.add (i32x4.add (local.get $m1) (local.get $m5)) (local.get $m9))) (i32x4.add (i32x4.add (local.get $m2) (local.get $m6)) (local.get $m10))) (i32.const 2)) (local.get $bv))) (local.get $mv))))
-                      (local.get $lov))
-                    (local.get $hiv))
-                  (local.get $zpv))) (local.get $r)))))
-                (if (i32.and (i32.lt_s (i32.add (local.get $oy) (i32.const 0)) (local.get $outH)) (i32.lt_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW)))
-                  (then (v128.store64_lane 0 (i32.add (local.get $px) (i32.add (i32.mul (i32.const 0) (local.get $rowBytes)) (i32.mul (i32.const 1) (local.get $csBytes))))
-                    (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
-                  (i32x4.min_s
-                    (i32x4.max_s
-                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.sub (i32x4.sub (i32x4.add (i32x4.add (local.get $m1) (local.get $m5)) (local.get $m9)) (i32x4.add (i32x4.add (local.get $m2) (local.get $m6)) (local.get $m10))) (i32x4.add (i32x4.add (local.get $m3) (local.get $m7)) (local.get $m11))) (i32.const 2)) (local.get $bv))) (local.get $mv))))
-                      (local.get $lov))
-                    (local.get $hiv))
-                  (local.get $zpv))) (local.get $r)))))
-                (if (i32.and (i32.lt_s (i32.add (local.get $oy) (i32.const 1)) (local.get $outH)) (i32.lt_s (i32.add (local.get $ox) (i32.const 0)) (local.get $outW)))
-                  (then (v128.store64_lane 0 (i32.add (local.get $px) (i32.add (i32.mul (i32.const 1) (local.get $rowBytes)) (i32.mul (i32.const 0) (local.get $csBytes))))
-                    (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
-                  (i32x4.min_s
-                    (i32x4.max_s
-                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.add (i32x4.add (i32x4.sub (i32x4.sub (local.get $m4) (local.get $m8)) (local.get $m12)) (i32x4.sub (i32x4.sub (local.get $m5) (local.get $m9)) (local.get $m13))) (i32x4.sub (i32x4.sub (local.get $m6) (local.get $m10)) (local.get $m14))) (i32.const 2)) (local.get $bv))) (local.get $mv))))
-                      (local.get $lov))
-                    (local.get $hiv))
-                  (local.get $zpv))) (local.get $r)))))
-                (if (i32.and (i32.lt_s (i32.add (local.get $oy) (i32.const 1)) (local.get $outH)) (i32.lt_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW)))
-                  (then (v128.store64_lane 0 (i32.add (local.get $px) (i32.add (i32.mul (i32.const 1) (local.get $rowBytes)) (i32.mul (i32.const 1) (local.get $csBytes))))
-                    (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
-                  (i32x4.min_s
-                    (i32x4.max_s
-                      (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.sub (i32x4.sub (i32x4.sub (i32x4.sub (local.get $m5) (local.get $m9)) (local.get $m13)) (i32x4.sub (i32x4.sub (local.get $m6) (local.get $m10)) (local.get $m14))) (i32x4.sub (i32x4.sub (local.get $m7) (local.get $m11)) (local.get $m15))) (i32.const 2)) (local.get $bv))) (local.get $mv))))
-                      (local.get $lov))
-                    (local.get $hiv))
-                  (local.get $zpv))) (local.get $r)))))
+            (local.set $px (i32.add (local.get $base) (i32.shl (local.get $o) (i32.const 1))))
+            (v128.store64_lane 0 (local.get $px)
+              (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
+              (i32x4.min_s
+                (i32x4.max_s
+                  (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.add (i32x4.add (local.get $a0) (local.get $a1)) (local.get $a2)) (i32.const 2)) (local.get $bv))) (local.get $mv))))
+                  (local.get $lov))
+                (local.get $hiv))
+              (local.get $zpv))) (local.get $r)))
+            (if (i32.or (local.get $whole) (i32.lt_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW))) (then
+            (v128.store64_lane 0 (i32.add (local.get $px) (local.get $csBytes))
+              (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
+              (i32x4.min_s
+                (i32x4.max_s
+                  (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.add (i32x4.add (local.get $b0) (local.get $b1)) (local.get $b2)) (i32.const 2)) (local.get $bv))) (local.get $mv))))
+                  (local.get $lov))
+                (local.get $hiv))
+              (local.get $zpv))) (local.get $r)))))
+            (if (i32.or (local.get $whole) (i32.lt_s (i32.add (local.get $oy) (i32.const 1)) (local.get $outH))) (then
+            (v128.store64_lane 0 (i32.add (local.get $px) (local.get $rowBytes))
+              (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
+              (i32x4.min_s
+                (i32x4.max_s
+                  (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.sub (i32x4.sub (local.get $a1) (local.get $a2)) (local.get $a3)) (i32.const 2)) (local.get $bv))) (local.get $mv))))
+                  (local.get $lov))
+                (local.get $hiv))
+              (local.get $zpv))) (local.get $r)))))
+            (if (local.get $whole) (then
+            (v128.store64_lane 0 (i32.add (local.get $px) (i32.add (local.get $rowBytes) (local.get $csBytes)))
+              (i16x8.narrow_i32x4_s (local.tee $r (i32x4.add
+              (i32x4.min_s
+                (i32x4.max_s
+                  (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (i32x4.add (i32x4.shr_s (i32x4.sub (i32x4.sub (local.get $b1) (local.get $b2)) (local.get $b3)) (i32.const 2)) (local.get $bv))) (local.get $mv))))
+                  (local.get $lov))
+                (local.get $hiv))
+              (local.get $zpv))) (local.get $r)))))
             (local.set $o (i32.add (local.get $o) (i32.const 4)))
             (br $nextO)))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (local.set $tx (i32.add (local.get $tx) (i32.const 1)))
+        (if (i32.eq (local.get $tx) (local.get $TW)) (then (local.set $tx (i32.const 0)) (local.set $ty (i32.add (local.get $ty) (i32.const 1)))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (if (i32.eq (local.get $t) (local.get $T)) (then (local.set $t (i32.const 0)) (local.set $ty (i32.const 0)) (local.set $tx (i32.const 0)) (local.set $s (i32.add (local.get $s) (i32.const 1)))))
         (br $nextQ))))
 
 ;; A depthwise convolution (groups = channels, one filter per channel: MobileNet's) over positions
