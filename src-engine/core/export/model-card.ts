@@ -40,8 +40,11 @@ export interface CardQuantization {
   /** Side by side on the test split: the task's metric, size, latency. */
   float: CardFigures;
   int8: CardFigures;
-  /** Test samples whose predicted class changed. */
+  /** Test samples whose predicted class changed (a segmenter's: pixels, `pixels`). */
   changed?: number;
+  /** The predictions `changed` counts among: the test samples, or a segmenter's pixels. */
+  compared?: number;
+  pixels?: boolean;
 }
 
 export interface CardFigures {
@@ -195,7 +198,7 @@ function quantizationSection(q: CardQuantization | undefined): string[] {
     '|---|---|---|---|---|',
     row('float32', q.float),
     row('int8', q.int8),
-    ...(q.changed !== undefined ? ['', `${plural(q.changed, 'test sample')} changed class between float32 and int8.`] : []),
+    ...(q.changed !== undefined ? ['', `${q.compared !== undefined ? `${q.changed.toLocaleString('en-US')} of ${plural(q.compared, q.pixels ? 'test pixel' : 'test sample')}` : plural(q.changed, q.pixels ? 'test pixel' : 'test sample')} changed class between float32 and int8.`] : []),
   ];
 }
 

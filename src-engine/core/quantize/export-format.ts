@@ -58,7 +58,7 @@ export function quantizationCard(q: Int8Model, calibratedOn: string, floatBytes:
       calibratedOn,
       float: { bytes: floatBytes, ...side(f?.float) },
       int8: { bytes: f?.int8.bytes ?? 0, ...side(f?.int8) },
-      ...(f?.changed !== undefined ? { changed: f.changed } : {}),
+      ...(f?.changed !== undefined ? { changed: f.changed, compared: f.samples * (f.positions || 1), ...(f.positions ? { pixels: true } : {}) } : {}),
     },
   };
 }

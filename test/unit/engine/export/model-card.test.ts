@@ -65,6 +65,14 @@ describe('model card', () => {
     expect(mdText(HOSTILE)).toBe('a\\|b # heading  \\<script\\>x\\</script\\> \\[link\\]\\(http://e\\) \\`code\\` \ufffd \\*em\\*');
   });
 
+  it("an int8 export's card counts the predictions that changed class among those compared: test samples, or a segmenter's pixels", () => {
+    const figures = { float: { bytes: 243_917, metric: { name: 'accuracy', value: 0.9 } }, int8: { bytes: 74_584, metric: { name: 'accuracy', value: 0.8997 } } };
+    const card = (extra: object) => modelCard(irisModel(), { quantization: { precision: 'int8', method: 'minmax', samples: 256, calibratedOn: 'shape-masks, its training split', ...figures, ...extra } });
+    expect(card({ changed: 998, compared: 204_800, pixels: true })).toContain('998 of 204,800 test pixels changed class between float32 and int8.');
+    expect(card({ changed: 21, compared: 1000 })).toContain('21 of 1,000 test samples changed class between float32 and int8.');
+    expect(card({ changed: 1 })).toContain('1 test sample changed class between float32 and int8.');
+  });
+
   it('an untrained design says so, and a card is bounded however many classes and columns', () => {
     const m = irisModel();
     const untrained = modelCard({ ...m, metrics: undefined, baselines: undefined, origin: { untrained: true, seed: 4 } });
