@@ -162,6 +162,10 @@ const SPECS: Record<string, Spec> = {
     input: [4, 9, 8],
     layers: [{ conv: { outChannels: 2, kernelSize: 1 } }, { conv: { outChannels: 6, kernelSize: 3, padding: 2, dilation: 2 } }, 'flatten', { linear: 3 }],
   },
+  'conv 3×3 pad 1 on 7×9 to 12 channels, pool 2 (2×2 stride 2: the last row and column dropped), relu, conv 1×1 → 5, pool 2 again (3×4 → 1×2), flatten, linear 3': {
+    input: [3, 7, 9],
+    layers: [{ conv: { outChannels: 12, kernelSize: 3, padding: 1 } }, { pool: { kernelSize: 2 } }, 'relu', { conv: { outChannels: 5, kernelSize: 1 } }, { pool: { kernelSize: 2 } }, 'flatten', { linear: 3 }],
+  },
   'pool first on 2 channels, conv 2 → 4, flatten': {
     input: [2, 7, 5],
     layers: [{ pool: { kernelSize: 2, stride: 1 } }, { conv: { outChannels: 4, kernelSize: 3, padding: 1 } }, 'flatten'],
