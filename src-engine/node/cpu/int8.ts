@@ -191,8 +191,8 @@ function prepareModel(m: Int8Model, heap: SharedHeap, threads: number, k: Kernel
   const toInput = inputKernel(m, input, inputAt, heap, k);
   // The outputs read back in the model's order, as uint8 and dequantised (int8Dequantize).
   const outArgs = {
-    x: cur.at, xStep: cur.layout.stride, at: placed(heap, new Uint8Array(outputAt.buffer, outputAt.byteOffset, outputAt.byteLength)), n: outSize,
-    table: placed(heap, new Uint8Array(dequantizeTable(m.params.at(-1)!).buffer)), q: heap.reserve(outSize * INT8_BATCH), vals: heap.reserve(4 * outSize * INT8_BATCH), s0: 0, s1: 0,
+    x: cur.at, xStep: cur.layout.stride, at: placed(heap, outputAt), n: outSize,
+    table: placed(heap, dequantizeTable(m.params.at(-1)!)), q: heap.reserve(outSize * INT8_BATCH), vals: heap.reserve(4 * outSize * INT8_BATCH), s0: 0, s1: 0,
   };
   const run = (x: Float32Array, count: number, times?: Float64Array): Int8Outputs => {
     const quantized = new Uint8Array(count * outSize);
@@ -340,7 +340,7 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
     if (c.groups !== 1 || xl.c !== c.inC || xl.h !== c.h || xl.w !== c.w) return undefined;
     // A wide block of 3 channels or fewer (an RGB image padded to 8) is unfolded, its rows of kk·C
     // values copied a vector a tap (int8Im2col): fewer products than the taps or Winograd over the
-    // block's 8 (the U-Net's RGB layer 43 → 23 µs on Winograd).
+    // block's 8 (the U-Net's RGB layer 43 → 38.5 µs against Winograd).
     const unfolded = xl.cs % 8 !== 0 || xl.c <= 3;
     if (!unfolded && c.k.every((v) => v === 3) && c.s.every((v) => v === 1) && c.d.every((v) => v === 1)) return winogradLayer(d, x, heap, threads, k, block);
     P = c.outH * c.outW;
@@ -397,15 +397,10 @@ function denseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, k
     bias[o] = d.bias[o] - zpIn * sum;
     mult[o] = d.multiplier[o];
   }
-  const place = <T extends Int16Array | Int32Array | Float32Array>(a: T, make: (buf: ArrayBufferLike, at: number, n: number) => T): number => {
-    const at = heap.reserve(a.byteLength);
-    make(heap.memory.buffer, at, a.length).set(a);
-    return at;
-  };
-  const w = place(weights, (b, at, n) => new Int16Array(b, at, n));
-  const biasAt = place(bias, (b, at, n) => new Int32Array(b, at, n));
-  const multAt = place(mult, (b, at, n) => new Float32Array(b, at, n));
-  const indAt = place(ind, (b, at, n) => new Int32Array(b, at, n));
+  const w = placed(heap, weights);
+  const biasAt = placed(heap, bias);
+  const multAt = placed(heap, mult);
+  const indAt = placed(heap, ind);
   const y = block(out, d.output.zeroPoint);
   const zp = d.output.zeroPoint;
   const lo = (step.relu ? zp : 0) - zp;
@@ -477,25 +472,10 @@ function depthwiseLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: numbe
     bias[o] = d.bias[o] - zpIn * sum;
     mult[o] = d.multiplier[o];
   }
-  const ind = new Int32Array(P * taps);
-  for (let oy = 0; oy < c.outH; oy++) {
-    for (let ox = 0; ox < c.outW; ox++) {
-      for (let t = 0; t < taps; t++) {
-        const iy = oy * c.s[0] - c.p[0] + Math.floor(t / c.k[1]) * c.d[0];
-        const ix = ox * c.s[1] - c.p[1] + (t % c.k[1]) * c.d[1];
-        const inside = iy >= 0 && iy < c.h && ix >= 0 && ix < c.w;
-        ind[(oy * c.outW + ox) * taps + t] = 2 * (inside ? (iy * c.w + ix) * cs : xl.zpAt);
-      }
-    }
-  }
-  const place = (a: Int16Array | Int32Array | Float32Array): number => {
-    const at = heap.reserve(a.byteLength);
-    new Uint8Array(heap.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    return at;
-  };
+  const ind = tapOffsets(c, xl);
   const y = block(layout(step.out, c.outH, c.outW, cs), d.output.zeroPoint);
   const zp = d.output.zeroPoint;
-  const args = { w: place(weights), bias: place(bias), mult: place(mult), ind: place(ind), taps, csBytes: 2 * cs, P, x: x.at, xStep: xl.stride, out: y.at, outStep: y.layout.stride, q0: 0, q1: 0, zp, lo: (step.relu ? zp : 0) - zp, hi: 255 - zp };
+  const args = { w: placed(heap, weights), bias: placed(heap, bias), mult: placed(heap, mult), ind: placed(heap, ind), taps, csBytes: 2 * cs, P, x: x.at, xStep: xl.stride, out: y.at, outStep: y.layout.stride, q0: 0, q1: 0, zp, lo: (step.relu ? zp : 0) - zp, hi: 255 - zp };
   return {
     out: y,
     run(samples) {
@@ -526,14 +506,9 @@ function phasedLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, 
   const yl = y.layout;
   const zp = d.output.zeroPoint;
   const zpIn = d.input.zeroPoint;
-  const place = (a: Int16Array | Int32Array | Float32Array): number => {
-    const at = heap.reserve(a.byteLength);
-    new Uint8Array(heap.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    return at;
-  };
   const mult = new Float32Array(outC8);
   mult.set(d.multiplier.subarray(0, step.out));
-  const multAt = place(mult);
+  const multAt = placed(heap, mult);
   // int8DensePairs' order: per eight channels, two quads of cs/2 vectors, each four channels × a pair of values.
   const slot = (o: number, j: number) => (o - (o % 8)) * cs + ((o % 8) >> 2) * 4 * cs + (j >> 1) * 8 + (o % 4) * 2 + (j % 2);
   const phases: Parameters<Kernels['pairs']['run']>[0][] = [];
@@ -555,7 +530,7 @@ function phasedLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number, 
     }
     const [i, j] = [Math.floor(tap / t.k[1]), tap % t.k[1]];
     phases.push({
-      w: place(weights), bias: place(bias), mult: multAt, kpBytes: 2 * cs, P, x: x.at, out: y.at + 2 * (i * t.outW + j) * yl.cs, outStep: yl.stride, csBytes: 2 * t.s[1] * yl.cs,
+      w: placed(heap, weights), bias: placed(heap, bias), mult: multAt, kpBytes: 2 * cs, P, x: x.at, out: y.at + 2 * (i * t.outW + j) * yl.cs, outStep: yl.stride, csBytes: 2 * t.s[1] * yl.cs,
       outC8, q0: 0, q1: 0, zp, lo: (step.relu ? zp : 0) - zp, hi: 255 - zp, xStep: xl.stride, pw: t.w, outRow: 2 * t.s[0] * t.outW * yl.cs,
     });
   }
@@ -626,15 +601,10 @@ function winogradLayer(d: Int8Dense, x: Block, heap: SharedHeap, threads: number
       }
     }
   }
-  const place = (a: Int16Array | Int32Array | Float32Array): number => {
-    const at = heap.reserve(a.byteLength);
-    new Uint8Array(heap.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    return at;
-  };
-  const U = place(u);
-  const indAt = place(ind);
-  const biasAt = place(bias);
-  const multAt = place(mult);
+  const U = placed(heap, u);
+  const indAt = placed(heap, ind);
+  const biasAt = placed(heap, bias);
+  const multAt = placed(heap, mult);
   // NOTE: the 16 planes are read together (a tile's 16 values): sized for the samples at hand and one
   // cache line further apart, so that they do not all fall in one cache set (plane sizes of whole pages).
   const planeBytes = (samples: number, rowBytes: number) => up(samples * T * rowBytes, 64) + 64;
@@ -702,7 +672,7 @@ function opLayer(step: FloatStep, xs: readonly Block[], from: readonly Activatio
 }
 
 /** `a`'s bytes copied into the heap; returns their address. */
-function placed(heap: SharedHeap, a: Uint8Array | Float64Array): number {
+function placed(heap: SharedHeap, a: ArrayBufferView): number {
   const at = heap.reserve(a.byteLength);
   new Uint8Array(heap.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return at;
