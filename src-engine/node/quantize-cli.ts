@@ -27,7 +27,7 @@ import { exportOnnx } from '../core/export/onnx';
 import { CALIBRATION_METHODS, quantisedOutput, type ActivationParams, type CalibrationMethod } from '../core/quantize/calibrate';
 import { normalized, quantizeModel, type Int8Model } from '../core/quantize/int8';
 import { int8Onnx } from '../core/quantize/qdq-onnx';
-import { layerSensitivity, sideBySide, worstLayers, type LayerSensitivity, type SideBySide } from '../core/quantize/side-by-side';
+import { SENSITIVITY_SAMPLES, layerSensitivity, sideBySide, worstLayers, type LayerSensitivity, type SideBySide } from '../core/quantize/side-by-side';
 import { quantizationSplits, type Sampled } from '../core/quantize/data';
 export type { Sampled } from '../core/quantize/data';
 import { quantizationCard } from '../core/quantize/export-format';
@@ -42,7 +42,6 @@ import { datasetFromFlags } from './train-data';
 import { settingsForData } from './train-design';
 
 /** Test samples the per-layer sensitivity is measured on (a float64 pass per layer). */
-const SENSITIVITY_SAMPLES = 200;
 
 /** Calibration samples unless `--samples` says. */
 export const DEFAULT_CALIBRATION_SAMPLES = 256;

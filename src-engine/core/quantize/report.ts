@@ -15,12 +15,11 @@ import { quantizationSplits } from './data';
 import { QuantizeError } from './errors';
 import { normalized, quantizeModel } from './int8';
 import { int8Onnx } from './qdq-onnx';
-import { layerSensitivityAsync, quantizeCancelled, sideBySide, timeSides, type ClassMove, type LayerSensitivity, type SideBySide, type SideFigures } from './side-by-side';
+import { SENSITIVITY_SAMPLES, layerSensitivityAsync, quantizeCancelled, sideBySide, timeSides, type ClassMove, type LayerSensitivity, type SideBySide, type SideFigures } from './side-by-side';
 import type { QuantizePhase } from '../../catalog/calibration';
 
-/** Test samples the report measures, and those its per-layer sensitivity does. */
+/** Test samples the report measures (its per-layer sensitivity: SENSITIVITY_SAMPLES of them). */
 const REPORT_TEST_SAMPLES = 1000;
-const REPORT_SENSITIVITY_SAMPLES = 200;
 /** The most classes whose confusion matrices the report carries (the dialog draws up to 20). */
 const REPORT_CONFUSION_CLASSES = 50;
 
@@ -78,7 +77,7 @@ export async function quantizationReport(model: TrainedModel, loaded: LoadedData
   const f = sideBySide(q, test.x, test.y, test.count, bytes, backend, { speed: false });
   await phase('timing');
   const timed = timeSides(q, test.x, test.count, backend);
-  const few = Math.min(test.count, REPORT_SENSITIVITY_SAMPLES);
+  const few = Math.min(test.count, SENSITIVITY_SAMPLES);
   await phase('sensitivity', few);
   // At most ~10 progress reports a second: a small model's 200 samples take milliseconds.
   let reported = 0;
@@ -105,7 +104,9 @@ export async function quantizationReport(model: TrainedModel, loaded: LoadedData
     ...(f.confusion && model.classNames && model.classNames.length <= REPORT_CONFUSION_CLASSES ? { confusion: { classes: model.classNames, ...f.confusion } } : {}),
     ...(f.changed !== undefined ? { changed: f.changed } : {}),
     ...(f.moved ? { moved: f.moved } : {}),
+    ...(f.positions ? { positions: f.positions } : {}),
     sensitivity,
+    sensitivitySamples: few,
     ...(q.plan.keptFloat?.length ? { keptFloat: q.plan.keptFloat } : {}),
     int8Runtime: f.int8Runtime,
   };

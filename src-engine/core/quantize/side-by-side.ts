@@ -251,6 +251,9 @@ export interface Sensitivities {
   metric: SideBySide['metric'];
 }
 
+/** The test samples a per-layer sensitivity pass measures, at most (the first of the test split): the CLI's and the Quantize dialog's. */
+export const SENSITIVITY_SAMPLES = 200;
+
 /** How far a sensitivity pass has got: test samples done of those it measures. */
 export type SensitivityProgress = (done: number, total: number) => void;
 

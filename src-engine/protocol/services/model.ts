@@ -279,10 +279,14 @@ export const modelService = defineService({
             int8: z.array(z.array(z.number().int().nonnegative()).max(100)).max(100),
           })
           .optional(),
-        /** A classifier's test samples whose predicted class changed, and its classes that moved (most changed first). */
+        /** A classifier's test samples whose predicted class changed (a segmenter's pixels), and its classes that moved (most changed first). */
         changed: z.number().int().nonnegative().optional(),
+        /** A segmenter's pixels per sample: `changed`, `moved` and `confusion` count pixels, `positions` a sample. */
+        positions: z.number().int().positive().optional(),
         moved: z.array(z.object({ name: z.string().max(1000), samples: z.number().int(), float: z.number().int(), int8: z.number().int(), changed: z.number().int() })).max(65_536).optional(),
         sensitivity: z.array(z.object({ layer: z.string().max(1000), metric: z.number(), change: z.number() })).max(10_000),
+        /** The test samples `sensitivity` measured each layer on (the first of the test split, at most 200). */
+        sensitivitySamples: z.number().int().nonnegative(),
         /** The layers kept in float32 (`keepFloat`, in the graph's order): not in `sensitivity`, their weights float32 in `int8.bytes`. */
         keptFloat: KeepFloat.optional(),
         /** What ran the int8 side: "WebAssembly SIMD" (the CPU backend's int8 kernels) or "TypeScript" (the reference). */

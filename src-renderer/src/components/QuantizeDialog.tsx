@@ -91,13 +91,15 @@ export function QuantizeFigures({ report, keep = report.keptFloat ?? [], onKeep 
       {r.float.latencyMs !== undefined ? <p className="quantize__note">Timed by the engine on this machine: the median of repeated calls, the input's normalisation or quantisation included.</p> : null}
       {r.changed !== undefined ? (
         <p data-testid="quantize-changed">
-          {r.changed} of {r.testSamples} test samples changed class
+          {r.changed} of {r.positions ? `${r.testSamples * r.positions} test pixels` : `${r.testSamples} test samples`} changed class
           {r.moved?.length ? `: ${r.moved.map((c) => `${c.name} ${c.float}→${c.int8} right (${c.changed} changed)`).join(', ')}` : ''}.
         </p>
       ) : null}
       {r.confusion ? <ConfusionPair confusion={r.confusion} /> : null}
       <h3>Per-layer sensitivity</h3>
-      <p className="quantize__note">Each layer alone in int8, the rest in float: the one that costs most is the one to keep in float, or to calibrate otherwise. Check the layers to keep and measure again.</p>
+      <p className="quantize__note">
+        Each layer alone in int8, the rest in float, on the first {r.sensitivitySamples} test samples (its figures are theirs, not the {r.testSamples} above): the one that costs most is the one to keep in float, or to calibrate otherwise. Check the layers to keep and measure again.
+      </p>
       <ul className="quantize__layers">
         {r.sensitivity.map((l) => (
           <li key={l.layer} data-layer={l.layer} data-change={l.change} {...(l.layer === worst ? { 'data-worst': 'true', className: 'quantize__worst' } : {})}>

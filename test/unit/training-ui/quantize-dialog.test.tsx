@@ -43,6 +43,7 @@ const REPORT: QuantizeReport = {
     { layer: 'fc1', metric: 0.86, change: 0 },
     { layer: 'fc3', metric: 0.855, change: -0.005 },
   ],
+  sensitivitySamples: 200,
 };
 
 /** The same with the engine's timings, as it answers them now. */
@@ -65,6 +66,11 @@ describe('Export ▸ Quantize…', () => {
     expect(html).toContain('8 75→76 right (3 changed), &lt;b&gt;4&lt;/b&gt; 88→89 right (2 changed)');
     expect([...html.matchAll(/data-layer="([^"]+)" data-change="([^"]+)"/g)].map((m) => [m[1], Number(m[2])])).toEqual([['fc1', 0], ['fc3', -0.005]]);
     expect(html).toContain('−0.50 points');
+    // The sensitivity's own sample count: its figures (86 %) are the first 200 samples', not the 1000's (89.4 %).
+    expect(html).toContain('on the first 200 test samples (its figures are theirs, not the 1000 above)');
+    expect(html).toContain('5 of 1000 test samples changed class');
+    // A segmenter's changes are pixels, among every test pixel.
+    expect(renderToStaticMarkup(<QuantizeFigures report={{ ...REPORT, testSamples: 200, positions: 1024, changed: 998, moved: undefined }} />)).toContain('998 of 204800 test pixels changed class');
     expect([showMetric('mse', 0.11824), showChange('mse', 0.000323), showChange('accuracy', 0)]).toEqual(['0.1182', '+0.000323', '±0.00 points']);
   });
 
@@ -117,6 +123,16 @@ describe('Export ▸ Quantize…', () => {
     expect(many[0].classes.split(',')).toHaveLength(MOST_CONFUSION_CLASSES + 1);
     expect(many[1].cells.filter((c) => c.changed).map((c) => c.title)).toEqual(['true c3, predicted c3: 11 (float32: 13)', 'true c3, predicted c4: 2 (float32: 0)']);
     expect(renderToStaticMarkup(<QuantizeFigures report={TIMED} />)).not.toContain('quantize-confusion');
+  });
+
+  it("ConfusionMatrix draws counts from 10,000 on in thousands, as the Samples tab does (a segmenter's pixels in 30 px cells), the exact count in the title", () => {
+    const html = renderToStaticMarkup(<ConfusionMatrix m={[[328_208, 440], [16_290, 3638]]} classes={['background', 'circle']} />);
+    expect([...html.matchAll(/title="(true [^"]*, predicted [^"]*)">([^<]*)<\/span>/g)].map((c) => [c[1], c[2]])).toEqual([
+      ['true background, predicted background: 328208', '328k'],
+      ['true background, predicted circle: 440', '440'],
+      ['true circle, predicted background: 16290', '16k'],
+      ['true circle, predicted circle: 3638', '3638'],
+    ]);
   });
 
   it('ConfusionMatrix marks nothing and adds nothing for its other users (Compare, Evaluate)', () => {
