@@ -469,6 +469,11 @@ export function confusionRestricted(matrix: readonly (readonly number[])[], show
   });
 }
 
+/** A confusion matrix cell's count as drawn in its narrow cell: from 10,000 on in thousands (`328k`; the exact count in its title). */
+export function confusionCount(count: number): string {
+  return Math.abs(count) >= 10_000 ? `${Math.round(count / 1000)}k` : String(count);
+}
+
 /** Row-normalised confusion matrix (recall per true class), with the raw counts kept. */
 export function confusionCells(matrix: readonly (readonly number[])[]): { row: number; col: number; count: number; share: number }[] {
   const cells: { row: number; col: number; count: number; share: number }[] = [];

@@ -1,4 +1,4 @@
-import { confusionRestricted, confusionShown } from '../../training/charts';
+import { confusionCount, confusionRestricted, confusionShown } from '../../training/charts';
 
 /**
  * A confusion matrix with its class labels: rows the true class, columns the predicted one. Past
@@ -39,7 +39,7 @@ export function ConfusionMatrix({ m, classes, signed, shown, changedFrom }: { m:
             const changed = was !== undefined && was !== v;
             return (
               <span key={`${a}-${b}`} {...(changed ? { className: 'compare__matrix-changed', 'data-changed': 'true' } : {})} style={{ background: colour }} title={`true ${names[a]}, predicted ${names[b]}: ${v}${changed ? ` (${changedFrom!.label}: ${was})` : ''}`}>
-                {v === 0 && signed ? '' : v}
+                {v === 0 && signed ? '' : confusionCount(v)}
               </span>
             );
           }),

@@ -1,6 +1,6 @@
 import { Fragment, useEffect, useMemo, useRef } from 'react';
 import type { DecisionBoundary as Boundary, SampleProbeResult } from '../../../../src-engine/protocol';
-import { boundaryPixels, confusionCells, confusionRestricted, confusionShown, sampleValue, sampleValues, samplesAsNumbers, toGrid } from '../../training/charts';
+import { boundaryPixels, confusionCells, confusionCount, confusionRestricted, confusionShown, sampleValue, sampleValues, samplesAsNumbers, toGrid } from '../../training/charts';
 import { characterGlyph } from '../../../../src-engine/facade';
 import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
@@ -270,7 +270,7 @@ export function ConfusionMatrix() {
               style={{ ['--share' as string]: String(cell.share) }}
               title={`true ${names[cell.row]}, predicted ${names[cell.col]}: ${cell.count}${cell.col < classes.length ? examples(classes[cell.row], classes[cell.col]) : ''}`}
             >
-              {cell.count >= 10_000 ? `${Math.round(cell.count / 1000)}k` : cell.count}
+              {confusionCount(cell.count)}
             </span>
           </Fragment>
         ))}
