@@ -39,7 +39,11 @@ export interface QuantizationReport {
   confusion?: { classes: string[]; float: number[][]; int8: number[][] };
   changed?: number;
   moved?: ClassMove[];
+  /** A segmenter's pixels per sample: `changed`, `moved` and `confusion` count pixels. */
+  positions?: number;
   sensitivity: LayerSensitivity[];
+  /** The test samples `sensitivity` measured each layer on (the first of the test split, at most SENSITIVITY_SAMPLES). */
+  sensitivitySamples: number;
   /** The layers kept in float32 (`options.keepFloat`, in the graph's order): none in `sensitivity`. */
   keptFloat?: string[];
   /** What ran the int8 side (side-by-side.ts `int8Runtime`). */
