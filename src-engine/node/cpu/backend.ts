@@ -40,7 +40,7 @@ export interface CpuBackend extends Backend, Int8Capable {
   readonly heap: SharedHeap;
   fusedUpdate: NonNullable<Backend['fusedUpdate']>;
   /** Independent GEMMs in one parallel round, as `gemm` on each in turn (see `CpuContext.gemmMany`). */
-  gemmMany(list: readonly GemmArgs[]): void;
+  gemmMany(list: readonly GemmArgs[], beside?: () => void): void;
   /** C = op(A)·op(B) + `bias` on every row (see `CpuContext.gemmBias`). */
   gemmBias(args: GemmArgs, bias: Float32Array): void;
   /** Parallel rounds run so far (fork/joins that woke the workers), for diagnostics (bench/profile.ts). */
@@ -187,19 +187,23 @@ class CpuGemm {
    * same way and the results are the same bits; only the worker wake-ups are shared. GEMMs that
    * would each run on the calling thread alone still do, one after another.
    */
-  gemmMany(list: readonly GemmArgs[]): void {
+  gemmMany(list: readonly GemmArgs[], beside?: () => void): void {
     const heap = this.heap;
     // NOTE: a staged copy may move when a later `addressOf` grows the staging area, so operands
-    // outside the heap (tests, mostly) take the one-GEMM-at-a-time path, which stages per GEMM.
+    // outside the heap (tests, mostly) take the one-GEMM-at-a-time path, which stages per GEMM
+    // (and `beside` after them, which may stage its own).
     if (!list.every((g) => heap.owns(g.a) && heap.owns(g.b) && heap.owns(g.c))) {
       for (const g of list) this.gemm(g);
+      beside?.();
       return;
     }
     try {
       const each = list.map((g) => this.tasks(g));
       const all = each.flat();
-      if (all.length > MAX_TASKS || each.every((tasks) => tasks.length <= 1)) for (const tasks of each) this.runTasks(tasks);
-      else this.runTasks(all);
+      if (all.length > MAX_TASKS || each.every((tasks) => tasks.length <= 1)) {
+        beside?.();
+        for (const tasks of each) this.runTasks(tasks);
+      } else this.runTasks(all, beside);
     } finally {
       this.staging.unstage();
     }
@@ -245,15 +249,17 @@ class CpuGemm {
     return tasks;
   }
 
-  /** Run tasks: one on the calling thread, more as one parallel round. */
-  private runTasks(tasks: readonly GemmTask[]): void {
+  /** Run tasks: one on the calling thread, more as one parallel round (with the caller's `beside` work: `WorkerPool.run`). */
+  private runTasks(tasks: readonly GemmTask[], beside?: () => void): void {
     const k = this.kernel;
-    if (tasks.length === 1) k.call(tasks[0]);
-    else if (tasks.length > 1) {
+    if (tasks.length > 1) {
       k.begin(tasks[0], tasks.length);
       for (let t = 1; t < tasks.length; t++) for (const [name, value] of Object.entries(tasks[t]) as [keyof GemmTask, number][]) k.set(t, name, value);
-      k.launch();
+      k.launch(beside);
+      return;
     }
+    beside?.();
+    if (tasks.length === 1) k.call(tasks[0]);
   }
 }
 
@@ -392,7 +398,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   const addressOf = staging.addressOf.bind(staging);
   const unstage = staging.unstage.bind(staging);
   const gemms = new CpuGemm(heap, staging, threads, kernel('gemm', { perThread: { scratch: KIND.gemmScratch } }));
-  const gemmMany = (list: readonly GemmArgs[]): void => gemms.gemmMany(list);
+  const gemmMany = (list: readonly GemmArgs[], beside?: () => void): void => gemms.gemmMany(list, beside);
   const gemmBias = (args: GemmArgs, bias: Float32Array): void => gemms.gemmBias(args, bias);
   const im2colKernel = kernel('im2col');
   const col2imKernel = kernel('col2im');

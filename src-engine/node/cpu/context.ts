@@ -35,8 +35,11 @@ export interface CpuContext {
   /**
    * Independent GEMMs (no one's output is another's operand) in one parallel round, with the
    * results of `backend.gemm` on each in turn (e.g. a layer's input and weight gradients).
+   * `beside`: the calling thread's own work meanwhile, independent of the GEMMs (reads nothing
+   * they write, writes nothing they touch; kernels called on the calling thread only), e.g. the
+   * layer's bias column sums (see `WorkerPool.run`).
    */
-  gemmMany(list: readonly GemmArgs[]): void;
+  gemmMany(list: readonly GemmArgs[], beside?: () => void): void;
   /**
    * C = op(A)·op(B) with `bias` (n floats) added to every row (`args.accumulate` false): the same
    * bits as C's rows filled with the bias and `backend.gemm` accumulating onto them, without

@@ -183,9 +183,10 @@ export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
   /**
    * Run as `tasks` tasks, claimed by the pool's threads, and return when all are done. With a
    * `range`, `args` gives the whole `[start, end)` and task t gets its t-th contiguous share
-   * (boundaries aligned; later shares may be empty); `step` offsets parameters per task.
+   * (boundaries aligned; later shares may be empty); `step` offsets parameters per task;
+   * `beside`, the calling thread's own independent work meanwhile (see `WorkerPool.run`).
    */
-  run(args: CallArgs<K, T>, tasks = 1, step?: TaskStep<K>): void {
+  run(args: CallArgs<K, T>, tasks = 1, step?: TaskStep<K>, beside?: () => void): void {
     this.begin(args, tasks);
     const { rows } = this.pool;
     if (this.start >= 0) {
@@ -210,7 +211,7 @@ export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
         for (let t = 1; t < tasks; t++) rows[t * ARGS_STRIDE + j] += t * d;
       }
     }
-    this.launch();
+    this.launch(beside);
   }
 
   /** Start `tasks` tasks with `args` each; change them with `set`, then `launch`. */
@@ -229,11 +230,11 @@ export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
     this.pool.rows[task * ARGS_STRIDE + this.index[param]] = value;
   }
 
-  /** Run the tasks `begin` started; returns when all are done. */
-  launch(): void {
-    if (!this.profiler.tallies) return this.pool.run(this.spec.id, this.tasks, this.mask, this.runTask);
+  /** Run the tasks `begin` started, with the caller's own `beside` work (see `WorkerPool.run`); returns when all are done. */
+  launch(beside?: () => void): void {
+    if (!this.profiler.tallies) return this.pool.run(this.spec.id, this.tasks, this.mask, this.runTask, beside);
     const t0 = performance.now();
-    this.pool.run(this.spec.id, this.tasks, this.mask, this.runTask);
+    this.pool.run(this.spec.id, this.tasks, this.mask, this.runTask, beside);
     this.tally(t0, this.pool.rows, this.tasks);
   }
 }

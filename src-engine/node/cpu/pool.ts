@@ -165,11 +165,18 @@ export class WorkerPool {
    * `local` runs a task on the calling thread, from `row[at …]`. `mask` bit j set: argument j of
    * every task is a kind index, replaced by the executing thread's value of that kind. Returns
    * when every task has finished.
+   *
+   * `beside`: work of the calling thread's own, independent of the round's (it reads nothing the
+   * tasks write and writes nothing they touch), run by the caller once the workers are woken and
+   * before it claims tasks, so that the workers start on the tasks meanwhile (a Linear's bias
+   * column sums beside its gradient GEMMs). It may call kernels on the calling thread
+   * (`Kernel.call`), never a parallel round. Without workers, or with one task, it runs first.
    */
-  run(fn: number, n: number, mask: number, local: (row: Float64Array, at: number) => void): void {
+  run(fn: number, n: number, mask: number, local: (row: Float64Array, at: number) => void, beside?: () => void): void {
     if (this.disposed) throw new Error('CPU004: the CPU backend was disposed; create a new one.');
     if (n > MAX_TASKS) throw new Error(`WorkerPool.run: ${n} tasks (at most ${MAX_TASKS})`);
     if (n === 1 || this.workers.length === 0) {
+      beside?.();
       for (let i = 0; i < n; i++) this.runLocal(i, mask, local);
       return;
     }
@@ -183,6 +190,13 @@ export class WorkerPool {
     Atomics.store(ctrl, SEQ, (this.seq = (this.seq + 1) & 0x3fffffff));
     Atomics.notify(ctrl, SEQ);
     let error: unknown;
+    if (beside) {
+      try {
+        beside();
+      } catch (e) {
+        error = e;
+      }
+    }
     for (;;) {
       const w = Atomics.load(ctrl, WORK);
       const i = w & 63;

@@ -45,6 +45,38 @@ describe('WorkerPool', () => {
     expect(c.every((v) => v === k)).toBe(true);
   });
 
+  it("runs the caller's own `beside` work once per round while the worker takes the round's tasks; its error comes after the round", () => {
+    const [m, n, k] = [64, 256, 128]; // 4 tasks on 2 threads
+    const a = be.alloc(m * k).fill(1);
+    const b = be.alloc(k * n).fill(1);
+    const c = be.alloc(m * n);
+    const bits = new Int32Array(c.buffer, c.byteOffset, c.length);
+    const gemm = { transA: false, transB: false, m, n, k, a, b, c, accumulate: true };
+    // The first round: beside waits (up to 10 s) until a task's sums appear in C, which only the
+    // worker can have written, the caller being in `beside` until then.
+    let seen = false;
+    be.gemmMany([gemm], () => {
+      const until = performance.now() + 10_000;
+      while (!seen && performance.now() < until) for (let i = 0; i < n && !seen; i += 16) for (let r = 0; r < m && !seen; r += 8) seen = Atomics.load(bits, r * n + i) !== 0;
+    });
+    expect(seen).toBe(true);
+    let calls = 0;
+    for (let r = 1; r < 200; r++) be.gemmMany([gemm], () => void calls++);
+    expect(calls).toBe(199);
+    expect(c.every((v) => v === k * 200)).toBe(true);
+    const launches = be.launches;
+    expect(() =>
+      be.gemmMany([gemm], () => {
+        throw new Error('beside failed');
+      }),
+    ).toThrow('beside failed');
+    // the round ran (one launch) and finished every task before the error surfaced; the pool goes on
+    expect(be.launches).toBe(launches + 1);
+    expect(c.every((v) => v === k * 201)).toBe(true);
+    be.gemm(gemm);
+    expect(c.every((v) => v === k * 202)).toBe(true);
+  });
+
   it('Conv2d gradients are bit-identical from run to run on 2 threads (per-task partial sums)', () => {
     const def = getOp('Conv2d')!;
     const rng = new Rng(3);

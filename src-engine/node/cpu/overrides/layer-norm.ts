@@ -48,19 +48,21 @@ export function layerNormOverride(cpu: CpuContext): OpKernelOverride {
       try {
         const dya = cpu.addressOf(dy, rows * d, 'LayerNorm dOutput', true, false);
         const xh = cpu.addressOf(ctx.workspace.xhat.data, rows * d, 'LayerNorm xhat', true, false);
+        // dγ and dβ: each column's rows summed in order, by the caller beside dx's round (both read
+        // dy and x̂ only; see WorkerPool.run), or alone.
+        let sums: (() => void) | undefined;
         if (dGamma && dBeta) {
           const dg = cpu.addressOf(dGamma, d, 'LayerNorm dWeight', true, true);
           const db = cpu.addressOf(dBeta, d, 'LayerNorm dBias', true, true);
-          // Each column's rows summed in order.
-          colSums.call({ dy: dya, xh, rows, cols: d, db, ddot: dg, j0: 0, j1: d });
+          sums = () => colSums.call({ dy: dya, xh, rows, cols: d, db, ddot: dg, j0: 0, j1: d });
         }
         if (dxT) {
           const assign = ctx.dInputsFresh?.[0] ? 1 : 0;
           const inv = cpu.addressOf(ctx.workspace.invStd.data, rows, 'LayerNorm invStd', true, false);
           const g = ctx.params.weight ? cpu.addressOf(ctx.params.weight.data, d, 'LayerNorm weight', true, false) : 0;
           const dx = cpu.addressOf(dxT.data, rows * d, 'LayerNorm dInput', !assign, true);
-          backward.run({ dy: dya, xhat: xh, invStd: inv, gamma: g, dx, d, r0: 0, r1: rows, assign }, partsFor(rows * d, cpu.threads, rows, 2));
-        }
+          backward.run({ dy: dya, xhat: xh, invStd: inv, gamma: g, dx, d, r0: 0, r1: rows, assign }, partsFor(rows * d, cpu.threads, rows, 2), undefined, sums);
+        } else sums?.();
       } finally {
         cpu.unstage();
       }

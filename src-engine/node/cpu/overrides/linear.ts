@@ -17,21 +17,32 @@ export function linearRows(cpu: CpuContext) {
   // written by both cores row after row. The tiny GPT's 15 calls a step (4,096 rows, 64–256
   // columns): 9.4 ms on 2 threads against 2.2–2.5 ms on one (bench/profile.ts tiny-gpt 2).
   const colSums = cpu.kernel('colSums');
+  const biasGrad = (dy: Float32Array, db: Float32Array | undefined, rows: number, cols: number, what: string): void => {
+    if (!db) return;
+    try {
+      const dya = cpu.addressOf(dy, rows * cols, `${what} dOutput`, true, false);
+      const dba = cpu.addressOf(db, cols, `${what} dBias`, true, true);
+      colSums.call({ dy: dya, xh: 0, rows, cols, db: dba, ddot: 0, j0: 0, j1: cols });
+    } finally {
+      cpu.unstage();
+    }
+  };
   return {
     project(backend: Backend, x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array, rows: number, cols: number): void {
       const args = { transA: false, transB: true, m: rows, n: cols, k: x.length / rows, a: x, b: w, c: y, accumulate: false };
       if (b) cpu.gemmBias(args, b);
       else backend.gemm(args);
     },
-    biasGrad(dy: Float32Array, db: Float32Array | undefined, rows: number, cols: number, what: string): void {
-      if (!db) return;
-      try {
-        const dya = cpu.addressOf(dy, rows * cols, `${what} dOutput`, true, false);
-        const dba = cpu.addressOf(db, cols, `${what} dBias`, true, true);
-        colSums.call({ dy: dya, xh: 0, rows, cols, db: dba, ddot: 0, j0: 0, j1: cols });
-      } finally {
-        cpu.unstage();
-      }
+    biasGrad,
+    /**
+     * `biasGrad` as the calling thread's own work beside a parallel round of GEMMs that neither
+     * write dy nor touch db (`CpuContext.gemmMany`'s `beside`): the workers start on the GEMMs'
+     * tasks while the caller sums the columns, then it joins them. The same kernel call, so the
+     * same bits. NOTE: run after the round, the sums left the second thread idle: 1.0–1.1 ms a
+     * step of the tiny GPT's 47 on 2 threads (15 calls, bench/profile.ts tiny-gpt 2).
+     */
+    biasGradBeside(dy: Float32Array, db: Float32Array | undefined, rows: number, cols: number, what: string): (() => void) | undefined {
+      return db && (() => biasGrad(dy, db, rows, cols, what));
     },
   };
 }
@@ -69,10 +80,9 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
         return;
       }
       const dW: GemmArgs = { transA: true, transB: false, m: outF, n: inF, k: rows, a: dy, b: x.data, c: ctx.dParams.weight.data, accumulate: true };
-      // The input and weight gradients share one parallel round (two worker wake-ups → one).
-      if (dxArgs) cpu.gemmMany([dxArgs, dW]);
-      else ctx.backend.gemm(dW);
-      rowsOps.biasGrad(dy, ctx.dParams.bias?.data, rows, outF, 'Linear');
+      // The input and weight gradients share one parallel round (two worker wake-ups → one), the
+      // bias gradient summed by the caller beside them.
+      cpu.gemmMany(dxArgs ? [dxArgs, dW] : [dW], rowsOps.biasGradBeside(dy, ctx.dParams.bias?.data, rows, outF, 'Linear'));
     },
   };
 }

@@ -36,7 +36,7 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
   const scale = cpu.kernel('scaleInPlace', { range: ['i0', 'i1'], align: 4 });
   const softmaxRows = cpu.kernel('softmaxRows', { range: ['r0', 'r1'] });
   const softmaxBackwardRows = cpu.kernel('softmaxBackwardRows', { range: ['r0', 'r1'] });
-  const { project, biasGrad } = linearRows(cpu);
+  const { project, biasGradBeside } = linearRows(cpu);
   const causalForward = cpu.kernel('attentionCausalForward', { range: ['i0', 'i1'], perThread: { scratch: KIND.gemmScratch } });
   const causalBackward = cpu.kernel('attentionCausalBackward', { range: ['i0', 'i1'], perThread: { scratch: KIND.gemmScratch } });
 
@@ -119,8 +119,11 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       const ws = ctx.workspace;
       const dy = ctx.dOutput.data;
       // y = attn·W_outᵀ + b_out; then attn holds its gradient dO.
-      ctx.backend.gemm({ transA: true, transB: false, m: e, n: e, k: rows, a: dy, b: ws.attn.data, c: ctx.dParams.out_proj_weight.data, accumulate: true });
-      biasGrad(dy, ctx.dParams.out_proj_bias?.data, rows, e, 'MultiHeadAttention');
+      // (its bias gradient summed by the caller beside the weight gradient's GEMM)
+      cpu.gemmMany(
+        [{ transA: true, transB: false, m: e, n: e, k: rows, a: dy, b: ws.attn.data, c: ctx.dParams.out_proj_weight.data, accumulate: true }],
+        biasGradBeside(dy, ctx.dParams.out_proj_bias?.data, rows, e, 'MultiHeadAttention'),
+      );
       ctx.backend.gemm({ transA: false, transB: false, m: rows, n: e, k: e, a: dy, b: ctx.params.out_proj_weight.data, c: ws.attn.data, accumulate: false });
       const s = strides(dm);
       const dqkvT = ws.qkvHeads.data.subarray(0, rows * 3 * e);
@@ -152,13 +155,13 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       } finally {
         cpu.unstage();
       }
-      // qkv = x·W_inᵀ + b_in: its weight and input gradients in one parallel round (as Linear's).
+      // qkv = x·W_inᵀ + b_in: its weight and input gradients in one parallel round, the bias
+      // gradient summed beside them (as Linear's).
       const x = ctx.inputs[0].data;
       const dW: GemmArgs = { transA: true, transB: false, m: 3 * e, n: e, k: rows, a: dqkvT, b: x, c: ctx.dParams.in_proj_weight.data, accumulate: true };
       const dx = ctx.dInputs[0];
-      if (dx) cpu.gemmMany([{ transA: false, transB: false, m: rows, n: e, k: 3 * e, a: dqkvT, b: ctx.params.in_proj_weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] }, dW]);
-      else ctx.backend.gemm(dW);
-      biasGrad(dqkvT, ctx.dParams.in_proj_bias?.data, rows, 3 * e, 'MultiHeadAttention');
+      const dxArgs: GemmArgs[] = dx ? [{ transA: false, transB: false, m: rows, n: e, k: 3 * e, a: dqkvT, b: ctx.params.in_proj_weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] }] : [];
+      cpu.gemmMany([...dxArgs, dW], biasGradBeside(dqkvT, ctx.dParams.in_proj_bias?.data, rows, 3 * e, 'MultiHeadAttention'));
     },
   };
 }
