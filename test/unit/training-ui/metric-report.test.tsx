@@ -57,6 +57,13 @@ describe('the report of a classifier', () => {
     expect(out).not.toContain('predicted-vs-true');
   });
 
+  it("a character model's tab, newline and space head their rows as glyphs (⇥ ↵ ␣), as the confusion matrix labels them, not blank", () => {
+    const out = html(classifier(), ['\t', '\n', ' ']);
+    expect(out).toContain('<tr data-row="class-0"><th>⇥</th>');
+    expect(out).toContain('<tr data-row="class-1"><th>↵</th>');
+    expect(out).toContain('<tr data-row="class-2"><th>␣</th>');
+  });
+
   it('the diagram: a bar per bin of the fraction right, the mean confidence, the diagonal at the bins’ centres', () => {
     const rel = classifier().reliability!;
     const o = reliabilityChartOption(LIGHT, rel);

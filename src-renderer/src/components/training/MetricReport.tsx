@@ -1,3 +1,4 @@
+import { characterGlyph } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { predictedVsTrueOption, reliabilityChartOption, residualOption } from '../../training/report-charts';
 import { EChart, useChartTheme } from './EChart';
@@ -46,7 +47,8 @@ export function MetricReport({ metrics, classNames }: { metrics: Metrics; classN
             </tr>
           </thead>
           <tbody>
-            {r.classes.slice(0, MAX_REPORT_CLASSES).map((c, i) => row(classNames[i] ?? String(i), c, `class-${i}`))}
+            {/* a character model's tab, newline and space as glyphs (⇥ ↵ ␣), as the confusion matrix labels them: blank row heads before */}
+            {r.classes.slice(0, MAX_REPORT_CLASSES).map((c, i) => row(characterGlyph(classNames[i] ?? String(i), true), c, `class-${i}`))}
             {r.classes.length > MAX_REPORT_CLASSES ? (
               <tr>
                 <th colSpan={5}>… {r.classes.length - MAX_REPORT_CLASSES} more classes</th>
