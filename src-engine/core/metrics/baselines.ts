@@ -15,8 +15,12 @@ import { hasClasses, taskOf, type Task } from '../../catalog/tasks';
 import { getDataset } from '../../catalog/datasets/registry';
 import type { TrainingConfig } from '../../base/ir/types';
 
-/** What kind of data a baseline is for: class labels, values, a series' next value (`forecast`), texts with labels. */
-export type BaselineKind = 'classes' | 'values' | 'forecast' | 'texts';
+/**
+ * What kind of data a baseline is for: class labels, values, a series' next value (`forecast`),
+ * texts with labels, or a token at every position of a text read as ids (`tokens`: a character or
+ * word language model's next token).
+ */
+export type BaselineKind = 'classes' | 'values' | 'forecast' | 'texts' | 'tokens';
 
 /** The metrics a baseline is scored on: one number each (a confusion matrix or per-pixel scores are not one to set beside). */
 export type ScoredMetric = 'accuracy' | 'f1' | 'roc-auc' | 'precision' | 'recall' | 'top5' | 'mse' | 'mae' | 'r2';
@@ -63,10 +67,16 @@ export interface BaselineInput {
   text?: TextEncoding;
   /** The series' window (values per sample) for `forecast`. */
   window?: number;
+  /** Positions per sample for `tokens` (the window of ids; a label at each, the next token). */
+  positions?: number;
 }
 
-/** A fitted baseline: its predictions for a split (`n × width` rows: class probabilities, or values), or why it was left out. */
-type Fitted = { predict: (s: Split) => Float64Array; note?: string } | { skip: string };
+/**
+ * A fitted baseline: its predictions for a split (`n × width` rows: class probabilities, or values;
+ * for `tokens`, `classes`: the class it predicts at each of the split's positions, measured a
+ * chunk at a time rather than as rows of every class at every position), or why it was left out.
+ */
+type Fitted = { predict: (s: Split) => Float64Array; note?: string } | { classes: (s: Split) => Int32Array; note?: string } | { skip: string };
 
 export interface BaselineDeclaration {
   name: string;
@@ -98,6 +108,8 @@ const LOGISTIC_MIN_ROWS = 500;
 const BAG_OF_WORDS_TOKENS = 1000;
 
 const n0 = (v: number) => v.toLocaleString('en-US');
+/** The longest context an n-gram baseline counts: the last three tokens (a 4-gram model). */
+const NGRAM_CONTEXT = 3;
 
 /** Class probabilities of one class everywhere (the majority's). */
 function constantRows(n: number, row: Float64Array): Float64Array {
@@ -215,13 +227,14 @@ export const BASELINES: readonly BaselineDeclaration[] = [
   declareBaseline({
     name: 'majority',
     doing: 'predicting the majority class',
-    kinds: ['classes', 'texts'],
+    kinds: ['classes', 'texts', 'tokens'],
     fit(input) {
       const k = input.numClasses;
       const counts = new Float64Array(k);
       for (const y of input.train.y) counts[y]++;
       let top = 0;
       for (let c = 1; c < k; c++) if (counts[c] > counts[top]) top = c;
+      if (input.kind === 'tokens') return { classes: (s) => new Int32Array(s.count * input.positions!).fill(top) };
       const row = new Float64Array(k);
       row[top] = 1;
       return { predict: (s) => constantRows(s.count, row) };
@@ -294,7 +307,92 @@ export const BASELINES: readonly BaselineDeclaration[] = [
       return { predict: (s) => linearOutputs(model, s.x!, s.count), note: `ridge on the ${w} values of the window` };
     },
   }),
+  declareBaseline({
+    name: 'n-gram',
+    doing: 'an n-gram model counting which character follows the last three in training',
+    kinds: ['tokens'],
+    fit(input) {
+      const model = fitNgram(input);
+      return { classes: (s) => ngramClasses(model, s, input.positions!), note: `the most frequent next character after the last ${model.context} in the training split, backing off to fewer where those were never seen; within each window, as the network sees it` };
+    },
+  }),
 ];
+
+/** An n-gram count model (`fitNgram`): per context length c = 1 … context, the most frequent next token after each context seen; `top` after none. */
+interface Ngram {
+  context: number;
+  k: number;
+  best: Map<number, number>[];
+  top: number;
+}
+
+/** The id of the c tokens ending at position t of a sample (the latest least significant), for c ≤ t + 1. */
+function contextKey(x: Float32Array, at: number, c: number, k: number): number {
+  let key = 0;
+  for (let j = c - 1; j >= 0; j--) key = key * k + x[at - j];
+  return key;
+}
+
+/**
+ * Counts, over the training split's positions, which token follows each context of the last 1 …
+ * NGRAM_CONTEXT tokens within its window (fewer where the vocabulary's size would take a key past
+ * 2⁵³), keeping the most frequent (the smaller id on a tie); the most frequent token overall for
+ * a position with no context seen.
+ */
+function fitNgram(input: BaselineInput): Ngram {
+  const k = input.numClasses;
+  const T = input.positions!;
+  let context = NGRAM_CONTEXT;
+  while (context > 1 && k ** (context + 1) > Number.MAX_SAFE_INTEGER) context--;
+  const { x, y } = input.train;
+  const n = input.train.count;
+  const unigram = new Float64Array(k);
+  for (let i = 0; i < n * T; i++) unigram[y[i]]++;
+  let top = 0;
+  for (let c = 1; c < k; c++) if (unigram[c] > unigram[top]) top = c;
+  const best: Map<number, number>[] = [];
+  for (let c = 1; c <= context; c++) {
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      for (let t = c - 1; t < T; t++) {
+        const at = i * T + t;
+        const key = contextKey(x!, at, c, k) * k + y[at];
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    const bestCount = new Map<number, number>();
+    const next = new Map<number, number>();
+    for (const [key, count] of counts) {
+      const ctx = Math.floor(key / k);
+      const id = key - ctx * k;
+      const had = bestCount.get(ctx);
+      if (had === undefined || count > had || (count === had && id < next.get(ctx)!)) {
+        bestCount.set(ctx, count);
+        next.set(ctx, id);
+      }
+    }
+    best.push(next);
+  }
+  return { context, k, best, top };
+}
+
+/** The n-gram model's next token at every position of `s`: after its longest context seen in training. */
+function ngramClasses(m: Ngram, s: Split, T: number): Int32Array {
+  const out = new Int32Array(s.count * T).fill(m.top);
+  for (let i = 0; i < s.count; i++) {
+    for (let t = 0; t < T; t++) {
+      const at = i * T + t;
+      for (let c = Math.min(m.context, t + 1); c >= 1; c--) {
+        const id = m.best[c - 1].get(contextKey(s.x!, at, c, m.k));
+        if (id !== undefined) {
+          out[at] = id;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
 
 /** Which way a metric improves (the ones a verdict compares), and how a sentence names it. */
 const METRIC_SENSE: Readonly<Record<ScoredMetric, { better: 'higher' | 'lower'; label: string }>> = {
@@ -314,12 +412,24 @@ function scoredMetrics(metrics: readonly string[]): ScoredMetric[] {
   return metrics.filter((m): m is ScoredMetric => Object.hasOwn(METRIC_SENSE, m));
 }
 
-/** `pred` against a split's targets with the run's metrics. */
-function measure(input: BaselineInput, metrics: readonly ScoredMetric[], pred: Float64Array, s: Split): Partial<Record<ScoredMetric, number>> {
-  const classes = input.kind === 'classes' || input.kind === 'texts';
+/** Positions a `tokens` baseline's classes are measured at a time (one-hot rows of every class for this many). */
+const MEASURE_CHUNK = 4096;
+
+/** `pred` (rows, or for `tokens` a class per position) against a split's targets with the run's metrics. */
+function measure(input: BaselineInput, metrics: readonly ScoredMetric[], pred: Float64Array | Int32Array, s: Split): Partial<Record<ScoredMetric, number>> {
+  const classes = input.kind === 'classes' || input.kind === 'texts' || input.kind === 'tokens';
   const width = classes ? input.numClasses : input.targetWidth;
   const acc = new MetricAccumulator(metrics, { kind: classes ? 'classes' : 'values', outputSize: width, numClasses: classes ? input.numClasses : 0 });
-  acc.add(s.count, 0, Float32Array.from(pred), s.y);
+  if (pred instanceof Int32Array) {
+    // one-hot rows, a chunk of positions at a time: every class at every position of a text's split would be gigabytes
+    const rows = new Float32Array(Math.min(MEASURE_CHUNK, pred.length) * width);
+    for (let p = 0; p < pred.length; p += MEASURE_CHUNK) {
+      const n = Math.min(MEASURE_CHUNK, pred.length - p);
+      rows.fill(0);
+      for (let i = 0; i < n; i++) rows[i * width + pred[p + i]] = 1;
+      acc.add(n, 0, rows.subarray(0, n * width), s.y.subarray(p, p + n));
+    }
+  } else acc.add(s.count, 0, Float32Array.from(pred), s.y);
   const r = acc.result();
   return Object.fromEntries(metrics.filter((m) => typeof r[m] === 'number' && Number.isFinite(r[m])).map((m) => [m, r[m] as number]));
 }
@@ -342,8 +452,9 @@ export function computeBaselines(input: BaselineInput, metrics: readonly string[
       out.skipped.push({ name: b.name, reason: fitted.skip });
       continue;
     }
-    const score: BaselineScores = { test: measure(input, wanted, fitted.predict(input.test), input.test) };
-    if (input.val.count > 0) score.val = measure(input, wanted, fitted.predict(input.val), input.val);
+    const predict = (s: Split) => ('classes' in fitted ? fitted.classes(s) : fitted.predict(s));
+    const score: BaselineScores = { test: measure(input, wanted, predict(input.test), input.test) };
+    if (input.val.count > 0) score.val = measure(input, wanted, predict(input.val), input.val);
     if (fitted.note) score.note = fitted.note;
     out.scores[b.name] = score;
   }
@@ -367,17 +478,22 @@ function rawFeatures(s: Samples, norm: Normalization | null): Float32Array | nul
  * What the baselines read of a run's data: its kind (a series, labelled texts, classes, values),
  * the splits with their features and targets on the scale they were read (the network's metrics
  * restore a standardised target likewise: MetricTarget.scale), or undefined where no baseline
- * applies (a reconstruction: its target is its input; labels per position: a language model's, a
- * mask's).
+ * applies (a reconstruction: its target is its input; labels per position other than a text's next
+ * character: a mask's). A character-level language model's next character at every position
+ * (`opts.characters`: its dataset declares itself a text set) is `tokens`: measured at every position, as the
+ * network's metrics measure it.
  */
 export function baselineInput(
   data: { train: Samples; val: Samples; test: Samples; normalization: Normalization | null; target: 'label' | 'features'; targetNormalization?: { readonly mean: readonly number[]; readonly std: readonly number[] } },
-  opts: { timeSeries: boolean },
+  opts: { timeSeries: boolean; characters?: boolean },
 ): BaselineInput | undefined {
   const t = data.train;
   if (data.target === 'features' || taskOf(t.task).targets === 'features') return undefined;
   const classes = hasClasses(t.task) && t.numClasses >= 2;
-  if (classes && targetSize(t) !== 1) return undefined;
+  // A character-level text set (`characters`: its dataset declares itself one), its next character at
+  // every position of a window of ids (a language model): `tokens`.
+  const tokens = classes && opts.characters === true && !isStreamed(t) && targetSize(t) > 1 && targetSize(t) === featureSize(t);
+  if (classes && targetSize(t) !== 1 && !tokens) return undefined;
   // Targets in their own units, as the run's metrics measure its network (a standardised regression target restored).
   const tn = classes ? undefined : data.targetNormalization;
   const rawTargets = (y: Float32Array): Float32Array => (tn ? y.map((v, i) => v * tn.std[i % tn.std.length] + tn.mean[i % tn.mean.length]) : y);
@@ -395,7 +511,7 @@ export function baselineInput(
   };
   const featureWidth = featureSize(t);
   const series = !classes && opts.timeSeries && !isStreamed(t) && targetSize(t) === 1;
-  const kind: BaselineKind = classes ? (t.text ? 'texts' : 'classes') : series ? 'forecast' : 'values';
+  const kind: BaselineKind = tokens ? 'tokens' : classes ? (t.text ? 'texts' : 'classes') : series ? 'forecast' : 'values';
   return {
     kind,
     train: split(t),
@@ -406,6 +522,7 @@ export function baselineInput(
     numClasses: classes ? t.numClasses : 0,
     ...(t.text ? { text: t.text } : {}),
     ...(series ? { window: featureWidth } : {}),
+    ...(tokens ? { positions: featureWidth } : {}),
   };
 }
 
@@ -447,7 +564,8 @@ export function runBaselines(data: Parameters<typeof baselineInput>[0], training
   const key = `${training.dataset.name}\0${metrics.join(',')}`;
   const known = fitted.get(data)?.get(key);
   if (known || fitted.get(data)?.has(key)) return known;
-  const input = baselineInput(data, { timeSeries: getDataset(training.dataset.name)?.timeSeries === true });
+  const declared = getDataset(training.dataset.name);
+  const input = baselineInput(data, { timeSeries: declared?.timeSeries === true, characters: declared?.text === true });
   const out = input ? { ...computeBaselines(input, metrics), metrics } : undefined;
   if (!fitted.has(data)) fitted.set(data, new Map());
   fitted.get(data)!.set(key, out);

@@ -167,6 +167,51 @@ describe('baselines on a run\'s splits (#83)', () => {
   });
 });
 
+describe("baselines of a character-level language model: the next character at every position", () => {
+  /** Windows of `T` ids cut from `text` (a sample every `T`), the next id at every position, as the text sets read it. */
+  const windows = (text: readonly number[], T: number, from: number, count: number): Dataset => {
+    const features = new Float32Array(count * T);
+    const targets = new Float32Array(count * T);
+    for (let i = 0; i < count; i++) for (let t = 0; t < T; t++) [features[i * T + t], targets[i * T + t]] = [text[(from + i) * T + t], text[(from + i) * T + t + 1]];
+    return { name: 'chars', task: 'classification', count, features, featureShape: [T], targets, targetShape: [T], numClasses: 4, classNames: ['a', 'b', 'c', 'd'] };
+  };
+  const data = (text: readonly number[], T: number) => ({ train: windows(text, T, 0, 60), val: windows(text, T, 60, 10), test: windows(text, T, 70, 80), normalization: null, target: 'label' as const });
+
+  it('the majority character and an n-gram model, measured at every position (80 windows of 64: across the measuring chunks)', () => {
+    // A source only three characters of context tell: after "a a" comes b when "d" came before, else d.
+    const cycle = [0, 0, 1, 2, 0, 0, 3];
+    const text = Array.from({ length: 151 * 64 + 1 }, (_, i) => cycle[i % cycle.length]);
+    const input = baselineInput(data(text, 64), { timeSeries: false, characters: true })!;
+    expect(input.kind).toBe('tokens');
+    const b = computeBaselines(input, ['accuracy']);
+    // the majority: a, 4 of every 7 characters, counted where the test split's positions have it
+    const test = data(text, 64).test;
+    const as = test.targets.filter((y) => y === 0).length;
+    expect(b.scores.majority.test.accuracy).toBeCloseTo(as / test.targets.length, 12);
+    // Three characters of context decide every next one: right at every position from the third
+    // of a window on; before it, the shorter contexts' most frequent next character.
+    const wrong = Math.round((1 - b.scores['n-gram'].test.accuracy!) * test.targets.length);
+    expect(wrong).toBeGreaterThan(0);
+    expect(wrong).toBeLessThanOrEqual(2 * 80);
+    expect(b.scores['n-gram'].note).toMatch(/after the last 3 in the training split/);
+    expect(baselineVerdict({ loss: 1, accuracy: 0.5 }, b, ['accuracy'])).toBe(
+      `The network's test accuracy 50.00 % is worse than an n-gram model counting which character follows the last three in training (${(100 * b.scores['n-gram'].test.accuracy!).toFixed(2)} %).`,
+    );
+  });
+
+  it('one character of context: the n-gram model is right at every position', () => {
+    const text = Array.from({ length: 151 * 16 + 1 }, (_, i) => i % 4);
+    const b = computeBaselines(baselineInput(data(text, 16), { timeSeries: false, characters: true })!, ['accuracy']);
+    expect(b.scores['n-gram'].test.accuracy).toBe(1);
+    expect(b.scores['n-gram'].val!.accuracy).toBe(1);
+  });
+
+  it('labels per position of anything but a character set (a mask of a one-channel image, as wide as its input) have none', () => {
+    const text = Array.from({ length: 151 * 16 + 1 }, (_, i) => i % 4);
+    expect(baselineInput(data(text, 16), { timeSeries: false })).toBeUndefined();
+  });
+});
+
 describe('baselines of an image set (#82 deliverable 6)', () => {
   it('copies none of its features: they are wider than a linear baseline takes, so only the majority class is fitted (a normalised copy of every split was made, then skipped)', () => {
     const width = 3 * 64 * 64;
