@@ -111,6 +111,15 @@ const n0 = (v: number) => v.toLocaleString('en-US');
 /** The longest context an n-gram baseline counts: the last three tokens (a 4-gram model). */
 const NGRAM_CONTEXT = 3;
 
+/** The most frequent of `k` classes among the labels `y` (the smallest on a tie). */
+function mostFrequent(y: ArrayLike<number>, k: number): number {
+  const counts = new Float64Array(k);
+  for (let i = 0; i < y.length; i++) counts[y[i]]++;
+  let top = 0;
+  for (let c = 1; c < k; c++) if (counts[c] > counts[top]) top = c;
+  return top;
+}
+
 /** Class probabilities of one class everywhere (the majority's). */
 function constantRows(n: number, row: Float64Array): Float64Array {
   const out = new Float64Array(n * row.length);
@@ -230,10 +239,7 @@ export const BASELINES: readonly BaselineDeclaration[] = [
     kinds: ['classes', 'texts', 'tokens'],
     fit(input) {
       const k = input.numClasses;
-      const counts = new Float64Array(k);
-      for (const y of input.train.y) counts[y]++;
-      let top = 0;
-      for (let c = 1; c < k; c++) if (counts[c] > counts[top]) top = c;
+      const top = mostFrequent(input.train.y, k);
       if (input.kind === 'tokens') return { classes: (s) => new Int32Array(s.count * input.positions!).fill(top) };
       const row = new Float64Array(k);
       row[top] = 1;
@@ -346,10 +352,7 @@ function fitNgram(input: BaselineInput): Ngram {
   while (context > 1 && k ** (context + 1) > Number.MAX_SAFE_INTEGER) context--;
   const { x, y } = input.train;
   const n = input.train.count;
-  const unigram = new Float64Array(k);
-  for (let i = 0; i < n * T; i++) unigram[y[i]]++;
-  let top = 0;
-  for (let c = 1; c < k; c++) if (unigram[c] > unigram[top]) top = c;
+  const top = mostFrequent(y, k);
   const best: Map<number, number>[] = [];
   for (let c = 1; c <= context; c++) {
     const counts = new Map<number, number>();
