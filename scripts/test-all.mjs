@@ -3,8 +3,8 @@
 // JSON reports and the e2e JUnit report), every failed test with its message and one line summing every suite: `Total: N passed, N failed`.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,31 @@ const withAccuracy = process.argv.includes('--with-accuracy');
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
 
 /**
+ * Every part's temp folder: one of this run's own under the system's, given to every process it
+ * starts (TMPDIR: Node's `os.tmpdir()`, Python's `tempfile`, Chromium) and removed when the run
+ * ends. The tests make hundreds of folders there (imported resnet18s, exported projects, fork
+ * servers' scratch, browser profiles: ~2 GB a run with the accuracy runs), not all of which a
+ * test removes; CI ran out of disk on a machine that had run the suite many times (stop 91).
+ */
+const scratch = mkdtempSync(path.join(tmpdir(), 'netwright-test-'));
+/** The bytes under a folder (what a run left in its temp folder, printed with the summary). */
+function bytesUnder(dir) {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    try {
+      if (e.isDirectory()) n += bytesUnder(p);
+      else if (e.isFile()) n += statSync(p).size;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return n;
+}
+const removeScratch = () => rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => (removeScratch(), process.exit(130)));
+
+/**
  * Run a command, echoing its output as it comes (or, `quiet`, not); resolve with its exit code and
  * output. `nice`: the process's niceness (its children inherit it: set before it starts any).
  */
@@ -24,7 +49,7 @@ function run(cmd, args, quiet = false, nice = 0) {
   return new Promise((resolve) => {
     // E2E_SCREENSHOTS=0: the e2e suite's screenshots (to look at, asserting nothing) are written by
     // `npm run test:e2e`, not here (88 of them, ~0.4 s each on the suite's longest path).
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { E2E_SCREENSHOTS: '0', ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { E2E_SCREENSHOTS: '0', ...process.env, FORCE_COLOR: '0', TMPDIR: scratch, TMP: scratch, TEMP: scratch } });
     if (nice && child.pid) {
       try {
         setPriority(child.pid, nice);
@@ -206,6 +231,14 @@ if (failures.length > 0) {
   }
 }
 
+let left = 0;
+try {
+  left = bytesUnder(scratch);
+} catch {
+  // already gone
+}
+removeScratch();
+console.log(`\nThe tests' temp folder ${scratch}: ${(left / 2 ** 20).toFixed(0)} MiB left in it, removed.`);
 console.log('\n━━ summary ━━');
 for (const r of results) console.log(`${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(22)} ${`${r.passed} passed, ${r.failed} failed`.padEnd(24)} ${r.seconds.toFixed(0).padStart(5)} s`);
 const passed = results.reduce((a, r) => a + r.passed, 0);

@@ -4,7 +4,7 @@
  * its head replaced and fine-tuned with the backbone frozen. About 110 s on 2 cores: run by CI
  * (`npm test -- --with-accuracy`) and `npm run test:accuracy`, not by `npm test`.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,8 @@ describe('every artifact through every entry point, resnet18 size', () => {
       await matrixHolds({ ...base, paths: await writeArtifacts(base, modelJson, runs) });
     } finally {
       base.engine.service.dispose();
+      // ~1.1 GB: the imported resnet18, its exports in every format, the runs.
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 600_000);
 });

@@ -5,16 +5,25 @@
  * a save over 64 MiB failed ("The project is too large to save.", no limit named).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_LIMITS } from '../../../src-contracts/files';
 import { FileService } from '../../../src-main/host/files';
 import { PROJECT_WEIGHTS_LIMITS } from '../../../src-main/host/project-weights';
 import { indexSafetensors, writeSafetensors } from '../../../src-engine/core/export/safetensors';
 
-const tmp = () => mkdtempSync(path.join(tmpdir(), 'nw-weights-'));
+/** The folders made here (tens of MB each: resnet18-sized weights), removed when the file ends. */
+const made: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nw-weights-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** A safetensors file of float32 tensors of about `mb` MB of random values. */

@@ -1,14 +1,15 @@
 /**
- * Photographic test images made at test time by Pillow (photos.py beside this file), cached in the
- * temp folder keyed by the script's content: a second run, or a second test file, reuses them.
+ * Photographic test images made at test time by Pillow (photos.py beside this file), cached under
+ * node_modules/.cache keyed by the script's content and the Pillow that ran it: a second run, or a
+ * second test file, reuses them (`npm test` gives each run a temp folder of its own, removed after).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SCRIPT = join(import.meta.dirname, 'photos.py');
+const CACHE = join(import.meta.dirname, '..', '..', '..', '..', 'node_modules', '.cache', 'netwright-photos');
 
 /** The Python with Pillow and NumPy (Debian's; `NETWRIGHT_PILLOW_PYTHON` names another). */
 export const PILLOW_PYTHON = process.env.NETWRIGHT_PILLOW_PYTHON ?? '/usr/bin/python3';
@@ -33,9 +34,10 @@ export interface PhotoFixture {
  * `what`: 'fixtures' (the comparison set, manifest.json), 'folder' (class folders), 'bench'.
  */
 export function photos(what: 'fixtures' | 'folder' | 'bench', ...args: string[]): string {
-  const key = createHash('sha256').update(readFileSync(SCRIPT)).update(JSON.stringify([what, args])).digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), `nw-photos-${what}-${key}`);
+  const key = createHash('sha256').update(readFileSync(SCRIPT)).update(JSON.stringify([what, args, PILLOW_VERSION])).digest('hex').slice(0, 16);
+  const dir = join(CACHE, `${what}-${key}`);
   if (existsSync(dir)) return dir;
+  mkdirSync(CACHE, { recursive: true });
   // Written beside and renamed into place: a run stopped halfway leaves no half folder behind.
   const part = `${dir}.${process.pid}.part`;
   rmSync(part, { recursive: true, force: true });

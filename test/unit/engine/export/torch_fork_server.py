@@ -15,6 +15,7 @@ import json
 import math
 import os
 import runpy
+import shutil
 import signal
 import sys
 import tempfile
@@ -90,6 +91,13 @@ def main():
     scratch = tempfile.mkdtemp(prefix='nw-torch-fork-')
     out_path, err_path = os.path.join(scratch, 'stdout'), os.path.join(scratch, 'stderr')
     answers = sys.stdout
+    try:
+        serve(scratch, out_path, err_path, answers)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def serve(scratch, out_path, err_path, answers):
     for line in sys.stdin:
         if not line.strip():
             continue
