@@ -3,7 +3,7 @@
 // JSON reports and the e2e JUnit report), every failed test with its message and one line summing every suite: `Total: N passed, N failed`.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -24,6 +24,9 @@ const bin = (name) => path.join(root, 'node_modules/.bin', name);
  * test removes; CI ran out of disk on a machine that had run the suite many times (stop 91).
  */
 const scratch = mkdtempSync(path.join(tmpdir(), 'netwright-test-'));
+// Open to all as the system's is (sticky, like /tmp): munged, started by the Slurm test, refuses a
+// socket under a folder others cannot enter, and mkdtemp makes it the owner's alone.
+chmodSync(scratch, 0o1777);
 /** The bytes under a folder (what a run left in its temp folder, printed with the summary). */
 function bytesUnder(dir) {
   let n = 0;
