@@ -92,12 +92,12 @@ def main():
     out_path, err_path = os.path.join(scratch, 'stdout'), os.path.join(scratch, 'stderr')
     answers = sys.stdout
     try:
-        serve(scratch, out_path, err_path, answers)
+        serve(out_path, err_path, answers)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def serve(scratch, out_path, err_path, answers):
+def serve(out_path, err_path, answers):
     for line in sys.stdin:
         if not line.strip():
             continue
