@@ -243,7 +243,16 @@ export async function readLock(lock: string): Promise<FoundLock | undefined> {
     }
     const tokens = names.map((n) => HOLDER_FILE.exec(n)?.[1]).filter((x): x is string => !!x);
     // Ours hold one holder's record from the moment they bear the name (filled before the rename).
-    if (tokens.length !== 1) return { id: identity([st.ino, ...names]), mtimeMs: st.mtimeMs, holder: undefined, folder: true, foreign: 'folder' };
+    if (tokens.length !== 1) {
+      // A lock being released is renamed away and then emptied: a listing that opened it by this name
+      // just before the rename reads it empty, or half removed, while the next holder's folder may
+      // already bear the name. Only a folder still at the name, listed alike twice, is not ours.
+      // (Ten writers at once over a crashed holder's lock were refused E_FILE_LOCK_BLOCKED once, in CI.)
+      const again = await fs.lstat(lock).catch(() => undefined);
+      const relisted = again?.isDirectory() && again.ino === st.ino ? await fs.readdir(lock).catch(() => undefined) : undefined;
+      if (!relisted || relisted.sort().join('/') !== names.sort().join('/')) return readLock(lock);
+      return { id: identity([st.ino, ...names]), mtimeMs: st.mtimeMs, holder: undefined, folder: true, foreign: 'folder' };
+    }
     const record = path.join(lock, holderFile(tokens[0]));
     const rst = await fs.lstat(record).catch(() => undefined);
     // Renamed away between the listing and now: look again.

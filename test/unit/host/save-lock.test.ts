@@ -5,10 +5,10 @@
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, promises as fsPromises, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { breakLock, FILE_LOCK_TIMINGS, lockPathOf, readLock, THIS_MACHINE, withFileLock, type LockHolder } from '../../../src-main/host/file-lock';
 import { FileService } from '../../../src-main/host/files';
 
@@ -173,6 +173,34 @@ describe('the save lock', () => {
     }
     expect(most).toBe(1);
     expect(leftovers(ws)).toEqual([]);
+  });
+
+  it('a lock listed while its holder releases it (renamed away, emptied) and the next takes the name: read as the next holder\'s, not as a folder of the user\'s', async () => {
+    const ws = tmp();
+    const target = path.join(ws, 'p.netwright.json');
+    const lock = plantLock(target, { token: 'a'.repeat(16) });
+    const realReaddir = fsPromises.readdir.bind(fsPromises) as (p: string) => Promise<string[]>;
+    let listings = 0;
+    // The listing opened the first holder's folder by the lock's name; before it read, that holder
+    // released it (renamed away, then emptied) and the next holder's folder took the name.
+    const spy = vi.spyOn(fsPromises, 'readdir').mockImplementation((async (p: string) => {
+      if (p !== lock || listings++ > 0) return realReaddir(p);
+      const gone = `${lock}.${'a'.repeat(16)}.gone`;
+      renameSync(lock, gone);
+      for (const name of readdirSync(gone)) rmSync(path.join(gone, name));
+      plantLock(target, { token: 'b'.repeat(16) });
+      const seen = await realReaddir(gone);
+      rmSync(gone, { recursive: true });
+      return seen;
+    }) as unknown as typeof fsPromises.readdir);
+    try {
+      const found = await readLock(lock);
+      expect(listings).toBeGreaterThan(1);
+      expect(found).toMatchObject({ folder: true, holder: { token: 'b'.repeat(16) } });
+      expect(found?.foreign).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('host start removes the locks of crashed holders of this machine, not live ones, other machines\' or files not ours', async () => {
