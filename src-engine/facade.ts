@@ -60,7 +60,7 @@ export { withInputShape } from './core/data/sources';
 // An image converted to a sample exactly as an image folder's are (the Playground's uploaded or pasted image).
 export { imageToSample, type RgbaImage } from './core/data/image';
 export { DEFAULT_OPTIMIZER, OPTIMIZERS } from './catalog/optimizers/registry';
-export { DEFAULT_SCHEDULE, SCHEDULES } from './catalog/schedules/registry';
+export { DEFAULT_SCHEDULE, SCHEDULES, refitSchedule } from './catalog/schedules/registry';
 export { defaultSetting } from './catalog/settings';
 export { QUANTIZE_PHASE_LABELS, type QuantizePhase } from './catalog/calibration';
 // A design's training settings when it has none (Add settings; the CLI's --data for an imported model).

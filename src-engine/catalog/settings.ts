@@ -59,13 +59,45 @@ export const required = <const P extends SettingParam>(p: P): P & { required: tr
  *
  * @throws `SETTING_UNKNOWN` for a kind none of `specs` declares.
  */
-export function defaultSetting<K extends string>(specs: readonly SettingKind<K>[], kind: K, context: { epochs?: number; lr?: number } = {}): { kind: K } & Record<string, SettingValue> {
+export function defaultSetting<K extends string>(specs: readonly SettingKind<K>[], kind: K, context: FitContext = {}): { kind: K } & Record<string, SettingValue> {
   const spec = specs.find((s) => s.kind === kind);
   if (!spec) throw Object.assign(new Error(`Unknown setting "${kind}".`), { code: 'SETTING_UNKNOWN' });
   const out = { kind, ...Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, p.default])) } as { kind: K } & Record<string, SettingValue>;
   for (const [param, f] of Object.entries(spec.fit ?? {})) {
     const v = context[f.from];
-    if (v) out[param] = Math.max(f.atLeast ?? -Infinity, v * (f.times ?? 1));
+    if (v) out[param] = fitted(f, v);
+  }
+  return out;
+}
+
+/** What a setting's `fit` reads of the run. */
+export interface FitContext {
+  epochs?: number;
+  lr?: number;
+}
+
+const fitted = (f: SettingFit, v: number) => Math.max(f.atLeast ?? -Infinity, v * (f.times ?? 1));
+
+/**
+ * `setting` once the run it was fitted to changed from `before` to `after` (its epochs, its rate):
+ * each parameter its kind fits that still holds what the fit gave for `before` holds what it gives
+ * for `after` (a cosine chosen over 5 epochs, then the run cut to 1: tMax 1), so a schedule keeps
+ * spanning the run; a value the user set otherwise stays. `inSteps`: the setting counts steps (a
+ * schedule stepped per batch), where a value fitted from the epochs was the epochs times the steps
+ * of an epoch, which the settings do not know: one that is a whole multiple of the epochs follows
+ * them in proportion (3,378 steps over 3 epochs, cut to 1: 1,126). The same object where nothing moves.
+ */
+export function refitSetting<S extends { kind: string }>(specs: readonly SettingKind[], setting: S, before: FitContext, after: FitContext, inSteps = false): S {
+  const spec = specs.find((s) => s.kind === setting.kind);
+  let out = setting;
+  for (const [param, f] of Object.entries(spec?.fit ?? {})) {
+    const was = before[f.from];
+    const now = after[f.from];
+    const value = (setting as Record<string, unknown>)[param];
+    if (!was || !now || was === now || typeof value !== 'number') continue;
+    const perEpoch = value / was;
+    const next = f.from === 'epochs' && inSteps ? (Number.isInteger(perEpoch) ? Math.max(f.atLeast ?? -Infinity, perEpoch * now) : value) : value === fitted(f, was) ? fitted(f, now) : value;
+    if (next !== value) out = { ...out, [param]: next };
   }
   return out;
 }

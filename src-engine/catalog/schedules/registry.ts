@@ -1,4 +1,4 @@
-import type { SettingsOf } from '../settings';
+import { refitSetting, type SettingsOf } from '../settings';
 import { DECLARED } from './generated';
 import type { ScheduleDeclaration } from './types';
 
@@ -23,3 +23,25 @@ export function unknownScheduleMessage(kind: unknown): string {
 
 /** The schedule a design without one trains with: the first declared (a constant rate). */
 export const DEFAULT_SCHEDULE: ScheduleConfig = { kind: DECLARED[0].kind };
+
+/** A training config as a schedule's fit reads it. */
+interface ScheduledRun {
+  schedule?: ScheduleConfig;
+  scheduleUnit?: 'step' | 'epoch';
+  epochs: number;
+  optimizer: { lr: number };
+}
+
+/**
+ * The schedule of `after`, a run edited from `before`: where only its epochs or its rate changed,
+ * the schedule's parameters fitted to them follow (`refitSetting`: a cosine spans the run's epochs
+ * still, one-cycle peaks at 10× the new rate), in the unit the schedule steps in. A schedule edited
+ * itself in that same change is kept as written.
+ */
+export function refitSchedule(before: ScheduledRun, after: ScheduledRun): ScheduleConfig | undefined {
+  const s = after.schedule;
+  if (!s || JSON.stringify(before.schedule) !== JSON.stringify(s) || before.scheduleUnit !== after.scheduleUnit) return s;
+  const inSteps = (after.scheduleUnit ?? (SCHEDULES.find((d) => d.kind === s.kind)?.perStep ? 'step' : 'epoch')) === 'step';
+  const context = (r: ScheduledRun) => ({ epochs: r.epochs, lr: r.optimizer.lr });
+  return refitSetting(SCHEDULES, s, context(before), context(after), inSteps);
+}

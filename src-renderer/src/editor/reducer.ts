@@ -1,4 +1,4 @@
-import { freezeNodes, getOp, remapNodeGroups, replaceHead, type GraphIR, type NodeGroup, type NodeIR } from '../../../src-engine/facade';
+import { freezeNodes, getOp, refitSchedule, remapNodeGroups, replaceHead, type GraphIR, type NodeGroup, type NodeIR } from '../../../src-engine/facade';
 import type { EditAction, EditRefusal } from './actions';
 import { EditCode } from './actions';
 import { attrProblem } from './attrs';
@@ -280,8 +280,14 @@ function applyGraphEdit(doc: EditorDoc, action: EditAction): EditResult {
       return { ok: true, doc: withGraph(doc, { name: action.name }) };
     case 'set-training': {
       const graph = { ...doc.graph };
-      if (action.training) graph.training = structuredClone(action.training);
-      else delete graph.training;
+      if (action.training) {
+        graph.training = structuredClone(action.training);
+        // Fewer epochs or another rate: a schedule fitted to the run follows it (a cosine spans the epochs).
+        if (doc.graph.training) {
+          const schedule = refitSchedule(doc.graph.training, action.training);
+          if (schedule !== action.training.schedule) graph.training.schedule = structuredClone(schedule);
+        }
+      } else delete graph.training;
       // Choosing a dataset shapes the features Inputs still at the default [1] like its samples.
       const dataset = action.training?.dataset.name;
       if (dataset !== undefined && dataset !== doc.graph.training?.dataset.name) {

@@ -1,4 +1,4 @@
-import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, getOp, graphInputs, hasClasses, isGraphInput } from '../../../src-engine/facade';
+import { type GraphIR, type NodeIR, type ScheduleConfig, type TrainingConfig, type Attrs, DATASETS, SCHEDULES, defaultSetting, getOp, graphInputs, hasClasses, isGraphInput } from '../../../src-engine/facade';
 
 /** The default per-sample shape of a new Input (the op's attribute default). */
 const DEFAULT_INPUT_SHAPE = [1];
@@ -54,3 +54,14 @@ export function inputsForDataset(graph: GraphIR, dataset: string): Record<string
   return out;
 }
 
+
+/**
+ * `t` with the schedule `kind` chosen in the Train dock: its defaults fitted to the run (a cosine
+ * spans its epochs, one-cycle peaks at 10× its rate), stepping in the schedule's own unit. The dock
+ * shows no unit, and a unit a template set (the Tiny GPT's cosine counts steps) would make a tMax of
+ * "3 epochs" 3 steps.
+ */
+export function withSchedule(t: TrainingConfig, kind: ScheduleConfig['kind']): TrainingConfig {
+  const { scheduleUnit: _unit, ...rest } = t;
+  return { ...rest, schedule: defaultSetting(SCHEDULES, kind, { epochs: t.epochs, lr: t.optimizer.lr }) as unknown as ScheduleConfig };
+}

@@ -7,6 +7,10 @@ import { createNode } from '../../../src-renderer/src/editor/graph';
 import { createHistory, push, redo, undo } from '../../../src-renderer/src/editor/history';
 import { autoLayout } from '../../../src-renderer/src/editor/layout';
 import { applyEdit } from '../../../src-renderer/src/editor/reducer';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { GraphIR, TrainingConfig } from '../../../src-engine/facade';
+import { withSchedule } from '../../../src-renderer/src/editor/training-defaults';
 import { build, mlpDoc } from './fixtures';
 
 /** One representative edit of every kind, applied to the MLP fixture. */
@@ -37,6 +41,43 @@ function everyKind(doc: EditorDoc): Record<EditKind, EditAction> {
     'replace-head': { kind: 'replace-head', nodeId: 'fc2', classes: 3 },
   };
 }
+
+describe('set-training: a schedule fitted to the run follows its epochs and rate', () => {
+  const base: TrainingConfig = { dataset: { name: 'mnist' }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.001 }, schedule: { kind: 'cosine', tMax: 5 }, batchSize: 64, epochs: 5, seed: 1, metrics: ['accuracy'] };
+  const training = (doc: EditorDoc) => doc.graph.training!;
+  const withTraining = (t: TrainingConfig) => build(mlpDoc(), { kind: 'set-training', training: t });
+
+  it('a cosine over the run\'s 5 epochs, cut to 1: tMax 1 (undone with the edit); one set to 10 stays 10', () => {
+    const doc = withTraining(base);
+    const cut = build(doc, { kind: 'set-training', training: { ...training(doc), epochs: 1 } });
+    expect(training(cut).schedule).toEqual({ kind: 'cosine', tMax: 1 });
+    const history = push(push(createHistory(mlpDoc()), doc), cut);
+    expect(undo(history).present.graph.training!.schedule).toEqual({ kind: 'cosine', tMax: 5 });
+    const own = withTraining({ ...base, schedule: { kind: 'cosine', tMax: 10 } });
+    expect(training(build(own, { kind: 'set-training', training: { ...training(own), epochs: 1 } })).schedule).toEqual({ kind: 'cosine', tMax: 10 });
+  });
+
+  it('one stepped per batch (the Tiny GPT\'s 3,378 steps over 3 epochs) follows in proportion; a schedule edited in the same change is kept as written', () => {
+    const doc = withTraining({ ...base, scheduleUnit: 'step', epochs: 3, schedule: { kind: 'cosine', tMax: 3378 } });
+    expect(training(build(doc, { kind: 'set-training', training: { ...training(doc), epochs: 1 } })).schedule).toEqual({ kind: 'cosine', tMax: 1126 });
+    const both = build(doc, { kind: 'set-training', training: { ...training(doc), epochs: 1, schedule: { kind: 'cosine', tMax: 500 } } });
+    expect(training(both).schedule).toEqual({ kind: 'cosine', tMax: 500 });
+  });
+
+  it('a schedule chosen in the Train dock for the Tiny GPT template (a cosine counted in steps) steps per epoch, its tMax the run\'s epochs', () => {
+    const gpt = JSON.parse(readFileSync(path.resolve(__dirname, '../../../examples/tiny-gpt.json'), 'utf8')) as GraphIR;
+    expect(gpt.training).toMatchObject({ scheduleUnit: 'step', epochs: 3 });
+    const chosen = withSchedule(gpt.training!, 'cosine');
+    expect(chosen.schedule).toEqual({ kind: 'cosine', tMax: 3, etaMin: 0 });
+    expect(chosen.scheduleUnit).toBeUndefined();
+    expect({ ...chosen, schedule: gpt.training!.schedule, scheduleUnit: 'step' }).toEqual(gpt.training);
+  });
+
+  it('one-cycle chosen at 10× the rate peaks at 10× the rate the user sets next', () => {
+    const doc = withTraining({ ...base, optimizer: { kind: 'adam', lr: 0.003 }, schedule: { kind: 'onecycle', maxLr: 0.03, totalSteps: 1000 } });
+    expect(training(build(doc, { kind: 'set-training', training: { ...training(doc), optimizer: { kind: 'adam', lr: 0.001 } } })).schedule).toMatchObject({ maxLr: 0.01 });
+  });
+});
 
 describe('fine-tuning edits', () => {
   it('set-frozen freezes and thaws a set of nodes; an unknown id refuses the whole edit', () => {

@@ -6,7 +6,7 @@ import { loadBuiltinDataset } from '../../../src-engine/core/data';
 import { OptimizerConfigSchema, ScheduleConfigSchema } from '../../../src-engine/base/schemas';
 import { OPTIMIZERS } from '../../../src-engine/catalog/optimizers/registry';
 import { SCHEDULES } from '../../../src-engine/catalog/schedules/registry';
-import { defaultSetting } from '../../../src-engine/catalog/settings';
+import { defaultSetting, refitSetting } from '../../../src-engine/catalog/settings';
 import { createOptimizer, createSchedule } from '../../../src-engine/core/optim';
 
 /** What the Train dock offers is what the engine runs: each registry default is the engine's own. */
@@ -57,6 +57,29 @@ describe('settings registries', () => {
   it('context defaults: a cosine spans the run, one-cycle peaks at 10× the rate', () => {
     expect(defaultSetting(SCHEDULES, 'cosine', { epochs: 7 })).toMatchObject({ tMax: 7, etaMin: 0 });
     expect(defaultSetting(SCHEDULES, 'onecycle', { lr: 0.003 }).maxLr).toBeCloseTo(0.03);
+  });
+
+  // Every schedule whose declaration fits a parameter to the run (SCHEDULES' `fit`), as the Train dock and the Inspector change the run.
+  const fitting = SCHEDULES.flatMap((s) => Object.entries(s.fit ?? {}).map(([param, f]) => [s.kind, param, f.from] as const));
+  it('some schedule fits a parameter to the run (the cases below are not empty)', () => expect(fitting.length).toBeGreaterThan(0));
+
+  it.each(fitting)('%s.%s follows the run\'s %s while it holds what the fit gave; a value set otherwise stays', (kind, param) => {
+    const before = { epochs: 5, lr: 0.01 };
+    const after = { epochs: 2, lr: 0.002 };
+    const chosen = defaultSetting(SCHEDULES, kind, before);
+    expect(refitSetting(SCHEDULES, chosen, before, after)[param]).toBe(defaultSetting(SCHEDULES, kind, after)[param]);
+    const set = { ...chosen, [param]: 7 };
+    expect(refitSetting(SCHEDULES, set, before, after)).toBe(set);
+    // Nothing of the run that the fit reads changed: the same object.
+    expect(refitSetting(SCHEDULES, chosen, before, { ...before })).toBe(chosen);
+  });
+
+  it.each(fitting.filter(([, , from]) => from === 'epochs'))('%s.%s counted in steps follows the epochs in proportion where it is a whole multiple of them', (kind, param) => {
+    const chosen = { ...defaultSetting(SCHEDULES, kind), [param]: 3378 };
+    expect(refitSetting(SCHEDULES, chosen, { epochs: 3 }, { epochs: 1 }, true)[param]).toBe(1126);
+    expect(refitSetting(SCHEDULES, { ...chosen, [param]: 1126 }, { epochs: 1 }, { epochs: 3 }, true)[param]).toBe(3378);
+    const odd = { ...chosen, [param]: 3379 };
+    expect(refitSetting(SCHEDULES, odd, { epochs: 3 }, { epochs: 1 }, true)).toBe(odd);
   });
 
   it.each(DATASETS.filter((d) => !d.files).map((d) => [d.name]))('%s: the registry defaults generate the same data as no options', (name) => {

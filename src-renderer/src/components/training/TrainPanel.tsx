@@ -2,9 +2,9 @@ import { SweepForm } from './SweepForm';
 import { baselineLine, baselinesTitle } from '../../training/baseline-line';
 import { StartFromSelect } from './StartFromSelect';
 import { memo, useEffect, useState } from 'react';
-import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, DEFAULT_SCHEDULE, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue, explainCode, ComputeChoice } from '../../../../src-engine/facade';
+import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, DEFAULT_SCHEDULE, OPTIMIZERS, SCHEDULES, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue, explainCode, ComputeChoice } from '../../../../src-engine/facade';
 import { ErrorCodes, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
-import { defaultTraining } from '../../editor/training-defaults';
+import { defaultTraining, withSchedule } from '../../editor/training-defaults';
 import { addTrainingSettings } from '../../editor/add-settings';
 import { endedIn, isLive, type RunView } from '../../training/model';
 import { previewContent } from '../../training/preview';
@@ -663,7 +663,7 @@ export function TrainPanel() {
             <NumberField label="Learning rate" testId="train-lr" value={t.optimizer.lr} setting={TRAINING_NUMBERS.lr} disabled={live} onCommit={(lr) => set({ optimizer: { ...t.optimizer, lr } })} />
             <label className="train-field" title={schedule?.doc}>
               <span>LR schedule</span>
-              <select data-testid="train-schedule" value={scheduleKind} disabled={live} onChange={(e) => set({ schedule: defaultSetting(SCHEDULES, e.target.value as ScheduleConfig['kind'], { epochs: t.epochs, lr: t.optimizer.lr }) as unknown as ScheduleConfig })}>
+              <select data-testid="train-schedule" value={scheduleKind} disabled={live} onChange={(e) => w.editor.getState().edit({ kind: 'set-training', training: withSchedule(t, e.target.value as ScheduleConfig['kind']) })}>
                 {SCHEDULES.map((k) => (
                   <option key={k.kind} value={k.kind} title={k.doc}>
                     {k.kind}
