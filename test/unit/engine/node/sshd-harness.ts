@@ -18,7 +18,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { TORCH_PYTHON, tempDir } from '../export/torch-harness';
 import { freePort } from '../../../../src-engine/node/torchrun-target';
@@ -113,7 +113,8 @@ export async function startSshd(): Promise<Sshd> {
       `AllowUsers ${userInfo().username}`,
       'X11Forwarding no',
       'AllowTcpForwarding no',
-      `SetEnv PATH=${bin}:/usr/bin:/bin PYENV_VERSION=system`,
+      // TMPDIR: the session gets a fresh environment, and torchrun's torchelastic_* folders went to /tmp, past the run's temp folder.
+      `SetEnv PATH=${bin}:/usr/bin:/bin PYENV_VERSION=system TMPDIR=${tmpdir()}`,
       '',
     ].join('\n'),
     { mode: 0o600 },
