@@ -27,7 +27,8 @@ export const DEFAULT_SCHEDULE: ScheduleConfig = { kind: DECLARED[0].kind };
 /** A training config as a schedule's fit reads it. */
 interface ScheduledRun {
   schedule?: ScheduleConfig;
-  scheduleUnit?: 'step' | 'epoch';
+  /** Per epoch or per batch (the IR's `scheduleUnit`); unset: the schedule's own (`perStep`). */
+  scheduleUnit?: string;
   epochs: number;
   optimizer: { lr: number };
 }
@@ -41,7 +42,7 @@ interface ScheduledRun {
 export function refitSchedule(before: ScheduledRun, after: ScheduledRun): ScheduleConfig | undefined {
   const s = after.schedule;
   if (!s || JSON.stringify(before.schedule) !== JSON.stringify(s) || before.scheduleUnit !== after.scheduleUnit) return s;
-  const inSteps = (after.scheduleUnit ?? (SCHEDULES.find((d) => d.kind === s.kind)?.perStep ? 'step' : 'epoch')) === 'step';
+  const inSteps = after.scheduleUnit ? after.scheduleUnit !== 'epoch' : SCHEDULES.find((d) => d.kind === s.kind)?.perStep === true;
   const context = (r: ScheduledRun) => ({ epochs: r.epochs, lr: r.optimizer.lr });
   return refitSetting(SCHEDULES, s, context(before), context(after), inSteps);
 }
