@@ -41,7 +41,7 @@ export function runHandlers(ctx: ServiceContext): ServiceHandlers<typeof trainSe
       if (ctx.sweep.isCurrent(sweepId)) ctx.cancelSweep();
       return {};
     },
-    'train.control': ({ runId, action, lr, stepsPerSecond }) => ctx.run.session(runId).control(action, lr, stepsPerSecond),
+    'train.control': ({ runId, action, lr, stepsPerSecond }) => ctx.run.session(runId).controlled(action, lr, stepsPerSecond),
     'train.sanityCheck': async ({ graph, samples, steps }) => {
       const host = ctx.host();
       const g = checkedGraph(graph);

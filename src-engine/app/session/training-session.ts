@@ -197,6 +197,23 @@ export class TrainingSession {
       if (c.state === 'paused' || c.state === 'diverged') this.scheduler.soon();
       c.step(lr);
     } else c.stop();
+    return this.controlAnswer();
+  }
+
+  /**
+   * `control`, answered once a pause holds: the step the run holds at, not the one before a batch
+   * still running when the pause came (which then ended, and a single step asked for on that
+   * answer ran one batch past it). Other actions answer at once.
+   */
+  async controlled(action: 'pause' | 'resume' | 'stop' | 'step' | 'pace', lr?: number, stepsPerSecond?: number): Promise<{ state: RunState; step: number; pace: number }> {
+    const now = this.control(action, lr, stepsPerSecond);
+    if (action !== 'pause') return now;
+    await this.loop.control.held();
+    return this.controlAnswer();
+  }
+
+  private controlAnswer(): { state: RunState; step: number; pace: number } {
+    const c = this.loop.control;
     return { state: c.state, step: this.loop.step, pace: c.pace };
   }
 

@@ -23,6 +23,12 @@ export class RunControl {
   private current: RunState = 'running';
   private wake: (() => void) | null = null;
   private singleStep = false;
+  /** The single step asked for has passed the gate (the batch now running is it, not one that was running when it was asked). */
+  private singleBegun = false;
+  /** The loop waits between steps (a pause or a hold has taken hold). */
+  private parked = false;
+  /** `held()`'s callers, waiting for a pause to take hold. */
+  private heldWaiters: (() => void)[] = [];
   private restorePending = false;
   private pendingLr: number | null = null;
   private lrBase: () => number = () => 1;
@@ -62,7 +68,23 @@ export class RunControl {
 
   /** Whether the current step is a single step (the run pauses after it). */
   get singleStepping(): boolean {
-    return this.singleStep;
+    return this.singleBegun;
+  }
+
+  /**
+   * Resolves once a pause holds: the loop waits between steps, the batch that was running when the
+   * pause came having ended (a resnet18 batch on the CPU takes a second); at once where the run is
+   * not paused (resumed, stopping, ended) or already waits.
+   */
+  held(): Promise<void> {
+    if (this.parked || (this.current !== 'paused' && this.current !== 'diverged')) return Promise.resolve();
+    return new Promise((resolve) => this.heldWaiters.push(resolve));
+  }
+
+  private releaseHeld(): void {
+    const waiting = this.heldWaiters;
+    this.heldWaiters = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Whether the run can still be controlled (not stopping, done or failed). */
@@ -84,7 +106,7 @@ export class RunControl {
     if (this.current !== 'paused' && this.current !== 'diverged') return;
     if (lr !== undefined) this.pendingLr = lr;
     this.restorePending = this.current === 'diverged';
-    this.singleStep = false;
+    this.singleStep = this.singleBegun = false;
     this.set('running');
     this.wakeUp();
   }
@@ -107,7 +129,7 @@ export class RunControl {
 
   /** Pause the run from inside (a divergence); `resume`/`step` leave it, restoring first. */
   hold(): void {
-    this.singleStep = false;
+    this.singleStep = this.singleBegun = false;
     this.set('diverged');
   }
 
@@ -124,7 +146,7 @@ export class RunControl {
     await this.maybeYield();
     if (this.singleStep && this.current === 'running') {
       // The single step ran; pause again.
-      this.singleStep = false;
+      this.singleStep = this.singleBegun = false;
       this.set('paused');
     }
     for (;;) {
@@ -138,7 +160,12 @@ export class RunControl {
     }
     this.lastStepAt = performance.now();
     // A single step runs in the running state without telling anyone: the next gate pauses again.
-    if (this.singleStep && (this.current === 'paused' || this.current === 'diverged')) this.current = 'running';
+    if (this.singleStep && (this.current === 'paused' || this.current === 'diverged')) {
+      this.current = 'running';
+      this.singleBegun = true;
+      // Its throughput counts from here: a step asked for while a batch still ran passed no wait.
+      this.resumedAt = performance.now();
+    }
     if (this.restorePending) {
       this.restorePending = false;
       this.options.onRestore?.();
@@ -157,9 +184,14 @@ export class RunControl {
     let waited = false;
     while ((this.current === 'paused' || this.current === 'diverged') && !this.singleStep) {
       waited = true;
+      if (!this.parked) {
+        this.parked = true;
+        this.releaseHeld();
+      }
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.lastYield = performance.now();
     }
+    this.parked = false;
     if (waited) {
       this.pausedMs += this.lastYield - t0;
       this.resumedAt = this.lastYield;
@@ -197,6 +229,8 @@ export class RunControl {
   private set(s: RunState): void {
     if (this.current === s) return;
     this.current = s;
+    // Resumed, stopping or ended before the pause took hold: nothing to wait for.
+    if (s !== 'paused' && s !== 'diverged') this.releaseHeld();
     this.options.onState?.(s);
   }
 

@@ -16,6 +16,51 @@ async function gates(c: RunControl, n: number): Promise<number> {
   return performance.now() - t0;
 }
 
+describe('RunControl: a pause that comes while a batch runs', () => {
+  it('holds once that batch ended (held() resolves then); a single step asked for meanwhile is the next batch, single only then, its throughput counted from its start', async () => {
+    const c = new RunControl({ yieldEveryMs: 1e9 });
+    expect(await c.gate()).toBe(true); // a batch runs (a resnet18 batch on the CPU: a second)
+    c.pause();
+    let held = false;
+    const holding = c.held().then(() => (held = true));
+    await sleep(10);
+    expect(held).toBe(false); // the batch still runs: the pause has not taken hold
+    c.step(); // asked for on the pause's state event, before it held
+    expect(c.singleStepping).toBe(false); // the batch running is not the step asked for
+    const ended = performance.now(); // the batch ends: the loop's next gate
+    expect(await c.gate()).toBe(true);
+    expect(c.singleStepping).toBe(true);
+    expect(c.resumedAt).toBeGreaterThanOrEqual(ended);
+    expect(held).toBe(false);
+    // The single step ended: the run pauses again and waits: now the pause holds.
+    const next = c.gate();
+    await holding;
+    expect(c.state).toBe('paused');
+    expect(c.singleStepping).toBe(false);
+    c.stop();
+    expect(await next).toBe(false);
+  });
+
+  it('held() answers at once where the loop already waits, where the run is not paused, and when a resume or a stop comes first', async () => {
+    const c = new RunControl({ yieldEveryMs: 1e9 });
+    await c.held(); // running: nothing to wait for
+    c.pause();
+    const waiting = c.gate(); // the loop parks
+    await c.held();
+    await c.held(); // parked: again at once
+    c.resume();
+    expect(await waiting).toBe(true);
+    c.pause(); // a batch runs; resumed before the pause held
+    const resumed = c.held();
+    c.resume();
+    await resumed;
+    c.pause();
+    const stopped = c.held();
+    c.stop();
+    await stopped;
+  });
+});
+
 describe('RunControl pace', () => {
   it('spaces steps at most `pace` a second; 0 goes flat out again', async () => {
     const c = new RunControl({ yieldEveryMs: 1e9 });
