@@ -95,8 +95,11 @@ export function refitSetting<S extends { kind: string }>(specs: readonly Setting
     const now = after[f.from];
     const value = (setting as Record<string, unknown>)[param];
     if (!was || !now || was === now || typeof value !== 'number') continue;
-    const perEpoch = value / was;
-    const next = f.from === 'epochs' && inSteps ? (Number.isInteger(perEpoch) ? Math.max(f.atLeast ?? -Infinity, perEpoch * now) : value) : value === fitted(f, was) ? fitted(f, now) : value;
+    let next = value;
+    if (f.from === 'epochs' && inSteps) {
+      const perEpoch = value / was;
+      if (Number.isInteger(perEpoch)) next = fitted({ ...f, times: perEpoch }, now);
+    } else if (value === fitted(f, was)) next = fitted(f, now);
     if (next !== value) out = { ...out, [param]: next };
   }
   return out;

@@ -285,7 +285,7 @@ function applyGraphEdit(doc: EditorDoc, action: EditAction): EditResult {
         // Fewer epochs or another rate: a schedule fitted to the run follows it (a cosine spans the epochs).
         if (doc.graph.training) {
           const schedule = refitSchedule(doc.graph.training, action.training);
-          if (schedule !== action.training.schedule) graph.training.schedule = structuredClone(schedule);
+          if (schedule !== action.training.schedule) graph.training.schedule = schedule;
         }
       } else delete graph.training;
       // Choosing a dataset shapes the features Inputs still at the default [1] like its samples.

@@ -54,7 +54,6 @@ export function inputsForDataset(graph: GraphIR, dataset: string): Record<string
   return out;
 }
 
-
 /**
  * `t` with the schedule `kind` chosen in the Train dock: its defaults fitted to the run (a cosine
  * spans its epochs, one-cycle peaks at 10× its rate), stepping in the schedule's own unit. The dock
